@@ -1,0 +1,260 @@
+// Reference kernels in plain loops: the oracle every fast kernel is tested against.
+import type { TypedArray } from '../core/dtype.js';
+import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
+
+/** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 100; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+  let f = ax;
+  let C = ax;
+  let D = 0;
+  for (let i = 1; i < 200; i++) {
+    const a = i / 2;
+    D = ax + a * D;
+    D = D === 0 ? 1e-300 : 1 / D;
+    C = ax + a / C;
+    const delta = C * D;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+const UNARY: Record<UnaryOp, (v: number) => number> = {
+  neg: (v) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: Math.sign,
+  relu: (v) => (v > 0 ? v : 0),
+  // NOTE: split by sign so neither branch overflows exp.
+  sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+  tanh: Math.tanh,
+  sin: Math.sin,
+  cos: Math.cos,
+  erf,
+  floor: Math.floor,
+};
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: (a, b) => (a >= b ? a : b),
+  minimum: (a, b) => (a <= b ? a : b),
+};
+
+const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
+};
+
+function stridesOf(s: readonly number[]): number[] {
+  const st = new Array<number>(s.length);
+  let acc = 1;
+  for (let i = s.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+/** Visit every multi-index of `shape` in row-major order, calling fn(flatOut, srcOffset) with src strides. */
+function forEachIndex(shape: readonly number[], srcStrides: readonly number[], srcBase: number, fn: (i: number, src: number) => void): void {
+  const r = shape.length;
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (total === 0) return;
+  const idx = new Array<number>(r).fill(0);
+  let src = srcBase;
+  for (let i = 0; i < total; i++) {
+    fn(i, src);
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      src += srcStrides[d];
+      if (idx[d] < shape[d]) break;
+      src -= srcStrides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+export const jsKernels: Kernels = {
+  name: 'js',
+  unary(op, x, out) {
+    const f = UNARY[op];
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  },
+  binary(op, a, b, out) {
+    const f = BINARY[op];
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+  },
+  compare(op, a, b, out) {
+    const f = COMPARE[op];
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]) ? 1 : 0;
+  },
+  where(cond, a, b, out) {
+    for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
+  },
+  cast(x, out) {
+    if (out instanceof Int32Array) for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
+    else out.set(x);
+  },
+  reduce(op, x, outer, mid, inner, out) {
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        let acc = op === 'sum' ? 0 : -Infinity;
+        for (let m = 0; m < mid; m++) {
+          const v = x[(o * mid + m) * inner + j];
+          acc = op === 'sum' ? acc + v : v > acc || Number.isNaN(v) ? v : acc;
+        }
+        out[o * inner + j] = acc;
+      }
+  },
+  argmax(x, outer, mid, inner, out) {
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        let best = 0;
+        let bv = -Infinity;
+        for (let m = 0; m < mid; m++) {
+          const v = x[(o * mid + m) * inner + j];
+          if (v > bv) [bv, best] = [v, m];
+        }
+        out[o * inner + j] = best;
+      }
+  },
+  matmul(a, b, out, batchA, batchB, m, n, k, transA, transB) {
+    const batch = Math.max(batchA, batchB);
+    for (let bi = 0; bi < batch; bi++) {
+      const ao = batchA === 1 ? 0 : bi * m * k;
+      const bo = batchB === 1 ? 0 : bi * k * n;
+      const oo = bi * m * n;
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a[ao + (transA ? p * m + i : i * k + p)] * b[bo + (transB ? j * k + p : p * n + j)];
+          out[oo + i * n + j] = s;
+        }
+    }
+  },
+  transpose(x, shape, perm, out) {
+    const st = stridesOf(shape);
+    forEachIndex(perm.map((p) => shape[p]), perm.map((p) => st[p]), 0, (i, src) => (out[i] = x[src]));
+  },
+  broadcastTo(x, inShape, outShape, out) {
+    const st = stridesOf(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s));
+    forEachIndex(outShape, st, 0, (i, src) => (out[i] = x[src]));
+  },
+  slice(x, shape, begin, size, out) {
+    const st = stridesOf(shape);
+    const base = begin.reduce((acc, b, d) => acc + b * st[d], 0);
+    forEachIndex(size, st, base, (i, src) => (out[i] = x[src]));
+  },
+  pad(x, shape, before, after, value, out) {
+    const outShape = shape.map((d, i) => d + before[i] + after[i]);
+    out.fill(value);
+    const ost = stridesOf(outShape);
+    const base = before.reduce((acc, b, d) => acc + b * ost[d], 0);
+    // walk the input in order; write at the shifted output position
+    forEachIndex(shape, ost, base, (i, dst) => (out[dst] = x[i]));
+  },
+  concat(xs, outer, dims, inner, out) {
+    const total = dims.reduce((a, b) => a + b, 0) * inner;
+    let off = 0;
+    xs.forEach((x, t) => {
+      const w = dims[t] * inner;
+      for (let o = 0; o < outer; o++) for (let j = 0; j < w; j++) out[o * total + off + j] = x[o * w + j];
+      off += w;
+    });
+  },
+  im2col(x, g, out) {
+    let row = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++, row++) {
+          let col = row * g.kh * g.kw * g.c;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+              const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+              const src = ((b * g.h + iy) * g.w + ix) * g.c;
+              for (let ch = 0; ch < g.c; ch++) out[col++] = inside ? x[src + ch] : 0;
+            }
+          }
+        }
+  },
+  col2im(cols, g, out) {
+    out.fill(0);
+    let row = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++, row++) {
+          let col = row * g.kh * g.kw * g.c;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+                col += g.c;
+                continue;
+              }
+              const dst = ((b * g.h + iy) * g.w + ix) * g.c;
+              for (let ch = 0; ch < g.c; ch++) out[dst + ch] += cols[col++];
+            }
+          }
+        }
+  },
+  poolArgmax(x, g, out) {
+    let o = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++)
+          for (let ch = 0; ch < g.c; ch++, o++) {
+            let best = -1;
+            let bv = -Infinity;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                const src = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+                // NOTE: ties go to the first maximum in row-major window order (strict >).
+                if (best < 0 || x[src] > bv) [bv, best] = [x[src], src];
+              }
+            }
+            out[o] = best;
+          }
+  },
+  take(x, idx, out) {
+    for (let i = 0; i < idx.length; i++) out[i] = x[idx[i]];
+  },
+  scatterAdd(g, idx, out) {
+    out.fill(0);
+    for (let i = 0; i < idx.length; i++) out[idx[i]] += g[i];
+  },
+};
+
+export type { WindowGeom, TypedArray };

@@ -1,0 +1,82 @@
+// The kernel interface: every heavy loop in tapegrad runs behind this. Kernels take typed arrays and
+// plain sizes, write into a preallocated `out`, and know nothing of tensors or the tape.
+import type { TypedArray } from '../core/dtype.js';
+
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+export type ReduceOp = 'sum' | 'max';
+
+/** Geometry of a 2-D window sweep (conv or pool) over an NHWC input. */
+export interface WindowGeom {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
+export interface Kernels {
+  readonly name: string;
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  /** Equal-length operands (broadcasting is done above the kernels). */
+  binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
+  /** out = (a op b) ? 1 : 0. */
+  compare(op: CompareOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
+  /** out = cond != 0 ? a : b. */
+  where(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void;
+  /** Element conversion (to int32 truncates toward zero). */
+  cast(x: TypedArray, out: TypedArray): void;
+  /** x viewed as [outer, mid, inner]; reduce the middle axis into out [outer, inner]. */
+  reduce(op: ReduceOp, x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
+  /** Index of the first maximum along the middle axis of [outer, mid, inner]. */
+  argmax(x: TypedArray, outer: number, mid: number, inner: number, out: Int32Array): void;
+  /** out[b] = op(A[b]) · op(B[b]); A is [m,k] (or [k,m] if transA), B is [k,n] (or [n,k]). A batch of 1 is shared. */
+  matmul(a: TypedArray, b: TypedArray, out: TypedArray, batchA: number, batchB: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
+  /** inShape has outShape's rank, with 1 where broadcast. */
+  broadcastTo(x: TypedArray, inShape: readonly number[], outShape: readonly number[], out: TypedArray): void;
+  slice(x: TypedArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: TypedArray): void;
+  pad(x: TypedArray, shape: readonly number[], before: readonly number[], after: readonly number[], value: number, out: TypedArray): void;
+  /** Inputs viewed as [outer, dims[i]·inner], joined along the middle. */
+  concat(xs: TypedArray[], outer: number, dims: readonly number[], inner: number, out: TypedArray): void;
+  /** NHWC x → cols [n·outH·outW, kh·kw·c] (zero padding). */
+  im2col(x: TypedArray, g: WindowGeom, out: TypedArray): void;
+  /** The transpose of im2col: sums patches back into out [n,h,w,c] (out is zeroed first). */
+  col2im(cols: TypedArray, g: WindowGeom, out: TypedArray): void;
+  /** Flat index into x of each window's maximum, out [n,outH,outW,c]; padding never wins. */
+  poolArgmax(x: TypedArray, g: WindowGeom, out: Int32Array): void;
+  /** out[i] = x[idx[i]]. */
+  take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
+  /** out = 0; out[idx[i]] += g[i]. */
+  scatterAdd(g: TypedArray, idx: Int32Array, out: TypedArray): void;
+}
+
+let active: Kernels | null = null;
+const registry = new Map<string, Kernels>();
+
+export function registerBackend(k: Kernels): void {
+  registry.set(k.name, k);
+  active ??= k;
+}
+/** The kernels ops run on now. */
+export function kernels(): Kernels {
+  if (!active) throw new Error('tapegrad: no backend registered');
+  return active;
+}
+export function setBackend(name: string): void {
+  const k = registry.get(name);
+  if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...registry.keys()].join(', ')})`);
+  active = k;
+}
+export const getBackend = (): string => kernels().name;
+export const listBackends = (): string[] => [...registry.keys()];

@@ -1,0 +1,193 @@
+// Reverse mode: one walker serves `loss.backward()` and the functional `grad`/`grads`/`vjp` family.
+import { GradError, NumericsError, fmtShape } from './errors.js';
+import { shapesEqual } from './shape.js';
+import { isRecording, record, withRecording } from './tape.js';
+import { Tensor, ones, zeros } from './tensor.js';
+
+/** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
+export interface Runtime {
+  add(a: Tensor, b: Tensor): Tensor;
+  cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
+}
+let rt: Runtime | null = null;
+export function installRuntime(r: Runtime): void {
+  rt = r;
+}
+function runtime(): Runtime {
+  if (!rt) throw new GradError('autodiff: ops are not loaded (import from "tapegrad", not from core directly)');
+  return rt;
+}
+
+let debugNumerics = false;
+/** Check every gradient for NaN/Inf as it is produced and name the forward op that made it. */
+export function setGradNumericsCheck(on: boolean): void {
+  debugNumerics = on;
+}
+
+function hasNonFinite(t: Tensor): boolean {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
+  return false;
+}
+
+/** Tensors reachable from `roots` through recorded ops, in topological order (inputs first). */
+function topoSort(roots: Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, number][] = [];
+  for (const r of roots) {
+    if (seen.has(r) || !r.requiresGrad) continue;
+    seen.add(r);
+    stack.push([r, 0]);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const ins = top[0].node?.inputs ?? [];
+      if (top[1] < ins.length) {
+        const next = ins[top[1]++];
+        if (next.requiresGrad && !seen.has(next)) {
+          seen.add(next);
+          stack.push([next, 0]);
+        }
+      } else {
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+export interface BackwardOptions {
+  /** Record the backward ops too, so the result can be differentiated again. */
+  createGraph?: boolean;
+  /** Keep the gradient of these non-leaf tensors in the returned map. */
+  keep?: Set<Tensor>;
+}
+
+/** The walker: pull `seeds` back from `roots`; returns the gradient of every leaf (and kept tensor) reached. */
+export function backwardPass(roots: Tensor[], seeds: Tensor[], opts: BackwardOptions = {}): Map<Tensor, Tensor> {
+  const { add, cast } = runtime();
+  const grads = new Map<Tensor, Tensor>();
+  const accumulate = (t: Tensor, g: Tensor) => {
+    const prev = grads.get(t);
+    grads.set(t, prev ? add(prev, g) : g);
+  };
+  roots.forEach((r, i) => r.requiresGrad && accumulate(r, seeds[i]));
+  const order = topoSort(roots);
+  withRecording(opts.createGraph ?? false, () => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      let g = grads.get(t);
+      if (!g) continue;
+      for (const h of t.hooks) {
+        const r = h(g);
+        if (r instanceof Tensor) g = r;
+      }
+      grads.set(t, g);
+      const node = t.node;
+      if (!node) continue;
+      const gin = node.vjp(g);
+      if (gin.length !== node.inputs.length)
+        throw new GradError(`${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`);
+      node.inputs.forEach((x, i) => {
+        let gi = gin[i];
+        if (!x.requiresGrad || !gi) return;
+        if (!shapesEqual(gi.shape, x.shape))
+          throw new GradError(`${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`);
+        if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
+        if (debugNumerics && hasNonFinite(gi))
+          throw new NumericsError(
+            `backward: the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input ${i} ${fmtShape(x.shape)} contains NaN or Inf`,
+          );
+        accumulate(x, gi);
+      });
+      if (!t.isLeaf && !opts.keep?.has(t)) grads.delete(t);
+    }
+  });
+  return grads;
+}
+
+function checkFinite(g: Tensor, what: string): void {
+  if (hasNonFinite(g))
+    throw new NumericsError(`${what} contains NaN or Inf; run with tg.checkNumerics(true) to name the op that produced it`);
+}
+
+/** PyTorch-style: accumulate d(root)/d(leaf) into every leaf's `.grad`. */
+export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad)
+    throw new GradError('backward: this tensor does not require a gradient (no input had requiresGrad, or it was computed in noGrad)');
+  if (!seed && root.size !== 1)
+    throw new GradError(`backward: output has shape ${fmtShape(root.shape)}; pass a gradient of the same shape or reduce it to a scalar first`);
+  const s = seed ?? ones(root.shape, { dtype: root.dtype });
+  if (!shapesEqual(s.shape, root.shape)) throw new GradError(`backward: seed shape ${fmtShape(s.shape)} differs from output shape ${fmtShape(root.shape)}`);
+  const grads = backwardPass([root], [s], opts);
+  const { add } = runtime();
+  for (const [t, g] of grads) {
+    if (!t.isLeaf) continue;
+    checkFinite(g, `backward: the gradient of ${t.name ?? `a leaf of shape ${fmtShape(t.shape)}`}`);
+    t.grad = t.grad ? add(t.grad, g) : g;
+  }
+}
+
+/** A fresh tracked alias of `x`: a leaf, or (when x is already tracked) an identity node, so nested grads connect. */
+function trackedAlias(x: Tensor): Tensor {
+  const y = new Tensor(x.data, x.shape, true);
+  if (x.requiresGrad) record(y, 'identity', [x], null, (g) => [g]);
+  return y;
+}
+
+function checkArgs(xs: unknown[], fn: string): Tensor[] {
+  xs.forEach((x, i) => {
+    if (!(x instanceof Tensor)) throw new GradError(`${fn}: argument ${i} is ${typeof x}, expected a Tensor`);
+  });
+  return xs as Tensor[];
+}
+
+/** Core of the functional API: value of f and its vjp at xs. */
+export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
+  checkArgs(xs, 'vjp');
+  const nested = isRecording() && xs.some((x) => x.requiresGrad);
+  const ins = xs.map(trackedAlias);
+  const value = withRecording(true, () => f(...ins));
+  if (!(value instanceof Tensor)) throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
+  const pull = (ct: Tensor): Tensor[] => {
+    if (!shapesEqual(ct.shape, value.shape))
+      throw new GradError(`vjp: cotangent shape ${fmtShape(ct.shape)} differs from output shape ${fmtShape(value.shape)}`);
+    const createGraph = nested || (isRecording() && ct.requiresGrad);
+    const grads = backwardPass([value], [ct], { createGraph, keep: new Set(ins) });
+    return ins.map((x) => grads.get(x) ?? zeros(x.shape, { dtype: x.dtype }));
+  };
+  return { value: nested ? value : value.detach(), vjp: pull };
+}
+
+function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
+  if (dy) return dy;
+  if (value.size !== 1)
+    throw new GradError(`${fn}: f returned shape ${fmtShape(value.shape)}; it must return a scalar (or pass dy of the same shape)`);
+  return ones(value.shape, { dtype: value.dtype });
+}
+
+/** `valueAndGrads(f)(...xs)` → `{ value, grads }`; also accepts TF.js's `(xs[], dy?)` call form. */
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
+  return (...args: any[]): { value: Tensor; grads: Tensor[] } => {
+    let xs: Tensor[] = args;
+    let dy: Tensor | undefined;
+    if (Array.isArray(args[0])) [xs, dy] = [args[0], args[1]];
+    checkArgs(xs, 'grads');
+    const r = vjp(f, ...xs);
+    const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
+    if (!isRecording() || !xs.some((x) => x.requiresGrad)) grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
+    return { value: r.value, grads };
+  };
+}
+/** `grads(f)(...xs)` → one gradient per argument. */
+export const grads = (f: (...xs: Tensor[]) => Tensor) => (...args: any[]): Tensor[] => valueAndGrads(f)(...args).grads;
+/** `valueAndGrad(f)(x, dy?)` → `{ value, grad }` for one-argument f. */
+export function valueAndGrad(f: (x: Tensor) => Tensor) {
+  return (x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } => {
+    const r = valueAndGrads(f)([x], dy);
+    return { value: r.value, grad: r.grads[0] };
+  };
+}
+/** `grad(f)(x, dy?)` → d f / d x for one-argument f. */
+export const grad = (f: (x: Tensor) => Tensor) => (x: Tensor, dy?: Tensor): Tensor => valueAndGrad(f)(x, dy).grad;

@@ -1,0 +1,72 @@
+// The define-by-run tape: each recorded op links its output to its inputs with a vjp closure.
+// Recording happens only when some input requires a gradient and recording is on (not in noGrad).
+import type { Tensor } from './tensor.js';
+
+export interface TapeNode {
+  /** Primitive name, e.g. `matmul`. */
+  op: string;
+  inputs: Tensor[];
+  params: unknown;
+  /** Pull the output gradient `g` back to one gradient per input (null = no gradient flows). */
+  vjp: (g: Tensor) => (Tensor | null)[];
+  /** Scope path at record time (layer names), for error messages. */
+  scope?: string;
+}
+
+/** What every dispatched op reports to listeners (trace, anomaly mode). */
+export interface OpEvent {
+  op: string;
+  inputs: Tensor[];
+  out: Tensor;
+  params: unknown;
+}
+
+let recording = true;
+const listeners = new Set<(e: OpEvent) => void>();
+const scopes: string[] = [];
+
+export const isRecording = (): boolean => recording;
+
+/** Run `fn` with recording switched to `on`, restoring the previous state afterwards. */
+export function withRecording<T>(on: boolean, fn: () => T): T {
+  const prev = recording;
+  recording = on;
+  try {
+    return fn();
+  } finally {
+    recording = prev;
+  }
+}
+
+/** Run `fn` without recording anything on the tape (PyTorch `torch.no_grad`). */
+export const noGrad = <T>(fn: () => T): T => withRecording(false, fn);
+/** Run `fn` with recording on, even inside `noGrad`. */
+export const enableGrad = <T>(fn: () => T): T => withRecording(true, fn);
+
+/** Subscribe to every op that runs; returns the unsubscribe function. */
+export function onOp(fn: (e: OpEvent) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+export const hasOpListeners = (): boolean => listeners.size > 0;
+export function emitOp(e: OpEvent): void {
+  for (const l of listeners) l(e);
+}
+
+/** Name scopes (layers push their names) so errors and traces can say where an op ran. */
+export function withScope<T>(name: string, fn: () => T): T {
+  scopes.push(name);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}
+export const currentScope = (): string => scopes.join('/');
+
+/** Record `out` as produced by `op` from `inputs` when the tape should see it. */
+export function record(out: Tensor, op: string, inputs: Tensor[], params: unknown, vjp: TapeNode['vjp']): void {
+  if (!recording || !inputs.some((t) => t.requiresGrad)) return;
+  out.requiresGrad = true;
+  out.node = { op, inputs, params, vjp, scope: scopes.length ? currentScope() : undefined };
+}

@@ -1,0 +1,170 @@
+// Tensor: a shape, a dtype and a plain typed array it owns. Garbage collected; no dispose.
+import { type DType, type TypedArray, allocArray, dtypeOf, isDType } from './dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { type Shape, assertValidShape, sizeOf } from './shape.js';
+import type { TapeNode } from './tape.js';
+import { type BackwardOptions, backward } from './autodiff.js';
+
+let nextId = 1;
+
+export type GradHook = (g: Tensor) => Tensor | void;
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** Row-major values. Reshape views share this array with their source. */
+  data: TypedArray;
+  /** True for leaves the user marked and for every result of a recorded op. */
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The recorded op that produced this tensor (null for leaves and untracked results). */
+  node: TapeNode | null = null;
+  /** Optional name (parameters get their path, e.g. `conv1.kernel`). */
+  name?: string;
+  /** Gradient hooks, run in order when this tensor's gradient is complete during a backward walk. */
+  hooks: GradHook[] = [];
+
+  constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
+    assertValidShape(shape, 'Tensor');
+    if (data.length !== sizeOf(shape))
+      throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtypeOf(data);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  /** Leaf = not produced by a recorded op. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** A row-major typed-array copy of the values. */
+  toFlatArray(): TypedArray {
+    return this.data.slice();
+  }
+  /** Values as nested JS arrays (a number for a scalar). */
+  toArray(): any {
+    const rec = (d: number, off: number): any => {
+      if (d === this.shape.length) return this.data[off];
+      const step = sizeOf(this.shape.slice(d + 1));
+      return Array.from({ length: this.shape[d] }, (_, i) => rec(d + 1, off + i * step));
+    };
+    return rec(0, 0);
+  }
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} values, not 1`);
+    return this.data[0];
+  }
+  /** Same values, cut from the tape. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+  /** Mark as a leaf that wants a gradient (PyTorch `requires_grad_`). */
+  requireGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+  /** Register a hook called with this tensor's gradient during backward; a returned tensor replaces it. */
+  registerHook(fn: GradHook): () => void {
+    this.hooks.push(fn);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== fn);
+    };
+  }
+  /** Accumulate d(this)/d(leaf) into each leaf's `.grad` (this must be a scalar unless `seed` is given). */
+  backward(seed?: Tensor, opts?: BackwardOptions): void {
+    backward(this, seed, opts);
+  }
+  zeroGrad(): void {
+    this.grad = null;
+  }
+  toString(): string {
+    const vals = this.size <= 20 ? Array.from(this.data).map((v) => +v.toPrecision(5)).join(', ') : `${this.size} values`;
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}: ${vals})`;
+  }
+}
+
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | number | NestedArray | TypedArray | readonly number[];
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function inferShape(x: NestedArray): number[] {
+  const s: number[] = [];
+  let cur: NestedArray = x;
+  while (Array.isArray(cur)) {
+    s.push(cur.length);
+    cur = cur[0] as NestedArray;
+  }
+  return s;
+}
+
+function flatten(x: NestedArray, shape: number[], d: number, out: number[]): void {
+  if (d === shape.length) {
+    if (typeof x !== 'number') throw new ValueError(`tensor: expected a number at depth ${d}, got ${typeof x}`);
+    out.push(x);
+    return;
+  }
+  if (!Array.isArray(x) || x.length !== shape[d])
+    throw new ShapeError(`tensor: ragged nested array (expected length ${shape[d]} at depth ${d})`);
+  for (const v of x) flatten(v, shape, d + 1, out);
+}
+
+/** Create a tensor from a number, nested arrays or a typed array, with an optional shape. */
+export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}): Tensor {
+  if (opts.dtype !== undefined && !isDType(opts.dtype))
+    throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
+  if (data instanceof Tensor) data = data.data;
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  let dtype = opts.dtype;
+  if (typeof data === 'number') {
+    flat = [data];
+    inferred = [];
+  } else if (ArrayBuffer.isView(data)) {
+    flat = data as TypedArray;
+    inferred = [flat.length];
+    dtype ??= dtypeOf(data as TypedArray);
+  } else {
+    inferred = inferShape(data as NestedArray);
+    const out: number[] = [];
+    flatten(data as NestedArray, inferred, 0, out);
+    flat = out;
+  }
+  const s = shape ?? inferred;
+  const arr = allocArray(dtype ?? 'float32', flat.length);
+  arr.set(flat as ArrayLike<number>);
+  return new Tensor(arr, s, opts.requiresGrad ?? false);
+}
+
+export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+  const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
+  if (value !== 0) a.fill(value);
+  return new Tensor(a, shape, opts.requiresGrad ?? false);
+}
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
+export const scalar = (v: number, dtype: DType = 'float32'): Tensor => full([], v, { dtype });
+export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, { dtype: t.dtype });
+export const onesLike = (t: Tensor): Tensor => ones(t.shape, { dtype: t.dtype });
+
+/** 0, 1, ..., n-1 (or start..stop by step). */
+export function arange(start: number, stop?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const a = allocArray(opts.dtype ?? 'float32', n);
+  for (let i = 0; i < n; i++) a[i] = start + i * step;
+  return new Tensor(a, [n], opts.requiresGrad ?? false);
+}

@@ -1,0 +1,11 @@
+// tapegrad: `import * as tg from 'tapegrad'`.
+export * from './core/dtype.js';
+export * from './core/errors.js';
+export { type Shape, sizeOf, broadcastShapes } from './core/shape.js';
+export * from './core/tensor.js';
+export * from './core/random.js';
+export { noGrad, enableGrad, onOp, withScope, isRecording, type OpEvent, type TapeNode } from './core/tape.js';
+export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
+export * from './ops/index.js';
+export { setBackend, getBackend, listBackends, registerBackend, type Kernels } from './backend/kernels.js';

@@ -1,0 +1,42 @@
+// Activations as compositions of primitives (Keras definitions).
+import type { Tensor } from '../../core/tensor.js';
+import { abs, add, clipByValue, div, erf, exp, greater, log, minimum, mul, relu, sigmoid, sub, tanh, where } from '../arith.js';
+import { logSumExp } from '../reduce-ops.js';
+import { normAxis } from '../../core/shape.js';
+
+/** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */
+export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
+/** log softmax = x - logΣexp(x), computed stably. */
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => sub(x, logSumExp(x, normAxis(axis, x.rank, 'logSoftmax'), true));
+
+export const elu = (x: Tensor, alpha = 1): Tensor => where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+export const selu = (x: Tensor): Tensor => mul(elu(x, SELU_ALPHA), SELU_SCALE);
+/** log(1 + eˣ) = max(x,0) + log(1 + e^-|x|), stable for large |x|. */
+export const softplus = (x: Tensor): Tensor => add(relu(x), log(add(exp(mul(abs(x), -1)), 1)));
+export const softsign = (x: Tensor): Tensor => div(x, add(abs(x), 1));
+/** Keras 3 hard_sigmoid: relu6(x + 3) / 6. NOTE: Keras 2 and TF.js use clip(0.2x + 0.5, 0, 1). */
+export const hardSigmoid = (x: Tensor, keras2 = false): Tensor =>
+  keras2 ? clipByValue(add(mul(x, 0.2), 0.5), 0, 1) : div(clipByValue(add(x, 3), 0, 6), 6);
+export const swish = (x: Tensor): Tensor => mul(x, sigmoid(x));
+export const silu = swish;
+/** GELU; exact (erf) by default as Keras, or the tanh approximation. */
+export const gelu = (x: Tensor, approximate = false): Tensor =>
+  approximate
+    ? mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI))), 1))
+    : mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1));
+export const relu6 = (x: Tensor): Tensor => clipByValue(x, 0, 6);
+export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => where(greater(x, 0), x, mul(x, alpha));
+export const mish = (x: Tensor): Tensor => mul(x, tanh(softplus(x)));
+export const linear = (x: Tensor): Tensor => x;
+export const exponential = (x: Tensor): Tensor => exp(x);
+/** Keras ReLU layer: max_value, negative_slope, threshold. */
+export function reluAdvanced(x: Tensor, opts: { maxValue?: number | null; negativeSlope?: number; threshold?: number } = {}): Tensor {
+  const { maxValue = null, negativeSlope = 0, threshold = 0 } = opts;
+  let y = where(greater(x, threshold), x, negativeSlope ? mul(sub(x, threshold), negativeSlope) : mul(x, 0));
+  if (maxValue !== null) y = minimum(y, maxValue);
+  return y;
+}
+export const thresholdedRelu = (x: Tensor, theta = 1): Tensor => where(greater(x, theta), x, mul(x, 0));
+

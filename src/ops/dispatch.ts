@@ -1,0 +1,59 @@
+// Run one primitive: shape rule → allocate → kernel → record on the tape.
+import { allocArray } from '../core/dtype.js';
+import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
+import { currentScope, emitOp, hasOpListeners, record } from '../core/tape.js';
+import { Tensor } from '../core/tensor.js';
+import { sizeOf } from '../core/shape.js';
+import { kernels } from '../backend/kernels.js';
+import { PRIMS, type PrimName, type PrimParams } from './table.js';
+
+let forwardNumerics = false;
+/** Anomaly mode: stop at the first op whose output is non-finite while its inputs were finite. */
+export function setForwardNumericsCheck(on: boolean): void {
+  forwardNumerics = on;
+}
+
+const firstNonFinite = (t: Tensor): number => {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
+  return -1;
+};
+
+function stats(t: Tensor): string {
+  let min = Infinity, max = -Infinity, s = 0;
+  for (const v of t.data) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    s += v;
+  }
+  return `${fmtShape(t.shape)} ${t.dtype} min=${min} max=${max} mean=${t.size ? s / t.size : NaN}`;
+}
+
+export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]): Tensor {
+  const def = PRIMS[op] as unknown as import('./prim.js').PrimDef<PrimParams[K]>;
+  if (def.arity >= 0 && ins.length !== def.arity) throw new ValueError(`${op}: expected ${def.arity} inputs, got ${ins.length}`);
+  ins.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ValueError(`${op}: input ${i} is ${typeof t}, expected a Tensor`);
+  });
+  const outShape = def.shape(ins, p);
+  const dtype = def.dtype?.(ins, p) ?? ins[0].dtype;
+  let out = allocArray(dtype, sizeOf(outShape));
+  try {
+    out = def.forward(kernels(), ins, out, p, outShape) ?? out;
+  } catch (e) {
+    if (e instanceof TapegradError) throw e;
+    throw new TapegradError(`${op}: kernel failed on inputs ${ins.map((t) => fmtShape(t.shape)).join(', ')}: ${(e as Error).message}`);
+  }
+  const t = new Tensor(out, outShape);
+  record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
+  if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
+    const scope = currentScope();
+    const site = new Error().stack?.split('\n').slice(2).find((l) => !/\/src\/(ops|core|nn|backend)\//.test(l))?.trim();
+    throw new NumericsError(
+      `checkNumerics: '${op}'${scope ? ` in ${scope}` : ''} produced a non-finite value at index ${firstNonFinite(t)} from finite inputs` +
+        `\n  inputs: ${ins.map(stats).join('; ')}${site ? `\n  called ${site}` : ''}`,
+    );
+  }
+  if (hasOpListeners()) emitOp({ op, inputs: ins, out: t, params: p });
+  return t;
+}

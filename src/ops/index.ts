@@ -1,0 +1,33 @@
+// The ops layer's public face; importing it installs what core's walker needs and the fluent methods.
+import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
+import { registerBackend } from '../backend/kernels.js';
+import { jsKernels } from '../backend/js.js';
+import { add, cast } from './arith.js';
+import { setForwardNumericsCheck } from './dispatch.js';
+import './fluent.js';
+
+registerBackend(jsKernels);
+installRuntime({ add: (a, b) => add(a, b), cast });
+
+/**
+ * Anomaly mode: stop at the first non-finite value, naming the forward op (with layer path, call site and
+ * input statistics), or in backward the op whose gradient went bad. Off by default (it scans every result).
+ */
+export function checkNumerics(on = true): void {
+  setForwardNumericsCheck(on);
+  setGradNumericsCheck(on);
+}
+
+export * from './arith.js';
+export * from './shape-ops.js';
+export * from './reduce-ops.js';
+export * from './linalg.js';
+export * from './transforms.js';
+export * from './random-ops.js';
+export * from './composite/conv.js';
+export * from './composite/pool.js';
+export * from './composite/activations.js';
+export * from './composite/losses.js';
+export type { Pair, Padding2d } from './composite/window.js';
+export { run } from './dispatch.js';
+export { PRIMS, primNames, type PrimName, type PrimParams } from './table.js';

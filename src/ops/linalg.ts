@@ -1,0 +1,52 @@
+// Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
+import { ShapeError, fmtShape } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import type { WindowGeom } from '../backend/kernels.js';
+import { run } from './dispatch.js';
+import { cast } from './arith.js';
+import { broadcastTo, reshape } from './shape-ops.js';
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  let { transA = false, transB = false } = opts;
+  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
+  const vecA = a.rank === 1;
+  const vecB = b.rank === 1;
+  if (vecA) [a, transA] = [reshape(a, [1, a.shape[0]]), false];
+  if (vecB) [b, transB] = [reshape(b, [b.shape[0], 1]), false];
+  if (a.dtype !== b.dtype) {
+    const dt = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+    [a, b] = [cast(a, dt), cast(b, dt)];
+  }
+  const ba = a.shape.slice(0, -2);
+  const bb = b.shape.slice(0, -2);
+  if (ba.length && bb.length && (ba.length !== bb.length || ba.some((d, i) => d !== bb[i]))) {
+    const n = Math.max(ba.length, bb.length);
+    const batch = Array.from({ length: n }, (_, i) => {
+      const x = ba[ba.length - n + i] ?? 1;
+      const y = bb[bb.length - n + i] ?? 1;
+      if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast`);
+      return Math.max(x, y);
+    });
+    a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
+    b = broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
+  }
+  let out = run('matmul', [a, b], { transA, transB });
+  if (vecA) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
+  if (vecB) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}
+
+export const im2col = (x: Tensor, geom: WindowGeom): Tensor => run('im2col', [x], { geom });
+export const col2im = (cols: Tensor, geom: WindowGeom): Tensor => run('col2im', [cols], { geom });
+export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgmax', [x], { geom });
+/** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
+export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
+/** Zeros of `shape` with g[i] added at flat index idx[i]. */
+export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor => run('scatterAdd', [g, idx], { shape: [...shape] });

@@ -1,0 +1,118 @@
+// Primitives for networks: batched matmul, im2col/col2im (each the other's vjp), pooling argmax,
+// and take/scatterAdd (each the other's vjp) for max-pool gradients and label lookups.
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { isFloat } from '../core/dtype.js';
+import { sizeOf } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import type { WindowGeom } from '../backend/kernels.js';
+import { type PrimTable, type VjpCtx, need } from './prim.js';
+import { col2im, im2col, matmul, scatterAdd, take } from './linalg.js';
+import { sum } from './reduce-ops.js';
+
+export interface NnParams {
+  matmul: { transA: boolean; transB: boolean };
+  im2col: { geom: WindowGeom };
+  col2im: { geom: WindowGeom };
+  poolArgmax: { geom: WindowGeom };
+  take: Record<string, never>;
+  scatterAdd: { shape: number[] };
+}
+
+/** [batch..., rows, cols] of a matmul operand after its optional transpose. */
+function mmDims(t: Tensor, trans: boolean): [number[], number, number] {
+  const r = t.rank;
+  const [a, b] = [t.shape[r - 2], t.shape[r - 1]];
+  return [t.shape.slice(0, r - 2), trans ? b : a, trans ? a : b];
+}
+
+/** Sum a batched gradient down to an operand that had no batch axes. */
+const unbatch = (d: Tensor, x: Tensor): Tensor => (d.rank > x.rank ? sum(d, [...Array(d.rank - x.rank).keys()]) : d);
+
+function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): void {
+  const g = geom;
+  const vals = [g.n, g.h, g.w, g.c, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW];
+  if (vals.some((v) => !Number.isInteger(v) || v < 0) || g.strideH < 1 || g.strideW < 1 || g.dilationH < 1 || g.dilationW < 1)
+    throw new ValueError(`${op}: invalid window geometry ${JSON.stringify(g)}`);
+  const want = cols ? [g.n * g.outH * g.outW, g.kh * g.kw * g.c] : [g.n, g.h, g.w, g.c];
+  if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i]))
+    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`);
+}
+
+function checkIndices(op: string, idx: Tensor, n: number): void {
+  if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
+  const d = idx.data;
+  for (let i = 0; i < d.length; i++)
+    if (d[i] < 0 || d[i] >= n) throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
+}
+
+export const nnPrims: PrimTable<NnParams> = {
+  matmul: {
+    arity: 2,
+    shape: ([a, b], p) => {
+      if (a.rank < 2 || b.rank < 2) throw new ShapeError(`matmul: operands need rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+      if (a.dtype !== b.dtype) throw new DTypeError(`matmul: operand dtypes ${a.dtype} and ${b.dtype} differ`);
+      const [ba, m, ka] = mmDims(a, p.transA);
+      const [bb, kb, n] = mmDims(b, p.transB);
+      const batchOk = ba.length === 0 || bb.length === 0 || (ba.length === bb.length && ba.every((d, i) => d === bb[i]));
+      if (ka !== kb || !batchOk)
+        throw new ShapeError(`matmul: ${fmtShape(a.shape)}${p.transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${p.transB ? 'ᵀ' : ''}: inner sizes ${ka} and ${kb} ${ka !== kb ? 'differ' : 'match but batch axes differ'}`);
+      return [...(ba.length ? ba : bb), m, n];
+    },
+    forward: (k, [a, b], out, p) => {
+      const [ba, m, kk] = mmDims(a, p.transA);
+      const [bb, , n] = mmDims(b, p.transB);
+      k.matmul(a.data, b.data, out, sizeOf(ba), sizeOf(bb), m, n, kk, p.transA, p.transB);
+    },
+    // C = Â·B̂ with Â = op(A), B̂ = op(B): dÂ = g·B̂ᵀ, dB̂ = Âᵀ·g; a transposed operand takes the transpose back.
+    vjp: (g, c: VjpCtx<NnParams['matmul']>) => {
+      const [a, b] = c.ins;
+      const { transA, transB } = c.p;
+      return [
+        need(c, 0, () => unbatch(transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }), a)),
+        need(c, 1, () => unbatch(transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }), b)),
+      ];
+    },
+  },
+  im2col: {
+    arity: 1,
+    shape: ([x], { geom: g }) => (checkGeom('im2col', x, g), [g.n * g.outH * g.outW, g.kh * g.kw * g.c]),
+    forward: (k, [x], out, p) => k.im2col(x.data, p.geom, out),
+    vjp: (g, { p }) => [col2im(g, p.geom)], // the transpose of gathering patches is summing them back
+  },
+  col2im: {
+    arity: 1,
+    shape: ([x], { geom: g }) => (checkGeom('col2im', x, g, true), [g.n, g.h, g.w, g.c]),
+    forward: (k, [x], out, p) => k.col2im(x.data, p.geom, out),
+    vjp: (g, { p }) => [im2col(g, p.geom)],
+  },
+  poolArgmax: {
+    arity: 1,
+    shape: ([x], { geom: g }) => {
+      checkGeom('poolArgmax', x, g);
+      if (g.padTop >= (g.kh - 1) * g.dilationH + 1 || g.padLeft >= (g.kw - 1) * g.dilationW + 1)
+        throw new ValueError(`maxPool: padding (${g.padTop},${g.padLeft}) must be smaller than the window (${g.kh},${g.kw})`);
+      return [g.n, g.outH, g.outW, g.c];
+    },
+    dtype: () => 'int32',
+    forward: (k, [x], out, p) => k.poolArgmax(x.data, p.geom, out as Int32Array),
+    vjp: () => [null],
+  },
+  take: {
+    arity: 2,
+    shape: ([x, idx]) => (checkIndices('take', idx, x.size), idx.shape),
+    dtype: ([x]) => x.dtype,
+    forward: (k, [x, idx], out) => k.take(x.data, idx.data as Int32Array, out),
+    vjp: (g, c) => [need(c, 0, () => scatterAdd(g, c.ins[1], c.ins[0].shape)), null], // gather ↔ scatter-add
+  },
+  scatterAdd: {
+    arity: 2,
+    shape: ([g, idx], p) => {
+      if (!isFloat(g.dtype)) throw new DTypeError(`scatterAdd: values must be float, got ${g.dtype}`);
+      if (g.size !== idx.size) throw new ShapeError(`scatterAdd: ${g.size} values for ${idx.size} indices`);
+      checkIndices('scatterAdd', idx, sizeOf(p.shape));
+      return p.shape;
+    },
+    forward: (k, [g, idx], out) => k.scatterAdd(g.data, idx.data as Int32Array, out),
+    vjp: (g, c) => [need(c, 0, () => take(g, c.ins[1])), null],
+  },
+};

@@ -1,0 +1,85 @@
+// Reductions over axes: sum and max (with keepdims), argmax for labels and accuracy.
+import { normAxis, sizeOf } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { DTypeError } from '../core/errors.js';
+import type { ReduceOp } from '../backend/kernels.js';
+import type { Kernels } from '../backend/kernels.js';
+import type { TypedArray } from '../core/dtype.js';
+import { allocArray } from '../core/dtype.js';
+import type { PrimDef, PrimTable } from './prim.js';
+import { div, equal, mul } from './arith.js';
+import { broadcastTo, reshape } from './shape-ops.js';
+import { sum } from './reduce-ops.js';
+
+export interface ReduceParams {
+  sum: { axes: number[]; keepdims: boolean };
+  max: { axes: number[]; keepdims: boolean };
+  argmax: { axis: number };
+}
+
+/** Output shape of reducing `axes` (already normalised). */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+/** Reduce runs of adjacent axes one kernel call each, last run first, via the [outer, mid, inner] view. */
+function reduceAxes(k: Kernels, op: ReduceOp, x: TypedArray, shape: readonly number[], axes: number[], out: TypedArray): TypedArray | void {
+  if (axes.length === 0) return void out.set(x);
+  let cur = x;
+  let curShape = [...shape];
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === a) last[1] = a + 1;
+    else runs.push([a, a + 1]);
+  }
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [s, e] = runs[r];
+    const outer = sizeOf(curShape.slice(0, s));
+    const mid = sizeOf(curShape.slice(s, e));
+    const inner = sizeOf(curShape.slice(e));
+    const dst = r === 0 ? out : allocArray(out instanceof Float64Array ? 'float64' : out instanceof Int32Array ? 'int32' : 'float32', outer * inner);
+    k.reduce(op, cur, outer, mid, inner, dst);
+    cur = dst;
+    curShape = [...curShape.slice(0, s), 1, ...curShape.slice(e)];
+  }
+}
+
+const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): PrimDef<ReduceParams['sum']> => ({
+  arity: 1,
+  shape: ([x], p) => reducedShape(x.shape, p.axes, p.keepdims),
+  forward: (k, [x], out, p) => reduceAxes(k, op, x.data, x.shape, p.axes, out),
+  vjp,
+});
+
+/** g reshaped to keepdims form, then stretched back over the reduced axes. */
+const unreduce = (g: Tensor, x: Tensor, axes: number[]): Tensor => broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+
+export const reduce: PrimTable<ReduceParams> = {
+  // d Σx = broadcast(g)
+  sum: reduction('sum', (g, { ins: [x], p }) => [unreduce(g, x, p.axes)]),
+  // NOTE: ties share the gradient equally among all maxima (as PyTorch's amax and tinygrad do).
+  max: reduction('max', (g, { ins: [x], out, p }) => {
+    const mask = equal(x, unreduce(out, x, p.axes));
+    return [mul(unreduce(div(g, sum(mask, p.axes, p.keepdims)), x, p.axes), mask)];
+  }),
+  argmax: {
+    arity: 1,
+    shape: ([x], p) => {
+      normAxis(p.axis, x.rank, 'argmax');
+      return reducedShape(x.shape, [p.axis], false);
+    },
+    dtype: () => 'int32',
+    forward: (k, [x], out, p) => {
+      if (x.shape[p.axis] === 0) throw new DTypeError(`argmax: axis ${p.axis} has size 0`);
+      k.argmax(x.data, sizeOf(x.shape.slice(0, p.axis)), x.shape[p.axis], sizeOf(x.shape.slice(p.axis + 1)), out as Int32Array);
+    },
+    vjp: () => [null],
+  },
+};
+

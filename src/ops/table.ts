@@ -1,0 +1,15 @@
+// THE primitive table: every primitive tapegrad records, each row holding shape rule, forward and vjp.
+// Adding a primitive = one row in a family file + one kernel in src/backend. The type below makes a
+// missing row a compile error, and test/ops/primitives.test.ts gradchecks every row it finds here.
+import type { PrimTable } from './prim.js';
+import { type ElementwiseParams, elementwise } from './elementwise.js';
+import { type ReduceParams, reduce } from './reduce.js';
+import { type MovementParams, movement } from './movement.js';
+import { type NnParams, nnPrims } from './nn-prims.js';
+
+export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams;
+export type PrimName = keyof PrimParams;
+
+export const PRIMS: PrimTable<PrimParams> = { ...elementwise, ...reduce, ...movement, ...nnPrims };
+
+export const primNames = (): PrimName[] => Object.keys(PRIMS) as PrimName[];
