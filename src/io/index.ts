@@ -1,0 +1,2 @@
+// Public exports of src/io (filled as the io layer grows).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/nn (filled as the nn layer grows).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/train (filled as the train layer grows).
+export {};
