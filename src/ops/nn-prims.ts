@@ -38,6 +38,19 @@ function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): voi
     throw new ShapeError(`${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`);
 }
 
+/** First output position along one axis whose window covers no real input (all padding), or -1. */
+function emptyWindow(n: number, k: number, stride: number, dilation: number, before: number, out: number): number {
+  for (let o = 0; o < out; o++) {
+    let hit = false;
+    for (let j = 0; j < k && !hit; j++) {
+      const i = o * stride - before + j * dilation;
+      hit = i >= 0 && i < n;
+    }
+    if (!hit) return o;
+  }
+  return -1;
+}
+
 function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
   const d = idx.data;
@@ -89,8 +102,14 @@ export const nnPrims: PrimTable<NnParams> = {
     arity: 1,
     shape: ([x], { geom: g }) => {
       checkGeom('poolArgmax', x, g);
-      if (g.padTop >= (g.kh - 1) * g.dilationH + 1 || g.padLeft >= (g.kw - 1) * g.dilationW + 1)
-        throw new ValueError(`maxPool: padding (${g.padTop},${g.padLeft}) must be smaller than the window (${g.kh},${g.kw})`);
+      // NOTE: every window must see a real input (the bottom/right padding too), else there is no argmax.
+      const oy = emptyWindow(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH);
+      const ox = emptyWindow(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW);
+      if (oy >= 0 || ox >= 0)
+        throw new ValueError(
+          `maxPool: with padding (top ${g.padTop}, left ${g.padLeft}) and ${g.outH}x${g.outW} outputs, the ${g.kh}x${g.kw} window at ` +
+            `${oy >= 0 ? `output row ${oy}` : `output column ${ox}`} lies entirely in the padding of the ${g.h}x${g.w} input (padding must be smaller than the window)`,
+        );
       return [g.n, g.outH, g.outW, g.c];
     },
     dtype: () => 'int32',
