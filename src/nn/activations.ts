@@ -1,0 +1,42 @@
+// Keras activation names → tapegrad ops.
+import { ValueError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { relu, sigmoid, tanh } from '../ops/arith.js';
+import * as act from '../ops/composite/activations.js';
+
+export type ActivationFn = (x: Tensor) => Tensor;
+export type ActivationSpec = string | ActivationFn | null | undefined;
+
+const ACTIVATIONS: Record<string, ActivationFn> = {
+  linear: act.linear,
+  relu,
+  sigmoid,
+  tanh,
+  softmax: (x) => act.softmax(x, -1),
+  logSoftmax: (x) => act.logSoftmax(x, -1),
+  elu: (x) => act.elu(x),
+  selu: act.selu,
+  softplus: act.softplus,
+  softsign: act.softsign,
+  // NOTE: Keras 3's hard_sigmoid (relu6(x+3)/6); Keras 2 / TF.js models are mapped by the importer.
+  hardSigmoid: (x) => act.hardSigmoid(x),
+  swish: act.swish,
+  silu: act.silu,
+  gelu: (x) => act.gelu(x),
+  relu6: act.relu6,
+  exponential: act.exponential,
+  leakyRelu: (x) => act.leakyRelu(x),
+  mish: act.mish,
+};
+
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Resolve 'relu', 'hard_sigmoid', 'hardSigmoid', a function, or null/undefined (= linear). */
+export function getActivation(spec: ActivationSpec): ActivationFn {
+  if (spec === null || spec === undefined) return act.linear;
+  if (typeof spec === 'function') return spec;
+  const f = ACTIVATIONS[camel(spec)];
+  if (!f) throw new ValueError(`activation: unknown name '${spec}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  return f;
+}
+export const activationNames = (): string[] => Object.keys(ACTIVATIONS);

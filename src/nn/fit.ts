@@ -1,0 +1,191 @@
+// compile / fit / evaluate for models: the Keras training loop over tapegrad's tape and optimizers.
+import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
+import { globalRng, type Rng } from '../core/random.js';
+import { noGrad } from '../core/tape.js';
+import { Tensor } from '../core/tensor.js';
+import { take } from '../ops/linalg.js';
+import { reshape } from '../ops/shape-ops.js';
+import { type Callback, getLoss, getMetric, type LossFn, type MetricFn, Optimizer, train } from '../train/index.js';
+import type { Model } from './model.js';
+import { ProgressBar } from './progress.js';
+
+export interface CompileArgs {
+  optimizer: Optimizer | string;
+  loss: string | LossFn;
+  metrics?: (string | MetricFn)[];
+}
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: LossFn;
+  lossName: string;
+  metrics: { name: string; fn: MetricFn }[];
+}
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+  validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
+  shuffle?: boolean;
+  callbacks?: Callback[];
+  /** 0 silent, 1 progress bar (plain lines when not a TTY). */
+  verbose?: 0 | 1;
+  initialEpoch?: number;
+  rng?: Rng;
+  /** Where progress lines go (default process.stdout). */
+  log?: (line: string, sameLine: boolean) => void;
+}
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+const OPTIMIZERS: Record<string, () => Optimizer> = {
+  sgd: () => train.sgd(0.01),
+  adam: () => train.adam(0.001),
+  adamw: () => train.adamw(0.001),
+  rmsprop: () => train.rmsprop(0.001),
+  adagrad: () => train.adagrad(0.001),
+};
+
+export function compileModel(model: Model, args: CompileArgs): Compiled {
+  const optimizer = typeof args.optimizer === 'string' ? OPTIMIZERS[args.optimizer.toLowerCase()]?.() : args.optimizer;
+  if (!optimizer) throw new ValueError(`compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`);
+  model.assertBuilt('optimize');
+  optimizer.setParameters(model.namedParameters());
+  const loss = getLoss(args.loss);
+  const lossName = typeof args.loss === 'string' ? args.loss : 'loss';
+  const metrics = (args.metrics ?? []).map((m) => ({ name: typeof m === 'string' ? m : m.name || 'metric', fn: getMetric(m) }));
+  return { optimizer, loss, lossName, metrics };
+}
+
+const list = (x: Tensor | Tensor[]): Tensor[] => (Array.isArray(x) ? x : [x]);
+const one = (xs: Tensor[]): Tensor | Tensor[] => (xs.length === 1 ? xs[0] : xs);
+
+/** Rows `idx` of every tensor (gathered along the batch axis). */
+function rows(ts: Tensor[], idx: Int32Array): Tensor[] {
+  return ts.map((t) => {
+    const per = t.size / t.shape[0];
+    const flat = new Int32Array(idx.length * per);
+    for (let i = 0; i < idx.length; i++) for (let j = 0; j < per; j++) flat[i * per + j] = idx[i] * per + j;
+    return reshape(take(t, new Tensor(flat, [idx.length, per])), [idx.length, ...t.shape.slice(1)]);
+  });
+}
+const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b - a }, (_, i) => a + i);
+
+function checkData(xs: Tensor[], ys: Tensor[], where: string): number {
+  const n = xs[0]?.shape[0];
+  for (const t of [...xs, ...ys])
+    if (t.rank === 0 || t.shape[0] !== n)
+      throw new ShapeError(`${where}: every input and target needs the same batch size on axis 0; got ${[...xs, ...ys].map((u) => fmtShape(u.shape)).join(', ')}`);
+  if (!n) throw new ValueError(`${where}: no samples`);
+  return n;
+}
+
+function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], training: boolean) {
+  const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
+  if (pred.length !== ys.length) throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
+  let loss = c.loss(ys[0], pred[0]);
+  for (let i = 1; i < ys.length; i++) loss = loss.add(c.loss(ys[i], pred[i]));
+  return { loss, pred };
+}
+
+function metricValues(c: Compiled, ys: Tensor[], pred: Tensor[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  noGrad(() =>
+    c.metrics.forEach((m) => {
+      const v = m.fn(ys[0], pred[0]);
+      out[m.name] = v instanceof Tensor ? v.item() : Number(v);
+    }),
+  );
+  return out;
+}
+
+export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
+  const c = model.compiled;
+  if (!c) throw new ValueError(`${model.name}.fit: call compile({optimizer, loss}) first`);
+  let xs = list(x);
+  let ys = list(y);
+  let n = checkData(xs, ys, `${model.name}.fit`);
+  const { epochs = 1, batchSize = 32, shuffle = true, verbose = 1, initialEpoch = 0 } = args;
+  const rng = args.rng ?? globalRng;
+  let val: [Tensor[], Tensor[]] | null = args.validationData ? [list(args.validationData[0]), list(args.validationData[1])] : null;
+  if (!val && args.validationSplit) {
+    // NOTE: as Keras, the validation split is the LAST fraction of the data, taken before shuffling.
+    const nv = Math.floor(n * args.validationSplit);
+    if (nv < 1 || nv >= n) throw new ValueError(`fit: validationSplit ${args.validationSplit} leaves no training or no validation samples for ${n} samples`);
+    val = [rows(xs, range(n - nv, n)), rows(ys, range(n - nv, n))];
+    [xs, ys] = [rows(xs, range(0, n - nv)), rows(ys, range(0, n - nv))];
+    n -= nv;
+  }
+  const cbs = args.callbacks ?? [];
+  const history: History = { epoch: [], history: {} };
+  const steps = Math.ceil(n / batchSize);
+  const bar = new ProgressBar(steps, verbose === 1, args.log);
+  model.stopTraining = false;
+  for (const cb of cbs) cb.setModel?.(model as any);
+  for (const cb of cbs) await cb.onTrainBegin?.();
+  const wasTraining = model.training;
+  try {
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+      bar.start(`Epoch ${epoch + 1}/${epochs}`);
+      const order = range(0, n);
+      if (shuffle) for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      const sums: Record<string, number> = {};
+      let seen = 0;
+      model.train(true);
+      for (let s = 0; s < steps; s++) {
+        const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
+        const bx = rows(xs, idx);
+        const by = rows(ys, idx);
+        c.optimizer.zeroGrad();
+        const { loss, pred } = lossAndMetrics(model, c, bx, by, true);
+        if (!Number.isFinite(loss.item()))
+          throw new ValueError(`fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`);
+        loss.backward();
+        c.optimizer.step();
+        const logs: Record<string, number> = { loss: loss.item(), ...metricValues(c, by, pred) };
+        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
+        seen += idx.length;
+        const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
+        bar.update(s + 1, avg);
+        for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
+      }
+      model.train(false);
+      const logs: Record<string, number> = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
+      if (val) for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize }))) logs[`val_${k}`] = v;
+      bar.end(logs);
+      history.epoch.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  for (const cb of cbs) await cb.onTrainEnd?.(history as any);
+  return history;
+}
+
+export function evaluateModel(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], args: { batchSize?: number } = {}): Record<string, number> {
+  const c = model.compiled;
+  if (!c) throw new ValueError(`${model.name}.evaluate: call compile({optimizer, loss}) first`);
+  const xs = list(x);
+  const ys = list(y);
+  const n = checkData(xs, ys, `${model.name}.evaluate`);
+  const bs = args.batchSize ?? 32;
+  const sums: Record<string, number> = {};
+  noGrad(() => {
+    for (let i = 0; i < n; i += bs) {
+      const idx = range(i, Math.min(n, i + bs));
+      const by = rows(ys, idx);
+      const { loss, pred } = lossAndMetrics(model, c, rows(xs, idx), by, false);
+      const logs = { loss: loss.item(), ...metricValues(c, by, pred) };
+      for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
+    }
+  });
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+}

@@ -1,0 +1,254 @@
+// Layer: the one building block. Named weights, lazy build from the first input shape (Keras semantics),
+// train/eval mode, hooks, and child discovery so parameters get paths like `conv1.kernel`.
+import { type DType } from '../core/dtype.js';
+import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import { withScope } from '../core/tape.js';
+import { Tensor } from '../core/tensor.js';
+import { type InitializerSpec, getInitializer } from './initializers.js';
+import { SymbolicTensor, applySymbolic } from './symbolic.js';
+
+export type LayerIO = Tensor | Tensor[];
+/** A shape with the batch axis first; null = unknown (Keras `None`). */
+export type ShapeWithBatch = (number | null)[];
+
+export interface LayerArgs {
+  name?: string;
+  /** Input shape without the batch axis (Keras `input_shape`). */
+  inputShape?: (number | null)[];
+  batchInputShape?: (number | null)[];
+  batchSize?: number;
+  trainable?: boolean;
+  dtype?: DType;
+}
+
+export interface CallKwargs {
+  training?: boolean;
+  [key: string]: unknown;
+}
+
+export interface Weight {
+  name: string;
+  value: Tensor;
+  trainable: boolean;
+}
+
+export type ForwardHook = (layer: Layer, inputs: LayerIO, output: LayerIO) => LayerIO | void;
+export type ForwardPreHook = (layer: Layer, inputs: LayerIO) => LayerIO | void;
+/** Called with the gradient of the layer's output when backward reaches it. */
+export type BackwardHook = (layer: Layer, gradOutput: Tensor) => Tensor | void;
+
+const nameCounts = new Map<string, number>();
+/** Keras-style unique default names: dense, dense_1, dense_2, ... */
+export function uniqueName(prefix: string): string {
+  const n = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, n + 1);
+  return n === 0 ? prefix : `${prefix}_${n}`;
+}
+/** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */
+export const resetLayerNames = (): void => nameCounts.clear();
+
+export const snakeCase = (s: string): string =>
+  s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+
+export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) => t.shape) : [x.shape]);
+export const fmtBatchShape = (s: readonly (number | null)[]): string => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
+
+export abstract class Layer {
+  /** Keras class name (Dense, Conv2D, ...). */
+  static className = 'Layer';
+  name: string;
+  trainable: boolean;
+  /** Train mode (dropout active, batch-norm batch statistics). Keras layers start in inference mode. */
+  training = false;
+  built = false;
+  dtype: DType;
+  batchInputShape?: ShapeWithBatch;
+  protected ownWeights: Weight[] = [];
+  private fwdHooks: ForwardHook[] = [];
+  private preHooks: ForwardPreHook[] = [];
+  private bwdHooks: BackwardHook[] = [];
+  /** The implementation behind `call`; `call` itself is routed through `apply` so hooks always fire. */
+  protected callImpl: (inputs: LayerIO, kwargs: CallKwargs) => LayerIO;
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? uniqueName(snakeCase(this.className));
+    this.trainable = args.trainable ?? true;
+    this.dtype = args.dtype ?? 'float32';
+    if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
+    else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+    const impl = this.call;
+    this.callImpl = (x, kw) => impl.call(this, x, kw);
+    this.call = (x: LayerIO, kw?: CallKwargs) => this.apply(x, kw) as LayerIO;
+  }
+
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
+
+  /** Create weights for this input shape (batch axis first). Called once, before the first call. */
+  build(_inputShape: Shape | Shape[]): void {}
+
+  /** The computation. Override in subclasses; users call `apply`. */
+  abstract call(inputs: LayerIO, kwargs?: CallKwargs): LayerIO;
+
+  /** Run the layer: builds on first use, runs hooks, names the scope; symbolic inputs build a graph. */
+  apply(inputs: LayerIO | SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs = {}): LayerIO | SymbolicTensor | SymbolicTensor[] {
+    if (inputs instanceof SymbolicTensor || (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor)))
+      return applySymbolic(this, inputs as SymbolicTensor | SymbolicTensor[], kwargs);
+    let x = inputs as LayerIO;
+    checkInputs(this, x);
+    for (const h of this.preHooks) x = h(this, x) ?? x;
+    if (!this.built) this.buildFor(x);
+    const kw = { training: this.training, ...kwargs };
+    let y = withScope(this.name, () => {
+      try {
+        return this.callImpl(x, kw);
+      } catch (e) {
+        if (e instanceof TapegradError && !e.message.startsWith(`${this.name} (`)) e.message = `${this.name} (${this.className}): ${e.message}`;
+        throw e;
+      }
+    });
+    for (const h of this.fwdHooks) y = h(this, x, y) ?? y;
+    if (this.bwdHooks.length) for (const t of Array.isArray(y) ? y : [y]) t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
+    return y;
+  }
+
+  /** Build from an input: `build` gets a Shape for one tensor, Shape[] for a list. */
+  buildFor(x: LayerIO): void {
+    this.buildShape(Array.isArray(x) ? x.map((t) => t.shape) : x.shape);
+  }
+  buildShape(s: Shape | Shape[]): void {
+    withScope(this.name, () => this.build(s));
+    this.built = true;
+  }
+
+  /** Create a weight (Keras `add_weight`); its path name is `<layer>.<name>` once a model names it. */
+  addWeight(name: string, shape: Shape, init: InitializerSpec = 'glorotUniform', opts: { trainable?: boolean; dtype?: DType } = {}): Tensor {
+    const t = getInitializer(init)(shape, opts.dtype ?? this.dtype);
+    const trainable = opts.trainable ?? true;
+    t.requiresGrad = trainable;
+    t.name = `${this.name}.${name}`;
+    this.ownWeights.push({ name, value: t, trainable });
+    return t;
+  }
+
+  /** Sub-layers, found as own properties (a layer, or an array of layers), in declaration order. */
+  children(): [string, Layer][] {
+    const out: [string, Layer][] = [];
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Layer) out.push([k, v]);
+      else if (Array.isArray(v) && v.length && v.every((e) => e instanceof Layer)) v.forEach((e, i) => out.push([`${k}.${i}`, e]));
+    }
+    return out;
+  }
+
+  /** Every weight with its path (own weights first, then children's), Keras order. */
+  namedWeights(prefix = ''): [string, Weight][] {
+    const own = this.ownWeights.map((w): [string, Weight] => [`${prefix}${w.name}`, w]);
+    return [...own, ...this.children().flatMap(([k, c]) => c.namedWeights(`${prefix}${this.childPrefix(k, c)}.`))];
+  }
+  /** How a child's weights are prefixed (Keras containers use the child's layer name). */
+  protected childPrefix(key: string, _child: Layer): string {
+    return key;
+  }
+
+  get weights(): Weight[] {
+    return this.namedWeights().map(([, w]) => w);
+  }
+  get trainableWeights(): Weight[] {
+    return this.trainable ? this.weights.filter((w) => w.trainable) : [];
+  }
+  get nonTrainableWeights(): Weight[] {
+    return this.trainable ? this.weights.filter((w) => !w.trainable) : this.weights;
+  }
+  /** Trainable parameters with paths, e.g. `['conv1.kernel', t]`. Errors on an unbuilt model. */
+  namedParameters(): [string, Tensor][] {
+    this.assertBuilt('read its parameters');
+    return this.namedWeights().filter(([, w]) => w.trainable && this.trainable).map(([n, w]) => [n, w.value]);
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+  countParams(): number {
+    return this.weights.reduce((a, w) => a + w.value.size, 0);
+  }
+  /** Weight values in Keras order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.value);
+  }
+  /** Overwrite weight values in Keras order; shapes must match. */
+  setWeights(values: Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) throw new ValueError(`${this.name}.setWeights: expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`);
+    ws.forEach((w, i) => {
+      const v = values[i];
+      if (v.shape.length !== w.value.shape.length || v.shape.some((d, j) => d !== w.value.shape[j]))
+        throw new ShapeError(`${this.name}.setWeights: '${w.name}' has shape ${fmtShape(w.value.shape)} but the value has shape ${fmtShape(v.shape)}`);
+      w.value.data.set(v.data);
+    });
+  }
+
+  assertBuilt(action: string): void {
+    if (!this.isBuilt())
+      throw new ValueError(`${this.name}: the model is not built yet, so it has no weights to ${action}; call build(inputShape), or run it once on an input (or give the first layer an inputShape)`);
+  }
+  isBuilt(): boolean {
+    return this.built && this.children().every(([, c]) => c.isBuilt());
+  }
+
+  /** Switch this layer and all children to train (true) or inference (false) mode. */
+  train(on = true): this {
+    this.training = on;
+    for (const [, c] of this.children()) c.train(on);
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  registerForwardHook(h: ForwardHook): () => void {
+    this.fwdHooks.push(h);
+    return () => void (this.fwdHooks = this.fwdHooks.filter((f) => f !== h));
+  }
+  registerForwardPreHook(h: ForwardPreHook): () => void {
+    this.preHooks.push(h);
+    return () => void (this.preHooks = this.preHooks.filter((f) => f !== h));
+  }
+  registerBackwardHook(h: BackwardHook): () => void {
+    this.bwdHooks.push(h);
+    return () => void (this.bwdHooks = this.bwdHooks.filter((f) => f !== h));
+  }
+
+  /** Keras config (the JSON `config` of this layer). */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    if (this.batchInputShape) c.batch_input_shape = this.batchInputShape;
+    return c;
+  }
+  /** Optional: the parameter count as a formula, e.g. `(4·4·1+1)·10 = 170`. */
+  paramFormula(): string | null {
+    return null;
+  }
+  /** Expected input rank (with batch) for a clear error before the call; null = any. */
+  expectedRank(): number | null {
+    return null;
+  }
+}
+
+/** Check rank before calling, with a hint about the usual cause. */
+function checkInputs(layer: Layer, x: LayerIO): void {
+  const want = layer.expectedRank();
+  if (want === null || Array.isArray(x)) return;
+  if (!(x instanceof Tensor)) throw new ValueError(`${layer.name} (${layer.className}): input must be a Tensor, got ${typeof x}`);
+  if (x.rank === want) return;
+  const hint =
+    x.rank === want - 1
+      ? ' — is the batch axis missing? (inputs are [batch, ...])'
+      : x.rank > want && want === 2
+        ? ' — add a Flatten layer before it'
+        : x.rank === want + 1 && want === 3
+          ? ' — a recurrent layer before it may need returnSequences: false, or the input has an extra axis'
+          : '';
+  throw new ShapeError(`${layer.name} (${layer.className}): expected input of rank ${want} (batch first), got shape ${fmtShape(x.shape)}${hint}`);
+}

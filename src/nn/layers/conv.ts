@@ -1,0 +1,121 @@
+// Keras convolution layers: Conv1D and Conv2D (kernels stored channels-last, [k..., in/groups, filters]).
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import type { Shape } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { conv1d, conv2d } from '../../ops/composite/conv.js';
+import { transpose } from '../../ops/shape-ops.js';
+import { type ActivationSpec, getActivation } from '../activations.js';
+import type { InitializerSpec } from '../initializers.js';
+import { Layer, type LayerArgs } from '../layer.js';
+
+const n = (v: number): string => v.toLocaleString('en-US');
+type IntOrPair = number | [number, number];
+const toPair = (v: IntOrPair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
+
+export interface ConvArgs extends LayerArgs {
+  filters: number;
+  kernelSize: IntOrPair;
+  strides?: IntOrPair;
+  padding?: 'valid' | 'same' | 'causal';
+  dataFormat?: 'channelsLast' | 'channelsFirst';
+  dilationRate?: IntOrPair;
+  groups?: number;
+  activation?: ActivationSpec;
+  useBias?: boolean;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+}
+
+abstract class ConvBase extends Layer {
+  readonly filters: number;
+  readonly groups: number;
+  readonly useBias: boolean;
+  readonly channelsFirst: boolean;
+  kernel!: Tensor;
+  bias: Tensor | null = null;
+  constructor(readonly args: ConvArgs, readonly rank: 1 | 2) {
+    super(args);
+    if (!Number.isInteger(args.filters) || args.filters < 1) throw new ValueError(`${this.className}: filters must be a positive integer, got ${args.filters}`);
+    this.filters = args.filters;
+    this.groups = args.groups ?? 1;
+    this.useBias = args.useBias ?? true;
+    this.channelsFirst = args.dataFormat === 'channelsFirst';
+    if (args.padding === 'causal' && rank !== 1) throw new ValueError(`${this.className}: 'causal' padding is only for Conv1D`);
+  }
+  kernelSizes(): number[] {
+    const k = this.args.kernelSize;
+    return this.rank === 1 ? [typeof k === 'number' ? k : k[0]] : toPair(k, 1);
+  }
+  override expectedRank(): number {
+    return this.rank + 2;
+  }
+  override build(s: Shape): void {
+    const c = this.channelsFirst ? s[1] : s[s.length - 1];
+    if (c % this.groups !== 0) throw new ShapeError(`${this.name} (${this.className}): ${c} input channels are not divisible by groups=${this.groups}`);
+    this.kernel = this.addWeight('kernel', [...this.kernelSizes(), c / this.groups, this.filters], this.args.kernelInitializer ?? 'glorotUniform');
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
+  }
+  protected checkChannels(x: Tensor): void {
+    const c = this.channelsFirst ? x.shape[1] : x.shape[x.rank - 1];
+    const want = this.kernel.shape[this.rank] * this.groups;
+    if (c !== want)
+      throw new ShapeError(
+        `${this.name} (${this.className}): input has ${c} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${want} ` +
+          `(dataFormat ${this.channelsFirst ? 'channelsFirst' : 'channelsLast'}, input ${fmtShape(x.shape)}) — check where the channel axis is`,
+      );
+  }
+  override paramFormula(): string {
+    const per = this.kernel.shape.slice(0, -1);
+    const fan = per.reduce((a, b) => a * b, 1);
+    const expr = `${per.join('·')}${this.useBias ? '+1' : ''}`;
+    return `(${expr})·${n(this.filters)} = ${n((fan + (this.useBias ? 1 : 0)) * this.filters)}`;
+  }
+  override getConfig() {
+    return {
+      ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSizes(), strides: this.rank === 1 ? [this.args.strides ?? 1] : toPair(this.args.strides, 1),
+      padding: this.args.padding ?? 'valid', data_format: this.channelsFirst ? 'channels_first' : 'channels_last',
+      dilation_rate: this.rank === 1 ? [this.args.dilationRate ?? 1] : toPair(this.args.dilationRate, 1), groups: this.groups,
+      activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear', use_bias: this.useBias,
+    };
+  }
+}
+
+export class Conv2D extends ConvBase {
+  static override className = 'Conv2D';
+  constructor(args: ConvArgs) {
+    super(args, 2);
+  }
+  call(x: Tensor): Tensor {
+    this.checkChannels(x);
+    // NOTE: Keras keeps HWIO kernels for channels_first too, so we convolve in NHWC and move axes around it.
+    const xh = this.channelsFirst ? transpose(x, [0, 2, 3, 1]) : x;
+    const padding = this.args.padding ?? 'valid';
+    let y = conv2d(xh, this.kernel, this.bias, {
+      stride: toPair(this.args.strides, 1), padding: padding === 'causal' ? 'valid' : padding, dilation: toPair(this.args.dilationRate, 1), groups: this.groups,
+    });
+    y = getActivation(this.args.activation)(y);
+    return this.channelsFirst ? transpose(y, [0, 3, 1, 2]) : y;
+  }
+}
+
+export class Conv1D extends ConvBase {
+  static override className = 'Conv1D';
+  constructor(args: ConvArgs) {
+    super(args, 1);
+  }
+  call(x: Tensor): Tensor {
+    this.checkChannels(x);
+    const xw = this.channelsFirst ? transpose(x, [0, 2, 1]) : x;
+    const num = (v: IntOrPair | undefined) => (v === undefined ? 1 : typeof v === 'number' ? v : v[0]);
+    let y = conv1d(xw, this.kernel, this.bias, {
+      stride: num(this.args.strides), padding: this.args.padding ?? 'valid', dilation: num(this.args.dilationRate), groups: this.groups,
+    });
+    y = getActivation(this.args.activation)(y);
+    return this.channelsFirst ? transpose(y, [0, 2, 1]) : y;
+  }
+}
+
+export const convFactories = {
+  conv2d: (a: ConvArgs) => new Conv2D(a),
+  conv1d: (a: ConvArgs) => new Conv1D(a),
+};

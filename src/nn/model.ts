@@ -1,0 +1,145 @@
+// Models: a Layer that holds layers, with build/summary/predict, and compile/fit/evaluate (see fit.ts).
+import { ValueError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import { noGrad } from '../core/tape.js';
+import { Tensor, zeros } from '../core/tensor.js';
+import { concat, slice } from '../ops/shape-ops.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from './layer.js';
+import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
+import { type CompileArgs, type FitArgs, type History, compileModel, evaluateModel, fitModel, type Compiled } from './fit.js';
+
+export abstract class Model extends Layer {
+  static override className = 'Model';
+  /** Set by callbacks (EarlyStopping) to end `fit` after the current epoch. */
+  stopTraining = false;
+  compiled: Compiled | null = null;
+
+  /** Build every layer for an input shape (batch axis first; null allowed) by running zeros through. */
+  override build(inputShape: Shape | Shape[] | ShapeWithBatch | ShapeWithBatch[]): void {
+    const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as ShapeWithBatch[];
+    const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+    noGrad(() => this.callImpl(xs.length === 1 ? xs[0] : xs, { training: false }));
+  }
+  /** Public build (Keras `model.build(input_shape)`). */
+  buildModel(inputShape: ShapeWithBatch | ShapeWithBatch[]): this {
+    this.build(inputShape as Shape);
+    this.built = true;
+    return this;
+  }
+  /** Build from the first layer's inputShape if the model has one; true when built. */
+  ensureBuilt(): boolean {
+    if (this.isBuilt()) return true;
+    const s = this.declaredInputShape();
+    if (s) this.buildModel(s);
+    return this.isBuilt();
+  }
+  protected declaredInputShape(): ShapeWithBatch | ShapeWithBatch[] | null {
+    return this.batchInputShape ?? null;
+  }
+  override namedParameters(): [string, Tensor][] {
+    this.ensureBuilt();
+    return super.namedParameters();
+  }
+  override namedWeights(prefix = '') {
+    this.ensureBuilt();
+    return super.namedWeights(prefix);
+  }
+  protected override childPrefix(_key: string, child: Layer): string {
+    return child.name;
+  }
+
+  /** Rows of the summary table (each layer and its output shapes). */
+  protected abstract summaryRows(opts: SummaryOptions): SummaryRow[];
+
+  /** Print and return the Keras-format summary table. */
+  summary(opts: SummaryOptions = {}): string {
+    if (!this.ensureBuilt() && opts.inputShape) this.buildModel([null, ...opts.inputShape]);
+    this.assertBuilt('summarize (or pass summary({ inputShape }))');
+    const rows = this.summaryRows(opts);
+    const ws = this.weights;
+    const tr = this.trainableWeights.reduce((a, w) => a + w.value.size, 0);
+    const text = formatSummary(this.name, rows, { trainable: tr, nonTrainable: ws.reduce((a, w) => a + w.value.size, 0) - tr }, opts);
+    const p = opts.print ?? true;
+    if (p) text.split('\n').forEach((l) => (typeof p === 'function' ? p(l) : console.log(l)));
+    return text;
+  }
+
+  /** Inference in batches, without recording, in inference mode. */
+  predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
+    const xs = Array.isArray(x) ? x : [x];
+    const n = xs[0].shape[0];
+    const bs = opts.batchSize ?? 32;
+    const outs: LayerIO[] = [];
+    noGrad(() => {
+      for (let i = 0; i < Math.max(n, 1); i += bs) {
+        const b = xs.map((t) => (n <= bs ? t : slice(t, t.shape.map((_, a) => (a === 0 ? i : 0)), t.shape.map((d, a) => (a === 0 ? Math.min(bs, n - i) : d)))));
+        outs.push(this.apply(b.length === 1 ? b[0] : b, { training: false }) as LayerIO);
+      }
+    });
+    if (outs.length === 1) return outs[0];
+    if (outs[0] instanceof Tensor) return concat(outs as Tensor[], 0);
+    return (outs[0] as Tensor[]).map((_, j) => concat(outs.map((o) => (o as Tensor[])[j]), 0));
+  }
+
+  /** Configure training: optimizer, loss and metrics (TF.js/Keras `compile`). */
+  compile(args: CompileArgs): void {
+    this.ensureBuilt();
+    this.compiled = compileModel(this, args);
+  }
+  /** Train for a number of epochs (TF.js `fit`): returns the History. */
+  fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
+    return fitModel(this, x, y, args);
+  }
+  /** Loss and metrics on data, without training. */
+  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args: { batchSize?: number } = {}): Record<string, number> {
+    return evaluateModel(this, x, y, args);
+  }
+}
+
+/** A linear stack of layers (TF.js `tf.sequential`). */
+export class Sequential extends Model {
+  static override className = 'Sequential';
+  layers: Layer[] = [];
+  constructor(args: LayerArgs & { layers?: Layer[] } = {}) {
+    super(args);
+    for (const l of args.layers ?? []) this.add(l);
+  }
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add: expected a layer, got ${typeof layer}`);
+    if (this.layers.some((l) => l.name === layer.name)) throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model`);
+    this.layers.push(layer);
+    this.built = false;
+    return this;
+  }
+  protected override declaredInputShape(): ShapeWithBatch | null {
+    return this.batchInputShape ?? this.layers[0]?.batchInputShape ?? null;
+  }
+  call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
+    if (!this.layers.length) throw new ValueError(`${this.name}: the model has no layers`);
+    let y = x;
+    for (const l of this.layers) y = l.apply(y, kw) as LayerIO;
+    return y;
+  }
+  protected summaryRows(): SummaryRow[] {
+    const s = this.declaredInputShape() ?? this.lastInputShape;
+    if (!s) return this.layers.map((l) => ({ layer: l, outputShapes: [], params: l.countParams() }));
+    const rows: SummaryRow[] = [];
+    noGrad(() => {
+      let y: LayerIO = zeros(s.map((d) => d ?? 1));
+      for (const l of this.layers) {
+        y = l.apply(y, { training: false }) as LayerIO;
+        const outs = Array.isArray(y) ? y : [y];
+        rows.push({ layer: l, outputShapes: outs.map((t) => [null, ...t.shape.slice(1)]), params: l.countParams() });
+      }
+    });
+    return rows;
+  }
+  private lastInputShape: ShapeWithBatch | null = null;
+  override apply(inputs: any, kwargs: CallKwargs = {}): any {
+    if (inputs instanceof Tensor) this.lastInputShape = [null, ...inputs.shape.slice(1)];
+    return super.apply(inputs, kwargs);
+  }
+  override getConfig() {
+    return { name: this.name, layers: this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() })) };
+  }
+}

@@ -1,0 +1,37 @@
+// The Keras-style progress bar of fit: one updating line on a terminal, plain lines otherwise.
+const fmt = (logs: Record<string, number>): string =>
+  Object.entries(logs).map(([k, v]) => ` - ${k}: ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3)}`).join('');
+const secs = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
+
+export class ProgressBar {
+  private t0 = 0;
+  private lastDraw = 0;
+  private readonly tty: boolean;
+  private readonly out: (line: string, sameLine: boolean) => void;
+  constructor(private steps: number, private enabled: boolean, log?: (line: string, sameLine: boolean) => void) {
+    this.tty = !log && Boolean(process.stdout?.isTTY);
+    this.out = log ?? ((line, same) => (same ? process.stdout.write(`\r${line}\x1b[K`) : process.stdout.write(`${line}\n`)));
+  }
+  start(title: string): void {
+    this.t0 = Date.now();
+    if (this.enabled) this.out(title, false);
+  }
+  update(step: number, logs: Record<string, number>): void {
+    if (!this.enabled || !this.tty) return;
+    const now = Date.now();
+    if (now - this.lastDraw < 100 && step < this.steps) return;
+    this.lastDraw = now;
+    const width = 30;
+    const done = Math.round((width * step) / this.steps);
+    const bar = '='.repeat(Math.max(0, done - 1)) + (done ? (step === this.steps ? '=' : '>') : '') + '.'.repeat(width - done);
+    const eta = ((now - this.t0) / step) * (this.steps - step);
+    this.out(`${String(step).padStart(String(this.steps).length)}/${this.steps} [${bar}] - ETA: ${secs(eta)}${fmt(logs)}`, true);
+  }
+  end(logs: Record<string, number>): void {
+    if (!this.enabled) return;
+    const ms = Date.now() - this.t0;
+    const line = `${this.steps}/${this.steps} - ${secs(ms)} - ${Math.round(ms / this.steps)}ms/step${fmt(logs)}`;
+    if (this.tty) this.out(line, true), this.out('', false);
+    else this.out(line, false);
+  }
+}

@@ -1,0 +1,238 @@
+// PyTorch-style classes (`tg.nn.Linear`, `tg.nn.Conv2d`, ...), so a PyTorch tutorial model can be written
+// one-to-one: NCHW layouts, PyTorch weight shapes and initialisation, modules that start in train mode.
+import { ValueError } from '../core/errors.js';
+import { rand } from '../core/random.js';
+import type { Shape } from '../core/shape.js';
+import { Tensor, zeros } from '../core/tensor.js';
+import { add, relu, sigmoid, tanh } from '../ops/arith.js';
+import { conv1d, conv2d } from '../ops/composite/conv.js';
+import { avgPool2d, maxPool2d } from '../ops/composite/pool.js';
+import { logSoftmax, softmax } from '../ops/composite/activations.js';
+import { matmul } from '../ops/linalg.js';
+import { dropout } from '../ops/random-ops.js';
+import { reshape } from '../ops/shape-ops.js';
+import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from './layer.js';
+import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
+import { noGrad } from '../core/tape.js';
+import type { Initializer } from './initializers.js';
+
+/** A trainable tensor (PyTorch `nn.Parameter`). */
+export const Parameter = (t: Tensor): Tensor => t.requireGrad(true);
+
+/**
+ * Base class for define-by-run models: override `forward`. Sub-modules and Parameters assigned to
+ * properties are found automatically; `m.forward(x)` and `m.apply(x)` both run hooks.
+ */
+export abstract class Module extends Layer {
+  static override className = 'Module';
+  constructor(name?: string) {
+    super({ name });
+    this.training = true;
+    const fwd = this.forward;
+    this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x));
+    this.forward = (...args: any[]) => this.apply(args.length === 1 ? args[0] : args) as any;
+    this.built = true;
+  }
+  abstract forward(...args: any[]): any;
+  call(x: LayerIO): LayerIO {
+    return this.callImpl(x, {});
+  }
+  /** Own-property tensors that require grad count as parameters, named by property. */
+  override namedWeights(prefix = ''): [string, Weight][] {
+    const own: [string, Weight][] = Object.entries(this)
+      .filter(([, v]) => v instanceof Tensor && v.requiresGrad && !this.ownWeights.some((w) => w.value === v))
+      .map(([k, v]) => [`${prefix}${k}`, { name: k, value: v as Tensor, trainable: true }]);
+    return [...own, ...super.namedWeights(prefix)];
+  }
+  /**
+   * Keras-format summary of a define-by-run model, traced by running zeros of `[1, ...inputShape]`
+   * through it and recording every leaf module's output shape in call order.
+   */
+  summary(opts: SummaryOptions & { inputShape: (number | null)[] }): string {
+    const rows: SummaryRow[] = [];
+    const leaves: Layer[] = [];
+    const walk = (l: Layer) => (l.children().length ? l.children().forEach(([, c]) => walk(c)) : leaves.push(l));
+    walk(this);
+    const seen = new Set<Layer>();
+    const offs = leaves.map((l) =>
+      l.registerForwardHook((layer, _x, y) => {
+        rows.push({ layer, outputShapes: shapesOf(y).map((s) => [null, ...s.slice(1)]), params: seen.has(layer) ? 0 : layer.countParams() });
+        seen.add(layer);
+      }),
+    );
+    try {
+      noGrad(() => this.apply(zeros(opts.inputShape.length ? [1, ...opts.inputShape.map((d) => d ?? 1)] : [1])));
+    } finally {
+      offs.forEach((f) => f());
+    }
+    const tr = this.trainableWeights.reduce((a, w) => a + w.value.size, 0);
+    const all = this.weights.reduce((a, w) => a + w.value.size, 0);
+    const text = formatSummary(this.name, rows, { trainable: tr, nonTrainable: all - tr }, opts);
+    const p = opts.print ?? true;
+    if (p) text.split('\n').forEach((line) => (typeof p === 'function' ? p(line) : console.log(line)));
+    return text;
+  }
+  /** PyTorch `zero_grad`. */
+  zeroGrad(): void {
+    for (const w of this.weights) w.value.grad = null;
+  }
+}
+
+/** PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias. */
+const torchUniform = (fanIn: number): Initializer => (shape: Shape, dtype) => rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+
+/** y = x·Wᵀ + b with W [out, in]. */
+export class Linear extends Module {
+  static override className = 'Linear';
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; name?: string } = {}) {
+    super(opts.name);
+    this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
+    this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.rank - 1] !== this.inFeatures)
+      throw new ValueError(`${this.name} (Linear): in_features is ${this.inFeatures} but the input has last axis ${x.shape[x.rank - 1]} (shape [${x.shape}]) — flatten it, or set in_features to the flattened size`);
+    const y = matmul(x, this.weight, { transB: true });
+    return this.bias ? add(y, this.bias) : y;
+  }
+  override paramFormula(): string {
+    return `(${this.inFeatures}${this.bias ? '+1' : ''})·${this.outFeatures} = ${this.countParams().toLocaleString('en-US')}`;
+  }
+}
+
+type P2 = number | [number, number];
+export interface TorchConvOptions {
+  stride?: P2;
+  padding?: P2 | 'same' | 'valid';
+  dilation?: P2;
+  groups?: number;
+  bias?: boolean;
+  name?: string;
+}
+
+/** NCHW convolution with weight [out, in/groups, kh, kw]. */
+export class Conv2d extends Module {
+  static override className = 'Conv2d';
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: P2, readonly opts: TorchConvOptions = {}) {
+    super(opts.name);
+    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const g = opts.groups ?? 1;
+    const fanIn = (inChannels / g) * kh * kw;
+    this.weight = this.addWeight('weight', [outChannels, inChannels / g, kh, kw], torchUniform(fanIn));
+    this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
+  }
+  forward(x: Tensor): Tensor {
+    const o = this.opts;
+    return conv2d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCHW' });
+  }
+}
+
+/** NCW convolution with weight [out, in/groups, k]. */
+export class Conv1d extends Module {
+  static override className = 'Conv1d';
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, readonly opts: Omit<TorchConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number } = {}) {
+    super(opts.name);
+    const g = opts.groups ?? 1;
+    const fanIn = (inChannels / g) * kernelSize;
+    this.weight = this.addWeight('weight', [outChannels, inChannels / g, kernelSize], torchUniform(fanIn));
+    this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
+  }
+  forward(x: Tensor): Tensor {
+    const o = this.opts;
+    return conv1d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCW' });
+  }
+}
+
+/** NCHW max pooling; stride defaults to kernelSize. */
+export class MaxPool2d extends Module {
+  static override className = 'MaxPool2d';
+  constructor(readonly kernelSize: P2, readonly stride?: P2, readonly padding: P2 = 0) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dataFormat: 'NCHW' });
+  }
+}
+/** NCHW average pooling; NOTE: PyTorch counts padded zeros by default (countIncludePad true). */
+export class AvgPool2d extends Module {
+  static override className = 'AvgPool2d';
+  constructor(readonly kernelSize: P2, readonly stride?: P2, readonly padding: P2 = 0, readonly countIncludePad = true) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dataFormat: 'NCHW', countIncludePad: this.countIncludePad });
+  }
+}
+
+/** Elementwise activations as modules. */
+const fnModule = (className: string, f: (x: Tensor) => Tensor) =>
+  class extends Module {
+    static override className = className;
+    forward(x: Tensor): Tensor {
+      return f(x);
+    }
+  };
+export const ReLU = fnModule('ReLU', relu);
+export const Sigmoid = fnModule('Sigmoid', sigmoid);
+export const Tanh = fnModule('Tanh', tanh);
+export const Identity = fnModule('Identity', (x) => x);
+
+export class Softmax extends Module {
+  static override className = 'Softmax';
+  constructor(readonly dim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+}
+export class LogSoftmax extends Module {
+  static override className = 'LogSoftmax';
+  constructor(readonly dim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+}
+/** Flatten from startDim (default 1) to the end. */
+export class Flatten extends Module {
+  static override className = 'Flatten';
+  constructor(readonly startDim = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return reshape(x, [...x.shape.slice(0, this.startDim), -1]);
+  }
+}
+export class Dropout extends Module {
+  static override className = 'Dropout';
+  constructor(readonly p = 0.5) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, { training: this.training });
+  }
+}
+
+/** PyTorch `nn.Sequential(a, b, c)`: modules applied in order; parameters named `0.weight`, ... */
+export class Sequential extends Module {
+  static override className = 'Sequential';
+  readonly modules: Layer[];
+  constructor(...modules: Layer[]) {
+    super();
+    this.modules = modules;
+  }
+  protected override childPrefix(key: string): string {
+    return key.replace(/^modules\./, '');
+  }
+  forward(x: Tensor, kw?: CallKwargs): Tensor {
+    return this.modules.reduce<Tensor>((y, m) => m.apply(y, kw) as Tensor, x);
+  }
+}
