@@ -40,9 +40,10 @@ export type BackwardHook = (layer: Layer, gradOutput: Tensor) => Tensor | void;
 
 const nameCounts = new Map<string, number>();
 /** Keras-style unique default names: dense, dense_1, dense_2, ... */
-export function uniqueName(prefix: string): string {
+export function uniqueName(prefix: string, zeroBased = true): string {
   const n = nameCounts.get(prefix) ?? 0;
   nameCounts.set(prefix, n + 1);
+  if (!zeroBased) return `${prefix}_${n + 1}`;
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
 /** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */

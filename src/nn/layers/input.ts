@@ -1,7 +1,7 @@
 // InputLayer and `tg.input`: the entry points of functional models.
 import { ValueError } from '../../core/errors.js';
 import type { DType } from '../../core/dtype.js';
-import { Layer, type LayerIO, type ShapeWithBatch } from '../layer.js';
+import { Layer, type LayerIO, type ShapeWithBatch, uniqueName } from '../layer.js';
 import { type GraphNode, SymbolicTensor } from '../symbolic.js';
 
 export class InputLayer extends Layer {
@@ -10,7 +10,8 @@ export class InputLayer extends Layer {
   constructor(args: { shape?: (number | null)[]; batchShape?: ShapeWithBatch; name?: string; dtype?: DType; sparse?: boolean }) {
     const batchShape = args.batchShape ?? (args.shape ? [null, ...args.shape] : undefined);
     if (!batchShape) throw new ValueError('input: give a shape (without the batch axis), e.g. tg.input({shape: [28, 28, 1]})');
-    super({ name: args.name, batchInputShape: batchShape, dtype: args.dtype });
+    // NOTE: Keras 2 names inputs input_1, input_2, ... (one-based).
+    super({ name: args.name ?? uniqueName('input', false), batchInputShape: batchShape, dtype: args.dtype });
     this.built = true;
     const node: GraphNode = { layer: this, inputs: [], kwargs: {}, outputs: [] };
     this.output = new SymbolicTensor(batchShape, args.dtype ?? 'float32', node, 0, this.name);
