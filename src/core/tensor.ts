@@ -126,7 +126,10 @@ function flatten(x: NestedArray, shape: number[], d: number, out: number[]): voi
 export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}): Tensor {
   if (opts.dtype !== undefined && !isDType(opts.dtype))
     throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
-  if (data instanceof Tensor) data = data.data;
+  if (data instanceof Tensor) {
+    shape ??= data.shape; // NOTE: a tensor argument keeps its shape (and, unless dtype is given, its dtype)
+    data = data.data;
+  }
   let flat: ArrayLike<number>;
   let inferred: number[];
   let dtype = opts.dtype;
