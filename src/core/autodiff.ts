@@ -86,7 +86,15 @@ export function backwardPass(roots: Tensor[], seeds: Tensor[], opts: BackwardOpt
       grads.set(t, g);
       const node = t.node;
       if (!node) continue;
-      const gin = node.vjp(g);
+      let gin: (Tensor | null)[];
+      try {
+        gin = node.vjp(g);
+      } catch (e) {
+        // NOTE: anomaly mode also checks the ops a vjp runs; say which forward op's gradient they belong to.
+        if (e instanceof NumericsError && !e.message.startsWith('backward:'))
+          throw new NumericsError(`backward: computing the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''}: ${e.message}`);
+        throw e;
+      }
       if (gin.length !== node.inputs.length)
         throw new GradError(`${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`);
       node.inputs.forEach((x, i) => {
@@ -118,6 +126,7 @@ export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}
     throw new GradError('backward: this tensor does not require a gradient (no input had requiresGrad, or it was computed in noGrad)');
   if (!seed && root.size !== 1)
     throw new GradError(`backward: output has shape ${fmtShape(root.shape)}; pass a gradient of the same shape or reduce it to a scalar first`);
+  if (!seed) checkFinite(root, 'backward: the loss');
   const s = seed ?? ones(root.shape, { dtype: root.dtype });
   if (!shapesEqual(s.shape, root.shape)) throw new GradError(`backward: seed shape ${fmtShape(s.shape)} differs from output shape ${fmtShape(root.shape)}`);
   const grads = backwardPass([root], [s], opts);
