@@ -1,0 +1,261 @@
+// Keras losses with TF.js names, (yTrue, yPred) argument order, each reduced to a scalar mean over the batch.
+import { isFloat } from '../core/dtype.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { abs, add, cast, clipByValue, div, log, maximum, minimum, mul, neg, relu, sqrt, square, sub } from '../ops/arith.js';
+import { max, mean, sum } from '../ops/reduce-ops.js';
+import { reshape } from '../ops/shape-ops.js';
+import { logSoftmax, softplus } from '../ops/composite/activations.js';
+import { oneHot } from '../ops/composite/losses.js';
+
+/** A loss: (targets, predictions) → scalar tensor. */
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+/** Keras `backend.epsilon()`: probabilities are clipped into [ε, 1-ε] before taking logs. */
+export const EPSILON = 1e-7;
+
+export interface CrossentropyOptions {
+  /** Predictions are unnormalised logits rather than probabilities (default false). */
+  fromLogits?: boolean;
+  /** Mix the targets with the uniform distribution: y ← y(1-s) + s/C (binary: s/2). */
+  labelSmoothing?: number;
+}
+
+function predDtype(yPred: Tensor, op: string): void {
+  if (!isFloat(yPred.dtype)) throw new DTypeError(`${op}: predictions must be float32 or float64, got ${yPred.dtype}`);
+}
+
+/**
+ * Targets cast to the prediction dtype and brought to its shape (Keras squeeze-or-expand: a trailing axis of
+ * size 1 may be missing on either side).
+ */
+function align(yTrue: Tensor, yPred: Tensor, op: string): Tensor {
+  predDtype(yPred, op);
+  let t = cast(yTrue, yPred.dtype);
+  if (shapesEqual(t.shape, yPred.shape)) return t;
+  if (t.rank === yPred.rank - 1 && yPred.shape[yPred.rank - 1] === 1) t = reshape(t, yPred.shape);
+  else if (t.rank === yPred.rank + 1 && t.shape[t.rank - 1] === 1) t = reshape(t, yPred.shape);
+  if (!shapesEqual(t.shape, yPred.shape))
+    throw new ShapeError(`${op}: targets ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} differ in shape`);
+  return t;
+}
+
+function smoothing(s: number | undefined, op: string): number {
+  const v = s ?? 0;
+  if (!(v >= 0 && v <= 1)) throw new ValueError(`${op}: labelSmoothing must be in [0, 1], got ${v}`);
+  return v;
+}
+
+/**
+ * Keras categorical cross-entropy, −Σ y·log p over the last axis, averaged over the rest.
+ * Probabilities are renormalised to sum to 1 and clipped into [1e-7, 1-1e-7]; logits go through log-softmax.
+ * @example categoricalCrossentropy(oneHotTargets, logits, { fromLogits: true })
+ */
+export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, opts: CrossentropyOptions = {}): Tensor {
+  const op = 'categoricalCrossentropy';
+  predDtype(yPred, op);
+  if (yPred.rank < 1 || !shapesEqual(yTrue.shape, yPred.shape))
+    throw new ShapeError(`${op}: targets ${fmtShape(yTrue.shape)} must be one-hot/probability rows of the predictions' shape ${fmtShape(yPred.shape)} (use sparseCategoricalCrossentropy for class indices)`);
+  let y = cast(yTrue, yPred.dtype);
+  const ls = smoothing(opts.labelSmoothing, op);
+  const c = yPred.shape[yPred.rank - 1];
+  // y ← y(1-s) + s/C
+  if (ls) y = add(mul(y, 1 - ls), ls / c);
+  const axis = yPred.rank - 1;
+  if (opts.fromLogits) return neg(mean(sum(mul(y, logSoftmax(yPred, axis)), axis)));
+  // p ← clip(p / Σp, ε, 1-ε);  loss = −Σ y·log p
+  const p = clipByValue(div(yPred, sum(yPred, axis, true)), EPSILON, 1 - EPSILON);
+  return neg(mean(sum(mul(y, log(p)), axis)));
+}
+
+/**
+ * Keras sparse categorical cross-entropy: integer class labels (shape of the predictions without the class axis,
+ * or with a trailing 1) against class scores on the last axis. Same clipping as categoricalCrossentropy.
+ */
+export function sparseCategoricalCrossentropy(labels: Tensor, yPred: Tensor, opts: { fromLogits?: boolean } = {}): Tensor {
+  const op = 'sparseCategoricalCrossentropy';
+  predDtype(yPred, op);
+  const lead = yPred.shape.slice(0, -1);
+  let l = labels;
+  if (l.rank === yPred.rank && l.shape[l.rank - 1] === 1) l = reshape(l, lead);
+  if (yPred.rank < 1 || !shapesEqual(l.shape, lead))
+    throw new ShapeError(`${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (the predictions ${fmtShape(yPred.shape)} without the class axis)`);
+  const hot = cast(oneHot(l, yPred.shape[yPred.rank - 1]), yPred.dtype);
+  return categoricalCrossentropy(hot, yPred, opts);
+}
+
+/**
+ * Keras binary cross-entropy, averaged over all elements. Probabilities are clipped into [1e-7, 1-1e-7];
+ * logits use the stable max(x,0) − x·y + log(1 + e^−|x|).
+ */
+export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, opts: CrossentropyOptions = {}): Tensor {
+  const op = 'binaryCrossentropy';
+  let y = align(yTrue, yPred, op);
+  const ls = smoothing(opts.labelSmoothing, op);
+  // y ← y(1-s) + s/2
+  if (ls) y = add(mul(y, 1 - ls), ls / 2);
+  if (opts.fromLogits) {
+    const x = yPred;
+    return mean(add(sub(relu(x), mul(x, y)), softplus(neg(abs(x)))));
+  }
+  // −(y·log p + (1−y)·log(1−p)), p clipped
+  const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
+  return neg(mean(add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))))));
+}
+
+/** mean((ŷ − y)²). */
+export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
+  return mean(square(sub(yPred, align(yTrue, yPred, 'meanSquaredError'))));
+}
+
+/** mean(|ŷ − y|). */
+export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
+  return mean(abs(sub(yPred, align(yTrue, yPred, 'meanAbsoluteError'))));
+}
+
+/** 100 · mean(|y − ŷ| / max(|y|, ε)). */
+export function meanAbsolutePercentageError(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = align(yTrue, yPred, 'meanAbsolutePercentageError');
+  return mul(mean(div(abs(sub(y, yPred)), maximum(abs(y), EPSILON))), 100);
+}
+
+/** mean((log(max(ŷ,ε) + 1) − log(max(y,ε) + 1))²). */
+export function meanSquaredLogarithmicError(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = align(yTrue, yPred, 'meanSquaredLogarithmicError');
+  const lp = log(add(maximum(yPred, EPSILON), 1));
+  const lt = log(add(maximum(y, EPSILON), 1));
+  return mean(square(sub(lp, lt)));
+}
+
+/** Keras Huber: ½e² where |e| ≤ δ, else δ|e| − ½δ²; averaged. `delta` may be a number or `{ delta }` (default 1). */
+export function huber(yTrue: Tensor, yPred: Tensor, delta: number | { delta?: number } = 1): Tensor {
+  const d = typeof delta === 'number' ? delta : (delta.delta ?? 1);
+  if (!(d > 0)) throw new ValueError(`huber: delta must be positive, got ${d}`);
+  const e = abs(sub(yPred, align(yTrue, yPred, 'huber')));
+  // with q = min(|e|, δ): ½q² + δ(|e| − q)
+  const q = minimum(e, d);
+  return mean(add(mul(square(q), 0.5), mul(sub(e, q), d)));
+}
+
+/** Keras log-cosh: log(cosh(e)) = e + softplus(−2e) − log 2, averaged. */
+export function logcosh(yTrue: Tensor, yPred: Tensor): Tensor {
+  const e = sub(yPred, align(yTrue, yPred, 'logcosh'));
+  return mean(sub(add(e, softplus(mul(e, -2))), Math.LN2));
+}
+
+/** Keras maps {0, 1} targets to {−1, 1} for the hinge losses. */
+function hingeTargets(yTrue: Tensor, yPred: Tensor, op: string): Tensor {
+  const y = align(yTrue, yPred, op);
+  const binary = Array.prototype.every.call(y.data, (v: number) => v === 0 || v === 1);
+  return binary ? sub(mul(y, 2), 1) : y;
+}
+
+/** mean(max(1 − y·ŷ, 0)) with y in {−1, 1} (or {0, 1}, converted). */
+export function hinge(yTrue: Tensor, yPred: Tensor): Tensor {
+  return mean(relu(sub(1, mul(hingeTargets(yTrue, yPred, 'hinge'), yPred))));
+}
+
+/** mean(max(1 − y·ŷ, 0)²) with y in {−1, 1} (or {0, 1}, converted). */
+export function squaredHinge(yTrue: Tensor, yPred: Tensor): Tensor {
+  return mean(square(relu(sub(1, mul(hingeTargets(yTrue, yPred, 'squaredHinge'), yPred)))));
+}
+
+/** Keras categorical hinge: max(maxᵢ (1−y)ŷ − Σ y·ŷ + 1, 0) per row, averaged. */
+export function categoricalHinge(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = align(yTrue, yPred, 'categoricalHinge');
+  const axis = yPred.rank - 1;
+  const pos = sum(mul(y, yPred), axis);
+  const negv = max(mul(sub(1, y), yPred), axis);
+  return mean(relu(add(sub(negv, pos), 1)));
+}
+
+/** Σ y·log(y/ŷ) over the last axis (both clipped into [ε, 1]), averaged. */
+export function kullbackLeiblerDivergence(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = clipByValue(align(yTrue, yPred, 'kullbackLeiblerDivergence'), EPSILON, 1);
+  const p = clipByValue(yPred, EPSILON, 1);
+  return mean(sum(mul(y, log(div(y, p))), yPred.rank - 1));
+}
+
+/** mean(ŷ − y·log(ŷ + ε)). */
+export function poisson(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = align(yTrue, yPred, 'poisson');
+  return mean(sub(yPred, mul(y, log(add(yPred, EPSILON)))));
+}
+
+/** Keras cosine-similarity loss: −Σ ŷ/‖ŷ‖ · y/‖y‖ over the last axis (norms floored at 1e-6), averaged. */
+export function cosineSimilarity(yTrue: Tensor, yPred: Tensor): Tensor {
+  const y = align(yTrue, yPred, 'cosineSimilarity');
+  const axis = yPred.rank - 1;
+  // x / √max(Σx², 1e-12)
+  const unit = (x: Tensor) => div(x, sqrt(maximum(sum(square(x), axis, true), 1e-12)));
+  return neg(mean(sum(mul(unit(y), unit(yPred)), axis)));
+}
+
+/** Canonical loss names → functions; lookup ignores case and underscores, so Keras snake_case works too. */
+const LOSSES: Record<string, LossFn> = {
+  categoricalCrossentropy,
+  sparseCategoricalCrossentropy,
+  binaryCrossentropy,
+  meanSquaredError,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredLogarithmicError,
+  huber,
+  logcosh,
+  hinge,
+  squaredHinge,
+  categoricalHinge,
+  kullbackLeiblerDivergence,
+  poisson,
+  cosineSimilarity,
+};
+/** Short and historical aliases (Keras `mse`, `kld`, `huber_loss`, TF.js `cosineProximity`, ...). */
+const ALIASES: Record<string, keyof typeof LOSSES> = {
+  mse: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
+  msle: 'meanSquaredLogarithmicError',
+  kld: 'kullbackLeiblerDivergence',
+  kldivergence: 'kullbackLeiblerDivergence',
+  huberloss: 'huber',
+  logcoshloss: 'logcosh',
+  cosineproximity: 'cosineSimilarity',
+};
+const norm = (s: string): string => s.replace(/_/g, '').toLowerCase();
+const BY_KEY = new Map<string, keyof typeof LOSSES>([
+  ...Object.keys(LOSSES).map((k) => [norm(k), k] as [string, string]),
+  ...Object.entries(ALIASES),
+]);
+
+/** Options `getLoss` passes on to the losses that take them (crossentropies: fromLogits, labelSmoothing; huber: delta). */
+export interface LossOptions extends CrossentropyOptions {
+  delta?: number;
+}
+
+/**
+ * A loss function from a Keras/TF.js name ('categoricalCrossentropy', 'categorical_crossentropy', 'mse', 'mae',
+ * 'huber', Keras class names like 'BinaryCrossentropy', ...) or a function (returned as is).
+ * `opts` bind options such as `{ fromLogits: true }`.
+ * @example const loss = getLoss('sparse_categorical_crossentropy', { fromLogits: true }); loss(labels, logits)
+ */
+export function getLoss(nameOrFn: string | LossFn, opts: LossOptions = {}): LossFn {
+  if (typeof nameOrFn === 'function') return nameOrFn;
+  const key = typeof nameOrFn === 'string' ? BY_KEY.get(norm(nameOrFn)) : undefined;
+  if (!key)
+    throw new ValueError(
+      `getLoss: unknown loss '${String(nameOrFn)}'; valid names: ${[...Object.keys(LOSSES), ...Object.keys(ALIASES)].join(', ')} ` +
+        `(snake_case and any capitalisation also work), or pass a function (yTrue, yPred) => Tensor`,
+    );
+  const fn = LOSSES[key];
+  let bound: LossFn;
+  if (key === 'huber') bound = (t, p) => huber(t, p, opts.delta ?? 1);
+  else if (key === 'categoricalCrossentropy' || key === 'binaryCrossentropy') bound = (t, p) => (fn as typeof binaryCrossentropy)(t, p, opts);
+  else if (key === 'sparseCategoricalCrossentropy') bound = (t, p) => sparseCategoricalCrossentropy(t, p, opts);
+  else bound = fn;
+  Object.defineProperty(bound, 'name', { value: key });
+  return bound;
+}
+
+/** Every canonical loss name `getLoss` knows. */
+export const lossNames = (): string[] => Object.keys(LOSSES);

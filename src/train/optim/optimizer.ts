@@ -1,0 +1,278 @@
+// The stateful optimizer: named parameters, per-parameter rule state, step/zeroGrad/applyGradients/minimize and
+// a flat checkpoint state. All arithmetic lives in the pure UpdateRule.
+import { isFloat } from '../../core/dtype.js';
+import { DTypeError, GradError, NumericsError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { shapesEqual } from '../../core/shape.js';
+import { enableGrad, noGrad } from '../../core/tape.js';
+import { Tensor, full, onesLike } from '../../core/tensor.js';
+import { backwardPass } from '../../core/autodiff.js';
+import { cast } from '../../ops/arith.js';
+import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
+import { type LearningRate, resolveLr } from '../schedules.js';
+import { type SlotState, type UpdateRule, checkLr } from './rule.js';
+
+/** Parameters as a list (names from `.name`), a name → tensor record or map, or [name, tensor] pairs. */
+export type ParamsInput =
+  | readonly Tensor[]
+  | ReadonlyMap<string, Tensor>
+  | Readonly<Record<string, Tensor>>
+  | readonly (readonly [string, Tensor])[];
+
+/** Gradient clipping applied inside `step`/`applyGradients`, before weight decay (Keras option names). */
+export interface ClipOptions {
+  /** Clamp every gradient element into [-clipValue, clipValue]. */
+  clipValue?: number;
+  /** Rescale each gradient separately to L2 norm ≤ clipNorm. */
+  clipNorm?: number;
+  /** Rescale all gradients together so their global L2 norm ≤ globalClipNorm. */
+  globalClipNorm?: number;
+}
+
+/** Gradients for `applyGradients`: name → gradient (record or map), TF.js `{name, tensor}[]`, or Keras `[grad, variable][]`. */
+export type GradientsInput =
+  | Readonly<Record<string, Tensor | null>>
+  | ReadonlyMap<string, Tensor | null>
+  | readonly { name: string; tensor: Tensor | null }[]
+  | readonly (readonly [Tensor | null, Tensor])[];
+
+interface Entry {
+  name: string;
+  param: Tensor;
+  state: SlotState;
+}
+
+function toPairs(p: ParamsInput, op: string): [string | undefined, Tensor][] {
+  if (p instanceof Map) return [...p.entries()];
+  if (Array.isArray(p))
+    return p.map((x, i) => {
+      if (x instanceof Tensor) return [x.name, x];
+      if (Array.isArray(x) && x.length === 2 && typeof x[0] === 'string') return [x[0], x[1]];
+      throw new ValueError(`${op}: parameter ${i} is neither a Tensor nor a [name, Tensor] pair`);
+    });
+  if (p !== null && typeof p === 'object') return Object.entries(p as Record<string, Tensor>);
+  throw new ValueError(`${op}: parameters must be a Tensor[], a name → Tensor record or map, or [name, Tensor] pairs, got ${String(p)}`);
+}
+
+/**
+ * A stateful optimizer over named parameters. `step()` reads each `param.grad`, runs the pure rule and writes the
+ * new values in place (`param.data.set(...)`, so reshape views of a parameter stay consistent).
+ * @example
+ * const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ * for (const [x, y] of batches) { opt.zeroGrad(); lossFn(y, model.apply(x)).backward(); opt.step(); }
+ */
+export class Optimizer {
+  readonly rule: UpdateRule;
+  clip: ClipOptions;
+  /** Number of updates applied so far (Keras `iterations`). */
+  iterations = 0;
+  private entries: Entry[] = [];
+
+  constructor(rule: UpdateRule, params?: ParamsInput, clip: ClipOptions = {}) {
+    this.rule = rule;
+    checkLr(rule.name, rule.hp.lr);
+    for (const k of ['clipValue', 'clipNorm', 'globalClipNorm'] as const) {
+      const v = clip[k];
+      if (v !== undefined && !(v > 0)) throw new ValueError(`${rule.name}: ${k} must be a positive number, got ${v}`);
+    }
+    this.clip = { ...clip };
+    if (params !== undefined) this.setParameters(params);
+  }
+
+  /**
+   * Bind the parameters to train (what `model.compile` calls). State of a parameter with the same name and shape
+   * as before is kept; other parameters get fresh state.
+   */
+  setParameters(params: ParamsInput): this {
+    const old = new Map(this.entries.map((e) => [e.name, e]));
+    this.entries = [];
+    toPairs(params, `${this.rule.name}.setParameters`).forEach(([name, t], i) => {
+      const prev = old.get(name ?? `param${i}`);
+      this.addParameter(t, name ?? `param${i}`, prev && shapesEqual(prev.param.shape, t.shape) ? prev.state : undefined);
+    });
+    return this;
+  }
+
+  private addParameter(t: Tensor, name: string, state?: SlotState): Entry {
+    const op = `${this.rule.name}`;
+    if (!(t instanceof Tensor)) throw new ValueError(`${op}: parameter '${name}' is ${typeof t}, expected a Tensor`);
+    if (!isFloat(t.dtype)) throw new DTypeError(`${op}: parameter '${name}' has dtype ${t.dtype}; only float32/float64 tensors can be trained`);
+    if (this.entries.some((e) => e.name === name)) throw new ValueError(`${op}: two parameters are named '${name}'; parameter names must be unique`);
+    const dup = this.entries.find((e) => e.param === t);
+    if (dup) throw new ValueError(`${op}: parameter '${name}' is the same tensor as '${dup.name}' (it would be updated twice)`);
+    const e: Entry = { name, param: t, state: state ?? noGrad(() => this.rule.init(t)) };
+    this.entries.push(e);
+    return e;
+  }
+
+  /** The bound parameters, in order. */
+  get parameters(): Tensor[] {
+    return this.entries.map((e) => e.param);
+  }
+  /** Their names, in order. */
+  get parameterNames(): string[] {
+    return this.entries.map((e) => e.name);
+  }
+
+  /** The rate the next update will use (a schedule evaluated at `iterations`). */
+  get learningRate(): number {
+    return resolveLr(this.rule.hp.lr, this.iterations, this.rule.name);
+  }
+  /** Replace the rate (a number or a schedule) from the next update on. */
+  set learningRate(lr: LearningRate) {
+    checkLr(this.rule.name, lr);
+    this.rule.hp.lr = lr;
+  }
+
+  private requireParams(op: string): void {
+    if (this.entries.length === 0)
+      throw new ValueError(
+        `${this.rule.name}.${op}: the optimizer has no parameters; pass them to the constructor, call setParameters(model.parameters()), or compile a model with it`,
+      );
+  }
+
+  /** Apply one update from every bound parameter's `.grad` (parameters without a gradient are skipped). */
+  step(): void {
+    this.requireParams('step');
+    const work = this.entries.filter((e) => e.param.grad !== null).map((e) => ({ e, g: e.param.grad! }));
+    if (work.length === 0)
+      throw new GradError(`${this.rule.name}.step: no parameter has a gradient; call loss.backward() before step()`);
+    this.applyUpdates(work);
+  }
+
+  /** Clear every bound parameter's `.grad` (PyTorch `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const e of this.entries) e.param.grad = null;
+  }
+
+  /**
+   * Apply gradients given explicitly (TF.js / Keras loops); `.grad` is neither read nor changed. Variables in
+   * `[grad, variable]` pairs that are not bound yet are bound on the spot (Keras builds slots on first use).
+   */
+  applyGradients(grads: GradientsInput): void {
+    const op = `${this.rule.name}.applyGradients`;
+    const work: { e: Entry; g: Tensor }[] = [];
+    const byName = (name: string, g: Tensor | null) => {
+      const e = this.entries.find((x) => x.name === name);
+      if (!e)
+        throw new ValueError(
+          `${op}: no parameter named '${name}' (bound: ${this.entries.map((x) => x.name).join(', ') || 'none; call setParameters first'})`,
+        );
+      if (g) work.push({ e, g });
+    };
+    if (grads instanceof Map) for (const [n, g] of grads) byName(n, g);
+    else if (Array.isArray(grads))
+      grads.forEach((item: unknown, i) => {
+        if (Array.isArray(item) && item.length === 2 && item[1] instanceof Tensor) {
+          const [g, v] = item as [Tensor | null, Tensor];
+          const e = this.entries.find((x) => x.param === v) ?? this.addParameter(v, v.name ?? `param${this.entries.length}`);
+          if (g) work.push({ e, g });
+        } else if (item !== null && typeof item === 'object' && 'name' in item && 'tensor' in item) {
+          const it = item as { name: string; tensor: Tensor | null };
+          byName(it.name, it.tensor);
+        } else throw new ValueError(`${op}: item ${i} is neither a [gradient, variable] pair nor a {name, tensor} object`);
+      });
+    else if (grads !== null && typeof grads === 'object') for (const [n, g] of Object.entries(grads)) byName(n, g);
+    else throw new ValueError(`${op}: expected a name → gradient record/map or a list of pairs, got ${String(grads)}`);
+    if (work.length === 0) throw new GradError(`${op}: no gradients were given (all were null or the list was empty)`);
+    this.applyUpdates(work);
+  }
+
+  /**
+   * TF.js `optimizer.minimize`: run `f` (which returns a scalar loss), differentiate it with respect to `varList`
+   * (default: the bound parameters) and apply the update. Returns the loss when `returnCost`.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Tensor[]): Tensor | null {
+    const op = `${this.rule.name}.minimize`;
+    if (!varList) this.requireParams('minimize');
+    const vars = varList ?? this.parameters;
+    const unmarked = vars.filter((v) => !v.requiresGrad);
+    if (unmarked.length)
+      throw new GradError(`${op}: ${unmarked.map((v) => v.name ?? fmtShape(v.shape)).join(', ')} do not have requiresGrad set, so no gradient can reach them`);
+    const loss = enableGrad(f);
+    if (!(loss instanceof Tensor)) throw new GradError(`${op}: f must return a Tensor, got ${typeof loss}`);
+    if (loss.size !== 1) throw new GradError(`${op}: f must return a scalar loss, got shape ${fmtShape(loss.shape)}`);
+    if (!loss.requiresGrad) throw new GradError(`${op}: the loss does not depend on any variable that requires a gradient`);
+    const gm = backwardPass([loss], [onesLike(loss)]);
+    const pairs = vars.map((v) => [gm.get(v) ?? null, v] as const);
+    if (pairs.every(([g]) => g === null)) throw new GradError(`${op}: the loss does not depend on any of the ${vars.length} variables`);
+    this.applyGradients(pairs);
+    return returnCost ? loss.detach() : null;
+  }
+
+  private applyUpdates(work: { e: Entry; g: Tensor }[]): void {
+    const name = this.rule.name;
+    let gs = work.map(({ e, g }) => {
+      if (!(g instanceof Tensor)) throw new GradError(`${name}: gradient of '${e.name}' is ${typeof g}, expected a Tensor`);
+      if (!shapesEqual(g.shape, e.param.shape))
+        throw new ShapeError(`${name}: gradient of '${e.name}' has shape ${fmtShape(g.shape)} but the parameter has shape ${fmtShape(e.param.shape)}`);
+      return g.dtype === e.param.dtype ? g : noGrad(() => cast(g, e.param.dtype));
+    });
+    const { clipValue, clipNorm, globalClipNorm } = this.clip;
+    if (clipValue !== undefined) gs = clipGradientsByValue(gs, clipValue);
+    if (clipNorm !== undefined) gs = gs.map((g) => clipByNorm(g, clipNorm));
+    if (globalClipNorm !== undefined) gs = clipByGlobalNorm(gs, globalClipNorm)[0];
+    const t = this.iterations + 1;
+    // compute every update first, then write, so a failure leaves all parameters untouched
+    const results = noGrad(() => work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, t)));
+    results.forEach((r, i) => {
+      const e = work[i].e;
+      const d = r.param.data;
+      for (let j = 0; j < d.length; j++)
+        if (!Number.isFinite(d[j]))
+          throw new NumericsError(
+            `${name}: update ${t} would make parameter '${e.name}' non-finite at index ${j} (gradient or state holds NaN/Inf, or the learning rate is too large)`,
+          );
+    });
+    results.forEach((r, i) => {
+      const e = work[i].e;
+      e.param.data.set(r.param.data);
+      e.state = r.state;
+    });
+    this.iterations = t;
+  }
+
+  /**
+   * Flat checkpoint state: `<rule>/<param>/<slot>` for every slot, plus `<rule>/iterations` (int32 scalar).
+   * Values are copies.
+   */
+  getState(): Record<string, Tensor> {
+    const p = this.rule.name;
+    const out: Record<string, Tensor> = { [`${p}/iterations`]: full([], this.iterations, { dtype: 'int32' }) };
+    for (const e of this.entries)
+      for (const [slot, t] of Object.entries(e.state)) out[`${p}/${e.name}/${slot}`] = new Tensor(t.data.slice(), t.shape);
+    return out;
+  }
+
+  /** Load a state written by `getState` (strict: every slot of every bound parameter, no unknown keys). */
+  setState(state: Readonly<Record<string, Tensor>>): void {
+    const p = this.rule.name;
+    const op = `${p}.setState`;
+    this.requireParams('setState');
+    const used = new Set<string>();
+    const it = state[`${p}/iterations`];
+    if (!(it instanceof Tensor) || it.size !== 1)
+      throw new ValueError(`${op}: missing '${p}/iterations' (keys given: ${Object.keys(state).slice(0, 5).join(', ')}${Object.keys(state).length > 5 ? ', ...' : ''})`);
+    const iters = it.item();
+    if (!Number.isInteger(iters) || iters < 0) throw new ValueError(`${op}: '${p}/iterations' must be a non-negative integer, got ${iters}`);
+    used.add(`${p}/iterations`);
+    const next = this.entries.map((e) => {
+      const slots: SlotState = {};
+      for (const [slot, cur] of Object.entries(e.state)) {
+        const key = `${p}/${e.name}/${slot}`;
+        const t = state[key];
+        if (!(t instanceof Tensor)) throw new ValueError(`${op}: missing '${key}'`);
+        if (!shapesEqual(t.shape, cur.shape))
+          throw new ShapeError(`${op}: '${key}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(cur.shape)}`);
+        const data = cur.data.slice();
+        data.set(t.data);
+        slots[slot] = new Tensor(data, cur.shape);
+        used.add(key);
+      }
+      return slots;
+    });
+    const extra = Object.keys(state).filter((k) => !used.has(k));
+    if (extra.length) throw new ValueError(`${op}: unexpected keys ${extra.join(', ')} (not slots of the bound parameters of this ${p} optimizer)`);
+    this.entries.forEach((e, i) => (e.state = next[i]));
+    this.iterations = iters;
+  }
+}
