@@ -49,8 +49,9 @@ export function uniqueName(prefix: string, zeroBased = true): string {
 /** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */
 export const resetLayerNames = (): void => nameCounts.clear();
 
+/** Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d, SimpleRNN → simple_rnn. */
 export const snakeCase = (s: string): string =>
-  s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+  s.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) => t.shape) : [x.shape]);
 export const fmtBatchShape = (s: readonly (number | null)[]): string => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
@@ -100,7 +101,8 @@ export abstract class Layer {
     let x = inputs as LayerIO;
     checkInputs(this, x);
     for (const h of this.preHooks) x = h(this, x) ?? x;
-    if (!this.built) this.buildFor(x);
+    // NOTE: a declared input shape wins over the first input (Keras builds from input_shape).
+    if (!this.built) this.batchInputShape ? this.buildShape(this.batchInputShape as Shape) : this.buildFor(x);
     const kw = { training: this.training, ...kwargs };
     let y = withScope(this.name, () => {
       try {

@@ -26,6 +26,11 @@ export abstract class Model extends Layer {
     this.built = true;
     return this;
   }
+  override buildFor(x: LayerIO): void {
+    const s = this.declaredInputShape();
+    if (s) this.buildModel(s);
+    else super.buildFor(x);
+  }
   /** Build from the first layer's inputShape if the model has one; true when built. */
   ensureBuilt(): boolean {
     if (this.isBuilt()) return true;

@@ -18,7 +18,7 @@ function seedMnistModel(withInputShape = true): tg.Sequential {
 function rows(text: string): [string, string, string][] {
   return text
     .split('\n')
-    .filter((l) => /^\S+ \(\w+\)/.test(l))
+    .filter((l) => /^\S+ \(\w+\)/.test(l) && !l.startsWith('Layer (type)'))
     .map((l) => {
       const m = /^(\S+ \(\w+\))\s+(\(.*?\)|\[.*?\])\s+([\d,]+)/.exec(l)!;
       return [m[1], m[2], m[3]];
