@@ -1,2 +1,22 @@
-// Public exports of src/io (filled as the io layer grows).
-export {};
+// Public exports of src/io: file readers and writers (HDF5, Keras files, NumPy, safetensors, datasets).
+export { FormatError, FileError } from './errors.js';
+export { type ByteSource } from './source.js';
+export { type JsonValue, parseJsonSafe } from './safe-json.js';
+export {
+  openHdf5,
+  readHdf5Datasets,
+  closeHdf5Worker,
+  isHdf5,
+  Hdf5File,
+  type Hdf5Array,
+  type Hdf5Options,
+} from './hdf5.js';
+export {
+  type KerasFile,
+  type KerasFormat,
+  type KerasLayerWeights,
+  type KerasWeight,
+  weightToTensor,
+} from './keras-types.js';
+export { readKerasFile, sniffContainer, type ReadKerasOptions } from './keras-files.js';
+export { type ShardMap } from './tfjs.js';

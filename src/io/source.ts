@@ -1,0 +1,84 @@
+// Byte sources: a path or bytes in, bytes plus a display name out, with a size cap checked before reading.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { FileError } from './errors.js';
+
+/** Where file readers take their input from: a filesystem path, or the file's bytes already in memory. */
+export type ByteSource = string | Uint8Array | ArrayBuffer;
+
+export interface LoadedSource {
+  bytes: Uint8Array;
+  /** Name used in error messages: the file's base name, or the caller-given name, or `<bytes>`. */
+  name: string;
+  /** The path when the source was a path. */
+  path: string | null;
+}
+
+/** Default largest file any reader loads (4 GiB). */
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 ** 3;
+
+/** Human-readable byte count for error messages. */
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB (${n} bytes)`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB (${n} bytes)`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB (${n} bytes)`;
+}
+
+/**
+ * Load a source into memory. A path is stat-ed first so a file larger than `maxBytes` is refused before any read.
+ * @param src a path or bytes
+ * @param what the kind of file, for error messages (e.g. 'npy')
+ */
+export function loadSource(
+  src: ByteSource,
+  what: string,
+  opts: { name?: string; maxBytes?: number } = {},
+): LoadedSource {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (typeof src === 'string') {
+    const name = opts.name ?? basename(src);
+    let fd: number;
+    try {
+      fd = openSync(src, 'r');
+    } catch (e) {
+      throw new FileError(`${what} ${src}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new FileError(`${what} ${src}: not a regular file`);
+      if (st.size > maxBytes)
+        throw new FileError(`${what} ${src}: file is ${fmtBytes(st.size)}, above the limit of ${fmtBytes(maxBytes)}`);
+      const bytes = new Uint8Array(st.size);
+      let off = 0;
+      while (off < bytes.length) {
+        const n = readSync(fd, bytes, off, bytes.length - off, off);
+        if (n === 0) break;
+        off += n;
+      }
+      if (off !== bytes.length) throw new FileError(`${what} ${src}: file shrank while reading (${off} of ${st.size} bytes)`);
+      return { bytes, name, path: src };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const name = opts.name ?? '<bytes>';
+  let bytes: Uint8Array;
+  if (src instanceof Uint8Array) bytes = src;
+  else if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
+  else throw new FileError(`${what}: expected a path string, Uint8Array or ArrayBuffer, got ${describe(src)}`);
+  if (bytes.length > maxBytes)
+    throw new FileError(`${what} ${name}: ${fmtBytes(bytes.length)} is above the limit of ${fmtBytes(maxBytes)}`);
+  return { bytes, name, path: null };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
+
+/** A DataView over exactly the bytes of `u8` (which may be a view into a larger buffer). */
+export function viewOf(u8: Uint8Array): DataView {
+  return new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+}
