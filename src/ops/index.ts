@@ -2,6 +2,7 @@
 import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
 import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
+import '../backend/wasm-node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
 import { add, cast } from './arith.js';
 import { setForwardNumericsCheck } from './dispatch.js';
 import './fluent.js';
@@ -28,6 +29,8 @@ export * from './composite/conv.js';
 export * from './composite/pool.js';
 export * from './composite/activations.js';
 export * from './composite/losses.js';
+export * from './composite/rnn.js';
 export type { Pair, Padding2d } from './composite/window.js';
+export type { WindowGeom } from '../backend/kernels.js';
 export { run } from './dispatch.js';
 export { PRIMS, primNames, type PrimName, type PrimParams } from './table.js';
