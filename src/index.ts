@@ -9,6 +9,8 @@ export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass }
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export * from './ops/index.js';
 export { setBackend, getBackend, listBackends, registerBackend, type Kernels } from './backend/kernels.js';
+export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';
 export * from './io/index.js';
+export * from './debug/index.js';

@@ -1,0 +1,160 @@
+// Packed, cache-blocked single-precision GEMM with a 4×8 f32x4 register-tiled micro-kernel.
+// Operands are addressed through (row stride, column stride) pairs, so transA/transB cost nothing extra.
+
+// NOTE: MR×NR = 4×8 (8 accumulators): measured 42 GFLOP/s on one core; 6×8 and 4×12 spill in V8 and run at ~25.
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 2048;
+
+/** Bytes of per-thread workspace `sgemm` needs: packed A block, packed B block and an edge tile. */
+export function gemmWorkBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 4 + 64;
+}
+
+/** Pack rows [0,mc) × depth [0,kc) of A (element (i,p) at a + (i·rs + p·cs)·4) into MR-row panels, zero-padded. */
+function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const base = a + <usize>(ir * rs) * 4;
+    if (mr === MR) {
+      for (let p = 0; p < kc; p++) {
+        const src = base + <usize>(p * cs) * 4;
+        for (let r = 0; r < MR; r++) store<f32>(dst + <usize>r * 4, load<f32>(src + <usize>(r * rs) * 4));
+        dst += MR * 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = base + <usize>(p * cs) * 4;
+        for (let r = 0; r < MR; r++) store<f32>(dst + <usize>r * 4, r < mr ? load<f32>(src + <usize>(r * rs) * 4) : 0);
+        dst += MR * 4;
+      }
+    }
+  }
+}
+
+/** Pack depth [0,kc) × columns [0,nc) of B (element (p,j) at b + (p·rs + j·cs)·4) into NR-column panels, zero-padded. */
+function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const base = b + <usize>(jr * cs) * 4;
+    if (nr === NR && cs === 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = base + <usize>(p * rs) * 4;
+        v128.store(dst, v128.load(src, 0), 0);
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += NR * 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = base + <usize>(p * rs) * 4;
+        for (let c = 0; c < NR; c++) store<f32>(dst + <usize>c * 4, c < nr ? load<f32>(src + <usize>(c * cs) * 4) : 0);
+        dst += NR * 4;
+      }
+    }
+  }
+}
+
+/** C[4×8] (row stride ldc bytes) = (beta ? C : 0) + Apanel · Bpanel over kc. */
+// @ts-ignore: decorator
+@inline function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb, 0);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  if (beta) {
+    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16)); c += ldc;
+    c10 = f32x4.add(c10, v128.load(c, 0)); c11 = f32x4.add(c11, v128.load(c, 16)); c += ldc;
+    c20 = f32x4.add(c20, v128.load(c, 0)); c21 = f32x4.add(c21, v128.load(c, 16)); c += ldc;
+    c30 = f32x4.add(c30, v128.load(c, 0)); c31 = f32x4.add(c31, v128.load(c, 16)); c += ldc;
+    c -= 4 * ldc;
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10, 0); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20, 0); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30, 0); v128.store(c, c31, 16); c += ldc;
+}
+
+/**
+ * C[m×n] (row-major, leading dimension ldc) = A·B, with A(i,p) at a + (i·rsA + p·csA)·4 and B(p,j) at
+ * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread.
+ */
+export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>n * 4);
+    return;
+  }
+  const pA = (work + 15) & ~(<usize>15);
+  const pB = pA + <usize>(MC * KC) * 4;
+  const tmp = pB + <usize>(KC * NC) * 4;
+  const ldcB = <usize>ldc * 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const beta = pc > 0;
+      packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = pB + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pa = pA + <usize>(ir * kc) * 4;
+            const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
+            if (mr === MR && nr === NR) {
+              micro(pa, pb, kc, cij, ldcB, beta);
+            } else {
+              micro(pa, pb, kc, tmp, NR * 4, false);
+              for (let r = 0; r < mr; r++) {
+                const crow = cij + <usize>(r * ldc) * 4;
+                const trow = tmp + <usize>(r * NR) * 4;
+                if (beta) for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(crow + <usize>q * 4) + load<f32>(trow + <usize>q * 4));
+                else for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(trow + <usize>q * 4));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Batched matmul slice: batches [b0,b1) and output rows [m0,m1) of out[b] = op(A[b])·op(B[b]), A is [m,k]
+ * (or [k,m] if transA), B is [k,n] (or [n,k] if transB); a batch count of 1 is shared by every batch.
+ */
+export function matmulSlice(a: usize, b: usize, c: usize, batchA: i32, batchB: i32, m: i32, n: i32, k: i32, transA: bool, transB: bool, b0: i32, b1: i32, m0: i32, m1: i32, work: usize): void {
+  const rsA = transA ? 1 : k;
+  const csA = transA ? m : 1;
+  const rsB = transB ? 1 : n;
+  const csB = transB ? k : 1;
+  for (let bi = b0; bi < b1; bi++) {
+    const ao = a + <usize>(batchA === 1 ? 0 : bi * m * k) * 4 + <usize>(m0 * rsA) * 4;
+    const bo = b + <usize>(batchB === 1 ? 0 : bi * k * n) * 4;
+    const co = c + <usize>(bi * m * n + m0 * n) * 4;
+    sgemm(ao, rsA, csA, bo, rsB, csB, co, n, m1 - m0, n, k, work);
+  }
+}

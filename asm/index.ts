@@ -1,0 +1,10 @@
+// Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm.ts) calls.
+export { gemmWorkBytes, matmulSlice } from './gemm';
+export { im2col, col2im, poolArgmax } from './window';
+export { unary, binary, compare, where } from './elementwise';
+export { reduceSum, reduceMax, argmax } from './reduce';
+
+/** First byte the JS side may use as scratch (everything below is the module's static data). */
+export function heapBase(): usize {
+  return (__heap_base + 63) & ~(<usize>63);
+}

@@ -1,0 +1,72 @@
+// Float32 reductions over the middle axis of [outer, mid, inner]: sum (accumulated in f64, as the JS
+// reference does), max (NaN propagates), and argmax (first maximum).
+
+/** out[o, j] = Σ_m x[o, m, j]; `acc` is inner f64 of scratch. */
+export function reduceSum(x: usize, outer: i32, mid: i32, inner: i32, out: usize, acc: usize): void {
+  for (let o = 0; o < outer; o++) {
+    const base = x + <usize>o * <usize>mid * <usize>inner * 4;
+    if (inner === 1) {
+      let s: f64 = 0;
+      for (let m = 0; m < mid; m++) s += <f64>load<f32>(base + <usize>m * 4);
+      store<f32>(out + <usize>o * 4, <f32>s);
+      continue;
+    }
+    memory.fill(acc, 0, <usize>inner * 8);
+    for (let m = 0; m < mid; m++) {
+      const row = base + <usize>(m * inner) * 4;
+      let j = 0;
+      for (; j + 2 <= inner; j += 2) {
+        const p = acc + <usize>j * 8;
+        v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v128.load64_zero(row + <usize>j * 4))));
+      }
+      for (; j < inner; j++) store<f64>(acc + <usize>j * 8, load<f64>(acc + <usize>j * 8) + <f64>load<f32>(row + <usize>j * 4));
+    }
+    const dst = out + <usize>(o * inner) * 4;
+    for (let j = 0; j < inner; j++) store<f32>(dst + <usize>j * 4, <f32>load<f64>(acc + <usize>j * 8));
+  }
+}
+
+/** out[o, j] = max_m x[o, m, j] (−∞ for mid 0; a NaN anywhere gives NaN). */
+export function reduceMax(x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
+  const ninf = f32x4.splat(-Infinity);
+  for (let o = 0; o < outer; o++) {
+    const base = x + <usize>o * <usize>mid * <usize>inner * 4;
+    const dst = out + <usize>(o * inner) * 4;
+    let j = 0;
+    for (; j + 4 <= inner; j += 4) {
+      let acc = ninf;
+      for (let m = 0; m < mid; m++) {
+        const v = v128.load(base + <usize>(m * inner + j) * 4);
+        acc = v128.bitselect(v, acc, v128.or(f32x4.gt(v, acc), f32x4.ne(v, v)));
+      }
+      v128.store(dst + <usize>j * 4, acc);
+    }
+    for (; j < inner; j++) {
+      let acc: f32 = -Infinity;
+      for (let m = 0; m < mid; m++) {
+        const v = load<f32>(base + <usize>(m * inner + j) * 4);
+        if (v > acc || v != v) acc = v;
+      }
+      store<f32>(dst + <usize>j * 4, acc);
+    }
+  }
+}
+
+/** out[o, j] = index of the first maximum along m (NaN never wins). */
+export function argmax(x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
+  for (let o = 0; o < outer; o++) {
+    const base = x + <usize>o * <usize>mid * <usize>inner * 4;
+    for (let j = 0; j < inner; j++) {
+      let best = 0;
+      let bv: f32 = -Infinity;
+      for (let m = 0; m < mid; m++) {
+        const v = load<f32>(base + <usize>(m * inner + j) * 4);
+        if (v > bv) {
+          bv = v;
+          best = m;
+        }
+      }
+      store<i32>(out + <usize>(o * inner + j) * 4, best);
+    }
+  }
+}

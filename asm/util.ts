@@ -1,0 +1,23 @@
+// Small memory helpers shared by the kernels: f32 copy/add/fill loops with f32x4 bodies and scalar tails.
+
+/** dst[0..n) = src[0..n) (f32). */
+// @ts-ignore: decorator
+@inline export function copyF32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
+}
+
+/** dst[0..n) += src[0..n) (f32, left to right). */
+// @ts-ignore: decorator
+@inline export function addF32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, f32x4.add(v128.load(dst + <usize>i * 4), v128.load(src + <usize>i * 4)));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(dst + <usize>i * 4) + load<f32>(src + <usize>i * 4));
+}
+
+/** dst[0..n) = 0 (f32). */
+// @ts-ignore: decorator
+@inline export function zeroF32(dst: usize, n: i32): void {
+  memory.fill(dst, 0, <usize>n * 4);
+}

@@ -1,0 +1,103 @@
+// Window sweeps over NHWC images: im2col, its transpose col2im, and max-pool argmax.
+// Geometry arrives as 14 i32 at `g`: n h w c kh kw strideH strideW dilationH dilationW padTop padLeft outH outW.
+import { addF32, copyF32, zeroF32 } from './util';
+
+// @ts-ignore: decorator
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + <usize>i * 4);
+}
+
+/** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */
+export function im2col(x: usize, g: usize, out: usize, r0: i32, r1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowLen = kh * kw * c;
+  for (let row = r0; row < r1; row++) {
+    const ox = row % ow;
+    const t = row / ow;
+    const oy = t % oh;
+    const b = t / oh;
+    let dst = out + <usize>row * <usize>rowLen * 4;
+    const ix0 = ox * sw - pl;
+    // NOTE: with dilation 1 and the whole kx run inside the image, one contiguous kw·c copy per ky.
+    const runInside = dw === 1 && ix0 >= 0 && ix0 + kw <= w;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky * dh;
+      if (iy < 0 || iy >= h) {
+        zeroF32(dst, kw * c);
+        dst += <usize>(kw * c) * 4;
+        continue;
+      }
+      const rowBase = x + <usize>((b * h + iy) * w) * <usize>c * 4;
+      if (runInside) {
+        copyF32(dst, rowBase + <usize>(ix0 * c) * 4, kw * c);
+        dst += <usize>(kw * c) * 4;
+        continue;
+      }
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ix0 + kx * dw;
+        if (ix < 0 || ix >= w) zeroF32(dst, c);
+        else copyF32(dst, rowBase + <usize>(ix * c) * 4, c);
+        dst += <usize>c * 4;
+      }
+    }
+  }
+}
+
+/** Images [n0,n1) of out[n,h,w,c] = Σ of cols patches (out zeroed first; same summation order as the reference). */
+export function col2im(cols: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowLen = kh * kw * c;
+  zeroF32(out + <usize>(n0 * h * w * c) * 4, (n1 - n0) * h * w * c);
+  for (let b = n0; b < n1; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let src = cols + <usize>((b * oh + oy) * ow + ox) * <usize>rowLen * 4;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= h) {
+            src += <usize>(kw * c) * 4;
+            continue;
+          }
+          const rowBase = out + <usize>((b * h + iy) * w) * <usize>c * 4;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pl + kx * dw;
+            if (ix >= 0 && ix < w) addF32(rowBase + <usize>(ix * c) * 4, src, c);
+            src += <usize>c * 4;
+          }
+        }
+      }
+}
+
+/** Images [n0,n1): flat index into x of each window's first maximum (padding never wins; NaN only if first). */
+export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) store<i32>(o + <usize>ch * 4, -1);
+        // NOTE: window positions in row-major order, channels innermost: the same visiting order per channel as
+        // the reference, so ties go to the same (first) maximum.
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - pl + kx * dw;
+            if (ix < 0 || ix >= w) continue;
+            const src0 = ((b * h + iy) * w + ix) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const best = load<i32>(o + <usize>ch * 4);
+              const v = load<f32>(x + <usize>(src0 + ch) * 4);
+              if (best < 0 || v > load<f32>(x + <usize>best * 4)) store<i32>(o + <usize>ch * 4, src0 + ch);
+            }
+          }
+        }
+        o += <usize>c * 4;
+      }
+}

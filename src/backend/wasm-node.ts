@@ -1,0 +1,69 @@
+// Node wiring of the wasm backend: read build/wasm/kernels.wasm, start worker_threads for the pool, register
+// the backend and make it the default. If the file is missing or does not load, 'js' stays active.
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { registerBackend, setBackend } from './kernels.js';
+import type { SpawnWorker, WorkerHandle } from './pool.js';
+import { POOL_WORKER_SOURCE } from './pool-worker.js';
+import { setThreadControl } from './threads.js';
+import { loadWasmKernels } from './wasm-loader.js';
+import type { WasmKernels } from './wasm.js';
+
+/** Where build:wasm writes the module, relative to this file under src/backend/ or a bundle in dist/. */
+const CANDIDATES = ['../../build/wasm/kernels.wasm', '../build/wasm/kernels.wasm', './kernels.wasm'];
+
+/** The module bytes, or null when no build is found. */
+export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {
+  for (const rel of CANDIDATES) {
+    try {
+      return readFileSync(new URL(rel, import.meta.url)) as Uint8Array<ArrayBuffer>;
+    } catch {
+      // try the next location
+    }
+  }
+  return null;
+}
+
+/** Start a pool worker with worker_threads; it is unref'd so it never keeps the process alive. */
+export const spawnNodeWorker: SpawnWorker = ({ module, memory, control }) => {
+  const { port1, port2 } = new MessageChannel();
+  const w = new Worker(POOL_WORKER_SOURCE, { eval: true, workerData: { module, memory, control, port: port2 }, transferList: [port2] });
+  w.unref();
+  port1.unref();
+  let dead = false;
+  let lastError: string | undefined;
+  w.on('error', (e) => {
+    dead = true;
+    lastError = String((e as Error)?.message ?? e);
+  });
+  w.on('exit', () => (dead = true));
+  const h: WorkerHandle = {
+    terminate: () => void w.terminate(),
+    get dead() {
+      return dead;
+    },
+    takeError: () => (receiveMessageOnPort(port1)?.message as string | undefined) ?? lastError,
+  };
+  return h;
+};
+
+/** The loaded backend, or null (then 'js' is the default). */
+export let wasmBackend: WasmKernels | null = null;
+
+function install(): void {
+  const want = globalThis.process?.env?.TAPEGRAD_BACKEND;
+  const bytes = readKernelBytes();
+  if (!bytes) return;
+  try {
+    const threads = Number(globalThis.process?.env?.TAPEGRAD_THREADS) || Math.min(availableParallelism(), 8);
+    wasmBackend = loadWasmKernels(bytes, { spawnWorker: spawnNodeWorker, threads });
+  } catch {
+    return; // NOTE: an unusable build leaves the JS reference in charge rather than failing the import.
+  }
+  registerBackend(wasmBackend);
+  const pool = wasmBackend.pool;
+  setThreadControl({ get: () => pool.threads, set: (n) => pool.setThreads(n) });
+  if (want !== 'js') setBackend('wasm');
+}
+install();

@@ -1,0 +1,205 @@
+// The 'wasm' backend: float32 kernels in WebAssembly SIMD (asm/), copied in and out of a grow-only scratch
+// region on every call, split over a thread pool when large. Anything else runs on the JS reference.
+import type { TypedArray } from '../core/dtype.js';
+import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
+import { jsKernels } from './js.js';
+import { fastMovement } from './movement.js';
+import type { PoolFn, ThreadPool } from './pool.js';
+
+/** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
+export interface WasmExports {
+  heapBase(): number;
+  gemmWorkBytes(): number;
+  matmulSlice(a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transA: number, transB: number, b0: number, b1: number, m0: number, m1: number, work: number): void;
+  im2col(x: number, g: number, out: number, r0: number, r1: number): void;
+  col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
+  poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number): void;
+  compare(op: number, a: number, b: number, out: number, n: number): void;
+  where(cond: number, condInt: number, a: number, b: number, out: number, n: number): void;
+  reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
+  reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
+  argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
+}
+
+const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8, sin: 9, cos: 10, erf: 11, floor: 12 };
+const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
+const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, le: 5 };
+
+/** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
+export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
+
+const PAGE = 65536;
+const align = (n: number): number => (n + 63) & ~63;
+const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
+
+/** Split [0,n) into `parts` contiguous ranges whose inner boundaries are multiples of `step`. */
+export function splitRange(n: number, parts: number, step = 1): [number, number][] {
+  const units = Math.ceil(n / step);
+  const p = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let i = 0; i < p; i++) {
+    const s = Math.min(n, Math.floor((units * i) / p) * step);
+    const e = i === p - 1 ? n : Math.min(n, Math.floor((units * (i + 1)) / p) * step);
+    if (e > s) out.push([s, e]);
+  }
+  return out;
+}
+
+/** The wasm backend's Kernels plus the handles the loader and tests need. */
+export interface WasmKernels extends Kernels {
+  readonly pool: ThreadPool;
+  /** Bytes of wasm memory in use (grows, never shrinks). */
+  memoryBytes(): number;
+}
+
+/** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
+export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, pool: ThreadPool): WasmKernels {
+  const heap = align(ex.heapBase());
+  const workBytes = align(ex.gemmWorkBytes());
+  let f32 = new Float32Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  const GEOM = heap; // 14 i32 of window geometry
+  const workPtr = (t: number): number => heap + 64 + t * workBytes;
+
+  /** Pointers for regions of the given byte sizes after the per-thread work areas, growing memory once; null if it cannot. */
+  function layout(...bytes: number[]): number[] | null {
+    let top = workPtr(Math.max(1, pool.threads));
+    const ptrs = bytes.map((b) => {
+      const p = top;
+      top += align(b);
+      return p;
+    });
+    const have = memory.buffer.byteLength;
+    if (top > have) {
+      try {
+        memory.grow(Math.ceil((top - have) / PAGE));
+      } catch {
+        return null; // NOTE: past the 4 GiB wasm32 limit the call runs on the JS reference instead.
+      }
+    }
+    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
+      f32 = new Float32Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+    }
+    return ptrs;
+  }
+  const put = (p: number, a: Float32Array | Int32Array): void => (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
+  const get = (p: number, out: Float32Array | Int32Array): void =>
+    out.set((out instanceof Int32Array ? i32 : f32).subarray(p >>> 2, (p >>> 2) + out.length));
+  function putGeom(g: WindowGeom): void {
+    i32.set([g.n, g.h, g.w, g.c, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW], GEOM >>> 2);
+  }
+  /** Run fn over ranges of [0,n) (one per thread when `big`), with args (lo, hi) appended to `pre`. */
+  function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
+    pool.run(fn, splitRange(n, big ? pool.threads : 1).map(([s, e]) => [...pre, s, e]));
+  }
+  const windowSplit = (g: WindowGeom, elems: number): boolean => pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
+
+  const k: WasmKernels = {
+    ...fastMovement,
+    name: 'wasm',
+    pool,
+    memoryBytes: () => memory.buffer.byteLength,
+    unary(op, x, out) {
+      if (!isF32(x) || !isF32(out)) return jsKernels.unary(op, x, out);
+      const p = layout(x.length * 4);
+      if (!p) return jsKernels.unary(op, x, out);
+      put(p[0], x);
+      ex.unary(UNARY[op], p[0], p[0], x.length);
+      get(p[0], out);
+    },
+    binary(op, a, b, out) {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.binary(op, a, b, out);
+      const p = layout(a.length * 4, b.length * 4);
+      if (!p) return jsKernels.binary(op, a, b, out);
+      put(p[0], a);
+      put(p[1], b);
+      ex.binary(BINARY[op], p[0], p[1], p[0], out.length);
+      get(p[0], out);
+    },
+    compare(op, a, b, out) {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.compare(op, a, b, out);
+      const p = layout(a.length * 4, b.length * 4);
+      if (!p) return jsKernels.compare(op, a, b, out);
+      put(p[0], a);
+      put(p[1], b);
+      ex.compare(COMPARE[op], p[0], p[1], p[0], out.length);
+      get(p[0], out);
+    },
+    where(cond, a, b, out) {
+      if (cond instanceof Float64Array || !isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.where(cond, a, b, out);
+      const p = layout(cond.length * 4, a.length * 4, b.length * 4);
+      if (!p) return jsKernels.where(cond, a, b, out);
+      put(p[0], cond);
+      put(p[1], a);
+      put(p[2], b);
+      ex.where(p[0], cond instanceof Int32Array ? 1 : 0, p[1], p[2], p[1], out.length);
+      get(p[1], out);
+    },
+    cast: jsKernels.cast,
+    reduce(op, x, outer, mid, inner, out) {
+      if (!isF32(x) || !isF32(out)) return jsKernels.reduce(op, x, outer, mid, inner, out);
+      const p = layout(x.length * 4, out.length * 4, inner * 8);
+      if (!p) return jsKernels.reduce(op, x, outer, mid, inner, out);
+      put(p[0], x);
+      if (op === 'sum') ex.reduceSum(p[0], outer, mid, inner, p[1], p[2]);
+      else ex.reduceMax(p[0], outer, mid, inner, p[1]);
+      get(p[1], out);
+    },
+    argmax(x, outer, mid, inner, out) {
+      if (!isF32(x)) return jsKernels.argmax(x, outer, mid, inner, out);
+      const p = layout(x.length * 4, out.length * 4);
+      if (!p) return jsKernels.argmax(x, outer, mid, inner, out);
+      put(p[0], x);
+      ex.argmax(p[0], outer, mid, inner, p[1]);
+      get(p[1], out);
+    },
+    matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
+      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
+      if (out.length === 0) return;
+      const p = layout(a.length * 4, b.length * 4, out.length * 4);
+      if (!p) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
+      put(p[0], a);
+      put(p[1], b);
+      const batch = Math.max(batchA, batchB);
+      const T = 2 * batch * m * n * kk >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      const pre = [p[0], p[1], p[2], batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
+      // NOTE: whole batches per thread when there are enough, else row blocks (multiples of the 4-row
+      // micro-tile); either way each output element is summed in the same order, so results do not depend on T.
+      const parts = batch >= T ? splitRange(batch, T).map(([s, e]) => [s, e, 0, m]) : splitRange(m, T, 4).map(([s, e]) => [0, batch, s, e]);
+      pool.run('matmulSlice', parts.map((r, t) => [...pre, ...r, workPtr(t)]));
+      get(p[2], out);
+    },
+    im2col(x, g, out) {
+      if (!isF32(x) || !isF32(out)) return jsKernels.im2col(x, g, out);
+      const p = layout(x.length * 4, out.length * 4);
+      if (!p) return jsKernels.im2col(x, g, out);
+      put(p[0], x);
+      putGeom(g);
+      const rows = g.n * g.outH * g.outW;
+      split('im2col', [p[0], GEOM, p[1]], rows, windowSplit(g, out.length));
+      get(p[1], out);
+    },
+    col2im(cols, g, out) {
+      if (!isF32(cols) || !isF32(out)) return jsKernels.col2im(cols, g, out);
+      const p = layout(cols.length * 4, out.length * 4);
+      if (!p) return jsKernels.col2im(cols, g, out);
+      put(p[0], cols);
+      putGeom(g);
+      split('col2im', [p[0], GEOM, p[1]], g.n, windowSplit(g, cols.length));
+      get(p[1], out);
+    },
+    poolArgmax(x, g, out) {
+      if (!isF32(x)) return jsKernels.poolArgmax(x, g, out);
+      const p = layout(x.length * 4, out.length * 4);
+      if (!p) return jsKernels.poolArgmax(x, g, out);
+      put(p[0], x);
+      putGeom(g);
+      split('poolArgmax', [p[0], GEOM, p[1]], g.n, windowSplit(g, x.length));
+      get(p[1], out);
+    },
+  };
+  return k;
+}

@@ -1,0 +1,199 @@
+// Every wasm kernel against the JS reference kernels on random shapes (odd sizes, SIMD tails, special values).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsKernels } from '../../src/backend/js.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../src/backend/kernels.js';
+import { expectClose, expectSame, f32Arb, geomArb, randF32, wasm } from './helpers.js';
+
+const K = wasm();
+const UNARY: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh', 'sin', 'cos', 'erf', 'floor'];
+// f32 results of an f64 evaluation rounded once: the same as the reference but for an ulp on a rounding tie of libm.
+const EXACT_UNARY = new Set<UnaryOp>(['neg', 'sqrt', 'abs', 'sign', 'relu', 'floor']);
+const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+const COMPARE: CompareOp[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+const f32s = (min = 0, max = 37) => fc.array(f32Arb, { minLength: min, maxLength: max }).map((a) => Float32Array.from(a));
+
+describe('wasm elementwise kernels', () => {
+  it.each(UNARY)('unary %s matches the reference (special values, tails)', (op) => {
+    fc.assert(
+      fc.property(f32s(), (x) => {
+        const a = new Float32Array(x.length);
+        const b = new Float32Array(x.length);
+        K.unary(op, x, a);
+        jsKernels.unary(op, x, b);
+        if (EXACT_UNARY.has(op)) expectSame(a, b, op);
+        else expectClose(a, b, 2.4e-7, 1e-45, op);
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it.each(BINARY)('binary %s matches the reference', (op) => {
+    fc.assert(
+      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))), ([x, y]) => {
+        const a = new Float32Array(x.length);
+        const b = new Float32Array(x.length);
+        K.binary(op, x, y, a);
+        jsKernels.binary(op, x, y, b);
+        if (op === 'pow') expectClose(a, b, 2.4e-7, 1e-45, op);
+        else expectSame(a, b, op);
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it.each(COMPARE)('compare %s matches the reference', (op) => {
+    fc.assert(
+      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))), ([x, y]) => {
+        const a = new Float32Array(x.length);
+        const b = new Float32Array(x.length);
+        // NOTE: half the pairs equal so eq/ge/le see both outcomes.
+        for (let i = 0; i < x.length; i += 2) y[i] = x[i];
+        K.compare(op, x, y, a);
+        jsKernels.compare(op, x, y, b);
+        expectSame(a, b, op);
+      }),
+      { numRuns: 40 },
+    );
+  });
+  it('where with float32 and int32 conditions matches the reference', () => {
+    fc.assert(
+      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n), f32s(n, n))), ([c, x, y]) => {
+        for (const cond of [c, Int32Array.from(c, (v) => (Number.isFinite(v) ? Math.trunc(v) : 1))]) {
+          const a = new Float32Array(x.length);
+          const b = new Float32Array(x.length);
+          K.where(cond, x, y, a);
+          jsKernels.where(cond, x, y, b);
+          expectSame(a, b, 'where');
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('wasm reductions', () => {
+  const dims = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 11 }));
+  it('sum, max and argmax over [outer, mid, inner] match the reference', () => {
+    fc.assert(
+      fc.property(dims, fc.nat(1000), fc.boolean(), ([o, m, i], seed, withNaN) => {
+        const x = randF32(o * m * i, seed);
+        if (withNaN && x.length) x[seed % x.length] = NaN;
+        for (const op of ['sum', 'max'] as const) {
+          const a = new Float32Array(o * i);
+          const b = new Float32Array(o * i);
+          K.reduce(op, x, o, m, i, a);
+          jsKernels.reduce(op, x, o, m, i, b);
+          if (op === 'sum') expectClose(a, b, 1e-6, 1e-7, op);
+          else expectSame(a, b, op);
+        }
+        if (m > 0) {
+          const a = new Int32Array(o * i);
+          const b = new Int32Array(o * i);
+          K.argmax(x, o, m, i, a);
+          jsKernels.argmax(x, o, m, i, b);
+          expectSame(a, b, 'argmax');
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+describe('wasm sgemm', () => {
+  /** Tolerance from the float32 error bound: k·ε·Σ|a||b| per element. */
+  function check(batchA: number, batchB: number, m: number, n: number, k: number, tA: boolean, tB: boolean, seed: number): void {
+    const a = randF32(batchA * m * k, seed);
+    const b = randF32(batchB * k * n, seed + 1);
+    const batch = Math.max(batchA, batchB);
+    const got = new Float32Array(batch * m * n).fill(NaN);
+    const want = new Float32Array(batch * m * n);
+    const bound = new Float32Array(batch * m * n);
+    K.matmul(a, b, got, batchA, batchB, m, n, k, tA, tB);
+    jsKernels.matmul(a, b, want, batchA, batchB, m, n, k, tA, tB);
+    jsKernels.matmul(a.map(Math.abs), b.map(Math.abs), bound, batchA, batchB, m, n, k, tA, tB);
+    for (let i = 0; i < got.length; i++)
+      if (!(Math.abs(got[i] - want[i]) <= 2 * (k + 2) * 6e-8 * bound[i] + 1e-30))
+        expect.fail(`matmul ${batchA}/${batchB}×[${m},${k}]·[${k},${n}] tA=${tA} tB=${tB}: element ${i} ${got[i]} vs ${want[i]}`);
+  }
+  it('matches the reference on odd shapes with transA/transB and shared or per-batch operands', () => {
+    const batches = fc.constantFrom([1, 1], [3, 3], [1, 3], [3, 1]);
+    fc.assert(
+      fc.property(batches, fc.integer({ min: 1, max: 23 }), fc.integer({ min: 1, max: 29 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.boolean(), fc.nat(1e6), ([ba, bb], m, n, k, tA, tB, seed) =>
+        check(ba, bb, m, n, k, tA, tB, seed),
+      ),
+      { numRuns: 150 },
+    );
+  });
+  it('crosses every cache block edge (k > 256, m > 128, n > 2048)', () => {
+    check(1, 1, 131, 2053, 261, false, false, 7);
+    check(1, 1, 133, 17, 515, true, true, 8);
+    check(2, 1, 7, 9, 300, false, true, 9);
+  });
+  it('writes zeros when k = 0 and nothing when the output is empty', () => {
+    const out = new Float32Array(6).fill(5);
+    K.matmul(new Float32Array(0), new Float32Array(0), out, 1, 1, 2, 3, 0, false, false);
+    expectSame(out, new Float32Array(6));
+    expect(() => K.matmul(new Float32Array(0), new Float32Array(12), new Float32Array(0), 1, 1, 0, 3, 4, false, false)).not.toThrow();
+  });
+});
+
+describe('wasm window kernels', () => {
+  it('im2col, col2im and poolArgmax match the reference exactly', () => {
+    fc.assert(
+      fc.property(geomArb(), fc.nat(1e6), (g, seed) => {
+        const x = randF32(g.n * g.h * g.w * g.c, seed);
+        // NOTE: repeated values so pooling ties occur, and one NaN.
+        for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
+        const rows = g.n * g.outH * g.outW;
+        const cl = rows * g.kh * g.kw * g.c;
+        const a = new Float32Array(cl);
+        const b = new Float32Array(cl);
+        K.im2col(x, g, a);
+        jsKernels.im2col(x, g, b);
+        expectSame(a, b, 'im2col');
+        const cols = randF32(cl, seed + 5);
+        const c = new Float32Array(x.length).fill(NaN);
+        const d = new Float32Array(x.length);
+        K.col2im(cols, g, c);
+        jsKernels.col2im(cols, g, d);
+        expectSame(c, d, 'col2im');
+        if (x.length) x[seed % x.length] = NaN;
+        const e = new Int32Array(g.n * g.outH * g.outW * g.c);
+        const f = new Int32Array(e.length);
+        K.poolArgmax(x, g, e);
+        jsKernels.poolArgmax(x, g, f);
+        expectSame(e, f, 'poolArgmax');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('fallback and dtypes', () => {
+  it('float64 and int32 calls give the reference result', () => {
+    const a = Float64Array.from(randF32(12, 3));
+    const b = Float64Array.from(randF32(12, 4));
+    const o1 = new Float64Array(9);
+    const o2 = new Float64Array(9);
+    K.matmul(a, b, o1, 1, 1, 3, 3, 4, false, false);
+    jsKernels.matmul(a, b, o2, 1, 1, 3, 3, 4, false, false);
+    expectSame(o1, o2);
+    const i = Int32Array.from([1, -2, 3, 7, 0]);
+    const j = Int32Array.from([4, 5, -6, 7, 1]);
+    const p1 = new Int32Array(5);
+    const p2 = new Int32Array(5);
+    K.binary('mul', i, j, p1);
+    jsKernels.binary('mul', i, j, p2);
+    expectSame(p1, p2);
+    K.reduce('max', a, 3, 4, 1, o1.subarray(0, 3));
+    jsKernels.reduce('max', a, 3, 4, 1, o2.subarray(0, 3));
+    expectSame(o1, o2);
+  });
+  it('reuses its scratch memory: repeated calls do not grow it', () => {
+    const x = randF32(5000, 1);
+    const out = new Float32Array(5000);
+    K.unary('exp', x, out);
+    const before = K.memoryBytes();
+    for (let r = 0; r < 50; r++) K.unary('exp', x, out);
+    expect(K.memoryBytes()).toBe(before);
+  });
+});
