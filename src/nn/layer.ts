@@ -84,8 +84,10 @@ export abstract class Layer {
     this.call = (x: LayerIO, kw?: CallKwargs) => this.apply(x, kw) as LayerIO;
   }
 
+  /** The Keras class name; a user subclass that does not set `static className` goes by its JS class name. */
   get className(): string {
-    return (this.constructor as typeof Layer).className;
+    const ctor = this.constructor as typeof Layer;
+    return Object.prototype.hasOwnProperty.call(ctor, 'className') || !ctor.name ? ctor.className : ctor.name;
   }
 
   /** Create weights for this input shape (batch axis first). Called once, before the first call. */
