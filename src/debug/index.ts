@@ -1,0 +1,6 @@
+// Public exports of src/debug: explain, trace, reference functions, custom gradients, layout converters, plots.
+export { explain, type ExplainOptions } from './explain.js';
+export type { OpSpec } from './explain-targets.js';
+export { trace, Trace, type TraceRow, type TraceSource } from './trace.js';
+export { captureOps, recordBackward, type OpRecord, type BackwardRecord } from './record.js';
+export { flopsOf, bytesOf } from './cost.js';
