@@ -14,4 +14,3 @@ export * from './nn/index.js';
 export * from './train/index.js';
 export * from './io/index.js';
 export * from './debug/index.js';
-export * from './debug/index.js';
