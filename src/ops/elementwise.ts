@@ -6,7 +6,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend/kernels.js';
 import { type PrimDef, type PrimTable, need } from './prim.js';
 import {
-  cast, cos, div, exp, greater, greaterEqual, less, lessEqual, log, mul, neg, sign, sin, square, sub, where,
+  cast, cos, div, equal, exp, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sign, sin, square, sub, where,
 } from './arith.js';
 import { zerosLike } from '../core/tensor.js';
 
@@ -69,9 +69,10 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   // d(a/b) = da/b - (a/b²) db
   div: binary('div', (g, c) => [need(c, 0, () => div(g, c.ins[1])), need(c, 1, () => neg(div(mul(g, c.out), c.ins[1])))]),
   // d(aᵇ) = b aᵇ⁻¹ da + aᵇ log a db
+  // NOTE: aᵇ⁻¹ is computed as a power (not aᵇ/a) so x² has gradient 0 at 0; at a = 0 the db term is 0 (0ᵇ is flat in b).
   pow: binary('pow', (g, c) => [
-    need(c, 0, () => mul(g, mul(c.ins[1], div(c.out, c.ins[0])))),
-    need(c, 1, () => mul(g, mul(c.out, log(c.ins[0])))),
+    need(c, 0, () => mul(g, mul(c.ins[1], pow(c.ins[0], sub(c.ins[1], 1))))),
+    need(c, 1, () => mul(g, where(equal(c.ins[0], 0), 0, mul(c.out, log(c.ins[0]))))),
   ]),
   // NOTE: on ties the gradient goes to the first operand (maximum(a,b) picks a when a >= b).
   maximum: binary('maximum', (g, c) => [

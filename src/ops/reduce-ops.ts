@@ -1,6 +1,6 @@
 // Reductions users call: sum, max, min, mean, variance, argmax, logSumExp.
 import { normAxes, normAxis, sizeOf } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { ValueError } from '../core/errors.js';
 import { run } from './dispatch.js';
 import { add, cast, div, exp, log, neg, square, sub } from './arith.js';
@@ -36,7 +36,9 @@ export const argmin = (x: Tensor, axis = -1): Tensor => argmax(neg(x), axis);
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (held constant: its gradient cancels). */
 export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'logSumExp');
-  const m = max(x, ax, true).detach();
+  // NOTE: an infinite max (a row of -Inf, or a +Inf) is replaced by 0 so x - m is not NaN (log Σ exp(-Inf) = -Inf).
+  const mx = max(x, ax, true);
+  const m = new Tensor(mx.data.map((v) => (Number.isFinite(v) ? v : 0)), mx.shape);
   const s = add(log(sum(exp(sub(x, m)), ax, true)), m);
   return keepdims ? s : reshape(s, reducedShape(x.shape, ax, false));
 }
