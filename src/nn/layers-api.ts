@@ -3,6 +3,13 @@ import { InputLayer } from './layers/input.js';
 import { coreFactories } from './layers/core.js';
 import { convFactories } from './layers/conv.js';
 import { poolingFactories } from './layers/pooling.js';
+import { convExtraFactories } from './layers/conv-extra.js';
+import { reshapingFactories } from './layers/reshaping.js';
+import { normalizationFactories } from './layers/normalization.js';
+import { embeddingFactories } from './layers/embedding.js';
+import { noiseFactories } from './layers/noise.js';
+import { mergeFactories } from './layers/merge.js';
+import { advancedActivationFactories } from './layers/advanced-activations.js';
 import { recurrentFactories } from './layers/recurrent-layers.js';
 import { wrapperFactories } from './layers/wrappers.js';
 
@@ -11,5 +18,6 @@ export const layers = {
   ...coreFactories,
   ...convFactories,
   ...poolingFactories,
+  ...convExtraFactories, ...reshapingFactories, ...normalizationFactories, ...embeddingFactories, ...noiseFactories, ...mergeFactories, ...advancedActivationFactories,
   ...recurrentFactories, ...wrapperFactories,
 };
