@@ -193,6 +193,24 @@ describe('loss.backward() and leaf gradients', () => {
     expect(y.grad).toBeNull();
   });
 
+  it('createGraph: the accumulated .grad can itself be differentiated', () => {
+    const w = tg.tensor(new Float64Array([1.5]), [1], { requiresGrad: true });
+    tg.sum(tg.pow(w, 3)).backward(undefined, { createGraph: true });
+    const g = w.grad!; // 3w²
+    expect(g.data[0]).toBe(6.75);
+    expect(g.requiresGrad).toBe(true);
+    w.zeroGrad();
+    g.backward();
+    expect(arr(w.grad!)).toEqual([9]); // 6w
+  });
+
+  it('a leaf gets its gradient in its own dtype when ops promoted it', () => {
+    const x = tg.tensor([1, 2], undefined, { requiresGrad: true });
+    tg.sum(tg.mul(x, tg.tensor(new Float64Array([3, 4])))).backward();
+    expect(x.grad!.dtype).toBe('float32');
+    expect(arr(x.grad!)).toEqual([3, 4]);
+  });
+
   it('fan-out: a tensor used twice (and through two paths) gets the sum of both gradients', () => {
     const x = tg.tensor(new Float64Array([0.5, -1.5]), undefined, { requiresGrad: true });
     const y = tg.exp(x);

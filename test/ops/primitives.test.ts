@@ -30,6 +30,10 @@ describe('the primitive table', () => {
     expect(names.filter((n) => !arbitraries[n]), 'primitives without an arbitrary').toEqual([]);
     expect(names.filter((n) => !naive[n]), 'primitives without a naive reference').toEqual([]);
   });
+
+  it('a primitive without an arbitrary fails its check rather than being skipped', () => {
+    expect(() => arbitraryFor('notARealPrimitive')).toThrow(/has no arbitrary in test\/support\/prim-arbitraries.ts/);
+  });
 });
 
 describe.each(tg.primNames())('primitive %s', (name) => {
