@@ -7,10 +7,16 @@ const arr = (t: tg.Tensor) => Array.from(t.data);
 
 describe('tensor creation', () => {
   it('from nested arrays infers the shape (float32 by default)', () => {
-    const t = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tg.tensor(3.5).shape).toEqual([]);
     expect(tg.tensor(3.5).item()).toBe(3.5);
     expect(tg.tensor([[[1], [2]]]).shape).toEqual([1, 2, 1]);
@@ -19,7 +25,10 @@ describe('tensor creation', () => {
   it('from typed arrays keeps their dtype; a shape argument reshapes the flat data', () => {
     const a = tg.tensor(new Float64Array([1, 2, 3, 4]), [2, 2]);
     expect(a.dtype).toBe('float64');
-    expect(a.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(a.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(tg.tensor(new Int32Array([7, 8])).dtype).toBe('int32');
     expect(tg.tensor(new Float32Array(6), [3, 2]).shape).toEqual([3, 2]);
   });
@@ -55,7 +64,10 @@ describe('tensor creation', () => {
   });
 
   it('toFlatArray is a copy; toArray nests', () => {
-    const t = tg.tensor([[1, 2], [3, 4]]);
+    const t = tg.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const flat = t.toFlatArray();
     flat[0] = 42;
     expect(t.data[0]).toBe(1);
@@ -63,7 +75,10 @@ describe('tensor creation', () => {
   });
 
   it('reshape is a view: it shares the data array with its source', () => {
-    const t = tg.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tg.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const r = tg.reshape(t, [3, 2]);
     expect(r.shape).toEqual([3, 2]);
     expect(r.data).toBe(t.data);
@@ -101,7 +116,9 @@ describe('seeded randomness', () => {
     const v = r.reduce((s, x) => s + (x - m) ** 2, 0) / r.length;
     expect(Math.abs(m - 1)).toBeLessThan(0.06);
     expect(Math.abs(Math.sqrt(v) - 2)).toBeLessThan(0.06);
-    expect(arr(tg.truncatedNormal([2000], { rng: new tg.Rng(2), std: 0.5 })).every((x) => Math.abs(x) <= 1 + 1e-6)).toBe(true);
+    expect(
+      arr(tg.truncatedNormal([2000], { rng: new tg.Rng(2), std: 0.5 })).every((x) => Math.abs(x) <= 1 + 1e-6),
+    ).toBe(true);
   });
 });
 
@@ -142,7 +159,9 @@ describe('the functional gradient family', () => {
     expect(r3.value.item()).toBe(14);
     expect(arr(r3.grad)).toEqual([2, -4, 6]);
     expect(arr(tg.grad(h)(a))).toEqual([2, -4, 6]);
-    expect(arr(tg.grad((x: tg.Tensor) => tg.mul(x, 3))(a, tg.tensor(new Float64Array([1, 2, 3]))))).toEqual([3, 6, 9]);
+    expect(arr(tg.grad((x: tg.Tensor) => tg.mul(x, 3))(a, tg.tensor(new Float64Array([1, 2, 3]))))).toEqual([
+      3, 6, 9,
+    ]);
   });
 
   it('vjp returns the value and a pullback for any cotangent', () => {

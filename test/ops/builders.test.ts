@@ -19,7 +19,13 @@ const gc = (f: (...xs: tg.Tensor[]) => tg.Tensor, xs: tg.Tensor[], what = '') =>
 
 /** Two shapes that broadcast: drop leading axes of one, set some axes of either to 1. */
 const bcastPair = fc
-  .record({ s: fc.array(int(1, 3), { maxLength: 4 }), dropA: int(0, 4), dropB: int(0, 4), onesA: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), onesB: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) })
+  .record({
+    s: fc.array(int(1, 3), { maxLength: 4 }),
+    dropA: int(0, 4),
+    dropB: int(0, 4),
+    onesA: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    onesB: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+  })
   .map(({ s, dropA, dropB, onesA, onesB }) => ({
     a: s.slice(Math.min(dropA, s.length)).map((d, i) => (onesA[i] ? 1 : d)),
     b: s.slice(Math.min(dropB, s.length)).map((d, i) => (onesB[i] ? 1 : d)),
@@ -29,15 +35,29 @@ function naiveBroadcast(a: tg.Tensor, b: tg.Tensor, f: (x: number, y: number) =>
   const n = Math.max(a.rank, b.rank);
   const dim = (t: tg.Tensor, i: number) => t.shape[t.rank - n + i] ?? 1;
   const shape = Array.from({ length: n }, (_, i) => Math.max(dim(a, i), dim(b, i)));
-  const at = (t: tg.Tensor, o: number[]) => t.data[ravel(t.shape.map((d, k) => (d === 1 ? 0 : o[n - t.rank + k])), t.shape)];
-  return { shape, data: Array.from({ length: size(shape) }, (_, i) => f(at(a, unravel(i, shape)), at(b, unravel(i, shape)))) };
+  const at = (t: tg.Tensor, o: number[]) =>
+    t.data[
+      ravel(
+        t.shape.map((d, k) => (d === 1 ? 0 : o[n - t.rank + k])),
+        t.shape,
+      )
+    ];
+  return {
+    shape,
+    data: Array.from({ length: size(shape) }, (_, i) =>
+      f(at(a, unravel(i, shape)), at(b, unravel(i, shape))),
+    ),
+  };
 }
 
 describe('broadcasting binary ops', () => {
   const ops: [string, (a: tg.Tensor, b: tg.Tensor) => tg.Tensor, (x: number, y: number) => number][] = [
-    ['add', tg.add, (x, y) => x + y], ['sub', tg.sub, (x, y) => x - y], ['mul', tg.mul, (x, y) => x * y],
+    ['add', tg.add, (x, y) => x + y],
+    ['sub', tg.sub, (x, y) => x - y],
+    ['mul', tg.mul, (x, y) => x * y],
     ['div', (a, b) => tg.div(a, tg.add(tg.abs(b), 0.5)), (x, y) => x / (Math.abs(y) + 0.5)],
-    ['maximum', tg.maximum, Math.max], ['minimum', tg.minimum, Math.min],
+    ['maximum', tg.maximum, Math.max],
+    ['minimum', tg.minimum, Math.min],
   ];
   it.each(ops)('%s broadcasts like NumPy and its gradient sums back to each operand', (name, op, ref) => {
     fc.assert(
@@ -65,11 +85,22 @@ describe('broadcasting binary ops', () => {
 });
 
 describe('matmul builder', () => {
-  const arb = fc.record({ m: int(1, 3), k: int(1, 3), n: int(1, 3), ba: fc.array(int(1, 2), { maxLength: 2 }), bb: fc.array(int(1, 2), { maxLength: 2 }), vecA: fc.boolean(), vecB: fc.boolean(), seed: int(0, 1000) });
+  const arb = fc.record({
+    m: int(1, 3),
+    k: int(1, 3),
+    n: int(1, 3),
+    ba: fc.array(int(1, 2), { maxLength: 2 }),
+    bb: fc.array(int(1, 2), { maxLength: 2 }),
+    vecA: fc.boolean(),
+    vecB: fc.boolean(),
+    seed: int(0, 1000),
+  });
   it('vectors, broadcast batch axes: equals naive sums of products, gradients pass gradcheck', () => {
     fc.assert(
       fc.property(arb, (c) => {
-        const bb = c.bb.map((d, i) => (c.ba.length - c.bb.length + i >= 0 && c.ba[c.ba.length - c.bb.length + i] !== d ? 1 : d));
+        const bb = c.bb.map((d, i) =>
+          c.ba.length - c.bb.length + i >= 0 && c.ba[c.ba.length - c.bb.length + i] !== d ? 1 : d,
+        );
         const sa = c.vecA ? [c.k] : [...c.ba, c.m, c.k];
         const sb = c.vecB ? [c.k] : [...bb, c.k, c.n];
         const a = rnd(sa, c.seed);
@@ -81,7 +112,9 @@ describe('matmul builder', () => {
         const batchA = A.shape.slice(0, -2);
         const batchB = B.shape.slice(0, -2);
         const nb = Math.max(batchA.length, batchB.length);
-        const batch = Array.from({ length: nb }, (_, i) => Math.max(batchA[batchA.length - nb + i] ?? 1, batchB[batchB.length - nb + i] ?? 1));
+        const batch = Array.from({ length: nb }, (_, i) =>
+          Math.max(batchA[batchA.length - nb + i] ?? 1, batchB[batchB.length - nb + i] ?? 1),
+        );
         const M = A.shape[A.rank - 2];
         const N = B.shape[B.rank - 1];
         const pick = (t: tg.Tensor, bi: number[], i: number, j: number) => {
@@ -93,7 +126,8 @@ describe('matmul builder', () => {
         const want = Array.from({ length: size(full) }, (_, f) => {
           const o = unravel(f, full);
           let s = 0;
-          for (let q = 0; q < c.k; q++) s += pick(A, o.slice(0, -2), o[nb], q) * pick(B, o.slice(0, -2), q, o[nb + 1]);
+          for (let q = 0; q < c.k; q++)
+            s += pick(A, o.slice(0, -2), o[nb], q) * pick(B, o.slice(0, -2), q, o[nb + 1]);
           return s;
         });
         const wantShape = [...batch, ...(c.vecA ? [] : [M]), ...(c.vecB ? [] : [N])];
@@ -111,11 +145,25 @@ describe('shape sugar', () => {
     const x = t64([0, 1, 2, 3, 4, 5], [2, 3]);
     const [p, q] = tg.split(x, [1, 2], 1);
     expect(p.toArray()).toEqual([[0], [3]]);
-    expect(q.toArray()).toEqual([[1, 2], [4, 5]]);
+    expect(q.toArray()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
     expect(tg.split(x, 2, 0).map((t) => t.toArray())).toEqual([[[0, 1, 2]], [[3, 4, 5]]]);
-    expect(tg.stack([t64([1, 2], [2]), t64([3, 4], [2])], -1).toArray()).toEqual([[1, 3], [2, 4]]);
-    expect(tg.stack([t64([1, 2], [2]), t64([3, 4], [2])]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(tg.tile(x, [2, 2]).toArray()).toEqual([[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5], [0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]);
+    expect(tg.stack([t64([1, 2], [2]), t64([3, 4], [2])], -1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    expect(tg.stack([t64([1, 2], [2]), t64([3, 4], [2])]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(tg.tile(x, [2, 2]).toArray()).toEqual([
+      [0, 1, 2, 0, 1, 2],
+      [3, 4, 5, 3, 4, 5],
+      [0, 1, 2, 0, 1, 2],
+      [3, 4, 5, 3, 4, 5],
+    ]);
     expect(tg.squeeze(tg.zeros([1, 2, 1, 3])).shape).toEqual([2, 3]);
     expect(tg.squeeze(tg.zeros([1, 2, 1]), [2]).shape).toEqual([1, 2]);
     expect(tg.expandDims(x, -1).shape).toEqual([2, 3, 1]);
@@ -130,18 +178,31 @@ describe('shape sugar', () => {
 
 describe('reductions', () => {
   it('sum/mean/max/min/variance/argmax/argmin/logSumExp with axes and keepdims equal naive loops; gradients pass', () => {
-    const arb = fc.record({ s: fc.array(int(1, 3), { minLength: 1, maxLength: 3 }), axes: fc.array(int(-3, 2), { maxLength: 2 }), keep: fc.boolean(), seed: int(0, 1000) });
+    const arb = fc.record({
+      s: fc.array(int(1, 3), { minLength: 1, maxLength: 3 }),
+      axes: fc.array(int(-3, 2), { maxLength: 2 }),
+      keep: fc.boolean(),
+      seed: int(0, 1000),
+    });
     fc.assert(
       fc.property(arb, ({ s, axes, keep, seed }) => {
-        const ax = [...new Set(axes.filter((a) => a >= -s.length && a < s.length).map((a) => (a + s.length) % s.length))].sort();
+        const ax = [
+          ...new Set(
+            axes.filter((a) => a >= -s.length && a < s.length).map((a) => (a + s.length) % s.length),
+          ),
+        ].sort();
         const x = rnd(s, seed); // continuous: no ties
         const outShape = s.flatMap((d, i) => (ax.includes(i) ? (keep ? [1] : []) : [d]));
         const groups = new Map<number, number[]>();
         arr(x).forEach((v, i) => {
-          const o = ravel(unravel(i, s).flatMap((v2, d) => (ax.includes(d) ? (keep ? [0] : []) : [v2])), outShape);
+          const o = ravel(
+            unravel(i, s).flatMap((v2, d) => (ax.includes(d) ? (keep ? [0] : []) : [v2])),
+            outShape,
+          );
           groups.set(o, [...(groups.get(o) ?? []), v]);
         });
-        const per = (f: (g: number[]) => number) => Array.from({ length: size(outShape) }, (_, o) => f(groups.get(o)!));
+        const per = (f: (g: number[]) => number) =>
+          Array.from({ length: size(outShape) }, (_, o) => f(groups.get(o)!));
         const mean = (g: number[]) => g.reduce((a, b) => a + b, 0) / g.length;
         const cases: [string, tg.Tensor, number[]][] = [
           ['sum', tg.sum(x, ax, keep), per((g) => g.reduce((a, b) => a + b, 0))],
@@ -149,7 +210,11 @@ describe('reductions', () => {
           ['max', tg.max(x, ax, keep), per((g) => Math.max(...g))],
           ['min', tg.min(x, ax, keep), per((g) => Math.min(...g))],
           ['variance', tg.variance(x, ax, keep), per((g) => mean(g.map((v) => (v - mean(g)) ** 2)))],
-          ['logSumExp', tg.logSumExp(x, ax, keep), per((g) => Math.log(g.reduce((a, v) => a + Math.exp(v), 0)))],
+          [
+            'logSumExp',
+            tg.logSumExp(x, ax, keep),
+            per((g) => Math.log(g.reduce((a, v) => a + Math.exp(v), 0))),
+          ],
         ];
         for (const [name, y, want] of cases) {
           expect(y.shape, name).toEqual(outShape);
@@ -164,7 +229,10 @@ describe('reductions', () => {
         const o = s.filter((_, d) => d !== axis);
         arr(am).forEach((k, i) => {
           const idx = unravel(i, o);
-          const col = Array.from({ length: s[axis] }, (_, j) => x.data[ravel([...idx.slice(0, axis), j, ...idx.slice(axis)], s)]);
+          const col = Array.from(
+            { length: s[axis] },
+            (_, j) => x.data[ravel([...idx.slice(0, axis), j, ...idx.slice(axis)], s)],
+          );
           expect(k).toBe(col.indexOf(Math.max(...col)));
           expect(aw.data[i]).toBe(col.indexOf(Math.min(...col)));
         });
@@ -176,7 +244,10 @@ describe('reductions', () => {
   it('logSumExp and softmax are stable for huge values and give -Inf for a row of -Inf', () => {
     expect(arr(tg.logSumExp(t64([1000, 1000], [2])))).toEqual([1000 + Math.log(2)]);
     expect(arr(tg.softmax(t64([1000, 0, -1000], [3])))).toEqual([1, 0, 0]);
-    expect(arr(tg.logSumExp(t64([-Infinity, -Infinity, 0, 1], [2, 2]), 1))).toEqual([-Infinity, Math.log(Math.E + 1)]);
+    expect(arr(tg.logSumExp(t64([-Infinity, -Infinity, 0, 1], [2, 2]), 1))).toEqual([
+      -Infinity,
+      Math.log(Math.E + 1),
+    ]);
     expect(arr(tg.logSumExp(t64([Infinity, 0], [2])))).toEqual([Infinity]);
   });
 });
@@ -195,11 +266,19 @@ describe('activations against their formulas', () => {
     ['hardSigmoid keras2', (x) => tg.hardSigmoid(x, true), (v) => Math.min(Math.max(0.2 * v + 0.5, 0), 1)],
     ['swish', tg.swish, (v) => v * sig(v)],
     ['gelu', (x) => tg.gelu(x), (v) => 0.5 * v * (1 + erfSimpson(v / Math.SQRT2))],
-    ['gelu tanh', (x) => tg.gelu(x, true), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+    [
+      'gelu tanh',
+      (x) => tg.gelu(x, true),
+      (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+    ],
     ['relu6', tg.relu6, (v) => Math.min(Math.max(v, 0), 6)],
     ['leakyRelu', (x) => tg.leakyRelu(x, 0.1), (v) => (v > 0 ? v : 0.1 * v)],
     ['mish', tg.mish, (v) => v * Math.tanh(sp(v))],
-    ['reluAdvanced', (x) => tg.reluAdvanced(x, { maxValue: 6, negativeSlope: 0.2, threshold: 1 }), (v) => (v > 1 ? Math.min(v, 6) : 0.2 * (v - 1))],
+    [
+      'reluAdvanced',
+      (x) => tg.reluAdvanced(x, { maxValue: 6, negativeSlope: 0.2, threshold: 1 }),
+      (v) => (v > 1 ? Math.min(v, 6) : 0.2 * (v - 1)),
+    ],
     ['thresholdedRelu', (x) => tg.thresholdedRelu(x, 1), (v) => (v > 1 ? v : 0)],
     ['erf', tg.erf, erfSimpson],
   ];
@@ -210,7 +289,12 @@ describe('activations against their formulas', () => {
     const x = t64(xs, [xs.length]);
     expectClose(f(x).data, xs.map(ref), { rtol: 1e-10, atol: 1e-12 }, name);
     gc(f, [x], name);
-    expectClose(f(tg.tensor(Float32Array.from(xs))).data, xs.map(ref), { rtol: 1e-5, atol: 1e-6 }, `${name} float32`);
+    expectClose(
+      f(tg.tensor(Float32Array.from(xs))).data,
+      xs.map(ref),
+      { rtol: 1e-5, atol: 1e-6 },
+      `${name} float32`,
+    );
   });
 
   it('softmax and logSoftmax along any axis', () => {
@@ -222,7 +306,15 @@ describe('activations against their formulas', () => {
       arr(y).forEach((v, i) => {
         const idx = unravel(i, x.shape);
         let z = 0;
-        for (let j = 0; j < x.shape[a]; j++) z += Math.exp(x.data[ravel(idx.map((q, d) => (d === a ? j : q)), x.shape)]);
+        for (let j = 0; j < x.shape[a]; j++)
+          z += Math.exp(
+            x.data[
+              ravel(
+                idx.map((q, d) => (d === a ? j : q)),
+                x.shape,
+              )
+            ],
+          );
         expect(v).toBeCloseTo(Math.exp(x.data[i]) / z, 12);
         expect(ly.data[i]).toBeCloseTo(x.data[i] - Math.log(z), 12);
       });
@@ -240,9 +332,17 @@ describe('losses against their formulas', () => {
     expect(tg.crossEntropy(logits, tg.tensor(Int32Array.from(lab))).item()).toBeCloseTo(want, 12);
     expect(tg.crossEntropy(logits, tg.tensor(lab)).item()).toBeCloseTo(want, 12);
     const probs = rnd([4, 3], 11, 0, 1);
-    const wantP = [0, 1, 2, 3].reduce((s, r) => s - [0, 1, 2].reduce((t, q) => t + probs.data[r * 3 + q] * (logits.data[r * 3 + q] - rowLse(r)), 0), 0) / 4;
+    const wantP =
+      [0, 1, 2, 3].reduce(
+        (s, r) =>
+          s - [0, 1, 2].reduce((t, q) => t + probs.data[r * 3 + q] * (logits.data[r * 3 + q] - rowLse(r)), 0),
+        0,
+      ) / 4;
     expect(tg.crossEntropy(logits, probs).item()).toBeCloseTo(wantP, 12);
-    expect(tg.crossEntropy(logits, tg.oneHot(tg.tensor(Int32Array.from(lab)), 3)).item()).toBeCloseTo(want, 6);
+    expect(tg.crossEntropy(logits, tg.oneHot(tg.tensor(Int32Array.from(lab)), 3)).item()).toBeCloseTo(
+      want,
+      6,
+    );
     gc((z) => tg.crossEntropy(z, tg.tensor(Int32Array.from(lab))), [logits]);
     gc((z, p) => tg.crossEntropy(z, p), [logits, probs]);
   });
@@ -254,7 +354,8 @@ describe('losses against their formulas', () => {
     const avg = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(tg.mseLoss(p, t).item()).toBeCloseTo(avg(d.map((v) => v * v)), 12);
     expect(tg.maeLoss(p, t).item()).toBeCloseTo(avg(d.map(Math.abs)), 12);
-    const hub = (v: number, delta: number) => (Math.abs(v) <= delta ? 0.5 * v * v : delta * (Math.abs(v) - 0.5 * delta));
+    const hub = (v: number, delta: number) =>
+      Math.abs(v) <= delta ? 0.5 * v * v : delta * (Math.abs(v) - 0.5 * delta);
     expect(tg.huberLoss(p, t, 0.7).item()).toBeCloseTo(avg(d.map((v) => hub(v, 0.7))), 12);
     gc((a, b) => tg.mseLoss(a, b), [p, t]);
     gc((a, b) => tg.huberLoss(a, b, 0.7), [p, t]);
@@ -266,10 +367,15 @@ describe('pow', () => {
   it('x² has gradient 0 at 0 (not NaN); the exponent gradient at base 0 is 0; odd powers of negatives work', () => {
     expect(arr(tg.grad((x: tg.Tensor) => tg.sum(tg.pow(x, 2)))(t64([0, 1.5], [2])))).toEqual([0, 3]);
     expect(arr(tg.grad((x: tg.Tensor) => tg.sum(tg.pow(x, 3)))(t64([-2], [1])))).toEqual([12]);
-    const [ga, gb] = tg.grads((a: tg.Tensor, b: tg.Tensor) => tg.sum(tg.pow(a, b)))(t64([0, 2], [2]), t64([2, 3], [2]));
+    const [ga, gb] = tg.grads((a: tg.Tensor, b: tg.Tensor) => tg.sum(tg.pow(a, b)))(
+      t64([0, 2], [2]),
+      t64([2, 3], [2]),
+    );
     expect(arr(ga)).toEqual([0, 12]);
     expect(arr(gb)).toEqual([0, 8 * Math.log(2)]);
-    expect(tg.hvp((x) => tg.sum(tg.pow(x, 3)), t64([0, 2], [2]), t64([1, 1], [2])).toArray()).toEqual([0, 12]);
+    expect(tg.hvp((x) => tg.sum(tg.pow(x, 3)), t64([0, 2], [2]), t64([1, 1], [2])).toArray()).toEqual([
+      0, 12,
+    ]);
   });
 });
 

@@ -19,7 +19,10 @@ const describeCase = (name: string, c: PrimCase) =>
 
 function arbitraryFor(name: string): fc.Arbitrary<PrimCase> {
   const a = arbitraries[name];
-  if (!a) throw new Error(`primitive '${name}' has no arbitrary in test/support/prim-arbitraries.ts: add one so its vjp is checked`);
+  if (!a)
+    throw new Error(
+      `primitive '${name}' has no arbitrary in test/support/prim-arbitraries.ts: add one so its vjp is checked`,
+    );
   return a;
 }
 
@@ -27,12 +30,20 @@ describe('the primitive table', () => {
   it('has an arbitrary and a naive reference for every primitive', () => {
     const names = tg.primNames();
     expect(names.length).toBeGreaterThanOrEqual(38);
-    expect(names.filter((n) => !arbitraries[n]), 'primitives without an arbitrary').toEqual([]);
-    expect(names.filter((n) => !naive[n]), 'primitives without a naive reference').toEqual([]);
+    expect(
+      names.filter((n) => !arbitraries[n]),
+      'primitives without an arbitrary',
+    ).toEqual([]);
+    expect(
+      names.filter((n) => !naive[n]),
+      'primitives without a naive reference',
+    ).toEqual([]);
   });
 
   it('a primitive without an arbitrary fails its check rather than being skipped', () => {
-    expect(() => arbitraryFor('notARealPrimitive')).toThrow(/has no arbitrary in test\/support\/prim-arbitraries.ts/);
+    expect(() => arbitraryFor('notARealPrimitive')).toThrow(
+      /has no arbitrary in test\/support\/prim-arbitraries.ts/,
+    );
   });
 });
 
@@ -43,10 +54,15 @@ describe.each(tg.primNames())('primitive %s', (name) => {
         const moving = c.inputs.filter((_, i) => c.diff[i]);
         const f = (...xs: tg.Tensor[]) => {
           let k = 0;
-          return tg.run(name, c.inputs.map((t, i) => (c.diff[i] ? xs[k++] : t)), c.params);
+          return tg.run(
+            name,
+            c.inputs.map((t, i) => (c.diff[i] ? xs[k++] : t)),
+            c.params,
+          );
         };
         const r = tg.gradcheck(f, moving, { mode: 'random', directions: 3, ...c.gc });
-        if (!r.ok) expect.fail(`${describeCase(name, c)}: worst ${JSON.stringify(r.worst)} (ratio ${r.maxRatio})`);
+        if (!r.ok)
+          expect.fail(`${describeCase(name, c)}: worst ${JSON.stringify(r.worst)} (ratio ${r.maxRatio})`);
       }),
       { seed: 20240601, numRuns: NUM_RUNS },
     );
@@ -56,7 +72,8 @@ describe.each(tg.primNames())('primitive %s', (name) => {
     fc.assert(
       fc.property(arbitraryFor(name), (c) => {
         const ref = naive[name];
-        if (!ref) throw new Error(`primitive '${name}' has no naive reference in test/support/naive-prims.ts`);
+        if (!ref)
+          throw new Error(`primitive '${name}' has no naive reference in test/support/naive-prims.ts`);
         const out = tg.run(name, c.inputs, c.params);
         const want = ref(c.inputs, c.params);
         const what = describeCase(name, c);
@@ -94,23 +111,63 @@ describe('behaviour at ties and kinks (the rules finite differences cannot see)'
   });
 
   it('maximum/minimum give a tie to the first operand', () => {
-    expect(pull('maximum', [t64([1, 2]), t64([1, 3])], {}, [1, 1])).toEqual([[1, 0], [0, 1]]);
-    expect(pull('minimum', [t64([1, 2]), t64([1, 3])], {}, [1, 1])).toEqual([[1, 1], [0, 0]]);
+    expect(pull('maximum', [t64([1, 2]), t64([1, 3])], {}, [1, 1])).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(pull('minimum', [t64([1, 2]), t64([1, 3])], {}, [1, 1])).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
   });
 
   it('max shares the gradient equally among tied maxima', () => {
-    expect(pull('max', [t64([3, 3, 1, 2], [2, 2])], { axes: [1], keepdims: false }, [1, 1])[0]).toEqual([0.5, 0.5, 0, 1]);
+    expect(pull('max', [t64([3, 3, 1, 2], [2, 2])], { axes: [1], keepdims: false }, [1, 1])[0]).toEqual([
+      0.5, 0.5, 0, 1,
+    ]);
     expect(pull('max', [t64([3, 1, 3, 3])], { axes: [0], keepdims: true }, [6])[0]).toEqual([2, 0, 2, 2]);
   });
 
   it('argmax and poolArgmax pick the first maximum', () => {
     expect(Array.from(tg.run('argmax', [t64([1, 4, 4, 0])], { axis: 0 }).data)).toEqual([1]);
-    const geom = { n: 1, h: 2, w: 2, c: 1, kh: 2, kw: 2, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 1, outW: 1 };
+    const geom = {
+      n: 1,
+      h: 2,
+      w: 2,
+      c: 1,
+      kh: 2,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+      outH: 1,
+      outW: 1,
+    };
     expect(Array.from(tg.run('poolArgmax', [t64([1, 5, 5, 5], [1, 2, 2, 1])], { geom }).data)).toEqual([1]);
   });
 
   it('poolArgmax never picks padding, even when every real value is below the pad value 0', () => {
-    const geom = { n: 1, h: 2, w: 2, c: 1, kh: 2, kw: 2, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, outH: 2, outW: 2 };
-    expect(Array.from(tg.run('poolArgmax', [t64([-4, -3, -2, -1], [1, 2, 2, 1])], { geom }).data)).toEqual([0, 1, 2, 3]);
+    const geom = {
+      n: 1,
+      h: 2,
+      w: 2,
+      c: 1,
+      kh: 2,
+      kw: 2,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: 2,
+      outW: 2,
+    };
+    expect(Array.from(tg.run('poolArgmax', [t64([-4, -3, -2, -1], [1, 2, 2, 1])], { geom }).data)).toEqual([
+      0, 1, 2, 3,
+    ]);
   });
 });

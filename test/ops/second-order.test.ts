@@ -9,7 +9,11 @@ const t64 = (d: ArrayLike<number>, s: number[]) => tg.tensor(Float64Array.from(d
 const EPS = 1e-5;
 
 /** x + s·v as a new float64 tensor. */
-const shift = (x: tg.Tensor, v: tg.Tensor, s: number) => t64(Array.from(x.data, (a, i) => a + s * v.data[i]), [...x.shape]);
+const shift = (x: tg.Tensor, v: tg.Tensor, s: number) =>
+  t64(
+    Array.from(x.data, (a, i) => a + s * v.data[i]),
+    [...x.shape],
+  );
 /** (∇f(x+εv) − ∇f(x−εv)) / 2ε: the Hessian-vector product by differences of (first-order) gradients. */
 function fdHvp(f: (x: tg.Tensor) => tg.Tensor, x: tg.Tensor, v: tg.Tensor): Float64Array {
   const gp = tg.grad(f)(shift(x, v, EPS)).data;
@@ -30,14 +34,42 @@ const kern = t64(uniform(3 * 3 * 2 * 3, 3), [3, 3, 2, 3]);
 
 /** Scalar composites: [name, f, x]. */
 const COMPOSITES: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
-  ['tanh/sigmoid/exp/log chain', (x) => tg.sum(tg.log(tg.add(tg.sigmoid(tg.mul(tg.tanh(x), tg.exp(tg.mul(x, 0.3)))), 0.5))), t64(uniform(6, 4, -2, 2), [2, 3])],
-  ['sqrt/div/pow chain', (x) => tg.sum(tg.div(tg.pow(tg.add(tg.square(x), 1), 1.5), tg.sqrt(tg.add(tg.exp(x), 2)))), t64(uniform(5, 5, -1.5, 1.5), [5])],
+  [
+    'tanh/sigmoid/exp/log chain',
+    (x) => tg.sum(tg.log(tg.add(tg.sigmoid(tg.mul(tg.tanh(x), tg.exp(tg.mul(x, 0.3)))), 0.5))),
+    t64(uniform(6, 4, -2, 2), [2, 3]),
+  ],
+  [
+    'sqrt/div/pow chain',
+    (x) => tg.sum(tg.div(tg.pow(tg.add(tg.square(x), 1), 1.5), tg.sqrt(tg.add(tg.exp(x), 2)))),
+    t64(uniform(5, 5, -1.5, 1.5), [5]),
+  ],
   ['matmul (weights)', (w) => tg.sum(tg.square(tg.tanh(tg.matmul(X, w)))), t64(uniform(12, 6), [4, 3])],
-  ['matmul (transposed, x used twice)', (a) => tg.sum(tg.sigmoid(tg.matmul(a, a, { transB: true }))), t64(uniform(6, 7), [3, 2])],
-  ['softmax cross-entropy (class labels)', (z) => tg.crossEntropy(z, labels), t64(uniform(15, 8, -3, 3), [5, 3])],
-  ['softmax cross-entropy (probability rows)', (z) => tg.crossEntropy(z, tg.softmax(t64(uniform(15, 9), [5, 3]))), t64(uniform(15, 10, -3, 3), [5, 3])],
-  ['conv2d (kernel)', (w) => tg.sum(tg.square(tg.tanh(tg.conv2d(img, w, null, { padding: 'same', stride: [2, 1] })))), kern],
-  ['conv2d (input, dilation 2)', (x) => tg.sum(tg.sigmoid(tg.conv2d(x, kern, null, { padding: 1, dilation: 2 }))), img],
+  [
+    'matmul (transposed, x used twice)',
+    (a) => tg.sum(tg.sigmoid(tg.matmul(a, a, { transB: true }))),
+    t64(uniform(6, 7), [3, 2]),
+  ],
+  [
+    'softmax cross-entropy (class labels)',
+    (z) => tg.crossEntropy(z, labels),
+    t64(uniform(15, 8, -3, 3), [5, 3]),
+  ],
+  [
+    'softmax cross-entropy (probability rows)',
+    (z) => tg.crossEntropy(z, tg.softmax(t64(uniform(15, 9), [5, 3]))),
+    t64(uniform(15, 10, -3, 3), [5, 3]),
+  ],
+  [
+    'conv2d (kernel)',
+    (w) => tg.sum(tg.square(tg.tanh(tg.conv2d(img, w, null, { padding: 'same', stride: [2, 1] })))),
+    kern,
+  ],
+  [
+    'conv2d (input, dilation 2)',
+    (x) => tg.sum(tg.sigmoid(tg.conv2d(x, kern, null, { padding: 1, dilation: 2 }))),
+    img,
+  ],
 ];
 
 describe('Hessian-vector products', () => {
@@ -47,7 +79,10 @@ describe('Hessian-vector products', () => {
       const hv = tg.hvp(f, x, v);
       expect(hv.shape).toEqual(x.shape);
       const fd = fdHvp(f, x, v);
-      expect(fd.some((a) => Math.abs(a) > 1e-3), 'a non-trivial Hessian').toBe(true);
+      expect(
+        fd.some((a) => Math.abs(a) > 1e-3),
+        'a non-trivial Hessian',
+      ).toBe(true);
       expectClose(hv.data, fd, { rtol: 1e-5, atol: 1e-7 }, 'H·v');
     }
   });
@@ -58,7 +93,8 @@ describe('Hessian-vector products', () => {
     const v = t64(uniform(x.size, 61), [...x.shape]);
     const hv = tg.grad((y: tg.Tensor) => tg.sum(tg.mul(tg.grad(f)(y), v)))(x);
     expectClose(hv.data, tg.hvp(f, x, v).data, { rtol: 1e-12, atol: 1e-14 }, 'two spellings of H·v');
-    const dot = (a: tg.Tensor, b: tg.Tensor) => Array.from(a.data).reduce((s, ai, i) => s + ai * b.data[i], 0);
+    const dot = (a: tg.Tensor, b: tg.Tensor) =>
+      Array.from(a.data).reduce((s, ai, i) => s + ai * b.data[i], 0);
     expect(dot(u, tg.hvp(f, x, v))).toBeCloseTo(dot(v, tg.hvp(f, x, u)), 10);
   });
 });
@@ -72,14 +108,25 @@ describe('grad(grad(f))', () => {
   it.each(scalarFns)('second derivative of %s equals finite differences of the first', (_, f, x0) => {
     const x = t64([x0], []);
     const d2 = tg.grad(tg.grad(f))(x).item();
-    const d1 = (v: number) => tg.grad(f)(t64([v], [])).item();
+    const d1 = (v: number) =>
+      tg
+        .grad(f)(t64([v], []))
+        .item();
     expect(d2).toBeCloseTo((d1(x0 + EPS) - d1(x0 - EPS)) / (2 * EPS), 7);
   });
 
   it('third derivative of sin is −cos, and of exp is exp', () => {
     const x = t64([0.9], []);
-    expect(tg.grad(tg.grad(tg.grad(tg.sin)))(x).item()).toBeCloseTo(-Math.cos(0.9), 12);
-    expect(tg.grad(tg.grad(tg.grad(tg.exp)))(x).item()).toBeCloseTo(Math.exp(0.9), 12);
+    expect(
+      tg
+        .grad(tg.grad(tg.grad(tg.sin)))(x)
+        .item(),
+    ).toBeCloseTo(-Math.cos(0.9), 12);
+    expect(
+      tg
+        .grad(tg.grad(tg.grad(tg.exp)))(x)
+        .item(),
+    ).toBeCloseTo(Math.exp(0.9), 12);
   });
 
   it('nested grad of a vector function through matmul and cross-entropy matches hvp with basis vectors', () => {
@@ -96,7 +143,11 @@ const VECTOR_FNS: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
   ['softmax', (x) => tg.softmax(x), t64(uniform(6, 20, -2, 2), [2, 3])],
   ['matmul ∘ tanh', (x) => tg.matmul(X, tg.tanh(x)), t64(uniform(8, 21), [4, 2])],
   ['conv2d', (w) => tg.conv2d(img, w, null, { stride: 2 }), kern],
-  ['log ∘ exp chain with broadcasting', (x) => tg.log(tg.add(tg.exp(x), t64([1, 2, 3], [3]))), t64(uniform(6, 22), [2, 3])],
+  [
+    'log ∘ exp chain with broadcasting',
+    (x) => tg.log(tg.add(tg.exp(x), t64([1, 2, 3], [3]))),
+    t64(uniform(6, 22), [2, 3]),
+  ],
 ];
 
 describe('jacobian and jvp', () => {

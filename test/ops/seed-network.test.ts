@@ -15,19 +15,33 @@ function initParams(seed: number): CnnParams {
   CNN_KEYS.forEach((k, i) => {
     const s = CNN_SHAPES[k];
     const fanIn = s.length === 1 ? 1 : s.slice(0, -1).reduce((a, b) => a * b, 1);
-    p[k] = normal(s.reduce((a, b) => a * b, 1), seed + i, s.length === 1 ? 0.1 : Math.sqrt(2 / fanIn));
+    p[k] = normal(
+      s.reduce((a, b) => a * b, 1),
+      seed + i,
+      s.length === 1 ? 0.1 : Math.sqrt(2 / fanIn),
+    );
   });
   return p;
 }
 
 /** Everything after the first pool: a1 [N,16,16,12] → loss. */
-function tail(a1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor, w3: tg.Tensor, b3: tg.Tensor, w4: tg.Tensor, b4: tg.Tensor, labels: tg.Tensor): tg.Tensor {
+function tail(
+  a1: tg.Tensor,
+  w2: tg.Tensor,
+  b2: tg.Tensor,
+  w3: tg.Tensor,
+  b3: tg.Tensor,
+  w4: tg.Tensor,
+  b4: tg.Tensor,
+  labels: tg.Tensor,
+): tg.Tensor {
   const h2 = tg.maxPool2d(tg.relu(tg.conv2d(a1, w2, b2, { padding: 'same' })), { kernelSize: 2 });
   const h3 = tg.relu(tg.add(tg.matmul(tg.reshape(h2, [N, 512]), w3), b3));
   return tg.crossEntropy(tg.add(tg.matmul(h3, w4), b4), labels);
 }
 /** The first block: x [N,32,32,3] → a1 [N,16,16,12]. */
-const head = (x: tg.Tensor, w1: tg.Tensor, b1: tg.Tensor) => tg.maxPool2d(tg.relu(tg.conv2d(x, w1, b1, { padding: 'same' })), { kernelSize: 2 });
+const head = (x: tg.Tensor, w1: tg.Tensor, b1: tg.Tensor) =>
+  tg.maxPool2d(tg.relu(tg.conv2d(x, w1, b1, { padding: 'same' })), { kernelSize: 2 });
 
 describe('seed network', () => {
   const p = initParams(100);
@@ -41,8 +55,16 @@ describe('seed network', () => {
     ref = naiveCnn(p, xData, N, labelsArr);
   });
 
-  const net = (w1: tg.Tensor, b1: tg.Tensor, w2: tg.Tensor, b2: tg.Tensor, w3: tg.Tensor, b3: tg.Tensor, w4: tg.Tensor, b4: tg.Tensor) =>
-    tail(head(x, w1, b1), w2, b2, w3, b3, w4, b4, labels);
+  const net = (
+    w1: tg.Tensor,
+    b1: tg.Tensor,
+    w2: tg.Tensor,
+    b2: tg.Tensor,
+    w3: tg.Tensor,
+    b3: tg.Tensor,
+    w4: tg.Tensor,
+    b4: tg.Tensor,
+  ) => tail(head(x, w1, b1), w2, b2, w3, b3, w4, b4, labels);
 
   it('loss and every parameter gradient from tg.grads match the naive-loop backward', () => {
     const { value, grads } = tg.valueAndGrads(net)(...params);
@@ -51,14 +73,23 @@ describe('seed network', () => {
     expect(ref.loss).toBeGreaterThan(0.01);
     CNN_KEYS.forEach((k, i) => {
       expect(grads[i].shape, k).toEqual(CNN_SHAPES[k]);
-      expect(ref.grads[k].some((v) => v !== 0), `${k} reference gradient is all zero`).toBe(true);
+      expect(
+        ref.grads[k].some((v) => v !== 0),
+        `${k} reference gradient is all zero`,
+      ).toBe(true);
       expectClose(grads[i].data, ref.grads[k], { rtol: 1e-9, atol: 1e-12 }, `d loss / d ${k}`);
     });
   });
 
   it('the same gradients arrive through loss.backward() on requiresGrad leaves (float32 within float32 precision)', () => {
-    const leaves = CNN_KEYS.map((k) => tg.tensor(Float32Array.from(p[k]), CNN_SHAPES[k], { requiresGrad: true }));
-    const loss = tail(head(tg.tensor(Float32Array.from(xData), [N, 32, 32, 3]), leaves[0], leaves[1]), ...(leaves.slice(2) as [tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor]), labels);
+    const leaves = CNN_KEYS.map((k) =>
+      tg.tensor(Float32Array.from(p[k]), CNN_SHAPES[k], { requiresGrad: true }),
+    );
+    const loss = tail(
+      head(tg.tensor(Float32Array.from(xData), [N, 32, 32, 3]), leaves[0], leaves[1]),
+      ...(leaves.slice(2) as [tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor, tg.Tensor]),
+      labels,
+    );
     loss.backward();
     CNN_KEYS.forEach((k, i) => {
       const g = leaves[i].grad!;
@@ -93,7 +124,9 @@ describe('seed network', () => {
           return tg.noGrad(() => f(t64(d, [...A.shape])).item());
         };
         const fd = (at(eps) - at(-eps)) / (2 * eps);
-        expect(Math.abs(fd - g.data[j]), `entry ${j}: fd ${fd} vs ${g.data[j]}`).toBeLessThan(1e-7 + 1e-5 * Math.abs(fd));
+        expect(Math.abs(fd - g.data[j]), `entry ${j}: fd ${fd} vs ${g.data[j]}`).toBeLessThan(
+          1e-7 + 1e-5 * Math.abs(fd),
+        );
       }
     });
 

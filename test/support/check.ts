@@ -22,26 +22,42 @@ export function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array 
 /** n standard normal values from `seed` (Box-Muller). */
 export function normal(n: number, seed: number, std = 1): Float64Array {
   const r = prng(seed);
-  return Float64Array.from({ length: n }, () => std * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
+  return Float64Array.from(
+    { length: n },
+    () => std * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()),
+  );
 }
 
 /** The worst |a-b| relative to atol + rtol·|b|, with its index (ratio > 1 means not close). */
-export function worstMismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number) {
+export function worstMismatch(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+) {
   let worst = { index: -1, ratio: 0, actual: NaN, expected: NaN };
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
     const b = expected[i];
     const ratio = a === b ? 0 : Math.abs(a - b) / (atol + rtol * Math.abs(b));
-    if (!(ratio <= worst.ratio)) worst = { index: i, ratio: Number.isNaN(ratio) ? Infinity : ratio, actual: a, expected: b };
+    if (!(ratio <= worst.ratio))
+      worst = { index: i, ratio: Number.isNaN(ratio) ? Infinity : ratio, actual: a, expected: b };
   }
   return worst;
 }
 
 /** Assert two arrays have the same length and are elementwise close; the message names the worst index. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, opts: { rtol?: number; atol?: number } = {}, what = 'values'): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  opts: { rtol?: number; atol?: number } = {},
+  what = 'values',
+): void {
   const { rtol = 1e-9, atol = 1e-12 } = opts;
   expect(actual.length, `${what}: length`).toBe(expected.length);
   const w = worstMismatch(actual, expected, rtol, atol);
   if (w.ratio > 1)
-    expect.fail(`${what}: index ${w.index} is ${w.actual} but expected ${w.expected} (rtol ${rtol}, atol ${atol})`);
+    expect.fail(
+      `${what}: index ${w.index} is ${w.actual} but expected ${w.expected} (rtol ${rtol}, atol ${atol})`,
+    );
 }

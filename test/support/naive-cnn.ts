@@ -3,16 +3,38 @@
 // → dense 10 → mean softmax cross-entropy. NHWC activations, kernels [kh,kw,in,out], dense [in,out].
 
 export interface CnnParams {
-  w1: Float64Array; b1: Float64Array; w2: Float64Array; b2: Float64Array;
-  w3: Float64Array; b3: Float64Array; w4: Float64Array; b4: Float64Array;
+  w1: Float64Array;
+  b1: Float64Array;
+  w2: Float64Array;
+  b2: Float64Array;
+  w3: Float64Array;
+  b3: Float64Array;
+  w4: Float64Array;
+  b4: Float64Array;
 }
 export const CNN_SHAPES: Record<keyof CnnParams, number[]> = {
-  w1: [3, 3, 3, 12], b1: [12], w2: [3, 3, 12, 8], b2: [8], w3: [512, 64], b3: [64], w4: [64, 10], b4: [10],
+  w1: [3, 3, 3, 12],
+  b1: [12],
+  w2: [3, 3, 12, 8],
+  b2: [8],
+  w3: [512, 64],
+  b3: [64],
+  w4: [64, 10],
+  b4: [10],
 };
 export const CNN_KEYS = Object.keys(CNN_SHAPES) as (keyof CnnParams)[];
 
 /** 3×3 'same' (pad 1) stride-1 convolution: y[b,i,j,o] = bias[o] + Σ x[b,i+ky-1,j+kx-1,c]·k[ky,kx,c,o]. */
-function conv3(x: Float64Array, n: number, h: number, w: number, c: number, k: Float64Array, bias: Float64Array, o: number): Float64Array {
+function conv3(
+  x: Float64Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  k: Float64Array,
+  bias: Float64Array,
+  o: number,
+): Float64Array {
   const y = new Float64Array(n * h * w * o);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < h; i++)
@@ -24,7 +46,8 @@ function conv3(x: Float64Array, n: number, h: number, w: number, c: number, k: F
               const yy = i + ky - 1;
               const xx = j + kx - 1;
               if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-              for (let ch = 0; ch < c; ch++) s += x[((b * h + yy) * w + xx) * c + ch] * k[((ky * 3 + kx) * c + ch) * o + f];
+              for (let ch = 0; ch < c; ch++)
+                s += x[((b * h + yy) * w + xx) * c + ch] * k[((ky * 3 + kx) * c + ch) * o + f];
             }
           y[((b * h + i) * w + j) * o + f] = s;
         }
@@ -32,7 +55,16 @@ function conv3(x: Float64Array, n: number, h: number, w: number, c: number, k: F
 }
 
 /** Backward of conv3: dx, dk, dbias from dy (the same loop, each product's two partials). */
-function conv3Back(x: Float64Array, n: number, h: number, w: number, c: number, k: Float64Array, o: number, dy: Float64Array) {
+function conv3Back(
+  x: Float64Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  k: Float64Array,
+  o: number,
+  dy: Float64Array,
+) {
   const dx = new Float64Array(x.length);
   const dk = new Float64Array(k.length);
   const db = new Float64Array(o);
@@ -90,7 +122,14 @@ function pool2Back(arg: Int32Array, inSize: number, dy: Float64Array): Float64Ar
 }
 
 /** y[n,o] = x[n,:]·W[:,o] + b[o]. */
-function dense(x: Float64Array, n: number, i: number, W: Float64Array, b: Float64Array, o: number): Float64Array {
+function dense(
+  x: Float64Array,
+  n: number,
+  i: number,
+  W: Float64Array,
+  b: Float64Array,
+  o: number,
+): Float64Array {
   const y = new Float64Array(n * o);
   for (let r = 0; r < n; r++)
     for (let q = 0; q < o; q++) {
@@ -128,7 +167,8 @@ function softmaxCE(z: Float64Array, n: number, c: number, labels: ArrayLike<numb
     for (let q = 0; q < c; q++) s += Math.exp(z[r * c + q] - m);
     const lse = m + Math.log(s);
     loss -= (z[r * c + labels[r]] - lse) / n;
-    for (let q = 0; q < c; q++) dz[r * c + q] = (Math.exp(z[r * c + q] - lse) - (q === labels[r] ? 1 : 0)) / n;
+    for (let q = 0; q < c; q++)
+      dz[r * c + q] = (Math.exp(z[r * c + q] - lse) - (q === labels[r] ? 1 : 0)) / n;
   }
   return { loss, dz };
 }
@@ -154,6 +194,15 @@ export function naiveCnn(p: CnnParams, x: Float64Array, n: number, labels: Array
   const C2 = conv3Back(a1, n, 16, 16, 12, p.w2, 8, reluBack(z2, dr2));
   const dr1 = pool2Back(P1.arg, r1.length, C2.dx);
   const C1 = conv3Back(x, n, 32, 32, 3, p.w1, 12, reluBack(z1, dr1));
-  const grads: CnnParams = { w1: C1.dk, b1: C1.db, w2: C2.dk, b2: C2.db, w3: D3.dW, b3: D3.db, w4: D4.dW, b4: D4.db };
+  const grads: CnnParams = {
+    w1: C1.dk,
+    b1: C1.db,
+    w2: C2.dk,
+    b2: C2.db,
+    w3: D3.dW,
+    b3: D3.db,
+    w4: D4.dW,
+    b4: D4.db,
+  };
   return { loss, grads, a1, dA1: C2.dx };
 }

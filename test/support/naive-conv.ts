@@ -15,16 +15,36 @@ export function samePad(n: number, k: number, s: number, d: number): [number, nu
 
 export type PadSpec = 'same' | 'valid' | number | [number, number] | [[number, number], [number, number]];
 /** [[top, bottom], [left, right]] for a padding spec. */
-export function resolvePadding(p: PadSpec, h: number, w: number, k: [number, number], s: [number, number], d: [number, number]): Pads {
-  if (p === 'valid') return [[0, 0], [0, 0]];
+export function resolvePadding(
+  p: PadSpec,
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+  d: [number, number],
+): Pads {
+  if (p === 'valid')
+    return [
+      [0, 0],
+      [0, 0],
+    ];
   if (p === 'same') return [samePad(h, k[0], s[0], d[0]), samePad(w, k[1], s[1], d[1])];
-  if (typeof p === 'number') return [[p, p], [p, p]];
-  if (typeof p[0] === 'number') return [[p[0], p[0]], [p[1] as number, p[1] as number]];
+  if (typeof p === 'number')
+    return [
+      [p, p],
+      [p, p],
+    ];
+  if (typeof p[0] === 'number')
+    return [
+      [p[0], p[0]],
+      [p[1] as number, p[1] as number],
+    ];
   return p as Pads;
 }
 
 /** Output length along one axis (may be < 1 when the window does not fit). */
-export const outLen = (n: number, k: number, s: number, d: number, pads: [number, number]) => Math.floor((n + pads[0] + pads[1] - (k - 1) * d - 1) / s) + 1;
+export const outLen = (n: number, k: number, s: number, d: number, pads: [number, number]) =>
+  Math.floor((n + pads[0] + pads[1] - (k - 1) * d - 1) / s) + 1;
 
 export interface ConvSpec {
   stride: [number, number];
@@ -55,7 +75,10 @@ export function conv2dNaive(x: Img, k: Img, bias: Float64Array | null, sp: ConvS
               const yy = i * sp.stride[0] - sp.pads[0][0] + ky * sp.dilation[0];
               const xx = j * sp.stride[1] - sp.pads[1][0] + kx * sp.dilation[1];
               if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-              for (let ci = 0; ci < cg; ci++) s += x.data[((b * h + yy) * w + xx) * c + g * cg + ci] * k.data[((ky * kw + kx) * cg + ci) * o + f];
+              for (let ci = 0; ci < cg; ci++)
+                s +=
+                  x.data[((b * h + yy) * w + xx) * c + g * cg + ci] *
+                  k.data[((ky * kw + kx) * cg + ci) * o + f];
             }
           out[((b * oh + i) * ow + j) * o + f] = s;
         }
@@ -63,7 +86,15 @@ export function conv2dNaive(x: Img, k: Img, bias: Float64Array | null, sp: ConvS
 }
 
 /** 1-D cross-correlation, NWC input [n,w,c], kernel [k,c/groups,o], explicit [left, right] padding. */
-export function conv1dNaive(x: Img, k: Img, bias: Float64Array | null, stride: number, dilation: number, pads: [number, number], groups: number): Img {
+export function conv1dNaive(
+  x: Img,
+  k: Img,
+  bias: Float64Array | null,
+  stride: number,
+  dilation: number,
+  pads: [number, number],
+  groups: number,
+): Img {
   const [n, w, c] = x.shape;
   const [kw, cg, o] = k.shape;
   const og = o / groups;
@@ -76,7 +107,8 @@ export function conv1dNaive(x: Img, k: Img, bias: Float64Array | null, stride: n
         for (let t = 0; t < kw; t++) {
           const xx = j * stride - pads[0] + t * dilation;
           if (xx < 0 || xx >= w) continue;
-          for (let ci = 0; ci < cg; ci++) s += x.data[(b * w + xx) * c + Math.floor(f / og) * cg + ci] * k.data[(t * cg + ci) * o + f];
+          for (let ci = 0; ci < cg; ci++)
+            s += x.data[(b * w + xx) * c + Math.floor(f / og) * cg + ci] * k.data[(t * cg + ci) * o + f];
         }
         out[(b * ow + j) * o + f] = s;
       }
@@ -100,7 +132,8 @@ export function depthwiseNaive(x: Img, k: Img, sp: Omit<ConvSpec, 'groups'>): Im
               for (let kx = 0; kx < kw; kx++) {
                 const yy = i * sp.stride[0] - sp.pads[0][0] + ky * sp.dilation[0];
                 const xx = j * sp.stride[1] - sp.pads[1][0] + kx * sp.dilation[1];
-                if (yy >= 0 && yy < h && xx >= 0 && xx < w) s += x.data[((b * h + yy) * w + xx) * c + ch] * k.data[((ky * kw + kx) * c + ch) * m + q];
+                if (yy >= 0 && yy < h && xx >= 0 && xx < w)
+                  s += x.data[((b * h + yy) * w + xx) * c + ch] * k.data[((ky * kw + kx) * c + ch) * m + q];
               }
             out[((b * oh + i) * ow + j) * c * m + ch * m + q] = s;
           }
@@ -108,7 +141,14 @@ export function depthwiseNaive(x: Img, k: Img, sp: Omit<ConvSpec, 'groups'>): Im
 }
 
 /** Max or average pooling over NHWC; padding never wins a max; the average divides by real inputs unless countIncludePad. */
-export function pool2dNaive(x: Img, kind: 'max' | 'avg', k: [number, number], s: [number, number], pads: Pads, countIncludePad = false): Img {
+export function pool2dNaive(
+  x: Img,
+  kind: 'max' | 'avg',
+  k: [number, number],
+  s: [number, number],
+  pads: Pads,
+  countIncludePad = false,
+): Img {
   const [n, h, w, c] = x.shape;
   const oh = outLen(h, k[0], s[0], 1, pads[0]);
   const ow = outLen(w, k[1], s[1], 1, pads[1]);
@@ -130,7 +170,8 @@ export function pool2dNaive(x: Img, kind: 'max' | 'avg', k: [number, number], s:
               sum += v;
               count++;
             }
-          out[((b * oh + i) * ow + j) * c + ch] = kind === 'max' ? best : sum / (countIncludePad ? k[0] * k[1] : count);
+          out[((b * oh + i) * ow + j) * c + ch] =
+            kind === 'max' ? best : sum / (countIncludePad ? k[0] * k[1] : count);
         }
   return { data: out, shape: [n, oh, ow, c] };
 }

@@ -43,22 +43,52 @@ export function erfSimpson(x: number): number {
 }
 
 const UNARY: Record<string, (v: number) => number> = {
-  neg: (v) => -v, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, abs: Math.abs, sign: Math.sign,
-  relu: (v) => Math.max(v, 0), sigmoid: (v) => 1 / (1 + Math.exp(-v)), tanh: Math.tanh, sin: Math.sin,
-  cos: Math.cos, erf: erfSimpson, floor: Math.floor,
+  neg: (v) => -v,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  sign: Math.sign,
+  relu: (v) => Math.max(v, 0),
+  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  tanh: Math.tanh,
+  sin: Math.sin,
+  cos: Math.cos,
+  erf: erfSimpson,
+  floor: Math.floor,
 };
 const BINARY: Record<string, (a: number, b: number) => number> = {
-  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: Math.pow,
-  maximum: Math.max, minimum: Math.min,
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: Math.max,
+  minimum: Math.min,
 };
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
-  eq: (a, b) => a === b, ne: (a, b) => a !== b, gt: (a, b) => a > b, ge: (a, b) => a >= b, lt: (a, b) => a < b, le: (a, b) => a <= b,
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+  gt: (a, b) => a > b,
+  ge: (a, b) => a >= b,
+  lt: (a, b) => a < b,
+  le: (a, b) => a <= b,
 };
 
-const unary = (op: string): Naive => ([x]) => ({ shape: [...x.shape], dtype: x.dtype, data: arr(x).map(UNARY[op]) });
-const binary = (op: string): Naive => ([a, b]) => ({ shape: [...a.shape], dtype: a.dtype, data: arr(a).map((v, i) => BINARY[op](v, b.data[i])) });
+const unary =
+  (op: string): Naive =>
+  ([x]) => ({ shape: [...x.shape], dtype: x.dtype, data: arr(x).map(UNARY[op]) });
+const binary =
+  (op: string): Naive =>
+  ([a, b]) => ({ shape: [...a.shape], dtype: a.dtype, data: arr(a).map((v, i) => BINARY[op](v, b.data[i])) });
 
-function reduceRef(x: Tensor, axes: number[], keepdims: boolean, init: number, f: (acc: number, v: number) => number): NaiveOut {
+function reduceRef(
+  x: Tensor,
+  axes: number[],
+  keepdims: boolean,
+  init: number,
+  f: (acc: number, v: number) => number,
+): NaiveOut {
   const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (keepdims ? [1] : []) : [d]));
   const out = new Array<number>(size(outShape)).fill(init);
   for (let i = 0; i < x.size; i++) {
@@ -84,23 +114,49 @@ export function im2colSources(g: WindowGeom): Int32Array {
               const col = (ky * g.kw + kx) * g.c + ch;
               const y = oy * g.strideH + ky * g.dilationH - g.padTop;
               const x = ox * g.strideW + kx * g.dilationW - g.padLeft;
-              src[row * cols + col] = y >= 0 && y < g.h && x >= 0 && x < g.w ? ravel([b, y, x, ch], [g.n, g.h, g.w, g.c]) : -1;
+              src[row * cols + col] =
+                y >= 0 && y < g.h && x >= 0 && x < g.w ? ravel([b, y, x, ch], [g.n, g.h, g.w, g.c]) : -1;
             }
   return src;
 }
 
 export const NAIVE_PRIMS: Record<PrimName, Naive> = {
-  neg: unary('neg'), exp: unary('exp'), log: unary('log'), sqrt: unary('sqrt'), abs: unary('abs'), sign: unary('sign'),
-  relu: unary('relu'), sigmoid: unary('sigmoid'), tanh: unary('tanh'), sin: unary('sin'), cos: unary('cos'),
-  erf: unary('erf'), floor: unary('floor'),
-  add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), pow: binary('pow'),
-  maximum: binary('maximum'), minimum: binary('minimum'),
-  compare: ([a, b], p) => ({ shape: [...a.shape], dtype: a.dtype, data: arr(a).map((v, i) => (COMPARE[p.op](v, b.data[i]) ? 1 : 0)) }),
-  where: ([c, a, b]) => ({ shape: [...a.shape], dtype: a.dtype, data: arr(c).map((v, i) => (v !== 0 ? a.data[i] : b.data[i])) }),
+  neg: unary('neg'),
+  exp: unary('exp'),
+  log: unary('log'),
+  sqrt: unary('sqrt'),
+  abs: unary('abs'),
+  sign: unary('sign'),
+  relu: unary('relu'),
+  sigmoid: unary('sigmoid'),
+  tanh: unary('tanh'),
+  sin: unary('sin'),
+  cos: unary('cos'),
+  erf: unary('erf'),
+  floor: unary('floor'),
+  add: binary('add'),
+  sub: binary('sub'),
+  mul: binary('mul'),
+  div: binary('div'),
+  pow: binary('pow'),
+  maximum: binary('maximum'),
+  minimum: binary('minimum'),
+  compare: ([a, b], p) => ({
+    shape: [...a.shape],
+    dtype: a.dtype,
+    data: arr(a).map((v, i) => (COMPARE[p.op](v, b.data[i]) ? 1 : 0)),
+  }),
+  where: ([c, a, b]) => ({
+    shape: [...a.shape],
+    dtype: a.dtype,
+    data: arr(c).map((v, i) => (v !== 0 ? a.data[i] : b.data[i])),
+  }),
   cast: ([x], p) => ({
     shape: [...x.shape],
     dtype: p.dtype,
-    data: arr(x).map((v) => (p.dtype === 'int32' ? Math.trunc(v) : p.dtype === 'float32' ? Math.fround(v) : v)),
+    data: arr(x).map((v) =>
+      p.dtype === 'int32' ? Math.trunc(v) : p.dtype === 'float32' ? Math.fround(v) : v,
+    ),
   }),
   sum: ([x], p) => reduceRef(x, p.axes, p.keepdims, 0, (a, v) => a + v),
   max: ([x], p) => reduceRef(x, p.axes, p.keepdims, -Infinity, Math.max),
@@ -118,28 +174,63 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   reshape: ([x], p) => ({ shape: [...p.shape], dtype: x.dtype, data: arr(x) }),
   transpose: ([x], p) => {
     const perm: number[] = p.perm;
-    return build(perm.map((a) => x.shape[a]), x.dtype, (o) => {
-      const idx = new Array<number>(x.rank);
-      perm.forEach((a, k) => (idx[a] = o[k]));
-      return x.data[ravel(idx, x.shape)];
-    });
+    return build(
+      perm.map((a) => x.shape[a]),
+      x.dtype,
+      (o) => {
+        const idx = new Array<number>(x.rank);
+        perm.forEach((a, k) => (idx[a] = o[k]));
+        return x.data[ravel(idx, x.shape)];
+      },
+    );
   },
   broadcastTo: ([x], p) => {
     const off = p.shape.length - x.rank;
-    return build([...p.shape], x.dtype, (o) => x.data[ravel(x.shape.map((d, i) => (d === 1 ? 0 : o[off + i])), x.shape)]);
+    return build(
+      [...p.shape],
+      x.dtype,
+      (o) =>
+        x.data[
+          ravel(
+            x.shape.map((d, i) => (d === 1 ? 0 : o[off + i])),
+            x.shape,
+          )
+        ],
+    );
   },
-  slice: ([x], p) => build([...p.size], x.dtype, (o) => x.data[ravel(o.map((v, d) => v + p.begin[d]), x.shape)]),
+  slice: ([x], p) =>
+    build(
+      [...p.size],
+      x.dtype,
+      (o) =>
+        x.data[
+          ravel(
+            o.map((v, d) => v + p.begin[d]),
+            x.shape,
+          )
+        ],
+    ),
   pad: ([x], p) =>
-    build(x.shape.map((d, i) => d + p.before[i] + p.after[i]), x.dtype, (o) => {
-      const idx = o.map((v, d) => v - p.before[d]);
-      return idx.every((v, d) => v >= 0 && v < x.shape[d]) ? x.data[ravel(idx, x.shape)] : p.value;
-    }),
+    build(
+      x.shape.map((d, i) => d + p.before[i] + p.after[i]),
+      x.dtype,
+      (o) => {
+        const idx = o.map((v, d) => v - p.before[d]);
+        return idx.every((v, d) => v >= 0 && v < x.shape[d]) ? x.data[ravel(idx, x.shape)] : p.value;
+      },
+    ),
   concat: (ins, p) => {
     const shape = ins[0].shape.map((d, i) => (i === p.axis ? ins.reduce((a, t) => a + t.shape[i], 0) : d));
     return build(shape, ins[0].dtype, (o) => {
       let k = o[p.axis];
       for (const t of ins) {
-        if (k < t.shape[p.axis]) return t.data[ravel(o.map((v, d) => (d === p.axis ? k : v)), t.shape)];
+        if (k < t.shape[p.axis])
+          return t.data[
+            ravel(
+              o.map((v, d) => (d === p.axis ? k : v)),
+              t.shape,
+            )
+          ];
         k -= t.shape[p.axis];
       }
       throw new Error('concat reference: index past the end');
@@ -152,8 +243,10 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     const k = p.transA ? a.shape[ra - 2] : a.shape[ra - 1];
     const n = p.transB ? b.shape[rb - 2] : b.shape[rb - 1];
     const batch = ra > 2 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
-    const A = (bi: number, i: number, j: number) => a.data[(ra > 2 ? bi * m * k : 0) + (p.transA ? j * m + i : i * k + j)];
-    const B = (bi: number, i: number, j: number) => b.data[(rb > 2 ? bi * k * n : 0) + (p.transB ? j * k + i : i * n + j)];
+    const A = (bi: number, i: number, j: number) =>
+      a.data[(ra > 2 ? bi * m * k : 0) + (p.transA ? j * m + i : i * k + j)];
+    const B = (bi: number, i: number, j: number) =>
+      b.data[(rb > 2 ? bi * k * n : 0) + (p.transB ? j * k + i : i * n + j)];
     return build([...batch, m, n], a.dtype, (o) => {
       const bi = ravel(o.slice(0, -2), batch);
       let s = 0;
@@ -163,7 +256,11 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   },
   im2col: ([x], { geom: g }) => {
     const src = im2colSources(g);
-    return { shape: [g.n * g.outH * g.outW, g.kh * g.kw * g.c], dtype: x.dtype, data: Array.from(src, (s) => (s < 0 ? 0 : x.data[s])) };
+    return {
+      shape: [g.n * g.outH * g.outW, g.kh * g.kw * g.c],
+      dtype: x.dtype,
+      data: Array.from(src, (s) => (s < 0 ? 0 : x.data[s])),
+    };
   },
   col2im: ([cols], { geom: g }) => {
     const src = im2colSources(g);
@@ -184,7 +281,11 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return best;
     });
   },
-  take: ([x, idx]) => ({ shape: [...idx.shape], dtype: x.dtype, data: Array.from(idx.data, (i) => x.data[i]) }),
+  take: ([x, idx]) => ({
+    shape: [...idx.shape],
+    dtype: x.dtype,
+    data: Array.from(idx.data, (i) => x.data[i]),
+  }),
   scatterAdd: ([g, idx], p) => {
     const out = new Array<number>(size(p.shape)).fill(0);
     idx.data.forEach((i, j) => (out[i] += g.data[j]));

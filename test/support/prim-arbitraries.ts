@@ -28,60 +28,74 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** n values of the given kind, from n uniform draws in [0, 1). */
 export function values(n: number, kind: Kind): fc.Arbitrary<number[]> {
-  return fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: n, maxLength: n }).map((us) => {
-    switch (kind) {
-      case 'any':
-        return us.map((u) => 4 * u - 2);
-      case 'pos':
-        return us.map((u) => 0.5 + 2.5 * u);
-      case 'away0':
-        return us.map((u) => (u < 0.5 ? -1 : 1) * (0.1 + 3.8 * Math.abs(u - 0.5)));
-      case 'offInt':
-        return us.map((u) => {
-          const v = 4 * u - 2;
-          const k = Math.floor(v);
-          return k + 0.1 + 0.8 * (v - k);
-        });
-      case 'distinct': {
-        // rank-based: sorted gaps are at least 0.05
-        const order = us.map((u, i) => [u, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-        const out = new Array<number>(n);
-        order.forEach(([u, i], r) => (out[i] = 0.1 * r - 0.05 * n + 0.05 * u));
-        return out;
+  return fc
+    .array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: n, maxLength: n })
+    .map((us) => {
+      switch (kind) {
+        case 'any':
+          return us.map((u) => 4 * u - 2);
+        case 'pos':
+          return us.map((u) => 0.5 + 2.5 * u);
+        case 'away0':
+          return us.map((u) => (u < 0.5 ? -1 : 1) * (0.1 + 3.8 * Math.abs(u - 0.5)));
+        case 'offInt':
+          return us.map((u) => {
+            const v = 4 * u - 2;
+            const k = Math.floor(v);
+            return k + 0.1 + 0.8 * (v - k);
+          });
+        case 'distinct': {
+          // rank-based: sorted gaps are at least 0.05
+          const order = us.map((u, i) => [u, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+          const out = new Array<number>(n);
+          order.forEach(([u, i], r) => (out[i] = 0.1 * r - 0.05 * n + 0.05 * u));
+          return out;
+        }
       }
-    }
-  });
+    });
 }
 
 /** A float64 tensor of `shape` with values of `kind`. */
 export const f64 = (shape: readonly number[], kind: Kind = 'any'): fc.Arbitrary<Tensor> =>
   values(size(shape), kind).map((v) => tg.tensor(Float64Array.from(v), shape));
 const i32 = (shape: readonly number[], n: number): fc.Arbitrary<Tensor> =>
-  fc.array(int(0, n - 1), { minLength: size(shape), maxLength: size(shape) }).map((v) => tg.tensor(Int32Array.from(v), shape));
-export const shapeArb = (minRank = 0, maxRank = 3, maxDim = 4) => fc.array(int(1, maxDim), { minLength: minRank, maxLength: maxRank });
+  fc
+    .array(int(0, n - 1), { minLength: size(shape), maxLength: size(shape) })
+    .map((v) => tg.tensor(Int32Array.from(v), shape));
+export const shapeArb = (minRank = 0, maxRank = 3, maxDim = 4) =>
+  fc.array(int(1, maxDim), { minLength: minRank, maxLength: maxRank });
 
 const unary = (kind: Kind): fc.Arbitrary<PrimCase> =>
-  shapeArb().chain((s) => f64(s, kind)).map((x) => ({ inputs: [x], diff: [true], params: {} }));
+  shapeArb()
+    .chain((s) => f64(s, kind))
+    .map((x) => ({ inputs: [x], diff: [true], params: {} }));
 const binary = (ka: Kind, kb: Kind): fc.Arbitrary<PrimCase> =>
-  shapeArb().chain((s) => fc.tuple(f64(s, ka), f64(s, kb))).map(([a, b]) => ({ inputs: [a, b], diff: [true, true], params: {} }));
+  shapeArb()
+    .chain((s) => fc.tuple(f64(s, ka), f64(s, kb)))
+    .map(([a, b]) => ({ inputs: [a, b], diff: [true, true], params: {} }));
 /** Two operands that differ by at least 0.1 everywhere (no ties for maximum/minimum/compare). */
 const apart = shapeArb().chain((s) =>
-  fc.tuple(values(size(s), 'any'), values(size(s), 'away0')).map(([a, d]) => [
-    tg.tensor(Float64Array.from(a), s),
-    tg.tensor(Float64Array.from(a.map((v, i) => v + d[i])), s),
-  ]),
+  fc
+    .tuple(values(size(s), 'any'), values(size(s), 'away0'))
+    .map(([a, d]) => [
+      tg.tensor(Float64Array.from(a), s),
+      tg.tensor(Float64Array.from(a.map((v, i) => v + d[i])), s),
+    ]),
 );
 const reduction = (kind: Kind): fc.Arbitrary<PrimCase> =>
   shapeArb(0, 4, 3).chain((s) =>
-    fc.record({
-      x: f64(s, kind),
-      axes: fc.subarray([...s.keys()]),
-      keepdims: fc.boolean(),
-    }).map(({ x, axes, keepdims }) => ({ inputs: [x], diff: [true], params: { axes, keepdims } })),
+    fc
+      .record({
+        x: f64(s, kind),
+        axes: fc.subarray([...s.keys()]),
+        keepdims: fc.boolean(),
+      })
+      .map(({ x, axes, keepdims }) => ({ inputs: [x], diff: [true], params: { axes, keepdims } })),
   );
 
 /** Output length of a window sweep, written out here independently of src/core/shape.ts. */
-const sweep = (n: number, k: number, s: number, d: number, before: number, after: number) => Math.floor((n + before + after - (k - 1) * d - 1) / s) + 1;
+const sweep = (n: number, k: number, s: number, d: number, before: number, after: number) =>
+  Math.floor((n + before + after - (k - 1) * d - 1) / s) + 1;
 /** True when every window along an axis covers at least one real (unpadded) position. */
 function windowsHitInput(n: number, k: number, s: number, d: number, before: number, out: number): boolean {
   for (let o = 0; o < out; o++) {
@@ -98,27 +112,72 @@ function windowsHitInput(n: number, k: number, s: number, d: number, before: num
 export const geomArb = (pool: boolean): fc.Arbitrary<WindowGeom> =>
   fc
     .record({
-      n: int(1, 2), h: int(1, 5), w: int(1, 5), c: int(1, 3), kh: int(1, 3), kw: int(1, 3), sh: int(1, 3), sw: int(1, 3),
-      dh: int(1, 2), dw: int(1, 2), pt: int(0, 2), pb: int(0, 2), pl: int(0, 2), pr: int(0, 2),
+      n: int(1, 2),
+      h: int(1, 5),
+      w: int(1, 5),
+      c: int(1, 3),
+      kh: int(1, 3),
+      kw: int(1, 3),
+      sh: int(1, 3),
+      sw: int(1, 3),
+      dh: int(1, 2),
+      dw: int(1, 2),
+      pt: int(0, 2),
+      pb: int(0, 2),
+      pl: int(0, 2),
+      pr: int(0, 2),
     })
     .map((r) => ({
-      n: r.n, h: r.h, w: r.w, c: r.c, kh: r.kh, kw: r.kw, strideH: r.sh, strideW: r.sw, dilationH: r.dh, dilationW: r.dw,
-      padTop: r.pt, padLeft: r.pl, outH: sweep(r.h, r.kh, r.sh, r.dh, r.pt, r.pb), outW: sweep(r.w, r.kw, r.sw, r.dw, r.pl, r.pr),
+      n: r.n,
+      h: r.h,
+      w: r.w,
+      c: r.c,
+      kh: r.kh,
+      kw: r.kw,
+      strideH: r.sh,
+      strideW: r.sw,
+      dilationH: r.dh,
+      dilationW: r.dw,
+      padTop: r.pt,
+      padLeft: r.pl,
+      outH: sweep(r.h, r.kh, r.sh, r.dh, r.pt, r.pb),
+      outW: sweep(r.w, r.kw, r.sw, r.dw, r.pl, r.pr),
     }))
     .filter((g) => g.outH >= 1 && g.outW >= 1)
-    .filter((g) => !pool || (windowsHitInput(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH) && windowsHitInput(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW)));
+    .filter(
+      (g) =>
+        !pool ||
+        (windowsHitInput(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH) &&
+          windowsHitInput(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW)),
+    );
 
 const reshapeArb: fc.Arbitrary<PrimCase> = fc
-  .record({ dims: shapeArb(1, 4, 3), order: fc.array(int(0, 1000), { minLength: 4, maxLength: 4 }), merge: fc.boolean(), one: int(-1, 4) })
+  .record({
+    dims: shapeArb(1, 4, 3),
+    order: fc.array(int(0, 1000), { minLength: 4, maxLength: 4 }),
+    merge: fc.boolean(),
+    one: int(-1, 4),
+  })
   .chain(({ dims, order, merge, one }) => {
-    const target = dims.map((d, i) => [order[i], d] as const).sort((a, b) => a[0] - b[0]).map(([, d]) => d);
+    const target = dims
+      .map((d, i) => [order[i], d] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, d]) => d);
     if (merge && target.length >= 2) target.splice(0, 2, target[0] * target[1]);
     if (one >= 0) target.splice(Math.min(one, target.length), 0, 1);
     return f64(dims).map((x) => ({ inputs: [x], diff: [true], params: { shape: target } }));
   });
 
 const matmulArb: fc.Arbitrary<PrimCase> = fc
-  .record({ m: int(1, 4), k: int(1, 4), n: int(1, 4), batch: shapeArb(1, 2, 3), mode: fc.constantFrom('none', 'both', 'a', 'b'), transA: fc.boolean(), transB: fc.boolean() })
+  .record({
+    m: int(1, 4),
+    k: int(1, 4),
+    n: int(1, 4),
+    batch: shapeArb(1, 2, 3),
+    mode: fc.constantFrom('none', 'both', 'a', 'b'),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+  })
   .chain(({ m, k, n, batch, mode, transA, transB }) => {
     const ba = mode === 'both' || mode === 'a' ? batch : [];
     const bb = mode === 'both' || mode === 'b' ? batch : [];
@@ -129,58 +188,133 @@ const matmulArb: fc.Arbitrary<PrimCase> = fc
 
 /** One arbitrary per primitive; a primitive missing here fails test/ops/primitives.test.ts (and tsc). */
 export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
-  neg: unary('any'), exp: unary('any'), sin: unary('any'), cos: unary('any'), tanh: unary('any'), sigmoid: unary('any'), erf: unary('any'),
-  log: unary('pos'), sqrt: unary('pos'), abs: unary('away0'), relu: unary('away0'), sign: unary('away0'), floor: unary('offInt'),
-  add: binary('any', 'any'), sub: binary('any', 'any'), mul: binary('any', 'any'), div: binary('any', 'away0'), pow: binary('pos', 'any'),
+  neg: unary('any'),
+  exp: unary('any'),
+  sin: unary('any'),
+  cos: unary('any'),
+  tanh: unary('any'),
+  sigmoid: unary('any'),
+  erf: unary('any'),
+  log: unary('pos'),
+  sqrt: unary('pos'),
+  abs: unary('away0'),
+  relu: unary('away0'),
+  sign: unary('away0'),
+  floor: unary('offInt'),
+  add: binary('any', 'any'),
+  sub: binary('any', 'any'),
+  mul: binary('any', 'any'),
+  div: binary('any', 'away0'),
+  pow: binary('pos', 'any'),
   maximum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
   minimum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
-  compare: fc.tuple(apart, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le')).map(([ins, op]) => ({ inputs: ins, diff: [true, true], params: { op } })),
+  compare: fc
+    .tuple(apart, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le'))
+    .map(([ins, op]) => ({ inputs: ins, diff: [true, true], params: { op } })),
   where: shapeArb()
-    .chain((s) => fc.tuple(fc.array(fc.constantFrom(0, 1), { minLength: size(s), maxLength: size(s) }), f64(s), f64(s)).map(([c, a, b]) => [tg.tensor(Float64Array.from(c), s), a, b]))
+    .chain((s) =>
+      fc
+        .tuple(fc.array(fc.constantFrom(0, 1), { minLength: size(s), maxLength: size(s) }), f64(s), f64(s))
+        .map(([c, a, b]) => [tg.tensor(Float64Array.from(c), s), a, b]),
+    )
     .map((ins) => ({ inputs: ins, diff: [false, true, true], params: {} })),
   cast: fc.constantFrom('float32', 'float64', 'int32').chain((dtype) =>
-    shapeArb().chain((s) => f64(s, dtype === 'int32' ? 'offInt' : 'any')).map((x) => ({
-      inputs: [x], diff: [true], params: { dtype },
-      // NOTE: a float32 output is only good to ~1e-7 relative, so the difference step must be large.
-      gc: dtype === 'float32' ? { eps: 1e-3, atol: 1e-3, rtol: 1e-3 } : undefined,
-    })),
+    shapeArb()
+      .chain((s) => f64(s, dtype === 'int32' ? 'offInt' : 'any'))
+      .map((x) => ({
+        inputs: [x],
+        diff: [true],
+        params: { dtype },
+        // NOTE: a float32 output is only good to ~1e-7 relative, so the difference step must be large.
+        gc: dtype === 'float32' ? { eps: 1e-3, atol: 1e-3, rtol: 1e-3 } : undefined,
+      })),
   ),
   sum: reduction('any'),
   max: reduction('distinct'),
-  argmax: shapeArb(1, 3).chain((s) => fc.tuple(f64(s, 'distinct'), int(0, s.length - 1))).map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
+  argmax: shapeArb(1, 3)
+    .chain((s) => fc.tuple(f64(s, 'distinct'), int(0, s.length - 1)))
+    .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
   reshape: reshapeArb,
   transpose: shapeArb(0, 4, 3).chain((s) =>
-    fc.tuple(f64(s), fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length })).map(([x, perm]) => ({ inputs: [x], diff: [true], params: { perm } })),
+    fc
+      .tuple(f64(s), fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }))
+      .map(([x, perm]) => ({ inputs: [x], diff: [true], params: { perm } })),
   ),
-  broadcastTo: fc.record({ out: shapeArb(0, 4, 3), keep: int(0, 4), ones: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }) }).chain(({ out, keep, ones }) => {
-    const k = Math.min(keep, out.length);
-    const inShape = out.slice(out.length - k).map((d, i) => (ones[i] ? 1 : d));
-    return f64(inShape).map((x) => ({ inputs: [x], diff: [true], params: { shape: out } }));
-  }),
+  broadcastTo: fc
+    .record({
+      out: shapeArb(0, 4, 3),
+      keep: int(0, 4),
+      ones: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    })
+    .chain(({ out, keep, ones }) => {
+      const k = Math.min(keep, out.length);
+      const inShape = out.slice(out.length - k).map((d, i) => (ones[i] ? 1 : d));
+      return f64(inShape).map((x) => ({ inputs: [x], diff: [true], params: { shape: out } }));
+    }),
   slice: shapeArb(1, 3, 5).chain((s) =>
-    fc.tuple(f64(s), fc.tuple(...s.map((d) => int(0, d - 1).chain((b) => fc.tuple(fc.constant(b), int(0, d - b))))))
-      .map(([x, bs]) => ({ inputs: [x], diff: [true], params: { begin: bs.map((p) => p[0]), size: bs.map((p) => p[1]) } })),
+    fc
+      .tuple(
+        f64(s),
+        fc.tuple(...s.map((d) => int(0, d - 1).chain((b) => fc.tuple(fc.constant(b), int(0, d - b))))),
+      )
+      .map(([x, bs]) => ({
+        inputs: [x],
+        diff: [true],
+        params: { begin: bs.map((p) => p[0]), size: bs.map((p) => p[1]) },
+      })),
   ),
   pad: shapeArb(0, 3).chain((s) =>
-    fc.record({
-      x: f64(s),
-      before: fc.array(int(0, 2), { minLength: s.length, maxLength: s.length }),
-      after: fc.array(int(0, 2), { minLength: s.length, maxLength: s.length }),
-      value: fc.double({ min: -2, max: 2, noNaN: true }),
-    }).map(({ x, before, after, value }) => ({ inputs: [x], diff: [true], params: { before, after, value } })),
+    fc
+      .record({
+        x: f64(s),
+        before: fc.array(int(0, 2), { minLength: s.length, maxLength: s.length }),
+        after: fc.array(int(0, 2), { minLength: s.length, maxLength: s.length }),
+        value: fc.double({ min: -2, max: 2, noNaN: true }),
+      })
+      .map(({ x, before, after, value }) => ({
+        inputs: [x],
+        diff: [true],
+        params: { before, after, value },
+      })),
   ),
-  concat: fc.record({ s: shapeArb(1, 3, 3), axis: int(0, 2), dims: fc.array(int(0, 3), { minLength: 2, maxLength: 3 }) }).chain(({ s, axis, dims }) => {
-    const a = axis % s.length;
-    return fc.tuple(...dims.map((d) => f64(s.map((v, i) => (i === a ? d : v))))).map((xs) => ({ inputs: xs, diff: xs.map(() => true), params: { axis: a } }));
-  }),
+  concat: fc
+    .record({
+      s: shapeArb(1, 3, 3),
+      axis: int(0, 2),
+      dims: fc.array(int(0, 3), { minLength: 2, maxLength: 3 }),
+    })
+    .chain(({ s, axis, dims }) => {
+      const a = axis % s.length;
+      return fc
+        .tuple(...dims.map((d) => f64(s.map((v, i) => (i === a ? d : v)))))
+        .map((xs) => ({ inputs: xs, diff: xs.map(() => true), params: { axis: a } }));
+    }),
   matmul: matmulArb,
-  im2col: geomArb(false).chain((g) => f64([g.n, g.h, g.w, g.c]).map((x) => ({ inputs: [x], diff: [true], params: { geom: g } }))),
-  col2im: geomArb(false).chain((g) => f64([g.n * g.outH * g.outW, g.kh * g.kw * g.c]).map((x) => ({ inputs: [x], diff: [true], params: { geom: g } }))),
-  poolArgmax: geomArb(true).chain((g) => f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } }))),
-  take: fc.tuple(shapeArb(0, 3), shapeArb(0, 2)).chain(([xs, is]) =>
-    fc.tuple(f64(xs), i32(is, size(xs))).map(([x, idx]) => ({ inputs: [x, idx], diff: [true, false], params: {} })),
+  im2col: geomArb(false).chain((g) =>
+    f64([g.n, g.h, g.w, g.c]).map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),
-  scatterAdd: fc.tuple(shapeArb(0, 3), shapeArb(0, 2, 5)).chain(([out, gs]) =>
-    fc.tuple(f64(gs), i32(gs, size(out))).map(([g, idx]) => ({ inputs: [g, idx], diff: [true, false], params: { shape: out } })),
+  col2im: geomArb(false).chain((g) =>
+    f64([g.n * g.outH * g.outW, g.kh * g.kw * g.c]).map((x) => ({
+      inputs: [x],
+      diff: [true],
+      params: { geom: g },
+    })),
   ),
+  poolArgmax: geomArb(true).chain((g) =>
+    f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
+  ),
+  take: fc
+    .tuple(shapeArb(0, 3), shapeArb(0, 2))
+    .chain(([xs, is]) =>
+      fc
+        .tuple(f64(xs), i32(is, size(xs)))
+        .map(([x, idx]) => ({ inputs: [x, idx], diff: [true, false], params: {} })),
+    ),
+  scatterAdd: fc
+    .tuple(shapeArb(0, 3), shapeArb(0, 2, 5))
+    .chain(([out, gs]) =>
+      fc
+        .tuple(f64(gs), i32(gs, size(out)))
+        .map(([g, idx]) => ({ inputs: [g, idx], diff: [true, false], params: { shape: out } })),
+    ),
 };
