@@ -106,6 +106,8 @@ export class HistoryCallback extends BaseCallback {
   }
 }
 
+export { HistoryCallback as History };
+
 /** Options of {@link EarlyStopping} (Keras names, camelCase). */
 export interface EarlyStoppingOptions {
   /** Log key to watch (default 'val_loss'). */

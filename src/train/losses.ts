@@ -32,13 +32,14 @@ function predDtype(yPred: Tensor, op: string): void {
  */
 function align(yTrue: Tensor, yPred: Tensor, op: string): Tensor {
   predDtype(yPred, op);
-  let t = cast(yTrue, yPred.dtype);
+  const t = cast(yTrue, yPred.dtype);
   if (shapesEqual(t.shape, yPred.shape)) return t;
-  if (t.rank === yPred.rank - 1 && yPred.shape[yPred.rank - 1] === 1) t = reshape(t, yPred.shape);
-  else if (t.rank === yPred.rank + 1 && t.shape[t.rank - 1] === 1) t = reshape(t, yPred.shape);
-  if (!shapesEqual(t.shape, yPred.shape))
+  const p = yPred.shape;
+  const missing = t.rank === p.length - 1 && p[p.length - 1] === 1 && shapesEqual(t.shape, p.slice(0, -1));
+  const extra = t.rank === p.length + 1 && t.shape[t.rank - 1] === 1 && shapesEqual(t.shape.slice(0, -1), p);
+  if (!missing && !extra)
     throw new ShapeError(`${op}: targets ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} differ in shape`);
-  return t;
+  return reshape(t, p);
 }
 
 function smoothing(s: number | undefined, op: string): number {
