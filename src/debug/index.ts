@@ -4,3 +4,4 @@ export type { OpSpec } from './explain-targets.js';
 export { trace, Trace, type TraceRow, type TraceSource } from './trace.js';
 export { captureOps, recordBackward, type OpRecord, type BackwardRecord } from './record.js';
 export { flopsOf, bytesOf } from './cost.js';
+export { customGrad, checkCustomGrads, type CustomGradResult, type CustomGradOptions } from './custom-grad.js';

@@ -39,6 +39,12 @@ function assignLayers(nodes: GraphNodeSpec[], edges: GraphEdgeSpec[]): Map<strin
     for (const p of preds.get(n.id)!) if (kind.get(p) === 'op') l = Math.max(l, layer.get(p)! + 1);
     layer.set(n.id, l);
   }
+  // Ops fed only by leaves (a bias broadcast) sit just above their first consumer, not at the top.
+  for (const n of [...nodes].reverse()) {
+    if (n.kind !== 'op' || preds.get(n.id)!.some((p) => kind.get(p) === 'op')) continue;
+    const cons = succs.get(n.id)!.map((s) => layer.get(s)!).filter((v) => v !== undefined);
+    if (cons.length) layer.set(n.id, Math.max(layer.get(n.id)!, Math.min(...cons) - 1));
+  }
   for (const n of nodes) {
     if (n.kind === 'op') continue;
     const cons = succs.get(n.id)!.map((s) => layer.get(s) ?? 1);
