@@ -20,3 +20,27 @@ export {
 } from './keras-types.js';
 export { readKerasFile, sniffContainer, type ReadKerasOptions } from './keras-files.js';
 export { type ShardMap } from './tfjs.js';
+export { readNpy, writeNpy, parseNpy, encodeNpy, type NpyArray } from './npy.js';
+export { writeFileAtomic } from './atomic.js';
+export {
+  loadSafetensors,
+  saveSafetensors,
+  parseSafetensors,
+  encodeSafetensors,
+  type Safetensors,
+} from './safetensors.js';
+export { readIdx, parseIdx, readIdxImages, readIdxLabels, loadIdxDataset, type IdxArray } from './idx.js';
+export { readCifar10, CIFAR10_CLASSES } from './cifar.js';
+export { loadMnist, type MnistOptions, type MnistSplit } from './mnist.js';
+export {
+  seededPermutation,
+  takeRows,
+  shuffleTogether,
+  trainTestSplit,
+  batchIterator,
+  channelMeanStd,
+  normalizeChannels,
+  toOneHot,
+  type Batch,
+  type BatchOptions,
+} from './datasets.js';
