@@ -1,6 +1,6 @@
 // Movement primitives, in inverse pairs: reshape↔reshape, transpose↔transpose(argsort),
 // broadcastTo↔sum, slice↔pad, concat↔slices.
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import type { PrimTable } from './prim.js';
 import { broadcastTo, pad, reshape, slice, sumTo, transpose } from './shape-ops.js';
@@ -70,8 +70,10 @@ export const movement: PrimTable<MovementParams> = {
     arity: -1,
     shape: (ins, p) => {
       const s = ins[0].shape;
+      if (ins.some((t) => t.dtype !== ins[0].dtype))
+        throw new DTypeError(`concat: operand dtypes ${ins.map((x) => x.dtype).join(', ')} differ (cast first)`);
       for (const t of ins)
-        if (t.rank !== s.length || t.shape.some((d, i) => i !== p.axis && d !== s[i]) || t.dtype !== ins[0].dtype)
+        if (t.rank !== s.length || t.shape.some((d, i) => i !== p.axis && d !== s[i]))
           throw new ShapeError(`concat: shapes ${ins.map((x) => `${fmtShape(x.shape)}:${x.dtype}`).join(', ')} do not match outside axis ${p.axis}`);
       return s.map((d, i) => (i === p.axis ? ins.reduce((a, t) => a + t.shape[i], 0) : d));
     },

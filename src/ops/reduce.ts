@@ -1,7 +1,7 @@
 // Reductions over axes: sum and max (with keepdims), argmax for labels and accuracy.
 import { normAxis, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { DTypeError } from '../core/errors.js';
+import { ValueError, fmtShape } from '../core/errors.js';
 import type { ReduceOp } from '../backend/kernels.js';
 import type { Kernels } from '../backend/kernels.js';
 import type { TypedArray } from '../core/dtype.js';
@@ -76,7 +76,7 @@ export const reduce: PrimTable<ReduceParams> = {
     },
     dtype: () => 'int32',
     forward: (k, [x], out, p) => {
-      if (x.shape[p.axis] === 0) throw new DTypeError(`argmax: axis ${p.axis} has size 0`);
+      if (x.shape[p.axis] === 0) throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
       k.argmax(x.data, sizeOf(x.shape.slice(0, p.axis)), x.shape[p.axis], sizeOf(x.shape.slice(p.axis + 1)), out as Int32Array);
     },
     vjp: () => [null],
