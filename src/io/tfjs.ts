@@ -37,37 +37,38 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
   if (!Array.isArray(manifest)) throw new FormatError(`${name}: weightsManifest is not an array`);
   const layers: KerasLayerWeights[] = [];
   const byLayer = new Map<string, KerasLayerWeights>();
-  manifest.forEach((group, g) => {
+  // First pass: validate every group's specs (names, shapes, dtypes, byte counts) before any shard is read.
+  const plans = manifest.map((group, g) => {
     const gw = `${name}: weightsManifest[${g}]`;
     if (!isJsonObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
       throw new FormatError(`${gw} needs 'paths' and 'weights' arrays`);
-    const buf = loadGroup(group.paths, gw, jsonPath, opts);
-    let off = 0;
-    group.weights.forEach((spec, i) => {
+    const specs = group.weights.map((spec, i) => {
       const ws = `${gw}.weights[${i}]`;
       if (!isJsonObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string')
         throw new FormatError(`${ws} needs name, shape and dtype`);
-      const count = shapeCount(spec.shape, `${ws} '${spec.name}' shape`);
+      const where = `${ws} '${spec.name}'`;
+      const count = shapeCount(spec.shape, `${where} shape`);
       const q = spec.quantization;
       const stored = isJsonObject(q) ? q.dtype : spec.dtype;
       const allowed = isJsonObject(q) ? ['uint8', 'uint16', 'float16'] : ['float32', 'int32', 'bool'];
       if (typeof stored !== 'string' || !allowed.includes(stored))
-        throw new FormatError(`${ws} '${spec.name}': dtype ${String(stored)} is not supported`);
-      const need = count * BYTES[stored];
+        throw new FormatError(`${where}: dtype ${String(stored)} is not supported`);
+      return { spec, where, count, q, stored, need: count * BYTES[stored], i };
+    });
+    return { group: group as { paths: JsonValue[] }, gw, specs, g };
+  });
+  for (const { group, gw, specs, g } of plans) {
+    const buf = loadGroup(group.paths, gw, jsonPath, opts);
+    let off = 0;
+    for (const { spec, where, count, q, stored, need, i } of specs) {
       if (off + need > buf.length)
-        throw new FormatError(
-          `${ws} '${spec.name}' needs ${need} bytes at offset ${off} but the shards hold ${buf.length} bytes`,
-        );
+        throw new FormatError(`${where} needs ${need} bytes at offset ${off} but the shards hold ${buf.length} bytes`);
       const raw = buf.subarray(off, off + need);
       off += need;
-      const w = decodeWeight(raw, spec.dtype, stored, q, count, `${ws} '${spec.name}'`);
-      const weight: KerasWeight = {
-        name: spec.name,
-        path: `weightsManifest[${g}].weights[${i}]`,
-        shape: spec.shape as number[],
-        ...w,
-      };
-      const layerName = spec.name.includes('/') ? spec.name.slice(0, spec.name.indexOf('/')) : spec.name;
+      const w = decodeWeight(raw, spec.dtype as string, stored, q, count, where);
+      const wname = spec.name as string;
+      const weight: KerasWeight = { name: wname, path: `weightsManifest[${g}].weights[${i}]`, shape: spec.shape as number[], ...w };
+      const layerName = wname.includes('/') ? wname.slice(0, wname.indexOf('/')) : wname;
       let layer = byLayer.get(layerName);
       if (!layer) {
         layer = { name: layerName, path: '', weights: [] };
@@ -75,10 +76,10 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
         layers.push(layer);
       }
       layer.weights.push(weight);
-    });
+    }
     if (off !== buf.length)
       throw new FormatError(`${gw}: the shards hold ${buf.length} bytes but the weights use ${off} (shards do not match)`);
-  });
+  }
   const str = (v: JsonValue | undefined): string | null => (typeof v === 'string' ? v : null);
   const generatedBy = str(json.generatedBy);
   const kerasVersion = str(topo.keras_version) ?? (generatedBy?.startsWith('keras v') ? generatedBy.slice(7) : null);
