@@ -5,3 +5,4 @@ export { trace, Trace, type TraceRow, type TraceSource } from './trace.js';
 export { captureOps, recordBackward, type OpRecord, type BackwardRecord } from './record.js';
 export { flopsOf, bytesOf } from './cost.js';
 export { customGrad, checkCustomGrads, type CustomGradResult, type CustomGradOptions } from './custom-grad.js';
+export * as layouts from './layouts.js';
