@@ -1,0 +1,94 @@
+// The benchmark workloads written with tapegrad's functional ops, tg.valueAndGrads and a plain SGD update.
+import { valueAndGrads } from '../../src/core/autodiff.js';
+import { noGrad } from '../../src/core/tape.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { add, conv2d, crossEntropy, matmul, maxPool2d, mseLoss, mul, relu, reshape, sigmoid, slice, stack } from '../../src/ops/index.js';
+import { CNN, LSTM } from '../lib/specs.js';
+
+const t = (data: Float32Array, shape: number[]): Tensor => new Tensor(data, shape);
+
+/** Plain SGD on the parameters' own arrays: p -= lr·g. */
+function sgd(params: Tensor[], grads: Tensor[], lr: number): void {
+  params.forEach((p, i) => {
+    const d = p.data;
+    const g = grads[i].data;
+    for (let j = 0; j < d.length; j++) d[j] -= lr * g[j];
+  });
+}
+
+function cnnLogits(x: Tensor, [w1, b1, w2, b2, w3, b3, w4, b4]: Tensor[]): Tensor {
+  let h = maxPool2d(relu(conv2d(x, w1, b1, { padding: 'same' })), { kernelSize: 2 });
+  h = maxPool2d(relu(conv2d(h, w2, b2, { padding: 'same' })), { kernelSize: 2 });
+  h = relu(add(matmul(reshape(h, [x.shape[0], w3.shape[0]]), w3), b3));
+  return add(matmul(h, w4), b4);
+}
+
+/** The seed CNN on [batch, h, w, c] images: a training step (returns the loss) and batched inference. */
+export function tapegradCnn(init: Float32Array[], shapes: number[][], images: Float32Array, labels: Int32Array, batch: number, hwc: number[] = [CNN.h, CNN.w, CNN.c]) {
+  const params = init.map((p, i) => t(Float32Array.from(p), shapes[i]));
+  const x = t(images, [batch, ...hwc]);
+  const y = new Tensor(labels, [batch]);
+  return {
+    /** One SGD step on this batch, or on other images/labels of the same sizes. */
+    train(xs: Tensor = x, ys: Tensor = y): number {
+      const { value, grads } = valueAndGrads((...ps: Tensor[]) => crossEntropy(cnnLogits(xs, ps), ys))(...params);
+      sgd(params, grads, CNN.lr);
+      return value.item();
+    },
+    infer(): Float32Array {
+      return noGrad(() => cnnLogits(x, params)).data as Float32Array;
+    },
+  };
+}
+
+/** One Keras-style LSTM layer (activation relu, recurrent sigmoid, gates i,f,c,o); xs is one input per step. */
+function lstmLayer(xs: Tensor[], W: Tensor, U: Tensor, b: Tensor): Tensor[] {
+  const n = xs[0].shape[0];
+  const u = LSTM.units;
+  let h = t(new Float32Array(n * u), [n, u]);
+  let c = h;
+  const hs: Tensor[] = [];
+  for (const xt of xs) {
+    const z = add(add(matmul(xt, W), matmul(h, U)), b);
+    const gate = (k: number) => slice(z, [0, k * u], [n, u]);
+    const i = sigmoid(gate(0));
+    const f = sigmoid(gate(1));
+    const g = relu(gate(2));
+    const o = sigmoid(gate(3));
+    c = add(mul(f, c), mul(i, g));
+    h = mul(o, relu(c));
+    hs.push(h);
+  }
+  return hs;
+}
+
+function lstmLoss(x: Tensor, y: Tensor, [W1, U1, b1, W2, U2, b2, Wd, bd, Wo, bo]: Tensor[]): Tensor {
+  const [n, T, F] = x.shape;
+  const steps = Array.from({ length: T }, (_, s) => reshape(slice(x, [0, s, 0], [n, 1, F]), [n, F]));
+  const enc = lstmLayer(steps, W1, U1, b1)[T - 1];
+  const dec = lstmLayer(new Array<Tensor>(T).fill(enc), W2, U2, b2); // RepeatVector(T)
+  const seq = reshape(stack(dec, 1), [n * T, LSTM.units]);
+  const d = relu(add(matmul(seq, Wd), bd)); // TimeDistributed(Dense 100 relu)
+  const out = reshape(add(matmul(d, Wo), bo), [n, T, LSTM.out]);
+  return mseLoss(out, y);
+}
+
+/** The seed LSTM: one epoch over the data set in mini-batches (SGD), returns the last loss. */
+export function tapegradLstm(init: Float32Array[], shapes: number[][], xs: Float32Array, ys: Float32Array) {
+  const params = init.map((p, i) => t(Float32Array.from(p), shapes[i]));
+  const { samples: N, steps: T, features: F, out: O } = LSTM;
+  return {
+    epoch(batch: number): number {
+      let loss = 0;
+      for (let s = 0; s < N; s += batch) {
+        const n = Math.min(batch, N - s);
+        const x = t(xs.subarray(s * T * F, (s + n) * T * F), [n, T, F]);
+        const y = t(ys.subarray(s * T * O, (s + n) * T * O), [n, T, O]);
+        const { value, grads } = valueAndGrads((...ps: Tensor[]) => lstmLoss(x, y, ps))(...params);
+        sgd(params, grads, LSTM.lr);
+        loss = value.item();
+      }
+      return loss;
+    },
+  };
+}
