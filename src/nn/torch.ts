@@ -236,3 +236,4 @@ export class Sequential extends Module {
     return this.modules.reduce<Tensor>((y, m) => m.apply(y, kw) as Tensor, x);
   }
 }
+export * from './torch-rnn.js';

@@ -40,7 +40,8 @@ export class BaseCallback implements Callback {
   }
   /** The model, or a clear error when the callback is used outside `fit` without `setModel`. */
   protected requireModel(who: string): CallbackModel {
-    if (!this.model) throw new ValueError(`${who}: no model set; pass the callback to fit() or call setModel(model) first`);
+    if (!this.model)
+      throw new ValueError(`${who}: no model set; pass the callback to fit() or call setModel(model) first`);
     return this.model;
   }
 }
@@ -133,11 +134,14 @@ const MINIMISE = /loss|error|mse|mae|mape|msle|crossentropy|hinge|divergence|kld
 /** 'min' or 'max' for a monitor under 'auto' (Keras: loss is minimised, metrics with direction up maximised). */
 export function monitorDirection(monitor: string, mode: 'auto' | 'min' | 'max', who: string): 'min' | 'max' {
   if (mode === 'min' || mode === 'max') return mode;
-  if (mode !== 'auto') throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got '${String(mode)}'`);
+  if (mode !== 'auto')
+    throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got '${String(mode)}'`);
   const m = monitor.replace(/^val_/, '');
   if (MAXIMISE.test(m)) return 'max';
   if (MINIMISE.test(m)) return 'min';
-  throw new ValueError(`${who}: cannot tell whether '${monitor}' should be minimised or maximised; pass mode: 'min' or 'max'`);
+  throw new ValueError(
+    `${who}: cannot tell whether '${monitor}' should be minimised or maximised; pass mode: 'min' or 'max'`,
+  );
 }
 
 /**
@@ -167,7 +171,8 @@ export class EarlyStopping extends BaseCallback {
     this.monitor = o.monitor ?? 'val_loss';
     this.minDelta = Math.abs(o.minDelta ?? 0);
     this.patience = o.patience ?? 0;
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${this.patience}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0)
+      throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${this.patience}`);
     this.baseline = o.baseline;
     this.restoreBestWeights = o.restoreBestWeights ?? false;
     this.startFromEpoch = o.startFromEpoch ?? 0;
@@ -182,7 +187,9 @@ export class EarlyStopping extends BaseCallback {
   }
 
   private snapshot(): Tensor[] {
-    return this.requireModel('EarlyStopping').getWeights().map((w) => new Tensor(w.data.slice(), w.shape));
+    return this.requireModel('EarlyStopping')
+      .getWeights()
+      .map((w) => new Tensor(w.data.slice(), w.shape));
   }
 
   onTrainBegin(): void {
@@ -196,7 +203,9 @@ export class EarlyStopping extends BaseCallback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current === undefined) {
-      console.warn(`EarlyStopping: monitor '${this.monitor}' is not in the logs (available: ${Object.keys(logs).join(', ') || 'none'})`);
+      console.warn(
+        `EarlyStopping: monitor '${this.monitor}' is not in the logs (available: ${Object.keys(logs).join(', ') || 'none'})`,
+      );
       return;
     }
     if (epoch < this.startFromEpoch) return;
@@ -223,7 +232,8 @@ export class EarlyStopping extends BaseCallback {
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights) {
-      if (this.verbose) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.verbose)
+        console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       this.requireModel('EarlyStopping').setWeights(this.bestWeights);
     }
   }
@@ -248,13 +258,18 @@ export interface ModelCheckpointOptions {
 export function formatPath(template: string, values: Record<string, number>): string {
   return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole, key: string, spec: string | undefined) => {
     const v = values[key];
-    if (v === undefined) throw new ValueError(`ModelCheckpoint: filepath '${template}' uses {${key}}, which is not in the logs (${Object.keys(values).join(', ')})`);
+    if (v === undefined)
+      throw new ValueError(
+        `ModelCheckpoint: filepath '${template}' uses {${key}}, which is not in the logs (${Object.keys(values).join(', ')})`,
+      );
     if (!spec) return String(v);
     const d = /^(0?)(\d*)d$/.exec(spec);
     if (d) return String(Math.trunc(v)).padStart(Number(d[2] || 0), d[1] ? '0' : ' ');
     const f = /^\.(\d+)f$/.exec(spec);
     if (f) return v.toFixed(Number(f[1]));
-    throw new ValueError(`ModelCheckpoint: unsupported format '${whole}' in filepath (use {k}, {k:0Nd} or {k:.Nf})`);
+    throw new ValueError(
+      `ModelCheckpoint: unsupported format '${whole}' in filepath (use {k}, {k:0Nd} or {k:.Nf})`,
+    );
   });
 }
 
@@ -279,11 +294,17 @@ export class ModelCheckpoint extends BaseCallback {
 
   constructor(o: ModelCheckpointOptions) {
     super();
-    if (typeof o?.filepath !== 'string' || !o.filepath) throw new ValueError('ModelCheckpoint: filepath must be a non-empty string');
-    if (typeof o.save !== 'function') throw new ValueError('ModelCheckpoint: save must be a function (path) => void, e.g. (p) => model.save(p)');
+    if (typeof o?.filepath !== 'string' || !o.filepath)
+      throw new ValueError('ModelCheckpoint: filepath must be a non-empty string');
+    if (typeof o.save !== 'function')
+      throw new ValueError(
+        'ModelCheckpoint: save must be a function (path) => void, e.g. (p) => model.save(p)',
+      );
     const freq = o.saveFreq ?? 'epoch';
     if (freq !== 'epoch' && !(Number.isInteger(freq) && freq > 0))
-      throw new ValueError(`ModelCheckpoint: saveFreq must be 'epoch' or a positive integer, got ${String(freq)}`);
+      throw new ValueError(
+        `ModelCheckpoint: saveFreq must be 'epoch' or a positive integer, got ${String(freq)}`,
+      );
     this.filepath = o.filepath;
     this.saveFn = o.save;
     this.monitor = o.monitor ?? 'val_loss';
@@ -314,7 +335,9 @@ export class ModelCheckpoint extends BaseCallback {
     if (this.saveBestOnly) {
       const v = logs[this.monitor];
       if (v === undefined) {
-        console.warn(`ModelCheckpoint: can save the best model only with '${this.monitor}' in the logs (available: ${Object.keys(logs).join(', ') || 'none'}); skipping`);
+        console.warn(
+          `ModelCheckpoint: can save the best model only with '${this.monitor}' in the logs (available: ${Object.keys(logs).join(', ') || 'none'}); skipping`,
+        );
         return;
       }
       const dir = monitorDirection(this.monitor, this.mode, 'ModelCheckpoint');

@@ -5,12 +5,15 @@ import type { Tensor } from '../core/tensor.js';
 import { clipByValue, mul } from '../ops/arith.js';
 
 function checkLimit(op: string, v: number): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${op}: the clipping threshold must be a positive finite number, got ${v}`);
+  if (!(v > 0) || !Number.isFinite(v))
+    throw new ValueError(`${op}: the clipping threshold must be a positive finite number, got ${v}`);
 }
 
 function finiteNorm(op: string, n: number): void {
   if (!Number.isFinite(n))
-    throw new NumericsError(`${op}: the gradient norm is ${n} (some gradient holds NaN or Inf); run with tg.checkNumerics(true) to find the op`);
+    throw new NumericsError(
+      `${op}: the gradient norm is ${n} (some gradient holds NaN or Inf); run with tg.checkNumerics(true) to find the op`,
+    );
 }
 
 /** Σ x² over one tensor, accumulated in float64. */
@@ -41,7 +44,11 @@ export function clipByNorm(t: Tensor, clipNorm: number): Tensor {
  * TF `clip_by_global_norm`: every tᵢ · c / max(G, c) with G = √(Σ‖tᵢ‖²); returns `[clipped, G]`.
  * NOTE: a non-finite G throws a NumericsError (TF would silently return NaN everywhere). Not recorded.
  */
-export function clipByGlobalNorm(ts: readonly Tensor[], clipNorm: number, useNorm?: number): [Tensor[], number] {
+export function clipByGlobalNorm(
+  ts: readonly Tensor[],
+  clipNorm: number,
+  useNorm?: number,
+): [Tensor[], number] {
   checkLimit('clipByGlobalNorm', clipNorm);
   const g = useNorm ?? globalNorm(ts);
   finiteNorm('clipByGlobalNorm', g);
@@ -60,9 +67,14 @@ export function clipGradientsByValue(ts: readonly Tensor[], v: number): Tensor[]
  * total `normType` norm (2 or Infinity) of all gradients; returns N. Parameters without a gradient are skipped;
  * a non-finite N throws a NumericsError (PyTorch `error_if_nonfinite=True`).
  */
-export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normType: 2 | typeof Infinity = 2): number {
+export function clipGradNorm(
+  params: readonly Tensor[],
+  maxNorm: number,
+  normType: 2 | typeof Infinity = 2,
+): number {
   checkLimit('clipGradNorm', maxNorm);
-  if (normType !== 2 && normType !== Infinity) throw new ValueError(`clipGradNorm: normType must be 2 or Infinity, got ${normType}`);
+  if (normType !== 2 && normType !== Infinity)
+    throw new ValueError(`clipGradNorm: normType must be 2 or Infinity, got ${normType}`);
   const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
   let total = 0;
   if (normType === 2) total = globalNorm(grads);

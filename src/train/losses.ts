@@ -3,7 +3,22 @@ import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { abs, add, cast, clipByValue, div, log, maximum, minimum, mul, neg, relu, sqrt, square, sub } from '../ops/arith.js';
+import {
+  abs,
+  add,
+  cast,
+  clipByValue,
+  div,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  relu,
+  sqrt,
+  square,
+  sub,
+} from '../ops/arith.js';
 import { max, mean, sum } from '../ops/reduce-ops.js';
 import { reshape } from '../ops/shape-ops.js';
 import { logSoftmax, softplus } from '../ops/composite/activations.js';
@@ -23,7 +38,8 @@ export interface CrossentropyOptions {
 }
 
 function predDtype(yPred: Tensor, op: string): void {
-  if (!isFloat(yPred.dtype)) throw new DTypeError(`${op}: predictions must be float32 or float64, got ${yPred.dtype}`);
+  if (!isFloat(yPred.dtype))
+    throw new DTypeError(`${op}: predictions must be float32 or float64, got ${yPred.dtype}`);
 }
 
 /**
@@ -38,7 +54,9 @@ function align(yTrue: Tensor, yPred: Tensor, op: string): Tensor {
   const missing = t.rank === p.length - 1 && p[p.length - 1] === 1 && shapesEqual(t.shape, p.slice(0, -1));
   const extra = t.rank === p.length + 1 && t.shape[t.rank - 1] === 1 && shapesEqual(t.shape.slice(0, -1), p);
   if (!missing && !extra)
-    throw new ShapeError(`${op}: targets ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} differ in shape`);
+    throw new ShapeError(
+      `${op}: targets ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} differ in shape`,
+    );
   return reshape(t, p);
 }
 
@@ -53,11 +71,17 @@ function smoothing(s: number | undefined, op: string): number {
  * Probabilities are renormalised to sum to 1 and clipped into [1e-7, 1-1e-7]; logits go through log-softmax.
  * @example categoricalCrossentropy(oneHotTargets, logits, { fromLogits: true })
  */
-export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, opts: CrossentropyOptions = {}): Tensor {
+export function categoricalCrossentropy(
+  yTrue: Tensor,
+  yPred: Tensor,
+  opts: CrossentropyOptions = {},
+): Tensor {
   const op = 'categoricalCrossentropy';
   predDtype(yPred, op);
   if (yPred.rank < 1 || !shapesEqual(yTrue.shape, yPred.shape))
-    throw new ShapeError(`${op}: targets ${fmtShape(yTrue.shape)} must be one-hot/probability rows of the predictions' shape ${fmtShape(yPred.shape)} (use sparseCategoricalCrossentropy for class indices)`);
+    throw new ShapeError(
+      `${op}: targets ${fmtShape(yTrue.shape)} must be one-hot/probability rows of the predictions' shape ${fmtShape(yPred.shape)} (use sparseCategoricalCrossentropy for class indices)`,
+    );
   let y = cast(yTrue, yPred.dtype);
   const ls = smoothing(opts.labelSmoothing, op);
   const c = yPred.shape[yPred.rank - 1];
@@ -74,14 +98,20 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, opts: Cros
  * Keras sparse categorical cross-entropy: integer class labels (shape of the predictions without the class axis,
  * or with a trailing 1) against class scores on the last axis. Same clipping as categoricalCrossentropy.
  */
-export function sparseCategoricalCrossentropy(labels: Tensor, yPred: Tensor, opts: { fromLogits?: boolean } = {}): Tensor {
+export function sparseCategoricalCrossentropy(
+  labels: Tensor,
+  yPred: Tensor,
+  opts: { fromLogits?: boolean } = {},
+): Tensor {
   const op = 'sparseCategoricalCrossentropy';
   predDtype(yPred, op);
   const lead = yPred.shape.slice(0, -1);
   let l = labels;
   if (l.rank === yPred.rank && l.shape[l.rank - 1] === 1) l = reshape(l, lead);
   if (yPred.rank < 1 || !shapesEqual(l.shape, lead))
-    throw new ShapeError(`${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (the predictions ${fmtShape(yPred.shape)} without the class axis)`);
+    throw new ShapeError(
+      `${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (the predictions ${fmtShape(yPred.shape)} without the class axis)`,
+    );
   const hot = cast(oneHot(l, yPred.shape[yPred.rank - 1]), yPred.dtype);
   return categoricalCrossentropy(hot, yPred, opts);
 }
@@ -251,8 +281,10 @@ export function getLoss(nameOrFn: string | LossFn, opts: LossOptions = {}): Loss
   const fn = LOSSES[key];
   let bound: LossFn;
   if (key === 'huber') bound = (t, p) => huber(t, p, opts.delta ?? 1);
-  else if (key === 'categoricalCrossentropy' || key === 'binaryCrossentropy') bound = (t, p) => (fn as typeof binaryCrossentropy)(t, p, opts);
-  else if (key === 'sparseCategoricalCrossentropy') bound = (t, p) => sparseCategoricalCrossentropy(t, p, opts);
+  else if (key === 'categoricalCrossentropy' || key === 'binaryCrossentropy')
+    bound = (t, p) => (fn as typeof binaryCrossentropy)(t, p, opts);
+  else if (key === 'sparseCategoricalCrossentropy')
+    bound = (t, p) => sparseCategoricalCrossentropy(t, p, opts);
   else bound = fn;
   Object.defineProperty(bound, 'name', { value: key });
   return bound;

@@ -6,13 +6,22 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { type Tensor, scalar } from '../core/tensor.js';
-import { type LossFn, binaryCrossentropy, categoricalCrossentropy, getLoss, meanAbsoluteError, meanSquaredError, sparseCategoricalCrossentropy } from './losses.js';
+import {
+  type LossFn,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  getLoss,
+  meanAbsoluteError,
+  meanSquaredError,
+  sparseCategoricalCrossentropy,
+} from './losses.js';
 
 /** A metric: (targets, predictions) → scalar tensor. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 const outDtype = (yPred: Tensor) => (isFloat(yPred.dtype) ? yPred.dtype : 'float32');
-const fraction = (hits: number, n: number, yPred: Tensor): Tensor => scalar(n ? hits / n : 0, outDtype(yPred));
+const fraction = (hits: number, n: number, yPred: Tensor): Tensor =>
+  scalar(n ? hits / n : 0, outDtype(yPred));
 
 /** Targets with the predictions' shape (a trailing axis of size 1 may be missing on either side). */
 function sameShape(yTrue: Tensor, yPred: Tensor, op: string): void {
@@ -22,7 +31,8 @@ function sameShape(yTrue: Tensor, yPred: Tensor, op: string): void {
     shapesEqual(a, b) ||
     (a.length === b.length - 1 && b[b.length - 1] === 1 && shapesEqual(a, b.slice(0, -1))) ||
     (a.length === b.length + 1 && a[a.length - 1] === 1 && shapesEqual(a.slice(0, -1), b));
-  if (!ok) throw new ShapeError(`${op}: targets ${fmtShape(a)} and predictions ${fmtShape(b)} differ in shape`);
+  if (!ok)
+    throw new ShapeError(`${op}: targets ${fmtShape(a)} and predictions ${fmtShape(b)} differ in shape`);
 }
 
 /** Index of the first maximum of each row of the last axis (TF argmax tie rule). */
@@ -39,15 +49,23 @@ function rowArgmax(t: Tensor): Int32Array {
 }
 
 function classAxis(yPred: Tensor, op: string): number {
-  if (yPred.rank < 1 || yPred.shape[yPred.rank - 1] < 1) throw new ShapeError(`${op}: predictions ${fmtShape(yPred.shape)} need a non-empty class axis last`);
+  if (yPred.rank < 1 || yPred.shape[yPred.rank - 1] < 1)
+    throw new ShapeError(`${op}: predictions ${fmtShape(yPred.shape)} need a non-empty class axis last`);
   return yPred.shape[yPred.rank - 1];
 }
 
 /** Sparse labels: the predictions' shape without the class axis, or with a trailing 1. */
 function sparseLabels(labels: Tensor, yPred: Tensor, op: string): ArrayLike<number> {
   const lead = yPred.shape.slice(0, -1);
-  const ok = shapesEqual(labels.shape, lead) || (labels.rank === yPred.rank && labels.shape[labels.rank - 1] === 1 && shapesEqual(labels.shape.slice(0, -1), lead));
-  if (!ok) throw new ShapeError(`${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (predictions ${fmtShape(yPred.shape)} without the class axis)`);
+  const ok =
+    shapesEqual(labels.shape, lead) ||
+    (labels.rank === yPred.rank &&
+      labels.shape[labels.rank - 1] === 1 &&
+      shapesEqual(labels.shape.slice(0, -1), lead));
+  if (!ok)
+    throw new ShapeError(
+      `${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (predictions ${fmtShape(yPred.shape)} without the class axis)`,
+    );
   return labels.data;
 }
 
@@ -63,7 +81,9 @@ export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): T
 export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
   classAxis(yPred, 'categoricalAccuracy');
   if (!shapesEqual(yTrue.shape, yPred.shape))
-    throw new ShapeError(`categoricalAccuracy: one-hot targets ${fmtShape(yTrue.shape)} must match predictions ${fmtShape(yPred.shape)}`);
+    throw new ShapeError(
+      `categoricalAccuracy: one-hot targets ${fmtShape(yTrue.shape)} must match predictions ${fmtShape(yPred.shape)}`,
+    );
   const a = rowArgmax(yTrue);
   const b = rowArgmax(yPred);
   let hits = 0;
@@ -101,7 +121,9 @@ export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5): Te
   checkK(k, 'topKCategoricalAccuracy');
   classAxis(yPred, 'topKCategoricalAccuracy');
   if (!shapesEqual(yTrue.shape, yPred.shape))
-    throw new ShapeError(`topKCategoricalAccuracy: one-hot targets ${fmtShape(yTrue.shape)} must match predictions ${fmtShape(yPred.shape)}`);
+    throw new ShapeError(
+      `topKCategoricalAccuracy: one-hot targets ${fmtShape(yTrue.shape)} must match predictions ${fmtShape(yPred.shape)}`,
+    );
   const t = rowArgmax(yTrue);
   let hits = 0;
   for (let r = 0; r < t.length; r++) if (inTopK(yPred, r, t[r], k)) hits++;
@@ -135,13 +157,19 @@ export function accuracyKind(yTrue: Tensor, yPred: Tensor): 'binary' | 'sparse' 
  */
 export function accuracy(yTrue: Tensor, yPred: Tensor): Tensor {
   const kind = accuracyKind(yTrue, yPred);
-  return kind === 'binary' ? binaryAccuracy(yTrue, yPred) : kind === 'sparse' ? sparseCategoricalAccuracy(yTrue, yPred) : categoricalAccuracy(yTrue, yPred);
+  return kind === 'binary'
+    ? binaryAccuracy(yTrue, yPred)
+    : kind === 'sparse'
+      ? sparseCategoricalAccuracy(yTrue, yPred)
+      : categoricalAccuracy(yTrue, yPred);
 }
 
 /** Counts of (ŷ > threshold, y = 1) combinations for precision and recall. */
 function confusion(yTrue: Tensor, yPred: Tensor, threshold: number, op: string) {
   sameShape(yTrue, yPred, op);
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < yPred.size; i++) {
     const p = yPred.data[i] > threshold;
     const t = yTrue.data[i] === 1;
@@ -179,7 +207,12 @@ export { mse as meanSquaredError, mae as meanAbsoluteError };
 /** Keras 'crossentropy' / 'ce': binary, sparse or categorical cross-entropy of probabilities, by the accuracy rule. */
 export function crossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
   const kind = accuracyKind(yTrue, yPred);
-  const f = kind === 'binary' ? binaryCrossentropy : kind === 'sparse' ? sparseCategoricalCrossentropy : categoricalCrossentropy;
+  const f =
+    kind === 'binary'
+      ? binaryCrossentropy
+      : kind === 'sparse'
+        ? sparseCategoricalCrossentropy
+        : categoricalCrossentropy;
   return noGrad(() => f(yTrue, yPred)).detach();
 }
 
@@ -194,7 +227,12 @@ const METRICS: Record<string, MetricFn> = {
   recall,
   crossentropy,
 };
-const ALIASES: Record<string, string> = { acc: 'accuracy', ce: 'crossentropy', sparsetopk: 'sparseTopKCategoricalAccuracy', topk: 'topKCategoricalAccuracy' };
+const ALIASES: Record<string, string> = {
+  acc: 'accuracy',
+  ce: 'crossentropy',
+  sparsetopk: 'sparseTopKCategoricalAccuracy',
+  topk: 'topKCategoricalAccuracy',
+};
 const norm = (s: string): string => s.replace(/_/g, '').toLowerCase();
 
 /**
@@ -205,7 +243,8 @@ const norm = (s: string): string => s.replace(/_/g, '').toLowerCase();
  */
 export function getMetric(nameOrFn: string | MetricFn): MetricFn {
   if (typeof nameOrFn === 'function') return nameOrFn;
-  if (typeof nameOrFn !== 'string') throw new ValueError(`getMetric: expected a metric name or function, got ${String(nameOrFn)}`);
+  if (typeof nameOrFn !== 'string')
+    throw new ValueError(`getMetric: expected a metric name or function, got ${String(nameOrFn)}`);
   const key = norm(nameOrFn);
   const hit = Object.keys(METRICS).find((k) => norm(k) === (ALIASES[key] ? norm(ALIASES[key]) : key));
   if (hit) return METRICS[hit];

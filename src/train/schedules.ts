@@ -22,7 +22,8 @@ export function resolveLr(lr: LearningRate, step: number, where = 'optimizer'): 
 }
 
 function positive(name: string, v: number, where: string): void {
-  if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`${where}: ${name} must be a positive number, got ${v}`);
+  if (!(v > 0) || !Number.isFinite(v))
+    throw new ValueError(`${where}: ${name} must be a positive number, got ${v}`);
 }
 
 /** Options of {@link exponentialDecay} (Keras `ExponentialDecay`). */
@@ -111,9 +112,12 @@ export function linearWarmup(after: LearningRate, warmupSteps: number, startLear
  */
 export function piecewiseConstant(boundaries: readonly number[], values: readonly number[]): LRSchedule {
   if (values.length !== boundaries.length + 1)
-    throw new ValueError(`piecewiseConstant: needs one more value than boundaries, got ${boundaries.length} boundaries and ${values.length} values`);
+    throw new ValueError(
+      `piecewiseConstant: needs one more value than boundaries, got ${boundaries.length} boundaries and ${values.length} values`,
+    );
   for (let i = 1; i < boundaries.length; i++)
-    if (!(boundaries[i] > boundaries[i - 1])) throw new ValueError(`piecewiseConstant: boundaries must increase, got [${boundaries}]`);
+    if (!(boundaries[i] > boundaries[i - 1]))
+      throw new ValueError(`piecewiseConstant: boundaries must increase, got [${boundaries}]`);
   return {
     valueAt(step) {
       const i = boundaries.findIndex((b) => step <= b);
@@ -164,7 +168,8 @@ export class ReduceLROnPlateau implements LRSchedule {
   constructor(o: ReduceLROnPlateauOptions) {
     this.monitor = o.monitor ?? 'val_loss';
     this.factor = o.factor ?? 0.1;
-    if (!(this.factor < 1) || !(this.factor >= 0)) throw new ValueError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.factor}`);
+    if (!(this.factor < 1) || !(this.factor >= 0))
+      throw new ValueError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.factor}`);
     this.patience = o.patience ?? 10;
     this.minDelta = Math.abs(o.minDelta ?? 1e-4);
     this.cooldown = o.cooldown ?? 0;
@@ -188,7 +193,8 @@ export class ReduceLROnPlateau implements LRSchedule {
       this.wait = 0;
     }
     // improvement: value < best - δ (min) or value > best + δ (max)
-    const better = this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
+    const better =
+      this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta;
     if (better) {
       this.best = value;
       this.wait = 0;
@@ -207,7 +213,9 @@ export class ReduceLROnPlateau implements LRSchedule {
   onEpochEnd(_epoch: number, logs: Record<string, number> = {}): void {
     const v = logs[this.monitor];
     if (v === undefined) {
-      console.warn(`ReduceLROnPlateau: monitor '${this.monitor}' is not in the logs (available: ${Object.keys(logs).join(', ') || 'none'})`);
+      console.warn(
+        `ReduceLROnPlateau: monitor '${this.monitor}' is not in the logs (available: ${Object.keys(logs).join(', ') || 'none'})`,
+      );
       return;
     }
     this.update(v);

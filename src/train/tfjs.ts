@@ -9,7 +9,8 @@ import { SGD } from './optim/sgd.js';
  * `tf.train.sgd(learningRate)`: plain gradient descent, p ← p - lr·g.
  * @example const opt = tg.train.sgd(0.1); opt.setParameters(params);
  */
-export const sgd = (learningRate: LearningRate): SGD => new SGD(undefined, { lr: learningRate, convention: 'tfjs' });
+export const sgd = (learningRate: LearningRate): SGD =>
+  new SGD(undefined, { lr: learningRate, convention: 'tfjs' });
 
 /**
  * `tf.train.momentum(learningRate, momentum, useNesterov)`: a ← μa + g, p ← p - lr·a (Nesterov: p ← p - lr(g + μa)).
@@ -28,14 +29,26 @@ export const adam = (learningRate: LearningRate = 0.001, beta1 = 0.9, beta2 = 0.
  * AdamW in the same positional style (TF.js has none): `adamw(learningRate = 0.001, weightDecay = 0.01, beta1, beta2,
  * epsilon = 1e-7)`, decay decoupled from the gradient.
  */
-export const adamw = (learningRate: LearningRate = 0.001, weightDecay = 0.01, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7): AdamW =>
+export const adamw = (
+  learningRate: LearningRate = 0.001,
+  weightDecay = 0.01,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  epsilon = 1e-7,
+): AdamW =>
   new AdamW(undefined, { lr: learningRate, weightDecay, beta1, beta2, epsilon, convention: 'tfjs' });
 
 /**
  * `tf.train.rmsprop(learningRate, decay = 0.9, momentum = 0, epsilon = 1e-7, centered = false)`:
  * Δ = lr · g / √(v + ε), with momentum b ← μb + Δ, p ← p - b.
  */
-export const rmsprop = (learningRate: LearningRate, decay = 0.9, momentum = 0, epsilon = 1e-7, centered = false): RMSprop =>
+export const rmsprop = (
+  learningRate: LearningRate,
+  decay = 0.9,
+  momentum = 0,
+  epsilon = 1e-7,
+  centered = false,
+): RMSprop =>
   new RMSprop(undefined, { lr: learningRate, rho: decay, momentum, epsilon, centered, convention: 'tfjs' });
 
 /** `tf.train.adagrad(learningRate, initialAccumulatorValue = 0.1)`: s ← s + g², p ← p - lr · g / √(s + 1e-7). */

@@ -15,7 +15,12 @@ class FakeModel implements tg.CallbackModel {
 }
 
 /** Drive `cb` like fit would: stop when the model says so; the weight tracks the epoch. Returns epochs run. */
-function fit(cb: tg.Callback, values: number[], key = 'val_loss', model = new FakeModel()): { epochs: number; model: FakeModel } {
+function fit(
+  cb: tg.Callback,
+  values: number[],
+  key = 'val_loss',
+  model = new FakeModel(),
+): { epochs: number; model: FakeModel } {
   cb.setModel?.(model);
   cb.onTrainBegin?.();
   let e = 0;
@@ -98,7 +103,9 @@ describe('EarlyStopping', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const es = new tg.EarlyStopping({ monitor: 'val_loss' });
     expect(fit(es, [1, 2, 3], 'loss_other').epochs).toBe(3);
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/'val_loss' is not in the logs \(available: loss_other, loss\)/));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/'val_loss' is not in the logs \(available: loss_other, loss\)/),
+    );
     warn.mockRestore();
   });
 
@@ -121,16 +128,29 @@ describe('History, ModelCheckpoint, TerminateOnNaN, CallbackList', () => {
 
   it('ModelCheckpoint formats the path and saves every epoch, or only on improvement', async () => {
     const paths: string[] = [];
-    const every = new tg.ModelCheckpoint({ filepath: 'ck/e{epoch:02d}-{val_loss:.2f}.keras', save: (p) => void paths.push(p) });
+    const every = new tg.ModelCheckpoint({
+      filepath: 'ck/e{epoch:02d}-{val_loss:.2f}.keras',
+      save: (p) => void paths.push(p),
+    });
     fit(every, [0.5, 0.75]);
     expect(paths).toEqual(['ck/e01-0.50.keras', 'ck/e02-0.75.keras']);
     const best: string[] = [];
-    const cb = new tg.ModelCheckpoint({ filepath: 'best-{epoch}.keras', save: (p) => void best.push(p), saveBestOnly: true });
+    const cb = new tg.ModelCheckpoint({
+      filepath: 'best-{epoch}.keras',
+      save: (p) => void best.push(p),
+      saveBestOnly: true,
+    });
     fit(cb, [3, 1, 2, 0.5]);
     expect(best).toEqual(['best-1.keras', 'best-2.keras', 'best-4.keras']);
     // async save functions are awaited through the returned promise
     let done = false;
-    const slow = new tg.ModelCheckpoint({ filepath: 'x', save: async () => { await new Promise((r) => setTimeout(r, 5)); done = true; } });
+    const slow = new tg.ModelCheckpoint({
+      filepath: 'x',
+      save: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        done = true;
+      },
+    });
     slow.setModel(new FakeModel());
     await slow.onEpochEnd(0, { val_loss: 1 });
     expect(done).toBe(true);

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, normal } from '../support/check.js';
 
-const t64 = (v: ArrayLike<number>, shape?: number[]) => tg.tensor(Array.from(v), shape ?? [v.length], { dtype: 'float64' });
+const t64 = (v: ArrayLike<number>, shape?: number[]) =>
+  tg.tensor(Array.from(v), shape ?? [v.length], { dtype: 'float64' });
 
 describe('clipping', () => {
   const parts = [normal(5, 1), normal(3, 2), normal(4, 3)];
@@ -15,7 +16,12 @@ describe('clipping', () => {
     const c = manualNorm / 3;
     const [clipped, g] = tg.clipByGlobalNorm(ts, c);
     expect(g).toBeCloseTo(manualNorm, 12);
-    clipped.forEach((t, i) => expectClose(t.data, Array.from(parts[i], (v) => (v * c) / manualNorm)));
+    clipped.forEach((t, i) =>
+      expectClose(
+        t.data,
+        Array.from(parts[i], (v) => (v * c) / manualNorm),
+      ),
+    );
     expect(tg.globalNorm(clipped)).toBeCloseTo(c, 10);
     // under the threshold nothing changes
     const [same] = tg.clipByGlobalNorm(ts, manualNorm * 2);
@@ -36,7 +42,12 @@ describe('clipping', () => {
     });
     const total = tg.clipGradNorm(ps, 1);
     expect(total).toBeCloseTo(manualNorm, 12);
-    ps.forEach((p, i) => expectClose(p.grad!.data, Array.from(parts[i], (v) => (v * 1) / (manualNorm + 1e-6))));
+    ps.forEach((p, i) =>
+      expectClose(
+        p.grad!.data,
+        Array.from(parts[i], (v) => (v * 1) / (manualNorm + 1e-6)),
+      ),
+    );
     const q = t64([0, 0]);
     q.grad = t64([-5, 2]);
     expect(tg.clipGradNorm([q], 2.5, Infinity)).toBe(5);
@@ -72,7 +83,12 @@ describe('schedules', () => {
     expect(s.valueAt(0)).toBe(0.1);
     expect(s.valueAt(5)).toBeCloseTo(0.1 * Math.SQRT1_2, 15);
     expect(s.valueAt(20)).toBeCloseTo(0.025, 15);
-    const st = tg.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true });
+    const st = tg.exponentialDecay({
+      initialLearningRate: 0.1,
+      decaySteps: 10,
+      decayRate: 0.5,
+      staircase: true,
+    });
     expect([st.valueAt(9), st.valueAt(10), st.valueAt(19)]).toEqual([0.1, 0.05, 0.05]);
   });
 
@@ -110,13 +126,22 @@ describe('schedules', () => {
     const w = tg.tensor([1], [1], { dtype: 'float64', requiresGrad: true });
     const opt = new tg.SGD([w], { lr: (k) => (k < 1 ? 0.1 : NaN) });
     opt.applyGradients([[tg.tensor([1], [1], { dtype: 'float64' }), w]]);
-    expect(() => opt.applyGradients([[tg.tensor([1], [1], { dtype: 'float64' }), w]])).toThrow(/learning rate at step 1 is NaN/);
+    expect(() => opt.applyGradients([[tg.tensor([1], [1], { dtype: 'float64' }), w]])).toThrow(
+      /learning rate at step 1 is NaN/,
+    );
   });
 });
 
 describe('ReduceLROnPlateau', () => {
   it('reduces after `patience` epochs without an improvement larger than minDelta, honours cooldown and minLr', () => {
-    const p = new tg.ReduceLROnPlateau({ initialLearningRate: 1, patience: 2, factor: 0.5, minDelta: 0.01, cooldown: 1, minLr: 0.2 });
+    const p = new tg.ReduceLROnPlateau({
+      initialLearningRate: 1,
+      patience: 2,
+      factor: 0.5,
+      minDelta: 0.01,
+      cooldown: 1,
+      minLr: 0.2,
+    });
     // epoch: value → wait / lr   (hand-worked with Keras's rule: improvement iff v < best - minDelta)
     const values = [1.0, 0.995, 0.99, 0.98, 0.98, 0.98, 0.98, 0.98, 0.98, 0.98, 0.98];
     const lrs = values.map((v, e) => {
@@ -130,7 +155,13 @@ describe('ReduceLROnPlateau', () => {
   });
 
   it('max mode for accuracy monitors, and works as an optimizer lr', () => {
-    const p = new tg.ReduceLROnPlateau({ initialLearningRate: 0.1, monitor: 'val_acc', patience: 1, factor: 0.1, minDelta: 0 });
+    const p = new tg.ReduceLROnPlateau({
+      initialLearningRate: 0.1,
+      monitor: 'val_acc',
+      patience: 1,
+      factor: 0.1,
+      minDelta: 0,
+    });
     expect(p.mode).toBe('max');
     const w = tg.tensor([1], [1], { dtype: 'float64', requiresGrad: true });
     const opt = new tg.SGD([w], { lr: p });
@@ -139,7 +170,9 @@ describe('ReduceLROnPlateau', () => {
     expect(opt.learningRate).toBeCloseTo(0.01, 15);
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     p.onEpochEnd(2, { loss: 1 });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/'val_acc' is not in the logs \(available: loss\)/));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/'val_acc' is not in the logs \(available: loss\)/),
+    );
     warn.mockRestore();
     expect(() => new tg.ReduceLROnPlateau({ initialLearningRate: 1, factor: 1 })).toThrow(/factor/);
   });

@@ -52,26 +52,33 @@ describe('cross-entropies vs plain loops', () => {
   const R = 5;
   const d = data(R, C, 3);
   it('categorical from probabilities (renormalised and clipped) and from logits', () => {
-    expect(tg.categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.scores, [R, C])).item()).toBeCloseTo(refCategorical(d.hot, d.scores, C, false), 12);
-    expect(tg.categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.logits, [R, C]), { fromLogits: true }).item()).toBeCloseTo(
-      refCategorical(d.hot, d.logits, C, true),
+    expect(tg.categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.scores, [R, C])).item()).toBeCloseTo(
+      refCategorical(d.hot, d.scores, C, false),
       12,
     );
+    expect(
+      tg.categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.logits, [R, C]), { fromLogits: true }).item(),
+    ).toBeCloseTo(refCategorical(d.hot, d.logits, C, true), 12);
   });
   it('categorical with label smoothing uses y(1-s) + s/C', () => {
     const s = 0.2;
     const ys = d.hot.map((v) => v * (1 - s) + s / C);
-    expect(tg.categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.logits, [R, C]), { fromLogits: true, labelSmoothing: s }).item()).toBeCloseTo(
-      refCategorical(ys, d.logits, C, true),
-      12,
-    );
+    expect(
+      tg
+        .categoricalCrossentropy(t64(d.hot, [R, C]), t64(d.logits, [R, C]), {
+          fromLogits: true,
+          labelSmoothing: s,
+        })
+        .item(),
+    ).toBeCloseTo(refCategorical(ys, d.logits, C, true), 12);
   });
   it('categorical over a sequence axis [B, T, C] averages over B·T rows', () => {
     const x = data(6, 3, 9);
-    expect(tg.categoricalCrossentropy(t64(x.hot, [2, 3, 3]), t64(x.logits, [2, 3, 3]), { fromLogits: true }).item()).toBeCloseTo(
-      refCategorical(x.hot, x.logits, 3, true),
-      12,
-    );
+    expect(
+      tg
+        .categoricalCrossentropy(t64(x.hot, [2, 3, 3]), t64(x.logits, [2, 3, 3]), { fromLogits: true })
+        .item(),
+    ).toBeCloseTo(refCategorical(x.hot, x.logits, 3, true), 12);
   });
   it('zero probabilities are clipped to 1e-7, giving a finite loss of -log(1e-7)', () => {
     const v = tg.categoricalCrossentropy(t64([1, 0], [1, 2]), t64([0, 1], [1, 2])).item();
@@ -80,26 +87,55 @@ describe('cross-entropies vs plain loops', () => {
   it('sparse equals categorical of the one-hot rows; labels [N], [N,1], int32 or float', () => {
     const want = refCategorical(d.hot, d.logits, C, true);
     const logits = t64(d.logits, [R, C]);
-    expect(tg.sparseCategoricalCrossentropy(tg.tensor(d.labels, [R], { dtype: 'int32' }), logits, { fromLogits: true }).item()).toBeCloseTo(want, 12);
-    expect(tg.sparseCategoricalCrossentropy(t64(d.labels, [R, 1]), logits, { fromLogits: true }).item()).toBeCloseTo(want, 12);
-    expect(tg.sparseCategoricalCrossentropy(t64(d.labels, [R]), t64(d.scores, [R, C])).item()).toBeCloseTo(refCategorical(d.hot, d.scores, C, false), 12);
+    expect(
+      tg
+        .sparseCategoricalCrossentropy(tg.tensor(d.labels, [R], { dtype: 'int32' }), logits, {
+          fromLogits: true,
+        })
+        .item(),
+    ).toBeCloseTo(want, 12);
+    expect(
+      tg.sparseCategoricalCrossentropy(t64(d.labels, [R, 1]), logits, { fromLogits: true }).item(),
+    ).toBeCloseTo(want, 12);
+    expect(tg.sparseCategoricalCrossentropy(t64(d.labels, [R]), t64(d.scores, [R, C])).item()).toBeCloseTo(
+      refCategorical(d.hot, d.scores, C, false),
+      12,
+    );
   });
   it('sparse rejects out-of-range and non-integer labels and wrong label shapes', () => {
     const logits = t64(d.logits, [R, C]);
-    expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1, 2, 3, 4], [R]), logits)).toThrow(/label 4 .* out of range for 4 classes/);
+    expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1, 2, 3, 4], [R]), logits)).toThrow(
+      /label 4 .* out of range for 4 classes/,
+    );
     expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1, 2, 3, 0.5], [R]), logits)).toThrow(/label 0.5/);
-    expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1], [2]), logits)).toThrow(/labels \[2\] must have shape \[5\]/);
-    expect(() => tg.categoricalCrossentropy(t64(d.labels, [R]), logits)).toThrow(/sparseCategoricalCrossentropy/);
+    expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1], [2]), logits)).toThrow(
+      /labels \[2\] must have shape \[5\]/,
+    );
+    expect(() => tg.categoricalCrossentropy(t64(d.labels, [R]), logits)).toThrow(
+      /sparseCategoricalCrossentropy/,
+    );
   });
   it('binary from probabilities (clipped) and from logits, stable for large logits', () => {
     const y = [0, 1, 1, 0, 1, 0];
     const p = [0.2, 0.9, 0, 1, 0.5, 0.01];
-    expect(tg.binaryCrossentropy(t64(y, [3, 2]), t64(p, [3, 2])).item()).toBeCloseTo(refBinary(y, p, false), 12);
+    expect(tg.binaryCrossentropy(t64(y, [3, 2]), t64(p, [3, 2])).item()).toBeCloseTo(
+      refBinary(y, p, false),
+      12,
+    );
     const z = [-3, 2, 0.5, -0.1, 4, 1];
-    expect(tg.binaryCrossentropy(t64(y, [3, 2]), t64(z, [3, 2]), { fromLogits: true }).item()).toBeCloseTo(refBinary(y, z, true), 12);
+    expect(tg.binaryCrossentropy(t64(y, [3, 2]), t64(z, [3, 2]), { fromLogits: true }).item()).toBeCloseTo(
+      refBinary(y, z, true),
+      12,
+    );
     // log(1 + e^100) ≈ 100 without overflow
-    expect(tg.binaryCrossentropy(t64([0], [1]), t64([100], [1]), { fromLogits: true }).item()).toBeCloseTo(100, 10);
-    expect(tg.binaryCrossentropy(t64([0.5], [1]), t64([1], [1]), { labelSmoothing: 0.2 }).item()).toBeCloseTo(refBinary([0.5], [1], false), 12);
+    expect(tg.binaryCrossentropy(t64([0], [1]), t64([100], [1]), { fromLogits: true }).item()).toBeCloseTo(
+      100,
+      10,
+    );
+    expect(tg.binaryCrossentropy(t64([0.5], [1]), t64([1], [1]), { labelSmoothing: 0.2 }).item()).toBeCloseTo(
+      refBinary([0.5], [1], false),
+      12,
+    );
   });
 });
 
@@ -107,18 +143,45 @@ describe('regression losses vs plain loops', () => {
   const yt = Array.from(uniform(12, 1, -2, 2));
   const yp = Array.from(uniform(12, 2, -2, 2));
   const pos = Array.from(uniform(12, 3, 0.1, 3));
-  const mean = (f: (i: number) => number) => Array.from({ length: 12 }, (_, i) => f(i)).reduce((a, b) => a + b, 0) / 12;
+  const mean = (f: (i: number) => number) =>
+    Array.from({ length: 12 }, (_, i) => f(i)).reduce((a, b) => a + b, 0) / 12;
   const T = t64(yt, [4, 3]);
   const P = t64(yp, [4, 3]);
   const cases: [string, (a: tg.Tensor, b: tg.Tensor) => tg.Tensor, number][] = [
     ['meanSquaredError', tg.meanSquaredError, mean((i) => (yp[i] - yt[i]) ** 2)],
     ['meanAbsoluteError', tg.meanAbsoluteError, mean((i) => Math.abs(yp[i] - yt[i]))],
-    ['meanAbsolutePercentageError', tg.meanAbsolutePercentageError, 100 * mean((i) => Math.abs(yt[i] - yp[i]) / Math.max(Math.abs(yt[i]), EPS))],
-    ['huber (δ = 1)', tg.huber, mean((i) => { const e = Math.abs(yp[i] - yt[i]); return e <= 1 ? 0.5 * e * e : e - 0.5; })],
-    ['huber (δ = 0.3)', (a, b) => tg.huber(a, b, { delta: 0.3 }), mean((i) => { const e = Math.abs(yp[i] - yt[i]); return e <= 0.3 ? 0.5 * e * e : 0.3 * e - 0.045; })],
+    [
+      'meanAbsolutePercentageError',
+      tg.meanAbsolutePercentageError,
+      100 * mean((i) => Math.abs(yt[i] - yp[i]) / Math.max(Math.abs(yt[i]), EPS)),
+    ],
+    [
+      'huber (δ = 1)',
+      tg.huber,
+      mean((i) => {
+        const e = Math.abs(yp[i] - yt[i]);
+        return e <= 1 ? 0.5 * e * e : e - 0.5;
+      }),
+    ],
+    [
+      'huber (δ = 0.3)',
+      (a, b) => tg.huber(a, b, { delta: 0.3 }),
+      mean((i) => {
+        const e = Math.abs(yp[i] - yt[i]);
+        return e <= 0.3 ? 0.5 * e * e : 0.3 * e - 0.045;
+      }),
+    ],
     ['logcosh', tg.logcosh, mean((i) => Math.log(Math.cosh(yp[i] - yt[i])))],
-    ['hinge (±1 from sign)', (a, b) => tg.hinge(tg.sign(a), b), mean((i) => Math.max(1 - Math.sign(yt[i]) * yp[i], 0))],
-    ['squaredHinge', (a, b) => tg.squaredHinge(tg.sign(a), b), mean((i) => Math.max(1 - Math.sign(yt[i]) * yp[i], 0) ** 2)],
+    [
+      'hinge (±1 from sign)',
+      (a, b) => tg.hinge(tg.sign(a), b),
+      mean((i) => Math.max(1 - Math.sign(yt[i]) * yp[i], 0)),
+    ],
+    [
+      'squaredHinge',
+      (a, b) => tg.squaredHinge(tg.sign(a), b),
+      mean((i) => Math.max(1 - Math.sign(yt[i]) * yp[i], 0) ** 2),
+    ],
   ];
   for (const [name, f, want] of cases) it(name, () => expect(f(T, P).item()).toBeCloseTo(want, 12));
 
@@ -126,8 +189,14 @@ describe('regression losses vs plain loops', () => {
     const Q = t64(pos, [4, 3]);
     const A = t64(yt.map(Math.abs), [4, 3]);
     const at = yt.map(Math.abs);
-    expect(tg.meanSquaredLogarithmicError(A, Q).item()).toBeCloseTo(mean((i) => (Math.log(pos[i] + 1) - Math.log(Math.max(at[i], EPS) + 1)) ** 2), 12);
-    expect(tg.poisson(A, Q).item()).toBeCloseTo(mean((i) => pos[i] - at[i] * Math.log(pos[i] + EPS)), 12);
+    expect(tg.meanSquaredLogarithmicError(A, Q).item()).toBeCloseTo(
+      mean((i) => (Math.log(pos[i] + 1) - Math.log(Math.max(at[i], EPS) + 1)) ** 2),
+      12,
+    );
+    expect(tg.poisson(A, Q).item()).toBeCloseTo(
+      mean((i) => pos[i] - at[i] * Math.log(pos[i] + EPS)),
+      12,
+    );
     // KL over rows of 3 with both sides clipped into [ε, 1]
     const c01 = (v: number) => Math.min(Math.max(v, EPS), 1);
     let kl = 0;
@@ -136,7 +205,8 @@ describe('regression losses vs plain loops', () => {
   });
 
   it('categoricalHinge and cosineSimilarity per row', () => {
-    let ch = 0, cs = 0;
+    let ch = 0,
+      cs = 0;
     for (let r = 0; r < 4; r++) {
       const y = yt.slice(r * 3, r * 3 + 3);
       const p = yp.slice(r * 3, r * 3 + 3);
@@ -156,7 +226,9 @@ describe('regression losses vs plain loops', () => {
     const p = t64([1.5, 2, 2], [3, 1]);
     expect(tg.meanSquaredError(y, p).item()).toBeCloseTo((0.25 + 0 + 1) / 3, 14);
     expect(() => tg.meanSquaredError(t64([1, 2], [2]), p)).toThrow(/targets \[2\] and predictions \[3,1\]/);
-    expect(() => tg.meanSquaredError(y, tg.tensor([1, 2, 3], [3], { dtype: 'int32' }))).toThrow(tg.DTypeError);
+    expect(() => tg.meanSquaredError(y, tg.tensor([1, 2, 3], [3], { dtype: 'int32' }))).toThrow(
+      tg.DTypeError,
+    );
   });
 });
 
@@ -164,14 +236,41 @@ describe('published Keras documentation examples', () => {
   const yt = t64([0, 1, 0, 0], [2, 2]);
   const yp = t64([0.6, 0.4, 0.4, 0.6], [2, 2]);
   const docs: [string, () => tg.Tensor, number][] = [
-    ['categorical_crossentropy', () => tg.categoricalCrossentropy(t64([0, 1, 0, 0, 0, 1], [2, 3]), t64([0.05, 0.95, 0, 0.1, 0.8, 0.1], [2, 3])), 1.177],
-    ['sparse_categorical_crossentropy', () => tg.sparseCategoricalCrossentropy(t64([1, 2], [2]), t64([0.05, 0.95, 0, 0.1, 0.8, 0.1], [2, 3])), 1.177],
+    [
+      'categorical_crossentropy',
+      () =>
+        tg.categoricalCrossentropy(
+          t64([0, 1, 0, 0, 0, 1], [2, 3]),
+          t64([0.05, 0.95, 0, 0.1, 0.8, 0.1], [2, 3]),
+        ),
+      1.177,
+    ],
+    [
+      'sparse_categorical_crossentropy',
+      () => tg.sparseCategoricalCrossentropy(t64([1, 2], [2]), t64([0.05, 0.95, 0, 0.1, 0.8, 0.1], [2, 3])),
+      1.177,
+    ],
     ['binary_crossentropy', () => tg.binaryCrossentropy(yt, yp), 0.815],
-    ['binary_crossentropy from logits', () => tg.binaryCrossentropy(t64([0, 1, 0, 0], [4]), t64([-18.6, 0.51, 2.94, -12.8], [4]), { fromLogits: true }), 0.865],
+    [
+      'binary_crossentropy from logits',
+      () =>
+        tg.binaryCrossentropy(t64([0, 1, 0, 0], [4]), t64([-18.6, 0.51, 2.94, -12.8], [4]), {
+          fromLogits: true,
+        }),
+      0.865,
+    ],
     ['mean_squared_error', () => tg.meanSquaredError(yt, t64([1, 1, 1, 0], [2, 2])), 0.5],
     ['mean_absolute_error', () => tg.meanAbsoluteError(yt, t64([1, 1, 1, 0], [2, 2])), 0.5],
-    ['mean_absolute_percentage_error', () => tg.meanAbsolutePercentageError(t64([2, 1, 2, 3], [2, 2]), t64([1, 1, 1, 0], [2, 2])), 50],
-    ['mean_squared_logarithmic_error', () => tg.meanSquaredLogarithmicError(yt, t64([1, 1, 1, 0], [2, 2])), 0.24],
+    [
+      'mean_absolute_percentage_error',
+      () => tg.meanAbsolutePercentageError(t64([2, 1, 2, 3], [2, 2]), t64([1, 1, 1, 0], [2, 2])),
+      50,
+    ],
+    [
+      'mean_squared_logarithmic_error',
+      () => tg.meanSquaredLogarithmicError(yt, t64([1, 1, 1, 0], [2, 2])),
+      0.24,
+    ],
     ['huber', () => tg.huber(yt, yp), 0.155],
     ['log_cosh', () => tg.logcosh(yt, t64([1, 1, 0, 0], [2, 2])), 0.108],
     ['hinge', () => tg.hinge(yt, yp), 1.3],
@@ -179,9 +278,14 @@ describe('published Keras documentation examples', () => {
     ['categorical_hinge', () => tg.categoricalHinge(yt, yp), 1.4],
     ['kl_divergence', () => tg.kullbackLeiblerDivergence(yt, yp), 0.458],
     ['poisson', () => tg.poisson(yt, t64([1, 1, 0, 0], [2, 2])), 0.5],
-    ['cosine_similarity', () => tg.cosineSimilarity(t64([0, 1, 1, 1], [2, 2]), t64([1, 0, 1, 1], [2, 2])), -0.5],
+    [
+      'cosine_similarity',
+      () => tg.cosineSimilarity(t64([0, 1, 1, 1], [2, 2]), t64([1, 0, 1, 1], [2, 2])),
+      -0.5,
+    ],
   ];
-  for (const [name, f, want] of docs) it(name, () => expect(Math.abs(f().item() - want)).toBeLessThan(6e-4 * Math.max(1, Math.abs(want))));
+  for (const [name, f, want] of docs)
+    it(name, () => expect(Math.abs(f().item() - want)).toBeLessThan(6e-4 * Math.max(1, Math.abs(want))));
 });
 
 describe('gradients (float64 gradcheck)', () => {
@@ -194,17 +298,40 @@ describe('gradients (float64 gradcheck)', () => {
   const pb = t64([0.2, 0.7, 0.6, 0.1, 0.9, 0.4], [2, 3]);
   const fns: [string, (x: tg.Tensor) => tg.Tensor, tg.Tensor][] = [
     ['categorical from probabilities', (x) => tg.categoricalCrossentropy(hot, x), probs],
-    ['categorical from logits + smoothing', (x) => tg.categoricalCrossentropy(hot, x, { fromLogits: true, labelSmoothing: 0.1 }), logits],
-    ['sparse from probabilities', (x) => tg.sparseCategoricalCrossentropy(tg.tensor(d.labels, [3], { dtype: 'int32' }), x), probs],
-    ['sparse from logits', (x) => tg.sparseCategoricalCrossentropy(tg.tensor(d.labels, [3], { dtype: 'int32' }), x, { fromLogits: true }), logits],
+    [
+      'categorical from logits + smoothing',
+      (x) => tg.categoricalCrossentropy(hot, x, { fromLogits: true, labelSmoothing: 0.1 }),
+      logits,
+    ],
+    [
+      'sparse from probabilities',
+      (x) => tg.sparseCategoricalCrossentropy(tg.tensor(d.labels, [3], { dtype: 'int32' }), x),
+      probs,
+    ],
+    [
+      'sparse from logits',
+      (x) =>
+        tg.sparseCategoricalCrossentropy(tg.tensor(d.labels, [3], { dtype: 'int32' }), x, {
+          fromLogits: true,
+        }),
+      logits,
+    ],
     ['binary from probabilities', (x) => tg.binaryCrossentropy(yb, x), pb],
-    ['binary from logits', (x) => tg.binaryCrossentropy(yb, x, { fromLogits: true }), t64([-2, 0.3, 1.5, -0.7, 3, 0.1], [2, 3])],
+    [
+      'binary from logits',
+      (x) => tg.binaryCrossentropy(yb, x, { fromLogits: true }),
+      t64([-2, 0.3, 1.5, -0.7, 3, 0.1], [2, 3]),
+    ],
     ['meanSquaredError', (x) => tg.meanSquaredError(yb, x), pb],
     ['meanAbsoluteError', (x) => tg.meanAbsoluteError(yb, x), pb],
     ['huber', (x) => tg.huber(yb, x, 0.25), pb],
     ['logcosh', (x) => tg.logcosh(yb, x), pb],
     ['hinge', (x) => tg.hinge(tg.sign(yb), x), t64([-0.2, 0.3, 0.5, 0.7, -1.5, 0.4], [2, 3])],
-    ['kullbackLeiblerDivergence', (x) => tg.kullbackLeiblerDivergence(t64([0.2, 0.5, 0.3, 0.1, 0.1, 0.8], [2, 3]), x), pb],
+    [
+      'kullbackLeiblerDivergence',
+      (x) => tg.kullbackLeiblerDivergence(t64([0.2, 0.5, 0.3, 0.1, 0.1, 0.8], [2, 3]), x),
+      pb,
+    ],
     ['poisson', (x) => tg.poisson(yb, x), pb],
     ['cosineSimilarity', (x) => tg.cosineSimilarity(yb, x), pb],
     ['categoricalHinge', (x) => tg.categoricalHinge(yb, x), pb],
@@ -227,7 +354,9 @@ describe('gradients (float64 gradcheck)', () => {
 describe('float32 and getLoss', () => {
   it('losses keep float32 and agree with float64 to float32 precision', () => {
     const d = data(4, 3, 5);
-    const v32 = tg.categoricalCrossentropy(tg.tensor(d.hot, [4, 3]), tg.tensor(d.logits, [4, 3]), { fromLogits: true });
+    const v32 = tg.categoricalCrossentropy(tg.tensor(d.hot, [4, 3]), tg.tensor(d.logits, [4, 3]), {
+      fromLogits: true,
+    });
     expect(v32.dtype).toBe('float32');
     expect(v32.item()).toBeCloseTo(refCategorical(d.hot, d.logits, 3, true), 5);
     expect(tg.binaryCrossentropy(tg.tensor([1, 0]), tg.tensor([0.9, 0.2])).dtype).toBe('float32');
@@ -253,7 +382,9 @@ describe('float32 and getLoss', () => {
     same('cosineProximity', tg.cosineSimilarity);
     expect(tg.getLoss('sparse_categorical_crossentropy').name).toBe('sparseCategoricalCrossentropy');
     const lab = tg.tensor([1, 0], [2], { dtype: 'int32' });
-    expect(tg.getLoss('sparseCategoricalCrossentropy', { fromLogits: true })(lab, p).item()).toBe(tg.sparseCategoricalCrossentropy(lab, p, { fromLogits: true }).item());
+    expect(tg.getLoss('sparseCategoricalCrossentropy', { fromLogits: true })(lab, p).item()).toBe(
+      tg.sparseCategoricalCrossentropy(lab, p, { fromLogits: true }).item(),
+    );
     expect(tg.getLoss('huber', { delta: 0.1 })(y, p).item()).toBe(tg.huber(y, p, 0.1).item());
     const mine: tg.LossFn = (a, b) => tg.sum(tg.sub(a, b));
     expect(tg.getLoss(mine)).toBe(mine);
@@ -262,6 +393,8 @@ describe('float32 and getLoss', () => {
 
   it('an unknown name lists the valid ones', () => {
     expect(() => tg.getLoss('meanSquaredErr')).toThrow(tg.ValueError);
-    expect(() => tg.getLoss('meanSquaredErr')).toThrow(/unknown loss 'meanSquaredErr'; valid names: categoricalCrossentropy, .*mse, mae/);
+    expect(() => tg.getLoss('meanSquaredErr')).toThrow(
+      /unknown loss 'meanSquaredErr'; valid names: categoricalCrossentropy, .*mse, mae/,
+    );
   });
 });

@@ -19,13 +19,17 @@ describe('accuracy metrics', () => {
 
   it('random batches vs plain loops', () => {
     const r = prng(4);
-    const N = 40, C = 6;
+    const N = 40,
+      C = 6;
     const scores = Array.from({ length: N * C }, () => r());
     const labels = Array.from({ length: N }, () => Math.floor(r() * C));
     const hot = labels.flatMap((l) => Array.from({ length: C }, (_, j) => +(j === l)));
-    const argmax = (i: number) => scores.slice(i * C, i * C + C).reduce((b, v, j, a) => (v > a[b] ? j : b), 0);
-    const rank = (i: number) => scores.slice(i * C, i * C + C).filter((v) => v > scores[i * C + labels[i]]).length;
-    let acc = 0, top3 = 0;
+    const argmax = (i: number) =>
+      scores.slice(i * C, i * C + C).reduce((b, v, j, a) => (v > a[b] ? j : b), 0);
+    const rank = (i: number) =>
+      scores.slice(i * C, i * C + C).filter((v) => v > scores[i * C + labels[i]]).length;
+    let acc = 0,
+      top3 = 0;
     for (let i = 0; i < N; i++) {
       if (argmax(i) === labels[i]) acc++;
       if (rank(i) < 3) top3++;
@@ -67,8 +71,12 @@ describe('accuracy metrics', () => {
   });
 
   it('shape mismatches are ShapeErrors naming both shapes', () => {
-    expect(() => tg.categoricalAccuracy(t([1, 0], [2]), t([1, 0, 0, 1], [2, 2]))).toThrow(/\[2\] must match predictions \[2,2\]/);
-    expect(() => tg.sparseCategoricalAccuracy(t([1, 0, 1], [3]), t([1, 0, 0, 1], [2, 2]))).toThrow(/labels \[3\] must have shape \[2\]/);
+    expect(() => tg.categoricalAccuracy(t([1, 0], [2]), t([1, 0, 0, 1], [2, 2]))).toThrow(
+      /\[2\] must match predictions \[2,2\]/,
+    );
+    expect(() => tg.sparseCategoricalAccuracy(t([1, 0, 1], [3]), t([1, 0, 0, 1], [2, 2]))).toThrow(
+      /labels \[3\] must have shape \[2\]/,
+    );
     expect(() => tg.binaryAccuracy(t([1, 0, 1], [3]), t([1, 0], [2]))).toThrow(tg.ShapeError);
   });
 });
@@ -85,7 +93,10 @@ describe('metrics are not recorded', () => {
       expect(v.dtype, name).toBe('float64');
     }
     expect(tg.getMetric('mse')(y, p).item()).toBeCloseTo((0.04 + 0.04 + 0.36) / 3, 14);
-    expect(tg.getMetric('crossentropy')(y, p).item()).toBeCloseTo(-(Math.log(0.8) + Math.log(0.8) + Math.log(0.4)) / 3, 12);
+    expect(tg.getMetric('crossentropy')(y, p).item()).toBeCloseTo(
+      -(Math.log(0.8) + Math.log(0.8) + Math.log(0.4)) / 3,
+      12,
+    );
   });
 });
 
@@ -110,6 +121,8 @@ describe('getMetric', () => {
     expect(tg.getMetric('mse').name).toBe('meanSquaredError');
     const mine: tg.MetricFn = (a) => tg.sum(a);
     expect(tg.getMetric(mine)).toBe(mine);
-    expect(() => tg.getMetric('acuracy')).toThrow(/unknown metric 'acuracy'; valid names: accuracy, binaryAccuracy/);
+    expect(() => tg.getMetric('acuracy')).toThrow(
+      /unknown metric 'acuracy'; valid names: accuracy, binaryAccuracy/,
+    );
   });
 });

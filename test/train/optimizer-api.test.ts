@@ -4,7 +4,12 @@ import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
 import { refAdam, refSGD } from './reference.js';
 
-function param(values: number[], name: string, shape: number[] = [values.length], dtype: tg.DType = 'float64'): tg.Tensor {
+function param(
+  values: number[],
+  name: string,
+  shape: number[] = [values.length],
+  dtype: tg.DType = 'float64',
+): tg.Tensor {
   const t = tg.tensor(values, shape, { dtype, requiresGrad: true });
   t.name = name;
   return t;
@@ -15,7 +20,11 @@ function quadLoss(ps: tg.Tensor[]): tg.Tensor {
   let total: tg.Tensor | null = null;
   let k = 1;
   for (const p of ps) {
-    const c = tg.tensor(Array.from({ length: p.size }, () => k++), p.shape, { dtype: p.dtype });
+    const c = tg.tensor(
+      Array.from({ length: p.size }, () => k++),
+      p.shape,
+      { dtype: p.dtype },
+    );
     const term = tg.sum(tg.mul(c, tg.square(p)));
     total = total ? tg.add(total, term) : term;
   }
@@ -40,7 +49,18 @@ describe('Optimizer binding and stepping', () => {
   it('accepts a Tensor[] (names from .name), a record, a map and [name, tensor] pairs', () => {
     const a = param([1], 'a');
     const b = param([2], 'b');
-    const forms: tg.ParamsInput[] = [[a, b], { a, b }, new Map([['a', a], ['b', b]]), [['a', a], ['b', b]]];
+    const forms: tg.ParamsInput[] = [
+      [a, b],
+      { a, b },
+      new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+      [
+        ['a', a],
+        ['b', b],
+      ],
+    ];
     for (const f of forms) expect(new tg.Adam(f).parameterNames).toEqual(['a', 'b']);
     const anon = tg.tensor([1], [1], { requiresGrad: true });
     expect(new tg.SGD([anon]).parameterNames).toEqual(['param0']);
@@ -73,7 +93,13 @@ describe('Optimizer binding and stepping', () => {
   it('rejects duplicate names, the same tensor twice, int32 parameters and bad hyperparameters', () => {
     const a = param([1], 'a');
     expect(() => new tg.SGD([a, param([2], 'a')])).toThrow(/two parameters are named 'a'/);
-    expect(() => new tg.SGD([['x', a], ['y', a]])).toThrow(/same tensor as 'x'/);
+    expect(
+      () =>
+        new tg.SGD([
+          ['x', a],
+          ['y', a],
+        ]),
+    ).toThrow(/same tensor as 'x'/);
     expect(() => new tg.SGD([tg.tensor([1], [1], { dtype: 'int32' })])).toThrow(tg.DTypeError);
     expect(() => new tg.Adam([a], { beta1: 1 })).toThrow(/beta1 must be a number in \[0, 1\)/);
     expect(() => new tg.SGD([a], { lr: -1 })).toThrow(/learning rate/);
@@ -85,7 +111,9 @@ describe('Optimizer binding and stepping', () => {
   it('checks gradient shapes and casts gradient dtype to the parameter dtype', () => {
     const w = param([1, 2], 'w', [2], 'float32');
     const opt = new tg.SGD([w], { lr: 0.5 });
-    expect(() => opt.applyGradients({ w: tg.tensor([1, 2, 3]) })).toThrow(/has shape \[3\] but the parameter has shape \[2\]/);
+    expect(() => opt.applyGradients({ w: tg.tensor([1, 2, 3]) })).toThrow(
+      /has shape \[3\] but the parameter has shape \[2\]/,
+    );
     opt.applyGradients({ w: tg.tensor([1, 1], [2], { dtype: 'float64' }) });
     expect(w.dtype).toBe('float32');
     expectClose(w.data, [0.5, 1.5]);
@@ -95,9 +123,12 @@ describe('Optimizer binding and stepping', () => {
     const a = param([1], 'a');
     const b = param([1], 'b');
     const opt = new tg.SGD([a, b], { lr: 1 });
-    expect(() => opt.applyGradients({ a: tg.tensor([1], [1], { dtype: 'float64' }), b: tg.tensor([NaN], [1], { dtype: 'float64' }) })).toThrow(
-      /parameter 'b' non-finite/,
-    );
+    expect(() =>
+      opt.applyGradients({
+        a: tg.tensor([1], [1], { dtype: 'float64' }),
+        b: tg.tensor([NaN], [1], { dtype: 'float64' }),
+      }),
+    ).toThrow(/parameter 'b' non-finite/);
     expect([a.data[0], b.data[0], opt.iterations]).toEqual([1, 1, 0]);
   });
 
@@ -120,7 +151,12 @@ describe('applyGradients and minimize', () => {
     const g = quadGrad(start);
     const gt = () => tg.tensor(g, [2], { dtype: 'float64' });
     const results: number[][] = [];
-    const forms = (w: tg.Tensor): tg.GradientsInput[] => [{ w: gt() }, new Map([['w', gt()]]), [{ name: 'w', tensor: gt() }], [[gt(), w]]];
+    const forms = (w: tg.Tensor): tg.GradientsInput[] => [
+      { w: gt() },
+      new Map([['w', gt()]]),
+      [{ name: 'w', tensor: gt() }],
+      [[gt(), w]],
+    ];
     for (let k = 0; k < 4; k++) {
       const w = param(start, 'w');
       new tg.Adam([w], { lr: 0.1 }).applyGradients(forms(w)[k]);
@@ -140,7 +176,9 @@ describe('applyGradients and minimize', () => {
     opt.applyGradients([[tg.tensor([1, 1], [2], { dtype: 'float64' }), v]]);
     expect(opt.parameterNames).toEqual(['v']);
     expectClose(v.data, [0.9, 1.9]);
-    expect(() => opt.applyGradients({ nope: tg.tensor([1]) })).toThrow(/no parameter named 'nope' \(bound: v\)/);
+    expect(() => opt.applyGradients({ nope: tg.tensor([1]) })).toThrow(
+      /no parameter named 'nope' \(bound: v\)/,
+    );
     expect(() => opt.applyGradients([])).toThrow(/no gradients/);
   });
 
@@ -197,8 +235,12 @@ describe('checkpoint state', () => {
       train(optA, first, 3);
       const saved = optA.getState();
       // a checkpoint writer would turn tensors into plain numbers and back
-      const onDisk = Object.fromEntries(Object.entries(saved).map(([k, t]) => [k, { shape: [...t.shape], values: Array.from(t.data) }]));
-      const loaded = Object.fromEntries(Object.entries(onDisk).map(([k, v]) => [k, tg.tensor(v.values, v.shape, { dtype: 'float64' })]));
+      const onDisk = Object.fromEntries(
+        Object.entries(saved).map(([k, t]) => [k, { shape: [...t.shape], values: Array.from(t.data) }]),
+      );
+      const loaded = Object.fromEntries(
+        Object.entries(onDisk).map(([k, v]) => [k, tg.tensor(v.values, v.shape, { dtype: 'float64' })]),
+      );
       const resumed = [param([...first[0].data], 'dense.kernel'), param([...first[1].data], 'dense.bias')];
       const optB = make(resumed);
       optB.setState(loaded);
@@ -218,7 +260,10 @@ describe('checkpoint state', () => {
     expect(s['adam/iterations'].dtype).toBe('int32');
     expect(s['adam/iterations'].item()).toBe(1);
     // m after one step = (1 - β₁)·g
-    expectClose(s['adam/dense.kernel/m'].data, quadGrad([1, 2]).map((g) => 0.1 * g));
+    expectClose(
+      s['adam/dense.kernel/m'].data,
+      quadGrad([1, 2]).map((g) => 0.1 * g),
+    );
     s['adam/dense.kernel/m'].data[0] = 99;
     expect(opt.getState()['adam/dense.kernel/m'].data[0]).not.toBe(99);
   });
@@ -230,9 +275,15 @@ describe('checkpoint state', () => {
     const without = { ...good };
     delete without['adam/w/v'];
     expect(() => opt.setState(without)).toThrow(/missing 'adam\/w\/v'/);
-    expect(() => opt.setState({ ...good, 'adam/w/m': tg.zeros([3], { dtype: 'float64' }) })).toThrow(/has shape \[3\], expected \[2\]/);
-    expect(() => opt.setState({ ...good, 'adam/other/m': tg.zeros([2]) })).toThrow(/unexpected keys adam\/other\/m/);
-    expect(() => opt.setState(new tg.SGD([param([1, 2], 'w')], { momentum: 0.9 }).getState())).toThrow(/missing 'adam\/iterations'/);
+    expect(() => opt.setState({ ...good, 'adam/w/m': tg.zeros([3], { dtype: 'float64' }) })).toThrow(
+      /has shape \[3\], expected \[2\]/,
+    );
+    expect(() => opt.setState({ ...good, 'adam/other/m': tg.zeros([2]) })).toThrow(
+      /unexpected keys adam\/other\/m/,
+    );
+    expect(() => opt.setState(new tg.SGD([param([1, 2], 'w')], { momentum: 0.9 }).getState())).toThrow(
+      /missing 'adam\/iterations'/,
+    );
   });
 
   it('setParameters keeps the state of parameters with the same name and shape', () => {
@@ -253,13 +304,22 @@ describe('clipping inside the optimizer', () => {
     const a = param([0, 0], 'a');
     const b = param([0], 'b');
     const opt = new tg.SGD([a, b], { lr: 1, globalClipNorm: 6.5 });
-    opt.applyGradients({ a: tg.tensor(g.slice(0, 2), [2], { dtype: 'float64' }), b: tg.tensor([g[2]], [1], { dtype: 'float64' }) });
-    expectClose([...a.data, ...b.data], g.map((v) => -v * 0.5));
+    opt.applyGradients({
+      a: tg.tensor(g.slice(0, 2), [2], { dtype: 'float64' }),
+      b: tg.tensor([g[2]], [1], { dtype: 'float64' }),
+    });
+    expectClose(
+      [...a.data, ...b.data],
+      g.map((v) => -v * 0.5),
+    );
   });
   it('clipNorm rescales each gradient separately; clipValue clamps elements', () => {
     const a = param([0, 0], 'a');
     const b = param([0], 'b');
-    new tg.SGD([a, b], { lr: 1, clipNorm: 2.5 }).applyGradients({ a: tg.tensor([3, -4], [2], { dtype: 'float64' }), b: tg.tensor([1], [1], { dtype: 'float64' }) });
+    new tg.SGD([a, b], { lr: 1, clipNorm: 2.5 }).applyGradients({
+      a: tg.tensor([3, -4], [2], { dtype: 'float64' }),
+      b: tg.tensor([1], [1], { dtype: 'float64' }),
+    });
     expectClose([...a.data, ...b.data], [-1.5, 2, -1]);
     const c = param([0, 0, 0], 'c');
     new tg.SGD([c], { lr: 1, clipValue: 3.5 }).applyGradients({ c: tg.tensor(g, [3], { dtype: 'float64' }) });
@@ -267,9 +327,58 @@ describe('clipping inside the optimizer', () => {
   });
   it('clipping happens before the L2 weight decay term (PyTorch order)', () => {
     const w = param([2], 'w');
-    new tg.SGD([w], { lr: 1, clipValue: 1, weightDecay: 0.5 }).applyGradients({ w: tg.tensor([10], [1], { dtype: 'float64' }) });
+    new tg.SGD([w], { lr: 1, clipValue: 1, weightDecay: 0.5 }).applyGradients({
+      w: tg.tensor([10], [1], { dtype: 'float64' }),
+    });
     const p = [2];
     refSGD(1, { wd: 0.5 })(p, [1], 1, 1);
     expectClose(w.data, p);
+  });
+});
+
+describe('pure update rules (optax / MLX apply_single style)', () => {
+  it('init/update take and return tensors, mutate nothing, never record, and match the reference', () => {
+    const rule = tg.adamRule({ lr: 0.1, amsgrad: true });
+    const p0 = param([0.5, -1, 2], 'p');
+    let p = p0;
+    let s = rule.init(p);
+    expect(Object.keys(s).sort()).toEqual(['m', 'v', 'vMax']);
+    const ref = [0.5, -1, 2];
+    const step = refAdam(3, { amsgrad: true });
+    for (let t = 1; t <= 3; t++) {
+      const g = tg.mul(p, 2); // recorded on purpose: update must still not record
+      const before = { p: Array.from(p.data), m: Array.from(s.m.data) };
+      const r = rule.update(g, p, s, t);
+      expect(Array.from(p.data)).toEqual(before.p);
+      expect(Array.from(s.m.data)).toEqual(before.m);
+      expect(r.param.requiresGrad).toBe(false);
+      expect(r.param.node).toBeNull();
+      step(
+        ref,
+        ref.map((v) => 2 * v),
+        t,
+        0.1,
+      );
+      expectClose(r.param.data, ref);
+      p = r.param;
+      s = r.state;
+    }
+    expect(Array.from(p0.data)).toEqual([0.5, -1, 2]);
+  });
+
+  it('every rule keeps the parameter dtype in float32', () => {
+    const rules = [
+      tg.sgdRule({ momentum: 0.9 }),
+      tg.adamRule(),
+      tg.adamRule({}, true),
+      tg.rmspropRule({ centered: true, momentum: 0.5 }),
+      tg.adagradRule(),
+    ];
+    for (const r of rules) {
+      const p = tg.tensor([1, -2], [2]);
+      const out = r.update(tg.tensor([0.5, 0.5], [2]), p, r.init(p), 1);
+      expect(out.param.dtype, r.name).toBe('float32');
+      for (const [k, v] of Object.entries(out.state)) expect(v.dtype, `${r.name}/${k}`).toBe('float32');
+    }
   });
 });

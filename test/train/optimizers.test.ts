@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, prng } from '../support/check.js';
-import { type RefStep, makeRegression, refAdagrad, refAdam, refRMSprop, refSGD, regressionGrad } from './reference.js';
+import {
+  type RefStep,
+  makeRegression,
+  refAdagrad,
+  refAdam,
+  refRMSprop,
+  refSGD,
+  regressionGrad,
+} from './reference.js';
 
 const N = 8;
 const D = 3;
@@ -53,7 +61,12 @@ const decaySchedule = () => tg.exponentialDecay({ initialLearningRate: 0.1, deca
 
 const CASES: Case[] = [
   { name: 'SGD plain', make: (ps) => new tg.SGD(ps, { lr: 0.1 }), ref: () => refSGD(n), lr: 0.1 },
-  { name: 'SGD momentum', make: (ps) => new tg.SGD(ps, { lr: 0.05, momentum: 0.9 }), ref: () => refSGD(n, { momentum: 0.9 }), lr: 0.05 },
+  {
+    name: 'SGD momentum',
+    make: (ps) => new tg.SGD(ps, { lr: 0.05, momentum: 0.9 }),
+    ref: () => refSGD(n, { momentum: 0.9 }),
+    lr: 0.05,
+  },
   {
     name: 'SGD nesterov + weight decay',
     make: (ps) => new tg.SGD(ps, { lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.1 }),
@@ -87,7 +100,8 @@ const CASES: Case[] = [
   { name: 'Adam', make: (ps) => new tg.Adam(ps, { lr: 0.05 }), ref: () => refAdam(n), lr: 0.05 },
   {
     name: 'Adam amsgrad + L2 + custom betas',
-    make: (ps) => new tg.Adam(ps, { lr: 0.05, beta1: 0.8, beta2: 0.95, epsilon: 1e-6, amsgrad: true, weightDecay: 0.05 }),
+    make: (ps) =>
+      new tg.Adam(ps, { lr: 0.05, beta1: 0.8, beta2: 0.95, epsilon: 1e-6, amsgrad: true, weightDecay: 0.05 }),
     ref: () => refAdam(n, { b1: 0.8, b2: 0.95, eps: 1e-6, amsgrad: true, wd: 0.05 }),
     lr: 0.05,
   },
@@ -103,15 +117,30 @@ const CASES: Case[] = [
     ref: () => refAdam(n, { eps: 1e-7, amsgrad: true, keras: true }),
     lr: 0.05,
   },
-  { name: 'Adam with a schedule', make: (ps) => new tg.Adam(ps, { lr: decay }), ref: () => refAdam(n), lr: decay },
-  { name: 'AdamW default decay', make: (ps) => new tg.AdamW(ps, { lr: 0.05 }), ref: () => refAdam(n, { wd: 0.01, decoupled: true }), lr: 0.05 },
+  {
+    name: 'Adam with a schedule',
+    make: (ps) => new tg.Adam(ps, { lr: decay }),
+    ref: () => refAdam(n),
+    lr: decay,
+  },
+  {
+    name: 'AdamW default decay',
+    make: (ps) => new tg.AdamW(ps, { lr: 0.05 }),
+    ref: () => refAdam(n, { wd: 0.01, decoupled: true }),
+    lr: 0.05,
+  },
   {
     name: 'AdamW strong decay + amsgrad',
     make: (ps) => new tg.AdamW(ps, { lr: 0.05, weightDecay: 0.5, amsgrad: true }),
     ref: () => refAdam(n, { wd: 0.5, decoupled: true, amsgrad: true }),
     lr: 0.05,
   },
-  { name: 'RMSprop (PyTorch)', make: (ps) => new tg.RMSprop(ps, { lr: 0.01 }), ref: () => refRMSprop(n, { rho: 0.99, eps: 1e-8 }), lr: 0.01 },
+  {
+    name: 'RMSprop (PyTorch)',
+    make: (ps) => new tg.RMSprop(ps, { lr: 0.01 }),
+    ref: () => refRMSprop(n, { rho: 0.99, eps: 1e-8 }),
+    lr: 0.01,
+  },
   {
     name: 'RMSprop centered + momentum + L2 (PyTorch)',
     make: (ps) => new tg.RMSprop(ps, { lr: 0.01, rho: 0.9, momentum: 0.5, centered: true, weightDecay: 0.1 }),
@@ -126,14 +155,21 @@ const CASES: Case[] = [
   },
   {
     name: 'RMSprop centered + momentum with a schedule (Keras)',
-    make: (ps) => new tg.RMSprop(ps, { lr: decaySchedule(), momentum: 0.6, centered: true, convention: 'keras' }),
+    make: (ps) =>
+      new tg.RMSprop(ps, { lr: decaySchedule(), momentum: 0.6, centered: true, convention: 'keras' }),
     ref: () => refRMSprop(n, { rho: 0.9, eps: 1e-7, momentum: 0.6, centered: true, keras: true }),
     lr: decay,
   },
-  { name: 'Adagrad (PyTorch)', make: (ps) => new tg.Adagrad(ps, { lr: 0.1 }), ref: () => refAdagrad(n, { eps: 1e-10 }), lr: 0.1 },
+  {
+    name: 'Adagrad (PyTorch)',
+    make: (ps) => new tg.Adagrad(ps, { lr: 0.1 }),
+    ref: () => refAdagrad(n, { eps: 1e-10 }),
+    lr: 0.1,
+  },
   {
     name: 'Adagrad lrDecay + initial accumulator + L2 (PyTorch)',
-    make: (ps) => new tg.Adagrad(ps, { lr: 0.1, lrDecay: 0.2, initialAccumulatorValue: 0.5, weightDecay: 0.1 }),
+    make: (ps) =>
+      new tg.Adagrad(ps, { lr: 0.1, lrDecay: 0.2, initialAccumulatorValue: 0.5, weightDecay: 0.1 }),
     ref: () => refAdagrad(n, { eps: 1e-10, lrDecay: 0.2, init: 0.5, wd: 0.1 }),
     lr: 0.1,
   },
@@ -151,7 +187,12 @@ const CASES: Case[] = [
     ref: () => refSGD(n, { momentum: 0.9, nesterov: true }),
     lr: 0.05,
   },
-  { name: 'train.adam', make: (ps) => tg.train.adam(0.05).setParameters(ps), ref: () => refAdam(n, { eps: 1e-7 }), lr: 0.05 },
+  {
+    name: 'train.adam',
+    make: (ps) => tg.train.adam(0.05).setParameters(ps),
+    ref: () => refAdam(n, { eps: 1e-7 }),
+    lr: 0.05,
+  },
   {
     name: 'train.adamw',
     make: (ps) => tg.train.adamw(0.05, 0.1).setParameters(ps),
@@ -164,7 +205,12 @@ const CASES: Case[] = [
     ref: () => refRMSprop(n, { rho: 0.9, eps: 1e-7, momentum: 0.5, centered: true, keras: true }),
     lr: 0.01,
   },
-  { name: 'train.adagrad', make: (ps) => tg.train.adagrad(0.1).setParameters(ps), ref: () => refAdagrad(n, { eps: 1e-7, init: 0.1, keras: true }), lr: 0.1 },
+  {
+    name: 'train.adagrad',
+    make: (ps) => tg.train.adagrad(0.1).setParameters(ps),
+    ref: () => refAdagrad(n, { eps: 1e-7, init: 0.1, keras: true }),
+    lr: 0.1,
+  },
 ];
 
 describe('optimizer trajectories vs published equations', () => {

@@ -7,7 +7,10 @@ export type RefStep = (p: number[], g: number[], t: number, lr: number) => void;
 const zeros = (n: number) => new Array<number>(n).fill(0);
 
 /** PyTorch SGD (torch.optim.SGD docs) or Keras 3 SGD (velocity form). */
-export function refSGD(n: number, o: { momentum?: number; dampening?: number; nesterov?: boolean; wd?: number; keras?: boolean } = {}): RefStep {
+export function refSGD(
+  n: number,
+  o: { momentum?: number; dampening?: number; nesterov?: boolean; wd?: number; keras?: boolean } = {},
+): RefStep {
   const { momentum: mu = 0, dampening: d = 0, nesterov = false, wd = 0, keras = false } = o;
   const b = zeros(n);
   return (p, g, t, lr) => {
@@ -34,10 +37,20 @@ export function refSGD(n: number, o: { momentum?: number; dampening?: number; ne
 /** PyTorch Adam / AdamW (docs algorithm, incl. amsgrad) or Keras 3 Adam (ε-hat form). */
 export function refAdam(
   n: number,
-  o: { b1?: number; b2?: number; eps?: number; wd?: number; decoupled?: boolean; amsgrad?: boolean; keras?: boolean } = {},
+  o: {
+    b1?: number;
+    b2?: number;
+    eps?: number;
+    wd?: number;
+    decoupled?: boolean;
+    amsgrad?: boolean;
+    keras?: boolean;
+  } = {},
 ): RefStep {
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0, decoupled = false, amsgrad = false, keras = false } = o;
-  const m = zeros(n), v = zeros(n), vmax = zeros(n);
+  const m = zeros(n),
+    v = zeros(n),
+    vmax = zeros(n);
   return (p, g, t, lr) => {
     for (let i = 0; i < n; i++) {
       let gi = g[i];
@@ -59,9 +72,14 @@ export function refAdam(
 }
 
 /** PyTorch RMSprop (docs algorithm) or Keras 3 RMSprop (ε inside the root, lr inside the momentum buffer). */
-export function refRMSprop(n: number, o: { rho: number; eps: number; momentum?: number; centered?: boolean; wd?: number; keras?: boolean }): RefStep {
+export function refRMSprop(
+  n: number,
+  o: { rho: number; eps: number; momentum?: number; centered?: boolean; wd?: number; keras?: boolean },
+): RefStep {
   const { rho, eps, momentum: mu = 0, centered = false, wd = 0, keras = false } = o;
-  const v = zeros(n), ga = zeros(n), b = zeros(n);
+  const v = zeros(n),
+    ga = zeros(n),
+    b = zeros(n);
   return (p, g, _t, lr) => {
     for (let i = 0; i < n; i++) {
       const gi = g[i] + wd * p[i];
@@ -89,7 +107,10 @@ export function refRMSprop(n: number, o: { rho: number; eps: number; momentum?: 
 }
 
 /** PyTorch Adagrad (docs algorithm, with lr_decay) or Keras/TF.js Adagrad (ε inside the root). */
-export function refAdagrad(n: number, o: { eps: number; init?: number; lrDecay?: number; wd?: number; keras?: boolean }): RefStep {
+export function refAdagrad(
+  n: number,
+  o: { eps: number; init?: number; lrDecay?: number; wd?: number; keras?: boolean },
+): RefStep {
   const { eps, init = 0, lrDecay = 0, wd = 0, keras = false } = o;
   const s = new Array<number>(n).fill(init);
   return (p, g, t, lr) => {

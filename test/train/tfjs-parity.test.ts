@@ -35,15 +35,53 @@ function compare(makeTf: () => tfc.Optimizer, makeTg: () => tg.Optimizer, rtol =
 }
 
 describe('tg.train.* matches TF.js optimizers', () => {
-  it('sgd', () => compare(() => tfc.train.sgd(0.1), () => tg.train.sgd(0.1)));
-  it('momentum', () => compare(() => tfc.train.momentum(0.05, 0.9), () => tg.train.momentum(0.05, 0.9)));
-  it('momentum with Nesterov', () => compare(() => tfc.train.momentum(0.05, 0.9, true), () => tg.train.momentum(0.05, 0.9, true)));
+  it('sgd', () =>
+    compare(
+      () => tfc.train.sgd(0.1),
+      () => tg.train.sgd(0.1),
+    ));
+  it('momentum', () =>
+    compare(
+      () => tfc.train.momentum(0.05, 0.9),
+      () => tg.train.momentum(0.05, 0.9),
+    ));
+  it('momentum with Nesterov', () =>
+    compare(
+      () => tfc.train.momentum(0.05, 0.9, true),
+      () => tg.train.momentum(0.05, 0.9, true),
+    ));
   // NOTE: TF.js keeps β₂ᵗ in float32, so 1 - 0.999ᵗ has a relative error near 1e-7 / (1 - 0.999ᵗ) ≈ 2e-5 and each
   // step (size ≈ lr = 0.05) drifts by ~1e-6; tapegrad agrees with the float64 reference to 1e-7 (optimizers.test.ts).
-  it('adam (defaults)', () => compare(() => tfc.train.adam(0.05), () => tg.train.adam(0.05), 1e-4, 1e-5));
-  it('adam (custom betas and epsilon)', () => compare(() => tfc.train.adam(0.02, 0.8, 0.9, 1e-3), () => tg.train.adam(0.02, 0.8, 0.9, 1e-3)));
-  it('rmsprop', () => compare(() => tfc.train.rmsprop(0.01), () => tg.train.rmsprop(0.01)));
-  it('rmsprop with momentum', () => compare(() => tfc.train.rmsprop(0.01, 0.8, 0.6, 1e-6), () => tg.train.rmsprop(0.01, 0.8, 0.6, 1e-6)));
-  it('adagrad', () => compare(() => tfc.train.adagrad(0.1), () => tg.train.adagrad(0.1)));
-  it('adagrad with an initial accumulator', () => compare(() => tfc.train.adagrad(0.1, 0.3), () => tg.train.adagrad(0.1, 0.3)));
+  it('adam (defaults)', () =>
+    compare(
+      () => tfc.train.adam(0.05),
+      () => tg.train.adam(0.05),
+      1e-4,
+      1e-5,
+    ));
+  it('adam (custom betas and epsilon)', () =>
+    compare(
+      () => tfc.train.adam(0.02, 0.8, 0.9, 1e-3),
+      () => tg.train.adam(0.02, 0.8, 0.9, 1e-3),
+    ));
+  it('rmsprop', () =>
+    compare(
+      () => tfc.train.rmsprop(0.01),
+      () => tg.train.rmsprop(0.01),
+    ));
+  it('rmsprop with momentum', () =>
+    compare(
+      () => tfc.train.rmsprop(0.01, 0.8, 0.6, 1e-6),
+      () => tg.train.rmsprop(0.01, 0.8, 0.6, 1e-6),
+    ));
+  it('adagrad', () =>
+    compare(
+      () => tfc.train.adagrad(0.1),
+      () => tg.train.adagrad(0.1),
+    ));
+  it('adagrad with an initial accumulator', () =>
+    compare(
+      () => tfc.train.adagrad(0.1, 0.3),
+      () => tg.train.adagrad(0.1, 0.3),
+    ));
 });

@@ -3,7 +3,17 @@ import type { Tensor } from '../../core/tensor.js';
 import { full } from '../../core/tensor.js';
 import { add, div, mul, sqrt, square, sub } from '../../ops/arith.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
-import { type BaseHyper, type Convention, type SlotState, type UpdateRule, checkConvention, checkHyper, checkLr, withL2 } from './rule.js';
+import {
+  type BaseHyper,
+  type Convention,
+  type SlotState,
+  type UpdateRule,
+  checkConvention,
+  checkHyper,
+  checkLr,
+  pureRule,
+  withL2,
+} from './rule.js';
 import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface AdagradOptions extends ClipOptions {
@@ -46,7 +56,7 @@ export function adagradRule(o: AdagradOptions = {}): UpdateRule<SlotState, Adagr
   checkHyper('adagrad', 'initialAccumulatorValue', hp.initialAccumulatorValue, 0);
   checkHyper('adagrad', 'epsilon', hp.epsilon, 0);
   checkHyper('adagrad', 'weightDecay', hp.weightDecay, 0);
-  return {
+  return pureRule({
     name: 'adagrad',
     hp,
     init: (p) => ({ sum: full(p.shape, hp.initialAccumulatorValue, { dtype: p.dtype }) }),
@@ -59,7 +69,7 @@ export function adagradRule(o: AdagradOptions = {}): UpdateRule<SlotState, Adagr
       const den = hp.convention === 'pytorch' ? add(sqrt(sum), hp.epsilon) : sqrt(add(sum, hp.epsilon));
       return { param: sub(p, mul(div(g, den), lr)), state: { sum } };
     },
-  };
+  });
 }
 
 /**

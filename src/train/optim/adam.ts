@@ -3,7 +3,17 @@ import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { add, div, maximum, mul, sqrt, square, sub } from '../../ops/arith.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
-import { type BaseHyper, type Convention, type SlotState, type UpdateRule, checkConvention, checkHyper, checkLr, withL2 } from './rule.js';
+import {
+  type BaseHyper,
+  type Convention,
+  type SlotState,
+  type UpdateRule,
+  checkConvention,
+  checkHyper,
+  checkLr,
+  pureRule,
+  withL2,
+} from './rule.js';
 import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions extends ClipOptions {
@@ -54,7 +64,7 @@ export function adamRule(o: AdamOptions = {}, decoupled = false): UpdateRule<Slo
   checkHyper(name, 'beta2', hp.beta2, 0, 1, false, true);
   checkHyper(name, 'epsilon', hp.epsilon, 0);
   checkHyper(name, 'weightDecay', hp.weightDecay, 0);
-  return {
+  return pureRule({
     name,
     hp,
     init(p) {
@@ -86,7 +96,7 @@ export function adamRule(o: AdamOptions = {}, decoupled = false): UpdateRule<Slo
       const vHat = div(vUse, bc2);
       return { param: sub(p, mul(div(mHat, add(sqrt(vHat), eps)), lr)), state };
     },
-  };
+  });
 }
 
 /**

@@ -50,7 +50,9 @@ function toPairs(p: ParamsInput, op: string): [string | undefined, Tensor][] {
       throw new ValueError(`${op}: parameter ${i} is neither a Tensor nor a [name, Tensor] pair`);
     });
   if (p !== null && typeof p === 'object') return Object.entries(p as Record<string, Tensor>);
-  throw new ValueError(`${op}: parameters must be a Tensor[], a name → Tensor record or map, or [name, Tensor] pairs, got ${String(p)}`);
+  throw new ValueError(
+    `${op}: parameters must be a Tensor[], a name → Tensor record or map, or [name, Tensor] pairs, got ${String(p)}`,
+  );
 }
 
 /**
@@ -72,7 +74,8 @@ export class Optimizer {
     checkLr(rule.name, rule.hp.lr);
     for (const k of ['clipValue', 'clipNorm', 'globalClipNorm'] as const) {
       const v = clip[k];
-      if (v !== undefined && !(v > 0)) throw new ValueError(`${rule.name}: ${k} must be a positive number, got ${v}`);
+      if (v !== undefined && !(v > 0))
+        throw new ValueError(`${rule.name}: ${k} must be a positive number, got ${v}`);
     }
     this.clip = { ...clip };
     if (params !== undefined) this.setParameters(params);
@@ -87,18 +90,30 @@ export class Optimizer {
     this.entries = [];
     toPairs(params, `${this.rule.name}.setParameters`).forEach(([name, t], i) => {
       const prev = old.get(name ?? `param${i}`);
-      this.addParameter(t, name ?? `param${i}`, prev && shapesEqual(prev.param.shape, t.shape) ? prev.state : undefined);
+      this.addParameter(
+        t,
+        name ?? `param${i}`,
+        prev && shapesEqual(prev.param.shape, t.shape) ? prev.state : undefined,
+      );
     });
     return this;
   }
 
   private addParameter(t: Tensor, name: string, state?: SlotState): Entry {
     const op = `${this.rule.name}`;
-    if (!(t instanceof Tensor)) throw new ValueError(`${op}: parameter '${name}' is ${typeof t}, expected a Tensor`);
-    if (!isFloat(t.dtype)) throw new DTypeError(`${op}: parameter '${name}' has dtype ${t.dtype}; only float32/float64 tensors can be trained`);
-    if (this.entries.some((e) => e.name === name)) throw new ValueError(`${op}: two parameters are named '${name}'; parameter names must be unique`);
+    if (!(t instanceof Tensor))
+      throw new ValueError(`${op}: parameter '${name}' is ${typeof t}, expected a Tensor`);
+    if (!isFloat(t.dtype))
+      throw new DTypeError(
+        `${op}: parameter '${name}' has dtype ${t.dtype}; only float32/float64 tensors can be trained`,
+      );
+    if (this.entries.some((e) => e.name === name))
+      throw new ValueError(`${op}: two parameters are named '${name}'; parameter names must be unique`);
     const dup = this.entries.find((e) => e.param === t);
-    if (dup) throw new ValueError(`${op}: parameter '${name}' is the same tensor as '${dup.name}' (it would be updated twice)`);
+    if (dup)
+      throw new ValueError(
+        `${op}: parameter '${name}' is the same tensor as '${dup.name}' (it would be updated twice)`,
+      );
     const e: Entry = { name, param: t, state: state ?? noGrad(() => this.rule.init(t)) };
     this.entries.push(e);
     return e;
@@ -135,7 +150,9 @@ export class Optimizer {
     this.requireParams('step');
     const work = this.entries.filter((e) => e.param.grad !== null).map((e) => ({ e, g: e.param.grad! }));
     if (work.length === 0)
-      throw new GradError(`${this.rule.name}.step: no parameter has a gradient; call loss.backward() before step()`);
+      throw new GradError(
+        `${this.rule.name}.step: no parameter has a gradient; call loss.backward() before step()`,
+      );
     this.applyUpdates(work);
   }
 
@@ -164,16 +181,26 @@ export class Optimizer {
       grads.forEach((item: unknown, i) => {
         if (Array.isArray(item) && item.length === 2 && item[1] instanceof Tensor) {
           const [g, v] = item as [Tensor | null, Tensor];
-          const e = this.entries.find((x) => x.param === v) ?? this.addParameter(v, v.name ?? `param${this.entries.length}`);
+          const e =
+            this.entries.find((x) => x.param === v) ??
+            this.addParameter(v, v.name ?? `param${this.entries.length}`);
           if (g) work.push({ e, g });
         } else if (item !== null && typeof item === 'object' && 'name' in item && 'tensor' in item) {
           const it = item as { name: string; tensor: Tensor | null };
           byName(it.name, it.tensor);
-        } else throw new ValueError(`${op}: item ${i} is neither a [gradient, variable] pair nor a {name, tensor} object`);
+        } else
+          throw new ValueError(
+            `${op}: item ${i} is neither a [gradient, variable] pair nor a {name, tensor} object`,
+          );
       });
-    else if (grads !== null && typeof grads === 'object') for (const [n, g] of Object.entries(grads)) byName(n, g);
-    else throw new ValueError(`${op}: expected a name → gradient record/map or a list of pairs, got ${String(grads)}`);
-    if (work.length === 0) throw new GradError(`${op}: no gradients were given (all were null or the list was empty)`);
+    else if (grads !== null && typeof grads === 'object')
+      for (const [n, g] of Object.entries(grads)) byName(n, g);
+    else
+      throw new ValueError(
+        `${op}: expected a name → gradient record/map or a list of pairs, got ${String(grads)}`,
+      );
+    if (work.length === 0)
+      throw new GradError(`${op}: no gradients were given (all were null or the list was empty)`);
     this.applyUpdates(work);
   }
 
@@ -187,14 +214,19 @@ export class Optimizer {
     const vars = varList ?? this.parameters;
     const unmarked = vars.filter((v) => !v.requiresGrad);
     if (unmarked.length)
-      throw new GradError(`${op}: ${unmarked.map((v) => v.name ?? fmtShape(v.shape)).join(', ')} do not have requiresGrad set, so no gradient can reach them`);
+      throw new GradError(
+        `${op}: ${unmarked.map((v) => v.name ?? fmtShape(v.shape)).join(', ')} do not have requiresGrad set, so no gradient can reach them`,
+      );
     const loss = enableGrad(f);
     if (!(loss instanceof Tensor)) throw new GradError(`${op}: f must return a Tensor, got ${typeof loss}`);
-    if (loss.size !== 1) throw new GradError(`${op}: f must return a scalar loss, got shape ${fmtShape(loss.shape)}`);
-    if (!loss.requiresGrad) throw new GradError(`${op}: the loss does not depend on any variable that requires a gradient`);
+    if (loss.size !== 1)
+      throw new GradError(`${op}: f must return a scalar loss, got shape ${fmtShape(loss.shape)}`);
+    if (!loss.requiresGrad)
+      throw new GradError(`${op}: the loss does not depend on any variable that requires a gradient`);
     const gm = backwardPass([loss], [onesLike(loss)]);
     const pairs = vars.map((v) => [gm.get(v) ?? null, v] as const);
-    if (pairs.every(([g]) => g === null)) throw new GradError(`${op}: the loss does not depend on any of the ${vars.length} variables`);
+    if (pairs.every(([g]) => g === null))
+      throw new GradError(`${op}: the loss does not depend on any of the ${vars.length} variables`);
     this.applyGradients(pairs);
     return returnCost ? loss.detach() : null;
   }
@@ -202,9 +234,12 @@ export class Optimizer {
   private applyUpdates(work: { e: Entry; g: Tensor }[]): void {
     const name = this.rule.name;
     let gs = work.map(({ e, g }) => {
-      if (!(g instanceof Tensor)) throw new GradError(`${name}: gradient of '${e.name}' is ${typeof g}, expected a Tensor`);
+      if (!(g instanceof Tensor))
+        throw new GradError(`${name}: gradient of '${e.name}' is ${typeof g}, expected a Tensor`);
       if (!shapesEqual(g.shape, e.param.shape))
-        throw new ShapeError(`${name}: gradient of '${e.name}' has shape ${fmtShape(g.shape)} but the parameter has shape ${fmtShape(e.param.shape)}`);
+        throw new ShapeError(
+          `${name}: gradient of '${e.name}' has shape ${fmtShape(g.shape)} but the parameter has shape ${fmtShape(e.param.shape)}`,
+        );
       return g.dtype === e.param.dtype ? g : noGrad(() => cast(g, e.param.dtype));
     });
     const { clipValue, clipNorm, globalClipNorm } = this.clip;
@@ -237,9 +272,12 @@ export class Optimizer {
    */
   getState(): Record<string, Tensor> {
     const p = this.rule.name;
-    const out: Record<string, Tensor> = { [`${p}/iterations`]: full([], this.iterations, { dtype: 'int32' }) };
+    const out: Record<string, Tensor> = {
+      [`${p}/iterations`]: full([], this.iterations, { dtype: 'int32' }),
+    };
     for (const e of this.entries)
-      for (const [slot, t] of Object.entries(e.state)) out[`${p}/${e.name}/${slot}`] = new Tensor(t.data.slice(), t.shape);
+      for (const [slot, t] of Object.entries(e.state))
+        out[`${p}/${e.name}/${slot}`] = new Tensor(t.data.slice(), t.shape);
     return out;
   }
 
@@ -251,9 +289,12 @@ export class Optimizer {
     const used = new Set<string>();
     const it = state[`${p}/iterations`];
     if (!(it instanceof Tensor) || it.size !== 1)
-      throw new ValueError(`${op}: missing '${p}/iterations' (keys given: ${Object.keys(state).slice(0, 5).join(', ')}${Object.keys(state).length > 5 ? ', ...' : ''})`);
+      throw new ValueError(
+        `${op}: missing '${p}/iterations' (keys given: ${Object.keys(state).slice(0, 5).join(', ')}${Object.keys(state).length > 5 ? ', ...' : ''})`,
+      );
     const iters = it.item();
-    if (!Number.isInteger(iters) || iters < 0) throw new ValueError(`${op}: '${p}/iterations' must be a non-negative integer, got ${iters}`);
+    if (!Number.isInteger(iters) || iters < 0)
+      throw new ValueError(`${op}: '${p}/iterations' must be a non-negative integer, got ${iters}`);
     used.add(`${p}/iterations`);
     const next = this.entries.map((e) => {
       const slots: SlotState = {};
@@ -262,7 +303,9 @@ export class Optimizer {
         const t = state[key];
         if (!(t instanceof Tensor)) throw new ValueError(`${op}: missing '${key}'`);
         if (!shapesEqual(t.shape, cur.shape))
-          throw new ShapeError(`${op}: '${key}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(cur.shape)}`);
+          throw new ShapeError(
+            `${op}: '${key}' has shape ${fmtShape(t.shape)}, expected ${fmtShape(cur.shape)}`,
+          );
         const data = cur.data.slice();
         data.set(t.data);
         slots[slot] = new Tensor(data, cur.shape);
@@ -271,7 +314,10 @@ export class Optimizer {
       return slots;
     });
     const extra = Object.keys(state).filter((k) => !used.has(k));
-    if (extra.length) throw new ValueError(`${op}: unexpected keys ${extra.join(', ')} (not slots of the bound parameters of this ${p} optimizer)`);
+    if (extra.length)
+      throw new ValueError(
+        `${op}: unexpected keys ${extra.join(', ')} (not slots of the bound parameters of this ${p} optimizer)`,
+      );
     this.entries.forEach((e, i) => (e.state = next[i]));
     this.iterations = iters;
   }

@@ -3,7 +3,17 @@ import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { add, div, mul, sqrt, square, sub } from '../../ops/arith.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
-import { type BaseHyper, type Convention, type SlotState, type UpdateRule, checkConvention, checkHyper, checkLr, withL2 } from './rule.js';
+import {
+  type BaseHyper,
+  type Convention,
+  type SlotState,
+  type UpdateRule,
+  checkConvention,
+  checkHyper,
+  checkLr,
+  pureRule,
+  withL2,
+} from './rule.js';
 import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface RMSpropOptions extends ClipOptions {
@@ -51,7 +61,7 @@ export function rmspropRule(o: RMSpropOptions = {}): UpdateRule<SlotState, RMSpr
   checkHyper('rmsprop', 'momentum', hp.momentum, 0, 1);
   checkHyper('rmsprop', 'epsilon', hp.epsilon, 0);
   checkHyper('rmsprop', 'weightDecay', hp.weightDecay, 0);
-  return {
+  return pureRule({
     name: 'rmsprop',
     hp,
     init(p) {
@@ -85,7 +95,7 @@ export function rmspropRule(o: RMSpropOptions = {}): UpdateRule<SlotState, RMSpr
       state.momentum = add(mul(s.momentum, mu), delta);
       return { param: sub(p, state.momentum), state };
     },
-  };
+  });
 }
 
 /**

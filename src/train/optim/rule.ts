@@ -1,5 +1,6 @@
 // The pure per-parameter update rule every optimizer is made of (MLX `apply_single`, optax `{init, update}`).
 import { ValueError } from '../../core/errors.js';
+import { noGrad } from '../../core/tape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import type { LearningRate } from '../schedules.js';
@@ -40,8 +41,17 @@ export interface UpdateRule<S extends SlotState = SlotState, H extends BaseHyper
 export const withL2 = (g: Tensor, p: Tensor, wd: number): Tensor => (wd ? add(g, mul(p, wd)) : g);
 
 /** Throw a ValueError unless `v` is a finite number in [lo, hi], with either end open when asked. */
-export function checkHyper(op: string, name: string, v: number, lo: number, hi = Infinity, openLo = false, openHi = false): void {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && (openHi ? v < hi : v <= hi);
+export function checkHyper(
+  op: string,
+  name: string,
+  v: number,
+  lo: number,
+  hi = Infinity,
+  openLo = false,
+  openHi = false,
+): void {
+  const ok =
+    typeof v === 'number' && Number.isFinite(v) && (openLo ? v > lo : v >= lo) && (openHi ? v < hi : v <= hi);
   const range = `${openLo ? '(' : '['}${lo}, ${hi}${openHi || hi === Infinity ? ')' : ']'}`;
   if (!ok) throw new ValueError(`${op}: ${name} must be a number in ${range}, got ${v}`);
 }
@@ -49,12 +59,28 @@ export function checkHyper(op: string, name: string, v: number, lo: number, hi =
 /** Validate a learning rate given as a number (schedules are checked when evaluated). */
 export function checkLr(op: string, lr: LearningRate): void {
   if (typeof lr === 'number') checkHyper(op, 'learning rate', lr, 0);
-  else if (typeof lr !== 'function' && (typeof lr !== 'object' || lr === null || typeof lr.valueAt !== 'function'))
-    throw new ValueError(`${op}: learning rate must be a number, a (step) => number function or an object with valueAt(step), got ${String(lr)}`);
+  else if (
+    typeof lr !== 'function' &&
+    (typeof lr !== 'object' || lr === null || typeof lr.valueAt !== 'function')
+  )
+    throw new ValueError(
+      `${op}: learning rate must be a number, a (step) => number function or an object with valueAt(step), got ${String(lr)}`,
+    );
 }
 
 export function checkConvention(op: string, c: string): Convention {
   if (c !== 'pytorch' && c !== 'keras' && c !== 'tfjs')
     throw new ValueError(`${op}: convention must be 'pytorch', 'keras' or 'tfjs', got '${c}'`);
   return c;
+}
+
+/** The rule with `init` and `update` run under `noGrad`, so calling it directly never records on the tape. */
+export function pureRule<S extends SlotState, H extends BaseHyper>(r: UpdateRule<S, H>): UpdateRule<S, H> {
+  const { init, update } = r;
+  // NOTE: `hp` stays the same object, so changing the learning rate through the returned rule still works.
+  return {
+    ...r,
+    init: (p) => noGrad(() => init(p)),
+    update: (g, p, s, t) => noGrad(() => update(g, p, s, t)),
+  };
 }

@@ -4,7 +4,17 @@ import { zerosLike } from '../../core/tensor.js';
 import { ValueError } from '../../core/errors.js';
 import { add, mul, sub } from '../../ops/arith.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
-import { type BaseHyper, type Convention, type SlotState, type UpdateRule, checkConvention, checkHyper, checkLr, withL2 } from './rule.js';
+import {
+  type BaseHyper,
+  type Convention,
+  type SlotState,
+  type UpdateRule,
+  checkConvention,
+  checkHyper,
+  checkLr,
+  pureRule,
+  withL2,
+} from './rule.js';
 import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions extends ClipOptions {
@@ -44,8 +54,10 @@ export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
   checkHyper('sgd', 'dampening', hp.dampening, 0, 1);
   checkHyper('sgd', 'weightDecay', hp.weightDecay, 0);
   if (hp.nesterov && (hp.momentum === 0 || hp.dampening !== 0))
-    throw new ValueError(`sgd: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum ${hp.momentum}, dampening ${hp.dampening})`);
-  return {
+    throw new ValueError(
+      `sgd: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum ${hp.momentum}, dampening ${hp.dampening})`,
+    );
+  return pureRule({
     name: 'sgd',
     hp,
     init: (p): SlotState => (hp.momentum ? { momentum: zerosLike(p) } : {}),
@@ -67,7 +79,7 @@ export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
       const d = hp.nesterov ? add(g, mul(b, mu)) : b;
       return { param: sub(p, mul(d, lr)), state: { momentum: b } };
     },
-  };
+  });
 }
 
 /**
