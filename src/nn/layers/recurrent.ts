@@ -95,9 +95,7 @@ export abstract class RNNBase extends Layer {
   protected checkSequence(s: readonly number[] | Shape): void {
     if (s.length === 3) return;
     const hint =
-      s.length === 2
-        ? ` — recurrent layers take [batch, time, features]; for a single feature per step reshape to [${s[0]}, ${s[1]}, 1], for a single step to [${s[0]}, 1, ${s[1]}]`
-        : ' — recurrent layers take [batch, time, features]';
+      s.length === 2 ? ` — a 2-D input has no time axis: for one feature per step reshape to [${s[0]}, ${s[1]}, 1], for a single step to [${s[0]}, 1, ${s[1]}]` : '';
     throw new ShapeError(`${this.name} (${this.className}): expected input of rank 3 [batch, time, features], got shape ${fmtShape(s as number[])}${hint}`);
   }
 
