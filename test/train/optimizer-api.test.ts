@@ -180,6 +180,13 @@ describe('applyGradients and minimize', () => {
       /no parameter named 'nope' \(bound: v\)/,
     );
     expect(() => opt.applyGradients([])).toThrow(/no gradients/);
+    const g = tg.tensor([1, 1], [2], { dtype: 'float64' });
+    expect(() =>
+      opt.applyGradients([
+        { name: 'v', tensor: g },
+        { name: 'v', tensor: g },
+      ]),
+    ).toThrow(/'v' got two gradients/);
   });
 
   it('minimize differentiates f and matches a reference Adam trajectory, without touching .grad', () => {

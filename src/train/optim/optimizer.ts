@@ -201,6 +201,8 @@ export class Optimizer {
       );
     if (work.length === 0)
       throw new GradError(`${op}: no gradients were given (all were null or the list was empty)`);
+    const twice = work.find((w, i) => work.findIndex((x) => x.e === w.e) !== i);
+    if (twice) throw new ValueError(`${op}: parameter '${twice.e.name}' got two gradients in one call`);
     this.applyUpdates(work);
   }
 
