@@ -17,9 +17,9 @@ export interface ZipEntry {
 
 export interface ZipLimits {
   /** Most entries accepted (default 10,000). */
-  maxEntries?: number;
+  maxZipEntries?: number;
   /** Largest sum of declared uncompressed sizes (default 4 GiB). */
-  maxTotalBytes?: number;
+  maxZipBytes?: number;
 }
 
 const SIG_EOCD = 0x06054b50;
@@ -48,8 +48,8 @@ export class ZipArchive {
     readonly name: string,
     limits: ZipLimits = {},
   ) {
-    const maxEntries = limits.maxEntries ?? 10_000;
-    const maxTotal = limits.maxTotalBytes ?? 4 * 1024 ** 3;
+    const maxEntries = limits.maxZipEntries ?? 10_000;
+    const maxTotal = limits.maxZipBytes ?? 4 * 1024 ** 3;
     const dv = viewOf(bytes);
     const n = bytes.length;
     let eocd = -1;

@@ -62,10 +62,10 @@ describe('Keras 3 .keras zips', () => {
   it('caps the total declared uncompressed size and the entry count (zip bomb guards)', async () => {
     const z = zipSync({ ...(await good()), 'assets/zeros.bin': new Uint8Array(200_000) }, { level: 9 });
     expect(z.length).toBeLessThan(20_000);
-    await expect(readKerasFile(z, { name: 'bomb.keras', maxTotalBytes: 100_000 })).rejects.toThrow(/zip bomb guard/);
+    await expect(readKerasFile(z, { name: 'bomb.keras', maxZipBytes: 100_000 })).rejects.toThrow(/zip bomb guard/);
     const many: Record<string, Uint8Array> = { ...(await good()) };
     for (let i = 0; i < 50; i++) many[`assets/f${i}`] = strToU8('x');
-    await expect(readKerasFile(zipSync(many), { name: 'many.keras', maxEntries: 20 })).rejects.toThrow(/53 entries, above the limit of 20/);
+    await expect(readKerasFile(zipSync(many), { name: 'many.keras', maxZipEntries: 20 })).rejects.toThrow(/53 entries, above the limit of 20/);
   });
 
   it('a central directory that lies about an entry size is caught by the size/CRC check', async () => {
