@@ -6,3 +6,4 @@ export { captureOps, recordBackward, type OpRecord, type BackwardRecord } from '
 export { flopsOf, bytesOf } from './cost.js';
 export { customGrad, checkCustomGrads, type CustomGradResult, type CustomGradOptions } from './custom-grad.js';
 export * as layouts from './layouts.js';
+export { toReferenceFn, type ReferenceFnOptions } from './reference-fn.js';
