@@ -13,6 +13,8 @@ export abstract class Model extends Layer {
   /** Set by callbacks (EarlyStopping) to end `fit` after the current epoch. */
   stopTraining = false;
   compiled: Compiled | null = null;
+  /** The input shape the model was last built for (batch axis first). */
+  builtInputShape: ShapeWithBatch | ShapeWithBatch[] | null = null;
 
   /** Build every layer for an input shape (batch axis first; null allowed) by running zeros through. */
   override build(inputShape: Shape | Shape[] | ShapeWithBatch | ShapeWithBatch[]): void {
@@ -22,6 +24,7 @@ export abstract class Model extends Layer {
   }
   /** Public build (Keras `model.build(input_shape)`). */
   buildModel(inputShape: ShapeWithBatch | ShapeWithBatch[]): this {
+    this.builtInputShape = inputShape;
     this.build(inputShape as Shape);
     this.built = true;
     return this;
@@ -126,7 +129,7 @@ export class Sequential extends Model {
     return y;
   }
   protected summaryRows(): SummaryRow[] {
-    const s = this.declaredInputShape() ?? this.lastInputShape;
+    const s = this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null) ?? this.lastInputShape;
     if (!s) return this.layers.map((l) => ({ layer: l, outputShapes: [], params: l.countParams() }));
     const rows: SummaryRow[] = [];
     noGrad(() => {
