@@ -25,7 +25,7 @@ export * from './layers/wrappers.js';
 export { layers } from './layers-api.js';
 export type { CompileArgs, FitArgs, History } from './fit.js';
 export type { SummaryOptions } from './summary.js';
-export * as nn from './torch.js';
+export * as nn from './torch-extra.js'; // torch-extra.ts re-exports torch.ts
 export { Module, Parameter } from './torch.js';
 
 /** TF.js `tf.sequential({layers})`. */
