@@ -63,11 +63,18 @@ abstract class TorchRNNBase extends Layer {
     this.built = true;
     const fwd = this.forward as (...a: unknown[]) => unknown;
     this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x)) as LayerIO;
-    this.forward = ((...args: unknown[]) => this.apply((args.length === 1 ? args[0] : args) as LayerIO)) as this['forward'];
+    this.forward = ((...args: unknown[]) =>
+      this.apply((args.length === 1 ? args[0] : args) as LayerIO)) as this['forward'];
     const cls = this.className;
-    for (const [k, v] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['numLayers', opts.numLayers ?? 1]] as const)
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`${cls}: ${k} must be a positive integer, got ${v}`);
-    if (!((opts.dropout ?? 0) >= 0 && (opts.dropout ?? 0) < 1)) throw new ValueError(`${cls}: dropout must be in [0, 1), got ${opts.dropout}`);
+    for (const [k, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', opts.numLayers ?? 1],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new ValueError(`${cls}: ${k} must be a positive integer, got ${v}`);
+    if (!((opts.dropout ?? 0) >= 0 && (opts.dropout ?? 0) < 1))
+      throw new ValueError(`${cls}: dropout must be in [0, 1), got ${opts.dropout}`);
     this.numLayers = opts.numLayers ?? 1;
     this.hasBias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
@@ -90,7 +97,11 @@ abstract class TorchRNNBase extends Layer {
         };
         this.dirs.push(w);
         // PyTorch attribute access: lstm.weight_ih_l0 (not double counted: Module skips tensors it already owns)
-        Object.assign(this, { [`weight_ih${sfx}`]: w.wih, [`weight_hh${sfx}`]: w.whh, ...(w.bih ? { [`bias_ih${sfx}`]: w.bih, [`bias_hh${sfx}`]: w.bhh } : {}) });
+        Object.assign(this, {
+          [`weight_ih${sfx}`]: w.wih,
+          [`weight_hh${sfx}`]: w.whh,
+          ...(w.bih ? { [`bias_ih${sfx}`]: w.bih, [`bias_hh${sfx}`]: w.bhh } : {}),
+        });
       }
   }
 
@@ -135,13 +146,19 @@ abstract class TorchRNNBase extends Layer {
   private initial(hx: Tensor | Tensor[] | undefined, B: number, unbatched: boolean, dtype: DType): Tensor[] {
     const LD = this.numLayers * (this.bidirectional ? 2 : 1);
     const n = this.stateCount;
-    if (hx === undefined || hx === null) return Array.from({ length: n }, () => zeros([LD, B, this.hiddenSize], { dtype }));
+    if (hx === undefined || hx === null)
+      return Array.from({ length: n }, () => zeros([LD, B, this.hiddenSize], { dtype }));
     const list = Array.isArray(hx) ? hx : [hx];
-    if (list.length !== n) throw new ValueError(`${this.name} (${this.className}): hx must be ${n === 2 ? '[h_0, c_0]' : 'h_0'}, got ${list.length} tensor(s)`);
+    if (list.length !== n)
+      throw new ValueError(
+        `${this.name} (${this.className}): hx must be ${n === 2 ? '[h_0, c_0]' : 'h_0'}, got ${list.length} tensor(s)`,
+      );
     const want = unbatched ? [LD, this.hiddenSize] : [LD, B, this.hiddenSize];
     return list.map((s, i) => {
       if (s.rank !== want.length || s.shape.some((d, j) => d !== want[j]))
-        throw new ShapeError(`${this.name} (${this.className}): ${['h_0', 'c_0'][i]} must be ${fmtShape(want)} (num_layers·num_directions, ${unbatched ? '' : 'batch, '}hidden_size), got ${fmtShape(s.shape)}`);
+        throw new ShapeError(
+          `${this.name} (${this.className}): ${['h_0', 'c_0'][i]} must be ${fmtShape(want)} (num_layers·num_directions, ${unbatched ? '' : 'batch, '}hidden_size), got ${fmtShape(s.shape)}`,
+        );
       return unbatched ? reshape(s, [LD, 1, this.hiddenSize]) : s;
     });
   }
@@ -149,12 +166,24 @@ abstract class TorchRNNBase extends Layer {
   /** Run all layers and directions; returns the output sequence and the final states [L·D, B, H]. */
   protected run(x: Tensor, hx: Tensor | Tensor[] | undefined): [Tensor, Tensor[]] {
     if (x.rank !== 2 && x.rank !== 3)
-      throw new ShapeError(`${this.name} (${this.className}): expected input ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'} (or unbatched [time, features]), got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${this.name} (${this.className}): expected input ${this.batchFirst ? '[batch, time, features]' : '[time, batch, features]'} (or unbatched [time, features]), got ${fmtShape(x.shape)}`,
+      );
     const unbatched = x.rank === 2;
-    let seq = unbatched ? reshape(x, [x.shape[0], 1, x.shape[1]]) : this.batchFirst ? transpose(x, [1, 0, 2]) : x;
+    let seq = unbatched
+      ? reshape(x, [x.shape[0], 1, x.shape[1]])
+      : this.batchFirst
+        ? transpose(x, [1, 0, 2])
+        : x;
     const [T, B, F] = seq.shape;
-    if (F !== this.inputSize) throw new ShapeError(`${this.name} (${this.className}): input_size is ${this.inputSize} but the input has ${F} features (shape ${fmtShape(x.shape)})`);
-    if (T === 0) throw new ShapeError(`${this.name} (${this.className}): the input ${fmtShape(x.shape)} has no time steps`);
+    if (F !== this.inputSize)
+      throw new ShapeError(
+        `${this.name} (${this.className}): input_size is ${this.inputSize} but the input has ${F} features (shape ${fmtShape(x.shape)})`,
+      );
+    if (T === 0)
+      throw new ShapeError(
+        `${this.name} (${this.className}): the input ${fmtShape(x.shape)} has no time steps`,
+      );
     const init = this.initial(hx, B, unbatched, seq.dtype === 'int32' ? this.dtype : seq.dtype);
     const perState = init.map((s) => split(s, s.shape[0], 0).map((t) => reshape(t, [B, this.hiddenSize])));
     const D = this.bidirectional ? 2 : 1;
@@ -183,7 +212,9 @@ abstract class TorchRNNBase extends Layer {
     }
     const out = unbatched ? squeeze(seq, [1]) : this.batchFirst ? transpose(seq, [1, 0, 2]) : seq;
     // h_n: [L·D, B, H] in the order l0, l0_reverse, l1, ... (unbatched: [L·D, H])
-    const fin = finals.map((f) => (unbatched ? reshape(stack(f, 0), [f.length, this.hiddenSize]) : stack(f, 0)));
+    const fin = finals.map((f) =>
+      unbatched ? reshape(stack(f, 0), [f.length, this.hiddenSize]) : stack(f, 0),
+    );
     return [out, fin];
   }
 
@@ -240,9 +271,14 @@ export class RNN extends TorchRNNBase {
   declare weight_hh_l0: Tensor;
   declare bias_ih_l0: Tensor;
   declare bias_hh_l0: Tensor;
-  constructor(inputSize: number, hiddenSize: number, opts: TorchRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    opts: TorchRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ) {
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new ValueError(`RNN: nonlinearity must be 'tanh' or 'relu', got '${nl}'`);
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new ValueError(`RNN: nonlinearity must be 'tanh' or 'relu', got '${nl}'`);
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
   }
   forward(x: Tensor, hx?: Tensor): [Tensor, Tensor] {

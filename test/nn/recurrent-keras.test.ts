@@ -7,7 +7,10 @@ import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
 
 const root = fileURLToPath(new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/', import.meta.url));
-if (!existsSync(root)) throw new Error(`Keras fixtures not found at ${root} (expected /work/shared/keras-fixtures/kerasjs-layers-k2)`);
+if (!existsSync(root))
+  throw new Error(
+    `Keras fixtures not found at ${root} (expected /work/shared/keras-fixtures/kerasjs-layers-k2)`,
+  );
 
 interface Arr {
   data: number[];
@@ -18,8 +21,11 @@ interface Case {
   weights: Arr[];
   expected: Arr;
 }
-const descriptions: Record<string, { description?: string }> = JSON.parse(readFileSync(`${root}cases.json`, 'utf8'));
-const load = (file: string): [string, Case][] => Object.entries(JSON.parse(readFileSync(`${root}layers/${file}.json`, 'utf8')));
+const descriptions: Record<string, { description?: string }> = JSON.parse(
+  readFileSync(`${root}cases.json`, 'utf8'),
+);
+const load = (file: string): [string, Case][] =>
+  Object.entries(JSON.parse(readFileSync(`${root}layers/${file}.json`, 'utf8')));
 
 /** The notebook's `key=value` options from the case description ('' when absent). */
 function opt(id: string, key: string): string {
@@ -29,7 +35,8 @@ function opt(id: string, key: string): string {
 }
 
 // NOTE: Keras 2's hard_sigmoid is clip(0.2x + 0.5, 0, 1); the fixtures were made with it.
-const keras2Act = (name: string): tg.ActivationSpec | undefined => (name === 'hard_sigmoid' ? (x: tg.Tensor) => tg.hardSigmoid(x, true) : name || undefined);
+const keras2Act = (name: string): tg.ActivationSpec | undefined =>
+  name === 'hard_sigmoid' ? (x: tg.Tensor) => tg.hardSigmoid(x, true) : name || undefined;
 
 /** RNN options from a description: Keras 2 defaults (GRU without reset_after). */
 function rnnArgs(id: string): tg.GRUArgs & tg.LSTMArgs {
@@ -82,7 +89,12 @@ describe('wrappers match Keras 2 (keras-js fixtures)', () => {
       const d = descriptions[id].description!;
       const inner = d.match(/wrap a (\w+) layer/)![1] as keyof typeof classes;
       const layer = new classes[inner](rnnArgs(id));
-      check(tg.layers.bidirectional({ layer, mergeMode: opt(id, 'merge_mode') as tg.MergeMode }), c, false, id);
+      check(
+        tg.layers.bidirectional({ layer, mergeMode: opt(id, 'merge_mode') as tg.MergeMode }),
+        c,
+        false,
+        id,
+      );
     });
 
   const td = load('wrappers/TimeDistributed');
@@ -93,6 +105,11 @@ describe('wrappers match Keras 2 (keras-js fixtures)', () => {
   });
   it('wrappers.TimeDistributed.1: Conv2D(6, 3×3) on 5 × 4×4×2', () => {
     const [id, c] = td.find(([k]) => k.endsWith('.1'))!;
-    check(tg.layers.timeDistributed({ layer: tg.layers.conv2d({ filters: 6, kernelSize: 3 }) }), c, false, id);
+    check(
+      tg.layers.timeDistributed({ layer: tg.layers.conv2d({ filters: 6, kernelSize: 3 }) }),
+      c,
+      false,
+      id,
+    );
   });
 });

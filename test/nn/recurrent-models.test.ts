@@ -6,7 +6,8 @@ import { expectClose, uniform } from '../support/check.js';
 
 /** Keras parameter counts: g gate blocks of units·(in + units) weights plus biases. */
 const lstmParams = (inDim: number, u: number) => 4 * (u * (inDim + u) + u);
-const gruParams = (inDim: number, u: number, resetAfter = true) => 3 * (u * (inDim + u) + (resetAfter ? 2 : 1) * u);
+const gruParams = (inDim: number, u: number, resetAfter = true) =>
+  3 * (u * (inDim + u) + (resetAfter ? 2 : 1) * u);
 const rnnParams = (inDim: number, u: number) => u * (inDim + u) + u;
 const denseParams = (inDim: number, u: number) => inDim * u + u;
 
@@ -52,7 +53,13 @@ describe('parameter counts (Keras formulas)', () => {
         tg.layers.timeDistributed({ layer: tg.layers.dense({ units: 2 }) }),
       ],
     });
-    const expected = [lstmParams(2, 200), 0, lstmParams(200, 200), denseParams(200, 100), denseParams(100, 2)];
+    const expected = [
+      lstmParams(2, 200),
+      0,
+      lstmParams(200, 200),
+      denseParams(200, 100),
+      denseParams(100, 2),
+    ];
     expect(expected).toEqual([162400, 0, 320800, 20100, 202]);
     const text = model.summary({ print: false });
     const cols = [...paramColumn(text).values()];
@@ -71,7 +78,11 @@ describe('functional API and wrappers', () => {
     const enc = tg.layers.lstm({ units: 4, returnState: true });
     const inp = tg.input({ shape: [5, 3] });
     const [y, h, c] = enc.apply(inp) as tg.SymbolicTensor[];
-    expect([y.shape, h.shape, c.shape]).toEqual([[null, 4], [null, 4], [null, 4]]);
+    expect([y.shape, h.shape, c.shape]).toEqual([
+      [null, 4],
+      [null, 4],
+      [null, 4],
+    ]);
     const dec = tg.layers.lstm({ units: 4, returnSequences: true });
     const dIn = tg.input({ shape: [2, 3] });
     const out = dec.apply([dIn, h, c]) as tg.SymbolicTensor;
@@ -87,17 +98,46 @@ describe('functional API and wrappers', () => {
   });
 
   it('Bidirectional: mergeMode null returns both directions, returnState appends both states, weights forward then backward', () => {
-    const bi = tg.layers.bidirectional({ layer: tg.layers.gru({ units: 3, returnSequences: true, returnState: true }), mergeMode: null });
+    const bi = tg.layers.bidirectional({
+      layer: tg.layers.gru({ units: 3, returnSequences: true, returnState: true }),
+      mergeMode: null,
+    });
     const x = tg.tensor(Float32Array.from(uniform(2 * 4 * 5, 4)), [2, 4, 5]);
     const outs = bi.apply(x) as tg.Tensor[];
-    expect(outs.map((t) => t.shape)).toEqual([[2, 4, 3], [2, 4, 3], [2, 3], [2, 3]]);
-    expect(bi.weights.map((w) => w.value)).toEqual([...bi.forwardLayer.getWeights(), ...bi.backwardLayer.getWeights()]);
-    expect([bi.forwardLayer.name, bi.backwardLayer.name, bi.backwardLayer.goBackwards]).toEqual([`forward_${bi.forwardLayer.name.slice(8)}`, `backward_${bi.forwardLayer.name.slice(8)}`, true]);
+    expect(outs.map((t) => t.shape)).toEqual([
+      [2, 4, 3],
+      [2, 4, 3],
+      [2, 3],
+      [2, 3],
+    ]);
+    expect(bi.weights.map((w) => w.value)).toEqual([
+      ...bi.forwardLayer.getWeights(),
+      ...bi.backwardLayer.getWeights(),
+    ]);
+    expect([bi.forwardLayer.name, bi.backwardLayer.name, bi.backwardLayer.goBackwards]).toEqual([
+      `forward_${bi.forwardLayer.name.slice(8)}`,
+      `backward_${bi.forwardLayer.name.slice(8)}`,
+      true,
+    ]);
     // the backward output is re-reversed: its first time step is the backward pass's final state
-    expectClose(tg.reshape(tg.slice(outs[1], [0, 0, 0], [2, 1, 3]), [2, 3]).data, outs[3].data, { rtol: 0, atol: 0 }, 'backward aligned in time');
-    expectClose(tg.reshape(tg.slice(outs[0], [0, 3, 0], [2, 1, 3]), [2, 3]).data, outs[2].data, { rtol: 0, atol: 0 }, 'forward last step');
-    expect(() => tg.layers.bidirectional({ layer: tg.layers.dense({ units: 2 }) as never })).toThrow(/must be a recurrent layer/);
-    expect(() => tg.layers.bidirectional({ layer: tg.layers.lstm({ units: 2 }), mergeMode: 'max' as never })).toThrow(/mergeMode must be/);
+    expectClose(
+      tg.reshape(tg.slice(outs[1], [0, 0, 0], [2, 1, 3]), [2, 3]).data,
+      outs[3].data,
+      { rtol: 0, atol: 0 },
+      'backward aligned in time',
+    );
+    expectClose(
+      tg.reshape(tg.slice(outs[0], [0, 3, 0], [2, 1, 3]), [2, 3]).data,
+      outs[2].data,
+      { rtol: 0, atol: 0 },
+      'forward last step',
+    );
+    expect(() => tg.layers.bidirectional({ layer: tg.layers.dense({ units: 2 }) as never })).toThrow(
+      /must be a recurrent layer/,
+    );
+    expect(() =>
+      tg.layers.bidirectional({ layer: tg.layers.lstm({ units: 2 }), mergeMode: 'max' as never }),
+    ).toThrow(/mergeMode must be/);
   });
 
   it('TimeDistributed passes the training flag to the wrapped layer and rejects rank-2 input', () => {
@@ -113,7 +153,11 @@ describe('functional API and wrappers', () => {
 
 describe('errors', () => {
   it('a 2-D input says to give [batch, time, features]', () => {
-    for (const l of [tg.layers.lstm({ units: 3 }), tg.layers.gru({ units: 3 }), tg.layers.simpleRNN({ units: 3 })]) {
+    for (const l of [
+      tg.layers.lstm({ units: 3 }),
+      tg.layers.gru({ units: 3 }),
+      tg.layers.simpleRNN({ units: 3 }),
+    ]) {
       let err: unknown;
       try {
         l.apply(tg.zeros([8, 5]));
@@ -121,7 +165,9 @@ describe('errors', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(tg.ShapeError);
-      expect(String((err as Error).message)).toMatch(/expected input of rank 3 \[batch, time, features\], got shape \[8, ?5\]/);
+      expect(String((err as Error).message)).toMatch(
+        /expected input of rank 3 \[batch, time, features\], got shape \[8, ?5\]/,
+      );
       expect(String((err as Error).message)).toMatch(/reshape to \[8, 5, 1\]/);
       expect(String((err as Error).message)).toContain(l.name);
     }

@@ -32,7 +32,15 @@ export interface KerasSeqOptions {
  * Keras recurrent layer on x [B, T, F] (flat), kernel W [F, k·u], recurrent U [u, k·u], bias (or null).
  * Returns the per-step outputs in processing order, and the final h (and c).
  */
-export function kerasSeq(kind: Kind, x: ArrayLike<number>, [B, T, F]: number[], W: Mat, U: Mat, bias: ArrayLike<number> | null, o: KerasSeqOptions) {
+export function kerasSeq(
+  kind: Kind,
+  x: ArrayLike<number>,
+  [B, T, F]: number[],
+  W: Mat,
+  U: Mat,
+  bias: ArrayLike<number> | null,
+  o: KerasSeqOptions,
+) {
   const u = o.units;
   const act = o.act ?? tanhF;
   const ra = o.recAct ?? sigm;
@@ -69,7 +77,13 @@ export function kerasSeq(kind: Kind, x: ArrayLike<number>, [B, T, F]: number[], 
         const zg = h.map((_, j) => ra(xw(j) + bi(j) + hu(h, j) + br(j)));
         const rg = h.map((_, j) => ra(xw(u + j) + bi(u + j) + hu(h, u + j) + br(u + j)));
         const rh = h.map((hk, k) => rg[k] * hk);
-        const hh = h.map((_, j) => act(xw(2 * u + j) + bi(2 * u + j) + (resetAfter ? rg[j] * (hu(h, 2 * u + j) + br(2 * u + j)) : hu(rh, 2 * u + j))));
+        const hh = h.map((_, j) =>
+          act(
+            xw(2 * u + j) +
+              bi(2 * u + j) +
+              (resetAfter ? rg[j] * (hu(h, 2 * u + j) + br(2 * u + j)) : hu(rh, 2 * u + j)),
+          ),
+        );
         h = h.map((hj, j) => zg[j] * hj + (1 - zg[j]) * hh[j]);
       }
       outs.push([...h]);
@@ -87,7 +101,18 @@ export type TorchKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
  * One PyTorch layer-direction over a time-major sequence xs[t][n][f]: W_ih [G, in], W_hh [G, H], b_ih, b_hh.
  * Returns outputs by original time index and the final h (and c).
  */
-export function torchDir(kind: TorchKind, xs: number[][][], wih: Mat, whh: Mat, bih: ArrayLike<number> | null, bhh: ArrayLike<number> | null, H: number, reverse: boolean, h0: number[][], c0: number[][]) {
+export function torchDir(
+  kind: TorchKind,
+  xs: number[][][],
+  wih: Mat,
+  whh: Mat,
+  bih: ArrayLike<number> | null,
+  bhh: ArrayLike<number> | null,
+  H: number,
+  reverse: boolean,
+  h0: number[][],
+  c0: number[][],
+) {
   const T = xs.length;
   const B = xs[0].length;
   const In = xs[0][0].length;

@@ -6,10 +6,14 @@ import { expectClose, uniform } from '../support/check.js';
 import { type TorchKind, flat, torchDir } from './recurrent-naive.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
-const G: Record<TorchKind, number> = { rnn_tanh: 1, rnn_relu: 1, lstm: 4, gru: 3 };
 type Opts = tg.nn.TorchRNNOptions;
 
-function makeModule(kind: TorchKind, In: number, H: number, opts: Opts): tg.Layer & { forward: (...a: any[]) => any } {
+function makeModule(
+  kind: TorchKind,
+  In: number,
+  H: number,
+  opts: Opts,
+): tg.Layer & { forward: (...a: any[]) => any } {
   const o = { ...opts, dtype: 'float64' as const };
   if (kind === 'lstm') return new tg.nn.LSTM(In, H, o);
   if (kind === 'gru') return new tg.nn.GRU(In, H, o);
@@ -17,7 +21,16 @@ function makeModule(kind: TorchKind, In: number, H: number, opts: Opts): tg.Laye
 }
 
 /** The whole stacked (bi)directional network as plain loops; x time-major xs[t][n][f]. */
-function torchNaive(kind: TorchKind, m: tg.Layer, xs: number[][][], H: number, L: number, D: number, h0: number[][][], c0: number[][][]) {
+function torchNaive(
+  kind: TorchKind,
+  m: tg.Layer,
+  xs: number[][][],
+  H: number,
+  L: number,
+  D: number,
+  h0: number[][][],
+  c0: number[][][],
+) {
   const p = new Map(m.namedParameters().map(([n, t]) => [n, t]));
   let seq = xs;
   const hn: number[][][] = [];
@@ -28,7 +41,18 @@ function torchNaive(kind: TorchKind, m: tg.Layer, xs: number[][][], H: number, L
       const s = `_l${l}${d ? '_reverse' : ''}`;
       const wih = p.get(`weight_ih${s}`)!;
       const whh = p.get(`weight_hh${s}`)!;
-      const r = torchDir(kind, seq, { data: wih.data, rows: wih.shape[0], cols: wih.shape[1] }, { data: whh.data, rows: whh.shape[0], cols: H }, p.get(`bias_ih${s}`)?.data ?? null, p.get(`bias_hh${s}`)?.data ?? null, H, d === 1, h0[l * D + d], c0[l * D + d]);
+      const r = torchDir(
+        kind,
+        seq,
+        { data: wih.data, rows: wih.shape[0], cols: wih.shape[1] },
+        { data: whh.data, rows: whh.shape[0], cols: H },
+        p.get(`bias_ih${s}`)?.data ?? null,
+        p.get(`bias_hh${s}`)?.data ?? null,
+        H,
+        d === 1,
+        h0[l * D + d],
+        c0[l * D + d],
+      );
       dirs.push(r);
       hn.push(r.h);
       cn.push(r.c);
@@ -38,13 +62,22 @@ function torchNaive(kind: TorchKind, m: tg.Layer, xs: number[][][], H: number, L
   return { out: seq, hn, cn };
 }
 
-const zerosNested = (LD: number, B: number, H: number) => Array.from({ length: LD }, () => Array.from({ length: B }, () => new Array(H).fill(0)));
-const nest = (a: ArrayLike<number>, [A, B, C]: number[]) => Array.from({ length: A }, (_, i) => Array.from({ length: B }, (_, j) => Array.from({ length: C }, (_, k) => a[(i * B + j) * C + k])));
+const zerosNested = (LD: number, B: number, H: number) =>
+  Array.from({ length: LD }, () => Array.from({ length: B }, () => new Array(H).fill(0)));
+const nest = (a: ArrayLike<number>, [A, B, C]: number[]) =>
+  Array.from({ length: A }, (_, i) =>
+    Array.from({ length: B }, (_, j) => Array.from({ length: C }, (_, k) => a[(i * B + j) * C + k])),
+  );
 
 describe('PyTorch modules match plain loops of the PyTorch equations', () => {
   const [T, B, In, H] = [4, 2, 3, 5];
   const kinds: TorchKind[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
-  const configs: Opts[] = [{}, { numLayers: 2, bidirectional: true }, { batchFirst: true, bias: false }, { numLayers: 2, batchFirst: true }];
+  const configs: Opts[] = [
+    {},
+    { numLayers: 2, bidirectional: true },
+    { batchFirst: true, bias: false },
+    { numLayers: 2, batchFirst: true },
+  ];
   for (const kind of kinds)
     for (const opts of configs)
       it(`${kind} ${JSON.stringify(opts)}`, () => {
@@ -60,7 +93,11 @@ describe('PyTorch modules match plain loops of the PyTorch equations', () => {
         const c0d = uniform(L * D * B * H, 5);
         const h0 = withInit ? nest(h0d, [L * D, B, H]) : zerosNested(L * D, B, H);
         const c0 = withInit ? nest(c0d, [L * D, B, H]) : zerosNested(L * D, B, H);
-        const hx = withInit ? (kind === 'lstm' ? [t64(h0d, [L * D, B, H]), t64(c0d, [L * D, B, H])] : t64(h0d, [L * D, B, H])) : undefined;
+        const hx = withInit
+          ? kind === 'lstm'
+            ? [t64(h0d, [L * D, B, H]), t64(c0d, [L * D, B, H])]
+            : t64(h0d, [L * D, B, H])
+          : undefined;
         const [out, st] = hx === undefined ? m.forward(xIn) : m.forward(xIn, hx);
         const ref = torchNaive(kind, m, xs, H, L, D, h0, c0);
         const outTM = opts.batchFirst ? tg.transpose(out, [1, 0, 2]) : out;
@@ -76,7 +113,10 @@ describe('PyTorch modules match plain loops of the PyTorch equations', () => {
     const m = makeModule('gru', In, H, {});
     const xd = uniform(T * In, 6);
     const [out, hn] = m.forward(t64(xd, [T, In]));
-    expect([out.shape, hn.shape]).toEqual([[T, H], [1, H]]);
+    expect([out.shape, hn.shape]).toEqual([
+      [T, H],
+      [1, H],
+    ]);
     const [outB, hnB] = m.forward(t64(xd, [T, 1, In]));
     expectClose(out.data, outB.data, { rtol: 0, atol: 0 }, 'same as batch of one');
     expectClose(hn.data, hnB.data, { rtol: 0, atol: 0 }, 'h_n same as batch of one');
@@ -87,13 +127,20 @@ describe('parameters: PyTorch names, layouts, init, counts', () => {
   it('LSTM(10, 20, {numLayers: 2, bidirectional}) names and shapes in PyTorch order', () => {
     const m = new tg.nn.LSTM(10, 20, { numLayers: 2, bidirectional: true });
     const names = m.namedParameters().map(([n, t]) => `${n} ${t.shape.join('x')}`);
-    expect(names.slice(0, 5)).toEqual(['weight_ih_l0 80x10', 'weight_hh_l0 80x20', 'bias_ih_l0 80', 'bias_hh_l0 80', 'weight_ih_l0_reverse 80x10']);
+    expect(names.slice(0, 5)).toEqual([
+      'weight_ih_l0 80x10',
+      'weight_hh_l0 80x20',
+      'bias_ih_l0 80',
+      'bias_hh_l0 80',
+      'weight_ih_l0_reverse 80x10',
+    ]);
     expect(names[8]).toBe('weight_ih_l1 80x40');
     expect(m.weight_ih_l0.shape).toEqual([80, 10]);
     // PyTorch: 4·20·(10+20+2) per direction in layer 0, 4·20·(40+20+2) in layer 1
     expect(m.countParams()).toBe(2 * (4 * 20 * 32 + 4 * 20 * 62));
     const k = 1 / Math.sqrt(20);
-    for (const [, t] of m.namedParameters()) expect(Math.max(...Array.from(t.data, Math.abs))).toBeLessThanOrEqual(k);
+    for (const [, t] of m.namedParameters())
+      expect(Math.max(...Array.from(t.data, Math.abs))).toBeLessThanOrEqual(k);
   });
   it('GRU and RNN gate counts; modules start in train mode; inter-layer dropout only in train mode', () => {
     expect(new tg.nn.GRU(3, 4).countParams()).toBe(3 * 4 * (3 + 4 + 2));
@@ -111,10 +158,16 @@ describe('parameters: PyTorch names, layouts, init, counts', () => {
   it('errors name the module and the expected layout', () => {
     const m = new tg.nn.LSTM(3, 4);
     expect(() => m.forward(tg.zeros([2, 5, 4]))).toThrow(/input_size is 3 but the input has 4 features/);
-    expect(() => m.forward(tg.zeros([2, 5, 3]), [tg.zeros([1, 5, 4])] as never)).toThrow(/hx must be \[h_0, c_0\]/);
-    expect(() => m.forward(tg.zeros([2, 5, 3]), [tg.zeros([2, 5, 4]), tg.zeros([1, 5, 4])])).toThrow(/h_0 must be \[1,\s?5,\s?4\]/);
+    expect(() => m.forward(tg.zeros([2, 5, 3]), [tg.zeros([1, 5, 4])] as never)).toThrow(
+      /hx must be \[h_0, c_0\]/,
+    );
+    expect(() => m.forward(tg.zeros([2, 5, 3]), [tg.zeros([2, 5, 4]), tg.zeros([1, 5, 4])])).toThrow(
+      /h_0 must be \[1,\s?5,\s?4\]/,
+    );
     expect(() => m.forward(tg.zeros([3]))).toThrow(/expected input \[time, batch, features\]/);
-    expect(() => new tg.nn.RNN(3, 4, { nonlinearity: 'gelu' as never })).toThrow(/nonlinearity must be 'tanh' or 'relu'/);
+    expect(() => new tg.nn.RNN(3, 4, { nonlinearity: 'gelu' as never })).toThrow(
+      /nonlinearity must be 'tanh' or 'relu'/,
+    );
   });
 });
 
@@ -139,7 +192,10 @@ describe('gradients (float64, every parameter and the input)', () => {
         const numeric = (val(1e-6) - val(-1e-6)) / 2e-6;
         t.data.set(orig);
         const analytic = Array.from(t.grad!.data).reduce((a, v, j) => a + v * d[j], 0);
-        expect(Math.abs(analytic - numeric), `${kind} tensor ${i}: ${analytic} vs ${numeric}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(numeric));
+        expect(
+          Math.abs(analytic - numeric),
+          `${kind} tensor ${i}: ${analytic} vs ${numeric}`,
+        ).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(numeric));
       }
     });
 });

@@ -7,7 +7,8 @@ import { expectClose, uniform } from '../support/check.js';
 import { type Kind, flat, kerasSeq, reluF } from '../nn/recurrent-naive.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
-const rows = (a: ArrayLike<number>, B: number, u: number) => Array.from({ length: B }, (_, n) => Array.from({ length: u }, (_, j) => a[n * u + j]));
+const rows = (a: ArrayLike<number>, B: number, u: number) =>
+  Array.from({ length: B }, (_, n) => Array.from({ length: u }, (_, j) => a[n * u + j]));
 const K: Record<Kind, number> = { simple: 1, lstm: 4, gru: 3 };
 
 /** Random cell inputs for batch B, features F, units u (GRU resetAfter decides the bias size). */
@@ -27,14 +28,33 @@ function setup(kind: Kind, B: number, F: number, u: number, seed: number, resetA
 }
 
 describe('cells match the Keras equations (plain loops)', () => {
-  const dims = fc.record({ B: fc.integer({ min: 1, max: 3 }), F: fc.integer({ min: 1, max: 4 }), u: fc.integer({ min: 1, max: 4 }), seed: fc.nat(1000), bias: fc.boolean() });
+  const dims = fc.record({
+    B: fc.integer({ min: 1, max: 3 }),
+    F: fc.integer({ min: 1, max: 4 }),
+    u: fc.integer({ min: 1, max: 4 }),
+    seed: fc.nat(1000),
+    bias: fc.boolean(),
+  });
 
   it('simpleRnnCell: h = act(x·W + h·U + b), tanh and relu', () =>
     fc.assert(
       fc.property(dims, fc.boolean(), ({ B, F, u, seed, bias }, relu) => {
         const s = setup('simple', B, F, u, seed);
-        const out = tg.simpleRnnCell(t64(s.x, [B, F]), t64(s.h, [B, u]), { kernel: t64(s.W, [F, u]), recurrentKernel: t64(s.U, [u, u]), bias: bias ? t64(s.b, [u]) : null }, relu ? { activation: tg.relu } : {});
-        const ref = kerasSeq('simple', s.x, [B, 1, F], { data: s.W, rows: F, cols: u }, { data: s.U, rows: u, cols: u }, bias ? s.b : null, { units: u, h0: rows(s.h, B, u), act: relu ? reluF : undefined });
+        const out = tg.simpleRnnCell(
+          t64(s.x, [B, F]),
+          t64(s.h, [B, u]),
+          { kernel: t64(s.W, [F, u]), recurrentKernel: t64(s.U, [u, u]), bias: bias ? t64(s.b, [u]) : null },
+          relu ? { activation: tg.relu } : {},
+        );
+        const ref = kerasSeq(
+          'simple',
+          s.x,
+          [B, 1, F],
+          { data: s.W, rows: F, cols: u },
+          { data: s.U, rows: u, cols: u },
+          bias ? s.b : null,
+          { units: u, h0: rows(s.h, B, u), act: relu ? reluF : undefined },
+        );
         expect(out.shape).toEqual([B, u]);
         expectClose(out.data, flat(ref.h), { rtol: 1e-12, atol: 1e-12 }, 'simpleRnnCell');
       }),
@@ -45,8 +65,20 @@ describe('cells match the Keras equations (plain loops)', () => {
     fc.assert(
       fc.property(dims, ({ B, F, u, seed, bias }) => {
         const s = setup('lstm', B, F, u, seed);
-        const [h, c] = tg.lstmCell(t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.c, [B, u]), { kernel: t64(s.W, [F, s.k]), recurrentKernel: t64(s.U, [u, s.k]), bias: bias ? t64(s.b, [s.k]) : null });
-        const ref = kerasSeq('lstm', s.x, [B, 1, F], { data: s.W, rows: F, cols: s.k }, { data: s.U, rows: u, cols: s.k }, bias ? s.b : null, { units: u, h0: rows(s.h, B, u), c0: rows(s.c, B, u) });
+        const [h, c] = tg.lstmCell(t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.c, [B, u]), {
+          kernel: t64(s.W, [F, s.k]),
+          recurrentKernel: t64(s.U, [u, s.k]),
+          bias: bias ? t64(s.b, [s.k]) : null,
+        });
+        const ref = kerasSeq(
+          'lstm',
+          s.x,
+          [B, 1, F],
+          { data: s.W, rows: F, cols: s.k },
+          { data: s.U, rows: u, cols: s.k },
+          bias ? s.b : null,
+          { units: u, h0: rows(s.h, B, u), c0: rows(s.c, B, u) },
+        );
         expectClose(h.data, flat(ref.h), { rtol: 1e-12, atol: 1e-12 }, 'lstmCell h');
         expectClose(c.data, flat(ref.c), { rtol: 1e-12, atol: 1e-12 }, 'lstmCell c');
       }),
@@ -57,8 +89,25 @@ describe('cells match the Keras equations (plain loops)', () => {
     fc.assert(
       fc.property(dims, fc.boolean(), ({ B, F, u, seed, bias }, resetAfter) => {
         const s = setup('gru', B, F, u, seed, resetAfter);
-        const out = tg.gruCell(t64(s.x, [B, F]), t64(s.h, [B, u]), { kernel: t64(s.W, [F, s.k]), recurrentKernel: t64(s.U, [u, s.k]), bias: bias ? t64(s.b, s.bShape) : null }, { resetAfter });
-        const ref = kerasSeq('gru', s.x, [B, 1, F], { data: s.W, rows: F, cols: s.k }, { data: s.U, rows: u, cols: s.k }, bias ? s.b : null, { units: u, h0: rows(s.h, B, u), resetAfter });
+        const out = tg.gruCell(
+          t64(s.x, [B, F]),
+          t64(s.h, [B, u]),
+          {
+            kernel: t64(s.W, [F, s.k]),
+            recurrentKernel: t64(s.U, [u, s.k]),
+            bias: bias ? t64(s.b, s.bShape) : null,
+          },
+          { resetAfter },
+        );
+        const ref = kerasSeq(
+          'gru',
+          s.x,
+          [B, 1, F],
+          { data: s.W, rows: F, cols: s.k },
+          { data: s.U, rows: u, cols: s.k },
+          bias ? s.b : null,
+          { units: u, h0: rows(s.h, B, u), resetAfter },
+        );
         expectClose(out.data, flat(ref.h), { rtol: 1e-12, atol: 1e-12 }, `gruCell resetAfter=${resetAfter}`);
       }),
       { numRuns: 25 },
@@ -73,20 +122,35 @@ describe('cell gradients (gradcheck, float64)', () => {
   };
   it('simpleRnnCell wrt x, h, W, U, b', () => {
     const s = setup('simple', B, F, u, 7);
-    check((x, h, W, U, b) => tg.simpleRnnCell(x, h, { kernel: W, recurrentKernel: U, bias: b }), [t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.W, [F, u]), t64(s.U, [u, u]), t64(s.b, [u])], 'simpleRnnCell');
+    check(
+      (x, h, W, U, b) => tg.simpleRnnCell(x, h, { kernel: W, recurrentKernel: U, bias: b }),
+      [t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.W, [F, u]), t64(s.U, [u, u]), t64(s.b, [u])],
+      'simpleRnnCell',
+    );
   });
   it('lstmCell wrt x, h, c, W, U, b (both outputs)', () => {
     const s = setup('lstm', B, F, u, 8);
     check(
       (x, h, c, W, U, b) => tg.concat(tg.lstmCell(x, h, c, { kernel: W, recurrentKernel: U, bias: b }), 1),
-      [t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.c, [B, u]), t64(s.W, [F, s.k]), t64(s.U, [u, s.k]), t64(s.b, [s.k])],
+      [
+        t64(s.x, [B, F]),
+        t64(s.h, [B, u]),
+        t64(s.c, [B, u]),
+        t64(s.W, [F, s.k]),
+        t64(s.U, [u, s.k]),
+        t64(s.b, [s.k]),
+      ],
       'lstmCell',
     );
   });
   for (const resetAfter of [true, false])
     it(`gruCell wrt x, h, W, U, b (resetAfter ${resetAfter})`, () => {
       const s = setup('gru', B, F, u, 9, resetAfter);
-      check((x, h, W, U, b) => tg.gruCell(x, h, { kernel: W, recurrentKernel: U, bias: b }, { resetAfter }), [t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.W, [F, s.k]), t64(s.U, [u, s.k]), t64(s.b, s.bShape)], 'gruCell');
+      check(
+        (x, h, W, U, b) => tg.gruCell(x, h, { kernel: W, recurrentKernel: U, bias: b }, { resetAfter }),
+        [t64(s.x, [B, F]), t64(s.h, [B, u]), t64(s.W, [F, s.k]), t64(s.U, [u, s.k]), t64(s.b, s.bShape)],
+        'gruCell',
+      );
     });
 });
 
@@ -94,10 +158,27 @@ describe('cell shape errors', () => {
   const W = tg.zeros([3, 8]);
   const U = tg.zeros([2, 8]);
   it('names the cell, the weight and the expected shape', () => {
-    expect(() => tg.lstmCell(tg.zeros([1, 4]), tg.zeros([1, 2]), tg.zeros([1, 2]), { kernel: W, recurrentKernel: U })).toThrow(/lstmCell: kernel must be \[4, 8\]/);
-    expect(() => tg.lstmCell(tg.zeros([1, 3]), tg.zeros([2, 2]), tg.zeros([1, 2]), { kernel: W, recurrentKernel: U })).toThrow(/lstmCell: state h must be \[1, 2\]/);
-    expect(() => tg.lstmCell(tg.zeros([1, 3]), tg.zeros([1, 2]), tg.zeros([1, 3]), { kernel: W, recurrentKernel: U })).toThrow(/carry state c/);
-    expect(() => tg.gruCell(tg.zeros([1, 3]), tg.zeros([1, 2]), { kernel: tg.zeros([3, 6]), recurrentKernel: tg.zeros([2, 6]), bias: tg.zeros([6]) })).toThrow(/gruCell: bias must be \[2, 6\] with resetAfter/);
-    expect(() => tg.simpleRnnCell(tg.zeros([3]), tg.zeros([1, 2]), { kernel: tg.zeros([3, 2]), recurrentKernel: tg.zeros([2, 2]) })).toThrow(tg.ShapeError);
+    expect(() =>
+      tg.lstmCell(tg.zeros([1, 4]), tg.zeros([1, 2]), tg.zeros([1, 2]), { kernel: W, recurrentKernel: U }),
+    ).toThrow(/lstmCell: kernel must be \[4, 8\]/);
+    expect(() =>
+      tg.lstmCell(tg.zeros([1, 3]), tg.zeros([2, 2]), tg.zeros([1, 2]), { kernel: W, recurrentKernel: U }),
+    ).toThrow(/lstmCell: state h must be \[1, 2\]/);
+    expect(() =>
+      tg.lstmCell(tg.zeros([1, 3]), tg.zeros([1, 2]), tg.zeros([1, 3]), { kernel: W, recurrentKernel: U }),
+    ).toThrow(/carry state c/);
+    expect(() =>
+      tg.gruCell(tg.zeros([1, 3]), tg.zeros([1, 2]), {
+        kernel: tg.zeros([3, 6]),
+        recurrentKernel: tg.zeros([2, 6]),
+        bias: tg.zeros([6]),
+      }),
+    ).toThrow(/gruCell: bias must be \[2, 6\] with resetAfter/);
+    expect(() =>
+      tg.simpleRnnCell(tg.zeros([3]), tg.zeros([1, 2]), {
+        kernel: tg.zeros([3, 2]),
+        recurrentKernel: tg.zeros([2, 2]),
+      }),
+    ).toThrow(tg.ShapeError);
   });
 });

@@ -61,7 +61,7 @@ export class LSTM extends RNNBase {
     const u = this.units;
     // NOTE: unitForgetBias (Keras): bias = [init(u), ones(u), init(2u)], so the forget gate starts open.
     const init: Initializer =
-      this.args.unitForgetBias ?? true
+      (this.args.unitForgetBias ?? true)
         ? (shape: Shape, dtype, rng) => {
             const t = base(shape, dtype, rng);
             t.data.set(full([u], 1, { dtype }).data, u);
@@ -75,7 +75,9 @@ export class LSTM extends RNNBase {
   }
   protected makeStep(recMask: Tensor | null): StepFn {
     const act = this.act;
-    const recAct = getActivation(this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation);
+    const recAct = getActivation(
+      this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation,
+    );
     return (xw, [h, c]) => {
       // z = x·W + b + h·U, split into i, f, c, o
       const [zi, zf, zg, zo] = splitGates(add(xw, matmul(recIn(h, recMask), this.recurrentKernel)), 4);
@@ -85,7 +87,9 @@ export class LSTM extends RNNBase {
   override getConfig() {
     return {
       ...super.getConfig(),
-      recurrent_activation: activationName(this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation),
+      recurrent_activation: activationName(
+        this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation,
+      ),
       unit_forget_bias: this.args.unitForgetBias ?? true,
     };
   }
@@ -109,7 +113,11 @@ export class GRU extends RNNBase {
   }
   protected buildBias(): Tensor {
     const u = this.units;
-    return this.addWeight('bias', this.resetAfter ? [2, 3 * u] : [3 * u], this.args.biasInitializer ?? 'zeros');
+    return this.addWeight(
+      'bias',
+      this.resetAfter ? [2, 3 * u] : [3 * u],
+      this.args.biasInitializer ?? 'zeros',
+    );
   }
   /** [input bias, recurrent bias] (the recurrent one only with resetAfter). */
   private biasParts(): [Tensor | null, Tensor | null] {
@@ -123,7 +131,9 @@ export class GRU extends RNNBase {
   }
   protected makeStep(recMask: Tensor | null): StepFn {
     const act = this.act;
-    const recAct = getActivation(this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation);
+    const recAct = getActivation(
+      this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation,
+    );
     const u = this.units;
     if (this.resetAfter) {
       const bRec = this.biasParts()[1];
@@ -148,7 +158,9 @@ export class GRU extends RNNBase {
   override getConfig() {
     return {
       ...super.getConfig(),
-      recurrent_activation: activationName(this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation),
+      recurrent_activation: activationName(
+        this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation,
+      ),
       reset_after: this.resetAfter,
     };
   }

@@ -13,7 +13,8 @@ import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../layer.j
 import { SymbolicTensor } from '../symbolic.js';
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
-export const activationName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
+export const activationName = (a: ActivationSpec): string =>
+  typeof a === 'string' ? a : a ? 'custom' : 'linear';
 
 /** Options shared by SimpleRNN, LSTM and GRU (TF.js names). */
 export interface RNNArgs extends LayerArgs {
@@ -61,9 +62,14 @@ export abstract class RNNBase extends Layer {
   states: Tensor[] | null = null;
 
   constructor(readonly args: RNNArgs) {
-    super(args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputLength ?? null, args.inputDim] } : args);
+    super(
+      args.inputDim !== undefined && !args.inputShape && !args.batchInputShape
+        ? { ...args, inputShape: [args.inputLength ?? null, args.inputDim] }
+        : args,
+    );
     const cls = this.className;
-    if (!Number.isInteger(args.units) || args.units < 1) throw new ValueError(`${cls}: units must be a positive integer, got ${args.units}`);
+    if (!Number.isInteger(args.units) || args.units < 1)
+      throw new ValueError(`${cls}: units must be a positive integer, got ${args.units}`);
     for (const k of ['dropout', 'recurrentDropout'] as const) {
       const v = args[k] ?? 0;
       if (!(v >= 0 && v < 1)) throw new ValueError(`${cls}: ${k} must be in [0, 1), got ${v}`);
@@ -95,8 +101,12 @@ export abstract class RNNBase extends Layer {
   protected checkSequence(s: readonly number[] | Shape): void {
     if (s.length === 3) return;
     const hint =
-      s.length === 2 ? ` — a 2-D input has no time axis: for one feature per step reshape to [${s[0]}, ${s[1]}, 1], for a single step to [${s[0]}, 1, ${s[1]}]` : '';
-    throw new ShapeError(`${this.name} (${this.className}): expected input of rank 3 [batch, time, features], got shape ${fmtShape(s as number[])}${hint}`);
+      s.length === 2
+        ? ` — a 2-D input has no time axis: for one feature per step reshape to [${s[0]}, ${s[1]}, 1], for a single step to [${s[0]}, 1, ${s[1]}]`
+        : '';
+    throw new ShapeError(
+      `${this.name} (${this.className}): expected input of rank 3 [batch, time, features], got shape ${fmtShape(s as number[])}${hint}`,
+    );
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -104,7 +114,11 @@ export abstract class RNNBase extends Layer {
     this.checkSequence(s);
     const k = this.gateCount * this.units;
     this.kernel = this.addWeight('kernel', [s[2], k], this.args.kernelInitializer ?? 'glorotUniform');
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, k], this.args.recurrentInitializer ?? 'orthogonal');
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [this.units, k],
+      this.args.recurrentInitializer ?? 'orthogonal',
+    );
     if (this.useBias) this.bias = this.buildBias();
   }
 
@@ -113,9 +127,14 @@ export abstract class RNNBase extends Layer {
     return getActivation(this.args.activation === undefined ? 'tanh' : this.args.activation);
   }
 
-  override apply(inputs: LayerIO | SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs = {}): LayerIO | SymbolicTensor | SymbolicTensor[] {
+  override apply(
+    inputs: LayerIO | SymbolicTensor | SymbolicTensor[],
+    kwargs: CallKwargs = {},
+  ): LayerIO | SymbolicTensor | SymbolicTensor[] {
     // NOTE: a symbolic application runs once on zeros to infer shapes; it must not disturb stateful states.
-    const symbolic = inputs instanceof SymbolicTensor || (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor));
+    const symbolic =
+      inputs instanceof SymbolicTensor ||
+      (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor));
     const saved = this.states;
     const out = super.apply(inputs, kwargs);
     if (symbolic) this.states = saved;
@@ -128,19 +147,28 @@ export abstract class RNNBase extends Layer {
     this.checkSequence(x.shape);
     const [B, T, F] = x.shape;
     if (F !== this.kernel.shape[0])
-      throw new ShapeError(`expected ${this.kernel.shape[0]} features on the last axis (built for [batch, time, ${this.kernel.shape[0]}]), got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `expected ${this.kernel.shape[0]} features on the last axis (built for [batch, time, ${this.kernel.shape[0]}]), got ${fmtShape(x.shape)}`,
+      );
     if (T === 0) throw new ShapeError(`the input ${fmtShape(x.shape)} has no time steps`);
     const given = list.length > 1 ? list.slice(1) : ((kw.initialState as Tensor[] | undefined) ?? null);
     let states = this.initialStates(given, B, x);
     const training = kw.training === true;
-    const xin = training && this.dropoutRate > 0 ? mul(x, dropout(ones([B, 1, F], { dtype: x.dtype }), this.dropoutRate, { training: true })) : x;
+    const xin =
+      training && this.dropoutRate > 0
+        ? mul(x, dropout(ones([B, 1, F], { dtype: x.dtype }), this.dropoutRate, { training: true }))
+        : x;
     // project every step at once: xw = x·W (+ b), [batch, time, k·units]
     const K = this.kernel.shape[1];
     let xw = reshape(matmul(reshape(xin, [B * T, F]), this.kernel), [B, T, K]);
     const b = this.inputBias();
     if (b) xw = add(xw, b);
     const recMask =
-      training && this.recurrentDropoutRate > 0 ? dropout(ones([B, this.units], { dtype: states[0].dtype }), this.recurrentDropoutRate, { training: true }) : null;
+      training && this.recurrentDropoutRate > 0
+        ? dropout(ones([B, this.units], { dtype: states[0].dtype }), this.recurrentDropoutRate, {
+            training: true,
+          })
+        : null;
     const step = this.makeStep(recMask);
     const outs: Tensor[] = [];
     for (let i = 0; i < T; i++) {
@@ -159,30 +187,44 @@ export abstract class RNNBase extends Layer {
     const n = this.stateCount;
     const want = `[${B}, ${this.units}]`;
     if (given) {
-      if (given.length !== n) throw new ValueError(`expected ${n} initial state tensor${n > 1 ? 's' : ''} (${n > 1 ? 'h and c' : 'h'}, each ${want}), got ${given.length}`);
+      if (given.length !== n)
+        throw new ValueError(
+          `expected ${n} initial state tensor${n > 1 ? 's' : ''} (${n > 1 ? 'h and c' : 'h'}, each ${want}), got ${given.length}`,
+        );
       given.forEach((s, i) => {
-        if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== this.units) throw new ShapeError(`initial state ${i} must be ${want} (batch, units), got ${fmtShape(s.shape)}`);
+        if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== this.units)
+          throw new ShapeError(`initial state ${i} must be ${want} (batch, units), got ${fmtShape(s.shape)}`);
       });
       return given;
     }
     // NOTE: Keras errors when a stateful layer sees a new batch size; shape inference runs with batch 1,
     // so here a new batch size starts again from zero states.
     if (this.stateful && this.states && this.states[0].shape[0] === B) return this.states;
-    return Array.from({ length: n }, () => zeros([B, this.units], { dtype: x.dtype === 'int32' ? this.dtype : x.dtype }));
+    return Array.from({ length: n }, () =>
+      zeros([B, this.units], { dtype: x.dtype === 'int32' ? this.dtype : x.dtype }),
+    );
   }
 
   /** Clear the carried states of a stateful layer (to zeros), or set them to given values. */
   resetStates(states?: Tensor | Tensor[]): void {
-    if (!this.stateful) throw new ValueError(`${this.name} (${this.className}): resetStates needs a stateful layer (create it with stateful: true)`);
+    if (!this.stateful)
+      throw new ValueError(
+        `${this.name} (${this.className}): resetStates needs a stateful layer (create it with stateful: true)`,
+      );
     if (states === undefined) {
       this.states = null;
       return;
     }
     const list = Array.isArray(states) ? states : [states];
-    if (list.length !== this.stateCount) throw new ValueError(`${this.name}.resetStates: expected ${this.stateCount} state tensors, got ${list.length}`);
+    if (list.length !== this.stateCount)
+      throw new ValueError(
+        `${this.name}.resetStates: expected ${this.stateCount} state tensors, got ${list.length}`,
+      );
     list.forEach((s, i) => {
       if (s.rank !== 2 || s.shape[1] !== this.units || s.shape[0] !== list[0].shape[0])
-        throw new ShapeError(`${this.name}.resetStates: state ${i} must be [batch, ${this.units}], got ${fmtShape(s.shape)}`);
+        throw new ShapeError(
+          `${this.name}.resetStates: state ${i} must be [batch, ${this.units}], got ${fmtShape(s.shape)}`,
+        );
     });
     this.states = list.map((s) => s.detach());
   }
@@ -190,7 +232,13 @@ export abstract class RNNBase extends Layer {
   /** A new layer of the same class and options (weights not copied): used by Bidirectional. */
   cloneWith(overrides: Partial<RNNArgs>): RNNBase {
     const Ctor = this.constructor as new (a: RNNArgs) => RNNBase;
-    return new Ctor({ ...this.args, inputShape: undefined, batchInputShape: undefined, inputDim: undefined, ...overrides });
+    return new Ctor({
+      ...this.args,
+      inputShape: undefined,
+      batchInputShape: undefined,
+      inputDim: undefined,
+      ...overrides,
+    });
   }
 
   override paramFormula(): string | null {

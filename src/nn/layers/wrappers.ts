@@ -24,16 +24,20 @@ export class TimeDistributed extends Layer {
   static override className = 'TimeDistributed';
   readonly layer: Layer;
   constructor(args: TimeDistributedArgs) {
-    if (!(args?.layer instanceof Layer)) throw new ValueError(`TimeDistributed: 'layer' must be a Layer, got ${typeof args?.layer}`);
+    if (!(args?.layer instanceof Layer))
+      throw new ValueError(`TimeDistributed: 'layer' must be a Layer, got ${typeof args?.layer}`);
     super(wrapperArgs(args, args.layer));
     this.layer = args.layer;
   }
   private check(s: readonly number[]): void {
     if (s.length < 3)
-      throw new ShapeError(`${this.name} (TimeDistributed): expected input [batch, time, ...] (rank ≥ 3), got ${fmtShape(s as number[])} — the wrapped layer runs on each time step`);
+      throw new ShapeError(
+        `${this.name} (TimeDistributed): expected input [batch, time, ...] (rank ≥ 3), got ${fmtShape(s as number[])} — the wrapped layer runs on each time step`,
+      );
   }
   override build(inputShape: Shape | Shape[]): void {
-    if (Array.isArray(inputShape[0])) throw new ValueError(`${this.name} (TimeDistributed): takes one input tensor, got a list`);
+    if (Array.isArray(inputShape[0]))
+      throw new ValueError(`${this.name} (TimeDistributed): takes one input tensor, got a list`);
     const s = inputShape as Shape;
     this.check(s);
     if (!this.layer.built) this.layer.buildShape([s[0] * s[1], ...s.slice(2)]);
@@ -43,14 +47,18 @@ export class TimeDistributed extends Layer {
     this.check(x.shape);
     const [B, T] = x.shape;
     const y = this.layer.apply(reshape(x, [B * T, ...x.shape.slice(2)]), kw);
-    if (!(y instanceof Tensor)) throw new ValueError(`the wrapped layer '${this.layer.name}' must return one tensor`);
+    if (!(y instanceof Tensor))
+      throw new ValueError(`the wrapped layer '${this.layer.name}' must return one tensor`);
     return reshape(y, [B, T, ...y.shape.slice(1)]);
   }
   override paramFormula(): string | null {
     return this.layer.paramFormula();
   }
   override getConfig() {
-    return { ...super.getConfig(), layer: { class_name: this.layer.className, config: this.layer.getConfig() } };
+    return {
+      ...super.getConfig(),
+      layer: { class_name: this.layer.className, config: this.layer.getConfig() },
+    };
   }
 }
 
@@ -66,7 +74,8 @@ export interface BidirectionalArgs extends LayerArgs {
 }
 
 /** Reverse axis 1 (time) by slicing every step and concatenating them in reverse. */
-const reverseTime = (y: Tensor): Tensor => (y.shape[1] <= 1 ? y : concat(split(y, y.shape[1], 1).reverse(), 1));
+const reverseTime = (y: Tensor): Tensor =>
+  y.shape[1] <= 1 ? y : concat(split(y, y.shape[1], 1).reverse(), 1);
 
 /**
  * Run a recurrent layer forwards and a copy backwards over the sequence, then merge. Keras weight order:
@@ -79,19 +88,35 @@ export class Bidirectional extends Layer {
   readonly backwardLayer: RNNBase;
   readonly mergeMode: MergeMode;
   constructor(args: BidirectionalArgs) {
-    if (!(args?.layer instanceof RNNBase)) throw new ValueError(`Bidirectional: 'layer' must be a recurrent layer (SimpleRNN, LSTM, GRU), got ${(args?.layer as unknown as object)?.constructor?.name ?? typeof args?.layer}`);
+    if (!(args?.layer instanceof RNNBase))
+      throw new ValueError(
+        `Bidirectional: 'layer' must be a recurrent layer (SimpleRNN, LSTM, GRU), got ${(args?.layer as unknown as object)?.constructor?.name ?? typeof args?.layer}`,
+      );
     super(wrapperArgs(args, args.layer));
     const l = args.layer;
     const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;
-    if (!['concat', 'sum', 'mul', 'ave', null].includes(mode)) throw new ValueError(`Bidirectional: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got '${mode}'`);
+    if (!['concat', 'sum', 'mul', 'ave', null].includes(mode))
+      throw new ValueError(
+        `Bidirectional: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got '${mode}'`,
+      );
     this.mergeMode = mode;
     this.forwardLayer = l.cloneWith({ name: `forward_${l.name}` });
     if (args.backwardLayer) {
       const b = args.backwardLayer;
-      if (!(b instanceof RNNBase)) throw new ValueError('Bidirectional: backwardLayer must be a recurrent layer');
-      if (b.goBackwards === l.goBackwards) throw new ValueError(`Bidirectional: backwardLayer.goBackwards must be the opposite of layer.goBackwards (${l.goBackwards})`);
-      if (b.returnSequences !== l.returnSequences || b.returnState !== l.returnState || b.stateful !== l.stateful)
-        throw new ValueError('Bidirectional: backwardLayer must have the same returnSequences, returnState and stateful as layer');
+      if (!(b instanceof RNNBase))
+        throw new ValueError('Bidirectional: backwardLayer must be a recurrent layer');
+      if (b.goBackwards === l.goBackwards)
+        throw new ValueError(
+          `Bidirectional: backwardLayer.goBackwards must be the opposite of layer.goBackwards (${l.goBackwards})`,
+        );
+      if (
+        b.returnSequences !== l.returnSequences ||
+        b.returnState !== l.returnState ||
+        b.stateful !== l.stateful
+      )
+        throw new ValueError(
+          'Bidirectional: backwardLayer must have the same returnSequences, returnState and stateful as layer',
+        );
       this.backwardLayer = b;
     } else this.backwardLayer = l.cloneWith({ name: `backward_${l.name}`, goBackwards: !l.goBackwards });
   }
@@ -102,11 +127,17 @@ export class Bidirectional extends Layer {
     if (!this.backwardLayer.built) this.backwardLayer.buildShape(s);
   }
 
-  override apply(inputs: LayerIO | SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs = {}): LayerIO | SymbolicTensor | SymbolicTensor[] {
+  override apply(
+    inputs: LayerIO | SymbolicTensor | SymbolicTensor[],
+    kwargs: CallKwargs = {},
+  ): LayerIO | SymbolicTensor | SymbolicTensor[] {
     // NOTE: a symbolic application runs the inner layers on zeros; keep their stateful states untouched.
     const saved = [this.forwardLayer.states, this.backwardLayer.states];
     const out = super.apply(inputs, kwargs);
-    if (inputs instanceof SymbolicTensor || (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor)))
+    if (
+      inputs instanceof SymbolicTensor ||
+      (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor))
+    )
       [this.forwardLayer.states, this.backwardLayer.states] = saved;
     return out;
   }
@@ -119,7 +150,9 @@ export class Bidirectional extends Layer {
     const { initialState: _drop, ...rest } = kw;
     const n = this.forwardLayer.stateCount;
     if (initial.length && initial.length !== 2 * n)
-      throw new ValueError(`expected ${2 * n} initial states (forward ${n}, then backward ${n}), got ${initial.length}`);
+      throw new ValueError(
+        `expected ${2 * n} initial states (forward ${n}, then backward ${n}), got ${initial.length}`,
+      );
     const fIn = initial.length ? [x, ...initial.slice(0, n)] : x;
     const bIn = initial.length ? [x, ...initial.slice(n)] : x;
     const f = this.forwardLayer.apply(fIn, rest) as LayerIO;
@@ -161,7 +194,10 @@ export class Bidirectional extends Layer {
     return {
       ...super.getConfig(),
       merge_mode: this.mergeMode,
-      layer: { class_name: this.forwardLayer.className, config: { ...this.forwardLayer.getConfig(), name: this.forwardLayer.name.replace(/^forward_/, '') } },
+      layer: {
+        class_name: this.forwardLayer.className,
+        config: { ...this.forwardLayer.getConfig(), name: this.forwardLayer.name.replace(/^forward_/, '') },
+      },
     };
   }
 }

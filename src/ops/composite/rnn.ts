@@ -33,13 +33,20 @@ export const splitGates = (z: Tensor, k: number): Tensor[] => split(z, k, -1);
 
 function checkCell(cell: string, x: Tensor, h: Tensor, w: CellWeights, k: number): number {
   const units = w.recurrentKernel.shape[0];
-  if (x.rank !== 2) throw new ShapeError(`${cell}: input x must be [batch, features], got ${fmtShape(x.shape)}`);
+  if (x.rank !== 2)
+    throw new ShapeError(`${cell}: input x must be [batch, features], got ${fmtShape(x.shape)}`);
   if (w.kernel.rank !== 2 || w.kernel.shape[0] !== x.shape[1] || w.kernel.shape[1] !== k * units)
-    throw new ShapeError(`${cell}: kernel must be [${x.shape[1]}, ${k * units}] (features, ${k}·units), got ${fmtShape(w.kernel.shape)}`);
+    throw new ShapeError(
+      `${cell}: kernel must be [${x.shape[1]}, ${k * units}] (features, ${k}·units), got ${fmtShape(w.kernel.shape)}`,
+    );
   if (w.recurrentKernel.rank !== 2 || w.recurrentKernel.shape[1] !== k * units)
-    throw new ShapeError(`${cell}: recurrentKernel must be [units, ${k}·units], got ${fmtShape(w.recurrentKernel.shape)}`);
+    throw new ShapeError(
+      `${cell}: recurrentKernel must be [units, ${k}·units], got ${fmtShape(w.recurrentKernel.shape)}`,
+    );
   if (h.rank !== 2 || h.shape[0] !== x.shape[0] || h.shape[1] !== units)
-    throw new ShapeError(`${cell}: state h must be [${x.shape[0]}, ${units}] (batch, units), got ${fmtShape(h.shape)}`);
+    throw new ShapeError(
+      `${cell}: state h must be [${x.shape[0]}, ${units}] (batch, units), got ${fmtShape(h.shape)}`,
+    );
   return units;
 }
 
@@ -47,7 +54,15 @@ function checkCell(cell: string, x: Tensor, h: Tensor, w: CellWeights, k: number
  * LSTM state update from the four gate pre-activations (order i, f, c, o as in Keras and PyTorch):
  * c' = σ(f)·c + σ(i)·act(g), h' = σ(o)·act(c').
  */
-export function lstmUpdate(zi: Tensor, zf: Tensor, zg: Tensor, zo: Tensor, c: Tensor, act: CellActivation = tanh, recAct: CellActivation = sigmoid): [Tensor, Tensor] {
+export function lstmUpdate(
+  zi: Tensor,
+  zf: Tensor,
+  zg: Tensor,
+  zo: Tensor,
+  c: Tensor,
+  act: CellActivation = tanh,
+  recAct: CellActivation = sigmoid,
+): [Tensor, Tensor] {
   const c2 = add(mul(recAct(zf), c), mul(recAct(zi), act(zg)));
   return [mul(recAct(zo), act(c2)), c2];
 }
@@ -56,7 +71,17 @@ export function lstmUpdate(zi: Tensor, zf: Tensor, zg: Tensor, zo: Tensor, c: Te
  * GRU state update: z = σ(xz + hz), r = σ(xr + hr), ĥ = act(xh + recH(r)), h' = z·h + (1 - z)·ĥ.
  * `recH(r)` is the reset-gated recurrent term: r·(h·U_h + b_h) (reset after) or (r·h)·U_h (reset before).
  */
-export function gruUpdate(xz: Tensor, xr: Tensor, xh: Tensor, hz: Tensor, hr: Tensor, recH: (r: Tensor) => Tensor, h: Tensor, act: CellActivation = tanh, recAct: CellActivation = sigmoid): Tensor {
+export function gruUpdate(
+  xz: Tensor,
+  xr: Tensor,
+  xh: Tensor,
+  hz: Tensor,
+  hr: Tensor,
+  recH: (r: Tensor) => Tensor,
+  h: Tensor,
+  act: CellActivation = tanh,
+  recAct: CellActivation = sigmoid,
+): Tensor {
   const z = recAct(add(xz, hz));
   const r = recAct(add(xr, hr));
   const hh = act(add(xh, recH(r)));
@@ -73,10 +98,18 @@ export function simpleRnnCell(x: Tensor, h: Tensor, w: CellWeights, opts: CellOp
 }
 
 /** One LSTM step (Keras gate order i, f, c, o): returns [h', c']. */
-export function lstmCell(x: Tensor, h: Tensor, c: Tensor, w: CellWeights, opts: CellOptions = {}): [Tensor, Tensor] {
+export function lstmCell(
+  x: Tensor,
+  h: Tensor,
+  c: Tensor,
+  w: CellWeights,
+  opts: CellOptions = {},
+): [Tensor, Tensor] {
   checkCell('lstmCell', x, h, w, 4);
   if (c.rank !== 2 || c.shape[0] !== h.shape[0] || c.shape[1] !== h.shape[1])
-    throw new ShapeError(`lstmCell: carry state c must have h's shape ${fmtShape(h.shape)}, got ${fmtShape(c.shape)}`);
+    throw new ShapeError(
+      `lstmCell: carry state c must have h's shape ${fmtShape(h.shape)}, got ${fmtShape(c.shape)}`,
+    );
   // z = x·W + h·U + b, split into the i, f, c, o blocks
   let z = add(matmul(x, w.kernel), matmul(h, w.recurrentKernel));
   if (w.bias) z = add(z, w.bias);
@@ -92,8 +125,15 @@ export function gruCell(x: Tensor, h: Tensor, w: CellWeights, opts: GruCellOptio
   const units = checkCell('gruCell', x, h, w, 3);
   const resetAfter = opts.resetAfter ?? true;
   const b = w.bias ?? null;
-  if (b && (resetAfter ? b.rank !== 2 || b.shape[0] !== 2 || b.shape[1] !== 3 * units : b.rank !== 1 || b.shape[0] !== 3 * units))
-    throw new ShapeError(`gruCell: bias must be ${resetAfter ? `[2, ${3 * units}] with resetAfter` : `[${3 * units}] without resetAfter`}, got ${fmtShape(b.shape)}`);
+  if (
+    b &&
+    (resetAfter
+      ? b.rank !== 2 || b.shape[0] !== 2 || b.shape[1] !== 3 * units
+      : b.rank !== 1 || b.shape[0] !== 3 * units)
+  )
+    throw new ShapeError(
+      `gruCell: bias must be ${resetAfter ? `[2, ${3 * units}] with resetAfter` : `[${3 * units}] without resetAfter`}, got ${fmtShape(b.shape)}`,
+    );
   const [bIn, bRec] = b && resetAfter ? split(b, 2, 0).map((t) => reshape(t, [3 * units])) : [b, null];
   let xw = matmul(x, w.kernel);
   if (bIn) xw = add(xw, bIn);
@@ -107,5 +147,15 @@ export function gruCell(x: Tensor, h: Tensor, w: CellWeights, opts: GruCellOptio
   }
   const [uzr, uh] = split(w.recurrentKernel, [2 * units, units], 1);
   const [hz, hr] = splitGates(matmul(h, uzr), 2);
-  return gruUpdate(xz, xr, xh, hz, hr, (r) => matmul(mul(r, h), uh), h, opts.activation, opts.recurrentActivation);
+  return gruUpdate(
+    xz,
+    xr,
+    xh,
+    hz,
+    hr,
+    (r) => matmul(mul(r, h), uh),
+    h,
+    opts.activation,
+    opts.recurrentActivation,
+  );
 }
