@@ -79,8 +79,10 @@ export async function openHdf5(src: ByteSource, opts: Hdf5Options = {}): Promise
   const r = outcome.response;
   if (!r.ok) {
     const detail = summariseHdf5Log(r.log);
+    const tail = detail ? ` (${detail})` : '';
+    if (r.message.startsWith('HDF5 could not open')) throw new FormatError(`${name}: ${r.message}${tail}`);
     const what = r.aborted ? 'HDF5 aborted while reading' : 'HDF5 could not read';
-    throw new FormatError(`${name}: ${what} ${r.path}: ${r.message}${detail ? ` (${detail})` : ''}`);
+    throw new FormatError(`${name}: ${what} ${r.path}: ${r.message}${tail}`);
   }
   return new Hdf5File(name, r.objects);
 }

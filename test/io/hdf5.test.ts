@@ -104,6 +104,13 @@ describe.skipIf(!root)('openHdf5 on damaged copies of a real Keras file', () => 
     expect(ok.layers.map((l) => l.name)).toEqual(['conv2d_1', 'batch_normalization_1', 'activation_1', 'conv2d_2', 'flatten_1', 'dense_1']);
   });
 
+  it('a read that exceeds its time limit is a FormatError, and the replaced worker reads the next file', async () => {
+    await closeHdf5Worker(); // the next request has to start a worker and load h5wasm (hundreds of ms)
+    await expect(openHdf5(good(), { name: 'slow.h5', timeoutMs: 1 })).rejects.toThrow(/slow.h5: HDF5 reading did not finish within 1 ms/);
+    const f = await openHdf5(good(), { name: 'next.h5' });
+    expect(f.groups('/')).toEqual(['model_weights']);
+  });
+
   it('a missing file is a FileError naming it', async () => {
     await expect(openHdf5('/nonexistent/dir/x.h5')).rejects.toThrow(FileError);
   });
