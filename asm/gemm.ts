@@ -56,47 +56,54 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
   }
 }
 
-/** C[4×8] (row stride ldc bytes) = (beta ? C : 0) + Apanel · Bpanel over kc. */
+/**
+ * C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over kc, with A(r,p) at a + o_r + p·csA (o_0 = 0) and
+ * B(p, 0..7) contiguous at b + p·rsB (all in bytes). Packed panels are the case o_r = 4r, csA = 16, rsB = 32.
+ */
 // @ts-ignore: decorator
-@inline function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+@inline function micro(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb, 0);
-    const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pa += MR * 4;
-    pb += NR * 4;
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a + o1);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a + o2);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a + o3);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += csA;
+    b += rsB;
   }
   if (beta) {
-    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16)); c += ldc;
-    c10 = f32x4.add(c10, v128.load(c, 0)); c11 = f32x4.add(c11, v128.load(c, 16)); c += ldc;
-    c20 = f32x4.add(c20, v128.load(c, 0)); c21 = f32x4.add(c21, v128.load(c, 16)); c += ldc;
-    c30 = f32x4.add(c30, v128.load(c, 0)); c31 = f32x4.add(c31, v128.load(c, 16)); c += ldc;
-    c -= 4 * ldc;
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
   }
-  v128.store(c, c00, 0); v128.store(c, c01, 16); c += ldc;
-  v128.store(c, c10, 0); v128.store(c, c11, 16); c += ldc;
-  v128.store(c, c20, 0); v128.store(c, c21, 16); c += ldc;
-  v128.store(c, c30, 0); v128.store(c, c31, 16); c += ldc;
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
 }
+
+/** Below this many output columns A is read in place (packing it would cost more than the product). */
+const PACK_MIN_N: i32 = 64;
 
 /**
  * C[m×n] (row-major, leading dimension ldc) = A·B, with A(i,p) at a + (i·rsA + p·csA)·4 and B(p,j) at
  * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread.
+ * NOTE: every output element is the same sequence of f32 multiply-adds (over k in KC blocks) whatever the
+ * tiling, packing or row range, so splitting rows across threads cannot change a result.
  */
 export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize): void {
   if (m <= 0 || n <= 0) return;
@@ -108,26 +115,51 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   const pB = pA + <usize>(MC * KC) * 4;
   const tmp = pB + <usize>(KC * NC) * 4;
   const ldcB = <usize>ldc * 4;
+  // NOTE: skinny outputs (n < 64) read A in place and, when B's rows are contiguous, B too: for them packing
+  // would move more data than the multiply touches.
+  const small = n < PACK_MIN_N;
+  const directB = small && csB === 1;
+  const mcMax = small ? m : MC;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const beta = pc > 0;
-      packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
+      if (!directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
+      for (let ic = 0; ic < m; ic += mcMax) {
+        const mc = min(mcMax, m - ic);
+        if (!small) packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = pB + <usize>(jr * kc) * 4;
+          let pb: usize;
+          let rsBb: usize = NR * 4;
+          if (!directB) pb = pB + <usize>(jr * kc) * 4;
+          else if (nr === NR) {
+            pb = b + <usize>(pc * rsB + jc + jr) * 4;
+            rsBb = <usize>rsB * 4;
+          } else {
+            packB(b + <usize>(pc * rsB + jc + jr) * 4, rsB, 1, kc, nr, pB); // the ragged last panel, zero-padded
+            pb = pB;
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const pa = pA + <usize>(ir * kc) * 4;
+            let pa: usize, o1: usize, o2: usize, o3: usize, csAb: usize;
+            if (!small) {
+              pa = pA + <usize>(ir * kc) * 4;
+              o1 = 4; o2 = 8; o3 = 12;
+              csAb = MR * 4;
+            } else {
+              // rows past m repeat row m-1 (their results are discarded), so nothing outside A is read
+              pa = a + <usize>((ic + ir) * rsA + pc * csA) * 4;
+              const rs = <usize>rsA * 4;
+              o1 = <usize>min(1, mr - 1) * rs; o2 = <usize>min(2, mr - 1) * rs; o3 = <usize>min(3, mr - 1) * rs;
+              csAb = <usize>csA * 4;
+            }
             const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
             if (mr === MR && nr === NR) {
-              micro(pa, pb, kc, cij, ldcB, beta);
+              micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, cij, ldcB, beta);
             } else {
-              micro(pa, pb, kc, tmp, NR * 4, false);
+              micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, tmp, NR * 4, false);
               for (let r = 0; r < mr; r++) {
                 const crow = cij + <usize>(r * ldc) * 4;
                 const trow = tmp + <usize>(r * NR) * 4;

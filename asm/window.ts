@@ -63,8 +63,14 @@ export function col2im(cols: usize, g: usize, out: usize, n0: i32, n1: i32): voi
             continue;
           }
           const rowBase = out + <usize>((b * h + iy) * w) * <usize>c * 4;
+          const ix0 = ox * sw - pl;
+          if (dw === 1 && ix0 >= 0 && ix0 + kw <= w) {
+            addF32(rowBase + <usize>(ix0 * c) * 4, src, kw * c); // the whole kx run is one contiguous span
+            src += <usize>(kw * c) * 4;
+            continue;
+          }
           for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pl + kx * dw;
+            const ix = ix0 + kx * dw;
             if (ix >= 0 && ix < w) addF32(rowBase + <usize>(ix * c) * 4, src, c);
             src += <usize>c * 4;
           }
@@ -81,22 +87,45 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
   for (let b = n0; b < n1; b++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
-        for (let ch = 0; ch < c; ch++) store<i32>(o + <usize>ch * 4, -1);
-        // NOTE: window positions in row-major order, channels innermost: the same visiting order per channel as
-        // the reference, so ties go to the same (first) maximum.
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pl + kx * dw;
-            if (ix < 0 || ix >= w) continue;
-            const src0 = ((b * h + iy) * w + ix) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const best = load<i32>(o + <usize>ch * 4);
-              const v = load<f32>(x + <usize>(src0 + ch) * 4);
-              if (best < 0 || v > load<f32>(x + <usize>best * 4)) store<i32>(o + <usize>ch * 4, src0 + ch);
+        // NOTE: window positions in row-major order for every channel, as in the reference, so ties go to the
+        // same (first) maximum; 4 channels at a time, the best value kept alongside its index.
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          let bi = i32x4.splat(-1);
+          let bv = f32x4.splat(0);
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - pl + kx * dw;
+              if (ix < 0 || ix >= w) continue;
+              const src = ((b * h + iy) * w + ix) * c + ch;
+              const v = v128.load(x + <usize>src * 4);
+              const take = v128.or(i32x4.lt_s(bi, i32x4.splat(0)), f32x4.gt(v, bv));
+              bv = v128.bitselect(v, bv, take);
+              bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
             }
           }
+          v128.store(o + <usize>ch * 4, bi);
+        }
+        for (; ch < c; ch++) {
+          let best = -1;
+          let bv: f32 = 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - pt + ky * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - pl + kx * dw;
+              if (ix < 0 || ix >= w) continue;
+              const src = ((b * h + iy) * w + ix) * c + ch;
+              const v = load<f32>(x + <usize>src * 4);
+              if (best < 0 || v > bv) {
+                bv = v;
+                best = src;
+              }
+            }
+          }
+          store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }

@@ -79,7 +79,18 @@ function gather(x: TypedArray, outShape: readonly number[], srcStrides: number[]
     if (out.length) out[0] = x[srcBase];
     return;
   }
+  gatherCollapsed(x, sh, sst, dst, srcBase, out);
+}
+
+function gatherCollapsed(x: TypedArray, sh: number[], sst: number[], dst: number[], srcBase: number, out: TypedArray): void {
   const r = sh.length - 1;
+  if (r >= 1 && sst[0] === 0) {
+    // NOTE: a broadcast outermost axis: build its first slice, then replicate it by doubling with copyWithin.
+    gatherCollapsed(x, sh.slice(1), sst.slice(1), dst.slice(1), srcBase, out);
+    const total = dst[0] * sh[0];
+    for (let filled = dst[0]; filled < total; filled += Math.min(filled, total - filled)) out.copyWithin(filled, 0, Math.min(filled, total - filled));
+    return;
+  }
   const len = sh[r];
   const step = sst[r];
   const outer = sh.slice(0, r);
