@@ -44,3 +44,4 @@ export {
   type Batch,
   type BatchOptions,
 } from './datasets.js';
+export * from './checkpoint.js';

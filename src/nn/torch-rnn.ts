@@ -10,7 +10,7 @@ import { matmul } from '../ops/linalg.js';
 import { dropout } from '../ops/random-ops.js';
 import { concat, reshape, slice, split, squeeze, stack, transpose } from '../ops/shape-ops.js';
 import type { Initializer } from './initializers.js';
-import { Layer, type LayerIO } from './layer.js';
+import { type BackwardHook, type ForwardHook, Layer, type LayerIO } from './layer.js';
 
 export interface TorchRNNOptions {
   /** Stacked recurrent layers (default 1). */
@@ -38,6 +38,9 @@ interface DirWeights {
   bhh: Tensor | null;
 }
 
+/** [output, [h_n, c_n]] or [output, h_n] as a flat tensor list. */
+const flatOut = (y: unknown): Tensor[] => (y as unknown[]).flat() as Tensor[];
+
 /**
  * Shared loop of the PyTorch recurrent modules. Behaves like `tg.nn.Module` (train mode at start, `forward`
  * routed through `apply` so hooks fire, built at construction).
@@ -62,7 +65,12 @@ abstract class TorchRNNBase extends Layer {
     this.training = true;
     this.built = true;
     const fwd = this.forward as (...a: unknown[]) => unknown;
-    this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x)) as LayerIO;
+    this.callImpl = (x: LayerIO) => {
+      const y = (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x)) as LayerIO;
+      if (this.gradHooks.length)
+        for (const t of flatOut(y)) t.registerHook((g) => this.gradHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
+      return y;
+    };
     this.forward = ((...args: unknown[]) =>
       this.apply((args.length === 1 ? args[0] : args) as LayerIO)) as this['forward'];
     const cls = this.className;
@@ -109,6 +117,24 @@ abstract class TorchRNNBase extends Layer {
   abstract forward(x: Tensor, hx?: Tensor | [Tensor, Tensor]): [Tensor, Tensor | [Tensor, Tensor]];
   call(x: LayerIO): LayerIO {
     return this.callImpl(x, {});
+  }
+  private gradHooks: BackwardHook[] = [];
+  /**
+   * Forward hooks see the outputs flat, `[output, h_n]` or `[output, h_n, c_n]`, so generic tools (summary)
+   * can read their shapes; a replacement returned by a hook is given in the same flat form.
+   */
+  override registerForwardHook(h: ForwardHook): () => void {
+    return super.registerForwardHook((layer, x, y) => {
+      const r = h(layer, x, flatOut(y));
+      if (!r) return undefined;
+      const rs = r as Tensor[];
+      return (this.mode === 'LSTM' ? [rs[0], [rs[1], rs[2]]] : rs) as unknown as LayerIO;
+    });
+  }
+  /** Backward hooks get the gradient of each output tensor (output, h_n, c_n) when backward reaches it. */
+  override registerBackwardHook(h: BackwardHook): () => void {
+    this.gradHooks.push(h);
+    return () => void (this.gradHooks = this.gradHooks.filter((f) => f !== h));
   }
   /** PyTorch `zero_grad`. */
   zeroGrad(): void {

@@ -25,7 +25,7 @@ function convCommon(c: LayerCfg, b: BuildCtx, rank: 1 | 2) {
     kernelSize: rank === 1 ? c.ints('kernel_size', 1, undefined, 1)[0] : pair(c, 'kernel_size', 1),
     strides: rank === 1 ? c.ints('strides', 1, 1, 1)[0] : pair(c, 'strides', 1),
     dilationRate: rank === 1 ? c.ints('dilation_rate', 1, 1, 1)[0] : pair(c, 'dilation_rate', 1),
-    padding: padding(c, rank === 1) as 'valid' | 'same',
+    padding: padding(c, rank === 1) as 'valid' | 'same' | 'causal',
     dataFormat: dataFormat(c),
     activation: activationOf(c, 'activation', b.ctx),
     useBias: c.bool('use_bias', true),
@@ -92,7 +92,7 @@ defineLayers({
     build: (c, b) => {
       const a = convCommon(c, b, 2);
       if (a.padding === 'causal') c.fail('padding', "'causal' padding is only for Conv1D");
-      return new Conv2D(a);
+      return new Conv2D({ ...a, padding: a.padding });
     },
     convertWeights: convKernel('Conv2D'),
   },

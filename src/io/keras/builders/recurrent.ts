@@ -138,12 +138,12 @@ defineLayers({
   Bidirectional: {
     build: (c, b) => {
       const inner = b.nested(c.obj('layer'), 'layer', c);
-      if (!(inner instanceof RNNBase)) c.fail('layer', `Bidirectional wraps a ${inner.className}; only SimpleRNN, LSTM and GRU are supported`);
+      if (!(inner instanceof RNNBase)) return c.fail('layer', `Bidirectional wraps a ${inner.className}; only SimpleRNN, LSTM and GRU are supported`);
       const mm = c.raw('merge_mode');
       if (mm !== null && mm !== undefined && !['concat', 'sum', 'mul', 'ave'].includes(mm as string))
         c.fail('merge_mode', `${JSON.stringify(mm)} is not supported (concat, sum, mul, ave, null)`);
       const back = c.has('backward_layer') && c.raw('backward_layer') !== null ? b.nested(c.obj('backward_layer'), 'backward_layer', c) : undefined;
-      if (back !== undefined && !(back instanceof RNNBase)) c.fail('backward_layer', 'must be a recurrent layer');
+      if (back !== undefined && !(back instanceof RNNBase)) return c.fail('backward_layer', 'must be a recurrent layer');
       return new Bidirectional({ ...baseArgs(c), layer: inner, mergeMode: (mm === undefined ? 'concat' : mm) as 'concat' | null, ...(back ? { backwardLayer: back } : {}) });
     },
   },
