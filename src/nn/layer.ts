@@ -104,7 +104,10 @@ export abstract class Layer {
     checkInputs(this, x);
     for (const h of this.preHooks) x = h(this, x) ?? x;
     // NOTE: a declared input shape wins over the first input (Keras builds from input_shape).
-    if (!this.built) this.batchInputShape ? this.buildShape(this.batchInputShape as Shape) : this.buildFor(x);
+    if (!this.built) {
+      if (this.batchInputShape) this.buildShape(this.batchInputShape as Shape);
+      else this.buildFor(x);
+    }
     const kw = { training: this.training, ...kwargs };
     let y = withScope(this.name, () => {
       try {

@@ -31,7 +31,9 @@ export class ProgressBar {
     if (!this.enabled) return;
     const ms = Date.now() - this.t0;
     const line = `${this.steps}/${this.steps} - ${secs(ms)} - ${Math.round(ms / this.steps)}ms/step${fmt(logs)}`;
-    if (this.tty) this.out(line, true), this.out('', false);
-    else this.out(line, false);
+    if (this.tty) {
+      this.out(line, true);
+      this.out('', false);
+    } else this.out(line, false);
   }
 }

@@ -3,7 +3,7 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import type { PrimTable } from './prim.js';
-import { broadcastTo, pad, reshape, slice, sumTo, transpose } from './shape-ops.js';
+import { pad, reshape, slice, sumTo, transpose } from './shape-ops.js';
 
 export interface MovementParams {
   reshape: { shape: number[] };
