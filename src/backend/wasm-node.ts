@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { jsKernels } from './js.js';
 import { registerBackend, setBackend } from './kernels.js';
 import type { SpawnWorker, WorkerHandle } from './pool.js';
 import { POOL_WORKER_SOURCE } from './pool-worker.js';
@@ -48,22 +49,27 @@ export const spawnNodeWorker: SpawnWorker = ({ module, memory, control }) => {
   return h;
 };
 
-/** The loaded backend, or null (then 'js' is the default). */
-export let wasmBackend: WasmKernels | null = null;
-
-function install(): void {
-  const want = globalThis.process?.env?.TAPEGRAD_BACKEND;
-  const bytes = readKernelBytes();
-  if (!bytes) return;
+/**
+ * Load the kernels from `read()`, register them as 'wasm' and make them the default (unless
+ * TAPEGRAD_BACKEND=js). Returns null, leaving the registry alone, when there are no bytes or they do not load.
+ */
+export function installWasmBackend(read: () => BufferSource | null = readKernelBytes): WasmKernels | null {
+  const bytes = read();
+  if (!bytes) return null;
+  let k: WasmKernels;
   try {
     const threads = Number(globalThis.process?.env?.TAPEGRAD_THREADS) || Math.min(availableParallelism(), 8);
-    wasmBackend = loadWasmKernels(bytes, { spawnWorker: spawnNodeWorker, threads });
+    k = loadWasmKernels(bytes, { spawnWorker: spawnNodeWorker, threads });
   } catch {
-    return; // NOTE: an unusable build leaves the JS reference in charge rather than failing the import.
+    return null; // NOTE: an unusable build leaves the JS reference in charge rather than failing the import.
   }
-  registerBackend(wasmBackend);
-  const pool = wasmBackend.pool;
+  registerBackend(jsKernels); // the reference first: it stays the fallback (and the default under TAPEGRAD_BACKEND=js)
+  registerBackend(k);
+  const pool = k.pool;
   setThreadControl({ get: () => pool.threads, set: (n) => pool.setThreads(n) });
-  if (want !== 'js') setBackend('wasm');
+  if (globalThis.process?.env?.TAPEGRAD_BACKEND !== 'js') setBackend('wasm');
+  return k;
 }
-install();
+
+/** The backend loaded at import, or null (then 'js' is the default). */
+export const wasmBackend: WasmKernels | null = installWasmBackend();

@@ -1,0 +1,39 @@
+// Loading the kernel module: a missing or broken build leaves the JS reference in charge without throwing;
+// a good build registers 'wasm' as the default, and setBackend('js') still selects the reference.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { TapegradError } from '../../src/core/errors.js';
+import { getBackend, kernels, setBackend } from '../../src/backend/kernels.js';
+import { loadWasmKernels } from '../../src/backend/wasm-loader.js';
+import { installWasmBackend, readKernelBytes, wasmBackend } from '../../src/backend/wasm-node.js';
+
+describe('wasm loader', () => {
+  it('returns null (no throw, registry untouched) when the module file is missing', () => {
+    const before = kernels();
+    expect(installWasmBackend(() => null)).toBeNull();
+    expect(kernels()).toBe(before);
+  });
+  it('returns null for bytes that are not a kernel module, and loadWasmKernels names the problem', () => {
+    const junk = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99]);
+    expect(installWasmBackend(() => junk)).toBeNull();
+    expect(() => loadWasmKernels(junk)).toThrow(TapegradError);
+    expect(() => loadWasmKernels(junk)).toThrow(/kernels\.wasm did not compile/);
+  });
+  it("the built module loads as the default 'wasm' backend; setBackend('js') selects the reference", () => {
+    expect(readKernelBytes()).not.toBeNull();
+    expect(wasmBackend).not.toBeNull();
+    expect(getBackend()).toBe('wasm');
+    setBackend('js');
+    expect(getBackend()).toBe('js');
+    setBackend('wasm');
+    expect(kernels()).toBe(wasmBackend);
+  });
+  it('TAPEGRAD_BACKEND=js keeps the reference as the default', () => {
+    const src = `import { getBackend, listBackends } from ${JSON.stringify(new URL('../../src/backend/kernels.ts', import.meta.url).pathname)};
+      import ${JSON.stringify(new URL('../../src/ops/index.ts', import.meta.url).pathname)};
+      console.log(getBackend(), listBackends().sort().join(','));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], { encoding: 'utf8', env: { ...process.env, TAPEGRAD_BACKEND: 'js' }, timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('js js,wasm');
+  });
+});
