@@ -1,0 +1,322 @@
+// Checkpoints: a model's named weights (and optionally its optimizer's state) in one safetensors file, written
+// atomically; loading compares names and shapes first and reports every mismatch before anything is written.
+import { readdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ValueError, fmtShape } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import type { Layer } from '../nn/layer.js';
+import type { Optimizer } from '../train/optim/optimizer.js';
+import { FileError } from './errors.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
+
+/** Prefix of optimizer-state tensors inside a checkpoint: `optimizer/adam/dense.kernel/m`. */
+export const OPTIMIZER_PREFIX = 'optimizer/';
+/** Metadata keys tapegrad writes; user metadata may not start with this. */
+const RESERVED = 'tapegrad.';
+const FORMAT = 'tapegrad-checkpoint';
+const FORMAT_VERSION = '1';
+const VERSION = '0.1.0';
+
+export interface SaveCheckpointOptions {
+  /** Optimizer whose state (`getState()`) is saved too; default: the compiled model's optimizer; `null` skips it. */
+  optimizer?: Optimizer | null;
+  /** Extra string metadata stored in the safetensors header (keys may not start with `tapegrad.`). */
+  metadata?: Record<string, string>;
+}
+
+export interface LoadCheckpointOptions {
+  /**
+   * Optimizer to restore (`setState`). Default: the compiled model's optimizer when the file holds optimizer state;
+   * `null` ignores the file's optimizer state.
+   */
+  optimizer?: Optimizer | null;
+  /** Throw one CheckpointMismatchError listing every problem, loading nothing (default true). */
+  strict?: boolean;
+  /** Largest file accepted (default 4 GiB). */
+  maxBytes?: number;
+}
+
+/** A name present on both sides with different shapes. */
+export interface ShapeMismatch {
+  name: string;
+  /** Shape in the model (or optimizer). */
+  expected: number[];
+  /** Shape in the file. */
+  found: number[];
+}
+
+/** How one group of tensors (weights or optimizer state) compares with the file. */
+export interface MatchReport {
+  /** Same name and shape: loaded (unless a strict load failed). */
+  matched: string[];
+  /** In the model/optimizer but not in the file. */
+  missing: string[];
+  /** In the file but not in the model/optimizer. */
+  unexpected: string[];
+  shapeMismatch: ShapeMismatch[];
+  /** Matched tensors whose values changed dtype on load, e.g. `dense.kernel: float64 → float32`. */
+  converted: string[];
+}
+
+export interface CheckpointReport {
+  path: string;
+  weights: MatchReport;
+  /** Null when no optimizer state was compared (none given and none in the file, or `optimizer: null`). */
+  optimizer: MatchReport | null;
+  /** The header metadata: tapegrad's `tapegrad.*` keys and the user's. */
+  metadata: Record<string, string>;
+  /** True when nothing is missing, unexpected or mismatched. */
+  ok: boolean;
+  /** Number of problems (missing + unexpected + shape mismatches, over weights and optimizer). */
+  problems: number;
+}
+
+/** A checkpoint that does not fit the model or optimizer; `report` lists every problem. Nothing was loaded. */
+export class CheckpointMismatchError extends ValueError {
+  constructor(
+    message: string,
+    readonly report: CheckpointReport,
+  ) {
+    super(message);
+  }
+}
+
+type CompiledLike = { compiled?: { optimizer: Optimizer } | null };
+
+function compiledOptimizer(model: Layer): Optimizer | null {
+  return (model as Layer & CompiledLike).compiled?.optimizer ?? null;
+}
+
+/** The model's weights by path name, after checking it is built and the names are unique. */
+function namedWeightMap(model: Layer, action: string): Map<string, Tensor> {
+  const named = model.namedWeights();
+  if (!model.isBuilt()) model.assertBuilt(action);
+  const out = new Map<string, Tensor>();
+  for (const [name, w] of named) {
+    const prev = out.get(name);
+    if (prev && prev !== w.value)
+      throw new ValueError(
+        `${model.name}: two different weights are both named '${name}'; checkpoint names must be unique`,
+      );
+    out.set(name, w.value);
+  }
+  return out;
+}
+
+/**
+ * Remove temp files an earlier, killed save of this checkpoint left behind (`.<name>.<pid>.<hex>.tmp` from
+ * writeFileAtomic), when the process that wrote them is gone.
+ */
+function removeOrphanTemps(path: string): void {
+  const dir = dirname(path);
+  const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`^\\.${base}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // the folder does not exist: the write itself will report that
+  }
+  for (const n of names) {
+    const m = re.exec(n);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      // someone else removed it first
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Save a model's weights (every entry of `model.namedWeights()`, e.g. `conv2d.kernel`, trainable or not) and,
+ * optionally, its optimizer state as one safetensors file. The write is atomic (temp file, fsync, rename): a crash
+ * mid-save leaves the previous file intact; temp files of earlier killed saves are removed.
+ * @example await tg.saveCheckpoint('ckpt/model.safetensors', model, { metadata: { epoch: '3' } })
+ */
+export async function saveCheckpoint(
+  path: string,
+  model: Layer,
+  opts: SaveCheckpointOptions = {},
+): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0)
+    throw new FileError('saveCheckpoint: path must be a non-empty string');
+  const tensors = namedWeightMap(model, 'save a checkpoint');
+  const opt = opts.optimizer === undefined ? compiledOptimizer(model) : opts.optimizer;
+  const meta: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(opts.metadata ?? {})) {
+    if (k.startsWith(RESERVED))
+      throw new ValueError(
+        `saveCheckpoint: metadata key '${k}' is reserved (keys starting with '${RESERVED}')`,
+      );
+    if (typeof v !== 'string')
+      throw new ValueError(`saveCheckpoint: metadata '${k}' must be a string, got ${typeof v}`);
+    meta[k] = v;
+  }
+  meta[`${RESERVED}format`] = FORMAT;
+  meta[`${RESERVED}format_version`] = FORMAT_VERSION;
+  meta[`${RESERVED}version`] = VERSION;
+  meta[`${RESERVED}model`] = model.name;
+  meta[`${RESERVED}model_class`] = model.className;
+  if (opt) {
+    meta[`${RESERVED}optimizer`] = opt.rule.name;
+    for (const [k, t] of Object.entries(opt.getState())) {
+      if (tensors.has(OPTIMIZER_PREFIX + k))
+        throw new ValueError(
+          `saveCheckpoint: a weight is named '${OPTIMIZER_PREFIX + k}', which clashes with the optimizer state`,
+        );
+      tensors.set(OPTIMIZER_PREFIX + k, t);
+    }
+  }
+  removeOrphanTemps(path);
+  saveSafetensors(path, tensors, meta);
+}
+
+function compare(expected: Map<string, Tensor>, found: Map<string, Tensor>): MatchReport {
+  const r: MatchReport = { matched: [], missing: [], unexpected: [], shapeMismatch: [], converted: [] };
+  for (const [name, t] of expected) {
+    const f = found.get(name);
+    if (!f) r.missing.push(name);
+    else if (t.shape.length !== f.shape.length || t.shape.some((d, i) => d !== f.shape[i]))
+      r.shapeMismatch.push({ name, expected: [...t.shape], found: [...f.shape] });
+    else {
+      r.matched.push(name);
+      if (t.dtype !== f.dtype) r.converted.push(`${name}: ${f.dtype} → ${t.dtype}`);
+    }
+  }
+  for (const name of found.keys()) if (!expected.has(name)) r.unexpected.push(name);
+  return r;
+}
+
+const count = (r: MatchReport | null): number =>
+  r ? r.missing.length + r.unexpected.length + r.shapeMismatch.length : 0;
+
+function describeProblems(
+  r: MatchReport,
+  shapes: Map<string, Tensor>,
+  file: Map<string, Tensor>,
+  what: string,
+): string[] {
+  const lines: string[] = [];
+  for (const n of r.missing)
+    lines.push(
+      `  ${what}missing ${n} ${fmtShape(shapes.get(n)!.shape)} (in the ${what ? 'optimizer' : 'model'}, not in the file)`,
+    );
+  for (const n of r.unexpected)
+    lines.push(
+      `  ${what}unexpected ${n} ${fmtShape(file.get(n)!.shape)} (in the file, not in the ${what ? 'optimizer' : 'model'})`,
+    );
+  for (const m of r.shapeMismatch)
+    lines.push(
+      `  ${what}shape mismatch ${m.name}: file ${fmtShape(m.found)}, ${what ? 'optimizer' : 'model'} ${fmtShape(m.expected)}`,
+    );
+  return lines;
+}
+
+/**
+ * Load a checkpoint written by {@link saveCheckpoint} (or any safetensors file whose tensor names are the model's
+ * weight paths). Names and shapes are compared first; with `strict` (default) any missing, unexpected or
+ * mismatched tensor throws ONE {@link CheckpointMismatchError} listing them all and nothing is changed. Without
+ * `strict`, matching tensors are loaded and the rest reported. Float dtypes convert to the model's dtype.
+ * @returns what matched, what was missing, unexpected or of another shape, and the file's metadata
+ */
+export async function loadCheckpoint(
+  path: string,
+  model: Layer,
+  opts: LoadCheckpointOptions = {},
+): Promise<CheckpointReport> {
+  if (typeof path !== 'string' || path.length === 0)
+    throw new FileError('loadCheckpoint: path must be a non-empty string');
+  const strict = opts.strict ?? true;
+  const expected = namedWeightMap(model, 'load a checkpoint into');
+  const st = loadSafetensors(path, { maxBytes: opts.maxBytes });
+  const fileWeights = new Map<string, Tensor>();
+  const fileOpt = new Map<string, Tensor>();
+  for (const [k, t] of st.tensors) (k.startsWith(OPTIMIZER_PREFIX) ? fileOpt : fileWeights).set(k, t);
+  const metadata: Record<string, string> = Object.fromEntries(st.metadata);
+  const weights = compare(expected, fileWeights);
+  let opt: Optimizer | null = null;
+  if (opts.optimizer === undefined) opt = fileOpt.size ? compiledOptimizer(model) : null;
+  else opt = opts.optimizer;
+  let optReport: MatchReport | null = null;
+  let optExpected = new Map<string, Tensor>();
+  let optFound = new Map<string, Tensor>();
+  if (opt) {
+    if (opt.parameters.length === 0)
+      throw new ValueError(
+        `loadCheckpoint: the ${opt.rule.name} optimizer has no parameters yet; compile the model or call optimizer.setParameters(model.namedParameters()) before loading its state`,
+      );
+    optExpected = new Map(Object.entries(opt.getState()));
+    optFound = new Map([...fileOpt].map(([k, t]) => [k.slice(OPTIMIZER_PREFIX.length), t]));
+    optReport = compare(optExpected, optFound);
+  }
+  const problems = count(weights) + count(optReport);
+  const report: CheckpointReport = {
+    path,
+    weights,
+    optimizer: optReport,
+    metadata,
+    ok: problems === 0,
+    problems,
+  };
+  if (strict && problems > 0) {
+    const lines = [
+      ...describeProblems(weights, expected, fileWeights, ''),
+      ...(optReport ? describeProblems(optReport, optExpected, optFound, 'optimizer ') : []),
+    ];
+    const fileRule = metadata[`${RESERVED}optimizer`];
+    if (opt && fileRule && fileRule !== opt.rule.name)
+      lines.push(`  the file holds ${fileRule} optimizer state but the optimizer given is ${opt.rule.name}`);
+    throw new CheckpointMismatchError(
+      `${basename(path)}: checkpoint does not fit ${model.className} '${model.name}' (${problems} problem${problems === 1 ? '' : 's'}; ${weights.matched.length} of ${expected.size} weights match):\n${lines.join('\n')}\nNothing was loaded; pass { strict: false } to load the matching tensors and skip the rest.`,
+      report,
+    );
+  }
+  // Optimizer first: setState validates everything before it changes anything, so a failure leaves both untouched.
+  if (opt && optReport) {
+    const state: Record<string, Tensor> = {};
+    const matched = new Set(optReport.matched);
+    for (const [k, cur] of optExpected) state[k] = matched.has(k) ? optFound.get(k)! : cur;
+    opt.setState(state);
+  }
+  for (const name of weights.matched) expected.get(name)!.data.set(fileWeights.get(name)!.data);
+  return report;
+}
+
+/** Save only the weights (no optimizer state): `saveCheckpoint(path, model, { optimizer: null })`. */
+export async function saveWeights(
+  model: Layer,
+  path: string,
+  opts: { metadata?: Record<string, string> } = {},
+): Promise<void> {
+  return saveCheckpoint(path, model, { optimizer: null, metadata: opts.metadata });
+}
+
+/** Load only the weights, ignoring any optimizer state in the file. */
+export async function loadWeights(
+  model: Layer,
+  path: string,
+  opts: { strict?: boolean; maxBytes?: number } = {},
+): Promise<CheckpointReport> {
+  return loadCheckpoint(path, model, { ...opts, optimizer: null });
+}
+
+/**
+ * A save function for `ModelCheckpoint`: `new tg.callbacks.ModelCheckpoint({ filepath, save: tg.checkpointSaver(model) })`.
+ */
+export function checkpointSaver(
+  model: Layer,
+  opts: SaveCheckpointOptions = {},
+): (path: string) => Promise<void> {
+  return (path) => saveCheckpoint(path, model, opts);
+}
