@@ -7,3 +7,5 @@ export { flopsOf, bytesOf } from './cost.js';
 export { customGrad, checkCustomGrads, type CustomGradResult, type CustomGradOptions } from './custom-grad.js';
 export * as layouts from './layouts.js';
 export { toReferenceFn, type ReferenceFnOptions } from './reference-fn.js';
+export { plotHistory, niceTicks, TrainingCurves, type HistoryLike, type PlotOptions, type TrainingCurvesOptions } from './plots.js';
+export { imageGrid, filterImages, featureMaps, encodePng, crc32, type GridOptions } from './image-grid.js';
