@@ -68,7 +68,8 @@ abstract class TorchRNNBase extends Layer {
     this.callImpl = (x: LayerIO) => {
       const y = (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x)) as LayerIO;
       if (this.gradHooks.length)
-        for (const t of flatOut(y)) t.registerHook((g) => this.gradHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
+        for (const t of flatOut(y))
+          t.registerHook((g) => this.gradHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
       return y;
     };
     this.forward = ((...args: unknown[]) =>

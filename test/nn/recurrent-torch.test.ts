@@ -199,3 +199,27 @@ describe('gradients (float64, every parameter and the input)', () => {
       }
     });
 });
+
+describe('inside a Module', () => {
+  class Net extends tg.nn.Module {
+    lstm = new tg.nn.LSTM(3, 8, { batchFirst: true });
+    fc = new tg.nn.Linear(8, 2);
+    forward(x: tg.Tensor): tg.Tensor {
+      const [, [h]] = this.lstm.forward(x);
+      return this.fc.forward(tg.reshape(h, [x.shape[0], 8]));
+    }
+  }
+  it('summary lists the LSTM outputs flat with PyTorch counts; hooks see [output, h_n, c_n]', () => {
+    const net = new Net();
+    const text = net.summary({ inputShape: [5, 3], print: false });
+    expect(text).toMatch(/lstm\S* \(LSTM\)\s+\[\(None, 5, 8\), \(None, 1, 8\), \(None, 1, 8\)\]\s+416/);
+    expect(text).toContain(`Total params: ${4 * 8 * (3 + 8 + 2) + 8 * 2 + 2}`);
+    const grads: number[][] = [];
+    const off = net.lstm.registerBackwardHook((_l, g) => void grads.push([...g.shape]));
+    tg.sum(net.forward(tg.ones([2, 5, 3]))).backward();
+    off();
+    // only h_n feeds the loss: the hook runs for it (the output and c_n get no gradient)
+    expect(grads).toEqual([[1, 2, 8]]);
+    expect(net.lstm.weight_hh_l0.grad?.shape).toEqual([32, 8]);
+  });
+});
