@@ -171,17 +171,30 @@ export class AvgPool2d extends Module {
 }
 
 /** Elementwise activations as modules. */
-const fnModule = (className: string, f: (x: Tensor) => Tensor) =>
-  class extends Module {
-    static override className = className;
-    forward(x: Tensor): Tensor {
-      return f(x);
-    }
-  };
-export const ReLU = fnModule('ReLU', relu);
-export const Sigmoid = fnModule('Sigmoid', sigmoid);
-export const Tanh = fnModule('Tanh', tanh);
-export const Identity = fnModule('Identity', (x) => x);
+export class ReLU extends Module {
+  static override className = 'ReLU';
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+export class Sigmoid extends Module {
+  static override className = 'Sigmoid';
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+export class Tanh extends Module {
+  static override className = 'Tanh';
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+export class Identity extends Module {
+  static override className = 'Identity';
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
 
 export class Softmax extends Module {
   static override className = 'Softmax';
