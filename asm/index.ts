@@ -3,6 +3,7 @@ export { gemmWorkBytes, matmulSlice } from './gemm';
 export { im2col, col2im, poolArgmax } from './window';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';
+export { take, scatterAdd } from './gather';
 
 /** First byte the JS side may use as scratch (everything below is the module's static data). */
 export function heapBase(): usize {

@@ -13,12 +13,11 @@ export function im2col(x: usize, g: usize, out: usize, r0: i32, r1: i32): void {
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
   const rowLen = kh * kw * c;
+  let ox = r0 % ow;
+  let oy = (r0 / ow) % oh;
+  let b = r0 / (ow * oh);
+  let dst = out + <usize>r0 * <usize>rowLen * 4;
   for (let row = r0; row < r1; row++) {
-    const ox = row % ow;
-    const t = row / ow;
-    const oy = t % oh;
-    const b = t / oh;
-    let dst = out + <usize>row * <usize>rowLen * 4;
     const ix0 = ox * sw - pl;
     // NOTE: with dilation 1 and the whole kx run inside the image, one contiguous kw·c copy per ky.
     const runInside = dw === 1 && ix0 >= 0 && ix0 + kw <= w;
@@ -40,6 +39,13 @@ export function im2col(x: usize, g: usize, out: usize, r0: i32, r1: i32): void {
         if (ix < 0 || ix >= w) zeroF32(dst, c);
         else copyF32(dst, rowBase + <usize>(ix * c) * 4, c);
         dst += <usize>c * 4;
+      }
+    }
+    if (++ox === ow) {
+      ox = 0;
+      if (++oy === oh) {
+        oy = 0;
+        b++;
       }
     }
   }

@@ -28,7 +28,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as unknown as WasmExports;
-  for (const name of ['heapBase', 'gemmWorkBytes', 'matmulSlice', 'im2col', 'col2im', 'poolArgmax', 'unary', 'binary', 'compare', 'where', 'reduceSum', 'reduceMax', 'argmax'] as const)
+  for (const name of ['heapBase', 'gemmWorkBytes', 'matmulSlice', 'im2col', 'col2im', 'poolArgmax', 'unary', 'binary', 'compare', 'where', 'reduceSum', 'reduceMax', 'argmax', 'take', 'scatterAdd'] as const)
     if (typeof ex[name] !== 'function') throw new TapegradError(`wasm backend: kernels.wasm lacks the export '${name}' (rebuild with npm run build:wasm)`);
   const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex);
   pool.setThreads(opts.spawnWorker ? (opts.threads ?? 1) : 1);

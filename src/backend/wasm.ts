@@ -21,6 +21,8 @@ export interface WasmExports {
   reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
   reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
+  take(x: number, idx: number, out: number, n: number): void;
+  scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
 }
 
 const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8, sin: 9, cos: 10, erf: 11, floor: 12 };
@@ -155,6 +157,24 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       put(p[0], x);
       ex.argmax(p[0], outer, mid, inner, p[1]);
       get(p[1], out);
+    },
+    take(x, idx, out) {
+      if (!isF32(x) || !isF32(out)) return fastMovement.take(x, idx, out);
+      const p = layout(x.length * 4, idx.length * 4, out.length * 4);
+      if (!p) return fastMovement.take(x, idx, out);
+      put(p[0], x);
+      put(p[1], idx);
+      ex.take(p[0], p[1], p[2], idx.length);
+      get(p[2], out);
+    },
+    scatterAdd(g, idx, out) {
+      if (!isF32(g) || !isF32(out)) return fastMovement.scatterAdd(g, idx, out);
+      const p = layout(g.length * 4, idx.length * 4, out.length * 4);
+      if (!p) return fastMovement.scatterAdd(g, idx, out);
+      put(p[0], g);
+      put(p[1], idx);
+      ex.scatterAdd(p[0], p[1], p[2], idx.length, out.length);
+      get(p[2], out);
     },
     matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
       if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);

@@ -168,6 +168,28 @@ describe('wasm window kernels', () => {
   });
 });
 
+describe('wasm gathers', () => {
+  it('take and scatterAdd match the reference (repeated indices sum in order)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(40), fc.nat(1e6), (n, m, seed) => {
+        const x = randF32(n, seed);
+        const idx = Int32Array.from(randF32(m, seed + 1), (v) => Math.min(n - 1, Math.floor(((v + 1) / 2) * n)));
+        const a = new Float32Array(m);
+        const b = new Float32Array(m);
+        K.take(x, idx, a);
+        jsKernels.take(x, idx, b);
+        expectSame(a, b, 'take');
+        const c = new Float32Array(n).fill(NaN);
+        const d = new Float32Array(n);
+        K.scatterAdd(randF32(m, seed + 2), idx, c);
+        jsKernels.scatterAdd(randF32(m, seed + 2), idx, d);
+        expectSame(c, d, 'scatterAdd');
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('fallback and dtypes', () => {
   it('float64 and int32 calls give the reference result', () => {
     const a = Float64Array.from(randF32(12, 3));
