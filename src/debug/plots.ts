@@ -89,18 +89,25 @@ export function plotHistory(history: HistoryLike, opts: PlotOptions = {}): strin
     for (const e of xt) out.push(`<text x="${px(e).toFixed(1)}" y="${oy + H - m.b + 16}" text-anchor="middle" data-xtick="${e}">${e}</text>`);
     out.push(`<text x="${ox + W / 2}" y="${oy + H - 8}" text-anchor="middle">epoch</text>`);
     out.push(`<rect x="${ox + m.l}" y="${oy + m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`);
-    const lx0 = ox + W - m.r - 116;
-    out.push(`<rect x="${lx0}" y="${oy + m.t + 2}" width="112" height="${keys.length * 16 + 6}" fill="white" fill-opacity="0.85"/>`);
+    // legend after the lines (drawn on top), in the corner the curves' last values leave free
+    const lastHigh = keys.some((k) => {
+      const v = series[k][series[k].length - 1];
+      return Number.isFinite(v) && (tf(v) - y0) / (y1 - y0) > 0.5;
+    });
+    const legend: string[] = [];
+    const lx = ox + W - m.r - 116;
+    const ly0 = lastHigh ? oy + H - m.b - keys.length * 16 - 10 : oy + m.t + 2;
+    legend.push(`<rect x="${lx}" y="${ly0}" width="112" height="${keys.length * 16 + 6}" fill="white" fill-opacity="0.9"/>`);
     keys.forEach((k, i) => {
       const color = COLORS[(p * 2 + i) % COLORS.length];
       const pts = series[k].map((v, j) => [px(epochs[j]), py(v), v] as const).filter(([, , v]) => Number.isFinite(v));
       const dash = k.startsWith('val_') ? ' stroke-dasharray="6 4"' : '';
       out.push(`<polyline data-series="${escapeXml(k)}" fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map(([x, y]) => `${x.toFixed(2)},${y.toFixed(2)}`).join(' ')}"/>`);
       for (const [x, y, v] of pts) out.push(`<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="2.5" fill="${color}"><title>${escapeXml(k)} ${fmt(v)}</title></circle>`);
-      const lx = ox + W - m.r - 110;
-      const ly = oy + m.t + 14 + i * 16;
-      out.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/><text x="${lx + 28}" y="${ly}">${k.startsWith('val_') ? 'validation' : 'train'}</text>`);
+      const ly = ly0 + 14 + i * 16;
+      legend.push(`<line x1="${lx + 6}" x2="${lx + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dash}/><text x="${lx + 34}" y="${ly}">${k.startsWith('val_') ? 'validation' : 'train'}</text>`);
     });
+    out.push(...legend);
     out.push('</g>');
   });
   out.push('</svg>');
