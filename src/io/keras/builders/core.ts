@@ -50,9 +50,9 @@ defineLayers({
       return new Dropout({ ...baseArgs(c), rate: rate(c), ...(ns ? { noiseShape: ns } : {}) });
     },
   },
-  SpatialDropout1D: { build: (c) => new SpatialDropout({ ...baseArgs(c), rate: rate(c) }) },
-  SpatialDropout2D: { build: (c) => new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) }) },
-  SpatialDropout3D: { build: (c) => new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) }) },
+  SpatialDropout1D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c) })) },
+  SpatialDropout2D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })) },
+  SpatialDropout3D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })) },
   AlphaDropout: { build: (c) => new AlphaDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianDropout: { build: (c) => new GaussianDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianNoise: { build: (c) => new GaussianNoise({ ...baseArgs(c), stddev: c.num('stddev', 0) }) },

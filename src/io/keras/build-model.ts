@@ -1,0 +1,198 @@
+// ModelSpec → a tapegrad model: layers from the registry (or user implementations), Sequential or functional graph.
+import type { Layer } from '../../nn/layer.js';
+import { InputLayer } from '../../nn/layers/input.js';
+import type { Model } from '../../nn/model.js';
+import type { SymbolicTensor } from '../../nn/symbolic.js';
+import { isJsonObject } from '../safe-json.js';
+import { type JsonObject, LayerCfg } from './cfg.js';
+import { canonicalLayer } from './canonical.js';
+import type { KerasContext } from './context.js';
+import { CustomLayer } from './custom-layer.js';
+import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
+import { KerasFunctional, KerasSequential } from './models.js';
+import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
+import { baseArgs } from './builders/common.js';
+import type { LayerSpec, ModelSpec, TensorRef } from './spec.js';
+import './builders/index.js';
+
+export interface BuildOptions {
+  /** Stored weights per layer name (name, shape), used for custom layers and for unknown-layer messages. */
+  fileWeights?: Map<string, { name: string; shape: number[] }[]>;
+  /** Batch input shape for a Sequential model whose config records none (batch axis first, null allowed). */
+  inputShape?: (number | null)[];
+}
+
+/** The built model plus what the load report needs about each layer. */
+export interface BuiltModel {
+  model: Model;
+  /** For each built layer: its spec (class, canonical config). */
+  specs: Map<Layer, { className: string; fileClassName: string; config: JsonObject }>;
+  /** Notes for the report (ignored options, defaults applied). */
+  notes: string[];
+}
+
+/** Every layer whose class has neither a built-in nor a registered implementation, at any depth. */
+export function findUnknownLayers(spec: ModelSpec, ctx: KerasContext, fileWeights?: BuildOptions['fileWeights']): UnknownLayerInfo[] {
+  const out: UnknownLayerInfo[] = [];
+  const visit = (l: LayerSpec | { className: string; fileClassName: string; name: string; config: JsonObject; module: string | null; registeredName: string | null }): void => {
+    if ('model' in l && l.model) return l.model.layers.forEach(visit);
+    if (l.className === 'InputLayer' || l.className === 'Lambda') return;
+    if (customImpl(l.name, [l.fileClassName, l.className], l.registeredName)) return;
+    if (!builtinEntry(l.className)) {
+      out.push({
+        source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName,
+        configKeys: Object.keys(l.config), weights: fileWeights?.get(l.name) ?? [],
+      });
+      return;
+    }
+    for (const k of ['layer', 'backward_layer']) {
+      const inner = l.config[k];
+      if (isJsonObject(inner) && typeof inner.class_name === 'string')
+        visit({
+          className: inner.class_name, fileClassName: String(inner.file_class_name ?? inner.class_name), name: String((isJsonObject(inner.config) && inner.config.name) || `${l.name}/${k}`),
+          config: isJsonObject(inner.config) ? inner.config : {}, module: null, registeredName: typeof inner.registered_name === 'string' ? inner.registered_name : null,
+        });
+    }
+  };
+  spec.layers.forEach(visit);
+  return out;
+}
+
+/** The message of an UnknownLayerError: every unknown layer with its class, config keys and weights. */
+export function unknownLayersMessage(list: UnknownLayerInfo[]): string {
+  const lines = list.map((u) => {
+    const ws = u.weights.length ? u.weights.map((w) => `${w.name} [${w.shape.join(', ')}]`).join(', ') : 'none';
+    const reg = u.registeredName && u.registeredName !== u.className ? ` (registered as '${u.registeredName}'${u.module ? ` in ${u.module}` : ''})` : u.module && !u.module.startsWith('keras') ? ` (module ${u.module})` : '';
+    return `  - layer '${u.layerName}': class '${u.className}'${reg}; config keys: ${u.configKeys.join(', ') || 'none'}; weights: ${ws}`;
+  });
+  const first = list[0];
+  return (
+    `${first.source}: ${list.length} layer${list.length > 1 ? 's have classes' : ' has a class'} tapegrad does not implement:\n${lines.join('\n')}\n` +
+    `Register an implementation with keras.registerLayer('${first.className}', (inputs, weights, config) => output) ` +
+    `(or by layer name, e.g. '${first.layerName}'); keras.layerSkeleton(error.layers[0]) prints a TypeScript starting point.`
+  );
+}
+
+/** Build the tapegrad model for a spec. Throws UnknownLayerError (listing all of them) before building anything. */
+export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOptions = {}): BuiltModel {
+  const unknown = findUnknownLayers(spec, ctx, opts.fileWeights);
+  if (unknown.length) throw new UnknownLayerError(unknownLayersMessage(unknown), unknown);
+  const specs: BuiltModel['specs'] = new Map();
+  const notes: string[] = [];
+  const b: BuildCtx = {
+    ctx,
+    warn: (m) => notes.push(m),
+    fileWeights: (n) => opts.fileWeights?.get(n) ?? [],
+    nested: (entry, key, parent) => {
+      const c = canonicalLayer(entry, ctx, `${parent.where.layer}/${key}`);
+      return buildLayer({ ...c, inbound: [] }, ctx, b, specs, notes, false);
+    },
+  };
+  const model = buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true);
+  return { model, specs, notes };
+}
+
+/**
+ * Build one layer. `declaresInput` is true only for the first layer of a Sequential: Keras ignores the
+ * `batch_input_shape` that other layers may carry (stale copies are common in saved configs).
+ */
+function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[], declaresInput = false): Layer {
+  if (l.model) {
+    const m = buildSpec(l.model, ctx, b, specs, notes, null, false);
+    (m as KerasSequential | KerasFunctional).nested = true;
+    return m;
+  }
+  const own: JsonObject = { ...l.config };
+  if (!declaresInput) {
+    delete own.batch_input_shape;
+    if (l.className === 'Embedding') delete own.input_length;
+  }
+  const cfg = new LayerCfg(own, { source: ctx.source, layer: l.name, className: l.fileClassName });
+  const impl = customImpl(l.name, [l.fileClassName, l.className], l.registeredName);
+  let layer: Layer;
+  if (impl && typeof impl === 'object' && 'layer' in impl) layer = impl.layer({ ...l.config }, baseArgs(cfg));
+  else if (impl) layer = new CustomLayer(l.name, l.fileClassName, l.config, impl, b.fileWeights(l.name), cfg);
+  else {
+    const entry = builtinEntry(l.className);
+    if (!entry) throw new UnknownLayerError(unknownLayersMessage([{ source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName, configKeys: Object.keys(l.config), weights: b.fileWeights(l.name) }]), []);
+    layer = entry.build(cfg, b);
+    const unread = cfg.unreadKeys();
+    if (unread.length) notes.push(`layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`);
+  }
+  specs.set(layer, { className: l.className, fileClassName: l.fileClassName, config: l.config });
+  return layer;
+}
+
+function buildSpec(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[], inputShape: (number | null)[] | null, top: boolean): Model {
+  if (spec.kind === 'sequential') {
+    const layers = spec.layers.map((l, i) => buildLayer(l, ctx, b, specs, notes, i === 0));
+    const shape = spec.batchInputShape ?? inputShape;
+    const m = new KerasSequential({ name: spec.name, layers, ...(shape ? { batchInputShape: shape } : {}) });
+    if (shape) m.buildModel(shape);
+    else if (top) notes.push(`model '${spec.name}': the config records no input shape; the model builds on its first call (or pass inputShape)`);
+    return m;
+  }
+  return buildFunctional(spec, ctx, b, specs, notes);
+}
+
+function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[]): Model {
+  const where = `${ctx.source}: model '${spec.name}'`;
+  const layers = new Map<string, Layer>();
+  const outputs = new Map<string, SymbolicTensor[]>(); // `${layer}#${node}` → outputs
+  for (const l of spec.layers) {
+    if (l.className === 'InputLayer') {
+      const c = new LayerCfg(l.config, { source: ctx.source, layer: l.name, className: 'InputLayer' });
+      const shape = c.shape('batch_input_shape');
+      if (!shape) c.fail('batch_input_shape', 'an InputLayer needs a batch_input_shape (or batch_shape)');
+      const dt = c.raw('dtype');
+      const input = new InputLayer({ name: l.name, batchShape: shape, dtype: typeof dt === 'string' && /int|bool/.test(dt) ? 'int32' : dt === 'float64' ? 'float64' : 'float32' });
+      layers.set(l.name, input);
+      outputs.set(`${l.name}#0`, [input.output]);
+    } else layers.set(l.name, buildLayer(l, ctx, b, specs, notes));
+  }
+  // NOTE: like Keras's from_config, nodes are processed when their inputs exist, so the layer list order does not matter.
+  const pending: { l: LayerSpec; node: number }[] = [];
+  for (const l of spec.layers) if (l.className !== 'InputLayer') l.inbound.forEach((_, i) => pending.push({ l, node: i }));
+  const get = (r: TensorRef): SymbolicTensor | undefined => outputs.get(`${r.layer}#${r.node}`)?.[r.tensor];
+  let progress = true;
+  while (pending.length && progress) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      const { l, node } = pending[i];
+      if (node > 0 && !outputs.has(`${l.name}#${node - 1}`)) continue;
+      const n = l.inbound[node];
+      const ins = n.inputs.map(get);
+      if (ins.some((t) => t === undefined)) continue;
+      const layer = layers.get(l.name)!;
+      const kw = Object.keys(n.kwargs).filter((k) => k !== 'training' && k !== 'mask');
+      if (kw.length) notes.push(`layer '${l.name}': call keyword argument${kw.length > 1 ? 's' : ''} ${kw.join(', ')} ignored`);
+      let out;
+      try {
+        out = layer.apply(n.list ? (ins as SymbolicTensor[]) : ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]));
+      } catch (e) {
+        if (e instanceof Error) e.message = `${where}: layer '${l.name}' (${l.fileClassName}), call ${node}: ${e.message}`;
+        throw e;
+      }
+      outputs.set(`${l.name}#${node}`, Array.isArray(out) ? (out as SymbolicTensor[]) : [out as SymbolicTensor]);
+      pending.splice(i, 1);
+      i--;
+      progress = true;
+    }
+  }
+  if (pending.length) {
+    const p = pending[0];
+    const missing = p.l.inbound[p.node].inputs.filter((r) => !get(r)).map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
+    throw new KerasImportError(`${where}: cannot connect layer '${p.l.name}' (call ${p.node}): its input ${missing.join(', ')} is never produced (a missing layer, a bad index, or a cycle)`);
+  }
+  const ref = (r: TensorRef, what: string): SymbolicTensor => {
+    const t = get(r);
+    if (!t) throw new KerasImportError(`${where}: ${what} ${r.layer}[${r.node}][${r.tensor}] does not exist`);
+    return t;
+  };
+  const ins = spec.inputs.map((r) => ref(r, 'input'));
+  const outs = spec.outputs.map((r) => ref(r, 'output'));
+  const m = new KerasFunctional({ name: spec.name, inputs: spec.singleInput ? ins[0] : ins, outputs: spec.singleOutput ? outs[0] : outs });
+  const used = new Set(m.layers);
+  m.layerOrder = spec.layers.map((l) => layers.get(l.name)!).filter((l) => used.has(l));
+  return m;
+}

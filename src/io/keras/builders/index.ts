@@ -1,0 +1,4 @@
+// Loads every builder file, so their classes are in the registry.
+import './core.js';
+import './conv.js';
+import './recurrent.js';
