@@ -120,10 +120,12 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   const small = n < PACK_MIN_N;
   const directB = small && csB === 1;
   const mcMax = small ? m : MC;
+  // NOTE: k is cut into equal blocks of at most KC (288 → one block, 400 → 200 + 200), never a thin remainder.
+  const kStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kStep) {
+      const kc = min(kStep, k - pc);
       const beta = pc > 0;
       if (!directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
       for (let ic = 0; ic < m; ic += mcMax) {
