@@ -17,8 +17,8 @@ const awayFromZero = (shape: number[], seed: number): tg.Tensor => {
 /** Output of a layer/model as one flat tensor, with `args` = inputs then weights (Keras order) substituted. */
 function flatOut(m: tg.Layer, nIn: number, args: tg.Tensor[], training = false): tg.Tensor {
   return withWeights(m, args.slice(nIn), () => {
-    const y = m.apply(nIn === 1 ? args[0] : args.slice(0, nIn), { training });
-    return Array.isArray(y) ? tg.concat(y.map((t) => tg.reshape(t, [-1])), 0) : tg.reshape(y as tg.Tensor, [-1]);
+    const y = m.apply(nIn === 1 ? args[0] : args.slice(0, nIn), { training }) as tg.Tensor | tg.Tensor[];
+    return Array.isArray(y) ? tg.concat(y.map((t) => tg.reshape(t, [-1])), 0) : tg.reshape(y, [-1]);
   });
 }
 
