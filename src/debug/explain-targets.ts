@@ -58,7 +58,7 @@ export interface Plan {
   lstm?: { inFeatures: number; units: number };
 }
 
-const padText = (p: unknown): string => (p === undefined ? 'valid' : typeof p === 'string' ? p : `explicit ${JSON.stringify(p)}`);
+const padText = (p: unknown): string => (p === undefined ? 'valid' : typeof p === 'string' ? p : JSON.stringify(p));
 const chFirst = (f: string | undefined): boolean => !!f && /first|NCHW|NCW/i.test(f);
 
 /** Input shape with the batch axis: a shape one short of `rank` gets batch 1 in front. */

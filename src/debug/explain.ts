@@ -29,7 +29,8 @@ function axisLine(label: string, inSize: number, k: number, s: number, d: number
   const used = (out - 1) * s + eff;
   const dropped = inSize + before + after - used;
   const tail = dropped > 0 ? `; the last ${dropped} input position(s) are never covered (stride does not divide evenly)` : '';
-  return `  ${label}: out = floor((${inSize} + ${before} + ${after} − ${effText}) / ${s}) + 1 = ${out}${padding === 'valid' ? ' (valid: no padding)' : ` (${padding})`}${tail}`;
+  const how = padding === 'valid' ? 'valid: no padding' : padding === 'causal' ? `causal: ${before} on the left` : before + after === 0 ? 'no padding' : `${before} before, ${after} after`;
+  return `  ${label}: out = floor((${inSize} + ${before} + ${after} − ${effText}) / ${s}) + 1 = ${out} (${how})${tail}`;
 }
 
 /** `i·s+u·d−p` with the trivial factors left out. */
