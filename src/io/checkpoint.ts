@@ -1,12 +1,11 @@
 // Checkpoints: a model's named weights (and optionally its optimizer's state) in one safetensors file, written
 // atomically; loading compares names and shapes first and reports every mismatch before anything is written.
-import { readdirSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { FileError } from './errors.js';
+import { baseName, dirName, joinPath, listDir, removeFile } from './node-fs.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 /** Prefix of optimizer-state tensors inside a checkpoint: `optimizer/adam/dense.kernel/m`. */
@@ -108,12 +107,12 @@ function namedWeightMap(model: Layer, action: string): Map<string, Tensor> {
  * writeFileAtomic), when the process that wrote them is gone.
  */
 function removeOrphanTemps(path: string): void {
-  const dir = dirname(path);
-  const base = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const dir = dirName(path);
+  const base = baseName(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`^\\.${base}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = listDir(dir);
   } catch {
     return; // the folder does not exist: the write itself will report that
   }
@@ -121,7 +120,7 @@ function removeOrphanTemps(path: string): void {
     const m = re.exec(n);
     if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
     try {
-      unlinkSync(join(dir, n));
+      removeFile(joinPath(dir, n));
     } catch {
       // someone else removed it first
     }
@@ -278,7 +277,7 @@ export async function loadCheckpoint(
     if (opt && fileRule && fileRule !== opt.rule.name)
       lines.push(`  the file holds ${fileRule} optimizer state but the optimizer given is ${opt.rule.name}`);
     throw new CheckpointMismatchError(
-      `${basename(path)}: checkpoint does not fit ${model.className} '${model.name}' (${problems} problem${problems === 1 ? '' : 's'}; ${weights.matched.length} of ${expected.size} weights match):\n${lines.join('\n')}\nNothing was loaded; pass { strict: false } to load the matching tensors and skip the rest.`,
+      `${baseName(path)}: checkpoint does not fit ${model.className} '${model.name}' (${problems} problem${problems === 1 ? '' : 's'}; ${weights.matched.length} of ${expected.size} weights match):\n${lines.join('\n')}\nNothing was loaded; pass { strict: false } to load the matching tensors and skip the rest.`,
       report,
     );
   }

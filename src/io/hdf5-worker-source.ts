@@ -61,20 +61,12 @@ export type Hdf5WorkerResponse =
   | { id: number; ok: true; objects: Hdf5WireObject[] }
   | { id: number; ok: false; message: string; path: string; log: string[]; aborted: boolean };
 
-export const HDF5_WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const log = [];
-const keep = (...args) => { log.push(args.map(String).join(' ')); if (log.length > 400) log.shift(); };
-// emscripten binds console.error when the module loads: route HDF5's diagnostics into 'log' instead of stderr.
-console.error = keep; console.warn = keep; console.log = keep; console.info = keep;
-let h5 = null;
-let M = null;
-const ready = import(workerData.h5url).then(async (mod) => {
-  h5 = mod.default && mod.default.File ? mod.default : mod;
-  M = await h5.ready;
-});
-
+/**
+ * The reader itself: `readFile(req, state)` walks one file with h5wasm and returns `{objects, transfer}`. It expects
+ * `M` (the h5wasm Module) and `h5` (the h5wasm namespace) in scope; the Node worker below and the browser's in-thread
+ * reader (hdf5-pool.browser.ts) each provide them.
+ */
+export const HDF5_READER_SOURCE = String.raw`
 function fmtErr(e) { return e && e.message ? String(e.message) : String(e); }
 
 function readFile(req, state) {
@@ -170,6 +162,25 @@ function readDataset(fid, path, obj, req, fileSize, state, transfer) {
   }
 }
 
+`;
+
+export const HDF5_WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const log = [];
+const keep = (...args) => { log.push(args.map(String).join(' ')); if (log.length > 400) log.shift(); };
+// emscripten binds console.error when the module loads: route HDF5's diagnostics into 'log' instead of stderr.
+console.error = keep; console.warn = keep; console.log = keep; console.info = keep;
+let h5 = null;
+let M = null;
+const ready = import(workerData.h5url).then(async (mod) => {
+  h5 = mod.default && mod.default.File ? mod.default : mod;
+  M = await h5.ready;
+});
+
+` +
+  HDF5_READER_SOURCE +
+  String.raw`
 parentPort.on('message', async (req) => {
   try {
     await ready;

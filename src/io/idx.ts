@@ -1,9 +1,8 @@
 // IDX files (MNIST, Fashion-MNIST): big-endian header of type + dims, then big-endian values; .gz read transparently.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tensor } from '../core/tensor.js';
 import { FormatError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
+import { joinPath, pathExists } from './node-fs.js';
 import { type ElemType, checkedSize, decodeElements } from './numeric.js';
 import { type ByteSource, loadSource, viewOf } from './source.js';
 
@@ -84,7 +83,7 @@ export function readIdxLabels(src: ByteSource, opts: { name?: string } = {}): Te
  */
 export function loadIdxDataset(dir: string, split: 'train' | 't10k'): { images: Tensor; labels: Tensor } {
   const find = (stem: string): string => {
-    for (const f of [`${stem}`, `${stem}.gz`]) if (existsSync(join(dir, f))) return join(dir, f);
+    for (const f of [`${stem}`, `${stem}.gz`]) if (pathExists(joinPath(dir, f))) return joinPath(dir, f);
     throw new FormatError(`${dir}: neither ${stem} nor ${stem}.gz exists`);
   };
   const images = readIdxImages(find(`${split}-images-idx3-ubyte`));

@@ -1,7 +1,6 @@
 // Byte sources: a path or bytes in, bytes plus a display name out, with a size cap checked before reading.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
 import { FileError } from './errors.js';
+import { baseName, readPathBytes } from './node-fs.js';
 
 /** Where file readers take their input from: a filesystem path, or the file's bytes already in memory. */
 export type ByteSource = string | Uint8Array | ArrayBuffer;
@@ -36,32 +35,7 @@ export function loadSource(
   opts: { name?: string; maxBytes?: number } = {},
 ): LoadedSource {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (typeof src === 'string') {
-    const name = opts.name ?? basename(src);
-    let fd: number;
-    try {
-      fd = openSync(src, 'r');
-    } catch (e) {
-      throw new FileError(`${what} ${src}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) throw new FileError(`${what} ${src}: not a regular file`);
-      if (st.size > maxBytes)
-        throw new FileError(`${what} ${src}: file is ${fmtBytes(st.size)}, above the limit of ${fmtBytes(maxBytes)}`);
-      const bytes = new Uint8Array(st.size);
-      let off = 0;
-      while (off < bytes.length) {
-        const n = readSync(fd, bytes, off, bytes.length - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      if (off !== bytes.length) throw new FileError(`${what} ${src}: file shrank while reading (${off} of ${st.size} bytes)`);
-      return { bytes, name, path: src };
-    } finally {
-      closeSync(fd);
-    }
-  }
+  if (typeof src === 'string') return { bytes: readPathBytes(src, what, maxBytes), name: opts.name ?? baseName(src), path: src };
   const name = opts.name ?? '<bytes>';
   let bytes: Uint8Array;
   if (src instanceof Uint8Array) bytes = src;

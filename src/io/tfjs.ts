@@ -1,8 +1,8 @@
 // TensorFlow.js layers models: model.json (modelTopology + weightsManifest) and its binary weight shards.
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TypedArray } from '../core/dtype.js';
 import { FormatError } from './errors.js';
 import type { KerasFile, KerasLayerWeights, KerasWeight } from './keras-types.js';
+import { isAbsolutePath, resolveBeside } from './node-fs.js';
 import { decodeElements } from './numeric.js';
 import { type JsonValue, isJsonObject } from './safe-json.js';
 import { loadSource } from './source.js';
@@ -167,9 +167,9 @@ function loadShard(p: string, where: string, jsonPath: string | null, opts: Tfjs
   }
   if (jsonPath === null) throw new FormatError(`${where}: model.json was given as bytes, so shard '${p}' needs the shards option`);
   const segs = p.split(/[\\/]/);
-  if (isAbsolute(p) || /^[a-z][a-z0-9+.-]*:/i.test(p) || segs.includes('..'))
+  if (isAbsolutePath(p) || /^[a-z][a-z0-9+.-]*:/i.test(p) || segs.includes('..'))
     throw new FormatError(`${where}: shard path '${p}' must be relative to model.json, without '..' or a URL scheme`);
-  const full = resolve(dirname(jsonPath), p);
+  const full = resolveBeside(jsonPath, p);
   const maxBytes = opts.maxShardBytes ?? 2 * 1024 ** 3;
   return loadSource(full, 'tfjs shard', { maxBytes }).bytes;
 }

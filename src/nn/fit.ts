@@ -161,7 +161,7 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // NOTE: browsers lack setImmediate
     }
   } finally {
     model.train(wasTraining);

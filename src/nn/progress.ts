@@ -9,8 +9,10 @@ export class ProgressBar {
   private readonly tty: boolean;
   private readonly out: (line: string, sameLine: boolean) => void;
   constructor(private steps: number, private enabled: boolean, log?: (line: string, sameLine: boolean) => void) {
-    this.tty = !log && Boolean(process.stdout?.isTTY);
-    this.out = log ?? ((line, same) => (same ? process.stdout.write(`\r${line}\x1b[K`) : process.stdout.write(`${line}\n`)));
+    // NOTE: `globalThis.process` so the bar also works in browsers, where lines go to console.log.
+    const stdout = globalThis.process?.stdout;
+    this.tty = !log && Boolean(stdout?.isTTY);
+    this.out = log ?? (stdout ? (line, same) => (same ? stdout.write(`\r${line}\x1b[K`) : stdout.write(`${line}\n`)) : (line) => console.log(line));
   }
   start(title: string): void {
     this.t0 = Date.now();
