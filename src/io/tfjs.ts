@@ -38,6 +38,7 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
   const layers: KerasLayerWeights[] = [];
   const byLayer = new Map<string, KerasLayerWeights>();
   // First pass: validate every group's specs (names, shapes, dtypes, byte counts) before any shard is read.
+  const seen = new Map<string, string>();
   const plans = manifest.map((group, g) => {
     const gw = `${name}: weightsManifest[${g}]`;
     if (!isJsonObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
@@ -46,6 +47,10 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
       const ws = `${gw}.weights[${i}]`;
       if (!isJsonObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string')
         throw new FormatError(`${ws} needs name, shape and dtype`);
+      // NOTE: two weights with one name would make assignment by name ambiguous.
+      const first = seen.get(spec.name);
+      if (first !== undefined) throw new FormatError(`${ws}: weight name '${spec.name}' is used twice (also ${first.slice(name.length + 2)})`);
+      seen.set(spec.name, ws);
       const where = `${ws} '${spec.name}'`;
       const count = shapeCount(spec.shape, `${where} shape`);
       const q = spec.quantization;
