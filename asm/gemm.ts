@@ -177,18 +177,18 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
 }
 
 /**
- * Batched matmul slice: batches [b0,b1) and output rows [m0,m1) of out[b] = op(A[b])·op(B[b]), A is [m,k]
- * (or [k,m] if transA), B is [k,n] (or [n,k] if transB); a batch count of 1 is shared by every batch.
+ * Batched matmul slice: batches [b0,b1), output rows [m0,m1) and columns [j0,j1) of out[b] = op(A[b])·op(B[b]),
+ * A is [m,k] (or [k,m] if transA), B is [k,n] (or [n,k] if transB); a batch count of 1 is shared by every batch.
  */
-export function matmulSlice(a: usize, b: usize, c: usize, batchA: i32, batchB: i32, m: i32, n: i32, k: i32, transA: bool, transB: bool, b0: i32, b1: i32, m0: i32, m1: i32, work: usize): void {
+export function matmulSlice(a: usize, b: usize, c: usize, batchA: i32, batchB: i32, m: i32, n: i32, k: i32, transA: bool, transB: bool, b0: i32, b1: i32, m0: i32, m1: i32, j0: i32, j1: i32, work: usize): void {
   const rsA = transA ? 1 : k;
   const csA = transA ? m : 1;
   const rsB = transB ? 1 : n;
   const csB = transB ? k : 1;
   for (let bi = b0; bi < b1; bi++) {
     const ao = a + <usize>(batchA === 1 ? 0 : bi * m * k) * 4 + <usize>(m0 * rsA) * 4;
-    const bo = b + <usize>(batchB === 1 ? 0 : bi * k * n) * 4;
-    const co = c + <usize>(bi * m * n + m0 * n) * 4;
-    sgemm(ao, rsA, csA, bo, rsB, csB, co, n, m1 - m0, n, k, work);
+    const bo = b + <usize>(batchB === 1 ? 0 : bi * k * n) * 4 + <usize>(j0 * csB) * 4;
+    const co = c + <usize>(bi * m * n + m0 * n + j0) * 4;
+    sgemm(ao, rsA, csA, bo, rsB, csB, co, n, m1 - m0, j1 - j0, k, work);
   }
 }

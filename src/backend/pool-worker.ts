@@ -1,11 +1,12 @@
 // Source of a pool worker, as a string so it runs unchanged under tsx, vitest and a bundle (eval'd by the spawner).
 // The worker instantiates the kernel module on the shared memory and serves jobs from its control block.
-import { CTL, POOL_FNS } from './pool.js';
+import { CTL, IDLE, POOL_FNS, POSTED, RUNNING } from './pool.js';
 
 /**
  * Worker body (CommonJS, for `new Worker(src, { eval: true })`). workerData: { module, memory, control, port }.
- * Protocol: wait until SEQ changes, run FN(ARGS...), write STATUS (0 ok, 1 failed, message sent on port), then
- * publish DONE = SEQ and notify.
+ * Protocol (see CTL in pool.ts): wait until SEQ changes, claim the job (STATE POSTED → RUNNING; a cancelled
+ * job is skipped), claim chunks from the table's counter until none are left, then write STATUS (0 ok, 1 failed
+ * with the message on `port`), STATE = IDLE and DONE = SEQ, and notify.
  */
 export const POOL_WORKER_SOURCE = `
 'use strict';
@@ -13,26 +14,37 @@ const { workerData } = require('node:worker_threads');
 const { module, memory, control, port } = workerData;
 const C = ${JSON.stringify(CTL)};
 const ctl = new Int32Array(control);
+const mem = new Int32Array(memory.buffer); // job tables live at fixed low addresses: this view always covers them
 const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = ${JSON.stringify(POOL_FNS)}.map((n) => inst.exports[n]);
 let seen = Atomics.load(ctl, C.SEQ);
 Atomics.store(ctl, C.READY, 1);
-const args = [];
 for (;;) {
   Atomics.wait(ctl, C.SEQ, seen);
+  seen = Atomics.load(ctl, C.SEQ);
+  if (Atomics.compareExchange(ctl, C.STATE, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
   const seq = Atomics.load(ctl, C.SEQ);
-  if (seq === seen) continue;
   seen = seq;
-  args.length = ctl[C.NARGS];
-  for (let i = 0; i < args.length; i++) args[i] = ctl[C.ARGS + i];
+  const fn = fns[ctl[C.FN]];
+  const nargs = ctl[C.NARGS];
+  const t0 = ctl[C.TABLE] >>> 2;
+  const n = ctl[C.NCHUNKS];
+  const stride = ctl[C.WORKSTRIDE];
+  const args = new Array(nargs + (stride ? 1 : 0));
+  if (stride) args[nargs] = ctl[C.WORKBASE] + ctl[C.THREAD] * stride;
   let status = 0;
   try {
-    fns[ctl[C.FN]](...args);
+    for (let i = Atomics.add(mem, t0, 1); i < n; i = Atomics.add(mem, t0, 1)) {
+      for (let a = 0; a < nargs; a++) args[a] = mem[t0 + 1 + i * nargs + a];
+      fn(...args);
+    }
   } catch (e) {
     status = 1;
+    Atomics.store(mem, t0, n);
     port.postMessage(String((e && e.message) || e));
   }
   Atomics.store(ctl, C.STATUS, status);
+  Atomics.store(ctl, C.STATE, ${IDLE});
   Atomics.store(ctl, C.DONE, seq);
   Atomics.notify(ctl, C.DONE);
 }

@@ -2,7 +2,7 @@
 // No Node built-ins here: reading the bytes and starting workers are injected (see wasm-node.ts).
 import { TapegradError } from '../core/errors.js';
 import { ThreadPool, type SpawnWorker } from './pool.js';
-import { createWasmKernels, type WasmExports, type WasmKernels } from './wasm.js';
+import { createWasmKernels, wasmLayout, type WasmExports, type WasmKernels } from './wasm.js';
 
 /** Must match build:wasm's --maximumMemory (pages of 64 KiB): the wasm32 limit of 4 GiB. */
 export const WASM_MAX_PAGES = 65536;
@@ -30,7 +30,8 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
   const ex = instance.exports as unknown as WasmExports;
   for (const name of ['heapBase', 'gemmWorkBytes', 'matmulSlice', 'im2col', 'col2im', 'poolArgmax', 'unary', 'binary', 'compare', 'where', 'reduceSum', 'reduceMax', 'argmax', 'take', 'scatterAdd'] as const)
     if (typeof ex[name] !== 'function') throw new TapegradError(`wasm backend: kernels.wasm lacks the export '${name}' (rebuild with npm run build:wasm)`);
-  const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex);
+  const L = wasmLayout(ex.heapBase());
+  const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex, L.table, L.tableBytes);
   pool.setThreads(opts.spawnWorker ? (opts.threads ?? 1) : 1);
   return createWasmKernels(ex, memory, pool);
 }

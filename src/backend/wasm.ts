@@ -10,7 +10,7 @@ import type { PoolFn, ThreadPool } from './pool.js';
 export interface WasmExports {
   heapBase(): number;
   gemmWorkBytes(): number;
-  matmulSlice(a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transA: number, transB: number, b0: number, b1: number, m0: number, m1: number, work: number): void;
+  matmulSlice(a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transA: number, transB: number, b0: number, b1: number, m0: number, m1: number, j0: number, j1: number, work: number): void;
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
@@ -31,6 +31,15 @@ const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, 
 
 /** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
 export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
+/** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
+const CHUNK_FLOPS = 2e6;
+const CHUNKS_PER_THREAD = 4;
+
+/** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
+export function wasmLayout(heapBase: number): { geom: number; table: number; tableBytes: number; work: number } {
+  const geom = align(heapBase);
+  return { geom, table: geom + 64, tableBytes: 16384, work: geom + 64 + 16384 };
+}
 
 const PAGE = 65536;
 const align = (n: number): number => (n + 63) & ~63;
@@ -58,12 +67,12 @@ export interface WasmKernels extends Kernels {
 
 /** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
 export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, pool: ThreadPool): WasmKernels {
-  const heap = align(ex.heapBase());
+  const L = wasmLayout(ex.heapBase());
   const workBytes = align(ex.gemmWorkBytes());
   let f32 = new Float32Array(memory.buffer);
   let i32 = new Int32Array(memory.buffer);
-  const GEOM = heap; // 14 i32 of window geometry
-  const workPtr = (t: number): number => heap + 64 + t * workBytes;
+  const GEOM = L.geom; // 14 i32 of window geometry
+  const workPtr = (t: number): number => L.work + t * workBytes;
 
   /** Pointers for regions of the given byte sizes after the per-thread work areas, growing memory once; null if it cannot. */
   function layout(...bytes: number[]): number[] | null {
@@ -93,9 +102,9 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
   function putGeom(g: WindowGeom): void {
     i32.set([g.n, g.h, g.w, g.c, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW], GEOM >>> 2);
   }
-  /** Run fn over ranges of [0,n) (one per thread when `big`), with args (lo, hi) appended to `pre`. */
+  /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
-    pool.run(fn, splitRange(n, big ? pool.threads : 1).map(([s, e]) => [...pre, s, e]));
+    pool.run(fn, splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]));
   }
   const windowSplit = (g: WindowGeom, elems: number): boolean => pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
 
@@ -184,12 +193,18 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       put(p[0], a);
       put(p[1], b);
       const batch = Math.max(batchA, batchB);
-      const T = 2 * batch * m * n * kk >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      const flops = 2 * batch * m * n * kk;
+      const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      const want = T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
       const pre = [p[0], p[1], p[2], batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
-      // NOTE: whole batches per thread when there are enough, else row blocks (multiples of the 4-row
-      // micro-tile); either way each output element is summed in the same order, so results do not depend on T.
-      const parts = batch >= T ? splitRange(batch, T).map(([s, e]) => [s, e, 0, m]) : splitRange(m, T, 4).map(([s, e]) => [0, batch, s, e]);
-      pool.run('matmulSlice', parts.map((r, t) => [...pre, ...r, workPtr(t)]));
+      // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns (multiples
+      // of 8) for short wide products; every output element is summed in the same order in any chunk, so results
+      // do not depend on the thread count.
+      const chunks =
+        batch >= want ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
+        : m >= n ? splitRange(m, want, 4).map(([s, e]) => [0, batch, s, e, 0, n])
+        : splitRange(n, want, 8).map(([s, e]) => [0, batch, 0, m, s, e]);
+      pool.run('matmulSlice', chunks.map((r) => [...pre, ...r]), { base: workPtr(0), stride: workBytes });
       get(p[2], out);
     },
     im2col(x, g, out) {

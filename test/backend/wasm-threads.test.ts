@@ -11,6 +11,8 @@ import { TapegradError } from '../../src/core/errors.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
 import { CTL, ThreadPool, type SpawnWorker } from '../../src/backend/pool.js';
 import { readKernelBytes } from '../../src/backend/wasm-node.js';
+import { wasmLayout, type WasmExports } from '../../src/backend/wasm.js';
+import { jsKernels } from '../../src/backend/js.js';
 import { expectSame, randF32, wasm } from './helpers.js';
 
 const K = wasm();
@@ -78,13 +80,15 @@ describe('thread pool results', () => {
 });
 
 describe('thread pool failures', () => {
-  it('a worker that traps surfaces as a TapegradError in the caller, and the pool keeps working', async () => {
+  it('a chunk that traps surfaces as a TapegradError in the caller, and the pool keeps working', async () => {
     await threads(2);
-    const bad = 0x7ffffff0; // far past the end of memory: the worker's matmulSlice traps
-    const ok = [0, 0, 0, 1, 1, 0, 4, 4, false, false, 0, 1, 0, 0, 0].map(Number);
-    const oob = [bad, bad, bad, 1, 1, 64, 64, 64, 0, 0, 0, 1, 0, 64, bad];
-    expect(() => K.pool.run('matmulSlice', [ok, oob])).toThrow(TapegradError);
-    expect(() => K.pool.run('matmulSlice', [ok, oob])).toThrow(/worker 1 failed running matmulSlice: .*(out of bounds|memory access)/);
+    const bad = 0x7ffffff0; // far past the end of memory: matmulSlice traps
+    const ok = [0, 0, 0, 1, 1, 0, 4, 4, 0, 0, 0, 1, 0, 0, 0, 4]; // m = 0: nothing to do
+    const oob = [bad, bad, bad, 1, 1, 64, 64, 64, 0, 0, 0, 1, 0, 64, 0, 64];
+    for (let r = 0; r < 5; r++) {
+      expect(() => K.pool.run('matmulSlice', [ok, oob, ok, oob], { base: bad, stride: 0 })).toThrow(TapegradError);
+      expect(() => K.pool.run('matmulSlice', [oob, ok], { base: bad, stride: 0 })).toThrow(/matmulSlice.*(out of bounds|memory access)/);
+    }
     const a = randF32(200 * 300, 1);
     const b = randF32(300 * 100, 2);
     const o1 = new Float32Array(200 * 100);
@@ -96,13 +100,13 @@ describe('thread pool failures', () => {
     await threads(2);
   });
 
-  /** A pool whose workers run `body` (CommonJS, with `ctl` the control Int32Array) instead of the real worker. */
-  function fakePool(body: string): ThreadPool {
+  /** A pool on its own memory whose worker runs `body` (CommonJS; `ctl` is its control block, `C` the slots). */
+  function fakePool(body: string): { pool: ThreadPool; f32: Float32Array; chunks: number[][]; work: { base: number; stride: number } } {
     const bytes = readKernelBytes();
     if (!bytes) throw new Error('no kernels.wasm');
     const module = new WebAssembly.Module(bytes);
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-    const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
+    const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
     const spawn: SpawnWorker = ({ control }) => {
       const src = `const { workerData } = require('node:worker_threads'); const ctl = new Int32Array(workerData.control); const C = ${JSON.stringify(CTL)};\n${body}`;
       const w = new Worker(src, { eval: true, workerData: { control } });
@@ -112,27 +116,50 @@ describe('thread pool failures', () => {
       w.on('error', () => (dead = true));
       return { terminate: () => void w.terminate(), get dead() { return dead; }, takeError: () => undefined };
     };
-    const pool = new ThreadPool(spawn, module, memory, ex as never);
+    const L = wasmLayout(ex.heapBase());
+    const pool = new ThreadPool(spawn, module, memory, ex as never, L.table, L.tableBytes);
     pool.timeout = { floorMs: 300, slowFactor: 50 };
     pool.setThreads(2);
-    return pool;
+    // a 600×600×600 product in 6 row chunks: tens of ms of work for the caller
+    const N = 600;
+    const work = { base: L.work, stride: ex.gemmWorkBytes() + 64 };
+    const A = L.work + 2 * work.stride + 64;
+    const f32 = new Float32Array(memory.buffer);
+    f32.set(randF32(2 * N * N, 9), A >>> 2);
+    const pre = [A, A + N * N * 4, A + 2 * N * N * 4, 1, 1, N, N, N, 0, 0, 0, 1];
+    const chunks = [0, 1, 2, 3, 4, 5].map((i) => [...pre, i * 100, i * 100 + 100, 0, N]);
+    return { pool, f32, chunks, work };
   }
-  const noop = [0, 0, 0, 1, 1, 0, 4, 4, 0, 0, 0, 1, 0, 0, 0]; // m = 0: nothing to do
 
   it('a stuck worker is reported (not a hang) and replaced', async () => {
-    const pool = fakePool('Atomics.store(ctl, C.READY, 1); for (;;) Atomics.wait(ctl, C.SEQ, Atomics.load(ctl, C.SEQ));');
+    const { pool, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); for (;;) Atomics.wait(ctl, C.SEQ, Atomics.load(ctl, C.SEQ));');
     expect(await pool.whenReady()).toBe(true);
     const t0 = Date.now();
-    expect(() => pool.run('matmulSlice', [noop, noop])).toThrow(/worker 1 did not finish within 300 ms \(stuck\)/);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(() => pool.run('matmulSlice', chunks, work)).toThrow(/worker 1 did not finish within \d+ ms \(stuck\)/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await pool.whenReady()).toBe(true); // a fresh worker took its place
     pool.shutdown();
   });
 
   it('a worker that dies mid-job is reported', async () => {
-    const pool = fakePool('Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); process.exit(3);');
+    const { pool, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); process.exit(3);');
     expect(await pool.whenReady()).toBe(true);
-    expect(() => pool.run('matmulSlice', [noop, noop])).toThrow(TapegradError);
+    expect(() => pool.run('matmulSlice', chunks, work)).toThrow(TapegradError);
+    pool.shutdown();
+  });
+
+  it('a worker that never wakes is cancelled: the caller does every chunk and does not wait for it', async () => {
+    const { pool, f32, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); for (;;) Atomics.wait(ctl, C.SIZE - 1, 0);');
+    expect(await pool.whenReady()).toBe(true);
+    const t0 = Date.now();
+    pool.run('matmulSlice', chunks, work);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const [A, B, Cp] = chunks[0];
+    const N = 600;
+    const want = new Float32Array(N * N);
+    jsKernels.matmul(f32.slice(A >>> 2, (A >>> 2) + N * N), f32.slice(B >>> 2, (B >>> 2) + N * N), want, 1, 1, N, N, N, false, false);
+    const got = f32.slice(Cp >>> 2, (Cp >>> 2) + N * N);
+    for (let i = 0; i < got.length; i += 997) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-3);
     pool.shutdown();
   });
 
