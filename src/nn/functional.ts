@@ -30,6 +30,12 @@ export class Functional extends Model {
     });
     this.nodes = topoNodes(this.outputs, this.inputs, this.name);
     this.layers = [...new Set(this.nodes.map((n) => n.layer))];
+    // Keras: "All layer names should be unique" (weights are addressed by layer name).
+    const seen = new Set<string>();
+    for (const l of this.layers) {
+      if (seen.has(l.name)) throw new ValueError(`${this.name}: two different layers are named '${l.name}'; layer names in a model must be unique`);
+      seen.add(l.name);
+    }
     this.built = true;
   }
 
@@ -47,7 +53,8 @@ export class Functional extends Model {
     this.inputs.forEach((s, i) => {
       const t = xs[i];
       const ok = t.rank === s.rank && s.shape.every((d, j) => d === null || j === 0 || d === t.shape[j]);
-      if (!ok) throw new ShapeError(`${this.name}: input '${s.node!.layer.name}' expects shape ${fmtShape(s.shape.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}`);
+      const hint = t.rank === s.rank - 1 ? ' — is the batch axis missing? (inputs are [batch, ...])' : '';
+      if (!ok) throw new ShapeError(`${this.name}: input '${s.node!.layer.name}' expects shape ${fmtShape(s.shape.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}${hint}`);
       values.set(s.id, t);
     });
     for (const node of this.nodes) {

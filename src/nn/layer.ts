@@ -188,6 +188,7 @@ export abstract class Layer {
   /** Overwrite weight values in Keras order; shapes must match. */
   setWeights(values: Tensor[]): void {
     const ws = this.weights;
+    if (!ws.length && values.length && !this.isBuilt()) this.assertBuilt('set');
     if (values.length !== ws.length) throw new ValueError(`${this.name}.setWeights: expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`);
     ws.forEach((w, i) => {
       const v = values[i];
@@ -199,7 +200,10 @@ export abstract class Layer {
 
   assertBuilt(action: string): void {
     if (!this.isBuilt())
-      throw new ValueError(`${this.name}: the model is not built yet, so it has no weights to ${action}; call build(inputShape), or run it once on an input (or give the first layer an inputShape)`);
+      throw new ValueError(
+        `${this.name}: the ${this.children().length ? 'model' : 'layer'} is not built yet, so it has no weights to ${action}; ` +
+          'call build(inputShape), or run it once on an input (or give the first layer an inputShape)',
+      );
   }
   isBuilt(): boolean {
     return this.built && this.children().every(([, c]) => c.isBuilt());
@@ -242,6 +246,10 @@ export abstract class Layer {
   expectedRank(): number | null {
     return null;
   }
+  /** Optional: the axes of the expected input in words, e.g. `[batch, height, width, channels]`, for errors. */
+  expectedLayout(): string | null {
+    return null;
+  }
 }
 
 /** Check rank before calling, with a hint about the usual cause. */
@@ -250,13 +258,15 @@ function checkInputs(layer: Layer, x: LayerIO): void {
   if (want === null || Array.isArray(x)) return;
   if (!(x instanceof Tensor)) throw new ValueError(`${layer.name} (${layer.className}): input must be a Tensor, got ${typeof x}`);
   if (x.rank === want) return;
+  const layout = layer.expectedLayout();
+  // NOTE: one axis short is either the batch axis or (for conv/pool layers) the channel axis; name both.
   const hint =
     x.rank === want - 1
-      ? ' — is the batch axis missing? (inputs are [batch, ...])'
+      ? ` — is the batch axis missing? (inputs are [batch, ...])${want >= 3 ? ` Or the channel axis? (e.g. reshape ${fmtShape(x.shape)} to ${fmtShape([...x.shape, 1])})` : ''}`
       : x.rank > want && want === 2
         ? ' — add a Flatten layer before it'
         : x.rank === want + 1 && want === 3
           ? ' — a recurrent layer before it may need returnSequences: false, or the input has an extra axis'
           : '';
-  throw new ShapeError(`${layer.name} (${layer.className}): expected input of rank ${want} (batch first), got shape ${fmtShape(x.shape)}${hint}`);
+  throw new ShapeError(`${layer.name} (${layer.className}): expected input of rank ${want}${layout ? ` ${layout}` : ' (batch first)'}, got shape ${fmtShape(x.shape)}${hint}`);
 }

@@ -48,6 +48,11 @@ export abstract class Model extends Layer {
     this.ensureBuilt();
     return super.namedParameters();
   }
+  /** Keras: counting the parameters of a model that is not built is an error, not 0. */
+  override countParams(): number {
+    if (!this.ensureBuilt()) this.assertBuilt('count');
+    return super.countParams();
+  }
   override namedWeights(prefix = '') {
     this.ensureBuilt();
     return super.namedWeights(prefix);

@@ -12,6 +12,12 @@ const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
 const toPair = (v: IntOrPair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
 
+/** The axes of a conv/pool input in words, for error messages. */
+export const spatialLayout = (rank: 1 | 2, channelsFirst: boolean): string => {
+  const sp = rank === 1 ? 'steps' : 'height, width';
+  return channelsFirst ? `[batch, channels, ${sp}]` : `[batch, ${sp}, channels]`;
+};
+
 export interface ConvArgs extends LayerArgs {
   filters: number;
   kernelSize: IntOrPair;
@@ -49,6 +55,9 @@ abstract class ConvBase extends Layer {
   override expectedRank(): number {
     return this.rank + 2;
   }
+  override expectedLayout(): string {
+    return spatialLayout(this.rank, this.channelsFirst);
+  }
   override build(s: Shape): void {
     const c = this.channelsFirst ? s[1] : s[s.length - 1];
     if (c % this.groups !== 0) throw new ShapeError(`${this.name} (${this.className}): ${c} input channels are not divisible by groups=${this.groups}`);
@@ -58,11 +67,19 @@ abstract class ConvBase extends Layer {
   protected checkChannels(x: Tensor): void {
     const c = this.channelsFirst ? x.shape[1] : x.shape[x.rank - 1];
     const want = this.kernel.shape[this.rank] * this.groups;
-    if (c !== want)
-      throw new ShapeError(
-        `${this.name} (${this.className}): input has ${c} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${want} ` +
-          `(dataFormat ${this.channelsFirst ? 'channelsFirst' : 'channelsLast'}, input ${fmtShape(x.shape)}) — check where the channel axis is`,
-      );
+    if (c === want) return;
+    // The other end of the input holds the expected channel count: the data is in the other layout.
+    const other = this.channelsFirst ? x.shape[x.rank - 1] : x.shape[1];
+    const perm = this.channelsFirst ? [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)] : [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
+    const hint =
+      other === want
+        ? ` — the input looks ${this.channelsFirst ? 'channels-last' : 'channels-first'}: transpose it to ${fmtShape(perm.map((a) => x.shape[a]))} ` +
+          `or build the layer with dataFormat: '${this.channelsFirst ? 'channelsLast' : 'channelsFirst'}'`
+        : ' — check where the channel axis is';
+    throw new ShapeError(
+      `${this.name} (${this.className}): input has ${c} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${want} ` +
+        `(dataFormat ${this.channelsFirst ? 'channelsFirst' : 'channelsLast'}: ${spatialLayout(this.rank, this.channelsFirst)}, input ${fmtShape(x.shape)})${hint}`,
+    );
   }
   override paramFormula(): string {
     const per = this.kernel.shape.slice(0, -1);

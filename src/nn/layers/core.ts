@@ -12,6 +12,7 @@ import type { InitializerSpec } from '../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
+const BATCH_HINT = ' — is the batch axis missing? (inputs are [batch, ...])';
 const actName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
 
 export interface DenseArgs extends LayerArgs {
@@ -40,7 +41,7 @@ export class Dense extends Layer {
   }
   override build(s: Shape): void {
     const inDim = s[s.length - 1];
-    if (s.length < 2) throw new ShapeError(`${this.name} (Dense): expected input [batch, features], got ${fmtShape(s)}`);
+    if (s.length < 2) throw new ShapeError(`${this.name} (Dense): expected input [batch, features], got ${fmtShape(s)}${BATCH_HINT}`);
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.args.kernelInitializer ?? 'glorotUniform');
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.args.biasInitializer ?? 'zeros');
   }
@@ -49,7 +50,14 @@ export class Dense extends Layer {
     if (x.rank < 2 || x.shape[x.rank - 1] !== inDim)
       throw new ShapeError(
         `${this.name} (Dense): expected input with last axis ${inDim} (shape [batch, ${inDim}]), got ${fmtShape(x.shape)}` +
-          (x.rank > 2 && sizeOf(x.shape.slice(1)) === inDim ? ' — add a Flatten layer before it' : x.rank > 2 ? ' — flatten the input, or check the flatten size' : ''),
+          (x.rank < 2
+            ? BATCH_HINT
+            : x.rank > 2 && sizeOf(x.shape.slice(1)) === inDim
+              ? ' — add a Flatten layer before it'
+              : x.rank > 2
+                ? ' — flatten the input, or check the flatten size'
+                : // NOTE: the usual cause is a Flatten whose size changed with the input size of the conv layers before it.
+                  ` — the layer was built for ${inDim} input features; if a Flatten comes before it, the flattened size is now ${x.shape[1]} (did the input size change?)`),
       );
     const flat = x.rank === 2 ? x : reshape(x, [-1, inDim]);
     let y = matmul(flat, this.kernel);
@@ -145,6 +153,11 @@ export class Permute extends Layer {
   static override className = 'Permute';
   constructor(readonly args: LayerArgs & { dims: number[] }) {
     super(args);
+    const d = args.dims;
+    if (![...d].sort((a, b) => a - b).every((v, i) => v === i + 1))
+      throw new ValueError(
+        `Permute: dims [${d}] must be a permutation of 1..${d.length}` + (d.includes(0) ? ' — dims are 1-based as in Keras (axis 0 is the batch axis and stays first)' : ''),
+      );
   }
   call(x: Tensor): Tensor {
     if (this.args.dims.length !== x.rank - 1) throw new ShapeError(`${this.name} (Permute): dims [${this.args.dims}] do not fit input ${fmtShape(x.shape)}`);
@@ -160,6 +173,9 @@ export class RepeatVector extends Layer {
   }
   override expectedRank() {
     return 2;
+  }
+  override expectedLayout() {
+    return '[batch, features]';
   }
   call(x: Tensor): Tensor {
     return broadcastTo(expandDims(x, 1), [x.shape[0], this.args.n, x.shape[1]]);

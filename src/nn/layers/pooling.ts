@@ -2,6 +2,7 @@
 import type { Tensor } from '../../core/tensor.js';
 import { avgPool1d, avgPool2d, globalAvgPool, globalMaxPool, maxPool1d, maxPool2d } from '../../ops/composite/pool.js';
 import { Layer, type LayerArgs } from '../layer.js';
+import { spatialLayout } from './conv.js';
 
 type IntOrPair = number | [number, number];
 export interface PoolArgs extends LayerArgs {
@@ -17,6 +18,9 @@ abstract class Pool extends Layer {
   }
   override expectedRank(): number {
     return this.rank + 2;
+  }
+  override expectedLayout(): string {
+    return spatialLayout(this.rank, this.args.dataFormat === 'channelsFirst');
   }
   call(x: Tensor): Tensor {
     const first = this.args.dataFormat === 'channelsFirst';
@@ -69,6 +73,9 @@ abstract class GlobalPool extends Layer {
   }
   override expectedRank(): number {
     return this.rank + 2;
+  }
+  override expectedLayout(): string {
+    return spatialLayout(this.rank, this.args.dataFormat === 'channelsFirst');
   }
   call(x: Tensor): Tensor {
     const f = this.kind === 'max' ? globalMaxPool : globalAvgPool;
