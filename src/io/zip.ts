@@ -27,6 +27,8 @@ const SIG_EOCD64_LOC = 0x07064b50;
 const SIG_EOCD64 = 0x06064b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
+/** Deflate's largest expansion: one 258-byte match per ~2 bits, so under 1032 output bytes per input byte. */
+const MAX_DEFLATE_RATIO = 1032;
 
 /** True when the bytes start with a ZIP local-file or empty-archive signature. */
 export function isZip(bytes: Uint8Array): boolean {
@@ -118,6 +120,11 @@ export class ZipArchive {
       if (method !== 0 && method !== 8)
         throw new FormatError(`${name}: entry '${entryName}' uses compression method ${method} (only stored and deflate)`);
       if (this.byName.has(entryName)) throw new FormatError(`${name}: entry '${entryName}' appears twice`);
+      // NOTE: read() allocates the declared size, so it must be one the stored bytes can really produce.
+      if (method === 0 ? size !== compressedSize : size > compressedSize * MAX_DEFLATE_RATIO + 1024)
+        throw new FormatError(
+          `${name}: entry '${entryName}' declares ${size} bytes from ${compressedSize} ${method === 0 ? 'stored' : 'compressed'} bytes, which ${method === 0 ? 'differ' : 'deflate cannot produce'} (corrupt or zip bomb)`,
+        );
       total += size;
       if (total > maxTotal)
         throw new FormatError(`${name}: entries declare more than ${fmtBytes(maxTotal)} uncompressed (zip bomb guard)`);
