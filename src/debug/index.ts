@@ -9,3 +9,4 @@ export * as layouts from './layouts.js';
 export { toReferenceFn, type ReferenceFnOptions } from './reference-fn.js';
 export { plotHistory, niceTicks, TrainingCurves, type HistoryLike, type PlotOptions, type TrainingCurvesOptions } from './plots.js';
 export { imageGrid, filterImages, featureMaps, encodePng, crc32, type GridOptions } from './image-grid.js';
+export type { GraphNodeSpec, GraphEdgeSpec } from './svg-graph.js';
