@@ -45,3 +45,4 @@ export {
   type BatchOptions,
 } from './datasets.js';
 export * from './checkpoint.js';
+export { keras } from './keras-api.js';

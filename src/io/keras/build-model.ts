@@ -9,7 +9,7 @@ import { canonicalLayer } from './canonical.js';
 import type { KerasContext } from './context.js';
 import { CustomLayer } from './custom-layer.js';
 import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
-import { KerasFunctional, KerasSequential } from './models.js';
+import { KerasFunctional, KerasSequential, importedFrom, importedLayers } from './models.js';
 import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
 import { baseArgs } from './builders/common.js';
 import type { LayerSpec, ModelSpec, TensorRef } from './spec.js';
@@ -89,6 +89,7 @@ export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOption
     },
   };
   const model = buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true);
+  importedFrom.set(model, ctx);
   return { model, specs, notes };
 }
 
@@ -120,6 +121,7 @@ function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltMo
     if (unread.length) notes.push(`layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`);
   }
   specs.set(layer, { className: l.className, fileClassName: l.fileClassName, config: l.config });
+  importedLayers.set(layer, { className: l.className, config: l.config });
   return layer;
 }
 

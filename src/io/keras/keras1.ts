@@ -72,6 +72,11 @@ export function keras1ToKeras2(className: string, config: JsonObject, where: Cfg
       out.rate = v;
       continue;
     }
+    if (k === 'consume_less') {
+      out.implementation = v === 'mem' ? 1 : v === 'gpu' ? 2 : 0;
+      continue;
+    }
+    if (k === 'dropout' && className === 'Embedding') continue;
     if (k === 'length' && className === 'UpSampling1D') {
       out.size = v;
       continue;

@@ -81,7 +81,7 @@ export function modelFromFile(file: KerasFile, opts: LoadModelOptions = {}): Imp
 
 function finish(built: BuiltModel, file: KerasFile, ctx: KerasContext, opts: LoadModelOptions): ImportedModel {
   const hasWeights = file.layers.some((l) => l.weights.length);
-  const { rows, problems } = hasWeights ? assignWeights(built, file.layers, ctx, opts) : { rows: [], problems: [] };
+  const { rows, problems } = hasWeights ? assignWeights(built, file.layers, ctx, { ...opts, format: file.format }) : { rows: [], problems: [] };
   const notes = [...built.notes];
   if (!hasWeights) notes.push('the file holds no weights: the model keeps its initial (random) weights');
   const report = makeReport(file, ctx, built.model, rows, problems, notes);
@@ -143,7 +143,7 @@ export async function loadWeights(model: Layer, src: ByteSource, opts: LoadModel
     throw new KerasImportError(`loadWeights: model '${model.name}' is not built yet; build it (model.buildModel([null, ...])) or run it once first`);
   const ctx = makeContext(file, opts);
   const built: BuiltModel = { model, specs: new Map(), notes: [] };
-  const { rows, problems } = assignWeights(built, file.layers, ctx, opts);
+  const { rows, problems } = assignWeights(built, file.layers, ctx, { ...opts, format: file.format });
   const report = makeReport(file, ctx, model, rows, problems, []);
   if (problems.length && (opts.strict ?? true))
     throw new WeightMismatchError(`${file.source}: the stored weights do not fit model '${model.name}' (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, report);

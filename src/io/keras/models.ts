@@ -1,6 +1,8 @@
 // Imported models keep Keras's layer order for getWeights/setWeights, and Keras's weight order when nested.
 import { Functional } from '../../nn/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
+import type { JsonObject } from './cfg.js';
+import type { KerasContext } from './context.js';
 import { Sequential } from '../../nn/model.js';
 
 /**
@@ -35,3 +37,8 @@ export class KerasFunctional extends Functional {
     return kerasOrder(super.namedWeights(prefix), this.nested);
   }
 }
+
+/** The canonical Keras config each imported layer was built from (export writes these back). */
+export const importedLayers = new WeakMap<Layer, { className: string; config: JsonObject }>();
+/** The writer of each imported model (its Keras version decides activation semantics on export). */
+export const importedFrom = new WeakMap<Layer, KerasContext>();

@@ -34,10 +34,42 @@ export interface AssignOptions {
   byName?: boolean;
 }
 
+/** How the file names layer groups: legacy HDF5 / TF.js by layer name, Keras 3 by snake_case class name + counter. */
+type Naming = 'legacy' | 'keras3';
+
+/** Keras 3's `to_snake_case` (Conv2D → conv2d, BatchNormalization → batch_normalization). */
+export function kerasSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * The names Keras 3 gives a container's layers in `model.weights.h5`: the snake_case class name, with `_1`, `_2`...
+ * for repeats (not the layer's own name, which Keras 3 considers unstable).
+ */
+function keras3Names(all: Layer[], built: BuiltModel): Map<Layer, string> {
+  const used = new Map<string, number>();
+  const out = new Map<Layer, string>();
+  for (const l of all) {
+    const base = kerasSnakeCase(built.specs.get(l)?.fileClassName ?? l.className);
+    const k = used.get(base);
+    used.set(base, k === undefined ? 0 : k + 1);
+    out.set(l, k === undefined ? base : `${base}_${k + 1}`);
+  }
+  return out;
+}
+
+/** Every layer of a container in Keras order (including layers without weights). */
+function allLayers(m: Layer): Layer[] {
+  return m instanceof KerasFunctional && m.layerOrder.length ? m.layerOrder : m instanceof Sequential || m instanceof Functional ? m.layers : m.children().map(([, l]) => l);
+}
+
 /** The model's own layers that hold weights, in Keras order. */
 function weightedLayers(m: Layer): Layer[] {
-  const list = m instanceof KerasFunctional && m.layerOrder.length ? m.layerOrder : m instanceof Sequential || m instanceof Functional ? m.layers : m.children().map(([, l]) => l);
-  return list.filter((l) => !(l instanceof InputLayer) && l.weights.length > 0);
+  return allLayers(m).filter((l) => !(l instanceof InputLayer) && l.weights.length > 0);
 }
 
 const isModel = (l: Layer): boolean => l instanceof Model;
@@ -46,12 +78,23 @@ const isModel = (l: Layer): boolean => l instanceof Model;
  * Assign the stored weights to a built model. Returns one row per layer and the problems found (missing,
  * unexpected, or mis-shaped weights, layers without a stored counterpart); matching weights are copied in.
  */
-export function assignWeights(built: BuiltModel, stored: KerasLayerWeights[], ctx: KerasContext, opts: AssignOptions = {}): { rows: LayerRow[]; problems: string[] } {
+export function assignWeights(built: BuiltModel, stored: KerasLayerWeights[], ctx: KerasContext, opts: AssignOptions & { format?: string } = {}): { rows: LayerRow[]; problems: string[] } {
   const rows: LayerRow[] = [];
   const problems: string[] = [];
   const toNd = (l: KerasLayerWeights): NdWeight[] => l.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.data, notes: [], from: [w.path] }));
-  pairLayers(weightedLayers(built.model), stored.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: toNd(l) })), built, ctx, opts, rows, problems, '');
+  const naming: Naming = opts.format === 'keras3' || opts.format === 'keras3-weights' ? 'keras3' : 'legacy';
+  const run: Run = { built, ctx, opts, rows, problems, naming };
+  pairLayers(built.model, stored.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: toNd(l) })), run, '');
   return { rows, problems };
+}
+
+interface Run {
+  built: BuiltModel;
+  ctx: KerasContext;
+  opts: AssignOptions;
+  rows: LayerRow[];
+  problems: string[];
+  naming: Naming;
 }
 
 interface StoredGroup {
@@ -59,22 +102,26 @@ interface StoredGroup {
   weights: NdWeight[];
 }
 
-function pairLayers(units: Layer[], groups: StoredGroup[], built: BuiltModel, ctx: KerasContext, opts: AssignOptions, rows: LayerRow[], problems: string[], where: string): void {
+function pairLayers(container: Layer, groups: StoredGroup[], run: Run, where: string): void {
+  const { built, opts, rows, problems } = run;
+  const units = weightedLayers(container);
+  const k3 = run.naming === 'keras3' ? keras3Names(allLayers(container), built) : null;
+  const keyOf = (u: Layer): string => k3?.get(u) ?? u.name;
   const byName = new Map(groups.map((g) => [g.name, g]));
-  const allNamed = units.every((u) => byName.has(u.name));
+  const allNamed = units.every((u) => byName.has(keyOf(u)));
   const positional = !allNamed && !opts.byName && units.length === groups.length;
   const used = new Set<StoredGroup>();
   units.forEach((u, i) => {
-    const g = positional ? groups[i] : byName.get(u.name);
+    const g = positional ? groups[i] : byName.get(keyOf(u));
     const cls = built.specs.get(u)?.fileClassName ?? u.className;
     if (!g) {
       rows.push({ layer: u.name, className: cls, fileLayer: null, matchedBy: null, weights: u.namedWeights().map(([n, w]) => missingRow(n, w)) });
-      problems.push(`layer '${where}${u.name}' (${cls}) has ${u.weights.length} weight${u.weights.length > 1 ? 's' : ''} but the file has no layer '${u.name}'${groups.length ? ` (stored layers: ${groups.map((x) => x.name).join(', ')})` : ''}`);
+      problems.push(`layer '${where}${u.name}' (${cls}) has ${u.weights.length} weight${u.weights.length > 1 ? 's' : ''} but the file has no layer '${keyOf(u)}'${groups.length ? ` (stored layers: ${groups.map((x) => x.name).join(', ')})` : ''}`);
       return;
     }
     used.add(g);
-    const how = positional && g.name !== u.name ? 'position' : 'name';
-    matchUnit(u, g, how, built, ctx, opts, rows, problems, where);
+    const how = positional && g.name !== keyOf(u) ? 'position' : 'name';
+    matchUnit(u, g, how, run, where);
   });
   for (const g of groups) {
     if (used.has(g)) continue;
@@ -83,10 +130,10 @@ function pairLayers(units: Layer[], groups: StoredGroup[], built: BuiltModel, ct
   }
 }
 
-function matchUnit(u: Layer, g: StoredGroup, how: 'name' | 'position', built: BuiltModel, ctx: KerasContext, opts: AssignOptions, rows: LayerRow[], problems: string[], where: string): void {
+function matchUnit(u: Layer, g: StoredGroup, how: 'name' | 'position', run: Run, where: string): void {
+  const { built, ctx, rows, problems } = run;
   if (isModel(u)) {
-    const inner = weightedLayers(u);
-    pairLayers(inner, splitNested(u, inner, g), built, ctx, opts, rows, problems, `${where}${u.name}/`);
+    pairLayers(u, splitNested(u, g, run), run, `${where}${u.name}/`);
     return;
   }
   const spec = built.specs.get(u);
@@ -162,9 +209,12 @@ function convert(u: Layer, cls: string, cfg: JsonObject, ws: NdWeight[], ctx: Ke
   }
   if (u instanceof Bidirectional) {
     const i = innerCfg();
-    const half = Math.floor(ws.length / 2);
     if (ws.length % 2 !== 0) return ws;
-    return [...convert(u.forwardLayer, i.cls, i.cfg, ws.slice(0, half), ctx), ...convert(u.backwardLayer, i.cls, i.cfg, ws.slice(half), ctx)];
+    // NOTE: Keras 3 stores `backward_layer/...` before `forward_layer/...` (alphabetical); legacy files list forward first.
+    const fwd = ws.filter((w) => /(^|\/)forward_/.test(w.name));
+    const bwd = ws.filter((w) => /(^|\/)backward_/.test(w.name));
+    const [f, b] = fwd.length * 2 === ws.length && bwd.length === fwd.length ? [fwd, bwd] : [ws.slice(0, ws.length / 2), ws.slice(ws.length / 2)];
+    return [...convert(u.forwardLayer, i.cls, i.cfg, f, ctx), ...convert(u.backwardLayer, i.cls, i.cfg, b, ctx)];
   }
   const entry = builtinEntry(cls);
   if (!entry?.convertWeights) return ws;
@@ -177,7 +227,19 @@ function convert(u: Layer, cls: string, cfg: JsonObject, ws: NdWeight[], ctx: Ke
  * weight has one (`dense_1/kernel:0`, `layers/dense_1/vars/0`), else in Keras's order for nested models
  * (every layer's trainable weights, then every layer's non-trainable ones).
  */
-function splitNested(model: Layer, inner: Layer[], g: StoredGroup): StoredGroup[] {
+function splitNested(model: Layer, g: StoredGroup, run: Run): StoredGroup[] {
+  const inner = weightedLayers(model);
+  if (run.naming === 'keras3') {
+    // Keras 3: `layers/<snake_class>[_n]/...` inside the nested model's group
+    const groups = new Map<string, NdWeight[]>();
+    for (const w of g.weights) {
+      const parts = w.name.split('/');
+      const i = parts.indexOf('layers');
+      const key = i >= 0 && i + 1 < parts.length - 1 ? parts[i + 1] : '';
+      groups.set(key, [...(groups.get(key) ?? []), { ...w, name: parts.slice(i + 2).join('/') }]);
+    }
+    return [...groups].map(([name, weights]) => ({ name, weights }));
+  }
   const names = new Set(inner.map((l) => l.name));
   const owner = (w: NdWeight): string | null => {
     const parts = w.name.replace(/:\d+$/, '').split('/');

@@ -1,0 +1,130 @@
+// A tapegrad model → its Keras model config (legacy Keras 2 JSON for .h5, Keras 3 JSON for .keras).
+import { Functional } from '../../nn/functional.js';
+import type { Layer } from '../../nn/layer.js';
+import { InputLayer } from '../../nn/layers/input.js';
+import { Model, Sequential } from '../../nn/model.js';
+import type { SymbolicTensor } from '../../nn/symbolic.js';
+import type { JsonValue } from '../safe-json.js';
+import { isJsonObject } from '../safe-json.js';
+import { type JsonObject, isInertKey } from './cfg.js';
+import { KerasImportError } from './errors.js';
+import { KerasFunctional, importedLayers } from './models.js';
+
+/** Keys kept although "inert": they say where and how a layer runs. */
+const KEEP = new Set(['name', 'trainable', 'dtype', 'batch_input_shape']);
+
+export interface ExportTarget {
+  /** Write Keras 3 (`.keras`) style configs instead of legacy Keras 2 ones. */
+  keras3: boolean;
+}
+
+/** The layers of a model in Keras order (functional models include their InputLayers). */
+export function modelLayers(m: Model): Layer[] {
+  if (m instanceof KerasFunctional && m.layerOrder.length) return m.layerOrder;
+  if (m instanceof Sequential || m instanceof Functional) return m.layers;
+  return m.children().map(([, l]) => l);
+}
+
+/** Drop keys that do not change inference (initializers, regularizers, constraints, ...), recursively for wrapped layers. */
+function cleanConfig(cfg: JsonObject, target: ExportTarget, className: string): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (isInertKey(k) && !KEEP.has(k) && !(className === 'Embedding' && k === 'input_dim')) continue;
+    if (k === 'file_class_name') continue;
+    if ((k === 'layer' || k === 'backward_layer') && isJsonObject(v)) {
+      out[k] = entry(String(v.class_name), isJsonObject(v.config) ? cleanConfig(v.config, target, String(v.class_name)) : {}, target);
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+const entry = (className: string, config: JsonObject, target: ExportTarget): JsonObject =>
+  target.keras3 ? { module: 'keras.layers', class_name: className, config, registered_name: null } : { class_name: className, config };
+
+/** A code-built layer's config from getConfig, completed where getConfig leaves out a semantic option. */
+function configOf(layer: Layer): { className: string; config: JsonObject } {
+  const imported = importedLayers.get(layer);
+  if (imported) return { className: imported.className, config: { ...imported.config, name: layer.name } };
+  const cfg = JSON.parse(JSON.stringify(layer.getConfig())) as JsonObject;
+  const args = (layer as unknown as { args?: Record<string, unknown> }).args ?? {};
+  const cls = layer.className;
+  if (cls === 'Flatten' && args.dataFormat) cfg.data_format = args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last';
+  if (cls === 'Permute' && Array.isArray(args.dims)) cfg.dims = args.dims as number[];
+  if (/SpatialDropout/.test(cls) && typeof args.rate === 'number') cfg.rate = args.rate;
+  for (const k of ['activation', 'recurrent_activation'])
+    if (cfg[k] === 'custom')
+      throw new KerasImportError(`saveModel: layer '${layer.name}' (${cls}) uses a custom activation function, which Keras cannot load; use a named activation`);
+  return { className: cls, config: cfg };
+}
+
+/** The model config to store, and every (layer, Keras class) it contains for the weight writer. */
+export function exportModelConfig(model: Model, target: ExportTarget): JsonObject {
+  return modelEntry(model, target, true);
+}
+
+function layerEntry(layer: Layer, target: ExportTarget): JsonObject {
+  if (layer instanceof Model) return modelEntry(layer, target, false);
+  const { className, config } = configOf(layer);
+  if (className === 'InputLayer') return entry('InputLayer', inputConfig(layer as InputLayer, target), target);
+  return entry(className, cleanConfig(config, target, className), target);
+}
+
+function inputConfig(l: InputLayer, target: ExportTarget): JsonObject {
+  const shape = (l.batchInputShape ?? []) as JsonValue[];
+  return target.keras3
+    ? { batch_shape: shape, dtype: l.dtype, sparse: false, name: l.name }
+    : { batch_input_shape: shape, dtype: l.dtype, sparse: false, name: l.name };
+}
+
+function modelEntry(m: Model, target: ExportTarget, top: boolean): JsonObject {
+  const mod: JsonObject = target.keras3 ? { module: 'keras', registered_name: null } : {};
+  if (m instanceof Functional) {
+    const cfg = functionalConfig(m, target);
+    return { ...mod, class_name: target.keras3 ? 'Functional' : 'Model', config: cfg };
+  }
+  if (!(m instanceof Sequential)) throw new KerasImportError(`saveModel: model '${m.name}' (${m.className}) is neither Sequential nor functional; Keras cannot describe it`);
+  const shape = (m.batchInputShape ?? m.layers[0]?.batchInputShape ?? null) as JsonValue[] | null;
+  const layers = m.layers.map((l) => layerEntry(l, target));
+  if (target.keras3) {
+    if (shape) layers.unshift(entry('InputLayer', { batch_shape: shape, dtype: 'float32', sparse: false, name: `${m.name}_input` }, target));
+  } else if (shape && layers.length) {
+    const first = layers[0].config as JsonObject;
+    if (isJsonObject(first) && !('batch_input_shape' in first) && !(layers[0].class_name === 'Sequential' || layers[0].class_name === 'Model')) first.batch_input_shape = shape;
+  }
+  if (top && !shape) throw new KerasImportError(`saveModel: Sequential '${m.name}' has no known input shape; build it first (model.buildModel([null, ...]))`);
+  const cfg: JsonObject = { name: m.name, layers };
+  if (shape && !target.keras3) cfg.build_input_shape = shape;
+  return { ...mod, class_name: 'Sequential', config: cfg };
+}
+
+function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
+  const nodeIndex = new Map<Layer, number>();
+  const ref = new Map<number, [string, number, number]>();
+  const inbound = new Map<Layer, JsonValue[]>();
+  for (const node of m.nodes) {
+    const k = nodeIndex.get(node.layer) ?? 0;
+    nodeIndex.set(node.layer, k + 1);
+    node.outputs.forEach((t, i) => ref.set(t.id, [node.layer.name, k, i]));
+    if (node.layer instanceof InputLayer) continue;
+    const refOf = (t: SymbolicTensor): [string, number, number] => {
+      const r = ref.get(t.id);
+      if (!r) throw new KerasImportError(`saveModel: model '${m.name}': a tensor feeding '${node.layer.name}' has no producing layer`);
+      return r;
+    };
+    let n: JsonValue;
+    if (target.keras3) {
+      const kt = (t: SymbolicTensor): JsonObject => ({ class_name: '__keras_tensor__', config: { shape: t.shape as JsonValue[], dtype: t.dtype, keras_history: refOf(t) } });
+      n = { args: node.inputs.length === 1 ? [kt(node.inputs[0])] : [node.inputs.map(kt)], kwargs: {} };
+    } else n = node.inputs.map((t) => [...refOf(t), {}] as JsonValue[]);
+    inbound.set(node.layer, [...(inbound.get(node.layer) ?? []), n]);
+  }
+  const layers = modelLayers(m).map((l) => ({ ...layerEntry(l, target), name: l.name, inbound_nodes: inbound.get(l) ?? [] }));
+  const endpoint = (t: SymbolicTensor): JsonValue[] => {
+    const r = ref.get(t.id);
+    if (!r) throw new KerasImportError(`saveModel: model '${m.name}': an input or output tensor is not part of the graph`);
+    return r;
+  };
+  return { name: m.name, trainable: m.trainable, layers, input_layers: m.inputs.map(endpoint), output_layers: m.outputs.map(endpoint) };
+}
