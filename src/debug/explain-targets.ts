@@ -182,31 +182,29 @@ function densePlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan 
 function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
   const feats = inputShape[inputShape.length - 1];
   const n = inputShape.length >= 2 ? inputShape[0] : 1;
-  let W: Tensor, U: Tensor, b: Tensor;
-  let title: string;
   if (target instanceof Layer) {
-    if (!target.built) target.buildShape(inputShape.length === 3 ? [...inputShape] : [n, 1, feats]);
+    // NOTE: the real layer runs on a one-step sequence [N, 1, F], so the ops shown are its own code.
+    if (!target.built) target.buildShape([n, 1, feats]);
     const ws = target.getWeights();
-    if (ws.length !== 3 || ws[0].rank !== 2 || ws[1].rank !== 2 || ws[2].rank !== 1 || ws[0].shape[1] !== 4 * ws[1].shape[0])
+    if (ws.length < 2 || ws[0].rank !== 2 || ws[1].rank !== 2 || ws[0].shape[1] !== 4 * ws[1].shape[0])
       throw new ValueError(`explain: ${target.name} (${target.className}) does not hold Keras LSTM weights [kernel [in,4u], recurrent_kernel [u,4u], bias [4u]]`);
-    [W, U, b] = ws;
-    title = `one step of LSTM '${target.name}' (its weights, Keras gate order i, f, c, o)`;
-  } else {
-    const u = (target as Extract<OpSpec, { op: 'lstm' }>).units;
-    [W, U, b] = [leaf([feats, 4 * u]), leaf([u, 4 * u]), leaf([4 * u])];
-    title = `one LSTM step (Keras gate order i, f, c, o)`;
+    const [W, U, b] = ws;
+    if (W.shape[0] !== feats) throw new ShapeError(`explain: the LSTM kernel ${fmtShape(W.shape)} expects ${W.shape[0]} input features, the input has ${feats}`);
+    const params: [Tensor, string][] = [[W, 'W'], [U, 'U']];
+    if (b) params.push([b, 'b']);
+    return {
+      kind: 'lstm', title: `LSTM '${target.name}' (Keras layer), one time step`, inputShape: [n, 1, feats], params,
+      run: (x) => target.apply(x) as Tensor, lstm: { inFeatures: feats, units: U.shape[0] },
+    };
   }
-  const units = U.shape[0];
-  if (W.shape[0] !== feats) throw new ShapeError(`explain: the LSTM kernel ${fmtShape(W.shape)} expects ${W.shape[0]} input features, the input has ${feats}`);
-  const h0 = leaf([n, units]);
-  const c0 = leaf([n, units]);
+  const u = (target as Extract<OpSpec, { op: 'lstm' }>).units;
+  const [W, U, b] = [leaf([feats, 4 * u]), leaf([u, 4 * u]), leaf([4 * u])];
+  const h0 = leaf([n, u]);
+  const c0 = leaf([n, u]);
   return {
-    kind: 'lstm', title, inputShape: [n, feats], params: [[W, 'W'], [U, 'U'], [b, 'b'], [h0, 'h'], [c0, 'c']],
-    run: (x) => {
-      const r = lstmStep(x, h0, c0, W, U, b);
-      return r.h;
-    },
-    lstm: { inFeatures: feats, units },
+    kind: 'lstm', title: 'one LSTM step (Keras gate order i, f, c, o)', inputShape: [n, feats], params: [[W, 'W'], [U, 'U'], [b, 'b'], [h0, 'h'], [c0, 'c']],
+    run: (x) => lstmStep(x, h0, c0, W, U, b).h,
+    lstm: { inFeatures: feats, units: u },
   };
 }
 

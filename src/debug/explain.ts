@@ -177,7 +177,8 @@ function denseMatrixForm(ops: OpRecord[], bwd: BackwardRecord, plan: Plan): stri
 function lstmSection(plan: Plan, y: Tensor): string[] {
   const { inFeatures: i, units: u } = plan.lstm!;
   return [
-    `${plan.title}: x ${fmtShape(plan.inputShape)}, h and c [${plan.inputShape[0]},${u}] → h' ${fmtShape(y.shape)}`,
+    `${plan.title}: x ${fmtShape(plan.inputShape)}, h and c [${plan.inputShape[0]},${u}] → h' ${fmtShape(y.shape)}` +
+      (plan.inputShape.length === 3 ? ' (a one-step sequence; h and c start at zero)' : ''),
     '',
     'Math (one time step; a sequence repeats it with the same W, U, b):',
     `  z = x·W + h·U + b                    W [${i},${4 * u}], U [${u},${4 * u}], b [${4 * u}] → z [N,${4 * u}], four blocks of ${u}`,
@@ -194,7 +195,7 @@ function lstmNames(ops: OpRecord[], u: number): [Tensor, string][] {
   const out: [Tensor, string][] = [];
   const gates = ['i', 'f', 'g', 'o'];
   for (const r of ops) {
-    if (r.op !== 'slice') continue;
+    if (r.op !== 'slice' || r.inputs[0].rank !== 2 || r.inputs[0].shape[1] !== 4 * u) continue;
     const k = Math.round((r.params as { begin: number[] }).begin[1] / u);
     if (!out.some(([t]) => t === r.inputs[0])) out.push([r.inputs[0], 'z']);
     out.push([r.output, `z_${gates[k]}`]);

@@ -182,6 +182,20 @@ describe('explain: conv1d, pooling, dense, LSTM', () => {
   });
 });
 
+describe('explain: a Keras LSTM layer (one step of its own code)', () => {
+  it('runs the real layer on a one-step sequence; counts and ops match the layer', () => {
+    const layer = tg.layers.lstm({ units: 3 });
+    const text = tg.explain(layer, [2, 5, 4], { backward: true });
+    expect(layer.countParams()).toBe(4 * 3 * (4 + 3 + 1));
+    expect(text).toContain(`4·3·(4 + 3 + 1) = ${layer.countParams()}`);
+    const ops = opsOf(() => layer.apply(tg.zeros([2, 1, 4])));
+    expect(text).toContain(`Forward, as the ${ops.length} primitives that ran:`);
+    expect(text).toMatch(/z_o = slice\(z\)\s+\[2,12\] → \[2,3\]/);
+    expect(text).toContain('dW [4,12]');
+    expect(text).toContain('dU [3,12]');
+  });
+});
+
 describe('explain: errors', () => {
   it('names what is wrong', () => {
     expect(() => tg.explain({ op: 'conv3d' } as never, [1, 2, 3])).toThrow(/unknown target/);
