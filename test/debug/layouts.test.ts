@@ -205,6 +205,38 @@ describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
     expect(Array.from(k.bias!.data)).toEqual(Array.from(bias.data));
   });
 
+  it('end to end: a Keras LSTM layer and tg.nn.LSTM with converted weights give the same sequence', () => {
+    const [inDim, u, T, B] = [3, 4, 5, 2];
+    const keras = tg.layers.lstm({ units: u, returnSequences: true });
+    const x = rnd([B, T, inDim], 41);
+    keras.apply(x);
+    keras.setWeights([rnd([inDim, 4 * u], 42), rnd([u, 4 * u], 43), rnd([4 * u], 44)]);
+    const yk = keras.apply(x) as tg.Tensor;
+    const [kernel, recurrentKernel, bias] = keras.getWeights();
+    const t = L.lstmKerasToTorch({ kernel, recurrentKernel, bias });
+    const torch = new tg.nn.LSTM(inDim, u, { batchFirst: true });
+    torch.setWeights([t.weightIh, t.weightHh, t.biasIh!, t.biasHh!]);
+    const [yt] = torch.forward(x) as [tg.Tensor, tg.Tensor[]];
+    close(yt.data, yk.data);
+    // and both equal the plain Keras-layout loops
+    for (let b = 0; b < B; b++) kerasLstm(seq(tg.slice(x, [b, 0, 0], [1, T, inDim]).reshape([T, inDim])), kernel.data, recurrentKernel.data, bias.data, u).forEach((h, i) => close(h, yk.data.slice((b * T + i) * u, (b * T + i + 1) * u)));
+  });
+
+  it('end to end: a Keras GRU layer (reset_after) and tg.nn.GRU with converted weights agree', () => {
+    const [inDim, u, T, B] = [3, 4, 5, 2];
+    const keras = tg.layers.gru({ units: u, returnSequences: true, resetAfter: true });
+    const x = rnd([B, T, inDim], 51);
+    keras.apply(x);
+    keras.setWeights([rnd([inDim, 3 * u], 52), rnd([u, 3 * u], 53), rnd([2, 3 * u], 54)]);
+    const yk = keras.apply(x) as tg.Tensor;
+    const [kernel, recurrentKernel, bias] = keras.getWeights();
+    const t = L.gruKerasToTorch({ kernel, recurrentKernel, bias });
+    const torch = new tg.nn.GRU(inDim, u, { batchFirst: true });
+    torch.setWeights([t.weightIh, t.weightHh, t.biasIh!, t.biasHh!]);
+    const [yt] = torch.forward(x) as [tg.Tensor, tg.Tensor[]];
+    close(yt.data, yk.data);
+  });
+
   it('GRU reset_after=false cannot become a PyTorch GRU: a clear error', () => {
     const w = { kernel: rnd([3, 6], 1), recurrentKernel: rnd([2, 6], 2), bias: rnd([6], 3) };
     expect(() => L.gruKerasToTorch(w)).toThrow(/reset_after=false/);
