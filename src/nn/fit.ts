@@ -11,12 +11,17 @@ import { ProgressBar } from './progress.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
-  loss: string | LossFn;
+  /** One loss for every output, or one per output (Keras `loss=[...]`); a multi-output model sums them. */
+  loss: string | LossFn | (string | LossFn)[];
+  /** Computed on every output (Keras 2: `<output layer>_<metric>` when there are several outputs). */
   metrics?: (string | MetricFn)[];
 }
 export interface Compiled {
   optimizer: Optimizer;
+  /** The (first) loss. */
   loss: LossFn;
+  /** One loss per output, or a single one used for all outputs. */
+  losses: LossFn[];
   lossName: string;
   metrics: { name: string; fn: MetricFn }[];
 }
@@ -52,10 +57,11 @@ export function compileModel(model: Model, args: CompileArgs): Compiled {
   if (!optimizer) throw new ValueError(`compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`);
   model.assertBuilt('optimize');
   optimizer.setParameters(model.namedParameters());
-  const loss = getLoss(args.loss);
+  const losses = (Array.isArray(args.loss) ? args.loss : [args.loss]).map((l) => getLoss(l));
+  if (!losses.length) throw new ValueError('compile: loss is an empty list; give one loss, or one per output');
   const lossName = typeof args.loss === 'string' ? args.loss : 'loss';
   const metrics = (args.metrics ?? []).map((m) => ({ name: typeof m === 'string' ? m : m.name || 'metric', fn: getMetric(m) }));
-  return { optimizer, loss, lossName, metrics };
+  return { optimizer, loss: losses[0], losses, lossName, metrics };
 }
 
 const list = (x: Tensor | Tensor[]): Tensor[] => (Array.isArray(x) ? x : [x]);
@@ -81,21 +87,36 @@ function checkData(xs: Tensor[], ys: Tensor[], where: string): number {
   return n;
 }
 
+/** Output names for per-output logs: the output layers' names for a functional model, else output_1, ... */
+function outputNames(model: Model, n: number): string[] {
+  const outs = (model as { outputs?: { node?: { layer: { name: string } } | null }[] }).outputs;
+  return Array.from({ length: n }, (_, i) => outs?.[i]?.node?.layer.name ?? `output_${i + 1}`);
+}
+
+/** Total loss (Σ over outputs of each output's loss) and the per-output parts. */
 function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], training: boolean) {
   const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
   if (pred.length !== ys.length) throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
-  let loss = c.loss(ys[0], pred[0]);
-  for (let i = 1; i < ys.length; i++) loss = loss.add(c.loss(ys[i], pred[i]));
-  return { loss, pred };
+  if (c.losses.length > 1 && c.losses.length !== pred.length)
+    throw new ValueError(`fit: compile got ${c.losses.length} losses but the model has ${pred.length} outputs; give one loss, or one per output`);
+  const parts = pred.map((p, i) => (c.losses[i] ?? c.losses[0])(ys[i], p));
+  const loss = parts.slice(1).reduce((a, b) => a.add(b), parts[0]);
+  return { loss, parts, pred };
 }
 
-function metricValues(c: Compiled, ys: Tensor[], pred: Tensor[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/** One batch's logs: loss, then (several outputs) `<output>_loss`, then each metric on each output (Keras 2 names). */
+function batchLogs(model: Model, c: Compiled, ys: Tensor[], r: { loss: Tensor; parts: Tensor[]; pred: Tensor[] }): Record<string, number> {
+  const out: Record<string, number> = { loss: r.loss.item() };
+  const multi = r.pred.length > 1;
+  const names = outputNames(model, r.pred.length);
+  if (multi) r.parts.forEach((p, i) => (out[`${names[i]}_loss`] = p.item()));
   noGrad(() =>
-    c.metrics.forEach((m) => {
-      const v = m.fn(ys[0], pred[0]);
-      out[m.name] = v instanceof Tensor ? v.item() : Number(v);
-    }),
+    c.metrics.forEach((m) =>
+      r.pred.forEach((p, i) => {
+        const v = m.fn(ys[i], p);
+        out[multi ? `${names[i]}_${m.name}` : m.name] = v instanceof Tensor ? v.item() : Number(v);
+      }),
+    ),
   );
   return out;
 }
@@ -142,12 +163,13 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
         const bx = rows(xs, idx);
         const by = rows(ys, idx);
         c.optimizer.zeroGrad();
-        const { loss, pred } = lossAndMetrics(model, c, bx, by, true);
+        const r = lossAndMetrics(model, c, bx, by, true);
+        const loss = r.loss;
         if (!Number.isFinite(loss.item()))
           throw new ValueError(`fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`);
         loss.backward();
         c.optimizer.step();
-        const logs: Record<string, number> = { loss: loss.item(), ...metricValues(c, by, pred) };
+        const logs = batchLogs(model, c, by, r);
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
         seen += idx.length;
         const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
@@ -182,8 +204,7 @@ export function evaluateModel(model: Model, x: Tensor | Tensor[], y: Tensor | Te
     for (let i = 0; i < n; i += bs) {
       const idx = range(i, Math.min(n, i + bs));
       const by = rows(ys, idx);
-      const { loss, pred } = lossAndMetrics(model, c, rows(xs, idx), by, false);
-      const logs = { loss: loss.item(), ...metricValues(c, by, pred) };
+      const logs = batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false));
       for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
     }
   });
