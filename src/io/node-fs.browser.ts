@@ -43,3 +43,8 @@ export const listDir = (dir: string): string[] => {
 export const removeFile = (p: string): void => {
   throw noFs('file', p);
 };
+
+/** Always throws: browsers cannot write paths (keep the returned bytes, e.g. as a Blob download). */
+export const writeFileBytes = (p: string, _bytes: Uint8Array): void => {
+  throw new FileError(`write ${p}: browsers have no file system; keep the returned bytes instead (e.g. as a Blob download)`);
+};

@@ -1,5 +1,5 @@
 // The file-system and path helpers the io readers use, in one place: browser builds swap in node-fs.browser.ts.
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { FileError } from './errors.js';
 import { fmtBytes } from './source.js';
@@ -57,3 +57,6 @@ export const listDir = (dir: string): string[] => readdirSync(dir);
 
 /** Delete a file (throws when it cannot). */
 export const removeFile = (p: string): void => unlinkSync(p);
+
+/** Write a whole file (throws when it cannot). */
+export const writeFileBytes = (p: string, bytes: Uint8Array): void => writeFileSync(p, bytes);

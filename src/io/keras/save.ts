@@ -1,5 +1,4 @@
 // saveModel: a tapegrad model as Keras legacy HDF5 (.h5, model_config + model_weights) or Keras 3 (.keras zip).
-import { writeFileSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
 import type { Tensor } from '../../core/tensor.js';
 import type { Layer } from '../../nn/layer.js';
@@ -7,6 +6,7 @@ import { RNNBase } from '../../nn/layers/recurrent.js';
 import { Bidirectional, TimeDistributed } from '../../nn/layers/wrappers.js';
 import { Model } from '../../nn/model.js';
 import { FileError } from '../errors.js';
+import { writeFileBytes } from '../node-fs.js';
 import type { JsonValue } from '../safe-json.js';
 import { KerasImportError } from './errors.js';
 import { type ExportTarget, exportModelConfig, modelLayers } from './export-config.js';
@@ -36,7 +36,7 @@ export async function saveModel(model: Model, path: string | null, opts: SaveMod
   const bytes = format === 'keras' ? await saveKeras3(model) : await saveLegacyH5(model);
   if (path) {
     try {
-      writeFileSync(path, bytes);
+      writeFileBytes(path, bytes);
     } catch (e) {
       throw new FileError(`saveModel: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
