@@ -19,21 +19,18 @@ const shown = (src: string) => src.replace(/from '(\.\.\/)+src\/index\.js'/g, "f
 /** Marker + the fenced block after it: [whole match, kind, path, language, fence body]. */
 const BLOCK = /<!-- (code|output): ([\w./-]+) -->\n```(\w*)\n([\s\S]*?)```/g;
 
-function run(file: string): Promise<string> {
+/** Run all programs in one child process (test/docs/run-pages.ts); each output as console.log printed it. */
+function runAll(files: string[]): Promise<Record<string, string>> {
   return new Promise((res, rej) =>
-    execFile(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 120_000, maxBuffer: 1 << 24, env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) =>
-      err ? rej(new Error(`${file} failed: ${err.message}\n${stderr}`)) : res(stdout.trimEnd()),
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'test/docs/run-pages.ts'), ...files], { cwd: root, timeout: 240_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+      err ? rej(new Error(`docs programs failed: ${err.message}\n${stderr}`)) : res(JSON.parse(stdout)),
     ),
   );
 }
 
 const outputs = new Map<string, string>();
 beforeAll(async () => {
-  const queue = [...codeFiles];
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) outputs.set(f, await run(f));
-  };
-  await Promise.all([worker(), worker(), worker()]);
+  for (const [f, out] of Object.entries(await runAll(codeFiles))) outputs.set(f, out);
 }, 300_000);
 
 describe('docs pages', () => {
