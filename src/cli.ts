@@ -1,14 +1,186 @@
 #!/usr/bin/env node
-// The `tapegrad` command line. Subcommands arrive with the Keras import work (summary, predict, inspect).
-const args = process.argv.slice(2);
-const cmd = args[0];
-if (!cmd || cmd === '--help' || cmd === '-h') {
-  console.log('usage: tapegrad <command>\n\ncommands:\n  version   print the version');
-  process.exit(0);
+// The `tapegrad` command line: summary, predict, inspect and convert for Keras model files (no Python needed).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Tensor, tensor } from './core/tensor.js';
+import { TapegradError } from './core/errors.js';
+import { closeHdf5Worker } from './io/hdf5.js';
+import { keras } from './io/keras-api.js';
+import type { ModelSource } from './io/keras/load.js';
+import { readNpy, writeNpy } from './io/npy.js';
+import { parseJsonSafe } from './io/safe-json.js';
+import './ops/index.js';
+
+const VERSION = '0.1.0';
+const USAGE = `usage: tapegrad <command> [options]
+
+commands:
+  summary <model> [--weights <w.h5>]               print the model's layers, shapes and parameter counts
+  predict <model> --input <x.npy|x.json> [--input ...] [--output <y.npy|y.json>] [--weights <w.h5>] [--batch-size <n>]
+                                                   run the model; without --output the result is printed as JSON
+  inspect <file> [--json]                          format, Keras version, backend, layers and stored weights
+  convert <model> <out.h5|out.keras> [--weights <w.h5>]
+                                                   save as Keras legacy HDF5 or Keras 3 .keras
+  version                                          print the version
+
+<model> is a Keras .h5 (Keras 1/2), a Keras 3 .keras, a TF.js model.json, or an architecture .json with --weights.
+Options: --report prints the weight load report; --lenient loads what matches instead of failing on weight problems.`;
+
+/** A usage mistake (exit code 2). */
+class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string[]>;
+  bools: Set<string>;
 }
-if (cmd === 'version') {
-  console.log('tapegrad 0.1.0');
-  process.exit(0);
+
+const BOOL_FLAGS = new Set(['--json', '--report', '--lenient', '--help', '-h']);
+
+function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  const bools = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (BOOL_FLAGS.has(a)) bools.add(a);
+    else if (a.startsWith('--')) {
+      const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`option ${k} needs a value`);
+      flags.set(k, [...(flags.get(k) ?? []), v]);
+    } else positional.push(a);
+  }
+  return { positional, flags, bools };
 }
-console.error(`tapegrad: unknown command '${cmd}' (try --help)`);
-process.exit(2);
+
+const one = (p: Parsed, k: string): string | undefined => {
+  const v = p.flags.get(k);
+  if (v && v.length > 1) throw new UsageError(`option ${k} given ${v.length} times`);
+  return v?.[0];
+};
+
+function need(p: Parsed, n: number, what: string): string[] {
+  if (p.positional.length < n) throw new UsageError(`missing ${what}`);
+  if (p.positional.length > n) throw new UsageError(`unexpected argument '${p.positional[n]}'`);
+  return p.positional;
+}
+
+function checkFlags(p: Parsed, allowed: string[]): void {
+  for (const k of p.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`unknown option ${k}`);
+  for (const k of p.bools) if (!allowed.includes(k)) throw new UsageError(`unknown option ${k}`);
+}
+
+async function load(p: Parsed, path: string) {
+  const weights = one(p, '--weights');
+  const src: ModelSource = weights ? { config: path, weights } : path;
+  const m = await keras.loadModel(src, { strict: !p.bools.has('--lenient') });
+  if (p.bools.has('--report')) process.stderr.write(`${String(m.loadReport)}\n`);
+  return m;
+}
+
+/** An input array from .npy or .json (nested lists, or {data, shape}). */
+function readInput(path: string): Tensor {
+  if (/\.json$/i.test(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const v = parseJsonSafe(text, path) as unknown;
+    const o = v as { data?: unknown; shape?: unknown };
+    if (o && typeof o === 'object' && !Array.isArray(o) && Array.isArray(o.data) && Array.isArray(o.shape)) return tensor(o.data as number[], o.shape as number[]);
+    if (!Array.isArray(v)) throw new UsageError(`${path}: expected a nested array of numbers or {"data": [...], "shape": [...]}`);
+    return tensor(v as number[]);
+  }
+  const t = readNpy(path);
+  return t.dtype === 'float64' ? tensor(Float32Array.from(t.data), t.shape) : t;
+}
+
+function writeOutput(path: string | undefined, ys: Tensor[]): void {
+  if (!path) {
+    const arr = ys.map((y) => y.toArray());
+    process.stdout.write(`${JSON.stringify(arr.length === 1 ? arr[0] : arr)}\n`);
+    return;
+  }
+  if (/\.json$/i.test(path)) {
+    const arr = ys.map((y) => ({ shape: y.shape, data: Array.from(y.data) }));
+    writeFileSync(path, JSON.stringify(arr.length === 1 ? arr[0] : arr));
+    return;
+  }
+  if (ys.length === 1) return writeNpy(path, ys[0]);
+  // several outputs: y.npy → y_0.npy, y_1.npy, ...
+  ys.forEach((y, i) => writeNpy(path.replace(/(\.npy)?$/i, `_${i}.npy`), y));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmd = argv[0];
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const p = parseArgs(argv.slice(1));
+  switch (cmd) {
+    case 'version':
+      process.stdout.write(`tapegrad ${VERSION}\n`);
+      return 0;
+    case 'summary': {
+      checkFlags(p, ['--weights', '--report', '--lenient']);
+      const [path] = need(p, 1, 'the model file (tapegrad summary <model>)');
+      const m = await load(p, path);
+      m.summary({ print: (l: string) => process.stdout.write(`${l}\n`) });
+      return 0;
+    }
+    case 'predict': {
+      checkFlags(p, ['--input', '--output', '--weights', '--batch-size', '--report', '--lenient']);
+      const [path] = need(p, 1, 'the model file (tapegrad predict <model> --input x.npy)');
+      const inputs = p.flags.get('--input');
+      if (!inputs?.length) throw new UsageError('predict needs --input <x.npy|x.json> (once per model input)');
+      const bs = one(p, '--batch-size');
+      const batchSize = bs === undefined ? undefined : Number(bs);
+      if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
+      const m = await load(p, path);
+      const xs = inputs.map(readInput);
+      const y = m.predict(xs.length === 1 ? xs[0] : xs, batchSize ? { batchSize } : {});
+      writeOutput(one(p, '--output'), Array.isArray(y) ? y : [y]);
+      return 0;
+    }
+    case 'inspect': {
+      checkFlags(p, ['--json']);
+      const [path] = need(p, 1, 'the file (tapegrad inspect <file>)');
+      const r = await keras.inspect(path);
+      process.stdout.write(p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`);
+      return 0;
+    }
+    case 'convert': {
+      checkFlags(p, ['--weights', '--report', '--lenient']);
+      const [path, out] = need(p, 2, 'the model and the output file (tapegrad convert <model> <out.h5|out.keras>)');
+      if (!/\.(h5|hdf5|keras)$/i.test(out)) throw new UsageError(`output '${out}' must end in .h5 or .keras`);
+      const m = await load(p, path);
+      await keras.saveModel(m, out);
+      process.stdout.write(`wrote ${out}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${cmd}'`);
+  }
+}
+
+main(process.argv.slice(2))
+  .then(async (code) => {
+    await closeHdf5Worker();
+    process.exitCode = code;
+  })
+  .catch(async (e: unknown) => {
+    await closeHdf5Worker();
+    if (e instanceof UsageError) {
+      process.stderr.write(`tapegrad: ${e.message}\n(try tapegrad --help)\n`);
+      process.exitCode = 2;
+    } else if (e instanceof TapegradError) {
+      process.stderr.write(`tapegrad: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`tapegrad: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  });
