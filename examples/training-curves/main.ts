@@ -30,16 +30,29 @@ export async function main(opts: { quick?: boolean; out?: string; log?: (s: stri
   const data = makeBars(opts.quick ? 160 : 600, new tg.Rng(3));
   const conv = new tg.Conv2D({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [12, 12, 1] });
   const model = tg.sequential({
-    layers: [conv, new tg.MaxPooling2D({ poolSize: 2 }), new tg.Flatten(), new tg.Dense({ units: 2, activation: 'softmax' })],
+    layers: [
+      conv,
+      new tg.MaxPooling2D({ poolSize: 2 }),
+      new tg.Flatten(),
+      new tg.Dense({ units: 2, activation: 'softmax' }),
+    ],
   });
   model.compile({ optimizer: tg.train.adam(0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const curvesPath = join(out, 'curves.svg');
   const curves = new tg.TrainingCurves({ path: curvesPath, title: 'bars: loss and accuracy' });
   const history = await model.fit(data.x, data.y, {
-    epochs: opts.quick ? 4 : 12, batchSize: 32, validationSplit: 0.25, verbose: 0, callbacks: [curves],
+    epochs: opts.quick ? 4 : 12,
+    batchSize: 32,
+    validationSplit: 0.25,
+    verbose: 0,
+    callbacks: [curves],
   });
   for (const [i, e] of history.epoch.entries())
-    log(`epoch ${e + 1}: ${Object.entries(history.history).map(([k, v]) => `${k} ${v[i].toFixed(3)}`).join(', ')}`);
+    log(
+      `epoch ${e + 1}: ${Object.entries(history.history)
+        .map(([k, v]) => `${k} ${v[i].toFixed(3)}`)
+        .join(', ')}`,
+    );
   const filtersPath = join(out, 'filters.png');
   writeFileSync(filtersPath, tg.imageGrid(tg.filterImages(conv.kernel), { columns: 6, scale: 12 }));
   const maps = tg.noGrad(() => conv.apply(tg.slice(data.x, [0, 0, 0, 0], [1, 12, 12, 1])) as tg.Tensor);

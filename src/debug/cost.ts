@@ -4,7 +4,17 @@ import type { WindowGeom } from '../backend/kernels.js';
 import { bytesPer, type OpRecord } from './record.js';
 
 /** Primitives that only move or view data (no arithmetic). */
-const MOVEMENT = new Set(['reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'im2col', 'take', 'cast']);
+const MOVEMENT = new Set([
+  'reshape',
+  'transpose',
+  'broadcastTo',
+  'slice',
+  'pad',
+  'concat',
+  'im2col',
+  'take',
+  'cast',
+]);
 
 /**
  * FLOPs of one recorded op: a multiply-add counts 2 (matmul = 2·m·n·k per batch), an elementwise op or

@@ -34,14 +34,21 @@ export function checkCustomGrads(on = true): void {
 function normalizeGrads(name: string, gs: unknown, xs: Tensor[], dy: Tensor): (Tensor | null)[] {
   const list = gs instanceof Tensor ? [gs] : gs;
   if (!Array.isArray(list))
-    throw new GradError(`customGrad(${name}): gradFunc must return a Tensor or an array of Tensors (one per input), got ${typeof gs}`);
+    throw new GradError(
+      `customGrad(${name}): gradFunc must return a Tensor or an array of Tensors (one per input), got ${typeof gs}`,
+    );
   if (list.length !== xs.length)
-    throw new GradError(`customGrad(${name}): gradFunc returned ${list.length} gradient${list.length === 1 ? '' : 's'} for ${xs.length} input${xs.length === 1 ? '' : 's'} (one per input, null for none)`);
+    throw new GradError(
+      `customGrad(${name}): gradFunc returned ${list.length} gradient${list.length === 1 ? '' : 's'} for ${xs.length} input${xs.length === 1 ? '' : 's'} (one per input, null for none)`,
+    );
   return list.map((g, i) => {
     if (g === null || g === undefined) return null;
-    if (!(g instanceof Tensor)) throw new GradError(`customGrad(${name}): gradient ${i} is ${typeof g}, expected a Tensor`);
+    if (!(g instanceof Tensor))
+      throw new GradError(`customGrad(${name}): gradient ${i} is ${typeof g}, expected a Tensor`);
     if (!shapesEqual(g.shape, xs[i].shape))
-      throw new GradError(`customGrad(${name}): gradFunc's gradient ${i} has shape ${fmtShape(g.shape)} but input ${i} has shape ${fmtShape(xs[i].shape)} (dy is ${fmtShape(dy.shape)})`);
+      throw new GradError(
+        `customGrad(${name}): gradFunc's gradient ${i} has shape ${fmtShape(g.shape)} but input ${i} has shape ${fmtShape(xs[i].shape)} (dy is ${fmtShape(dy.shape)})`,
+      );
     return g;
   });
 }
@@ -50,18 +57,26 @@ function normalizeGrads(name: string, gs: unknown, xs: Tensor[], dy: Tensor): (T
  * Wrap `f` so its gradient is the one `f` returns: `f(...xs)` gives `{ value, gradFunc }`. The forward runs
  * off the tape (its inner ops are not differentiated); the result is one tape node whose vjp is `gradFunc`.
  */
-export function customGrad(f: (...xs: Tensor[]) => CustomGradResult, opts: CustomGradOptions = {}): (...xs: Tensor[]) => Tensor {
+export function customGrad(
+  f: (...xs: Tensor[]) => CustomGradResult,
+  opts: CustomGradOptions = {},
+): (...xs: Tensor[]) => Tensor {
   if (typeof f !== 'function') throw new ValueError(`customGrad: expected a function, got ${typeof f}`);
   const name = opts.name ?? (f.name || 'f');
   const op = `customGrad(${name})`;
   let checked = false;
   const apply = (...xs: Tensor[]): Tensor => {
     xs.forEach((x, i) => {
-      if (!(x instanceof Tensor)) throw new ValueError(`${op}: argument ${i} is ${typeof x}, expected a Tensor`);
+      if (!(x instanceof Tensor))
+        throw new ValueError(`${op}: argument ${i} is ${typeof x}, expected a Tensor`);
     });
     const r = noGrad(() => f(...xs));
-    if (!r || !(r.value instanceof Tensor)) throw new ValueError(`${op}: f must return { value: Tensor, gradFunc }, got ${r === null ? 'null' : typeof r}${r && typeof r === 'object' ? ` with keys ${Object.keys(r).join(', ')}` : ''}`);
-    if (typeof r.gradFunc !== 'function') throw new ValueError(`${op}: f must return a gradFunc function next to its value`);
+    if (!r || !(r.value instanceof Tensor))
+      throw new ValueError(
+        `${op}: f must return { value: Tensor, gradFunc }, got ${r === null ? 'null' : typeof r}${r && typeof r === 'object' ? ` with keys ${Object.keys(r).join(', ')}` : ''}`,
+      );
+    if (typeof r.gradFunc !== 'function')
+      throw new ValueError(`${op}: f must return a gradFunc function next to its value`);
     // NOTE: a fresh tensor, so the node never overwrites an input's own history when f returns an input.
     const out = new Tensor(r.value.data, r.value.shape);
     record(out, op, xs, null, (dy) => normalizeGrads(name, r.gradFunc(dy), xs, dy));
@@ -78,7 +93,12 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult, opts: Custo
 }
 
 /** Compare the custom vjp with central differences (float64) at these inputs; throw on disagreement. */
-function selfCheck(op: string, apply: (...xs: Tensor[]) => Tensor, xs: Tensor[], opts: CustomGradOptions): void {
+function selfCheck(
+  op: string,
+  apply: (...xs: Tensor[]) => Tensor,
+  xs: Tensor[],
+  opts: CustomGradOptions,
+): void {
   const floats = xs.map((x, i) => (isFloat(x.dtype) ? i : -1)).filter((i) => i >= 0);
   if (!floats.length) return;
   const g = (...ys: Tensor[]) => {
@@ -86,10 +106,17 @@ function selfCheck(op: string, apply: (...xs: Tensor[]) => Tensor, xs: Tensor[],
     floats.forEach((i, k) => (all[i] = ys[k]));
     return apply(...all);
   };
-  const res = gradcheck(g, floats.map((i) => xs[i]), { atol: opts.atol ?? 1e-4, rtol: opts.rtol ?? 1e-3 });
+  const res = gradcheck(
+    g,
+    floats.map((i) => xs[i]),
+    { atol: opts.atol ?? 1e-4, rtol: opts.rtol ?? 1e-3 },
+  );
   if (!res.ok) {
     const w = res.worst!;
-    const where = w.input >= 0 ? `input ${floats[w.input]} ${fmtShape(xs[floats[w.input]].shape)} at flat index ${w.index}, output ${w.output}` : `random direction ${w.index}`;
+    const where =
+      w.input >= 0
+        ? `input ${floats[w.input]} ${fmtShape(xs[floats[w.input]].shape)} at flat index ${w.index}, output ${w.output}`
+        : `random direction ${w.index}`;
     throw new GradError(
       `${op}: gradFunc disagrees with finite differences at ${where}: gradFunc gives ${w.analytic.toPrecision(6)}, ` +
         `finite differences give ${w.numeric.toPrecision(6)} (checked once, on first use; fix gradFunc or turn the check off)`,

@@ -6,9 +6,33 @@ import type { BackwardRecord, OpRecord } from './record.js';
 
 /** Base names for op outputs (a counter is added when a name repeats). */
 const BASE: Record<string, string> = {
-  im2col: 'cols', col2im: 'img', matmul: 'M', add: 'S', sub: 'D', mul: 'P', div: 'Q', broadcastTo: 'B', reshape: 'R',
-  transpose: 'T', sum: 'Σ', max: 'mx', sigmoid: 'σ', tanh: 'th', relu: 'A', poolArgmax: 'idx', take: 'G', scatterAdd: 'sc',
-  slice: 'sl', concat: 'cat', pad: 'pd', exp: 'E', log: 'L', neg: 'N', compare: 'cmp', where: 'wh', cast: 'C',
+  im2col: 'cols',
+  col2im: 'img',
+  matmul: 'M',
+  add: 'S',
+  sub: 'D',
+  mul: 'P',
+  div: 'Q',
+  broadcastTo: 'B',
+  reshape: 'R',
+  transpose: 'T',
+  sum: 'Σ',
+  max: 'mx',
+  sigmoid: 'σ',
+  tanh: 'th',
+  relu: 'A',
+  poolArgmax: 'idx',
+  take: 'G',
+  scatterAdd: 'sc',
+  slice: 'sl',
+  concat: 'cat',
+  pad: 'pd',
+  exp: 'E',
+  log: 'L',
+  neg: 'N',
+  compare: 'cmp',
+  where: 'wh',
+  cast: 'C',
 };
 
 /** Names tensors uniquely; known tensors (inputs, parameters) are given up front. */
@@ -27,7 +51,10 @@ export class Namer {
     return this.names.has(t);
   }
   get(t: Tensor): string {
-    return this.names.get(t) ?? (t.size === 1 ? `${+Number(t.data[0]).toPrecision(4)}` : `const${fmtShape(t.shape)}`);
+    return (
+      this.names.get(t) ??
+      (t.size === 1 ? `${+Number(t.data[0]).toPrecision(4)}` : `const${fmtShape(t.shape)}`)
+    );
   }
   /** A fresh name from `base` (base, base2, base3, ...). */
   fresh(base: string): string {
@@ -74,7 +101,10 @@ const shapeText = (r: OpRecord): string => {
 export function forwardSteps(ops: OpRecord[], names: Namer, outName = 'Y', output?: Tensor): Step[] {
   return ops.map((r) => {
     const isOut = output ? r.output === output : r === ops[ops.length - 1];
-    const base = r.op === 'reshape' && r.inputs[0].node === null && names.has(r.inputs[0]) ? `${names.get(r.inputs[0])}mat` : (BASE[r.op] ?? r.op);
+    const base =
+      r.op === 'reshape' && r.inputs[0].node === null && names.has(r.inputs[0])
+        ? `${names.get(r.inputs[0])}mat`
+        : (BASE[r.op] ?? r.op);
     const name = isOut ? names.set(r.output, outName) : names.name(r.output, base);
     return { lhs: `${name} = ${r.op}(${argText(r, names)})`, shapes: shapeText(r) };
   });
@@ -94,7 +124,11 @@ export interface VjpGroup {
  * Group the backward ops by the forward op whose vjp ran them, in the order the walker visited them.
  * Gradients are named after the forward tensors: the gradient of `cols` is `dcols`.
  */
-export function backwardGroups(forward: OpRecord[], bwd: BackwardRecord, names: Namer): { groups: VjpGroup[]; accumulations: Step[] } {
+export function backwardGroups(
+  forward: OpRecord[],
+  bwd: BackwardRecord,
+  names: Namer,
+): { groups: VjpGroup[]; accumulations: Step[] } {
   const gname = (t: Tensor) => `d${names.get(t)}`;
   const contributions = new Map<Tensor, number>();
   const groups: VjpGroup[] = [];
@@ -114,20 +148,28 @@ export function backwardGroups(forward: OpRecord[], bwd: BackwardRecord, names: 
     const steps: Step[] = [];
     for (const r of bwd.ops.filter((o) => o.vjpOf === idx)) {
       const slot = v.gradIns.indexOf(r.output);
-      const name = slot >= 0 && !names.has(r.output) ? names.set(r.output, want[slot]) : names.name(r.output, `g${BASE[r.op] ?? r.op}`);
+      const name =
+        slot >= 0 && !names.has(r.output)
+          ? names.set(r.output, want[slot])
+          : names.name(r.output, `g${BASE[r.op] ?? r.op}`);
       steps.push({ lhs: `${name} = ${r.op}(${argText(r, names)})`, shapes: shapeText(r) });
     }
     const passes: string[] = [];
     v.gradIns.forEach((g, i) => {
       if (!g) return;
       if (!names.has(g)) names.set(g, want[i]);
-      if (names.get(g) !== want[i]) passes.push(`${want[i]} = ${names.get(g)}${g === v.gradOut ? ' (passed through unchanged)' : ''}`);
+      if (names.get(g) !== want[i])
+        passes.push(`${want[i]} = ${names.get(g)}${g === v.gradOut ? ' (passed through unchanged)' : ''}`);
     });
     groups.push({ forward: f, gradOut: names.get(v.gradOut), steps, passes });
   }
   const accumulations = bwd.ops
     .filter((o) => o.vjpOf === -1)
-    .map((r) => ({ lhs: `${names.name(r.output, 'acc')} = ${r.op}(${argText(r, names)})`, shapes: shapeText(r), note: 'a tensor used twice: its gradients add up' }));
+    .map((r) => ({
+      lhs: `${names.name(r.output, 'acc')} = ${r.op}(${argText(r, names)})`,
+      shapes: shapeText(r),
+      note: 'a tensor used twice: its gradients add up',
+    }));
   return { groups, accumulations };
 }
 
@@ -135,5 +177,7 @@ export function backwardGroups(forward: OpRecord[], bwd: BackwardRecord, names: 
 export function formatSteps(steps: Step[], indent = '  '): string[] {
   const w = Math.max(0, ...steps.map((s) => s.lhs.length));
   const w2 = Math.max(0, ...steps.map((s) => s.shapes.length));
-  return steps.map((s) => `${indent}${s.lhs.padEnd(w)}   ${s.note ? s.shapes.padEnd(w2) : s.shapes}${s.note ? `   ${s.note}` : ''}`.trimEnd());
+  return steps.map((s) =>
+    `${indent}${s.lhs.padEnd(w)}   ${s.note ? s.shapes.padEnd(w2) : s.shapes}${s.note ? `   ${s.note}` : ''}`.trimEnd(),
+  );
 }

@@ -14,14 +14,50 @@ import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from '
 import * as torch from '../nn/torch.js';
 
 type Pair = number | readonly [number, number];
-export type PaddingSpec = 'same' | 'valid' | 'causal' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+export type PaddingSpec =
+  | 'same'
+  | 'valid'
+  | 'causal'
+  | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]];
 
 /** Op specs accepted by `explain` (kernels in the layout of their dataFormat: HWIO/KIO channels-last, OIHW/OIK channels-first). */
 export type OpSpec =
-  | { op: 'conv2d'; kernel: readonly number[]; stride?: Pair; padding?: PaddingSpec; dilation?: Pair; groups?: number; dataFormat?: string; bias?: boolean }
-  | { op: 'conv1d'; kernel: readonly number[]; stride?: number; padding?: PaddingSpec; dilation?: number; groups?: number; dataFormat?: string; bias?: boolean }
-  | { op: 'maxPool2d' | 'avgPool2d'; kernelSize: Pair; stride?: Pair; padding?: PaddingSpec; dataFormat?: string }
-  | { op: 'maxPool1d' | 'avgPool1d'; kernelSize: number; stride?: number; padding?: 'same' | 'valid' | number; dataFormat?: string }
+  | {
+      op: 'conv2d';
+      kernel: readonly number[];
+      stride?: Pair;
+      padding?: PaddingSpec;
+      dilation?: Pair;
+      groups?: number;
+      dataFormat?: string;
+      bias?: boolean;
+    }
+  | {
+      op: 'conv1d';
+      kernel: readonly number[];
+      stride?: number;
+      padding?: PaddingSpec;
+      dilation?: number;
+      groups?: number;
+      dataFormat?: string;
+      bias?: boolean;
+    }
+  | {
+      op: 'maxPool2d' | 'avgPool2d';
+      kernelSize: Pair;
+      stride?: Pair;
+      padding?: PaddingSpec;
+      dataFormat?: string;
+    }
+  | {
+      op: 'maxPool1d' | 'avgPool1d';
+      kernelSize: number;
+      stride?: number;
+      padding?: 'same' | 'valid' | number;
+      dataFormat?: string;
+    }
   | { op: 'dense'; units: number; bias?: boolean }
   | { op: 'lstm'; units: number };
 
@@ -58,7 +94,8 @@ export interface Plan {
   lstm?: { inFeatures: number; units: number };
 }
 
-const padText = (p: unknown): string => (p === undefined ? 'valid' : typeof p === 'string' ? p : JSON.stringify(p));
+const padText = (p: unknown): string =>
+  p === undefined ? 'valid' : typeof p === 'string' ? p : JSON.stringify(p);
 const chFirst = (f: string | undefined): boolean => !!f && /first|NCHW|NCW/i.test(f);
 
 /** Input shape with the batch axis: a shape one short of `rank` gets batch 1 in front. */
@@ -66,8 +103,11 @@ function withBatch(shape: readonly number[], rank: number | null, what: string):
   const s = [...shape];
   if (rank !== null && s.length === rank - 1) s.unshift(1);
   if (rank !== null && s.length !== rank)
-    throw new ShapeError(`explain: ${what} takes a rank-${rank} input (batch first) or rank ${rank - 1} without batch, got ${fmtShape(shape)}`);
-  if (s.some((d) => !Number.isInteger(d) || d < 1)) throw new ShapeError(`explain: input shape ${fmtShape(shape)} must have positive integer sizes`);
+    throw new ShapeError(
+      `explain: ${what} takes a rank-${rank} input (batch first) or rank ${rank - 1} without batch, got ${fmtShape(shape)}`,
+    );
+  if (s.some((d) => !Number.isInteger(d) || d < 1))
+    throw new ShapeError(`explain: input shape ${fmtShape(shape)} must have positive integer sizes`);
   return s;
 }
 
@@ -76,7 +116,14 @@ function leaf(shape: readonly number[]): Tensor {
 }
 
 /** Keras-style LSTM step with kernel [in,4u], recurrent kernel [u,4u], bias [4u]; gates i, f, c, o. */
-export function lstmStep(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor, b: Tensor): { h: Tensor; c: Tensor } {
+export function lstmStep(
+  x: Tensor,
+  h: Tensor,
+  c: Tensor,
+  W: Tensor,
+  U: Tensor,
+  b: Tensor,
+): { h: Tensor; c: Tensor } {
   const u = U.shape[0];
   const z = add(add(matmul(x, W), matmul(h, U)), b); // [N, 4u]
   const gate = (k: number) => slice(z, [0, k * u], [z.shape[0], u]);
@@ -96,9 +143,21 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
     const params: [Tensor, string][] = [[target.kernel, 'W']];
     if (target.bias) params.push([target.bias, 'b']);
     return {
-      kind: 'conv', title: `${target.className} '${target.name}' (Keras layer)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params,
-      conv: { rank, channelsFirst: target.channelsFirst, layout: rank === 2 ? 'HWIO' : 'KIO', padding: padText(target.args.padding), groups: target.groups,
-        filters: target.filters, inChannels: target.kernel.shape[rank] * target.groups, useBias: target.useBias },
+      kind: 'conv',
+      title: `${target.className} '${target.name}' (Keras layer)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params,
+      conv: {
+        rank,
+        channelsFirst: target.channelsFirst,
+        layout: rank === 2 ? 'HWIO' : 'KIO',
+        padding: padText(target.args.padding),
+        groups: target.groups,
+        filters: target.filters,
+        inChannels: target.kernel.shape[rank] * target.groups,
+        useBias: target.useBias,
+      },
     };
   }
   if (target instanceof torch.Conv2d || target instanceof torch.Conv1d) {
@@ -107,15 +166,29 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
     const params: [Tensor, string][] = [[target.weight, 'W']];
     if (target.bias) params.push([target.bias, 'b']);
     return {
-      kind: 'conv', title: `${target.className} '${target.name}' (PyTorch-style module)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params,
-      conv: { rank, channelsFirst: true, layout: rank === 2 ? 'OIHW' : 'OIK', padding: padText(target.opts.padding ?? 0), groups: target.opts.groups ?? 1,
-        filters: target.outChannels, inChannels: target.inChannels, useBias: !!target.bias },
+      kind: 'conv',
+      title: `${target.className} '${target.name}' (PyTorch-style module)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params,
+      conv: {
+        rank,
+        channelsFirst: true,
+        layout: rank === 2 ? 'OIHW' : 'OIK',
+        padding: padText(target.opts.padding ?? 0),
+        groups: target.opts.groups ?? 1,
+        filters: target.outChannels,
+        inChannels: target.inChannels,
+        useBias: !!target.bias,
+      },
     };
   }
   const spec = target as Extract<OpSpec, { op: 'conv2d' | 'conv1d' }>;
   const rank = spec.op === 'conv2d' ? 2 : 1;
   if (!Array.isArray(spec.kernel) || spec.kernel.length !== rank + 2)
-    throw new ShapeError(`explain: ${spec.op} needs kernel as a rank-${rank + 2} shape, got ${JSON.stringify(spec.kernel)}`);
+    throw new ShapeError(
+      `explain: ${spec.op} needs kernel as a rank-${rank + 2} shape, got ${JSON.stringify(spec.kernel)}`,
+    );
   const first = chFirst(spec.dataFormat);
   const x = withBatch(inputShape, rank + 2, spec.op);
   const W = leaf(spec.kernel);
@@ -126,32 +199,96 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
   if (b) params.push([b, 'b']);
   const run =
     spec.op === 'conv2d'
-      ? (t: Tensor) => conv2d(t, W, b, { stride: spec.stride, padding: spec.padding as never, dilation: spec.dilation, groups, dataFormat: spec.dataFormat })
-      : (t: Tensor) => conv1d(t, W, b, { stride: spec.stride as number | undefined, padding: spec.padding as never, dilation: spec.dilation as number | undefined, groups, dataFormat: spec.dataFormat });
+      ? (t: Tensor) =>
+          conv2d(t, W, b, {
+            stride: spec.stride,
+            padding: spec.padding as never,
+            dilation: spec.dilation,
+            groups,
+            dataFormat: spec.dataFormat,
+          })
+      : (t: Tensor) =>
+          conv1d(t, W, b, {
+            stride: spec.stride as number | undefined,
+            padding: spec.padding as never,
+            dilation: spec.dilation as number | undefined,
+            groups,
+            dataFormat: spec.dataFormat,
+          });
   return {
-    kind: 'conv', title: `${spec.op} op`, inputShape: x, run, params,
-    conv: { rank, channelsFirst: first, layout: first ? (rank === 2 ? 'OIHW' : 'OIK') : rank === 2 ? 'HWIO' : 'KIO', padding: padText(spec.padding), groups, filters,
-      inChannels: (first ? spec.kernel[1] : spec.kernel[rank]) * groups, useBias: !!b },
+    kind: 'conv',
+    title: `${spec.op} op`,
+    inputShape: x,
+    run,
+    params,
+    conv: {
+      rank,
+      channelsFirst: first,
+      layout: first ? (rank === 2 ? 'OIHW' : 'OIK') : rank === 2 ? 'HWIO' : 'KIO',
+      padding: padText(spec.padding),
+      groups,
+      filters,
+      inChannels: (first ? spec.kernel[1] : spec.kernel[rank]) * groups,
+      useBias: !!b,
+    },
   };
 }
 
 function poolPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
-  if (target instanceof MaxPooling2D || target instanceof AveragePooling2D || target instanceof MaxPooling1D || target instanceof AveragePooling1D) {
+  if (
+    target instanceof MaxPooling2D ||
+    target instanceof AveragePooling2D ||
+    target instanceof MaxPooling1D ||
+    target instanceof AveragePooling1D
+  ) {
     const x = withBatch(inputShape, target.rank + 2, target.className);
-    return { kind: 'pool', title: `${target.className} '${target.name}' (Keras layer)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params: [],
-      pool: { rank: target.rank, kind: target.kind, channelsFirst: target.args.dataFormat === 'channelsFirst', padding: padText(target.args.padding) } };
+    return {
+      kind: 'pool',
+      title: `${target.className} '${target.name}' (Keras layer)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params: [],
+      pool: {
+        rank: target.rank,
+        kind: target.kind,
+        channelsFirst: target.args.dataFormat === 'channelsFirst',
+        padding: padText(target.args.padding),
+      },
+    };
   }
   if (target instanceof torch.MaxPool2d || target instanceof torch.AvgPool2d) {
     const x = withBatch(inputShape, 4, target.className);
-    return { kind: 'pool', title: `${target.className} '${target.name}' (PyTorch-style module)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params: [],
-      pool: { rank: 2, kind: target instanceof torch.MaxPool2d ? 'max' : 'avg', channelsFirst: true, padding: padText(target.padding) } };
+    return {
+      kind: 'pool',
+      title: `${target.className} '${target.name}' (PyTorch-style module)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params: [],
+      pool: {
+        rank: 2,
+        kind: target instanceof torch.MaxPool2d ? 'max' : 'avg',
+        channelsFirst: true,
+        padding: padText(target.padding),
+      },
+    };
   }
   const spec = target as Extract<OpSpec, { op: 'maxPool2d' | 'avgPool2d' | 'maxPool1d' | 'avgPool1d' }>;
   const rank = spec.op.endsWith('2d') ? 2 : 1;
   const x = withBatch(inputShape, rank + 2, spec.op);
   const f = { maxPool2d, avgPool2d, maxPool1d, avgPool1d }[spec.op] as (t: Tensor, o: unknown) => Tensor;
-  return { kind: 'pool', title: `${spec.op} op`, inputShape: x, run: (t) => f(t, spec), params: [],
-    pool: { rank, kind: spec.op.startsWith('max') ? 'max' : 'avg', channelsFirst: chFirst(spec.dataFormat), padding: padText(spec.padding) } };
+  return {
+    kind: 'pool',
+    title: `${spec.op} op`,
+    inputShape: x,
+    run: (t) => f(t, spec),
+    params: [],
+    pool: {
+      rank,
+      kind: spec.op.startsWith('max') ? 'max' : 'avg',
+      channelsFirst: chFirst(spec.dataFormat),
+      padding: padText(spec.padding),
+    },
+  };
 }
 
 function densePlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
@@ -161,22 +298,50 @@ function densePlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan 
     if (!target.built) target.buildShape(x);
     const params: [Tensor, string][] = [[target.kernel, 'W']];
     if (target.bias) params.push([target.bias, 'b']);
-    return { kind: 'dense', title: `Dense '${target.name}' (Keras layer)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params,
-      dense: { inFeatures: target.kernel.shape[0], units: target.units, useBias: target.useBias, transposed: false } };
+    return {
+      kind: 'dense',
+      title: `Dense '${target.name}' (Keras layer)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params,
+      dense: {
+        inFeatures: target.kernel.shape[0],
+        units: target.units,
+        useBias: target.useBias,
+        transposed: false,
+      },
+    };
   }
   if (target instanceof torch.Linear) {
     const params: [Tensor, string][] = [[target.weight, 'W']];
     if (target.bias) params.push([target.bias, 'b']);
-    return { kind: 'dense', title: `Linear '${target.name}' (PyTorch-style module)`, inputShape: x, run: (t) => target.apply(t) as Tensor, params,
-      dense: { inFeatures: target.inFeatures, units: target.outFeatures, useBias: !!target.bias, transposed: true } };
+    return {
+      kind: 'dense',
+      title: `Linear '${target.name}' (PyTorch-style module)`,
+      inputShape: x,
+      run: (t) => target.apply(t) as Tensor,
+      params,
+      dense: {
+        inFeatures: target.inFeatures,
+        units: target.outFeatures,
+        useBias: !!target.bias,
+        transposed: true,
+      },
+    };
   }
   const spec = target as Extract<OpSpec, { op: 'dense' }>;
   const W = leaf([inF, spec.units]);
   const b = spec.bias === false ? null : leaf([spec.units]);
   const params: [Tensor, string][] = [[W, 'W']];
   if (b) params.push([b, 'b']);
-  return { kind: 'dense', title: 'dense op (x·W + b)', inputShape: x, run: (t) => (b ? add(matmul(t, W), b) : matmul(t, W)), params,
-    dense: { inFeatures: inF, units: spec.units, useBias: !!b, transposed: false } };
+  return {
+    kind: 'dense',
+    title: 'dense op (x·W + b)',
+    inputShape: x,
+    run: (t) => (b ? add(matmul(t, W), b) : matmul(t, W)),
+    params,
+    dense: { inFeatures: inF, units: spec.units, useBias: !!b, transposed: false },
+  };
 }
 
 function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
@@ -187,14 +352,26 @@ function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
     if (!target.built) target.buildShape([n, 1, feats]);
     const ws = target.getWeights();
     if (ws.length < 2 || ws[0].rank !== 2 || ws[1].rank !== 2 || ws[0].shape[1] !== 4 * ws[1].shape[0])
-      throw new ValueError(`explain: ${target.name} (${target.className}) does not hold Keras LSTM weights [kernel [in,4u], recurrent_kernel [u,4u], bias [4u]]`);
+      throw new ValueError(
+        `explain: ${target.name} (${target.className}) does not hold Keras LSTM weights [kernel [in,4u], recurrent_kernel [u,4u], bias [4u]]`,
+      );
     const [W, U, b] = ws;
-    if (W.shape[0] !== feats) throw new ShapeError(`explain: the LSTM kernel ${fmtShape(W.shape)} expects ${W.shape[0]} input features, the input has ${feats}`);
-    const params: [Tensor, string][] = [[W, 'W'], [U, 'U']];
+    if (W.shape[0] !== feats)
+      throw new ShapeError(
+        `explain: the LSTM kernel ${fmtShape(W.shape)} expects ${W.shape[0]} input features, the input has ${feats}`,
+      );
+    const params: [Tensor, string][] = [
+      [W, 'W'],
+      [U, 'U'],
+    ];
     if (b) params.push([b, 'b']);
     return {
-      kind: 'lstm', title: `LSTM '${target.name}' (Keras layer), one time step`, inputShape: [n, 1, feats], params,
-      run: (x) => target.apply(x) as Tensor, lstm: { inFeatures: feats, units: U.shape[0] },
+      kind: 'lstm',
+      title: `LSTM '${target.name}' (Keras layer), one time step`,
+      inputShape: [n, 1, feats],
+      params,
+      run: (x) => target.apply(x) as Tensor,
+      lstm: { inFeatures: feats, units: U.shape[0] },
     };
   }
   const u = (target as Extract<OpSpec, { op: 'lstm' }>).units;
@@ -202,7 +379,16 @@ function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
   const h0 = leaf([n, u]);
   const c0 = leaf([n, u]);
   return {
-    kind: 'lstm', title: 'one LSTM step (Keras gate order i, f, c, o)', inputShape: [n, feats], params: [[W, 'W'], [U, 'U'], [b, 'b'], [h0, 'h'], [c0, 'c']],
+    kind: 'lstm',
+    title: 'one LSTM step (Keras gate order i, f, c, o)',
+    inputShape: [n, feats],
+    params: [
+      [W, 'W'],
+      [U, 'U'],
+      [b, 'b'],
+      [h0, 'h'],
+      [c0, 'c'],
+    ],
     run: (x) => lstmStep(x, h0, c0, W, U, b).h,
     lstm: { inFeatures: feats, units: u },
   };
@@ -210,19 +396,38 @@ function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
 
 /** Resolve a layer, module or op spec to a plan. */
 export function planFor(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
-  if (!Array.isArray(inputShape)) throw new ValueError(`explain: inputShape must be an array of sizes, got ${JSON.stringify(inputShape)}`);
-  if (target instanceof Conv2D || target instanceof Conv1D || target instanceof torch.Conv2d || target instanceof torch.Conv1d) return convPlan(target, inputShape);
-  if (target instanceof MaxPooling2D || target instanceof AveragePooling2D || target instanceof MaxPooling1D || target instanceof AveragePooling1D ||
-    target instanceof torch.MaxPool2d || target instanceof torch.AvgPool2d) return poolPlan(target, inputShape);
+  if (!Array.isArray(inputShape))
+    throw new ValueError(`explain: inputShape must be an array of sizes, got ${JSON.stringify(inputShape)}`);
+  if (
+    target instanceof Conv2D ||
+    target instanceof Conv1D ||
+    target instanceof torch.Conv2d ||
+    target instanceof torch.Conv1d
+  )
+    return convPlan(target, inputShape);
+  if (
+    target instanceof MaxPooling2D ||
+    target instanceof AveragePooling2D ||
+    target instanceof MaxPooling1D ||
+    target instanceof AveragePooling1D ||
+    target instanceof torch.MaxPool2d ||
+    target instanceof torch.AvgPool2d
+  )
+    return poolPlan(target, inputShape);
   if (target instanceof Dense || target instanceof torch.Linear) return densePlan(target, inputShape);
   if (target instanceof Layer) {
     if (target.className === 'LSTM') return lstmPlan(target, inputShape);
-    throw new ValueError(`explain: no explanation for ${target.className} '${target.name}' (explain knows Conv1D/Conv2D, pooling, Dense, LSTM and their PyTorch-style modules); use tg.trace for any other layer`);
+    throw new ValueError(
+      `explain: no explanation for ${target.className} '${target.name}' (explain knows Conv1D/Conv2D, pooling, Dense, LSTM and their PyTorch-style modules); use tg.trace for any other layer`,
+    );
   }
   const op = (target as { op?: unknown })?.op;
   if (op === 'conv2d' || op === 'conv1d') return convPlan(target, inputShape);
-  if (op === 'maxPool2d' || op === 'avgPool2d' || op === 'maxPool1d' || op === 'avgPool1d') return poolPlan(target, inputShape);
+  if (op === 'maxPool2d' || op === 'avgPool2d' || op === 'maxPool1d' || op === 'avgPool1d')
+    return poolPlan(target, inputShape);
   if (op === 'dense') return densePlan(target, inputShape);
   if (op === 'lstm') return lstmPlan(target, inputShape);
-  throw new ValueError(`explain: unknown target ${JSON.stringify(target)} (pass a layer, a module, or {op: 'conv2d' | 'conv1d' | 'maxPool2d' | 'avgPool2d' | 'maxPool1d' | 'avgPool1d' | 'dense' | 'lstm', ...})`);
+  throw new ValueError(
+    `explain: unknown target ${JSON.stringify(target)} (pass a layer, a module, or {op: 'conv2d' | 'conv1d' | 'maxPool2d' | 'avgPool2d' | 'maxPool1d' | 'avgPool1d' | 'dense' | 'lstm', ...})`,
+  );
 }

@@ -17,24 +17,47 @@ const n = (v: number): string => v.toLocaleString('en-US');
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
 /** Padding arithmetic along one spatial axis, from the geometry the op actually used. */
-function axisLine(label: string, inSize: number, k: number, s: number, d: number, before: number, out: number, padding: string): string {
+function axisLine(
+  label: string,
+  inSize: number,
+  k: number,
+  s: number,
+  d: number,
+  before: number,
+  out: number,
+  padding: string,
+): string {
   const eff = (k - 1) * d + 1;
   const after = Math.max((out - 1) * s + eff - inSize - before, 0);
   const effText = d === 1 ? `${k}` : `((${k}−1)·${d}+1 = ${eff})`;
   if (padding === 'same') {
     const total = before + after;
-    const odd = total % 2 === 1 ? `; odd total: the extra pixel goes at the ${label === 'H' ? 'bottom' : 'end (right)'} (TF/Keras rule)` : '';
+    const odd =
+      total % 2 === 1
+        ? `; odd total: the extra pixel goes at the ${label === 'H' ? 'bottom' : 'end (right)'} (TF/Keras rule)`
+        : '';
     return `  ${label}: 'same' → out = ceil(${inSize} / ${s}) = ${out}; padding needed = max((${out}−1)·${s} + ${eff} − ${inSize}, 0) = ${total} → ${before} before, ${after} after${odd}`;
   }
   const used = (out - 1) * s + eff;
   const dropped = inSize + before + after - used;
-  const tail = dropped > 0 ? `; the last ${dropped} input position(s) are never covered (stride does not divide evenly)` : '';
-  const how = padding === 'valid' ? 'valid: no padding' : padding === 'causal' ? `causal: ${before} on the left` : before + after === 0 ? 'no padding' : `${before} before, ${after} after`;
+  const tail =
+    dropped > 0
+      ? `; the last ${dropped} input position(s) are never covered (stride does not divide evenly)`
+      : '';
+  const how =
+    padding === 'valid'
+      ? 'valid: no padding'
+      : padding === 'causal'
+        ? `causal: ${before} on the left`
+        : before + after === 0
+          ? 'no padding'
+          : `${before} before, ${after} after`;
   return `  ${label}: out = floor((${inSize} + ${before} + ${after} − ${effText}) / ${s}) + 1 = ${out} (${how})${tail}`;
 }
 
 /** `i·s+u·d−p` with the trivial factors left out. */
-const idx = (i: string, s: number, u: string, d: number, p: number): string => `${i}${s > 1 ? `·${s}` : ''}+${u}${d > 1 ? `·${d}` : ''}${p ? `−${p}` : ''}`;
+const idx = (i: string, s: number, u: string, d: number, p: number): string =>
+  `${i}${s > 1 ? `·${s}` : ''}+${u}${d > 1 ? `·${d}` : ''}${p ? `−${p}` : ''}`;
 
 function geomOf(ops: OpRecord[], op: string): WindowGeom | null {
   const r = ops.find((o) => o.op === op);
@@ -45,7 +68,9 @@ function geomOf(ops: OpRecord[], op: string): WindowGeom | null {
 function sizeLines(g: WindowGeom, rank: 1 | 2, padding: string): string[] {
   const lines: string[] = [];
   if (rank === 2) lines.push(axisLine('H', g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH, padding));
-  lines.push(axisLine(rank === 2 ? 'W' : 'length', g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW, padding));
+  lines.push(
+    axisLine(rank === 2 ? 'W' : 'length', g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW, padding),
+  );
   return lines;
 }
 
@@ -72,10 +97,14 @@ function convSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
   if (c.rank === 2) {
     const [hi, wi] = [idx('i', sh, 'u', dh, g.padTop), idx('j', sw, 'v', dw, g.padLeft)];
     const xi = cf ? `X[n, c, ${hi}, ${wi}]` : `X[n, ${hi}, ${wi}, c]`;
-    lines.push(`  Y[n,${cf ? 'o,i,j' : 'i,j,o'}] = ${bias}Σ_{u<${g.kh}} Σ_{v<${g.kw}} ${cSum} ${xi} · ${wIdx('u,v')}`);
+    lines.push(
+      `  Y[n,${cf ? 'o,i,j' : 'i,j,o'}] = ${bias}Σ_{u<${g.kh}} Σ_{v<${g.kw}} ${cSum} ${xi} · ${wIdx('u,v')}`,
+    );
   } else {
     const ti = idx('t', sw, 'k', dw, g.padLeft);
-    lines.push(`  Y[n,${cf ? 'o,t' : 't,o'}] = ${bias}Σ_{k<${g.kw}} ${cSum} ${cf ? `X[n, c, ${ti}]` : `X[n, ${ti}, c]`} · ${wIdx('k')}`);
+    lines.push(
+      `  Y[n,${cf ? 'o,t' : 't,o'}] = ${bias}Σ_{k<${g.kw}} ${cSum} ${cf ? `X[n, c, ${ti}]` : `X[n, ${ti}, c]`} · ${wIdx('k')}`,
+    );
   }
   lines.push(
     `  The products over all ${cg} input channel${cg > 1 ? 's' : ''} are summed into ONE number per position and filter.`,
@@ -107,8 +136,14 @@ function convMatrixForm(ops: OpRecord[], bwd: BackwardRecord, names: Namer, plan
     'In matrix form (the same recorded vjps):',
     `  dY as a matrix: ${names.get(dy)} ${fmtShape(dy.shape)} (rows N·OH·OW, one column per filter)`,
   ];
-  if (dWmat) lines.push(`  dW = colsᵀ · dY     ${fmtShape([col.output.shape[1], col.output.shape[0]])} · ${fmtShape(dy.shape)} → ${fmtShape(dWmat.shape)}, reshaped to W's ${fmtShape(W.shape)}`);
-  if (dCols) lines.push(`  dX = col2im(dY · Wᵀ)  ${fmtShape(dy.shape)} · ${fmtShape([mm.inputs[1].shape[1], mm.inputs[1].shape[0]])} → ${fmtShape(dCols.shape)} → col2im → ${fmtShape(c2i.output.shape)}${fmtShape(c2i.output.shape) !== fmtShape(X) ? ` → ${fmtShape(X)}` : ''}`);
+  if (dWmat)
+    lines.push(
+      `  dW = colsᵀ · dY     ${fmtShape([col.output.shape[1], col.output.shape[0]])} · ${fmtShape(dy.shape)} → ${fmtShape(dWmat.shape)}, reshaped to W's ${fmtShape(W.shape)}`,
+    );
+  if (dCols)
+    lines.push(
+      `  dX = col2im(dY · Wᵀ)  ${fmtShape(dy.shape)} · ${fmtShape([mm.inputs[1].shape[1], mm.inputs[1].shape[0]])} → ${fmtShape(dCols.shape)} → col2im → ${fmtShape(c2i.output.shape)}${fmtShape(c2i.output.shape) !== fmtShape(X) ? ` → ${fmtShape(X)}` : ''}`,
+    );
   const bias = plan.params.find(([, s]) => s === 'b');
   if (bias) lines.push(`  db = Σ dY over its ${n(dy.shape[0])} rows → ${fmtShape(bias[0].shape)}`);
   lines.push(
@@ -129,9 +164,18 @@ function poolSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
     'Math (each channel separately: pooling never mixes channels, so the channel count is unchanged):',
   ];
   const op = p.kind === 'max' ? 'max' : 'mean';
-  const [hi, wi] = [idx('i', g.strideH, 'u', g.dilationH, g.padTop), idx(p.rank === 2 ? 'j' : 't', g.strideW, p.rank === 2 ? 'v' : 'k', g.dilationW, g.padLeft)];
-  if (p.rank === 2) lines.push(`  Y[n,${p.channelsFirst ? 'c,i,j' : 'i,j,c'}] = ${op}_{u<${g.kh}, v<${g.kw}} X[n, ${p.channelsFirst ? `c, ${hi}, ${wi}` : `${hi}, ${wi}, c`}]`);
-  else lines.push(`  Y[n,${p.channelsFirst ? 'c,t' : 't,c'}] = ${op}_{k<${g.kw}} X[n, ${p.channelsFirst ? `c, ${wi}` : `${wi}, c`}]`);
+  const [hi, wi] = [
+    idx('i', g.strideH, 'u', g.dilationH, g.padTop),
+    idx(p.rank === 2 ? 'j' : 't', g.strideW, p.rank === 2 ? 'v' : 'k', g.dilationW, g.padLeft),
+  ];
+  if (p.rank === 2)
+    lines.push(
+      `  Y[n,${p.channelsFirst ? 'c,i,j' : 'i,j,c'}] = ${op}_{u<${g.kh}, v<${g.kw}} X[n, ${p.channelsFirst ? `c, ${hi}, ${wi}` : `${hi}, ${wi}, c`}]`,
+    );
+  else
+    lines.push(
+      `  Y[n,${p.channelsFirst ? 'c,t' : 't,c'}] = ${op}_{k<${g.kw}} X[n, ${p.channelsFirst ? `c, ${wi}` : `${wi}, c`}]`,
+    );
   lines.push(
     p.kind === 'max'
       ? '  Padded positions never win. Backward: each window sends its gradient to its winning input only (the argmax); the rest get 0.'
@@ -168,8 +212,16 @@ function denseMatrixForm(ops: OpRecord[], bwd: BackwardRecord, plan: Plan): stri
   const dy = v.gradOut;
   const t = plan.dense!.transposed;
   const lines = ['', 'In matrix form (the same recorded vjps):'];
-  if (dW) lines.push(t ? `  dW = dYᵀ · X   ${fmtShape([dy.shape[1], dy.shape[0]])} · ${fmtShape(mm.inputs[0].shape)} → ${fmtShape(dW.shape)}` : `  dW = Xᵀ · dY   ${fmtShape([mm.inputs[0].shape[1], mm.inputs[0].shape[0]])} · ${fmtShape(dy.shape)} → ${fmtShape(dW.shape)}`);
-  if (dX) lines.push(`  dX = dY · ${t ? 'W' : 'Wᵀ'}   ${fmtShape(dy.shape)} · ${fmtShape(t ? mm.inputs[1].shape : [mm.inputs[1].shape[1], mm.inputs[1].shape[0]])} → ${fmtShape(dX.shape)}`);
+  if (dW)
+    lines.push(
+      t
+        ? `  dW = dYᵀ · X   ${fmtShape([dy.shape[1], dy.shape[0]])} · ${fmtShape(mm.inputs[0].shape)} → ${fmtShape(dW.shape)}`
+        : `  dW = Xᵀ · dY   ${fmtShape([mm.inputs[0].shape[1], mm.inputs[0].shape[0]])} · ${fmtShape(dy.shape)} → ${fmtShape(dW.shape)}`,
+    );
+  if (dX)
+    lines.push(
+      `  dX = dY · ${t ? 'W' : 'Wᵀ'}   ${fmtShape(dy.shape)} · ${fmtShape(t ? mm.inputs[1].shape : [mm.inputs[1].shape[1], mm.inputs[1].shape[0]])} → ${fmtShape(dX.shape)}`,
+    );
   if (plan.dense!.useBias) lines.push(`  db = Σ_n dY   ${fmtShape(dy.shape)} → [${plan.dense!.units}]`);
   return lines;
 }
@@ -213,13 +265,27 @@ function lstmNames(ops: OpRecord[], u: number): [Tensor, string][] {
  * arithmetic, the parameter count, and the forward (and with `{backward: true}` the backward) as the
  * primitives that really ran on zeros of `inputShape` (batch first; a shape without batch gets batch 1).
  */
-export function explain(target: Layer | OpSpec, inputShape: readonly number[], opts: ExplainOptions = {}): string {
+export function explain(
+  target: Layer | OpSpec,
+  inputShape: readonly number[],
+  opts: ExplainOptions = {},
+): string {
   const plan = planFor(target, inputShape);
   const x = zeros(plan.inputShape, { requiresGrad: true });
   const { result: y, ops } = captureOps(() => plan.run(x));
-  const names = new Namer([[x, 'X'], ...plan.params, ...(plan.kind === 'lstm' ? lstmNames(ops, plan.lstm!.units) : [])]);
+  const names = new Namer([
+    [x, 'X'],
+    ...plan.params,
+    ...(plan.kind === 'lstm' ? lstmNames(ops, plan.lstm!.units) : []),
+  ]);
   const lines =
-    plan.kind === 'conv' ? convSection(plan, ops, y) : plan.kind === 'pool' ? poolSection(plan, ops, y) : plan.kind === 'dense' ? denseSection(plan, y) : lstmSection(plan, y);
+    plan.kind === 'conv'
+      ? convSection(plan, ops, y)
+      : plan.kind === 'pool'
+        ? poolSection(plan, ops, y)
+        : plan.kind === 'dense'
+          ? denseSection(plan, y)
+          : lstmSection(plan, y);
   const fwd = forwardSteps(ops, names, plan.kind === 'lstm' ? "h'" : 'Y', y);
   const im = ops.find((o) => o.op === 'im2col');
   if (plan.kind === 'conv' && im) {
@@ -230,20 +296,35 @@ export function explain(target: Layer | OpSpec, inputShape: readonly number[], o
   lines.push('', `Forward, as the ${ops.length} primitives that ran:`, ...formatSteps(fwd));
   if (opts.backward) {
     const bwd = recordBackward(y, ops);
-    names.set(bwd.vjps.get(ops.findIndex((o) => o.output === y))?.gradOut ?? zeros([]), plan.kind === 'lstm' ? "dh'" : 'dY');
+    names.set(
+      bwd.vjps.get(ops.findIndex((o) => o.output === y))?.gradOut ?? zeros([]),
+      plan.kind === 'lstm' ? "dh'" : 'dY',
+    );
     const { groups, accumulations } = backwardGroups(ops, bwd, names);
-    lines.push('', `Backward, the recorded vjps in the order the walker ran them (seed ${plan.kind === 'lstm' ? "dh'" : 'dY'} = ones ${fmtShape(y.shape)}):`);
+    lines.push(
+      '',
+      `Backward, the recorded vjps in the order the walker ran them (seed ${plan.kind === 'lstm' ? "dh'" : 'dY'} = ones ${fmtShape(y.shape)}):`,
+    );
     for (const g of groups) {
       const f = g.forward;
-      lines.push(`  vjp of ${names.get(f.output)} = ${f.op}(${f.inputs.map((t) => names.get(t)).join(', ')}), given ${g.gradOut}:`);
+      lines.push(
+        `  vjp of ${names.get(f.output)} = ${f.op}(${f.inputs.map((t) => names.get(t)).join(', ')}), given ${g.gradOut}:`,
+      );
       const steps: Step[] = g.steps;
       if (steps.length) lines.push(...formatSteps(steps, '    '));
       for (const p of g.passes) lines.push(`    ${p}`);
       if (!steps.length && !g.passes.length) lines.push('    (no gradient: a piecewise-constant op)');
     }
-    if (accumulations.length) lines.push('  accumulating gradients of tensors used more than once:', ...formatSteps(accumulations, '    '));
+    if (accumulations.length)
+      lines.push(
+        '  accumulating gradients of tensors used more than once:',
+        ...formatSteps(accumulations, '    '),
+      );
     const leaves = [...plan.params, [x, 'X'] as [Tensor, string]].filter(([t]) => bwd.grads.has(t));
-    lines.push('  gradients reaching the inputs and parameters:', ...leaves.map(([t, s]) => `    d${s} ${fmtShape(bwd.grads.get(t)!.shape)} (= ${s}'s shape)`));
+    lines.push(
+      '  gradients reaching the inputs and parameters:',
+      ...leaves.map(([t, s]) => `    d${s} ${fmtShape(bwd.grads.get(t)!.shape)} (= ${s}'s shape)`),
+    );
     if (plan.kind === 'conv' && plan.conv!.groups === 1) lines.push(...convMatrixForm(ops, bwd, names, plan));
     if (plan.kind === 'dense') lines.push(...denseMatrixForm(ops, bwd, plan));
   }

@@ -22,10 +22,22 @@ export interface OpRecord {
 }
 
 /** Run `fn`, returning its result and every op it dispatched, in order. */
-export function captureOps<T>(fn: () => T, phase: OpRecord['phase'] = 'forward', into: OpRecord[] = []): { result: T; ops: OpRecord[] } {
+export function captureOps<T>(
+  fn: () => T,
+  phase: OpRecord['phase'] = 'forward',
+  into: OpRecord[] = [],
+): { result: T; ops: OpRecord[] } {
   const start = into.length;
   const off = onOp((e) => {
-    into.push({ index: into.length, op: e.op, inputs: e.inputs, output: e.out, params: e.params, scope: currentScope(), phase });
+    into.push({
+      index: into.length,
+      op: e.op,
+      inputs: e.inputs,
+      output: e.out,
+      params: e.params,
+      scope: currentScope(),
+      phase,
+    });
   });
   let result: T;
   try {
@@ -54,7 +66,9 @@ export interface BackwardRecord {
  */
 export function recordBackward(output: Tensor, forward: OpRecord[], seed?: Tensor): BackwardRecord {
   if (!output.requiresGrad)
-    throw new ValueError(`recordBackward: the output ${fmtShape(output.shape)} is not on the tape (no input required a gradient)`);
+    throw new ValueError(
+      `recordBackward: the output ${fmtShape(output.shape)} is not on the tape (no input required a gradient)`,
+    );
   const byNode = new Map<object, number>();
   for (const r of forward) if (r.output.node) byNode.set(r.output.node, r.index);
   const vjps: BackwardRecord['vjps'] = new Map();
@@ -82,7 +96,16 @@ export function recordBackward(output: Tensor, forward: OpRecord[], seed?: Tenso
   const base = forward.length;
   let grads: Map<Tensor, Tensor>;
   const off = onOp((e) => {
-    ops.push({ index: base + ops.length, op: e.op, inputs: e.inputs, output: e.out, params: e.params, scope: currentScope(), phase: 'backward', vjpOf: current });
+    ops.push({
+      index: base + ops.length,
+      op: e.op,
+      inputs: e.inputs,
+      output: e.out,
+      params: e.params,
+      scope: currentScope(),
+      phase: 'backward',
+      vjpOf: current,
+    });
   });
   try {
     grads = backwardPass([output], [seed ?? ones(output.shape, { dtype: output.dtype })]);

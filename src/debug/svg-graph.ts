@@ -42,7 +42,10 @@ function assignLayers(nodes: GraphNodeSpec[], edges: GraphEdgeSpec[]): Map<strin
   // Ops fed only by leaves (a bias broadcast) sit just above their first consumer, not at the top.
   for (const n of [...nodes].reverse()) {
     if (n.kind !== 'op' || preds.get(n.id)!.some((p) => kind.get(p) === 'op')) continue;
-    const cons = succs.get(n.id)!.map((s) => layer.get(s)!).filter((v) => v !== undefined);
+    const cons = succs
+      .get(n.id)!
+      .map((s) => layer.get(s)!)
+      .filter((v) => v !== undefined);
     if (cons.length) layer.set(n.id, Math.max(layer.get(n.id)!, Math.min(...cons) - 1));
   }
   for (const n of nodes) {
@@ -70,7 +73,10 @@ export function layeredSvg(nodes: GraphNodeSpec[], edges: GraphEdgeSpec[], title
   const index = () => rows.forEach((r) => r.forEach((n, i) => pos.set(n.id, i)));
   index();
   const bary = (id: string, nb: Map<string, string[]>) => {
-    const ps = nb.get(id)!.map((p) => pos.get(p)!).filter((v) => v !== undefined);
+    const ps = nb
+      .get(id)!
+      .map((p) => pos.get(p)!)
+      .filter((v) => v !== undefined);
     return ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : pos.get(id)!;
   };
   for (let sweep = 0; sweep < 4; sweep++) {
@@ -84,8 +90,18 @@ export function layeredSvg(nodes: GraphNodeSpec[], edges: GraphEdgeSpec[], title
     }
   }
   // Geometry: box sizes from text, rows stacked, each row centred.
-  const size = new Map(nodes.map((n) => [n.id, { w: Math.max(...n.lines.map((s) => s.length), 4) * CHAR_W + 2 * PAD, h: n.lines.length * LINE_H + PAD }]));
-  const rowW = rows.map((r) => r.reduce((a, n) => a + size.get(n.id)!.w, 0) + GAP_X * Math.max(r.length - 1, 0));
+  const size = new Map(
+    nodes.map((n) => [
+      n.id,
+      {
+        w: Math.max(...n.lines.map((s) => s.length), 4) * CHAR_W + 2 * PAD,
+        h: n.lines.length * LINE_H + PAD,
+      },
+    ]),
+  );
+  const rowW = rows.map(
+    (r) => r.reduce((a, n) => a + size.get(n.id)!.w, 0) + GAP_X * Math.max(r.length - 1, 0),
+  );
   const width = Math.max(200, ...rowW) + 2 * GAP_X;
   const top = title ? 40 : 16;
   const xy = new Map<string, { x: number; y: number; w: number; h: number }>();
@@ -106,23 +122,32 @@ export function layeredSvg(nodes: GraphNodeSpec[], edges: GraphEdgeSpec[], title
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     `<rect width="100%" height="100%" fill="white"/>`,
   ];
-  if (title) out.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
+  if (title)
+    out.push(
+      `<text x="${width / 2}" y="24" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    );
   for (const e of edges) {
     const a = xy.get(e.from);
     const b = xy.get(e.to);
     if (!a || !b) continue;
     const [x1, y1, x2, y2] = [a.x + a.w / 2, a.y + a.h, b.x + b.w / 2, b.y];
     const my = (y1 + y2) / 2;
-    out.push(`<path d="M${x1.toFixed(1)},${y1.toFixed(1)} C${x1.toFixed(1)},${my.toFixed(1)} ${x2.toFixed(1)},${my.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+    out.push(
+      `<path d="M${x1.toFixed(1)},${y1.toFixed(1)} C${x1.toFixed(1)},${my.toFixed(1)} ${x2.toFixed(1)},${my.toFixed(1)} ${x2.toFixed(1)},${y2.toFixed(1)}" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>`,
+    );
   }
   for (const n of nodes) {
     const g = xy.get(n.id)!;
     const fill = n.kind === 'op' ? '#dbe8fb' : '#f4f4f4';
     const rx = n.kind === 'op' ? 3 : 10;
-    out.push(`<g><rect x="${g.x.toFixed(1)}" y="${g.y.toFixed(1)}" width="${g.w.toFixed(1)}" height="${g.h.toFixed(1)}" rx="${rx}" fill="${fill}" stroke="#333"/>`);
+    out.push(
+      `<g><rect x="${g.x.toFixed(1)}" y="${g.y.toFixed(1)}" width="${g.w.toFixed(1)}" height="${g.h.toFixed(1)}" rx="${rx}" fill="${fill}" stroke="#333"/>`,
+    );
     n.lines.forEach((line, i) => {
       const ty = g.y + PAD / 2 + (i + 1) * LINE_H - 4;
-      out.push(`<text x="${(g.x + g.w / 2).toFixed(1)}" y="${ty.toFixed(1)}" text-anchor="middle"${i === 0 ? ' font-weight="bold"' : ''}>${escapeXml(line)}</text>`);
+      out.push(
+        `<text x="${(g.x + g.w / 2).toFixed(1)}" y="${ty.toFixed(1)}" text-anchor="middle"${i === 0 ? ' font-weight="bold"' : ''}>${escapeXml(line)}</text>`,
+      );
     });
     out.push('</g>');
   }

@@ -8,7 +8,8 @@ import { captureOps, type OpRecord } from './record.js';
 import { type GraphEdgeSpec, type GraphNodeSpec, layeredSvg } from './svg-graph.js';
 
 /** Where an op input came from: an earlier row, a traced argument, or another leaf (weight, constant). */
-export type TraceSource = { kind: 'op'; row: number } | { kind: 'arg'; index: number } | { kind: 'leaf'; name: string };
+export type TraceSource =
+  { kind: 'op'; row: number } | { kind: 'arg'; index: number } | { kind: 'leaf'; name: string };
 
 export interface TraceRow {
   index: number;
@@ -24,7 +25,8 @@ export interface TraceRow {
   params: unknown;
 }
 
-const leafName = (t: Tensor): string => t.name ?? (t.size === 1 ? `const ${+Number(t.data[0]).toPrecision(4)}` : `const ${fmtShape(t.shape)}`);
+const leafName = (t: Tensor): string =>
+  t.name ?? (t.size === 1 ? `const ${+Number(t.data[0]).toPrecision(4)}` : `const ${fmtShape(t.shape)}`);
 
 function paramText(op: string, p: unknown): string {
   if (!p || typeof p !== 'object') return '';
@@ -35,7 +37,8 @@ function paramText(op: string, p: unknown): string {
     return `k${g.kh}x${g.kw} s${g.strideH},${g.strideW} d${g.dilationH},${g.dilationW} pad${g.padTop},${g.padLeft}`;
   }
   if (op === 'transpose') return `perm ${(o.perm as number[]).join(',')}`;
-  if (op === 'sum' || op === 'max') return `axes ${(o.axes as number[]).join(',')}${o.keepdims ? ' keep' : ''}`;
+  if (op === 'sum' || op === 'max')
+    return `axes ${(o.axes as number[]).join(',')}${o.keepdims ? ' keep' : ''}`;
   if (op === 'compare') return String(o.op);
   if (op === 'cast') return String(o.dtype);
   return '';
@@ -89,13 +92,30 @@ export class Trace {
   toString(): string {
     const head = ['#', 'op', 'inputs', 'output', 'dtype', 'FLOPs', 'bytes', 'scope', 'params'];
     const cells = this.rows.map((r) => [
-      `%${r.index}`, r.op, r.inputSources.map((s, i) => this.srcText(s, r.inputShapes[i])).join(', '), fmtShape(r.outputShape), r.dtype,
-      humanCount(r.flops), humanCount(r.bytes), r.scope || '-', paramText(r.op, r.params),
+      `%${r.index}`,
+      r.op,
+      r.inputSources.map((s, i) => this.srcText(s, r.inputShapes[i])).join(', '),
+      fmtShape(r.outputShape),
+      r.dtype,
+      humanCount(r.flops),
+      humanCount(r.bytes),
+      r.scope || '-',
+      paramText(r.op, r.params),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+    const line = (c: string[]) =>
+      c
+        .map((v, i) => v.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
     const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
-    return [line(head), rule, ...cells.map(line), rule, `${this.rows.length} ops, ${humanCount(this.totalFlops)} FLOPs, ${humanCount(this.totalBytes)} bytes moved`].join('\n');
+    return [
+      line(head),
+      rule,
+      ...cells.map(line),
+      rule,
+      `${this.rows.length} ops, ${humanCount(this.totalFlops)} FLOPs, ${humanCount(this.totalBytes)} bytes moved`,
+    ].join('\n');
   }
 
   /** Graph nodes and edges (ops in execution order, leaves first seen as inputs). */
@@ -113,7 +133,11 @@ export class Trace {
             const id = `leaf${leaves.size}`;
             leaves.set(key, id);
             const label = s.kind === 'arg' ? `arg${s.index}` : s.name;
-            nodes.push({ id, kind: 'leaf', lines: label.startsWith('const') ? [label] : [label, fmtShape(r.inputShapes[i])] });
+            nodes.push({
+              id,
+              kind: 'leaf',
+              lines: label.startsWith('const') ? [label] : [label, fmtShape(r.inputShapes[i])],
+            });
           }
           from = leaves.get(key)!;
         }
@@ -133,7 +157,9 @@ export class Trace {
     const out = [`digraph ${q(name)} {`, '  rankdir=TB;', '  node [fontname="monospace", fontsize=10];'];
     for (const n of nodes) {
       const label = n.lines.join('\\n');
-      out.push(`  ${n.id} [label="${label.replace(/"/g, '\\"')}", shape=${n.kind === 'op' ? 'box, style=filled, fillcolor="#dbe8fb"' : 'ellipse'}];`);
+      out.push(
+        `  ${n.id} [label="${label.replace(/"/g, '\\"')}", shape=${n.kind === 'op' ? 'box, style=filled, fillcolor="#dbe8fb"' : 'ellipse'}];`,
+      );
     }
     for (const e of edges) out.push(`  ${e.from} -> ${e.to};`);
     out.push('}');
@@ -155,4 +181,3 @@ export function trace<T>(f: (...xs: Tensor[]) => T, ...inputs: Tensor[]): Trace 
   const { result, ops } = captureOps(() => f(...inputs));
   return new Trace(ops, inputs, result);
 }
-

@@ -23,7 +23,9 @@ describe('customGrad', () => {
     const y = f(x);
     expect(y.node!.op).toBe('customGrad(clipGrad)');
     expect(y.node!.inputs).toEqual([x]);
-    tg.mul(y, tg.tensor([5, 0.5])).sum().backward();
+    tg.mul(y, tg.tensor([5, 0.5]))
+      .sum()
+      .backward();
     expect(arr(x.grad!)).toEqual([1, 0.5]);
     const t = tg.trace((a) => f(a), x);
     expect(t.rows.map((r) => r.op)).toEqual(['broadcastTo', 'mul', 'exp', 'customGrad(clipGrad)']);
@@ -52,20 +54,31 @@ describe('customGrad', () => {
     const two = tg.customGrad(function pair(a, b) {
       return { value: tg.mul(tg.sum(a), tg.sum(b)), gradFunc: (dy) => [tg.mul(tg.onesLike(a), dy)] };
     });
-    expect(() => two(x, y).backward()).toThrow(/customGrad\(pair\): gradFunc returned 1 gradient for 2 inputs/);
+    expect(() => two(x, y).backward()).toThrow(
+      /customGrad\(pair\): gradFunc returned 1 gradient for 2 inputs/,
+    );
     const bad = tg.customGrad(function shape(a) {
       return { value: tg.sum(a), gradFunc: (dy) => [tg.reshape(tg.mul(dy, tg.ones([1])), [1])] };
     });
-    expect(() => bad(x).backward()).toThrow(/customGrad\(shape\): gradFunc's gradient 0 has shape \[1\] but input 0 has shape \[3\]/);
-    expect(() => tg.customGrad((() => ({ value: 3 })) as never)(x)).toThrow(/must return \{ value: Tensor, gradFunc \}/);
+    expect(() => bad(x).backward()).toThrow(
+      /customGrad\(shape\): gradFunc's gradient 0 has shape \[1\] but input 0 has shape \[3\]/,
+    );
+    expect(() => tg.customGrad((() => ({ value: 3 })) as never)(x)).toThrow(
+      /must return \{ value: Tensor, gradFunc \}/,
+    );
     expect(() => tg.customGrad((a) => ({ value: a }) as never)(x)).toThrow(/gradFunc function/);
     const notArr = tg.customGrad((a) => ({ value: a, gradFunc: () => 5 as never }));
     expect(() => notArr(x).sum().backward()).toThrow(/must return a Tensor or an array/);
   });
 
   it('check mode: a wrong gradient throws on first use, naming the entry; a right one passes', () => {
-    const wrong = tg.customGrad((x) => ({ value: tg.mul(x, x), gradFunc: (dy) => [dy] }), { check: true, name: 'sq' });
-    expect(() => wrong(tg.tensor([0.5, 2]))).toThrow(/customGrad\(sq\): gradFunc disagrees with finite differences at input 0 \[2\]/);
+    const wrong = tg.customGrad((x) => ({ value: tg.mul(x, x), gradFunc: (dy) => [dy] }), {
+      check: true,
+      name: 'sq',
+    });
+    expect(() => wrong(tg.tensor([0.5, 2]))).toThrow(
+      /customGrad\(sq\): gradFunc disagrees with finite differences at input 0 \[2\]/,
+    );
     let calls = 0;
     const right = tg.customGrad(
       (x) => {
@@ -88,7 +101,10 @@ describe('customGrad', () => {
   });
 
   it('a gradFunc written with tapegrad ops can be differentiated again (createGraph)', () => {
-    const cube = tg.customGrad((x) => ({ value: tg.mul(tg.mul(x, x), x), gradFunc: (dy) => [tg.mul(dy, tg.mul(tg.mul(x, x), 3))] }));
+    const cube = tg.customGrad((x) => ({
+      value: tg.mul(tg.mul(x, x), x),
+      gradFunc: (dy) => [tg.mul(dy, tg.mul(tg.mul(x, x), 3))],
+    }));
     const x = tg.tensor([2], undefined, { dtype: 'float64' });
     const d2 = tg.grad((a) => tg.sum(tg.grad((b) => tg.sum(cube(b)))(a)))(x);
     // gradFunc closes over the traced input, so the second derivative flows through it: d/dx 3x² = 6x = 12

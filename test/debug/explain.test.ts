@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 
 /** Output length along one axis, computed independently of src/core/shape.ts. */
-function outLen(n: number, k: number, s: number, d: number, padding: 'same' | 'valid' | number): { out: number; before: number; after: number } {
+function outLen(
+  n: number,
+  k: number,
+  s: number,
+  d: number,
+  padding: 'same' | 'valid' | number,
+): { out: number; before: number; after: number } {
   const eff = d * (k - 1) + 1;
   if (padding === 'same') {
     const out = Math.ceil(n / s);
@@ -40,22 +46,42 @@ describe('explain: conv2d', () => {
     expect(text).toMatch(/cols = im2col\(X\)\s+\[1,16,16,12\] → \[196,108\]/);
     expect(text).toMatch(/Wmat = reshape\(W\)\s+\[3,3,12,8\] → \[108,8\]/);
     expect(text).toMatch(/matmul\(cols, Wmat\)\s+\[196,108\] · \[108,8\] → \[196,8\]/);
-    expect(text).toContain('dW = colsᵀ · dY     [108,196] · [196,8] → [108,8], reshaped to W\'s [3,3,12,8]');
+    expect(text).toContain("dW = colsᵀ · dY     [108,196] · [196,8] → [108,8], reshaped to W's [3,3,12,8]");
     expect(text).toContain('dX = col2im(dY · Wᵀ)  [196,8] · [8,108] → [196,108] → col2im → [1,16,16,12]');
     expect(text).toContain('db = Σ dY over its 196 rows → [8]');
     expect(text).toMatch(/dX = col2im\(dcols\)\s+\[196,108\] → \[1,16,16,12\]/);
   });
 
   it('the forward step count equals the ops an independent listener sees', () => {
-    const layer = new tg.Conv2D({ filters: 4, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu' });
+    const layer = new tg.Conv2D({
+      filters: 4,
+      kernelSize: [3, 2],
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+    });
     const text = tg.explain(layer, [1, 9, 7, 3]);
     const ops = opsOf(() => layer.apply(tg.zeros([1, 9, 7, 3])));
     expect(text).toContain(`Forward, as the ${ops.length} primitives that ran:`);
-    const listed = text.split('Forward, as')[1].split('\n').slice(1).filter((l) => /^\s+\S+ = \w+\(/.test(l)).map((l) => l.match(/= (\w+)\(/)![1]);
+    const listed = text
+      .split('Forward, as')[1]
+      .split('\n')
+      .slice(1)
+      .filter((l) => /^\s+\S+ = \w+\(/.test(l))
+      .map((l) => l.match(/= (\w+)\(/)![1]);
     expect(listed).toEqual(ops);
   });
 
-  const cases: { h: number; w: number; c: number; k: [number, number]; s: number; d: number; pad: 'same' | 'valid'; o: number }[] = [
+  const cases: {
+    h: number;
+    w: number;
+    c: number;
+    k: [number, number];
+    s: number;
+    d: number;
+    pad: 'same' | 'valid';
+    o: number;
+  }[] = [
     { h: 16, w: 16, c: 12, k: [3, 3], s: 1, d: 1, pad: 'valid', o: 8 },
     { h: 7, w: 8, c: 3, k: [3, 3], s: 2, d: 1, pad: 'same', o: 5 },
     { h: 10, w: 9, c: 2, k: [2, 4], s: 3, d: 1, pad: 'same', o: 4 },
@@ -67,7 +93,13 @@ describe('explain: conv2d', () => {
     it(`shapes and padding arithmetic: ${JSON.stringify(cs)}`, () => {
       const H = outLen(cs.h, cs.k[0], cs.s, cs.d, cs.pad);
       const W = outLen(cs.w, cs.k[1], cs.s, cs.d, cs.pad);
-      const layer = new tg.Conv2D({ filters: cs.o, kernelSize: cs.k, strides: cs.s, dilationRate: cs.d, padding: cs.pad });
+      const layer = new tg.Conv2D({
+        filters: cs.o,
+        kernelSize: cs.k,
+        strides: cs.s,
+        dilationRate: cs.d,
+        padding: cs.pad,
+      });
       const text = tg.explain(layer, [2, cs.h, cs.w, cs.c], { backward: true });
       const rows = 2 * H.out * W.out;
       const cols = cs.k[0] * cs.k[1] * cs.c;
@@ -85,27 +117,37 @@ describe('explain: conv2d', () => {
         expect(text).toContain(`) / ${cs.s}) + 1 = ${H.out}`);
       }
       expect(text).toContain(`dW = colsᵀ · dY     [${cols},${rows}] · [${rows},${cs.o}] → [${cols},${cs.o}]`);
-      expect(text).toContain(`dX = col2im(dY · Wᵀ)  [${rows},${cs.o}] · [${cs.o},${cols}] → [${rows},${cols}] → col2im → [2,${cs.h},${cs.w},${cs.c}]`);
+      expect(text).toContain(
+        `dX = col2im(dY · Wᵀ)  [${rows},${cs.o}] · [${cs.o},${cols}] → [${rows},${cols}] → col2im → [2,${cs.h},${cs.w},${cs.c}]`,
+      );
     });
 
   it('the stats.stackexchange question: 3×20×20 input, 5 filters 3×3 → dX via [324,5]·[5,27]', () => {
-    const text = tg.explain({ op: 'conv2d', kernel: [5, 3, 3, 3], dataFormat: 'NCHW' }, [1, 3, 20, 20], { backward: true });
+    const text = tg.explain({ op: 'conv2d', kernel: [5, 3, 3, 3], dataFormat: 'NCHW' }, [1, 3, 20, 20], {
+      backward: true,
+    });
     expect(text).toContain('kernel W [5,3,3,3] (OIHW)');
     expect(text).toContain('output [1,5,18,18]');
     expect(text).toContain('X[n, c, i+u, j+v] · W[o,c,u,v]');
-    expect(text).toContain('dX = col2im(dY · Wᵀ)  [324,5] · [5,27] → [324,27] → col2im → [1,20,20,3] → [1,3,20,20]');
+    expect(text).toContain(
+      'dX = col2im(dY · Wᵀ)  [324,5] · [5,27] → [324,27] → col2im → [1,20,20,3] → [1,3,20,20]',
+    );
     expect(text).toMatch(/dW = transpose\(\w+, \[3,2,0,1\]\)\s+\[3,3,3,5\] → \[5,3,3,3\]/);
   });
 
   it('RGB input: each of 64 filters is 3·3·3 and the output has 64 channels', () => {
     const text = tg.explain(new tg.Conv2D({ filters: 64, kernelSize: 3 }), [32, 32, 3]);
-    expect(text).toContain('64 filters, each 3×3×3 (3·3 window × 3 input channels: every filter spans all input channels)');
+    expect(text).toContain(
+      '64 filters, each 3×3×3 (3·3 window × 3 input channels: every filter spans all input channels)',
+    );
     expect(text).toContain('one channel per filter (64), not 64×3');
-    expect(text).toContain(`(3·3·3+1)·64 = ${((27 + 1) * 64).toLocaleString("en-US")}`);
+    expect(text).toContain(`(3·3·3+1)·64 = ${((27 + 1) * 64).toLocaleString('en-US')}`);
   });
 
   it('grouped conv: per-group channels in the formula and parameter count', () => {
-    const text = tg.explain({ op: 'conv2d', kernel: [3, 3, 2, 6], groups: 2 }, [1, 5, 5, 4], { backward: true });
+    const text = tg.explain({ op: 'conv2d', kernel: [3, 3, 2, 6], groups: 2 }, [1, 5, 5, 4], {
+      backward: true,
+    });
     expect(text).toContain('6 filters, each 3×3×2');
     expect(text).toContain('groups=2');
     expect(text).toContain(`(3·3·2+1)·6 = ${(18 + 1) * 6}`);
@@ -140,7 +182,9 @@ describe('explain: conv1d, pooling, dense, LSTM', () => {
   });
 
   it('max pooling: per-channel, no parameters, argmax/take forward and scatterAdd backward', () => {
-    const text = tg.explain(new tg.MaxPooling2D({ poolSize: 2, padding: 'same' }), [1, 5, 5, 4], { backward: true });
+    const text = tg.explain(new tg.MaxPooling2D({ poolSize: 2, padding: 'same' }), [1, 5, 5, 4], {
+      backward: true,
+    });
     expect(text).toContain('output [1,3,3,4]');
     expect(text).toContain('pooling never mixes channels');
     expect(text).toContain('Parameters: none (0)');
@@ -202,6 +246,8 @@ describe('explain: errors', () => {
     expect(() => tg.explain(new tg.Flatten(), [2, 3])).toThrow(/no explanation for Flatten/);
     expect(() => tg.explain(new tg.Conv2D({ filters: 2, kernelSize: 3 }), [5, 5])).toThrow(/rank-4 input/);
     expect(() => tg.explain({ op: 'conv2d', kernel: [3, 3, 2] }, [1, 5, 5, 2])).toThrow(/rank-4 shape/);
-    expect(() => tg.explain({ op: 'conv2d', kernel: [3, 3, 2, 4] }, [1, 5, 5, 3])).toThrow(/3 channels but the kernel \[3,3,2,4\] expects 2/);
+    expect(() => tg.explain({ op: 'conv2d', kernel: [3, 3, 2, 4] }, [1, 5, 5, 3])).toThrow(
+      /3 channels but the kernel \[3,3,2,4\] expects 2/,
+    );
   });
 });

@@ -143,7 +143,12 @@ describe('checkNumerics through a model', () => {
   afterEach(() => tg.checkNumerics(false));
 
   function model() {
-    const m = new tg.Sequential({ layers: [new tg.Dense({ units: 2, inputShape: [2], kernelInitializer: 'ones', biasInitializer: 'zeros' }), new LogLayer({ name: 'log_layer' })] });
+    const m = new tg.Sequential({
+      layers: [
+        new tg.Dense({ units: 2, inputShape: [2], kernelInitializer: 'ones', biasInitializer: 'zeros' }),
+        new LogLayer({ name: 'log_layer' }),
+      ],
+    });
     m.buildModel([null, 2]);
     return m;
   }
@@ -181,6 +186,8 @@ describe('checkNumerics through a model', () => {
 
   it('off: backward still refuses a non-finite gradient and points to checkNumerics', () => {
     const x = tg.tensor([0, 4], undefined, { requiresGrad: true });
-    expect(() => tg.sum(tg.sqrt(x)).backward()).toThrow(/contains NaN or Inf; run with tg\.checkNumerics\(true\)/);
+    expect(() => tg.sum(tg.sqrt(x)).backward()).toThrow(
+      /contains NaN or Inf; run with tg\.checkNumerics\(true\)/,
+    );
   });
 });

@@ -9,21 +9,35 @@ import { kerasGru, kerasLstm, sigmoid, torchGru, torchLstm } from './rnn-loops.j
 const L = tg.layouts;
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > tol * (1 + Math.abs(b[i]))) expect.fail(`index ${i}: ${a[i]} vs ${b[i]}`);
+  for (let i = 0; i < a.length; i++)
+    if (Math.abs(a[i] - b[i]) > tol * (1 + Math.abs(b[i]))) expect.fail(`index ${i}: ${a[i]} vs ${b[i]}`);
 };
 const rnd = (shape: number[], seed: number) => tg.randn(shape, { rng: new tg.Rng(seed) });
 const seq = (t: tg.Tensor): number[][] => t.toArray() as number[][];
 
-const fixtures = fileURLToPath(new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/layers/recurrent/', import.meta.url));
+const fixtures = fileURLToPath(
+  new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/layers/recurrent/', import.meta.url),
+);
 function fixture(file: string, id: string) {
   const p = `${fixtures}${file}`;
-  if (!existsSync(p)) throw new Error(`Keras fixture missing: ${p} (needs ../shared/keras-fixtures next to the repo)`);
-  return JSON.parse(readFileSync(p, 'utf8'))[id] as { input: { data: number[]; shape: number[] }; weights: { data: number[]; shape: number[] }[]; expected: { data: number[] } };
+  if (!existsSync(p))
+    throw new Error(`Keras fixture missing: ${p} (needs ../shared/keras-fixtures next to the repo)`);
+  return JSON.parse(readFileSync(p, 'utf8'))[id] as {
+    input: { data: number[]; shape: number[] };
+    weights: { data: number[]; shape: number[] }[];
+    expected: { data: number[] };
+  };
 }
 
 describe('conv kernels: Keras HWIO ↔ PyTorch OIHW ↔ Theano (flipped)', () => {
   it('a Keras Conv2D layer and tg.nn.Conv2d with converted weights agree (stride, padding, dilation)', () => {
-    const keras = new tg.Conv2D({ filters: 5, kernelSize: [3, 2], strides: [2, 1], dilationRate: 1, padding: 'valid' });
+    const keras = new tg.Conv2D({
+      filters: 5,
+      kernelSize: [3, 2],
+      strides: [2, 1],
+      dilationRate: 1,
+      padding: 'valid',
+    });
     const x = rnd([2, 9, 8, 3], 1);
     const yk = keras.apply(x) as tg.Tensor;
     keras.setWeights([rnd([3, 2, 3, 5], 2), rnd([5], 3)]);
@@ -55,19 +69,29 @@ describe('conv kernels: Keras HWIO ↔ PyTorch OIHW ↔ Theano (flipped)', () =>
         for (let o = 0; o < O; o++) {
           let s = 0;
           for (let c = 0; c < C; c++)
-            for (let u = 0; u < 3; u++) for (let v = 0; v < 3; v++) s += xv[((i + u) * W + (j + v)) * C + c] * T.data[((o * C + c) * 3 + (2 - u)) * 3 + (2 - v)];
+            for (let u = 0; u < 3; u++)
+              for (let v = 0; v < 3; v++)
+                s += xv[((i + u) * W + (j + v)) * C + c] * T.data[((o * C + c) * 3 + (2 - u)) * 3 + (2 - v)];
           out.push(s);
         }
     close(y.data, out);
     expect(Array.from(L.convertKernel(T, { from: 'theano', to: 'tfjs' }).data)).toEqual(Array.from(K.data));
-    expect(Array.from(L.convertKernel(T, { from: 'theano', to: 'torch' }).data)).toEqual(Array.from(L.kerasToTorchConv(K).data));
+    expect(Array.from(L.convertKernel(T, { from: 'theano', to: 'torch' }).data)).toEqual(
+      Array.from(L.kerasToTorchConv(K).data),
+    );
   });
 
   it('flipKernel reverses only the spatial axes, in either layout', () => {
-    const K = tg.tensor(Array.from({ length: 2 * 3 * 1 * 2 }, (_, i) => i), [2, 3, 1, 2]);
+    const K = tg.tensor(
+      Array.from({ length: 2 * 3 * 1 * 2 }, (_, i) => i),
+      [2, 3, 1, 2],
+    );
     const f = L.flipKernel(K, 'keras');
     // f[u,v,c,o] = K[1−u, 2−v, c, o]
-    for (let u = 0; u < 2; u++) for (let v = 0; v < 3; v++) for (let o = 0; o < 2; o++) expect(f.data[(u * 3 + v) * 2 + o]).toBe(K.data[((1 - u) * 3 + (2 - v)) * 2 + o]);
+    for (let u = 0; u < 2; u++)
+      for (let v = 0; v < 3; v++)
+        for (let o = 0; o < 2; o++)
+          expect(f.data[(u * 3 + v) * 2 + o]).toBe(K.data[((1 - u) * 3 + (2 - v)) * 2 + o]);
     expect(Array.from(L.flipKernel(f, 'keras').data)).toEqual(Array.from(K.data));
     const t = L.flipKernel(L.kerasToTorchConv(K), 'torch');
     expect(Array.from(L.torchToKerasConv(t).data)).toEqual(Array.from(f.data));
@@ -89,8 +113,12 @@ describe('conv kernels: Keras HWIO ↔ PyTorch OIHW ↔ Theano (flipped)', () =>
   });
 
   it('errors name the layout and the shapes', () => {
-    expect(() => L.convertKernel(tg.zeros([3, 3]), { from: 'keras', to: 'torch' })).toThrow(/1-D \[3 axes\] or 2-D \[4 axes\]/);
-    expect(() => L.convertKernel(tg.zeros([3, 3, 1, 1]), { from: 'caffe' as never, to: 'torch' })).toThrow(/unknown layout 'caffe'/);
+    expect(() => L.convertKernel(tg.zeros([3, 3]), { from: 'keras', to: 'torch' })).toThrow(
+      /1-D \[3 axes\] or 2-D \[4 axes\]/,
+    );
+    expect(() => L.convertKernel(tg.zeros([3, 3, 1, 1]), { from: 'caffe' as never, to: 'torch' })).toThrow(
+      /unknown layout 'caffe'/,
+    );
   });
 });
 
@@ -117,7 +145,22 @@ describe('Dense kernel and bias folding', () => {
     const conv = tg.conv2d(img, K, kb);
     const folded = L.foldBias(K, kb);
     expect(folded.shape).toEqual([19, 4]);
-    const g = { n: 1, h: 5, w: 5, c: 2, kh: 3, kw: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 3, outW: 3 };
+    const g = {
+      n: 1,
+      h: 5,
+      w: 5,
+      c: 2,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 0,
+      padLeft: 0,
+      outH: 3,
+      outW: 3,
+    };
     close(tg.matmul(L.appendOnes(tg.im2col(img, g)), folded).data, conv.data);
     expect(() => L.foldBias(W, rnd([4], 1))).toThrow(/bias \[4\] must be \[3\]/);
   });
@@ -142,13 +185,29 @@ describe('Flatten order: the first Dense after convolutions', () => {
     const wrong = run();
     const maxDiff = Math.max(...Array.from(wrong.data, (v, i) => Math.abs(v - yTorch.data[i])));
     expect(maxDiff).toBeGreaterThan(1e-3);
-    const fixed = L.fixFlattenOrder(L.transposeDense(lin.weight), { spatial: [4, 4], channels: 3, from: 'channelsFirst', to: 'channelsLast' });
+    const fixed = L.fixFlattenOrder(L.transposeDense(lin.weight), {
+      spatial: [4, 4],
+      channels: 3,
+      from: 'channelsFirst',
+      to: 'channelsLast',
+    });
     dense.setWeights([fixed, lin.bias!]);
     close(run().data, yTorch.data);
     // torch-layout kernels too, and the reverse direction restores the original
-    const fixedT = L.fixFlattenOrder(lin.weight, { spatial: [4, 4], channels: 3, from: 'channelsFirst', to: 'channelsLast', kernelLayout: 'torch' });
+    const fixedT = L.fixFlattenOrder(lin.weight, {
+      spatial: [4, 4],
+      channels: 3,
+      from: 'channelsFirst',
+      to: 'channelsLast',
+      kernelLayout: 'torch',
+    });
     expect(Array.from(L.transposeDense(fixedT).data)).toEqual(Array.from(fixed.data));
-    const back = L.fixFlattenOrder(fixed, { spatial: [4, 4], channels: 3, from: 'channelsLast', to: 'channelsFirst' });
+    const back = L.fixFlattenOrder(fixed, {
+      spatial: [4, 4],
+      channels: 3,
+      from: 'channelsLast',
+      to: 'channelsFirst',
+    });
     expect(Array.from(back.data)).toEqual(Array.from(L.transposeDense(lin.weight).data));
   });
 });
@@ -156,14 +215,27 @@ describe('Flatten order: the first Dense after convolutions', () => {
 describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
   it('the Keras-layout loops reproduce Keras itself (fixture recurrent.LSTM.1, GRU.1)', () => {
     for (const [file, id, f] of [
-      ['LSTM.json', 'recurrent.LSTM.1', (xs: number[][], w: number[][], u: number) => kerasLstm(xs, w[0], w[1], w[2], u, sigmoid, sigmoid)],
-      ['GRU.json', 'recurrent.GRU.1', (xs: number[][], w: number[][], u: number) => kerasGru(xs, w[0], w[1], w[2], u, false, sigmoid, sigmoid)],
+      [
+        'LSTM.json',
+        'recurrent.LSTM.1',
+        (xs: number[][], w: number[][], u: number) => kerasLstm(xs, w[0], w[1], w[2], u, sigmoid, sigmoid),
+      ],
+      [
+        'GRU.json',
+        'recurrent.GRU.1',
+        (xs: number[][], w: number[][], u: number) =>
+          kerasGru(xs, w[0], w[1], w[2], u, false, sigmoid, sigmoid),
+      ],
     ] as const) {
       const c = fixture(file, id);
       const [T, F] = c.input.shape;
       const xs = Array.from({ length: T }, (_, t) => c.input.data.slice(t * F, (t + 1) * F));
       const u = c.weights[1].shape[0];
-      const hs = f(xs, c.weights.map((w) => w.data), u);
+      const hs = f(
+        xs,
+        c.weights.map((w) => w.data),
+        u,
+      );
       close(hs[T - 1], c.expected.data, 1e-4);
     }
   });
@@ -178,13 +250,17 @@ describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
     const t = L.lstmKerasToTorch({ kernel, recurrentKernel, bias });
     expect(t.weightIh.shape).toEqual([4 * u, inDim]);
     expect(t.weightHh.shape).toEqual([4 * u, u]);
-    ref.forEach((h, i) => close(torchLstm(xs, t.weightIh.data, t.weightHh.data, t.biasIh!.data, t.biasHh!.data, u)[i], h));
+    ref.forEach((h, i) =>
+      close(torchLstm(xs, t.weightIh.data, t.weightHh.data, t.biasIh!.data, t.biasHh!.data, u)[i], h),
+    );
     // a PyTorch model with two non-zero biases → Keras: the single bias is their sum
     const bih = rnd([4 * u], 25);
     const bhh = rnd([4 * u], 26);
     const torchOut = torchLstm(xs, t.weightIh.data, t.weightHh.data, bih.data, bhh.data, u);
     const k = L.lstmTorchToKeras({ weightIh: t.weightIh, weightHh: t.weightHh, biasIh: bih, biasHh: bhh });
-    torchOut.forEach((h, i) => close(kerasLstm(xs, k.kernel.data, k.recurrentKernel.data, k.bias!.data, u)[i], h));
+    torchOut.forEach((h, i) =>
+      close(kerasLstm(xs, k.kernel.data, k.recurrentKernel.data, k.bias!.data, u)[i], h),
+    );
   });
 
   it('GRU (reset_after=true): gates z,r,h ↔ r,z,n and bias [2,3u] ↔ bias_ih, bias_hh', () => {
@@ -198,7 +274,14 @@ describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
     const got = torchGru(xs, t.weightIh.data, t.weightHh.data, t.biasIh!.data, t.biasHh!.data, u);
     ref.forEach((h, i) => close(got[i], h));
     // without the reorder the outputs differ: the conversion is doing real work
-    const naive = torchGru(xs, L.transposeDense(kernel).data, L.transposeDense(recurrentKernel).data, bias.data.slice(0, 3 * u), bias.data.slice(3 * u), u);
+    const naive = torchGru(
+      xs,
+      L.transposeDense(kernel).data,
+      L.transposeDense(recurrentKernel).data,
+      bias.data.slice(0, 3 * u),
+      bias.data.slice(3 * u),
+      u,
+    );
     expect(Math.max(...naive[T - 1].map((v, i) => Math.abs(v - ref[T - 1][i])))).toBeGreaterThan(1e-3);
     const k = L.gruTorchToKeras(t);
     expect(Array.from(k.kernel.data)).toEqual(Array.from(kernel.data));
@@ -219,7 +302,14 @@ describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
     const [yt] = torch.forward(x) as unknown as [tg.Tensor];
     close(yt.data, yk.data);
     // and both equal the plain Keras-layout loops
-    for (let b = 0; b < B; b++) kerasLstm(seq(tg.slice(x, [b, 0, 0], [1, T, inDim]).reshape([T, inDim])), kernel.data, recurrentKernel.data, bias.data, u).forEach((h, i) => close(h, yk.data.slice((b * T + i) * u, (b * T + i + 1) * u)));
+    for (let b = 0; b < B; b++)
+      kerasLstm(
+        seq(tg.slice(x, [b, 0, 0], [1, T, inDim]).reshape([T, inDim])),
+        kernel.data,
+        recurrentKernel.data,
+        bias.data,
+        u,
+      ).forEach((h, i) => close(h, yk.data.slice((b * T + i) * u, (b * T + i + 1) * u)));
   });
 
   it('end to end: a Keras GRU layer (reset_after) and tg.nn.GRU with converted weights agree', () => {
@@ -240,7 +330,9 @@ describe('LSTM / GRU weights: Keras ↔ PyTorch', () => {
   it('GRU reset_after=false cannot become a PyTorch GRU: a clear error', () => {
     const w = { kernel: rnd([3, 6], 1), recurrentKernel: rnd([2, 6], 2), bias: rnd([6], 3) };
     expect(() => L.gruKerasToTorch(w)).toThrow(/reset_after=false/);
-    expect(() => L.lstmKerasToTorch({ kernel: rnd([3, 8], 1), recurrentKernel: rnd([2, 6], 1), bias: null })).toThrow(/recurrent kernel \[u,4u\]/);
+    expect(() =>
+      L.lstmKerasToTorch({ kernel: rnd([3, 8], 1), recurrentKernel: rnd([2, 6], 1), bias: null }),
+    ).toThrow(/recurrent kernel \[u,4u\]/);
   });
 
   it('reorderGates moves whole blocks', () => {

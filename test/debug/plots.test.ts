@@ -16,11 +16,21 @@ function seriesPoints(svg: string, name: string): [number, number][] {
 /** The y-axis ticks of a panel: [value, pixel y]. */
 function yTicks(svg: string, panel: string): [number, number][] {
   const g = svg.split(`<g data-panel="${panel}">`)[1].split('</g>')[0];
-  return [...g.matchAll(/<text x="[\d.]+" y="([\d.]+)" text-anchor="end" data-ytick="([-\d.e]+)">/g)].map((m) => [Number(m[2]), Number(m[1]) - 4]);
+  return [...g.matchAll(/<text x="[\d.]+" y="([\d.]+)" text-anchor="end" data-ytick="([-\d.e]+)">/g)].map(
+    (m) => [Number(m[2]), Number(m[1]) - 4],
+  );
 }
 
 describe('plotHistory', () => {
-  const history = { epoch: [0, 1, 2, 3], history: { loss: [1.2, 0.8, 0.5, 0.45], val_loss: [1.3, 0.9, 0.7, 0.75], acc: [0.4, 0.6, 0.75, 0.8], val_acc: [0.35, 0.55, 0.7, 0.68] } };
+  const history = {
+    epoch: [0, 1, 2, 3],
+    history: {
+      loss: [1.2, 0.8, 0.5, 0.45],
+      val_loss: [1.3, 0.9, 0.7, 0.75],
+      acc: [0.4, 0.6, 0.75, 0.8],
+      val_acc: [0.35, 0.55, 0.7, 0.68],
+    },
+  };
 
   it('one panel per quantity, train solid and validation dashed, one point per epoch', () => {
     const svg = tg.plotHistory(history, { title: 'run 1' });
@@ -35,7 +45,10 @@ describe('plotHistory', () => {
 
   it('every point sits where the axis ticks say its value is (to 0.05 px)', () => {
     const svg = tg.plotHistory(history);
-    for (const [panel, keys] of [['loss', ['loss', 'val_loss']], ['acc', ['acc', 'val_acc']]] as const) {
+    for (const [panel, keys] of [
+      ['loss', ['loss', 'val_loss']],
+      ['acc', ['acc', 'val_acc']],
+    ] as const) {
       const ticks = yTicks(svg, panel);
       expect(ticks.length).toBeGreaterThan(2);
       const [[v0, p0], [v1, p1]] = [ticks[0], ticks[ticks.length - 1]];
@@ -43,7 +56,9 @@ describe('plotHistory', () => {
         const vals = history.history[k];
         expect(Math.min(...vals)).toBeGreaterThanOrEqual(v0);
         expect(Math.max(...vals)).toBeLessThanOrEqual(v1);
-        seriesPoints(svg, k).forEach(([, y], i) => expect(Math.abs(y - (p0 + ((vals[i] - v0) / (v1 - v0)) * (p1 - p0)))).toBeLessThan(0.05));
+        seriesPoints(svg, k).forEach(([, y], i) =>
+          expect(Math.abs(y - (p0 + ((vals[i] - v0) / (v1 - v0)) * (p1 - p0)))).toBeLessThan(0.05),
+        );
       }
       const xs = seriesPoints(svg, keys[0]).map(([x]) => x);
       const steps = xs.slice(1).map((x, i) => x - xs[i]);
@@ -79,11 +94,19 @@ describe('TrainingCurves callback in fit', () => {
     const path = join(dir, 'curves.svg');
     const updates: string[] = [];
     const cb = new tg.TrainingCurves({ path, onUpdate: (s) => updates.push(s) });
-    const m = new tg.Sequential({ layers: [new tg.Dense({ units: 4, activation: 'relu', inputShape: [3] }), new tg.Dense({ units: 1 })] });
+    const m = new tg.Sequential({
+      layers: [new tg.Dense({ units: 4, activation: 'relu', inputShape: [3] }), new tg.Dense({ units: 1 })],
+    });
     m.compile({ optimizer: 'adam', loss: 'meanSquaredError', metrics: ['mae'] });
     const x = tg.randn([24, 3], { rng: new tg.Rng(1) });
     const y = tg.randn([24, 1], { rng: new tg.Rng(2) });
-    const h = await m.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.25, verbose: 0, callbacks: [cb] });
+    const h = await m.fit(x, y, {
+      epochs: 3,
+      batchSize: 8,
+      validationSplit: 0.25,
+      verbose: 0,
+      callbacks: [cb],
+    });
     expect(updates.length).toBe(3);
     expect(existsSync(path)).toBe(true);
     const svg = readFileSync(path, 'utf8');
@@ -98,7 +121,8 @@ function decodePng(png: Uint8Array) {
   expect(Array.from(png.slice(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   let p = 8;
-  let width = 0, height = 0;
+  let width = 0,
+    height = 0;
   const idat: Uint8Array[] = [];
   const types: string[] = [];
   while (p < png.length) {
@@ -127,7 +151,15 @@ function decodePng(png: Uint8Array) {
 
 describe('imageGrid and the PNG encoder', () => {
   it('one gray tile, no gap: values scaled min..max to 0..255', () => {
-    const png = tg.imageGrid([tg.tensor([[0, 1], [2, 3]])], { scale: 1, gap: 0 });
+    const png = tg.imageGrid(
+      [
+        tg.tensor([
+          [0, 1],
+          [2, 3],
+        ]),
+      ],
+      { scale: 1, gap: 0 },
+    );
     const { width, height, rgb } = decodePng(png);
     expect([width, height]).toEqual([2, 2]);
     expect(Array.from(rgb)).toEqual([0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255]);
@@ -137,7 +169,9 @@ describe('imageGrid and the PNG encoder', () => {
     const a = tg.tensor([[0]]);
     const b = tg.tensor([[10]]);
     const c = tg.tensor([[5]]);
-    const { width, height, rgb } = decodePng(tg.imageGrid([a, b, c], { columns: 2, scale: 3, gap: 1, normalize: 'global', background: 7 }));
+    const { width, height, rgb } = decodePng(
+      tg.imageGrid([a, b, c], { columns: 2, scale: 3, gap: 1, normalize: 'global', background: 7 }),
+    );
     expect([width, height]).toEqual([2 * 3 + 3, 2 * 3 + 3]);
     const at = (x: number, y: number) => rgb[(y * width + x) * 3];
     expect(at(0, 0)).toBe(7); // gap
@@ -148,7 +182,12 @@ describe('imageGrid and the PNG encoder', () => {
   });
 
   it('RGB tiles keep their channels; SVG output has one rect per pixel', () => {
-    const img = tg.tensor([[[1, 0, 0], [0, 1, 0]]]); // [1,2,3]
+    const img = tg.tensor([
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+    ]); // [1,2,3]
     const { rgb } = decodePng(tg.imageGrid([img], { scale: 1, gap: 0 }));
     expect(Array.from(rgb)).toEqual([255, 0, 0, 0, 255, 0]);
     const svg = tg.imageGrid([img, img], { format: 'svg', scale: 2 });
@@ -157,16 +196,34 @@ describe('imageGrid and the PNG encoder', () => {
   });
 
   it('filterImages (Keras and PyTorch layouts agree) and featureMaps', () => {
-    const k = tg.tensor(Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => i), [2, 2, 2, 3]); // HWIO, 2 in, 3 out
+    const k = tg.tensor(
+      Array.from({ length: 2 * 2 * 2 * 3 }, (_, i) => i),
+      [2, 2, 2, 3],
+    ); // HWIO, 2 in, 3 out
     const f = tg.filterImages(k);
     expect(f.length).toBe(6);
-    expect(f[1].toArray()).toEqual([[3, 9], [15, 21]]); // filter 0, input channel 1: k[u,v,1,0]
+    expect(f[1].toArray()).toEqual([
+      [3, 9],
+      [15, 21],
+    ]); // filter 0, input channel 1: k[u,v,1,0]
     const t = tg.filterImages(tg.layouts.kerasToTorchConv(k), { layout: 'torch' });
     t.forEach((img, i) => expect(Array.from(img.data)).toEqual(Array.from(f[i].data)));
     const rgb = tg.filterImages(tg.zeros([3, 3, 3, 4]));
     expect(rgb.map((r) => r.shape)).toEqual(Array(4).fill([3, 3, 3]));
-    const maps = tg.featureMaps(tg.tensor([[[[1, 2], [3, 4]]]])); // [1,1,2,2]: h=1, w=2, c=2
-    expect(maps.map((m) => Array.from(m.data))).toEqual([[1, 3], [2, 4]]);
+    const maps = tg.featureMaps(
+      tg.tensor([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+      ]),
+    ); // [1,1,2,2]: h=1, w=2, c=2
+    expect(maps.map((m) => Array.from(m.data))).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(() => tg.featureMaps(tg.zeros([2, 3, 3, 1]))).toThrow(/one sample/);
     expect(() => tg.imageGrid([tg.zeros([2, 2, 2])])).toThrow(/expected \[h,w\] \(gray\) or \[h,w,3\]/);
   });

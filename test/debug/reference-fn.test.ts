@@ -8,7 +8,9 @@ import * as tg from '../../src/index.js';
 
 type RefFn = (x: ArrayLike<number>, batch: number) => Float64Array;
 function compile(src: string, name = 'reference'): RefFn {
-  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+  const js = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+  }).outputText;
   const exports: Record<string, unknown> = {};
   new Function('exports', js)(exports);
   return exports[name] as RefFn;
@@ -21,7 +23,9 @@ function check(layer: tg.Layer, inShape: number[], batch = 2, seed = 1, tol = 1e
   expect(src).not.toMatch(/\btg\.|import /);
   const got = compile(src)(x.data, batch);
   expect(got.length).toBe(y.size);
-  for (let i = 0; i < got.length; i++) if (Math.abs(got[i] - y.data[i]) > tol * (1 + Math.abs(y.data[i]))) expect.fail(`${layer.name} index ${i}: reference ${got[i]} vs layer ${y.data[i]}`);
+  for (let i = 0; i < got.length; i++)
+    if (Math.abs(got[i] - y.data[i]) > tol * (1 + Math.abs(y.data[i])))
+      expect.fail(`${layer.name} index ${i}: reference ${got[i]} vs layer ${y.data[i]}`);
   return src;
 }
 /** Give every weight random values (biases are zeros by default, which would hide bias bugs). */
@@ -45,11 +49,23 @@ describe('toReferenceFn: single layers', () => {
 
   const conv2d: [string, tg.ConvArgs, number[]][] = [
     ['valid', { filters: 4, kernelSize: 3 }, [7, 6, 3]],
-    ['same stride 2', { filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' }, [7, 8, 2]],
-    ['same stride (3,1), even kernel', { filters: 2, kernelSize: 4, strides: [3, 1], padding: 'same' }, [9, 5, 2]],
+    [
+      'same stride 2',
+      { filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'tanh' },
+      [7, 8, 2],
+    ],
+    [
+      'same stride (3,1), even kernel',
+      { filters: 2, kernelSize: 4, strides: [3, 1], padding: 'same' },
+      [9, 5, 2],
+    ],
     ['dilation 2', { filters: 3, kernelSize: 3, dilationRate: 2, activation: 'sigmoid' }, [9, 9, 2]],
     ['groups 2', { filters: 4, kernelSize: 3, groups: 2, padding: 'same' }, [5, 5, 4]],
-    ['channels-first', { filters: 3, kernelSize: 2, strides: 2, dataFormat: 'channelsFirst', padding: 'same' }, [2, 5, 6]],
+    [
+      'channels-first',
+      { filters: 3, kernelSize: 2, strides: 2, dataFormat: 'channelsFirst', padding: 'same' },
+      [2, 5, 6],
+    ],
   ];
   for (const [what, args, shape] of conv2d)
     it(`Conv2D ${what}`, () => {
@@ -108,26 +124,50 @@ describe('toReferenceFn: whole models', () => {
   });
 
   it('a PyTorch-style nn.Sequential', () => {
-    const m = new tg.nn.Sequential(new tg.nn.Conv2d(1, 2, 3, { padding: 1 }), new tg.nn.ReLU(), new tg.nn.MaxPool2d(2), new tg.nn.Flatten(), new tg.nn.Linear(2 * 3 * 3, 4), new tg.nn.Sigmoid());
+    const m = new tg.nn.Sequential(
+      new tg.nn.Conv2d(1, 2, 3, { padding: 1 }),
+      new tg.nn.ReLU(),
+      new tg.nn.MaxPool2d(2),
+      new tg.nn.Flatten(),
+      new tg.nn.Linear(2 * 3 * 3, 4),
+      new tg.nn.Sigmoid(),
+    );
     m.eval();
     check(m, [1, 6, 6]);
   });
 
   it('unsupported layers and missing shapes are clear errors', () => {
-    expect(() => tg.toReferenceFn(new tg.Conv2D({ filters: 2, kernelSize: 3 }))).toThrow(/needs the input shape/);
-    expect(() => tg.toReferenceFn(new tg.Dense({ units: 2, activation: (x: tg.Tensor) => x }), { inputShape: [3] })).toThrow(/custom activation/);
-    expect(() => tg.toReferenceFn(new tg.Reshape({ targetShape: [2, 2] }), { inputShape: [4] })).toThrow(/no reference loops for Reshape/);
+    expect(() => tg.toReferenceFn(new tg.Conv2D({ filters: 2, kernelSize: 3 }))).toThrow(
+      /needs the input shape/,
+    );
+    expect(() =>
+      tg.toReferenceFn(new tg.Dense({ units: 2, activation: (x: tg.Tensor) => x }), { inputShape: [3] }),
+    ).toThrow(/custom activation/);
+    expect(() => tg.toReferenceFn(new tg.Reshape({ targetShape: [2, 2] }), { inputShape: [4] })).toThrow(
+      /no reference loops for Reshape/,
+    );
   });
 });
 
 describe('toReferenceFn vs Keras itself', () => {
-  const file = fileURLToPath(new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/layers/convolutional/Conv2D.json', import.meta.url));
+  const file = fileURLToPath(
+    new URL(
+      '../../../shared/keras-fixtures/kerasjs-layers-k2/layers/convolutional/Conv2D.json',
+      import.meta.url,
+    ),
+  );
   it('fixture Conv2D.6 (stride (3,2), same padding, relu) and Conv2D.10 (dilation 2, same)', () => {
     if (!existsSync(file)) throw new Error(`Keras fixture missing: ${file}`);
     const cases = JSON.parse(readFileSync(file, 'utf8'));
     for (const [id, args] of [
-      ['convolutional.Conv2D.6', { filters: 4, kernelSize: 3, strides: [3, 2], padding: 'same', activation: 'relu' }],
-      ['convolutional.Conv2D.10', { filters: 3, kernelSize: 4, dilationRate: 2, padding: 'same', activation: 'relu' }],
+      [
+        'convolutional.Conv2D.6',
+        { filters: 4, kernelSize: 3, strides: [3, 2], padding: 'same', activation: 'relu' },
+      ],
+      [
+        'convolutional.Conv2D.10',
+        { filters: 3, kernelSize: 4, dilationRate: 2, padding: 'same', activation: 'relu' },
+      ],
     ] as [string, tg.ConvArgs][]) {
       const c = cases[id];
       const l = new tg.Conv2D(args);
@@ -135,7 +175,9 @@ describe('toReferenceFn vs Keras itself', () => {
       l.setWeights(c.weights.map((w: { data: number[]; shape: number[] }) => tg.tensor(w.data, w.shape)));
       const got = compile(tg.toReferenceFn(l, { inputShape: c.input.shape }))(c.input.data, 1);
       expect(got.length).toBe(c.expected.data.length);
-      got.forEach((v, i) => expect(Math.abs(v - c.expected.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(c.expected.data[i]))));
+      got.forEach((v, i) =>
+        expect(Math.abs(v - c.expected.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(c.expected.data[i]))),
+      );
     }
   });
 });

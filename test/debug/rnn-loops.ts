@@ -7,7 +7,15 @@ export const hardSigmoidK2: Act = (v) => Math.min(1, Math.max(0, 0.2 * v + 0.5))
 export const tanh: Act = Math.tanh;
 
 /** xs [T][in] → hs [T][u]. Keras LSTM: z = x·K + h·R + b, K [in,4u], R [u,4u], gates i, f, c, o. */
-export function kerasLstm(xs: number[][], K: ArrayLike<number>, R: ArrayLike<number>, b: ArrayLike<number> | null, u: number, act: Act = tanh, rec: Act = sigmoid): number[][] {
+export function kerasLstm(
+  xs: number[][],
+  K: ArrayLike<number>,
+  R: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  u: number,
+  act: Act = tanh,
+  rec: Act = sigmoid,
+): number[][] {
   const inDim = xs[0].length;
   let h = new Array(u).fill(0);
   let c = new Array(u).fill(0);
@@ -28,7 +36,14 @@ export function kerasLstm(xs: number[][], K: ArrayLike<number>, R: ArrayLike<num
 }
 
 /** PyTorch LSTM: gates = W_ih x + b_ih + W_hh h + b_hh, W_ih [4u,in], W_hh [4u,u], gates i, f, g, o. */
-export function torchLstm(xs: number[][], Wih: ArrayLike<number>, Whh: ArrayLike<number>, bih: ArrayLike<number>, bhh: ArrayLike<number>, u: number): number[][] {
+export function torchLstm(
+  xs: number[][],
+  Wih: ArrayLike<number>,
+  Whh: ArrayLike<number>,
+  bih: ArrayLike<number>,
+  bhh: ArrayLike<number>,
+  u: number,
+): number[][] {
   const inDim = xs[0].length;
   let h = new Array(u).fill(0);
   let c = new Array(u).fill(0);
@@ -52,7 +67,16 @@ export function torchLstm(xs: number[][], Wih: ArrayLike<number>, Whh: ArrayLike
  * Keras GRU, gates z, r, h. resetAfter=false: hh = act(x·Kh + (r⊙h)·Rh + b_h) with bias [3u];
  * resetAfter=true: hh = act(x·Kh + b_in_h + r⊙(h·Rh + b_rec_h)) with bias [2,3u]. h' = z⊙h + (1−z)⊙hh.
  */
-export function kerasGru(xs: number[][], K: ArrayLike<number>, R: ArrayLike<number>, b: ArrayLike<number> | null, u: number, resetAfter: boolean, act: Act = tanh, rec: Act = sigmoid): number[][] {
+export function kerasGru(
+  xs: number[][],
+  K: ArrayLike<number>,
+  R: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  u: number,
+  resetAfter: boolean,
+  act: Act = tanh,
+  rec: Act = sigmoid,
+): number[][] {
   const inDim = xs[0].length;
   const U3 = 3 * u;
   let h = new Array(u).fill(0);
@@ -73,7 +97,9 @@ export function kerasGru(xs: number[][], K: ArrayLike<number>, R: ArrayLike<numb
     const z = h.map((_, j) => rec(xk[j] + hr(h, j)));
     const r = h.map((_, j) => rec(xk[u + j] + hr(h, u + j)));
     const rh = h.map((hv, j) => r[j] * hv);
-    const hh = h.map((_, j) => act(resetAfter ? xk[2 * u + j] + r[j] * hr(h, 2 * u + j) : xk[2 * u + j] + hr(rh, 2 * u + j)));
+    const hh = h.map((_, j) =>
+      act(resetAfter ? xk[2 * u + j] + r[j] * hr(h, 2 * u + j) : xk[2 * u + j] + hr(rh, 2 * u + j)),
+    );
     h = h.map((hv, j) => z[j] * hv + (1 - z[j]) * hh[j]);
     out.push([...h]);
   }
@@ -81,7 +107,14 @@ export function kerasGru(xs: number[][], K: ArrayLike<number>, R: ArrayLike<numb
 }
 
 /** PyTorch GRU, gates r, z, n: n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)), h' = (1−z)⊙n + z⊙h. */
-export function torchGru(xs: number[][], Wih: ArrayLike<number>, Whh: ArrayLike<number>, bih: ArrayLike<number>, bhh: ArrayLike<number>, u: number): number[][] {
+export function torchGru(
+  xs: number[][],
+  Wih: ArrayLike<number>,
+  Whh: ArrayLike<number>,
+  bih: ArrayLike<number>,
+  bhh: ArrayLike<number>,
+  u: number,
+): number[][] {
   const inDim = xs[0].length;
   let h = new Array(u).fill(0);
   const out: number[][] = [];

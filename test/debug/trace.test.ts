@@ -38,7 +38,9 @@ describe('trace', () => {
       expect(r.inputShapes).toEqual(seen[i].inputs.map((s) => [...s.shape]));
       expect(r.dtype).toBe(seen[i].out.dtype);
     });
-    expect(t.rows.filter((r) => r.scope.endsWith('conv2d') || r.scope.includes('/conv2d')).length).toBeGreaterThan(0);
+    expect(
+      t.rows.filter((r) => r.scope.endsWith('conv2d') || r.scope.includes('/conv2d')).length,
+    ).toBeGreaterThan(0);
     const layerNames = m.layers.map((l) => l.name);
     for (const r of t.rows) expect(layerNames.some((n) => r.scope === `${m.name}/${n}`)).toBe(true);
     expect(t.result).toBeInstanceOf(tg.Tensor);
@@ -51,7 +53,10 @@ describe('trace', () => {
     const x = tg.randn([2, 4]);
     const t = tg.trace((a) => tg.relu(tg.matmul(a, W)), x);
     expect(t.rows.map((r) => r.op)).toEqual(['matmul', 'relu']);
-    expect(t.rows[0].inputSources).toEqual([{ kind: 'arg', index: 0 }, { kind: 'leaf', name: 'W' }]);
+    expect(t.rows[0].inputSources).toEqual([
+      { kind: 'arg', index: 0 },
+      { kind: 'leaf', name: 'W' },
+    ]);
     expect(t.rows[1].inputSources).toEqual([{ kind: 'op', row: 0 }]);
   });
 
@@ -82,7 +87,9 @@ describe('trace', () => {
       expect(l).toContain(` ${t.rows[i].op} `);
       expect(l).toContain(`[${t.rows[i].outputShape.join(',')}]`);
     });
-    expect(lines[lines.length - 1]).toBe(`${t.rows.length} ops, ${t.totalFlops >= 1000 ? (t.totalFlops / 1000).toPrecision(3).replace(/\.?0+$/, '') + 'k' : t.totalFlops} FLOPs, ${lines[lines.length - 1].split(', ')[2]}`);
+    expect(lines[lines.length - 1]).toBe(
+      `${t.rows.length} ops, ${t.totalFlops >= 1000 ? (t.totalFlops / 1000).toPrecision(3).replace(/\.?0+$/, '') + 'k' : t.totalFlops} FLOPs, ${lines[lines.length - 1].split(', ')[2]}`,
+    );
     expect(t.toString()).toContain('arg0[1,8,8,2]');
   });
 
@@ -113,7 +120,9 @@ describe('trace', () => {
     expect(svg).not.toMatch(/NaN|undefined/);
     // every box lies inside the canvas, and no two boxes overlap
     const [, W, H] = svg.match(/width="(\d+)" height="(\d+)"/)!.map(Number);
-    const boxes = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) => m.slice(1).map(Number));
+    const boxes = [
+      ...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g),
+    ].map((m) => m.slice(1).map(Number));
     for (const [x, y, w, h] of boxes) expect(x >= 0 && y >= 0 && x + w <= W && y + h <= H).toBe(true);
     for (let i = 0; i < boxes.length; i++)
       for (let j = i + 1; j < boxes.length; j++) {

@@ -10,8 +10,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs = ['docs/guide', 'docs/questions'].map((d) => join(root, d));
 const update = process.env.TAPEGRAD_UPDATE_DOCS === '1';
-const pages = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.md')).map((f) => join(d, f)));
-const codeFiles = dirs.flatMap((d) => readdirSync(join(d, 'code')).filter((f) => f.endsWith('.ts')).map((f) => join(d, 'code', f)));
+const pages = dirs.flatMap((d) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join(d, f)),
+);
+const codeFiles = dirs.flatMap((d) =>
+  readdirSync(join(d, 'code'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(d, 'code', f)),
+);
 
 /** What a reader sees: the repository-relative import shown as the package name. */
 const shown = (src: string) => src.replace(/from '(\.\.\/)+src\/index\.js'/g, "from 'tapegrad'").trimEnd();
@@ -22,8 +30,12 @@ const BLOCK = /<!-- (code|output): ([\w./-]+) -->\n```(\w*)\n([\s\S]*?)```/g;
 /** Run all programs in one child process (test/docs/run-pages.ts); each output as console.log printed it. */
 function runAll(files: string[]): Promise<Record<string, string>> {
   return new Promise((res, rej) =>
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'test/docs/run-pages.ts'), ...files], { cwd: root, timeout: 240_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
-      err ? rej(new Error(`docs programs failed: ${err.message}\n${stderr}`)) : res(JSON.parse(stdout)),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'test/docs/run-pages.ts'), ...files],
+      { cwd: root, timeout: 240_000, maxBuffer: 1 << 26 },
+      (err, stdout, stderr) =>
+        err ? rej(new Error(`docs programs failed: ${err.message}\n${stderr}`)) : res(JSON.parse(stdout)),
     ),
   );
 }
@@ -36,7 +48,8 @@ beforeAll(async () => {
 describe('docs pages', () => {
   it('every code file is shown in some page', () => {
     const text = pages.map((p) => readFileSync(p, 'utf8')).join('\n');
-    for (const f of codeFiles) expect(text, `${f} is not referenced`).toContain(`<!-- code: code/${f.split('/code/')[1]} -->`);
+    for (const f of codeFiles)
+      expect(text, `${f} is not referenced`).toContain(`<!-- code: code/${f.split('/code/')[1]} -->`);
   });
 
   for (const page of pages)
@@ -50,10 +63,16 @@ describe('docs pages', () => {
         const file = join(dirname(page), rel);
         const want = kind === 'code' ? shown(readFileSync(file, 'utf8')) : outputs.get(file);
         expect(want, `${rel}: no such code file`).toBeDefined();
-        if (update) updated = updated.replace(whole, () => `<!-- ${kind}: ${rel} -->\n\`\`\`${lang}\n${want}\n\`\`\``);
-        else expect(body.trimEnd(), `${page}: the ${kind} block for ${rel} is out of date (run with TAPEGRAD_UPDATE_DOCS=1 to rewrite)`).toBe(want);
+        if (update)
+          updated = updated.replace(whole, () => `<!-- ${kind}: ${rel} -->\n\`\`\`${lang}\n${want}\n\`\`\``);
+        else
+          expect(
+            body.trimEnd(),
+            `${page}: the ${kind} block for ${rel} is out of date (run with TAPEGRAD_UPDATE_DOCS=1 to rewrite)`,
+          ).toBe(want);
       }
       if (update && updated !== md) writeFileSync(page, updated);
-      if (page.includes('/questions/') && !page.endsWith('README.md')) expect(blocks, `${page} shows no code`).toBeGreaterThanOrEqual(2);
+      if (page.includes('/questions/') && !page.endsWith('README.md'))
+        expect(blocks, `${page} shows no code`).toBeGreaterThanOrEqual(2);
     });
 });

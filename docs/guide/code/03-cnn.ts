@@ -4,7 +4,13 @@ import * as tg from '../../../src/index.js';
 tg.setSeed(0);
 const model = tg.sequential({
   layers: [
-    tg.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
+    tg.layers.conv2d({
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      inputShape: [28, 28, 1],
+    }),
     tg.layers.maxPooling2d({ poolSize: 2 }),
     tg.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
     tg.layers.maxPooling2d({ poolSize: 2 }),
@@ -14,7 +20,12 @@ const model = tg.sequential({
 });
 model.summary({ formulas: true, print: console.log });
 const probs = model.predict(tg.zeros([2, 28, 28, 1])) as tg.Tensor;
-console.log(`predict [2,28,28,1] → ${tg.fmtShape(probs.shape)}; each row sums to ${probs.sum(1).toArray().map((v: number) => v.toFixed(3))}`);
+console.log(
+  `predict [2,28,28,1] → ${tg.fmtShape(probs.shape)}; each row sums to ${probs
+    .sum(1)
+    .toArray()
+    .map((v: number) => v.toFixed(3))}`,
+);
 
 // The same network, PyTorch style: a Module with forward(), NCHW layout, explicit in_features.
 class Net extends tg.nn.Module {
@@ -29,4 +40,6 @@ class Net extends tg.nn.Module {
   }
 }
 const net = new Net();
-console.log(`Module output: ${tg.fmtShape(net.forward(tg.zeros([2, 1, 28, 28])).shape)}, parameters: ${net.countParams().toLocaleString('en-US')}`);
+console.log(
+  `Module output: ${tg.fmtShape(net.forward(tg.zeros([2, 1, 28, 28])).shape)}, parameters: ${net.countParams().toLocaleString('en-US')}`,
+);

@@ -25,4 +25,6 @@ console.log(`\nloss after 15 epochs is below a tenth of the first epoch's: ${las
 
 // returnSequences keeps the time axis: one output per step instead of one per sequence.
 const seq = tg.layers.lstm({ units: 12, returnSequences: true });
-console.log(`returnSequences: true → ${tg.fmtShape((seq.apply(tg.zeros([4, 8, 1])) as tg.Tensor).shape)}; false → ${tg.fmtShape((tg.layers.lstm({ units: 12 }).apply(tg.zeros([4, 8, 1])) as tg.Tensor).shape)}`);
+console.log(
+  `returnSequences: true → ${tg.fmtShape((seq.apply(tg.zeros([4, 8, 1])) as tg.Tensor).shape)}; false → ${tg.fmtShape((tg.layers.lstm({ units: 12 }).apply(tg.zeros([4, 8, 1])) as tg.Tensor).shape)}`,
+);

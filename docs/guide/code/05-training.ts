@@ -19,16 +19,32 @@ const x = new tg.Tensor(xs, [n, 2]);
 const y = new tg.Tensor(ys, [n, 2]);
 
 const model = tg.sequential({
-  layers: [tg.layers.dense({ units: 16, activation: 'relu', inputShape: [2] }), tg.layers.dense({ units: 2, activation: 'softmax' })],
+  layers: [
+    tg.layers.dense({ units: 16, activation: 'relu', inputShape: [2] }),
+    tg.layers.dense({ units: 2, activation: 'softmax' }),
+  ],
 });
 model.compile({ optimizer: tg.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 const path = join(mkdtempSync(join(tmpdir(), 'curves-')), 'curves.svg');
 const history = await model.fit(x, y, {
-  epochs: 30, batchSize: 32, validationSplit: 0.2, verbose: 0,
-  callbacks: [new tg.TrainingCurves({ path }), new tg.callbacks.EarlyStopping({ monitor: 'val_loss', patience: 5 })],
+  epochs: 30,
+  batchSize: 32,
+  validationSplit: 0.2,
+  verbose: 0,
+  callbacks: [
+    new tg.TrainingCurves({ path }),
+    new tg.callbacks.EarlyStopping({ monitor: 'val_loss', patience: 5 }),
+  ],
 });
 console.log('history keys:', Object.keys(history.history).join(', '));
 const acc = history.history.val_accuracy;
 console.log(`validation accuracy above 0.9 at the end: ${acc[acc.length - 1] > 0.9}`);
-console.log(`curves written: ${readFileSync(path, 'utf8').startsWith('<svg')} (one point per epoch: ${history.epoch.length === (readFileSync(path, 'utf8').match(/data-series="loss"[^>]*points="([^"]+)"/)![1].split(' ').length)})`);
+console.log(
+  `curves written: ${readFileSync(path, 'utf8').startsWith('<svg')} (one point per epoch: ${
+    history.epoch.length ===
+    readFileSync(path, 'utf8')
+      .match(/data-series="loss"[^>]*points="([^"]+)"/)![1]
+      .split(' ').length
+  })`,
+);
 console.log('evaluate keys:', Object.keys(model.evaluate(x, y)).join(', '));

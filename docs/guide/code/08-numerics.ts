@@ -9,7 +9,10 @@ class LogLayer extends tg.Layer {
 }
 tg.setSeed(0);
 const model = tg.sequential({
-  layers: [tg.layers.dense({ units: 2, inputShape: [2], kernelInitializer: 'ones' }), new LogLayer({ name: 'log_layer' })],
+  layers: [
+    tg.layers.dense({ units: 2, inputShape: [2], kernelInitializer: 'ones' }),
+    new LogLayer({ name: 'log_layer' }),
+  ],
 });
 model.buildModel([null, 2]);
 const bad = tg.tensor([[-1, -2]]);
@@ -20,7 +23,12 @@ try {
   model.predict(bad);
 } catch (e) {
   // the message also names the call site (a file path, left out here)
-  console.log(`${(e as Error).name}: ${(e as Error).message.split('\n').filter((l) => !l.trim().startsWith('called')).join('\n')}`);
+  console.log(
+    `${(e as Error).name}: ${(e as Error).message
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('called'))
+      .join('\n')}`,
+  );
 }
 try {
   tg.sum(tg.sqrt(tg.tensor([0, 4], undefined, { requiresGrad: true }))).backward(); // finite forward, infinite slope at 0

@@ -22,8 +22,11 @@ for (let c = 0; c < 3; c++)
         for (let u = 0; u < 3; u++)
           for (let v = 0; v < 3; v++) {
             const [i, j] = [h - u, w - v];
-            if (i >= 0 && i < 18 && j >= 0 && j < 18) s += g[(o * 18 + i) * 18 + j] * W[((o * 3 + c) * 3 + u) * 3 + v];
+            if (i >= 0 && i < 18 && j >= 0 && j < 18)
+              s += g[(o * 18 + i) * 18 + j] * W[((o * 3 + c) * 3 + u) * 3 + v];
           }
       worst = Math.max(worst, Math.abs(s - x.grad!.data[(c * 20 + h) * 20 + w]));
     }
-console.log(`\ndX from the tape: ${tg.fmtShape(x.grad!.shape)}; hand-written sum over the 5 output channels agrees: ${worst < 1e-4}`);
+console.log(
+  `\ndX from the tape: ${tg.fmtShape(x.grad!.shape)}; hand-written sum over the 5 output channels agrees: ${worst < 1e-4}`,
+);

@@ -18,6 +18,13 @@ console.log(`\npredict on [4, 10, 3] → ${tg.fmtShape(y.shape)}: (batch, output
 
 // The usual mistake: the decoder without returnSequences drops the time axis.
 const wrong = tg.sequential({
-  layers: [tg.layers.lstm({ units: 16, inputShape: [10, 3] }), tg.layers.repeatVector({ n: 5 }), tg.layers.lstm({ units: 16 }), tg.layers.dense({ units: 1 })],
+  layers: [
+    tg.layers.lstm({ units: 16, inputShape: [10, 3] }),
+    tg.layers.repeatVector({ n: 5 }),
+    tg.layers.lstm({ units: 16 }),
+    tg.layers.dense({ units: 1 }),
+  ],
 });
-console.log(`without returnSequences the model returns ${tg.fmtShape((wrong.predict(tg.zeros([4, 10, 3])) as tg.Tensor).shape)}: one value per sequence, not per step`);
+console.log(
+  `without returnSequences the model returns ${tg.fmtShape((wrong.predict(tg.zeros([4, 10, 3])) as tg.Tensor).shape)}: one value per sequence, not per step`,
+);

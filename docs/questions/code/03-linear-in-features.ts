@@ -17,8 +17,19 @@ const net = new Net();
 net.summary({ inputShape: [1, 28, 28], formulas: true, print: console.log });
 
 // The arithmetic, read from the ops that actually ran (each line of explain shows its own):
-for (const [layer, shape] of [[net.conv1, [1, 1, 28, 28]], [net.pool, [1, 4, 28, 28]], [net.conv2, [1, 4, 14, 14]], [net.pool, [1, 4, 14, 14]]] as const)
-  console.log(tg.explain(layer, shape).split('\n').find((l) => l.trim().startsWith('H:'))!.trim());
+for (const [layer, shape] of [
+  [net.conv1, [1, 1, 28, 28]],
+  [net.pool, [1, 4, 28, 28]],
+  [net.conv2, [1, 4, 14, 14]],
+  [net.pool, [1, 4, 14, 14]],
+] as const)
+  console.log(
+    tg
+      .explain(layer, shape)
+      .split('\n')
+      .find((l) => l.trim().startsWith('H:'))!
+      .trim(),
+  );
 
 // With a wrong in_features the error says what the input really had:
 try {

@@ -19,6 +19,12 @@ model.summary({ formulas: true, print: console.log });
 let shape = [1, 28, 28, 1];
 for (const l of model.layers) {
   if (l.className === 'Conv2D' || l.className === 'MaxPooling2D')
-    console.log(`${l.name}: ${tg.explain(l, shape).split('\n').find((s) => s.trim().startsWith('H:'))!.trim()}`);
+    console.log(
+      `${l.name}: ${tg
+        .explain(l, shape)
+        .split('\n')
+        .find((s) => s.trim().startsWith('H:'))!
+        .trim()}`,
+    );
   shape = [...(tg.noGrad(() => l.apply(tg.zeros(shape))) as tg.Tensor).shape];
 }
