@@ -12,7 +12,7 @@ const IMAGES_EVERY = 10;
 let model: tg.Sequential;
 let test: { x: tg.Tensor; y: tg.Tensor };
 let sample: tg.Tensor;
-let keras: { model: tg.Model; takesDigit: boolean; flat: boolean } | null = null;
+let keras: { model: tg.Model; takesDigit: boolean; shape: number[] } | null = null;
 let running = false;
 let resume: (() => void) | null = null;
 let step = 0;
@@ -135,7 +135,7 @@ async function loadKeras(files: KerasFileMsg[]): Promise<KerasResult> {
   const y = m.predict(x) as tg.Tensor;
   const dims = inputShape.slice(1).join(',');
   const takesDigit = dims === '28,28,1' || dims === '28,28' || dims === '784';
-  keras = { model: m, takesDigit, flat: dims === '784' };
+  keras = { model: m, takesDigit, shape: [1, ...inputShape.slice(1).map((d) => d ?? 1)] };
   return {
     name: main.name,
     report: tg.keras.formatReport(m.loadReport),
@@ -153,7 +153,7 @@ function predictDigit(pixels: Float32Array): void {
   const x = tg.tensor(pixels, [1, 28, 28, 1]);
   post({ type: 'prediction', model: 'seed', probs: probs(model.predict(x) as tg.Tensor) });
   if (keras?.takesDigit) {
-    const y = keras.model.predict(keras.flat ? tg.reshape(x, [1, 784]) : x) as tg.Tensor;
+    const y = keras.model.predict(tg.reshape(x, keras.shape)) as tg.Tensor;
     const v = Array.from(y.toFlatArray());
     // A model that ends in softmax already gives probabilities; otherwise its outputs are logits.
     const isProb = v.every((p) => p >= 0) && Math.abs(v.reduce((a, b) => a + b, 0) - 1) < 1e-3;

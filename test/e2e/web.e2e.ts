@@ -1,0 +1,219 @@
+// End to end in headless Chromium: the examples/web page, built with Vite from the package build (dist/), trains the
+// seed CNN in a worker on the wasm backend, predicts a drawn digit, and runs dropped Keras files exactly as Node does.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tg from '../../src/index.js';
+import { kerasFixturesDir } from '../io/fixtures-dir.js';
+import { CHROMIUM, launch } from './chromium.js';
+import { serveStatic } from './serve.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const SITE = join(ARTIFACTS, 'web-dist');
+const SCREENSHOT = join(ARTIFACTS, 'web-e2e.png');
+
+/** Newest modification time of the files under `dir` (recursively) matching `keep`. */
+function newest(dir: string, keep: (f: string) => boolean): number {
+  return readdirSync(dir).reduce((m, f) => {
+    const p = join(dir, f);
+    const s = statSync(p);
+    return Math.max(m, s.isDirectory() ? newest(p, keep) : keep(p) ? s.mtimeMs : 0);
+  }, 0);
+}
+
+/** Rebuild the package (npm run build) when dist/ is missing or older than src/ or the wasm kernels. */
+function ensurePackageBuild(): void {
+  const out = join(ROOT, 'dist', 'browser.js');
+  const wasm = join(ROOT, 'dist', 'kernels.wasm');
+  const fresh =
+    existsSync(out) &&
+    existsSync(wasm) &&
+    statSync(out).mtimeMs >= newest(join(ROOT, 'src'), (f) => f.endsWith('.ts')) &&
+    statSync(wasm).mtimeMs >= newest(join(ROOT, 'asm'), () => true);
+  if (fresh) return;
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+interface DemoState {
+  ready: boolean;
+  status: { backend: string; wasm: boolean; simd: boolean; reason?: string };
+  step: number;
+  series: { loss: number[]; acc: number[]; test: { step: number; acc: number }[] };
+  predictions: { seed?: number[]; keras?: number[] };
+  keras: { name: string; report: string; output: number[]; outputShape: number[]; inputSource: string; takesDigit: boolean } | null;
+  errors: string[];
+  imagesStep: number;
+}
+
+const demo = (page: Page): Promise<DemoState> => page.evaluate(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo);
+const argmax = (v: number[]): number => v.indexOf(Math.max(...v));
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Drop files on the page's drop zone with a real DataTransfer, as a user dragging them from a file manager. */
+async function dropFiles(page: Page, paths: string[]): Promise<DemoState['keras']> {
+  const files = paths.map((p) => ({ name: p.split('/').pop()!, b64: readFileSync(p).toString('base64') }));
+  await page.evaluate(() => {
+    const s = (window as unknown as { tapegradDemo: DemoState }).tapegradDemo;
+    s.keras = null;
+    s.errors = [];
+  });
+  const dt = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, files);
+  await page.locator('#drop').dispatchEvent('drop', { dataTransfer: dt });
+  await page.waitForFunction(() => {
+    const s = (window as unknown as { tapegradDemo: DemoState }).tapegradDemo;
+    return s.keras !== null || s.errors.length > 0;
+  }, null, { timeout: 60_000 });
+  const s = await demo(page);
+  expect(s.errors).toEqual([]);
+  return s.keras;
+}
+
+/** What Node computes for the same file and input: tg.keras.loadModel(path).predict(x). */
+async function nodePrediction(modelPath: string, x: tg.Tensor): Promise<number[]> {
+  const m = await tg.keras.loadModel(modelPath);
+  return Array.from((m.predict(x) as tg.Tensor).toFlatArray());
+}
+
+/** The page's probe input for a model without an .npy: x[i] = sin(0.1·i). */
+const probe = (shape: number[]): tg.Tensor =>
+  tg.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.1 * i)), shape);
+
+function expectClose(actual: number[], expected: number[], tol: number): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((v, i) => expect(Math.abs(v - expected[i]), `element ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))));
+}
+
+let server: Server | undefined;
+let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
+let page: Page;
+const pageErrors: string[] = [];
+
+describe('examples/web in headless Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`);
+    ensurePackageBuild();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await build({ configFile: join(ROOT, 'examples/web/vite.config.ts'), logLevel: 'warn', build: { outDir: SITE, emptyOutDir: true } });
+    const s = await serveStatic(SITE);
+    server = s.server;
+    browser = await launch();
+    page = await browser.context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(s.url);
+  });
+
+  afterAll(async () => {
+    if (page) await page.screenshot({ path: SCREENSHOT, fullPage: true }).catch(() => undefined);
+    await browser?.close();
+    server?.close();
+  });
+
+  it('loads on the wasm SIMD backend with the seed model summary; tapegrad runs only in the worker', async () => {
+    await page.waitForFunction(() => (window as unknown as { tapegradDemo?: DemoState }).tapegradDemo?.ready, null, { timeout: 60_000 });
+    const s = await demo(page);
+    expect(s.status).toMatchObject({ backend: 'wasm', wasm: true, simd: true });
+    expect(await page.locator('#backend').textContent()).toContain('backend: wasm (SIMD');
+    // (3·3·1+1)·12 + (3·3·12+1)·8 + (7·7·8+1)·64 + (64+1)·10 = 120 + 872 + 25,152 + 650
+    const summary = await page.locator('#summary').textContent();
+    expect(summary).toContain('Total params: 26,794');
+    expect(summary).toMatch(/conv2d \(Conv2D\)\s+\(None, 28, 28, 12\)/);
+    // The page's own script holds no tapegrad code: training cannot block the UI thread.
+    const assets = readdirSync(join(SITE, 'assets'));
+    const read = (prefix: string) => readFileSync(join(SITE, 'assets', assets.find((f) => f.startsWith(prefix) && f.endsWith('.js'))!), 'utf8');
+    expect(read('index-')).not.toContain('sparseCategoricalCrossentropy');
+    expect(read('worker-')).toContain('sparseCategoricalCrossentropy');
+    expect(assets.some((f) => f.endsWith('.wasm'))).toBe(true);
+  });
+
+  it('explains a chosen conv layer (im2col → matmul → add bias, forward and backward) with its shapes', async () => {
+    await expect.poll(() => page.locator('#explain').textContent(), { timeout: 30_000 }).toContain("Conv2D 'conv2d'");
+    await page.selectOption('#explain-layer', 'conv2d_1');
+    await expect.poll(() => page.locator('#explain').textContent(), { timeout: 30_000 }).toContain("Conv2D 'conv2d_1'");
+    const text = (await page.locator('#explain').textContent())!;
+    // conv2d_1 sees a training batch of 32 pooled maps 14×14×12: im2col rows 32·14·14 = 6,272, columns 3·3·12 = 108.
+    expect(text).toContain('[32,14,14,12]');
+    expect(text).toMatch(/im2col\(X\)\s+\[32,14,14,12\] → \[6272,108\]/);
+    expect(text).toMatch(/matmul\(cols, Wmat\)\s+\[6272,108\] · \[108,8\] → \[6272,8\]/);
+    expect(text).toMatch(/add\(M, B\)/);
+    expect(text).toContain('Backward');
+  });
+
+  it('trains: the loss falls from about ln 10 and the filters and feature maps are redrawn', async () => {
+    await page.click('#train');
+    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.step >= 150, null, { timeout: 120_000 });
+    const s = await demo(page);
+    // An untrained 10-class softmax predicts about 1/10 everywhere: cross-entropy ≈ ln 10 = 2.303.
+    expect(mean(s.series.loss.slice(0, 5))).toBeGreaterThan(1.9);
+    expect(mean(s.series.loss.slice(0, 5))).toBeLessThan(2.7);
+    expect(mean(s.series.loss.slice(-20))).toBeLessThan(0.6 * mean(s.series.loss.slice(0, 20)));
+    expect(s.series.test.length).toBeGreaterThan(0);
+    expect(s.imagesStep).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('predicts a digit drawn on the pad', async () => {
+    const box = (await page.locator('#pad').boundingBox())!;
+    const x = box.x + box.width / 2;
+    await page.mouse.move(x, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(x + i * 0.4, box.y + box.height * (0.15 + (0.7 * i) / 12));
+    await page.mouse.up();
+    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.seed, null, { timeout: 30_000 });
+    const p = (await demo(page)).predictions.seed!;
+    expect(p).toHaveLength(10);
+    expect(mean(p) * 10).toBeCloseTo(1, 4); // softmax probabilities sum to 1
+    // A single vertical stroke is a 1 to a model trained for 150+ steps on MNIST.
+    expect(argmax(p)).toBe(1);
+    expect(await page.locator('#prediction').textContent()).toContain('seed CNN says 1');
+  });
+
+  it('runs a dropped Keras HDF5 model on a dropped .npy exactly as Node does, and as Keras did', async () => {
+    const dir = join(kerasFixturesDir() ?? '', 'dl4j-cnn-batchnorm');
+    if (!existsSync(dir)) throw new Error(`Keras fixture folder ${dir} is missing (../shared/keras-fixtures)`);
+    const r = (await dropFiles(page, [join(dir, 'cnn_batch_norm.h5'), join(dir, 'input.npy')]))!;
+    expect(r.inputSource).toBe('input.npy [5,10,10,3]');
+    expect(r.report).toContain('conv2d_1');
+    expect(await page.locator('#keras-report').textContent()).toContain('Load report for cnn_batch_norm.h5');
+    const x = tg.readNpy(join(dir, 'input.npy'));
+    const node = await nodePrediction(join(dir, 'cnn_batch_norm.h5'), tg.tensor(x.data, x.shape));
+    expectClose(r.output, node, 1e-5);
+    const keras = tg.readNpy(join(dir, 'predictions.npy'));
+    expectClose(r.output, Array.from(keras.data), 1e-4);
+  });
+
+  it('runs a dropped Keras 3 .keras model on the probe input as Node does, and asks it about the drawn digit', async () => {
+    const file = join(kerasFixturesDir() ?? '', 'keras3-mnist-mlp', 'Digit_Recognition_MLP.keras');
+    const r = (await dropFiles(page, [file]))!;
+    expect(r.takesDigit).toBe(true);
+    expect(r.outputShape).toEqual([1, 10]);
+    expectClose(r.output, await nodePrediction(file, probe([1, 28, 28])), 1e-5);
+    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.keras, null, { timeout: 30_000 });
+    const k = (await demo(page)).predictions.keras!;
+    expect(mean(k) * 10).toBeCloseTo(1, 4);
+    expect(await page.locator('#prediction').textContent()).toContain('Keras model says');
+  });
+
+  it('runs a dropped TF.js model.json with its shard as Node does', async () => {
+    const dir = join(kerasFixturesDir() ?? '', 'tfjs-ux-simplernn');
+    const r = (await dropFiles(page, [join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]))!;
+    expect(r.report).toContain('All weights matched');
+    expectClose(r.output, await nodePrediction(join(dir, 'model.json'), probe([1, 25, 5])), 1e-5);
+  });
+
+  it('saves a screenshot of the page as a test artifact', async () => {
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const png = readFileSync(SCREENSHOT);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(pageErrors).toEqual([]);
+  });
+});
