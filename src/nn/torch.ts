@@ -1,6 +1,6 @@
 // PyTorch-style classes (`tg.nn.Linear`, `tg.nn.Conv2d`, ...), so a PyTorch tutorial model can be written
 // one-to-one: NCHW layouts, PyTorch weight shapes and initialisation, modules that start in train mode.
-import { ValueError } from '../core/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { rand } from '../core/random.js';
 import type { Shape } from '../core/shape.js';
 import { Tensor, zeros } from '../core/tensor.js';
@@ -78,6 +78,24 @@ export abstract class Module extends Layer {
   }
 }
 
+/**
+ * PyTorch layers take channels first, [N, C, ...spatial]: check rank and channel count, naming the usual mistakes
+ * (a missing batch axis, channels-last data).
+ */
+function checkChannelsFirst(x: Tensor, spatial: 1 | 2, channels: number): void {
+  const layout = spatial === 1 ? '[N, C, L]' : '[N, C, H, W]';
+  if (x.rank === spatial + 1)
+    throw new ShapeError(`expected input ${layout} with C = ${channels}, got ${fmtShape(x.shape)} — is the batch axis missing? (add one with tg.expandDims(x, 0))`);
+  if (x.rank !== spatial + 2) throw new ShapeError(`expected input ${layout} (rank ${spatial + 2}) with C = ${channels}, got ${fmtShape(x.shape)}`);
+  if (x.shape[1] === channels) return;
+  const perm = spatial === 1 ? [0, 2, 1] : [0, 3, 1, 2];
+  const hint =
+    x.shape[x.rank - 1] === channels
+      ? ` — the input looks channels-last; PyTorch layers are channels-first: tg.transpose(x, [${perm}]) gives ${fmtShape(perm.map((a) => x.shape[a]))}`
+      : '';
+  throw new ShapeError(`expected input ${layout} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[1]})${hint}`);
+}
+
 /** PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias. */
 const torchUniform = (fanIn: number): Initializer => (shape: Shape, dtype) => rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
 
@@ -126,6 +144,7 @@ export class Conv2d extends Module {
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
   forward(x: Tensor): Tensor {
+    checkChannelsFirst(x, 2, this.inChannels);
     const o = this.opts;
     return conv2d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCHW' });
   }
@@ -144,6 +163,7 @@ export class Conv1d extends Module {
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
   forward(x: Tensor): Tensor {
+    checkChannelsFirst(x, 1, this.inChannels);
     const o = this.opts;
     return conv1d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCW' });
   }
