@@ -41,9 +41,33 @@ console.log(
 );
 
 // A framework without a bias argument: fold the bias into the kernel and append a 1 to every input patch.
-const folded = tg.layouts.foldBias(layer.kernel, layer.bias!);
+const folded = tg.layouts.foldBias(layer.kernel, layer.bias!); // [3·2 + 1, 4]
+const geom = {
+  n: 1,
+  h: 1,
+  w: 10,
+  c: 2,
+  kh: 1,
+  kw: 3,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 0,
+  padLeft: 0,
+  outH: 1,
+  outW: 8,
+};
+const patches = tg.im2col(tg.reshape(x, [1, 1, 10, 2]), geom); // [8 positions, 3·2 values]
+const yFolded = tg.matmul(tg.layouts.appendOnes(patches), folded); // [patch, 1] · K
 console.log(
-  `bias folded: kernel [3·2 + 1, 4] = ${tg.fmtShape(folded.shape)}; [patch, 1] · K reproduces the output`,
+  `bias folded: kernel ${tg.fmtShape(folded.shape)}; [patch, 1] · K reproduces the output: ${
+    tg
+      .sub(yFolded, tg.reshape(yk, [8, 4]))
+      .abs()
+      .max()
+      .item() < 1e-5
+  }`,
 );
 
 // Or take the whole layer as plain loops with its weights inlined (first lines shown):
