@@ -1,8 +1,8 @@
-// `npm run bench [-- --quick] [-- --only=cnn,sgemm,conv,lstm,fashion] [-- --threads=N]`: every workload in
+// `npm run bench [-- --quick] [-- --all] [-- --only=cnn,sgemm,conv,lstm,fashion] [-- --threads=N]`: every workload in
 // tapegrad (wasm, and js for reference), tfjs-core (cpu and wasm backends) and ConvNetJS, in one process.
 // Prints a table of absolute numbers and ratios and writes JSON to bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { wasmBackend } from '../src/backend/wasm-node.js';
@@ -11,6 +11,7 @@ import { type Cell, FRAMEWORKS, type Framework, type Row, type SuiteOptions, con
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const all = args.includes('--all');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
 const SUITES: [string, (o: SuiteOptions) => Promise<Row[]>][] = [
@@ -43,7 +44,7 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
-  const o: SuiteOptions = { quick, threads };
+  const o: SuiteOptions = { quick, threads, all };
   const rows: Row[] = [];
   const t0 = performance.now();
   for (const [name, suite] of SUITES) {
@@ -55,11 +56,12 @@ async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const out = table(rows);
   console.log(`\ntapegrad benchmarks (${quick ? 'quick' : 'full'}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}`);
-  console.log(`ratios: how many times faster tapegrad-wasm is (>1 = tapegrad wins); n/a = the framework has no such kernel\n`);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other processes on the machine slow every column)`);
+  console.log(`ratios: how many times faster tapegrad-wasm is (>1 = tapegrad wins); n/a = the framework has no such kernel; skipped = needs --all\n`);
   console.log(out);
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const json = JSON.stringify({ date: new Date().toISOString(), quick, threads, machine, rows }, null, 2);
+  const json = JSON.stringify({ date: new Date().toISOString(), quick, all, threads, machine, loadavg: loadavg(), rows }, null, 2);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   writeFileSync(new URL(`./results/${quick ? 'quick-' : ''}${stamp}.json`, import.meta.url), json);
   writeFileSync(new URL(`./results/latest${quick ? '-quick' : ''}.json`, import.meta.url), json);

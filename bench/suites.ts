@@ -18,7 +18,7 @@ export const FRAMEWORKS = ['tapegrad-wasm', 'tapegrad-wasm-1t', 'tapegrad-js', '
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** A measured value, or why there is none. */
-export type Cell = number | 'n/a' | 'not run';
+export type Cell = number | 'n/a' | 'not run' | 'skipped';
 export interface Row {
   workload: string;
   unit: string;
@@ -28,6 +28,8 @@ export interface Row {
 export interface SuiteOptions {
   quick: boolean;
   threads: number;
+  /** Also run the slow plain-JS configurations on the big conv workload (minutes each). */
+  all: boolean;
 }
 
 const BATCH = 32;
@@ -123,7 +125,13 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
   const rows: Row[] = names.map((s) => ({ workload: `conv 64×64×32→64 3×3 batch 32: ${s}`, unit: 'GFLOP/s', higherIsBetter: true, cells: { convnetjs: 'n/a' } }));
   const gf = (ms: number): number => CONV_FLOPS / ms / 1e6;
   const once: TimeOptions = { warmup: 0, minRuns: 1, budgetMs: 0 };
+  // NOTE: the plain-JS configurations take minutes per pass here; they run only with --all.
+  const slow = (fw: Framework): boolean => !o.all && (fw === 'tapegrad-js' || fw === 'tfjs-cpu');
   for (const fw of tgCols(o)) {
+    if (slow(fw)) {
+      rows.forEach((r) => (r.cells[fw] = 'skipped'));
+      continue;
+    }
     await useTapegrad(fw, o.threads);
     const opt: TimeOptions = fw === 'tapegrad-js' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
     const tx = new Tensor(x, [n, h, w, c]);
@@ -140,6 +148,10 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
   for (const fw of tfjsCols(o)) {
+    if (slow(fw)) {
+      rows.forEach((r) => (r.cells[fw] = 'skipped'));
+      continue;
+    }
     await useTfjs(fw);
     const m = tfjsConv(x, wt, dy);
     const opt: TimeOptions = fw === 'tfjs-cpu' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
