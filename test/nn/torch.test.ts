@@ -173,7 +173,7 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
 });
 
 describe('gradcheck of tg.nn modules (float64, w.r.t. input and parameters)', () => {
-  const cases: [string, () => tg.Layer, number[]][] = [
+  const cases: [string, () => tg.Module, number[]][] = [
     ['Linear', () => new nn.Linear(4, 3), [2, 4]],
     ['Conv2d stride 2 padding 1 groups 2', () => new nn.Conv2d(4, 2, 3, { stride: 2, padding: 1, groups: 2 }), [1, 4, 5, 5]],
     ['Conv1d dilation 2', () => new nn.Conv1d(2, 3, 3, { dilation: 2, padding: 1 }), [2, 2, 8]],
