@@ -1,4 +1,5 @@
 // Data types: the typed array behind each dtype and the promotion rule for mixed inputs.
+import { ValueError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
@@ -9,7 +10,46 @@ export function isDType(s: unknown): s is DType {
   return typeof s === 'string' && (DTYPES as readonly string[]).includes(s);
 }
 
+/** Limits on tensor buffers allocated inside {@link withAllocationLimit} (e.g. while building a model from a file). */
+export interface AllocationLimit {
+  /** Largest single buffer in bytes. */
+  maxBytes: number;
+  /** Largest sum of buffers allocated inside the scope, in bytes. */
+  maxTotalBytes?: number;
+}
+let limit: (AllocationLimit & { used: number; where: string }) | null = null;
+const ITEM: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
+/** V8's longest typed array (2^32 - 1 elements on 64-bit Node); longer requests are refused with a typed error. */
+const MAX_LENGTH = 2 ** 32 - 1;
+
+/**
+ * Run `f` with a cap on tensor allocations: any buffer above `maxBytes`, or one that brings the scope's total above
+ * `maxTotalBytes`, throws a ValueError naming `where` before anything is allocated. Used by file importers, whose
+ * configs can describe arbitrarily large weights and activations.
+ */
+export function withAllocationLimit<T>(l: AllocationLimit, where: string, f: () => T): T {
+  const prev = limit;
+  limit = { ...l, used: 0, where };
+  try {
+    return f();
+  } finally {
+    limit = prev;
+  }
+}
+
+const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 3 : 1)} GiB`;
+
 export function allocArray(dtype: DType, n: number): TypedArray {
+  const bytes = n * ITEM[dtype];
+  if (!(n >= 0 && n <= MAX_LENGTH))
+    throw new ValueError(`cannot allocate a ${dtype} tensor of ${n} elements (the most is ${MAX_LENGTH})`);
+  if (limit) {
+    if (bytes > limit.maxBytes)
+      throw new ValueError(`${limit.where}: a ${dtype} tensor of ${n} elements (${gib(bytes)}) is above the limit of ${gib(limit.maxBytes)} per tensor`);
+    limit.used += bytes;
+    if (limit.maxTotalBytes !== undefined && limit.used > limit.maxTotalBytes)
+      throw new ValueError(`${limit.where}: allocations reach ${gib(limit.used)}, above the limit of ${gib(limit.maxTotalBytes)} in total`);
+  }
   switch (dtype) {
     case 'float32':
       return new Float32Array(n);

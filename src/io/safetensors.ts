@@ -68,7 +68,7 @@ export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetenso
     const where = `${name}: tensor '${key}'`;
     if (!isJsonObject(v)) throw new FormatError(`${where}: entry is not an object`);
     const dt = v.dtype;
-    if (typeof dt !== 'string' || !(dt in ELEMS)) throw new FormatError(`${where}: dtype ${JSON.stringify(dt)} is not supported`);
+    if (typeof dt !== 'string' || !Object.hasOwn(ELEMS, dt)) throw new FormatError(`${where}: dtype ${JSON.stringify(dt)} is not supported`);
     if (!Array.isArray(v.shape)) throw new FormatError(`${where}: shape is not an array`);
     const count = checkedSize(v.shape, `${where} shape`);
     const off = v.data_offsets;

@@ -53,7 +53,7 @@ const OPTIMIZERS: Record<string, () => Optimizer> = {
 };
 
 export function compileModel(model: Model, args: CompileArgs): Compiled {
-  const optimizer = typeof args.optimizer === 'string' ? OPTIMIZERS[args.optimizer.toLowerCase()]?.() : args.optimizer;
+  const optimizer = typeof args.optimizer === 'string' ? (Object.hasOwn(OPTIMIZERS, args.optimizer.toLowerCase()) ? OPTIMIZERS[args.optimizer.toLowerCase()]() : undefined) : args.optimizer;
   if (!optimizer) throw new ValueError(`compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`);
   model.assertBuilt('optimize');
   optimizer.setParameters(model.namedParameters());

@@ -79,7 +79,8 @@ const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.
 export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec === 'function') return spec;
   if (typeof spec === 'string') {
-    const f = NAMED[camel(spec)];
+    const key = camel(spec);
+    const f = Object.hasOwn(NAMED, key) ? NAMED[key] : undefined;
     if (!f) throw new ValueError(`initializer: unknown name '${spec}' (known: ${Object.keys(NAMED).join(', ')})`);
     return f();
   }

@@ -79,7 +79,7 @@ function resolveActivation(v: JsonValue, c: LayerCfg, key: string, ctx: KerasCon
     // NOTE: Keras 1/2 and TF.js: clip(0.2x + 0.5); Keras 3 changed it to relu6(x + 3)/6.
     return ctx.major >= 3 && !ctx.tfjs ? hardSigmoidKeras3 : hardSigmoidKeras2;
   if (name === 'hard_silu' || name === 'hard_swish') return hardSilu;
-  const mapped = SAME[name] ?? (activationNames().includes(name) ? name : undefined);
+  const mapped = (Object.hasOwn(SAME, name) ? SAME[name] : undefined) ?? (activationNames().includes(name) ? name : undefined);
   if (mapped === undefined)
     c.fail(key, `unknown activation '${v}' (known: ${kerasActivationNames().join(', ')}); register it with keras.registerActivation('${v}', fn)`);
   return mapped;

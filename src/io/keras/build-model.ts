@@ -1,4 +1,5 @@
 // ModelSpec → a tapegrad model: layers from the registry (or user implementations), Sequential or functional graph.
+import { type AllocationLimit, withAllocationLimit } from '../../core/dtype.js';
 import type { Layer } from '../../nn/layer.js';
 import { InputLayer } from '../../nn/layers/input.js';
 import type { Model } from '../../nn/model.js';
@@ -20,7 +21,12 @@ export interface BuildOptions {
   fileWeights?: Map<string, { name: string; shape: number[] }[]>;
   /** Batch input shape for a Sequential model whose config records none (batch axis first, null allowed). */
   inputShape?: (number | null)[];
+  /** Caps on tensors allocated while building (default {@link IMPORT_ALLOCATION_LIMIT}). */
+  allocationLimit?: AllocationLimit;
 }
+
+/** Default build limits: 1 GiB per tensor (as the HDF5 reader's per-dataset limit), 4 GiB in total. */
+export const IMPORT_ALLOCATION_LIMIT: AllocationLimit = { maxBytes: 1024 ** 3, maxTotalBytes: 4 * 1024 ** 3 };
 
 /** The built model plus what the load report needs about each layer. */
 export interface BuiltModel {
@@ -88,7 +94,10 @@ export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOption
       return buildLayer({ ...c, inbound: [] }, ctx, b, specs, notes, false);
     },
   };
-  const model = buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true);
+  // NOTE: a config can describe any size of weights and activations, so building it runs under allocation limits.
+  const model = withAllocationLimit(opts.allocationLimit ?? IMPORT_ALLOCATION_LIMIT, `${ctx.source}: building model '${spec.name}'`, () =>
+    buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true),
+  );
   importedFrom.set(model, ctx);
   return { model, specs, notes };
 }
@@ -116,7 +125,7 @@ function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltMo
   else {
     const entry = builtinEntry(l.className);
     if (!entry) throw new UnknownLayerError(unknownLayersMessage([{ source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName, configKeys: Object.keys(l.config), weights: b.fileWeights(l.name) }]), []);
-    layer = entry.build(cfg, b);
+    layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () => entry.build(cfg, b));
     const unread = cfg.unreadKeys();
     if (unread.length) notes.push(`layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`);
   }
@@ -125,12 +134,22 @@ function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltMo
   return layer;
 }
 
+/** Run `f`; an error whose message does not yet name the file gets `where` prefixed, so every error names it. */
+function withSource<T>(where: string, source: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(source)) e.message = `${where}: ${e.message}`;
+    throw e;
+  }
+}
+
 function buildSpec(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[], inputShape: (number | null)[] | null, top: boolean): Model {
   if (spec.kind === 'sequential') {
     const layers = spec.layers.map((l, i) => buildLayer(l, ctx, b, specs, notes, i === 0));
     const shape = spec.batchInputShape ?? inputShape;
     const m = new KerasSequential({ name: spec.name, layers, ...(shape ? { batchInputShape: shape } : {}) });
-    if (shape) m.buildModel(shape);
+    if (shape) withSource(`${ctx.source}: model '${spec.name}'`, ctx.source, () => m.buildModel(shape));
     else if (top) notes.push(`model '${spec.name}': the config records no input shape; the model builds on its first call (or pass inputShape)`);
     return m;
   }

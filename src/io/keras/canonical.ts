@@ -78,7 +78,7 @@ export function canonicalLayer(entry: JsonValue, ctx: KerasContext, fallbackName
   let className = fileClassName;
   let config = cfgObj;
   if (ctx.major === 1 && !isModelClass(fileClassName)) ({ className, config } = keras1ToKeras2(fileClassName, cfgObj, { source: ctx.source, layer: name, className: fileClassName }));
-  className = CLASS_ALIASES[className] ?? className;
+  className = (Object.hasOwn(CLASS_ALIASES, className) ? CLASS_ALIASES[className] : undefined) ?? className;
   config = cleanKeras3(config);
   if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.batch_shape)) config.batch_input_shape = config.batch_shape;
   if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.shape)) config.batch_input_shape = [null, ...config.shape];

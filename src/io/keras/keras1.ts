@@ -81,10 +81,10 @@ export function keras1ToKeras2(className: string, config: JsonObject, where: Cfg
       out.size = v;
       continue;
     }
-    const nk = ARG_RENAMES[k] ?? k;
+    const nk = (Object.hasOwn(ARG_RENAMES, k) ? ARG_RENAMES[k] : undefined) ?? k;
     out[nk] = v;
   }
-  let cls = CLASS_RENAMES[className] ?? className;
+  let cls = (Object.hasOwn(CLASS_RENAMES, className) ? CLASS_RENAMES[className] : undefined) ?? className;
   // kernel sizes split over several fields
   if ('nb_row' in config || 'nb_col' in config) out.kernel_size = [config.nb_row ?? null, config.nb_col ?? null];
   if ('kernel_dim1' in config) out.kernel_size = [config.kernel_dim1 ?? null, config.kernel_dim2 ?? null, config.kernel_dim3 ?? null];

@@ -22,7 +22,7 @@ export function canonicalWeightName(name: string, layerName: string): string | n
   let n = name.replace(/:\d+$/, '').split('/').pop() ?? name;
   if (n.startsWith(`${layerName}_`)) n = n.slice(layerName.length + 1);
   if (/^\d+$/.test(n)) return null;
-  return NAME_ALIASES[n] ?? n;
+  return (Object.hasOwn(NAME_ALIASES, n) ? NAME_ALIASES[n] : undefined) ?? n;
 }
 
 const shortOf = (path: string): string => path.split('.').pop() ?? path;
