@@ -15,7 +15,8 @@ import { parseModelConfig } from './spec.js';
 import { type AssignOptions, assignWeights } from './weights.js';
 
 /** A model file, or an architecture JSON with a weights-only file. */
-export type ModelSource = ByteSource | { config: ByteSource | JsonValue; weights?: ByteSource };
+/** A model file, or an architecture (path, bytes, or the parsed JSON object) with a weights-only file. */
+export type ModelSource = ByteSource | { config: ByteSource | Record<string, unknown>; weights?: ByteSource };
 
 export interface LoadModelOptions extends ReadKerasOptions, ContextOptions, AssignOptions {
   /** Throw on any weight problem (default true); with false, the report lists problems and matching weights load. */
@@ -30,7 +31,7 @@ export type ImportedModel = (KerasSequential | KerasFunctional) & { loadReport: 
 /** Read a source (one file, or `{config, weights}`) into one KerasFile. */
 export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}): Promise<KerasFile> {
   if (typeof src === 'object' && src !== null && !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer) && 'config' in src) {
-    const cfg = isJsonObject(src.config) ? configFile(src.config) : await readKerasFile(src.config as ByteSource, opts);
+    const cfg = isJsonObject(src.config as JsonValue) ? configFile(src.config as JsonValue) : await readKerasFile(src.config as ByteSource, opts);
     if (!cfg.modelConfig) throw new KerasImportError(`${cfg.source}: given as 'config' but holds no model config (format ${cfg.format})`);
     if (src.weights === undefined) return cfg;
     const w = await readKerasFile(src.weights, opts);
@@ -113,8 +114,8 @@ function inferInputShape(spec: ReturnType<typeof parseModelConfig>, file: KerasF
 }
 
 /** Build the architecture alone from a model config (JSON text or an object); weights keep their initial values. */
-export function modelFromJson(json: string | JsonValue, opts: ContextOptions & { inputShape?: (number | null)[]; source?: string } = {}): KerasSequential | KerasFunctional {
-  let cfg: JsonValue = json;
+export function modelFromJson(json: string | Record<string, unknown>, opts: ContextOptions & { inputShape?: (number | null)[]; source?: string } = {}): KerasSequential | KerasFunctional {
+  let cfg = json as JsonValue;
   if (typeof json === 'string') {
     try {
       cfg = parseJsonSafe(json, opts.source ?? '<json>');

@@ -51,7 +51,7 @@ describe('keras-js layer cases (Keras 2.1 outputs)', () => {
       const input = c.input ?? c.inputs![0];
       const shapes: CaseShapes = { input: input.shape, expected: c.expected.shape, weights: (c.weights ?? []).map((w) => w.shape) };
       const { config, stateful } = caseConfig(id, descriptions[id]?.description ?? '', shapes);
-      const model = tg.keras.modelFromJson(config as tg.JsonValue);
+      const model = tg.keras.modelFromJson(config as Record<string, unknown>);
       const ws = (c.weights ?? []).map((w) => tg.tensor(w.data, w.shape));
       model.setWeights(ws);
       const x = tg.tensor(input.data, [1, ...input.shape]);
