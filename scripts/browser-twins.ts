@@ -6,7 +6,8 @@ import { dirname, relative, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 const BUILTINS = new Set(builtinModules);
-const isBuiltin = (p: string): boolean => p.startsWith('node:') || BUILTINS.has(p) || BUILTINS.has(p.split('/')[0]);
+const isBuiltin = (p: string): boolean =>
+  p.startsWith('node:') || BUILTINS.has(p) || BUILTINS.has(p.split('/')[0]);
 
 /** The `.ts` file an import like `./x.js` names, or null when it is not a relative TypeScript import. */
 function sourceOf(importer: string, spec: string): string | null {
@@ -33,7 +34,10 @@ export interface TwinRecord {
  * The plugin. `record` collects what was swapped (the bundle test checks it). Dynamic `import('node:x')` calls
  * resolve to a module whose evaluation throws, so the promise rejects with a clear message in browsers.
  */
-export function browserTwins(root: string, record: TwinRecord = { replaced: new Set(), dynamicNode: new Set() }): Plugin {
+export function browserTwins(
+  root: string,
+  record: TwinRecord = { replaced: new Set(), dynamicNode: new Set() },
+): Plugin {
   return {
     name: 'tapegrad-browser-twins',
     setup(build) {

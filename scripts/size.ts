@@ -31,28 +31,74 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const code = readFileSync(browserJs, 'utf8');
   const min = await minify(code);
-  rows.push({ what: 'dist/browser.js', bytes: Buffer.byteLength(code), minified: Buffer.byteLength(min), gzipped: gz(min), note: 'tapegrad itself (fflate, h5wasm external)' });
+  rows.push({
+    what: 'dist/browser.js',
+    bytes: Buffer.byteLength(code),
+    minified: Buffer.byteLength(min),
+    gzipped: gz(min),
+    note: 'tapegrad itself (fflate, h5wasm external)',
+  });
   // What an app ships up front: the bundle with fflate; h5wasm is a dynamic import, loaded only to read HDF5.
-  const bundled = await build({ entryPoints: [browserJs], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, external: ['h5wasm'], logLevel: 'silent' });
+  const bundled = await build({
+    entryPoints: [browserJs],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    external: ['h5wasm'],
+    logLevel: 'silent',
+  });
   const all = bundled.outputFiles[0].contents;
-  rows.push({ what: 'browser bundle + fflate', bytes: all.length, minified: all.length, gzipped: gz(all), note: 'minified, what a page loads up front' });
+  rows.push({
+    what: 'browser bundle + fflate',
+    bytes: all.length,
+    minified: all.length,
+    gzipped: gz(all),
+    note: 'minified, what a page loads up front',
+  });
   const w = readFileSync(wasm);
-  rows.push({ what: 'dist/kernels.wasm', bytes: w.length, minified: null, gzipped: gz(w), note: 'WebAssembly SIMD kernels (fetched by initWasm)' });
+  rows.push({
+    what: 'dist/kernels.wasm',
+    bytes: w.length,
+    minified: null,
+    gzipped: gz(w),
+    note: 'WebAssembly SIMD kernels (fetched by initWasm)',
+  });
   // NOTE: h5wasm exports only an `import` entry, so its folder is found from the module search paths.
-  const h5 = (createRequire(import.meta.url).resolve.paths('h5wasm') ?? []).map((d) => join(d, 'h5wasm', 'dist', 'esm')).find((d) => existsSync(d)) ?? '';
+  const h5 =
+    (createRequire(import.meta.url).resolve.paths('h5wasm') ?? [])
+      .map((d) => join(d, 'h5wasm', 'dist', 'esm'))
+      .find((d) => existsSync(d)) ?? '';
   if (existsSync(h5)) {
     const parts = ['hdf5_hl.js', 'hdf5_util.js', 'file_handlers.js'].map((f) => readFileSync(join(h5, f)));
     const bytes = parts.reduce((a, p) => a + p.length, 0);
-    rows.push({ what: 'h5wasm (lazy)', bytes, minified: null, gzipped: parts.reduce((a, p) => a + gz(p), 0), note: 'loaded on the first HDF5 / .keras read' });
+    rows.push({
+      what: 'h5wasm (lazy)',
+      bytes,
+      minified: null,
+      gzipped: parts.reduce((a, p) => a + gz(p), 0),
+      note: 'loaded on the first HDF5 / .keras read',
+    });
   }
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(rows, null, 2));
     return;
   }
   const kib = (n: number | null): string => (n === null ? '-' : `${(n / 1024).toFixed(1)} KiB`);
-  const table = [['file', 'raw', 'minified', 'min+gzip', ''], ...rows.map((r) => [r.what, kib(r.bytes), kib(r.minified), kib(r.gzipped), r.note])];
+  const table = [
+    ['file', 'raw', 'minified', 'min+gzip', ''],
+    ...rows.map((r) => [r.what, kib(r.bytes), kib(r.minified), kib(r.gzipped), r.note]),
+  ];
   const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-  for (const r of table) console.log(r.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd());
+  for (const r of table)
+    console.log(
+      r
+        .map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 main().catch((e) => {

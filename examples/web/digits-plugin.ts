@@ -12,7 +12,8 @@ export function makeDigits(trainPerClass = TRAIN_PER_CLASS, testPerClass = TEST_
   const byClass: number[][] = [];
   for (let d = 0; d < 10; d++) {
     const json = req(`mnist/src/digits/${d}.json`) as { data: number[] };
-    if (json.data.length < (trainPerClass + testPerClass) * 784) throw new Error(`mnist digit ${d}: too few images`);
+    if (json.data.length < (trainPerClass + testPerClass) * 784)
+      throw new Error(`mnist digit ${d}: too few images`);
     byClass.push(json.data);
   }
   const nTrain = 10 * trainPerClass;
@@ -26,7 +27,8 @@ export function makeDigits(trainPerClass = TRAIN_PER_CLASS, testPerClass = TEST_
   let row = 0;
   const put = (d: number, k: number): void => {
     const src = byClass[d];
-    for (let p = 0; p < 784; p++) out[12 + row * 784 + p] = Math.round(Math.min(1, Math.max(0, src[k * 784 + p])) * 255);
+    for (let p = 0; p < 784; p++)
+      out[12 + row * 784 + p] = Math.round(Math.min(1, Math.max(0, src[k * 784 + p])) * 255);
     out[12 + n * 784 + row] = d;
     row++;
   };

@@ -6,7 +6,10 @@ import { digitsPlugin } from './digits-plugin.js';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 // SharedArrayBuffer (the wasm kernels' memory) needs a cross-origin isolated page.
-const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),

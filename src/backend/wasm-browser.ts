@@ -34,7 +34,10 @@ export let wasmBackend: WasmKernels | null = null;
 let reason = 'initWasm() has not been called';
 
 // A module using one v128 instruction (i8x16.popcnt): valid only where SIMD is supported.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98,
+  11,
+]);
 
 /** True when this engine supports WebAssembly SIMD. */
 export function simdSupported(): boolean {
@@ -61,7 +64,10 @@ export function backendStatus(): BackendStatus {
 async function bytesOf(src: WasmSource): Promise<ArrayBuffer | Uint8Array> {
   if (src instanceof ArrayBuffer || src instanceof Uint8Array) return src;
   const res = typeof src === 'string' || src instanceof URL ? await fetch(src) : await src;
-  if (!res.ok) throw new TapegradError(`wasm backend: fetching ${res.url || String(src)} failed with HTTP ${res.status}`);
+  if (!res.ok)
+    throw new TapegradError(
+      `wasm backend: fetching ${res.url || String(src)} failed with HTTP ${res.status}`,
+    );
   return res.arrayBuffer();
 }
 

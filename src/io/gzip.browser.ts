@@ -23,9 +23,11 @@ export function maybeGunzip(b: Uint8Array, name: string, maxBytes = 2 * 1024 ** 
   });
   const STEP = 1 << 16;
   try {
-    for (let off = 0; off < b.length; off += STEP) g.push(b.subarray(off, off + STEP), off + STEP >= b.length);
+    for (let off = 0; off < b.length; off += STEP)
+      g.push(b.subarray(off, off + STEP), off + STEP >= b.length);
   } catch (e) {
-    if (e instanceof TooLarge) throw new FormatError(`${name}: gzip data inflates to more than ${fmtBytes(maxBytes)} (refused)`);
+    if (e instanceof TooLarge)
+      throw new FormatError(`${name}: gzip data inflates to more than ${fmtBytes(maxBytes)} (refused)`);
     throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
   }
   if (parts.length === 1) return parts[0];

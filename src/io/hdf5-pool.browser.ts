@@ -25,7 +25,10 @@ let capturing = false;
  */
 async function loadReader(): Promise<Reader> {
   const keys = ['error', 'warn', 'log', 'info'] as const;
-  const orig = Object.fromEntries(keys.map((k) => [k, console[k]])) as Record<(typeof keys)[number], (...a: unknown[]) => void>;
+  const orig = Object.fromEntries(keys.map((k) => [k, console[k]])) as Record<
+    (typeof keys)[number],
+    (...a: unknown[]) => void
+  >;
   for (const k of keys)
     console[k] = (...args: unknown[]) => {
       if (!capturing) return orig[k].apply(console, args);
@@ -33,12 +36,18 @@ async function loadReader(): Promise<Reader> {
       if (log.length > 400) log.shift();
     };
   try {
-    const mod = (await import('h5wasm')) as unknown as { default?: { File?: unknown; ready: Promise<unknown> }; ready: Promise<unknown> };
+    const mod = (await import('h5wasm')) as unknown as {
+      default?: { File?: unknown; ready: Promise<unknown> };
+      ready: Promise<unknown>;
+    };
     const h5 = mod.default && mod.default.File ? mod.default : mod;
     const M = await h5.ready;
     // NOTE: the reader is shared with the Node worker as source text, so both read files identically; compiling it
     // here needs a page policy that allows `new Function` (as compiling wasm needs 'wasm-unsafe-eval').
-    return new Function('h5', 'M', `'use strict';\n${HDF5_READER_SOURCE}\nreturn { readFile, fmtErr };`)(h5, M) as Reader;
+    return new Function('h5', 'M', `'use strict';\n${HDF5_READER_SOURCE}\nreturn { readFile, fmtErr };`)(
+      h5,
+      M,
+    ) as Reader;
   } finally {
     for (const k of keys) console[k] = orig[k];
   }
@@ -51,14 +60,23 @@ export async function closeHdf5Worker(): Promise<void> {}
  * Read one file. NOTE: in-thread there is no timeout (a read cannot be interrupted) and an HDF5 abort disables the
  * reader until the page reloads; `_timeoutMs` is accepted for the same signature as Node.
  */
-export async function hdf5Request(req: Omit<Hdf5WorkerRequest, 'id'>, _timeoutMs: number): Promise<Hdf5Outcome> {
-  if (broken) return { kind: 'crash', message: `h5wasm aborted on an earlier file (${broken}); reload the page to read HDF5 again` };
+export async function hdf5Request(
+  req: Omit<Hdf5WorkerRequest, 'id'>,
+  _timeoutMs: number,
+): Promise<Hdf5Outcome> {
+  if (broken)
+    return {
+      kind: 'crash',
+      message: `h5wasm aborted on an earlier file (${broken}); reload the page to read HDF5 again`,
+    };
   let r: Reader;
   try {
     r = await (reader ??= loadReader());
   } catch (e) {
     reader = null;
-    throw new FileError(`hdf5: cannot load h5wasm in this page (${(e as Error).message}); is the h5wasm package installed?`);
+    throw new FileError(
+      `hdf5: cannot load h5wasm in this page (${(e as Error).message}); is the h5wasm package installed?`,
+    );
   }
   const full: Hdf5WorkerRequest = { ...req, id: nextId++ };
   const state = { path: '/', total: 0 };
@@ -71,7 +89,10 @@ export async function hdf5Request(req: Omit<Hdf5WorkerRequest, 'id'>, _timeoutMs
     const message = r.fmtErr(e);
     const aborted = e instanceof WebAssembly.RuntimeError || /Aborted/.test(message);
     if (aborted) broken = message;
-    return { kind: 'response', response: { id: full.id, ok: false, message, path: state.path, log: log.slice(-60), aborted } };
+    return {
+      kind: 'response',
+      response: { id: full.id, ok: false, message, path: state.path, log: log.slice(-60), aborted },
+    };
   } finally {
     capturing = false;
   }

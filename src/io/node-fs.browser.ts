@@ -21,7 +21,8 @@ export const pathExists = (p: string): boolean => {
 };
 
 /** `dir` and `name` joined with `/`. */
-export const joinPath = (dir: string, name: string): string => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+export const joinPath = (dir: string, name: string): string =>
+  dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 
 /** True for `/x`, `\x` or `C:\x`. */
 export const isAbsolutePath = (p: string): boolean => /^([\\/]|[a-zA-Z]:[\\/])/.test(p);
@@ -46,5 +47,7 @@ export const removeFile = (p: string): void => {
 
 /** Always throws: browsers cannot write paths (keep the returned bytes, e.g. as a Blob download). */
 export const writeFileBytes = (p: string, _bytes: Uint8Array): void => {
-  throw new FileError(`write ${p}: browsers have no file system; keep the returned bytes instead (e.g. as a Blob download)`);
+  throw new FileError(
+    `write ${p}: browsers have no file system; keep the returned bytes instead (e.g. as a Blob download)`,
+  );
 };

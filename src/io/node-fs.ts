@@ -1,5 +1,14 @@
 // The file-system and path helpers the io readers use, in one place: browser builds swap in node-fs.browser.ts.
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { FileError } from './errors.js';
 import { fmtBytes } from './source.js';
@@ -13,13 +22,17 @@ export function readPathBytes(path: string, what: string, maxBytes: number): Uin
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new FileError(`${what} ${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new FileError(
+      `${what} ${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new FileError(`${what} ${path}: not a regular file`);
     if (st.size > maxBytes)
-      throw new FileError(`${what} ${path}: file is ${fmtBytes(st.size)}, above the limit of ${fmtBytes(maxBytes)}`);
+      throw new FileError(
+        `${what} ${path}: file is ${fmtBytes(st.size)}, above the limit of ${fmtBytes(maxBytes)}`,
+      );
     const bytes = new Uint8Array(st.size);
     let off = 0;
     while (off < bytes.length) {
@@ -27,7 +40,8 @@ export function readPathBytes(path: string, what: string, maxBytes: number): Uin
       if (n === 0) break;
       off += n;
     }
-    if (off !== bytes.length) throw new FileError(`${what} ${path}: file shrank while reading (${off} of ${st.size} bytes)`);
+    if (off !== bytes.length)
+      throw new FileError(`${what} ${path}: file shrank while reading (${off} of ${st.size} bytes)`);
     return bytes;
   } finally {
     closeSync(fd);

@@ -21,7 +21,8 @@ const ROOT = new URL('../../', import.meta.url).pathname.replace(/\/$/, '');
 const SRC = join(ROOT, 'src');
 
 /** Byte equality without a 300k-element deep diff. */
-const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 function twins(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -48,7 +49,11 @@ describe('browser bundle', () => {
       throw new Error(`browser build failed:\n${(e.errors ?? []).map((x) => x.text).join('\n')}`);
     });
     const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
-    expect(imports.filter((p) => p.startsWith('node:') || ['fs', 'path', 'worker_threads', 'os', 'zlib'].includes(p))).toEqual([]);
+    expect(
+      imports.filter(
+        (p) => p.startsWith('node:') || ['fs', 'path', 'worker_threads', 'os', 'zlib'].includes(p),
+      ),
+    ).toEqual([]);
     // Every twin on disk replaced its Node module (a twin nobody reaches would mean a renamed original).
     const expected = twins(SRC).map((t) => t.replace(/\.browser\.ts$/, '.ts'));
     expect([...record.replaced].sort()).toEqual(expected.sort());
@@ -75,13 +80,16 @@ describe('browser twins behave like the Node modules', () => {
     expect(same(gzipBrowser.maybeGunzip(gz, 'a.gz'), gzipNode.maybeGunzip(gz, 'a.gz'))).toBe(true);
     // Two gzip members back to back (as `cat a.gz b.gz`) inflate to both payloads.
     const two = new Uint8Array([...gz, ...gzipSync(data.subarray(0, 1000))]);
-    expect(same(gzipBrowser.maybeGunzip(two, 'two.gz'), new Uint8Array([...data, ...data.subarray(0, 1000)]))).toBe(true);
+    expect(
+      same(gzipBrowser.maybeGunzip(two, 'two.gz'), new Uint8Array([...data, ...data.subarray(0, 1000)])),
+    ).toBe(true);
     // Not gzip: returned unchanged.
     const plain = new Uint8Array([1, 2, 3]);
     expect(gzipBrowser.maybeGunzip(plain, 'p')).toBe(plain);
     // A bomb: 3 MiB of zeros under a 1 MiB cap.
     const bomb = new Uint8Array(gzipSync(new Uint8Array(3 * 1024 * 1024)));
-    for (const g of [gzipNode, gzipBrowser]) expect(() => g.maybeGunzip(bomb, 'bomb.gz', 1024 * 1024)).toThrow(/inflates to more than 1\.0 MiB/);
+    for (const g of [gzipNode, gzipBrowser])
+      expect(() => g.maybeGunzip(bomb, 'bomb.gz', 1024 * 1024)).toThrow(/inflates to more than 1\.0 MiB/);
     // Corrupt and truncated streams are FormatErrors naming the file.
     const corrupt = gz.slice();
     corrupt.fill(0xff, 20, 60);
@@ -95,18 +103,26 @@ describe('browser twins behave like the Node modules', () => {
 
   it('node-fs: path helpers agree with node:path on POSIX paths; file access says to pass bytes', () => {
     for (const p of ['/a/b/model.h5', 'rel/x.npy', 'x.json', '/top'])
-      expect([fsBrowser.baseName(p), fsBrowser.dirName(p), fsBrowser.isAbsolutePath(p)]).toEqual([fsNode.baseName(p), fsNode.dirName(p), fsNode.isAbsolutePath(p)]);
+      expect([fsBrowser.baseName(p), fsBrowser.dirName(p), fsBrowser.isAbsolutePath(p)]).toEqual([
+        fsNode.baseName(p),
+        fsNode.dirName(p),
+        fsNode.isAbsolutePath(p),
+      ]);
     expect(fsBrowser.joinPath('a/b', 'c')).toBe(fsNode.joinPath('a/b', 'c'));
     expect(fsBrowser.isAbsolutePath('C:\\models\\m.h5')).toBe(true);
     expect(() => fsBrowser.readPathBytes('/m.h5', 'keras', 10)).toThrow(FileError);
-    expect(() => fsBrowser.readPathBytes('/m.h5', 'keras', 10)).toThrow(/keras \/m\.h5: .*pass the file's bytes/);
+    expect(() => fsBrowser.readPathBytes('/m.h5', 'keras', 10)).toThrow(
+      /keras \/m\.h5: .*pass the file's bytes/,
+    );
     expect(() => fsBrowser.listDir('/d')).toThrow(FileError);
   });
 
   it('the Node-only writers and loaders throw FileErrors that say what to do instead', async () => {
     const atomic = await import('../../src/io/atomic.browser.js');
     const mnist = await import('../../src/io/mnist.browser.js');
-    expect(() => atomic.writeFileAtomic('/w.npy', new Uint8Array(1))).toThrow(/write \/w\.npy: browsers have no file system; use the encoder/);
+    expect(() => atomic.writeFileAtomic('/w.npy', new Uint8Array(1))).toThrow(
+      /write \/w\.npy: browsers have no file system; use the encoder/,
+    );
     expect(() => mnist.loadMnist()).toThrow(FileError);
   });
 
@@ -123,14 +139,25 @@ describe('browser twins behave like the Node modules', () => {
       skipData: [],
     });
     const [a, b] = [await hdf5Node(req(), 60_000), await hdf5Browser(req(), 60_000)];
-    if (a.kind !== 'response' || b.kind !== 'response' || !a.response.ok || !b.response.ok) throw new Error('both readers should succeed');
+    if (a.kind !== 'response' || b.kind !== 'response' || !a.response.ok || !b.response.ok)
+      throw new Error('both readers should succeed');
     const norm = (objs: typeof a.response.objects) =>
-      objs.map((o) => ({ ...o, raw: o.raw ? Array.from(new Uint8Array(o.raw)) : undefined, attrs: o.attrs.map((x) => ({ ...x, value: ArrayBuffer.isView(x.value) ? Array.from(x.value as Uint8Array) : x.value })) }));
+      objs.map((o) => ({
+        ...o,
+        raw: o.raw ? Array.from(new Uint8Array(o.raw)) : undefined,
+        attrs: o.attrs.map((x) => ({
+          ...x,
+          value: ArrayBuffer.isView(x.value) ? Array.from(x.value as Uint8Array) : x.value,
+        })),
+      }));
     expect(b.response.objects.length).toBeGreaterThan(10);
     expect(norm(b.response.objects)).toEqual(norm(a.response.objects));
     // A truncated file fails in both, with the HDF5 path where reading stopped.
     const cut = { ...req(), bytes: new Uint8Array(bytes.subarray(0, 4000)).buffer };
-    const [c, d] = [await hdf5Node({ ...cut, bytes: cut.bytes.slice(0) }, 60_000), await hdf5Browser(cut, 60_000)];
+    const [c, d] = [
+      await hdf5Node({ ...cut, bytes: cut.bytes.slice(0) }, 60_000),
+      await hdf5Browser(cut, 60_000),
+    ];
     for (const o of [c, d]) {
       expect(o.kind).toBe('response');
       if (o.kind === 'response') expect(o.response.ok).toBe(false);
@@ -143,7 +170,11 @@ describe('wasm in the browser entry', () => {
     const { initWasm, backendStatus, simdSupported } = await import('../../src/backend/wasm-browser.js');
     expect(simdSupported()).toBe(true);
     tg.setBackend('js'); // NOTE: importing src/index.js under Node already made its own wasm backend active
-    expect(backendStatus()).toMatchObject({ backend: 'js', wasm: false, reason: 'initWasm() has not been called' });
+    expect(backendStatus()).toMatchObject({
+      backend: 'js',
+      wasm: false,
+      reason: 'initWasm() has not been called',
+    });
     const bad = await initWasm(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 9]), { activate: false });
     expect(bad.wasm).toBe(false);
     expect(bad.reason).toMatch(/the kernels did not load: wasm backend: kernels.wasm did not compile/);
@@ -163,6 +194,10 @@ describe('wasm in the browser entry', () => {
         expect(y[i * n + j]).toBeCloseTo(s, 4);
       }
     tg.setBackend('js');
-    expect(backendStatus()).toMatchObject({ backend: 'js', wasm: true, reason: "setBackend('js') was called" });
+    expect(backendStatus()).toMatchObject({
+      backend: 'js',
+      wasm: true,
+      reason: "setBackend('js') was called",
+    });
   });
 });

@@ -46,12 +46,20 @@ interface DemoState {
   step: number;
   series: { loss: number[]; acc: number[]; test: { step: number; acc: number }[] };
   predictions: { seed?: number[]; keras?: number[] };
-  keras: { name: string; report: string; output: number[]; outputShape: number[]; inputSource: string; takesDigit: boolean } | null;
+  keras: {
+    name: string;
+    report: string;
+    output: number[];
+    outputShape: number[];
+    inputSource: string;
+    takesDigit: boolean;
+  } | null;
   errors: string[];
   imagesStep: number;
 }
 
-const demo = (page: Page): Promise<DemoState> => page.evaluate(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo);
+const demo = (page: Page): Promise<DemoState> =>
+  page.evaluate(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo);
 const argmax = (v: number[]): number => v.indexOf(Math.max(...v));
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
@@ -65,14 +73,19 @@ async function dropFiles(page: Page, paths: string[]): Promise<DemoState['keras'
   });
   const dt = await page.evaluateHandle((fs) => {
     const dt = new DataTransfer();
-    for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    for (const f of fs)
+      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
     return dt;
   }, files);
   await page.locator('#drop').dispatchEvent('drop', { dataTransfer: dt });
-  await page.waitForFunction(() => {
-    const s = (window as unknown as { tapegradDemo: DemoState }).tapegradDemo;
-    return s.keras !== null || s.errors.length > 0;
-  }, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => {
+      const s = (window as unknown as { tapegradDemo: DemoState }).tapegradDemo;
+      return s.keras !== null || s.errors.length > 0;
+    },
+    null,
+    { timeout: 60_000 },
+  );
   const s = await demo(page);
   expect(s.errors).toEqual([]);
   return s.keras;
@@ -86,11 +99,18 @@ async function nodePrediction(modelPath: string, x: tg.Tensor): Promise<number[]
 
 /** The page's probe input for a model without an .npy: x[i] = sin(0.1·i). */
 const probe = (shape: number[]): tg.Tensor =>
-  tg.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.1 * i)), shape);
+  tg.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.1 * i)),
+    shape,
+  );
 
 function expectClose(actual: number[], expected: number[], tol: number): void {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i]), `element ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(tol * (1 + Math.abs(expected[i]))));
+  actual.forEach((v, i) =>
+    expect(Math.abs(v - expected[i]), `element ${i}: ${v} vs ${expected[i]}`).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(expected[i])),
+    ),
+  );
 }
 
 let server: Server | undefined;
@@ -100,10 +120,15 @@ const pageErrors: string[] = [];
 
 describe('examples/web in headless Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium (.ci/run does)`);
     ensurePackageBuild();
     mkdirSync(ARTIFACTS, { recursive: true });
-    await build({ configFile: join(ROOT, 'examples/web/vite.config.ts'), logLevel: 'warn', build: { outDir: SITE, emptyOutDir: true } });
+    await build({
+      configFile: join(ROOT, 'examples/web/vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: SITE, emptyOutDir: true },
+    });
     const s = await serveStatic(SITE);
     server = s.server;
     browser = await launch();
@@ -119,7 +144,11 @@ describe('examples/web in headless Chromium', () => {
   });
 
   it('loads on the wasm SIMD backend with the seed model summary; tapegrad runs only in the worker', async () => {
-    await page.waitForFunction(() => (window as unknown as { tapegradDemo?: DemoState }).tapegradDemo?.ready, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { tapegradDemo?: DemoState }).tapegradDemo?.ready,
+      null,
+      { timeout: 60_000 },
+    );
     const s = await demo(page);
     expect(s.status).toMatchObject({ backend: 'wasm', wasm: true, simd: true });
     expect(await page.locator('#backend').textContent()).toContain('backend: wasm (SIMD');
@@ -129,16 +158,28 @@ describe('examples/web in headless Chromium', () => {
     expect(summary).toMatch(/conv2d \(Conv2D\)\s+\(None, 28, 28, 12\)/);
     // The page's own script holds no tapegrad code: training cannot block the UI thread.
     const assets = readdirSync(join(SITE, 'assets'));
-    const read = (prefix: string) => readFileSync(join(SITE, 'assets', assets.find((f) => f.startsWith(prefix) && f.endsWith('.js'))!), 'utf8');
+    const read = (prefix: string) =>
+      readFileSync(
+        join(
+          SITE,
+          'assets',
+          assets.find((f) => f.startsWith(prefix) && f.endsWith('.js'))!,
+        ),
+        'utf8',
+      );
     expect(read('index-')).not.toContain('sparseCategoricalCrossentropy');
     expect(read('worker-')).toContain('sparseCategoricalCrossentropy');
     expect(assets.some((f) => f.endsWith('.wasm'))).toBe(true);
   });
 
   it('explains a chosen conv layer (im2col → matmul → add bias, forward and backward) with its shapes', async () => {
-    await expect.poll(() => page.locator('#explain').textContent(), { timeout: 30_000 }).toContain("Conv2D 'conv2d'");
+    await expect
+      .poll(() => page.locator('#explain').textContent(), { timeout: 30_000 })
+      .toContain("Conv2D 'conv2d'");
     await page.selectOption('#explain-layer', 'conv2d_1');
-    await expect.poll(() => page.locator('#explain').textContent(), { timeout: 30_000 }).toContain("Conv2D 'conv2d_1'");
+    await expect
+      .poll(() => page.locator('#explain').textContent(), { timeout: 30_000 })
+      .toContain("Conv2D 'conv2d_1'");
     const text = (await page.locator('#explain').textContent())!;
     // conv2d_1 sees a training batch of 32 pooled maps 14×14×12: im2col rows 32·14·14 = 6,272, columns 3·3·12 = 108.
     expect(text).toContain('[32,14,14,12]');
@@ -150,7 +191,11 @@ describe('examples/web in headless Chromium', () => {
 
   it('trains: the loss falls from about ln 10 and the filters and feature maps are redrawn', async () => {
     await page.click('#train');
-    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.step >= 150, null, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.step >= 150,
+      null,
+      { timeout: 120_000 },
+    );
     const s = await demo(page);
     // An untrained 10-class softmax predicts about 1/10 everywhere: cross-entropy ≈ ln 10 = 2.303.
     expect(mean(s.series.loss.slice(0, 5))).toBeGreaterThan(1.9);
@@ -166,9 +211,14 @@ describe('examples/web in headless Chromium', () => {
     const x = box.x + box.width / 2;
     await page.mouse.move(x, box.y + box.height * 0.15);
     await page.mouse.down();
-    for (let i = 1; i <= 12; i++) await page.mouse.move(x + i * 0.4, box.y + box.height * (0.15 + (0.7 * i) / 12));
+    for (let i = 1; i <= 12; i++)
+      await page.mouse.move(x + i * 0.4, box.y + box.height * (0.15 + (0.7 * i) / 12));
     await page.mouse.up();
-    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.seed, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.seed,
+      null,
+      { timeout: 30_000 },
+    );
     const p = (await demo(page)).predictions.seed!;
     expect(p).toHaveLength(10);
     expect(mean(p) * 10).toBeCloseTo(1, 4); // softmax probabilities sum to 1
@@ -179,7 +229,8 @@ describe('examples/web in headless Chromium', () => {
 
   it('runs a dropped Keras HDF5 model on a dropped .npy exactly as Node does, and as Keras did', async () => {
     const dir = join(kerasFixturesDir() ?? '', 'dl4j-cnn-batchnorm');
-    if (!existsSync(dir)) throw new Error(`Keras fixture folder ${dir} is missing (../shared/keras-fixtures)`);
+    if (!existsSync(dir))
+      throw new Error(`Keras fixture folder ${dir} is missing (../shared/keras-fixtures)`);
     const r = (await dropFiles(page, [join(dir, 'cnn_batch_norm.h5'), join(dir, 'input.npy')]))!;
     expect(r.inputSource).toBe('input.npy [5,10,10,3]');
     expect(r.report).toContain('conv2d_1');
@@ -197,7 +248,11 @@ describe('examples/web in headless Chromium', () => {
     expect(r.takesDigit).toBe(true);
     expect(r.outputShape).toEqual([1, 10]);
     expectClose(r.output, await nodePrediction(file, probe([1, 28, 28])), 1e-5);
-    await page.waitForFunction(() => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.keras, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.predictions.keras,
+      null,
+      { timeout: 30_000 },
+    );
     const k = (await demo(page)).predictions.keras!;
     expect(mean(k) * 10).toBeCloseTo(1, 4);
     expect(await page.locator('#prediction').textContent()).toContain('Keras model says');

@@ -36,7 +36,12 @@ function bars(el: HTMLElement, title: string, probs: number[]): void {
   const top = probs.indexOf(Math.max(...probs));
   el.innerHTML =
     `<span class="lbl">${title}</span>` +
-    probs.map((p, i) => `<div class="bar${i === top ? ' top' : ''}" style="height:${Math.round(4 + 56 * p)}px" title="${(100 * p).toFixed(1)}%"></div>`).join('') +
+    probs
+      .map(
+        (p, i) =>
+          `<div class="bar${i === top ? ' top' : ''}" style="height:${Math.round(4 + 56 * p)}px" title="${(100 * p).toFixed(1)}%"></div>`,
+      )
+      .join('') +
     '<span></span>' +
     probs.map((_, i) => `<span class="lbl">${i}</span>`).join('');
 }
@@ -47,7 +52,8 @@ function showPrediction(): void {
   const top = (p: number[]): number => p.indexOf(Math.max(...p));
   const s = top(seed);
   let html = `seed CNN says <b>${s}</b> <span class="dim">(${(100 * seed[s]).toFixed(1)}%)</span>`;
-  if (keras) html += ` · Keras model says <b>${top(keras)}</b> <span class="dim">(${(100 * keras[top(keras)]).toFixed(1)}%)</span>`;
+  if (keras)
+    html += ` · Keras model says <b>${top(keras)}</b> <span class="dim">(${(100 * keras[top(keras)]).toFixed(1)}%)</span>`;
   $('prediction').innerHTML = html;
   $('prediction').classList.remove('dim');
   bars($('bars-seed'), 'seed CNN', seed);
@@ -55,7 +61,13 @@ function showPrediction(): void {
 }
 
 function showKeras(r: KerasResult): void {
-  const out = r.output.length > 20 ? `${r.output.slice(0, 20).map((v) => v.toPrecision(5)).join(', ')}, … (${r.output.length} values)` : r.output.map((v) => v.toPrecision(6)).join(', ');
+  const out =
+    r.output.length > 20
+      ? `${r.output
+          .slice(0, 20)
+          .map((v) => v.toPrecision(5))
+          .join(', ')}, … (${r.output.length} values)`
+      : r.output.map((v) => v.toPrecision(6)).join(', ');
   $('keras-out').innerHTML = '';
   const left = document.createElement('div');
   left.innerHTML = `<h3>${r.name}: load report</h3><pre class="scroll" id="keras-report"></pre>`;
@@ -65,7 +77,8 @@ function showKeras(r: KerasResult): void {
     `<h3>summary</h3><pre class="scroll" id="keras-summary"></pre>`;
   $('keras-out').append(left, right);
   $('keras-report').textContent = r.report;
-  $('keras-output').textContent = `output ${JSON.stringify(r.outputShape)}: [${out}]${r.takesDigit ? '\n(takes a 28×28 digit: the draw pad asks it too)' : ''}`;
+  $('keras-output').textContent =
+    `output ${JSON.stringify(r.outputShape)}: [${out}]${r.takesDigit ? '\n(takes a 28×28 digit: the draw pad asks it too)' : ''}`;
   $('keras-summary').textContent = r.summary;
 }
 
@@ -97,7 +110,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       state.step = m.step;
       state.series.loss.push(m.loss);
       state.series.acc.push(m.acc);
-      $('stats').textContent = `step ${m.step} · epoch ${m.epoch + 1} · loss ${m.loss.toFixed(3)} · ${m.stepsPerSec.toFixed(1)} steps/s`;
+      $('stats').textContent =
+        `step ${m.step} · epoch ${m.epoch + 1} · loss ${m.loss.toFixed(3)} · ${m.stepsPerSec.toFixed(1)} steps/s`;
       queueChart();
       break;
     case 'eval':
@@ -156,10 +170,15 @@ $('clear').onclick = () => {
 };
 
 async function sendFiles(list: FileList | File[]): Promise<void> {
-  const files: KerasFileMsg[] = await Promise.all(Array.from(list, async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+  const files: KerasFileMsg[] = await Promise.all(
+    Array.from(list, async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })),
+  );
   if (!files.length) return;
   $('keras-out').innerHTML = `<p class="dim">loading ${files.map((f) => f.name).join(', ')}…</p>`;
-  send({ type: 'keras', files }, files.map((f) => f.bytes));
+  send(
+    { type: 'keras', files },
+    files.map((f) => f.bytes),
+  );
 }
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => {

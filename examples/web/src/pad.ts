@@ -1,7 +1,10 @@
 // The draw pad: strokes on a 280×280 canvas, turned into an MNIST-style 28×28 digit (20×20 box, centred by mass).
 
 /** Attach drawing to `canvas`; `onDigit` gets the 28×28 pixels (in [0, 1]) after each stroke segment. */
-export function drawPad(canvas: HTMLCanvasElement, onDigit: (pixels: Float32Array) => void): { clear(): void } {
+export function drawPad(
+  canvas: HTMLCanvasElement,
+  onDigit: (pixels: Float32Array) => void,
+): { clear(): void } {
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const clear = (): void => {
     ctx.fillStyle = '#000';
@@ -12,7 +15,10 @@ export function drawPad(canvas: HTMLCanvasElement, onDigit: (pixels: Float32Arra
   let pending = false;
   const at = (e: PointerEvent): [number, number] => {
     const r = canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
+    return [
+      ((e.clientX - r.left) * canvas.width) / r.width,
+      ((e.clientY - r.top) * canvas.height) / r.height,
+    ];
   };
   const emit = (): void => {
     if (pending) return;
@@ -61,7 +67,8 @@ export function toDigit(canvas: HTMLCanvasElement): Float32Array | null {
   let [x0, y0, x1, y1] = [W, H, -1, -1];
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++)
-      if (src[(y * W + x) * 4] > 20) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      if (src[(y * W + x) * 4] > 20)
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   if (x1 < 0) return null;
   const [bw, bh] = [x1 - x0 + 1, y1 - y0 + 1];
   const s = 20 / Math.max(bw, bh);

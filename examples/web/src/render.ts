@@ -5,7 +5,13 @@ import type { ImageStack } from './protocol.js';
  * Draw `stack` as a grid of `cols` columns, each map scaled by `zoom`. Feature maps use grey levels normalised per
  * map; `diverging` (for filters) shows negative weights blue and positive red on one symmetric scale.
  */
-export function drawStack(canvas: HTMLCanvasElement, stack: ImageStack, zoom: number, cols: number, diverging = false): void {
+export function drawStack(
+  canvas: HTMLCanvasElement,
+  stack: ImageStack,
+  zoom: number,
+  cols: number,
+  diverging = false,
+): void {
   const { h, w, count, data } = stack;
   const gap = 3;
   const rows = Math.ceil(count / cols);
@@ -95,7 +101,11 @@ export function drawChart(canvas: HTMLCanvasElement, s: Series): void {
     ctx.arc(X(p.step - 1), YA(p.acc), 3.5, 0, 2 * Math.PI);
     ctx.fill();
   }
-  const legend: [string, string][] = [['#d9480f', 'training loss'], ['#3b82f6', 'batch accuracy'], ['#1f8a4c', 'test accuracy']];
+  const legend: [string, string][] = [
+    ['#d9480f', 'training loss'],
+    ['#3b82f6', 'batch accuracy'],
+    ['#1f8a4c', 'test accuracy'],
+  ];
   ctx.textAlign = 'left';
   legend.forEach(([c, txt], i) => {
     ctx.fillStyle = c;

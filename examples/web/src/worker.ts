@@ -3,7 +3,8 @@
 import * as tg from 'tapegrad';
 import type { FromWorker, ImageStack, KerasFileMsg, KerasResult, ToWorker } from './protocol.js';
 
-const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
+const post = (m: FromWorker, transfer: Transferable[] = []): void =>
+  (self as unknown as Worker).postMessage(m, transfer);
 
 const BATCH = 32;
 const EVAL_EVERY = 25;
@@ -74,7 +75,11 @@ function postImages(): void {
     for (const l of model.layers.slice(0, 3)) outs.push((h = l.apply(h) as tg.Tensor));
   });
   const [maps1, maps2] = [mapsOf(outs[0]), mapsOf(outs[2])];
-  post({ type: 'images', step, filters, maps1, maps2 }, [filters.data.buffer, maps1.data.buffer, maps2.data.buffer]);
+  post({ type: 'images', step, filters, maps1, maps2 }, [
+    filters.data.buffer,
+    maps1.data.buffer,
+    maps2.data.buffer,
+  ]);
 }
 
 async function train(x: tg.Tensor, y: tg.Tensor): Promise<void> {
@@ -85,7 +90,14 @@ async function train(x: tg.Tensor, y: tg.Tensor): Promise<void> {
     onBatchEnd: async (_s: number, logs: Record<string, number>) => {
       step++;
       const now = performance.now();
-      post({ type: 'progress', step, epoch, loss: logs.loss, acc: logs.accuracy, stepsPerSec: 1000 / Math.max(1, now - t0) });
+      post({
+        type: 'progress',
+        step,
+        epoch,
+        loss: logs.loss,
+        acc: logs.accuracy,
+        stepsPerSec: 1000 / Math.max(1, now - t0),
+      });
       if (step % IMAGES_EVERY === 0) postImages();
       if (step % EVAL_EVERY === 0) {
         const r = model.evaluate(test.x, test.y, { batchSize: 250 });
@@ -108,18 +120,26 @@ function probs(logits: tg.Tensor): number[] {
 /** Probe input for a model: x[i] = sin(0.1·i) over the batch-1 input shape (the Node test computes the same). */
 export function probeInput(shape: number[]): tg.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tg.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(0.1 * i)), shape);
+  return tg.tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(0.1 * i)),
+    shape,
+  );
 }
 
 async function loadKeras(files: KerasFileMsg[]): Promise<KerasResult> {
   const npy = files.find((f) => f.name.endsWith('.npy'));
   const bins = files.filter((f) => f.name.endsWith('.bin'));
   const main = files.find((f) => !f.name.endsWith('.npy') && !f.name.endsWith('.bin'));
-  if (!main) throw new Error(`no model file among ${files.map((f) => f.name).join(', ')} (drop a .h5, .keras or model.json)`);
+  if (!main)
+    throw new Error(
+      `no model file among ${files.map((f) => f.name).join(', ')} (drop a .h5, .keras or model.json)`,
+    );
   const shards = Object.fromEntries(bins.map((b) => [b.name, new Uint8Array(b.bytes)]));
   const m = await tg.keras.loadModel(new Uint8Array(main.bytes), { name: main.name, shards });
-  const ins = m instanceof tg.Functional ? m.inputs.map((t) => t.shape) : [m.builtInputShape as (number | null)[]];
-  if (ins.length !== 1 || !ins[0]) throw new Error(`${main.name}: the page runs single-input models; this one has ${ins.length} inputs`);
+  const ins =
+    m instanceof tg.Functional ? m.inputs.map((t) => t.shape) : [m.builtInputShape as (number | null)[]];
+  if (ins.length !== 1 || !ins[0])
+    throw new Error(`${main.name}: the page runs single-input models; this one has ${ins.length} inputs`);
   const inputShape = ins[0];
   let x: tg.Tensor;
   let inputSource: string;
@@ -211,7 +231,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       if (running && !started && trainData) {
         started = true;
         const { x, y } = trainData;
-        train(x, y).catch((e) => post({ type: 'error', where: 'training', message: String(e?.message ?? e) }));
+        train(x, y).catch((e) =>
+          post({ type: 'error', where: 'training', message: String(e?.message ?? e) }),
+        );
       }
     } else if (m.type === 'predict') predictDigit(m.pixels);
     else if (m.type === 'explain') explain(m.layer);
