@@ -147,7 +147,11 @@ export class Conv2d extends Module {
     checkChannelsFirst(x, 2, this.inChannels);
     const o = this.opts;
     return conv2d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCHW' });
+  }  override paramFormula(): string {
+    const [o, ...per] = this.weight.shape;
+    return `(${per.join('·')}${this.bias ? '+1' : ''})·${o} = ${this.countParams().toLocaleString('en-US')}`;
   }
+
 }
 
 /** NCW convolution with weight [out, in/groups, k]. */
@@ -166,7 +170,11 @@ export class Conv1d extends Module {
     checkChannelsFirst(x, 1, this.inChannels);
     const o = this.opts;
     return conv1d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCW' });
+  }  override paramFormula(): string {
+    const [o, ...per] = this.weight.shape;
+    return `(${per.join('·')}${this.bias ? '+1' : ''})·${o} = ${this.countParams().toLocaleString('en-US')}`;
   }
+
 }
 
 /** NCHW max pooling; stride defaults to kernelSize. */
