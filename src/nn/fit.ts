@@ -132,7 +132,8 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
   let val: [Tensor[], Tensor[]] | null = args.validationData ? [list(args.validationData[0]), list(args.validationData[1])] : null;
   if (!val && args.validationSplit) {
     // NOTE: as Keras, the validation split is the LAST fraction of the data, taken before shuffling.
-    const nv = Math.floor(n * args.validationSplit);
+    // Keras/TF.js split at floor(n·(1 − split)), so the validation part is the rest (3 of 10 for 0.25).
+    const nv = n - Math.floor(n * (1 - args.validationSplit));
     if (nv < 1 || nv >= n) throw new ValueError(`fit: validationSplit ${args.validationSplit} leaves no training or no validation samples for ${n} samples`);
     val = [rows(xs, range(n - nv, n)), rows(ys, range(n - nv, n))];
     [xs, ys] = [rows(xs, range(0, n - nv)), rows(ys, range(0, n - nv))];

@@ -148,7 +148,7 @@ describe('unbuilt models', () => {
     const m = tg.sequential({ name: 'bs', layers: [tg.layers.dense({ units: 1, inputShape: [3] })] });
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await expect(m.fit(tg.zeros([4, 3]), tg.zeros([5, 1]), { verbose: 0 })).rejects.toThrow(/bs\.fit.*same batch size.*\[4,3\].*\[5,1\]/);
-    await expect(m.fit(tg.zeros([4, 3]), tg.zeros([4, 1]), { verbose: 0, validationSplit: 0.1 })).rejects.toThrow(/validationSplit 0\.1.*4 samples/);
+    await expect(m.fit(tg.zeros([4, 3]), tg.zeros([4, 1]), { verbose: 0, validationSplit: 0.9 })).rejects.toThrow(/validationSplit 0\.9.*4 samples/);
   });
 });
 

@@ -71,6 +71,17 @@ describe('validationSplit and validationData', () => {
     expect(ha.history.val_accuracy[2]).toBeCloseTo(ev.accuracy, 6);
   });
 
+  it('the split point is floor(n·(1 − split)) as Keras and TF.js: 10 samples at 0.25 → 7 train, 3 validation', async () => {
+    const { x, y } = data(10);
+    const a = net();
+    compile(a);
+    const ha = await a.fit(x, y, { epochs: 2, batchSize: 4, validationSplit: 0.25, rng: new tg.Rng(5), verbose: 0 });
+    const b = net();
+    compile(b);
+    const hb = await b.fit(rowsOf(x, 0, 7), rowsOf(y, 0, 7), { epochs: 2, batchSize: 4, validationData: [rowsOf(x, 7, 10), rowsOf(y, 7, 10)], rng: new tg.Rng(5), verbose: 0 });
+    expect(ha).toEqual(hb);
+  });
+
   it('validationData wins over validationSplit (Keras ignores the split), and the training set keeps all rows', async () => {
     const { x, y } = data();
     const val: [tg.Tensor, tg.Tensor] = [rowsOf(x, 0, 5), rowsOf(y, 0, 5)];
