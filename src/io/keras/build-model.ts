@@ -10,6 +10,7 @@ import { canonicalLayer } from './canonical.js';
 import type { KerasContext } from './context.js';
 import { CustomLayer } from './custom-layer.js';
 import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
+import { MASK_TRANSPARENT, passMask } from './masking.js';
 import { KerasFunctional, KerasSequential, importedFrom, importedLayers } from './models.js';
 import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
 import { baseArgs } from './builders/common.js';

@@ -9,6 +9,7 @@ import { activationOf } from '../activations.js';
 import type { LayerCfg } from '../cfg.js';
 import { KerasImportError } from '../errors.js';
 import { ActivityRegularization, AlphaDropout, Masking } from '../layers/basic.js';
+import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs, dataFormat } from './common.js';
 
@@ -75,7 +76,13 @@ defineLayers({
     },
   },
   RepeatVector: { build: (c) => new RepeatVector({ ...baseArgs(c), n: c.int('n', undefined, 1) }) },
-  Masking: { build: (c) => new Masking({ ...baseArgs(c), maskValue: c.num('mask_value', 0) }) },
+  Masking: {
+    build: (c) => {
+      const m = new Masking({ ...baseArgs(c), maskValue: c.num('mask_value', 0) });
+      emitMask(m, (x) => m.computeMask(x));
+      return m;
+    },
+  },
   Lambda: { build: refuseLambda },
   LeakyReLU: {
     build: (c) => {
@@ -105,7 +112,9 @@ defineLayers({
       const len = c.raw('input_length');
       const args = baseArgs(c);
       if (!args.batchInputShape && typeof len === 'number') args.batchInputShape = [null, len];
-      return new Embedding({ ...args, inputDim: c.int('input_dim', undefined, 1), outputDim: c.int('output_dim', undefined, 1), maskZero: c.bool('mask_zero', false) });
+      const e = new Embedding({ ...args, inputDim: c.int('input_dim', undefined, 1), outputDim: c.int('output_dim', undefined, 1), maskZero: c.bool('mask_zero', false) });
+      if (e.maskZero) emitMask(e, zeroIndexMask);
+      return e;
     },
   },
   BatchNormalization: {

@@ -1,7 +1,8 @@
 // Builders for SimpleRNN, LSTM, GRU (and CuDNN / RNN(cell) forms), TimeDistributed and Bidirectional, with the
 // Keras 1 per-gate and CuDNN weight conversions.
 import { Layer } from '../../../nn/layer.js';
-import { GRU, LSTM, SimpleRNN } from '../../../nn/layers/recurrent-layers.js';
+import { GRU } from '../../../nn/layers/recurrent-layers.js';
+import { MaskedGRU, MaskedLSTM, MaskedSimpleRNN } from '../masking.js';
 import { RNNBase } from '../../../nn/layers/recurrent.js';
 import { Bidirectional, TimeDistributed } from '../../../nn/layers/wrappers.js';
 import { isJsonObject } from '../../safe-json.js';
@@ -38,10 +39,10 @@ function rnnArgs(c: LayerCfg, b: BuildCtx) {
 
 const recAct = (c: LayerCfg, b: BuildCtx) => activationOf(c, 'recurrent_activation', b.ctx, newDefaults(b.ctx) ? 'sigmoid' : 'hard_sigmoid');
 
-const buildSimple = (c: LayerCfg, b: BuildCtx) => new SimpleRNN(rnnArgs(c, b));
-const buildLSTM = (c: LayerCfg, b: BuildCtx) => new LSTM({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), unitForgetBias: c.bool('unit_forget_bias', true) });
+const buildSimple = (c: LayerCfg, b: BuildCtx) => new MaskedSimpleRNN(rnnArgs(c, b));
+const buildLSTM = (c: LayerCfg, b: BuildCtx) => new MaskedLSTM({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), unitForgetBias: c.bool('unit_forget_bias', true) });
 const buildGRU = (c: LayerCfg, b: BuildCtx) =>
-  new GRU({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), resetAfter: c.bool('reset_after', b.ctx.major >= 3) });
+  new MaskedGRU({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), resetAfter: c.bool('reset_after', b.ctx.major >= 3) });
 
 /** Short name of a Keras 1 weight (`lstm_1_W_i` → `W_i`), or null when it does not look like one. */
 const gateName = (w: NdWeight, layer: string): string | null => {
@@ -124,11 +125,11 @@ defineLayers({
   LSTM: { build: buildLSTM, convertWeights: lstmWeights },
   GRU: { build: buildGRU, convertWeights: gruWeights },
   CuDNNLSTM: {
-    build: (c, b) => new LSTM({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', unitForgetBias: c.bool('unit_forget_bias', true) }),
+    build: (c, b) => new MaskedLSTM({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', unitForgetBias: c.bool('unit_forget_bias', true) }),
     convertWeights: lstmWeights,
   },
   CuDNNGRU: {
-    build: (c, b) => new GRU({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true }),
+    build: (c, b) => new MaskedGRU({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true }),
     convertWeights: gruWeights,
   },
   RNN: { build: buildRnnWithCell },
