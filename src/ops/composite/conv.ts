@@ -3,7 +3,7 @@
 // NOTE: like Keras and PyTorch these are cross-correlations (the kernel is not flipped), summed over
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Tensor } from '../../core/tensor.js';
+import { Tensor } from '../../core/tensor.js';
 import { add } from '../arith.js';
 import { im2col, matmul } from '../linalg.js';
 import { reshape, transpose } from '../shape-ops.js';
@@ -18,7 +18,16 @@ export interface Conv2dOptions {
   dataFormat?: string;
 }
 
+/** Inputs must be tensors; an options object in the bias slot is the usual slip (options are the 4th argument). */
+function checkArgs(x: unknown, w: unknown, b: unknown, op: string): void {
+  if (!(x instanceof Tensor) || !(w instanceof Tensor))
+    throw new ValueError(`${op}: input and kernel must be Tensors, got ${typeof x} and ${typeof w}`);
+  if (b !== null && b !== undefined && !(b instanceof Tensor))
+    throw new ValueError(`${op}: bias (3rd argument) must be a Tensor or null, got ${typeof b}; options go in the 4th argument: ${op}(x, w, null, opts)`);
+}
+
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  checkArgs(x, w, b, 'conv2d');
   const fmt = format2d(opts.dataFormat, 'conv2d');
   if (x.rank !== 4) throw new ShapeError(`conv2d: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
   if (w.rank !== 4) throw new ShapeError(`conv2d: kernel must be rank 4 (${fmt === 'NHWC' ? '[kh,kw,in,out]' : '[out,in,kh,kw]'}), got ${fmtShape(w.shape)}`);
@@ -68,6 +77,7 @@ export interface Conv1dOptions {
 
 /** 1-D convolution as a 2-D one with height 1; 'causal' pads (k-1)·dilation on the left only. */
 export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
+  checkArgs(x, w, b, 'conv1d');
   const fmt = format1d(opts.dataFormat, 'conv1d');
   if (x.rank !== 3) throw new ShapeError(`conv1d: input must be rank 3 (${fmt}), got ${fmtShape(x.shape)}`);
   if (w.rank !== 3) throw new ShapeError(`conv1d: kernel must be rank 3 (${fmt === 'NWC' ? '[k,in,out]' : '[out,in,k]'}), got ${fmtShape(w.shape)}`);
@@ -91,6 +101,7 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
 
 /** Keras DepthwiseConv2D: kernel [kh,kw,C,multiplier] → a grouped conv with groups = C (NHWC). */
 export function depthwiseConv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Omit<Conv2dOptions, 'groups'> = {}): Tensor {
+  checkArgs(x, w, b, 'depthwiseConv2d');
   if (w.rank !== 4) throw new ShapeError(`depthwiseConv2d: kernel must be [kh,kw,in,multiplier], got ${fmtShape(w.shape)}`);
   const [kh, kw, c, m] = w.shape;
   const fmt = format2d(opts.dataFormat, 'depthwiseConv2d');
