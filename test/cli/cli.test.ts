@@ -75,6 +75,6 @@ describe('tapegrad CLI', () => {
     const f = run('summary', bad);
     expect(f.code).toBe(1);
     expect(f.err).toMatch(/bad\.h5/);
-    expect(f.err).not.toMatch(/unexpected error|    at /);
+    expect(f.err).not.toMatch(/unexpected error| {4}at /);
   });
 });

@@ -127,6 +127,7 @@ function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltMo
     const entry = builtinEntry(l.className);
     if (!entry) throw new UnknownLayerError(unknownLayersMessage([{ source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName, configKeys: Object.keys(l.config), weights: b.fileWeights(l.name) }]), []);
     layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () => entry.build(cfg, b));
+    if (MASK_TRANSPARENT.has(l.className)) passMask(layer);
     const unread = cfg.unreadKeys();
     if (unread.length) notes.push(`layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`);
   }

@@ -1,7 +1,6 @@
 // A minimal HDF5 writer over h5wasm (in memory), with string attributes stored the way h5py stores bytes.
 import { FileError } from '../errors.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type H5Module = any;
 
 let loaded: Promise<H5Module> | null = null;
@@ -60,7 +59,7 @@ export class H5Writer {
 
   /** A scalar string attribute (ASCII; other characters must be escaped by the caller). */
   attrString(path: string, name: string, value: string): void {
-    if (/[^\x00-\x7f]/.test(value)) throw new FileError(`hdf5 writer: attribute ${name} must be ASCII`);
+    if ([...value].some((ch) => ch.charCodeAt(0) > 0x7f)) throw new FileError(`hdf5 writer: attribute ${name} must be ASCII`);
     if (value.length > ATTR_LIMIT * 16) throw new FileError(`hdf5 writer: attribute ${name} is ${value.length} bytes, too large for an HDF5 header`);
     this.obj(path).create_attribute(name, value, [], `A${Math.max(1, value.length + 1)}`);
   }

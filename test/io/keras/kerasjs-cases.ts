@@ -50,8 +50,6 @@ export function parseKwargs(s: string): Record<string, Json> {
   return out;
 }
 
-const layer = (class_name: string, config: Record<string, Json>): Json => ({ class_name, config });
-
 /** A Sequential model config: the first layer gets the batch input shape. */
 export function sequential(batchShape: (number | null)[], layers: { class_name: string; config: Record<string, Json> }[]): Json {
   layers[0].config.batch_input_shape = batchShape;

@@ -37,6 +37,21 @@ describe('masking', () => {
     const ref = (t: number) => Array.from(y3.data.slice(t * 3, t * 3 + 3));
     [[0, 0], [1, 1], [2, 1], [3, 2], [4, 2]].forEach(([t, r]) => step(t).forEach((v, i) => expect(v).toBeCloseTo(ref(r)[i], 5)));
   });
+  it('the mask passes through mask-transparent layers (Embedding → Dropout → Dense → LSTM)', () => {
+    const cfg = (len: number) => ({
+      class_name: 'Sequential', keras_version: '2.2.4',
+      config: { name: 's', layers: [
+        { class_name: 'Embedding', config: { name: 'e', input_dim: 7, output_dim: 3, mask_zero: true, batch_input_shape: [null, len] } },
+        { class_name: 'Dropout', config: { name: 'd', rate: 0.3 } },
+        { class_name: 'Dense', config: { name: 'p', units: 2, activation: 'tanh' } },
+        { class_name: 'LSTM', config: { name: 'l', units: 3 } },
+      ] },
+    });
+    const padded = tg.keras.modelFromJson(cfg(5));
+    const short = tg.keras.modelFromJson(cfg(2));
+    short.setWeights(padded.getWeights());
+    close(padded.predict(tg.tensor([[6, 2, 0, 0, 0]])) as tg.Tensor, short.predict(tg.tensor([[6, 2]])) as tg.Tensor);
+  });
   it('Bidirectional GRU: both directions skip the padding', () => {
     const cfg = (len: number) => model({ class_name: 'Embedding', config: { name: 'e', input_dim: 5, output_dim: 2, mask_zero: true } }, { class_name: 'Bidirectional', config: { name: 'b', merge_mode: 'concat', layer: { class_name: 'GRU', config: { name: 'g', units: 3 } } } }, len);
     const padded = tg.keras.modelFromJson(cfg(5));

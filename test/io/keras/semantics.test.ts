@@ -6,7 +6,7 @@ import * as tg from '../../../src/index.js';
 
 const kt = (layer: string, node = 0, t = 0) => ({ class_name: '__keras_tensor__', config: { shape: [null, 3], dtype: 'float32', keras_history: [layer, node, t] } });
 const dense = (x: number[], k: tg.Tensor, b: tg.Tensor): number[] => {
-  const [n, m] = k.shape;
+  const m = k.shape[1];
   return Array.from({ length: m }, (_, j) => b.data[j] + x.reduce((s, xi, i) => s + xi * k.data[i * m + j], 0));
 };
 
