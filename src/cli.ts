@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Tensor, tensor } from './core/tensor.js';
 import { TapegradError } from './core/errors.js';
 import { closeHdf5Worker } from './io/hdf5.js';
-import { keras } from './io/keras-api.js';
+import { UnknownLayerError, keras } from './io/keras-api.js';
 import type { ModelSource } from './io/keras/load.js';
 import { readNpy, writeNpy } from './io/npy.js';
 import { parseJsonSafe } from './io/safe-json.js';
@@ -176,6 +176,9 @@ main(process.argv.slice(2))
     if (e instanceof UsageError) {
       process.stderr.write(`tapegrad: ${e.message}\n(try tapegrad --help)\n`);
       process.exitCode = 2;
+    } else if (e instanceof UnknownLayerError && e.layers.length) {
+      process.stderr.write(`tapegrad: ${e.message}\n\nA starting point for '${e.layers[0].layerName}':\n\n${keras.layerSkeleton(e.layers[0])}\n`);
+      process.exitCode = 1;
     } else if (e instanceof TapegradError) {
       process.stderr.write(`tapegrad: ${e.message}\n`);
       process.exitCode = 1;
