@@ -18,7 +18,12 @@ const awayFromZero = (shape: number[], seed: number): tg.Tensor => {
 function flatOut(m: tg.Layer, nIn: number, args: tg.Tensor[], training = false): tg.Tensor {
   return withWeights(m, args.slice(nIn), () => {
     const y = m.apply(nIn === 1 ? args[0] : args.slice(0, nIn), { training }) as tg.Tensor | tg.Tensor[];
-    return Array.isArray(y) ? tg.concat(y.map((t) => tg.reshape(t, [-1])), 0) : tg.reshape(y, [-1]);
+    return Array.isArray(y)
+      ? tg.concat(
+          y.map((t) => tg.reshape(t, [-1])),
+          0,
+        )
+      : tg.reshape(y, [-1]);
   });
 }
 
@@ -30,7 +35,12 @@ function expectGradsReach(m: tg.Layer, xs: tg.Tensor[], ws: tg.Tensor[]): void {
   const out = flatOut(m, xs.length, [...xs, ...ws]);
   const c = randTensor([out.size], 99, 0.5, 1.5);
   const gs = tg.grads((...args: tg.Tensor[]) => tg.sum(tg.mul(flatOut(m, xs.length, args), c)))(...xs, ...ws);
-  gs.forEach((g, i) => expect(Array.from(g.data).some((v) => v !== 0), `${m.name}: gradient of argument ${i} is all zero`).toBe(true));
+  gs.forEach((g, i) =>
+    expect(
+      Array.from(g.data).some((v) => v !== 0),
+      `${m.name}: gradient of argument ${i} is all zero`,
+    ).toBe(true),
+  );
 }
 
 /** The shared layer gradcheck (input and trainable weights), plus the non-vacuity guard. */
@@ -44,7 +54,10 @@ describe('gradcheck: Dense, Activation, Dropout and the reshaping core layers', 
     gradcheckLayer(tg.layers.dense({ units: 3, dtype: f64 }), randTensor([2, 4], 1));
     gradcheckLayer(tg.layers.dense({ units: 3, useBias: false, dtype: f64 }), randTensor([2, 4], 2));
     gradcheckLayer(tg.layers.dense({ units: 3, activation: 'tanh', dtype: f64 }), randTensor([2, 4], 3));
-    gradcheckLayer(tg.layers.dense({ units: 2, activation: 'softmax', dtype: f64 }), randTensor([2, 3, 4], 4));
+    gradcheckLayer(
+      tg.layers.dense({ units: 2, activation: 'softmax', dtype: f64 }),
+      randTensor([2, 3, 4], 4),
+    );
   });
 
   for (const name of tg.activationNames())
@@ -55,7 +68,10 @@ describe('gradcheck: Dense, Activation, Dropout and the reshaping core layers', 
   it('Dropout and SpatialDropout: identity at inference, mask-and-scale in training (fixed seed per evaluation)', () => {
     const x = randTensor([2, 3, 4], 5);
     gradcheckLayer(tg.layers.dropout({ rate: 0.4, dtype: f64 }), x);
-    for (const layer of [tg.layers.dropout({ rate: 0.4, dtype: f64 }), tg.layers.spatialDropout1d({ rate: 0.4, dtype: f64 })]) {
+    for (const layer of [
+      tg.layers.dropout({ rate: 0.4, dtype: f64 }),
+      tg.layers.spatialDropout1d({ rate: 0.4, dtype: f64 }),
+    ]) {
       const res = tg.gradcheck(
         (xi) => {
           tg.setSeed(123);
@@ -114,19 +130,53 @@ describe('gradcheck: pooling', () => {
   // Random inputs have no ties, so each max window has one winner and the max is differentiable.
   const pools: [string, () => tg.Layer, number[]][] = [
     ['MaxPooling2D valid', () => tg.layers.maxPooling2d({ poolSize: 2, dtype: f64 }), [2, 4, 5, 2]],
-    ['MaxPooling2D same, strides 1', () => tg.layers.maxPooling2d({ poolSize: [2, 3], strides: 1, padding: 'same', dtype: f64 }), [1, 4, 4, 2]],
-    ['MaxPooling2D channelsFirst', () => tg.layers.maxPooling2d({ poolSize: 2, dataFormat: cf, dtype: f64 }), [2, 2, 4, 4]],
-    ['AveragePooling2D same (padding not counted)', () => tg.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }), [2, 5, 4, 2]],
-    ['AveragePooling2D channelsFirst', () => tg.layers.averagePooling2d({ poolSize: 2, dataFormat: cf, dtype: f64 }), [1, 2, 4, 4]],
-    ['MaxPooling1D same', () => tg.layers.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }), [2, 7, 3]],
-    ['AveragePooling1D same', () => tg.layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }), [2, 7, 3]],
-    ['MaxPooling1D channelsFirst', () => tg.layers.maxPooling1d({ poolSize: 2, dataFormat: cf, dtype: f64 }), [2, 3, 6]],
+    [
+      'MaxPooling2D same, strides 1',
+      () => tg.layers.maxPooling2d({ poolSize: [2, 3], strides: 1, padding: 'same', dtype: f64 }),
+      [1, 4, 4, 2],
+    ],
+    [
+      'MaxPooling2D channelsFirst',
+      () => tg.layers.maxPooling2d({ poolSize: 2, dataFormat: cf, dtype: f64 }),
+      [2, 2, 4, 4],
+    ],
+    [
+      'AveragePooling2D same (padding not counted)',
+      () => tg.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }),
+      [2, 5, 4, 2],
+    ],
+    [
+      'AveragePooling2D channelsFirst',
+      () => tg.layers.averagePooling2d({ poolSize: 2, dataFormat: cf, dtype: f64 }),
+      [1, 2, 4, 4],
+    ],
+    [
+      'MaxPooling1D same',
+      () => tg.layers.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }),
+      [2, 7, 3],
+    ],
+    [
+      'AveragePooling1D same',
+      () => tg.layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same', dtype: f64 }),
+      [2, 7, 3],
+    ],
+    [
+      'MaxPooling1D channelsFirst',
+      () => tg.layers.maxPooling1d({ poolSize: 2, dataFormat: cf, dtype: f64 }),
+      [2, 3, 6],
+    ],
     ['GlobalMaxPooling2D', () => tg.layers.globalMaxPooling2d({ dtype: f64 }), [2, 3, 3, 2]],
-    ['GlobalAveragePooling2D channelsFirst', () => tg.layers.globalAveragePooling2d({ dataFormat: cf, dtype: f64 }), [2, 2, 3, 3]],
+    [
+      'GlobalAveragePooling2D channelsFirst',
+      () => tg.layers.globalAveragePooling2d({ dataFormat: cf, dtype: f64 }),
+      [2, 2, 3, 3],
+    ],
     ['GlobalMaxPooling1D', () => tg.layers.globalMaxPooling1d({ dtype: f64 }), [2, 5, 3]],
     ['GlobalAveragePooling1D', () => tg.layers.globalAveragePooling1d({ dtype: f64 }), [2, 5, 3]],
   ];
-  pools.forEach(([what, make, shape], i) => it(what, () => gradcheckLayer(make(), randTensor(shape, 30 + i))));
+  pools.forEach(([what, make, shape], i) =>
+    it(what, () => gradcheckLayer(make(), randTensor(shape, 30 + i))),
+  );
 });
 
 /** gradcheck of a whole model w.r.t. its inputs and every weight (random directions), plus the non-vacuity guard. */
@@ -136,7 +186,12 @@ function gradcheckModel(m: tg.Layer, x: tg.Tensor | tg.Tensor[]): void {
   const ws = m.getWeights();
   expect(ws.length).toBeGreaterThan(0);
   for (const w of ws) expect(w.dtype).toBe('float64');
-  const res = tg.gradcheck((...args) => flatOut(m, xs.length, args), [...xs, ...ws], { atol: 1e-6, rtol: 1e-5, mode: 'random', directions: 8 });
+  const res = tg.gradcheck((...args) => flatOut(m, xs.length, args), [...xs, ...ws], {
+    atol: 1e-6,
+    rtol: 1e-5,
+    mode: 'random',
+    directions: 8,
+  });
   expect(res.ok, `${m.name}: ${JSON.stringify(res.worst)} ratio ${res.maxRatio}`).toBe(true);
   expectGradsReach(m, xs, ws);
 }
@@ -145,7 +200,14 @@ describe('gradcheck: models composed of the core layers', () => {
   it('Sequential conv → pool → flatten → dense', () => {
     const m = tg.sequential({
       layers: [
-        tg.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: [6, 6, 2], dtype: f64 }),
+        tg.layers.conv2d({
+          filters: 3,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'tanh',
+          inputShape: [6, 6, 2],
+          dtype: f64,
+        }),
         tg.layers.maxPooling2d({ poolSize: 2, dtype: f64 }),
         tg.layers.flatten({ dtype: f64 }),
         tg.layers.dense({ units: 4, activation: 'sigmoid', dtype: f64 }),
@@ -164,7 +226,9 @@ describe('gradcheck: models composed of the core layers', () => {
     const sp = shared.apply(p) as tg.SymbolicTensor;
     const sb = shared.apply(b) as tg.SymbolicTensor;
     const out1 = tg.layers.dense({ units: 2, dtype: f64 }).apply(sp) as tg.SymbolicTensor;
-    const out2 = tg.layers.dense({ units: 1, activation: 'sigmoid', dtype: f64 }).apply(sb) as tg.SymbolicTensor;
+    const out2 = tg.layers
+      .dense({ units: 1, activation: 'sigmoid', dtype: f64 })
+      .apply(sb) as tg.SymbolicTensor;
     const m = tg.model({ inputs: [a, b], outputs: [out1, out2] });
     gradcheckModel(m, [randTensor([2, 5, 3], 41), randTensor([2, 4], 42)]);
   });
@@ -183,7 +247,13 @@ describe('gradcheck: models composed of the core layers', () => {
     const net = new Net();
     const x = awayFromZero([2, 5, 5, 2], 44);
     net.forward(x);
-    expect(net.namedParameters().map(([n]) => n)).toEqual(['scale', 'conv.kernel', 'conv.bias', 'fc.kernel', 'fc.bias']);
+    expect(net.namedParameters().map(([n]) => n)).toEqual([
+      'scale',
+      'conv.kernel',
+      'conv.bias',
+      'fc.kernel',
+      'fc.bias',
+    ]);
     gradcheckModel(net, x);
   });
 });

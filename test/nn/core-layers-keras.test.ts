@@ -17,14 +17,24 @@ function activationFromKeras(name: unknown): tg.ActivationSpec {
 const fmtFromKeras = (v: unknown): 'channelsLast' | 'channelsFirst' | undefined =>
   v === undefined ? undefined : v === 'channels_first' ? 'channelsFirst' : 'channelsLast';
 const intOrPair = (v: unknown): number | [number, number] | undefined =>
-  v === undefined || v === null ? undefined : Array.isArray(v) ? (v.length === 1 ? v[0] : [v[0], v[1]]) : (v as number);
+  v === undefined || v === null
+    ? undefined
+    : Array.isArray(v)
+      ? v.length === 1
+        ? v[0]
+        : [v[0], v[1]]
+      : (v as number);
 
 /** Build one of our layers from a Keras class name and its (snake_case) Keras config. */
 function layerFromKeras(className: string, c: KerasConfig): tg.Layer {
   const L = tg.layers;
   switch (className) {
     case 'Dense':
-      return L.dense({ units: c.units as number, activation: activationFromKeras(c.activation), useBias: c.use_bias as boolean | undefined });
+      return L.dense({
+        units: c.units as number,
+        activation: activationFromKeras(c.activation),
+        useBias: c.use_bias as boolean | undefined,
+      });
     case 'Activation':
       return L.activation({ activation: activationFromKeras(c.activation) });
     case 'Dropout':
@@ -40,8 +50,13 @@ function layerFromKeras(className: string, c: KerasConfig): tg.Layer {
     case 'Conv1D':
     case 'Conv2D': {
       const args = {
-        filters: c.filters as number, kernelSize: intOrPair(c.kernel_size)!, strides: intOrPair(c.strides), padding: c.padding as 'valid' | 'same',
-        dilationRate: intOrPair(c.dilation_rate), dataFormat: fmtFromKeras(c.data_format), activation: activationFromKeras(c.activation),
+        filters: c.filters as number,
+        kernelSize: intOrPair(c.kernel_size)!,
+        strides: intOrPair(c.strides),
+        padding: c.padding as 'valid' | 'same',
+        dilationRate: intOrPair(c.dilation_rate),
+        dataFormat: fmtFromKeras(c.data_format),
+        activation: activationFromKeras(c.activation),
         useBias: c.use_bias as boolean | undefined,
       };
       return className === 'Conv1D' ? L.conv1d(args) : L.conv2d(args);
@@ -50,8 +65,18 @@ function layerFromKeras(className: string, c: KerasConfig): tg.Layer {
     case 'AveragePooling1D':
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
-      const args = { poolSize: intOrPair(c.pool_size), strides: intOrPair(c.strides), padding: c.padding as 'valid' | 'same', dataFormat: fmtFromKeras(c.data_format) };
-      const f = { MaxPooling1D: L.maxPooling1d, AveragePooling1D: L.averagePooling1d, MaxPooling2D: L.maxPooling2d, AveragePooling2D: L.averagePooling2d }[className];
+      const args = {
+        poolSize: intOrPair(c.pool_size),
+        strides: intOrPair(c.strides),
+        padding: c.padding as 'valid' | 'same',
+        dataFormat: fmtFromKeras(c.data_format),
+      };
+      const f = {
+        MaxPooling1D: L.maxPooling1d,
+        AveragePooling1D: L.averagePooling1d,
+        MaxPooling2D: L.maxPooling2d,
+        AveragePooling2D: L.averagePooling2d,
+      }[className];
       return f(args);
     }
     case 'GlobalMaxPooling1D':
@@ -72,17 +97,32 @@ function parseKwargs(desc: string): KerasConfig {
   const out: KerasConfig = {};
   for (const m of desc.matchAll(/(\w+)=(\([^)]*\)|'[^']*'|[^,\s]+)/g)) {
     const v = m[2];
-    out[m[1]] = v === 'None' ? null : v === 'True' ? true : v === 'False' ? false : v.startsWith("'") ? v.slice(1, -1) : v.startsWith('(') ? v.slice(1, -1).split(',').map(Number) : Number(v);
+    out[m[1]] =
+      v === 'None'
+        ? null
+        : v === 'True'
+          ? true
+          : v === 'False'
+            ? false
+            : v.startsWith("'")
+              ? v.slice(1, -1)
+              : v.startsWith('(')
+                ? v.slice(1, -1).split(',').map(Number)
+                : Number(v);
   }
   return out;
 }
 
-const CASES_JSON = fileURLToPath(new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/cases.json', import.meta.url));
+const CASES_JSON = fileURLToPath(
+  new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/cases.json', import.meta.url),
+);
 const descriptions = (): Record<string, { description: string | null }> => {
   try {
     return JSON.parse(readFileSync(CASES_JSON, 'utf8'));
   } catch {
-    throw new Error(`Keras fixture index ${CASES_JSON} is missing (see /work/shared/keras-fixtures/README.md)`);
+    throw new Error(
+      `Keras fixture index ${CASES_JSON} is missing (see /work/shared/keras-fixtures/README.md)`,
+    );
   }
 };
 
@@ -103,7 +143,10 @@ function runCase(id: string, c: FixCase, layers: tg.Layer[]): tg.Tensor {
   let y = fixTensor(c.input!);
   if (c.weights?.length) {
     layers[0].apply(y);
-    expect(layers[0].getWeights().map((w) => w.shape), `${id}: weight shapes`).toEqual(c.weights.map((w) => w.shape));
+    expect(
+      layers[0].getWeights().map((w) => w.shape),
+      `${id}: weight shapes`,
+    ).toEqual(c.weights.map((w) => w.shape));
     layers[0].setWeights(c.weights.map((w) => fixTensor(w, false)));
   }
   for (const l of layers) y = l.apply(y) as tg.Tensor;
@@ -119,7 +162,10 @@ describe('core layers vs Keras 2 fixtures (layers/core)', () => {
     'core.Dense.3': [['Dense', { units: 2 }]],
     'core.Dense.4': [['Dense', { units: 2, activation: 'sigmoid' }]],
     'core.Dense.5': [['Dense', { units: 2, activation: 'softplus', use_bias: false }]],
-    'core.Dropout.0': [['Dense', { units: 2 }], ['Dropout', { rate: 0.5 }]],
+    'core.Dropout.0': [
+      ['Dense', { units: 2 }],
+      ['Dropout', { rate: 0.5 }],
+    ],
     'core.Flatten.0': [['Flatten', {}]],
     'core.Flatten.1': [['Flatten', {}]],
     'core.Flatten.2': [['Flatten', {}]],
@@ -133,8 +179,25 @@ describe('core layers vs Keras 2 fixtures (layers/core)', () => {
     'core.Reshape.2': [['Reshape', { target_shape: [4, 3] }]],
   };
   // keras-js's Activation notebook: Dense(2) then Activation(name), names in this order.
-  const actNames = ['softmax', 'elu', 'selu', 'softplus', 'softsign', 'relu', 'tanh', 'sigmoid', 'hard_sigmoid', 'linear'];
-  actNames.forEach((a, i) => (core[`core.Activation.${i}`] = [['Dense', { units: 2 }], ['Activation', { activation: a }]]));
+  const actNames = [
+    'softmax',
+    'elu',
+    'selu',
+    'softplus',
+    'softsign',
+    'relu',
+    'tanh',
+    'sigmoid',
+    'hard_sigmoid',
+    'linear',
+  ];
+  actNames.forEach(
+    (a, i) =>
+      (core[`core.Activation.${i}`] = [
+        ['Dense', { units: 2 }],
+        ['Activation', { activation: a }],
+      ]),
+  );
 
   const files = ['Dense', 'Activation', 'Dropout', 'Flatten', 'Permute', 'RepeatVector', 'Reshape'];
   const all = Object.fromEntries(files.flatMap((f) => Object.entries(loadCases(`layers/core/${f}.json`))));
@@ -147,7 +210,15 @@ describe('core layers vs Keras 2 fixtures (layers/core)', () => {
     it(`${id}: ${spec.map(([k, c]) => `${k}(${JSON.stringify(c)})`).join(' → ')}`, () => {
       const c = all[id];
       expect(c, `${id} in the fixtures`).toBeDefined();
-      expectKeras(runCase(id, c, spec.map(([k, cfg]) => layerFromKeras(k, cfg))), c.expected, id);
+      expectKeras(
+        runCase(
+          id,
+          c,
+          spec.map(([k, cfg]) => layerFromKeras(k, cfg)),
+        ),
+        c.expected,
+        id,
+      );
     });
 });
 
@@ -161,7 +232,18 @@ describe('activation functions vs Keras 2 fixtures (activations.json), through t
   };
   it('covers all ten activation names (33 cases)', () => {
     const names = new Set(Object.keys(cases).map((k) => k.split('.')[1]));
-    expect([...names].sort()).toEqual(['elu', 'hard_sigmoid', 'linear', 'relu', 'selu', 'sigmoid', 'softmax', 'softplus', 'softsign', 'tanh']);
+    expect([...names].sort()).toEqual([
+      'elu',
+      'hard_sigmoid',
+      'linear',
+      'relu',
+      'selu',
+      'sigmoid',
+      'softmax',
+      'softplus',
+      'softsign',
+      'tanh',
+    ]);
     expect(Object.keys(cases)).toHaveLength(33);
   });
   for (const [id, c] of Object.entries(cases))
@@ -175,7 +257,9 @@ describe('activation functions vs Keras 2 fixtures (activations.json), through t
   it("our 'hardSigmoid' name is Keras 3's relu6(x + 3)/6; Keras 2 / TF.js hard_sigmoid needs hardSigmoid(x, true)", () => {
     const x = tg.tensor([-4, -1, 0, 0.5, 2, 4]);
     const k3 = tg.layers.activation({ activation: 'hardSigmoid' }).apply(tg.reshape(x, [1, 6])) as tg.Tensor;
-    expect(Array.from(k3.data).map((v) => +v.toFixed(6))).toEqual([0, 2 / 6, 0.5, 3.5 / 6, 5 / 6, 1].map((v) => +v.toFixed(6)));
+    expect(Array.from(k3.data).map((v) => +v.toFixed(6))).toEqual(
+      [0, 2 / 6, 0.5, 3.5 / 6, 5 / 6, 1].map((v) => +v.toFixed(6)),
+    );
     const k2 = tg.hardSigmoid(x, true);
     expect(Array.from(k2.data).map((v) => +v.toFixed(6))).toEqual([0, 0.3, 0.5, 0.6, 0.9, 1]);
   });
@@ -184,9 +268,16 @@ describe('activation functions vs Keras 2 fixtures (activations.json), through t
 describe('Conv1D / Conv2D / pooling vs Keras 2 fixtures, configs read from the notebook headings', () => {
   const desc = descriptions();
   const groups: [string, string][] = [
-    ['Conv1D', 'convolutional'], ['Conv2D', 'convolutional'], ['MaxPooling1D', 'pooling'], ['AveragePooling1D', 'pooling'],
-    ['MaxPooling2D', 'pooling'], ['AveragePooling2D', 'pooling'], ['GlobalMaxPooling1D', 'pooling'], ['GlobalAveragePooling1D', 'pooling'],
-    ['GlobalMaxPooling2D', 'pooling'], ['GlobalAveragePooling2D', 'pooling'],
+    ['Conv1D', 'convolutional'],
+    ['Conv2D', 'convolutional'],
+    ['MaxPooling1D', 'pooling'],
+    ['AveragePooling1D', 'pooling'],
+    ['MaxPooling2D', 'pooling'],
+    ['AveragePooling2D', 'pooling'],
+    ['GlobalMaxPooling1D', 'pooling'],
+    ['GlobalAveragePooling1D', 'pooling'],
+    ['GlobalMaxPooling2D', 'pooling'],
+    ['GlobalAveragePooling2D', 'pooling'],
   ];
   const counts: Record<string, number> = {};
   for (const [cls, dir] of groups) {
@@ -204,13 +295,36 @@ describe('Conv1D / Conv2D / pooling vs Keras 2 fixtures, configs read from the n
   }
   it('reads every case of each file (5 Conv1D, 12 Conv2D, 9+9 pool1D, 13+13 pool2D, 3 per global pool)', () => {
     expect(counts).toEqual({
-      Conv1D: 5, Conv2D: 12, MaxPooling1D: 9, AveragePooling1D: 9, MaxPooling2D: 13, AveragePooling2D: 13,
-      GlobalMaxPooling1D: 3, GlobalAveragePooling1D: 3, GlobalMaxPooling2D: 3, GlobalAveragePooling2D: 3,
+      Conv1D: 5,
+      Conv2D: 12,
+      MaxPooling1D: 9,
+      AveragePooling1D: 9,
+      MaxPooling2D: 13,
+      AveragePooling2D: 13,
+      GlobalMaxPooling1D: 3,
+      GlobalAveragePooling1D: 3,
+      GlobalMaxPooling2D: 3,
+      GlobalAveragePooling2D: 3,
     });
   });
   it('parses a heading into a Keras config', () => {
-    expect(configFromHeading('Conv2D', "5 4x4 filters on 7x7x3 input, strides=(2,1), padding='valid', data_format='channels_last', dilation_rate=(1,1), activation='relu', use_bias=True"))
-      .toEqual({ filters: 5, kernel_size: [4, 4], strides: [2, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: true });
-    expect(configFromHeading('MaxPooling1D', "input 6x6, pool_size=2, strides=None, padding='same'")).toEqual({ pool_size: 2, strides: null, padding: 'same' });
+    expect(
+      configFromHeading(
+        'Conv2D',
+        "5 4x4 filters on 7x7x3 input, strides=(2,1), padding='valid', data_format='channels_last', dilation_rate=(1,1), activation='relu', use_bias=True",
+      ),
+    ).toEqual({
+      filters: 5,
+      kernel_size: [4, 4],
+      strides: [2, 1],
+      padding: 'valid',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: 'relu',
+      use_bias: true,
+    });
+    expect(configFromHeading('MaxPooling1D', "input 6x6, pool_size=2, strides=None, padding='same'")).toEqual(
+      { pool_size: 2, strides: null, padding: 'same' },
+    );
   });
 });

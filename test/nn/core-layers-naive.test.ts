@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
-import { type Img, conv1dNaive, conv2dNaive, permute, resolvePadding, samePad } from '../support/naive-conv.js';
+import {
+  type Img,
+  conv1dNaive,
+  conv2dNaive,
+  permute,
+  resolvePadding,
+  samePad,
+} from '../support/naive-conv.js';
 import { randTensor } from './layers-helpers.js';
 
 const img = (t: tg.Tensor): Img => ({ data: Float64Array.from(t.data), shape: [...t.shape] });
@@ -18,24 +25,42 @@ describe('Conv2D / Conv1D options beyond the fixtures', () => {
   ];
   for (const [what, a] of cases)
     it(`Conv2D channelsFirst (${what}) equals the channels-last loops on transposed data, with the same HWIO kernel`, () => {
-      const layer = tg.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst', dtype: f64, ...a });
+      const layer = tg.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        dataFormat: 'channelsFirst',
+        dtype: f64,
+        ...a,
+      });
       const x = randTensor([2, 4, 7, 6], 1);
       const y = layer.apply(x) as tg.Tensor;
       const [k, b] = layer.getWeights();
       expect(k.shape).toEqual([3, 3, 4 / (a.groups ?? 1), 4]);
       const xh = permute(img(x), [0, 2, 3, 1]);
-      const s: [number, number] = typeof a.strides === 'number' ? [a.strides, a.strides] : (a.strides ?? [1, 1]);
+      const s: [number, number] =
+        typeof a.strides === 'number' ? [a.strides, a.strides] : (a.strides ?? [1, 1]);
       const dil = (a.dilationRate as number | undefined) ?? 1;
       const d: [number, number] = [dil, dil];
       const pads = resolvePadding((a.padding ?? 'valid') as 'same' | 'valid', 7, 6, [3, 3], s, d);
-      const ref = conv2dNaive(xh, img(k), Float64Array.from(b.data), { stride: s, dilation: d, pads, groups: a.groups ?? 1 });
+      const ref = conv2dNaive(xh, img(k), Float64Array.from(b.data), {
+        stride: s,
+        dilation: d,
+        pads,
+        groups: a.groups ?? 1,
+      });
       const refCF = permute(ref, [0, 3, 1, 2]);
       expect(y.shape).toEqual(refCF.shape);
       expectClose(y.data, refCF.data, { rtol: 1e-12, atol: 1e-12 }, what);
     });
 
   it("Conv1D 'causal' pads (k−1)·d on the left only; channelsFirst uses the same [k, in, out] kernel", () => {
-    const causal = tg.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'causal', dilationRate: 2, dtype: f64 });
+    const causal = tg.layers.conv1d({
+      filters: 3,
+      kernelSize: 3,
+      padding: 'causal',
+      dilationRate: 2,
+      dtype: f64,
+    });
     const x = randTensor([2, 8, 2], 2);
     const y = causal.apply(x) as tg.Tensor;
     const [k, b] = causal.getWeights();
@@ -43,25 +68,63 @@ describe('Conv2D / Conv1D options beyond the fixtures', () => {
     expect(y.shape).toEqual([2, 8, 3]);
     expectClose(y.data, ref.data, { rtol: 1e-12, atol: 1e-12 }, 'causal');
     // Causal: output t depends on inputs ≤ t only.
-    const x2 = tg.tensor(Float64Array.from(x.data).map((v, i) => (Math.floor(i / 2) % 8 === 7 ? v + 5 : v)), x.shape, { dtype: f64 });
+    const x2 = tg.tensor(
+      Float64Array.from(x.data).map((v, i) => (Math.floor(i / 2) % 8 === 7 ? v + 5 : v)),
+      x.shape,
+      { dtype: f64 },
+    );
     const y2 = causal.apply(x2) as tg.Tensor;
-    for (let t = 0; t < 7; t++) for (let f = 0; f < 3; f++) expect(y2.data[t * 3 + f]).toBe(y.data[t * 3 + f]);
+    for (let t = 0; t < 7; t++)
+      for (let f = 0; f < 3; f++) expect(y2.data[t * 3 + f]).toBe(y.data[t * 3 + f]);
 
-    const cf = tg.layers.conv1d({ filters: 3, kernelSize: 2, strides: 2, padding: 'same', dataFormat: 'channelsFirst', dtype: f64 });
+    const cf = tg.layers.conv1d({
+      filters: 3,
+      kernelSize: 2,
+      strides: 2,
+      padding: 'same',
+      dataFormat: 'channelsFirst',
+      dtype: f64,
+    });
     const xc = randTensor([2, 2, 7], 3);
     const yc = cf.apply(xc) as tg.Tensor;
     const [kc, bc] = cf.getWeights();
     expect(kc.shape).toEqual([2, 2, 3]);
-    const r = conv1dNaive(permute(img(xc), [0, 2, 1]), img(kc), Float64Array.from(bc.data), 2, 1, samePad(7, 2, 2, 1), 1);
+    const r = conv1dNaive(
+      permute(img(xc), [0, 2, 1]),
+      img(kc),
+      Float64Array.from(bc.data),
+      2,
+      1,
+      samePad(7, 2, 2, 1),
+      1,
+    );
     const rc = permute(r, [0, 2, 1]);
     expect(yc.shape).toEqual(rc.shape);
     expectClose(yc.data, rc.data, { rtol: 1e-12, atol: 1e-12 }, 'channelsFirst Conv1D');
   });
 
   it('Conv2D getConfig lists the Keras keys; paramFormula adds up', () => {
-    const c = tg.layers.conv2d({ filters: 5, kernelSize: [2, 3], strides: 2, padding: 'same', dataFormat: 'channelsFirst', activation: 'relu', name: 'cc' });
+    const c = tg.layers.conv2d({
+      filters: 5,
+      kernelSize: [2, 3],
+      strides: 2,
+      padding: 'same',
+      dataFormat: 'channelsFirst',
+      activation: 'relu',
+      name: 'cc',
+    });
     c.apply(tg.zeros([1, 4, 6, 6]));
-    expect(c.getConfig()).toMatchObject({ name: 'cc', filters: 5, kernel_size: [2, 3], strides: [2, 2], padding: 'same', data_format: 'channels_first', dilation_rate: [1, 1], activation: 'relu', use_bias: true });
+    expect(c.getConfig()).toMatchObject({
+      name: 'cc',
+      filters: 5,
+      kernel_size: [2, 3],
+      strides: [2, 2],
+      padding: 'same',
+      data_format: 'channels_first',
+      dilation_rate: [1, 1],
+      activation: 'relu',
+      use_bias: true,
+    });
     expect(c.countParams()).toBe((2 * 3 * 4 + 1) * 5);
     expect(c.paramFormula()).toBe('(2·3·4+1)·5 = 125');
   });
@@ -87,7 +150,10 @@ describe('Flatten, SpatialDropout and Dense on rank-3 input', () => {
     let dropped = 0;
     for (let b = 0; b < 3; b++)
       for (let c = 0; c < 6; c++) {
-        const col = Array.from({ length: 5 }, (_, t) => y.data[(b * 5 + t) * 6 + c] / x.data[(b * 5 + t) * 6 + c]);
+        const col = Array.from(
+          { length: 5 },
+          (_, t) => y.data[(b * 5 + t) * 6 + c] / x.data[(b * 5 + t) * 6 + c],
+        );
         expect(col.every((v) => Math.abs(v - col[0]) < 1e-12)).toBe(true);
         expect([0, 2].some((v) => Math.abs(col[0] - v) < 1e-12)).toBe(true);
         if (col[0] === 0) dropped++;
@@ -110,7 +176,14 @@ describe('Flatten, SpatialDropout and Dense on rank-3 input', () => {
     const [k, b] = d.getWeights();
     const ref: number[] = [];
     for (let r = 0; r < 6; r++)
-      for (let u = 0; u < 2; u++) ref.push(1 / (1 + Math.exp(-(b.data[u] + [0, 1, 2, 3].reduce((s, i) => s + x.data[r * 4 + i] * k.data[i * 2 + u], 0)))));
+      for (let u = 0; u < 2; u++)
+        ref.push(
+          1 /
+            (1 +
+              Math.exp(
+                -(b.data[u] + [0, 1, 2, 3].reduce((s, i) => s + x.data[r * 4 + i] * k.data[i * 2 + u], 0)),
+              )),
+        );
     expect(y.shape).toEqual([2, 3, 2]);
     expectClose(y.data, ref, { rtol: 1e-12, atol: 1e-12 }, 'Dense rank 3');
     expect(d.getConfig()).toMatchObject({ units: 2, activation: 'sigmoid', use_bias: true });

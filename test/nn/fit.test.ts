@@ -30,12 +30,20 @@ function net(opts: { dtype?: tg.DType; dropout?: number } = {}): tg.Sequential {
   if (opts.dropout) layers.push(tg.layers.dropout({ rate: opts.dropout, dtype }));
   layers.push(tg.layers.dense({ units: 3, activation: 'softmax', dtype }));
   const m = tg.sequential({ layers });
-  m.setWeights(m.getWeights().map((w, i) => tg.tensor(uniform(w.size, 100 + i, -0.8, 0.8), w.shape, { dtype })));
+  m.setWeights(
+    m.getWeights().map((w, i) => tg.tensor(uniform(w.size, 100 + i, -0.8, 0.8), w.shape, { dtype })),
+  );
   return m;
 }
-const rowsOf = (t: tg.Tensor, a: number, b: number): tg.Tensor => tg.slice(t, t.shape.map((_, i) => (i === 0 ? a : 0)), t.shape.map((d, i) => (i === 0 ? b - a : d)));
+const rowsOf = (t: tg.Tensor, a: number, b: number): tg.Tensor =>
+  tg.slice(
+    t,
+    t.shape.map((_, i) => (i === 0 ? a : 0)),
+    t.shape.map((d, i) => (i === 0 ? b - a : d)),
+  );
 const weightsOf = (m: tg.Layer): number[][] => m.getWeights().map((w) => Array.from(w.data));
-const compile = (m: tg.Model, lr = 0.1, metrics = ['accuracy']) => m.compile({ optimizer: tg.train.sgd(lr), loss: 'sparseCategoricalCrossentropy', metrics });
+const compile = (m: tg.Model, lr = 0.1, metrics = ['accuracy']) =>
+  m.compile({ optimizer: tg.train.sgd(lr), loss: 'sparseCategoricalCrossentropy', metrics });
 
 /** Plain-loop cross-entropy and accuracy of probabilities `p` [n, k] against integer labels. */
 function naiveCeAcc(p: ArrayLike<number>, labels: number[], k = 3): { ce: number; acc: number } {
@@ -54,16 +62,36 @@ describe('validationSplit and validationData', () => {
     const { x, y } = data();
     const a = net();
     compile(a);
-    const ha = await a.fit(x, y, { epochs: 3, batchSize: 8, validationSplit: 0.25, shuffle: true, rng: new tg.Rng(3), verbose: 0 });
+    const ha = await a.fit(x, y, {
+      epochs: 3,
+      batchSize: 8,
+      validationSplit: 0.25,
+      shuffle: true,
+      rng: new tg.Rng(3),
+      verbose: 0,
+    });
     const b = net();
     compile(b);
-    const hb = await b.fit(rowsOf(x, 0, 30), rowsOf(y, 0, 30), { epochs: 3, batchSize: 8, validationData: [rowsOf(x, 30, 40), rowsOf(y, 30, 40)], shuffle: true, rng: new tg.Rng(3), verbose: 0 });
+    const hb = await b.fit(rowsOf(x, 0, 30), rowsOf(y, 0, 30), {
+      epochs: 3,
+      batchSize: 8,
+      validationData: [rowsOf(x, 30, 40), rowsOf(y, 30, 40)],
+      shuffle: true,
+      rng: new tg.Rng(3),
+      verbose: 0,
+    });
     expect(ha).toEqual(hb);
     expect(weightsOf(a)).toEqual(weightsOf(b));
     // The first fraction as validation is a different run.
     const c = net();
     compile(c);
-    const hc = await c.fit(rowsOf(x, 10, 40), rowsOf(y, 10, 40), { epochs: 3, batchSize: 8, validationData: [rowsOf(x, 0, 10), rowsOf(y, 0, 10)], rng: new tg.Rng(3), verbose: 0 });
+    const hc = await c.fit(rowsOf(x, 10, 40), rowsOf(y, 10, 40), {
+      epochs: 3,
+      batchSize: 8,
+      validationData: [rowsOf(x, 0, 10), rowsOf(y, 0, 10)],
+      rng: new tg.Rng(3),
+      verbose: 0,
+    });
     expect(hc.history.val_loss).not.toEqual(ha.history.val_loss);
     // val_* are the final weights' evaluate() on the held-out rows.
     const ev = a.evaluate(rowsOf(x, 30, 40), rowsOf(y, 30, 40));
@@ -75,10 +103,22 @@ describe('validationSplit and validationData', () => {
     const { x, y } = data(10);
     const a = net();
     compile(a);
-    const ha = await a.fit(x, y, { epochs: 2, batchSize: 4, validationSplit: 0.25, rng: new tg.Rng(5), verbose: 0 });
+    const ha = await a.fit(x, y, {
+      epochs: 2,
+      batchSize: 4,
+      validationSplit: 0.25,
+      rng: new tg.Rng(5),
+      verbose: 0,
+    });
     const b = net();
     compile(b);
-    const hb = await b.fit(rowsOf(x, 0, 7), rowsOf(y, 0, 7), { epochs: 2, batchSize: 4, validationData: [rowsOf(x, 7, 10), rowsOf(y, 7, 10)], rng: new tg.Rng(5), verbose: 0 });
+    const hb = await b.fit(rowsOf(x, 0, 7), rowsOf(y, 0, 7), {
+      epochs: 2,
+      batchSize: 4,
+      validationData: [rowsOf(x, 7, 10), rowsOf(y, 7, 10)],
+      rng: new tg.Rng(5),
+      verbose: 0,
+    });
     expect(ha).toEqual(hb);
   });
 
@@ -87,10 +127,23 @@ describe('validationSplit and validationData', () => {
     const val: [tg.Tensor, tg.Tensor] = [rowsOf(x, 0, 5), rowsOf(y, 0, 5)];
     const a = net();
     compile(a);
-    const ha = await a.fit(x, y, { epochs: 2, batchSize: 8, validationData: val, validationSplit: 0.5, shuffle: false, verbose: 0 });
+    const ha = await a.fit(x, y, {
+      epochs: 2,
+      batchSize: 8,
+      validationData: val,
+      validationSplit: 0.5,
+      shuffle: false,
+      verbose: 0,
+    });
     const b = net();
     compile(b);
-    const hb = await b.fit(x, y, { epochs: 2, batchSize: 8, validationData: val, shuffle: false, verbose: 0 });
+    const hb = await b.fit(x, y, {
+      epochs: 2,
+      batchSize: 8,
+      validationData: val,
+      shuffle: false,
+      verbose: 0,
+    });
     expect(ha).toEqual(hb);
   });
 });
@@ -162,7 +215,10 @@ describe("metrics 'accuracy' with sparse and with one-hot labels", () => {
       expect(hd.history.loss[0]).toBeCloseTo(ref.ce, 5);
       expect(hd.history.accuracy[0]).toBeCloseTo(ref.acc, 6);
 
-      for (const [m, t] of [[sparse, y], [dense, yOneHot]] as const) {
+      for (const [m, t] of [
+        [sparse, y],
+        [dense, yOneHot],
+      ] as const) {
         const ev = m.evaluate(x, t, { batchSize });
         expect(ev.loss).toBeCloseTo(ref.ce, 5);
         expect(ev.accuracy).toBeCloseTo(ref.acc, 6);
@@ -193,7 +249,9 @@ describe('predict', () => {
     const [k1, b1, k2, b2] = m.getWeights().map((w) => w.data);
     const ref: number[] = [];
     for (let i = 0; i < 23; i++) {
-      const h = Array.from({ length: 6 }, (_, j) => Math.tanh(b1[j] + [0, 1, 2, 3].reduce((s, f) => s + x.data[i * 4 + f] * k1[f * 6 + j], 0)));
+      const h = Array.from({ length: 6 }, (_, j) =>
+        Math.tanh(b1[j] + [0, 1, 2, 3].reduce((s, f) => s + x.data[i * 4 + f] * k1[f * 6 + j], 0)),
+      );
       const z = Array.from({ length: 3 }, (_, j) => b2[j] + h.reduce((s, v, f) => s + v * k2[f * 3 + j], 0));
       const e = z.map((v) => Math.exp(v - Math.max(...z)));
       ref.push(...e.map((v) => v / e.reduce((a, c) => a + c, 0)));
@@ -205,7 +263,10 @@ describe('predict', () => {
     const { a, b, m } = twoByTwo();
     const whole = m.predict([a, b], { batchSize: 100 }) as tg.Tensor[];
     const parts = m.predict([a, b], { batchSize: 3 }) as tg.Tensor[];
-    expect(parts.map((t) => t.shape)).toEqual([[20, 3], [20, 1]]);
+    expect(parts.map((t) => t.shape)).toEqual([
+      [20, 3],
+      [20, 1],
+    ]);
     parts.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(whole[i].data)));
   });
 });
@@ -218,14 +279,26 @@ function twoByTwo() {
   const ib = tg.input({ shape: [2], name: 'b' });
   const ha = tg.layers.dense({ units: 4, activation: 'tanh', name: 'ha' }).apply(ia) as tg.SymbolicTensor;
   const hb = tg.layers.dense({ units: 4, activation: 'tanh', name: 'hb' }).apply(ib) as tg.SymbolicTensor;
-  const cls = tg.layers.dense({ units: 3, activation: 'softmax', name: 'cls' }).apply(ha) as tg.SymbolicTensor;
+  const cls = tg.layers
+    .dense({ units: 3, activation: 'softmax', name: 'cls' })
+    .apply(ha) as tg.SymbolicTensor;
   const sum = tg.layers.add().apply([ha, hb]) as tg.SymbolicTensor;
   const reg = tg.layers.dense({ units: 1, name: 'reg' }).apply(sum) as tg.SymbolicTensor;
   const m = tg.model({ inputs: [ia, ib], outputs: [cls, reg] });
   m.setWeights(m.getWeights().map((w, i) => tg.tensor(uniform(w.size, 200 + i, -0.7, 0.7), w.shape)));
-  const labels = Array.from({ length: 20 }, (_, i) => (a.data[i * 3] > a.data[i * 3 + 1] ? 0 : a.data[i * 3 + 2] > 0 ? 1 : 2));
+  const labels = Array.from({ length: 20 }, (_, i) =>
+    a.data[i * 3] > a.data[i * 3 + 1] ? 0 : a.data[i * 3 + 2] > 0 ? 1 : 2,
+  );
   const target = Array.from({ length: 20 }, (_, i) => a.data[i * 3] - b.data[i * 2 + 1]);
-  return { a, b, m, labels, yCls: tg.tensor(labels, [20], { dtype: 'int32' }), yReg: tg.tensor(target, [20, 1]), target };
+  return {
+    a,
+    b,
+    m,
+    labels,
+    yCls: tg.tensor(labels, [20], { dtype: 'int32' }),
+    yReg: tg.tensor(target, [20, 1]),
+    target,
+  };
 }
 
 describe('multi-input / multi-output functional models in fit', () => {
@@ -234,7 +307,11 @@ describe('multi-input / multi-output functional models in fit', () => {
     const [pc, pr] = m.predict([a, b]) as tg.Tensor[];
     const ce = naiveCeAcc(pc.data, labels);
     const mse = target.reduce((s, t, i) => s + (pr.data[i] - t) ** 2, 0) / 20;
-    m.compile({ optimizer: tg.train.sgd(0), loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'], metrics: ['accuracy'] });
+    m.compile({
+      optimizer: tg.train.sgd(0),
+      loss: ['sparseCategoricalCrossentropy', 'meanSquaredError'],
+      metrics: ['accuracy'],
+    });
     const h = await m.fit([a, b], [yCls, yReg], { epochs: 1, batchSize: 20, verbose: 0 });
     expect(Object.keys(h.history)).toEqual(['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_accuracy']);
     expect(h.history.cls_loss[0]).toBeCloseTo(ce.ce, 5);
@@ -249,10 +326,26 @@ describe('multi-input / multi-output functional models in fit', () => {
     const { a, b, m, yReg } = twoByTwo();
     const yCls = tg.tensor(uniform(60, 9, 0, 1), [20, 3]);
     m.compile({ optimizer: tg.train.adam(0.05), loss: 'meanSquaredError' });
-    const h = await m.fit([a, b], [yCls, yReg], { epochs: 15, batchSize: 5, validationSplit: 0.25, rng: new tg.Rng(2), verbose: 0 });
-    expect(Object.keys(h.history)).toEqual(['loss', 'cls_loss', 'reg_loss', 'val_loss', 'val_cls_loss', 'val_reg_loss']);
+    const h = await m.fit([a, b], [yCls, yReg], {
+      epochs: 15,
+      batchSize: 5,
+      validationSplit: 0.25,
+      rng: new tg.Rng(2),
+      verbose: 0,
+    });
+    expect(Object.keys(h.history)).toEqual([
+      'loss',
+      'cls_loss',
+      'reg_loss',
+      'val_loss',
+      'val_cls_loss',
+      'val_reg_loss',
+    ]);
     expect(h.history.loss[14]).toBeLessThan(h.history.loss[0]);
-    const ev = m.evaluate([rowsOf(a, 15, 20), rowsOf(b, 15, 20)], [rowsOf(yCls, 15, 20), rowsOf(yReg, 15, 20)]);
+    const ev = m.evaluate(
+      [rowsOf(a, 15, 20), rowsOf(b, 15, 20)],
+      [rowsOf(yCls, 15, 20), rowsOf(yReg, 15, 20)],
+    );
     expect(h.history.val_reg_loss[14]).toBeCloseTo(ev.reg_loss, 6);
   });
 
@@ -262,7 +355,9 @@ describe('multi-input / multi-output functional models in fit', () => {
     await expect(m.fit([a, b], [yCls, yReg], { verbose: 0 })).rejects.toThrow(/3 losses.*2 outputs/);
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await expect(m.fit([a, b], [yReg], { verbose: 0 })).rejects.toThrow(/2 outputs but 1 targets/);
-    expect(() => m.compile({ optimizer: 'nope', loss: 'meanSquaredError' })).toThrow(/unknown optimizer 'nope'/);
+    expect(() => m.compile({ optimizer: 'nope', loss: 'meanSquaredError' })).toThrow(
+      /unknown optimizer 'nope'/,
+    );
   });
 });
 
@@ -270,7 +365,9 @@ describe('fit equals a hand-written valueAndGrads loop', () => {
   it('same network, same Adam, same batches (shuffle false): the same weights (float64)', async () => {
     const { x, y, labels } = data(30, 4, 'float64');
     const m = net({ dtype: 'float64' });
-    const init = m.getWeights().map((w) => tg.tensor(Float64Array.from(w.data), w.shape, { dtype: 'float64' }));
+    const init = m
+      .getWeights()
+      .map((w) => tg.tensor(Float64Array.from(w.data), w.shape, { dtype: 'float64' }));
     m.compile({ optimizer: tg.train.adam(0.05), loss: 'sparseCategoricalCrossentropy' });
     const h = await m.fit(x, y, { epochs: 3, batchSize: 8, shuffle: false, verbose: 0 });
 
@@ -286,7 +383,11 @@ describe('fit equals a hand-written valueAndGrads loop', () => {
       for (let s = 0; s < 30; s += 8) {
         const e = Math.min(30, s + 8);
         const xb = rowsOf(x, s, e);
-        const onehot = tg.tensor(labels.slice(s, e).flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0))), [e - s, 3], { dtype: 'float64' });
+        const onehot = tg.tensor(
+          labels.slice(s, e).flatMap((l) => [0, 1, 2].map((k) => (k === l ? 1 : 0))),
+          [e - s, 3],
+          { dtype: 'float64' },
+        );
         const f = (W1: tg.Tensor, b1: tg.Tensor, W2: tg.Tensor, b2: tg.Tensor) => {
           const p = tg.softmax(tg.add(tg.matmul(tg.tanh(tg.add(tg.matmul(xb, W1), b1)), W2), b2), -1);
           // −(1/n) Σ_i log p[i, y_i]
@@ -298,7 +399,9 @@ describe('fit equals a hand-written valueAndGrads loop', () => {
       }
       losses.push(sum / 30);
     }
-    names.forEach((n, i) => expectClose(m.getWeights()[i].data, params[n].data, { rtol: 1e-9, atol: 1e-12 }, n));
+    names.forEach((n, i) =>
+      expectClose(m.getWeights()[i].data, params[n].data, { rtol: 1e-9, atol: 1e-12 }, n),
+    );
     expectClose(h.history.loss, losses, { rtol: 1e-9, atol: 1e-12 }, 'epoch losses');
     // Training moved the weights (the comparison is not between two untouched copies).
     expect(Math.max(...w1Before.map((v, i) => Math.abs(v - params.W1.data[i])))).toBeGreaterThan(1e-2);

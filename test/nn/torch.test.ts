@@ -6,14 +6,30 @@ import { expectClose, uniform } from '../support/check.js';
 import { expectThrowsWith, withWeights } from './layers-helpers.js';
 
 const nn = tg.nn;
-const rnd = (shape: number[], seed: number, dtype: tg.DType = 'float32') => tg.tensor(uniform(shape.reduce((a, b) => a * b, 1), seed), shape, { dtype });
+const rnd = (shape: number[], seed: number, dtype: tg.DType = 'float32') =>
+  tg.tensor(
+    uniform(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+    { dtype },
+  );
 const at = (t: tg.Tensor, ...idx: number[]) => t.data[idx.reduce((acc, v, i) => acc * t.shape[i] + v, 0)];
 
 /**
  * PyTorch Conv2d by definition, NCHW input [n,c,h,w], weight [o, c/g, kh, kw], symmetric zero padding (ph, pw):
  * y[b,f,i,j] = bias[f] + Σ_{ci,ky,kx} x[b, g·cg + ci, i·sh − ph + ky·dh, j·sw − pw + kx·dw] · W[f, ci, ky, kx].
  */
-function conv2dNCHW(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, s: [number, number], p: [number, number], d: [number, number], groups: number): { data: number[]; shape: number[] } {
+function conv2dNCHW(
+  x: tg.Tensor,
+  w: tg.Tensor,
+  b: tg.Tensor | null,
+  s: [number, number],
+  p: [number, number],
+  d: [number, number],
+  groups: number,
+): { data: number[]; shape: number[] } {
   const [n, , h, wd] = x.shape;
   const [o, cg, kh, kw] = w.shape;
   const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
@@ -30,7 +46,8 @@ function conv2dNCHW(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, s: [number,
               for (let kx = 0; kx < kw; kx++) {
                 const yy = i * s[0] - p[0] + ky * d[0];
                 const xx = j * s[1] - p[1] + kx * d[1];
-                if (yy >= 0 && yy < h && xx >= 0 && xx < wd) acc += at(x, bi, g * cg + ci, yy, xx) * at(w, f, ci, ky, kx);
+                if (yy >= 0 && yy < h && xx >= 0 && xx < wd)
+                  acc += at(x, bi, g * cg + ci, yy, xx) * at(w, f, ci, ky, kx);
               }
           out.push(acc);
         }
@@ -38,7 +55,14 @@ function conv2dNCHW(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, s: [number,
 }
 
 /** PyTorch MaxPool2d / AvgPool2d by definition (NCHW, floor mode); padding is −∞ for max, zeros for the average. */
-function pool2dNCHW(x: tg.Tensor, kind: 'max' | 'avg', k: number, s: number, p: number, countIncludePad: boolean): { data: number[]; shape: number[] } {
+function pool2dNCHW(
+  x: tg.Tensor,
+  kind: 'max' | 'avg',
+  k: number,
+  s: number,
+  p: number,
+  countIncludePad: boolean,
+): { data: number[]; shape: number[] } {
   const [n, c, h, w] = x.shape;
   const oh = Math.floor((h + 2 * p - k) / s) + 1;
   const ow = Math.floor((w + 2 * p - k) / s) + 1;
@@ -79,7 +103,11 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
     const y = lin.forward(x);
     const ref: number[] = [];
     for (let r = 0; r < 10; r++)
-      for (let o = 0; o < 3; o++) ref.push(lin.bias!.data[o] + [0, 1, 2, 3].reduce((s, i) => s + x.data[r * 4 + i] * lin.weight.data[o * 4 + i], 0));
+      for (let o = 0; o < 3; o++)
+        ref.push(
+          lin.bias!.data[o] +
+            [0, 1, 2, 3].reduce((s, i) => s + x.data[r * 4 + i] * lin.weight.data[o * 4 + i], 0),
+        );
     expect(y.shape).toEqual([2, 5, 3]);
     expectClose(y.data, ref, { rtol: 1e-5, atol: 1e-6 }, 'Linear');
     const nb = new nn.Linear(4, 2, { bias: false });
@@ -87,10 +115,24 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
     expect(nb.namedParameters().map(([n]) => n)).toEqual(['weight']);
   });
 
-  const convCases: [string, ConstructorParameters<typeof nn.Conv2d>, number[], [number, number], [number, number], [number, number]][] = [
+  const convCases: [
+    string,
+    ConstructorParameters<typeof nn.Conv2d>,
+    number[],
+    [number, number],
+    [number, number],
+    [number, number],
+  ][] = [
     ['3x3, no padding', [2, 3, 3], [2, 2, 6, 5], [1, 1], [0, 0], [1, 1]],
     ['stride 2, padding 1', [2, 4, 3, { stride: 2, padding: 1 }], [1, 2, 7, 6], [2, 2], [1, 1], [1, 1]],
-    ['(2,3) kernel, stride (1,2), padding (1,0), dilation 2', [3, 2, [2, 3], { stride: [1, 2], padding: [1, 0], dilation: 2 }], [1, 3, 7, 9], [1, 2], [1, 0], [2, 2]],
+    [
+      '(2,3) kernel, stride (1,2), padding (1,0), dilation 2',
+      [3, 2, [2, 3], { stride: [1, 2], padding: [1, 0], dilation: 2 }],
+      [1, 3, 7, 9],
+      [1, 2],
+      [1, 0],
+      [2, 2],
+    ],
     ['groups 2, no bias', [4, 6, 3, { groups: 2, bias: false }], [1, 4, 5, 5], [1, 1], [0, 0], [1, 1]],
   ];
   for (const [what, args, xShape, s, p, d] of convCases)
@@ -100,7 +142,11 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
       const [kh, kw] = typeof k === 'number' ? [k, k] : k;
       expect(conv.weight.shape).toEqual([cout, cin / (args[3]?.groups ?? 1), kh, kw]);
       const x = rnd(xShape, 2);
-      expectRef(conv.forward(x), conv2dNCHW(x, conv.weight, conv.bias, s, p, d, args[3]?.groups ?? 1), `Conv2d ${what}`);
+      expectRef(
+        conv.forward(x),
+        conv2dNCHW(x, conv.weight, conv.bias, s, p, d, args[3]?.groups ?? 1),
+        `Conv2d ${what}`,
+      );
     });
 
   it("Conv2d padding 'same' (odd and even kernels) and 'valid'", () => {
@@ -110,7 +156,12 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
       const y = conv.forward(x);
       expect(y.shape).toEqual([1, 3, 6, 7]);
       // PyTorch 'same': total padding d·(k−1), the left/top side gets the floor of half.
-      const big = tg.pad(x, [[0, 0], [0, 0], [Math.floor((k - 1) / 2), Math.ceil((k - 1) / 2)], [Math.floor((k - 1) / 2), Math.ceil((k - 1) / 2)]]);
+      const big = tg.pad(x, [
+        [0, 0],
+        [0, 0],
+        [Math.floor((k - 1) / 2), Math.ceil((k - 1) / 2)],
+        [Math.floor((k - 1) / 2), Math.ceil((k - 1) / 2)],
+      ]);
       expectRef(y, conv2dNCHW(big, conv.weight, conv.bias, [1, 1], [0, 0], [1, 1], 1), `same k=${k}`);
     }
     const v = new nn.Conv2d(2, 3, 3, { padding: 'valid' });
@@ -118,7 +169,11 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
   });
 
   it('Conv1d: NCW with weight [out, in/groups, k]; stride, padding, dilation, groups', () => {
-    for (const [opts, cin] of [[{}, 2], [{ stride: 2, padding: 2, dilation: 2 }, 2], [{ groups: 2, bias: false }, 4]] as const) {
+    for (const [opts, cin] of [
+      [{}, 2],
+      [{ stride: 2, padding: 2, dilation: 2 }, 2],
+      [{ groups: 2, bias: false }, 4],
+    ] as const) {
       const conv = new nn.Conv1d(cin, 4, 3, opts);
       expect(conv.weight.shape).toEqual([4, cin / ((opts as { groups?: number }).groups ?? 1), 3]);
       const x = rnd([2, cin, 9], 4);
@@ -126,24 +181,52 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
       // A 1-D conv is the 2-D conv with a height-1 image and kernel.
       const x4 = tg.reshape(x, [2, cin, 1, 9]);
       const w4 = tg.reshape(conv.weight, [4, conv.weight.shape[1], 1, 3]);
-      const ref = conv2dNCHW(x4, w4, conv.bias, [1, o.stride ?? 1], [0, o.padding ?? 0], [1, o.dilation ?? 1], o.groups ?? 1);
-      expectRef(conv.forward(x), { data: ref.data, shape: [ref.shape[0], ref.shape[1], ref.shape[3]] }, `Conv1d ${JSON.stringify(opts)}`);
+      const ref = conv2dNCHW(
+        x4,
+        w4,
+        conv.bias,
+        [1, o.stride ?? 1],
+        [0, o.padding ?? 0],
+        [1, o.dilation ?? 1],
+        o.groups ?? 1,
+      );
+      expectRef(
+        conv.forward(x),
+        { data: ref.data, shape: [ref.shape[0], ref.shape[1], ref.shape[3]] },
+        `Conv1d ${JSON.stringify(opts)}`,
+      );
     }
   });
 
   it('MaxPool2d: stride defaults to the kernel; padding never wins', () => {
     const x = rnd([2, 3, 7, 6], 5);
     expectRef(new nn.MaxPool2d(2).forward(x), pool2dNCHW(x, 'max', 2, 2, 0, false), 'MaxPool2d(2)');
-    expectRef(new nn.MaxPool2d(3, 2, 1).forward(x), pool2dNCHW(x, 'max', 3, 2, 1, false), 'MaxPool2d(3, 2, 1)');
+    expectRef(
+      new nn.MaxPool2d(3, 2, 1).forward(x),
+      pool2dNCHW(x, 'max', 3, 2, 1, false),
+      'MaxPool2d(3, 2, 1)',
+    );
     const neg = tg.sub(x, 5);
-    expectRef(new nn.MaxPool2d(3, 1, 1).forward(neg), pool2dNCHW(neg, 'max', 3, 1, 1, false), 'MaxPool2d on negatives with padding');
+    expectRef(
+      new nn.MaxPool2d(3, 1, 1).forward(neg),
+      pool2dNCHW(neg, 'max', 3, 1, 1, false),
+      'MaxPool2d on negatives with padding',
+    );
   });
 
   it('AvgPool2d counts padded zeros by default (countIncludePad true), or not when asked', () => {
     const x = rnd([1, 2, 5, 5], 6);
     expectRef(new nn.AvgPool2d(2).forward(x), pool2dNCHW(x, 'avg', 2, 2, 0, true), 'AvgPool2d(2)');
-    expectRef(new nn.AvgPool2d(3, 2, 1).forward(x), pool2dNCHW(x, 'avg', 3, 2, 1, true), 'AvgPool2d(3, 2, 1)');
-    expectRef(new nn.AvgPool2d(3, 2, 1, false).forward(x), pool2dNCHW(x, 'avg', 3, 2, 1, false), 'countIncludePad false');
+    expectRef(
+      new nn.AvgPool2d(3, 2, 1).forward(x),
+      pool2dNCHW(x, 'avg', 3, 2, 1, true),
+      'AvgPool2d(3, 2, 1)',
+    );
+    expectRef(
+      new nn.AvgPool2d(3, 2, 1, false).forward(x),
+      pool2dNCHW(x, 'avg', 3, 2, 1, false),
+      'countIncludePad false',
+    );
     // The corner of a ones image with padding 1: 4 real of 9 → 4/9 (PyTorch default), 1 without the padding.
     const ones = tg.ones([1, 1, 3, 3]);
     expect((new nn.AvgPool2d(3, 2, 1).forward(ones) as tg.Tensor).data[0]).toBeCloseTo(4 / 9, 6);
@@ -159,15 +242,31 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
   });
 
   it('Sequential chains modules: conv → ReLU → pool → flatten → linear equals the loops composed', () => {
-    const seq = new nn.Sequential(new nn.Conv2d(1, 2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(2 * 3 * 3, 4));
+    const seq = new nn.Sequential(
+      new nn.Conv2d(1, 2, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(2 * 3 * 3, 4),
+    );
     const x = rnd([2, 1, 6, 6], 8);
     const [conv, , , , lin] = seq.modules as [tg.nn.Conv2d, unknown, unknown, unknown, tg.nn.Linear];
     const c = conv2dNCHW(x, conv.weight, conv.bias, [1, 1], [1, 1], [1, 1], 1);
-    const r = tg.tensor(c.data.map((v) => Math.max(v, 0)), c.shape);
+    const r = tg.tensor(
+      c.data.map((v) => Math.max(v, 0)),
+      c.shape,
+    );
     const p = pool2dNCHW(r, 'max', 2, 2, 0, false);
     const ref: number[] = [];
     for (let b = 0; b < 2; b++)
-      for (let o = 0; o < 4; o++) ref.push(lin.bias!.data[o] + Array.from({ length: 18 }, (_, i) => p.data[b * 18 + i] * lin.weight.data[o * 18 + i]).reduce((a, v) => a + v, 0));
+      for (let o = 0; o < 4; o++)
+        ref.push(
+          lin.bias!.data[o] +
+            Array.from({ length: 18 }, (_, i) => p.data[b * 18 + i] * lin.weight.data[o * 18 + i]).reduce(
+              (a, v) => a + v,
+              0,
+            ),
+        );
     expectRef(seq.forward(x), { data: ref, shape: [2, 4] }, 'Sequential');
   });
 });
@@ -175,18 +274,32 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
 describe('gradcheck of tg.nn modules (float64, w.r.t. input and parameters)', () => {
   const cases: [string, () => tg.Module, number[]][] = [
     ['Linear', () => new nn.Linear(4, 3), [2, 4]],
-    ['Conv2d stride 2 padding 1 groups 2', () => new nn.Conv2d(4, 2, 3, { stride: 2, padding: 1, groups: 2 }), [1, 4, 5, 5]],
+    [
+      'Conv2d stride 2 padding 1 groups 2',
+      () => new nn.Conv2d(4, 2, 3, { stride: 2, padding: 1, groups: 2 }),
+      [1, 4, 5, 5],
+    ],
     ['Conv1d dilation 2', () => new nn.Conv1d(2, 3, 3, { dilation: 2, padding: 1 }), [2, 2, 8]],
     ['MaxPool2d', () => new nn.MaxPool2d(2, 1), [1, 2, 4, 4]],
     ['AvgPool2d padded', () => new nn.AvgPool2d(3, 2, 1), [1, 2, 5, 5]],
-    ['Sequential', () => new nn.Sequential(new nn.Conv2d(1, 2, 2), new nn.Tanh(), new nn.Flatten(), new nn.Linear(18, 2)), [2, 1, 4, 4]],
+    [
+      'Sequential',
+      () => new nn.Sequential(new nn.Conv2d(1, 2, 2), new nn.Tanh(), new nn.Flatten(), new nn.Linear(18, 2)),
+      [2, 1, 4, 4],
+    ],
   ];
   cases.forEach(([what, make, shape], i) =>
     it(what, () => {
       const m = make();
       const x = rnd(shape, 20 + i, 'float64');
-      const ws = m.getWeights().map((w) => tg.tensor(Float64Array.from(w.data), w.shape, { dtype: 'float64' }));
-      const res = tg.gradcheck((xi, ...wi) => withWeights(m, wi, () => m.forward(xi) as tg.Tensor), [x, ...ws], { atol: 1e-6, rtol: 1e-5, mode: 'full' });
+      const ws = m
+        .getWeights()
+        .map((w) => tg.tensor(Float64Array.from(w.data), w.shape, { dtype: 'float64' }));
+      const res = tg.gradcheck(
+        (xi, ...wi) => withWeights(m, wi, () => m.forward(xi) as tg.Tensor),
+        [x, ...ws],
+        { atol: 1e-6, rtol: 1e-5, mode: 'full' },
+      );
       expect(res.ok, `${what}: ${JSON.stringify(res.worst)}`).toBe(true);
     }),
   );
@@ -210,12 +323,34 @@ describe('Module parameters, modes and gradients', () => {
   }
 
   it("names parameters by property path: nn.Sequential children by index ('0.weight'), nested modules 'block.conv.weight'", () => {
-    const seq = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(8, 3));
-    expect(seq.namedParameters().map(([n, t]) => [n, t.shape])).toEqual([['0.weight', [2, 1, 3, 3]], ['0.bias', [2]], ['3.weight', [3, 8]], ['3.bias', [3]]]);
+    const seq = new nn.Sequential(
+      new nn.Conv2d(1, 2, 3),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(8, 3),
+    );
+    expect(seq.namedParameters().map(([n, t]) => [n, t.shape])).toEqual([
+      ['0.weight', [2, 1, 3, 3]],
+      ['0.bias', [2]],
+      ['3.weight', [3, 8]],
+      ['3.bias', [3]],
+    ]);
     const net = new Net();
-    expect(net.namedParameters().map(([n]) => n)).toEqual(['stem.weight', 'stem.bias', 'block.conv.weight', 'block.conv.bias', 'head.1.weight', 'head.1.bias']);
+    expect(net.namedParameters().map(([n]) => n)).toEqual([
+      'stem.weight',
+      'stem.bias',
+      'block.conv.weight',
+      'block.conv.bias',
+      'head.1.weight',
+      'head.1.bias',
+    ]);
     const nested = new nn.Sequential(new nn.Linear(3, 4), new nn.Sequential(new nn.Linear(4, 2)));
-    expect(nested.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.0.weight', '1.0.bias']);
+    expect(nested.namedParameters().map(([n]) => n)).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.0.weight',
+      '1.0.bias',
+    ]);
     expect(net.parameters()).toEqual(net.namedParameters().map(([, t]) => t));
     expect(net.countParams()).toBe(2 * 9 + 2 + 2 * 2 * 9 + 2 + 8 * 2 + 2);
     for (const [, t] of net.namedParameters()) expect(t.requiresGrad).toBe(true);
@@ -235,7 +370,10 @@ describe('Module parameters, modes and gradients', () => {
 
   it('modules start in train mode; train()/eval() reach every nested module, and Dropout follows', () => {
     const net = new Net();
-    const all = () => [net, net.stem, net.block, net.block.conv, net.block.drop, net.head, ...net.head.modules].map((m) => m.training);
+    const all = () =>
+      [net, net.stem, net.block, net.block.conv, net.block.drop, net.head, ...net.head.modules].map(
+        (m) => m.training,
+      );
     expect(all().every((t) => t)).toBe(true);
     expect(net.eval()).toBe(net);
     expect(all().some((t) => t)).toBe(false);
@@ -245,7 +383,10 @@ describe('Module parameters, modes and gradients', () => {
     expect(all().every((t) => t)).toBe(true);
     // The nested Dropout sees the mode: in train mode it zeroes some inputs and doubles the rest (p = 0.5).
     const seen: [number[], number[]][] = [];
-    const off = net.block.drop.registerForwardHook((_l, xin, y) => void seen.push([Array.from((xin as tg.Tensor).data), Array.from((y as tg.Tensor).data)]));
+    const off = net.block.drop.registerForwardHook(
+      (_l, xin, y) =>
+        void seen.push([Array.from((xin as tg.Tensor).data), Array.from((y as tg.Tensor).data)]),
+    );
     net.forward(tg.add(rnd([2, 1, 4, 4], 32), 2));
     net.eval();
     net.forward(tg.add(rnd([2, 1, 4, 4], 32), 2));
@@ -264,13 +405,27 @@ describe('Module parameters, modes and gradients', () => {
     tg.sum(net.forward(x)).backward();
     const names = net.namedParameters().map(([n]) => n);
     const first = net.parameters().map((p) => Array.from(p.grad!.data));
-    first.forEach((g, i) => expect(g.some((v) => v !== 0), names[i]).toBe(true));
+    first.forEach((g, i) =>
+      expect(
+        g.some((v) => v !== 0),
+        names[i],
+      ).toBe(true),
+    );
     // The same gradients from the functional API with the parameters passed in.
     const ws = net.getWeights();
-    const gs = tg.grads((...wi: tg.Tensor[]) => withWeights(net, wi, () => tg.sum(net.forward(x))))(...ws.map((w) => w.detach()));
+    const gs = tg.grads((...wi: tg.Tensor[]) => withWeights(net, wi, () => tg.sum(net.forward(x))))(
+      ...ws.map((w) => w.detach()),
+    );
     gs.forEach((g, i) => expectClose(g.data, first[i], { rtol: 1e-5, atol: 1e-7 }, names[i]));
     tg.sum(net.forward(x)).backward();
-    net.parameters().forEach((p, i) => expectClose(p.grad!.data, first[i].map((v) => 2 * v), { rtol: 1e-5, atol: 1e-7 }, `accumulated ${names[i]}`));
+    net.parameters().forEach((p, i) =>
+      expectClose(
+        p.grad!.data,
+        first[i].map((v) => 2 * v),
+        { rtol: 1e-5, atol: 1e-7 },
+        `accumulated ${names[i]}`,
+      ),
+    );
     net.zeroGrad();
     for (const p of net.parameters()) expect(p.grad).toBeNull();
   });
@@ -293,12 +448,27 @@ describe('Module parameters, modes and gradients', () => {
   });
 
   it('bad input: channels-last data, a missing batch axis, wrong in_features name the module and both shapes', () => {
-    expectThrowsWith(() => new nn.Conv2d(3, 4, 3).forward(tg.zeros([1, 8, 8, 3])), ['Conv2d', '[N, C, H, W]', 'C = 3', '[1,8,8,3]', 'channels-last', '[1,3,8,8]']);
-    expectThrowsWith(() => new nn.Conv2d(3, 4, 3).forward(tg.zeros([3, 8, 8])), ['Conv2d', '[3,8,8]', 'batch axis']);
-    expectThrowsWith(() => new nn.Conv1d(3, 4, 3).forward(tg.zeros([1, 10, 3])), ['Conv1d', '[N, C, L]', '[1,10,3]', 'channels-last', '[1,3,10]']);
-    expectThrowsWith(() => new nn.Conv2d(3, 4, 3).forward(tg.zeros([1, 5, 8, 8])), ['Conv2d', 'C = 3', '[1,5,8,8]']);
     expectThrowsWith(
-      () => new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(10, 2)).forward(tg.zeros([1, 1, 6, 6])),
+      () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([1, 8, 8, 3])),
+      ['Conv2d', '[N, C, H, W]', 'C = 3', '[1,8,8,3]', 'channels-last', '[1,3,8,8]'],
+    );
+    expectThrowsWith(
+      () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([3, 8, 8])),
+      ['Conv2d', '[3,8,8]', 'batch axis'],
+    );
+    expectThrowsWith(
+      () => new nn.Conv1d(3, 4, 3).forward(tg.zeros([1, 10, 3])),
+      ['Conv1d', '[N, C, L]', '[1,10,3]', 'channels-last', '[1,3,10]'],
+    );
+    expectThrowsWith(
+      () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([1, 5, 8, 8])),
+      ['Conv2d', 'C = 3', '[1,5,8,8]'],
+    );
+    expectThrowsWith(
+      () =>
+        new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.Flatten(), new nn.Linear(10, 2)).forward(
+          tg.zeros([1, 1, 6, 6]),
+        ),
       ['Sequential', 'Linear', 'in_features is 10', '[1,32]', 'flatten'],
     );
   });
