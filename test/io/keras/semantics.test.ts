@@ -102,3 +102,27 @@ describe('version-dependent semantics', () => {
     expect(Array.from(k1.data)).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 });
+
+describe('Keras 1 functional models and weights loaded into code-built models', () => {
+  it('reads Keras 1 Model configs (3-element node refs, Merge(mode=concat), output_dim)', () => {
+    const k1 = {
+      class_name: 'Model', keras_version: '1.2.2',
+      config: {
+        name: 'm', input_layers: [['x', 0, 0]], output_layers: [['merge_1', 0, 0]],
+        layers: [
+          { name: 'x', class_name: 'InputLayer', config: { batch_input_shape: [null, 3], input_dtype: 'float32', name: 'x' }, inbound_nodes: [] },
+          { name: 'a', class_name: 'Dense', config: { name: 'a', output_dim: 2, init: 'glorot_uniform', bias: true, activation: 'linear' }, inbound_nodes: [[['x', 0, 0]]] },
+          { name: 'b', class_name: 'Dense', config: { name: 'b', output_dim: 4, bias: false, activation: 'relu' }, inbound_nodes: [[['x', 0, 0]]] },
+          { name: 'merge_1', class_name: 'Merge', config: { name: 'merge_1', mode: 'concat', concat_axis: -1 }, inbound_nodes: [[['a', 0, 0], ['b', 0, 0]]] },
+        ],
+      },
+    };
+    const m = tg.keras.modelFromJson(k1);
+    expect(m.getWeights().map((w) => w.shape)).toEqual([[3, 2], [2], [3, 4]]);
+    const [ka, ba, kb] = m.getWeights();
+    const x = [0.3, -1, 2];
+    const y = m.predict(tg.tensor([x])) as tg.Tensor;
+    const want = [...dense(x, ka, ba), ...dense(x, kb, tg.zeros([4])).map((v) => Math.max(v, 0))];
+    want.forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 5));
+  });
+});
