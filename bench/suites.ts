@@ -34,6 +34,8 @@ export interface SuiteOptions {
 
 const BATCH = 32;
 const log = (s: string): void => void process.stderr.write(`  ${s}\n`);
+// NOTE: every cell is the fastest of its runs (Timing.minMs), for every framework alike: this machine is shared
+// with other sessions, and the minimum is the measurement least disturbed by them.
 
 /** Select a tapegrad configuration: 'wasm' with n threads, or the JS reference. */
 async function useTapegrad(fw: Framework, threads: number): Promise<void> {
@@ -67,8 +69,8 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
     await useTapegrad(fw, o.threads);
     const m = tapegradCnn(init, CNN_PARAM_SHAPES, images, labels, BATCH);
     const sel = fw === 'tapegrad-js' ? slow : opt;
-    train.cells[fw] = BATCH / (timeSync(() => m.train(), sel).ms / 1000);
-    infer.cells[fw] = BATCH / (timeSync(() => m.infer(), sel).ms / 1000);
+    train.cells[fw] = BATCH / (timeSync(() => m.train(), sel).minMs / 1000);
+    infer.cells[fw] = BATCH / (timeSync(() => m.infer(), sel).minMs / 1000);
     log(`seed CNN ${fw}: ${train.cells[fw]?.toString()} / ${infer.cells[fw]?.toString()} images/s`);
   }
   for (const fw of tfjsCols(o)) {
@@ -76,14 +78,14 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
     const m = tfjsCnn(init, CNN_PARAM_SHAPES, images, labels, BATCH);
     // NOTE: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net at all.
     const trainable = tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
-    train.cells[fw] = trainable ? BATCH / ((await timeAsync(() => m.train().then(() => undefined), opt)).ms / 1000) : 'n/a';
-    infer.cells[fw] = BATCH / ((await timeAsync(() => m.infer(), opt)).ms / 1000);
+    train.cells[fw] = trainable ? BATCH / ((await timeAsync(() => m.train().then(() => undefined), opt)).minMs / 1000) : 'n/a';
+    infer.cells[fw] = BATCH / ((await timeAsync(() => m.infer(), opt)).minMs / 1000);
     m.dispose();
     log(`seed CNN ${fw}: ${train.cells[fw]?.toString()} / ${infer.cells[fw]?.toString()} images/s`);
   }
   const cn = convnetCnn(images, labels, BATCH);
-  train.cells.convnetjs = BATCH / (timeSync(() => cn.train(), slow).ms / 1000);
-  infer.cells.convnetjs = BATCH / (timeSync(() => cn.infer(), slow).ms / 1000);
+  train.cells.convnetjs = BATCH / (timeSync(() => cn.train(), slow).minMs / 1000);
+  infer.cells.convnetjs = BATCH / (timeSync(() => cn.infer(), slow).minMs / 1000);
   log(`seed CNN convnetjs: ${train.cells.convnetjs} / ${infer.cells.convnetjs} images/s`);
   return [train, infer];
 }
@@ -101,12 +103,12 @@ export async function sgemm(o: SuiteOptions): Promise<Row[]> {
       const ta = new Tensor(a, [n, n]);
       const tb = new Tensor(b, [n, n]);
       const opt: TimeOptions = fw === 'tapegrad-js' ? { warmup: 0, minRuns: 1, budgetMs: 0 } : { budgetMs: o.quick ? 1000 : 2500, warmup: 2 };
-      row.cells[fw] = gf(timeSync(() => void matmul(ta, tb), opt).ms);
+      row.cells[fw] = gf(timeSync(() => void matmul(ta, tb), opt).minMs);
     }
     for (const fw of tfjsCols(o)) {
       await useTfjs(fw);
       const m = tfjsMatmul(a, b, n);
-      row.cells[fw] = gf((await timeAsync(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).ms);
+      row.cells[fw] = gf((await timeAsync(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).minMs);
       m.dispose();
     }
     log(`${row.workload}: ${JSON.stringify(row.cells)}`);
@@ -137,14 +139,14 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     const tx = new Tensor(x, [n, h, w, c]);
     const tw = new Tensor(wt, [k, k, c, oc]);
     const tdy = new Tensor(dy, [n, h, w, oc]);
-    rows[0].cells[fw] = gf(timeSync(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt).ms);
+    rows[0].cells[fw] = gf(timeSync(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt).minMs);
     // input gradient: the tape's backward for x alone (matmul(dy, wᵀ) then col2im)
     const px = vjp((xx) => conv2d(xx, tw, null, { padding: 'same' }), tx);
-    rows[1].cells[fw] = gf(timeSync(() => void px.vjp(tdy), opt).ms);
+    rows[1].cells[fw] = gf(timeSync(() => void px.vjp(tdy), opt).minMs);
     // NOTE: filter gradient = the two ops the tape runs for it, im2col(x) then colsᵀ·dy (tfjs's kernel also takes x).
     const geom = { n, h, w, c, kh: k, kw: k, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, outH: h, outW: w };
     const dy2 = reshape(tdy, [n * h * w, oc]);
-    rows[2].cells[fw] = gf(timeSync(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt).ms);
+    rows[2].cells[fw] = gf(timeSync(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt).minMs);
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
   for (const fw of tfjsCols(o)) {
@@ -155,9 +157,9 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     await useTfjs(fw);
     const m = tfjsConv(x, wt, dy);
     const opt: TimeOptions = fw === 'tfjs-cpu' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
-    rows[0].cells[fw] = gf((await timeAsync(m.forward, opt)).ms);
-    rows[1].cells[fw] = gf((await timeAsync(m.inputGrad, opt)).ms);
-    rows[2].cells[fw] = m.hasFilterGrad() ? gf((await timeAsync(m.filterGrad, opt)).ms) : 'n/a';
+    rows[0].cells[fw] = gf((await timeAsync(m.forward, opt)).minMs);
+    rows[1].cells[fw] = gf((await timeAsync(m.inputGrad, opt)).minMs);
+    rows[2].cells[fw] = m.hasFilterGrad() ? gf((await timeAsync(m.filterGrad, opt)).minMs) : 'n/a';
     m.dispose();
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
@@ -176,12 +178,12 @@ export async function lstm(o: SuiteOptions): Promise<Row[]> {
   for (const fw of tgCols(o)) {
     await useTapegrad(fw, o.threads);
     const m = tapegradLstm(init, LSTM_PARAM_SHAPES, xs, ys);
-    batches.forEach((b, i) => (rows[i].cells[fw] = timeSync(() => void m.epoch(b), fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt).ms));
+    batches.forEach((b, i) => (rows[i].cells[fw] = timeSync(() => void m.epoch(b), fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt).minMs));
   }
   for (const fw of tfjsCols(o)) {
     await useTfjs(fw);
     const m = tfjsLstm(init, LSTM_PARAM_SHAPES, xs, ys);
-    for (const [i, b] of batches.entries()) rows[i].cells[fw] = (await timeAsync(() => m.epoch(b).then(() => undefined), opt)).ms;
+    for (const [i, b] of batches.entries()) rows[i].cells[fw] = (await timeAsync(() => m.epoch(b).then(() => undefined), opt)).minMs;
     m.dispose();
   }
   rows.forEach((r) => log(`${r.workload}: ${JSON.stringify(r.cells)}`));
