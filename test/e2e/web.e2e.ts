@@ -48,6 +48,7 @@ interface DemoState {
   predictions: { seed?: number[]; keras?: number[] };
   keras: {
     name: string;
+    inputShape: (number | null)[];
     report: string;
     output: number[];
     outputShape: number[];
@@ -263,6 +264,16 @@ describe('examples/web in headless Chromium', () => {
     const r = (await dropFiles(page, [join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]))!;
     expect(r.report).toContain('All weights matched');
     expectClose(r.output, await nodePrediction(join(dir, 'model.json'), probe([1, 25, 5])), 1e-5);
+  });
+
+  it('runs a dropped architecture .json with its weights .h5 as Node does', async () => {
+    const dir = join(kerasFixturesDir() ?? '', 'dl4j-activations');
+    const [config, weights] = [join(dir, 'ReLU_0_config.json'), join(dir, 'ReLU_0_weights.h5')];
+    const r = (await dropFiles(page, [config, weights]))!;
+    expect(r.name).toBe('ReLU_0_config.json + ReLU_0_weights.h5');
+    const shape = [1, ...r.inputShape.slice(1).map((d) => d ?? 1)];
+    const m = await tg.keras.loadModel({ config, weights });
+    expectClose(r.output, Array.from((m.predict(probe(shape)) as tg.Tensor).toFlatArray()), 1e-5);
   });
 
   it('saves a screenshot of the page as a test artifact', async () => {

@@ -62,7 +62,7 @@ function showPrediction(): void {
 
 function showKeras(r: KerasResult): void {
   const out =
-    r.output.length > 20
+    r.output.length > 12
       ? `${r.output
           .slice(0, 20)
           .map((v) => v.toPrecision(5))

@@ -129,17 +129,32 @@ export function probeInput(shape: number[]): tg.Tensor {
 async function loadKeras(files: KerasFileMsg[]): Promise<KerasResult> {
   const npy = files.find((f) => f.name.endsWith('.npy'));
   const bins = files.filter((f) => f.name.endsWith('.bin'));
-  const main = files.find((f) => !f.name.endsWith('.npy') && !f.name.endsWith('.bin'));
-  if (!main)
-    throw new Error(
-      `no model file among ${files.map((f) => f.name).join(', ')} (drop a .h5, .keras or model.json)`,
-    );
+  const models = files.filter((f) => f !== npy && !bins.includes(f));
   const shards = Object.fromEntries(bins.map((b) => [b.name, new Uint8Array(b.bytes)]));
-  const m = await tg.keras.loadModel(new Uint8Array(main.bytes), { name: main.name, shards });
+  const bytes = (f: KerasFileMsg): Uint8Array => new Uint8Array(f.bytes);
+  // An architecture JSON (model.to_json()) with a weights file is loaded as { config, weights }.
+  const isConfig = (f: KerasFileMsg): boolean =>
+    tg.sniffContainer(bytes(f)) === 'json' &&
+    !/"(weightsManifest|modelTopology)"/.test(new TextDecoder().decode(bytes(f)));
+  const config = models.length === 2 ? models.find(isConfig) : undefined;
+  const weights = config && models.find((f) => f !== config);
+  const main = config ?? models[0];
+  if (!main || (models.length > 1 && !weights))
+    throw new Error(
+      `drop one model file (.h5, .keras, model.json with its .bin shards) or an architecture .json with its weights .h5; got ${files.map((f) => f.name).join(', ')}`,
+    );
+  const name = weights ? `${main.name} + ${weights.name}` : main.name;
+  const m = weights
+    ? // NOTE: the config is passed parsed: tg.keras.loadModel takes a Uint8Array config for a parsed JSON object.
+      await tg.keras.loadModel({
+        config: tg.parseJsonSafe(new TextDecoder().decode(bytes(main)), main.name) as Record<string, unknown>,
+        weights: bytes(weights),
+      })
+    : await tg.keras.loadModel(bytes(main), { name: main.name, shards });
   const ins =
     m instanceof tg.Functional ? m.inputs.map((t) => t.shape) : [m.builtInputShape as (number | null)[]];
   if (ins.length !== 1 || !ins[0])
-    throw new Error(`${main.name}: the page runs single-input models; this one has ${ins.length} inputs`);
+    throw new Error(`${name}: the page runs single-input models; this one has ${ins.length} inputs`);
   const inputShape = ins[0];
   let x: tg.Tensor;
   let inputSource: string;
@@ -157,7 +172,7 @@ async function loadKeras(files: KerasFileMsg[]): Promise<KerasResult> {
   const takesDigit = dims === '28,28,1' || dims === '28,28' || dims === '784';
   keras = { model: m, takesDigit, shape: [1, ...inputShape.slice(1).map((d) => d ?? 1)] };
   return {
-    name: main.name,
+    name,
     report: tg.keras.formatReport(m.loadReport),
     summary: m.summary({ print: false }),
     inputShape,
