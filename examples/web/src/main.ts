@@ -64,7 +64,7 @@ function showKeras(r: KerasResult): void {
   const out =
     r.output.length > 12
       ? `${r.output
-          .slice(0, 20)
+          .slice(0, 12)
           .map((v) => v.toPrecision(5))
           .join(', ')}, … (${r.output.length} values)`
       : r.output.map((v) => v.toPrecision(6)).join(', ');
