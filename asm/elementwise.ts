@@ -42,6 +42,26 @@ function erf64(x: f64): f64 {
   return e / (1 + e);
 }
 
+/**
+ * e^x for four lanes with |x| < 87 (callers route other lanes to the scalar path): Cody-Waite reduction
+ * x = n·ln2 + r and Cephes' degree-6 polynomial, ~1 ulp.
+ */
+// @ts-ignore: decorator
+@inline function expf4(x: v128): v128 {
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23); // 2^n as f32 bits
+  return f32x4.mul(y, pow2n);
+}
+
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
   return p + <usize>i * 4;
@@ -62,27 +82,46 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
       else r = f32x4.floor(v);
       v128.store(at(out, i), r);
     }
-  }
-  for (; i < n; i++) {
-    const v = load<f32>(at(x, i));
-    const d = <f64>v;
-    let r: f32;
-    switch (op) {
-      case 0: r = -v; break;
-      case 1: r = <f32>Math.exp(d); break;
-      case 2: r = <f32>Math.log(d); break;
-      case 3: r = Mathf.sqrt(v); break;
-      case 4: r = Mathf.abs(v); break;
-      case 5: r = v > 0 ? 1 : v < 0 ? -1 : v; break; // sign keeps ±0 and NaN
-      case 6: r = v > 0 ? v : 0; break;
-      case 7: r = <f32>sigmoid64(d); break;
-      case 8: r = <f32>Math.tanh(d); break;
-      case 9: r = <f32>Math.sin(d); break;
-      case 10: r = <f32>Math.cos(d); break;
-      case 11: r = <f32>erf64(d); break;
-      default: r = Mathf.floor(v);
+  } else if (op === 1 || op === 7) {
+    // NOTE: exp and sigmoid in f32x4 where every lane has |x| < 87; a block with a larger, infinite or NaN lane
+    // takes the exact scalar path below.
+    const lim = f32x4.splat(87);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(at(x, i));
+      if (v128.any_true(v128.not(f32x4.lt(f32x4.abs(v), lim)))) {
+        for (let j = i; j < i + 4; j++) store<f32>(at(out, j), unaryScalar(op, load<f32>(at(x, j))));
+        continue;
+      }
+      let r: v128;
+      if (op === 1) r = expf4(v);
+      else {
+        // σ(v) = (v >= 0 ? 1 : e) / (1 + e) with e = exp(-|v|): neither branch overflows
+        const e = expf4(f32x4.neg(f32x4.abs(v)));
+        r = f32x4.div(v128.bitselect(f32x4.splat(1), e, f32x4.ge(v, zero)), f32x4.add(f32x4.splat(1), e));
+      }
+      v128.store(at(out, i), r);
     }
-    store<f32>(at(out, i), r);
+  }
+  for (; i < n; i++) store<f32>(at(out, i), unaryScalar(op, load<f32>(at(x, i))));
+}
+
+/** One element of `unary`. */
+function unaryScalar(op: i32, v: f32): f32 {
+  const d = <f64>v;
+  switch (op) {
+    case 0: return -v;
+    case 1: return <f32>Math.exp(d);
+    case 2: return <f32>Math.log(d);
+    case 3: return Mathf.sqrt(v);
+    case 4: return Mathf.abs(v);
+    case 5: return v > 0 ? 1 : v < 0 ? -1 : v; // sign keeps ±0 and NaN
+    case 6: return v > 0 ? v : 0;
+    case 7: return <f32>sigmoid64(d);
+    case 8: return <f32>Math.tanh(d);
+    case 9: return <f32>Math.sin(d);
+    case 10: return <f32>Math.cos(d);
+    case 11: return <f32>erf64(d);
+    default: return Mathf.floor(v);
   }
 }
 

@@ -42,6 +42,22 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: nu
   }
 }
 
+/** Size of one float32 unit in the last place at |v| (the subnormal spacing at 0). */
+export function ulpF32(v: number): number {
+  const a = Math.abs(Math.fround(v));
+  if (a < 2 ** -126) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(a)) - 23);
+}
+
+/** |a - b| <= ulps · ulp(b) elementwise (NaN must match NaN, infinities must match). */
+export function expectUlps(a: ArrayLike<number>, b: ArrayLike<number>, ulps: number, what = ''): void {
+  expect(a.length, what).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i])) || a[i] === b[i]) continue;
+    if (!(Math.abs(a[i] - b[i]) <= ulps * ulpF32(b[i]))) expect.fail(`${what} differs at ${i}: ${a[i]} vs ${b[i]} (> ${ulps} ulp)`);
+  }
+}
+
 /** Random window geometries (conv or pool) with odd sizes, strides, dilations and asymmetric padding. */
 export const geomArb = (maxN = 3): fc.Arbitrary<WindowGeom> =>
   fc
