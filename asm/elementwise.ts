@@ -125,7 +125,7 @@ function unaryScalar(op: i32, v: f32): f32 {
   }
 }
 
-/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum (a >= b ? a : b) 6 minimum (a <= b ? a : b). */
+/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum 6 minimum (a NaN operand propagates, as js.ts). */
 export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   let i = 0;
   if (op !== 4) {
@@ -137,8 +137,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
       else if (op === 1) r = f32x4.sub(x, y);
       else if (op === 2) r = f32x4.mul(x, y);
       else if (op === 3) r = f32x4.div(x, y);
-      else if (op === 5) r = v128.bitselect(x, y, f32x4.ge(x, y));
-      else r = v128.bitselect(x, y, f32x4.le(x, y));
+      else if (op === 5) r = v128.bitselect(x, y, v128.or(f32x4.ge(x, y), f32x4.ne(x, x)));
+      else r = v128.bitselect(x, y, v128.or(f32x4.le(x, y), f32x4.ne(x, x)));
       v128.store(at(out, i), r);
     }
   }
@@ -152,8 +152,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
       case 2: r = x * y; break;
       case 3: r = x / y; break;
       case 4: r = <f32>Math.pow(<f64>x, <f64>y); break;
-      case 5: r = x >= y ? x : y; break;
-      default: r = x <= y ? x : y;
+      case 5: r = x >= y || x != x ? x : y; break;
+      default: r = x <= y || x != x ? x : y;
     }
     store<f32>(at(out, i), r);
   }

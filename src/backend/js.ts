@@ -58,8 +58,9 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   pow: Math.pow,
-  maximum: (a, b) => (a >= b ? a : b),
-  minimum: (a, b) => (a <= b ? a : b),
+  // NOTE: NaN propagates (as NumPy and WASM's f32x4.max): a NaN operand is never replaced by the other one.
+  maximum: (a, b) => (a >= b || a !== a ? a : b),
+  minimum: (a, b) => (a <= b || a !== a ? a : b),
 };
 
 const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {

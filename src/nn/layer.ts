@@ -113,7 +113,7 @@ export abstract class Layer {
       try {
         return this.callImpl(x, kw);
       } catch (e) {
-        if (e instanceof TapegradError && !e.message.startsWith(`${this.name} (`)) e.message = `${this.name} (${this.className}): ${e.message}`;
+        if (e instanceof TapegradError && !e.message.startsWith(`${this.name} (`) && !e.message.startsWith(`${this.name}:`)) e.message = `${this.name} (${this.className}): ${e.message}`;
         throw e;
       }
     });

@@ -34,6 +34,15 @@ export abstract class Module extends Layer {
     this.built = true;
   }
   abstract forward(...args: any[]): any;
+  private modeSynced = false;
+  /** NOTE: children are assigned after this constructor runs, so the first call hands our mode down to them. */
+  override apply(inputs: any, kwargs: CallKwargs = {}): any {
+    if (!this.modeSynced) {
+      this.modeSynced = true;
+      this.train(this.training);
+    }
+    return super.apply(inputs, kwargs);
+  }
   call(x: LayerIO): LayerIO {
     return this.callImpl(x, {});
   }
