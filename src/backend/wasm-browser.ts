@@ -1,7 +1,9 @@
-// Browser wiring of the wasm backend: fetch kernels.wasm (no file system), instantiate it single-threaded, and
-// report which backend is active and why. Nothing loads at import time: call initWasm() once, then train.
+// Browser wiring of the wasm backend: fetch kernels.wasm (no file system), instantiate it (with a pool of Web
+// Workers when called from a Worker), and report which backend is active and why. Call initWasm() once, then train.
 import { TapegradError } from '../core/errors.js';
 import { getBackend, registerBackend, setBackend } from './kernels.js';
+import { poolSupported, spawnBrowserWorker } from './pool-browser.js';
+import { setThreadControl } from './threads.js';
 import { loadWasmKernels } from './wasm-loader.js';
 import type { WasmKernels } from './wasm.js';
 
@@ -15,8 +17,10 @@ export interface BackendStatus {
   simd: boolean;
   /** Whether SharedArrayBuffer exists (the kernels use shared memory; pages need cross-origin isolation). */
   sharedMemory: boolean;
-  /** Threads the kernels use (1 in browsers: no worker pool). */
+  /** Threads the kernels use, the calling one included (more than 1 only when initWasm ran in a Worker). */
   threads: number;
+  /** Jobs handed to pool workers so far (0 without a pool; grows with each large matmul or convolution). */
+  poolJobs: number;
   /** Why the JS reference is in charge, when it is. */
   reason?: string;
 }
@@ -27,6 +31,12 @@ export type WasmSource = string | URL | ArrayBuffer | Uint8Array | Response | Pr
 export interface WasmInitOptions {
   /** Make 'wasm' the active backend once loaded (default true). */
   activate?: boolean;
+  /**
+   * Threads for large matmuls and convolutions, the calling one included (default: navigator.hardwareConcurrency,
+   * at most 4). Extra threads are Web Workers and need initWasm to run in a Worker; on a page's main thread (where
+   * Atomics.wait is not allowed) the kernels stay single-threaded.
+   */
+  threads?: number;
 }
 
 /** The loaded kernels, or null. */
@@ -56,7 +66,8 @@ export function backendStatus(): BackendStatus {
     wasm: wasmBackend !== null,
     simd: simdSupported(),
     sharedMemory: typeof SharedArrayBuffer !== 'undefined',
-    threads: 1,
+    threads: wasmBackend ? wasmBackend.pool.threads : 1,
+    poolJobs: wasmBackend ? wasmBackend.pool.posted : 0,
     ...(backend === 'wasm' ? {} : { reason: wasmBackend ? "setBackend('js') was called" : reason }),
   };
 }
@@ -90,7 +101,16 @@ export async function initWasm(source?: WasmSource, opts: WasmInitOptions = {}):
   else {
     try {
       const bytes = await bytesOf(source ?? new URL('./kernels.wasm', import.meta.url));
-      wasmBackend = loadWasmKernels(bytes as BufferSource, { spawnWorker: null });
+      const pool = poolSupported();
+      const want = opts.threads ?? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1);
+      wasmBackend = loadWasmKernels(bytes as BufferSource, {
+        spawnWorker: pool ? spawnBrowserWorker : null,
+        threads: pool ? want : 1,
+      });
+      const p = wasmBackend.pool;
+      setThreadControl({ get: () => p.threads, set: (n) => p.setThreads(n) });
+      // NOTE: workers start asynchronously; until they report ready the caller runs every chunk itself.
+      if (p.threads > 1) await p.whenReady(5_000);
       registerBackend(wasmBackend);
       if (opts.activate ?? true) setBackend('wasm');
     } catch (e) {

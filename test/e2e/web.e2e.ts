@@ -42,7 +42,7 @@ function ensurePackageBuild(): void {
 
 interface DemoState {
   ready: boolean;
-  status: { backend: string; wasm: boolean; simd: boolean; reason?: string };
+  status: { backend: string; wasm: boolean; simd: boolean; threads: number; reason?: string };
   step: number;
   series: { loss: number[]; acc: number[]; test: { step: number; acc: number }[] };
   predictions: { seed?: number[]; keras?: number[] };
@@ -57,6 +57,7 @@ interface DemoState {
   } | null;
   errors: string[];
   imagesStep: number;
+  kernelCheck: { size: number; threads: number; poolJobs: number; maxDiff: number } | null;
 }
 
 const demo = (page: Page): Promise<DemoState> =>
@@ -152,6 +153,20 @@ describe('examples/web in headless Chromium', () => {
     );
     const s = await demo(page);
     expect(s.status).toMatchObject({ backend: 'wasm', wasm: true, simd: true });
+    // initWasm ran in the worker, so the kernels get a pool of Web Workers: min(4, cores) threads.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(s.status.threads).toBe(Math.min(4, cores));
+    // A 384×384 matmul is split over the pool and matches the JS reference kernels.
+    await page.waitForFunction(
+      () => (window as unknown as { tapegradDemo: DemoState }).tapegradDemo.kernelCheck,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    const k = (await demo(page)).kernelCheck!;
+    expect(k.maxDiff).toBeLessThan(1e-3);
+    if (k.threads > 1) expect(k.poolJobs).toBeGreaterThan(0);
     expect(await page.locator('#backend').textContent()).toContain('backend: wasm (SIMD');
     // (3·3·1+1)·12 + (3·3·12+1)·8 + (7·7·8+1)·64 + (64+1)·10 = 120 + 872 + 25,152 + 650
     const summary = await page.locator('#summary').textContent();

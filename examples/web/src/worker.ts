@@ -221,6 +221,29 @@ async function init(digitsUrl: string): Promise<void> {
   });
   trainData = data.train;
   postImages();
+  kernelCheck();
+}
+
+/** A matmul big enough to be split over the pool, on the active backend and on the JS reference: max |difference|. */
+function kernelCheck(): void {
+  const size = 384;
+  const a = tg.randn([size, size], { rng: new tg.Rng(7) });
+  const b = tg.randn([size, size], { rng: new tg.Rng(8) });
+  const before = tg.backendStatus();
+  const fast = tg.matmul(a, b).toFlatArray();
+  const after = tg.backendStatus();
+  tg.setBackend('js');
+  const ref = tg.matmul(a, b).toFlatArray();
+  tg.setBackend(before.backend);
+  let maxDiff = 0;
+  for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fast[i] - ref[i]));
+  post({
+    type: 'kernelCheck',
+    size,
+    threads: after.threads,
+    poolJobs: after.poolJobs - before.poolJobs,
+    maxDiff,
+  });
 }
 
 function explain(layerName: string): void {
