@@ -6,6 +6,8 @@ import { TapegradError } from '../../src/core/errors.js';
 import { getBackend, kernels, setBackend } from '../../src/backend/kernels.js';
 import { loadWasmKernels } from '../../src/backend/wasm-loader.js';
 import { installWasmBackend, readKernelBytes, wasmBackend } from '../../src/backend/wasm-node.js';
+import { getNumThreads, setNumThreads } from '../../src/backend/threads.js';
+import { ValueError } from '../../src/core/errors.js';
 
 describe('wasm loader', () => {
   it('returns null (no throw, registry untouched) when the module file is missing', () => {
@@ -27,6 +29,16 @@ describe('wasm loader', () => {
     expect(getBackend()).toBe('js');
     setBackend('wasm');
     expect(kernels()).toBe(wasmBackend);
+  });
+  it('setNumThreads sets the pool size and rejects non-integers and out-of-range counts', async () => {
+    const before = getNumThreads();
+    setNumThreads(3);
+    expect(getNumThreads()).toBe(3);
+    expect(wasmBackend?.pool.threads).toBe(3);
+    for (const bad of [0, -1, 1.5, 65, NaN]) expect(() => setNumThreads(bad)).toThrow(ValueError);
+    expect(() => setNumThreads(0)).toThrow(/setNumThreads: expected an integer in \[1, 64\], got 0/);
+    setNumThreads(before);
+    expect(await wasmBackend?.pool.whenReady()).toBe(true);
   });
   it('TAPEGRAD_BACKEND=js keeps the reference as the default', () => {
     const src = `import { getBackend, listBackends } from ${JSON.stringify(new URL('../../src/backend/kernels.ts', import.meta.url).pathname)};
