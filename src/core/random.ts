@@ -1,5 +1,6 @@
 // Seeded random numbers (xoshiro128**): the same seed gives the same tensors on every machine.
 import { allocArray } from './dtype.js';
+import { ValueError } from './errors.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
 import { Tensor, type TensorOptions } from './tensor.js';
@@ -57,6 +58,29 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+  /** The full state (4 state words, then the cached normal sample or NaN), e.g. for checkpoints. */
+  getState(): number[] {
+    return [...this.s, this.spare ?? NaN];
+  }
+  /** Restore a state from {@link getState}; later draws then repeat the saved generator's draws exactly. */
+  setState(state: ArrayLike<number>): void {
+    const ok =
+      state.length === 5 &&
+      Array.from(state)
+        .slice(0, 4)
+        .every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32);
+    if (
+      !ok ||
+      Array.from(state)
+        .slice(0, 4)
+        .every((w) => w === 0)
+    )
+      throw new ValueError(
+        `Rng.setState: expected 4 nonzero 32-bit words and a cached sample, got [${Array.from(state).join(', ')}]`,
+      );
+    this.s.set(Array.from(state).slice(0, 4));
+    this.spare = Number.isNaN(state[4]) ? null : state[4];
+  }
 }
 
 /** The global generator; `setSeed` makes every later random call reproducible. */
@@ -81,7 +105,10 @@ export const randn = (shape: Shape, opts: RandomOptions & { mean?: number; std?:
 export const rand = (shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor =>
   fill(shape, opts, (r) => (opts.low ?? 0) + ((opts.high ?? 1) - (opts.low ?? 0)) * r.next());
 /** Normal samples redrawn until within 2 std (Keras `truncated_normal`). */
-export const truncatedNormal = (shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor =>
+export const truncatedNormal = (
+  shape: Shape,
+  opts: RandomOptions & { mean?: number; std?: number } = {},
+): Tensor =>
   fill(shape, opts, (r) => {
     let v: number;
     do v = r.normal();

@@ -2,14 +2,17 @@
 // atomically; loading compares names and shapes first and reports every mismatch before anything is written.
 import { ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { Rng } from '../core/random.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
-import { FileError } from './errors.js';
+import { FileError, FormatError } from './errors.js';
 import { baseName, dirName, joinPath, listDir, removeFile } from './node-fs.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 /** Prefix of optimizer-state tensors inside a checkpoint: `optimizer/adam/dense.kernel/m`. */
 export const OPTIMIZER_PREFIX = 'optimizer/';
+/** Name of the saved random-generator state (float64 [5]: 4 state words and the cached normal sample). */
+export const RNG_KEY = 'rng/state';
 /** Metadata keys tapegrad writes; user metadata may not start with this. */
 const RESERVED = 'tapegrad.';
 const FORMAT = 'tapegrad-checkpoint';
@@ -21,6 +24,8 @@ export interface SaveCheckpointOptions {
   optimizer?: Optimizer | null;
   /** Extra string metadata stored in the safetensors header (keys may not start with `tapegrad.`). */
   metadata?: Record<string, string>;
+  /** A generator whose state is saved too (e.g. `tg.globalRng`, which fit uses to shuffle), for exact resumes. */
+  rng?: Rng | null;
 }
 
 export interface LoadCheckpointOptions {
@@ -33,6 +38,8 @@ export interface LoadCheckpointOptions {
   strict?: boolean;
   /** Largest file accepted (default 4 GiB). */
   maxBytes?: number;
+  /** A generator to restore from the file's saved state (an error, or a problem, when the file has none). */
+  rng?: Rng | null;
 }
 
 /** A name present on both sides with different shapes. */
@@ -68,6 +75,8 @@ export interface CheckpointReport {
   ok: boolean;
   /** Number of problems (missing + unexpected + shape mismatches, over weights and optimizer). */
   problems: number;
+  /** 'restored' when `rng` was given and the file held its state, 'missing' when it did not, else null. */
+  rng: 'restored' | 'missing' | null;
 }
 
 /** A checkpoint that does not fit the model or optimizer; `report` lists every problem. Nothing was loaded. */
@@ -177,8 +186,25 @@ export async function saveCheckpoint(
       tensors.set(OPTIMIZER_PREFIX + k, t);
     }
   }
+  if (opts.rng) {
+    if (tensors.has(RNG_KEY))
+      throw new ValueError(
+        `saveCheckpoint: a weight is named '${RNG_KEY}', which clashes with the generator state`,
+      );
+    tensors.set(RNG_KEY, new Tensor(Float64Array.from(opts.rng.getState()), [5]));
+  }
   removeOrphanTemps(path);
   saveSafetensors(path, tensors, meta);
+}
+
+function validRngState(t: Tensor, file: string): boolean {
+  try {
+    if (t.size !== 5) throw new ValueError(`shape ${fmtShape(t.shape)}, expected [5]`);
+    new Rng().setState(t.data);
+    return true;
+  } catch (e) {
+    throw new FormatError(`${file}: ${RNG_KEY} is not a generator state (${(e as Error).message})`);
+  }
 }
 
 function compare(expected: Map<string, Tensor>, found: Map<string, Tensor>): MatchReport {
@@ -241,7 +267,11 @@ export async function loadCheckpoint(
   const st = loadSafetensors(path, { maxBytes: opts.maxBytes });
   const fileWeights = new Map<string, Tensor>();
   const fileOpt = new Map<string, Tensor>();
-  for (const [k, t] of st.tensors) (k.startsWith(OPTIMIZER_PREFIX) ? fileOpt : fileWeights).set(k, t);
+  for (const [k, t] of st.tensors)
+    if (k !== RNG_KEY) (k.startsWith(OPTIMIZER_PREFIX) ? fileOpt : fileWeights).set(k, t);
+  const rngState = st.tensors.get(RNG_KEY);
+  // validate the saved generator state on a scratch generator, so a bad one fails before anything is loaded
+  const rngOk = !!opts.rng && !!rngState && validRngState(rngState, baseName(path));
   const metadata: Record<string, string> = Object.fromEntries(st.metadata);
   const weights = compare(expected, fileWeights);
   let opt: Optimizer | null = null;
@@ -259,7 +289,7 @@ export async function loadCheckpoint(
     optFound = new Map([...fileOpt].map(([k, t]) => [k.slice(OPTIMIZER_PREFIX.length), t]));
     optReport = compare(optExpected, optFound);
   }
-  const problems = count(weights) + count(optReport);
+  const problems = count(weights) + count(optReport) + (opts.rng && !rngOk ? 1 : 0);
   const report: CheckpointReport = {
     path,
     weights,
@@ -267,12 +297,14 @@ export async function loadCheckpoint(
     metadata,
     ok: problems === 0,
     problems,
+    rng: opts.rng ? (rngOk ? 'restored' : 'missing') : null,
   };
   if (strict && problems > 0) {
     const lines = [
       ...describeProblems(weights, expected, fileWeights, ''),
       ...(optReport ? describeProblems(optReport, optExpected, optFound, 'optimizer ') : []),
     ];
+    if (opts.rng && !rngOk) lines.push(`  missing ${RNG_KEY} (the file was saved without { rng })`);
     const fileRule = metadata[`${RESERVED}optimizer`];
     if (opt && fileRule && fileRule !== opt.rule.name)
       lines.push(`  the file holds ${fileRule} optimizer state but the optimizer given is ${opt.rule.name}`);
@@ -289,6 +321,7 @@ export async function loadCheckpoint(
     opt.setState(state);
   }
   for (const name of weights.matched) expected.get(name)!.data.set(fileWeights.get(name)!.data);
+  if (rngOk) opts.rng!.setState(rngState!.data);
   return report;
 }
 

@@ -276,6 +276,51 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 });
 
+describe('generator state', () => {
+  it('with { rng: tg.globalRng }, a resumed shuffled fit matches the uninterrupted one bit for bit', async () => {
+    const { x, y } = data(24, 17);
+    const path = join(tmp, 'rng.safetensors');
+    tg.setSeed(21);
+    const a = cnn(1);
+    compile(a);
+    await a.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 }); // shuffles with tg.globalRng
+    await tg.saveCheckpoint(path, a, { rng: tg.globalRng });
+    await a.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    const resume = async (withRng: boolean) => {
+      const b = cnn(99);
+      compile(b);
+      tg.setSeed(555); // the generator has moved on since the save
+      const r = await tg.loadCheckpoint(path, b, withRng ? { rng: tg.globalRng } : {});
+      expect(r.rng).toBe(withRng ? 'restored' : null);
+      await b.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+      return b.getWeights().map(bits);
+    };
+    expect(await resume(true)).toEqual(a.getWeights().map(bits));
+    // without the generator state the batches come in another order, so the weights differ
+    expect(await resume(false)).not.toEqual(a.getWeights().map(bits));
+  });
+
+  it('asking for a generator state the file lacks is a listed problem; a corrupt state is a FormatError', async () => {
+    const m = cnn(3);
+    const path = join(tmp, 'no-rng.safetensors');
+    await tg.saveWeights(m, path);
+    const err = (await tg
+      .loadCheckpoint(path, cnn(4), { rng: new tg.Rng(1) })
+      .catch((e: unknown) => e)) as tg.CheckpointMismatchError;
+    expect(err).toBeInstanceOf(tg.CheckpointMismatchError);
+    expect(err.message).toContain('missing rng/state (the file was saved without { rng })');
+    expect(err.report.rng).toBe('missing');
+    const bad = join(tmp, 'bad-rng.safetensors');
+    tg.saveSafetensors(bad, {
+      ...Object.fromEntries(m.namedWeights().map(([n, w]) => [n, w.value])),
+      'rng/state': new tg.Tensor(new Float64Array(5), [5]),
+    });
+    await expect(tg.loadCheckpoint(bad, cnn(5), { rng: new tg.Rng(1) })).rejects.toThrow(
+      /bad-rng.safetensors: rng\/state is not a generator state/,
+    );
+  });
+});
+
 describe('with ModelCheckpoint in fit', () => {
   it('saves a loadable checkpoint per epoch through checkpointSaver or an inline save function', async () => {
     const { x, y } = data(8, 13);
