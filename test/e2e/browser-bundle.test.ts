@@ -1,6 +1,7 @@
 // The browser build (no browser needed): src/browser.ts bundles with no Node built-in, every *.browser.ts twin is
 // wired in, and the twins behave like the Node modules they replace (gzip vs node:zlib, HDF5 in-thread vs worker).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -60,6 +61,53 @@ describe('browser bundle', () => {
     const code = r.outputFiles[0].text;
     expect(code).toContain('initWasm');
     expect(code).not.toMatch(/\bfrom\s*["']node:/);
+  });
+
+  it('the plugin swaps in a twin, refuses a static Node import naming the file, and stubs a dynamic one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-twins-'));
+    try {
+      writeFileSync(join(dir, 'b.ts'), "export const where = 'node';");
+      writeFileSync(join(dir, 'b.browser.ts'), "export const where = 'browser';");
+      writeFileSync(
+        join(dir, 'a.ts'),
+        "import { where } from './b.js';\nexport const w = () => [where, import('node:os')];",
+      );
+      writeFileSync(
+        join(dir, 'bad.ts'),
+        "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;",
+      );
+      const opts = {
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+      } as const;
+      const record: TwinRecord = { replaced: new Set(), dynamicNode: new Set() };
+      const ok = await build({
+        ...opts,
+        entryPoints: [join(dir, 'a.ts')],
+        plugins: [browserTwins(dir, record)],
+      });
+      const code = ok.outputFiles[0].text;
+      expect(code).toContain('"browser"');
+      expect(code).not.toContain('"node"');
+      expect(code).toContain("'node:os' is a Node built-in and is not available in browsers");
+      expect([...record.replaced, ...record.dynamicNode]).toEqual(['b.ts', 'a.ts → node:os']);
+      const bad = await build({
+        ...opts,
+        entryPoints: [join(dir, 'bad.ts')],
+        plugins: [browserTwins(dir)],
+      }).then(
+        () => null,
+        (e: { errors: { text: string }[] }) => e.errors.map((x) => x.text).join('\n'),
+      );
+      expect(bad).toMatch(
+        /^bad\.ts imports the Node built-in 'node:fs': the browser build cannot include it/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the io twins export every name of the Node modules they replace', async () => {
