@@ -31,7 +31,8 @@ export type ImportedModel = (KerasSequential | KerasFunctional) & { loadReport: 
 /** Read a source (one file, or `{config, weights}`) into one KerasFile. */
 export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}): Promise<KerasFile> {
   if (typeof src === 'object' && src !== null && !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer) && 'config' in src) {
-    const cfg = isJsonObject(src.config as JsonValue) ? configFile(src.config as JsonValue) : await readKerasFile(src.config as ByteSource, opts);
+    const raw = src.config instanceof Uint8Array || src.config instanceof ArrayBuffer || typeof src.config === 'string';
+    const cfg = !raw && isJsonObject(src.config as JsonValue) ? configFile(src.config as JsonValue) : await readKerasFile(src.config as ByteSource, opts);
     if (!cfg.modelConfig) throw new KerasImportError(`${cfg.source}: given as 'config' but holds no model config (format ${cfg.format})`);
     if (src.weights === undefined) return cfg;
     const w = await readKerasFile(src.weights, opts);
