@@ -200,10 +200,11 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns (multiples
       // of 8) for short wide products; every output element is summed in the same order in any chunk, so results
       // do not depend on the thread count.
+      // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
       const chunks =
         batch >= want ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-        : m >= n ? splitRange(m, want, 4).map(([s, e]) => [0, batch, s, e, 0, n])
-        : splitRange(n, want, 8).map(([s, e]) => [0, batch, 0, m, s, e]);
+        : m >= n ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [0, batch, s, e, 0, n])
+        : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [0, batch, 0, m, s, e]);
       pool.run('matmulSlice', chunks.map((r) => [...pre, ...r]), { base: workPtr(0), stride: workBytes });
       get(p[2], out);
     },
