@@ -13,8 +13,10 @@ import {
   flipBits,
   fuzzCase,
   printFuzzReport,
+  jsonPaths,
   protoKeys,
   runs,
+  setAtPath,
 } from './helpers/fuzz.js';
 
 afterAll(printFuzzReport);
@@ -45,23 +47,6 @@ const check = (mutation: string, text: string) =>
     after: () => expect(protoKeys()).toBe(proto0),
   });
 
-function paths(v: unknown, pre: (string | number)[] = []): (string | number)[][] {
-  const out: (string | number)[][] = [pre];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...pre, i])));
-  else if (v && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...pre, k]));
-  return out;
-}
-function setAt(root: unknown, path: (string | number)[], value: unknown, del = false): unknown {
-  if (path.length === 0) return value;
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let o = copy;
-  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
-  const last = path[path.length - 1];
-  if (del) Array.isArray(o) ? o.splice(Number(last), 1) : delete o[last];
-  else o[last] = value;
-  return copy;
-}
 const HOSTILE: unknown[] = [
   -1,
   0,
@@ -106,11 +91,12 @@ describe('Keras config JSON under fuzzing', () => {
 
   it('a deletion at every path, and a hostile value at random paths', async () => {
     for (const b of BASES)
-      for (const p of paths(b)) await check('delete-path', JSON.stringify(setAt(b, p, undefined, true)));
+      for (const p of jsonPaths(b))
+        await check('delete-path', JSON.stringify(setAtPath(b, p, undefined, true)));
     await fc.assert(
       fc.asyncProperty(fc.nat(BASES.length - 1), fc.nat(), fc.nat(HOSTILE.length - 1), async (bi, pi, hi) => {
-        const ps = paths(BASES[bi]);
-        await check('hostile-value', JSON.stringify(setAt(BASES[bi], ps[pi % ps.length], HOSTILE[hi])));
+        const ps = jsonPaths(BASES[bi]);
+        await check('hostile-value', JSON.stringify(setAtPath(BASES[bi], ps[pi % ps.length], HOSTILE[hi])));
       }),
       { seed: FUZZ_SEED + 60, numRuns: runs(1500) },
     );

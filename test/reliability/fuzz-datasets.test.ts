@@ -149,7 +149,6 @@ describe('IDX reader under fuzzing', () => {
   });
 });
 
-const CNAME = 'data_batch_fuzz.bin';
 const RECORD = 3073;
 const records = (n: number) =>
   Uint8Array.from({ length: n * RECORD }, (_, i) => (i % RECORD === 0 ? (i / RECORD) % 10 : (i * 7) & 255));

@@ -14,8 +14,10 @@ import {
   flipBits,
   fuzzCase,
   printFuzzReport,
+  jsonPaths,
   protoKeys,
   runs,
+  setAtPath,
 } from './helpers/fuzz.js';
 
 afterAll(printFuzzReport);
@@ -86,24 +88,6 @@ const check = (mutation: string, json: Uint8Array, shards: Record<string, Uint8A
     after: () => expect(protoKeys()).toBe(proto0),
   });
 
-/** Every path (list of keys) in a JSON value. */
-function paths(v: unknown, pre: (string | number)[] = []): (string | number)[][] {
-  const out: (string | number)[][] = [pre];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...pre, i])));
-  else if (v && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...pre, k]));
-  return out;
-}
-function setAt(root: unknown, path: (string | number)[], value: unknown, del = false): unknown {
-  if (path.length === 0) return value;
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let o = copy;
-  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
-  const last = path[path.length - 1];
-  if (del) Array.isArray(o) ? o.splice(Number(last), 1) : delete o[last];
-  else o[last] = value;
-  return copy;
-}
 const deep = (d: number): unknown => (d === 0 ? 1 : [deep(d - 1)]);
 const HOSTILE: unknown[] = [
   -1,
@@ -142,14 +126,15 @@ const HOSTILE: unknown[] = [
   { __proto__: null, polluted: 1 },
   'x'.repeat(10_000),
 ];
-const PATHS = paths(MODEL);
+const PATHS = jsonPaths(MODEL);
 
 describe('TF.js reader under fuzzing', () => {
   it('a hostile value (or a deletion) at every path of model.json', async () => {
-    for (const p of PATHS) await check('delete-path', enc(JSON.stringify(setAt(MODEL, p, undefined, true))));
+    for (const p of PATHS)
+      await check('delete-path', enc(JSON.stringify(setAtPath(MODEL, p, undefined, true))));
     await fc.assert(
       fc.asyncProperty(fc.nat(PATHS.length - 1), fc.nat(HOSTILE.length - 1), async (pi, hi) =>
-        check('hostile-value', enc(JSON.stringify(setAt(MODEL, PATHS[pi], HOSTILE[hi])))),
+        check('hostile-value', enc(JSON.stringify(setAtPath(MODEL, PATHS[pi], HOSTILE[hi])))),
       ),
       { seed: FUZZ_SEED + 30, numRuns: runs(1200) },
     );

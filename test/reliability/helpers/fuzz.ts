@@ -222,3 +222,25 @@ export function flipBits(b: Uint8Array, positions: number[]): Uint8Array {
 export const FUZZ_SEED = Number(process.env.TAPEGRAD_FUZZ_SEED ?? 20261125);
 export const SCALE = Number(process.env.TAPEGRAD_FUZZ_SCALE ?? 1);
 export const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
+
+/** Every path (list of keys) in a JSON value, the root included. */
+export function jsonPaths(v: unknown, pre: (string | number)[] = []): (string | number)[][] {
+  const out: (string | number)[][] = [pre];
+  if (Array.isArray(v)) v.forEach((x, i) => out.push(...jsonPaths(x, [...pre, i])));
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) out.push(...jsonPaths(x, [...pre, k]));
+  return out;
+}
+
+/** A deep copy of `root` with the value at `path` replaced by `value`, or removed when `del`. */
+export function setAtPath(root: unknown, path: (string | number)[], value: unknown, del = false): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(root) as Record<string | number, unknown>;
+  let o = copy;
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+  const last = path[path.length - 1];
+  if (!del) o[last] = value;
+  else if (Array.isArray(o)) o.splice(Number(last), 1);
+  else delete o[last];
+  return copy;
+}
