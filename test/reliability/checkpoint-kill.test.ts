@@ -58,7 +58,7 @@ describe('kill -9 during a checkpoint save', () => {
         while (!readdirSync(dir).some((f) => f.endsWith('.tmp')) && Date.now() - t0 < 5000)
           await new Promise((r) => setImmediate(r));
       }
-      const exited = new Promise((r) => child.once('exit', r));
+      const exited = new Promise((r) => child.once('close', r)); // 'close': all of its stdout has been read
       child.kill('SIGKILL');
       await exited;
       const reported = lastSaved();
