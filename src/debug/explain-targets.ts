@@ -350,7 +350,7 @@ function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
   if (target instanceof Layer) {
     // NOTE: the real layer runs on a one-step sequence [N, 1, F], so the ops shown are its own code.
     if (!target.built) target.buildShape([n, 1, feats]);
-    const ws = target.getWeights();
+    const ws = target.weights.map((w) => w.value); // the live tensors, so the trace can name them
     if (ws.length < 2 || ws[0].rank !== 2 || ws[1].rank !== 2 || ws[0].shape[1] !== 4 * ws[1].shape[0])
       throw new ValueError(
         `explain: ${target.name} (${target.className}) does not hold Keras LSTM weights [kernel [in,4u], recurrent_kernel [u,4u], bias [4u]]`,

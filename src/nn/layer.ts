@@ -3,7 +3,8 @@
 import { type DType } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
-import { withScope } from '../core/tape.js';
+import { noGrad, withScope } from '../core/tape.js';
+import { isForwardNumericsCheck, setForwardNumericsCheck } from '../ops/dispatch.js';
 import { Tensor } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
 import { SymbolicTensor, applySymbolic } from './symbolic.js';
@@ -46,6 +47,25 @@ export function uniqueName(prefix: string, zeroBased = true): string {
   if (!zeroBased) return `${prefix}_${n + 1}`;
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
+let inferring = 0;
+/** True while a model runs zeros through its layers only to learn shapes (build, summary, symbolic calls). */
+export const isInferringShapes = (): boolean => inferring > 0;
+/**
+ * Run `fn` as a shape-inference pass: no tape, no hooks, no numerics checks, and stateful layers keep their state.
+ * NOTE: building runs the real layers once on zeros, so users must not see that run.
+ */
+export function inferShapes<T>(fn: () => T): T {
+  const numerics = isForwardNumericsCheck();
+  inferring++;
+  setForwardNumericsCheck(false);
+  try {
+    return noGrad(fn);
+  } finally {
+    inferring--;
+    setForwardNumericsCheck(numerics);
+  }
+}
+
 /** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */
 export const resetLayerNames = (): void => nameCounts.clear();
 
@@ -102,7 +122,8 @@ export abstract class Layer {
       return applySymbolic(this, inputs as SymbolicTensor | SymbolicTensor[], kwargs);
     let x = inputs as LayerIO;
     checkInputs(this, x);
-    for (const h of this.preHooks) x = h(this, x) ?? x;
+    const hooks = !isInferringShapes();
+    if (hooks) for (const h of this.preHooks) x = h(this, x) ?? x;
     // NOTE: a declared input shape wins over the first input (Keras builds from input_shape).
     if (!this.built) {
       if (this.batchInputShape) this.buildShape(this.batchInputShape as Shape);
@@ -117,8 +138,8 @@ export abstract class Layer {
         throw e;
       }
     });
-    for (const h of this.fwdHooks) y = h(this, x, y) ?? y;
-    if (this.bwdHooks.length) for (const t of Array.isArray(y) ? y : [y]) t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
+    if (hooks) for (const h of this.fwdHooks) y = h(this, x, y) ?? y;
+    if (hooks && this.bwdHooks.length) for (const t of Array.isArray(y) ? y : [y]) t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
     return y;
   }
 
@@ -181,9 +202,9 @@ export abstract class Layer {
   countParams(): number {
     return this.weights.reduce((a, w) => a + w.value.size, 0);
   }
-  /** Weight values in Keras order. */
+  /** Copies of the weight values in Keras order (as Keras `get_weights()`: changing them changes nothing). */
   getWeights(): Tensor[] {
-    return this.weights.map((w) => w.value);
+    return this.weights.map((w) => new Tensor(w.value.data.slice(), w.value.shape));
   }
   /** Overwrite weight values in Keras order; shapes must match. */
   setWeights(values: Tensor[]): void {

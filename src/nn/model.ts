@@ -4,7 +4,7 @@ import type { Shape } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { concat, slice } from '../ops/shape-ops.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from './layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch, inferShapes } from './layer.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import { type CompileArgs, type FitArgs, type History, compileModel, evaluateModel, fitModel, type Compiled } from './fit.js';
 
@@ -20,7 +20,7 @@ export abstract class Model extends Layer {
   override build(inputShape: Shape | Shape[] | ShapeWithBatch | ShapeWithBatch[]): void {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as ShapeWithBatch[];
     const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
-    noGrad(() => this.callImpl(xs.length === 1 ? xs[0] : xs, { training: false }));
+    inferShapes(() => this.callImpl(xs.length === 1 ? xs[0] : xs, { training: false }));
   }
   /** Public build (Keras `model.build(input_shape)`). */
   buildModel(inputShape: ShapeWithBatch | ShapeWithBatch[]): this {
@@ -137,7 +137,7 @@ export class Sequential extends Model {
     const s = this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null) ?? this.lastInputShape;
     if (!s) return this.layers.map((l) => ({ layer: l, outputShapes: [], params: l.countParams() }));
     const rows: SummaryRow[] = [];
-    noGrad(() => {
+    inferShapes(() => {
       let y: LayerIO = zeros(s.map((d) => d ?? 1));
       for (const l of this.layers) {
         y = l.apply(y, { training: false }) as LayerIO;

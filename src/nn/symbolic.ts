@@ -1,9 +1,8 @@
 // Symbolic tensors for the functional API: `tg.input` makes one; a layer applied to symbolic inputs
 // records a graph node and infers the output shape by running itself once on zeros (batch 1).
 import { ShapeError } from '../core/errors.js';
-import { noGrad } from '../core/tape.js';
 import { Tensor, zeros } from '../core/tensor.js';
-import type { CallKwargs, Layer, LayerIO, ShapeWithBatch } from './layer.js';
+import { type CallKwargs, type Layer, type LayerIO, type ShapeWithBatch, inferShapes } from './layer.js';
 
 let nextId = 1;
 
@@ -40,7 +39,7 @@ export function applySymbolic(layer: Layer, inputs: SymbolicTensor | SymbolicTen
     throw new ShapeError(`${layer.name}: cannot mix symbolic inputs (from tg.input) with concrete tensors`);
   const sample = Array.isArray(inputs) ? list.map(sampleFor) : sampleFor(inputs);
   const wasTraining = layer.training;
-  const out = noGrad(() => {
+  const out = inferShapes(() => {
     try {
       layer.training = false;
       return layer.apply(sample, { ...kwargs, training: false }) as LayerIO;

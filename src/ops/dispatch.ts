@@ -12,6 +12,7 @@ let forwardNumerics = false;
 export function setForwardNumericsCheck(on: boolean): void {
   forwardNumerics = on;
 }
+export const isForwardNumericsCheck = (): boolean => forwardNumerics;
 
 const firstNonFinite = (t: Tensor): number => {
   const d = t.data;

@@ -46,7 +46,7 @@ function expectGradsReach(m: tg.Layer, xs: tg.Tensor[], ws: tg.Tensor[]): void {
 /** The shared layer gradcheck (input and trainable weights), plus the non-vacuity guard. */
 function gradcheckLayer(layer: tg.Layer, x: tg.Tensor): void {
   gradcheckLayerOnly(layer, x);
-  expectGradsReach(layer, [x], layer.getWeights().slice(0, layer.trainableWeights.length));
+  expectGradsReach(layer, [x], layer.weights.map((w) => w.value).slice(0, layer.trainableWeights.length));
 }
 
 describe('gradcheck: Dense, Activation, Dropout and the reshaping core layers', () => {
@@ -183,7 +183,7 @@ describe('gradcheck: pooling', () => {
 function gradcheckModel(m: tg.Layer, x: tg.Tensor | tg.Tensor[]): void {
   const xs = Array.isArray(x) ? x : [x];
   m.apply(x);
-  const ws = m.getWeights();
+  const ws = m.weights.map((w) => w.value); // the live tensors (getWeights returns copies)
   expect(ws.length).toBeGreaterThan(0);
   for (const w of ws) expect(w.dtype).toBe('float64');
   const res = tg.gradcheck((...args) => flatOut(m, xs.length, args), [...xs, ...ws], {

@@ -49,7 +49,7 @@ export function expectKeras(y: tg.Tensor, exp: FixArray, what: string): void {
  * order as `layer.getWeights()`), so gradcheck can differentiate w.r.t. weights passed as arguments.
  */
 export function withWeights<T>(layer: tg.Layer, ws: tg.Tensor[], fn: () => T): T {
-  const olds = layer.getWeights();
+  const olds = layer.weights.map((w) => w.value); // the live tensors (getWeights returns copies)
   const saved: [Record<string, unknown>, string, unknown][] = [];
   const visit = (l: tg.Layer) => {
     for (const [k, v] of Object.entries(l)) {

@@ -85,6 +85,39 @@ describe('models', () => {
     expect(Array.from(y.data).every((v) => v === 0 || Math.abs(v - 2) < 1e-6)).toBe(true);
   });
 
+  it('getWeights returns copies: the Keras save/zero/restore idiom works', () => {
+    const m = tg.sequential({ layers: [tg.layers.dense({ units: 2, inputShape: [3] })] });
+    const x = tg.randn([2, 3]);
+    const before = (m.predict(x) as tg.Tensor).toFlatArray();
+    const saved = m.getWeights();
+    m.setWeights(saved.map((w) => tg.zeros(w.shape)));
+    expect(Array.from((m.predict(x) as tg.Tensor).data).every((v) => v === 0)).toBe(true);
+    m.setWeights(saved);
+    expect(Array.from((m.predict(x) as tg.Tensor).data)).toEqual(Array.from(before));
+  });
+
+  it('the build pass on zeros is invisible: no hooks, no numerics errors, stateful states untouched', () => {
+    const seen: number[][] = [];
+    const d = tg.layers.dense({ units: 2 });
+    d.registerForwardHook((_l, x) => void seen.push([...(x as tg.Tensor).shape]));
+    const m = tg.sequential({ layers: [d, tg.layers.activation({ activation: (t: tg.Tensor) => tg.log(tg.abs(t)) })] });
+    tg.checkNumerics(true);
+    try {
+      m.predict(tg.tensor([[1, -2, 3]]));
+    } finally {
+      tg.checkNumerics(false);
+    }
+    expect(seen).toEqual([[1, 3]]);
+    const mk = (stateful: boolean) => {
+      tg.setSeed(3);
+      return tg.sequential({ layers: [tg.layers.lstm({ units: 2, stateful, inputShape: [2, 1] })] });
+    };
+    const x = tg.tensor([[[0.5], [-1]]]);
+    const a = mk(true).predict(x) as tg.Tensor;
+    const b = mk(false).predict(x) as tg.Tensor;
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+
   it('fit lowers the loss of a small classifier and reports history', async () => {
     tg.setSeed(1);
     const n = 200;

@@ -111,8 +111,8 @@ describe('functional API and wrappers', () => {
       [2, 3],
     ]);
     expect(bi.weights.map((w) => w.value)).toEqual([
-      ...bi.forwardLayer.getWeights(),
-      ...bi.backwardLayer.getWeights(),
+      ...bi.forwardLayer.weights.map((w) => w.value),
+      ...bi.backwardLayer.weights.map((w) => w.value),
     ]);
     expect([bi.forwardLayer.name, bi.backwardLayer.name, bi.backwardLayer.goBackwards]).toEqual([
       `forward_${bi.forwardLayer.name.slice(8)}`,

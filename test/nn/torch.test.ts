@@ -412,7 +412,7 @@ describe('Module parameters, modes and gradients', () => {
       ).toBe(true),
     );
     // The same gradients from the functional API with the parameters passed in.
-    const ws = net.getWeights();
+    const ws = net.weights.map((w) => w.value);
     const gs = tg.grads((...wi: tg.Tensor[]) => withWeights(net, wi, () => tg.sum(net.forward(x))))(
       ...ws.map((w) => w.detach()),
     );

@@ -78,18 +78,21 @@ function maskedCall(layer: RNNBase, inputs: LayerIO, kw: CallKwargs, plain: () =
 
 /** Mask-aware SimpleRNN (identical to SimpleRNN when no mask reaches it; the Keras class name is unchanged). */
 export class MaskedSimpleRNN extends SimpleRNN {
+  static override className = 'SimpleRNN';
   override call(inputs: LayerIO, kw: CallKwargs = {}): LayerIO {
     return maskedCall(this, inputs, kw, () => super.call(inputs, kw));
   }
 }
 /** Mask-aware LSTM. */
 export class MaskedLSTM extends LSTM {
+  static override className = 'LSTM';
   override call(inputs: LayerIO, kw: CallKwargs = {}): LayerIO {
     return maskedCall(this, inputs, kw, () => super.call(inputs, kw));
   }
 }
 /** Mask-aware GRU. */
 export class MaskedGRU extends GRU {
+  static override className = 'GRU';
   override call(inputs: LayerIO, kw: CallKwargs = {}): LayerIO {
     return maskedCall(this, inputs, kw, () => super.call(inputs, kw));
   }

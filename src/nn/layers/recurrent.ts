@@ -9,7 +9,7 @@ import { dropout } from '../../ops/random-ops.js';
 import { reshape, slice, stack } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
@@ -137,7 +137,7 @@ export abstract class RNNBase extends Layer {
       (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor));
     const saved = this.states;
     const out = super.apply(inputs, kwargs);
-    if (symbolic) this.states = saved;
+    if (symbolic || isInferringShapes()) this.states = saved;
     return out;
   }
 
