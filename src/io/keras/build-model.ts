@@ -43,9 +43,10 @@ export function findUnknownLayers(spec: ModelSpec, ctx: KerasContext, fileWeight
   const out: UnknownLayerInfo[] = [];
   const visit = (l: LayerSpec | { className: string; fileClassName: string; name: string; config: JsonObject; module: string | null; registeredName: string | null }): void => {
     if ('model' in l && l.model) return l.model.layers.forEach(visit);
-    if (l.className === 'InputLayer' || l.className === 'Lambda') return;
+    if (l.className === 'InputLayer') return;
     if (customImpl(l.name, [l.fileClassName, l.className], l.registeredName)) return;
-    if (!builtinEntry(l.className)) {
+    // NOTE: a Lambda is always "unknown" until registered: its Python code (bytecode or a function name) never runs.
+    if (l.className === 'Lambda' || !builtinEntry(l.className)) {
       out.push({
         source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName,
         configKeys: Object.keys(l.config), weights: fileWeights?.get(l.name) ?? [],
@@ -70,7 +71,8 @@ export function unknownLayersMessage(list: UnknownLayerInfo[]): string {
   const lines = list.map((u) => {
     const ws = u.weights.length ? u.weights.map((w) => `${w.name} [${w.shape.join(', ')}]`).join(', ') : 'none';
     const reg = u.registeredName && u.registeredName !== u.className ? ` (registered as '${u.registeredName}'${u.module ? ` in ${u.module}` : ''})` : u.module && !u.module.startsWith('keras') ? ` (module ${u.module})` : '';
-    return `  - layer '${u.layerName}': class '${u.className}'${reg}; config keys: ${u.configKeys.join(', ') || 'none'}; weights: ${ws}`;
+    const lambda = u.className === 'Lambda' ? ' (holds Python code, which tapegrad never runs: register it by layer name)' : '';
+    return `  - layer '${u.layerName}': class '${u.className}'${lambda}${reg}; config keys: ${u.configKeys.join(', ') || 'none'}; weights: ${ws}`;
   });
   const first = list[0];
   return (
