@@ -1,5 +1,5 @@
 // Data types: the typed array behind each dtype and the promotion rule for mixed inputs.
-import { ValueError } from './errors.js';
+import { DTypeError, ValueError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
@@ -40,6 +40,7 @@ export function withAllocationLimit<T>(l: AllocationLimit, where: string, f: () 
 const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 3 : 1)} GiB`;
 
 export function allocArray(dtype: DType, n: number): TypedArray {
+  if (!Object.prototype.hasOwnProperty.call(ITEM, dtype)) throw new DTypeError(`unknown dtype '${String(dtype)}' (use float32, float64 or int32)`);
   const bytes = n * ITEM[dtype];
   if (!(n >= 0 && n <= MAX_LENGTH))
     throw new ValueError(`cannot allocate a ${dtype} tensor of ${n} elements (the most is ${MAX_LENGTH})`);

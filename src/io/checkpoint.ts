@@ -153,10 +153,12 @@ function alive(pid: number): boolean {
  * @example await tg.saveCheckpoint('ckpt/model.safetensors', model, { metadata: { epoch: '3' } })
  */
 export async function saveCheckpoint(
-  path: string,
-  model: Layer,
+  path: string | Layer,
+  model: Layer | string,
   opts: SaveCheckpointOptions = {},
 ): Promise<void> {
+  // NOTE: (path, model) and (model, path) are both accepted, so the argument order never trips anyone.
+  if (typeof model === 'string') [path, model] = [model, path as Layer];
   if (typeof path !== 'string' || path.length === 0)
     throw new FileError('saveCheckpoint: path must be a non-empty string');
   const tensors = namedWeightMap(model, 'save a checkpoint');
@@ -256,10 +258,12 @@ function describeProblems(
  * @returns what matched, what was missing, unexpected or of another shape, and the file's metadata
  */
 export async function loadCheckpoint(
-  path: string,
-  model: Layer,
+  path: string | Layer,
+  model: Layer | string,
   opts: LoadCheckpointOptions = {},
 ): Promise<CheckpointReport> {
+  // NOTE: (path, model) and (model, path) are both accepted, so the argument order never trips anyone.
+  if (typeof model === 'string') [path, model] = [model, path as Layer];
   if (typeof path !== 'string' || path.length === 0)
     throw new FileError('loadCheckpoint: path must be a non-empty string');
   const strict = opts.strict ?? true;
@@ -327,20 +331,20 @@ export async function loadCheckpoint(
 
 /** Save only the weights (no optimizer state): `saveCheckpoint(path, model, { optimizer: null })`. */
 export async function saveWeights(
-  model: Layer,
-  path: string,
+  model: Layer | string,
+  path: string | Layer,
   opts: { metadata?: Record<string, string> } = {},
 ): Promise<void> {
-  return saveCheckpoint(path, model, { optimizer: null, metadata: opts.metadata });
+  return saveCheckpoint(model, path, { optimizer: null, metadata: opts.metadata });
 }
 
 /** Load only the weights, ignoring any optimizer state in the file. */
 export async function loadWeights(
-  model: Layer,
-  path: string,
+  model: Layer | string,
+  path: string | Layer,
   opts: { strict?: boolean; maxBytes?: number } = {},
 ): Promise<CheckpointReport> {
-  return loadCheckpoint(path, model, { ...opts, optimizer: null });
+  return loadCheckpoint(model, path, { ...opts, optimizer: null });
 }
 
 /**

@@ -27,6 +27,17 @@ const ACTIVATIONS: Record<string, ActivationFn> = {
   exponential: act.exponential,
   leakyRelu: (x) => act.leakyRelu(x),
   mish: act.mish,
+  hardSilu: act.hardSilu,
+  hardSwish: act.hardSilu,
+  celu: (x) => act.celu(x),
+  glu: (x) => act.glu(x),
+  hardTanh: act.hardTanh,
+  logSigmoid: act.logSigmoid,
+  softShrink: (x) => act.softShrink(x),
+  hardShrink: (x) => act.hardShrink(x),
+  tanhShrink: act.tanhShrink,
+  squareplus: (x) => act.squareplus(x),
+  sparsePlus: act.sparsePlus,
 };
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

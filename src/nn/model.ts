@@ -21,12 +21,13 @@ export abstract class Model extends Layer {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as ShapeWithBatch[];
     const xs = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
     inferShapes(() => this.callImpl(xs.length === 1 ? xs[0] : xs, { training: false }));
+    this.builtInputShape ??= shapes.length === 1 ? shapes[0] : shapes;
+    this.built = true;
   }
   /** Public build (Keras `model.build(input_shape)`). */
   buildModel(inputShape: ShapeWithBatch | ShapeWithBatch[]): this {
     this.builtInputShape = inputShape;
     this.build(inputShape as Shape);
-    this.built = true;
     return this;
   }
   override buildFor(x: LayerIO): void {

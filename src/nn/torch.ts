@@ -58,6 +58,8 @@ export abstract class Module extends Layer {
    * through it and recording every leaf module's output shape in call order.
    */
   summary(opts: SummaryOptions & { inputShape: (number | null)[] }): string {
+    if (!opts || !Array.isArray(opts.inputShape))
+      throw new ValueError(`${this.name}.summary: a define-by-run module is traced from a sample input; pass summary({ inputShape: [...] }) without the batch axis`);
     const rows: SummaryRow[] = [];
     const leaves: Layer[] = [];
     const walk = (l: Layer) => (l.children().length ? l.children().forEach(([, c]) => walk(c)) : leaves.push(l));

@@ -11,44 +11,7 @@ import { logSoftmax, softmax } from './composite/activations.js';
 
 type Axes = number | readonly number[];
 
-declare module '../core/tensor.js' {
-  interface Tensor {
-    add(b: TensorLike): Tensor;
-    sub(b: TensorLike): Tensor;
-    mul(b: TensorLike): Tensor;
-    div(b: TensorLike): Tensor;
-    pow(b: TensorLike): Tensor;
-    maximum(b: TensorLike): Tensor;
-    minimum(b: TensorLike): Tensor;
-    greater(b: TensorLike): Tensor;
-    less(b: TensorLike): Tensor;
-    equal(b: TensorLike): Tensor;
-    neg(): Tensor;
-    exp(): Tensor;
-    log(): Tensor;
-    sqrt(): Tensor;
-    abs(): Tensor;
-    square(): Tensor;
-    relu(): Tensor;
-    sigmoid(): Tensor;
-    tanh(): Tensor;
-    clipByValue(lo: number, hi: number): Tensor;
-    cast(dtype: DType): Tensor;
-    sum(axes?: Axes, keepdims?: boolean): Tensor;
-    mean(axes?: Axes, keepdims?: boolean): Tensor;
-    max(axes?: Axes, keepdims?: boolean): Tensor;
-    min(axes?: Axes, keepdims?: boolean): Tensor;
-    argmax(axis?: number): Tensor;
-    matmul(b: Tensor, opts?: MatmulOptions): Tensor;
-    reshape(shape: readonly number[]): Tensor;
-    transpose(perm?: readonly number[]): Tensor;
-    flatten(): Tensor;
-    squeeze(axes?: readonly number[]): Tensor;
-    expandDims(axis?: number): Tensor;
-    softmax(axis?: number): Tensor;
-    logSoftmax(axis?: number): Tensor;
-  }
-}
+// NOTE: the method signatures are declared on Tensor itself (src/core/tensor.ts), so published .d.ts files carry them.
 
 const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   add(b: TensorLike) { return a.add(this, b); },

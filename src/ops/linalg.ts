@@ -1,7 +1,7 @@
 // Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
 import { ShapeError, fmtShape } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import type { WindowGeom } from '../backend/kernels.js';
 import { run } from './dispatch.js';
 import { cast } from './arith.js';
@@ -50,3 +50,26 @@ export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgm
 export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */
 export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor => run('scatterAdd', [g, idx], { shape: [...shape] });
+
+/**
+ * Gather slices along `axis` (tf.gather / torch.index_select): out shape = x.shape with axis replaced by idx.shape.
+ * A composite of `take`, so its gradient is the scatter-add of `take`'s vjp.
+ */
+export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= x.rank) throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
+  const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).data;
+  const idxShape = Array.isArray(indices) ? [indices.length] : [...(indices as Tensor).shape];
+  const n = x.shape[a];
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const flat = new Int32Array(outer * idx.length * inner);
+  let o = 0;
+  for (let i = 0; i < outer; i++)
+    for (let j = 0; j < idx.length; j++) {
+      const k = idx[j];
+      if (!Number.isInteger(k) || k < 0 || k >= n) throw new ShapeError(`gather: index ${k} (position ${j}) is out of range for axis ${a} of size ${n}`);
+      for (let r = 0; r < inner; r++) flat[o++] = (i * n + k) * inner + r;
+    }
+  return take(x, new Tensor(flat, [...x.shape.slice(0, a), ...idxShape, ...x.shape.slice(a + 1)]));
+}

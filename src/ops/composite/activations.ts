@@ -1,6 +1,7 @@
 // Activations as compositions of primitives (Keras definitions).
 import type { Tensor } from '../../core/tensor.js';
-import { abs, add, clipByValue, div, erf, exp, greater, log, minimum, mul, relu, sigmoid, sub, tanh, where } from '../arith.js';
+import { abs, add, clipByValue, div, erf, exp, greater, log, minimum, mul, relu, sigmoid, sqrt, sub, tanh, where } from '../arith.js';
+import { split } from '../shape-ops.js';
 import { logSumExp } from '../reduce-ops.js';
 import { normAxis } from '../../core/shape.js';
 
@@ -40,3 +41,26 @@ export function reluAdvanced(x: Tensor, opts: { maxValue?: number | null; negati
 }
 export const thresholdedRelu = (x: Tensor, theta = 1): Tensor => where(greater(x, theta), x, mul(x, 0));
 
+
+// Keras 3 additions.
+/** hard_silu / hard_swish: x · hard_sigmoid(x) (Keras 3's relu6(x+3)/6). */
+export const hardSilu = (x: Tensor): Tensor => mul(x, hardSigmoid(x));
+/** celu(x) = max(0, x) + min(0, α(exp(x/α) − 1)). */
+export const celu = (x: Tensor, alpha = 1): Tensor => add(relu(x), minimum(mul(sub(exp(div(x, alpha)), 1), alpha), 0));
+export const hardTanh = (x: Tensor): Tensor => clipByValue(x, -1, 1);
+/** log σ(x) = −softplus(−x). */
+export const logSigmoid = (x: Tensor): Tensor => mul(softplus(mul(x, -1)), -1);
+export const softShrink = (x: Tensor, threshold = 0.5): Tensor =>
+  where(greater(x, threshold), sub(x, threshold), where(greater(mul(x, -1), threshold), add(x, threshold), mul(x, 0)));
+export const hardShrink = (x: Tensor, threshold = 0.5): Tensor => where(greater(abs(x), threshold), x, mul(x, 0));
+export const tanhShrink = (x: Tensor): Tensor => sub(x, tanh(x));
+/** squareplus(x) = (x + √(x² + b)) / 2. */
+export const squareplus = (x: Tensor, b = 4): Tensor => div(add(x, sqrt(add(mul(x, x), b))), 2);
+/** sparse_plus: 0 for x ≤ −1, x for x ≥ 1, (x+1)²/4 between. */
+export const sparsePlus = (x: Tensor): Tensor =>
+  where(greater(x, -1), where(greater(x, 1), x, div(mul(add(x, 1), add(x, 1)), 4)), mul(x, 0));
+/** glu: split the last axis in halves a, b → a · σ(b). */
+export function glu(x: Tensor, axis = -1): Tensor {
+  const [a, b] = split(x, 2, axis);
+  return mul(a, sigmoid(b));
+}
