@@ -55,7 +55,7 @@ describe('convolution and pooling options', () => {
     throwsTyped(
       () => tg.conv1d(z([1, 8, 3]), z([3, 3, 2]), null, { stride: -2 }),
       tg.ValueError,
-      /conv2d: stride must be a positive/,
+      /conv1d: stride must be a positive/,
     );
   });
 

@@ -85,6 +85,12 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
   const kio = fmt === 'NWC' ? w : transpose(w, [2, 1, 0]);
   const k = kio.shape[0];
   const dil = opts.dilation ?? 1;
+  check1d('conv1d', k, opts.stride ?? 1, dil);
+  const groups = opts.groups ?? 1;
+  if (kio.shape[1] * groups !== nwc.shape[2])
+    throw new ShapeError(
+      `conv1d: input has ${nwc.shape[2]} channels but the kernel ${fmtShape(w.shape)} expects ${kio.shape[1] * groups}${groups > 1 ? ` (${kio.shape[1]} per group × ${groups} groups)` : ''} (dataFormat ${fmt})`,
+    );
   const p = opts.padding ?? 'valid';
   let padding: Padding2d;
   if (p === 'causal') padding = [[0, 0], [(k - 1) * dil, 0]];
@@ -92,6 +98,9 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
   else if (typeof p === 'number') padding = [[0, 0], [p, p]];
   else if (Array.isArray(p) && p.length === 2) padding = [[0, 0], [p[0], p[1]]];
   else throw new ValueError(`conv1d: unknown padding ${JSON.stringify(p)} (use 'same', 'valid', 'causal', a number or a pair)`);
+  const padTotal = p === 'causal' ? (k - 1) * dil : p === 'valid' ? 0 : typeof p === 'number' ? 2 * p : Array.isArray(p) ? p[0] + p[1] : 0;
+  if (p !== 'same' && (k - 1) * dil + 1 > nwc.shape[1] + padTotal)
+    throw new ValueError(`conv1d: kernel ${k} (dilation ${dil}) is longer than the ${padTotal ? 'padded ' : ''}input length ${nwc.shape[1] + padTotal} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`);
   const y = conv2d(reshape(nwc, [nwc.shape[0], 1, nwc.shape[1], nwc.shape[2]]), reshape(kio, [1, ...kio.shape]), b, {
     stride: [1, opts.stride ?? 1], dilation: [1, dil], padding, groups: opts.groups, dataFormat: 'NHWC',
   });
@@ -109,4 +118,10 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: O
   if (xc !== c) throw new ShapeError(`depthwiseConv2d: input has ${xc} channels but the kernel ${fmtShape(w.shape)} expects ${c} (dataFormat ${fmt})`);
   const k = reshape(w, [kh, kw, 1, c * m]);
   return conv2d(x, fmt === 'NHWC' ? k : transpose(k, [3, 2, 0, 1]), b, { ...opts, groups: c });
+}
+
+/** 1-D checks before delegating to the 2-D code, so errors speak of the 1-D op and its own shapes. */
+export function check1d(op: string, k: number, stride: number, dilation: number): void {
+  for (const [what, v] of [['kernel size', k], ['stride', stride], ['dilation', dilation]] as const)
+    if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
 }

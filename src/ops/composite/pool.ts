@@ -1,6 +1,6 @@
 // Pooling as compositions. Max: the argmax of each window (a primitive with no gradient) then `take`,
 // whose vjp scatters the gradient back to the winning inputs. Average: im2col then a mean.
-import { ShapeError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { ones } from '../../core/tensor.js';
 import type { Tensor } from '../../core/tensor.js';
 import { div } from '../arith.js';
@@ -9,6 +9,7 @@ import { max, mean, sum } from '../reduce-ops.js';
 import { reshape, transpose } from '../shape-ops.js';
 import { noGrad } from '../../core/tape.js';
 import { type Padding2d, type Pair, format1d, format2d, pair, resolvePads, windowGeom } from './window.js';
+import { check1d } from './conv.js';
 
 export interface Pool2dOptions {
   kernelSize: Pair;
@@ -63,6 +64,10 @@ function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string)
   if (x.rank !== 3) throw new ShapeError(`${op}: input must be rank 3 (${fmt}), got ${fmtShape(x.shape)}`);
   const xw = fmt === 'NWC' ? x : transpose(x, [0, 2, 1]);
   const p = opts.padding ?? 'valid';
+  check1d(op, opts.kernelSize, opts.stride ?? opts.kernelSize, 1);
+  const pads = p === 'same' ? 0 : p === 'valid' ? 0 : 2 * p;
+  if (p !== 'same' && opts.kernelSize > xw.shape[1] + pads)
+    throw new ValueError(`${op}: window ${opts.kernelSize} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`);
   const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), {
     kernelSize: [1, opts.kernelSize], stride: [1, opts.stride ?? opts.kernelSize],
     padding: typeof p === 'number' ? [[0, 0], [p, p]] : p, countIncludePad: opts.countIncludePad,
