@@ -25,7 +25,12 @@ function readIdx(base: string): Uint8Array | null {
 
 /** Seconds for one epoch over the 60,000 training images at batch 32, or "not run". */
 export async function fashionMnist(o: SuiteOptions): Promise<Row[]> {
-  const row: Row = { workload: 'Fashion-MNIST seed CNN epoch (60k images, batch 32)', unit: 's', higherIsBetter: false, cells: {} };
+  const row: Row = {
+    workload: 'Fashion-MNIST seed CNN epoch (60k images, batch 32)',
+    unit: 's',
+    higherIsBetter: false,
+    cells: {},
+  };
   const imgs = readIdx('train-images-idx3-ubyte');
   const labs = readIdx('train-labels-idx1-ubyte');
   if (!imgs || !labs || o.quick) {

@@ -16,8 +16,10 @@ await wasmBackend.pool.whenReady();
 /** A backend that forwards to wasm and accumulates wall time per kernel label. */
 const stats = new Map<string, { calls: number; ms: number }>();
 function label(name: string, a: unknown[]): string {
-  if (name === 'unary' || name === 'binary' || name === 'compare' || name === 'reduce') return `${name} ${String(a[0])}`;
-  if (name === 'matmul') return `matmul ${a[5]}×${a[6]}×${a[7]} ${a[8] ? 'T' : 'N'}${a[9] ? 'T' : 'N'} batch ${Math.max(a[3] as number, a[4] as number)}`;
+  if (name === 'unary' || name === 'binary' || name === 'compare' || name === 'reduce')
+    return `${name} ${String(a[0])}`;
+  if (name === 'matmul')
+    return `matmul ${a[5]}×${a[6]}×${a[7]} ${a[8] ? 'T' : 'N'}${a[9] ? 'T' : 'N'} batch ${Math.max(a[3] as number, a[4] as number)}`;
   return name;
 }
 const inner = wasmBackend as unknown as Record<string, unknown>;
@@ -40,13 +42,24 @@ let step: () => void;
 let perStep = '';
 if (mode.startsWith('cnn')) {
   const B = 32;
-  const m = tapegradCnn(initParams(CNN_PARAM_SHAPES, 1), CNN_PARAM_SHAPES, randArray(B * CNN.h * CNN.w * CNN.c, 2), randLabels(B, CNN.classes, 3), B);
+  const m = tapegradCnn(
+    initParams(CNN_PARAM_SHAPES, 1),
+    CNN_PARAM_SHAPES,
+    randArray(B * CNN.h * CNN.w * CNN.c, 2),
+    randLabels(B, CNN.classes, 3),
+    B,
+  );
   step = mode === 'cnn-infer' ? () => void m.infer() : () => void m.train();
   perStep = 'images/s at batch 32';
 } else {
   const batch = Number(mode.split('-')[1]) || 81;
   const { samples: N, steps: T, features: F, out: O } = LSTM;
-  const m = tapegradLstm(initParams(LSTM_PARAM_SHAPES, 43), LSTM_PARAM_SHAPES, randArray(N * T * F, 41), randArray(N * T * O, 42));
+  const m = tapegradLstm(
+    initParams(LSTM_PARAM_SHAPES, 43),
+    LSTM_PARAM_SHAPES,
+    randArray(N * T * F, 41),
+    randArray(N * T * O, 42),
+  );
   step = () => void m.epoch(batch);
 }
 
@@ -72,8 +85,12 @@ const profiled = (performance.now() - t1) / R;
 setBackend('wasm');
 let kernelMs = 0;
 for (const s of stats.values()) kernelMs += s.ms / R;
-console.log(`${mode} (${threads} threads): best ${best.toFixed(2)} ms, mean ${mean.toFixed(2)} ms per step${perStep ? ` (best ${((32 / best) * 1000).toFixed(0)} ${perStep})` : ''}; ${faults.toFixed(0)} page faults per step`);
-console.log(`profiled run: ${profiled.toFixed(2)} ms per step, of which kernel calls ${kernelMs.toFixed(2)} ms (the rest: op layer, tape, allocation, GC)\n`);
+console.log(
+  `${mode} (${threads} threads): best ${best.toFixed(2)} ms, mean ${mean.toFixed(2)} ms per step${perStep ? ` (best ${((32 / best) * 1000).toFixed(0)} ${perStep})` : ''}; ${faults.toFixed(0)} page faults per step`,
+);
+console.log(
+  `profiled run: ${profiled.toFixed(2)} ms per step, of which kernel calls ${kernelMs.toFixed(2)} ms (the rest: op layer, tape, allocation, GC)\n`,
+);
 console.log('| ms/step | calls/step | kernel |\n| ---: | ---: | --- |');
 for (const [k, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
   console.log(`| ${(s.ms / R).toFixed(3)} | ${(s.calls / R).toFixed(0)} | ${k} |`);

@@ -14,7 +14,14 @@ import { CNN, CNN_PARAM_SHAPES, CONV, CONV_FLOPS, LSTM, LSTM_PARAM_SHAPES, initP
 import { type TimeOptions, randArray, randLabels, timeAsync, timeSync } from './lib/timer.js';
 
 /** Frameworks (table columns). */
-export const FRAMEWORKS = ['tapegrad-wasm', 'tapegrad-wasm-1t', 'tapegrad-js', 'tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const;
+export const FRAMEWORKS = [
+  'tapegrad-wasm',
+  'tapegrad-wasm-1t',
+  'tapegrad-js',
+  'tfjs-wasm',
+  'tfjs-cpu',
+  'convnetjs',
+] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** A measured value, or why there is none. */
@@ -61,8 +68,18 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
   const images = randArray(BATCH * CNN.h * CNN.w * CNN.c, 11);
   const labels = randLabels(BATCH, CNN.classes, 12);
   const init = initParams(CNN_PARAM_SHAPES, 13);
-  const train: Row = { workload: 'seed CNN training step, batch 32', unit: 'images/s', higherIsBetter: true, cells: {} };
-  const infer: Row = { workload: 'seed CNN inference, batch 32', unit: 'images/s', higherIsBetter: true, cells: {} };
+  const train: Row = {
+    workload: 'seed CNN training step, batch 32',
+    unit: 'images/s',
+    higherIsBetter: true,
+    cells: {},
+  };
+  const infer: Row = {
+    workload: 'seed CNN inference, batch 32',
+    unit: 'images/s',
+    higherIsBetter: true,
+    cells: {},
+  };
   const opt: TimeOptions = { budgetMs: o.quick ? 1500 : 4000, warmup: 3 };
   const slow: TimeOptions = { budgetMs: o.quick ? 2000 : 5000, warmup: 1, minRuns: 2 };
   for (const fw of tgCols(o)) {
@@ -78,7 +95,9 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
     const m = tfjsCnn(init, CNN_PARAM_SHAPES, images, labels, BATCH);
     // NOTE: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net at all.
     const trainable = tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
-    train.cells[fw] = trainable ? BATCH / ((await timeAsync(() => m.train().then(() => undefined), opt)).minMs / 1000) : 'n/a';
+    train.cells[fw] = trainable
+      ? BATCH / ((await timeAsync(() => m.train().then(() => undefined), opt)).minMs / 1000)
+      : 'n/a';
     infer.cells[fw] = BATCH / ((await timeAsync(() => m.infer(), opt)).minMs / 1000);
     m.dispose();
     log(`seed CNN ${fw}: ${train.cells[fw]?.toString()} / ${infer.cells[fw]?.toString()} images/s`);
@@ -94,7 +113,12 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
 export async function sgemm(o: SuiteOptions): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of o.quick ? [512] : [512, 1024]) {
-    const row: Row = { workload: `sgemm ${n}×${n}×${n}`, unit: 'GFLOP/s', higherIsBetter: true, cells: { convnetjs: 'n/a' } };
+    const row: Row = {
+      workload: `sgemm ${n}×${n}×${n}`,
+      unit: 'GFLOP/s',
+      higherIsBetter: true,
+      cells: { convnetjs: 'n/a' },
+    };
     const a = randArray(n * n, 21);
     const b = randArray(n * n, 22);
     const gf = (ms: number): number => (2 * n ** 3) / ms / 1e6;
@@ -102,13 +126,18 @@ export async function sgemm(o: SuiteOptions): Promise<Row[]> {
       await useTapegrad(fw, o.threads);
       const ta = new Tensor(a, [n, n]);
       const tb = new Tensor(b, [n, n]);
-      const opt: TimeOptions = fw === 'tapegrad-js' ? { warmup: 0, minRuns: 1, budgetMs: 0 } : { budgetMs: o.quick ? 1000 : 2500, warmup: 2 };
+      const opt: TimeOptions =
+        fw === 'tapegrad-js'
+          ? { warmup: 0, minRuns: 1, budgetMs: 0 }
+          : { budgetMs: o.quick ? 1000 : 2500, warmup: 2 };
       row.cells[fw] = gf(timeSync(() => void matmul(ta, tb), opt).minMs);
     }
     for (const fw of tfjsCols(o)) {
       await useTfjs(fw);
       const m = tfjsMatmul(a, b, n);
-      row.cells[fw] = gf((await timeAsync(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).minMs);
+      row.cells[fw] = gf(
+        (await timeAsync(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).minMs,
+      );
       m.dispose();
     }
     log(`${row.workload}: ${JSON.stringify(row.cells)}`);
@@ -124,7 +153,12 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
   const wt = randArray(k * k * c * oc, 32, 0.1);
   const dy = randArray(n * h * w * oc, 33);
   const names = ['forward', 'input gradient', 'filter gradient'] as const;
-  const rows: Row[] = names.map((s) => ({ workload: `conv 64×64×32→64 3×3 batch 32: ${s}`, unit: 'GFLOP/s', higherIsBetter: true, cells: { convnetjs: 'n/a' } }));
+  const rows: Row[] = names.map((s) => ({
+    workload: `conv 64×64×32→64 3×3 batch 32: ${s}`,
+    unit: 'GFLOP/s',
+    higherIsBetter: true,
+    cells: { convnetjs: 'n/a' },
+  }));
   const gf = (ms: number): number => CONV_FLOPS / ms / 1e6;
   const once: TimeOptions = { warmup: 0, minRuns: 1, budgetMs: 0 };
   // NOTE: the plain-JS configurations take minutes per pass here; they run only with --all.
@@ -135,18 +169,38 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
       continue;
     }
     await useTapegrad(fw, o.threads);
-    const opt: TimeOptions = fw === 'tapegrad-js' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
+    const opt: TimeOptions =
+      fw === 'tapegrad-js' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
     const tx = new Tensor(x, [n, h, w, c]);
     const tw = new Tensor(wt, [k, k, c, oc]);
     const tdy = new Tensor(dy, [n, h, w, oc]);
-    rows[0].cells[fw] = gf(timeSync(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt).minMs);
+    rows[0].cells[fw] = gf(
+      timeSync(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt).minMs,
+    );
     // input gradient: the tape's backward for x alone (matmul(dy, wᵀ) then col2im)
     const px = vjp((xx) => conv2d(xx, tw, null, { padding: 'same' }), tx);
     rows[1].cells[fw] = gf(timeSync(() => void px.vjp(tdy), opt).minMs);
     // NOTE: filter gradient = the two ops the tape runs for it, im2col(x) then colsᵀ·dy (tfjs's kernel also takes x).
-    const geom = { n, h, w, c, kh: k, kw: k, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, outH: h, outW: w };
+    const geom = {
+      n,
+      h,
+      w,
+      c,
+      kh: k,
+      kw: k,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: h,
+      outW: w,
+    };
     const dy2 = reshape(tdy, [n * h * w, oc]);
-    rows[2].cells[fw] = gf(timeSync(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt).minMs);
+    rows[2].cells[fw] = gf(
+      timeSync(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt).minMs,
+    );
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
   for (const fw of tfjsCols(o)) {
@@ -156,7 +210,8 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     }
     await useTfjs(fw);
     const m = tfjsConv(x, wt, dy);
-    const opt: TimeOptions = fw === 'tfjs-cpu' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
+    const opt: TimeOptions =
+      fw === 'tfjs-cpu' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
     rows[0].cells[fw] = gf((await timeAsync(m.forward, opt)).minMs);
     rows[1].cells[fw] = gf((await timeAsync(m.inputGrad, opt)).minMs);
     rows[2].cells[fw] = m.hasFilterGrad() ? gf((await timeAsync(m.filterGrad, opt)).minMs) : 'n/a';
@@ -173,17 +228,29 @@ export async function lstm(o: SuiteOptions): Promise<Row[]> {
   const ys = randArray(N * T * O, 42);
   const init = initParams(LSTM_PARAM_SHAPES, 43);
   const batches = o.quick ? [81] : [81, 16];
-  const rows: Row[] = batches.map((b) => ({ workload: `seed LSTM epoch (81 samples), batch ${b}`, unit: 'ms', higherIsBetter: false, cells: { convnetjs: 'n/a' } }));
+  const rows: Row[] = batches.map((b) => ({
+    workload: `seed LSTM epoch (81 samples), batch ${b}`,
+    unit: 'ms',
+    higherIsBetter: false,
+    cells: { convnetjs: 'n/a' },
+  }));
   const opt: TimeOptions = { warmup: 2, minRuns: 3, budgetMs: o.quick ? 1500 : 4000 };
   for (const fw of tgCols(o)) {
     await useTapegrad(fw, o.threads);
     const m = tapegradLstm(init, LSTM_PARAM_SHAPES, xs, ys);
-    batches.forEach((b, i) => (rows[i].cells[fw] = timeSync(() => void m.epoch(b), fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt).minMs));
+    batches.forEach(
+      (b, i) =>
+        (rows[i].cells[fw] = timeSync(
+          () => void m.epoch(b),
+          fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt,
+        ).minMs),
+    );
   }
   for (const fw of tfjsCols(o)) {
     await useTfjs(fw);
     const m = tfjsLstm(init, LSTM_PARAM_SHAPES, xs, ys);
-    for (const [i, b] of batches.entries()) rows[i].cells[fw] = (await timeAsync(() => m.epoch(b).then(() => undefined), opt)).minMs;
+    for (const [i, b] of batches.entries())
+      rows[i].cells[fw] = (await timeAsync(() => m.epoch(b).then(() => undefined), opt)).minMs;
     m.dispose();
   }
   rows.forEach((r) => log(`${r.workload}: ${JSON.stringify(r.cells)}`));

@@ -44,7 +44,9 @@ function parseArgs(argv: string[]): Parsed {
     const a = argv[i];
     if (BOOL_FLAGS.has(a)) bools.add(a);
     else if (a.startsWith('--')) {
-      const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      const [k, inline] = a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`option ${k} needs a value`);
       flags.set(k, [...(flags.get(k) ?? []), v]);
@@ -85,12 +87,16 @@ function readInput(path: string): Tensor {
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(
+        `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     const v = parseJsonSafe(text, path) as unknown;
     const o = v as { data?: unknown; shape?: unknown };
-    if (o && typeof o === 'object' && !Array.isArray(o) && Array.isArray(o.data) && Array.isArray(o.shape)) return tensor(o.data as number[], o.shape as number[]);
-    if (!Array.isArray(v)) throw new UsageError(`${path}: expected a nested array of numbers or {"data": [...], "shape": [...]}`);
+    if (o && typeof o === 'object' && !Array.isArray(o) && Array.isArray(o.data) && Array.isArray(o.shape))
+      return tensor(o.data as number[], o.shape as number[]);
+    if (!Array.isArray(v))
+      throw new UsageError(`${path}: expected a nested array of numbers or {"data": [...], "shape": [...]}`);
     return tensor(v as number[]);
   }
   const t = readNpy(path);
@@ -135,10 +141,12 @@ async function main(argv: string[]): Promise<number> {
       checkFlags(p, ['--input', '--output', '--weights', '--batch-size', '--report', '--lenient']);
       const [path] = need(p, 1, 'the model file (tapegrad predict <model> --input x.npy)');
       const inputs = p.flags.get('--input');
-      if (!inputs?.length) throw new UsageError('predict needs --input <x.npy|x.json> (once per model input)');
+      if (!inputs?.length)
+        throw new UsageError('predict needs --input <x.npy|x.json> (once per model input)');
       const bs = one(p, '--batch-size');
       const batchSize = bs === undefined ? undefined : Number(bs);
-      if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
+      if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
+        throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
       const m = await load(p, path);
       const xs = inputs.map(readInput);
       const y = m.predict(xs.length === 1 ? xs[0] : xs, batchSize ? { batchSize } : {});
@@ -149,12 +157,18 @@ async function main(argv: string[]): Promise<number> {
       checkFlags(p, ['--json']);
       const [path] = need(p, 1, 'the file (tapegrad inspect <file>)');
       const r = await keras.inspect(path);
-      process.stdout.write(p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`);
+      process.stdout.write(
+        p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`,
+      );
       return 0;
     }
     case 'convert': {
       checkFlags(p, ['--weights', '--report', '--lenient']);
-      const [path, out] = need(p, 2, 'the model and the output file (tapegrad convert <model> <out.h5|out.keras>)');
+      const [path, out] = need(
+        p,
+        2,
+        'the model and the output file (tapegrad convert <model> <out.h5|out.keras>)',
+      );
       if (!/\.(h5|hdf5|keras)$/i.test(out)) throw new UsageError(`output '${out}' must end in .h5 or .keras`);
       const m = await load(p, path);
       await keras.saveModel(m, out);
@@ -177,7 +191,9 @@ main(process.argv.slice(2))
       process.stderr.write(`tapegrad: ${e.message}\n(try tapegrad --help)\n`);
       process.exitCode = 2;
     } else if (e instanceof UnknownLayerError && e.layers.length) {
-      process.stderr.write(`tapegrad: ${e.message}\n\nA starting point for '${e.layers[0].layerName}':\n\n${keras.layerSkeleton(e.layers[0])}\n`);
+      process.stderr.write(
+        `tapegrad: ${e.message}\n\nA starting point for '${e.layers[0].layerName}':\n\n${keras.layerSkeleton(e.layers[0])}\n`,
+      );
       process.exitCode = 1;
     } else if (e instanceof TapegradError) {
       process.stderr.write(`tapegrad: ${e.message}\n`);

@@ -5,7 +5,17 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = new URL('../src/', import.meta.url).pathname;
-const RANK: Record<string, number> = { core: 0, backend: 1, ops: 2, train: 3, nn: 4, debug: 5, io: 6, cli: 7, index: 8 };
+const RANK: Record<string, number> = {
+  core: 0,
+  backend: 1,
+  ops: 2,
+  train: 3,
+  nn: 4,
+  debug: 5,
+  io: 6,
+  cli: 7,
+  index: 8,
+};
 /** Who may import the backend (kernels): ops (dispatch/registration) and the top-level barrel. */
 const BACKEND_USERS = new Set(['backend', 'ops', 'index']);
 
@@ -29,7 +39,8 @@ describe('architecture', () => {
         const to = layerOf(target);
         if (!(from in RANK) || !(to in RANK)) continue;
         if (RANK[to] > RANK[from]) bad.push(`${relative(SRC, f)} imports ${target}`);
-        if (to === 'backend' && !BACKEND_USERS.has(from)) bad.push(`${relative(SRC, f)} uses the backend directly`);
+        if (to === 'backend' && !BACKEND_USERS.has(from))
+          bad.push(`${relative(SRC, f)} uses the backend directly`);
       }
     }
     expect(bad).toEqual([]);

@@ -7,10 +7,14 @@ export const CNN_FLAT = (CNN.h / 4) * (CNN.w / 4) * CNN.c2;
 
 /** Parameter shapes (NHWC, kernels [kh,kw,in,out], dense [in,out]) in a fixed order, for h×w×c inputs. */
 export const cnnParamShapes = (h: number = CNN.h, w: number = CNN.w, c: number = CNN.c): number[][] => [
-  [3, 3, c, CNN.c1], [CNN.c1],
-  [3, 3, CNN.c1, CNN.c2], [CNN.c2],
-  [Math.floor(h / 4) * Math.floor(w / 4) * CNN.c2, CNN.hidden], [CNN.hidden],
-  [CNN.hidden, CNN.classes], [CNN.classes],
+  [3, 3, c, CNN.c1],
+  [CNN.c1],
+  [3, 3, CNN.c1, CNN.c2],
+  [CNN.c2],
+  [Math.floor(h / 4) * Math.floor(w / 4) * CNN.c2, CNN.hidden],
+  [CNN.hidden],
+  [CNN.hidden, CNN.classes],
+  [CNN.classes],
 ];
 export const CNN_PARAM_SHAPES = cnnParamShapes();
 
@@ -26,14 +30,28 @@ export function initParams(shapes: number[][], seed: number): Float32Array[] {
 }
 
 /** Seed encoder-decoder LSTM: input (81, 6, 2) → LSTM 200 relu → repeat 6 → LSTM 200 relu (sequences) → dense 100 relu → dense 2. */
-export const LSTM = { samples: 81, steps: 6, features: 2, units: 200, dense: 100, out: 2, lr: 0.001 } as const;
+export const LSTM = {
+  samples: 81,
+  steps: 6,
+  features: 2,
+  units: 200,
+  dense: 100,
+  out: 2,
+  lr: 0.001,
+} as const;
 
 /** W1 [F,4U], U1 [U,4U], b1 [4U], W2 [U,4U], U2 [U,4U], b2 [4U], Wd [U,D], bd [D], Wo [D,2], bo [2] (gates in Keras order i,f,c,o). */
 export const LSTM_PARAM_SHAPES: number[][] = [
-  [LSTM.features, 4 * LSTM.units], [LSTM.units, 4 * LSTM.units], [4 * LSTM.units],
-  [LSTM.units, 4 * LSTM.units], [LSTM.units, 4 * LSTM.units], [4 * LSTM.units],
-  [LSTM.units, LSTM.dense], [LSTM.dense],
-  [LSTM.dense, LSTM.out], [LSTM.out],
+  [LSTM.features, 4 * LSTM.units],
+  [LSTM.units, 4 * LSTM.units],
+  [4 * LSTM.units],
+  [LSTM.units, 4 * LSTM.units],
+  [LSTM.units, 4 * LSTM.units],
+  [4 * LSTM.units],
+  [LSTM.units, LSTM.dense],
+  [LSTM.dense],
+  [LSTM.dense, LSTM.out],
+  [LSTM.out],
 ];
 
 /** The conv workload: 64×64×32 → 64 filters 3×3 'same', batch 32. */

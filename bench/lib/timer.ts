@@ -65,5 +65,7 @@ export function randArray(n: number, seed: number, scale = 1): Float32Array {
 
 /** Integer labels in [0, classes). */
 export function randLabels(n: number, classes: number, seed: number): Int32Array {
-  return Int32Array.from(randArray(n, seed), (v) => Math.min(classes - 1, Math.floor(((v + 1) / 2) * classes)));
+  return Int32Array.from(randArray(n, seed), (v) =>
+    Math.min(classes - 1, Math.floor(((v + 1) / 2) * classes)),
+  );
 }

@@ -13,7 +13,13 @@ export function convnetCnn(images: Float32Array, labels: Int32Array, batch: numb
     { type: 'fc', num_neurons: CNN.hidden, activation: 'relu' },
     { type: 'softmax', num_classes: CNN.classes },
   ]);
-  const trainer = new convnetjs.Trainer(net, { method: 'sgd', learning_rate: CNN.lr, momentum: 0, batch_size: batch, l2_decay: 0 });
+  const trainer = new convnetjs.Trainer(net, {
+    method: 'sgd',
+    learning_rate: CNN.lr,
+    momentum: 0,
+    batch_size: batch,
+    l2_decay: 0,
+  });
   const px = CNN.h * CNN.w * CNN.c;
   // NOTE: ConvNetJS volumes are [x][y][depth] with depth fastest, the same memory order as one NHWC image.
   const vols = Array.from({ length: batch }, (_, i) => {

@@ -2,7 +2,20 @@
 import { valueAndGrads } from '../../src/core/autodiff.js';
 import { noGrad } from '../../src/core/tape.js';
 import { Tensor } from '../../src/core/tensor.js';
-import { add, conv2d, crossEntropy, matmul, maxPool2d, mseLoss, mul, relu, reshape, sigmoid, slice, stack } from '../../src/ops/index.js';
+import {
+  add,
+  conv2d,
+  crossEntropy,
+  matmul,
+  maxPool2d,
+  mseLoss,
+  mul,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  stack,
+} from '../../src/ops/index.js';
 import { CNN, LSTM } from '../lib/specs.js';
 
 const t = (data: Float32Array, shape: number[]): Tensor => new Tensor(data, shape);
@@ -24,14 +37,23 @@ function cnnLogits(x: Tensor, [w1, b1, w2, b2, w3, b3, w4, b4]: Tensor[]): Tenso
 }
 
 /** The seed CNN on [batch, h, w, c] images: a training step (returns the loss) and batched inference. */
-export function tapegradCnn(init: Float32Array[], shapes: number[][], images: Float32Array, labels: Int32Array, batch: number, hwc: number[] = [CNN.h, CNN.w, CNN.c]) {
+export function tapegradCnn(
+  init: Float32Array[],
+  shapes: number[][],
+  images: Float32Array,
+  labels: Int32Array,
+  batch: number,
+  hwc: number[] = [CNN.h, CNN.w, CNN.c],
+) {
   const params = init.map((p, i) => t(Float32Array.from(p), shapes[i]));
   const x = t(images, [batch, ...hwc]);
   const y = new Tensor(labels, [batch]);
   return {
     /** One SGD step on this batch, or on other images/labels of the same sizes. */
     train(xs: Tensor = x, ys: Tensor = y): number {
-      const { value, grads } = valueAndGrads((...ps: Tensor[]) => crossEntropy(cnnLogits(xs, ps), ys))(...params);
+      const { value, grads } = valueAndGrads((...ps: Tensor[]) => crossEntropy(cnnLogits(xs, ps), ys))(
+        ...params,
+      );
       sgd(params, grads, CNN.lr);
       return value.item();
     },

@@ -18,14 +18,24 @@ function cnnLogits(x: tf.Tensor4D, [w1, b1, w2, b2, w3, b3, w4, b4]: tf.Variable
 }
 
 /** The seed CNN in tfjs: a training step and batched inference. */
-export function tfjsCnn(init: Float32Array[], shapes: number[][], images: Float32Array, labels: Int32Array, batch: number) {
+export function tfjsCnn(
+  init: Float32Array[],
+  shapes: number[][],
+  images: Float32Array,
+  labels: Int32Array,
+  batch: number,
+) {
   const params = init.map((p, i) => tf.variable(tf.tensor(p, shapes[i])));
   const x = tf.tensor4d(images, [batch, CNN.h, CNN.w, CNN.c]);
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), CNN.classes);
   const opt = tf.train.sgd(CNN.lr);
   return {
     async train(): Promise<number> {
-      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, cnnLogits(x, params)) as tf.Scalar, true, params);
+      const loss = opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, cnnLogits(x, params)) as tf.Scalar,
+        true,
+        params,
+      );
       const v = (await loss!.data())[0];
       loss!.dispose();
       return v;
@@ -71,15 +81,22 @@ export function tfjsLstm(init: Float32Array[], shapes: number[][], xs: Float32Ar
         const n = Math.min(batch, N - s);
         const x = tf.tensor3d(xs.subarray(s * T * F, (s + n) * T * F), [n, T, F]);
         const y = tf.tensor3d(ys.subarray(s * T * O, (s + n) * T * O), [n, T, O]);
-        const loss = opt.minimize(() => {
-          const steps = Array.from({ length: T }, (_, k) => tf.reshape(tf.slice(x, [0, k, 0], [n, 1, F]), [n, F]) as T2);
-          const enc = lstmLayer(steps, W1, U1, b1)[T - 1];
-          const dec = lstmLayer(new Array<T2>(T).fill(enc), W2, U2, b2);
-          const seq = tf.reshape(tf.stack(dec, 1), [n * T, LSTM.units]) as T2;
-          const d = tf.relu(tf.add(tf.matMul(seq, Wd as T2), bd)) as T2;
-          const out = tf.reshape(tf.add(tf.matMul(d, Wo as T2), bo), [n, T, O]);
-          return tf.losses.meanSquaredError(y, out) as tf.Scalar;
-        }, true, params);
+        const loss = opt.minimize(
+          () => {
+            const steps = Array.from(
+              { length: T },
+              (_, k) => tf.reshape(tf.slice(x, [0, k, 0], [n, 1, F]), [n, F]) as T2,
+            );
+            const enc = lstmLayer(steps, W1, U1, b1)[T - 1];
+            const dec = lstmLayer(new Array<T2>(T).fill(enc), W2, U2, b2);
+            const seq = tf.reshape(tf.stack(dec, 1), [n * T, LSTM.units]) as T2;
+            const d = tf.relu(tf.add(tf.matMul(seq, Wd as T2), bd)) as T2;
+            const out = tf.reshape(tf.add(tf.matMul(d, Wo as T2), bo), [n, T, O]);
+            return tf.losses.meanSquaredError(y, out) as tf.Scalar;
+          },
+          true,
+          params,
+        );
         last = (await loss!.data())[0];
         tf.dispose([loss!, x, y]);
       }
@@ -122,7 +139,16 @@ export function tfjsConv(x: Float32Array, w: Float32Array, dy: Float32Array) {
     inputGrad: () => once(() => tf.conv2dTranspose(tdy, tw, [n, h, wd, c], 1, 'same')),
     /** Throws where the backend has no Conv2DBackpropFilter kernel (tfjs-backend-wasm). */
     filterGrad: () =>
-      once(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tx, dy: tdy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, c, o] }) as tf.Tensor),
+      once(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tx, dy: tdy },
+              { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, c, o] },
+            ) as tf.Tensor,
+      ),
     hasFilterGrad: (): boolean => tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined,
     dispose: () => tf.dispose([tx, tw, tdy]),
   };

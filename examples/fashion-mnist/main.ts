@@ -19,7 +19,13 @@ export function fashionNetwork(): tg.Sequential {
   return tg.sequential({
     name: 'fashion_2conv',
     layers: [
-      tg.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [28, 28, 1] }),
+      tg.layers.conv2d({
+        filters: 32,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        inputShape: [28, 28, 1],
+      }),
       tg.layers.maxPooling2d({ poolSize: 2 }),
       tg.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
       tg.layers.maxPooling2d({ poolSize: 2 }),
@@ -36,7 +42,9 @@ export async function main(opts: FashionOptions = {}) {
   const dir = opts.dir ?? DEFAULT_DIR;
   const file = (n: string) => join(dir, `${n}.gz`);
   if (!existsSync(file('train-images-idx3-ubyte')))
-    throw new Error(`Fashion-MNIST not found in ${dir}: install it with 'apt-get install dataset-fashion-mnist' or pass --dir=`);
+    throw new Error(
+      `Fashion-MNIST not found in ${dir}: install it with 'apt-get install dataset-fashion-mnist' or pass --dir=`,
+    );
   tg.setSeed(1);
   let xTrain = tg.readIdxImages(file('train-images-idx3-ubyte'));
   let yTrain = tg.readIdxLabels(file('train-labels-idx1-ubyte'));
@@ -67,21 +75,29 @@ export async function main(opts: FashionOptions = {}) {
         onEpochEnd: (epoch: number) => {
           epochSeconds.push((Date.now() - t0) / 1000);
           const acc = model.evaluate(xTest, yTest, { batchSize: 500 }).accuracy;
-          log(`epoch ${epoch + 1}: ${epochSeconds[epoch].toFixed(1)} s, test accuracy ${(acc * 100).toFixed(2)}%`);
+          log(
+            `epoch ${epoch + 1}: ${epochSeconds[epoch].toFixed(1)} s, test accuracy ${(acc * 100).toFixed(2)}%`,
+          );
         },
       },
     ],
   });
   const testAccuracy = model.evaluate(xTest, yTest, { batchSize: 500 }).accuracy;
   const mean = epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length;
-  log(`final test accuracy ${(testAccuracy * 100).toFixed(2)}%, ${mean.toFixed(1)} s per epoch (mean of ${epochs})`);
+  log(
+    `final test accuracy ${(testAccuracy * 100).toFixed(2)}%, ${mean.toFixed(1)} s per epoch (mean of ${epochs})`,
+  );
   return { testAccuracy, epochSeconds, history };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const val = (k: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1];
-  main({ quick: args.includes('--quick'), epochs: val('epochs') ? Number(val('epochs')) : undefined, dir: val('dir') }).catch((e) => {
+  main({
+    quick: args.includes('--quick'),
+    epochs: val('epochs') ? Number(val('epochs')) : undefined,
+    dir: val('dir'),
+  }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

@@ -83,7 +83,12 @@ function stridesOf(s: readonly number[]): number[] {
 }
 
 /** Visit every multi-index of `shape` in row-major order, calling fn(flatOut, srcOffset) with src strides. */
-function forEachIndex(shape: readonly number[], srcStrides: readonly number[], srcBase: number, fn: (i: number, src: number) => void): void {
+function forEachIndex(
+  shape: readonly number[],
+  srcStrides: readonly number[],
+  srcBase: number,
+  fn: (i: number, src: number) => void,
+): void {
   const r = shape.length;
   const total = shape.reduce((a, b) => a * b, 1);
   if (total === 0) return;
@@ -154,14 +159,20 @@ export const jsKernels: Kernels = {
       for (let i = 0; i < m; i++)
         for (let j = 0; j < n; j++) {
           let s = 0;
-          for (let p = 0; p < k; p++) s += a[ao + (transA ? p * m + i : i * k + p)] * b[bo + (transB ? j * k + p : p * n + j)];
+          for (let p = 0; p < k; p++)
+            s += a[ao + (transA ? p * m + i : i * k + p)] * b[bo + (transB ? j * k + p : p * n + j)];
           out[oo + i * n + j] = s;
         }
     }
   },
   transpose(x, shape, perm, out) {
     const st = stridesOf(shape);
-    forEachIndex(perm.map((p) => shape[p]), perm.map((p) => st[p]), 0, (i, src) => (out[i] = x[src]));
+    forEachIndex(
+      perm.map((p) => shape[p]),
+      perm.map((p) => st[p]),
+      0,
+      (i, src) => (out[i] = x[src]),
+    );
   },
   broadcastTo(x, inShape, outShape, out) {
     const st = stridesOf(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s));

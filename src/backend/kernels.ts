@@ -2,7 +2,20 @@
 // plain sizes, write into a preallocated `out`, and know nothing of tensors or the tape.
 import type { TypedArray } from '../core/dtype.js';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'sin' | 'cos' | 'erf' | 'floor';
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'sin'
+  | 'cos'
+  | 'erf'
+  | 'floor';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type ReduceOp = 'sum' | 'max';
@@ -41,12 +54,36 @@ export interface Kernels {
   /** Index of the first maximum along the middle axis of [outer, mid, inner]. */
   argmax(x: TypedArray, outer: number, mid: number, inner: number, out: Int32Array): void;
   /** out[b] = op(A[b]) · op(B[b]); A is [m,k] (or [k,m] if transA), B is [k,n] (or [n,k]). A batch of 1 is shared. */
-  matmul(a: TypedArray, b: TypedArray, out: TypedArray, batchA: number, batchB: number, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  matmul(
+    a: TypedArray,
+    b: TypedArray,
+    out: TypedArray,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
   transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void;
   /** inShape has outShape's rank, with 1 where broadcast. */
   broadcastTo(x: TypedArray, inShape: readonly number[], outShape: readonly number[], out: TypedArray): void;
-  slice(x: TypedArray, shape: readonly number[], begin: readonly number[], size: readonly number[], out: TypedArray): void;
-  pad(x: TypedArray, shape: readonly number[], before: readonly number[], after: readonly number[], value: number, out: TypedArray): void;
+  slice(
+    x: TypedArray,
+    shape: readonly number[],
+    begin: readonly number[],
+    size: readonly number[],
+    out: TypedArray,
+  ): void;
+  pad(
+    x: TypedArray,
+    shape: readonly number[],
+    before: readonly number[],
+    after: readonly number[],
+    value: number,
+    out: TypedArray,
+  ): void;
   /** Inputs viewed as [outer, dims[i]·inner], joined along the middle. */
   concat(xs: TypedArray[], outer: number, dims: readonly number[], inner: number, out: TypedArray): void;
   /** NHWC x → cols [n·outH·outW, kh·kw·c] (zero padding). */
@@ -75,7 +112,8 @@ export function kernels(): Kernels {
 }
 export function setBackend(name: string): void {
   const k = registry.get(name);
-  if (!k) throw new Error(`setBackend: unknown backend '${name}' (available: ${[...registry.keys()].join(', ')})`);
+  if (!k)
+    throw new Error(`setBackend: unknown backend '${name}' (available: ${[...registry.keys()].join(', ')})`);
   active = k;
 }
 export const getBackend = (): string => kernels().name;

@@ -16,7 +16,14 @@ function copyRun(x: TypedArray, src: number, out: TypedArray, dst: number, len: 
  * Visit the outer index space `shape` (all but the innermost collapsed axis) in row-major order, calling
  * fn(srcOffset, dstOffset) with src strides `sst` and dst strides `dst`.
  */
-function sweep(shape: number[], sst: number[], dstSt: number[], srcBase: number, dstBase: number, fn: (s: number, d: number) => void): void {
+function sweep(
+  shape: number[],
+  sst: number[],
+  dstSt: number[],
+  srcBase: number,
+  dstBase: number,
+  fn: (s: number, d: number) => void,
+): void {
   const r = shape.length;
   if (r === 0) return fn(srcBase, dstBase);
   if (shape.some((d) => d === 0)) return;
@@ -26,7 +33,12 @@ function sweep(shape: number[], sst: number[], dstSt: number[], srcBase: number,
   }
   if (r === 2) {
     for (let i = 0; i < shape[0]; i++)
-      for (let j = 0, s = srcBase + i * sst[0], d = dstBase + i * dstSt[0]; j < shape[1]; j++, s += sst[1], d += dstSt[1]) fn(s, d);
+      for (
+        let j = 0, s = srcBase + i * sst[0], d = dstBase + i * dstSt[0];
+        j < shape[1];
+        j++, s += sst[1], d += dstSt[1]
+      )
+        fn(s, d);
     return;
   }
   const idx = new Array<number>(r).fill(0);
@@ -73,7 +85,13 @@ function collapse(shape: readonly number[], ...strides: number[][]): [number[], 
 }
 
 /** out[i] = x[src(i)] over an output index space with the given source strides (dst is contiguous). */
-function gather(x: TypedArray, outShape: readonly number[], srcStrides: number[], srcBase: number, out: TypedArray): void {
+function gather(
+  x: TypedArray,
+  outShape: readonly number[],
+  srcStrides: number[],
+  srcBase: number,
+  out: TypedArray,
+): void {
   const [sh, [sst, dst]] = collapse(outShape, srcStrides, stridesOf(outShape));
   if (sh.length === 0) {
     if (out.length) out[0] = x[srcBase];
@@ -82,20 +100,37 @@ function gather(x: TypedArray, outShape: readonly number[], srcStrides: number[]
   gatherCollapsed(x, sh, sst, dst, srcBase, out);
 }
 
-function gatherCollapsed(x: TypedArray, sh: number[], sst: number[], dst: number[], srcBase: number, out: TypedArray): void {
+function gatherCollapsed(
+  x: TypedArray,
+  sh: number[],
+  sst: number[],
+  dst: number[],
+  srcBase: number,
+  out: TypedArray,
+): void {
   const r = sh.length - 1;
   if (r >= 1 && sst[0] === 0) {
     // NOTE: a broadcast outermost axis: build its first slice, then replicate it by doubling with copyWithin.
     gatherCollapsed(x, sh.slice(1), sst.slice(1), dst.slice(1), srcBase, out);
     const total = dst[0] * sh[0];
-    for (let filled = dst[0]; filled < total; filled += Math.min(filled, total - filled)) out.copyWithin(filled, 0, Math.min(filled, total - filled));
+    for (let filled = dst[0]; filled < total; filled += Math.min(filled, total - filled))
+      out.copyWithin(filled, 0, Math.min(filled, total - filled));
     return;
   }
   const len = sh[r];
   const step = sst[r];
   const outer = sh.slice(0, r);
-  if (step === 1) return sweep(outer, sst.slice(0, r), dst.slice(0, r), srcBase, 0, (s, d) => copyRun(x, s, out, d, len));
-  if (step === 0) return sweep(outer, sst.slice(0, r), dst.slice(0, r), srcBase, 0, (s, d) => void out.fill(x[s], d, d + len));
+  if (step === 1)
+    return sweep(outer, sst.slice(0, r), dst.slice(0, r), srcBase, 0, (s, d) => copyRun(x, s, out, d, len));
+  if (step === 0)
+    return sweep(
+      outer,
+      sst.slice(0, r),
+      dst.slice(0, r),
+      srcBase,
+      0,
+      (s, d) => void out.fill(x[s], d, d + len),
+    );
   // NOTE: a strided innermost read with a contiguous write (a transpose): sweep 2-D tiles so reads stay in cache
   // when the next-outer output axis reads contiguously.
   if (r >= 1 && sst[r - 1] === 1 && len >= 8 && sh[r - 1] >= 8) {
@@ -107,7 +142,9 @@ function gatherCollapsed(x: TypedArray, sh: number[], sst: number[], dst: number
         for (let j0 = 0; j0 < len; j0 += T) {
           const i1 = Math.min(rows, i0 + T);
           const j1 = Math.min(len, j0 + T);
-          for (let i = i0; i < i1; i++) for (let j = j0, d = d0 + i * dRow + j0, s = s0 + i + j0 * step; j < j1; j++, d++, s += step) out[d] = x[s];
+          for (let i = i0; i < i1; i++)
+            for (let j = j0, d = d0 + i * dRow + j0, s = s0 + i + j0 * step; j < j1; j++, d++, s += step)
+              out[d] = x[s];
         }
     });
   }
@@ -117,17 +154,38 @@ function gatherCollapsed(x: TypedArray, sh: number[], sst: number[], dst: number
 }
 
 /** Transpose, broadcastTo, slice, pad, concat, take and scatterAdd for every dtype. */
-export const fastMovement: Pick<Kernels, 'transpose' | 'broadcastTo' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'> = {
+export const fastMovement: Pick<
+  Kernels,
+  'transpose' | 'broadcastTo' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
+> = {
   transpose(x, shape, perm, out) {
     const st = stridesOf(shape);
-    gather(x, perm.map((p) => shape[p]), perm.map((p) => st[p]), 0, out);
+    gather(
+      x,
+      perm.map((p) => shape[p]),
+      perm.map((p) => st[p]),
+      0,
+      out,
+    );
   },
   broadcastTo(x, inShape, outShape, out) {
-    gather(x, outShape, stridesOf(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s)), 0, out);
+    gather(
+      x,
+      outShape,
+      stridesOf(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s)),
+      0,
+      out,
+    );
   },
   slice(x, shape, begin, size, out) {
     const st = stridesOf(shape);
-    gather(x, size, st, begin.reduce((acc, b, d) => acc + b * st[d], 0), out);
+    gather(
+      x,
+      size,
+      st,
+      begin.reduce((acc, b, d) => acc + b * st[d], 0),
+      out,
+    );
   },
   pad(x, shape, before, after, value, out) {
     const outShape = shape.map((d, i) => d + before[i] + after[i]);

@@ -15,7 +15,19 @@ export type PoolFn = (typeof POOL_FNS)[number];
  * of NARGS arguments; with WORKSTRIDE > 0 the thread appends its own scratch pointer WORKBASE + t·WORKSTRIDE.
  */
 export const CTL = {
-  SEQ: 0, DONE: 1, STATUS: 2, READY: 3, STATE: 4, FN: 5, NARGS: 6, TABLE: 7, NCHUNKS: 8, WORKBASE: 9, WORKSTRIDE: 10, THREAD: 11, SIZE: 16,
+  SEQ: 0,
+  DONE: 1,
+  STATUS: 2,
+  READY: 3,
+  STATE: 4,
+  FN: 5,
+  NARGS: 6,
+  TABLE: 7,
+  NCHUNKS: 8,
+  WORKBASE: 9,
+  WORKSTRIDE: 10,
+  THREAD: 11,
+  SIZE: 16,
 } as const;
 export const IDLE = 0;
 export const POSTED = 1;
@@ -85,7 +97,8 @@ export class ThreadPool {
 
   /** Set the thread count (including the caller); workers start now and are used once they report ready. */
   setThreads(n: number): void {
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new TapegradError(`setNumThreads: expected an integer in [1, 64], got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new TapegradError(`setNumThreads: expected an integer in [1, 64], got ${n}`);
     this.nThreads = n;
     while (this.slots.length > n - 1) this.kill(this.slots.length - 1, true);
     if (this.spawn) for (let i = 0; i < n - 1; i++) this.ensure(i);
@@ -140,7 +153,8 @@ export class ThreadPool {
     if (chunks.length === 0) return;
     const f = this.exports[fn];
     const nargs = chunks[0].length;
-    if ((1 + chunks.length * nargs) * 4 > this.tableBytes) throw new TapegradError(`thread pool: ${chunks.length} chunks of ${fn} do not fit the job table`);
+    if ((1 + chunks.length * nargs) * 4 > this.tableBytes)
+      throw new TapegradError(`thread pool: ${chunks.length} chunks of ${fn} do not fit the job table`);
     if (this.view.buffer !== this.memory.buffer) this.view = new Int32Array(this.memory.buffer);
     const v = this.view;
     const t0 = this.table >>> 2;
@@ -194,14 +208,19 @@ export class ThreadPool {
         done = Atomics.load(s.ctl, CTL.DONE);
       }
       if (done !== s.seq) {
-        failures.push(`worker ${t} ${s.h.dead ? `died running ${fn}: ${s.h.takeError() ?? 'no message'}` : `did not finish within ${Math.round(limit)} ms (stuck) running ${fn}`}`);
+        failures.push(
+          `worker ${t} ${s.h.dead ? `died running ${fn}: ${s.h.takeError() ?? 'no message'}` : `did not finish within ${Math.round(limit)} ms (stuck) running ${fn}`}`,
+        );
         const i = this.slots.indexOf(s);
         if (i >= 0) this.kill(i, false);
       } else if (Atomics.load(s.ctl, CTL.STATUS) !== 0) {
         failures.push(`worker ${t} failed running ${fn}: ${s.h.takeError() ?? 'no message'}`);
       }
     }
-    if (err) throw err instanceof TapegradError ? err : new TapegradError(`wasm ${fn} failed: ${(err as Error).message ?? err}`);
+    if (err)
+      throw err instanceof TapegradError
+        ? err
+        : new TapegradError(`wasm ${fn} failed: ${(err as Error).message ?? err}`);
     if (failures.length) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
   }
 }

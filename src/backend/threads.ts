@@ -19,6 +19,7 @@ export function getNumThreads(): number {
 
 /** Set the thread count (1 = no workers); results are identical for every count. */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ValueError(`setNumThreads: expected an integer in [1, 64], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new ValueError(`setNumThreads: expected an integer in [1, 64], got ${n}`);
   control?.set(n);
 }

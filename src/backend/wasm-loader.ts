@@ -23,13 +23,34 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
   try {
     module = new WebAssembly.Module(bytes);
   } catch (e) {
-    throw new TapegradError(`wasm backend: kernels.wasm did not compile (needs SIMD and threads): ${(e as Error).message}`);
+    throw new TapegradError(
+      `wasm backend: kernels.wasm did not compile (needs SIMD and threads): ${(e as Error).message}`,
+    );
   }
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: WASM_MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const ex = instance.exports as unknown as WasmExports;
-  for (const name of ['heapBase', 'gemmWorkBytes', 'matmulSlice', 'im2col', 'col2im', 'poolArgmax', 'unary', 'binary', 'compare', 'where', 'reduceSum', 'reduceMax', 'argmax', 'take', 'scatterAdd'] as const)
-    if (typeof ex[name] !== 'function') throw new TapegradError(`wasm backend: kernels.wasm lacks the export '${name}' (rebuild with npm run build:wasm)`);
+  for (const name of [
+    'heapBase',
+    'gemmWorkBytes',
+    'matmulSlice',
+    'im2col',
+    'col2im',
+    'poolArgmax',
+    'unary',
+    'binary',
+    'compare',
+    'where',
+    'reduceSum',
+    'reduceMax',
+    'argmax',
+    'take',
+    'scatterAdd',
+  ] as const)
+    if (typeof ex[name] !== 'function')
+      throw new TapegradError(
+        `wasm backend: kernels.wasm lacks the export '${name}' (rebuild with npm run build:wasm)`,
+      );
   const L = wasmLayout(ex.heapBase());
   const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex, L.table, L.tableBytes);
   pool.setThreads(opts.spawnWorker ? (opts.threads ?? 1) : 1);

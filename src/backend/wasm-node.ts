@@ -29,7 +29,11 @@ export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {
 /** Start a pool worker with worker_threads; it is unref'd so it never keeps the process alive. */
 export const spawnNodeWorker: SpawnWorker = ({ module, memory, control }) => {
   const { port1, port2 } = new MessageChannel();
-  const w = new Worker(POOL_WORKER_SOURCE, { eval: true, workerData: { module, memory, control, port: port2 }, transferList: [port2] });
+  const w = new Worker(POOL_WORKER_SOURCE, {
+    eval: true,
+    workerData: { module, memory, control, port: port2 },
+    transferList: [port2],
+  });
   w.unref();
   port1.unref();
   let dead = false;

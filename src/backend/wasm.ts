@@ -10,7 +10,25 @@ import type { PoolFn, ThreadPool } from './pool.js';
 export interface WasmExports {
   heapBase(): number;
   gemmWorkBytes(): number;
-  matmulSlice(a: number, b: number, c: number, batchA: number, batchB: number, m: number, n: number, k: number, transA: number, transB: number, b0: number, b1: number, m0: number, m1: number, j0: number, j1: number, work: number): void;
+  matmulSlice(
+    a: number,
+    b: number,
+    c: number,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    b0: number,
+    b1: number,
+    m0: number,
+    m1: number,
+    j0: number,
+    j1: number,
+    work: number,
+  ): void;
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
@@ -25,7 +43,21 @@ export interface WasmExports {
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
 }
 
-const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, sign: 5, relu: 6, sigmoid: 7, tanh: 8, sin: 9, cos: 10, erf: 11, floor: 12 };
+const UNARY: Record<UnaryOp, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  sign: 5,
+  relu: 6,
+  sigmoid: 7,
+  tanh: 8,
+  sin: 9,
+  cos: 10,
+  erf: 11,
+  floor: 12,
+};
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
 const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, le: 5 };
 
@@ -36,7 +68,12 @@ const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
 
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
-export function wasmLayout(heapBase: number): { geom: number; table: number; tableBytes: number; work: number } {
+export function wasmLayout(heapBase: number): {
+  geom: number;
+  table: number;
+  tableBytes: number;
+  work: number;
+} {
   const geom = align(heapBase);
   return { geom, table: geom + 64, tableBytes: 16384, work: geom + 64 + 16384 };
 }
@@ -66,7 +103,11 @@ export interface WasmKernels extends Kernels {
 }
 
 /** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
-export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, pool: ThreadPool): WasmKernels {
+export function createWasmKernels(
+  ex: WasmExports,
+  memory: WebAssembly.Memory,
+  pool: ThreadPool,
+): WasmKernels {
   const L = wasmLayout(ex.heapBase());
   const workBytes = align(ex.gemmWorkBytes());
   let f32 = new Float32Array(memory.buffer);
@@ -96,17 +137,40 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
     }
     return ptrs;
   }
-  const put = (p: number, a: Float32Array | Int32Array): void => (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
+  const put = (p: number, a: Float32Array | Int32Array): void =>
+    (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
   const get = (p: number, out: Float32Array | Int32Array): void =>
     out.set((out instanceof Int32Array ? i32 : f32).subarray(p >>> 2, (p >>> 2) + out.length));
   function putGeom(g: WindowGeom): void {
-    i32.set([g.n, g.h, g.w, g.c, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.outH, g.outW], GEOM >>> 2);
+    i32.set(
+      [
+        g.n,
+        g.h,
+        g.w,
+        g.c,
+        g.kh,
+        g.kw,
+        g.strideH,
+        g.strideW,
+        g.dilationH,
+        g.dilationW,
+        g.padTop,
+        g.padLeft,
+        g.outH,
+        g.outW,
+      ],
+      GEOM >>> 2,
+    );
   }
   /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
-    pool.run(fn, splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]));
+    pool.run(
+      fn,
+      splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
+    );
   }
-  const windowSplit = (g: WindowGeom, elems: number): boolean => pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
+  const windowSplit = (g: WindowGeom, elems: number): boolean =>
+    pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
 
   const k: WasmKernels = {
     ...fastMovement,
@@ -140,7 +204,8 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       get(p[0], out);
     },
     where(cond, a, b, out) {
-      if (cond instanceof Float64Array || !isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.where(cond, a, b, out);
+      if (cond instanceof Float64Array || !isF32(a) || !isF32(b) || !isF32(out))
+        return jsKernels.where(cond, a, b, out);
       const p = layout(cond.length * 4, a.length * 4, b.length * 4);
       if (!p) return jsKernels.where(cond, a, b, out);
       put(p[0], cond);
@@ -186,7 +251,8 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       get(p[2], out);
     },
     matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
-      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
+      if (!isF32(a) || !isF32(b) || !isF32(out))
+        return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
       if (out.length === 0) return;
       const p = layout(a.length * 4, b.length * 4, out.length * 4);
       if (!p) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
@@ -195,17 +261,38 @@ export function createWasmKernels(ex: WasmExports, memory: WebAssembly.Memory, p
       const batch = Math.max(batchA, batchB);
       const flops = 2 * batch * m * n * kk;
       const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
-      const want = T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+      const want =
+        T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
       const pre = [p[0], p[1], p[2], batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
       // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns (multiples
       // of 8) for short wide products; every output element is summed in the same order in any chunk, so results
       // do not depend on the thread count.
       // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
       const chunks =
-        batch >= want ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-        : m >= n ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [0, batch, s, e, 0, n])
-        : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [0, batch, 0, m, s, e]);
-      pool.run('matmulSlice', chunks.map((r) => [...pre, ...r]), { base: workPtr(0), stride: workBytes });
+        batch >= want
+          ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
+          : m >= n
+            ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [
+                0,
+                batch,
+                s,
+                e,
+                0,
+                n,
+              ])
+            : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
+                0,
+                batch,
+                0,
+                m,
+                s,
+                e,
+              ]);
+      pool.run(
+        'matmulSlice',
+        chunks.map((r) => [...pre, ...r]),
+        { base: workPtr(0), stride: workBytes },
+      );
       get(p[2], out);
     },
     im2col(x, g, out) {

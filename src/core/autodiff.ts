@@ -14,7 +14,8 @@ export function installRuntime(r: Runtime): void {
   rt = r;
 }
 function runtime(): Runtime {
-  if (!rt) throw new GradError('autodiff: ops are not loaded (import from "tapegrad", not from core directly)');
+  if (!rt)
+    throw new GradError('autodiff: ops are not loaded (import from "tapegrad", not from core directly)');
   return rt;
 }
 
@@ -65,7 +66,11 @@ export interface BackwardOptions {
 }
 
 /** The walker: pull `seeds` back from `roots`; returns the gradient of every leaf (and kept tensor) reached. */
-export function backwardPass(roots: Tensor[], seeds: Tensor[], opts: BackwardOptions = {}): Map<Tensor, Tensor> {
+export function backwardPass(
+  roots: Tensor[],
+  seeds: Tensor[],
+  opts: BackwardOptions = {},
+): Map<Tensor, Tensor> {
   const { add, cast } = runtime();
   const grads = new Map<Tensor, Tensor>();
   const accumulate = (t: Tensor, g: Tensor) => {
@@ -92,16 +97,22 @@ export function backwardPass(roots: Tensor[], seeds: Tensor[], opts: BackwardOpt
       } catch (e) {
         // NOTE: anomaly mode also checks the ops a vjp runs; say which forward op's gradient they belong to.
         if (e instanceof NumericsError && !e.message.startsWith('backward:'))
-          throw new NumericsError(`backward: computing the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''}: ${e.message}`);
+          throw new NumericsError(
+            `backward: computing the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''}: ${e.message}`,
+          );
         throw e;
       }
       if (gin.length !== node.inputs.length)
-        throw new GradError(`${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`);
+        throw new GradError(
+          `${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`,
+        );
       node.inputs.forEach((x, i) => {
         let gi = gin[i];
         if (!x.requiresGrad || !gi) return;
         if (!shapesEqual(gi.shape, x.shape))
-          throw new GradError(`${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`);
+          throw new GradError(
+            `${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`,
+          );
         if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
         if (debugNumerics && hasNonFinite(gi))
           throw new NumericsError(
@@ -117,18 +128,27 @@ export function backwardPass(roots: Tensor[], seeds: Tensor[], opts: BackwardOpt
 
 function checkFinite(g: Tensor, what: string): void {
   if (hasNonFinite(g))
-    throw new NumericsError(`${what} contains NaN or Inf; run with tg.checkNumerics(true) to name the op that produced it`);
+    throw new NumericsError(
+      `${what} contains NaN or Inf; run with tg.checkNumerics(true) to name the op that produced it`,
+    );
 }
 
 /** PyTorch-style: accumulate d(root)/d(leaf) into every leaf's `.grad`. */
 export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}): void {
   if (!root.requiresGrad)
-    throw new GradError('backward: this tensor does not require a gradient (no input had requiresGrad, or it was computed in noGrad)');
+    throw new GradError(
+      'backward: this tensor does not require a gradient (no input had requiresGrad, or it was computed in noGrad)',
+    );
   if (!seed && root.size !== 1)
-    throw new GradError(`backward: output has shape ${fmtShape(root.shape)}; pass a gradient of the same shape or reduce it to a scalar first`);
+    throw new GradError(
+      `backward: output has shape ${fmtShape(root.shape)}; pass a gradient of the same shape or reduce it to a scalar first`,
+    );
   if (!seed) checkFinite(root, 'backward: the loss');
   const s = seed ?? ones(root.shape, { dtype: root.dtype });
-  if (!shapesEqual(s.shape, root.shape)) throw new GradError(`backward: seed shape ${fmtShape(s.shape)} differs from output shape ${fmtShape(root.shape)}`);
+  if (!shapesEqual(s.shape, root.shape))
+    throw new GradError(
+      `backward: seed shape ${fmtShape(s.shape)} differs from output shape ${fmtShape(root.shape)}`,
+    );
   const grads = backwardPass([root], [s], opts);
   const { add } = runtime();
   for (const [t, g] of grads) {
@@ -153,7 +173,10 @@ function checkArgs(xs: unknown[], fn: string): Tensor[] {
 }
 
 /** Core of the functional API: value of f and its vjp at xs. */
-export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
+export function vjp(
+  f: (...xs: Tensor[]) => Tensor,
+  ...xs: Tensor[]
+): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
   checkArgs(xs, 'vjp');
   const nested = isRecording() && xs.some((x) => x.requiresGrad);
   const ins = xs.map(trackedAlias);
@@ -161,7 +184,9 @@ export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): { value: T
   if (!(value instanceof Tensor)) throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
   const pull = (ct: Tensor): Tensor[] => {
     if (!shapesEqual(ct.shape, value.shape))
-      throw new GradError(`vjp: cotangent shape ${fmtShape(ct.shape)} differs from output shape ${fmtShape(value.shape)}`);
+      throw new GradError(
+        `vjp: cotangent shape ${fmtShape(ct.shape)} differs from output shape ${fmtShape(value.shape)}`,
+      );
     const createGraph = nested || (isRecording() && ct.requiresGrad);
     const grads = backwardPass([value], [ct], { createGraph, keep: new Set(ins) });
     return ins.map((x) => grads.get(x) ?? zeros(x.shape, { dtype: x.dtype }));
@@ -172,7 +197,9 @@ export function vjp(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): { value: T
 function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
   if (dy) return dy;
   if (value.size !== 1)
-    throw new GradError(`${fn}: f returned shape ${fmtShape(value.shape)}; it must return a scalar (or pass dy of the same shape)`);
+    throw new GradError(
+      `${fn}: f returned shape ${fmtShape(value.shape)}; it must return a scalar (or pass dy of the same shape)`,
+    );
   return ones(value.shape, { dtype: value.dtype });
 }
 
@@ -185,12 +212,16 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
     checkArgs(xs, 'grads');
     const r = vjp(f, ...xs);
     const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
-    if (!isRecording() || !xs.some((x) => x.requiresGrad)) grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
+    if (!isRecording() || !xs.some((x) => x.requiresGrad))
+      grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
     return { value: r.value, grads };
   };
 }
 /** `grads(f)(...xs)` → one gradient per argument. */
-export const grads = (f: (...xs: Tensor[]) => Tensor) => (...args: any[]): Tensor[] => valueAndGrads(f)(...args).grads;
+export const grads =
+  (f: (...xs: Tensor[]) => Tensor) =>
+  (...args: any[]): Tensor[] =>
+    valueAndGrads(f)(...args).grads;
 /** `valueAndGrad(f)(x, dy?)` → `{ value, grad }` for one-argument f. */
 export function valueAndGrad(f: (x: Tensor) => Tensor) {
   return (x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } => {
@@ -199,4 +230,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor) {
   };
 }
 /** `grad(f)(x, dy?)` → d f / d x for one-argument f. */
-export const grad = (f: (x: Tensor) => Tensor) => (x: Tensor, dy?: Tensor): Tensor => valueAndGrad(f)(x, dy).grad;
+export const grad =
+  (f: (x: Tensor) => Tensor) =>
+  (x: Tensor, dy?: Tensor): Tensor =>
+    valueAndGrad(f)(x, dy).grad;

@@ -40,16 +40,21 @@ export function withAllocationLimit<T>(l: AllocationLimit, where: string, f: () 
 const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 3 : 1)} GiB`;
 
 export function allocArray(dtype: DType, n: number): TypedArray {
-  if (!Object.prototype.hasOwnProperty.call(ITEM, dtype)) throw new DTypeError(`unknown dtype '${String(dtype)}' (use float32, float64 or int32)`);
+  if (!Object.prototype.hasOwnProperty.call(ITEM, dtype))
+    throw new DTypeError(`unknown dtype '${String(dtype)}' (use float32, float64 or int32)`);
   const bytes = n * ITEM[dtype];
   if (!(n >= 0 && n <= MAX_LENGTH))
     throw new ValueError(`cannot allocate a ${dtype} tensor of ${n} elements (the most is ${MAX_LENGTH})`);
   if (limit) {
     if (bytes > limit.maxBytes)
-      throw new ValueError(`${limit.where}: a ${dtype} tensor of ${n} elements (${gib(bytes)}) is above the limit of ${gib(limit.maxBytes)} per tensor`);
+      throw new ValueError(
+        `${limit.where}: a ${dtype} tensor of ${n} elements (${gib(bytes)}) is above the limit of ${gib(limit.maxBytes)} per tensor`,
+      );
     limit.used += bytes;
     if (limit.maxTotalBytes !== undefined && limit.used > limit.maxTotalBytes)
-      throw new ValueError(`${limit.where}: allocations reach ${gib(limit.used)}, above the limit of ${gib(limit.maxTotalBytes)} in total`);
+      throw new ValueError(
+        `${limit.where}: allocations reach ${gib(limit.used)}, above the limit of ${gib(limit.maxTotalBytes)} in total`,
+      );
   }
   switch (dtype) {
     case 'float32':

@@ -32,7 +32,11 @@ export interface GradcheckResult {
 
 const to64 = (t: Tensor): Tensor => new Tensor(Float64Array.from(t.data), t.shape);
 
-export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions = 3, seed = 0 } = opts;
   const xs = inputs.map(to64);
   const rng = new Rng(seed);
@@ -44,7 +48,8 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
   const { value, vjp: pull } = vjp(f, ...xs);
   const m = value.size;
   const nIn = xs.reduce((a, x) => a + x.size, 0);
-  const mode = opts.mode === 'full' || (opts.mode !== 'random' && nIn * Math.max(m, 1) <= 4096) ? 'full' : 'random';
+  const mode =
+    opts.mode === 'full' || (opts.mode !== 'random' && nIn * Math.max(m, 1) <= 4096) ? 'full' : 'random';
   const res: GradcheckResult = { ok: true, mode, maxAbsError: 0, maxRatio: 0, worst: null, checks: 0 };
   const compare = (analytic: number, numeric: number, input: number, index: number, output: number) => {
     const err = Math.abs(analytic - numeric);

@@ -15,11 +15,13 @@ export function stridesOf(s: Shape): number[] {
   return st;
 }
 
-export const shapesEqual = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+export const shapesEqual = (a: Shape, b: Shape): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function assertValidShape(s: Shape, where: string): void {
   for (const d of s)
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${where}: invalid shape ${fmtShape(s)} (dimensions must be integers >= 0)`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`${where}: invalid shape ${fmtShape(s)} (dimensions must be integers >= 0)`);
 }
 
 /** NumPy broadcasting: align from the right, 1 stretches. */
@@ -30,7 +32,9 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1)
-      throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (axis ${i - n}: ${da} vs ${db})`);
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast (axis ${i - n}: ${da} vs ${db})`,
+      );
     out[i] = da === 1 ? db : da;
   }
   return out;
@@ -53,7 +57,14 @@ export function normAxes(axes: number | readonly number[] | undefined, rank: num
 }
 
 /** Output length of a conv/pool window sweep along one axis. */
-export function windowOut(inSize: number, k: number, stride: number, dilation: number, padBefore: number, padAfter: number): number {
+export function windowOut(
+  inSize: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  padBefore: number,
+  padAfter: number,
+): number {
   const eff = (k - 1) * dilation + 1;
   return Math.floor((inSize + padBefore + padAfter - eff) / stride) + 1;
 }

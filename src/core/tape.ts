@@ -65,7 +65,13 @@ export function withScope<T>(name: string, fn: () => T): T {
 export const currentScope = (): string => scopes.join('/');
 
 /** Record `out` as produced by `op` from `inputs` when the tape should see it. */
-export function record(out: Tensor, op: string, inputs: Tensor[], params: unknown, vjp: TapeNode['vjp']): void {
+export function record(
+  out: Tensor,
+  op: string,
+  inputs: Tensor[],
+  params: unknown,
+  vjp: TapeNode['vjp'],
+): void {
   if (!recording || !inputs.some((t) => t.requiresGrad)) return;
   out.requiresGrad = true;
   out.node = { op, inputs, params, vjp, scope: scopes.length ? currentScope() : undefined };

@@ -28,70 +28,78 @@ export class Tensor {
   hooks: GradHook[] = [];
 
   constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
-  assertValidShape(shape, 'Tensor');
-  if (data.length !== sizeOf(shape))
-    throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`);
-  this.data = data;
-  this.shape = Object.freeze([...shape]);
-  this.dtype = dtypeOf(data);
-  this.requiresGrad = requiresGrad;
+    assertValidShape(shape, 'Tensor');
+    if (data.length !== sizeOf(shape))
+      throw new ShapeError(
+        `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
+      );
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtypeOf(data);
+    this.requiresGrad = requiresGrad;
   }
 
   get rank(): number {
-  return this.shape.length;
+    return this.shape.length;
   }
   get size(): number {
-  return this.data.length;
+    return this.data.length;
   }
   /** Leaf = not produced by a recorded op. */
   get isLeaf(): boolean {
-  return this.node === null;
+    return this.node === null;
   }
 
   /** A row-major typed-array copy of the values. */
   toFlatArray(): TypedArray {
-  return this.data.slice();
+    return this.data.slice();
   }
   /** Values as nested JS arrays (a number for a scalar). */
   toArray(): any {
-  const rec = (d: number, off: number): any => {
-    if (d === this.shape.length) return this.data[off];
-    const step = sizeOf(this.shape.slice(d + 1));
-    return Array.from({ length: this.shape[d] }, (_, i) => rec(d + 1, off + i * step));
-  };
-  return rec(0, 0);
+    const rec = (d: number, off: number): any => {
+      if (d === this.shape.length) return this.data[off];
+      const step = sizeOf(this.shape.slice(d + 1));
+      return Array.from({ length: this.shape[d] }, (_, i) => rec(d + 1, off + i * step));
+    };
+    return rec(0, 0);
   }
   /** The single value of a one-element tensor. */
   item(): number {
-  if (this.size !== 1) throw new ShapeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} values, not 1`);
-  return this.data[0];
+    if (this.size !== 1)
+      throw new ShapeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} values, not 1`);
+    return this.data[0];
   }
   /** Same values, cut from the tape. */
   detach(): Tensor {
-  return new Tensor(this.data, this.shape);
+    return new Tensor(this.data, this.shape);
   }
   /** Mark as a leaf that wants a gradient (PyTorch `requires_grad_`). */
   requireGrad(flag = true): this {
-  this.requiresGrad = flag;
-  return this;
+    this.requiresGrad = flag;
+    return this;
   }
   /** Register a hook called with this tensor's gradient during backward; a returned tensor replaces it. */
   registerHook(fn: GradHook): () => void {
-  this.hooks.push(fn);
-  return () => {
-    this.hooks = this.hooks.filter((h) => h !== fn);
-  };
+    this.hooks.push(fn);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== fn);
+    };
   }
   /** Accumulate d(this)/d(leaf) into each leaf's `.grad` (this must be a scalar unless `seed` is given). */
   backward(seed?: Tensor, opts?: BackwardOptions): void {
-  backward(this, seed, opts);
+    backward(this, seed, opts);
   }
   zeroGrad(): void {
-  this.grad = null;
+    this.grad = null;
   }
   toString(): string {
-  const vals = this.size <= 20 ? Array.from(this.data).map((v) => +v.toPrecision(5)).join(', ') : `${this.size} values`;
-  return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}: ${vals})`;
+    const vals =
+      this.size <= 20
+        ? Array.from(this.data)
+            .map((v) => +v.toPrecision(5))
+            .join(', ')
+        : `${this.size} values`;
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}: ${vals})`;
   }
 }
 
@@ -145,46 +153,47 @@ function inferShape(x: NestedArray): number[] {
   const s: number[] = [];
   let cur: NestedArray = x;
   while (Array.isArray(cur)) {
-  s.push(cur.length);
-  cur = cur[0] as NestedArray;
+    s.push(cur.length);
+    cur = cur[0] as NestedArray;
   }
   return s;
 }
 
 function flatten(x: NestedArray, shape: number[], d: number, out: number[]): void {
   if (d === shape.length) {
-  if (typeof x !== 'number') throw new ValueError(`tensor: expected a number at depth ${d}, got ${typeof x}`);
-  out.push(x);
-  return;
+    if (typeof x !== 'number')
+      throw new ValueError(`tensor: expected a number at depth ${d}, got ${typeof x}`);
+    out.push(x);
+    return;
   }
   if (!Array.isArray(x) || x.length !== shape[d])
-  throw new ShapeError(`tensor: ragged nested array (expected length ${shape[d]} at depth ${d})`);
+    throw new ShapeError(`tensor: ragged nested array (expected length ${shape[d]} at depth ${d})`);
   for (const v of x) flatten(v, shape, d + 1, out);
 }
 
 /** Create a tensor from a number, nested arrays or a typed array, with an optional shape. */
 export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}): Tensor {
   if (opts.dtype !== undefined && !isDType(opts.dtype))
-  throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
+    throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
   if (data instanceof Tensor) {
-  shape ??= data.shape; // NOTE: a tensor argument keeps its shape (and, unless dtype is given, its dtype)
-  data = data.data;
+    shape ??= data.shape; // NOTE: a tensor argument keeps its shape (and, unless dtype is given, its dtype)
+    data = data.data;
   }
   let flat: ArrayLike<number>;
   let inferred: number[];
   let dtype = opts.dtype;
   if (typeof data === 'number') {
-  flat = [data];
-  inferred = [];
+    flat = [data];
+    inferred = [];
   } else if (ArrayBuffer.isView(data)) {
-  flat = data as TypedArray;
-  inferred = [flat.length];
-  dtype ??= dtypeOf(data as TypedArray);
+    flat = data as TypedArray;
+    inferred = [flat.length];
+    dtype ??= dtypeOf(data as TypedArray);
   } else {
-  inferred = inferShape(data as NestedArray);
-  const out: number[] = [];
-  flatten(data as NestedArray, inferred, 0, out);
-  flat = out;
+    inferred = inferShape(data as NestedArray);
+    const out: number[] = [];
+    flatten(data as NestedArray, inferred, 0, out);
+    flat = out;
   }
   const s = shape ?? inferred;
   const arr = allocArray(dtype ?? 'float32', flat.length);

@@ -6,7 +6,8 @@ import { Tensor } from '../core/tensor.js';
 
 /** A permutation of 0..n-1 from a seed (Fisher–Yates with tapegrad's Rng: the same on every machine). */
 export function seededPermutation(n: number, seed: number): Int32Array {
-  if (!Number.isSafeInteger(n) || n < 0) throw new ValueError(`seededPermutation: n must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ValueError(`seededPermutation: n must be a non-negative integer, got ${n}`);
   const rng = new Rng(seed);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
@@ -27,7 +28,8 @@ export function takeRows(t: Tensor, idx: ArrayLike<number>): Tensor {
   const out = allocArray(t.dtype, idx.length * row);
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ValueError(`takeRows: row ${i} is outside 0..${n - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new ValueError(`takeRows: row ${i} is outside 0..${n - 1}`);
     out.set(t.data.subarray(i * row, (i + 1) * row), k * row);
   }
   return new Tensor(out, [idx.length, ...t.shape.slice(1)]);
@@ -38,7 +40,9 @@ function sameRows(ts: Tensor[], op: string): number {
   const n = ts[0].shape[0];
   for (const t of ts)
     if (t.rank === 0 || t.shape[0] !== n)
-      throw new ShapeError(`${op}: all tensors need the same first dimension, got ${ts.map((x) => fmtShape(x.shape)).join(' and ')}`);
+      throw new ShapeError(
+        `${op}: all tensors need the same first dimension, got ${ts.map((x) => fmtShape(x.shape)).join(' and ')}`,
+      );
   return n;
 }
 
@@ -49,8 +53,13 @@ export function shuffleTogether(ts: Tensor[], seed: number): Tensor[] {
 }
 
 /** Split rows into a train part and a test part (the last `testFraction` of a seeded permutation). */
-export function trainTestSplit(ts: Tensor[], testFraction: number, seed: number): { train: Tensor[]; test: Tensor[] } {
-  if (!(testFraction >= 0 && testFraction <= 1)) throw new ValueError(`trainTestSplit: testFraction ${testFraction} is not in [0, 1]`);
+export function trainTestSplit(
+  ts: Tensor[],
+  testFraction: number,
+  seed: number,
+): { train: Tensor[]; test: Tensor[] } {
+  if (!(testFraction >= 0 && testFraction <= 1))
+    throw new ValueError(`trainTestSplit: testFraction ${testFraction} is not in [0, 1]`);
   const n = sameRows(ts, 'trainTestSplit');
   const p = seededPermutation(n, seed);
   const nTest = Math.round(n * testFraction);
@@ -79,7 +88,8 @@ export interface Batch {
 /** Iterate over row batches of one or more tensors with the same first dimension. */
 export function* batchIterator(ts: Tensor[], opts: BatchOptions): Generator<Batch> {
   const { batchSize } = opts;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`batchIterator: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValueError(`batchIterator: batchSize must be a positive integer, got ${batchSize}`);
   const n = sameRows(ts, 'batchIterator');
   const order = opts.shuffle ? seededPermutation(n, opts.seed ?? 0) : null;
   let index = 0;
@@ -111,7 +121,9 @@ export function channelMeanStd(x: Tensor): { mean: number[]; std: number[] } {
 export function normalizeChannels(x: Tensor, mean: readonly number[], std: readonly number[]): Tensor {
   const c = x.shape[x.rank - 1];
   if (x.rank === 0 || mean.length !== c || std.length !== c)
-    throw new ShapeError(`normalizeChannels: ${mean.length} means and ${std.length} stds for ${c} channels of ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `normalizeChannels: ${mean.length} means and ${std.length} stds for ${c} channels of ${fmtShape(x.shape)}`,
+    );
   for (const s of std) if (!(s > 0)) throw new ValueError(`normalizeChannels: std ${s} must be positive`);
   const out = allocArray(x.dtype === 'float64' ? 'float64' : 'float32', x.size);
   for (let i = 0; i < x.size; i++) out[i] = (x.data[i] - mean[i % c]) / std[i % c];
@@ -121,12 +133,15 @@ export function normalizeChannels(x: Tensor, mean: readonly number[], std: reado
 /** Integer labels [n] → float32 one-hot [n, numClasses]; a label outside 0..numClasses-1 is an error. */
 export function toOneHot(labels: Tensor | ArrayLike<number>, numClasses: number): Tensor {
   const src = labels instanceof Tensor ? labels.data : labels;
-  if (labels instanceof Tensor && labels.rank !== 1) throw new ShapeError(`toOneHot: labels must be rank 1, got ${fmtShape(labels.shape)}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ValueError(`toOneHot: numClasses must be a positive integer, got ${numClasses}`);
+  if (labels instanceof Tensor && labels.rank !== 1)
+    throw new ShapeError(`toOneHot: labels must be rank 1, got ${fmtShape(labels.shape)}`);
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new ValueError(`toOneHot: numClasses must be a positive integer, got ${numClasses}`);
   const out = new Float32Array(src.length * numClasses);
   for (let i = 0; i < src.length; i++) {
     const l = src[i];
-    if (!Number.isInteger(l) || l < 0 || l >= numClasses) throw new ValueError(`toOneHot: label ${l} at index ${i} is outside 0..${numClasses - 1}`);
+    if (!Number.isInteger(l) || l < 0 || l >= numClasses)
+      throw new ValueError(`toOneHot: label ${l} at index ${i} is outside 0..${numClasses - 1}`);
     out[i * numClasses + l] = 1;
   }
   return new Tensor(out, [src.length, numClasses]);

@@ -76,7 +76,8 @@ export function hdf5Request(req: Omit<Hdf5WorkerRequest, 'id'>, timeoutMs: numbe
           if (m.id === id) finish({ kind: 'response', response: m });
         };
         const onError = (e: Error): void => finish({ kind: 'crash', message: e.message });
-        const onExit = (code: number): void => finish({ kind: 'crash', message: `worker exited with code ${code}` });
+        const onExit = (code: number): void =>
+          finish({ kind: 'crash', message: `worker exited with code ${code}` });
         function finish(o: Hdf5Outcome): void {
           clearTimeout(timer);
           w.off('message', onMessage);

@@ -164,7 +164,8 @@ function readDataset(fid, path, obj, req, fileSize, state, transfer) {
 
 `;
 
-export const HDF5_WORKER_SOURCE = String.raw`
+export const HDF5_WORKER_SOURCE =
+  String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const log = [];

@@ -74,7 +74,8 @@ export async function openHdf5(src: ByteSource, opts: Hdf5Options = {}): Promise
     },
     timeoutMs,
   );
-  if (outcome.kind === 'timeout') throw new FormatError(`${name}: HDF5 reading did not finish within ${timeoutMs} ms`);
+  if (outcome.kind === 'timeout')
+    throw new FormatError(`${name}: HDF5 reading did not finish within ${timeoutMs} ms`);
   if (outcome.kind === 'crash') throw new FormatError(`${name}: the HDF5 reader failed (${outcome.message})`);
   const r = outcome.response;
   if (!r.ok) {
@@ -165,7 +166,8 @@ export class Hdf5File {
   attr(path: string, name: string): unknown {
     const a = this.need(path).attrs.find((x) => x.name === name);
     if (!a) return undefined;
-    if (a.error !== undefined) throw new FormatError(`${this.name}: attribute ${name} of ${normPath(path)}: ${a.error}`);
+    if (a.error !== undefined)
+      throw new FormatError(`${this.name}: attribute ${name} of ${normPath(path)}: ${a.error}`);
     return a.value;
   }
 
@@ -174,7 +176,8 @@ export class Hdf5File {
     const v = this.attr(path, name);
     if (v === undefined || v === null) return undefined;
     const s = asString(v);
-    if (s === undefined) throw new FormatError(`${this.name}: attribute ${name} of ${normPath(path)} is not a string`);
+    if (s === undefined)
+      throw new FormatError(`${this.name}: attribute ${name} of ${normPath(path)} is not a string`);
     return s;
   }
 
@@ -217,8 +220,10 @@ export class Hdf5File {
     const o = this.dataset(p);
     const where = `${this.name}: dataset ${p}`;
     if (o.error !== undefined) throw new FormatError(`${where}: ${o.error}`);
-    if (o.refused !== undefined) throw new FormatError(`${where} of shape [${o.shape?.join(',')}] refused: ${o.refused}`);
-    if (o.shape === null || o.shape === undefined) throw new FormatError(`${where}: has no dataspace (empty dataset)`);
+    if (o.refused !== undefined)
+      throw new FormatError(`${where} of shape [${o.shape?.join(',')}] refused: ${o.refused}`);
+    if (o.shape === null || o.shape === undefined)
+      throw new FormatError(`${where}: has no dataspace (empty dataset)`);
     if (o.strings !== undefined) throw new FormatError(`${where}: holds strings, not numbers`);
     const t = elemOf(o.type);
     if (!t || !o.raw) throw new FormatError(`${where}: element type ${wireTypeName(o.type)} is not numeric`);
@@ -232,7 +237,8 @@ export class Hdf5File {
   /** A string dataset's values. */
   readStrings(path: string): string[] {
     const o = this.dataset(path);
-    if (o.strings === undefined) throw new FormatError(`${this.name}: dataset ${normPath(path)} does not hold strings`);
+    if (o.strings === undefined)
+      throw new FormatError(`${this.name}: dataset ${normPath(path)} does not hold strings`);
     return [...o.strings];
   }
 
@@ -250,13 +256,15 @@ export class Hdf5File {
 
   private group(path: string): Hdf5WireObject {
     const o = this.need(path);
-    if (o.kind !== 'group') throw new FormatError(`${this.name}: ${normPath(path)} is a ${o.kind}, not a group`);
+    if (o.kind !== 'group')
+      throw new FormatError(`${this.name}: ${normPath(path)} is a ${o.kind}, not a group`);
     return o;
   }
 
   private dataset(path: string): Hdf5WireObject {
     const o = this.need(path);
-    if (o.kind !== 'dataset') throw new FormatError(`${this.name}: ${normPath(path)} is a ${o.kind}, not a dataset`);
+    if (o.kind !== 'dataset')
+      throw new FormatError(`${this.name}: ${normPath(path)} is a ${o.kind}, not a dataset`);
     return o;
   }
 }

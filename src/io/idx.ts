@@ -34,7 +34,8 @@ export function parseIdx(input: Uint8Array, name = '<bytes>'): IdxArray {
     );
   const ndim = bytes[3];
   if (ndim === 0) throw new FormatError(`${name}: IDX header declares 0 dimensions`);
-  if (bytes.length < 4 + 4 * ndim) throw new FormatError(`${name}: truncated IDX header (needs ${ndim} dimensions)`);
+  if (bytes.length < 4 + 4 * ndim)
+    throw new FormatError(`${name}: truncated IDX header (needs ${ndim} dimensions)`);
   const dv = viewOf(bytes);
   const shape = Array.from({ length: ndim }, (_, i) => dv.getUint32(4 + 4 * i, false));
   const count = checkedSize(shape, `${name}: IDX dims`);
@@ -62,7 +63,9 @@ export function readIdxImages(src: ByteSource, opts: { name?: string } = {}): Te
   const { bytes, name } = loadSource(src, 'idx', opts);
   const a = parseIdx(bytes, name);
   if (a.sourceDtype !== 'uint8' || a.shape.length !== 3)
-    throw new FormatError(`${name}: expected uint8 images of rank 3 [n, h, w], got ${a.sourceDtype} [${a.shape.join(',')}]`);
+    throw new FormatError(
+      `${name}: expected uint8 images of rank 3 [n, h, w], got ${a.sourceDtype} [${a.shape.join(',')}]`,
+    );
   const out = new Float32Array(a.data.length);
   for (let i = 0; i < out.length; i++) out[i] = a.data[i] / 255; // pixel / 255 ∈ [0, 1]
   return new Tensor(out, [...a.shape, 1]);
@@ -73,7 +76,9 @@ export function readIdxLabels(src: ByteSource, opts: { name?: string } = {}): Te
   const { bytes, name } = loadSource(src, 'idx', opts);
   const a = parseIdx(bytes, name);
   if (a.sourceDtype !== 'uint8' || a.shape.length !== 1)
-    throw new FormatError(`${name}: expected uint8 labels of rank 1 [n], got ${a.sourceDtype} [${a.shape.join(',')}]`);
+    throw new FormatError(
+      `${name}: expected uint8 labels of rank 1 [n], got ${a.sourceDtype} [${a.shape.join(',')}]`,
+    );
   return new Tensor(Int32Array.from(a.data), a.shape);
 }
 

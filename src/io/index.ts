@@ -45,4 +45,15 @@ export {
   type BatchOptions,
 } from './datasets.js';
 export * from './checkpoint.js';
-export { keras, KerasImportError, UnknownLayerError, WeightMismatchError, type ImportedModel, type LoadModelOptions, type LoadReport, type ModelSource, type SaveModelOptions, type UnknownLayerInfo } from './keras-api.js';
+export {
+  keras,
+  KerasImportError,
+  UnknownLayerError,
+  WeightMismatchError,
+  type ImportedModel,
+  type LoadModelOptions,
+  type LoadReport,
+  type ModelSource,
+  type SaveModelOptions,
+  type UnknownLayerInfo,
+} from './keras-api.js';

@@ -1,14 +1,40 @@
 // `tg.keras`: load Keras models (every format and version), build from JSON, register custom layers, save back.
-import { type ImportedModel, type LoadModelOptions, type ModelSource, loadModel, loadWeights, modelFromJson } from './keras/load.js';
+import {
+  type ImportedModel,
+  type LoadModelOptions,
+  type ModelSource,
+  loadModel,
+  loadWeights,
+  modelFromJson,
+} from './keras/load.js';
 import { registerActivation } from './keras/activations.js';
-import { KerasImportError, UnknownLayerError, WeightMismatchError, type UnknownLayerInfo } from './keras/errors.js';
+import {
+  KerasImportError,
+  UnknownLayerError,
+  WeightMismatchError,
+  type UnknownLayerInfo,
+} from './keras/errors.js';
 import { formatInspect, inspectKerasFile, type InspectResult } from './keras/inspect.js';
-import { builtinClassNames, clearRegisteredLayers, registerLayer, type CustomLayerImpl } from './keras/registry.js';
+import {
+  builtinClassNames,
+  clearRegisteredLayers,
+  registerLayer,
+  type CustomLayerImpl,
+} from './keras/registry.js';
 import { type LoadReport, formatReport } from './keras/report.js';
 import { layerSkeleton } from './keras/skeleton.js';
 import { saveModel, type SaveModelOptions } from './keras/save.js';
 
-export type { ImportedModel, LoadModelOptions, ModelSource, LoadReport, InspectResult, UnknownLayerInfo, CustomLayerImpl, SaveModelOptions };
+export type {
+  ImportedModel,
+  LoadModelOptions,
+  ModelSource,
+  LoadReport,
+  InspectResult,
+  UnknownLayerInfo,
+  CustomLayerImpl,
+  SaveModelOptions,
+};
 export { KerasImportError, UnknownLayerError, WeightMismatchError };
 
 /** The Keras import/export namespace (`tg.keras`). */

@@ -16,7 +16,11 @@ export function sniffContainer(bytes: Uint8Array): 'hdf5' | 'zip' | 'json' | 'un
   if (isHdf5(bytes)) return 'hdf5';
   if (isZip(bytes)) return 'zip';
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+  )
+    i++;
   return bytes[i] === 0x7b ? 'json' : 'unknown';
 }
 
@@ -30,7 +34,11 @@ export async function readKerasFile(src: ByteSource, opts: ReadKerasOptions = {}
   const { bytes, name, path } = loadSource(src, 'keras', { name: opts.name, maxBytes: opts.maxFileBytes });
   const kind = sniffContainer(bytes);
   if (kind === 'hdf5') {
-    const f = await openHdf5(bytes, { ...opts, name, skipData: [...OPTIMIZER_PATHS, ...(opts.skipData ?? [])] });
+    const f = await openHdf5(bytes, {
+      ...opts,
+      name,
+      skipData: [...OPTIMIZER_PATHS, ...(opts.skipData ?? [])],
+    });
     const layout = kerasH5Layout(f);
     if (layout === null)
       throw new FormatError(
@@ -67,8 +75,12 @@ export async function readKerasFile(src: ByteSource, opts: ReadKerasOptions = {}
         layers: [],
       };
     }
-    throw new FormatError(`${name}: JSON is neither a TF.js model.json (modelTopology/weightsManifest) nor a Keras model config`);
+    throw new FormatError(
+      `${name}: JSON is neither a TF.js model.json (modelTopology/weightsManifest) nor a Keras model config`,
+    );
   }
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new FormatError(`${name}: not a Keras file: neither HDF5, ZIP nor JSON (first bytes: ${head || 'none, empty file'})`);
+  throw new FormatError(
+    `${name}: not a Keras file: neither HDF5, ZIP nor JSON (first bytes: ${head || 'none, empty file'})`,
+  );
 }

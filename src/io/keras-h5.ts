@@ -26,7 +26,8 @@ export function readLegacyH5(f: Hdf5File, format: 'h5-model' | 'h5-weights'): Ke
   const trainingConfig = jsonAttr(f, '/', 'training_config');
   if (format === 'h5-model' && modelConfig === null)
     throw new FormatError(`${f.name}: full-model HDF5 file has no model_config attribute`);
-  const kerasVersion = stringAttr(f, '/', 'keras_version') ?? (f.isGroup(base) ? stringAttr(f, base, 'keras_version') : null);
+  const kerasVersion =
+    stringAttr(f, '/', 'keras_version') ?? (f.isGroup(base) ? stringAttr(f, base, 'keras_version') : null);
   const backend = stringAttr(f, '/', 'backend') ?? (f.isGroup(base) ? stringAttr(f, base, 'backend') : null);
   const layers: KerasLayerWeights[] = [];
   if (f.isGroup(base)) {
@@ -34,13 +35,23 @@ export function readLegacyH5(f: Hdf5File, format: 'h5-model' | 'h5-weights'): Ke
     if (names === undefined) throw new FormatError(`${f.name}: group ${base} has no layer_names attribute`);
     for (const layerName of names) {
       const g = join(base, layerName);
-      if (!f.isGroup(g)) throw new FormatError(`${f.name}: layer_names lists '${layerName}' but there is no group ${g}`);
+      if (!f.isGroup(g))
+        throw new FormatError(`${f.name}: layer_names lists '${layerName}' but there is no group ${g}`);
       const weightNames = f.attrStrings(g, 'weight_names') ?? [];
       const weights = weightNames.map((wn) => readWeight(f, g, wn, wn));
       layers.push({ name: layerName, path: g, weights });
     }
   }
-  return { format, source: f.name, kerasVersion, backend, modelConfig, trainingConfig, metadata: null, layers };
+  return {
+    format,
+    source: f.name,
+    kerasVersion,
+    backend,
+    modelConfig,
+    trainingConfig,
+    metadata: null,
+    layers,
+  };
 }
 
 /**
@@ -57,7 +68,10 @@ export function readKeras3Weights(f: Hdf5File, layerOrder: string[] = []): Keras
   }
   if (f.isGroup('/layers')) {
     const present = f.groups('/layers');
-    const ordered = [...layerOrder.filter((n) => present.includes(n)), ...present.filter((n) => !layerOrder.includes(n))];
+    const ordered = [
+      ...layerOrder.filter((n) => present.includes(n)),
+      ...present.filter((n) => !layerOrder.includes(n)),
+    ];
     for (const n of ordered) {
       const g = join('/layers', n);
       layers.push({ name: n, path: g, weights: collectWeights(f, g, g) });
@@ -93,7 +107,8 @@ function keras3Order(a: string, b: string): number {
 
 function readWeight(f: Hdf5File, group: string, relPath: string, name: string): KerasWeight {
   const p = join(group, relPath);
-  if (!f.isDataset(p)) throw new FormatError(`${f.name}: weight '${name}' of group ${group} is missing (no dataset ${p})`);
+  if (!f.isDataset(p))
+    throw new FormatError(`${f.name}: weight '${name}' of group ${group} is missing (no dataset ${p})`);
   const a = f.read(p);
   return { name, path: p, shape: a.shape, dtype: a.dtype, sourceDtype: a.sourceDtype, data: a.data };
 }
@@ -107,7 +122,8 @@ function jsonAttr(f: Hdf5File, path: string, name: string): JsonValue | null {
   const s = stringAttr(f, path, name);
   if (s === null || s === '' || s === 'null') return null;
   const v = parseJsonSafe(s, `${f.name}: attribute ${name}`);
-  if (v !== null && !isJsonObject(v)) throw new FormatError(`${f.name}: attribute ${name} is JSON but not an object`);
+  if (v !== null && !isJsonObject(v))
+    throw new FormatError(`${f.name}: attribute ${name} is JSON but not an object`);
   return v;
 }
 

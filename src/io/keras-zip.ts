@@ -19,7 +19,9 @@ export async function readKeras3Zip(
   if (!zip.has('config.json')) throw new FormatError(`${name}: Keras 3 archive has no config.json`);
   const config = parseJsonBytes(zip.read('config.json'), `${name}: config.json`);
   if (!isJsonObject(config)) throw new FormatError(`${name}: config.json is not a JSON object`);
-  const metadata = zip.has('metadata.json') ? parseJsonBytes(zip.read('metadata.json'), `${name}: metadata.json`) : null;
+  const metadata = zip.has('metadata.json')
+    ? parseJsonBytes(zip.read('metadata.json'), `${name}: metadata.json`)
+    : null;
   const meta = isJsonObject(metadata) ? metadata : {};
   let layers: KerasFile['layers'] = [];
   if (zip.has('model.weights.h5')) {
@@ -48,12 +50,17 @@ export async function readKeras3Zip(
 export function configLayerNames(modelConfig: JsonValue): string[] {
   if (!isJsonObject(modelConfig)) return [];
   const inner = modelConfig.config;
-  const list = Array.isArray(inner) ? inner : isJsonObject(inner) && Array.isArray(inner.layers) ? inner.layers : [];
+  const list = Array.isArray(inner)
+    ? inner
+    : isJsonObject(inner) && Array.isArray(inner.layers)
+      ? inner.layers
+      : [];
   const out: string[] = [];
   for (const l of list) {
     if (!isJsonObject(l)) continue;
     const c = l.config;
-    const n = isJsonObject(c) && typeof c.name === 'string' ? c.name : typeof l.name === 'string' ? l.name : null;
+    const n =
+      isJsonObject(c) && typeof c.name === 'string' ? c.name : typeof l.name === 'string' ? l.name : null;
     if (n !== null) out.push(n);
   }
   return out;

@@ -33,7 +33,9 @@ export function loadMnist(opts: MnistOptions = {}): { train: MnistSplit; test: M
       throw new FileError(`loadMnist: cannot load the mnist package's digit ${d} (${(e as Error).message})`);
     }
     if (!Array.isArray(json.data) || json.data.length % 784 !== 0)
-      throw new FormatError(`loadMnist: mnist/src/digits/${d}.json data is not a whole number of 784-pixel images`);
+      throw new FormatError(
+        `loadMnist: mnist/src/digits/${d}.json data is not a whole number of 784-pixel images`,
+      );
     parts.push({ data: json.data as number[], label: d });
   }
   const counts = parts.map((p) => Math.min(p.data.length / 784, opts.limitPerClass ?? Infinity));

@@ -40,20 +40,29 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
     hlen = dv.getUint32(8, true);
     start = 12;
   } else throw new FormatError(`${name}: unsupported .npy format version ${major}.${bytes[7]}`);
-  if (hlen > MAX_HEADER) throw new FormatError(`${name}: header length ${hlen} is above the limit of ${MAX_HEADER}`);
+  if (hlen > MAX_HEADER)
+    throw new FormatError(`${name}: header length ${hlen} is above the limit of ${MAX_HEADER}`);
   if (start + hlen > bytes.length)
-    throw new FormatError(`${name}: truncated: header needs ${hlen} bytes but only ${bytes.length - start} follow`);
+    throw new FormatError(
+      `${name}: truncated: header needs ${hlen} bytes but only ${bytes.length - start} follow`,
+    );
   const headerBytes = bytes.subarray(start, start + hlen);
   const header = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes);
   const dict = parseHeaderDict(header, name);
   const descr = dict.get('descr');
   const fortran = dict.get('fortran_order');
   const shape = dict.get('shape');
-  if (typeof descr !== 'string') throw new FormatError(`${name}: header field 'descr' must be a dtype string (structured dtypes are not supported)`);
-  if (typeof fortran !== 'boolean') throw new FormatError(`${name}: header field 'fortran_order' missing or not True/False`);
+  if (typeof descr !== 'string')
+    throw new FormatError(
+      `${name}: header field 'descr' must be a dtype string (structured dtypes are not supported)`,
+    );
+  if (typeof fortran !== 'boolean')
+    throw new FormatError(`${name}: header field 'fortran_order' missing or not True/False`);
   if (!Array.isArray(shape)) throw new FormatError(`${name}: header field 'shape' missing or not a tuple`);
   if (fortran)
-    throw new FormatError(`${name}: fortran_order arrays are not supported (save with np.ascontiguousarray(a) first)`);
+    throw new FormatError(
+      `${name}: fortran_order arrays are not supported (save with np.ascontiguousarray(a) first)`,
+    );
   const m = /^([<>|=])([fiub])(\d+)$/.exec(descr);
   if (!m) throw new FormatError(`${name}: dtype '${descr}' is not supported (only numeric f/i/u/b types)`);
   const size = Number(m[3]);
@@ -67,7 +76,12 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
       `${name}: shape (${shape.join(', ')}) of '${descr}' needs ${need} data bytes but the file has ${have}` +
         (have < need ? ' (truncated)' : ' (trailing bytes)'),
     );
-  const dec = decodeElements(bytes.subarray(dataStart), { kind, size, littleEndian: m[1] !== '>' }, count, `${name}: data`);
+  const dec = decodeElements(
+    bytes.subarray(dataStart),
+    { kind, size, littleEndian: m[1] !== '>' },
+    count,
+    `${name}: data`,
+  );
   return { shape: shape as number[], dtype: dec.dtype, descr, data: dec.data };
 }
 
@@ -86,11 +100,13 @@ const DESCR: Record<DType, string> = { float32: '<f4', float64: '<f8', int32: '<
  */
 export function encodeNpy(t: Tensor | { data: TypedArray; shape: readonly number[] }): Uint8Array {
   const data = t.data;
-  const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
+  const dtype: DType =
+    data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
   const shape = [...t.shape];
   if (data.length !== shape.reduce((a, b) => a * b, 1))
     throw new FormatError(`npy: ${data.length} values do not fill shape (${shape.join(', ')})`);
-  const shapeRepr = shape.length === 0 ? '()' : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const shapeRepr =
+    shape.length === 0 ? '()' : shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
   // numpy leaves room for the first axis to grow in place: pad to 21 digits for it (GROWTH_AXIS_MAX_DIGITS).
   if (shape.length > 0) header += ' '.repeat(Math.max(0, 21 - String(shape[0]).length));
@@ -137,7 +153,9 @@ type HeaderValue = string | boolean | number | number[];
 function parseHeaderDict(src: string, name: string): Map<string, HeaderValue> {
   let i = 0;
   const fail = (what: string): never => {
-    throw new FormatError(`${name}: malformed .npy header (${what} at character ${i}): ${JSON.stringify(src.slice(0, 120))}`);
+    throw new FormatError(
+      `${name}: malformed .npy header (${what} at character ${i}): ${JSON.stringify(src.slice(0, 120))}`,
+    );
   };
   const ws = (): void => {
     while (i < src.length && /\s/.test(src[i])) i++;
@@ -161,8 +179,8 @@ function parseHeaderDict(src: string, name: string): Map<string, HeaderValue> {
     ws();
     const c = src[i];
     if (c === "'" || c === '"') return str();
-    if (src.startsWith('True', i)) return (i += 4), true;
-    if (src.startsWith('False', i)) return (i += 5), false;
+    if (src.startsWith('True', i)) return ((i += 4), true);
+    if (src.startsWith('False', i)) return ((i += 5), false);
     if (c === '(') {
       i++;
       const items: number[] = [];

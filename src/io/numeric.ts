@@ -66,7 +66,9 @@ export function decodeElements(bytes: Uint8Array, t: ElemType, count: number, wh
   const sourceDtype = elemName(t);
   if (!isSupportedElem(t)) throw new FormatError(`${where}: element type ${sourceDtype} is not supported`);
   if (bytes.length !== count * t.size)
-    throw new FormatError(`${where}: needs ${count * t.size} bytes for ${count} ${sourceDtype} values, got ${bytes.length}`);
+    throw new FormatError(
+      `${where}: needs ${count * t.size} bytes for ${count} ${sourceDtype} values, got ${bytes.length}`,
+    );
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = t.littleEndian;
   const n = count;
@@ -107,7 +109,11 @@ function intReader(dv: DataView, t: ElemType): (i: number) => number | bigint {
   const signed = t.kind === 'i';
   switch (t.size) {
     case 1:
-      return t.kind === 'b' ? (i) => (dv.getUint8(i) ? 1 : 0) : signed ? (i) => dv.getInt8(i) : (i) => dv.getUint8(i);
+      return t.kind === 'b'
+        ? (i) => (dv.getUint8(i) ? 1 : 0)
+        : signed
+          ? (i) => dv.getInt8(i)
+          : (i) => dv.getUint8(i);
     case 2:
       return signed ? (i) => dv.getInt16(2 * i, le) : (i) => dv.getUint16(2 * i, le);
     case 4:
@@ -126,6 +132,7 @@ export function checkedSize(shape: readonly unknown[], where: string): number {
       throw new FormatError(`${where}: dimension ${i} is ${JSON.stringify(d)}, not a non-negative integer`);
     n *= d;
   }
-  if (!Number.isSafeInteger(n)) throw new FormatError(`${where}: shape [${shape.join(',')}] has too many elements`);
+  if (!Number.isSafeInteger(n))
+    throw new FormatError(`${where}: shape [${shape.join(',')}] has too many elements`);
   return n;
 }

@@ -24,9 +24,12 @@ export function parseJsonSafe(text: string, where: string, opts: SafeJsonOptions
   const maxDepth = opts.maxDepth ?? 512;
   const maxLength = opts.maxLength ?? 512 * 1024 * 1024;
   if (text.length > maxLength)
-    throw new FormatError(`${where}: JSON text of ${fmtBytes(text.length)} is above the limit of ${fmtBytes(maxLength)}`);
+    throw new FormatError(
+      `${where}: JSON text of ${fmtBytes(text.length)} is above the limit of ${fmtBytes(maxLength)}`,
+    );
   const depth = maxNesting(text, maxDepth);
-  if (depth > maxDepth) throw new FormatError(`${where}: JSON nests deeper than the limit of ${maxDepth} levels`);
+  if (depth > maxDepth)
+    throw new FormatError(`${where}: JSON nests deeper than the limit of ${maxDepth} levels`);
   try {
     return JSON.parse(text, (key, value) => (FORBIDDEN_KEYS.has(key) ? undefined : value)) as JsonValue;
   } catch (e) {
@@ -53,7 +56,8 @@ function maxNesting(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {

@@ -42,12 +42,18 @@ export interface Safetensors {
  * F16/BF16 widen to float32; integer and bool types become int32 (64-bit values outside int32 are an error).
  */
 export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetensors {
-  if (bytes.length < 8) throw new FormatError(`${name}: truncated safetensors file (${bytes.length} bytes, needs an 8-byte header length)`);
+  if (bytes.length < 8)
+    throw new FormatError(
+      `${name}: truncated safetensors file (${bytes.length} bytes, needs an 8-byte header length)`,
+    );
   const n64 = viewOf(bytes).getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER)) throw new FormatError(`${name}: header length ${n64} is above the limit of ${fmtBytes(MAX_HEADER)}`);
+  if (n64 > BigInt(MAX_HEADER))
+    throw new FormatError(`${name}: header length ${n64} is above the limit of ${fmtBytes(MAX_HEADER)}`);
   const n = Number(n64);
   if (8 + n > bytes.length)
-    throw new FormatError(`${name}: header length ${n} runs past the end of the ${bytes.length}-byte file (truncated)`);
+    throw new FormatError(
+      `${name}: header length ${n} runs past the end of the ${bytes.length}-byte file (truncated)`,
+    );
   const text = new TextDecoder('utf-8').decode(bytes.subarray(8, 8 + n));
   if (!text.startsWith('{')) throw new FormatError(`${name}: header does not start with '{'`);
   const header = parseJsonSafe(text, `${name}: header`, { maxDepth: 16 });
@@ -55,7 +61,8 @@ export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetenso
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
   const metadata = new Map<string, string>();
-  const specs: { key: string; elem: ElemType; shape: number[]; begin: number; end: number; count: number }[] = [];
+  const specs: { key: string; elem: ElemType; shape: number[]; begin: number; end: number; count: number }[] =
+    [];
   for (const [key, v] of Object.entries(header)) {
     if (key === '__metadata__') {
       if (!isJsonObject(v)) throw new FormatError(`${name}: __metadata__ must be an object of strings`);
@@ -68,17 +75,24 @@ export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetenso
     const where = `${name}: tensor '${key}'`;
     if (!isJsonObject(v)) throw new FormatError(`${where}: entry is not an object`);
     const dt = v.dtype;
-    if (typeof dt !== 'string' || !Object.hasOwn(ELEMS, dt)) throw new FormatError(`${where}: dtype ${JSON.stringify(dt)} is not supported`);
+    if (typeof dt !== 'string' || !Object.hasOwn(ELEMS, dt))
+      throw new FormatError(`${where}: dtype ${JSON.stringify(dt)} is not supported`);
     if (!Array.isArray(v.shape)) throw new FormatError(`${where}: shape is not an array`);
     const count = checkedSize(v.shape, `${where} shape`);
     const off = v.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0))
+    if (
+      !Array.isArray(off) ||
+      off.length !== 2 ||
+      !off.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)
+    )
       throw new FormatError(`${where}: data_offsets must be two non-negative integers`);
     const [begin, end] = off as number[];
     const elem = ELEMS[dt];
     if (end < begin) throw new FormatError(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
     if (end > dataLen)
-      throw new FormatError(`${where}: data_offsets [${begin}, ${end}] run past the ${dataLen} data bytes (truncated?)`);
+      throw new FormatError(
+        `${where}: data_offsets [${begin}, ${end}] run past the ${dataLen} data bytes (truncated?)`,
+      );
     if (end - begin !== count * elem.size)
       throw new FormatError(
         `${where}: shape [${v.shape.join(',')}] of ${dt} needs ${count * elem.size} bytes but data_offsets span ${end - begin}`,
@@ -88,11 +102,18 @@ export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetenso
   specs.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let pos = 0;
   for (const s of specs) {
-    if (s.begin < pos) throw new FormatError(`${name}: tensor '${s.key}' overlaps the tensor before it (offset ${s.begin} < ${pos})`);
-    if (s.begin > pos) throw new FormatError(`${name}: data bytes ${pos}..${s.begin} belong to no tensor (hole before '${s.key}')`);
+    if (s.begin < pos)
+      throw new FormatError(
+        `${name}: tensor '${s.key}' overlaps the tensor before it (offset ${s.begin} < ${pos})`,
+      );
+    if (s.begin > pos)
+      throw new FormatError(
+        `${name}: data bytes ${pos}..${s.begin} belong to no tensor (hole before '${s.key}')`,
+      );
     pos = s.end;
   }
-  if (pos !== dataLen) throw new FormatError(`${name}: ${dataLen - pos} trailing data bytes belong to no tensor`);
+  if (pos !== dataLen)
+    throw new FormatError(`${name}: ${dataLen - pos} trailing data bytes belong to no tensor`);
   const tensors = new Map<string, Tensor>();
   for (const s of specs) {
     const raw = bytes.subarray(dataStart + s.begin, dataStart + s.end);
@@ -103,7 +124,10 @@ export function parseSafetensors(bytes: Uint8Array, name = '<bytes>'): Safetenso
 }
 
 /** Read a safetensors file (path or bytes). */
-export function loadSafetensors(src: ByteSource, opts: { name?: string; maxBytes?: number } = {}): Safetensors {
+export function loadSafetensors(
+  src: ByteSource,
+  opts: { name?: string; maxBytes?: number } = {},
+): Safetensors {
   const { bytes, name } = loadSource(src, 'safetensors', opts);
   return parseSafetensors(bytes, name);
 }
@@ -115,9 +139,12 @@ type NamedTensors = Map<string, TensorLike> | Record<string, TensorLike>;
  * Encode tensors (sorted by name) and optional string metadata as safetensors bytes; the header is padded with
  * spaces to a multiple of 8 bytes so the data area is aligned.
  */
-export function encodeSafetensors(tensors: NamedTensors, metadata?: Map<string, string> | Record<string, string>): Uint8Array {
-  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0,
+export function encodeSafetensors(
+  tensors: NamedTensors,
+  metadata?: Map<string, string> | Record<string, string>,
+): Uint8Array {
+  const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
   );
   const header: Record<string, unknown> = Object.create(null);
   if (metadata) {
@@ -134,9 +161,12 @@ export function encodeSafetensors(tensors: NamedTensors, metadata?: Map<string, 
     if (['__metadata__', '__proto__', 'constructor', 'prototype'].includes(key))
       throw new FormatError(`safetensors: '${key}' is a reserved name and cannot name a tensor`);
     const d = t.data;
-    const dtype: DType = d instanceof Float32Array ? 'float32' : d instanceof Float64Array ? 'float64' : 'int32';
+    const dtype: DType =
+      d instanceof Float32Array ? 'float32' : d instanceof Float64Array ? 'float64' : 'int32';
     if (d.length !== t.shape.reduce((a, b) => a * b, 1))
-      throw new FormatError(`safetensors: tensor '${key}' has ${d.length} values for shape [${t.shape.join(',')}]`);
+      throw new FormatError(
+        `safetensors: tensor '${key}' has ${d.length} values for shape [${t.shape.join(',')}]`,
+      );
     header[key] = { dtype: WRITE_NAME[dtype], shape: [...t.shape], data_offsets: [off, off + d.byteLength] };
     datas.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     off += d.byteLength;

@@ -35,14 +35,18 @@ export function loadSource(
   opts: { name?: string; maxBytes?: number } = {},
 ): LoadedSource {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (typeof src === 'string') return { bytes: readPathBytes(src, what, maxBytes), name: opts.name ?? baseName(src), path: src };
+  if (typeof src === 'string')
+    return { bytes: readPathBytes(src, what, maxBytes), name: opts.name ?? baseName(src), path: src };
   const name = opts.name ?? '<bytes>';
   let bytes: Uint8Array;
   if (src instanceof Uint8Array) bytes = src;
   else if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
-  else throw new FileError(`${what}: expected a path string, Uint8Array or ArrayBuffer, got ${describe(src)}`);
+  else
+    throw new FileError(`${what}: expected a path string, Uint8Array or ArrayBuffer, got ${describe(src)}`);
   if (bytes.length > maxBytes)
-    throw new FileError(`${what} ${name}: ${fmtBytes(bytes.length)} is above the limit of ${fmtBytes(maxBytes)}`);
+    throw new FileError(
+      `${what} ${name}: ${fmtBytes(bytes.length)} is above the limit of ${fmtBytes(maxBytes)}`,
+    );
   return { bytes, name, path: null };
 }
 

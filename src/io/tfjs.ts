@@ -25,14 +25,23 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1,
  * and the shards must be used up exactly. Quantised weights (uint8/uint16 affine, float16) are dequantised.
  * @param jsonPath path of model.json (shards resolve relative to its folder), or null when read from bytes
  */
-export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | null, opts: TfjsOptions = {}): KerasFile {
+export function readTfjsModel(
+  json: JsonValue,
+  name: string,
+  jsonPath: string | null,
+  opts: TfjsOptions = {},
+): KerasFile {
   if (!isJsonObject(json)) throw new FormatError(`${name}: not a JSON object`);
   if (json.format === 'graph-model')
     throw new FormatError(`${name}: a TF.js graph model, not a layers model (no Keras layer topology)`);
   const topo = json.modelTopology;
   if (!isJsonObject(topo)) throw new FormatError(`${name}: modelTopology is missing or not an object`);
   // NOTE: tfjs-layers accepts both `{model_config, keras_version, ...}` and a bare model config as modelTopology.
-  const modelConfig = isJsonObject(topo.model_config) ? topo.model_config : 'class_name' in topo ? topo : null;
+  const modelConfig = isJsonObject(topo.model_config)
+    ? topo.model_config
+    : 'class_name' in topo
+      ? topo
+      : null;
   const manifest = json.weightsManifest ?? [];
   if (!Array.isArray(manifest)) throw new FormatError(`${name}: weightsManifest is not an array`);
   const layers: KerasLayerWeights[] = [];
@@ -45,11 +54,19 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
       throw new FormatError(`${gw} needs 'paths' and 'weights' arrays`);
     const specs = group.weights.map((spec, i) => {
       const ws = `${gw}.weights[${i}]`;
-      if (!isJsonObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape) || typeof spec.dtype !== 'string')
+      if (
+        !isJsonObject(spec) ||
+        typeof spec.name !== 'string' ||
+        !Array.isArray(spec.shape) ||
+        typeof spec.dtype !== 'string'
+      )
         throw new FormatError(`${ws} needs name, shape and dtype`);
       // NOTE: two weights with one name would make assignment by name ambiguous.
       const first = seen.get(spec.name);
-      if (first !== undefined) throw new FormatError(`${ws}: weight name '${spec.name}' is used twice (also ${first.slice(name.length + 2)})`);
+      if (first !== undefined)
+        throw new FormatError(
+          `${ws}: weight name '${spec.name}' is used twice (also ${first.slice(name.length + 2)})`,
+        );
       seen.set(spec.name, ws);
       const where = `${ws} '${spec.name}'`;
       const count = shapeCount(spec.shape, `${where} shape`);
@@ -67,12 +84,19 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
     let off = 0;
     for (const { spec, where, count, q, stored, need, i } of specs) {
       if (off + need > buf.length)
-        throw new FormatError(`${where} needs ${need} bytes at offset ${off} but the shards hold ${buf.length} bytes`);
+        throw new FormatError(
+          `${where} needs ${need} bytes at offset ${off} but the shards hold ${buf.length} bytes`,
+        );
       const raw = buf.subarray(off, off + need);
       off += need;
       const w = decodeWeight(raw, spec.dtype as string, stored, q, count, where);
       const wname = spec.name as string;
-      const weight: KerasWeight = { name: wname, path: `weightsManifest[${g}].weights[${i}]`, shape: spec.shape as number[], ...w };
+      const weight: KerasWeight = {
+        name: wname,
+        path: `weightsManifest[${g}].weights[${i}]`,
+        shape: spec.shape as number[],
+        ...w,
+      };
       const layerName = wname.includes('/') ? wname.slice(0, wname.indexOf('/')) : wname;
       let layer = byLayer.get(layerName);
       if (!layer) {
@@ -83,11 +107,14 @@ export function readTfjsModel(json: JsonValue, name: string, jsonPath: string | 
       layer.weights.push(weight);
     }
     if (off !== buf.length)
-      throw new FormatError(`${gw}: the shards hold ${buf.length} bytes but the weights use ${off} (shards do not match)`);
+      throw new FormatError(
+        `${gw}: the shards hold ${buf.length} bytes but the weights use ${off} (shards do not match)`,
+      );
   }
   const str = (v: JsonValue | undefined): string | null => (typeof v === 'string' ? v : null);
   const generatedBy = str(json.generatedBy);
-  const kerasVersion = str(topo.keras_version) ?? (generatedBy?.startsWith('keras v') ? generatedBy.slice(7) : null);
+  const kerasVersion =
+    str(topo.keras_version) ?? (generatedBy?.startsWith('keras v') ? generatedBy.slice(7) : null);
   const meta: { [k: string]: JsonValue } = {};
   for (const k of ['format', 'generatedBy', 'convertedBy', 'userDefinedMetadata'])
     if (json[k] !== undefined) meta[k] = json[k];
@@ -123,29 +150,47 @@ function decodeWeight(
   where: string,
 ): { dtype: KerasWeight['dtype']; sourceDtype: string; data: TypedArray } {
   if (!isJsonObject(q)) {
-    if (dtype === 'float32') return { ...decodeElements(raw, { kind: 'f', size: 4, littleEndian: true }, count, where) };
-    if (dtype === 'int32') return { ...decodeElements(raw, { kind: 'i', size: 4, littleEndian: true }, count, where) };
-    return { ...decodeElements(raw, { kind: 'b', size: 1, littleEndian: true }, count, where), sourceDtype: 'bool' };
+    if (dtype === 'float32')
+      return { ...decodeElements(raw, { kind: 'f', size: 4, littleEndian: true }, count, where) };
+    if (dtype === 'int32')
+      return { ...decodeElements(raw, { kind: 'i', size: 4, littleEndian: true }, count, where) };
+    return {
+      ...decodeElements(raw, { kind: 'b', size: 1, littleEndian: true }, count, where),
+      sourceDtype: 'bool',
+    };
   }
   let values: Float32Array;
   if (stored === 'float16') {
-    values = decodeElements(raw, { kind: 'f', size: 2, littleEndian: true }, count, where).data as Float32Array;
+    values = decodeElements(raw, { kind: 'f', size: 2, littleEndian: true }, count, where)
+      .data as Float32Array;
   } else {
     const { scale, min } = q;
     if (typeof scale !== 'number' || typeof min !== 'number')
       throw new FormatError(`${where}: ${stored} quantization needs numeric scale and min`);
-    const ints = decodeElements(raw, { kind: 'u', size: BYTES[stored], littleEndian: true }, count, where).data;
+    const ints = decodeElements(
+      raw,
+      { kind: 'u', size: BYTES[stored], littleEndian: true },
+      count,
+      where,
+    ).data;
     values = new Float32Array(count);
     for (let i = 0; i < count; i++) values[i] = ints[i] * scale + min; // affine dequantisation: q·scale + min
   }
   const sourceDtype = `${stored} (quantized)`;
-  if (dtype === 'int32') return { dtype: 'int32', sourceDtype, data: Int32Array.from(values, (v) => Math.round(v)) };
-  if (dtype !== 'float32') throw new FormatError(`${where}: quantized weights must be float32 or int32, not ${dtype}`);
+  if (dtype === 'int32')
+    return { dtype: 'int32', sourceDtype, data: Int32Array.from(values, (v) => Math.round(v)) };
+  if (dtype !== 'float32')
+    throw new FormatError(`${where}: quantized weights must be float32 or int32, not ${dtype}`);
   return { dtype: 'float32', sourceDtype, data: values };
 }
 
 /** Concatenate one manifest group's shards, from the caller's map or from files beside model.json. */
-function loadGroup(paths: JsonValue[], where: string, jsonPath: string | null, opts: TfjsOptions): Uint8Array {
+function loadGroup(
+  paths: JsonValue[],
+  where: string,
+  jsonPath: string | null,
+  opts: TfjsOptions,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   paths.forEach((p, k) => {
     if (typeof p !== 'string') throw new FormatError(`${where}.paths[${k}] is not a string`);
@@ -165,15 +210,22 @@ function loadGroup(paths: JsonValue[], where: string, jsonPath: string | null, o
 function loadShard(p: string, where: string, jsonPath: string | null, opts: TfjsOptions): Uint8Array {
   if (opts.shards) {
     const get = (k: string): Uint8Array | undefined =>
-      opts.shards instanceof Map ? opts.shards.get(k) : Object.hasOwn(opts.shards!, k) ? (opts.shards as Record<string, Uint8Array>)[k] : undefined;
+      opts.shards instanceof Map
+        ? opts.shards.get(k)
+        : Object.hasOwn(opts.shards!, k)
+          ? (opts.shards as Record<string, Uint8Array>)[k]
+          : undefined;
     const hit = get(p) ?? get(p.split('/').pop() ?? p);
     if (!hit) throw new FormatError(`${where}: shard '${p}' was not supplied in the shards map`);
     return hit;
   }
-  if (jsonPath === null) throw new FormatError(`${where}: model.json was given as bytes, so shard '${p}' needs the shards option`);
+  if (jsonPath === null)
+    throw new FormatError(`${where}: model.json was given as bytes, so shard '${p}' needs the shards option`);
   const segs = p.split(/[\\/]/);
   if (isAbsolutePath(p) || /^[a-z][a-z0-9+.-]*:/i.test(p) || segs.includes('..'))
-    throw new FormatError(`${where}: shard path '${p}' must be relative to model.json, without '..' or a URL scheme`);
+    throw new FormatError(
+      `${where}: shard path '${p}' must be relative to model.json, without '..' or a URL scheme`,
+    );
   const full = resolveBeside(jsonPath, p);
   const maxBytes = opts.maxShardBytes ?? 2 * 1024 ** 3;
   return loadSource(full, 'tfjs shard', { maxBytes }).bytes;

@@ -61,7 +61,8 @@ export class ZipArchive {
         break;
       }
     }
-    if (eocd < 0) throw new FormatError(`${name}: not a ZIP archive or truncated (no end-of-central-directory record)`);
+    if (eocd < 0)
+      throw new FormatError(`${name}: not a ZIP archive or truncated (no end-of-central-directory record)`);
     if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0)
       throw new FormatError(`${name}: multi-disk ZIP archives are not supported`);
     let count = dv.getUint16(eocd + 10, true);
@@ -75,9 +76,12 @@ export class ZipArchive {
       cdSize = this.u64(dv, z + 40, 'zip64 central directory size');
       cdOff = this.u64(dv, z + 48, 'zip64 central directory offset');
     }
-    if (count > maxEntries) throw new FormatError(`${name}: ${count} entries, above the limit of ${maxEntries}`);
+    if (count > maxEntries)
+      throw new FormatError(`${name}: ${count} entries, above the limit of ${maxEntries}`);
     if (cdOff + cdSize > n)
-      throw new FormatError(`${name}: central directory (offset ${cdOff}, ${cdSize} bytes) lies beyond the ${n}-byte file`);
+      throw new FormatError(
+        `${name}: central directory (offset ${cdOff}, ${cdSize} bytes) lies beyond the ${n}-byte file`,
+      );
     let p = cdOff;
     let total = 0;
     for (let i = 0; i < count; i++) {
@@ -104,7 +108,8 @@ export class ZipArchive {
         if (id === 1) {
           let r = q + 4;
           const take = (what: string): number => {
-            if (r + 8 > q + 4 + len) throw new FormatError(`${name}: entry '${entryName}' has a short zip64 field`);
+            if (r + 8 > q + 4 + len)
+              throw new FormatError(`${name}: entry '${entryName}' has a short zip64 field`);
             const v = this.u64(dv, r, what);
             r += 8;
             return v;
@@ -118,7 +123,9 @@ export class ZipArchive {
       checkEntryName(name, entryName);
       if (flags & 1) throw new FormatError(`${name}: entry '${entryName}' is encrypted`);
       if (method !== 0 && method !== 8)
-        throw new FormatError(`${name}: entry '${entryName}' uses compression method ${method} (only stored and deflate)`);
+        throw new FormatError(
+          `${name}: entry '${entryName}' uses compression method ${method} (only stored and deflate)`,
+        );
       if (this.byName.has(entryName)) throw new FormatError(`${name}: entry '${entryName}' appears twice`);
       // NOTE: read() allocates the declared size, so it must be one the stored bytes can really produce.
       if (method === 0 ? size !== compressedSize : size > compressedSize * MAX_DEFLATE_RATIO + 1024)
@@ -127,8 +134,11 @@ export class ZipArchive {
         );
       total += size;
       if (total > maxTotal)
-        throw new FormatError(`${name}: entries declare more than ${fmtBytes(maxTotal)} uncompressed (zip bomb guard)`);
-      if (localOffset + 30 > n) throw new FormatError(`${name}: entry '${entryName}' starts beyond the end of the file`);
+        throw new FormatError(
+          `${name}: entries declare more than ${fmtBytes(maxTotal)} uncompressed (zip bomb guard)`,
+        );
+      if (localOffset + 30 > n)
+        throw new FormatError(`${name}: entry '${entryName}' starts beyond the end of the file`);
       const e: ZipEntry = { name: entryName, size, compressedSize, method, crc32, localOffset };
       this.entries.push(e);
       this.byName.set(entryName, e);
@@ -137,7 +147,8 @@ export class ZipArchive {
   }
 
   private u64(dv: DataView, off: number, what: string): number {
-    if (off + 8 > dv.byteLength) throw new FormatError(`${this.name}: ${what} lies beyond the end of the file`);
+    if (off + 8 > dv.byteLength)
+      throw new FormatError(`${this.name}: ${what} lies beyond the end of the file`);
     const v = dv.getBigUint64(off, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`${this.name}: ${what} ${v} is too large`);
     return Number(v);
@@ -154,15 +165,20 @@ export class ZipArchive {
     if (!e) throw new FormatError(`${this.name}: no entry '${entryName}'`);
     const dv = viewOf(this.bytes);
     const lo = e.localOffset;
-    if (dv.getUint32(lo, true) !== SIG_LOCAL) throw new FormatError(`${this.name}: entry '${e.name}' has no local header`);
+    if (dv.getUint32(lo, true) !== SIG_LOCAL)
+      throw new FormatError(`${this.name}: entry '${e.name}' has no local header`);
     const start = lo + 30 + dv.getUint16(lo + 26, true) + dv.getUint16(lo + 28, true);
     if (start + e.compressedSize > this.bytes.length)
-      throw new FormatError(`${this.name}: entry '${e.name}' needs ${e.compressedSize} bytes past offset ${start}, file is truncated`);
+      throw new FormatError(
+        `${this.name}: entry '${e.name}' needs ${e.compressedSize} bytes past offset ${start}, file is truncated`,
+      );
     const raw = this.bytes.subarray(start, start + e.compressedSize);
     let out: Uint8Array;
     if (e.method === 0) {
       if (e.compressedSize !== e.size)
-        throw new FormatError(`${this.name}: stored entry '${e.name}' has size ${e.size} but ${e.compressedSize} stored bytes`);
+        throw new FormatError(
+          `${this.name}: stored entry '${e.name}' has size ${e.size} but ${e.compressedSize} stored bytes`,
+        );
       out = raw;
     } else {
       out = new Uint8Array(e.size);
@@ -174,7 +190,8 @@ export class ZipArchive {
         throw new FormatError(`${this.name}: entry '${e.name}' does not inflate (${(err as Error).message})`);
       }
     }
-    if (crc32(out) !== e.crc32) throw new FormatError(`${this.name}: entry '${e.name}' fails its CRC-32 check (corrupt)`);
+    if (crc32(out) !== e.crc32)
+      throw new FormatError(`${this.name}: entry '${e.name}' fails its CRC-32 check (corrupt)`);
     return out;
   }
 }

@@ -46,10 +46,14 @@ const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) =>
 export function getActivation(spec: ActivationSpec): ActivationFn {
   if (spec === null || spec === undefined) return act.linear;
   if (typeof spec === 'function') return spec;
-  if (typeof spec !== 'string') throw new ValueError(`activation: expected a name, a function or null, got ${typeof spec}`);
+  if (typeof spec !== 'string')
+    throw new ValueError(`activation: expected a name, a function or null, got ${typeof spec}`);
   const key = camel(spec);
   const f = Object.hasOwn(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
-  if (!f) throw new ValueError(`activation: unknown name '${spec}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`);
+  if (!f)
+    throw new ValueError(
+      `activation: unknown name '${spec}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`,
+    );
   return f;
 }
 export const activationNames = (): string[] => Object.keys(ACTIVATIONS);

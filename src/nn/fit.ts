@@ -5,7 +5,15 @@ import { noGrad } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
 import { take } from '../ops/linalg.js';
 import { reshape } from '../ops/shape-ops.js';
-import { type Callback, getLoss, getMetric, type LossFn, type MetricFn, Optimizer, train } from '../train/index.js';
+import {
+  type Callback,
+  getLoss,
+  getMetric,
+  type LossFn,
+  type MetricFn,
+  Optimizer,
+  train,
+} from '../train/index.js';
 import type { Model } from './model.js';
 import { ProgressBar } from './progress.js';
 
@@ -53,14 +61,26 @@ const OPTIMIZERS: Record<string, () => Optimizer> = {
 };
 
 export function compileModel(model: Model, args: CompileArgs): Compiled {
-  const optimizer = typeof args.optimizer === 'string' ? (Object.hasOwn(OPTIMIZERS, args.optimizer.toLowerCase()) ? OPTIMIZERS[args.optimizer.toLowerCase()]() : undefined) : args.optimizer;
-  if (!optimizer) throw new ValueError(`compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`);
+  const optimizer =
+    typeof args.optimizer === 'string'
+      ? Object.hasOwn(OPTIMIZERS, args.optimizer.toLowerCase())
+        ? OPTIMIZERS[args.optimizer.toLowerCase()]()
+        : undefined
+      : args.optimizer;
+  if (!optimizer)
+    throw new ValueError(
+      `compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`,
+    );
   model.assertBuilt('optimize');
   optimizer.setParameters(model.namedParameters());
   const losses = (Array.isArray(args.loss) ? args.loss : [args.loss]).map((l) => getLoss(l));
-  if (!losses.length) throw new ValueError('compile: loss is an empty list; give one loss, or one per output');
+  if (!losses.length)
+    throw new ValueError('compile: loss is an empty list; give one loss, or one per output');
   const lossName = typeof args.loss === 'string' ? args.loss : 'loss';
-  const metrics = (args.metrics ?? []).map((m) => ({ name: typeof m === 'string' ? m : m.name || 'metric', fn: getMetric(m) }));
+  const metrics = (args.metrics ?? []).map((m) => ({
+    name: typeof m === 'string' ? m : m.name || 'metric',
+    fn: getMetric(m),
+  }));
   return { optimizer, loss: losses[0], losses, lossName, metrics };
 }
 
@@ -82,7 +102,9 @@ function checkData(xs: Tensor[], ys: Tensor[], where: string): number {
   const n = xs[0]?.shape[0];
   for (const t of [...xs, ...ys])
     if (t.rank === 0 || t.shape[0] !== n)
-      throw new ShapeError(`${where}: every input and target needs the same batch size on axis 0; got ${[...xs, ...ys].map((u) => fmtShape(u.shape)).join(', ')}`);
+      throw new ShapeError(
+        `${where}: every input and target needs the same batch size on axis 0; got ${[...xs, ...ys].map((u) => fmtShape(u.shape)).join(', ')}`,
+      );
   if (!n) throw new ValueError(`${where}: no samples`);
   return n;
 }
@@ -96,16 +118,24 @@ function outputNames(model: Model, n: number): string[] {
 /** Total loss (Σ over outputs of each output's loss) and the per-output parts. */
 function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], training: boolean) {
   const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
-  if (pred.length !== ys.length) throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
+  if (pred.length !== ys.length)
+    throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
   if (c.losses.length > 1 && c.losses.length !== pred.length)
-    throw new ValueError(`fit: compile got ${c.losses.length} losses but the model has ${pred.length} outputs; give one loss, or one per output`);
+    throw new ValueError(
+      `fit: compile got ${c.losses.length} losses but the model has ${pred.length} outputs; give one loss, or one per output`,
+    );
   const parts = pred.map((p, i) => (c.losses[i] ?? c.losses[0])(ys[i], p));
   const loss = parts.slice(1).reduce((a, b) => a.add(b), parts[0]);
   return { loss, parts, pred };
 }
 
 /** One batch's logs: loss, then (several outputs) `<output>_loss`, then each metric on each output (Keras 2 names). */
-function batchLogs(model: Model, c: Compiled, ys: Tensor[], r: { loss: Tensor; parts: Tensor[]; pred: Tensor[] }): Record<string, number> {
+function batchLogs(
+  model: Model,
+  c: Compiled,
+  ys: Tensor[],
+  r: { loss: Tensor; parts: Tensor[]; pred: Tensor[] },
+): Record<string, number> {
   const out: Record<string, number> = { loss: r.loss.item() };
   const multi = r.pred.length > 1;
   const names = outputNames(model, r.pred.length);
@@ -121,7 +151,12 @@ function batchLogs(model: Model, c: Compiled, ys: Tensor[], r: { loss: Tensor; p
   return out;
 }
 
-export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
+export async function fitModel(
+  model: Model,
+  x: Tensor | Tensor[],
+  y: Tensor | Tensor[],
+  args: FitArgs = {},
+): Promise<History> {
   const c = model.compiled;
   if (!c) throw new ValueError(`${model.name}.fit: call compile({optimizer, loss}) first`);
   let xs = list(x);
@@ -129,12 +164,17 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
   let n = checkData(xs, ys, `${model.name}.fit`);
   const { epochs = 1, batchSize = 32, shuffle = true, verbose = 1, initialEpoch = 0 } = args;
   const rng = args.rng ?? globalRng;
-  let val: [Tensor[], Tensor[]] | null = args.validationData ? [list(args.validationData[0]), list(args.validationData[1])] : null;
+  let val: [Tensor[], Tensor[]] | null = args.validationData
+    ? [list(args.validationData[0]), list(args.validationData[1])]
+    : null;
   if (!val && args.validationSplit) {
     // NOTE: as Keras, the validation split is the LAST fraction of the data, taken before shuffling.
     // Keras/TF.js split at floor(n·(1 − split)), so the validation part is the rest (3 of 10 for 0.25).
     const nv = n - Math.floor(n * (1 - args.validationSplit));
-    if (nv < 1 || nv >= n) throw new ValueError(`fit: validationSplit ${args.validationSplit} leaves no training or no validation samples for ${n} samples`);
+    if (nv < 1 || nv >= n)
+      throw new ValueError(
+        `fit: validationSplit ${args.validationSplit} leaves no training or no validation samples for ${n} samples`,
+      );
     val = [rows(xs, range(n - nv, n)), rows(ys, range(n - nv, n))];
     [xs, ys] = [rows(xs, range(0, n - nv)), rows(ys, range(0, n - nv))];
     n -= nv;
@@ -152,10 +192,11 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
       for (const cb of cbs) await cb.onEpochBegin?.(epoch);
       bar.start(`Epoch ${epoch + 1}/${epochs}`);
       const order = range(0, n);
-      if (shuffle) for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+      if (shuffle)
+        for (let i = n - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [order[i], order[j]] = [order[j], order[i]];
+        }
       const sums: Record<string, number> = {};
       let seen = 0;
       model.train(true);
@@ -167,7 +208,9 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
         const r = lossAndMetrics(model, c, bx, by, true);
         const loss = r.loss;
         if (!Number.isFinite(loss.item()))
-          throw new ValueError(`fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`);
+          throw new ValueError(
+            `fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
+          );
         loss.backward();
         c.optimizer.step();
         const logs = batchLogs(model, c, by, r);
@@ -178,8 +221,12 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
       }
       model.train(false);
-      const logs: Record<string, number> = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-      if (val) for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize }))) logs[`val_${k}`] = v;
+      const logs: Record<string, number> = Object.fromEntries(
+        Object.entries(sums).map(([k, v]) => [k, v / seen]),
+      );
+      if (val)
+        for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize })))
+          logs[`val_${k}`] = v;
       bar.end(logs);
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -193,7 +240,12 @@ export async function fitModel(model: Model, x: Tensor | Tensor[], y: Tensor | T
   return history;
 }
 
-export function evaluateModel(model: Model, x: Tensor | Tensor[], y: Tensor | Tensor[], args: { batchSize?: number } = {}): Record<string, number> {
+export function evaluateModel(
+  model: Model,
+  x: Tensor | Tensor[],
+  y: Tensor | Tensor[],
+  args: { batchSize?: number } = {},
+): Record<string, number> {
   const c = model.compiled;
   if (!c) throw new ValueError(`${model.name}.evaluate: call compile({optimizer, loss}) first`);
   const xs = list(x);

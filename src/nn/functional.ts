@@ -18,22 +18,34 @@ export class Functional extends Model {
   readonly layers: Layer[];
   private readonly singleOutput: boolean;
 
-  constructor(args: LayerArgs & { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[] }) {
+  constructor(
+    args: LayerArgs & {
+      inputs: SymbolicTensor | SymbolicTensor[];
+      outputs: SymbolicTensor | SymbolicTensor[];
+    },
+  ) {
     super(args);
     this.inputs = Array.isArray(args.inputs) ? args.inputs : [args.inputs];
     this.outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
     this.singleOutput = !Array.isArray(args.outputs);
     for (const t of [...this.inputs, ...this.outputs])
-      if (!(t instanceof SymbolicTensor)) throw new ValueError(`${this.name}: inputs and outputs must be symbolic tensors from tg.input / layer.apply`);
+      if (!(t instanceof SymbolicTensor))
+        throw new ValueError(
+          `${this.name}: inputs and outputs must be symbolic tensors from tg.input / layer.apply`,
+        );
     this.inputs.forEach((t, i) => {
-      if (!(t.node?.layer instanceof InputLayer)) throw new ValueError(`${this.name}: input ${i} is not a tg.input(...) tensor`);
+      if (!(t.node?.layer instanceof InputLayer))
+        throw new ValueError(`${this.name}: input ${i} is not a tg.input(...) tensor`);
     });
     this.nodes = topoNodes(this.outputs, this.inputs, this.name);
     this.layers = [...new Set(this.nodes.map((n) => n.layer))];
     // Keras: "All layer names should be unique" (weights are addressed by layer name).
     const seen = new Set<string>();
     for (const l of this.layers) {
-      if (seen.has(l.name)) throw new ValueError(`${this.name}: two different layers are named '${l.name}'; layer names in a model must be unique`);
+      if (seen.has(l.name))
+        throw new ValueError(
+          `${this.name}: two different layers are named '${l.name}'; layer names in a model must be unique`,
+        );
       seen.add(l.name);
     }
     this.built = true;
@@ -48,19 +60,26 @@ export class Functional extends Model {
 
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const xs = Array.isArray(x) ? x : [x];
-    if (xs.length !== this.inputs.length) throw new ValueError(`${this.name}: expected ${this.inputs.length} inputs, got ${xs.length}`);
+    if (xs.length !== this.inputs.length)
+      throw new ValueError(`${this.name}: expected ${this.inputs.length} inputs, got ${xs.length}`);
     const values = new Map<number, Tensor>();
     this.inputs.forEach((s, i) => {
       const t = xs[i];
       const ok = t.rank === s.rank && s.shape.every((d, j) => d === null || j === 0 || d === t.shape[j]);
       const hint = t.rank === s.rank - 1 ? ' — is the batch axis missing? (inputs are [batch, ...])' : '';
-      if (!ok) throw new ShapeError(`${this.name}: input '${s.node!.layer.name}' expects shape ${fmtShape(s.shape.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}${hint}`);
+      if (!ok)
+        throw new ShapeError(
+          `${this.name}: input '${s.node!.layer.name}' expects shape ${fmtShape(s.shape.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}${hint}`,
+        );
       values.set(s.id, t);
     });
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map((s) => values.get(s.id)!);
-      const out = node.layer.apply(ins.length === 1 ? ins[0] : ins, { ...node.kwargs, training: kw.training }) as LayerIO;
+      const out = node.layer.apply(ins.length === 1 ? ins[0] : ins, {
+        ...node.kwargs,
+        training: kw.training,
+      }) as LayerIO;
       const outs = Array.isArray(out) ? out : [out];
       node.outputs.forEach((s, i) => values.set(s.id, outs[i]));
     }
@@ -82,7 +101,10 @@ export class Functional extends Model {
     });
   }
   override getConfig() {
-    return { name: this.name, layers: this.layers.map((l) => ({ class_name: l.className, name: l.name, config: l.getConfig() })) };
+    return {
+      name: this.name,
+      layers: this.layers.map((l) => ({ class_name: l.className, name: l.name, config: l.getConfig() })),
+    };
   }
 }
 
@@ -94,7 +116,9 @@ function topoNodes(outputs: SymbolicTensor[], inputs: SymbolicTensor[], model: s
     const node = t.node;
     if (!node) throw new ValueError(`${model}: output depends on a tensor with no producing layer`);
     if (node.layer instanceof InputLayer && !inputIds.has(t.id))
-      throw new ValueError(`${model}: the outputs depend on input '${node.layer.name}', which is not in the model's inputs`);
+      throw new ValueError(
+        `${model}: the outputs depend on input '${node.layer.name}', which is not in the model's inputs`,
+      );
     const s = state.get(node);
     if (s === 2) return;
     if (s === 1) throw new ValueError(`${model}: the layer graph has a cycle at '${node.layer.name}'`);
@@ -108,5 +132,6 @@ function topoNodes(outputs: SymbolicTensor[], inputs: SymbolicTensor[], model: s
 }
 
 /** TF.js `tf.model({inputs, outputs})`. */
-export const model = (args: LayerArgs & { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[] }): Functional =>
-  new Functional(args);
+export const model = (
+  args: LayerArgs & { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[] },
+): Functional => new Functional(args);

@@ -19,7 +19,11 @@ export function fans(shape: Shape): [number, number] {
 
 type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
 /** Keras VarianceScaling: the parent of glorot/he/lecun. */
-export function varianceScaling(scale: number, mode: Mode, distribution: 'uniform' | 'truncatedNormal' | 'normal'): Initializer {
+export function varianceScaling(
+  scale: number,
+  mode: Mode,
+  distribution: 'uniform' | 'truncatedNormal' | 'normal',
+): Initializer {
   return (shape, dtype, rng) => {
     const [fi, fo] = fans(shape);
     const n = mode === 'fanIn' ? fi : mode === 'fanOut' ? fo : (fi + fo) / 2;
@@ -29,7 +33,8 @@ export function varianceScaling(scale: number, mode: Mode, distribution: 'unifor
       return rand(shape, { low: -lim, high: lim, dtype, rng });
     }
     // NOTE: 0.8796… is the std of a unit normal truncated at ±2 (Keras divides by it).
-    if (distribution === 'truncatedNormal') return truncatedNormal(shape, { std: Math.sqrt(v) / 0.87962566103423978, dtype, rng });
+    if (distribution === 'truncatedNormal')
+      return truncatedNormal(shape, { std: Math.sqrt(v) / 0.87962566103423978, dtype, rng });
     return randn(shape, { std: Math.sqrt(v), dtype, rng });
   };
 }
@@ -51,12 +56,16 @@ export function orthogonal(gain = 1): Initializer {
       for (let i = 0; i < n; i++) a[j][i] /= norm;
     }
     const t = full(shape, 0, { dtype });
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t.data[r * cols + c] = gain * (rows < cols ? a[r][c] : a[c][r]);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) t.data[r * cols + c] = gain * (rows < cols ? a[r][c] : a[c][r]);
     return t;
   };
 }
 
-const constant = (v: number): Initializer => (shape, dtype) => full(shape, v, { dtype });
+const constant =
+  (v: number): Initializer =>
+  (shape, dtype) =>
+    full(shape, v, { dtype });
 
 const NAMED: Record<string, () => Initializer> = {
   zeros: () => constant(0),
@@ -73,7 +82,8 @@ const NAMED: Record<string, () => Initializer> = {
   truncatedNormal: () => (shape, dtype, rng) => truncatedNormal(shape, { std: 0.05, dtype, rng }),
 };
 
-const camel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase());
+const camel = (s: string): string =>
+  s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase());
 
 /** Resolve 'glorot_uniform', 'glorotUniform', {className: 'VarianceScaling', config} or a function. */
 export function getInitializer(spec: InitializerSpec): Initializer {
@@ -81,7 +91,8 @@ export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec === 'string') {
     const key = camel(spec);
     const f = Object.hasOwn(NAMED, key) ? NAMED[key] : undefined;
-    if (!f) throw new ValueError(`initializer: unknown name '${spec}' (known: ${Object.keys(NAMED).join(', ')})`);
+    if (!f)
+      throw new ValueError(`initializer: unknown name '${spec}' (known: ${Object.keys(NAMED).join(', ')})`);
     return f();
   }
   const cfg = spec.config ?? {};
@@ -90,19 +101,23 @@ export function getInitializer(spec: InitializerSpec): Initializer {
       return constant(cfg.value ?? 0);
     case 'varianceScaling': {
       const mode = camel(cfg.mode ?? 'fan_in') as Mode;
-      const dist = camel(cfg.distribution === 'normal' ? 'truncated_normal' : cfg.distribution ?? 'truncated_normal');
+      const dist = camel(
+        cfg.distribution === 'normal' ? 'truncated_normal' : (cfg.distribution ?? 'truncated_normal'),
+      );
       return varianceScaling(cfg.scale ?? 1, mode, dist as 'uniform' | 'truncatedNormal' | 'normal');
     }
     case 'randomNormal':
-      return (shape, dtype, rng) => randn(shape, { mean: cfg.mean ?? 0, std: cfg.stddev ?? 0.05, dtype, rng });
+      return (shape, dtype, rng) =>
+        randn(shape, { mean: cfg.mean ?? 0, std: cfg.stddev ?? 0.05, dtype, rng });
     case 'randomUniform':
-      return (shape, dtype, rng) => rand(shape, { low: cfg.minval ?? -0.05, high: cfg.maxval ?? 0.05, dtype, rng });
+      return (shape, dtype, rng) =>
+        rand(shape, { low: cfg.minval ?? -0.05, high: cfg.maxval ?? 0.05, dtype, rng });
     case 'truncatedNormal':
-      return (shape, dtype, rng) => truncatedNormal(shape, { mean: cfg.mean ?? 0, std: cfg.stddev ?? 0.05, dtype, rng });
+      return (shape, dtype, rng) =>
+        truncatedNormal(shape, { mean: cfg.mean ?? 0, std: cfg.stddev ?? 0.05, dtype, rng });
     case 'orthogonal':
       return orthogonal(cfg.gain ?? 1);
     default:
       return getInitializer(spec.className);
   }
 }
-

@@ -71,10 +71,14 @@ export const resetLayerNames = (): void => nameCounts.clear();
 
 /** Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d, SimpleRNN → simple_rnn. */
 export const snakeCase = (s: string): string =>
-  s.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  s
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 
 export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) => t.shape) : [x.shape]);
-export const fmtBatchShape = (s: readonly (number | null)[]): string => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
+export const fmtBatchShape = (s: readonly (number | null)[]): string =>
+  `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
 
 export abstract class Layer {
   /** Keras class name (Dense, Conv2D, ...). */
@@ -117,8 +121,14 @@ export abstract class Layer {
   abstract call(inputs: LayerIO, kwargs?: CallKwargs): LayerIO;
 
   /** Run the layer: builds on first use, runs hooks, names the scope; symbolic inputs build a graph. */
-  apply(inputs: LayerIO | SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs = {}): LayerIO | SymbolicTensor | SymbolicTensor[] {
-    if (inputs instanceof SymbolicTensor || (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor)))
+  apply(
+    inputs: LayerIO | SymbolicTensor | SymbolicTensor[],
+    kwargs: CallKwargs = {},
+  ): LayerIO | SymbolicTensor | SymbolicTensor[] {
+    if (
+      inputs instanceof SymbolicTensor ||
+      (Array.isArray(inputs) && inputs.some((t) => t instanceof SymbolicTensor))
+    )
       return applySymbolic(this, inputs as SymbolicTensor | SymbolicTensor[], kwargs);
     let x = inputs as LayerIO;
     checkInputs(this, x);
@@ -134,12 +144,19 @@ export abstract class Layer {
       try {
         return this.callImpl(x, kw);
       } catch (e) {
-        if (e instanceof TapegradError && !e.message.startsWith(`${this.name} (`) && !e.message.startsWith(`${this.name}:`)) e.message = `${this.name} (${this.className}): ${e.message}`;
+        if (
+          e instanceof TapegradError &&
+          !e.message.startsWith(`${this.name} (`) &&
+          !e.message.startsWith(`${this.name}:`)
+        )
+          e.message = `${this.name} (${this.className}): ${e.message}`;
         throw e;
       }
     });
     if (hooks) for (const h of this.fwdHooks) y = h(this, x, y) ?? y;
-    if (hooks && this.bwdHooks.length) for (const t of Array.isArray(y) ? y : [y]) t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
+    if (hooks && this.bwdHooks.length)
+      for (const t of Array.isArray(y) ? y : [y])
+        t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
     return y;
   }
 
@@ -153,7 +170,12 @@ export abstract class Layer {
   }
 
   /** Create a weight (Keras `add_weight`); its path name is `<layer>.<name>` once a model names it. */
-  addWeight(name: string, shape: Shape, init: InitializerSpec = 'glorotUniform', opts: { trainable?: boolean; dtype?: DType } = {}): Tensor {
+  addWeight(
+    name: string,
+    shape: Shape,
+    init: InitializerSpec = 'glorotUniform',
+    opts: { trainable?: boolean; dtype?: DType } = {},
+  ): Tensor {
     const t = getInitializer(init)(shape, opts.dtype ?? this.dtype);
     const trainable = opts.trainable ?? true;
     t.requiresGrad = trainable;
@@ -167,7 +189,8 @@ export abstract class Layer {
     const out: [string, Layer][] = [];
     for (const [k, v] of Object.entries(this)) {
       if (v instanceof Layer) out.push([k, v]);
-      else if (Array.isArray(v) && v.length && v.every((e) => e instanceof Layer)) v.forEach((e, i) => out.push([`${k}.${i}`, e]));
+      else if (Array.isArray(v) && v.length && v.every((e) => e instanceof Layer))
+        v.forEach((e, i) => out.push([`${k}.${i}`, e]));
     }
     return out;
   }
@@ -175,7 +198,10 @@ export abstract class Layer {
   /** Every weight with its path (own weights first, then children's), Keras order. */
   namedWeights(prefix = ''): [string, Weight][] {
     const own = this.ownWeights.map((w): [string, Weight] => [`${prefix}${w.name}`, w]);
-    return [...own, ...this.children().flatMap(([k, c]) => c.namedWeights(`${prefix}${this.childPrefix(k, c)}.`))];
+    return [
+      ...own,
+      ...this.children().flatMap(([k, c]) => c.namedWeights(`${prefix}${this.childPrefix(k, c)}.`)),
+    ];
   }
   /** How a child's weights are prefixed (Keras containers use the child's layer name). */
   protected childPrefix(key: string, _child: Layer): string {
@@ -194,7 +220,9 @@ export abstract class Layer {
   /** Trainable parameters with paths, e.g. `['conv1.kernel', t]`. Errors on an unbuilt model. */
   namedParameters(): [string, Tensor][] {
     this.assertBuilt('read its parameters');
-    return this.namedWeights().filter(([, w]) => w.trainable && this.trainable).map(([n, w]) => [n, w.value]);
+    return this.namedWeights()
+      .filter(([, w]) => w.trainable && this.trainable)
+      .map(([n, w]) => [n, w.value]);
   }
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
@@ -210,11 +238,16 @@ export abstract class Layer {
   setWeights(values: Tensor[]): void {
     const ws = this.weights;
     if (!ws.length && values.length && !this.isBuilt()) this.assertBuilt('set');
-    if (values.length !== ws.length) throw new ValueError(`${this.name}.setWeights: expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`);
+    if (values.length !== ws.length)
+      throw new ValueError(
+        `${this.name}.setWeights: expected ${ws.length} arrays (${ws.map((w) => w.name).join(', ')}), got ${values.length}`,
+      );
     ws.forEach((w, i) => {
       const v = values[i];
       if (v.shape.length !== w.value.shape.length || v.shape.some((d, j) => d !== w.value.shape[j]))
-        throw new ShapeError(`${this.name}.setWeights: '${w.name}' has shape ${fmtShape(w.value.shape)} but the value has shape ${fmtShape(v.shape)}`);
+        throw new ShapeError(
+          `${this.name}.setWeights: '${w.name}' has shape ${fmtShape(w.value.shape)} but the value has shape ${fmtShape(v.shape)}`,
+        );
       w.value.data.set(v.data);
     });
   }
@@ -277,7 +310,8 @@ export abstract class Layer {
 function checkInputs(layer: Layer, x: LayerIO): void {
   const want = layer.expectedRank();
   if (want === null || Array.isArray(x)) return;
-  if (!(x instanceof Tensor)) throw new ValueError(`${layer.name} (${layer.className}): input must be a Tensor, got ${typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new ValueError(`${layer.name} (${layer.className}): input must be a Tensor, got ${typeof x}`);
   if (x.rank === want) return;
   const layout = layer.expectedLayout();
   // NOTE: one axis short is either the batch axis or (for conv/pool layers) the channel axis; name both.
@@ -289,5 +323,7 @@ function checkInputs(layer: Layer, x: LayerIO): void {
         : x.rank === want + 1 && want === 3
           ? ' — a recurrent layer before it may need returnSequences: false, or the input has an extra axis'
           : '';
-  throw new ShapeError(`${layer.name} (${layer.className}): expected input of rank ${want}${layout ? ` ${layout}` : ' (batch first)'}, got shape ${fmtShape(x.shape)}${hint}`);
+  throw new ShapeError(
+    `${layer.name} (${layer.className}): expected input of rank ${want}${layout ? ` ${layout}` : ' (batch first)'}, got shape ${fmtShape(x.shape)}${hint}`,
+  );
 }

@@ -4,9 +4,24 @@ import type { Shape } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { concat, slice } from '../ops/shape-ops.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch, inferShapes } from './layer.js';
+import {
+  type CallKwargs,
+  Layer,
+  type LayerArgs,
+  type LayerIO,
+  type ShapeWithBatch,
+  inferShapes,
+} from './layer.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
-import { type CompileArgs, type FitArgs, type History, compileModel, evaluateModel, fitModel, type Compiled } from './fit.js';
+import {
+  type CompileArgs,
+  type FitArgs,
+  type History,
+  compileModel,
+  evaluateModel,
+  fitModel,
+  type Compiled,
+} from './fit.js';
 
 export abstract class Model extends Layer {
   static override className = 'Model';
@@ -72,7 +87,12 @@ export abstract class Model extends Layer {
     const rows = this.summaryRows(opts);
     const ws = this.weights;
     const tr = this.trainableWeights.reduce((a, w) => a + w.value.size, 0);
-    const text = formatSummary(this.name, rows, { trainable: tr, nonTrainable: ws.reduce((a, w) => a + w.value.size, 0) - tr }, opts);
+    const text = formatSummary(
+      this.name,
+      rows,
+      { trainable: tr, nonTrainable: ws.reduce((a, w) => a + w.value.size, 0) - tr },
+      opts,
+    );
     const p = opts.print ?? true;
     if (p) text.split('\n').forEach((l) => (typeof p === 'function' ? p(l) : console.log(l)));
     return text;
@@ -86,13 +106,26 @@ export abstract class Model extends Layer {
     const outs: LayerIO[] = [];
     noGrad(() => {
       for (let i = 0; i < Math.max(n, 1); i += bs) {
-        const b = xs.map((t) => (n <= bs ? t : slice(t, t.shape.map((_, a) => (a === 0 ? i : 0)), t.shape.map((d, a) => (a === 0 ? Math.min(bs, n - i) : d)))));
+        const b = xs.map((t) =>
+          n <= bs
+            ? t
+            : slice(
+                t,
+                t.shape.map((_, a) => (a === 0 ? i : 0)),
+                t.shape.map((d, a) => (a === 0 ? Math.min(bs, n - i) : d)),
+              ),
+        );
         outs.push(this.apply(b.length === 1 ? b[0] : b, { training: false }) as LayerIO);
       }
     });
     if (outs.length === 1) return outs[0];
     if (outs[0] instanceof Tensor) return concat(outs as Tensor[], 0);
-    return (outs[0] as Tensor[]).map((_, j) => concat(outs.map((o) => (o as Tensor[])[j]), 0));
+    return (outs[0] as Tensor[]).map((_, j) =>
+      concat(
+        outs.map((o) => (o as Tensor[])[j]),
+        0,
+      ),
+    );
   }
 
   /** Configure training: optimizer, loss and metrics (TF.js/Keras `compile`). */
@@ -105,7 +138,11 @@ export abstract class Model extends Layer {
     return fitModel(this, x, y, args);
   }
   /** Loss and metrics on data, without training. */
-  evaluate(x: Tensor | Tensor[], y: Tensor | Tensor[], args: { batchSize?: number } = {}): Record<string, number> {
+  evaluate(
+    x: Tensor | Tensor[],
+    y: Tensor | Tensor[],
+    args: { batchSize?: number } = {},
+  ): Record<string, number> {
     return evaluateModel(this, x, y, args);
   }
 }
@@ -119,8 +156,10 @@ export class Sequential extends Model {
     for (const l of args.layers ?? []) this.add(l);
   }
   add(layer: Layer): this {
-    if (!(layer instanceof Layer)) throw new ValueError(`${this.name}.add: expected a layer, got ${typeof layer}`);
-    if (this.layers.some((l) => l.name === layer.name)) throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model`);
+    if (!(layer instanceof Layer))
+      throw new ValueError(`${this.name}.add: expected a layer, got ${typeof layer}`);
+    if (this.layers.some((l) => l.name === layer.name))
+      throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model`);
     this.layers.push(layer);
     this.built = false;
     return this;
@@ -135,7 +174,8 @@ export class Sequential extends Model {
     return y;
   }
   protected summaryRows(): SummaryRow[] {
-    const s = this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null) ?? this.lastInputShape;
+    const s =
+      this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null) ?? this.lastInputShape;
     if (!s) return this.layers.map((l) => ({ layer: l, outputShapes: [], params: l.countParams() }));
     const rows: SummaryRow[] = [];
     inferShapes(() => {
@@ -143,7 +183,11 @@ export class Sequential extends Model {
       for (const l of this.layers) {
         y = l.apply(y, { training: false }) as LayerIO;
         const outs = Array.isArray(y) ? y : [y];
-        rows.push({ layer: l, outputShapes: outs.map((t) => [null, ...t.shape.slice(1)]), params: l.countParams() });
+        rows.push({
+          layer: l,
+          outputShapes: outs.map((t) => [null, ...t.shape.slice(1)]),
+          params: l.countParams(),
+        });
       }
     });
     return rows;
@@ -154,6 +198,9 @@ export class Sequential extends Model {
     return super.apply(inputs, kwargs);
   }
   override getConfig() {
-    return { name: this.name, layers: this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() })) };
+    return {
+      name: this.name,
+      layers: this.layers.map((l) => ({ class_name: l.className, config: l.getConfig() })),
+    };
   }
 }

@@ -1,18 +1,29 @@
 // The Keras-style progress bar of fit: one updating line on a terminal, plain lines otherwise.
 const fmt = (logs: Record<string, number>): string =>
-  Object.entries(logs).map(([k, v]) => ` - ${k}: ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3)}`).join('');
-const secs = (ms: number): string => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
+  Object.entries(logs)
+    .map(([k, v]) => ` - ${k}: ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3)}`)
+    .join('');
+const secs = (ms: number): string =>
+  ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`;
 
 export class ProgressBar {
   private t0 = 0;
   private lastDraw = 0;
   private readonly tty: boolean;
   private readonly out: (line: string, sameLine: boolean) => void;
-  constructor(private steps: number, private enabled: boolean, log?: (line: string, sameLine: boolean) => void) {
+  constructor(
+    private steps: number,
+    private enabled: boolean,
+    log?: (line: string, sameLine: boolean) => void,
+  ) {
     // NOTE: `globalThis.process` so the bar also works in browsers, where lines go to console.log.
     const stdout = globalThis.process?.stdout;
     this.tty = !log && Boolean(stdout?.isTTY);
-    this.out = log ?? (stdout ? (line, same) => (same ? stdout.write(`\r${line}\x1b[K`) : stdout.write(`${line}\n`)) : (line) => console.log(line));
+    this.out =
+      log ??
+      (stdout
+        ? (line, same) => (same ? stdout.write(`\r${line}\x1b[K`) : stdout.write(`${line}\n`))
+        : (line) => console.log(line));
   }
   start(title: string): void {
     this.t0 = Date.now();
@@ -25,9 +36,15 @@ export class ProgressBar {
     this.lastDraw = now;
     const width = 30;
     const done = Math.round((width * step) / this.steps);
-    const bar = '='.repeat(Math.max(0, done - 1)) + (done ? (step === this.steps ? '=' : '>') : '') + '.'.repeat(width - done);
+    const bar =
+      '='.repeat(Math.max(0, done - 1)) +
+      (done ? (step === this.steps ? '=' : '>') : '') +
+      '.'.repeat(width - done);
     const eta = ((now - this.t0) / step) * (this.steps - step);
-    this.out(`${String(step).padStart(String(this.steps).length)}/${this.steps} [${bar}] - ETA: ${secs(eta)}${fmt(logs)}`, true);
+    this.out(
+      `${String(step).padStart(String(this.steps).length)}/${this.steps} [${bar}] - ETA: ${secs(eta)}${fmt(logs)}`,
+      true,
+    );
   }
   end(logs: Record<string, number>): void {
     if (!this.enabled) return;

@@ -20,10 +20,18 @@ export interface SummaryOptions {
 
 const num = (v: number): string => v.toLocaleString('en-US');
 
-export function formatSummary(name: string, rows: SummaryRow[], weights: { trainable: number; nonTrainable: number }, opts: SummaryOptions): string {
+export function formatSummary(
+  name: string,
+  rows: SummaryRow[],
+  weights: { trainable: number; nonTrainable: number },
+  opts: SummaryOptions,
+): string {
   const showConn = rows.some((r) => r.connectedTo && r.connectedTo.length);
   const cells = rows.map((r) => {
-    const shape = r.outputShapes.length === 1 ? fmtBatchShape(r.outputShapes[0]) : `[${r.outputShapes.map(fmtBatchShape).join(', ')}]`;
+    const shape =
+      r.outputShapes.length === 1
+        ? fmtBatchShape(r.outputShapes[0])
+        : `[${r.outputShapes.map(fmtBatchShape).join(', ')}]`;
     const c = [`${r.layer.name} (${r.layer.className})`, shape, num(r.params)];
     if (showConn) c.push((r.connectedTo ?? []).join(', '));
     if (opts.formulas) c.push(r.params ? (r.layer.paramFormula() ?? num(r.params)) : '');
@@ -36,7 +44,11 @@ export function formatSummary(name: string, rows: SummaryRow[], weights: { train
   const mins = [29, 26, 10, 20, 20];
   const widths = head.map((h, i) => Math.max(mins[i], h.length + 1, ...cells.map((c) => c[i].length + 1)));
   const total = widths.reduce((a, b) => a + b, 0);
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join('').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('')
+      .trimEnd();
   const out = [`Model: "${name}"`, '_'.repeat(total), line(head), '='.repeat(total)];
   cells.forEach((c, i) => {
     out.push(line(c));

@@ -31,9 +31,17 @@ export class SymbolicTensor {
 }
 
 /** A concrete stand-in: zeros with every unknown axis set to 1. */
-export const sampleFor = (s: SymbolicTensor): Tensor => zeros(s.shape.map((d) => d ?? 1), { dtype: s.dtype });
+export const sampleFor = (s: SymbolicTensor): Tensor =>
+  zeros(
+    s.shape.map((d) => d ?? 1),
+    { dtype: s.dtype },
+  );
 
-export function applySymbolic(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[], kwargs: CallKwargs): SymbolicTensor | SymbolicTensor[] {
+export function applySymbolic(
+  layer: Layer,
+  inputs: SymbolicTensor | SymbolicTensor[],
+  kwargs: CallKwargs,
+): SymbolicTensor | SymbolicTensor[] {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (!list.every((t) => t instanceof SymbolicTensor))
     throw new ShapeError(`${layer.name}: cannot mix symbolic inputs (from tg.input) with concrete tensors`);

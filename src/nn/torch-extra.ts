@@ -19,7 +19,10 @@ import { Module } from './torch.js';
 export * from './torch.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
-const torchUniform = (fanIn: number): Initializer => (shape: Shape, dtype) => rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+const torchUniform =
+  (fanIn: number): Initializer =>
+  (shape: Shape, dtype) =>
+    rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
 
 export interface BatchNormOptions {
   eps?: number;
@@ -49,13 +52,19 @@ abstract class BatchNormBase extends Module {
   runningVar: Tensor | null = null;
   /** PyTorch `num_batches_tracked`: train-mode batches seen (drives the cumulative average when momentum is null). */
   numBatchesTracked = 0;
-  constructor(readonly numFeatures: number, opts: BatchNormOptions, private readonly ranks: number[]) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNormOptions,
+    private readonly ranks: number[],
+  ) {
     super(opts.name);
-    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ValueError(`${this.className}: num_features must be a positive integer, got ${numFeatures}`);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new ValueError(`${this.className}: num_features must be a positive integer, got ${numFeatures}`);
     this.dtype = opts.dtype ?? 'float32';
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
-    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`${this.className}: momentum must be in [0, 1] or null, got ${opts.momentum}`);
+    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${this.className}: momentum must be in [0, 1] or null, got ${opts.momentum}`);
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
     if (this.affine) {
@@ -70,13 +79,20 @@ abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     const who = `${this.name} (${this.className})`;
     if (!this.ranks.includes(x.rank))
-      throw new ShapeError(`${who}: expected input of rank ${this.ranks.join(' or ')} ([N, C${this.ranks.includes(3) ? '(, L)' : ', H, W'}]), got ${fmtShape(x.shape)}`);
+      throw new ShapeError(
+        `${who}: expected input of rank ${this.ranks.join(' or ')} ([N, C${this.ranks.includes(3) ? '(, L)' : ', H, W'}]), got ${fmtShape(x.shape)}`,
+      );
     if (x.shape[1] !== this.numFeatures)
-      throw new ShapeError(`${who}: input ${fmtShape(x.shape)} has ${x.shape[1]} channels (axis 1) but num_features is ${this.numFeatures}`);
+      throw new ShapeError(
+        `${who}: input ${fmtShape(x.shape)} has ${x.shape[1]} channels (axis 1) but num_features is ${this.numFeatures}`,
+      );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [1]) : null);
     if (this.training || !this.trackRunningStats) {
       const n = x.size / this.numFeatures;
-      if (this.training && n <= 1) throw new ValueError(`${who}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+      if (this.training && n <= 1)
+        throw new ValueError(
+          `${who}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+        );
       const [mu, v] = momentsExcept(x, [1]);
       if (this.training && this.runningMean && this.runningVar) {
         this.numBatchesTracked++;
@@ -86,7 +102,14 @@ abstract class BatchNormBase extends Module {
       }
       return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
     }
-    return normalize(x, bp(this.runningMean)!, bp(this.runningVar)!, bp(this.weight), bp(this.bias), this.eps);
+    return normalize(
+      x,
+      bp(this.runningMean)!,
+      bp(this.runningVar)!,
+      bp(this.weight),
+      bp(this.bias),
+      this.eps,
+    );
   }
   override paramFormula(): string | null {
     return this.affine ? `2·${this.numFeatures} = ${2 * this.numFeatures}` : null;
@@ -115,11 +138,16 @@ export class LayerNorm extends Module {
   readonly eps: number;
   weight: Tensor | null = null;
   bias: Tensor | null = null;
-  constructor(normalizedShape: number | number[], opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; name?: string; dtype?: DType } = {}) {
+  constructor(
+    normalizedShape: number | number[],
+    opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; name?: string; dtype?: DType } = {},
+  ) {
     super(opts.name);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (!this.normalizedShape.length || this.normalizedShape.some((d) => !Number.isInteger(d) || d < 1))
-      throw new ValueError(`LayerNorm: normalized_shape must be positive integers, got ${JSON.stringify(normalizedShape)}`);
+      throw new ValueError(
+        `LayerNorm: normalized_shape must be positive integers, got ${JSON.stringify(normalizedShape)}`,
+      );
     this.dtype = opts.dtype ?? 'float32';
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
@@ -131,9 +159,14 @@ export class LayerNorm extends Module {
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.rank - k);
     if (x.rank < k || tail.some((d, i) => d !== this.normalizedShape[i]))
-      throw new ShapeError(`${this.name} (LayerNorm): input ${fmtShape(x.shape)} does not end with normalized_shape ${fmtShape(this.normalizedShape)}`);
+      throw new ShapeError(
+        `${this.name} (LayerNorm): input ${fmtShape(x.shape)} does not end with normalized_shape ${fmtShape(this.normalizedShape)}`,
+      );
     const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    const [mu, v] = momentsExcept(x, [...x.shape.keys()].filter((i) => !axes.includes(i)));
+    const [mu, v] = momentsExcept(
+      x,
+      [...x.shape.keys()].filter((i) => !axes.includes(i)),
+    );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, axes) : null);
     return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
   }
@@ -147,23 +180,39 @@ export class Embedding extends Module {
   static override className = 'Embedding';
   readonly paddingIdx: number | null;
   weight: Tensor;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { paddingIdx?: number | null; name?: string; dtype?: DType } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: { paddingIdx?: number | null; name?: string; dtype?: DType } = {},
+  ) {
     super(opts.name);
-    for (const [k, v] of [['num_embeddings', numEmbeddings], ['embedding_dim', embeddingDim]] as const)
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Embedding: ${k} must be a positive integer, got ${v}`);
+    for (const [k, v] of [
+      ['num_embeddings', numEmbeddings],
+      ['embedding_dim', embeddingDim],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new ValueError(`Embedding: ${k} must be a positive integer, got ${v}`);
     this.dtype = opts.dtype ?? 'float32';
     const p = opts.paddingIdx ?? null;
     if (p !== null && (!Number.isInteger(p) || p < -numEmbeddings || p >= numEmbeddings))
-      throw new ValueError(`Embedding: padding_idx ${p} must be within num_embeddings ${numEmbeddings} (negative counts from the end)`);
+      throw new ValueError(
+        `Embedding: padding_idx ${p} must be within num_embeddings ${numEmbeddings} (negative counts from the end)`,
+      );
     this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
-    this.weight = this.addWeight('weight', [numEmbeddings, embeddingDim], (shape, dtype) => randn(shape, { dtype }));
-    if (this.paddingIdx !== null) this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    this.weight = this.addWeight('weight', [numEmbeddings, embeddingDim], (shape, dtype) =>
+      randn(shape, { dtype }),
+    );
+    if (this.paddingIdx !== null)
+      this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
   }
   forward(x: Tensor): Tensor {
     const idx = rowIndices(x, this.numEmbeddings, this.embeddingDim, `${this.name} (Embedding)`);
     const y = take(this.weight, idx);
     if (this.paddingIdx === null) return y;
-    const pad = new Tensor(Int32Array.from(x.data, (v) => (v === this.paddingIdx ? 1 : 0)), [...x.shape, 1]);
+    const pad = new Tensor(
+      Int32Array.from(x.data, (v) => (v === this.paddingIdx ? 1 : 0)),
+      [...x.shape, 1],
+    );
     return where(pad, take(this.weight.detach(), idx), y);
   }
 }
@@ -171,7 +220,10 @@ export class Embedding extends Module {
 type P2 = number | [number, number];
 const pair = (v: P2 | undefined, d: number, what: string, min: number): [number, number] => {
   const p: [number, number] = v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (p.some((q) => !Number.isInteger(q) || q < min)) throw new ValueError(`ConvTranspose2d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or pair, got ${JSON.stringify(v)}`);
+  if (p.some((q) => !Number.isInteger(q) || q < min))
+    throw new ValueError(
+      `ConvTranspose2d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or pair, got ${JSON.stringify(v)}`,
+    );
   return p;
 };
 
@@ -192,7 +244,15 @@ export class ConvTranspose2d extends Module {
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: P2,
-    opts: { stride?: P2; padding?: P2; outputPadding?: P2; dilation?: P2; bias?: boolean; name?: string; dtype?: DType } = {},
+    opts: {
+      stride?: P2;
+      padding?: P2;
+      outputPadding?: P2;
+      dilation?: P2;
+      bias?: boolean;
+      name?: string;
+      dtype?: DType;
+    } = {},
   ) {
     super(opts.name);
     this.dtype = opts.dtype ?? 'float32';
@@ -202,20 +262,41 @@ export class ConvTranspose2d extends Module {
     this.outputPadding = pair(opts.outputPadding, 0, 'output_padding', 0);
     this.dilation = pair(opts.dilation, 1, 'dilation', 1);
     if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i], this.dilation[i])))
-      throw new ValueError(`ConvTranspose2d: output_padding ${JSON.stringify(this.outputPadding)} must be smaller than either stride or dilation`);
+      throw new ValueError(
+        `ConvTranspose2d: output_padding ${JSON.stringify(this.outputPadding)} must be smaller than either stride or dilation`,
+      );
     // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out, kh, kw] is out·kh·kw (its dim 1 × receptive field).
     const fanIn = outChannels * this.kernelSize[0] * this.kernelSize[1];
-    this.weight = this.addWeight('weight', [inChannels, outChannels, ...this.kernelSize], torchUniform(fanIn));
+    this.weight = this.addWeight(
+      'weight',
+      [inChannels, outChannels, ...this.kernelSize],
+      torchUniform(fanIn),
+    );
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
   forward(x: Tensor): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.inChannels)
-      throw new ShapeError(`${this.name} (ConvTranspose2d): expected input [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`);
-    const size = (i: number) => (x.shape[2 + i] - 1) * this.stride[i] - 2 * this.padding[i] + this.dilation[i] * (this.kernelSize[i] - 1) + this.outputPadding[i] + 1;
+      throw new ShapeError(
+        `${this.name} (ConvTranspose2d): expected input [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`,
+      );
+    const size = (i: number) =>
+      (x.shape[2 + i] - 1) * this.stride[i] -
+      2 * this.padding[i] +
+      this.dilation[i] * (this.kernelSize[i] - 1) +
+      this.outputPadding[i] +
+      1;
     const [outH, outW] = [size(0), size(1)];
-    if (outH < 1 || outW < 1) throw new ShapeError(`${this.name} (ConvTranspose2d): input ${fmtShape(x.shape)} gives an empty output ${outH}x${outW} (padding ${this.padding} too large)`);
+    if (outH < 1 || outW < 1)
+      throw new ShapeError(
+        `${this.name} (ConvTranspose2d): input ${fmtShape(x.shape)} gives an empty output ${outH}x${outW} (padding ${this.padding} too large)`,
+      );
     const y = conv2dTranspose(transpose(x, [0, 2, 3, 1]), transpose(this.weight, [2, 3, 1, 0]), this.bias, {
-      stride: this.stride, dilation: this.dilation, padTop: this.padding[0], padLeft: this.padding[1], outH, outW,
+      stride: this.stride,
+      dilation: this.dilation,
+      padTop: this.padding[0],
+      padLeft: this.padding[1],
+      outH,
+      outW,
     });
     return transpose(y, [0, 3, 1, 2]);
   }

@@ -59,20 +59,29 @@ export abstract class Module extends Layer {
    */
   summary(opts: SummaryOptions & { inputShape: (number | null)[] }): string {
     if (!opts || !Array.isArray(opts.inputShape))
-      throw new ValueError(`${this.name}.summary: a define-by-run module is traced from a sample input; pass summary({ inputShape: [...] }) without the batch axis`);
+      throw new ValueError(
+        `${this.name}.summary: a define-by-run module is traced from a sample input; pass summary({ inputShape: [...] }) without the batch axis`,
+      );
     const rows: SummaryRow[] = [];
     const leaves: Layer[] = [];
-    const walk = (l: Layer) => (l.children().length ? l.children().forEach(([, c]) => walk(c)) : leaves.push(l));
+    const walk = (l: Layer) =>
+      l.children().length ? l.children().forEach(([, c]) => walk(c)) : leaves.push(l);
     walk(this);
     const seen = new Set<Layer>();
     const offs = leaves.map((l) =>
       l.registerForwardHook((layer, _x, y) => {
-        rows.push({ layer, outputShapes: shapesOf(y).map((s) => [null, ...s.slice(1)]), params: seen.has(layer) ? 0 : layer.countParams() });
+        rows.push({
+          layer,
+          outputShapes: shapesOf(y).map((s) => [null, ...s.slice(1)]),
+          params: seen.has(layer) ? 0 : layer.countParams(),
+        });
         seen.add(layer);
       }),
     );
     try {
-      noGrad(() => this.apply(zeros(opts.inputShape.length ? [1, ...opts.inputShape.map((d) => d ?? 1)] : [1])));
+      noGrad(() =>
+        this.apply(zeros(opts.inputShape.length ? [1, ...opts.inputShape.map((d) => d ?? 1)] : [1])),
+      );
     } finally {
       offs.forEach((f) => f());
     }
@@ -96,33 +105,49 @@ export abstract class Module extends Layer {
 function checkChannelsFirst(x: Tensor, spatial: 1 | 2, channels: number): void {
   const layout = spatial === 1 ? '[N, C, L]' : '[N, C, H, W]';
   if (x.rank === spatial + 1)
-    throw new ShapeError(`expected input ${layout} with C = ${channels}, got ${fmtShape(x.shape)} — is the batch axis missing? (add one with tg.expandDims(x, 0))`);
-  if (x.rank !== spatial + 2) throw new ShapeError(`expected input ${layout} (rank ${spatial + 2}) with C = ${channels}, got ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `expected input ${layout} with C = ${channels}, got ${fmtShape(x.shape)} — is the batch axis missing? (add one with tg.expandDims(x, 0))`,
+    );
+  if (x.rank !== spatial + 2)
+    throw new ShapeError(
+      `expected input ${layout} (rank ${spatial + 2}) with C = ${channels}, got ${fmtShape(x.shape)}`,
+    );
   if (x.shape[1] === channels) return;
   const perm = spatial === 1 ? [0, 2, 1] : [0, 3, 1, 2];
   const hint =
     x.shape[x.rank - 1] === channels
       ? ` — the input looks channels-last; PyTorch layers are channels-first: tg.transpose(x, [${perm}]) gives ${fmtShape(perm.map((a) => x.shape[a]))}`
       : '';
-  throw new ShapeError(`expected input ${layout} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[1]})${hint}`);
+  throw new ShapeError(
+    `expected input ${layout} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[1]})${hint}`,
+  );
 }
 
 /** PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias. */
-const torchUniform = (fanIn: number): Initializer => (shape: Shape, dtype) => rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+const torchUniform =
+  (fanIn: number): Initializer =>
+  (shape: Shape, dtype) =>
+    rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
 
 /** y = x·Wᵀ + b with W [out, in]. */
 export class Linear extends Module {
   static override className = 'Linear';
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; name?: string } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean; name?: string } = {},
+  ) {
     super(opts.name);
     this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
   forward(x: Tensor): Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures)
-      throw new ValueError(`${this.name} (Linear): in_features is ${this.inFeatures} but the input has last axis ${x.shape[x.rank - 1]} (shape [${x.shape}]) — flatten it, or set in_features to the flattened size`);
+      throw new ValueError(
+        `${this.name} (Linear): in_features is ${this.inFeatures} but the input has last axis ${x.shape[x.rank - 1]} (shape [${x.shape}]) — flatten it, or set in_features to the flattened size`,
+      );
     const y = matmul(x, this.weight, { transB: true });
     return this.bias ? add(y, this.bias) : y;
   }
@@ -146,7 +171,12 @@ export class Conv2d extends Module {
   static override className = 'Conv2d';
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: P2, readonly opts: TorchConvOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: P2,
+    readonly opts: TorchConvOptions = {},
+  ) {
     super(opts.name);
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const g = opts.groups ?? 1;
@@ -157,12 +187,18 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     checkChannelsFirst(x, 2, this.inChannels);
     const o = this.opts;
-    return conv2d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCHW' });
-  }  override paramFormula(): string {
+    return conv2d(x, this.weight, this.bias, {
+      stride: o.stride,
+      padding: o.padding ?? 0,
+      dilation: o.dilation,
+      groups: o.groups,
+      dataFormat: 'NCHW',
+    });
+  }
+  override paramFormula(): string {
     const [o, ...per] = this.weight.shape;
     return `(${per.join('·')}${this.bias ? '+1' : ''})·${o} = ${this.countParams().toLocaleString('en-US')}`;
   }
-
 }
 
 /** NCW convolution with weight [out, in/groups, k]. */
@@ -170,7 +206,16 @@ export class Conv1d extends Module {
   static override className = 'Conv1d';
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number, readonly opts: Omit<TorchConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number } = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number,
+    readonly opts: Omit<TorchConvOptions, 'stride' | 'padding' | 'dilation'> & {
+      stride?: number;
+      padding?: number | 'same' | 'valid';
+      dilation?: number;
+    } = {},
+  ) {
     super(opts.name);
     const g = opts.groups ?? 1;
     const fanIn = (inChannels / g) * kernelSize;
@@ -180,32 +225,58 @@ export class Conv1d extends Module {
   forward(x: Tensor): Tensor {
     checkChannelsFirst(x, 1, this.inChannels);
     const o = this.opts;
-    return conv1d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding ?? 0, dilation: o.dilation, groups: o.groups, dataFormat: 'NCW' });
-  }  override paramFormula(): string {
+    return conv1d(x, this.weight, this.bias, {
+      stride: o.stride,
+      padding: o.padding ?? 0,
+      dilation: o.dilation,
+      groups: o.groups,
+      dataFormat: 'NCW',
+    });
+  }
+  override paramFormula(): string {
     const [o, ...per] = this.weight.shape;
     return `(${per.join('·')}${this.bias ? '+1' : ''})·${o} = ${this.countParams().toLocaleString('en-US')}`;
   }
-
 }
 
 /** NCHW max pooling; stride defaults to kernelSize. */
 export class MaxPool2d extends Module {
   static override className = 'MaxPool2d';
-  constructor(readonly kernelSize: P2, readonly stride?: P2, readonly padding: P2 = 0) {
+  constructor(
+    readonly kernelSize: P2,
+    readonly stride?: P2,
+    readonly padding: P2 = 0,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dataFormat: 'NCHW' });
+    return maxPool2d(x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dataFormat: 'NCHW',
+    });
   }
 }
 /** NCHW average pooling; NOTE: PyTorch counts padded zeros by default (countIncludePad true). */
 export class AvgPool2d extends Module {
   static override className = 'AvgPool2d';
-  constructor(readonly kernelSize: P2, readonly stride?: P2, readonly padding: P2 = 0, readonly countIncludePad = true) {
+  constructor(
+    readonly kernelSize: P2,
+    readonly stride?: P2,
+    readonly padding: P2 = 0,
+    readonly countIncludePad = true,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dataFormat: 'NCHW', countIncludePad: this.countIncludePad });
+    return avgPool2d(x, {
+      kernelSize: this.kernelSize,
+      stride: this.stride,
+      padding: this.padding,
+      dataFormat: 'NCHW',
+      countIncludePad: this.countIncludePad,
+    });
   }
 }
 

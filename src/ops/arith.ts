@@ -33,13 +33,21 @@ function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
   return [broadcastTo(ta, shape), broadcastTo(tb, shape)];
 }
 
-const binary = (op: BinaryOp) => (a: TensorLike, b: TensorLike): Tensor => run(op, operands(a, b, op), {});
-const compare = (op: CompareOp) => (a: TensorLike, b: TensorLike): Tensor => run('compare', operands(a, b, op), { op });
-const unary = (op: UnaryOp, floatOnly = true) => (x: TensorLike): Tensor => {
-  let t = asTensor(x);
-  if (floatOnly && !isFloat(t.dtype)) t = cast(t, 'float32');
-  return run(op, [t], {});
-};
+const binary =
+  (op: BinaryOp) =>
+  (a: TensorLike, b: TensorLike): Tensor =>
+    run(op, operands(a, b, op), {});
+const compare =
+  (op: CompareOp) =>
+  (a: TensorLike, b: TensorLike): Tensor =>
+    run('compare', operands(a, b, op), { op });
+const unary =
+  (op: UnaryOp, floatOnly = true) =>
+  (x: TensorLike): Tensor => {
+    let t = asTensor(x);
+    if (floatOnly && !isFloat(t.dtype)) t = cast(t, 'float32');
+    return run(op, [t], {});
+  };
 
 export const add = binary('add');
 export const sub = binary('sub');

@@ -21,7 +21,9 @@ const firstNonFinite = (t: Tensor): number => {
 };
 
 function stats(t: Tensor): string {
-  let min = Infinity, max = -Infinity, s = 0;
+  let min = Infinity,
+    max = -Infinity,
+    s = 0;
   for (const v of t.data) {
     if (v < min) min = v;
     if (v > max) max = v;
@@ -32,7 +34,8 @@ function stats(t: Tensor): string {
 
 export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]): Tensor {
   const def = PRIMS[op] as unknown as import('./prim.js').PrimDef<PrimParams[K]>;
-  if (def.arity >= 0 && ins.length !== def.arity) throw new ValueError(`${op}: expected ${def.arity} inputs, got ${ins.length}`);
+  if (def.arity >= 0 && ins.length !== def.arity)
+    throw new ValueError(`${op}: expected ${def.arity} inputs, got ${ins.length}`);
   ins.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new ValueError(`${op}: input ${i} is ${typeof t}, expected a Tensor`);
   });
@@ -43,13 +46,19 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
     out = def.forward(kernels(), ins, out, p, outShape) ?? out;
   } catch (e) {
     if (e instanceof TapegradError) throw e;
-    throw new TapegradError(`${op}: kernel failed on inputs ${ins.map((t) => fmtShape(t.shape)).join(', ')}: ${(e as Error).message}`);
+    throw new TapegradError(
+      `${op}: kernel failed on inputs ${ins.map((t) => fmtShape(t.shape)).join(', ')}: ${(e as Error).message}`,
+    );
   }
   const t = new Tensor(out, outShape);
   record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();
-    const site = new Error().stack?.split('\n').slice(2).find((l) => !/\/src\/(ops|core|nn|backend)\//.test(l))?.trim();
+    const site = new Error().stack
+      ?.split('\n')
+      .slice(2)
+      .find((l) => !/\/src\/(ops|core|nn|backend)\//.test(l))
+      ?.trim();
     throw new NumericsError(
       `checkNumerics: '${op}'${scope ? ` in ${scope}` : ''} produced a non-finite value at index ${firstNonFinite(t)} from finite inputs` +
         `\n  inputs: ${ins.map(stats).join('; ')}${site ? `\n  called ${site}` : ''}`,

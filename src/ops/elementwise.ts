@@ -6,7 +6,24 @@ import type { Tensor } from '../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend/kernels.js';
 import { type PrimDef, type PrimTable, need } from './prim.js';
 import {
-  cast, cos, div, equal, exp, greater, greaterEqual, less, lessEqual, log, mul, neg, pow, sign, sin, square, sub, where,
+  cast,
+  cos,
+  div,
+  equal,
+  exp,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  mul,
+  neg,
+  pow,
+  sign,
+  sin,
+  square,
+  sub,
+  where,
 } from './arith.js';
 import { zerosLike } from '../core/tensor.js';
 
@@ -21,12 +38,15 @@ export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryO
 function sameShapes(op: string, ins: Tensor[]): Tensor['shape'] {
   for (const t of ins.slice(1))
     if (!shapesEqual(t.shape, ins[0].shape))
-      throw new ShapeError(`${op}: operand shapes ${ins.map((x) => fmtShape(x.shape)).join(' and ')} differ (broadcast first)`);
+      throw new ShapeError(
+        `${op}: operand shapes ${ins.map((x) => fmtShape(x.shape)).join(' and ')} differ (broadcast first)`,
+      );
   return ins[0].shape;
 }
 function sameDtypes(op: string, ins: Tensor[]): DType {
   for (const t of ins.slice(1))
-    if (t.dtype !== ins[0].dtype) throw new DTypeError(`${op}: operand dtypes ${ins.map((x) => x.dtype).join(' and ')} differ`);
+    if (t.dtype !== ins[0].dtype)
+      throw new DTypeError(`${op}: operand dtypes ${ins.map((x) => x.dtype).join(' and ')} differ`);
   return ins[0].dtype;
 }
 
@@ -67,7 +87,10 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   sub: binary('sub', (g, c) => [need(c, 0, () => g), need(c, 1, () => neg(g))]),
   mul: binary('mul', (g, c) => [need(c, 0, () => mul(g, c.ins[1])), need(c, 1, () => mul(g, c.ins[0]))]),
   // d(a/b) = da/b - (a/b²) db
-  div: binary('div', (g, c) => [need(c, 0, () => div(g, c.ins[1])), need(c, 1, () => neg(div(mul(g, c.out), c.ins[1])))]),
+  div: binary('div', (g, c) => [
+    need(c, 0, () => div(g, c.ins[1])),
+    need(c, 1, () => neg(div(mul(g, c.out), c.ins[1]))),
+  ]),
   // d(aᵇ) = b aᵇ⁻¹ da + aᵇ log a db
   // NOTE: aᵇ⁻¹ is computed as a power (not aᵇ/a) so x² has gradient 0 at 0; at a = 0 the db term is 0 (0ᵇ is flat in b).
   pow: binary('pow', (g, c) => [
@@ -95,7 +118,11 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     shape: (ins) => (sameDtypes('where', ins.slice(1)), sameShapes('where', ins)),
     dtype: (ins) => ins[1].dtype,
     forward: (k, [c, a, b], out) => k.where(c.data, a.data, b.data, out),
-    vjp: (g, c) => [null, need(c, 1, () => where(c.ins[0], g, zerosLike(g))), need(c, 2, () => where(c.ins[0], zerosLike(g), g))],
+    vjp: (g, c) => [
+      null,
+      need(c, 1, () => where(c.ins[0], g, zerosLike(g))),
+      need(c, 2, () => where(c.ins[0], zerosLike(g), g)),
+    ],
   },
   cast: {
     arity: 1,
@@ -106,4 +133,3 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     vjp: (g, { ins: [x], p }) => [isFloat(x.dtype) && isFloat(p.dtype) ? cast(g, x.dtype) : null],
   },
 };
-

@@ -15,7 +15,8 @@ export interface MatmulOptions {
 /** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   let { transA = false, transB = false } = opts;
-  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
+  if (a.rank === 0 || b.rank === 0)
+    throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
   const vecA = a.rank === 1;
   const vecB = b.rank === 1;
   if (vecA) [a, transA] = [reshape(a, [1, a.shape[0]]), false];
@@ -31,7 +32,10 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     const batch = Array.from({ length: n }, (_, i) => {
       const x = ba[ba.length - n + i] ?? 1;
       const y = bb[bb.length - n + i] ?? 1;
-      if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast`);
+      if (x !== y && x !== 1 && y !== 1)
+        throw new ShapeError(
+          `matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast`,
+        );
       return Math.max(x, y);
     });
     a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
@@ -49,7 +53,8 @@ export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgm
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
 export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */
-export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor => run('scatterAdd', [g, idx], { shape: [...shape] });
+export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor =>
+  run('scatterAdd', [g, idx], { shape: [...shape] });
 
 /**
  * Gather slices along `axis` (tf.gather / torch.index_select): out shape = x.shape with axis replaced by idx.shape.
@@ -57,7 +62,8 @@ export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor => run(
  */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
   const a = axis < 0 ? axis + x.rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= x.rank) throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
+  if (!Number.isInteger(a) || a < 0 || a >= x.rank)
+    throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
   const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).data;
   const idxShape = Array.isArray(indices) ? [indices.length] : [...(indices as Tensor).shape];
   const n = x.shape[a];
@@ -68,7 +74,8 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   for (let i = 0; i < outer; i++)
     for (let j = 0; j < idx.length; j++) {
       const k = idx[j];
-      if (!Number.isInteger(k) || k < 0 || k >= n) throw new ShapeError(`gather: index ${k} (position ${j}) is out of range for axis ${a} of size ${n}`);
+      if (!Number.isInteger(k) || k < 0 || k >= n)
+        throw new ShapeError(`gather: index ${k} (position ${j}) is out of range for axis ${a} of size ${n}`);
       for (let r = 0; r < inner; r++) flat[o++] = (i * n + k) * inner + r;
     }
   return take(x, new Tensor(flat, [...x.shape.slice(0, a), ...idxShape, ...x.shape.slice(a + 1)]));

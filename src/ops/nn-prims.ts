@@ -26,20 +26,49 @@ function mmDims(t: Tensor, trans: boolean): [number[], number, number] {
 }
 
 /** Sum a batched gradient down to an operand that had no batch axes. */
-const unbatch = (d: Tensor, x: Tensor): Tensor => (d.rank > x.rank ? sum(d, [...Array(d.rank - x.rank).keys()]) : d);
+const unbatch = (d: Tensor, x: Tensor): Tensor =>
+  d.rank > x.rank ? sum(d, [...Array(d.rank - x.rank).keys()]) : d;
 
 function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): void {
   const g = geom;
-  const vals = [g.n, g.h, g.w, g.c, g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW];
-  if (vals.some((v) => !Number.isInteger(v) || v < 0) || g.strideH < 1 || g.strideW < 1 || g.dilationH < 1 || g.dilationW < 1)
+  const vals = [
+    g.n,
+    g.h,
+    g.w,
+    g.c,
+    g.kh,
+    g.kw,
+    g.strideH,
+    g.strideW,
+    g.dilationH,
+    g.dilationW,
+    g.outH,
+    g.outW,
+  ];
+  if (
+    vals.some((v) => !Number.isInteger(v) || v < 0) ||
+    g.strideH < 1 ||
+    g.strideW < 1 ||
+    g.dilationH < 1 ||
+    g.dilationW < 1
+  )
     throw new ValueError(`${op}: invalid window geometry ${JSON.stringify(g)}`);
   const want = cols ? [g.n * g.outH * g.outW, g.kh * g.kw * g.c] : [g.n, g.h, g.w, g.c];
   if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i]))
-    throw new ShapeError(`${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`);
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`,
+    );
 }
 
 /** First output position along one axis whose window covers no real input (all padding), or -1. */
-function emptyWindow(n: number, k: number, stride: number, dilation: number, before: number, out: number): number {
+function emptyWindow(
+  n: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  before: number,
+  out: number,
+): number {
   for (let o = 0; o < out; o++) {
     let hit = false;
     for (let j = 0; j < k && !hit; j++) {
@@ -55,20 +84,28 @@ function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
   const d = idx.data;
   for (let i = 0; i < d.length; i++)
-    if (d[i] < 0 || d[i] >= n) throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
+    if (d[i] < 0 || d[i] >= n)
+      throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
 }
 
 export const nnPrims: PrimTable<NnParams> = {
   matmul: {
     arity: 2,
     shape: ([a, b], p) => {
-      if (a.rank < 2 || b.rank < 2) throw new ShapeError(`matmul: operands need rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-      if (a.dtype !== b.dtype) throw new DTypeError(`matmul: operand dtypes ${a.dtype} and ${b.dtype} differ`);
+      if (a.rank < 2 || b.rank < 2)
+        throw new ShapeError(
+          `matmul: operands need rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+        );
+      if (a.dtype !== b.dtype)
+        throw new DTypeError(`matmul: operand dtypes ${a.dtype} and ${b.dtype} differ`);
       const [ba, m, ka] = mmDims(a, p.transA);
       const [bb, kb, n] = mmDims(b, p.transB);
-      const batchOk = ba.length === 0 || bb.length === 0 || (ba.length === bb.length && ba.every((d, i) => d === bb[i]));
+      const batchOk =
+        ba.length === 0 || bb.length === 0 || (ba.length === bb.length && ba.every((d, i) => d === bb[i]));
       if (ka !== kb || !batchOk)
-        throw new ShapeError(`matmul: ${fmtShape(a.shape)}${p.transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${p.transB ? 'ᵀ' : ''}: inner sizes ${ka} and ${kb} ${ka !== kb ? 'differ' : 'match but batch axes differ'}`);
+        throw new ShapeError(
+          `matmul: ${fmtShape(a.shape)}${p.transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${p.transB ? 'ᵀ' : ''}: inner sizes ${ka} and ${kb} ${ka !== kb ? 'differ' : 'match but batch axes differ'}`,
+        );
       return [...(ba.length ? ba : bb), m, n];
     },
     forward: (k, [a, b], out, p) => {
@@ -81,8 +118,18 @@ export const nnPrims: PrimTable<NnParams> = {
       const [a, b] = c.ins;
       const { transA, transB } = c.p;
       return [
-        need(c, 0, () => unbatch(transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }), a)),
-        need(c, 1, () => unbatch(transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }), b)),
+        need(c, 0, () =>
+          unbatch(
+            transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }),
+            a,
+          ),
+        ),
+        need(c, 1, () =>
+          unbatch(
+            transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }),
+            b,
+          ),
+        ),
       ];
     },
   },

@@ -27,4 +27,5 @@ export interface PrimDef<P> {
 export type PrimTable<M> = { [K in keyof M]: PrimDef<M[K]> };
 
 /** Only compute a gradient when its input wants one. */
-export const need = (ctx: VjpCtx<unknown>, i: number, f: () => Tensor): Tensor | null => (ctx.ins[i].requiresGrad ? f() : null);
+export const need = (ctx: VjpCtx<unknown>, i: number, f: () => Tensor): Tensor | null =>
+  ctx.ins[i].requiresGrad ? f() : null;

@@ -5,7 +5,11 @@ import type { Tensor } from '../core/tensor.js';
 import { div, greaterEqual, mul } from './arith.js';
 
 /** Zero each value with probability `rate` and scale the rest by 1/(1-rate); identity when not training. */
-export function dropout(x: Tensor, rate: number, opts: { training?: boolean; rng?: Rng; noiseShape?: number[] } = {}): Tensor {
+export function dropout(
+  x: Tensor,
+  rate: number,
+  opts: { training?: boolean; rng?: Rng; noiseShape?: number[] } = {},
+): Tensor {
   if (!(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (opts.training === false || rate === 0) return x;
   const keep = greaterEqual(rand(opts.noiseShape ?? [...x.shape], { rng: opts.rng, dtype: x.dtype }), rate);

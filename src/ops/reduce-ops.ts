@@ -15,7 +15,8 @@ export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 }
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'max');
-  if (ax.some((a) => x.shape[a] === 0)) throw new ValueError(`max: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
+  if (ax.some((a) => x.shape[a] === 0))
+    throw new ValueError(`max: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
   return run('max', [x], { axes: ax, keepdims });
 }
 export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => neg(max(neg(x), axes, keepdims));
@@ -38,7 +39,10 @@ export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'logSumExp');
   // NOTE: an infinite max (a row of -Inf, or a +Inf) is replaced by 0 so x - m is not NaN (log Σ exp(-Inf) = -Inf).
   const mx = max(x, ax, true);
-  const m = new Tensor(mx.data.map((v) => (Number.isFinite(v) ? v : 0)), mx.shape);
+  const m = new Tensor(
+    mx.data.map((v) => (Number.isFinite(v) ? v : 0)),
+    mx.shape,
+  );
   const s = add(log(sum(exp(sub(x, m)), ax, true)), m);
   return keepdims ? s : reshape(s, reducedShape(x.shape, ax, false));
 }

@@ -28,7 +28,14 @@ export function reducedShape(shape: readonly number[], axes: readonly number[], 
 }
 
 /** Reduce runs of adjacent axes one kernel call each, last run first, via the [outer, mid, inner] view. */
-function reduceAxes(k: Kernels, op: ReduceOp, x: TypedArray, shape: readonly number[], axes: number[], out: TypedArray): TypedArray | void {
+function reduceAxes(
+  k: Kernels,
+  op: ReduceOp,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: number[],
+  out: TypedArray,
+): TypedArray | void {
   if (axes.length === 0) return void out.set(x);
   let cur = x;
   let curShape = [...shape];
@@ -43,7 +50,13 @@ function reduceAxes(k: Kernels, op: ReduceOp, x: TypedArray, shape: readonly num
     const outer = sizeOf(curShape.slice(0, s));
     const mid = sizeOf(curShape.slice(s, e));
     const inner = sizeOf(curShape.slice(e));
-    const dst = r === 0 ? out : allocArray(out instanceof Float64Array ? 'float64' : out instanceof Int32Array ? 'int32' : 'float32', outer * inner);
+    const dst =
+      r === 0
+        ? out
+        : allocArray(
+            out instanceof Float64Array ? 'float64' : out instanceof Int32Array ? 'int32' : 'float32',
+            outer * inner,
+          );
     k.reduce(op, cur, outer, mid, inner, dst);
     cur = dst;
     curShape = [...curShape.slice(0, s), 1, ...curShape.slice(e)];
@@ -58,7 +71,8 @@ const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): Prim
 });
 
 /** g reshaped to keepdims form, then stretched back over the reduced axes. */
-const unreduce = (g: Tensor, x: Tensor, axes: number[]): Tensor => broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+const unreduce = (g: Tensor, x: Tensor, axes: number[]): Tensor =>
+  broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
 
 export const reduce: PrimTable<ReduceParams> = {
   // d Σx = broadcast(g)
@@ -76,10 +90,16 @@ export const reduce: PrimTable<ReduceParams> = {
     },
     dtype: () => 'int32',
     forward: (k, [x], out, p) => {
-      if (x.shape[p.axis] === 0) throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
-      k.argmax(x.data, sizeOf(x.shape.slice(0, p.axis)), x.shape[p.axis], sizeOf(x.shape.slice(p.axis + 1)), out as Int32Array);
+      if (x.shape[p.axis] === 0)
+        throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
+      k.argmax(
+        x.data,
+        sizeOf(x.shape.slice(0, p.axis)),
+        x.shape[p.axis],
+        sizeOf(x.shape.slice(p.axis + 1)),
+        out as Int32Array,
+      );
     },
     vjp: () => [null],
   },
 };
-

@@ -9,13 +9,15 @@ import { reshape, stack } from './shape-ops.js';
 
 /** Hessian-vector product H(x)·v of scalar f, as grad(x ↦ <∇f(x), v>). */
 export function hvp(f: (x: Tensor) => Tensor, x: Tensor, v: Tensor): Tensor {
-  if (!shapesEqual(x.shape, v.shape)) throw new GradError(`hvp: v ${fmtShape(v.shape)} must have x's shape ${fmtShape(x.shape)}`);
+  if (!shapesEqual(x.shape, v.shape))
+    throw new GradError(`hvp: v ${fmtShape(v.shape)} must have x's shape ${fmtShape(x.shape)}`);
   return grad((y: Tensor) => sum(mul(grad(f)(y), v)))(x);
 }
 
 /** Forward-mode product J(x)·t via reverse mode twice: u ↦ vjp(u) is linear, so its vjp at t is J·t. */
 export function jvp(f: (x: Tensor) => Tensor, x: Tensor, t: Tensor): { value: Tensor; jvp: Tensor } {
-  if (!shapesEqual(x.shape, t.shape)) throw new GradError(`jvp: tangent ${fmtShape(t.shape)} must have x's shape ${fmtShape(x.shape)}`);
+  if (!shapesEqual(x.shape, t.shape))
+    throw new GradError(`jvp: tangent ${fmtShape(t.shape)} must have x's shape ${fmtShape(x.shape)}`);
   const { value, vjp: pull } = vjp(f, x);
   const u0 = zeros(value.shape, { dtype: value.dtype });
   const { vjp: pull2 } = vjp((u: Tensor) => pull(u)[0], u0);
@@ -34,4 +36,3 @@ export function jacobian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   if (rows.length === 0) return zeros([...value.shape, ...x.shape], { dtype: x.dtype });
   return reshape(stack(rows), [...value.shape, ...x.shape]);
 }
-

@@ -363,5 +363,7 @@ export class TerminateOnNaN extends BaseCallback {
 }
 
 /** TF.js-style factories: `tg.callbacks.earlyStopping({ monitor: 'val_loss', patience: 3 })`. */
-export const earlyStopping = (args: ConstructorParameters<typeof EarlyStopping>[0] = {}): EarlyStopping => new EarlyStopping(args);
-export const modelCheckpoint = (args: ConstructorParameters<typeof ModelCheckpoint>[0]): ModelCheckpoint => new ModelCheckpoint(args);
+export const earlyStopping = (args: ConstructorParameters<typeof EarlyStopping>[0] = {}): EarlyStopping =>
+  new EarlyStopping(args);
+export const modelCheckpoint = (args: ConstructorParameters<typeof ModelCheckpoint>[0]): ModelCheckpoint =>
+  new ModelCheckpoint(args);

@@ -246,7 +246,9 @@ export function getMetric(nameOrFn: string | MetricFn): MetricFn {
   if (typeof nameOrFn !== 'string')
     throw new ValueError(`getMetric: expected a metric name or function, got ${String(nameOrFn)}`);
   const key = norm(nameOrFn);
-  const hit = Object.keys(METRICS).find((k) => norm(k) === (Object.hasOwn(ALIASES, key) ? norm(ALIASES[key]) : key));
+  const hit = Object.keys(METRICS).find(
+    (k) => norm(k) === (Object.hasOwn(ALIASES, key) ? norm(ALIASES[key]) : key),
+  );
   if (hit) return METRICS[hit];
   try {
     return asMetric(getLoss(nameOrFn));

@@ -33,12 +33,19 @@ export function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, what = ''
 }
 
 /** |a - b| <= atol + rtol·|b| elementwise (NaN must match NaN). */
-export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, atol: number, what = ''): void {
+export function expectClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what = '',
+): void {
   expect(a.length, what).toBe(b.length);
   for (let i = 0; i < a.length; i++) {
     if (Number.isNaN(b[i]) && Number.isNaN(a[i])) continue;
     if (a[i] === b[i]) continue;
-    if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) expect.fail(`${what} differs at ${i}: ${a[i]} vs ${b[i]}`);
+    if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i])))
+      expect.fail(`${what} differs at ${i}: ${a[i]} vs ${b[i]}`);
   }
 }
 
@@ -54,7 +61,8 @@ export function expectUlps(a: ArrayLike<number>, b: ArrayLike<number>, ulps: num
   expect(a.length, what).toBe(b.length);
   for (let i = 0; i < a.length; i++) {
     if (Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i])) || a[i] === b[i]) continue;
-    if (!(Math.abs(a[i] - b[i]) <= ulps * ulpF32(b[i]))) expect.fail(`${what} differs at ${i}: ${a[i]} vs ${b[i]} (> ${ulps} ulp)`);
+    if (!(Math.abs(a[i] - b[i]) <= ulps * ulpF32(b[i])))
+      expect.fail(`${what} differs at ${i}: ${a[i]} vs ${b[i]} (> ${ulps} ulp)`);
   }
 }
 

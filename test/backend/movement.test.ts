@@ -7,7 +7,8 @@ import type { TypedArray } from '../../src/core/dtype.js';
 import { expectSame, randF32 } from './helpers.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const shapeArb = (maxRank = 5, maxDim = 7) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: 0, maxLength: maxRank });
+const shapeArb = (maxRank = 5, maxDim = 7) =>
+  fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: 0, maxLength: maxRank });
 const ctors = [Float32Array, Float64Array, Int32Array] as const;
 const dtypeArb = fc.constantFrom(...ctors);
 function fill(C: (typeof ctors)[number], n: number, seed: number): TypedArray {
@@ -17,7 +18,12 @@ function fill(C: (typeof ctors)[number], n: number, seed: number): TypedArray {
 
 describe('fast movement kernels', () => {
   it('transpose matches the reference for every permutation of random shapes', () => {
-    const arb = shapeArb().chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length })));
+    const arb = shapeArb().chain((s) =>
+      fc.tuple(
+        fc.constant(s),
+        fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }),
+      ),
+    );
     fc.assert(
       fc.property(arb, dtypeArb, fc.nat(999), ([shape, perm], C, seed) => {
         const x = fill(C, size(shape), seed);
@@ -31,7 +37,20 @@ describe('fast movement kernels', () => {
     );
   });
   it('transposes large 2-D and batched blocks (the tiled path)', () => {
-    for (const [shape, perm] of [[[67, 45], [1, 0]], [[3, 40, 33], [0, 2, 1]], [[9, 10, 11, 12], [3, 1, 2, 0]]] as const) {
+    for (const [shape, perm] of [
+      [
+        [67, 45],
+        [1, 0],
+      ],
+      [
+        [3, 40, 33],
+        [0, 2, 1],
+      ],
+      [
+        [9, 10, 11, 12],
+        [3, 1, 2, 0],
+      ],
+    ] as const) {
       const x = randF32(size(shape), 1);
       const a = new Float32Array(x.length);
       const b = new Float32Array(x.length);
@@ -41,7 +60,9 @@ describe('fast movement kernels', () => {
     }
   });
   it('broadcastTo matches the reference', () => {
-    const arb = shapeArb(5, 40).chain((out) => fc.tuple(fc.constant(out), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })));
+    const arb = shapeArb(5, 40).chain((out) =>
+      fc.tuple(fc.constant(out), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })),
+    );
     fc.assert(
       fc.property(arb, dtypeArb, fc.nat(999), ([outShape, keep], C, seed) => {
         if (size(outShape) > 20000) return;
@@ -60,7 +81,13 @@ describe('fast movement kernels', () => {
     const arb = shapeArb(4, 40).chain((s) =>
       fc.tuple(
         fc.constant(s),
-        fc.tuple(...s.map((d) => fc.integer({ min: 0, max: d - 1 }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 1, max: d - b }))))),
+        fc.tuple(
+          ...s.map((d) =>
+            fc
+              .integer({ min: 0, max: d - 1 })
+              .chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: 1, max: d - b }))),
+          ),
+        ),
         fc.array(fc.tuple(fc.nat(3), fc.nat(3)), { minLength: s.length, maxLength: s.length }),
       ),
     );
@@ -88,7 +115,11 @@ describe('fast movement kernels', () => {
     );
   });
   it('concat, take and scatterAdd match the reference', () => {
-    const arb = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 40 }));
+    const arb = fc.tuple(
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 1, max: 40 }),
+    );
     fc.assert(
       fc.property(arb, dtypeArb, fc.nat(999), ([outer, dims, inner], C, seed) => {
         const xs = dims.map((d, i) => fill(C, outer * d * inner, seed + i));

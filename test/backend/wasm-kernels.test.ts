@@ -6,14 +6,29 @@ import type { BinaryOp, CompareOp, UnaryOp } from '../../src/backend/kernels.js'
 import { expectClose, expectSame, expectUlps, f32Arb, geomArb, randF32, wasm } from './helpers.js';
 
 const K = wasm();
-const UNARY: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sign', 'relu', 'sigmoid', 'tanh', 'sin', 'cos', 'erf', 'floor'];
+const UNARY: UnaryOp[] = [
+  'neg',
+  'exp',
+  'log',
+  'sqrt',
+  'abs',
+  'sign',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'sin',
+  'cos',
+  'erf',
+  'floor',
+];
 const EXACT_UNARY = new Set<UnaryOp>(['neg', 'sqrt', 'abs', 'sign', 'relu', 'floor']);
 // exp and sigmoid run a float32 polynomial (measured ≤ 1 and ≤ 2 ulp over 2M samples); the others evaluate in f64
 // and round once, like the reference, so they differ by at most an ulp where the two libms round differently.
 const UNARY_ULPS: Partial<Record<UnaryOp, number>> = { exp: 2, sigmoid: 3 };
 const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
 const COMPARE: CompareOp[] = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
-const f32s = (min = 0, max = 37) => fc.array(f32Arb, { minLength: min, maxLength: max }).map((a) => Float32Array.from(a));
+const f32s = (min = 0, max = 37) =>
+  fc.array(f32Arb, { minLength: min, maxLength: max }).map((a) => Float32Array.from(a));
 
 describe('wasm elementwise kernels', () => {
   it.each(UNARY)('unary %s matches the reference (special values, tails)', (op) => {
@@ -29,61 +44,77 @@ describe('wasm elementwise kernels', () => {
       { numRuns: 60 },
     );
   });
-  it.each(['exp', 'sigmoid'] as const)('%s stays within its ulp bound on dense ranges (the f32x4 polynomial path)', (op) => {
-    for (const scale of [0.01, 1, 10, 86.9]) {
-      const x = randF32(40_000, Math.round(scale * 100)).map((v) => v * scale);
-      const a = new Float32Array(x.length);
-      const b = new Float32Array(x.length);
-      K.unary(op, x, a);
-      jsKernels.unary(op, x, b);
-      expectUlps(a, b, UNARY_ULPS[op] ?? 1, `${op} ×${scale}`);
-    }
-  });
-  it.each(BINARY)('binary %s matches the reference', (op) => {
-    fc.assert(
-      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))), ([x, y]) => {
+  it.each(['exp', 'sigmoid'] as const)(
+    '%s stays within its ulp bound on dense ranges (the f32x4 polynomial path)',
+    (op) => {
+      for (const scale of [0.01, 1, 10, 86.9]) {
+        const x = randF32(40_000, Math.round(scale * 100)).map((v) => v * scale);
         const a = new Float32Array(x.length);
         const b = new Float32Array(x.length);
-        K.binary(op, x, y, a);
-        jsKernels.binary(op, x, y, b);
-        if (op === 'pow') expectClose(a, b, 2.4e-7, 1e-45, op);
-        else expectSame(a, b, op);
-      }),
+        K.unary(op, x, a);
+        jsKernels.unary(op, x, b);
+        expectUlps(a, b, UNARY_ULPS[op] ?? 1, `${op} ×${scale}`);
+      }
+    },
+  );
+  it.each(BINARY)('binary %s matches the reference', (op) => {
+    fc.assert(
+      fc.property(
+        fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))),
+        ([x, y]) => {
+          const a = new Float32Array(x.length);
+          const b = new Float32Array(x.length);
+          K.binary(op, x, y, a);
+          jsKernels.binary(op, x, y, b);
+          if (op === 'pow') expectClose(a, b, 2.4e-7, 1e-45, op);
+          else expectSame(a, b, op);
+        },
+      ),
       { numRuns: 60 },
     );
   });
   it.each(COMPARE)('compare %s matches the reference', (op) => {
     fc.assert(
-      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))), ([x, y]) => {
-        const a = new Float32Array(x.length);
-        const b = new Float32Array(x.length);
-        // NOTE: half the pairs equal so eq/ge/le see both outcomes.
-        for (let i = 0; i < x.length; i += 2) y[i] = x[i];
-        K.compare(op, x, y, a);
-        jsKernels.compare(op, x, y, b);
-        expectSame(a, b, op);
-      }),
+      fc.property(
+        fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n))),
+        ([x, y]) => {
+          const a = new Float32Array(x.length);
+          const b = new Float32Array(x.length);
+          // NOTE: half the pairs equal so eq/ge/le see both outcomes.
+          for (let i = 0; i < x.length; i += 2) y[i] = x[i];
+          K.compare(op, x, y, a);
+          jsKernels.compare(op, x, y, b);
+          expectSame(a, b, op);
+        },
+      ),
       { numRuns: 40 },
     );
   });
   it('where with float32 and int32 conditions matches the reference', () => {
     fc.assert(
-      fc.property(fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n), f32s(n, n))), ([c, x, y]) => {
-        for (const cond of [c, Int32Array.from(c, (v) => (Number.isFinite(v) ? Math.trunc(v) : 1))]) {
-          const a = new Float32Array(x.length);
-          const b = new Float32Array(x.length);
-          K.where(cond, x, y, a);
-          jsKernels.where(cond, x, y, b);
-          expectSame(a, b, 'where');
-        }
-      }),
+      fc.property(
+        fc.nat(37).chain((n) => fc.tuple(f32s(n, n), f32s(n, n), f32s(n, n))),
+        ([c, x, y]) => {
+          for (const cond of [c, Int32Array.from(c, (v) => (Number.isFinite(v) ? Math.trunc(v) : 1))]) {
+            const a = new Float32Array(x.length);
+            const b = new Float32Array(x.length);
+            K.where(cond, x, y, a);
+            jsKernels.where(cond, x, y, b);
+            expectSame(a, b, 'where');
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
 });
 
 describe('wasm reductions', () => {
-  const dims = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 11 }));
+  const dims = fc.tuple(
+    fc.integer({ min: 1, max: 5 }),
+    fc.integer({ min: 0, max: 9 }),
+    fc.integer({ min: 1, max: 11 }),
+  );
   it('sum, max and argmax over [outer, mid, inner] match the reference', () => {
     fc.assert(
       fc.property(dims, fc.nat(1000), fc.boolean(), ([o, m, i], seed, withNaN) => {
@@ -112,7 +143,16 @@ describe('wasm reductions', () => {
 
 describe('wasm sgemm', () => {
   /** Tolerance from the float32 error bound: k·ε·Σ|a||b| per element. */
-  function check(batchA: number, batchB: number, m: number, n: number, k: number, tA: boolean, tB: boolean, seed: number): void {
+  function check(
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    tA: boolean,
+    tB: boolean,
+    seed: number,
+  ): void {
     const a = randF32(batchA * m * k, seed);
     const b = randF32(batchB * k * n, seed + 1);
     const batch = Math.max(batchA, batchB);
@@ -124,13 +164,22 @@ describe('wasm sgemm', () => {
     jsKernels.matmul(a.map(Math.abs), b.map(Math.abs), bound, batchA, batchB, m, n, k, tA, tB);
     for (let i = 0; i < got.length; i++)
       if (!(Math.abs(got[i] - want[i]) <= 2 * (k + 2) * 6e-8 * bound[i] + 1e-30))
-        expect.fail(`matmul ${batchA}/${batchB}×[${m},${k}]·[${k},${n}] tA=${tA} tB=${tB}: element ${i} ${got[i]} vs ${want[i]}`);
+        expect.fail(
+          `matmul ${batchA}/${batchB}×[${m},${k}]·[${k},${n}] tA=${tA} tB=${tB}: element ${i} ${got[i]} vs ${want[i]}`,
+        );
   }
   it('matches the reference on odd shapes with transA/transB and shared or per-batch operands', () => {
     const batches = fc.constantFrom([1, 1], [3, 3], [1, 3], [3, 1]);
     fc.assert(
-      fc.property(batches, fc.integer({ min: 1, max: 23 }), fc.integer({ min: 1, max: 29 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.boolean(), fc.nat(1e6), ([ba, bb], m, n, k, tA, tB, seed) =>
-        check(ba, bb, m, n, k, tA, tB, seed),
+      fc.property(
+        batches,
+        fc.integer({ min: 1, max: 23 }),
+        fc.integer({ min: 1, max: 29 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(1e6),
+        ([ba, bb], m, n, k, tA, tB, seed) => check(ba, bb, m, n, k, tA, tB, seed),
       ),
       { numRuns: 150 },
     );
@@ -144,7 +193,9 @@ describe('wasm sgemm', () => {
     const out = new Float32Array(6).fill(5);
     K.matmul(new Float32Array(0), new Float32Array(0), out, 1, 1, 2, 3, 0, false, false);
     expectSame(out, new Float32Array(6));
-    expect(() => K.matmul(new Float32Array(0), new Float32Array(12), new Float32Array(0), 1, 1, 0, 3, 4, false, false)).not.toThrow();
+    expect(() =>
+      K.matmul(new Float32Array(0), new Float32Array(12), new Float32Array(0), 1, 1, 0, 3, 4, false, false),
+    ).not.toThrow();
   });
 });
 
@@ -185,7 +236,9 @@ describe('wasm gathers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(40), fc.nat(1e6), (n, m, seed) => {
         const x = randF32(n, seed);
-        const idx = Int32Array.from(randF32(m, seed + 1), (v) => Math.min(n - 1, Math.floor(((v + 1) / 2) * n)));
+        const idx = Int32Array.from(randF32(m, seed + 1), (v) =>
+          Math.min(n - 1, Math.floor(((v + 1) / 2) * n)),
+        );
         const a = new Float32Array(m);
         const b = new Float32Array(m);
         K.take(x, idx, a);

@@ -44,7 +44,11 @@ describe('wasm loader', () => {
     const src = `import { getBackend, listBackends } from ${JSON.stringify(new URL('../../src/backend/kernels.ts', import.meta.url).pathname)};
       import ${JSON.stringify(new URL('../../src/ops/index.ts', import.meta.url).pathname)};
       console.log(getBackend(), listBackends().sort().join(','));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], { encoding: 'utf8', env: { ...process.env, TAPEGRAD_BACKEND: 'js' }, timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], {
+      encoding: 'utf8',
+      env: { ...process.env, TAPEGRAD_BACKEND: 'js' },
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('js js,wasm');
   });

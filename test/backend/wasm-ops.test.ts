@@ -5,7 +5,21 @@ import { valueAndGrads } from '../../src/core/autodiff.js';
 import { Tensor } from '../../src/core/tensor.js';
 import { getBackend, listBackends, setBackend } from '../../src/backend/kernels.js';
 import {
-  add, avgPool2d, conv2d, crossEntropy, matmul, maxPool2d, mean, mseLoss, mul, relu, reshape, sigmoid, slice, sum, tanh,
+  add,
+  avgPool2d,
+  conv2d,
+  crossEntropy,
+  matmul,
+  maxPool2d,
+  mean,
+  mseLoss,
+  mul,
+  relu,
+  reshape,
+  sigmoid,
+  slice,
+  sum,
+  tanh,
 } from '../../src/ops/index.js';
 import { expectSame, randF32, wasm } from './helpers.js';
 
@@ -18,7 +32,11 @@ const t = (shape: number[], seed: number, scale = 1, dtype: 'float32' | 'float64
 };
 
 /** Run f's value and gradients on a backend. */
-function onBackend(name: string, f: (...ps: Tensor[]) => Tensor, params: Tensor[]): { value: number; grads: Float32Array[] } {
+function onBackend(
+  name: string,
+  f: (...ps: Tensor[]) => Tensor,
+  params: Tensor[],
+): { value: number; grads: Float32Array[] } {
   setBackend(name);
   const { value, grads } = valueAndGrads(f)(...params);
   return { value: value.item(), grads: grads.map((g) => Float32Array.from(g.data)) };
@@ -30,7 +48,9 @@ function expectNear(a: Float32Array, b: Float32Array, rtol: number, what: string
   let scale = 0;
   for (const v of b) scale = Math.max(scale, Math.abs(v));
   expect(scale, `${what}: a zero gradient tests nothing`).toBeGreaterThan(0);
-  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= rtol * scale)) expect.fail(`${what}[${i}]: wasm ${a[i]} vs js ${b[i]} (scale ${scale})`);
+  for (let i = 0; i < a.length; i++)
+    if (!(Math.abs(a[i] - b[i]) <= rtol * scale))
+      expect.fail(`${what}[${i}]: wasm ${a[i]} vs js ${b[i]} (scale ${scale})`);
 }
 
 describe("op layer on 'wasm' vs 'js'", () => {
@@ -45,8 +65,26 @@ describe("op layer on 'wasm' vs 'js'", () => {
   it('a small conv net: loss and all 8 parameter gradients agree', () => {
     const x = t([3, 11, 9, 5], 1);
     const labels = new Tensor(Int32Array.from([2, 0, 1]), [3]);
-    const params = [t([3, 3, 5, 7], 2, 0.3), t([7], 3, 0.1), t([3, 3, 7, 6], 4, 0.3), t([6], 5, 0.1), t([3 * 2 * 6, 13], 6, 0.2), t([13], 7, 0.1), t([13, 3], 8, 0.3), t([3], 9, 0.1)];
-    const net = (w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3: Tensor, b3: Tensor, w4: Tensor, b4: Tensor): Tensor => {
+    const params = [
+      t([3, 3, 5, 7], 2, 0.3),
+      t([7], 3, 0.1),
+      t([3, 3, 7, 6], 4, 0.3),
+      t([6], 5, 0.1),
+      t([3 * 2 * 6, 13], 6, 0.2),
+      t([13], 7, 0.1),
+      t([13, 3], 8, 0.3),
+      t([3], 9, 0.1),
+    ];
+    const net = (
+      w1: Tensor,
+      b1: Tensor,
+      w2: Tensor,
+      b2: Tensor,
+      w3: Tensor,
+      b3: Tensor,
+      w4: Tensor,
+      b4: Tensor,
+    ): Tensor => {
       let h = maxPool2d(relu(conv2d(x, w1, b1, { padding: 'same' })), { kernelSize: 2 }); // [3,5,4,7]
       h = tanh(conv2d(h, w2, b2, { stride: 2, padding: 'same' })); // [3,3,2,6]
       h = avgPool2d(h, { kernelSize: [1, 1] });

@@ -44,18 +44,36 @@ describe('thread pool results', () => {
     [4, 4, 90, 70, 110, false, false],
     [1, 3, 91, 101, 121, true, false],
     [3, 1, 91, 101, 121, false, true],
-  ] as const)('matmul batch %i/%i [%i×%i×%i] tA=%s tB=%s is bit-identical on 1 and 2 threads', async (ba, bb, m, n, k, tA, tB) => {
-    const a = randF32(ba * m * k, m);
-    const b = randF32(bb * k * n, n);
-    await sameOnBoth(() => {
-      const out = new Float32Array(Math.max(ba, bb) * m * n);
-      K.matmul(a, b, out, ba, bb, m, n, k, tA, tB);
-      return out;
-    }, 'matmul');
-  });
+  ] as const)(
+    'matmul batch %i/%i [%i×%i×%i] tA=%s tB=%s is bit-identical on 1 and 2 threads',
+    async (ba, bb, m, n, k, tA, tB) => {
+      const a = randF32(ba * m * k, m);
+      const b = randF32(bb * k * n, n);
+      await sameOnBoth(() => {
+        const out = new Float32Array(Math.max(ba, bb) * m * n);
+        K.matmul(a, b, out, ba, bb, m, n, k, tA, tB);
+        return out;
+      }, 'matmul');
+    },
+  );
 
   it('im2col, col2im and poolArgmax are bit-identical on 1 and 2 threads', async () => {
-    const g: WindowGeom = { n: 5, h: 33, w: 31, c: 17, kh: 3, kw: 3, strideH: 1, strideW: 2, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1, outH: 33, outW: 16 };
+    const g: WindowGeom = {
+      n: 5,
+      h: 33,
+      w: 31,
+      c: 17,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 2,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: 33,
+      outW: 16,
+    };
     const x = randF32(g.n * g.h * g.w * g.c, 3);
     const cl = g.n * g.outH * g.outW * g.kh * g.kw * g.c;
     const cols = randF32(cl, 4);
@@ -69,7 +87,18 @@ describe('thread pool results', () => {
       K.col2im(cols, g, o);
       return o;
     }, 'col2im');
-    const pg = { ...g, c: 64, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 16, outW: 15 };
+    const pg = {
+      ...g,
+      c: 64,
+      kh: 2,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+      outH: 16,
+      outW: 15,
+    };
     const px = randF32(pg.n * pg.h * pg.w * pg.c, 5);
     await sameOnBoth(() => {
       const o = new Int32Array(pg.n * pg.outH * pg.outW * pg.c);
@@ -86,8 +115,12 @@ describe('thread pool failures', () => {
     const ok = [0, 0, 0, 1, 1, 0, 4, 4, 0, 0, 0, 1, 0, 0, 0, 4]; // m = 0: nothing to do
     const oob = [bad, bad, bad, 1, 1, 64, 64, 64, 0, 0, 0, 1, 0, 64, 0, 64];
     for (let r = 0; r < 5; r++) {
-      expect(() => K.pool.run('matmulSlice', [ok, oob, ok, oob], { base: bad, stride: 0 })).toThrow(TapegradError);
-      expect(() => K.pool.run('matmulSlice', [oob, ok], { base: bad, stride: 0 })).toThrow(/matmulSlice.*(out of bounds|memory access)/);
+      expect(() => K.pool.run('matmulSlice', [ok, oob, ok, oob], { base: bad, stride: 0 })).toThrow(
+        TapegradError,
+      );
+      expect(() => K.pool.run('matmulSlice', [oob, ok], { base: bad, stride: 0 })).toThrow(
+        /matmulSlice.*(out of bounds|memory access)/,
+      );
     }
     const a = randF32(200 * 300, 1);
     const b = randF32(300 * 100, 2);
@@ -101,7 +134,12 @@ describe('thread pool failures', () => {
   });
 
   /** A pool on its own memory whose worker runs `body` (CommonJS; `ctl` is its control block, `C` the slots). */
-  function fakePool(body: string): { pool: ThreadPool; f32: Float32Array; chunks: number[][]; work: { base: number; stride: number } } {
+  function fakePool(body: string): {
+    pool: ThreadPool;
+    f32: Float32Array;
+    chunks: number[][];
+    work: { base: number; stride: number };
+  } {
     const bytes = readKernelBytes();
     if (!bytes) throw new Error('no kernels.wasm');
     const module = new WebAssembly.Module(bytes);
@@ -114,7 +152,13 @@ describe('thread pool failures', () => {
       let dead = false;
       w.on('exit', () => (dead = true));
       w.on('error', () => (dead = true));
-      return { terminate: () => void w.terminate(), get dead() { return dead; }, takeError: () => undefined };
+      return {
+        terminate: () => void w.terminate(),
+        get dead() {
+          return dead;
+        },
+        takeError: () => undefined,
+      };
     };
     const L = wasmLayout(ex.heapBase());
     const pool = new ThreadPool(spawn, module, memory, ex as never, L.table, L.tableBytes);
@@ -132,24 +176,32 @@ describe('thread pool failures', () => {
   }
 
   it('a stuck worker is reported (not a hang) and replaced', async () => {
-    const { pool, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); for (;;) Atomics.wait(ctl, C.SEQ, Atomics.load(ctl, C.SEQ));');
+    const { pool, chunks, work } = fakePool(
+      'Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); for (;;) Atomics.wait(ctl, C.SEQ, Atomics.load(ctl, C.SEQ));',
+    );
     expect(await pool.whenReady()).toBe(true);
     const t0 = Date.now();
-    expect(() => pool.run('matmulSlice', chunks, work)).toThrow(/worker 1 did not finish within \d+ ms \(stuck\)/);
+    expect(() => pool.run('matmulSlice', chunks, work)).toThrow(
+      /worker 1 did not finish within \d+ ms \(stuck\)/,
+    );
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await pool.whenReady()).toBe(true); // a fresh worker took its place
     pool.shutdown();
   });
 
   it('a worker that dies mid-job is reported', async () => {
-    const { pool, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); process.exit(3);');
+    const { pool, chunks, work } = fakePool(
+      'Atomics.store(ctl, C.READY, 1); Atomics.wait(ctl, C.SEQ, 0); Atomics.compareExchange(ctl, C.STATE, 1, 2); process.exit(3);',
+    );
     expect(await pool.whenReady()).toBe(true);
     expect(() => pool.run('matmulSlice', chunks, work)).toThrow(TapegradError);
     pool.shutdown();
   });
 
   it('a worker that never wakes is cancelled: the caller does every chunk and does not wait for it', async () => {
-    const { pool, f32, chunks, work } = fakePool('Atomics.store(ctl, C.READY, 1); for (;;) Atomics.wait(ctl, C.SIZE - 1, 0);');
+    const { pool, f32, chunks, work } = fakePool(
+      'Atomics.store(ctl, C.READY, 1); for (;;) Atomics.wait(ctl, C.SIZE - 1, 0);',
+    );
     expect(await pool.whenReady()).toBe(true);
     const t0 = Date.now();
     pool.run('matmulSlice', chunks, work);
@@ -157,7 +209,18 @@ describe('thread pool failures', () => {
     const [A, B, Cp] = chunks[0];
     const N = 600;
     const want = new Float32Array(N * N);
-    jsKernels.matmul(f32.slice(A >>> 2, (A >>> 2) + N * N), f32.slice(B >>> 2, (B >>> 2) + N * N), want, 1, 1, N, N, N, false, false);
+    jsKernels.matmul(
+      f32.slice(A >>> 2, (A >>> 2) + N * N),
+      f32.slice(B >>> 2, (B >>> 2) + N * N),
+      want,
+      1,
+      1,
+      N,
+      N,
+      N,
+      false,
+      false,
+    );
     const got = f32.slice(Cp >>> 2, (Cp >>> 2) + N * N);
     for (let i = 0; i < got.length; i += 997) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-3);
     pool.shutdown();

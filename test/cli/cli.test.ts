@@ -11,7 +11,10 @@ import { compare, fixture } from '../io/keras/fixtures.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const tmp = mkdtempSync(join(tmpdir(), 'tapegrad-cli-'));
@@ -39,7 +42,14 @@ describe('tapegrad CLI', () => {
     const xin = join(tmp, 'x.json');
     writeFileSync(xin, io);
     const d = 'dl4j-small-rnn/simple_sparse_xent_mlp_keras_2';
-    const r = run('predict', fixture(`${d}_config.json`), '--weights', fixture(`${d}_weights.h5`), '--input', xin);
+    const r = run(
+      'predict',
+      fixture(`${d}_config.json`),
+      '--weights',
+      fixture(`${d}_weights.h5`),
+      '--input',
+      xin,
+    );
     expect(r.code, r.err).toBe(0);
     const y = JSON.parse(r.out) as number[][];
     expect(y.length).toBe(1);
@@ -61,7 +71,10 @@ describe('tapegrad CLI', () => {
     const out = join(tmp, 'm.keras');
     expect(run('convert', bn('cnn_batch_norm.h5'), out).code).toBe(0);
     const y1 = join(tmp, 'a.npy');
-    writeFileSync(join(tmp, 'x.npy'), encodeNpy(tensor(Float32Array.from(readNpy(bn('input.npy')).data), [5, 10, 10, 3])));
+    writeFileSync(
+      join(tmp, 'x.npy'),
+      encodeNpy(tensor(Float32Array.from(readNpy(bn('input.npy')).data), [5, 10, 10, 3])),
+    );
     expect(run('predict', out, '--input', join(tmp, 'x.npy'), '--output', y1).code).toBe(0);
     expect(compare(readNpy(y1).data, readNpy(bn('predictions.npy')).data, 1e-4, 1e-6).ok).toBe(true);
   });

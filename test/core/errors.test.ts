@@ -203,9 +203,21 @@ describe('shapes and dtypes', () => {
       tg.DTypeError,
       /unknown dtype 'float16'/,
     );
-    throwsTyped(() => tg.concat([z([2]), z([2], 'float64')]), tg.DTypeError, 'concat: operand dtypes float32, float64 differ (cast first)');
-    throwsTyped(() => tg.concat([z([2, 3]), z([3, 2])]), tg.ShapeError, /concat: shapes \[2,3\]:float32, \[3,2\]:float32 do not match outside axis 0/);
-    throwsTyped(() => tg.argmax(z([2, 0]), 1), tg.ValueError, 'argmax: axis 1 of [2,0] has size 0 (no maximum)');
+    throwsTyped(
+      () => tg.concat([z([2]), z([2], 'float64')]),
+      tg.DTypeError,
+      'concat: operand dtypes float32, float64 differ (cast first)',
+    );
+    throwsTyped(
+      () => tg.concat([z([2, 3]), z([3, 2])]),
+      tg.ShapeError,
+      /concat: shapes \[2,3\]:float32, \[3,2\]:float32 do not match outside axis 0/,
+    );
+    throwsTyped(
+      () => tg.argmax(z([2, 0]), 1),
+      tg.ValueError,
+      'argmax: axis 1 of [2,0] has size 0 (no maximum)',
+    );
   });
 
   it('out-of-range axes, slices, permutations, indices', () => {

@@ -35,7 +35,9 @@ describe('openHdf5 on files written by h5wasm', () => {
     expect(f.read('/g/i64').sourceDtype).toBe('int64');
     expect(Array.from(f.read('/g/u8').data)).toEqual([0, 200, 255]);
     expect(Array.from(f.read('/g/i16').data)).toEqual([-300, 7]);
-    expect(() => f.read('/g/big')).toThrow(/made.h5: dataset \/g\/big: int64 value 1099511627776 at index 1 does not fit in int32/);
+    expect(() => f.read('/g/big')).toThrow(
+      /made.h5: dataset \/g\/big: int64 value 1099511627776 at index 1 does not fit in int32/,
+    );
     expect(() => f.read('/g/nope')).toThrow(/made.h5: no object at HDF5 path \/g\/nope/);
     expect(() => f.read('/g/inner')).toThrow(/is a group, not a dataset/);
     expect(f.tensor('/g/f64').shape).toEqual([2, 2]);
@@ -44,13 +46,21 @@ describe('openHdf5 on files written by h5wasm', () => {
   it('refuses a dataset whose header claims 2^40 elements before allocating, and still reads the rest', async () => {
     const bytes = await buildH5((f) => {
       f.create_dataset({ name: 'ok', data: new Float32Array([1, 2]), shape: [2] });
-      f.create_dataset({ name: 'huge', data: new Float32Array([1, 2]), shape: [2], maxshape: [null], chunks: [2] });
+      f.create_dataset({
+        name: 'huge',
+        data: new Float32Array([1, 2]),
+        shape: [2],
+        maxshape: [null],
+        chunks: [2],
+      });
       (f.get('huge') as any).resize([2 ** 40]);
     });
     const f = await openHdf5(bytes, { name: 'huge.h5' });
     expect(Array.from(f.read('/ok').data)).toEqual([1, 2]);
     expect(f.datasetInfo('/huge').shape).toEqual([2 ** 40]);
-    expect(() => f.read('/huge')).toThrow(/huge.h5: dataset \/huge of shape \[1099511627776\] refused: its header claims 4398046511104 bytes/);
+    expect(() => f.read('/huge')).toThrow(
+      /huge.h5: dataset \/huge of shape \[1099511627776\] refused: its header claims 4398046511104 bytes/,
+    );
   });
 });
 
@@ -61,7 +71,9 @@ describe.skipIf(!root)('openHdf5 on damaged copies of a real Keras file', () => 
   it('bad magic: FormatError before HDF5 is even called', async () => {
     const b = good();
     b[1] = 0;
-    await expect(openHdf5(b, { name: 'bad.h5' })).rejects.toThrow(/bad.h5: not an HDF5 file \(no HDF5 signature/);
+    await expect(openHdf5(b, { name: 'bad.h5' })).rejects.toThrow(
+      /bad.h5: not an HDF5 file \(no HDF5 signature/,
+    );
   });
 
   it('truncation: FormatError naming the file and HDF5 reason', async () => {
@@ -101,12 +113,21 @@ describe.skipIf(!root)('openHdf5 on damaged copies of a real Keras file', () => 
       }
     }
     const ok = await readKerasFile(good(), { name: 'after.h5' });
-    expect(ok.layers.map((l) => l.name)).toEqual(['conv2d_1', 'batch_normalization_1', 'activation_1', 'conv2d_2', 'flatten_1', 'dense_1']);
+    expect(ok.layers.map((l) => l.name)).toEqual([
+      'conv2d_1',
+      'batch_normalization_1',
+      'activation_1',
+      'conv2d_2',
+      'flatten_1',
+      'dense_1',
+    ]);
   });
 
   it('a read that exceeds its time limit is a FormatError, and the replaced worker reads the next file', async () => {
     await closeHdf5Worker(); // the next request has to start a worker and load h5wasm (hundreds of ms)
-    await expect(openHdf5(good(), { name: 'slow.h5', timeoutMs: 1 })).rejects.toThrow(/slow.h5: HDF5 reading did not finish within 1 ms/);
+    await expect(openHdf5(good(), { name: 'slow.h5', timeoutMs: 1 })).rejects.toThrow(
+      /slow.h5: HDF5 reading did not finish within 1 ms/,
+    );
     const f = await openHdf5(good(), { name: 'next.h5' });
     expect(f.groups('/')).toEqual(['model_weights']);
   });

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError, closeHdf5Worker, parseJsonSafe, readKerasFile, sniffContainer } from '../../src/io/index.js';
+import {
+  FormatError,
+  closeHdf5Worker,
+  parseJsonSafe,
+  readKerasFile,
+  sniffContainer,
+} from '../../src/io/index.js';
 import { buildH5 } from './h5-build.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tg-keras-'));
@@ -14,7 +20,10 @@ afterAll(async () => {
   await closeHdf5Worker();
 });
 
-const config = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'dense' } }] } };
+const config = {
+  class_name: 'Sequential',
+  config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'dense' } }] },
+};
 const f32 = (xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer);
 
 describe('format detection from bytes', () => {
@@ -54,18 +63,27 @@ describe('Keras 3 .keras zips', () => {
     ]);
   });
 
-  it.each(['../evil.txt', '/etc/passwd', 'a/../../b', 'C:/x', 'a\\..\\b'])('rejects the unsafe entry name %s', async (bad) => {
-    const files = { ...(await good()), [bad]: strToU8('x') };
-    await expect(readKerasFile(zipSync(files), { name: 'evil.keras' })).rejects.toThrow(/evil.keras: unsafe entry name/);
-  });
+  it.each(['../evil.txt', '/etc/passwd', 'a/../../b', 'C:/x', 'a\\..\\b'])(
+    'rejects the unsafe entry name %s',
+    async (bad) => {
+      const files = { ...(await good()), [bad]: strToU8('x') };
+      await expect(readKerasFile(zipSync(files), { name: 'evil.keras' })).rejects.toThrow(
+        /evil.keras: unsafe entry name/,
+      );
+    },
+  );
 
   it('caps the total declared uncompressed size and the entry count (zip bomb guards)', async () => {
     const z = zipSync({ ...(await good()), 'assets/zeros.bin': new Uint8Array(200_000) }, { level: 9 });
     expect(z.length).toBeLessThan(20_000);
-    await expect(readKerasFile(z, { name: 'bomb.keras', maxZipBytes: 100_000 })).rejects.toThrow(/zip bomb guard/);
+    await expect(readKerasFile(z, { name: 'bomb.keras', maxZipBytes: 100_000 })).rejects.toThrow(
+      /zip bomb guard/,
+    );
     const many: Record<string, Uint8Array> = { ...(await good()) };
     for (let i = 0; i < 50; i++) many[`assets/f${i}`] = strToU8('x');
-    await expect(readKerasFile(zipSync(many), { name: 'many.keras', maxZipEntries: 20 })).rejects.toThrow(/53 entries, above the limit of 20/);
+    await expect(readKerasFile(zipSync(many), { name: 'many.keras', maxZipEntries: 20 })).rejects.toThrow(
+      /53 entries, above the limit of 20/,
+    );
   });
 
   it('a central directory that lies about an entry size is caught by the size/CRC check', async () => {
@@ -82,14 +100,20 @@ describe('Keras 3 .keras zips', () => {
       cd += 46 + nameLen + dv.getUint16(cd + 30, true) + dv.getUint16(cd + 32, true);
     }
     dv.setUint32(cd + 24, 10, true);
-    await expect(readKerasFile(z, { name: 'lie.keras' })).rejects.toThrow(/lie.keras: entry 'config.json' fails its CRC-32 check/);
+    await expect(readKerasFile(z, { name: 'lie.keras' })).rejects.toThrow(
+      /lie.keras: entry 'config.json' fails its CRC-32 check/,
+    );
   });
 
   it('truncated zips and zips without config.json are FormatErrors', async () => {
     const z = zipSync(await good());
-    await expect(readKerasFile(z.subarray(0, z.length - 30), { name: 't.keras' })).rejects.toThrow(FormatError);
+    await expect(readKerasFile(z.subarray(0, z.length - 30), { name: 't.keras' })).rejects.toThrow(
+      FormatError,
+    );
     const { 'config.json': _c, ...rest } = await good();
-    await expect(readKerasFile(zipSync(rest), { name: 'nc.keras' })).rejects.toThrow(/nc.keras: Keras 3 archive has no config.json/);
+    await expect(readKerasFile(zipSync(rest), { name: 'nc.keras' })).rejects.toThrow(
+      /nc.keras: Keras 3 archive has no config.json/,
+    );
   });
 });
 
@@ -120,7 +144,13 @@ describe('TF.js model.json', () => {
     expect(k.format).toBe('tfjs');
     expect(k.kerasVersion).toBe('2.4.0');
     expect(k.layers.map((l) => [l.name, l.weights.map((w) => [w.name, Array.from(w.data)])])).toEqual([
-      ['dense', [['dense/kernel', [1, 2, 3, 4, 5, 6]], ['dense/bias', [7, 8]]]],
+      [
+        'dense',
+        [
+          ['dense/kernel', [1, 2, 3, 4, 5, 6]],
+          ['dense/bias', [7, 8]],
+        ],
+      ],
     ]);
   });
 
@@ -134,19 +164,30 @@ describe('TF.js model.json', () => {
       "model.json: weightsManifest[0].weights[1] 'dense/kernel' needs 4096 bytes at offset 8 but the shards hold 1032 bytes",
     );
     const m2 = manifest([{ name: 'a/kernel', shape: [2], dtype: 'float32' }]);
-    await expect(readKerasFile(strToU8(JSON.stringify(m2)), { name: 'model.json', shards: { 'group1-shard1of1.bin': new Uint8Array(12) } })).rejects.toThrow(
-      /the shards hold 12 bytes but the weights use 8/,
-    );
+    await expect(
+      readKerasFile(strToU8(JSON.stringify(m2)), {
+        name: 'model.json',
+        shards: { 'group1-shard1of1.bin': new Uint8Array(12) },
+      }),
+    ).rejects.toThrow(/the shards hold 12 bytes but the weights use 8/);
   });
 
   it('dequantises uint8 (q·scale + min) and float16 weights', async () => {
     const m = manifest([
-      { name: 'q/kernel', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
+      {
+        name: 'q/kernel',
+        shape: [3],
+        dtype: 'float32',
+        quantization: { dtype: 'uint8', scale: 0.5, min: -1 },
+      },
       { name: 'q/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
     ]);
     // uint8 [0, 2, 255] then float16 [1.0 (0x3c00), -2.5 (0xc100)]
     const shard = new Uint8Array([0, 2, 255, 0x00, 0x3c, 0x00, 0xc1]);
-    const k = await readKerasFile(strToU8(JSON.stringify(m)), { name: 'model.json', shards: new Map([['group1-shard1of1.bin', shard]]) });
+    const k = await readKerasFile(strToU8(JSON.stringify(m)), {
+      name: 'model.json',
+      shards: new Map([['group1-shard1of1.bin', shard]]),
+    });
     const [w1, w2] = k.layers[0].weights;
     expect(Array.from(w1.data)).toEqual([-1, 0, 126.5]);
     expect(Array.from(w2.data)).toEqual([1, -2.5]);
@@ -159,21 +200,27 @@ describe('TF.js model.json', () => {
       await expect(readKerasFile(d)).rejects.toThrow(/must be relative to model.json/);
     }
     const m = manifest([{ name: 'a/b', shape: [1], dtype: 'float32' }]);
-    await expect(readKerasFile(strToU8(JSON.stringify(m)), { name: 'model.json' })).rejects.toThrow(/needs the shards option/);
+    await expect(readKerasFile(strToU8(JSON.stringify(m)), { name: 'model.json' })).rejects.toThrow(
+      /needs the shards option/,
+    );
     const bad = manifest([{ name: 'a/b', shape: [2, -1], dtype: 'float32' }]);
-    await expect(readKerasFile(strToU8(JSON.stringify(bad)), { name: 'model.json', shards: {} })).rejects.toThrow(
-      /weights\[0\] 'a\/b' shape: dimension 1 is -1/,
-    );
+    await expect(
+      readKerasFile(strToU8(JSON.stringify(bad)), { name: 'model.json', shards: {} }),
+    ).rejects.toThrow(/weights\[0\] 'a\/b' shape: dimension 1 is -1/);
     const huge = manifest([{ name: 'a/b', shape: [1048576, 1048576], dtype: 'float32' }]);
-    await expect(readKerasFile(strToU8(JSON.stringify(huge)), { name: 'model.json', shards: { 'group1-shard1of1.bin': new Uint8Array(8) } })).rejects.toThrow(
-      /needs 4398046511104 bytes/,
-    );
+    await expect(
+      readKerasFile(strToU8(JSON.stringify(huge)), {
+        name: 'model.json',
+        shards: { 'group1-shard1of1.bin': new Uint8Array(8) },
+      }),
+    ).rejects.toThrow(/needs 4398046511104 bytes/);
   });
 });
 
 describe('hostile JSON', () => {
   it('__proto__ and constructor keys are dropped and never reach Object.prototype', async () => {
-    const text = '{"modelTopology": {"model_config": {"class_name": "Sequential", "config": [], "__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}}}, "weightsManifest": []}';
+    const text =
+      '{"modelTopology": {"model_config": {"class_name": "Sequential", "config": [], "__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 2}}}}, "weightsManifest": []}';
     const k = await readKerasFile(strToU8(text), { name: 'model.json' });
     const mc = k.modelConfig as Record<string, unknown>;
     expect(Object.hasOwn(mc, '__proto__')).toBe(false);
@@ -185,7 +232,9 @@ describe('hostile JSON', () => {
 
   it('deep nesting is refused before parsing (no stack overflow)', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expect(() => parseJsonSafe(deep, 'deep.json')).toThrow(/deep.json: JSON nests deeper than the limit of 512 levels/);
+    expect(() => parseJsonSafe(deep, 'deep.json')).toThrow(
+      /deep.json: JSON nests deeper than the limit of 512 levels/,
+    );
     expect(() => parseJsonSafe('{"a": "[[[[[["}', 'str.json', { maxDepth: 2 })).not.toThrow();
     expect(() => parseJsonSafe('{"a": 1,}', 'bad.json')).toThrow(/bad.json: not valid JSON/);
   });
@@ -201,8 +250,16 @@ describe('synthetic legacy and Keras 3 HDF5 layouts', () => {
       const d1 = f.create_group('d1');
       d1.create_attribute('weight_names', ['d1/kernel:0', 'd1/bias:0']);
       d1.create_group('d1');
-      (f.get('d1/d1') as any).create_dataset({ name: 'kernel:0', data: Float64Array.from([1, 2]), shape: [1, 2] });
-      (f.get('d1/d1') as any).create_dataset({ name: 'bias:0', data: new BigInt64Array([3n, 4n]), shape: [2] });
+      (f.get('d1/d1') as any).create_dataset({
+        name: 'kernel:0',
+        data: Float64Array.from([1, 2]),
+        shape: [1, 2],
+      });
+      (f.get('d1/d1') as any).create_dataset({
+        name: 'bias:0',
+        data: new BigInt64Array([3n, 4n]),
+        shape: [2],
+      });
       f.create_group('act').create_attribute('weight_names', new Float64Array(0), [0], '<f8');
       const d2 = f.create_group('d2');
       d2.create_attribute('weight_names0', ['d2/kernel:0']);
@@ -211,8 +268,19 @@ describe('synthetic legacy and Keras 3 HDF5 layouts', () => {
     const k = await readKerasFile(bytes, { name: 'w.h5' });
     expect(k.format).toBe('h5-weights');
     expect([k.kerasVersion, k.backend, k.modelConfig]).toEqual(['2.0.8', 'tensorflow', null]);
-    expect(k.layers.map((l) => [l.name, l.weights.map((w) => [w.name, w.dtype, w.sourceDtype, w.shape, Array.from(w.data)])])).toEqual([
-      ['d1', [['d1/kernel:0', 'float64', 'float64', [1, 2], [1, 2]], ['d1/bias:0', 'int32', 'int64', [2], [3, 4]]]],
+    expect(
+      k.layers.map((l) => [
+        l.name,
+        l.weights.map((w) => [w.name, w.dtype, w.sourceDtype, w.shape, Array.from(w.data)]),
+      ]),
+    ).toEqual([
+      [
+        'd1',
+        [
+          ['d1/kernel:0', 'float64', 'float64', [1, 2], [1, 2]],
+          ['d1/bias:0', 'int32', 'int64', [2], [3, 4]],
+        ],
+      ],
       ['act', []],
       ['d2', [['d2/kernel:0', 'float32', 'float32', [1, 1], [5]]]],
     ]);
@@ -227,7 +295,9 @@ describe('synthetic legacy and Keras 3 HDF5 layouts', () => {
       "broken.h5: weight 'd1/kernel:0' of group /d1 is missing (no dataset /d1/d1/kernel:0)",
     );
     const bytes2 = await buildH5((f) => f.create_attribute('layer_names', ['ghost']));
-    await expect(readKerasFile(bytes2, { name: 'ghost.h5' })).rejects.toThrow(/layer_names lists 'ghost' but there is no group \/ghost/);
+    await expect(readKerasFile(bytes2, { name: 'ghost.h5' })).rejects.toThrow(
+      /layer_names lists 'ghost' but there is no group \/ghost/,
+    );
   });
 
   it('Keras 3 weights: vars first, then nested objects, numbers in numeric order', async () => {
@@ -235,8 +305,11 @@ describe('synthetic legacy and Keras 3 HDF5 layouts', () => {
       const lstm = f.create_group('layers').create_group('lstm');
       lstm.create_group('vars');
       const cv = lstm.create_group('cell').create_group('vars');
-      for (const i of [0, 1, 2, 10, 11]) cv.create_dataset({ name: String(i), data: Float32Array.from([i]), shape: [1] });
-      f.create_group('optimizer').create_group('vars').create_dataset({ name: '0', data: Float32Array.from([9]), shape: [1] });
+      for (const i of [0, 1, 2, 10, 11])
+        cv.create_dataset({ name: String(i), data: Float32Array.from([i]), shape: [1] });
+      f.create_group('optimizer')
+        .create_group('vars')
+        .create_dataset({ name: '0', data: Float32Array.from([9]), shape: [1] });
     });
     const k = await readKerasFile(bytes, { name: 'x.weights.h5' });
     expect(k.format).toBe('keras3-weights');

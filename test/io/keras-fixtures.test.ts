@@ -10,7 +10,13 @@ const root = kerasFixturesDir();
 if (!root) console.warn('keras-fixtures not found: skipping the fixture inventory tests');
 
 type Rec = Record<string, any>;
-const KERAS_KINDS = ['keras-full-model-h5', 'keras-weights-only-h5', 'keras3-zip', 'tfjs-layers-model', 'keras-model-json'];
+const KERAS_KINDS = [
+  'keras-full-model-h5',
+  'keras-weights-only-h5',
+  'keras3-zip',
+  'tfjs-layers-model',
+  'keras-model-json',
+];
 
 function inventories(): { dir: string; file: string; rec: Rec }[] {
   if (!root) return [];
@@ -38,7 +44,8 @@ function layerClasses(mc: any): string[] {
   return list.map((l: any) => l.class_name);
 }
 
-const sorted = (o: Record<string, number[]>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = (o: Record<string, number[]>) =>
+  Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 afterAll(() => closeHdf5Worker());
 
@@ -49,48 +56,56 @@ describe.skipIf(!root)('keras fixtures: readKerasFile matches inventory.json', (
     expect([...exts].sort()).toEqual(['h5', 'json', 'keras']);
   });
 
-  it.each(kerasFiles.map((x) => [`${x.dir}/${x.file}`, x] as const))('%s', async (_label, { dir, file, rec }) => {
-    const k = await readKerasFile(join(root!, dir, file));
-    const expectFormat: Record<string, string> = {
-      'keras-full-model-h5': 'h5-model',
-      'keras-weights-only-h5': 'h5-weights',
-      'keras3-zip': 'keras3',
-      'tfjs-layers-model': 'tfjs',
-      'keras-model-json': 'keras-json',
-    };
-    expect(k.format).toBe(expectFormat[rec.kind]);
-    expect(k.kerasVersion).toBe(rec.keras_version ?? rec.metadata?.keras_version ?? null);
-    if (rec.kind !== 'keras3-zip') expect(k.backend).toBe(rec.backend ?? null);
-    if (rec.model_class) expect((k.modelConfig as any).class_name).toBe(rec.model_class);
-    if (rec.layers) expect(layerClasses(k.modelConfig)).toEqual(rec.layers);
-    if (rec.layer_names) expect(k.layers.map((l) => l.name)).toEqual(rec.layer_names);
-    if (rec.kind === 'keras-model-json') {
-      expect(k.layers).toEqual([]);
-      return;
-    }
-    // Every weight we return, keyed like the inventory: HDF5 path (no leading '/') or TF.js manifest name.
-    const got: Record<string, number[]> = {};
-    for (const l of k.layers)
-      for (const w of l.weights) {
-        got[rec.kind === 'tfjs-layers-model' ? w.name : w.path.slice(1)] = w.shape;
-        expect(w.data.length).toBe(w.shape.reduce((a, b) => a * b, 1));
-        expect(w.dtype).toBe('float32');
+  it.each(kerasFiles.map((x) => [`${x.dir}/${x.file}`, x] as const))(
+    '%s',
+    async (_label, { dir, file, rec }) => {
+      const k = await readKerasFile(join(root!, dir, file));
+      const expectFormat: Record<string, string> = {
+        'keras-full-model-h5': 'h5-model',
+        'keras-weights-only-h5': 'h5-weights',
+        'keras3-zip': 'keras3',
+        'tfjs-layers-model': 'tfjs',
+        'keras-model-json': 'keras-json',
+      };
+      expect(k.format).toBe(expectFormat[rec.kind]);
+      expect(k.kerasVersion).toBe(rec.keras_version ?? rec.metadata?.keras_version ?? null);
+      if (rec.kind !== 'keras3-zip') expect(k.backend).toBe(rec.backend ?? null);
+      if (rec.model_class) expect((k.modelConfig as any).class_name).toBe(rec.model_class);
+      if (rec.layers) expect(layerClasses(k.modelConfig)).toEqual(rec.layers);
+      if (rec.layer_names) expect(k.layers.map((l) => l.name)).toEqual(rec.layer_names);
+      if (rec.kind === 'keras-model-json') {
+        expect(k.layers).toEqual([]);
+        return;
       }
-    let want: Record<string, number[]> = rec.datasets ?? rec.weights;
-    if (rec.kind === 'keras3-zip')
-      want = Object.fromEntries(Object.entries<number[]>(rec.weights_h5).filter(([p]) => !p.startsWith('optimizer/')));
-    expect(sorted(got)).toEqual(sorted(want));
-  });
+      // Every weight we return, keyed like the inventory: HDF5 path (no leading '/') or TF.js manifest name.
+      const got: Record<string, number[]> = {};
+      for (const l of k.layers)
+        for (const w of l.weights) {
+          got[rec.kind === 'tfjs-layers-model' ? w.name : w.path.slice(1)] = w.shape;
+          expect(w.data.length).toBe(w.shape.reduce((a, b) => a * b, 1));
+          expect(w.dtype).toBe('float32');
+        }
+      let want: Record<string, number[]> = rec.datasets ?? rec.weights;
+      if (rec.kind === 'keras3-zip')
+        want = Object.fromEntries(
+          Object.entries<number[]>(rec.weights_h5).filter(([p]) => !p.startsWith('optimizer/')),
+        );
+      expect(sorted(got)).toEqual(sorted(want));
+    },
+  );
 });
 
 describe.skipIf(!root)('keras fixtures: inputs/outputs HDF5 files', () => {
-  it.each(ioFiles.map((x) => [`${x.dir}/${x.file}`, x] as const))('%s', async (_label, { dir, file, rec }) => {
-    const p = join(root!, dir, file);
-    const f = await openHdf5(p);
-    const got = Object.fromEntries(f.datasetPaths().map((q) => [q.slice(1), f.read(q).shape]));
-    expect(sorted(got)).toEqual(sorted(rec.datasets));
-    await expect(readKerasFile(p)).rejects.toThrow(/not a Keras model or weights file/);
-  });
+  it.each(ioFiles.map((x) => [`${x.dir}/${x.file}`, x] as const))(
+    '%s',
+    async (_label, { dir, file, rec }) => {
+      const p = join(root!, dir, file);
+      const f = await openHdf5(p);
+      const got = Object.fromEntries(f.datasetPaths().map((q) => [q.slice(1), f.read(q).shape]));
+      expect(sorted(got)).toEqual(sorted(rec.datasets));
+      await expect(readKerasFile(p)).rejects.toThrow(/not a Keras model or weights file/);
+    },
+  );
 });
 
 describe.skipIf(!root)('keras fixtures: values', () => {

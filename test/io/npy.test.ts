@@ -21,13 +21,13 @@ describe('readNpy: files written by NumPy', () => {
     expect(t.shape).toEqual(e.shape);
     const wantDtype = /f8/.test(e.descr) ? 'float64' : /f/.test(e.descr) ? 'float32' : 'int32';
     expect(t.dtype).toBe(wantDtype);
-    expect(Array.from(t.data)).toEqual(
-      e.values.map((v) => (wantDtype === 'float32' ? Math.fround(v) : v)),
-    );
+    expect(Array.from(t.data)).toEqual(e.values.map((v) => (wantDtype === 'float32' ? Math.fround(v) : v)));
   });
 
   it('refuses int64 values outside the int32 range, naming the index', () => {
-    expect(() => readNpy(join(dir, 'i8_big.npy'))).toThrow(/int64 value 1099511627776 at index 1 does not fit in int32/);
+    expect(() => readNpy(join(dir, 'i8_big.npy'))).toThrow(
+      /int64 value 1099511627776 at index 1 does not fit in int32/,
+    );
   });
 
   it('refuses fortran_order arrays with a clear message', () => {
@@ -45,7 +45,12 @@ describe('writeNpy / encodeNpy', () => {
   it('matches numpy.save for int32, a 0-d float64 and an empty (0, 3) array', () => {
     for (const name of ['i4_1d', 'f8_scalar', 'empty_0x3', 'f4_long_axis']) {
       const e = expected[name];
-      const data = e.descr === '<i4' ? Int32Array.from(e.values) : e.descr === '<f8' ? Float64Array.from(e.values) : Float32Array.from(e.values);
+      const data =
+        e.descr === '<i4'
+          ? Int32Array.from(e.values)
+          : e.descr === '<f8'
+            ? Float64Array.from(e.values)
+            : Float32Array.from(e.values);
       const bytes = encodeNpy(new Tensor(data, e.shape));
       expect(Buffer.from(bytes).equals(readFileSync(join(dir, `${name}.npy`))), name).toBe(true);
     }
@@ -62,7 +67,11 @@ describe('writeNpy / encodeNpy', () => {
           const n = shape.reduce((a, b) => a * b, 1);
           const vals = Array.from({ length: n }, (_, i) => ((seed * 31 + i * 7919) % 20011) - 10000);
           const data =
-            dtype === 'float32' ? Float32Array.from(vals, (v) => v / 3) : dtype === 'float64' ? Float64Array.from(vals, (v) => v / 3) : Int32Array.from(vals);
+            dtype === 'float32'
+              ? Float32Array.from(vals, (v) => v / 3)
+              : dtype === 'float64'
+                ? Float64Array.from(vals, (v) => v / 3)
+                : Int32Array.from(vals);
           const p = join(tmp, `rt${k++}.npy`);
           writeNpy(p, new Tensor(data, shape));
           const back = readNpy(p);
@@ -85,7 +94,9 @@ describe('readNpy: corrupt input', () => {
     expect(() => parseNpy(b, 'x.npy')).toThrow(/x.npy: not a .npy file \(bad magic/);
   });
   it('truncated data and truncated header', () => {
-    expect(() => parseNpy(good.subarray(0, good.length - 4), 'x.npy')).toThrow(/needs 24 data bytes but the file has 20 \(truncated\)/);
+    expect(() => parseNpy(good.subarray(0, good.length - 4), 'x.npy')).toThrow(
+      /needs 24 data bytes but the file has 20 \(truncated\)/,
+    );
     expect(() => parseNpy(good.subarray(0, 40), 'x.npy')).toThrow(/truncated: header needs/);
   });
   it('a header claiming 2^40 elements is refused before allocating', () => {
@@ -105,10 +116,16 @@ describe('readNpy: corrupt input', () => {
       for (let i = 0; i < h.length; i++) b[10 + i] = h.charCodeAt(i);
       return b;
     };
-    expect(() => parseNpy(mk("{'descr': '<c8', 'fortran_order': False, 'shape': (), }"))).toThrow(/dtype '<c8' is not supported/);
-    expect(() => parseNpy(mk("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (), }"))).toThrow(FormatError);
+    expect(() => parseNpy(mk("{'descr': '<c8', 'fortran_order': False, 'shape': (), }"))).toThrow(
+      /dtype '<c8' is not supported/,
+    );
+    expect(() => parseNpy(mk("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (), }"))).toThrow(
+      FormatError,
+    );
     expect(() => parseNpy(mk("__import__('os')"))).toThrow(/malformed .npy header/);
-    expect(() => parseNpy(mk("{'descr': '<f4', 'shape': (-1,), 'fortran_order': False}"))).toThrow(FormatError);
+    expect(() => parseNpy(mk("{'descr': '<f4', 'shape': (-1,), 'fortran_order': False}"))).toThrow(
+      FormatError,
+    );
   });
   it('a missing file is a FileError naming the path', () => {
     expect(() => readNpy(join(tmp, 'nope.npy'))).toThrow(/cannot open \(ENOENT\)/);

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
-import { FormatError, encodeSafetensors, loadSafetensors, parseSafetensors, saveSafetensors } from '../../src/io/index.js';
+import {
+  FormatError,
+  encodeSafetensors,
+  loadSafetensors,
+  parseSafetensors,
+  saveSafetensors,
+} from '../../src/io/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tg-st-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -53,7 +59,9 @@ describe('parseSafetensors on hand-assembled files', () => {
       h: { dtype: 'BOOL', shape: [2], data_offsets: [35, 37] },
     });
     const st = parseSafetensors(assemble(header + '   ', data), 'hand.safetensors');
-    const got = Object.fromEntries([...st.tensors].map(([k, t]) => [k, [t.dtype, t.shape, Array.from(t.data)]]));
+    const got = Object.fromEntries(
+      [...st.tensors].map(([k, t]) => [k, [t.dtype, t.shape, Array.from(t.data)]]),
+    );
     expect(got).toEqual({
       a: ['float32', [2], [1.5, -2]],
       b: ['float64', [], [Math.PI]],
@@ -68,17 +76,57 @@ describe('parseSafetensors on hand-assembled files', () => {
   });
 
   const okHeader = (offsets: [number, number][], dtype = 'F32') =>
-    JSON.stringify(Object.fromEntries(offsets.map((o, i) => [`t${i}`, { dtype, shape: [(o[1] - o[0]) / 4], data_offsets: o }])));
+    JSON.stringify(
+      Object.fromEntries(
+        offsets.map((o, i) => [`t${i}`, { dtype, shape: [(o[1] - o[0]) / 4], data_offsets: o }]),
+      ),
+    );
 
   it.each([
-    ['overlap', okHeader([[0, 8], [4, 12]]), 12, /overlaps the tensor before it/],
-    ['hole', okHeader([[0, 4], [8, 12]]), 12, /data bytes 4..8 belong to no tensor/],
+    [
+      'overlap',
+      okHeader([
+        [0, 8],
+        [4, 12],
+      ]),
+      12,
+      /overlaps the tensor before it/,
+    ],
+    [
+      'hole',
+      okHeader([
+        [0, 4],
+        [8, 12],
+      ]),
+      12,
+      /data bytes 4..8 belong to no tensor/,
+    ],
     ['trailing', okHeader([[0, 4]]), 8, /4 trailing data bytes belong to no tensor/],
     ['past end', okHeader([[0, 16]]), 8, /run past the 8 data bytes/],
-    ['size mismatch', '{"t": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}', 8, /needs 12 bytes but data_offsets span 8/],
-    ['huge shape', '{"t": {"dtype": "F32", "shape": [1048576, 1048576], "data_offsets": [0, 8]}}', 8, /needs 4398046511104 bytes/],
-    ['bad dtype', '{"t": {"dtype": "F8_E4M3", "shape": [1], "data_offsets": [0, 1]}}', 1, /dtype "F8_E4M3" is not supported/],
-    ['negative offset', '{"t": {"dtype": "U8", "shape": [1], "data_offsets": [-1, 0]}}', 1, /two non-negative integers/],
+    [
+      'size mismatch',
+      '{"t": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}',
+      8,
+      /needs 12 bytes but data_offsets span 8/,
+    ],
+    [
+      'huge shape',
+      '{"t": {"dtype": "F32", "shape": [1048576, 1048576], "data_offsets": [0, 8]}}',
+      8,
+      /needs 4398046511104 bytes/,
+    ],
+    [
+      'bad dtype',
+      '{"t": {"dtype": "F8_E4M3", "shape": [1], "data_offsets": [0, 1]}}',
+      1,
+      /dtype "F8_E4M3" is not supported/,
+    ],
+    [
+      'negative offset',
+      '{"t": {"dtype": "U8", "shape": [1], "data_offsets": [-1, 0]}}',
+      1,
+      /two non-negative integers/,
+    ],
     ['not an object', '[1, 2]', 0, /does not start with '\{'/],
     ['metadata not strings', '{"__metadata__": {"a": 1}}', 0, /__metadata__\['a'\] is not a string/],
   ] as const)('%s is a FormatError naming the field', (_n, header, nData, msg) => {
@@ -89,14 +137,17 @@ describe('parseSafetensors on hand-assembled files', () => {
     const good = encodeSafetensors({ w: new Tensor(Float32Array.from([1, 2, 3]), [3]) });
     expect(() => parseSafetensors(good.subarray(0, 5), 'x')).toThrow(/truncated safetensors file/);
     expect(() => parseSafetensors(good.subarray(0, 20), 'x')).toThrow(/runs past the end .* \(truncated\)/);
-    expect(() => parseSafetensors(good.subarray(0, good.length - 1), 'x')).toThrow(/run past the 11 data bytes/);
+    expect(() => parseSafetensors(good.subarray(0, good.length - 1), 'x')).toThrow(
+      /run past the 11 data bytes/,
+    );
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 2n ** 40n, true);
     expect(() => parseSafetensors(huge, 'x')).toThrow(/header length 1099511627776 is above the limit/);
   });
 
   it('a __proto__ tensor name in a header does not pollute Object.prototype', () => {
-    const header = '{"__proto__": {"polluted": "yes"}, "w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}';
+    const header =
+      '{"__proto__": {"polluted": "yes"}, "w": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}}';
     const st = parseSafetensors(assemble(header, new Uint8Array([7])), 'p.st');
     expect([...st.tensors.keys()]).toEqual(['w']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -106,7 +157,13 @@ describe('parseSafetensors on hand-assembled files', () => {
 describe('saveSafetensors / loadSafetensors', () => {
   it('round-trips tensors and metadata through a file with an 8-byte aligned data area', () => {
     const tensors = new Map<string, Tensor>([
-      ['layer.weight', new Tensor(Float32Array.from({ length: 12 }, (_, i) => i / 7), [3, 4])],
+      [
+        'layer.weight',
+        new Tensor(
+          Float32Array.from({ length: 12 }, (_, i) => i / 7),
+          [3, 4],
+        ),
+      ],
       ['layer.bias', new Tensor(Float64Array.from([1e-300, -2]), [2])],
       ['step', new Tensor(Int32Array.from([42]), [])],
     ]);
@@ -125,6 +182,8 @@ describe('saveSafetensors / loadSafetensors', () => {
   });
 
   it('refuses reserved tensor names', () => {
-    expect(() => encodeSafetensors({ __metadata__: new Tensor(Float32Array.from([1]), [1]) })).toThrow(FormatError);
+    expect(() => encodeSafetensors({ __metadata__: new Tensor(Float32Array.from([1]), [1]) })).toThrow(
+      FormatError,
+    );
   });
 });

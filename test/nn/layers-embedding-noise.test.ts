@@ -3,11 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
-import { expectKeras, expectThrowsWith, fixTensor, getCase, loadCases, randTensor, withWeights } from './layers-helpers.js';
+import {
+  expectKeras,
+  expectThrowsWith,
+  fixTensor,
+  getCase,
+  loadCases,
+  randTensor,
+  withWeights,
+} from './layers-helpers.js';
 
 describe('Embedding', () => {
   const cases = loadCases('layers/embeddings/Embedding.json');
-  const cfg: [number, number, number, boolean][] = [[5, 3, 7, false], [20, 5, 10, true], [33, 2, 5, false]];
+  const cfg: [number, number, number, boolean][] = [
+    [5, 3, 7, false],
+    [20, 5, 10, true],
+    [33, 2, 5, false],
+  ];
   cfg.forEach(([inputDim, outputDim, inputLength, maskZero], i) =>
     it(`matches Keras case ${i} (inputDim ${inputDim}, outputDim ${outputDim}, maskZero ${maskZero})`, () => {
       const c = getCase(cases, `embeddings.Embedding.${i}`);
@@ -26,13 +38,29 @@ describe('Embedding', () => {
 
   it('looks rows up for int32 and float indices of any rank; the gradient scatter-adds into the table', () => {
     const layer = new tg.Embedding({ inputDim: 4, outputDim: 3, dtype: 'float64' });
-    const idx = tg.tensor([[1, 3, 1], [0, 1, 2]], undefined, { dtype: 'int32' });
+    const idx = tg.tensor(
+      [
+        [1, 3, 1],
+        [0, 1, 2],
+      ],
+      undefined,
+      { dtype: 'int32' },
+    );
     const y = layer.apply(idx) as tg.Tensor;
     expect(y.shape).toEqual([2, 3, 3]);
     const E = layer.embeddings.data;
     const flat = [1, 3, 1, 0, 1, 2];
-    expectClose(y.data, flat.flatMap((r) => [E[r * 3], E[r * 3 + 1], E[r * 3 + 2]]), { rtol: 0, atol: 0 });
-    const yf = layer.apply(tg.tensor([[1, 3, 1], [0, 1, 2]])) as tg.Tensor;
+    expectClose(
+      y.data,
+      flat.flatMap((r) => [E[r * 3], E[r * 3 + 1], E[r * 3 + 2]]),
+      { rtol: 0, atol: 0 },
+    );
+    const yf = layer.apply(
+      tg.tensor([
+        [1, 3, 1],
+        [0, 1, 2],
+      ]),
+    ) as tg.Tensor;
     expectClose(yf.data, y.data, { rtol: 0, atol: 0 });
     // d/dE Σ c ⊙ y: row r collects c of every position holding index r
     const c = randTensor([2, 3, 3], 51);
@@ -46,7 +74,10 @@ describe('Embedding', () => {
     const layer = new tg.Embedding({ inputDim: 3, outputDim: 2, dtype: 'float64' });
     const idx = tg.tensor([[2, 0, 2, 1]]);
     layer.apply(idx);
-    const res = tg.gradcheck((w) => withWeights(layer, [w], () => layer.apply(idx) as tg.Tensor), layer.getWeights());
+    const res = tg.gradcheck(
+      (w) => withWeights(layer, [w], () => layer.apply(idx) as tg.Tensor),
+      layer.getWeights(),
+    );
     expect(res.ok, JSON.stringify(res.worst)).toBe(true);
   });
 
@@ -60,7 +91,10 @@ describe('Embedding', () => {
     expect(layer.countParams()).toBe(8000);
     expect(layer.paramFormula()).toBe('1,000·8 = 8,000');
     expect(layer.getConfig()).toMatchObject({ input_dim: 1000, output_dim: 8, mask_zero: false });
-    expectThrowsWith(() => layer.apply(tg.tensor([[3, 1000]])), ['emb', 'Embedding', 'index 1000', '[1,2]', '0 to 999']);
+    expectThrowsWith(
+      () => layer.apply(tg.tensor([[3, 1000]])),
+      ['emb', 'Embedding', 'index 1000', '[1,2]', '0 to 999'],
+    );
     expectThrowsWith(() => layer.apply(tg.tensor([[1.5]])), ['emb', 'index 1.5', 'not an integer']);
     expectThrowsWith(() => layer.apply(tg.tensor([[-1]])), ['emb', 'index -1', 'out of range']);
   });

@@ -22,7 +22,9 @@ const ROOT = new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/', import
 export function loadCases(rel: string): Record<string, FixCase> {
   const path = fileURLToPath(new URL(rel, ROOT));
   if (!existsSync(path))
-    throw new Error(`Keras fixture ${path} is missing: the layer tests need /work/shared/keras-fixtures/kerasjs-layers-k2 (see its README.md)`);
+    throw new Error(
+      `Keras fixture ${path} is missing: the layer tests need /work/shared/keras-fixtures/kerasjs-layers-k2 (see its README.md)`,
+    );
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
@@ -73,20 +75,47 @@ export function withWeights<T>(layer: tg.Layer, ws: tg.Tensor[], fn: () => T): T
  * gradcheck (float64) of a built float64 layer w.r.t. its input and its first `nWeights` weights
  * (default: all trainable ones, which come first in every layer here).
  */
-export function gradcheckLayer(layer: tg.Layer, x: tg.Tensor, opts: { training?: boolean; nWeights?: number; atol?: number; rtol?: number } = {}): void {
+export function gradcheckLayer(
+  layer: tg.Layer,
+  x: tg.Tensor,
+  opts: { training?: boolean; nWeights?: number; atol?: number; rtol?: number } = {},
+): void {
   if (!layer.built) layer.apply(x);
   const ws = layer.getWeights().slice(0, opts.nWeights ?? layer.trainableWeights.length);
   for (const w of ws) expect(w.dtype, `${layer.name}: weights must be float64 for gradcheck`).toBe('float64');
-  const res = tg.gradcheck((xi, ...wi) => withWeights(layer, wi, () => layer.apply(xi, { training: opts.training ?? false }) as tg.Tensor), [x, ...ws], {
-    atol: opts.atol ?? 1e-6, rtol: opts.rtol ?? 1e-5, mode: 'full',
-  });
-  if (!res.ok) expect.fail(`${layer.name} gradcheck: ${JSON.stringify(res.worst)} (max ratio ${res.maxRatio})`);
+  const res = tg.gradcheck(
+    (xi, ...wi) =>
+      withWeights(layer, wi, () => layer.apply(xi, { training: opts.training ?? false }) as tg.Tensor),
+    [x, ...ws],
+    {
+      atol: opts.atol ?? 1e-6,
+      rtol: opts.rtol ?? 1e-5,
+      mode: 'full',
+    },
+  );
+  if (!res.ok)
+    expect.fail(`${layer.name} gradcheck: ${JSON.stringify(res.worst)} (max ratio ${res.maxRatio})`);
   expect(res.checks).toBeGreaterThan(0);
 }
 
 /** Deterministic float64 tensor with values in [lo, hi). */
-export const randTensor = (shape: number[], seed: number, lo = -1, hi = 1, dtype: tg.DType = 'float64'): tg.Tensor =>
-  tg.tensor(uniform(shape.reduce((a, b) => a * b, 1), seed, lo, hi), shape, { dtype });
+export const randTensor = (
+  shape: number[],
+  seed: number,
+  lo = -1,
+  hi = 1,
+  dtype: tg.DType = 'float64',
+): tg.Tensor =>
+  tg.tensor(
+    uniform(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+    shape,
+    { dtype },
+  );
 
 /** Expect `fn` to throw an error whose message contains every fragment. */
 export function expectThrowsWith(fn: () => unknown, fragments: string[]): void {

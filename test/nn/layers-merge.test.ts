@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
-import { type FixCase, expectKeras, expectThrowsWith, fixTensor, getCase, loadCases, randTensor } from './layers-helpers.js';
+import {
+  type FixCase,
+  expectKeras,
+  expectThrowsWith,
+  fixTensor,
+  getCase,
+  loadCases,
+  randTensor,
+} from './layers-helpers.js';
 
 /**
  * The keras-js merge notebooks feed one input through one Dense(2) per branch (weights: kernel, bias per branch),
@@ -44,18 +52,40 @@ describe('elementwise merges match Keras', () => {
 
 describe('Concatenate and Dot match Keras', () => {
   const cc = loadCases('layers/merge/Concatenate.json');
-  const axes: [number, number, boolean][] = [[0, -1, false], [1, -1, true], [2, -2, true], [3, 1, true], [4, 2, true], [5, -1, true], [6, -1, true]];
+  const axes: [number, number, boolean][] = [
+    [0, -1, false],
+    [1, -1, true],
+    [2, -2, true],
+    [3, 1, true],
+    [4, 2, true],
+    [5, -1, true],
+    [6, -1, true],
+  ];
   for (const [i, axis, rep] of axes)
     it(`Concatenate.${i} (axis ${axis})`, () => {
       const c = getCase(cc, `merge.Concatenate.${i}`);
-      expectKeras(new tg.Concatenate({ axis }).apply(branches(c, rep)) as tg.Tensor, c.expected, `Concatenate.${i}`);
+      expectKeras(
+        new tg.Concatenate({ axis }).apply(branches(c, rep)) as tg.Tensor,
+        c.expected,
+        `Concatenate.${i}`,
+      );
     });
   const dc = loadCases('layers/merge/Dot.json');
-  const dots: [number, number | [number, number], boolean][] = [[0, 1, false], [1, 2, false], [2, 1, true], [3, 2, true], [4, [2, 2], true]];
+  const dots: [number, number | [number, number], boolean][] = [
+    [0, 1, false],
+    [1, 2, false],
+    [2, 1, true],
+    [3, 2, true],
+    [4, [2, 2], true],
+  ];
   for (const [i, ax, normalize] of dots)
     it(`Dot.${i} (axes ${JSON.stringify(ax)}, normalize ${normalize})`, () => {
       const c = getCase(dc, `merge.Dot.${i}`);
-      expectKeras(new tg.Dot({ axes: ax, normalize }).apply(branches(c, true)) as tg.Tensor, c.expected, `Dot.${i}`);
+      expectKeras(
+        new tg.Dot({ axes: ax, normalize }).apply(branches(c, true)) as tg.Tensor,
+        c.expected,
+        `Dot.${i}`,
+      );
     });
 });
 
@@ -92,7 +122,11 @@ describe('merge semantics', () => {
       ['Dot', (p, q) => new tg.Dot({ axes: 1, normalize: true }).apply([p, q]) as tg.Tensor, [a, b]],
       ['Average', (p, q, r) => new tg.Average().apply([p, q, r]) as tg.Tensor, [a, b, c]],
       ['Maximum', (p, q) => new tg.Maximum().apply([p, q]) as tg.Tensor, [a, b]],
-      ['Concatenate', (p, q) => new tg.Concatenate({ axis: 1 }).apply([p, q]) as tg.Tensor, [a, randTensor([2, 2], 48)]],
+      [
+        'Concatenate',
+        (p, q) => new tg.Concatenate({ axis: 1 }).apply([p, q]) as tg.Tensor,
+        [a, randTensor([2, 2], 48)],
+      ],
     ];
     for (const [what, f, xs] of checks) {
       const res = tg.gradcheck(f, xs);
@@ -101,14 +135,22 @@ describe('merge semantics', () => {
   });
 
   it('broadcasts a 1 against a size (Keras elementwise shapes)', () => {
-    const y = new tg.Multiply().apply([randTensor([2, 3, 4], 49), tg.ones([2, 1, 4], { dtype: 'float64' })]) as tg.Tensor;
+    const y = new tg.Multiply().apply([
+      randTensor([2, 3, 4], 49),
+      tg.ones([2, 1, 4], { dtype: 'float64' }),
+    ]) as tg.Tensor;
     expect(y.shape).toEqual([2, 3, 4]);
   });
 
   it('builds a functional model from two inputs', () => {
     const a = tg.input({ shape: [3] });
     const b = tg.input({ shape: [3] });
-    const out = tg.layers.concatenate().apply([tg.layers.add().apply([a, b]) as tg.SymbolicTensor, tg.layers.subtract().apply([a, b]) as tg.SymbolicTensor]) as tg.SymbolicTensor;
+    const out = tg.layers
+      .concatenate()
+      .apply([
+        tg.layers.add().apply([a, b]) as tg.SymbolicTensor,
+        tg.layers.subtract().apply([a, b]) as tg.SymbolicTensor,
+      ]) as tg.SymbolicTensor;
     expect(out.shape).toEqual([null, 6]);
     const m = tg.model({ inputs: [a, b], outputs: out });
     const y = m.predict([tg.tensor([[1, 2, 3]]), tg.tensor([[10, 20, 30]])]) as tg.Tensor;
@@ -117,21 +159,54 @@ describe('merge semantics', () => {
 
   it('errors name the layer and every input shape', () => {
     const z = (s: number[]) => tg.zeros(s);
-    expectThrowsWith(() => new tg.Add({ name: 'add_x' }).apply([z([2, 3]), z([2, 4])]), ['add_x', 'Add', '[2,3], [2,4]']);
-    expectThrowsWith(() => new tg.Average({ name: 'avg' }).apply([z([2, 3]), z([2, 3]), z([2, 5])]), ['avg', '[2,3], [2,3], [2,5]']);
-    expectThrowsWith(() => new tg.Add({ name: 'add_b' }).apply([z([2, 3]), z([3, 3])]), ['add_b', 'batch', '[2,3], [3,3]']);
-    expectThrowsWith(() => new tg.Subtract({ name: 'sub' }).apply([z([2, 3]), z([2, 3]), z([2, 3])]), ['sub', 'exactly 2', 'got 3']);
-    expectThrowsWith(() => new tg.Add({ name: 'add_1' }).apply([z([2, 3])]), ['add_1', 'at least 2', 'got 1']);
-    expectThrowsWith(() => new tg.Add({ name: 'add_t' }).apply(z([2, 3])), ['add_t', 'single tensor', '[2,3]']);
-    expectThrowsWith(() => new tg.Concatenate({ name: 'cat' }).apply([z([2, 3, 4]), z([2, 5, 4])]), ['cat', 'Concatenate', '[2,3,4], [2,5,4]']);
-    expectThrowsWith(() => new tg.Concatenate({ name: 'cat2' }).apply([z([2, 3]), z([2, 3, 1])]), ['cat2', 'rank', '[2,3], [2,3,1]']);
-    expectThrowsWith(() => new tg.Dot({ axes: 1, name: 'dot' }).apply([z([2, 3]), z([2, 4])]), ['dot', 'Dot', '[2,3]', '[2,4]']);
-    expectThrowsWith(() => new tg.Dot({ axes: 0, name: 'dot0' }).apply([z([2, 3]), z([2, 3])]), ['dot0', 'batch']);
+    expectThrowsWith(
+      () => new tg.Add({ name: 'add_x' }).apply([z([2, 3]), z([2, 4])]),
+      ['add_x', 'Add', '[2,3], [2,4]'],
+    );
+    expectThrowsWith(
+      () => new tg.Average({ name: 'avg' }).apply([z([2, 3]), z([2, 3]), z([2, 5])]),
+      ['avg', '[2,3], [2,3], [2,5]'],
+    );
+    expectThrowsWith(
+      () => new tg.Add({ name: 'add_b' }).apply([z([2, 3]), z([3, 3])]),
+      ['add_b', 'batch', '[2,3], [3,3]'],
+    );
+    expectThrowsWith(
+      () => new tg.Subtract({ name: 'sub' }).apply([z([2, 3]), z([2, 3]), z([2, 3])]),
+      ['sub', 'exactly 2', 'got 3'],
+    );
+    expectThrowsWith(
+      () => new tg.Add({ name: 'add_1' }).apply([z([2, 3])]),
+      ['add_1', 'at least 2', 'got 1'],
+    );
+    expectThrowsWith(
+      () => new tg.Add({ name: 'add_t' }).apply(z([2, 3])),
+      ['add_t', 'single tensor', '[2,3]'],
+    );
+    expectThrowsWith(
+      () => new tg.Concatenate({ name: 'cat' }).apply([z([2, 3, 4]), z([2, 5, 4])]),
+      ['cat', 'Concatenate', '[2,3,4], [2,5,4]'],
+    );
+    expectThrowsWith(
+      () => new tg.Concatenate({ name: 'cat2' }).apply([z([2, 3]), z([2, 3, 1])]),
+      ['cat2', 'rank', '[2,3], [2,3,1]'],
+    );
+    expectThrowsWith(
+      () => new tg.Dot({ axes: 1, name: 'dot' }).apply([z([2, 3]), z([2, 4])]),
+      ['dot', 'Dot', '[2,3]', '[2,4]'],
+    );
+    expectThrowsWith(
+      () => new tg.Dot({ axes: 0, name: 'dot0' }).apply([z([2, 3]), z([2, 3])]),
+      ['dot0', 'batch'],
+    );
   });
 
   it('configs', () => {
     expect(new tg.Concatenate({ axis: 1 }).getConfig()).toMatchObject({ axis: 1 });
-    expect(new tg.Dot({ axes: [1, 2], normalize: true }).getConfig()).toMatchObject({ axes: [1, 2], normalize: true });
+    expect(new tg.Dot({ axes: [1, 2], normalize: true }).getConfig()).toMatchObject({
+      axes: [1, 2],
+      normalize: true,
+    });
     expect(tg.layers.maximum()).toBeInstanceOf(tg.Maximum);
   });
 });

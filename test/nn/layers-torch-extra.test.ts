@@ -10,7 +10,9 @@ function nchwStats(x: tg.Tensor): { mean: number[]; biased: number[]; unbiased: 
   const [nb, c] = x.shape;
   const inner = x.size / (nb * c);
   const vals = Array.from({ length: c }, () => [] as number[]);
-  for (let b = 0; b < nb; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < inner; i++) vals[ch].push(x.data[(b * c + ch) * inner + i]);
+  for (let b = 0; b < nb; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let i = 0; i < inner; i++) vals[ch].push(x.data[(b * c + ch) * inner + i]);
   const mean = vals.map((v) => v.reduce((a, b) => a + b, 0) / v.length);
   const ss = vals.map((v, ch) => v.reduce((a, b) => a + (b - mean[ch]) ** 2, 0));
   const n = vals[0].length;
@@ -37,7 +39,12 @@ describe('tg.nn.BatchNorm2d / BatchNorm1d', () => {
     const x = randTensor([2, 3, 2, 3], 71, -2, 3);
     const y = bn.forward(x) as tg.Tensor;
     const s = nchwStats(x);
-    expectClose(y.data, naiveBn(x, s.mean, s.biased, [1.5, 0.5, -1], [0.1, 0, 0.3], 1e-5), { rtol: 1e-12, atol: 1e-12 }, 'train output');
+    expectClose(
+      y.data,
+      naiveBn(x, s.mean, s.biased, [1.5, 0.5, -1], [0.1, 0, 0.3], 1e-5),
+      { rtol: 1e-12, atol: 1e-12 },
+      'train output',
+    );
     const rm = s.mean.map((m) => 0.1 * m);
     const rv = s.unbiased.map((v) => 0.9 + 0.1 * v);
     expectClose(bn.runningMean!.data, rm, { rtol: 1e-12, atol: 1e-15 }, 'running_mean');
@@ -46,7 +53,12 @@ describe('tg.nn.BatchNorm2d / BatchNorm1d', () => {
     bn.eval();
     const after = Array.from(bn.runningMean!.data);
     const x2 = randTensor([1, 3, 2, 2], 72);
-    expectClose((bn.forward(x2) as tg.Tensor).data, naiveBn(x2, rm, rv, [1.5, 0.5, -1], [0.1, 0, 0.3], 1e-5), { rtol: 1e-12, atol: 1e-12 }, 'eval output');
+    expectClose(
+      (bn.forward(x2) as tg.Tensor).data,
+      naiveBn(x2, rm, rv, [1.5, 0.5, -1], [0.1, 0, 0.3], 1e-5),
+      { rtol: 1e-12, atol: 1e-12 },
+      'eval output',
+    );
     expect(Array.from(bn.runningMean!.data), 'eval leaves running_mean').toEqual(after);
   });
 
@@ -57,18 +69,36 @@ describe('tg.nn.BatchNorm2d / BatchNorm1d', () => {
     bn.forward(a);
     bn.forward(b);
     const [sa, sb] = [nchwStats(a), nchwStats(b)];
-    expectClose(bn.runningMean!.data, sa.mean.map((m, i) => (m + sb.mean[i]) / 2), { rtol: 1e-12, atol: 1e-15 });
-    expectClose(bn.runningVar!.data, sa.unbiased.map((v, i) => (v + sb.unbiased[i]) / 2), { rtol: 1e-12, atol: 1e-15 });
-    const free = new tg.nn.BatchNorm1d(2, { trackRunningStats: false, affine: false, dtype: 'float64' }).eval();
+    expectClose(
+      bn.runningMean!.data,
+      sa.mean.map((m, i) => (m + sb.mean[i]) / 2),
+      { rtol: 1e-12, atol: 1e-15 },
+    );
+    expectClose(
+      bn.runningVar!.data,
+      sa.unbiased.map((v, i) => (v + sb.unbiased[i]) / 2),
+      { rtol: 1e-12, atol: 1e-15 },
+    );
+    const free = new tg.nn.BatchNorm1d(2, {
+      trackRunningStats: false,
+      affine: false,
+      dtype: 'float64',
+    }).eval();
     expect(free.getWeights()).toEqual([]);
-    expectClose((free.forward(a) as tg.Tensor).data, naiveBn(a, sa.mean, sa.biased, [1, 1], [0, 0], 1e-5), { rtol: 1e-12, atol: 1e-12 });
+    expectClose((free.forward(a) as tg.Tensor).data, naiveBn(a, sa.mean, sa.biased, [1, 1], [0, 0], 1e-5), {
+      rtol: 1e-12,
+      atol: 1e-12,
+    });
   });
 
   it('BatchNorm1d on [N, C, L] normalises over batch and length', () => {
     const bn = new tg.nn.BatchNorm1d(3, { dtype: 'float64', eps: 1e-3 });
     const x = randTensor([2, 3, 4], 75);
     const s = nchwStats(x);
-    expectClose((bn.forward(x) as tg.Tensor).data, naiveBn(x, s.mean, s.biased, [1, 1, 1], [0, 0, 0], 1e-3), { rtol: 1e-12, atol: 1e-12 });
+    expectClose((bn.forward(x) as tg.Tensor).data, naiveBn(x, s.mean, s.biased, [1, 1, 1], [0, 0, 0], 1e-3), {
+      rtol: 1e-12,
+      atol: 1e-12,
+    });
   });
 
   it('gradchecks w.r.t. input, weight and bias in train and eval modes', () => {
@@ -82,11 +112,22 @@ describe('tg.nn.BatchNorm2d / BatchNorm1d', () => {
   it('parameters are weight and bias; running stats are buffers; errors name the module and shapes', () => {
     const bn = new tg.nn.BatchNorm2d(8, { name: 'bn2' });
     expect(bn.namedParameters().map(([k]) => k)).toEqual(['weight', 'bias']);
-    expect(bn.weights.map((w) => [w.name, w.trainable])).toEqual([['weight', true], ['bias', true], ['running_mean', false], ['running_var', false]]);
+    expect(bn.weights.map((w) => [w.name, w.trainable])).toEqual([
+      ['weight', true],
+      ['bias', true],
+      ['running_mean', false],
+      ['running_var', false],
+    ]);
     expect(bn.countParams()).toBe(32);
-    expectThrowsWith(() => bn.forward(tg.zeros([2, 4, 3, 3])), ['bn2', 'BatchNorm2d', '[2,4,3,3]', 'num_features is 8']);
+    expectThrowsWith(
+      () => bn.forward(tg.zeros([2, 4, 3, 3])),
+      ['bn2', 'BatchNorm2d', '[2,4,3,3]', 'num_features is 8'],
+    );
     expectThrowsWith(() => bn.forward(tg.zeros([2, 8, 3])), ['bn2', 'rank 4', '[2,8,3]']);
-    expectThrowsWith(() => new tg.nn.BatchNorm1d(2, { name: 'one' }).forward(tg.zeros([1, 2])), ['one', 'more than 1 value per channel']);
+    expectThrowsWith(
+      () => new tg.nn.BatchNorm1d(2, { name: 'one' }).forward(tg.zeros([1, 2])),
+      ['one', 'more than 1 value per channel'],
+    );
   });
 });
 
@@ -102,11 +143,16 @@ describe('tg.nn.LayerNorm', () => {
       const seg = Array.from(x.data.subarray(r * 6, r * 6 + 6));
       const m = seg.reduce((a, b) => a + b, 0) / 6;
       const v = seg.reduce((a, b) => a + (b - m) ** 2, 0) / 6;
-      want.push(...seg.map((a, j) => ((a - m) / Math.sqrt(v + 1e-5)) * ln.weight!.data[j] + ln.bias!.data[j]));
+      want.push(
+        ...seg.map((a, j) => ((a - m) / Math.sqrt(v + 1e-5)) * ln.weight!.data[j] + ln.bias!.data[j]),
+      );
     }
     expectClose(y.data, want, { rtol: 1e-12, atol: 1e-12 });
     gradcheckLayer(ln, randTensor([2, 2, 3], 79));
-    expectThrowsWith(() => ln.forward(tg.zeros([4, 3, 2], { dtype: 'float64' })), [ln.name, 'LayerNorm', '[4,3,2]', '[2,3]']);
+    expectThrowsWith(
+      () => ln.forward(tg.zeros([4, 3, 2], { dtype: 'float64' })),
+      [ln.name, 'LayerNorm', '[4,3,2]', '[2,3]'],
+    );
   });
 });
 
@@ -116,17 +162,31 @@ describe('tg.nn.Embedding', () => {
     expect(emb.paddingIdx).toBe(4);
     expect(Array.from(emb.weight.data.subarray(12, 15))).toEqual([0, 0, 0]);
     emb.weight.data.set([7, 8, 9], 12); // a user-set padding row is read back unchanged, as PyTorch does
-    const idx = tg.tensor([[4, 1], [1, 2]], undefined, { dtype: 'int32' });
+    const idx = tg.tensor(
+      [
+        [4, 1],
+        [1, 2],
+      ],
+      undefined,
+      { dtype: 'int32' },
+    );
     const y = emb.forward(idx) as tg.Tensor;
     const W = emb.weight.data;
-    expectClose(y.data, [4, 1, 1, 2].flatMap((r) => [W[r * 3], W[r * 3 + 1], W[r * 3 + 2]]), { rtol: 0, atol: 0 });
+    expectClose(
+      y.data,
+      [4, 1, 1, 2].flatMap((r) => [W[r * 3], W[r * 3 + 1], W[r * 3 + 2]]),
+      { rtol: 0, atol: 0 },
+    );
     tg.sum(y).backward();
     const g = Array.from(emb.weight.grad!.data);
     expect(g.slice(12, 15)).toEqual([0, 0, 0]);
     expect(g.slice(3, 6)).toEqual([2, 2, 2]);
     expect(g.slice(6, 9)).toEqual([1, 1, 1]);
     expect(g.slice(0, 3)).toEqual([0, 0, 0]);
-    const res = tg.gradcheck((w) => withWeights(emb, [w], () => emb.forward(tg.tensor([[0, 3, 3]])) as tg.Tensor), emb.getWeights());
+    const res = tg.gradcheck(
+      (w) => withWeights(emb, [w], () => emb.forward(tg.tensor([[0, 3, 3]])) as tg.Tensor),
+      emb.getWeights(),
+    );
     expect(res.ok).toBe(true);
     expectThrowsWith(() => emb.forward(tg.tensor([[5]])), [emb.name, 'index 5', 'out of range']);
   });
@@ -142,7 +202,15 @@ describe('tg.nn.Embedding', () => {
 
 describe('tg.nn.ConvTranspose2d', () => {
   /** PyTorch's definition by scattering: full[iy·s + ky·d] += x·W, then drop `padding` rows/cols on each side. */
-  function naive(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, s: number[], p: number[], op: number[], d: number[]): { data: number[]; shape: number[] } {
+  function naive(
+    x: tg.Tensor,
+    w: tg.Tensor,
+    b: tg.Tensor | null,
+    s: number[],
+    p: number[],
+    op: number[],
+    d: number[],
+  ): { data: number[]; shape: number[] } {
     const [n, cin, h, wd] = x.shape;
     const [, cout, kh, kw] = w.shape;
     const oh = (h - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1;
@@ -159,7 +227,9 @@ describe('tg.nn.ConvTranspose2d', () => {
                   const oy = iy * s[0] + ky * d[0] - p[0];
                   const ox = ix * s[1] + kx * d[1] - p[1];
                   if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
-                  out[((bi * cout + co) * oh + oy) * ow + ox] += x.data[((bi * cin + ci) * h + iy) * wd + ix] * w.data[((ci * cout + co) * kh + ky) * kw + kx];
+                  out[((bi * cout + co) * oh + oy) * ow + ox] +=
+                    x.data[((bi * cin + ci) * h + iy) * wd + ix] *
+                    w.data[((ci * cout + co) * kh + ky) * kw + kx];
                 }
       }
     return { data: out, shape: [n, cout, oh, ow] };
@@ -168,17 +238,52 @@ describe('tg.nn.ConvTranspose2d', () => {
   it('matches the scatter definition for strides, padding, output_padding and dilation', () => {
     const x = randTensor([2, 3, 3, 4], 81);
     const configs: [number[], number[], number[], number[], [number, number]][] = [
-      [[1, 1], [0, 0], [0, 0], [1, 1], [3, 3]],
-      [[2, 2], [1, 1], [1, 1], [1, 1], [3, 3]],
-      [[2, 3], [1, 0], [1, 2], [1, 1], [4, 2]],
-      [[1, 1], [1, 2], [0, 0], [2, 2], [3, 3]],
+      [
+        [1, 1],
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [3, 3],
+      ],
+      [
+        [2, 2],
+        [1, 1],
+        [1, 1],
+        [1, 1],
+        [3, 3],
+      ],
+      [
+        [2, 3],
+        [1, 0],
+        [1, 2],
+        [1, 1],
+        [4, 2],
+      ],
+      [
+        [1, 1],
+        [1, 2],
+        [0, 0],
+        [2, 2],
+        [3, 3],
+      ],
     ];
     for (const [s, p, op, d, k] of configs) {
-      const m = new tg.nn.ConvTranspose2d(3, 2, k, { stride: s as [number, number], padding: p as [number, number], outputPadding: op as [number, number], dilation: d as [number, number], dtype: 'float64' });
+      const m = new tg.nn.ConvTranspose2d(3, 2, k, {
+        stride: s as [number, number],
+        padding: p as [number, number],
+        outputPadding: op as [number, number],
+        dilation: d as [number, number],
+        dtype: 'float64',
+      });
       const y = m.forward(x) as tg.Tensor;
       const want = naive(x, m.weight, m.bias, s, p, op, d);
       expect(y.shape, `stride ${s} padding ${p} output_padding ${op} dilation ${d}`).toEqual(want.shape);
-      expectClose(y.data, want.data, { rtol: 1e-12, atol: 1e-12 }, `stride ${s} padding ${p} output_padding ${op} dilation ${d}`);
+      expectClose(
+        y.data,
+        want.data,
+        { rtol: 1e-12, atol: 1e-12 },
+        `stride ${s} padding ${p} output_padding ${op} dilation ${d}`,
+      );
     }
   });
 
@@ -194,8 +299,14 @@ describe('tg.nn.ConvTranspose2d', () => {
     expect(Math.max(...w)).toBeLessThanOrEqual(bound);
     expect(Math.min(...w)).toBeGreaterThanOrEqual(-bound);
     expect(Math.max(...w)).toBeGreaterThan(0.9 * bound);
-    expectThrowsWith(() => m.forward(tg.zeros([1, 3, 2, 2], { dtype: 'float64' })), [m.name, 'ConvTranspose2d', '[1,3,2,2]']);
-    expectThrowsWith(() => new tg.nn.ConvTranspose2d(1, 1, 3, { stride: 2, outputPadding: 2 }), ['output_padding', 'smaller than either stride or dilation']);
+    expectThrowsWith(
+      () => m.forward(tg.zeros([1, 3, 2, 2], { dtype: 'float64' })),
+      [m.name, 'ConvTranspose2d', '[1,3,2,2]'],
+    );
+    expectThrowsWith(
+      () => new tg.nn.ConvTranspose2d(1, 1, 3, { stride: 2, outputPadding: 2 }),
+      ['output_padding', 'smaller than either stride or dilation'],
+    );
   });
 });
 
@@ -203,9 +314,21 @@ describe('tg.nn namespace', () => {
   it('still holds the base modules next to the extra ones', () => {
     expect(typeof tg.nn.Linear).toBe('function');
     expect(typeof tg.nn.Conv2d).toBe('function');
-    const net = new tg.nn.Sequential(new tg.nn.Conv2d(1, 4, 3), new tg.nn.BatchNorm2d(4), new tg.nn.ReLU(), new tg.nn.ConvTranspose2d(4, 1, 3));
+    const net = new tg.nn.Sequential(
+      new tg.nn.Conv2d(1, 4, 3),
+      new tg.nn.BatchNorm2d(4),
+      new tg.nn.ReLU(),
+      new tg.nn.ConvTranspose2d(4, 1, 3),
+    );
     const y = net.forward(randTensor([2, 1, 5, 5], 83, -1, 1, 'float32')) as tg.Tensor;
     expect(y.shape).toEqual([2, 1, 5, 5]);
-    expect(net.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '3.weight', '3.bias']);
+    expect(net.namedParameters().map(([k]) => k)).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '3.weight',
+      '3.bias',
+    ]);
   });
 });

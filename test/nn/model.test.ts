@@ -4,7 +4,8 @@ import * as tg from '../../src/index.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i])));
+  for (let i = 0; i < a.length; i++)
+    expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b[i])));
 };
 
 describe('models', () => {
@@ -12,19 +13,30 @@ describe('models', () => {
 
   it('Dense equals x·W + b computed by hand', () => {
     const d = tg.layers.dense({ units: 2, inputShape: [3] });
-    const x = tg.tensor([[1, 2, 3], [-1, 0, 0.5]]);
+    const x = tg.tensor([
+      [1, 2, 3],
+      [-1, 0, 0.5],
+    ]);
     const y = d.apply(x) as tg.Tensor;
     const [w, b] = d.getWeights().map((t) => t.toFlatArray());
-    const want = [0, 1].flatMap((r) => [0, 1].map((c) => [0, 1, 2].reduce((s, k) => s + x.data[r * 3 + k] * w[k * 2 + c], b[c])));
+    const want = [0, 1].flatMap((r) =>
+      [0, 1].map((c) => [0, 1, 2].reduce((s, k) => s + x.data[r * 3 + k] * w[k * 2 + c], b[c])),
+    );
     close(y.data, want);
   });
 
   it('names the layer and both shapes on a wrong input, with a hint', () => {
     const m = tg.sequential({ layers: [tg.layers.dense({ units: 4, inputShape: [320] })] });
-    expect(() => m.predict(tg.zeros([2, 4, 4, 20]))).toThrow(/dense \(Dense\): expected input with last axis 320.*\[2,4,4,20\].*Flatten/);
-    const c = tg.sequential({ layers: [tg.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 3] })] });
+    expect(() => m.predict(tg.zeros([2, 4, 4, 20]))).toThrow(
+      /dense \(Dense\): expected input with last axis 320.*\[2,4,4,20\].*Flatten/,
+    );
+    const c = tg.sequential({
+      layers: [tg.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 3] })],
+    });
     expect(() => c.predict(tg.zeros([8, 8, 3]))).toThrow(/rank 4.*\[8,8,3\].*batch axis/);
-    expect(() => c.predict(tg.zeros([1, 3, 8, 8]))).toThrow(/input has 8 channels but the kernel \[3,3,3,2\] expects 3/);
+    expect(() => c.predict(tg.zeros([1, 3, 8, 8]))).toThrow(
+      /input has 8 channels but the kernel \[3,3,3,2\] expects 3/,
+    );
   });
 
   it('functional graphs share layers and take several inputs', () => {
@@ -53,7 +65,13 @@ describe('models', () => {
       }
     }
     const net = new Net();
-    expect(net.namedParameters().map(([n]) => n)).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    expect(net.namedParameters().map(([n]) => n)).toEqual([
+      'scale',
+      'fc1.weight',
+      'fc1.bias',
+      'fc2.weight',
+      'fc2.bias',
+    ]);
     let calls = 0;
     net.fc1.registerForwardHook(() => void calls++);
     net.forward(tg.randn([2, 3]));
@@ -100,7 +118,9 @@ describe('models', () => {
     const seen: number[][] = [];
     const d = tg.layers.dense({ units: 2 });
     d.registerForwardHook((_l, x) => void seen.push([...(x as tg.Tensor).shape]));
-    const m = tg.sequential({ layers: [d, tg.layers.activation({ activation: (t: tg.Tensor) => tg.log(tg.abs(t)) })] });
+    const m = tg.sequential({
+      layers: [d, tg.layers.activation({ activation: (t: tg.Tensor) => tg.log(tg.abs(t)) })],
+    });
     tg.checkNumerics(true);
     try {
       m.predict(tg.tensor([[1, -2, 3]]));
@@ -124,10 +144,20 @@ describe('models', () => {
     const x = tg.randn([n, 2]);
     const labels = new Int32Array(n).map((_, i) => (x.data[2 * i] + x.data[2 * i + 1] > 0 ? 1 : 0));
     const y = tg.oneHot(new tg.Tensor(labels, [n]), 2);
-    const m = tg.sequential({ layers: [tg.layers.dense({ units: 8, activation: 'relu', inputShape: [2] }), tg.layers.dense({ units: 2, activation: 'softmax' })] });
+    const m = tg.sequential({
+      layers: [
+        tg.layers.dense({ units: 8, activation: 'relu', inputShape: [2] }),
+        tg.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+    });
     m.compile({ optimizer: tg.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const lines: string[] = [];
-    const h = await m.fit(x, y, { epochs: 15, batchSize: 32, validationSplit: 0.2, log: (l) => lines.push(l) });
+    const h = await m.fit(x, y, {
+      epochs: 15,
+      batchSize: 32,
+      validationSplit: 0.2,
+      log: (l) => lines.push(l),
+    });
     const loss = h.history.loss;
     expect(loss.length).toBe(15);
     expect(loss[loss.length - 1]).toBeLessThan(loss[0] * 0.6);

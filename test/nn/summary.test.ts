@@ -4,7 +4,14 @@ import * as tg from '../../src/index.js';
 
 function seedMnistModel(withInputShape = true): tg.Sequential {
   const m = tg.sequential();
-  m.add(tg.layers.conv2d({ filters: 10, kernelSize: [4, 4], activation: 'relu', ...(withInputShape ? { inputShape: [28, 28, 1] } : {}) }));
+  m.add(
+    tg.layers.conv2d({
+      filters: 10,
+      kernelSize: [4, 4],
+      activation: 'relu',
+      ...(withInputShape ? { inputShape: [28, 28, 1] } : {}),
+    }),
+  );
   m.add(tg.layers.maxPooling2d({ poolSize: [2, 2] }));
   m.add(tg.layers.conv2d({ filters: 20, kernelSize: [4, 4], activation: 'relu' }));
   m.add(tg.layers.maxPooling2d({ poolSize: [2, 2] }));
@@ -55,7 +62,13 @@ describe('summary', () => {
   it('infers Dense in_features lazily (the seed CIFAR CNN: 8·8·8 after two poolings)', () => {
     const m = tg.sequential({
       layers: [
-        tg.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [32, 32, 3] }),
+        tg.layers.conv2d({
+          filters: 12,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          inputShape: [32, 32, 3],
+        }),
         tg.layers.maxPooling2d({ poolSize: 2 }),
         tg.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
         tg.layers.maxPooling2d({ poolSize: 2 }),
@@ -65,7 +78,15 @@ describe('summary', () => {
       ],
     });
     const r = rows(m.summary({ print: false }));
-    expect(r.map((x) => x[1])).toEqual(['(None, 32, 32, 12)', '(None, 16, 16, 12)', '(None, 16, 16, 8)', '(None, 8, 8, 8)', '(None, 512)', '(None, 64)', '(None, 10)']);
+    expect(r.map((x) => x[1])).toEqual([
+      '(None, 32, 32, 12)',
+      '(None, 16, 16, 12)',
+      '(None, 16, 16, 8)',
+      '(None, 8, 8, 8)',
+      '(None, 512)',
+      '(None, 64)',
+      '(None, 10)',
+    ]);
     // (3·3·3+1)·12, (3·3·12+1)·8, (512+1)·64, (64+1)·10
     expect(r.map((x) => x[2])).toEqual(['336', '0', '872', '0', '0', '32,832', '650']);
   });
@@ -91,7 +112,13 @@ describe('summary', () => {
     const b = tg.input({ shape: [4] });
     const shared = tg.layers.dense({ units: 3 });
     const head = tg.layers.dense({ units: 1 });
-    const m = tg.model({ inputs: [a, b], outputs: [head.apply(shared.apply(a) as tg.SymbolicTensor) as tg.SymbolicTensor, shared.apply(b) as tg.SymbolicTensor] });
+    const m = tg.model({
+      inputs: [a, b],
+      outputs: [
+        head.apply(shared.apply(a) as tg.SymbolicTensor) as tg.SymbolicTensor,
+        shared.apply(b) as tg.SymbolicTensor,
+      ],
+    });
     const text = m.summary({ print: false });
     expect(text).toContain('Connected to');
     expect(text).toMatch(/input_1\[0\]\[0\]/);

@@ -50,7 +50,13 @@ export function registerActivation(name: string, fn: ActivationFn): void {
 }
 
 /** The Keras activation names the importer understands. */
-export const kerasActivationNames = (): string[] => [...Object.keys(SAME), 'hard_sigmoid', 'hard_silu', 'hard_swish', ...custom.keys()];
+export const kerasActivationNames = (): string[] => [
+  ...Object.keys(SAME),
+  'hard_sigmoid',
+  'hard_silu',
+  'hard_swish',
+  ...custom.keys(),
+];
 
 /**
  * The activation a config field names, as the Keras version that wrote it defines it. Accepts a name, null (linear),
@@ -67,7 +73,8 @@ function resolveActivation(v: JsonValue, c: LayerCfg, key: string, ctx: KerasCon
   if (isJsonObject(v)) {
     const inner = v.config;
     if (typeof inner === 'string') return resolveActivation(inner, c, key, ctx);
-    if (isJsonObject(inner) && typeof inner.name === 'string') return resolveActivation(inner.name, c, key, ctx);
+    if (isJsonObject(inner) && typeof inner.name === 'string')
+      return resolveActivation(inner.name, c, key, ctx);
     if (typeof v.class_name === 'string') return resolveActivation(v.class_name, c, key, ctx);
     c.fail(key, `unrecognised activation ${brief(v)}`);
   }
@@ -79,8 +86,13 @@ function resolveActivation(v: JsonValue, c: LayerCfg, key: string, ctx: KerasCon
     // NOTE: Keras 1/2 and TF.js: clip(0.2x + 0.5); Keras 3 changed it to relu6(x + 3)/6.
     return ctx.major >= 3 && !ctx.tfjs ? hardSigmoidKeras3 : hardSigmoidKeras2;
   if (name === 'hard_silu' || name === 'hard_swish') return hardSilu;
-  const mapped = (Object.hasOwn(SAME, name) ? SAME[name] : undefined) ?? (activationNames().includes(name) ? name : undefined);
+  const mapped =
+    (Object.hasOwn(SAME, name) ? SAME[name] : undefined) ??
+    (activationNames().includes(name) ? name : undefined);
   if (mapped === undefined)
-    c.fail(key, `unknown activation '${v}' (known: ${kerasActivationNames().join(', ')}); register it with keras.registerActivation('${v}', fn)`);
+    c.fail(
+      key,
+      `unknown activation '${v}' (known: ${kerasActivationNames().join(', ')}); register it with keras.registerActivation('${v}', fn)`,
+    );
   return mapped;
 }

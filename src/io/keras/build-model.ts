@@ -39,17 +39,37 @@ export interface BuiltModel {
 }
 
 /** Every layer whose class has neither a built-in nor a registered implementation, at any depth. */
-export function findUnknownLayers(spec: ModelSpec, ctx: KerasContext, fileWeights?: BuildOptions['fileWeights']): UnknownLayerInfo[] {
+export function findUnknownLayers(
+  spec: ModelSpec,
+  ctx: KerasContext,
+  fileWeights?: BuildOptions['fileWeights'],
+): UnknownLayerInfo[] {
   const out: UnknownLayerInfo[] = [];
-  const visit = (l: LayerSpec | { className: string; fileClassName: string; name: string; config: JsonObject; module: string | null; registeredName: string | null }): void => {
+  const visit = (
+    l:
+      | LayerSpec
+      | {
+          className: string;
+          fileClassName: string;
+          name: string;
+          config: JsonObject;
+          module: string | null;
+          registeredName: string | null;
+        },
+  ): void => {
     if ('model' in l && l.model) return l.model.layers.forEach(visit);
     if (l.className === 'InputLayer') return;
     if (customImpl(l.name, [l.fileClassName, l.className], l.registeredName)) return;
     // NOTE: a Lambda is always "unknown" until registered: its Python code (bytecode or a function name) never runs.
     if (l.className === 'Lambda' || !builtinEntry(l.className)) {
       out.push({
-        source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName,
-        configKeys: Object.keys(l.config), weights: fileWeights?.get(l.name) ?? [],
+        source: ctx.source,
+        layerName: l.name,
+        className: l.fileClassName,
+        module: l.module,
+        registeredName: l.registeredName,
+        configKeys: Object.keys(l.config),
+        weights: fileWeights?.get(l.name) ?? [],
       });
       return;
     }
@@ -57,8 +77,12 @@ export function findUnknownLayers(spec: ModelSpec, ctx: KerasContext, fileWeight
       const inner = l.config[k];
       if (isJsonObject(inner) && typeof inner.class_name === 'string')
         visit({
-          className: inner.class_name, fileClassName: String(inner.file_class_name ?? inner.class_name), name: String((isJsonObject(inner.config) && inner.config.name) || `${l.name}/${k}`),
-          config: isJsonObject(inner.config) ? inner.config : {}, module: null, registeredName: typeof inner.registered_name === 'string' ? inner.registered_name : null,
+          className: inner.class_name,
+          fileClassName: String(inner.file_class_name ?? inner.class_name),
+          name: String((isJsonObject(inner.config) && inner.config.name) || `${l.name}/${k}`),
+          config: isJsonObject(inner.config) ? inner.config : {},
+          module: null,
+          registeredName: typeof inner.registered_name === 'string' ? inner.registered_name : null,
         });
     }
   };
@@ -69,9 +93,19 @@ export function findUnknownLayers(spec: ModelSpec, ctx: KerasContext, fileWeight
 /** The message of an UnknownLayerError: every unknown layer with its class, config keys and weights. */
 export function unknownLayersMessage(list: UnknownLayerInfo[]): string {
   const lines = list.map((u) => {
-    const ws = u.weights.length ? u.weights.map((w) => `${w.name} [${w.shape.join(', ')}]`).join(', ') : 'none';
-    const reg = u.registeredName && u.registeredName !== u.className ? ` (registered as '${u.registeredName}'${u.module ? ` in ${u.module}` : ''})` : u.module && !u.module.startsWith('keras') ? ` (module ${u.module})` : '';
-    const lambda = u.className === 'Lambda' ? ' (holds Python code, which tapegrad never runs: register it by layer name)' : '';
+    const ws = u.weights.length
+      ? u.weights.map((w) => `${w.name} [${w.shape.join(', ')}]`).join(', ')
+      : 'none';
+    const reg =
+      u.registeredName && u.registeredName !== u.className
+        ? ` (registered as '${u.registeredName}'${u.module ? ` in ${u.module}` : ''})`
+        : u.module && !u.module.startsWith('keras')
+          ? ` (module ${u.module})`
+          : '';
+    const lambda =
+      u.className === 'Lambda'
+        ? ' (holds Python code, which tapegrad never runs: register it by layer name)'
+        : '';
     return `  - layer '${u.layerName}': class '${u.className}'${lambda}${reg}; config keys: ${u.configKeys.join(', ') || 'none'}; weights: ${ws}`;
   });
   const first = list[0];
@@ -98,8 +132,10 @@ export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOption
     },
   };
   // NOTE: a config can describe any size of weights and activations, so building it runs under allocation limits.
-  const model = withAllocationLimit(opts.allocationLimit ?? IMPORT_ALLOCATION_LIMIT, `${ctx.source}: building model '${spec.name}'`, () =>
-    buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true),
+  const model = withAllocationLimit(
+    opts.allocationLimit ?? IMPORT_ALLOCATION_LIMIT,
+    `${ctx.source}: building model '${spec.name}'`,
+    () => buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true),
   );
   importedFrom.set(model, ctx);
   return { model, specs, notes };
@@ -109,7 +145,14 @@ export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOption
  * Build one layer. `declaresInput` is true only for the first layer of a Sequential: Keras ignores the
  * `batch_input_shape` that other layers may carry (stale copies are common in saved configs).
  */
-function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[], declaresInput = false): Layer {
+function buildLayer(
+  l: LayerSpec,
+  ctx: KerasContext,
+  b: BuildCtx,
+  specs: BuiltModel['specs'],
+  notes: string[],
+  declaresInput = false,
+): Layer {
   if (l.model) {
     const m = buildSpec(l.model, ctx, b, specs, notes, null, false);
     (m as KerasSequential | KerasFunctional).nested = true;
@@ -127,11 +170,30 @@ function buildLayer(l: LayerSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltMo
   else if (impl) layer = new CustomLayer(l.name, l.fileClassName, l.config, impl, b.fileWeights(l.name), cfg);
   else {
     const entry = builtinEntry(l.className);
-    if (!entry) throw new UnknownLayerError(unknownLayersMessage([{ source: ctx.source, layerName: l.name, className: l.fileClassName, module: l.module, registeredName: l.registeredName, configKeys: Object.keys(l.config), weights: b.fileWeights(l.name) }]), []);
-    layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () => entry.build(cfg, b));
+    if (!entry)
+      throw new UnknownLayerError(
+        unknownLayersMessage([
+          {
+            source: ctx.source,
+            layerName: l.name,
+            className: l.fileClassName,
+            module: l.module,
+            registeredName: l.registeredName,
+            configKeys: Object.keys(l.config),
+            weights: b.fileWeights(l.name),
+          },
+        ]),
+        [],
+      );
+    layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () =>
+      entry.build(cfg, b),
+    );
     if (MASK_TRANSPARENT.has(l.className)) passMask(layer);
     const unread = cfg.unreadKeys();
-    if (unread.length) notes.push(`layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`);
+    if (unread.length)
+      notes.push(
+        `layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`,
+      );
   }
   specs.set(layer, { className: l.className, fileClassName: l.fileClassName, config: l.config });
   importedLayers.set(layer, { className: l.className, config: l.config });
@@ -148,19 +210,36 @@ function withSource<T>(where: string, source: string, f: () => T): T {
   }
 }
 
-function buildSpec(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[], inputShape: (number | null)[] | null, top: boolean): Model {
+function buildSpec(
+  spec: ModelSpec,
+  ctx: KerasContext,
+  b: BuildCtx,
+  specs: BuiltModel['specs'],
+  notes: string[],
+  inputShape: (number | null)[] | null,
+  top: boolean,
+): Model {
   if (spec.kind === 'sequential') {
     const layers = spec.layers.map((l, i) => buildLayer(l, ctx, b, specs, notes, i === 0));
     const shape = spec.batchInputShape ?? inputShape;
     const m = new KerasSequential({ name: spec.name, layers, ...(shape ? { batchInputShape: shape } : {}) });
     if (shape) withSource(`${ctx.source}: model '${spec.name}'`, ctx.source, () => m.buildModel(shape));
-    else if (top) notes.push(`model '${spec.name}': the config records no input shape; the model builds on its first call (or pass inputShape)`);
+    else if (top)
+      notes.push(
+        `model '${spec.name}': the config records no input shape; the model builds on its first call (or pass inputShape)`,
+      );
     return m;
   }
   return buildFunctional(spec, ctx, b, specs, notes);
 }
 
-function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs: BuiltModel['specs'], notes: string[]): Model {
+function buildFunctional(
+  spec: ModelSpec,
+  ctx: KerasContext,
+  b: BuildCtx,
+  specs: BuiltModel['specs'],
+  notes: string[],
+): Model {
   const where = `${ctx.source}: model '${spec.name}'`;
   const layers = new Map<string, Layer>();
   const outputs = new Map<string, SymbolicTensor[]>(); // `${layer}#${node}` → outputs
@@ -170,14 +249,20 @@ function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs:
       const shape = c.shape('batch_input_shape');
       if (!shape) c.fail('batch_input_shape', 'an InputLayer needs a batch_input_shape (or batch_shape)');
       const dt = c.raw('dtype');
-      const input = new InputLayer({ name: l.name, batchShape: shape, dtype: typeof dt === 'string' && /int|bool/.test(dt) ? 'int32' : dt === 'float64' ? 'float64' : 'float32' });
+      const input = new InputLayer({
+        name: l.name,
+        batchShape: shape,
+        dtype:
+          typeof dt === 'string' && /int|bool/.test(dt) ? 'int32' : dt === 'float64' ? 'float64' : 'float32',
+      });
       layers.set(l.name, input);
       outputs.set(`${l.name}#0`, [input.output]);
     } else layers.set(l.name, buildLayer(l, ctx, b, specs, notes));
   }
   // NOTE: like Keras's from_config, nodes are processed when their inputs exist, so the layer list order does not matter.
   const pending: { l: LayerSpec; node: number }[] = [];
-  for (const l of spec.layers) if (l.className !== 'InputLayer') l.inbound.forEach((_, i) => pending.push({ l, node: i }));
+  for (const l of spec.layers)
+    if (l.className !== 'InputLayer') l.inbound.forEach((_, i) => pending.push({ l, node: i }));
   const get = (r: TensorRef): SymbolicTensor | undefined => outputs.get(`${r.layer}#${r.node}`)?.[r.tensor];
   let progress = true;
   while (pending.length && progress) {
@@ -190,15 +275,24 @@ function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs:
       if (ins.some((t) => t === undefined)) continue;
       const layer = layers.get(l.name)!;
       const kw = Object.keys(n.kwargs).filter((k) => k !== 'training' && k !== 'mask');
-      if (kw.length) notes.push(`layer '${l.name}': call keyword argument${kw.length > 1 ? 's' : ''} ${kw.join(', ')} ignored`);
+      if (kw.length)
+        notes.push(
+          `layer '${l.name}': call keyword argument${kw.length > 1 ? 's' : ''} ${kw.join(', ')} ignored`,
+        );
       let out;
       try {
-        out = layer.apply(n.list ? (ins as SymbolicTensor[]) : ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]));
+        out = layer.apply(
+          n.list ? (ins as SymbolicTensor[]) : ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]),
+        );
       } catch (e) {
-        if (e instanceof Error) e.message = `${where}: layer '${l.name}' (${l.fileClassName}), call ${node}: ${e.message}`;
+        if (e instanceof Error)
+          e.message = `${where}: layer '${l.name}' (${l.fileClassName}), call ${node}: ${e.message}`;
         throw e;
       }
-      outputs.set(`${l.name}#${node}`, Array.isArray(out) ? (out as SymbolicTensor[]) : [out as SymbolicTensor]);
+      outputs.set(
+        `${l.name}#${node}`,
+        Array.isArray(out) ? (out as SymbolicTensor[]) : [out as SymbolicTensor],
+      );
       pending.splice(i, 1);
       i--;
       progress = true;
@@ -206,8 +300,12 @@ function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs:
   }
   if (pending.length) {
     const p = pending[0];
-    const missing = p.l.inbound[p.node].inputs.filter((r) => !get(r)).map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
-    throw new KerasImportError(`${where}: cannot connect layer '${p.l.name}' (call ${p.node}): its input ${missing.join(', ')} is never produced (a missing layer, a bad index, or a cycle)`);
+    const missing = p.l.inbound[p.node].inputs
+      .filter((r) => !get(r))
+      .map((r) => `${r.layer}[${r.node}][${r.tensor}]`);
+    throw new KerasImportError(
+      `${where}: cannot connect layer '${p.l.name}' (call ${p.node}): its input ${missing.join(', ')} is never produced (a missing layer, a bad index, or a cycle)`,
+    );
   }
   const ref = (r: TensorRef, what: string): SymbolicTensor => {
     const t = get(r);
@@ -216,7 +314,11 @@ function buildFunctional(spec: ModelSpec, ctx: KerasContext, b: BuildCtx, specs:
   };
   const ins = spec.inputs.map((r) => ref(r, 'input'));
   const outs = spec.outputs.map((r) => ref(r, 'output'));
-  const m = new KerasFunctional({ name: spec.name, inputs: spec.singleInput ? ins[0] : ins, outputs: spec.singleOutput ? outs[0] : outs });
+  const m = new KerasFunctional({
+    name: spec.name,
+    inputs: spec.singleInput ? ins[0] : ins,
+    outputs: spec.singleOutput ? outs[0] : outs,
+  });
   const used = new Set(m.layers);
   m.layerOrder = spec.layers.map((l) => layers.get(l.name)!).filter((l) => used.has(l));
   return m;

@@ -64,29 +64,54 @@ export const isModelClass = (cls: string): boolean => MODEL_CLASSES.has(cls);
  * @param fallbackName used when the entry has no name (index-based)
  */
 export function canonicalLayer(entry: JsonValue, ctx: KerasContext, fallbackName: string): CanonicalLayer {
-  if (!isJsonObject(entry)) throw new KerasImportError(`${ctx.source}: layer entry ${fallbackName} is not an object (got ${brief(entry)})`);
+  if (!isJsonObject(entry))
+    throw new KerasImportError(
+      `${ctx.source}: layer entry ${fallbackName} is not an object (got ${brief(entry)})`,
+    );
   const fileClassName = entry.class_name;
   if (typeof fileClassName !== 'string' || !fileClassName)
-    throw new KerasImportError(`${ctx.source}: layer entry ${fallbackName} has no class_name (keys: ${Object.keys(entry).join(', ')})`);
+    throw new KerasImportError(
+      `${ctx.source}: layer entry ${fallbackName} has no class_name (keys: ${Object.keys(entry).join(', ')})`,
+    );
   const rawCfg = entry.config ?? {};
   if (!isJsonObject(rawCfg) && !(isModelClass(fileClassName) && Array.isArray(rawCfg)))
-    throw new KerasImportError(`${ctx.source}: layer '${fallbackName}' (${fileClassName}): field 'config' is not an object (got ${brief(rawCfg)})`);
+    throw new KerasImportError(
+      `${ctx.source}: layer '${fallbackName}' (${fileClassName}): field 'config' is not an object (got ${brief(rawCfg)})`,
+    );
   const cfgObj: JsonObject = isJsonObject(rawCfg) ? { ...rawCfg } : { layers: rawCfg };
-  const name = typeof cfgObj.name === 'string' ? cfgObj.name : typeof entry.name === 'string' ? entry.name : fallbackName;
+  const name =
+    typeof cfgObj.name === 'string'
+      ? cfgObj.name
+      : typeof entry.name === 'string'
+        ? entry.name
+        : fallbackName;
   const module = typeof entry.module === 'string' ? entry.module : null;
   const registeredName = typeof entry.registered_name === 'string' ? entry.registered_name : null;
   let className = fileClassName;
   let config = cfgObj;
-  if (ctx.major === 1 && !isModelClass(fileClassName)) ({ className, config } = keras1ToKeras2(fileClassName, cfgObj, { source: ctx.source, layer: name, className: fileClassName }));
+  if (ctx.major === 1 && !isModelClass(fileClassName))
+    ({ className, config } = keras1ToKeras2(fileClassName, cfgObj, {
+      source: ctx.source,
+      layer: name,
+      className: fileClassName,
+    }));
   className = (Object.hasOwn(CLASS_ALIASES, className) ? CLASS_ALIASES[className] : undefined) ?? className;
   config = cleanKeras3(config);
-  if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.batch_shape)) config.batch_input_shape = config.batch_shape;
-  if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.shape)) config.batch_input_shape = [null, ...config.shape];
+  if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.batch_shape))
+    config.batch_input_shape = config.batch_shape;
+  if (className === 'InputLayer' && !('batch_input_shape' in config) && Array.isArray(config.shape))
+    config.batch_input_shape = [null, ...config.shape];
   for (const k of ['layer', 'backward_layer']) {
     const inner = config[k];
     if (isJsonObject(inner)) {
       const c = canonicalLayer(inner, ctx, `${name}/${k}`);
-      config[k] = { class_name: c.className, config: c.config, file_class_name: c.fileClassName, module: c.module, registered_name: c.registeredName };
+      config[k] = {
+        class_name: c.className,
+        config: c.config,
+        file_class_name: c.fileClassName,
+        module: c.module,
+        registered_name: c.registeredName,
+      };
     }
   }
   return { className, fileClassName, name, config, module, registeredName };

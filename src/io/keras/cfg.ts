@@ -13,7 +13,8 @@ export interface CfgWhere {
 }
 
 /** Keys that never change what a layer computes at inference (initializers, regularizers, constraints, ...). */
-const INERT = /(_initializer|_regularizer|_constraint|_init|^init)$|^(name|trainable|dtype|batch_input_shape|batch_shape|input_shape|batch_size|input_dtype|input_dim|input_length|build_config|autocast|unroll|implementation|consume_less|weights|seed|W_regularizer|b_regularizer|U_regularizer|W_constraint|b_constraint|U_constraint|activity_regularizer|stateful_reset|module|registered_name|sparse|ragged|time_major|use_cudnn|synchronized|renorm|renorm_clipping|renorm_momentum|lora_rank|lora_alpha|quantization_config|fused|virtual_batch_size|adjustment)$/;
+const INERT =
+  /(_initializer|_regularizer|_constraint|_init|^init)$|^(name|trainable|dtype|batch_input_shape|batch_shape|input_shape|batch_size|input_dtype|input_dim|input_length|build_config|autocast|unroll|implementation|consume_less|weights|seed|W_regularizer|b_regularizer|U_regularizer|W_constraint|b_constraint|U_constraint|activity_regularizer|stateful_reset|module|registered_name|sparse|ragged|time_major|use_cudnn|synchronized|renorm|renorm_clipping|renorm_momentum|lora_rank|lora_alpha|quantization_config|fused|virtual_batch_size|adjustment)$/;
 
 /** True for a key that is known not to affect inference. */
 export const isInertKey = (k: string): boolean => INERT.test(k);
@@ -72,7 +73,8 @@ export class LayerCfg {
   numOrNull(key: string, def: number | null = null): number | null {
     const v = this.raw(key);
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, `expected a number or null, got ${brief(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      this.fail(key, `expected a number or null, got ${brief(v)}`);
     return v;
   }
 
@@ -131,7 +133,10 @@ export class LayerCfg {
   shape(key: string): (number | null)[] | undefined {
     const v = this.raw(key);
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.some((d) => d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d < 0)))
+    if (
+      !Array.isArray(v) ||
+      v.some((d) => d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d < 0))
+    )
       this.fail(key, `expected a list of non-negative integers or nulls, got ${brief(v)}`);
     return v as (number | null)[];
   }

@@ -31,7 +31,19 @@ export function majorOf(version: string | null): KerasMajor | null {
   return n <= 1 ? 1 : n === 2 ? 2 : 3;
 }
 
-const KERAS1_KEYS = ['output_dim', 'nb_filter', 'border_mode', 'subsample', 'dim_ordering', 'init', 'inner_activation', 'W_regularizer', 'pool_length', 'filter_length', 'nb_row'];
+const KERAS1_KEYS = [
+  'output_dim',
+  'nb_filter',
+  'border_mode',
+  'subsample',
+  'dim_ordering',
+  'init',
+  'inner_activation',
+  'W_regularizer',
+  'pool_length',
+  'filter_length',
+  'nb_row',
+];
 
 /** Guess the writer from the config's style when no version is recorded. */
 export function majorFromConfigStyle(modelConfig: JsonValue | null): KerasMajor | null {
@@ -69,7 +81,10 @@ export interface ContextOptions {
 }
 
 /** Build the context for a file (or a bare config), honouring overrides. */
-export function makeContext(file: Pick<KerasFile, 'source' | 'kerasVersion' | 'backend' | 'format' | 'modelConfig' | 'layers'>, opts: ContextOptions = {}): KerasContext {
+export function makeContext(
+  file: Pick<KerasFile, 'source' | 'kerasVersion' | 'backend' | 'format' | 'modelConfig' | 'layers'>,
+  opts: ContextOptions = {},
+): KerasContext {
   let version = file.kerasVersion;
   const tfjs = file.format === 'tfjs';
   let major: KerasMajor;
@@ -104,8 +119,24 @@ export function makeContext(file: Pick<KerasFile, 'source' | 'kerasVersion' | 'b
 }
 
 /** Context for a bare config given in code (no file). */
-export function configContext(modelConfig: JsonValue, opts: ContextOptions & { source?: string } = {}): KerasContext {
-  const v = isJsonObject(modelConfig) && typeof modelConfig.keras_version === 'string' ? modelConfig.keras_version : null;
+export function configContext(
+  modelConfig: JsonValue,
+  opts: ContextOptions & { source?: string } = {},
+): KerasContext {
+  const v =
+    isJsonObject(modelConfig) && typeof modelConfig.keras_version === 'string'
+      ? modelConfig.keras_version
+      : null;
   const b = isJsonObject(modelConfig) && typeof modelConfig.backend === 'string' ? modelConfig.backend : null;
-  return makeContext({ source: opts.source ?? '<config>', kerasVersion: v, backend: b, format: 'keras-json', modelConfig, layers: [] }, opts);
+  return makeContext(
+    {
+      source: opts.source ?? '<config>',
+      kerasVersion: v,
+      backend: b,
+      format: 'keras-json',
+      modelConfig,
+      layers: [],
+    },
+    opts,
+  );
 }

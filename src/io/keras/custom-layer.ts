@@ -14,7 +14,12 @@ export const shortWeightName = (n: string): string => n.replace(/:\d+$/, '').spl
 export class CustomLayer extends Layer {
   static override className = 'CustomLayer';
   private readonly callFn: CustomCall;
-  private readonly weightSpec: ((config: Record<string, unknown>, inputShape: number[] | number[][]) => { name: string; shape: number[]; trainable?: boolean }[]) | null;
+  private readonly weightSpec:
+    | ((
+        config: Record<string, unknown>,
+        inputShape: number[] | number[][],
+      ) => { name: string; shape: number[]; trainable?: boolean }[])
+    | null;
 
   constructor(
     name: string,
@@ -25,7 +30,10 @@ export class CustomLayer extends Layer {
     cfg: LayerCfg,
   ) {
     super({ ...baseArgs(cfg), name });
-    if ('layer' in impl) throw new KerasImportError(`${cfg.prefix}: a {layer} registration builds its own Layer; it cannot be wrapped`);
+    if ('layer' in impl)
+      throw new KerasImportError(
+        `${cfg.prefix}: a {layer} registration builds its own Layer; it cannot be wrapped`,
+      );
     this.callFn = typeof impl === 'function' ? impl : impl.call;
     this.weightSpec = typeof impl === 'function' ? null : (impl.weights ?? null);
   }
@@ -35,14 +43,23 @@ export class CustomLayer extends Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const specs = this.weightSpec ? this.weightSpec(this.kerasConfig, inputShape as number[] | number[][]) : this.stored.map((w) => ({ name: shortWeightName(w.name), shape: w.shape, trainable: true }));
+    const specs = this.weightSpec
+      ? this.weightSpec(this.kerasConfig, inputShape as number[] | number[][])
+      : this.stored.map((w) => ({ name: shortWeightName(w.name), shape: w.shape, trainable: true }));
     for (const w of specs) this.addWeight(w.name, w.shape, 'zeros', { trainable: w.trainable ?? true });
   }
 
   call(inputs: LayerIO): LayerIO {
-    const out = this.callFn(inputs, this.ownWeights.map((w) => w.value), this.kerasConfig);
+    const out = this.callFn(
+      inputs,
+      this.ownWeights.map((w) => w.value),
+      this.kerasConfig,
+    );
     const ok = out instanceof Tensor || (Array.isArray(out) && out.every((t) => t instanceof Tensor));
-    if (!ok) throw new KerasImportError(`layer '${this.name}' (${this.kerasClass}): the registered function must return a Tensor or an array of Tensors`);
+    if (!ok)
+      throw new KerasImportError(
+        `layer '${this.name}' (${this.kerasClass}): the registered function must return a Tensor or an array of Tensors`,
+      );
     return out;
   }
 

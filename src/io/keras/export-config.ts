@@ -32,7 +32,11 @@ function cleanConfig(cfg: JsonObject, target: ExportTarget, className: string): 
     if (isInertKey(k) && !KEEP.has(k) && !(className === 'Embedding' && k === 'input_dim')) continue;
     if (k === 'file_class_name') continue;
     if ((k === 'layer' || k === 'backward_layer') && isJsonObject(v)) {
-      out[k] = entry(String(v.class_name), isJsonObject(v.config) ? cleanConfig(v.config, target, String(v.class_name)) : {}, target);
+      out[k] = entry(
+        String(v.class_name),
+        isJsonObject(v.config) ? cleanConfig(v.config, target, String(v.class_name)) : {},
+        target,
+      );
       continue;
     }
     out[k] = v;
@@ -41,7 +45,9 @@ function cleanConfig(cfg: JsonObject, target: ExportTarget, className: string): 
 }
 
 const entry = (className: string, config: JsonObject, target: ExportTarget): JsonObject =>
-  target.keras3 ? { module: 'keras.layers', class_name: className, config, registered_name: null } : { class_name: className, config };
+  target.keras3
+    ? { module: 'keras.layers', class_name: className, config, registered_name: null }
+    : { class_name: className, config };
 
 /** A code-built layer's config from getConfig, completed where getConfig leaves out a semantic option. */
 function configOf(layer: Layer): { className: string; config: JsonObject } {
@@ -50,12 +56,15 @@ function configOf(layer: Layer): { className: string; config: JsonObject } {
   const cfg = JSON.parse(JSON.stringify(layer.getConfig())) as JsonObject;
   const args = (layer as unknown as { args?: Record<string, unknown> }).args ?? {};
   const cls = layer.className;
-  if (cls === 'Flatten' && args.dataFormat) cfg.data_format = args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last';
+  if (cls === 'Flatten' && args.dataFormat)
+    cfg.data_format = args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last';
   if (cls === 'Permute' && Array.isArray(args.dims)) cfg.dims = args.dims as number[];
   if (/SpatialDropout/.test(cls) && typeof args.rate === 'number') cfg.rate = args.rate;
   for (const k of ['activation', 'recurrent_activation'])
     if (cfg[k] === 'custom')
-      throw new KerasImportError(`saveModel: layer '${layer.name}' (${cls}) uses a custom activation function, which Keras cannot load; use a named activation`);
+      throw new KerasImportError(
+        `saveModel: layer '${layer.name}' (${cls}) uses a custom activation function, which Keras cannot load; use a named activation`,
+      );
   return { className: cls, config: cfg };
 }
 
@@ -67,7 +76,8 @@ export function exportModelConfig(model: Model, target: ExportTarget): JsonObjec
 function layerEntry(layer: Layer, target: ExportTarget): JsonObject {
   if (layer instanceof Model) return modelEntry(layer, target, false);
   const { className, config } = configOf(layer);
-  if (className === 'InputLayer') return entry('InputLayer', inputConfig(layer as InputLayer, target), target);
+  if (className === 'InputLayer')
+    return entry('InputLayer', inputConfig(layer as InputLayer, target), target);
   return entry(className, cleanConfig(config, target, className), target);
 }
 
@@ -84,16 +94,34 @@ function modelEntry(m: Model, target: ExportTarget, top: boolean): JsonObject {
     const cfg = functionalConfig(m, target);
     return { ...mod, class_name: target.keras3 ? 'Functional' : 'Model', config: cfg };
   }
-  if (!(m instanceof Sequential)) throw new KerasImportError(`saveModel: model '${m.name}' (${m.className}) is neither Sequential nor functional; Keras cannot describe it`);
+  if (!(m instanceof Sequential))
+    throw new KerasImportError(
+      `saveModel: model '${m.name}' (${m.className}) is neither Sequential nor functional; Keras cannot describe it`,
+    );
   const shape = (m.batchInputShape ?? m.layers[0]?.batchInputShape ?? null) as JsonValue[] | null;
   const layers = m.layers.map((l) => layerEntry(l, target));
   if (target.keras3) {
-    if (shape) layers.unshift(entry('InputLayer', { batch_shape: shape, dtype: 'float32', sparse: false, name: `${m.name}_input` }, target));
+    if (shape)
+      layers.unshift(
+        entry(
+          'InputLayer',
+          { batch_shape: shape, dtype: 'float32', sparse: false, name: `${m.name}_input` },
+          target,
+        ),
+      );
   } else if (shape && layers.length) {
     const first = layers[0].config as JsonObject;
-    if (isJsonObject(first) && !('batch_input_shape' in first) && !(layers[0].class_name === 'Sequential' || layers[0].class_name === 'Model')) first.batch_input_shape = shape;
+    if (
+      isJsonObject(first) &&
+      !('batch_input_shape' in first) &&
+      !(layers[0].class_name === 'Sequential' || layers[0].class_name === 'Model')
+    )
+      first.batch_input_shape = shape;
   }
-  if (top && !shape) throw new KerasImportError(`saveModel: Sequential '${m.name}' has no known input shape; build it first (model.buildModel([null, ...]))`);
+  if (top && !shape)
+    throw new KerasImportError(
+      `saveModel: Sequential '${m.name}' has no known input shape; build it first (model.buildModel([null, ...]))`,
+    );
   const cfg: JsonObject = { name: m.name, layers };
   if (shape && !target.keras3) cfg.build_input_shape = shape;
   return { ...mod, class_name: 'Sequential', config: cfg };
@@ -110,21 +138,40 @@ function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
     if (node.layer instanceof InputLayer) continue;
     const refOf = (t: SymbolicTensor): [string, number, number] => {
       const r = ref.get(t.id);
-      if (!r) throw new KerasImportError(`saveModel: model '${m.name}': a tensor feeding '${node.layer.name}' has no producing layer`);
+      if (!r)
+        throw new KerasImportError(
+          `saveModel: model '${m.name}': a tensor feeding '${node.layer.name}' has no producing layer`,
+        );
       return r;
     };
     let n: JsonValue;
     if (target.keras3) {
-      const kt = (t: SymbolicTensor): JsonObject => ({ class_name: '__keras_tensor__', config: { shape: t.shape as JsonValue[], dtype: t.dtype, keras_history: refOf(t) } });
+      const kt = (t: SymbolicTensor): JsonObject => ({
+        class_name: '__keras_tensor__',
+        config: { shape: t.shape as JsonValue[], dtype: t.dtype, keras_history: refOf(t) },
+      });
       n = { args: node.inputs.length === 1 ? [kt(node.inputs[0])] : [node.inputs.map(kt)], kwargs: {} };
     } else n = node.inputs.map((t) => [...refOf(t), {}] as JsonValue[]);
     inbound.set(node.layer, [...(inbound.get(node.layer) ?? []), n]);
   }
-  const layers = modelLayers(m).map((l) => ({ ...layerEntry(l, target), name: l.name, inbound_nodes: inbound.get(l) ?? [] }));
+  const layers = modelLayers(m).map((l) => ({
+    ...layerEntry(l, target),
+    name: l.name,
+    inbound_nodes: inbound.get(l) ?? [],
+  }));
   const endpoint = (t: SymbolicTensor): JsonValue[] => {
     const r = ref.get(t.id);
-    if (!r) throw new KerasImportError(`saveModel: model '${m.name}': an input or output tensor is not part of the graph`);
+    if (!r)
+      throw new KerasImportError(
+        `saveModel: model '${m.name}': an input or output tensor is not part of the graph`,
+      );
     return r;
   };
-  return { name: m.name, trainable: m.trainable, layers, input_layers: m.inputs.map(endpoint), output_layers: m.outputs.map(endpoint) };
+  return {
+    name: m.name,
+    trainable: m.trainable,
+    layers,
+    input_layers: m.inputs.map(endpoint),
+    output_layers: m.outputs.map(endpoint),
+  };
 }

@@ -59,8 +59,12 @@ export class H5Writer {
 
   /** A scalar string attribute (ASCII; other characters must be escaped by the caller). */
   attrString(path: string, name: string, value: string): void {
-    if ([...value].some((ch) => ch.charCodeAt(0) > 0x7f)) throw new FileError(`hdf5 writer: attribute ${name} must be ASCII`);
-    if (value.length > ATTR_LIMIT * 16) throw new FileError(`hdf5 writer: attribute ${name} is ${value.length} bytes, too large for an HDF5 header`);
+    if ([...value].some((ch) => ch.charCodeAt(0) > 0x7f))
+      throw new FileError(`hdf5 writer: attribute ${name} must be ASCII`);
+    if (value.length > ATTR_LIMIT * 16)
+      throw new FileError(
+        `hdf5 writer: attribute ${name} is ${value.length} bytes, too large for an HDF5 header`,
+      );
     this.obj(path).create_attribute(name, value, [], `A${Math.max(1, value.length + 1)}`);
   }
 
@@ -75,7 +79,13 @@ export class H5Writer {
       return;
     }
     const per = Math.max(1, Math.floor(ATTR_LIMIT / width));
-    for (let k = 0, i = 0; i < values.length; k++, i += per) o.create_attribute(`${name}${k}`, values.slice(i, i + per), [Math.min(per, values.length - i)], `A${width}`);
+    for (let k = 0, i = 0; i < values.length; k++, i += per)
+      o.create_attribute(
+        `${name}${k}`,
+        values.slice(i, i + per),
+        [Math.min(per, values.length - i)],
+        `A${width}`,
+      );
   }
 
   /** A numeric dataset (float32, float64 or int32 from the typed array). */

@@ -35,7 +35,10 @@ export function describeFile(f: KerasFile): InspectResult {
   const layers: InspectResult['layers'] = [];
   let modelClass: string | null = null;
   if (f.modelConfig) {
-    modelClass = isJsonObject(f.modelConfig) && typeof f.modelConfig.class_name === 'string' ? f.modelConfig.class_name : null;
+    modelClass =
+      isJsonObject(f.modelConfig) && typeof f.modelConfig.class_name === 'string'
+        ? f.modelConfig.class_name
+        : null;
     const spec = parseModelConfig(f.modelConfig, ctx);
     const walk = (s: typeof spec, prefix: string): void => {
       for (const l of s.layers) {
@@ -45,11 +48,26 @@ export function describeFile(f: KerasFile): InspectResult {
     };
     walk(spec, '');
   }
-  const weights = f.layers.flatMap((l) => l.weights.map((w) => ({ layer: l.name, name: w.name, shape: [...w.shape], dtype: w.sourceDtype })));
-  const params = f.layers.reduce((a, l) => a + l.weights.reduce((b, w) => b + w.shape.reduce((x, y) => x * y, 1), 0), 0);
+  const weights = f.layers.flatMap((l) =>
+    l.weights.map((w) => ({ layer: l.name, name: w.name, shape: [...w.shape], dtype: w.sourceDtype })),
+  );
+  const params = f.layers.reduce(
+    (a, l) => a + l.weights.reduce((b, w) => b + w.shape.reduce((x, y) => x * y, 1), 0),
+    0,
+  );
   return {
-    source: f.source, format: f.format, kerasVersion: f.kerasVersion, kerasMajor: ctx.major, kerasMajorFrom: ctx.majorFrom, backend: ctx.backend,
-    backendFrom: ctx.backendFrom, modelClass, layers, weights, params, metadata: f.metadata,
+    source: f.source,
+    format: f.format,
+    kerasVersion: f.kerasVersion,
+    kerasMajor: ctx.major,
+    kerasMajorFrom: ctx.majorFrom,
+    backend: ctx.backend,
+    backendFrom: ctx.backendFrom,
+    modelClass,
+    layers,
+    weights,
+    params,
+    metadata: f.metadata,
   };
 }
 
@@ -58,15 +76,23 @@ export function formatInspect(r: InspectResult): string {
   const out: string[] = [];
   out.push(`file:     ${r.source}`);
   out.push(`format:   ${r.format}`);
-  out.push(`keras:    ${r.kerasVersion ?? 'not recorded'} (read as Keras ${r.kerasMajor}${r.kerasMajorFrom === 'file' ? '' : `, ${r.kerasMajorFrom}`})`);
-  out.push(`backend:  ${r.backend ?? 'not recorded'}${r.backendFrom === 'weight names' ? ' (inferred from weight names)' : ''}`);
-  if (r.modelClass) out.push(`model:    ${r.modelClass}, ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}`);
+  out.push(
+    `keras:    ${r.kerasVersion ?? 'not recorded'} (read as Keras ${r.kerasMajor}${r.kerasMajorFrom === 'file' ? '' : `, ${r.kerasMajorFrom}`})`,
+  );
+  out.push(
+    `backend:  ${r.backend ?? 'not recorded'}${r.backendFrom === 'weight names' ? ' (inferred from weight names)' : ''}`,
+  );
+  if (r.modelClass)
+    out.push(`model:    ${r.modelClass}, ${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}`);
   if (r.layers.length) {
     out.push('layers:');
     const w = Math.max(...r.layers.map((l) => l.name.length));
     for (const l of r.layers) out.push(`  ${l.name.padEnd(w)}  ${l.className}`);
   }
-  out.push(`weights:  ${r.weights.length} array${r.weights.length === 1 ? '' : 's'}, ${r.params.toLocaleString('en-US')} values`);
-  for (const x of r.weights) out.push(`  ${x.layer}: ${x.name} (${x.shape.join(', ')}${x.shape.length === 1 ? ',' : ''}) ${x.dtype}`);
+  out.push(
+    `weights:  ${r.weights.length} array${r.weights.length === 1 ? '' : 's'}, ${r.params.toLocaleString('en-US')} values`,
+  );
+  for (const x of r.weights)
+    out.push(`  ${x.layer}: ${x.name} (${x.shape.join(', ')}${x.shape.length === 1 ? ',' : ''}) ${x.dtype}`);
   return out.join('\n');
 }

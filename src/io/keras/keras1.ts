@@ -53,19 +53,30 @@ const SINGLE_AXIS_CLASSES = new Set(['MaxPooling1D', 'AveragePooling1D', 'UpSamp
  * may be registered custom layers). Arguments that change what the layer computes and that Keras 2 dropped
  * (`mode` of BatchNormalization other than 0, `border_mode='full'`) are refused with a clear error.
  */
-export function keras1ToKeras2(className: string, config: JsonObject, where: CfgWhere): { className: string; config: JsonObject } {
+export function keras1ToKeras2(
+  className: string,
+  config: JsonObject,
+  where: CfgWhere,
+): { className: string; config: JsonObject } {
   const fail = (key: string, msg: string): never => {
-    throw new KerasImportError(`${where.source}: layer '${where.layer}' (${className}, Keras 1): field '${key}': ${msg}`);
+    throw new KerasImportError(
+      `${where.source}: layer '${where.layer}' (${className}, Keras 1): field '${key}': ${msg}`,
+    );
   };
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(config)) {
-    if (k === 'nb_row' || k === 'nb_col' || k === 'kernel_dim1' || k === 'kernel_dim2' || k === 'kernel_dim3') continue;
+    if (k === 'nb_row' || k === 'nb_col' || k === 'kernel_dim1' || k === 'kernel_dim2' || k === 'kernel_dim3')
+      continue;
     if (k === 'forget_bias_init') {
       out.unit_forget_bias = v === 'one';
       continue;
     }
     if (k === 'mode' && className === 'BatchNormalization') {
-      if (v !== 0 && v !== null) fail(k, `mode ${brief(v)} (sample-wise / batch-statistics normalization) is not supported; only mode 0`);
+      if (v !== 0 && v !== null)
+        fail(
+          k,
+          `mode ${brief(v)} (sample-wise / batch-statistics normalization) is not supported; only mode 0`,
+        );
       continue;
     }
     if (k === 'p' && /Dropout/.test(className)) {
@@ -86,8 +97,10 @@ export function keras1ToKeras2(className: string, config: JsonObject, where: Cfg
   }
   let cls = (Object.hasOwn(CLASS_RENAMES, className) ? CLASS_RENAMES[className] : undefined) ?? className;
   // kernel sizes split over several fields
-  if ('nb_row' in config || 'nb_col' in config) out.kernel_size = [config.nb_row ?? null, config.nb_col ?? null];
-  if ('kernel_dim1' in config) out.kernel_size = [config.kernel_dim1 ?? null, config.kernel_dim2 ?? null, config.kernel_dim3 ?? null];
+  if ('nb_row' in config || 'nb_col' in config)
+    out.kernel_size = [config.nb_row ?? null, config.nb_col ?? null];
+  if ('kernel_dim1' in config)
+    out.kernel_size = [config.kernel_dim1 ?? null, config.kernel_dim2 ?? null, config.kernel_dim3 ?? null];
   if (SINGLE_AXIS_CLASSES.has(cls) || cls === 'Conv1D') {
     for (const k of ['pool_size', 'strides', 'kernel_size', 'dilation_rate'])
       if (typeof out[k] === 'number') out[k] = [out[k] as number];
@@ -99,18 +112,27 @@ export function keras1ToKeras2(className: string, config: JsonObject, where: Cfg
     const len = config.input_length;
     const seq = /RNN|LSTM|GRU|Conv1D|Convolution1D|Embedding/.test(className);
     out.batch_input_shape =
-      className === 'Embedding' ? [null, (len as number | null) ?? null] : seq ? [null, (len as number | null) ?? null, config.input_dim] : [null, config.input_dim];
+      className === 'Embedding'
+        ? [null, (len as number | null) ?? null]
+        : seq
+          ? [null, (len as number | null) ?? null, config.input_dim]
+          : [null, config.input_dim];
   }
-  if (cls === 'ZeroPadding2D' || cls === 'ZeroPadding1D') out.padding = keras1Padding(config.padding, cls, fail);
+  if (cls === 'ZeroPadding2D' || cls === 'ZeroPadding1D')
+    out.padding = keras1Padding(config.padding, cls, fail);
   if (cls === 'Merge') return mergeToKeras2(out, where, fail);
   if (cls === 'TimeDistributed' || cls === 'Bidirectional') {
     const inner = out.layer;
     if (isJsonObject(inner) && typeof inner.class_name === 'string' && isJsonObject(inner.config)) {
-      const conv = keras1ToKeras2(inner.class_name, inner.config, { ...where, layer: `${where.layer}/${String(inner.config.name ?? 'layer')}` });
+      const conv = keras1ToKeras2(inner.class_name, inner.config, {
+        ...where,
+        layer: `${where.layer}/${String(inner.config.name ?? 'layer')}`,
+      });
       out.layer = { ...inner, class_name: conv.className, config: conv.config };
     }
   }
-  if (className === 'AtrousConvolution1D' || className === 'AtrousConvolution2D') cls = className === 'AtrousConvolution1D' ? 'Conv1D' : 'Conv2D';
+  if (className === 'AtrousConvolution1D' || className === 'AtrousConvolution2D')
+    cls = className === 'AtrousConvolution1D' ? 'Conv1D' : 'Conv2D';
   if (className === 'Deconvolution2D') delete out.output_shape;
   return { className: cls, config: out };
 }
@@ -122,7 +144,11 @@ function dimOrdering(v: JsonValue, fail: (k: string, m: string) => never): JsonV
 }
 
 /** Keras 1 ZeroPadding: int, tuple, 4-tuple (top, bottom, left, right), or a dict of named pads. */
-function keras1Padding(p: JsonValue | undefined, cls: string, fail: (k: string, m: string) => never): JsonValue {
+function keras1Padding(
+  p: JsonValue | undefined,
+  cls: string,
+  fail: (k: string, m: string) => never,
+): JsonValue {
   if (p === undefined) return cls === 'ZeroPadding1D' ? 1 : [1, 1];
   if (isJsonObject(p)) {
     const g = (k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
@@ -142,11 +168,18 @@ function keras1Padding(p: JsonValue | undefined, cls: string, fail: (k: string, 
 }
 
 /** The Keras 1 `Merge` layer becomes the matching Keras 2 merge layer. */
-function mergeToKeras2(c: JsonObject, where: CfgWhere, fail: (k: string, m: string) => never): { className: string; config: JsonObject } {
+function mergeToKeras2(
+  c: JsonObject,
+  where: CfgWhere,
+  fail: (k: string, m: string) => never,
+): { className: string; config: JsonObject } {
   const mode = c.mode ?? 'sum';
   const base: JsonObject = { name: c.name ?? where.layer, trainable: c.trainable ?? true };
   if (Array.isArray(c.layers) && c.layers.length)
-    fail('layers', 'a Merge of branch models (Sequential-of-Sequentials) is not supported; re-save the model as a functional Model');
+    fail(
+      'layers',
+      'a Merge of branch models (Sequential-of-Sequentials) is not supported; re-save the model as a functional Model',
+    );
   switch (mode) {
     case 'sum':
       return { className: 'Add', config: base };
@@ -161,6 +194,9 @@ function mergeToKeras2(c: JsonObject, where: CfgWhere, fail: (k: string, m: stri
     case 'dot':
       return { className: 'Dot', config: { ...base, axes: c.dot_axes ?? -1, normalize: false } };
     default:
-      return fail('mode', `merge mode ${brief(mode)} is not supported (supported: sum, mul, ave, max, concat, dot)`);
+      return fail(
+        'mode',
+        `merge mode ${brief(mode)} is not supported (supported: sum, mul, ave, max, concat, dot)`,
+      );
   }
 }

@@ -30,10 +30,23 @@ export type ImportedModel = (KerasSequential | KerasFunctional) & { loadReport: 
 
 /** Read a source (one file, or `{config, weights}`) into one KerasFile. */
 export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}): Promise<KerasFile> {
-  if (typeof src === 'object' && src !== null && !(src instanceof Uint8Array) && !(src instanceof ArrayBuffer) && 'config' in src) {
-    const raw = src.config instanceof Uint8Array || src.config instanceof ArrayBuffer || typeof src.config === 'string';
-    const cfg = !raw && isJsonObject(src.config as JsonValue) ? configFile(src.config as JsonValue) : await readKerasFile(src.config as ByteSource, opts);
-    if (!cfg.modelConfig) throw new KerasImportError(`${cfg.source}: given as 'config' but holds no model config (format ${cfg.format})`);
+  if (
+    typeof src === 'object' &&
+    src !== null &&
+    !(src instanceof Uint8Array) &&
+    !(src instanceof ArrayBuffer) &&
+    'config' in src
+  ) {
+    const raw =
+      src.config instanceof Uint8Array || src.config instanceof ArrayBuffer || typeof src.config === 'string';
+    const cfg =
+      !raw && isJsonObject(src.config as JsonValue)
+        ? configFile(src.config as JsonValue)
+        : await readKerasFile(src.config as ByteSource, opts);
+    if (!cfg.modelConfig)
+      throw new KerasImportError(
+        `${cfg.source}: given as 'config' but holds no model config (format ${cfg.format})`,
+      );
     if (src.weights === undefined) return cfg;
     const w = await readKerasFile(src.weights, opts);
     return {
@@ -51,8 +64,14 @@ export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}):
 function configFile(json: JsonValue): KerasFile {
   const o = isJsonObject(json) ? json : {};
   return {
-    format: 'keras-json', source: '<config>', kerasVersion: typeof o.keras_version === 'string' ? o.keras_version : null,
-    backend: typeof o.backend === 'string' ? o.backend : null, modelConfig: json, trainingConfig: null, metadata: null, layers: [],
+    format: 'keras-json',
+    source: '<config>',
+    kerasVersion: typeof o.keras_version === 'string' ? o.keras_version : null,
+    backend: typeof o.backend === 'string' ? o.backend : null,
+    modelConfig: json,
+    trainingConfig: null,
+    metadata: null,
+    layers: [],
   };
 }
 
@@ -63,8 +82,13 @@ function configFile(json: JsonValue): KerasFile {
 export async function loadModel(src: ModelSource, opts: LoadModelOptions = {}): Promise<ImportedModel> {
   const file = await readSource(src, opts);
   if (!file.modelConfig) {
-    const hint = typeof src === 'string' ? `keras.loadModel({ config: 'model.json', weights: '${src}' })` : 'keras.loadModel({ config, weights })';
-    throw new KerasImportError(`${file.source}: a weights-only file (${file.format}) has no architecture; give the architecture too: ${hint}, or load into a model built in code with keras.loadWeights(model, file)`);
+    const hint =
+      typeof src === 'string'
+        ? `keras.loadModel({ config: 'model.json', weights: '${src}' })`
+        : 'keras.loadModel({ config, weights })';
+    throw new KerasImportError(
+      `${file.source}: a weights-only file (${file.format}) has no architecture; give the architecture too: ${hint}, or load into a model built in code with keras.loadWeights(model, file)`,
+    );
   }
   return modelFromFile(file, opts);
 }
@@ -73,59 +97,104 @@ export async function loadModel(src: ModelSource, opts: LoadModelOptions = {}): 
 export function modelFromFile(file: KerasFile, opts: LoadModelOptions = {}): ImportedModel {
   const ctx = makeContext(file, opts);
   const spec = parseModelConfig(file.modelConfig!, ctx);
-  const fileWeights = new Map(file.layers.map((l) => [l.name, l.weights.map((w) => ({ name: w.name, shape: [...w.shape] }))]));
+  const fileWeights = new Map(
+    file.layers.map((l) => [l.name, l.weights.map((w) => ({ name: w.name, shape: [...w.shape] }))]),
+  );
   const inputShape = opts.inputShape ?? inferInputShape(spec, file);
   const built = buildModel(spec, ctx, { fileWeights, ...(inputShape ? { inputShape } : {}) });
   if (!built.model.isBuilt())
-    throw new KerasImportError(`${file.source}: model '${built.model.name}' records no input shape and none could be inferred; pass { inputShape: [null, ...] }`);
+    throw new KerasImportError(
+      `${file.source}: model '${built.model.name}' records no input shape and none could be inferred; pass { inputShape: [null, ...] }`,
+    );
   return finish(built, file, ctx, opts);
 }
 
-function finish(built: BuiltModel, file: KerasFile, ctx: KerasContext, opts: LoadModelOptions): ImportedModel {
+function finish(
+  built: BuiltModel,
+  file: KerasFile,
+  ctx: KerasContext,
+  opts: LoadModelOptions,
+): ImportedModel {
   const hasWeights = file.layers.some((l) => l.weights.length);
-  const { rows, problems } = hasWeights ? assignWeights(built, file.layers, ctx, { ...opts, format: file.format }) : { rows: [], problems: [] };
+  const { rows, problems } = hasWeights
+    ? assignWeights(built, file.layers, ctx, { ...opts, format: file.format })
+    : { rows: [], problems: [] };
   const notes = [...built.notes];
   if (!hasWeights) notes.push('the file holds no weights: the model keeps its initial (random) weights');
   const report = makeReport(file, ctx, built.model, rows, problems, notes);
   if (problems.length && (opts.strict ?? true))
-    throw new WeightMismatchError(`${file.source}: the stored weights do not fit the model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}\nPass { strict: false } to load what matches and inspect model.loadReport.`, report);
+    throw new WeightMismatchError(
+      `${file.source}: the stored weights do not fit the model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}\nPass { strict: false } to load what matches and inspect model.loadReport.`,
+      report,
+    );
   const m = built.model as ImportedModel;
-  Object.defineProperty(m, 'loadReport', { value: report, enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(m, 'loadReport', {
+    value: report,
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   return m;
 }
 
-function makeReport(file: KerasFile, ctx: KerasContext, model: Model, rows: LoadReport['layers'], problems: string[], notes: string[]): LoadReport {
+function makeReport(
+  file: KerasFile,
+  ctx: KerasContext,
+  model: Model,
+  rows: LoadReport['layers'],
+  problems: string[],
+  notes: string[],
+): LoadReport {
   const total = model.countParams();
   const trainable = model.trainableWeights.reduce((a, w) => a + w.value.size, 0);
   const r: LoadReport = {
-    source: file.source, format: file.format, kerasVersion: ctx.version, kerasMajor: ctx.major, backend: ctx.backend, backendFrom: ctx.backendFrom,
-    layers: rows, problems, notes, ok: problems.length === 0, params: { total, trainable },
+    source: file.source,
+    format: file.format,
+    kerasVersion: ctx.version,
+    kerasMajor: ctx.major,
+    backend: ctx.backend,
+    backendFrom: ctx.backendFrom,
+    layers: rows,
+    problems,
+    notes,
+    ok: problems.length === 0,
+    params: { total, trainable },
   };
   Object.defineProperty(r, 'toString', { value: () => formatReport(r), enumerable: false });
   return r;
 }
 
 /** A Sequential without a recorded input shape: infer it from the first layer's stored kernel when that is a Dense. */
-function inferInputShape(spec: ReturnType<typeof parseModelConfig>, file: KerasFile): (number | null)[] | null {
+function inferInputShape(
+  spec: ReturnType<typeof parseModelConfig>,
+  file: KerasFile,
+): (number | null)[] | null {
   if (spec.kind !== 'sequential' || spec.batchInputShape || !spec.layers.length) return null;
   const first = spec.layers[0];
   const stored = file.layers.find((l) => l.name === first.name);
-  if (first.className === 'Dense' && stored?.weights[0]?.shape.length === 2) return [null, stored.weights[0].shape[0]];
+  if (first.className === 'Dense' && stored?.weights[0]?.shape.length === 2)
+    return [null, stored.weights[0].shape[0]];
   return null;
 }
 
 /** Build the architecture alone from a model config (JSON text or an object); weights keep their initial values. */
-export function modelFromJson(json: string | Record<string, unknown>, opts: ContextOptions & { inputShape?: (number | null)[]; source?: string } = {}): KerasSequential | KerasFunctional {
+export function modelFromJson(
+  json: string | Record<string, unknown>,
+  opts: ContextOptions & { inputShape?: (number | null)[]; source?: string } = {},
+): KerasSequential | KerasFunctional {
   let cfg = json as JsonValue;
   if (typeof json === 'string') {
     try {
       cfg = parseJsonSafe(json, opts.source ?? '<json>');
     } catch (e) {
-      throw e instanceof FormatError ? e : new KerasImportError(`${opts.source ?? '<json>'}: ${(e as Error).message}`);
+      throw e instanceof FormatError
+        ? e
+        : new KerasImportError(`${opts.source ?? '<json>'}: ${(e as Error).message}`);
     }
   }
   // TF.js model.json and Keras `{model_config: ...}` wrappers are accepted too.
-  if (isJsonObject(cfg) && isJsonObject(cfg.modelTopology)) cfg = isJsonObject(cfg.modelTopology.model_config) ? cfg.modelTopology.model_config : cfg.modelTopology;
+  if (isJsonObject(cfg) && isJsonObject(cfg.modelTopology))
+    cfg = isJsonObject(cfg.modelTopology.model_config) ? cfg.modelTopology.model_config : cfg.modelTopology;
   if (isJsonObject(cfg) && isJsonObject(cfg.model_config)) cfg = cfg.model_config;
   const ctx = configContext(cfg, opts);
   const spec = parseModelConfig(cfg, ctx);
@@ -133,21 +202,32 @@ export function modelFromJson(json: string | Record<string, unknown>, opts: Cont
   return built.model as KerasSequential | KerasFunctional;
 }
 
-
 /**
  * Load stored weights into a model built in code (or imported). Layers pair by name when every name matches,
  * else by position (as Keras's `load_weights`); `{byName: true}` forces names.
  */
-export async function loadWeights(model: Layer, src: ByteSource, opts: LoadModelOptions = {}): Promise<LoadReport> {
+export async function loadWeights(
+  model: Layer,
+  src: ByteSource,
+  opts: LoadModelOptions = {},
+): Promise<LoadReport> {
   const file = await readKerasFile(src, opts);
-  if (!(model instanceof Model)) throw new KerasImportError(`loadWeights: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`);
+  if (!(model instanceof Model))
+    throw new KerasImportError(
+      `loadWeights: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,
+    );
   if (!model.isBuilt() && !(model as Model).ensureBuilt())
-    throw new KerasImportError(`loadWeights: model '${model.name}' is not built yet; build it (model.buildModel([null, ...])) or run it once first`);
+    throw new KerasImportError(
+      `loadWeights: model '${model.name}' is not built yet; build it (model.buildModel([null, ...])) or run it once first`,
+    );
   const ctx = makeContext(file, opts);
   const built: BuiltModel = { model, specs: new Map(), notes: [] };
   const { rows, problems } = assignWeights(built, file.layers, ctx, { ...opts, format: file.format });
   const report = makeReport(file, ctx, model, rows, problems, []);
   if (problems.length && (opts.strict ?? true))
-    throw new WeightMismatchError(`${file.source}: the stored weights do not fit model '${model.name}' (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, report);
+    throw new WeightMismatchError(
+      `${file.source}: the stored weights do not fit model '${model.name}' (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      report,
+    );
   return report;
 }

@@ -11,12 +11,28 @@ import type { RNNBase, StepFn } from '../../nn/layers/recurrent.js';
 
 /** The Keras mask of a tensor: [batch, time] with 1 for real steps, 0 for padding. */
 const masks = new WeakMap<Tensor, Tensor>();
-export const maskOf = (t: unknown): Tensor | undefined => (t && typeof t === 'object' ? masks.get(t as Tensor) : undefined);
+export const maskOf = (t: unknown): Tensor | undefined =>
+  t && typeof t === 'object' ? masks.get(t as Tensor) : undefined;
 
 /** Layers that pass their input's mask on unchanged (Keras `supports_masking` without a new mask). */
 export const MASK_TRANSPARENT = new Set([
-  'Dense', 'Activation', 'Dropout', 'SpatialDropout1D', 'AlphaDropout', 'GaussianNoise', 'GaussianDropout', 'BatchNormalization',
-  'LayerNormalization', 'TimeDistributed', 'LeakyReLU', 'PReLU', 'ELU', 'ReLU', 'ThresholdedReLU', 'Softmax', 'ActivityRegularization',
+  'Dense',
+  'Activation',
+  'Dropout',
+  'SpatialDropout1D',
+  'AlphaDropout',
+  'GaussianNoise',
+  'GaussianDropout',
+  'BatchNormalization',
+  'LayerNormalization',
+  'TimeDistributed',
+  'LeakyReLU',
+  'PReLU',
+  'ELU',
+  'ReLU',
+  'ThresholdedReLU',
+  'Softmax',
+  'ActivityRegularization',
 ]);
 
 /** Attach `mask(input)` to a layer's output (mask producers). */
@@ -41,7 +57,15 @@ export const zeroIndexMask = (x: Tensor): Tensor => cast(notEqual(x, 0), 'float3
  * The masked recurrence of Keras's `K.rnn`: at a masked step the states keep their old values and the output
  * repeats the previous output (zeros before the first real step); the last output is that of the last real step.
  */
-function maskedLoop(layer: RNNBase, x: Tensor, mask: Tensor, step: StepFn, bias: Tensor | null, kernel: Tensor, init: Tensor[]): LayerIO {
+function maskedLoop(
+  layer: RNNBase,
+  x: Tensor,
+  mask: Tensor,
+  step: StepFn,
+  bias: Tensor | null,
+  kernel: Tensor,
+  init: Tensor[],
+): LayerIO {
   const [B, T, F] = x.shape;
   const K = kernel.shape[1];
   let xw = reshape(matmul(reshape(x, [B * T, F]), kernel), [B, T, K]);
@@ -71,8 +95,11 @@ function maskedCall(layer: RNNBase, inputs: LayerIO, kw: CallKwargs, plain: () =
   if (!mask || Array.isArray(inputs) || kw.initialState) return plain();
   const inner = layer as unknown as { makeStep(m: Tensor | null): StepFn; inputBias(): Tensor | null };
   const dt = x.dtype === 'float64' ? 'float64' : 'float32';
-  const carried = layer.stateful && layer.states && layer.states[0].shape[0] === x.shape[0] ? layer.states : null;
-  const init = carried ?? Array.from({ length: layer.stateCount }, () => zeros([x.shape[0], layer.units], { dtype: dt }));
+  const carried =
+    layer.stateful && layer.states && layer.states[0].shape[0] === x.shape[0] ? layer.states : null;
+  const init =
+    carried ??
+    Array.from({ length: layer.stateCount }, () => zeros([x.shape[0], layer.units], { dtype: dt }));
   return maskedLoop(layer, x, cast(mask, dt), inner.makeStep(null), inner.inputBias(), layer.kernel, init);
 }
 

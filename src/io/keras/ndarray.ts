@@ -13,7 +13,8 @@ export interface NdWeight {
 }
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-const newLike = (d: TypedArray, n: number): TypedArray => new (d.constructor as new (n: number) => TypedArray)(n);
+const newLike = (d: TypedArray, n: number): TypedArray =>
+  new (d.constructor as new (n: number) => TypedArray)(n);
 
 function strides(s: readonly number[]): number[] {
   const st = new Array<number>(s.length);
@@ -52,7 +53,8 @@ export function flipNd(w: NdWeight, axes: number[], note: string): NdWeight {
   const idx = new Array<number>(w.shape.length).fill(0);
   for (let o = 0; o < n; o++) {
     let src = 0;
-    for (let k = 0; k < w.shape.length; k++) src += (axes.includes(k) ? w.shape[k] - 1 - idx[k] : idx[k]) * st[k];
+    for (let k = 0; k < w.shape.length; k++)
+      src += (axes.includes(k) ? w.shape[k] - 1 - idx[k] : idx[k]) * st[k];
     out[o] = w.data[src];
     for (let k = w.shape.length - 1; k >= 0; k--) {
       if (++idx[k] < w.shape[k]) break;
@@ -87,7 +89,8 @@ export function splitLast(w: NdWeight, n: number): NdWeight[] {
   const rows = size(w.shape.slice(0, -1));
   return Array.from({ length: n }, (_, p) => {
     const out = newLike(w.data, rows * part);
-    for (let r = 0; r < rows; r++) out.set(w.data.subarray(r * last + p * part, r * last + (p + 1) * part), r * part);
+    for (let r = 0; r < rows; r++)
+      out.set(w.data.subarray(r * last + p * part, r * last + (p + 1) * part), r * part);
     return { ...w, shape: [...w.shape.slice(0, -1), part], data: out };
   });
 }

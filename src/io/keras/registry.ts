@@ -48,7 +48,11 @@ export const builtinEntry = (cls: string): LayerEntry | undefined => builtins.ge
 export const builtinClassNames = (): string[] => [...builtins.keys()].sort();
 
 /** A forward pass written by the user: inputs, the layer's weights (Keras order) and its Keras config. */
-export type CustomCall = (inputs: import('../../core/tensor.js').Tensor | import('../../core/tensor.js').Tensor[], weights: import('../../core/tensor.js').Tensor[], config: Record<string, unknown>) => import('../../core/tensor.js').Tensor | import('../../core/tensor.js').Tensor[];
+export type CustomCall = (
+  inputs: import('../../core/tensor.js').Tensor | import('../../core/tensor.js').Tensor[],
+  weights: import('../../core/tensor.js').Tensor[],
+  config: Record<string, unknown>,
+) => import('../../core/tensor.js').Tensor | import('../../core/tensor.js').Tensor[];
 
 /** A user implementation: a forward function (with optional weight shapes), or a factory returning a Layer. */
 export type CustomLayerImpl =
@@ -56,7 +60,10 @@ export type CustomLayerImpl =
   | {
       call: CustomCall;
       /** Weight names and shapes (Keras order) for this config and input shape; default: the file's weights. */
-      weights?: (config: Record<string, unknown>, inputShape: number[] | number[][]) => { name: string; shape: number[]; trainable?: boolean }[];
+      weights?: (
+        config: Record<string, unknown>,
+        inputShape: number[] | number[][],
+      ) => { name: string; shape: number[]; trainable?: boolean }[];
     }
   | { layer: (config: Record<string, unknown>, args: LayerArgs & { dtype?: DType }) => Layer };
 
@@ -67,8 +74,13 @@ const byName = new Map<string, CustomLayerImpl>();
  * Register an implementation for a Keras class name (e.g. 'MyAttention') or a layer name (e.g. 'lambda_1').
  * Layer names win over class names; both win over built-ins. Pass `null` to remove a registration.
  */
-export function registerLayer(key: string, impl: CustomLayerImpl | null, opts: { by?: 'class' | 'name' | 'auto' } = {}): void {
-  if (typeof key !== 'string' || !key) throw new TypeError('registerLayer: the first argument must be a class name or layer name');
+export function registerLayer(
+  key: string,
+  impl: CustomLayerImpl | null,
+  opts: { by?: 'class' | 'name' | 'auto' } = {},
+): void {
+  if (typeof key !== 'string' || !key)
+    throw new TypeError('registerLayer: the first argument must be a class name or layer name');
   const by = opts.by ?? 'auto';
   const isClass = by === 'class' || (by === 'auto' && /^[A-Z]/.test(key));
   const map = isClass ? byClass : byName;
@@ -76,14 +88,30 @@ export function registerLayer(key: string, impl: CustomLayerImpl | null, opts: {
     map.delete(key);
     return;
   }
-  const ok = typeof impl === 'function' || (typeof impl === 'object' && impl !== null && (typeof (impl as { call?: unknown }).call === 'function' || typeof (impl as { layer?: unknown }).layer === 'function'));
-  if (!ok) throw new TypeError(`registerLayer('${key}'): expected a function (inputs, weights, config) => output, {call, weights?}, or {layer: (config, args) => Layer}`);
+  const ok =
+    typeof impl === 'function' ||
+    (typeof impl === 'object' &&
+      impl !== null &&
+      (typeof (impl as { call?: unknown }).call === 'function' ||
+        typeof (impl as { layer?: unknown }).layer === 'function'));
+  if (!ok)
+    throw new TypeError(
+      `registerLayer('${key}'): expected a function (inputs, weights, config) => output, {call, weights?}, or {layer: (config, args) => Layer}`,
+    );
   map.set(key, impl);
 }
 
 /** The user implementation for a layer, by layer name first, then by class names (file's and canonical). */
-export function customImpl(layerName: string, classNames: string[], registeredName: string | null): CustomLayerImpl | undefined {
-  return byName.get(layerName) ?? (registeredName ? byClass.get(registeredName) : undefined) ?? classNames.map((c) => byClass.get(c)).find((x) => x !== undefined);
+export function customImpl(
+  layerName: string,
+  classNames: string[],
+  registeredName: string | null,
+): CustomLayerImpl | undefined {
+  return (
+    byName.get(layerName) ??
+    (registeredName ? byClass.get(registeredName) : undefined) ??
+    classNames.map((c) => byClass.get(c)).find((x) => x !== undefined)
+  );
 }
 
 /** Forget every user registration (tests). */

@@ -44,21 +44,42 @@ const fmt = (s: number[] | undefined): string => (s ? `(${s.join(', ')}${s.lengt
 /** A readable table of the report, one line per weight. */
 export function formatReport(r: LoadReport): string {
   const out: string[] = [];
-  out.push(`Load report for ${r.source} (${r.format}, Keras ${r.kerasVersion ?? `${r.kerasMajor}.x (assumed)`}, backend ${r.backend ?? 'unknown'}${r.backendFrom === 'weight names' ? ' (inferred from weight names)' : ''})`);
+  out.push(
+    `Load report for ${r.source} (${r.format}, Keras ${r.kerasVersion ?? `${r.kerasMajor}.x (assumed)`}, backend ${r.backend ?? 'unknown'}${r.backendFrom === 'weight names' ? ' (inferred from weight names)' : ''})`,
+  );
   const rows: string[][] = [['layer', 'weight', 'expected', 'found', 'status']];
   for (const l of r.layers) {
     if (!l.weights.length) continue;
-    const lname = l.layer === null ? `(file) ${l.fileLayer}` : `${l.layer}${l.fileLayer && l.fileLayer !== l.layer ? ` ← ${l.fileLayer}` : ''}`;
+    const lname =
+      l.layer === null
+        ? `(file) ${l.fileLayer}`
+        : `${l.layer}${l.fileLayer && l.fileLayer !== l.layer ? ` ← ${l.fileLayer}` : ''}`;
     l.weights.forEach((w, i) => {
       const status = w.status + (w.notes.length ? ` (${w.notes.join('; ')})` : '');
-      rows.push([i === 0 ? lname : '', w.expected?.name ?? w.found?.name ?? '', fmt(w.expected?.shape), w.found ? `${w.found.name} ${fmt(w.found.shape)}` : '-', status]);
+      rows.push([
+        i === 0 ? lname : '',
+        w.expected?.name ?? w.found?.name ?? '',
+        fmt(w.expected?.shape),
+        w.found ? `${w.found.name} ${fmt(w.found.shape)}` : '-',
+        status,
+      ]);
     });
   }
   const widths = rows[0].map((_, c) => Math.min(48, Math.max(...rows.map((row) => row[c].length))));
-  for (const row of rows) out.push(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd());
-  out.push(`Total params: ${r.params.total.toLocaleString('en-US')} (trainable ${r.params.trainable.toLocaleString('en-US')})`);
+  for (const row of rows)
+    out.push(
+      row
+        .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    );
+  out.push(
+    `Total params: ${r.params.total.toLocaleString('en-US')} (trainable ${r.params.trainable.toLocaleString('en-US')})`,
+  );
   if (r.notes.length) out.push('Notes:', ...r.notes.map((n) => `  - ${n}`));
-  out.push(r.ok ? 'All weights matched.' : `${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}:`);
+  out.push(
+    r.ok ? 'All weights matched.' : `${r.problems.length} problem${r.problems.length > 1 ? 's' : ''}:`,
+  );
   if (!r.ok) out.push(...r.problems.map((p) => `  - ${p}`));
   return out.join('\n');
 }

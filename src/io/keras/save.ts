@@ -23,22 +23,35 @@ export interface SaveModelOptions {
 }
 
 /** JSON with every non-ASCII character escaped (as Python's json.dumps does), for HDF5 string attributes. */
-const asciiJson = (v: JsonValue): string => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const asciiJson = (v: JsonValue): string =>
+  JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * Save a model so Keras can load it: `keras.models.load_model('m.h5')` (tf.keras 2.x / Keras 3 legacy loader) or
  * `keras.saving.load_model('m.keras')`. Returns the file's bytes, and writes them when `path` is given.
  */
-export async function saveModel(model: Model, path: string | null, opts: SaveModelOptions = {}): Promise<Uint8Array> {
-  if (!(model instanceof Model)) throw new KerasImportError(`saveModel: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`);
-  if (!model.isBuilt() && !model.ensureBuilt()) throw new KerasImportError(`saveModel: model '${model.name}' is not built yet; build it or run it once first`);
+export async function saveModel(
+  model: Model,
+  path: string | null,
+  opts: SaveModelOptions = {},
+): Promise<Uint8Array> {
+  if (!(model instanceof Model))
+    throw new KerasImportError(
+      `saveModel: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,
+    );
+  if (!model.isBuilt() && !model.ensureBuilt())
+    throw new KerasImportError(
+      `saveModel: model '${model.name}' is not built yet; build it or run it once first`,
+    );
   const format = opts.format ?? (path && /\.keras$/i.test(path) ? 'keras' : 'h5');
   const bytes = format === 'keras' ? await saveKeras3(model) : await saveLegacyH5(model);
   if (path) {
     try {
       writeFileBytes(path, bytes);
     } catch (e) {
-      throw new FileError(`saveModel: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new FileError(
+        `saveModel: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
   }
   return bytes;
@@ -68,7 +81,9 @@ function legacyWeights(layer: Layer, scope: string): NamedWeight[] {
   const all = layer.namedWeights();
   const children = layer.children();
   const own = all.length - children.reduce((a, [, c]) => a + c.weights.length, 0);
-  const out: NamedWeight[] = all.slice(0, own).map(([p, w]) => ({ name: `${scope}/${p.split('.').pop()}:0`, value: w.value, trainable: w.trainable }));
+  const out: NamedWeight[] = all
+    .slice(0, own)
+    .map(([p, w]) => ({ name: `${scope}/${p.split('.').pop()}:0`, value: w.value, trainable: w.trainable }));
   for (const [, c] of children) out.push(...legacyWeights(c, `${scope}/${c.name}`));
   return out;
 }
@@ -83,14 +98,22 @@ async function saveLegacyH5(model: Model): Promise<Uint8Array> {
     w.attrString('/', 'model_config', asciiJson(config));
     w.group('/model_weights');
     const layers = modelLayers(model);
-    w.attrStrings('/model_weights', 'layer_names', layers.map((l) => l.name));
+    w.attrStrings(
+      '/model_weights',
+      'layer_names',
+      layers.map((l) => l.name),
+    );
     w.attrString('/model_weights', 'backend', 'tensorflow');
     w.attrString('/model_weights', 'keras_version', version);
     for (const l of layers) {
       const g = `/model_weights/${l.name}`;
       w.group(g);
       const ws = legacyWeights(l, l.name);
-      w.attrStrings(g, 'weight_names', ws.map((x) => x.name));
+      w.attrStrings(
+        g,
+        'weight_names',
+        ws.map((x) => x.name),
+      );
       for (const x of ws) w.dataset(`${g}/${x.name}`, x.value.data as Float32Array, [...x.value.shape]);
     }
     return w.finish();
@@ -115,7 +138,8 @@ function keras3Keys(layers: Layer[]): string[] {
 function writeKeras3State(w: H5Writer, layer: Layer, path: string): void {
   w.group(`${path}/vars`);
   w.attrString(`${path}/vars`, 'name', layer.name);
-  const vars = (ws: Tensor[], at: string) => ws.forEach((t, i) => w.dataset(`${at}/vars/${i}`, t.data as Float32Array, [...t.shape]));
+  const vars = (ws: Tensor[], at: string) =>
+    ws.forEach((t, i) => w.dataset(`${at}/vars/${i}`, t.data as Float32Array, [...t.shape]));
   if (layer instanceof Model) {
     const inner = modelLayers(layer).filter((l) => l.className !== 'InputLayer');
     const keys = keras3Keys(inner);
@@ -163,7 +187,10 @@ async function saveKeras3(model: Model): Promise<Uint8Array> {
     w.abort();
     throw e;
   }
-  const metadata = { keras_version: KERAS3_FORMAT_VERSION, date_saved: new Date().toISOString().replace('T', '@').slice(0, 19) };
+  const metadata = {
+    keras_version: KERAS3_FORMAT_VERSION,
+    date_saved: new Date().toISOString().replace('T', '@').slice(0, 19),
+  };
   return zipSync({
     'metadata.json': strToU8(JSON.stringify(metadata)),
     'config.json': strToU8(JSON.stringify(config)),

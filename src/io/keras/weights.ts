@@ -15,7 +15,13 @@ import { builtinEntry } from './registry.js';
 import type { LayerRow, WeightRow } from './report.js';
 
 /** Keras 1 and TF.js short weight names → the Keras 2 names the layers use. */
-const NAME_ALIASES: Record<string, string> = { W: 'kernel', b: 'bias', U: 'recurrent_kernel', running_mean: 'moving_mean', running_std: 'moving_variance' };
+const NAME_ALIASES: Record<string, string> = {
+  W: 'kernel',
+  b: 'bias',
+  U: 'recurrent_kernel',
+  running_mean: 'moving_mean',
+  running_std: 'moving_variance',
+};
 
 /** Canonical short name of a stored weight (`dense_1/kernel:0` → kernel, `dense_1_W` → kernel), or null for `vars/0`. */
 export function canonicalWeightName(name: string, layerName: string): string | null {
@@ -26,7 +32,8 @@ export function canonicalWeightName(name: string, layerName: string): string | n
 }
 
 const shortOf = (path: string): string => path.split('.').pop() ?? path;
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 const fmt = (s: readonly number[]): string => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 
 export interface AssignOptions {
@@ -64,7 +71,11 @@ function keras3Names(all: Layer[], built: BuiltModel): Map<Layer, string> {
 
 /** Every layer of a container in Keras order (including layers without weights). */
 function allLayers(m: Layer): Layer[] {
-  return m instanceof KerasFunctional && m.layerOrder.length ? m.layerOrder : m instanceof Sequential || m instanceof Functional ? m.layers : m.children().map(([, l]) => l);
+  return m instanceof KerasFunctional && m.layerOrder.length
+    ? m.layerOrder
+    : m instanceof Sequential || m instanceof Functional
+      ? m.layers
+      : m.children().map(([, l]) => l);
 }
 
 /** The model's own layers that hold weights, in Keras order. */
@@ -78,13 +89,24 @@ const isModel = (l: Layer): boolean => l instanceof Model;
  * Assign the stored weights to a built model. Returns one row per layer and the problems found (missing,
  * unexpected, or mis-shaped weights, layers without a stored counterpart); matching weights are copied in.
  */
-export function assignWeights(built: BuiltModel, stored: KerasLayerWeights[], ctx: KerasContext, opts: AssignOptions & { format?: string } = {}): { rows: LayerRow[]; problems: string[] } {
+export function assignWeights(
+  built: BuiltModel,
+  stored: KerasLayerWeights[],
+  ctx: KerasContext,
+  opts: AssignOptions & { format?: string } = {},
+): { rows: LayerRow[]; problems: string[] } {
   const rows: LayerRow[] = [];
   const problems: string[] = [];
-  const toNd = (l: KerasLayerWeights): NdWeight[] => l.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.data, notes: [], from: [w.path] }));
+  const toNd = (l: KerasLayerWeights): NdWeight[] =>
+    l.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.data, notes: [], from: [w.path] }));
   const naming: Naming = opts.format === 'keras3' || opts.format === 'keras3-weights' ? 'keras3' : 'legacy';
   const run: Run = { built, ctx, opts, rows, problems, naming };
-  pairLayers(built.model, stored.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: toNd(l) })), run, '');
+  pairLayers(
+    built.model,
+    stored.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: toNd(l) })),
+    run,
+    '',
+  );
   return { rows, problems };
 }
 
@@ -115,8 +137,16 @@ function pairLayers(container: Layer, groups: StoredGroup[], run: Run, where: st
     const g = positional ? groups[i] : byName.get(keyOf(u));
     const cls = built.specs.get(u)?.fileClassName ?? u.className;
     if (!g) {
-      rows.push({ layer: u.name, className: cls, fileLayer: null, matchedBy: null, weights: u.namedWeights().map(([n, w]) => missingRow(n, w)) });
-      problems.push(`layer '${where}${u.name}' (${cls}) has ${u.weights.length} weight${u.weights.length > 1 ? 's' : ''} but the file has no layer '${keyOf(u)}'${groups.length ? ` (stored layers: ${groups.map((x) => x.name).join(', ')})` : ''}`);
+      rows.push({
+        layer: u.name,
+        className: cls,
+        fileLayer: null,
+        matchedBy: null,
+        weights: u.namedWeights().map(([n, w]) => missingRow(n, w)),
+      });
+      problems.push(
+        `layer '${where}${u.name}' (${cls}) has ${u.weights.length} weight${u.weights.length > 1 ? 's' : ''} but the file has no layer '${keyOf(u)}'${groups.length ? ` (stored layers: ${groups.map((x) => x.name).join(', ')})` : ''}`,
+      );
       return;
     }
     used.add(g);
@@ -125,8 +155,16 @@ function pairLayers(container: Layer, groups: StoredGroup[], run: Run, where: st
   });
   for (const g of groups) {
     if (used.has(g)) continue;
-    rows.push({ layer: null, className: null, fileLayer: g.name, matchedBy: null, weights: g.weights.map((w) => unexpectedRow(w)) });
-    problems.push(`stored layer '${where}${g.name}' (${g.weights.length} weight${g.weights.length > 1 ? 's' : ''}) matches no layer of the model`);
+    rows.push({
+      layer: null,
+      className: null,
+      fileLayer: g.name,
+      matchedBy: null,
+      weights: g.weights.map((w) => unexpectedRow(w)),
+    });
+    problems.push(
+      `stored layer '${where}${g.name}' (${g.weights.length} weight${g.weights.length > 1 ? 's' : ''}) matches no layer of the model`,
+    );
   }
 }
 
@@ -144,23 +182,45 @@ function matchUnit(u: Layer, g: StoredGroup, how: 'name' | 'position', run: Run,
   } catch (e) {
     problems.push(`layer '${where}${u.name}': cannot convert the stored weights (${(e as Error).message})`);
   }
-  const row: LayerRow = { layer: u.name, className: spec?.fileClassName ?? u.className, fileLayer: g.name, matchedBy: how, weights: [] };
+  const row: LayerRow = {
+    layer: u.name,
+    className: spec?.fileClassName ?? u.className,
+    fileLayer: g.name,
+    matchedBy: how,
+    weights: [],
+  };
   rows.push(row);
-  const pairs = pairWeights(expected.map((e) => e.name), ws, g.name);
+  const pairs = pairWeights(
+    expected.map((e) => e.name),
+    ws,
+    g.name,
+  );
   pairs.forEach(([ei, fi]) => {
     const e = ei === null ? null : expected[ei];
     const f = fi === null ? null : ws[fi];
     if (e && f) {
       const ok = sameShape(e.w.value.shape, f.shape);
-      row.weights.push({ status: ok ? 'matched' : 'shape mismatch', expected: { name: e.name, shape: [...e.w.value.shape] }, found: { name: f.name, shape: f.shape, path: f.from.join(', ') }, notes: f.notes });
+      row.weights.push({
+        status: ok ? 'matched' : 'shape mismatch',
+        expected: { name: e.name, shape: [...e.w.value.shape] },
+        found: { name: f.name, shape: f.shape, path: f.from.join(', ') },
+        notes: f.notes,
+      });
       if (ok) e.w.value.data.set(f.data);
-      else problems.push(`layer '${where}${u.name}' (${row.className}): weight '${e.path}' expects shape ${fmt(e.w.value.shape)} but the stored '${f.name}' has shape ${fmt(f.shape)}`);
+      else
+        problems.push(
+          `layer '${where}${u.name}' (${row.className}): weight '${e.path}' expects shape ${fmt(e.w.value.shape)} but the stored '${f.name}' has shape ${fmt(f.shape)}`,
+        );
     } else if (e) {
       row.weights.push(missingRow(e.path, e.w));
-      problems.push(`layer '${where}${u.name}' (${row.className}): weight '${e.path}' ${fmt(e.w.value.shape)} is missing from the stored layer '${g.name}'`);
+      problems.push(
+        `layer '${where}${u.name}' (${row.className}): weight '${e.path}' ${fmt(e.w.value.shape)} is missing from the stored layer '${g.name}'`,
+      );
     } else if (f) {
       row.weights.push(unexpectedRow(f));
-      problems.push(`layer '${where}${u.name}' (${row.className}): stored weight '${f.name}' ${fmt(f.shape)} is unexpected (the layer has ${expected.length} weight${expected.length === 1 ? '' : 's'}: ${expected.map((x) => x.name).join(', ') || 'none'})`);
+      problems.push(
+        `layer '${where}${u.name}' (${row.className}): stored weight '${f.name}' ${fmt(f.shape)} is unexpected (the layer has ${expected.length} weight${expected.length === 1 ? '' : 's'}: ${expected.map((x) => x.name).join(', ') || 'none'})`,
+      );
     }
   });
 }
@@ -169,11 +229,16 @@ function matchUnit(u: Layer, g: StoredGroup, how: 'name' | 'position', run: Run,
  * Pair expected names with stored weights. Keras loads a layer's weights by position; names are used to put
  * them in order when they name the same set in a different order, and to pair what they can when counts differ.
  */
-function pairWeights(expected: string[], stored: NdWeight[], layerName: string): [number | null, number | null][] {
+function pairWeights(
+  expected: string[],
+  stored: NdWeight[],
+  layerName: string,
+): [number | null, number | null][] {
   const names = stored.map((w) => canonicalWeightName(w.name, layerName));
   const unique = (xs: (string | null)[]) => xs.every((x) => x !== null) && new Set(xs).size === xs.length;
   if (expected.length === stored.length) {
-    if (unique(names) && unique(expected) && expected.every((e) => names.includes(e))) return expected.map((e, i) => [i, names.indexOf(e)]);
+    if (unique(names) && unique(expected) && expected.every((e) => names.includes(e)))
+      return expected.map((e, i) => [i, names.indexOf(e)]);
     return expected.map((_, i) => [i, i]);
   }
   const out: [number | null, number | null][] = [];
@@ -191,17 +256,29 @@ function pairWeights(expected: string[], stored: NdWeight[], layerName: string):
 }
 
 function missingRow(path: string, w: Weight): WeightRow {
-  return { status: 'missing', expected: { name: shortOf(path), shape: [...w.value.shape] }, found: null, notes: [] };
+  return {
+    status: 'missing',
+    expected: { name: shortOf(path), shape: [...w.value.shape] },
+    found: null,
+    notes: [],
+  };
 }
 function unexpectedRow(f: NdWeight): WeightRow {
-  return { status: 'unexpected', expected: null, found: { name: f.name, shape: f.shape, path: f.from.join(', ') }, notes: f.notes };
+  return {
+    status: 'unexpected',
+    expected: null,
+    found: { name: f.name, shape: f.shape, path: f.from.join(', ') },
+    notes: f.notes,
+  };
 }
 
 /** Run the class's conversion (wrappers convert their inner layers' halves). */
 function convert(u: Layer, cls: string, cfg: JsonObject, ws: NdWeight[], ctx: KerasContext): NdWeight[] {
   const innerCfg = (): { cls: string; cfg: JsonObject } => {
     const l = cfg.layer;
-    return isJsonObject(l) ? { cls: String(l.class_name), cfg: isJsonObject(l.config) ? l.config : {} } : { cls: '', cfg: {} };
+    return isJsonObject(l)
+      ? { cls: String(l.class_name), cfg: isJsonObject(l.config) ? l.config : {} }
+      : { cls: '', cfg: {} };
   };
   if (u instanceof TimeDistributed) {
     const i = innerCfg();
@@ -213,8 +290,14 @@ function convert(u: Layer, cls: string, cfg: JsonObject, ws: NdWeight[], ctx: Ke
     // NOTE: Keras 3 stores `backward_layer/...` before `forward_layer/...` (alphabetical); legacy files list forward first.
     const fwd = ws.filter((w) => /(^|\/)forward_/.test(w.name));
     const bwd = ws.filter((w) => /(^|\/)backward_/.test(w.name));
-    const [f, b] = fwd.length * 2 === ws.length && bwd.length === fwd.length ? [fwd, bwd] : [ws.slice(0, ws.length / 2), ws.slice(ws.length / 2)];
-    return [...convert(u.forwardLayer, i.cls, i.cfg, f, ctx), ...convert(u.backwardLayer, i.cls, i.cfg, b, ctx)];
+    const [f, b] =
+      fwd.length * 2 === ws.length && bwd.length === fwd.length
+        ? [fwd, bwd]
+        : [ws.slice(0, ws.length / 2), ws.slice(ws.length / 2)];
+    return [
+      ...convert(u.forwardLayer, i.cls, i.cfg, f, ctx),
+      ...convert(u.backwardLayer, i.cls, i.cfg, b, ctx),
+    ];
   }
   const entry = builtinEntry(cls);
   if (!entry?.convertWeights) return ws;
@@ -250,7 +333,9 @@ function splitNested(model: Layer, g: StoredGroup, run: Run): StoredGroup[] {
   if (owners.every((o) => o !== null)) {
     return inner.map((l) => ({
       name: l.name,
-      weights: g.weights.filter((_, i) => owners[i] === l.name).map((w) => ({ ...w, name: stripOwner(w.name, l.name) })),
+      weights: g.weights
+        .filter((_, i) => owners[i] === l.name)
+        .map((w) => ({ ...w, name: stripOwner(w.name, l.name) })),
     }));
   }
   const trainable = inner.map((l) => l.weights.filter((w) => w.trainable).length);

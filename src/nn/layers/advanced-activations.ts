@@ -21,7 +21,9 @@ export class LeakyReLU extends Layer {
   constructor(args: LeakyReLUArgs = {}) {
     super(args);
     if (args.alpha !== undefined && args.negativeSlope !== undefined && args.alpha !== args.negativeSlope)
-      throw new ValueError(`LeakyReLU: alpha (${args.alpha}) and negativeSlope (${args.negativeSlope}) name the same option; give one`);
+      throw new ValueError(
+        `LeakyReLU: alpha (${args.alpha}) and negativeSlope (${args.negativeSlope}) name the same option; give one`,
+      );
     this.negativeSlope = args.negativeSlope ?? args.alpha ?? 0.3;
   }
   call(x: Tensor): Tensor {
@@ -50,16 +52,22 @@ export class PReLU extends Layer {
     this.sharedAxes = s === undefined || s === null ? [] : typeof s === 'number' ? [s] : [...s];
   }
   override build(s: Shape): void {
-    if (s.length < 2) throw new ShapeError(`${this.name} (PReLU): expected input [batch, ...features], got ${fmtShape(s)}`);
+    if (s.length < 2)
+      throw new ShapeError(`${this.name} (PReLU): expected input [batch, ...features], got ${fmtShape(s)}`);
     const bad = this.sharedAxes.find((a) => !Number.isInteger(a) || a < 1 || a >= s.length);
-    if (bad !== undefined) throw new ValueError(`${this.name} (PReLU): sharedAxes [${this.sharedAxes}] must be 1-based non-batch axes of input ${fmtShape(s)}; ${bad} is not`);
+    if (bad !== undefined)
+      throw new ValueError(
+        `${this.name} (PReLU): sharedAxes [${this.sharedAxes}] must be 1-based non-batch axes of input ${fmtShape(s)}; ${bad} is not`,
+      );
     const shape = s.slice(1).map((d, i) => (this.sharedAxes.includes(i + 1) ? 1 : d));
     this.alpha = this.addWeight('alpha', shape, this.args.alphaInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
     const a = this.alpha.shape;
     if (x.rank !== a.length + 1 || x.shape.slice(1).some((d, i) => a[i] !== 1 && a[i] !== d))
-      throw new ShapeError(`${this.name} (PReLU): input ${fmtShape(x.shape)} does not fit alpha ${fmtShape(a)} (built for [batch, ${a.join(', ')}] with sharedAxes [${this.sharedAxes}])`);
+      throw new ShapeError(
+        `${this.name} (PReLU): input ${fmtShape(x.shape)} does not fit alpha ${fmtShape(a)} (built for [batch, ${a.join(', ')}] with sharedAxes [${this.sharedAxes}])`,
+      );
     return add(relu(x), mul(neg(this.alpha), relu(neg(x))));
   }
   override paramFormula(): string {
@@ -105,14 +113,25 @@ export class ReLU extends Layer {
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
     this.threshold = args.threshold ?? 0;
-    if (this.maxValue !== null && !(this.maxValue >= 0)) throw new ValueError(`ReLU: maxValue must be non-negative, got ${args.maxValue}`);
-    if (!(this.negativeSlope >= 0)) throw new ValueError(`ReLU: negativeSlope must be non-negative, got ${args.negativeSlope}`);
+    if (this.maxValue !== null && !(this.maxValue >= 0))
+      throw new ValueError(`ReLU: maxValue must be non-negative, got ${args.maxValue}`);
+    if (!(this.negativeSlope >= 0))
+      throw new ValueError(`ReLU: negativeSlope must be non-negative, got ${args.negativeSlope}`);
   }
   call(x: Tensor): Tensor {
-    return reluAdvanced(x, { maxValue: this.maxValue, negativeSlope: this.negativeSlope, threshold: this.threshold });
+    return reluAdvanced(x, {
+      maxValue: this.maxValue,
+      negativeSlope: this.negativeSlope,
+      threshold: this.threshold,
+    });
   }
   override getConfig() {
-    return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };
+    return {
+      ...super.getConfig(),
+      max_value: this.maxValue,
+      negative_slope: this.negativeSlope,
+      threshold: this.threshold,
+    };
   }
 }
 
@@ -123,7 +142,8 @@ export class ThresholdedReLU extends Layer {
   constructor(args: LayerArgs & { theta?: number } = {}) {
     super(args);
     this.theta = args.theta ?? 1;
-    if (!(this.theta >= 0)) throw new ValueError(`ThresholdedReLU: theta must be non-negative, got ${args.theta}`);
+    if (!(this.theta >= 0))
+      throw new ValueError(`ThresholdedReLU: theta must be non-negative, got ${args.theta}`);
   }
   call(x: Tensor): Tensor {
     return thresholdedRelu(x, this.theta);
@@ -143,7 +163,10 @@ export class Softmax extends Layer {
   }
   call(x: Tensor): Tensor {
     const a = this.axis < 0 ? this.axis + x.rank : this.axis;
-    if (a < 1 || a >= x.rank) throw new ValueError(`${this.name} (Softmax): axis ${this.axis} is not a feature axis of input ${fmtShape(x.shape)}`);
+    if (a < 1 || a >= x.rank)
+      throw new ValueError(
+        `${this.name} (Softmax): axis ${this.axis} is not a feature axis of input ${fmtShape(x.shape)}`,
+      );
     return softmax(x, a);
   }
   override getConfig() {

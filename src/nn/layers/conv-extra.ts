@@ -15,7 +15,8 @@ const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
 const toPair = (v: IntOrPair | undefined, d: number, what: string, layer: string): [number, number] => {
   const p: [number, number] = v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (p.some((x) => !Number.isInteger(x) || x < 1)) throw new ValueError(`${layer}: ${what} must be a positive integer or pair, got ${JSON.stringify(v)}`);
+  if (p.some((x) => !Number.isInteger(x) || x < 1))
+    throw new ValueError(`${layer}: ${what} must be a positive integer or pair, got ${JSON.stringify(v)}`);
   return p;
 };
 const actName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
@@ -36,17 +37,40 @@ export interface Conv2dTransposeGeometry {
  * of the [n, outH, outW, out] output; the tape differentiates through col2im (vjp im2col) and matmul.
  */
 export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Conv2dTransposeGeometry): Tensor {
-  if (x.rank !== 4) throw new ShapeError(`conv2dTranspose: input must be rank 4 (NHWC), got ${fmtShape(x.shape)}`);
-  if (w.rank !== 4) throw new ShapeError(`conv2dTranspose: kernel must be [kh,kw,out,in], got ${fmtShape(w.shape)}`);
+  if (x.rank !== 4)
+    throw new ShapeError(`conv2dTranspose: input must be rank 4 (NHWC), got ${fmtShape(x.shape)}`);
+  if (w.rank !== 4)
+    throw new ShapeError(`conv2dTranspose: kernel must be [kh,kw,out,in], got ${fmtShape(w.shape)}`);
   const [nb, h, wd, cin] = x.shape;
   const [kh, kw, cout, kin] = w.shape;
-  if (kin !== cin) throw new ShapeError(`conv2dTranspose: input has ${cin} channels but the kernel ${fmtShape(w.shape)} expects ${kin} (last axis)`);
-  if (b && (b.rank !== 1 || b.shape[0] !== cout)) throw new ShapeError(`conv2dTranspose: bias ${fmtShape(b.shape)} must be [${cout}], one per filter`);
-  const geomOk = [g.outH, g.outW].every((v) => Number.isInteger(v) && v >= 1) && [g.padTop, g.padLeft].every((v) => Number.isInteger(v) && v >= 0);
-  if (!geomOk) throw new ValueError(`conv2dTranspose: output size ${g.outH}x${g.outW} must be positive and the cut (${g.padTop}, ${g.padLeft}) non-negative integers`);
+  if (kin !== cin)
+    throw new ShapeError(
+      `conv2dTranspose: input has ${cin} channels but the kernel ${fmtShape(w.shape)} expects ${kin} (last axis)`,
+    );
+  if (b && (b.rank !== 1 || b.shape[0] !== cout))
+    throw new ShapeError(`conv2dTranspose: bias ${fmtShape(b.shape)} must be [${cout}], one per filter`);
+  const geomOk =
+    [g.outH, g.outW].every((v) => Number.isInteger(v) && v >= 1) &&
+    [g.padTop, g.padLeft].every((v) => Number.isInteger(v) && v >= 0);
+  if (!geomOk)
+    throw new ValueError(
+      `conv2dTranspose: output size ${g.outH}x${g.outW} must be positive and the cut (${g.padTop}, ${g.padLeft}) non-negative integers`,
+    );
   const geom: WindowGeom = {
-    n: nb, h: g.outH, w: g.outW, c: cout, kh, kw, strideH: g.stride[0], strideW: g.stride[1], dilationH: g.dilation[0], dilationW: g.dilation[1],
-    padTop: g.padTop, padLeft: g.padLeft, outH: h, outW: wd,
+    n: nb,
+    h: g.outH,
+    w: g.outW,
+    c: cout,
+    kh,
+    kw,
+    strideH: g.stride[0],
+    strideW: g.stride[1],
+    dilationH: g.dilation[0],
+    dilationW: g.dilation[1],
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    outH: h,
+    outW: wd,
   };
   const cols = matmul(reshape(x, [nb * h * wd, cin]), reshape(w, [kh * kw * cout, cin]), { transB: true }); // [n·h·w, kh·kw·out]
   const y = col2im(cols, geom);
@@ -54,7 +78,14 @@ export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Conv2
 }
 
 /** Keras deconv_output_length: the transposed-conv output size along one axis, and the pad cut before it. */
-export function deconvLength(len: number, k: number, s: number, d: number, padding: 'same' | 'valid', outputPadding: number | null): [number, number] {
+export function deconvLength(
+  len: number,
+  k: number,
+  s: number,
+  d: number,
+  padding: 'same' | 'valid',
+  outputPadding: number | null,
+): [number, number] {
   const keff = (k - 1) * d + 1;
   let out: number;
   if (outputPadding === null) out = padding === 'valid' ? len * s + Math.max(keff - s, 0) : len * s;
@@ -92,7 +123,8 @@ abstract class SpatialConv extends Layer {
     this.strides = toPair(args.strides, 1, 'strides', this.className);
     this.dilationRate = toPair(args.dilationRate, 1, 'dilationRate', this.className);
     this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new ValueError(`${this.className}: padding must be 'valid' or 'same', got '${this.padding}'`);
+    if (this.padding !== 'valid' && this.padding !== 'same')
+      throw new ValueError(`${this.className}: padding must be 'valid' or 'same', got '${this.padding}'`);
     this.channelsFirst = args.dataFormat === 'channelsFirst';
     this.useBias = args.useBias ?? true;
   }
@@ -117,9 +149,14 @@ abstract class SpatialConv extends Layer {
   }
   override getConfig() {
     return {
-      ...super.getConfig(), kernel_size: this.kernelSize, strides: this.strides, padding: this.padding,
-      data_format: this.channelsFirst ? 'channels_first' : 'channels_last', dilation_rate: this.dilationRate,
-      activation: actName(this.args.activation), use_bias: this.useBias,
+      ...super.getConfig(),
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      data_format: this.channelsFirst ? 'channels_first' : 'channels_last',
+      dilation_rate: this.dilationRate,
+      activation: actName(this.args.activation),
+      use_bias: this.useBias,
     };
   }
 }
@@ -132,16 +169,30 @@ export class DepthwiseConv2D extends SpatialConv {
   constructor(args: DepthwiseConv2DArgs) {
     super(args);
     this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) throw new ValueError(`DepthwiseConv2D: depthMultiplier must be a positive integer, got ${args.depthMultiplier}`);
+    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1)
+      throw new ValueError(
+        `DepthwiseConv2D: depthMultiplier must be a positive integer, got ${args.depthMultiplier}`,
+      );
   }
   override build(s: Shape): void {
     const c = this.channelsOf(s);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier], this.args.depthwiseInitializer ?? 'glorotUniform');
-    if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.args.biasInitializer ?? 'zeros');
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      [...this.kernelSize, c, this.depthMultiplier],
+      this.args.depthwiseInitializer ?? 'glorotUniform',
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.args.biasInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
     this.checkChannels(x, this.depthwiseKernel.shape[2], this.depthwiseKernel);
-    return this.nhwc(x, (xh) => depthwiseConv2d(xh, this.depthwiseKernel, this.bias, { stride: this.strides, padding: this.padding, dilation: this.dilationRate }));
+    return this.nhwc(x, (xh) =>
+      depthwiseConv2d(xh, this.depthwiseKernel, this.bias, {
+        stride: this.strides,
+        padding: this.padding,
+        dilation: this.dilationRate,
+      }),
+    );
   }
   override paramFormula(): string {
     const [kh, kw, c, m] = this.depthwiseKernel.shape;
@@ -166,22 +217,39 @@ export class SeparableConv2D extends SpatialConv {
   pointwiseKernel!: Tensor;
   constructor(args: SeparableConv2DArgs) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters < 1) throw new ValueError(`SeparableConv2D: filters must be a positive integer, got ${args.filters}`);
+    if (!Number.isInteger(args.filters) || args.filters < 1)
+      throw new ValueError(`SeparableConv2D: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
     this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) throw new ValueError(`SeparableConv2D: depthMultiplier must be a positive integer, got ${args.depthMultiplier}`);
+    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1)
+      throw new ValueError(
+        `SeparableConv2D: depthMultiplier must be a positive integer, got ${args.depthMultiplier}`,
+      );
   }
   override build(s: Shape): void {
     const c = this.channelsOf(s);
     const m = this.depthMultiplier;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, m], this.args.depthwiseInitializer ?? 'glorotUniform');
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], (this.args as SeparableConv2DArgs).pointwiseInitializer ?? 'glorotUniform');
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
+    this.depthwiseKernel = this.addWeight(
+      'depthwise_kernel',
+      [...this.kernelSize, c, m],
+      this.args.depthwiseInitializer ?? 'glorotUniform',
+    );
+    this.pointwiseKernel = this.addWeight(
+      'pointwise_kernel',
+      [1, 1, c * m, this.filters],
+      (this.args as SeparableConv2DArgs).pointwiseInitializer ?? 'glorotUniform',
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
     this.checkChannels(x, this.depthwiseKernel.shape[2], this.depthwiseKernel);
     return this.nhwc(x, (xh) => {
-      const d = depthwiseConv2d(xh, this.depthwiseKernel, null, { stride: this.strides, padding: this.padding, dilation: this.dilationRate });
+      const d = depthwiseConv2d(xh, this.depthwiseKernel, null, {
+        stride: this.strides,
+        padding: this.padding,
+        dilation: this.dilationRate,
+      });
       return conv2d(d, this.pointwiseKernel, this.bias);
     });
   }
@@ -224,17 +292,25 @@ export class Conv2DTranspose extends Layer {
   bias: Tensor | null = null;
   constructor(readonly args: Conv2DTransposeArgs) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters < 1) throw new ValueError(`Conv2DTranspose: filters must be a positive integer, got ${args.filters}`);
+    if (!Number.isInteger(args.filters) || args.filters < 1)
+      throw new ValueError(`Conv2DTranspose: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
     this.kernelSize = toPair(args.kernelSize, 1, 'kernelSize', 'Conv2DTranspose');
     this.strides = toPair(args.strides, 1, 'strides', 'Conv2DTranspose');
     this.dilationRate = toPair(args.dilationRate, 1, 'dilationRate', 'Conv2DTranspose');
     this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new ValueError(`Conv2DTranspose: padding must be 'valid' or 'same', got '${this.padding}'`);
+    if (this.padding !== 'valid' && this.padding !== 'same')
+      throw new ValueError(`Conv2DTranspose: padding must be 'valid' or 'same', got '${this.padding}'`);
     const op = args.outputPadding;
-    this.outputPadding = op === undefined || op === null ? null : typeof op === 'number' ? [op, op] : [op[0], op[1]];
-    if (this.outputPadding && this.outputPadding.some((p, i) => !Number.isInteger(p) || p < 0 || p >= this.strides[i]))
-      throw new ValueError(`Conv2DTranspose: outputPadding ${JSON.stringify(op)} must be non-negative and smaller than the strides ${JSON.stringify(this.strides)}`);
+    this.outputPadding =
+      op === undefined || op === null ? null : typeof op === 'number' ? [op, op] : [op[0], op[1]];
+    if (
+      this.outputPadding &&
+      this.outputPadding.some((p, i) => !Number.isInteger(p) || p < 0 || p >= this.strides[i])
+    )
+      throw new ValueError(
+        `Conv2DTranspose: outputPadding ${JSON.stringify(op)} must be non-negative and smaller than the strides ${JSON.stringify(this.strides)}`,
+      );
     this.channelsFirst = args.dataFormat === 'channelsFirst';
     this.useBias = args.useBias ?? true;
   }
@@ -243,18 +319,32 @@ export class Conv2DTranspose extends Layer {
   }
   override build(s: Shape): void {
     const c = this.channelsFirst ? s[1] : s[3];
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, c], this.args.kernelInitializer ?? 'glorotUniform');
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
+    this.kernel = this.addWeight(
+      'kernel',
+      [...this.kernelSize, this.filters, c],
+      this.args.kernelInitializer ?? 'glorotUniform',
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
     const c = this.channelsFirst ? x.shape[1] : x.shape[3];
     if (c !== this.kernel.shape[3])
-      throw new ShapeError(`${this.name} (Conv2DTranspose): input ${fmtShape(x.shape)} has ${c} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${this.kernel.shape[3]} (dataFormat ${this.channelsFirst ? 'channelsFirst' : 'channelsLast'})`);
+      throw new ShapeError(
+        `${this.name} (Conv2DTranspose): input ${fmtShape(x.shape)} has ${c} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${this.kernel.shape[3]} (dataFormat ${this.channelsFirst ? 'channelsFirst' : 'channelsLast'})`,
+      );
     const xh = this.channelsFirst ? transpose(x, [0, 2, 3, 1]) : x;
     const [k, s, d, op] = [this.kernelSize, this.strides, this.dilationRate, this.outputPadding];
     const [outH, padTop] = deconvLength(xh.shape[1], k[0], s[0], d[0], this.padding, op ? op[0] : null);
     const [outW, padLeft] = deconvLength(xh.shape[2], k[1], s[1], d[1], this.padding, op ? op[1] : null);
-    let y = conv2dTranspose(xh, this.kernel, this.bias, { stride: s, dilation: d, padTop, padLeft, outH, outW });
+    let y = conv2dTranspose(xh, this.kernel, this.bias, {
+      stride: s,
+      dilation: d,
+      padTop,
+      padLeft,
+      outH,
+      outW,
+    });
     y = getActivation(this.args.activation)(y);
     return this.channelsFirst ? transpose(y, [0, 3, 1, 2]) : y;
   }
@@ -264,9 +354,16 @@ export class Conv2DTranspose extends Layer {
   }
   override getConfig() {
     return {
-      ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSize, strides: this.strides, padding: this.padding,
-      output_padding: this.outputPadding, data_format: this.channelsFirst ? 'channels_first' : 'channels_last', dilation_rate: this.dilationRate,
-      activation: actName(this.args.activation), use_bias: this.useBias,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      output_padding: this.outputPadding,
+      data_format: this.channelsFirst ? 'channels_first' : 'channels_last',
+      dilation_rate: this.dilationRate,
+      activation: actName(this.args.activation),
+      use_bias: this.useBias,
     };
   }
 }

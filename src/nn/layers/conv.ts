@@ -10,7 +10,8 @@ import { Layer, type LayerArgs } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
-const toPair = (v: IntOrPair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
+const toPair = (v: IntOrPair | undefined, d: number): [number, number] =>
+  v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
 
 /** The axes of a conv/pool input in words, for error messages. */
 export const spatialLayout = (rank: 1 | 2, channelsFirst: boolean): string => {
@@ -39,14 +40,19 @@ abstract class ConvBase extends Layer {
   readonly channelsFirst: boolean;
   kernel!: Tensor;
   bias: Tensor | null = null;
-  constructor(readonly args: ConvArgs, readonly rank: 1 | 2) {
+  constructor(
+    readonly args: ConvArgs,
+    readonly rank: 1 | 2,
+  ) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters < 1) throw new ValueError(`${this.className}: filters must be a positive integer, got ${args.filters}`);
+    if (!Number.isInteger(args.filters) || args.filters < 1)
+      throw new ValueError(`${this.className}: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
     this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? true;
     this.channelsFirst = args.dataFormat === 'channelsFirst';
-    if (args.padding === 'causal' && rank !== 1) throw new ValueError(`${this.className}: 'causal' padding is only for Conv1D`);
+    if (args.padding === 'causal' && rank !== 1)
+      throw new ValueError(`${this.className}: 'causal' padding is only for Conv1D`);
   }
   kernelSizes(): number[] {
     const k = this.args.kernelSize;
@@ -60,9 +66,17 @@ abstract class ConvBase extends Layer {
   }
   override build(s: Shape): void {
     const c = this.channelsFirst ? s[1] : s[s.length - 1];
-    if (c % this.groups !== 0) throw new ShapeError(`${this.name} (${this.className}): ${c} input channels are not divisible by groups=${this.groups}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSizes(), c / this.groups, this.filters], this.args.kernelInitializer ?? 'glorotUniform');
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
+    if (c % this.groups !== 0)
+      throw new ShapeError(
+        `${this.name} (${this.className}): ${c} input channels are not divisible by groups=${this.groups}`,
+      );
+    this.kernel = this.addWeight(
+      'kernel',
+      [...this.kernelSizes(), c / this.groups, this.filters],
+      this.args.kernelInitializer ?? 'glorotUniform',
+    );
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [this.filters], this.args.biasInitializer ?? 'zeros');
   }
   protected checkChannels(x: Tensor): void {
     const c = this.channelsFirst ? x.shape[1] : x.shape[x.rank - 1];
@@ -70,7 +84,9 @@ abstract class ConvBase extends Layer {
     if (c === want) return;
     // The other end of the input holds the expected channel count: the data is in the other layout.
     const other = this.channelsFirst ? x.shape[x.rank - 1] : x.shape[1];
-    const perm = this.channelsFirst ? [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)] : [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
+    const perm = this.channelsFirst
+      ? [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)]
+      : [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
     const hint =
       other === want
         ? ` — the input looks ${this.channelsFirst ? 'channels-last' : 'channels-first'}: transpose it to ${fmtShape(perm.map((a) => x.shape[a]))} ` +
@@ -89,10 +105,16 @@ abstract class ConvBase extends Layer {
   }
   override getConfig() {
     return {
-      ...super.getConfig(), filters: this.filters, kernel_size: this.kernelSizes(), strides: this.rank === 1 ? [this.args.strides ?? 1] : toPair(this.args.strides, 1),
-      padding: this.args.padding ?? 'valid', data_format: this.channelsFirst ? 'channels_first' : 'channels_last',
-      dilation_rate: this.rank === 1 ? [this.args.dilationRate ?? 1] : toPair(this.args.dilationRate, 1), groups: this.groups,
-      activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear', use_bias: this.useBias,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernel_size: this.kernelSizes(),
+      strides: this.rank === 1 ? [this.args.strides ?? 1] : toPair(this.args.strides, 1),
+      padding: this.args.padding ?? 'valid',
+      data_format: this.channelsFirst ? 'channels_first' : 'channels_last',
+      dilation_rate: this.rank === 1 ? [this.args.dilationRate ?? 1] : toPair(this.args.dilationRate, 1),
+      groups: this.groups,
+      activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear',
+      use_bias: this.useBias,
     };
   }
 }
@@ -108,7 +130,10 @@ export class Conv2D extends ConvBase {
     const xh = this.channelsFirst ? transpose(x, [0, 2, 3, 1]) : x;
     const padding = this.args.padding ?? 'valid';
     let y = conv2d(xh, this.kernel, this.bias, {
-      stride: toPair(this.args.strides, 1), padding: padding === 'causal' ? 'valid' : padding, dilation: toPair(this.args.dilationRate, 1), groups: this.groups,
+      stride: toPair(this.args.strides, 1),
+      padding: padding === 'causal' ? 'valid' : padding,
+      dilation: toPair(this.args.dilationRate, 1),
+      groups: this.groups,
     });
     y = getActivation(this.args.activation)(y);
     return this.channelsFirst ? transpose(y, [0, 3, 1, 2]) : y;
@@ -125,7 +150,10 @@ export class Conv1D extends ConvBase {
     const xw = this.channelsFirst ? transpose(x, [0, 2, 1]) : x;
     const num = (v: IntOrPair | undefined) => (v === undefined ? 1 : typeof v === 'number' ? v : v[0]);
     let y = conv1d(xw, this.kernel, this.bias, {
-      stride: num(this.args.strides), padding: this.args.padding ?? 'valid', dilation: num(this.args.dilationRate), groups: this.groups,
+      stride: num(this.args.strides),
+      padding: this.args.padding ?? 'valid',
+      dilation: num(this.args.dilationRate),
+      groups: this.groups,
     });
     y = getActivation(this.args.activation)(y);
     return this.channelsFirst ? transpose(y, [0, 2, 1]) : y;

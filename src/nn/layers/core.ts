@@ -34,15 +34,23 @@ export class Dense extends Layer {
   bias: Tensor | null = null;
   constructor(private args: DenseArgs) {
     super(args.inputDim && !args.inputShape ? { ...args, inputShape: [args.inputDim] } : args);
-    if (!Number.isInteger(args.units) || args.units < 1) throw new ValueError(`Dense: units must be a positive integer, got ${args.units}`);
+    if (!Number.isInteger(args.units) || args.units < 1)
+      throw new ValueError(`Dense: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
     this.useBias = args.useBias ?? true;
     this.activation = args.activation;
   }
   override build(s: Shape): void {
     const inDim = s[s.length - 1];
-    if (s.length < 2) throw new ShapeError(`${this.name} (Dense): expected input [batch, features], got ${fmtShape(s)}${BATCH_HINT}`);
-    this.kernel = this.addWeight('kernel', [inDim, this.units], this.args.kernelInitializer ?? 'glorotUniform');
+    if (s.length < 2)
+      throw new ShapeError(
+        `${this.name} (Dense): expected input [batch, features], got ${fmtShape(s)}${BATCH_HINT}`,
+      );
+    this.kernel = this.addWeight(
+      'kernel',
+      [inDim, this.units],
+      this.args.kernelInitializer ?? 'glorotUniform',
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.args.biasInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
@@ -67,10 +75,17 @@ export class Dense extends Layer {
   }
   override paramFormula(): string {
     const inDim = this.kernel.shape[0];
-    return this.useBias ? `(${n(inDim)}+1)·${n(this.units)} = ${n((inDim + 1) * this.units)}` : `${n(inDim)}·${n(this.units)} = ${n(inDim * this.units)}`;
+    return this.useBias
+      ? `(${n(inDim)}+1)·${n(this.units)} = ${n((inDim + 1) * this.units)}`
+      : `${n(inDim)}·${n(this.units)} = ${n(inDim * this.units)}`;
   }
   override getConfig() {
-    return { ...super.getConfig(), units: this.units, activation: actName(this.activation), use_bias: this.useBias };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: actName(this.activation),
+      use_bias: this.useBias,
+    };
   }
 }
 
@@ -81,9 +96,15 @@ export class Flatten extends Layer {
     super(args);
   }
   call(x: Tensor): Tensor {
-    if (x.rank < 2) throw new ShapeError(`${this.name} (Flatten): expected input with a batch axis and at least one more, got ${fmtShape(x.shape)}`);
+    if (x.rank < 2)
+      throw new ShapeError(
+        `${this.name} (Flatten): expected input with a batch axis and at least one more, got ${fmtShape(x.shape)}`,
+      );
     // NOTE: Keras's channels_first Flatten first moves channels last, so the order matches channels_last models.
-    const t = this.args.dataFormat === 'channelsFirst' && x.rank > 2 ? transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1]) : x;
+    const t =
+      this.args.dataFormat === 'channelsFirst' && x.rank > 2
+        ? transpose(x, [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1])
+        : x;
     return reshape(t, [t.shape[0], -1]);
   }
 }
@@ -106,7 +127,8 @@ export class Dropout extends Layer {
   static override className = 'Dropout';
   constructor(readonly args: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new ValueError(`Dropout: rate must be in [0, 1), got ${args.rate}`);
+    if (!(args.rate >= 0 && args.rate < 1))
+      throw new ValueError(`Dropout: rate must be in [0, 1), got ${args.rate}`);
   }
   call(x: Tensor, kw: CallKwargs = {}): Tensor {
     const ns = this.args.noiseShape?.map((d, i) => d ?? x.shape[i]);
@@ -140,7 +162,9 @@ export class Reshape extends Layer {
     const known = sizeOf(t.filter((d) => d !== -1));
     const per = sizeOf(x.shape.slice(1));
     if ((t.includes(-1) && per % known !== 0) || (!t.includes(-1) && known !== per))
-      throw new ShapeError(`${this.name} (Reshape): cannot reshape ${fmtShape(x.shape)} (${per} values per sample) to ${fmtShape(t)}`);
+      throw new ShapeError(
+        `${this.name} (Reshape): cannot reshape ${fmtShape(x.shape)} (${per} values per sample) to ${fmtShape(t)}`,
+      );
     return reshape(x, [x.shape[0], ...t]);
   }
   override getConfig() {
@@ -156,11 +180,15 @@ export class Permute extends Layer {
     const d = args.dims;
     if (![...d].sort((a, b) => a - b).every((v, i) => v === i + 1))
       throw new ValueError(
-        `Permute: dims [${d}] must be a permutation of 1..${d.length}` + (d.includes(0) ? ' — dims are 1-based as in Keras (axis 0 is the batch axis and stays first)' : ''),
+        `Permute: dims [${d}] must be a permutation of 1..${d.length}` +
+          (d.includes(0) ? ' — dims are 1-based as in Keras (axis 0 is the batch axis and stays first)' : ''),
       );
   }
   call(x: Tensor): Tensor {
-    if (this.args.dims.length !== x.rank - 1) throw new ShapeError(`${this.name} (Permute): dims [${this.args.dims}] do not fit input ${fmtShape(x.shape)}`);
+    if (this.args.dims.length !== x.rank - 1)
+      throw new ShapeError(
+        `${this.name} (Permute): dims [${this.args.dims}] do not fit input ${fmtShape(x.shape)}`,
+      );
     return transpose(x, [0, ...this.args.dims]);
   }
 }
@@ -192,7 +220,8 @@ export const coreFactories = {
   activation: (a: LayerArgs & { activation: ActivationSpec }) => new Activation(a),
   dropout: (a: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) => new Dropout(a),
   spatialDropout1d: (a: LayerArgs & { rate: number }) => new SpatialDropout(a),
-  spatialDropout2d: (a: LayerArgs & { rate: number; dataFormat?: 'channelsLast' | 'channelsFirst' }) => new SpatialDropout(a),
+  spatialDropout2d: (a: LayerArgs & { rate: number; dataFormat?: 'channelsLast' | 'channelsFirst' }) =>
+    new SpatialDropout(a),
   reshape: (a: LayerArgs & { targetShape: number[] }) => new Reshape(a),
   permute: (a: LayerArgs & { dims: number[] }) => new Permute(a),
   repeatVector: (a: LayerArgs & { n: number }) => new RepeatVector(a),

@@ -17,7 +17,9 @@ export function rowIndices(x: Tensor, rows: number, dim: number, who: string): T
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (!Number.isInteger(v) || v < 0 || v >= rows)
-      throw new ValueError(`${who}: index ${v} at flat position ${i} of input ${fmtShape(x.shape)} is ${Number.isInteger(v) ? 'out of range' : 'not an integer'} (valid: 0 to ${rows - 1})`);
+      throw new ValueError(
+        `${who}: index ${v} at flat position ${i} of input ${fmtShape(x.shape)} is ${Number.isInteger(v) ? 'out of range' : 'not an integer'} (valid: 0 to ${rows - 1})`,
+      );
     for (let j = 0; j < dim; j++) idx[i * dim + j] = v * dim + j;
   }
   return new Tensor(idx, [...x.shape, dim]);
@@ -41,15 +43,24 @@ export class Embedding extends Layer {
   readonly maskZero: boolean;
   embeddings!: Tensor;
   constructor(readonly args: EmbeddingArgs) {
-    super(args.inputLength && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputLength] } : args);
+    super(
+      args.inputLength && !args.inputShape && !args.batchInputShape
+        ? { ...args, inputShape: [args.inputLength] }
+        : args,
+    );
     for (const k of ['inputDim', 'outputDim'] as const)
-      if (!Number.isInteger(args[k]) || args[k] < 1) throw new ValueError(`Embedding: ${k} must be a positive integer, got ${args[k]}`);
+      if (!Number.isInteger(args[k]) || args[k] < 1)
+        throw new ValueError(`Embedding: ${k} must be a positive integer, got ${args[k]}`);
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.maskZero = args.maskZero ?? false;
   }
   override build(_s: Shape): void {
-    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.args.embeddingsInitializer ?? 'randomUniform');
+    this.embeddings = this.addWeight(
+      'embeddings',
+      [this.inputDim, this.outputDim],
+      this.args.embeddingsInitializer ?? 'randomUniform',
+    );
   }
   call(x: Tensor): Tensor {
     return take(this.embeddings, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`));
@@ -62,7 +73,12 @@ export class Embedding extends Layer {
     return `${this.inputDim.toLocaleString('en-US')}·${this.outputDim.toLocaleString('en-US')} = ${(this.inputDim * this.outputDim).toLocaleString('en-US')}`;
   }
   override getConfig() {
-    const c: Record<string, unknown> = { ...super.getConfig(), input_dim: this.inputDim, output_dim: this.outputDim, mask_zero: this.maskZero };
+    const c: Record<string, unknown> = {
+      ...super.getConfig(),
+      input_dim: this.inputDim,
+      output_dim: this.outputDim,
+      mask_zero: this.maskZero,
+    };
     if (this.args.inputLength !== undefined) c.input_length = this.args.inputLength;
     return c;
   }

@@ -7,9 +7,18 @@ import { type GraphNode, SymbolicTensor } from '../symbolic.js';
 export class InputLayer extends Layer {
   static override className = 'InputLayer';
   readonly output: SymbolicTensor;
-  constructor(args: { shape?: (number | null)[]; batchShape?: ShapeWithBatch; name?: string; dtype?: DType; sparse?: boolean }) {
+  constructor(args: {
+    shape?: (number | null)[];
+    batchShape?: ShapeWithBatch;
+    name?: string;
+    dtype?: DType;
+    sparse?: boolean;
+  }) {
     const batchShape = args.batchShape ?? (args.shape ? [null, ...args.shape] : undefined);
-    if (!batchShape) throw new ValueError('input: give a shape (without the batch axis), e.g. tg.input({shape: [28, 28, 1]})');
+    if (!batchShape)
+      throw new ValueError(
+        'input: give a shape (without the batch axis), e.g. tg.input({shape: [28, 28, 1]})',
+      );
     // NOTE: Keras 2 names inputs input_1, input_2, ... (one-based).
     super({ name: args.name ?? uniqueName('input', false), batchInputShape: batchShape, dtype: args.dtype });
     this.built = true;
@@ -26,6 +35,11 @@ export class InputLayer extends Layer {
 }
 
 /** A symbolic model input (TF.js `tf.input`): `shape` excludes the batch axis. */
-export function input(args: { shape?: (number | null)[]; batchShape?: ShapeWithBatch; name?: string; dtype?: DType }): SymbolicTensor {
+export function input(args: {
+  shape?: (number | null)[];
+  batchShape?: ShapeWithBatch;
+  name?: string;
+  dtype?: DType;
+}): SymbolicTensor {
   return new InputLayer(args).output;
 }

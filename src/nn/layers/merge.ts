@@ -21,13 +21,21 @@ abstract class Merge extends Layer {
     const who = `${this.name} (${this.className})`;
     const want = this.arity();
     const need = want === null ? 'a list of at least 2 tensors' : `a list of exactly ${want} tensors`;
-    if (!Array.isArray(inputs)) throw new ValueError(`${who}: expects ${need}, got a single tensor ${fmtShape((inputs as Tensor).shape ?? [])}`);
-    if (inputs.some((t) => !(t instanceof Tensor))) throw new ValueError(`${who}: expects ${need}, got a list holding a non-tensor`);
+    if (!Array.isArray(inputs))
+      throw new ValueError(
+        `${who}: expects ${need}, got a single tensor ${fmtShape((inputs as Tensor).shape ?? [])}`,
+      );
+    if (inputs.some((t) => !(t instanceof Tensor)))
+      throw new ValueError(`${who}: expects ${need}, got a list holding a non-tensor`);
     if (want === null ? inputs.length < 2 : inputs.length !== want)
-      throw new ValueError(`${who}: expects ${need}, got ${inputs.length}${inputs.length ? ` (shapes ${listShapes(inputs)})` : ''}`);
+      throw new ValueError(
+        `${who}: expects ${need}, got ${inputs.length}${inputs.length ? ` (shapes ${listShapes(inputs)})` : ''}`,
+      );
     const batch = inputs[0].shape[0];
     if (inputs.some((t) => t.rank < 1 || t.shape[0] !== batch))
-      throw new ShapeError(`${who}: inputs must share the batch size (axis 0); got shapes ${listShapes(inputs)}`);
+      throw new ShapeError(
+        `${who}: inputs must share the batch size (axis 0); got shapes ${listShapes(inputs)}`,
+      );
     return this.merge(inputs);
   }
 }
@@ -39,9 +47,14 @@ abstract class ElementwiseMerge extends Merge {
     try {
       xs.reduce<number[]>((s, t) => broadcastShapes(s, t.shape), [...xs[0].shape]);
     } catch {
-      throw new ShapeError(`${this.name} (${this.className}): input shapes ${listShapes(xs)} do not match (each axis must be equal, or 1 to broadcast)`);
+      throw new ShapeError(
+        `${this.name} (${this.className}): input shapes ${listShapes(xs)} do not match (each axis must be equal, or 1 to broadcast)`,
+      );
     }
-    return this.finish(xs.slice(1).reduce((acc, t) => this.combine(acc, t), xs[0]), xs.length);
+    return this.finish(
+      xs.slice(1).reduce((acc, t) => this.combine(acc, t), xs[0]),
+      xs.length,
+    );
   }
   protected finish(y: Tensor, _n: number): Tensor {
     return y;
@@ -109,10 +122,16 @@ export class Concatenate extends Merge {
     const r = xs[0].rank;
     const a = this.axis < 0 ? this.axis + r : this.axis;
     const who = `${this.name} (Concatenate)`;
-    if (xs.some((t) => t.rank !== r)) throw new ShapeError(`${who}: inputs must have the same rank; got shapes ${listShapes(xs)}`);
-    if (a < 1 || a >= r) throw new ValueError(`${who}: axis ${this.axis} is not a feature axis of inputs of rank ${r} (shapes ${listShapes(xs)})`);
+    if (xs.some((t) => t.rank !== r))
+      throw new ShapeError(`${who}: inputs must have the same rank; got shapes ${listShapes(xs)}`);
+    if (a < 1 || a >= r)
+      throw new ValueError(
+        `${who}: axis ${this.axis} is not a feature axis of inputs of rank ${r} (shapes ${listShapes(xs)})`,
+      );
     if (xs.some((t) => t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])))
-      throw new ShapeError(`${who}: inputs must match on every axis except the concatenation axis ${this.axis}; got shapes ${listShapes(xs)}`);
+      throw new ShapeError(
+        `${who}: inputs must match on every axis except the concatenation axis ${this.axis}; got shapes ${listShapes(xs)}`,
+      );
     return concat(xs, a);
   }
   override getConfig() {
@@ -121,7 +140,8 @@ export class Concatenate extends Merge {
 }
 
 /** x / √max(Σ x² over `axis`, 1e-12) (Keras l2_normalize). */
-const l2Normalize = (x: Tensor, axis: number): Tensor => div(x, sqrt(maximum(sum(square(x), [axis], true), 1e-12)));
+const l2Normalize = (x: Tensor, axis: number): Tensor =>
+  div(x, sqrt(maximum(sum(square(x), [axis], true), 1e-12)));
 
 /**
  * Keras Dot: per sample, contract axis axes[0] of the first input with axes[1] of the second (Keras batch_dot).
@@ -134,7 +154,8 @@ export class Dot extends Merge {
   readonly normalize: boolean;
   constructor(args: LayerArgs & { axes: number | [number, number]; normalize?: boolean }) {
     super(args);
-    if (args.axes === undefined) throw new ValueError('Dot: axes is required (an axis, or [axisOfFirst, axisOfSecond])');
+    if (args.axes === undefined)
+      throw new ValueError('Dot: axes is required (an axis, or [axisOfFirst, axisOfSecond])');
     this.axes = args.axes;
     this.normalize = args.normalize ?? false;
   }
@@ -147,9 +168,13 @@ export class Dot extends Merge {
     const ax = p < 0 ? p + x.rank : p;
     const ay = q < 0 ? q + y.rank : q;
     if (x.rank < 2 || y.rank < 2 || ax < 1 || ax >= x.rank || ay < 1 || ay >= y.rank)
-      throw new ValueError(`${who}: axes ${JSON.stringify(this.axes)} must be feature axes (not the batch) of inputs ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+      throw new ValueError(
+        `${who}: axes ${JSON.stringify(this.axes)} must be feature axes (not the batch) of inputs ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`,
+      );
     if (x.shape[ax] !== y.shape[ay])
-      throw new ShapeError(`${who}: cannot contract axis ${ax} (size ${x.shape[ax]}) of ${fmtShape(x.shape)} with axis ${ay} (size ${y.shape[ay]}) of ${fmtShape(y.shape)}`);
+      throw new ShapeError(
+        `${who}: cannot contract axis ${ax} (size ${x.shape[ax]}) of ${fmtShape(x.shape)} with axis ${ay} (size ${y.shape[ay]}) of ${fmtShape(y.shape)}`,
+      );
     const [xn, yn] = this.normalize ? [l2Normalize(x, ax), l2Normalize(y, ay)] : [x, y];
     const b = x.shape[0];
     const k = x.shape[ax];
@@ -157,8 +182,16 @@ export class Dot extends Merge {
     const restY = y.shape.filter((_, i) => i !== 0 && i !== ay);
     const prod = (s: number[]) => s.reduce((u, v) => u * v, 1);
     // [b, restX…, k] · [b, k, restY…] as a batched matmul
-    const xm = reshape(transpose(xn, [0, ...[...x.shape.keys()].filter((i) => i !== 0 && i !== ax), ax]), [b, prod(restX), k]);
-    const ym = reshape(transpose(yn, [0, ay, ...[...y.shape.keys()].filter((i) => i !== 0 && i !== ay)]), [b, k, prod(restY)]);
+    const xm = reshape(transpose(xn, [0, ...[...x.shape.keys()].filter((i) => i !== 0 && i !== ax), ax]), [
+      b,
+      prod(restX),
+      k,
+    ]);
+    const ym = reshape(transpose(yn, [0, ay, ...[...y.shape.keys()].filter((i) => i !== 0 && i !== ay)]), [
+      b,
+      k,
+      prod(restY),
+    ]);
     const out = matmul(xm, ym);
     return reshape(out, restX.length + restY.length === 0 ? [b, 1] : [b, ...restX, ...restY]);
   }

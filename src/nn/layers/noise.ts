@@ -18,7 +18,8 @@ export class GaussianNoise extends Layer {
   private rng?: Rng;
   constructor(readonly args: GaussianNoiseArgs) {
     super(args);
-    if (!(args.stddev >= 0)) throw new ValueError(`GaussianNoise: stddev must be non-negative, got ${args.stddev}`);
+    if (!(args.stddev >= 0))
+      throw new ValueError(`GaussianNoise: stddev must be non-negative, got ${args.stddev}`);
     this.stddev = args.stddev;
     if (args.seed !== undefined) this.rng = new Rng(args.seed);
   }
@@ -46,13 +47,17 @@ export class GaussianDropout extends Layer {
   private rng?: Rng;
   constructor(readonly args: GaussianDropoutArgs) {
     super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new ValueError(`GaussianDropout: rate must be in [0, 1), got ${args.rate}`);
+    if (!(args.rate >= 0 && args.rate < 1))
+      throw new ValueError(`GaussianDropout: rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
     if (args.seed !== undefined) this.rng = new Rng(args.seed);
   }
   call(x: Tensor, kw: CallKwargs = {}): Tensor {
     if (!kw.training || this.rate === 0) return x;
-    return mul(x, randn(x.shape, { mean: 1, std: Math.sqrt(this.rate / (1 - this.rate)), dtype: x.dtype, rng: this.rng }));
+    return mul(
+      x,
+      randn(x.shape, { mean: 1, std: Math.sqrt(this.rate / (1 - this.rate)), dtype: x.dtype, rng: this.rng }),
+    );
   }
   override getConfig() {
     const c: Record<string, unknown> = { ...super.getConfig(), rate: this.rate };

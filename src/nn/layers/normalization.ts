@@ -14,12 +14,18 @@ const n = (v: number): string => v.toLocaleString('en-US');
 export function positiveAxis(axis: number, rank: number, layer: string, shape: Shape): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 1 || a >= rank)
-    throw new ValueError(`${layer}: axis ${axis} is not a feature axis of an input ${fmtShape(shape)} (rank ${rank}; axis 0 is the batch)`);
+    throw new ValueError(
+      `${layer}: axis ${axis} is not a feature axis of an input ${fmtShape(shape)} (rank ${rank}; axis 0 is the batch)`,
+    );
   return a;
 }
 
 /** A parameter over `axes` of `shape`, reshaped so it broadcasts against the input. */
-export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor => reshape(p, shape.map((d, i) => (axes.includes(i) ? d : 1)));
+export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor =>
+  reshape(
+    p,
+    shape.map((d, i) => (axes.includes(i) ? d : 1)),
+  );
 
 /** Batch moments: mean and population variance over every axis except `keep` (keepdims). */
 export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor] {
@@ -28,7 +34,14 @@ export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor] {
 }
 
 /** y = (x - μ) / √(σ² + ε) · γ + β, with any of γ, β absent. */
-export function normalize(x: Tensor, mu: Tensor, v: Tensor, gamma: Tensor | null, beta: Tensor | null, eps: number): Tensor {
+export function normalize(
+  x: Tensor,
+  mu: Tensor,
+  v: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  eps: number,
+): Tensor {
   let inv = div(1, sqrt(add(v, eps)));
   if (gamma) inv = mul(inv, gamma);
   const y = mul(sub(x, mu), inv);
@@ -78,22 +91,33 @@ export class BatchNormalization extends Layer {
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`BatchNormalization: momentum must be in [0, 1], got ${args.momentum}`);
-    if (!(this.epsilon > 0)) throw new ValueError(`BatchNormalization: epsilon must be positive, got ${args.epsilon}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`BatchNormalization: momentum must be in [0, 1], got ${args.momentum}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`BatchNormalization: epsilon must be positive, got ${args.epsilon}`);
   }
   override build(s: Shape): void {
     const a = positiveAxis(this.axis, s.length, `${this.name} (BatchNormalization)`, s);
     const c = [s[a]];
     if (this.scale) this.gamma = this.addWeight('gamma', c, this.args.gammaInitializer ?? 'ones');
     if (this.center) this.beta = this.addWeight('beta', c, this.args.betaInitializer ?? 'zeros');
-    this.movingMean = this.addWeight('moving_mean', c, this.args.movingMeanInitializer ?? 'zeros', { trainable: false });
-    this.movingVariance = this.addWeight('moving_variance', c, this.args.movingVarianceInitializer ?? 'ones', { trainable: false });
+    this.movingMean = this.addWeight('moving_mean', c, this.args.movingMeanInitializer ?? 'zeros', {
+      trainable: false,
+    });
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      c,
+      this.args.movingVarianceInitializer ?? 'ones',
+      { trainable: false },
+    );
   }
   call(x: Tensor, kw: CallKwargs = {}): Tensor {
     const a = positiveAxis(this.axis, x.rank, `${this.name} (BatchNormalization)`, x.shape);
     const c = this.movingMean.shape[0];
     if (x.shape[a] !== c)
-      throw new ShapeError(`${this.name} (BatchNormalization): input ${fmtShape(x.shape)} has ${x.shape[a]} features on axis ${this.axis} but the layer was built for ${c}`);
+      throw new ShapeError(
+        `${this.name} (BatchNormalization): input ${fmtShape(x.shape)} has ${x.shape[a]} features on axis ${this.axis} but the layer was built for ${c}`,
+      );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [a]) : null);
     // NOTE: as Keras, a non-trainable BatchNormalization always runs in inference mode.
     if (kw.training && this.trainable) {
@@ -102,7 +126,14 @@ export class BatchNormalization extends Layer {
       blendInPlace(this.movingVariance, v, this.momentum);
       return normalize(x, mu, v, bp(this.gamma), bp(this.beta), this.epsilon);
     }
-    return normalize(x, bp(this.movingMean)!, bp(this.movingVariance)!, bp(this.gamma), bp(this.beta), this.epsilon);
+    return normalize(
+      x,
+      bp(this.movingMean)!,
+      bp(this.movingVariance)!,
+      bp(this.gamma),
+      bp(this.beta),
+      this.epsilon,
+    );
   }
   override paramFormula(): string {
     const c = this.movingMean.shape[0];
@@ -110,7 +141,14 @@ export class BatchNormalization extends Layer {
     return `${k}·${n(c)} = ${n(k * c)} (${n(2 * c)} non-trainable)`;
   }
   override getConfig() {
-    return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+    };
   }
 }
 
@@ -142,23 +180,33 @@ export class LayerNormalization extends Layer {
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
-    if (!(this.epsilon > 0)) throw new ValueError(`LayerNormalization: epsilon must be positive, got ${args.epsilon}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`LayerNormalization: epsilon must be positive, got ${args.epsilon}`);
   }
   private axesFor(s: Shape): number[] {
-    const ax = this.axis.map((a) => positiveAxis(a, s.length, `${this.name} (LayerNormalization)`, s)).sort((p, q) => p - q);
-    if (new Set(ax).size !== ax.length) throw new ValueError(`${this.name} (LayerNormalization): axis [${this.axis}] repeats an axis of input ${fmtShape(s)}`);
+    const ax = this.axis
+      .map((a) => positiveAxis(a, s.length, `${this.name} (LayerNormalization)`, s))
+      .sort((p, q) => p - q);
+    if (new Set(ax).size !== ax.length)
+      throw new ValueError(
+        `${this.name} (LayerNormalization): axis [${this.axis}] repeats an axis of input ${fmtShape(s)}`,
+      );
     return ax;
   }
   override build(s: Shape): void {
     this.paramShape = this.axesFor(s).map((a) => s[a]);
-    if (this.scale) this.gamma = this.addWeight('gamma', this.paramShape, this.args.gammaInitializer ?? 'ones');
-    if (this.center) this.beta = this.addWeight('beta', this.paramShape, this.args.betaInitializer ?? 'zeros');
+    if (this.scale)
+      this.gamma = this.addWeight('gamma', this.paramShape, this.args.gammaInitializer ?? 'ones');
+    if (this.center)
+      this.beta = this.addWeight('beta', this.paramShape, this.args.betaInitializer ?? 'zeros');
   }
   call(x: Tensor): Tensor {
     const ax = this.axesFor(x.shape);
     const got = ax.map((a) => x.shape[a]);
     if (got.length !== this.paramShape.length || got.some((d, i) => d !== this.paramShape[i]))
-      throw new ShapeError(`${this.name} (LayerNormalization): input ${fmtShape(x.shape)} has ${fmtShape(got)} on axes [${this.axis}] but the layer was built for ${fmtShape(this.paramShape)}`);
+      throw new ShapeError(
+        `${this.name} (LayerNormalization): input ${fmtShape(x.shape)} has ${fmtShape(got)} on axes [${this.axis}] but the layer was built for ${fmtShape(this.paramShape)}`,
+      );
     const keep = [...x.shape.keys()].filter((i) => i === 0 || !ax.includes(i));
     const [mu, v] = momentsExcept(x, keep);
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, ax) : null);
@@ -170,7 +218,13 @@ export class LayerNormalization extends Layer {
     return `${k}·${this.paramShape.join('·')} = ${n(this.countParams())}`;
   }
   override getConfig() {
-    return { ...super.getConfig(), axis: this.axis.length === 1 ? this.axis[0] : this.axis, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      axis: this.axis.length === 1 ? this.axis[0] : this.axis,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+    };
   }
 }
 

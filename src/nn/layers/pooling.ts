@@ -1,6 +1,13 @@
 // Keras pooling layers: Max/AveragePooling1D/2D and the global pools.
 import type { Tensor } from '../../core/tensor.js';
-import { avgPool1d, avgPool2d, globalAvgPool, globalMaxPool, maxPool1d, maxPool2d } from '../../ops/composite/pool.js';
+import {
+  avgPool1d,
+  avgPool2d,
+  globalAvgPool,
+  globalMaxPool,
+  maxPool1d,
+  maxPool2d,
+} from '../../ops/composite/pool.js';
 import { Layer, type LayerArgs } from '../layer.js';
 import { spatialLayout } from './conv.js';
 
@@ -13,7 +20,11 @@ export interface PoolArgs extends LayerArgs {
 }
 
 abstract class Pool extends Layer {
-  constructor(readonly args: PoolArgs, readonly rank: 1 | 2, readonly kind: 'max' | 'avg') {
+  constructor(
+    readonly args: PoolArgs,
+    readonly rank: 1 | 2,
+    readonly kind: 'max' | 'avg',
+  ) {
     super(args);
   }
   override expectedRank(): number {
@@ -28,17 +39,33 @@ abstract class Pool extends Layer {
     const s = this.args.strides ?? k;
     if (this.rank === 2) {
       const f = this.kind === 'max' ? maxPool2d : avgPool2d;
-      return f(x, { kernelSize: k, stride: s, padding: this.args.padding ?? 'valid', dataFormat: first ? 'NCHW' : 'NHWC' });
+      return f(x, {
+        kernelSize: k,
+        stride: s,
+        padding: this.args.padding ?? 'valid',
+        dataFormat: first ? 'NCHW' : 'NHWC',
+      });
     }
     const f = this.kind === 'max' ? maxPool1d : avgPool1d;
     const num = (v: IntOrPair) => (typeof v === 'number' ? v : v[0]);
-    return f(x, { kernelSize: num(k), stride: num(s), padding: this.args.padding ?? 'valid', dataFormat: first ? 'NCW' : 'NWC' });
+    return f(x, {
+      kernelSize: num(k),
+      stride: num(s),
+      padding: this.args.padding ?? 'valid',
+      dataFormat: first ? 'NCW' : 'NWC',
+    });
   }
   override getConfig() {
     const k = this.args.poolSize ?? 2;
-    const pair = (v: IntOrPair) => (this.rank === 1 ? [typeof v === 'number' ? v : v[0]] : typeof v === 'number' ? [v, v] : v);
-    return { ...super.getConfig(), pool_size: pair(k), strides: pair(this.args.strides ?? k), padding: this.args.padding ?? 'valid',
-      data_format: this.args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last' };
+    const pair = (v: IntOrPair) =>
+      this.rank === 1 ? [typeof v === 'number' ? v : v[0]] : typeof v === 'number' ? [v, v] : v;
+    return {
+      ...super.getConfig(),
+      pool_size: pair(k),
+      strides: pair(this.args.strides ?? k),
+      padding: this.args.padding ?? 'valid',
+      data_format: this.args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last',
+    };
   }
 }
 
@@ -68,7 +95,11 @@ export class AveragePooling1D extends Pool {
 }
 
 abstract class GlobalPool extends Layer {
-  constructor(readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean }, readonly rank: 1 | 2, readonly kind: 'max' | 'avg') {
+  constructor(
+    readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean },
+    readonly rank: 1 | 2,
+    readonly kind: 'max' | 'avg',
+  ) {
     super(args);
   }
   override expectedRank(): number {
@@ -79,7 +110,10 @@ abstract class GlobalPool extends Layer {
   }
   call(x: Tensor): Tensor {
     const f = this.kind === 'max' ? globalMaxPool : globalAvgPool;
-    return f(x, { dataFormat: this.args.dataFormat === 'channelsFirst' ? 'channelsFirst' : 'channelsLast', keepdims: this.args.keepdims });
+    return f(x, {
+      dataFormat: this.args.dataFormat === 'channelsFirst' ? 'channelsFirst' : 'channelsLast',
+      keepdims: this.args.keepdims,
+    });
   }
 }
 export class GlobalMaxPooling2D extends GlobalPool {

@@ -106,7 +106,7 @@ export abstract class RNNBase extends Layer {
         ? ` — the batch axis is missing: one sequence of shape ${fmtShape(s as number[])} is [1, ${s[0]}, ${s[1]}]`
         : s.length === 2
           ? ` — a 2-D input has no time axis. If it comes from another recurrent layer, give that layer returnSequences: true; ` +
-            `otherwise, for one feature per step reshape to [batch, ${s[1]}, 1], for a single step to [batch, 1, ${s[1]}]`
+            `otherwise, for one feature per step reshape to [${s[0]}, ${s[1]}, 1], for a single step to [${s[0]}, 1, ${s[1]}]`
           : '';
     throw new ShapeError(
       `${this.name} (${this.className}): expected input of rank 3 [batch, time, features], got shape ${fmtShape(s as number[])}${hint}`,

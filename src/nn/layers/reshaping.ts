@@ -7,24 +7,35 @@ import { Layer, type LayerArgs } from '../layer.js';
 
 type Pair = [number, number];
 type DataFormat = 'channelsLast' | 'channelsFirst';
-const dataFormatName = (f?: DataFormat): string => (f === 'channelsFirst' ? 'channels_first' : 'channels_last');
+const dataFormatName = (f?: DataFormat): string =>
+  f === 'channelsFirst' ? 'channels_first' : 'channels_last';
 
 /** An int, a symmetric pair or explicit pairs → [[before, after] per spatial axis]. */
-function pairsOf(v: number | readonly (number | readonly number[])[], axes: number, what: string, layer: string): Pair[] {
-  const bad = () => new ValueError(`${layer}: ${what} must be a non-negative int, ${axes === 1 ? 'or [before, after]' : 'a pair (one per axis), or [[top, bottom], [left, right]]'}; got ${JSON.stringify(v)}`);
+function pairsOf(
+  v: number | readonly (number | readonly number[])[],
+  axes: number,
+  what: string,
+  layer: string,
+): Pair[] {
+  const bad = () =>
+    new ValueError(
+      `${layer}: ${what} must be a non-negative int, ${axes === 1 ? 'or [before, after]' : 'a pair (one per axis), or [[top, bottom], [left, right]]'}; got ${JSON.stringify(v)}`,
+    );
   const ok = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   let out: Pair[];
   if (ok(v)) out = Array.from({ length: axes }, (): Pair => [v, v]);
   else if (!Array.isArray(v)) throw bad();
   else if (axes === 1 && v.length === 2 && v.every(ok)) out = [[v[0] as number, v[1] as number]];
   else if (axes === 2 && v.length === 2 && v.every(ok)) out = (v as number[]).map((p): Pair => [p, p]);
-  else if (v.length === axes && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok))) out = (v as number[][]).map((p): Pair => [p[0], p[1]]);
+  else if (v.length === axes && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(ok)))
+    out = (v as number[][]).map((p): Pair => [p[0], p[1]]);
   else throw bad();
   return out;
 }
 
 /** Axis positions of the spatial axes for a rank-(k+2) input. */
-const spatialAxes = (rank: number, first: boolean): number[] => Array.from({ length: rank - 2 }, (_, i) => (first ? i + 2 : i + 1));
+const spatialAxes = (rank: number, first: boolean): number[] =>
+  Array.from({ length: rank - 2 }, (_, i) => (first ? i + 2 : i + 1));
 
 export interface ZeroPadding1DArgs extends LayerArgs {
   /** int, or [before, after] (Keras default 1). */
@@ -39,7 +50,12 @@ export interface ZeroPadding2DArgs extends LayerArgs {
 /** Zero rows added before/after each spatial axis. */
 abstract class ZeroPaddingBase extends Layer {
   readonly pads: Pair[];
-  constructor(args: LayerArgs, padding: number | readonly (number | readonly number[])[], readonly spatial: 1 | 2, readonly dataFormat?: DataFormat) {
+  constructor(
+    args: LayerArgs,
+    padding: number | readonly (number | readonly number[])[],
+    readonly spatial: 1 | 2,
+    readonly dataFormat?: DataFormat,
+  ) {
     super(args);
     this.pads = pairsOf(padding, spatial, 'padding', this.className);
   }
@@ -48,7 +64,10 @@ abstract class ZeroPaddingBase extends Layer {
   }
   call(x: Tensor): Tensor {
     const ax = spatialAxes(x.rank, this.dataFormat === 'channelsFirst');
-    return pad(x, x.shape.map((_, i): Pair => (ax.includes(i) ? this.pads[ax.indexOf(i)] : [0, 0])));
+    return pad(
+      x,
+      x.shape.map((_, i): Pair => (ax.includes(i) ? this.pads[ax.indexOf(i)] : [0, 0])),
+    );
   }
 }
 export class ZeroPadding1D extends ZeroPaddingBase {
@@ -83,7 +102,12 @@ export interface Cropping2DArgs extends LayerArgs {
 /** Rows removed from the start/end of each spatial axis. */
 abstract class CroppingBase extends Layer {
   readonly crops: Pair[];
-  constructor(args: LayerArgs, cropping: number | readonly (number | readonly number[])[], readonly spatial: 1 | 2, readonly dataFormat?: DataFormat) {
+  constructor(
+    args: LayerArgs,
+    cropping: number | readonly (number | readonly number[])[],
+    readonly spatial: 1 | 2,
+    readonly dataFormat?: DataFormat,
+  ) {
     super(args);
     this.crops = pairsOf(cropping, spatial, 'cropping', this.className);
   }
@@ -95,10 +119,14 @@ abstract class CroppingBase extends Layer {
     ax.forEach((a, i) => {
       const [b, e] = this.crops[i];
       if (b + e >= x.shape[a])
-        throw new ShapeError(`${this.name} (${this.className}): cropping [${b}, ${e}] on axis ${a} of input ${fmtShape(x.shape)} leaves nothing (axis size ${x.shape[a]})`);
+        throw new ShapeError(
+          `${this.name} (${this.className}): cropping [${b}, ${e}] on axis ${a} of input ${fmtShape(x.shape)} leaves nothing (axis size ${x.shape[a]})`,
+        );
     });
     const begin = x.shape.map((_, i) => (ax.includes(i) ? this.crops[ax.indexOf(i)][0] : 0));
-    const size = x.shape.map((d, i) => (ax.includes(i) ? d - this.crops[ax.indexOf(i)][0] - this.crops[ax.indexOf(i)][1] : d));
+    const size = x.shape.map((d, i) =>
+      ax.includes(i) ? d - this.crops[ax.indexOf(i)][0] - this.crops[ax.indexOf(i)][1] : d,
+    );
     return slice(x, begin, size);
   }
 }
@@ -159,7 +187,8 @@ export class UpSampling1D extends Layer {
   constructor(args: UpSampling1DArgs = {}) {
     super(args);
     this.size = args.size ?? 2;
-    if (!Number.isInteger(this.size) || this.size < 1) throw new ValueError(`UpSampling1D: size must be a positive integer, got ${args.size}`);
+    if (!Number.isInteger(this.size) || this.size < 1)
+      throw new ValueError(`UpSampling1D: size must be a positive integer, got ${args.size}`);
   }
   override expectedRank(): number {
     return 3;
@@ -187,10 +216,15 @@ export class UpSampling2D extends Layer {
     super(args);
     const s = args.size ?? 2;
     this.size = typeof s === 'number' ? [s, s] : [s[0], s[1]];
-    if (this.size.some((v) => !Number.isInteger(v) || v < 1)) throw new ValueError(`UpSampling2D: size must be a positive integer or pair, got ${JSON.stringify(args.size)}`);
+    if (this.size.some((v) => !Number.isInteger(v) || v < 1))
+      throw new ValueError(
+        `UpSampling2D: size must be a positive integer or pair, got ${JSON.stringify(args.size)}`,
+      );
     this.interpolation = args.interpolation ?? 'nearest';
     if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear')
-      throw new ValueError(`UpSampling2D: interpolation must be 'nearest' or 'bilinear', got '${this.interpolation}'`);
+      throw new ValueError(
+        `UpSampling2D: interpolation must be 'nearest' or 'bilinear', got '${this.interpolation}'`,
+      );
   }
   override expectedRank(): number {
     return 4;
@@ -198,7 +232,8 @@ export class UpSampling2D extends Layer {
   call(x: Tensor): Tensor {
     const first = this.args.dataFormat === 'channelsFirst';
     const [ah, aw] = first ? [2, 3] : [1, 2];
-    if (this.interpolation === 'nearest') return repeatAxis(repeatAxis(x, ah, this.size[0]), aw, this.size[1]);
+    if (this.interpolation === 'nearest')
+      return repeatAxis(repeatAxis(x, ah, this.size[0]), aw, this.size[1]);
     // bilinear: y = Ah · X · Awᵀ on each [h, w] plane, with constant interpolation matrices
     const planes = first ? x : transpose(x, [0, 3, 1, 2]); // [n, c, h, w]
     const [h, w] = [planes.shape[2], planes.shape[3]];
@@ -209,7 +244,12 @@ export class UpSampling2D extends Layer {
     return first ? y : transpose(y, [0, 2, 3, 1]);
   }
   override getConfig() {
-    return { ...super.getConfig(), size: this.size, data_format: dataFormatName(this.args.dataFormat), interpolation: this.interpolation };
+    return {
+      ...super.getConfig(),
+      size: this.size,
+      data_format: dataFormatName(this.args.dataFormat),
+      interpolation: this.interpolation,
+    };
   }
 }
 

@@ -1,6 +1,23 @@
 // Activations as compositions of primitives (Keras definitions).
 import type { Tensor } from '../../core/tensor.js';
-import { abs, add, clipByValue, div, erf, exp, greater, log, minimum, mul, relu, sigmoid, sqrt, sub, tanh, where } from '../arith.js';
+import {
+  abs,
+  add,
+  clipByValue,
+  div,
+  erf,
+  exp,
+  greater,
+  log,
+  minimum,
+  mul,
+  relu,
+  sigmoid,
+  sqrt,
+  sub,
+  tanh,
+  where,
+} from '../arith.js';
 import { split } from '../shape-ops.js';
 import { logSumExp } from '../reduce-ops.js';
 import { normAxis } from '../../core/shape.js';
@@ -8,9 +25,11 @@ import { normAxis } from '../../core/shape.js';
 /** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */
 export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
 /** log softmax = x - logΣexp(x), computed stably. */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => sub(x, logSumExp(x, normAxis(axis, x.rank, 'logSoftmax'), true));
+export const logSoftmax = (x: Tensor, axis = -1): Tensor =>
+  sub(x, logSumExp(x, normAxis(axis, x.rank, 'logSoftmax'), true));
 
-export const elu = (x: Tensor, alpha = 1): Tensor => where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
+export const elu = (x: Tensor, alpha = 1): Tensor =>
+  where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 export const selu = (x: Tensor): Tensor => mul(elu(x, SELU_ALPHA), SELU_SCALE);
@@ -33,7 +52,10 @@ export const mish = (x: Tensor): Tensor => mul(x, tanh(softplus(x)));
 export const linear = (x: Tensor): Tensor => x;
 export const exponential = (x: Tensor): Tensor => exp(x);
 /** Keras ReLU layer: max_value, negative_slope, threshold. */
-export function reluAdvanced(x: Tensor, opts: { maxValue?: number | null; negativeSlope?: number; threshold?: number } = {}): Tensor {
+export function reluAdvanced(
+  x: Tensor,
+  opts: { maxValue?: number | null; negativeSlope?: number; threshold?: number } = {},
+): Tensor {
   const { maxValue = null, negativeSlope = 0, threshold = 0 } = opts;
   let y = where(greater(x, threshold), x, negativeSlope ? mul(sub(x, threshold), negativeSlope) : mul(x, 0));
   if (maxValue !== null) y = minimum(y, maxValue);
@@ -41,18 +63,23 @@ export function reluAdvanced(x: Tensor, opts: { maxValue?: number | null; negati
 }
 export const thresholdedRelu = (x: Tensor, theta = 1): Tensor => where(greater(x, theta), x, mul(x, 0));
 
-
 // Keras 3 additions.
 /** hard_silu / hard_swish: x · hard_sigmoid(x) (Keras 3's relu6(x+3)/6). */
 export const hardSilu = (x: Tensor): Tensor => mul(x, hardSigmoid(x));
 /** celu(x) = max(0, x) + min(0, α(exp(x/α) − 1)). */
-export const celu = (x: Tensor, alpha = 1): Tensor => add(relu(x), minimum(mul(sub(exp(div(x, alpha)), 1), alpha), 0));
+export const celu = (x: Tensor, alpha = 1): Tensor =>
+  add(relu(x), minimum(mul(sub(exp(div(x, alpha)), 1), alpha), 0));
 export const hardTanh = (x: Tensor): Tensor => clipByValue(x, -1, 1);
 /** log σ(x) = −softplus(−x). */
 export const logSigmoid = (x: Tensor): Tensor => mul(softplus(mul(x, -1)), -1);
 export const softShrink = (x: Tensor, threshold = 0.5): Tensor =>
-  where(greater(x, threshold), sub(x, threshold), where(greater(mul(x, -1), threshold), add(x, threshold), mul(x, 0)));
-export const hardShrink = (x: Tensor, threshold = 0.5): Tensor => where(greater(abs(x), threshold), x, mul(x, 0));
+  where(
+    greater(x, threshold),
+    sub(x, threshold),
+    where(greater(mul(x, -1), threshold), add(x, threshold), mul(x, 0)),
+  );
+export const hardShrink = (x: Tensor, threshold = 0.5): Tensor =>
+  where(greater(abs(x), threshold), x, mul(x, 0));
 export const tanhShrink = (x: Tensor): Tensor => sub(x, tanh(x));
 /** squareplus(x) = (x + √(x² + b)) / 2. */
 export const squareplus = (x: Tensor, b = 4): Tensor => div(add(x, sqrt(add(mul(x, x), b))), 2);

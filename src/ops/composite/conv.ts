@@ -23,42 +23,69 @@ function checkArgs(x: unknown, w: unknown, b: unknown, op: string): void {
   if (!(x instanceof Tensor) || !(w instanceof Tensor))
     throw new ValueError(`${op}: input and kernel must be Tensors, got ${typeof x} and ${typeof w}`);
   if (b !== null && b !== undefined && !(b instanceof Tensor))
-    throw new ValueError(`${op}: bias (3rd argument) must be a Tensor or null, got ${typeof b}; options go in the 4th argument: ${op}(x, w, null, opts)`);
+    throw new ValueError(
+      `${op}: bias (3rd argument) must be a Tensor or null, got ${typeof b}; options go in the 4th argument: ${op}(x, w, null, opts)`,
+    );
 }
 
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   checkArgs(x, w, b, 'conv2d');
   const fmt = format2d(opts.dataFormat, 'conv2d');
   if (x.rank !== 4) throw new ShapeError(`conv2d: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
-  if (w.rank !== 4) throw new ShapeError(`conv2d: kernel must be rank 4 (${fmt === 'NHWC' ? '[kh,kw,in,out]' : '[out,in,kh,kw]'}), got ${fmtShape(w.shape)}`);
+  if (w.rank !== 4)
+    throw new ShapeError(
+      `conv2d: kernel must be rank 4 (${fmt === 'NHWC' ? '[kh,kw,in,out]' : '[out,in,kh,kw]'}), got ${fmtShape(w.shape)}`,
+    );
   const nhwc = fmt === 'NHWC' ? x : transpose(x, [0, 2, 3, 1]);
   const hwio = fmt === 'NHWC' ? w : transpose(w, [2, 3, 1, 0]);
   const y = conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape);
   return fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]);
 }
 
-function conv2dNHWC(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv2dOptions, fmt: string, userW: readonly number[]): Tensor {
+function conv2dNHWC(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  opts: Conv2dOptions,
+  fmt: string,
+  userW: readonly number[],
+): Tensor {
   const groups = opts.groups ?? 1;
   const [n, h, wd, c] = x.shape;
   const [kh, kw, cg, o] = w.shape;
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
   if (c % groups !== 0 || o % groups !== 0)
-    throw new ShapeError(`conv2d: ${c} input channels and ${o} filters must both be divisible by groups=${groups}`);
+    throw new ShapeError(
+      `conv2d: ${c} input channels and ${o} filters must both be divisible by groups=${groups}`,
+    );
   if (cg * groups !== c)
     throw new ShapeError(
       `conv2d: input has ${c} channels but the kernel ${fmtShape(userW)} expects ${cg * groups}${groups > 1 ? ` (${cg} per group × ${groups} groups)` : ''} (dataFormat ${fmt})`,
     );
-  if (b && (b.rank !== 1 || b.shape[0] !== o)) throw new ShapeError(`conv2d: bias ${fmtShape(b.shape)} must be [${o}], one per filter`);
+  if (b && (b.rank !== 1 || b.shape[0] !== o))
+    throw new ShapeError(`conv2d: bias ${fmtShape(b.shape)} must be [${o}], one per filter`);
   const s = pair(opts.stride, 1, 'stride', 'conv2d');
   const d = pair(opts.dilation, 1, 'dilation', 'conv2d');
-  const geom = windowGeom(x.shape, [kh, kw], s, d, resolvePads(opts.padding, h, wd, [kh, kw], s, d, 'conv2d'), 'conv2d');
+  const geom = windowGeom(
+    x.shape,
+    [kh, kw],
+    s,
+    d,
+    resolvePads(opts.padding, h, wd, [kh, kw], s, d, 'conv2d'),
+    'conv2d',
+  );
   const cols = im2col(x, geom); // [n·oh·ow, kh·kw·c]
   let y: Tensor;
   if (groups === 1) y = matmul(cols, reshape(w, [kh * kw * c, o]));
   else {
     const p = cols.shape[0];
     const og = o / groups;
-    const gc = reshape(transpose(reshape(cols, [p, kh * kw, groups, cg]), [2, 0, 1, 3]), [groups, p, kh * kw * cg]);
+    const gc = reshape(transpose(reshape(cols, [p, kh * kw, groups, cg]), [2, 0, 1, 3]), [
+      groups,
+      p,
+      kh * kw * cg,
+    ]);
     const gw = transpose(reshape(w, [kh * kw * cg, groups, og]), [1, 0, 2]);
     y = reshape(transpose(matmul(gc, gw), [1, 0, 2]), [p, o]); // [G,P,og] → [P,G·og]
   }
@@ -80,7 +107,10 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
   checkArgs(x, w, b, 'conv1d');
   const fmt = format1d(opts.dataFormat, 'conv1d');
   if (x.rank !== 3) throw new ShapeError(`conv1d: input must be rank 3 (${fmt}), got ${fmtShape(x.shape)}`);
-  if (w.rank !== 3) throw new ShapeError(`conv1d: kernel must be rank 3 (${fmt === 'NWC' ? '[k,in,out]' : '[out,in,k]'}), got ${fmtShape(w.shape)}`);
+  if (w.rank !== 3)
+    throw new ShapeError(
+      `conv1d: kernel must be rank 3 (${fmt === 'NWC' ? '[k,in,out]' : '[out,in,k]'}), got ${fmtShape(w.shape)}`,
+    );
   const nwc = fmt === 'NWC' ? x : transpose(x, [0, 2, 1]);
   const kio = fmt === 'NWC' ? w : transpose(w, [2, 1, 0]);
   const k = kio.shape[0];
@@ -93,35 +123,84 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
     );
   const p = opts.padding ?? 'valid';
   let padding: Padding2d;
-  if (p === 'causal') padding = [[0, 0], [(k - 1) * dil, 0]];
+  if (p === 'causal')
+    padding = [
+      [0, 0],
+      [(k - 1) * dil, 0],
+    ];
   else if (p === 'same' || p === 'valid') padding = p;
-  else if (typeof p === 'number') padding = [[0, 0], [p, p]];
-  else if (Array.isArray(p) && p.length === 2) padding = [[0, 0], [p[0], p[1]]];
-  else throw new ValueError(`conv1d: unknown padding ${JSON.stringify(p)} (use 'same', 'valid', 'causal', a number or a pair)`);
-  const padTotal = p === 'causal' ? (k - 1) * dil : p === 'valid' ? 0 : typeof p === 'number' ? 2 * p : Array.isArray(p) ? p[0] + p[1] : 0;
+  else if (typeof p === 'number')
+    padding = [
+      [0, 0],
+      [p, p],
+    ];
+  else if (Array.isArray(p) && p.length === 2)
+    padding = [
+      [0, 0],
+      [p[0], p[1]],
+    ];
+  else
+    throw new ValueError(
+      `conv1d: unknown padding ${JSON.stringify(p)} (use 'same', 'valid', 'causal', a number or a pair)`,
+    );
+  const padTotal =
+    p === 'causal'
+      ? (k - 1) * dil
+      : p === 'valid'
+        ? 0
+        : typeof p === 'number'
+          ? 2 * p
+          : Array.isArray(p)
+            ? p[0] + p[1]
+            : 0;
   if (p !== 'same' && (k - 1) * dil + 1 > nwc.shape[1] + padTotal)
-    throw new ValueError(`conv1d: kernel ${k} (dilation ${dil}) is longer than the ${padTotal ? 'padded ' : ''}input length ${nwc.shape[1] + padTotal} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`);
-  const y = conv2d(reshape(nwc, [nwc.shape[0], 1, nwc.shape[1], nwc.shape[2]]), reshape(kio, [1, ...kio.shape]), b, {
-    stride: [1, opts.stride ?? 1], dilation: [1, dil], padding, groups: opts.groups, dataFormat: 'NHWC',
-  });
+    throw new ValueError(
+      `conv1d: kernel ${k} (dilation ${dil}) is longer than the ${padTotal ? 'padded ' : ''}input length ${nwc.shape[1] + padTotal} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
+    );
+  const y = conv2d(
+    reshape(nwc, [nwc.shape[0], 1, nwc.shape[1], nwc.shape[2]]),
+    reshape(kio, [1, ...kio.shape]),
+    b,
+    {
+      stride: [1, opts.stride ?? 1],
+      dilation: [1, dil],
+      padding,
+      groups: opts.groups,
+      dataFormat: 'NHWC',
+    },
+  );
   const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
   return fmt === 'NWC' ? out : transpose(out, [0, 2, 1]);
 }
 
 /** Keras DepthwiseConv2D: kernel [kh,kw,C,multiplier] → a grouped conv with groups = C (NHWC). */
-export function depthwiseConv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Omit<Conv2dOptions, 'groups'> = {}): Tensor {
+export function depthwiseConv2d(
+  x: Tensor,
+  w: Tensor,
+  b?: Tensor | null,
+  opts: Omit<Conv2dOptions, 'groups'> = {},
+): Tensor {
   checkArgs(x, w, b, 'depthwiseConv2d');
-  if (w.rank !== 4) throw new ShapeError(`depthwiseConv2d: kernel must be [kh,kw,in,multiplier], got ${fmtShape(w.shape)}`);
+  if (w.rank !== 4)
+    throw new ShapeError(`depthwiseConv2d: kernel must be [kh,kw,in,multiplier], got ${fmtShape(w.shape)}`);
   const [kh, kw, c, m] = w.shape;
   const fmt = format2d(opts.dataFormat, 'depthwiseConv2d');
   const xc = fmt === 'NHWC' ? x.shape[3] : x.shape[1];
-  if (xc !== c) throw new ShapeError(`depthwiseConv2d: input has ${xc} channels but the kernel ${fmtShape(w.shape)} expects ${c} (dataFormat ${fmt})`);
+  if (xc !== c)
+    throw new ShapeError(
+      `depthwiseConv2d: input has ${xc} channels but the kernel ${fmtShape(w.shape)} expects ${c} (dataFormat ${fmt})`,
+    );
   const k = reshape(w, [kh, kw, 1, c * m]);
   return conv2d(x, fmt === 'NHWC' ? k : transpose(k, [3, 2, 0, 1]), b, { ...opts, groups: c });
 }
 
 /** 1-D checks before delegating to the 2-D code, so errors speak of the 1-D op and its own shapes. */
 export function check1d(op: string, k: number, stride: number, dilation: number): void {
-  for (const [what, v] of [['kernel size', k], ['stride', stride], ['dilation', dilation]] as const)
-    if (!Number.isInteger(v) || v < 1) throw new ValueError(`${op}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  for (const [what, v] of [
+    ['kernel size', k],
+    ['stride', stride],
+    ['dilation', dilation],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1)
+      throw new ValueError(`${op}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
 }

@@ -11,17 +11,22 @@ import { logSoftmax } from './activations.js';
 /** int32 labels [N] checked against `classes`; floats holding whole numbers are accepted. */
 export function classIndices(labels: Tensor, n: number, classes: number, op: string): Tensor {
   if (labels.rank !== 1 || labels.shape[0] !== n)
-    throw new ShapeError(`${op}: labels ${fmtShape(labels.shape)} must be [${n}] class indices (one per row of the logits)`);
+    throw new ShapeError(
+      `${op}: labels ${fmtShape(labels.shape)} must be [${n}] class indices (one per row of the logits)`,
+    );
   const d = labels.data;
   for (let i = 0; i < d.length; i++)
     if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= classes)
-      throw new ValueError(`${op}: label ${d[i]} at position ${i} is out of range for ${classes} classes (expected an integer in [0, ${classes - 1}])`);
+      throw new ValueError(
+        `${op}: label ${d[i]} at position ${i} is out of range for ${classes} classes (expected an integer in [0, ${classes - 1}])`,
+      );
   return labels.dtype === 'int32' ? labels : cast(labels, 'int32');
 }
 
 /** One-hot rows [..., depth] (float32) for integer labels. */
 export function oneHot(labels: Tensor, depth: number): Tensor {
-  if (!Number.isInteger(depth) || depth < 1) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const idx = classIndices(reshape(labels, [-1]), labels.size, depth, 'oneHot');
   const hot = equal(expandDims(cast(idx, 'float32'), -1), arange(depth));
   return reshape(hot, [...labels.shape, depth]);
@@ -32,12 +37,15 @@ export function oneHot(labels: Tensor, depth: number): Tensor {
  * (int32) or probability rows [N, C] (e.g. one-hot).
  */
 export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${fmtShape(logits.shape)}`);
+  if (logits.rank !== 2)
+    throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${fmtShape(logits.shape)}`);
   const [n, c] = logits.shape;
   const logp = logSoftmax(logits, 1);
   if (labels.rank === 2) {
     if (!shapesEqual(labels.shape, logits.shape))
-      throw new ShapeError(`crossEntropy: label rows ${fmtShape(labels.shape)} must match logits ${fmtShape(logits.shape)}`);
+      throw new ShapeError(
+        `crossEntropy: label rows ${fmtShape(labels.shape)} must match logits ${fmtShape(logits.shape)}`,
+      );
     return neg(mean(sum(mul(logp, labels), 1)));
   }
   if (labels.dtype !== 'int32' && labels.dtype !== 'float32' && labels.dtype !== 'float64')
@@ -49,7 +57,10 @@ export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (!shapesEqual(a.shape, b.shape)) throw new ShapeError(`${op}: predictions ${fmtShape(a.shape)} and targets ${fmtShape(b.shape)} differ in shape`);
+  if (!shapesEqual(a.shape, b.shape))
+    throw new ShapeError(
+      `${op}: predictions ${fmtShape(a.shape)} and targets ${fmtShape(b.shape)} differ in shape`,
+    );
 }
 /** Mean squared error. */
 export function mseLoss(pred: Tensor, target: Tensor): Tensor {

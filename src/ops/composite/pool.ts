@@ -29,7 +29,14 @@ function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
   const k = pair(opts.kernelSize, 1, 'kernelSize', op);
   const s = pair(opts.stride ?? opts.kernelSize, 1, 'stride', op);
   const d = pair(opts.dilation, 1, 'dilation', op);
-  const geom = windowGeom(xh.shape, k, s, d, resolvePads(opts.padding, xh.shape[1], xh.shape[2], k, s, d, op), op);
+  const geom = windowGeom(
+    xh.shape,
+    k,
+    s,
+    d,
+    resolvePads(opts.padding, xh.shape[1], xh.shape[2], k, s, d, op),
+    op,
+  );
   const back = (y: Tensor) => (fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]));
   return { xh, geom, back };
 }
@@ -48,7 +55,14 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const padded = geom.padTop > 0 || geom.padLeft > 0 || padBottom > 0 || padRight > 0;
   if (opts.countIncludePad || !padded) return back(mean(windows, 3));
   // NOTE: Keras divides by the number of real (unpadded) inputs in each window.
-  const counts = noGrad(() => reshape(sum(im2col(ones([1, geom.h, geom.w, 1], { dtype: x.dtype }), { ...geom, n: 1, c: 1 }), 1), [1, outH, outW, 1]));
+  const counts = noGrad(() =>
+    reshape(sum(im2col(ones([1, geom.h, geom.w, 1], { dtype: x.dtype }), { ...geom, n: 1, c: 1 }), 1), [
+      1,
+      outH,
+      outW,
+      1,
+    ]),
+  );
   return back(div(sum(windows, 3), counts));
 }
 
@@ -67,10 +81,20 @@ function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string)
   check1d(op, opts.kernelSize, opts.stride ?? opts.kernelSize, 1);
   const pads = p === 'same' ? 0 : p === 'valid' ? 0 : 2 * p;
   if (p !== 'same' && opts.kernelSize > xw.shape[1] + pads)
-    throw new ValueError(`${op}: window ${opts.kernelSize} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`);
+    throw new ValueError(
+      `${op}: window ${opts.kernelSize} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
+    );
   const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), {
-    kernelSize: [1, opts.kernelSize], stride: [1, opts.stride ?? opts.kernelSize],
-    padding: typeof p === 'number' ? [[0, 0], [p, p]] : p, countIncludePad: opts.countIncludePad,
+    kernelSize: [1, opts.kernelSize],
+    stride: [1, opts.stride ?? opts.kernelSize],
+    padding:
+      typeof p === 'number'
+        ? [
+            [0, 0],
+            [p, p],
+          ]
+        : p,
+    countIncludePad: opts.countIncludePad,
   });
   const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
   return fmt === 'NWC' ? out : transpose(out, [0, 2, 1]);
@@ -80,8 +104,15 @@ export const avgPool1d = (x: Tensor, opts: Pool1dOptions): Tensor => pool1d(avgP
 
 /** Global pools: reduce every spatial axis (channels last by default). */
 function spatialAxes(x: Tensor, dataFormat: string | undefined, op: string): number[] {
-  if (x.rank < 3) throw new ShapeError(`${op}: input must have a batch, spatial and channel axis, got ${fmtShape(x.shape)}`);
-  const first = dataFormat === 'NCHW' || dataFormat === 'NCW' || dataFormat === 'channelsFirst' || dataFormat === 'channels_first';
+  if (x.rank < 3)
+    throw new ShapeError(
+      `${op}: input must have a batch, spatial and channel axis, got ${fmtShape(x.shape)}`,
+    );
+  const first =
+    dataFormat === 'NCHW' ||
+    dataFormat === 'NCW' ||
+    dataFormat === 'channelsFirst' ||
+    dataFormat === 'channels_first';
   return first ? [...x.shape.keys()].slice(2) : [...x.shape.keys()].slice(1, -1);
 }
 export const globalAvgPool = (x: Tensor, opts: { dataFormat?: string; keepdims?: boolean } = {}): Tensor =>

@@ -4,14 +4,21 @@ import { samePads, windowOut } from '../../core/shape.js';
 import type { WindowGeom } from '../../backend/kernels.js';
 
 export type Pair = number | readonly [number, number];
-export type Padding2d = 'same' | 'valid' | number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+export type Padding2d =
+  | 'same'
+  | 'valid'
+  | number
+  | readonly [number, number]
+  | readonly [readonly [number, number], readonly [number, number]];
 export type DataFormat2d = 'NHWC' | 'NCHW';
 export type DataFormat1d = 'NWC' | 'NCW';
 
 export function pair(v: Pair | undefined, dflt: number, what: string, op: string, min = 1): [number, number] {
   const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.some((x) => !Number.isInteger(x) || x < min))
-    throw new ValueError(`${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or pair, got ${JSON.stringify(v)}`);
+    throw new ValueError(
+      `${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or pair, got ${JSON.stringify(v)}`,
+    );
   return p;
 }
 
@@ -30,23 +37,48 @@ export function format1d(f: string | undefined, op: string): DataFormat1d {
 }
 
 /** [[top, bottom], [left, right]] for a padding option. */
-export function resolvePads(padding: Padding2d | undefined, h: number, w: number, k: [number, number], s: [number, number], d: [number, number], op: string): [[number, number], [number, number]] {
+export function resolvePads(
+  padding: Padding2d | undefined,
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+  d: [number, number],
+  op: string,
+): [[number, number], [number, number]] {
   const p = padding ?? 'valid';
-  if (p === 'valid') return [[0, 0], [0, 0]];
+  if (p === 'valid')
+    return [
+      [0, 0],
+      [0, 0],
+    ];
   if (p === 'same') return [samePads(h, k[0], s[0], d[0]), samePads(w, k[1], s[1], d[1])];
   if (typeof p === 'number') return [pair(p, 0, 'padding', op, 0), pair(p, 0, 'padding', op, 0)];
   if (Array.isArray(p) && p.length === 2 && typeof p[0] === 'number') {
     const [ph, pw] = pair(p as [number, number], 0, 'padding', op, 0);
-    return [[ph, ph], [pw, pw]];
+    return [
+      [ph, ph],
+      [pw, pw],
+    ];
   }
   if (Array.isArray(p) && p.length === 2 && Array.isArray(p[0]) && Array.isArray(p[1]))
-    return [pair(p[0] as [number, number], 0, 'padding', op, 0), pair(p[1] as [number, number], 0, 'padding', op, 0)];
-  throw new ValueError(`${op}: unknown padding ${JSON.stringify(p)} (use 'same', 'valid', a number, a pair or [[top,bottom],[left,right]])`);
+    return [
+      pair(p[0] as [number, number], 0, 'padding', op, 0),
+      pair(p[1] as [number, number], 0, 'padding', op, 0),
+    ];
+  throw new ValueError(
+    `${op}: unknown padding ${JSON.stringify(p)} (use 'same', 'valid', a number, a pair or [[top,bottom],[left,right]])`,
+  );
 }
 
 /** The full window geometry of a sweep over an NHWC tensor; errors when the window does not fit. */
 export function windowGeom(
-  shape: readonly number[], k: [number, number], s: [number, number], d: [number, number], pads: [[number, number], [number, number]], op: string,
+  shape: readonly number[],
+  k: [number, number],
+  s: [number, number],
+  d: [number, number],
+  pads: [[number, number], [number, number]],
+  op: string,
 ): WindowGeom {
   const [n, h, w, c] = shape;
   const outH = windowOut(h, k[0], s[0], d[0], pads[0][0], pads[0][1]);
@@ -55,5 +87,20 @@ export function windowGeom(
     throw new ValueError(
       `${op}: window ${k[0]}x${k[1]} (dilation ${d[0]},${d[1]}) is larger than the padded input ${h + pads[0][0] + pads[0][1]}x${w + pads[1][0] + pads[1][1]}`,
     );
-  return { n, h, w, c, kh: k[0], kw: k[1], strideH: s[0], strideW: s[1], dilationH: d[0], dilationW: d[1], padTop: pads[0][0], padLeft: pads[1][0], outH, outW };
+  return {
+    n,
+    h,
+    w,
+    c,
+    kh: k[0],
+    kw: k[1],
+    strideH: s[0],
+    strideW: s[1],
+    dilationH: d[0],
+    dilationW: d[1],
+    padTop: pads[0][0],
+    padLeft: pads[1][0],
+    outH,
+    outW,
+  };
 }

@@ -12,7 +12,10 @@ it('config given as a path, as bytes and as parsed JSON loads the same model', a
   const bytes = new Uint8Array(readFileSync(cfgPath));
   const fromPath = await tg.keras.loadModel({ config: cfgPath, weights: wPath });
   const fromBytes = await tg.keras.loadModel({ config: bytes, weights: new Uint8Array(readFileSync(wPath)) });
-  const fromJson = await tg.keras.loadModel({ config: JSON.parse(new TextDecoder().decode(bytes)), weights: wPath });
+  const fromJson = await tg.keras.loadModel({
+    config: JSON.parse(new TextDecoder().decode(bytes)),
+    weights: wPath,
+  });
   const x = tg.randn([3, fromPath.getWeights()[0].shape[0]]); // the first Dense kernel is [in, units]
   const want = (fromPath.predict(x) as tg.Tensor).toFlatArray();
   for (const m of [fromBytes, fromJson]) {

@@ -14,13 +14,15 @@ interface IoCase {
   dir: string;
   base: string;
 }
-const cases: IoCase[] = ['dl4j-conv1d', 'dl4j-activations', 'dl4j-small-rnn', 'dl4j-mnist-mlp'].flatMap((dir) =>
-  readdirSync(fixture(dir))
-    .filter((f) => f.endsWith('_inputs_and_outputs.h5'))
-    .map((f) => ({ dir, base: f.replace('_inputs_and_outputs.h5', '') })),
+const cases: IoCase[] = ['dl4j-conv1d', 'dl4j-activations', 'dl4j-small-rnn', 'dl4j-mnist-mlp'].flatMap(
+  (dir) =>
+    readdirSync(fixture(dir))
+      .filter((f) => f.endsWith('_inputs_and_outputs.h5'))
+      .map((f) => ({ dir, base: f.replace('_inputs_and_outputs.h5', '') })),
 );
 
-const asF32 = (a: { data: TypedArray; shape: number[] }): tg.Tensor => tg.tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), a.shape);
+const asF32 = (a: { data: TypedArray; shape: number[] }): tg.Tensor =>
+  tg.tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), a.shape);
 
 async function check(model: tg.Model, io: tg.Hdf5File, label: string): Promise<void> {
   const inputs = io.datasetPaths('/inputs').map((p) => asF32(io.read(p)));
@@ -46,8 +48,14 @@ describe('DL4J Keras fixtures with Keras-computed outputs', () => {
       const io = await tg.openHdf5(fixture(`${dir}/${base}_inputs_and_outputs.h5`));
       const files = readdirSync(fixture(dir));
       const hasPred = io.datasetPaths('/predictions').length > 0;
-      const sources: [string, ModelSource][] = [[`${base} config+weights`, { config: fixture(`${dir}/${base}_config.json`), weights: fixture(`${dir}/${base}_weights.h5`) }]];
-      if (files.includes(`${base}_model.h5`)) sources.push([`${base}_model.h5`, fixture(`${dir}/${base}_model.h5`)]);
+      const sources: [string, ModelSource][] = [
+        [
+          `${base} config+weights`,
+          { config: fixture(`${dir}/${base}_config.json`), weights: fixture(`${dir}/${base}_weights.h5`) },
+        ],
+      ];
+      if (files.includes(`${base}_model.h5`))
+        sources.push([`${base}_model.h5`, fixture(`${dir}/${base}_model.h5`)]);
       for (const [label, src] of sources) {
         const m = await tg.keras.loadModel(src);
         expect(m.loadReport.ok, label).toBe(true);

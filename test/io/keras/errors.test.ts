@@ -6,14 +6,25 @@ import * as tg from '../../../src/index.js';
 import { KerasImportError, UnknownLayerError, WeightMismatchError } from '../../../src/io/keras-api.js';
 import { fixture } from './fixtures.js';
 
-const seq = (layers: unknown[], version = '2.2.4') => ({ class_name: 'Sequential', keras_version: version, config: { name: 's', layers } });
-const dense = (name: string, units: number, extra: Record<string, unknown> = {}) => ({ class_name: 'Dense', config: { name, units, ...extra } });
+const seq = (layers: unknown[], version = '2.2.4') => ({
+  class_name: 'Sequential',
+  keras_version: version,
+  config: { name: 's', layers },
+});
+const dense = (name: string, units: number, extra: Record<string, unknown> = {}) => ({
+  class_name: 'Dense',
+  config: { name, units, ...extra },
+});
 
 afterEach(() => tg.keras.clearRegisteredLayers());
 afterAll(() => tg.closeHdf5Worker());
 
 describe('unknown layers', () => {
-  const cfg = seq([dense('d1', 3, { batch_input_shape: [null, 4] }), { class_name: 'MyScale', config: { name: 'scale_1', factor: 2, trainable: true } }, { class_name: 'MyGate', config: { name: 'gate_1' } }]);
+  const cfg = seq([
+    dense('d1', 3, { batch_input_shape: [null, 4] }),
+    { class_name: 'MyScale', config: { name: 'scale_1', factor: 2, trainable: true } },
+    { class_name: 'MyGate', config: { name: 'gate_1' } },
+  ]);
   it('lists every unknown layer at once with its class and config keys', () => {
     let err: unknown;
     try {
@@ -23,7 +34,10 @@ describe('unknown layers', () => {
     }
     expect(err).toBeInstanceOf(UnknownLayerError);
     const u = err as UnknownLayerError;
-    expect(u.layers.map((l) => [l.layerName, l.className])).toEqual([['scale_1', 'MyScale'], ['gate_1', 'MyGate']]);
+    expect(u.layers.map((l) => [l.layerName, l.className])).toEqual([
+      ['scale_1', 'MyScale'],
+      ['gate_1', 'MyGate'],
+    ]);
     expect(u.layers[0].configKeys).toEqual(['name', 'factor', 'trainable']);
     expect(u.message).toMatch(/layer 'scale_1': class 'MyScale'; config keys: name, factor, trainable/);
     expect(u.message).toMatch(/registerLayer/);
@@ -42,7 +56,15 @@ describe('unknown layers', () => {
     }
   });
   it('the skeleton printer writes registerLayer code with the stored weight shapes', () => {
-    const text = tg.keras.layerSkeleton({ layerName: 'attn_1', className: 'MyAttention', configKeys: ['units', 'heads'], weights: [{ name: 'attn_1/kernel:0', shape: [8, 4] }, { name: 'attn_1/bias:0', shape: [4] }] });
+    const text = tg.keras.layerSkeleton({
+      layerName: 'attn_1',
+      className: 'MyAttention',
+      configKeys: ['units', 'heads'],
+      weights: [
+        { name: 'attn_1/kernel:0', shape: [8, 4] },
+        { name: 'attn_1/bias:0', shape: [4] },
+      ],
+    });
     expect(text).toMatch(/tg\.keras\.registerLayer\('MyAttention'/);
     expect(text).toMatch(/\{ name: 'kernel', shape: \[8, 4\] \}/);
     expect(text).toMatch(/const \[kernel, bias\] = weights;/);
@@ -52,7 +74,23 @@ describe('unknown layers', () => {
 
 describe('Lambda layers', () => {
   // a Lambda as Keras 2 serialises it: marshalled Python bytecode (base64), never executed
-  const lam = seq([dense('d1', 2, { batch_input_shape: [null, 3] }), { class_name: 'Lambda', config: { name: 'lambda_1', function: ['4wEAAAAAAAAAAQAAAAIAAABDAAAAcwgAAAB8AGQBFABTACkCTukCAAAAqQCpAdoBeHIDAAAAcgMAAAD6HjxpcHl0aG9uLWlucHV0LTItN2Q4N2Q5ZmYwYjFjPtoIPGxhbWJkYT4BAAAA8wAAAAA=', null, null], function_type: 'lambda', output_shape: null, arguments: {} } }]);
+  const lam = seq([
+    dense('d1', 2, { batch_input_shape: [null, 3] }),
+    {
+      class_name: 'Lambda',
+      config: {
+        name: 'lambda_1',
+        function: [
+          '4wEAAAAAAAAAAQAAAAIAAABDAAAAcwgAAAB8AGQBFABTACkCTukCAAAAqQCpAdoBeHIDAAAAcgMAAAD6HjxpcHl0aG9uLWlucHV0LTItN2Q4N2Q5ZmYwYjFjPtoIPGxhbWJkYT4BAAAA8wAAAAA=',
+          null,
+          null,
+        ],
+        function_type: 'lambda',
+        output_shape: null,
+        arguments: {},
+      },
+    },
+  ]);
   it('are refused, naming the layer, and never run', () => {
     let err: any;
     try {
@@ -60,7 +98,9 @@ describe('Lambda layers', () => {
     } catch (e) {
       err = e;
     }
-    expect(err?.message).toMatch(/layer 'lambda_1': class 'Lambda' \(holds Python code, which tapegrad never runs: register it by layer name\)/);
+    expect(err?.message).toMatch(
+      /layer 'lambda_1': class 'Lambda' \(holds Python code, which tapegrad never runs: register it by layer name\)/,
+    );
     expect(err.layers.map((u: any) => [u.layerName, u.className])).toEqual([['lambda_1', 'Lambda']]);
     expect(tg.keras.layerSkeleton(err.layers[0])).toContain('lambda_1');
   });
@@ -76,25 +116,75 @@ describe('Lambda layers', () => {
 
 describe('configs', () => {
   it('unsupported options name the file, layer and field', () => {
-    const bad = seq([{ class_name: 'Conv2D', config: { name: 'c1', filters: 2, kernel_size: [3, 3], padding: 'reflect', batch_input_shape: [null, 5, 5, 1] } }]);
-    expect(() => tg.keras.modelFromJson(bad, { source: 'net.json' })).toThrow(/net\.json: layer 'c1' \(Conv2D\): field 'padding': "reflect" is not supported \(supported: 'valid', 'same'\)/);
-    const k1 = { class_name: 'Sequential', keras_version: '1.2.2', config: [{ class_name: 'BatchNormalization', config: { name: 'bn', mode: 2, batch_input_shape: [null, 4] } }] };
-    expect(() => tg.keras.modelFromJson(k1)).toThrow(/layer 'bn' \(BatchNormalization, Keras 1\): field 'mode': mode 2/);
-    expect(() => tg.keras.modelFromJson(seq([dense('d', -3, { batch_input_shape: [null, 2] })]))).toThrow(/layer 'd' \(Dense\): field 'units': must be at least 1/);
-    expect(() => tg.keras.modelFromJson(seq([dense('d', 3, { activation: 'wiggle', batch_input_shape: [null, 2] })]))).toThrow(/field 'activation': unknown activation 'wiggle'/);
+    const bad = seq([
+      {
+        class_name: 'Conv2D',
+        config: {
+          name: 'c1',
+          filters: 2,
+          kernel_size: [3, 3],
+          padding: 'reflect',
+          batch_input_shape: [null, 5, 5, 1],
+        },
+      },
+    ]);
+    expect(() => tg.keras.modelFromJson(bad, { source: 'net.json' })).toThrow(
+      /net\.json: layer 'c1' \(Conv2D\): field 'padding': "reflect" is not supported \(supported: 'valid', 'same'\)/,
+    );
+    const k1 = {
+      class_name: 'Sequential',
+      keras_version: '1.2.2',
+      config: [
+        { class_name: 'BatchNormalization', config: { name: 'bn', mode: 2, batch_input_shape: [null, 4] } },
+      ],
+    };
+    expect(() => tg.keras.modelFromJson(k1)).toThrow(
+      /layer 'bn' \(BatchNormalization, Keras 1\): field 'mode': mode 2/,
+    );
+    expect(() => tg.keras.modelFromJson(seq([dense('d', -3, { batch_input_shape: [null, 2] })]))).toThrow(
+      /layer 'd' \(Dense\): field 'units': must be at least 1/,
+    );
+    expect(() =>
+      tg.keras.modelFromJson(seq([dense('d', 3, { activation: 'wiggle', batch_input_shape: [null, 2] })])),
+    ).toThrow(/field 'activation': unknown activation 'wiggle'/);
   });
   it('__proto__ and constructor keys change nothing', () => {
-    const text = JSON.stringify(seq([dense('d1', 2, { batch_input_shape: [null, 3] })])).replace('"units":2', '"units":2,"__proto__":{"polluted":true,"units":99},"constructor":{"prototype":{"polluted":true}}');
+    const text = JSON.stringify(seq([dense('d1', 2, { batch_input_shape: [null, 3] })])).replace(
+      '"units":2',
+      '"units":2,"__proto__":{"polluted":true,"units":99},"constructor":{"prototype":{"polluted":true}}',
+    );
     const m = tg.keras.modelFromJson(text);
     expect(m.countParams()).toBe(3 * 2 + 2);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
   });
   it('broken graphs are clear errors', () => {
-    const f = { class_name: 'Model', config: { name: 'm', layers: [{ name: 'in', class_name: 'InputLayer', config: { batch_input_shape: [null, 3] }, inbound_nodes: [] }, { name: 'd', class_name: 'Dense', config: { units: 2 }, inbound_nodes: [[['nowhere', 0, 0, {}]]] }], input_layers: [['in', 0, 0]], output_layers: [['d', 0, 0]] } };
-    expect(() => tg.keras.modelFromJson(f)).toThrow(/cannot connect layer 'd'.*nowhere\[0\]\[0\] is never produced/);
-    expect(() => tg.keras.modelFromJson({ class_name: 'Sequential', config: 'nope' })).toThrow(KerasImportError);
-    expect(() => tg.keras.modelFromJson('{"class_name": "Sequential", "config": [')).toThrow(/not valid JSON/);
+    const f = {
+      class_name: 'Model',
+      config: {
+        name: 'm',
+        layers: [
+          {
+            name: 'in',
+            class_name: 'InputLayer',
+            config: { batch_input_shape: [null, 3] },
+            inbound_nodes: [],
+          },
+          { name: 'd', class_name: 'Dense', config: { units: 2 }, inbound_nodes: [[['nowhere', 0, 0, {}]]] },
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['d', 0, 0]],
+      },
+    };
+    expect(() => tg.keras.modelFromJson(f)).toThrow(
+      /cannot connect layer 'd'.*nowhere\[0\]\[0\] is never produced/,
+    );
+    expect(() => tg.keras.modelFromJson({ class_name: 'Sequential', config: 'nope' })).toThrow(
+      KerasImportError,
+    );
+    expect(() => tg.keras.modelFromJson('{"class_name": "Sequential", "config": [')).toThrow(
+      /not valid JSON/,
+    );
   });
 });
 
@@ -116,16 +206,30 @@ describe('weights that do not fit', () => {
     expect(err).toBeInstanceOf(WeightMismatchError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/3 problems/);
-    expect(msg).toMatch(/layer 'dense_1' \(Dense\): weight 'kernel' expects shape \(784, 256\) but the stored 'dense_1\/kernel:0' has shape \(784, 512\)/);
+    expect(msg).toMatch(
+      /layer 'dense_1' \(Dense\): weight 'kernel' expects shape \(784, 256\) but the stored 'dense_1\/kernel:0' has shape \(784, 512\)/,
+    );
     expect(msg).toMatch(/weight 'bias' expects shape \(256,\)/);
     expect(msg).toMatch(/layer 'dense_2' \(Dense\): weight 'kernel' expects shape \(256, 512\)/);
   });
   it('lenient loading reports matched / shape mismatch per weight and loads the rest', async () => {
-    const m = await tg.keras.loadModel({ config: wrongArch(), weights: fixture(`${d}_weights.h5`) }, { strict: false });
+    const m = await tg.keras.loadModel(
+      { config: wrongArch(), weights: fixture(`${d}_weights.h5`) },
+      { strict: false },
+    );
     const r = m.loadReport;
     expect(r.ok).toBe(false);
-    const statuses = r.layers.flatMap((l) => l.weights.map((w) => `${l.layer}.${w.expected?.name}:${w.status}`));
-    expect(statuses).toEqual(['dense_1.kernel:shape mismatch', 'dense_1.bias:shape mismatch', 'dense_2.kernel:shape mismatch', 'dense_2.bias:matched', 'dense_3.kernel:matched', 'dense_3.bias:matched']);
+    const statuses = r.layers.flatMap((l) =>
+      l.weights.map((w) => `${l.layer}.${w.expected?.name}:${w.status}`),
+    );
+    expect(statuses).toEqual([
+      'dense_1.kernel:shape mismatch',
+      'dense_1.bias:shape mismatch',
+      'dense_2.kernel:shape mismatch',
+      'dense_2.bias:matched',
+      'dense_3.kernel:matched',
+      'dense_3.bias:matched',
+    ]);
     expect(String(r)).toMatch(/3 problems/);
   });
   it('missing and unexpected weights and layers are reported', async () => {
@@ -142,16 +246,22 @@ describe('weights that do not fit', () => {
 
 describe('files that are not Keras models', () => {
   it('weights-only files need an architecture', async () => {
-    await expect(tg.keras.loadModel(fixture('dl4j-mnist-mlp/mnist_mlp_tf_keras_2_weights.h5'))).rejects.toThrow(/weights-only file.*keras\.loadModel\(\{ config:/);
+    await expect(
+      tg.keras.loadModel(fixture('dl4j-mnist-mlp/mnist_mlp_tf_keras_2_weights.h5')),
+    ).rejects.toThrow(/weights-only file.*keras\.loadModel\(\{ config:/);
   });
   it('HDF5 without Keras attributes, truncated and corrupt files, other file types', async () => {
-    await expect(tg.keras.loadModel(fixture('dl4j-activations/ELU_0_inputs_and_outputs.h5'))).rejects.toThrow(/ELU_0_inputs_and_outputs\.h5: HDF5 file is not a Keras model/);
+    await expect(tg.keras.loadModel(fixture('dl4j-activations/ELU_0_inputs_and_outputs.h5'))).rejects.toThrow(
+      /ELU_0_inputs_and_outputs\.h5: HDF5 file is not a Keras model/,
+    );
     const bytes = readFileSync(fixture('dl4j-cnn-batchnorm/cnn_batch_norm.h5'));
     await expect(tg.keras.loadModel(bytes.subarray(0, 5000))).rejects.toThrow(tg.FormatError);
     const flipped = Uint8Array.from(bytes);
     for (let i = 4000; i < flipped.length; i += 97) flipped[i] ^= 0xff;
     await expect(tg.keras.loadModel(flipped)).rejects.toThrow(tg.FormatError);
-    await expect(tg.keras.loadModel(fixture('dl4j-cnn-batchnorm/input.npy'))).rejects.toThrow(/input\.npy: not a Keras file/);
+    await expect(tg.keras.loadModel(fixture('dl4j-cnn-batchnorm/input.npy'))).rejects.toThrow(
+      /input\.npy: not a Keras file/,
+    );
     await expect(tg.keras.loadModel(new Uint8Array(0))).rejects.toThrow(/not a Keras file/);
   });
 });

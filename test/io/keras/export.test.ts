@@ -34,9 +34,19 @@ describe('saveModel', () => {
     const f = await tg.openHdf5(await tg.keras.saveModel(cnn, null, { format: 'h5' }));
     expect(f.attrString('/', 'keras_version')).toBe('2.1.3');
     expect(JSON.parse(f.attrString('/', 'model_config')!).class_name).toBe('Sequential');
-    expect(f.attrStrings('/model_weights', 'layer_names')).toEqual(['conv2d_1', 'batch_normalization_1', 'activation_1', 'conv2d_2', 'flatten_1', 'dense_1']);
+    expect(f.attrStrings('/model_weights', 'layer_names')).toEqual([
+      'conv2d_1',
+      'batch_normalization_1',
+      'activation_1',
+      'conv2d_2',
+      'flatten_1',
+      'dense_1',
+    ]);
     expect(f.attrStrings('/model_weights/batch_normalization_1', 'weight_names')).toEqual([
-      'batch_normalization_1/gamma:0', 'batch_normalization_1/beta:0', 'batch_normalization_1/moving_mean:0', 'batch_normalization_1/moving_variance:0',
+      'batch_normalization_1/gamma:0',
+      'batch_normalization_1/beta:0',
+      'batch_normalization_1/moving_mean:0',
+      'batch_normalization_1/moving_variance:0',
     ]);
     expect(f.read('/model_weights/conv2d_1/conv2d_1/kernel:0').shape).toEqual([3, 3, 3, 1]);
   });
@@ -44,9 +54,19 @@ describe('saveModel', () => {
     const a = tg.input({ shape: [4], name: 'a' });
     const b = tg.input({ shape: [4], name: 'b' });
     const shared = tg.layers.dense({ units: 3, activation: 'relu', name: 'shared' });
-    const inner = tg.sequential({ name: 'inner', layers: [tg.layers.dense({ units: 2, inputShape: [3], name: 'inner_dense' }), tg.layers.batchNormalization({ name: 'inner_bn' })] });
-    const merged = tg.layers.concatenate({ name: 'cat' }).apply([shared.apply(a), shared.apply(b)] as tg.SymbolicTensor[]) as tg.SymbolicTensor;
-    const out = inner.apply(tg.layers.dense({ units: 3, name: 'proj' }).apply(merged) as tg.SymbolicTensor) as tg.SymbolicTensor;
+    const inner = tg.sequential({
+      name: 'inner',
+      layers: [
+        tg.layers.dense({ units: 2, inputShape: [3], name: 'inner_dense' }),
+        tg.layers.batchNormalization({ name: 'inner_bn' }),
+      ],
+    });
+    const merged = tg.layers
+      .concatenate({ name: 'cat' })
+      .apply([shared.apply(a), shared.apply(b)] as tg.SymbolicTensor[]) as tg.SymbolicTensor;
+    const out = inner.apply(
+      tg.layers.dense({ units: 3, name: 'proj' }).apply(merged) as tg.SymbolicTensor,
+    ) as tg.SymbolicTensor;
     const m = tg.model({ inputs: [a, b], outputs: out, name: 'towers' });
     const x = [tg.randn([2, 4]), tg.randn([2, 4])];
     for (const fmt of ['keras', 'h5'] as const) {
@@ -56,8 +76,12 @@ describe('saveModel', () => {
   });
   it('refuses what Keras could not load the same way', async () => {
     const rnn = await tg.keras.loadModel(fixture('dl4j-tfkeras-sample/rnn_134.h5'));
-    await expect(tg.keras.saveModel(rnn, null, { format: 'keras' })).rejects.toThrow(/hard_sigmoid, which Keras 3 defines differently/);
-    const custom = tg.sequential({ layers: [tg.layers.dense({ units: 2, inputShape: [3], activation: (t: tg.Tensor) => tg.mul(t, 3) })] });
+    await expect(tg.keras.saveModel(rnn, null, { format: 'keras' })).rejects.toThrow(
+      /hard_sigmoid, which Keras 3 defines differently/,
+    );
+    const custom = tg.sequential({
+      layers: [tg.layers.dense({ units: 2, inputShape: [3], activation: (t: tg.Tensor) => tg.mul(t, 3) })],
+    });
     await expect(tg.keras.saveModel(custom, null)).rejects.toThrow(/custom activation function/);
   });
 });

@@ -19,7 +19,10 @@ interface Case {
 }
 
 const root = fixture('kerasjs-layers-k2/');
-const descriptions = JSON.parse(readFileSync(join(root, 'cases.json'), 'utf8')) as Record<string, { description?: string }>;
+const descriptions = JSON.parse(readFileSync(join(root, 'cases.json'), 'utf8')) as Record<
+  string,
+  { description?: string }
+>;
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -28,7 +31,9 @@ function jsonFiles(dir: string): string[] {
   });
 }
 const files = [join(root, 'activations.json'), ...jsonFiles(join(root, 'layers'))];
-const cases: [string, Case][] = files.flatMap((f) => Object.entries(JSON.parse(readFileSync(f, 'utf8')) as Record<string, Case>));
+const cases: [string, Case][] = files.flatMap((f) =>
+  Object.entries(JSON.parse(readFileSync(f, 'utf8')) as Record<string, Case>),
+);
 
 // NOTE: the fixture's numbers are rounded to 6 decimals while Keras computed `expected` from unrounded values, so
 // the check is relative 1e-4 with an absolute floor of 1e-5 (20× the rounding step).
@@ -43,13 +48,19 @@ describe('keras-js layer cases (Keras 2.1 outputs)', () => {
     const c = cases.find(([id]) => id === 'convolutional.Cropping2D.5')![1];
     const [h, w, ch] = c.input!.shape;
     const want: number[] = [];
-    for (let i = 1; i < h - 1; i++) for (let j = 1; j < w - 1; j++) for (let k = 0; k < ch; k++) want.push(c.input!.data[(i * w + j) * ch + k]);
+    for (let i = 1; i < h - 1; i++)
+      for (let j = 1; j < w - 1; j++)
+        for (let k = 0; k < ch; k++) want.push(c.input!.data[(i * w + j) * ch + k]);
     expect(compare(c.expected.data, want, 0, 2e-6).ok).toBe(true);
   });
   for (const [id, c] of cases) {
     it(id, () => {
       const input = c.input ?? c.inputs![0];
-      const shapes: CaseShapes = { input: input.shape, expected: c.expected.shape, weights: (c.weights ?? []).map((w) => w.shape) };
+      const shapes: CaseShapes = {
+        input: input.shape,
+        expected: c.expected.shape,
+        weights: (c.weights ?? []).map((w) => w.shape),
+      };
       const { config, stateful } = caseConfig(id, descriptions[id]?.description ?? '', shapes);
       const model = tg.keras.modelFromJson(config as Record<string, unknown>);
       const ws = (c.weights ?? []).map((w) => tg.tensor(w.data, w.shape));

@@ -29,6 +29,8 @@ describe('loadWeights into a code-built model', () => {
   });
   it('a model with a different architecture gets every problem listed', async () => {
     const m = tg.sequential({ layers: [tg.layers.dense({ units: 10, inputShape: [784] })] });
-    await expect(tg.keras.loadWeights(m, fixture('dl4j-mnist-mlp/mnist_mlp_tf_keras_2_weights.h5'))).rejects.toThrow(/stored layer 'dense_2'.*matches no layer|has no layer/s);
+    await expect(
+      tg.keras.loadWeights(m, fixture('dl4j-mnist-mlp/mnist_mlp_tf_keras_2_weights.h5')),
+    ).rejects.toThrow(/stored layer 'dense_2'.*matches no layer|has no layer/s);
   });
 });

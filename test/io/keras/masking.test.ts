@@ -4,8 +4,21 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 
 const model = (first: Record<string, unknown>, rnn: Record<string, unknown>, len: number | null) => ({
-  class_name: 'Sequential', keras_version: '2.2.4',
-  config: { name: 's', layers: [{ ...first, config: { ...(first.config as object), batch_input_shape: first.class_name === 'Embedding' ? [null, len] : [null, len, 2] } }, rnn] },
+  class_name: 'Sequential',
+  keras_version: '2.2.4',
+  config: {
+    name: 's',
+    layers: [
+      {
+        ...first,
+        config: {
+          ...(first.config as object),
+          batch_input_shape: first.class_name === 'Embedding' ? [null, len] : [null, len, 2],
+        },
+      },
+      rnn,
+    ],
+  },
 });
 const close = (a: tg.Tensor, b: tg.Tensor) => {
   expect(a.shape).toEqual(b.shape);
@@ -14,19 +27,41 @@ const close = (a: tg.Tensor, b: tg.Tensor) => {
 
 describe('masking', () => {
   it('Embedding(mask_zero) → LSTM: trailing padding changes nothing', () => {
-    const cfg = (len: number) => model({ class_name: 'Embedding', config: { name: 'e', input_dim: 6, output_dim: 3, mask_zero: true } }, { class_name: 'LSTM', config: { name: 'l', units: 4, recurrent_activation: 'hard_sigmoid' } }, len);
+    const cfg = (len: number) =>
+      model(
+        { class_name: 'Embedding', config: { name: 'e', input_dim: 6, output_dim: 3, mask_zero: true } },
+        { class_name: 'LSTM', config: { name: 'l', units: 4, recurrent_activation: 'hard_sigmoid' } },
+        len,
+      );
     const padded = tg.keras.modelFromJson(cfg(6));
     const short = tg.keras.modelFromJson(cfg(3));
     short.setWeights(padded.getWeights());
-    close(padded.predict(tg.tensor([[3, 1, 5, 0, 0, 0]])) as tg.Tensor, short.predict(tg.tensor([[3, 1, 5]])) as tg.Tensor);
+    close(
+      padded.predict(tg.tensor([[3, 1, 5, 0, 0, 0]])) as tg.Tensor,
+      short.predict(tg.tensor([[3, 1, 5]])) as tg.Tensor,
+    );
     // without the mask the padded steps would change the result
-    const unmasked = tg.keras.modelFromJson(model({ class_name: 'Embedding', config: { name: 'e', input_dim: 6, output_dim: 3 } }, { class_name: 'LSTM', config: { name: 'l', units: 4 } }, 6));
+    const unmasked = tg.keras.modelFromJson(
+      model(
+        { class_name: 'Embedding', config: { name: 'e', input_dim: 6, output_dim: 3 } },
+        { class_name: 'LSTM', config: { name: 'l', units: 4 } },
+        6,
+      ),
+    );
     unmasked.setWeights(padded.getWeights());
-    const d = tg.sub(unmasked.predict(tg.tensor([[3, 1, 5, 0, 0, 0]])) as tg.Tensor, short.predict(tg.tensor([[3, 1, 5]])) as tg.Tensor);
+    const d = tg.sub(
+      unmasked.predict(tg.tensor([[3, 1, 5, 0, 0, 0]])) as tg.Tensor,
+      short.predict(tg.tensor([[3, 1, 5]])) as tg.Tensor,
+    );
     expect(Math.max(...Array.from(d.data).map(Math.abs))).toBeGreaterThan(1e-4);
   });
   it('Masking → SimpleRNN(return_sequences): masked steps repeat the previous output', () => {
-    const cfg = (len: number) => model({ class_name: 'Masking', config: { name: 'm', mask_value: -1 } }, { class_name: 'SimpleRNN', config: { name: 'r', units: 3, return_sequences: true } }, len);
+    const cfg = (len: number) =>
+      model(
+        { class_name: 'Masking', config: { name: 'm', mask_value: -1 } },
+        { class_name: 'SimpleRNN', config: { name: 'r', units: 3, return_sequences: true } },
+        len,
+      );
     const padded = tg.keras.modelFromJson(cfg(5));
     const short = tg.keras.modelFromJson(cfg(3));
     short.setWeights(padded.getWeights());
@@ -35,28 +70,65 @@ describe('masking', () => {
     const y3 = short.predict(tg.tensor([0.5, -0.2, 1, 0.3, 0.7, 0.1], [1, 3, 2])) as tg.Tensor;
     const step = (t: number) => Array.from(y.data.slice(t * 3, t * 3 + 3));
     const ref = (t: number) => Array.from(y3.data.slice(t * 3, t * 3 + 3));
-    [[0, 0], [1, 1], [2, 1], [3, 2], [4, 2]].forEach(([t, r]) => step(t).forEach((v, i) => expect(v).toBeCloseTo(ref(r)[i], 5)));
+    [
+      [0, 0],
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+    ].forEach(([t, r]) => step(t).forEach((v, i) => expect(v).toBeCloseTo(ref(r)[i], 5)));
   });
   it('the mask passes through mask-transparent layers (Embedding → Dropout → Dense → LSTM)', () => {
     const cfg = (len: number) => ({
-      class_name: 'Sequential', keras_version: '2.2.4',
-      config: { name: 's', layers: [
-        { class_name: 'Embedding', config: { name: 'e', input_dim: 7, output_dim: 3, mask_zero: true, batch_input_shape: [null, len] } },
-        { class_name: 'Dropout', config: { name: 'd', rate: 0.3 } },
-        { class_name: 'Dense', config: { name: 'p', units: 2, activation: 'tanh' } },
-        { class_name: 'LSTM', config: { name: 'l', units: 3 } },
-      ] },
+      class_name: 'Sequential',
+      keras_version: '2.2.4',
+      config: {
+        name: 's',
+        layers: [
+          {
+            class_name: 'Embedding',
+            config: {
+              name: 'e',
+              input_dim: 7,
+              output_dim: 3,
+              mask_zero: true,
+              batch_input_shape: [null, len],
+            },
+          },
+          { class_name: 'Dropout', config: { name: 'd', rate: 0.3 } },
+          { class_name: 'Dense', config: { name: 'p', units: 2, activation: 'tanh' } },
+          { class_name: 'LSTM', config: { name: 'l', units: 3 } },
+        ],
+      },
     });
     const padded = tg.keras.modelFromJson(cfg(5));
     const short = tg.keras.modelFromJson(cfg(2));
     short.setWeights(padded.getWeights());
-    close(padded.predict(tg.tensor([[6, 2, 0, 0, 0]])) as tg.Tensor, short.predict(tg.tensor([[6, 2]])) as tg.Tensor);
+    close(
+      padded.predict(tg.tensor([[6, 2, 0, 0, 0]])) as tg.Tensor,
+      short.predict(tg.tensor([[6, 2]])) as tg.Tensor,
+    );
   });
   it('Bidirectional GRU: both directions skip the padding', () => {
-    const cfg = (len: number) => model({ class_name: 'Embedding', config: { name: 'e', input_dim: 5, output_dim: 2, mask_zero: true } }, { class_name: 'Bidirectional', config: { name: 'b', merge_mode: 'concat', layer: { class_name: 'GRU', config: { name: 'g', units: 3 } } } }, len);
+    const cfg = (len: number) =>
+      model(
+        { class_name: 'Embedding', config: { name: 'e', input_dim: 5, output_dim: 2, mask_zero: true } },
+        {
+          class_name: 'Bidirectional',
+          config: {
+            name: 'b',
+            merge_mode: 'concat',
+            layer: { class_name: 'GRU', config: { name: 'g', units: 3 } },
+          },
+        },
+        len,
+      );
     const padded = tg.keras.modelFromJson(cfg(5));
     const short = tg.keras.modelFromJson(cfg(2));
     short.setWeights(padded.getWeights());
-    close(padded.predict(tg.tensor([[4, 2, 0, 0, 0]])) as tg.Tensor, short.predict(tg.tensor([[4, 2]])) as tg.Tensor);
+    close(
+      padded.predict(tg.tensor([[4, 2, 0, 0, 0]])) as tg.Tensor,
+      short.predict(tg.tensor([[4, 2]])) as tg.Tensor,
+    );
   });
 });

@@ -19,13 +19,16 @@ export function baseArgs(c: LayerCfg): LayerArgs {
 export function dtypeOf(c: LayerCfg): DType | undefined {
   const d = c.raw('dtype');
   if (d === 'float64') return 'float64';
-  if (d === 'int32' || d === 'int64' || d === 'int16' || d === 'int8' || d === 'uint8' || d === 'bool') return 'int32';
+  if (d === 'int32' || d === 'int64' || d === 'int16' || d === 'int8' || d === 'uint8' || d === 'bool')
+    return 'int32';
   return undefined;
 }
 
 /** Keras data_format (Keras 1 dim_ordering was renamed before this point). */
 export function dataFormat(c: LayerCfg): DataFormat {
-  return c.oneOf('data_format', ['channels_last', 'channels_first'], 'channels_last') === 'channels_first' ? 'channelsFirst' : 'channelsLast';
+  return c.oneOf('data_format', ['channels_last', 'channels_first'], 'channels_last') === 'channels_first'
+    ? 'channelsFirst'
+    : 'channelsLast';
 }
 
 /** A number or [a, b]. */

@@ -1,8 +1,33 @@
 // Builders for core, activation, noise, normalization, embedding and merge layers.
-import { Activation, Dense, Dropout, Flatten, Permute, RepeatVector, Reshape, SpatialDropout } from '../../../nn/layers/core.js';
-import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from '../../../nn/layers/advanced-activations.js';
+import {
+  Activation,
+  Dense,
+  Dropout,
+  Flatten,
+  Permute,
+  RepeatVector,
+  Reshape,
+  SpatialDropout,
+} from '../../../nn/layers/core.js';
+import {
+  ELU,
+  LeakyReLU,
+  PReLU,
+  ReLU,
+  Softmax,
+  ThresholdedReLU,
+} from '../../../nn/layers/advanced-activations.js';
 import { Embedding } from '../../../nn/layers/embedding.js';
-import { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from '../../../nn/layers/merge.js';
+import {
+  Add,
+  Average,
+  Concatenate,
+  Dot,
+  Maximum,
+  Minimum,
+  Multiply,
+  Subtract,
+} from '../../../nn/layers/merge.js';
 import { GaussianDropout, GaussianNoise } from '../../../nn/layers/noise.js';
 import { BatchNormalization, LayerNormalization } from '../../../nn/layers/normalization.js';
 import { activationOf } from '../activations.js';
@@ -32,7 +57,10 @@ function singleAxis(c: LayerCfg, def: number): number {
 const refuseLambda = (c: LayerCfg): never => {
   const fn = c.raw('function');
   const ftype = c.raw('function_type');
-  const what = ftype === 'lambda' || (Array.isArray(fn) && typeof fn[0] === 'string') ? 'Python bytecode (a marshalled lambda)' : `a Python function reference (${JSON.stringify(fn)})`;
+  const what =
+    ftype === 'lambda' || (Array.isArray(fn) && typeof fn[0] === 'string')
+      ? 'Python bytecode (a marshalled lambda)'
+      : `a Python function reference (${JSON.stringify(fn)})`;
   throw new KerasImportError(
     `${c.prefix}: a Lambda layer holds ${what}, which tapegrad never runs. ` +
       `Register an implementation by layer name: keras.registerLayer('${c.where.layer}', (x, weights, config) => ...), then load again.`,
@@ -42,28 +70,55 @@ const refuseLambda = (c: LayerCfg): never => {
 defineLayers({
   Dense: {
     build: (c, b) =>
-      new Dense({ ...baseArgs(c), units: c.int('units', undefined, 1), activation: activationOf(c, 'activation', b.ctx), useBias: c.bool('use_bias', true) }),
+      new Dense({
+        ...baseArgs(c),
+        units: c.int('units', undefined, 1),
+        activation: activationOf(c, 'activation', b.ctx),
+        useBias: c.bool('use_bias', true),
+      }),
   },
-  Activation: { build: (c, b) => new Activation({ ...baseArgs(c), activation: activationOf(c, 'activation', b.ctx) }) },
+  Activation: {
+    build: (c, b) => new Activation({ ...baseArgs(c), activation: activationOf(c, 'activation', b.ctx) }),
+  },
   Dropout: {
     build: (c) => {
       const ns = c.shape('noise_shape');
       return new Dropout({ ...baseArgs(c), rate: rate(c), ...(ns ? { noiseShape: ns } : {}) });
     },
   },
-  SpatialDropout1D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c) })) },
-  SpatialDropout2D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })) },
-  SpatialDropout3D: { build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })) },
+  SpatialDropout1D: {
+    build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c) })),
+  },
+  SpatialDropout2D: {
+    build: (c) => (
+      c.touch('noise_shape'),
+      new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })
+    ),
+  },
+  SpatialDropout3D: {
+    build: (c) => (
+      c.touch('noise_shape'),
+      new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })
+    ),
+  },
   AlphaDropout: { build: (c) => new AlphaDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianDropout: { build: (c) => new GaussianDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianNoise: { build: (c) => new GaussianNoise({ ...baseArgs(c), stddev: c.num('stddev', 0) }) },
-  ActivityRegularization: { build: (c) => new ActivityRegularization({ ...baseArgs(c), l1: c.num('l1', 0), l2: c.num('l2', 0) }) },
+  ActivityRegularization: {
+    build: (c) => new ActivityRegularization({ ...baseArgs(c), l1: c.num('l1', 0), l2: c.num('l2', 0) }),
+  },
   Flatten: { build: (c) => new Flatten({ ...baseArgs(c), dataFormat: dataFormat(c) }) },
   Reshape: {
     build: (c) => {
       const t = c.raw('target_shape');
-      if (!Array.isArray(t) || t.some((d) => typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1)))
-        c.fail('target_shape', `expected a list of positive integers (one may be -1), got ${JSON.stringify(t)}`);
+      if (
+        !Array.isArray(t) ||
+        t.some((d) => typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1))
+      )
+        c.fail(
+          'target_shape',
+          `expected a list of positive integers (one may be -1), got ${JSON.stringify(t)}`,
+        );
       return new Reshape({ ...baseArgs(c), targetShape: t as number[] });
     },
   },
@@ -95,7 +150,12 @@ defineLayers({
   PReLU: {
     build: (c) => {
       const s = c.raw('shared_axes');
-      if (s !== undefined && s !== null && typeof s !== 'number' && !(Array.isArray(s) && s.every((a) => typeof a === 'number')))
+      if (
+        s !== undefined &&
+        s !== null &&
+        typeof s !== 'number' &&
+        !(Array.isArray(s) && s.every((a) => typeof a === 'number'))
+      )
         c.fail('shared_axes', `expected null, an axis or a list of axes, got ${JSON.stringify(s)}`);
       return new PReLU({ ...baseArgs(c), sharedAxes: (s ?? null) as number | number[] | null });
     },
@@ -103,7 +163,12 @@ defineLayers({
   ELU: { build: (c) => new ELU({ ...baseArgs(c), alpha: c.num('alpha', 1) }) },
   ReLU: {
     build: (c) =>
-      new ReLU({ ...baseArgs(c), maxValue: c.numOrNull('max_value'), negativeSlope: c.num('negative_slope', 0), threshold: c.num('threshold', 0) }),
+      new ReLU({
+        ...baseArgs(c),
+        maxValue: c.numOrNull('max_value'),
+        negativeSlope: c.num('negative_slope', 0),
+        threshold: c.num('threshold', 0),
+      }),
   },
   ThresholdedReLU: { build: (c) => new ThresholdedReLU({ ...baseArgs(c), theta: c.num('theta', 1) }) },
   Softmax: { build: (c) => new Softmax({ ...baseArgs(c), axis: singleAxis(c, -1) }) },
@@ -112,7 +177,12 @@ defineLayers({
       const len = c.raw('input_length');
       const args = baseArgs(c);
       if (!args.batchInputShape && typeof len === 'number') args.batchInputShape = [null, len];
-      const e = new Embedding({ ...args, inputDim: c.int('input_dim', undefined, 1), outputDim: c.int('output_dim', undefined, 1), maskZero: c.bool('mask_zero', false) });
+      const e = new Embedding({
+        ...args,
+        inputDim: c.int('input_dim', undefined, 1),
+        outputDim: c.int('output_dim', undefined, 1),
+        maskZero: c.bool('mask_zero', false),
+      });
       if (e.maskZero) emitMask(e, zeroIndexMask);
       return e;
     },
@@ -134,9 +204,22 @@ defineLayers({
   LayerNormalization: {
     build: (c) => {
       const a = c.raw('axis');
-      const axis = a === undefined || a === null ? -1 : typeof a === 'number' ? a : Array.isArray(a) && a.every((x) => typeof x === 'number') ? (a as number[]) : c.fail('axis', `expected an axis or list of axes, got ${JSON.stringify(a)}`);
+      const axis =
+        a === undefined || a === null
+          ? -1
+          : typeof a === 'number'
+            ? a
+            : Array.isArray(a) && a.every((x) => typeof x === 'number')
+              ? (a as number[])
+              : c.fail('axis', `expected an axis or list of axes, got ${JSON.stringify(a)}`);
       if (c.bool('rms_scaling', false)) c.fail('rms_scaling', 'RMS scaling is not supported');
-      return new LayerNormalization({ ...baseArgs(c), axis, epsilon: c.num('epsilon', 1e-3), center: c.bool('center', true), scale: c.bool('scale', true) });
+      return new LayerNormalization({
+        ...baseArgs(c),
+        axis,
+        epsilon: c.num('epsilon', 1e-3),
+        center: c.bool('center', true),
+        scale: c.bool('scale', true),
+      });
     },
   },
   Add: { build: (c) => new Add(baseArgs(c)) },

@@ -14,7 +14,8 @@ import { type BuildCtx, type WeightConverter, defineLayers } from '../registry.j
 import { baseArgs } from './common.js';
 
 /** Keras ≥ 2.3 and tf.keras in TF 2 switched recurrent_activation to sigmoid (and GRU reset_after to true in TF 2 / Keras 3). */
-const newDefaults = (ctx: KerasContext): boolean => ctx.major >= 3 || /^2\.([3-9]|\d\d)/.test(ctx.version ?? '');
+const newDefaults = (ctx: KerasContext): boolean =>
+  ctx.major >= 3 || /^2\.([3-9]|\d\d)/.test(ctx.version ?? '');
 
 function rnnArgs(c: LayerCfg, b: BuildCtx) {
   if (c.bool('time_major', false)) c.fail('time_major', 'time-major inputs are not supported');
@@ -37,12 +38,22 @@ function rnnArgs(c: LayerCfg, b: BuildCtx) {
   };
 }
 
-const recAct = (c: LayerCfg, b: BuildCtx) => activationOf(c, 'recurrent_activation', b.ctx, newDefaults(b.ctx) ? 'sigmoid' : 'hard_sigmoid');
+const recAct = (c: LayerCfg, b: BuildCtx) =>
+  activationOf(c, 'recurrent_activation', b.ctx, newDefaults(b.ctx) ? 'sigmoid' : 'hard_sigmoid');
 
 const buildSimple = (c: LayerCfg, b: BuildCtx) => new MaskedSimpleRNN(rnnArgs(c, b));
-const buildLSTM = (c: LayerCfg, b: BuildCtx) => new MaskedLSTM({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), unitForgetBias: c.bool('unit_forget_bias', true) });
+const buildLSTM = (c: LayerCfg, b: BuildCtx) =>
+  new MaskedLSTM({
+    ...rnnArgs(c, b),
+    recurrentActivation: recAct(c, b),
+    unitForgetBias: c.bool('unit_forget_bias', true),
+  });
 const buildGRU = (c: LayerCfg, b: BuildCtx) =>
-  new MaskedGRU({ ...rnnArgs(c, b), recurrentActivation: recAct(c, b), resetAfter: c.bool('reset_after', b.ctx.major >= 3) });
+  new MaskedGRU({
+    ...rnnArgs(c, b),
+    recurrentActivation: recAct(c, b),
+    resetAfter: c.bool('reset_after', b.ctx.major >= 3),
+  });
 
 /** Short name of a Keras 1 weight (`lstm_1_W_i` → `W_i`), or null when it does not look like one. */
 const gateName = (w: NdWeight, layer: string): string | null => {
@@ -52,7 +63,13 @@ const gateName = (w: NdWeight, layer: string): string | null => {
 };
 
 /** Merge Keras 1 per-gate weights (W_g, U_g, b_g per gate) into fused kernels in the Keras 2 gate order. */
-function mergeGates(ws: NdWeight[], layerName: string, fileOrder: string[], kerasOrder: string[], cls: string): NdWeight[] {
+function mergeGates(
+  ws: NdWeight[],
+  layerName: string,
+  fileOrder: string[],
+  kerasOrder: string[],
+  cls: string,
+): NdWeight[] {
   const byName = new Map<string, NdWeight>();
   for (const w of ws) {
     const g = gateName(w, layerName);
@@ -66,7 +83,11 @@ function mergeGates(ws: NdWeight[], layerName: string, fileOrder: string[], kera
   };
   const note = `Keras 1 ${cls} per-gate weights merged (gate order ${kerasOrder.join(', ')})`;
   return ['W', 'U', 'b'].map((kind, i) =>
-    concatLast(kerasOrder.map((g) => get(kind, g)), ['kernel', 'recurrent_kernel', 'bias'][i], note),
+    concatLast(
+      kerasOrder.map((g) => get(kind, g)),
+      ['kernel', 'recurrent_kernel', 'bias'][i],
+      note,
+    ),
   );
 }
 
@@ -81,7 +102,8 @@ function fromCudnnKernels(w: NdWeight, gates: number, recurrent: boolean): NdWei
 }
 
 const lstmWeights: WeightConverter = (ws, w) => {
-  if (ws.length === 12) return mergeGates(ws, w.layer.name, ['i', 'c', 'f', 'o'], ['i', 'f', 'c', 'o'], 'LSTM');
+  if (ws.length === 12)
+    return mergeGates(ws, w.layer.name, ['i', 'c', 'f', 'o'], ['i', 'f', 'c', 'o'], 'LSTM');
   if (ws.length === 3 && w.layer instanceof RNNBase) {
     const u = w.layer.units;
     if (ws[2].shape.length === 1 && ws[2].shape[0] === 8 * u) {
@@ -89,7 +111,11 @@ const lstmWeights: WeightConverter = (ws, w) => {
       const [b1, b2] = [ws[2].data.subarray(0, 4 * u), ws[2].data.subarray(4 * u)];
       const sum = new (ws[2].data.constructor as Float32ArrayConstructor)(4 * u);
       for (let i = 0; i < 4 * u; i++) sum[i] = b1[i] + b2[i];
-      return [fromCudnnKernels(ws[0], 4, false), fromCudnnKernels(ws[1], 4, true), { ...ws[2], shape: [4 * u], data: sum, notes: [...ws[2].notes, 'CuDNN biases summed'] }];
+      return [
+        fromCudnnKernels(ws[0], 4, false),
+        fromCudnnKernels(ws[1], 4, true),
+        { ...ws[2], shape: [4 * u], data: sum, notes: [...ws[2].notes, 'CuDNN biases summed'] },
+      ];
     }
   }
   return ws;
@@ -100,7 +126,11 @@ const gruWeights: WeightConverter = (ws, w) => {
   if (ws.length === 3 && w.layer instanceof GRU) {
     const u = w.layer.units;
     if (ws[2].shape.length === 1 && ws[2].shape[0] === 6 * u && w.layer.resetAfter)
-      return [fromCudnnKernels(ws[0], 3, false), fromCudnnKernels(ws[1], 3, true), reshapeNd(ws[2], [2, 3 * u], 'CuDNNGRU bias reshaped to (2, 3·units)')];
+      return [
+        fromCudnnKernels(ws[0], 3, false),
+        fromCudnnKernels(ws[1], 3, true),
+        reshapeNd(ws[2], [2, 3 * u], 'CuDNNGRU bias reshaped to (2, 3·units)'),
+      ];
   }
   return ws;
 };
@@ -108,16 +138,29 @@ const gruWeights: WeightConverter = (ws, w) => {
 /** tf.keras `RNN(cell=LSTMCell(...))`: the cell's options plus the RNN's flags. */
 function buildRnnWithCell(c: LayerCfg, b: BuildCtx): Layer {
   const cell = c.obj('cell');
-  if (Array.isArray(cell.config) || cell.class_name === 'StackedRNNCells') c.fail('cell', 'stacked RNN cells are not supported');
+  if (Array.isArray(cell.config) || cell.class_name === 'StackedRNNCells')
+    c.fail('cell', 'stacked RNN cells are not supported');
   const cellCfg = isJsonObject(cell.config) ? cell.config : {};
   const merged: JsonObject = { ...cellCfg, name: c.where.layer };
-  for (const k of ['return_sequences', 'return_state', 'go_backwards', 'stateful', 'batch_input_shape', 'trainable', 'time_major']) if (c.has(k)) merged[k] = c.raw(k)!;
+  for (const k of [
+    'return_sequences',
+    'return_state',
+    'go_backwards',
+    'stateful',
+    'batch_input_shape',
+    'trainable',
+    'time_major',
+  ])
+    if (c.has(k)) merged[k] = c.raw(k)!;
   const cls = String(cell.class_name).replace(/Cell(V\d)?$/, '');
   const cc = new LayerCfg(merged, { ...c.where, className: `RNN(${String(cell.class_name)})` });
   if (cls === 'LSTM') return buildLSTM(cc, b);
   if (cls === 'GRU') return buildGRU(cc, b);
   if (cls === 'SimpleRNN') return buildSimple(cc, b);
-  return c.fail('cell', `cell class '${String(cell.class_name)}' is not supported (LSTMCell, GRUCell, SimpleRNNCell)`);
+  return c.fail(
+    'cell',
+    `cell class '${String(cell.class_name)}' is not supported (LSTMCell, GRUCell, SimpleRNNCell)`,
+  );
 }
 
 defineLayers({
@@ -125,11 +168,23 @@ defineLayers({
   LSTM: { build: buildLSTM, convertWeights: lstmWeights },
   GRU: { build: buildGRU, convertWeights: gruWeights },
   CuDNNLSTM: {
-    build: (c, b) => new MaskedLSTM({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', unitForgetBias: c.bool('unit_forget_bias', true) }),
+    build: (c, b) =>
+      new MaskedLSTM({
+        ...rnnArgs(c, b),
+        activation: 'tanh',
+        recurrentActivation: 'sigmoid',
+        unitForgetBias: c.bool('unit_forget_bias', true),
+      }),
     convertWeights: lstmWeights,
   },
   CuDNNGRU: {
-    build: (c, b) => new MaskedGRU({ ...rnnArgs(c, b), activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true }),
+    build: (c, b) =>
+      new MaskedGRU({
+        ...rnnArgs(c, b),
+        activation: 'tanh',
+        recurrentActivation: 'sigmoid',
+        resetAfter: true,
+      }),
     convertWeights: gruWeights,
   },
   RNN: { build: buildRnnWithCell },
@@ -139,13 +194,26 @@ defineLayers({
   Bidirectional: {
     build: (c, b) => {
       const inner = b.nested(c.obj('layer'), 'layer', c);
-      if (!(inner instanceof RNNBase)) return c.fail('layer', `Bidirectional wraps a ${inner.className}; only SimpleRNN, LSTM and GRU are supported`);
+      if (!(inner instanceof RNNBase))
+        return c.fail(
+          'layer',
+          `Bidirectional wraps a ${inner.className}; only SimpleRNN, LSTM and GRU are supported`,
+        );
       const mm = c.raw('merge_mode');
       if (mm !== null && mm !== undefined && !['concat', 'sum', 'mul', 'ave'].includes(mm as string))
         c.fail('merge_mode', `${JSON.stringify(mm)} is not supported (concat, sum, mul, ave, null)`);
-      const back = c.has('backward_layer') && c.raw('backward_layer') !== null ? b.nested(c.obj('backward_layer'), 'backward_layer', c) : undefined;
-      if (back !== undefined && !(back instanceof RNNBase)) return c.fail('backward_layer', 'must be a recurrent layer');
-      return new Bidirectional({ ...baseArgs(c), layer: inner, mergeMode: (mm === undefined ? 'concat' : mm) as 'concat' | null, ...(back ? { backwardLayer: back } : {}) });
+      const back =
+        c.has('backward_layer') && c.raw('backward_layer') !== null
+          ? b.nested(c.obj('backward_layer'), 'backward_layer', c)
+          : undefined;
+      if (back !== undefined && !(back instanceof RNNBase))
+        return c.fail('backward_layer', 'must be a recurrent layer');
+      return new Bidirectional({
+        ...baseArgs(c),
+        layer: inner,
+        mergeMode: (mm === undefined ? 'concat' : mm) as 'concat' | null,
+        ...(back ? { backwardLayer: back } : {}),
+      });
     },
   },
 });

@@ -47,10 +47,16 @@ export class Masking extends Layer {
   }
   /** 1 for kept steps, 0 for masked ones: any(x ≠ maskValue) over the last axis, shape [batch, ...steps]. */
   computeMask(x: Tensor): Tensor {
-    return max(cast(notEqual(x, this.maskValue), x.dtype === 'float64' ? 'float64' : 'float32'), [x.rank - 1]);
+    return max(cast(notEqual(x, this.maskValue), x.dtype === 'float64' ? 'float64' : 'float32'), [
+      x.rank - 1,
+    ]);
   }
   call(x: Tensor): Tensor {
-    const keep = max(cast(notEqual(x, this.maskValue), x.dtype === 'float64' ? 'float64' : 'float32'), [x.rank - 1], true);
+    const keep = max(
+      cast(notEqual(x, this.maskValue), x.dtype === 'float64' ? 'float64' : 'float32'),
+      [x.rank - 1],
+      true,
+    );
     return mul(x, keep);
   }
   override getConfig() {

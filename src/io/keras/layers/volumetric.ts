@@ -16,17 +16,22 @@ type Triple = [number, number, number];
 
 const toLast = (x: Tensor, first: boolean): Tensor => (first ? transpose(x, [0, 2, 3, 4, 1]) : x);
 const fromLast = (y: Tensor, first: boolean): Tensor => (first ? transpose(y, [0, 4, 1, 2, 3]) : y);
-const fmtName = (f: DataFormat | undefined): string => (f === 'channelsFirst' ? 'channels_first' : 'channels_last');
+const fmtName = (f: DataFormat | undefined): string =>
+  f === 'channelsFirst' ? 'channels_first' : 'channels_last';
 
 function check5(layer: Layer, x: Tensor): void {
-  if (x.rank !== 5) throw new ShapeError(`${layer.name} (${layer.className}): expected input of rank 5 [batch, d1, d2, d3, channels], got ${fmtShape(x.shape)}`);
+  if (x.rank !== 5)
+    throw new ShapeError(
+      `${layer.name} (${layer.className}): expected input of rank 5 [batch, d1, d2, d3, channels], got ${fmtShape(x.shape)}`,
+    );
 }
 
 /** Depth slices d = start, start+step, ... (count of them) stacked on axis 1: [B, count, H, W, C]. */
 function depthSlices(x: Tensor, start: number, step: number, count: number): Tensor {
   const [B, , H, W, C] = x.shape;
   const parts: Tensor[] = [];
-  for (let i = 0; i < count; i++) parts.push(reshape(slice(x, [0, start + i * step, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]));
+  for (let i = 0; i < count; i++)
+    parts.push(reshape(slice(x, [0, start + i * step, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]));
   return stack(parts, 1);
 }
 
@@ -51,7 +56,8 @@ export class Conv3D extends Layer {
   bias: Tensor | null = null;
   constructor(readonly args: Conv3DArgs) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters < 1) throw new ValueError(`Conv3D: filters must be a positive integer, got ${args.filters}`);
+    if (!Number.isInteger(args.filters) || args.filters < 1)
+      throw new ValueError(`Conv3D: filters must be a positive integer, got ${args.filters}`);
   }
   override expectedRank(): number {
     return 5;
@@ -66,7 +72,10 @@ export class Conv3D extends Layer {
     const first = this.args.dataFormat === 'channelsFirst';
     let x = toLast(x0, first);
     const [kd, kh, kw, cin] = this.kernel.shape;
-    if (x.shape[4] !== cin) throw new ShapeError(`input ${fmtShape(x0.shape)} has ${x.shape[4]} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${cin}`);
+    if (x.shape[4] !== cin)
+      throw new ShapeError(
+        `input ${fmtShape(x0.shape)} has ${x.shape[4]} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${cin}`,
+      );
     const [sd, sh, sw] = this.args.strides ?? [1, 1, 1];
     const [dd, dh, dw] = this.args.dilationRate ?? [1, 1, 1];
     const padding = this.args.padding ?? 'valid';
@@ -75,7 +84,14 @@ export class Conv3D extends Layer {
     let outD: number;
     if (padding === 'same') {
       const [pb, pa] = samePads(D, kd, sd, dd);
-      if (pb || pa) x = pad(x, [[0, 0], [pb, pa], [0, 0], [0, 0], [0, 0]]);
+      if (pb || pa)
+        x = pad(x, [
+          [0, 0],
+          [pb, pa],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
       outD = Math.ceil(D / sd);
     } else outD = Math.floor((D - eff) / sd) + 1;
     if (outD < 1) throw new ShapeError(`input depth ${D} is smaller than the dilated kernel depth ${eff}`);
@@ -83,7 +99,12 @@ export class Conv3D extends Layer {
     let acc: Tensor | null = null;
     for (let t = 0; t < kd; t++) {
       const xs = reshape(depthSlices(x, t * dd, sd, outD), [B * outD, H, W, cin]);
-      const wk = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [1, kh, kw, cin, this.kernel.shape[4]]), [kh, kw, cin, this.kernel.shape[4]]);
+      const wk = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [1, kh, kw, cin, this.kernel.shape[4]]), [
+        kh,
+        kw,
+        cin,
+        this.kernel.shape[4],
+      ]);
       const y = conv2d(xs, wk, null, { stride: [sh, sw], dilation: [dh, dw], padding });
       acc = acc ? add(acc, y) : y;
     }
@@ -93,9 +114,15 @@ export class Conv3D extends Layer {
   }
   override getConfig() {
     return {
-      ...super.getConfig(), filters: this.args.filters, kernel_size: this.args.kernelSize, strides: this.args.strides ?? [1, 1, 1],
-      padding: this.args.padding ?? 'valid', data_format: fmtName(this.args.dataFormat), dilation_rate: this.args.dilationRate ?? [1, 1, 1],
-      activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear', use_bias: this.args.useBias ?? true,
+      ...super.getConfig(),
+      filters: this.args.filters,
+      kernel_size: this.args.kernelSize,
+      strides: this.args.strides ?? [1, 1, 1],
+      padding: this.args.padding ?? 'valid',
+      data_format: fmtName(this.args.dataFormat),
+      dilation_rate: this.args.dilationRate ?? [1, 1, 1],
+      activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear',
+      use_bias: this.args.useBias ?? true,
     };
   }
 }
@@ -109,7 +136,10 @@ export interface Pool3DArgs extends LayerArgs {
 
 /** Keras 3-D pooling, separable: pool each depth slice over (h, w), then pool over depth. */
 abstract class Pool3D extends Layer {
-  constructor(readonly args: Pool3DArgs, readonly kind: 'max' | 'avg') {
+  constructor(
+    readonly args: Pool3DArgs,
+    readonly kind: 'max' | 'avg',
+  ) {
     super(args);
   }
   override expectedRank(): number {
@@ -136,7 +166,13 @@ abstract class Pool3D extends Layer {
   }
   override getConfig() {
     const k = this.args.poolSize ?? [2, 2, 2];
-    return { ...super.getConfig(), pool_size: k, strides: this.args.strides ?? k, padding: this.args.padding ?? 'valid', data_format: fmtName(this.args.dataFormat) };
+    return {
+      ...super.getConfig(),
+      pool_size: k,
+      strides: this.args.strides ?? k,
+      padding: this.args.padding ?? 'valid',
+      data_format: fmtName(this.args.dataFormat),
+    };
   }
 }
 export class MaxPooling3D extends Pool3D {
@@ -154,7 +190,10 @@ export class AveragePooling3D extends Pool3D {
 
 /** Global pooling over the three spatial axes. */
 abstract class GlobalPool3D extends Layer {
-  constructor(readonly args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean }, readonly kind: 'max' | 'avg') {
+  constructor(
+    readonly args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean },
+    readonly kind: 'max' | 'avg',
+  ) {
     super(args);
   }
   override expectedRank(): number {
@@ -166,7 +205,11 @@ abstract class GlobalPool3D extends Layer {
     return (this.kind === 'max' ? max : mean)(x, axes, this.args.keepdims ?? false);
   }
   override getConfig() {
-    return { ...super.getConfig(), data_format: fmtName(this.args.dataFormat), keepdims: this.args.keepdims ?? false };
+    return {
+      ...super.getConfig(),
+      data_format: fmtName(this.args.dataFormat),
+      keepdims: this.args.keepdims ?? false,
+    };
   }
 }
 export class GlobalMaxPooling3D extends GlobalPool3D {
@@ -193,7 +236,10 @@ export class ZeroPadding3D extends Layer {
   call(x: Tensor): Tensor {
     check5(this, x);
     const ax = spatial(this.args.dataFormat === 'channelsFirst');
-    return pad(x, x.shape.map((_, i): [number, number] => (ax.includes(i) ? this.args.padding[ax.indexOf(i)] : [0, 0])));
+    return pad(
+      x,
+      x.shape.map((_, i): [number, number] => (ax.includes(i) ? this.args.padding[ax.indexOf(i)] : [0, 0])),
+    );
   }
   override getConfig() {
     return { ...super.getConfig(), padding: this.args.padding, data_format: fmtName(this.args.dataFormat) };
@@ -210,8 +256,13 @@ export class Cropping3D extends Layer {
     check5(this, x);
     const ax = spatial(this.args.dataFormat === 'channelsFirst');
     const begin = x.shape.map((_, i) => (ax.includes(i) ? this.args.cropping[ax.indexOf(i)][0] : 0));
-    const size = x.shape.map((d, i) => (ax.includes(i) ? d - this.args.cropping[ax.indexOf(i)][0] - this.args.cropping[ax.indexOf(i)][1] : d));
-    if (size.some((d) => d <= 0)) throw new ShapeError(`cropping ${JSON.stringify(this.args.cropping)} removes every row of input ${fmtShape(x.shape)}`);
+    const size = x.shape.map((d, i) =>
+      ax.includes(i) ? d - this.args.cropping[ax.indexOf(i)][0] - this.args.cropping[ax.indexOf(i)][1] : d,
+    );
+    if (size.some((d) => d <= 0))
+      throw new ShapeError(
+        `cropping ${JSON.stringify(this.args.cropping)} removes every row of input ${fmtShape(x.shape)}`,
+      );
     return slice(x, begin, size);
   }
   override getConfig() {
