@@ -63,7 +63,10 @@ describe('gradcheck: Dense, Activation, Dropout and the reshaping core layers', 
   // NOTE: glu halves the last axis, so it gets an even one.
   for (const name of tg.activationNames())
     it(`Activation('${name}')`, () => {
-      gradcheckLayer(tg.layers.activation({ activation: name, dtype: f64 }), awayFromZero([2, name === 'glu' ? 6 : 5], 10));
+      gradcheckLayer(
+        tg.layers.activation({ activation: name, dtype: f64 }),
+        awayFromZero([2, name === 'glu' ? 6 : 5], 10),
+      );
     });
 
   it('Dropout and SpatialDropout: identity at inference, mask-and-scale in training (fixed seed per evaluation)', () => {
