@@ -178,6 +178,7 @@ export async function saveCheckpoint(
   meta[`${RESERVED}version`] = VERSION;
   meta[`${RESERVED}model`] = model.name;
   meta[`${RESERVED}model_class`] = model.className;
+  meta[`${RESERVED}weight_order`] = JSON.stringify([...tensors.keys()]);
   if (opt) {
     meta[`${RESERVED}optimizer`] = opt.rule.name;
     for (const [k, t] of Object.entries(opt.getState())) {
@@ -277,6 +278,7 @@ export async function loadCheckpoint(
   // validate the saved generator state on a scratch generator, so a bad one fails before anything is loaded
   const rngOk = !!opts.rng && !!rngState && validRngState(rngState, baseName(path));
   const metadata: Record<string, string> = Object.fromEntries(st.metadata);
+  renameByOrder(expected, fileWeights, fileOpt, metadata[`${RESERVED}weight_order`]);
   const weights = compare(expected, fileWeights);
   let opt: Optimizer | null = null;
   if (opts.optimizer === undefined) opt = fileOpt.size ? compiledOptimizer(model) : null;
@@ -355,4 +357,48 @@ export function checkpointSaver(
   opts: SaveCheckpointOptions = {},
 ): (path: string) => Promise<void> {
   return (path) => saveCheckpoint(path, model, opts);
+}
+
+/**
+ * NOTE: layer names come from a per-process counter (dense, dense_1, ...), so the same architecture built twice in one
+ * process has other names. When no saved name matches but the saved weight order has the model's count and shapes,
+ * the file's names are mapped onto the model's by position (optimizer slots follow their parameter).
+ */
+function renameByOrder(
+  expected: Map<string, Tensor>,
+  file: Map<string, Tensor>,
+  fileOpt: Map<string, Tensor>,
+  orderJson: string | undefined,
+): void {
+  if (!orderJson || [...expected.keys()].some((k) => file.has(k))) return;
+  let order: unknown;
+  try {
+    order = JSON.parse(orderJson);
+  } catch {
+    return;
+  }
+  const exp = [...expected];
+  if (!Array.isArray(order) || order.length !== exp.length || order.length !== file.size) return;
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((d, i) => d === b[i]);
+  if (
+    !order.every((n, i) => typeof n === 'string' && file.has(n) && same(file.get(n)!.shape, exp[i][1].shape))
+  )
+    return;
+  const rename = new Map((order as string[]).map((n, i) => [n, exp[i][0]]));
+  const renamed = [...file].map(([k, t]) => [rename.get(k)!, t] as const);
+  file.clear();
+  for (const [k, t] of renamed) file.set(k, t);
+  const opt = [...fileOpt].map(([k, t]) => {
+    const parts = k.slice(OPTIMIZER_PREFIX.length).split('/');
+    if (parts.length >= 3 && rename.has(parts.slice(1, -1).join('/')))
+      return [
+        OPTIMIZER_PREFIX +
+          [parts[0], rename.get(parts.slice(1, -1).join('/')), parts[parts.length - 1]].join('/'),
+        t,
+      ] as const;
+    return [k, t] as const;
+  });
+  fileOpt.clear();
+  for (const [k, t] of opt) fileOpt.set(k, t);
 }
