@@ -3,8 +3,7 @@ import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
 import { globalRng, type Rng } from '../core/random.js';
 import { noGrad } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
-import { take } from '../ops/linalg.js';
-import { reshape } from '../ops/shape-ops.js';
+import { gather } from '../ops/linalg.js';
 import {
   type Callback,
   getLoss,
@@ -89,12 +88,8 @@ const one = (xs: Tensor[]): Tensor | Tensor[] => (xs.length === 1 ? xs[0] : xs);
 
 /** Rows `idx` of every tensor (gathered along the batch axis). */
 function rows(ts: Tensor[], idx: Int32Array): Tensor[] {
-  return ts.map((t) => {
-    const per = t.size / t.shape[0];
-    const flat = new Int32Array(idx.length * per);
-    for (let i = 0; i < idx.length; i++) for (let j = 0; j < per; j++) flat[i * per + j] = idx[i] * per + j;
-    return reshape(take(t, new Tensor(flat, [idx.length, per])), [idx.length, ...t.shape.slice(1)]);
-  });
+  const at = new Tensor(idx, [idx.length]);
+  return ts.map((t) => gather(t, at, 0));
 }
 const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b - a }, (_, i) => a + i);
 
