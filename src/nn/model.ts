@@ -174,8 +174,7 @@ export class Sequential extends Model {
     return y;
   }
   protected summaryRows(): SummaryRow[] {
-    const s =
-      this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null) ?? this.lastInputShape;
+    const s = this.declaredInputShape() ?? (this.builtInputShape as ShapeWithBatch | null);
     if (!s) return this.layers.map((l) => ({ layer: l, outputShapes: [], params: l.countParams() }));
     const rows: SummaryRow[] = [];
     inferShapes(() => {
@@ -191,11 +190,6 @@ export class Sequential extends Model {
       }
     });
     return rows;
-  }
-  private lastInputShape: ShapeWithBatch | null = null;
-  override apply(inputs: any, kwargs: CallKwargs = {}): any {
-    if (inputs instanceof Tensor) this.lastInputShape = [null, ...inputs.shape.slice(1)];
-    return super.apply(inputs, kwargs);
   }
   override getConfig() {
     return {
