@@ -2,9 +2,9 @@
 // Operands are addressed through (row stride, column stride) pairs, so transA/transB cost nothing extra.
 
 // NOTE: MR×NR = 4×8 (8 accumulators): measured 42 GFLOP/s on one core; 6×8 and 4×12 spill in V8 and run at ~25.
-const MR: i32 = 4;
-const NR: i32 = 8;
-const KC: i32 = 256;
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
 
@@ -35,7 +35,7 @@ function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
 }
 
 /** Pack depth [0,kc) × columns [0,nc) of B (element (p,j) at b + (p·rs + j·cs)·4) into NR-column panels, zero-padded. */
-function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
+export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const base = b + <usize>(jr * cs) * 4;
@@ -61,7 +61,7 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
  * B(p, 0..7) contiguous at b + p·rsB (all in bytes). Packed panels are the case o_r = 4r, csA = 16, rsB = 32.
  */
 // @ts-ignore: decorator
-@inline function micro(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+@inline export function micro(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -96,6 +96,12 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
   v128.store(c, c30); v128.store(c, c31, 16);
 }
 
+/** NOTE: k is cut into equal blocks of at most KC (288 → one block, 400 → 200 + 200), never a thin remainder. */
+// @ts-ignore: decorator
+@inline export function depthStep(k: i32): i32 {
+  return (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+}
+
 /** Below this many output columns A is read in place (packing it would cost more than the product). */
 const PACK_MIN_N: i32 = 64;
 
@@ -120,8 +126,7 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   const small = n < PACK_MIN_N;
   const directB = small && csB === 1;
   const mcMax = small ? m : MC;
-  // NOTE: k is cut into equal blocks of at most KC (288 → one block, 400 → 200 + 200), never a thin remainder.
-  const kStep = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+  const kStep = depthStep(k);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += kStep) {

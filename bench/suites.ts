@@ -11,7 +11,7 @@ import { convnetCnn } from './models/convnet.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { tfjsCnn, tfjsConv, tfjsLstm, tfjsMatmul } from './models/tfjs.js';
 import { CNN, CNN_PARAM_SHAPES, CONV, CONV_FLOPS, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
-import { type TimeOptions, randArray, randLabels, timeAsync, timeSync } from './lib/timer.js';
+import { type TimeOptions, randArray, randLabels, time } from './lib/timer.js';
 
 /** Frameworks (table columns). */
 export const FRAMEWORKS = [
@@ -86,8 +86,8 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
     await useTapegrad(fw, o.threads);
     const m = tapegradCnn(init, CNN_PARAM_SHAPES, images, labels, BATCH);
     const sel = fw === 'tapegrad-js' ? slow : opt;
-    train.cells[fw] = BATCH / (timeSync(() => m.train(), sel).minMs / 1000);
-    infer.cells[fw] = BATCH / (timeSync(() => m.infer(), sel).minMs / 1000);
+    train.cells[fw] = BATCH / ((await time(() => m.train(), sel)).minMs / 1000);
+    infer.cells[fw] = BATCH / ((await time(() => m.infer(), sel)).minMs / 1000);
     log(`seed CNN ${fw}: ${train.cells[fw]?.toString()} / ${infer.cells[fw]?.toString()} images/s`);
   }
   for (const fw of tfjsCols(o)) {
@@ -96,15 +96,15 @@ export async function seedCnn(o: SuiteOptions): Promise<Row[]> {
     // NOTE: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net at all.
     const trainable = tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
     train.cells[fw] = trainable
-      ? BATCH / ((await timeAsync(() => m.train().then(() => undefined), opt)).minMs / 1000)
+      ? BATCH / ((await time(() => m.train().then(() => undefined), opt)).minMs / 1000)
       : 'n/a';
-    infer.cells[fw] = BATCH / ((await timeAsync(() => m.infer(), opt)).minMs / 1000);
+    infer.cells[fw] = BATCH / ((await time(() => m.infer(), opt)).minMs / 1000);
     m.dispose();
     log(`seed CNN ${fw}: ${train.cells[fw]?.toString()} / ${infer.cells[fw]?.toString()} images/s`);
   }
   const cn = convnetCnn(images, labels, BATCH);
-  train.cells.convnetjs = BATCH / (timeSync(() => cn.train(), slow).minMs / 1000);
-  infer.cells.convnetjs = BATCH / (timeSync(() => cn.infer(), slow).minMs / 1000);
+  train.cells.convnetjs = BATCH / ((await time(() => cn.train(), slow)).minMs / 1000);
+  infer.cells.convnetjs = BATCH / ((await time(() => cn.infer(), slow)).minMs / 1000);
   log(`seed CNN convnetjs: ${train.cells.convnetjs} / ${infer.cells.convnetjs} images/s`);
   return [train, infer];
 }
@@ -130,14 +130,12 @@ export async function sgemm(o: SuiteOptions): Promise<Row[]> {
         fw === 'tapegrad-js'
           ? { warmup: 0, minRuns: 1, budgetMs: 0 }
           : { budgetMs: o.quick ? 1000 : 2500, warmup: 2 };
-      row.cells[fw] = gf(timeSync(() => void matmul(ta, tb), opt).minMs);
+      row.cells[fw] = gf((await time(() => void matmul(ta, tb), opt)).minMs);
     }
     for (const fw of tfjsCols(o)) {
       await useTfjs(fw);
       const m = tfjsMatmul(a, b, n);
-      row.cells[fw] = gf(
-        (await timeAsync(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).minMs,
-      );
+      row.cells[fw] = gf((await time(() => m.run(), { budgetMs: o.quick ? 1000 : 2500, warmup: 2 })).minMs);
       m.dispose();
     }
     log(`${row.workload}: ${JSON.stringify(row.cells)}`);
@@ -175,11 +173,11 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     const tw = new Tensor(wt, [k, k, c, oc]);
     const tdy = new Tensor(dy, [n, h, w, oc]);
     rows[0].cells[fw] = gf(
-      timeSync(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt).minMs,
+      (await time(() => void noGrad(() => conv2d(tx, tw, null, { padding: 'same' })), opt)).minMs,
     );
     // input gradient: the tape's backward for x alone (matmul(dy, wᵀ) then col2im)
     const px = vjp((xx) => conv2d(xx, tw, null, { padding: 'same' }), tx);
-    rows[1].cells[fw] = gf(timeSync(() => void px.vjp(tdy), opt).minMs);
+    rows[1].cells[fw] = gf((await time(() => void px.vjp(tdy), opt)).minMs);
     // NOTE: filter gradient = the two ops the tape runs for it, im2col(x) then colsᵀ·dy (tfjs's kernel also takes x).
     const geom = {
       n,
@@ -199,7 +197,7 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     };
     const dy2 = reshape(tdy, [n * h * w, oc]);
     rows[2].cells[fw] = gf(
-      timeSync(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt).minMs,
+      (await time(() => void noGrad(() => matmul(im2col(tx, geom), dy2, { transA: true })), opt)).minMs,
     );
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
@@ -212,9 +210,9 @@ export async function conv(o: SuiteOptions): Promise<Row[]> {
     const m = tfjsConv(x, wt, dy);
     const opt: TimeOptions =
       fw === 'tfjs-cpu' ? once : { warmup: 1, minRuns: 3, budgetMs: o.quick ? 1000 : 3000 };
-    rows[0].cells[fw] = gf((await timeAsync(m.forward, opt)).minMs);
-    rows[1].cells[fw] = gf((await timeAsync(m.inputGrad, opt)).minMs);
-    rows[2].cells[fw] = m.hasFilterGrad() ? gf((await timeAsync(m.filterGrad, opt)).minMs) : 'n/a';
+    rows[0].cells[fw] = gf((await time(m.forward, opt)).minMs);
+    rows[1].cells[fw] = gf((await time(m.inputGrad, opt)).minMs);
+    rows[2].cells[fw] = m.hasFilterGrad() ? gf((await time(m.filterGrad, opt)).minMs) : 'n/a';
     m.dispose();
     log(`conv ${fw}: ${rows.map((r) => r.cells[fw]).join(' / ')} GFLOP/s`);
   }
@@ -238,19 +236,16 @@ export async function lstm(o: SuiteOptions): Promise<Row[]> {
   for (const fw of tgCols(o)) {
     await useTapegrad(fw, o.threads);
     const m = tapegradLstm(init, LSTM_PARAM_SHAPES, xs, ys);
-    batches.forEach(
-      (b, i) =>
-        (rows[i].cells[fw] = timeSync(
-          () => void m.epoch(b),
-          fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt,
-        ).minMs),
-    );
+    for (const [i, b] of batches.entries())
+      rows[i].cells[fw] = (
+        await time(() => void m.epoch(b), fw === 'tapegrad-js' ? { ...opt, warmup: 1 } : opt)
+      ).minMs;
   }
   for (const fw of tfjsCols(o)) {
     await useTfjs(fw);
     const m = tfjsLstm(init, LSTM_PARAM_SHAPES, xs, ys);
     for (const [i, b] of batches.entries())
-      rows[i].cells[fw] = (await timeAsync(() => m.epoch(b).then(() => undefined), opt)).minMs;
+      rows[i].cells[fw] = (await time(() => m.epoch(b).then(() => undefined), opt)).minMs;
     m.dispose();
   }
   rows.forEach((r) => log(`${r.workload}: ${JSON.stringify(r.cells)}`));

@@ -21,30 +21,26 @@ function summarize(xs: number[]): Timing {
   return { ms: s[Math.floor(s.length / 2)], minMs: s[0], runs: s.length };
 }
 
-/** Time a synchronous function. */
-export function timeSync(f: () => void, o: TimeOptions = {}): Timing {
-  const { warmup = 2, budgetMs = 1500, minRuns = 3, maxRuns = 200 } = o;
-  for (let i = 0; i < warmup; i++) f();
-  const xs: number[] = [];
-  const end = performance.now() + budgetMs;
-  while (xs.length < maxRuns && (xs.length < minRuns || performance.now() < end)) {
-    const t = performance.now();
-    f();
-    xs.push(performance.now() - t);
-  }
-  return summarize(xs);
-}
+/** Let other event-loop tasks run (finalizers that recycle dead tensors' buffers run there), untimed. */
+const between = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Time an async function (awaited each call, e.g. a tfjs op followed by reading its data). */
-export async function timeAsync(f: () => Promise<void>, o: TimeOptions = {}): Promise<Timing> {
+/**
+ * Time f (awaited when it returns a promise, e.g. a tfjs op followed by reading its data). Every framework gets
+ * the same untimed event-loop turn between calls, as in a training loop that yields per batch (fit does).
+ */
+export async function time(f: () => unknown, o: TimeOptions = {}): Promise<Timing> {
   const { warmup = 2, budgetMs = 1500, minRuns = 3, maxRuns = 200 } = o;
-  for (let i = 0; i < warmup; i++) await f();
+  for (let i = 0; i < warmup; i++) {
+    await f();
+    await between();
+  }
   const xs: number[] = [];
   const end = performance.now() + budgetMs;
   while (xs.length < maxRuns && (xs.length < minRuns || performance.now() < end)) {
     const t = performance.now();
     await f();
     xs.push(performance.now() - t);
+    await between();
   }
   return summarize(xs);
 }

@@ -260,6 +260,50 @@ export const jsKernels: Kernels = {
             out[o] = best;
           }
   },
+  conv2d(x, w, bias, g, o, out) {
+    // NOTE: direct loops (no patch matrix), summing taps in im2col's column order so results match the composition.
+    let row = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++, row++)
+          for (let j = 0; j < o; j++) {
+            let s = 0;
+            let p = 0;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                const inside = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w;
+                const src = ((b * g.h + iy) * g.w + ix) * g.c;
+                // NOTE: padding contributes 0·w, as the patch matrix does (so a NaN weight gives NaN there too).
+                for (let ch = 0; ch < g.c; ch++, p++) s += (inside ? x[src + ch] : 0) * w[p * o + j];
+              }
+            }
+            out[row * o + j] = bias ? s + bias[j] : s;
+          }
+  },
+  poolMax(x, g, out) {
+    let o = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++)
+          for (let ch = 0; ch < g.c; ch++, o++) {
+            let seen = false;
+            let bv = 0;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (ix < 0 || ix >= g.w) continue;
+                const v = x[((b * g.h + iy) * g.w + ix) * g.c + ch];
+                if (!seen || v > bv) bv = v; // the first maximum, as poolArgmax picks it
+                seen = true;
+              }
+            }
+            out[o] = bv;
+          }
+  },
   take(x, idx, out) {
     for (let i = 0; i < idx.length; i++) out[i] = x[idx[i]];
   },

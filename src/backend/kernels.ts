@@ -92,6 +92,10 @@ export interface Kernels {
   col2im(cols: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** Flat index into x of each window's maximum, out [n,outH,outW,c]; padding never wins. */
   poolArgmax(x: TypedArray, g: WindowGeom, out: Int32Array): void;
+  /** out [n·outH·outW, o] = im2col(x)·w (+ bias): a convolution in one pass (w is [kh·kw·c, o], bias [o] or null). */
+  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: WindowGeom, o: number, out: TypedArray): void;
+  /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
+  poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** out[i] = x[idx[i]]. */
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */

@@ -32,6 +32,21 @@ export interface WasmExports {
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
+  convBlockRows(k: number): number;
+  convPackW(w: number, k: number, o: number, dst: number): void;
+  convRows(
+    x: number,
+    g: number,
+    wp: number,
+    bias: number,
+    hasBias: number,
+    out: number,
+    o: number,
+    r0: number,
+    r1: number,
+    work: number,
+  ): void;
+  poolMax(x: number, g: number, out: number, n0: number, n1: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, n: number): void;
   compare(op: number, a: number, b: number, out: number, n: number): void;
@@ -63,6 +78,8 @@ const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, 
 
 /** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
 export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
+/** Output rows per conv2d chunk (a multiple of the 4-row micro-tile). */
+const CONV_CHUNK_ROWS = 256;
 /** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
 const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
@@ -321,6 +338,58 @@ export function createWasmKernels(
       put(p[0], x);
       putGeom(g);
       split('poolArgmax', [p[0], GEOM, p[1]], g.n, windowSplit(g, x.length));
+      get(p[1], out);
+    },
+    conv2d(x, w, bias, g, o, out) {
+      const kk = g.kh * g.kw * g.c;
+      if (out.length === 0) return;
+      // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
+      if (
+        !isF32(x) ||
+        !isF32(w) ||
+        !isF32(out) ||
+        (bias && !isF32(bias)) ||
+        kk === 0 ||
+        ex.convBlockRows(kk) < 4
+      )
+        return jsKernels.conv2d(x, w, bias, g, o, out);
+      const rows = g.n * g.outH * g.outW;
+      const panels = Math.ceil(o / 8) * 8;
+      const p = layout(x.length * 4, w.length * 4, kk * panels * 4, o * 4, out.length * 4);
+      if (!p) return jsKernels.conv2d(x, w, bias, g, o, out);
+      put(p[0], x);
+      put(p[1], w);
+      if (bias) put(p[3], bias);
+      ex.convPackW(p[1], kk, o, p[2]);
+      putGeom(g);
+      const flops = 2 * rows * kk * o;
+      const parts =
+        flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
+      // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
+      pool.run(
+        'convRows',
+        splitRange(rows, Math.min(parts, 256), 4).map(([s, e]) => [
+          p[0],
+          GEOM,
+          p[2],
+          p[3],
+          bias ? 1 : 0,
+          p[4],
+          o,
+          s,
+          e,
+        ]),
+        { base: workPtr(0), stride: workBytes },
+      );
+      get(p[4], out);
+    },
+    poolMax(x, g, out) {
+      if (!isF32(x) || !isF32(out)) return jsKernels.poolMax(x, g, out);
+      const p = layout(x.length * 4, out.length * 4);
+      if (!p) return jsKernels.poolMax(x, g, out);
+      put(p[0], x);
+      putGeom(g);
+      split('poolMax', [p[0], GEOM, p[1]], g.n, windowSplit(g, x.length));
       get(p[1], out);
     },
   };

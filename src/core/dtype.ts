@@ -1,4 +1,5 @@
 // Data types: the typed array behind each dtype and the promotion rule for mixed inputs.
+import { allocFloat32 } from './buffers.js';
 import { DTypeError, ValueError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
@@ -58,7 +59,7 @@ export function allocArray(dtype: DType, n: number): TypedArray {
   }
   switch (dtype) {
     case 'float32':
-      return new Float32Array(n);
+      return allocFloat32(n);
     case 'float64':
       return new Float64Array(n);
     case 'int32':

@@ -1,4 +1,5 @@
 // compile / fit / evaluate for models: the Keras training loop over tapegrad's tape and optimizers.
+import { yieldToEventLoop } from '../core/buffers.js';
 import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
 import { globalRng, type Rng } from '../core/random.js';
 import { noGrad } from '../core/tape.js';
@@ -214,6 +215,7 @@ export async function fitModel(
         const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
         bar.update(s + 1, avg);
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
+        await yieldToEventLoop(); // NOTE: lets finalizers hand this batch's large buffers to the next one
       }
       model.train(false);
       const logs: Record<string, number> = Object.fromEntries(
@@ -226,7 +228,7 @@ export async function fitModel(
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
-      await new Promise((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0))); // NOTE: browsers lack setImmediate
+      await yieldToEventLoop();
     }
   } finally {
     model.train(wasTraining);

@@ -50,6 +50,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 export const im2col = (x: Tensor, geom: WindowGeom): Tensor => run('im2col', [x], { geom });
 export const col2im = (cols: Tensor, geom: WindowGeom): Tensor => run('col2im', [cols], { geom });
 export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgmax', [x], { geom });
+/** im2col(x)·w (+ b) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. */
+export const conv2dFused = (x: Tensor, w: Tensor, b: Tensor | null, geom: WindowGeom): Tensor =>
+  run('conv2dFused', b ? [x, w, b] : [x, w], { geom });
+/** Window maxima in one kernel (the values take(x, poolArgmax(x)) gives): maxPool2d's path when nothing records. */
+export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxPool2dFused', [x], { geom });
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
 export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */

@@ -6,7 +6,8 @@ import { sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { WindowGeom } from '../backend/kernels.js';
 import { type PrimTable, type VjpCtx, need } from './prim.js';
-import { col2im, im2col, matmul, scatterAdd, take } from './linalg.js';
+import { col2im, im2col, matmul, poolArgmax, scatterAdd, take } from './linalg.js';
+import { reshape } from './shape-ops.js';
 import { sum } from './reduce-ops.js';
 
 export interface NnParams {
@@ -14,6 +15,8 @@ export interface NnParams {
   im2col: { geom: WindowGeom };
   col2im: { geom: WindowGeom };
   poolArgmax: { geom: WindowGeom };
+  conv2dFused: { geom: WindowGeom };
+  maxPool2dFused: { geom: WindowGeom };
   take: Record<string, never>;
   scatterAdd: { shape: number[] };
 }
@@ -78,6 +81,20 @@ function emptyWindow(
     if (!hit) return o;
   }
   return -1;
+}
+
+/** [n,outH,outW,c] of a max pool, refusing windows that see only padding (there is no maximum there). */
+function poolShape(op: string, x: Tensor, g: WindowGeom): number[] {
+  checkGeom(op, x, g);
+  // NOTE: every window must see a real input (the bottom/right padding too), else there is no argmax.
+  const oy = emptyWindow(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH);
+  const ox = emptyWindow(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW);
+  if (oy >= 0 || ox >= 0)
+    throw new ValueError(
+      `maxPool: with padding (top ${g.padTop}, left ${g.padLeft}) and ${g.outH}x${g.outW} outputs, the ${g.kh}x${g.kw} window at ` +
+        `${oy >= 0 ? `output row ${oy}` : `output column ${ox}`} lies entirely in the padding of the ${g.h}x${g.w} input (padding must be smaller than the window)`,
+    );
+  return [g.n, g.outH, g.outW, g.c];
 }
 
 function checkIndices(op: string, idx: Tensor, n: number): void {
@@ -147,21 +164,53 @@ export const nnPrims: PrimTable<NnParams> = {
   },
   poolArgmax: {
     arity: 1,
-    shape: ([x], { geom: g }) => {
-      checkGeom('poolArgmax', x, g);
-      // NOTE: every window must see a real input (the bottom/right padding too), else there is no argmax.
-      const oy = emptyWindow(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH);
-      const ox = emptyWindow(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW);
-      if (oy >= 0 || ox >= 0)
-        throw new ValueError(
-          `maxPool: with padding (top ${g.padTop}, left ${g.padLeft}) and ${g.outH}x${g.outW} outputs, the ${g.kh}x${g.kw} window at ` +
-            `${oy >= 0 ? `output row ${oy}` : `output column ${ox}`} lies entirely in the padding of the ${g.h}x${g.w} input (padding must be smaller than the window)`,
-        );
-      return [g.n, g.outH, g.outW, g.c];
-    },
+    shape: ([x], { geom: g }) => poolShape('poolArgmax', x, g),
     dtype: () => 'int32',
     forward: (k, [x], out, p) => k.poolArgmax(x.data, p.geom, out as Int32Array),
     vjp: () => [null],
+  },
+  // NOTE: the two fused rows below are the inference paths of the conv2d and maxPool2d composites, taken only when
+  // nothing records; their vjps are the compositions' own (so they are gradchecked like every row, but training
+  // always runs through im2col/matmul and poolArgmax/take).
+  conv2dFused: {
+    arity: -1,
+    shape: (ins, { geom: g }) => {
+      if (ins.length < 2 || ins.length > 3)
+        throw new ValueError(`conv2dFused: expected inputs (x, w) or (x, w, bias), got ${ins.length}`);
+      const [x, w, b] = ins;
+      checkGeom('conv2dFused', x, g);
+      const k = g.kh * g.kw * g.c;
+      if (w.rank !== 2 || w.shape[0] !== k)
+        throw new ShapeError(
+          `conv2dFused: kernel ${fmtShape(w.shape)} must be [${k}, filters] for this geometry`,
+        );
+      if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))
+        throw new ShapeError(`conv2dFused: bias ${fmtShape(b.shape)} must be [${w.shape[1]}]`);
+      if (ins.some((t) => t.dtype !== x.dtype || !isFloat(t.dtype)))
+        throw new DTypeError(
+          `conv2dFused: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`,
+        );
+      return [g.n, g.outH, g.outW, w.shape[1]];
+    },
+    forward: (k, [x, w, b], out, p) => k.conv2d(x.data, w.data, b ? b.data : null, p.geom, w.shape[1], out),
+    // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_rows g
+    vjp: (g, c) => {
+      const [x, w] = c.ins;
+      const { geom } = c.p;
+      const g2 = reshape(g, [geom.n * geom.outH * geom.outW, w.shape[1]]);
+      return [
+        need(c, 0, () => col2im(matmul(g2, w, { transB: true }), geom)),
+        need(c, 1, () => matmul(im2col(x, geom), g2, { transA: true })),
+        ...(c.ins.length === 3 ? [need(c, 2, () => sum(g2, [0]))] : []),
+      ];
+    },
+  },
+  maxPool2dFused: {
+    arity: 1,
+    shape: ([x], { geom: g }) => poolShape('maxPool2dFused', x, g),
+    forward: (k, [x], out, p) => k.poolMax(x.data, p.geom, out),
+    // y = x[argmax]: dx = scatterAdd(g, argmax)
+    vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
   },
   take: {
     arity: 2,

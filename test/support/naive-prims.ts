@@ -281,6 +281,30 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return best;
     });
   },
+  conv2dFused: ([x, w, b], { geom: g }) => {
+    const src = im2colSources(g);
+    const [k, o] = w.shape;
+    return build([g.n, g.outH, g.outW, o], x.dtype, ([n, oy, ox, j]) => {
+      const row = (n * g.outH + oy) * g.outW + ox;
+      let s = 0;
+      for (let p = 0; p < k; p++)
+        s += (src[row * k + p] >= 0 ? x.data[src[row * k + p]] : 0) * w.data[p * o + j];
+      return b ? s + b.data[j] : s;
+    });
+  },
+  maxPool2dFused: ([x], { geom: g }) => {
+    const src = im2colSources(g);
+    const k = g.kh * g.kw;
+    return build([g.n, g.outH, g.outW, g.c], x.dtype, ([b, oy, ox, ch]) => {
+      const row = (b * g.outH + oy) * g.outW + ox;
+      let best = -1;
+      for (let w = 0; w < k; w++) {
+        const s = src[row * k * g.c + w * g.c + ch];
+        if (s >= 0 && (best < 0 || x.data[s] > x.data[best])) best = s;
+      }
+      return x.data[best];
+    });
+  },
   take: ([x, idx]) => ({
     shape: [...idx.shape],
     dtype: x.dtype,

@@ -303,6 +303,16 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   poolArgmax: geomArb(true).chain((g) =>
     f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),
+  conv2dFused: fc.tuple(geomArb(false), int(1, 3), fc.boolean()).chain(([g, o, withBias]) =>
+    fc.tuple(f64([g.n, g.h, g.w, g.c]), f64([g.kh * g.kw * g.c, o]), f64([o])).map(([x, w, b]) => ({
+      inputs: withBias ? [x, w, b] : [x, w],
+      diff: withBias ? [true, true, true] : [true, true],
+      params: { geom: g },
+    })),
+  ),
+  maxPool2dFused: geomArb(true).chain((g) =>
+    f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
+  ),
   take: fc
     .tuple(shapeArb(0, 3), shapeArb(0, 2))
     .chain(([xs, is]) =>

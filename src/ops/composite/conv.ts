@@ -5,9 +5,18 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { add } from '../arith.js';
-import { im2col, matmul } from '../linalg.js';
+import { conv2dFused, im2col, matmul } from '../linalg.js';
 import { reshape, transpose } from '../shape-ops.js';
-import { type Padding2d, type Pair, format1d, format2d, pair, resolvePads, windowGeom } from './window.js';
+import {
+  type Padding2d,
+  type Pair,
+  format1d,
+  format2d,
+  inferenceOnly,
+  pair,
+  resolvePads,
+  windowGeom,
+} from './window.js';
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -75,6 +84,9 @@ function conv2dNHWC(
     resolvePads(opts.padding, h, wd, [kh, kw], s, d, 'conv2d'),
     'conv2d',
   );
+  // NOTE: for inference, one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm).
+  if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && inferenceOnly(x, w, b))
+    return conv2dFused(x, reshape(w, [kh * kw * c, o]), b, geom);
   const cols = im2col(x, geom); // [n·oh·ow, kh·kw·c]
   let y: Tensor;
   if (groups === 1) y = matmul(cols, reshape(w, [kh * kw * c, o]));

@@ -4,11 +4,20 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { ones } from '../../core/tensor.js';
 import type { Tensor } from '../../core/tensor.js';
 import { div } from '../arith.js';
-import { im2col, poolArgmax, take } from '../linalg.js';
+import { im2col, maxPool2dFused, poolArgmax, take } from '../linalg.js';
 import { max, mean, sum } from '../reduce-ops.js';
 import { reshape, transpose } from '../shape-ops.js';
 import { noGrad } from '../../core/tape.js';
-import { type Padding2d, type Pair, format1d, format2d, pair, resolvePads, windowGeom } from './window.js';
+import {
+  type Padding2d,
+  type Pair,
+  format1d,
+  format2d,
+  inferenceOnly,
+  pair,
+  resolvePads,
+  windowGeom,
+} from './window.js';
 import { check1d } from './conv.js';
 
 export interface Pool2dOptions {
@@ -43,6 +52,7 @@ function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
+  if (inferenceOnly(xh)) return back(maxPool2dFused(xh, geom)); // one pass when nothing records
   return back(take(xh, poolArgmax(xh, geom)));
 }
 

@@ -1,0 +1,178 @@
+// The fused inference kernels (conv2d without a patch matrix, max pooling by value) against the compositions they
+// replace, the JS reference, and across thread counts; and the op layer's choice of when to use them.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { jsKernels } from '../../src/backend/js.js';
+import type { WindowGeom } from '../../src/backend/kernels.js';
+import * as tg from '../../src/index.js';
+import { expectClose, expectSame, geomArb, randF32, wasm } from './helpers.js';
+
+const K = wasm();
+
+/** The composition on the wasm kernels: im2col → matmul → + bias (the bits conv2d gives when it records). */
+function composed(x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeom, o: number) {
+  const rows = g.n * g.outH * g.outW;
+  const kk = g.kh * g.kw * g.c;
+  const cols = new Float32Array(rows * kk);
+  K.im2col(x, g, cols);
+  const y = new Float32Array(rows * o);
+  K.matmul(cols, w, y, 1, 1, rows, o, kk, false, false);
+  if (b) for (let i = 0; i < y.length; i++) y[i] = Math.fround(y[i] + b[i % o]);
+  return y;
+}
+
+function fused(x: Float32Array, w: Float32Array, b: Float32Array | null, g: WindowGeom, o: number) {
+  const y = new Float32Array(g.n * g.outH * g.outW * o).fill(NaN);
+  K.conv2d(x, w, b, g, o, y);
+  return y;
+}
+
+const outs = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(64, 70));
+
+describe('wasm conv2d (fused)', () => {
+  it('is bit-identical to im2col → matmul → add bias on random geometries, and close to the JS reference', () => {
+    fc.assert(
+      fc.property(geomArb(), outs, fc.boolean(), fc.nat(1e6), (g, o, withBias, seed) => {
+        const x = randF32(g.n * g.h * g.w * g.c, seed);
+        const w = randF32(g.kh * g.kw * g.c * o, seed + 1);
+        const b = withBias ? randF32(o, seed + 2) : null;
+        const y = fused(x, w, b, g, o);
+        expectSame(y, composed(x, w, b, g, o), 'fused vs composed');
+        const ref = new Float32Array(y.length);
+        jsKernels.conv2d(x, w, b, g, o, ref);
+        expectClose(y, ref, 1e-5, 1e-5, 'fused vs reference');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('sums depths above one cache block (k = 3·3·40 = 360) in the same blocks as sgemm', () => {
+    const g: WindowGeom = {
+      n: 2,
+      h: 7,
+      w: 6,
+      c: 40,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: 7,
+      outW: 6,
+    };
+    for (const o of [5, 8, 67]) {
+      const x = randF32(2 * 7 * 6 * 40, o);
+      const w = randF32(360 * o, o + 1);
+      const b = randF32(o, o + 2);
+      expectSame(fused(x, w, b, g, o), composed(x, w, b, g, o), `o=${o}`);
+    }
+  });
+});
+
+describe('wasm poolMax', () => {
+  it('gives exactly the values take(x, poolArgmax(x)) gives (ties, NaN)', () => {
+    fc.assert(
+      fc.property(geomArb(), fc.nat(1e6), (g, seed) => {
+        const x = randF32(g.n * g.h * g.w * g.c, seed);
+        for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
+        if (x.length) x[seed % x.length] = NaN;
+        const idx = new Int32Array(g.n * g.outH * g.outW * g.c);
+        K.poolArgmax(x, g, idx);
+        // NOTE: a window lying wholly in padding (the op layer refuses those) has index -1 and value 0.
+        const want = Float32Array.from(idx, (i) => (i < 0 ? 0 : x[i]));
+        const a = new Float32Array(idx.length);
+        const b = new Float32Array(idx.length);
+        K.poolMax(x, g, a);
+        jsKernels.poolMax(x, g, b);
+        expectSame(a, want, 'wasm poolMax');
+        expectSame(b, want, 'js poolMax');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('fused kernels on 1 and 2 threads', () => {
+  afterAll(async () => {
+    K.pool.setThreads(2);
+    await K.pool.whenReady();
+  });
+  it('conv2d and poolMax are bit-identical and the big conv runs on a worker', async () => {
+    const g: WindowGeom = {
+      n: 4,
+      h: 30,
+      w: 29,
+      c: 6,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      dilationH: 1,
+      dilationW: 1,
+      padTop: 1,
+      padLeft: 1,
+      outH: 30,
+      outW: 29,
+    };
+    const x = randF32(4 * 30 * 29 * 6, 1);
+    const w = randF32(54 * 20, 2);
+    const b = randF32(20, 3);
+    const pg = { ...g, kh: 2, kw: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0, outH: 15, outW: 14 };
+    const run = () => {
+      const p = new Float32Array(4 * 15 * 14 * 6);
+      K.poolMax(x, pg, p);
+      return [fused(x, w, b, g, 20), p];
+    };
+    K.pool.setThreads(1);
+    const one = run();
+    K.pool.setThreads(2);
+    expect(await K.pool.whenReady()).toBe(true);
+    const posted = K.pool.posted;
+    const two = run();
+    expect(K.pool.posted).toBeGreaterThan(posted);
+    expectSame(two[0], one[0], 'conv2d');
+    expectSame(two[1], one[1], 'poolMax');
+  });
+});
+
+describe('conv2d and maxPool2d pick the fused kernels only when nothing records', () => {
+  const x = tg.tensor(randF32(2 * 9 * 8 * 3, 7), [2, 9, 8, 3]);
+  const w = tg.tensor(randF32(3 * 3 * 3 * 5, 8), [3, 3, 3, 5], { requiresGrad: true });
+  const b = tg.tensor(randF32(5, 9), [5], { requiresGrad: true });
+  const net = (ww = w, bb = b) =>
+    tg.maxPool2d(tg.conv2d(x, ww, bb, { padding: 'same', stride: [1, 2] }), {
+      kernelSize: 2,
+      padding: 'same',
+    });
+
+  it('noGrad gives the same bits as the recorded composition, through the fused kernels', () => {
+    const conv = vi.spyOn(K, 'conv2d');
+    const pool = vi.spyOn(K, 'poolMax');
+    const recorded = net();
+    expect(recorded.requiresGrad).toBe(true);
+    expect(conv).not.toHaveBeenCalled();
+    const inferred = tg.noGrad(() => net());
+    expect(conv).toHaveBeenCalledTimes(1);
+    expect(pool).toHaveBeenCalledTimes(1);
+    expect(inferred.requiresGrad).toBe(false);
+    expectSame(inferred.data, recorded.data, 'noGrad vs recorded');
+    conv.mockRestore();
+    pool.mockRestore();
+  });
+
+  it('gradients still flow through im2col and matmul (the fused rows never reach the tape)', () => {
+    const ops: string[] = [];
+    const off = tg.onOp((e) => ops.push(e.op));
+    const [dw, db] = tg.grads((ww: tg.Tensor, bb: tg.Tensor) => tg.sum(net(ww, bb)))(w, b);
+    off();
+    expect(ops).toContain('im2col');
+    expect(ops).toContain('poolArgmax');
+    expect(ops).not.toContain('conv2dFused');
+    expect(ops).not.toContain('maxPool2dFused');
+    expect(dw.shape).toEqual([3, 3, 3, 5]);
+    expect(db.shape).toEqual([5]);
+  });
+});
