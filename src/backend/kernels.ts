@@ -1,6 +1,7 @@
 // The kernel interface: every heavy loop in tapegrad runs behind this. Kernels take typed arrays and
 // plain sizes, write into a preallocated `out`, and know nothing of tensors or the tape.
-import type { TypedArray } from '../core/dtype.js';
+import type { DType, TypedArray } from '../core/dtype.js';
+import type { Storage } from '../core/storage.js';
 
 export type UnaryOp =
   | 'neg'
@@ -40,6 +41,13 @@ export interface WindowGeom {
 
 export interface Kernels {
   readonly name: string;
+  /** Zero-filled storage for an op's output in the backend's own memory, or null/absent for a plain array. */
+  alloc?(dtype: DType, n: number): Storage | null;
+  /** Give back storage from `alloc` that no tensor took (a failed op, or one that returned a view). */
+  free?(s: Storage): void;
+  /** Keep these storages where they are while an op's forward runs (its views of them must stay valid). */
+  hold?(ss: Storage[]): void;
+  unhold?(): void;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Equal-length operands (broadcasting is done above the kernels). */
   binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
@@ -93,7 +101,14 @@ export interface Kernels {
   /** Flat index into x of each window's maximum, out [n,outH,outW,c]; padding never wins. */
   poolArgmax(x: TypedArray, g: WindowGeom, out: Int32Array): void;
   /** out [n·outH·outW, o] = im2col(x)·w (+ bias): a convolution in one pass (w is [kh·kw·c, o], bias [o] or null). */
-  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, g: WindowGeom, o: number, out: TypedArray): void;
+  conv2d(
+    x: TypedArray,
+    w: TypedArray,
+    bias: TypedArray | null,
+    g: WindowGeom,
+    o: number,
+    out: TypedArray,
+  ): void;
   /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
   poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** out[i] = x[idx[i]]. */

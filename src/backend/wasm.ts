@@ -5,6 +5,7 @@ import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernel
 import { jsKernels } from './js.js';
 import { fastMovement } from './movement.js';
 import type { PoolFn, ThreadPool } from './pool.js';
+import { Arena } from './arena.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
 export interface WasmExports {
@@ -115,9 +116,18 @@ export function splitRange(n: number, parts: number, step = 1): [number, number]
 /** The wasm backend's Kernels plus the handles the loader and tests need. */
 export interface WasmKernels extends Kernels {
   readonly pool: ThreadPool;
+  /** Resident storage and temporary blocks in the kernels' memory. */
+  readonly arena: Arena;
   /** Bytes of wasm memory in use (grows, never shrinks). */
   memoryBytes(): number;
 }
+
+/** Thread work areas reserved below the arena (ThreadPool accepts at most 64 threads). */
+const MAX_THREADS = 64;
+/** The arena stops a page short of the wasm32 limit. */
+const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
+
+type Arr = Float32Array | Int32Array;
 
 /** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
 export function createWasmKernels(
@@ -127,37 +137,93 @@ export function createWasmKernels(
 ): WasmKernels {
   const L = wasmLayout(ex.heapBase());
   const workBytes = align(ex.gemmWorkBytes());
-  let f32 = new Float32Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
   const GEOM = L.geom; // 14 i32 of window geometry
   const workPtr = (t: number): number => L.work + t * workBytes;
-
-  /** Pointers for regions of the given byte sizes after the per-thread work areas, growing memory once; null if it cannot. */
-  function layout(...bytes: number[]): number[] | null {
-    let top = workPtr(Math.max(1, pool.threads));
-    const ptrs = bytes.map((b) => {
-      const p = top;
-      top += align(b);
-      return p;
-    });
-    const have = memory.buffer.byteLength;
-    if (top > have) {
-      try {
-        memory.grow(Math.ceil((top - have) / PAGE));
-      } catch {
-        return null; // NOTE: past the 4 GiB wasm32 limit the call runs on the JS reference instead.
-      }
-    }
+  const arena = new Arena(memory, workPtr(MAX_THREADS), MEMORY_LIMIT);
+  {
+    const need = workPtr(MAX_THREADS) - memory.buffer.byteLength;
+    if (need > 0) memory.grow(Math.ceil(need / PAGE)); // untouched pages of shared memory cost no RAM
+  }
+  let f32 = new Float32Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  const fresh = (): void => {
     if (f32.buffer.byteLength !== memory.buffer.byteLength) {
       f32 = new Float32Array(memory.buffer);
       i32 = new Int32Array(memory.buffer);
     }
-    return ptrs;
-  }
-  const put = (p: number, a: Float32Array | Int32Array): void =>
-    (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
-  const get = (p: number, out: Float32Array | Int32Array): void =>
+  };
+  const put = (p: number, a: Arr): void => (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
+  const get = (p: number, out: Arr): void =>
     out.set((out instanceof Int32Array ? i32 : f32).subarray(p >>> 2, (p >>> 2) + out.length));
+
+  interface Frame {
+    /** Pointers of the inputs, then the outputs, then the scratch blocks. */
+    ptrs: number[];
+    temps: number[];
+    back: [number, Arr][];
+  }
+  /**
+   * Pointers for one kernel call: resident arrays are used in place (pinned, so nothing evicts them mid-call),
+   * plain ones are copied into temporary blocks; `scratch` adds blocks of those byte sizes. Null when the memory
+   * is exhausted (the caller then runs the JS reference).
+   */
+  function enter(ins: Arr[], outs: Arr[], scratch: number[] = []): Frame | null {
+    for (const a of [...ins, ...outs]) {
+      const p = arena.ptrOf(a);
+      if (p >= 0) arena.pin(p);
+    }
+    const f: Frame = { ptrs: [], temps: [], back: [] };
+    const temp = (bytes: number): number => {
+      const t = arena.alloc(bytes);
+      if (t >= 0) f.temps.push(t);
+      return t;
+    };
+    const ok = [...ins, ...outs].every((a, i) => {
+      let p = arena.ptrOf(a);
+      if (p < 0) {
+        p = temp(a.length * 4);
+        if (p < 0) return false;
+        if (i >= ins.length) f.back.push([p, a]);
+      }
+      f.ptrs.push(p);
+      return true;
+    });
+    const okScratch = ok && scratch.every((b) => f.ptrs.push(temp(b)) && f.ptrs[f.ptrs.length - 1] >= 0);
+    if (!okScratch) {
+      leave(f, false);
+      return null;
+    }
+    fresh();
+    ins.forEach((a, i) => {
+      if (f.temps.includes(f.ptrs[i])) put(f.ptrs[i], a);
+    });
+    return f;
+  }
+  /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
+  function leave(f: Frame, copy = true): void {
+    try {
+      if (copy) {
+        fresh();
+        for (const [p, a] of f.back) get(p, a);
+      }
+    } finally {
+      for (const t of f.temps) arena.free(t);
+      arena.unpinAll();
+    }
+  }
+  /** enter → run → leave, or false when the memory is exhausted. */
+  function call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch: number[] = []): boolean {
+    const f = enter(ins, outs, scratch);
+    if (!f) return false;
+    let done = false;
+    try {
+      run(f.ptrs);
+      done = true;
+    } finally {
+      leave(f, done);
+    }
+    return true;
+  }
   function putGeom(g: WindowGeom): void {
     i32.set(
       [
@@ -188,209 +254,223 @@ export function createWasmKernels(
   }
   const windowSplit = (g: WindowGeom, elems: number): boolean =>
     pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
+  const isArr = (a: TypedArray): a is Arr => a instanceof Float32Array || a instanceof Int32Array;
 
   const k: WasmKernels = {
     ...fastMovement,
     name: 'wasm',
     pool,
+    arena,
     memoryBytes: () => memory.buffer.byteLength,
+    alloc: (dtype, n) => arena.resident(dtype, n),
+    free: (s) => arena.release(s),
+    hold: (ss) => arena.hold(ss),
+    unhold: () => arena.unhold(),
     unary(op, x, out) {
-      if (!isF32(x) || !isF32(out)) return jsKernels.unary(op, x, out);
-      const p = layout(x.length * 4);
-      if (!p) return jsKernels.unary(op, x, out);
-      put(p[0], x);
-      ex.unary(UNARY[op], p[0], p[0], x.length);
-      get(p[0], out);
+      if (!isF32(x) || !isF32(out) || !call([x], [out], ([px, po]) => ex.unary(UNARY[op], px, po, x.length)))
+        jsKernels.unary(op, x, out);
     },
     binary(op, a, b, out) {
-      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.binary(op, a, b, out);
-      const p = layout(a.length * 4, b.length * 4);
-      if (!p) return jsKernels.binary(op, a, b, out);
-      put(p[0], a);
-      put(p[1], b);
-      ex.binary(BINARY[op], p[0], p[1], p[0], out.length);
-      get(p[0], out);
+      if (
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([a, b], [out], ([pa, pb, po]) => ex.binary(BINARY[op], pa, pb, po, out.length))
+      )
+        jsKernels.binary(op, a, b, out);
     },
     compare(op, a, b, out) {
-      if (!isF32(a) || !isF32(b) || !isF32(out)) return jsKernels.compare(op, a, b, out);
-      const p = layout(a.length * 4, b.length * 4);
-      if (!p) return jsKernels.compare(op, a, b, out);
-      put(p[0], a);
-      put(p[1], b);
-      ex.compare(COMPARE[op], p[0], p[1], p[0], out.length);
-      get(p[0], out);
+      if (
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([a, b], [out], ([pa, pb, po]) => ex.compare(COMPARE[op], pa, pb, po, out.length))
+      )
+        jsKernels.compare(op, a, b, out);
     },
     where(cond, a, b, out) {
-      if (cond instanceof Float64Array || !isF32(a) || !isF32(b) || !isF32(out))
-        return jsKernels.where(cond, a, b, out);
-      const p = layout(cond.length * 4, a.length * 4, b.length * 4);
-      if (!p) return jsKernels.where(cond, a, b, out);
-      put(p[0], cond);
-      put(p[1], a);
-      put(p[2], b);
-      ex.where(p[0], cond instanceof Int32Array ? 1 : 0, p[1], p[2], p[1], out.length);
-      get(p[1], out);
+      if (
+        !isArr(cond) ||
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
+          ex.where(pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po, out.length),
+        )
+      )
+        jsKernels.where(cond, a, b, out);
     },
     cast: jsKernels.cast,
     reduce(op, x, outer, mid, inner, out) {
-      if (!isF32(x) || !isF32(out)) return jsKernels.reduce(op, x, outer, mid, inner, out);
-      const p = layout(x.length * 4, out.length * 4, inner * 8);
-      if (!p) return jsKernels.reduce(op, x, outer, mid, inner, out);
-      put(p[0], x);
-      if (op === 'sum') ex.reduceSum(p[0], outer, mid, inner, p[1], p[2]);
-      else ex.reduceMax(p[0], outer, mid, inner, p[1]);
-      get(p[1], out);
-    },
-    argmax(x, outer, mid, inner, out) {
-      if (!isF32(x)) return jsKernels.argmax(x, outer, mid, inner, out);
-      const p = layout(x.length * 4, out.length * 4);
-      if (!p) return jsKernels.argmax(x, outer, mid, inner, out);
-      put(p[0], x);
-      ex.argmax(p[0], outer, mid, inner, p[1]);
-      get(p[1], out);
-    },
-    take(x, idx, out) {
-      if (!isF32(x) || !isF32(out)) return fastMovement.take(x, idx, out);
-      const p = layout(x.length * 4, idx.length * 4, out.length * 4);
-      if (!p) return fastMovement.take(x, idx, out);
-      put(p[0], x);
-      put(p[1], idx);
-      ex.take(p[0], p[1], p[2], idx.length);
-      get(p[2], out);
-    },
-    scatterAdd(g, idx, out) {
-      if (!isF32(g) || !isF32(out)) return fastMovement.scatterAdd(g, idx, out);
-      const p = layout(g.length * 4, idx.length * 4, out.length * 4);
-      if (!p) return fastMovement.scatterAdd(g, idx, out);
-      put(p[0], g);
-      put(p[1], idx);
-      ex.scatterAdd(p[0], p[1], p[2], idx.length, out.length);
-      get(p[2], out);
-    },
-    matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
-      if (!isF32(a) || !isF32(b) || !isF32(out))
-        return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
-      if (out.length === 0) return;
-      const p = layout(a.length * 4, b.length * 4, out.length * 4);
-      if (!p) return jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
-      put(p[0], a);
-      put(p[1], b);
-      const batch = Math.max(batchA, batchB);
-      const flops = 2 * batch * m * n * kk;
-      const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
-      const want =
-        T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
-      const pre = [p[0], p[1], p[2], batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
-      // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns (multiples
-      // of 8) for short wide products; every output element is summed in the same order in any chunk, so results
-      // do not depend on the thread count.
-      // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
-      const chunks =
-        batch >= want
-          ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-          : m >= n
-            ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [
-                0,
-                batch,
-                s,
-                e,
-                0,
-                n,
-              ])
-            : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
-                0,
-                batch,
-                0,
-                m,
-                s,
-                e,
-              ]);
-      pool.run(
-        'matmulSlice',
-        chunks.map((r) => [...pre, ...r]),
-        { base: workPtr(0), stride: workBytes },
-      );
-      get(p[2], out);
-    },
-    im2col(x, g, out) {
-      if (!isF32(x) || !isF32(out)) return jsKernels.im2col(x, g, out);
-      const p = layout(x.length * 4, out.length * 4);
-      if (!p) return jsKernels.im2col(x, g, out);
-      put(p[0], x);
-      putGeom(g);
-      const rows = g.n * g.outH * g.outW;
-      split('im2col', [p[0], GEOM, p[1]], rows, windowSplit(g, out.length));
-      get(p[1], out);
-    },
-    col2im(cols, g, out) {
-      if (!isF32(cols) || !isF32(out)) return jsKernels.col2im(cols, g, out);
-      const p = layout(cols.length * 4, out.length * 4);
-      if (!p) return jsKernels.col2im(cols, g, out);
-      put(p[0], cols);
-      putGeom(g);
-      split('col2im', [p[0], GEOM, p[1]], g.n, windowSplit(g, cols.length));
-      get(p[1], out);
-    },
-    poolArgmax(x, g, out) {
-      if (!isF32(x)) return jsKernels.poolArgmax(x, g, out);
-      const p = layout(x.length * 4, out.length * 4);
-      if (!p) return jsKernels.poolArgmax(x, g, out);
-      put(p[0], x);
-      putGeom(g);
-      split('poolArgmax', [p[0], GEOM, p[1]], g.n, windowSplit(g, x.length));
-      get(p[1], out);
-    },
-    conv2d(x, w, bias, g, o, out) {
-      const kk = g.kh * g.kw * g.c;
-      if (out.length === 0) return;
-      // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
       if (
         !isF32(x) ||
-        !isF32(w) ||
         !isF32(out) ||
-        (bias && !isF32(bias)) ||
-        kk === 0 ||
-        ex.convBlockRows(kk) < 4
+        !call(
+          [x],
+          [out],
+          ([px, po, acc]) =>
+            op === 'sum'
+              ? ex.reduceSum(px, outer, mid, inner, po, acc)
+              : ex.reduceMax(px, outer, mid, inner, po),
+          [inner * 8],
+        )
       )
-        return jsKernels.conv2d(x, w, bias, g, o, out);
+        jsKernels.reduce(op, x, outer, mid, inner, out);
+    },
+    argmax(x, outer, mid, inner, out) {
+      if (!isF32(x) || !call([x], [out], ([px, po]) => ex.argmax(px, outer, mid, inner, po)))
+        jsKernels.argmax(x, outer, mid, inner, out);
+    },
+    take(x, idx, out) {
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x, idx], [out], ([px, pi, po]) => ex.take(px, pi, po, idx.length))
+      )
+        fastMovement.take(x, idx, out);
+    },
+    scatterAdd(g, idx, out) {
+      if (
+        !isF32(g) ||
+        !isF32(out) ||
+        !call([g, idx], [out], ([pg, pi, po]) => ex.scatterAdd(pg, pi, po, idx.length, out.length))
+      )
+        fastMovement.scatterAdd(g, idx, out);
+    },
+    matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
+      if (out.length === 0) return;
+      const ok =
+        isF32(a) &&
+        isF32(b) &&
+        isF32(out) &&
+        call([a, b], [out], ([pa, pb, po]) => {
+          const batch = Math.max(batchA, batchB);
+          const flops = 2 * batch * m * n * kk;
+          const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+          const want =
+            T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+          const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
+          // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
+          // (multiples of 8) for short wide products; every output element is summed in the same order in any
+          // chunk, so results do not depend on the thread count.
+          // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
+          const chunks =
+            batch >= want
+              ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
+              : m >= n
+                ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [
+                    0,
+                    batch,
+                    s,
+                    e,
+                    0,
+                    n,
+                  ])
+                : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
+                    0,
+                    batch,
+                    0,
+                    m,
+                    s,
+                    e,
+                  ]);
+          pool.run(
+            'matmulSlice',
+            chunks.map((r) => [...pre, ...r]),
+            { base: workPtr(0), stride: workBytes },
+          );
+        });
+      if (!ok) jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
+    },
+    im2col(x, g, out) {
       const rows = g.n * g.outH * g.outW;
-      const panels = Math.ceil(o / 8) * 8;
-      const p = layout(x.length * 4, w.length * 4, kk * panels * 4, o * 4, out.length * 4);
-      if (!p) return jsKernels.conv2d(x, w, bias, g, o, out);
-      put(p[0], x);
-      put(p[1], w);
-      if (bias) put(p[3], bias);
-      ex.convPackW(p[1], kk, o, p[2]);
-      putGeom(g);
-      const flops = 2 * rows * kk * o;
-      const parts =
-        flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
-      // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
-      pool.run(
-        'convRows',
-        splitRange(rows, Math.min(parts, 256), 4).map(([s, e]) => [
-          p[0],
-          GEOM,
-          p[2],
-          p[3],
-          bias ? 1 : 0,
-          p[4],
-          o,
-          s,
-          e,
-        ]),
-        { base: workPtr(0), stride: workBytes },
-      );
-      get(p[4], out);
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('im2col', [px, GEOM, po], rows, windowSplit(g, out.length));
+        })
+      )
+        jsKernels.im2col(x, g, out);
+    },
+    col2im(cols, g, out) {
+      if (
+        !isF32(cols) ||
+        !isF32(out) ||
+        !call([cols], [out], ([pc, po]) => {
+          putGeom(g);
+          split('col2im', [pc, GEOM, po], g.n, windowSplit(g, cols.length));
+        })
+      )
+        jsKernels.col2im(cols, g, out);
+    },
+    poolArgmax(x, g, out) {
+      if (
+        !isF32(x) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('poolArgmax', [px, GEOM, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.poolArgmax(x, g, out);
+    },
+    conv2d(x, w, bias, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const rows = g.n * g.outH * g.outW;
+      // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
+      const ok =
+        isF32(x) &&
+        isF32(w) &&
+        isF32(out) &&
+        (!bias || isF32(bias)) &&
+        kk > 0 &&
+        ex.convBlockRows(kk) >= 4 &&
+        call(
+          bias ? [x, w, bias as Float32Array] : [x, w],
+          [out],
+          (p) => {
+            const [px, pw] = p;
+            const pb = bias ? p[2] : 0;
+            const po = p[bias ? 3 : 2];
+            const packed = p[bias ? 4 : 3];
+            ex.convPackW(pw, kk, o, packed);
+            putGeom(g);
+            const flops = 2 * rows * kk * o;
+            const parts =
+              flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
+            // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
+            pool.run(
+              'convRows',
+              splitRange(rows, Math.min(parts, 256), 4).map(([s, e]) => [
+                px,
+                GEOM,
+                packed,
+                pb,
+                bias ? 1 : 0,
+                po,
+                o,
+                s,
+                e,
+              ]),
+              { base: workPtr(0), stride: workBytes },
+            );
+          },
+          [kk * Math.ceil(o / 8) * 8 * 4],
+        );
+      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out);
     },
     poolMax(x, g, out) {
-      if (!isF32(x) || !isF32(out)) return jsKernels.poolMax(x, g, out);
-      const p = layout(x.length * 4, out.length * 4);
-      if (!p) return jsKernels.poolMax(x, g, out);
-      put(p[0], x);
-      putGeom(g);
-      split('poolMax', [p[0], GEOM, p[1]], g.n, windowSplit(g, x.length));
-      get(p[1], out);
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('poolMax', [px, GEOM, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.poolMax(x, g, out);
     },
   };
   return k;

@@ -26,7 +26,7 @@ export function setGradNumericsCheck(on: boolean): void {
 }
 
 function hasNonFinite(t: Tensor): boolean {
-  const d = t.data;
+  const d = t.raw;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
   return false;
 }
@@ -160,7 +160,7 @@ export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}
 
 /** A fresh tracked alias of `x`: a leaf, or (when x is already tracked) an identity node, so nested grads connect. */
 function trackedAlias(x: Tensor): Tensor {
-  const y = new Tensor(x.data, x.shape, true);
+  const y = new Tensor(x.storage, x.shape, true);
   if (x.requiresGrad) record(y, 'identity', [x], null, (g) => [g]);
   return y;
 }

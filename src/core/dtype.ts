@@ -1,5 +1,4 @@
 // Data types: the typed array behind each dtype and the promotion rule for mixed inputs.
-import { allocFloat32 } from './buffers.js';
 import { DTypeError, ValueError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
@@ -59,7 +58,7 @@ export function allocArray(dtype: DType, n: number): TypedArray {
   }
   switch (dtype) {
     case 'float32':
-      return allocFloat32(n);
+      return new Float32Array(n);
     case 'float64':
       return new Float64Array(n);
     case 'int32':

@@ -1,8 +1,9 @@
-// Tensor: a shape, a dtype and a plain typed array it owns. Garbage collected; no dispose.
+// Tensor: a shape, a dtype and the typed array of its values (its Storage). Garbage collected; no dispose.
 import { type DType, type TypedArray, allocArray, dtypeOf, isDType } from './dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { type Shape, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
+import { Storage } from './storage.js';
 import { type BackwardOptions, backward } from './autodiff.js';
 
 let nextId = 1;
@@ -14,8 +15,8 @@ export class Tensor {
   readonly id = nextId++;
   readonly shape: Shape;
   readonly dtype: DType;
-  /** Row-major values. Reshape views share this array with their source. */
-  data: TypedArray;
+  /** Where the values live; reshape views and detached tensors share their source's. */
+  storage: Storage;
   /** True for leaves the user marked and for every result of a recorded op. */
   requiresGrad: boolean;
   /** Accumulated gradient of a leaf after `backward()`. */
@@ -27,23 +28,39 @@ export class Tensor {
   /** Gradient hooks, run in order when this tensor's gradient is complete during a backward walk. */
   hooks: GradHook[] = [];
 
-  constructor(data: TypedArray, shape: Shape, requiresGrad = false) {
+  constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
     assertValidShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape))
+    const view = data instanceof Storage ? data.view : data;
+    if (view.length !== sizeOf(shape))
       throw new ShapeError(
-        `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
+        `Tensor: ${view.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
       );
-    this.data = data;
+    this.storage = data instanceof Storage ? data : new Storage(data);
     this.shape = Object.freeze([...shape]);
-    this.dtype = dtypeOf(data);
+    this.dtype = dtypeOf(view);
     this.requiresGrad = requiresGrad;
+  }
+
+  /** Row-major values as a plain typed array you may keep and mutate (reshape views share it). */
+  get data(): TypedArray {
+    return this.storage.materialize();
+  }
+  set data(a: TypedArray) {
+    this.storage = new Storage(a);
+  }
+  /**
+   * The values where they are, possibly a view into backend memory: for ops and read-only scans that use it at
+   * once and never keep it (a later op may move the values). Use `data` for anything else.
+   */
+  get raw(): TypedArray {
+    return this.storage.view;
   }
 
   get rank(): number {
     return this.shape.length;
   }
   get size(): number {
-    return this.data.length;
+    return this.raw.length;
   }
   /** Leaf = not produced by a recorded op. */
   get isLeaf(): boolean {
@@ -52,12 +69,12 @@ export class Tensor {
 
   /** A row-major typed-array copy of the values. */
   toFlatArray(): TypedArray {
-    return this.data.slice();
+    return this.raw.slice();
   }
   /** Values as nested JS arrays (a number for a scalar). */
   toArray(): any {
     const rec = (d: number, off: number): any => {
-      if (d === this.shape.length) return this.data[off];
+      if (d === this.shape.length) return this.raw[off];
       const step = sizeOf(this.shape.slice(d + 1));
       return Array.from({ length: this.shape[d] }, (_, i) => rec(d + 1, off + i * step));
     };
@@ -67,11 +84,11 @@ export class Tensor {
   item(): number {
     if (this.size !== 1)
       throw new ShapeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.size} values, not 1`);
-    return this.data[0];
+    return this.raw[0];
   }
   /** Same values, cut from the tape. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.storage, this.shape);
   }
   /** Mark as a leaf that wants a gradient (PyTorch `requires_grad_`). */
   requireGrad(flag = true): this {
@@ -95,7 +112,7 @@ export class Tensor {
   toString(): string {
     const vals =
       this.size <= 20
-        ? Array.from(this.data)
+        ? Array.from(this.raw)
             .map((v) => +v.toPrecision(5))
             .join(', ')
         : `${this.size} values`;
@@ -177,7 +194,7 @@ export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}
     throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
   if (data instanceof Tensor) {
     shape ??= data.shape; // NOTE: a tensor argument keeps its shape (and, unless dtype is given, its dtype)
-    data = data.data;
+    data = data.raw; // copied below
   }
   let flat: ArrayLike<number>;
   let inferred: number[];

@@ -1,5 +1,5 @@
 // compile / fit / evaluate for models: the Keras training loop over tapegrad's tape and optimizers.
-import { yieldToEventLoop } from '../core/buffers.js';
+import { yieldToEventLoop } from '../core/storage.js';
 import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
 import { globalRng, type Rng } from '../core/random.js';
 import { noGrad } from '../core/tape.js';
@@ -215,7 +215,7 @@ export async function fitModel(
         const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
         bar.update(s + 1, avg);
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
-        await yieldToEventLoop(); // NOTE: lets finalizers hand this batch's large buffers to the next one
+        await yieldToEventLoop(); // NOTE: lets finalizers free this batch's resident tensors
       }
       model.train(false);
       const logs: Record<string, number> = Object.fromEntries(

@@ -3,6 +3,7 @@ import { allocArray } from '../core/dtype.js';
 import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import { currentScope, emitOp, hasOpListeners, record } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
+import { Storage } from '../core/storage.js';
 import { sizeOf } from '../core/shape.js';
 import { kernels } from '../backend/kernels.js';
 import { PRIMS, type PrimName, type PrimParams } from './table.js';
@@ -15,7 +16,7 @@ export function setForwardNumericsCheck(on: boolean): void {
 export const isForwardNumericsCheck = (): boolean => forwardNumerics;
 
 const firstNonFinite = (t: Tensor): number => {
-  const d = t.data;
+  const d = t.raw;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
   return -1;
 };
@@ -24,7 +25,7 @@ function stats(t: Tensor): string {
   let min = Infinity,
     max = -Infinity,
     s = 0;
-  for (const v of t.data) {
+  for (const v of t.raw) {
     if (v < min) min = v;
     if (v > max) max = v;
     s += v;
@@ -41,16 +42,28 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   });
   const outShape = def.shape(ins, p);
   const dtype = def.dtype?.(ins, p) ?? ins[0].dtype;
-  let out = allocArray(dtype, sizeOf(outShape));
+  const k = kernels();
+  const n = sizeOf(outShape);
+  // NOTE: the backend may keep the output in its own memory (resident) so the next op reads it in place.
+  let storage = k.alloc?.(dtype, n) ?? new Storage(allocArray(dtype, n));
+  k.hold?.([...ins.map((x) => x.storage), storage]);
   try {
-    out = def.forward(kernels(), ins, out, p, outShape) ?? out;
+    const got = def.forward(k, ins, storage.view, p, outShape);
+    if (got && got !== storage.view) {
+      k.free?.(storage);
+      // a view of an input (reshape) shares that input's storage; any other array becomes a new one
+      storage = ins.find((x) => x.raw === got)?.storage ?? new Storage(got);
+    }
   } catch (e) {
+    k.free?.(storage);
     if (e instanceof TapegradError) throw e;
     throw new TapegradError(
       `${op}: kernel failed on inputs ${ins.map((t) => fmtShape(t.shape)).join(', ')}: ${(e as Error).message}`,
     );
+  } finally {
+    k.unhold?.();
   }
-  const t = new Tensor(out, outShape);
+  const t = new Tensor(storage, outShape);
   record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();

@@ -56,13 +56,13 @@ const unary = (op: UnaryName, vjp: PrimDef<NoParams>['vjp'], floatOnly = true): 
     if (floatOnly && !isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float tensor, got ${x.dtype}`);
     return x.shape;
   },
-  forward: (k, [x], out) => k.unary(op, x.data, out),
+  forward: (k, [x], out) => k.unary(op, x.raw, out),
   vjp,
 });
 const binary = (op: BinaryOp, vjp: PrimDef<NoParams>['vjp']): PrimDef<NoParams> => ({
   arity: 2,
   shape: (ins) => (sameDtypes(op, ins), sameShapes(op, ins)),
-  forward: (k, [a, b], out) => k.binary(op, a.data, b.data, out),
+  forward: (k, [a, b], out) => k.binary(op, a.raw, b.raw, out),
   vjp,
 });
 
@@ -110,14 +110,14 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   compare: {
     arity: 2,
     shape: (ins, p) => (sameDtypes(p.op, ins), sameShapes(p.op, ins)),
-    forward: (k, [a, b], out, p) => k.compare(p.op, a.data, b.data, out),
+    forward: (k, [a, b], out, p) => k.compare(p.op, a.raw, b.raw, out),
     vjp: () => [null, null], // a step function: no gradient
   },
   where: {
     arity: 3,
     shape: (ins) => (sameDtypes('where', ins.slice(1)), sameShapes('where', ins)),
     dtype: (ins) => ins[1].dtype,
-    forward: (k, [c, a, b], out) => k.where(c.data, a.data, b.data, out),
+    forward: (k, [c, a, b], out) => k.where(c.raw, a.raw, b.raw, out),
     vjp: (g, c) => [
       null,
       need(c, 1, () => where(c.ins[0], g, zerosLike(g))),
@@ -128,7 +128,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     arity: 1,
     shape: ([x]) => x.shape,
     dtype: (_, p) => p.dtype,
-    forward: (k, [x], out) => k.cast(x.data, out),
+    forward: (k, [x], out) => k.cast(x.raw, out),
     // NOTE: casts to or from int32 cut the gradient.
     vjp: (g, { ins: [x], p }) => [isFloat(x.dtype) && isFloat(p.dtype) ? cast(g, x.dtype) : null],
   },

@@ -69,7 +69,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   const a = axis < 0 ? axis + x.rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= x.rank)
     throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
-  const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).data;
+  const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).raw;
   const idxShape = Array.isArray(indices) ? [indices.length] : [...(indices as Tensor).shape];
   const n = x.shape[a];
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);

@@ -24,7 +24,7 @@ export const movement: PrimTable<MovementParams> = {
         );
       return p.shape;
     },
-    forward: (_k, [x]) => x.data, // NOTE: a view: shares the input's array
+    forward: (_k, [x]) => x.raw, // NOTE: a view: shares the input's array
     vjp: (g, { ins: [x] }) => [reshape(g, x.shape)],
   },
   transpose: {
@@ -37,7 +37,7 @@ export const movement: PrimTable<MovementParams> = {
         );
       return p.perm.map((a) => x.shape[a]);
     },
-    forward: (k, [x], out, p) => k.transpose(x.data, x.shape, p.perm, out),
+    forward: (k, [x], out, p) => k.transpose(x.raw, x.shape, p.perm, out),
     vjp: (g, { p }) => [
       transpose(
         g,
@@ -54,7 +54,7 @@ export const movement: PrimTable<MovementParams> = {
       return p.shape;
     },
     forward: (k, [x], out, p) =>
-      k.broadcastTo(x.data, [...new Array(p.shape.length - x.rank).fill(1), ...x.shape], p.shape, out),
+      k.broadcastTo(x.raw, [...new Array(p.shape.length - x.rank).fill(1), ...x.shape], p.shape, out),
     vjp: (g, { ins: [x] }) => [sumTo(g, x.shape)], // NOTE: the only unbroadcast in tapegrad
   },
   slice: {
@@ -70,7 +70,7 @@ export const movement: PrimTable<MovementParams> = {
         );
       return p.size;
     },
-    forward: (k, [x], out, p) => k.slice(x.data, x.shape, p.begin, p.size, out),
+    forward: (k, [x], out, p) => k.slice(x.raw, x.shape, p.begin, p.size, out),
     vjp: (g, { ins: [x], p }) => [
       pad(
         g,
@@ -91,7 +91,7 @@ export const movement: PrimTable<MovementParams> = {
         );
       return x.shape.map((d, i) => d + p.before[i] + p.after[i]);
     },
-    forward: (k, [x], out, p) => k.pad(x.data, x.shape, p.before, p.after, p.value, out),
+    forward: (k, [x], out, p) => k.pad(x.raw, x.shape, p.before, p.after, p.value, out),
     vjp: (g, { ins: [x], p }) => [slice(g, p.before, x.shape)],
   },
   concat: {
@@ -111,7 +111,7 @@ export const movement: PrimTable<MovementParams> = {
     },
     forward: (k, ins, out, p) =>
       k.concat(
-        ins.map((t) => t.data),
+        ins.map((t) => t.raw),
         sizeOf(ins[0].shape.slice(0, p.axis)),
         ins.map((t) => t.shape[p.axis]),
         sizeOf(ins[0].shape.slice(p.axis + 1)),

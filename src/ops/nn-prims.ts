@@ -99,7 +99,7 @@ function poolShape(op: string, x: Tensor, g: WindowGeom): number[] {
 
 function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
-  const d = idx.data;
+  const d = idx.raw;
   for (let i = 0; i < d.length; i++)
     if (d[i] < 0 || d[i] >= n)
       throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
@@ -128,7 +128,7 @@ export const nnPrims: PrimTable<NnParams> = {
     forward: (k, [a, b], out, p) => {
       const [ba, m, kk] = mmDims(a, p.transA);
       const [bb, , n] = mmDims(b, p.transB);
-      k.matmul(a.data, b.data, out, sizeOf(ba), sizeOf(bb), m, n, kk, p.transA, p.transB);
+      k.matmul(a.raw, b.raw, out, sizeOf(ba), sizeOf(bb), m, n, kk, p.transA, p.transB);
     },
     // C = Â·B̂ with Â = op(A), B̂ = op(B): dÂ = g·B̂ᵀ, dB̂ = Âᵀ·g; a transposed operand takes the transpose back.
     vjp: (g, c: VjpCtx<NnParams['matmul']>) => {
@@ -153,20 +153,20 @@ export const nnPrims: PrimTable<NnParams> = {
   im2col: {
     arity: 1,
     shape: ([x], { geom: g }) => (checkGeom('im2col', x, g), [g.n * g.outH * g.outW, g.kh * g.kw * g.c]),
-    forward: (k, [x], out, p) => k.im2col(x.data, p.geom, out),
+    forward: (k, [x], out, p) => k.im2col(x.raw, p.geom, out),
     vjp: (g, { p }) => [col2im(g, p.geom)], // the transpose of gathering patches is summing them back
   },
   col2im: {
     arity: 1,
     shape: ([x], { geom: g }) => (checkGeom('col2im', x, g, true), [g.n, g.h, g.w, g.c]),
-    forward: (k, [x], out, p) => k.col2im(x.data, p.geom, out),
+    forward: (k, [x], out, p) => k.col2im(x.raw, p.geom, out),
     vjp: (g, { p }) => [im2col(g, p.geom)],
   },
   poolArgmax: {
     arity: 1,
     shape: ([x], { geom: g }) => poolShape('poolArgmax', x, g),
     dtype: () => 'int32',
-    forward: (k, [x], out, p) => k.poolArgmax(x.data, p.geom, out as Int32Array),
+    forward: (k, [x], out, p) => k.poolArgmax(x.raw, p.geom, out as Int32Array),
     vjp: () => [null],
   },
   // NOTE: the two fused rows below are the inference paths of the conv2d and maxPool2d composites, taken only when
@@ -192,7 +192,7 @@ export const nnPrims: PrimTable<NnParams> = {
         );
       return [g.n, g.outH, g.outW, w.shape[1]];
     },
-    forward: (k, [x, w, b], out, p) => k.conv2d(x.data, w.data, b ? b.data : null, p.geom, w.shape[1], out),
+    forward: (k, [x, w, b], out, p) => k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out),
     // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_rows g
     vjp: (g, c) => {
       const [x, w] = c.ins;
@@ -208,7 +208,7 @@ export const nnPrims: PrimTable<NnParams> = {
   maxPool2dFused: {
     arity: 1,
     shape: ([x], { geom: g }) => poolShape('maxPool2dFused', x, g),
-    forward: (k, [x], out, p) => k.poolMax(x.data, p.geom, out),
+    forward: (k, [x], out, p) => k.poolMax(x.raw, p.geom, out),
     // y = x[argmax]: dx = scatterAdd(g, argmax)
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
   },
@@ -216,7 +216,7 @@ export const nnPrims: PrimTable<NnParams> = {
     arity: 2,
     shape: ([x, idx]) => (checkIndices('take', idx, x.size), idx.shape),
     dtype: ([x]) => x.dtype,
-    forward: (k, [x, idx], out) => k.take(x.data, idx.data as Int32Array, out),
+    forward: (k, [x, idx], out) => k.take(x.raw, idx.raw as Int32Array, out),
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, c.ins[1], c.ins[0].shape)), null], // gather ↔ scatter-add
   },
   scatterAdd: {
@@ -227,7 +227,7 @@ export const nnPrims: PrimTable<NnParams> = {
       checkIndices('scatterAdd', idx, sizeOf(p.shape));
       return p.shape;
     },
-    forward: (k, [g, idx], out) => k.scatterAdd(g.data, idx.data as Int32Array, out),
+    forward: (k, [g, idx], out) => k.scatterAdd(g.raw, idx.raw as Int32Array, out),
     vjp: (g, c) => [need(c, 0, () => take(g, c.ins[1])), null],
   },
 };

@@ -40,7 +40,7 @@ export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   // NOTE: an infinite max (a row of -Inf, or a +Inf) is replaced by 0 so x - m is not NaN (log Σ exp(-Inf) = -Inf).
   const mx = max(x, ax, true);
   const m = new Tensor(
-    mx.data.map((v) => (Number.isFinite(v) ? v : 0)),
+    mx.raw.map((v) => (Number.isFinite(v) ? v : 0)),
     mx.shape,
   );
   const s = add(log(sum(exp(sub(x, m)), ax, true)), m);

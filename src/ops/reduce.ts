@@ -66,7 +66,7 @@ function reduceAxes(
 const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): PrimDef<ReduceParams['sum']> => ({
   arity: 1,
   shape: ([x], p) => reducedShape(x.shape, p.axes, p.keepdims),
-  forward: (k, [x], out, p) => reduceAxes(k, op, x.data, x.shape, p.axes, out),
+  forward: (k, [x], out, p) => reduceAxes(k, op, x.raw, x.shape, p.axes, out),
   vjp,
 });
 
@@ -93,7 +93,7 @@ export const reduce: PrimTable<ReduceParams> = {
       if (x.shape[p.axis] === 0)
         throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
       k.argmax(
-        x.data,
+        x.raw,
         sizeOf(x.shape.slice(0, p.axis)),
         x.shape[p.axis],
         sizeOf(x.shape.slice(p.axis + 1)),

@@ -14,7 +14,7 @@ export function classIndices(labels: Tensor, n: number, classes: number, op: str
     throw new ShapeError(
       `${op}: labels ${fmtShape(labels.shape)} must be [${n}] class indices (one per row of the logits)`,
     );
-  const d = labels.data;
+  const d = labels.raw;
   for (let i = 0; i < d.length; i++)
     if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= classes)
       throw new ValueError(
@@ -52,7 +52,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
     throw new DTypeError(`crossEntropy: labels must be int32 class indices, got ${labels.dtype}`);
   const idx = classIndices(labels, n, c, 'crossEntropy');
   const flat = new Int32Array(n);
-  for (let i = 0; i < n; i++) flat[i] = i * c + idx.data[i];
+  for (let i = 0; i < n; i++) flat[i] = i * c + idx.raw[i];
   return neg(mean(take(logp, new Tensor(flat, [n]))));
 }
 

@@ -1,0 +1,213 @@
+// Memory management for the wasm backend: one allocator over the shared kernel memory for both resident tensor
+// storage (op outputs that stay in wasm memory) and a call's temporary blocks (plain arrays copied in and out).
+// A resident region is freed when its tensor is collected (FinalizationRegistry), when its values are read out
+// (`tensor.data`), or when it is evicted (copied out to a plain array, oldest first) to stay under the limit.
+// NOTE: finalizers only run between event-loop tasks; a synchronous loop therefore evicts (copies out, as every
+// call did before residency) instead of freeing, and memory stays bounded either way.
+import type { DType, TypedArray } from '../core/dtype.js';
+import { type Cell, Storage, copyOut } from '../core/storage.js';
+
+const ALIGN = 64;
+const PAGE = 65536;
+const up = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+interface Held {
+  ptr: number;
+  cell: Cell;
+}
+
+export interface ArenaStats {
+  residentBytes: number;
+  /** Bytes between the arena's base and its current top (what the wasm memory holds for it). */
+  spanBytes: number;
+  resident: number;
+  evicted: number;
+  finalized: number;
+}
+
+export class Arena {
+  /** Resident storage above this many bytes in total evicts the oldest first. */
+  residentLimit = 1 << 30;
+  /** Outputs smaller than this many elements stay plain arrays (copying them costs less than tracking them). */
+  minElements = 2048;
+  /** Tests: fill new resident blocks with NaN (float) / -1 (int) to prove every kernel writes all its output. */
+  poison = false;
+  private top: number;
+  private readonly freeList: [number, number][] = []; // [ptr, bytes], sorted by ptr, coalesced
+  private readonly sizes = new Map<number, number>(); // every live block
+  private readonly cells = new Map<number, Cell>(); // resident blocks, oldest first
+  private readonly pinned = new Set<number>(); // the current kernel call's arrays
+  private readonly held = new Set<number>(); // the current op's inputs and output
+  private residentBytes = 0;
+  private counts = { evicted: 0, finalized: 0 };
+  private readonly registry: FinalizationRegistry<Held> | null;
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly base: number,
+    private readonly limit: number,
+  ) {
+    this.top = up(base);
+    this.registry =
+      typeof FinalizationRegistry === 'function'
+        ? new FinalizationRegistry<Held>((h) => {
+            // the tensor died while resident: nothing to copy, just free the block
+            if (h.cell.evict && this.cells.get(h.ptr) === h.cell) {
+              h.cell.evict = null;
+              this.counts.finalized++;
+              this.dropResident(h.ptr);
+            }
+          })
+        : null;
+  }
+
+  stats(): ArenaStats {
+    return {
+      residentBytes: this.residentBytes,
+      spanBytes: this.top - up(this.base),
+      resident: this.cells.size,
+      ...this.counts,
+    };
+  }
+
+  /** A block of at least `bytes`, or -1 when the memory limit is reached even after evicting unpinned storage. */
+  alloc(bytes: number): number {
+    const need = up(Math.max(bytes, 1));
+    for (;;) {
+      const p = this.take(need);
+      if (p >= 0) return p;
+      if (!this.evictOldest()) return -1;
+    }
+  }
+
+  free(ptr: number): void {
+    const bytes = this.sizes.get(ptr);
+    if (bytes === undefined) return;
+    this.sizes.delete(ptr);
+    const fl = this.freeList;
+    let lo = 0;
+    let hi = fl.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fl[mid][0] < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = ptr;
+    let end = ptr + bytes;
+    if (lo > 0 && fl[lo - 1][0] + fl[lo - 1][1] === start) {
+      start = fl[lo - 1][0];
+      lo--;
+      fl.splice(lo, 1);
+    }
+    if (lo < fl.length && fl[lo][0] === end) {
+      end += fl[lo][1];
+      fl.splice(lo, 1);
+    }
+    if (end === this.top) this.top = start;
+    else fl.splice(lo, 0, [start, end - start]);
+  }
+
+  /** Resident storage for an op output (zero-filled unless poisoned), or null to use a plain array. */
+  resident(dtype: DType, n: number): Storage | null {
+    if (dtype === 'float64' || n < this.minElements) return null;
+    const bytes = n * 4;
+    while (this.residentBytes + bytes > this.residentLimit && this.evictOldest());
+    if (this.residentBytes + bytes > this.residentLimit) return null;
+    const ptr = this.alloc(bytes);
+    if (ptr < 0) return null;
+    const buf = this.memory.buffer;
+    const view: TypedArray = dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Float32Array(buf, ptr, n);
+    if (this.poison) view.fill(dtype === 'int32' ? -1 : NaN);
+    const s = new Storage(view, this.evictCell);
+    this.cells.set(ptr, s.cell);
+    this.residentBytes += up(bytes);
+    this.registry?.register(s, { ptr, cell: s.cell }, s.cell);
+    return s;
+  }
+
+  /** Give back a resident storage no tensor took. */
+  release(s: Storage): void {
+    const c = s.cell;
+    if (!c.evict) return;
+    const ptr = c.view.byteOffset;
+    if (this.cells.get(ptr) !== c) return;
+    c.evict = null;
+    this.registry?.unregister(c);
+    this.dropResident(ptr);
+  }
+
+  /** The byte offset of a resident view, or -1 for any other array. */
+  ptrOf(a: TypedArray): number {
+    const c = this.cells.get(a.byteOffset);
+    return c !== undefined && c.view === a ? a.byteOffset : -1;
+  }
+  pin(ptr: number): void {
+    this.pinned.add(ptr);
+  }
+  unpinAll(): void {
+    this.pinned.clear();
+  }
+  /** Keep these storages resident until `unhold` (an op's inputs and output while its forward runs). */
+  hold(ss: Storage[]): void {
+    for (const s of ss)
+      if (s.resident && this.cells.get(s.view.byteOffset) === s.cell) this.held.add(s.view.byteOffset);
+  }
+  unhold(): void {
+    this.held.clear();
+  }
+
+  /** Copy a resident cell's values out to a plain array and free its block (its `evict` callback). */
+  private readonly evictCell = (c: Cell): void => {
+    const ptr = c.view.byteOffset;
+    copyOut(c);
+    this.registry?.unregister(c);
+    this.dropResident(ptr);
+  };
+
+  private dropResident(ptr: number): void {
+    const bytes = this.sizes.get(ptr) ?? 0;
+    this.cells.delete(ptr);
+    this.residentBytes -= bytes;
+    this.free(ptr);
+  }
+
+  /** Evict the oldest unpinned resident block; false when there is none. */
+  private evictOldest(): boolean {
+    for (const [ptr, c] of this.cells) {
+      if (this.pinned.has(ptr) || this.held.has(ptr)) continue;
+      this.counts.evicted++;
+      c.evict?.(c);
+      return true;
+    }
+    return false;
+  }
+
+  /** Best fit from the free list, else bump the top (growing the wasm memory); -1 past the limit. */
+  private take(need: number): number {
+    let best = -1;
+    for (let i = 0; i < this.freeList.length; i++) {
+      const sz = this.freeList[i][1];
+      if (sz >= need && (best < 0 || sz < this.freeList[best][1])) best = i;
+    }
+    if (best >= 0) {
+      const [p, sz] = this.freeList[best];
+      if (sz === need) this.freeList.splice(best, 1);
+      else this.freeList[best] = [p + need, sz - need];
+      this.sizes.set(p, need);
+      return p;
+    }
+    const p = this.top;
+    if (p + need > this.limit) return -1;
+    const have = this.memory.buffer.byteLength;
+    if (p + need > have) {
+      try {
+        this.memory.grow(Math.ceil((p + need - have) / PAGE));
+      } catch {
+        return -1;
+      }
+    }
+    this.top = p + need;
+    this.sizes.set(p, need);
+    return p;
+  }
+}

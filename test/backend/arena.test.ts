@@ -1,0 +1,143 @@
+// Resident storage on the wasm backend: the allocator, eviction and pinning on a small private memory, then the
+// op layer end to end: results equal the JS reference (with new blocks poisoned, so every kernel must write its
+// whole output), `.data` hands out plain arrays, and memory stays bounded in loops that never yield.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Arena } from '../../src/backend/arena.js';
+import { yieldToEventLoop } from '../../src/core/storage.js';
+import * as tg from '../../src/index.js';
+import { randF32, wasm } from './helpers.js';
+
+const K = wasm();
+const small = (limit = 1 << 20) =>
+  new Arena(new WebAssembly.Memory({ initial: 1, maximum: 64, shared: true }), 128, 128 + limit);
+
+describe('arena allocator', () => {
+  it('coalesces freed blocks back to an empty span, in any free order', () => {
+    const a = small();
+    const ptrs = [100, 5000, 64, 70000, 3, 999].map((b) => a.alloc(b));
+    expect(ptrs.every((p) => p >= 128 && p % 64 === 0)).toBe(true);
+    expect(new Set(ptrs).size).toBe(ptrs.length);
+    for (const i of [3, 0, 5, 1, 4, 2]) a.free(ptrs[i]);
+    expect(a.stats().spanBytes).toBe(0);
+    const again = a.alloc(70000);
+    expect(again).toBe(ptrs[0]); // the whole span is one block again
+  });
+
+  it('reuses a freed hole (best fit) before growing', () => {
+    const a = small();
+    const [p, q, r] = [a.alloc(4096), a.alloc(256), a.alloc(4096)];
+    a.free(q);
+    expect(a.alloc(200)).toBe(q);
+    expect(r).toBeGreaterThan(p);
+  });
+
+  it('evicts the oldest resident storage (copying its values out) but never a pinned one', () => {
+    const a = small(64 * 1024);
+    a.minElements = 1;
+    const s = [0, 1, 2].map((i) => {
+      const st = a.resident('float32', 4096)!; // 16 KiB each
+      st.view.fill(i + 1);
+      return st;
+    });
+    a.pin(s[0].view.byteOffset);
+    const big = a.alloc(40 * 1024); // needs two of the three blocks' room
+    expect(big).toBeGreaterThan(0);
+    expect(s[0].resident).toBe(true);
+    expect(s[1].resident || s[2].resident).toBe(false);
+    for (const [i, st] of s.entries()) expect(st.view.every((v) => v === i + 1)).toBe(true);
+    a.unpinAll();
+    expect(a.stats().evicted).toBeGreaterThan(0);
+  });
+
+  it('refuses (returns -1 / null) past its limit when nothing can be evicted', () => {
+    const a = small(8192);
+    expect(a.alloc(16384)).toBe(-1);
+    expect(a.resident('float32', 1 << 20)).toBeNull();
+    expect(a.resident('float64', 4096)).toBeNull(); // float64 always stays a plain array
+  });
+});
+
+describe('resident tensors on the wasm backend', () => {
+  afterEach(() => {
+    K.arena.poison = false;
+    K.arena.residentLimit = 1 << 30;
+    tg.setBackend('wasm');
+  });
+
+  it('op outputs stay resident; .data moves them into a plain array the caller may keep', () => {
+    const x = tg.tensor(randF32(10000, 1), [100, 100]);
+    const y = tg.relu(x);
+    expect(y.storage.resident).toBe(true);
+    const raw = Array.from(y.raw);
+    const before = K.arena.stats().residentBytes;
+    const d = y.data;
+    expect(d.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(y.storage.resident).toBe(false);
+    expect(K.arena.stats().residentBytes).toBeLessThan(before);
+    expect(Array.from(d)).toEqual(raw);
+    d[0] = 123; // the plain array is the tensor's storage now
+    expect(tg.add(y, 0).raw[0]).toBe(123);
+  });
+
+  it('a conv net trains to the same numbers as the JS reference, with new blocks poisoned', () => {
+    const step = (be: string) => {
+      tg.setBackend(be);
+      K.arena.poison = be === 'wasm';
+      const x = tg.tensor(randF32(4 * 12 * 12 * 3, 2), [4, 12, 12, 3]);
+      const w = tg.tensor(randF32(3 * 3 * 3 * 64, 3), [3, 3, 3, 64], { requiresGrad: true });
+      const b = tg.tensor(randF32(64, 4), [64], { requiresGrad: true });
+      const v = tg.tensor(randF32(6 * 6 * 64 * 5, 5), [6 * 6 * 64, 5], { requiresGrad: true });
+      const labels = tg.tensor(Int32Array.from([1, 0, 4, 2]), [4]);
+      const f = (ww: tg.Tensor, bb: tg.Tensor, vv: tg.Tensor) => {
+        const h = tg.maxPool2d(tg.relu(tg.conv2d(x, ww, bb, { padding: 'same' })), { kernelSize: 2 });
+        return tg.crossEntropy(tg.matmul(tg.reshape(h, [4, 6 * 6 * 64]), vv), labels);
+      };
+      const r = tg.valueAndGrads(f)(w, b, v);
+      const pred = tg.noGrad(() => f(w, b, v));
+      return [r.value.data, ...r.grads.map((g) => g.data), pred.data];
+    };
+    const js = step('js');
+    const wa = step('wasm');
+    js.forEach((a, i) => {
+      for (let j = 0; j < a.length; j++)
+        if (!(Math.abs(wa[i][j] - a[j]) <= 1e-4 * (1 + Math.abs(a[j]))))
+          expect.fail(`output ${i} differs at ${j}: ${wa[i][j]} vs ${a[j]}`);
+    });
+  });
+
+  it('keeps values right when eviction runs mid-computation (a tiny resident limit)', () => {
+    K.arena.residentLimit = 200 * 1024;
+    const evicted = K.arena.stats().evicted;
+    const xs = Array.from({ length: 12 }, (_, i) => tg.tensor(randF32(8192, 10 + i), [8192]));
+    const ys = xs.map((x) => tg.mul(tg.relu(x), 2)); // 12 × 32 KiB outputs, all kept alive
+    const sum = ys.reduce((a, b) => tg.add(a, b));
+    const want = new Float64Array(8192);
+    xs.forEach((x) => x.raw.forEach((v, j) => (want[j] += 2 * Math.max(v, 0))));
+    sum.raw.forEach((v, j) => expect(v).toBeCloseTo(want[j], 4));
+    ys.forEach((y, i) => y.raw.forEach((v, j) => expect(v).toBe(Math.fround(2 * Math.max(xs[i].raw[j], 0)))));
+    expect(K.arena.stats().evicted).toBeGreaterThan(evicted);
+    expect(K.arena.stats().residentBytes).toBeLessThanOrEqual(200 * 1024);
+  });
+
+  it('a loop that never yields stays under the resident limit', () => {
+    K.arena.residentLimit = 8 << 20;
+    const x = tg.tensor(randF32(1 << 18, 7), [1 << 18]); // 1 MiB per output
+    for (let i = 0; i < 100; i++) tg.exp(x);
+    expect(K.arena.stats().residentBytes).toBeLessThanOrEqual(8 << 20);
+    expect(K.arena.stats().spanBytes).toBeLessThan(64 << 20);
+  });
+
+  it('frees the memory of collected tensors once the event loop turns', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(typeof gc, 'vitest runs with --expose-gc').toBe('function');
+    const before = K.arena.stats().finalized;
+    (() => {
+      for (let i = 0; i < 5; i++) tg.exp(tg.tensor(randF32(50000, i), [50000]));
+    })();
+    for (let i = 0; i < 5 && K.arena.stats().finalized === before; i++) {
+      gc!();
+      await yieldToEventLoop();
+    }
+    expect(K.arena.stats().finalized).toBeGreaterThan(before);
+  });
+});
