@@ -8,6 +8,8 @@ import type { DType, TypedArray } from '../core/dtype.js';
 import { type Cell, Storage, copyOut } from '../core/storage.js';
 
 const ALIGN = 64;
+/** Blocks from this size (glibc's largest mmap threshold) carry a same-sized ghost ArrayBuffer. */
+const GHOST_MIN = 32 * 1024 * 1024;
 const PAGE = 65536;
 const up = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -26,8 +28,8 @@ export interface ArenaStats {
 }
 
 export class Arena {
-  /** Resident storage above this many bytes in total evicts the oldest first. */
-  residentLimit = 1 << 30;
+  /** Resident storage above this many bytes in total (or three of the largest block) evicts the oldest first. */
+  residentLimit = 256 * 1024 * 1024;
   /** Outputs smaller than this many elements stay plain arrays (copying them costs less than tracking them). */
   minElements = 2048;
   /** Tests: fill new resident blocks with NaN (float) / -1 (int) to prove every kernel writes all its output. */
@@ -39,6 +41,9 @@ export class Arena {
   private readonly pinned = new Set<number>(); // the current kernel call's arrays
   private readonly held = new Set<number>(); // the current op's inputs and output
   private residentBytes = 0;
+  private largest = 0;
+  /** How many of the largest block seen the limit always allows (tests set 0 to force eviction). */
+  stretch = 3;
   private counts = { evicted: 0, finalized: 0 };
   private readonly registry: FinalizationRegistry<Held> | null;
 
@@ -111,14 +116,22 @@ export class Arena {
   resident(dtype: DType, n: number): Storage | null {
     if (dtype === 'float64' || n < this.minElements) return null;
     const bytes = n * 4;
-    while (this.residentBytes + bytes > this.residentLimit && this.evictOldest());
-    if (this.residentBytes + bytes > this.residentLimit) return null;
+    // NOTE: the limit stretches to three of the largest block seen, so a loop over one huge intermediate (a
+    // 151 MB patch matrix) can allocate the next while finalizers have yet to free the last.
+    this.largest = Math.max(this.largest, bytes);
+    const limit = Math.max(this.residentLimit, this.stretch * this.largest);
+    while (this.residentBytes + bytes > limit && this.evictOldest());
+    if (this.residentBytes + bytes > limit) return null;
     const ptr = this.alloc(bytes);
     if (ptr < 0) return null;
     const buf = this.memory.buffer;
     const view: TypedArray = dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Float32Array(buf, ptr, n);
     if (this.poison) view.fill(dtype === 'int32' ? -1 : NaN);
     const s = new Storage(view, this.evictCell);
+    // NOTE: a big block also carries an untouched ArrayBuffer of its size (served by mmap, so no page is touched):
+    // V8 sees only the small view object otherwise, and would collect too rarely for finalizers to free such
+    // blocks before the limit forces copies.
+    if (bytes >= GHOST_MIN) (s as { ghost?: ArrayBuffer }).ghost = new ArrayBuffer(bytes);
     this.cells.set(ptr, s.cell);
     this.residentBytes += up(bytes);
     this.registry?.register(s, { ptr, cell: s.cell }, s.cell);

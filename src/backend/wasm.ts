@@ -84,6 +84,7 @@ const CONV_CHUNK_ROWS = 256;
 /** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
 const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
+const DEEP_K = 8192;
 
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
 export function wasmLayout(heapBase: number): {
@@ -347,8 +348,13 @@ export function createWasmKernels(
           const batch = Math.max(batchA, batchB);
           const flops = 2 * batch * m * n * kk;
           const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+          // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
           const want =
-            T === 1 ? 1 : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+            T === 1
+              ? 1
+              : kk >= DEEP_K
+                ? T
+                : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
           const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
           // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
           // (multiples of 8) for short wide products; every output element is summed in the same order in any

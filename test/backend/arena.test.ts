@@ -60,7 +60,8 @@ describe('arena allocator', () => {
 describe('resident tensors on the wasm backend', () => {
   afterEach(() => {
     K.arena.poison = false;
-    K.arena.residentLimit = 1 << 30;
+    K.arena.residentLimit = 256 * 1024 * 1024;
+    K.arena.stretch = 3;
     tg.setBackend('wasm');
   });
 
@@ -107,6 +108,7 @@ describe('resident tensors on the wasm backend', () => {
 
   it('keeps values right when eviction runs mid-computation (a tiny resident limit)', () => {
     K.arena.residentLimit = 200 * 1024;
+    K.arena.stretch = 0;
     const evicted = K.arena.stats().evicted;
     const xs = Array.from({ length: 12 }, (_, i) => tg.tensor(randF32(8192, 10 + i), [8192]));
     const ys = xs.map((x) => tg.mul(tg.relu(x), 2)); // 12 × 32 KiB outputs, all kept alive
@@ -121,6 +123,7 @@ describe('resident tensors on the wasm backend', () => {
 
   it('a loop that never yields stays under the resident limit', () => {
     K.arena.residentLimit = 8 << 20;
+    K.arena.stretch = 0;
     const x = tg.tensor(randF32(1 << 18, 7), [1 << 18]); // 1 MiB per output
     for (let i = 0; i < 100; i++) tg.exp(x);
     expect(K.arena.stats().residentBytes).toBeLessThanOrEqual(8 << 20);
