@@ -33,10 +33,69 @@ import { im2col } from './window';
   v128.store(c + 3 * ldc, c3);
 }
 
+/**
+ * micro() reading A straight from the NHWC image: row r's patch starts at a + o_r and runs `run` floats per
+ * kernel row, `jump` bytes apart between kernel rows (kh of them). Sums in im2col's column order, beta = false.
+ */
+// @ts-ignore: decorator
+@inline function microWin(a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, kh: i32, b: usize, c: usize, ldc: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    for (let q = 0; q < run; q++) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      let x = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(x, b0));
+      c01 = f32x4.add(c01, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o1);
+      c10 = f32x4.add(c10, f32x4.mul(x, b0));
+      c11 = f32x4.add(c11, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o2);
+      c20 = f32x4.add(c20, f32x4.mul(x, b0));
+      c21 = f32x4.add(c21, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o3);
+      c30 = f32x4.add(c30, f32x4.mul(x, b0));
+      c31 = f32x4.add(c31, f32x4.mul(x, b1));
+      a += 4;
+      b += NR * 4;
+    }
+    a += jump;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/** microWin() for a 4-column tail panel. */
+// @ts-ignore: decorator
+@inline function microWin4(a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, kh: i32, b: usize, c: usize, ldc: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let ky = 0; ky < kh; ky++) {
+    for (let q = 0; q < run; q++) {
+      const b0 = v128.load(b);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + o1), b0));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + o2), b0));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + o3), b0));
+      a += 4;
+      b += NR * 4;
+    }
+    a += jump;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+}
+
 /** Rows of im2col held in the per-thread scratch at once (a multiple of MR), for a depth of k. */
 export function convBlockRows(k: i32): i32 {
   if (k <= 0) return 64;
-  const fit = (gemmWorkBytes() - 256) / (k * 4);
+  const fit = (gemmWorkBytes() - 1024) / (k * 4);
   return min(64, fit) & ~(MR - 1);
 }
 
@@ -56,17 +115,61 @@ export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bo
   const mb = convBlockRows(k);
   const scratch = (work + 15) & ~(<usize>15);
   const tmp = scratch + <usize>(mb * k) * 4;
+  const bases = tmp + <usize>(MR * NR) * 4; // mb window corners
   const rowB = <usize>k * 4;
   const ldc = <usize>o * 4;
   const kStep = depthStep(k);
+  const h = gi(g, 1), w = gi(g, 2), cin = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  // NOTE: a tile of 4 output pixels whose windows all lie inside the image reads A straight from x (one depth
+  // block, contiguous kernel rows); only tiles that touch padding are gathered into the scratch.
+  const direct = dw === 1 && k <= kStep;
+  const run = kw * cin;
+  const jump = <usize>((dh * w - kw) * cin) * 4;
   for (let rb = r0; rb < r1; rb += mb) {
     const m = min(mb, r1 - rb);
-    im2col(x, g, scratch - <usize>rb * rowB, rb, rb + m); // rows rb.. land at the start of the scratch
+    let inside: u64 = 0; // bit t: tile t (rows rb+4t..) reads x directly
+    // each row's window corner (byte address in x), walked without divisions; bases[t·4 + r] at `bases`
+    let ox = rb % ow, oy = (rb / ow) % oh, bi = rb / (ow * oh);
+    for (let ir = 0; ir < m; ir += MR) {
+      let ok = direct && ir + MR <= m;
+      for (let r = 0; r < MR && ir + r < m; r++) {
+        const iy = oy * sh - pt, ix = ox * sw - pl;
+        ok = ok && iy >= 0 && iy + (kh - 1) * dh < h && ix >= 0 && ix + kw - 1 < w;
+        store<u32>(bases + <usize>(ir + r) * 4, <u32>(x + <usize>(((bi * h + iy) * w + ix) * cin) * 4));
+        if (++ox === ow) {
+          ox = 0;
+          if (++oy === oh) {
+            oy = 0;
+            bi++;
+          }
+        }
+      }
+      if (ok) inside |= (<u64>1) << <u64>(ir / MR);
+      else im2col(x, g, scratch - <usize>rb * rowB, rb + ir, rb + min(m, ir + MR)); // rows land at their place
+    }
     for (let jr = 0; jr < o; jr += NR) {
       const nr = min(NR, o - jr);
       const panel = wp + <usize>(jr * k) * 4;
       for (let ir = 0; ir < m; ir += MR) {
         const mr = min(MR, m - ir);
+        if ((inside >> <u64>(ir / MR)) & 1) {
+          const cw = out + <usize>(rb + ir) * ldc + <usize>jr * 4;
+          const bp = bases + <usize>ir * 4;
+          const a0 = <usize>load<u32>(bp);
+          const o1 = <usize>load<u32>(bp, 4) - a0, o2 = <usize>load<u32>(bp, 8) - a0, o3 = <usize>load<u32>(bp, 12) - a0;
+          if (nr === NR) microWin(a0, o1, o2, o3, run, jump, kh, panel, cw, ldc);
+          else if (nr === 4) microWin4(a0, o1, o2, o3, run, jump, kh, panel, cw, ldc);
+          else {
+            if (nr < 4) microWin4(a0, o1, o2, o3, run, jump, kh, panel, tmp, NR * 4);
+            else microWin(a0, o1, o2, o3, run, jump, kh, panel, tmp, NR * 4);
+            for (let r = 0; r < MR; r++)
+              for (let q = 0; q < nr; q++)
+                store<f32>(cw + <usize>r * ldc + <usize>q * 4, load<f32>(tmp + <usize>(r * NR + q) * 4));
+          }
+          continue;
+        }
         const a = scratch + <usize>ir * rowB;
         // rows past m repeat the last real row (their results are discarded)
         const o1 = <usize>min(1, mr - 1) * rowB, o2 = <usize>min(2, mr - 1) * rowB, o3 = <usize>min(3, mr - 1) * rowB;

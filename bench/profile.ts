@@ -65,7 +65,7 @@ if (mode.startsWith('cnn')) {
 
 setBackend('wasm');
 const between = (): Promise<void> => new Promise((r) => setImmediate(r)); // as in bench/lib/timer.ts
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < 300; i++) {
   step();
   await between();
 }

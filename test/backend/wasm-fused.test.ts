@@ -72,6 +72,44 @@ describe('wasm conv2d (fused)', () => {
   });
 });
 
+describe('wasm conv2d reading interior windows straight from the image', () => {
+  const geom = (
+    h: number,
+    w: number,
+    c: number,
+    k: number,
+    s: number,
+    d: number,
+    pad: number,
+  ): WindowGeom => ({
+    n: 2,
+    h,
+    w,
+    c,
+    kh: k,
+    kw: k,
+    strideH: s,
+    strideW: s,
+    dilationH: d,
+    dilationW: 1,
+    padTop: pad,
+    padLeft: pad,
+    outH: Math.floor((h + 2 * pad - (k - 1) * d - 1) / s) + 1,
+    outW: Math.floor((w + 2 * pad - k) / s) + 1,
+  });
+  it.each([
+    ['seed conv1', geom(32, 32, 3, 3, 1, 1, 1), 12],
+    ['seed conv2', geom(16, 16, 12, 3, 1, 1, 1), 8],
+    ['stride 2, dilated rows', geom(23, 19, 5, 3, 2, 2, 2), 21],
+    ['valid 5×5', geom(17, 21, 2, 5, 1, 1, 0), 3],
+  ] as const)('%s is bit-identical to the composition', (_, g, o) => {
+    const x = randF32(g.n * g.h * g.w * g.c, o);
+    const w = randF32(g.kh * g.kw * g.c * o, o + 1);
+    const b = randF32(o, o + 2);
+    expectSame(fused(x, w, b, g, o), composed(x, w, b, g, o), 'window path');
+  });
+});
+
 describe('wasm poolMax', () => {
   it('gives exactly the values take(x, poolArgmax(x)) gives (ties, NaN)', () => {
     fc.assert(
