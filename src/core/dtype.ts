@@ -40,6 +40,24 @@ export function withAllocationLimit<T>(l: AllocationLimit, where: string, f: () 
 const gib = (b: number): string => `${(b / 1024 ** 3).toFixed(b < 1024 ** 3 ? 3 : 1)} GiB`;
 
 export function allocArray(dtype: DType, n: number): TypedArray {
+  checkAllocation(dtype, n);
+  return allocUnchecked(dtype, n);
+}
+
+/** A zero-filled array for a request already passed through checkAllocation. */
+export function allocUnchecked(dtype: DType, n: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int32':
+      return new Int32Array(n);
+  }
+}
+
+/** Validate a request for n values of dtype and count it against the current allocation limit (throws if over). */
+export function checkAllocation(dtype: DType, n: number): void {
   if (!Object.prototype.hasOwnProperty.call(ITEM, dtype))
     throw new DTypeError(`unknown dtype '${String(dtype)}' (use float32, float64 or int32)`);
   const bytes = n * ITEM[dtype];
@@ -55,14 +73,6 @@ export function allocArray(dtype: DType, n: number): TypedArray {
       throw new ValueError(
         `${limit.where}: allocations reach ${gib(limit.used)}, above the limit of ${gib(limit.maxTotalBytes)} in total`,
       );
-  }
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-    case 'int32':
-      return new Int32Array(n);
   }
 }
 

@@ -1,5 +1,5 @@
 // Run one primitive: shape rule → allocate → kernel → record on the tape.
-import { allocArray } from '../core/dtype.js';
+import { allocArray, allocUnchecked, checkAllocation } from '../core/dtype.js';
 import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import { currentScope, emitOp, hasOpListeners, record } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
@@ -45,7 +45,11 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   const k = kernels();
   const n = sizeOf(outShape);
   // NOTE: the backend may keep the output in its own memory (resident) so the next op reads it in place.
-  let storage = k.alloc?.(dtype, n) ?? new Storage(allocArray(dtype, n));
+  let storage: Storage;
+  if (k.alloc) {
+    checkAllocation(dtype, n); // the importers' allocation limit counts resident outputs too
+    storage = k.alloc(dtype, n) ?? new Storage(allocUnchecked(dtype, n));
+  } else storage = new Storage(allocArray(dtype, n));
   k.hold?.([...ins.map((x) => x.storage), storage]);
   try {
     const got = def.forward(k, ins, storage.view, p, outShape);
