@@ -1,6 +1,7 @@
 // Resident storage on the wasm backend: the allocator, eviction and pinning on a small private memory, then the
 // op layer end to end: results equal the JS reference (with new blocks poisoned, so every kernel must write its
 // whole output), `.data` hands out plain arrays, and memory stays bounded in loops that never yield.
+import { totalmem } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backend/arena.js';
 import { yieldToEventLoop } from '../../src/core/storage.js';
@@ -8,6 +9,7 @@ import * as tg from '../../src/index.js';
 import { randF32, wasm } from './helpers.js';
 
 const K = wasm();
+const defaultLimit = K.arena.residentLimit;
 const small = (limit = 1 << 20) =>
   new Arena(new WebAssembly.Memory({ initial: 1, maximum: 64, shared: true }), 128, 128 + limit);
 
@@ -60,9 +62,13 @@ describe('arena allocator', () => {
 describe('resident tensors on the wasm backend', () => {
   afterEach(() => {
     K.arena.poison = false;
-    K.arena.residentLimit = 256 * 1024 * 1024;
+    K.arena.residentLimit = defaultLimit;
     K.arena.stretch = 3;
     tg.setBackend('wasm');
+  });
+
+  it('the Node default budget is min(1 GiB, RAM/16)', () => {
+    expect(defaultLimit).toBe(Math.min(1024 ** 3, Math.floor(totalmem() / 16)));
   });
 
   it('op outputs stay resident; .data moves them into a plain array the caller may keep', () => {
