@@ -197,3 +197,15 @@ export function matmulSlice(a: usize, b: usize, c: usize, batchA: i32, batchB: i
     sgemm(ao, rsA, csA, bo, rsB, csB, co, n, m1 - m0, j1 - j0, k, work);
   }
 }
+
+/**
+ * Depth slice [k0,k1) of a single product: c[m×n] = op(A)[:, k0:k1]·op(B)[k0:k1, :], with A and B laid out for the
+ * full depth k. Deep products with small outputs are summed as fixed slices (chosen by shape, never by thread count).
+ */
+export function matmulDepthSlice(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, k0: i32, k1: i32, work: usize): void {
+  const rsA = transA ? 1 : k;
+  const csA = transA ? m : 1;
+  const rsB = transB ? 1 : n;
+  const csB = transB ? k : 1;
+  sgemm(a + <usize>(k0 * csA) * 4, rsA, csA, b + <usize>(k0 * rsB) * 4, rsB, csB, c, n, m, n, k1 - k0, work);
+}

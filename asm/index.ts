@@ -1,5 +1,5 @@
 // Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm.ts) calls.
-export { gemmWorkBytes, matmulSlice } from './gemm';
+export { gemmWorkBytes, matmulSlice, matmulDepthSlice } from './gemm';
 export { im2col, col2im, poolArgmax } from './window';
 export { convBlockRows, convPackW, convRows, poolMax } from './conv';
 export { unary, binary, compare, where } from './elementwise';

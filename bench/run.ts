@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       .join(' ')} (other processes on the machine slow every column)`,
   );
   console.log(
+    `cells: time per call in the fastest Benchmark.js cycle (deferred; one event-loop turn after every call, for every framework)`,
+  );
+  console.log(
     `ratios: how many times faster tapegrad-wasm is (>1 = tapegrad wins); n/a = the framework has no such kernel; skipped = needs --all\n`,
   );
   console.log(out);

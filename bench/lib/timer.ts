@@ -1,48 +1,69 @@
-// Timing helpers for the benchmarks: warm up, then repeat until a time budget, and report the median.
+// Timing for the benchmarks: Benchmark.js runs each workload in calibrated cycles and keeps the statistics.
+import Benchmark from 'benchmark';
 
 export interface Timing {
-  /** Median milliseconds per call. */
+  /** Mean milliseconds per call over every cycle. */
   ms: number;
-  /** Fastest call. */
+  /** Mean milliseconds per call in the fastest cycle (what the tables report). */
   minMs: number;
+  /** Cycles measured (one call per run when `budgetMs` is 0). */
   runs: number;
+  /** Benchmark.js's relative margin of error of the mean, in percent. */
+  rme: number;
 }
 
 export interface TimeOptions {
+  /** Untimed calls before measuring (Benchmark.js then calibrates its cycle length itself). */
   warmup?: number;
-  /** Keep measuring until this much time has passed (and at least minRuns calls). */
+  /** Benchmark.js's maxTime: keep sampling cycles until this much time has passed (0: time one call). */
   budgetMs?: number;
+  /** Benchmark.js's minSamples. */
   minRuns?: number;
-  maxRuns?: number;
 }
 
-function summarize(xs: number[]): Timing {
-  const s = [...xs].sort((a, b) => a - b);
-  return { ms: s[Math.floor(s.length / 2)], minMs: s[0], runs: s.length };
-}
-
-/** Let other event-loop tasks run (finalizers that recycle dead tensors' buffers run there), untimed. */
-const between = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Let other event-loop tasks run (finalizers that free dead tensors' memory run there). */
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * Time f (awaited when it returns a promise, e.g. a tfjs op followed by reading its data). Every framework gets
- * the same untimed event-loop turn between calls, as in a training loop that yields per batch (fit does).
+ * Time f (awaited when it returns a promise, e.g. a tfjs op followed by reading its data) with Benchmark.js as a
+ * deferred benchmark. NOTE: every call, for every framework, ends with one event-loop turn inside the timing, as a
+ * training loop that yields per batch does (fit does); it costs ~10–30 µs.
  */
 export async function time(f: () => unknown, o: TimeOptions = {}): Promise<Timing> {
-  const { warmup = 2, budgetMs = 1500, minRuns = 3, maxRuns = 200 } = o;
+  const { warmup = 2, budgetMs = 1500, minRuns = 3 } = o;
   for (let i = 0; i < warmup; i++) {
     await f();
-    await between();
+    await turn();
   }
-  const xs: number[] = [];
-  const end = performance.now() + budgetMs;
-  while (xs.length < maxRuns && (xs.length < minRuns || performance.now() < end)) {
+  if (budgetMs === 0) {
+    // NOTE: multi-minute passes (plain-JS convs under --all) are timed once, without Benchmark.js's cycles.
     const t = performance.now();
     await f();
-    xs.push(performance.now() - t);
-    await between();
+    const ms = performance.now() - t;
+    return { ms, minMs: ms, runs: 1, rme: 0 };
   }
-  return summarize(xs);
+  return new Promise((resolve, reject) => {
+    const b: Benchmark = new Benchmark({
+      defer: true,
+      async: true,
+      maxTime: budgetMs / 1000,
+      minSamples: Math.max(1, minRuns),
+      fn(deferred: Benchmark.Deferred) {
+        Promise.resolve(f()).then(
+          () => setImmediate(() => deferred.resolve()),
+          (e: unknown) => reject(e),
+        );
+      },
+      onComplete() {
+        const s = b.stats;
+        resolve({ ms: s.mean * 1000, minMs: Math.min(...s.sample) * 1000, runs: s.sample.length, rme: s.rme });
+      },
+      onError() {
+        reject((b as unknown as { error: unknown }).error);
+      },
+    } as Benchmark.Options);
+    b.run();
+  });
 }
 
 /** Deterministic values in [-scale, scale) (mulberry32), the same for every framework. */

@@ -6,7 +6,15 @@
 import { TapegradError } from '../core/errors.js';
 
 /** The wasm exports a worker can run, by index (the worker source lists the same names in the same order). */
-export const POOL_FNS = ['matmulSlice', 'im2col', 'col2im', 'poolArgmax', 'convRows', 'poolMax'] as const;
+export const POOL_FNS = [
+  'matmulSlice',
+  'matmulDepthSlice',
+  'im2col',
+  'col2im',
+  'poolArgmax',
+  'convRows',
+  'poolMax',
+] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
 /**

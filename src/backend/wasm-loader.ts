@@ -34,6 +34,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'heapBase',
     'gemmWorkBytes',
     'matmulSlice',
+    'matmulDepthSlice',
     'im2col',
     'col2im',
     'poolArgmax',

@@ -1,81 +1,14 @@
-// The 'wasm' backend: float32 kernels in WebAssembly SIMD (asm/), copied in and out of a grow-only scratch
-// region on every call, split over a thread pool when large. Anything else runs on the JS reference.
+// The 'wasm' backend: float32 kernels in WebAssembly SIMD (asm/) on a shared memory where op outputs stay resident
+// (arena.ts); plain-array operands are copied in and out per call. Large calls are split over a thread pool.
+// Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../core/dtype.js';
-import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
+import type { Kernels, WindowGeom } from './kernels.js';
+import { BINARY, COMPARE, UNARY, type WasmExports } from './wasm-exports.js';
+export type { WasmExports } from './wasm-exports.js';
 import { jsKernels } from './js.js';
 import { fastMovement } from './movement.js';
 import type { PoolFn, ThreadPool } from './pool.js';
 import { Arena } from './arena.js';
-
-/** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
-export interface WasmExports {
-  heapBase(): number;
-  gemmWorkBytes(): number;
-  matmulSlice(
-    a: number,
-    b: number,
-    c: number,
-    batchA: number,
-    batchB: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: number,
-    transB: number,
-    b0: number,
-    b1: number,
-    m0: number,
-    m1: number,
-    j0: number,
-    j1: number,
-    work: number,
-  ): void;
-  im2col(x: number, g: number, out: number, r0: number, r1: number): void;
-  col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
-  poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
-  convBlockRows(k: number): number;
-  convPackW(w: number, k: number, o: number, dst: number): void;
-  convRows(
-    x: number,
-    g: number,
-    wp: number,
-    bias: number,
-    hasBias: number,
-    out: number,
-    o: number,
-    r0: number,
-    r1: number,
-    work: number,
-  ): void;
-  poolMax(x: number, g: number, out: number, n0: number, n1: number): void;
-  unary(op: number, x: number, out: number, n: number): void;
-  binary(op: number, a: number, b: number, out: number, n: number): void;
-  compare(op: number, a: number, b: number, out: number, n: number): void;
-  where(cond: number, condInt: number, a: number, b: number, out: number, n: number): void;
-  reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
-  reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
-  argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
-  take(x: number, idx: number, out: number, n: number): void;
-  scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
-}
-
-const UNARY: Record<UnaryOp, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  sqrt: 3,
-  abs: 4,
-  sign: 5,
-  relu: 6,
-  sigmoid: 7,
-  tanh: 8,
-  sin: 9,
-  cos: 10,
-  erf: 11,
-  floor: 12,
-};
-const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
-const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, le: 5 };
 
 /** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
 export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
@@ -85,6 +18,8 @@ const CONV_CHUNK_ROWS = 256;
 const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
 const DEEP_K = 8192;
+/** Products with at most this many outputs and depth ≥ DEEP_K are split along the depth (deepMatmul). */
+const DEEP_OUT = 4096;
 
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
 export function wasmLayout(heapBase: number): {
@@ -256,6 +191,56 @@ export function createWasmKernels(
   const windowSplit = (g: WindowGeom, elems: number): boolean =>
     pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
   const isArr = (a: TypedArray): a is Arr => a instanceof Float32Array || a instanceof Int32Array;
+  /**
+   * A deep product with a small output (a conv filter gradient: 27×12 summed over 32,768 pixels) cut into fixed
+   * depth slices of ~4096 that threads share, then summed slice by slice in order.
+   * NOTE: the slices depend only on the shape, so 1 and N threads still give the same bits.
+   */
+  function deepMatmul(
+    a: Arr,
+    b: Arr,
+    out: Arr,
+    m: number,
+    n: number,
+    kk: number,
+    tA: boolean,
+    tB: boolean,
+  ): boolean {
+    const slices = splitRange(kk, Math.min(16, Math.ceil(kk / 4096)), 4);
+    const parts = slices.length;
+    const mn = m * n;
+    return call(
+      [a, b],
+      [out],
+      ([pa, pb, po, partial]) => {
+        pool.run(
+          'matmulDepthSlice',
+          slices.map(([k0, k1], i) => [
+            pa,
+            pb,
+            partial + i * mn * 4,
+            m,
+            n,
+            kk,
+            tA ? 1 : 0,
+            tB ? 1 : 0,
+            k0,
+            k1,
+          ]),
+          { base: workPtr(0), stride: workBytes },
+        );
+        fresh();
+        const p0 = partial >>> 2;
+        const o0 = po >>> 2;
+        for (let j = 0; j < mn; j++) {
+          let s = f32[p0 + j];
+          for (let i = 1; i < parts; i++) s = Math.fround(s + f32[p0 + i * mn + j]);
+          f32[o0 + j] = s;
+        }
+      },
+      [parts * mn * 4],
+    );
+  }
 
   const k: WasmKernels = {
     ...fastMovement,
@@ -340,6 +325,16 @@ export function createWasmKernels(
     },
     matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
       if (out.length === 0) return;
+      if (
+        batchA === 1 &&
+        batchB === 1 &&
+        m * n <= DEEP_OUT &&
+        kk >= DEEP_K &&
+        isF32(a) &&
+        isF32(b) &&
+        isF32(out)
+      )
+        if (deepMatmul(a, b, out, m, n, kk, transA, transB)) return;
       const ok =
         isF32(a) &&
         isF32(b) &&

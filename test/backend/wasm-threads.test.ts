@@ -57,6 +57,30 @@ describe('thread pool results', () => {
     },
   );
 
+  it.each([
+    [27, 12, 32768, true, false],
+    [108, 8, 8192, true, false],
+    [10, 12, 9001, false, false],
+    [7, 5, 12000, false, true],
+  ] as const)(
+    'a deep product with a small output [%i×%i×%i] tA=%s tB=%s is split along k: bit-identical on 1 and 2 threads, close to the reference',
+    async (m, n, k, tA, tB) => {
+      const a = randF32(m * k, k);
+      const b = randF32(k * n, k + 1);
+      const run = () => {
+        const out = new Float32Array(m * n);
+        K.matmul(a, b, out, 1, 1, m, n, k, tA, tB);
+        return out;
+      };
+      await sameOnBoth(run, 'deep matmul');
+      const ref = new Float32Array(m * n);
+      jsKernels.matmul(a, b, ref, 1, 1, m, n, k, tA, tB);
+      const got = run();
+      for (let i = 0; i < ref.length; i++)
+        expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-3 * Math.sqrt(k));
+    },
+  );
+
   it('im2col, col2im and poolArgmax are bit-identical on 1 and 2 threads', async () => {
     const g: WindowGeom = {
       n: 5,
