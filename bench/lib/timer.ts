@@ -49,14 +49,28 @@ export async function time(f: () => unknown, o: TimeOptions = {}): Promise<Timin
       maxTime: budgetMs / 1000,
       minSamples: Math.max(1, minRuns),
       fn(deferred: Benchmark.Deferred) {
-        Promise.resolve(f()).then(
-          () => setImmediate(() => deferred.resolve()),
-          (e: unknown) => reject(e),
-        );
+        // NOTE: a failure (thrown or rejected) stops the benchmark and rejects, rather than leaving the cycle hanging.
+        const fail = (e: unknown): void => {
+          b.abort();
+          reject(e);
+        };
+        let r: unknown;
+        try {
+          r = f();
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        Promise.resolve(r).then(() => setImmediate(() => deferred.resolve()), fail);
       },
       onComplete() {
         const s = b.stats;
-        resolve({ ms: s.mean * 1000, minMs: Math.min(...s.sample) * 1000, runs: s.sample.length, rme: s.rme });
+        resolve({
+          ms: s.mean * 1000,
+          minMs: Math.min(...s.sample) * 1000,
+          runs: s.sample.length,
+          rme: s.rme,
+        });
       },
       onError() {
         reject((b as unknown as { error: unknown }).error);

@@ -40,6 +40,10 @@ export function tfjsCnn(
       loss!.dispose();
       return v;
     },
+    /** The logits of the current batch (call inside tf.tidy). */
+    logits(): T2 {
+      return cnnLogits(x, params);
+    },
     async infer(): Promise<void> {
       const out = tf.tidy(() => cnnLogits(x, params));
       await out.data();

@@ -1,0 +1,39 @@
+// `npx tsx bench/same-math.ts`: checks the claim every benchmark table rests on — tapegrad and tfjs compute the same
+// numbers from the same initial values — on small slices (seed CNN at batch 2, the LSTM's first mini-batch of 4),
+// and prints them as JSON (test/bench/bench.test.ts runs it and compares).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
+import { tfjsCnn, tfjsLstm } from './models/tfjs.js';
+import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
+import { randArray, randLabels } from './lib/timer.js';
+
+await tf.setBackend('cpu');
+const B = 2;
+const init = initParams(CNN_PARAM_SHAPES, 1);
+const images = randArray(B * CNN.h * CNN.w * CNN.c, 2);
+const labels = randLabels(B, CNN.classes, 3);
+const tgCnn = tapegradCnn(init, CNN_PARAM_SHAPES, images, labels, B);
+const tfCnn = tfjsCnn(init, CNN_PARAM_SHAPES, images, labels, B);
+const logits = tf.tidy(() => tfCnn.logits());
+const out = {
+  cnn: {
+    logits: [Array.from(tgCnn.infer()), Array.from(await logits.data())],
+    losses: [
+      [tgCnn.train(), tgCnn.train()],
+      [await tfCnn.train(), await tfCnn.train()],
+    ],
+  },
+  lstm: {} as Record<string, number[]>,
+};
+logits.dispose();
+const { samples: N, steps: T, features: F, out: O } = LSTM;
+const lInit = initParams(LSTM_PARAM_SHAPES, 43);
+const xs = randArray(N * T * F, 41);
+const ys = randArray(N * T * O, 42);
+// one epoch at batch 81 = one SGD step on all 81 samples: the returned loss is that step's
+out.lstm = {
+  tapegrad: [tapegradLstm(lInit, LSTM_PARAM_SHAPES, xs, ys).epoch(N)],
+  tfjs: [await tfjsLstm(lInit, LSTM_PARAM_SHAPES, xs, ys).epoch(N)],
+};
+console.log(JSON.stringify(out));
