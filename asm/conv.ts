@@ -1,25 +1,24 @@
-// Fused forward kernels for inference: a convolution that never materialises its im2col matrix, and max pooling
-// that returns values instead of indices. Geometry is the 14 i32 block window.ts reads.
-import { MR, NR, depthStep, gemmWorkBytes, micro, packB } from './gemm';
+// The fused forward convolution for inference: im2col(x)·W + bias without materialising the im2col matrix.
+// Geometry is the 14 i32 block window.ts reads.
+import { MR, NR, depthStep, gemmWorkBytes, microRuns, packB } from './gemm';
+import { addF32, gi } from './util';
 import { im2col } from './window';
 
+/** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
 // @ts-ignore: decorator
-@inline function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + <usize>i * 4);
-}
-
-/** micro() for a 4-column tail panel: C[4×4] (row stride ldc bytes) = (beta ? C : 0) + A·B over kc (B rows rsB apart). */
-// @ts-ignore: decorator
-@inline function micro4(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+@inline function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + o1), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + o2), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + o3), b0));
-    a += csA;
-    b += rsB;
+  for (let r = 0; r < runs; r++) {
+    for (let p = 0; p < run; p++) {
+      const b0 = v128.load(b);
+      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + o1), b0));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + o2), b0));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + o3), b0));
+      a += csA;
+      b += rsB;
+    }
+    a += jump;
   }
   if (beta) {
     c0 = f32x4.add(c0, v128.load(c));
@@ -34,62 +33,13 @@ import { im2col } from './window';
 }
 
 /**
- * micro() reading A straight from the NHWC image: row r's patch starts at a + o_r and runs `run` floats per
- * kernel row, `jump` bytes apart between kernel rows (kh of them). Sums in im2col's column order, beta = false.
+ * One 4×(8 or 4) tile over `runs` runs (B packed in NR-column panels). Interior tiles read image rows (run = kw·c,
+ * jump to the next kernel row); gathered tiles read one run from the scratch.
  */
 // @ts-ignore: decorator
-@inline function microWin(a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, kh: i32, b: usize, c: usize, ldc: usize): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let ky = 0; ky < kh; ky++) {
-    for (let q = 0; q < run; q++) {
-      const b0 = v128.load(b);
-      const b1 = v128.load(b, 16);
-      let x = v128.load32_splat(a);
-      c00 = f32x4.add(c00, f32x4.mul(x, b0));
-      c01 = f32x4.add(c01, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o1);
-      c10 = f32x4.add(c10, f32x4.mul(x, b0));
-      c11 = f32x4.add(c11, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o2);
-      c20 = f32x4.add(c20, f32x4.mul(x, b0));
-      c21 = f32x4.add(c21, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o3);
-      c30 = f32x4.add(c30, f32x4.mul(x, b0));
-      c31 = f32x4.add(c31, f32x4.mul(x, b1));
-      a += 4;
-      b += NR * 4;
-    }
-    a += jump;
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
-  v128.store(c, c30); v128.store(c, c31, 16);
-}
-
-/** microWin() for a 4-column tail panel. */
-// @ts-ignore: decorator
-@inline function microWin4(a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, kh: i32, b: usize, c: usize, ldc: usize): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  for (let ky = 0; ky < kh; ky++) {
-    for (let q = 0; q < run; q++) {
-      const b0 = v128.load(b);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + o1), b0));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + o2), b0));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + o3), b0));
-      a += 4;
-      b += NR * 4;
-    }
-    a += jump;
-  }
-  v128.store(c, c0);
-  v128.store(c + ldc, c1);
-  v128.store(c + 2 * ldc, c2);
-  v128.store(c + 3 * ldc, c3);
+@inline function tile(narrow: bool, a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, runs: i32, b: usize, c: usize, ldc: usize, beta: bool): void {
+  if (narrow) micro4Runs(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
+  else microRuns(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
 }
 
 /** Rows of im2col held in the per-thread scratch at once (a multiple of MR), for a depth of k. */
@@ -154,35 +104,23 @@ export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bo
       const panel = wp + <usize>(jr * k) * 4;
       for (let ir = 0; ir < m; ir += MR) {
         const mr = min(MR, m - ir);
-        if ((inside >> <u64>(ir / MR)) & 1) {
-          const cw = out + <usize>(rb + ir) * ldc + <usize>jr * 4;
-          const bp = bases + <usize>ir * 4;
-          const a0 = <usize>load<u32>(bp);
-          const o1 = <usize>load<u32>(bp, 4) - a0, o2 = <usize>load<u32>(bp, 8) - a0, o3 = <usize>load<u32>(bp, 12) - a0;
-          if (nr === NR) microWin(a0, o1, o2, o3, run, jump, kh, panel, cw, ldc);
-          else if (nr === 4) microWin4(a0, o1, o2, o3, run, jump, kh, panel, cw, ldc);
-          else {
-            if (nr < 4) microWin4(a0, o1, o2, o3, run, jump, kh, panel, tmp, NR * 4);
-            else microWin(a0, o1, o2, o3, run, jump, kh, panel, tmp, NR * 4);
-            for (let r = 0; r < MR; r++)
-              for (let q = 0; q < nr; q++)
-                store<f32>(cw + <usize>r * ldc + <usize>q * 4, load<f32>(tmp + <usize>(r * NR + q) * 4));
-          }
-          continue;
-        }
-        const a = scratch + <usize>ir * rowB;
-        // rows past m repeat the last real row (their results are discarded)
-        const o1 = <usize>min(1, mr - 1) * rowB, o2 = <usize>min(2, mr - 1) * rowB, o3 = <usize>min(3, mr - 1) * rowB;
         const c = out + <usize>(rb + ir) * ldc + <usize>jr * 4;
         // NOTE: a tail of at most 4 columns runs the 4-wide micro-kernel (each lane is the same sum either way).
         const narrow = nr <= 4;
         const full = mr === MR && (nr === NR || nr === 4);
-        for (let pc = 0; pc < k; pc += kStep) {
-          const kc = min(kStep, k - pc);
-          const ap = a + <usize>pc * 4;
-          const bp = panel + <usize>pc * NR * 4;
-          if (narrow) micro4(ap, o1, o2, o3, 4, bp, NR * 4, kc, full ? c : tmp, full ? ldc : NR * 4, pc > 0);
-          else micro(ap, o1, o2, o3, 4, bp, NR * 4, kc, full ? c : tmp, full ? ldc : NR * 4, pc > 0);
+        const dst = full ? c : tmp;
+        const ld = full ? ldc : <usize>NR * 4;
+        if ((inside >> <u64>(ir / MR)) & 1) {
+          const bp = bases + <usize>ir * 4;
+          const a0 = <usize>load<u32>(bp);
+          const o1 = <usize>load<u32>(bp, 4) - a0, o2 = <usize>load<u32>(bp, 8) - a0, o3 = <usize>load<u32>(bp, 12) - a0;
+          tile(narrow, a0, o1, o2, o3, run, jump, kh, panel, dst, ld, false);
+        } else {
+          const a = scratch + <usize>ir * rowB;
+          // rows past m repeat the last real row (their results are discarded)
+          const o1 = <usize>min(1, mr - 1) * rowB, o2 = <usize>min(2, mr - 1) * rowB, o3 = <usize>min(3, mr - 1) * rowB;
+          for (let pc = 0; pc < k; pc += kStep)
+            tile(narrow, a + <usize>pc * 4, o1, o2, o3, min(kStep, k - pc), 0, 1, panel + <usize>pc * NR * 4, dst, ld, pc > 0);
         }
         if (!full)
           for (let r = 0; r < mr; r++)
@@ -190,60 +128,6 @@ export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bo
               store<f32>(c + <usize>r * ldc + <usize>q * 4, load<f32>(tmp + <usize>(r * NR + q) * 4));
       }
     }
-    if (hasBias)
-      for (let r = 0; r < m; r++) {
-        const row = out + <usize>(rb + r) * ldc;
-        let j = 0;
-        for (; j + 4 <= o; j += 4)
-          v128.store(row + <usize>j * 4, f32x4.add(v128.load(row + <usize>j * 4), v128.load(bias + <usize>j * 4)));
-        for (; j < o; j++) store<f32>(row + <usize>j * 4, load<f32>(row + <usize>j * 4) + load<f32>(bias + <usize>j * 4));
-      }
+    if (hasBias) for (let r = 0; r < m; r++) addF32(out + <usize>(rb + r) * ldc, bias, o);
   }
-}
-
-/** Images [n0,n1) of out[n,outH,outW,c] = each window's maximum (padding never wins; NaN only if first), 4 channels at a time. */
-export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
-  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
-  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
-  const oh = gi(g, 12), ow = gi(g, 13);
-  let o = out + <usize>(n0 * oh * ow * c) * 4;
-  for (let b = n0; b < n1; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++) {
-        // NOTE: the same visiting order and strict '>' as poolArgmax, so the value is the one take(argmax) returns.
-        let ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          let seen = false;
-          let bv = f32x4.splat(0);
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const v = v128.load(x + <usize>(((b * h + iy) * w + ix) * c + ch) * 4);
-              bv = seen ? v128.bitselect(v, bv, f32x4.gt(v, bv)) : v;
-              seen = true;
-            }
-          }
-          v128.store(o + <usize>ch * 4, bv);
-        }
-        for (; ch < c; ch++) {
-          let seen = false;
-          let bv: f32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const v = load<f32>(x + <usize>(((b * h + iy) * w + ix) * c + ch) * 4);
-              if (!seen || v > bv) bv = v;
-              seen = true;
-            }
-          }
-          store<f32>(o + <usize>ch * 4, bv);
-        }
-        o += <usize>c * 4;
-      }
 }

@@ -57,32 +57,36 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
 }
 
 /**
- * C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over kc, with A(r,p) at a + o_r + p·csA (o_0 = 0) and
- * B(p, 0..7) contiguous at b + p·rsB (all in bytes). Packed panels are the case o_r = 4r, csA = 16, rsB = 32.
+ * C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over runs·run depth steps, with A(r,p) at a + o_r (o_0 = 0),
+ * advancing csA per step and another `jump` after each run, and B(p, 0..7) contiguous at b + p·rsB (all in bytes).
+ * sgemm's packed panels are one run with o_r = 4r, csA = 16, rsB = 32; the fused conv reads image rows as runs.
  */
 // @ts-ignore: decorator
-@inline export function micro(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+@inline export function microRuns(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a + o3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a += csA;
-    b += rsB;
+  for (let r = 0; r < runs; r++) {
+    for (let p = 0; p < run; p++) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      let x = v128.load32_splat(a);
+      c00 = f32x4.add(c00, f32x4.mul(x, b0));
+      c01 = f32x4.add(c01, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o1);
+      c10 = f32x4.add(c10, f32x4.mul(x, b0));
+      c11 = f32x4.add(c11, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o2);
+      c20 = f32x4.add(c20, f32x4.mul(x, b0));
+      c21 = f32x4.add(c21, f32x4.mul(x, b1));
+      x = v128.load32_splat(a + o3);
+      c30 = f32x4.add(c30, f32x4.mul(x, b0));
+      c31 = f32x4.add(c31, f32x4.mul(x, b1));
+      a += csA;
+      b += rsB;
+    }
+    a += jump;
   }
   if (beta) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
@@ -94,6 +98,12 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
   v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
   v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
   v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/** microRuns() over one run of kc steps: the sgemm micro-kernel. */
+// @ts-ignore: decorator
+@inline export function micro(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, b: usize, rsB: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+  microRuns(a, o1, o2, o3, csA, kc, 0, 1, b, rsB, c, ldc, beta);
 }
 
 /** NOTE: k is cut into equal blocks of at most KC (288 → one block, 400 → 200 + 200), never a thin remainder. */

@@ -1,7 +1,7 @@
 // Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm.ts) calls.
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice } from './gemm';
-export { im2col, col2im, poolArgmax } from './window';
-export { convBlockRows, convPackW, convRows, poolMax } from './conv';
+export { im2col, col2im, poolArgmax, poolMax } from './window';
+export { convBlockRows, convPackW, convRows } from './conv';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';
 export { take, scatterAdd } from './gather';

@@ -21,3 +21,9 @@
 @inline export function zeroF32(dst: usize, n: i32): void {
   memory.fill(dst, 0, <usize>n * 4);
 }
+
+/** Field i of the 14-i32 window geometry at g: n h w c kh kw strideH strideW dilationH dilationW padTop padLeft outH outW. */
+// @ts-ignore: decorator
+@inline export function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + <usize>i * 4);
+}

@@ -1,11 +1,6 @@
 // Window sweeps over NHWC images: im2col, its transpose col2im, and max-pool argmax.
 // Geometry arrives as 14 i32 at `g`: n h w c kh kw strideH strideW dilationH dilationW padTop padLeft outH outW.
-import { addF32, copyF32, zeroF32 } from './util';
-
-// @ts-ignore: decorator
-@inline function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + <usize>i * 4);
-}
+import { addF32, copyF32, gi, zeroF32 } from './util';
 
 /** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */
 export function im2col(x: usize, g: usize, out: usize, r0: i32, r1: i32): void {
@@ -84,8 +79,12 @@ export function col2im(cols: usize, g: usize, out: usize, n0: i32, n1: i32): voi
       }
 }
 
-/** Images [n0,n1): flat index into x of each window's first maximum (padding never wins; NaN only if first). */
-export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+/**
+ * Images [n0,n1) of a max-pool scan: each window's first maximum (padding never wins; NaN only if first), written
+ * to out[n,outH,outW,c] as its flat index into x (i32) or, with `values`, as the value itself (f32).
+ */
+// @ts-ignore: decorator
+@inline function poolScan(x: usize, g: usize, out: usize, n0: i32, n1: i32, values: bool): void {
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
@@ -112,7 +111,7 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
               bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
             }
           }
-          v128.store(o + <usize>ch * 4, bi);
+          v128.store(o + <usize>ch * 4, values ? bv : bi);
         }
         for (; ch < c; ch++) {
           let best = -1;
@@ -131,8 +130,19 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
               }
             }
           }
-          store<i32>(o + <usize>ch * 4, best);
+          if (values) store<f32>(o + <usize>ch * 4, bv);
+          else store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }
+}
+
+/** Images [n0,n1): flat index into x of each window's first maximum. */
+export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  poolScan(x, g, out, n0, n1, false);
+}
+
+/** Images [n0,n1): each window's maximum, the value take(x, poolArgmax(x)) returns (inference's max pool). */
+export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  poolScan(x, g, out, n0, n1, true);
 }

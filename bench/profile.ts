@@ -3,6 +3,7 @@
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
 import { setNumThreads } from '../src/backend/threads.js';
 import { wasmBackend } from '../src/backend/wasm-node.js';
+import { yieldToEventLoop } from '../src/core/storage.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
 import { randArray, randLabels } from './lib/timer.js';
@@ -64,10 +65,9 @@ if (mode.startsWith('cnn')) {
 }
 
 setBackend('wasm');
-const between = (): Promise<void> => new Promise((r) => setImmediate(r)); // as in bench/lib/timer.ts
 for (let i = 0; i < 300; i++) {
   step();
-  await between();
+  await yieldToEventLoop();
 }
 let elapsed = 0;
 const R = mode.startsWith('cnn') ? 100 : 10;
@@ -79,7 +79,7 @@ for (let i = 0; i < R; i++) {
   const dt = performance.now() - t;
   best = Math.min(best, dt);
   elapsed += dt;
-  await between();
+  await yieldToEventLoop();
 }
 const mean = elapsed / R;
 const faults = (process.resourceUsage().minorPageFault - f0) / R;
@@ -91,7 +91,7 @@ for (let i = 0; i < R; i++) {
   const t = performance.now();
   step();
   profiledMs += performance.now() - t;
-  await between();
+  await yieldToEventLoop();
 }
 const profiled = profiledMs / R;
 setBackend('wasm');

@@ -1,5 +1,6 @@
 // Timing for the benchmarks: Benchmark.js runs each workload in calibrated cycles and keeps the statistics.
 import Benchmark from 'benchmark';
+import { yieldToEventLoop } from '../../src/core/storage.js';
 
 export interface Timing {
   /** Mean milliseconds per call over every cycle. */
@@ -21,9 +22,6 @@ export interface TimeOptions {
   minRuns?: number;
 }
 
-/** Let other event-loop tasks run (finalizers that free dead tensors' memory run there). */
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /**
  * Time f (awaited when it returns a promise, e.g. a tfjs op followed by reading its data) with Benchmark.js as a
  * deferred benchmark. NOTE: every call, for every framework, ends with one event-loop turn inside the timing, as a
@@ -33,7 +31,7 @@ export async function time(f: () => unknown, o: TimeOptions = {}): Promise<Timin
   const { warmup = 2, budgetMs = 1500, minRuns = 3 } = o;
   for (let i = 0; i < warmup; i++) {
     await f();
-    await turn();
+    await yieldToEventLoop();
   }
   if (budgetMs === 0) {
     // NOTE: multi-minute passes (plain-JS convs under --all) are timed once, without Benchmark.js's cycles.
@@ -61,7 +59,7 @@ export async function time(f: () => unknown, o: TimeOptions = {}): Promise<Timin
           fail(e);
           return;
         }
-        Promise.resolve(r).then(() => setImmediate(() => deferred.resolve()), fail);
+        Promise.resolve(r).then(() => yieldToEventLoop().then(() => deferred.resolve()), fail);
       },
       onComplete() {
         const s = b.stats;

@@ -106,6 +106,30 @@ function forEachIndex(
   }
 }
 
+/** Each window's first maximum as a flat index into x (-1 if the window sees only padding), in output order. */
+function poolScan(x: TypedArray, g: WindowGeom, emit: (o: number, best: number) => void): void {
+  let o = 0;
+  for (let b = 0; b < g.n; b++)
+    for (let oy = 0; oy < g.outH; oy++)
+      for (let ox = 0; ox < g.outW; ox++)
+        for (let ch = 0; ch < g.c; ch++, o++) {
+          let best = -1;
+          let bv = -Infinity;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+              if (ix < 0 || ix >= g.w) continue;
+              const src = ((b * g.h + iy) * g.w + ix) * g.c + ch;
+              // NOTE: ties go to the first maximum in row-major window order (strict >).
+              if (best < 0 || x[src] > bv) [bv, best] = [x[src], src];
+            }
+          }
+          emit(o, best);
+        }
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
   unary(op, x, out) {
@@ -239,26 +263,7 @@ export const jsKernels: Kernels = {
         }
   },
   poolArgmax(x, g, out) {
-    let o = 0;
-    for (let b = 0; b < g.n; b++)
-      for (let oy = 0; oy < g.outH; oy++)
-        for (let ox = 0; ox < g.outW; ox++)
-          for (let ch = 0; ch < g.c; ch++, o++) {
-            let best = -1;
-            let bv = -Infinity;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-                if (ix < 0 || ix >= g.w) continue;
-                const src = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-                // NOTE: ties go to the first maximum in row-major window order (strict >).
-                if (best < 0 || x[src] > bv) [bv, best] = [x[src], src];
-              }
-            }
-            out[o] = best;
-          }
+    poolScan(x, g, (o, best) => (out[o] = best));
   },
   conv2d(x, w, bias, g, o, out) {
     // NOTE: direct loops (no patch matrix), summing taps in im2col's column order so results match the composition.
@@ -283,26 +288,7 @@ export const jsKernels: Kernels = {
           }
   },
   poolMax(x, g, out) {
-    let o = 0;
-    for (let b = 0; b < g.n; b++)
-      for (let oy = 0; oy < g.outH; oy++)
-        for (let ox = 0; ox < g.outW; ox++)
-          for (let ch = 0; ch < g.c; ch++, o++) {
-            let seen = false;
-            let bv = 0;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
-                if (ix < 0 || ix >= g.w) continue;
-                const v = x[((b * g.h + iy) * g.w + ix) * g.c + ch];
-                if (!seen || v > bv) bv = v; // the first maximum, as poolArgmax picks it
-                seen = true;
-              }
-            }
-            out[o] = bv;
-          }
+    poolScan(x, g, (o, best) => (out[o] = best < 0 ? 0 : x[best]));
   },
   take(x, idx, out) {
     for (let i = 0; i < idx.length; i++) out[i] = x[idx[i]];

@@ -120,6 +120,21 @@ export function im2colSources(g: WindowGeom): Int32Array {
   return src;
 }
 
+/** Each window's first maximum as a flat index into x (padding never wins), shaped [n, outH, outW, c]. */
+function naiveArgmax(x: Tensor, g: WindowGeom): NaiveOut {
+  const src = im2colSources(g);
+  const k = g.kh * g.kw;
+  return build([g.n, g.outH, g.outW, g.c], 'int32', ([b, oy, ox, ch]) => {
+    const row = (b * g.outH + oy) * g.outW + ox;
+    let best = -1;
+    for (let w = 0; w < k; w++) {
+      const s = src[row * k * g.c + w * g.c + ch];
+      if (s >= 0 && (best < 0 || x.data[s] > x.data[best])) best = s;
+    }
+    return best;
+  });
+}
+
 export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   neg: unary('neg'),
   exp: unary('exp'),
@@ -268,19 +283,7 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     src.forEach((s, i) => s >= 0 && (out[s] += cols.data[i]));
     return { shape: [g.n, g.h, g.w, g.c], dtype: cols.dtype, data: out };
   },
-  poolArgmax: ([x], { geom: g }) => {
-    const src = im2colSources({ ...g });
-    const k = g.kh * g.kw;
-    return build([g.n, g.outH, g.outW, g.c], 'int32', ([b, oy, ox, ch]) => {
-      const row = (b * g.outH + oy) * g.outW + ox;
-      let best = -1;
-      for (let w = 0; w < k; w++) {
-        const s = src[row * k * g.c + w * g.c + ch];
-        if (s >= 0 && (best < 0 || x.data[s] > x.data[best])) best = s;
-      }
-      return best;
-    });
-  },
+  poolArgmax: ([x], { geom: g }) => ({ ...naiveArgmax(x, g), dtype: 'int32' }),
   conv2dFused: ([x, w, b], { geom: g }) => {
     const src = im2colSources(g);
     const [k, o] = w.shape;
@@ -293,17 +296,8 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     });
   },
   maxPool2dFused: ([x], { geom: g }) => {
-    const src = im2colSources(g);
-    const k = g.kh * g.kw;
-    return build([g.n, g.outH, g.outW, g.c], x.dtype, ([b, oy, ox, ch]) => {
-      const row = (b * g.outH + oy) * g.outW + ox;
-      let best = -1;
-      for (let w = 0; w < k; w++) {
-        const s = src[row * k * g.c + w * g.c + ch];
-        if (s >= 0 && (best < 0 || x.data[s] > x.data[best])) best = s;
-      }
-      return x.data[best];
-    });
+    const idx = naiveArgmax(x, g);
+    return { ...idx, dtype: x.dtype, data: idx.data.map((i) => x.data[i]) };
   },
   take: ([x, idx]) => ({
     shape: [...idx.shape],
