@@ -117,7 +117,7 @@ export class Arena {
     else fl.splice(lo, 0, [start, end - start]);
   }
 
-  /** Resident storage for an op output (zero-filled unless poisoned), or null to use a plain array. */
+  /** Resident storage for an op output (old contents: every forward writes its whole output; NaN when poisoned), or null to use a plain array. */
   resident(dtype: DType, n: number): Storage | null {
     if (dtype === 'float64' || n < this.minElements) return null;
     const bytes = n * 4;

@@ -41,7 +41,8 @@ export interface WindowGeom {
 
 export interface Kernels {
   readonly name: string;
-  /** Zero-filled storage for an op's output in the backend's own memory, or null/absent for a plain array. */
+  /** Storage for an op's output in the backend's own memory, or null/absent for a plain array. NOTE: not zeroed: every
+   * primitive's forward writes its whole output (test/backend/resident-prims.test.ts checks it with poisoned blocks). */
   alloc?(dtype: DType, n: number): Storage | null;
   /** Give back storage from `alloc` that no tensor took (a failed op, or one that returned a view). */
   free?(s: Storage): void;
