@@ -117,7 +117,10 @@ export class Arena {
     else fl.splice(lo, 0, [start, end - start]);
   }
 
-  /** Resident storage for an op output (old contents: every forward writes its whole output; NaN when poisoned), or null to use a plain array. */
+  /**
+   * Resident storage for an op output, or null to use a plain array. Not zeroed (every forward writes its whole
+   * output); NaN / -1 when poisoned.
+   */
   resident(dtype: DType, n: number): Storage | null {
     if (dtype === 'float64' || n < this.minElements) return null;
     const bytes = n * 4;
