@@ -1,0 +1,8 @@
+// tg.onnx: load ONNX models as trainable tapegrad models, and save tapegrad models as ONNX.
+import { loadModel, loadModelSync } from './load.js';
+import { supportedOperators } from './registry.js';
+
+export const onnx = { loadModel, loadModelSync, supportedOperators };
+export { OnnxModel, OnnxNode, type OnnxModelOptions } from './model.js';
+export { OnnxUnsupportedError } from './op-types.js';
+export type { LoadOnnxOptions } from './load.js';
