@@ -52,7 +52,10 @@ export class OnnxNode extends Layer {
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const runtime = Array.isArray(x) ? x : [x];
     let k = 0;
-    const ins = this.slots.map((s) => (s.kind === 'value' ? runtime[k++] : s.kind === 'fixed' ? s.t : null));
+    const swap = kw.initializers as Map<Tensor, Tensor> | undefined;
+    const ins = this.slots.map((s) =>
+      s.kind === 'value' ? runtime[k++] : s.kind === 'fixed' ? (swap?.get(s.t) ?? s.t) : null,
+    );
     const outs = withAllocationLimit({ maxBytes: this.maxBytes }, `onnx node '${this.spec.name}' (${this.spec.opType})`, () =>
       this.def.run(ins, this.context(kw.training === true)),
     );
@@ -146,7 +149,7 @@ export class OnnxModel extends Model {
     for (const [k, t] of this.initializers) values.set(k, t);
     for (const node of this.layers) {
       const ins = node.valueInputs.map((n) => values.get(n)!);
-      const ys = node.apply(ins, { training: kw.training }) as Tensor[];
+      const ys = node.apply(ins, { training: kw.training, initializers: kw.initializers }) as Tensor[];
       node.spec.outputs.forEach((name, j) => {
         if (!name) return;
         if (!ys[j]) throw new ValueError(`onnx node '${node.spec.name}' (${node.spec.opType}): output ${j} ('${name}') was not produced`);
@@ -160,6 +163,22 @@ export class OnnxModel extends Model {
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const ys = this.runGraph(Array.isArray(x) ? x : [x], kw);
     return ys.length === 1 ? ys[0] : ys;
+  }
+
+  /**
+   * Run the model with some initializers replaced by other tensors (by ONNX name): the functional form that
+   * `tg.grads` needs, e.g. `tg.grads((w) => loss(m.callWith({ 'fc.weight': w }, x)))(m.initializers.get('fc.weight'))`.
+   */
+  callWith(initializers: Record<string, Tensor>, x: Tensor | Tensor[], opts: { training?: boolean } = {}): Tensor | Tensor[] {
+    const swap = new Map<Tensor, Tensor>();
+    for (const [name, t] of Object.entries(initializers)) {
+      const old = this.initializers.get(name);
+      if (!old) throw new ValueError(`${this.name}.callWith: no initializer named '${name}'`);
+      if (!(t instanceof Tensor) || t.shape.length !== old.shape.length || t.shape.some((d, i) => d !== old.shape[i]))
+        throw new ShapeError(`${this.name}.callWith: '${name}' has shape ${fmtShape(old.shape)}, got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`);
+      swap.set(old, t);
+    }
+    return this.apply(x, { training: opts.training ?? false, initializers: swap }) as Tensor | Tensor[];
   }
 
   /** Zeros for every input, symbolic or unknown dims set to `fill`. */
