@@ -50,7 +50,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 function ioOf(v: OnnxValueInfo, where: string): OnnxIO {
   const tt = v.type?.tensorType;
-  if (!tt) throw new FormatError(`${where} '${v.name}': only tensor inputs and outputs are supported`);
+  if (!tt)
+    throw new OnnxUnsupportedError(
+      `${where} '${v.name}' is a sequence, map or optional value, which is not supported (supported: tensors)`,
+    );
   const shape = tt.shape
     ? tt.shape.dim.map((d) =>
         d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null && num(d.dimValue) > 0 ? num(d.dimValue) : null,

@@ -85,3 +85,27 @@ export function runCase(test: string): CaseResult {
 }
 
 export const listCases = (): string[] => readdirSync(TESTDATA).filter((t) => t.startsWith('test_')).sort();
+
+export const TABLE_START = '<!-- onnx-conformance:start -->';
+export const TABLE_END = '<!-- onnx-conformance:end -->';
+
+/** The markdown table (operator → passed / total) over every test of every operator tapegrad claims. */
+export function conformanceTable(results: CaseResult[], claimed: readonly string[]): string {
+  const rows = claimed.map((op) => {
+    const rs = results.filter((r) => r.op === op);
+    const passed = rs.filter((r) => r.status === 'passed').length;
+    const notes = rs.filter((r) => r.status !== 'passed').map((r) => `${r.test.replace(/^test_/, '')} (${r.status === 'random' ? 'numpy RNG' : 'refused'})`);
+    return `| ${op} | ${passed} / ${rs.length} | ${notes.join(', ')} |`;
+  });
+  const passed = results.filter((r) => claimed.includes(r.op) && r.status === 'passed').length;
+  const total = results.filter((r) => claimed.includes(r.op)).length;
+  return [
+    TABLE_START,
+    `ONNX ${'backend node tests'} (Debian libonnx-testdata): ${passed} of ${total} tests of the ${claimed.length} supported operators pass; the others are refused by name (or, marked numpy RNG, expect numpy's random dropout masks).`,
+    '',
+    '| operator | passed / tests | not passed |',
+    '|---|---|---|',
+    ...rows,
+    TABLE_END,
+  ].join('\n');
+}
