@@ -67,7 +67,7 @@ export function runCase(test: string): CaseResult {
           .map((f) => tensorFromProto(decodeTensor(readFileSync(join(dir, s, f))), `${test}/${s}/${f}`).t);
       const xs = read('input_');
       const want = read('output_');
-      const ys = tg.noGrad(() => m.apply(xs.length === 1 ? xs[0] : xs, { training: false }));
+      const ys = tg.noGrad(() => m.apply(xs.length === 1 ? xs[0] : xs, { training: false })) as tg.Tensor | tg.Tensor[];
       const got = Array.isArray(ys) ? ys : [ys];
       for (let i = 0; i < want.length; i++) {
         const diff = got[i] ? compare(got[i], want[i]) : 'missing output';
