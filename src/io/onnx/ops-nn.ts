@@ -186,6 +186,11 @@ function batchNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
       runVar.data.set(newVar.data);
     }
   }
+  if (!training) {
+    // y = x·a + b with a = γ/√(σ² + ε), b = β - μ·a folded on the [C] parameters: two passes over x, not five
+    const a = div(scale, sqrt(add(runVar, eps)));
+    return [add(mul(x, perChannel(a, x.rank)), perChannel(sub(bias, mul(runMean, a)), x.rank))];
+  }
   // y = (x - μ)/√(σ² + ε)·γ + β
   const y = add(mul(div(sub(x, m), sqrt(add(v, eps))), perChannel(scale, x.rank)), perChannel(bias, x.rank));
   return [y, ...extra];
