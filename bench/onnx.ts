@@ -27,8 +27,15 @@ async function main() {
   tg.setBackend('wasm');
   tg.setNumThreads(threads);
   ort.env.wasm.numThreads = threads;
-  console.log(`ONNX inference, batch ${batch}, ${threads} thread(s), ${rounds} rounds (median CPU ms per batch)`);
-  console.log('file'.padEnd(12), 'tapegrad'.padStart(10), 'ORT web'.padStart(10), 'ORT/tapegrad'.padStart(13));
+  console.log(
+    `ONNX inference, batch ${batch}, ${threads} thread(s), ${rounds} rounds (median CPU ms per batch)`,
+  );
+  console.log(
+    'file'.padEnd(12),
+    'tapegrad'.padStart(10),
+    'ORT web'.padStart(10),
+    'ORT/tapegrad'.padStart(13),
+  );
   for (const [file, shape] of FILES) {
     const bytes = readFileSync(join(fixtures, file));
     const m = await tg.onnx.loadModel(bytes, { name: file });
@@ -51,7 +58,13 @@ async function main() {
       tOrt.push(cpuMs(process.cpuUsage(c)));
     }
     const [a, b] = [median(tTg), median(tOrt)];
-    console.log(file.padEnd(12), a.toFixed(2).padStart(10), b.toFixed(2).padStart(10), (b / a).toFixed(2).padStart(13), `  (max |diff| ${diff.toExponential(1)})`);
+    console.log(
+      file.padEnd(12),
+      a.toFixed(2).padStart(10),
+      b.toFixed(2).padStart(10),
+      (b / a).toFixed(2).padStart(13),
+      `  (max |diff| ${diff.toExponential(1)})`,
+    );
   }
   await tg.closeHdf5Worker?.();
   process.exit(0);

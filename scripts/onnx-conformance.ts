@@ -3,7 +3,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { supportedOperators } from '../src/io/onnx/registry.js';
-import { TABLE_END, TABLE_START, conformanceTable, hasTestdata, listCases, runCase } from '../test/io/onnx/conformance-lib.js';
+import {
+  TABLE_END,
+  TABLE_START,
+  conformanceTable,
+  hasTestdata,
+  listCases,
+  runCase,
+} from '../test/io/onnx/conformance-lib.js';
 
 if (!hasTestdata()) {
   console.error('libonnx-testdata is not installed (apt-get install libonnx-testdata)');

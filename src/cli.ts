@@ -162,7 +162,9 @@ async function main(argv: string[]): Promise<number> {
       const [path] = need(p, 1, 'the file (tapegrad inspect <file>)');
       if (isOnnxPath(path)) {
         const o = inspectOnnx(path);
-        process.stdout.write(p.bools.has('--json') ? `${JSON.stringify(o, null, 2)}\n` : `${formatOnnxInspect(o)}\n`);
+        process.stdout.write(
+          p.bools.has('--json') ? `${JSON.stringify(o, null, 2)}\n` : `${formatOnnxInspect(o)}\n`,
+        );
         return 0;
       }
       const r = await keras.inspect(path);

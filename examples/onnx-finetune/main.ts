@@ -16,7 +16,9 @@ export const MODEL = join(here, '..', '..', 'test', 'fixtures', 'onnx', 'cnn.onn
 /** Accuracy overall and on the digits 5–9, which the PyTorch model never saw. */
 function accuracy(m: tg.OnnxModel, x: tg.Tensor, y: tg.Tensor): { all: number; unseen: number } {
   const pred = tg.argmax(m.predict(x, { batchSize: 256 }) as tg.Tensor, 1).data;
-  let ok = 0, unseen = 0, okUnseen = 0;
+  let ok = 0,
+    unseen = 0,
+    okUnseen = 0;
   y.data.forEach((label, i) => {
     ok += pred[i] === label ? 1 : 0;
     if (label >= 5) (unseen++, (okUnseen += pred[i] === label ? 1 : 0));
@@ -36,7 +38,9 @@ export async function main(opts: { quick?: boolean; log?: (s: string) => void } 
   const nchw = (t: tg.Tensor) => tg.reshape(t, [t.shape[0], 1, 28, 28]);
   const [xTrain, xTest] = [nchw(train.images), nchw(test.images)];
   const before = accuracy(m, xTest, test.labels);
-  log(`before: test accuracy ${(before.all * 100).toFixed(1)}%, on the unseen digits 5–9 ${(before.unseen * 100).toFixed(1)}%`);
+  log(
+    `before: test accuracy ${(before.all * 100).toFixed(1)}%, on the unseen digits 5–9 ${(before.unseen * 100).toFixed(1)}%`,
+  );
 
   // Freeze every initializer except the last Gemm's (fc2.weight, fc2.bias).
   for (const w of m.weights) {
@@ -44,10 +48,21 @@ export async function main(opts: { quick?: boolean; log?: (s: string) => void } 
     w.value.requiresGrad = w.trainable; // and no backward pass below the last layer
   }
   log(`trainable: ${m.trainableWeights.map((w) => `${w.name} [${w.value.shape}]`).join(', ')}`);
-  m.compile({ optimizer: tg.train.adam(0.02), loss: tg.getLoss('sparseCategoricalCrossentropy', { fromLogits: true }), metrics: ['accuracy'] });
-  await m.fit(xTrain, train.labels, { epochs: opts.quick ? 4 : 8, batchSize: 32, verbose: 0, log: (l) => log(l) });
+  m.compile({
+    optimizer: tg.train.adam(0.02),
+    loss: tg.getLoss('sparseCategoricalCrossentropy', { fromLogits: true }),
+    metrics: ['accuracy'],
+  });
+  await m.fit(xTrain, train.labels, {
+    epochs: opts.quick ? 4 : 8,
+    batchSize: 32,
+    verbose: 0,
+    log: (l) => log(l),
+  });
   const after = accuracy(m, xTest, test.labels);
-  log(`after:  test accuracy ${(after.all * 100).toFixed(1)}%, on the unseen digits 5–9 ${(after.unseen * 100).toFixed(1)}%`);
+  log(
+    `after:  test accuracy ${(after.all * 100).toFixed(1)}%, on the unseen digits 5–9 ${(after.unseen * 100).toFixed(1)}%`,
+  );
 
   // Export (traced with a batch of 64) and check in ONNX Runtime Web.
   const dir = mkdtempSync(join(tmpdir(), 'onnx-finetune-'));
@@ -56,13 +71,17 @@ export async function main(opts: { quick?: boolean; log?: (s: string) => void } 
   await tg.onnx.saveModel(m, out, { sampleInput: xs });
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(readFileSync(out));
-  const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(xs.data), [...xs.shape]) });
+  const r = await session.run({
+    [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(xs.data), [...xs.shape]),
+  });
   const ortY = r[session.outputNames[0]].data as Float32Array;
   const ours = (m.predict(xs) as tg.Tensor).data;
   // max |ours - ort| relative to the largest logit
   const scale = Math.max(...Array.from(ours, Math.abs));
   const maxRel = Math.max(...Array.from(ours, (v, i) => Math.abs(v - ortY[i]))) / scale;
-  log(`exported ${out}: ONNX Runtime Web agrees with tapegrad on 64 test digits (max difference ${maxRel.toExponential(1)} of the largest logit)`);
+  log(
+    `exported ${out}: ONNX Runtime Web agrees with tapegrad on 64 test digits (max difference ${maxRel.toExponential(1)} of the largest logit)`,
+  );
   rmSync(dir, { recursive: true, force: true });
   return { before, after, ortMaxRelDiff: maxRel };
 }

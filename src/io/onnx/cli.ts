@@ -71,7 +71,9 @@ export function formatOnnxInspect(r: OnnxInspection): string {
       .map(([k, v]) => `${k}×${v}`)
       .join(', ')}`,
     `initializers: ${r.initializers} (${r.parameters.toLocaleString('en-US')} float values)`,
-    r.unsupported.length ? `not supported by tapegrad:\n${r.unsupported.map((u) => `  ${u}`).join('\n')}` : 'tapegrad runs every node',
+    r.unsupported.length
+      ? `not supported by tapegrad:\n${r.unsupported.map((u) => `  ${u}`).join('\n')}`
+      : 'tapegrad runs every node',
   ].join('\n');
 }
 

@@ -12,14 +12,23 @@ import { tensorToProto } from './tensor-proto.js';
 export const typeOfDtype = (d: DType): number =>
   d === 'float64' ? DataType.DOUBLE : d === 'int32' ? DataType.INT32 : DataType.FLOAT;
 
-type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[]; s?: Uint8Array; t?: unknown };
+type Attr = {
+  name: string;
+  type: number;
+  i?: number;
+  f?: number;
+  ints?: number[];
+  s?: Uint8Array;
+  t?: unknown;
+};
 const attrInt = (name: string, i: number): Attr => ({ name, type: 2, i });
 const attrInts = (name: string, ints: readonly number[]): Attr => ({ name, type: 7, ints: [...ints] });
 const attrFloat = (name: string, f: number): Attr => ({ name, type: 1, f });
 
 /** Builds the node list, initializers and value names of one exported graph. */
 export class GraphBuilder {
-  readonly nodes: { name: string; opType: string; input: string[]; output: string[]; attribute: Attr[] }[] = [];
+  readonly nodes: { name: string; opType: string; input: string[]; output: string[]; attribute: Attr[] }[] =
+    [];
   readonly initializers: Record<string, unknown>[] = [];
   private readonly names = new Map<Tensor, string>();
   /** Values by storage: `detach()` makes a new Tensor over the same storage, which must stay the same value. */
@@ -49,14 +58,23 @@ export class GraphBuilder {
     const known = this.names.get(t);
     if (known) return known;
     const same = this.byStorage.get(t.storage);
-    if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i])) return same.name;
+    if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i]))
+      return same.name;
     let name: string;
     if (t.requiresGrad || t.name) {
       name = this.fresh(t.name ? t.name : `weight_${t.id}`);
       this.initializers.push(tensorToProto({ t, type: typeOfDtype(t.dtype) }, name));
     } else {
       name = this.fresh(`const_${t.id}`);
-      this.nodes.push({ name: this.fresh(`Constant_${this.nodes.length}`), opType: 'Constant', input: [], output: [name], attribute: [{ name: 'value', type: 4, t: tensorToProto({ t, type: typeOfDtype(t.dtype) }, name) } as Attr] });
+      this.nodes.push({
+        name: this.fresh(`Constant_${this.nodes.length}`),
+        opType: 'Constant',
+        input: [],
+        output: [name],
+        attribute: [
+          { name: 'value', type: 4, t: tensorToProto({ t, type: typeOfDtype(t.dtype) }, name) } as Attr,
+        ],
+      });
     }
     this.bind(t, name);
     return name;
@@ -69,18 +87,48 @@ export class GraphBuilder {
   }
   node(opType: string, input: string[], attribute: Attr[] = [], out?: string): string {
     const o = out ?? this.fresh(`${opType.toLowerCase()}_out`);
-    this.nodes.push({ name: this.fresh(`${opType}_${this.nodes.length}`), opType, input, output: [o], attribute });
+    this.nodes.push({
+      name: this.fresh(`${opType}_${this.nodes.length}`),
+      opType,
+      input,
+      output: [o],
+      attribute,
+    });
     return o;
   }
 }
 
 const UNARY: Record<string, string> = {
-  neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', sign: 'Sign', relu: 'Relu', sigmoid: 'Sigmoid',
-  tanh: 'Tanh', sin: 'Sin', cos: 'Cos', erf: 'Erf', floor: 'Floor',
+  neg: 'Neg',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  abs: 'Abs',
+  sign: 'Sign',
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  sin: 'Sin',
+  cos: 'Cos',
+  erf: 'Erf',
+  floor: 'Floor',
 };
-const BINARY: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
+const BINARY: Record<string, string> = {
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'Div',
+  pow: 'Pow',
+  maximum: 'Max',
+  minimum: 'Min',
+};
 const COMPARE: Record<string, [string, boolean]> = {
-  eq: ['Equal', false], gt: ['Greater', false], lt: ['Less', false], ge: ['Less', true], le: ['Greater', true], ne: ['Equal', true],
+  eq: ['Equal', false],
+  gt: ['Greater', false],
+  lt: ['Less', false],
+  ge: ['Less', true],
+  le: ['Greater', true],
+  ne: ['Equal', true],
 };
 
 /** NHWC → NCHW conv/pool attributes from a window geometry (pads: the real bottom/right pads of the sweep). */
@@ -131,15 +179,32 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
     }
     case 'pad': {
       const pads = [...(p.before as number[]), ...(p.after as number[])];
-      const v = b.nameOf(new Tensor(e.out.dtype === 'float64' ? Float64Array.of(p.value) : e.out.dtype === 'int32' ? Int32Array.of(p.value) : Float32Array.of(p.value), []));
-      return out(b.node('Pad', [...ins(), b.int64(pads), v], [{ name: 'mode', type: 3, s: new TextEncoder().encode('constant') }]));
+      const v = b.nameOf(
+        new Tensor(
+          e.out.dtype === 'float64'
+            ? Float64Array.of(p.value)
+            : e.out.dtype === 'int32'
+              ? Int32Array.of(p.value)
+              : Float32Array.of(p.value),
+          [],
+        ),
+      );
+      return out(
+        b.node(
+          'Pad',
+          [...ins(), b.int64(pads), v],
+          [{ name: 'mode', type: 3, s: new TextEncoder().encode('constant') }],
+        ),
+      );
     }
     case 'concat':
       return out(b.node('Concat', ins(), [attrInt('axis', p.axis)]));
     case 'sum':
       return out(b.node('ReduceSum', [...ins(), b.int64(p.axes)], [attrInt('keepdims', p.keepdims ? 1 : 0)]));
     case 'max':
-      return out(b.node('ReduceMax', ins(), [attrInts('axes', p.axes), attrInt('keepdims', p.keepdims ? 1 : 0)]));
+      return out(
+        b.node('ReduceMax', ins(), [attrInts('axes', p.axes), attrInt('keepdims', p.keepdims ? 1 : 0)]),
+      );
     case 'argmax': {
       const i64 = b.node('ArgMax', ins(), [attrInt('axis', p.axis), attrInt('keepdims', 0)]);
       return out(b.node('Cast', [i64], [attrInt('to', typeOfDtype(e.out.dtype))]));
@@ -152,7 +217,8 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
       if (p.transB) y = swapLast(y, e.inputs[1].rank);
       // im2col(x) · W  =  a Conv of x with W as an [out, c, kh, kw] kernel
       const cols = producers.get(e.inputs[0]);
-      if (cols?.op === 'im2col' && !p.transA && !p.transB && e.inputs[1].rank === 2) return out(convFromIm2col(b, cols, y, e));
+      if (cols?.op === 'im2col' && !p.transA && !p.transB && e.inputs[1].rank === 2)
+        return out(convFromIm2col(b, cols, y, e));
       return out(b.node('MatMul', [x, y]));
     }
     case 'im2col':
@@ -179,7 +245,11 @@ const toNhwc = (b: GraphBuilder, x: string) => b.node('Transpose', [x], [attrInt
 function convFromIm2col(b: GraphBuilder, cols: OpEvent, w: string, mm: OpEvent): string {
   const g = (cols.params as { geom: WindowGeom }).geom;
   const o = mm.inputs[1].shape[1];
-  const k = b.node('Transpose', [b.node('Reshape', [w, b.int64([g.kh, g.kw, g.c, o])])], [attrInts('perm', [3, 2, 0, 1])]);
+  const k = b.node(
+    'Transpose',
+    [b.node('Reshape', [w, b.int64([g.kh, g.kw, g.c, o])])],
+    [attrInts('perm', [3, 2, 0, 1])],
+  );
   const y = b.node('Conv', [toNchw(b, b.nameOf(cols.inputs[0])), k], windowAttrs(g));
   return b.node('Reshape', [toNhwc(b, y), b.int64([g.n * g.outH * g.outW, o])]);
 }

@@ -47,7 +47,9 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
   if (!(model instanceof Layer)) throw new ValueError('onnx export: expected a tapegrad model or layer');
   const opset = opts.opset ?? MAX_EXPORT_OPSET;
   if (!(Number.isInteger(opset) && opset >= MIN_EXPORT_OPSET && opset <= MAX_EXPORT_OPSET))
-    throw new ValueError(`onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`);
+    throw new ValueError(
+      `onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`,
+    );
   const xs = sampleFor(model, opts).map((x) => x.detach());
   const events: OpEvent[] = [];
   const wasTraining = model.training;
@@ -74,7 +76,9 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
   const b = new GraphBuilder(opset);
   const io = (t: Tensor, name: string) => ({
     name,
-    type: { tensorType: { elemType: typeOfDtype(t.dtype), shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
+    type: {
+      tensorType: { elemType: typeOfDtype(t.dtype), shape: { dim: t.shape.map((d) => ({ dimValue: d })) } },
+    },
   });
   const inputs = xs.map((x, i) => {
     const name = b.fresh(xs.length === 1 ? 'input' : `input_${i}`);
@@ -92,7 +96,13 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'tapegrad',
     producerVersion: '0.1.0',
-    graph: { name: opts.name ?? model.name, node: b.nodes, initializer: b.initializers, input: inputs, output: outputs },
+    graph: {
+      name: opts.name ?? model.name,
+      node: b.nodes,
+      initializer: b.initializers,
+      input: inputs,
+      output: outputs,
+    },
   });
 }
 

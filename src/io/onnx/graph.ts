@@ -56,7 +56,11 @@ function ioOf(v: OnnxValueInfo, where: string): OnnxIO {
     );
   const shape = tt.shape
     ? tt.shape.dim.map((d) =>
-        d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null && num(d.dimValue) > 0 ? num(d.dimValue) : null,
+        d.dimParam
+          ? d.dimParam
+          : d.dimValue !== undefined && d.dimValue !== null && num(d.dimValue) > 0
+            ? num(d.dimValue)
+            : null,
       )
     : null;
   return { name: v.name, elemType: tt.elemType, shape };
@@ -87,7 +91,9 @@ function attrValue(a: OnnxAttributeProto, where: string): AttrValue {
     case AttrType.GRAPHS:
       throw new FormatError(`${at} is a subgraph; control flow (If, Loop, Scan) is not supported`);
     default:
-      throw new FormatError(`${at} has type ${a.type}, which is not supported (float, int, string, tensor and their lists are)`);
+      throw new FormatError(
+        `${at} has type ${a.type}, which is not supported (float, int, string, tensor and their lists are)`,
+      );
   }
 }
 
@@ -109,7 +115,8 @@ export function parseModel(bytes: Uint8Array, file: string): OnnxGraphSpec {
     throw new FormatError(
       `${where}: opset ${opset} of the default ONNX domain is not supported (supported: opset ${MIN_OPSET}–${MAX_OPSET})`,
     );
-  if (g.node.length > MAX_NODES) throw new FormatError(`${where}: ${g.node.length} nodes (the most is ${MAX_NODES})`);
+  if (g.node.length > MAX_NODES)
+    throw new FormatError(`${where}: ${g.node.length} nodes (the most is ${MAX_NODES})`);
   if (g.sparseInitializer.length)
     throw new FormatError(`${where}: sparse initializers are not supported (store them dense)`);
   const initializers = new Map<string, OnnxValue>();
@@ -149,7 +156,8 @@ export function parseModel(bytes: Uint8Array, file: string): OnnxGraphSpec {
     return { name, opType: n.opType, inputs: n.input.slice(), outputs: n.output.slice(), attrs };
   });
   for (const o of outputs)
-    if (!defined.has(o.name)) throw new FormatError(`${where}: output '${o.name}' is not computed by any node`);
+    if (!defined.has(o.name))
+      throw new FormatError(`${where}: output '${o.name}' is not computed by any node`);
   for (const io of [...inputs, ...outputs])
     if (!SUPPORTED_TYPES.includes(io.elemType as never))
       throw new OnnxUnsupportedError(

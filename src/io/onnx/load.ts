@@ -25,7 +25,10 @@ export async function loadModel(src: ByteSource, opts: LoadOnnxOptions = {}): Pr
 
 /** The synchronous core of {@link loadModel}. */
 export function loadModelSync(src: ByteSource, opts: LoadOnnxOptions = {}): OnnxModel {
-  const { bytes, name } = loadSource(src, 'onnx', { name: opts.name, maxBytes: opts.maxFileBytes ?? 2 * 1024 ** 3 });
+  const { bytes, name } = loadSource(src, 'onnx', {
+    name: opts.name,
+    maxBytes: opts.maxFileBytes ?? 2 * 1024 ** 3,
+  });
   const g = parseModel(bytes, name);
   const defs = g.nodes.map((n) => opFor(n, g.opset));
   return new OnnxModel(g, defs, opts);

@@ -35,7 +35,9 @@ export class OnnxNode extends Layer {
     super({ name: spec.name });
     this.built = true;
     const ctx = this.context(false);
-    this.outTypes = def.outTypes ? def.outTypes(ctx) : spec.outputs.map(() => inTypes.find((t) => t) ?? DataType.FLOAT);
+    this.outTypes = def.outTypes
+      ? def.outTypes(ctx)
+      : spec.outputs.map(() => inTypes.find((t) => t) ?? DataType.FLOAT);
   }
   override get className(): string {
     return this.spec.opType;
@@ -47,7 +49,13 @@ export class OnnxNode extends Layer {
     this.ownWeights.push({ name, value: t, trainable });
   }
   private context(training: boolean): OpContext {
-    return { node: this.spec, opset: this.opset, attrs: new Attrs(this.spec, this.spec.attrs), training, inTypes: this.inTypes };
+    return {
+      node: this.spec,
+      opset: this.opset,
+      attrs: new Attrs(this.spec, this.spec.attrs),
+      training,
+      inTypes: this.inTypes,
+    };
   }
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const runtime = Array.isArray(x) ? x : [x];
@@ -56,8 +64,10 @@ export class OnnxNode extends Layer {
     const ins = this.slots.map((s) =>
       s.kind === 'value' ? runtime[k++] : s.kind === 'fixed' ? (swap?.get(s.t) ?? s.t) : null,
     );
-    const outs = withAllocationLimit({ maxBytes: this.maxBytes }, `onnx node '${this.spec.name}' (${this.spec.opType})`, () =>
-      this.def.run(ins, this.context(kw.training === true)),
+    const outs = withAllocationLimit(
+      { maxBytes: this.maxBytes },
+      `onnx node '${this.spec.name}' (${this.spec.opType})`,
+      () => this.def.run(ins, this.context(kw.training === true)),
     );
     return outs;
   }
@@ -67,7 +77,8 @@ export class OnnxNode extends Layer {
   }
 }
 
-const dtypeOfType = (code: number): DType => (code === DataType.DOUBLE ? 'float64' : isIntType(code) ? 'int32' : 'float32');
+const dtypeOfType = (code: number): DType =>
+  code === DataType.DOUBLE ? 'float64' : isIntType(code) ? 'int32' : 'float32';
 
 export class OnnxModel extends Model {
   static override className = 'OnnxModel';
@@ -97,18 +108,40 @@ export class OnnxModel extends Model {
       n.inputs.forEach((name, slot) => {
         if (!g.initializers.has(name)) return;
         const d = defs[i];
-        const kind = d.valueInputs?.includes(slot) ? 'value' : d.stateInputs?.includes(slot) ? 'state' : 'param';
+        const kind = d.valueInputs?.includes(slot)
+          ? 'value'
+          : d.stateInputs?.includes(slot)
+            ? 'state'
+            : 'param';
         const prev = use.get(name);
-        use.set(name, prev === 'param' || kind === 'param' ? 'param' : prev === 'state' || kind === 'state' ? 'state' : 'value');
+        use.set(
+          name,
+          prev === 'param' || kind === 'param'
+            ? 'param'
+            : prev === 'state' || kind === 'state'
+              ? 'state'
+              : 'value',
+        );
       }),
     );
     const owned = new Set<string>();
     const maxBytes = opts.maxTensorBytes ?? 1024 ** 3;
     this.layers = g.nodes.map((n, i) => {
       const slots: Slot[] = n.inputs.map((name) =>
-        name === '' ? { kind: 'none' } : g.initializers.has(name) ? { kind: 'fixed', t: g.initializers.get(name)!.t } : { kind: 'value', name },
+        name === ''
+          ? { kind: 'none' }
+          : g.initializers.has(name)
+            ? { kind: 'fixed', t: g.initializers.get(name)!.t }
+            : { kind: 'value', name },
       );
-      const layer = new OnnxNode(n, defs[i], g.opset, slots, n.inputs.map((x) => (x ? (types.get(x) ?? 0) : 0)), maxBytes);
+      const layer = new OnnxNode(
+        n,
+        defs[i],
+        g.opset,
+        slots,
+        n.inputs.map((x) => (x ? (types.get(x) ?? 0) : 0)),
+        maxBytes,
+      );
       layer.outTypes.forEach((t, j) => n.outputs[j] && types.set(n.outputs[j], t));
       for (const name of n.inputs) {
         const init = g.initializers.get(name);
@@ -152,7 +185,10 @@ export class OnnxModel extends Model {
       const ys = node.apply(ins, { training: kw.training, initializers: kw.initializers }) as Tensor[];
       node.spec.outputs.forEach((name, j) => {
         if (!name) return;
-        if (!ys[j]) throw new ValueError(`onnx node '${node.spec.name}' (${node.spec.opType}): output ${j} ('${name}') was not produced`);
+        if (!ys[j])
+          throw new ValueError(
+            `onnx node '${node.spec.name}' (${node.spec.opType}): output ${j} ('${name}') was not produced`,
+          );
         values.set(name, ys[j]);
       });
       onNode?.(node, ys);
@@ -169,13 +205,23 @@ export class OnnxModel extends Model {
    * Run the model with some initializers replaced by other tensors (by ONNX name): the functional form that
    * `tg.grads` needs, e.g. `tg.grads((w) => loss(m.callWith({ 'fc.weight': w }, x)))(m.initializers.get('fc.weight'))`.
    */
-  callWith(initializers: Record<string, Tensor>, x: Tensor | Tensor[], opts: { training?: boolean } = {}): Tensor | Tensor[] {
+  callWith(
+    initializers: Record<string, Tensor>,
+    x: Tensor | Tensor[],
+    opts: { training?: boolean } = {},
+  ): Tensor | Tensor[] {
     const swap = new Map<Tensor, Tensor>();
     for (const [name, t] of Object.entries(initializers)) {
       const old = this.initializers.get(name);
       if (!old) throw new ValueError(`${this.name}.callWith: no initializer named '${name}'`);
-      if (!(t instanceof Tensor) || t.shape.length !== old.shape.length || t.shape.some((d, i) => d !== old.shape[i]))
-        throw new ShapeError(`${this.name}.callWith: '${name}' has shape ${fmtShape(old.shape)}, got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`);
+      if (
+        !(t instanceof Tensor) ||
+        t.shape.length !== old.shape.length ||
+        t.shape.some((d, i) => d !== old.shape[i])
+      )
+        throw new ShapeError(
+          `${this.name}.callWith: '${name}' has shape ${fmtShape(old.shape)}, got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`,
+        );
       swap.set(old, t);
     }
     return this.apply(x, { training: opts.training ?? false, initializers: swap }) as Tensor | Tensor[];
@@ -184,7 +230,10 @@ export class OnnxModel extends Model {
   /** Zeros for every input, symbolic or unknown dims set to `fill`. */
   sampleInputs(fill = 1): Tensor[] {
     return this.graphInputs.map((io) =>
-      zeros((io.shape ?? []).map((d) => (typeof d === 'number' ? d : fill)), { dtype: dtypeOfType(io.elemType) }),
+      zeros(
+        (io.shape ?? []).map((d) => (typeof d === 'number' ? d : fill)),
+        { dtype: dtypeOfType(io.elemType) },
+      ),
     );
   }
 
@@ -195,7 +244,14 @@ export class OnnxModel extends Model {
   protected summaryRows(): SummaryRow[] {
     const shapesAt = (fill: number) => {
       const m = new Map<OnnxNode, number[][]>();
-      inferShapes(() => this.runGraph(this.sampleInputs(fill), { training: false }, (n, ys) => m.set(n, ys.map((y) => [...(y?.shape ?? [])]))));
+      inferShapes(() =>
+        this.runGraph(this.sampleInputs(fill), { training: false }, (n, ys) =>
+          m.set(
+            n,
+            ys.map((y) => [...(y?.shape ?? [])]),
+          ),
+        ),
+      );
       return m;
     };
     const one = shapesAt(1);
@@ -224,7 +280,12 @@ export class OnnxModel extends Model {
     return {
       name: this.name,
       opset: this.opset,
-      nodes: this.layers.map((l) => ({ name: l.name, op_type: l.spec.opType, inputs: l.spec.inputs, outputs: l.spec.outputs })),
+      nodes: this.layers.map((l) => ({
+        name: l.name,
+        op_type: l.spec.opType,
+        inputs: l.spec.inputs,
+        outputs: l.spec.outputs,
+      })),
     };
   }
 

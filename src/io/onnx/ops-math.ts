@@ -69,13 +69,16 @@ const cmp = (f: (a: Tensor, b: Tensor) => Tensor): OpDef => ({
 
 /** Softmax family: opset ≥ 13 works on one axis (default -1); before, on the input flattened to 2-D at `axis` (default 1). */
 function softmaxLike(f: (x: Tensor, axis: number) => Tensor): OpDef {
-  return un((x, c) => {
-    if (c.opset >= 13) return f(x, c.attrs.int('axis', -1));
-    const axis = c.attrs.int('axis', 1);
-    const a = axis < 0 ? axis + x.rank : axis;
-    const rows = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
-    return reshape(f(reshape(x, [rows, -1]), 1), x.shape);
-  }, ['axis']);
+  return un(
+    (x, c) => {
+      if (c.opset >= 13) return f(x, c.attrs.int('axis', -1));
+      const axis = c.attrs.int('axis', 1);
+      const a = axis < 0 ? axis + x.rank : axis;
+      const rows = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+      return reshape(f(reshape(x, [rows, -1]), 1), x.shape);
+    },
+    ['axis'],
+  );
 }
 
 /** ONNX element type code → tapegrad dtype. */
@@ -83,7 +86,11 @@ export function dtypeFor(code: number, c: OpContext): DType {
   if (code === DataType.FLOAT) return 'float32';
   if (code === DataType.DOUBLE) return 'float64';
   if (isIntType(code)) return 'int32';
-  return unsupported(c.node, `element type ${typeName(code)}`, 'FLOAT, DOUBLE and the integer and bool types');
+  return unsupported(
+    c.node,
+    `element type ${typeName(code)}`,
+    'FLOAT, DOUBLE and the integer and bool types',
+  );
 }
 
 /** Clip: bounds are attributes before opset 11 and optional inputs from then on. */
@@ -124,14 +131,21 @@ export const mathOps: Record<string, OpDef> = {
   Elu: un((x, c) => elu(x, c.attrs.float('alpha', 1)), ['alpha']),
   // Selu(x) = γ·(x if x > 0 else α(eˣ-1))
   Selu: un(
-    (x, c) => mul(elu(x, c.attrs.float('alpha', 1.67326319217681884765625)), c.attrs.float('gamma', 1.05070102214813232421875)),
+    (x, c) =>
+      mul(
+        elu(x, c.attrs.float('alpha', 1.67326319217681884765625)),
+        c.attrs.float('gamma', 1.05070102214813232421875),
+      ),
     ['alpha', 'gamma'],
   ),
-  Gelu: un((x, c) => {
-    const a = c.attrs.str('approximate', 'none');
-    if (a !== 'none' && a !== 'tanh') unsupported(c.node, `approximate='${a}'`, "'none', 'tanh'");
-    return gelu(x, a === 'tanh');
-  }, ['approximate']),
+  Gelu: un(
+    (x, c) => {
+      const a = c.attrs.str('approximate', 'none');
+      if (a !== 'none' && a !== 'tanh') unsupported(c.node, `approximate='${a}'`, "'none', 'tanh'");
+      return gelu(x, a === 'tanh');
+    },
+    ['approximate'],
+  ),
   // HardSigmoid(x) = max(0, min(1, αx + β))
   HardSigmoid: un(
     (x, c) => clipByValue(add(mul(x, c.attrs.float('alpha', 0.2)), c.attrs.float('beta', 0.5)), 0, 1),
@@ -154,7 +168,9 @@ export const mathOps: Record<string, OpDef> = {
   Not: { ...un((x) => cast(equal(x, 0), 'int32')), ...BOOL_OUT },
   Where: {
     attrs: [],
-    run: (ins, c) => [where(need(ins, 0, c.node, 'condition'), need(ins, 1, c.node, 'X'), need(ins, 2, c.node, 'Y'))],
+    run: (ins, c) => [
+      where(need(ins, 0, c.node, 'condition'), need(ins, 1, c.node, 'X'), need(ins, 2, c.node, 'Y')),
+    ],
     outTypes: (c) => [c.inTypes[1]],
   },
   Identity: un((x) => x),
@@ -186,4 +202,12 @@ export const mathOps: Record<string, OpDef> = {
 };
 
 /** A scalar `value` as a tensor of `like`'s dtype (helper for ops that add constants). */
-export const scalarLike = (v: number, like: Tensor): Tensor => new Tensor(like.dtype === 'float64' ? Float64Array.of(v) : like.dtype === 'int32' ? Int32Array.of(v) : Float32Array.of(v), []);
+export const scalarLike = (v: number, like: Tensor): Tensor =>
+  new Tensor(
+    like.dtype === 'float64'
+      ? Float64Array.of(v)
+      : like.dtype === 'int32'
+        ? Int32Array.of(v)
+        : Float32Array.of(v),
+    [],
+  );

@@ -26,10 +26,15 @@ interface Window {
 function spatial(x: Tensor, c: OpContext): [number, number] {
   if (x.rank === 4) return [x.shape[2], x.shape[3]];
   if (x.rank === 3) return [1, x.shape[2]];
-  return unsupported(c.node, `input of rank ${x.rank} ${fmtShape(x.shape)}`, '1-D (N,C,W) and 2-D (N,C,H,W) windows');
+  return unsupported(
+    c.node,
+    `input of rank ${x.rank} ${fmtShape(x.shape)}`,
+    '1-D (N,C,W) and 2-D (N,C,H,W) windows',
+  );
 }
 const to2d = (x: Tensor): Tensor => (x.rank === 3 ? reshape(x, [x.shape[0], x.shape[1], 1, x.shape[2]]) : x);
-const from2d = (y: Tensor, rank: number): Tensor => (rank === 3 ? reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) : y);
+const from2d = (y: Tensor, rank: number): Tensor =>
+  rank === 3 ? reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) : y;
 const as2 = (v: number[], one: number): [number, number] => (v.length === 1 ? [one, v[0]] : [v[0], v[1]]);
 
 /** kernel_shape/strides/dilations/pads/auto_pad → a 2-D window; `ceil` adds the extra bottom/right pad of ceil_mode. */
@@ -37,7 +42,9 @@ function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false): Wind
   const nd = x.rank - 2;
   const [h, w] = spatial(x, c);
   if (kernel.length !== nd)
-    throw new ShapeError(`${where(c.node)}: kernel_shape [${kernel}] does not match the ${nd}-D input ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `${where(c.node)}: kernel_shape [${kernel}] does not match the ${nd}-D input ${fmtShape(x.shape)}`,
+    );
   const strides = c.attrs.ints('strides') ?? Array(nd).fill(1);
   const dil = c.attrs.ints('dilations') ?? Array(nd).fill(1);
   const k = as2(kernel, 1);
@@ -48,8 +55,21 @@ function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false): Wind
   if (autoPad === 'NOTSET') {
     const p = c.attrs.ints('pads') ?? Array(2 * nd).fill(0);
     if (p.length !== 2 * nd) throw new ShapeError(`${where(c.node)}: pads [${p}] must have ${2 * nd} values`);
-    pads = nd === 1 ? [[0, 0], [p[0], p[1]]] : [[p[0], p[2]], [p[1], p[3]]];
-  } else if (autoPad === 'VALID') pads = [[0, 0], [0, 0]];
+    pads =
+      nd === 1
+        ? [
+            [0, 0],
+            [p[0], p[1]],
+          ]
+        : [
+            [p[0], p[2]],
+            [p[1], p[3]],
+          ];
+  } else if (autoPad === 'VALID')
+    pads = [
+      [0, 0],
+      [0, 0],
+    ];
   else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     // total = max(0, (⌈in/s⌉-1)·s + (k-1)·d + 1 - in); SAME_UPPER puts the odd pixel at the end
     const same = (len: number, i: number): [number, number] => {
@@ -79,7 +99,9 @@ function conv(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'X');
   const w = need(ins, 1, c.node, 'W');
   if (w.rank !== x.rank)
-    throw new ShapeError(`${where(c.node)}: weight ${fmtShape(w.shape)} and input ${fmtShape(x.shape)} must have the same rank`);
+    throw new ShapeError(
+      `${where(c.node)}: weight ${fmtShape(w.shape)} and input ${fmtShape(x.shape)} must have the same rank`,
+    );
   const win = windowOf(c, x, c.attrs.ints('kernel_shape') ?? w.shape.slice(2));
   const y = conv2d(to2d(x), to2d(w), ins[2] ?? null, {
     stride: win.s,
@@ -95,7 +117,10 @@ function convTranspose(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'X');
   const w = need(ins, 1, c.node, 'W');
   if (c.attrs.int('group', 1) !== 1) unsupported(c.node, `group=${c.attrs.int('group', 1)}`, 'group=1');
-  if (w.rank !== x.rank) throw new ShapeError(`${where(c.node)}: weight ${fmtShape(w.shape)} and input ${fmtShape(x.shape)} must have the same rank`);
+  if (w.rank !== x.rank)
+    throw new ShapeError(
+      `${where(c.node)}: weight ${fmtShape(w.shape)} and input ${fmtShape(x.shape)} must have the same rank`,
+    );
   const nd = x.rank - 2;
   const [h, wd] = spatial(x, c);
   const k = as2(c.attrs.ints('kernel_shape') ?? w.shape.slice(2), 1);
@@ -118,13 +143,29 @@ function convTranspose(ins: (Tensor | null)[], c: OpContext): Tensor {
     });
   } else if (autoPad === 'NOTSET' || autoPad === 'VALID') {
     const p = autoPad === 'VALID' ? Array(2 * nd).fill(0) : (c.attrs.ints('pads') ?? Array(2 * nd).fill(0));
-    const pp = nd === 1 ? [[0, 0], [p[0], p[1]]] : [[p[0], p[2]], [p[1], p[3]]];
+    const pp =
+      nd === 1
+        ? [
+            [0, 0],
+            [p[0], p[1]],
+          ]
+        : [
+            [p[0], p[2]],
+            [p[1], p[3]],
+          ];
     begin = [pp[0][0], pp[1][0]];
     out = [0, 1].map((i) => full[i] - pp[i][0] - pp[i][1]);
   } else return unsupported(c.node, `auto_pad='${autoPad}'`, 'NOTSET, VALID, SAME_UPPER, SAME_LOWER');
   const xh = transpose(to2d(x), [0, 2, 3, 1]);
   const kw = transpose(to2d(w), [2, 3, 1, 0]); // [in, out, kh, kw] → [kh, kw, out, in]
-  const y = conv2dTranspose(xh, kw, ins[2] ?? null, { stride: s, dilation: d, padTop: begin[0], padLeft: begin[1], outH: out[0], outW: out[1] });
+  const y = conv2dTranspose(xh, kw, ins[2] ?? null, {
+    stride: s,
+    dilation: d,
+    padTop: begin[0],
+    padLeft: begin[1],
+    outH: out[0],
+    outW: out[1],
+  });
   return from2d(transpose(y, [0, 3, 1, 2]), x.rank);
 }
 
@@ -135,7 +176,8 @@ function pool(kind: 'max' | 'avg') {
     if (!kernel) throw new ShapeError(`${where(c.node)}: attribute kernel_shape is required`);
     if (kind === 'max' && c.attrs.int('storage_order', 0) !== 0)
       unsupported(c.node, 'storage_order=1', 'storage_order=0 (row major)');
-    if (kind === 'max' && c.node.outputs[1]) unsupported(c.node, 'the Indices output', 'the values output only');
+    if (kind === 'max' && c.node.outputs[1])
+      unsupported(c.node, 'the Indices output', 'the values output only');
     const ceil = c.attrs.int('ceil_mode', 0) === 1;
     const win = windowOf(c, x, kernel, ceil);
     let xi = to2d(x);
@@ -146,7 +188,10 @@ function pool(kind: 'max' | 'avg') {
       // pad explicitly with zeros, then average over the real-or-padded cells only.
       const plain = windowOf(c, x, kernel, false).pads;
       xi = pad(xi, [[0, 0], [0, 0], plain[0], plain[1]]);
-      pads = [[0, pads[0][1] - plain[0][1]], [0, pads[1][1] - plain[1][1]]];
+      pads = [
+        [0, pads[0][1] - plain[0][1]],
+        [0, pads[1][1] - plain[1][1]],
+      ];
     }
     const opts = { kernelSize: win.k, stride: win.s, dilation: win.d, padding: pads, dataFormat: 'NCHW' };
     const y = kind === 'max' ? maxPool2d(xi, opts) : avgPool2d(xi, { ...opts, countIncludePad: false });
@@ -159,12 +204,18 @@ const perChannel = (p: Tensor, rank: number): Tensor => reshape(p, [1, p.size, .
 
 function batchNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const x = need(ins, 0, c.node, 'X');
-  const [scale, bias, runMean, runVar] = [1, 2, 3, 4].map((i) => need(ins, i, c.node, ['', 'scale', 'B', 'input_mean', 'input_var'][i]));
+  const [scale, bias, runMean, runVar] = [1, 2, 3, 4].map((i) =>
+    need(ins, i, c.node, ['', 'scale', 'B', 'input_mean', 'input_var'][i]),
+  );
   if (c.attrs.int('spatial', 1) !== 1) unsupported(c.node, 'spatial=0', 'spatial=1');
   const eps = c.attrs.float('epsilon', 1e-5);
   const modeAttr = c.attrs.int('training_mode', 0) === 1;
   if (c.node.outputs.slice(1).some(Boolean) && !modeAttr)
-    unsupported(c.node, 'the saved mean/variance outputs of opset < 14', 'Y, and running_mean/running_var with training_mode=1');
+    unsupported(
+      c.node,
+      'the saved mean/variance outputs of opset < 14',
+      'Y, and running_mean/running_var with training_mode=1',
+    );
   const training = modeAttr || c.training;
   let m = perChannel(runMean, x.rank);
   let v = perChannel(runVar, x.rank);
@@ -216,14 +267,22 @@ function instanceNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const mu = mean(x, axes, true);
   const xc = sub(x, mu);
   const y = div(xc, sqrt(add(mean(mul(xc, xc), axes, true), c.attrs.float('epsilon', 1e-5))));
-  return [add(mul(y, perChannel(need(ins, 1, c.node, 'scale'), x.rank)), perChannel(need(ins, 2, c.node, 'B'), x.rank))];
+  return [
+    add(
+      mul(y, perChannel(need(ins, 1, c.node, 'scale'), x.rank)),
+      perChannel(need(ins, 2, c.node, 'B'), x.rank),
+    ),
+  ];
 }
 
 /** Gemm: Y = α·A'·B' + β·C with A' = Aᵀ if transA, B' = Bᵀ if transB; C broadcasts. */
 function gemm(ins: (Tensor | null)[], c: OpContext): Tensor {
   const a = need(ins, 0, c.node, 'A');
   const b = need(ins, 1, c.node, 'B');
-  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`${where(c.node)}: A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)} must be matrices`);
+  if (a.rank !== 2 || b.rank !== 2)
+    throw new ShapeError(
+      `${where(c.node)}: A ${fmtShape(a.shape)} and B ${fmtShape(b.shape)} must be matrices`,
+    );
   const alpha = c.attrs.float('alpha', 1);
   const beta = c.attrs.float('beta', 1);
   let y = matmul(a, b, { transA: c.attrs.int('transA', 0) === 1, transB: c.attrs.int('transB', 0) === 1 });
@@ -238,24 +297,43 @@ function flatten(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'input');
   const axis = c.attrs.int('axis', 1);
   const a = axis < 0 ? axis + x.rank : axis;
-  if (a < 0 || a > x.rank) throw new ShapeError(`${where(c.node)}: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
+  if (a < 0 || a > x.rank)
+    throw new ShapeError(`${where(c.node)}: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
   const rows = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   return reshape(x, [rows, x.size / Math.max(rows, 1) || 0]);
 }
 
-const globalPool = (f: typeof mean) => (ins: (Tensor | null)[], c: OpContext): Tensor[] => {
-  const x = need(ins, 0, c.node, 'X');
-  return [f(x, Array.from({ length: x.rank - 2 }, (_, i) => i + 2), true)];
-};
+const globalPool =
+  (f: typeof mean) =>
+  (ins: (Tensor | null)[], c: OpContext): Tensor[] => {
+    const x = need(ins, 0, c.node, 'X');
+    return [
+      f(
+        x,
+        Array.from({ length: x.rank - 2 }, (_, i) => i + 2),
+        true,
+      ),
+    ];
+  };
 
 export const nnOps: Record<string, OpDef> = {
   Conv: { attrs: [...WINDOW_ATTRS, 'group'], run: (ins, c) => [conv(ins, c)] },
-  ConvTranspose: { attrs: [...WINDOW_ATTRS, 'group', 'output_padding', 'output_shape'], run: (ins, c) => [convTranspose(ins, c)] },
+  ConvTranspose: {
+    attrs: [...WINDOW_ATTRS, 'group', 'output_padding', 'output_shape'],
+    run: (ins, c) => [convTranspose(ins, c)],
+  },
   MaxPool: { attrs: [...WINDOW_ATTRS, 'ceil_mode', 'storage_order'], run: (ins, c) => [pool('max')(ins, c)] },
-  AveragePool: { attrs: [...WINDOW_ATTRS, 'ceil_mode', 'count_include_pad'], run: (ins, c) => [pool('avg')(ins, c)] },
+  AveragePool: {
+    attrs: [...WINDOW_ATTRS, 'ceil_mode', 'count_include_pad'],
+    run: (ins, c) => [pool('avg')(ins, c)],
+  },
   GlobalAveragePool: { attrs: [], run: globalPool(mean) },
   GlobalMaxPool: { attrs: [], run: globalPool(max) },
-  BatchNormalization: { attrs: ['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs'], stateInputs: [3, 4], run: batchNorm },
+  BatchNormalization: {
+    attrs: ['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs'],
+    stateInputs: [3, 4],
+    run: batchNorm,
+  },
   LayerNormalization: { attrs: ['axis', 'epsilon', 'stash_type'], run: layerNorm },
   InstanceNormalization: { attrs: ['epsilon'], run: instanceNorm },
   Gemm: { attrs: ['alpha', 'beta', 'transA', 'transB', 'broadcast'], run: (ins, c) => [gemm(ins, c)] },

@@ -10,10 +10,21 @@ import { type OpContext, type OpDef, need, unsupported, where } from './op-types
 
 type Act = (x: Tensor) => Tensor;
 const ACTS: Record<string, Act> = { Sigmoid: sigmoid, Tanh: tanh, Relu: relu };
-const RNN_ATTRS = ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout', 'input_forget', 'linear_before_reset'];
+const RNN_ATTRS = [
+  'activation_alpha',
+  'activation_beta',
+  'activations',
+  'clip',
+  'direction',
+  'hidden_size',
+  'layout',
+  'input_forget',
+  'linear_before_reset',
+];
 
 /** Row d of a [numDirections, ...] tensor. */
-const dir = (t: Tensor, d: number): Tensor => reshape(slice(t, [d, ...t.shape.slice(1).map(() => 0)], [1, ...t.shape.slice(1)]), t.shape.slice(1));
+const dir = (t: Tensor, d: number): Tensor =>
+  reshape(slice(t, [d, ...t.shape.slice(1).map(() => 0)], [1, ...t.shape.slice(1)]), t.shape.slice(1));
 
 interface Common {
   x: Tensor; // [seq, batch, input]
@@ -39,17 +50,31 @@ function common(ins: (Tensor | null)[], c: OpContext, gates: number, defaultActs
   const dirs = direction === 'bidirectional' ? 2 : 1;
   const hidden = c.attrs.int('hidden_size', w.shape[1] / gates);
   if (w.rank !== 3 || w.shape[0] !== dirs || w.shape[1] !== gates * hidden || w.shape[2] !== x.shape[2])
-    throw new ShapeError(`${where(c.node)}: W must be [${dirs}, ${gates * hidden}, ${x.shape[2]}], got ${fmtShape(w.shape)}`);
+    throw new ShapeError(
+      `${where(c.node)}: W must be [${dirs}, ${gates * hidden}, ${x.shape[2]}], got ${fmtShape(w.shape)}`,
+    );
   if (c.attrs.has('clip')) unsupported(c.node, 'clip', 'no cell clipping');
   if (c.attrs.floats('activation_alpha')?.length || c.attrs.floats('activation_beta')?.length)
-    unsupported(c.node, 'activation_alpha/activation_beta', 'activations without parameters (Sigmoid, Tanh, Relu)');
+    unsupported(
+      c.node,
+      'activation_alpha/activation_beta',
+      'activations without parameters (Sigmoid, Tanh, Relu)',
+    );
   const names = c.attrs.strs('activations') ?? [...defaultActs, ...(dirs === 2 ? defaultActs : [])];
-  const acts = names.map((n) => ACTS[n] ?? unsupported(c.node, `activation '${n}'`, Object.keys(ACTS).join(', ')));
+  const acts = names.map(
+    (n) => ACTS[n] ?? unsupported(c.node, `activation '${n}'`, Object.keys(ACTS).join(', ')),
+  );
   if (acts.length !== defaultActs.length * dirs)
-    throw new ShapeError(`${where(c.node)}: activations lists ${acts.length} functions, expected ${defaultActs.length * dirs}`);
+    throw new ShapeError(
+      `${where(c.node)}: activations lists ${acts.length} functions, expected ${defaultActs.length * dirs}`,
+    );
   const lens = ins[4];
   if (lens && Array.from(lens.raw).some((v) => v !== x.shape[0]))
-    unsupported(c.node, 'sequence_lens shorter than the sequence', 'every sequence_lens equal to the sequence length');
+    unsupported(
+      c.node,
+      'sequence_lens shorter than the sequence',
+      'every sequence_lens equal to the sequence length',
+    );
   const reverse = direction === 'bidirectional' ? [false, true] : [direction === 'reverse'];
   return { x, seq: x.shape[0], batch: x.shape[1], hidden, dirs, reverse, acts, layout };
 }
@@ -67,10 +92,16 @@ function project(cm: Common, w: Tensor, bias: Tensor | null): Tensor {
   if (bias) p = add(p, bias);
   return reshape(p, [s, b, w.shape[0]]);
 }
-const step = (p: Tensor, t: number): Tensor => reshape(slice(p, [t, 0, 0], [1, p.shape[1], p.shape[2]]), p.shape.slice(1));
+const step = (p: Tensor, t: number): Tensor =>
+  reshape(slice(p, [t, 0, 0], [1, p.shape[1], p.shape[2]]), p.shape.slice(1));
 
 /** Run `cell` over time in each direction; outputs Y [seq, dirs, batch, H], Y_h (and Y_c) [dirs, batch, H]. */
-function runDirections(cm: Common, c: OpContext, cell: (d: number) => (t: number, state: Tensor[]) => Tensor[], init: (d: number) => Tensor[]): Tensor[] {
+function runDirections(
+  cm: Common,
+  c: OpContext,
+  cell: (d: number) => (t: number, state: Tensor[]) => Tensor[],
+  init: (d: number) => Tensor[],
+): Tensor[] {
   const ys: Tensor[][] = [];
   const finals: Tensor[][] = [];
   for (let d = 0; d < cm.dirs; d++) {
@@ -85,12 +116,21 @@ function runDirections(cm: Common, c: OpContext, cell: (d: number) => (t: number
     ys.push(hs);
     finals.push(state);
   }
-  let y = stack(ys.map((hs) => (hs.length ? stack(hs, 0) : zeros([0, cm.batch, cm.hidden]))), 1); // [seq, dirs, batch, H]
+  let y = stack(
+    ys.map((hs) => (hs.length ? stack(hs, 0) : zeros([0, cm.batch, cm.hidden]))),
+    1,
+  ); // [seq, dirs, batch, H]
   if (cm.layout === 1) y = transpose(y, [2, 0, 1, 3]);
-  const out = [y, ...finals[0].map((_, j) => {
-    const s = stack(finals.map((f) => f[j]), 0);
-    return cm.layout === 1 ? transpose(s, [1, 0, 2]) : s;
-  })];
+  const out = [
+    y,
+    ...finals[0].map((_, j) => {
+      const s = stack(
+        finals.map((f) => f[j]),
+        0,
+      );
+      return cm.layout === 1 ? transpose(s, [1, 0, 2]) : s;
+    }),
+  ];
   return c.node.outputs.map((_, i) => out[i]);
 }
 
@@ -143,7 +183,8 @@ function gru(ins: (Tensor | null)[], c: OpContext): Tensor[] {
         const [hz, hr] = split(hzr, [H, H], 1);
         // linear_before_reset: r⊙(hRₕᵀ + Rbₕ); otherwise (r⊙h)Rₕᵀ + Rbₕ
         const recH = (r: Tensor): Tensor => {
-          const lin = (v: Tensor) => (rbh ? add(matmul(v, rh, { transB: true }), rbh) : matmul(v, rh, { transB: true }));
+          const lin = (v: Tensor) =>
+            rbh ? add(matmul(v, rh, { transB: true }), rbh) : matmul(v, rh, { transB: true });
           return lbr ? mul(r, lin(h)) : lin(mul(r, h));
         };
         return [gruUpdate(xz, xr, xh, hz, hr, recH, h, g, f)];
@@ -173,5 +214,9 @@ function rnn(ins: (Tensor | null)[], c: OpContext): Tensor[] {
 export const rnnOps: Record<string, OpDef> = {
   LSTM: { attrs: RNN_ATTRS.filter((a) => a !== 'linear_before_reset'), valueInputs: [4], run: lstm },
   GRU: { attrs: RNN_ATTRS.filter((a) => a !== 'input_forget'), valueInputs: [4], run: gru },
-  RNN: { attrs: RNN_ATTRS.filter((a) => a !== 'input_forget' && a !== 'linear_before_reset'), valueInputs: [4], run: rnn },
+  RNN: {
+    attrs: RNN_ATTRS.filter((a) => a !== 'input_forget' && a !== 'linear_before_reset'),
+    valueInputs: [4],
+    run: rnn,
+  },
 };

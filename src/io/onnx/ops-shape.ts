@@ -16,7 +16,8 @@ const ints = (v: readonly number[]): Tensor => new Tensor(Int32Array.from(v), [v
 const INT64_OUT = { outTypes: () => [DataType.INT64] };
 const normAx = (a: number, rank: number, c: OpContext): number => {
   const v = a < 0 ? a + rank : a;
-  if (!(v >= 0 && v < rank)) throw new ShapeError(`${where(c.node)}: axis ${a} is out of range for rank ${rank}`);
+  if (!(v >= 0 && v < rank))
+    throw new ShapeError(`${where(c.node)}: axis ${a} is out of range for rank ${rank}`);
   return v;
 };
 /** Axes given as an attribute (older opsets) or as an optional input (newer ones). */
@@ -50,8 +51,12 @@ function squeeze(ins: (Tensor | null)[], c: OpContext): Tensor {
   const axes = axesOf(ins, 1, c);
   const ax = axes ? axes.map((a) => normAx(a, x.rank, c)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   for (const a of ax)
-    if (x.shape[a] !== 1) throw new ShapeError(`${where(c.node)}: axis ${a} of ${fmtShape(x.shape)} is not 1`);
-  return reshape(x, x.shape.filter((_, i) => !ax.includes(i)));
+    if (x.shape[a] !== 1)
+      throw new ShapeError(`${where(c.node)}: axis ${a} of ${fmtShape(x.shape)} is not 1`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !ax.includes(i)),
+  );
 }
 
 /** Slice with ONNX's clamping; steps other than 1 (and negative ones) gather the chosen indices. */
@@ -59,7 +64,12 @@ function sliceOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'data');
   const starts = c.opset < 10 ? (c.attrs.ints('starts') ?? []) : intsOf(need(ins, 1, c.node, 'starts'));
   const ends = c.opset < 10 ? (c.attrs.ints('ends') ?? []) : intsOf(need(ins, 2, c.node, 'ends'));
-  const axes = c.opset < 10 ? (c.attrs.ints('axes') ?? starts.map((_, i) => i)) : ins[3] ? intsOf(ins[3]) : starts.map((_, i) => i);
+  const axes =
+    c.opset < 10
+      ? (c.attrs.ints('axes') ?? starts.map((_, i) => i))
+      : ins[3]
+        ? intsOf(ins[3])
+        : starts.map((_, i) => i);
   const steps = c.opset >= 10 && ins[4] ? intsOf(ins[4]) : starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length)
     throw new ShapeError(`${where(c.node)}: starts, ends, axes and steps must have the same length`);
@@ -85,9 +95,19 @@ function sliceOp(ins: (Tensor | null)[], c: OpContext): Tensor {
       strided.push([a, idx]);
     }
   });
-  if (size.some((d) => d === 0)) return new Tensor(new (x.raw.constructor as Float32ArrayConstructor)(0), size.map((d, i) => strided.find(([a]) => a === i)?.[1].length ?? d));
+  if (size.some((d) => d === 0))
+    return new Tensor(
+      new (x.raw.constructor as Float32ArrayConstructor)(0),
+      size.map((d, i) => strided.find(([a]) => a === i)?.[1].length ?? d),
+    );
   y = slice(y, begin, size);
-  for (const [a, idx] of strided) y = idx.length ? gather(y, idx, a) : new Tensor(new (x.raw.constructor as Float32ArrayConstructor)(0), y.shape.map((d, i) => (i === a ? 0 : d)));
+  for (const [a, idx] of strided)
+    y = idx.length
+      ? gather(y, idx, a)
+      : new Tensor(
+          new (x.raw.constructor as Float32ArrayConstructor)(0),
+          y.shape.map((d, i) => (i === a ? 0 : d)),
+        );
   return y;
 }
 
@@ -99,7 +119,8 @@ function gatherOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   const fixed = new Int32Array(idx.size);
   idx.raw.forEach((v, i) => {
     const k = v < 0 ? v + n : v;
-    if (!(k >= 0 && k < n)) throw new ShapeError(`${where(c.node)}: index ${v} is out of range for axis ${a} of size ${n}`);
+    if (!(k >= 0 && k < n))
+      throw new ShapeError(`${where(c.node)}: index ${v} is out of range for axis ${a} of size ${n}`);
     fixed[i] = k;
   });
   return gather(x, new Tensor(fixed, idx.shape), a);
@@ -124,7 +145,10 @@ function splitOp(ins: (Tensor | null)[], c: OpContext): Tensor[] {
 function padOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'data');
   const mode = c.attrs.str('mode', 'constant');
-  let pads = c.opset < 11 ? (c.attrs.ints('pads') ?? c.attrs.ints('paddings') ?? []) : intsOf(need(ins, 1, c.node, 'pads'));
+  let pads =
+    c.opset < 11
+      ? (c.attrs.ints('pads') ?? c.attrs.ints('paddings') ?? [])
+      : intsOf(need(ins, 1, c.node, 'pads'));
   const value = c.opset < 11 ? c.attrs.float('value', 0) : ins[2] && ins[2].size ? ins[2].item() : 0;
   if (c.opset >= 18 && ins[3]) {
     const axes = intsOf(ins[3]).map((a) => normAx(a, x.rank, c));
@@ -135,19 +159,26 @@ function padOp(ins: (Tensor | null)[], c: OpContext): Tensor {
     });
     pads = full2;
   }
-  if (pads.length !== 2 * x.rank) throw new ShapeError(`${where(c.node)}: pads [${pads}] must have ${2 * x.rank} values for ${fmtShape(x.shape)}`);
+  if (pads.length !== 2 * x.rank)
+    throw new ShapeError(
+      `${where(c.node)}: pads [${pads}] must have ${2 * x.rank} values for ${fmtShape(x.shape)}`,
+    );
   // negative pads crop first
   const begin = x.shape.map((_, i) => Math.max(0, -pads[i]));
   const size = x.shape.map((d, i) => d - begin[i] - Math.max(0, -pads[i + x.rank]));
   let y = slice(x, begin, size);
   const pp = y.shape.map((_, i) => [Math.max(0, pads[i]), Math.max(0, pads[i + x.rank])] as [number, number]);
   if (mode === 'constant') return pad(y, pp, value);
-  if (mode !== 'reflect' && mode !== 'edge') unsupported(c.node, `mode='${mode}'`, "'constant', 'reflect', 'edge'");
+  if (mode !== 'reflect' && mode !== 'edge')
+    unsupported(c.node, `mode='${mode}'`, "'constant', 'reflect', 'edge'");
   // reflect/edge: gather indices that mirror or repeat the border, axis by axis
   pp.forEach(([b, e], a) => {
     if (!b && !e) return;
     const d = y.shape[a];
-    if (mode === 'reflect' && (b >= d || e >= d)) throw new ShapeError(`${where(c.node)}: reflect pads [${b}, ${e}] must be smaller than axis ${a} (${d})`);
+    if (mode === 'reflect' && (b >= d || e >= d))
+      throw new ShapeError(
+        `${where(c.node)}: reflect pads [${b}, ${e}] must be smaller than axis ${a} (${d})`,
+      );
     const idx = Array.from({ length: d + b + e }, (_, i) => {
       const k = i - b;
       if (mode === 'edge') return Math.min(Math.max(k, 0), d - 1);
@@ -158,7 +189,10 @@ function padOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   return y;
 }
 
-function reduce(f: (x: Tensor, axes: number[] | undefined, keep: boolean) => Tensor, axesInputSince: number): OpDef {
+function reduce(
+  f: (x: Tensor, axes: number[] | undefined, keep: boolean) => Tensor,
+  axesInputSince: number,
+): OpDef {
   return {
     attrs: ['axes', 'keepdims', 'noop_with_empty_axes'],
     valueInputs: [1],
@@ -183,9 +217,28 @@ function argOp(f: typeof argmax): OpDef {
       const n = x.shape[a];
       // select_last_index: the first winner of the reversed axis, mapped back (n - 1 - i)
       const last = c.attrs.int('select_last_index', 0) === 1;
-      const idx = last ? cast(f(gather(x, Array.from({ length: n }, (_, i) => n - 1 - i), a), a), 'int32') : null;
+      const idx = last
+        ? cast(
+            f(
+              gather(
+                x,
+                Array.from({ length: n }, (_, i) => n - 1 - i),
+                a,
+              ),
+              a,
+            ),
+            'int32',
+          )
+        : null;
       const y = idx ? sub(full(idx.shape, n - 1, { dtype: 'int32' }), idx) : cast(f(x, a), 'int32');
-      return [c.attrs.int('keepdims', 1) === 1 ? reshape(y, x.shape.map((d, i) => (i === a ? 1 : d))) : y];
+      return [
+        c.attrs.int('keepdims', 1) === 1
+          ? reshape(
+              y,
+              x.shape.map((d, i) => (i === a ? 1 : d)),
+            )
+          : y,
+      ];
     },
   };
 }
@@ -193,11 +246,23 @@ function argOp(f: typeof argmax): OpDef {
 function constantOf(c: OpContext): { t: Tensor; type: number } {
   const t = c.attrs.tensor('value');
   if (t) return t;
-  if (c.attrs.has('value_float')) return { t: full([], c.attrs.float('value_float', 0)), type: DataType.FLOAT };
-  if (c.attrs.has('value_floats')) return { t: new Tensor(Float32Array.from(c.attrs.floats('value_floats')!), [c.attrs.floats('value_floats')!.length]), type: DataType.FLOAT };
-  if (c.attrs.has('value_int')) return { t: new Tensor(Int32Array.of(c.attrs.int('value_int', 0)), []), type: DataType.INT64 };
+  if (c.attrs.has('value_float'))
+    return { t: full([], c.attrs.float('value_float', 0)), type: DataType.FLOAT };
+  if (c.attrs.has('value_floats'))
+    return {
+      t: new Tensor(Float32Array.from(c.attrs.floats('value_floats')!), [
+        c.attrs.floats('value_floats')!.length,
+      ]),
+      type: DataType.FLOAT,
+    };
+  if (c.attrs.has('value_int'))
+    return { t: new Tensor(Int32Array.of(c.attrs.int('value_int', 0)), []), type: DataType.INT64 };
   if (c.attrs.has('value_ints')) return { t: ints(c.attrs.ints('value_ints')!), type: DataType.INT64 };
-  return unsupported(c.node, 'a Constant without value, value_float(s) or value_int(s)', 'value, value_float, value_floats, value_int, value_ints');
+  return unsupported(
+    c.node,
+    'a Constant without value, value_float(s) or value_int(s)',
+    'value, value_float, value_floats, value_int, value_ints',
+  );
 }
 
 function shapeOp(ins: (Tensor | null)[], c: OpContext): Tensor {
@@ -221,16 +286,31 @@ export const shapeOps: Record<string, OpDef> = {
       const xs = ins.filter((t): t is Tensor => t !== null);
       if (!c.attrs.has('axis')) throw new ValueError(`${where(c.node)}: attribute axis is required`);
       const nonEmpty = xs.filter((t) => t.size > 0);
-      return [concat(nonEmpty.length ? nonEmpty : xs.slice(0, 1), normAx(c.attrs.int('axis', 0), xs[0].rank, c))];
+      return [
+        concat(nonEmpty.length ? nonEmpty : xs.slice(0, 1), normAx(c.attrs.int('axis', 0), xs[0].rank, c)),
+      ];
     },
   },
   Split: { attrs: ['axis', 'split', 'num_outputs'], valueInputs: [1], run: splitOp },
   Slice: { attrs: ['starts', 'ends', 'axes'], valueInputs: [1, 2, 3, 4], run: (ins, c) => [sliceOp(ins, c)] },
   Gather: { attrs: ['axis'], valueInputs: [1], run: (ins, c) => [gatherOp(ins, c)] },
   Shape: { attrs: ['start', 'end'], ...INT64_OUT, run: (ins, c) => [shapeOp(ins, c)] },
-  Size: { attrs: [], ...INT64_OUT, run: (ins, c) => [new Tensor(Int32Array.of(need(ins, 0, c.node, 'data').size), [])] },
+  Size: {
+    attrs: [],
+    ...INT64_OUT,
+    run: (ins, c) => [new Tensor(Int32Array.of(need(ins, 0, c.node, 'data').size), [])],
+  },
   Constant: {
-    attrs: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'sparse_value', 'value_string', 'value_strings'],
+    attrs: [
+      'value',
+      'value_float',
+      'value_floats',
+      'value_int',
+      'value_ints',
+      'sparse_value',
+      'value_string',
+      'value_strings',
+    ],
     run: (_ins, c) => [constantOf(c).t],
     outTypes: (c) => [constantOf(c).type],
   },
@@ -258,7 +338,11 @@ export const shapeOps: Record<string, OpDef> = {
     valueInputs: [1],
     run: (ins, c) => [tile(need(ins, 0, c.node, 'input'), intsOf(need(ins, 1, c.node, 'repeats')))],
   },
-  Pad: { attrs: ['mode', 'pads', 'paddings', 'value'], valueInputs: [1, 2, 3], run: (ins, c) => [padOp(ins, c)] },
+  Pad: {
+    attrs: ['mode', 'pads', 'paddings', 'value'],
+    valueInputs: [1, 2, 3],
+    run: (ins, c) => [padOp(ins, c)],
+  },
   ReduceMean: reduce(mean, 18),
   ReduceSum: reduce(sum, 13),
   ReduceMax: reduce(max, 18),
@@ -276,7 +360,11 @@ export const shapeOps: Record<string, OpDef> = {
       const n = Math.max(Math.ceil((l.item() - s.item()) / d.item()), 0);
       if (!Number.isFinite(n)) throw new ValueError(`${where(c.node)}: delta must be non-zero`);
       const out = Array.from({ length: n }, (_, i) => s.item() + i * d.item());
-      return [s.dtype === 'int32' ? ints(out) : new Tensor((s.dtype === 'float64' ? Float64Array : Float32Array).from(out), [n])];
+      return [
+        s.dtype === 'int32'
+          ? ints(out)
+          : new Tensor((s.dtype === 'float64' ? Float64Array : Float32Array).from(out), [n]),
+      ];
     },
   },
 };

@@ -194,12 +194,32 @@ export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(DataType).map(([k, v]) => [v, k]),
 );
 /** AttributeProto.AttributeType codes. */
-export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;
+export const AttrType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  TENSOR: 4,
+  GRAPH: 5,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+} as const;
 
 /** Decode a ModelProto; protobufjs fills defaults (empty arrays, 0, '') for absent fields. */
 export const decodeModel = (bytes: Uint8Array): OnnxModelProto =>
-  ModelProtoType.toObject(ModelProtoType.decode(bytes), { defaults: true, arrays: true, bytes: Uint8Array as never }) as unknown as OnnxModelProto;
+  ModelProtoType.toObject(ModelProtoType.decode(bytes), {
+    defaults: true,
+    arrays: true,
+    bytes: Uint8Array as never,
+  }) as unknown as OnnxModelProto;
 export const decodeTensor = (bytes: Uint8Array): OnnxTensorProto =>
-  TensorProtoType.toObject(TensorProtoType.decode(bytes), { defaults: true, arrays: true, bytes: Uint8Array as never }) as unknown as OnnxTensorProto;
+  TensorProtoType.toObject(TensorProtoType.decode(bytes), {
+    defaults: true,
+    arrays: true,
+    bytes: Uint8Array as never,
+  }) as unknown as OnnxTensorProto;
 /** Encode a plain object with the fields above (camelCase) as a ModelProto. */
-export const encodeModel = (m: object): Uint8Array => ModelProtoType.encode(ModelProtoType.fromObject(m)).finish();
+export const encodeModel = (m: object): Uint8Array =>
+  ModelProtoType.encode(ModelProtoType.fromObject(m)).finish();

@@ -20,7 +20,9 @@ export function opFor(node: OnnxNodeSpec, opset: number): OpDef {
       `${where(node)}: operator ${node.opType} is not supported (supported: ${supportedOperators().join(', ')})`,
     );
   if (def.since !== undefined && opset < def.since)
-    throw new OnnxUnsupportedError(`${where(node)}: ${node.opType} needs opset ${def.since} or later, the model has ${opset}`);
+    throw new OnnxUnsupportedError(
+      `${where(node)}: ${node.opType} needs opset ${def.since} or later, the model has ${opset}`,
+    );
   for (const a of node.attrs.keys())
     if (!def.attrs.includes(a))
       throw new OnnxUnsupportedError(

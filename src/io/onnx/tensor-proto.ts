@@ -36,7 +36,8 @@ const clampI32 = (v: number): number => (v > 2147483647 ? 2147483647 : v < -2147
 
 /** The dims of a TensorProto, checked: non-negative integers, at most MAX_RANK of them. */
 export function protoDims(p: OnnxTensorProto, where: string): number[] {
-  if (p.dims.length > MAX_RANK) throw new FormatError(`${where}: ${p.dims.length} dims (the most is ${MAX_RANK})`);
+  if (p.dims.length > MAX_RANK)
+    throw new FormatError(`${where}: ${p.dims.length} dims (the most is ${MAX_RANK})`);
   const dims = p.dims.map(num);
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new FormatError(`${where}: dims [${dims.join(', ')}] must be non-negative integers`);
@@ -128,7 +129,8 @@ export function tensorToProto(v: OnnxValue, name: string): Record<string, unknow
     else if (type === DataType.DOUBLE) dv.setFloat64(8 * i, x, true);
     else if (type === DataType.INT64) dv.setBigInt64(8 * i, BigInt(Math.trunc(x)), true);
     else if (type === DataType.INT32) dv.setInt32(4 * i, x, true);
-    else if (type === DataType.BOOL || type === DataType.UINT8) dv.setUint8(i, x ? (type === DataType.BOOL ? 1 : x) : 0);
+    else if (type === DataType.BOOL || type === DataType.UINT8)
+      dv.setUint8(i, x ? (type === DataType.BOOL ? 1 : x) : 0);
     else throw new FormatError(`onnx export: cannot write element type ${typeName(type)}`);
   }
   return { name, dims: [...t.shape], dataType: type, rawData: raw };

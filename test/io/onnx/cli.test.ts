@@ -12,7 +12,10 @@ import { kerasFixturesDir, localFixtures } from '../fixtures-dir.js';
 
 const cli = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const tmp = mkdtempSync(join(tmpdir(), 'tg-onnx-cli-'));

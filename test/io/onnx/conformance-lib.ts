@@ -50,7 +50,12 @@ function opOf(dir: string, test: string): string {
  * Tests whose expected outputs come from numpy's random generator (dropout masks in training mode): no other
  * generator can reproduce them, so they are reported as random, not run.
  */
-export const RANDOM_TESTS = new Set(['test_training_dropout', 'test_training_dropout_default', 'test_training_dropout_mask', 'test_training_dropout_default_mask']);
+export const RANDOM_TESTS = new Set([
+  'test_training_dropout',
+  'test_training_dropout_default',
+  'test_training_dropout_mask',
+  'test_training_dropout_default_mask',
+]);
 
 export function runCase(test: string): CaseResult {
   const dir = join(TESTDATA, test);
@@ -67,7 +72,8 @@ export function runCase(test: string): CaseResult {
           .map((f) => tensorFromProto(decodeTensor(readFileSync(join(dir, s, f))), `${test}/${s}/${f}`).t);
       const xs = read('input_');
       const want = read('output_');
-      const ys = tg.noGrad(() => m.apply(xs.length === 1 ? xs[0] : xs, { training: false })) as tg.Tensor | tg.Tensor[];
+      const ys = tg.noGrad(() => m.apply(xs.length === 1 ? xs[0] : xs, { training: false })) as
+        tg.Tensor | tg.Tensor[];
       const got = Array.isArray(ys) ? ys : [ys];
       for (let i = 0; i < want.length; i++) {
         const diff = got[i] ? compare(got[i], want[i]) : 'missing output';
@@ -78,13 +84,20 @@ export function runCase(test: string): CaseResult {
   } catch (e) {
     const msg = (e as Error).message;
     const refused =
-      e instanceof OnnxUnsupportedError ||
-      (e instanceof tg.FormatError && /not supported/.test(msg));
-    return { test, op, status: refused ? 'refused' : 'failed', detail: `${(e as Error).name}: ${msg.slice(0, 300)}` };
+      e instanceof OnnxUnsupportedError || (e instanceof tg.FormatError && /not supported/.test(msg));
+    return {
+      test,
+      op,
+      status: refused ? 'refused' : 'failed',
+      detail: `${(e as Error).name}: ${msg.slice(0, 300)}`,
+    };
   }
 }
 
-export const listCases = (): string[] => readdirSync(TESTDATA).filter((t) => t.startsWith('test_')).sort();
+export const listCases = (): string[] =>
+  readdirSync(TESTDATA)
+    .filter((t) => t.startsWith('test_'))
+    .sort();
 
 export const TABLE_START = '<!-- onnx-conformance:start -->';
 export const TABLE_END = '<!-- onnx-conformance:end -->';
@@ -94,7 +107,9 @@ export function conformanceTable(results: CaseResult[], claimed: readonly string
   const rows = claimed.map((op) => {
     const rs = results.filter((r) => r.op === op);
     const passed = rs.filter((r) => r.status === 'passed').length;
-    const notes = rs.filter((r) => r.status !== 'passed').map((r) => `${r.test.replace(/^test_/, '')} (${r.status === 'random' ? 'numpy RNG' : 'refused'})`);
+    const notes = rs
+      .filter((r) => r.status !== 'passed')
+      .map((r) => `${r.test.replace(/^test_/, '')} (${r.status === 'random' ? 'numpy RNG' : 'refused'})`);
     return `| ${op} | ${passed} / ${rs.length} | ${notes.join(', ')} |`;
   });
   const passed = results.filter((r) => claimed.includes(r.op) && r.status === 'passed').length;

@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { supportedOperators } from '../../../src/io/onnx/registry.js';
-import { TABLE_END, TABLE_START, conformanceTable, hasTestdata, listCases, runCase } from './conformance-lib.js';
+import {
+  TABLE_END,
+  TABLE_START,
+  conformanceTable,
+  hasTestdata,
+  listCases,
+  runCase,
+} from './conformance-lib.js';
 
 const root = join(__dirname, '..', '..', '..');
 const tableIn = (file: string) => {

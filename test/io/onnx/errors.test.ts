@@ -10,7 +10,12 @@ import { localFixtures } from '../fixtures-dir.js';
 const FLOAT = 1;
 const vi = (name: string, dims: (number | string)[]) => ({
   name,
-  type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  type: {
+    tensorType: {
+      elemType: FLOAT,
+      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+    },
+  },
 });
 /** A one-node model y = op(x) with the given attributes. */
 function oneNode(opType: string, attribute: object[] = [], opset = 13, extra: object = {}): Uint8Array {
@@ -37,32 +42,54 @@ describe('refusals name what is wrong', () => {
     expect(() => tg.onnx.loadModelSync(oneNode('Relu', [{ name: 'bogus', type: 2, i: 1 }]))).toThrow(
       /node 'the_node' \(Relu\): attribute 'bogus' is not supported \(Relu supports: no attributes\)/,
     );
-    const gelu = tg.onnx.loadModelSync(oneNode('Gelu', [{ name: 'approximate', type: 3, s: new TextEncoder().encode('cubic') }], 20));
-    expect(() => gelu.predict(tg.zeros([1, 4]))).toThrow(/\(Gelu\): approximate='cubic' is not supported \(supported: 'none', 'tanh'\)/);
+    const gelu = tg.onnx.loadModelSync(
+      oneNode('Gelu', [{ name: 'approximate', type: 3, s: new TextEncoder().encode('cubic') }], 20),
+    );
+    expect(() => gelu.predict(tg.zeros([1, 4]))).toThrow(
+      /\(Gelu\): approximate='cubic' is not supported \(supported: 'none', 'tanh'\)/,
+    );
   });
   it('an unsupported opset, domain and element type', () => {
-    expect(() => tg.onnx.loadModelSync(oneNode('Relu', [], 99))).toThrow(/opset 99 of the default ONNX domain is not supported \(supported: opset 1–21\)/);
+    expect(() => tg.onnx.loadModelSync(oneNode('Relu', [], 99))).toThrow(
+      /opset 99 of the default ONNX domain is not supported \(supported: opset 1–21\)/,
+    );
     expect(() => tg.onnx.loadModelSync(oneNode('Relu', [], 13, { domain: 'com.microsoft' }))).toThrow(
       /node 'the_node' \(Relu\) is in domain 'com.microsoft'; only the default ONNX domain is supported/,
     );
     const bytes = encodeModel({
       irVersion: 8,
       opsetImport: [{ version: 13 }],
-      graph: { node: [{ opType: 'Relu', input: ['x'], output: ['y'] }], input: [{ name: 'x', type: { tensorType: { elemType: 10 } } }], output: [vi('y', [4])] },
+      graph: {
+        node: [{ opType: 'Relu', input: ['x'], output: ['y'] }],
+        input: [{ name: 'x', type: { tensorType: { elemType: 10 } } }],
+        output: [vi('y', [4])],
+      },
     });
-    expect(() => tg.onnx.loadModelSync(bytes)).toThrow(/'x' has element type FLOAT16, which is not supported/);
+    expect(() => tg.onnx.loadModelSync(bytes)).toThrow(
+      /'x' has element type FLOAT16, which is not supported/,
+    );
   });
   it('graph errors: a name read before it is defined, an output nobody computes', () => {
     const bytes = encodeModel({
       irVersion: 8,
       opsetImport: [{ version: 13 }],
-      graph: { node: [{ name: 'n0', opType: 'Relu', input: ['nope'], output: ['y'] }], input: [vi('x', [4])], output: [vi('y', [4])] },
+      graph: {
+        node: [{ name: 'n0', opType: 'Relu', input: ['nope'], output: ['y'] }],
+        input: [vi('x', [4])],
+        output: [vi('y', [4])],
+      },
     });
-    expect(() => tg.onnx.loadModelSync(bytes)).toThrow(/node 'n0' \(Relu\) reads 'nope', which no earlier node, input or initializer defines/);
+    expect(() => tg.onnx.loadModelSync(bytes)).toThrow(
+      /node 'n0' \(Relu\) reads 'nope', which no earlier node, input or initializer defines/,
+    );
   });
   it('not an ONNX file, an empty file, a missing file', () => {
-    expect(() => tg.onnx.loadModelSync(new TextEncoder().encode('{"hello": 1}'), { name: 'x.onnx' })).toThrow(tg.FormatError);
-    expect(() => tg.onnx.loadModelSync(new Uint8Array(0), { name: 'empty.onnx' })).toThrow(/empty.onnx: the file has no graph/);
+    expect(() => tg.onnx.loadModelSync(new TextEncoder().encode('{"hello": 1}'), { name: 'x.onnx' })).toThrow(
+      tg.FormatError,
+    );
+    expect(() => tg.onnx.loadModelSync(new Uint8Array(0), { name: 'empty.onnx' })).toThrow(
+      /empty.onnx: the file has no graph/,
+    );
     expect(() => tg.onnx.loadModelSync('/nonexistent/m.onnx')).toThrow(/cannot open \(ENOENT\)/);
   });
   it('a hostile ConstantOfShape stops at maxTensorBytes', () => {
@@ -76,7 +103,9 @@ describe('refusals name what is wrong', () => {
       },
     });
     const m = tg.onnx.loadModelSync(bytes, { maxTensorBytes: 1 << 20 });
-    expect(() => m.apply([], { training: false })).toThrow(/big \(ConstantOfShape\): .*a float32 tensor of 1000000 elements .* is above the limit/);
+    expect(() => m.apply([], { training: false })).toThrow(
+      /big \(ConstantOfShape\): .*a float32 tensor of 1000000 elements .* is above the limit/,
+    );
   });
 });
 
@@ -95,7 +124,8 @@ describe('fuzz: corrupted files', () => {
         m.predict(tg.ones([2, 6]));
         kinds.ok = (kinds.ok ?? 0) + 1;
       } catch (e) {
-        if (!(e instanceof tg.TapegradError)) throw new Error(`case ${i}: ${(e as Error).name}: ${(e as Error).message}`);
+        if (!(e instanceof tg.TapegradError))
+          throw new Error(`case ${i}: ${(e as Error).name}: ${(e as Error).message}`);
         kinds[(e as Error).name] = (kinds[(e as Error).name] ?? 0) + 1;
       }
     }

@@ -15,14 +15,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'tg-onnx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const PY = '/usr/bin/python3';
 const exported: string[] = [];
-const hasChecker = existsSync(PY) && (() => {
-  try {
-    execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasChecker =
+  existsSync(PY) &&
+  (() => {
+    try {
+      execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 /** max |a-b| - 1e-5·|b| must stay below `atol`. */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-6) {
@@ -34,7 +36,12 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-6) {
 
 async function ortRun(bytes: Uint8Array, xs: tg.Tensor[]): Promise<Float32Array[]> {
   const s = await ort.InferenceSession.create(bytes);
-  const feeds = Object.fromEntries(s.inputNames.map((n, i) => [n, new ort.Tensor('float32', Float32Array.from(xs[i].data), [...xs[i].shape])]));
+  const feeds = Object.fromEntries(
+    s.inputNames.map((n, i) => [
+      n,
+      new ort.Tensor('float32', Float32Array.from(xs[i].data), [...xs[i].shape]),
+    ]),
+  );
   const r = await s.run(feeds);
   return s.outputNames.map((n) => r[n].data as Float32Array);
 }
@@ -44,12 +51,23 @@ function expectSameGrads(a: tg.Layer, b: tg.OnnxModel, xs: tg.Tensor[]) {
   const grads = (m: tg.Layer, params: tg.Tensor[]) => {
     params.forEach((p) => p.zeroGrad());
     const y = m.apply(xs.length === 1 ? xs[0] : xs, { training: false }) as tg.Tensor;
-    tg.sum(tg.mul(y, tg.tensor(Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape))).backward();
+    tg.sum(
+      tg.mul(
+        y,
+        tg.tensor(
+          Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)),
+          y.shape,
+        ),
+      ),
+    ).backward();
     return params.map((p) => p.grad!.data);
   };
   const named = a.namedParameters().map(([, t]) => t);
   const mine = grads(a, named);
-  const theirs = grads(b, named.map((t) => b.initializers.get(t.name!)!));
+  const theirs = grads(
+    b,
+    named.map((t) => b.initializers.get(t.name!)!),
+  );
   mine.forEach((g, i) => expectClose(theirs[i], g, 1e-5));
   expect(named.length).toBeGreaterThan(0);
 }
@@ -68,12 +86,21 @@ async function checkAll(model: tg.Layer, xs: tg.Tensor[], name: string) {
 }
 
 if (!hasChecker)
-  describe('onnx checker', () => it.skip('skipped: Debian package python3-onnx is not installed (/usr/bin/python3 -c "import onnx" failed)', () => {}));
+  describe('onnx checker', () =>
+    it.skip('skipped: Debian package python3-onnx is not installed (/usr/bin/python3 -c "import onnx" failed)', () => {}));
 
 describe('export → ONNX Runtime Web, ONNX checker, and back', () => {
   it('a Sequential CNN (conv same, max and average pooling, dense, softmax)', async () => {
     const m = tg.sequential();
-    m.add(tg.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [10, 10, 2], padding: 'same' }));
+    m.add(
+      tg.layers.conv2d({
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        inputShape: [10, 10, 2],
+        padding: 'same',
+      }),
+    );
     m.add(tg.layers.maxPooling2d({ poolSize: 2 }));
     m.add(tg.layers.averagePooling2d({ poolSize: 2, padding: 'same' }));
     m.add(tg.layers.flatten());
@@ -84,12 +111,20 @@ describe('export → ONNX Runtime Web, ONNX checker, and back', () => {
   it('a functional model with two inputs, a grouped conv and batch norm', async () => {
     const a = tg.input({ shape: [8, 8, 4] });
     const b = tg.input({ shape: [3] });
-    let h = tg.layers.conv2d({ filters: 4, kernelSize: 3, groups: 2, strides: 2 }).apply(a) as tg.SymbolicTensor;
+    let h = tg.layers
+      .conv2d({ filters: 4, kernelSize: 3, groups: 2, strides: 2 })
+      .apply(a) as tg.SymbolicTensor;
     h = tg.layers.batchNormalization().apply(h) as tg.SymbolicTensor;
     h = tg.layers.flatten().apply(h) as tg.SymbolicTensor;
-    const y = tg.layers.dense({ units: 2, activation: 'tanh' }).apply(tg.layers.concatenate().apply([h, b]) as tg.SymbolicTensor);
+    const y = tg.layers
+      .dense({ units: 2, activation: 'tanh' })
+      .apply(tg.layers.concatenate().apply([h, b]) as tg.SymbolicTensor);
     const m = tg.model({ inputs: [a, b], outputs: y as tg.SymbolicTensor });
-    await checkAll(m, [tg.randn([2, 8, 8, 4], { rng: new tg.Rng(2) }), tg.randn([2, 3], { rng: new tg.Rng(3) })], 'functional');
+    await checkAll(
+      m,
+      [tg.randn([2, 8, 8, 4], { rng: new tg.Rng(2) }), tg.randn([2, 3], { rng: new tg.Rng(3) })],
+      'functional',
+    );
   });
 
   it('a PyTorch-style Module (NCHW conv, LSTM) with a sample input', async () => {
@@ -120,15 +155,24 @@ describe('export → ONNX Runtime Web, ONNX checker, and back', () => {
     await checkAll(m, [tg.cast(x, 'float32')], 'keras');
   });
 
-  it.skipIf(!hasChecker)('every exported file passes onnx.checker.check_model(full_check=True) (python3-onnx)', () => {
-    expect(exported.length).toBeGreaterThanOrEqual(4);
-    const out = execFileSync(PY, ['-c', 'import onnx, sys\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("checked", len(sys.argv) - 1)', ...exported]);
-    expect(String(out)).toContain(`checked ${exported.length}`);
-  });
+  it.skipIf(!hasChecker)(
+    'every exported file passes onnx.checker.check_model(full_check=True) (python3-onnx)',
+    () => {
+      expect(exported.length).toBeGreaterThanOrEqual(4);
+      const out = execFileSync(PY, [
+        '-c',
+        'import onnx, sys\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("checked", len(sys.argv) - 1)',
+        ...exported,
+      ]);
+      expect(String(out)).toContain(`checked ${exported.length}`);
+    },
+  );
 
   it('refuses an opset outside 13–17 and a model without an input shape, by name', async () => {
     const m = tg.sequential({ layers: [tg.layers.dense({ units: 2, inputShape: [3] })] });
-    expect(() => tg.onnx.exportModel(m, { opset: 9 })).toThrow(/opset 9 is not supported \(supported: 13–17\)/);
+    expect(() => tg.onnx.exportModel(m, { opset: 9 })).toThrow(
+      /opset 9 is not supported \(supported: 13–17\)/,
+    );
     class Free extends tg.nn.Module {
       forward(x: tg.Tensor) {
         return x;

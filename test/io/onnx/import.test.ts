@@ -18,7 +18,8 @@ const ref = (name: string): Ref => JSON.parse(readFileSync(join(dir, `${name}.re
 const close = (got: ArrayLike<number>, want: number[], rtol = 1e-4, atol = 1e-5) => {
   expect(got.length).toBe(want.length);
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) - rtol * Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) - rtol * Math.abs(want[i]));
   expect(worst).toBeLessThanOrEqual(atol);
 };
 
@@ -58,7 +59,11 @@ describe('OnnxModel', () => {
     expect(text).toMatch(/Conv \S*\s+\(None, 8, 28, 28\)\s+80/);
     expect(text).toMatch(/\(BatchNormalization\)\s+\(None, 8, 28, 28\)\s+32/);
     expect(text).toMatch(/\(Gemm\)\s+\(None, 10\)\s+170/);
-    const rows = lines.filter((l) => /\((Conv|BatchNormalization|Relu|MaxPool|Gemm|Constant|Pad|AveragePool|Flatten|Div|Erf|Add|Mul)\)/.test(l));
+    const rows = lines.filter((l) =>
+      /\((Conv|BatchNormalization|Relu|MaxPool|Gemm|Constant|Pad|AveragePool|Flatten|Div|Erf|Add|Mul)\)/.test(
+        l,
+      ),
+    );
     expect(rows.length).toBe(m.layers.length);
     // running mean/var are non-trainable weights; the rest is trainable
     expect(text).toMatch(/Non-trainable params: 16\b/);
@@ -69,9 +74,24 @@ describe('OnnxModel', () => {
   it('fine-tunes with compile/fit: the loss falls', async () => {
     const m = await tg.onnx.loadModel(join(dir, 'mlp.onnx'));
     const x = tg.randn([24, 6], { rng: new tg.Rng(1) });
-    const labels = tg.tensor(Array.from({ length: 24 }, (_, i) => i % 3), [24], { dtype: 'int32' });
+    const labels = tg.tensor(
+      Array.from({ length: 24 }, (_, i) => i % 3),
+      [24],
+      { dtype: 'int32' },
+    );
     // the model ends in LogSoftmax, so NLL = mean(-logp[label]) is the loss
-    const nll = (y: tg.Tensor, p: tg.Tensor) => tg.neg(tg.mean(tg.gather(tg.reshape(p, [-1]), tg.add(tg.mul(tg.arange(0, y.shape[0], 1, { dtype: 'int32' }), 3), tg.cast(tg.reshape(y, [-1]), 'int32')))));
+    const nll = (y: tg.Tensor, p: tg.Tensor) =>
+      tg.neg(
+        tg.mean(
+          tg.gather(
+            tg.reshape(p, [-1]),
+            tg.add(
+              tg.mul(tg.arange(0, y.shape[0], 1, { dtype: 'int32' }), 3),
+              tg.cast(tg.reshape(y, [-1]), 'int32'),
+            ),
+          ),
+        ),
+      );
     m.compile({ optimizer: tg.train.adam(0.05), loss: nll });
     const before = m.evaluate(x, labels).loss;
     await m.fit(x, labels, { epochs: 15, batchSize: 24, verbose: 0 });
@@ -87,9 +107,11 @@ describe('OnnxModel', () => {
     const conv = m.initializers.get('conv1.weight')!.data.slice();
     const mse = (y: tg.Tensor) => tg.mean(tg.square(tg.sub(y, target)));
     const first = tg.noGrad(() => mse(m.predict(x) as tg.Tensor)).item();
-    const f = (wi: tg.Tensor, bi: tg.Tensor) => mse(m.callWith({ 'fc2.weight': wi, 'fc2.bias': bi }, x) as tg.Tensor);
+    const f = (wi: tg.Tensor, bi: tg.Tensor) =>
+      mse(m.callWith({ 'fc2.weight': wi, 'fc2.bias': bi }, x) as tg.Tensor);
     // Polyak's step size loss/‖g‖² (halved): safe for a loss quadratic in the last layer, whatever its scale
-    const step = (loss: number, gs: tg.Tensor[]) => 0.5 * loss / gs.reduce((a, g) => a + tg.sum(tg.square(g)).item(), 0);
+    const step = (loss: number, gs: tg.Tensor[]) =>
+      (0.5 * loss) / gs.reduce((a, g) => a + tg.sum(tg.square(g)).item(), 0);
     for (let i = 0; i < 10; i++) {
       const { value, grads } = tg.valueAndGrads(f)(w, b);
       const lr = step(value.item(), grads);
@@ -112,6 +134,8 @@ describe('OnnxModel', () => {
   it('accepts any batch size for a symbolic batch axis and checks fixed axes', async () => {
     const m = await tg.onnx.loadModel(join(dir, 'cnn.onnx'));
     expect((m.predict(tg.zeros([5, 1, 28, 28])) as tg.Tensor).shape).toEqual([5, 10]);
-    expect(() => m.predict(tg.zeros([1, 28, 28, 1]))).toThrow(/input 'x' expects shape \[batch,1,28,28\], got \[1,28,28,1\]/);
+    expect(() => m.predict(tg.zeros([1, 28, 28, 1]))).toThrow(
+      /input 'x' expects shape \[batch,1,28,28\], got \[1,28,28,1\]/,
+    );
   });
 });
