@@ -27,7 +27,9 @@ function packageStubsBuiltin(importer: string, builtin: string): boolean {
     const pj = resolve(dir, 'package.json');
     if (!existsSync(pj)) continue;
     const browser = (JSON.parse(readFileSync(pj, 'utf8')) as { browser?: unknown }).browser;
-    return !!browser && typeof browser === 'object' && (browser as Record<string, unknown>)[builtin] === false;
+    return (
+      !!browser && typeof browser === 'object' && (browser as Record<string, unknown>)[builtin] === false
+    );
   }
   return false;
 }
@@ -59,7 +61,8 @@ export function browserTwins(
       build.onResolve({ filter: /.*/ }, (args) => {
         if (isBuiltin(args.path)) {
           const who = relative(root, args.importer);
-          if (packageStubsBuiltin(args.importer, args.path)) return { path: args.path, namespace: 'browser-empty' };
+          if (packageStubsBuiltin(args.importer, args.path))
+            return { path: args.path, namespace: 'browser-empty' };
           if (args.kind === 'dynamic-import') {
             record.dynamicNode.add(`${who} → ${args.path}`);
             return { path: args.path, namespace: 'node-unavailable' };
@@ -79,7 +82,10 @@ export function browserTwins(
         record.replaced.add(relative(root, src));
         return { path: twin };
       });
-      build.onLoad({ filter: /.*/, namespace: 'browser-empty' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: 'browser-empty' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
       build.onLoad({ filter: /.*/, namespace: 'node-unavailable' }, (args) => ({
         contents: `throw new Error(${JSON.stringify(`tapegrad: '${args.path}' is a Node built-in and is not available in browsers`)});`,
         loader: 'js',

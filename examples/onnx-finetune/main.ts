@@ -54,7 +54,7 @@ export async function main(opts: { quick?: boolean; log?: (s: string) => void } 
     metrics: ['accuracy'],
   });
   await m.fit(xTrain, train.labels, {
-    epochs: opts.quick ? 4 : 8,
+    epochs: opts.quick ? 4 : 3,
     batchSize: 32,
     verbose: 0,
     log: (l) => log(l),

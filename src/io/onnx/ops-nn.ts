@@ -38,7 +38,7 @@ const from2d = (y: Tensor, rank: number): Tensor =>
 const as2 = (v: number[], one: number): [number, number] => (v.length === 1 ? [one, v[0]] : [v[0], v[1]]);
 
 /** kernel_shape/strides/dilations/pads/auto_pad → a 2-D window; `ceil` adds the extra bottom/right pad of ceil_mode. */
-function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false): Window {
+export function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false): Window {
   const nd = x.rank - 2;
   const [h, w] = spatial(x, c);
   if (kernel.length !== nd)

@@ -131,6 +131,27 @@ describe('OnnxModel', () => {
     expect(m.initializers.get('conv1.weight')!.data).toEqual(conv);
   });
 
+  it('explain and trace see ONNX nodes: Conv, pooling and Gemm nodes explained on the shapes they receive', async () => {
+    const m = await tg.onnx.loadModel(join(dir, 'cnn.onnx'));
+    const conv = tg.onnx.explainNode(m, '/conv1/Conv', { backward: true });
+    expect(conv).toContain('kernel W [8,1,3,3] (OIHW), bias b [8]; output [1,8,28,28]');
+    expect(conv).toContain('Parameters: (3·3·1+1)·8 = 80');
+    expect(conv).toMatch(/Backward/);
+    // PyTorch's ceil_mode AvgPool (after its Pad) and the grouped conv's input shapes come from the running model
+    expect(tg.onnx.explainNode(m, '/pool2/AveragePool')).toContain('avgPool2d op on input [1,8,12,12]');
+    expect(tg.onnx.explainNode(m, '/fc2/Gemm')).toContain(
+      'dense op (x·W + b) on input [1,16]; output [1,10]',
+    );
+    expect(() => tg.onnx.explainNode(m, '/Relu')).toThrow(
+      /explaining Relu on input \[1,8,28,28\] is not supported \(supported: Conv, MaxPool/,
+    );
+    expect(() => tg.onnx.explainNode(m, 'nope')).toThrow(/no node named 'nope' \(nodes: \/conv1\/Conv, /);
+    const t = String(
+      tg.trace((x: tg.Tensor) => m.apply(x, { training: false }) as tg.Tensor, tg.zeros([1, 1, 28, 28])),
+    );
+    expect(t).toMatch(/im2col .*torch_jit\/\/conv1\/Conv/);
+  });
+
   it('accepts any batch size for a symbolic batch axis and checks fixed axes', async () => {
     const m = await tg.onnx.loadModel(join(dir, 'cnn.onnx'));
     expect((m.predict(tg.zeros([5, 1, 28, 28])) as tg.Tensor).shape).toEqual([5, 10]);
