@@ -201,6 +201,12 @@ export class OnnxModel extends Model {
     return ys.length === 1 ? ys[0] : ys;
   }
 
+  /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
+  override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
+    const d0 = this.graphInputs[0]?.shape?.[0];
+    return super.predict(x, opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts);
+  }
+
   /**
    * Run the model with some initializers replaced by other tensors (by ONNX name): the functional form that
    * `tg.grads` needs, e.g. `tg.grads((w) => loss(m.callWith({ 'fc.weight': w }, x)))(m.initializers.get('fc.weight'))`.
