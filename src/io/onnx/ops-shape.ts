@@ -3,6 +3,7 @@
 // movement primitives, so gradients flow through Slice, Gather, Concat, Pad and the rest.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { broadcastShapes } from '../../core/shape.js';
+import { checkAllocation } from '../../core/dtype.js';
 import { Tensor, full } from '../../core/tensor.js';
 import { cast, mul, sqrt, sub } from '../../ops/arith.js';
 import { gather } from '../../ops/linalg.js';
@@ -168,6 +169,11 @@ function padOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   const size = x.shape.map((d, i) => d - begin[i] - Math.max(0, -pads[i + x.rank]));
   let y = slice(x, begin, size);
   const pp = y.shape.map((_, i) => [Math.max(0, pads[i]), Math.max(0, pads[i + x.rank])] as [number, number]);
+  // the padded size against the allocation limit before any index list is built
+  checkAllocation(
+    x.dtype,
+    y.shape.reduce((a, d, i) => a * (d + pp[i][0] + pp[i][1]), 1),
+  );
   if (mode === 'constant') return pad(y, pp, value);
   if (mode !== 'reflect' && mode !== 'edge')
     unsupported(c.node, `mode='${mode}'`, "'constant', 'reflect', 'edge'");
@@ -359,6 +365,7 @@ export const shapeOps: Record<string, OpDef> = {
       const [s, l, d] = [0, 1, 2].map((i) => need(ins, i, c.node, ['start', 'limit', 'delta'][i]));
       const n = Math.max(Math.ceil((l.item() - s.item()) / d.item()), 0);
       if (!Number.isFinite(n)) throw new ValueError(`${where(c.node)}: delta must be non-zero`);
+      checkAllocation(s.dtype, n);
       const out = Array.from({ length: n }, (_, i) => s.item() + i * d.item());
       return [
         s.dtype === 'int32'

@@ -107,6 +107,42 @@ describe('refusals name what is wrong', () => {
       /big \(ConstantOfShape\): .*a float32 tensor of 1000000 elements .* is above the limit/,
     );
   });
+
+  it('a hostile Range or Pad is refused before it builds anything', () => {
+    const scalar = (name: string, v: number) => ({ name, dims: [], dataType: 1, floatData: [v] });
+    const range = encodeModel({
+      irVersion: 8,
+      opsetImport: [{ version: 13 }],
+      graph: {
+        node: [{ name: 'r', opType: 'Range', input: ['a', 'b', 'c'], output: ['y'] }],
+        initializer: [scalar('a', 0), scalar('b', 1e7), scalar('c', 1)],
+        output: [vi('y', [4])],
+      },
+    });
+    const m = tg.onnx.loadModelSync(range, { maxTensorBytes: 1 << 20 });
+    expect(() => m.apply([], { training: false })).toThrow(/r \(Range\): .*above the limit/);
+    const pad = encodeModel({
+      irVersion: 8,
+      opsetImport: [{ version: 13 }],
+      graph: {
+        node: [
+          {
+            name: 'p',
+            opType: 'Pad',
+            input: ['x', 'pads'],
+            output: ['y'],
+            attribute: [{ name: 'mode', type: 3, s: new TextEncoder().encode('edge') }],
+          },
+        ],
+        initializer: [{ name: 'pads', dims: [4], dataType: 7, int64Data: [0, 1e9, 0, 1e9] }],
+        input: [vi('x', [2, 4])],
+        output: [vi('y', [2, 4])],
+      },
+    });
+    expect(() => tg.onnx.loadModelSync(pad, { maxTensorBytes: 1 << 20 }).predict(tg.ones([2, 4]))).toThrow(
+      /p \(Pad\): .*above the limit/,
+    );
+  });
 });
 
 describe('fuzz: corrupted files', () => {
