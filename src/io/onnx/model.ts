@@ -204,7 +204,10 @@ export class OnnxModel extends Model {
   /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
   override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
     const d0 = this.graphInputs[0]?.shape?.[0];
-    return super.predict(x, opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts);
+    return super.predict(
+      x,
+      opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts,
+    );
   }
 
   /**

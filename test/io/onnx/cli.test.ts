@@ -51,7 +51,9 @@ describe('tapegrad CLI with .onnx', () => {
     expect(r.code, r.err).toBe(0);
     expect(inspectOnnx(out).inputs[0].shape).toEqual([3, 1, 28, 28]);
     // a fixed batch axis: predict runs 3 rows at a time
-    expect((tg.onnx.loadModelSync(out).predict(tg.zeros([6, 1, 28, 28])) as tg.Tensor).shape).toEqual([6, 10]);
+    expect((tg.onnx.loadModelSync(out).predict(tg.zeros([6, 1, 28, 28])) as tg.Tensor).shape).toEqual([
+      6, 10,
+    ]);
     const bad = run('convert', cnn, join(tmp, 'x.h5'));
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/an ONNX model converts to .onnx only/);
