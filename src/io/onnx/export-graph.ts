@@ -35,6 +35,8 @@ export class GraphBuilder {
   private readonly byStorage = new Map<object, { name: string; shape: readonly number[] }>();
   private readonly used = new Set<string>();
   private n = 0;
+  /** Outputs of traced primitives that have no value of their own (poolArgmax): reading one is an error, not a constant. */
+  readonly traced = new Map<Tensor, string>();
   constructor(readonly opset: number) {}
 
   fresh(base: string): string {
@@ -57,6 +59,11 @@ export class GraphBuilder {
   nameOf(t: Tensor): string {
     const known = this.names.get(t);
     if (known) return known;
+    const op = this.traced.get(t);
+    if (op)
+      throw new ValueError(
+        `onnx export: the output of primitive '${op}' is used outside the pattern ONNX can express (poolArgmax only as a MaxPool's take)`,
+      );
     const same = this.byStorage.get(t.storage);
     if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i]))
       return same.name;
@@ -230,7 +237,8 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
       return out(b.node('Gather', [flat, b.nameOf(e.inputs[1])], [attrInt('axis', 0)]));
     }
     case 'poolArgmax':
-      return; // only exported through its take (MaxPool); an argmax used alone is refused by the caller
+      b.traced.set(e.out, 'poolArgmax'); // only exported through its take (a MaxPool)
+      return;
     default:
       throw new ValueError(
         `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,

@@ -85,7 +85,27 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
     b.bind(x, name);
     return io(x, name);
   });
-  for (const e of events) if (needed.has(e)) emitEvent(b, e, producers);
+  // an im2col read only by matmuls is emitted inside their Conv, not on its own
+  const consumers = new Map<OpEvent, OpEvent[]>();
+  for (const e of needed)
+    for (const t of e.inputs) {
+      const p = producers.get(t);
+      if (p) consumers.set(p, [...(consumers.get(p) ?? []), e]);
+    }
+  const fusedAway = (e: OpEvent) =>
+    e.op === 'im2col' &&
+    (consumers.get(e) ?? []).every((c) => {
+      const p = c.params as { transA?: boolean; transB?: boolean };
+      return (
+        c.op === 'matmul' &&
+        c.inputs[0] === e.out &&
+        c.inputs[1] !== e.out &&
+        !p.transA &&
+        !p.transB &&
+        c.inputs[1].rank === 2
+      );
+    });
+  for (const e of events) if (needed.has(e) && !fusedAway(e)) emitEvent(b, e, producers);
   const outputs = ys.map((y, i) => {
     const name = b.fresh(ys.length === 1 ? 'output' : `output_${i}`);
     b.node('Identity', [b.nameOf(y)], [], name);
