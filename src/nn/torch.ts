@@ -6,7 +6,7 @@ import type { Shape } from '../core/shape.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { add, relu, sigmoid, tanh } from '../ops/arith.js';
 import { conv1d, conv2d } from '../ops/composite/conv.js';
-import { avgPool2d, maxPool2d } from '../ops/composite/pool.js';
+import { avgPool2d, maxPool2d, maxPool2dWithIndices } from '../ops/composite/pool.js';
 import { logSoftmax, softmax } from '../ops/composite/activations.js';
 import { matmul } from '../ops/linalg.js';
 import { dropout } from '../ops/random-ops.js';
@@ -239,43 +239,63 @@ export class Conv1d extends Module {
   }
 }
 
-/** NCHW max pooling; stride defaults to kernelSize. */
-export class MaxPool2d extends Module {
+/**
+ * PyTorch `nn.MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)` on NCHW; stride
+ * defaults to kernelSize. With returnIndices, forward returns [values, indices] (int32 positions y·W + x in
+ * each input plane, as PyTorch's MaxUnpool2d expects).
+ */
+export class MaxPool2d<R extends boolean = false> extends Module {
   static override className = 'MaxPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2,
+    readonly stride?: P2 | null,
     readonly padding: P2 = 0,
+    readonly dilation: P2 = 1,
+    readonly returnIndices: R = false as R,
+    readonly ceilMode = false,
   ) {
     super();
   }
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, {
+  forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor;
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    const opts = {
       kernelSize: this.kernelSize,
-      stride: this.stride,
+      stride: this.stride ?? undefined,
       padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
       dataFormat: 'NCHW',
-    });
+    };
+    if (!this.returnIndices) return maxPool2d(x, opts);
+    const { values, indices } = maxPool2dWithIndices(x, opts);
+    return [values, indices];
   }
 }
-/** NCHW average pooling; NOTE: PyTorch counts padded zeros by default (countIncludePad true). */
+/**
+ * PyTorch `nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)` on NCHW.
+ * NOTE: PyTorch counts padded zeros by default (countIncludePad true).
+ */
 export class AvgPool2d extends Module {
   static override className = 'AvgPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2,
+    readonly stride?: P2 | null,
     readonly padding: P2 = 0,
+    readonly ceilMode = false,
     readonly countIncludePad = true,
+    readonly divisorOverride: number | null = null,
   ) {
     super();
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, {
       kernelSize: this.kernelSize,
-      stride: this.stride,
+      stride: this.stride ?? undefined,
       padding: this.padding,
       dataFormat: 'NCHW',
+      ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad,
+      ...(this.divisorOverride === null ? {} : { divisorOverride: this.divisorOverride }),
     });
   }
 }
