@@ -29,6 +29,7 @@ export * from './composite/conv.js';
 export * from './composite/pool.js';
 export * from './composite/activations.js';
 export * from './composite/losses.js';
+export * from './composite/cross-entropy.js';
 export * from './composite/rnn.js';
 export type { Pair, Padding2d } from './composite/window.js';
 export type { WindowGeom } from '../backend/kernels.js';
