@@ -15,6 +15,9 @@ import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from './l
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import { noGrad } from '../core/tape.js';
 import type { Initializer } from './initializers.js';
+import { moduleOptions } from './torch-options.js';
+import type { DType } from '../core/dtype.js';
+import type { PaddingMode } from '../ops/composite/pad-modes.js';
 
 /** A trainable tensor (PyTorch `nn.Parameter`). */
 export const Parameter = (t: Tensor): Tensor => t.requireGrad(true);
@@ -137,9 +140,10 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    opts: { bias?: boolean; name?: string } = {},
+    opts: { bias?: boolean; name?: string; dtype?: DType } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Linear', opts, ['bias', 'name', 'dtype']);
     this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
@@ -163,8 +167,22 @@ export interface TorchConvOptions {
   dilation?: P2;
   groups?: number;
   bias?: boolean;
+  /** PyTorch padding_mode: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
   name?: string;
+  /** Weight dtype, 'float32' (default) or 'float64'. */
+  dtype?: DType;
 }
+const CONV_KEYS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'bias',
+  'paddingMode',
+  'name',
+  'dtype',
+] as const;
 
 /** NCHW convolution with weight [out, in/groups, kh, kw]. */
 export class Conv2d extends Module {
@@ -177,7 +195,8 @@ export class Conv2d extends Module {
     kernelSize: P2,
     readonly opts: TorchConvOptions = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Conv2d', opts, CONV_KEYS);
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const g = opts.groups ?? 1;
     const fanIn = (inChannels / g) * kh * kw;
@@ -193,6 +212,7 @@ export class Conv2d extends Module {
       dilation: o.dilation,
       groups: o.groups,
       dataFormat: 'NCHW',
+      ...(o.paddingMode !== undefined && { paddingMode: o.paddingMode }),
     });
   }
   override paramFormula(): string {
@@ -216,7 +236,8 @@ export class Conv1d extends Module {
       dilation?: number;
     } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Conv1d', opts, CONV_KEYS);
     const g = opts.groups ?? 1;
     const fanIn = (inChannels / g) * kernelSize;
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, kernelSize], torchUniform(fanIn));
@@ -231,6 +252,7 @@ export class Conv1d extends Module {
       dilation: o.dilation,
       groups: o.groups,
       dataFormat: 'NCW',
+      ...(o.paddingMode !== undefined && { paddingMode: o.paddingMode }),
     });
   }
   override paramFormula(): string {

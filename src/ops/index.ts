@@ -30,6 +30,8 @@ export * from './composite/pool.js';
 export * from './composite/activations.js';
 export * from './composite/losses.js';
 export * from './composite/cross-entropy.js';
+export { convTranspose2d, convTranspose1d, type ConvTransposeOptions } from './composite/conv-transpose.js';
+export { padEdges, type PaddingMode } from './composite/pad-modes.js';
 export * from './composite/rnn.js';
 export type { Pair, Padding2d } from './composite/window.js';
 export type { WindowGeom } from '../backend/kernels.js';

@@ -163,3 +163,122 @@ describe('crossEntropy options against PyTorch', () => {
     expect(() => tg.crossEntropy(z, [0, 1, 1])).toThrow(/labels \[3\] must be class indices \[2\]/);
   });
 });
+
+describe('conv paddingMode against PyTorch (nn.Conv2d / nn.Conv1d padding_mode)', () => {
+  for (const kind of ['conv2d', 'conv1d'] as const)
+    for (const c of cases(kind))
+      it(`${kind} ${c.name}`, () => {
+        const [x, w, b] = [t64(c.inputs.x), t64(c.inputs.weight), t64(c.inputs.bias)];
+        const { padding_mode: paddingMode, ...a } = c.args;
+        const opts = { ...a, paddingMode, dataFormat: kind === 'conv2d' ? 'NCHW' : 'NCW' };
+        const f = (xx: tg.Tensor, ww: tg.Tensor, bb: tg.Tensor) =>
+          kind === 'conv2d'
+            ? tg.conv2d(xx, ww, bb, opts as tg.Conv2dOptions)
+            : tg.conv1d(xx, ww, bb, opts as tg.Conv1dOptions);
+        check(f(x, w, b), c);
+        // The module with the same weights, in float64.
+        const cin = x.shape[1];
+        const m =
+          kind === 'conv2d'
+            ? new tg.nn.Conv2d(cin, w.shape[0], [w.shape[2], w.shape[3]], {
+                ...a,
+                paddingMode,
+                dtype: 'float64',
+              })
+            : new tg.nn.Conv1d(cin, w.shape[0], w.shape[2], { ...a, paddingMode, dtype: 'float64' });
+        expect(m.weight.dtype).toBe('float64');
+        m.weight.data.set(w.data);
+        m.bias!.data.set(b.data);
+        check(m.forward(x), c);
+        gc(f, [x, w, b], c.name);
+      });
+  it('padEdges: reflect, replicate and circular by hand on [0, 1, 2, 3]', () => {
+    const x = tg.tensor([0, 1, 2, 3], [1, 4]);
+    const row = (mode: tg.PaddingMode, p: [number, number]) =>
+      Array.from(tg.padEdges(x, [[0, 0], p], mode).data);
+    expect(row('reflect', [2, 3])).toEqual([2, 1, 0, 1, 2, 3, 2, 1, 0]);
+    expect(row('replicate', [2, 1])).toEqual([0, 0, 0, 1, 2, 3, 3]);
+    expect(row('circular', [2, 3])).toEqual([2, 3, 0, 1, 2, 3, 0, 1, 2]);
+    expect(() =>
+      tg.padEdges(
+        x,
+        [
+          [0, 0],
+          [4, 0],
+        ],
+        'reflect',
+      ),
+    ).toThrow(/reflect padding \(4, 0\) on axis 1 of \[1,4\] must be smaller than the axis size 4/);
+    expect(() =>
+      tg.conv2d(tg.zeros([1, 4, 4, 1]), tg.zeros([3, 3, 1, 1]), null, { paddingMode: 'mirror' as never }),
+    ).toThrow(/conv2d: unknown paddingMode "mirror" \(use 'zeros', 'reflect', 'replicate', 'circular'\)/);
+  });
+});
+
+describe('transposed convolution against PyTorch (F.conv_transpose2d / 1d, nn.ConvTranspose2d, groups)', () => {
+  for (const c of cases('convTranspose2d'))
+    it(`convTranspose2d ${c.name}`, () => {
+      const [x, w, b] = [t64(c.inputs.x), t64(c.inputs.weight), t64(c.inputs.bias)];
+      const a = c.args;
+      const opts: tg.ConvTransposeOptions = {
+        stride: a.stride,
+        ...(a.padding !== undefined && { padding: a.padding }),
+        ...(a.output_padding !== undefined && { outputPadding: a.output_padding }),
+        ...(a.dilation !== undefined && { dilation: a.dilation }),
+        ...(a.groups !== undefined && { groups: a.groups }),
+      };
+      check(tg.convTranspose2d(x, w, b, opts), c);
+      const g = a.groups ?? 1;
+      const m = new tg.nn.ConvTranspose2d(x.shape[1], w.shape[1] * g, [w.shape[2], w.shape[3]], {
+        ...opts,
+        dtype: 'float64',
+      });
+      expect(m.weight.shape).toEqual(w.shape);
+      m.weight.data.set(w.data);
+      m.bias!.data.set(b.data);
+      check(m.forward(x), c);
+      gc((xx, ww, bb) => tg.convTranspose2d(xx, ww, bb, opts), [x, w, b], c.name);
+    });
+  for (const c of cases('convTranspose1d'))
+    it(`convTranspose1d ${c.name}`, () => {
+      const [x, w, b] = [t64(c.inputs.x), t64(c.inputs.weight), t64(c.inputs.bias)];
+      const a = c.args;
+      const opts = {
+        stride: a.stride,
+        padding: a.padding,
+        outputPadding: a.output_padding,
+        groups: a.groups,
+      };
+      check(tg.convTranspose1d(x, w, b, opts), c);
+      gc((xx, ww) => tg.convTranspose1d(xx, ww, b, opts), [x, w], c.name);
+    });
+  it('tg.conv2dTranspose (NHWC, kernel [kh, kw, out/groups, in]) takes groups too', () => {
+    const c = cases('convTranspose2d').find((k) => k.name.startsWith('g2 s2 p1 op1'))!;
+    const [x, w, b] = [t64(c.inputs.x), t64(c.inputs.weight), t64(c.inputs.bias)];
+    const y = tg.conv2dTranspose(tg.transpose(x, [0, 2, 3, 1]), tg.transpose(w, [2, 3, 1, 0]), b, {
+      stride: [2, 2],
+      dilation: [1, 1],
+      padTop: 1,
+      padLeft: 1,
+      outH: c.out.shape[2],
+      outW: c.out.shape[3],
+      groups: 2,
+    });
+    check(tg.transpose(y, [0, 3, 1, 2]), c);
+  });
+  it('refuses what does not fit, by name', () => {
+    const x = tg.zeros([1, 4, 3, 3]);
+    expect(() => tg.convTranspose2d(x, tg.zeros([4, 2, 3, 3]), null, { groups: 3 })).toThrow(
+      /divisible by groups=3/,
+    );
+    expect(() =>
+      tg.convTranspose2d(x, tg.zeros([4, 2, 3, 3]), null, { stride: 2, outputPadding: 2 }),
+    ).toThrow(/outputPadding \[2,2\] must be smaller than either stride/);
+    expect(() => new tg.nn.ConvTranspose2d(4, 3, 3, { groups: 2 })).toThrow(
+      /must be a positive integer dividing/,
+    );
+    expect(() => tg.convTranspose2d(x, tg.zeros([4, 2, 3, 3]), null, { output_padding: 1 } as never)).toThrow(
+      "convTranspose2d: unknown option 'output_padding' (known: stride, padding, outputPadding, dilation, groups)",
+    );
+  });
+});

@@ -27,11 +27,13 @@ export interface Pool2dOptions {
   padding?: Padding2d;
   dilation?: Pair;
   dataFormat?: string;
-  /** Average pooling: count padded zeros in the divisor (PyTorch's default); Keras never does. Default false. */
-  countIncludePad?: boolean;
   /** PyTorch ceil_mode: output size rounds up, so a last partial window is kept if it starts inside the input or left padding. */
   ceilMode?: boolean;
-  /** Average pooling only (PyTorch divisor_override): divide every window sum by this number. */
+}
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Count padded zeros in the divisor (PyTorch's default); Keras never does. Default false. */
+  countIncludePad?: boolean;
+  /** PyTorch divisor_override: divide every window sum by this number. */
   divisorOverride?: number;
 }
 const POOL2D_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'dataFormat', 'ceilMode'] as const;
@@ -120,7 +122,7 @@ export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: 
   return { values: back(take(xh, arg)), indices: back(new Tensor(idx, arg.shape)) };
 }
 
-export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
+export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const { xh, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
   const { n, c, kh, kw, outH, outW } = geom;
   const windows = reshape(im2col(xh, geom), [n, outH, outW, kh * kw, c]);
@@ -153,7 +155,7 @@ export interface Pool1dOptions {
   ceilMode?: boolean;
 }
 const POOL1D_KEYS = ['kernelSize', 'stride', 'padding', 'dataFormat', 'ceilMode'] as const;
-function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
+function pool1d(f: typeof avgPool2d, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
   if (!opts || typeof opts !== 'object')
     throw new ValueError(`${op}: options { kernelSize, ... } are required, got ${JSON.stringify(opts)}`);
   checkOptions(
@@ -173,7 +175,7 @@ function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string)
     throw new ValueError(
       `${op}: window ${opts.kernelSize}${dil > 1 ? ` (dilation ${dil})` : ''} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
     );
-  const o2: Pool2dOptions = {
+  const o2: AvgPool2dOptions = {
     kernelSize: [1, opts.kernelSize],
     stride: [1, opts.stride ?? opts.kernelSize],
     padding:
