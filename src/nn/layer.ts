@@ -79,7 +79,8 @@ export const snakeCase = (s: string): string =>
 
 /** Mark every tensor of a layer input or output kept (tg.keep); returns it. */
 const keepAll = <T extends LayerIO>(x: T): T => {
-  for (const t of Array.isArray(x) ? x : [x]) keep(t);
+  // NOTE: flattened, as PyTorch-style recurrent modules return nested lists ([output, [h_n, c_n]]).
+  for (const t of ([x] as unknown[]).flat(3) as Tensor[]) keep(t);
   return x;
 };
 
