@@ -160,7 +160,9 @@ describe('crossEntropy options against PyTorch', () => {
     expect(() => tg.crossEntropy(z, tg.zeros([2, 3]), { ignoreIndex: 0 })).toThrow(
       /ignoreIndex applies to class-index labels/,
     );
-    expect(() => tg.crossEntropy(z, [0, 1, 1])).toThrow(/labels \[3\] must be class indices \[2\]/);
+    expect(() => tg.crossEntropy(z, [0, 1, 1])).toThrow(
+      /labels \[3\] must be \[2\] class indices \(one per row of the logits \[2,3\]\)/,
+    );
   });
 });
 

@@ -79,7 +79,7 @@ export function crossEntropy(logits: Tensor, labels: TensorLike, opts: CrossEntr
   }
   if (!shapesEqual(lab.shape, outShape))
     throw new ShapeError(
-      `crossEntropy: labels ${fmtShape(lab.shape)} must be class indices ${fmtShape(outShape)} or probabilities ${fmtShape(logits.shape)} for logits ${fmtShape(logits.shape)}`,
+      `crossEntropy: labels ${fmtShape(lab.shape)} must be ${fmtShape(outShape)} class indices (one per ${rank === 2 ? 'row' : 'position'} of the logits ${fmtShape(logits.shape)}) or probabilities of the logits' shape`,
     );
   if (lab.dtype !== 'int32' && lab.dtype !== 'float32' && lab.dtype !== 'float64')
     throw new DTypeError(`crossEntropy: labels must be int32 class indices, got ${lab.dtype}`);
