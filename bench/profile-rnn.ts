@@ -14,7 +14,8 @@ import { randArray } from './lib/timer.js';
 
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7)) || 20;
 const showOps = process.argv.includes('--ops');
-if (!wasmBackend) throw new Error('profile-rnn: the wasm backend did not load; run `npm run build:wasm` first');
+if (!wasmBackend)
+  throw new Error('profile-rnn: the wasm backend did not load; run `npm run build:wasm` first');
 await wasmBackend.pool.whenReady();
 setBackend('wasm');
 
@@ -40,20 +41,36 @@ function layerModel(): tg.Sequential {
 
 const yielding = process.argv.includes('--yield');
 
-/** Median and p90 of per-call times of `fn` over `n` calls after 3 warm-up calls (synchronous loop, or --yield). */
-async function time(fn: () => unknown, n = reps): Promise<{ med: number; p90: number }> {
-  for (let i = 0; i < 3; i++) await fn();
-  const ts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-    if (yielding) await yieldToEventLoop();
-  }
-  ts.sort((a, b) => a - b);
-  return { med: ts[Math.floor(n / 2)], p90: ts[Math.floor(n * 0.9)] };
+interface Timing {
+  med: number;
+  p90: number;
+  /** Median CPU time of the process (all threads) per call: steadier than wall time on a loaded machine. */
+  cpu: number;
 }
-const fmt = (r: { med: number; p90: number }): string => `${r.med.toFixed(1)} ms (p90 ${r.p90.toFixed(1)})`;
+
+/**
+ * Median and p90 of per-call times of each function over `n` rounds after 3 warm-up rounds. NOTE: the functions
+ * run round-robin (one call of each per round), so a load change on a shared machine hits all of them alike.
+ */
+async function timeAll(fns: (() => unknown)[], n = reps): Promise<Timing[]> {
+  for (let i = 0; i < 3; i++) for (const f of fns) await f();
+  const ts: number[][] = fns.map(() => []);
+  const cs: number[][] = fns.map(() => []);
+  for (let i = 0; i < n; i++)
+    for (const [k, f] of fns.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await f();
+      ts[k].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cs[k].push((c.user + c.system) / 1000);
+      if (yielding) await yieldToEventLoop();
+    }
+  const median = (t: number[], q = 0.5) => [...t].sort((a, b) => a - b)[Math.floor(n * q)];
+  return ts.map((t, k) => ({ med: median(t), p90: median(t, 0.9), cpu: median(cs[k]) }));
+}
+const fmt = (r: Timing): string =>
+  `${r.med.toFixed(1)} ms (p90 ${r.p90.toFixed(1)}, cpu ${r.cpu.toFixed(1)} ms)`;
 
 const x = new tg.Tensor(Float32Array.from(xs), [N, T, F]);
 const y = new tg.Tensor(Float32Array.from(ys), [N, T, O]);
@@ -74,14 +91,20 @@ const layerStep = (): number => {
   return value.item();
 };
 const fitEpoch = () => fitModel.fit(x, y, { epochs: 1, batchSize: N, shuffle: false, verbose: 0 });
-console.log(`seed encoder-decoder LSTM, batch ${N}, ${T} steps, ${U} units; median of ${reps} epochs`);
-console.log(`  explicit cells (functional ops)      ${fmt(await time(() => cells.epoch(N)))}`);
-console.log(`  tg.layers model, valueAndGrads step  ${fmt(await time(layerStep))}`);
-console.log(`  tg.layers model, compile + fit       ${fmt(await time(fitEpoch))}`);
 const fwd = layerModel();
-console.log(`  tg.layers forward only (predict)     ${fmt(await time(() => fwd.predict(x, { batchSize: N })))}`);
 const one = tg.layers.lstm({ units: U, activation: 'relu' });
-console.log(`  one tg.layers.lstm forward, no tape  ${fmt(await time(() => tg.noGrad(() => one.apply(x))))}`);
+const rows: [string, () => unknown][] = [
+  ['explicit cells (functional ops)     ', () => cells.epoch(N)],
+  ['tg.layers model, valueAndGrads step ', layerStep],
+  ['tg.layers model, compile + fit      ', fitEpoch],
+  ['tg.layers forward only (predict)    ', () => fwd.predict(x, { batchSize: N })],
+  ['one tg.layers.lstm forward, no tape ', () => tg.noGrad(() => one.apply(x))],
+];
+console.log(
+  `seed encoder-decoder LSTM, batch ${N}, ${T} steps, ${U} units; median of ${reps} epochs (${yielding ? 'yielding' : 'synchronous'} loop)`,
+);
+const lstmTimes = await timeAll(rows.map(([, f]) => f));
+rows.forEach(([name], i) => console.log(`  ${name} ${fmt(lstmTimes[i])}`));
 
 // 2. Dense and Conv2D layers against the functional ops
 const xd = tg.randn([N * T, U]);
@@ -91,7 +114,8 @@ const [wd, bd] = dense.parameters();
 const denseLayer = () => tg.valueAndGrads(() => tg.sum(dense.apply(xd) as tg.Tensor))(wd, bd);
 const denseOps = () => tg.valueAndGrads((w, b) => tg.sum(tg.relu(tg.add(tg.matmul(xd, w), b))))(wd, bd);
 console.log(`dense ${U}→${D} relu on [${N * T}, ${U}], value and grads`);
-console.log(`  layer ${fmt(await time(denseLayer))}   functional ${fmt(await time(denseOps))}`);
+const denseTimes = await timeAll([denseLayer, denseOps]);
+console.log(`  layer ${fmt(denseTimes[0])}   functional ${fmt(denseTimes[1])}`);
 const xc = tg.randn([32, 28, 28, 1]);
 const conv = tg.layers.conv2d({ filters: 10, kernelSize: 4, activation: 'relu' });
 conv.apply(xc);
@@ -99,10 +123,11 @@ const [wc, bc] = conv.parameters();
 const convLayer = () => tg.valueAndGrads(() => tg.sum(conv.apply(xc) as tg.Tensor))(wc, bc);
 const convOps = () => tg.valueAndGrads((w, b) => tg.sum(tg.relu(tg.conv2d(xc, w, b))))(wc, bc);
 console.log('conv2d 4×4×1→10 relu on [32, 28, 28, 1], value and grads');
-console.log(`  layer ${fmt(await time(convLayer))}   functional ${fmt(await time(convOps))}`);
 const convInfer = () => tg.noGrad(() => conv.apply(xc));
 const convOpsInfer = () => tg.noGrad(() => tg.relu(tg.conv2d(xc, wc, bc)));
-console.log(`  inference: layer ${fmt(await time(convInfer))}   functional ${fmt(await time(convOpsInfer))}`);
+const convTimes = await timeAll([convLayer, convOps, convInfer, convOpsInfer]);
+console.log(`  layer ${fmt(convTimes[0])}   functional ${fmt(convTimes[1])}`);
+console.log(`  inference: layer ${fmt(convTimes[2])}   functional ${fmt(convTimes[3])}`);
 
 // 3. where one step's time goes: ops per step by name, forward vs backward, kernel time by kernel
 if (showOps) {
