@@ -9,7 +9,6 @@ import { onOp } from '../../src/core/tape.js';
 import { expectClose, uniform } from '../support/check.js';
 
 type Kind = 'simple' | 'lstm' | 'gru';
-const GATES: Record<Kind, number> = { simple: 1, lstm: 4, gru: 3 };
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
 const [B, T, F, U] = [3, 4, 5, 6];
 
