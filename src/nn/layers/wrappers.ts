@@ -79,7 +79,13 @@ export interface BidirectionalArgs extends LayerArgs {
  * NOTE: not T slices + concat, whose backward pads every step's gradient to the whole sequence's shape.
  */
 const reverseTime = (y: Tensor): Tensor =>
-  y.shape[1] <= 1 ? y : gather(y, Array.from({ length: y.shape[1] }, (_, t) => y.shape[1] - 1 - t), 1);
+  y.shape[1] <= 1
+    ? y
+    : gather(
+        y,
+        Array.from({ length: y.shape[1] }, (_, t) => y.shape[1] - 1 - t),
+        1,
+      );
 
 /**
  * Run a recurrent layer forwards and a copy backwards over the sequence, then merge. Keras weight order:
