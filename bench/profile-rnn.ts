@@ -24,18 +24,22 @@ const init = initParams(LSTM_PARAM_SHAPES, 43);
 const xs = randArray(N * T * F, 41);
 const ys = randArray(N * T * O, 42);
 
-/** The seed model as users write it (RepeatVector(T) so the math equals the explicit cells'), weights = init. */
-function layerModel(): tg.Sequential {
+/**
+ * The seed model as users write it. RepeatVector(T) (the default) makes the math equal the explicit cells' and
+ * starts from their weights; RepeatVector(1) is examples/lstm-encoder-decoder's variant (its own random weights).
+ */
+function layerModel(repeat: number = T): tg.Sequential {
   const m = tg.sequential({
     layers: [
       tg.layers.lstm({ units: U, activation: 'relu', inputShape: [T, F] }),
-      tg.layers.repeatVector({ n: T }),
+      tg.layers.repeatVector({ n: repeat }),
       tg.layers.lstm({ units: U, activation: 'relu', returnSequences: true }),
       tg.layers.timeDistributed({ layer: tg.layers.dense({ units: D, activation: 'relu' }) }),
       tg.layers.timeDistributed({ layer: tg.layers.dense({ units: O }) }),
     ],
   });
-  m.setWeights(init.map((p, i) => new tg.Tensor(Float32Array.from(p), LSTM_PARAM_SHAPES[i])));
+  if (repeat === T)
+    m.setWeights(init.map((p, i) => new tg.Tensor(Float32Array.from(p), LSTM_PARAM_SHAPES[i])));
   return m;
 }
 
@@ -91,12 +95,17 @@ const layerStep = (): number => {
   return value.item();
 };
 const fitEpoch = () => fitModel.fit(x, y, { epochs: 1, batchSize: N, shuffle: false, verbose: 0 });
+const exampleModel = layerModel(1);
+exampleModel.compile({ optimizer: 'adam', loss: 'mse' });
+const y1 = tg.slice(y, [0, 0, 0], [N, 1, O]);
+const exampleEpoch = () => exampleModel.fit(x, y1, { epochs: 1, batchSize: N, verbose: 0 });
 const fwd = layerModel();
 const one = tg.layers.lstm({ units: U, activation: 'relu' });
 const rows: [string, () => unknown][] = [
   ['explicit cells (functional ops)     ', () => cells.epoch(N)],
   ['tg.layers model, valueAndGrads step ', layerStep],
   ['tg.layers model, compile + fit      ', fitEpoch],
+  ['example: RepeatVector(1), adam, fit ', exampleEpoch],
   ['tg.layers forward only (predict)    ', () => fwd.predict(x, { batchSize: N })],
   ['one tg.layers.lstm forward, no tape ', () => tg.noGrad(() => one.apply(x))],
 ];
