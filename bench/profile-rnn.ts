@@ -1,7 +1,7 @@
 // `npx tsx bench/profile-rnn.ts [--reps=N] [--ops] [--yield]`: the seed encoder-decoder LSTM through tg.layers (compile + fit,
 // and a hand-written valueAndGrads step on the same model) against the same math as explicit cells with functional
 // ops (bench/models/tapegrad.ts), in one process and a plain synchronous loop; then, per path, where a step's time
-// goes: forward vs backward, ops dispatched per step by name, and kernel time per kernel. Also Dense and Conv2D
+// goes: ops dispatched per step by name and kernel time per kernel. Also Dense and Conv2D
 // layers against functional matmul / conv2d. Absolute times depend on the machine's load: compare the ratios.
 import * as tg from '../src/index.js';
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
@@ -138,7 +138,9 @@ const convTimes = await timeAll([convLayer, convOps, convInfer, convOpsInfer]);
 console.log(`  layer ${fmt(convTimes[0])}   functional ${fmt(convTimes[1])}`);
 console.log(`  inference: layer ${fmt(convTimes[2])}   functional ${fmt(convTimes[3])}`);
 
-// 3. where one step's time goes: ops per step by name, forward vs backward, kernel time by kernel
+// 3. where one step's time goes: ops per step by name, kernel time by kernel
+// NOTE: an op listener turns the layers' zero-state shortcut off (listeners see every term), so these steps run
+// the first h·U of each layer, unlike the timed ones above.
 if (showOps) {
   const kstats = new Map<string, { calls: number; ms: number }>();
   const inner = wasmBackend as unknown as Record<string, unknown>;
@@ -193,4 +195,32 @@ if (showOps) {
     for (const [k, s] of [...kstats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12))
       console.log(`  ${(s.ms / reps).toFixed(2).padStart(7)} ms ${String(s.calls / reps).padStart(5)}× ${k}`);
   }
+  // the layer path's forward (recorded) and backward apart, with the kernel time and op count of each
+  setBackend('profiled-rnn');
+  const phase = { fwd: { ms: 0, kms: 0, ops: 0 }, bwd: { ms: 0, kms: 0, ops: 0 } };
+  let count = 0;
+  const off = onOp(() => void count++);
+  const kernelMs = () => [...kstats.values()].reduce((a, s) => a + s.ms, 0);
+  for (let i = 0; i < reps; i++) {
+    params.forEach((p) => (p.grad = null));
+    let k0 = kernelMs();
+    let c0 = count;
+    let t0 = performance.now();
+    const loss = tg.mseLoss(stepModel.apply(x) as tg.Tensor, y);
+    phase.fwd.ms += performance.now() - t0;
+    phase.fwd.kms += kernelMs() - k0;
+    phase.fwd.ops += count - c0;
+    [k0, c0, t0] = [kernelMs(), count, performance.now()];
+    loss.backward();
+    phase.bwd.ms += performance.now() - t0;
+    phase.bwd.kms += kernelMs() - k0;
+    phase.bwd.ops += count - c0;
+    if (yielding) await yieldToEventLoop();
+  }
+  off();
+  setBackend('wasm');
+  for (const [k, v] of Object.entries(phase))
+    console.log(
+      `layers ${k === 'fwd' ? 'forward ' : 'backward'}: ${(v.ms / reps).toFixed(1)} ms, kernels ${(v.kms / reps).toFixed(1)} ms, ${v.ops / reps} ops`,
+    );
 }

@@ -3,7 +3,7 @@
 // `npx tsx bench/profile-rnn.ts` times this path against the same math written as explicit cells.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
-import { isRecording } from '../../core/tape.js';
+import { hasOpListeners, isRecording } from '../../core/tape.js';
 import { type Tensor, ones, zeros } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import { matmul } from '../../ops/linalg.js';
@@ -177,7 +177,9 @@ export abstract class RNNBase extends Layer {
     const given = list.length > 1 ? list.slice(1) : ((kw.initialState as Tensor[] | undefined) ?? null);
     let states = this.initialStates(given, B, x);
     // fresh zero states (not given, not carried over by a stateful layer): the first step can skip h·U
-    const zeroStart = !given && !(this.stateful && this.states === states);
+    // NOTE: not while someone listens to ops (explain, trace): they see every term of the step, as they see
+    // conv2d's im2col/matmul instead of its fused inference row.
+    const zeroStart = !given && !(this.stateful && this.states === states) && !hasOpListeners();
     const training = kw.training === true;
     const inputDropout = training && this.dropoutRate > 0;
     const xin = inputDropout
