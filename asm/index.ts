@@ -2,6 +2,7 @@
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice } from './gemm';
 export { im2col, col2im, poolArgmax, poolMax } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
+export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';
 export { take, scatterAdd } from './gather';

@@ -14,6 +14,8 @@ export const POOL_FNS = [
   'poolArgmax',
   'convRows',
   'poolMax',
+  'convInputRows',
+  'convFilterRows',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -54,6 +54,29 @@ export interface WasmExports {
     r1: number,
     work: number,
   ): void;
+  convPackWT(w: number, k: number, o: number, dst: number): void;
+  convInputRows(
+    g: number,
+    geom: number,
+    wtp: number,
+    out: number,
+    o: number,
+    n0: number,
+    n1: number,
+    work: number,
+  ): void;
+  convFilterBlockRows(k: number): number;
+  convFilterRows(
+    x: number,
+    geom: number,
+    g: number,
+    o: number,
+    r0: number,
+    r1: number,
+    dst: number,
+    work: number,
+  ): void;
+  sumSlices(parts: number, n: number, len: number, out: number): void;
   poolMax(x: number, g: number, out: number, n0: number, n1: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, n: number): void;

@@ -21,6 +21,17 @@ const DEEP_K = 8192;
 /** Products with at most this many outputs and depth ≥ DEEP_K are split along the depth (deepMatmul). */
 const DEEP_OUT = 4096;
 
+/**
+ * Row slices of a filter gradient, summed separately then in order: ~FILTER_SLICE_ROWS each (at most 32), one when
+ * the product is too small to share. NOTE: chosen by shape alone, so every thread count gives the same bits.
+ */
+const FILTER_SLICE_ROWS = 2048;
+const FILTER_SPLIT_FLOPS = 4e6;
+function filterSlices(rows: number, flops: number): [number, number][] {
+  if (flops < FILTER_SPLIT_FLOPS) return [[0, rows]];
+  return splitRange(rows, Math.min(32, Math.ceil(rows / FILTER_SLICE_ROWS)), 4);
+}
+
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
 export function wasmLayout(heapBase: number): {
   geom: number;
@@ -461,6 +472,65 @@ export function createWasmKernels(
           [kk * Math.ceil(o / 8) * 8 * 4],
         );
       if (!ok) jsKernels.conv2d(x, w, bias, g, o, out);
+    },
+    conv2dBackpropInput(gr, w, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const ok =
+        isF32(gr) &&
+        isF32(w) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        ex.convBlockRows(kk) >= 4 &&
+        call(
+          [gr, w],
+          [out],
+          ([pg, pw, po, packed]) => {
+            ex.convPackWT(pw, kk, o, packed);
+            putGeom(g);
+            const flops = 2 * g.n * g.outH * g.outW * kk * o;
+            const parts = flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? g.n : 1;
+            // NOTE: chunks of whole images, so no two threads add into the same pixel.
+            pool.run(
+              'convInputRows',
+              splitRange(g.n, Math.min(parts, 256)).map(([s, e]) => [pg, GEOM, packed, po, o, s, e]),
+              { base: workPtr(0), stride: workBytes },
+            );
+          },
+          [o * Math.ceil(kk / 8) * 8 * 4],
+        );
+      if (!ok) jsKernels.conv2dBackpropInput(gr, w, g, o, out);
+    },
+    conv2dBackpropFilter(x, gr, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const rows = g.n * g.outH * g.outW;
+      const slices = filterSlices(rows, 2 * rows * kk * o);
+      const parts = slices.length;
+      const ok =
+        isF32(x) &&
+        isF32(gr) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        rows > 0 &&
+        ex.convFilterBlockRows(kk) >= 4 &&
+        call(
+          [x, gr],
+          [out],
+          ([px, pg, po, partial]) => {
+            putGeom(g);
+            pool.run(
+              'convFilterRows',
+              slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, parts === 1 ? po : partial + i * kk * o * 4]),
+              { base: workPtr(0), stride: workBytes },
+            );
+            if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
+          },
+          parts > 1 ? [parts * kk * o * 4] : [],
+        );
+      if (!ok) jsKernels.conv2dBackpropFilter(x, gr, g, o, out);
     },
     poolMax(x, g, out) {
       if (

@@ -12,6 +12,12 @@ import type { Tensor } from '../../core/tensor.js';
 export const inferenceOnly = (...ts: (Tensor | null)[]): boolean =>
   !hasOpListeners() && !(isRecording() && ts.some((t) => t?.requiresGrad));
 
+/**
+ * True when a composite may run as its fused rows (in training too): nobody traces ops, so explain/trace and op
+ * listeners always see the plain composition.
+ */
+export const fusedAllowed = (): boolean => !hasOpListeners();
+
 export type Pair = number | readonly [number, number];
 export type Padding2d =
   | 'same'
