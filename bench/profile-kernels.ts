@@ -3,7 +3,7 @@
 // n = 128, 256, 1024, 2048 (with --tfjs, also tfjs-wasm at 1024). Numbers are medians of steps in one process.
 // Wider CNN: 32×32×3 → conv 3×3×32 same relu → conv 3×3×32 same relu → pool 2 → conv 3×3×64 same relu →
 // conv 3×3×64 same relu → pool 2 → dense 256 relu → dense 10, cross-entropy, plain SGD.
-import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
+import { registerBackend, setBackend, type Kernels, type WindowGeom } from '../src/backend/kernels.js';
 import { setNumThreads } from '../src/backend/threads.js';
 import { wasmBackend } from '../src/backend/wasm-node.js';
 import { valueAndGrads } from '../src/core/autodiff.js';
@@ -19,7 +19,8 @@ const opt = (name: string): string | undefined =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const threads = Number(opt('threads')) || 2;
 const batches = (opt('batch') ?? '32,128').split(',').map(Number);
-if (!wasmBackend) throw new Error('profile-kernels: the wasm backend did not load; run `npm run build:wasm` first');
+if (!wasmBackend)
+  throw new Error('profile-kernels: the wasm backend did not load; run `npm run build:wasm` first');
 setNumThreads(threads);
 await wasmBackend.pool.whenReady();
 
@@ -40,7 +41,14 @@ const WIDE_SHAPES = [
 /** Multiply-adds ×2 per image of one training step: forward, input gradient (not for the first conv), filter gradient. */
 const WIDE_FLOPS = (() => {
   const conv = (hw: number, k: number, o: number): number => 2 * hw * k * o;
-  const fwd = [conv(1024, 27, 32), conv(1024, 288, 32), conv(256, 288, 64), conv(256, 576, 64), 2 * 4096 * 256, 2 * 2560];
+  const fwd = [
+    conv(1024, 27, 32),
+    conv(1024, 288, 32),
+    conv(256, 288, 64),
+    conv(256, 576, 64),
+    2 * 4096 * 256,
+    2 * 2560,
+  ];
   return fwd.reduce((s, f) => s + 3 * f, 0) - fwd[0];
 })();
 
@@ -80,7 +88,16 @@ function label(name: string, a: unknown[]): [string, number] {
   if (name === 'matmul') {
     const [m, n, k] = [a[5], a[6], a[7]] as number[];
     const batch = Math.max(a[3] as number, a[4] as number);
-    return [`matmul m${m} n${n} k${k} ${a[8] ? 'T' : 'N'}${a[9] ? 'T' : 'N'}${batch > 1 ? ` ×${batch}` : ''}`, 2 * m * n * k * batch];
+    return [
+      `matmul m${m} n${n} k${k} ${a[8] ? 'T' : 'N'}${a[9] ? 'T' : 'N'}${batch > 1 ? ` ×${batch}` : ''}`,
+      2 * m * n * k * batch,
+    ];
+  }
+  if (name === 'conv2d' || name === 'conv2dBackpropInput' || name === 'conv2dBackpropFilter') {
+    const [g, o] = (name === 'conv2d' ? [a[3], a[4]] : [a[2], a[3]]) as [WindowGeom, number];
+    const rows = g.n * g.outH * g.outW;
+    const k = g.kh * g.kw * g.c;
+    return [`${name} ${g.h}×${g.w}×${g.c} → ${o} (m${rows} k${k})`, 2 * rows * k * o];
   }
   if (name === 'im2col' || name === 'col2im' || name === 'poolArgmax') {
     const g = a[1] as { h: number; c: number; kh: number };

@@ -16,6 +16,10 @@ export const POOL_FNS = [
   'poolMax',
   'convInputRows',
   'convFilterRows',
+  'unary',
+  'binary',
+  'compare',
+  'where',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -199,6 +199,18 @@ export function createWasmKernels(
       splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
     );
   }
+  /**
+   * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
+   * ones are cut into ranges of whole f32x4 groups that threads share.
+   * NOTE: each element is computed alone, so the split never changes a result.
+   */
+  function elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void {
+    const parts = pool.threads > 1 && n >= PARALLEL_MIN.windowElems ? CHUNKS_PER_THREAD * pool.threads : 1;
+    pool.run(
+      fn,
+      splitRange(n, parts, 4).map(([s, e]) => [...args.map((v, i) => (ptrs[i] ? v + s * 4 : v)), e - s]),
+    );
+  }
   const windowSplit = (g: WindowGeom, elems: number): boolean =>
     pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
   const isArr = (a: TypedArray): a is Arr => a instanceof Float32Array || a instanceof Int32Array;
@@ -264,7 +276,13 @@ export function createWasmKernels(
     hold: (ss) => arena.hold(ss),
     unhold: () => arena.unhold(),
     unary(op, x, out) {
-      if (!isF32(x) || !isF32(out) || !call([x], [out], ([px, po]) => ex.unary(UNARY[op], px, po, x.length)))
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) =>
+          elementwise('unary', [UNARY[op], px, po], [false, true, true], x.length),
+        )
+      )
         jsKernels.unary(op, x, out);
     },
     binary(op, a, b, out) {
@@ -272,7 +290,9 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) => ex.binary(BINARY[op], pa, pb, po, out.length))
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('binary', [BINARY[op], pa, pb, po], [false, true, true, true], out.length),
+        )
       )
         jsKernels.binary(op, a, b, out);
     },
@@ -281,7 +301,9 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) => ex.compare(COMPARE[op], pa, pb, po, out.length))
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('compare', [COMPARE[op], pa, pb, po], [false, true, true, true], out.length),
+        )
       )
         jsKernels.compare(op, a, b, out);
     },
@@ -292,7 +314,12 @@ export function createWasmKernels(
         !isF32(b) ||
         !isF32(out) ||
         !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
-          ex.where(pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po, out.length),
+          elementwise(
+            'where',
+            [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po],
+            [true, false, true, true, true],
+            out.length,
+          ),
         )
       )
         jsKernels.where(cond, a, b, out);

@@ -17,7 +17,6 @@ import {
   scatterAdd,
   take,
 } from './linalg.js';
-import { reshape } from './shape-ops.js';
 import { sum } from './reduce-ops.js';
 
 export interface NnParams {

@@ -130,6 +130,38 @@ describe('thread pool results', () => {
       return o;
     }, 'poolArgmax');
   });
+
+  it('large elementwise kernels (unary, binary, compare, where) are bit-identical on 1 and 2 threads', async () => {
+    const n = (1 << 19) + 7; // a ragged tail after the last f32x4 group
+    const a = randF32(n, 6);
+    const b = randF32(n, 7);
+    a[n - 1] = NaN;
+    const out = (f: (o: Float32Array) => void) => () => {
+      const o = new Float32Array(n);
+      f(o);
+      return o;
+    };
+    await sameOnBoth(
+      out((o) => K.unary('tanh', a, o)),
+      'unary tanh',
+    );
+    await sameOnBoth(
+      out((o) => K.binary('mul', a, b, o)),
+      'binary mul',
+    );
+    const cmp = out((o) => K.compare('gt', a, b, o));
+    await sameOnBoth(cmp, 'compare gt');
+    const c = cmp();
+    await sameOnBoth(
+      out((o) => K.where(c, a, b, o)),
+      'where',
+    );
+    const ref = new Float32Array(n);
+    jsKernels.unary('tanh', a, ref);
+    const got = out((o) => K.unary('tanh', a, o))();
+    expect(Number.isNaN(got[n - 1])).toBe(true);
+    expect(Math.abs(got[12345] - ref[12345])).toBeLessThan(1e-6);
+  });
 });
 
 describe('thread pool failures', () => {
