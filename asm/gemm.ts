@@ -117,11 +117,12 @@ const PACK_MIN_N: i32 = 64;
 
 /**
  * C[m×n] (row-major, leading dimension ldc) = A·B, with A(i,p) at a + (i·rsA + p·csA)·4 and B(p,j) at
- * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread.
+ * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread. With `pre` ≠ 0, B was
+ * packed there by packBPanels (for all of n) and is not read again.
  * NOTE: every output element is the same sequence of f32 multiply-adds (over k in KC blocks) whatever the
  * tiling, packing or row range, so splitting rows across threads cannot change a result.
  */
-export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize): void {
+export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize, pre: usize = 0): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>n * 4);
@@ -134,7 +135,8 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   // NOTE: skinny outputs (n < 64) read A in place and, when B's rows are contiguous, B too: for them packing
   // would move more data than the multiply touches.
   const small = n < PACK_MIN_N;
-  const directB = small && csB === 1;
+  const directB = small && csB === 1 && pre === 0;
+  const n8 = (n + NR - 1) & ~(NR - 1);
   const mcMax = small ? m : MC;
   const kStep = depthStep(k);
   for (let jc = 0; jc < n; jc += NC) {
@@ -142,7 +144,7 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
     for (let pc = 0; pc < k; pc += kStep) {
       const kc = min(kStep, k - pc);
       const beta = pc > 0;
-      if (!directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
+      if (pre === 0 && !directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
       for (let ic = 0; ic < m; ic += mcMax) {
         const mc = min(mcMax, m - ic);
         if (!small) packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
@@ -150,7 +152,8 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
           const nr = min(NR, nc - jr);
           let pb: usize;
           let rsBb: usize = NR * 4;
-          if (!directB) pb = pB + <usize>(jr * kc) * 4;
+          if (pre !== 0) pb = pre + <usize>(pc * n8 + (jc + jr) * kc) * 4;
+          else if (!directB) pb = pB + <usize>(jr * kc) * 4;
           else if (nr === NR) {
             pb = b + <usize>(pc * rsB + jc + jr) * 4;
             rsBb = <usize>rsB * 4;
@@ -218,4 +221,29 @@ export function matmulDepthSlice(a: usize, b: usize, c: usize, m: i32, n: i32, k
   const rsB = transB ? 1 : n;
   const csB = transB ? k : 1;
   sgemm(a + <usize>(k0 * csA) * 4, rsA, csA, b + <usize>(k0 * rsB) * 4, rsB, csB, c, n, m, n, k1 - k0, work);
+}
+
+/**
+ * Pack columns [j0,j1) (j0 a multiple of NR) of op(B) [k, n] for every depth block into dst, laid out as sgemm's
+ * `pre` expects: the block at depth pc holds kc·n8 floats (n8 = n rounded up to NR), its panel j at + j·kc.
+ */
+export function packBPanels(b: usize, transB: bool, k: i32, n: i32, dst: usize, j0: i32, j1: i32): void {
+  const rsB = transB ? 1 : n;
+  const csB = transB ? k : 1;
+  const kStep = depthStep(k);
+  const n8 = (n + NR - 1) & ~(NR - 1);
+  for (let pc = 0; pc < k; pc += kStep) {
+    const kc = min(kStep, k - pc);
+    packB(b + <usize>(pc * rsB + j0 * csB) * 4, rsB, csB, kc, j1 - j0, dst + <usize>(pc * n8 + j0 * kc) * 4);
+  }
+}
+
+/**
+ * Rows [m0,m1) of c[m×n] = op(A)·B for one product whose B was packed once by packBPanels at `pre` (threads share it
+ * instead of each packing all of B). NOTE: the same packed values and micro-kernel, so the same bits as sgemm.
+ */
+export function matmulRowsPacked(a: usize, pre: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, m0: i32, m1: i32, work: usize): void {
+  const rsA = transA ? 1 : k;
+  const csA = transA ? m : 1;
+  sgemm(a + <usize>(m0 * rsA) * 4, rsA, csA, 0, 0, 0, c + <usize>(m0 * n) * 4, n, m1 - m0, n, k, work, pre);
 }

@@ -20,6 +20,8 @@ export const POOL_FNS = [
   'binary',
   'compare',
   'where',
+  'packBPanels',
+  'matmulRowsPacked',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

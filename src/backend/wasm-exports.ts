@@ -37,6 +37,19 @@ export interface WasmExports {
     j1: number,
     work: number,
   ): void;
+  packBPanels(b: number, transB: number, k: number, n: number, dst: number, j0: number, j1: number): void;
+  matmulRowsPacked(
+    a: number,
+    pre: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    m0: number,
+    m1: number,
+    work: number,
+  ): void;
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;

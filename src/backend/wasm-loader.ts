@@ -35,6 +35,8 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'gemmWorkBytes',
     'matmulSlice',
     'matmulDepthSlice',
+    'packBPanels',
+    'matmulRowsPacked',
     'im2col',
     'col2im',
     'poolArgmax',

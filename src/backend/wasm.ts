@@ -373,38 +373,55 @@ export function createWasmKernels(
         isF32(out)
       )
         if (deepMatmul(a, b, out, m, n, kk, transA, transB)) return;
+      const batch = Math.max(batchA, batchB);
+      const flops = 2 * batch * m * n * kk;
+      const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
+      const want =
+        T === 1
+          ? 1
+          : kk >= DEEP_K
+            ? T
+            : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+      // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
+      // (multiples of 8) for short wide products; every output element is summed in the same order in any
+      // chunk, so results do not depend on the thread count.
+      // NOTE: each column chunk re-reads all of A, so chunks stay ≥ 16 rows (32 columns); row chunks of one
+      // product share one packed copy of B (packBPanels) instead of each packing all of it.
+      const byBatch = batch >= want;
+      const rowChunks = byBatch
+        ? []
+        : m >= n
+          ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4)
+          : [];
+      const shared = batch === 1 && rowChunks.length > 1 && n >= 64 && kk > 0;
+      const n8 = Math.ceil(n / 8) * 8;
+      const work = { base: workPtr(0), stride: workBytes };
       const ok =
         isF32(a) &&
         isF32(b) &&
         isF32(out) &&
-        call([a, b], [out], ([pa, pb, po]) => {
-          const batch = Math.max(batchA, batchB);
-          const flops = 2 * batch * m * n * kk;
-          const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
-          // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
-          const want =
-            T === 1
-              ? 1
-              : kk >= DEEP_K
-                ? T
-                : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
-          const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
-          // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
-          // (multiples of 8) for short wide products; every output element is summed in the same order in any
-          // chunk, so results do not depend on the thread count.
-          // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
-          const chunks =
-            batch >= want
+        call(
+          [a, b],
+          [out],
+          ([pa, pb, po, packed]) => {
+            if (shared) {
+              pool.run(
+                'packBPanels',
+                splitRange(n, 2 * T, 8).map(([s, e]) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
+              );
+              pool.run(
+                'matmulRowsPacked',
+                rowChunks.map(([s, e]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e]),
+                work,
+              );
+              return;
+            }
+            const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
+            const chunks = byBatch
               ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-              : m >= n
-                ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [
-                    0,
-                    batch,
-                    s,
-                    e,
-                    0,
-                    n,
-                  ])
+              : rowChunks.length
+                ? rowChunks.map(([s, e]) => [0, batch, s, e, 0, n])
                 : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
                     0,
                     batch,
@@ -413,12 +430,14 @@ export function createWasmKernels(
                     s,
                     e,
                   ]);
-          pool.run(
-            'matmulSlice',
-            chunks.map((r) => [...pre, ...r]),
-            { base: workPtr(0), stride: workBytes },
-          );
-        });
+            pool.run(
+              'matmulSlice',
+              chunks.map((r) => [...pre, ...r]),
+              work,
+            );
+          },
+          shared ? [kk * n8 * 4] : [],
+        );
       if (!ok) jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
     },
     im2col(x, g, out) {
