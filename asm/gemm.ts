@@ -13,13 +13,42 @@ export function gemmWorkBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4 + 64;
 }
 
+/** Store the 4×4 transpose of rows r0..r3 (4 lanes each): lane j of every row goes to dst + j·stride. */
+// @ts-ignore: decorator
+@inline function storeT4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 /** Pack rows [0,mc) × depth [0,kc) of A (element (i,p) at a + (i·rs + p·cs)·4) into MR-row panels, zero-padded. */
 function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const base = a + <usize>(ir * rs) * 4;
-    if (mr === MR) {
+    if (mr === MR && rs === 1) {
+      // A read transposed: the 4 rows of each depth step are already contiguous
       for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(base + <usize>(p * cs) * 4));
+        dst += MR * 4;
+      }
+    } else if (mr === MR) {
+      let p = 0;
+      if (cs === 1) {
+        // rows contiguous along the depth: 4×4 blocks transposed in registers
+        const rsb = <usize>rs * 4;
+        for (; p + 4 <= kc; p += 4) {
+          const src = base + <usize>p * 4;
+          storeT4(v128.load(src), v128.load(src + rsb), v128.load(src + 2 * rsb), v128.load(src + 3 * rsb), dst, MR * 4);
+          dst += 4 * MR * 4;
+        }
+      }
+      for (; p < kc; p++) {
         const src = base + <usize>(p * cs) * 4;
         for (let r = 0; r < MR; r++) store<f32>(dst + <usize>r * 4, load<f32>(src + <usize>(r * rs) * 4));
         dst += MR * 4;
@@ -44,6 +73,22 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
         const src = base + <usize>(p * rs) * 4;
         v128.store(dst, v128.load(src, 0), 0);
         v128.store(dst, v128.load(src, 16), 16);
+        dst += NR * 4;
+      }
+    } else if (nr === NR && rs === 1) {
+      // B read transposed (columns contiguous along the depth): two 4×4 blocks transposed in registers per 4 steps
+      const csb = <usize>cs * 4;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const src = base + <usize>p * 4;
+        storeT4(v128.load(src), v128.load(src + csb), v128.load(src + 2 * csb), v128.load(src + 3 * csb), dst, NR * 4);
+        const src4 = src + 4 * csb;
+        storeT4(v128.load(src4), v128.load(src4 + csb), v128.load(src4 + 2 * csb), v128.load(src4 + 3 * csb), dst + 16, NR * 4);
+        dst += 4 * NR * 4;
+      }
+      for (; p < kc; p++) {
+        const src = base + <usize>p * 4;
+        for (let c = 0; c < NR; c++) store<f32>(dst + <usize>c * 4, load<f32>(src + <usize>c * csb));
         dst += NR * 4;
       }
     } else {
