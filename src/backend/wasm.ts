@@ -275,6 +275,7 @@ export function createWasmKernels(
     free: (s) => arena.release(s),
     hold: (ss) => arena.hold(ss),
     unhold: () => arena.unhold(),
+    memory: () => ({ ...arena.stats(), memoryBytes: memory.buffer.byteLength }),
     unary(op, x, out) {
       if (
         !isF32(x) ||
