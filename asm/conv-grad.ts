@@ -55,11 +55,14 @@ export function convInputRows(gr: usize, geo: usize, wtp: usize, out: usize, o: 
   }
 }
 
+/** NOTE: each block's rows are the depth of its micro-kernel runs, so long blocks amortise loading and storing dw. */
+const FILTER_ROWS: i32 = 256;
+
 /** Rows of im2col convFilterRows gathers at once (a multiple of MR; below MR the depth k is too large for it). */
 export function convFilterBlockRows(k: i32): i32 {
   if (k <= 0) return 64;
-  const fit = (gemmWorkBytes() - 1024 - 64 * NR * 4) / (k * 4);
-  return min(64, fit) & ~(MR - 1);
+  const fit = (gemmWorkBytes() - 1024 - FILTER_ROWS * NR * 4) / (k * 4);
+  return min(FILTER_ROWS, fit) & ~(MR - 1);
 }
 
 /**
