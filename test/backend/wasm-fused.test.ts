@@ -176,7 +176,7 @@ describe('fused kernels on 1 and 2 threads', () => {
   });
 });
 
-describe('conv2d picks the fused rows unless ops are traced; maxPool2d only when nothing records', () => {
+describe('conv2d and maxPool2d run as their fused rows unless ops are traced, recording or not', () => {
   const x = tg.tensor(randF32(2 * 9 * 8 * 3, 7), [2, 9, 8, 3], { requiresGrad: true });
   const w = tg.tensor(randF32(3 * 3 * 3 * 5, 8), [3, 3, 3, 5], { requiresGrad: true });
   const b = tg.tensor(randF32(5, 9), [5], { requiresGrad: true });
@@ -196,34 +196,40 @@ describe('conv2d picks the fused rows unless ops are traced; maxPool2d only when
     }
   };
 
-  it('recording, noGrad and the traced composition give the same bits; the pool is fused only in noGrad', () => {
+  it('recording, noGrad and the traced composition give the same bits', () => {
     const conv = vi.spyOn(K, 'conv2d');
     const pool = vi.spyOn(K, 'poolMax');
     const recorded = net();
     expect(recorded.requiresGrad).toBe(true);
     expect(conv).toHaveBeenCalledTimes(1);
-    expect(pool).not.toHaveBeenCalled();
+    expect(pool).toHaveBeenCalledTimes(1);
     const inferred = tg.noGrad(() => net());
     expect(conv).toHaveBeenCalledTimes(2);
-    expect(pool).toHaveBeenCalledTimes(1);
+    expect(pool).toHaveBeenCalledTimes(2);
     expect(inferred.requiresGrad).toBe(false);
     const [composed, ops] = traced(() => net());
     expect(conv).toHaveBeenCalledTimes(2);
-    expect(ops).toContain('im2col');
+    expect(pool).toHaveBeenCalledTimes(2);
+    expect(ops).toEqual(expect.arrayContaining(['im2col', 'matmul', 'poolArgmax', 'take']));
     expect(ops).not.toContain('conv2dFused');
+    expect(ops).not.toContain('maxPool2dFused');
     expectSame(inferred.data, recorded.data, 'noGrad vs recorded');
     expectSame(recorded.data, composed.data, 'recorded vs traced composition');
     conv.mockRestore();
     pool.mockRestore();
   });
 
-  it('training runs the gradient kernels, which agree with the traced composition (dx bit for bit)', () => {
+  it('training runs the gradient kernels, which agree with the traced composition (dx and db bit for bit)', () => {
     const f = tg.grads((xx: tg.Tensor, ww: tg.Tensor, bb: tg.Tensor) => tg.sum(net(xx, ww, bb)));
     const input = vi.spyOn(K, 'conv2dBackpropInput');
     const filter = vi.spyOn(K, 'conv2dBackpropFilter');
+    const argmax = vi.spyOn(K, 'poolArgmax');
+    const take = vi.spyOn(K, 'take');
     const fused = f(x, w, b);
     expect(input).toHaveBeenCalledTimes(1);
     expect(filter).toHaveBeenCalledTimes(1);
+    expect(argmax).toHaveBeenCalledTimes(1); // in the pool's vjp
+    expect(take).not.toHaveBeenCalled();
     const [plain, ops] = traced(() => f(x, w, b));
     expect(ops).toContain('col2im');
     expect(ops).not.toContain('conv2dBackpropInput');
@@ -234,5 +240,7 @@ describe('conv2d picks the fused rows unless ops are traced; maxPool2d only when
     expect(fused[1].shape).toEqual([3, 3, 3, 5]);
     input.mockRestore();
     filter.mockRestore();
+    argmax.mockRestore();
+    take.mockRestore();
   });
 });

@@ -1,5 +1,5 @@
 // Pooling as compositions. Max: the argmax of each window (a primitive with no gradient) then `take`,
-// whose vjp scatters the gradient back to the winning inputs. Average: im2col then a mean.
+// whose vjp scatters the gradient back to the winning inputs (run as the maxPool2dFused row unless ops are traced). Average: im2col then a mean.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { ones } from '../../core/tensor.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -13,7 +13,7 @@ import {
   type Pair,
   format1d,
   format2d,
-  inferenceOnly,
+  fusedAllowed,
   pair,
   resolvePads,
   windowGeom,
@@ -52,7 +52,9 @@ function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
-  if (inferenceOnly(xh)) return back(maxPool2dFused(xh, geom)); // one pass when nothing records
+  // NOTE: one pass (the window maxima) unless ops are traced; the fused row's vjp finds the argmax again in the
+  // backward pass, so no index tensor is kept from the forward pass to the backward one.
+  if (fusedAllowed()) return back(maxPool2dFused(xh, geom));
   return back(take(xh, poolArgmax(xh, geom)));
 }
 
