@@ -275,7 +275,12 @@ export function createWasmKernels(
     free: (s) => arena.release(s),
     hold: (ss) => arena.hold(ss),
     unhold: () => arena.unhold(),
-    memory: () => ({ ...arena.stats(), memoryBytes: memory.buffer.byteLength }),
+    memory: () => ({
+      ...arena.stats(),
+      memoryBytes: memory.buffer.byteLength,
+      budgetBytes: arena.residentLimit,
+    }),
+    setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
     unary(op, x, out) {
       if (
         !isF32(x) ||
