@@ -118,7 +118,9 @@ function checkConvGrad(op: string, g: Tensor, geom: WindowGeom): void {
 
 function sameFloat(op: string, ins: readonly Tensor[]): void {
   if (ins.some((t) => t.dtype !== ins[0].dtype || !isFloat(t.dtype)))
-    throw new DTypeError(`${op}: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`);
+    throw new DTypeError(
+      `${op}: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`,
+    );
 }
 
 function checkIndices(op: string, idx: Tensor, n: number): void {
@@ -242,7 +244,10 @@ export const nnPrims: PrimTable<NnParams> = {
     vjp: (gy, c) => {
       const [g, w] = c.ins;
       const { geom } = c.p;
-      return [need(c, 0, () => conv2dFused(gy, w, null, geom)), need(c, 1, () => conv2dBackpropFilter(gy, g, geom))];
+      return [
+        need(c, 0, () => conv2dFused(gy, w, null, geom)),
+        need(c, 1, () => conv2dBackpropFilter(gy, g, geom)),
+      ];
     },
   },
   conv2dBackpropFilter: {
@@ -258,7 +263,10 @@ export const nnPrims: PrimTable<NnParams> = {
     vjp: (gy, c) => {
       const [x, g] = c.ins;
       const { geom } = c.p;
-      return [need(c, 0, () => conv2dBackpropInput(g, gy, geom)), need(c, 1, () => conv2dFused(x, gy, null, geom))];
+      return [
+        need(c, 0, () => conv2dBackpropInput(g, gy, geom)),
+        need(c, 1, () => conv2dFused(x, gy, null, geom)),
+      ];
     },
   },
   maxPool2dFused: {
