@@ -13,13 +13,42 @@ export function gemmWorkBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4 + 64;
 }
 
+/** Store the 4×4 transpose of rows r0..r3 (4 lanes each): lane j of every row goes to dst + j·stride. */
+// @ts-ignore: decorator
+@inline function storeT4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 /** Pack rows [0,mc) × depth [0,kc) of A (element (i,p) at a + (i·rs + p·cs)·4) into MR-row panels, zero-padded. */
 function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const base = a + <usize>(ir * rs) * 4;
-    if (mr === MR) {
+    if (mr === MR && rs === 1) {
+      // A read transposed: the 4 rows of each depth step are already contiguous
       for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(base + <usize>(p * cs) * 4));
+        dst += MR * 4;
+      }
+    } else if (mr === MR) {
+      let p = 0;
+      if (cs === 1) {
+        // rows contiguous along the depth: 4×4 blocks transposed in registers
+        const rsb = <usize>rs * 4;
+        for (; p + 4 <= kc; p += 4) {
+          const src = base + <usize>p * 4;
+          storeT4(v128.load(src), v128.load(src + rsb), v128.load(src + 2 * rsb), v128.load(src + 3 * rsb), dst, MR * 4);
+          dst += 4 * MR * 4;
+        }
+      }
+      for (; p < kc; p++) {
         const src = base + <usize>(p * cs) * 4;
         for (let r = 0; r < MR; r++) store<f32>(dst + <usize>r * 4, load<f32>(src + <usize>(r * rs) * 4));
         dst += MR * 4;
@@ -44,6 +73,22 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
         const src = base + <usize>(p * rs) * 4;
         v128.store(dst, v128.load(src, 0), 0);
         v128.store(dst, v128.load(src, 16), 16);
+        dst += NR * 4;
+      }
+    } else if (nr === NR && rs === 1) {
+      // B read transposed (columns contiguous along the depth): two 4×4 blocks transposed in registers per 4 steps
+      const csb = <usize>cs * 4;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const src = base + <usize>p * 4;
+        storeT4(v128.load(src), v128.load(src + csb), v128.load(src + 2 * csb), v128.load(src + 3 * csb), dst, NR * 4);
+        const src4 = src + 4 * csb;
+        storeT4(v128.load(src4), v128.load(src4 + csb), v128.load(src4 + 2 * csb), v128.load(src4 + 3 * csb), dst + 16, NR * 4);
+        dst += 4 * NR * 4;
+      }
+      for (; p < kc; p++) {
+        const src = base + <usize>p * 4;
+        for (let c = 0; c < NR; c++) store<f32>(dst + <usize>c * 4, load<f32>(src + <usize>c * csb));
         dst += NR * 4;
       }
     } else {
@@ -117,11 +162,12 @@ const PACK_MIN_N: i32 = 64;
 
 /**
  * C[m×n] (row-major, leading dimension ldc) = A·B, with A(i,p) at a + (i·rsA + p·csA)·4 and B(p,j) at
- * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread.
+ * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread. With `pre` ≠ 0, B was
+ * packed there by packBPanels (for all of n) and is not read again.
  * NOTE: every output element is the same sequence of f32 multiply-adds (over k in KC blocks) whatever the
  * tiling, packing or row range, so splitting rows across threads cannot change a result.
  */
-export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize): void {
+export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize, pre: usize = 0): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>n * 4);
@@ -134,7 +180,8 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   // NOTE: skinny outputs (n < 64) read A in place and, when B's rows are contiguous, B too: for them packing
   // would move more data than the multiply touches.
   const small = n < PACK_MIN_N;
-  const directB = small && csB === 1;
+  const directB = small && csB === 1 && pre === 0;
+  const n8 = (n + NR - 1) & ~(NR - 1);
   const mcMax = small ? m : MC;
   const kStep = depthStep(k);
   for (let jc = 0; jc < n; jc += NC) {
@@ -142,7 +189,7 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
     for (let pc = 0; pc < k; pc += kStep) {
       const kc = min(kStep, k - pc);
       const beta = pc > 0;
-      if (!directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
+      if (pre === 0 && !directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
       for (let ic = 0; ic < m; ic += mcMax) {
         const mc = min(mcMax, m - ic);
         if (!small) packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
@@ -150,7 +197,8 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
           const nr = min(NR, nc - jr);
           let pb: usize;
           let rsBb: usize = NR * 4;
-          if (!directB) pb = pB + <usize>(jr * kc) * 4;
+          if (pre !== 0) pb = pre + <usize>(pc * n8 + (jc + jr) * kc) * 4;
+          else if (!directB) pb = pB + <usize>(jr * kc) * 4;
           else if (nr === NR) {
             pb = b + <usize>(pc * rsB + jc + jr) * 4;
             rsBb = <usize>rsB * 4;
@@ -218,4 +266,29 @@ export function matmulDepthSlice(a: usize, b: usize, c: usize, m: i32, n: i32, k
   const rsB = transB ? 1 : n;
   const csB = transB ? k : 1;
   sgemm(a + <usize>(k0 * csA) * 4, rsA, csA, b + <usize>(k0 * rsB) * 4, rsB, csB, c, n, m, n, k1 - k0, work);
+}
+
+/**
+ * Pack columns [j0,j1) (j0 a multiple of NR) of op(B) [k, n] for every depth block into dst, laid out as sgemm's
+ * `pre` expects: the block at depth pc holds kc·n8 floats (n8 = n rounded up to NR), its panel j at + j·kc.
+ */
+export function packBPanels(b: usize, transB: bool, k: i32, n: i32, dst: usize, j0: i32, j1: i32): void {
+  const rsB = transB ? 1 : n;
+  const csB = transB ? k : 1;
+  const kStep = depthStep(k);
+  const n8 = (n + NR - 1) & ~(NR - 1);
+  for (let pc = 0; pc < k; pc += kStep) {
+    const kc = min(kStep, k - pc);
+    packB(b + <usize>(pc * rsB + j0 * csB) * 4, rsB, csB, kc, j1 - j0, dst + <usize>(pc * n8 + j0 * kc) * 4);
+  }
+}
+
+/**
+ * Rows [m0,m1) of c[m×n] = op(A)·B for one product whose B was packed once by packBPanels at `pre` (threads share it
+ * instead of each packing all of B). NOTE: the same packed values and micro-kernel, so the same bits as sgemm.
+ */
+export function matmulRowsPacked(a: usize, pre: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, m0: i32, m1: i32, work: usize): void {
+  const rsA = transA ? 1 : k;
+  const csA = transA ? m : 1;
+  sgemm(a + <usize>(m0 * rsA) * 4, rsA, csA, 0, 0, 0, c + <usize>(m0 * n) * 4, n, m1 - m0, n, k, work, pre);
 }

@@ -48,35 +48,50 @@ export function im2col(x: usize, g: usize, out: usize, r0: i32, r1: i32): void {
 
 /** Images [n0,n1) of out[n,h,w,c] = Σ of cols patches (out zeroed first; same summation order as the reference). */
 export function col2im(cols: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), oh = gi(g, 12), ow = gi(g, 13);
+  zeroF32(out + <usize>(n0 * h * w * c) * 4, (n1 - n0) * h * w * c);
+  col2imRows(cols, g, out, n0 * oh * ow, n1 * oh * ow);
+}
+
+/** out[n,h,w,c] += the patches of rows [r0,r1) of cols (row r at cols + r·kh·kw·c·4), in row then tap order. */
+export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32): void {
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
   const rowLen = kh * kw * c;
-  zeroF32(out + <usize>(n0 * h * w * c) * 4, (n1 - n0) * h * w * c);
-  for (let b = n0; b < n1; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++) {
-        let src = cols + <usize>((b * oh + oy) * ow + ox) * <usize>rowLen * 4;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= h) {
-            src += <usize>(kw * c) * 4;
-            continue;
-          }
-          const rowBase = out + <usize>((b * h + iy) * w) * <usize>c * 4;
-          const ix0 = ox * sw - pl;
-          if (dw === 1 && ix0 >= 0 && ix0 + kw <= w) {
-            addF32(rowBase + <usize>(ix0 * c) * 4, src, kw * c); // the whole kx run is one contiguous span
-            src += <usize>(kw * c) * 4;
-            continue;
-          }
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx * dw;
-            if (ix >= 0 && ix < w) addF32(rowBase + <usize>(ix * c) * 4, src, c);
-            src += <usize>c * 4;
-          }
-        }
+  let ox = r0 % ow;
+  let oy = (r0 / ow) % oh;
+  let b = r0 / (ow * oh);
+  let src = cols + <usize>r0 * <usize>rowLen * 4;
+  for (let row = r0; row < r1; row++) {
+    const ix0 = ox * sw - pl;
+    const runInside = dw === 1 && ix0 >= 0 && ix0 + kw <= w;
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - pt + ky * dh;
+      if (iy < 0 || iy >= h) {
+        src += <usize>(kw * c) * 4;
+        continue;
       }
+      const rowBase = out + <usize>((b * h + iy) * w) * <usize>c * 4;
+      if (runInside) {
+        addF32(rowBase + <usize>(ix0 * c) * 4, src, kw * c); // the whole kx run is one contiguous span
+        src += <usize>(kw * c) * 4;
+        continue;
+      }
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ix0 + kx * dw;
+        if (ix >= 0 && ix < w) addF32(rowBase + <usize>(ix * c) * 4, src, c);
+        src += <usize>c * 4;
+      }
+    }
+    if (++ox === ow) {
+      ox = 0;
+      if (++oy === oh) {
+        oy = 0;
+        b++;
+      }
+    }
+  }
 }
 
 /**

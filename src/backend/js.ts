@@ -287,6 +287,21 @@ export const jsKernels: Kernels = {
             out[row * o + j] = bias ? s + bias[j] : s;
           }
   },
+  // NOTE: the two convolution gradients are defined as their compositions, run on the reference kernels above.
+  conv2dBackpropInput(g, w, geom, o, out) {
+    const rows = geom.n * geom.outH * geom.outW;
+    const k = geom.kh * geom.kw * geom.c;
+    const t = new (out.constructor as Float64ArrayConstructor)(rows * k);
+    jsKernels.matmul(g, w, t, 1, 1, rows, k, o, false, true); // t = g·wᵀ
+    jsKernels.col2im(t, geom, out);
+  },
+  conv2dBackpropFilter(x, g, geom, o, out) {
+    const rows = geom.n * geom.outH * geom.outW;
+    const k = geom.kh * geom.kw * geom.c;
+    const cols = new (out.constructor as Float64ArrayConstructor)(rows * k);
+    jsKernels.im2col(x, geom, cols);
+    jsKernels.matmul(cols, g, out, 1, 1, k, o, rows, true, false); // im2col(x)ᵀ·g
+  },
   poolMax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best < 0 ? 0 : x[best]));
   },

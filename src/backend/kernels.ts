@@ -115,6 +115,10 @@ export interface Kernels {
     o: number,
     out: TypedArray,
   ): void;
+  /** out [n,h,w,c] = col2im(g·wᵀ) for g [n·outH·outW, o], w [kh·kw·c, o]: a convolution's input gradient in one pass. */
+  conv2dBackpropInput(g: TypedArray, w: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
+  /** out [kh·kw·c, o] = im2col(x)ᵀ·g for g [n·outH·outW, o]: a convolution's filter gradient in one pass. */
+  conv2dBackpropFilter(x: TypedArray, g: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
   /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
   poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** out[i] = x[idx[i]]. */

@@ -14,6 +14,14 @@ export const POOL_FNS = [
   'poolArgmax',
   'convRows',
   'poolMax',
+  'convInputRows',
+  'convFilterRows',
+  'unary',
+  'binary',
+  'compare',
+  'where',
+  'packBPanels',
+  'matmulRowsPacked',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -37,6 +37,19 @@ export interface WasmExports {
     j1: number,
     work: number,
   ): void;
+  packBPanels(b: number, transB: number, k: number, n: number, dst: number, j0: number, j1: number): void;
+  matmulRowsPacked(
+    a: number,
+    pre: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    m0: number,
+    m1: number,
+    work: number,
+  ): void;
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
@@ -54,6 +67,29 @@ export interface WasmExports {
     r1: number,
     work: number,
   ): void;
+  convPackWT(w: number, k: number, o: number, dst: number): void;
+  convInputRows(
+    g: number,
+    geom: number,
+    wtp: number,
+    out: number,
+    o: number,
+    n0: number,
+    n1: number,
+    work: number,
+  ): void;
+  convFilterBlockRows(k: number): number;
+  convFilterRows(
+    x: number,
+    geom: number,
+    g: number,
+    o: number,
+    r0: number,
+    r1: number,
+    dst: number,
+    work: number,
+  ): void;
+  sumSlices(parts: number, n: number, len: number, out: number): void;
   poolMax(x: number, g: number, out: number, n0: number, n1: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, n: number): void;

@@ -21,6 +21,17 @@ const DEEP_K = 8192;
 /** Products with at most this many outputs and depth ≥ DEEP_K are split along the depth (deepMatmul). */
 const DEEP_OUT = 4096;
 
+/**
+ * Row slices of a filter gradient, summed separately then in order: ~FILTER_SLICE_ROWS each (at most 32), one when
+ * the product is too small to share. NOTE: chosen by shape alone, so every thread count gives the same bits.
+ */
+const FILTER_SLICE_ROWS = 2048;
+const FILTER_SPLIT_FLOPS = 4e6;
+function filterSlices(rows: number, flops: number): [number, number][] {
+  if (flops < FILTER_SPLIT_FLOPS) return [[0, rows]];
+  return splitRange(rows, Math.min(32, Math.ceil(rows / FILTER_SLICE_ROWS)), 4);
+}
+
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
 export function wasmLayout(heapBase: number): {
   geom: number;
@@ -188,6 +199,18 @@ export function createWasmKernels(
       splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
     );
   }
+  /**
+   * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
+   * ones are cut into ranges of whole f32x4 groups that threads share.
+   * NOTE: each element is computed alone, so the split never changes a result.
+   */
+  function elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void {
+    const parts = pool.threads > 1 && n >= PARALLEL_MIN.windowElems ? CHUNKS_PER_THREAD * pool.threads : 1;
+    pool.run(
+      fn,
+      splitRange(n, parts, 4).map(([s, e]) => [...args.map((v, i) => (ptrs[i] ? v + s * 4 : v)), e - s]),
+    );
+  }
   const windowSplit = (g: WindowGeom, elems: number): boolean =>
     pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
   const isArr = (a: TypedArray): a is Arr => a instanceof Float32Array || a instanceof Int32Array;
@@ -259,7 +282,13 @@ export function createWasmKernels(
     }),
     setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
     unary(op, x, out) {
-      if (!isF32(x) || !isF32(out) || !call([x], [out], ([px, po]) => ex.unary(UNARY[op], px, po, x.length)))
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) =>
+          elementwise('unary', [UNARY[op], px, po], [false, true, true], x.length),
+        )
+      )
         jsKernels.unary(op, x, out);
     },
     binary(op, a, b, out) {
@@ -267,7 +296,9 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) => ex.binary(BINARY[op], pa, pb, po, out.length))
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('binary', [BINARY[op], pa, pb, po], [false, true, true, true], out.length),
+        )
       )
         jsKernels.binary(op, a, b, out);
     },
@@ -276,7 +307,9 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) => ex.compare(COMPARE[op], pa, pb, po, out.length))
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('compare', [COMPARE[op], pa, pb, po], [false, true, true, true], out.length),
+        )
       )
         jsKernels.compare(op, a, b, out);
     },
@@ -287,7 +320,12 @@ export function createWasmKernels(
         !isF32(b) ||
         !isF32(out) ||
         !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
-          ex.where(pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po, out.length),
+          elementwise(
+            'where',
+            [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po],
+            [true, false, true, true, true],
+            out.length,
+          ),
         )
       )
         jsKernels.where(cond, a, b, out);
@@ -341,38 +379,55 @@ export function createWasmKernels(
         isF32(out)
       )
         if (deepMatmul(a, b, out, m, n, kk, transA, transB)) return;
+      const batch = Math.max(batchA, batchB);
+      const flops = 2 * batch * m * n * kk;
+      const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
+      const want =
+        T === 1
+          ? 1
+          : kk >= DEEP_K
+            ? T
+            : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+      // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
+      // (multiples of 8) for short wide products; every output element is summed in the same order in any
+      // chunk, so results do not depend on the thread count.
+      // NOTE: each column chunk re-reads all of A, so chunks stay ≥ 16 rows (32 columns); row chunks of one
+      // product share one packed copy of B (packBPanels) instead of each packing all of it.
+      const byBatch = batch >= want;
+      const rowChunks = byBatch
+        ? []
+        : m >= n
+          ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4)
+          : [];
+      const shared = batch === 1 && rowChunks.length > 1 && n >= 64 && kk > 0;
+      const n8 = Math.ceil(n / 8) * 8;
+      const work = { base: workPtr(0), stride: workBytes };
       const ok =
         isF32(a) &&
         isF32(b) &&
         isF32(out) &&
-        call([a, b], [out], ([pa, pb, po]) => {
-          const batch = Math.max(batchA, batchB);
-          const flops = 2 * batch * m * n * kk;
-          const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
-          // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
-          const want =
-            T === 1
-              ? 1
-              : kk >= DEEP_K
-                ? T
-                : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
-          const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
-          // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
-          // (multiples of 8) for short wide products; every output element is summed in the same order in any
-          // chunk, so results do not depend on the thread count.
-          // NOTE: each row chunk re-reads all of B (each column chunk all of A), so chunks stay ≥ 16 rows (32 columns).
-          const chunks =
-            batch >= want
+        call(
+          [a, b],
+          [out],
+          ([pa, pb, po, packed]) => {
+            if (shared) {
+              pool.run(
+                'packBPanels',
+                splitRange(n, 2 * T, 8).map(([s, e]) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
+              );
+              pool.run(
+                'matmulRowsPacked',
+                rowChunks.map(([s, e]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e]),
+                work,
+              );
+              return;
+            }
+            const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
+            const chunks = byBatch
               ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-              : m >= n
-                ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4).map(([s, e]) => [
-                    0,
-                    batch,
-                    s,
-                    e,
-                    0,
-                    n,
-                  ])
+              : rowChunks.length
+                ? rowChunks.map(([s, e]) => [0, batch, s, e, 0, n])
                 : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
                     0,
                     batch,
@@ -381,12 +436,14 @@ export function createWasmKernels(
                     s,
                     e,
                   ]);
-          pool.run(
-            'matmulSlice',
-            chunks.map((r) => [...pre, ...r]),
-            { base: workPtr(0), stride: workBytes },
-          );
-        });
+            pool.run(
+              'matmulSlice',
+              chunks.map((r) => [...pre, ...r]),
+              work,
+            );
+          },
+          shared ? [kk * n8 * 4] : [],
+        );
       if (!ok) jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
     },
     im2col(x, g, out) {
@@ -467,6 +524,65 @@ export function createWasmKernels(
           [kk * Math.ceil(o / 8) * 8 * 4],
         );
       if (!ok) jsKernels.conv2d(x, w, bias, g, o, out);
+    },
+    conv2dBackpropInput(gr, w, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const ok =
+        isF32(gr) &&
+        isF32(w) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        ex.convBlockRows(kk) >= 4 &&
+        call(
+          [gr, w],
+          [out],
+          ([pg, pw, po, packed]) => {
+            ex.convPackWT(pw, kk, o, packed);
+            putGeom(g);
+            const flops = 2 * g.n * g.outH * g.outW * kk * o;
+            const parts = flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? g.n : 1;
+            // NOTE: chunks of whole images, so no two threads add into the same pixel.
+            pool.run(
+              'convInputRows',
+              splitRange(g.n, Math.min(parts, 256)).map(([s, e]) => [pg, GEOM, packed, po, o, s, e]),
+              { base: workPtr(0), stride: workBytes },
+            );
+          },
+          [o * Math.ceil(kk / 8) * 8 * 4],
+        );
+      if (!ok) jsKernels.conv2dBackpropInput(gr, w, g, o, out);
+    },
+    conv2dBackpropFilter(x, gr, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const rows = g.n * g.outH * g.outW;
+      const slices = filterSlices(rows, 2 * rows * kk * o);
+      const parts = slices.length;
+      const ok =
+        isF32(x) &&
+        isF32(gr) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        rows > 0 &&
+        ex.convFilterBlockRows(kk) >= 4 &&
+        call(
+          [x, gr],
+          [out],
+          ([px, pg, po, partial]) => {
+            putGeom(g);
+            pool.run(
+              'convFilterRows',
+              slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, parts === 1 ? po : partial + i * kk * o * 4]),
+              { base: workPtr(0), stride: workBytes },
+            );
+            if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
+          },
+          parts > 1 ? [parts * kk * o * 4] : [],
+        );
+      if (!ok) jsKernels.conv2dBackpropFilter(x, gr, g, o, out);
     },
     poolMax(x, g, out) {
       if (

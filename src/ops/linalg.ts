@@ -56,6 +56,12 @@ export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgm
 /** im2col(x)·w (+ b) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. */
 export const conv2dFused = (x: Tensor, w: Tensor, b: Tensor | null, geom: WindowGeom): Tensor =>
   run('conv2dFused', b ? [x, w, b] : [x, w], { geom });
+/** col2im(g·wᵀ) in one kernel for g [n, outH, outW, o], w [kh·kw·c, o]: the input gradient of conv2dFused. */
+export const conv2dBackpropInput = (g: Tensor, w: Tensor, geom: WindowGeom): Tensor =>
+  run('conv2dBackpropInput', [g, w], { geom });
+/** im2col(x)ᵀ·g in one kernel, shaped [kh·kw·c, o]: the filter gradient of conv2dFused. */
+export const conv2dBackpropFilter = (x: Tensor, g: Tensor, geom: WindowGeom): Tensor =>
+  run('conv2dBackpropFilter', [x, g], { geom });
 /** Window maxima in one kernel (the values take(x, poolArgmax(x)) gives): maxPool2d's path when nothing records. */
 export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxPool2dFused', [x], { geom });
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */

@@ -6,8 +6,17 @@ import { sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { WindowGeom } from '../backend/kernels.js';
 import { type PrimTable, type VjpCtx, need } from './prim.js';
-import { col2im, im2col, matmul, poolArgmax, scatterAdd, take } from './linalg.js';
-import { reshape } from './shape-ops.js';
+import {
+  col2im,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dFused,
+  im2col,
+  matmul,
+  poolArgmax,
+  scatterAdd,
+  take,
+} from './linalg.js';
 import { sum } from './reduce-ops.js';
 
 export interface NnParams {
@@ -16,6 +25,8 @@ export interface NnParams {
   col2im: { geom: WindowGeom };
   poolArgmax: { geom: WindowGeom };
   conv2dFused: { geom: WindowGeom };
+  conv2dBackpropInput: { geom: WindowGeom };
+  conv2dBackpropFilter: { geom: WindowGeom };
   maxPool2dFused: { geom: WindowGeom };
   take: Record<string, never>;
   scatterAdd: { shape: number[] };
@@ -97,6 +108,21 @@ function poolShape(op: string, x: Tensor, g: WindowGeom): number[] {
   return [g.n, g.outH, g.outW, g.c];
 }
 
+/** A convolution's output gradient must be [n, outH, outW, filters] for the geometry. */
+function checkConvGrad(op: string, g: Tensor, geom: WindowGeom): void {
+  if (g.rank !== 4 || g.shape[0] !== geom.n || g.shape[1] !== geom.outH || g.shape[2] !== geom.outW)
+    throw new ShapeError(
+      `${op}: gradient ${fmtShape(g.shape)} does not match the geometry (expected [${geom.n}, ${geom.outH}, ${geom.outW}, filters])`,
+    );
+}
+
+function sameFloat(op: string, ins: readonly Tensor[]): void {
+  if (ins.some((t) => t.dtype !== ins[0].dtype || !isFloat(t.dtype)))
+    throw new DTypeError(
+      `${op}: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`,
+    );
+}
+
 function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
   const d = idx.raw;
@@ -169,9 +195,9 @@ export const nnPrims: PrimTable<NnParams> = {
     forward: (k, [x], out, p) => k.poolArgmax(x.raw, p.geom, out as Int32Array),
     vjp: () => [null],
   },
-  // NOTE: the two fused rows below are the inference paths of the conv2d and maxPool2d composites, taken only when
-  // nothing records; their vjps are the compositions' own (so they are gradchecked like every row, but training
-  // always runs through im2col/matmul and poolArgmax/take).
+  // NOTE: the three convolution rows below are im2col(x)·w (+ b), col2im(g·wᵀ) and im2col(x)ᵀ·g computed without the
+  // patch matrix. Each one's vjp is written with the other two (the same algebra as im2col ↔ col2im and matmul), so
+  // the set is closed under differentiation and each row is gradchecked like every row.
   conv2dFused: {
     arity: -1,
     shape: (ins, { geom: g }) => {
@@ -186,22 +212,60 @@ export const nnPrims: PrimTable<NnParams> = {
         );
       if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))
         throw new ShapeError(`conv2dFused: bias ${fmtShape(b.shape)} must be [${w.shape[1]}]`);
-      if (ins.some((t) => t.dtype !== x.dtype || !isFloat(t.dtype)))
-        throw new DTypeError(
-          `conv2dFused: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`,
-        );
+      sameFloat('conv2dFused', ins);
       return [g.n, g.outH, g.outW, w.shape[1]];
     },
     forward: (k, [x, w, b], out, p) => k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out),
-    // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_rows g
+    // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_pixels g
     vjp: (g, c) => {
       const [x, w] = c.ins;
       const { geom } = c.p;
-      const g2 = reshape(g, [geom.n * geom.outH * geom.outW, w.shape[1]]);
       return [
-        need(c, 0, () => col2im(matmul(g2, w, { transB: true }), geom)),
-        need(c, 1, () => matmul(im2col(x, geom), g2, { transA: true })),
-        ...(c.ins.length === 3 ? [need(c, 2, () => sum(g2, [0]))] : []),
+        need(c, 0, () => conv2dBackpropInput(g, w, geom)),
+        need(c, 1, () => conv2dBackpropFilter(x, g, geom)),
+        ...(c.ins.length === 3 ? [need(c, 2, () => sum(g, [0, 1, 2]))] : []),
+      ];
+    },
+  },
+  conv2dBackpropInput: {
+    arity: 2,
+    shape: ([g, w], { geom }) => {
+      checkConvGrad('conv2dBackpropInput', g, geom);
+      const k = geom.kh * geom.kw * geom.c;
+      if (w.rank !== 2 || w.shape[0] !== k || w.shape[1] !== g.shape[3])
+        throw new ShapeError(
+          `conv2dBackpropInput: kernel ${fmtShape(w.shape)} must be [${k}, ${g.shape[3]}] for this geometry and gradient`,
+        );
+      sameFloat('conv2dBackpropInput', [g, w]);
+      return [geom.n, geom.h, geom.w, geom.c];
+    },
+    forward: (k, [g, w], out, p) => k.conv2dBackpropInput(g.raw, w.raw, p.geom, w.shape[1], out),
+    // y = col2im(g·wᵀ): dg = im2col(ȳ)·w, dw = im2col(ȳ)ᵀ·g
+    vjp: (gy, c) => {
+      const [g, w] = c.ins;
+      const { geom } = c.p;
+      return [
+        need(c, 0, () => conv2dFused(gy, w, null, geom)),
+        need(c, 1, () => conv2dBackpropFilter(gy, g, geom)),
+      ];
+    },
+  },
+  conv2dBackpropFilter: {
+    arity: 2,
+    shape: ([x, g], { geom }) => {
+      checkGeom('conv2dBackpropFilter', x, geom);
+      checkConvGrad('conv2dBackpropFilter', g, geom);
+      sameFloat('conv2dBackpropFilter', [x, g]);
+      return [geom.kh * geom.kw * geom.c, g.shape[3]];
+    },
+    forward: (k, [x, g], out, p) => k.conv2dBackpropFilter(x.raw, g.raw, p.geom, g.shape[3], out),
+    // y = im2col(x)ᵀ·g: dx = col2im(g·ȳᵀ), dg = im2col(x)·ȳ
+    vjp: (gy, c) => {
+      const [x, g] = c.ins;
+      const { geom } = c.p;
+      return [
+        need(c, 0, () => conv2dBackpropInput(g, gy, geom)),
+        need(c, 1, () => conv2dFused(x, gy, null, geom)),
       ];
     },
   },

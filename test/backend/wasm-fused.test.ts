@@ -176,41 +176,71 @@ describe('fused kernels on 1 and 2 threads', () => {
   });
 });
 
-describe('conv2d and maxPool2d pick the fused kernels only when nothing records', () => {
-  const x = tg.tensor(randF32(2 * 9 * 8 * 3, 7), [2, 9, 8, 3]);
+describe('conv2d and maxPool2d run as their fused rows unless ops are traced, recording or not', () => {
+  const x = tg.tensor(randF32(2 * 9 * 8 * 3, 7), [2, 9, 8, 3], { requiresGrad: true });
   const w = tg.tensor(randF32(3 * 3 * 3 * 5, 8), [3, 3, 3, 5], { requiresGrad: true });
   const b = tg.tensor(randF32(5, 9), [5], { requiresGrad: true });
-  const net = (ww = w, bb = b) =>
-    tg.maxPool2d(tg.conv2d(x, ww, bb, { padding: 'same', stride: [1, 2] }), {
+  const net = (xx = x, ww = w, bb = b) =>
+    tg.maxPool2d(tg.conv2d(xx, ww, bb, { padding: 'same', stride: [1, 2] }), {
       kernelSize: 2,
       padding: 'same',
     });
+  /** Run f with an op listener on (which makes the composites take their plain compositions), and the ops seen. */
+  const traced = <T>(f: () => T): [T, string[]] => {
+    const ops: string[] = [];
+    const off = tg.onOp((e) => ops.push(e.op));
+    try {
+      return [f(), ops];
+    } finally {
+      off();
+    }
+  };
 
-  it('noGrad gives the same bits as the recorded composition, through the fused kernels', () => {
+  it('recording, noGrad and the traced composition give the same bits', () => {
     const conv = vi.spyOn(K, 'conv2d');
     const pool = vi.spyOn(K, 'poolMax');
     const recorded = net();
     expect(recorded.requiresGrad).toBe(true);
-    expect(conv).not.toHaveBeenCalled();
-    const inferred = tg.noGrad(() => net());
     expect(conv).toHaveBeenCalledTimes(1);
     expect(pool).toHaveBeenCalledTimes(1);
+    const inferred = tg.noGrad(() => net());
+    expect(conv).toHaveBeenCalledTimes(2);
+    expect(pool).toHaveBeenCalledTimes(2);
     expect(inferred.requiresGrad).toBe(false);
+    const [composed, ops] = traced(() => net());
+    expect(conv).toHaveBeenCalledTimes(2);
+    expect(pool).toHaveBeenCalledTimes(2);
+    expect(ops).toEqual(expect.arrayContaining(['im2col', 'matmul', 'poolArgmax', 'take']));
+    expect(ops).not.toContain('conv2dFused');
+    expect(ops).not.toContain('maxPool2dFused');
     expectSame(inferred.data, recorded.data, 'noGrad vs recorded');
+    expectSame(recorded.data, composed.data, 'recorded vs traced composition');
     conv.mockRestore();
     pool.mockRestore();
   });
 
-  it('gradients still flow through im2col and matmul (the fused rows never reach the tape)', () => {
-    const ops: string[] = [];
-    const off = tg.onOp((e) => ops.push(e.op));
-    const [dw, db] = tg.grads((ww: tg.Tensor, bb: tg.Tensor) => tg.sum(net(ww, bb)))(w, b);
-    off();
-    expect(ops).toContain('im2col');
-    expect(ops).toContain('poolArgmax');
-    expect(ops).not.toContain('conv2dFused');
-    expect(ops).not.toContain('maxPool2dFused');
-    expect(dw.shape).toEqual([3, 3, 3, 5]);
-    expect(db.shape).toEqual([5]);
+  it('training runs the gradient kernels, which agree with the traced composition (dx and db bit for bit)', () => {
+    const f = tg.grads((xx: tg.Tensor, ww: tg.Tensor, bb: tg.Tensor) => tg.sum(net(xx, ww, bb)));
+    const input = vi.spyOn(K, 'conv2dBackpropInput');
+    const filter = vi.spyOn(K, 'conv2dBackpropFilter');
+    const argmax = vi.spyOn(K, 'poolArgmax');
+    const take = vi.spyOn(K, 'take');
+    const fused = f(x, w, b);
+    expect(input).toHaveBeenCalledTimes(1);
+    expect(filter).toHaveBeenCalledTimes(1);
+    expect(argmax).toHaveBeenCalledTimes(1); // in the pool's vjp
+    expect(take).not.toHaveBeenCalled();
+    const [plain, ops] = traced(() => f(x, w, b));
+    expect(ops).toContain('col2im');
+    expect(ops).not.toContain('conv2dBackpropInput');
+    expect(input).toHaveBeenCalledTimes(1);
+    expectSame(fused[0].data, plain[0].data, 'dx');
+    expectClose(fused[1].data, plain[1].data, 1e-5, 1e-5, 'dw');
+    expectSame(fused[2].data, plain[2].data, 'db');
+    expect(fused[1].shape).toEqual([3, 3, 3, 5]);
+    input.mockRestore();
+    filter.mockRestore();
+    argmax.mockRestore();
+    take.mockRestore();
   });
 });

@@ -189,6 +189,33 @@ describe('wasm sgemm', () => {
     check(1, 1, 133, 17, 515, true, true, 8);
     check(2, 1, 7, 9, 300, false, true, 9);
   });
+  it('packs transposed operands in 4×4 register blocks with ragged depth tails (n ≥ 64, k = 263)', () => {
+    check(1, 1, 70, 75, 263, false, false, 10);
+    check(1, 1, 70, 75, 263, false, true, 11);
+    check(1, 1, 70, 75, 263, true, true, 12);
+    check(1, 1, 70, 75, 263, true, false, 13);
+  });
+  it.each([
+    [false, false],
+    [false, true],
+    [true, true],
+    [true, false],
+  ])(
+    'NaN in A(5, 100) fills row 5 and NaN in B(7, 66) column 66, through the packs (tA=%s tB=%s)',
+    (tA, tB) => {
+      const [m, n, k] = [70, 75, 263];
+      const a = randF32(m * k, 14);
+      const b = randF32(k * n, 15);
+      a[tA ? 100 * m + 5 : 5 * k + 100] = NaN;
+      b[tB ? 66 * k + 7 : 7 * n + 66] = NaN;
+      const c = new Float32Array(m * n);
+      K.matmul(a, b, c, 1, 1, m, n, k, tA, tB);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++)
+          if (Number.isNaN(c[i * n + j]) !== (i === 5 || j === 66))
+            expect.fail(`element (${i}, ${j}) is ${c[i * n + j]}`);
+    },
+  );
   it('writes zeros when k = 0 and nothing when the output is empty', () => {
     const out = new Float32Array(6).fill(5);
     K.matmul(new Float32Array(0), new Float32Array(0), out, 1, 1, 2, 3, 0, false, false);

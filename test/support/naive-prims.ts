@@ -295,6 +295,34 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return b ? s + b.data[j] : s;
     });
   },
+  // dx[s] = Σ over patch entries (row, p) reading s of Σ_j g[row, j]·w[p, j]
+  conv2dBackpropInput: ([gy, w], { geom: g }) => {
+    const src = im2colSources(g);
+    const [k, o] = w.shape;
+    const out = new Array<number>(g.n * g.h * g.w * g.c).fill(0);
+    src.forEach((s, i) => {
+      if (s < 0) return;
+      const row = Math.floor(i / k);
+      const p = i % k;
+      for (let j = 0; j < o; j++) out[s] += gy.data[row * o + j] * w.data[p * o + j];
+    });
+    return { shape: [g.n, g.h, g.w, g.c], dtype: gy.dtype, data: out };
+  },
+  // dw[p, j] = Σ_rows patch(row, p)·g[row, j]
+  conv2dBackpropFilter: ([x, gy], { geom: g }) => {
+    const src = im2colSources(g);
+    const k = g.kh * g.kw * g.c;
+    const o = gy.shape[3];
+    const rows = g.n * g.outH * g.outW;
+    return build([k, o], x.dtype, ([p, j]) => {
+      let s = 0;
+      for (let r = 0; r < rows; r++) {
+        const i = src[r * k + p];
+        if (i >= 0) s += x.data[i] * gy.data[r * o + j];
+      }
+      return s;
+    });
+  },
   maxPool2dFused: ([x], { geom: g }) => {
     const idx = naiveArgmax(x, g);
     return { ...idx, dtype: x.dtype, data: idx.data.map((i) => x.data[i]) };

@@ -310,6 +310,20 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
       params: { geom: g },
     })),
   ),
+  conv2dBackpropInput: fc.tuple(geomArb(false), int(1, 3)).chain(([g, o]) =>
+    fc.tuple(f64([g.n, g.outH, g.outW, o]), f64([g.kh * g.kw * g.c, o])).map(([gy, w]) => ({
+      inputs: [gy, w],
+      diff: [true, true],
+      params: { geom: g },
+    })),
+  ),
+  conv2dBackpropFilter: fc.tuple(geomArb(false), int(1, 3)).chain(([g, o]) =>
+    fc.tuple(f64([g.n, g.h, g.w, g.c]), f64([g.n, g.outH, g.outW, o])).map(([x, gy]) => ({
+      inputs: [x, gy],
+      diff: [true, true],
+      params: { geom: g },
+    })),
+  ),
   maxPool2dFused: geomArb(true).chain((g) =>
     f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),

@@ -1,5 +1,6 @@
 // Convolutions as compositions: im2col → matmul → add bias → reshape. No hand-written backward:
-// the tape differentiates through im2col (whose vjp is col2im) and matmul.
+// the tape differentiates through im2col (whose vjp is col2im) and matmul. Ungrouped convolutions run as the
+// conv2dFused row when no one traces ops; its vjp is the same algebra without patch matrices (ops/nn-prims.ts).
 // NOTE: like Keras and PyTorch these are cross-correlations (the kernel is not flipped), summed over
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
@@ -14,7 +15,7 @@ import {
   type Pair,
   format1d,
   format2d,
-  inferenceOnly,
+  fusedAllowed,
   pair,
   resolvePads,
   windowGeom,
@@ -95,8 +96,9 @@ function conv2dNHWC(
   }
   const n = x.shape[0];
   const geom = windowGeom(x.shape, [kh, kw], s, d, pads, 'conv2d');
-  // NOTE: for inference, one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm).
-  if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && inferenceOnly(x, w, b))
+  // NOTE: one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm), in training too: its
+  // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either.
+  if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && fusedAllowed())
     return conv2dFused(x, reshape(w, [kh * kw * c, o]), b, geom);
   const cols = im2col(x, geom); // [n·oh·ow, kh·kw·c]
   let y: Tensor;

@@ -1,6 +1,7 @@
 // Pooling as compositions. Max: the argmax of each window (a primitive with no gradient) then `take`,
-// whose vjp scatters the gradient back to the winning inputs. Average: im2col, a sum, then a divide by
-// each window's divisor (a constant). ceilMode follows PyTorch (see `ceilPads`).
+// whose vjp scatters the gradient back to the winning inputs (run as the maxPool2dFused row unless ops are traced).
+// Average: im2col, a sum, then a divide by each window's divisor (a constant). ceilMode follows PyTorch (see
+// `ceilPads`).
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
@@ -13,7 +14,7 @@ import {
   type Pair,
   format1d,
   format2d,
-  inferenceOnly,
+  fusedAllowed,
   pair,
   resolvePads,
   windowGeom,
@@ -106,7 +107,9 @@ function windowCounts(
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
-  if (inferenceOnly(xh)) return back(maxPool2dFused(xh, geom)); // one pass when nothing records
+  // NOTE: one pass (the window maxima) unless ops are traced; the fused row's vjp finds the argmax again in the
+  // backward pass, so no index tensor is kept from the forward pass to the backward one.
+  if (fusedAllowed()) return back(maxPool2dFused(xh, geom));
   return back(take(xh, poolArgmax(xh, geom)));
 }
 

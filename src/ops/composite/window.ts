@@ -2,15 +2,13 @@
 import { ValueError } from '../../core/errors.js';
 import { samePads, windowOut } from '../../core/shape.js';
 import type { WindowGeom } from '../../backend/kernels.js';
-import { hasOpListeners, isRecording } from '../../core/tape.js';
-import type { Tensor } from '../../core/tensor.js';
+import { hasOpListeners } from '../../core/tape.js';
 
 /**
- * True when a composite may run its fused inference kernel: nothing will record these inputs (noGrad, or none
- * needs a gradient) and nobody traces ops. Training and explain/trace always see the plain composition.
+ * True when a composite may run as its fused rows (in training too): nobody traces ops, so explain/trace and op
+ * listeners always see the plain composition.
  */
-export const inferenceOnly = (...ts: (Tensor | null)[]): boolean =>
-  !hasOpListeners() && !(isRecording() && ts.some((t) => t?.requiresGrad));
+export const fusedAllowed = (): boolean => !hasOpListeners();
 
 export type Pair = number | readonly [number, number];
 export type Padding2d =
