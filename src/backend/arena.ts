@@ -129,8 +129,9 @@ export class Arena {
     // 151 MB patch matrix) can allocate the next while finalizers have yet to free the last.
     this.largest = Math.max(this.largest, bytes);
     const limit = Math.max(this.residentLimit, this.stretch * this.largest);
+    // NOTE: only blocks no open lifetime frame owns are evicted; a frame's working set may pass the budget (the
+    // frame releases it as it ends), so when nothing else is left to evict the block is allocated anyway.
     while (this.residentBytes + bytes > limit && this.evictOldest());
-    if (this.residentBytes + bytes > limit) return null;
     const ptr = this.alloc(bytes);
     if (ptr < 0) return null;
     const buf = this.memory.buffer;
@@ -205,7 +206,7 @@ export class Arena {
   /** Evict the oldest unpinned resident block; false when there is none. */
   private evictOldest(): boolean {
     for (const [ptr, c] of this.cells) {
-      if (this.pinned.has(ptr) || this.held.has(ptr)) continue;
+      if (this.pinned.has(ptr) || this.held.has(ptr) || c.framed) continue;
       this.counts.evicted++;
       c.evict?.(c);
       return true;

@@ -48,7 +48,10 @@ export function setRelease(on: boolean): boolean {
 export function track(t: Tensor, fresh: boolean): void {
   const f = frames[frames.length - 1];
   if (f === undefined) return;
-  if (fresh) f.cells.set(t.storage.cell, t);
+  if (fresh) {
+    f.cells.set(t.storage.cell, t);
+    t.storage.cell.framed = true;
+  }
 }
 
 /**
@@ -133,8 +136,10 @@ function close(f: Frame, result: unknown): void {
   for (const [c, owner] of f.cells)
     if (!keepCells.has(c) && !c.kept && c.released === null)
       releaseCell(c, `${describe(owner)} was released when ${f.what} ended; ${fix(f)}`);
-  if (parent) {
-    for (const [c, owner] of f.cells) if (c.released === null) parent.cells.set(c, owner);
+  for (const [c, owner] of f.cells) {
+    if (c.released !== null) continue;
+    if (parent) parent.cells.set(c, owner);
+    else c.framed = false; // top level now: the garbage collector's, and the budget's
   }
 }
 
@@ -149,8 +154,9 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   } catch (e) {
     frames.pop();
     const parent = frames[frames.length - 1];
-    if (parent) {
-      for (const [c, owner] of f.cells) parent.cells.set(c, owner);
+    for (const [c, owner] of f.cells) {
+      if (parent) parent.cells.set(c, owner);
+      else c.framed = false;
     }
     throw e;
   }

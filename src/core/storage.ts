@@ -23,6 +23,9 @@ export interface Cell {
    * ever received): `backward()` releases such cells once it has used them. 'user' once user code received them.
    */
   seen: 'tape' | 'user';
+  /** True while an open lifetime frame owns the cell: it is released (or handed on) when the frame ends, so the
+   * resident budget never evicts it (a copy out would only be work thrown away). */
+  framed: boolean;
 }
 
 const EMPTY = new Float32Array(0);
@@ -31,7 +34,7 @@ const EMPTY = new Float32Array(0);
 export class Storage {
   readonly cell: Cell;
   constructor(view: TypedArray, evict: Cell['evict'] = null, drop: Cell['drop'] = null) {
-    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user' };
+    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user', framed: false };
   }
   /** The values in place (resident or not): for ops and read-only scans that do not keep the array. */
   get view(): TypedArray {
