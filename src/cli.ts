@@ -1,16 +1,27 @@
 #!/usr/bin/env node
 // The `tapegrad` command line: summary, predict, inspect and convert for Keras model files (no Python needed).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Tensor, tensor } from './core/tensor.js';
 import { TapegradError } from './core/errors.js';
+import { writeFileAtomic } from './io/atomic.js';
 import { closeHdf5Worker } from './io/hdf5.js';
-import { UnknownLayerError, keras } from './io/keras-api.js';
+import { UnknownLayerError, WeightsOnlyError, keras } from './io/keras-api.js';
 import type { ModelSource } from './io/keras/load.js';
 import { readNpy, writeNpy } from './io/npy.js';
 import { parseJsonSafe } from './io/safe-json.js';
+import { loadSource } from './io/source.js';
+import { assertFiniteData } from './nn/data-checks.js';
 import './ops/index.js';
 
-const VERSION = '0.1.0';
+/** The package's version, read from package.json (one folder up from both src/cli.ts and dist/cli.js). */
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const USAGE = `usage: tapegrad <command> [options]
 
 commands:
@@ -20,7 +31,8 @@ commands:
   inspect <file> [--json]                          format, Keras version, backend, layers and stored weights
   convert <model> <out.h5|out.keras> [--weights <w.h5>]
                                                    save as Keras legacy HDF5 or Keras 3 .keras
-  version                                          print the version
+  version (or --version, -v)                       print the version
+  help [<command>] (or --help, -h, after any command)  print this help
 
 <model> is a Keras .h5 (Keras 1/2), a Keras 3 .keras, a TF.js model.json, or an architecture .json with --weights.
 Options: --report prints the weight load report; --lenient loads what matches instead of failing on weight problems.`;
@@ -35,6 +47,19 @@ interface Parsed {
 }
 
 const BOOL_FLAGS = new Set(['--json', '--report', '--lenient', '--help', '-h']);
+
+/** One command's usage lines, cut from USAGE (the line naming it and its continuation lines). */
+function commandUsage(cmd: string): string | null {
+  const lines = USAGE.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`  ${cmd} `));
+  if (i < 0) return null;
+  let j = i + 1;
+  while (j < lines.length && /^ {40,}/.test(lines[j])) j++;
+  return `usage: tapegrad ${lines
+    .slice(i, j)
+    .map((l) => l.trim())
+    .join('\n    ')}`;
+}
 
 function parseArgs(argv: string[]): Parsed {
   const positional: string[] = [];
@@ -83,14 +108,8 @@ async function load(p: Parsed, path: string) {
 /** An input array from .npy or .json (nested lists, or {data, shape}). */
 function readInput(path: string): Tensor {
   if (/\.json$/i.test(path)) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(
-        `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      );
-    }
+    // NOTE: read through loadSource like every reader: a FIFO, device or folder is refused at once, never waited on.
+    const text = new TextDecoder().decode(loadSource(path, 'input', { maxBytes: 1024 ** 3 }).bytes);
     const v = parseJsonSafe(text, path) as unknown;
     const o = v as { data?: unknown; shape?: unknown };
     if (o && typeof o === 'object' && !Array.isArray(o) && Array.isArray(o.data) && Array.isArray(o.shape))
@@ -111,7 +130,7 @@ function writeOutput(path: string | undefined, ys: Tensor[]): void {
   }
   if (/\.json$/i.test(path)) {
     const arr = ys.map((y) => ({ shape: y.shape, data: Array.from(y.data) }));
-    writeFileSync(path, JSON.stringify(arr.length === 1 ? arr[0] : arr));
+    writeFileAtomic(path, JSON.stringify(arr.length === 1 ? arr[0] : arr), 'tapegrad predict --output');
     return;
   }
   if (ys.length === 1) return writeNpy(path, ys[0]);
@@ -121,15 +140,28 @@ function writeOutput(path: string | undefined, ys: Tensor[]): void {
 
 async function main(argv: string[]): Promise<number> {
   const cmd = argv[0];
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (cmd === undefined) {
+    // NOTE: no command is a usage mistake (exit 2, usage on stderr), as with any other one.
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    const topic = argv[1] && commandUsage(argv[1]);
+    process.stdout.write(`${topic || USAGE}\n`);
+    return 0;
+  }
+  if (cmd === 'version' || cmd === '--version' || cmd === '-v') {
+    process.stdout.write(`tapegrad ${packageVersion()}\n`);
     return 0;
   }
   const p = parseArgs(argv.slice(1));
+  if (p.bools.has('--help') || p.bools.has('-h')) {
+    const u = commandUsage(cmd);
+    if (!u) throw new UsageError(`unknown command '${cmd}'`);
+    process.stdout.write(`${u}\n`);
+    return 0;
+  }
   switch (cmd) {
-    case 'version':
-      process.stdout.write(`tapegrad ${VERSION}\n`);
-      return 0;
     case 'summary': {
       checkFlags(p, ['--weights', '--report', '--lenient']);
       const [path] = need(p, 1, 'the model file (tapegrad summary <model>)');
@@ -149,6 +181,12 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
       const m = await load(p, path);
       const xs = inputs.map(readInput);
+      const specs = m.inputSpecs();
+      if (specs && specs.length !== xs.length)
+        throw new UsageError(
+          `the model takes ${specs.length} input${specs.length === 1 ? '' : 's'} but --input was given ${xs.length} time${xs.length === 1 ? '' : 's'} (once per model input)`,
+        );
+      xs.forEach((x, i) => assertFiniteData(x, `--input ${inputs[i]}`, 'tapegrad predict'));
       const y = m.predict(xs.length === 1 ? xs[0] : xs, batchSize ? { batchSize } : {});
       writeOutput(one(p, '--output'), Array.isArray(y) ? y : [y]);
       return 0;
@@ -190,6 +228,11 @@ main(process.argv.slice(2))
     if (e instanceof UsageError) {
       process.stderr.write(`tapegrad: ${e.message}\n(try tapegrad --help)\n`);
       process.exitCode = 2;
+    } else if (e instanceof WeightsOnlyError) {
+      process.stderr.write(
+        `tapegrad: ${e.file} is a weights-only file (${e.format}) with no architecture; give the architecture and these weights: tapegrad <command> <architecture.json> --weights ${e.file}\n`,
+      );
+      process.exitCode = 1;
     } else if (e instanceof UnknownLayerError && e.layers.length) {
       process.stderr.write(
         `tapegrad: ${e.message}\n\nA starting point for '${e.layers[0].layerName}':\n\n${keras.layerSkeleton(e.layers[0])}\n`,
