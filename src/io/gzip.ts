@@ -1,6 +1,8 @@
 // Transparent gzip: bytes that start with the gzip magic are inflated with an output cap (zip-bomb guard).
-// NOTE: fflate's streaming inflater in Node and browsers alike (no node:zlib), so the cap stops a bomb early in both.
-import { type InflateCaps, inflateCapped } from './inflate.js';
+import { gunzipSync } from 'node:zlib';
+import { FormatError } from './errors.js';
+import { type InflateCaps, inflateHead } from './inflate.js';
+import { fmtBytes } from './source.js';
 
 /** True when the bytes start with the gzip magic 1f 8b. */
 export function isGzip(b: Uint8Array): boolean {
@@ -9,7 +11,8 @@ export function isGzip(b: Uint8Array): boolean {
 
 /**
  * Inflate gzip bytes (or return non-gzip bytes unchanged), refusing output above `maxBytes` (default 2 GiB) or above
- * the tighter cap `caps.capFromHead` computes from the first output bytes.
+ * the tighter cap `caps.capFromHead` computes from the first output bytes (inflated alone first, with fflate).
+ * NOTE: node:zlib stops at the cap (maxOutputLength) and checks every member's CRC-32 and length.
  */
 export function maybeGunzip(
   b: Uint8Array,
@@ -18,5 +21,17 @@ export function maybeGunzip(
   caps: Omit<InflateCaps, 'maxBytes'> = {},
 ): Uint8Array {
   if (!isGzip(b)) return b;
-  return inflateCapped(b, 'gzip', name, { ...caps, maxBytes });
+  let cap = maxBytes;
+  if (caps.capFromHead)
+    cap = Math.min(cap, caps.capFromHead.cap(inflateHead(b, 'gzip', name, caps.capFromHead.headBytes)));
+  try {
+    return new Uint8Array(gunzipSync(b, { maxOutputLength: Math.max(cap, 1) }));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw new FormatError(
+        `${name}: gzip data inflates to more than ${fmtBytes(cap)} (${caps.why ?? 'refused'})`,
+      );
+    throw new FormatError(`${name}: corrupt gzip data (${(e as Error).message})`);
+  }
 }

@@ -63,6 +63,34 @@ export function inflateCapped(raw: Uint8Array, kind: 'gzip' | 'deflate', name: s
   return concat(parts, total);
 }
 
+/**
+ * The first `n` output bytes of `raw` (fewer when it inflates to less), inflating no further: a peek at a header.
+ * Throws a FormatError naming `name` when those bytes cannot be inflated.
+ */
+export function inflateHead(raw: Uint8Array, kind: 'gzip' | 'deflate', name: string, n: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const done = new OverCap(n);
+  const s =
+    kind === 'gzip'
+      ? new Gunzip((c) => {
+          parts.push(c);
+          total += c.length;
+          if (total >= n) throw done;
+        })
+      : new Inflate((c) => {
+          parts.push(c);
+          total += c.length;
+          if (total >= n) throw done;
+        });
+  try {
+    for (let off = 0; off < raw.length; off += STEP) s.push(raw.subarray(off, off + STEP), off + STEP >= raw.length);
+  } catch (e) {
+    if (e !== done) throw new FormatError(`${name}: corrupt ${kind} data (${(e as Error).message})`);
+  }
+  return concat(parts, total).subarray(0, n);
+}
+
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);

@@ -13,7 +13,7 @@ const dir = process.argv[3];
 const manifest = join(dir, 'model.json');
 const json = {
   modelTopology: { class_name: 'Sequential', config: { layers: [] } },
-  weightsManifest: [{ paths: [target.split('/').pop()], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
+  weightsManifest: [{ paths: [target.split('/').pop()!], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
 };
 writeFileSync(manifest, JSON.stringify(json));
 const readers: [string, () => unknown][] = [
