@@ -12,6 +12,7 @@ import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { KERAS_CONFIG_MAX_BYTES, readKeras3Zip } from '../../src/io/keras-zip.js';
+import { runCli } from '../../src/cli/main.js';
 import { closeHdf5Worker } from '../../src/io/hdf5.js';
 import { readTfjsModel } from '../../src/io/tfjs.js';
 import { ZipArchive } from '../../src/io/zip.js';
@@ -68,18 +69,15 @@ describe('special files are refused at once', () => {
   it('the CLI refuses a FIFO given as the model or as --input at once', async () => {
     const fifo = join(tmp, 'x.json');
     execFileSync('mkfifo', [fifo]);
-    const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
     const model = join(tmp, 'cli-model.keras');
     await tg.keras.saveModel(tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [2] })] }), model);
     for (const args of [['inspect', fifo], ['predict', model, '--input', fifo]]) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(1);
-      expect(r.stderr).toMatch(/x\.json: a FIFO \(named pipe\), not a regular file/);
+      let err = '';
+      const code = await runCli(args, { out: () => {}, err: (t) => (err += t) });
+      expect(code, `${args[0]}: ${err}`).toBe(1);
+      expect(err).toMatch(/x\.json: a FIFO \(named pipe\), not a regular file/);
     }
-  }, 60_000);
+  });
 });
 
 describe('TF.js shard paths stay inside the model folder', () => {
