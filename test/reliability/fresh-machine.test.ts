@@ -49,7 +49,7 @@ describe('the published package', () => {
 });
 
 describe('no machine-specific paths', () => {
-  it('no source, test, example or script names an absolute /work/ folder', () => {
+  it('no source, test, example or script names a folder of one machine (the /work tree)', () => {
     const files = (d: string): string[] =>
       readdirSync(d).flatMap((f) => {
         const p = join(d, f);
