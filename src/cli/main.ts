@@ -214,9 +214,7 @@ async function main(argv: string[]): Promise<number> {
       checkFlags(p, ['--json']);
       const [path] = need(p, 1, 'the file (tapegrad inspect <file>)');
       const r = await keras.inspect(path);
-      io.out(
-        p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`,
-      );
+      io.out(p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`);
       return 0;
     }
     case 'convert': {

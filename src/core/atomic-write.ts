@@ -16,7 +16,10 @@ const tempName = (path: string): string =>
  * killed are removed first.
  * NOTE: a symlink at `path` is replaced by the new file, not written through (as rename(2) does).
  */
-export function writeFileAtomicRaw(path: string, chunks: Uint8Array | string | (Uint8Array | string)[]): void {
+export function writeFileAtomicRaw(
+  path: string,
+  chunks: Uint8Array | string | (Uint8Array | string)[],
+): void {
   const parts = (Array.isArray(chunks) ? chunks : [chunks]).map((c) =>
     typeof c === 'string' ? new TextEncoder().encode(c) : c,
   );

@@ -30,7 +30,12 @@ export interface InflateCaps {
  * Inflate `raw` (a gzip stream, possibly several members, or raw deflate) into one array, refusing it with a
  * FormatError that names `name` as soon as the output passes the cap.
  */
-export function inflateCapped(raw: Uint8Array, kind: 'gzip' | 'deflate', name: string, caps: InflateCaps): Uint8Array {
+export function inflateCapped(
+  raw: Uint8Array,
+  kind: 'gzip' | 'deflate',
+  name: string,
+  caps: InflateCaps,
+): Uint8Array {
   let cap = caps.maxBytes;
   const head = caps.capFromHead;
   let headDone = !head;
@@ -50,7 +55,8 @@ export function inflateCapped(raw: Uint8Array, kind: 'gzip' | 'deflate', name: s
   const s = kind === 'gzip' ? new Gunzip(onData) : new Inflate(onData);
   try {
     if (raw.length === 0) s.push(raw, true);
-    for (let off = 0; off < raw.length; off += STEP) s.push(raw.subarray(off, off + STEP), off + STEP >= raw.length);
+    for (let off = 0; off < raw.length; off += STEP)
+      s.push(raw.subarray(off, off + STEP), off + STEP >= raw.length);
     if (!headDone) applyHead();
   } catch (e) {
     if (e instanceof OverCap)
@@ -84,7 +90,8 @@ export function inflateHead(raw: Uint8Array, kind: 'gzip' | 'deflate', name: str
           if (total >= n) throw done;
         });
   try {
-    for (let off = 0; off < raw.length; off += STEP) s.push(raw.subarray(off, off + STEP), off + STEP >= raw.length);
+    for (let off = 0; off < raw.length; off += STEP)
+      s.push(raw.subarray(off, off + STEP), off + STEP >= raw.length);
   } catch (e) {
     if (e !== done) throw new FormatError(`${name}: corrupt ${kind} data (${(e as Error).message})`);
   }

@@ -49,4 +49,3 @@ export const listDir = (dir: string): string[] => {
 export const removeFile = (p: string): void => {
   throw noFs('file', p);
 };
-

@@ -34,7 +34,9 @@ function kindOf(st: Stats): string {
  */
 export function readPathBytes(path: string, what: string, maxBytes: number): Uint8Array {
   const fail = (e: unknown) =>
-    new FileError(`${what} ${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    new FileError(
+      `${what} ${path}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   let st: Stats;
   try {
     st = statSync(path);
@@ -83,7 +85,9 @@ export function resolveInside(file: string, rel: string, where: string): string 
   try {
     root = realpathSync(dirname(file));
   } catch (e) {
-    throw new FileError(`${where}: cannot resolve the folder of ${file} (${(e as NodeJS.ErrnoException).code})`);
+    throw new FileError(
+      `${where}: cannot resolve the folder of ${file} (${(e as NodeJS.ErrnoException).code})`,
+    );
   }
   try {
     full = realpathSync(resolve(dirname(file), rel));

@@ -104,8 +104,7 @@ const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b 
 function checkData(model: Model, xs: Tensor[], ys: Tensor[], where: string): number {
   assertModelInputs(xs, model.inputSpecs(), model.name, where);
   for (const t of ys)
-    if (!(t instanceof Tensor))
-      throw new ValueError(`${where}: a target is ${typeof t}, not a Tensor`);
+    if (!(t instanceof Tensor)) throw new ValueError(`${where}: a target is ${typeof t}, not a Tensor`);
   xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
   ys.forEach((t, i) => assertFiniteData(t, ys.length === 1 ? 'y' : `y[${i}]`, where));
   const n = xs[0]?.shape[0];

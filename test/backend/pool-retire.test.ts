@@ -36,7 +36,11 @@ function setup() {
   }[] = [];
   const spawn: SpawnWorker = ({ control }) => {
     const { port1, port2 } = new MessageChannel();
-    const w = new Worker(SOURCE, { eval: true, workerData: { module, memory, control, port: port2, gate: gate.buffer }, transferList: [port2] });
+    const w = new Worker(SOURCE, {
+      eval: true,
+      workerData: { module, memory, control, port: port2, gate: gate.buffer },
+      transferList: [port2],
+    });
     w.unref();
     port1.unref();
     let dead = false;
@@ -48,7 +52,8 @@ function setup() {
       terminated: false,
       exited: () => dead,
       claims: () => {
-        for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) seen.push(String(m.message));
+        for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1))
+          seen.push(String(m.message));
         return seen;
       },
     };
@@ -123,9 +128,12 @@ describe('thread pool: workers given up on or gone', () => {
     counter[0] = 0;
     open();
     // wait until it has left (the fix: it sees RETIRED and ends) or has touched the new counter (the bug)
-    for (let t = 0; t < 400 && !zombie.exited() && counter[0] === 0; t++) await new Promise((r) => setTimeout(r, 5));
+    for (let t = 0; t < 400 && !zombie.exited() && counter[0] === 0; t++)
+      await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20)); // its port messages
-    expect(zombie.claims(), 'claims of the retired worker').toEqual(['claim 1 ' + zombie.claims()[0].split(' ')[2]]);
+    expect(zombie.claims(), 'claims of the retired worker').toEqual([
+      'claim 1 ' + zombie.claims()[0].split(' ')[2],
+    ]);
     expect(counter[0], 'the retired worker did not touch the new counter').toBe(0);
     // once it has exited, the pool uses workers again and results are right
     await zombie.w.terminate();

@@ -13,10 +13,15 @@ import { H5Writer } from '../../src/io/keras/h5-writer.js';
 import { runCli } from '../../src/cli/main.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 /** The bin itself, as a child process (slow on a busy machine: used twice). */
 const spawnBin = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 /** The same command line in-process, output captured. */
@@ -101,7 +106,13 @@ describe('tapegrad CLI surface', () => {
     expect(two.code).toBe(2);
     expect(two.err).toMatch(/the model takes 1 input but --input was given 2 times/);
     const nanNpy = join(tmp, 'nan.npy');
-    tg.writeNpy(nanNpy, tg.tensor([[1, 2, 3], [4, NaN, 6]]));
+    tg.writeNpy(
+      nanNpy,
+      tg.tensor([
+        [1, 2, 3],
+        [4, NaN, 6],
+      ]),
+    );
     const r = await run('predict', modelPath, '--input', nanNpy);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/tapegrad predict: --input .*nan\.npy has NaN at sample 1, feature \[1\]/);

@@ -11,8 +11,12 @@ if (!present)
     `${DEFAULT_DIR} is absent: skipping the Fashion-MNIST example test (apt-get install dataset-fashion-mnist; .ci/run does)`,
   );
 
-it.skipIf(!present)('fashion-mnist example trains on a slice of the real data', async () => {
-  const r = await main({ quick: true, log: () => {} });
-  expect(r.testAccuracy).toBeGreaterThan(0.5);
-  expect(r.epochSeconds.length).toBe(1);
-}, 180_000);
+it.skipIf(!present)(
+  'fashion-mnist example trains on a slice of the real data',
+  async () => {
+    const r = await main({ quick: true, log: () => {} });
+    expect(r.testAccuracy).toBeGreaterThan(0.5);
+    expect(r.epochSeconds.length).toBe(1);
+  },
+  180_000,
+);

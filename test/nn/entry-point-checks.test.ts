@@ -17,7 +17,9 @@ const twoInputs = () => {
   const b = tg.input({ shape: [2], name: 'b' });
   return tg.model({
     inputs: [a, b],
-    outputs: tg.layers.dense({ units: 1 }).apply(tg.layers.concatenate().apply([a, b]) as tg.SymbolicTensor) as tg.SymbolicTensor,
+    outputs: tg.layers
+      .dense({ units: 1 })
+      .apply(tg.layers.concatenate().apply([a, b]) as tg.SymbolicTensor) as tg.SymbolicTensor,
   });
 };
 
@@ -30,7 +32,9 @@ describe('input count and shapes', () => {
       /predict: model 'sequential\w*' takes 1 input but 2 were given \(shapes \[2,6,6,1\], \[2,6,6,1\]\)/,
     );
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
-    expect(() => m.evaluate([x, x], tg.zeros([2, 3]))).toThrow(/evaluate: model .* takes 1 input but 2 were given/);
+    expect(() => m.evaluate([x, x], tg.zeros([2, 3]))).toThrow(
+      /evaluate: model .* takes 1 input but 2 were given/,
+    );
     return expect(m.fit([x, x], tg.zeros([2, 3]), { verbose: 0 })).rejects.toThrow(
       /fit: model .* takes 1 input but 2 were given/,
     );
@@ -56,7 +60,9 @@ describe('input count and shapes', () => {
     expect(() => m.predict(tg.zeros([2, 1, 6, 6]))).toThrow(
       /must have shape \[-1,6,6,1\] .* got \[2,1,6,6\] — channels first\?/,
     );
-    expect(() => m.predict(tg.zeros([2, 6, 6, 1]), { batchSize: 0 })).toThrow(/batchSize must be a positive integer/);
+    expect(() => m.predict(tg.zeros([2, 6, 6, 1]), { batchSize: 0 })).toThrow(
+      /batchSize must be a positive integer/,
+    );
   });
 });
 
@@ -69,21 +75,35 @@ describe('NaN and Inf in the data are named', () => {
       /predict: x has NaN at sample 1, feature \[2,4,0\] \(x has shape \[3,6,6,1\]\)/,
     );
     const two = twoInputs();
-    expect(() => two.predict([tg.ones([2, 3]), tg.tensor([[1, 2], [Infinity, 0]])])).toThrow(
-      /x\[1\] has Inf at sample 1, feature \[0\]/,
-    );
+    expect(() =>
+      two.predict([
+        tg.ones([2, 3]),
+        tg.tensor([
+          [1, 2],
+          [Infinity, 0],
+        ]),
+      ]),
+    ).toThrow(/x\[1\] has Inf at sample 1, feature \[0\]/);
   });
 
   it('fit and evaluate: x and y, validation data too; int labels are not scanned', async () => {
     const m = tg.sequential({ layers: [tg.layers.dense({ units: 2, inputShape: [3] })] });
     m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     const x = tg.ones([4, 3]);
-    const y = tg.tensor([[0, 0], [0, 0], [0, -Infinity], [0, 0]]);
+    const y = tg.tensor([
+      [0, 0],
+      [0, 0],
+      [0, -Infinity],
+      [0, 0],
+    ]);
     await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow(
       /fit: y has -Inf at sample 2, feature \[1\] \(y has shape \[4,2\]\)/,
     );
     expect(() => m.evaluate(x, y)).toThrow(/evaluate: y has -Inf at sample 2/);
-    const vx = tg.tensor([[1, 2, 3], [NaN, 0, 0]]);
+    const vx = tg.tensor([
+      [1, 2, 3],
+      [NaN, 0, 0],
+    ]);
     await expect(
       m.fit(x, tg.zeros([4, 2]), { verbose: 0, validationData: [vx, tg.zeros([2, 2])] }),
     ).rejects.toThrow(/fit \(validationData\): x has NaN at sample 1, feature \[0\]/);

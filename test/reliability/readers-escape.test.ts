@@ -70,8 +70,14 @@ describe('special files are refused at once', () => {
     const fifo = join(tmp, 'x.json');
     execFileSync('mkfifo', [fifo]);
     const model = join(tmp, 'cli-model.keras');
-    await tg.keras.saveModel(tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [2] })] }), model);
-    for (const args of [['inspect', fifo], ['predict', model, '--input', fifo]]) {
+    await tg.keras.saveModel(
+      tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [2] })] }),
+      model,
+    );
+    for (const args of [
+      ['inspect', fifo],
+      ['predict', model, '--input', fifo],
+    ]) {
       let err = '';
       const code = await runCli(args, { out: () => {}, err: (t) => (err += t) });
       expect(code, `${args[0]}: ${err}`).toBe(1);

@@ -13,7 +13,9 @@ const dir = process.argv[3];
 const manifest = join(dir, 'model.json');
 const json = {
   modelTopology: { class_name: 'Sequential', config: { layers: [] } },
-  weightsManifest: [{ paths: [target.split('/').pop()!], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
+  weightsManifest: [
+    { paths: [target.split('/').pop()!], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] },
+  ],
 };
 writeFileSync(manifest, JSON.stringify(json));
 const readers: [string, () => unknown][] = [
@@ -21,7 +23,11 @@ const readers: [string, () => unknown][] = [
   ['loadSafetensors', () => tg.loadSafetensors(target)],
   ['readIdx', () => tg.readIdx(target)],
   ['readCifar10', () => tg.readCifar10(target)],
-  ['loadCheckpoint', () => tg.loadCheckpoint(target, tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [1] })] }))],
+  [
+    'loadCheckpoint',
+    () =>
+      tg.loadCheckpoint(target, tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [1] })] })),
+  ],
   ['keras.loadModel', () => tg.keras.loadModel(target)],
   ['keras.inspect', () => tg.keras.inspect(target)],
   ['tfjs shard', () => readTfjsModel(json, 'model.json', manifest)],
