@@ -190,9 +190,13 @@ export class Sequential extends Model {
   protected override declaredInputShape(): ShapeWithBatch | null {
     return this.batchInputShape ?? this.layers[0]?.batchInputShape ?? null;
   }
-  /** A Sequential model always takes one input (Keras). */
+  /**
+   * A Sequential model always takes one input (Keras).
+   * NOTE: its shape is left to the first layer, whose errors name the layer and give layout hints (batch axis,
+   * channels first, Flatten before Dense) that a model-level comparison of shapes could not.
+   */
   override inputSpecs(): (ShapeWithBatch | null)[] {
-    return super.inputSpecs() ?? [null];
+    return [null];
   }
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     if (!this.layers.length) throw new ValueError(`${this.name}: the model has no layers`);

@@ -54,10 +54,14 @@ describe('input count and shapes', () => {
     );
   });
 
-  it('a missing batch axis and channels-first images get a hint', () => {
+  it('a missing batch axis gets a hint; a Sequential model leaves shapes to its first layer, which names itself', () => {
     const m = cnn();
-    expect(() => m.predict(tg.zeros([6, 6, 1]))).toThrow(/got \[6,6,1\] — is the batch axis missing\?/);
-    expect(() => m.predict(tg.zeros([2, 1, 6, 6]))).toThrow(
+    expect(() => m.predict(tg.zeros([6, 6, 1]))).toThrow(/conv2d\w* \(Conv2D\).*\[6,6,1\].*batch axis/);
+    expect(() => m.predict(tg.zeros([2, 1, 6, 6]))).toThrow(/conv2d\w* \(Conv2D\)/);
+    const a = tg.input({ shape: [6, 6, 1], name: 'img' });
+    const f = tg.model({ inputs: a, outputs: tg.layers.flatten().apply(a) as tg.SymbolicTensor });
+    expect(() => f.predict(tg.zeros([6, 6, 1]))).toThrow(/got \[6,6,1\] — is the batch axis missing\?/);
+    expect(() => f.predict(tg.zeros([2, 1, 6, 6]))).toThrow(
       /must have shape \[-1,6,6,1\] .* got \[2,1,6,6\] — channels first\?/,
     );
     expect(() => m.predict(tg.zeros([2, 6, 6, 1]), { batchSize: 0 })).toThrow(
