@@ -78,7 +78,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
       if (op === 0) r = f32x4.neg(v);
       else if (op === 3) r = f32x4.sqrt(v);
       else if (op === 4) r = f32x4.abs(v);
-      else if (op === 6) r = v128.bitselect(v, zero, f32x4.gt(v, zero)); // v > 0 ? v : 0 (NaN → 0)
+      else if (op === 6) r = v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v))); // v > 0 or NaN ? v : 0
       else r = f32x4.floor(v);
       v128.store(at(out, i), r);
     }
@@ -115,7 +115,7 @@ function unaryScalar(op: i32, v: f32): f32 {
     case 3: return Mathf.sqrt(v);
     case 4: return Mathf.abs(v);
     case 5: return v > 0 ? 1 : v < 0 ? -1 : v; // sign keeps ±0 and NaN
-    case 6: return v > 0 ? v : 0;
+    case 6: return v > 0 || v != v ? v : 0; // relu keeps NaN
     case 7: return <f32>sigmoid64(d);
     case 8: return <f32>Math.tanh(d);
     case 9: return <f32>Math.sin(d);

@@ -52,7 +52,7 @@ export function reduceMax(x: usize, outer: i32, mid: i32, inner: i32, out: usize
   }
 }
 
-/** out[o, j] = index of the first maximum along m (NaN never wins). */
+/** out[o, j] = index of the first maximum along m (the first NaN wins, as NumPy's argmax). */
 export function argmax(x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
   for (let o = 0; o < outer; o++) {
     const base = x + <usize>o * <usize>mid * <usize>inner * 4;
@@ -61,7 +61,7 @@ export function argmax(x: usize, outer: i32, mid: i32, inner: i32, out: usize): 
       let bv: f32 = -Infinity;
       for (let m = 0; m < mid; m++) {
         const v = load<f32>(base + <usize>(m * inner + j) * 4);
-        if (v > bv) {
+        if (v > bv || (v != v && bv == bv)) {
           bv = v;
           best = m;
         }

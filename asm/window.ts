@@ -95,7 +95,7 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
 }
 
 /**
- * Images [n0,n1) of a max-pool scan: each window's first maximum (padding never wins; NaN only if first), written
+ * Images [n0,n1) of a max-pool scan: each window's first maximum (padding never wins; the first NaN wins), written
  * to out[n,outH,outW,c] as its flat index into x (i32) or, with `values`, as the value itself (f32).
  */
 // @ts-ignore: decorator
@@ -121,7 +121,9 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
               if (ix < 0 || ix >= w) continue;
               const src = ((b * h + iy) * w + ix) * c + ch;
               const v = v128.load(x + <usize>src * 4);
-              const take = v128.or(i32x4.lt_s(bi, i32x4.splat(0)), f32x4.gt(v, bv));
+              // first window position, a larger value, or the first NaN (a NaN makes the window's max NaN)
+              const nanFirst = v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv));
+              const take = v128.or(v128.or(i32x4.lt_s(bi, i32x4.splat(0)), f32x4.gt(v, bv)), nanFirst);
               bv = v128.bitselect(v, bv, take);
               bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
             }
@@ -139,7 +141,7 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
               if (ix < 0 || ix >= w) continue;
               const src = ((b * h + iy) * w + ix) * c + ch;
               const v = load<f32>(x + <usize>src * 4);
-              if (best < 0 || v > bv) {
+              if (best < 0 || v > bv || (v != v && bv == bv)) {
                 bv = v;
                 best = src;
               }

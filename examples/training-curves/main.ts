@@ -2,7 +2,7 @@
 // train and validation, as a standalone SVG), then save the first conv layer's filters and one sample's
 // feature maps as PNG grids. Task: horizontal vs vertical bars in generated 12×12 images.
 // Run: npx tsx examples/training-curves/main.ts [--quick] [--out DIR]
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tg from '../../src/index.js';
 
@@ -54,10 +54,10 @@ export async function main(opts: { quick?: boolean; out?: string; log?: (s: stri
         .join(', ')}`,
     );
   const filtersPath = join(out, 'filters.png');
-  writeFileSync(filtersPath, tg.imageGrid(tg.filterImages(conv.kernel), { columns: 6, scale: 12 }));
+  tg.writeFileAtomic(filtersPath, tg.imageGrid(tg.filterImages(conv.kernel), { columns: 6, scale: 12 }));
   const maps = tg.noGrad(() => conv.apply(tg.slice(data.x, [0, 0, 0, 0], [1, 12, 12, 1])) as tg.Tensor);
   const mapsPath = join(out, 'feature-maps.png');
-  writeFileSync(mapsPath, tg.imageGrid(tg.featureMaps(maps), { columns: 6, scale: 6 }));
+  tg.writeFileAtomic(mapsPath, tg.imageGrid(tg.featureMaps(maps), { columns: 6, scale: 6 }));
   log(`wrote ${curvesPath}, ${filtersPath}, ${mapsPath}`);
   return { history, files: [curvesPath, filtersPath, mapsPath] };
 }

@@ -42,7 +42,8 @@ const UNARY: Record<UnaryOp, (v: number) => number> = {
   sqrt: Math.sqrt,
   abs: Math.abs,
   sign: Math.sign,
-  relu: (v) => (v > 0 ? v : 0),
+  // NOTE: NaN stays NaN (PyTorch, TF.js): max(x, 0) with a NaN-propagating max.
+  relu: (v) => (v > 0 ? v : v === v ? 0 : v),
   // NOTE: split by sign so neither branch overflows exp.
   sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
   tanh: Math.tanh,
@@ -122,8 +123,10 @@ function poolScan(x: TypedArray, g: WindowGeom, emit: (o: number, best: number) 
               const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
               if (ix < 0 || ix >= g.w) continue;
               const src = ((b * g.h + iy) * g.w + ix) * g.c + ch;
-              // NOTE: ties go to the first maximum in row-major window order (strict >).
-              if (best < 0 || x[src] > bv) [bv, best] = [x[src], src];
+              // NOTE: ties go to the first maximum in row-major window order (strict >); the first NaN wins, so a
+              // NaN in a window makes its max NaN (PyTorch's max_pool2d).
+              const v = x[src];
+              if (best < 0 || v > bv || (v !== v && bv === bv)) [bv, best] = [v, src];
             }
           }
           emit(o, best);
@@ -169,7 +172,8 @@ export const jsKernels: Kernels = {
         let bv = -Infinity;
         for (let m = 0; m < mid; m++) {
           const v = x[(o * mid + m) * inner + j];
-          if (v > bv) [bv, best] = [v, m];
+          // NOTE: the first NaN wins, as NumPy's and PyTorch's argmax (NaN is the maximum).
+          if (v > bv || (v !== v && bv === bv)) [bv, best] = [v, m];
         }
         out[o * inner + j] = best;
       }

@@ -1,6 +1,6 @@
 // Source of a pool worker, as a string so it runs unchanged under tsx, vitest and a bundle (eval'd by the spawner).
 // The worker instantiates the kernel module on the shared memory and serves jobs from its control block.
-import { CTL, IDLE, POOL_FNS, POSTED, RUNNING } from './pool.js';
+import { CTL, IDLE, POOL_FNS, POSTED, RETIRED, RUNNING } from './pool.js';
 
 /**
  * Worker body (CommonJS, for `new Worker(src, { eval: true })`). workerData: { module, memory, control, port }.
@@ -34,7 +34,10 @@ for (;;) {
   if (stride) args[nargs] = ctl[C.WORKBASE] + ctl[C.THREAD] * stride;
   let status = 0;
   try {
-    for (let i = Atomics.add(mem, t0, 1); i < n; i = Atomics.add(mem, t0, 1)) {
+    // a worker the pool retired (declared stuck) claims nothing more: the table may hold a later job by now
+    while (Atomics.load(ctl, C.STATE) !== ${RETIRED}) {
+      const i = Atomics.add(mem, t0, 1);
+      if (i >= n) break;
       for (let a = 0; a < nargs; a++) args[a] = mem[t0 + 1 + i * nargs + a];
       fn(...args);
     }
@@ -44,7 +47,7 @@ for (;;) {
     port.postMessage(String((e && e.message) || e));
   }
   Atomics.store(ctl, C.STATUS, status);
-  Atomics.store(ctl, C.STATE, ${IDLE});
+  if (Atomics.compareExchange(ctl, C.STATE, ${RUNNING}, ${IDLE}) === ${RETIRED}) break;
   Atomics.store(ctl, C.DONE, seq);
   Atomics.notify(ctl, C.DONE);
 }

@@ -49,6 +49,8 @@ export const IDLE = 0;
 export const POSTED = 1;
 export const RUNNING = 2;
 export const CANCELLED = 3;
+/** Set by the pool on a worker it gave up on (stuck): the worker must not claim another chunk. */
+export const RETIRED = 4;
 
 /** What a spawned worker receives. */
 export interface SpawnOptions {
@@ -85,6 +87,8 @@ export interface WorkArea {
 /** Worker threads sharing one WebAssembly.Memory; `run` is synchronous. */
 export class ThreadPool {
   private slots: (Slot | null)[] = [];
+  /** Workers given up on while still alive: until each has exited, jobs run on the caller alone. */
+  private zombies: WorkerHandle[] = [];
   private nThreads = 1;
   private view: Int32Array;
   /** Jobs handed to workers so far, and chunks they ran (tests use these to check a call really ran in parallel). */
@@ -156,7 +160,14 @@ export class ThreadPool {
 
   private kill(i: number, drop: boolean): void {
     const s = this.slots[i];
-    if (s) s.h.terminate();
+    if (s) {
+      // NOTE: terminate() takes effect asynchronously: a stuck worker may still be inside a chunk. RETIRED stops it
+      // from claiming chunks of a later job (the table is reused), and zombies keeps later jobs off the workers
+      // until it has exited.
+      Atomics.store(s.ctl, CTL.STATE, RETIRED);
+      if (!s.h.dead) this.zombies.push(s.h);
+      s.h.terminate();
+    }
     if (drop) this.slots.length = Math.min(this.slots.length, i);
     else this.slots[i] = null;
   }
@@ -177,7 +188,8 @@ export class ThreadPool {
     chunks.forEach((c, i) => v.set(c, t0 + 1 + i * nargs));
     Atomics.store(v, t0, 0);
     const posted: [number, Slot][] = [];
-    const helpers = Math.min(this.threads - 1, chunks.length - 1);
+    this.zombies = this.zombies.filter((h) => !h.dead);
+    const helpers = this.zombies.length ? 0 : Math.min(this.threads - 1, chunks.length - 1);
     for (let i = 0; i < helpers; i++) {
       const s = this.ensure(i);
       if (!s || Atomics.load(s.ctl, CTL.READY) !== 1) continue;

@@ -1,6 +1,7 @@
 // Training curves as a standalone SVG: `plotHistory(history)` draws loss and every metric per epoch (train
 // solid, validation dashed), and the `TrainingCurves` callback rewrites the picture after every epoch of `fit`.
-import { ValueError } from '../core/errors.js';
+import { writeFileAtomicRaw } from '../core/atomic-write.js';
+import { TapegradError, ValueError } from '../core/errors.js';
 import type { Callback, Logs } from '../train/callbacks.js';
 import { escapeXml } from './svg-graph.js';
 
@@ -185,10 +186,13 @@ export class TrainingCurves implements Callback {
     const svg = this.svg();
     this.opts.onUpdate?.(svg);
     if (this.opts.path) {
-      const fs = await import('node:fs/promises');
-      const tmp = `${this.opts.path}.tmp`;
-      await fs.writeFile(tmp, svg);
-      await fs.rename(tmp, this.opts.path);
+      try {
+        writeFileAtomicRaw(this.opts.path, svg);
+      } catch (e) {
+        throw new TapegradError(
+          `TrainingCurves: cannot write ${this.opts.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the previous picture, if any, is unchanged`,
+        );
+      }
     }
   }
   /** The current picture. */

@@ -2,9 +2,18 @@
 import { FileError } from './errors.js';
 
 /** Always throws: browsers cannot write paths (use encodeNpy / encodeSafetensors and save the bytes as a Blob). */
-export function writeFileAtomic(path: string, _chunks: Uint8Array | Uint8Array[]): void {
+export function writeFileAtomic(
+  path: string,
+  _chunks: Uint8Array | string | (Uint8Array | string)[],
+  what = 'write',
+): void {
   throw new FileError(
-    `write ${path}: browsers have no file system; use the encoder (encodeNpy, encodeSafetensors) and save its bytes, ` +
-      'e.g. as a Blob download',
+    `${what}: cannot write ${path}: browsers have no file system; use the encoder (encodeNpy, encodeSafetensors) ` +
+      'and save its bytes, e.g. as a Blob download',
   );
+}
+
+/** The reason of a write failure, for messages. */
+export function describeWriteError(e: unknown): string {
+  return (e as Error)?.message ?? String(e);
 }

@@ -1,53 +1,39 @@
-// Atomic file writes: write a temp file in the target's folder, fsync it, then rename it over the target.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// Atomic file writes for the io layer: core's one write path (temp file, fsync, rename) with a FileError that names
+// the path and the reason.
+import { writeFileAtomicRaw } from '../core/atomic-write.js';
 import { FileError } from './errors.js';
 
 /**
- * Write `chunks` to `path` so that readers see either the old file or the complete new one, never a partial write:
- * the bytes go to a temporary file in the same folder (same filesystem, so the rename is atomic), are fsync-ed, and
- * the temp file is renamed over `path`. On any failure the temp file is removed and a FileError names the path.
+ * Write `chunks` to `path` so that readers see either the old file or the complete new one, never a partial write
+ * (see core/atomic-write.ts). On any failure the old file is intact, no temp file is left, and a FileError names the
+ * path and the reason (e.g. ENOSPC: the disk is full).
+ * @param what who writes, for the message (e.g. 'saveModel'); default 'write'
  */
-export function writeFileAtomic(path: string, chunks: Uint8Array | Uint8Array[]): void {
-  const parts = Array.isArray(chunks) ? chunks : [chunks];
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | null = null;
+export function writeFileAtomic(
+  path: string,
+  chunks: Uint8Array | string | (Uint8Array | string)[],
+  what = 'write',
+): void {
   try {
-    fd = openSync(tmp, 'wx', 0o644);
-    for (const b of parts) {
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
+    writeFileAtomicRaw(path, chunks);
   } catch (e) {
-    if (fd !== null) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created or already renamed
-    }
-    throw new FileError(`write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new FileError(`${what}: cannot write ${path} (${describeWriteError(e)})`);
   }
-  // NOTE: fsync of the folder makes the rename itself durable; not every platform allows opening a folder.
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // best effort
-  }
+}
+
+/** `ENOSPC: no space left on the device` style reasons for the common write failures. */
+export function describeWriteError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOSPC: 'no space left on the device; the previous file, if any, is unchanged',
+    EDQUOT: 'disk quota exceeded; the previous file, if any, is unchanged',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'the folder does not exist',
+    EISDIR: 'a folder is in the way',
+    ENOTDIR: 'a part of the path is not a folder',
+    EROFS: 'read-only file system',
+  };
+  if (code) return why[code] ? `${code}: ${why[code]}` : code;
+  return (e as Error)?.message ?? String(e);
 }

@@ -6,7 +6,7 @@ import { Rng } from '../core/random.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
 import { FileError, FormatError } from './errors.js';
-import { baseName, dirName, joinPath, listDir, removeFile } from './node-fs.js';
+import { baseName } from './node-fs.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 /** Prefix of optimizer-state tensors inside a checkpoint: `optimizer/adam/dense.kernel/m`. */
@@ -112,44 +112,9 @@ function namedWeightMap(model: Layer, action: string): Map<string, Tensor> {
 }
 
 /**
- * Remove temp files an earlier, killed save of this checkpoint left behind (`.<name>.<pid>.<hex>.tmp` from
- * writeFileAtomic), when the process that wrote them is gone.
- */
-function removeOrphanTemps(path: string): void {
-  const dir = dirName(path);
-  const base = baseName(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^\\.${base}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`);
-  let names: string[];
-  try {
-    names = listDir(dir);
-  } catch {
-    return; // the folder does not exist: the write itself will report that
-  }
-  for (const n of names) {
-    const m = re.exec(n);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
-    try {
-      removeFile(joinPath(dir, n));
-    } catch {
-      // someone else removed it first
-    }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * Save a model's weights (every entry of `model.namedWeights()`, e.g. `conv2d.kernel`, trainable or not) and,
  * optionally, its optimizer state as one safetensors file. The write is atomic (temp file, fsync, rename): a crash
- * mid-save leaves the previous file intact; temp files of earlier killed saves are removed.
+ * mid-save leaves the previous file intact; temp files of earlier killed saves are removed (core/atomic-write.ts).
  * @example await tg.saveCheckpoint('ckpt/model.safetensors', model, { metadata: { epoch: '3' } })
  */
 export async function saveCheckpoint(
@@ -196,7 +161,6 @@ export async function saveCheckpoint(
       );
     tensors.set(RNG_KEY, new Tensor(Float64Array.from(opts.rng.getState()), [5]));
   }
-  removeOrphanTemps(path);
   saveSafetensors(path, tensors, meta);
 }
 

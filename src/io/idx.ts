@@ -4,7 +4,7 @@ import { FormatError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
 import { joinPath, pathExists } from './node-fs.js';
 import { type ElemType, checkedSize, decodeElements } from './numeric.js';
-import { type ByteSource, loadSource, viewOf } from './source.js';
+import { type ByteSource, fmtBytes, loadSource, viewOf } from './source.js';
 
 /** Raw IDX contents: unsigned bytes stay a Uint8Array, other types use tapegrad's arrays. */
 export interface IdxArray {
@@ -23,9 +23,20 @@ const TYPES: Record<number, ElemType> = {
   0x0e: { kind: 'f', size: 8, littleEndian: false },
 };
 
-/** Decode IDX bytes (gzip-compressed or not); the data length must equal what the header's dims require. */
-export function parseIdx(input: Uint8Array, name = '<bytes>'): IdxArray {
-  const bytes = maybeGunzip(input, name);
+/** Largest IDX data accepted after inflation (2 GiB; Fashion-MNIST's training images are 47 MiB). */
+export const IDX_MAX_BYTES = 2 * 1024 ** 3;
+
+interface IdxHeader {
+  type: ElemType;
+  shape: number[];
+  /** Offset of the first value. */
+  start: number;
+  /** Data bytes the dims require. */
+  need: number;
+}
+
+/** The header of IDX bytes: magic, type, dims; throws a FormatError naming `name` when it is not one. */
+function idxHeader(bytes: Uint8Array, name: string): IdxHeader {
   if (bytes.length < 4) throw new FormatError(`${name}: truncated IDX file (${bytes.length} bytes)`);
   const type = TYPES[bytes[2]];
   if (bytes[0] !== 0 || bytes[1] !== 0 || !type)
@@ -39,8 +50,32 @@ export function parseIdx(input: Uint8Array, name = '<bytes>'): IdxArray {
   const dv = viewOf(bytes);
   const shape = Array.from({ length: ndim }, (_, i) => dv.getUint32(4 + 4 * i, false));
   const count = checkedSize(shape, `${name}: IDX dims`);
-  const start = 4 + 4 * ndim;
-  const need = count * type.size;
+  return { type, shape, start: 4 + 4 * ndim, need: count * type.size };
+}
+
+/**
+ * Decode IDX bytes (gzip-compressed or not); the data length must equal what the header's dims require.
+ * NOTE: gzip data is inflated as a stream whose cap is set by the header once its first bytes are out: what the dims
+ * require (plus one byte, to tell "too long" from "exact"), at most IDX_MAX_BYTES, so a gzip bomb is refused after
+ * inflating no more than the header promised.
+ */
+export function parseIdx(input: Uint8Array, name = '<bytes>'): IdxArray {
+  const bytes = maybeGunzip(input, name, IDX_MAX_BYTES, {
+    why: 'more than its IDX header declares; refused',
+    capFromHead: {
+      headBytes: 4 + 4 * 255,
+      cap: (head) => {
+        const h = idxHeader(head, name);
+        if (h.start + h.need > IDX_MAX_BYTES)
+          throw new FormatError(
+            `${name}: IDX dims [${h.shape.join(',')}] need ${fmtBytes(h.need)} of data, above the limit of ${fmtBytes(IDX_MAX_BYTES)}`,
+          );
+        return h.start + h.need + 1;
+      },
+    },
+  });
+  const { type, shape, start, need } = idxHeader(bytes, name);
+  const count = need / type.size;
   const have = bytes.length - start;
   if (need !== have)
     throw new FormatError(

@@ -50,6 +50,7 @@ export {
   KerasImportError,
   UnknownLayerError,
   WeightMismatchError,
+  WeightsOnlyError,
   type ImportedModel,
   type LoadModelOptions,
   type LoadReport,

@@ -12,6 +12,7 @@ import {
   KerasImportError,
   UnknownLayerError,
   WeightMismatchError,
+  WeightsOnlyError,
   type UnknownLayerInfo,
 } from './keras/errors.js';
 import { formatInspect, inspectKerasFile, type InspectResult } from './keras/inspect.js';
@@ -35,7 +36,7 @@ export type {
   CustomLayerImpl,
   SaveModelOptions,
 };
-export { KerasImportError, UnknownLayerError, WeightMismatchError };
+export { KerasImportError, UnknownLayerError, WeightMismatchError, WeightsOnlyError };
 
 /** The Keras import/export namespace (`tg.keras`). */
 export const keras = {

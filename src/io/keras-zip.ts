@@ -7,6 +7,12 @@ import { type JsonValue, isJsonObject, parseJsonBytes } from './safe-json.js';
 import { type ZipLimits, ZipArchive } from './zip.js';
 
 /**
+ * Largest `config.json` / `metadata.json` inflated from a `.keras` archive (16 MiB): configs of real models are
+ * kilobytes (a few hundred KiB for the largest Keras Applications), so anything near this is refused, not parsed.
+ */
+export const KERAS_CONFIG_MAX_BYTES = 16 * 1024 ** 2;
+
+/**
  * Read a Keras 3 `.keras` zip held in memory. The archive's directory is validated first (entry names, count, total
  * declared size); only `config.json`, `metadata.json` and `model.weights.h5` are inflated.
  */
@@ -17,10 +23,10 @@ export async function readKeras3Zip(
 ): Promise<KerasFile> {
   const zip = new ZipArchive(bytes, name, opts);
   if (!zip.has('config.json')) throw new FormatError(`${name}: Keras 3 archive has no config.json`);
-  const config = parseJsonBytes(zip.read('config.json'), `${name}: config.json`);
+  const config = parseJsonBytes(zip.read('config.json', KERAS_CONFIG_MAX_BYTES), `${name}: config.json`);
   if (!isJsonObject(config)) throw new FormatError(`${name}: config.json is not a JSON object`);
   const metadata = zip.has('metadata.json')
-    ? parseJsonBytes(zip.read('metadata.json'), `${name}: metadata.json`)
+    ? parseJsonBytes(zip.read('metadata.json', KERAS_CONFIG_MAX_BYTES), `${name}: metadata.json`)
     : null;
   const meta = isJsonObject(metadata) ? metadata : {};
   let layers: KerasFile['layers'] = [];

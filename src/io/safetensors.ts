@@ -191,5 +191,5 @@ export function saveSafetensors(
   tensors: NamedTensors,
   metadata?: Map<string, string> | Record<string, string>,
 ): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata), 'saveSafetensors');
 }

@@ -2,7 +2,7 @@
 import type { TypedArray } from '../core/dtype.js';
 import { FormatError } from './errors.js';
 import type { KerasFile, KerasLayerWeights, KerasWeight } from './keras-types.js';
-import { isAbsolutePath, resolveBeside } from './node-fs.js';
+import { isAbsolutePath, resolveInside } from './node-fs.js';
 import { decodeElements } from './numeric.js';
 import { type JsonValue, isJsonObject } from './safe-json.js';
 import { loadSource } from './source.js';
@@ -226,7 +226,8 @@ function loadShard(p: string, where: string, jsonPath: string | null, opts: Tfjs
     throw new FormatError(
       `${where}: shard path '${p}' must be relative to model.json, without '..' or a URL scheme`,
     );
-  const full = resolveBeside(jsonPath, p);
+  // NOTE: the name comes from inside the file: resolved with symlinks and kept inside model.json's folder.
+  const full = resolveInside(jsonPath, p, `${where}: shard`);
   const maxBytes = opts.maxShardBytes ?? 2 * 1024 ** 3;
   return loadSource(full, 'tfjs shard', { maxBytes }).bytes;
 }

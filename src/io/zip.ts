@@ -1,6 +1,6 @@
 // In-memory ZIP reading: central directory parsed and checked (names, counts, sizes) before anything is inflated.
-import { inflateSync } from 'fflate';
 import { FormatError } from './errors.js';
+import { inflateCapped } from './inflate.js';
 import { fmtBytes, viewOf } from './source.js';
 
 export interface ZipEntry {
@@ -159,10 +159,17 @@ export class ZipArchive {
     return this.byName.has(entryName);
   }
 
-  /** The uncompressed bytes of one entry (size and CRC-32 checked). */
-  read(entryName: string): Uint8Array {
+  /**
+   * The uncompressed bytes of one entry (size and CRC-32 checked), refused before inflating when its declared size
+   * is above `maxBytes`, and while inflating as soon as its output passes the declared size.
+   */
+  read(entryName: string, maxBytes = Infinity): Uint8Array {
     const e = this.byName.get(entryName);
     if (!e) throw new FormatError(`${this.name}: no entry '${entryName}'`);
+    if (e.size > maxBytes)
+      throw new FormatError(
+        `${this.name}: entry '${e.name}' is ${fmtBytes(e.size)} uncompressed, above the limit of ${fmtBytes(maxBytes)} for it (refused before inflating)`,
+      );
     const dv = viewOf(this.bytes);
     const lo = e.localOffset;
     if (dv.getUint32(lo, true) !== SIG_LOCAL)
@@ -181,14 +188,15 @@ export class ZipArchive {
         );
       out = raw;
     } else {
-      out = new Uint8Array(e.size);
-      try {
-        // NOTE: the output buffer has exactly the declared size; fflate truncates anything beyond it, and the CRC
-        // check below then rejects the entry, so a lying header cannot make us allocate more.
-        inflateSync(raw, { out });
-      } catch (err) {
-        throw new FormatError(`${this.name}: entry '${e.name}' does not inflate (${(err as Error).message})`);
-      }
+      // NOTE: streamed with a cap of the declared size, so a lying header cannot make us inflate (or allocate) more.
+      out = inflateCapped(raw, 'deflate', `${this.name}: entry '${e.name}'`, {
+        maxBytes: e.size,
+        why: 'more than its declared size; corrupt or zip bomb',
+      });
+      if (out.length !== e.size)
+        throw new FormatError(
+          `${this.name}: entry '${e.name}' inflates to ${out.length} bytes but declares ${e.size} (corrupt)`,
+        );
     }
     if (crc32(out) !== e.crc32)
       throw new FormatError(`${this.name}: entry '${e.name}' fails its CRC-32 check (corrupt)`);

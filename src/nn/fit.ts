@@ -16,6 +16,7 @@ import {
   train,
 } from '../train/index.js';
 import type { Model } from './model.js';
+import { assertFiniteData, assertModelInputs } from './data-checks.js';
 import { ProgressBar } from './progress.js';
 
 export interface CompileArgs {
@@ -95,7 +96,17 @@ function rows(ts: Tensor[], idx: Int32Array): Tensor[] {
 }
 const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b - a }, (_, i) => a + i);
 
-function checkData(xs: Tensor[], ys: Tensor[], where: string): number {
+/**
+ * Check what an entry point was given before any layer runs: the inputs against the model's (count, shapes), every
+ * tensor's batch size, and NaN/Inf in x and y named by tensor, sample and feature. Returns the number of samples.
+ * NOTE: one pass over the data per call (not per batch and epoch): cheaper, and it names the sample's own index.
+ */
+function checkData(model: Model, xs: Tensor[], ys: Tensor[], where: string): number {
+  assertModelInputs(xs, model.inputSpecs(), model.name, where);
+  for (const t of ys)
+    if (!(t instanceof Tensor)) throw new ValueError(`${where}: a target is ${typeof t}, not a Tensor`);
+  xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
+  ys.forEach((t, i) => assertFiniteData(t, ys.length === 1 ? 'y' : `y[${i}]`, where));
   const n = xs[0]?.shape[0];
   for (const t of [...xs, ...ys])
     if (t.rank === 0 || t.shape[0] !== n)
@@ -158,12 +169,13 @@ export async function fitModel(
   if (!c) throw new ValueError(`${model.name}.fit: call compile({optimizer, loss}) first`);
   let xs = list(x);
   let ys = list(y);
-  let n = checkData(xs, ys, `${model.name}.fit`);
+  let n = checkData(model, xs, ys, `${model.name}.fit`);
   const { epochs = 1, batchSize = 32, shuffle = true, verbose = 1, initialEpoch = 0 } = args;
   const rng = args.rng ?? globalRng;
   let val: [Tensor[], Tensor[]] | null = args.validationData
     ? [list(args.validationData[0]), list(args.validationData[1])]
     : null;
+  if (val) checkData(model, val[0], val[1], `${model.name}.fit (validationData)`);
   if (!val && args.validationSplit) {
     // NOTE: as Keras, the validation split is the LAST fraction of the data, taken before shuffling.
     // Keras/TF.js split at floor(n·(1 − split)), so the validation part is the rest (3 of 10 for 0.25).
@@ -251,7 +263,7 @@ export function evaluateModel(
   if (!c) throw new ValueError(`${model.name}.evaluate: call compile({optimizer, loss}) first`);
   const xs = list(x);
   const ys = list(y);
-  const n = checkData(xs, ys, `${model.name}.evaluate`);
+  const n = checkData(model, xs, ys, `${model.name}.evaluate`);
   const bs = args.batchSize ?? 32;
   const sums: Record<string, number> = {};
   noGrad(() => {

@@ -13,6 +13,7 @@ import {
   type ShapeWithBatch,
   inferShapes,
 } from './layer.js';
+import { assertFiniteData, assertModelInputs } from './data-checks.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import {
   type CompileArgs,
@@ -61,6 +62,19 @@ export abstract class Model extends Layer {
   protected declaredInputShape(): ShapeWithBatch | ShapeWithBatch[] | null {
     return this.batchInputShape ?? null;
   }
+  /**
+   * The model's inputs as entry points check them: one entry per input, its declared shape (batch axis first, null =
+   * any) or null when only the count is known (a model built from its first call); null when nothing is known.
+   */
+  inputSpecs(): (ShapeWithBatch | null)[] | null {
+    const many = (s: ShapeWithBatch | ShapeWithBatch[]): s is ShapeWithBatch[] => Array.isArray(s[0]);
+    const d = this.declaredInputShape();
+    if (d) return many(d) ? d : [d];
+    const b = this.builtInputShape;
+    // NOTE: a shape seen at the first call is not a declaration (Keras rebuilds for new shapes): count only.
+    if (b) return many(b) ? b.map(() => null) : [null];
+    return null;
+  }
   override namedParameters(): [string, Tensor][] {
     this.ensureBuilt();
     return super.namedParameters();
@@ -102,8 +116,13 @@ export abstract class Model extends Layer {
   /** Inference in batches, without recording, in inference mode. */
   predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
     const xs = Array.isArray(x) ? x : [x];
+    const where = `${this.name}.predict`;
+    assertModelInputs(xs, this.inputSpecs(), this.name, where);
+    xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
     const n = xs[0].shape[0];
     const bs = opts.batchSize ?? 32;
+    if (!(Number.isInteger(bs) && bs > 0))
+      throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
     // NOTE: a lifetime frame: batch slices and per-batch outputs are released once the result is assembled.
     return withFrame('internal', `${this.name}.predict`, () => noGrad(() => this.predictBatches(xs, n, bs)));
   }
@@ -170,6 +189,14 @@ export class Sequential extends Model {
   }
   protected override declaredInputShape(): ShapeWithBatch | null {
     return this.batchInputShape ?? this.layers[0]?.batchInputShape ?? null;
+  }
+  /**
+   * A Sequential model always takes one input (Keras).
+   * NOTE: its shape is left to the first layer, whose errors name the layer and give layout hints (batch axis,
+   * channels first, Flatten before Dense) that a model-level comparison of shapes could not.
+   */
+  override inputSpecs(): (ShapeWithBatch | null)[] {
+    return [null];
   }
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     if (!this.layers.length) throw new ValueError(`${this.name}: the model has no layers`);

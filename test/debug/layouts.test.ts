@@ -21,7 +21,9 @@ const fixtures = fileURLToPath(
 function fixture(file: string, id: string) {
   const p = `${fixtures}${file}`;
   if (!existsSync(p))
-    throw new Error(`Keras fixture missing: ${p} (needs ../shared/keras-fixtures next to the repo)`);
+    throw new Error(
+      `Keras fixture missing: ${p.split('keras-fixtures/').pop()} (needs ../shared/keras-fixtures next to the repo)`,
+    );
   return JSON.parse(readFileSync(p, 'utf8'))[id] as {
     input: { data: number[]; shape: number[] };
     weights: { data: number[]; shape: number[] }[];

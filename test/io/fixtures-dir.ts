@@ -7,9 +7,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Absolute path of the keras-fixtures folder, or null when it is not present. */
 export function kerasFixturesDir(): string | null {
-  for (const d of [join(repoRoot, '..', 'shared', 'keras-fixtures'), '/work/shared/keras-fixtures'])
-    if (existsSync(join(d, 'README.md'))) return d;
-  return null;
+  const d = join(repoRoot, '..', 'shared', 'keras-fixtures');
+  return existsSync(join(d, 'README.md')) ? d : null;
 }
 
 /** Folder of this repository's small test fixtures. */

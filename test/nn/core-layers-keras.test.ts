@@ -121,7 +121,7 @@ const descriptions = (): Record<string, { description: string | null }> => {
     return JSON.parse(readFileSync(CASES_JSON, 'utf8'));
   } catch {
     throw new Error(
-      `Keras fixture index ${CASES_JSON} is missing (see /work/shared/keras-fixtures/README.md)`,
+      `Keras fixture index kerasjs-layers-k2/cases.json is missing (see ../shared/keras-fixtures/README.md next to the repository)`,
     );
   }
 };

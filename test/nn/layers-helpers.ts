@@ -23,7 +23,7 @@ export function loadCases(rel: string): Record<string, FixCase> {
   const path = fileURLToPath(new URL(rel, ROOT));
   if (!existsSync(path))
     throw new Error(
-      `Keras fixture ${path} is missing: the layer tests need /work/shared/keras-fixtures/kerasjs-layers-k2 (see its README.md)`,
+      `Keras fixture kerasjs-layers-k2/${rel} is missing: the layer tests need ../shared/keras-fixtures/kerasjs-layers-k2 next to the repository (see its README.md)`,
     );
   return JSON.parse(readFileSync(path, 'utf8'));
 }

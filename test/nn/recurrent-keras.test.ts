@@ -9,7 +9,7 @@ import { expectClose } from '../support/check.js';
 const root = fileURLToPath(new URL('../../../shared/keras-fixtures/kerasjs-layers-k2/', import.meta.url));
 if (!existsSync(root))
   throw new Error(
-    `Keras fixtures not found at ${root} (expected /work/shared/keras-fixtures/kerasjs-layers-k2)`,
+    'Keras fixtures not found: expected ../shared/keras-fixtures/kerasjs-layers-k2 next to the repository',
   );
 
 interface Arr {

@@ -4,6 +4,18 @@ import { FormatError } from '../errors.js';
 /** A Keras config or weight file the importer cannot turn into a model; the message names file, layer and field. */
 export class KerasImportError extends FormatError {}
 
+/** A weights-only file (legacy `save_weights` .h5, Keras 3 `.weights.h5`) given where a whole model was expected. */
+export class WeightsOnlyError extends KerasImportError {
+  constructor(
+    message: string,
+    /** The file as the caller named it (a path, or the name given for bytes). */
+    readonly file: string,
+    readonly format: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What the importer knows about a layer it has no implementation for. */
 export interface UnknownLayerInfo {
   /** The file (or `<config>`) the layer came from. */

@@ -8,7 +8,7 @@ import { type JsonValue, isJsonObject, parseJsonSafe } from '../safe-json.js';
 import type { ByteSource } from '../source.js';
 import { type BuiltModel, buildModel } from './build-model.js';
 import { type ContextOptions, type KerasContext, configContext, makeContext } from './context.js';
-import { KerasImportError, WeightMismatchError } from './errors.js';
+import { KerasImportError, WeightMismatchError, WeightsOnlyError } from './errors.js';
 import { KerasFunctional, KerasSequential } from './models.js';
 import { type LoadReport, formatReport } from './report.js';
 import { parseModelConfig } from './spec.js';
@@ -86,8 +86,10 @@ export async function loadModel(src: ModelSource, opts: LoadModelOptions = {}): 
       typeof src === 'string'
         ? `keras.loadModel({ config: 'model.json', weights: '${src}' })`
         : 'keras.loadModel({ config, weights })';
-    throw new KerasImportError(
+    throw new WeightsOnlyError(
       `${file.source}: a weights-only file (${file.format}) has no architecture; give the architecture too: ${hint}, or load into a model built in code with keras.loadWeights(model, file)`,
+      typeof src === 'string' ? src : file.source,
+      file.format,
     );
   }
   return modelFromFile(file, opts);

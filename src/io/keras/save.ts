@@ -5,8 +5,7 @@ import type { Layer } from '../../nn/layer.js';
 import { RNNBase } from '../../nn/layers/recurrent.js';
 import { Bidirectional, TimeDistributed } from '../../nn/layers/wrappers.js';
 import { Model } from '../../nn/model.js';
-import { FileError } from '../errors.js';
-import { writeFileBytes } from '../node-fs.js';
+import { writeFileAtomic } from '../atomic.js';
 import type { JsonValue } from '../safe-json.js';
 import { KerasImportError } from './errors.js';
 import { type ExportTarget, exportModelConfig, modelLayers } from './export-config.js';
@@ -46,13 +45,8 @@ export async function saveModel(
   const format = opts.format ?? (path && /\.keras$/i.test(path) ? 'keras' : 'h5');
   const bytes = format === 'keras' ? await saveKeras3(model) : await saveLegacyH5(model);
   if (path) {
-    try {
-      writeFileBytes(path, bytes);
-    } catch (e) {
-      throw new FileError(
-        `saveModel: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      );
-    }
+    // NOTE: atomic (temp file, fsync, rename): a failed or killed save leaves the previous model file loadable.
+    writeFileAtomic(path, bytes, 'saveModel');
   }
   return bytes;
 }

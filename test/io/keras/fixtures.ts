@@ -8,7 +8,7 @@ const dir = fileURLToPath(new URL('../../../../shared/keras-fixtures/', import.m
 export function fixture(rel = ''): string {
   if (!existsSync(`${dir}README.md`))
     throw new Error(
-      `Keras fixtures not found at ${dir}: the Keras import tests need ../shared/keras-fixtures next to the repository`,
+      'Keras fixtures not found: the Keras import tests need ../shared/keras-fixtures next to the repository',
     );
   return dir + rel;
 }

@@ -1,0 +1,166 @@
+// A pool worker the pool gives up on (stuck past its deadline) may still be running when the next job starts:
+// Worker.terminate() takes effect asynchronously. Such a worker must not claim chunks of a later job (the job table
+// is reused), and later jobs stay off the workers until it has exited; a worker that dies between jobs is replaced.
+// The worker here is the real pool worker source with a pause injected into its first chunk, and a terminate()
+// that takes effect only when the test says (the slowest case of asynchronous termination).
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { TapegradError } from '../../src/core/errors.js';
+import { jsKernels } from '../../src/backend/js.js';
+import { ThreadPool, type SpawnWorker } from '../../src/backend/pool.js';
+import { POOL_WORKER_SOURCE } from '../../src/backend/pool-worker.js';
+import { readKernelBytes } from '../../src/backend/wasm-node.js';
+import { wasmLayout, type WasmExports } from '../../src/backend/wasm.js';
+import { randF32 } from './helpers.js';
+
+// every claimed chunk is reported; the first one waits until the test opens the gate
+const SOURCE = POOL_WORKER_SOURCE.replace(
+  'fn(...args);',
+  `port.postMessage('claim ' + seq + ' ' + i);
+      if (!globalThis.__paused) { globalThis.__paused = 1; Atomics.wait(new Int32Array(workerData.gate), 0, 0); }
+      fn(...args);`,
+);
+
+function setup() {
+  const bytes = readKernelBytes();
+  if (!bytes) throw new Error('no kernels.wasm: run npm run build:wasm');
+  const module = new WebAssembly.Module(bytes);
+  const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const workers: {
+    w: Worker;
+    terminated: boolean;
+    exited: () => boolean;
+    claims: () => string[];
+  }[] = [];
+  const spawn: SpawnWorker = ({ control }) => {
+    const { port1, port2 } = new MessageChannel();
+    const w = new Worker(SOURCE, {
+      eval: true,
+      workerData: { module, memory, control, port: port2, gate: gate.buffer },
+      transferList: [port2],
+    });
+    w.unref();
+    port1.unref();
+    let dead = false;
+    w.on('exit', () => (dead = true));
+    w.on('error', () => (dead = true));
+    const seen: string[] = [];
+    const rec = {
+      w,
+      terminated: false,
+      exited: () => dead,
+      claims: () => {
+        for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1))
+          seen.push(String(m.message));
+        return seen;
+      },
+    };
+    workers.push(rec);
+    return {
+      terminate: () => void (rec.terminated = true), // takes effect when the test calls w.terminate()
+      get dead() {
+        return dead;
+      },
+      takeError: () => undefined,
+    };
+  };
+  const L = wasmLayout(ex.heapBase());
+  const pool = new ThreadPool(spawn, module, memory, ex as never, L.table, L.tableBytes);
+  const stride = ex.gemmWorkBytes() + 64;
+  const work = { base: L.work, stride };
+  const f32 = new Float32Array(memory.buffer);
+  /** A product [N,N]·[N,N] in 6 row chunks, its operands at `at` (bytes). */
+  const product = (N: number, at: number, seed: number) => {
+    f32.set(randF32(2 * N * N, seed), at >>> 2);
+    const pre = [at, at + N * N * 4, at + 2 * N * N * 4, 1, 1, N, N, N, 0, 0, 0, 1];
+    const rows = Math.ceil(N / 6);
+    const chunks = [0, 1, 2, 3, 4, 5].map((i) => [...pre, i * rows, Math.min(N, (i + 1) * rows), 0, N]);
+    const check = () => {
+      const want = new Float32Array(N * N);
+      const a = f32.slice(at >>> 2, (at >>> 2) + N * N);
+      const b = f32.slice((at >>> 2) + N * N, (at >>> 2) + 2 * N * N);
+      jsKernels.matmul(a, b, want, 1, 1, N, N, N, false, false);
+      const got = f32.slice((at >>> 2) + 2 * N * N, (at >>> 2) + 3 * N * N);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+      return worst;
+    };
+    return { chunks, check };
+  };
+  const open = () => {
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+  };
+  const counter = new Int32Array(memory.buffer, L.table, 1);
+  return { pool, workers, work, product, open, counter, base: L.work + 3 * stride + 64 };
+}
+
+describe('thread pool: workers given up on or gone', () => {
+  it('a retired worker still running claims no chunk of a later job; later jobs run on the caller meanwhile', async () => {
+    const { pool, workers, work, product, open, counter, base } = setup();
+    pool.timeout = { floorMs: 30, slowFactor: 1 };
+    pool.setThreads(2);
+    expect(await pool.whenReady()).toBe(true);
+    // job 1 until the worker wakes in time to claim a chunk (it then blocks on the gate and is declared stuck)
+    const small = product(240, base, 1);
+    let stuck: unknown = null;
+    for (let t = 0; t < 50 && !stuck; t++) {
+      try {
+        pool.run('matmulSlice', small.chunks, work);
+      } catch (e) {
+        stuck = e;
+      }
+      if (!stuck) await pool.whenReady();
+    }
+    expect(String(stuck)).toMatch(/worker 1 did not finish within \d+ ms \(stuck\)/);
+    pool.timeout = { floorMs: 10_000, slowFactor: 50 }; // the default again: no other worker is stuck
+    const zombie = workers[0];
+    expect(zombie.terminated).toBe(true);
+    expect(zombie.claims().length).toBe(1);
+    // while it lives, jobs run on the caller alone, and right
+    const big = product(96, base + 240 * 240 * 12 + 64, 2);
+    const posted = pool.posted;
+    pool.run('matmulSlice', big.chunks, work);
+    expect(pool.posted).toBe(posted);
+    expect(big.check()).toBeLessThan(1e-3);
+    // a later job's table is live (its counter reset) when the zombie wakes up: it must claim nothing from it
+    counter[0] = 0;
+    open();
+    // wait until it has left (the fix: it sees RETIRED and ends) or has touched the new counter (the bug)
+    for (let t = 0; t < 400 && !zombie.exited() && counter[0] === 0; t++)
+      await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20)); // its port messages
+    expect(zombie.claims(), 'claims of the retired worker').toEqual([
+      'claim 1 ' + zombie.claims()[0].split(' ')[2],
+    ]);
+    expect(counter[0], 'the retired worker did not touch the new counter').toBe(0);
+    // once it has exited, the pool uses workers again and results are right
+    await zombie.w.terminate();
+    expect(await pool.whenReady()).toBe(true);
+    const again = product(96, base, 3);
+    pool.run('matmulSlice', again.chunks, work);
+    expect(again.check()).toBeLessThan(1e-3);
+    pool.shutdown();
+    for (const w of workers) await w.w.terminate();
+  }, 30_000);
+
+  it('a worker terminated between jobs is replaced: the next call is right and the pool recovers', async () => {
+    const { pool, workers, work, product, open, base } = setup();
+    open();
+    pool.setThreads(2);
+    expect(await pool.whenReady()).toBe(true);
+    await workers[0].w.terminate(); // gone while idle
+    const job = product(96, base, 4);
+    pool.run('matmulSlice', job.chunks, work); // no ready worker: the caller does every chunk
+    expect(job.check()).toBeLessThan(1e-3);
+    expect(await pool.whenReady()).toBe(true);
+    expect(workers.length).toBe(2);
+    const job2 = product(96, base, 5);
+    expect(() => pool.run('matmulSlice', job2.chunks, work)).not.toThrow(TapegradError);
+    expect(job2.check()).toBeLessThan(1e-3);
+    pool.shutdown();
+    for (const w of workers) await w.w.terminate();
+  }, 30_000);
+});
