@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { tfjsCnn, tfjsLstm } from './models/tfjs.js';
 import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
-import { randArray, randLabels } from './lib/timer.js';
+import { randArray, randLabels } from './lib/data.js';
 
 await tf.setBackend('cpu');
 const B = 2;

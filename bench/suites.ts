@@ -11,7 +11,7 @@ import { convnetCnn } from './models/convnet.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { tfjsCnn, tfjsConv, tfjsLstm, tfjsMatmul } from './models/tfjs.js';
 import { CNN, CNN_PARAM_SHAPES, CONV, CONV_FLOPS, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
-import { type TimeOptions, randArray, randLabels, time } from './lib/timer.js';
+import { type TimeOptions, randArray, randLabels, time } from './lib/data.js';
 
 /** Frameworks (table columns). */
 export const FRAMEWORKS = [

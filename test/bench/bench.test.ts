@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { time } from '../../bench/lib/timer.js';
+import { time } from '../../bench/lib/data.js';
 
 describe('bench timer (Benchmark.js)', () => {
   it('reports the fastest cycle, the mean and the margin of error of a deferred benchmark', async () => {
