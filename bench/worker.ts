@@ -55,7 +55,13 @@ function cnnData(spec: CnnSpec, batch: number, seed: number) {
   };
 }
 
-async function cnnRunner(fw: FrameworkId, spec: CnnSpec, batch: number, train: boolean, threads: number): Promise<Runner> {
+async function cnnRunner(
+  fw: FrameworkId,
+  spec: CnnSpec,
+  batch: number,
+  train: boolean,
+  threads: number,
+): Promise<Runner> {
   const d = cnnData(spec, batch, 13);
   const hwc = [spec.h, spec.w, spec.c];
   if (fw === 'tapegrad') {
@@ -163,7 +169,8 @@ async function fitRunner(fw: FrameworkId, threads: number): Promise<Runner> {
 }
 
 export async function runner(id: string, fw: FrameworkId, threads: number): Promise<Runner> {
-  if (id === 'cnn-train' || id === 'cnn-infer') return cnnRunner(fw, SEED_CNN, 32, id === 'cnn-train', threads);
+  if (id === 'cnn-train' || id === 'cnn-infer')
+    return cnnRunner(fw, SEED_CNN, 32, id === 'cnn-train', threads);
   if (id.startsWith('wide-train-')) return cnnRunner(fw, WIDE_CNN, Number(id.slice(11)), true, threads);
   if (id.startsWith('sgemm-')) return sgemmRunner(fw, Number(id.slice(6)), threads);
   if (id.startsWith('lstm-')) return lstmRunner(fw, id === 'lstm-layers', threads);

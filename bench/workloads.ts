@@ -22,7 +22,8 @@ export interface Workload {
 export const FRAMEWORK_CONFIGS = {
   tapegrad: 'tapegrad, wasm backend, functional ops + valueAndGrads + SGD (noGrad for inference)',
   'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + fit',
-  'tfjs-wasm-layers': 'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
+  'tfjs-wasm-layers':
+    'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
   'tfjs-cpu-layers': 'TF.js 4.22 tfjs-cpu, tf.layers model: predict / trainOnBatch',
   'tfjs-wasm-fused': 'TF.js 4.22 tfjs-wasm, tf.fused.conv2d + tf.fused.matMul (bias + relu fused)',
   'tfjs-wasm-ops': 'TF.js 4.22 tfjs-wasm, tfjs-core ops (tf.matMul; LSTM cells + optimizer.minimize)',
@@ -103,14 +104,23 @@ export const WORKLOADS: Workload[] = [
 
 export function workload(id: string): Workload {
   const w = WORKLOADS.find((x) => x.id === id);
-  if (!w) throw new Error(`bench: unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
+  if (!w)
+    throw new Error(`bench: unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
   return w;
 }
 
 /** Loop lengths: quick runs fewer steps with the same method; tiny (CI) runs a handful. */
-export function loopOptions(w: Workload, mode: 'full' | 'quick' | 'tiny'): { sync: LoopOptions; yielding: LoopOptions | null } {
-  if (w.fixedSteps) return { sync: { minSteps: w.fixedSteps, maxSteps: w.fixedSteps, budgetMs: 0 }, yielding: null };
-  if (mode === 'tiny') return { sync: { minSteps: 6, maxSteps: 6, budgetMs: 0 }, yielding: { minSteps: 2, maxSteps: 2, budgetMs: 0 } };
+export function loopOptions(
+  w: Workload,
+  mode: 'full' | 'quick' | 'tiny',
+): { sync: LoopOptions; yielding: LoopOptions | null } {
+  if (w.fixedSteps)
+    return { sync: { minSteps: w.fixedSteps, maxSteps: w.fixedSteps, budgetMs: 0 }, yielding: null };
+  if (mode === 'tiny')
+    return {
+      sync: { minSteps: 6, maxSteps: 6, budgetMs: 0 },
+      yielding: { minSteps: 2, maxSteps: 2, budgetMs: 0 },
+    };
   const budgetMs = mode === 'quick' ? 2000 : 6000;
   return {
     sync: { minSteps: 12, maxSteps: 5000, budgetMs },

@@ -95,7 +95,11 @@ export async function yieldingLoop(step: Step, o: LoopOptions): Promise<number[]
 }
 
 /** Run both loops on one fresh step function (yielding: null skips the second loop). */
-export async function measure(step: Step, sync: LoopOptions, yielding: LoopOptions | null): Promise<Measurement> {
+export async function measure(
+  step: Step,
+  sync: LoopOptions,
+  yielding: LoopOptions | null,
+): Promise<Measurement> {
   const syncTimes = await syncLoop(step, sync);
   if (syncTimes.length < 2) throw new Error(`measure: need at least 2 steps, got ${syncTimes.length}`);
   const steady = stats(syncTimes.slice(warmSteps(syncTimes.length)));

@@ -16,7 +16,10 @@ function lstmLayer(xs: A[], W: A, U: A, b: A): A[] {
   for (const xt of xs) {
     const z = np.matmul(xt, W.ref).add(np.matmul(h, U.ref)).add(b.ref);
     const [i, f, g, o] = np.split(z, 4, 1);
-    c = nn.sigmoid(f).mul(c).add(nn.sigmoid(i).mul(nn.relu(g)));
+    c = nn
+      .sigmoid(f)
+      .mul(c)
+      .add(nn.sigmoid(i).mul(nn.relu(g)));
     h = nn.sigmoid(o).mul(nn.relu(c.ref));
     hs.push(h.ref);
   }
@@ -50,7 +53,12 @@ function loss(p: Params, x: A, y: A): A {
 }
 
 /** The LSTM epoch in jax-js: one jitted SGD step per mini-batch. */
-export async function jaxLstm(initParams: Float32Array[], shapes: number[][], xs: Float32Array, ys: Float32Array) {
+export async function jaxLstm(
+  initParams: Float32Array[],
+  shapes: number[][],
+  xs: Float32Array,
+  ys: Float32Array,
+) {
   // NOTE: init() with no argument probes WebGPU through `navigator`, which Node 20 lacks; ask for wasm only.
   await init('wasm');
   defaultDevice('wasm');

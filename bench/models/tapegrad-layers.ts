@@ -9,7 +9,9 @@ const t = (data: Float32Array, shape: number[]): tg.Tensor => new tg.Tensor(Floa
 export function layersCnn(spec: CnnSpec): tg.Sequential {
   const layers: tg.Layer[] = [];
   for (const cv of spec.convs) {
-    layers.push(tg.layers.conv2d({ filters: cv.filters, kernelSize: 3, padding: 'same', activation: 'relu' }));
+    layers.push(
+      tg.layers.conv2d({ filters: cv.filters, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    );
     if (cv.pool) layers.push(tg.layers.maxPooling2d({ poolSize: 2 }));
   }
   layers.push(tg.layers.flatten());
@@ -62,7 +64,12 @@ export function layersLstm(): tg.Sequential {
 }
 
 /** One epoch of `compile` + `fit` (SGD, mse, no shuffle) over the 81 samples at the given batch size. */
-export function tapegradLayersLstm(init: Float32Array[], shapes: number[][], xs: Float32Array, ys: Float32Array) {
+export function tapegradLayersLstm(
+  init: Float32Array[],
+  shapes: number[][],
+  xs: Float32Array,
+  ys: Float32Array,
+) {
   const { samples: N, steps: T, features: F, out: O } = LSTM;
   const m = layersLstm();
   m.buildModel([null, T, F]);

@@ -61,9 +61,19 @@ export function tfjsLayersLstm(init: Float32Array[], shapes: number[][], xs: Flo
   const { samples: N, steps: T, features: F, units: U, out: O } = LSTM;
   const m = tfl.sequential({
     layers: [
-      tfl.layers.lstm({ units: U, activation: 'relu', inputShape: [T, F], recurrentInitializer: 'glorotUniform' }),
+      tfl.layers.lstm({
+        units: U,
+        activation: 'relu',
+        inputShape: [T, F],
+        recurrentInitializer: 'glorotUniform',
+      }),
       tfl.layers.repeatVector({ n: T }),
-      tfl.layers.lstm({ units: U, activation: 'relu', returnSequences: true, recurrentInitializer: 'glorotUniform' }),
+      tfl.layers.lstm({
+        units: U,
+        activation: 'relu',
+        returnSequences: true,
+        recurrentInitializer: 'glorotUniform',
+      }),
       tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: LSTM.dense, activation: 'relu' }) }),
       tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: O }) }),
     ],
@@ -73,7 +83,7 @@ export function tfjsLayersLstm(init: Float32Array[], shapes: number[][], xs: Flo
   const x = tf.tensor3d(xs, [N, T, F]);
   const y = tf.tensor3d(ys, [N, T, O]);
   return {
-    epoch: (batch: number): Promise<unknown> =>
+    epoch: (batch: number): Promise<tfl.History> =>
       m.fit(x, y, { epochs: 1, batchSize: batch, shuffle: false, verbose: 0 }),
   };
 }

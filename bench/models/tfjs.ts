@@ -165,7 +165,14 @@ export function tfjsFusedCnn(init: Float32Array[], shapes: number[][], images: F
   const x = tf.tensor4d(images, [batch, CNN.h, CNN.w, CNN.c]);
   const block = (v: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
     tf.maxPool(
-      tf.fused.conv2d({ x: v, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+      tf.fused.conv2d({
+        x: v,
+        filter: w as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: b,
+        activation: 'relu',
+      }),
       2,
       2,
       'valid',
