@@ -125,8 +125,3 @@ export function specFlops(s: CnnSpec): number {
   }
   return flops;
 }
-
-/** The conv workload: 64×64×32 → 64 filters 3×3 'same', batch 32. */
-export const CONV = { n: 32, h: 64, w: 64, c: 32, o: 64, k: 3 } as const;
-/** Multiply-adds ×2 of one conv pass (forward, input gradient and filter gradient each cost the same). */
-export const CONV_FLOPS = 2 * CONV.n * CONV.h * CONV.w * CONV.k * CONV.k * CONV.c * CONV.o;

@@ -2,7 +2,7 @@
 // active; the tf.layers versions are in tfjs-layers.ts.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { CNN, CNN_FLAT, CONV, LSTM } from '../lib/specs.js';
+import { CNN, CNN_FLAT, LSTM } from '../lib/specs.js';
 
 // NOTE: tfjs-core's Node bundle ships no gradient definitions and its ESM build uses directory imports Node
 // rejects; requiring the ESM registration through tsx's CommonJS loader fills the (global) gradient registry.
@@ -125,37 +125,6 @@ export function tfjsMatmul(a: Float32Array, b: Float32Array, n: number) {
       c.dispose();
     },
     dispose: () => tf.dispose([ta, tb]),
-  };
-}
-
-/** The conv workload: forward, input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
-export function tfjsConv(x: Float32Array, w: Float32Array, dy: Float32Array) {
-  const { n, h, w: wd, c, o, k } = CONV;
-  const tx = tf.tensor4d(x, [n, h, wd, c]);
-  const tw = tf.tensor4d(w, [k, k, c, o]);
-  const tdy = tf.tensor4d(dy, [n, h, wd, o]);
-  const once = async (f: () => tf.Tensor): Promise<void> => {
-    const r = f();
-    await r.data();
-    r.dispose();
-  };
-  return {
-    forward: () => once(() => tf.conv2d(tx, tw, 1, 'same')),
-    inputGrad: () => once(() => tf.conv2dTranspose(tdy, tw, [n, h, wd, c], 1, 'same')),
-    /** Throws where the backend has no Conv2DBackpropFilter kernel (tfjs-backend-wasm). */
-    filterGrad: () =>
-      once(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropFilter',
-              { x: tx, dy: tdy },
-              { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, c, o] },
-            ) as tf.Tensor,
-      ),
-    hasFilterGrad: (): boolean => tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined,
-    dispose: () => tf.dispose([tx, tw, tdy]),
   };
 }
 
