@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --only=cnn-train,sgemm,...] [-- --frameworks=tapegrad,pytorch] [-- --threads=N]`:
 // every (workload, framework) cell of bench/workloads.ts in its own child process (bench/worker.ts; PyTorch via
-// bench/torch_bench.py where `python3 -c "import torch"` works), then the cell table and issue 12's targets table.
+// bench/torch_bench.py where `python3 -c "import torch"` works (or /usr/bin/python3's)), then the cell table and issue 12's targets table.
 // JSON goes to bench/results/ (or --out=FILE). `--tiny` runs a handful of steps per cell (what CI's test runs).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,17 +26,30 @@ if (only && !selected.length)
     `bench: --only=${only.join(',')} matches no workload (${WORKLOADS.map((w) => w.id).join(', ')})`,
   );
 
-function hasTorch(): boolean {
-  const r = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
-  return r.status === 0;
+/**
+ * The first python that imports torch: $TAPEGRAD_BENCH_PYTHON, python3 on the PATH, then Debian's /usr/bin/python3.
+ * NOTE: a pyenv or venv python3 first on the PATH does not see Debian's python3-torch, so the system one is tried too.
+ */
+function findTorchPython(): string | null {
+  const candidates = [process.env.TAPEGRAD_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (p): p is string => !!p,
+  );
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
 }
+const wantTorch =
+  selected.some((w) => w.frameworks.includes('pytorch')) && (!fwOnly || fwOnly.includes('pytorch'));
+const python = wantTorch ? findTorchPython() : null;
 
 /** Run one cell in a child process and parse its BENCH_RESULT line. */
 function runCell(workload: string, fw: FrameworkId): Cell {
   const flags = [mode === 'full' ? '' : `--${mode}`].filter(Boolean);
   const cmd =
     fw === 'pytorch'
-      ? ['python3', [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, ...flags]]
+      ? [python, [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, ...flags]]
       : [
           process.execPath,
           ['--import', 'tsx', 'bench/worker.ts', workload, fw, ...flags, `--threads=${threads}`],
@@ -66,7 +79,7 @@ function runCell(workload: string, fw: FrameworkId): Cell {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const torch = hasTorch();
+  const torch = python !== null;
   const cells: Cell[] = [];
   for (const w of selected) {
     log(`${w.id}...`);
@@ -92,7 +105,7 @@ async function main(): Promise<void> {
   const used = [...new Set(cells.map((c) => c.framework))];
   const tg = targets(cells);
   console.log(
-    `\ntapegrad benchmarks (${mode}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${torch ? 'found' : 'not installed'}`,
+    `\ntapegrad benchmarks (${mode}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${python ? `found (${python})` : wantTorch ? 'not installed' : 'not selected'}`,
   );
   console.log(
     `load average at the end: ${loadavg()
