@@ -167,8 +167,12 @@ def main():
     else:
         # the same loop lengths as bench/workloads.ts loopOptions
         fixed = 3 if wid == "cnn-fit" else None
-        min_steps, max_steps, budget = (fixed, fixed, 0) if fixed else (6, 6, 0) if mode == "tiny" else \
-            (12, 5000, 2.0 if mode == "quick" else 6.0)
+        if fixed:
+            min_steps, max_steps, budget = fixed, fixed, 0
+        elif mode == "tiny":
+            min_steps, max_steps, budget = 6, 6, 0
+        else:
+            min_steps, max_steps, budget = (10, 5000, 2.0) if mode == "quick" else (12, 5000, 6.0)
         times = []
         t0 = time.perf_counter()
         while len(times) < max_steps and (len(times) < min_steps or time.perf_counter() - t0 < budget):
