@@ -59,6 +59,8 @@ function runCell(workload: string, fw: FrameworkId): Cell {
     cwd: root,
     encoding: 'utf8',
     timeout: 30 * 60_000,
+    // NOTE: Debian's torch calls the system BLAS (OpenBLAS with libopenblas0-pthread): give it the same thread count.
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
     maxBuffer: 64 * 2 ** 20,
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));

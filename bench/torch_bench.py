@@ -4,6 +4,7 @@
 # `BENCH_RESULT {json}` in bench/worker.ts's format (step times, first steps, median/p90, peak RSS). Python has no
 # event loop, so there is no yielding loop. bench/run.ts runs it where `python3 -c "import torch"` works.
 import json
+import os
 import resource
 import sys
 import time
@@ -12,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", "2")))
 torch.manual_seed(0)
 
 SEED_CNN = dict(convs=[(12, True), (8, True)], dense=[64], lr=0.01)
