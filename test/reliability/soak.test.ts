@@ -67,17 +67,15 @@ describe('soak (CI slice, no forced GC)', () => {
     expect(mean(losses.slice(-q))).toBeLessThan(mean(losses.slice(0, q)));
   });
 
-  // NOTE: skipped until issue 12's memory change lands. On the code of 2026-12-05 (before it) this slice measured RSS
-  // growth of 270 MiB between the first and last quarter and a peak RSS of 1,213 MiB: without forced collections the
-  // resident tensors fill the default budget (min(1 GiB, RAM/16)). Unskip both when main releases tensors
-  // deterministically; the messages print the measured values.
-  it.skip('RSS stays flat after warm-up without forced collections (issue 12: skipped until deterministic release lands)', () => {
+  // NOTE: before issue 12's deterministic release (main, 2026-12-05) this slice measured 270 MiB of RSS growth and a
+  // 1,213 MiB peak without forced collections (the resident budget filled); with it, ~10 MiB and ~160 MiB.
+  it('RSS stays flat after warm-up without forced collections', () => {
     expect(r.growth.rss, `RSS growth ${fmt(r.growth.rss)} after warm-up, bound 96 MiB`).toBeLessThan(
       96 * MiB,
     );
   });
 
-  it.skip('peak RSS stays within 512 MiB (issue 12: every example and the soak run; skipped until deterministic release lands)', () => {
+  it('peak RSS stays within 512 MiB (issue 12: every example and the soak run)', () => {
     expect(
       r.peakRss,
       `peak RSS ${fmt(r.peakRss)} (largest sample ${fmt(r.maxSampledRss)}), bound 512 MiB`,
