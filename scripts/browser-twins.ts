@@ -1,6 +1,6 @@
 // esbuild plugin for the browser build: swap each `X.ts` that has a sibling `X.browser.ts` for that twin, and
 // refuse static Node built-in imports (naming the importer) so a Node-only module can never slip into the bundle.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -15,6 +15,23 @@ function sourceOf(importer: string, spec: string): string | null {
   const base = resolve(dirname(importer), spec);
   const ts = base.replace(/\.js$/, '.ts');
   return existsSync(ts) ? ts : null;
+}
+
+/**
+ * True when the npm package holding `importer` declares `"browser": { "<builtin>": false }` (as protobufjs does for
+ * the `fs` it only tries inside a try/catch): bundlers give such a package an empty module in browsers.
+ */
+function packageStubsBuiltin(importer: string, builtin: string): boolean {
+  if (!importer.includes('/node_modules/')) return false;
+  for (let dir = dirname(importer); dir.includes('/node_modules/'); dir = dirname(dir)) {
+    const pj = resolve(dir, 'package.json');
+    if (!existsSync(pj)) continue;
+    const browser = (JSON.parse(readFileSync(pj, 'utf8')) as { browser?: unknown }).browser;
+    return (
+      !!browser && typeof browser === 'object' && (browser as Record<string, unknown>)[builtin] === false
+    );
+  }
+  return false;
 }
 
 /** The browser twin of a source file (`X.browser.ts` beside `X.ts`), or null. */
@@ -44,6 +61,8 @@ export function browserTwins(
       build.onResolve({ filter: /.*/ }, (args) => {
         if (isBuiltin(args.path)) {
           const who = relative(root, args.importer);
+          if (packageStubsBuiltin(args.importer, args.path))
+            return { path: args.path, namespace: 'browser-empty' };
           if (args.kind === 'dynamic-import') {
             record.dynamicNode.add(`${who} → ${args.path}`);
             return { path: args.path, namespace: 'node-unavailable' };
@@ -63,6 +82,10 @@ export function browserTwins(
         record.replaced.add(relative(root, src));
         return { path: twin };
       });
+      build.onLoad({ filter: /.*/, namespace: 'browser-empty' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
       build.onLoad({ filter: /.*/, namespace: 'node-unavailable' }, (args) => ({
         contents: `throw new Error(${JSON.stringify(`tapegrad: '${args.path}' is a Node built-in and is not available in browsers`)});`,
         loader: 'js',

@@ -8,6 +8,7 @@ import { UnknownLayerError, keras } from './io/keras-api.js';
 import type { ModelSource } from './io/keras/load.js';
 import { readNpy, writeNpy } from './io/npy.js';
 import { parseJsonSafe } from './io/safe-json.js';
+import { convertToOnnx, formatOnnxInspect, inspectOnnx, isOnnxPath, loadOnnxForCli } from './io/onnx/cli.js';
 import './ops/index.js';
 
 const VERSION = '0.1.0';
@@ -18,11 +19,13 @@ commands:
   predict <model> --input <x.npy|x.json> [--input ...] [--output <y.npy|y.json>] [--weights <w.h5>] [--batch-size <n>]
                                                    run the model; without --output the result is printed as JSON
   inspect <file> [--json]                          format, Keras version, backend, layers and stored weights
-  convert <model> <out.h5|out.keras> [--weights <w.h5>]
-                                                   save as Keras legacy HDF5 or Keras 3 .keras
+  convert <model> <out.h5|out.keras|out.onnx> [--weights <w.h5>] [--batch-size <n>]
+                                                   save as Keras legacy HDF5, Keras 3 .keras, or ONNX (traced with
+                                                   a batch of --batch-size, default 1)
   version                                          print the version
 
-<model> is a Keras .h5 (Keras 1/2), a Keras 3 .keras, a TF.js model.json, or an architecture .json with --weights.
+<model> is a Keras .h5 (Keras 1/2), a Keras 3 .keras, a TF.js model.json, an architecture .json with --weights,
+or an ONNX .onnx file.
 Options: --report prints the weight load report; --lenient loads what matches instead of failing on weight problems.`;
 
 /** A usage mistake (exit code 2). */
@@ -73,6 +76,7 @@ function checkFlags(p: Parsed, allowed: string[]): void {
 }
 
 async function load(p: Parsed, path: string) {
+  if (isOnnxPath(path)) return loadOnnxForCli(path);
   const weights = one(p, '--weights');
   const src: ModelSource = weights ? { config: path, weights } : path;
   const m = await keras.loadModel(src, { strict: !p.bools.has('--lenient') });
@@ -156,6 +160,13 @@ async function main(argv: string[]): Promise<number> {
     case 'inspect': {
       checkFlags(p, ['--json']);
       const [path] = need(p, 1, 'the file (tapegrad inspect <file>)');
+      if (isOnnxPath(path)) {
+        const o = inspectOnnx(path);
+        process.stdout.write(
+          p.bools.has('--json') ? `${JSON.stringify(o, null, 2)}\n` : `${formatOnnxInspect(o)}\n`,
+        );
+        return 0;
+      }
       const r = await keras.inspect(path);
       process.stdout.write(
         p.bools.has('--json') ? `${JSON.stringify(r, null, 2)}\n` : `${keras.formatInspect(r)}\n`,
@@ -163,15 +174,22 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'convert': {
-      checkFlags(p, ['--weights', '--report', '--lenient']);
+      checkFlags(p, ['--weights', '--report', '--lenient', '--batch-size']);
       const [path, out] = need(
         p,
         2,
-        'the model and the output file (tapegrad convert <model> <out.h5|out.keras>)',
+        'the model and the output file (tapegrad convert <model> <out.h5|out.keras|out.onnx>)',
       );
-      if (!/\.(h5|hdf5|keras)$/i.test(out)) throw new UsageError(`output '${out}' must end in .h5 or .keras`);
+      if (!/\.(h5|hdf5|keras|onnx)$/i.test(out))
+        throw new UsageError(`output '${out}' must end in .h5, .keras or .onnx`);
+      const bs = one(p, '--batch-size');
+      const batch = bs === undefined ? 1 : Number(bs);
+      if (!(Number.isInteger(batch) && batch > 0))
+        throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
       const m = await load(p, path);
-      await keras.saveModel(m, out);
+      if (isOnnxPath(out)) await convertToOnnx(m, out, batch);
+      else if (isOnnxPath(path)) throw new UsageError(`an ONNX model converts to .onnx only, not '${out}'`);
+      else await keras.saveModel(m as Awaited<ReturnType<typeof keras.loadModel>>, out);
       process.stdout.write(`wrote ${out}\n`);
       return 0;
     }

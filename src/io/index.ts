@@ -57,3 +57,11 @@ export {
   type SaveModelOptions,
   type UnknownLayerInfo,
 } from './keras-api.js';
+export {
+  onnx,
+  OnnxModel,
+  OnnxNode,
+  OnnxUnsupportedError,
+  type OnnxModelOptions,
+  type LoadOnnxOptions,
+} from './onnx/index.js';

@@ -1,0 +1,292 @@
+// Primitive trace → ONNX graph. Every tapegrad primitive has an ONNX rendering; two patterns are fused back into
+// the operators engines optimise: im2col → matmul is a Conv, poolArgmax → take is a MaxPool (both NHWC inside
+// tapegrad, so they sit between Transposes). Initializers keep their parameter names.
+import type { DType } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
+import type { OpEvent } from '../../core/tape.js';
+import { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
+import { DataType } from './proto.js';
+import { tensorToProto } from './tensor-proto.js';
+
+export const typeOfDtype = (d: DType): number =>
+  d === 'float64' ? DataType.DOUBLE : d === 'int32' ? DataType.INT32 : DataType.FLOAT;
+
+type Attr = {
+  name: string;
+  type: number;
+  i?: number;
+  f?: number;
+  ints?: number[];
+  s?: Uint8Array;
+  t?: unknown;
+};
+const attrInt = (name: string, i: number): Attr => ({ name, type: 2, i });
+const attrInts = (name: string, ints: readonly number[]): Attr => ({ name, type: 7, ints: [...ints] });
+const attrFloat = (name: string, f: number): Attr => ({ name, type: 1, f });
+
+/** Builds the node list, initializers and value names of one exported graph. */
+export class GraphBuilder {
+  readonly nodes: { name: string; opType: string; input: string[]; output: string[]; attribute: Attr[] }[] =
+    [];
+  readonly initializers: Record<string, unknown>[] = [];
+  private readonly names = new Map<Tensor, string>();
+  /** Values by storage: `detach()` makes a new Tensor over the same storage, which must stay the same value. */
+  private readonly byStorage = new Map<object, { name: string; shape: readonly number[] }>();
+  private readonly used = new Set<string>();
+  private n = 0;
+  /** Outputs of traced primitives that have no value of their own (poolArgmax): reading one is an error, not a constant. */
+  readonly traced = new Map<Tensor, string>();
+  constructor(readonly opset: number) {}
+
+  fresh(base: string): string {
+    let name = base;
+    while (this.used.has(name)) name = `${base}_${++this.n}`;
+    this.used.add(name);
+    return name;
+  }
+  bind(t: Tensor, name: string): void {
+    this.names.set(t, name);
+    this.byStorage.set(t.storage, { name, shape: t.shape });
+  }
+  has(t: Tensor): boolean {
+    return this.names.has(t);
+  }
+  /**
+   * The value name of a tensor. One no traced op produced is a weight (an initializer named by its parameter path)
+   * when it is a parameter or a named weight, and otherwise a constant (a Constant node, so importers do not train it).
+   */
+  nameOf(t: Tensor): string {
+    const known = this.names.get(t);
+    if (known) return known;
+    const op = this.traced.get(t);
+    if (op)
+      throw new ValueError(
+        `onnx export: the output of primitive '${op}' is used outside the pattern ONNX can express (poolArgmax only as a MaxPool's take)`,
+      );
+    const same = this.byStorage.get(t.storage);
+    if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i]))
+      return same.name;
+    let name: string;
+    if (t.requiresGrad || t.name) {
+      name = this.fresh(t.name ? t.name : `weight_${t.id}`);
+      this.initializers.push(tensorToProto({ t, type: typeOfDtype(t.dtype) }, name));
+    } else {
+      name = this.fresh(`const_${t.id}`);
+      this.nodes.push({
+        name: this.fresh(`Constant_${this.nodes.length}`),
+        opType: 'Constant',
+        input: [],
+        output: [name],
+        attribute: [
+          { name: 'value', type: 4, t: tensorToProto({ t, type: typeOfDtype(t.dtype) }, name) } as Attr,
+        ],
+      });
+    }
+    this.bind(t, name);
+    return name;
+  }
+  int64(values: readonly number[], scalar = false): string {
+    const name = this.fresh('const_i64');
+    const t = new Tensor(Int32Array.from(values), scalar ? [] : [values.length]);
+    this.initializers.push(tensorToProto({ t, type: DataType.INT64 }, name));
+    return name;
+  }
+  node(opType: string, input: string[], attribute: Attr[] = [], out?: string): string {
+    const o = out ?? this.fresh(`${opType.toLowerCase()}_out`);
+    this.nodes.push({
+      name: this.fresh(`${opType}_${this.nodes.length}`),
+      opType,
+      input,
+      output: [o],
+      attribute,
+    });
+    return o;
+  }
+}
+
+const UNARY: Record<string, string> = {
+  neg: 'Neg',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  abs: 'Abs',
+  sign: 'Sign',
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  sin: 'Sin',
+  cos: 'Cos',
+  erf: 'Erf',
+  floor: 'Floor',
+};
+const BINARY: Record<string, string> = {
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'Div',
+  pow: 'Pow',
+  maximum: 'Max',
+  minimum: 'Min',
+};
+const COMPARE: Record<string, [string, boolean]> = {
+  eq: ['Equal', false],
+  gt: ['Greater', false],
+  lt: ['Less', false],
+  ge: ['Less', true],
+  le: ['Greater', true],
+  ne: ['Equal', true],
+};
+
+/** NHWC → NCHW conv/pool attributes from a window geometry (pads: the real bottom/right pads of the sweep). */
+function windowAttrs(g: WindowGeom, kernel = true): Attr[] {
+  const bottom = Math.max(0, (g.outH - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1 - g.h - g.padTop);
+  const right = Math.max(0, (g.outW - 1) * g.strideW + (g.kw - 1) * g.dilationW + 1 - g.w - g.padLeft);
+  return [
+    ...(kernel ? [attrInts('kernel_shape', [g.kh, g.kw])] : []),
+    attrInts('strides', [g.strideH, g.strideW]),
+    attrInts('dilations', [g.dilationH, g.dilationW]),
+    attrInts('pads', [g.padTop, g.padLeft, bottom, right]),
+  ];
+}
+
+/** Emit the ONNX nodes of one traced primitive, binding its output. */
+export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): void {
+  const ins = () => e.inputs.map((t) => b.nameOf(t));
+  const p = e.params as Record<string, any>;
+  const out = (name: string) => b.bind(e.out, name);
+  if (UNARY[e.op]) return out(b.node(UNARY[e.op], ins()));
+  if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
+  switch (e.op) {
+    case 'compare': {
+      const [op, negate] = COMPARE[p.op as string];
+      const [x, y] = ins();
+      let c = b.node(op, [x, y]);
+      // a ≥ b = ¬(a < b), a ≤ b = ¬(a > b), a ≠ b = ¬(a = b)
+      if (negate) c = b.node('Not', [c]);
+      return out(b.node('Cast', [c], [attrInt('to', typeOfDtype(e.out.dtype))]));
+    }
+    case 'where': {
+      const [c, x, y] = ins();
+      const cond = b.node('Cast', [c], [attrInt('to', DataType.BOOL)]);
+      return out(b.node('Where', [cond, x, y]));
+    }
+    case 'cast':
+      return out(b.node('Cast', ins(), [attrInt('to', typeOfDtype(e.out.dtype))]));
+    case 'reshape':
+      return out(b.node('Reshape', [...ins(), b.int64(p.shape)]));
+    case 'transpose':
+      return out(b.node('Transpose', ins(), [attrInts('perm', p.perm)]));
+    case 'broadcastTo':
+      return out(b.node('Expand', [...ins(), b.int64(p.shape)]));
+    case 'slice': {
+      const begin = p.begin as number[];
+      const ends = begin.map((v, i) => v + (p.size as number[])[i]);
+      return out(b.node('Slice', [...ins(), b.int64(begin), b.int64(ends), b.int64(begin.map((_, i) => i))]));
+    }
+    case 'pad': {
+      const pads = [...(p.before as number[]), ...(p.after as number[])];
+      const v = b.nameOf(
+        new Tensor(
+          e.out.dtype === 'float64'
+            ? Float64Array.of(p.value)
+            : e.out.dtype === 'int32'
+              ? Int32Array.of(p.value)
+              : Float32Array.of(p.value),
+          [],
+        ),
+      );
+      return out(
+        b.node(
+          'Pad',
+          [...ins(), b.int64(pads), v],
+          [{ name: 'mode', type: 3, s: new TextEncoder().encode('constant') }],
+        ),
+      );
+    }
+    case 'concat':
+      return out(b.node('Concat', ins(), [attrInt('axis', p.axis)]));
+    case 'sum':
+      return out(b.node('ReduceSum', [...ins(), b.int64(p.axes)], [attrInt('keepdims', p.keepdims ? 1 : 0)]));
+    case 'max':
+      return out(
+        b.node('ReduceMax', ins(), [attrInts('axes', p.axes), attrInt('keepdims', p.keepdims ? 1 : 0)]),
+      );
+    case 'argmax': {
+      const i64 = b.node('ArgMax', ins(), [attrInt('axis', p.axis), attrInt('keepdims', 0)]);
+      return out(b.node('Cast', [i64], [attrInt('to', typeOfDtype(e.out.dtype))]));
+    }
+    case 'matmul': {
+      let [x, y] = ins();
+      const swapLast = (name: string, rank: number) =>
+        b.node('Transpose', [name], [attrInts('perm', [...Array(rank - 2).keys(), rank - 1, rank - 2])]);
+      if (p.transA) x = swapLast(x, e.inputs[0].rank);
+      if (p.transB) y = swapLast(y, e.inputs[1].rank);
+      // im2col(x) · W  =  a Conv of x with W as an [out, c, kh, kw] kernel
+      const cols = producers.get(e.inputs[0]);
+      if (cols?.op === 'im2col' && !p.transA && !p.transB && e.inputs[1].rank === 2)
+        return out(convFromIm2col(b, cols, y, e));
+      return out(b.node('MatMul', [x, y]));
+    }
+    case 'im2col':
+      return out(im2colByConv(b, e));
+    case 'take': {
+      const idxEv = producers.get(e.inputs[1]);
+      if (idxEv?.op === 'poolArgmax' && idxEv.inputs[0] === e.inputs[0]) return out(maxPool(b, idxEv, e));
+      const flat = b.node('Reshape', [b.nameOf(e.inputs[0]), b.int64([-1])]);
+      return out(b.node('Gather', [flat, b.nameOf(e.inputs[1])], [attrInt('axis', 0)]));
+    }
+    case 'poolArgmax':
+      b.traced.set(e.out, 'poolArgmax'); // only exported through its take (a MaxPool)
+      return;
+    default:
+      throw new ValueError(
+        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
+      );
+  }
+}
+
+const toNchw = (b: GraphBuilder, x: string) => b.node('Transpose', [x], [attrInts('perm', [0, 3, 1, 2])]);
+const toNhwc = (b: GraphBuilder, x: string) => b.node('Transpose', [x], [attrInts('perm', [0, 2, 3, 1])]);
+
+/** matmul(im2col(x), W[kh·kw·c, o]) → Conv(xᴺᶜᴴᵂ, W as [o, c, kh, kw]) → NHWC → [n·oh·ow, o]. */
+function convFromIm2col(b: GraphBuilder, cols: OpEvent, w: string, mm: OpEvent): string {
+  const g = (cols.params as { geom: WindowGeom }).geom;
+  const o = mm.inputs[1].shape[1];
+  const k = b.node(
+    'Transpose',
+    [b.node('Reshape', [w, b.int64([g.kh, g.kw, g.c, o])])],
+    [attrInts('perm', [3, 2, 0, 1])],
+  );
+  const y = b.node('Conv', [toNchw(b, b.nameOf(cols.inputs[0])), k], windowAttrs(g));
+  return b.node('Reshape', [toNhwc(b, y), b.int64([g.n * g.outH * g.outW, o])]);
+}
+
+/**
+ * A lone im2col (average pooling, grouped convs): a Conv with a one-hot kernel that copies each window cell to its own
+ * channel, in im2col's column order (kh, kw, c). NOTE: exact for finite inputs (each output is one x·1 plus zeros).
+ */
+function im2colByConv(b: GraphBuilder, e: OpEvent): string {
+  const g = (e.params as { geom: WindowGeom }).geom;
+  const cols = g.kh * g.kw * g.c;
+  const eye = new Float32Array(cols * g.c * g.kh * g.kw);
+  for (let i = 0; i < g.kh; i++)
+    for (let j = 0; j < g.kw; j++)
+      for (let ch = 0; ch < g.c; ch++) {
+        const oc = (i * g.kw + j) * g.c + ch; // column index of im2col
+        eye[((oc * g.c + ch) * g.kh + i) * g.kw + j] = 1;
+      }
+  const dt = e.inputs[0].dtype;
+  const k = b.nameOf(new Tensor(dt === 'float64' ? Float64Array.from(eye) : eye, [cols, g.c, g.kh, g.kw]));
+  const y = b.node('Conv', [toNchw(b, b.nameOf(e.inputs[0])), k], windowAttrs(g));
+  return b.node('Reshape', [toNhwc(b, y), b.int64([g.n * g.outH * g.outW, cols])]);
+}
+
+/** take(x, poolArgmax(x)) → MaxPool on NCHW (ONNX pads are -∞ for max, as tapegrad's). */
+function maxPool(b: GraphBuilder, arg: OpEvent, _take: OpEvent): string {
+  const g = (arg.params as { geom: WindowGeom }).geom;
+  const y = b.node('MaxPool', [toNchw(b, b.nameOf(arg.inputs[0]))], windowAttrs(g));
+  return toNhwc(b, y);
+}
+
+export { attrFloat };

@@ -1,0 +1,305 @@
+// An imported ONNX graph as a tapegrad Model: one layer per node (so summary, hooks and scopes name ONNX nodes),
+// float initializers as trainable weights of the first node that reads them, the graph run in file order.
+import { type DType, withAllocationLimit } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { Tensor, zeros } from '../../core/tensor.js';
+import { cast } from '../../ops/arith.js';
+import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch, inferShapes } from '../../nn/layer.js';
+import { Model } from '../../nn/model.js';
+import type { SummaryRow } from '../../nn/summary.js';
+import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
+import { Attrs, type OpContext, type OpDef } from './op-types.js';
+import { DataType } from './proto.js';
+import { isIntType, typeName } from './tensor-proto.js';
+
+/** Where a node input comes from: a value computed at run time, a weight, a constant, or nothing (optional input). */
+type Slot = { kind: 'value'; name: string } | { kind: 'fixed'; t: Tensor } | { kind: 'none' };
+
+export interface OnnxModelOptions {
+  /** Largest tensor any node may allocate, in bytes (default 1 GiB): a hostile Expand or ConstantOfShape stops here. */
+  maxTensorBytes?: number;
+}
+
+/** One ONNX node as a layer; its class name is the ONNX operator. */
+export class OnnxNode extends Layer {
+  static override className = 'OnnxNode';
+  readonly outTypes: number[];
+  constructor(
+    readonly spec: OnnxNodeSpec,
+    readonly def: OpDef,
+    readonly opset: number,
+    readonly slots: Slot[],
+    readonly inTypes: number[],
+    private readonly maxBytes: number,
+  ) {
+    super({ name: spec.name });
+    this.built = true;
+    const ctx = this.context(false);
+    this.outTypes = def.outTypes
+      ? def.outTypes(ctx)
+      : spec.outputs.map(() => inTypes.find((t) => t) ?? DataType.FLOAT);
+  }
+  override get className(): string {
+    return this.spec.opType;
+  }
+  /** Register an initializer this node owns (the first node that reads it). */
+  own(name: string, t: Tensor, trainable: boolean): void {
+    t.requiresGrad = trainable;
+    t.name = name;
+    this.ownWeights.push({ name, value: t, trainable });
+  }
+  private context(training: boolean): OpContext {
+    return {
+      node: this.spec,
+      opset: this.opset,
+      attrs: new Attrs(this.spec, this.spec.attrs),
+      training,
+      inTypes: this.inTypes,
+    };
+  }
+  call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
+    const runtime = Array.isArray(x) ? x : [x];
+    let k = 0;
+    const swap = kw.initializers as Map<Tensor, Tensor> | undefined;
+    const ins = this.slots.map((s) =>
+      s.kind === 'value' ? runtime[k++] : s.kind === 'fixed' ? (swap?.get(s.t) ?? s.t) : null,
+    );
+    const outs = withAllocationLimit(
+      { maxBytes: this.maxBytes },
+      `onnx node '${this.spec.name}' (${this.spec.opType})`,
+      () => this.def.run(ins, this.context(kw.training === true)),
+    );
+    return outs;
+  }
+  /** Names of the run-time values this node reads, in slot order. */
+  get valueInputs(): string[] {
+    return this.slots.flatMap((s) => (s.kind === 'value' ? [s.name] : []));
+  }
+}
+
+const dtypeOfType = (code: number): DType =>
+  code === DataType.DOUBLE ? 'float64' : isIntType(code) ? 'int32' : 'float32';
+
+export class OnnxModel extends Model {
+  static override className = 'OnnxModel';
+  readonly layers: OnnxNode[];
+  /** The graph inputs and outputs as the file declares them (dims: numbers, symbol names or null). */
+  readonly graphInputs: OnnxIO[];
+  readonly graphOutputs: OnnxIO[];
+  readonly opset: number;
+  readonly producer: string;
+  /** Every initializer by its ONNX name (trainable weights, running statistics and constants alike). */
+  readonly initializers: Map<string, Tensor>;
+  /** ONNX element type of every value name (inputs, initializers, node outputs). */
+  readonly valueTypes: Map<string, number>;
+
+  constructor(g: OnnxGraphSpec, defs: OpDef[], opts: OnnxModelOptions = {}) {
+    super({ name: g.name });
+    this.graphInputs = g.inputs;
+    this.graphOutputs = g.outputs;
+    this.opset = g.opset;
+    this.producer = g.producer;
+    this.initializers = new Map([...g.initializers].map(([k, v]) => [k, v.t]));
+    const types = new Map<string, number>([...g.initializers].map(([k, v]) => [k, v.type]));
+    for (const i of g.inputs) types.set(i.name, i.elemType);
+    // How each initializer is used decides whether it is a trainable weight.
+    const use = new Map<string, 'param' | 'state' | 'value'>();
+    g.nodes.forEach((n, i) =>
+      n.inputs.forEach((name, slot) => {
+        if (!g.initializers.has(name)) return;
+        const d = defs[i];
+        const kind = d.valueInputs?.includes(slot)
+          ? 'value'
+          : d.stateInputs?.includes(slot)
+            ? 'state'
+            : 'param';
+        const prev = use.get(name);
+        use.set(
+          name,
+          prev === 'param' || kind === 'param'
+            ? 'param'
+            : prev === 'state' || kind === 'state'
+              ? 'state'
+              : 'value',
+        );
+      }),
+    );
+    const owned = new Set<string>();
+    const maxBytes = opts.maxTensorBytes ?? 1024 ** 3;
+    this.layers = g.nodes.map((n, i) => {
+      const slots: Slot[] = n.inputs.map((name) =>
+        name === ''
+          ? { kind: 'none' }
+          : g.initializers.has(name)
+            ? { kind: 'fixed', t: g.initializers.get(name)!.t }
+            : { kind: 'value', name },
+      );
+      const layer = new OnnxNode(
+        n,
+        defs[i],
+        g.opset,
+        slots,
+        n.inputs.map((x) => (x ? (types.get(x) ?? 0) : 0)),
+        maxBytes,
+      );
+      layer.outTypes.forEach((t, j) => n.outputs[j] && types.set(n.outputs[j], t));
+      for (const name of n.inputs) {
+        const init = g.initializers.get(name);
+        if (!init || owned.has(name)) continue;
+        const u = use.get(name);
+        if (u === 'value' || init.t.dtype === 'int32') continue;
+        owned.add(name);
+        layer.own(name, init.t, u === 'param');
+      }
+      return layer;
+    });
+    this.valueTypes = types;
+    this.built = true;
+  }
+
+  protected override declaredInputShape(): ShapeWithBatch[] {
+    return this.graphInputs.map((i) => (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)));
+  }
+
+  /** Run the graph; `onNode` sees each node's outputs (summary uses it). */
+  private runGraph(xs: Tensor[], kw: CallKwargs, onNode?: (n: OnnxNode, ys: Tensor[]) => void): Tensor[] {
+    if (xs.length !== this.graphInputs.length)
+      throw new ValueError(
+        `${this.name}: expected ${this.graphInputs.length} inputs (${this.graphInputs.map((i) => i.name).join(', ')}), got ${xs.length}`,
+      );
+    const values = new Map<string, Tensor>();
+    this.graphInputs.forEach((io, i) => {
+      const t = xs[i];
+      if (!(t instanceof Tensor)) throw new ValueError(`${this.name}: input '${io.name}' must be a Tensor`);
+      const s = io.shape;
+      if (s && (t.rank !== s.length || s.some((d, j) => typeof d === 'number' && d !== t.shape[j])))
+        throw new ShapeError(
+          `${this.name}: input '${io.name}' expects shape [${s.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`,
+        );
+      // NOTE: inputs are cast to the declared element type (float32 for FLOAT, int32 for the integer types).
+      values.set(io.name, cast(t, dtypeOfType(io.elemType)));
+    });
+    for (const [k, t] of this.initializers) values.set(k, t);
+    for (const node of this.layers) {
+      const ins = node.valueInputs.map((n) => values.get(n)!);
+      const ys = node.apply(ins, { training: kw.training, initializers: kw.initializers }) as Tensor[];
+      node.spec.outputs.forEach((name, j) => {
+        if (!name) return;
+        if (!ys[j])
+          throw new ValueError(
+            `onnx node '${node.spec.name}' (${node.spec.opType}): output ${j} ('${name}') was not produced`,
+          );
+        values.set(name, ys[j]);
+      });
+      onNode?.(node, ys);
+    }
+    return this.graphOutputs.map((o) => values.get(o.name)!);
+  }
+
+  call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
+    const ys = this.runGraph(Array.isArray(x) ? x : [x], kw);
+    return ys.length === 1 ? ys[0] : ys;
+  }
+
+  /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
+  override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
+    const d0 = this.graphInputs[0]?.shape?.[0];
+    return super.predict(
+      x,
+      opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts,
+    );
+  }
+
+  /**
+   * Run the model with some initializers replaced by other tensors (by ONNX name): the functional form that
+   * `tg.grads` needs, e.g. `tg.grads((w) => loss(m.callWith({ 'fc.weight': w }, x)))(m.initializers.get('fc.weight'))`.
+   */
+  callWith(
+    initializers: Record<string, Tensor>,
+    x: Tensor | Tensor[],
+    opts: { training?: boolean } = {},
+  ): Tensor | Tensor[] {
+    const swap = new Map<Tensor, Tensor>();
+    for (const [name, t] of Object.entries(initializers)) {
+      const old = this.initializers.get(name);
+      if (!old) throw new ValueError(`${this.name}.callWith: no initializer named '${name}'`);
+      if (
+        !(t instanceof Tensor) ||
+        t.shape.length !== old.shape.length ||
+        t.shape.some((d, i) => d !== old.shape[i])
+      )
+        throw new ShapeError(
+          `${this.name}.callWith: '${name}' has shape ${fmtShape(old.shape)}, got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`,
+        );
+      swap.set(old, t);
+    }
+    return this.apply(x, { training: opts.training ?? false, initializers: swap }) as Tensor | Tensor[];
+  }
+
+  /** Zeros for every input, symbolic or unknown dims set to `fill`. */
+  sampleInputs(fill = 1): Tensor[] {
+    return this.graphInputs.map((io) =>
+      zeros(
+        (io.shape ?? []).map((d) => (typeof d === 'number' ? d : fill)),
+        { dtype: dtypeOfType(io.elemType) },
+      ),
+    );
+  }
+
+  /**
+   * One row per node. Shapes come from running zeros with symbolic dims set to 1 and then 2: a dim that changes
+   * with them prints as None (as Keras prints the batch axis).
+   */
+  protected summaryRows(): SummaryRow[] {
+    const shapesAt = (fill: number) => {
+      const m = new Map<OnnxNode, number[][]>();
+      inferShapes(() =>
+        this.runGraph(this.sampleInputs(fill), { training: false }, (n, ys) =>
+          m.set(
+            n,
+            ys.map((y) => [...(y?.shape ?? [])]),
+          ),
+        ),
+      );
+      return m;
+    };
+    const one = shapesAt(1);
+    let two: Map<OnnxNode, number[][]> | null = null;
+    if (this.graphInputs.some((io) => (io.shape ?? []).some((d) => typeof d !== 'number')))
+      try {
+        two = shapesAt(2);
+      } catch {
+        two = null; // a graph traced for one batch size (hard-coded reshapes) is summarized at size 1
+      }
+    const counted = new Set<Tensor>();
+    return this.layers.map((l) => {
+      const a = one.get(l) ?? [];
+      const b = two?.get(l);
+      const params = l.weights.filter((w) => !counted.has(w.value)).reduce((s, w) => s + w.value.size, 0);
+      l.weights.forEach((w) => counted.add(w.value));
+      return {
+        layer: l,
+        outputShapes: a.map((s, j) => s.map((d, k) => (b && b[j] && b[j][k] !== d ? null : d))),
+        params,
+      };
+    });
+  }
+
+  override getConfig() {
+    return {
+      name: this.name,
+      opset: this.opset,
+      nodes: this.layers.map((l) => ({
+        name: l.name,
+        op_type: l.spec.opType,
+        inputs: l.spec.inputs,
+        outputs: l.spec.outputs,
+      })),
+    };
+  }
+
+  /** A short description of the element type of a value, e.g. for `inspect`. */
+  typeOf(name: string): string {
+    return typeName(this.valueTypes.get(name) ?? 0);
+  }
+}
