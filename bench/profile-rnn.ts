@@ -10,7 +10,7 @@ import { yieldToEventLoop } from '../src/core/storage.js';
 import { onOp } from '../src/core/tape.js';
 import { tapegradLstm } from './models/tapegrad.js';
 import { LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
-import { randArray } from './lib/timer.js';
+import { randArray } from './lib/data.js';
 
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7)) || 20;
 const showOps = process.argv.includes('--ops');

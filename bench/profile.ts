@@ -6,7 +6,7 @@ import { wasmBackend } from '../src/backend/wasm-node.js';
 import { yieldToEventLoop } from '../src/core/storage.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
-import { randArray, randLabels } from './lib/timer.js';
+import { randArray, randLabels } from './lib/data.js';
 
 const mode = process.argv[2] ?? 'cnn-train';
 const threads = Number(process.argv.find((a) => a.startsWith('--threads='))?.slice(10)) || 2;

@@ -1,79 +1,102 @@
-// `npm run bench [-- --quick] [-- --all] [-- --only=cnn,sgemm,conv,lstm,fashion] [-- --threads=N]`: every workload in
-// tapegrad (wasm, and js for reference), tfjs-core (cpu and wasm backends) and ConvNetJS, in one process.
-// Prints a table of absolute numbers and ratios and writes JSON to bench/results/.
+// `npm run bench [-- --quick] [-- --only=cnn-train,sgemm,...] [-- --frameworks=tapegrad,pytorch] [-- --threads=N]`:
+// every (workload, framework) cell of bench/workloads.ts in its own child process (bench/worker.ts; PyTorch via
+// bench/torch_bench.py where `python3 -c "import torch"` works (or /usr/bin/python3's)), then the cell table and issue 12's targets table.
+// JSON goes to bench/results/ (or --out=FILE). `--tiny` runs a handful of steps per cell (what CI's test runs).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-import { wasmBackend } from '../src/backend/wasm-node.js';
-import { fashionMnist } from './fashion-mnist.js';
-import {
-  type Cell,
-  FRAMEWORKS,
-  type Framework,
-  type Row,
-  type SuiteOptions,
-  conv,
-  lstm,
-  seedCnn,
-  sgemm,
-} from './suites.js';
+import { fileURLToPath } from 'node:url';
+import { type Cell, cellTable, configTable, targetTable, targets } from './lib/report.js';
+import type { CellResult } from './worker.js';
+import { type FrameworkId, WORKLOADS } from './workloads.js';
 
+const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const all = args.includes('--all');
-const only = args
-  .find((a) => a.startsWith('--only='))
-  ?.slice(7)
-  .split(',');
-const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
-const SUITES: [string, (o: SuiteOptions) => Promise<Row[]>][] = [
-  ['cnn', seedCnn],
-  ['sgemm', sgemm],
-  ['conv', conv],
-  ['lstm', lstm],
-  ['fashion', fashionMnist],
-];
-const QUICK = new Set(['cnn', 'sgemm', 'lstm', 'fashion']);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const mode = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
+const only = opt('only')?.split(',');
+const fwOnly = opt('frameworks')?.split(',');
+const threads = Number(opt('threads')) || availableParallelism();
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
-function fmt(c: Cell | undefined): string {
-  if (c === undefined) return '';
-  if (typeof c === 'string') return c;
-  return c >= 100 ? c.toFixed(0) : c >= 10 ? c.toFixed(1) : c.toFixed(2);
+/** `--only=cnn` selects cnn-train, cnn-infer and cnn-fit; `--only=sgemm-1024` one workload. */
+const selected = WORKLOADS.filter((w) => !only || only.some((o) => w.id === o || w.id.startsWith(`${o}-`)));
+if (only && !selected.length)
+  throw new Error(
+    `bench: --only=${only.join(',')} matches no workload (${WORKLOADS.map((w) => w.id).join(', ')})`,
+  );
+
+/**
+ * The first python that imports torch: $TAPEGRAD_BENCH_PYTHON, python3 on the PATH, then Debian's /usr/bin/python3.
+ * NOTE: a pyenv or venv python3 first on the PATH does not see Debian's python3-torch, so the system one is tried too.
+ */
+function findTorchPython(): string | null {
+  const candidates = [process.env.TAPEGRAD_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (p): p is string => !!p,
+  );
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
 }
+const wantTorch =
+  selected.some((w) => w.frameworks.includes('pytorch')) && (!fwOnly || fwOnly.includes('pytorch'));
+const python = wantTorch ? findTorchPython() : null;
 
-/** How many times better tapegrad-wasm is than fw (>1 = tapegrad faster). */
-function ratio(r: Row, fw: Framework): string {
-  const a = r.cells['tapegrad-wasm'];
-  const b = r.cells[fw];
-  if (typeof a !== 'number' || typeof b !== 'number') return '';
-  return `${(r.higherIsBetter ? a / b : b / a).toFixed(2)}×`;
-}
-
-function table(rows: Row[]): string {
-  const cols = FRAMEWORKS.filter((f) => rows.some((r) => r.cells[f] !== undefined));
-  const vs = (['tfjs-wasm', 'tfjs-cpu', 'convnetjs'] as const).filter((f) => cols.includes(f));
-  const head = ['workload', 'unit', ...cols, ...vs.map((f) => `tg-wasm vs ${f}`)];
-  const body = rows.map((r) => [
-    r.workload,
-    r.unit,
-    ...cols.map((f) => fmt(r.cells[f])),
-    ...vs.map((f) => ratio(r, f)),
-  ]);
-  const lines = [head, head.map(() => '---'), ...body].map((l) => `| ${l.join(' | ')} |`);
-  return lines.join('\n');
+/** Run one cell in a child process and parse its BENCH_RESULT line. */
+function runCell(workload: string, fw: FrameworkId): Cell {
+  const flags = [mode === 'full' ? '' : `--${mode}`].filter(Boolean);
+  const cmd =
+    fw === 'pytorch'
+      ? [python, [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, ...flags]]
+      : [
+          process.execPath,
+          ['--import', 'tsx', 'bench/worker.ts', workload, fw, ...flags, `--threads=${threads}`],
+        ];
+  const t0 = performance.now();
+  const r = spawnSync(cmd[0] as string, cmd[1] as string[], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    // NOTE: Debian's torch calls the system BLAS (OpenBLAS with libopenblas0-pthread): give it the same thread count.
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (r.status !== 0 || !line) {
+    const why = r.error
+      ? r.error.message
+      : (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ');
+    log(`  ${workload} ${fw}: FAILED (${why})`);
+    return { workload, framework: fw, missing: `failed: ${why.slice(0, 160)}` };
+  }
+  const c = JSON.parse(line.slice(13)) as CellResult;
+  const s = c.m?.sync;
+  log(
+    `  ${workload} ${fw}: ${c.na ? `n/a (${c.na})` : `sync median ${s!.median.toFixed(2)} ms (p90 ${s!.p90.toFixed(2)}, n=${s!.n}), yielding ${c.m!.yielding?.median.toFixed(2) ?? '–'} ms, peak RSS ${c.rssPeakMiB.toFixed(0)} MiB`} [${((performance.now() - t0) / 1000).toFixed(0)} s]`,
+  );
+  return c;
 }
 
 async function main(): Promise<void> {
-  if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
-  const o: SuiteOptions = { quick, threads, all };
-  const rows: Row[] = [];
   const t0 = performance.now();
-  for (const [name, suite] of SUITES) {
-    if (only && !only.includes(name)) continue;
-    if (quick && !QUICK.has(name)) continue;
-    process.stderr.write(`${name}...\n`);
-    rows.push(...(await suite(o)));
+  const torch = python !== null;
+  const cells: Cell[] = [];
+  for (const w of selected) {
+    log(`${w.id}...`);
+    for (const fw of w.frameworks) {
+      if (fwOnly && !fwOnly.includes(fw)) continue;
+      if (mode !== 'full' && w.fullOnly?.includes(fw))
+        cells.push({ workload: w.id, framework: fw, missing: 'full run only' });
+      else if (fw === 'pytorch' && !torch)
+        cells.push({
+          workload: w.id,
+          framework: fw,
+          missing: 'not run: python3 cannot import torch (Debian: python3-torch)',
+        });
+      else cells.push(runCell(w.id, fw));
+    }
   }
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -81,9 +104,10 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
-  const out = table(rows);
+  const used = [...new Set(cells.map((c) => c.framework))];
+  const tg = targets(cells);
   console.log(
-    `\ntapegrad benchmarks (${quick ? 'quick' : 'full'}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}`,
+    `\ntapegrad benchmarks (${mode}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${python ? `found (${python})` : wantTorch ? 'not installed' : 'not selected'}`,
   );
   console.log(
     `load average at the end: ${loadavg()
@@ -91,22 +115,36 @@ async function main(): Promise<void> {
       .join(' ')} (other processes on the machine slow every column)`,
   );
   console.log(
-    `cells: time per call in the fastest Benchmark.js cycle (deferred; one event-loop turn after every call, for every framework)`,
+    'each cell is its own process: a fresh model timed step by step in a plain synchronous loop (first 5 steps; then the steady median and p90 after the first max(5, n/5) steps), then the same model in a loop that awaits setImmediate after every step (times include that turn); peak RSS = the process maxRSS\n',
   );
-  console.log(
-    `ratios: how many times faster tapegrad-wasm is (>1 = tapegrad wins); n/a = the framework has no such kernel; skipped = needs --all\n`,
-  );
-  console.log(out);
+  console.log(configTable(used));
+  console.log(`\n${cellTable(cells)}\n`);
+  console.log(targetTable(tg));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const json = JSON.stringify(
-    { date: new Date().toISOString(), quick, all, threads, machine, loadavg: loadavg(), rows },
-    null,
-    2,
-  );
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  writeFileSync(new URL(`./results/${quick ? 'quick-' : ''}${stamp}.json`, import.meta.url), json);
-  writeFileSync(new URL(`./results/latest${quick ? '-quick' : ''}.json`, import.meta.url), json);
+  const json = JSON.stringify({
+    date: new Date().toISOString(),
+    mode,
+    threads,
+    torch,
+    machine,
+    loadavg: loadavg(),
+    cells,
+    targets: tg,
+  });
+  const out = opt('out');
+  if (out) writeFileSync(out, json);
+  else {
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    writeFileSync(
+      new URL(`./results/${mode === 'full' ? '' : `${mode}-`}${stamp}.json`, import.meta.url),
+      json,
+    );
+    writeFileSync(
+      new URL(`./results/latest${mode === 'full' ? '' : `-${mode}`}.json`, import.meta.url),
+      json,
+    );
+  }
 }
 
 await main();

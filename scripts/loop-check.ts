@@ -4,7 +4,7 @@
 import * as tg from '../src/index.js';
 import { tapegradCnn } from '../bench/models/tapegrad.js';
 import { CNN, CNN_PARAM_SHAPES, initParams } from '../bench/lib/specs.js';
-import { randArray } from '../bench/lib/timer.js';
+import { randArray } from '../bench/lib/data.js';
 
 const steps = Number(process.argv[2] ?? 60);
 const B = 32;

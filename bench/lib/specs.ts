@@ -1,5 +1,5 @@
 // The benchmark workloads' shapes and initial parameters, shared by every framework so each runs the same math.
-import { randArray } from './timer.js';
+import { randArray } from './data.js';
 
 /** Seed CNN: 32×32×3 → conv 3×3×12 same relu → pool 2 → conv 3×3×8 same relu → pool 2 → dense 64 relu → dense 10. */
 export const CNN = { h: 32, w: 32, c: 3, c1: 12, c2: 8, hidden: 64, classes: 10, lr: 0.01 } as const;
@@ -54,7 +54,74 @@ export const LSTM_PARAM_SHAPES: number[][] = [
   [LSTM.out],
 ];
 
-/** The conv workload: 64×64×32 → 64 filters 3×3 'same', batch 32. */
-export const CONV = { n: 32, h: 64, w: 64, c: 32, o: 64, k: 3 } as const;
-/** Multiply-adds ×2 of one conv pass (forward, input gradient and filter gradient each cost the same). */
-export const CONV_FLOPS = 2 * CONV.n * CONV.h * CONV.w * CONV.k * CONV.k * CONV.c * CONV.o;
+/** A plain CNN: 3×3 'same' relu convs (each optionally followed by a 2×2 max-pool), flatten, relu denses, logits. */
+export interface CnnSpec {
+  h: number;
+  w: number;
+  c: number;
+  convs: { filters: number; pool: boolean }[];
+  dense: number[];
+  classes: number;
+  lr: number;
+}
+export const SEED_CNN: CnnSpec = {
+  h: CNN.h,
+  w: CNN.w,
+  c: CNN.c,
+  convs: [
+    { filters: CNN.c1, pool: true },
+    { filters: CNN.c2, pool: true },
+  ],
+  dense: [CNN.hidden],
+  classes: CNN.classes,
+  lr: CNN.lr,
+};
+/** The wider CNN of issue 12: conv32-conv32-pool-conv64-conv64-pool-dense256-dense10 on 32×32×3 (all 'same'). */
+export const WIDE_CNN: CnnSpec = {
+  h: 32,
+  w: 32,
+  c: 3,
+  convs: [
+    { filters: 32, pool: false },
+    { filters: 32, pool: true },
+    { filters: 64, pool: false },
+    { filters: 64, pool: true },
+  ],
+  dense: [256],
+  classes: 10,
+  lr: 0.01,
+};
+
+/** Parameter shapes of a CnnSpec in order: per conv [3,3,in,out] and [out], per dense [in,out] and [out]. */
+export function specParamShapes(s: CnnSpec): number[][] {
+  const shapes: number[][] = [];
+  let [h, w, c] = [s.h, s.w, s.c];
+  for (const cv of s.convs) {
+    shapes.push([3, 3, c, cv.filters], [cv.filters]);
+    c = cv.filters;
+    if (cv.pool) [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+  }
+  let n = h * w * c;
+  for (const d of [...s.dense, s.classes]) {
+    shapes.push([n, d], [d]);
+    n = d;
+  }
+  return shapes;
+}
+
+/** Multiply-adds ×2 of one forward pass of a CnnSpec on one image (a training step costs about 3×). */
+export function specFlops(s: CnnSpec): number {
+  let flops = 0;
+  let [h, w, c] = [s.h, s.w, s.c];
+  for (const cv of s.convs) {
+    flops += 2 * h * w * 9 * c * cv.filters;
+    c = cv.filters;
+    if (cv.pool) [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+  }
+  let n = h * w * c;
+  for (const d of [...s.dense, s.classes]) {
+    flops += 2 * n * d;
+    n = d;
+  }
+  return flops;
+}

@@ -1,4 +1,5 @@
-// The benchmark workloads written with tapegrad's functional ops, tg.valueAndGrads and a plain SGD update.
+// The benchmark workloads written with tapegrad's functional ops, tg.valueAndGrads and a plain SGD update (the
+// Keras-style versions are in tapegrad-layers.ts).
 import { valueAndGrads } from '../../src/core/autodiff.js';
 import { noGrad } from '../../src/core/tape.js';
 import { Tensor } from '../../src/core/tensor.js';
@@ -16,7 +17,7 @@ import {
   slice,
   stack,
 } from '../../src/ops/index.js';
-import { CNN, LSTM } from '../lib/specs.js';
+import { CNN, type CnnSpec, LSTM, SEED_CNN } from '../lib/specs.js';
 
 const t = (data: Float32Array, shape: number[]): Tensor => new Tensor(data, shape);
 
@@ -29,14 +30,20 @@ function sgd(params: Tensor[], grads: Tensor[], lr: number): void {
   });
 }
 
-function cnnLogits(x: Tensor, [w1, b1, w2, b2, w3, b3, w4, b4]: Tensor[]): Tensor {
-  let h = maxPool2d(relu(conv2d(x, w1, b1, { padding: 'same' })), { kernelSize: 2 });
-  h = maxPool2d(relu(conv2d(h, w2, b2, { padding: 'same' })), { kernelSize: 2 });
-  h = relu(add(matmul(reshape(h, [x.shape[0], w3.shape[0]]), w3), b3));
-  return add(matmul(h, w4), b4);
+/** Logits of a CnnSpec network: per conv, conv 'same' + bias → relu (→ max-pool 2); then relu denses, last linear. */
+function cnnLogits(x: Tensor, params: Tensor[], spec: CnnSpec): Tensor {
+  let h = x;
+  let i = 0;
+  for (const cv of spec.convs) {
+    h = relu(conv2d(h, params[i++], params[i++], { padding: 'same' }));
+    if (cv.pool) h = maxPool2d(h, { kernelSize: 2 });
+  }
+  h = reshape(h, [x.shape[0], params[i].shape[0]]);
+  for (let d = 0; d < spec.dense.length; d++) h = relu(add(matmul(h, params[i++]), params[i++]));
+  return add(matmul(h, params[i++]), params[i++]);
 }
 
-/** The seed CNN on [batch, h, w, c] images: a training step (returns the loss) and batched inference. */
+/** A CnnSpec network on [batch, h, w, c] images: a training step (returns the loss) and batched inference. */
 export function tapegradCnn(
   init: Float32Array[],
   shapes: number[][],
@@ -44,6 +51,7 @@ export function tapegradCnn(
   labels: Int32Array,
   batch: number,
   hwc: number[] = [CNN.h, CNN.w, CNN.c],
+  spec: CnnSpec = SEED_CNN,
 ) {
   const params = init.map((p, i) => t(Float32Array.from(p), shapes[i]));
   const x = t(images, [batch, ...hwc]);
@@ -51,14 +59,14 @@ export function tapegradCnn(
   return {
     /** One SGD step on this batch, or on other images/labels of the same sizes. */
     train(xs: Tensor = x, ys: Tensor = y): number {
-      const { value, grads } = valueAndGrads((...ps: Tensor[]) => crossEntropy(cnnLogits(xs, ps), ys))(
+      const { value, grads } = valueAndGrads((...ps: Tensor[]) => crossEntropy(cnnLogits(xs, ps, spec), ys))(
         ...params,
       );
-      sgd(params, grads, CNN.lr);
+      sgd(params, grads, spec.lr);
       return value.item();
     },
     infer(): Float32Array {
-      return noGrad(() => cnnLogits(x, params)).data as Float32Array;
+      return noGrad(() => cnnLogits(x, params, spec)).data as Float32Array;
     },
   };
 }

@@ -1,7 +1,8 @@
-// The same workloads in TensorFlow.js (tfjs-core ops, tf.train.sgd), run on whichever tfjs backend is active.
+// The same workloads in TensorFlow.js ops (tfjs-core ops and tf.fused, tf.train.sgd), on whichever tfjs backend is
+// active; the tf.layers versions are in tfjs-layers.ts.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import { CNN, CNN_FLAT, CONV, LSTM } from '../lib/specs.js';
+import { CNN, CNN_FLAT, LSTM } from '../lib/specs.js';
 
 // NOTE: tfjs-core's Node bundle ships no gradient definitions and its ESM build uses directory imports Node
 // rejects; requiring the ESM registration through tsx's CommonJS loader fills the (global) gradient registry.
@@ -127,33 +128,33 @@ export function tfjsMatmul(a: Float32Array, b: Float32Array, n: number) {
   };
 }
 
-/** The conv workload: forward, input gradient (Conv2DBackpropInput) and filter gradient (Conv2DBackpropFilter). */
-export function tfjsConv(x: Float32Array, w: Float32Array, dy: Float32Array) {
-  const { n, h, w: wd, c, o, k } = CONV;
-  const tx = tf.tensor4d(x, [n, h, wd, c]);
-  const tw = tf.tensor4d(w, [k, k, c, o]);
-  const tdy = tf.tensor4d(dy, [n, h, wd, o]);
-  const once = async (f: () => tf.Tensor): Promise<void> => {
-    const r = f();
-    await r.data();
-    r.dispose();
-  };
+/** Seed CNN inference with tfjs's fused ops: tf.fused.conv2d and tf.fused.matMul with bias + relu in one kernel. */
+export function tfjsFusedCnn(init: Float32Array[], shapes: number[][], images: Float32Array, batch: number) {
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = init.map((p, i) => tf.tensor(p, shapes[i]));
+  const x = tf.tensor4d(images, [batch, CNN.h, CNN.w, CNN.c]);
+  const block = (v: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
+    tf.maxPool(
+      tf.fused.conv2d({
+        x: v,
+        filter: w as tf.Tensor4D,
+        strides: 1,
+        pad: 'same',
+        bias: b,
+        activation: 'relu',
+      }),
+      2,
+      2,
+      'valid',
+    );
   return {
-    forward: () => once(() => tf.conv2d(tx, tw, 1, 'same')),
-    inputGrad: () => once(() => tf.conv2dTranspose(tdy, tw, [n, h, wd, c], 1, 'same')),
-    /** Throws where the backend has no Conv2DBackpropFilter kernel (tfjs-backend-wasm). */
-    filterGrad: () =>
-      once(
-        () =>
-          tf
-            .engine()
-            .runKernel(
-              'Conv2DBackpropFilter',
-              { x: tx, dy: tdy },
-              { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, c, o] },
-            ) as tf.Tensor,
-      ),
-    hasFilterGrad: (): boolean => tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined,
-    dispose: () => tf.dispose([tx, tw, tdy]),
+    infer(): void {
+      const out = tf.tidy(() => {
+        const h = tf.reshape(block(block(x, w1, b1), w2, b2), [batch, CNN_FLAT]) as T2;
+        const d = tf.fused.matMul({ a: h, b: w3 as T2, bias: b3, activation: 'relu' });
+        return tf.fused.matMul({ a: d, b: w4 as T2, bias: b4 });
+      });
+      out.dataSync();
+      out.dispose();
+    },
   };
 }

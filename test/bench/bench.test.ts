@@ -1,64 +1,196 @@
-// A small slice of `npm run bench`: the Benchmark.js timer, and the claim the tables rest on — tapegrad and tfjs
-// run the same math from the same initial values (bench/same-math.ts on tfjs-cpu).
+// A small slice of `npm run bench`: the timing protocol (bench/lib/measure.ts), the targets logic
+// (bench/lib/report.ts), the harness end to end in its tiny mode on one cell, and the claim the tables rest on —
+// tapegrad and tfjs run the same math from the same initial values (bench/same-math.ts on tfjs-cpu).
+// Nothing here asserts a timing.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { time } from '../../bench/lib/timer.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { measure, quantile, stats, syncLoop, warmSteps, yieldingLoop } from '../../bench/lib/measure.js';
+import { type Cell, cellTable, targets, throughput } from '../../bench/lib/report.js';
+import type { CellResult } from '../../bench/worker.js';
+import { WORKLOADS } from '../../bench/workloads.js';
 
-describe('bench timer (Benchmark.js)', () => {
-  it('reports the fastest cycle, the mean and the margin of error of a deferred benchmark', async () => {
-    let calls = 0;
-    const busy = () => {
-      const end = performance.now() + 1;
-      while (performance.now() < end);
-      calls++;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'tg-bench-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('bench timing protocol', () => {
+  it('quantile interpolates between order statistics like a naive sort-and-index', () => {
+    const xs = [9, 1, 5, 3, 7, 2, 8, 4, 6, 10];
+    expect(quantile(xs, 0.5)).toBe(5.5); // (5 + 6) / 2
+    expect(quantile(xs, 0.9)).toBeCloseTo(9.1, 12); // rank 8.1 between 9 and 10
+    expect(quantile([4], 0.9)).toBe(4);
+    expect(quantile([1, 2, 3], 0)).toBe(1);
+    expect(quantile([1, 2, 3], 1)).toBe(3);
+    const s = stats([3, 1, 2]);
+    expect(s).toEqual({ n: 3, median: 2, p90: 2.8, mean: 2, min: 1, max: 3 });
+    expect(() => quantile([], 0.5)).toThrow(/no values/);
+  });
+
+  it('the synchronous loop never gives the event loop a turn; the yielding loop gives one per step', async () => {
+    let immediates = 0;
+    const tick = () => {
+      immediates++;
     };
-    const t = await time(busy, { budgetMs: 300, minRuns: 3, warmup: 1 });
-    expect(t.runs).toBeGreaterThanOrEqual(3);
-    expect(t.minMs).toBeGreaterThanOrEqual(0.9);
-    expect(t.minMs).toBeLessThanOrEqual(t.ms);
-    expect(Number.isFinite(t.rme)).toBe(true);
-    expect(calls).toBeGreaterThan(t.runs);
+    const step = () => void setImmediate(tick); // each step queues one macrotask
+    await syncLoop(step, { minSteps: 5, maxSteps: 5, budgetMs: 0 });
+    expect(immediates).toBe(0); // none ran inside the loop
+    await new Promise((r) => setImmediate(r));
+    expect(immediates).toBe(5);
+    immediates = 0;
+    await yieldingLoop(step, { minSteps: 4, maxSteps: 4, budgetMs: 0 });
+    expect(immediates).toBe(4);
   });
 
-  it('awaits promises, and times a single call when the budget is 0', async () => {
-    const t = await time(() => new Promise((r) => setTimeout(r, 5)), { budgetMs: 0, warmup: 0 });
-    expect(t.runs).toBe(1);
-    expect(t.minMs).toBeGreaterThanOrEqual(4);
+  it('awaits steps that return promises, in both loops', async () => {
+    let done = 0;
+    const step = () => new Promise<void>((r) => setTimeout(() => (done++, r()), 1));
+    const t = await syncLoop(step, { minSteps: 3, maxSteps: 3, budgetMs: 0 });
+    expect(done).toBe(3);
+    expect(t.every((ms) => ms > 0)).toBe(true);
+    await yieldingLoop(step, { minSteps: 2, maxSteps: 2, budgetMs: 0 });
+    expect(done).toBe(5);
   });
 
-  it('rejects when the timed function throws', async () => {
+  it('first steps, steady statistics and the 5th-step check come from the one synchronous run', async () => {
+    let calls = 0;
+    const m = await measure(
+      () => {
+        calls++;
+      },
+      { minSteps: 30, maxSteps: 30, budgetMs: 0 },
+      { minSteps: 7, maxSteps: 7, budgetMs: 0 },
+    );
+    expect(calls).toBe(37);
+    expect(m.syncTimes).toHaveLength(30);
+    expect(warmSteps(30)).toBe(6);
+    expect(m.sync).toEqual(stats(m.syncTimes.slice(6)));
+    expect(m.firstMs).toBeCloseTo(m.syncTimes.slice(0, 5).reduce((a, b) => a + b) / 5, 12);
+    expect(m.from5th).toBeCloseTo(quantile(m.syncTimes.slice(4, 10), 0.5) / m.sync.median, 12);
+    expect(m.yielding?.n).toBe(7);
+    await expect(measure(() => undefined, { minSteps: 1, maxSteps: 1, budgetMs: 0 }, null)).rejects.toThrow(
+      /at least 2 steps/,
+    );
+  });
+
+  it('a step that throws stops the loop with its error', async () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    await expect(syncLoop(boom, { minSteps: 3, maxSteps: 3, budgetMs: 0 })).rejects.toThrow('boom');
     await expect(
-      time(
-        () => {
-          throw new Error('boom');
-        },
-        { warmup: 0 },
-      ),
-    ).rejects.toThrow('boom');
-    await expect(time(() => Promise.reject(new Error('nope')), { warmup: 0 })).rejects.toThrow('nope');
+      yieldingLoop(() => Promise.reject(new Error('nope')), { minSteps: 1, maxSteps: 1, budgetMs: 0 }),
+    ).rejects.toThrow('nope');
   });
 });
 
+describe('bench targets table', () => {
+  const cell = (
+    workload: string,
+    framework: CellResult['framework'],
+    syncMs: number,
+    yieldMs = syncMs,
+  ): CellResult => ({
+    workload,
+    framework,
+    rssSetupMiB: 100,
+    rssPeakMiB: 200,
+    m: {
+      syncTimes: [syncMs],
+      firstMs: syncMs,
+      sync: stats([syncMs]),
+      from5th: 1,
+      yielding: stats([yieldMs]),
+    },
+  });
+
+  it('turns medians into units and ratios from the same run, and says what was not measured', () => {
+    const w = WORKLOADS.find((x) => x.id === 'cnn-train')!;
+    expect(throughput(w, 8)).toBe(4000); // 32 images in 8 ms
+    expect(
+      throughput(
+        WORKLOADS.find((x) => x.id === 'sgemm-1024')!,
+        1000,
+      ),
+    ).toBeCloseTo((2 * 1024 ** 3) / 1e9, 9);
+    const cells: Cell[] = [
+      cell('cnn-train', 'tapegrad', 8, 6), // 4,000 images/s sync, yielding faster
+      cell('cnn-train', 'convnetjs', 320), // 100 images/s
+      { workload: 'cnn-train', framework: 'pytorch', missing: 'not run' },
+      cell('lstm-cells', 'tapegrad', 40),
+      cell('lstm-cells', 'jax-js-jit', 60),
+    ];
+    const rows = targets(cells);
+    const get = (s: string) => rows.find((r) => r.target.includes(s))!;
+    expect(get('≥ 20× ConvNetJS')).toEqual({ target: expect.any(String), measured: '40.00×', met: true });
+    expect(get('yielding per step')).toMatchObject({ measured: '0.75×', met: false });
+    expect(get('explicit cells ≤ 0.5× jax-js')).toMatchObject({ measured: '0.67×', met: false });
+    expect(get('as fast as PyTorch')).toMatchObject({ measured: 'not measured', met: null });
+    expect(get('peak RSS')).toMatchObject({ met: null });
+    const table = cellTable(cells);
+    expect(table).toContain('| seed CNN training step, batch 32 | pytorch | not run |');
+    expect(table).toContain('4000 images/s');
+  });
+});
+
+describe('bench harness', () => {
+  it('runs one cell end to end in its own process (tiny mode) and prints both tables', () => {
+    const out = join(tmp, 'bench.json');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--tiny',
+        '--only=sgemm-256',
+        '--frameworks=tapegrad',
+        `--out=${out}`,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 240_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('| sgemm 256×256×256 | tapegrad |');
+    expect(r.stdout).toContain('| sgemm 256 ≥ 40 GFLOP/s |');
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; cells: CellResult[] };
+    expect(j.mode).toBe('tiny');
+    expect(j.cells).toHaveLength(1);
+    const [c] = j.cells;
+    expect(c.m?.syncTimes).toHaveLength(6);
+    expect(c.m?.yielding?.n).toBe(2);
+    expect(c.rssPeakMiB).toBeGreaterThan(c.rssSetupMiB - 1e-9);
+    expect(c.rssPeakMiB).toBeGreaterThan(10);
+  }, 250_000); // NOTE: above the child's timeout: spawnSync blocks, and a shared machine can be slow
+});
+
 describe('bench workloads do the same math in tapegrad and tfjs', () => {
-  it('seed CNN logits and two SGD steps, and the LSTM step at batch 81, agree with tfjs-cpu (bench/same-math.ts)', () => {
+  it('seed CNN logits (ops and layers) and two SGD steps, and the LSTM step at batch 81 (cells and layers + fit), agree with tfjs-cpu, tf.layers and jax-js (bench/same-math.ts)', () => {
     // NOTE: in a child process under tsx: tfjs-core's ESM build cannot register its gradients under vitest.
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/same-math.ts'], {
-      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      cwd: root,
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 300_000,
     });
     expect(r.status, r.stderr).toBe(0);
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     const out = JSON.parse(line!) as {
-      cnn: { logits: number[][]; losses: number[][] };
-      lstm: { tapegrad: number[]; tfjs: number[] };
+      cnn: { logits: number[][]; layerProbs: number[][]; losses: number[][] };
+      lstm: Record<'tapegrad' | 'tfjs' | 'jax' | 'tapegradLayers' | 'tfjsLayers', number[]>;
     };
-    const [a, b] = out.cnn.logits;
+    const [a, b, layers] = out.cnn.logits;
     expect(a.length).toBe(2 * 10);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 4));
+    a.forEach((v, i) => expect(v).toBeCloseTo(layers[i], 4)); // tg.layers model = functional ops
+    const [p, q] = out.cnn.layerProbs; // softmax(tg.layers logits) = the tf.layers model's probabilities
+    p.forEach((v, i) => expect(v).toBeCloseTo(q[i], 5));
     out.cnn.losses[0].forEach((v, i) => expect(v).toBeCloseTo(out.cnn.losses[1][i], 4));
     expect(out.cnn.losses[0][1]).toBeLessThan(out.cnn.losses[0][0]); // the step did something
     expect(out.lstm.tapegrad[0]).toBeCloseTo(out.lstm.tfjs[0], 4);
-  });
+    expect(out.lstm.tapegrad[0]).toBeCloseTo(out.lstm.jax[0], 4);
+    expect(out.lstm.tapegrad[0]).toBeCloseTo(out.lstm.tapegradLayers[0], 4);
+    expect(out.lstm.tapegrad[0]).toBeCloseTo(out.lstm.tfjsLayers[0], 4);
+  }, 310_000);
 });

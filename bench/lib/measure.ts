@@ -1,0 +1,115 @@
+// The timing protocol of every benchmark cell: a fresh model timed step by step in a plain synchronous loop (first
+// steps and a steady run), then the same model in a loop that yields to the event loop after every call.
+// Cells are medians with p90 beside them, never the fastest call.
+
+/** A workload's step: synchronous, or returning a promise (tfjs training, `fit`), which the loops await. */
+export type Step = () => unknown;
+
+export interface Stats {
+  /** Steps timed. */
+  n: number;
+  /** Median milliseconds per step. */
+  median: number;
+  /** 90th percentile, milliseconds per step. */
+  p90: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface LoopOptions {
+  /** Keep stepping until at least this many steps ... */
+  minSteps: number;
+  /** ... and this many milliseconds have passed (or maxSteps is reached). */
+  budgetMs: number;
+  maxSteps: number;
+}
+
+export interface Measurement {
+  /** Every step of the synchronous loop from a fresh model, in order, in ms. */
+  syncTimes: number[];
+  /** Mean of steps 1–5 of the fresh model (warm-up is what users see first). */
+  firstMs: number;
+  /** The synchronous loop after its first max(5, n/5) steps. */
+  sync: Stats;
+  /** Median of steps 5–10 of the fresh model over the steady synchronous median (≤ 1.2: steady from the 5th step). */
+  from5th: number;
+  /** The yielding loop (same model, after the synchronous one); each time includes its setImmediate turn. */
+  yielding: Stats | null;
+}
+
+/** q-quantile by linear interpolation between order statistics (q = 0.5: the median). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) throw new Error('quantile: no values');
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q; // rank (n−1)·q, interpolated between its neighbours
+  const lo = Math.floor(pos);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export function stats(xs: readonly number[]): Stats {
+  return {
+    n: xs.length,
+    median: quantile(xs, 0.5),
+    p90: quantile(xs, 0.9),
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+  };
+}
+
+/** How many leading steps of a synchronous run count as warm-up (excluded from its steady statistics). */
+export const warmSteps = (n: number): number => Math.min(n - 1, Math.max(5, Math.floor(n / 5)));
+
+const isPromise = (r: unknown): r is Promise<unknown> =>
+  typeof (r as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * The plain loop users write: `for (...) step()`. NOTE: a synchronous step is never awaited (an await would give
+ * the engine a turn the user's loop does not); a step that returns a promise is awaited, as its users must.
+ */
+export async function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < o.maxSteps && (times.length < o.minSteps || performance.now() - t0 < o.budgetMs)) {
+    const t = performance.now();
+    const r = step();
+    if (isPromise(r)) await r;
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+/** The loop that yields after every call: `await step(); await new Promise((r) => setImmediate(r))`, timed whole. */
+export async function yieldingLoop(step: Step, o: LoopOptions): Promise<number[]> {
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < o.maxSteps && (times.length < o.minSteps || performance.now() - t0 < o.budgetMs)) {
+    const t = performance.now();
+    await step();
+    await new Promise((r) => setImmediate(r));
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+/** Run both loops on one fresh step function (yielding: null skips the second loop). */
+export async function measure(
+  step: Step,
+  sync: LoopOptions,
+  yielding: LoopOptions | null,
+): Promise<Measurement> {
+  const syncTimes = await syncLoop(step, sync);
+  if (syncTimes.length < 2) throw new Error(`measure: need at least 2 steps, got ${syncTimes.length}`);
+  const steady = stats(syncTimes.slice(warmSteps(syncTimes.length)));
+  const head = syncTimes.slice(0, 5);
+  const early = syncTimes.slice(4, 10);
+  return {
+    syncTimes,
+    firstMs: head.reduce((a, b) => a + b, 0) / head.length,
+    sync: steady,
+    from5th: early.length ? quantile(early, 0.5) / steady.median : NaN,
+    yielding: yielding ? stats(await yieldingLoop(step, yielding)) : null,
+  };
+}

@@ -1,0 +1,201 @@
+// One benchmark cell in its own process: `node --import tsx bench/worker.ts <workload> <framework> [--quick|--tiny]
+// [--threads=N]`. Builds a fresh model, runs bench/lib/measure.ts's loops, and prints one line
+// `BENCH_RESULT {json}` with the step times and this process's peak RSS (process.resourceUsage().maxRSS).
+import { availableParallelism } from 'node:os';
+import { type Measurement, measure } from './lib/measure.js';
+import { randArray, randLabels } from './lib/data.js';
+import {
+  type CnnSpec,
+  LSTM,
+  LSTM_PARAM_SHAPES,
+  SEED_CNN,
+  WIDE_CNN,
+  initParams,
+  specParamShapes,
+} from './lib/specs.js';
+import { type FrameworkId, type Runner, loopOptions, workload } from './workloads.js';
+
+export interface CellResult {
+  workload: string;
+  framework: FrameworkId;
+  /** Why there is no measurement (the configuration cannot run this workload). */
+  na?: string;
+  m?: Measurement;
+  /** Peak RSS in MiB: after building the model (before the first step), and over the whole process. */
+  rssSetupMiB: number;
+  rssPeakMiB: number;
+}
+
+const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+
+async function tapegradReady(threads: number): Promise<void> {
+  const { wasmBackend } = await import('../src/backend/wasm-node.js');
+  const { setBackend } = await import('../src/backend/kernels.js');
+  const { setNumThreads } = await import('../src/backend/threads.js');
+  if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
+  setBackend('wasm');
+  setNumThreads(threads);
+  await wasmBackend.pool.whenReady();
+}
+
+async function tfjsReady(backend: 'wasm' | 'cpu'): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import(backend === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend(backend);
+  await tf.ready();
+}
+
+function cnnData(spec: CnnSpec, batch: number, seed: number) {
+  const shapes = specParamShapes(spec);
+  return {
+    shapes,
+    init: initParams(shapes, seed),
+    images: randArray(batch * spec.h * spec.w * spec.c, seed + 100),
+    labels: randLabels(batch, spec.classes, seed + 200),
+  };
+}
+
+async function cnnRunner(
+  fw: FrameworkId,
+  spec: CnnSpec,
+  batch: number,
+  train: boolean,
+  threads: number,
+): Promise<Runner> {
+  const d = cnnData(spec, batch, 13);
+  const hwc = [spec.h, spec.w, spec.c];
+  if (fw === 'tapegrad') {
+    await tapegradReady(threads);
+    const { tapegradCnn } = await import('./models/tapegrad.js');
+    const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
+    return { step: train ? () => m.train() : () => m.infer() };
+  }
+  if (fw === 'tapegrad-layers' && !train) {
+    await tapegradReady(threads);
+    const { tapegradLayersCnnInfer } = await import('./models/tapegrad-layers.js');
+    return { step: tapegradLayersCnnInfer(spec, d.init, d.shapes, d.images, batch).infer };
+  }
+  if (fw === 'tfjs-wasm-layers' || fw === 'tfjs-cpu-layers') {
+    const backend = fw === 'tfjs-wasm-layers' ? 'wasm' : 'cpu';
+    await tfjsReady(backend);
+    const tf = await import('@tensorflow/tfjs-core');
+    // NOTE: tfjs-backend-wasm has no Conv2DBackpropFilter kernel, so it cannot train a conv net at all.
+    if (train && tf.getKernel('Conv2DBackpropFilter', backend) === undefined)
+      return { na: 'tfjs-wasm has no Conv2DBackpropFilter kernel: it cannot train a conv net' };
+    const { tfjsLayersCnnRunner } = await import('./models/tfjs-layers.js');
+    const m = tfjsLayersCnnRunner(spec, d.init, d.shapes, d.images, d.labels, batch);
+    return { step: train ? m.train : m.infer };
+  }
+  if (fw === 'tfjs-wasm-fused' && !train && spec === SEED_CNN) {
+    await tfjsReady('wasm');
+    const { tfjsFusedCnn } = await import('./models/tfjs.js');
+    return { step: tfjsFusedCnn(d.init, d.shapes, d.images, batch).infer };
+  }
+  if (fw === 'convnetjs' && spec === SEED_CNN) {
+    const { convnetCnn } = await import('./models/convnet.js');
+    const m = convnetCnn(d.images, d.labels, batch);
+    return { step: train ? () => m.train() : () => m.infer() };
+  }
+  return { na: `no ${fw} configuration for this workload` };
+}
+
+async function sgemmRunner(fw: FrameworkId, n: number, threads: number): Promise<Runner> {
+  const a = randArray(n * n, 21);
+  const b = randArray(n * n, 22);
+  if (fw === 'tapegrad') {
+    await tapegradReady(threads);
+    const { Tensor } = await import('../src/core/tensor.js');
+    const { matmul } = await import('../src/ops/index.js');
+    const ta = new Tensor(a, [n, n]);
+    const tb = new Tensor(b, [n, n]);
+    // NOTE: the product is not read back (as in a network, the next op reads it where it is); nor is tfjs's.
+    return { step: () => void matmul(ta, tb) };
+  }
+  if (fw === 'tfjs-wasm-ops') {
+    await tfjsReady('wasm');
+    const tf = await import('@tensorflow/tfjs-core');
+    const ta = tf.tensor2d(a, [n, n]);
+    const tb = tf.tensor2d(b, [n, n]);
+    return { step: () => tf.matMul(ta, tb).dispose() };
+  }
+  return { na: `no ${fw} configuration for sgemm` };
+}
+
+async function lstmRunner(fw: FrameworkId, layers: boolean, threads: number): Promise<Runner> {
+  const { samples: N, steps: T, features: F, out: O } = LSTM;
+  const xs = randArray(N * T * F, 41);
+  const ys = randArray(N * T * O, 42);
+  const init = initParams(LSTM_PARAM_SHAPES, 43);
+  if (fw === 'tapegrad' && !layers) {
+    await tapegradReady(threads);
+    const { tapegradLstm } = await import('./models/tapegrad.js');
+    const m = tapegradLstm(init, LSTM_PARAM_SHAPES, xs, ys);
+    return { step: () => m.epoch(N) };
+  }
+  if (fw === 'tapegrad-layers' && layers) {
+    await tapegradReady(threads);
+    const { tapegradLayersLstm } = await import('./models/tapegrad-layers.js');
+    const m = tapegradLayersLstm(init, LSTM_PARAM_SHAPES, xs, ys);
+    return { step: () => m.epoch(N) };
+  }
+  if (fw === 'tfjs-wasm-layers' && layers) {
+    await tfjsReady('wasm');
+    const { tfjsLayersLstm } = await import('./models/tfjs-layers.js');
+    const m = tfjsLayersLstm(init, LSTM_PARAM_SHAPES, xs, ys);
+    return { step: () => m.epoch(N) };
+  }
+  if (fw === 'tfjs-wasm-ops' && !layers) {
+    await tfjsReady('wasm');
+    const { tfjsLstm } = await import('./models/tfjs.js');
+    const m = tfjsLstm(init, LSTM_PARAM_SHAPES, xs, ys);
+    return { step: () => m.epoch(N) };
+  }
+  if (fw === 'jax-js-jit' && !layers) {
+    const { jaxLstm } = await import('./models/jax.js');
+    const m = await jaxLstm(init, LSTM_PARAM_SHAPES, xs, ys);
+    return { step: () => m.epoch(N) };
+  }
+  return { na: `no ${fw} configuration for this workload` };
+}
+
+async function fitRunner(fw: FrameworkId, threads: number): Promise<Runner> {
+  if (fw !== 'tapegrad-layers') return { na: `no ${fw} configuration for fit` };
+  await tapegradReady(threads);
+  const n = 4096;
+  const images = randArray(n * SEED_CNN.h * SEED_CNN.w * SEED_CNN.c, 61);
+  const labels = randLabels(n, SEED_CNN.classes, 62);
+  const { tapegradLayersCnnFit } = await import('./models/tapegrad-layers.js');
+  return { step: tapegradLayersCnnFit(SEED_CNN, images, labels, n).epoch };
+}
+
+export async function runner(id: string, fw: FrameworkId, threads: number): Promise<Runner> {
+  if (id === 'cnn-train' || id === 'cnn-infer')
+    return cnnRunner(fw, SEED_CNN, 32, id === 'cnn-train', threads);
+  if (id.startsWith('wide-train-')) return cnnRunner(fw, WIDE_CNN, Number(id.slice(11)), true, threads);
+  if (id.startsWith('sgemm-')) return sgemmRunner(fw, Number(id.slice(6)), threads);
+  if (id.startsWith('lstm-')) return lstmRunner(fw, id === 'lstm-layers', threads);
+  if (id === 'cnn-fit') return fitRunner(fw, threads);
+  throw new Error(`bench: no runner for workload '${id}'`);
+}
+
+async function main(): Promise<void> {
+  const [id, fw] = process.argv.slice(2, 4) as [string, FrameworkId];
+  const args = process.argv.slice(4);
+  const mode = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
+  const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
+  const w = workload(id);
+  const r = await runner(id, fw, threads);
+  const rssSetupMiB = maxRssMiB();
+  const out: CellResult = { workload: id, framework: fw, rssSetupMiB, rssPeakMiB: rssSetupMiB };
+  if ('na' in r) out.na = r.na;
+  else {
+    const o = loopOptions(w, mode);
+    out.m = await measure(r.step, o.sync, o.yielding);
+    out.rssPeakMiB = maxRssMiB();
+  }
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
+  // NOTE: worker threads (tapegrad's pool, jax-js) must not keep a finished cell alive.
+  process.exit(0);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,134 @@
+// The benchmark workloads of issue 12 and the framework configurations that run each one. Every (workload,
+// framework) cell runs in its own child process (bench/worker.ts, or bench/torch_bench.py for PyTorch), so its peak
+// RSS is its own. Framework code is imported lazily, for the same reason.
+import type { LoopOptions, Step } from './lib/measure.js';
+
+export type Unit = 'images/s' | 'GFLOP/s' | 'ms/epoch' | 's/epoch';
+
+export interface Workload {
+  id: string;
+  title: string;
+  unit: Unit;
+  /** Images (or FLOPs) per step, to turn ms per step into the unit; 0 for times. */
+  perStep: number;
+  /** Framework configurations in table order (PyTorch runs from bench/torch_bench.py). */
+  frameworks: FrameworkId[];
+  /** Configurations that run only in the full run (too slow for --quick). */
+  fullOnly?: FrameworkId[];
+  /** Fixed step counts instead of the time budget (e.g. 3 epochs); no yielding loop then. */
+  fixedSteps?: number;
+}
+
+export const FRAMEWORK_CONFIGS = {
+  tapegrad: 'tapegrad, wasm backend, functional ops + valueAndGrads + SGD (noGrad for inference)',
+  'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + fit',
+  'tfjs-wasm-layers':
+    'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
+  'tfjs-cpu-layers': 'TF.js 4.22 tfjs-cpu, tf.layers model: predict / trainOnBatch',
+  'tfjs-wasm-fused': 'TF.js 4.22 tfjs-wasm, tf.fused.conv2d + tf.fused.matMul (bias + relu fused)',
+  'tfjs-wasm-ops': 'TF.js 4.22 tfjs-wasm, tfjs-core ops (tf.matMul; LSTM cells + optimizer.minimize)',
+  convnetjs: 'ConvNetJS 0.3 (one sample at a time, 32 accumulated per SGD update)',
+  'jax-js-jit': 'jax-js 0.1.25, wasm device, whole SGD step under jit',
+  pytorch: 'PyTorch (Debian python3-torch), torch.set_num_threads(2), eager',
+} as const;
+export type FrameworkId = keyof typeof FRAMEWORK_CONFIGS;
+
+const sgemm = (n: number): Workload => ({
+  id: `sgemm-${n}`,
+  title: `sgemm ${n}×${n}×${n}`,
+  unit: 'GFLOP/s',
+  perStep: 2 * n ** 3,
+  frameworks: ['tapegrad', 'tfjs-wasm-ops', 'pytorch'],
+});
+const wide = (b: number): Workload => ({
+  id: `wide-train-${b}`,
+  title: `wider CNN training step, batch ${b}`,
+  unit: 'images/s',
+  perStep: b,
+  frameworks: ['tapegrad', 'pytorch'],
+});
+
+export const WORKLOADS: Workload[] = [
+  {
+    id: 'cnn-train',
+    title: 'seed CNN training step, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad', 'tfjs-wasm-layers', 'tfjs-cpu-layers', 'convnetjs', 'pytorch'],
+    fullOnly: ['tfjs-cpu-layers'],
+  },
+  {
+    id: 'cnn-infer',
+    title: 'seed CNN inference, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: [
+      'tapegrad',
+      'tapegrad-layers',
+      'tfjs-wasm-layers',
+      'tfjs-wasm-fused',
+      'tfjs-cpu-layers',
+      'convnetjs',
+      'pytorch',
+    ],
+    fullOnly: ['tfjs-cpu-layers'],
+  },
+  sgemm(256),
+  sgemm(1024),
+  sgemm(2048),
+  {
+    id: 'lstm-layers',
+    title: 'seed LSTM epoch (81 samples, batch 81), layers + fit',
+    unit: 'ms/epoch',
+    perStep: 0,
+    frameworks: ['tapegrad-layers', 'tfjs-wasm-layers'],
+  },
+  {
+    id: 'lstm-cells',
+    title: 'seed LSTM epoch (81 samples, batch 81), explicit cells',
+    unit: 'ms/epoch',
+    perStep: 0,
+    frameworks: ['tapegrad', 'jax-js-jit', 'tfjs-wasm-ops', 'pytorch'],
+  },
+  wide(32),
+  wide(128),
+  {
+    id: 'cnn-fit',
+    title: 'seed CNN fit, 3 epochs × 4,096 images, defaults',
+    unit: 's/epoch',
+    perStep: 0,
+    frameworks: ['tapegrad-layers', 'pytorch'],
+    fixedSteps: 3,
+  },
+];
+
+export function workload(id: string): Workload {
+  const w = WORKLOADS.find((x) => x.id === id);
+  if (!w)
+    throw new Error(`bench: unknown workload '${id}' (known: ${WORKLOADS.map((x) => x.id).join(', ')})`);
+  return w;
+}
+
+/** Loop lengths: quick runs fewer steps with the same method; tiny (CI) runs a handful. */
+export function loopOptions(
+  w: Workload,
+  mode: 'full' | 'quick' | 'tiny',
+): { sync: LoopOptions; yielding: LoopOptions | null } {
+  if (w.fixedSteps)
+    return { sync: { minSteps: w.fixedSteps, maxSteps: w.fixedSteps, budgetMs: 0 }, yielding: null };
+  if (mode === 'tiny')
+    return {
+      sync: { minSteps: 6, maxSteps: 6, budgetMs: 0 },
+      yielding: { minSteps: 2, maxSteps: 2, budgetMs: 0 },
+    };
+  // NOTE: quick differs from full only in how long each loop runs; warm-up rules and statistics are the same.
+  const quick = mode === 'quick';
+  const budgetMs = quick ? 2000 : 6000;
+  return {
+    sync: { minSteps: quick ? 10 : 12, maxSteps: 5000, budgetMs },
+    yielding: { minSteps: quick ? 5 : 8, maxSteps: 5000, budgetMs },
+  };
+}
+
+/** A step function, or the reason this configuration cannot run the workload. */
+export type Runner = { step: Step } | { na: string };
