@@ -11,7 +11,7 @@ import { yieldToEventLoop } from '../src/core/storage.js';
 import { Tensor } from '../src/core/tensor.js';
 import { add, conv2d, crossEntropy, matmul, maxPool2d, relu, reshape } from '../src/ops/index.js';
 import { initParams } from './lib/specs.js';
-import { randArray, randLabels } from './lib/timer.js';
+import { randArray, randLabels } from './lib/data.js';
 
 const args = process.argv.slice(2);
 const mode = args.find((a) => !a.startsWith('--')) ?? 'all';
