@@ -10,6 +10,7 @@ import { InputLayer } from './layers/input.js';
 
 export class Functional extends Model {
   static override className = 'Functional';
+  static override options: readonly string[] = ['inputs', 'outputs'];
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
   /** Nodes in topological order (inputs first). */

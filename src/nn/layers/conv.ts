@@ -6,7 +6,7 @@ import { conv1d, conv2d } from '../../ops/composite/conv.js';
 import { transpose } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
@@ -34,6 +34,19 @@ export interface ConvArgs extends LayerArgs {
 }
 
 abstract class ConvBase extends Layer {
+  static override options = layerOptions<ConvArgs>({
+    filters: true,
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    dataFormat: true,
+    dilationRate: true,
+    groups: true,
+    activation: true,
+    useBias: true,
+    kernelInitializer: true,
+    biasInitializer: true,
+  });
   readonly filters: number;
   readonly groups: number;
   readonly useBias: boolean;

@@ -8,7 +8,7 @@ import {
   maxPool1d,
   maxPool2d,
 } from '../../ops/composite/pool.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 import { spatialLayout } from './conv.js';
 
 type IntOrPair = number | [number, number];
@@ -20,6 +20,12 @@ export interface PoolArgs extends LayerArgs {
 }
 
 abstract class Pool extends Layer {
+  static override options = layerOptions<PoolArgs>({
+    poolSize: true,
+    strides: true,
+    padding: true,
+    dataFormat: true,
+  });
   constructor(
     readonly args: PoolArgs,
     readonly rank: 1 | 2,
@@ -95,6 +101,7 @@ export class AveragePooling1D extends Pool {
 }
 
 abstract class GlobalPool extends Layer {
+  static override options = layerOptions<GArgs>({ dataFormat: true, keepdims: true });
   constructor(
     readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean },
     readonly rank: 1 | 2,

@@ -5,7 +5,7 @@ import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import { concat, reshape, split } from '../../ops/shape-ops.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { RNNBase, fmtCount } from './recurrent.js';
 
@@ -22,6 +22,7 @@ export interface TimeDistributedArgs extends LayerArgs {
 /** Apply `layer` to every time step: [batch, time, ...] → [batch·time, ...] → layer → [batch, time, ...]. */
 export class TimeDistributed extends Layer {
   static override className = 'TimeDistributed';
+  static override options = layerOptions<TimeDistributedArgs>({ layer: true });
   readonly layer: Layer;
   constructor(args: TimeDistributedArgs) {
     if (!(args?.layer instanceof Layer))
@@ -84,6 +85,11 @@ const reverseTime = (y: Tensor): Tensor =>
  */
 export class Bidirectional extends Layer {
   static override className = 'Bidirectional';
+  static override options = layerOptions<BidirectionalArgs>({
+    layer: true,
+    mergeMode: true,
+    backwardLayer: true,
+  });
   readonly forwardLayer: RNNBase;
   readonly backwardLayer: RNNBase;
   readonly mergeMode: MergeMode;
