@@ -9,7 +9,7 @@ import {
   maxPool2d,
 } from '../../ops/composite/pool.js';
 import { Layer, type LayerArgs, layerOptions } from '../layer.js';
-import { spatialLayout } from './conv.js';
+import { checkSizes, spatialLayout } from './conv.js';
 
 type IntOrPair = number | [number, number];
 export interface PoolArgs extends LayerArgs {
@@ -32,6 +32,8 @@ abstract class Pool extends Layer {
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    checkSizes(this.className, 'poolSize', args.poolSize, rank);
+    checkSizes(this.className, 'strides', args.strides, rank);
   }
   override expectedRank(): number {
     return this.rank + 2;

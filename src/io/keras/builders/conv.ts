@@ -195,7 +195,7 @@ defineLayers({
         kernelSize: pair(c, 'kernel_size', 1),
         strides: pair(c, 'strides', 1),
         padding: padding(c) as 'valid' | 'same',
-        outputPadding: op === null || op === undefined ? null : pair(c, 'output_padding', 0),
+        outputPadding: op === null || op === undefined ? null : pair(c, 'output_padding', 0, 0),
         dataFormat: dataFormat(c),
         dilationRate: pair(c, 'dilation_rate', 1),
         activation: activationOf(c, 'activation', b.ctx),
