@@ -62,4 +62,39 @@ describe('Keras config keys', () => {
     const documented = [...sec.matchAll(/^\| `(\w+)`\s*\|/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual([...Object.keys(IGNORED_KEYS), ...Object.keys(IGNORED_AT_DEFAULT)].sort());
   });
+  it('a Keras 1 Embedding config (output_dim, init, dropout, input_dtype) builds and looks rows up', () => {
+    const cfg = {
+      class_name: 'Sequential',
+      keras_version: '1.2.2',
+      config: [
+        {
+          class_name: 'Embedding',
+          config: {
+            name: 'e',
+            input_dim: 5,
+            output_dim: 3,
+            input_length: 4,
+            batch_input_shape: [null, 4],
+            init: 'uniform',
+            dropout: 0.0,
+            mask_zero: false,
+            W_regularizer: null,
+            activity_regularizer: null,
+            W_constraint: null,
+            trainable: true,
+            input_dtype: 'int32',
+          },
+        },
+      ],
+    };
+    const m = tg.keras.modelFromJson(cfg);
+    const table = tg.tensor(
+      Array.from({ length: 15 }, (_, i) => i),
+      [5, 3],
+    );
+    m.setWeights([table]);
+    const y = m.predict(tg.tensor([[4, 0, 2, 2]], undefined, { dtype: 'int32' })) as tg.Tensor;
+    // rows 4, 0, 2, 2 of the table
+    expect(Array.from(y.data)).toEqual([12, 13, 14, 0, 1, 2, 6, 7, 8, 6, 7, 8]);
+  });
 });
