@@ -60,7 +60,9 @@ function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTa
     if (/^SpatialDropout/.test(className)) delete cfg.noise_shape;
     if (className === 'DepthwiseConv2D' || className === 'Conv2DTranspose') {
       if (cfg.groups !== undefined && cfg.groups !== 1)
-        refuse(`has groups=${String(cfg.groups)}, which Keras 3's ${className} does not take; save it as .h5`);
+        refuse(
+          `has groups=${String(cfg.groups)}, which Keras 3's ${className} does not take; save it as .h5`,
+        );
       delete cfg.groups;
     }
     if (className === 'LeakyReLU' && 'alpha' in cfg) {
@@ -68,7 +70,9 @@ function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTa
       delete cfg.alpha;
     }
     if (className === 'Lambda' && !(isJsonObject(cfg.function) && cfg.function.class_name === '__lambda__'))
-      refuse('holds a Keras 1/2 Lambda (marshalled Python bytecode), which Keras 3 cannot load; save it as .h5');
+      refuse(
+        'holds a Keras 1/2 Lambda (marshalled Python bytecode), which Keras 3 cannot load; save it as .h5',
+      );
     if (className === 'ThresholdedReLU')
       refuse('is a ThresholdedReLU, a class Keras 3 removed; save it as .h5 (or use ReLU with threshold)');
   } else {
