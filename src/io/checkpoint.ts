@@ -1,5 +1,7 @@
 // Checkpoints: a model's named weights (and optionally its optimizer's state) in one safetensors file, written
 // atomically; loading compares names and shapes first and reports every mismatch before anything is written.
+import { checkOptions } from '../core/options.js';
+import { LOAD_CHECKPOINT_OPTIONS, SAVE_CHECKPOINT_OPTIONS } from './option-keys.js';
 import { ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
@@ -122,6 +124,7 @@ export async function saveCheckpoint(
   model: Layer | string,
   opts: SaveCheckpointOptions = {},
 ): Promise<void> {
+  checkOptions('saveCheckpoint', opts, SAVE_CHECKPOINT_OPTIONS);
   // NOTE: (path, model) and (model, path) are both accepted, so the argument order never trips anyone.
   if (typeof model === 'string') [path, model] = [model, path as Layer];
   if (typeof path !== 'string' || path.length === 0)
@@ -227,6 +230,7 @@ export async function loadCheckpoint(
   model: Layer | string,
   opts: LoadCheckpointOptions = {},
 ): Promise<CheckpointReport> {
+  checkOptions('loadCheckpoint', opts, LOAD_CHECKPOINT_OPTIONS);
   // NOTE: (path, model) and (model, path) are both accepted, so the argument order never trips anyone.
   if (typeof model === 'string') [path, model] = [model, path as Layer];
   if (typeof path !== 'string' || path.length === 0)
@@ -301,6 +305,7 @@ export async function saveWeights(
   path: string | Layer,
   opts: { metadata?: Record<string, string> } = {},
 ): Promise<void> {
+  checkOptions('saveWeights', opts, ['metadata']);
   return saveCheckpoint(model, path, { optimizer: null, metadata: opts.metadata });
 }
 
@@ -310,6 +315,7 @@ export async function loadWeights(
   path: string | Layer,
   opts: { strict?: boolean; maxBytes?: number } = {},
 ): Promise<CheckpointReport> {
+  checkOptions('loadWeights', opts, ['strict', 'maxBytes']);
   return loadCheckpoint(model, path, { ...opts, optimizer: null });
 }
 
@@ -320,6 +326,7 @@ export function checkpointSaver(
   model: Layer,
   opts: SaveCheckpointOptions = {},
 ): (path: string) => Promise<void> {
+  checkOptions('checkpointSaver', opts, SAVE_CHECKPOINT_OPTIONS);
   return (path) => saveCheckpoint(path, model, opts);
 }
 

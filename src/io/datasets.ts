@@ -1,4 +1,6 @@
 // In-memory dataset helpers: seeded shuffling, row selection, batching, per-channel normalisation, one-hot labels.
+import { checkOptions } from '../core/options.js';
+import { BATCH_OPTIONS } from './option-keys.js';
 import { allocArray } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Rng } from '../core/random.js';
@@ -87,6 +89,7 @@ export interface Batch {
 
 /** Iterate over row batches of one or more tensors with the same first dimension. */
 export function* batchIterator(ts: Tensor[], opts: BatchOptions): Generator<Batch> {
+  checkOptions('batchIterator', opts, BATCH_OPTIONS);
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ValueError(`batchIterator: batchSize must be a positive integer, got ${batchSize}`);

@@ -1,4 +1,6 @@
 // A small safe HDF5 reader: h5wasm runs in a worker thread, and the whole file comes back as a plain JS tree.
+import { checkOptions } from '../core/options.js';
+import { HDF5_OPTIONS } from './option-keys.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { FormatError } from './errors.js';
@@ -55,6 +57,7 @@ export function isHdf5(bytes: Uint8Array): boolean {
  * `FileError` naming the file and, where known, the HDF5 path.
  */
 export async function openHdf5(src: ByteSource, opts: Hdf5Options = {}): Promise<Hdf5File> {
+  checkOptions('openHdf5', opts, HDF5_OPTIONS);
   const { bytes, name } = loadSource(src, 'hdf5', { name: opts.name, maxBytes: opts.maxFileBytes });
   if (bytes.length < 8 || hdf5SignatureOffset(bytes) < 0)
     throw new FormatError(`${name}: not an HDF5 file (no HDF5 signature; ${bytes.length} bytes)`);

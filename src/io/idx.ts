@@ -1,4 +1,5 @@
 // IDX files (MNIST, Fashion-MNIST): big-endian header of type + dims, then big-endian values; .gz read transparently.
+import { checkOptions } from '../core/options.js';
 import { Tensor } from '../core/tensor.js';
 import { FormatError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
@@ -89,12 +90,14 @@ export function parseIdx(input: Uint8Array, name = '<bytes>'): IdxArray {
 
 /** Read an IDX file (path or bytes; `.gz` detected from the bytes). */
 export function readIdx(src: ByteSource, opts: { name?: string } = {}): IdxArray {
+  checkOptions('readIdx', opts, ['name']);
   const { bytes, name } = loadSource(src, 'idx', opts);
   return parseIdx(bytes, name);
 }
 
 /** An IDX image file (uint8, [n, h, w]) as a float32 NHWC Tensor [n, h, w, 1] scaled to [0, 1]. */
 export function readIdxImages(src: ByteSource, opts: { name?: string } = {}): Tensor {
+  checkOptions('readIdxImages', opts, ['name']);
   const { bytes, name } = loadSource(src, 'idx', opts);
   const a = parseIdx(bytes, name);
   if (a.sourceDtype !== 'uint8' || a.shape.length !== 3)
@@ -108,6 +111,7 @@ export function readIdxImages(src: ByteSource, opts: { name?: string } = {}): Te
 
 /** An IDX label file (uint8, [n]) as an int32 Tensor [n]. */
 export function readIdxLabels(src: ByteSource, opts: { name?: string } = {}): Tensor {
+  checkOptions('readIdxLabels', opts, ['name']);
   const { bytes, name } = loadSource(src, 'idx', opts);
   const a = parseIdx(bytes, name);
   if (a.sourceDtype !== 'uint8' || a.shape.length !== 1)

@@ -1,4 +1,6 @@
 // readKerasFile: detect a Keras-family file from its bytes and read it into the neutral KerasFile structure.
+import { checkOptions } from '../core/options.js';
+import { HDF5_OPTIONS, READ_KERAS_OPTIONS, pickOptions } from './option-keys.js';
 import { FormatError } from './errors.js';
 import { type Hdf5Options, isHdf5, openHdf5 } from './hdf5.js';
 import { OPTIMIZER_PATHS, kerasH5Layout, readKeras3Weights, readLegacyH5 } from './keras-h5.js';
@@ -31,11 +33,12 @@ export function sniffContainer(bytes: Uint8Array): 'hdf5' | 'zip' | 'json' | 'un
  * Every failure is a FormatError/FileError naming the file and the field.
  */
 export async function readKerasFile(src: ByteSource, opts: ReadKerasOptions = {}): Promise<KerasFile> {
+  checkOptions('readKerasFile', opts, READ_KERAS_OPTIONS);
   const { bytes, name, path } = loadSource(src, 'keras', { name: opts.name, maxBytes: opts.maxFileBytes });
   const kind = sniffContainer(bytes);
   if (kind === 'hdf5') {
     const f = await openHdf5(bytes, {
-      ...opts,
+      ...pickOptions(opts, HDF5_OPTIONS),
       name,
       skipData: [...OPTIMIZER_PATHS, ...(opts.skipData ?? [])],
     });

@@ -1,4 +1,5 @@
 // Keras 3 `.keras` archives: config.json + metadata.json + model.weights.h5, read from memory (never extracted).
+import { HDF5_OPTIONS, pickOptions } from './option-keys.js';
 import { FormatError } from './errors.js';
 import { type Hdf5Options, openHdf5 } from './hdf5.js';
 import { OPTIMIZER_PATHS, readKeras3Weights } from './keras-h5.js';
@@ -32,7 +33,7 @@ export async function readKeras3Zip(
   let layers: KerasFile['layers'] = [];
   if (zip.has('model.weights.h5')) {
     const f = await openHdf5(zip.read('model.weights.h5'), {
-      ...opts,
+      ...pickOptions(opts, HDF5_OPTIONS),
       name: `${name}: model.weights.h5`,
       skipData: OPTIMIZER_PATHS,
     });

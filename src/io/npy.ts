@@ -1,4 +1,5 @@
 // NumPy .npy files (format versions 1, 2 and 3): read into Tensors, write Tensors byte-for-byte as numpy.save does.
+import { checkOptions } from '../core/options.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './atomic.js';
@@ -87,6 +88,7 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
 
 /** Read a .npy file (path or bytes) into a Tensor; see {@link parseNpy} for the accepted dtypes. */
 export function readNpy(src: ByteSource, opts: { name?: string; maxBytes?: number } = {}): Tensor {
+  checkOptions('readNpy', opts, ['name', 'maxBytes']);
   const { bytes, name } = loadSource(src, 'npy', opts);
   const a = parseNpy(bytes, name);
   return new Tensor(a.data, a.shape);

@@ -1,4 +1,5 @@
 // safetensors files: 8-byte header length, JSON header (dtype/shape/data_offsets, __metadata__), then raw tensor bytes.
+import { checkOptions } from '../core/options.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './atomic.js';
@@ -128,6 +129,7 @@ export function loadSafetensors(
   src: ByteSource,
   opts: { name?: string; maxBytes?: number } = {},
 ): Safetensors {
+  checkOptions('loadSafetensors', opts, ['name', 'maxBytes']);
   const { bytes, name } = loadSource(src, 'safetensors', opts);
   return parseSafetensors(bytes, name);
 }

@@ -10,6 +10,7 @@ import { InputLayer } from './layers/input.js';
 
 export class Functional extends Model {
   static override className = 'Functional';
+  static override options: readonly string[] = ['inputs', 'outputs'];
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
   /** Nodes in topological order (inputs first). */
@@ -38,7 +39,7 @@ export class Functional extends Model {
         throw new ValueError(`${this.name}: input ${i} is not a tg.input(...) tensor`);
     });
     this.nodes = topoNodes(this.outputs, this.inputs, this.name);
-    this.layers = [...new Set(this.nodes.map((n) => n.layer))];
+    this.layers = kerasLayerOrder(this.nodes, this.outputs, this.inputs);
     // Keras: "All layer names should be unique" (weights are addressed by layer name).
     const seen = new Set<string>();
     for (const l of this.layers) {
@@ -87,18 +88,31 @@ export class Functional extends Model {
     return this.singleOutput ? ys[0] : ys;
   }
 
+  /**
+   * Keras's rows: one per layer in `model.layers` order (the saved order for imported models), with every call's
+   * inbound tensors as `layer[node][tensor]`; a layer called several times with different shapes shows `multiple`.
+   */
   protected summaryRows(): SummaryRow[] {
-    const counted = new Set<Layer>();
-    return this.nodes.map((n) => {
-      const params = counted.has(n.layer) ? 0 : n.layer.countParams();
-      counted.add(n.layer);
-      return {
-        layer: n.layer,
-        outputShapes: n.outputs.map((o) => o.shape),
-        params,
-        connectedTo: n.inputs.map((s) => `${s.node!.layer.name}[0][${s.outputIndex}]`),
-      };
-    });
+    const nodesOf = new Map<Layer, GraphNode[]>();
+    for (const n of this.nodes) nodesOf.set(n.layer, [...(nodesOf.get(n.layer) ?? []), n]);
+    const nodeIndex = (n: GraphNode): number => nodesOf.get(n.layer)!.indexOf(n);
+    return this.children()
+      .map(([, l]) => l)
+      .filter((l) => nodesOf.has(l))
+      .map((layer) => {
+        const nodes = nodesOf.get(layer)!;
+        const shapes = nodes.map((n) => n.outputs.map((o) => o.shape));
+        const same = shapes.every((s) => JSON.stringify(s) === JSON.stringify(shapes[0]));
+        return {
+          layer,
+          outputShapes: shapes[0],
+          ...(same ? {} : { outputText: 'multiple' }),
+          params: layer.countParams(),
+          connectedTo: nodes.flatMap((n) =>
+            n.inputs.map((s) => `${s.node!.layer.name}[${nodeIndex(s.node!)}][${s.outputIndex}]`),
+          ),
+        };
+      });
   }
   override getConfig() {
     return {
@@ -129,6 +143,41 @@ function topoNodes(outputs: SymbolicTensor[], inputs: SymbolicTensor[], model: s
   };
   outputs.forEach(visit);
   return order;
+}
+
+/**
+ * Keras's `model.layers` order (`_map_graph_network`): layers by decreasing depth from the outputs (inputs first),
+ * ties in the order a depth-first walk from the outputs first meets each layer.
+ */
+function kerasLayerOrder(nodes: GraphNode[], outputs: SymbolicTensor[], inputs: SymbolicTensor[]): Layer[] {
+  // first-meet index: pre-order of the walk from each output through each node's inputs, in order
+  const index = new Map<Layer, number>();
+  const seen = new Set<GraphNode>();
+  const meet = (t: SymbolicTensor): void => {
+    const n = t.node!;
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (!index.has(n.layer)) index.set(n.layer, index.size);
+    n.inputs.forEach(meet);
+  };
+  outputs.forEach(meet);
+  // depth: 0 at the outputs' nodes, parent = max(child + 1); a layer takes the largest depth of its nodes
+  const nodeDepth = new Map<GraphNode, number>();
+  const layerDepth = new Map<Layer, number>();
+  for (const n of [...nodes].reverse()) {
+    const d = Math.max(nodeDepth.get(n) ?? 0, layerDepth.get(n.layer) ?? 0);
+    nodeDepth.set(n, d);
+    layerDepth.set(n.layer, d);
+    for (const t of n.inputs) nodeDepth.set(t.node!, Math.max(d + 1, nodeDepth.get(t.node!) ?? 0));
+  }
+  for (const t of inputs)
+    if (!layerDepth.has(t.node!.layer)) {
+      layerDepth.set(t.node!.layer, 0);
+      index.set(t.node!.layer, -1);
+    }
+  return [...layerDepth.keys()].sort(
+    (a, b) => layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!,
+  );
 }
 
 /** TF.js `tf.model({inputs, outputs})`. */

@@ -2,6 +2,7 @@
 // train/eval mode, hooks, and child discovery so parameters get paths like `conv1.kernel`.
 import { type DType } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
 import { noGrad, withScope } from '../core/tape.js';
 import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
@@ -23,6 +24,29 @@ export interface LayerArgs {
   trainable?: boolean;
   dtype?: DType;
 }
+
+/** The options every layer takes (TF.js `LayerArgs`). */
+export const LAYER_OPTIONS: readonly string[] = [
+  'name',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'trainable',
+  'dtype',
+];
+
+/**
+ * A layer's own option names (beyond LayerArgs), for `static options`: the mapped type makes the compiler demand
+ * every key of the args type `A` and refuse any other, so the runtime list cannot drift from the type.
+ */
+export const layerOptions = <A>(keys: {
+  [K in Exclude<keyof A, keyof LayerArgs>]-?: true;
+}): readonly string[] => Object.keys(keys);
+
+/** The options object of a layer class's constructor. */
+export type OptionsOf<C extends abstract new (...a: any[]) => unknown> = NonNullable<
+  ConstructorParameters<C>[0]
+>;
 
 export interface CallKwargs {
   training?: boolean;
@@ -84,6 +108,11 @@ export const fmtBatchShape = (s: readonly (number | null)[]): string =>
 export abstract class Layer {
   /** Keras class name (Dense, Conv2D, ...). */
   static className = 'Layer';
+  /**
+   * The layer's own option names beyond LAYER_OPTIONS; when set, the constructor refuses any other key by name.
+   * NOTE: null on Layer itself, so user subclasses that pass extra keys to `super` keep working unless they opt in.
+   */
+  static options: readonly string[] | null = null;
   name: string;
   trainable: boolean;
   /** Train mode (dropout active, batch-norm batch statistics). Keras layers start in inference mode. */
@@ -99,6 +128,14 @@ export abstract class Layer {
   protected callImpl: (inputs: LayerIO, kwargs: CallKwargs) => LayerIO;
 
   constructor(args: LayerArgs = {}) {
+    const known = (new.target as typeof Layer).options;
+    if (known) {
+      if (args === null || typeof args !== 'object' || Array.isArray(args))
+        throw new ValueError(
+          `${this.className}: options must be an object, got ${Array.isArray(args) ? 'an array' : args === null ? 'null' : typeof args}`,
+        );
+      checkOptions(this.className, args, [...known, ...LAYER_OPTIONS]);
+    }
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     this.trainable = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
@@ -107,6 +144,14 @@ export abstract class Layer {
     const impl = this.call;
     this.callImpl = (x, kw) => impl.call(this, x, kw);
     this.call = (x: LayerIO, kw?: CallKwargs) => this.apply(x, kw) as LayerIO;
+    // NOTE: `build` is routed like `call`: a direct `layer.build(shape)` marks the layer built (Keras), and
+    // building a built layer is a no-op, so weights set after a build are kept.
+    const buildImpl = this.build;
+    this.build = (s: Shape | Shape[]) => {
+      if (this.isBuilt()) return;
+      withScope(this.name, () => buildImpl.call(this, s));
+      this.built = true;
+    };
   }
 
   /** The Keras class name; a user subclass that does not set `static className` goes by its JS class name. */
@@ -173,8 +218,7 @@ export abstract class Layer {
     this.buildShape(Array.isArray(x) ? x.map((t) => t.shape) : x.shape);
   }
   buildShape(s: Shape | Shape[]): void {
-    withScope(this.name, () => this.build(s));
-    this.built = true;
+    this.build(s);
   }
 
   /** Create a weight (Keras `add_weight`); its path name is `<layer>.<name>` once a model names it. */

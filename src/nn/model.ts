@@ -1,5 +1,6 @@
 // Models: a Layer that holds layers, with build/summary/predict, and compile/fit/evaluate (see fit.ts).
 import { ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { withFrame } from '../core/lifetime.js';
@@ -24,6 +25,23 @@ import {
   fitModel,
   type Compiled,
 } from './fit.js';
+
+/** Every key of an options type, listed once; the Record makes the compiler demand each key and no other. */
+const keysOf = <T>(keys: { [K in keyof T]-?: true }): readonly string[] => Object.keys(keys);
+const SUMMARY_OPTIONS = keysOf<SummaryOptions>({ formulas: true, print: true, inputShape: true });
+const COMPILE_OPTIONS = keysOf<CompileArgs>({ optimizer: true, loss: true, metrics: true });
+const FIT_OPTIONS = keysOf<FitArgs>({
+  epochs: true,
+  batchSize: true,
+  validationSplit: true,
+  validationData: true,
+  shuffle: true,
+  callbacks: true,
+  verbose: true,
+  initialEpoch: true,
+  rng: true,
+  log: true,
+});
 
 export abstract class Model extends Layer {
   static override className = 'Model';
@@ -97,6 +115,7 @@ export abstract class Model extends Layer {
 
   /** Print and return the Keras-format summary table. */
   summary(opts: SummaryOptions = {}): string {
+    checkOptions(`${this.name}.summary`, opts, SUMMARY_OPTIONS);
     if (!this.ensureBuilt() && opts.inputShape) this.buildModel([null, ...opts.inputShape]);
     this.assertBuilt('summarize (or pass summary({ inputShape }))');
     const rows = this.summaryRows(opts);
@@ -115,6 +134,7 @@ export abstract class Model extends Layer {
 
   /** Inference in batches, without recording, in inference mode. */
   predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
+    checkOptions(`${this.name}.predict`, opts, ['batchSize']);
     const xs = Array.isArray(x) ? x : [x];
     const where = `${this.name}.predict`;
     assertModelInputs(xs, this.inputSpecs(), this.name, where);
@@ -153,11 +173,17 @@ export abstract class Model extends Layer {
 
   /** Configure training: optimizer, loss and metrics (TF.js/Keras `compile`). */
   compile(args: CompileArgs): void {
+    checkOptions(`${this.name}.compile`, args, COMPILE_OPTIONS);
     this.ensureBuilt();
     this.compiled = compileModel(this, args);
   }
   /** Train for a number of epochs (TF.js `fit`): returns the History. */
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
+    try {
+      checkOptions(`${this.name}.fit`, args, FIT_OPTIONS);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return fitModel(this, x, y, args);
   }
   /** Loss and metrics on data, without training. */
@@ -166,6 +192,7 @@ export abstract class Model extends Layer {
     y: Tensor | Tensor[],
     args: { batchSize?: number } = {},
   ): Record<string, number> {
+    checkOptions(`${this.name}.evaluate`, args, ['batchSize']);
     return evaluateModel(this, x, y, args);
   }
 }
@@ -173,6 +200,7 @@ export abstract class Model extends Layer {
 /** A linear stack of layers (TF.js `tf.sequential`). */
 export class Sequential extends Model {
   static override className = 'Sequential';
+  static override options: readonly string[] = ['layers'];
   layers: Layer[] = [];
   constructor(args: LayerArgs & { layers?: Layer[] } = {}) {
     super(args);

@@ -4,6 +4,8 @@ import { fmtBatchShape, type Layer, type ShapeWithBatch } from './layer.js';
 export interface SummaryRow {
   layer: Layer;
   outputShapes: ShapeWithBatch[];
+  /** Shown instead of the shapes (Keras's `multiple` for a layer called with different shapes). */
+  outputText?: string;
   connectedTo?: string[];
   /** Params counted in this row (0 when a shared layer repeats). */
   params: number;
@@ -29,9 +31,10 @@ export function formatSummary(
   const showConn = rows.some((r) => r.connectedTo && r.connectedTo.length);
   const cells = rows.map((r) => {
     const shape =
-      r.outputShapes.length === 1
+      r.outputText ??
+      (r.outputShapes.length === 1
         ? fmtBatchShape(r.outputShapes[0])
-        : `[${r.outputShapes.map(fmtBatchShape).join(', ')}]`;
+        : `[${r.outputShapes.map(fmtBatchShape).join(', ')}]`);
     const c = [`${r.layer.name} (${r.layer.className})`, shape, num(r.params)];
     if (showConn) c.push((r.connectedTo ?? []).join(', '));
     if (opts.formulas) c.push(r.params ? (r.layer.paramFormula() ?? num(r.params)) : '');

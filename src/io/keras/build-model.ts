@@ -189,10 +189,12 @@ function buildLayer(
       entry.build(cfg, b),
     );
     if (MASK_TRANSPARENT.has(l.className)) passMask(layer);
+    // NOTE: a key the builder did not read and that is not documented as inert would be silently ignored: refuse it.
     const unread = cfg.unreadKeys();
     if (unread.length)
-      notes.push(
-        `layer '${l.name}' (${l.fileClassName}): ignored option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')}`,
+      throw new KerasImportError(
+        `${cfg.prefix}: unknown option${unread.length > 1 ? 's' : ''} ${unread.map((k) => `'${k}'`).join(', ')} ` +
+          `(known: ${cfg.readKeys().join(', ')}; ignored as inert: see docs/keras-import.md)`,
       );
   }
   specs.set(layer, { className: l.className, fileClassName: l.fileClassName, config: l.config });

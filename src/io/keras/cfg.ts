@@ -12,12 +12,70 @@ export interface CfgWhere {
   className: string;
 }
 
-/** Keys that never change what a layer computes at inference (initializers, regularizers, constraints, ...). */
-const INERT =
-  /(_initializer|_regularizer|_constraint|_init|^init)$|^(name|trainable|dtype|batch_input_shape|batch_shape|input_shape|batch_size|input_dtype|input_dim|input_length|build_config|autocast|unroll|implementation|consume_less|weights|seed|W_regularizer|b_regularizer|U_regularizer|W_constraint|b_constraint|U_constraint|activity_regularizer|stateful_reset|module|registered_name|sparse|ragged|time_major|use_cudnn|synchronized|renorm|renorm_clipping|renorm_momentum|lora_rank|lora_alpha|quantization_config|fused|virtual_batch_size|adjustment)$/;
+/**
+ * Config keys the importer ignores on purpose, with the reason (docs/keras-import.md, "Ignored config keys", lists
+ * the same). Any other key a builder does not read is refused, so no option is silently dropped.
+ */
+export const IGNORED_KEYS: Readonly<Record<string, string>> = {
+  // shapes and names: read by the model parser, not by the layer builders
+  name: 'read by the model builder',
+  batch_input_shape: 'read by the model builder (and ignored on non-first layers, as Keras does)',
+  batch_shape: 'read by the model builder',
+  input_shape: 'read by the model builder',
+  batch_size: 'part of the input shape',
+  input_dtype: 'Keras 1 input dtype; inputs are given as tensors',
+  input_dim: 'read by the model builder (Keras 1/2 shorthand for the input shape)',
+  input_length: 'read by the model builder (Keras 1/2 shorthand for the input shape)',
+  build_config: 'Keras 3 build shapes; shapes come from the inputs',
+  module: 'Keras 3 serialization bookkeeping (read by the class lookup)',
+  registered_name: 'Keras 3 serialization bookkeeping (read by the class lookup)',
+  // training-only: no effect on a forward pass with weights from the file
+  activity_regularizer: 'a training loss term; tapegrad does not add it to the loss',
+  W_regularizer: 'Keras 1 weight regularizer (training loss term)',
+  b_regularizer: 'Keras 1 weight regularizer (training loss term)',
+  U_regularizer: 'Keras 1 weight regularizer (training loss term)',
+  W_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
+  b_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
+  U_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
+  init: 'Keras 1 initializer: weights come from the file',
+  weights: 'Keras 1 initial weights in the config: weights come from the file',
+  seed: 'seed of dropout/noise, which are inactive at inference',
+  renorm:
+    'BatchNormalization renormalization changes training steps only; inference uses the moving statistics',
+  renorm_clipping: 'training only (see renorm)',
+  renorm_momentum: 'training only (see renorm)',
+  virtual_batch_size: 'BatchNormalization ghost batches: training only',
+  adjustment: 'BatchNormalization training-time adjustment: training only',
+  synchronized: 'cross-replica batch statistics: training only',
+  stateful_reset: 'training bookkeeping',
+  // implementation choices that compute the same numbers
+  autocast: 'mixed-precision casting; tapegrad computes in the layer dtype',
+  unroll: 'the same recurrence unrolled or looped',
+  implementation: 'recurrent kernel layout choice of the Keras backend; same numbers',
+  consume_less: 'Keras 1 name of implementation; same numbers',
+  use_cudnn: 'CuDNN kernel choice; same numbers',
+  fused: 'fused BatchNormalization kernel; same numbers',
+};
 
-/** True for a key that is known not to affect inference. */
-export const isInertKey = (k: string): boolean => INERT.test(k);
+/** Keys ignored only at their harmless value; any other value changes the numbers and is refused. */
+export const IGNORED_AT_DEFAULT: Readonly<Record<string, readonly unknown[]>> = {
+  sparse: [false, null],
+  ragged: [false, null],
+  lora_rank: [null],
+  lora_alpha: [null],
+  quantization_config: [null],
+  time_major: [false],
+};
+
+/** Initializers, regularizers and constraints of any weight (`*_initializer`, Keras 1 `*_init`, ...): weights come from the file. */
+const IGNORED_SUFFIX = /(_initializer|_regularizer|_constraint|_init)$/;
+
+/** True for a key documented as ignored (at this value, for the keys ignored only at their default). */
+export function isInertKey(k: string, v?: unknown): boolean {
+  if (Object.hasOwn(IGNORED_KEYS, k) || IGNORED_SUFFIX.test(k)) return true;
+  if (Object.hasOwn(IGNORED_AT_DEFAULT, k)) return v === undefined || IGNORED_AT_DEFAULT[k].includes(v);
+  return false;
+}
 
 /** Format a JSON value briefly for messages. */
 export function brief(v: unknown): string {
@@ -148,9 +206,14 @@ export class LayerCfg {
     return v;
   }
 
+  /** Keys the builder asked for (present or not), sorted: the options this class understands. */
+  readKeys(): string[] {
+    return [...this.used].sort();
+  }
+
   /** Keys present but never read and not known to be inert. */
   unreadKeys(): string[] {
-    return Object.keys(this.cfg).filter((k) => !this.used.has(k) && !isInertKey(k));
+    return Object.keys(this.cfg).filter((k) => !this.used.has(k) && !isInertKey(k, this.cfg[k]));
   }
 }
 

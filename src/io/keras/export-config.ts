@@ -41,7 +41,48 @@ function cleanConfig(cfg: JsonObject, target: ExportTarget, className: string): 
     }
     out[k] = v;
   }
-  return out;
+  return inTargetVocabulary(className, out, target);
+}
+
+/**
+ * Write a config in the target's own words (docs/keras-import.md, "Export"): Keras 3 for `.keras`, Keras 2 for `.h5`.
+ * Keras 3 refuses keywords its constructors do not have, so renamed ones are renamed and dropped ones dropped.
+ */
+function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTarget): JsonObject {
+  const refuse = (why: string): never => {
+    throw new KerasImportError(`saveModel: layer '${String(cfg.name)}' (${className}) ${why}`);
+  };
+  if (target.keras3) {
+    // NOTE: Keras 3 takes the input shape only from an InputLayer (batch_shape); the writer adds one.
+    delete cfg.batch_input_shape;
+    if (className === 'Embedding') delete cfg.input_length;
+    // Keras 2 writes noise_shape (always null) on SpatialDropout*, whose Keras 3 constructors do not take it.
+    if (/^SpatialDropout/.test(className)) delete cfg.noise_shape;
+    if (className === 'DepthwiseConv2D' || className === 'Conv2DTranspose') {
+      if (cfg.groups !== undefined && cfg.groups !== 1)
+        refuse(
+          `has groups=${String(cfg.groups)}, which Keras 3's ${className} does not take; save it as .h5`,
+        );
+      delete cfg.groups;
+    }
+    if (className === 'LeakyReLU' && 'alpha' in cfg) {
+      cfg.negative_slope = cfg.negative_slope ?? cfg.alpha;
+      delete cfg.alpha;
+    }
+    if (className === 'Lambda' && !(isJsonObject(cfg.function) && cfg.function.class_name === '__lambda__'))
+      refuse(
+        'holds a Keras 1/2 Lambda (marshalled Python bytecode), which Keras 3 cannot load; save it as .h5',
+      );
+    if (className === 'ThresholdedReLU')
+      refuse('is a ThresholdedReLU, a class Keras 3 removed; save it as .h5 (or use ReLU with threshold)');
+  } else {
+    if (className === 'LeakyReLU' && 'negative_slope' in cfg) {
+      cfg.alpha = cfg.negative_slope;
+      delete cfg.negative_slope;
+    }
+    if (className === 'LayerNormalization' && cfg.rms_scaling === false) delete cfg.rms_scaling;
+  }
+  return cfg;
 }
 
 const entry = (className: string, config: JsonObject, target: ExportTarget): JsonObject =>

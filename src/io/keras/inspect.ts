@@ -1,4 +1,6 @@
 // `inspect`: what a Keras file holds (format, Keras version, backend, layers and weights) without building a model.
+import { checkOptions } from '../../core/options.js';
+import { READ_KERAS_OPTIONS } from '../option-keys.js';
 import { readKerasFile, type ReadKerasOptions } from '../keras-files.js';
 import type { KerasFile } from '../keras-types.js';
 import { isJsonObject } from '../safe-json.js';
@@ -26,6 +28,7 @@ export interface InspectResult {
 
 /** Describe a Keras file. */
 export async function inspectKerasFile(src: ByteSource, opts: ReadKerasOptions = {}): Promise<InspectResult> {
+  checkOptions('keras.inspect', opts, READ_KERAS_OPTIONS);
   return describeFile(await readKerasFile(src, opts));
 }
 

@@ -88,6 +88,11 @@ export function keras1ToKeras2(
       continue;
     }
     if (k === 'dropout' && className === 'Embedding') continue;
+    // NOTE: output_dim means units everywhere in Keras 1 except Embedding, which kept the name in Keras 2.
+    if (k === 'output_dim' && className === 'Embedding') {
+      out.output_dim = v;
+      continue;
+    }
     if (k === 'length' && className === 'UpSampling1D') {
       out.size = v;
       continue;

@@ -1,4 +1,12 @@
 // loadModel / modelFromJson / loadWeights: read a Keras file, build the model, assign and report the weights.
+import { checkOptions } from '../../core/options.js';
+import {
+  CONTEXT_OPTIONS,
+  LOAD_MODEL_OPTIONS,
+  LOAD_WEIGHTS_OPTIONS,
+  READ_KERAS_OPTIONS,
+  pickOptions,
+} from '../option-keys.js';
 import type { Layer } from '../../nn/layer.js';
 import { Model } from '../../nn/model.js';
 import { FormatError } from '../errors.js';
@@ -42,13 +50,13 @@ export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}):
     const cfg =
       !raw && isJsonObject(src.config as JsonValue)
         ? configFile(src.config as JsonValue)
-        : await readKerasFile(src.config as ByteSource, opts);
+        : await readKerasFile(src.config as ByteSource, pickOptions(opts, READ_KERAS_OPTIONS));
     if (!cfg.modelConfig)
       throw new KerasImportError(
         `${cfg.source}: given as 'config' but holds no model config (format ${cfg.format})`,
       );
     if (src.weights === undefined) return cfg;
-    const w = await readKerasFile(src.weights, opts);
+    const w = await readKerasFile(src.weights, pickOptions(opts, READ_KERAS_OPTIONS));
     return {
       ...cfg,
       format: w.format,
@@ -58,7 +66,7 @@ export async function readSource(src: ModelSource, opts: ReadKerasOptions = {}):
       layers: w.layers,
     };
   }
-  return readKerasFile(src as ByteSource, opts);
+  return readKerasFile(src as ByteSource, pickOptions(opts, READ_KERAS_OPTIONS));
 }
 
 function configFile(json: JsonValue): KerasFile {
@@ -80,6 +88,7 @@ function configFile(json: JsonValue): KerasFile {
  * Returns a tapegrad model whose `loadReport` lists every weight expected and found.
  */
 export async function loadModel(src: ModelSource, opts: LoadModelOptions = {}): Promise<ImportedModel> {
+  checkOptions('keras.loadModel', opts, LOAD_MODEL_OPTIONS);
   const file = await readSource(src, opts);
   if (!file.modelConfig) {
     const hint =
@@ -184,6 +193,7 @@ export function modelFromJson(
   json: string | Record<string, unknown>,
   opts: ContextOptions & { inputShape?: (number | null)[]; source?: string } = {},
 ): KerasSequential | KerasFunctional {
+  checkOptions('keras.modelFromJson', opts, [...CONTEXT_OPTIONS, 'inputShape', 'source']);
   let cfg = json as JsonValue;
   if (typeof json === 'string') {
     try {
@@ -213,7 +223,8 @@ export async function loadWeights(
   src: ByteSource,
   opts: LoadModelOptions = {},
 ): Promise<LoadReport> {
-  const file = await readKerasFile(src, opts);
+  checkOptions('keras.loadWeights', opts, LOAD_WEIGHTS_OPTIONS);
+  const file = await readKerasFile(src, pickOptions(opts, READ_KERAS_OPTIONS));
   if (!(model instanceof Model))
     throw new KerasImportError(
       `loadWeights: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,

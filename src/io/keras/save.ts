@@ -1,4 +1,6 @@
 // saveModel: a tapegrad model as Keras legacy HDF5 (.h5, model_config + model_weights) or Keras 3 (.keras zip).
+import { checkOptions } from '../../core/options.js';
+import { SAVE_MODEL_OPTIONS } from '../option-keys.js';
 import { strToU8, zipSync } from 'fflate';
 import type { Tensor } from '../../core/tensor.js';
 import type { Layer } from '../../nn/layer.js';
@@ -34,6 +36,7 @@ export async function saveModel(
   path: string | null,
   opts: SaveModelOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions('keras.saveModel', opts, SAVE_MODEL_OPTIONS);
   if (!(model instanceof Model))
     throw new KerasImportError(
       `saveModel: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,

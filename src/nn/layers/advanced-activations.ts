@@ -5,7 +5,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { add, mul, neg, relu } from '../../ops/arith.js';
 import { elu, leakyRelu, reluAdvanced, softmax, thresholdedRelu } from '../../ops/composite/activations.js';
 import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions, type OptionsOf } from '../layer.js';
 
 export interface LeakyReLUArgs extends LayerArgs {
   /** Slope for x < 0 (Keras 3 name; default 0.3). */
@@ -17,6 +17,7 @@ export interface LeakyReLUArgs extends LayerArgs {
 /** y = x for x > 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Layer {
   static override className = 'LeakyReLU';
+  static override options = layerOptions<LeakyReLUArgs>({ negativeSlope: true, alpha: true });
   readonly negativeSlope: number;
   constructor(args: LeakyReLUArgs = {}) {
     super(args);
@@ -44,6 +45,7 @@ export interface PReLUArgs extends LayerArgs {
 /** y = max(0, x) - alpha·max(0, -x) with a learned alpha per position (weight 'alpha', shaped like one sample). */
 export class PReLU extends Layer {
   static override className = 'PReLU';
+  static override options = layerOptions<PReLUArgs>({ alphaInitializer: true, sharedAxes: true });
   readonly sharedAxes: number[];
   alpha!: Tensor;
   constructor(readonly args: PReLUArgs = {}) {
@@ -81,6 +83,7 @@ export class PReLU extends Layer {
 /** y = x for x > 0, alpha·(eˣ - 1) otherwise (default alpha 1). */
 export class ELU extends Layer {
   static override className = 'ELU';
+  static override options = layerOptions<OptionsOf<typeof ELU>>({ alpha: true });
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
     super(args);
@@ -105,6 +108,7 @@ export interface ReLUArgs extends LayerArgs {
 /** Keras ReLU layer: min(x, maxValue) for x > threshold, negativeSlope·(x - threshold) otherwise. */
 export class ReLU extends Layer {
   static override className = 'ReLU';
+  static override options = layerOptions<ReLUArgs>({ maxValue: true, negativeSlope: true, threshold: true });
   readonly maxValue: number | null;
   readonly negativeSlope: number;
   readonly threshold: number;
@@ -138,6 +142,7 @@ export class ReLU extends Layer {
 /** y = x for x > theta, else 0 (default theta 1). */
 export class ThresholdedReLU extends Layer {
   static override className = 'ThresholdedReLU';
+  static override options = layerOptions<OptionsOf<typeof ThresholdedReLU>>({ theta: true });
   readonly theta: number;
   constructor(args: LayerArgs & { theta?: number } = {}) {
     super(args);
@@ -156,6 +161,7 @@ export class ThresholdedReLU extends Layer {
 /** Softmax along `axis` (default -1). */
 export class Softmax extends Layer {
   static override className = 'Softmax';
+  static override options = layerOptions<OptionsOf<typeof Softmax>>({ axis: true });
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {
     super(args);

@@ -7,7 +7,7 @@ import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 import { transpose } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
@@ -109,6 +109,18 @@ abstract class SpatialConv extends Layer {
 /** Keras DepthwiseConv2D: each input channel convolved with its own `depthMultiplier` filters; kernel [kh,kw,in,mult]. */
 export class DepthwiseConv2D extends SpatialConv {
   static override className = 'DepthwiseConv2D';
+  static override options = layerOptions<DepthwiseConv2DArgs>({
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    depthMultiplier: true,
+    dataFormat: true,
+    dilationRate: true,
+    activation: true,
+    useBias: true,
+    depthwiseInitializer: true,
+    biasInitializer: true,
+  });
   readonly depthMultiplier: number;
   depthwiseKernel!: Tensor;
   constructor(args: DepthwiseConv2DArgs) {
@@ -156,6 +168,20 @@ export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
 /** Keras SeparableConv2D: depthwise (strided, dilated) conv, then a 1×1 pointwise conv to `filters`, then bias. */
 export class SeparableConv2D extends SpatialConv {
   static override className = 'SeparableConv2D';
+  static override options = layerOptions<SeparableConv2DArgs>({
+    filters: true,
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    depthMultiplier: true,
+    dataFormat: true,
+    dilationRate: true,
+    activation: true,
+    useBias: true,
+    depthwiseInitializer: true,
+    pointwiseInitializer: true,
+    biasInitializer: true,
+  });
   readonly filters: number;
   readonly depthMultiplier: number;
   depthwiseKernel!: Tensor;
@@ -225,6 +251,19 @@ export interface Conv2DTransposeArgs extends LayerArgs {
 /** Keras Conv2DTranspose ("deconvolution"): kernel [kh,kw,filters,in], output size from Keras's deconv rule. */
 export class Conv2DTranspose extends Layer {
   static override className = 'Conv2DTranspose';
+  static override options = layerOptions<Conv2DTransposeArgs>({
+    filters: true,
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    outputPadding: true,
+    dataFormat: true,
+    dilationRate: true,
+    activation: true,
+    useBias: true,
+    kernelInitializer: true,
+    biasInitializer: true,
+  });
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];

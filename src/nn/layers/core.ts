@@ -9,7 +9,7 @@ import { dropout } from '../../ops/random-ops.js';
 import { broadcastTo, expandDims, reshape, transpose } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions, type OptionsOf } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 const BATCH_HINT = ' — is the batch axis missing? (inputs are [batch, ...])';
@@ -27,6 +27,14 @@ export interface DenseArgs extends LayerArgs {
 /** y = activation(x·kernel + bias) on the last axis; kernel [in, units]. */
 export class Dense extends Layer {
   static override className = 'Dense';
+  static override options = layerOptions<DenseArgs>({
+    units: true,
+    activation: true,
+    useBias: true,
+    kernelInitializer: true,
+    biasInitializer: true,
+    inputDim: true,
+  });
   readonly units: number;
   readonly useBias: boolean;
   readonly activation: ActivationSpec;
@@ -92,6 +100,7 @@ export class Dense extends Layer {
 /** Flatten all axes after the batch (channels-last order; see dataFormat for channels-first). */
 export class Flatten extends Layer {
   static override className = 'Flatten';
+  static override options = layerOptions<OptionsOf<typeof Flatten>>({ dataFormat: true });
   constructor(private args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst' } = {}) {
     super(args);
   }
@@ -111,6 +120,7 @@ export class Flatten extends Layer {
 
 export class Activation extends Layer {
   static override className = 'Activation';
+  static override options = layerOptions<OptionsOf<typeof Activation>>({ activation: true });
   constructor(readonly args: LayerArgs & { activation: ActivationSpec }) {
     super(args);
   }
@@ -125,6 +135,7 @@ export class Activation extends Layer {
 /** Inverted dropout; active only in training mode. */
 export class Dropout extends Layer {
   static override className = 'Dropout';
+  static override options = layerOptions<OptionsOf<typeof Dropout>>({ rate: true, noiseShape: true });
   constructor(readonly args: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1))
@@ -142,6 +153,7 @@ export class Dropout extends Layer {
 /** Dropout of whole feature maps (channels last): the mask is shared over the spatial axes. */
 export class SpatialDropout extends Layer {
   static override className = 'SpatialDropout2D';
+  static override options = layerOptions<OptionsOf<typeof SpatialDropout>>({ rate: true, dataFormat: true });
   constructor(readonly args: LayerArgs & { rate: number; dataFormat?: 'channelsLast' | 'channelsFirst' }) {
     super(args);
   }
@@ -154,6 +166,7 @@ export class SpatialDropout extends Layer {
 
 export class Reshape extends Layer {
   static override className = 'Reshape';
+  static override options = layerOptions<OptionsOf<typeof Reshape>>({ targetShape: true });
   constructor(readonly args: LayerArgs & { targetShape: number[] }) {
     super(args);
   }
@@ -175,6 +188,7 @@ export class Reshape extends Layer {
 /** Permute non-batch axes; `dims` are 1-based as in Keras. */
 export class Permute extends Layer {
   static override className = 'Permute';
+  static override options = layerOptions<OptionsOf<typeof Permute>>({ dims: true });
   constructor(readonly args: LayerArgs & { dims: number[] }) {
     super(args);
     const d = args.dims;
@@ -196,6 +210,7 @@ export class Permute extends Layer {
 /** [batch, features] → [batch, n, features]. */
 export class RepeatVector extends Layer {
   static override className = 'RepeatVector';
+  static override options = layerOptions<OptionsOf<typeof RepeatVector>>({ n: true });
   constructor(readonly args: LayerArgs & { n: number }) {
     super(args);
   }

@@ -5,7 +5,7 @@ import { Tensor } from '../../core/tensor.js';
 import { notEqual } from '../../ops/arith.js';
 import { take } from '../../ops/linalg.js';
 import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 /**
  * Flat indices into a row-major [rows, dim] table for each index of `x`: out[i·dim + j] = x[i]·dim + j,
@@ -38,6 +38,13 @@ export interface EmbeddingArgs extends LayerArgs {
 /** Keras Embedding: y[..., :] = embeddings[x[...], :]; weight 'embeddings' [inputDim, outputDim], U(-0.05, 0.05) init. */
 export class Embedding extends Layer {
   static override className = 'Embedding';
+  static override options = layerOptions<EmbeddingArgs>({
+    inputDim: true,
+    outputDim: true,
+    embeddingsInitializer: true,
+    maskZero: true,
+    inputLength: true,
+  });
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;

@@ -6,7 +6,7 @@ import { add, div, maximum, minimum, mul, sqrt, square, sub } from '../../ops/ar
 import { matmul } from '../../ops/linalg.js';
 import { sum } from '../../ops/reduce-ops.js';
 import { concat, reshape, transpose } from '../../ops/shape-ops.js';
-import { Layer, type LayerArgs, type LayerIO } from '../layer.js';
+import { Layer, type LayerArgs, type LayerIO, layerOptions, type OptionsOf } from '../layer.js';
 
 const listShapes = (xs: Tensor[]): string => xs.map((t) => fmtShape(t.shape)).join(', ');
 
@@ -42,6 +42,7 @@ abstract class Merge extends Layer {
 
 /** Elementwise merges: shapes must be equal or broadcast (a 1 against anything) past the batch axis. */
 abstract class ElementwiseMerge extends Merge {
+  static override options = layerOptions<LayerArgs>({});
   protected abstract combine(a: Tensor, b: Tensor): Tensor;
   protected merge(xs: Tensor[]): Tensor {
     try {
@@ -113,6 +114,7 @@ export class Minimum extends ElementwiseMerge {
 /** Concatenate along `axis` (default -1); every other axis must match. */
 export class Concatenate extends Merge {
   static override className = 'Concatenate';
+  static override options = layerOptions<OptionsOf<typeof Concatenate>>({ axis: true });
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {
     super(args);
@@ -150,6 +152,7 @@ const l2Normalize = (x: Tensor, axis: number): Tensor =>
  */
 export class Dot extends Merge {
   static override className = 'Dot';
+  static override options = layerOptions<OptionsOf<typeof Dot>>({ axes: true, normalize: true });
   readonly axes: number | [number, number];
   readonly normalize: boolean;
   constructor(args: LayerArgs & { axes: number | [number, number]; normalize?: boolean }) {

@@ -3,7 +3,7 @@ import { ValueError } from '../../core/errors.js';
 import { Rng, randn } from '../../core/random.js';
 import type { Tensor } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 export interface GaussianNoiseArgs extends LayerArgs {
   stddev: number;
@@ -14,6 +14,7 @@ export interface GaussianNoiseArgs extends LayerArgs {
 /** y = x + N(0, stddev²) in training mode; identity in inference. */
 export class GaussianNoise extends Layer {
   static override className = 'GaussianNoise';
+  static override options = layerOptions<GaussianNoiseArgs>({ stddev: true, seed: true });
   readonly stddev: number;
   private rng?: Rng;
   constructor(readonly args: GaussianNoiseArgs) {
@@ -43,6 +44,7 @@ export interface GaussianDropoutArgs extends LayerArgs {
 /** y = x · N(1, rate / (1 - rate)) in training mode; identity in inference. */
 export class GaussianDropout extends Layer {
   static override className = 'GaussianDropout';
+  static override options = layerOptions<GaussianDropoutArgs>({ rate: true, seed: true });
   readonly rate: number;
   private rng?: Rng;
   constructor(readonly args: GaussianDropoutArgs) {

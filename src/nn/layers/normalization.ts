@@ -6,7 +6,7 @@ import { add, div, mul, sqrt, sub } from '../../ops/arith.js';
 import { mean, variance } from '../../ops/reduce-ops.js';
 import { reshape } from '../../ops/shape-ops.js';
 import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
@@ -75,6 +75,17 @@ export interface BatchNormalizationArgs extends LayerArgs {
  */
 export class BatchNormalization extends Layer {
   static override className = 'BatchNormalization';
+  static override options = layerOptions<BatchNormalizationArgs>({
+    axis: true,
+    momentum: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    movingMeanInitializer: true,
+    movingVarianceInitializer: true,
+  });
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -165,6 +176,14 @@ export interface LayerNormalizationArgs extends LayerArgs {
 /** Keras LayerNormalization: per sample, y = (x - mean) / √(var + ε) · γ + β over `axis` (γ, β shaped like those axes). */
 export class LayerNormalization extends Layer {
   static override className = 'LayerNormalization';
+  static override options = layerOptions<LayerNormalizationArgs>({
+    axis: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+  });
   readonly axis: number[];
   readonly epsilon: number;
   readonly center: boolean;

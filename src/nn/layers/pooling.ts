@@ -8,8 +8,8 @@ import {
   maxPool1d,
   maxPool2d,
 } from '../../ops/composite/pool.js';
-import { Layer, type LayerArgs } from '../layer.js';
-import { spatialLayout } from './conv.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { checkSizes, spatialLayout } from './conv.js';
 
 type IntOrPair = number | [number, number];
 export interface PoolArgs extends LayerArgs {
@@ -20,12 +20,20 @@ export interface PoolArgs extends LayerArgs {
 }
 
 abstract class Pool extends Layer {
+  static override options = layerOptions<PoolArgs>({
+    poolSize: true,
+    strides: true,
+    padding: true,
+    dataFormat: true,
+  });
   constructor(
     readonly args: PoolArgs,
     readonly rank: 1 | 2,
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    checkSizes(this.className, 'poolSize', args.poolSize, rank);
+    checkSizes(this.className, 'strides', args.strides, rank);
   }
   override expectedRank(): number {
     return this.rank + 2;
@@ -95,6 +103,7 @@ export class AveragePooling1D extends Pool {
 }
 
 abstract class GlobalPool extends Layer {
+  static override options = layerOptions<GArgs>({ dataFormat: true, keepdims: true });
   constructor(
     readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean },
     readonly rank: 1 | 2,

@@ -8,7 +8,8 @@ import { matmul } from '../../ops/linalg.js';
 import { broadcastTo, reshape, split } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import { type Initializer, getInitializer } from '../initializers.js';
-import { RNNBase, type RNNArgs, type StepFn, activationName } from './recurrent.js';
+import { layerOptions } from '../layer.js';
+import { RNN_OPTIONS, RNNBase, type RNNArgs, type StepFn, activationName } from './recurrent.js';
 
 /** h·U, with the state masked first when recurrent dropout is active. */
 const recIn = (h: Tensor, mask: Tensor | null): Tensor => (mask ? mul(h, mask) : h);
@@ -16,6 +17,7 @@ const recIn = (h: Tensor, mask: Tensor | null): Tensor => (mask ? mul(h, mask) :
 /** Fully connected RNN: h' = act(x·W + h·U + b). */
 export class SimpleRNN extends RNNBase {
   static override className = 'SimpleRNN';
+  static override options = layerOptions<RNNArgs>(RNN_OPTIONS);
   constructor(args: RNNArgs) {
     super(args);
   }
@@ -48,6 +50,11 @@ export interface LSTMArgs extends GatedRNNArgs {
 /** Long short-term memory (Hochreiter 1997), Keras gate order i, f, c, o; states [h, c]. */
 export class LSTM extends RNNBase {
   static override className = 'LSTM';
+  static override options = layerOptions<LSTMArgs>({
+    ...RNN_OPTIONS,
+    recurrentActivation: true,
+    unitForgetBias: true,
+  });
   constructor(override readonly args: LSTMArgs) {
     super(args);
   }
@@ -105,6 +112,11 @@ export interface GRUArgs extends GatedRNNArgs {
 /** Gated recurrent unit (Cho 2014), Keras gate order z, r, h: h' = z·h + (1-z)·ĥ. */
 export class GRU extends RNNBase {
   static override className = 'GRU';
+  static override options = layerOptions<GRUArgs>({
+    ...RNN_OPTIONS,
+    recurrentActivation: true,
+    resetAfter: true,
+  });
   readonly resetAfter: boolean;
   constructor(override readonly args: GRUArgs) {
     super(args);

@@ -45,6 +45,24 @@ export interface RNNArgs extends LayerArgs {
   inputLength?: number | null;
 }
 
+/** The option names of RNNArgs beyond LayerArgs (the compiler checks the list against the type). */
+export const RNN_OPTIONS: { [K in Exclude<keyof RNNArgs, keyof LayerArgs>]-?: true } = {
+  units: true,
+  activation: true,
+  useBias: true,
+  kernelInitializer: true,
+  recurrentInitializer: true,
+  biasInitializer: true,
+  dropout: true,
+  recurrentDropout: true,
+  returnSequences: true,
+  returnState: true,
+  goBackwards: true,
+  stateful: true,
+  inputDim: true,
+  inputLength: true,
+};
+
 /**
  * The step function of one call: new states from the projected input of a step (x·W + b) and the old states.
  * `zeroStates` (default false) is true when the old states are known to be all zeros (the first step from fresh zero states),

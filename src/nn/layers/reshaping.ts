@@ -3,7 +3,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { tensor, type Tensor } from '../../core/tensor.js';
 import { matmul } from '../../ops/linalg.js';
 import { broadcastTo, pad, reshape, slice, transpose } from '../../ops/shape-ops.js';
-import { Layer, type LayerArgs } from '../layer.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 type Pair = [number, number];
 type DataFormat = 'channelsLast' | 'channelsFirst';
@@ -72,6 +72,7 @@ abstract class ZeroPaddingBase extends Layer {
 }
 export class ZeroPadding1D extends ZeroPaddingBase {
   static override className = 'ZeroPadding1D';
+  static override options = layerOptions<ZeroPadding1DArgs>({ padding: true });
   constructor(args: ZeroPadding1DArgs = {}) {
     super(args, args.padding ?? 1, 1);
   }
@@ -81,6 +82,7 @@ export class ZeroPadding1D extends ZeroPaddingBase {
 }
 export class ZeroPadding2D extends ZeroPaddingBase {
   static override className = 'ZeroPadding2D';
+  static override options = layerOptions<ZeroPadding2DArgs>({ padding: true, dataFormat: true });
   constructor(args: ZeroPadding2DArgs = {}) {
     super(args, args.padding ?? 1, 2, args.dataFormat);
   }
@@ -132,6 +134,7 @@ abstract class CroppingBase extends Layer {
 }
 export class Cropping1D extends CroppingBase {
   static override className = 'Cropping1D';
+  static override options = layerOptions<Cropping1DArgs>({ cropping: true });
   constructor(args: Cropping1DArgs = {}) {
     super(args, args.cropping ?? 1, 1);
   }
@@ -141,6 +144,7 @@ export class Cropping1D extends CroppingBase {
 }
 export class Cropping2D extends CroppingBase {
   static override className = 'Cropping2D';
+  static override options = layerOptions<Cropping2DArgs>({ cropping: true, dataFormat: true });
   constructor(args: Cropping2DArgs = {}) {
     super(args, args.cropping ?? 0, 2, args.dataFormat);
   }
@@ -183,6 +187,7 @@ export interface UpSampling1DArgs extends LayerArgs {
 /** Repeat each time step `size` times (Keras default 2). */
 export class UpSampling1D extends Layer {
   static override className = 'UpSampling1D';
+  static override options = layerOptions<UpSampling1DArgs>({ size: true });
   readonly size: number;
   constructor(args: UpSampling1DArgs = {}) {
     super(args);
@@ -210,6 +215,11 @@ export interface UpSampling2DArgs extends LayerArgs {
 /** Scale rows by size[0] and columns by size[1]. */
 export class UpSampling2D extends Layer {
   static override className = 'UpSampling2D';
+  static override options = layerOptions<UpSampling2DArgs>({
+    size: true,
+    dataFormat: true,
+    interpolation: true,
+  });
   readonly size: [number, number];
   readonly interpolation: 'nearest' | 'bilinear';
   constructor(readonly args: UpSampling2DArgs = {}) {

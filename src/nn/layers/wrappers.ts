@@ -6,7 +6,7 @@ import { Tensor } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import { gather } from '../../ops/linalg.js';
 import { concat, reshape } from '../../ops/shape-ops.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { RNNBase, fmtCount } from './recurrent.js';
 
@@ -23,6 +23,7 @@ export interface TimeDistributedArgs extends LayerArgs {
 /** Apply `layer` to every time step: [batch, time, ...] → [batch·time, ...] → layer → [batch, time, ...]. */
 export class TimeDistributed extends Layer {
   static override className = 'TimeDistributed';
+  static override options = layerOptions<TimeDistributedArgs>({ layer: true });
   readonly layer: Layer;
   constructor(args: TimeDistributedArgs) {
     if (!(args?.layer instanceof Layer))
@@ -94,6 +95,11 @@ const reverseTime = (y: Tensor): Tensor =>
  */
 export class Bidirectional extends Layer {
   static override className = 'Bidirectional';
+  static override options = layerOptions<BidirectionalArgs>({
+    layer: true,
+    mergeMode: true,
+    backwardLayer: true,
+  });
   readonly forwardLayer: RNNBase;
   readonly backwardLayer: RNNBase;
   readonly mergeMode: MergeMode;

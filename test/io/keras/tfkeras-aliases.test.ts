@@ -9,9 +9,16 @@ const seq = (layers: unknown[]) => ({
   backend: 'tensorflow',
   config: { name: 's', layers },
 });
+// NOTE: reset_after is a GRU option only; an LSTM config carrying it is refused as an unknown option.
 const rnnCfg = (cls: string) => ({
   class_name: cls,
-  config: { name: 'r', units: 3, return_sequences: true, reset_after: true, batch_input_shape: [null, 4, 2] },
+  config: {
+    name: 'r',
+    units: 3,
+    return_sequences: true,
+    ...(cls.endsWith('GRU') ? { reset_after: true } : {}),
+    batch_input_shape: [null, 4, 2],
+  },
 });
 const bnCfg = (cls: string) => ({
   class_name: cls,

@@ -31,9 +31,9 @@ export function dataFormat(c: LayerCfg): DataFormat {
     : 'channelsLast';
 }
 
-/** A number or [a, b]. */
-export function pair(c: LayerCfg, key: string, def: number | number[]): [number, number] {
-  const v = c.ints(key, 2, def, 0);
+/** A number or [a, b], each at least `min` (sizes, strides and dilations are positive; paddings may be 0). */
+export function pair(c: LayerCfg, key: string, def: number | number[], min = 1): [number, number] {
+  const v = c.ints(key, 2, def, min);
   return [v[0], v[1]];
 }
 

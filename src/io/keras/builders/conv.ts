@@ -195,7 +195,7 @@ defineLayers({
         kernelSize: pair(c, 'kernel_size', 1),
         strides: pair(c, 'strides', 1),
         padding: padding(c) as 'valid' | 'same',
-        outputPadding: op === null || op === undefined ? null : pair(c, 'output_padding', 0),
+        outputPadding: op === null || op === undefined ? null : pair(c, 'output_padding', 0, 0),
         dataFormat: dataFormat(c),
         dilationRate: pair(c, 'dilation_rate', 1),
         activation: activationOf(c, 'activation', b.ctx),
@@ -246,7 +246,11 @@ defineLayers({
   GlobalMaxPooling3D: { build: (c) => new GlobalMaxPooling3D(glob(c)) },
   GlobalAveragePooling3D: { build: (c) => new GlobalAveragePooling3D(glob(c)) },
   ZeroPadding1D: {
-    build: (c) => new ZeroPadding1D({ ...baseArgs(c), padding: padPairs(c, 'padding', 1, 1)[0] }),
+    build: (c) => {
+      // NOTE: Keras 3 added data_format to ZeroPadding1D; channels_first (padding axis 2) is not implemented.
+      c.oneOf('data_format', ['channels_last'], 'channels_last');
+      return new ZeroPadding1D({ ...baseArgs(c), padding: padPairs(c, 'padding', 1, 1)[0] });
+    },
   },
   ZeroPadding2D: {
     build: (c) =>
@@ -261,7 +265,10 @@ defineLayers({
       new ZeroPadding3D({ ...baseArgs(c), padding: padPairs(c, 'padding', 3, 1), dataFormat: dataFormat(c) }),
   },
   Cropping1D: {
-    build: (c) => new Cropping1D({ ...baseArgs(c), cropping: padPairs(c, 'cropping', 1, 1)[0] }),
+    build: (c) => {
+      c.oneOf('data_format', ['channels_last'], 'channels_last');
+      return new Cropping1D({ ...baseArgs(c), cropping: padPairs(c, 'cropping', 1, 1)[0] });
+    },
   },
   Cropping2D: {
     build: (c) =>
