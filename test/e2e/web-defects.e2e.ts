@@ -54,7 +54,9 @@ describe('examples/web: the defects of issue 17', () => {
 
   it('says what is loading before the page is ready, in every panel', async () => {
     await page.waitForFunction(
-      () => (window as unknown as { tapegradDemo: { loading: string } }).tapegradDemo.loading === 'downloading the digits',
+      () =>
+        (window as unknown as { tapegradDemo: { loading: string } }).tapegradDemo.loading ===
+        'downloading the digits',
       null,
       { timeout: 60_000 },
     );
@@ -111,7 +113,9 @@ describe('examples/web: the defects of issue 17', () => {
     // The header shows the numbers of the state at some step ≥ 60 (training goes on while we read).
     const shown = Number(await page.locator('#rate').textContent());
     expect(shown).toBeGreaterThan(0);
-    expect(Number((await page.locator('#examples-rate').textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(Number((await page.locator('#examples-rate').textContent())!.replace(/,/g, ''))).toBeGreaterThan(
+      0,
+    );
   });
 
   it('after Pause the button reads Resume; the test accuracy is a number equal to the worker’s evaluation', async () => {
@@ -125,7 +129,9 @@ describe('examples/web: the defects of issue 17', () => {
     const right = w.preds.filter((p, i) => p === w.labels[i]).length;
     expect(w.evalStep).toBe(w.step);
     expect(w.evalAcc).toBeCloseTo(right / w.labels.length, 9);
-    expect(await page.locator('#test-acc').textContent()).toBe(`${((100 * right) / w.labels.length).toFixed(1)}%`);
+    expect(await page.locator('#test-acc').textContent()).toBe(
+      `${((100 * right) / w.labels.length).toFixed(1)}%`,
+    );
     expect(await page.locator('#val-loss').textContent()).toBe(w.evalLoss.toFixed(3));
     await page.click('#train');
     expect(await page.locator('#train').textContent()).toBe('Pause');
@@ -180,6 +186,8 @@ describe('examples/web: the defects of issue 17', () => {
       expect(scroll, `#${id} overflows`).toBeLessThanOrEqual(client);
     }
     expect(await page.locator('#summary').textContent()).toMatch(/Param #/);
+    // Nothing on the page is wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
   });
 
   it('forgets the previous Keras model’s answer to the drawn digit after a bad file or a second model', async () => {
@@ -192,18 +200,26 @@ describe('examples/web: the defects of issue 17', () => {
       ((await page.locator('#prediction').textContent()) ?? '').includes('Keras model says');
     await dropFiles(page, [mlp]);
     await page.waitForFunction(
-      () => (window as unknown as { tapegradDemo: { predictions: { keras?: number[] } } }).tapegradDemo.predictions.keras,
+      () =>
+        (window as unknown as { tapegradDemo: { predictions: { keras?: number[] } } }).tapegradDemo
+          .predictions.keras,
     );
     expect(await page.locator('#bars-keras .bar').count()).toBe(10);
     // A bad file: the error shows and the old model's bars go.
-    await dropBytes(page, [{ name: 'broken.h5', b64: Buffer.from('not an HDF5 file').toString('base64') }], true);
+    await dropBytes(
+      page,
+      [{ name: 'broken.h5', b64: Buffer.from('not an HDF5 file').toString('base64') }],
+      true,
+    );
     expect(await page.locator('#keras-out .error').textContent()).toMatch(/broken\.h5/);
     expect(await hasKeras()).toBe(false);
     expect(await page.locator('#prediction').textContent()).toContain('seed CNN says');
     // A model that does not take digits replaces one that did.
     await dropFiles(page, [mlp]);
     await page.waitForFunction(
-      () => (window as unknown as { tapegradDemo: { predictions: { keras?: number[] } } }).tapegradDemo.predictions.keras,
+      () =>
+        (window as unknown as { tapegradDemo: { predictions: { keras?: number[] } } }).tapegradDemo
+          .predictions.keras,
     );
     const rnn = join(fx, 'tfjs-ux-simplernn');
     const r = await dropFiles(page, [join(rnn, 'model.json'), join(rnn, 'group1-shard1of1.bin')]);
@@ -216,7 +232,9 @@ describe('examples/web: the defects of issue 17', () => {
     expect((await workerState(page)).step).toBeGreaterThan(0);
     await page.click('#reset');
     await page.waitForFunction(
-      () => (window as unknown as { tapegradDemo: { step: number; series: { loss: number[] } } }).tapegradDemo.step === 0,
+      () =>
+        (window as unknown as { tapegradDemo: { step: number; series: { loss: number[] } } }).tapegradDemo
+          .step === 0,
     );
     const s = await demo(page);
     expect(s.series.loss).toEqual([]);

@@ -65,7 +65,8 @@ export interface DemoState {
 export interface WorkerState {
   step: number;
   settings: { lr: number; batchSize: number; optimizer: string };
-  optimizerClass: string;
+  optimizerRule: string;
+  momentum: number | null;
   learningRate: number;
   evalStep: number;
   preds: number[];
@@ -149,7 +150,11 @@ export async function trainTo(page: Page, step: number, pause = true): Promise<v
 }
 
 /** Drop files on the page's drop zone with a real DataTransfer, as a user dragging them from a file manager. */
-export async function dropFiles(page: Page, paths: string[], expectError = false): Promise<DemoState['keras']> {
+export async function dropFiles(
+  page: Page,
+  paths: string[],
+  expectError = false,
+): Promise<DemoState['keras']> {
   const files = paths.map((p) => ({ name: p.split('/').pop()!, b64: readFileSync(p).toString('base64') }));
   return dropBytes(page, files, expectError);
 }
@@ -166,7 +171,8 @@ export async function dropBytes(
   });
   const dt = await page.evaluateHandle((fs) => {
     const dt = new DataTransfer();
-    for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    for (const f of fs)
+      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
     return dt;
   }, files);
   await page.locator('#drop').dispatchEvent('drop', { dataTransfer: dt });
@@ -191,7 +197,8 @@ export async function drawOne(page: Page): Promise<number[]> {
   const x = box.x + box.width / 2;
   await page.mouse.move(x, box.y + box.height * 0.15);
   await page.mouse.down();
-  for (let i = 1; i <= 12; i++) await page.mouse.move(x + i * 0.4, box.y + box.height * (0.15 + (0.7 * i) / 12));
+  for (let i = 1; i <= 12; i++)
+    await page.mouse.move(x + i * 0.4, box.y + box.height * (0.15 + (0.7 * i) / 12));
   await page.mouse.up();
   await page.waitForFunction(() => (window as unknown as Win).tapegradDemo.predictions.seed, null, {
     timeout: 30_000,
@@ -204,8 +211,8 @@ export function naiveSummary(v: number[], bins = 16): Summary {
   const n = v.length;
   const m = v.reduce((a, b) => a + b, 0) / n;
   const std = Math.sqrt(v.reduce((a, b) => a + (b - m) * (b - m), 0) / n);
-  const lo = Math.min(...v);
-  const hi = Math.max(...v);
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const x of v) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
   const counts = new Array<number>(bins).fill(0);
   for (const x of v) {
     let k = 0;

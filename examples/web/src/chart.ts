@@ -102,10 +102,26 @@ export function drawChart(canvas: HTMLCanvasElement, s: Series): ChartLayout {
     ctx.lineWidth = 1;
   };
   // Step i (1-based) is drawn at x = i.
-  path(s.loss.map((v, i) => [X(i + 1), YL(v)]), COLORS.raw, 1);
-  path(s.acc.map((v, i) => [X(i + 1), YA(v)]), COLORS.acc, 1);
-  path(smooth.map((v, i) => [X(i + 1), YL(v)]), COLORS.loss, 2);
-  path(s.test.map((p) => [X(p.step), YL(p.loss)]), COLORS.val, 2);
+  path(
+    s.loss.map((v, i) => [X(i + 1), YL(v)]),
+    COLORS.raw,
+    1,
+  );
+  path(
+    s.acc.map((v, i) => [X(i + 1), YA(v)]),
+    COLORS.acc,
+    1,
+  );
+  path(
+    smooth.map((v, i) => [X(i + 1), YL(v)]),
+    COLORS.loss,
+    2,
+  );
+  path(
+    s.test.map((p) => [X(p.step), YL(p.loss)]),
+    COLORS.val,
+    2,
+  );
   for (const p of s.test) {
     ctx.fillStyle = COLORS.val;
     ctx.fillRect(X(p.step) - 2.5, YL(p.loss) - 2.5, 5, 5);

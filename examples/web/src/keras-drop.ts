@@ -19,7 +19,9 @@ export function probeInput(shape: number[]): tg.Tensor {
   );
 }
 
-export async function loadKeras(files: KerasFileMsg[]): Promise<{ result: KerasResult; loaded: LoadedKeras }> {
+export async function loadKeras(
+  files: KerasFileMsg[],
+): Promise<{ result: KerasResult; loaded: LoadedKeras }> {
   const npy = files.find((f) => f.name.endsWith('.npy'));
   const bins = files.filter((f) => f.name.endsWith('.bin'));
   const models = files.filter((f) => f !== npy && !bins.includes(f));
@@ -76,4 +78,3 @@ export async function loadKeras(files: KerasFileMsg[]): Promise<{ result: KerasR
   };
   return { result, loaded };
 }
-

@@ -51,7 +51,10 @@ const state = {
   imagesStep: -1,
   kernelCheck: null as Omit<Extract<FromWorker, { type: 'kernelCheck' }>, 'type'> | null,
 };
-const w = window as unknown as { tapegradDemo: typeof state; tapegradWorkerState: () => Promise<WorkerState> };
+const w = window as unknown as {
+  tapegradDemo: typeof state;
+  tapegradWorkerState: () => Promise<WorkerState>;
+};
 w.tapegradDemo = state;
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
@@ -342,7 +345,8 @@ chart.addEventListener('mousemove', (e) => {
 chart.addEventListener('mouseleave', () => ($('chart-tip').hidden = true));
 
 const sendSettings = (s: Partial<Settings>): void => send({ type: 'settings', settings: s });
-$<HTMLInputElement>('lr').onchange = (e) => sendSettings({ lr: Number((e.target as HTMLInputElement).value) });
+$<HTMLInputElement>('lr').onchange = (e) =>
+  sendSettings({ lr: Number((e.target as HTMLInputElement).value) });
 $<HTMLSelectElement>('batch').onchange = (e) =>
   sendSettings({ batchSize: Number((e.target as HTMLSelectElement).value) });
 $<HTMLSelectElement>('optimizer').onchange = (e) =>
@@ -388,9 +392,9 @@ drop.addEventListener('drop', (e) => {
 });
 $<HTMLInputElement>('files').onchange = (e) => void sendFiles((e.target as HTMLInputElement).files ?? []);
 
-document.querySelectorAll<HTMLButtonElement>('[data-save]').forEach(
-  (b) => (b.onclick = () => send({ type: 'save', format: b.dataset.save as SaveFormat })),
-);
+document
+  .querySelectorAll<HTMLButtonElement>('[data-save]')
+  .forEach((b) => (b.onclick = () => send({ type: 'save', format: b.dataset.save as SaveFormat })));
 $<HTMLInputElement>('load-seed').onchange = async (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
   if (!f) return;

@@ -47,7 +47,9 @@ export interface LayerStats {
 export interface WorkerState {
   step: number;
   settings: Settings;
-  optimizerClass: string;
+  /** The optimizer's update rule ('adam', 'sgd', 'rmsprop') and its momentum, if it has one. */
+  optimizerRule: string;
+  momentum: number | null;
   learningRate: number;
   /** Predicted class of every test digit at the last evaluation (step `evalStep`), and the true labels. */
   evalStep: number;

@@ -14,18 +14,28 @@ export const DEFAULT_SETTINGS: Settings = { lr: 0.002, batchSize: 32, optimizer:
 export const OPTIMIZERS: OptimizerName[] = ['adam', 'sgd', 'momentum', 'rmsprop'];
 const HIST_BINS = 16;
 
-/** The seed CNN of the issue. */
+/**
+ * The seed CNN of the issue. NOTE: its layers are named as a first Keras model's are, so a model made by Reset has
+ * the same names (and weight paths) as the one it replaces.
+ */
 export function seedNetwork(): tg.Sequential {
   const m = tg.sequential({
     name: 'seed_cnn',
     layers: [
-      tg.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tg.layers.maxPooling2d({ poolSize: 2 }),
-      tg.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tg.layers.maxPooling2d({ poolSize: 2 }),
-      tg.layers.flatten(),
-      tg.layers.dense({ units: 64, activation: 'relu' }),
-      tg.layers.dense({ units: 10 }),
+      tg.layers.conv2d({
+        name: 'conv2d',
+        filters: 12,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        inputShape: [28, 28, 1],
+      }),
+      tg.layers.maxPooling2d({ name: 'max_pooling2d', poolSize: 2 }),
+      tg.layers.conv2d({ name: 'conv2d_1', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tg.layers.maxPooling2d({ name: 'max_pooling2d_1', poolSize: 2 }),
+      tg.layers.flatten({ name: 'flatten' }),
+      tg.layers.dense({ name: 'dense', units: 64, activation: 'relu' }),
+      tg.layers.dense({ name: 'dense_1', units: 10 }),
     ],
   });
   m.buildModel([null, 28, 28, 1]);
@@ -95,7 +105,8 @@ export class Trainer {
   private pos = 0;
   private rng = new tg.Rng(1);
   /** Raw numbers behind the last statistics (for the page's tests). */
-  lastRaw: Record<string, { weights: number[] | null; activations: number[]; gradients: number[] | null }> = {};
+  lastRaw: Record<string, { weights: number[] | null; activations: number[]; gradients: number[] | null }> =
+    {};
   statsStep = -1;
 
   constructor(
@@ -121,12 +132,14 @@ export class Trainer {
   /** Apply new settings; a new optimizer starts with fresh state (moments, velocities) at the current weights. */
   configure(s: Partial<Settings>): void {
     const next = { ...this.settings, ...s };
-    if (!(Number.isFinite(next.lr) && next.lr > 0)) throw new Error(`learning rate must be > 0, got ${next.lr}`);
+    if (!(Number.isFinite(next.lr) && next.lr > 0))
+      throw new Error(`learning rate must be > 0, got ${next.lr}`);
     if (!(Number.isInteger(next.batchSize) && next.batchSize >= 1 && next.batchSize <= this.train.n))
       throw new Error(`batch size must be an integer in 1..${this.train.n}, got ${next.batchSize}`);
     if (!OPTIMIZERS.includes(next.optimizer))
       throw new Error(`optimizer '${next.optimizer}' is not one of ${OPTIMIZERS.join(', ')}`);
-    if (next.optimizer !== this.settings.optimizer) this.opt = this.bind(makeOptimizer(next.optimizer, next.lr));
+    if (next.optimizer !== this.settings.optimizer)
+      this.opt = this.bind(makeOptimizer(next.optimizer, next.lr));
     else this.opt.learningRate = next.lr;
     this.settings = next;
   }
@@ -155,7 +168,9 @@ export class Trainer {
     // Read what the step needs before backward() (which may release the forward's tensors).
     const lossValue = loss.item();
     if (!Number.isFinite(lossValue))
-      throw new Error(`the loss became ${lossValue} at step ${this.step + 1}; lower the learning rate and press Reset`);
+      throw new Error(
+        `the loss became ${lossValue} at step ${this.step + 1}; lower the learning rate and press Reset`,
+      );
     const logits = h.toFlatArray();
     const labels = y.toFlatArray();
     let right = 0;

@@ -11,7 +11,12 @@ export function confusion(labels: ArrayLike<number>, preds: ArrayLike<number>, c
 }
 
 /** One cell per test digit in `grid`: the image and the predicted label, red when it is not the true label. */
-export function drawGrid(el: HTMLElement, grid: ImageStack, labels: number[], preds: ArrayLike<number> | null): void {
+export function drawGrid(
+  el: HTMLElement,
+  grid: ImageStack,
+  labels: number[],
+  preds: ArrayLike<number> | null,
+): void {
   if (el.childElementCount !== grid.count || el.querySelector('.loading')) {
     el.replaceChildren(
       ...Array.from({ length: grid.count }, (_, i) => {
@@ -104,12 +109,16 @@ export function drawLayerStats(el: HTMLElement, layers: LayerStats[]): void {
 }
 
 /** Dense kernels [in, out] drawn with one row per output unit, and each dense layer's outputs on the sample digit. */
-export function drawDense(el: HTMLElement, dense: { name: string; kernel: ImageStack; output: number[] }[]): void {
+export function drawDense(
+  el: HTMLElement,
+  dense: { name: string; kernel: ImageStack; output: number[] }[],
+): void {
   el.replaceChildren(
     ...dense.map((d) => {
       const [nin, nout] = [d.kernel.h, d.kernel.w];
       const t = new Float32Array(nin * nout);
-      for (let i = 0; i < nin; i++) for (let o = 0; o < nout; o++) t[o * nin + i] = d.kernel.data[i * nout + o];
+      for (let i = 0; i < nin; i++)
+        for (let o = 0; o < nout; o++) t[o * nin + i] = d.kernel.data[i * nout + o];
       const box = document.createElement('div');
       box.dataset.layer = d.name;
       box.innerHTML = `<h3>${d.name}: kernel ${nin}×${nout} (a row per unit) and its ${nout} outputs</h3>`;

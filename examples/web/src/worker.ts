@@ -37,7 +37,9 @@ async function loadDigits(url: string): Promise<{ train: Split; test: Split }> {
   if (!res.ok || !res.body) throw new Error(`fetching ${url}: HTTP ${res.status}`);
   post({ type: 'loading', what: 'unpacking the digits' });
   // NOTE: the file is gzip bytes served as-is (any static server), so the page never depends on Content-Encoding.
-  const b = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const b = new Uint8Array(
+    await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer(),
+  );
   const dv = new DataView(b.buffer);
   if (String.fromCharCode(...b.subarray(0, 4)) !== 'TGD1') throw new Error(`${url} is not a digits file`);
   const [nTrain, nTest] = [dv.getUint32(4, true), dv.getUint32(8, true)];
@@ -83,7 +85,13 @@ function postImages(): void {
 function postEval(): void {
   const r = trainer.evaluate();
   lastEval = { step: trainer.step, ...r };
-  post({ type: 'eval', step: trainer.step, testAcc: r.testAcc, testLoss: r.testLoss, preds: r.preds.slice() });
+  post({
+    type: 'eval',
+    step: trainer.step,
+    testAcc: r.testAcc,
+    testLoss: r.testLoss,
+    preds: r.preds.slice(),
+  });
 }
 
 /** Train while `running`, yielding between steps so the page's messages (pause, settings, predict…) get in. */
@@ -186,7 +194,13 @@ function kernelCheck(): void {
   tg.setBackend(before.backend);
   let maxDiff = 0;
   for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(fast[i] - ref[i]));
-  post({ type: 'kernelCheck', size, threads: after.threads, poolJobs: after.poolJobs - before.poolJobs, maxDiff });
+  post({
+    type: 'kernelCheck',
+    size,
+    threads: after.threads,
+    poolJobs: after.poolJobs - before.poolJobs,
+    maxDiff,
+  });
 }
 
 function explain(layerName: string): void {
@@ -208,10 +222,11 @@ async function save(format: SaveFormat): Promise<void> {
   const model = trainer.model;
   const bytes =
     format === 'safetensors'
-      ? tg.encodeSafetensors(
-          Object.fromEntries(model.namedWeights().map(([n, w]) => [n, w.value])),
-          { format: 'tapegrad', model: model.name, step: String(trainer.step) },
-        )
+      ? tg.encodeSafetensors(Object.fromEntries(model.namedWeights().map(([n, w]) => [n, w.value])), {
+          format: 'tapegrad',
+          model: model.name,
+          step: String(trainer.step),
+        })
       : await tg.keras.saveModel(model, null, { format });
   const name = `seed_cnn-step${trainer.step}.${format}`;
   const buf = bytes.slice().buffer;
@@ -256,7 +271,8 @@ function state(): WorkerState {
   return {
     step: trainer.step,
     settings: { ...trainer.settings },
-    optimizerClass: trainer.opt.constructor.name,
+    optimizerRule: trainer.opt.rule.name,
+    momentum: (trainer.opt.rule.hp as { momentum?: number }).momentum ?? null,
     learningRate: trainer.opt.learningRate,
     evalStep: lastEval.step,
     preds: Array.from(lastEval.preds),
