@@ -166,7 +166,7 @@ describe('examples/web: the defects of issue 17', () => {
     // The probability bars made the draw card taller; the chart card has no empty band at its bottom.
     const gap = await page.evaluate(() => {
       const card = document.getElementById('chart-card')!.getBoundingClientRect();
-      const controls = document.getElementById('controls')!.getBoundingClientRect();
+      const controls = document.getElementById('chart-card')!.lastElementChild!.getBoundingClientRect();
       const draw = document.getElementById('bars-seed')!.closest('section')!.getBoundingClientRect();
       return { bottom: card.bottom - controls.bottom, sameHeight: Math.abs(card.height - draw.height) };
     });

@@ -64,14 +64,12 @@ describe('examples/web: the views of issue 17', () => {
     expect(w.evalStep).toBe(w.step);
     const s = await demo(page);
     expect(s.evalStep).toBe(w.step);
-    const cells = await page
-      .locator('#grid .cell')
-      .evaluateAll((els) =>
-        els.map((e) => ({
-          label: e.querySelector('span')!.textContent,
-          wrong: e.classList.contains('wrong'),
-        })),
-      );
+    const cells = await page.locator('#grid .cell').evaluateAll((els) =>
+      els.map((e) => ({
+        label: e.querySelector('span')!.textContent,
+        wrong: e.classList.contains('wrong'),
+      })),
+    );
     expect(cells.length).toBe(60);
     cells.forEach((c, i) => {
       expect(c.label, `cell ${i}`).toBe(String(w.preds[i]));
