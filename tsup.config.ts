@@ -8,7 +8,7 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts' } },
+    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: ['index.*', 'cli.*'],
     target: 'es2022',
@@ -18,7 +18,7 @@ export default defineConfig([
     // NOTE: the browser entry swaps Node-only modules for their *.browser.ts twins and fails on any other Node import.
     entry: { browser: 'src/browser.ts' },
     format: ['esm'],
-    dts: { entry: { browser: 'src/browser.ts' } },
+    dts: { entry: { browser: 'src/browser.ts' }, compilerOptions: { stripInternal: true } },
     sourcemap: true,
     clean: ['browser.*', 'kernels.wasm'],
     target: 'es2022',

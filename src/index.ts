@@ -16,7 +16,16 @@ export {
 export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export * from './ops/index.js';
-export { setBackend, getBackend, listBackends, registerBackend, type Kernels } from './backend/kernels.js';
+export {
+  setBackend,
+  getBackend,
+  listBackends,
+  registerBackend,
+  memory,
+  type Kernels,
+  type BackendMemory,
+} from './backend/kernels.js';
+export { keep, setRelease } from './core/lifetime.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';

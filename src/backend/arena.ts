@@ -64,6 +64,7 @@ export class Arena {
             // the tensor died while resident: nothing to copy, just free the block
             if (h.cell.evict && this.cells.get(h.ptr) === h.cell) {
               h.cell.evict = null;
+              h.cell.drop = null;
               this.counts.finalized++;
               this.dropResident(h.ptr);
             }
@@ -135,7 +136,7 @@ export class Arena {
     const buf = this.memory.buffer;
     const view: TypedArray = dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Float32Array(buf, ptr, n);
     if (this.poison) view.fill(dtype === 'int32' ? -1 : NaN);
-    const s = new Storage(view, this.evictCell);
+    const s = new Storage(view, this.evictCell, this.dropCell);
     // NOTE: a big block also carries an untouched ArrayBuffer of its size (mapped by calloc, never written, so it
     // costs no RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers to
     // free such blocks before the limit forces copies.
@@ -153,6 +154,7 @@ export class Arena {
     const ptr = c.view.byteOffset;
     if (this.cells.get(ptr) !== c) return;
     c.evict = null;
+    c.drop = null;
     this.registry?.unregister(c);
     this.dropResident(ptr);
   }
@@ -181,6 +183,14 @@ export class Arena {
   private readonly evictCell = (c: Cell): void => {
     const ptr = c.view.byteOffset;
     copyOut(c);
+    this.registry?.unregister(c);
+    this.dropResident(ptr);
+  };
+
+  /** Free a resident cell's block without copying: its values are dead (`Storage.release`). */
+  private readonly dropCell = (c: Cell): void => {
+    const ptr = c.view.byteOffset;
+    if (this.cells.get(ptr) !== c) return;
     this.registry?.unregister(c);
     this.dropResident(ptr);
   };

@@ -49,6 +49,8 @@ export interface Kernels {
   /** Keep these storages where they are while an op's forward runs (its views of them must stay valid). */
   hold?(ss: Storage[]): void;
   unhold?(): void;
+  /** What the backend's own memory holds now (`tg.memory()`). */
+  memory?(): BackendMemory;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Equal-length operands (broadcasting is done above the kernels). */
   binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
@@ -116,6 +118,26 @@ export interface Kernels {
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */
   scatterAdd(g: TypedArray, idx: Int32Array, out: TypedArray): void;
+}
+
+/** The backend's own memory: resident tensor storage and what the kernels' memory has grown to. */
+export interface BackendMemory {
+  /** Bytes of op outputs that live in backend memory now, and how many such blocks. */
+  residentBytes: number;
+  resident: number;
+  /** Bytes between the allocator's base and its top, and the whole memory (wasm memory never shrinks). */
+  spanBytes: number;
+  memoryBytes: number;
+  /** Blocks copied out to stay under the budget, and blocks freed by the garbage collector's finalizers. */
+  evicted: number;
+  finalized: number;
+}
+
+/** TF.js `tf.memory()`: what the active backend holds (zeros on a backend with no memory of its own). */
+export function memory(): BackendMemory & { backend: string } {
+  const k = kernels();
+  const m = k.memory?.() ?? { residentBytes: 0, resident: 0, spanBytes: 0, memoryBytes: 0, evicted: 0, finalized: 0 };
+  return { backend: k.name, ...m };
 }
 
 let active: Kernels | null = null;

@@ -3,6 +3,7 @@ import { GradError, NumericsError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
 import { isRecording, record, withRecording } from './tape.js';
 import { Tensor, ones, zeros } from './tensor.js';
+import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
 export interface Runtime {
@@ -61,6 +62,12 @@ function topoSort(roots: Tensor[]): Tensor[] {
 export interface BackwardOptions {
   /** Record the backward ops too, so the result can be differentiated again. */
   createGraph?: boolean;
+  /**
+   * `backward()` only: keep the values the graph saved for backward, so backward can run through it again
+   * (PyTorch `retain_graph`; implied by createGraph). Without it, intermediates only the tape could reach are
+   * released once used.
+   */
+  retainGraph?: boolean;
   /** Keep the gradient of these non-leaf tensors in the returned map. */
   keep?: Set<Tensor>;
 }
@@ -85,8 +92,8 @@ export function backwardPass(
       let g = grads.get(t);
       if (!g) continue;
       for (const h of t.hooks) {
-        const r = h(g);
-        if (r instanceof Tensor) g = r;
+        const r = h(keep(g)); // NOTE: hooks are user code: a gradient they are shown may be kept (Grad-CAM)
+        if (r instanceof Tensor) g = keep(r);
       }
       grads.set(t, g);
       const node = t.node;
@@ -149,13 +156,29 @@ export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}
     throw new GradError(
       `backward: seed shape ${fmtShape(s.shape)} differs from output shape ${fmtShape(root.shape)}`,
     );
-  const grads = backwardPass([root], [s], opts);
   const { add } = runtime();
-  for (const [t, g] of grads) {
-    if (!t.isLeaf) continue;
-    checkFinite(g, `backward: the gradient of ${t.name ?? `a leaf of shape ${fmtShape(t.shape)}`}`);
-    t.grad = t.grad ? add(t.grad, g) : g;
+  // NOTE: a frame: the walk's intermediate gradients are released at its end; leaf grads are state (kept).
+  withFrame('internal', 'backward()', () => {
+    const grads = backwardPass([root], [s], opts);
+    const leafGrads: Tensor[] = [];
+    for (const [t, g] of grads) {
+      if (!t.isLeaf) continue;
+      checkFinite(g, `backward: the gradient of ${t.name ?? `a leaf of shape ${fmtShape(t.shape)}`}`);
+      leafGrads.push((t.grad = keep(t.grad ? add(t.grad, g) : g)));
+    }
+    return leafGrads; // with createGraph, their graphs stay
+  });
+  if (!opts.retainGraph && !opts.createGraph) releaseTapeOnly(savedBy(root));
+}
+
+/** Every tensor a graph holds for backward: its recorded tensors and their inputs. */
+function savedBy(root: Tensor): Tensor[] {
+  const out: Tensor[] = [];
+  for (const t of topoSort([root])) {
+    out.push(t);
+    if (t.node) for (const x of t.node.inputs) if (!x.requiresGrad) out.push(x);
   }
+  return out;
 }
 
 /** A fresh tracked alias of `x`: a leaf, or (when x is already tracked) an identity node, so nested grads connect. */
@@ -172,16 +195,33 @@ function checkArgs(xs: unknown[], fn: string): Tensor[] {
   return xs as Tensor[];
 }
 
+/** Whether `value`'s graph reaches a tensor made before `start` (outside f) that requires a gradient. */
+function readsOutside(value: Tensor, ins: Tensor[], start: number): boolean {
+  const seen = new Set<Tensor>(ins);
+  const stack = [value];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t) || !t.requiresGrad) continue;
+    seen.add(t);
+    if (t.id < start) return true;
+    if (t.node) for (const x of t.node.inputs) stack.push(x);
+  }
+  return false;
+}
+
 /** Core of the functional API: value of f and its vjp at xs. */
 export function vjp(
   f: (...xs: Tensor[]) => Tensor,
   ...xs: Tensor[]
 ): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
   checkArgs(xs, 'vjp');
-  const nested = isRecording() && xs.some((x) => x.requiresGrad);
   const ins = xs.map(trackedAlias);
+  const start = Tensor.peekId();
   const value = withRecording(true, () => f(...ins));
   if (!(value instanceof Tensor)) throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
+  // NOTE: the gradient stays differentiable when an outer computation can reach it: through the arguments, or
+  // through a tensor f read from outside (a closure, a module's weight) that requires a gradient.
+  const nested = isRecording() && (xs.some((x) => x.requiresGrad) || readsOutside(value, ins, start));
   const pull = (ct: Tensor): Tensor[] => {
     if (!shapesEqual(ct.shape, value.shape))
       throw new GradError(
@@ -203,29 +243,38 @@ function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
   return ones(value.shape, { dtype: value.dtype });
 }
 
-/** `valueAndGrads(f)(...xs)` → `{ value, grads }`; also accepts TF.js's `(xs[], dy?)` call form. */
-export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
+/**
+ * `valueAndGrads(f)(...xs)` → `{ value, grads }`; also accepts TF.js's `(xs[], dy?)` call form.
+ * NOTE: a lifetime frame (core/lifetime.ts): what f makes and does not return is released when the call ends.
+ */
+export const valueAndGrads = (f: (...xs: Tensor[]) => Tensor) => named(f, 'tg.valueAndGrads');
+
+/** valueAndGrads, with the public name that errors about released tensors quote. */
+function named(f: (...xs: Tensor[]) => Tensor, api: string) {
   return (...args: any[]): { value: Tensor; grads: Tensor[] } => {
     let xs: Tensor[] = args;
     let dy: Tensor | undefined;
     if (Array.isArray(args[0])) [xs, dy] = [args[0], args[1]];
     checkArgs(xs, 'grads');
-    const r = vjp(f, ...xs);
-    const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
-    if (!isRecording() || !xs.some((x) => x.requiresGrad))
-      grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
-    return { value: r.value, grads };
+    return withFrame('user', api, () => {
+      const r = vjp(f, ...xs);
+      const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
+      if (!isRecording() || !xs.some((x) => x.requiresGrad))
+        grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
+      return { value: r.value, grads };
+    });
   };
 }
 /** `grads(f)(...xs)` → one gradient per argument. */
 export const grads =
   (f: (...xs: Tensor[]) => Tensor) =>
   (...args: any[]): Tensor[] =>
-    valueAndGrads(f)(...args).grads;
+    named(f, 'tg.grads')(...args).grads;
 /** `valueAndGrad(f)(x, dy?)` → `{ value, grad }` for one-argument f. */
-export function valueAndGrad(f: (x: Tensor) => Tensor) {
+export const valueAndGrad = (f: (x: Tensor) => Tensor) => valueAndGradNamed(f, 'tg.valueAndGrad');
+function valueAndGradNamed(f: (x: Tensor) => Tensor, api: string) {
   return (x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } => {
-    const r = valueAndGrads(f)([x], dy);
+    const r = named(f as (...xs: Tensor[]) => Tensor, api)([x], dy);
     return { value: r.value, grad: r.grads[0] };
   };
 }
@@ -233,4 +282,4 @@ export function valueAndGrad(f: (x: Tensor) => Tensor) {
 export const grad =
   (f: (x: Tensor) => Tensor) =>
   (x: Tensor, dy?: Tensor): Tensor =>
-    valueAndGrad(f)(x, dy).grad;
+    valueAndGradNamed(f, 'tg.grad')(x, dy).grad;

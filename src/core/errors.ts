@@ -18,5 +18,7 @@ export class DTypeError extends TapegradError {}
 export class GradError extends TapegradError {}
 /** A non-finite value where numerics checks are on. */
 export class NumericsError extends TapegradError {}
+/** A tensor's values were released (end of a grads call, a layer call or backward) and then read. */
+export class ReleasedError extends TapegradError {}
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;

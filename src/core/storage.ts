@@ -2,40 +2,77 @@
 // resident in the kernels' memory, so the next op reads it in place instead of copying it in and out again.
 // NOTE: residency is invisible to users: `tensor.data` first moves the values into a plain array they may keep
 // and mutate (the region goes back to the backend); only ops read the resident view (`tensor.raw`) directly.
+// A storage can also be released (core/lifetime.ts): its region goes back at once, and any later read throws a
+// ReleasedError that says which tensor it was and why it was released — never stale values.
 import type { TypedArray } from './dtype.js';
+import { ReleasedError } from './errors.js';
 
 /** The shared part of a storage: the current view and, while resident, who to give the region back to. */
 export interface Cell {
   view: TypedArray;
   /** Set while the view lies in backend memory: copies the values out and frees the region. */
   evict: ((c: Cell) => void) | null;
+  /** Set while the view lies in backend memory: frees the region without copying (the values are dead). */
+  drop: ((c: Cell) => void) | null;
+  /** Why the values are gone (set by `release`); reading them then throws this message. */
+  released: string | null;
+  /** Never released by a lifetime scope: kept by `tg.keep`, layer weights, optimizer and RNN state, hooks. */
+  kept: boolean;
+  /**
+   * 'tape' while only the tape can reach these values (a layer's or a composite's intermediate that no user code
+   * ever received): `backward()` releases such cells once it has used them. 'user' once user code received them.
+   */
+  seen: 'tape' | 'user';
 }
+
+const EMPTY = new Float32Array(0);
 
 /** A tensor's storage; reshape views and detached tensors share one. */
 export class Storage {
   readonly cell: Cell;
-  constructor(view: TypedArray, evict: Cell['evict'] = null) {
-    this.cell = { view, evict };
+  constructor(view: TypedArray, evict: Cell['evict'] = null, drop: Cell['drop'] = null) {
+    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user' };
   }
   /** The values in place (resident or not): for ops and read-only scans that do not keep the array. */
   get view(): TypedArray {
-    return this.cell.view;
+    const c = this.cell;
+    if (c.released !== null) throw new ReleasedError(c.released);
+    return c.view;
   }
   get resident(): boolean {
     return this.cell.evict !== null;
   }
+  get released(): boolean {
+    return this.cell.released !== null;
+  }
   /** The values as a plain array the caller may keep (moves them out of backend memory first, once). */
   materialize(): TypedArray {
     const c = this.cell;
+    if (c.released !== null) throw new ReleasedError(c.released);
     if (c.evict) c.evict(c);
     return c.view;
   }
+  /** Give the values back now (resident regions return to the backend); later reads throw `why`. */
+  release(why: string): void {
+    releaseCell(this.cell, why);
+  }
+}
+
+/** Release a cell: free its backend region (no copy), drop the array, remember why. */
+export function releaseCell(c: Cell, why: string): void {
+  if (c.released !== null || c.kept) return;
+  if (c.drop) c.drop(c);
+  c.evict = null;
+  c.drop = null;
+  c.view = EMPTY;
+  c.released = why;
 }
 
 /** Move a resident cell's values into a fresh plain array (what an evict callback does before freeing). */
 export function copyOut(c: Cell): void {
   c.view = c.view.slice(); // NOTE: slice allocates a plain (non-shared) array of the same type
   c.evict = null;
+  c.drop = null;
 }
 
 /**

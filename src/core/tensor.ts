@@ -8,10 +8,18 @@ import { type BackwardOptions, backward } from './autodiff.js';
 
 let nextId = 1;
 
+/** Whether an array lives in shared memory (the wasm kernels' memory is a SharedArrayBuffer). */
+const isShared = (a: TypedArray): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+
 export type GradHook = (g: Tensor) => Tensor | void;
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
+  /** The id the next tensor will get (ids only grow: a tensor with a smaller id is older). */
+  static peekId(): number {
+    return nextId;
+  }
   readonly id = nextId++;
   readonly shape: Shape;
   readonly dtype: DType;
@@ -30,37 +38,48 @@ export class Tensor {
 
   constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
     assertValidShape(shape, 'Tensor');
+    // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
+    // tensor never aliases memory it does not own, whose values could change under it.
+    if (!(data instanceof Storage) && isShared(data)) data = data.slice();
     const view = data instanceof Storage ? data.view : data;
     if (view.length !== sizeOf(shape))
       throw new ShapeError(
         `Tensor: ${view.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
       );
     this.storage = data instanceof Storage ? data : new Storage(data);
+    this.size = view.length;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(view);
     this.requiresGrad = requiresGrad;
   }
+
+  /** Number of values (the product of the shape). */
+  readonly size: number;
 
   /** Row-major values as a plain typed array you may keep and mutate (reshape views share it). */
   get data(): TypedArray {
     return this.storage.materialize();
   }
   set data(a: TypedArray) {
-    this.storage = new Storage(a);
+    if (a.length !== this.size)
+      throw new ShapeError(`Tensor.data: ${a.length} values do not fill shape ${fmtShape(this.shape)}`);
+    this.storage = new Storage(isShared(a) ? a.slice() : a);
   }
   /**
    * The values where they are, possibly a view into backend memory: for ops and read-only scans that use it at
    * once and never keep it (a later op may move the values). Use `data` for anything else.
+   * @internal
    */
   get raw(): TypedArray {
     return this.storage.view;
   }
+  /** True once the values were released (reading them throws a ReleasedError that says why). */
+  get released(): boolean {
+    return this.storage.released;
+  }
 
   get rank(): number {
     return this.shape.length;
-  }
-  get size(): number {
-    return this.raw.length;
   }
   /** Leaf = not produced by a recorded op. */
   get isLeaf(): boolean {
@@ -110,8 +129,9 @@ export class Tensor {
     this.grad = null;
   }
   toString(): string {
-    const vals =
-      this.size <= 20
+    const vals = this.released
+      ? 'released'
+      : this.size <= 20
         ? Array.from(this.raw)
             .map((v) => +v.toPrecision(5))
             .join(', ')

@@ -6,6 +6,7 @@ import { GradError, ValueError, fmtShape } from '../core/errors.js';
 import { gradcheck } from '../core/gradcheck.js';
 import { shapesEqual } from '../core/shape.js';
 import { emitOp, hasOpListeners, noGrad, record } from '../core/tape.js';
+import { withFrame } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
 
 export interface CustomGradResult {
@@ -70,7 +71,8 @@ export function customGrad(
       if (!(x instanceof Tensor))
         throw new ValueError(`${op}: argument ${i} is ${typeof x}, expected a Tensor`);
     });
-    const r = noGrad(() => f(...xs));
+    // NOTE: gradFunc may close over anything f made: a 'keep' frame keeps all of it (the garbage collector frees it).
+    const r = withFrame('keep', op, () => noGrad(() => f(...xs)));
     if (!r || !(r.value instanceof Tensor))
       throw new ValueError(
         `${op}: f must return { value: Tensor, gradFunc }, got ${r === null ? 'null' : typeof r}${r && typeof r === 'object' ? ` with keys ${Object.keys(r).join(', ')}` : ''}`,

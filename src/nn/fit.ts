@@ -3,6 +3,7 @@ import { yieldToEventLoop } from '../core/storage.js';
 import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
 import { globalRng, type Rng } from '../core/random.js';
 import { noGrad } from '../core/tape.js';
+import { withFrame } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
 import { gather } from '../ops/linalg.js';
 import {
@@ -198,24 +199,27 @@ export async function fitModel(
       model.train(true);
       for (let s = 0; s < steps; s++) {
         const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
-        const bx = rows(xs, idx);
-        const by = rows(ys, idx);
-        c.optimizer.zeroGrad();
-        const r = lossAndMetrics(model, c, bx, by, true);
-        const loss = r.loss;
-        if (!Number.isFinite(loss.item()))
-          throw new ValueError(
-            `fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
-          );
-        loss.backward();
-        c.optimizer.step();
-        const logs = batchLogs(model, c, by, r);
+        // NOTE: one lifetime frame per step: the batch's activations and gradients are released as it ends.
+        const logs = withFrame('internal', 'a fit step', () => {
+          const bx = rows(xs, idx);
+          const by = rows(ys, idx);
+          c.optimizer.zeroGrad();
+          const r = lossAndMetrics(model, c, bx, by, true);
+          const loss = r.loss;
+          if (!Number.isFinite(loss.item()))
+            throw new ValueError(
+              `fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
+            );
+          loss.backward();
+          c.optimizer.step();
+          return batchLogs(model, c, by, r);
+        });
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
         seen += idx.length;
         const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
         bar.update(s + 1, avg);
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
-        await yieldToEventLoop(); // NOTE: lets finalizers free this batch's resident tensors
+        await yieldToEventLoop(); // NOTE: as Keras, callbacks and the page get a turn between batches
       }
       model.train(false);
       const logs: Record<string, number> = Object.fromEntries(
@@ -253,8 +257,10 @@ export function evaluateModel(
   noGrad(() => {
     for (let i = 0; i < n; i += bs) {
       const idx = range(i, Math.min(n, i + bs));
-      const by = rows(ys, idx);
-      const logs = batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false));
+      const logs = withFrame('internal', 'an evaluate step', () => {
+        const by = rows(ys, idx);
+        return batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false));
+      });
       for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
     }
   });

@@ -4,6 +4,7 @@ import { type DType } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { noGrad, withScope } from '../core/tape.js';
+import { keep, withLayerFrame } from '../core/lifetime.js';
 import { isForwardNumericsCheck, setForwardNumericsCheck } from '../ops/dispatch.js';
 import { Tensor } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
@@ -76,6 +77,12 @@ export const snakeCase = (s: string): string =>
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 
+/** Mark every tensor of a layer input or output kept (tg.keep); returns it. */
+const keepAll = <T extends LayerIO>(x: T): T => {
+  for (const t of Array.isArray(x) ? x : [x]) keep(t);
+  return x;
+};
+
 export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) => t.shape) : [x.shape]);
 export const fmtBatchShape = (s: readonly (number | null)[]): string =>
   `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
@@ -133,27 +140,34 @@ export abstract class Layer {
     let x = inputs as LayerIO;
     checkInputs(this, x);
     const hooks = !isInferringShapes();
-    if (hooks) for (const h of this.preHooks) x = h(this, x) ?? x;
+    if (hooks && this.preHooks.length) for (const h of this.preHooks) x = keepAll(h(this, keepAll(x)) ?? x);
     // NOTE: a declared input shape wins over the first input (Keras builds from input_shape).
     if (!this.built) {
       if (this.batchInputShape) this.buildShape(this.batchInputShape as Shape);
       else this.buildFor(x);
     }
     const kw = { training: this.training, ...kwargs };
-    let y = withScope(this.name, () => {
-      try {
-        return this.callImpl(x, kw);
-      } catch (e) {
-        if (
-          e instanceof TapegradError &&
-          !e.message.startsWith(`${this.name} (`) &&
-          !e.message.startsWith(`${this.name}:`)
-        )
-          e.message = `${this.name} (${this.className}): ${e.message}`;
-        throw e;
-      }
-    });
-    if (hooks) for (const h of this.fwdHooks) y = h(this, x, y) ?? y;
+    // NOTE: a lifetime frame: what the call makes and neither returns nor needs for backward is released here.
+    let y = withLayerFrame(this.name, () =>
+      withScope(this.name, () => {
+        try {
+          return this.callImpl(x, kw);
+        } catch (e) {
+          if (
+            e instanceof TapegradError &&
+            !e.message.startsWith(`${this.name} (`) &&
+            !e.message.startsWith(`${this.name}:`)
+          )
+            e.message = `${this.name} (${this.className}): ${e.message}`;
+          throw e;
+        }
+      }),
+    );
+    if (hooks && this.fwdHooks.length) {
+      keepAll(x); // hooks are user code: what they are shown may be kept
+      keepAll(y);
+      for (const h of this.fwdHooks) y = keepAll(h(this, x, y) ?? y);
+    }
     if (hooks && this.bwdHooks.length)
       for (const t of Array.isArray(y) ? y : [y])
         t.registerHook((g) => this.bwdHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
@@ -176,7 +190,7 @@ export abstract class Layer {
     init: InitializerSpec = 'glorotUniform',
     opts: { trainable?: boolean; dtype?: DType } = {},
   ): Tensor {
-    const t = getInitializer(init)(shape, opts.dtype ?? this.dtype);
+    const t = keep(getInitializer(init)(shape, opts.dtype ?? this.dtype));
     const trainable = opts.trainable ?? true;
     t.requiresGrad = trainable;
     t.name = `${this.name}.${name}`;

@@ -2,6 +2,7 @@
 import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
+import { withFrame } from '../core/lifetime.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { concat, slice } from '../ops/shape-ops.js';
 import {
@@ -103,21 +104,24 @@ export abstract class Model extends Layer {
     const xs = Array.isArray(x) ? x : [x];
     const n = xs[0].shape[0];
     const bs = opts.batchSize ?? 32;
+    // NOTE: a lifetime frame: batch slices and per-batch outputs are released once the result is assembled.
+    return withFrame('internal', `${this.name}.predict`, () => noGrad(() => this.predictBatches(xs, n, bs)));
+  }
+
+  private predictBatches(xs: Tensor[], n: number, bs: number): Tensor | Tensor[] {
     const outs: LayerIO[] = [];
-    noGrad(() => {
-      for (let i = 0; i < Math.max(n, 1); i += bs) {
-        const b = xs.map((t) =>
-          n <= bs
-            ? t
-            : slice(
-                t,
-                t.shape.map((_, a) => (a === 0 ? i : 0)),
-                t.shape.map((d, a) => (a === 0 ? Math.min(bs, n - i) : d)),
-              ),
-        );
-        outs.push(this.apply(b.length === 1 ? b[0] : b, { training: false }) as LayerIO);
-      }
-    });
+    for (let i = 0; i < Math.max(n, 1); i += bs) {
+      const b = xs.map((t) =>
+        n <= bs
+          ? t
+          : slice(
+              t,
+              t.shape.map((_, a) => (a === 0 ? i : 0)),
+              t.shape.map((d, a) => (a === 0 ? Math.min(bs, n - i) : d)),
+            ),
+      );
+      outs.push(this.apply(b.length === 1 ? b[0] : b, { training: false }) as LayerIO);
+    }
     if (outs.length === 1) return outs[0];
     if (outs[0] instanceof Tensor) return concat(outs as Tensor[], 0);
     return (outs[0] as Tensor[]).map((_, j) =>

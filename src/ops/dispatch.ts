@@ -4,6 +4,7 @@ import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/erro
 import { currentScope, emitOp, hasOpListeners, record } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
 import { Storage } from '../core/storage.js';
+import { keep, track } from '../core/lifetime.js';
 import { sizeOf } from '../core/shape.js';
 import { kernels } from '../backend/kernels.js';
 import { PRIMS, type PrimName, type PrimParams } from './table.js';
@@ -46,6 +47,7 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   const n = sizeOf(outShape);
   // NOTE: the backend may keep the output in its own memory (resident) so the next op reads it in place.
   let storage: Storage;
+  let fresh = true;
   if (k.alloc) {
     checkAllocation(dtype, n); // the importers' allocation limit counts resident outputs too
     storage = k.alloc(dtype, n) ?? new Storage(allocUnchecked(dtype, n));
@@ -56,7 +58,9 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
     if (got && got !== storage.view) {
       k.free?.(storage);
       // a view of an input (reshape) shares that input's storage; any other array becomes a new one
-      storage = ins.find((x) => x.raw === got)?.storage ?? new Storage(got);
+      const shared = ins.find((x) => x.raw === got)?.storage;
+      fresh = shared === undefined;
+      storage = shared ?? new Storage(got);
     }
   } catch (e) {
     k.free?.(storage);
@@ -69,6 +73,7 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   }
   const t = new Tensor(storage, outShape);
   record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
+  track(t, fresh);
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();
     const site = new Error().stack
@@ -81,6 +86,10 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
         `\n  inputs: ${ins.map(stats).join('; ')}${site ? `\n  called ${site}` : ''}`,
     );
   }
-  if (hasOpListeners()) emitOp({ op, inputs: ins, out: t, params: p });
+  if (hasOpListeners()) {
+    // NOTE: listeners (trace, explain) may keep what they are shown: such tensors are never released.
+    for (const x of ins) keep(x);
+    emitOp({ op, inputs: ins, out: keep(t), params: p });
+  }
   return t;
 }

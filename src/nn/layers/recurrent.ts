@@ -11,6 +11,7 @@ import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
+import { keep } from '../../core/lifetime.js';
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
 export const activationName = (a: ActivationSpec): string =>
@@ -182,7 +183,7 @@ export abstract class RNNBase extends Layer {
     }
     const y = this.returnSequences ? stack(outs, 1) : outs[outs.length - 1];
     // NOTE: carried states are detached (Keras keeps them in variables): gradients stop at call boundaries.
-    if (this.stateful) this.states = states.map((s) => s.detach());
+    if (this.stateful) this.states = states.map((s) => keep(s.detach()));
     return this.returnState ? [y, ...states] : y;
   }
 
@@ -230,7 +231,7 @@ export abstract class RNNBase extends Layer {
           `${this.name}.resetStates: state ${i} must be [batch, ${this.units}], got ${fmtShape(s.shape)}`,
         );
     });
-    this.states = list.map((s) => s.detach());
+    this.states = list.map((s) => keep(s.detach()));
   }
 
   /** A new layer of the same class and options (weights not copied): used by Bidirectional. */

@@ -10,6 +10,13 @@ import { cast } from '../../ops/arith.js';
 import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';
+import { keep } from '../../core/lifetime.js';
+
+/** Optimizer state outlives the step that made it: never released by a lifetime frame. */
+function keepSlots<S extends SlotState>(s: S): S {
+  for (const t of Object.values(s)) keep(t);
+  return s;
+}
 
 /** Parameters as a list (names from `.name`), a name → tensor record or map, or [name, tensor] pairs. */
 export type ParamsInput =
@@ -114,7 +121,7 @@ export class Optimizer {
       throw new ValueError(
         `${op}: parameter '${name}' is the same tensor as '${dup.name}' (it would be updated twice)`,
       );
-    const e: Entry = { name, param: t, state: state ?? noGrad(() => this.rule.init(t)) };
+    const e: Entry = { name, param: t, state: keepSlots(state ?? noGrad(() => this.rule.init(t))) };
     this.entries.push(e);
     return e;
   }
@@ -263,7 +270,7 @@ export class Optimizer {
     results.forEach((r, i) => {
       const e = work[i].e;
       e.param.data.set(r.param.data);
-      e.state = r.state;
+      e.state = keepSlots(r.state);
     });
     this.iterations = t;
   }

@@ -1,0 +1,174 @@
+// Deterministic release of intermediates, with no dispose: the library's own entry points (a grads call, a layer
+// call, a composite op, backward, a fit or predict step) open a lifetime frame; every op output made inside is
+// tracked, and when the frame ends what nothing can need any more is released at once (its wasm block reused by
+// the very next op), whatever kind of loop runs around it and whenever the garbage collector runs.
+//
+// What a frame keeps when it ends:
+// - what it returns (moved to the enclosing frame, which decides again);
+// - what the tape of a returned tensor still needs for backward (moved up too, marked tape-only unless user code
+//   received it: `backward()` releases tape-only values once it has used them, as PyTorch frees saved tensors);
+// - cells marked kept: `tg.keep(t)`, weights, optimizer and RNN state, tensors handed to hooks and op listeners.
+// Everything else made in the frame is released. The rule users see: values made inside `tg.grads(f)` (and the
+// other grads calls) that f does not return, and values made inside a layer's call that it does not return, are
+// gone afterwards; reading one throws a ReleasedError that names it and says the fix (return it, or tg.keep it).
+// NOTE: a frame that throws releases nothing (its tensors fall back to the garbage collector).
+// NOTE: outside every frame (top-level user code) nothing is tracked: finalizers and eviction free such tensors.
+import { fmtShape } from './errors.js';
+import { type Cell, releaseCell } from './storage.js';
+import { currentScope } from './tape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * 'user': user code runs inside (grads f); 'internal': only library code does (a layer, a composite, backward);
+ * 'keep': user code whose values a closure may hold (customGrad's forward): everything made inside is kept.
+ */
+export type FrameKind = 'user' | 'internal' | 'keep';
+
+interface Frame {
+  kind: FrameKind;
+  /** What opened it, for error messages: `tg.grads`, `layer 'dense_1'`, `backward()`. */
+  what: string;
+  /** Tensors made before this id are older than the frame. */
+  startId: number;
+  /** Cells this frame allocated (a reshape view shares its input's cell and adds none), and who got each. */
+  cells: Map<Cell, Tensor>;
+}
+
+const frames: Frame[] = [];
+let releasing = true;
+
+/** Switch deterministic release off (everything falls back to the garbage collector) or on; returns the old state. */
+export function setRelease(on: boolean): boolean {
+  const prev = releasing;
+  releasing = on;
+  return prev;
+}
+
+/** Called by dispatch for every op output: `fresh` when its storage is new (not a view of an input's). */
+export function track(t: Tensor, fresh: boolean): void {
+  const f = frames[frames.length - 1];
+  if (f === undefined) return;
+  if (fresh) f.cells.set(t.storage.cell, t);
+}
+
+/**
+ * Never release this tensor's values through a frame (TF.js `tf.keep`); returns it.
+ * NOTE: kept values move to a plain array the garbage collector owns: state that is replaced every step (leaf
+ * grads, optimizer slots, RNN states) then frees like any JS value, with no backend block waiting on a finalizer.
+ */
+export function keep<T extends Tensor | null | undefined>(t: T): T {
+  if (t && !t.storage.cell.kept) {
+    t.storage.materialize();
+    t.storage.cell.kept = true;
+  }
+  return t;
+}
+
+/** Every tensor in a result: a tensor, or arrays / plain objects of them (two levels deep, as results are). */
+function collect(r: unknown, out: Tensor[], depth = 0): void {
+  if (r instanceof Tensor) out.push(r);
+  else if (depth < 3 && Array.isArray(r)) for (const v of r) collect(v, out, depth + 1);
+  else if (depth < 3 && r !== null && typeof r === 'object' && Object.getPrototypeOf(r) === Object.prototype)
+    for (const v of Object.values(r)) collect(v, out, depth + 1);
+}
+
+/** Tensors of this frame that the tape of `roots` reaches (their recorded inputs, transitively). */
+function tapeNeeds(roots: Tensor[], startId: number): Tensor[] {
+  const seen = new Set<Tensor>();
+  const stack = roots.filter((t) => t.node !== null);
+  const out: Tensor[] = [];
+  while (stack.length) {
+    const t = stack.pop()!;
+    for (const x of t.node!.inputs) {
+      if (x.id < startId || seen.has(x)) continue;
+      seen.add(x);
+      out.push(x);
+      if (x.node) stack.push(x);
+    }
+  }
+  return out;
+}
+
+function describe(t: Tensor): string {
+  const made = t.node ? `made by '${t.node.op}'${t.node.scope ? ` in ${t.node.scope}` : ''}` : 'made';
+  return `a ${fmtShape(t.shape)} ${t.dtype} tensor${t.name ? ` '${t.name}'` : ''} ${made}`;
+}
+
+function fix(f: Frame): string {
+  return f.kind === 'user'
+    ? `return it from the function given to ${f.what} (or read it with .data / tg.keep(t) inside)`
+    : `keep it with tg.keep(t) where it is made, or return it from the call`;
+}
+
+/** End a frame: keep results and what their tape needs (moved to the parent), release the rest. */
+function close(f: Frame, result: unknown): void {
+  const parent = frames[frames.length - 1];
+  if (f.kind === 'keep') {
+    for (const c of f.cells.keys()) c.kept = true;
+    return;
+  }
+  const results: Tensor[] = [];
+  collect(result, results);
+  const keepCells = new Set<Cell>();
+  // NOTE: what only the tape needs first, then results: a cell shared by an internal tensor and a returned view
+  // is the user's. The outermost internal frame has the last word (a layer's output inside a Sequential is
+  // tape-only once the Sequential returns).
+  for (const t of tapeNeeds(results, f.startId)) {
+    const c = t.storage.cell;
+    keepCells.add(c);
+    if (f.kind === 'internal' && f.cells.has(c)) c.seen = 'tape';
+  }
+  for (const t of results) {
+    keepCells.add(t.storage.cell);
+    t.storage.cell.seen = 'user';
+  }
+  for (const [c, owner] of f.cells)
+    if (!keepCells.has(c) && !c.kept && c.released === null)
+      releaseCell(c, `${describe(owner)} was released when ${f.what} ended; ${fix(f)}`);
+  if (parent) {
+    for (const [c, owner] of f.cells) if (c.released === null) parent.cells.set(c, owner);
+  }
+}
+
+/** Run `fn` in a lifetime frame; see the file comment. */
+export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
+  if (!releasing) return fn();
+  const f: Frame = { kind, what, startId: Tensor.peekId(), cells: new Map() };
+  frames.push(f);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    frames.pop();
+    const parent = frames[frames.length - 1];
+    if (parent) {
+      for (const [c, owner] of f.cells) parent.cells.set(c, owner);
+    }
+    throw e;
+  }
+  frames.pop();
+  close(f, result);
+  return result;
+}
+
+/** A layer call's frame: the layer's name in what errors say. */
+export const withLayerFrame = <T>(name: string, fn: () => T): T =>
+  withFrame('internal', `the call of layer '${name}'`, fn);
+
+/** Release the tape-only values a finished backward pass used (unless the graph is retained). */
+export function releaseTapeOnly(graph: Iterable<Tensor>): void {
+  if (!releasing) return;
+  const scope = currentScope();
+  for (const t of graph) {
+    const c = t.storage.cell;
+    if (c.seen !== 'tape' || c.kept || c.released !== null) continue;
+    releaseCell(
+      c,
+      `${describe(t)} was released after backward() used it${scope ? ` (in ${scope})` : ''}; ` +
+        `to run backward through the same graph again pass { retainGraph: true }`,
+    );
+  }
+}
+
+/** Open frames (tests and debugging). */
+export const frameDepth = (): number => frames.length;
