@@ -79,12 +79,13 @@ export interface WorkerState {
   dense: Record<string, { shape: number[]; values: number[] }>;
 }
 
-type Win = { tapegradDemo: DemoState; tapegradWorkerState: () => Promise<WorkerState> };
+type Win = { tapegradDemo: DemoState; tapegradWorkerState: (raw?: boolean) => Promise<WorkerState> };
 
 export const demo = (page: Page): Promise<DemoState> =>
   page.evaluate(() => (window as unknown as Win).tapegradDemo);
-export const workerState = (page: Page): Promise<WorkerState> =>
-  page.evaluate(() => (window as unknown as Win).tapegradWorkerState());
+/** The worker's numbers; `raw` adds the values behind the per-layer statistics (several MB). */
+export const workerState = (page: Page, raw = false): Promise<WorkerState> =>
+  page.evaluate((r) => (window as unknown as Win).tapegradWorkerState(r), raw);
 export const argmax = (v: number[]): number => v.indexOf(Math.max(...v));
 export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 

@@ -52,7 +52,7 @@ describe('examples/web: the views of issue 17', () => {
     page = opened.page;
     await waitReady(page);
     await trainTo(page, 60);
-    w = await workerState(page);
+    w = await workerState(page, true);
   });
   afterAll(async () => {
     if (page)

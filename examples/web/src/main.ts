@@ -53,7 +53,7 @@ const state = {
 };
 const w = window as unknown as {
   tapegradDemo: typeof state;
-  tapegradWorkerState: () => Promise<WorkerState>;
+  tapegradWorkerState: (raw?: boolean) => Promise<WorkerState>;
 };
 w.tapegradDemo = state;
 
@@ -62,11 +62,11 @@ const send = (m: ToWorker, transfer: Transferable[] = []): void => worker.postMe
 let grid: ImageStack | null = null;
 let chartQueued = false;
 const stateWaiters: ((s: WorkerState) => void)[] = [];
-/** The worker's own numbers (tests compare the page with them). */
-w.tapegradWorkerState = () =>
+/** The worker's own numbers (tests compare the page with them); `raw` adds the values behind the statistics. */
+w.tapegradWorkerState = (raw = false) =>
   new Promise((resolve) => {
     stateWaiters.push(resolve);
-    send({ type: 'state' });
+    send({ type: 'state', raw });
   });
 
 function queueChart(): void {

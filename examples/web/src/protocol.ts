@@ -57,7 +57,7 @@ export interface WorkerState {
   labels: number[];
   evalLoss: number;
   evalAcc: number;
-  /** Raw values the last statistics were computed from (step `statsStep`), by layer name. */
+  /** Raw values the last statistics were computed from (step `statsStep`), by layer name; empty unless asked. */
   statsStep: number;
   raw: Record<string, { weights: number[] | null; activations: number[]; gradients: number[] | null }>;
   /** The seed model's softmax outputs on the first 10 test digits (for save / load-back checks). */
@@ -76,7 +76,7 @@ export type ToWorker =
   | { type: 'keras'; files: KerasFileMsg[] }
   | { type: 'save'; format: SaveFormat }
   | { type: 'loadSeed'; file: KerasFileMsg }
-  | { type: 'state' };
+  | { type: 'state'; raw: boolean };
 
 export interface KerasResult {
   name: string;

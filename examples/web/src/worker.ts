@@ -262,7 +262,7 @@ async function loadSeed(f: KerasFileMsg): Promise<void> {
   if (lastDigit) predictDigit(lastDigit);
 }
 
-function state(): WorkerState {
+function state(withRaw: boolean): WorkerState {
   const probe = tg.noGrad(() => {
     const y = tg.softmax(trainer.model.predict(batchOf(data.test, [...Array(10).keys()]).x) as tg.Tensor, -1);
     const v = y.toFlatArray();
@@ -280,7 +280,7 @@ function state(): WorkerState {
     evalAcc: lastEval.testAcc,
     labels: Array.from(data.test.labels),
     statsStep: trainer.statsStep,
-    raw: trainer.lastRaw,
+    raw: withRaw ? trainer.lastRaw : {},
     probe,
     dense: lastDense,
   };
@@ -314,7 +314,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
       if (lastDigit && keras.takesDigit) predictDigit(lastDigit);
     } else if (m.type === 'save') await save(m.format);
     else if (m.type === 'loadSeed') await loadSeed(m.file);
-    else if (m.type === 'state') post({ type: 'state', state: state() });
+    else if (m.type === 'state') post({ type: 'state', state: state(m.raw) });
   } catch (e) {
     post({ type: 'error', where: m.type, message: String((e as Error)?.message ?? e) });
   }
