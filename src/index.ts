@@ -22,6 +22,7 @@ export {
   listBackends,
   registerBackend,
   memory,
+  setMemoryBudget,
   type Kernels,
   type BackendMemory,
 } from './backend/kernels.js';

@@ -30,9 +30,9 @@ export interface ArenaStats {
 export class Arena {
   /**
    * Resident storage above this many bytes in total (or three of the largest block) evicts the oldest first.
-   * NOTE: 256 MiB in browsers; on Node min(1 GiB, RAM/16) or TAPEGRAD_RESIDENT_MB (wasm-node.ts). A bigger budget
-   * lets more dead tensors wait for the collector instead of being copied out (Fashion-MNIST's network: 103 ms per
-   * batch at 256 MiB, 62 ms at 1 GiB).
+   * NOTE: 256 MiB by default (TAPEGRAD_RESIDENT_MB on Node, tg.setMemoryBudget anywhere). Lifetime frames
+   * (core/lifetime.ts) release the intermediates of grads calls, layer calls, backward, fit and predict as they
+   * end, so the budget only bounds what top-level code leaves for the garbage collector (docs/memory.md).
    */
   residentLimit = 256 * 1024 * 1024;
   /** Outputs smaller than this many elements stay plain arrays (copying them costs less than tracking them). */

@@ -2,6 +2,7 @@
 // plain sizes, write into a preallocated `out`, and know nothing of tensors or the tape.
 import type { DType, TypedArray } from '../core/dtype.js';
 import type { Storage } from '../core/storage.js';
+import { ValueError } from '../core/errors.js';
 
 export type UnaryOp =
   | 'neg'
@@ -51,6 +52,8 @@ export interface Kernels {
   unhold?(): void;
   /** What the backend's own memory holds now (`tg.memory()`). */
   memory?(): BackendMemory;
+  /** Resident bytes above which the oldest resident blocks are copied out (`tg.setMemoryBudget`). */
+  setMemoryBudget?(bytes: number): void;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Equal-length operands (broadcasting is done above the kernels). */
   binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
@@ -131,13 +134,30 @@ export interface BackendMemory {
   /** Blocks copied out to stay under the budget, and blocks freed by the garbage collector's finalizers. */
   evicted: number;
   finalized: number;
+  /** The resident budget in bytes (0 where the backend has none). */
+  budgetBytes: number;
 }
 
 /** TF.js `tf.memory()`: what the active backend holds (zeros on a backend with no memory of its own). */
 export function memory(): BackendMemory & { backend: string } {
   const k = kernels();
-  const m = k.memory?.() ?? { residentBytes: 0, resident: 0, spanBytes: 0, memoryBytes: 0, evicted: 0, finalized: 0 };
+  const m = k.memory?.() ?? {
+    residentBytes: 0,
+    resident: 0,
+    spanBytes: 0,
+    memoryBytes: 0,
+    evicted: 0,
+    finalized: 0,
+    budgetBytes: 0,
+  };
   return { backend: k.name, ...m };
+}
+
+/** Set the resident budget of every backend that has one, in MiB (default 256; Node also reads TAPEGRAD_RESIDENT_MB). */
+export function setMemoryBudget(mib: number): void {
+  if (!(Number.isFinite(mib) && mib > 0))
+    throw new ValueError(`setMemoryBudget: expected a positive number of MiB, got ${String(mib)}`);
+  for (const k of registry.values()) k.setMemoryBudget?.(Math.round(mib * 1024 * 1024));
 }
 
 let active: Kernels | null = null;

@@ -1,7 +1,7 @@
 // Node wiring of the wasm backend: read build/wasm/kernels.wasm, start worker_threads for the pool, register
 // the backend and make it the default. If the file is missing or does not load, 'js' stays active.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { jsKernels } from './js.js';
 import { registerBackend, setBackend } from './kernels.js';
@@ -68,7 +68,7 @@ export function installWasmBackend(read: () => BufferSource | null = readKernelB
     return null; // NOTE: an unusable build leaves the JS reference in charge rather than failing the import.
   }
   const mb = Number(globalThis.process?.env?.TAPEGRAD_RESIDENT_MB);
-  k.arena.residentLimit = mb > 0 ? mb * 1024 * 1024 : Math.min(1024 ** 3, Math.floor(totalmem() / 16));
+  if (mb > 0) k.arena.residentLimit = mb * 1024 * 1024; // else the arena's default (256 MiB)
   registerBackend(jsKernels); // the reference first: it stays the fallback (and the default under TAPEGRAD_BACKEND=js)
   registerBackend(k);
   const pool = k.pool;

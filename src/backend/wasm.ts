@@ -252,7 +252,12 @@ export function createWasmKernels(
     free: (s) => arena.release(s),
     hold: (ss) => arena.hold(ss),
     unhold: () => arena.unhold(),
-    memory: () => ({ ...arena.stats(), memoryBytes: memory.buffer.byteLength }),
+    memory: () => ({
+      ...arena.stats(),
+      memoryBytes: memory.buffer.byteLength,
+      budgetBytes: arena.residentLimit,
+    }),
+    setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
     unary(op, x, out) {
       if (!isF32(x) || !isF32(out) || !call([x], [out], ([px, po]) => ex.unary(UNARY[op], px, po, x.length)))
         jsKernels.unary(op, x, out);

@@ -64,7 +64,15 @@ export function keep<T extends Tensor | null | undefined>(t: T): T {
   return t;
 }
 
-/** Every tensor in a result: a tensor, or arrays / plain objects of them (two levels deep, as results are). */
+/** `keep` every tensor in a value (a tensor, or arrays / plain objects of them); returns the value. */
+export function keepAll<T>(r: T): T {
+  const ts: Tensor[] = [];
+  collect(r, ts);
+  for (const t of ts) keep(t);
+  return r;
+}
+
+/** Every tensor in a result: a tensor, or arrays / plain objects of them (three levels deep, as results are). */
 function collect(r: unknown, out: Tensor[], depth = 0): void {
   if (r instanceof Tensor) out.push(r);
   else if (depth < 3 && Array.isArray(r)) for (const v of r) collect(v, out, depth + 1);

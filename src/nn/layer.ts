@@ -4,7 +4,7 @@ import { type DType } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { noGrad, withScope } from '../core/tape.js';
-import { keep, withLayerFrame } from '../core/lifetime.js';
+import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
 import { isForwardNumericsCheck, setForwardNumericsCheck } from '../ops/dispatch.js';
 import { Tensor } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
@@ -76,12 +76,6 @@ export const snakeCase = (s: string): string =>
     .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
-
-/** Mark every tensor of a layer input or output kept (tg.keep); returns it. */
-const keepAll = <T extends LayerIO>(x: T): T => {
-  for (const t of Array.isArray(x) ? x : [x]) keep(t);
-  return x;
-};
 
 export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) => t.shape) : [x.shape]);
 export const fmtBatchShape = (s: readonly (number | null)[]): string =>

@@ -1,7 +1,6 @@
 // Resident storage on the wasm backend: the allocator, eviction and pinning on a small private memory, then the
 // op layer end to end: results equal the JS reference (with new blocks poisoned, so every kernel must write its
 // whole output), `.data` hands out plain arrays, and memory stays bounded in loops that never yield.
-import { totalmem } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backend/arena.js';
 import { yieldToEventLoop } from '../../src/core/storage.js';
@@ -67,8 +66,15 @@ describe('resident tensors on the wasm backend', () => {
     tg.setBackend('wasm');
   });
 
-  it('the Node default budget is min(1 GiB, RAM/16)', () => {
-    expect(defaultLimit).toBe(Math.min(1024 ** 3, Math.floor(totalmem() / 16)));
+  it('the default budget is 256 MiB; tg.setMemoryBudget changes it and tg.memory reports it', () => {
+    expect(defaultLimit).toBe(256 * 1024 * 1024);
+    try {
+      tg.setMemoryBudget(64);
+      expect(tg.memory().budgetBytes).toBe(64 * 1024 * 1024);
+    } finally {
+      tg.setMemoryBudget(256);
+    }
+    expect(() => tg.setMemoryBudget(0)).toThrow(/positive number of MiB/);
   });
 
   it('op outputs stay resident; .data moves them into a plain array the caller may keep', () => {

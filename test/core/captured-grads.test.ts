@@ -36,7 +36,9 @@ describe('gradients through captured tensors', () => {
     // and the penalty term is really there: it differs from the gradient of D alone
     const W3 = make();
     tg.sum(tg.tanh(tg.matmul(x0, W3))).backward();
-    expect(Math.max(...Array.from(W.grad!.data, (v, i) => Math.abs(v - W3.grad!.data[i])))).toBeGreaterThan(1e-3);
+    expect(Math.max(...Array.from(W.grad!.data, (v, i) => Math.abs(v - W3.grad!.data[i])))).toBeGreaterThan(
+      1e-3,
+    );
   });
 
   it('third order through closures: d³/ds³ Σ cos(y0)·s³ = 6 Σ cos(y0)', () => {
@@ -66,11 +68,26 @@ describe.each(floatRows)('captured-tensor second order over the table: %s', (nam
         if (k < 0) return;
         const out0 = tg.noGrad(() => tg.run(name, c.inputs, c.params));
         if (out0.dtype !== 'float64') return;
-        const w = t64(Array.from({ length: out0.size }, (_, i) => Math.sin(i + 1)), [...out0.shape]);
+        const w = t64(
+          Array.from({ length: out0.size }, (_, i) => Math.sin(i + 1)),
+          [...out0.shape],
+        );
         const y0 = c.inputs[k];
-        const v = t64(Array.from({ length: y0.size }, (_, i) => Math.cos(2 * i + 1)), [...y0.shape]);
+        const v = t64(
+          Array.from({ length: y0.size }, (_, i) => Math.cos(2 * i + 1)),
+          [...y0.shape],
+        );
         const L = (y: tg.Tensor) =>
-          tg.sum(tg.mul(tg.run(name, c.inputs.map((t, i) => (i === k ? y : t)), c.params), w));
+          tg.sum(
+            tg.mul(
+              tg.run(
+                name,
+                c.inputs.map((t, i) => (i === k ? y : t)),
+                c.params,
+              ),
+              w,
+            ),
+          );
         const want = tg.sum(tg.mul(tg.grad(L)(y0), v)).item();
         const s = t64([1.7], []).requireGrad();
         const inner = tg.grad((y) => tg.mul(L(y), s))(y0);

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 
 const big = (seed = 1, n = 64 * 64) =>
-  tg.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed)), [64, 64]);
+  tg.tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed)),
+    [64, 64],
+  );
 
 /** Every way to read a tensor's values. */
 const READS: [string, (t: tg.Tensor) => unknown][] = [

@@ -1,11 +1,11 @@
 // Keras SimpleRNN, LSTM and GRU: the per-step cell math on top of RNNBase's loop over time (current
 // Keras defaults: sigmoid gates, LSTM unitForgetBias, GRU resetAfter with a [2, 3·units] bias).
 import type { Shape } from '../../core/shape.js';
-import { type Tensor, full } from '../../core/tensor.js';
+import { type Tensor, full, zeros } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
 import { matmul } from '../../ops/linalg.js';
-import { reshape, split } from '../../ops/shape-ops.js';
+import { broadcastTo, reshape, split } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import { type Initializer, getInitializer } from '../initializers.js';
 import { RNNBase, type RNNArgs, type StepFn, activationName } from './recurrent.js';
@@ -30,7 +30,8 @@ export class SimpleRNN extends RNNBase {
   }
   protected makeStep(recMask: Tensor | null): StepFn {
     const act = this.act;
-    return (xw, [h]) => [act(add(xw, matmul(recIn(h, recMask), this.recurrentKernel)))];
+    // from zero states h·U = 0: h' = act(x·W + b)
+    return (xw, [h], zero) => [act(zero ? xw : add(xw, matmul(recIn(h, recMask), this.recurrentKernel)))];
   }
 }
 
@@ -78,10 +79,11 @@ export class LSTM extends RNNBase {
     const recAct = getActivation(
       this.args.recurrentActivation === undefined ? 'sigmoid' : this.args.recurrentActivation,
     );
-    return (xw, [h, c]) => {
-      // z = x·W + b + h·U, split into i, f, c, o
-      const [zi, zf, zg, zo] = splitGates(add(xw, matmul(recIn(h, recMask), this.recurrentKernel)), 4);
-      return lstmUpdate(zi, zf, zg, zo, c, act, recAct);
+    return (xw, [h, c], zero) => {
+      // z = x·W + b + h·U, split into i, f, c, o; from zero states z = x·W + b and c' = σ(i)·act(g)
+      const z = zero ? xw : add(xw, matmul(recIn(h, recMask), this.recurrentKernel));
+      const [zi, zf, zg, zo] = splitGates(z, 4);
+      return lstmUpdate(zi, zf, zg, zo, zero ? null : c, act, recAct);
     };
   }
   override getConfig() {
@@ -137,18 +139,29 @@ export class GRU extends RNNBase {
     const u = this.units;
     if (this.resetAfter) {
       const bRec = this.biasParts()[1];
-      return (xw, [h]) => {
+      return (xw, [h], zero) => {
         const [xz, xr, xh] = splitGates(xw, 3);
         // recurrent projection h·U (+ b_rec) for all gates; the reset gate scales its h-block: r·(h·U_h + b_h)
-        let hu = matmul(recIn(h, recMask), this.recurrentKernel);
-        if (bRec) hu = add(hu, bRec);
+        // (from a zero h: just b_rec)
+        const B = xw.shape[0];
+        let hu: Tensor;
+        if (zero) hu = bRec ? broadcastTo(bRec, [B, 3 * u]) : zeros([B, 3 * u], { dtype: xw.dtype });
+        else {
+          hu = matmul(recIn(h, recMask), this.recurrentKernel);
+          if (bRec) hu = add(hu, bRec);
+        }
         const [hz, hr, hh] = splitGates(hu, 3);
         return [gruUpdate(xz, xr, xh, hz, hr, (r) => mul(r, hh), h, act, recAct)];
       };
     }
     const [uzr, uh] = split(this.recurrentKernel, [2 * u, u], 1);
-    return (xw, [h]) => {
+    return (xw, [h], zero) => {
       const [xz, xr, xh] = splitGates(xw, 3);
+      if (zero) {
+        // from a zero h every recurrent term is zero: ĥ = act(x·W_h + b_h)
+        const z0 = zeros([xw.shape[0], u], { dtype: xw.dtype });
+        return [gruUpdate(xz, xr, xh, z0, z0, () => z0, h, act, recAct)];
+      }
       const hm = recIn(h, recMask);
       const [hz, hr] = splitGates(matmul(hm, uzr), 2);
       // reset before: ĥ = act(x·W_h + b_h + (r·h)·U_h)

@@ -1,12 +1,14 @@
-// The shared machinery of Keras recurrent layers: weights, the loop over time steps (slice each step, run
-// the cell, stack), initial/stateful states, goBackwards, returnSequences/returnState and dropout masks.
+// The shared machinery of Keras recurrent layers: weights, the loop over time steps (project each step's input,
+// run the cell, stack), initial/stateful states, goBackwards, returnSequences/returnState and dropout masks.
+// `npx tsx bench/profile-rnn.ts` times this path against the same math written as explicit cells.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
+import { hasOpListeners, isRecording } from '../../core/tape.js';
 import { type Tensor, ones, zeros } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
 import { matmul } from '../../ops/linalg.js';
 import { dropout } from '../../ops/random-ops.js';
-import { reshape, slice, stack } from '../../ops/shape-ops.js';
+import { broadcastTo, reshape, slice, stack } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../layer.js';
@@ -43,8 +45,25 @@ export interface RNNArgs extends LayerArgs {
   inputLength?: number | null;
 }
 
-/** The step function of one call: new states from the projected input of a step and the old states. */
-export type StepFn = (xw: Tensor, states: Tensor[]) => Tensor[];
+/**
+ * The step function of one call: new states from the projected input of a step (x·W + b) and the old states.
+ * `zeroStates` (default false) is true when the old states are known to be all zeros (the first step from fresh zero states),
+ * so the step may skip the terms they would only multiply by zero (h·U, f·c).
+ */
+export type StepFn = (xw: Tensor, states: Tensor[], zeroStates?: boolean) => Tensor[];
+
+/**
+ * The [batch, features] source of an input that is constant over time: RepeatVector's output, a broadcast of
+ * [batch, 1, features] along the time axis, seen on the tape. Null for any other input.
+ */
+function timeConstantSource(x: Tensor): Tensor | null {
+  const n = x.node;
+  if (!n || n.op !== 'broadcastTo' || x.rank !== 3) return null;
+  const src = n.inputs[0];
+  if (src.rank !== 3 || src.shape[0] !== x.shape[0] || src.shape[1] !== 1 || src.shape[2] !== x.shape[2])
+    return null;
+  return reshape(src, [x.shape[0], x.shape[2]]);
+}
 
 /** Base of the Keras recurrent layers; subclasses give the gate count, the bias and the step. */
 export abstract class RNNBase extends Layer {
@@ -158,16 +177,16 @@ export abstract class RNNBase extends Layer {
     if (T === 0) throw new ShapeError(`the input ${fmtShape(x.shape)} has no time steps`);
     const given = list.length > 1 ? list.slice(1) : ((kw.initialState as Tensor[] | undefined) ?? null);
     let states = this.initialStates(given, B, x);
+    // fresh zero states (not given, not carried over by a stateful layer): the first step can skip h·U
+    // NOTE: not while someone listens to ops (explain, trace): they see every term of the step, as they see
+    // conv2d's im2col/matmul instead of its fused inference row.
+    const zeroStart = !given && !(this.stateful && this.states === states) && !hasOpListeners();
     const training = kw.training === true;
-    const xin =
-      training && this.dropoutRate > 0
-        ? mul(x, dropout(ones([B, 1, F], { dtype: x.dtype }), this.dropoutRate, { training: true }))
-        : x;
-    // project every step at once: xw = x·W (+ b), [batch, time, k·units]
-    const K = this.kernel.shape[1];
-    let xw = reshape(matmul(reshape(xin, [B * T, F]), this.kernel), [B, T, K]);
-    const b = this.inputBias();
-    if (b) xw = add(xw, b);
+    const inputDropout = training && this.dropoutRate > 0;
+    const xin = inputDropout
+      ? mul(x, dropout(ones([B, 1, F], { dtype: x.dtype }), this.dropoutRate, { training: true }))
+      : x;
+    const inputAt = this.stepInputs(xin, inputDropout ? null : timeConstantSource(x));
     const recMask =
       training && this.recurrentDropoutRate > 0
         ? dropout(ones([B, this.units], { dtype: states[0].dtype }), this.recurrentDropoutRate, {
@@ -178,13 +197,42 @@ export abstract class RNNBase extends Layer {
     const outs: Tensor[] = [];
     for (let i = 0; i < T; i++) {
       const t = this.goBackwards ? T - 1 - i : i;
-      states = step(reshape(slice(xw, [0, t, 0], [B, 1, K]), [B, K]), states);
+      states = step(inputAt(t), states, zeroStart && i === 0);
       outs.push(states[0]);
     }
     const y = this.returnSequences ? stack(outs, 1) : outs[outs.length - 1];
     // NOTE: carried states are detached (Keras keeps them in variables): gradients stop at call boundaries.
     if (this.stateful) this.states = states.map((s) => keep(s.detach()));
     return this.returnState ? [y, ...states] : y;
+  }
+
+  /**
+   * The input projection x_t·W (+ b) of each step t of x [batch, time, features], computed the cheapest way
+   * for this call (the same values up to float rounding of the matmul blocks):
+   * - an input constant over time (`constant`, RepeatVector's source): x₀·W + b once, shared by every step;
+   * - while the tape records: one matmul per step on that step's slice of x, so the backward pass pads
+   *   [batch, time, features] gradients per step instead of [batch, time, k·units] ones and the input of a
+   *   first layer (data, no gradient) is never padded at all;
+   * - otherwise (inference): one matmul over the whole sequence, sliced per step.
+   */
+  private stepInputs(x: Tensor, constant: Tensor | null): (t: number) => Tensor {
+    const [B, T, F] = x.shape;
+    const W = this.kernel;
+    const K = W.shape[1];
+    const b = this.inputBias();
+    // NOTE: the bias is broadcast to [batch, k·units] once per call, so each step adds equal shapes.
+    const bB = b ? broadcastTo(b, [B, K]) : null;
+    const project = (xt: Tensor): Tensor => (bB ? add(matmul(xt, W), bB) : matmul(xt, W));
+    if (constant) {
+      const xw0 = project(constant);
+      return () => xw0;
+    }
+    const recorded = isRecording() && (x.requiresGrad || W.requiresGrad || (b?.requiresGrad ?? false));
+    if (recorded) return (t) => project(reshape(slice(x, [0, t, 0], [B, 1, F]), [B, F]));
+    // xw = x·W (+ b) for every step at once, [batch, time, k·units]
+    let xw = reshape(matmul(reshape(x, [B * T, F]), W), [B, T, K]);
+    if (b) xw = add(xw, b);
+    return (t) => reshape(slice(xw, [0, t, 0], [B, 1, K]), [B, K]);
   }
 
   /** Initial states: given ones (checked), the carried ones of a stateful layer, or zeros. */

@@ -4,7 +4,8 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
-import { concat, reshape, split } from '../../ops/shape-ops.js';
+import { gather } from '../../ops/linalg.js';
+import { concat, reshape } from '../../ops/shape-ops.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { RNNBase, fmtCount } from './recurrent.js';
@@ -73,9 +74,18 @@ export interface BidirectionalArgs extends LayerArgs {
   backwardLayer?: RNNBase;
 }
 
-/** Reverse axis 1 (time) by slicing every step and concatenating them in reverse. */
+/**
+ * Reverse axis 1 (time): one gather of the steps in reverse order.
+ * NOTE: not T slices + concat, whose backward pads every step's gradient to the whole sequence's shape.
+ */
 const reverseTime = (y: Tensor): Tensor =>
-  y.shape[1] <= 1 ? y : concat(split(y, y.shape[1], 1).reverse(), 1);
+  y.shape[1] <= 1
+    ? y
+    : gather(
+        y,
+        Array.from({ length: y.shape[1] }, (_, t) => y.shape[1] - 1 - t),
+        1,
+      );
 
 /**
  * Run a recurrent layer forwards and a copy backwards over the sequence, then merge. Keras weight order:

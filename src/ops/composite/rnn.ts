@@ -52,18 +52,20 @@ function checkCell(cell: string, x: Tensor, h: Tensor, w: CellWeights, k: number
 
 /**
  * LSTM state update from the four gate pre-activations (order i, f, c, o as in Keras and PyTorch):
- * c' = σ(f)·c + σ(i)·act(g), h' = σ(o)·act(c').
+ * c' = σ(f)·c + σ(i)·act(g), h' = σ(o)·act(c'). A null carry c is zero: c' = σ(i)·act(g).
+ * NOTE: skipping σ(f)·0 gives the same values unless σ(f) is infinite or NaN (a finite gate times 0 is 0).
  */
 export function lstmUpdate(
   zi: Tensor,
   zf: Tensor,
   zg: Tensor,
   zo: Tensor,
-  c: Tensor,
+  c: Tensor | null,
   act: CellActivation = tanh,
   recAct: CellActivation = sigmoid,
 ): [Tensor, Tensor] {
-  const c2 = add(mul(recAct(zf), c), mul(recAct(zi), act(zg)));
+  const ig = mul(recAct(zi), act(zg));
+  const c2 = c ? add(mul(recAct(zf), c), ig) : ig;
   return [mul(recAct(zo), act(c2)), c2];
 }
 
