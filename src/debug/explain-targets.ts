@@ -280,7 +280,10 @@ function poolPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
     kind: 'pool',
     title: `${spec.op} op`,
     inputShape: x,
-    run: (t) => f(t, spec),
+    run: (t) => {
+      const { op: _op, ...opts } = spec; // the op's own options, without the target's 'op' key
+      return f(t, opts);
+    },
     params: [],
     pool: {
       rank,

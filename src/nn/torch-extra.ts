@@ -9,10 +9,10 @@ import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { where } from '../ops/arith.js';
 import { take } from '../ops/linalg.js';
-import { transpose } from '../ops/shape-ops.js';
 import type { Initializer } from './initializers.js';
 import { rowIndices } from './layers/embedding.js';
-import { conv2dTranspose } from './layers/conv-extra.js';
+import { convTranspose2d } from '../ops/composite/conv-transpose.js';
+import { moduleOptions } from './torch-options.js';
 import { blendInPlace, broadcastParam, momentsExcept, normalize } from './layers/normalization.js';
 import { Module } from './torch.js';
 
@@ -57,10 +57,17 @@ abstract class BatchNormBase extends Module {
     opts: BatchNormOptions,
     private readonly ranks: number[],
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions(new.target.className, opts, [
+      'eps',
+      'momentum',
+      'affine',
+      'trackRunningStats',
+      'name',
+      'dtype',
+    ]);
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new ValueError(`${this.className}: num_features must be a positive integer, got ${numFeatures}`);
-    this.dtype = opts.dtype ?? 'float32';
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1))
@@ -142,13 +149,13 @@ export class LayerNorm extends Module {
     normalizedShape: number | number[],
     opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; name?: string; dtype?: DType } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('LayerNorm', opts, ['eps', 'elementwiseAffine', 'bias', 'name', 'dtype']);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (!this.normalizedShape.length || this.normalizedShape.some((d) => !Number.isInteger(d) || d < 1))
       throw new ValueError(
         `LayerNorm: normalized_shape must be positive integers, got ${JSON.stringify(normalizedShape)}`,
       );
-    this.dtype = opts.dtype ?? 'float32';
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
       this.weight = this.addWeight('weight', this.normalizedShape, 'ones');
@@ -185,14 +192,14 @@ export class Embedding extends Module {
     readonly embeddingDim: number,
     opts: { paddingIdx?: number | null; name?: string; dtype?: DType } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Embedding', opts, ['paddingIdx', 'name', 'dtype']);
     for (const [k, v] of [
       ['num_embeddings', numEmbeddings],
       ['embedding_dim', embeddingDim],
     ] as const)
       if (!Number.isInteger(v) || v < 1)
         throw new ValueError(`Embedding: ${k} must be a positive integer, got ${v}`);
-    this.dtype = opts.dtype ?? 'float32';
     const p = opts.paddingIdx ?? null;
     if (p !== null && (!Number.isInteger(p) || p < -numEmbeddings || p >= numEmbeddings))
       throw new ValueError(
@@ -217,7 +224,7 @@ export class Embedding extends Module {
   }
 }
 
-type P2 = number | [number, number];
+type P2 = number | readonly [number, number];
 const pair = (v: P2 | undefined, d: number, what: string, min: number): [number, number] => {
   const p: [number, number] = v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.some((q) => !Number.isInteger(q) || q < min))
@@ -228,8 +235,8 @@ const pair = (v: P2 | undefined, d: number, what: string, min: number): [number,
 };
 
 /**
- * PyTorch `nn.ConvTranspose2d(in, out, kernel_size)` on NCHW with weight [in, out, kh, kw]:
- * out = (in - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1.
+ * PyTorch `nn.ConvTranspose2d(in, out, kernel_size)` on NCHW with weight [in, out/groups, kh, kw]:
+ * out = (in - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1 (tg.convTranspose2d).
  */
 export class ConvTranspose2d extends Module {
   static override className = 'ConvTranspose2d';
@@ -238,6 +245,7 @@ export class ConvTranspose2d extends Module {
   readonly padding: [number, number];
   readonly outputPadding: [number, number];
   readonly dilation: [number, number];
+  readonly groups: number;
   weight: Tensor;
   bias: Tensor | null;
   constructor(
@@ -249,27 +257,43 @@ export class ConvTranspose2d extends Module {
       padding?: P2;
       outputPadding?: P2;
       dilation?: P2;
+      groups?: number;
       bias?: boolean;
       name?: string;
       dtype?: DType;
     } = {},
   ) {
-    super(opts.name);
-    this.dtype = opts.dtype ?? 'float32';
+    super(opts?.name);
+    this.dtype = moduleOptions('ConvTranspose2d', opts, [
+      'stride',
+      'padding',
+      'outputPadding',
+      'dilation',
+      'groups',
+      'bias',
+      'name',
+      'dtype',
+    ]);
     this.kernelSize = pair(kernelSize, 1, 'kernel_size', 1);
     this.stride = pair(opts.stride, 1, 'stride', 1);
     this.padding = pair(opts.padding, 0, 'padding', 0);
     this.outputPadding = pair(opts.outputPadding, 0, 'output_padding', 0);
     this.dilation = pair(opts.dilation, 1, 'dilation', 1);
+    this.groups = opts.groups ?? 1;
+    const g = this.groups;
+    if (!Number.isInteger(g) || g < 1 || inChannels % g !== 0 || outChannels % g !== 0)
+      throw new ValueError(
+        `ConvTranspose2d: groups ${JSON.stringify(opts.groups)} must be a positive integer dividing in_channels ${inChannels} and out_channels ${outChannels}`,
+      );
     if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i], this.dilation[i])))
       throw new ValueError(
         `ConvTranspose2d: output_padding ${JSON.stringify(this.outputPadding)} must be smaller than either stride or dilation`,
       );
-    // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out, kh, kw] is out·kh·kw (its dim 1 × receptive field).
-    const fanIn = outChannels * this.kernelSize[0] * this.kernelSize[1];
+    // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out/g, kh, kw] is (out/g)·kh·kw (its dim 1 × receptive field).
+    const fanIn = (outChannels / g) * this.kernelSize[0] * this.kernelSize[1];
     this.weight = this.addWeight(
       'weight',
-      [inChannels, outChannels, ...this.kernelSize],
+      [inChannels, outChannels / g, ...this.kernelSize],
       torchUniform(fanIn),
     );
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
@@ -279,29 +303,23 @@ export class ConvTranspose2d extends Module {
       throw new ShapeError(
         `${this.name} (ConvTranspose2d): expected input [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`,
       );
-    const size = (i: number) =>
-      (x.shape[2 + i] - 1) * this.stride[i] -
-      2 * this.padding[i] +
-      this.dilation[i] * (this.kernelSize[i] - 1) +
-      this.outputPadding[i] +
-      1;
-    const [outH, outW] = [size(0), size(1)];
-    if (outH < 1 || outW < 1)
-      throw new ShapeError(
-        `${this.name} (ConvTranspose2d): input ${fmtShape(x.shape)} gives an empty output ${outH}x${outW} (padding ${this.padding} too large)`,
-      );
-    const y = conv2dTranspose(transpose(x, [0, 2, 3, 1]), transpose(this.weight, [2, 3, 1, 0]), this.bias, {
-      stride: this.stride,
-      dilation: this.dilation,
-      padTop: this.padding[0],
-      padLeft: this.padding[1],
-      outH,
-      outW,
-    });
-    return transpose(y, [0, 3, 1, 2]);
+    return convTranspose2d(
+      x,
+      this.weight,
+      this.bias,
+      {
+        stride: this.stride,
+        padding: this.padding,
+        outputPadding: this.outputPadding,
+        dilation: this.dilation,
+        groups: this.groups,
+      },
+      `${this.name} (ConvTranspose2d)`,
+    );
   }
   override paramFormula(): string {
     const [kh, kw] = this.kernelSize;
-    return `${this.inChannels}·${this.outChannels}·${kh}·${kw}${this.bias ? ` + ${this.outChannels}` : ''} = ${this.countParams().toLocaleString('en-US')}`;
+    const per = this.outChannels / this.groups;
+    return `${this.inChannels}·${per}·${kh}·${kw}${this.bias ? ` + ${this.outChannels}` : ''} = ${this.countParams().toLocaleString('en-US')}`;
   }
 }

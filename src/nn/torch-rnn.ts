@@ -3,14 +3,15 @@
 import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { rand } from '../core/random.js';
-import { type Tensor, zeros } from '../core/tensor.js';
+import { Tensor, zeros } from '../core/tensor.js';
 import { add, mul, relu, tanh } from '../ops/arith.js';
 import { gruUpdate, lstmUpdate, splitGates } from '../ops/composite/rnn.js';
 import { matmul } from '../ops/linalg.js';
 import { dropout } from '../ops/random-ops.js';
 import { concat, reshape, slice, split, squeeze, stack, transpose } from '../ops/shape-ops.js';
 import type { Initializer } from './initializers.js';
-import { type BackwardHook, type ForwardHook, Layer, type LayerIO } from './layer.js';
+import { type BackwardHook, type ForwardHook, Layer, type LayerIO, type Weight } from './layer.js';
+import { moduleOptions } from './torch-options.js';
 
 export interface TorchRNNOptions {
   /** Stacked recurrent layers (default 1). */
@@ -26,6 +27,8 @@ export interface TorchRNNOptions {
   name?: string;
   dtype?: DType;
 }
+
+const RNN_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'name', 'dtype'] as const;
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -53,7 +56,6 @@ abstract class TorchRNNBase extends Layer {
   readonly batchFirst: boolean;
   readonly dropoutP: number;
   readonly bidirectional: boolean;
-  private readonly dirs: DirWeights[] = [];
 
   constructor(
     protected readonly mode: Mode,
@@ -61,7 +63,7 @@ abstract class TorchRNNBase extends Layer {
     readonly hiddenSize: number,
     opts: TorchRNNOptions,
   ) {
-    super({ name: opts.name, dtype: opts.dtype });
+    super({ name: opts?.name, dtype: moduleOptions(new.target.className, opts, RNN_KEYS) });
     this.training = true;
     this.built = true;
     const fwd = this.forward as (...a: unknown[]) => unknown;
@@ -98,20 +100,49 @@ abstract class TorchRNNBase extends Layer {
       for (let d = 0; d < D; d++) {
         const sfx = `_l${l}${d ? '_reverse' : ''}`;
         const inSize = l === 0 ? inputSize : hiddenSize * D;
-        const w: DirWeights = {
-          wih: this.addWeight(`weight_ih${sfx}`, [g, inSize], init),
-          whh: this.addWeight(`weight_hh${sfx}`, [g, hiddenSize], init),
-          bih: this.hasBias ? this.addWeight(`bias_ih${sfx}`, [g], init) : null,
-          bhh: this.hasBias ? this.addWeight(`bias_hh${sfx}`, [g], init) : null,
-        };
-        this.dirs.push(w);
-        // PyTorch attribute access: lstm.weight_ih_l0 (not double counted: Module skips tensors it already owns)
+        // PyTorch attribute access: lstm.weight_ih_l0; forward reads these attributes (see dirWeights).
         Object.assign(this, {
-          [`weight_ih${sfx}`]: w.wih,
-          [`weight_hh${sfx}`]: w.whh,
-          ...(w.bih ? { [`bias_ih${sfx}`]: w.bih, [`bias_hh${sfx}`]: w.bhh } : {}),
+          [`weight_ih${sfx}`]: this.addWeight(`weight_ih${sfx}`, [g, inSize], init),
+          [`weight_hh${sfx}`]: this.addWeight(`weight_hh${sfx}`, [g, hiddenSize], init),
+          ...(this.hasBias
+            ? {
+                [`bias_ih${sfx}`]: this.addWeight(`bias_ih${sfx}`, [g], init),
+                [`bias_hh${sfx}`]: this.addWeight(`bias_hh${sfx}`, [g], init),
+              }
+            : {}),
         });
       }
+  }
+
+  /**
+   * The weights of layer l, direction d, read from the public attributes (weight_ih_l0, …), so assigning one
+   * takes effect as in PyTorch; an assigned tensor must keep the shape.
+   */
+  private dirWeights(l: number, d: number): DirWeights {
+    const sfx = `_l${l}${d ? '_reverse' : ''}`;
+    const G = GATES[this.mode] * this.hiddenSize;
+    const D = this.bidirectional ? 2 : 1;
+    const attr = (name: string, shape: number[]): Tensor => {
+      const t = (this as unknown as Record<string, unknown>)[name + sfx];
+      if (!(t instanceof Tensor) || t.rank !== shape.length || t.shape.some((v, i) => v !== shape[i]))
+        throw new ShapeError(
+          `${this.name} (${this.className}): ${name}${sfx} must be a Tensor ${fmtShape(shape)}, got ${t instanceof Tensor ? fmtShape(t.shape) : String(t)}`,
+        );
+      return t;
+    };
+    return {
+      wih: attr('weight_ih', [G, l === 0 ? this.inputSize : this.hiddenSize * D]),
+      whh: attr('weight_hh', [G, this.hiddenSize]),
+      bih: this.hasBias ? attr('bias_ih', [G]) : null,
+      bhh: this.hasBias ? attr('bias_hh', [G]) : null,
+    };
+  }
+
+  /** The weight list follows the public attributes: a tensor assigned to lstm.weight_ih_l0 is the weight. */
+  override namedWeights(prefix = ''): [string, Weight][] {
+    const self = this as unknown as Record<string, unknown>;
+    for (const w of this.ownWeights) if (self[w.name] instanceof Tensor) w.value = self[w.name] as Tensor;
+    return super.namedWeights(prefix);
   }
 
   /** Run the module (hooks fire): `forward(x)` or `forward(x, hx)`. */
@@ -219,7 +250,7 @@ abstract class TorchRNNBase extends Layer {
       if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { training: true });
       const dirOuts: Tensor[] = [];
       for (let d = 0; d < D; d++) {
-        const w = this.dirs[l * D + d];
+        const w = this.dirWeights(l, d);
         const In = seq.shape[2];
         const G = w.wih.shape[0];
         // project all steps at once: [T·B, in] · W_ihᵀ + b_ih
@@ -303,10 +334,11 @@ export class RNN extends TorchRNNBase {
     hiddenSize: number,
     opts: TorchRNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
   ) {
-    const nl = opts.nonlinearity ?? 'tanh';
+    const isObj = typeof opts === 'object' && opts !== null;
+    const { nonlinearity: nl = 'tanh', ...rest } = isObj ? opts : {};
     if (nl !== 'tanh' && nl !== 'relu')
       throw new ValueError(`RNN: nonlinearity must be 'tanh' or 'relu', got '${nl}'`);
-    super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
+    super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, isObj ? rest : opts);
   }
   forward(x: Tensor, hx?: Tensor): [Tensor, Tensor] {
     const [out, [h]] = this.run(x, hx);

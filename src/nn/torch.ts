@@ -6,7 +6,7 @@ import type { Shape } from '../core/shape.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { add, relu, sigmoid, tanh } from '../ops/arith.js';
 import { conv1d, conv2d } from '../ops/composite/conv.js';
-import { avgPool2d, maxPool2d } from '../ops/composite/pool.js';
+import { avgPool2d, maxPool2d, maxPool2dWithIndices } from '../ops/composite/pool.js';
 import { logSoftmax, softmax } from '../ops/composite/activations.js';
 import { matmul } from '../ops/linalg.js';
 import { dropout } from '../ops/random-ops.js';
@@ -15,6 +15,9 @@ import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from './l
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import { noGrad } from '../core/tape.js';
 import type { Initializer } from './initializers.js';
+import { moduleOptions } from './torch-options.js';
+import type { DType } from '../core/dtype.js';
+import type { PaddingMode } from '../ops/composite/pad-modes.js';
 
 /** A trainable tensor (PyTorch `nn.Parameter`). */
 export const Parameter = (t: Tensor): Tensor => t.requireGrad(true);
@@ -137,9 +140,10 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    opts: { bias?: boolean; name?: string } = {},
+    opts: { bias?: boolean; name?: string; dtype?: DType } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Linear', opts, ['bias', 'name', 'dtype']);
     this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
@@ -163,8 +167,22 @@ export interface TorchConvOptions {
   dilation?: P2;
   groups?: number;
   bias?: boolean;
+  /** PyTorch padding_mode: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
   name?: string;
+  /** Weight dtype, 'float32' (default) or 'float64'. */
+  dtype?: DType;
 }
+const CONV_KEYS = [
+  'stride',
+  'padding',
+  'dilation',
+  'groups',
+  'bias',
+  'paddingMode',
+  'name',
+  'dtype',
+] as const;
 
 /** NCHW convolution with weight [out, in/groups, kh, kw]. */
 export class Conv2d extends Module {
@@ -177,7 +195,8 @@ export class Conv2d extends Module {
     kernelSize: P2,
     readonly opts: TorchConvOptions = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Conv2d', opts, CONV_KEYS);
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const g = opts.groups ?? 1;
     const fanIn = (inChannels / g) * kh * kw;
@@ -193,6 +212,7 @@ export class Conv2d extends Module {
       dilation: o.dilation,
       groups: o.groups,
       dataFormat: 'NCHW',
+      ...(o.paddingMode !== undefined && { paddingMode: o.paddingMode }),
     });
   }
   override paramFormula(): string {
@@ -216,7 +236,8 @@ export class Conv1d extends Module {
       dilation?: number;
     } = {},
   ) {
-    super(opts.name);
+    super(opts?.name);
+    this.dtype = moduleOptions('Conv1d', opts, CONV_KEYS);
     const g = opts.groups ?? 1;
     const fanIn = (inChannels / g) * kernelSize;
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, kernelSize], torchUniform(fanIn));
@@ -231,6 +252,7 @@ export class Conv1d extends Module {
       dilation: o.dilation,
       groups: o.groups,
       dataFormat: 'NCW',
+      ...(o.paddingMode !== undefined && { paddingMode: o.paddingMode }),
     });
   }
   override paramFormula(): string {
@@ -239,43 +261,63 @@ export class Conv1d extends Module {
   }
 }
 
-/** NCHW max pooling; stride defaults to kernelSize. */
-export class MaxPool2d extends Module {
+/**
+ * PyTorch `nn.MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)` on NCHW; stride
+ * defaults to kernelSize. With returnIndices, forward returns [values, indices] (int32 positions y·W + x in
+ * each input plane, as PyTorch's MaxUnpool2d expects).
+ */
+export class MaxPool2d<R extends boolean = false> extends Module {
   static override className = 'MaxPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2,
+    readonly stride?: P2 | null,
     readonly padding: P2 = 0,
+    readonly dilation: P2 = 1,
+    readonly returnIndices: R = false as R,
+    readonly ceilMode = false,
   ) {
     super();
   }
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, {
+  forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor;
+  forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    const opts = {
       kernelSize: this.kernelSize,
-      stride: this.stride,
+      stride: this.stride ?? undefined,
       padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
       dataFormat: 'NCHW',
-    });
+    };
+    if (!this.returnIndices) return maxPool2d(x, opts);
+    const { values, indices } = maxPool2dWithIndices(x, opts);
+    return [values, indices];
   }
 }
-/** NCHW average pooling; NOTE: PyTorch counts padded zeros by default (countIncludePad true). */
+/**
+ * PyTorch `nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)` on NCHW.
+ * NOTE: PyTorch counts padded zeros by default (countIncludePad true).
+ */
 export class AvgPool2d extends Module {
   static override className = 'AvgPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2,
+    readonly stride?: P2 | null,
     readonly padding: P2 = 0,
+    readonly ceilMode = false,
     readonly countIncludePad = true,
+    readonly divisorOverride: number | null = null,
   ) {
     super();
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, {
       kernelSize: this.kernelSize,
-      stride: this.stride,
+      stride: this.stride ?? undefined,
       padding: this.padding,
       dataFormat: 'NCHW',
+      ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad,
+      ...(this.divisorOverride === null ? {} : { divisorOverride: this.divisorOverride }),
     });
   }
 }

@@ -1,5 +1,6 @@
 // Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
 import { ShapeError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { WindowGeom } from '../backend/kernels.js';
@@ -7,6 +8,7 @@ import { run } from './dispatch.js';
 import { cast } from './arith.js';
 import { broadcastTo, reshape } from './shape-ops.js';
 
+const MATMUL_KEYS = ['transA', 'transB'] as const;
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
@@ -14,6 +16,7 @@ export interface MatmulOptions {
 
 /** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', opts, MATMUL_KEYS);
   let { transA = false, transB = false } = opts;
   if (a.rank === 0 || b.rank === 0)
     throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);

@@ -1,5 +1,6 @@
 // Ops that draw random numbers: dropout (inverted scaling, as Keras and PyTorch).
 import { ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { type Rng, rand } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { div, greaterEqual, mul } from './arith.js';
@@ -10,6 +11,7 @@ export function dropout(
   rate: number,
   opts: { training?: boolean; rng?: Rng; noiseShape?: number[] } = {},
 ): Tensor {
+  checkOptions('dropout', opts, ['training', 'rng', 'noiseShape']);
   if (!(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (opts.training === false || rate === 0) return x;
   const keep = greaterEqual(rand(opts.noiseShape ?? [...x.shape], { rng: opts.rng, dtype: x.dtype }), rate);

@@ -1,6 +1,7 @@
 // Training callbacks used by `fit`: the hook interface, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN.
 // They see the model only through a small interface, so this file does not depend on the layers package.
 import { ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { Tensor } from '../core/tensor.js';
 
 /** Per-batch or per-epoch values (`loss`, `acc`, `val_loss`, ...). */
@@ -168,6 +169,16 @@ export class EarlyStopping extends BaseCallback {
 
   constructor(o: EarlyStoppingOptions = {}) {
     super();
+    checkOptions('EarlyStopping', o, [
+      'monitor',
+      'minDelta',
+      'patience',
+      'mode',
+      'baseline',
+      'restoreBestWeights',
+      'startFromEpoch',
+      'verbose',
+    ]);
     this.monitor = o.monitor ?? 'val_loss';
     this.minDelta = Math.abs(o.minDelta ?? 0);
     this.patience = o.patience ?? 0;
@@ -294,6 +305,15 @@ export class ModelCheckpoint extends BaseCallback {
 
   constructor(o: ModelCheckpointOptions) {
     super();
+    checkOptions('ModelCheckpoint', o, [
+      'filepath',
+      'save',
+      'monitor',
+      'saveBestOnly',
+      'mode',
+      'saveFreq',
+      'verbose',
+    ]);
     if (typeof o?.filepath !== 'string' || !o.filepath)
       throw new ValueError('ModelCheckpoint: filepath must be a non-empty string');
     if (typeof o.save !== 'function')

@@ -1,6 +1,7 @@
 // Keras losses with TF.js names, (yTrue, yPred) argument order, each reduced to a scalar mean over the batch.
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import {
@@ -36,6 +37,8 @@ export interface CrossentropyOptions {
   /** Mix the targets with the uniform distribution: y ← y(1-s) + s/C (binary: s/2). */
   labelSmoothing?: number;
 }
+
+const CE_KEYS = ['fromLogits', 'labelSmoothing'] as const;
 
 function predDtype(yPred: Tensor, op: string): void {
   if (!isFloat(yPred.dtype))
@@ -77,6 +80,7 @@ export function categoricalCrossentropy(
   opts: CrossentropyOptions = {},
 ): Tensor {
   const op = 'categoricalCrossentropy';
+  checkOptions(op, opts, CE_KEYS);
   predDtype(yPred, op);
   if (yPred.rank < 1 || !shapesEqual(yTrue.shape, yPred.shape))
     throw new ShapeError(
@@ -104,6 +108,7 @@ export function sparseCategoricalCrossentropy(
   opts: { fromLogits?: boolean } = {},
 ): Tensor {
   const op = 'sparseCategoricalCrossentropy';
+  checkOptions(op, opts, ['fromLogits']); // NOTE: Keras's sparse crossentropy has no label smoothing
   predDtype(yPred, op);
   const lead = yPred.shape.slice(0, -1);
   let l = labels;
@@ -122,6 +127,7 @@ export function sparseCategoricalCrossentropy(
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, opts: CrossentropyOptions = {}): Tensor {
   const op = 'binaryCrossentropy';
+  checkOptions(op, opts, CE_KEYS);
   let y = align(yTrue, yPred, op);
   const ls = smoothing(opts.labelSmoothing, op);
   // y ← y(1-s) + s/2
@@ -161,6 +167,7 @@ export function meanSquaredLogarithmicError(yTrue: Tensor, yPred: Tensor): Tenso
 
 /** Keras Huber: ½e² where |e| ≤ δ, else δ|e| − ½δ²; averaged. `delta` may be a number or `{ delta }` (default 1). */
 export function huber(yTrue: Tensor, yPred: Tensor, delta: number | { delta?: number } = 1): Tensor {
+  if (typeof delta === 'object') checkOptions('huber', delta, ['delta']);
   const d = typeof delta === 'number' ? delta : (delta.delta ?? 1);
   if (!(d > 0)) throw new ValueError(`huber: delta must be positive, got ${d}`);
   const e = abs(sub(yPred, align(yTrue, yPred, 'huber')));
@@ -279,6 +286,22 @@ export function getLoss(nameOrFn: string | LossFn, opts: LossOptions = {}): Loss
         `(snake_case and any capitalisation also work), or pass a function (yTrue, yPred) => Tensor`,
     );
   const fn = LOSSES[key];
+  // Each loss takes only its own options: anything else given here would be ignored, so it is refused.
+  const known =
+    key === 'huber'
+      ? ['delta']
+      : key === 'sparseCategoricalCrossentropy'
+        ? ['fromLogits']
+        : key === 'categoricalCrossentropy' || key === 'binaryCrossentropy'
+          ? CE_KEYS
+          : [];
+  if (!known.length && Object.keys(opts ?? {}).length)
+    throw new ValueError(
+      `getLoss('${key}'): this loss takes no options, got ${Object.keys(opts)
+        .map((k) => `'${k}'`)
+        .join(', ')}`,
+    );
+  checkOptions(`getLoss('${key}')`, opts, known);
   let bound: LossFn;
   if (key === 'huber') bound = (t, p) => huber(t, p, opts.delta ?? 1);
   else if (key === 'categoricalCrossentropy' || key === 'binaryCrossentropy')

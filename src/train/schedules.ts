@@ -1,5 +1,6 @@
 // Learning-rate schedules: anything that maps the number of updates already applied to a learning rate.
 import { ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 
 /** A schedule object (Keras `LearningRateSchedule`): `valueAt(step)` is the rate for the update after `step` updates. */
 export interface LRSchedule {
@@ -38,6 +39,7 @@ export interface ExponentialDecayOptions {
  * @example new Adam(params, { lr: exponentialDecay({ initialLearningRate: 1e-2, decaySteps: 1000, decayRate: 0.9 }) })
  */
 export function exponentialDecay(o: ExponentialDecayOptions): LRSchedule {
+  checkOptions('exponentialDecay', o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
   positive('decaySteps', o.decaySteps, 'exponentialDecay');
   return {
     valueAt(step) {
@@ -56,6 +58,7 @@ export interface StepDecayOptions {
 }
 /** PyTorch StepLR: lr · γ^⌊step / stepSize⌋ (γ defaults to 0.1). */
 export function stepDecay(o: StepDecayOptions): LRSchedule {
+  checkOptions('stepDecay', o, ['initialLearningRate', 'stepSize', 'gamma']);
   positive('stepSize', o.stepSize, 'stepDecay');
   const gamma = o.gamma ?? 0.1;
   return { valueAt: (step) => o.initialLearningRate * Math.pow(gamma, Math.floor(step / o.stepSize)) };
@@ -76,6 +79,13 @@ export interface CosineDecayOptions {
  * `initialLearningRate` to `warmupTarget` over `warmupSteps`.
  */
 export function cosineDecay(o: CosineDecayOptions): LRSchedule {
+  checkOptions('cosineDecay', o, [
+    'initialLearningRate',
+    'decaySteps',
+    'alpha',
+    'warmupSteps',
+    'warmupTarget',
+  ]);
   positive('decaySteps', o.decaySteps, 'cosineDecay');
   const alpha = o.alpha ?? 0;
   const w = o.warmupSteps ?? 0;
@@ -166,6 +176,16 @@ export class ReduceLROnPlateau implements LRSchedule {
   private readonly initial: number;
 
   constructor(o: ReduceLROnPlateauOptions) {
+    checkOptions('ReduceLROnPlateau', o, [
+      'initialLearningRate',
+      'monitor',
+      'factor',
+      'patience',
+      'mode',
+      'minDelta',
+      'cooldown',
+      'minLr',
+    ]);
     this.monitor = o.monitor ?? 'val_loss';
     this.factor = o.factor ?? 0.1;
     if (!(this.factor < 1) || !(this.factor >= 0))

@@ -223,14 +223,14 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
       'AvgPool2d(3, 2, 1)',
     );
     expectRef(
-      new nn.AvgPool2d(3, 2, 1, false).forward(x),
+      new nn.AvgPool2d(3, 2, 1, false, false).forward(x),
       pool2dNCHW(x, 'avg', 3, 2, 1, false),
       'countIncludePad false',
     );
     // The corner of a ones image with padding 1: 4 real of 9 → 4/9 (PyTorch default), 1 without the padding.
     const ones = tg.ones([1, 1, 3, 3]);
     expect((new nn.AvgPool2d(3, 2, 1).forward(ones) as tg.Tensor).data[0]).toBeCloseTo(4 / 9, 6);
-    expect((new nn.AvgPool2d(3, 2, 1, false).forward(ones) as tg.Tensor).data[0]).toBeCloseTo(1, 6);
+    expect((new nn.AvgPool2d(3, 2, 1, false, false).forward(ones) as tg.Tensor).data[0]).toBeCloseTo(1, 6);
   });
 
   it('Flatten keeps the batch axis (C, H, W order); startDim moves the cut', () => {

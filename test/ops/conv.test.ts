@@ -304,11 +304,11 @@ function poolCase(c: PoolCfg, kind: 'max' | 'avg') {
   const fits = outLen(c.h, c.k[0], s[0], 1, pads[0]) >= 1 && outLen(c.w, c.k[1], s[1], 1, pads[1]) >= 1;
   const x = kind === 'max' ? distinct([c.n, c.h, c.w, c.c], c.seed) : img([c.n, c.h, c.w, c.c], c.seed);
   const want = fits ? pool2dNaive(x, kind, c.k, s, pads, c.countIncludePad) : null;
-  const opts: tg.Pool2dOptions = {
+  const opts: tg.AvgPool2dOptions = {
     kernelSize: c.k,
     stride: c.stride,
     padding,
-    countIncludePad: c.countIncludePad,
+    ...(kind === 'avg' && { countIncludePad: c.countIncludePad }),
     dataFormat: c.nchw ? 'NCHW' : 'NHWC',
   };
   return {

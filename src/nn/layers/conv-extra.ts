@@ -1,12 +1,10 @@
 // More Keras convolutions: DepthwiseConv2D, SeparableConv2D and Conv2DTranspose (a matmul to columns, then col2im).
-import type { WindowGeom } from '../../backend/kernels.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { type Shape, samePads } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add } from '../../ops/arith.js';
 import { conv2d, depthwiseConv2d } from '../../ops/composite/conv.js';
-import { col2im, matmul } from '../../ops/linalg.js';
-import { reshape, transpose } from '../../ops/shape-ops.js';
+import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
+import { transpose } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { Layer, type LayerArgs } from '../layer.js';
@@ -21,61 +19,8 @@ const toPair = (v: IntOrPair | undefined, d: number, what: string, layer: string
 };
 const actName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
 
-export interface Conv2dTransposeGeometry {
-  stride: [number, number];
-  dilation: [number, number];
-  /** Rows/columns cut from the top/left of the full transposed output. */
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
-
-/**
- * Transposed 2-D convolution in NHWC with a kernel [kh, kw, out, in] (Keras/TF layout): the adjoint of conv2d.
- * Composition: columns = x·Kᵀ ([n·h·w, kh·kw·out]), then col2im sums each column back into its window
- * of the [n, outH, outW, out] output; the tape differentiates through col2im (vjp im2col) and matmul.
- */
-export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Conv2dTransposeGeometry): Tensor {
-  if (x.rank !== 4)
-    throw new ShapeError(`conv2dTranspose: input must be rank 4 (NHWC), got ${fmtShape(x.shape)}`);
-  if (w.rank !== 4)
-    throw new ShapeError(`conv2dTranspose: kernel must be [kh,kw,out,in], got ${fmtShape(w.shape)}`);
-  const [nb, h, wd, cin] = x.shape;
-  const [kh, kw, cout, kin] = w.shape;
-  if (kin !== cin)
-    throw new ShapeError(
-      `conv2dTranspose: input has ${cin} channels but the kernel ${fmtShape(w.shape)} expects ${kin} (last axis)`,
-    );
-  if (b && (b.rank !== 1 || b.shape[0] !== cout))
-    throw new ShapeError(`conv2dTranspose: bias ${fmtShape(b.shape)} must be [${cout}], one per filter`);
-  const geomOk =
-    [g.outH, g.outW].every((v) => Number.isInteger(v) && v >= 1) &&
-    [g.padTop, g.padLeft].every((v) => Number.isInteger(v) && v >= 0);
-  if (!geomOk)
-    throw new ValueError(
-      `conv2dTranspose: output size ${g.outH}x${g.outW} must be positive and the cut (${g.padTop}, ${g.padLeft}) non-negative integers`,
-    );
-  const geom: WindowGeom = {
-    n: nb,
-    h: g.outH,
-    w: g.outW,
-    c: cout,
-    kh,
-    kw,
-    strideH: g.stride[0],
-    strideW: g.stride[1],
-    dilationH: g.dilation[0],
-    dilationW: g.dilation[1],
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-    outH: h,
-    outW: wd,
-  };
-  const cols = matmul(reshape(x, [nb * h * wd, cin]), reshape(w, [kh * kw * cout, cin]), { transB: true }); // [n·h·w, kh·kw·out]
-  const y = col2im(cols, geom);
-  return b ? add(y, b) : y;
-}
+// NOTE: the transposed convolution itself (with groups) lives in ops; re-exported here for existing importers.
+export { type Conv2dTransposeGeometry, conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 
 /** Keras deconv_output_length: the transposed-conv output size along one axis, and the pad cut before it. */
 export function deconvLength(

@@ -1,4 +1,5 @@
 // Activations as compositions of primitives (Keras definitions).
+import { checkOptions } from '../../core/options.js';
 import type { Tensor } from '../../core/tensor.js';
 import {
   abs,
@@ -56,6 +57,7 @@ export function reluAdvanced(
   x: Tensor,
   opts: { maxValue?: number | null; negativeSlope?: number; threshold?: number } = {},
 ): Tensor {
+  checkOptions('reluAdvanced', opts, ['maxValue', 'negativeSlope', 'threshold']);
   const { maxValue = null, negativeSlope = 0, threshold = 0 } = opts;
   let y = where(greater(x, threshold), x, negativeSlope ? mul(sub(x, threshold), negativeSlope) : mul(x, 0));
   if (maxValue !== null) y = minimum(y, maxValue);

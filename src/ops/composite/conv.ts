@@ -7,6 +7,8 @@ import { Tensor } from '../../core/tensor.js';
 import { add } from '../arith.js';
 import { conv2dFused, im2col, matmul } from '../linalg.js';
 import { reshape, transpose } from '../shape-ops.js';
+import { checkOptions } from '../../core/options.js';
+import { type PaddingMode, checkPaddingMode, padEdges } from './pad-modes.js';
 import {
   type Padding2d,
   type Pair,
@@ -25,7 +27,10 @@ export interface Conv2dOptions {
   groups?: number;
   /** 'NHWC' (Keras/TF kernels [kh,kw,in/groups,out], the default) or 'NCHW' (PyTorch kernels [out,in/groups,kh,kw]). */
   dataFormat?: string;
+  /** PyTorch padding_mode: what the padding holds, 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: PaddingMode;
 }
+const CONV2D_KEYS = ['stride', 'padding', 'dilation', 'groups', 'dataFormat', 'paddingMode'] as const;
 
 /** Inputs must be tensors; an options object in the bias slot is the usual slip (options are the 4th argument). */
 function checkArgs(x: unknown, w: unknown, b: unknown, op: string): void {
@@ -39,6 +44,7 @@ function checkArgs(x: unknown, w: unknown, b: unknown, op: string): void {
 
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   checkArgs(x, w, b, 'conv2d');
+  checkOptions('conv2d', opts, CONV2D_KEYS);
   const fmt = format2d(opts.dataFormat, 'conv2d');
   if (x.rank !== 4) throw new ShapeError(`conv2d: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
   if (w.rank !== 4)
@@ -52,7 +58,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
 }
 
 function conv2dNHWC(
-  x: Tensor,
+  x0: Tensor,
   w: Tensor,
   b: Tensor | null,
   opts: Conv2dOptions,
@@ -60,7 +66,7 @@ function conv2dNHWC(
   userW: readonly number[],
 ): Tensor {
   const groups = opts.groups ?? 1;
-  const [n, h, wd, c] = x.shape;
+  const [, h, wd, c] = x0.shape;
   const [kh, kw, cg, o] = w.shape;
   if (!Number.isInteger(groups) || groups < 1)
     throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
@@ -76,14 +82,19 @@ function conv2dNHWC(
     throw new ShapeError(`conv2d: bias ${fmtShape(b.shape)} must be [${o}], one per filter`);
   const s = pair(opts.stride, 1, 'stride', 'conv2d');
   const d = pair(opts.dilation, 1, 'dilation', 'conv2d');
-  const geom = windowGeom(
-    x.shape,
-    [kh, kw],
-    s,
-    d,
-    resolvePads(opts.padding, h, wd, [kh, kw], s, d, 'conv2d'),
-    'conv2d',
-  );
+  const mode = checkPaddingMode(opts.paddingMode, 'conv2d');
+  let pads = resolvePads(opts.padding, h, wd, [kh, kw], s, d, 'conv2d');
+  let x = x0;
+  if (mode !== 'zeros') {
+    // The padding is materialised with slices and concats (gradients from the tape), then a valid conv.
+    x = padEdges(x0, [[0, 0], pads[0], pads[1], [0, 0]], mode, 'conv2d');
+    pads = [
+      [0, 0],
+      [0, 0],
+    ];
+  }
+  const n = x.shape[0];
+  const geom = windowGeom(x.shape, [kh, kw], s, d, pads, 'conv2d');
   // NOTE: for inference, one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm).
   if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && inferenceOnly(x, w, b))
     return conv2dFused(x, reshape(w, [kh * kw * c, o]), b, geom);
@@ -112,11 +123,15 @@ export interface Conv1dOptions {
   groups?: number;
   /** 'NWC' (Keras kernels [k,in/groups,out], the default) or 'NCW' (PyTorch kernels [out,in/groups,k]). */
   dataFormat?: string;
+  /** PyTorch padding_mode (see Conv2dOptions). */
+  paddingMode?: PaddingMode;
 }
 
 /** 1-D convolution as a 2-D one with height 1; 'causal' pads (k-1)·dilation on the left only. */
 export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   checkArgs(x, w, b, 'conv1d');
+  checkOptions('conv1d', opts, CONV2D_KEYS);
+  checkPaddingMode(opts.paddingMode, 'conv1d');
   const fmt = format1d(opts.dataFormat, 'conv1d');
   if (x.rank !== 3) throw new ShapeError(`conv1d: input must be rank 3 (${fmt}), got ${fmtShape(x.shape)}`);
   if (w.rank !== 3)
@@ -179,6 +194,7 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
       padding,
       groups: opts.groups,
       dataFormat: 'NHWC',
+      ...(opts.paddingMode !== undefined && { paddingMode: opts.paddingMode }),
     },
   );
   const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
@@ -193,6 +209,7 @@ export function depthwiseConv2d(
   opts: Omit<Conv2dOptions, 'groups'> = {},
 ): Tensor {
   checkArgs(x, w, b, 'depthwiseConv2d');
+  checkOptions('depthwiseConv2d', opts, ['stride', 'padding', 'dilation', 'dataFormat', 'paddingMode']);
   if (w.rank !== 4)
     throw new ShapeError(`depthwiseConv2d: kernel must be [kh,kw,in,multiplier], got ${fmtShape(w.shape)}`);
   const [kh, kw, c, m] = w.shape;

@@ -1,12 +1,10 @@
-// Losses as compositions: cross-entropy picks log-probabilities with `take` (gradient: scatter).
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+// Small losses as compositions (mse, mae, huber) and the class-index helpers; crossEntropy is in cross-entropy.ts.
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, arange } from '../../core/tensor.js';
 import { shapesEqual } from '../../core/shape.js';
-import { abs, add, cast, equal, minimum, mul, neg, square, sub } from '../arith.js';
-import { take } from '../linalg.js';
-import { mean, sum } from '../reduce-ops.js';
+import { abs, add, cast, equal, minimum, mul, square, sub } from '../arith.js';
+import { mean } from '../reduce-ops.js';
 import { expandDims, reshape } from '../shape-ops.js';
-import { logSoftmax } from './activations.js';
 
 /** int32 labels [N] checked against `classes`; floats holding whole numbers are accepted. */
 export function classIndices(labels: Tensor, n: number, classes: number, op: string): Tensor {
@@ -30,30 +28,6 @@ export function oneHot(labels: Tensor, depth: number): Tensor {
   const idx = classIndices(reshape(labels, [-1]), labels.size, depth, 'oneHot');
   const hot = equal(expandDims(cast(idx, 'float32'), -1), arange(depth));
   return reshape(hot, [...labels.shape, depth]);
-}
-
-/**
- * Softmax cross-entropy from logits [N, C], averaged over the batch. Labels are class indices [N]
- * (int32) or probability rows [N, C] (e.g. one-hot).
- */
-export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  if (logits.rank !== 2)
-    throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${fmtShape(logits.shape)}`);
-  const [n, c] = logits.shape;
-  const logp = logSoftmax(logits, 1);
-  if (labels.rank === 2) {
-    if (!shapesEqual(labels.shape, logits.shape))
-      throw new ShapeError(
-        `crossEntropy: label rows ${fmtShape(labels.shape)} must match logits ${fmtShape(logits.shape)}`,
-      );
-    return neg(mean(sum(mul(logp, labels), 1)));
-  }
-  if (labels.dtype !== 'int32' && labels.dtype !== 'float32' && labels.dtype !== 'float64')
-    throw new DTypeError(`crossEntropy: labels must be int32 class indices, got ${labels.dtype}`);
-  const idx = classIndices(labels, n, c, 'crossEntropy');
-  const flat = new Int32Array(n);
-  for (let i = 0; i < n; i++) flat[i] = i * c + idx.raw[i];
-  return neg(mean(take(logp, new Tensor(flat, [n]))));
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {

@@ -1,13 +1,13 @@
 // Pooling as compositions. Max: the argmax of each window (a primitive with no gradient) then `take`,
-// whose vjp scatters the gradient back to the winning inputs. Average: im2col then a mean.
+// whose vjp scatters the gradient back to the winning inputs. Average: im2col, a sum, then a divide by
+// each window's divisor (a constant). ceilMode follows PyTorch (see `ceilPads`).
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { ones } from '../../core/tensor.js';
-import type { Tensor } from '../../core/tensor.js';
+import { checkOptions } from '../../core/options.js';
+import { Tensor } from '../../core/tensor.js';
 import { div } from '../arith.js';
 import { im2col, maxPool2dFused, poolArgmax, take } from '../linalg.js';
 import { max, mean, sum } from '../reduce-ops.js';
 import { reshape, transpose } from '../shape-ops.js';
-import { noGrad } from '../../core/tape.js';
 import {
   type Padding2d,
   type Pair,
@@ -27,27 +27,81 @@ export interface Pool2dOptions {
   padding?: Padding2d;
   dilation?: Pair;
   dataFormat?: string;
-  /** Average pooling: count padded zeros in the divisor (PyTorch's default); Keras never does. Default false. */
+  /** PyTorch ceil_mode: output size rounds up, so a last partial window is kept if it starts inside the input or left padding. */
+  ceilMode?: boolean;
+}
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /** Count padded zeros in the divisor (PyTorch's default); Keras never does. Default false. */
   countIncludePad?: boolean;
+  /** PyTorch divisor_override: divide every window sum by this number. */
+  divisorOverride?: number;
+}
+const POOL2D_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'dataFormat', 'ceilMode'] as const;
+const AVG_KEYS = [...POOL2D_KEYS, 'countIncludePad', 'divisorOverride'] as const;
+
+/**
+ * PyTorch's ceil-mode output length along one axis: out = ⌈(L + pb + pa − eff)/s⌉ + 1, minus one when the last
+ * window would start at or past L + pb (inside the right padding or beyond). Returns the extra right padding that
+ * makes the floor rule of the kernels give that length (windows read nothing there).
+ */
+export function ceilExtra(len: number, eff: number, s: number, pb: number, pa: number): number {
+  let out = Math.ceil((len + pb + pa - eff) / s) + 1;
+  if ((out - 1) * s >= len + pb) out--;
+  return Math.max(0, (out - 1) * s + eff - (len + pb + pa));
 }
 
 function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
+  if (!opts || typeof opts !== 'object')
+    throw new ValueError(`${op}: options { kernelSize, ... } are required, got ${JSON.stringify(opts)}`);
+  checkOptions(op, opts, op === 'avgPool2d' ? AVG_KEYS : POOL2D_KEYS);
   const fmt = format2d(opts.dataFormat, op);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
   const xh = fmt === 'NHWC' ? x : transpose(x, [0, 2, 3, 1]);
   const k = pair(opts.kernelSize, 1, 'kernelSize', op);
   const s = pair(opts.stride ?? opts.kernelSize, 1, 'stride', op);
   const d = pair(opts.dilation, 1, 'dilation', op);
-  const geom = windowGeom(
-    xh.shape,
-    k,
-    s,
-    d,
-    resolvePads(opts.padding, xh.shape[1], xh.shape[2], k, s, d, op),
-    op,
-  );
+  const [h, w] = [xh.shape[1], xh.shape[2]];
+  const pads = resolvePads(opts.padding, h, w, k, s, d, op);
+  const userPads: [[number, number], [number, number]] = [[...pads[0]], [...pads[1]]];
+  if (opts.ceilMode) {
+    if (opts.padding === 'same')
+      throw new ValueError(
+        `${op}: ceilMode applies to explicit padding (PyTorch); padding 'same' already gives ceil(size / stride)`,
+      );
+    // NOTE: the extra right/bottom padding only lengthens the output; divisors below never count it.
+    pads[0][1] += ceilExtra(h, (k[0] - 1) * d[0] + 1, s[0], pads[0][0], pads[0][1]);
+    pads[1][1] += ceilExtra(w, (k[1] - 1) * d[1] + 1, s[1], pads[1][0], pads[1][1]);
+  }
+  const geom = windowGeom(xh.shape, k, s, d, pads, op);
   const back = (y: Tensor) => (fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]));
-  return { xh, geom, back };
+  return { xh, geom, back, userPads };
+}
+
+/**
+ * Each window's divisor [1, outH, outW, 1]: taps inside the input, or (countIncludePad) inside the input plus the
+ * user's padding — PyTorch: (min(start + k, L + pad) − start) per axis — never the extra padding of ceilMode.
+ */
+function windowCounts(
+  geom: ReturnType<typeof prepare>['geom'],
+  userPads: [[number, number], [number, number]],
+  includePad: boolean,
+  dtype: Tensor['dtype'],
+): Tensor {
+  const axis = (out: number, len: number, k: number, s: number, d: number, pb: number, pa: number) =>
+    Array.from({ length: out }, (_, o) => {
+      let n = 0;
+      for (let t = 0; t < k; t++) {
+        const i = o * s - pb + t * d;
+        if (includePad ? i >= -pb && i < len + pa : i >= 0 && i < len) n++;
+      }
+      return n;
+    });
+  const { h, w, kh, kw, outH, outW } = geom;
+  const ch = axis(outH, h, kh, geom.strideH, geom.dilationH, userPads[0][0], userPads[0][1]);
+  const cw = axis(outW, w, kw, geom.strideW, geom.dilationW, userPads[1][0], userPads[1][1]);
+  const data = dtype === 'float64' ? new Float64Array(outH * outW) : new Float32Array(outH * outW);
+  for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = ch[i] * cw[j];
+  return new Tensor(data, [1, outH, outW, 1]);
 }
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -56,23 +110,35 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return back(take(xh, poolArgmax(xh, geom)));
 }
 
-export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const { xh, geom, back } = prepare(x, opts, 'avgPool2d');
+/**
+ * Max pooling that also returns PyTorch's indices (return_indices): for each output, the flat position
+ * y·W + x of the winning input within its own [H, W] plane, as int32, laid out like the values.
+ */
+export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: Tensor; indices: Tensor } {
+  const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
+  const arg = poolArgmax(xh, geom); // flat NHWC positions, -1 where a window reads nothing
+  const plane = geom.h * geom.w;
+  const idx = Int32Array.from(arg.data, (v) => (v < 0 ? -1 : Math.floor(v / geom.c) % plane));
+  return { values: back(take(xh, arg)), indices: back(new Tensor(idx, arg.shape)) };
+}
+
+export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
+  const { xh, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
   const { n, c, kh, kw, outH, outW } = geom;
   const windows = reshape(im2col(xh, geom), [n, outH, outW, kh * kw, c]);
+  const dv = opts.divisorOverride;
+  if (dv !== undefined) {
+    if (typeof dv !== 'number' || !Number.isFinite(dv) || dv === 0)
+      throw new ValueError(`avgPool2d: divisorOverride must be a non-zero number, got ${JSON.stringify(dv)}`);
+    return back(div(sum(windows, 3), dv)); // y = Σ window / divisorOverride
+  }
   const padBottom = (outH - 1) * geom.strideH + (kh - 1) * geom.dilationH + 1 - geom.h - geom.padTop;
   const padRight = (outW - 1) * geom.strideW + (kw - 1) * geom.dilationW + 1 - geom.w - geom.padLeft;
   const padded = geom.padTop > 0 || geom.padLeft > 0 || padBottom > 0 || padRight > 0;
-  if (opts.countIncludePad || !padded) return back(mean(windows, 3));
-  // NOTE: Keras divides by the number of real (unpadded) inputs in each window.
-  const counts = noGrad(() =>
-    reshape(sum(im2col(ones([1, geom.h, geom.w, 1], { dtype: x.dtype }), { ...geom, n: 1, c: 1 }), 1), [
-      1,
-      outH,
-      outW,
-      1,
-    ]),
-  );
+  if (!padded) return back(mean(windows, 3));
+  // NOTE: Keras divides by the number of real (unpadded) inputs in each window; PyTorch (countIncludePad) also
+  // counts the padding it was given, but not what ceilMode adds past it.
+  const counts = windowCounts(geom, userPads, opts.countIncludePad ?? false, x.dtype);
   return back(div(sum(windows, 3), counts));
 }
 
@@ -80,21 +146,36 @@ export interface Pool1dOptions {
   kernelSize: number;
   stride?: number;
   padding?: 'same' | 'valid' | number;
+  /** Max pooling only (PyTorch max_pool1d dilation). */
+  dilation?: number;
   dataFormat?: string;
+  /** Average pooling only. */
   countIncludePad?: boolean;
+  /** PyTorch ceil_mode (see Pool2dOptions.ceilMode). */
+  ceilMode?: boolean;
 }
-function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
+const POOL1D_KEYS = ['kernelSize', 'stride', 'padding', 'dataFormat', 'ceilMode'] as const;
+function pool1d(f: typeof avgPool2d, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
+  if (!opts || typeof opts !== 'object')
+    throw new ValueError(`${op}: options { kernelSize, ... } are required, got ${JSON.stringify(opts)}`);
+  checkOptions(
+    op,
+    opts,
+    op === 'maxPool1d' ? [...POOL1D_KEYS, 'dilation'] : [...POOL1D_KEYS, 'countIncludePad'],
+  );
   const fmt = format1d(opts.dataFormat, op);
   if (x.rank !== 3) throw new ShapeError(`${op}: input must be rank 3 (${fmt}), got ${fmtShape(x.shape)}`);
   const xw = fmt === 'NWC' ? x : transpose(x, [0, 2, 1]);
   const p = opts.padding ?? 'valid';
-  check1d(op, opts.kernelSize, opts.stride ?? opts.kernelSize, 1);
+  const dil = opts.dilation ?? 1;
+  check1d(op, opts.kernelSize, opts.stride ?? opts.kernelSize, dil);
   const pads = p === 'same' ? 0 : p === 'valid' ? 0 : 2 * p;
-  if (p !== 'same' && opts.kernelSize > xw.shape[1] + pads)
+  const eff = (opts.kernelSize - 1) * dil + 1;
+  if (p !== 'same' && eff > xw.shape[1] + pads)
     throw new ValueError(
-      `${op}: window ${opts.kernelSize} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
+      `${op}: window ${opts.kernelSize}${dil > 1 ? ` (dilation ${dil})` : ''} is larger than the ${p === 'valid' ? '' : 'padded '}input length ${xw.shape[1] + pads} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
     );
-  const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), {
+  const o2: AvgPool2dOptions = {
     kernelSize: [1, opts.kernelSize],
     stride: [1, opts.stride ?? opts.kernelSize],
     padding:
@@ -104,8 +185,11 @@ function pool1d(f: typeof maxPool2d, x: Tensor, opts: Pool1dOptions, op: string)
             [p, p],
           ]
         : p,
-    countIncludePad: opts.countIncludePad,
-  });
+  };
+  if (opts.dilation !== undefined) o2.dilation = [1, dil];
+  if (opts.ceilMode !== undefined) o2.ceilMode = opts.ceilMode;
+  if (opts.countIncludePad !== undefined) o2.countIncludePad = opts.countIncludePad;
+  const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), o2);
   const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
   return fmt === 'NWC' ? out : transpose(out, [0, 2, 1]);
 }
@@ -125,7 +209,12 @@ function spatialAxes(x: Tensor, dataFormat: string | undefined, op: string): num
     dataFormat === 'channels_first';
   return first ? [...x.shape.keys()].slice(2) : [...x.shape.keys()].slice(1, -1);
 }
-export const globalAvgPool = (x: Tensor, opts: { dataFormat?: string; keepdims?: boolean } = {}): Tensor =>
-  mean(x, spatialAxes(x, opts.dataFormat, 'globalAvgPool'), opts.keepdims ?? false);
-export const globalMaxPool = (x: Tensor, opts: { dataFormat?: string; keepdims?: boolean } = {}): Tensor =>
-  max(x, spatialAxes(x, opts.dataFormat, 'globalMaxPool'), opts.keepdims ?? false);
+const GLOBAL_KEYS = ['dataFormat', 'keepdims'] as const;
+export function globalAvgPool(x: Tensor, opts: { dataFormat?: string; keepdims?: boolean } = {}): Tensor {
+  checkOptions('globalAvgPool', opts, GLOBAL_KEYS);
+  return mean(x, spatialAxes(x, opts.dataFormat, 'globalAvgPool'), opts.keepdims ?? false);
+}
+export function globalMaxPool(x: Tensor, opts: { dataFormat?: string; keepdims?: boolean } = {}): Tensor {
+  checkOptions('globalMaxPool', opts, GLOBAL_KEYS);
+  return max(x, spatialAxes(x, opts.dataFormat, 'globalMaxPool'), opts.keepdims ?? false);
+}

@@ -1,6 +1,7 @@
 // Recurrent cells as compositions of primitives (one time step each); the tape differentiates them, so a
 // loop of cells over time is back-propagated through time with no hand-written backward.
 import { ShapeError, fmtShape } from '../../core/errors.js';
+import { checkOptions } from '../../core/options.js';
 import type { Tensor } from '../../core/tensor.js';
 import { add, mul, sigmoid, sub, tanh } from '../arith.js';
 import { matmul } from '../linalg.js';
@@ -93,6 +94,7 @@ export function gruUpdate(
 
 /** One SimpleRNN step (Keras): h' = act(x·W + h·U + b). */
 export function simpleRnnCell(x: Tensor, h: Tensor, w: CellWeights, opts: CellOptions = {}): Tensor {
+  checkOptions('simpleRnnCell', opts, ['activation']); // NOTE: one activation; no gate, so no recurrentActivation
   checkCell('simpleRnnCell', x, h, w, 1);
   let z = add(matmul(x, w.kernel), matmul(h, w.recurrentKernel));
   if (w.bias) z = add(z, w.bias);
@@ -107,6 +109,7 @@ export function lstmCell(
   w: CellWeights,
   opts: CellOptions = {},
 ): [Tensor, Tensor] {
+  checkOptions('lstmCell', opts, ['activation', 'recurrentActivation']);
   checkCell('lstmCell', x, h, w, 4);
   if (c.rank !== 2 || c.shape[0] !== h.shape[0] || c.shape[1] !== h.shape[1])
     throw new ShapeError(
@@ -124,6 +127,7 @@ export function lstmCell(
  * and recurrent biases; resetAfter false: bias [3·units] and the reset gate multiplies h before U_h.
  */
 export function gruCell(x: Tensor, h: Tensor, w: CellWeights, opts: GruCellOptions = {}): Tensor {
+  checkOptions('gruCell', opts, ['activation', 'recurrentActivation', 'resetAfter']);
   const units = checkCell('gruCell', x, h, w, 3);
   const resetAfter = opts.resetAfter ?? true;
   const b = w.bias ?? null;

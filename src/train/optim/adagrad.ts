@@ -14,7 +14,8 @@ import {
   pureRule,
   withL2,
 } from './rule.js';
-import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { CLIP_KEYS, type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkOptions } from '../../core/options.js';
 
 export interface AdagradOptions extends ClipOptions {
   /** Learning rate (default 0.01 for 'pytorch', 0.001 otherwise) or a schedule. */
@@ -41,6 +42,15 @@ export interface AdagradHyper extends BaseHyper {
 
 /** The Adagrad rule (state `sum`). */
 export function adagradRule(o: AdagradOptions = {}): UpdateRule<SlotState, AdagradHyper> {
+  checkOptions('Adagrad', o, [
+    'lr',
+    'lrDecay',
+    'initialAccumulatorValue',
+    'epsilon',
+    'weightDecay',
+    'convention',
+    ...CLIP_KEYS,
+  ]);
   const convention = checkConvention('adagrad', o.convention ?? 'pytorch');
   const torch = convention === 'pytorch';
   const hp: AdagradHyper = {

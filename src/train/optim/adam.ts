@@ -14,7 +14,8 @@ import {
   pureRule,
   withL2,
 } from './rule.js';
-import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { CLIP_KEYS, type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkOptions } from '../../core/options.js';
 
 export interface AdamOptions extends ClipOptions {
   /** Learning rate (default 1e-3) or a schedule. */
@@ -48,6 +49,16 @@ export interface AdamHyper extends BaseHyper {
 /** The Adam rule (state `m`, `v`, and `vMax` with amsgrad); `decoupled` makes it AdamW. */
 export function adamRule(o: AdamOptions = {}, decoupled = false): UpdateRule<SlotState, AdamHyper> {
   const name = decoupled ? 'adamw' : 'adam';
+  checkOptions(decoupled ? 'AdamW' : 'Adam', o, [
+    'lr',
+    'beta1',
+    'beta2',
+    'epsilon',
+    'weightDecay',
+    'amsgrad',
+    'convention',
+    ...CLIP_KEYS,
+  ]);
   const convention = checkConvention(name, o.convention ?? 'pytorch');
   const hp: AdamHyper = {
     lr: o.lr ?? 1e-3,

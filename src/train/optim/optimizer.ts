@@ -25,6 +25,9 @@ export type ParamsInput =
   | Readonly<Record<string, Tensor>>
   | readonly (readonly [string, Tensor])[];
 
+/** The option names of {@link ClipOptions}, shared by every optimizer's known keys. */
+export const CLIP_KEYS = ['clipValue', 'clipNorm', 'globalClipNorm'] as const;
+
 /** Gradient clipping applied inside `step`/`applyGradients`, before weight decay (Keras option names). */
 export interface ClipOptions {
   /** Clamp every gradient element into [-clipValue, clipValue]. */

@@ -14,7 +14,8 @@ import {
   pureRule,
   withL2,
 } from './rule.js';
-import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { CLIP_KEYS, type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkOptions } from '../../core/options.js';
 
 export interface RMSpropOptions extends ClipOptions {
   /** Learning rate (default 0.01 for 'pytorch', 0.001 otherwise) or a schedule. */
@@ -45,6 +46,16 @@ export interface RMSpropHyper extends BaseHyper {
 
 /** The RMSprop rule (state `v`, plus `momentum` and `meanGrad` when used). */
 export function rmspropRule(o: RMSpropOptions = {}): UpdateRule<SlotState, RMSpropHyper> {
+  checkOptions('RMSprop', o, [
+    'lr',
+    'rho',
+    'momentum',
+    'epsilon',
+    'centered',
+    'weightDecay',
+    'convention',
+    ...CLIP_KEYS,
+  ]);
   const convention = checkConvention('rmsprop', o.convention ?? 'pytorch');
   const torch = convention === 'pytorch';
   const hp: RMSpropHyper = {

@@ -15,7 +15,8 @@ import {
   pureRule,
   withL2,
 } from './rule.js';
-import { type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { CLIP_KEYS, type ClipOptions, Optimizer, type ParamsInput } from './optimizer.js';
+import { checkOptions } from '../../core/options.js';
 
 export interface SGDOptions extends ClipOptions {
   /** Learning rate (default 0.01, Keras) or a schedule. */
@@ -41,6 +42,15 @@ export interface SGDHyper extends BaseHyper {
 
 /** The SGD update rule (state: `momentum` when momentum ≠ 0, else none). */
 export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
+  checkOptions('SGD', o, [
+    'lr',
+    'momentum',
+    'dampening',
+    'nesterov',
+    'weightDecay',
+    'convention',
+    ...CLIP_KEYS,
+  ]);
   const hp: SGDHyper = {
     lr: o.lr ?? 0.01,
     momentum: o.momentum ?? 0,
