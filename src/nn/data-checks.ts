@@ -77,12 +77,16 @@ export function assertModelInputs(
     if (!s) return;
     const ok = t.rank === s.length && s.every((d, j) => j === 0 || d === null || d === t.shape[j]);
     if (ok) return;
+    // NOTE: a layout hint only when the input is exactly the other layout's permutation of the expected shape.
+    const [, a, b, c] = t.shape;
     const hint =
       t.rank === s.length - 1
         ? ' — is the batch axis missing? (inputs are [batch, ...])'
-        : t.rank === s.length && t.rank === 4 && t.shape[1] === s[3] && t.shape[3] !== s[3]
+        : t.rank === 4 && s.length === 4 && a === s[3] && b === s[1] && c === s[2]
           ? ' — channels first? the model expects channels last [batch, height, width, channels]'
-          : '';
+          : t.rank === 4 && s.length === 4 && c === s[1] && a === s[2] && b === s[3]
+            ? ' — channels last? the model expects channels first [batch, channels, height, width]'
+            : '';
     throw new ShapeError(
       `${where}: ${name} of model '${model}' must have shape ${fmtShape(s.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}${hint}`,
     );

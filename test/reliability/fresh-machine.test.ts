@@ -16,8 +16,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Reco
 >;
 
 describe('the published package', () => {
-  it('depends at run time on fflate and h5wasm only; mnist is an optional peer and a devDependency', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['fflate', 'h5wasm']);
+  it('depends at run time on fflate, h5wasm and protobufjs (ONNX) only; mnist is an optional peer and a devDependency', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['fflate', 'h5wasm', 'protobufjs']);
     expect(pkg.devDependencies.mnist).toBeDefined();
     expect(pkg.peerDependencies.mnist).toBeDefined();
     expect(pkg.peerDependenciesMeta.mnist).toEqual({ optional: true });

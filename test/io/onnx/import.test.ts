@@ -155,7 +155,12 @@ describe('OnnxModel', () => {
   it('accepts any batch size for a symbolic batch axis and checks fixed axes', async () => {
     const m = await tg.onnx.loadModel(join(dir, 'cnn.onnx'));
     expect((m.predict(tg.zeros([5, 1, 28, 28])) as tg.Tensor).shape).toEqual([5, 10]);
+    // NOTE: Model.predict checks inputs first (src/nn/data-checks.ts), with the layout hint for NCHW graphs
     expect(() => m.predict(tg.zeros([1, 28, 28, 1]))).toThrow(
+      /must have shape \[-1,1,28,28\] \(-1 = any\), got \[1,28,28,1\] — channels last\? the model expects channels first/,
+    );
+    // and the graph itself names the ONNX input when called directly
+    expect(() => m.apply(tg.zeros([1, 28, 28, 1]))).toThrow(
       /input 'x' expects shape \[batch,1,28,28\], got \[1,28,28,1\]/,
     );
   });
