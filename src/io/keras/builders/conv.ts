@@ -247,7 +247,7 @@ defineLayers({
   GlobalAveragePooling3D: { build: (c) => new GlobalAveragePooling3D(glob(c)) },
   ZeroPadding1D: {
     build: (c) => {
-      // NOTE: Keras 3 added data_format to ZeroPadding1D; channels_first (padding axis 2) is not implemented.
+      // NOTE: Keras 3 added data_format to ZeroPadding1D; channels_first (padding axis 2) is refused by name (oneOf).
       c.oneOf('data_format', ['channels_last'], 'channels_last');
       return new ZeroPadding1D({ ...baseArgs(c), padding: padPairs(c, 'padding', 1, 1)[0] });
     },
