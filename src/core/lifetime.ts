@@ -183,6 +183,3 @@ export function releaseTapeOnly(graph: Iterable<Tensor>): void {
     );
   }
 }
-
-/** Open frames (tests and debugging). */
-export const frameDepth = (): number => frames.length;

@@ -55,10 +55,6 @@ export class Storage {
     if (c.evict) c.evict(c);
     return c.view;
   }
-  /** Give the values back now (resident regions return to the backend); later reads throw `why`. */
-  release(why: string): void {
-    releaseCell(this.cell, why);
-  }
 }
 
 /** Release a cell: free its backend region (no copy), drop the array, remember why. */
