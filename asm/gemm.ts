@@ -7,6 +7,8 @@ export const NR: i32 = 8;
 export const KC: i32 = 256;
 const MC: i32 = 128;
 const NC: i32 = 2048;
+/** Columns of packed B swept by each 4-row panel of A (see sgemm). */
+const NB: i32 = 512;
 
 /** Bytes of per-thread workspace `sgemm` needs: packed A block, packed B block and an edge tile. */
 export function gemmWorkBytes(): i32 {
@@ -163,11 +165,12 @@ const PACK_MIN_N: i32 = 64;
 /**
  * C[m×n] (row-major, leading dimension ldc) = A·B, with A(i,p) at a + (i·rsA + p·csA)·4 and B(p,j) at
  * b + (p·rsB + j·csB)·4. `work` is gemmWorkBytes() of scratch owned by the calling thread. With `pre` ≠ 0, B was
- * packed there by packBPanels (for all of n) and is not read again.
+ * packed there by packBPanels for a product `preN` columns wide, of which these are columns [preJ, preJ + n), and B
+ * is not read again.
  * NOTE: every output element is the same sequence of f32 multiply-adds (over k in KC blocks) whatever the
  * tiling, packing or row range, so splitting rows across threads cannot change a result.
  */
-export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize, pre: usize = 0): void {
+export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, m: i32, n: i32, k: i32, work: usize, pre: usize = 0, preJ: i32 = 0, preN: i32 = 0): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * 4, 0, <usize>n * 4);
@@ -178,10 +181,10 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   const tmp = pB + <usize>(KC * NC) * 4;
   const ldcB = <usize>ldc * 4;
   // NOTE: skinny outputs (n < 64) read A in place and, when B's rows are contiguous, B too: for them packing
-  // would move more data than the multiply touches.
-  const small = n < PACK_MIN_N;
+  // would move more data than the multiply touches. A narrow tile of a pre-packed B is not skinny.
+  const small = n < PACK_MIN_N && pre === 0;
   const directB = small && csB === 1 && pre === 0;
-  const n8 = (n + NR - 1) & ~(NR - 1);
+  const n8 = (preN + NR - 1) & ~(NR - 1);
   const mcMax = small ? m : MC;
   const kStep = depthStep(k);
   for (let jc = 0; jc < n; jc += NC) {
@@ -192,49 +195,71 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
       if (pre === 0 && !directB) packB(b + <usize>(pc * rsB + jc * csB) * 4, rsB, csB, kc, nc, pB);
       for (let ic = 0; ic < m; ic += mcMax) {
         const mc = min(mcMax, m - ic);
-        if (!small) packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          let pb: usize;
-          let rsBb: usize = NR * 4;
-          if (pre !== 0) pb = pre + <usize>(pc * n8 + (jc + jr) * kc) * 4;
-          else if (!directB) pb = pB + <usize>(jr * kc) * 4;
-          else if (nr === NR) {
-            pb = b + <usize>(pc * rsB + jc + jr) * 4;
-            rsBb = <usize>rsB * 4;
-          } else {
-            packB(b + <usize>(pc * rsB + jc + jr) * 4, rsB, 1, kc, nr, pB); // the ragged last panel, zero-padded
-            pb = pB;
-          }
+        if (small) {
+          smallBlock(a, rsA, csA, b, rsB, csB, c, ldc, ic, mc, jc, nc, pc, kc, directB, pB, tmp, beta);
+          continue;
+        }
+        packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
+        // NOTE: NB columns of packed B (kc·NB floats, 512 KiB) stay in L2 while every 4-row panel of A sweeps them
+        // left to right, so the rows of C are read and written in order (the hardware prefetcher follows them);
+        // walking C down its columns instead misses on every tile once C outgrows the last-level cache.
+        for (let jb = 0; jb < nc; jb += NB) {
+          const je = min(nc, jb + NB);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            let pa: usize, o1: usize, o2: usize, o3: usize, csAb: usize;
-            if (!small) {
-              pa = pA + <usize>(ir * kc) * 4;
-              o1 = 4; o2 = 8; o3 = 12;
-              csAb = MR * 4;
-            } else {
-              // rows past m repeat row m-1 (their results are discarded), so nothing outside A is read
-              pa = a + <usize>((ic + ir) * rsA + pc * csA) * 4;
-              const rs = <usize>rsA * 4;
-              o1 = <usize>min(1, mr - 1) * rs; o2 = <usize>min(2, mr - 1) * rs; o3 = <usize>min(3, mr - 1) * rs;
-              csAb = <usize>csA * 4;
-            }
-            const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
-            if (mr === MR && nr === NR) {
-              micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, cij, ldcB, beta);
-            } else {
-              micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, tmp, NR * 4, false);
-              for (let r = 0; r < mr; r++) {
-                const crow = cij + <usize>(r * ldc) * 4;
-                const trow = tmp + <usize>(r * NR) * 4;
-                if (beta) for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(crow + <usize>q * 4) + load<f32>(trow + <usize>q * 4));
-                else for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(trow + <usize>q * 4));
-              }
+            const pa = pA + <usize>(ir * kc) * 4;
+            for (let jr = jb; jr < je; jr += NR) {
+              const nr = min(NR, nc - jr);
+              const pb = pre !== 0 ? pre + <usize>(pc * n8 + (preJ + jc + jr) * kc) * 4 : pB + <usize>(jr * kc) * 4;
+              const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
+              if (mr === MR && nr === NR) micro(pa, 4, 8, 12, MR * 4, pb, NR * 4, kc, cij, ldcB, beta);
+              else edgeTile(pa, 4, 8, 12, MR * 4, pb, NR * 4, kc, cij, ldc, mr, nr, tmp, beta);
             }
           }
         }
       }
+    }
+  }
+}
+
+/** A ragged tile (mr ≤ 4 rows, nr ≤ 8 columns): the micro-kernel into `tmp`, then the live part added into C. */
+function edgeTile(pa: usize, o1: usize, o2: usize, o3: usize, csAb: usize, pb: usize, rsBb: usize, kc: i32, cij: usize, ldc: i32, mr: i32, nr: i32, tmp: usize, beta: bool): void {
+  micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, tmp, NR * 4, false);
+  for (let r = 0; r < mr; r++) {
+    const crow = cij + <usize>(r * ldc) * 4;
+    const trow = tmp + <usize>(r * NR) * 4;
+    if (beta) for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(crow + <usize>q * 4) + load<f32>(trow + <usize>q * 4));
+    else for (let q = 0; q < nr; q++) store<f32>(crow + <usize>q * 4, load<f32>(trow + <usize>q * 4));
+  }
+}
+
+/**
+ * Rows [ic, ic+mc) × columns [jc, jc+nc) × depth block [pc, pc+kc) of a skinny product (n < PACK_MIN_N): A read in
+ * place, B in place when its rows are contiguous (else packed into pB, one panel at a time).
+ */
+function smallBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, ic: i32, mc: i32, jc: i32, nc: i32, pc: i32, kc: i32, directB: bool, pB: usize, tmp: usize, beta: bool): void {
+  const ldcB = <usize>ldc * 4;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    let pb: usize;
+    let rsBb: usize = NR * 4;
+    if (!directB) pb = pB + <usize>(jr * kc) * 4;
+    else if (nr === NR) {
+      pb = b + <usize>(pc * rsB + jc + jr) * 4;
+      rsBb = <usize>rsB * 4;
+    } else {
+      packB(b + <usize>(pc * rsB + jc + jr) * 4, rsB, 1, kc, nr, pB); // the ragged last panel, zero-padded
+      pb = pB;
+    }
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      // rows past m repeat row m-1 (their results are discarded), so nothing outside A is read
+      const pa = a + <usize>((ic + ir) * rsA + pc * csA) * 4;
+      const rs = <usize>rsA * 4;
+      const o1 = <usize>min(1, mr - 1) * rs, o2 = <usize>min(2, mr - 1) * rs, o3 = <usize>min(3, mr - 1) * rs;
+      const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
+      if (mr === MR && nr === NR) micro(pa, o1, o2, o3, <usize>csA * 4, pb, rsBb, kc, cij, ldcB, beta);
+      else edgeTile(pa, o1, o2, o3, <usize>csA * 4, pb, rsBb, kc, cij, ldc, mr, nr, tmp, beta);
     }
   }
 }
@@ -284,11 +309,12 @@ export function packBPanels(b: usize, transB: bool, k: i32, n: i32, dst: usize, 
 }
 
 /**
- * Rows [m0,m1) of c[m×n] = op(A)·B for one product whose B was packed once by packBPanels at `pre` (threads share it
- * instead of each packing all of B). NOTE: the same packed values and micro-kernel, so the same bits as sgemm.
+ * Rows [m0,m1) × columns [j0,j1) (j0 a multiple of NR) of c[m×n] = op(A)·B for one product whose B was packed once by
+ * packBPanels at `pre` (threads share it instead of each packing all of B). NOTE: the same packed values and
+ * micro-kernel, so the same bits as sgemm.
  */
-export function matmulRowsPacked(a: usize, pre: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, m0: i32, m1: i32, work: usize): void {
+export function matmulTilePacked(a: usize, pre: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, m0: i32, m1: i32, j0: i32, j1: i32, work: usize): void {
   const rsA = transA ? 1 : k;
   const csA = transA ? m : 1;
-  sgemm(a + <usize>(m0 * rsA) * 4, rsA, csA, 0, 0, 0, c + <usize>(m0 * n) * 4, n, m1 - m0, n, k, work, pre);
+  sgemm(a + <usize>(m0 * rsA) * 4, rsA, csA, 0, 0, 0, c + <usize>(m0 * n + j0) * 4, n, m1 - m0, j1 - j0, k, work, pre, j0, n);
 }

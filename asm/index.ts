@@ -1,5 +1,5 @@
 // Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm.ts) calls.
-export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulRowsPacked } from './gemm';
+export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
 export { im2col, col2im, poolArgmax, poolMax } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';

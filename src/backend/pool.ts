@@ -21,7 +21,7 @@ export const POOL_FNS = [
   'compare',
   'where',
   'packBPanels',
-  'matmulRowsPacked',
+  'matmulTilePacked',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

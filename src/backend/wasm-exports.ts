@@ -38,7 +38,7 @@ export interface WasmExports {
     work: number,
   ): void;
   packBPanels(b: number, transB: number, k: number, n: number, dst: number, j0: number, j1: number): void;
-  matmulRowsPacked(
+  matmulTilePacked(
     a: number,
     pre: number,
     c: number,
@@ -48,6 +48,8 @@ export interface WasmExports {
     transA: number,
     m0: number,
     m1: number,
+    j0: number,
+    j1: number,
     work: number,
   ): void;
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;

@@ -36,7 +36,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'matmulSlice',
     'matmulDepthSlice',
     'packBPanels',
-    'matmulRowsPacked',
+    'matmulTilePacked',
     'im2col',
     'col2im',
     'poolArgmax',

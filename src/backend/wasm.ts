@@ -17,6 +17,8 @@ const CONV_CHUNK_ROWS = 256;
 /** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
 const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
+/** Columns per tile of a wide product whose B is packed once for all threads. */
+const TILE_COLS = 512;
 const DEEP_K = 8192;
 /** Products with at most this many outputs and depth ≥ DEEP_K are split along the depth (deepMatmul). */
 const DEEP_OUT = 4096;
@@ -401,6 +403,10 @@ export function createWasmKernels(
           ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4)
           : [];
       const shared = batch === 1 && rowChunks.length > 1 && n >= 64 && kk > 0;
+      // NOTE: wide shared products are also cut into TILE_COLS-column blocks: tiles of a few ms keep both threads
+      // busy to the end when one is descheduled (8 row chunks of a 2048² product take ~50 ms each).
+      const colChunks =
+        shared && n >= 2 * TILE_COLS ? splitRange(n, Math.round(n / TILE_COLS), 8) : [[0, n] as const];
       const n8 = Math.ceil(n / 8) * 8;
       const work = { base: workPtr(0), stride: workBytes };
       const ok =
@@ -416,11 +422,10 @@ export function createWasmKernels(
                 'packBPanels',
                 splitRange(n, 2 * T, 8).map(([s, e]) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
               );
-              pool.run(
-                'matmulRowsPacked',
-                rowChunks.map(([s, e]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e]),
-                work,
+              const tiles = rowChunks.flatMap(([s, e]) =>
+                colChunks.map(([j0, j1]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e, j0, j1]),
               );
+              pool.run('matmulTilePacked', tiles, work);
               return;
             }
             const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
