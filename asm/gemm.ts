@@ -5,7 +5,7 @@
 export const MR: i32 = 4;
 export const NR: i32 = 8;
 export const KC: i32 = 256;
-const MC: i32 = 128;
+const MC: i32 = 256;
 const NC: i32 = 2048;
 /** Columns of packed B swept by each 4-row panel of A (see sgemm). */
 const NB: i32 = 512;
