@@ -9,6 +9,8 @@ const MC: i32 = 256;
 const NC: i32 = 2048;
 /** Columns of packed B swept by each 4-row panel of A (see sgemm). */
 const NB: i32 = 512;
+/** Floats of packed A (32 KiB) below which the A block stays in L1 and B panels pass under it. */
+const L1_A_FLOATS: i32 = 8192;
 
 /** Bytes of per-thread workspace `sgemm` needs: packed A block, packed B block and an edge tile. */
 export function gemmWorkBytes(): i32 {
@@ -200,11 +202,14 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
           continue;
         }
         packA(a + <usize>(ic * rsA + pc * csA) * 4, rsA, csA, mc, kc, pA);
-        // NOTE: NB columns of packed B (kc·NB floats, 512 KiB) stay in L2 while every 4-row panel of A sweeps them
-        // left to right, so the rows of C are read and written in order (the hardware prefetcher follows them);
-        // walking C down its columns instead misses on every tile once C outgrows the last-level cache.
-        for (let jb = 0; jb < nc; jb += NB) {
-          const je = min(nc, jb + NB);
+        // NOTE: a block of packed A that fits in L1 (≤ 32 KiB) stays there while each 8-column panel of B passes
+        // under it. A larger one is swept the other way: NB columns of packed B (kc·NB floats, 512 KiB) stay in L2
+        // while every 4-row panel of A sweeps them left to right, so the rows of C are read and written in order
+        // (the hardware prefetcher follows them) where walking C down its columns touches a new page per tile.
+        // Either order gives the same bits.
+        const nb = mc * kc <= L1_A_FLOATS ? NR : NB;
+        for (let jb = 0; jb < nc; jb += nb) {
+          const je = min(nc, jb + nb);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const pa = pA + <usize>(ir * kc) * 4;
