@@ -82,6 +82,9 @@ export function convFilterRows(x: usize, geo: usize, gr: usize, o: i32, r0: i32,
   for (let rb = r0; rb < r1; rb += mb) {
     const m = min(mb, r1 - rb);
     im2col(x, geo, scratch - <usize>rb * rowS, rb, rb + m); // rows land at their place
+    // the ragged last column panel of g (o not a multiple of NR), zero-padded: packed once per block, not per row tile
+    const oTail = o & ~(NR - 1);
+    if (oTail < o) packB(gr + <usize>rb * rowG + <usize>oTail * 4, o, 1, m, o - oTail, bpack); // never read past g's last column
     for (let ir = 0; ir < k; ir += MR) {
       const mr = min(MR, k - ir);
       // dst rows past k repeat the last real one (their results are discarded)
@@ -93,7 +96,6 @@ export function convFilterRows(x: usize, geo: usize, gr: usize, o: i32, r0: i32,
         let b = gr + <usize>rb * rowG + <usize>jr * 4;
         let rsB = rowG;
         if (nr < NR) {
-          packB(b, o, 1, m, nr, bpack); // never read past g's last column
           b = bpack;
           rsB = <usize>NR * 4;
         }
