@@ -2,7 +2,7 @@
 // gradient im2col(x)ᵀ·g. Each works through blocks of output-pixel rows held in the calling thread's scratch.
 // Geometry is the 14 i32 block window.ts reads; g is [n·outH·outW, o] (row-major), w is [kh·kw·c, o].
 import { MR, NR, depthStep, gemmWorkBytes, microRuns, packB } from './gemm';
-import { convBlockRows } from './conv';
+import { convBlockRows, micro4Runs } from './conv';
 import { gi, zeroF32 } from './util';
 import { col2imRows, im2col } from './window';
 
@@ -99,9 +99,12 @@ export function convFilterRows(x: usize, geo: usize, gr: usize, o: i32, r0: i32,
           b = bpack;
           rsB = <usize>NR * 4;
         }
+        // NOTE: a tail of at most 4 columns runs the 4-wide micro-kernel (each lane is the same sum either way).
         if (mr === MR && nr === NR) microRuns(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, c, rowG, true);
+        else if (mr === MR && nr === 4) micro4Runs(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, c, rowG, true);
         else {
-          microRuns(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, tmp, NR * 4, false);
+          if (nr <= 4) micro4Runs(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, tmp, NR * 4, false);
+          else microRuns(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, tmp, NR * 4, false);
           for (let r = 0; r < mr; r++)
             for (let q = 0; q < nr; q++) {
               const p = c + <usize>r * rowG + <usize>q * 4;

@@ -6,7 +6,7 @@ import { im2col } from './window';
 
 /** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
 // @ts-ignore: decorator
-@inline function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool): void {
+@inline export function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let r = 0; r < runs; r++) {
     for (let p = 0; p < run; p++) {
