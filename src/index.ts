@@ -5,7 +5,6 @@ export { type Shape, sizeOf, broadcastShapes } from './core/shape.js';
 export * from './core/tensor.js';
 export * from './core/random.js';
 export {
-  noGrad,
   enableGrad,
   onOp,
   withScope,
@@ -26,7 +25,7 @@ export {
   type Kernels,
   type BackendMemory,
 } from './backend/kernels.js';
-export { keep, setRelease } from './core/lifetime.js';
+export { keep, setRelease, noGradFrame as noGrad } from './core/lifetime.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';

@@ -73,7 +73,7 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   }
   const t = new Tensor(storage, outShape);
   record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
-  track(t, fresh);
+  track(t, fresh, op);
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();
     const site = new Error().stack
