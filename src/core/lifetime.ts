@@ -138,14 +138,19 @@ function close(f: Frame, result: unknown): void {
     keepCells.add(t.storage.cell);
     t.storage.cell.seen = 'user';
   }
-  for (const [c, owner] of f.cells)
+  // NOTE: Map#forEach, not for-of: iterating entries allocates a [key, value] pair per cell, every frame.
+  f.cells.forEach((owner, c) => {
     if (!keepCells.has(c) && !c.kept && c.released === null)
       releaseCell(c, `${describe(owner)} was released when ${f.what} ended; ${fix(f)}`);
-  for (const [c, owner] of f.cells) {
-    if (c.released !== null) continue;
-    if (parent) parent.cells.set(c, owner);
-    else c.framed = false; // top level now: the garbage collector's, and the budget's
-  }
+    else if (c.released === null) handOn(c, owner, parent);
+  });
+}
+
+/** A cell outlives its frame: the enclosing frame owns it now, or, at top level, the garbage collector and the
+ * budget do. */
+function handOn(c: Cell, owner: Tensor, parent: Frame | undefined): void {
+  if (parent) parent.cells.set(c, owner);
+  else c.framed = false;
 }
 
 /** Run `fn` in a lifetime frame; see the file comment. */
@@ -159,10 +164,7 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   } catch (e) {
     frames.pop();
     const parent = frames[frames.length - 1];
-    for (const [c, owner] of f.cells) {
-      if (parent) parent.cells.set(c, owner);
-      else c.framed = false;
-    }
+    f.cells.forEach((owner, c) => handOn(c, owner, parent));
     throw e;
   }
   frames.pop();

@@ -24,6 +24,31 @@ describe('arena allocator', () => {
     expect(again).toBe(ptrs[0]); // the whole span is one block again
   });
 
+  it('random allocations and frees never overlap, reuse holes, and coalesce back to an empty span', () => {
+    const a = small(4 << 20);
+    const live = new Map<number, number>(); // ptr → bytes asked
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    for (let step = 0; step < 3000; step++) {
+      if (live.size > 100 || (live.size > 0 && rnd(5) < 2)) {
+        const ptrs = [...live.keys()];
+        const p = ptrs[rnd(ptrs.length)];
+        a.free(p);
+        live.delete(p);
+      } else {
+        const bytes = 1 + rnd(rnd(4) === 0 ? 40000 : 600);
+        const p = a.alloc(bytes);
+        expect(p).toBeGreaterThanOrEqual(128);
+        // naive overlap check against every live block: [p, p+bytes) ∩ [q, q+b) = ∅
+        for (const [q, b] of live) expect(p + bytes <= q || q + b <= p, `step ${step}`).toBe(true);
+        live.set(p, bytes);
+      }
+    }
+    for (const p of live.keys()) a.free(p);
+    expect(a.stats().spanBytes).toBe(0);
+    expect(a.alloc(2 << 20)).toBe(128); // one block again, from the base
+  });
+
   it('reuses a freed hole (best fit) before growing', () => {
     const a = small();
     const [p, q, r] = [a.alloc(4096), a.alloc(256), a.alloc(4096)];
