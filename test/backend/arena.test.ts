@@ -158,6 +158,27 @@ describe('resident tensors on the wasm backend', () => {
     expect(K.arena.stats().residentBytes).toBeLessThanOrEqual(200 * 1024);
   });
 
+  it("gathering a batch's rows from a large plain tensor reads it in place (no copy into kernel memory)", () => {
+    const [rowsN, cols] = [8192, 1024]; // a 32 MiB data set, as fit's batches gather from
+    const data = randF32(rowsN * cols, 17);
+    const x = tg.tensor(data, [rowsN, cols]);
+    const idx = [5, 8191, 0, 4000];
+    const asked: number[] = [];
+    const alloc = K.arena.alloc.bind(K.arena);
+    K.arena.alloc = (bytes: number) => (asked.push(bytes), alloc(bytes));
+    let y: tg.Tensor;
+    try {
+      y = tg.gather(x, idx, 0);
+    } finally {
+      K.arena.alloc = alloc;
+    }
+    expect(Math.max(0, ...asked)).toBeLessThan(rowsN * cols * 4); // never a block for the whole source
+    const got = y.data;
+    idx.forEach((r, i) => {
+      for (let c = 0; c < cols; c += 97) expect(got[i * cols + c]).toBe(data[r * cols + c]);
+    });
+  });
+
   it('a loop that never yields stays under the resident limit', () => {
     K.arena.residentLimit = 8 << 20;
     K.arena.stretch = 0;
