@@ -4,14 +4,7 @@ export * from './core/errors.js';
 export { type Shape, sizeOf, broadcastShapes } from './core/shape.js';
 export * from './core/tensor.js';
 export * from './core/random.js';
-export {
-  enableGrad,
-  onOp,
-  withScope,
-  isRecording,
-  type OpEvent,
-  type TapeNode,
-} from './core/tape.js';
+export { enableGrad, onOp, withScope, isRecording, type OpEvent, type TapeNode } from './core/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export * from './ops/index.js';
