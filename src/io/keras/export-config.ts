@@ -52,6 +52,10 @@ function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTa
   const refuse = (why: string): never => {
     throw new KerasImportError(`saveModel: layer '${String(cfg.name)}' (${className}) ${why}`);
   };
+  if (className === 'Keras1CosineMerge' || className === 'Keras1BatchNormalization')
+    refuse(
+      `is a Keras 1 ${className === 'Keras1CosineMerge' ? "Merge(mode='cos')" : `BatchNormalization(mode=${String(cfg.mode)})`}, which neither Keras 2 nor Keras 3 has; it cannot be saved`,
+    );
   if (target.keras3) {
     // NOTE: Keras 3 takes the input shape only from an InputLayer (batch_shape); the writer adds one.
     delete cfg.batch_input_shape;
