@@ -61,7 +61,12 @@ function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTa
     delete cfg.batch_input_shape;
     if (className === 'Embedding') delete cfg.input_length;
     // Keras 2 writes noise_shape (always null) on SpatialDropout*, whose Keras 3 constructors do not take it.
-    if (/^SpatialDropout/.test(className)) delete cfg.noise_shape;
+    if (/^SpatialDropout/.test(className)) {
+      delete cfg.noise_shape;
+      // NOTE: Keras 3's SpatialDropout* constructors take only rate, seed, name, dtype (and data_format), not the
+      // base Layer's trainable (test/fixtures/keras-constructor-args.json); the layer has no weights to freeze.
+      delete cfg.trainable;
+    }
     if (className === 'DepthwiseConv2D' || className === 'Conv2DTranspose') {
       if (cfg.groups !== undefined && cfg.groups !== 1)
         refuse(
