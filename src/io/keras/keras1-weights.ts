@@ -135,6 +135,15 @@ function layoutOf(layer: Layer, cls: string, cfg: JsonObject, ctx: KerasContext)
       (k) => flip(first ? transposeNd(k, from, '') : k),
     );
   }
+  // Keras 1 "th" SeparableConvolution2D: depthwise (dm, in, rows, cols), pointwise (filters, in·dm, 1, 1)
+  if (cls === 'SeparableConv2D' && rank === 4 && first) {
+    const t = (perm: number[]) => (k: NdWeight) => transposeNd(k, perm, '');
+    return mapped(
+      layer,
+      (ws) => [...ws.slice(0, 2).map(t([3, 2, 0, 1])), ...ws.slice(2)],
+      (vs) => [...vs.slice(0, 2).map(t([2, 3, 1, 0])), ...vs.slice(2)],
+    );
+  }
   // Keras 1 Deconvolution2D is a Convolution2D: kernel "tf" (rows, cols, input_dim, nb_filter), "th" (nb_filter,
   // input_dim, rows, cols); its deconv2d transposed it to TensorFlow's (rows, cols, nb_filter, input_dim), the
   // Keras 2 Conv2DTranspose layout. Both permutations are their own inverse.

@@ -293,6 +293,70 @@ describe('Keras 1 convolution kernels', () => {
   }
 });
 
+describe('Keras 1 SeparableConvolution2D (th)', () => {
+  const r = rng(31);
+  const layer = {
+    class_name: 'SeparableConvolution2D',
+    config: {
+      name: 'sep',
+      nb_filter: 3,
+      nb_row: 2,
+      nb_col: 2,
+      depth_multiplier: 2,
+      border_mode: 'valid',
+      subsample: [1, 1],
+      dim_ordering: 'th',
+      activation: 'linear',
+      bias: true,
+    },
+  };
+  // depthwise (depth_multiplier, in, rows, cols), pointwise (filters, in·depth_multiplier, 1, 1)
+  const w = [randT(r, [2, 2, 2, 2]), randT(r, [3, 4, 1, 1]), randT(r, [3])];
+  it('setWeights/getWeights round trip; output = a naive depthwise-then-pointwise sum', () => {
+    const m = keras1Model(layer, [null, 2, 3, 3]);
+    m.setWeights(w);
+    expectSameLists(m.getWeights(), w);
+    const x = randT(r, [1, 2, 3, 3]);
+    const y = m.predict(x) as tg.Tensor;
+    expect(y.shape).toEqual([1, 3, 2, 2]);
+    // y[f, i, j] = b[f] + Σ_{ch, m} P[f, ch·dm + m] · Σ_{a, b} x[ch, i + a, j + b] · D[m, ch, a, b]
+    const want: number[] = [];
+    for (let f = 0; f < 3; f++)
+      for (let i = 0; i < 2; i++)
+        for (let j = 0; j < 2; j++) {
+          let s = w[2].data[f];
+          for (let ch = 0; ch < 2; ch++)
+            for (let mm = 0; mm < 2; mm++) {
+              let d = 0;
+              for (let a = 0; a < 2; a++)
+                for (let b = 0; b < 2; b++)
+                  d += x.data[(ch * 3 + i + a) * 3 + j + b] * w[0].data[((mm * 2 + ch) * 2 + a) * 2 + b];
+              s += w[1].data[f * 4 + ch * 2 + mm] * d;
+            }
+          want.push(s);
+        }
+    expect(maxDiff(y.data, want)).toBeLessThan(1e-5);
+  });
+  it('a Keras 1 weights file with these arrays loads to the same model', async () => {
+    const bytes = await buildH5((f) => {
+      f.create_attribute('layer_names', ['sep']);
+      const g = f.create_group('sep');
+      const names = ['sep_depthwise_kernel:0', 'sep_pointwise_kernel:0', 'sep_b:0'];
+      g.create_attribute('weight_names', names);
+      names.forEach((n, i) =>
+        g.create_dataset({ name: n, data: Float32Array.from(w[i].data), shape: [...w[i].shape] }),
+      );
+    });
+    const cfg = {
+      class_name: 'Sequential',
+      keras_version: '1.2.2',
+      config: [{ ...layer, config: { ...layer.config, batch_input_shape: [null, 2, 3, 3] } }],
+    };
+    const m = await tg.keras.loadModel({ config: cfg, weights: bytes });
+    expectSameLists(m.getWeights(), w);
+  });
+});
+
 describe('files saved by Keras 1.2.2: getWeights returns the stored arrays', () => {
   for (const [d, name] of [
     ['dl4j-small-rnn', 'simple_lstm_tf_keras_1'],
