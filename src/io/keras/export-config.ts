@@ -99,9 +99,21 @@ const entry = (className: string, config: JsonObject, target: ExportTarget): Jso
     ? { module: 'keras.layers', class_name: className, config, registered_name: null }
     : { class_name: className, config };
 
+/** The Keras class a layer is exported as (an imported layer's canonical class; Keras 1's row-dropout Embedding is an Embedding). */
+export function exportClassName(layer: Layer): string {
+  const c = importedLayers.get(layer)?.className;
+  return c === 'Keras1Embedding' ? 'Embedding' : (c ?? layer.className);
+}
+
 /** A code-built layer's config from getConfig, completed where getConfig leaves out a semantic option. */
 function configOf(layer: Layer): { className: string; config: JsonObject } {
   const imported = importedLayers.get(layer);
+  // NOTE: Keras 1 Embedding dropout (training only) has no Keras 2/3 option; Keras 2's own loader of Keras 1
+  // configs dropped it the same way, and inference is unchanged.
+  if (imported?.className === 'Keras1Embedding') {
+    const { dropout: _dropout, ...config } = imported.config;
+    return { className: 'Embedding', config: { ...config, name: layer.name } };
+  }
   if (imported) return { className: imported.className, config: { ...imported.config, name: layer.name } };
   const cfg = JSON.parse(JSON.stringify(layer.getConfig())) as JsonObject;
   const args = (layer as unknown as { args?: Record<string, unknown> }).args ?? {};

@@ -91,7 +91,11 @@ export function keras1ToKeras2(
       out.dtype = v;
       continue;
     }
-    if (k === 'dropout' && className === 'Embedding') continue;
+    // NOTE: Keras 1 Embedding dropout drops whole rows of the table in training (Keras 2 has no such option).
+    if (k === 'dropout' && className === 'Embedding') {
+      if (v !== 0 && v !== null) out.dropout = v;
+      continue;
+    }
     // NOTE: output_dim means units everywhere in Keras 1 except Embedding, which kept the name in Keras 2.
     if (k === 'output_dim' && className === 'Embedding') {
       out.output_dim = v;
@@ -131,6 +135,7 @@ export function keras1ToKeras2(
     out.padding = keras1Padding(config.padding, cls, fail);
   if (cls === 'Merge') return mergeToKeras2(out, where, fail);
   if (cls === 'BatchNormalization' && 'mode' in out) cls = 'Keras1BatchNormalization';
+  if (cls === 'Embedding' && 'dropout' in out) cls = 'Keras1Embedding';
   if (cls === 'TimeDistributed' || cls === 'Bidirectional') {
     const inner = out.layer;
     if (isJsonObject(inner) && typeof inner.class_name === 'string' && isJsonObject(inner.config)) {

@@ -43,6 +43,47 @@ describe('Keras 1 Embedding', () => {
   });
 });
 
+describe('Keras 1 Embedding dropout (whole rows of the table, training only)', () => {
+  const model = () =>
+    seq([
+      {
+        class_name: 'Embedding',
+        config: { name: 'emb', input_dim: 40, output_dim: 3, dropout: 0.5, batch_input_shape: [null, 40] },
+      },
+    ]);
+  it('training: every row is all 0 or all 1/(1 − 0.5) = 2 times W, the same for a repeated index; inference: W', () => {
+    const m = model();
+    m.setWeights([tg.ones([40, 3])]);
+    // indices 0..39, then the same again as a second sample: one mask per call for the whole batch
+    const idx = tg.tensor(
+      Int32Array.from({ length: 80 }, (_, i) => i % 40),
+      [2, 40],
+      { dtype: 'int32' },
+    );
+    const y = (m.apply(idx, { training: true }) as tg.Tensor).data;
+    const rows = Array.from({ length: 80 }, (_, r) => Array.from(y.slice(r * 3, r * 3 + 3)));
+    for (const row of rows)
+      expect([
+        [0, 0, 0],
+        [2, 2, 2],
+      ]).toContainEqual(row);
+    for (let r = 0; r < 40; r++) expect(rows[r + 40]).toEqual(rows[r]);
+    const dropped = rows.slice(0, 40).filter((row) => row[0] === 0).length;
+    // Binomial(40, 0.5): outside [5, 35] with probability < 1e-6
+    expect(dropped).toBeGreaterThan(4);
+    expect(dropped).toBeLessThan(36);
+    expect(Array.from((m.predict(idx) as tg.Tensor).data)).toEqual(Array(240).fill(1));
+  });
+  it('exports as a Keras 2/3 Embedding without the Keras 1-only dropout (as Keras 2 loaded it)', async () => {
+    const file = await tg.readKerasFile(await tg.keras.saveModel(model(), null, { format: 'keras' }));
+    const layers = (file.modelConfig as { config: { layers: { class_name: string; config: object }[] } })
+      .config.layers;
+    const emb = layers.find((l) => l.class_name === 'Embedding');
+    expect(emb?.config).not.toHaveProperty('dropout');
+    expect(file.layers.map((l) => l.name)).toContain('embedding');
+  });
+});
+
 const cosModel = (dotAxes: unknown) =>
   tg.keras.modelFromJson({
     class_name: 'Model',

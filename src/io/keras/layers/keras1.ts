@@ -1,10 +1,13 @@
-// Keras 1 layers with no Keras 2 counterpart, for importing Keras 1 models: Merge(mode='cos') and
-// BatchNormalization mode 1 (per-sample) and mode 2 (batch statistics at train and test time).
+// Keras 1 layers with no Keras 2 counterpart, for importing Keras 1 models: Merge(mode='cos'), BatchNormalization
+// mode 1 (per-sample) and mode 2 (batch statistics at train and test time), and Embedding with row dropout.
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import { Tensor } from '../../../core/tensor.js';
 import { add, div, maximum, mul, sqrt, sub } from '../../../ops/arith.js';
 import { mean, sum, variance } from '../../../ops/reduce-ops.js';
-import { type LayerArgs, type LayerIO, Layer } from '../../../nn/layer.js';
+import { dropout } from '../../../ops/random-ops.js';
+import { take } from '../../../ops/linalg.js';
+import { type CallKwargs, type LayerArgs, type LayerIO, Layer } from '../../../nn/layer.js';
+import { Embedding, type EmbeddingArgs, rowIndices } from '../../../nn/layers/embedding.js';
 import {
   BatchNormalization,
   type BatchNormalizationArgs,
@@ -79,5 +82,33 @@ export class Keras1BatchNormalization extends BatchNormalization {
   }
   override getConfig() {
     return { ...super.getConfig(), mode: this.mode };
+  }
+}
+
+/**
+ * Keras 1 Embedding with `dropout`: in training each row of the table is kept with probability 1 − rate and scaled
+ * by 1/(1 − rate) (the same rows for the whole batch), W' = W · B/(1 − rate), B ~ Bernoulli(1 − rate) per row;
+ * inference uses W.
+ */
+export class Keras1Embedding extends Embedding {
+  static override className = 'Embedding';
+  readonly dropoutRate: number;
+  constructor(args: EmbeddingArgs & { dropout: number }) {
+    const { dropout: rate, ...rest } = args;
+    super(rest);
+    if (!(rate >= 0 && rate < 1))
+      throw new ValueError(`Embedding (Keras 1): dropout must be in [0, 1), got ${rate}`);
+    this.dropoutRate = rate;
+  }
+  override call(x: Tensor, kw: CallKwargs = {}): Tensor {
+    if (!kw.training || this.dropoutRate === 0) return super.call(x);
+    const w = dropout(this.embeddings, this.dropoutRate, {
+      training: true,
+      noiseShape: [this.inputDim, 1],
+    });
+    return take(w, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`));
+  }
+  override getConfig() {
+    return { ...super.getConfig(), dropout: this.dropoutRate };
   }
 }
