@@ -87,6 +87,53 @@ function codeModels(): tg.Model[] {
   return [cnn, rnn, fn];
 }
 
+/** More layer classes (1-D and 2-D layers, noise, activations, every merge), checked for vocabulary only. */
+function moreModels(): tg.Model[] {
+  tg.resetLayerNames();
+  const L = tg.layers;
+  const oneD = tg.sequential({
+    layers: [
+      L.conv1d({ filters: 4, kernelSize: 2, inputShape: [10, 3] }),
+      L.spatialDropout1d({ rate: 0.1 }),
+      L.maxPooling1d({ poolSize: 2 }),
+      L.averagePooling1d({ poolSize: 1 }),
+      L.zeroPadding1d({ padding: 1 }),
+      L.cropping1d({ cropping: [1, 1] }),
+      L.upSampling1d({ size: 2 }),
+      L.gaussianNoise({ stddev: 0.1 }),
+      L.gaussianDropout({ rate: 0.1 }),
+      L.prelu({}),
+      L.elu({}),
+      L.softmax({}),
+      L.activation({ activation: 'relu' }),
+      L.permute({ dims: [2, 1] }),
+      L.reshape({ targetShape: [32] }),
+      L.repeatVector({ n: 2 }),
+      L.globalMaxPooling1d({}),
+    ],
+  });
+  const twoD = tg.sequential({
+    layers: [
+      L.averagePooling2d({ poolSize: 2, inputShape: [8, 8, 2] }),
+      L.spatialDropout2d({ rate: 0.1 }),
+      L.cropping2d({
+        cropping: [
+          [1, 1],
+          [1, 1],
+        ],
+      }),
+      L.globalMaxPooling2d({}),
+    ],
+  });
+  const a = tg.input({ shape: [4] });
+  const b = tg.input({ shape: [4] });
+  const merged = [L.add({}), L.subtract({}), L.multiply({}), L.average({}), L.maximum({}), L.minimum({})]
+    .map((l) => l.apply([a, b]) as tg.SymbolicTensor)
+    .concat([L.dot({ axes: 1, normalize: true }).apply([a, b]) as tg.SymbolicTensor]);
+  const merges = tg.model({ inputs: [a, b], outputs: L.concatenate({}).apply(merged) as tg.SymbolicTensor });
+  return [oneD, twoD, merges];
+}
+
 describe('exported configs use the target version vocabulary', () => {
   it('the constructor lists cover the classes the exports use', () => {
     expect(Object.keys(args.keras3.classes).length).toBeGreaterThan(50);
@@ -96,6 +143,10 @@ describe('exported configs use the target version vocabulary', () => {
   for (const format of ['keras', 'h5'] as const)
     it(`models built in code, as .${format}`, async () => {
       for (const m of codeModels()) expect(await unknownKeys(m, format), m.name).toEqual([]);
+    });
+  for (const format of ['keras', 'h5'] as const)
+    it(`more layer classes (1-D, 2-D, noise, activations, merges), as .${format}`, async () => {
+      for (const m of moreModels()) expect(await unknownKeys(m, format), m.name).toEqual([]);
     });
   it('.keras: InputLayer carries batch_shape, no layer carries batch_input_shape, no groups on DepthwiseConv2D', async () => {
     const [cnn] = codeModels();
