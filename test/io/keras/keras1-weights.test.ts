@@ -476,3 +476,69 @@ describe('Keras 1-shaped weights files (written here with Keras 1 dataset names)
       );
     });
 });
+
+describe('Keras 1 nested models', () => {
+  // inner Sequential: BatchNormalization then LSTM (per-gate arrays); a functional container lists the nested
+  // model's `weights`: its trainable arrays first (gamma, beta, 12 LSTM arrays), then running mean / std
+  const inner = {
+    class_name: 'Sequential',
+    name: 'inner',
+    config: [
+      {
+        class_name: 'BatchNormalization',
+        config: { name: 'bn', mode: 0, axis: -1, epsilon: 1e-3, batch_input_shape: [null, 4, 2] },
+      },
+      rnnCfg('LSTM'),
+    ],
+  };
+  const outer = (kind: 'Model' | 'Sequential') =>
+    tg.keras.modelFromJson(
+      kind === 'Sequential'
+        ? { class_name: 'Sequential', keras_version: '1.2.2', config: [inner] }
+        : {
+            class_name: 'Model',
+            keras_version: '1.2.2',
+            config: {
+              name: 'outer',
+              input_layers: [['x', 0, 0]],
+              output_layers: [['inner', 0, 0]],
+              layers: [
+                {
+                  name: 'x',
+                  class_name: 'InputLayer',
+                  config: { batch_input_shape: [null, 4, 2], input_dtype: 'float32', name: 'x' },
+                  inbound_nodes: [],
+                },
+                { ...inner, inbound_nodes: [[['x', 0, 0]]] },
+              ],
+            },
+          },
+      kind === 'Sequential' ? { inputShape: [null, 4, 2] } : {},
+    );
+  const names = (m: tg.Model) => {
+    try {
+      m.setWeights([]);
+    } catch (e) {
+      return /\((.*)\), got 0/.exec((e as Error).message)?.[1].split(', ');
+    }
+    return [];
+  };
+  it('in a functional container: trainable arrays first (Keras 1 Container.get_weights uses layer.weights)', () => {
+    const got = names(outer('Model'));
+    expect(got).toEqual([
+      'gamma',
+      'beta',
+      ...['i', 'c', 'f', 'o'].flatMap((g) => ['W', 'U', 'b'].map((k) => `lstm_1_${k}_${g}`)),
+      'moving_mean',
+      'moving_variance',
+    ]);
+  });
+  it('in a Sequential: layer by layer (Keras 1 Sequential.get_weights); round trip exact', () => {
+    const m = outer('Sequential');
+    expect(names(m)?.slice(0, 5)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance', 'lstm_1_W_i']);
+    const r = rng(5);
+    const w = m.getWeights().map((t) => randT(r, [...t.shape]));
+    m.setWeights(w);
+    expectSameLists(m.getWeights(), w);
+  });
+});
