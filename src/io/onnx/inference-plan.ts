@@ -1,7 +1,8 @@
 // Inference of an imported ONNX graph, planned once at load: what `predict` (no tape, not training, nobody tracing
 // ops) runs instead of one layer call per node. Three things make it fast, none changes the math:
 // - layout: 4-D values stay channels-last (NHWC, the layout of tapegrad's window kernels) from one Conv/pool to the
-//   next through per-element ops, so an NCHW chain Conv → Relu → MaxPool → Conv transposes once in and once out;
+//   next through per-element ops, so an NCHW chain Conv → Relu → MaxPool → Conv transposes once in and once out, and
+//   tf2onnx's NHWC → Transpose → Conv → Transpose moves no data at all;
 // - weight preparation: Conv weights are rearranged to [kh, kw, in, out] in one pass over them, with a following
 //   BatchNormalization folded in and a small group count spread block-diagonally, so every such Conv (and every
 //   Gemm, as a 1×1 conv) is the fused conv row with its bias; done each call, from the current weights;
@@ -53,7 +54,7 @@ const PER_ELEMENT = new Set([
 /** A group count up to this runs block-diagonally in one fused conv (groups× the multiply-adds, no reshuffles). */
 const MAX_DENSE_GROUPS = 4;
 
-type Kind = 'generic' | 'conv' | 'gemm' | 'pool' | 'perElement' | 'pad' | 'constant';
+type Kind = 'generic' | 'conv' | 'gemm' | 'pool' | 'perElement' | 'pad' | 'constant' | 'transpose';
 interface Step {
   kind: Kind;
   node: OnnxNode;
@@ -130,6 +131,7 @@ export class InferencePlan {
         step.kind = 'pool';
       else if (PER_ELEMENT.has(op) && n.spec.outputs.length === 1 && n.valueInputs.length === 1)
         step.kind = 'perElement';
+      else if (op === 'Transpose' && n.valueInputs.length === 1) step.kind = 'transpose';
       else if (op === 'Constant') {
         try {
           // NOTE: kept (tg.keep): a value made here must outlive every predict frame
@@ -205,6 +207,15 @@ export class InferencePlan {
     switch (s.kind) {
       case 'constant':
         return s.value!.map((t) => ({ t, nhwc: false }));
+      case 'transpose': {
+        // NHWC data transposed to NCHW (tf2onnx's Transpose before a Conv) is an NCHW value held channels-last, and
+        // back: no data moves
+        const perm = ctx.attrs.ints('perm');
+        const same = (a: number[]) => perm?.length === 4 && perm.every((v, i) => v === a[i]);
+        if (x0!.t.rank === 4 && !x0!.nhwc && same([0, 3, 1, 2])) return [{ t: x0!.t, nhwc: true }];
+        if (x0!.t.rank === 4 && x0!.nhwc && same([0, 2, 3, 1])) return [{ t: x0!.t, nhwc: false }];
+        break;
+      }
       case 'conv':
         if (x0!.t.rank === 4) return [{ t: this.conv(s, channelsLast(x0!)), nhwc: true }];
         break;

@@ -181,6 +181,41 @@ describe('ONNX inference plan', () => {
     spy.mockRestore();
   });
 
+  it('tf2onnx’s NHWC → Transpose → Conv → Relu → Transpose runs as the layer path does', async () => {
+    const b = new GraphBuilder(13);
+    const w = randn([5, 3, 3, 3]);
+    b.initializers.push(tensorToProto({ t: w, type: DataType.FLOAT }, 'w'));
+    const t1 = b.node('Transpose', ['x'], [ints('perm', [0, 3, 1, 2])]);
+    const c = b.node('Relu', [b.node('Conv', [t1, 'w'], [ints('pads', [1, 1, 1, 1])])]);
+    b.node('Transpose', [c], [ints('perm', [0, 2, 3, 1])], 'y');
+    const io = (name: string, dims: (number | string)[]) => ({
+      name,
+      type: {
+        tensorType: {
+          elemType: DataType.FLOAT,
+          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+        },
+      },
+    });
+    const m = await tg.onnx.loadModel(
+      encodeModel({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'nhwc',
+          node: b.nodes,
+          initializer: b.initializers,
+          input: [io('x', ['n', 6, 6, 3])],
+          output: [io('y', ['n', 6, 6, 5])],
+        },
+      }),
+    );
+    const x = randn([2, 6, 6, 3], 1);
+    const fast = m.predict(x) as tg.Tensor;
+    m.useInferencePlan = false;
+    closeTo(fast, m.predict(x) as tg.Tensor);
+  });
+
   it('uses the current weights: fine-tuning changes what the plan computes', async () => {
     const m = await tg.onnx.loadModel(buildGraph());
     const x = randn([2, 4, 9, 9], 1);
