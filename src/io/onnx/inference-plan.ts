@@ -10,7 +10,7 @@
 // NOTE: the plan is only used where it gives the same values as the node-by-node graph (model.ts): a node with a
 // hook, an initializer swap, training, a recording tape or an op listener run the layer path.
 import { withAllocationLimit } from '../../core/dtype.js';
-import { ShapeError, TapegradError, fmtShape } from '../../core/errors.js';
+import { ShapeError, TapegradError, ValueError, fmtShape } from '../../core/errors.js';
 import { keep, withFrame } from '../../core/lifetime.js';
 import { Tensor } from '../../core/tensor.js';
 import { conv2d } from '../../ops/composite/conv.js';
@@ -162,7 +162,14 @@ export class InferencePlan {
             return { ys: this.exec(s, held, converted), converted };
           }),
       );
-      s.outputs.forEach((name, j) => name && ys[j] && held.set(name, ys[j]));
+      s.outputs.forEach((name, j) => {
+        if (!name) return;
+        if (!ys[j])
+          throw new ValueError(
+            `onnx node '${s.node.spec.name}' (${s.node.spec.opType}): output ${j} ('${name}') was not produced`,
+          );
+        held.set(name, ys[j]);
+      });
     }
     return this.outputs.map((o) => nchw(held.get(o)!, []));
   }
