@@ -367,6 +367,9 @@ export function createWasmKernels(
       )
         fastMovement.scatterAdd(g, idx, out);
     },
+    // NOTE: plain loops over the resident arrays' views (no copy in or out); one pass per LSTM step.
+    lstmGates: jsKernels.lstmGates,
+    lstmGatesGrad: jsKernels.lstmGatesGrad,
     matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
       if (out.length === 0) return;
       if (
