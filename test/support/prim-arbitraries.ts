@@ -220,10 +220,11 @@ function lstmGatesArb(withGrad: boolean): fc.Arbitrary<PrimCase> {
         .filter(([, z, c]) => {
           if (act !== 'relu') return true;
           const [a, s] = [gateFn(act), gateFn(recAct)];
+          const [zd, cd] = [z.data, c.data];
           for (let b = 0; b < B; b++)
             for (let j = 0; j < H; j++) {
-              const zr = (k: number) => z.data[b * 4 * H + k * H + j];
-              const c2 = s(zr(1)) * c.data[b * H + j] + s(zr(0)) * a(zr(2));
+              const zr = (k: number) => zd[b * 4 * H + k * H + j];
+              const c2 = s(zr(1)) * cd[b * H + j] + s(zr(0)) * a(zr(2));
               if (Math.abs(c2) < 0.05) return false;
             }
           return true;
