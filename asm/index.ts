@@ -6,6 +6,7 @@ export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlic
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';
 export { take, scatterAdd } from './gather';
+export { lstmGates, lstmGatesGrad } from './lstm';
 
 /** First byte the JS side may use as scratch (everything below is the module's static data). */
 export function heapBase(): usize {

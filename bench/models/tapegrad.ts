@@ -6,11 +6,11 @@ import { Tensor } from '../../src/core/tensor.js';
 import {
   add,
   conv2d,
+  lstmStep,
   crossEntropy,
   matmul,
   maxPool2d,
   mseLoss,
-  mul,
   relu,
   reshape,
   sigmoid,
@@ -71,22 +71,22 @@ export function tapegradCnn(
   };
 }
 
-/** One Keras-style LSTM layer (activation relu, recurrent sigmoid, gates i,f,c,o); xs is one input per step. */
+/**
+ * One Keras-style LSTM layer (activation relu, recurrent sigmoid, gates i,f,c,o); xs is one input per step.
+ * z = x·W + h·U + b per step, then `lstmStep` (the fused LSTM state update row); an input repeated over time
+ * (RepeatVector) is projected once, as jax-js's jit and the layers do.
+ */
 function lstmLayer(xs: Tensor[], W: Tensor, U: Tensor, b: Tensor): Tensor[] {
   const n = xs[0].shape[0];
   const u = LSTM.units;
   let h = t(new Float32Array(n * u), [n, u]);
   let c = h;
   const hs: Tensor[] = [];
+  const projected = new Map<Tensor, Tensor>();
   for (const xt of xs) {
-    const z = add(add(matmul(xt, W), matmul(h, U)), b);
-    const gate = (k: number) => slice(z, [0, k * u], [n, u]);
-    const i = sigmoid(gate(0));
-    const f = sigmoid(gate(1));
-    const g = relu(gate(2));
-    const o = sigmoid(gate(3));
-    c = add(mul(f, c), mul(i, g));
-    h = mul(o, relu(c));
+    let xw = projected.get(xt);
+    if (!xw) projected.set(xt, (xw = add(matmul(xt, W), b)));
+    [h, c] = lstmStep(add(xw, matmul(h, U)), c, relu, sigmoid);
     hs.push(h);
   }
   return hs;

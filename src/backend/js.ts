@@ -1,6 +1,7 @@
 // Reference kernels in plain loops: the oracle every fast kernel is tested against.
 import type { TypedArray } from '../core/dtype.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
+import { lstmGates, lstmGatesGrad } from './lstm.js';
 
 /** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
 export function erf(x: number): number {
@@ -316,6 +317,8 @@ export const jsKernels: Kernels = {
     out.fill(0);
     for (let i = 0; i < idx.length; i++) out[idx[i]] += g[i];
   },
+  lstmGates,
+  lstmGatesGrad,
 };
 
 export type { WindowGeom, TypedArray };

@@ -3,6 +3,7 @@
 import type { DType, TypedArray } from '../core/dtype.js';
 import type { Storage } from '../core/storage.js';
 import { ValueError } from '../core/errors.js';
+import type { GateActivation } from './lstm.js';
 
 export type UnaryOp =
   | 'neg'
@@ -125,6 +126,25 @@ export interface Kernels {
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */
   scatterAdd(g: TypedArray, idx: Int32Array, out: TypedArray): void;
+  /** LSTM state update, out [batch, 2·units] = [h' | c'] from gate pre-activations z [batch, 4·units] and c (backend/lstm.ts). */
+  lstmGates(
+    z: TypedArray,
+    c: TypedArray,
+    units: number,
+    act: GateActivation,
+    recAct: GateActivation,
+    out: TypedArray,
+  ): void;
+  /** Its vjp, out [batch, 5·units] = [dz | dc] from g [batch, 2·units] = [g_h | g_c], z and c. */
+  lstmGatesGrad(
+    g: TypedArray,
+    z: TypedArray,
+    c: TypedArray,
+    units: number,
+    act: GateActivation,
+    recAct: GateActivation,
+    out: TypedArray,
+  ): void;
 }
 
 /** The backend's own memory: resident tensor storage and what the kernels' memory has grown to. */

@@ -1,5 +1,6 @@
 // The exports of build/wasm/kernels.wasm as the JS wrapper sees them, and the op codes its kernels take.
 import type { BinaryOp, CompareOp, UnaryOp } from './kernels.js';
+import type { GateActivation } from './lstm.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
 export interface WasmExports {
@@ -102,7 +103,31 @@ export interface WasmExports {
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
   take(x: number, idx: number, out: number, n: number): void;
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
+  lstmGates(
+    act: number,
+    rec: number,
+    z: number,
+    c: number,
+    out: number,
+    H: number,
+    r0: number,
+    r1: number,
+  ): void;
+  lstmGatesGrad(
+    act: number,
+    rec: number,
+    g: number,
+    z: number,
+    c: number,
+    out: number,
+    H: number,
+    r0: number,
+    r1: number,
+  ): void;
 }
+
+/** Activation codes of the fused LSTM kernels (asm/lstm.ts). */
+export const GATE_ACT: Record<GateActivation, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3 };
 
 export const UNARY: Record<UnaryOp, number> = {
   neg: 0,

@@ -3,7 +3,7 @@
 // Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../core/dtype.js';
 import type { Kernels, WindowGeom } from './kernels.js';
-import { BINARY, COMPARE, UNARY, type WasmExports } from './wasm-exports.js';
+import { BINARY, COMPARE, GATE_ACT, UNARY, type WasmExports } from './wasm-exports.js';
 export type { WasmExports } from './wasm-exports.js';
 import { jsKernels } from './js.js';
 import { fastMovement } from './movement.js';
@@ -380,6 +380,30 @@ export function createWasmKernels(
         !call([g, idx], [out], ([pg, pi, po]) => ex.scatterAdd(pg, pi, po, idx.length, out.length))
       )
         fastMovement.scatterAdd(g, idx, out);
+    },
+    // NOTE: one single-threaded pass per LSTM step (a [batch, units] step is too small to split across workers).
+    lstmGates(z, c, units, act, rec, out) {
+      if (
+        !isF32(z) ||
+        !isF32(c) ||
+        !isF32(out) ||
+        !call([z, c], [out], ([pz, pc, po]) =>
+          ex.lstmGates(GATE_ACT[act], GATE_ACT[rec], pz, pc, po, units, 0, c.length / units),
+        )
+      )
+        jsKernels.lstmGates(z, c, units, act, rec, out);
+    },
+    lstmGatesGrad(g, z, c, units, act, rec, out) {
+      if (
+        !isF32(g) ||
+        !isF32(z) ||
+        !isF32(c) ||
+        !isF32(out) ||
+        !call([g, z, c], [out], ([pg, pz, pc, po]) =>
+          ex.lstmGatesGrad(GATE_ACT[act], GATE_ACT[rec], pg, pz, pc, po, units, 0, c.length / units),
+        )
+      )
+        jsKernels.lstmGatesGrad(g, z, c, units, act, rec, out);
     },
     matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
       if (out.length === 0) return;

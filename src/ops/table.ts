@@ -6,10 +6,17 @@ import { type ElementwiseParams, elementwise } from './elementwise.js';
 import { type ReduceParams, reduce } from './reduce.js';
 import { type MovementParams, movement } from './movement.js';
 import { type NnParams, nnPrims } from './nn-prims.js';
+import { type RnnParams, rnnPrims } from './rnn-prims.js';
 
-export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams;
+export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams & RnnParams;
 export type PrimName = keyof PrimParams;
 
-export const PRIMS: PrimTable<PrimParams> = { ...elementwise, ...reduce, ...movement, ...nnPrims };
+export const PRIMS: PrimTable<PrimParams> = {
+  ...elementwise,
+  ...reduce,
+  ...movement,
+  ...nnPrims,
+  ...rnnPrims,
+};
 
 export const primNames = (): PrimName[] => Object.keys(PRIMS) as PrimName[];

@@ -135,6 +135,14 @@ function naiveArgmax(x: Tensor, g: WindowGeom): NaiveOut {
   });
 }
 
+/** Gate activations and their derivatives from the input alone: σ' = e⁻ˣ/(1+e⁻ˣ)², tanh' = 1/cosh², relu' = [x > 0]. */
+const GATE: Record<string, { f: (x: number) => number; d: (x: number) => number }> = {
+  sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), d: (x) => Math.exp(-x) / (1 + Math.exp(-x)) ** 2 },
+  tanh: { f: Math.tanh, d: (x) => 1 / Math.cosh(x) ** 2 },
+  relu: { f: (x) => Math.max(x, 0), d: (x) => (x > 0 ? 1 : 0) },
+  linear: { f: (x) => x, d: () => 1 },
+};
+
 export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   neg: unary('neg'),
   exp: unary('exp'),
@@ -336,5 +344,37 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     const out = new Array<number>(size(p.shape)).fill(0);
     idx.data.forEach((i, j) => (out[i] += g.data[j]));
     return { shape: [...p.shape], dtype: g.dtype, data: out };
+  },
+  lstmGates: ([z, c], p) => {
+    const [B, H] = c.shape;
+    const [a, s] = [GATE[p.act as string], GATE[p.recAct as string]];
+    return build([B, 2 * H], c.dtype, ([b, k]) => {
+      const j = k % H;
+      const zz = (gate: number) => z.data[b * 4 * H + gate * H + j];
+      const c2 = s.f(zz(1)) * c.data[b * H + j] + s.f(zz(0)) * a.f(zz(2));
+      return k < H ? s.f(zz(3)) * a.f(c2) : c2;
+    });
+  },
+  // [dz_i dz_f dz_c dz_o | dc] by the chain rule on h' = s(z_o)·a(c'), c' = s(z_f)·c + s(z_i)·a(z_c)
+  lstmGatesGrad: ([g, z, c], p) => {
+    const [B, H] = c.shape;
+    const [a, s] = [GATE[p.act as string], GATE[p.recAct as string]];
+    return build([B, 5 * H], c.dtype, ([b, k]) => {
+      const j = k % H;
+      const part = Math.floor(k / H);
+      const zz = (gate: number) => z.data[b * 4 * H + gate * H + j];
+      const cp = c.data[b * H + j];
+      const c2 = s.f(zz(1)) * cp + s.f(zz(0)) * a.f(zz(2));
+      const [gh, gc] = [g.data[b * 2 * H + j], g.data[b * 2 * H + H + j]];
+      const dh_dc2 = s.f(zz(3)) * a.d(c2);
+      const dc2 = gc + gh * dh_dc2;
+      return [
+        dc2 * a.f(zz(2)) * s.d(zz(0)),
+        dc2 * cp * s.d(zz(1)),
+        dc2 * s.f(zz(0)) * a.d(zz(2)),
+        gh * a.f(c2) * s.d(zz(3)),
+        dc2 * s.f(zz(1)),
+      ][part];
+    });
   },
 };

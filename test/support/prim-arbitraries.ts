@@ -186,6 +186,58 @@ const matmulArb: fc.Arbitrary<PrimCase> = fc
       .map(([a, b]) => ({ inputs: [a, b], diff: [true, true], params: { transA, transB } }));
   });
 
+const GATE_ACTS = ['sigmoid', 'tanh', 'relu', 'linear'] as const;
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+const gateFn = (name: string) =>
+  name === 'sigmoid'
+    ? sigmoid
+    : name === 'tanh'
+      ? Math.tanh
+      : name === 'relu'
+        ? (v: number) => Math.max(v, 0)
+        : (v: number) => v;
+
+/**
+ * lstmGates(z [B, 4H], c [B, H]) (withGrad: lstmGatesGrad(g [B, 2H], z, c)), activations from the fused rows' set.
+ * NOTE (tie rule): with relu anywhere, z is drawn away from 0 and cases whose new carry c' = s(z_f)·c + s(z_i)·a(z_c)
+ * lies within 0.05 of 0 are dropped (relu(c') has its kink there). An exact 0 stays: it only arises from terms
+ * that relu gates hold at 0 under any small step (s(z) = 0 for z < 0), so c' cannot cross the kink.
+ */
+function lstmGatesArb(withGrad: boolean): fc.Arbitrary<PrimCase> {
+  return fc
+    .record({
+      B: int(1, 3),
+      H: int(1, 3),
+      act: fc.constantFrom(...GATE_ACTS),
+      recAct: fc.constantFrom(...GATE_ACTS),
+    })
+    .chain(({ B, H, act, recAct }) =>
+      fc
+        .tuple(
+          f64([B, 2 * H]),
+          f64([B, 4 * H], act === 'relu' || recAct === 'relu' ? 'away0' : 'any'),
+          f64([B, H]),
+        )
+        .filter(([, z, c]) => {
+          if (act !== 'relu') return true;
+          const [a, s] = [gateFn(act), gateFn(recAct)];
+          const [zd, cd] = [z.data, c.data];
+          for (let b = 0; b < B; b++)
+            for (let j = 0; j < H; j++) {
+              const zr = (k: number) => zd[b * 4 * H + k * H + j];
+              const c2 = s(zr(1)) * cd[b * H + j] + s(zr(0)) * a(zr(2));
+              if (c2 !== 0 && Math.abs(c2) < 0.05) return false;
+            }
+          return true;
+        })
+        .map(([g, z, c]) => ({
+          inputs: withGrad ? [g, z, c] : [z, c],
+          diff: withGrad ? [true, true, true] : [true, true],
+          params: { act, recAct },
+        })),
+    );
+}
+
 /** One arbitrary per primitive; a primitive missing here fails test/ops/primitives.test.ts (and tsc). */
 export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   neg: unary('any'),
@@ -341,4 +393,6 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
         .tuple(f64(gs), i32(gs, size(out)))
         .map(([g, idx]) => ({ inputs: [g, idx], diff: [true, false], params: { shape: out } })),
     ),
+  lstmGates: lstmGatesArb(false),
+  lstmGatesGrad: lstmGatesArb(true),
 };

@@ -3,7 +3,7 @@
 import type { Shape } from '../../core/shape.js';
 import { type Tensor, full, zeros } from '../../core/tensor.js';
 import { add, mul } from '../../ops/arith.js';
-import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
+import { gruUpdate, lstmStep, splitGates } from '../../ops/composite/rnn.js';
 import { matmul } from '../../ops/linalg.js';
 import { broadcastTo, reshape, split } from '../../ops/shape-ops.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
@@ -89,8 +89,7 @@ export class LSTM extends RNNBase {
     return (xw, [h, c], zero) => {
       // z = x·W + b + h·U, split into i, f, c, o; from zero states z = x·W + b and c' = σ(i)·act(g)
       const z = zero ? xw : add(xw, matmul(recIn(h, recMask), this.recurrentKernel));
-      const [zi, zf, zg, zo] = splitGates(z, 4);
-      return lstmUpdate(zi, zf, zg, zo, zero ? null : c, act, recAct);
+      return lstmStep(z, zero ? null : c, act, recAct);
     };
   }
   override getConfig() {

@@ -2,10 +2,12 @@
 // loop of cells over time is back-propagated through time with no hand-written backward.
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
-import type { Tensor } from '../../core/tensor.js';
+import { type Tensor, zeros } from '../../core/tensor.js';
 import { add, mul, sigmoid, sub, tanh } from '../arith.js';
 import { matmul } from '../linalg.js';
-import { reshape, split } from '../shape-ops.js';
+import { reshape, slice, split } from '../shape-ops.js';
+import { hasOpListeners } from '../../core/tape.js';
+import { gateActivationName, lstmGatesRow } from './lstm-gates.js';
 
 /** An elementwise activation (tanh, sigmoid, relu, ...). */
 export type CellActivation = (x: Tensor) => Tensor;
@@ -71,6 +73,32 @@ export function lstmUpdate(
 }
 
 /**
+ * LSTM state update from z = x·W + h·U + b [batch, 4·units] (gates i, f, c, o side by side) and the carry c:
+ * returns [h', c'] as lstmUpdate of z's four blocks. With tanh/sigmoid/relu/linear activations it runs as the
+ * fused `lstmGates` row (one kernel; its vjp one `lstmGatesGrad` kernel) and cuts h' and c' out of its
+ * [h' | c'] output; with any other activation, as the composition. A null carry is zero (see lstmUpdate).
+ * NOTE: not while someone listens to ops (explain, trace): they see the composition, as they see conv2d's
+ * im2col/matmul instead of its fused row.
+ */
+export function lstmStep(
+  z: Tensor,
+  c: Tensor | null,
+  act: CellActivation = tanh,
+  recAct: CellActivation = sigmoid,
+): [Tensor, Tensor] {
+  const a = gateActivationName(act);
+  const s = gateActivationName(recAct);
+  if (!a || !s || hasOpListeners()) {
+    const [zi, zf, zg, zo] = splitGates(z, 4);
+    return lstmUpdate(zi, zf, zg, zo, c, act, recAct);
+  }
+  const [B, H] = [z.shape[0], z.shape[1] / 4];
+  // NOTE: the fused row reads a zero carry as zeros (f·0 = 0), where the composition skips the term.
+  const hc = lstmGatesRow(z, c ?? zeros([B, H], { dtype: z.dtype }), { act: a, recAct: s });
+  return [slice(hc, [0, 0], [B, H]), slice(hc, [0, H], [B, H])];
+}
+
+/**
  * GRU state update: z = σ(xz + hz), r = σ(xr + hr), ĥ = act(xh + recH(r)), h' = z·h + (1 - z)·ĥ.
  * `recH(r)` is the reset-gated recurrent term: r·(h·U_h + b_h) (reset after) or (r·h)·U_h (reset before).
  */
@@ -118,8 +146,7 @@ export function lstmCell(
   // z = x·W + h·U + b, split into the i, f, c, o blocks
   let z = add(matmul(x, w.kernel), matmul(h, w.recurrentKernel));
   if (w.bias) z = add(z, w.bias);
-  const [zi, zf, zg, zo] = splitGates(z, 4);
-  return lstmUpdate(zi, zf, zg, zo, c, opts.activation ?? tanh, opts.recurrentActivation ?? sigmoid);
+  return lstmStep(z, c, opts.activation ?? tanh, opts.recurrentActivation ?? sigmoid);
 }
 
 /**
