@@ -1,10 +1,18 @@
 // Tensor: a shape, a dtype and the typed array of its values (its Storage). Garbage collected; no dispose.
 import { type DType, type TypedArray, allocArray, dtypeOf, isDType } from './dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DTypeError, GradError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { type Shape, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
 import { Storage } from './storage.js';
-import { type BackwardOptions, backward } from './autodiff.js';
+import type { BackwardOptions } from './autodiff.js';
+
+type BackwardFn = (root: Tensor, seed?: Tensor, opts?: BackwardOptions) => void;
+// NOTE: the walker installs itself when core/autodiff.ts loads, so this file does not import it (no import cycle).
+let backwardImpl: BackwardFn | null = null;
+/** Called once by core/autodiff.ts. */
+export function installBackward(f: BackwardFn): void {
+  backwardImpl = f;
+}
 
 let nextId = 1;
 
@@ -123,7 +131,8 @@ export class Tensor {
   }
   /** Accumulate d(this)/d(leaf) into each leaf's `.grad` (this must be a scalar unless `seed` is given). */
   backward(seed?: Tensor, opts?: BackwardOptions): void {
-    backward(this, seed, opts);
+    if (!backwardImpl) throw new GradError('backward: autodiff is not loaded (import from "tapegrad")');
+    backwardImpl(this, seed, opts);
   }
   zeroGrad(): void {
     this.grad = null;

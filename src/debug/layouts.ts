@@ -4,8 +4,8 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { Tensor, ones } from '../core/tensor.js';
-import { add } from '../ops/arith.js';
-import { concat, reshape, slice, transpose } from '../ops/shape-ops.js';
+import { add } from '../ops/elementwise/builders.js';
+import { concat, reshape, slice, transpose } from '../ops/movement/builders.js';
 
 /** Names of conv kernel layouts. 2-D: [kh,kw,in,out] / [out,in,kh,kw]; 1-D: [k,in,out] / [out,in,k]. */
 export type KernelLayout = 'keras' | 'tf' | 'tfjs' | 'torch' | 'theano';

@@ -5,7 +5,7 @@ import { globalRng, type Rng } from '../core/random.js';
 import { noGrad } from '../core/tape.js';
 import { withFrame } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
-import { gather } from '../ops/linalg.js';
+import { gather } from '../ops/network/builders.js';
 import {
   type Callback,
   getLoss,

@@ -5,7 +5,7 @@ import type { Shape } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
 import { withFrame } from '../core/lifetime.js';
 import { Tensor, zeros } from '../core/tensor.js';
-import { concat, slice } from '../ops/shape-ops.js';
+import { concat, slice } from '../ops/movement/builders.js';
 import {
   type CallKwargs,
   Layer,

@@ -3,10 +3,10 @@
 import { Tensor } from '../core/tensor.js';
 import type { DType } from '../core/dtype.js';
 import type { TensorLike } from '../core/tensor.js';
-import * as a from './arith.js';
-import * as r from './reduce-ops.js';
-import * as s from './shape-ops.js';
-import { matmul, type MatmulOptions } from './linalg.js';
+import * as a from './elementwise/builders.js';
+import * as r from './reduce/builders.js';
+import * as s from './movement/builders.js';
+import { matmul, type MatmulOptions } from './network/builders.js';
 import { logSoftmax, softmax } from './composite/activations.js';
 
 type Axes = number | readonly number[];

@@ -3,11 +3,13 @@ import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
 import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
 import '../backend/wasm-node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
-import { add, cast } from './arith.js';
-import { setForwardNumericsCheck } from './dispatch.js';
+import { add, cast } from './elementwise/builders.js';
+import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
+import { PRIMS } from './table.js';
 import './fluent.js';
 
 registerBackend(jsKernels);
+registerPrims(PRIMS);
 installRuntime({ add: (a, b) => add(a, b), cast });
 
 /**
@@ -19,10 +21,10 @@ export function checkNumerics(on = true): void {
   setGradNumericsCheck(on);
 }
 
-export * from './arith.js';
-export * from './shape-ops.js';
-export * from './reduce-ops.js';
-export * from './linalg.js';
+export * from './elementwise/builders.js';
+export * from './movement/builders.js';
+export * from './reduce/builders.js';
+export * from './network/builders.js';
 export * from './transforms.js';
 export * from './random-ops.js';
 export * from './composite/conv.js';

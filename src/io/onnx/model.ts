@@ -3,7 +3,7 @@
 import { type DType, withAllocationLimit } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
-import { cast } from '../../ops/arith.js';
+import { cast } from '../../ops/elementwise/builders.js';
 import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch, inferShapes } from '../../nn/layer.js';
 import { Model } from '../../nn/model.js';
 import type { SummaryRow } from '../../nn/summary.js';

@@ -2,7 +2,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add, mul, neg, relu } from '../../ops/arith.js';
+import { add, mul, neg, relu } from '../../ops/elementwise/builders.js';
 import { elu, leakyRelu, reluAdvanced, softmax, thresholdedRelu } from '../../ops/composite/activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { Layer, type LayerArgs, layerOptions, type OptionsOf } from '../layer.js';

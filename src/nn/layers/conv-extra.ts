@@ -4,7 +4,7 @@ import { type Shape, samePads } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { conv2d, depthwiseConv2d } from '../../ops/composite/conv.js';
 import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
-import { transpose } from '../../ops/shape-ops.js';
+import { transpose } from '../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../layer.js';

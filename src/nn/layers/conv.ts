@@ -3,7 +3,7 @@ import { ShapeError, TapegradError, ValueError, fmtShape } from '../../core/erro
 import type { Shape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { conv1d, conv2d } from '../../ops/composite/conv.js';
-import { transpose } from '../../ops/shape-ops.js';
+import { transpose } from '../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import type { InitializerSpec } from '../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../layer.js';

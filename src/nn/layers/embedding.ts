@@ -2,8 +2,8 @@
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import { notEqual } from '../../ops/arith.js';
-import { take } from '../../ops/linalg.js';
+import { notEqual } from '../../ops/elementwise/builders.js';
+import { take } from '../../ops/network/builders.js';
 import type { InitializerSpec } from '../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 

@@ -2,7 +2,7 @@
 import { ValueError } from '../../core/errors.js';
 import { Rng, randn } from '../../core/random.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/arith.js';
+import { add, mul } from '../../ops/elementwise/builders.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 export interface GaussianNoiseArgs extends LayerArgs {

@@ -2,10 +2,10 @@
 // Keras defaults: sigmoid gates, LSTM unitForgetBias, GRU resetAfter with a [2, 3·units] bias).
 import type { Shape } from '../../core/shape.js';
 import { type Tensor, full, zeros } from '../../core/tensor.js';
-import { add, mul } from '../../ops/arith.js';
+import { add, mul } from '../../ops/elementwise/builders.js';
 import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
-import { matmul } from '../../ops/linalg.js';
-import { broadcastTo, reshape, split } from '../../ops/shape-ops.js';
+import { matmul } from '../../ops/network/builders.js';
+import { broadcastTo, reshape, split } from '../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../activations.js';
 import { type Initializer, getInitializer } from '../initializers.js';
 import { layerOptions } from '../layer.js';

@@ -3,9 +3,9 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/arith.js';
-import { gather } from '../../ops/linalg.js';
-import { concat, reshape } from '../../ops/shape-ops.js';
+import { add, mul } from '../../ops/elementwise/builders.js';
+import { gather } from '../../ops/network/builders.js';
+import { concat, reshape } from '../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../layer.js';
 import { SymbolicTensor } from '../symbolic.js';
 import { RNNBase, fmtCount } from './recurrent.js';

@@ -5,9 +5,9 @@
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
-import { add } from '../arith.js';
-import { conv2dFused, im2col, matmul } from '../linalg.js';
-import { reshape, transpose } from '../shape-ops.js';
+import { add } from '../elementwise/builders.js';
+import { conv2dFused, im2col, matmul } from '../network/builders.js';
+import { reshape, transpose } from '../movement/builders.js';
 import { checkOptions } from '../../core/options.js';
 import { type PaddingMode, checkPaddingMode, padEdges } from './pad-modes.js';
 import {

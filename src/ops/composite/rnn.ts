@@ -3,9 +3,9 @@
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add, mul, sigmoid, sub, tanh } from '../arith.js';
-import { matmul } from '../linalg.js';
-import { reshape, split } from '../shape-ops.js';
+import { add, mul, sigmoid, sub, tanh } from '../elementwise/builders.js';
+import { matmul } from '../network/builders.js';
+import { reshape, split } from '../movement/builders.js';
 
 /** An elementwise activation (tanh, sigmoid, relu, ...). */
 export type CellActivation = (x: Tensor) => Tensor;

@@ -1,7 +1,7 @@
 // Small Keras layers the importer needs beyond src/nn: inference-time identities and Masking.
 import type { Tensor } from '../../../core/tensor.js';
-import { cast, mul, notEqual } from '../../../ops/arith.js';
-import { max } from '../../../ops/reduce-ops.js';
+import { cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
+import { max } from '../../../ops/reduce/builders.js';
 import { dropout } from '../../../ops/random-ops.js';
 import { type CallKwargs, Layer, type LayerArgs } from '../../../nn/layer.js';
 

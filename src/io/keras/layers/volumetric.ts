@@ -3,11 +3,11 @@ import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import { samePads } from '../../../core/shape.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { add } from '../../../ops/arith.js';
+import { add } from '../../../ops/elementwise/builders.js';
 import { conv2d } from '../../../ops/composite/conv.js';
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../../ops/composite/pool.js';
-import { max, mean } from '../../../ops/reduce-ops.js';
-import { broadcastTo, expandDims, pad, reshape, slice, stack, transpose } from '../../../ops/shape-ops.js';
+import { max, mean } from '../../../ops/reduce/builders.js';
+import { broadcastTo, expandDims, pad, reshape, slice, stack, transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../../nn/activations.js';
 import { Layer, type LayerArgs } from '../../../nn/layer.js';
 

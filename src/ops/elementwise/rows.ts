@@ -1,10 +1,10 @@
 // Elementwise primitives. Binary ones see equal shapes: broadcasting is an explicit broadcastTo above.
-import { DTypeError, ShapeError, fmtShape } from '../core/errors.js';
-import { type DType, isFloat } from '../core/dtype.js';
-import { shapesEqual } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../backend/kernels.js';
-import { type PrimDef, type PrimTable, need } from './prim.js';
+import { DTypeError, ShapeError, fmtShape } from '../../core/errors.js';
+import { type DType, isFloat } from '../../core/dtype.js';
+import { shapesEqual } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import { type PrimDef, type PrimTable, need } from '../prim.js';
 import {
   cast,
   cos,
@@ -24,8 +24,8 @@ import {
   square,
   sub,
   where,
-} from './arith.js';
-import { zerosLike } from '../core/tensor.js';
+} from './builders.js';
+import { zerosLike } from '../../core/tensor.js';
 
 type NoParams = Record<string, never>;
 type UnaryName = Exclude<UnaryOp, never>;

@@ -1,12 +1,12 @@
 // Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
-import { ShapeError, fmtShape } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
-import type { Shape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import type { WindowGeom } from '../backend/kernels.js';
-import { run } from './dispatch.js';
-import { cast } from './arith.js';
-import { broadcastTo, reshape } from './shape-ops.js';
+import { ShapeError, fmtShape } from '../../core/errors.js';
+import { checkOptions } from '../../core/options.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
+import { run } from '../dispatch.js';
+import { cast } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
 
 const MATMUL_KEYS = ['transA', 'transB'] as const;
 export interface MatmulOptions {

@@ -1,10 +1,9 @@
 // Movement ops users call (reshape, transpose, broadcastTo, slice, pad, concat) and their sugar.
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { normAxis, shapesEqual, sizeOf } from '../core/shape.js';
-import type { Shape } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
-import { run } from './dispatch.js';
-import { sum } from './reduce-ops.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { normAxis, shapesEqual, sizeOf } from '../../core/shape.js';
+import type { Shape } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { run } from '../dispatch.js';
 
 /** Reshape; one dimension may be -1 (inferred). A view: shares the data array. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -37,7 +36,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const off = g.rank - shape.length;
   const axes = [...g.shape.keys()].filter((i) => i < off || (shape[i - off] === 1 && g.shape[i] !== 1));
-  return reshape(sum(g, axes, true), shape);
+  return reshape(run('sum', [g], { axes, keepdims: true }), shape); // axes are already normalised
 }
 
 /** Slice `size` values from `begin` on each axis; size -1 means "to the end". */

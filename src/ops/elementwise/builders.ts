@@ -1,12 +1,12 @@
 // Elementwise ops users call: they turn numbers into tensors, promote dtypes and broadcast
 // explicitly (broadcastTo) before calling the equal-shape primitives.
-import { type DType, isFloat, promote } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
-import { broadcastShapes } from '../core/shape.js';
-import { Tensor, type TensorLike, full, tensor } from '../core/tensor.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../backend/kernels.js';
-import { run } from './dispatch.js';
-import { broadcastTo } from './shape-ops.js';
+import { type DType, isFloat, promote } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
+import { broadcastShapes } from '../../core/shape.js';
+import { Tensor, type TensorLike, full, tensor } from '../../core/tensor.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import { run } from '../dispatch.js';
+import { broadcastTo } from '../movement/builders.js';
 
 /** A tensor from a tensor, number or array; numbers take `like`'s dtype (floats stay float). */
 export function asTensor(x: TensorLike, like?: DType): Tensor {

@@ -1,30 +1,20 @@
 // Reductions over axes: sum and max (with keepdims), argmax for labels and accuracy.
-import { normAxis, sizeOf } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
-import { ValueError, fmtShape } from '../core/errors.js';
-import type { ReduceOp } from '../backend/kernels.js';
-import type { Kernels } from '../backend/kernels.js';
-import type { TypedArray } from '../core/dtype.js';
-import { allocArray } from '../core/dtype.js';
-import type { PrimDef, PrimTable } from './prim.js';
-import { div, equal, mul } from './arith.js';
-import { broadcastTo, reshape } from './shape-ops.js';
-import { sum } from './reduce-ops.js';
+import { normAxis, reducedShape, sizeOf } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { ValueError, fmtShape } from '../../core/errors.js';
+import type { ReduceOp } from '../../backend/kernels.js';
+import type { Kernels } from '../../backend/kernels.js';
+import type { TypedArray } from '../../core/dtype.js';
+import { allocArray } from '../../core/dtype.js';
+import type { PrimDef, PrimTable } from '../prim.js';
+import { div, equal, mul } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
+import { sum } from './builders.js';
 
 export interface ReduceParams {
   sum: { axes: number[]; keepdims: boolean };
   max: { axes: number[]; keepdims: boolean };
   argmax: { axis: number };
-}
-
-/** Output shape of reducing `axes` (already normalised). */
-export function reducedShape(shape: readonly number[], axes: readonly number[], keepdims: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
-    else if (keepdims) out.push(1);
-  });
-  return out;
 }
 
 /** Reduce runs of adjacent axes one kernel call each, last run first, via the [outer, mid, inner] view. */

@@ -1,11 +1,11 @@
 // Primitives for networks: batched matmul, im2col/col2im (each the other's vjp), pooling argmax,
 // and take/scatterAdd (each the other's vjp) for max-pool gradients and label lookups.
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { isFloat } from '../core/dtype.js';
-import { sizeOf } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
-import type { WindowGeom } from '../backend/kernels.js';
-import { type PrimTable, type VjpCtx, need } from './prim.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { isFloat } from '../../core/dtype.js';
+import { sizeOf } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
+import { type PrimTable, type VjpCtx, need } from '../prim.js';
 import {
   col2im,
   conv2dBackpropFilter,
@@ -16,8 +16,8 @@ import {
   poolArgmax,
   scatterAdd,
   take,
-} from './linalg.js';
-import { sum } from './reduce-ops.js';
+} from './builders.js';
+import { sum } from '../reduce/builders.js';
 
 export interface NnParams {
   matmul: { transA: boolean; transB: boolean };

@@ -1,9 +1,9 @@
 // Movement primitives, in inverse pairs: reshape↔reshape, transpose↔transpose(argsort),
 // broadcastTo↔sum, slice↔pad, concat↔slices.
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { sizeOf } from '../core/shape.js';
-import type { PrimTable } from './prim.js';
-import { pad, reshape, slice, sumTo, transpose } from './shape-ops.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { sizeOf } from '../../core/shape.js';
+import type { PrimTable } from '../prim.js';
+import { pad, reshape, slice, sumTo, transpose } from './builders.js';
 
 export interface MovementParams {
   reshape: { shape: number[] };

@@ -1,11 +1,10 @@
 // Reductions users call: sum, max, min, mean, variance, argmax, logSumExp.
-import { normAxes, normAxis, sizeOf } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { ValueError } from '../core/errors.js';
-import { run } from './dispatch.js';
-import { add, cast, div, exp, log, neg, square, sub } from './arith.js';
-import { reshape } from './shape-ops.js';
-import { reducedShape } from './reduce.js';
+import { normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { ValueError } from '../../core/errors.js';
+import { run } from '../dispatch.js';
+import { add, cast, div, exp, log, neg, square, sub } from '../elementwise/builders.js';
+import { reshape } from '../movement/builders.js';
 
 type Axes = number | readonly number[] | undefined;
 
