@@ -2,6 +2,7 @@
 // for pure copies, moving data into wasm memory and back would cost more than the move itself).
 // They collapse adjacent axes first, then copy contiguous runs or sweep 2-D tiles.
 import type { TypedArray } from '../core/dtype.js';
+import { stridesOf } from '../core/shape.js';
 import type { Kernels } from './kernels.js';
 
 /** Contiguous run length above which TypedArray.set beats an element loop. */
@@ -59,12 +60,6 @@ function sweep(
     if (ax < 0) return;
   }
 }
-
-const stridesOf = (s: readonly number[]): number[] => {
-  const st = new Array<number>(s.length);
-  for (let i = s.length - 1, acc = 1; i >= 0; i--) [st[i], acc] = [acc, acc * s[i]];
-  return st;
-};
 
 /** Merge adjacent axes whose strides chain (stride[i] = stride[i+1]·size[i+1] in every stride list); drop size-1 axes. */
 function collapse(shape: readonly number[], ...strides: number[][]): [number[], number[][]] {

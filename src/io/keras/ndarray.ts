@@ -99,6 +99,3 @@ export function splitLast(w: NdWeight, n: number): NdWeight[] {
 export function reshapeNd(w: NdWeight, shape: number[], note: string): NdWeight {
   return { ...w, shape, notes: [...w.notes, note] };
 }
-
-/** Element count of a shape. */
-export const ndSize = size;

@@ -4,7 +4,7 @@ import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
-import { type PrimDef, type PrimTable, need } from '../prim.js';
+import { type PrimDef, type PrimTable, movementCost, need, perOutputCost } from '../prim.js';
 import {
   cast,
   cos,
@@ -58,12 +58,14 @@ const unary = (op: UnaryName, vjp: PrimDef<NoParams>['vjp'], floatOnly = true): 
   },
   forward: (k, [x], out) => k.unary(op, x.raw, out),
   vjp,
+  cost: perOutputCost, // one op per value
 });
 const binary = (op: BinaryOp, vjp: PrimDef<NoParams>['vjp']): PrimDef<NoParams> => ({
   arity: 2,
   shape: (ins) => (sameDtypes(op, ins), sameShapes(op, ins)),
   forward: (k, [a, b], out) => k.binary(op, a.raw, b.raw, out),
   vjp,
+  cost: perOutputCost, // one op per value
 });
 
 export const elementwise: PrimTable<ElementwiseParams> = {
@@ -112,6 +114,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     shape: (ins, p) => (sameDtypes(p.op, ins), sameShapes(p.op, ins)),
     forward: (k, [a, b], out, p) => k.compare(p.op, a.raw, b.raw, out),
     vjp: () => [null, null], // a step function: no gradient
+    cost: perOutputCost, // one comparison per value
   },
   where: {
     arity: 3,
@@ -123,6 +126,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
       need(c, 1, () => where(c.ins[0], g, zerosLike(g))),
       need(c, 2, () => where(c.ins[0], zerosLike(g), g)),
     ],
+    cost: perOutputCost, // one select per value
   },
   cast: {
     arity: 1,
@@ -131,5 +135,6 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     forward: (k, [x], out) => k.cast(x.raw, out),
     // NOTE: casts to or from int32 cut the gradient.
     vjp: (g, { ins: [x], p }) => [isFloat(x.dtype) && isFloat(p.dtype) ? cast(g, x.dtype) : null],
+    cost: movementCost, // a conversion, counted as data movement
   },
 };

@@ -2,7 +2,7 @@
 // broadcastTo↔sum, slice↔pad, concat↔slices.
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
-import type { PrimTable } from '../prim.js';
+import { type PrimTable, movementCost } from '../prim.js';
 import { pad, reshape, slice, sumTo, transpose } from './builders.js';
 
 export interface MovementParams {
@@ -26,6 +26,7 @@ export const movement: PrimTable<MovementParams> = {
     },
     forward: (_k, [x]) => x.raw, // NOTE: a view: shares the input's array
     vjp: (g, { ins: [x] }) => [reshape(g, x.shape)],
+    cost: () => ({ flops: 0, bytes: 0 }), // a view: nothing moves
   },
   transpose: {
     arity: 1,
@@ -44,6 +45,7 @@ export const movement: PrimTable<MovementParams> = {
         p.perm.map((_, i) => p.perm.indexOf(i)),
       ),
     ], // inverse permutation
+    cost: movementCost,
   },
   broadcastTo: {
     arity: 1,
@@ -56,6 +58,7 @@ export const movement: PrimTable<MovementParams> = {
     forward: (k, [x], out, p) =>
       k.broadcastTo(x.raw, [...new Array(p.shape.length - x.rank).fill(1), ...x.shape], p.shape, out),
     vjp: (g, { ins: [x] }) => [sumTo(g, x.shape)], // NOTE: the only unbroadcast in tapegrad
+    cost: movementCost,
   },
   slice: {
     arity: 1,
@@ -77,6 +80,7 @@ export const movement: PrimTable<MovementParams> = {
         p.begin.map((b, i) => [b, x.shape[i] - b - p.size[i]]),
       ),
     ],
+    cost: movementCost,
   },
   pad: {
     arity: 1,
@@ -93,6 +97,7 @@ export const movement: PrimTable<MovementParams> = {
     },
     forward: (k, [x], out, p) => k.pad(x.raw, x.shape, p.before, p.after, p.value, out),
     vjp: (g, { ins: [x], p }) => [slice(g, p.before, x.shape)],
+    cost: movementCost,
   },
   concat: {
     arity: -1,
@@ -125,5 +130,6 @@ export const movement: PrimTable<MovementParams> = {
         return t.requiresGrad ? slice(g, begin, t.shape) : null;
       });
     },
+    cost: movementCost,
   },
 };

@@ -5,7 +5,16 @@ import { isFloat } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { WindowGeom } from '../../backend/kernels.js';
-import { type PrimTable, type VjpCtx, need } from '../prim.js';
+import {
+  type Cost,
+  type CostCtx,
+  type PrimTable,
+  type VjpCtx,
+  movedBytes,
+  movementCost,
+  need,
+  perInputCost,
+} from '../prim.js';
 import {
   col2im,
   conv2dBackpropFilter,
@@ -131,6 +140,14 @@ function checkIndices(op: string, idx: Tensor, n: number): void {
       throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
 }
 
+/** Length of one patch row, kh·kw·c (the inner size of the conv matmuls). */
+const patchLen = (g: WindowGeom): number => g.kh * g.kw * g.c;
+/** Pooling: one comparison per element of every window. */
+const windowCost = (c: CostCtx<{ geom: WindowGeom }>): Cost => {
+  const g = c.p.geom;
+  return { flops: g.n * g.outH * g.outW * g.c * g.kh * g.kw, bytes: movedBytes(c) };
+};
+
 export const nnPrims: PrimTable<NnParams> = {
   matmul: {
     arity: 2,
@@ -175,18 +192,26 @@ export const nnPrims: PrimTable<NnParams> = {
         ),
       ];
     },
+    // out already counts batch·m·n: 2·m·n·k per batch
+    cost: (c) => {
+      const [a] = c.ins;
+      const k = c.p.transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1];
+      return { flops: 2 * c.out.size * k, bytes: movedBytes(c) };
+    },
   },
   im2col: {
     arity: 1,
     shape: ([x], { geom: g }) => (checkGeom('im2col', x, g), [g.n * g.outH * g.outW, g.kh * g.kw * g.c]),
     forward: (k, [x], out, p) => k.im2col(x.raw, p.geom, out),
     vjp: (g, { p }) => [col2im(g, p.geom)], // the transpose of gathering patches is summing them back
+    cost: movementCost, // gathers patches
   },
   col2im: {
     arity: 1,
     shape: ([x], { geom: g }) => (checkGeom('col2im', x, g, true), [g.n, g.h, g.w, g.c]),
     forward: (k, [x], out, p) => k.col2im(x.raw, p.geom, out),
     vjp: (g, { p }) => [im2col(g, p.geom)],
+    cost: perInputCost, // one add per patch value summed back
   },
   poolArgmax: {
     arity: 1,
@@ -194,6 +219,7 @@ export const nnPrims: PrimTable<NnParams> = {
     dtype: () => 'int32',
     forward: (k, [x], out, p) => k.poolArgmax(x.raw, p.geom, out as Int32Array),
     vjp: () => [null],
+    cost: windowCost, // one comparison per window element
   },
   // NOTE: the three convolution rows below are im2col(x)·w (+ b), col2im(g·wᵀ) and im2col(x)ᵀ·g computed without the
   // patch matrix. Each one's vjp is written with the other two (the same algebra as im2col ↔ col2im and matmul), so
@@ -226,6 +252,7 @@ export const nnPrims: PrimTable<NnParams> = {
         ...(c.ins.length === 3 ? [need(c, 2, () => sum(g, [0, 1, 2]))] : []),
       ];
     },
+    cost: (c) => ({ flops: 2 * c.out.size * patchLen(c.p.geom), bytes: movedBytes(c) }), // im2col(x)·w: 2·rows·K·filters
   },
   conv2dBackpropInput: {
     arity: 2,
@@ -249,6 +276,7 @@ export const nnPrims: PrimTable<NnParams> = {
         need(c, 1, () => conv2dBackpropFilter(gy, g, geom)),
       ];
     },
+    cost: (c) => ({ flops: 2 * c.ins[0].size * patchLen(c.p.geom), bytes: movedBytes(c) }), // g·wᵀ: 2·rows·filters·K
   },
   conv2dBackpropFilter: {
     arity: 2,
@@ -268,6 +296,7 @@ export const nnPrims: PrimTable<NnParams> = {
         need(c, 1, () => conv2dFused(x, gy, null, geom)),
       ];
     },
+    cost: (c) => ({ flops: 2 * c.ins[1].size * patchLen(c.p.geom), bytes: movedBytes(c) }), // im2col(x)ᵀ·g: 2·K·rows·filters
   },
   maxPool2dFused: {
     arity: 1,
@@ -275,6 +304,7 @@ export const nnPrims: PrimTable<NnParams> = {
     forward: (k, [x], out, p) => k.poolMax(x.raw, p.geom, out),
     // y = x[argmax]: dx = scatterAdd(g, argmax)
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
+    cost: windowCost, // one comparison per window element
   },
   take: {
     arity: 2,
@@ -282,6 +312,7 @@ export const nnPrims: PrimTable<NnParams> = {
     dtype: ([x]) => x.dtype,
     forward: (k, [x, idx], out) => k.take(x.raw, idx.raw as Int32Array, out),
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, c.ins[1], c.ins[0].shape)), null], // gather ↔ scatter-add
+    cost: movementCost, // a gather
   },
   scatterAdd: {
     arity: 2,
@@ -293,5 +324,6 @@ export const nnPrims: PrimTable<NnParams> = {
     },
     forward: (k, [g, idx], out) => k.scatterAdd(g.raw, idx.raw as Int32Array, out),
     vjp: (g, c) => [need(c, 0, () => take(g, c.ins[1])), null],
+    cost: perInputCost, // one add per value
   },
 };

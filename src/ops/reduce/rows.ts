@@ -6,7 +6,7 @@ import type { ReduceOp } from '../../backend/kernels.js';
 import type { Kernels } from '../../backend/kernels.js';
 import type { TypedArray } from '../../core/dtype.js';
 import { allocArray } from '../../core/dtype.js';
-import type { PrimDef, PrimTable } from '../prim.js';
+import { type PrimDef, type PrimTable, perInputCost } from '../prim.js';
 import { div, equal, mul } from '../elementwise/builders.js';
 import { broadcastTo, reshape } from '../movement/builders.js';
 import { sum } from './builders.js';
@@ -58,6 +58,7 @@ const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): Prim
   shape: ([x], p) => reducedShape(x.shape, p.axes, p.keepdims),
   forward: (k, [x], out, p) => reduceAxes(k, op, x.raw, x.shape, p.axes, out),
   vjp,
+  cost: perInputCost, // one op per input value
 });
 
 /** g reshaped to keepdims form, then stretched back over the reduced axes. */
@@ -91,5 +92,6 @@ export const reduce: PrimTable<ReduceParams> = {
       );
     },
     vjp: () => [null],
+    cost: perInputCost, // one comparison per input value
   },
 };
