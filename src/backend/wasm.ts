@@ -2,6 +2,7 @@
 // (arena.ts); plain-array operands are copied in and out per call. Large calls are split over a thread pool.
 // Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../core/dtype.js';
+import { packWindowGeom } from '../core/window-geom.js';
 import type { Kernels, WindowGeom } from './kernels.js';
 import { BINARY, COMPARE, UNARY, type WasmExports } from './wasm-exports.js';
 export type { WasmExports } from './wasm-exports.js';
@@ -172,25 +173,7 @@ export function createWasmKernels(
     return true;
   }
   function putGeom(g: WindowGeom): void {
-    i32.set(
-      [
-        g.n,
-        g.h,
-        g.w,
-        g.c,
-        g.kh,
-        g.kw,
-        g.strideH,
-        g.strideW,
-        g.dilationH,
-        g.dilationW,
-        g.padTop,
-        g.padLeft,
-        g.outH,
-        g.outW,
-      ],
-      GEOM >>> 2,
-    );
+    i32.set(packWindowGeom(g), GEOM >>> 2);
   }
   /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {

@@ -36,6 +36,6 @@ export { convTranspose2d, convTranspose1d, type ConvTransposeOptions } from './c
 export { padEdges, type PaddingMode } from './composite/pad-modes.js';
 export * from './composite/rnn.js';
 export type { Pair, Padding2d } from './composite/window.js';
-export type { WindowGeom } from '../backend/kernels.js';
+export type { WindowGeom } from '../core/window-geom.js';
 export { run } from './dispatch.js';
 export { PRIMS, primNames, type PrimName, type PrimParams } from './table.js';
