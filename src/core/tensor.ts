@@ -149,9 +149,11 @@ export class Tensor {
   }
 }
 
-/** Fluent methods (`x.add(y).relu()`), installed by src/ops/fluent.ts as one-line delegations to the functional ops. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface Tensor {
+/**
+ * Fluent methods (`x.add(y).relu()`): declared here, once, so published .d.ts files carry them; src/ops/fluent.ts
+ * implements exactly this interface (the compiler checks it) as one-line delegations to the functional ops.
+ */
+export interface TensorMethods {
   add(b: TensorLike): Tensor;
   sub(b: TensorLike): Tensor;
   mul(b: TensorLike): Tensor;
@@ -187,6 +189,8 @@ export interface Tensor {
   softmax(axis?: number): Tensor;
   logSoftmax(axis?: number): Tensor;
 }
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Tensor extends TensorMethods {}
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number | NestedArray | TypedArray | readonly number[];
