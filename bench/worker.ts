@@ -29,9 +29,9 @@ export interface CellResult {
 const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 async function tapegradReady(threads: number): Promise<void> {
-  const { wasmBackend } = await import('../src/backend/wasm-node.js');
+  const { wasmBackend } = await import('../src/backend/wasm/node.js');
   const { setBackend } = await import('../src/backend/kernels.js');
-  const { setNumThreads } = await import('../src/backend/threads.js');
+  const { setNumThreads } = await import('../src/backend/wasm/threads.js');
   if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
   setBackend('wasm');
   setNumThreads(threads);

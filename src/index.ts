@@ -27,7 +27,7 @@ export {
   type BackendMemory,
 } from './backend/kernels.js';
 export { keep, setRelease } from './core/lifetime.js';
-export { setNumThreads, getNumThreads } from './backend/threads.js';
+export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';
 export * from './io/index.js';

@@ -2,7 +2,7 @@
 import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
 import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
-import '../backend/wasm-node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
+import '../backend/wasm/node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
 import { add, cast } from './elementwise/builders.js';
 import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
 import { PRIMS } from './table.js';

@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { wasmBackend } from '../../src/backend/wasm-node.js';
-import type { WasmKernels } from '../../src/backend/wasm.js';
+import { wasmBackend } from '../../src/backend/wasm/node.js';
+import type { WasmKernels } from '../../src/backend/wasm/wasm-kernels.js';
 
 /** The wasm backend; fails loudly when build/wasm/kernels.wasm is missing (run `npm run build:wasm`). */
 export function wasm(): WasmKernels {

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
-import { fastMovement } from '../../src/backend/movement.js';
+import { fastMovement } from '../../src/backend/wasm/movement.js';
 import type { TypedArray } from '../../src/core/dtype.js';
 import { expectSame, randF32 } from './helpers.js';
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tg from '../../../src/index.js';
-import { wasmBackend } from '../../../src/backend/wasm-node.js';
+import { wasmBackend } from '../../../src/backend/wasm/node.js';
 import { seedNetwork } from '../../../examples/cifar-cnn/main.js';
 
 export interface SeedRun {

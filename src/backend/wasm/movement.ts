@@ -1,9 +1,9 @@
 // Data movement kernels in plain JS, tuned for the common layouts (the wasm backend uses these directly:
 // for pure copies, moving data into wasm memory and back would cost more than the move itself).
 // They collapse adjacent axes first, then copy contiguous runs or sweep 2-D tiles.
-import type { TypedArray } from '../core/dtype.js';
-import { stridesOf } from '../core/shape.js';
-import type { Kernels } from './kernels.js';
+import type { TypedArray } from '../../core/dtype.js';
+import { stridesOf } from '../../core/shape.js';
+import type { Kernels } from '../kernels.js';
 
 /** Contiguous run length above which TypedArray.set beats an element loop. */
 const SET_MIN = 32;

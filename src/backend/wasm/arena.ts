@@ -4,8 +4,8 @@
 // (`tensor.data`), or when it is evicted (copied out to a plain array, oldest first) to stay under the limit.
 // NOTE: finalizers only run between event-loop tasks; a synchronous loop therefore evicts (copies out, as every
 // call did before residency) instead of freeing, and memory stays bounded either way.
-import type { DType, TypedArray } from '../core/dtype.js';
-import { type Cell, Storage, copyOut } from '../core/storage.js';
+import type { DType, TypedArray } from '../../core/dtype.js';
+import { type Cell, Storage, copyOut } from '../../core/storage.js';
 
 const ALIGN = 64;
 /** Blocks from this size (above glibc's largest mmap threshold) carry a same-sized ghost ArrayBuffer. */

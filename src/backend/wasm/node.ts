@@ -3,16 +3,16 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { jsKernels } from './js.js';
-import { registerBackend, setBackend } from './kernels.js';
+import { jsKernels } from '../js.js';
+import { registerBackend, setBackend } from '../kernels.js';
 import type { SpawnWorker, WorkerHandle } from './pool.js';
 import { POOL_WORKER_SOURCE } from './pool-worker.js';
 import { setThreadControl } from './threads.js';
-import { loadWasmKernels } from './wasm-loader.js';
-import type { WasmKernels } from './wasm.js';
+import { loadWasmKernels } from './loader.js';
+import type { WasmKernels } from './wasm-kernels.js';
 
-/** Where build:wasm writes the module, relative to this file under src/backend/ or a bundle in dist/. */
-const CANDIDATES = ['../../build/wasm/kernels.wasm', '../build/wasm/kernels.wasm', './kernels.wasm'];
+/** Where build:wasm writes the module, relative to this file under src/backend/wasm/ or a bundle in dist/. */
+const CANDIDATES = ['../../../build/wasm/kernels.wasm', '../build/wasm/kernels.wasm', './kernels.wasm'];
 
 /** The module bytes, or null when no build is found. */
 export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {

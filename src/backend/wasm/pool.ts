@@ -3,7 +3,7 @@
 // NOTE: the Kernels interface is synchronous, so there is no message passing on the hot path: each worker
 // blocks (Atomics.wait) on its own small control block; the caller writes a job there, works on chunks itself,
 // then waits only for workers that actually started.
-import { TapegradError } from '../core/errors.js';
+import { TapegradError } from '../../core/errors.js';
 
 /** The wasm exports a worker can run, by index (the worker source lists the same names in the same order). */
 export const POOL_FNS = [

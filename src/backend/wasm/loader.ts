@@ -1,8 +1,8 @@
 // Instantiate the kernel module from its bytes (synchronously) on a fresh shared memory, with a thread pool.
 // No Node built-ins here: reading the bytes and starting workers are injected (see wasm-node.ts).
-import { TapegradError } from '../core/errors.js';
+import { TapegradError } from '../../core/errors.js';
 import { ThreadPool, type SpawnWorker } from './pool.js';
-import { createWasmKernels, wasmLayout, type WasmExports, type WasmKernels } from './wasm.js';
+import { createWasmKernels, wasmLayout, type WasmExports, type WasmKernels } from './wasm-kernels.js';
 
 /** Must match build:wasm's --maximumMemory (pages of 64 KiB): the wasm32 limit of 4 GiB. */
 export const WASM_MAX_PAGES = 65536;

@@ -1,5 +1,5 @@
 // Public thread-count control for the backend's worker pool (a no-op count of 1 when no pool is loaded).
-import { ValueError } from '../core/errors.js';
+import { ValueError } from '../../core/errors.js';
 
 interface ThreadControl {
   get(): number;

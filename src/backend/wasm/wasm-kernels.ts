@@ -1,12 +1,12 @@
 // The 'wasm' backend: float32 kernels in WebAssembly SIMD (asm/) on a shared memory where op outputs stay resident
 // (arena.ts); plain-array operands are copied in and out per call. Large calls are split over a thread pool.
 // Anything else (float64, memory exhausted) runs on the JS reference.
-import type { TypedArray } from '../core/dtype.js';
-import { packWindowGeom } from '../core/window-geom.js';
-import type { Kernels, WindowGeom } from './kernels.js';
-import { BINARY, COMPARE, UNARY, type WasmExports } from './wasm-exports.js';
-export type { WasmExports } from './wasm-exports.js';
-import { jsKernels } from './js.js';
+import type { TypedArray } from '../../core/dtype.js';
+import { packWindowGeom } from '../../core/window-geom.js';
+import type { Kernels, WindowGeom } from '../kernels.js';
+import { BINARY, COMPARE, UNARY, type WasmExports } from './exports.js';
+export type { WasmExports } from './exports.js';
+import { jsKernels } from '../js.js';
 import { fastMovement } from './movement.js';
 import type { PoolFn, ThreadPool } from './pool.js';
 import { Arena } from './arena.js';

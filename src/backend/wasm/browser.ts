@@ -1,11 +1,11 @@
 // Browser wiring of the wasm backend: fetch kernels.wasm (no file system), instantiate it (with a pool of Web
 // Workers when called from a Worker), and report which backend is active and why. Call initWasm() once, then train.
-import { TapegradError } from '../core/errors.js';
-import { getBackend, registerBackend, setBackend } from './kernels.js';
+import { TapegradError } from '../../core/errors.js';
+import { getBackend, registerBackend, setBackend } from '../kernels.js';
 import { poolSupported, spawnBrowserWorker } from './pool-browser.js';
 import { setThreadControl } from './threads.js';
-import { loadWasmKernels } from './wasm-loader.js';
-import type { WasmKernels } from './wasm.js';
+import { loadWasmKernels } from './loader.js';
+import type { WasmKernels } from './wasm-kernels.js';
 
 /** What the page runs on, for display: the active backend, whether the wasm kernels loaded, and if not, why. */
 export interface BackendStatus {

@@ -1,5 +1,5 @@
 // The exports of build/wasm/kernels.wasm as the JS wrapper sees them, and the op codes its kernels take.
-import type { BinaryOp, CompareOp, UnaryOp } from './kernels.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../kernels.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
 export interface WasmExports {
