@@ -11,7 +11,8 @@ import { TapegradError } from '../../src/core/errors.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
 import { CTL, ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
 import { readKernelBytes } from '../../src/backend/wasm/node.js';
-import { wasmLayout, type WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
+import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
+import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import { jsKernels } from '../../src/backend/js.js';
 import { expectSame, randF32, wasm } from './helpers.js';
 

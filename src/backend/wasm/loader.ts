@@ -2,7 +2,8 @@
 // No Node built-ins here: reading the bytes and starting workers are injected (see wasm-node.ts).
 import { TapegradError } from '../../core/errors.js';
 import { ThreadPool, type SpawnWorker } from './pool.js';
-import { createWasmKernels, wasmLayout, type WasmExports, type WasmKernels } from './wasm-kernels.js';
+import { createWasmKernels, type WasmExports, type WasmKernels } from './wasm-kernels.js';
+import { wasmLayout } from './memory-frame.js';
 
 /** Must match build:wasm's --maximumMemory (pages of 64 KiB): the wasm32 limit of 4 GiB. */
 export const WASM_MAX_PAGES = 65536;

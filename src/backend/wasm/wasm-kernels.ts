@@ -2,14 +2,14 @@
 // (arena.ts); plain-array operands are copied in and out per call. Large calls are split over a thread pool.
 // Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../../core/dtype.js';
-import { packWindowGeom } from '../../core/window-geom.js';
 import type { Kernels, WindowGeom } from '../kernels.js';
 import { BINARY, COMPARE, UNARY, type WasmExports } from './exports.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
 import { fastMovement } from './movement.js';
 import type { PoolFn, ThreadPool } from './pool.js';
-import { Arena } from './arena.js';
+import type { Arena } from './arena.js';
+import { type Arr, WasmMemory } from './memory-frame.js';
 
 /** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
 export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
@@ -33,19 +33,6 @@ function filterSlices(rows: number, flops: number): [number, number][] {
   return splitRange(rows, Math.min(32, Math.ceil(rows / FILTER_SLICE_ROWS)), 4);
 }
 
-/** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
-export function wasmLayout(heapBase: number): {
-  geom: number;
-  table: number;
-  tableBytes: number;
-  work: number;
-} {
-  const geom = align(heapBase);
-  return { geom, table: geom + 64, tableBytes: 16384, work: geom + 64 + 16384 };
-}
-
-const PAGE = 65536;
-const align = (n: number): number => (n + 63) & ~63;
 const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
 
 /** Split [0,n) into `parts` contiguous ranges whose inner boundaries are multiples of `step`. */
@@ -70,111 +57,18 @@ export interface WasmKernels extends Kernels {
   memoryBytes(): number;
 }
 
-/** Thread work areas reserved below the arena (ThreadPool accepts at most 64 threads). */
-const MAX_THREADS = 64;
-/** The arena stops a page short of the wasm32 limit. */
-const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
-
-type Arr = Float32Array | Int32Array;
-
 /** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
 export function createWasmKernels(
   ex: WasmExports,
   memory: WebAssembly.Memory,
   pool: ThreadPool,
 ): WasmKernels {
-  const L = wasmLayout(ex.heapBase());
-  const workBytes = align(ex.gemmWorkBytes());
-  const GEOM = L.geom; // 14 i32 of window geometry
-  const workPtr = (t: number): number => L.work + t * workBytes;
-  const arena = new Arena(memory, workPtr(MAX_THREADS), MEMORY_LIMIT);
-  {
-    const need = workPtr(MAX_THREADS) - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / PAGE)); // untouched pages of shared memory cost no RAM
-  }
-  let f32 = new Float32Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
-  const fresh = (): void => {
-    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
-    }
-  };
-  const put = (p: number, a: Arr): void => (a instanceof Int32Array ? i32 : f32).set(a, p >>> 2);
-  const get = (p: number, out: Arr): void =>
-    out.set((out instanceof Int32Array ? i32 : f32).subarray(p >>> 2, (p >>> 2) + out.length));
-
-  interface Frame {
-    /** Pointers of the inputs, then the outputs, then the scratch blocks. */
-    ptrs: number[];
-    temps: number[];
-    back: [number, Arr][];
-  }
-  /**
-   * Pointers for one kernel call: resident arrays are used in place (pinned, so nothing evicts them mid-call),
-   * plain ones are copied into temporary blocks; `scratch` adds blocks of those byte sizes. Null when the memory
-   * is exhausted (the caller then runs the JS reference).
-   */
-  function enter(ins: Arr[], outs: Arr[], scratch: number[] = []): Frame | null {
-    for (const a of [...ins, ...outs]) {
-      const p = arena.ptrOf(a);
-      if (p >= 0) arena.pin(p);
-    }
-    const f: Frame = { ptrs: [], temps: [], back: [] };
-    const temp = (bytes: number): number => {
-      const t = arena.alloc(bytes);
-      if (t >= 0) f.temps.push(t);
-      return t;
-    };
-    const ok = [...ins, ...outs].every((a, i) => {
-      let p = arena.ptrOf(a);
-      if (p < 0) {
-        p = temp(a.length * 4);
-        if (p < 0) return false;
-        if (i >= ins.length) f.back.push([p, a]);
-      }
-      f.ptrs.push(p);
-      return true;
-    });
-    const okScratch = ok && scratch.every((b) => f.ptrs.push(temp(b)) && f.ptrs[f.ptrs.length - 1] >= 0);
-    if (!okScratch) {
-      leave(f, false);
-      return null;
-    }
-    fresh();
-    ins.forEach((a, i) => {
-      if (f.temps.includes(f.ptrs[i])) put(f.ptrs[i], a);
-    });
-    return f;
-  }
-  /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
-  function leave(f: Frame, copy = true): void {
-    try {
-      if (copy) {
-        fresh();
-        for (const [p, a] of f.back) get(p, a);
-      }
-    } finally {
-      for (const t of f.temps) arena.free(t);
-      arena.unpinAll();
-    }
-  }
-  /** enter → run → leave, or false when the memory is exhausted. */
-  function call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch: number[] = []): boolean {
-    const f = enter(ins, outs, scratch);
-    if (!f) return false;
-    let done = false;
-    try {
-      run(f.ptrs);
-      done = true;
-    } finally {
-      leave(f, done);
-    }
-    return true;
-  }
-  function putGeom(g: WindowGeom): void {
-    i32.set(packWindowGeom(g), GEOM >>> 2);
-  }
+  const mem = new WasmMemory(ex, memory);
+  const { arena, geom: GEOM, workBytes } = mem;
+  const workPtr = (t: number): number => mem.workPtr(t);
+  const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
+    mem.call(ins, outs, run, scratch);
+  const putGeom = (g: WindowGeom): void => mem.putGeom(g);
   /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
     pool.run(
@@ -235,7 +129,8 @@ export function createWasmKernels(
           ]),
           { base: workPtr(0), stride: workBytes },
         );
-        fresh();
+        mem.fresh();
+        const f32 = mem.f32;
         const p0 = partial >>> 2;
         const o0 = po >>> 2;
         for (let j = 0; j < mn; j++) {
