@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backend/wasm/arena.js';
 import { yieldToEventLoop } from '../../src/core/storage.js';
 import * as tg from '../../src/index.js';
-import { randF32, wasm } from './helpers.js';
+import { randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 const defaultLimit = K.arena.residentLimit;

@@ -12,7 +12,7 @@ import { POOL_WORKER_SOURCE } from '../../src/backend/wasm/pool-worker.js';
 import { readKernelBytes } from '../../src/backend/wasm/node.js';
 import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
-import { randF32 } from './helpers.js';
+import { randF32 } from '../support/backend.js';
 
 // every claimed chunk is reported; the first one waits until the test opens the gate
 const SOURCE = POOL_WORKER_SOURCE.replace(

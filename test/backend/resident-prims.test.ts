@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { PRIM_ARBITRARIES, type PrimCase } from '../support/prim-arbitraries.js';
-import { wasm } from './helpers.js';
+import { wasm } from '../support/backend.js';
 
 const K = wasm();
 const arbitraries = PRIM_ARBITRARIES as Partial<Record<string, fc.Arbitrary<PrimCase>>>;

@@ -14,7 +14,7 @@ import { readKernelBytes } from '../../src/backend/wasm/node.js';
 import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import { jsKernels } from '../../src/backend/js.js';
-import { expectSame, randF32, wasm } from './helpers.js';
+import { expectSame, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 

@@ -10,7 +10,7 @@ import {
   gradcheckLayer,
   loadCases,
   randTensor,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 /** Naive depthwise conv, NHWC, kernel [kh,kw,c,m], TF 'same'/'valid' padding. */
 function naiveDepthwise(

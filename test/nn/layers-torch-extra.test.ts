@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
-import { expectThrowsWith, gradcheckLayer, randTensor, withWeights } from './layers-helpers.js';
+import { expectThrowsWith, gradcheckLayer, randTensor, withWeights } from '../support/layers.js';
 
 /** Per-channel mean, biased and unbiased variance of an NC... tensor (channel axis 1), by loops. */
 function nchwStats(x: tg.Tensor): { mean: number[]; biased: number[]; unbiased: number[]; n: number } {

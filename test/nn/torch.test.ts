@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, uniform } from '../support/check.js';
-import { expectThrowsWith, withWeights } from './layers-helpers.js';
+import { expectThrowsWith, withWeights } from '../support/layers.js';
 
 const nn = tg.nn;
 const rnd = (shape: number[], seed: number, dtype: tg.DType = 'float32') =>

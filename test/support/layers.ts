@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import * as tg from '../../src/index.js';
-import { expectClose, uniform } from '../support/check.js';
+import { expectClose, uniform } from './check.js';
 
 export interface FixArray {
   data: number[];
