@@ -16,12 +16,7 @@ import {
   type UnknownLayerInfo,
 } from './errors.js';
 import { formatInspect, inspectKerasFile, type InspectResult } from './inspect.js';
-import {
-  builtinClassNames,
-  clearRegisteredLayers,
-  registerLayer,
-  type CustomLayerImpl,
-} from './registry.js';
+import { builtinClassNames, clearRegisteredLayers, registerLayer, type CustomLayerImpl } from './registry.js';
 import { type LoadReport, formatReport } from './report.js';
 import { layerSkeleton } from './skeleton.js';
 import { saveModel, type SaveModelOptions } from './save.js';
