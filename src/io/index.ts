@@ -33,6 +33,7 @@ export { readIdx, parseIdx, readIdxImages, readIdxLabels, loadIdxDataset, type I
 export { readCifar10, CIFAR10_CLASSES } from './cifar.js';
 export { loadMnist, type MnistOptions, type MnistSplit } from './mnist.js';
 export * from './checkpoint.js';
+export * as layouts from './layouts.js';
 export {
   keras,
   KerasImportError,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { kerasGru, kerasLstm, sigmoid, torchGru, torchLstm } from './rnn-loops.js';
+import { kerasGru, kerasLstm, sigmoid, torchGru, torchLstm } from '../debug/rnn-loops.js';
 
 const L = tg.layouts;
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
