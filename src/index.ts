@@ -15,6 +15,12 @@ export {
 } from './core/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
+export {
+  customGrad,
+  checkCustomGrads,
+  type CustomGradResult,
+  type CustomGradOptions,
+} from './core/custom-grad.js';
 export * from './ops/index.js';
 export {
   setBackend,
@@ -30,5 +36,6 @@ export { keep, setRelease } from './core/lifetime.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';
+export * from './plot/index.js';
 export * from './io/index.js';
 export * from './debug/index.js';

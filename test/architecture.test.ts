@@ -1,5 +1,5 @@
-// Imports flow one way: core ← backend ← ops ← train ← nn ← debug ← io ← cli; backend is reached only through ops
-// (type-only imports are free: they vanish at compile time). And no import cycles among src/ files.
+// Imports flow one way: core ← backend ← ops ← train ← plot ← nn ← debug ← io ← cli; backend is reached only
+// through ops (type-only imports are free: they vanish at compile time). And no import cycles among src/ files.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +10,12 @@ const RANK: Record<string, number> = {
   backend: 1,
   ops: 2,
   train: 3,
-  nn: 4,
-  debug: 5,
-  io: 6,
-  cli: 7,
-  index: 8,
+  plot: 4,
+  nn: 5,
+  debug: 6,
+  io: 7,
+  cli: 8,
+  index: 9,
 };
 /** Who may import the backend (kernels): ops (dispatch/registration) and the top-level barrel. */
 const BACKEND_USERS = new Set(['backend', 'ops', 'index']);

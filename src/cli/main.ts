@@ -5,7 +5,7 @@ import { Tensor, tensor } from '../core/tensor.js';
 import { TapegradError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { closeHdf5Worker } from '../io/hdf5.js';
-import { UnknownLayerError, WeightsOnlyError, keras } from '../io/keras-api.js';
+import { UnknownLayerError, WeightsOnlyError, keras } from '../io/keras/api.js';
 import type { ModelSource } from '../io/keras/load.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { parseJsonSafe } from '../io/safe-json.js';

@@ -22,6 +22,8 @@ export * from './layers/advanced-activations.js';
 export { RNNBase, type RNNArgs, type StepFn } from './layers/recurrent.js';
 export * from './layers/recurrent-layers.js';
 export * from './layers/wrappers.js';
+export * from './layers/volumetric.js';
+export * from './layers/masking-regularization.js';
 export { layers } from './layers-api.js';
 export type { CompileArgs, FitArgs, History } from './fit.js';
 export type { SummaryOptions } from './summary.js';

@@ -12,6 +12,8 @@ import { mergeFactories } from './layers/merge.js';
 import { advancedActivationFactories } from './layers/advanced-activations.js';
 import { recurrentFactories } from './layers/recurrent-layers.js';
 import { wrapperFactories } from './layers/wrappers.js';
+import { volumetricFactories } from './layers/volumetric.js';
+import { maskingRegularizationFactories } from './layers/masking-regularization.js';
 
 export const layers = {
   inputLayer: (a: ConstructorParameters<typeof InputLayer>[0]) => new InputLayer(a),
@@ -27,4 +29,6 @@ export const layers = {
   ...advancedActivationFactories,
   ...recurrentFactories,
   ...wrapperFactories,
+  ...volumetricFactories,
+  ...maskingRegularizationFactories,
 };

@@ -36,3 +36,15 @@ export {
   TerminateOnNaN,
 } from './callbacks.js';
 export * as callbacks from './callbacks.js';
+export {
+  seededPermutation,
+  takeRows,
+  shuffleTogether,
+  trainTestSplit,
+  batchIterator,
+  channelMeanStd,
+  normalizeChannels,
+  toOneHot,
+  type Batch,
+  type BatchOptions,
+} from './datasets.js';

@@ -4,7 +4,7 @@ import type { Layer, Weight } from '../../nn/layer.js';
 import { Model, Sequential } from '../../nn/model.js';
 import { InputLayer } from '../../nn/layers/input.js';
 import { Bidirectional, TimeDistributed } from '../../nn/layers/wrappers.js';
-import type { KerasLayerWeights } from '../keras-types.js';
+import type { KerasLayerWeights } from './types.js';
 import { isJsonObject } from '../safe-json.js';
 import type { BuiltModel } from './build-model.js';
 import type { JsonObject } from './cfg.js';

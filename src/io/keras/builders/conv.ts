@@ -30,7 +30,7 @@ import {
   MaxPooling3D,
   UpSampling3D,
   ZeroPadding3D,
-} from '../layers/volumetric.js';
+} from '../../../nn/layers/volumetric.js';
 import { type NdWeight, flipNd, transposeNd } from '../ndarray.js';
 import { type BuildCtx, type WeightConverter, type WeightCtx, defineLayers } from '../registry.js';
 import { baseArgs, dataFormat, padPairs, pair } from './common.js';

@@ -33,7 +33,7 @@ import { BatchNormalization, LayerNormalization } from '../../../nn/layers/norma
 import { activationOf } from '../activations.js';
 import type { LayerCfg } from '../cfg.js';
 import { KerasImportError } from '../errors.js';
-import { ActivityRegularization, AlphaDropout, Masking } from '../layers/basic.js';
+import { ActivityRegularization, AlphaDropout, Masking } from '../../../nn/layers/masking-regularization.js';
 import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs, dataFormat } from './common.js';

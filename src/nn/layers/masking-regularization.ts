@@ -1,13 +1,14 @@
-// Small Keras layers the importer needs beyond src/nn: inference-time identities and Masking.
-import type { Tensor } from '../../../core/tensor.js';
-import { cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
-import { max } from '../../../ops/reduce/builders.js';
-import { dropout } from '../../../ops/random-ops.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../../../nn/layer.js';
+// Keras Masking and two regularization layers that are identities at inference (AlphaDropout, ActivityRegularization).
+import type { Tensor } from '../../core/tensor.js';
+import { cast, mul, notEqual } from '../../ops/elementwise/builders.js';
+import { max } from '../../ops/reduce/builders.js';
+import { dropout } from '../../ops/random-ops.js';
+import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
 
 /** Keras AlphaDropout: identity at inference; in training, plain dropout of the given rate (SELU-scaled in Keras). */
 export class AlphaDropout extends Layer {
   static override className = 'AlphaDropout';
+  static override options = ['rate'];
   constructor(readonly args: LayerArgs & { rate: number }) {
     super(args);
   }
@@ -23,6 +24,7 @@ export class AlphaDropout extends Layer {
 /** Keras ActivityRegularization: the forward pass is the identity (the penalty only adds to the training loss). */
 export class ActivityRegularization extends Layer {
   static override className = 'ActivityRegularization';
+  static override options = ['l1', 'l2'];
   constructor(readonly args: LayerArgs & { l1?: number; l2?: number }) {
     super(args);
   }
@@ -40,6 +42,7 @@ export class ActivityRegularization extends Layer {
  */
 export class Masking extends Layer {
   static override className = 'Masking';
+  static override options = ['maskValue'];
   readonly maskValue: number;
   constructor(args: LayerArgs & { maskValue?: number } = {}) {
     super(args);
@@ -63,3 +66,10 @@ export class Masking extends Layer {
     return { ...super.getConfig(), mask_value: this.maskValue };
   }
 }
+
+// TF.js-style factories (TF.js has masking and alphaDropout; activityRegularization follows the same spelling).
+export const maskingRegularizationFactories = {
+  masking: (a: LayerArgs & { maskValue?: number } = {}) => new Masking(a),
+  alphaDropout: (a: LayerArgs & { rate: number }) => new AlphaDropout(a),
+  activityRegularization: (a: LayerArgs & { l1?: number; l2?: number } = {}) => new ActivityRegularization(a),
+};

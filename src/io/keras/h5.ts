@@ -1,8 +1,8 @@
 // Keras HDF5 layouts: legacy full model / save_weights (layer_names + weight_names) and Keras 3 `layers/<name>/vars/<i>`.
-import { FormatError } from './errors.js';
-import type { Hdf5File } from './hdf5.js';
-import type { KerasFile, KerasLayerWeights, KerasWeight } from './keras-types.js';
-import { type JsonValue, isJsonObject, parseJsonSafe } from './safe-json.js';
+import { FormatError } from '../errors.js';
+import type { Hdf5File } from '../hdf5.js';
+import type { KerasFile, KerasLayerWeights, KerasWeight } from './types.js';
+import { type JsonValue, isJsonObject, parseJsonSafe } from '../safe-json.js';
 
 /** Which Keras layout an opened HDF5 file has, or null when it is not a Keras model/weights file. */
 export function kerasH5Layout(f: Hdf5File): 'h5-model' | 'h5-weights' | 'keras3-weights' | null {

@@ -1,7 +1,7 @@
 // The neutral structure every Keras-family file is read into, whatever its container format.
-import type { DType, TypedArray } from '../core/dtype.js';
-import { Tensor } from '../core/tensor.js';
-import type { JsonValue } from './safe-json.js';
+import type { DType, TypedArray } from '../../core/dtype.js';
+import { Tensor } from '../../core/tensor.js';
+import type { JsonValue } from '../safe-json.js';
 
 /**
  * Which container the model came from:

@@ -1,15 +1,15 @@
 // readKerasFile: detect a Keras-family file from its bytes and read it into the neutral KerasFile structure.
-import { checkOptions } from '../core/options.js';
-import { HDF5_OPTIONS, READ_KERAS_OPTIONS, pickOptions } from './option-keys.js';
-import { FormatError } from './errors.js';
-import { type Hdf5Options, isHdf5, openHdf5 } from './hdf5.js';
-import { OPTIMIZER_PATHS, kerasH5Layout, readKeras3Weights, readLegacyH5 } from './keras-h5.js';
-import type { KerasFile } from './keras-types.js';
-import { readKeras3Zip } from './keras-zip.js';
-import { isJsonObject, parseJsonBytes } from './safe-json.js';
-import { type ByteSource, loadSource } from './source.js';
-import { type TfjsOptions, readTfjsModel } from './tfjs.js';
-import { type ZipLimits, isZip } from './zip.js';
+import { checkOptions } from '../../core/options.js';
+import { HDF5_OPTIONS, READ_KERAS_OPTIONS, pickOptions } from '../option-keys.js';
+import { FormatError } from '../errors.js';
+import { type Hdf5Options, isHdf5, openHdf5 } from '../hdf5.js';
+import { OPTIMIZER_PATHS, kerasH5Layout, readKeras3Weights, readLegacyH5 } from './h5.js';
+import type { KerasFile } from './types.js';
+import { readKeras3Zip } from './zip.js';
+import { isJsonObject, parseJsonBytes } from '../safe-json.js';
+import { type ByteSource, loadSource } from '../source.js';
+import { type TfjsOptions, readTfjsModel } from '../tfjs.js';
+import { type ZipLimits, isZip } from '../zip.js';
 
 export interface ReadKerasOptions extends Hdf5Options, ZipLimits, TfjsOptions {}
 

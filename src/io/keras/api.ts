@@ -6,25 +6,20 @@ import {
   loadModel,
   loadWeights,
   modelFromJson,
-} from './keras/load.js';
-import { registerActivation } from './keras/activations.js';
+} from './load.js';
+import { registerActivation } from './activations.js';
 import {
   KerasImportError,
   UnknownLayerError,
   WeightMismatchError,
   WeightsOnlyError,
   type UnknownLayerInfo,
-} from './keras/errors.js';
-import { formatInspect, inspectKerasFile, type InspectResult } from './keras/inspect.js';
-import {
-  builtinClassNames,
-  clearRegisteredLayers,
-  registerLayer,
-  type CustomLayerImpl,
-} from './keras/registry.js';
-import { type LoadReport, formatReport } from './keras/report.js';
-import { layerSkeleton } from './keras/skeleton.js';
-import { saveModel, type SaveModelOptions } from './keras/save.js';
+} from './errors.js';
+import { formatInspect, inspectKerasFile, type InspectResult } from './inspect.js';
+import { builtinClassNames, clearRegisteredLayers, registerLayer, type CustomLayerImpl } from './registry.js';
+import { type LoadReport, formatReport } from './report.js';
+import { layerSkeleton } from './skeleton.js';
+import { saveModel, type SaveModelOptions } from './save.js';
 
 export type {
   ImportedModel,

@@ -1,10 +1,10 @@
 // In-memory dataset helpers: seeded shuffling, row selection, batching, per-channel normalisation, one-hot labels.
 import { checkOptions } from '../core/options.js';
-import { BATCH_OPTIONS } from './option-keys.js';
 import { allocArray } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Rng } from '../core/random.js';
 import { Tensor } from '../core/tensor.js';
+import { oneHot } from '../ops/composite/losses.js';
 
 /** A permutation of 0..n-1 from a seed (Fisher–Yates with tapegrad's Rng: the same on every machine). */
 export function seededPermutation(n: number, seed: number): Int32Array {
@@ -80,6 +80,14 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
+/** batchIterator's option names; the mapped type makes the compiler demand every key of BatchOptions and no other. */
+const BATCH_OPTIONS = Object.keys({
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  dropLast: true,
+} satisfies { [K in keyof BatchOptions]-?: true });
+
 /** One batch: the rows `[start, start + size)` of each tensor (after the optional shuffle). */
 export interface Batch {
   tensors: Tensor[];
@@ -133,19 +141,14 @@ export function normalizeChannels(x: Tensor, mean: readonly number[], std: reado
   return new Tensor(out, x.shape);
 }
 
-/** Integer labels [n] → float32 one-hot [n, numClasses]; a label outside 0..numClasses-1 is an error. */
+/**
+ * Integer labels [n] (a tensor or a plain array) → float32 one-hot [n, numClasses]: `oneHot` (ops/composite/losses)
+ * restricted to rank-1 labels. A label outside 0..numClasses-1 is an error naming it and its position.
+ */
 export function toOneHot(labels: Tensor | ArrayLike<number>, numClasses: number): Tensor {
-  const src = labels instanceof Tensor ? labels.data : labels;
   if (labels instanceof Tensor && labels.rank !== 1)
     throw new ShapeError(`toOneHot: labels must be rank 1, got ${fmtShape(labels.shape)}`);
-  if (!Number.isInteger(numClasses) || numClasses < 1)
-    throw new ValueError(`toOneHot: numClasses must be a positive integer, got ${numClasses}`);
-  const out = new Float32Array(src.length * numClasses);
-  for (let i = 0; i < src.length; i++) {
-    const l = src[i];
-    if (!Number.isInteger(l) || l < 0 || l >= numClasses)
-      throw new ValueError(`toOneHot: label ${l} at index ${i} is outside 0..${numClasses - 1}`);
-    out[i * numClasses + l] = 1;
-  }
-  return new Tensor(out, [src.length, numClasses]);
+  // NOTE: plain arrays become float64 so a fractional label is refused by oneHot instead of truncated.
+  const t = labels instanceof Tensor ? labels : new Tensor(Float64Array.from(labels), [labels.length]);
+  return oneHot(t, numClasses);
 }

@@ -1,15 +1,23 @@
 // Keras 3-D layers (Conv3D, 3-D pooling, padding, cropping, upsampling) composed from 2-D/1-D ops over depth slices.
-import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
-import { samePads } from '../../../core/shape.js';
-import type { Shape } from '../../../core/shape.js';
-import type { Tensor } from '../../../core/tensor.js';
-import { add } from '../../../ops/elementwise/builders.js';
-import { conv2d } from '../../../ops/composite/conv.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../../ops/composite/pool.js';
-import { max, mean } from '../../../ops/reduce/builders.js';
-import { broadcastTo, expandDims, pad, reshape, slice, stack, transpose } from '../../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../../../nn/activations.js';
-import { Layer, type LayerArgs } from '../../../nn/layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { samePads } from '../../core/shape.js';
+import type { Shape } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { add } from '../../ops/elementwise/builders.js';
+import { conv2d } from '../../ops/composite/conv.js';
+import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../ops/composite/pool.js';
+import { max, mean } from '../../ops/reduce/builders.js';
+import {
+  broadcastTo,
+  expandDims,
+  pad,
+  reshape,
+  slice,
+  stack,
+  transpose,
+} from '../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../activations.js';
+import { Layer, type LayerArgs, layerOptions } from '../layer.js';
 
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 type Triple = [number, number, number];
@@ -52,6 +60,16 @@ export interface Conv3DArgs extends LayerArgs {
  */
 export class Conv3D extends Layer {
   static override className = 'Conv3D';
+  static override options = layerOptions<Conv3DArgs>({
+    filters: true,
+    kernelSize: true,
+    strides: true,
+    padding: true,
+    dataFormat: true,
+    dilationRate: true,
+    activation: true,
+    useBias: true,
+  });
   kernel!: Tensor;
   bias: Tensor | null = null;
   constructor(readonly args: Conv3DArgs) {
@@ -134,6 +152,14 @@ export interface Pool3DArgs extends LayerArgs {
   dataFormat?: DataFormat;
 }
 
+const POOL3D_OPTIONS = layerOptions<Pool3DArgs>({
+  poolSize: true,
+  strides: true,
+  padding: true,
+  dataFormat: true,
+});
+const GLOBAL_POOL3D_OPTIONS = ['dataFormat', 'keepdims'];
+
 /** Keras 3-D pooling, separable: pool each depth slice over (h, w), then pool over depth. */
 abstract class Pool3D extends Layer {
   constructor(
@@ -177,12 +203,14 @@ abstract class Pool3D extends Layer {
 }
 export class MaxPooling3D extends Pool3D {
   static override className = 'MaxPooling3D';
+  static override options = POOL3D_OPTIONS;
   constructor(args: Pool3DArgs = {}) {
     super(args, 'max');
   }
 }
 export class AveragePooling3D extends Pool3D {
   static override className = 'AveragePooling3D';
+  static override options = POOL3D_OPTIONS;
   constructor(args: Pool3DArgs = {}) {
     super(args, 'avg');
   }
@@ -214,12 +242,14 @@ abstract class GlobalPool3D extends Layer {
 }
 export class GlobalMaxPooling3D extends GlobalPool3D {
   static override className = 'GlobalMaxPooling3D';
+  static override options = GLOBAL_POOL3D_OPTIONS;
   constructor(args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean } = {}) {
     super(args, 'max');
   }
 }
 export class GlobalAveragePooling3D extends GlobalPool3D {
   static override className = 'GlobalAveragePooling3D';
+  static override options = GLOBAL_POOL3D_OPTIONS;
   constructor(args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean } = {}) {
     super(args, 'avg');
   }
@@ -230,6 +260,7 @@ const spatial = (first: boolean): number[] => (first ? [2, 3, 4] : [1, 2, 3]);
 /** Keras ZeroPadding3D: zeros before/after each of the three spatial axes. */
 export class ZeroPadding3D extends Layer {
   static override className = 'ZeroPadding3D';
+  static override options = ['padding', 'dataFormat'];
   constructor(readonly args: LayerArgs & { padding: [number, number][]; dataFormat?: DataFormat }) {
     super(args);
   }
@@ -249,6 +280,7 @@ export class ZeroPadding3D extends Layer {
 /** Keras Cropping3D: remove rows before/after each of the three spatial axes. */
 export class Cropping3D extends Layer {
   static override className = 'Cropping3D';
+  static override options = ['cropping', 'dataFormat'];
   constructor(readonly args: LayerArgs & { cropping: [number, number][]; dataFormat?: DataFormat }) {
     super(args);
   }
@@ -283,6 +315,7 @@ function repeatAxis(x: Tensor, axis: number, n: number): Tensor {
 /** Keras UpSampling3D: repeat along the three spatial axes by `size`. */
 export class UpSampling3D extends Layer {
   static override className = 'UpSampling3D';
+  static override options = ['size', 'dataFormat'];
   constructor(readonly args: LayerArgs & { size: Triple; dataFormat?: DataFormat }) {
     super(args);
   }
@@ -295,3 +328,61 @@ export class UpSampling3D extends Layer {
     return { ...super.getConfig(), size: this.args.size, data_format: fmtName(this.args.dataFormat) };
   }
 }
+
+// TF.js-style factories. TF.js has conv3d, maxPooling3d and averagePooling3d (with its avgPool3d / avgPooling3d
+// aliases); the other five follow the same spelling as their 1-D/2-D siblings. Sizes given as one number mean the
+// same on all three axes, as in Keras and TF.js.
+type Size3 = number | Triple;
+type Pads3 = number | Triple | [number, number][];
+const triple3 = (v: Size3): Triple => (typeof v === 'number' ? [v, v, v] : v);
+/** ZeroPadding3D / Cropping3D amounts: n → n everywhere, [a, b, c] → symmetric per axis, or [[before, after] × 3]. */
+function pairs3(v: Pads3): [number, number][] {
+  if (typeof v === 'number')
+    return [
+      [v, v],
+      [v, v],
+      [v, v],
+    ];
+  return (v as (number | [number, number])[]).map((p): [number, number] =>
+    typeof p === 'number' ? [p, p] : p,
+  );
+}
+type Conv3DFactoryArgs = Omit<Conv3DArgs, 'kernelSize' | 'strides' | 'dilationRate'> & {
+  kernelSize: Size3;
+  strides?: Size3;
+  dilationRate?: Size3;
+};
+type Pool3DFactoryArgs = Omit<Pool3DArgs, 'poolSize' | 'strides'> & {
+  poolSize?: Size3;
+  strides?: Size3 | null;
+};
+type GlobalPool3DArgs = LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean };
+/** Replace the size-like keys that are present by their three-axis form (absent keys stay absent). */
+function with3<T extends object>(a: T, keys: string[], f: (v: never) => unknown): T {
+  const out = { ...a } as Record<string, unknown>;
+  for (const k of keys) if (out[k] !== undefined && out[k] !== null) out[k] = f(out[k] as never);
+  return out as T;
+}
+const conv3dArgs = (a: Conv3DFactoryArgs) =>
+  with3(a, ['kernelSize', 'strides', 'dilationRate'], triple3) as Conv3DArgs;
+const pool3dArgs = (a: Pool3DFactoryArgs) => with3(a, ['poolSize', 'strides'], triple3) as Pool3DArgs;
+
+export const volumetricFactories = {
+  conv3d: (a: Conv3DFactoryArgs) => new Conv3D(conv3dArgs(a)),
+  maxPooling3d: (a: Pool3DFactoryArgs = {}) => new MaxPooling3D(pool3dArgs(a)),
+  averagePooling3d: (a: Pool3DFactoryArgs = {}) => new AveragePooling3D(pool3dArgs(a)),
+  globalMaxPooling3d: (a: GlobalPool3DArgs = {}) => new GlobalMaxPooling3D(a),
+  globalAveragePooling3d: (a: GlobalPool3DArgs = {}) => new GlobalAveragePooling3D(a),
+  /** Keras's default padding is 1 on every side of every spatial axis. */
+  zeroPadding3d: (a: LayerArgs & { padding?: Pads3; dataFormat?: DataFormat } = {}) =>
+    new ZeroPadding3D({ ...a, padding: pairs3(a.padding ?? 1) }),
+  /** Keras's default cropping is 1 on every side of every spatial axis. */
+  cropping3d: (a: LayerArgs & { cropping?: Pads3; dataFormat?: DataFormat } = {}) =>
+    new Cropping3D({ ...a, cropping: pairs3(a.cropping ?? 1) }),
+  /** Keras's default size is 2 on every spatial axis. */
+  upSampling3d: (a: LayerArgs & { size?: Size3; dataFormat?: DataFormat } = {}) =>
+    new UpSampling3D({ ...a, size: triple3(a.size ?? 2) }),
+  // TF.js aliases
+  avgPool3d: (a: Pool3DFactoryArgs = {}) => new AveragePooling3D(pool3dArgs(a)),
+  avgPooling3d: (a: Pool3DFactoryArgs = {}) => new AveragePooling3D(pool3dArgs(a)),
+};

@@ -1,11 +1,11 @@
 // Keras 3 `.keras` archives: config.json + metadata.json + model.weights.h5, read from memory (never extracted).
-import { HDF5_OPTIONS, pickOptions } from './option-keys.js';
-import { FormatError } from './errors.js';
-import { type Hdf5Options, openHdf5 } from './hdf5.js';
-import { OPTIMIZER_PATHS, readKeras3Weights } from './keras-h5.js';
-import type { KerasFile } from './keras-types.js';
-import { type JsonValue, isJsonObject, parseJsonBytes } from './safe-json.js';
-import { type ZipLimits, ZipArchive } from './zip.js';
+import { HDF5_OPTIONS, pickOptions } from '../option-keys.js';
+import { FormatError } from '../errors.js';
+import { type Hdf5Options, openHdf5 } from '../hdf5.js';
+import { OPTIMIZER_PATHS, readKeras3Weights } from './h5.js';
+import type { KerasFile } from './types.js';
+import { type JsonValue, isJsonObject, parseJsonBytes } from '../safe-json.js';
+import { type ZipLimits, ZipArchive } from '../zip.js';
 
 /**
  * Largest `config.json` / `metadata.json` inflated from a `.keras` archive (16 MiB): configs of real models are

@@ -1,13 +1,13 @@
 // `tg.customGrad(f)`: a function with a user-written gradient, recorded as ONE tape node (TF.js style),
 // with guard rails: the gradient count and shapes are checked, and a check mode compares the user's
 // gradient with finite differences on first use.
-import { isFloat } from '../core/dtype.js';
-import { GradError, ValueError, fmtShape } from '../core/errors.js';
-import { gradcheck } from '../core/gradcheck.js';
-import { shapesEqual } from '../core/shape.js';
-import { emitOp, hasOpListeners, noGrad, record } from '../core/tape.js';
-import { withFrame } from '../core/lifetime.js';
-import { Tensor } from '../core/tensor.js';
+import { isFloat } from './dtype.js';
+import { GradError, ValueError, fmtShape } from './errors.js';
+import { gradcheck } from './gradcheck.js';
+import { shapesEqual } from './shape.js';
+import { emitOp, hasOpListeners, noGrad, record } from './tape.js';
+import { withFrame } from './lifetime.js';
+import { Tensor } from './tensor.js';
 
 export interface CustomGradResult {
   /** The forward value. */
