@@ -1,9 +1,51 @@
 // tapegrad: `import * as tg from 'tapegrad'`.
-export * from './core/dtype.js';
-export * from './core/errors.js';
+export {
+  dtypeOf,
+  DTYPES,
+  isDType,
+  isFloat,
+  promote,
+  type AllocationLimit,
+  type DType,
+  type TypedArray,
+} from './core/dtype.js';
+export {
+  DTypeError,
+  fmtShape,
+  GradError,
+  NumericsError,
+  ReleasedError,
+  ShapeError,
+  TapegradError,
+  ValueError,
+} from './core/errors.js';
 export { type Shape, sizeOf, broadcastShapes } from './core/shape.js';
-export * from './core/tensor.js';
-export * from './core/random.js';
+export {
+  arange,
+  full,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  Tensor,
+  zeros,
+  zerosLike,
+  type GradHook,
+  type NestedArray,
+  type TensorLike,
+  type TensorMethods,
+  type TensorOptions,
+} from './core/tensor.js';
+export {
+  globalRng,
+  rand,
+  randint,
+  randn,
+  Rng,
+  setSeed,
+  truncatedNormal,
+  type RandomOptions,
+} from './core/random.js';
 export {
   noGrad,
   enableGrad,
@@ -13,7 +55,7 @@ export {
   type OpEvent,
   type TapeNode,
 } from './core/tape.js';
-export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
+export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export {
   customGrad,

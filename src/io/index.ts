@@ -32,7 +32,19 @@ export {
 export { readIdx, parseIdx, readIdxImages, readIdxLabels, loadIdxDataset, type IdxArray } from './idx.js';
 export { readCifar10, CIFAR10_CLASSES } from './cifar.js';
 export { loadMnist, type MnistOptions, type MnistSplit } from './mnist.js';
-export * from './checkpoint.js';
+export {
+  CheckpointMismatchError,
+  checkpointSaver,
+  loadCheckpoint,
+  loadWeights,
+  saveCheckpoint,
+  saveWeights,
+  type CheckpointReport,
+  type LoadCheckpointOptions,
+  type MatchReport,
+  type SaveCheckpointOptions,
+  type ShapeMismatch,
+} from './checkpoint.js';
 export * as layouts from './layouts.js';
 export {
   keras,

@@ -2,28 +2,136 @@
 import { Sequential } from './model.js';
 import type { Layer, LayerArgs } from './layer.js';
 
-export * from './layer.js';
-export * from './initializers.js';
-export * from './activations.js';
+export {
+  inferShapes,
+  isInferringShapes,
+  Layer,
+  resetLayerNames,
+  type BackwardHook,
+  type CallKwargs,
+  type ForwardHook,
+  type ForwardPreHook,
+  type LayerArgs,
+  type LayerIO,
+  type OptionsOf,
+  type ShapeWithBatch,
+  type Weight,
+} from './layer.js';
+export {
+  getInitializer,
+  orthogonal,
+  varianceScaling,
+  type Initializer,
+  type InitializerSpec,
+} from './initializers.js';
+export { activationNames, getActivation, type ActivationFn, type ActivationSpec } from './activations.js';
 export { SymbolicTensor } from './symbolic.js';
 export { Model, Sequential } from './model.js';
 export { Functional, model } from './functional.js';
 export { InputLayer, input } from './layers/input.js';
-export * from './layers/core.js';
-export * from './layers/conv.js';
-export * from './layers/pooling.js';
-export * from './layers/conv-extra.js';
-export * from './layers/reshaping.js';
-export * from './layers/normalization.js';
-export * from './layers/embedding.js';
-export * from './layers/noise.js';
-export * from './layers/merge.js';
-export * from './layers/advanced-activations.js';
+export {
+  Activation,
+  Dense,
+  Dropout,
+  Flatten,
+  Permute,
+  RepeatVector,
+  Reshape,
+  SpatialDropout,
+  type DenseArgs,
+} from './layers/core.js';
+export { Conv1D, Conv2D, type ConvArgs } from './layers/conv.js';
+export {
+  AveragePooling1D,
+  AveragePooling2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+  MaxPooling2D,
+  type PoolArgs,
+} from './layers/pooling.js';
+export {
+  conv2dTranspose,
+  Conv2DTranspose,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  type Conv2DTransposeArgs,
+  type Conv2dTransposeGeometry,
+  type DepthwiseConv2DArgs,
+  type SeparableConv2DArgs,
+} from './layers/conv-extra.js';
+export {
+  Cropping1D,
+  Cropping2D,
+  UpSampling1D,
+  UpSampling2D,
+  ZeroPadding1D,
+  ZeroPadding2D,
+  type Cropping1DArgs,
+  type Cropping2DArgs,
+  type UpSampling1DArgs,
+  type UpSampling2DArgs,
+  type ZeroPadding1DArgs,
+  type ZeroPadding2DArgs,
+} from './layers/reshaping.js';
+export {
+  BatchNormalization,
+  LayerNormalization,
+  normalize,
+  type BatchNormalizationArgs,
+  type LayerNormalizationArgs,
+} from './layers/normalization.js';
+export { Embedding, type EmbeddingArgs } from './layers/embedding.js';
+export {
+  GaussianDropout,
+  GaussianNoise,
+  type GaussianDropoutArgs,
+  type GaussianNoiseArgs,
+} from './layers/noise.js';
+export { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './layers/merge.js';
+export {
+  ELU,
+  LeakyReLU,
+  PReLU,
+  ReLU,
+  Softmax,
+  ThresholdedReLU,
+  type LeakyReLUArgs,
+  type PReLUArgs,
+  type ReLUArgs,
+} from './layers/advanced-activations.js';
 export { RNNBase, type RNNArgs, type StepFn } from './layers/recurrent.js';
-export * from './layers/recurrent-layers.js';
-export * from './layers/wrappers.js';
-export * from './layers/volumetric.js';
-export * from './layers/masking-regularization.js';
+export {
+  GRU,
+  LSTM,
+  SimpleRNN,
+  type GatedRNNArgs,
+  type GRUArgs,
+  type LSTMArgs,
+} from './layers/recurrent-layers.js';
+export {
+  Bidirectional,
+  TimeDistributed,
+  type BidirectionalArgs,
+  type MergeMode,
+  type TimeDistributedArgs,
+} from './layers/wrappers.js';
+export {
+  AveragePooling3D,
+  Conv3D,
+  Cropping3D,
+  GlobalAveragePooling3D,
+  GlobalMaxPooling3D,
+  MaxPooling3D,
+  UpSampling3D,
+  ZeroPadding3D,
+  type Conv3DArgs,
+  type DataFormat,
+  type Pool3DArgs,
+} from './layers/volumetric.js';
+export { ActivityRegularization, AlphaDropout, Masking } from './layers/masking-regularization.js';
 export { layers } from './layers-api.js';
 export type { CompileArgs, FitArgs, History } from './fit.js';
 export type { SummaryOptions } from './summary.js';

@@ -7,5 +7,5 @@ export {
   type PlotOptions,
   type TrainingCurvesOptions,
 } from './plots.js';
-export { imageGrid, filterImages, featureMaps, encodePng, crc32, type GridOptions } from './image-grid.js';
+export { imageGrid, filterImages, featureMaps, type GridOptions } from './image-grid.js';
 export type { GraphNodeSpec, GraphEdgeSpec } from './svg-graph.js';
