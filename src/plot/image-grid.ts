@@ -3,6 +3,7 @@
 import { zlibSync } from 'fflate';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { crc32 } from '../core/crc32.js';
 
 /** One image: [h, w] grayscale or [h, w, 3] RGB values (any range; scaled to 0..255 per tile or globally). */
 export interface GridOptions {
@@ -17,22 +18,6 @@ export interface GridOptions {
   format?: 'png' | 'svg';
   /** Background / gap colour, 0..255 gray (default 128). */
   background?: number;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-/** CRC-32 (ISO-HDLC) as used by PNG chunks. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** Encode 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG file. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { crc32 } from '../../src/plot/image-grid.js';
+import { crc32 } from '../../src/core/crc32.js';
 
 /** Points of the polyline drawn for one series. */
 function seriesPoints(svg: string, name: string): [number, number][] {
