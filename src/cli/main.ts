@@ -10,7 +10,7 @@ import type { ModelSource } from '../io/keras/load.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { parseJsonSafe } from '../io/safe-json.js';
 import { loadSource } from '../io/source.js';
-import { assertFiniteData } from '../nn/data-checks.js';
+import { assertFiniteData } from '../nn/keras/data-checks.js';
 import { convertToOnnx, formatOnnxInspect, inspectOnnx, isOnnxPath, loadOnnxForCli } from '../io/onnx/cli.js';
 import '../ops/index.js';
 

@@ -1,5 +1,5 @@
 // Public exports of src/nn: layers, models, the TF.js-style factories and the PyTorch-style aliases.
-import { Sequential } from './model.js';
+import { Sequential } from './keras/model.js';
 import type { Layer, LayerArgs } from './layer.js';
 
 export {
@@ -26,9 +26,9 @@ export {
 } from './initializers.js';
 export { activationNames, getActivation, type ActivationFn, type ActivationSpec } from './activations.js';
 export { SymbolicTensor } from './symbolic.js';
-export { Model, Sequential } from './model.js';
-export { Functional, model } from './functional.js';
-export { InputLayer, input } from './layers/input.js';
+export { Model, Sequential } from './keras/model.js';
+export { Functional, model } from './keras/functional.js';
+export { InputLayer, input } from './keras/layers/input.js';
 export {
   Activation,
   Dense,
@@ -39,8 +39,8 @@ export {
   Reshape,
   SpatialDropout,
   type DenseArgs,
-} from './layers/core.js';
-export { Conv1D, Conv2D, type ConvArgs } from './layers/conv.js';
+} from './keras/layers/core.js';
+export { Conv1D, Conv2D, type ConvArgs } from './keras/layers/conv.js';
 export {
   AveragePooling1D,
   AveragePooling2D,
@@ -51,17 +51,16 @@ export {
   MaxPooling1D,
   MaxPooling2D,
   type PoolArgs,
-} from './layers/pooling.js';
+} from './keras/layers/pooling.js';
 export {
-  conv2dTranspose,
   Conv2DTranspose,
   DepthwiseConv2D,
   SeparableConv2D,
   type Conv2DTransposeArgs,
-  type Conv2dTransposeGeometry,
   type DepthwiseConv2DArgs,
   type SeparableConv2DArgs,
-} from './layers/conv-extra.js';
+} from './keras/layers/conv-depthwise-transpose.js';
+export { type Conv2dTransposeGeometry, conv2dTranspose } from '../ops/composite/conv-transpose.js';
 export {
   Cropping1D,
   Cropping2D,
@@ -75,22 +74,31 @@ export {
   type UpSampling2DArgs,
   type ZeroPadding1DArgs,
   type ZeroPadding2DArgs,
-} from './layers/reshaping.js';
+} from './keras/layers/reshaping.js';
 export {
   BatchNormalization,
   LayerNormalization,
   normalize,
   type BatchNormalizationArgs,
   type LayerNormalizationArgs,
-} from './layers/normalization.js';
-export { Embedding, type EmbeddingArgs } from './layers/embedding.js';
+} from './keras/layers/normalization.js';
+export { Embedding, type EmbeddingArgs } from './keras/layers/embedding.js';
 export {
   GaussianDropout,
   GaussianNoise,
   type GaussianDropoutArgs,
   type GaussianNoiseArgs,
-} from './layers/noise.js';
-export { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './layers/merge.js';
+} from './keras/layers/noise.js';
+export {
+  Add,
+  Average,
+  Concatenate,
+  Dot,
+  Maximum,
+  Minimum,
+  Multiply,
+  Subtract,
+} from './keras/layers/merge.js';
 export {
   ELU,
   LeakyReLU,
@@ -101,8 +109,8 @@ export {
   type LeakyReLUArgs,
   type PReLUArgs,
   type ReLUArgs,
-} from './layers/advanced-activations.js';
-export { RNNBase, type RNNArgs, type StepFn } from './layers/recurrent.js';
+} from './keras/layers/advanced-activations.js';
+export { RNNBase, type RNNArgs, type StepFn } from './keras/layers/rnn-base.js';
 export {
   GRU,
   LSTM,
@@ -110,14 +118,14 @@ export {
   type GatedRNNArgs,
   type GRUArgs,
   type LSTMArgs,
-} from './layers/recurrent-layers.js';
+} from './keras/layers/rnn-cells.js';
 export {
   Bidirectional,
   TimeDistributed,
   type BidirectionalArgs,
   type MergeMode,
   type TimeDistributedArgs,
-} from './layers/wrappers.js';
+} from './keras/layers/wrappers.js';
 export {
   AveragePooling3D,
   Conv3D,
@@ -130,13 +138,13 @@ export {
   type Conv3DArgs,
   type DataFormat,
   type Pool3DArgs,
-} from './layers/volumetric.js';
-export { ActivityRegularization, AlphaDropout, Masking } from './layers/masking-regularization.js';
-export { layers } from './layers-api.js';
-export type { CompileArgs, FitArgs, History } from './fit.js';
-export type { SummaryOptions } from './summary.js';
-export * as nn from './torch-extra.js'; // torch-extra.ts re-exports torch.ts
-export { Module, Parameter } from './torch.js';
+} from './keras/layers/volumetric.js';
+export { ActivityRegularization, AlphaDropout, Masking } from './keras/layers/masking-regularization.js';
+export { layers } from './keras/layers-api.js';
+export type { CompileArgs, FitArgs, History } from './keras/fit.js';
+export type { SummaryOptions } from './keras/summary.js';
+export * as nn from './torch/index.js';
+export { Module, Parameter } from './torch/module.js';
 
 /** TF.js `tf.sequential({layers})`. */
 export const sequential = (args: LayerArgs & { layers?: Layer[] } = {}): Sequential => new Sequential(args);

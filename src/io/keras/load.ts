@@ -8,7 +8,7 @@ import {
   pickOptions,
 } from '../option-keys.js';
 import type { Layer } from '../../nn/layer.js';
-import { Model } from '../../nn/model.js';
+import { Model } from '../../nn/keras/model.js';
 import { FormatError } from '../errors.js';
 import { type ReadKerasOptions, readKerasFile } from './files.js';
 import type { KerasFile } from './types.js';

@@ -6,8 +6,8 @@ import { add, cast, mul, notEqual, sub } from '../../ops/elementwise/builders.js
 import { matmul } from '../../ops/network/builders.js';
 import { reshape, slice, stack } from '../../ops/movement/builders.js';
 import type { CallKwargs, Layer, LayerIO } from '../../nn/layer.js';
-import { GRU, LSTM, SimpleRNN } from '../../nn/layers/recurrent-layers.js';
-import type { RNNBase, StepFn } from '../../nn/layers/recurrent.js';
+import { GRU, LSTM, SimpleRNN } from '../../nn/keras/layers/rnn-cells.js';
+import type { RNNBase, StepFn } from '../../nn/keras/layers/rnn-base.js';
 
 /** The Keras mask of a tensor: [batch, time] with 1 for real steps, 0 for padding. */
 const masks = new WeakMap<Tensor, Tensor>();

@@ -5,7 +5,7 @@ import { ValueError } from '../../core/errors.js';
 import { noGrad, onOp, type OpEvent } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { Layer } from '../../nn/layer.js';
-import { Model } from '../../nn/model.js';
+import { Model } from '../../nn/keras/model.js';
 import { writeFileAtomic } from '../atomic.js';
 import { GraphBuilder, emitEvent, typeOfDtype } from './export-graph.js';
 import { encodeModel } from './proto.js';

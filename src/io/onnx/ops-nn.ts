@@ -9,7 +9,7 @@ import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
 import { matmul } from '../../ops/network/builders.js';
 import { max, mean } from '../../ops/reduce/builders.js';
 import { pad, reshape, transpose } from '../../ops/movement/builders.js';
-import { conv2dTranspose } from '../../nn/layers/conv-extra.js';
+import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
 
 const WINDOW_ATTRS = ['auto_pad', 'kernel_shape', 'pads', 'strides', 'dilations'];

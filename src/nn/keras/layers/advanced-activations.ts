@@ -1,11 +1,17 @@
 // Keras activation layers with options: LeakyReLU, PReLU (learned slopes), ELU, ReLU, ThresholdedReLU, Softmax.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { add, mul, neg, relu } from '../../ops/elementwise/builders.js';
-import { elu, leakyRelu, reluAdvanced, softmax, thresholdedRelu } from '../../ops/composite/activations.js';
-import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs, layerOptions, type OptionsOf } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add, mul, neg, relu } from '../../../ops/elementwise/builders.js';
+import {
+  elu,
+  leakyRelu,
+  reluAdvanced,
+  softmax,
+  thresholdedRelu,
+} from '../../../ops/composite/activations.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { Layer, type LayerArgs, layerOptions, type OptionsOf } from '../../layer.js';
 
 export interface LeakyReLUArgs extends LayerArgs {
   /** Slope for x < 0 (Keras 3 name; default 0.3). */

@@ -1,5 +1,5 @@
 // Keras-format model summaries: Layer (type) | Output Shape | Param # [| Connected to] [| Formula].
-import { fmtBatchShape, type Layer, type ShapeWithBatch } from './layer.js';
+import { fmtBatchShape, type Layer, type ShapeWithBatch } from '../layer.js';
 
 export interface SummaryRow {
   layer: Layer;

@@ -1,12 +1,12 @@
 // Keras merge layers on lists of tensors: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { broadcastShapes } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
-import { add, div, maximum, minimum, mul, sqrt, square, sub } from '../../ops/elementwise/builders.js';
-import { matmul } from '../../ops/network/builders.js';
-import { sum } from '../../ops/reduce/builders.js';
-import { concat, reshape, transpose } from '../../ops/movement/builders.js';
-import { Layer, type LayerArgs, type LayerIO, layerOptions, type OptionsOf } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { broadcastShapes } from '../../../core/shape.js';
+import { Tensor } from '../../../core/tensor.js';
+import { add, div, maximum, minimum, mul, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
+import { matmul } from '../../../ops/network/builders.js';
+import { sum } from '../../../ops/reduce/builders.js';
+import { concat, reshape, transpose } from '../../../ops/movement/builders.js';
+import { Layer, type LayerArgs, type LayerIO, layerOptions, type OptionsOf } from '../../layer.js';
 
 const listShapes = (xs: Tensor[]): string => xs.map((t) => fmtShape(t.shape)).join(', ');
 

@@ -1,23 +1,23 @@
 // PyTorch-style classes (`tg.nn.Linear`, `tg.nn.Conv2d`, ...), so a PyTorch tutorial model can be written
 // one-to-one: NCHW layouts, PyTorch weight shapes and initialisation, modules that start in train mode.
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { rand } from '../core/random.js';
-import type { Shape } from '../core/shape.js';
-import { Tensor, zeros } from '../core/tensor.js';
-import { add, relu, sigmoid, tanh } from '../ops/elementwise/builders.js';
-import { conv1d, conv2d } from '../ops/composite/conv.js';
-import { avgPool2d, maxPool2d, maxPool2dWithIndices } from '../ops/composite/pool.js';
-import { logSoftmax, softmax } from '../ops/composite/activations.js';
-import { matmul } from '../ops/network/builders.js';
-import { dropout } from '../ops/random-ops.js';
-import { reshape } from '../ops/movement/builders.js';
-import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from './layer.js';
-import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
-import { noGrad } from '../core/tape.js';
-import type { Initializer } from './initializers.js';
-import { moduleOptions } from './torch-options.js';
-import type { DType } from '../core/dtype.js';
-import type { PaddingMode } from '../ops/composite/pad-modes.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { rand } from '../../core/random.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor, zeros } from '../../core/tensor.js';
+import { add, relu, sigmoid, tanh } from '../../ops/elementwise/builders.js';
+import { conv1d, conv2d } from '../../ops/composite/conv.js';
+import { avgPool2d, maxPool2d, maxPool2dWithIndices } from '../../ops/composite/pool.js';
+import { logSoftmax, softmax } from '../../ops/composite/activations.js';
+import { matmul } from '../../ops/network/builders.js';
+import { dropout } from '../../ops/random-ops.js';
+import { reshape } from '../../ops/movement/builders.js';
+import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from '../layer.js';
+import { type SummaryOptions, type SummaryRow, formatSummary } from '../keras/summary.js';
+import { noGrad } from '../../core/tape.js';
+import type { Initializer } from '../initializers.js';
+import { moduleOptions } from './options.js';
+import type { DType } from '../../core/dtype.js';
+import type { PaddingMode } from '../../ops/composite/pad-modes.js';
 
 /** A trainable tensor (PyTorch `nn.Parameter`). */
 export const Parameter = (t: Tensor): Tensor => t.requireGrad(true);
@@ -401,4 +401,3 @@ export class Sequential extends Module {
     return this.modules.reduce<Tensor>((y, m) => m.apply(y, kw) as Tensor, x);
   }
 }
-export * from './torch-rnn.js';

@@ -1,8 +1,8 @@
 // Options of the PyTorch-style modules: one check for all of them (an object, known keys only, a float dtype
 // that the module's weights are then created in).
-import type { DType } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import type { DType } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
+import { checkOptions } from '../../core/options.js';
 
 /**
  * Checks a module's options object and returns its weight dtype (default float32).

@@ -1,15 +1,15 @@
 // Keras SimpleRNN, LSTM and GRU: the per-step cell math on top of RNNBase's loop over time (current
 // Keras defaults: sigmoid gates, LSTM unitForgetBias, GRU resetAfter with a [2, 3·units] bias).
-import type { Shape } from '../../core/shape.js';
-import { type Tensor, full, zeros } from '../../core/tensor.js';
-import { add, mul } from '../../ops/elementwise/builders.js';
-import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
-import { matmul } from '../../ops/network/builders.js';
-import { broadcastTo, reshape, split } from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import { type Initializer, getInitializer } from '../initializers.js';
-import { layerOptions } from '../layer.js';
-import { RNN_OPTIONS, RNNBase, type RNNArgs, type StepFn, activationName } from './recurrent.js';
+import type { Shape } from '../../../core/shape.js';
+import { type Tensor, full, zeros } from '../../../core/tensor.js';
+import { add, mul } from '../../../ops/elementwise/builders.js';
+import { gruUpdate, lstmUpdate, splitGates } from '../../../ops/composite/rnn.js';
+import { matmul } from '../../../ops/network/builders.js';
+import { broadcastTo, reshape, split } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import { type Initializer, getInitializer } from '../../initializers.js';
+import { layerOptions } from '../../layer.js';
+import { RNN_OPTIONS, RNNBase, type RNNArgs, type StepFn, activationName } from './rnn-base.js';
 
 /** h·U, with the state masked first when recurrent dropout is active. */
 const recIn = (h: Tensor, mask: Tensor | null): Tensor => (mask ? mul(h, mask) : h);

@@ -1,9 +1,9 @@
 // InputLayer and `tg.input`: the entry points of functional models.
-import { ValueError } from '../../core/errors.js';
-import { checkOptions } from '../../core/options.js';
-import type { DType } from '../../core/dtype.js';
-import { Layer, type LayerIO, type ShapeWithBatch, uniqueName } from '../layer.js';
-import { type GraphNode, SymbolicTensor } from '../symbolic.js';
+import { ValueError } from '../../../core/errors.js';
+import { checkOptions } from '../../../core/options.js';
+import type { DType } from '../../../core/dtype.js';
+import { Layer, type LayerIO, type ShapeWithBatch, uniqueName } from '../../layer.js';
+import { type GraphNode, SymbolicTensor } from '../../symbolic.js';
 
 export interface InputArgs {
   /** Shape without the batch axis (TF.js `inputShape` is the same). */

@@ -1,9 +1,9 @@
 // Keras noise layers, active only in training mode: GaussianNoise (additive) and GaussianDropout (multiplicative).
-import { ValueError } from '../../core/errors.js';
-import { Rng, randn } from '../../core/random.js';
-import type { Tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/elementwise/builders.js';
-import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ValueError } from '../../../core/errors.js';
+import { Rng, randn } from '../../../core/random.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add, mul } from '../../../ops/elementwise/builders.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 export interface GaussianNoiseArgs extends LayerArgs {
   stddev: number;

@@ -1,9 +1,9 @@
 // Keras reshaping layers on sequences and images: ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { tensor, type Tensor } from '../../core/tensor.js';
-import { matmul } from '../../ops/network/builders.js';
-import { broadcastTo, pad, reshape, slice, transpose } from '../../ops/movement/builders.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { tensor, type Tensor } from '../../../core/tensor.js';
+import { matmul } from '../../../ops/network/builders.js';
+import { broadcastTo, pad, reshape, slice, transpose } from '../../../ops/movement/builders.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 type Pair = [number, number];
 type DataFormat = 'channelsLast' | 'channelsFirst';

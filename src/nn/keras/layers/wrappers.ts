@@ -1,14 +1,14 @@
 // Keras layer wrappers: TimeDistributed (a layer applied to every time step) and Bidirectional (a recurrent
 // layer run forwards and backwards, outputs merged), both compositions of the wrapped layers' calls.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/elementwise/builders.js';
-import { gather } from '../../ops/network/builders.js';
-import { concat, reshape } from '../../ops/movement/builders.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../layer.js';
-import { SymbolicTensor } from '../symbolic.js';
-import { RNNBase, fmtCount } from './recurrent.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import { Tensor } from '../../../core/tensor.js';
+import { add, mul } from '../../../ops/elementwise/builders.js';
+import { gather } from '../../../ops/network/builders.js';
+import { concat, reshape } from '../../../ops/movement/builders.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../../layer.js';
+import { SymbolicTensor } from '../../symbolic.js';
+import { RNNBase, fmtCount } from './rnn-base.js';
 
 /** The wrapped layer's declared input shape becomes the wrapper's, so `sequential` models can build. */
 function wrapperArgs<A extends LayerArgs>(args: A, layer: Layer): A {

@@ -1,12 +1,12 @@
 // Keras convolution layers: Conv1D and Conv2D (kernels stored channels-last, [k..., in/groups, filters]).
-import { ShapeError, TapegradError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { conv1d, conv2d } from '../../ops/composite/conv.js';
-import { transpose } from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ShapeError, TapegradError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { conv1d, conv2d } from '../../../ops/composite/conv.js';
+import { transpose } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];

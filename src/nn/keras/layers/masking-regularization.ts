@@ -1,9 +1,9 @@
 // Keras Masking and two regularization layers that are identities at inference (AlphaDropout, ActivityRegularization).
-import type { Tensor } from '../../core/tensor.js';
-import { cast, mul, notEqual } from '../../ops/elementwise/builders.js';
-import { max } from '../../ops/reduce/builders.js';
-import { dropout } from '../../ops/random-ops.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../layer.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
+import { max } from '../../../ops/reduce/builders.js';
+import { dropout } from '../../../ops/random-ops.js';
+import { type CallKwargs, Layer, type LayerArgs } from '../../layer.js';
 
 /** Keras AlphaDropout: identity at inference; in training, plain dropout of the given rate (SELU-scaled in Keras). */
 export class AlphaDropout extends Layer {

@@ -1,9 +1,9 @@
 // Checks of the data given to a model's entry points (fit, evaluate, predict) before any layer runs: how many
 // inputs, their shapes against what the model was built for, and NaN/Inf named by tensor, sample and feature.
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { isFloat } from '../core/dtype.js';
-import { Tensor } from '../core/tensor.js';
-import type { ShapeWithBatch } from './layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { isFloat } from '../../core/dtype.js';
+import { Tensor } from '../../core/tensor.js';
+import type { ShapeWithBatch } from '../layer.js';
 
 /** Flat index of the first NaN or ±Inf in a float tensor, or -1 (int32 tensors are always finite). */
 export function firstNonFinite(t: Tensor): number {

@@ -1,19 +1,19 @@
 // The shared machinery of Keras recurrent layers: weights, the loop over time steps (project each step's input,
 // run the cell, stack), initial/stateful states, goBackwards, returnSequences/returnState and dropout masks.
 // `npx tsx bench/profile-rnn.ts` times this path against the same math written as explicit cells.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import { hasOpListeners, isRecording } from '../../core/tape.js';
-import { type Tensor, ones, zeros } from '../../core/tensor.js';
-import { add, mul } from '../../ops/elementwise/builders.js';
-import { matmul } from '../../ops/network/builders.js';
-import { dropout } from '../../ops/random-ops.js';
-import { broadcastTo, reshape, slice, stack } from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../layer.js';
-import { SymbolicTensor } from '../symbolic.js';
-import { keep } from '../../core/lifetime.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import { hasOpListeners, isRecording } from '../../../core/tape.js';
+import { type Tensor, ones, zeros } from '../../../core/tensor.js';
+import { add, mul } from '../../../ops/elementwise/builders.js';
+import { matmul } from '../../../ops/network/builders.js';
+import { dropout } from '../../../ops/random-ops.js';
+import { broadcastTo, reshape, slice, stack } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../../layer.js';
+import { SymbolicTensor } from '../../symbolic.js';
+import { keep } from '../../../core/lifetime.js';
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
 export const activationName = (a: ActivationSpec): string =>

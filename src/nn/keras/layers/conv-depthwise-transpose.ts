@@ -1,13 +1,13 @@
-// More Keras convolutions: DepthwiseConv2D, SeparableConv2D and Conv2DTranspose (a matmul to columns, then col2im).
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { type Shape, samePads } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { conv2d, depthwiseConv2d } from '../../ops/composite/conv.js';
-import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
-import { transpose } from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+// Keras DepthwiseConv2D, SeparableConv2D and Conv2DTranspose (ops/composite's conv2dTranspose: columns, then col2im).
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { type Shape, samePads } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { conv2d, depthwiseConv2d } from '../../../ops/composite/conv.js';
+import { conv2dTranspose } from '../../../ops/composite/conv-transpose.js';
+import { transpose } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
@@ -18,9 +18,6 @@ const toPair = (v: IntOrPair | undefined, d: number, what: string, layer: string
   return p;
 };
 const actName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
-
-// NOTE: the transposed convolution itself (with groups) lives in ops; re-exported here for existing importers.
-export { type Conv2dTransposeGeometry, conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 
 /** Keras deconv_output_length: the transposed-conv output size along one axis, and the pad cut before it. */
 export function deconvLength(
@@ -352,7 +349,7 @@ export class Conv2DTranspose extends Layer {
   }
 }
 
-export const convExtraFactories = {
+export const depthwiseTransposeFactories = {
   depthwiseConv2d: (a: DepthwiseConv2DArgs) => new DepthwiseConv2D(a),
   separableConv2d: (a: SeparableConv2DArgs) => new SeparableConv2D(a),
   conv2dTranspose: (a: Conv2DTransposeArgs) => new Conv2DTranspose(a),

@@ -1,11 +1,11 @@
 // Keras Embedding: integer indices → rows of an [inputDim, outputDim] table, gathered with `take`.
-import { ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
-import { notEqual } from '../../ops/elementwise/builders.js';
-import { take } from '../../ops/network/builders.js';
-import type { InitializerSpec } from '../initializers.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import { Tensor } from '../../../core/tensor.js';
+import { notEqual } from '../../../ops/elementwise/builders.js';
+import { take } from '../../../ops/network/builders.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 /**
  * Flat indices into a row-major [rows, dim] table for each index of `x`: out[i·dim + j] = x[i]·dim + j,

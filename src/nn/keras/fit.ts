@@ -1,11 +1,11 @@
 // compile / fit / evaluate for models: the Keras training loop over tapegrad's tape and optimizers.
-import { yieldToEventLoop } from '../core/storage.js';
-import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
-import { globalRng, type Rng } from '../core/random.js';
-import { noGrad } from '../core/tape.js';
-import { withFrame } from '../core/lifetime.js';
-import { Tensor } from '../core/tensor.js';
-import { gather } from '../ops/network/builders.js';
+import { yieldToEventLoop } from '../../core/storage.js';
+import { ValueError, ShapeError, fmtShape } from '../../core/errors.js';
+import { globalRng, type Rng } from '../../core/random.js';
+import { noGrad } from '../../core/tape.js';
+import { withFrame } from '../../core/lifetime.js';
+import { Tensor } from '../../core/tensor.js';
+import { gather } from '../../ops/network/builders.js';
 import {
   type Callback,
   getLoss,
@@ -14,7 +14,7 @@ import {
   type MetricFn,
   Optimizer,
   train,
-} from '../train/index.js';
+} from '../../train/index.js';
 import type { Model } from './model.js';
 import { assertFiniteData, assertModelInputs } from './data-checks.js';
 import { ProgressBar } from './progress.js';

@@ -1,5 +1,5 @@
 // Keras pooling layers: Max/AveragePooling1D/2D and the global pools.
-import type { Tensor } from '../../core/tensor.js';
+import type { Tensor } from '../../../core/tensor.js';
 import {
   avgPool1d,
   avgPool2d,
@@ -7,8 +7,8 @@ import {
   globalMaxPool,
   maxPool1d,
   maxPool2d,
-} from '../../ops/composite/pool.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+} from '../../../ops/composite/pool.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { checkSizes, spatialLayout } from './conv.js';
 
 type IntOrPair = number | [number, number];

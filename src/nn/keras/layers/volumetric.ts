@@ -1,23 +1,15 @@
 // Keras 3-D layers (Conv3D, 3-D pooling, padding, cropping, upsampling) composed from 2-D/1-D ops over depth slices.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { samePads } from '../../core/shape.js';
-import type { Shape } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { add } from '../../ops/elementwise/builders.js';
-import { conv2d } from '../../ops/composite/conv.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../ops/composite/pool.js';
-import { max, mean } from '../../ops/reduce/builders.js';
-import {
-  broadcastTo,
-  expandDims,
-  pad,
-  reshape,
-  slice,
-  stack,
-  transpose,
-} from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import { Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import { samePads } from '../../../core/shape.js';
+import type { Shape } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add } from '../../../ops/elementwise/builders.js';
+import { conv2d } from '../../../ops/composite/conv.js';
+import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../../ops/composite/pool.js';
+import { max, mean } from '../../../ops/reduce/builders.js';
+import { broadcastTo, expandDims, pad, reshape, slice, stack, transpose } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 type Triple = [number, number, number];

@@ -1,17 +1,18 @@
 // PyTorch-style recurrent modules (`tg.nn.LSTM`, `tg.nn.GRU`, `tg.nn.RNN`): PyTorch weight layouts, names,
 // gate orders and init, time-major input unless batchFirst; loops of cells the tape differentiates.
-import type { DType } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { rand } from '../core/random.js';
-import { Tensor, zeros } from '../core/tensor.js';
-import { add, mul, relu, tanh } from '../ops/elementwise/builders.js';
-import { gruUpdate, lstmUpdate, splitGates } from '../ops/composite/rnn.js';
-import { matmul } from '../ops/network/builders.js';
-import { dropout } from '../ops/random-ops.js';
-import { concat, reshape, slice, split, squeeze, stack, transpose } from '../ops/movement/builders.js';
-import type { Initializer } from './initializers.js';
-import { type BackwardHook, type ForwardHook, Layer, type LayerIO, type Weight } from './layer.js';
-import { moduleOptions } from './torch-options.js';
+import type { DType } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { rand } from '../../core/random.js';
+import { Tensor, zeros } from '../../core/tensor.js';
+import { add, mul, relu, tanh } from '../../ops/elementwise/builders.js';
+import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
+import { matmul } from '../../ops/network/builders.js';
+import { dropout } from '../../ops/random-ops.js';
+import { concat, reshape, slice, split, squeeze, stack, transpose } from '../../ops/movement/builders.js';
+import type { Initializer } from '../initializers.js';
+import type { BackwardHook, ForwardHook, LayerIO, Weight } from '../layer.js';
+import { Module } from './module.js';
+import { moduleOptions } from './options.js';
 
 export interface TorchRNNOptions {
   /** Stacked recurrent layers (default 1). */
@@ -45,12 +46,10 @@ interface DirWeights {
 const flatOut = (y: unknown): Tensor[] => (y as unknown[]).flat() as Tensor[];
 
 /**
- * Shared loop of the PyTorch recurrent modules. Behaves like `tg.nn.Module` (train mode at start, `forward`
- * routed through `apply` so hooks fire, built at construction).
- * NOTE: it extends Layer, not Module: torch.ts re-exports this file, and importing Module from there would be
- * an import cycle that leaves Module undefined when this file is evaluated first.
+ * Shared loop of the PyTorch recurrent modules: a `tg.nn.Module` (train mode at start, `forward` routed through
+ * `apply` so hooks fire, built at construction) whose weights are created here with PyTorch's names and init.
  */
-abstract class TorchRNNBase extends Layer {
+abstract class TorchRNNBase extends Module {
   readonly numLayers: number;
   readonly hasBias: boolean;
   readonly batchFirst: boolean;
@@ -63,19 +62,17 @@ abstract class TorchRNNBase extends Layer {
     readonly hiddenSize: number,
     opts: TorchRNNOptions,
   ) {
-    super({ name: opts?.name, dtype: moduleOptions(new.target.className, opts, RNN_KEYS) });
-    this.training = true;
-    this.built = true;
-    const fwd = this.forward as (...a: unknown[]) => unknown;
-    this.callImpl = (x: LayerIO) => {
-      const y = (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x)) as LayerIO;
+    super(opts?.name);
+    this.dtype = moduleOptions(new.target.className, opts, RNN_KEYS);
+    // Module runs forward; backward hooks are attached to every output tensor (output, h_n[, c_n]).
+    const run = this.callImpl;
+    this.callImpl = (x: LayerIO, kw) => {
+      const y = run(x, kw);
       if (this.gradHooks.length)
         for (const t of flatOut(y))
           t.registerHook((g) => this.gradHooks.reduce<Tensor>((acc, h) => h(this, acc) ?? acc, g));
       return y;
     };
-    this.forward = ((...args: unknown[]) =>
-      this.apply((args.length === 1 ? args[0] : args) as LayerIO)) as this['forward'];
     const cls = this.className;
     for (const [k, v] of [
       ['inputSize', inputSize],
@@ -146,10 +143,7 @@ abstract class TorchRNNBase extends Layer {
   }
 
   /** Run the module (hooks fire): `forward(x)` or `forward(x, hx)`. */
-  abstract forward(x: Tensor, hx?: Tensor | [Tensor, Tensor]): [Tensor, Tensor | [Tensor, Tensor]];
-  call(x: LayerIO): LayerIO {
-    return this.callImpl(x, {});
-  }
+  abstract override forward(x: Tensor, hx?: Tensor | [Tensor, Tensor]): [Tensor, Tensor | [Tensor, Tensor]];
   private gradHooks: BackwardHook[] = [];
   /**
    * Forward hooks see the outputs flat, `[output, h_n]` or `[output, h_n, c_n]`, so generic tools (summary)
@@ -168,11 +162,6 @@ abstract class TorchRNNBase extends Layer {
     this.gradHooks.push(h);
     return () => void (this.gradHooks = this.gradHooks.filter((f) => f !== h));
   }
-  /** PyTorch `zero_grad`. */
-  zeroGrad(): void {
-    for (const w of this.weights) w.value.grad = null;
-  }
-
   protected get stateCount(): number {
     return this.mode === 'LSTM' ? 2 : 1;
   }

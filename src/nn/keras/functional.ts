@@ -1,11 +1,11 @@
 // Functional models (TF.js `tf.model({inputs, outputs})`): a DAG of layer applications on symbolic
 // tensors, run in topological order. Shared layers, several inputs/outputs and nested models work.
-import { ValueError, ShapeError, fmtShape } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from './layer.js';
+import { ValueError, ShapeError, fmtShape } from '../../core/errors.js';
+import type { Tensor } from '../../core/tensor.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from '../layer.js';
 import { Model } from './model.js';
 import type { SummaryRow } from './summary.js';
-import { type GraphNode, SymbolicTensor } from './symbolic.js';
+import { type GraphNode, SymbolicTensor } from '../symbolic.js';
 import { InputLayer } from './layers/input.js';
 
 export class Functional extends Model {

@@ -2,21 +2,19 @@
 // layouts, defaults, init and running-statistics conventions, composed from tapegrad ops.
 // NOTE: this file re-exports torch.ts and is what `tg.nn` points at. torch.ts must not re-export this file:
 // these classes extend Module, so that would be an import cycle leaving Module undefined at evaluation.
-import type { DType } from '../core/dtype.js';
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import { rand, randn } from '../core/random.js';
-import type { Shape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { where } from '../ops/elementwise/builders.js';
-import { take } from '../ops/network/builders.js';
-import type { Initializer } from './initializers.js';
-import { rowIndices } from './layers/embedding.js';
-import { convTranspose2d } from '../ops/composite/conv-transpose.js';
-import { moduleOptions } from './torch-options.js';
-import { blendInPlace, broadcastParam, momentsExcept, normalize } from './layers/normalization.js';
-import { Module } from './torch.js';
-
-export * from './torch.js';
+import type { DType } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { rand, randn } from '../../core/random.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { where } from '../../ops/elementwise/builders.js';
+import { take } from '../../ops/network/builders.js';
+import type { Initializer } from '../initializers.js';
+import { rowIndices } from '../keras/layers/embedding.js';
+import { convTranspose2d } from '../../ops/composite/conv-transpose.js';
+import { moduleOptions } from './options.js';
+import { blendInPlace, broadcastParam, momentsExcept, normalize } from '../keras/layers/normalization.js';
+import { Module } from './module.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
 const torchUniform =

@@ -1,11 +1,11 @@
 // Models: a Layer that holds layers, with build/summary/predict, and compile/fit/evaluate (see fit.ts).
-import { ValueError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
-import type { Shape } from '../core/shape.js';
-import { noGrad } from '../core/tape.js';
-import { withFrame } from '../core/lifetime.js';
-import { Tensor, zeros } from '../core/tensor.js';
-import { concat, slice } from '../ops/movement/builders.js';
+import { ValueError } from '../../core/errors.js';
+import { checkOptions } from '../../core/options.js';
+import type { Shape } from '../../core/shape.js';
+import { noGrad } from '../../core/tape.js';
+import { withFrame } from '../../core/lifetime.js';
+import { Tensor, zeros } from '../../core/tensor.js';
+import { concat, slice } from '../../ops/movement/builders.js';
 import {
   type CallKwargs,
   Layer,
@@ -13,7 +13,7 @@ import {
   type LayerIO,
   type ShapeWithBatch,
   inferShapes,
-} from './layer.js';
+} from '../layer.js';
 import { assertFiniteData, assertModelInputs } from './data-checks.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import {

@@ -1,15 +1,15 @@
 // Core Keras layers: Dense, Flatten, Activation, Dropout, Reshape, Permute, RepeatVector.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import { sizeOf } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { add } from '../../ops/elementwise/builders.js';
-import { matmul } from '../../ops/network/builders.js';
-import { dropout } from '../../ops/random-ops.js';
-import { broadcastTo, expandDims, reshape, transpose } from '../../ops/movement/builders.js';
-import { type ActivationSpec, getActivation } from '../activations.js';
-import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs, layerOptions, type OptionsOf } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import { sizeOf } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add } from '../../../ops/elementwise/builders.js';
+import { matmul } from '../../../ops/network/builders.js';
+import { dropout } from '../../../ops/random-ops.js';
+import { broadcastTo, expandDims, reshape, transpose } from '../../../ops/movement/builders.js';
+import { type ActivationSpec, getActivation } from '../../activations.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions, type OptionsOf } from '../../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 const BATCH_HINT = ' — is the batch axis missing? (inputs are [batch, ...])';

@@ -3,14 +3,14 @@ import { InputLayer } from './layers/input.js';
 import { coreFactories } from './layers/core.js';
 import { convFactories } from './layers/conv.js';
 import { poolingFactories } from './layers/pooling.js';
-import { convExtraFactories } from './layers/conv-extra.js';
+import { depthwiseTransposeFactories } from './layers/conv-depthwise-transpose.js';
 import { reshapingFactories } from './layers/reshaping.js';
 import { normalizationFactories } from './layers/normalization.js';
 import { embeddingFactories } from './layers/embedding.js';
 import { noiseFactories } from './layers/noise.js';
 import { mergeFactories } from './layers/merge.js';
 import { advancedActivationFactories } from './layers/advanced-activations.js';
-import { recurrentFactories } from './layers/recurrent-layers.js';
+import { recurrentFactories } from './layers/rnn-cells.js';
 import { wrapperFactories } from './layers/wrappers.js';
 import { volumetricFactories } from './layers/volumetric.js';
 import { maskingRegularizationFactories } from './layers/masking-regularization.js';
@@ -20,7 +20,7 @@ export const layers = {
   ...coreFactories,
   ...convFactories,
   ...poolingFactories,
-  ...convExtraFactories,
+  ...depthwiseTransposeFactories,
   ...reshapingFactories,
   ...normalizationFactories,
   ...embeddingFactories,

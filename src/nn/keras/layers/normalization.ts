@@ -1,12 +1,12 @@
 // Keras normalization layers: BatchNormalization (moving statistics as non-trainable weights) and LayerNormalization.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import type { Shape } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
-import { mean, variance } from '../../ops/reduce/builders.js';
-import { reshape } from '../../ops/movement/builders.js';
-import type { InitializerSpec } from '../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../layer.js';
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add, div, mul, sqrt, sub } from '../../../ops/elementwise/builders.js';
+import { mean, variance } from '../../../ops/reduce/builders.js';
+import { reshape } from '../../../ops/movement/builders.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
