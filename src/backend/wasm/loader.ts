@@ -1,5 +1,5 @@
 // Instantiate the kernel module from its bytes (synchronously) on a fresh shared memory, with a thread pool.
-// No Node built-ins here: reading the bytes and starting workers are injected (see wasm-node.ts).
+// No Node built-ins here: reading the bytes and starting workers are injected (see node.ts).
 import { TapegradError } from '../../core/errors.js';
 import { ThreadPool, type SpawnWorker } from './pool.js';
 import { createWasmKernels, type WasmExports, type WasmKernels } from './wasm-kernels.js';

@@ -7,7 +7,7 @@ interface ThreadControl {
 }
 let control: ThreadControl | null = null;
 
-/** Installed by the backend that owns a pool (wasm-node.ts). */
+/** Installed by the backend that owns a pool (node.ts). */
 export function setThreadControl(c: ThreadControl | null): void {
   control = c;
 }

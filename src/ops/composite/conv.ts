@@ -1,6 +1,6 @@
 // Convolutions as compositions: im2col → matmul → add bias → reshape. No hand-written backward:
 // the tape differentiates through im2col (whose vjp is col2im) and matmul. Ungrouped convolutions run as the
-// conv2dFused row when no one traces ops; its vjp is the same algebra without patch matrices (ops/nn-prims.ts).
+// conv2dFused row when no one traces ops; its vjp is the same algebra without patch matrices (ops/network/rows.ts).
 // NOTE: like Keras and PyTorch these are cross-correlations (the kernel is not flipped), summed over
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
