@@ -8,7 +8,16 @@ import { Tensor, full } from '../../core/tensor.js';
 import { cast, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { gather } from '../../ops/network/builders.js';
 import { argmax, argmin, max, mean, min, sum } from '../../ops/reduce/builders.js';
-import { broadcastTo, concat, pad, reshape, slice, split, tile, transpose } from '../../ops/movement/builders.js';
+import {
+  broadcastTo,
+  concat,
+  pad,
+  reshape,
+  slice,
+  split,
+  tile,
+  transpose,
+} from '../../ops/movement/builders.js';
 import { DataType } from './proto.js';
 import { dtypeFor } from './ops-math.js';
 import { type OpContext, type OpDef, intsOf, need, unsupported, where } from './op-types.js';

@@ -7,7 +7,15 @@ import { add } from '../../../ops/elementwise/builders.js';
 import { conv2d } from '../../../ops/composite/conv.js';
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../../ops/composite/pool.js';
 import { max, mean } from '../../../ops/reduce/builders.js';
-import { broadcastTo, expandDims, pad, reshape, slice, stack, transpose } from '../../../ops/movement/builders.js';
+import {
+  broadcastTo,
+  expandDims,
+  pad,
+  reshape,
+  slice,
+  stack,
+  transpose,
+} from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
