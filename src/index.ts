@@ -4,15 +4,7 @@ export * from './core/errors.js';
 export { type Shape, sizeOf, broadcastShapes } from './core/shape.js';
 export * from './core/tensor.js';
 export * from './core/random.js';
-export {
-  noGrad,
-  enableGrad,
-  onOp,
-  withScope,
-  isRecording,
-  type OpEvent,
-  type TapeNode,
-} from './core/tape.js';
+export { enableGrad, onOp, withScope, isRecording, type OpEvent, type TapeNode } from './core/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward, backwardPass } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export {
@@ -32,7 +24,7 @@ export {
   type Kernels,
   type BackendMemory,
 } from './backend/kernels.js';
-export { keep, setRelease } from './core/lifetime.js';
+export { keep, setRelease, noGradFrame as noGrad } from './core/lifetime.js';
 export { setNumThreads, getNumThreads } from './backend/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';

@@ -75,6 +75,7 @@ const MAX_THREADS = 64;
 const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
 
 type Arr = Float32Array | Int32Array;
+const NO_SCRATCH: number[] = [];
 
 /** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
 export function createWasmKernels(
@@ -114,36 +115,43 @@ export function createWasmKernels(
    * plain ones are copied into temporary blocks; `scratch` adds blocks of those byte sizes. Null when the memory
    * is exhausted (the caller then runs the JS reference).
    */
-  function enter(ins: Arr[], outs: Arr[], scratch: number[] = []): Frame | null {
-    for (const a of [...ins, ...outs]) {
-      const p = arena.ptrOf(a);
+  function enter(ins: Arr[], outs: Arr[], scratch: number[] = NO_SCRATCH): Frame | null {
+    // NOTE: indexed loops over ins then outs (no spread arrays or closures): this runs for every kernel call.
+    const nIn = ins.length;
+    const nAll = nIn + outs.length;
+    for (let i = 0; i < nAll; i++) {
+      const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
       if (p >= 0) arena.pin(p);
     }
-    const f: Frame = { ptrs: [], temps: [], back: [] };
-    const temp = (bytes: number): number => {
-      const t = arena.alloc(bytes);
-      if (t >= 0) f.temps.push(t);
-      return t;
-    };
-    const ok = [...ins, ...outs].every((a, i) => {
+    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: [], back: [] };
+    let copyIn = false;
+    for (let i = 0; i < nAll; i++) {
+      const a = i < nIn ? ins[i] : outs[i - nIn];
       let p = arena.ptrOf(a);
       if (p < 0) {
-        p = temp(a.length * 4);
-        if (p < 0) return false;
-        if (i >= ins.length) f.back.push([p, a]);
+        p = arena.alloc(a.length * 4);
+        if (p < 0) {
+          leave(f, false);
+          return null;
+        }
+        f.temps.push(p);
+        if (i >= nIn) f.back.push([p, a]);
+        else copyIn = true;
       }
-      f.ptrs.push(p);
-      return true;
-    });
-    const okScratch = ok && scratch.every((b) => f.ptrs.push(temp(b)) && f.ptrs[f.ptrs.length - 1] >= 0);
-    if (!okScratch) {
-      leave(f, false);
-      return null;
+      f.ptrs[i] = p;
+    }
+    for (let j = 0; j < scratch.length; j++) {
+      const t = arena.alloc(scratch[j]);
+      if (t < 0) {
+        leave(f, false);
+        return null;
+      }
+      f.temps.push(t);
+      f.ptrs[nAll + j] = t;
     }
     fresh();
-    ins.forEach((a, i) => {
-      if (f.temps.includes(f.ptrs[i])) put(f.ptrs[i], a);
-    });
+    // inputs that got a temporary block (plain arrays) are copied in; resident ones are read in place
+    if (copyIn) for (let i = 0; i < nIn; i++) if (arena.ptrOf(ins[i]) < 0) put(f.ptrs[i], ins[i]);
     return f;
   }
   /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
@@ -352,7 +360,11 @@ export function createWasmKernels(
         jsKernels.argmax(x, outer, mid, inner, out);
     },
     take(x, idx, out) {
+      // NOTE: a plain (non-resident) source much larger than what is taken — fit's batch rows of a whole data set
+      // — is read in place by the JS kernel: the wasm one would first copy all of it into kernel memory (188 MB
+      // per step for Fashion-MNIST, and wasm memory never shrinks).
       if (
+        (arena.ptrOf(x) < 0 && x.length > 4 * out.length) ||
         !isF32(x) ||
         !isF32(out) ||
         !call([x, idx], [out], ([px, pi, po]) => ex.take(px, pi, po, idx.length))
