@@ -1,6 +1,7 @@
 // `npx tsx bench/onnx.ts [--quick] [--threads=N] [--batch=N]`: inference of the same .onnx files in tapegrad
 // (tg.onnx.loadModel, wasm kernels) and in ONNX Runtime Web (WASM), with the same number of threads, one process.
-// Prints CPU ms per batch for each and the ratio (ORT time / tapegrad time: above 1 means tapegrad is faster).
+// Prints CPU ms per batch for each and the ratio (ORT time / tapegrad time: above 1 means tapegrad is faster), and
+// tapegrad's node-by-node layer path (useInferencePlan = false: what predict ran before the inference plan).
 // NOTE: process CPU time (user + system, which includes ORT's and tapegrad's worker threads), interleaved rounds and
 // the median of each, because wall time on a shared machine measures the neighbours; compare ratios.
 import { readFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ async function main() {
     'tapegrad'.padStart(10),
     'ORT web'.padStart(10),
     'ORT/tapegrad'.padStart(13),
+    'node-by-node'.padStart(13),
+    'plan speed-up'.padStart(14),
   );
   for (const [file, shape] of FILES) {
     const bytes = readFileSync(join(fixtures, file));
@@ -48,6 +51,7 @@ async function main() {
     const diff = Math.max(...Array.from(ours, (v, i) => Math.abs(v - theirs[i])));
     const tTg: number[] = [];
     const tOrt: number[] = [];
+    const tNodes: number[] = [];
     const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
     for (let r = 0; r < rounds; r++) {
       let c = process.cpuUsage();
@@ -56,13 +60,20 @@ async function main() {
       c = process.cpuUsage();
       await session.run(feed);
       tOrt.push(cpuMs(process.cpuUsage(c)));
+      m.useInferencePlan = false;
+      c = process.cpuUsage();
+      m.predict(x, { batchSize: batch });
+      tNodes.push(cpuMs(process.cpuUsage(c)));
+      m.useInferencePlan = true;
     }
-    const [a, b] = [median(tTg), median(tOrt)];
+    const [a, b, n] = [median(tTg), median(tOrt), median(tNodes)];
     console.log(
       file.padEnd(12),
       a.toFixed(2).padStart(10),
       b.toFixed(2).padStart(10),
       (b / a).toFixed(2).padStart(13),
+      n.toFixed(2).padStart(13),
+      (n / a).toFixed(2).padStart(14),
       `  (max |diff| ${diff.toExponential(1)})`,
     );
   }

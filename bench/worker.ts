@@ -168,7 +168,39 @@ async function fitRunner(fw: FrameworkId, threads: number): Promise<Runner> {
   return { step: tapegradLayersCnnFit(SEED_CNN, images, labels, n).epoch };
 }
 
+/**
+ * Inference of test/fixtures/onnx/<file> (PyTorch exports), batch 32: tapegrad (tg.onnx.loadModel, predict) or
+ * ONNX Runtime Web (WASM) with the same thread count, on the same file and input.
+ */
+async function onnxRunner(fw: FrameworkId, file: string, threads: number): Promise<Runner> {
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(new URL(`../test/fixtures/onnx/${file}`, import.meta.url));
+  const shape = file === 'cnn.onnx' ? [32, 1, 28, 28] : [32, 6];
+  const data = randArray(
+    shape.reduce((a, b) => a * b, 1),
+    71,
+  );
+  if (fw === 'tapegrad') {
+    await tapegradReady(threads);
+    const { loadModel } = await import('../src/io/onnx/load.js');
+    const { Tensor } = await import('../src/core/tensor.js');
+    const m = await loadModel(bytes, { name: file });
+    const x = new Tensor(data, shape);
+    // NOTE: the predictions are not read back (as ORT's output stays in its own tensor); predict returns them.
+    return { step: () => void m.predict(x, { batchSize: 32 }) };
+  }
+  if (fw === 'ort-web') {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = threads;
+    const s = await ort.InferenceSession.create(bytes);
+    const feed = { [s.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+    return { step: async () => void (await s.run(feed)) };
+  }
+  return { na: `no ${fw} configuration for ONNX files` };
+}
+
 export async function runner(id: string, fw: FrameworkId, threads: number): Promise<Runner> {
+  if (id === 'onnx-cnn' || id === 'onnx-mlp') return onnxRunner(fw, `${id.slice(5)}.onnx`, threads);
   if (id === 'cnn-train' || id === 'cnn-infer')
     return cnnRunner(fw, SEED_CNN, 32, id === 'cnn-train', threads);
   if (id.startsWith('wide-train-')) return cnnRunner(fw, WIDE_CNN, Number(id.slice(11)), true, threads);

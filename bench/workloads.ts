@@ -30,6 +30,8 @@ export const FRAMEWORK_CONFIGS = {
   convnetjs: 'ConvNetJS 0.3 (one sample at a time, 32 accumulated per SGD update)',
   'jax-js-jit': 'jax-js 0.1.25, wasm device, whole SGD step under jit',
   pytorch: 'PyTorch (Debian python3-torch), torch.set_num_threads(2), eager',
+  'ort-web':
+    'ONNX Runtime Web 1.31 (WASM, in Node), the same .onnx file and thread count as tapegrad (tg.onnx.loadModel + predict)',
 } as const;
 export type FrameworkId = keyof typeof FRAMEWORK_CONFIGS;
 
@@ -92,6 +94,20 @@ export const WORKLOADS: Workload[] = [
   },
   wide(32),
   wide(128),
+  {
+    id: 'onnx-cnn',
+    title: 'PyTorch-exported CNN .onnx inference, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad', 'ort-web'],
+  },
+  {
+    id: 'onnx-mlp',
+    title: 'PyTorch-exported MLP .onnx inference, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad', 'ort-web'],
+  },
   {
     id: 'cnn-fit',
     title: 'seed CNN fit, 3 epochs × 4,096 images, defaults',

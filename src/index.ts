@@ -46,15 +46,7 @@ export {
   truncatedNormal,
   type RandomOptions,
 } from './core/random.js';
-export {
-  noGrad,
-  enableGrad,
-  onOp,
-  withScope,
-  isRecording,
-  type OpEvent,
-  type TapeNode,
-} from './core/tape.js';
+export { enableGrad, onOp, withScope, isRecording, type OpEvent, type TapeNode } from './core/tape.js';
 export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward } from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export {
@@ -74,7 +66,7 @@ export {
   type Kernels,
   type BackendMemory,
 } from './backend/kernels.js';
-export { keep, setRelease } from './core/lifetime.js';
+export { keep, setRelease, noGradFrame as noGrad } from './core/lifetime.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';

@@ -1,7 +1,7 @@
 // The benchmark workloads written with tapegrad's functional ops, tg.valueAndGrads and a plain SGD update (the
 // Keras-style versions are in tapegrad-layers.ts).
 import { valueAndGrads } from '../../src/core/autodiff.js';
-import { noGrad } from '../../src/core/tape.js';
+import { noGradFrame as noGrad } from '../../src/core/lifetime.js';
 import { Tensor } from '../../src/core/tensor.js';
 import {
   add,

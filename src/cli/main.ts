@@ -239,7 +239,7 @@ async function main(argv: string[]): Promise<number> {
       if (!(Number.isInteger(batch) && batch > 0))
         throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);
       const m = await load(p, path);
-      if (isOnnxPath(out)) await convertToOnnx(m, out, batch);
+      if (isOnnxPath(out)) await convertToOnnx(m, out, bs === undefined ? undefined : batch);
       else if (isOnnxPath(path)) throw new UsageError(`an ONNX model converts to .onnx only, not '${out}'`);
       else await keras.saveModel(m as Awaited<ReturnType<typeof keras.loadModel>>, out);
       io.out(`wrote ${out}\n`);

@@ -13,9 +13,11 @@
 // gone afterwards; reading one throws a ReleasedError that names it and says the fix (return it, or tg.keep it).
 // NOTE: a frame that throws releases nothing (its tensors fall back to the garbage collector).
 // NOTE: outside every frame (top-level user code) nothing is tracked: finalizers and eviction free such tensors.
-import { fmtShape } from './errors.js';
+// The public `tg.noGrad(fn)` is a 'user' frame too (what fn returns survives), so a top-level inference loop
+// releases its intermediates at once; the library's own code uses tape.ts's plain, non-framing `noGrad`.
+import { ValueError, fmtShape } from './errors.js';
 import { type Cell, releaseCell } from './storage.js';
-import { currentScope } from './tape.js';
+import { currentScope, withRecording } from './tape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -45,12 +47,14 @@ export function setRelease(on: boolean): boolean {
 }
 
 /** Called by dispatch for every op output: `fresh` when its storage is new (not a view of an input's). */
-export function track(t: Tensor, fresh: boolean): void {
+export function track(t: Tensor, fresh: boolean, op: string): void {
   const f = frames[frames.length - 1];
   if (f === undefined) return;
   if (fresh) {
-    f.cells.set(t.storage.cell, t);
-    t.storage.cell.framed = true;
+    const c = t.storage.cell;
+    f.cells.set(c, t);
+    c.framed = true;
+    c.op = op;
   }
 }
 
@@ -101,7 +105,8 @@ function tapeNeeds(roots: Tensor[], startId: number): Tensor[] {
 }
 
 function describe(t: Tensor): string {
-  const made = t.node ? `made by '${t.node.op}'${t.node.scope ? ` in ${t.node.scope}` : ''}` : 'made';
+  const op = t.node?.op ?? t.storage.cell.op;
+  const made = op ? `made by '${op}'${t.node?.scope ? ` in ${t.node.scope}` : ''}` : 'made';
   return `a ${fmtShape(t.shape)} ${t.dtype} tensor${t.name ? ` '${t.name}'` : ''} ${made}`;
 }
 
@@ -133,14 +138,19 @@ function close(f: Frame, result: unknown): void {
     keepCells.add(t.storage.cell);
     t.storage.cell.seen = 'user';
   }
-  for (const [c, owner] of f.cells)
+  // NOTE: Map#forEach, not for-of: iterating entries allocates a [key, value] pair per cell, every frame.
+  f.cells.forEach((owner, c) => {
     if (!keepCells.has(c) && !c.kept && c.released === null)
       releaseCell(c, `${describe(owner)} was released when ${f.what} ended; ${fix(f)}`);
-  for (const [c, owner] of f.cells) {
-    if (c.released !== null) continue;
-    if (parent) parent.cells.set(c, owner);
-    else c.framed = false; // top level now: the garbage collector's, and the budget's
-  }
+    else if (c.released === null) handOn(c, owner, parent);
+  });
+}
+
+/** A cell outlives its frame: the enclosing frame owns it now, or, at top level, the garbage collector and the
+ * budget do. */
+function handOn(c: Cell, owner: Tensor, parent: Frame | undefined): void {
+  if (parent) parent.cells.set(c, owner);
+  else c.framed = false;
 }
 
 /** Run `fn` in a lifetime frame; see the file comment. */
@@ -154,10 +164,7 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   } catch (e) {
     frames.pop();
     const parent = frames[frames.length - 1];
-    for (const [c, owner] of f.cells) {
-      if (parent) parent.cells.set(c, owner);
-      else c.framed = false;
-    }
+    f.cells.forEach((owner, c) => handOn(c, owner, parent));
     throw e;
   }
   frames.pop();
@@ -182,4 +189,22 @@ export function releaseTapeOnly(graph: Iterable<Tensor>): void {
         `to run backward through the same graph again pass { retainGraph: true }`,
     );
   }
+}
+
+/**
+ * `tg.noGrad(fn)`: run fn without recording on the tape (PyTorch `torch.no_grad`), in a 'user' lifetime frame:
+ * what fn returns survives, everything else it made is released when it returns (the grads rule).
+ * NOTE: fn must be synchronous, like TF.js `tf.tidy`: a returned promise would outlive both the frame and the
+ * no-recording state (it is restored at fn's first `await`), so it is refused by name and nothing is released.
+ */
+export function noGradFrame<T>(fn: () => T): T {
+  return withFrame('user', 'tg.noGrad', () => {
+    const r = withRecording(false, fn);
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function')
+      throw new ValueError(
+        'tg.noGrad: fn returned a Promise; noGrad covers synchronous code only (like tf.tidy). ' +
+          'Await outside and pass the synchronous part: `const x = await load(); const y = tg.noGrad(() => f(x));`',
+      );
+    return r;
+  });
 }

@@ -19,8 +19,8 @@ export const shapesEqual = (a: Shape, b: Shape): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function assertValidShape(s: Shape, where: string): void {
-  for (const d of s)
-    if (!Number.isInteger(d) || d < 0)
+  for (let i = 0; i < s.length; i++)
+    if (!Number.isInteger(s[i]) || s[i] < 0)
       throw new ShapeError(`${where}: invalid shape ${fmtShape(s)} (dimensions must be integers >= 0)`);
 }
 

@@ -26,6 +26,8 @@ export interface Cell {
   /** True while an open lifetime frame owns the cell: it is released (or handed on) when the frame ends, so the
    * resident budget never evicts it (a copy out would only be work thrown away). */
   framed: boolean;
+  /** The op that made the values (set by lifetime tracking), for error messages when no tape node names it. */
+  op: string | null;
 }
 
 const EMPTY = new Float32Array(0);
@@ -34,7 +36,7 @@ const EMPTY = new Float32Array(0);
 export class Storage {
   readonly cell: Cell;
   constructor(view: TypedArray, evict: Cell['evict'] = null, drop: Cell['drop'] = null) {
-    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user', framed: false };
+    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user', framed: false, op: null };
   }
   /** The values in place (resident or not): for ops and read-only scans that do not keep the array. */
   get view(): TypedArray {

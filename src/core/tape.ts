@@ -64,6 +64,13 @@ export function withScope<T>(name: string, fn: () => T): T {
 }
 export const currentScope = (): string => scopes.join('/');
 
+/** Whether an op on `inputs` is recorded: recording is on and some input requires a gradient. */
+export function recordsOn(inputs: Tensor[]): boolean {
+  if (!recording) return false;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad) return true;
+  return false;
+}
+
 /** Record `out` as produced by `op` from `inputs` when the tape should see it. */
 export function record(
   out: Tensor,
@@ -72,7 +79,7 @@ export function record(
   params: unknown,
   vjp: TapeNode['vjp'],
 ): void {
-  if (!recording || !inputs.some((t) => t.requiresGrad)) return;
+  if (!recordsOn(inputs)) return;
   out.requiresGrad = true;
   out.node = { op, inputs, params, vjp, scope: scopes.length ? currentScope() : undefined };
 }

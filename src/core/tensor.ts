@@ -21,6 +21,8 @@ const isShared = (a: TypedArray): boolean =>
   typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 
 export type GradHook = (g: Tensor) => Tensor | void;
+/** NOTE: every tensor starts with this shared empty list (no array per op output); registerHook replaces it. */
+const NO_HOOKS: readonly GradHook[] = Object.freeze([]);
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
@@ -42,7 +44,7 @@ export class Tensor {
   /** Optional name (parameters get their path, e.g. `conv1.kernel`). */
   name?: string;
   /** Gradient hooks, run in order when this tensor's gradient is complete during a backward walk. */
-  hooks: GradHook[] = [];
+  hooks: readonly GradHook[] = NO_HOOKS;
 
   constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
     assertValidShape(shape, 'Tensor');
@@ -56,7 +58,7 @@ export class Tensor {
       );
     this.storage = data instanceof Storage ? data : new Storage(data);
     this.size = view.length;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : [...shape]);
     this.dtype = dtypeOf(view);
     this.requiresGrad = requiresGrad;
   }
@@ -124,7 +126,7 @@ export class Tensor {
   }
   /** Register a hook called with this tensor's gradient during backward; a returned tensor replaces it. */
   registerHook(fn: GradHook): () => void {
-    this.hooks.push(fn);
+    this.hooks = [...this.hooks, fn];
     return () => {
       this.hooks = this.hooks.filter((h) => h !== fn);
     };

@@ -60,7 +60,6 @@ export {
   type DepthwiseConv2DArgs,
   type SeparableConv2DArgs,
 } from './keras/layers/conv-depthwise-transpose.js';
-export { type Conv2dTransposeGeometry, conv2dTranspose } from '../ops/composite/conv-transpose.js';
 export {
   Cropping1D,
   Cropping2D,

@@ -1,7 +1,7 @@
 // Run one primitive: shape rule → allocate → kernel → record on the tape.
 import { allocArray, allocUnchecked, checkAllocation } from '../core/dtype.js';
 import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
-import { currentScope, emitOp, hasOpListeners, record } from '../core/tape.js';
+import { currentScope, emitOp, hasOpListeners, record, recordsOn } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
 import { Storage } from '../core/storage.js';
 import { keep, track } from '../core/lifetime.js';
@@ -49,9 +49,9 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   const def = table[op] as unknown as PrimDef<PrimParams[K]>;
   if (def.arity >= 0 && ins.length !== def.arity)
     throw new ValueError(`${op}: expected ${def.arity} inputs, got ${ins.length}`);
-  ins.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new ValueError(`${op}: input ${i} is ${typeof t}, expected a Tensor`);
-  });
+  for (let i = 0; i < ins.length; i++)
+    if (!(ins[i] instanceof Tensor))
+      throw new ValueError(`${op}: input ${i} is ${typeof ins[i]}, expected a Tensor`);
   const outShape = def.shape(ins, p);
   const dtype = def.dtype?.(ins, p) ?? ins[0].dtype;
   const k = kernels();
@@ -63,7 +63,14 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
     checkAllocation(dtype, n); // the importers' allocation limit counts resident outputs too
     storage = k.alloc(dtype, n) ?? new Storage(allocUnchecked(dtype, n));
   } else storage = new Storage(allocArray(dtype, n));
-  k.hold?.([...ins.map((x) => x.storage), storage]);
+  if (k.hold) {
+    // NOTE: plain loops, not spreads and closures: dispatch runs for every op, and what it allocates the
+    // collector reclaims in pauses a synchronous training loop pays inline (issue 12).
+    const held: Storage[] = new Array(ins.length + 1);
+    for (let i = 0; i < ins.length; i++) held[i] = ins[i].storage;
+    held[ins.length] = storage;
+    k.hold(held);
+  }
   try {
     const got = def.forward(k, ins, storage.view, p, outShape);
     if (got && got !== storage.view) {
@@ -83,8 +90,8 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
     k.unhold?.();
   }
   const t = new Tensor(storage, outShape);
-  record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
-  track(t, fresh);
+  if (recordsOn(ins)) record(t, op, ins, p, (g) => def.vjp(g, { ins, out: t, p }));
+  track(t, fresh, op);
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();
     const site = new Error().stack

@@ -135,7 +135,13 @@ export {
 } from './composite/activations.js';
 export { huberLoss, maeLoss, mseLoss, oneHot } from './composite/losses.js';
 export { crossEntropy, type CrossEntropyOptions } from './composite/cross-entropy.js';
-export { convTranspose2d, convTranspose1d, type ConvTransposeOptions } from './composite/conv-transpose.js';
+export {
+  conv2dTranspose,
+  convTranspose2d,
+  convTranspose1d,
+  type Conv2dTransposeGeometry,
+  type ConvTransposeOptions,
+} from './composite/conv-transpose.js';
 export { padEdges, type PaddingMode } from './composite/pad-modes.js';
 export {
   gruCell,

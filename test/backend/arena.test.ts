@@ -24,6 +24,31 @@ describe('arena allocator', () => {
     expect(again).toBe(ptrs[0]); // the whole span is one block again
   });
 
+  it('random allocations and frees never overlap, reuse holes, and coalesce back to an empty span', () => {
+    const a = small(4 << 20);
+    const live = new Map<number, number>(); // ptr → bytes asked
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    for (let step = 0; step < 3000; step++) {
+      if (live.size > 100 || (live.size > 0 && rnd(5) < 2)) {
+        const ptrs = [...live.keys()];
+        const p = ptrs[rnd(ptrs.length)];
+        a.free(p);
+        live.delete(p);
+      } else {
+        const bytes = 1 + rnd(rnd(4) === 0 ? 40000 : 600);
+        const p = a.alloc(bytes);
+        expect(p).toBeGreaterThanOrEqual(128);
+        // naive overlap check against every live block: [p, p+bytes) ∩ [q, q+b) = ∅
+        for (const [q, b] of live) expect(p + bytes <= q || q + b <= p, `step ${step}`).toBe(true);
+        live.set(p, bytes);
+      }
+    }
+    for (const p of live.keys()) a.free(p);
+    expect(a.stats().spanBytes).toBe(0);
+    expect(a.alloc(2 << 20)).toBe(128); // one block again, from the base
+  });
+
   it('reuses a freed hole (best fit) before growing', () => {
     const a = small();
     const [p, q, r] = [a.alloc(4096), a.alloc(256), a.alloc(4096)];
@@ -131,6 +156,27 @@ describe('resident tensors on the wasm backend', () => {
     ys.forEach((y, i) => y.raw.forEach((v, j) => expect(v).toBe(Math.fround(2 * Math.max(xs[i].raw[j], 0)))));
     expect(K.arena.stats().evicted).toBeGreaterThan(evicted);
     expect(K.arena.stats().residentBytes).toBeLessThanOrEqual(200 * 1024);
+  });
+
+  it("gathering a batch's rows from a large plain tensor reads it in place (no copy into kernel memory)", () => {
+    const [rowsN, cols] = [8192, 1024]; // a 32 MiB data set, as fit's batches gather from
+    const data = randF32(rowsN * cols, 17);
+    const x = tg.tensor(data, [rowsN, cols]);
+    const idx = [5, 8191, 0, 4000];
+    const asked: number[] = [];
+    const alloc = K.arena.alloc.bind(K.arena);
+    K.arena.alloc = (bytes: number) => (asked.push(bytes), alloc(bytes));
+    let y: tg.Tensor;
+    try {
+      y = tg.gather(x, idx, 0);
+    } finally {
+      K.arena.alloc = alloc;
+    }
+    expect(Math.max(0, ...asked)).toBeLessThan(rowsN * cols * 4); // never a block for the whole source
+    const got = y.data;
+    idx.forEach((r, i) => {
+      for (let c = 0; c < cols; c += 97) expect(got[i * cols + c]).toBe(data[r * cols + c]);
+    });
   });
 
   it('a loop that never yields stays under the resident limit', () => {

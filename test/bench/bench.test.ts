@@ -137,7 +137,7 @@ describe('bench targets table', () => {
 });
 
 describe('bench harness', () => {
-  it('runs one cell end to end in its own process (tiny mode) and prints both tables', () => {
+  it('runs cells end to end in their own processes (tiny mode: sgemm, and an .onnx file in tapegrad and ONNX Runtime Web) and prints both tables', () => {
     const out = join(tmp, 'bench.json');
     const r = spawnSync(
       process.execPath,
@@ -146,8 +146,8 @@ describe('bench harness', () => {
         'tsx',
         'bench/run.ts',
         '--tiny',
-        '--only=sgemm-256',
-        '--frameworks=tapegrad',
+        '--only=sgemm-256,onnx-mlp',
+        '--frameworks=tapegrad,ort-web',
         `--out=${out}`,
       ],
       { cwd: root, encoding: 'utf8', timeout: 240_000 },
@@ -157,12 +157,18 @@ describe('bench harness', () => {
     expect(r.stdout).toContain('| sgemm 256 ≥ 40 GFLOP/s |');
     const j = JSON.parse(readFileSync(out, 'utf8')) as { mode: string; cells: CellResult[] };
     expect(j.mode).toBe('tiny');
-    expect(j.cells).toHaveLength(1);
-    const [c] = j.cells;
-    expect(c.m?.syncTimes).toHaveLength(6);
-    expect(c.m?.yielding?.n).toBe(2);
-    expect(c.rssPeakMiB).toBeGreaterThan(c.rssSetupMiB - 1e-9);
-    expect(c.rssPeakMiB).toBeGreaterThan(10);
+    expect(j.cells.map((c) => `${c.workload} ${c.framework}`)).toEqual([
+      'sgemm-256 tapegrad',
+      'onnx-mlp tapegrad',
+      'onnx-mlp ort-web',
+    ]);
+    expect(r.stdout).toContain('| PyTorch-exported MLP .onnx inference, batch 32 | ort-web |');
+    for (const c of j.cells) {
+      expect(c.m?.syncTimes).toHaveLength(6);
+      expect(c.m?.yielding?.n).toBe(2);
+      expect(c.rssPeakMiB).toBeGreaterThan(c.rssSetupMiB - 1e-9);
+      expect(c.rssPeakMiB).toBeGreaterThan(10);
+    }
   }, 250_000); // NOTE: above the child's timeout: spawnSync blocks, and a shared machine can be slow
 });
 

@@ -75,6 +75,98 @@ describe('tg.grads frames', () => {
   });
 });
 
+describe('tg.noGrad frames (the grads rule)', () => {
+  it('what fn returns survives (a tensor, arrays and objects of them); the rest is released and throws', () => {
+    const x = big(20);
+    let leaked: tg.Tensor | null = null;
+    const y = tg.noGrad(() => {
+      leaked = tg.exp(x);
+      return tg.mul(leaked, 2);
+    });
+    const want = Float32Array.from(x.data, (v) => 2 * Math.exp(v));
+    y.data.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    expect(leaked!.released).toBe(true);
+    for (const [how, read] of READS)
+      expect(() => read(leaked!), how).toThrow(
+        /\[64,64\] float32 tensor made by 'exp' was released when tg\.noGrad ended; return it from the function given to tg\.noGrad/,
+      );
+    const { a, bs } = tg.noGrad(() => ({ a: tg.neg(x), bs: [tg.abs(x), tg.square(x)] }));
+    expect(a.data[1]).toBeCloseTo(-x.data[1], 6);
+    expect(bs[1].data[2]).toBeCloseTo(x.data[2] ** 2, 6);
+  });
+
+  it('nested: an inner result lives until the outer frame ends, unless the outer returns it too', () => {
+    const x = big(21);
+    let inner: tg.Tensor | null = null;
+    let innerTemp: tg.Tensor | null = null;
+    const outer = tg.noGrad(() => {
+      inner = tg.noGrad(() => {
+        innerTemp = tg.tanh(x);
+        return tg.relu(innerTemp);
+      });
+      expect(innerTemp!.released).toBe(true); // released when the inner call ended
+      expect(inner.released).toBe(false); // returned by the inner call: the outer decides
+      return tg.add(inner, 1);
+    });
+    expect(inner!.released).toBe(true);
+    expect(outer.data[0]).toBeCloseTo(Math.max(0, Math.tanh(x.data[0])) + 1, 6);
+    const both = tg.noGrad(() => tg.noGrad(() => tg.sigmoid(x)));
+    expect(both.data[3]).toBeCloseTo(1 / (1 + Math.exp(-x.data[3])), 6);
+  });
+
+  it('inside a grads call: its result joins the grads frame (used by f, released when the grads call ends)', () => {
+    const w = big(22);
+    let mask: tg.Tensor | null = null;
+    const g = tg.grads((a: tg.Tensor) => {
+      mask = tg.noGrad(() => tg.greater(a, 0));
+      return tg.sum(tg.mul(tg.square(a), tg.cast(mask, 'float32')));
+    })(w)[0];
+    // d/da Σ a²·[a>0] = 2a·[a>0] (the mask is a constant: no gradient flows through it)
+    g.data.forEach((v, i) => expect(v).toBeCloseTo(w.data[i] > 0 ? 2 * w.data[i] : 0, 4));
+    expect(mask!.released).toBe(true);
+    expect(() => mask!.data).toThrow(/released when tg\.grads ended/);
+  });
+
+  it('enableGrad inside noGrad: a returned differentiable value keeps what its tape needs', () => {
+    const w = big(23).requireGrad();
+    const y = tg.noGrad(() => tg.enableGrad(() => tg.sum(tg.tanh(tg.mul(w, 3)))));
+    y.backward();
+    const want = Float32Array.from(w.data, (v) => 3 * (1 - Math.tanh(3 * v) ** 2));
+    w.grad!.data.forEach((v, i) => expect(v).toBeCloseTo(want[i], 3));
+  });
+
+  it('an async fn is refused by name, and what it made before its first await is not released', async () => {
+    const x = big(24);
+    let made: tg.Tensor | null = null;
+    let pending: Promise<tg.Tensor> | null = null;
+    expect(() =>
+      tg.noGrad(() => {
+        made = tg.exp(x);
+        pending = (async () => {
+          await Promise.resolve();
+          return tg.neg(made!);
+        })();
+        return pending;
+      }),
+    ).toThrow(/tg\.noGrad: fn returned a Promise; noGrad covers synchronous code only/);
+    expect(made!.released).toBe(false);
+    expect((await pending!).data[0]).toBeCloseTo(-Math.exp(x.data[0]), 4);
+    expect(tg.isRecording()).toBe(true);
+  });
+
+  it('a top-level inference loop keeps backend memory flat with no yield (nothing waits for the collector)', () => {
+    const x = big(25);
+    const w = big(26);
+    const infer = () => tg.noGrad(() => tg.softmax(tg.matmul(tg.relu(tg.matmul(x, w)), w), -1)).data;
+    infer();
+    const before = tg.memory();
+    for (let i = 0; i < 50; i++) infer();
+    const after = tg.memory();
+    expect(after.residentBytes).toBeLessThanOrEqual(before.residentBytes);
+    expect(after.evicted).toBe(before.evicted);
+  });
+});
+
 describe('layers, models and backward', () => {
   const model = () => {
     const m = tg.sequential();

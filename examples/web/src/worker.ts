@@ -59,10 +59,12 @@ function postImages(): void {
   const model = trainer.model;
   const kernel = model.layers[0].getWeights()[0]; // [3, 3, 1, 12] (Keras HWIO)
   const filters = mapsOf(tg.reshape(kernel, [1, 3, 3, kernel.shape[3]]));
-  const outs: tg.Tensor[] = [];
-  tg.noGrad(() => {
+  // tg.noGrad releases what its function made and did not return: return the outputs to keep them
+  const outs = tg.noGrad(() => {
+    const hs: tg.Tensor[] = [];
     let h = sample;
-    for (const l of model.layers) outs.push((h = l.apply(h) as tg.Tensor));
+    for (const l of model.layers) hs.push((h = l.apply(h) as tg.Tensor));
+    return hs;
   });
   const [maps1, maps2] = [mapsOf(outs[0]), mapsOf(outs[2])];
   lastDense = {};

@@ -103,19 +103,24 @@ export class Arena {
       if (fl[mid][0] < ptr) lo = mid + 1;
       else hi = mid;
     }
-    let start = ptr;
-    let end = ptr + bytes;
-    if (lo > 0 && fl[lo - 1][0] + fl[lo - 1][1] === start) {
-      start = fl[lo - 1][0];
-      lo--;
+    // NOTE: coalescing grows a neighbour's entry in place; only a block with no free neighbour adds an entry
+    // (every kernel call frees its temporary blocks here, so this path allocates as little as it can).
+    const prev = lo > 0 && fl[lo - 1][0] + fl[lo - 1][1] === ptr ? fl[lo - 1] : null;
+    const next = lo < fl.length && fl[lo][0] === ptr + bytes ? fl[lo] : null;
+    const block: [number, number] = prev ?? next ?? [ptr, bytes];
+    const at = prev ? lo - 1 : next ? lo : -1; // block's index in the free list, or -1 when it is not in it yet
+    if (prev && next) {
+      prev[1] += bytes + next[1];
       fl.splice(lo, 1);
+    } else if (prev) prev[1] += bytes;
+    else if (next) {
+      next[0] = ptr;
+      next[1] += bytes;
     }
-    if (lo < fl.length && fl[lo][0] === end) {
-      end += fl[lo][1];
-      fl.splice(lo, 1);
-    }
-    if (end === this.top) this.top = start;
-    else fl.splice(lo, 0, [start, end - start]);
+    if (block[0] + block[1] === this.top) {
+      this.top = block[0]; // the free space at the top goes back to the bump pointer
+      if (at >= 0) fl.splice(at, 1);
+    } else if (at < 0) fl.splice(lo, 0, block);
   }
 
   /**
@@ -222,9 +227,13 @@ export class Arena {
       if (sz >= need && (best < 0 || sz < this.freeList[best][1])) best = i;
     }
     if (best >= 0) {
-      const [p, sz] = this.freeList[best];
-      if (sz === need) this.freeList.splice(best, 1);
-      else this.freeList[best] = [p + need, sz - need];
+      const b = this.freeList[best];
+      const p = b[0];
+      if (b[1] === need) this.freeList.splice(best, 1);
+      else {
+        b[0] += need; // NOTE: shrink the entry in place (no new pair per allocation)
+        b[1] -= need;
+      }
       this.sizes.set(p, need);
       return p;
     }

@@ -26,6 +26,7 @@ const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
 
 /** The arrays the wasm kernels take: 4-byte elements. */
 export type Arr = Float32Array | Int32Array;
+const NO_SCRATCH: number[] = [];
 
 interface Frame {
   /** Pointers of the inputs, then the outputs, then the scratch blocks. */
@@ -84,37 +85,44 @@ export class WasmMemory {
    * plain ones are copied into temporary blocks; `scratch` adds blocks of those byte sizes. Null when the memory
    * is exhausted (the caller then runs the JS reference).
    */
-  enter(ins: Arr[], outs: Arr[], scratch: number[] = []): Frame | null {
+  enter(ins: Arr[], outs: Arr[], scratch: number[] = NO_SCRATCH): Frame | null {
     const arena = this.arena;
-    for (const a of [...ins, ...outs]) {
-      const p = arena.ptrOf(a);
+    // NOTE: indexed loops over ins then outs (no spread arrays or closures): this runs for every kernel call.
+    const nIn = ins.length;
+    const nAll = nIn + outs.length;
+    for (let i = 0; i < nAll; i++) {
+      const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
       if (p >= 0) arena.pin(p);
     }
-    const f: Frame = { ptrs: [], temps: [], back: [] };
-    const temp = (bytes: number): number => {
-      const t = arena.alloc(bytes);
-      if (t >= 0) f.temps.push(t);
-      return t;
-    };
-    const ok = [...ins, ...outs].every((a, i) => {
+    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: [], back: [] };
+    let copyIn = false;
+    for (let i = 0; i < nAll; i++) {
+      const a = i < nIn ? ins[i] : outs[i - nIn];
       let p = arena.ptrOf(a);
       if (p < 0) {
-        p = temp(a.length * 4);
-        if (p < 0) return false;
-        if (i >= ins.length) f.back.push([p, a]);
+        p = arena.alloc(a.length * 4);
+        if (p < 0) {
+          this.leave(f, false);
+          return null;
+        }
+        f.temps.push(p);
+        if (i >= nIn) f.back.push([p, a]);
+        else copyIn = true;
       }
-      f.ptrs.push(p);
-      return true;
-    });
-    const okScratch = ok && scratch.every((b) => f.ptrs.push(temp(b)) && f.ptrs[f.ptrs.length - 1] >= 0);
-    if (!okScratch) {
-      this.leave(f, false);
-      return null;
+      f.ptrs[i] = p;
+    }
+    for (let j = 0; j < scratch.length; j++) {
+      const t = arena.alloc(scratch[j]);
+      if (t < 0) {
+        this.leave(f, false);
+        return null;
+      }
+      f.temps.push(t);
+      f.ptrs[nAll + j] = t;
     }
     this.fresh();
-    ins.forEach((a, i) => {
-      if (f.temps.includes(f.ptrs[i])) this.put(f.ptrs[i], a);
-    });
+    // inputs that got a temporary block (plain arrays) are copied in; resident ones are read in place
+    if (copyIn) for (let i = 0; i < nIn; i++) if (arena.ptrOf(ins[i]) < 0) this.put(f.ptrs[i], ins[i]);
     return f;
   }
   /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */

@@ -188,7 +188,7 @@ export class ThreadPool {
     chunks.forEach((c, i) => v.set(c, t0 + 1 + i * nargs));
     Atomics.store(v, t0, 0);
     const posted: [number, Slot][] = [];
-    this.zombies = this.zombies.filter((h) => !h.dead);
+    if (this.zombies.length) this.zombies = this.zombies.filter((h) => !h.dead); // NOTE: no new array per job
     const helpers = this.zombies.length ? 0 : Math.min(this.threads - 1, chunks.length - 1);
     for (let i = 0; i < helpers; i++) {
       const s = this.ensure(i);

@@ -230,7 +230,11 @@ export function createWasmKernels(
         jsKernels.argmax(x, outer, mid, inner, out);
     },
     take(x, idx, out) {
+      // NOTE: a plain (non-resident) source much larger than what is taken — fit's batch rows of a whole data set
+      // — is read in place by the JS kernel: the wasm one would first copy all of it into kernel memory (188 MB
+      // per step for Fashion-MNIST, and wasm memory never shrinks).
       if (
+        (arena.ptrOf(x) < 0 && x.length > 4 * out.length) ||
         !isF32(x) ||
         !isF32(out) ||
         !call([x, idx], [out], ([px, pi, po]) => ex.take(px, pi, po, idx.length))

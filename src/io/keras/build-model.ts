@@ -11,6 +11,7 @@ import type { KerasContext } from './context.js';
 import { CustomLayer } from './custom-layer.js';
 import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
 import { MASK_TRANSPARENT, passMask } from './masking.js';
+import { installKeras1Weights } from './keras1-weights.js';
 import { KerasFunctional, KerasSequential, importedFrom, importedLayers } from './models.js';
 import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
 import { baseArgs } from './builders/common.js';
@@ -138,6 +139,7 @@ export function buildModel(spec: ModelSpec, ctx: KerasContext, opts: BuildOption
     () => buildSpec(spec, ctx, b, specs, notes, opts.inputShape ?? null, true),
   );
   importedFrom.set(model, ctx);
+  if (ctx.major === 1) installKeras1Weights(model, specs, ctx);
   return { model, specs, notes };
 }
 

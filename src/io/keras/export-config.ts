@@ -52,12 +52,21 @@ function inTargetVocabulary(className: string, cfg: JsonObject, target: ExportTa
   const refuse = (why: string): never => {
     throw new KerasImportError(`saveModel: layer '${String(cfg.name)}' (${className}) ${why}`);
   };
+  if (className === 'Keras1CosineMerge' || className === 'Keras1BatchNormalization')
+    refuse(
+      `is a Keras 1 ${className === 'Keras1CosineMerge' ? "Merge(mode='cos')" : `BatchNormalization(mode=${String(cfg.mode)})`}, which neither Keras 2 nor Keras 3 has; it cannot be saved`,
+    );
   if (target.keras3) {
     // NOTE: Keras 3 takes the input shape only from an InputLayer (batch_shape); the writer adds one.
     delete cfg.batch_input_shape;
     if (className === 'Embedding') delete cfg.input_length;
     // Keras 2 writes noise_shape (always null) on SpatialDropout*, whose Keras 3 constructors do not take it.
-    if (/^SpatialDropout/.test(className)) delete cfg.noise_shape;
+    if (/^SpatialDropout/.test(className)) {
+      delete cfg.noise_shape;
+      // NOTE: Keras 3's SpatialDropout* constructors take only rate, seed, name, dtype (and data_format), not the
+      // base Layer's trainable (test/fixtures/keras-constructor-args.json); the layer has no weights to freeze.
+      delete cfg.trainable;
+    }
     if (className === 'DepthwiseConv2D' || className === 'Conv2DTranspose') {
       if (cfg.groups !== undefined && cfg.groups !== 1)
         refuse(
@@ -90,9 +99,21 @@ const entry = (className: string, config: JsonObject, target: ExportTarget): Jso
     ? { module: 'keras.layers', class_name: className, config, registered_name: null }
     : { class_name: className, config };
 
+/** The Keras class a layer is exported as (an imported layer's canonical class; Keras 1's row-dropout Embedding is an Embedding). */
+export function exportClassName(layer: Layer): string {
+  const c = importedLayers.get(layer)?.className;
+  return c === 'Keras1Embedding' ? 'Embedding' : (c ?? layer.className);
+}
+
 /** A code-built layer's config from getConfig, completed where getConfig leaves out a semantic option. */
 function configOf(layer: Layer): { className: string; config: JsonObject } {
   const imported = importedLayers.get(layer);
+  // NOTE: Keras 1 Embedding dropout (training only) has no Keras 2/3 option; Keras 2's own loader of Keras 1
+  // configs dropped it the same way, and inference is unchanged.
+  if (imported?.className === 'Keras1Embedding') {
+    const { dropout: _dropout, ...config } = imported.config;
+    return { className: 'Embedding', config: { ...config, name: layer.name } };
+  }
   if (imported) return { className: imported.className, config: { ...imported.config, name: layer.name } };
   const cfg = JSON.parse(JSON.stringify(layer.getConfig())) as JsonObject;
   const args = (layer as unknown as { args?: Record<string, unknown> }).args ?? {};

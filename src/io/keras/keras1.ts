@@ -40,7 +40,6 @@ const ARG_RENAMES: Record<string, string> = {
   W_constraint: 'kernel_constraint',
   U_constraint: 'recurrent_constraint',
   b_constraint: 'bias_constraint',
-  input_dtype: 'dtype',
   sigma: 'stddev',
   beta_init: 'beta_initializer',
   gamma_init: 'gamma_initializer',
@@ -72,11 +71,10 @@ export function keras1ToKeras2(
       continue;
     }
     if (k === 'mode' && className === 'BatchNormalization') {
-      if (v !== 0 && v !== null)
-        fail(
-          k,
-          `mode ${brief(v)} (sample-wise / batch-statistics normalization) is not supported; only mode 0`,
-        );
+      if (v !== 0 && v !== 1 && v !== 2 && v !== null)
+        fail(k, `mode ${brief(v)} is not a Keras 1 BatchNormalization mode (0, 1 or 2)`);
+      // NOTE: modes 1 (per sample) and 2 (batch statistics at test time too) have no Keras 2 class: nn/keras/layers/keras1.ts.
+      if (v === 1 || v === 2) out.mode = v;
       continue;
     }
     if (k === 'p' && /Dropout/.test(className)) {
@@ -87,7 +85,17 @@ export function keras1ToKeras2(
       out.implementation = v === 'mem' ? 1 : v === 'gpu' ? 2 : 0;
       continue;
     }
-    if (k === 'dropout' && className === 'Embedding') continue;
+    // NOTE: Keras 1's input_dtype is the dtype of the model input a layer creates, not of its weights (an int32
+    // Embedding input keeps float32 embeddings); only an InputLayer takes it as its dtype.
+    if (k === 'input_dtype' && className === 'InputLayer') {
+      out.dtype = v;
+      continue;
+    }
+    // NOTE: Keras 1 Embedding dropout drops whole rows of the table in training (Keras 2 has no such option).
+    if (k === 'dropout' && className === 'Embedding') {
+      if (v !== 0 && v !== null) out.dropout = v;
+      continue;
+    }
     // NOTE: output_dim means units everywhere in Keras 1 except Embedding, which kept the name in Keras 2.
     if (k === 'output_dim' && className === 'Embedding') {
       out.output_dim = v;
@@ -126,6 +134,8 @@ export function keras1ToKeras2(
   if (cls === 'ZeroPadding2D' || cls === 'ZeroPadding1D')
     out.padding = keras1Padding(config.padding, cls, fail);
   if (cls === 'Merge') return mergeToKeras2(out, where, fail);
+  if (cls === 'BatchNormalization' && 'mode' in out) cls = 'Keras1BatchNormalization';
+  if (cls === 'Embedding' && 'dropout' in out) cls = 'Keras1Embedding';
   if (cls === 'TimeDistributed' || cls === 'Bidirectional') {
     const inner = out.layer;
     if (isJsonObject(inner) && typeof inner.class_name === 'string' && isJsonObject(inner.config)) {
@@ -198,10 +208,12 @@ function mergeToKeras2(
       return { className: 'Concatenate', config: { ...base, axis: c.concat_axis ?? -1 } };
     case 'dot':
       return { className: 'Dot', config: { ...base, axes: c.dot_axes ?? -1, normalize: false } };
+    case 'cos':
+      return { className: 'Keras1CosineMerge', config: { ...base, dot_axes: c.dot_axes ?? -1 } };
     default:
       return fail(
         'mode',
-        `merge mode ${brief(mode)} is not supported (supported: sum, mul, ave, max, concat, dot)`,
+        `merge mode ${brief(mode)} is not supported (supported: sum, mul, ave, max, concat, dot, cos)`,
       );
   }
 }

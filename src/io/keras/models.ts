@@ -1,4 +1,5 @@
 // Imported models keep Keras's layer order for getWeights/setWeights, and Keras's weight order when nested.
+import type { Tensor } from '../../core/tensor.js';
 import { Functional } from '../../nn/keras/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
 import type { JsonObject } from './cfg.js';
@@ -14,6 +15,14 @@ function kerasOrder(all: [string, Weight][], nested: boolean): [string, Weight][
   return [...all.filter(([, w]) => w.trainable), ...all.filter(([, w]) => !w.trainable)];
 }
 
+/** `getWeights` / `setWeights` in the writer's own layout (a Keras 1 model's per-gate RNN arrays, ...). */
+export interface FileWeightView {
+  get(): Tensor[];
+  set(values: Tensor[]): void;
+}
+/** The models whose weight lists follow their writer's layout rather than the layers' own (keras1-weights.ts). */
+export const fileWeightViews = new WeakMap<Layer, FileWeightView>();
+
 /** A Sequential built by the importer. */
 export class KerasSequential extends Sequential {
   static override className = 'Sequential';
@@ -21,6 +30,14 @@ export class KerasSequential extends Sequential {
   nested = false;
   override namedWeights(prefix = ''): [string, Weight][] {
     return kerasOrder(super.namedWeights(prefix), this.nested);
+  }
+  override getWeights(): Tensor[] {
+    return fileWeightViews.get(this)?.get() ?? super.getWeights();
+  }
+  override setWeights(values: Tensor[]): void {
+    const v = fileWeightViews.get(this);
+    if (v) v.set(values);
+    else super.setWeights(values);
   }
 }
 
@@ -35,6 +52,14 @@ export class KerasFunctional extends Functional {
   }
   override namedWeights(prefix = ''): [string, Weight][] {
     return kerasOrder(super.namedWeights(prefix), this.nested);
+  }
+  override getWeights(): Tensor[] {
+    return fileWeightViews.get(this)?.get() ?? super.getWeights();
+  }
+  override setWeights(values: Tensor[]): void {
+    const v = fileWeightViews.get(this);
+    if (v) v.set(values);
+    else super.setWeights(values);
   }
 }
 

@@ -10,9 +10,9 @@ import { Model } from '../../nn/keras/model.js';
 import { writeFileAtomic } from '../atomic.js';
 import type { JsonValue } from '../safe-json.js';
 import { KerasImportError } from './errors.js';
-import { type ExportTarget, exportModelConfig, modelLayers } from './export-config.js';
+import { type ExportTarget, exportClassName, exportModelConfig, modelLayers } from './export-config.js';
 import { H5Writer } from './h5-writer.js';
-import { importedFrom, importedLayers } from './models.js';
+import { importedFrom } from './models.js';
 import { kerasSnakeCase } from './weights.js';
 
 /** The Keras 3 version whose `.keras` layout the writer follows. */
@@ -124,7 +124,7 @@ async function saveLegacyH5(model: Model): Promise<Uint8Array> {
 function keras3Keys(layers: Layer[]): string[] {
   const used = new Map<string, number>();
   return layers.map((l) => {
-    const base = kerasSnakeCase(importedLayers.get(l)?.className ?? l.className);
+    const base = kerasSnakeCase(exportClassName(l));
     const k = used.get(base);
     used.set(base, k === undefined ? 0 : k + 1);
     return k === undefined ? base : `${base}_${k + 1}`;

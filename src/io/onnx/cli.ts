@@ -79,7 +79,10 @@ export function formatOnnxInspect(r: OnnxInspection): string {
 
 export const loadOnnxForCli = (path: string): Promise<OnnxModel> => loadModel(path);
 
-/** `tapegrad convert <model> out.onnx`: trace with a batch of `batchSize` (default 1) and save. */
-export async function convertToOnnx(model: Layer, out: string, batchSize = 1): Promise<void> {
-  await saveModel(model, out, { batchSize });
+/**
+ * `tapegrad convert <model> out.onnx`: traced at batch 1 with a symbolic batch axis, or, with `--batch-size N`,
+ * fixed at N (the model's own fixed batch size wins either way).
+ */
+export async function convertToOnnx(model: Layer, out: string, batchSize?: number): Promise<void> {
+  await saveModel(model, out, batchSize === undefined ? {} : { batchSize, dynamicBatch: false });
 }

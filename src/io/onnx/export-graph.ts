@@ -2,10 +2,11 @@
 // the operators engines optimise: im2col → matmul is a Conv, poolArgmax → take is a MaxPool (both NHWC inside
 // tapegrad, so they sit between Transposes). Initializers keep their parameter names.
 import type { DType } from '../../core/dtype.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
 import { Tensor } from '../../core/tensor.js';
 import type { WindowGeom } from '../../backend/kernels.js';
+import { type BatchTwin, isBatchDim } from './export-batch.js';
 import { DataType } from './proto.js';
 import { tensorToProto } from './tensor-proto.js';
 
@@ -37,7 +38,68 @@ export class GraphBuilder {
   private n = 0;
   /** Outputs of traced primitives that have no value of their own (poolArgmax): reading one is an error, not a constant. */
   readonly traced = new Map<Tensor, string>();
+  /** With a symbolic batch: the second trace, and the graph input whose axis 0 is the batch. */
+  batch: BatchTwin | null = null;
+  batchInput = '';
+  private batchVec: string | null = null;
   constructor(readonly opset: number) {}
+
+  /** The traced events (the first trace), for copyOf. */
+  events: OpEvent[] = [];
+  producers = new Map<Tensor, OpEvent>();
+  /** A traced op's output that holds the same numbers as `t` (and as `t2` in the second trace). */
+  private copyOf(t: Tensor, t2: Tensor): Tensor | undefined {
+    const same = (a: Tensor, b: Tensor) =>
+      a.dtype === b.dtype &&
+      a.shape.length === b.shape.length &&
+      a.shape.every((d, i) => d === b.shape[i]) &&
+      a.raw.every((v, i) => v === b.raw[i]);
+    const ev = this.events.find((e) => e.out !== t && same(e.out, t));
+    const tw = ev && this.batch!.twin(ev.out);
+    if (!ev || !tw || !same(tw, t2)) return undefined;
+    if (!this.names.has(ev.out)) emitEvent(this, ev, this.producers); // read only through the copy
+    return ev.out;
+  }
+
+  /** The run-time batch size as an int64 [1]: Gather(Shape(input), [0]), made once. */
+  private runtimeBatch(): string {
+    this.batchVec ??= this.node(
+      'Gather',
+      [this.node('Shape', [this.batchInput]), this.int64([0])],
+      [attrInt('axis', 0)],
+    );
+    return this.batchVec;
+  }
+
+  /**
+   * A shape input traced as `s1` (and `s2` at the second batch size): constant when it does not change with the
+   * batch; with `minusOne`, one batch-sized dim is written -1 (Reshape infers it); otherwise computed at run time
+   * as Concat(fixed dims, k·batch, ...).
+   */
+  shapeValue(s1: readonly number[], s2: readonly number[] | null, what: string, minusOne = false): string {
+    if (!this.batch || !s2) return this.int64(s1);
+    const dims = this.batch.dims(s1, s2, what);
+    const nBatch = dims.filter(isBatchDim).length;
+    if (nBatch === 0) return this.int64(s1);
+    if (minusOne && nBatch === 1) return this.int64(dims.map((d) => (isBatchDim(d) ? -1 : d)));
+    const parts: string[] = [];
+    let run: number[] = [];
+    for (const d of dims) {
+      if (!isBatchDim(d)) {
+        run.push(d);
+        continue;
+      }
+      if (run.length) parts.push(this.int64(run));
+      run = [];
+      parts.push(
+        d.batchTimes === 1
+          ? this.runtimeBatch()
+          : this.node('Mul', [this.runtimeBatch(), this.int64([d.batchTimes])]),
+      );
+    }
+    if (run.length) parts.push(this.int64(run));
+    return parts.length === 1 ? parts[0] : this.node('Concat', parts, [attrInt('axis', 0)]);
+  }
 
   fresh(base: string): string {
     let name = base;
@@ -68,6 +130,31 @@ export class GraphBuilder {
     if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i]))
       return same.name;
     let name: string;
+    const tw = this.batch?.twin(t);
+    if (tw && (tw.shape.length !== t.shape.length || tw.shape.some((d, i) => d !== t.shape[i]))) {
+      // a batch-sized constant: a fill (an RNN's zero state) is made at run time, anything else is refused
+      // a copy of a traced value's numbers (logSumExp's shift is its max, read out of the trace): that value
+      const copied = t.requiresGrad || t.name ? undefined : this.copyOf(t, tw);
+      if (copied) {
+        name = this.nameOf(copied);
+        this.bind(t, name);
+        return name;
+      }
+      const v = t.size ? t.raw[0] : 0;
+      if (t.requiresGrad || t.name || !t.raw.every((x) => x === v) || !tw.raw.every((x) => x === v))
+        throw this.batch!.refuse(
+          `uses a ${fmtShape(t.shape)} ${t.requiresGrad || t.name ? 'weight' : 'constant'} whose size or values change with the batch (${fmtShape(tw.shape)} at batch ${this.batch!.n2})`,
+        );
+      const shape = this.shapeValue(t.shape, tw.shape, `a constant of shape`);
+      const one = new Tensor(
+        t.raw.slice(0, 1).map(() => v),
+        [1],
+      );
+      const value = tensorToProto({ t: one, type: typeOfDtype(t.dtype) }, 'value');
+      name = this.node('ConstantOfShape', [shape], [{ name: 'value', type: 4, t: value } as Attr]);
+      this.bind(t, name);
+      return name;
+    }
     if (t.requiresGrad || t.name) {
       name = this.fresh(t.name ? t.name : `weight_${t.id}`);
       this.initializers.push(tensorToProto({ t, type: typeOfDtype(t.dtype) }, name));
@@ -155,6 +242,8 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
   const ins = () => e.inputs.map((t) => b.nameOf(t));
   const p = e.params as Record<string, any>;
   const out = (name: string) => b.bind(e.out, name);
+  /** The params of this op in the second trace (symbolic batch), or null. */
+  const p2 = b.batch ? (b.batch.twinEvent(e).params as Record<string, any>) : null;
   if (UNARY[e.op]) return out(b.node(UNARY[e.op], ins()));
   if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
   switch (e.op) {
@@ -174,18 +263,45 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
     case 'cast':
       return out(b.node('Cast', ins(), [attrInt('to', typeOfDtype(e.out.dtype))]));
     case 'reshape':
-      return out(b.node('Reshape', [...ins(), b.int64(p.shape)]));
+      return out(
+        b.node('Reshape', [...ins(), b.shapeValue(p.shape, p2?.shape ?? null, 'a reshape to', true)]),
+      );
     case 'transpose':
       return out(b.node('Transpose', ins(), [attrInts('perm', p.perm)]));
-    case 'broadcastTo':
-      return out(b.node('Expand', [...ins(), b.int64(p.shape)]));
+    case 'broadcastTo': {
+      // Expand keeps an input dim where the target says 1: a batch-sized input axis needs no run-time shape
+      const x1 = e.inputs[0].shape;
+      const x2 = b.batch?.twinEvent(e).inputs[0].shape;
+      const lead = p.shape.length - x1.length;
+      const keep = (s: readonly number[], x: readonly number[] | undefined) =>
+        s.map((d, i) => (x && i >= lead && x[i - lead] === d && d !== 1 ? 1 : d));
+      const target = p2
+        ? b.shapeValue(keep(p.shape, x1), keep(p2.shape, x2), 'an expand to')
+        : b.int64(p.shape);
+      return out(b.node('Expand', [...ins(), target]));
+    }
     case 'slice': {
       const begin = p.begin as number[];
-      const ends = begin.map((v, i) => v + (p.size as number[])[i]);
+      let ends = begin.map((v, i) => v + (p.size as number[])[i]);
+      if (p2) {
+        const x1 = e.inputs[0].shape;
+        const x2 = b.batch!.twinEvent(e).inputs[0].shape;
+        // a slice that keeps a whole batch-sized axis runs to its end; any other depends on the batch size
+        ends = ends.map((end, i) => {
+          if (p2.begin[i] === begin[i] && p2.size[i] === p.size[i]) return end;
+          if (begin[i] === 0 && p2.begin[i] === 0 && p.size[i] === x1[i] && p2.size[i] === x2[i])
+            return 2 ** 31 - 1;
+          throw b.batch!.refuse(
+            `slices axis ${i} of a ${fmtShape(x1)} value at [${begin[i]}, ${end}) where that axis changes with the batch`,
+          );
+        });
+      }
       return out(b.node('Slice', [...ins(), b.int64(begin), b.int64(ends), b.int64(begin.map((_, i) => i))]));
     }
     case 'pad': {
       const pads = [...(p.before as number[]), ...(p.after as number[])];
+      if (p2 && [...p2.before, ...p2.after].some((v: number, i: number) => v !== pads[i]))
+        throw b.batch!.refuse(`pads a value by amounts that change with the batch`);
       const v = b.nameOf(
         new Tensor(
           e.out.dtype === 'float64'
@@ -217,15 +333,15 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
       return out(b.node('Cast', [i64], [attrInt('to', typeOfDtype(e.out.dtype))]));
     }
     case 'matmul': {
+      // im2col(x) · W  =  a Conv of x with W as an [out, c, kh, kw] kernel (the patch matrix is never written)
+      const cols = producers.get(e.inputs[0]);
+      if (cols?.op === 'im2col' && !p.transA && !p.transB && e.inputs[1].rank === 2)
+        return out(convFromIm2col(b, cols, b.nameOf(e.inputs[1]), e));
       let [x, y] = ins();
       const swapLast = (name: string, rank: number) =>
         b.node('Transpose', [name], [attrInts('perm', [...Array(rank - 2).keys(), rank - 1, rank - 2])]);
       if (p.transA) x = swapLast(x, e.inputs[0].rank);
       if (p.transB) y = swapLast(y, e.inputs[1].rank);
-      // im2col(x) · W  =  a Conv of x with W as an [out, c, kh, kw] kernel
-      const cols = producers.get(e.inputs[0]);
-      if (cols?.op === 'im2col' && !p.transA && !p.transB && e.inputs[1].rank === 2)
-        return out(convFromIm2col(b, cols, y, e));
       return out(b.node('MatMul', [x, y]));
     }
     case 'im2col':
@@ -259,7 +375,19 @@ function convFromIm2col(b: GraphBuilder, cols: OpEvent, w: string, mm: OpEvent):
     [attrInts('perm', [3, 2, 0, 1])],
   );
   const y = b.node('Conv', [toNchw(b, b.nameOf(cols.inputs[0])), k], windowAttrs(g));
-  return b.node('Reshape', [toNhwc(b, y), b.int64([g.n * g.outH * g.outW, o])]);
+  return b.node('Reshape', [toNhwc(b, y), rowsShape(b, cols, o)]);
+}
+
+/** [n·oh·ow, cols] of an im2col's rows, with n symbolic when the batch is. */
+function rowsShape(b: GraphBuilder, cols: OpEvent, width: number): string {
+  const g = (cols.params as { geom: WindowGeom }).geom;
+  const g2 = b.batch ? (b.batch.twinEvent(cols).params as { geom: WindowGeom }).geom : null;
+  return b.shapeValue(
+    [g.n * g.outH * g.outW, width],
+    g2 ? [g2.n * g2.outH * g2.outW, width] : null,
+    'conv rows',
+    true,
+  );
 }
 
 /**
@@ -279,7 +407,7 @@ function im2colByConv(b: GraphBuilder, e: OpEvent): string {
   const dt = e.inputs[0].dtype;
   const k = b.nameOf(new Tensor(dt === 'float64' ? Float64Array.from(eye) : eye, [cols, g.c, g.kh, g.kw]));
   const y = b.node('Conv', [toNchw(b, b.nameOf(e.inputs[0])), k], windowAttrs(g));
-  return b.node('Reshape', [toNhwc(b, y), b.int64([g.n * g.outH * g.outW, cols])]);
+  return b.node('Reshape', [toNhwc(b, y), rowsShape(b, e, cols)]);
 }
 
 /** take(x, poolArgmax(x)) → MaxPool on NCHW (ONNX pads are -∞ for max, as tapegrad's). */

@@ -1,12 +1,15 @@
 // tg.onnx.saveModel / exportModel: run the model once on a sample input while listening to every primitive, then
 // write that trace as an ONNX graph (export-graph.ts) with the weights as named initializers.
-// NOTE: the graph has the sample input's shapes, batch included: export with the batch size you will serve.
+// NOTE: the batch axis is symbolic (dim_param 'batch') unless the model declares a fixed batch size or the caller
+// passes { dynamicBatch: false }: export-batch.ts traces a second time at another batch size to find it.
 import { ValueError } from '../../core/errors.js';
 import { noGrad, onOp, type OpEvent } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { Layer } from '../../nn/layer.js';
 import { Model } from '../../nn/keras/model.js';
 import { writeFileAtomic } from '../atomic.js';
+import { concat, slice } from '../../ops/movement/builders.js';
+import { BatchTwin } from './export-batch.js';
 import { GraphBuilder, emitEvent, typeOfDtype } from './export-graph.js';
 import { encodeModel } from './proto.js';
 import { OnnxModel } from './model.js';
@@ -20,6 +23,12 @@ export interface SaveOnnxOptions {
   batchSize?: number;
   /** Graph name (default: the model's name). */
   name?: string;
+  /**
+   * Make axis 0 of the inputs (and the batch-sized axes of the outputs) symbolic, as PyTorch's `dynamic_axes`:
+   * true (the name 'batch'), a name, or false to fix it at the sample's batch size. Default: true, unless the model
+   * declares a fixed batch size (an ONNX graph with a numeric batch dim, a Keras model with a batch_size).
+   */
+  dynamicBatch?: boolean | string;
 }
 
 const MIN_EXPORT_OPSET = 13;
@@ -51,39 +60,79 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
       `onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`,
     );
   const xs = sampleFor(model, opts).map((x) => x.detach());
-  const events: OpEvent[] = [];
-  const wasTraining = model.training;
-  let ys: Tensor[];
-  const off = onOp((e) => events.push(e));
-  try {
-    model.train(false);
-    const y = noGrad(() => model.apply(xs.length === 1 ? xs[0] : xs, { training: false }));
-    ys = Array.isArray(y) ? (y as Tensor[]) : [y as Tensor];
-  } finally {
-    off();
-    model.train(wasTraining);
+  const dyn0 = opts.dynamicBatch ?? !declaresFixedBatch(model);
+  // NOTE: a first call builds an unbuilt model (weight initialisation is not part of either trace)
+  if (dyn0) traceModel(model, xs, false);
+  const { events, ys } = traceModel(model, xs);
+  const dyn = opts.dynamicBatch ?? !declaresFixedBatch(model);
+  const batchName = typeof dyn === 'string' ? dyn : 'batch';
+  if (typeof dyn === 'string' && !dyn)
+    throw new ValueError('onnx export: dynamicBatch must be a non-empty name');
+  let twin: BatchTwin | null = null;
+  let ys2: Tensor[] = [];
+  if (dyn) {
+    const n1 = xs[0]?.shape[0];
+    if (n1 === undefined || xs.some((x) => x.rank === 0 || x.shape[0] !== n1))
+      throw new ValueError(
+        `onnx export (dynamicBatch): every input needs the same batch size on axis 0, got ${xs.map((x) => `[${x.shape}]`).join(', ')}; pass { dynamicBatch: false }`,
+      );
+    // the second trace: one more sample (the first one again)
+    const xs2 = noGrad(() =>
+      xs.map((x) =>
+        concat(
+          [
+            x,
+            slice(
+              x,
+              x.shape.map(() => 0),
+              [1, ...x.shape.slice(1)],
+            ),
+          ],
+          0,
+        ),
+      ),
+    );
+    let second: { events: OpEvent[]; ys: Tensor[] };
+    try {
+      second = traceModel(model, xs2);
+    } catch (e) {
+      throw new ValueError(
+        `onnx export (dynamicBatch): ${model.name} does not run at batch ${n1 + 1} (${(e as Error).message}); export with { dynamicBatch: false } to fix the batch size at ${n1}`,
+      );
+    }
+    twin = new BatchTwin(events, second.events, n1, n1 + 1, model.name);
+    ys2 = second.ys;
   }
-  // keep only the ops the outputs depend on
   const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));
-  const needed = new Set<OpEvent>();
-  const stack = [...ys];
-  while (stack.length) {
-    const ev = producers.get(stack.pop()!);
-    if (!ev || needed.has(ev)) continue;
-    needed.add(ev);
-    stack.push(...ev.inputs);
-  }
+  const needed = new Set(neededOf(events, ys));
   const b = new GraphBuilder(opset);
-  const io = (t: Tensor, name: string) => ({
-    name,
-    type: {
-      tensorType: { elemType: typeOfDtype(t.dtype), shape: { dim: t.shape.map((d) => ({ dimValue: d })) } },
-    },
-  });
+  b.batch = twin;
+  b.events = events;
+  b.producers = producers;
+  /** A graph input or output; with a symbolic batch, dims that are k·batch in both traces get a dim_param. */
+  const io = (t: Tensor, name: string, t2: Tensor | null) => {
+    const dims = twin && t2 ? twin.dims(t.shape, t2.shape, `output '${name}' of shape`) : t.shape;
+    return {
+      name,
+      type: {
+        tensorType: {
+          elemType: typeOfDtype(t.dtype),
+          shape: {
+            dim: dims.map((d) =>
+              typeof d === 'number'
+                ? { dimValue: d }
+                : { dimParam: d.batchTimes === 1 ? batchName : `${batchName}*${d.batchTimes}` },
+            ),
+          },
+        },
+      },
+    };
+  };
   const inputs = xs.map((x, i) => {
     const name = b.fresh(xs.length === 1 ? 'input' : `input_${i}`);
     b.bind(x, name);
-    return io(x, name);
+    if (i === 0) b.batchInput = name;
+    return io(x, name, twin ? twin.twin(x) : null);
   });
   // an im2col read only by matmuls is emitted inside their Conv, not on its own
   const consumers = new Map<OpEvent, OpEvent[]>();
@@ -109,7 +158,7 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
   const outputs = ys.map((y, i) => {
     const name = b.fresh(ys.length === 1 ? 'output' : `output_${i}`);
     b.node('Identity', [b.nameOf(y)], [], name);
-    return io(y, name);
+    return io(y, name, twin ? ys2[i] : null);
   });
   return encodeModel({
     irVersion: 8,
@@ -124,6 +173,44 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
       output: outputs,
     },
   });
+}
+
+/** The ops the outputs depend on, in trace order (a first call's weight initialisation is not among them). */
+function neededOf(events: OpEvent[], ys: Tensor[]): OpEvent[] {
+  const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));
+  const needed = new Set<OpEvent>();
+  const stack = [...ys];
+  while (stack.length) {
+    const ev = producers.get(stack.pop()!);
+    if (!ev || needed.has(ev)) continue;
+    needed.add(ev);
+    stack.push(...ev.inputs);
+  }
+  return events.filter((e) => needed.has(e));
+}
+
+/** Run the model once on `xs` while recording every primitive. */
+function traceModel(model: Layer, xs: Tensor[], listen = true): { events: OpEvent[]; ys: Tensor[] } {
+  const events: OpEvent[] = [];
+  const wasTraining = model.training;
+  const off = listen ? onOp((e) => events.push(e)) : () => {};
+  try {
+    model.train(false);
+    const y = noGrad(() => model.apply(xs.length === 1 ? xs[0] : xs, { training: false }));
+    return { events, ys: Array.isArray(y) ? (y as Tensor[]) : [y as Tensor] };
+  } finally {
+    off();
+    model.train(wasTraining);
+  }
+}
+
+/** True when the model itself fixes the batch size (its declared input shape has a number on axis 0). */
+function declaresFixedBatch(model: Layer): boolean {
+  if (model instanceof OnnxModel) return model.graphInputs.some((i) => typeof i.shape?.[0] === 'number');
+  const s = model instanceof Model ? (model.batchInputShape ?? null) : null;
+  if (!s) return false;
+  const shapes = (Array.isArray(s[0]) ? s : [s]) as (number | null)[][];
+  return shapes.some((sh) => typeof sh[0] === 'number');
 }
 
 /**

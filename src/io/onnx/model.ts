@@ -3,11 +3,24 @@
 import { type DType, withAllocationLimit } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
+import { isRecording } from '../../core/tape.js';
+import { fusedAllowed } from '../../ops/composite/window.js';
 import { cast } from '../../ops/elementwise/builders.js';
-import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch, inferShapes } from '../../nn/layer.js';
+import {
+  type BackwardHook,
+  type CallKwargs,
+  type ForwardHook,
+  type ForwardPreHook,
+  Layer,
+  type LayerIO,
+  type ShapeWithBatch,
+  inferShapes,
+  isInferringShapes,
+} from '../../nn/layer.js';
 import { Model } from '../../nn/keras/model.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
+import { InferencePlan } from './inference-plan.js';
 import { Attrs, type OpContext, type OpDef } from './op-types.js';
 import { DataType } from './proto.js';
 import { isIntType, typeName } from './tensor-proto.js';
@@ -30,7 +43,7 @@ export class OnnxNode extends Layer {
     readonly opset: number,
     readonly slots: Slot[],
     readonly inTypes: number[],
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
   ) {
     super({ name: spec.name });
     this.built = true;
@@ -41,6 +54,26 @@ export class OnnxNode extends Layer {
   }
   override get className(): string {
     return this.spec.opType;
+  }
+  /** Hooks registered on this node: while any is, the model runs node by node so each hook sees its node. */
+  hooks = 0;
+  private counted(off: () => void): () => void {
+    this.hooks++;
+    let on = true;
+    return () => {
+      if (on) this.hooks--;
+      on = false;
+      off();
+    };
+  }
+  override registerForwardHook(h: ForwardHook): () => void {
+    return this.counted(super.registerForwardHook(h));
+  }
+  override registerForwardPreHook(h: ForwardPreHook): () => void {
+    return this.counted(super.registerForwardPreHook(h));
+  }
+  override registerBackwardHook(h: BackwardHook): () => void {
+    return this.counted(super.registerBackwardHook(h));
   }
   /** Register an initializer this node owns (the first node that reads it). */
   own(name: string, t: Tensor, trainable: boolean): void {
@@ -161,8 +194,8 @@ export class OnnxModel extends Model {
     return this.graphInputs.map((i) => (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)));
   }
 
-  /** Run the graph; `onNode` sees each node's outputs (summary uses it). */
-  private runGraph(xs: Tensor[], kw: CallKwargs, onNode?: (n: OnnxNode, ys: Tensor[]) => void): Tensor[] {
+  /** The graph inputs, checked against the declared shapes and cast to the declared types, by name. */
+  private inputValues(xs: Tensor[]): Map<string, Tensor> {
     if (xs.length !== this.graphInputs.length)
       throw new ValueError(
         `${this.name}: expected ${this.graphInputs.length} inputs (${this.graphInputs.map((i) => i.name).join(', ')}), got ${xs.length}`,
@@ -180,6 +213,12 @@ export class OnnxModel extends Model {
       values.set(io.name, cast(t, dtypeOfType(io.elemType)));
     });
     for (const [k, t] of this.initializers) values.set(k, t);
+    return values;
+  }
+
+  /** Run the graph node by node (each a layer call); `onNode` sees each node's outputs (summary uses it). */
+  private runGraph(xs: Tensor[], kw: CallKwargs, onNode?: (n: OnnxNode, ys: Tensor[]) => void): Tensor[] {
+    const values = this.inputValues(xs);
     for (const node of this.layers) {
       const ins = node.valueInputs.map((n) => values.get(n)!);
       const ys = node.apply(ins, { training: kw.training, initializers: kw.initializers }) as Tensor[];
@@ -196,8 +235,35 @@ export class OnnxModel extends Model {
     return this.graphOutputs.map((o) => values.get(o.name)!);
   }
 
+  /**
+   * Run inference through the load-time plan (inference-plan.ts) instead of node by node. On by default; the plan
+   * is used only when nothing could tell the difference: not training, no tape recording, no op listener (trace,
+   * explain), no hook on a node, no initializer swap (callWith), not inferring shapes.
+   */
+  useInferencePlan = true;
+  private plan: InferencePlan | null = null;
+  private planApplies(kw: CallKwargs): boolean {
+    return (
+      this.useInferencePlan &&
+      kw.training !== true &&
+      !kw.initializers &&
+      !isRecording() &&
+      fusedAllowed() &&
+      !isInferringShapes() &&
+      this.layers.every((l) => l.hooks === 0)
+    );
+  }
+
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
-    const ys = this.runGraph(Array.isArray(x) ? x : [x], kw);
+    const xs = Array.isArray(x) ? x : [x];
+    let ys: Tensor[];
+    if (this.planApplies(kw)) {
+      this.plan ??= new InferencePlan(
+        this.layers,
+        this.graphOutputs.map((o) => o.name),
+      );
+      ys = this.plan.run(this.inputValues(xs));
+    } else ys = this.runGraph(xs, kw);
     return ys.length === 1 ? ys[0] : ys;
   }
 

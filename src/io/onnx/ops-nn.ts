@@ -22,9 +22,9 @@ interface Window {
   pads: [[number, number], [number, number]];
 }
 
-/** Spatial dims of an NCHW or NCW input, as 2-D (height 1 for 1-D). */
-function spatial(x: Tensor, c: OpContext): [number, number] {
-  if (x.rank === 4) return [x.shape[2], x.shape[3]];
+/** Spatial dims of an NCHW or NCW input (or an NHWC one, `nhwc`), as 2-D (height 1 for 1-D). */
+function spatial(x: Tensor, c: OpContext, nhwc = false): [number, number] {
+  if (x.rank === 4) return nhwc ? [x.shape[1], x.shape[2]] : [x.shape[2], x.shape[3]];
   if (x.rank === 3) return [1, x.shape[2]];
   return unsupported(
     c.node,
@@ -37,10 +37,13 @@ const from2d = (y: Tensor, rank: number): Tensor =>
   rank === 3 ? reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) : y;
 const as2 = (v: number[], one: number): [number, number] => (v.length === 1 ? [one, v[0]] : [v[0], v[1]]);
 
-/** kernel_shape/strides/dilations/pads/auto_pad → a 2-D window; `ceil` adds the extra bottom/right pad of ceil_mode. */
-export function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false): Window {
+/**
+ * kernel_shape/strides/dilations/pads/auto_pad → a 2-D window; `ceil` adds the extra bottom/right pad of ceil_mode.
+ * `nhwc`: x is a 4-D NCHW value held channels-last by the inference plan (inference-plan.ts).
+ */
+export function windowOf(c: OpContext, x: Tensor, kernel: number[], ceil = false, nhwc = false): Window {
   const nd = x.rank - 2;
-  const [h, w] = spatial(x, c);
+  const [h, w] = spatial(x, c, nhwc);
   if (kernel.length !== nd)
     throw new ShapeError(
       `${where(c.node)}: kernel_shape [${kernel}] does not match the ${nd}-D input ${fmtShape(x.shape)}`,
@@ -169,9 +172,11 @@ function convTranspose(ins: (Tensor | null)[], c: OpContext): Tensor {
   return from2d(transpose(y, [0, 3, 1, 2]), x.rank);
 }
 
-function pool(kind: 'max' | 'avg') {
+/** MaxPool/AveragePool; `nhwc` (4-D only): x is held channels-last and so is the result. */
+export function pool(kind: 'max' | 'avg', nhwc = false) {
   return (ins: (Tensor | null)[], c: OpContext): Tensor => {
     const x = need(ins, 0, c.node, 'X');
+    if (nhwc && x.rank !== 4) throw new ShapeError(`${where(c.node)}: an NHWC pool needs a 4-D input`);
     const kernel = c.attrs.ints('kernel_shape');
     if (!kernel) throw new ShapeError(`${where(c.node)}: attribute kernel_shape is required`);
     if (kind === 'max' && c.attrs.int('storage_order', 0) !== 0)
@@ -179,21 +184,27 @@ function pool(kind: 'max' | 'avg') {
     if (kind === 'max' && c.node.outputs[1])
       unsupported(c.node, 'the Indices output', 'the values output only');
     const ceil = c.attrs.int('ceil_mode', 0) === 1;
-    const win = windowOf(c, x, kernel, ceil);
+    const win = windowOf(c, x, kernel, ceil, nhwc);
     let xi = to2d(x);
     let pads = win.pads;
     const includePad = kind === 'avg' && c.attrs.int('count_include_pad', 0) === 1;
     if (includePad) {
       // NOTE: padded zeros count, but ceil_mode's extra cells past the padded input do not (ONNX/PyTorch):
       // pad explicitly with zeros, then average over the real-or-padded cells only.
-      const plain = windowOf(c, x, kernel, false).pads;
-      xi = pad(xi, [[0, 0], [0, 0], plain[0], plain[1]]);
+      const plain = windowOf(c, x, kernel, false, nhwc).pads;
+      xi = pad(xi, nhwc ? [[0, 0], plain[0], plain[1], [0, 0]] : [[0, 0], [0, 0], plain[0], plain[1]]);
       pads = [
         [0, pads[0][1] - plain[0][1]],
         [0, pads[1][1] - plain[1][1]],
       ];
     }
-    const opts = { kernelSize: win.k, stride: win.s, dilation: win.d, padding: pads, dataFormat: 'NCHW' };
+    const opts = {
+      kernelSize: win.k,
+      stride: win.s,
+      dilation: win.d,
+      padding: pads,
+      dataFormat: nhwc ? 'NHWC' : 'NCHW',
+    };
     const y = kind === 'max' ? maxPool2d(xi, opts) : avgPool2d(xi, { ...opts, countIncludePad: false });
     return from2d(y, x.rank);
   };

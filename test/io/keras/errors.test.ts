@@ -135,11 +135,12 @@ describe('configs', () => {
       class_name: 'Sequential',
       keras_version: '1.2.2',
       config: [
-        { class_name: 'BatchNormalization', config: { name: 'bn', mode: 2, batch_input_shape: [null, 4] } },
+        { class_name: 'BatchNormalization', config: { name: 'bn', mode: 3, batch_input_shape: [null, 4] } },
       ],
     };
+    // modes 1 and 2 are implemented (keras1-layers.test.ts); other values are not Keras 1 modes
     expect(() => tg.keras.modelFromJson(k1)).toThrow(
-      /layer 'bn' \(BatchNormalization, Keras 1\): field 'mode': mode 2/,
+      /layer 'bn' \(BatchNormalization, Keras 1\): field 'mode': mode 3 is not a Keras 1 BatchNormalization mode/,
     );
     expect(() => tg.keras.modelFromJson(seq([dense('d', -3, { batch_input_shape: [null, 2] })]))).toThrow(
       /layer 'd' \(Dense\): field 'units': must be at least 1/,

@@ -129,6 +129,20 @@ function convKernel(cls: string): WeightConverter {
   };
 }
 
+/**
+ * Keras 1 "th" SeparableConvolution2D: depthwise (depth_multiplier, in, rows, cols) and pointwise (filters,
+ * in·depth_multiplier, 1, 1), which its backend transposed (2, 3, 1, 0) to TensorFlow's (rows, cols, in, dm) and
+ * (1, 1, in·dm, filters), the Keras 2 layout.
+ */
+const separableKernels: WeightConverter = (ws, w) => {
+  if (w.ctx.major !== 1 || w.cfg.data_format !== 'channels_first') return ws;
+  const t = (k: NdWeight) =>
+    k.shape.length === 4
+      ? transposeNd(k, [2, 3, 1, 0], 'Keras 1 "th" separable kernel transposed to (rows, cols, in, out)')
+      : k;
+  return ws.map((k, i) => (i < 2 ? t(k) : k));
+};
+
 const pool = (c: LayerCfg, rank: 1 | 2) => {
   const size = rank === 1 ? c.ints('pool_size', 1, 2, 1)[0] : pair(c, 'pool_size', 2);
   const st = c.raw('strides');
@@ -236,6 +250,7 @@ defineLayers({
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
       }),
+    convertWeights: separableKernels,
   },
   MaxPooling1D: { build: (c) => new MaxPooling1D(pool(c, 1)) },
   AveragePooling1D: { build: (c) => new AveragePooling1D(pool(c, 1)) },

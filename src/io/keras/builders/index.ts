@@ -2,3 +2,4 @@
 import './core.js';
 import './conv.js';
 import './recurrent.js';
+import './keras1.js';
