@@ -1,4 +1,4 @@
-// Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm.ts) calls.
+// Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm/wasm-kernels.ts) calls.
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
 export { im2col, col2im, poolArgmax, poolMax } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';

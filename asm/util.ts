@@ -22,7 +22,7 @@
   memory.fill(dst, 0, <usize>n * 4);
 }
 
-/** Field i of the 14-i32 window geometry at g: n h w c kh kw strideH strideW dilationH dilationW padTop padLeft outH outW. */
+/** Field i of the 14-i32 window geometry at g, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts). */
 // @ts-ignore: decorator
 @inline export function gi(g: usize, i: i32): i32 {
   return load<i32>(g + <usize>i * 4);

@@ -1,5 +1,5 @@
 // Window sweeps over NHWC images: im2col, its transpose col2im, and max-pool argmax.
-// Geometry arrives as 14 i32 at `g`: n h w c kh kw strideH strideW dilationH dilationW padTop padLeft outH outW.
+// Geometry arrives as 14 i32 at `g`, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts).
 import { addF32, copyF32, gi, zeroF32 } from './util';
 
 /** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import * as tg from '../src/index.js';
-import { wasmBackend } from '../src/backend/wasm-node.js';
+import { wasmBackend } from '../src/backend/wasm/node.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

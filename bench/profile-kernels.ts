@@ -4,8 +4,8 @@
 // Wider CNN: 32×32×3 → conv 3×3×32 same relu → conv 3×3×32 same relu → pool 2 → conv 3×3×64 same relu →
 // conv 3×3×64 same relu → pool 2 → dense 256 relu → dense 10, cross-entropy, plain SGD.
 import { registerBackend, setBackend, type Kernels, type WindowGeom } from '../src/backend/kernels.js';
-import { setNumThreads } from '../src/backend/threads.js';
-import { wasmBackend } from '../src/backend/wasm-node.js';
+import { setNumThreads } from '../src/backend/wasm/threads.js';
+import { wasmBackend } from '../src/backend/wasm/node.js';
 import { valueAndGrads } from '../src/core/autodiff.js';
 import { yieldToEventLoop } from '../src/core/storage.js';
 import { Tensor } from '../src/core/tensor.js';

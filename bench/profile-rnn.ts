@@ -5,7 +5,7 @@
 // layers against functional matmul / conv2d. Absolute times depend on the machine's load: compare the ratios.
 import * as tg from '../src/index.js';
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
-import { wasmBackend } from '../src/backend/wasm-node.js';
+import { wasmBackend } from '../src/backend/wasm/node.js';
 import { yieldToEventLoop } from '../src/core/storage.js';
 import { onOp } from '../src/core/tape.js';
 import { tapegradLstm } from './models/tapegrad.js';

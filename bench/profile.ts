@@ -1,8 +1,8 @@
 // `npx tsx bench/profile.ts [cnn-train|cnn-infer|lstm-81|lstm-16] [--threads=N]`: where a workload's time goes on
 // the wasm backend — step time (best and mean), time per kernel call grouped by kernel and shape, and page faults.
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
-import { setNumThreads } from '../src/backend/threads.js';
-import { wasmBackend } from '../src/backend/wasm-node.js';
+import { setNumThreads } from '../src/backend/wasm/threads.js';
+import { wasmBackend } from '../src/backend/wasm/node.js';
 import { yieldToEventLoop } from '../src/core/storage.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
 import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';

@@ -29,9 +29,9 @@ export interface CellResult {
 const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 async function tapegradReady(threads: number): Promise<void> {
-  const { wasmBackend } = await import('../src/backend/wasm-node.js');
+  const { wasmBackend } = await import('../src/backend/wasm/node.js');
   const { setBackend } = await import('../src/backend/kernels.js');
-  const { setNumThreads } = await import('../src/backend/threads.js');
+  const { setNumThreads } = await import('../src/backend/wasm/threads.js');
   if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
   setBackend('wasm');
   setNumThreads(threads);
@@ -182,6 +182,7 @@ async function onnxRunner(fw: FrameworkId, file: string, threads: number): Promi
   );
   if (fw === 'tapegrad') {
     await tapegradReady(threads);
+    await import('../src/ops/index.js'); // registers the primitive table (deep imports skip the package entry)
     const { loadModel } = await import('../src/io/onnx/load.js');
     const { Tensor } = await import('../src/core/tensor.js');
     const m = await loadModel(bytes, { name: file });

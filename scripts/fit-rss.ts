@@ -1,7 +1,7 @@
 // Peak RSS of the seed CNN's fit with default settings (issue 12's target: ≤ 384 MiB for 3 epochs × 4,096 images),
 // with time per epoch and the backend's memory at the end. Usage: npx tsx scripts/fit-rss.ts [images] [epochs]
 import * as tg from '../src/index.js';
-import { seedNetwork } from '../examples/cifar-cnn/main.js';
+import { seedNetwork } from '../test/support/seed-network.js';
 
 const n = Number(process.argv[2] ?? 4096);
 const epochs = Number(process.argv[3] ?? 3);

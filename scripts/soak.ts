@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tg from '../src/index.js';
-import { seedNetwork } from '../examples/cifar-cnn/main.js';
+import { seedNetwork } from '../test/support/seed-network.js';
 
 export interface SoakOptions {
   /** Training steps (batches) in total (default 5000). */

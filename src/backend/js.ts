@@ -1,5 +1,6 @@
 // Reference kernels in plain loops: the oracle every fast kernel is tested against.
 import type { TypedArray } from '../core/dtype.js';
+import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
 
@@ -73,16 +74,6 @@ const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
   lt: (a, b) => a < b,
   le: (a, b) => a <= b,
 };
-
-function stridesOf(s: readonly number[]): number[] {
-  const st = new Array<number>(s.length);
-  let acc = 1;
-  for (let i = s.length - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= s[i];
-  }
-  return st;
-}
 
 /** Visit every multi-index of `shape` in row-major order, calling fn(flatOut, srcOffset) with src strides. */
 function forEachIndex(

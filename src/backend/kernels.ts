@@ -4,6 +4,7 @@ import type { DType, TypedArray } from '../core/dtype.js';
 import type { Storage } from '../core/storage.js';
 import { ValueError } from '../core/errors.js';
 import type { GateActivation } from './lstm.js';
+import type { WindowGeom } from '../core/window-geom.js';
 
 export type UnaryOp =
   | 'neg'
@@ -24,22 +25,7 @@ export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type ReduceOp = 'sum' | 'max';
 
 /** Geometry of a 2-D window sweep (conv or pool) over an NHWC input. */
-export interface WindowGeom {
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
+export type { WindowGeom }; // its field order is written once, in core/window-geom.ts
 
 export interface Kernels {
   readonly name: string;

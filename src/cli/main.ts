@@ -5,12 +5,12 @@ import { Tensor, tensor } from '../core/tensor.js';
 import { TapegradError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { closeHdf5Worker } from '../io/hdf5.js';
-import { UnknownLayerError, WeightsOnlyError, keras } from '../io/keras-api.js';
+import { UnknownLayerError, WeightsOnlyError, keras } from '../io/keras/api.js';
 import type { ModelSource } from '../io/keras/load.js';
 import { readNpy, writeNpy } from '../io/npy.js';
 import { parseJsonSafe } from '../io/safe-json.js';
 import { loadSource } from '../io/source.js';
-import { assertFiniteData } from '../nn/data-checks.js';
+import { assertFiniteData } from '../nn/keras/data-checks.js';
 import { convertToOnnx, formatOnnxInspect, inspectOnnx, isOnnxPath, loadOnnxForCli } from '../io/onnx/cli.js';
 import '../ops/index.js';
 

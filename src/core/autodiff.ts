@@ -2,7 +2,7 @@
 import { GradError, NumericsError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
 import { isRecording, record, withRecording } from './tape.js';
-import { Tensor, ones, zeros } from './tensor.js';
+import { Tensor, installBackward, ones, zeros } from './tensor.js';
 import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
@@ -170,6 +170,7 @@ export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}
   });
   if (!opts.retainGraph && !opts.createGraph) releaseTapeOnly(savedBy(root));
 }
+installBackward(backward);
 
 /** Every tensor a graph holds for backward: its recorded tensors and their inputs. */
 function savedBy(root: Tensor): Tensor[] {

@@ -77,3 +77,13 @@ export function samePads(inSize: number, k: number, stride: number, dilation: nu
   const before = Math.floor(total / 2);
   return [before, total - before];
 }
+
+/** Output shape of reducing `axes` (already normalised). */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}

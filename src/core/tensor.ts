@@ -1,10 +1,18 @@
 // Tensor: a shape, a dtype and the typed array of its values (its Storage). Garbage collected; no dispose.
 import { type DType, type TypedArray, allocArray, dtypeOf, isDType } from './dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DTypeError, GradError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { type Shape, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
 import { Storage } from './storage.js';
-import { type BackwardOptions, backward } from './autodiff.js';
+import type { BackwardOptions } from './autodiff.js';
+
+type BackwardFn = (root: Tensor, seed?: Tensor, opts?: BackwardOptions) => void;
+// NOTE: the walker installs itself when core/autodiff.ts loads, so this file does not import it (no import cycle).
+let backwardImpl: BackwardFn | null = null;
+/** Called once by core/autodiff.ts. */
+export function installBackward(f: BackwardFn): void {
+  backwardImpl = f;
+}
 
 let nextId = 1;
 
@@ -125,7 +133,8 @@ export class Tensor {
   }
   /** Accumulate d(this)/d(leaf) into each leaf's `.grad` (this must be a scalar unless `seed` is given). */
   backward(seed?: Tensor, opts?: BackwardOptions): void {
-    backward(this, seed, opts);
+    if (!backwardImpl) throw new GradError('backward: autodiff is not loaded (import from "tapegrad")');
+    backwardImpl(this, seed, opts);
   }
   zeroGrad(): void {
     this.grad = null;
@@ -142,9 +151,11 @@ export class Tensor {
   }
 }
 
-/** Fluent methods (`x.add(y).relu()`), installed by src/ops/fluent.ts as one-line delegations to the functional ops. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface Tensor {
+/**
+ * Fluent methods (`x.add(y).relu()`): declared here, once, so published .d.ts files carry them; src/ops/fluent.ts
+ * implements exactly this interface (the compiler checks it) as one-line delegations to the functional ops.
+ */
+export interface TensorMethods {
   add(b: TensorLike): Tensor;
   sub(b: TensorLike): Tensor;
   mul(b: TensorLike): Tensor;
@@ -180,6 +191,8 @@ export interface Tensor {
   softmax(axis?: number): Tensor;
   logSoftmax(axis?: number): Tensor;
 }
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Tensor extends TensorMethods {}
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number | NestedArray | TypedArray | readonly number[];

@@ -1,57 +1,26 @@
-// A small cost model for recorded ops: floating-point operations and bytes moved, per primitive.
-import { sizeOf } from '../core/shape.js';
-import type { WindowGeom } from '../backend/kernels.js';
-import { bytesPer, type OpRecord } from './record.js';
+// The cost of a recorded computation: each primitive's row carries its own cost model (`cost` in ops/prim.ts),
+// so this file only looks the row up for each recorded op and formats the totals.
+import { type Cost, perOutputCost } from '../ops/prim.js';
+import { PRIMS } from '../ops/table.js';
+import type { OpRecord } from './record.js';
 
-/** Primitives that only move or view data (no arithmetic). */
-const MOVEMENT = new Set([
-  'reshape',
-  'transpose',
-  'broadcastTo',
-  'slice',
-  'pad',
-  'concat',
-  'im2col',
-  'take',
-  'cast',
-]);
+/** The cost of one recorded op, from its primitive's row. */
+export function costOf(r: OpRecord): Cost {
+  const row = (PRIMS as Record<string, { cost(c: unknown): Cost } | undefined>)[r.op];
+  const c = { ins: r.inputs, out: r.output, p: r.params };
+  // NOTE: a record that is not a primitive (a customGrad op) is counted as one FLOP per output value.
+  return row ? row.cost(c) : perOutputCost(c);
+}
 
 /**
  * FLOPs of one recorded op: a multiply-add counts 2 (matmul = 2·m·n·k per batch), an elementwise op or
  * a reduction counts one per input element, col2im and scatterAdd one add per value summed back,
  * poolArgmax one comparison per window element; movement ops count 0.
  */
-export function flopsOf(r: OpRecord): number {
-  const out = r.output.size;
-  switch (r.op) {
-    case 'matmul': {
-      const [a] = r.inputs;
-      const { transA } = r.params as { transA: boolean };
-      const k = transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1];
-      return 2 * out * k; // out already counts batch·m·n
-    }
-    case 'sum':
-    case 'max':
-    case 'argmax':
-      return r.inputs[0].size;
-    case 'col2im':
-    case 'scatterAdd':
-      return r.inputs[0].size;
-    case 'poolArgmax': {
-      const g = (r.params as { geom: WindowGeom }).geom;
-      return g.n * g.outH * g.outW * g.c * g.kh * g.kw;
-    }
-    default:
-      return MOVEMENT.has(r.op) ? 0 : out;
-  }
-}
+export const flopsOf = (r: OpRecord): number => costOf(r).flops;
 
 /** Bytes read plus written (reshape is a view: 0). */
-export function bytesOf(r: OpRecord): number {
-  if (r.op === 'reshape') return 0;
-  const read = r.inputs.reduce((a, t) => a + t.size * bytesPer(t.dtype), 0);
-  return read + r.output.size * bytesPer(r.output.dtype);
-}
+export const bytesOf = (r: OpRecord): number => costOf(r).bytes;
 
 /** Human-readable count: 1234567 → 1.23M. */
 export function humanCount(v: number): string {
@@ -65,5 +34,3 @@ export function humanCount(v: number): string {
   }
   return `${+x.toPrecision(3)}${units[u]}`;
 }
-
-export const elementsOf = (s: readonly number[]): number => sizeOf(s);

@@ -4,14 +4,19 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { conv1d, conv2d } from '../ops/composite/conv.js';
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/composite/pool.js';
-import { add, sigmoid, tanh, mul } from '../ops/arith.js';
-import { matmul } from '../ops/linalg.js';
-import { slice } from '../ops/shape-ops.js';
+import { add, sigmoid, tanh, mul } from '../ops/elementwise/builders.js';
+import { matmul } from '../ops/network/builders.js';
+import { slice } from '../ops/movement/builders.js';
 import { Layer } from '../nn/layer.js';
-import { Conv1D, Conv2D } from '../nn/layers/conv.js';
-import { Dense } from '../nn/layers/core.js';
-import { AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D } from '../nn/layers/pooling.js';
-import * as torch from '../nn/torch.js';
+import { Conv1D, Conv2D } from '../nn/keras/layers/conv.js';
+import { Dense } from '../nn/keras/layers/core.js';
+import {
+  AveragePooling1D,
+  AveragePooling2D,
+  MaxPooling1D,
+  MaxPooling2D,
+} from '../nn/keras/layers/pooling.js';
+import * as torch from '../nn/torch/module.js';
 
 type Pair = number | readonly [number, number];
 export type PaddingSpec =

@@ -1,7 +1,6 @@
 // Recording what really runs: forward ops through the `onOp` listener, backward ops grouped by the
 // forward op whose vjp produced them (by wrapping each recorded node's vjp for the duration of one walk).
 import { ValueError, fmtShape } from '../core/errors.js';
-import type { DType } from '../core/dtype.js';
 import { backwardPass } from '../core/autodiff.js';
 import { currentScope, onOp } from '../core/tape.js';
 import { Tensor, ones } from '../core/tensor.js';
@@ -115,9 +114,3 @@ export function recordBackward(output: Tensor, forward: OpRecord[], seed?: Tenso
   }
   return { ops, vjps, order, grads };
 }
-
-/** Bytes per element of a dtype. */
-export const bytesPer = (d: DType): number => (d === 'float64' ? 8 : 4);
-
-/** True for a tensor created with requiresGrad that no recorded op produced (a parameter or input leaf). */
-export const isLeafTensor = (t: Tensor): boolean => t instanceof Tensor && t.node === null;

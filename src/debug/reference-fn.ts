@@ -13,8 +13,8 @@ import {
   ident,
 } from './reference-emit.js';
 import { Layer } from '../nn/layer.js';
-import { Conv1D, Conv2D } from '../nn/layers/conv.js';
-import { Activation, Dense, Dropout, Flatten } from '../nn/layers/core.js';
+import { Conv1D, Conv2D } from '../nn/keras/layers/conv.js';
+import { Activation, Dense, Dropout, Flatten } from '../nn/keras/layers/core.js';
 import {
   AveragePooling1D,
   AveragePooling2D,
@@ -24,9 +24,9 @@ import {
   GlobalMaxPooling2D,
   MaxPooling1D,
   MaxPooling2D,
-} from '../nn/layers/pooling.js';
-import { Sequential } from '../nn/model.js';
-import * as torch from '../nn/torch.js';
+} from '../nn/keras/layers/pooling.js';
+import { Sequential } from '../nn/keras/model.js';
+import * as torch from '../nn/torch/module.js';
 
 const pairOf = (v: unknown, d: number): number[] =>
   v === undefined || v === null ? [d, d] : typeof v === 'number' ? [v, v] : [...(v as number[])];

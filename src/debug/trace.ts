@@ -5,7 +5,7 @@ import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { bytesOf, flopsOf, humanCount } from './cost.js';
 import { captureOps, type OpRecord } from './record.js';
-import { type GraphEdgeSpec, type GraphNodeSpec, layeredSvg } from './svg-graph.js';
+import { type GraphEdgeSpec, type GraphNodeSpec, layeredSvg } from '../plot/svg-graph.js';
 
 /** Where an op input came from: an earlier row, a traced argument, or another leaf (weight, constant). */
 export type TraceSource =

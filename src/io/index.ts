@@ -1,4 +1,4 @@
-// Public exports of src/io: file readers and writers (HDF5, Keras files, NumPy, safetensors, datasets).
+// Public exports of src/io: file readers and writers (HDF5, Keras files, NumPy, safetensors, IDX, CIFAR, MNIST).
 export { FormatError, FileError } from './errors.js';
 export { type ByteSource } from './source.js';
 export { type JsonValue, parseJsonSafe } from './safe-json.js';
@@ -17,8 +17,8 @@ export {
   type KerasLayerWeights,
   type KerasWeight,
   weightToTensor,
-} from './keras-types.js';
-export { readKerasFile, sniffContainer, type ReadKerasOptions } from './keras-files.js';
+} from './keras/types.js';
+export { readKerasFile, sniffContainer, type ReadKerasOptions } from './keras/files.js';
 export { type ShardMap } from './tfjs.js';
 export { readNpy, writeNpy, parseNpy, encodeNpy, type NpyArray } from './npy.js';
 export { writeFileAtomic } from './atomic.js';
@@ -33,18 +33,19 @@ export { readIdx, parseIdx, readIdxImages, readIdxLabels, loadIdxDataset, type I
 export { readCifar10, CIFAR10_CLASSES } from './cifar.js';
 export { loadMnist, type MnistOptions, type MnistSplit } from './mnist.js';
 export {
-  seededPermutation,
-  takeRows,
-  shuffleTogether,
-  trainTestSplit,
-  batchIterator,
-  channelMeanStd,
-  normalizeChannels,
-  toOneHot,
-  type Batch,
-  type BatchOptions,
-} from './datasets.js';
-export * from './checkpoint.js';
+  CheckpointMismatchError,
+  checkpointSaver,
+  loadCheckpoint,
+  loadWeights,
+  saveCheckpoint,
+  saveWeights,
+  type CheckpointReport,
+  type LoadCheckpointOptions,
+  type MatchReport,
+  type SaveCheckpointOptions,
+  type ShapeMismatch,
+} from './checkpoint.js';
+export * as layouts from './layouts.js';
 export {
   keras,
   KerasImportError,
@@ -57,7 +58,7 @@ export {
   type ModelSource,
   type SaveModelOptions,
   type UnknownLayerInfo,
-} from './keras-api.js';
+} from './keras/api.js';
 export {
   onnx,
   OnnxModel,

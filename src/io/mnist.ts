@@ -4,7 +4,7 @@ import { MNIST_OPTIONS } from './option-keys.js';
 import { createRequire } from 'node:module';
 import { Tensor } from '../core/tensor.js';
 import { FileError, FormatError } from './errors.js';
-import { trainTestSplit } from './datasets.js';
+import { trainTestSplit } from '../train/datasets.js';
 
 export interface MnistOptions {
   /** Fraction of the digits put in the test split (default 0.2 → 8,000 train / 2,000 test). */

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { FileError, FormatError } from './errors.js';
-import { fmtBytes } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
 
 /** What is at `path` when it is not a regular file, in words ('a FIFO (named pipe)', 'a folder', ...). */
 function kindOf(st: Stats): string {

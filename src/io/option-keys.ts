@@ -1,7 +1,6 @@
 // The option names of the readers and writers in src/io, each list written once and checked by the compiler
 // against its options type, so `checkOptions` refuses exactly the keys a reader does not have.
 import type { LoadCheckpointOptions, SaveCheckpointOptions } from './checkpoint.js';
-import type { BatchOptions } from './datasets.js';
 import type { Hdf5Options } from './hdf5.js';
 import type { ContextOptions } from './keras/context.js';
 import type { LoadModelOptions } from './keras/load.js';
@@ -47,12 +46,6 @@ export const LOAD_MODEL_OPTIONS = keysOf<LoadModelOptions>({
 export const LOAD_WEIGHTS_OPTIONS = LOAD_MODEL_OPTIONS.filter((k) => k !== 'inputShape');
 export const SAVE_MODEL_OPTIONS = keysOf<SaveModelOptions>({ format: true });
 export const MNIST_OPTIONS = keysOf<MnistOptions>({ testFraction: true, seed: true, limitPerClass: true });
-export const BATCH_OPTIONS = keysOf<BatchOptions>({
-  batchSize: true,
-  shuffle: true,
-  seed: true,
-  dropLast: true,
-});
 export const SAVE_CHECKPOINT_OPTIONS = keysOf<SaveCheckpointOptions>({
   optimizer: true,
   metadata: true,

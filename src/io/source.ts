@@ -1,6 +1,9 @@
 // Byte sources: a path or bytes in, bytes plus a display name out, with a size cap checked before reading.
 import { FileError } from './errors.js';
+import { fmtBytes } from './fmt-bytes.js';
 import { baseName, readPathBytes } from './node-fs.js';
+
+export { fmtBytes };
 
 /** Where file readers take their input from: a filesystem path, or the file's bytes already in memory. */
 export type ByteSource = string | Uint8Array | ArrayBuffer;
@@ -15,14 +18,6 @@ export interface LoadedSource {
 
 /** Default largest file any reader loads (4 GiB). */
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 ** 3;
-
-/** Human-readable byte count for error messages. */
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB (${n} bytes)`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB (${n} bytes)`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB (${n} bytes)`;
-}
 
 /**
  * Load a source into memory. A path is stat-ed first so a file larger than `maxBytes` is refused before any read.

@@ -1,7 +1,7 @@
 // TensorFlow.js layers models: model.json (modelTopology + weightsManifest) and its binary weight shards.
 import type { TypedArray } from '../core/dtype.js';
 import { FormatError } from './errors.js';
-import type { KerasFile, KerasLayerWeights, KerasWeight } from './keras-types.js';
+import type { KerasFile, KerasLayerWeights, KerasWeight } from './keras/types.js';
 import { isAbsolutePath, resolveInside } from './node-fs.js';
 import { decodeElements } from './numeric.js';
 import { type JsonValue, isJsonObject } from './safe-json.js';

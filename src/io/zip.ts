@@ -2,6 +2,7 @@
 import { FormatError } from './errors.js';
 import { inflateCapped } from './inflate.js';
 import { fmtBytes, viewOf } from './source.js';
+import { crc32 } from '../core/crc32.js';
 
 export interface ZipEntry {
   name: string;
@@ -214,21 +215,4 @@ function checkEntryName(file: string, n: string): void {
     /^[A-Za-z]:/.test(n) ||
     n.split('/').some((seg) => seg === '..');
   if (bad) throw new FormatError(`${file}: unsafe entry name '${n}' (absolute, '..' or backslash path)`);
-}
-
-let CRC_TABLE: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, as used by ZIP). */
-export function crc32(data: Uint8Array): number {
-  if (!CRC_TABLE) {
-    CRC_TABLE = new Uint32Array(256);
-    for (let i = 0; i < 256; i++) {
-      let c = i;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      CRC_TABLE[i] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

@@ -1,7 +1,7 @@
 // Keras activation names → tapegrad ops.
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { relu, sigmoid, tanh } from '../ops/arith.js';
+import { relu, sigmoid, tanh } from '../ops/elementwise/builders.js';
 import * as act from '../ops/composite/activations.js';
 
 export type ActivationFn = (x: Tensor) => Tensor;

@@ -4,12 +4,14 @@ import { type DType } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
-import { noGrad, withScope } from '../core/tape.js';
+import { withScope } from '../core/tape.js';
 import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
-import { isForwardNumericsCheck, setForwardNumericsCheck } from '../ops/dispatch.js';
 import { Tensor } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
 import { SymbolicTensor, applySymbolic } from './symbolic.js';
+import { inferShapes, isInferringShapes } from './shape-inference.js';
+
+export { inferShapes, isInferringShapes };
 
 export type LayerIO = Tensor | Tensor[];
 /** A shape with the batch axis first; null = unknown (Keras `None`). */
@@ -72,25 +74,6 @@ export function uniqueName(prefix: string, zeroBased = true): string {
   if (!zeroBased) return `${prefix}_${n + 1}`;
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
-let inferring = 0;
-/** True while a model runs zeros through its layers only to learn shapes (build, summary, symbolic calls). */
-export const isInferringShapes = (): boolean => inferring > 0;
-/**
- * Run `fn` as a shape-inference pass: no tape, no hooks, no numerics checks, and stateful layers keep their state.
- * NOTE: building runs the real layers once on zeros, so users must not see that run.
- */
-export function inferShapes<T>(fn: () => T): T {
-  const numerics = isForwardNumericsCheck();
-  inferring++;
-  setForwardNumericsCheck(false);
-  try {
-    return noGrad(fn);
-  } finally {
-    inferring--;
-    setForwardNumericsCheck(numerics);
-  }
-}
-
 /** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */
 export const resetLayerNames = (): void => nameCounts.clear();
 

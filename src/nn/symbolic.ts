@@ -2,7 +2,8 @@
 // records a graph node and infers the output shape by running itself once on zeros (batch 1).
 import { ShapeError } from '../core/errors.js';
 import { Tensor, zeros } from '../core/tensor.js';
-import { type CallKwargs, type Layer, type LayerIO, type ShapeWithBatch, inferShapes } from './layer.js';
+import type { CallKwargs, Layer, LayerIO, ShapeWithBatch } from './layer.js';
+import { inferShapes } from './shape-inference.js';
 
 let nextId = 1;
 

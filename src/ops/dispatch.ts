@@ -7,7 +7,16 @@ import { Storage } from '../core/storage.js';
 import { keep, track } from '../core/lifetime.js';
 import { sizeOf } from '../core/shape.js';
 import { kernels } from '../backend/kernels.js';
-import { PRIMS, type PrimName, type PrimParams } from './table.js';
+import type { PrimName, PrimParams } from './table.js';
+import type { PrimDef, PrimTable } from './prim.js';
+
+// NOTE: the table registers itself here at start-up (ops/index.ts) instead of dispatch importing it: every row
+// file imports builders that call `run`, so an import of the table here would close a cycle through all of ops.
+let table: PrimTable<PrimParams> | null = null;
+/** Install the primitive table `run` looks rows up in (once, from src/ops/index.ts). */
+export function registerPrims(prims: PrimTable<PrimParams>): void {
+  table = prims;
+}
 
 let forwardNumerics = false;
 /** Anomaly mode: stop at the first op whose output is non-finite while its inputs were finite. */
@@ -35,7 +44,9 @@ function stats(t: Tensor): string {
 }
 
 export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]): Tensor {
-  const def = PRIMS[op] as unknown as import('./prim.js').PrimDef<PrimParams[K]>;
+  if (!table)
+    throw new TapegradError(`${op}: the primitive table is not registered (import from "tapegrad")`);
+  const def = table[op] as unknown as PrimDef<PrimParams[K]>;
   if (def.arity >= 0 && ins.length !== def.arity)
     throw new ValueError(`${op}: expected ${def.arity} inputs, got ${ins.length}`);
   for (let i = 0; i < ins.length; i++)

@@ -1,47 +1,43 @@
 // Fluent methods on Tensor (`x.add(y).relu()`): one-line delegations to the functional ops, listed
 // in one place. The functional ops stay the source of truth.
 import { Tensor } from '../core/tensor.js';
-import type { DType } from '../core/dtype.js';
-import type { TensorLike } from '../core/tensor.js';
-import * as a from './arith.js';
-import * as r from './reduce-ops.js';
-import * as s from './shape-ops.js';
-import { matmul, type MatmulOptions } from './linalg.js';
+import type { TensorMethods } from '../core/tensor.js';
+import * as a from './elementwise/builders.js';
+import * as r from './reduce/builders.js';
+import * as s from './movement/builders.js';
+import { matmul } from './network/builders.js';
 import { logSoftmax, softmax } from './composite/activations.js';
 
-type Axes = number | readonly number[];
-
-// NOTE: the method signatures are declared on Tensor itself (src/core/tensor.ts), so published .d.ts files carry them.
-
-const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
-  add(b: TensorLike) {
+// NOTE: the signatures live once, in `TensorMethods` (src/core/tensor.ts); this object must implement all of them.
+const methods: TensorMethods & ThisType<Tensor> = {
+  add(b) {
     return a.add(this, b);
   },
-  sub(b: TensorLike) {
+  sub(b) {
     return a.sub(this, b);
   },
-  mul(b: TensorLike) {
+  mul(b) {
     return a.mul(this, b);
   },
-  div(b: TensorLike) {
+  div(b) {
     return a.div(this, b);
   },
-  pow(b: TensorLike) {
+  pow(b) {
     return a.pow(this, b);
   },
-  maximum(b: TensorLike) {
+  maximum(b) {
     return a.maximum(this, b);
   },
-  minimum(b: TensorLike) {
+  minimum(b) {
     return a.minimum(this, b);
   },
-  greater(b: TensorLike) {
+  greater(b) {
     return a.greater(this, b);
   },
-  less(b: TensorLike) {
+  less(b) {
     return a.less(this, b);
   },
-  equal(b: TensorLike) {
+  equal(b) {
     return a.equal(this, b);
   },
   neg() {
@@ -71,49 +67,49 @@ const methods: Record<string, (this: Tensor, ...args: any[]) => Tensor> = {
   tanh() {
     return a.tanh(this);
   },
-  clipByValue(lo: number, hi: number) {
+  clipByValue(lo, hi) {
     return a.clipByValue(this, lo, hi);
   },
-  cast(dtype: DType) {
+  cast(dtype) {
     return a.cast(this, dtype);
   },
-  sum(axes?: Axes, keepdims?: boolean) {
+  sum(axes, keepdims) {
     return r.sum(this, axes, keepdims);
   },
-  mean(axes?: Axes, keepdims?: boolean) {
+  mean(axes, keepdims) {
     return r.mean(this, axes, keepdims);
   },
-  max(axes?: Axes, keepdims?: boolean) {
+  max(axes, keepdims) {
     return r.max(this, axes, keepdims);
   },
-  min(axes?: Axes, keepdims?: boolean) {
+  min(axes, keepdims) {
     return r.min(this, axes, keepdims);
   },
-  argmax(axis?: number) {
+  argmax(axis) {
     return r.argmax(this, axis);
   },
-  matmul(b: Tensor, opts?: MatmulOptions) {
+  matmul(b, opts) {
     return matmul(this, b, opts);
   },
-  reshape(shape: readonly number[]) {
+  reshape(shape) {
     return s.reshape(this, shape);
   },
-  transpose(perm?: readonly number[]) {
+  transpose(perm) {
     return s.transpose(this, perm);
   },
   flatten() {
     return s.flatten(this);
   },
-  squeeze(axes?: readonly number[]) {
+  squeeze(axes) {
     return s.squeeze(this, axes);
   },
-  expandDims(axis?: number) {
+  expandDims(axis) {
     return s.expandDims(this, axis);
   },
-  softmax(axis?: number) {
+  softmax(axis) {
     return softmax(this, axis);
   },
-  logSoftmax(axis?: number) {
+  logSoftmax(axis) {
     return logSoftmax(this, axis);
   },
 };

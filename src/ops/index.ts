@@ -2,12 +2,14 @@
 import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
 import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
-import '../backend/wasm-node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
-import { add, cast } from './arith.js';
-import { setForwardNumericsCheck } from './dispatch.js';
+import '../backend/wasm/node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
+import { add, cast } from './elementwise/builders.js';
+import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
+import { PRIMS } from './table.js';
 import './fluent.js';
 
 registerBackend(jsKernels);
+registerPrims(PRIMS);
 installRuntime({ add: (a, b) => add(a, b), cast });
 
 /**
@@ -19,21 +21,141 @@ export function checkNumerics(on = true): void {
   setGradNumericsCheck(on);
 }
 
-export * from './arith.js';
-export * from './shape-ops.js';
-export * from './reduce-ops.js';
-export * from './linalg.js';
-export * from './transforms.js';
-export * from './random-ops.js';
-export * from './composite/conv.js';
-export * from './composite/pool.js';
-export * from './composite/activations.js';
-export * from './composite/losses.js';
-export * from './composite/cross-entropy.js';
-export { convTranspose2d, convTranspose1d, type ConvTransposeOptions } from './composite/conv-transpose.js';
+export {
+  abs,
+  add,
+  asTensor,
+  cast,
+  clipByValue,
+  cos,
+  div,
+  equal,
+  erf,
+  exp,
+  expm1,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  reciprocal,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+} from './elementwise/builders.js';
+export {
+  broadcastTo,
+  concat,
+  expandDims,
+  flatten,
+  pad,
+  permute,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  sumTo,
+  tile,
+  transpose,
+} from './movement/builders.js';
+export { argmax, argmin, logSumExp, max, mean, min, sum, variance } from './reduce/builders.js';
+export {
+  col2im,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dFused,
+  gather,
+  im2col,
+  matmul,
+  maxPool2dFused,
+  poolArgmax,
+  scatterAdd,
+  take,
+  type MatmulOptions,
+} from './network/builders.js';
+export { hessian, hvp, jacobian, jvp } from './transforms.js';
+export { dropout } from './random-ops.js';
+export { conv1d, conv2d, depthwiseConv2d, type Conv1dOptions, type Conv2dOptions } from './composite/conv.js';
+export {
+  avgPool1d,
+  avgPool2d,
+  globalAvgPool,
+  globalMaxPool,
+  maxPool1d,
+  maxPool2d,
+  maxPool2dWithIndices,
+  type AvgPool2dOptions,
+  type Pool1dOptions,
+  type Pool2dOptions,
+} from './composite/pool.js';
+export {
+  celu,
+  elu,
+  exponential,
+  gelu,
+  glu,
+  hardShrink,
+  hardSigmoid,
+  hardSilu,
+  hardTanh,
+  leakyRelu,
+  linear,
+  logSigmoid,
+  logSoftmax,
+  mish,
+  relu6,
+  reluAdvanced,
+  selu,
+  silu,
+  softmax,
+  softplus,
+  softShrink,
+  softsign,
+  sparsePlus,
+  squareplus,
+  swish,
+  tanhShrink,
+  thresholdedRelu,
+} from './composite/activations.js';
+export { huberLoss, maeLoss, mseLoss, oneHot } from './composite/losses.js';
+export { crossEntropy, type CrossEntropyOptions } from './composite/cross-entropy.js';
+export {
+  conv2dTranspose,
+  convTranspose2d,
+  convTranspose1d,
+  type Conv2dTransposeGeometry,
+  type ConvTransposeOptions,
+} from './composite/conv-transpose.js';
 export { padEdges, type PaddingMode } from './composite/pad-modes.js';
-export * from './composite/rnn.js';
+export {
+  gruCell,
+  gruUpdate,
+  lstmCell,
+  lstmStep,
+  lstmUpdate,
+  simpleRnnCell,
+  type CellActivation,
+  type CellOptions,
+  type CellWeights,
+  type GruCellOptions,
+} from './composite/rnn.js';
 export type { Pair, Padding2d } from './composite/window.js';
-export type { WindowGeom } from '../backend/kernels.js';
-export { run } from './dispatch.js';
-export { PRIMS, primNames, type PrimName, type PrimParams } from './table.js';
+export type { WindowGeom } from '../core/window-geom.js';
+
+export { type PrimName, type PrimParams } from './table.js';

@@ -3,7 +3,7 @@ import { ValueError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import { type Rng, rand } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { div, greaterEqual, mul } from './arith.js';
+import { div, greaterEqual, mul } from './elementwise/builders.js';
 
 /** Zero each value with probability `rate` and scale the rest by 1/(1-rate); identity when not training. */
 export function dropout(

@@ -2,11 +2,11 @@
 // Adding a primitive = one row in a family file + one kernel in src/backend. The type below makes a
 // missing row a compile error, and test/ops/primitives.test.ts gradchecks every row it finds here.
 import type { PrimTable } from './prim.js';
-import { type ElementwiseParams, elementwise } from './elementwise.js';
-import { type ReduceParams, reduce } from './reduce.js';
-import { type MovementParams, movement } from './movement.js';
-import { type NnParams, nnPrims } from './nn-prims.js';
-import { type RnnParams, rnnPrims } from './rnn-prims.js';
+import { type ElementwiseParams, elementwise } from './elementwise/rows.js';
+import { type ReduceParams, reduce } from './reduce/rows.js';
+import { type MovementParams, movement } from './movement/rows.js';
+import { type NnParams, nnPrims } from './network/rows.js';
+import { type RnnParams, rnnPrims } from './rnn/rows.js';
 
 export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams & RnnParams;
 export type PrimName = keyof PrimParams;

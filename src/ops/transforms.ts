@@ -7,9 +7,9 @@ import { grads, vjp } from '../core/autodiff.js';
 import { GradError, fmtShape } from '../core/errors.js';
 import { type Shape, shapesEqual, sizeOf } from '../core/shape.js';
 import { Tensor, tensor, zeros } from '../core/tensor.js';
-import { add, mul } from './arith.js';
-import { sum } from './reduce-ops.js';
-import { concat, reshape, slice, stack } from './shape-ops.js';
+import { add, mul } from './elementwise/builders.js';
+import { sum } from './reduce/builders.js';
+import { concat, reshape, slice, stack } from './movement/builders.js';
 
 type Out = Tensor | Tensor[];
 

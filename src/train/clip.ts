@@ -2,7 +2,7 @@
 import { NumericsError, ValueError } from '../core/errors.js';
 import { noGrad } from '../core/tape.js';
 import type { Tensor } from '../core/tensor.js';
-import { clipByValue, mul } from '../ops/arith.js';
+import { clipByValue, mul } from '../ops/elementwise/builders.js';
 
 function checkLimit(op: string, v: number): void {
   if (!(v > 0) || !Number.isFinite(v))

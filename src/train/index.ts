@@ -1,15 +1,64 @@
 // Public exports of src/train: optimizers (classes and `train.*` constructors), schedules, clipping, losses,
 // metrics and callbacks. `losses`, `metrics` and `callbacks` are also namespaces (TF.js `tf.losses`, ...).
 export * as train from './tfjs.js';
-export * from './optim/rule.js';
-export * from './optim/optimizer.js';
-export * from './optim/sgd.js';
-export * from './optim/adam.js';
-export * from './optim/rmsprop.js';
-export * from './optim/adagrad.js';
-export * from './schedules.js';
-export * from './clip.js';
-export * from './losses.js';
+export {
+  pureRule,
+  withL2,
+  type BaseHyper,
+  type Convention,
+  type SlotState,
+  type UpdateRule,
+} from './optim/rule.js';
+export { Optimizer, type ClipOptions, type GradientsInput, type ParamsInput } from './optim/optimizer.js';
+export { SGD, sgdRule, type SGDHyper, type SGDOptions } from './optim/sgd.js';
+export { Adam, adamRule, AdamW, type AdamHyper, type AdamOptions } from './optim/adam.js';
+export { RMSprop, rmspropRule, type RMSpropHyper, type RMSpropOptions } from './optim/rmsprop.js';
+export { Adagrad, adagradRule, type AdagradHyper, type AdagradOptions } from './optim/adagrad.js';
+export {
+  cosineDecay,
+  exponentialDecay,
+  linearWarmup,
+  piecewiseConstant,
+  ReduceLROnPlateau,
+  stepDecay,
+  type CosineDecayOptions,
+  type ExponentialDecayOptions,
+  type LearningRate,
+  type LRSchedule,
+  type ReduceLROnPlateauOptions,
+  type StepDecayOptions,
+} from './schedules.js';
+export {
+  clipByGlobalNorm,
+  clipByNorm,
+  clipGradientsByValue,
+  clipGradNorm,
+  clipGradValue,
+  globalNorm,
+} from './clip.js';
+export {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  categoricalHinge,
+  cosineSimilarity,
+  EPSILON,
+  getLoss,
+  hinge,
+  huber,
+  kullbackLeiblerDivergence,
+  logcosh,
+  lossNames,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredError,
+  meanSquaredLogarithmicError,
+  poisson,
+  sparseCategoricalCrossentropy,
+  squaredHinge,
+  type CrossentropyOptions,
+  type LossFn,
+  type LossOptions,
+} from './losses.js';
 export * as losses from './losses.js';
 export {
   type MetricFn,
@@ -36,3 +85,15 @@ export {
   TerminateOnNaN,
 } from './callbacks.js';
 export * as callbacks from './callbacks.js';
+export {
+  seededPermutation,
+  takeRows,
+  shuffleTogether,
+  trainTestSplit,
+  batchIterator,
+  channelMeanStd,
+  normalizeChannels,
+  toOneHot,
+  type Batch,
+  type BatchOptions,
+} from './datasets.js';

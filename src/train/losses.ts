@@ -19,9 +19,9 @@ import {
   sqrt,
   square,
   sub,
-} from '../ops/arith.js';
-import { max, mean, sum } from '../ops/reduce-ops.js';
-import { reshape } from '../ops/shape-ops.js';
+} from '../ops/elementwise/builders.js';
+import { max, mean, sum } from '../ops/reduce/builders.js';
+import { reshape } from '../ops/movement/builders.js';
 import { logSoftmax, softplus } from '../ops/composite/activations.js';
 import { oneHot } from '../ops/composite/losses.js';
 

@@ -2,10 +2,10 @@
 // op layer end to end: results equal the JS reference (with new blocks poisoned, so every kernel must write its
 // whole output), `.data` hands out plain arrays, and memory stays bounded in loops that never yield.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Arena } from '../../src/backend/arena.js';
+import { Arena } from '../../src/backend/wasm/arena.js';
 import { yieldToEventLoop } from '../../src/core/storage.js';
 import * as tg from '../../src/index.js';
-import { randF32, wasm } from './helpers.js';
+import { randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 const defaultLimit = K.arena.residentLimit;

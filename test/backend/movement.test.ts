@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
-import { fastMovement } from '../../src/backend/movement.js';
+import { fastMovement } from '../../src/backend/wasm/movement.js';
 import type { TypedArray } from '../../src/core/dtype.js';
-import { expectSame, randF32 } from './helpers.js';
+import { expectSame, randF32 } from '../support/backend.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const shapeArb = (maxRank = 5, maxDim = 7) =>

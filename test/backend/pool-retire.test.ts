@@ -7,11 +7,12 @@ import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_thread
 import { describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import { jsKernels } from '../../src/backend/js.js';
-import { ThreadPool, type SpawnWorker } from '../../src/backend/pool.js';
-import { POOL_WORKER_SOURCE } from '../../src/backend/pool-worker.js';
-import { readKernelBytes } from '../../src/backend/wasm-node.js';
-import { wasmLayout, type WasmExports } from '../../src/backend/wasm.js';
-import { randF32 } from './helpers.js';
+import { ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
+import { POOL_WORKER_SOURCE } from '../../src/backend/wasm/pool-worker.js';
+import { readKernelBytes } from '../../src/backend/wasm/node.js';
+import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
+import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
+import { randF32 } from '../support/backend.js';
 
 // every claimed chunk is reported; the first one waits until the test opens the gate
 const SOURCE = POOL_WORKER_SOURCE.replace(

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { expectClose, expectSame, geomArb, randF32, wasm } from './helpers.js';
+import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 /** 1 where a value is NaN, else 0. */

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
 import * as tg from '../../src/index.js';
-import { expectClose, expectSame, geomArb, randF32, wasm } from './helpers.js';
+import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 

@@ -3,9 +3,10 @@
 // orders of the kernel (A block in L1, or a 512-column block of B in L2) are reached by the tile heights used here.
 import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
-import { readKernelBytes } from '../../src/backend/wasm-node.js';
-import { wasmLayout, type WasmExports } from '../../src/backend/wasm.js';
-import { expectClose, expectSame, randF32 } from './helpers.js';
+import { readKernelBytes } from '../../src/backend/wasm/node.js';
+import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
+import type { WasmExports } from '../../src/backend/wasm/exports.js';
+import { expectClose, expectSame, randF32 } from '../support/backend.js';
 
 /** A fresh instance of the kernels on its own memory, called directly (no pool, no arena). */
 function kernels(): { ex: WasmExports; f32: () => Float32Array; work: number; heap: number } {

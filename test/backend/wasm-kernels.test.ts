@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../src/backend/kernels.js';
-import { expectClose, expectSame, expectUlps, f32Arb, geomArb, randF32, wasm } from './helpers.js';
+import { expectClose, expectSame, expectUlps, f32Arb, geomArb, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 const UNARY: UnaryOp[] = [

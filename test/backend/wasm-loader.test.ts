@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import { getBackend, kernels, setBackend } from '../../src/backend/kernels.js';
-import { loadWasmKernels } from '../../src/backend/wasm-loader.js';
-import { installWasmBackend, readKernelBytes, wasmBackend } from '../../src/backend/wasm-node.js';
-import { getNumThreads, setNumThreads } from '../../src/backend/threads.js';
+import { loadWasmKernels } from '../../src/backend/wasm/loader.js';
+import { installWasmBackend, readKernelBytes, wasmBackend } from '../../src/backend/wasm/node.js';
+import { getNumThreads, setNumThreads } from '../../src/backend/wasm/threads.js';
 import { ValueError } from '../../src/core/errors.js';
 
 describe('wasm loader', () => {

@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import { GATE_ACTIVATIONS } from '../../src/backend/lstm.js';
-import { expectClose, randF32, wasm } from './helpers.js';
+import { expectClose, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 

@@ -21,7 +21,7 @@ import {
   sum,
   tanh,
 } from '../../src/ops/index.js';
-import { expectSame, randF32, wasm } from './helpers.js';
+import { expectSame, randF32, wasm } from '../support/backend.js';
 
 wasm(); // fail early when the module is missing
 

@@ -9,11 +9,12 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { CTL, ThreadPool, type SpawnWorker } from '../../src/backend/pool.js';
-import { readKernelBytes } from '../../src/backend/wasm-node.js';
-import { wasmLayout, type WasmExports } from '../../src/backend/wasm.js';
+import { CTL, ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
+import { readKernelBytes } from '../../src/backend/wasm/node.js';
+import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
+import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import { jsKernels } from '../../src/backend/js.js';
-import { expectSame, randF32, wasm } from './helpers.js';
+import { expectSame, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 
@@ -288,7 +289,7 @@ describe('thread pool failures', () => {
   it('the pool does not keep the process alive', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-pool-'));
     const script = join(dir, 'exit.mts');
-    const node = fileURLToPath(new URL('../../src/backend/wasm-node.ts', import.meta.url));
+    const node = fileURLToPath(new URL('../../src/backend/wasm/node.ts', import.meta.url));
     writeFileSync(
       script,
       `import { wasmBackend } from ${JSON.stringify(node)};

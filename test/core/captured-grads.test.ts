@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tg from '../../src/index.js';
+import { run } from '../../src/ops/dispatch.js';
+import { primNames } from '../../src/ops/table.js';
 import { PRIM_ARBITRARIES, type PrimCase } from '../support/prim-arbitraries.js';
 import { expectClose } from '../support/check.js';
 
@@ -58,7 +60,7 @@ describe('gradients through captured tensors', () => {
 // For each row: L(y) = Σ w ⊙ prim(y, rest); with s captured from outside,
 // d/ds Σ v ⊙ ∇_y (s·L)(y0) = <∇L(y0), v>, by closure (tg.grad) and by a module weight (backward).
 const arbitraries = PRIM_ARBITRARIES as Partial<Record<string, fc.Arbitrary<PrimCase>>>;
-const floatRows = tg.primNames().filter((n) => arbitraries[n] !== undefined);
+const floatRows = primNames().filter((n) => arbitraries[n] !== undefined);
 
 describe.each(floatRows)('captured-tensor second order over the table: %s', (name) => {
   it('closure and module-weight forms equal the first-order <∇L, v>', () => {
@@ -66,7 +68,7 @@ describe.each(floatRows)('captured-tensor second order over the table: %s', (nam
       fc.property(arbitraries[name]!, (c) => {
         const k = c.diff.findIndex((d, i) => d && c.inputs[i].dtype === 'float64');
         if (k < 0) return;
-        const out0 = tg.noGrad(() => tg.run(name, c.inputs, c.params));
+        const out0 = tg.noGrad(() => run(name, c.inputs, c.params));
         if (out0.dtype !== 'float64') return;
         const w = t64(
           Array.from({ length: out0.size }, (_, i) => Math.sin(i + 1)),
@@ -80,7 +82,7 @@ describe.each(floatRows)('captured-tensor second order over the table: %s', (nam
         const L = (y: tg.Tensor) =>
           tg.sum(
             tg.mul(
-              tg.run(
+              run(
                 name,
                 c.inputs.map((t, i) => (i === k ? y : t)),
                 c.params,

@@ -1,6 +1,8 @@
 // Bad input gives typed errors whose messages name the op and the shapes/values involved.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { run } from '../../src/ops/dispatch.js';
+import { PRIMS } from '../../src/ops/table.js';
 
 const z = (shape: number[], dtype: tg.DType = 'float32') => tg.zeros(shape, { dtype });
 /** Assert `f` throws an instance of `cls` whose message matches `msg` (a string must match exactly). */
@@ -179,17 +181,17 @@ describe('shapes and dtypes', () => {
 
   it('dtype mismatches and unsupported dtypes', () => {
     throwsTyped(
-      () => tg.run('add', [z([2]), z([2], 'float64')], {}),
+      () => run('add', [z([2]), z([2], 'float64')], {}),
       tg.DTypeError,
       'add: operand dtypes float32 and float64 differ',
     );
     throwsTyped(
-      () => tg.run('exp', [z([2], 'int32')], {}),
+      () => run('exp', [z([2], 'int32')], {}),
       tg.DTypeError,
       'exp: needs a float tensor, got int32',
     );
     throwsTyped(
-      () => tg.run('matmul', [z([2, 2]), z([2, 2], 'float64')], { transA: false, transB: false }),
+      () => run('matmul', [z([2, 2]), z([2, 2], 'float64')], { transA: false, transB: false }),
       tg.DTypeError,
       /matmul: operand dtypes float32 and float64 differ/,
     );
@@ -238,7 +240,7 @@ describe('shapes and dtypes', () => {
       'take: index 4 (position 0) is out of range for 4 values',
     );
     throwsTyped(() => z([2]).item(), tg.ShapeError, 'item: tensor of shape [2] has 2 values, not 1');
-    throwsTyped(() => tg.run('add', [z([2])], {}), tg.ValueError, 'add: expected 2 inputs, got 1');
+    throwsTyped(() => run('add', [z([2])], {}), tg.ValueError, 'add: expected 2 inputs, got 1');
   });
 
   it('crossEntropy label out of range, or the wrong number of labels', () => {
@@ -365,9 +367,9 @@ describe('numerics', () => {
 
 describe('broken vjp rules are caught and named', () => {
   it('a vjp returning a gradient of the wrong shape names the op and both shapes', () => {
-    const saved = tg.PRIMS.exp.vjp;
+    const saved = PRIMS.exp.vjp;
     try {
-      tg.PRIMS.exp.vjp = (g) => [tg.sum(g)];
+      PRIMS.exp.vjp = (g) => [tg.sum(g)];
       const x = tg.tensor([1, 2, 3], undefined, { requiresGrad: true });
       throwsTyped(
         () => tg.sum(tg.exp(x)).backward(),
@@ -375,7 +377,7 @@ describe('broken vjp rules are caught and named', () => {
         'exp: gradient for input 0 has shape [] but the input has shape [3]',
       );
     } finally {
-      tg.PRIMS.exp.vjp = saved;
+      PRIMS.exp.vjp = saved;
     }
     const x = tg.tensor([1, 2, 3], undefined, { requiresGrad: true });
     tg.sum(tg.exp(x)).backward(); // restored
@@ -383,9 +385,9 @@ describe('broken vjp rules are caught and named', () => {
   });
 
   it('a vjp returning the wrong number of gradients', () => {
-    const saved = tg.PRIMS.mul.vjp;
+    const saved = PRIMS.mul.vjp;
     try {
-      tg.PRIMS.mul.vjp = (g) => [g];
+      PRIMS.mul.vjp = (g) => [g];
       const x = tg.tensor([1, 2], undefined, { requiresGrad: true });
       throwsTyped(
         () => tg.sum(tg.mul(x, x)).backward(),
@@ -393,7 +395,7 @@ describe('broken vjp rules are caught and named', () => {
         'mul: vjp returned 1 gradients for 2 inputs',
       );
     } finally {
-      tg.PRIMS.mul.vjp = saved;
+      PRIMS.mul.vjp = saved;
     }
   });
 });

@@ -2,6 +2,7 @@
 // the worst entry reported; throwOnFail → GradError) when a primitive's vjp is deliberately broken.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { PRIMS } from '../../src/ops/table.js';
 import { uniform } from '../support/check.js';
 
 const t64 = (d: ArrayLike<number>, s: number[]) => tg.tensor(Float64Array.from(d), s);
@@ -11,13 +12,13 @@ const y = t64(uniform(3, 2), [3]);
 const f = (a: tg.Tensor, b: tg.Tensor) => tg.matmul(tg.tanh(tg.mul(a, tg.exp(b))), tg.reshape(b, [3, 1]));
 
 /** Run `body` with PRIMS[name].vjp replaced by `broken`, restoring it afterwards. */
-function withBrokenVjp<T>(name: 'exp' | 'tanh', broken: (typeof tg.PRIMS)['exp']['vjp'], body: () => T): T {
-  const saved = tg.PRIMS[name].vjp;
-  tg.PRIMS[name].vjp = broken;
+function withBrokenVjp<T>(name: 'exp' | 'tanh', broken: (typeof PRIMS)['exp']['vjp'], body: () => T): T {
+  const saved = PRIMS[name].vjp;
+  PRIMS[name].vjp = broken;
   try {
     return body();
   } finally {
-    tg.PRIMS[name].vjp = saved;
+    PRIMS[name].vjp = saved;
   }
 }
 
@@ -63,8 +64,8 @@ describe('gradcheck on correct functions', () => {
 
 describe('gradcheck catches broken vjps', () => {
   // exp's true rule is g·eˣ; the broken ones are off by a factor or forget the chain rule
-  const doubled: (typeof tg.PRIMS)['exp']['vjp'] = (g, { out }) => [tg.mul(tg.mul(g, out), 2)];
-  const noChain: (typeof tg.PRIMS)['exp']['vjp'] = (_g, { out }) => [out];
+  const doubled: (typeof PRIMS)['exp']['vjp'] = (g, { out }) => [tg.mul(tg.mul(g, out), 2)];
+  const noChain: (typeof PRIMS)['exp']['vjp'] = (_g, { out }) => [out];
 
   it("'full' mode: ok=false with the worst entry (input, index, output, analytic vs numeric)", () => {
     const r = withBrokenVjp('exp', doubled, () => tg.gradcheck(f, [x, y], { mode: 'full' }));
@@ -99,7 +100,7 @@ describe('gradcheck catches broken vjps', () => {
   });
 
   it('a 1% error in a rule is caught at the default tolerances', () => {
-    const off: (typeof tg.PRIMS)['tanh']['vjp'] = (g, { out }) => [
+    const off: (typeof PRIMS)['tanh']['vjp'] = (g, { out }) => [
       tg.mul(g, tg.mul(tg.sub(1, tg.square(out)), 1.01)),
     ];
     expect(withBrokenVjp('tanh', off, () => tg.gradcheck(f, [x, y], { mode: 'full' })).ok).toBe(false);

@@ -121,6 +121,7 @@ describe('train/: optimizers, losses, schedules and callbacks refuse an unknown 
     earlyStopping: () => tg.callbacks.earlyStopping(X as never),
     ModelCheckpoint: () => new tg.callbacks.ModelCheckpoint({ filepath: 'a', save: () => {}, ...X } as never),
     modelCheckpoint: () => tg.callbacks.modelCheckpoint({ filepath: 'a', save: () => {}, ...X } as never),
+    batchIterator: () => tg.batchIterator([z(2, 1)], { batchSize: 1, ...X } as never).next(),
   };
   it('the walk covers every train/ export whose parameters are an options object', () => {
     const exported = { ...train, ...(train as { callbacks: object }).callbacks };

@@ -215,7 +215,7 @@ describe('browser twins behave like the Node modules', () => {
 
 describe('wasm in the browser entry', () => {
   it('initWasm loads the kernels from bytes, reports it, and matmul matches plain loops', async () => {
-    const { initWasm, backendStatus, simdSupported } = await import('../../src/backend/wasm-browser.js');
+    const { initWasm, backendStatus, simdSupported } = await import('../../src/backend/wasm/browser.js');
     expect(simdSupported()).toBe(true);
     tg.setBackend('js'); // NOTE: importing src/index.js under Node already made its own wasm backend active
     expect(backendStatus()).toMatchObject({

@@ -1,6 +1,20 @@
 // The README's main job (examples/cifar-cnn) in quick mode: it trains on real MNIST digits and learns.
 import { expect, it } from 'vitest';
-import { main } from '../../examples/cifar-cnn/main.js';
+import * as tg from '../../src/index.js';
+import { main, seedNetwork as exampleNetwork } from '../../examples/cifar-cnn/main.js';
+import { seedNetwork } from '../support/seed-network.js';
+
+it('the example writes out the same network the tests and scripts use (test/support/seed-network.ts)', () => {
+  const summary = (m: tg.Sequential) => {
+    m.buildModel([null, 28, 28, 1]);
+    // layer names carry a global counter (conv2d, conv2d_2, ...): compare types, shapes and counts
+    return m
+      .summary({ print: false })
+      .replace(/^\w+? \(/gm, '(')
+      .replace(/ +/g, ' ');
+  };
+  expect(summary(exampleNetwork())).toBe(summary(seedNetwork()));
+});
 
 it('seed CNN example trains on MNIST digits and beats chance', async () => {
   const lines: string[] = [];

@@ -13,26 +13,29 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/core/tensor.js';
+import { oneHot } from '../../src/ops/composite/losses.js';
 import {
   CIFAR10_CLASSES,
   FileError,
   FormatError,
-  batchIterator,
-  channelMeanStd,
   loadIdxDataset,
   loadMnist,
-  normalizeChannels,
   readCifar10,
   readIdx,
   readIdxImages,
   readIdxLabels,
+  writeFileAtomic,
+} from '../../src/io/index.js';
+import {
+  batchIterator,
+  channelMeanStd,
+  normalizeChannels,
   seededPermutation,
   shuffleTogether,
   takeRows,
   toOneHot,
   trainTestSplit,
-  writeFileAtomic,
-} from '../../src/io/index.js';
+} from '../../src/index.js'; // the whole entry: toOneHot runs ops, which need the registered backend
 
 const tmp = mkdtempSync(join(tmpdir(), 'tg-ds-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -267,7 +270,15 @@ describe('dataset helpers', () => {
   it('toOneHot builds float32 one-hot rows and rejects out-of-range labels', () => {
     const o = toOneHot(new Tensor(Int32Array.from([2, 0]), [2]), 3);
     expect([o.dtype, o.shape, Array.from(o.data)]).toEqual(['float32', [2, 3], [0, 0, 1, 1, 0, 0]]);
-    expect(() => toOneHot([3], 3)).toThrow(/label 3 at index 0 is outside 0..2/);
+    expect(() => toOneHot([3], 3)).toThrow(/label 3 at position 0 is out of range for 3 classes/);
+    expect(() => toOneHot([0.5], 3)).toThrow(/label 0.5 at position 0/);
+    expect(() => toOneHot(new Tensor(Int32Array.from([0, 1]), [1, 2]), 3)).toThrow(
+      /toOneHot: labels must be rank 1/,
+    );
+    // the same values as the tensor op it delegates to
+    expect(Array.from(toOneHot([1, 0], 2).data)).toEqual(
+      Array.from(oneHot(new Tensor(Int32Array.from([1, 0]), [2]), 2).data),
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 // suggests the likely cause (batch axis, channel position, flatten size); unbuilt models; duplicate layer names.
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { expectThrowsWith } from './layers-helpers.js';
+import { expectThrowsWith } from '../support/layers.js';
 
 /** The error thrown by `fn` (fails when nothing is thrown), checked to be of class `cls`. */
 function errorOf(fn: () => unknown, cls: new (...a: any[]) => Error): Error {

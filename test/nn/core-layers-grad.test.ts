@@ -2,7 +2,7 @@
 // and Module models composed of them.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { gradcheckLayer as gradcheckLayerOnly, randTensor, withWeights } from './layers-helpers.js';
+import { gradcheckLayer as gradcheckLayerOnly, randTensor, withWeights } from '../support/layers.js';
 
 const f64 = 'float64' as const;
 const cf = 'channelsFirst' as const;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { type FixCase, expectKeras, fixTensor, loadCases } from './layers-helpers.js';
+import { type FixCase, expectKeras, fixTensor, loadCases } from '../support/layers.js';
 
 type KerasConfig = Record<string, unknown>;
 

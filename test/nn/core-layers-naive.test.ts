@@ -11,7 +11,7 @@ import {
   resolvePadding,
   samePad,
 } from '../support/naive-conv.js';
-import { randTensor } from './layers-helpers.js';
+import { randTensor } from '../support/layers.js';
 
 const img = (t: tg.Tensor): Img => ({ data: Float64Array.from(t.data), shape: [...t.shape] });
 const f64 = 'float64' as const;

@@ -13,7 +13,7 @@ import {
   gradcheckLayer,
   loadCases,
   randTensor,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 describe('keras-js advanced activation cases', () => {
   const cases = loadCases('layers/advanced_activations.json');

@@ -11,7 +11,7 @@ import {
   loadCases,
   randTensor,
   withWeights,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 describe('Embedding', () => {
   const cases = loadCases('layers/embeddings/Embedding.json');

@@ -11,7 +11,7 @@ import {
   getCase,
   loadCases,
   randTensor,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 /**
  * The keras-js merge notebooks feed one input through one Dense(2) per branch (weights: kernel, bias per branch),

@@ -12,7 +12,7 @@ import {
   gradcheckLayer,
   loadCases,
   randTensor,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 /** Per-channel mean and population variance of a [rows, c] table (naive loops). */
 function channelStats(data: ArrayLike<number>, rows: number, c: number): [number[], number[]] {

@@ -9,7 +9,7 @@ import {
   getCase,
   loadCases,
   randTensor,
-} from './layers-helpers.js';
+} from '../support/layers.js';
 
 type Made = [string, () => tg.Layer];
 const cf = 'channelsFirst' as const;

@@ -62,6 +62,19 @@ const minimal: Record<string, () => Record<string, unknown>> = {
   gru: () => ({ units: 1 }),
   timeDistributed: () => ({ layer: tg.layers.dense({ units: 1 }) }),
   bidirectional: () => ({ layer: tg.layers.lstm({ units: 1 }) }),
+  conv3d: () => ({ filters: 1, kernelSize: 1 }),
+  maxPooling3d: () => ({}),
+  averagePooling3d: () => ({}),
+  avgPool3d: () => ({}),
+  avgPooling3d: () => ({}),
+  globalMaxPooling3d: () => ({}),
+  globalAveragePooling3d: () => ({}),
+  zeroPadding3d: () => ({}),
+  cropping3d: () => ({}),
+  upSampling3d: () => ({}),
+  masking: () => ({}),
+  alphaDropout: () => ({ rate: 0.5 }),
+  activityRegularization: () => ({}),
 };
 
 type Factory = (a: Record<string, unknown>) => tg.Layer;

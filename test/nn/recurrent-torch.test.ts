@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, uniform } from '../support/check.js';
-import { type TorchKind, flat, torchDir } from './recurrent-naive.js';
+import { type TorchKind, flat, torchDir } from '../support/naive-recurrent.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
 type Opts = tg.nn.TorchRNNOptions;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, uniform } from '../support/check.js';
-import { type Kind, flat, hardSig2, kerasSeq } from './recurrent-naive.js';
+import { type Kind, flat, hardSig2, kerasSeq } from '../support/naive-recurrent.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
 const K: Record<Kind, number> = { simple: 1, lstm: 4, gru: 3 };

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose, uniform } from '../support/check.js';
-import { expectThrowsWith, withWeights } from './layers-helpers.js';
+import { expectThrowsWith, withWeights } from '../support/layers.js';
 
 const nn = tg.nn;
 const rnd = (shape: number[], seed: number, dtype: tg.DType = 'float32') =>
@@ -471,5 +471,26 @@ describe('Module parameters, modes and gradients', () => {
         ),
       ['Sequential', 'Linear', 'in_features is 10', '[1,32]', 'flatten'],
     );
+  });
+});
+
+describe('tg.nn: one base class', () => {
+  it('every layer class in tg.nn is a Module (the recurrent ones included)', () => {
+    const layerClasses = Object.entries(tg.nn).filter(
+      ([, v]) => typeof v === 'function' && v.prototype instanceof tg.Layer,
+    ) as [string, abstract new (...a: never[]) => tg.Layer][];
+    expect(layerClasses.map(([k]) => k)).toEqual(expect.arrayContaining(['LSTM', 'GRU', 'RNN', 'Linear']));
+    const notModules = layerClasses
+      .filter(([, c]) => c !== tg.Module && !(c.prototype instanceof tg.Module))
+      .map(([k]) => k);
+    expect(notModules).toEqual([]);
+    const lstm = new tg.nn.LSTM(2, 3);
+    expect(lstm).toBeInstanceOf(tg.Module);
+    // Module's own features reach the recurrent modules: a traced summary and zeroGrad
+    const text = lstm.summary({ inputShape: [2], print: false });
+    expect(text).toContain('(LSTM)');
+    lstm.weights[0].value.grad = tg.ones([12, 2]);
+    lstm.zeroGrad();
+    expect(lstm.weights[0].value.grad).toBeNull();
   });
 });

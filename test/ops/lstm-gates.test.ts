@@ -4,6 +4,8 @@
 // (The rows themselves are gradchecked and compared with naive loops by test/ops/primitives.test.ts.)
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { run } from '../../src/ops/dispatch.js';
+import { splitGates } from '../../src/ops/composite/rnn.js';
 import { expectClose, uniform } from '../support/check.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
@@ -18,7 +20,7 @@ function inputs(seed: number): [tg.Tensor, tg.Tensor] {
 
 /** The composition the fused row replaces. */
 function composed(z: tg.Tensor, c: tg.Tensor, act: tg.ActivationFn, rec: tg.ActivationFn): tg.Tensor[] {
-  const [zi, zf, zg, zo] = tg.splitGates(z, 4);
+  const [zi, zf, zg, zo] = splitGates(z, 4);
   return tg.lstmUpdate(zi, zf, zg, zo, c, act, rec);
 }
 
@@ -105,22 +107,22 @@ describe('bad input to the fused rows', () => {
   const p = { act: 'tanh', recAct: 'sigmoid' } as const;
 
   it('names the op, the operand and the expected shape', () => {
-    expect(() => tg.run('lstmGates', [tg.slice(z, [0, 0], [B, 3 * H]), c], p)).toThrow(
+    expect(() => run('lstmGates', [tg.slice(z, [0, 0], [B, 3 * H]), c], p)).toThrow(
       /lstmGates: gate pre-activations z must be \[3, 16\] \(batch, 4·units\).*got \[3,\s?12\]/,
     );
-    expect(() => tg.run('lstmGates', [z, tg.reshape(c, [B * H])], p)).toThrow(
+    expect(() => run('lstmGates', [z, tg.reshape(c, [B * H])], p)).toThrow(
       /lstmGates: carry c must be \[batch, units\], got \[12\]/,
     );
-    expect(() => tg.run('lstmGatesGrad', [c, z, c], p)).toThrow(
+    expect(() => run('lstmGatesGrad', [c, z, c], p)).toThrow(
       /lstmGatesGrad: gradient g must be \[3, 8\].*got \[3,\s?4\]/,
     );
   });
 
   it('refuses an activation it does not know and mixed dtypes, by name', () => {
-    expect(() => tg.run('lstmGates', [z, c], { act: 'elu' as 'tanh', recAct: 'sigmoid' })).toThrow(
+    expect(() => run('lstmGates', [z, c], { act: 'elu' as 'tanh', recAct: 'sigmoid' })).toThrow(
       /lstmGates: act must be one of sigmoid, tanh, relu, linear, got 'elu'/,
     );
-    expect(() => tg.run('lstmGates', [z, tg.cast(c, 'float32')], p)).toThrow(
+    expect(() => run('lstmGates', [z, tg.cast(c, 'float32')], p)).toThrow(
       /lstmGates: inputs must share one float dtype, got float64, float32/,
     );
   });

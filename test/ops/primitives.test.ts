@@ -1,4 +1,4 @@
-// Generated from the primitive table: every row of tg.PRIMS is gradchecked (random-direction identity,
+// Generated from the primitive table: every row of PRIMS is gradchecked (random-direction identity,
 // float64) and its forward compared with an independent naive computation. A new primitive without an
 // arbitrary in test/support/prim-arbitraries.ts fails here.
 // NOTE: the tie rule (inputs kept away from kinks and ties) is documented in prim-arbitraries.ts; the
@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tg from '../../src/index.js';
+import { run } from '../../src/ops/dispatch.js';
+import { primNames } from '../../src/ops/table.js';
 import { PRIM_ARBITRARIES, type PrimCase } from '../support/prim-arbitraries.js';
 import { NAIVE_PRIMS } from '../support/naive-prims.js';
 import { expectClose } from '../support/check.js';
@@ -28,7 +30,7 @@ function arbitraryFor(name: string): fc.Arbitrary<PrimCase> {
 
 describe('the primitive table', () => {
   it('has an arbitrary and a naive reference for every primitive', () => {
-    const names = tg.primNames();
+    const names = primNames();
     expect(names.length).toBeGreaterThanOrEqual(38);
     expect(
       names.filter((n) => !arbitraries[n]),
@@ -47,14 +49,14 @@ describe('the primitive table', () => {
   });
 });
 
-describe.each(tg.primNames())('primitive %s', (name) => {
+describe.each(primNames())('primitive %s', (name) => {
   it('vjp: <c, (f(x+εt) − f(x−εt))/2ε> ≈ Σ <vjp(c), t> in float64', () => {
     fc.assert(
       fc.property(arbitraryFor(name), (c) => {
         const moving = c.inputs.filter((_, i) => c.diff[i]);
         const f = (...xs: tg.Tensor[]) => {
           let k = 0;
-          return tg.run(
+          return run(
             name,
             c.inputs.map((t, i) => (c.diff[i] ? xs[k++] : t)),
             c.params,
@@ -74,7 +76,7 @@ describe.each(tg.primNames())('primitive %s', (name) => {
         const ref = naive[name];
         if (!ref)
           throw new Error(`primitive '${name}' has no naive reference in test/support/naive-prims.ts`);
-        const out = tg.run(name, c.inputs, c.params);
+        const out = run(name, c.inputs, c.params);
         const want = ref(c.inputs, c.params);
         const what = describeCase(name, c);
         expect(out.shape, what).toEqual(want.shape);
@@ -89,14 +91,14 @@ describe.each(tg.primNames())('primitive %s', (name) => {
 describe('behaviour at ties and kinks (the rules finite differences cannot see)', () => {
   const t64 = (v: number[], s?: number[]) => tg.tensor(Float64Array.from(v), s ?? [v.length]);
   const pull = (name: tg.PrimName, ins: tg.Tensor[], p: any, ct: number[]) => {
-    const r = tg.vjp((...xs: tg.Tensor[]) => tg.run(name, xs, p), ...ins);
+    const r = tg.vjp((...xs: tg.Tensor[]) => run(name, xs, p), ...ins);
     return r.vjp(t64(ct, [...r.value.shape])).map((g) => Array.from(g.data));
   };
 
   it('compare ops on equal operands', () => {
     const a = t64([1, 2, 3]);
     const b = t64([1, 5, 0]);
-    const cmp = (op: string) => Array.from(tg.run('compare', [a, b], { op: op as 'eq' }).data);
+    const cmp = (op: string) => Array.from(run('compare', [a, b], { op: op as 'eq' }).data);
     expect(cmp('eq')).toEqual([1, 0, 0]);
     expect(cmp('ne')).toEqual([0, 1, 1]);
     expect(cmp('ge')).toEqual([1, 0, 1]);
@@ -129,7 +131,7 @@ describe('behaviour at ties and kinks (the rules finite differences cannot see)'
   });
 
   it('argmax and poolArgmax pick the first maximum', () => {
-    expect(Array.from(tg.run('argmax', [t64([1, 4, 4, 0])], { axis: 0 }).data)).toEqual([1]);
+    expect(Array.from(run('argmax', [t64([1, 4, 4, 0])], { axis: 0 }).data)).toEqual([1]);
     const geom = {
       n: 1,
       h: 2,
@@ -146,7 +148,7 @@ describe('behaviour at ties and kinks (the rules finite differences cannot see)'
       outH: 1,
       outW: 1,
     };
-    expect(Array.from(tg.run('poolArgmax', [t64([1, 5, 5, 5], [1, 2, 2, 1])], { geom }).data)).toEqual([1]);
+    expect(Array.from(run('poolArgmax', [t64([1, 5, 5, 5], [1, 2, 2, 1])], { geom }).data)).toEqual([1]);
   });
 
   it('poolArgmax never picks padding, even when every real value is below the pad value 0', () => {
@@ -166,7 +168,7 @@ describe('behaviour at ties and kinks (the rules finite differences cannot see)'
       outH: 2,
       outW: 2,
     };
-    expect(Array.from(tg.run('poolArgmax', [t64([-4, -3, -2, -1], [1, 2, 2, 1])], { geom }).data)).toEqual([
+    expect(Array.from(run('poolArgmax', [t64([-4, -3, -2, -1], [1, 2, 2, 1])], { geom }).data)).toEqual([
       0, 1, 2, 3,
     ]);
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tg from '../../src/index.js';
 import { expectClose, uniform } from '../support/check.js';
-import { type Kind, flat, kerasSeq, reluF } from '../nn/recurrent-naive.js';
+import { type Kind, flat, kerasSeq, reluF } from '../support/naive-recurrent.js';
 
 const t64 = (data: ArrayLike<number>, shape: number[]) => tg.tensor(Float64Array.from(data), shape);
 const rows = (a: ArrayLike<number>, B: number, u: number) =>

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
-import { KERAS_CONFIG_MAX_BYTES, readKeras3Zip } from '../../src/io/keras-zip.js';
+import { KERAS_CONFIG_MAX_BYTES, readKeras3Zip } from '../../src/io/keras/zip.js';
 import { runCli } from '../../src/cli/main.js';
 import { closeHdf5Worker } from '../../src/io/hdf5.js';
 import { readTfjsModel } from '../../src/io/tfjs.js';

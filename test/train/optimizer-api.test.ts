@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { expectClose } from '../support/check.js';
-import { refAdam, refSGD } from './reference.js';
+import { refAdam, refSGD } from '../support/naive-optimizers.js';
 
 function param(
   values: number[],

@@ -10,7 +10,7 @@ import {
   refRMSprop,
   refSGD,
   regressionGrad,
-} from './reference.js';
+} from '../support/naive-optimizers.js';
 
 const N = 8;
 const D = 3;

@@ -4,7 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tg from '../../src/index.js';
 import { expectClose, prng } from '../support/check.js';
-import { makeRegression, regressionGrad } from './reference.js';
+import { makeRegression, regressionGrad } from '../support/naive-optimizers.js';
 
 const D = 3;
 const reg = makeRegression(8, D, prng(5));

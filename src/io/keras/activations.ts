@@ -1,6 +1,6 @@
 // Keras activation names → tapegrad activations, honouring how each Keras version defines them (hard_sigmoid).
 import type { Tensor } from '../../core/tensor.js';
-import { mul } from '../../ops/arith.js';
+import { mul } from '../../ops/elementwise/builders.js';
 import { hardSigmoid } from '../../ops/composite/activations.js';
 import type { ActivationFn, ActivationSpec } from '../../nn/activations.js';
 import { activationNames } from '../../nn/activations.js';

@@ -1,8 +1,8 @@
 // ModelSpec → a tapegrad model: layers from the registry (or user implementations), Sequential or functional graph.
 import { type AllocationLimit, withAllocationLimit } from '../../core/dtype.js';
 import type { Layer } from '../../nn/layer.js';
-import { InputLayer } from '../../nn/layers/input.js';
-import type { Model } from '../../nn/model.js';
+import { InputLayer } from '../../nn/keras/layers/input.js';
+import type { Model } from '../../nn/keras/model.js';
 import type { SymbolicTensor } from '../../nn/symbolic.js';
 import { isJsonObject } from '../safe-json.js';
 import { type JsonObject, LayerCfg } from './cfg.js';

@@ -1,5 +1,5 @@
 // Which Keras wrote a model (1, 2 or 3; TensorFlow or Theano backend), and the semantics that follow from it.
-import type { KerasFile } from '../keras-types.js';
+import type { KerasFile } from './types.js';
 import type { JsonValue } from '../safe-json.js';
 import { isJsonObject } from '../safe-json.js';
 

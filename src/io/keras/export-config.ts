@@ -1,8 +1,8 @@
 // A tapegrad model → its Keras model config (legacy Keras 2 JSON for .h5, Keras 3 JSON for .keras).
-import { Functional } from '../../nn/functional.js';
+import { Functional } from '../../nn/keras/functional.js';
 import type { Layer } from '../../nn/layer.js';
-import { InputLayer } from '../../nn/layers/input.js';
-import { Model, Sequential } from '../../nn/model.js';
+import { InputLayer } from '../../nn/keras/layers/input.js';
+import { Model, Sequential } from '../../nn/keras/model.js';
 import type { SymbolicTensor } from '../../nn/symbolic.js';
 import type { JsonValue } from '../safe-json.js';
 import { isJsonObject } from '../safe-json.js';

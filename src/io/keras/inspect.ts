@@ -1,8 +1,8 @@
 // `inspect`: what a Keras file holds (format, Keras version, backend, layers and weights) without building a model.
 import { checkOptions } from '../../core/options.js';
 import { READ_KERAS_OPTIONS } from '../option-keys.js';
-import { readKerasFile, type ReadKerasOptions } from '../keras-files.js';
-import type { KerasFile } from '../keras-types.js';
+import { readKerasFile, type ReadKerasOptions } from './files.js';
+import type { KerasFile } from './types.js';
 import { isJsonObject } from '../safe-json.js';
 import type { ByteSource } from '../source.js';
 import { makeContext } from './context.js';

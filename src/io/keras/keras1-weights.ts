@@ -4,9 +4,9 @@
 import { ShapeError, ValueError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import type { Layer } from '../../nn/layer.js';
-import { Model, Sequential } from '../../nn/model.js';
-import { InputLayer } from '../../nn/layers/input.js';
-import { Bidirectional, TimeDistributed } from '../../nn/layers/wrappers.js';
+import { Model, Sequential } from '../../nn/keras/model.js';
+import { InputLayer } from '../../nn/keras/layers/input.js';
+import { Bidirectional, TimeDistributed } from '../../nn/keras/layers/wrappers.js';
 import { isJsonObject } from '../safe-json.js';
 import type { JsonObject } from './cfg.js';
 import type { KerasContext } from './context.js';

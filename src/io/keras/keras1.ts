@@ -73,7 +73,7 @@ export function keras1ToKeras2(
     if (k === 'mode' && className === 'BatchNormalization') {
       if (v !== 0 && v !== 1 && v !== 2 && v !== null)
         fail(k, `mode ${brief(v)} is not a Keras 1 BatchNormalization mode (0, 1 or 2)`);
-      // NOTE: modes 1 (per sample) and 2 (batch statistics at test time too) have no Keras 2 class: layers/keras1.ts.
+      // NOTE: modes 1 (per sample) and 2 (batch statistics at test time too) have no Keras 2 class: nn/keras/layers/keras1.ts.
       if (v === 1 || v === 2) out.mode = v;
       continue;
     }

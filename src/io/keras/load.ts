@@ -8,10 +8,10 @@ import {
   pickOptions,
 } from '../option-keys.js';
 import type { Layer } from '../../nn/layer.js';
-import { Model } from '../../nn/model.js';
+import { Model } from '../../nn/keras/model.js';
 import { FormatError } from '../errors.js';
-import { type ReadKerasOptions, readKerasFile } from '../keras-files.js';
-import type { KerasFile } from '../keras-types.js';
+import { type ReadKerasOptions, readKerasFile } from './files.js';
+import type { KerasFile } from './types.js';
 import { type JsonValue, isJsonObject, parseJsonSafe } from '../safe-json.js';
 import type { ByteSource } from '../source.js';
 import { type BuiltModel, buildModel } from './build-model.js';

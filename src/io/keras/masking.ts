@@ -2,12 +2,12 @@
 // steps (states carried over). Masks travel with the output tensors through mask-transparent layers.
 import type { Tensor } from '../../core/tensor.js';
 import { zeros } from '../../core/tensor.js';
-import { add, cast, mul, notEqual, sub } from '../../ops/arith.js';
-import { matmul } from '../../ops/linalg.js';
-import { reshape, slice, stack } from '../../ops/shape-ops.js';
+import { add, cast, mul, notEqual, sub } from '../../ops/elementwise/builders.js';
+import { matmul } from '../../ops/network/builders.js';
+import { reshape, slice, stack } from '../../ops/movement/builders.js';
 import type { CallKwargs, Layer, LayerIO } from '../../nn/layer.js';
-import { GRU, LSTM, SimpleRNN } from '../../nn/layers/recurrent-layers.js';
-import type { RNNBase, StepFn } from '../../nn/layers/recurrent.js';
+import { GRU, LSTM, SimpleRNN } from '../../nn/keras/layers/rnn-cells.js';
+import type { RNNBase, StepFn } from '../../nn/keras/layers/rnn-base.js';
 
 /** The Keras mask of a tensor: [batch, time] with 1 for real steps, 0 for padding. */
 const masks = new WeakMap<Tensor, Tensor>();

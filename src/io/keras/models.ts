@@ -1,10 +1,10 @@
 // Imported models keep Keras's layer order for getWeights/setWeights, and Keras's weight order when nested.
 import type { Tensor } from '../../core/tensor.js';
-import { Functional } from '../../nn/functional.js';
+import { Functional } from '../../nn/keras/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
 import type { JsonObject } from './cfg.js';
 import type { KerasContext } from './context.js';
-import { Sequential } from '../../nn/model.js';
+import { Sequential } from '../../nn/keras/model.js';
 
 /**
  * Keras lists a nested model's weights trainable-first (`trainable_weights + non_trainable_weights`), which is

@@ -1,5 +1,6 @@
 // Plain row-major arrays for weight conversion before they become tensors: transpose, flip, concat, split.
 import type { TypedArray } from '../../core/dtype.js';
+import { stridesOf } from '../../core/shape.js';
 
 /** A stored weight during conversion: name, shape, row-major values, and notes on what was done to it. */
 export interface NdWeight {
@@ -16,20 +17,10 @@ const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const newLike = (d: TypedArray, n: number): TypedArray =>
   new (d.constructor as new (n: number) => TypedArray)(n);
 
-function strides(s: readonly number[]): number[] {
-  const st = new Array<number>(s.length);
-  let acc = 1;
-  for (let i = s.length - 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= s[i];
-  }
-  return st;
-}
-
 /** out[i_perm] = a[i]: numpy `np.transpose(a, perm)`. */
 export function transposeNd(w: NdWeight, perm: number[], note: string): NdWeight {
   const shape = perm.map((p) => w.shape[p]);
-  const inSt = strides(w.shape);
+  const inSt = stridesOf(w.shape);
   const n = size(shape);
   const out = newLike(w.data, n);
   const idx = new Array<number>(shape.length).fill(0);
@@ -47,7 +38,7 @@ export function transposeNd(w: NdWeight, perm: number[], note: string): NdWeight
 
 /** Reverse the given axes: numpy `a[::-1, ::-1, ...]` on those axes. */
 export function flipNd(w: NdWeight, axes: number[], note: string): NdWeight {
-  const st = strides(w.shape);
+  const st = stridesOf(w.shape);
   const n = size(w.shape);
   const out = newLike(w.data, n);
   const idx = new Array<number>(w.shape.length).fill(0);
@@ -99,6 +90,3 @@ export function splitLast(w: NdWeight, n: number): NdWeight[] {
 export function reshapeNd(w: NdWeight, shape: number[], note: string): NdWeight {
   return { ...w, shape, notes: [...w.notes, note] };
 }
-
-/** Element count of a shape. */
-export const ndSize = size;

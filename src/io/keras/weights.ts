@@ -1,10 +1,10 @@
 // Stored weights → model weights: pair stored layers with model layers, convert per class, check shapes, report.
-import { Functional } from '../../nn/functional.js';
+import { Functional } from '../../nn/keras/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
-import { Model, Sequential } from '../../nn/model.js';
-import { InputLayer } from '../../nn/layers/input.js';
-import { Bidirectional, TimeDistributed } from '../../nn/layers/wrappers.js';
-import type { KerasLayerWeights } from '../keras-types.js';
+import { Model, Sequential } from '../../nn/keras/model.js';
+import { InputLayer } from '../../nn/keras/layers/input.js';
+import { Bidirectional, TimeDistributed } from '../../nn/keras/layers/wrappers.js';
+import type { KerasLayerWeights } from './types.js';
 import { isJsonObject } from '../safe-json.js';
 import type { BuiltModel } from './build-model.js';
 import type { JsonObject } from './cfg.js';

@@ -14,7 +14,7 @@ import { ShapeError, TapegradError, ValueError, fmtShape } from '../../core/erro
 import { keep, withFrame } from '../../core/lifetime.js';
 import { Tensor } from '../../core/tensor.js';
 import { conv2d } from '../../ops/composite/conv.js';
-import { reshape, transpose } from '../../ops/shape-ops.js';
+import { reshape, transpose } from '../../ops/movement/builders.js';
 import type { OnnxNode } from './model.js';
 import { Attrs, type OpContext, intsOf } from './op-types.js';
 import { pool, windowOf } from './ops-nn.js';

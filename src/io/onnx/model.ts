@@ -5,7 +5,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { isRecording } from '../../core/tape.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
-import { cast } from '../../ops/arith.js';
+import { cast } from '../../ops/elementwise/builders.js';
 import {
   type BackwardHook,
   type CallKwargs,
@@ -17,8 +17,8 @@ import {
   inferShapes,
   isInferringShapes,
 } from '../../nn/layer.js';
-import { Model } from '../../nn/model.js';
-import type { SummaryRow } from '../../nn/summary.js';
+import { Model } from '../../nn/keras/model.js';
+import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
 import { InferencePlan } from './inference-plan.js';
 import { Attrs, type OpContext, type OpDef } from './op-types.js';

@@ -31,10 +31,10 @@ import {
   sub,
   tanh,
   where,
-} from '../../ops/arith.js';
+} from '../../ops/elementwise/builders.js';
 import { elu, gelu, logSoftmax, softmax, softplus, softsign } from '../../ops/composite/activations.js';
 import { dropout } from '../../ops/random-ops.js';
-import { reshape } from '../../ops/shape-ops.js';
+import { reshape } from '../../ops/movement/builders.js';
 import { DataType } from './proto.js';
 import { isIntType, typeName } from './tensor-proto.js';
 import { type OpContext, type OpDef, need, unsupported, where as at } from './op-types.js';

@@ -3,13 +3,13 @@
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { noGrad } from '../../core/tape.js';
-import { add, div, mul, sqrt, sub } from '../../ops/arith.js';
+import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { conv2d } from '../../ops/composite/conv.js';
 import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
-import { matmul } from '../../ops/linalg.js';
-import { max, mean } from '../../ops/reduce-ops.js';
-import { pad, reshape, transpose } from '../../ops/shape-ops.js';
-import { conv2dTranspose } from '../../nn/layers/conv-extra.js';
+import { matmul } from '../../ops/network/builders.js';
+import { max, mean } from '../../ops/reduce/builders.js';
+import { pad, reshape, transpose } from '../../ops/movement/builders.js';
+import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
 
 const WINDOW_ATTRS = ['auto_pad', 'kernel_shape', 'pads', 'strides', 'dilations'];

@@ -2,10 +2,10 @@
 // so backpropagation through time comes from the tape. ONNX gate orders: LSTM i,o,f,c; GRU z,r,h.
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
-import { add, mul, relu, sigmoid, tanh } from '../../ops/arith.js';
+import { add, mul, relu, sigmoid, tanh } from '../../ops/elementwise/builders.js';
 import { gruUpdate, lstmUpdate } from '../../ops/composite/rnn.js';
-import { matmul } from '../../ops/linalg.js';
-import { reshape, slice, split, stack, transpose } from '../../ops/shape-ops.js';
+import { matmul } from '../../ops/network/builders.js';
+import { reshape, slice, split, stack, transpose } from '../../ops/movement/builders.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
 
 type Act = (x: Tensor) => Tensor;

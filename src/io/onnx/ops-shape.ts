@@ -5,10 +5,19 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { broadcastShapes } from '../../core/shape.js';
 import { checkAllocation } from '../../core/dtype.js';
 import { Tensor, full } from '../../core/tensor.js';
-import { cast, mul, sqrt, sub } from '../../ops/arith.js';
-import { gather } from '../../ops/linalg.js';
-import { argmax, argmin, max, mean, min, sum } from '../../ops/reduce-ops.js';
-import { broadcastTo, concat, pad, reshape, slice, split, tile, transpose } from '../../ops/shape-ops.js';
+import { cast, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
+import { gather } from '../../ops/network/builders.js';
+import { argmax, argmin, max, mean, min, sum } from '../../ops/reduce/builders.js';
+import {
+  broadcastTo,
+  concat,
+  pad,
+  reshape,
+  slice,
+  split,
+  tile,
+  transpose,
+} from '../../ops/movement/builders.js';
 import { DataType } from './proto.js';
 import { dtypeFor } from './ops-math.js';
 import { type OpContext, type OpDef, intsOf, need, unsupported, where } from './op-types.js';

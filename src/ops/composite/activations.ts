@@ -18,9 +18,9 @@ import {
   sub,
   tanh,
   where,
-} from '../arith.js';
-import { split } from '../shape-ops.js';
-import { logSumExp } from '../reduce-ops.js';
+} from '../elementwise/builders.js';
+import { split } from '../movement/builders.js';
+import { logSumExp } from '../reduce/builders.js';
 import { normAxis } from '../../core/shape.js';
 
 /** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */

@@ -6,9 +6,9 @@ import type { WindowGeom } from '../../backend/kernels.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
-import { add } from '../arith.js';
-import { col2im, matmul } from '../linalg.js';
-import { reshape, transpose } from '../shape-ops.js';
+import { add } from '../elementwise/builders.js';
+import { col2im, matmul } from '../network/builders.js';
+import { reshape, transpose } from '../movement/builders.js';
 import { type Pair, pair } from './window.js';
 
 export interface Conv2dTransposeGeometry {

@@ -1,13 +1,13 @@
 // Convolutions as compositions: im2col → matmul → add bias → reshape. No hand-written backward:
 // the tape differentiates through im2col (whose vjp is col2im) and matmul. Ungrouped convolutions run as the
-// conv2dFused row when no one traces ops; its vjp is the same algebra without patch matrices (ops/nn-prims.ts).
+// conv2dFused row when no one traces ops; its vjp is the same algebra without patch matrices (ops/network/rows.ts).
 // NOTE: like Keras and PyTorch these are cross-correlations (the kernel is not flipped), summed over
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
-import { add } from '../arith.js';
-import { conv2dFused, im2col, matmul } from '../linalg.js';
-import { reshape, transpose } from '../shape-ops.js';
+import { add } from '../elementwise/builders.js';
+import { conv2dFused, im2col, matmul } from '../network/builders.js';
+import { reshape, transpose } from '../movement/builders.js';
 import { checkOptions } from '../../core/options.js';
 import { type PaddingMode, checkPaddingMode, padEdges } from './pad-modes.js';
 import {

@@ -4,10 +4,10 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.
 import { checkOptions } from '../../core/options.js';
 import { shapesEqual } from '../../core/shape.js';
 import { Tensor, type TensorLike, tensor } from '../../core/tensor.js';
-import { add, div, mul, neg } from '../arith.js';
-import { take } from '../linalg.js';
-import { sum } from '../reduce-ops.js';
-import { reshape, transpose } from '../shape-ops.js';
+import { add, div, mul, neg } from '../elementwise/builders.js';
+import { take } from '../network/builders.js';
+import { sum } from '../reduce/builders.js';
+import { reshape, transpose } from '../movement/builders.js';
 import { logSoftmax } from './activations.js';
 
 export interface CrossEntropyOptions {

@@ -2,9 +2,9 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, arange } from '../../core/tensor.js';
 import { shapesEqual } from '../../core/shape.js';
-import { abs, add, cast, equal, minimum, mul, square, sub } from '../arith.js';
-import { mean } from '../reduce-ops.js';
-import { expandDims, reshape } from '../shape-ops.js';
+import { abs, add, cast, equal, minimum, mul, square, sub } from '../elementwise/builders.js';
+import { mean } from '../reduce/builders.js';
+import { expandDims, reshape } from '../movement/builders.js';
 
 /** int32 labels [N] checked against `classes`; floats holding whole numbers are accepted. */
 export function classIndices(labels: Tensor, n: number, classes: number, op: string): Tensor {

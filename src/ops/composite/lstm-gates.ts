@@ -1,11 +1,11 @@
 // The LSTM state update [h' | c'] from gate pre-activations and its gradient, twice: as one fused row each
-// (`lstmGates`, `lstmGatesGrad` in ops/rnn-prims.ts) and as compositions of other rows (the references the rows
+// (`lstmGates`, `lstmGatesGrad` in ops/rnn/rows.ts) and as compositions of other rows (the references the rows
 // must equal; lstmGatesGrad's vjp differentiates its reference with the tape).
 import type { Tensor } from '../../core/tensor.js';
 import type { GateActivation } from '../../backend/lstm.js';
-import { add, greater, mul, relu, sigmoid, square, sub, tanh } from '../arith.js';
+import { add, greater, mul, relu, sigmoid, square, sub, tanh } from '../elementwise/builders.js';
 import { run } from '../dispatch.js';
-import { concat, slice, split } from '../shape-ops.js';
+import { concat, slice, split } from '../movement/builders.js';
 import { linear } from './activations.js';
 
 interface GateParams {

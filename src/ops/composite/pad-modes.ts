@@ -3,7 +3,7 @@
 // onto the opposite side.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
-import { concat, pad, slice } from '../shape-ops.js';
+import { concat, pad, slice } from '../movement/builders.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];

@@ -5,10 +5,10 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
-import { div } from '../arith.js';
-import { im2col, maxPool2dFused, poolArgmax, take } from '../linalg.js';
-import { max, mean, sum } from '../reduce-ops.js';
-import { reshape, transpose } from '../shape-ops.js';
+import { div } from '../elementwise/builders.js';
+import { im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
+import { max, mean, sum } from '../reduce/builders.js';
+import { reshape, transpose } from '../movement/builders.js';
 import {
   type Padding2d,
   type Pair,

@@ -3,9 +3,9 @@
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { type Tensor, zeros } from '../../core/tensor.js';
-import { add, mul, sigmoid, sub, tanh } from '../arith.js';
-import { matmul } from '../linalg.js';
-import { reshape, slice, split } from '../shape-ops.js';
+import { add, mul, sigmoid, sub, tanh } from '../elementwise/builders.js';
+import { matmul } from '../network/builders.js';
+import { reshape, slice, split } from '../movement/builders.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { gateActivationName, lstmGatesRow } from './lstm-gates.js';
 

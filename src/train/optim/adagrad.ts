@@ -1,7 +1,7 @@
 // Adagrad: the pure rule and the PyTorch-style class.
 import type { Tensor } from '../../core/tensor.js';
 import { full } from '../../core/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../../ops/arith.js';
+import { add, div, mul, sqrt, square, sub } from '../../ops/elementwise/builders.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import {
   type BaseHyper,

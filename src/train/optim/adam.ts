@@ -1,7 +1,7 @@
 // Adam and AdamW (decoupled weight decay): one pure rule, two PyTorch-style classes.
 import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
-import { add, div, maximum, mul, sqrt, square, sub } from '../../ops/arith.js';
+import { add, div, maximum, mul, sqrt, square, sub } from '../../ops/elementwise/builders.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import {
   type BaseHyper,

@@ -6,7 +6,7 @@ import { shapesEqual } from '../../core/shape.js';
 import { enableGrad, noGrad } from '../../core/tape.js';
 import { Tensor, full, onesLike } from '../../core/tensor.js';
 import { backwardPass } from '../../core/autodiff.js';
-import { cast } from '../../ops/arith.js';
+import { cast } from '../../ops/elementwise/builders.js';
 import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';

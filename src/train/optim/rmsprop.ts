@@ -1,7 +1,7 @@
 // RMSprop (optionally centered, with momentum): the pure rule and the PyTorch-style class.
 import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../../ops/arith.js';
+import { add, div, mul, sqrt, square, sub } from '../../ops/elementwise/builders.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import {
   type BaseHyper,

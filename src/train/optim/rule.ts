@@ -2,7 +2,7 @@
 import { ValueError } from '../../core/errors.js';
 import { noGrad } from '../../core/tape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/arith.js';
+import { add, mul } from '../../ops/elementwise/builders.js';
 import type { LearningRate } from '../schedules.js';
 
 /** Per-parameter optimizer state: named slots (`m`, `v`, `momentum`, ...), each shaped like the parameter. */

@@ -2,7 +2,7 @@
 import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { ValueError } from '../../core/errors.js';
-import { add, mul, sub } from '../../ops/arith.js';
+import { add, mul, sub } from '../../ops/elementwise/builders.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import {
   type BaseHyper,

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
-import { KerasImportError, UnknownLayerError, WeightMismatchError } from '../../../src/io/keras-api.js';
+import { KerasImportError, UnknownLayerError, WeightMismatchError } from '../../../src/io/keras/api.js';
 import { fixture } from './fixtures.js';
 
 const seq = (layers: unknown[], version = '2.2.4') => ({

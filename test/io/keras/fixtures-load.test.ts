@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
-import type { ModelSource } from '../../../src/io/keras-api.js';
+import type { ModelSource } from '../../../src/io/keras/api.js';
 import { fixture } from './fixtures.js';
 
 type Inv = Record<

@@ -4,7 +4,7 @@
 // fused layout built by hand from the same arrays, and against arrays Keras 1.2.2 itself saved.
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
-import { readKerasFile } from '../../../src/io/keras-files.js';
+import { readKerasFile } from '../../../src/io/keras/files.js';
 import { buildH5 } from '../h5-build.js';
 import { fixture } from './fixtures.js';
 

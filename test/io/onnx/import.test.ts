@@ -155,7 +155,7 @@ describe('OnnxModel', () => {
   it('accepts any batch size for a symbolic batch axis and checks fixed axes', async () => {
     const m = await tg.onnx.loadModel(join(dir, 'cnn.onnx'));
     expect((m.predict(tg.zeros([5, 1, 28, 28])) as tg.Tensor).shape).toEqual([5, 10]);
-    // NOTE: Model.predict checks inputs first (src/nn/data-checks.ts), with the layout hint for NCHW graphs
+    // NOTE: Model.predict checks inputs first (src/nn/keras/data-checks.ts), with the layout hint for NCHW graphs
     expect(() => m.predict(tg.zeros([1, 28, 28, 1]))).toThrow(
       /must have shape \[-1,1,28,28\] \(-1 = any\), got \[1,28,28,1\] — channels last\? the model expects channels first/,
     );

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tg from '../../../src/index.js';
-import { wasmBackend } from '../../../src/backend/wasm-node.js';
-import { seedNetwork } from '../../../examples/cifar-cnn/main.js';
+import { wasmBackend } from '../../../src/backend/wasm/node.js';
+import { seedNetwork } from '../../support/seed-network.js';
 
 export interface SeedRun {
   /** Checkpoint bytes (weights + Adam state) after training. */

@@ -1,6 +1,10 @@
 // Builders for convolution, pooling, padding, cropping and upsampling layers, and conv-kernel conversions.
-import { Conv1D, Conv2D } from '../../../nn/layers/conv.js';
-import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../../../nn/layers/conv-extra.js';
+import { Conv1D, Conv2D } from '../../../nn/keras/layers/conv.js';
+import {
+  Conv2DTranspose,
+  DepthwiseConv2D,
+  SeparableConv2D,
+} from '../../../nn/keras/layers/conv-depthwise-transpose.js';
 import {
   AveragePooling1D,
   AveragePooling2D,
@@ -10,7 +14,7 @@ import {
   GlobalMaxPooling2D,
   MaxPooling1D,
   MaxPooling2D,
-} from '../../../nn/layers/pooling.js';
+} from '../../../nn/keras/layers/pooling.js';
 import {
   Cropping1D,
   Cropping2D,
@@ -18,7 +22,7 @@ import {
   UpSampling2D,
   ZeroPadding1D,
   ZeroPadding2D,
-} from '../../../nn/layers/reshaping.js';
+} from '../../../nn/keras/layers/reshaping.js';
 import { activationOf } from '../activations.js';
 import type { LayerCfg } from '../cfg.js';
 import {
@@ -30,7 +34,7 @@ import {
   MaxPooling3D,
   UpSampling3D,
   ZeroPadding3D,
-} from '../layers/volumetric.js';
+} from '../../../nn/keras/layers/volumetric.js';
 import { type NdWeight, flipNd, transposeNd } from '../ndarray.js';
 import { type BuildCtx, type WeightConverter, type WeightCtx, defineLayers } from '../registry.js';
 import { baseArgs, dataFormat, padPairs, pair } from './common.js';

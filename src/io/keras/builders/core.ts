@@ -8,7 +8,7 @@ import {
   RepeatVector,
   Reshape,
   SpatialDropout,
-} from '../../../nn/layers/core.js';
+} from '../../../nn/keras/layers/core.js';
 import {
   ELU,
   LeakyReLU,
@@ -16,8 +16,8 @@ import {
   ReLU,
   Softmax,
   ThresholdedReLU,
-} from '../../../nn/layers/advanced-activations.js';
-import { Embedding } from '../../../nn/layers/embedding.js';
+} from '../../../nn/keras/layers/advanced-activations.js';
+import { Embedding } from '../../../nn/keras/layers/embedding.js';
 import {
   Add,
   Average,
@@ -27,13 +27,17 @@ import {
   Minimum,
   Multiply,
   Subtract,
-} from '../../../nn/layers/merge.js';
-import { GaussianDropout, GaussianNoise } from '../../../nn/layers/noise.js';
-import { BatchNormalization, LayerNormalization } from '../../../nn/layers/normalization.js';
+} from '../../../nn/keras/layers/merge.js';
+import { GaussianDropout, GaussianNoise } from '../../../nn/keras/layers/noise.js';
+import { BatchNormalization, LayerNormalization } from '../../../nn/keras/layers/normalization.js';
 import { activationOf } from '../activations.js';
 import type { LayerCfg } from '../cfg.js';
 import { KerasImportError } from '../errors.js';
-import { ActivityRegularization, AlphaDropout, Masking } from '../layers/basic.js';
+import {
+  ActivityRegularization,
+  AlphaDropout,
+  Masking,
+} from '../../../nn/keras/layers/masking-regularization.js';
 import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs, dataFormat } from './common.js';

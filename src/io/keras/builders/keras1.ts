@@ -1,6 +1,6 @@
 // Builders for the Keras 1 layers that Keras 2 has no class for (keras1.ts names them when converting a
 // Keras 1 config): Merge(mode='cos'), BatchNormalization modes 1 and 2, Embedding with dropout.
-import { CosineMerge, Keras1BatchNormalization, Keras1Embedding } from '../layers/keras1.js';
+import { CosineMerge, Keras1BatchNormalization, Keras1Embedding } from '../../../nn/keras/layers/keras1.js';
 import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs } from './common.js';

@@ -1,10 +1,10 @@
 // Builders for SimpleRNN, LSTM, GRU (and CuDNN / RNN(cell) forms), TimeDistributed and Bidirectional, with the
 // Keras 1 per-gate and CuDNN weight conversions.
 import { Layer } from '../../../nn/layer.js';
-import { GRU } from '../../../nn/layers/recurrent-layers.js';
+import { GRU } from '../../../nn/keras/layers/rnn-cells.js';
 import { MaskedGRU, MaskedLSTM, MaskedSimpleRNN } from '../masking.js';
-import { RNNBase } from '../../../nn/layers/recurrent.js';
-import { Bidirectional, TimeDistributed } from '../../../nn/layers/wrappers.js';
+import { RNNBase } from '../../../nn/keras/layers/rnn-base.js';
+import { Bidirectional, TimeDistributed } from '../../../nn/keras/layers/wrappers.js';
 import { isJsonObject } from '../../safe-json.js';
 import { activationOf } from '../activations.js';
 import { type JsonObject, LayerCfg } from '../cfg.js';

@@ -1,2 +1,0 @@
-// Browser twin of wasm-node.ts: nothing is read at import time (there is no file system); initWasm() fetches it.
-export { wasmBackend, initWasm, backendStatus } from './wasm-browser.js';

@@ -1,0 +1,157 @@
+// Memory framing for the wasm kernels: the fixed regions at the start of the shared memory (window geometry, the
+// pool's job table, per-thread GEMM work areas), the arena of resident storage above them, and the frame of one
+// kernel call (resident operands used in place, plain ones copied into temporary blocks and back).
+import type { WindowGeom } from '../../core/window-geom.js';
+import { packWindowGeom } from '../../core/window-geom.js';
+import type { WasmExports } from './exports.js';
+import { Arena } from './arena.js';
+
+/** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
+export function wasmLayout(heapBase: number): {
+  geom: number;
+  table: number;
+  tableBytes: number;
+  work: number;
+} {
+  const geom = align(heapBase);
+  return { geom, table: geom + 64, tableBytes: 16384, work: geom + 64 + 16384 };
+}
+
+const PAGE = 65536;
+const align = (n: number): number => (n + 63) & ~63;
+/** Thread work areas reserved below the arena (ThreadPool accepts at most 64 threads). */
+const MAX_THREADS = 64;
+/** The arena stops a page short of the wasm32 limit. */
+const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
+
+/** The arrays the wasm kernels take: 4-byte elements. */
+export type Arr = Float32Array | Int32Array;
+const NO_SCRATCH: number[] = [];
+
+interface Frame {
+  /** Pointers of the inputs, then the outputs, then the scratch blocks. */
+  ptrs: number[];
+  temps: number[];
+  back: [number, Arr][];
+}
+
+/** The wasm kernels' view of their memory: fixed regions, the arena, and enter/leave of one call. */
+export class WasmMemory {
+  readonly arena: Arena;
+  /** Where the 14 i32 of window geometry go (putGeom). */
+  readonly geom: number;
+  /** Bytes of one thread's GEMM work area. */
+  readonly workBytes: number;
+  private readonly work: number;
+  /** Views of the whole memory; call fresh() first (the memory may have grown since). */
+  f32: Float32Array;
+  i32: Int32Array;
+
+  constructor(
+    ex: WasmExports,
+    readonly memory: WebAssembly.Memory,
+  ) {
+    const L = wasmLayout(ex.heapBase());
+    this.workBytes = align(ex.gemmWorkBytes());
+    this.geom = L.geom;
+    this.work = L.work;
+    this.arena = new Arena(memory, this.workPtr(MAX_THREADS), MEMORY_LIMIT);
+    const need = this.workPtr(MAX_THREADS) - memory.buffer.byteLength;
+    if (need > 0) memory.grow(Math.ceil(need / PAGE)); // untouched pages of shared memory cost no RAM
+    this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+  }
+
+  /** Thread t's GEMM work area. */
+  workPtr(t: number): number {
+    return this.work + t * this.workBytes;
+  }
+  /** Renew the views when the memory grew. */
+  fresh(): void {
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+  }
+  private put(p: number, a: Arr): void {
+    (a instanceof Int32Array ? this.i32 : this.f32).set(a, p >>> 2);
+  }
+  private get(p: number, out: Arr): void {
+    out.set((out instanceof Int32Array ? this.i32 : this.f32).subarray(p >>> 2, (p >>> 2) + out.length));
+  }
+
+  /**
+   * Pointers for one kernel call: resident arrays are used in place (pinned, so nothing evicts them mid-call),
+   * plain ones are copied into temporary blocks; `scratch` adds blocks of those byte sizes. Null when the memory
+   * is exhausted (the caller then runs the JS reference).
+   */
+  enter(ins: Arr[], outs: Arr[], scratch: number[] = NO_SCRATCH): Frame | null {
+    const arena = this.arena;
+    // NOTE: indexed loops over ins then outs (no spread arrays or closures): this runs for every kernel call.
+    const nIn = ins.length;
+    const nAll = nIn + outs.length;
+    for (let i = 0; i < nAll; i++) {
+      const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
+      if (p >= 0) arena.pin(p);
+    }
+    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: [], back: [] };
+    let copyIn = false;
+    for (let i = 0; i < nAll; i++) {
+      const a = i < nIn ? ins[i] : outs[i - nIn];
+      let p = arena.ptrOf(a);
+      if (p < 0) {
+        p = arena.alloc(a.length * 4);
+        if (p < 0) {
+          this.leave(f, false);
+          return null;
+        }
+        f.temps.push(p);
+        if (i >= nIn) f.back.push([p, a]);
+        else copyIn = true;
+      }
+      f.ptrs[i] = p;
+    }
+    for (let j = 0; j < scratch.length; j++) {
+      const t = arena.alloc(scratch[j]);
+      if (t < 0) {
+        this.leave(f, false);
+        return null;
+      }
+      f.temps.push(t);
+      f.ptrs[nAll + j] = t;
+    }
+    this.fresh();
+    // inputs that got a temporary block (plain arrays) are copied in; resident ones are read in place
+    if (copyIn) for (let i = 0; i < nIn; i++) if (arena.ptrOf(ins[i]) < 0) this.put(f.ptrs[i], ins[i]);
+    return f;
+  }
+  /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
+  leave(f: Frame, copy = true): void {
+    try {
+      if (copy) {
+        this.fresh();
+        for (const [p, a] of f.back) this.get(p, a);
+      }
+    } finally {
+      for (const t of f.temps) this.arena.free(t);
+      this.arena.unpinAll();
+    }
+  }
+  /** enter → run → leave, or false when the memory is exhausted. */
+  call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch: number[] = []): boolean {
+    const f = this.enter(ins, outs, scratch);
+    if (!f) return false;
+    let done = false;
+    try {
+      run(f.ptrs);
+      done = true;
+    } finally {
+      this.leave(f, done);
+    }
+    return true;
+  }
+  /** Write a window geometry where the kernels read it (`geom`). */
+  putGeom(g: WindowGeom): void {
+    this.i32.set(packWindowGeom(g), this.geom >>> 2);
+  }
+}

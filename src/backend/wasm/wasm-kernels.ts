@@ -1,0 +1,511 @@
+// The 'wasm' backend: float32 kernels in WebAssembly SIMD (asm/) on a shared memory where op outputs stay resident
+// (arena.ts); plain-array operands are copied in and out per call. Large calls are split over a thread pool.
+// Anything else (float64, memory exhausted) runs on the JS reference.
+import type { TypedArray } from '../../core/dtype.js';
+import type { Kernels, WindowGeom } from '../kernels.js';
+import { BINARY, COMPARE, GATE_ACT, UNARY, type WasmExports } from './exports.js';
+export type { WasmExports } from './exports.js';
+import { jsKernels } from '../js.js';
+import { fastMovement } from './movement.js';
+import type { PoolFn, ThreadPool } from './pool.js';
+import type { Arena } from './arena.js';
+import { type Arr, WasmMemory } from './memory-frame.js';
+
+/** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
+export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
+/** Output rows per conv2d chunk (a multiple of the 4-row micro-tile). */
+const CONV_CHUNK_ROWS = 256;
+/** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
+const CHUNK_FLOPS = 2e6;
+const CHUNKS_PER_THREAD = 4;
+/** Columns per tile of a wide product whose B is packed once for all threads. */
+const TILE_COLS = 512;
+const DEEP_K = 8192;
+/** Products with at most this many outputs and depth ≥ DEEP_K are split along the depth (deepMatmul). */
+const DEEP_OUT = 4096;
+
+/**
+ * Row slices of a filter gradient, summed separately then in order: ~FILTER_SLICE_ROWS each (at most 32), one when
+ * the product is too small to share. NOTE: chosen by shape alone, so every thread count gives the same bits.
+ */
+const FILTER_SLICE_ROWS = 2048;
+const FILTER_SPLIT_FLOPS = 4e6;
+function filterSlices(rows: number, flops: number): [number, number][] {
+  if (flops < FILTER_SPLIT_FLOPS) return [[0, rows]];
+  return splitRange(rows, Math.min(32, Math.ceil(rows / FILTER_SLICE_ROWS)), 4);
+}
+
+const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
+
+/** Split [0,n) into `parts` contiguous ranges whose inner boundaries are multiples of `step`. */
+export function splitRange(n: number, parts: number, step = 1): [number, number][] {
+  const units = Math.ceil(n / step);
+  const p = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let i = 0; i < p; i++) {
+    const s = Math.min(n, Math.floor((units * i) / p) * step);
+    const e = i === p - 1 ? n : Math.min(n, Math.floor((units * (i + 1)) / p) * step);
+    if (e > s) out.push([s, e]);
+  }
+  return out;
+}
+
+/** The wasm backend's Kernels plus the handles the loader and tests need. */
+export interface WasmKernels extends Kernels {
+  readonly pool: ThreadPool;
+  /** Resident storage and temporary blocks in the kernels' memory. */
+  readonly arena: Arena;
+  /** Bytes of wasm memory in use (grows, never shrinks). */
+  memoryBytes(): number;
+}
+
+/** Build the Kernels object over an instantiated module, its shared memory and a thread pool. */
+export function createWasmKernels(
+  ex: WasmExports,
+  memory: WebAssembly.Memory,
+  pool: ThreadPool,
+): WasmKernels {
+  const mem = new WasmMemory(ex, memory);
+  const { arena, geom: GEOM, workBytes } = mem;
+  const workPtr = (t: number): number => mem.workPtr(t);
+  const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
+    mem.call(ins, outs, run, scratch);
+  const putGeom = (g: WindowGeom): void => mem.putGeom(g);
+  /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
+  function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
+    pool.run(
+      fn,
+      splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
+    );
+  }
+  /**
+   * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
+   * ones are cut into ranges of whole f32x4 groups that threads share.
+   * NOTE: each element is computed alone, so the split never changes a result.
+   */
+  function elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void {
+    const parts = pool.threads > 1 && n >= PARALLEL_MIN.windowElems ? CHUNKS_PER_THREAD * pool.threads : 1;
+    pool.run(
+      fn,
+      splitRange(n, parts, 4).map(([s, e]) => [...args.map((v, i) => (ptrs[i] ? v + s * 4 : v)), e - s]),
+    );
+  }
+  const windowSplit = (g: WindowGeom, elems: number): boolean =>
+    pool.threads > 1 && g.n > 1 && elems >= PARALLEL_MIN.windowElems;
+  const isArr = (a: TypedArray): a is Arr => a instanceof Float32Array || a instanceof Int32Array;
+  /**
+   * A deep product with a small output (a conv filter gradient: 27×12 summed over 32,768 pixels) cut into fixed
+   * depth slices of ~4096 that threads share, then summed slice by slice in order.
+   * NOTE: the slices depend only on the shape, so 1 and N threads still give the same bits.
+   */
+  function deepMatmul(
+    a: Arr,
+    b: Arr,
+    out: Arr,
+    m: number,
+    n: number,
+    kk: number,
+    tA: boolean,
+    tB: boolean,
+  ): boolean {
+    const slices = splitRange(kk, Math.min(16, Math.ceil(kk / 4096)), 4);
+    const parts = slices.length;
+    const mn = m * n;
+    return call(
+      [a, b],
+      [out],
+      ([pa, pb, po, partial]) => {
+        pool.run(
+          'matmulDepthSlice',
+          slices.map(([k0, k1], i) => [
+            pa,
+            pb,
+            partial + i * mn * 4,
+            m,
+            n,
+            kk,
+            tA ? 1 : 0,
+            tB ? 1 : 0,
+            k0,
+            k1,
+          ]),
+          { base: workPtr(0), stride: workBytes },
+        );
+        mem.fresh();
+        const f32 = mem.f32;
+        const p0 = partial >>> 2;
+        const o0 = po >>> 2;
+        for (let j = 0; j < mn; j++) {
+          let s = f32[p0 + j];
+          for (let i = 1; i < parts; i++) s = Math.fround(s + f32[p0 + i * mn + j]);
+          f32[o0 + j] = s;
+        }
+      },
+      [parts * mn * 4],
+    );
+  }
+
+  const k: WasmKernels = {
+    ...fastMovement,
+    name: 'wasm',
+    pool,
+    arena,
+    memoryBytes: () => memory.buffer.byteLength,
+    alloc: (dtype, n) => arena.resident(dtype, n),
+    free: (s) => arena.release(s),
+    hold: (ss) => arena.hold(ss),
+    unhold: () => arena.unhold(),
+    memory: () => ({
+      ...arena.stats(),
+      memoryBytes: memory.buffer.byteLength,
+      budgetBytes: arena.residentLimit,
+    }),
+    setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
+    unary(op, x, out) {
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) =>
+          elementwise('unary', [UNARY[op], px, po], [false, true, true], x.length),
+        )
+      )
+        jsKernels.unary(op, x, out);
+    },
+    binary(op, a, b, out) {
+      if (
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('binary', [BINARY[op], pa, pb, po], [false, true, true, true], out.length),
+        )
+      )
+        jsKernels.binary(op, a, b, out);
+    },
+    compare(op, a, b, out) {
+      if (
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([a, b], [out], ([pa, pb, po]) =>
+          elementwise('compare', [COMPARE[op], pa, pb, po], [false, true, true, true], out.length),
+        )
+      )
+        jsKernels.compare(op, a, b, out);
+    },
+    where(cond, a, b, out) {
+      if (
+        !isArr(cond) ||
+        !isF32(a) ||
+        !isF32(b) ||
+        !isF32(out) ||
+        !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
+          elementwise(
+            'where',
+            [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po],
+            [true, false, true, true, true],
+            out.length,
+          ),
+        )
+      )
+        jsKernels.where(cond, a, b, out);
+    },
+    cast: jsKernels.cast,
+    reduce(op, x, outer, mid, inner, out) {
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call(
+          [x],
+          [out],
+          ([px, po, acc]) =>
+            op === 'sum'
+              ? ex.reduceSum(px, outer, mid, inner, po, acc)
+              : ex.reduceMax(px, outer, mid, inner, po),
+          [inner * 8],
+        )
+      )
+        jsKernels.reduce(op, x, outer, mid, inner, out);
+    },
+    argmax(x, outer, mid, inner, out) {
+      if (!isF32(x) || !call([x], [out], ([px, po]) => ex.argmax(px, outer, mid, inner, po)))
+        jsKernels.argmax(x, outer, mid, inner, out);
+    },
+    take(x, idx, out) {
+      // NOTE: a plain (non-resident) source much larger than what is taken — fit's batch rows of a whole data set
+      // — is read in place by the JS kernel: the wasm one would first copy all of it into kernel memory (188 MB
+      // per step for Fashion-MNIST, and wasm memory never shrinks).
+      if (
+        (arena.ptrOf(x) < 0 && x.length > 4 * out.length) ||
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x, idx], [out], ([px, pi, po]) => ex.take(px, pi, po, idx.length))
+      )
+        fastMovement.take(x, idx, out);
+    },
+    scatterAdd(g, idx, out) {
+      if (
+        !isF32(g) ||
+        !isF32(out) ||
+        !call([g, idx], [out], ([pg, pi, po]) => ex.scatterAdd(pg, pi, po, idx.length, out.length))
+      )
+        fastMovement.scatterAdd(g, idx, out);
+    },
+    // NOTE: one single-threaded pass per LSTM step (a [batch, units] step is too small to split across workers).
+    lstmGates(z, c, units, act, rec, out) {
+      if (
+        !isF32(z) ||
+        !isF32(c) ||
+        !isF32(out) ||
+        !call([z, c], [out], ([pz, pc, po]) =>
+          ex.lstmGates(GATE_ACT[act], GATE_ACT[rec], pz, pc, po, units, 0, c.length / units),
+        )
+      )
+        jsKernels.lstmGates(z, c, units, act, rec, out);
+    },
+    lstmGatesGrad(g, z, c, units, act, rec, out) {
+      if (
+        !isF32(g) ||
+        !isF32(z) ||
+        !isF32(c) ||
+        !isF32(out) ||
+        !call([g, z, c], [out], ([pg, pz, pc, po]) =>
+          ex.lstmGatesGrad(GATE_ACT[act], GATE_ACT[rec], pg, pz, pc, po, units, 0, c.length / units),
+        )
+      )
+        jsKernels.lstmGatesGrad(g, z, c, units, act, rec, out);
+    },
+    matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB) {
+      if (out.length === 0) return;
+      if (
+        batchA === 1 &&
+        batchB === 1 &&
+        m * n <= DEEP_OUT &&
+        kk >= DEEP_K &&
+        isF32(a) &&
+        isF32(b) &&
+        isF32(out)
+      )
+        if (deepMatmul(a, b, out, m, n, kk, transA, transB)) return;
+      const batch = Math.max(batchA, batchB);
+      const flops = 2 * batch * m * n * kk;
+      const T = flops >= PARALLEL_MIN.matmulFlops ? pool.threads : 1;
+      // NOTE: with a deep k every chunk re-packs the whole shared operand, so deep products get one chunk per thread.
+      const want =
+        T === 1
+          ? 1
+          : kk >= DEEP_K
+            ? T
+            : Math.min(CHUNKS_PER_THREAD * T, Math.max(T, Math.floor(flops / CHUNK_FLOPS)));
+      // NOTE: chunks of whole batches, else of rows (multiples of the 4-row micro-tile), else of columns
+      // (multiples of 8) for short wide products; every output element is summed in the same order in any
+      // chunk, so results do not depend on the thread count.
+      // NOTE: each column chunk re-reads all of A, so chunks stay ≥ 16 rows (32 columns); row chunks of one
+      // product share one packed copy of B (packBPanels) instead of each packing all of it.
+      const byBatch = batch >= want;
+      const rowChunks = byBatch
+        ? []
+        : m >= n
+          ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4)
+          : [];
+      const shared = batch === 1 && rowChunks.length > 1 && n >= 64 && kk > 0;
+      // NOTE: wide shared products are also cut into TILE_COLS-column blocks: tiles of a few ms keep both threads
+      // busy to the end when one is descheduled (8 row chunks of a 2048² product take ~50 ms each).
+      const colChunks =
+        shared && n >= 2 * TILE_COLS ? splitRange(n, Math.round(n / TILE_COLS), 8) : [[0, n] as const];
+      const n8 = Math.ceil(n / 8) * 8;
+      const work = { base: workPtr(0), stride: workBytes };
+      const ok =
+        isF32(a) &&
+        isF32(b) &&
+        isF32(out) &&
+        call(
+          [a, b],
+          [out],
+          ([pa, pb, po, packed]) => {
+            if (shared) {
+              pool.run(
+                'packBPanels',
+                splitRange(n, 2 * T, 8).map(([s, e]) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
+              );
+              const tiles = rowChunks.flatMap(([s, e]) =>
+                colChunks.map(([j0, j1]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e, j0, j1]),
+              );
+              pool.run('matmulTilePacked', tiles, work);
+              return;
+            }
+            const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
+            const chunks = byBatch
+              ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
+              : rowChunks.length
+                ? rowChunks.map(([s, e]) => [0, batch, s, e, 0, n])
+                : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
+                    0,
+                    batch,
+                    0,
+                    m,
+                    s,
+                    e,
+                  ]);
+            pool.run(
+              'matmulSlice',
+              chunks.map((r) => [...pre, ...r]),
+              work,
+            );
+          },
+          shared ? [kk * n8 * 4] : [],
+        );
+      if (!ok) jsKernels.matmul(a, b, out, batchA, batchB, m, n, kk, transA, transB);
+    },
+    im2col(x, g, out) {
+      const rows = g.n * g.outH * g.outW;
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('im2col', [px, GEOM, po], rows, windowSplit(g, out.length));
+        })
+      )
+        jsKernels.im2col(x, g, out);
+    },
+    col2im(cols, g, out) {
+      if (
+        !isF32(cols) ||
+        !isF32(out) ||
+        !call([cols], [out], ([pc, po]) => {
+          putGeom(g);
+          split('col2im', [pc, GEOM, po], g.n, windowSplit(g, cols.length));
+        })
+      )
+        jsKernels.col2im(cols, g, out);
+    },
+    poolArgmax(x, g, out) {
+      if (
+        !isF32(x) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('poolArgmax', [px, GEOM, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.poolArgmax(x, g, out);
+    },
+    conv2d(x, w, bias, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const rows = g.n * g.outH * g.outW;
+      // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
+      const ok =
+        isF32(x) &&
+        isF32(w) &&
+        isF32(out) &&
+        (!bias || isF32(bias)) &&
+        kk > 0 &&
+        ex.convBlockRows(kk) >= 4 &&
+        call(
+          bias ? [x, w, bias as Float32Array] : [x, w],
+          [out],
+          (p) => {
+            const [px, pw] = p;
+            const pb = bias ? p[2] : 0;
+            const po = p[bias ? 3 : 2];
+            const packed = p[bias ? 4 : 3];
+            ex.convPackW(pw, kk, o, packed);
+            putGeom(g);
+            const flops = 2 * rows * kk * o;
+            const parts =
+              flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
+            // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
+            pool.run(
+              'convRows',
+              splitRange(rows, Math.min(parts, 256), 4).map(([s, e]) => [
+                px,
+                GEOM,
+                packed,
+                pb,
+                bias ? 1 : 0,
+                po,
+                o,
+                s,
+                e,
+              ]),
+              { base: workPtr(0), stride: workBytes },
+            );
+          },
+          [kk * Math.ceil(o / 8) * 8 * 4],
+        );
+      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out);
+    },
+    conv2dBackpropInput(gr, w, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const ok =
+        isF32(gr) &&
+        isF32(w) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        ex.convBlockRows(kk) >= 4 &&
+        call(
+          [gr, w],
+          [out],
+          ([pg, pw, po, packed]) => {
+            ex.convPackWT(pw, kk, o, packed);
+            putGeom(g);
+            const flops = 2 * g.n * g.outH * g.outW * kk * o;
+            const parts = flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? g.n : 1;
+            // NOTE: chunks of whole images, so no two threads add into the same pixel.
+            pool.run(
+              'convInputRows',
+              splitRange(g.n, Math.min(parts, 256)).map(([s, e]) => [pg, GEOM, packed, po, o, s, e]),
+              { base: workPtr(0), stride: workBytes },
+            );
+          },
+          [o * Math.ceil(kk / 8) * 8 * 4],
+        );
+      if (!ok) jsKernels.conv2dBackpropInput(gr, w, g, o, out);
+    },
+    conv2dBackpropFilter(x, gr, g, o, out) {
+      if (out.length === 0) return;
+      const kk = g.kh * g.kw * g.c;
+      const rows = g.n * g.outH * g.outW;
+      const slices = filterSlices(rows, 2 * rows * kk * o);
+      const parts = slices.length;
+      const ok =
+        isF32(x) &&
+        isF32(gr) &&
+        isF32(out) &&
+        kk > 0 &&
+        o > 0 &&
+        rows > 0 &&
+        ex.convFilterBlockRows(kk) >= 4 &&
+        call(
+          [x, gr],
+          [out],
+          ([px, pg, po, partial]) => {
+            putGeom(g);
+            pool.run(
+              'convFilterRows',
+              slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, parts === 1 ? po : partial + i * kk * o * 4]),
+              { base: workPtr(0), stride: workBytes },
+            );
+            if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
+          },
+          parts > 1 ? [parts * kk * o * 4] : [],
+        );
+      if (!ok) jsKernels.conv2dBackpropFilter(x, gr, g, o, out);
+    },
+    poolMax(x, g, out) {
+      if (
+        !isF32(x) ||
+        !isF32(out) ||
+        !call([x], [out], ([px, po]) => {
+          putGeom(g);
+          split('poolMax', [px, GEOM, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.poolMax(x, g, out);
+    },
+  };
+  return k;
+}

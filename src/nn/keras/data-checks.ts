@@ -1,0 +1,99 @@
+// Checks of the data given to a model's entry points (fit, evaluate, predict) before any layer runs: how many
+// inputs, their shapes against what the model was built for, and NaN/Inf named by tensor, sample and feature.
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { isFloat } from '../../core/dtype.js';
+import { Tensor } from '../../core/tensor.js';
+import type { ShapeWithBatch } from '../layer.js';
+
+/** Flat index of the first NaN or ±Inf in a float tensor, or -1 (int32 tensors are always finite). */
+export function firstNonFinite(t: Tensor): number {
+  if (!isFloat(t.dtype)) return -1;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN; every finite v gives 0
+  }
+  return -1;
+}
+
+/** `[2, 5]`: the multi-index of flat element `flat` within one sample of `shape` (batch axis first). */
+function featureIndex(shape: readonly number[], flat: number): number[] {
+  const inner = shape.slice(1);
+  const idx = new Array<number>(inner.length);
+  let r = flat;
+  for (let a = inner.length - 1; a >= 0; a--) {
+    idx[a] = r % inner[a];
+    r = Math.floor(r / inner[a]);
+  }
+  return idx;
+}
+
+/**
+ * Throw a ValueError naming the first NaN or ±Inf in `t`: which tensor (`label`, e.g. `x` or `y[1]`), which sample
+ * (row of axis 0) and which feature (index within the sample). One pass over the values; int tensors are skipped.
+ * @param where the entry point, e.g. `model.fit`
+ */
+export function assertFiniteData(t: Tensor, label: string, where: string): void {
+  const i = firstNonFinite(t);
+  if (i < 0) return;
+  const v = t.data[i];
+  const kind = Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+  const per = t.rank === 0 ? 1 : t.size / t.shape[0];
+  const sample = t.rank === 0 ? null : Math.floor(i / per);
+  const feat = t.rank <= 1 ? '' : `, feature ${fmtShape(featureIndex(t.shape, i % per))}`;
+  const at = sample === null ? 'the scalar' : `sample ${sample}${feat}`;
+  throw new ValueError(
+    `${where}: ${label} has ${kind} at ${at} (${label} has shape ${fmtShape(t.shape)}); the data itself is not finite, so no training or prediction on it means anything: clean or impute it first`,
+  );
+}
+
+/**
+ * Check the inputs of a model entry point before any layer runs: the count (one tensor per model input) and each
+ * tensor's shape against the one the model declares (batch axis first; null = any); all share one batch size.
+ * @param specs the model's input shapes, or null entries where a shape is not known
+ */
+export function assertModelInputs(
+  xs: unknown[],
+  specs: (ShapeWithBatch | null)[] | null,
+  model: string,
+  where: string,
+): void {
+  xs.forEach((t, i) => {
+    if (!(t instanceof Tensor))
+      throw new ValueError(
+        `${where}: input ${i} of model '${model}' is ${t === null ? 'null' : typeof t === 'object' ? ((t as object).constructor?.name ?? 'an object') : typeof t}, not a Tensor`,
+      );
+  });
+  const ts = xs as Tensor[];
+  if (specs && ts.length !== specs.length)
+    throw new ValueError(
+      `${where}: model '${model}' takes ${specs.length} input${specs.length === 1 ? '' : 's'} but ${ts.length} ${ts.length === 1 ? 'was' : 'were'} given (shapes ${ts.map((t) => fmtShape(t.shape)).join(', ')})`,
+    );
+  ts.forEach((t, i) => {
+    const s = specs?.[i];
+    const name = ts.length === 1 ? 'the input' : `input ${i}`;
+    if (t.rank === 0)
+      throw new ShapeError(`${where}: ${name} of model '${model}' is a scalar; inputs are [batch, ...]`);
+    if (!s) return;
+    const ok = t.rank === s.length && s.every((d, j) => j === 0 || d === null || d === t.shape[j]);
+    if (ok) return;
+    // NOTE: a layout hint only when the input is exactly the other layout's permutation of the expected shape.
+    const [, a, b, c] = t.shape;
+    const hint =
+      t.rank === s.length - 1
+        ? ' — is the batch axis missing? (inputs are [batch, ...])'
+        : t.rank === 4 && s.length === 4 && a === s[3] && b === s[1] && c === s[2]
+          ? ' — channels first? the model expects channels last [batch, height, width, channels]'
+          : t.rank === 4 && s.length === 4 && c === s[1] && a === s[2] && b === s[3]
+            ? ' — channels last? the model expects channels first [batch, channels, height, width]'
+            : '';
+    throw new ShapeError(
+      `${where}: ${name} of model '${model}' must have shape ${fmtShape(s.map((d) => d ?? -1))} (-1 = any), got ${fmtShape(t.shape)}${hint}`,
+    );
+  });
+  const n = ts[0]?.shape[0];
+  if (ts.some((t) => t.shape[0] !== n))
+    throw new ShapeError(
+      `${where}: every input needs the same batch size on axis 0; got ${ts.map((t) => fmtShape(t.shape)).join(', ')}`,
+    );
+}

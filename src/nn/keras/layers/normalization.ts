@@ -1,0 +1,253 @@
+// Keras normalization layers: BatchNormalization (moving statistics as non-trainable weights) and LayerNormalization.
+import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
+import type { Shape } from '../../../core/shape.js';
+import type { Tensor } from '../../../core/tensor.js';
+import { add, div, mul, sqrt, sub } from '../../../ops/elementwise/builders.js';
+import { mean, variance } from '../../../ops/reduce/builders.js';
+import { reshape } from '../../../ops/movement/builders.js';
+import type { InitializerSpec } from '../../initializers.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
+
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/** `axis` (negative allowed) as a positive axis of a rank-`rank` input, or a ValueError naming the layer. */
+export function positiveAxis(axis: number, rank: number, layer: string, shape: Shape): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 1 || a >= rank)
+    throw new ValueError(
+      `${layer}: axis ${axis} is not a feature axis of an input ${fmtShape(shape)} (rank ${rank}; axis 0 is the batch)`,
+    );
+  return a;
+}
+
+/** A parameter over `axes` of `shape`, reshaped so it broadcasts against the input. */
+export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor =>
+  reshape(
+    p,
+    shape.map((d, i) => (axes.includes(i) ? d : 1)),
+  );
+
+/** Batch moments: mean and population variance over every axis except `keep` (keepdims). */
+export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor] {
+  const red = [...x.shape.keys()].filter((i) => !keep.includes(i));
+  return [mean(x, red, true), variance(x, red, true)];
+}
+
+/** y = (x - μ) / √(σ² + ε) · γ + β, with any of γ, β absent. */
+export function normalize(
+  x: Tensor,
+  mu: Tensor,
+  v: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  eps: number,
+): Tensor {
+  let inv = div(1, sqrt(add(v, eps)));
+  if (gamma) inv = mul(inv, gamma);
+  const y = mul(sub(x, mu), inv);
+  return beta ? add(y, beta) : y;
+}
+
+/** In place, outside the tape: moving ← moving·keep + batch·(1 - keep), entry by entry. */
+export function blendInPlace(moving: Tensor, batch: Tensor, keep: number, batchScale = 1): void {
+  const m = moving.data;
+  const b = batch.data;
+  for (let i = 0; i < m.length; i++) m[i] = m[i] * keep + b[i] * batchScale * (1 - keep);
+}
+
+export interface BatchNormalizationArgs extends LayerArgs {
+  /** The feature (channel) axis, default -1 (channels last). */
+  axis?: number;
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerSpec;
+  gammaInitializer?: InitializerSpec;
+  movingMeanInitializer?: InitializerSpec;
+  movingVarianceInitializer?: InitializerSpec;
+}
+
+/**
+ * Keras BatchNormalization. Training mode (and trainable): normalise with the batch mean and population
+ * variance, then moving = moving·momentum + batch·(1 - momentum). Inference: use the moving statistics.
+ * Weights in Keras order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
+ */
+export class BatchNormalization extends Layer {
+  static override className = 'BatchNormalization';
+  static override options = layerOptions<BatchNormalizationArgs>({
+    axis: true,
+    momentum: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    movingMeanInitializer: true,
+    movingVarianceInitializer: true,
+  });
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  gamma: Tensor | null = null;
+  beta: Tensor | null = null;
+  movingMean!: Tensor;
+  movingVariance!: Tensor;
+  constructor(readonly args: BatchNormalizationArgs = {}) {
+    super(args);
+    this.axis = args.axis ?? -1;
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`BatchNormalization: momentum must be in [0, 1], got ${args.momentum}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`BatchNormalization: epsilon must be positive, got ${args.epsilon}`);
+  }
+  override build(s: Shape): void {
+    const a = positiveAxis(this.axis, s.length, `${this.name} (BatchNormalization)`, s);
+    const c = [s[a]];
+    if (this.scale) this.gamma = this.addWeight('gamma', c, this.args.gammaInitializer ?? 'ones');
+    if (this.center) this.beta = this.addWeight('beta', c, this.args.betaInitializer ?? 'zeros');
+    this.movingMean = this.addWeight('moving_mean', c, this.args.movingMeanInitializer ?? 'zeros', {
+      trainable: false,
+    });
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      c,
+      this.args.movingVarianceInitializer ?? 'ones',
+      { trainable: false },
+    );
+  }
+  call(x: Tensor, kw: CallKwargs = {}): Tensor {
+    const a = positiveAxis(this.axis, x.rank, `${this.name} (BatchNormalization)`, x.shape);
+    const c = this.movingMean.shape[0];
+    if (x.shape[a] !== c)
+      throw new ShapeError(
+        `${this.name} (BatchNormalization): input ${fmtShape(x.shape)} has ${x.shape[a]} features on axis ${this.axis} but the layer was built for ${c}`,
+      );
+    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [a]) : null);
+    // NOTE: as Keras, a non-trainable BatchNormalization always runs in inference mode.
+    if (kw.training && this.trainable) {
+      const [mu, v] = momentsExcept(x, [a]);
+      blendInPlace(this.movingMean, mu, this.momentum);
+      blendInPlace(this.movingVariance, v, this.momentum);
+      return normalize(x, mu, v, bp(this.gamma), bp(this.beta), this.epsilon);
+    }
+    return normalize(
+      x,
+      bp(this.movingMean)!,
+      bp(this.movingVariance)!,
+      bp(this.gamma),
+      bp(this.beta),
+      this.epsilon,
+    );
+  }
+  override paramFormula(): string {
+    const c = this.movingMean.shape[0];
+    const k = (this.scale ? 1 : 0) + (this.center ? 1 : 0) + 2;
+    return `${k}·${n(c)} = ${n(k * c)} (${n(2 * c)} non-trainable)`;
+  }
+  override getConfig() {
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+    };
+  }
+}
+
+export interface LayerNormalizationArgs extends LayerArgs {
+  /** Axis or axes normalised over (default -1). */
+  axis?: number | number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerSpec;
+  gammaInitializer?: InitializerSpec;
+}
+
+/** Keras LayerNormalization: per sample, y = (x - mean) / √(var + ε) · γ + β over `axis` (γ, β shaped like those axes). */
+export class LayerNormalization extends Layer {
+  static override className = 'LayerNormalization';
+  static override options = layerOptions<LayerNormalizationArgs>({
+    axis: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+  });
+  readonly axis: number[];
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  gamma: Tensor | null = null;
+  beta: Tensor | null = null;
+  private paramShape: number[] = [];
+  constructor(readonly args: LayerNormalizationArgs = {}) {
+    super(args);
+    const ax = args.axis ?? -1;
+    this.axis = Array.isArray(ax) ? [...ax] : [ax];
+    if (this.axis.length === 0) throw new ValueError('LayerNormalization: axis must name at least one axis');
+    this.epsilon = args.epsilon ?? 1e-3;
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    if (!(this.epsilon > 0))
+      throw new ValueError(`LayerNormalization: epsilon must be positive, got ${args.epsilon}`);
+  }
+  private axesFor(s: Shape): number[] {
+    const ax = this.axis
+      .map((a) => positiveAxis(a, s.length, `${this.name} (LayerNormalization)`, s))
+      .sort((p, q) => p - q);
+    if (new Set(ax).size !== ax.length)
+      throw new ValueError(
+        `${this.name} (LayerNormalization): axis [${this.axis}] repeats an axis of input ${fmtShape(s)}`,
+      );
+    return ax;
+  }
+  override build(s: Shape): void {
+    this.paramShape = this.axesFor(s).map((a) => s[a]);
+    if (this.scale)
+      this.gamma = this.addWeight('gamma', this.paramShape, this.args.gammaInitializer ?? 'ones');
+    if (this.center)
+      this.beta = this.addWeight('beta', this.paramShape, this.args.betaInitializer ?? 'zeros');
+  }
+  call(x: Tensor): Tensor {
+    const ax = this.axesFor(x.shape);
+    const got = ax.map((a) => x.shape[a]);
+    if (got.length !== this.paramShape.length || got.some((d, i) => d !== this.paramShape[i]))
+      throw new ShapeError(
+        `${this.name} (LayerNormalization): input ${fmtShape(x.shape)} has ${fmtShape(got)} on axes [${this.axis}] but the layer was built for ${fmtShape(this.paramShape)}`,
+      );
+    const keep = [...x.shape.keys()].filter((i) => i === 0 || !ax.includes(i));
+    const [mu, v] = momentsExcept(x, keep);
+    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, ax) : null);
+    return normalize(x, mu, v, bp(this.gamma), bp(this.beta), this.epsilon);
+  }
+  override paramFormula(): string | null {
+    const k = (this.scale ? 1 : 0) + (this.center ? 1 : 0);
+    if (k === 0) return null;
+    return `${k}·${this.paramShape.join('·')} = ${n(this.countParams())}`;
+  }
+  override getConfig() {
+    return {
+      ...super.getConfig(),
+      axis: this.axis.length === 1 ? this.axis[0] : this.axis,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+    };
+  }
+}
+
+export const normalizationFactories = {
+  batchNormalization: (a: BatchNormalizationArgs = {}) => new BatchNormalization(a),
+  layerNormalization: (a: LayerNormalizationArgs = {}) => new LayerNormalization(a),
+};

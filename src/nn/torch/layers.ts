@@ -1,0 +1,323 @@
+// More PyTorch-style modules (`tg.nn.BatchNorm1d/2d`, `LayerNorm`, `Embedding`, `ConvTranspose2d`): PyTorch
+// layouts, defaults, init and running-statistics conventions, composed from tapegrad ops.
+// NOTE: this file re-exports torch.ts and is what `tg.nn` points at. torch.ts must not re-export this file:
+// these classes extend Module, so that would be an import cycle leaving Module undefined at evaluation.
+import type { DType } from '../../core/dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { rand, randn } from '../../core/random.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { where } from '../../ops/elementwise/builders.js';
+import { take } from '../../ops/network/builders.js';
+import type { Initializer } from '../initializers.js';
+import { rowIndices } from '../keras/layers/embedding.js';
+import { convTranspose2d } from '../../ops/composite/conv-transpose.js';
+import { moduleOptions } from './options.js';
+import { blendInPlace, broadcastParam, momentsExcept, normalize } from '../keras/layers/normalization.js';
+import { Module } from './module.js';
+
+/** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
+const torchUniform =
+  (fanIn: number): Initializer =>
+  (shape: Shape, dtype) =>
+    rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the new batch in the running average (PyTorch convention, default 0.1); null = cumulative average. */
+  momentum?: number | null;
+  /** Learnable weight (γ) and bias (β), default true. */
+  affine?: boolean;
+  /** Keep running_mean/running_var (default true); without them batch statistics are used in eval mode too. */
+  trackRunningStats?: boolean;
+  name?: string;
+  dtype?: DType;
+}
+
+/**
+ * PyTorch batch norm over channel axis 1. Train mode: normalise with the batch mean and biased variance, then
+ * running = (1 - momentum)·running + momentum·batch, with the unbiased variance n/(n-1)·var for running_var.
+ * Eval mode: the running statistics. Weights: weight, bias (trainable), running_mean, running_var (buffers).
+ */
+abstract class BatchNormBase extends Module {
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+  runningMean: Tensor | null = null;
+  runningVar: Tensor | null = null;
+  /** PyTorch `num_batches_tracked`: train-mode batches seen (drives the cumulative average when momentum is null). */
+  numBatchesTracked = 0;
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNormOptions,
+    private readonly ranks: number[],
+  ) {
+    super(opts?.name);
+    this.dtype = moduleOptions(new.target.className, opts, [
+      'eps',
+      'momentum',
+      'affine',
+      'trackRunningStats',
+      'name',
+      'dtype',
+    ]);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new ValueError(`${this.className}: num_features must be a positive integer, got ${numFeatures}`);
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${this.className}: momentum must be in [0, 1] or null, got ${opts.momentum}`);
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    if (this.affine) {
+      this.weight = this.addWeight('weight', [numFeatures], 'ones');
+      this.bias = this.addWeight('bias', [numFeatures], 'zeros');
+    }
+    if (this.trackRunningStats) {
+      this.runningMean = this.addWeight('running_mean', [numFeatures], 'zeros', { trainable: false });
+      this.runningVar = this.addWeight('running_var', [numFeatures], 'ones', { trainable: false });
+    }
+  }
+  forward(x: Tensor): Tensor {
+    const who = `${this.name} (${this.className})`;
+    if (!this.ranks.includes(x.rank))
+      throw new ShapeError(
+        `${who}: expected input of rank ${this.ranks.join(' or ')} ([N, C${this.ranks.includes(3) ? '(, L)' : ', H, W'}]), got ${fmtShape(x.shape)}`,
+      );
+    if (x.shape[1] !== this.numFeatures)
+      throw new ShapeError(
+        `${who}: input ${fmtShape(x.shape)} has ${x.shape[1]} channels (axis 1) but num_features is ${this.numFeatures}`,
+      );
+    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [1]) : null);
+    if (this.training || !this.trackRunningStats) {
+      const n = x.size / this.numFeatures;
+      if (this.training && n <= 1)
+        throw new ValueError(
+          `${who}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
+        );
+      const [mu, v] = momentsExcept(x, [1]);
+      if (this.training && this.runningMean && this.runningVar) {
+        this.numBatchesTracked++;
+        const m = this.momentum ?? 1 / this.numBatchesTracked;
+        blendInPlace(this.runningMean, mu, 1 - m);
+        blendInPlace(this.runningVar, v, 1 - m, n / (n - 1));
+      }
+      return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
+    }
+    return normalize(
+      x,
+      bp(this.runningMean)!,
+      bp(this.runningVar)!,
+      bp(this.weight),
+      bp(this.bias),
+      this.eps,
+    );
+  }
+  override paramFormula(): string | null {
+    return this.affine ? `2·${this.numFeatures} = ${2 * this.numFeatures}` : null;
+  }
+}
+
+/** PyTorch `nn.BatchNorm1d(num_features)` on [N, C] or [N, C, L]. */
+export class BatchNorm1d extends BatchNormBase {
+  static override className = 'BatchNorm1d';
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super(numFeatures, opts, [2, 3]);
+  }
+}
+/** PyTorch `nn.BatchNorm2d(num_features)` on NCHW [N, C, H, W]. */
+export class BatchNorm2d extends BatchNormBase {
+  static override className = 'BatchNorm2d';
+  constructor(numFeatures: number, opts: BatchNormOptions = {}) {
+    super(numFeatures, opts, [4]);
+  }
+}
+
+/** PyTorch `nn.LayerNorm(normalized_shape)`: normalise each sample over its trailing `normalizedShape` axes. */
+export class LayerNorm extends Module {
+  static override className = 'LayerNorm';
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+  constructor(
+    normalizedShape: number | number[],
+    opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; name?: string; dtype?: DType } = {},
+  ) {
+    super(opts?.name);
+    this.dtype = moduleOptions('LayerNorm', opts, ['eps', 'elementwiseAffine', 'bias', 'name', 'dtype']);
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    if (!this.normalizedShape.length || this.normalizedShape.some((d) => !Number.isInteger(d) || d < 1))
+      throw new ValueError(
+        `LayerNorm: normalized_shape must be positive integers, got ${JSON.stringify(normalizedShape)}`,
+      );
+    this.eps = opts.eps ?? 1e-5;
+    if (opts.elementwiseAffine ?? true) {
+      this.weight = this.addWeight('weight', this.normalizedShape, 'ones');
+      if (opts.bias ?? true) this.bias = this.addWeight('bias', this.normalizedShape, 'zeros');
+    }
+  }
+  forward(x: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    const tail = x.shape.slice(x.rank - k);
+    if (x.rank < k || tail.some((d, i) => d !== this.normalizedShape[i]))
+      throw new ShapeError(
+        `${this.name} (LayerNorm): input ${fmtShape(x.shape)} does not end with normalized_shape ${fmtShape(this.normalizedShape)}`,
+      );
+    const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
+    const [mu, v] = momentsExcept(
+      x,
+      [...x.shape.keys()].filter((i) => !axes.includes(i)),
+    );
+    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, axes) : null);
+    return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
+  }
+}
+
+/**
+ * PyTorch `nn.Embedding(num_embeddings, embedding_dim)`: weight [num, dim] ~ N(0, 1). With paddingIdx, that row
+ * starts at zero and gets no gradient (its lookups read a detached copy).
+ */
+export class Embedding extends Module {
+  static override className = 'Embedding';
+  readonly paddingIdx: number | null;
+  weight: Tensor;
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    opts: { paddingIdx?: number | null; name?: string; dtype?: DType } = {},
+  ) {
+    super(opts?.name);
+    this.dtype = moduleOptions('Embedding', opts, ['paddingIdx', 'name', 'dtype']);
+    for (const [k, v] of [
+      ['num_embeddings', numEmbeddings],
+      ['embedding_dim', embeddingDim],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new ValueError(`Embedding: ${k} must be a positive integer, got ${v}`);
+    const p = opts.paddingIdx ?? null;
+    if (p !== null && (!Number.isInteger(p) || p < -numEmbeddings || p >= numEmbeddings))
+      throw new ValueError(
+        `Embedding: padding_idx ${p} must be within num_embeddings ${numEmbeddings} (negative counts from the end)`,
+      );
+    this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
+    this.weight = this.addWeight('weight', [numEmbeddings, embeddingDim], (shape, dtype) =>
+      randn(shape, { dtype }),
+    );
+    if (this.paddingIdx !== null)
+      this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+  }
+  forward(x: Tensor): Tensor {
+    const idx = rowIndices(x, this.numEmbeddings, this.embeddingDim, `${this.name} (Embedding)`);
+    const y = take(this.weight, idx);
+    if (this.paddingIdx === null) return y;
+    const pad = new Tensor(
+      Int32Array.from(x.data, (v) => (v === this.paddingIdx ? 1 : 0)),
+      [...x.shape, 1],
+    );
+    return where(pad, take(this.weight.detach(), idx), y);
+  }
+}
+
+type P2 = number | readonly [number, number];
+const pair = (v: P2 | undefined, d: number, what: string, min: number): [number, number] => {
+  const p: [number, number] = v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (p.some((q) => !Number.isInteger(q) || q < min))
+    throw new ValueError(
+      `ConvTranspose2d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or pair, got ${JSON.stringify(v)}`,
+    );
+  return p;
+};
+
+/**
+ * PyTorch `nn.ConvTranspose2d(in, out, kernel_size)` on NCHW with weight [in, out/groups, kh, kw]:
+ * out = (in - 1)·stride - 2·padding + dilation·(k - 1) + output_padding + 1 (tg.convTranspose2d).
+ */
+export class ConvTranspose2d extends Module {
+  static override className = 'ConvTranspose2d';
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: P2,
+    opts: {
+      stride?: P2;
+      padding?: P2;
+      outputPadding?: P2;
+      dilation?: P2;
+      groups?: number;
+      bias?: boolean;
+      name?: string;
+      dtype?: DType;
+    } = {},
+  ) {
+    super(opts?.name);
+    this.dtype = moduleOptions('ConvTranspose2d', opts, [
+      'stride',
+      'padding',
+      'outputPadding',
+      'dilation',
+      'groups',
+      'bias',
+      'name',
+      'dtype',
+    ]);
+    this.kernelSize = pair(kernelSize, 1, 'kernel_size', 1);
+    this.stride = pair(opts.stride, 1, 'stride', 1);
+    this.padding = pair(opts.padding, 0, 'padding', 0);
+    this.outputPadding = pair(opts.outputPadding, 0, 'output_padding', 0);
+    this.dilation = pair(opts.dilation, 1, 'dilation', 1);
+    this.groups = opts.groups ?? 1;
+    const g = this.groups;
+    if (!Number.isInteger(g) || g < 1 || inChannels % g !== 0 || outChannels % g !== 0)
+      throw new ValueError(
+        `ConvTranspose2d: groups ${JSON.stringify(opts.groups)} must be a positive integer dividing in_channels ${inChannels} and out_channels ${outChannels}`,
+      );
+    if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i], this.dilation[i])))
+      throw new ValueError(
+        `ConvTranspose2d: output_padding ${JSON.stringify(this.outputPadding)} must be smaller than either stride or dilation`,
+      );
+    // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out/g, kh, kw] is (out/g)·kh·kw (its dim 1 × receptive field).
+    const fanIn = (outChannels / g) * this.kernelSize[0] * this.kernelSize[1];
+    this.weight = this.addWeight(
+      'weight',
+      [inChannels, outChannels / g, ...this.kernelSize],
+      torchUniform(fanIn),
+    );
+    this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 4 || x.shape[1] !== this.inChannels)
+      throw new ShapeError(
+        `${this.name} (ConvTranspose2d): expected input [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`,
+      );
+    return convTranspose2d(
+      x,
+      this.weight,
+      this.bias,
+      {
+        stride: this.stride,
+        padding: this.padding,
+        outputPadding: this.outputPadding,
+        dilation: this.dilation,
+        groups: this.groups,
+      },
+      `${this.name} (ConvTranspose2d)`,
+    );
+  }
+  override paramFormula(): string {
+    const [kh, kw] = this.kernelSize;
+    const per = this.outChannels / this.groups;
+    return `${this.inChannels}·${per}·${kh}·${kw}${this.bias ? ` + ${this.outChannels}` : ''} = ${this.countParams().toLocaleString('en-US')}`;
+  }
+}

@@ -1,0 +1,95 @@
+// Elementwise ops users call: they turn numbers into tensors, promote dtypes and broadcast
+// explicitly (broadcastTo) before calling the equal-shape primitives.
+import { type DType, isFloat, promote } from '../../core/dtype.js';
+import { ValueError } from '../../core/errors.js';
+import { broadcastShapes } from '../../core/shape.js';
+import { Tensor, type TensorLike, full, tensor } from '../../core/tensor.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import { run } from '../dispatch.js';
+import { broadcastTo } from '../movement/builders.js';
+
+/** A tensor from a tensor, number or array; numbers take `like`'s dtype (floats stay float). */
+export function asTensor(x: TensorLike, like?: DType): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') {
+    const dt = like && !(like === 'int32' && !Number.isInteger(x)) ? like : 'float32';
+    return full([], x, { dtype: dt });
+  }
+  if (x === null || x === undefined) throw new ValueError(`expected a tensor or number, got ${x}`);
+  return tensor(x, undefined, like ? { dtype: like } : {});
+}
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : run('cast', [x], { dtype });
+}
+
+/** Two operands as tensors of one dtype and one broadcast shape. */
+function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
+  const ta0 = asTensor(a, b instanceof Tensor ? b.dtype : undefined);
+  const tb0 = asTensor(b, ta0.dtype);
+  const dt = promote(ta0.dtype, tb0.dtype);
+  const [ta, tb] = [cast(ta0, dt), cast(tb0, dt)];
+  const shape = broadcastShapes(ta.shape, tb.shape, op);
+  return [broadcastTo(ta, shape), broadcastTo(tb, shape)];
+}
+
+const binary =
+  (op: BinaryOp) =>
+  (a: TensorLike, b: TensorLike): Tensor =>
+    run(op, operands(a, b, op), {});
+const compare =
+  (op: CompareOp) =>
+  (a: TensorLike, b: TensorLike): Tensor =>
+    run('compare', operands(a, b, op), { op });
+const unary =
+  (op: UnaryOp, floatOnly = true) =>
+  (x: TensorLike): Tensor => {
+    let t = asTensor(x);
+    if (floatOnly && !isFloat(t.dtype)) t = cast(t, 'float32');
+    return run(op, [t], {});
+  };
+
+export const add = binary('add');
+export const sub = binary('sub');
+export const mul = binary('mul');
+export const div = binary('div');
+export const pow = binary('pow');
+export const maximum = binary('maximum');
+export const minimum = binary('minimum');
+
+export const equal = compare('eq');
+export const notEqual = compare('ne');
+export const greater = compare('gt');
+export const greaterEqual = compare('ge');
+export const less = compare('lt');
+export const lessEqual = compare('le');
+
+export const neg = unary('neg', false);
+export const exp = unary('exp');
+export const log = unary('log');
+export const sqrt = unary('sqrt');
+export const abs = unary('abs', false);
+export const sign = unary('sign', false);
+export const relu = unary('relu', false);
+export const sigmoid = unary('sigmoid');
+export const tanh = unary('tanh');
+export const sin = unary('sin');
+export const cos = unary('cos');
+export const erf = unary('erf');
+export const floor = unary('floor');
+
+/** cond ? a : b, elementwise, all three broadcast together. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = asTensor(cond);
+  const [ta, tb] = operands(a, b, 'where');
+  const shape = broadcastShapes(c.shape, ta.shape, 'where');
+  return run('where', [broadcastTo(c, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], {});
+}
+
+// Composites of the above (no rules of their own).
+export const square = (x: TensorLike): Tensor => mul(x, x);
+export const reciprocal = (x: TensorLike): Tensor => div(1, x);
+export const rsqrt = (x: TensorLike): Tensor => div(1, sqrt(x));
+export const log1p = (x: TensorLike): Tensor => log(add(x, 1));
+export const expm1 = (x: TensorLike): Tensor => sub(exp(x), 1);
+export const clipByValue = (x: TensorLike, lo: number, hi: number): Tensor => minimum(maximum(x, lo), hi);

@@ -1,0 +1,140 @@
+// Elementwise primitives. Binary ones see equal shapes: broadcasting is an explicit broadcastTo above.
+import { DTypeError, ShapeError, fmtShape } from '../../core/errors.js';
+import { type DType, isFloat } from '../../core/dtype.js';
+import { shapesEqual } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import { type PrimDef, type PrimTable, movementCost, need, perOutputCost } from '../prim.js';
+import {
+  cast,
+  cos,
+  div,
+  equal,
+  exp,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  mul,
+  neg,
+  pow,
+  sign,
+  sin,
+  square,
+  sub,
+  where,
+} from './builders.js';
+import { zerosLike } from '../../core/tensor.js';
+
+type NoParams = Record<string, never>;
+type UnaryName = Exclude<UnaryOp, never>;
+export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryOp]: NoParams } & {
+  compare: { op: CompareOp };
+  where: NoParams;
+  cast: { dtype: DType };
+};
+
+function sameShapes(op: string, ins: Tensor[]): Tensor['shape'] {
+  for (const t of ins.slice(1))
+    if (!shapesEqual(t.shape, ins[0].shape))
+      throw new ShapeError(
+        `${op}: operand shapes ${ins.map((x) => fmtShape(x.shape)).join(' and ')} differ (broadcast first)`,
+      );
+  return ins[0].shape;
+}
+function sameDtypes(op: string, ins: Tensor[]): DType {
+  for (const t of ins.slice(1))
+    if (t.dtype !== ins[0].dtype)
+      throw new DTypeError(`${op}: operand dtypes ${ins.map((x) => x.dtype).join(' and ')} differ`);
+  return ins[0].dtype;
+}
+
+const unary = (op: UnaryName, vjp: PrimDef<NoParams>['vjp'], floatOnly = true): PrimDef<NoParams> => ({
+  arity: 1,
+  shape: ([x]) => {
+    if (floatOnly && !isFloat(x.dtype)) throw new DTypeError(`${op}: needs a float tensor, got ${x.dtype}`);
+    return x.shape;
+  },
+  forward: (k, [x], out) => k.unary(op, x.raw, out),
+  vjp,
+  cost: perOutputCost, // one op per value
+});
+const binary = (op: BinaryOp, vjp: PrimDef<NoParams>['vjp']): PrimDef<NoParams> => ({
+  arity: 2,
+  shape: (ins) => (sameDtypes(op, ins), sameShapes(op, ins)),
+  forward: (k, [a, b], out) => k.binary(op, a.raw, b.raw, out),
+  vjp,
+  cost: perOutputCost, // one op per value
+});
+
+export const elementwise: PrimTable<ElementwiseParams> = {
+  neg: unary('neg', (g) => [neg(g)], false), // d(-x) = -dx
+  exp: unary('exp', (g, { out }) => [mul(g, out)]), // d eˣ = eˣ dx
+  log: unary('log', (g, { ins: [x] }) => [div(g, x)]), // d log x = dx / x
+  sqrt: unary('sqrt', (g, { out }) => [div(g, mul(out, 2))]), // d √x = dx / 2√x
+  // NOTE: d|x|/dx at 0 is taken as 0 (sign(0) = 0).
+  abs: unary('abs', (g, { ins: [x] }) => [mul(g, sign(x))], false),
+  sign: unary('sign', () => [null], false), // piecewise constant: no gradient
+  // NOTE: relu'(0) = 0, as in PyTorch and TF.
+  relu: unary('relu', (g, { ins: [x] }) => [mul(g, greater(x, 0))], false),
+  sigmoid: unary('sigmoid', (g, { out }) => [mul(g, mul(out, sub(1, out)))]), // σ' = σ(1-σ)
+  tanh: unary('tanh', (g, { out }) => [mul(g, sub(1, square(out)))]), // tanh' = 1 - tanh²
+  sin: unary('sin', (g, { ins: [x] }) => [mul(g, cos(x))]),
+  cos: unary('cos', (g, { ins: [x] }) => [neg(mul(g, sin(x)))]),
+  erf: unary('erf', (g, { ins: [x] }) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]), // erf' = 2/√π e^(-x²)
+  floor: unary('floor', () => [null]),
+
+  add: binary('add', (g, c) => [need(c, 0, () => g), need(c, 1, () => g)]),
+  sub: binary('sub', (g, c) => [need(c, 0, () => g), need(c, 1, () => neg(g))]),
+  mul: binary('mul', (g, c) => [need(c, 0, () => mul(g, c.ins[1])), need(c, 1, () => mul(g, c.ins[0]))]),
+  // d(a/b) = da/b - (a/b²) db
+  div: binary('div', (g, c) => [
+    need(c, 0, () => div(g, c.ins[1])),
+    need(c, 1, () => neg(div(mul(g, c.out), c.ins[1]))),
+  ]),
+  // d(aᵇ) = b aᵇ⁻¹ da + aᵇ log a db
+  // NOTE: aᵇ⁻¹ is computed as a power (not aᵇ/a) so x² has gradient 0 at 0; at a = 0 the db term is 0 (0ᵇ is flat in b).
+  pow: binary('pow', (g, c) => [
+    need(c, 0, () => mul(g, mul(c.ins[1], pow(c.ins[0], sub(c.ins[1], 1))))),
+    need(c, 1, () => mul(g, where(equal(c.ins[0], 0), 0, mul(c.out, log(c.ins[0]))))),
+  ]),
+  // NOTE: on ties the gradient goes to the first operand (maximum(a,b) picks a when a >= b).
+  maximum: binary('maximum', (g, c) => [
+    need(c, 0, () => mul(g, greaterEqual(c.ins[0], c.ins[1]))),
+    need(c, 1, () => mul(g, less(c.ins[0], c.ins[1]))),
+  ]),
+  minimum: binary('minimum', (g, c) => [
+    need(c, 0, () => mul(g, lessEqual(c.ins[0], c.ins[1]))),
+    need(c, 1, () => mul(g, greater(c.ins[0], c.ins[1]))),
+  ]),
+
+  compare: {
+    arity: 2,
+    shape: (ins, p) => (sameDtypes(p.op, ins), sameShapes(p.op, ins)),
+    forward: (k, [a, b], out, p) => k.compare(p.op, a.raw, b.raw, out),
+    vjp: () => [null, null], // a step function: no gradient
+    cost: perOutputCost, // one comparison per value
+  },
+  where: {
+    arity: 3,
+    shape: (ins) => (sameDtypes('where', ins.slice(1)), sameShapes('where', ins)),
+    dtype: (ins) => ins[1].dtype,
+    forward: (k, [c, a, b], out) => k.where(c.raw, a.raw, b.raw, out),
+    vjp: (g, c) => [
+      null,
+      need(c, 1, () => where(c.ins[0], g, zerosLike(g))),
+      need(c, 2, () => where(c.ins[0], zerosLike(g), g)),
+    ],
+    cost: perOutputCost, // one select per value
+  },
+  cast: {
+    arity: 1,
+    shape: ([x]) => x.shape,
+    dtype: (_, p) => p.dtype,
+    forward: (k, [x], out) => k.cast(x.raw, out),
+    // NOTE: casts to or from int32 cut the gradient.
+    vjp: (g, { ins: [x], p }) => [isFloat(x.dtype) && isFloat(p.dtype) ? cast(g, x.dtype) : null],
+    cost: movementCost, // a conversion, counted as data movement
+  },
+};

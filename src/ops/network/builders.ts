@@ -1,0 +1,96 @@
+// Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
+import { ShapeError, fmtShape } from '../../core/errors.js';
+import { checkOptions } from '../../core/options.js';
+import type { Shape } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
+import { run } from '../dispatch.js';
+import { cast } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
+
+const MATMUL_KEYS = ['transA', 'transB'] as const;
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+/** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', opts, MATMUL_KEYS);
+  let { transA = false, transB = false } = opts;
+  if (a.rank === 0 || b.rank === 0)
+    throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
+  const vecA = a.rank === 1;
+  const vecB = b.rank === 1;
+  if (vecA) [a, transA] = [reshape(a, [1, a.shape[0]]), false];
+  if (vecB) [b, transB] = [reshape(b, [b.shape[0], 1]), false];
+  if (a.dtype !== b.dtype) {
+    const dt = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+    [a, b] = [cast(a, dt), cast(b, dt)];
+  }
+  const ba = a.shape.slice(0, -2);
+  const bb = b.shape.slice(0, -2);
+  if (ba.length && bb.length && (ba.length !== bb.length || ba.some((d, i) => d !== bb[i]))) {
+    const n = Math.max(ba.length, bb.length);
+    const batch = Array.from({ length: n }, (_, i) => {
+      const x = ba[ba.length - n + i] ?? 1;
+      const y = bb[bb.length - n + i] ?? 1;
+      if (x !== y && x !== 1 && y !== 1)
+        throw new ShapeError(
+          `matmul: batch axes of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast`,
+        );
+      return Math.max(x, y);
+    });
+    a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
+    b = broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
+  }
+  let out = run('matmul', [a, b], { transA, transB });
+  if (vecA) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
+  if (vecB) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}
+
+export const im2col = (x: Tensor, geom: WindowGeom): Tensor => run('im2col', [x], { geom });
+export const col2im = (cols: Tensor, geom: WindowGeom): Tensor => run('col2im', [cols], { geom });
+export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgmax', [x], { geom });
+/** im2col(x)·w (+ b) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. */
+export const conv2dFused = (x: Tensor, w: Tensor, b: Tensor | null, geom: WindowGeom): Tensor =>
+  run('conv2dFused', b ? [x, w, b] : [x, w], { geom });
+/** col2im(g·wᵀ) in one kernel for g [n, outH, outW, o], w [kh·kw·c, o]: the input gradient of conv2dFused. */
+export const conv2dBackpropInput = (g: Tensor, w: Tensor, geom: WindowGeom): Tensor =>
+  run('conv2dBackpropInput', [g, w], { geom });
+/** im2col(x)ᵀ·g in one kernel, shaped [kh·kw·c, o]: the filter gradient of conv2dFused. */
+export const conv2dBackpropFilter = (x: Tensor, g: Tensor, geom: WindowGeom): Tensor =>
+  run('conv2dBackpropFilter', [x, g], { geom });
+/** Window maxima in one kernel (the values take(x, poolArgmax(x)) gives): maxPool2d's path when nothing records. */
+export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxPool2dFused', [x], { geom });
+/** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
+export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
+/** Zeros of `shape` with g[i] added at flat index idx[i]. */
+export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor =>
+  run('scatterAdd', [g, idx], { shape: [...shape] });
+
+/**
+ * Gather slices along `axis` (tf.gather / torch.index_select): out shape = x.shape with axis replaced by idx.shape.
+ * A composite of `take`, so its gradient is the scatter-add of `take`'s vjp.
+ */
+export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= x.rank)
+    throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
+  const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).raw;
+  const idxShape = Array.isArray(indices) ? [indices.length] : [...(indices as Tensor).shape];
+  const n = x.shape[a];
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const flat = new Int32Array(outer * idx.length * inner);
+  let o = 0;
+  for (let i = 0; i < outer; i++)
+    for (let j = 0; j < idx.length; j++) {
+      const k = idx[j];
+      if (!Number.isInteger(k) || k < 0 || k >= n)
+        throw new ShapeError(`gather: index ${k} (position ${j}) is out of range for axis ${a} of size ${n}`);
+      for (let r = 0; r < inner; r++) flat[o++] = (i * n + k) * inner + r;
+    }
+  return take(x, new Tensor(flat, [...x.shape.slice(0, a), ...idxShape, ...x.shape.slice(a + 1)]));
+}

@@ -1,0 +1,329 @@
+// Primitives for networks: batched matmul, im2col/col2im (each the other's vjp), pooling argmax,
+// and take/scatterAdd (each the other's vjp) for max-pool gradients and label lookups.
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { isFloat } from '../../core/dtype.js';
+import { sizeOf } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
+import {
+  type Cost,
+  type CostCtx,
+  type PrimTable,
+  type VjpCtx,
+  movedBytes,
+  movementCost,
+  need,
+  perInputCost,
+} from '../prim.js';
+import {
+  col2im,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dFused,
+  im2col,
+  matmul,
+  poolArgmax,
+  scatterAdd,
+  take,
+} from './builders.js';
+import { sum } from '../reduce/builders.js';
+
+export interface NnParams {
+  matmul: { transA: boolean; transB: boolean };
+  im2col: { geom: WindowGeom };
+  col2im: { geom: WindowGeom };
+  poolArgmax: { geom: WindowGeom };
+  conv2dFused: { geom: WindowGeom };
+  conv2dBackpropInput: { geom: WindowGeom };
+  conv2dBackpropFilter: { geom: WindowGeom };
+  maxPool2dFused: { geom: WindowGeom };
+  take: Record<string, never>;
+  scatterAdd: { shape: number[] };
+}
+
+/** [batch..., rows, cols] of a matmul operand after its optional transpose. */
+function mmDims(t: Tensor, trans: boolean): [number[], number, number] {
+  const r = t.rank;
+  const [a, b] = [t.shape[r - 2], t.shape[r - 1]];
+  return [t.shape.slice(0, r - 2), trans ? b : a, trans ? a : b];
+}
+
+/** Sum a batched gradient down to an operand that had no batch axes. */
+const unbatch = (d: Tensor, x: Tensor): Tensor =>
+  d.rank > x.rank ? sum(d, [...Array(d.rank - x.rank).keys()]) : d;
+
+function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): void {
+  const g = geom;
+  const vals = [
+    g.n,
+    g.h,
+    g.w,
+    g.c,
+    g.kh,
+    g.kw,
+    g.strideH,
+    g.strideW,
+    g.dilationH,
+    g.dilationW,
+    g.outH,
+    g.outW,
+  ];
+  if (
+    vals.some((v) => !Number.isInteger(v) || v < 0) ||
+    g.strideH < 1 ||
+    g.strideW < 1 ||
+    g.dilationH < 1 ||
+    g.dilationW < 1
+  )
+    throw new ValueError(`${op}: invalid window geometry ${JSON.stringify(g)}`);
+  const want = cols ? [g.n * g.outH * g.outW, g.kh * g.kw * g.c] : [g.n, g.h, g.w, g.c];
+  if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i]))
+    throw new ShapeError(
+      `${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`,
+    );
+}
+
+/** First output position along one axis whose window covers no real input (all padding), or -1. */
+function emptyWindow(
+  n: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  before: number,
+  out: number,
+): number {
+  for (let o = 0; o < out; o++) {
+    let hit = false;
+    for (let j = 0; j < k && !hit; j++) {
+      const i = o * stride - before + j * dilation;
+      hit = i >= 0 && i < n;
+    }
+    if (!hit) return o;
+  }
+  return -1;
+}
+
+/** [n,outH,outW,c] of a max pool, refusing windows that see only padding (there is no maximum there). */
+function poolShape(op: string, x: Tensor, g: WindowGeom): number[] {
+  checkGeom(op, x, g);
+  // NOTE: every window must see a real input (the bottom/right padding too), else there is no argmax.
+  const oy = emptyWindow(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH);
+  const ox = emptyWindow(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW);
+  if (oy >= 0 || ox >= 0)
+    throw new ValueError(
+      `maxPool: with padding (top ${g.padTop}, left ${g.padLeft}) and ${g.outH}x${g.outW} outputs, the ${g.kh}x${g.kw} window at ` +
+        `${oy >= 0 ? `output row ${oy}` : `output column ${ox}`} lies entirely in the padding of the ${g.h}x${g.w} input (padding must be smaller than the window)`,
+    );
+  return [g.n, g.outH, g.outW, g.c];
+}
+
+/** A convolution's output gradient must be [n, outH, outW, filters] for the geometry. */
+function checkConvGrad(op: string, g: Tensor, geom: WindowGeom): void {
+  if (g.rank !== 4 || g.shape[0] !== geom.n || g.shape[1] !== geom.outH || g.shape[2] !== geom.outW)
+    throw new ShapeError(
+      `${op}: gradient ${fmtShape(g.shape)} does not match the geometry (expected [${geom.n}, ${geom.outH}, ${geom.outW}, filters])`,
+    );
+}
+
+function sameFloat(op: string, ins: readonly Tensor[]): void {
+  if (ins.some((t) => t.dtype !== ins[0].dtype || !isFloat(t.dtype)))
+    throw new DTypeError(
+      `${op}: inputs must share one float dtype, got ${ins.map((t) => t.dtype).join(', ')}`,
+    );
+}
+
+function checkIndices(op: string, idx: Tensor, n: number): void {
+  if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
+  const d = idx.raw;
+  for (let i = 0; i < d.length; i++)
+    if (d[i] < 0 || d[i] >= n)
+      throw new ValueError(`${op}: index ${d[i]} (position ${i}) is out of range for ${n} values`);
+}
+
+/** Length of one patch row, kh·kw·c (the inner size of the conv matmuls). */
+const patchLen = (g: WindowGeom): number => g.kh * g.kw * g.c;
+/** Pooling: one comparison per element of every window. */
+const windowCost = (c: CostCtx<{ geom: WindowGeom }>): Cost => {
+  const g = c.p.geom;
+  return { flops: g.n * g.outH * g.outW * g.c * g.kh * g.kw, bytes: movedBytes(c) };
+};
+
+export const nnPrims: PrimTable<NnParams> = {
+  matmul: {
+    arity: 2,
+    shape: ([a, b], p) => {
+      if (a.rank < 2 || b.rank < 2)
+        throw new ShapeError(
+          `matmul: operands need rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+        );
+      if (a.dtype !== b.dtype)
+        throw new DTypeError(`matmul: operand dtypes ${a.dtype} and ${b.dtype} differ`);
+      const [ba, m, ka] = mmDims(a, p.transA);
+      const [bb, kb, n] = mmDims(b, p.transB);
+      const batchOk =
+        ba.length === 0 || bb.length === 0 || (ba.length === bb.length && ba.every((d, i) => d === bb[i]));
+      if (ka !== kb || !batchOk)
+        throw new ShapeError(
+          `matmul: ${fmtShape(a.shape)}${p.transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${p.transB ? 'ᵀ' : ''}: inner sizes ${ka} and ${kb} ${ka !== kb ? 'differ' : 'match but batch axes differ'}`,
+        );
+      return [...(ba.length ? ba : bb), m, n];
+    },
+    forward: (k, [a, b], out, p) => {
+      const [ba, m, kk] = mmDims(a, p.transA);
+      const [bb, , n] = mmDims(b, p.transB);
+      k.matmul(a.raw, b.raw, out, sizeOf(ba), sizeOf(bb), m, n, kk, p.transA, p.transB);
+    },
+    // C = Â·B̂ with Â = op(A), B̂ = op(B): dÂ = g·B̂ᵀ, dB̂ = Âᵀ·g; a transposed operand takes the transpose back.
+    vjp: (g, c: VjpCtx<NnParams['matmul']>) => {
+      const [a, b] = c.ins;
+      const { transA, transB } = c.p;
+      return [
+        need(c, 0, () =>
+          unbatch(
+            transA ? matmul(b, g, { transA: transB, transB: true }) : matmul(g, b, { transB: !transB }),
+            a,
+          ),
+        ),
+        need(c, 1, () =>
+          unbatch(
+            transB ? matmul(g, a, { transA: true, transB: transA }) : matmul(a, g, { transA: !transA }),
+            b,
+          ),
+        ),
+      ];
+    },
+    // out already counts batch·m·n: 2·m·n·k per batch
+    cost: (c) => {
+      const [a] = c.ins;
+      const k = c.p.transA ? a.shape[a.rank - 2] : a.shape[a.rank - 1];
+      return { flops: 2 * c.out.size * k, bytes: movedBytes(c) };
+    },
+  },
+  im2col: {
+    arity: 1,
+    shape: ([x], { geom: g }) => (checkGeom('im2col', x, g), [g.n * g.outH * g.outW, g.kh * g.kw * g.c]),
+    forward: (k, [x], out, p) => k.im2col(x.raw, p.geom, out),
+    vjp: (g, { p }) => [col2im(g, p.geom)], // the transpose of gathering patches is summing them back
+    cost: movementCost, // gathers patches
+  },
+  col2im: {
+    arity: 1,
+    shape: ([x], { geom: g }) => (checkGeom('col2im', x, g, true), [g.n, g.h, g.w, g.c]),
+    forward: (k, [x], out, p) => k.col2im(x.raw, p.geom, out),
+    vjp: (g, { p }) => [im2col(g, p.geom)],
+    cost: perInputCost, // one add per patch value summed back
+  },
+  poolArgmax: {
+    arity: 1,
+    shape: ([x], { geom: g }) => poolShape('poolArgmax', x, g),
+    dtype: () => 'int32',
+    forward: (k, [x], out, p) => k.poolArgmax(x.raw, p.geom, out as Int32Array),
+    vjp: () => [null],
+    cost: windowCost, // one comparison per window element
+  },
+  // NOTE: the three convolution rows below are im2col(x)·w (+ b), col2im(g·wᵀ) and im2col(x)ᵀ·g computed without the
+  // patch matrix. Each one's vjp is written with the other two (the same algebra as im2col ↔ col2im and matmul), so
+  // the set is closed under differentiation and each row is gradchecked like every row.
+  conv2dFused: {
+    arity: -1,
+    shape: (ins, { geom: g }) => {
+      if (ins.length < 2 || ins.length > 3)
+        throw new ValueError(`conv2dFused: expected inputs (x, w) or (x, w, bias), got ${ins.length}`);
+      const [x, w, b] = ins;
+      checkGeom('conv2dFused', x, g);
+      const k = g.kh * g.kw * g.c;
+      if (w.rank !== 2 || w.shape[0] !== k)
+        throw new ShapeError(
+          `conv2dFused: kernel ${fmtShape(w.shape)} must be [${k}, filters] for this geometry`,
+        );
+      if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))
+        throw new ShapeError(`conv2dFused: bias ${fmtShape(b.shape)} must be [${w.shape[1]}]`);
+      sameFloat('conv2dFused', ins);
+      return [g.n, g.outH, g.outW, w.shape[1]];
+    },
+    forward: (k, [x, w, b], out, p) => k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out),
+    // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_pixels g
+    vjp: (g, c) => {
+      const [x, w] = c.ins;
+      const { geom } = c.p;
+      return [
+        need(c, 0, () => conv2dBackpropInput(g, w, geom)),
+        need(c, 1, () => conv2dBackpropFilter(x, g, geom)),
+        ...(c.ins.length === 3 ? [need(c, 2, () => sum(g, [0, 1, 2]))] : []),
+      ];
+    },
+    cost: (c) => ({ flops: 2 * c.out.size * patchLen(c.p.geom), bytes: movedBytes(c) }), // im2col(x)·w: 2·rows·K·filters
+  },
+  conv2dBackpropInput: {
+    arity: 2,
+    shape: ([g, w], { geom }) => {
+      checkConvGrad('conv2dBackpropInput', g, geom);
+      const k = geom.kh * geom.kw * geom.c;
+      if (w.rank !== 2 || w.shape[0] !== k || w.shape[1] !== g.shape[3])
+        throw new ShapeError(
+          `conv2dBackpropInput: kernel ${fmtShape(w.shape)} must be [${k}, ${g.shape[3]}] for this geometry and gradient`,
+        );
+      sameFloat('conv2dBackpropInput', [g, w]);
+      return [geom.n, geom.h, geom.w, geom.c];
+    },
+    forward: (k, [g, w], out, p) => k.conv2dBackpropInput(g.raw, w.raw, p.geom, w.shape[1], out),
+    // y = col2im(g·wᵀ): dg = im2col(ȳ)·w, dw = im2col(ȳ)ᵀ·g
+    vjp: (gy, c) => {
+      const [g, w] = c.ins;
+      const { geom } = c.p;
+      return [
+        need(c, 0, () => conv2dFused(gy, w, null, geom)),
+        need(c, 1, () => conv2dBackpropFilter(gy, g, geom)),
+      ];
+    },
+    cost: (c) => ({ flops: 2 * c.ins[0].size * patchLen(c.p.geom), bytes: movedBytes(c) }), // g·wᵀ: 2·rows·filters·K
+  },
+  conv2dBackpropFilter: {
+    arity: 2,
+    shape: ([x, g], { geom }) => {
+      checkGeom('conv2dBackpropFilter', x, geom);
+      checkConvGrad('conv2dBackpropFilter', g, geom);
+      sameFloat('conv2dBackpropFilter', [x, g]);
+      return [geom.kh * geom.kw * geom.c, g.shape[3]];
+    },
+    forward: (k, [x, g], out, p) => k.conv2dBackpropFilter(x.raw, g.raw, p.geom, g.shape[3], out),
+    // y = im2col(x)ᵀ·g: dx = col2im(g·ȳᵀ), dg = im2col(x)·ȳ
+    vjp: (gy, c) => {
+      const [x, g] = c.ins;
+      const { geom } = c.p;
+      return [
+        need(c, 0, () => conv2dBackpropInput(g, gy, geom)),
+        need(c, 1, () => conv2dFused(x, gy, null, geom)),
+      ];
+    },
+    cost: (c) => ({ flops: 2 * c.ins[1].size * patchLen(c.p.geom), bytes: movedBytes(c) }), // im2col(x)ᵀ·g: 2·K·rows·filters
+  },
+  maxPool2dFused: {
+    arity: 1,
+    shape: ([x], { geom: g }) => poolShape('maxPool2dFused', x, g),
+    forward: (k, [x], out, p) => k.poolMax(x.raw, p.geom, out),
+    // y = x[argmax]: dx = scatterAdd(g, argmax)
+    vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
+    cost: windowCost, // one comparison per window element
+  },
+  take: {
+    arity: 2,
+    shape: ([x, idx]) => (checkIndices('take', idx, x.size), idx.shape),
+    dtype: ([x]) => x.dtype,
+    forward: (k, [x, idx], out) => k.take(x.raw, idx.raw as Int32Array, out),
+    vjp: (g, c) => [need(c, 0, () => scatterAdd(g, c.ins[1], c.ins[0].shape)), null], // gather ↔ scatter-add
+    cost: movementCost, // a gather
+  },
+  scatterAdd: {
+    arity: 2,
+    shape: ([g, idx], p) => {
+      if (!isFloat(g.dtype)) throw new DTypeError(`scatterAdd: values must be float, got ${g.dtype}`);
+      if (g.size !== idx.size) throw new ShapeError(`scatterAdd: ${g.size} values for ${idx.size} indices`);
+      checkIndices('scatterAdd', idx, sizeOf(p.shape));
+      return p.shape;
+    },
+    forward: (k, [g, idx], out) => k.scatterAdd(g.raw, idx.raw as Int32Array, out),
+    vjp: (g, c) => [need(c, 0, () => take(g, c.ins[1])), null],
+    cost: perInputCost, // one add per value
+  },
+};

@@ -1,0 +1,47 @@
+// Reductions users call: sum, max, min, mean, variance, argmax, logSumExp.
+import { normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
+import { Tensor } from '../../core/tensor.js';
+import { ValueError } from '../../core/errors.js';
+import { run } from '../dispatch.js';
+import { add, cast, div, exp, log, neg, square, sub } from '../elementwise/builders.js';
+import { reshape } from '../movement/builders.js';
+
+type Axes = number | readonly number[] | undefined;
+
+export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const ax = normAxes(axes, x.rank, 'sum');
+  return run('sum', [x], { axes: ax, keepdims });
+}
+export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const ax = normAxes(axes, x.rank, 'max');
+  if (ax.some((a) => x.shape[a] === 0))
+    throw new ValueError(`max: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
+  return run('max', [x], { axes: ax, keepdims });
+}
+export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => neg(max(neg(x), axes, keepdims));
+export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const ax = normAxes(axes, x.rank, 'mean');
+  const n = sizeOf(ax.map((a) => x.shape[a]));
+  return div(sum(x.dtype === 'int32' ? cast(x, 'float32') : x, ax, keepdims), n);
+}
+/** Population variance (divide by n), as Keras and tf.moments. */
+export function variance(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const m = mean(x, axes, true);
+  return mean(square(sub(x, m)), axes, keepdims);
+}
+export function argmax(x: Tensor, axis = -1): Tensor {
+  return run('argmax', [x], { axis: normAxis(axis, x.rank, 'argmax') });
+}
+export const argmin = (x: Tensor, axis = -1): Tensor => argmax(neg(x), axis);
+/** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (held constant: its gradient cancels). */
+export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  const ax = normAxes(axes, x.rank, 'logSumExp');
+  // NOTE: an infinite max (a row of -Inf, or a +Inf) is replaced by 0 so x - m is not NaN (log Σ exp(-Inf) = -Inf).
+  const mx = max(x, ax, true);
+  const m = new Tensor(
+    mx.raw.map((v) => (Number.isFinite(v) ? v : 0)),
+    mx.shape,
+  );
+  const s = add(log(sum(exp(sub(x, m)), ax, true)), m);
+  return keepdims ? s : reshape(s, reducedShape(x.shape, ax, false));
+}

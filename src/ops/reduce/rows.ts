@@ -1,0 +1,97 @@
+// Reductions over axes: sum and max (with keepdims), argmax for labels and accuracy.
+import { normAxis, reducedShape, sizeOf } from '../../core/shape.js';
+import type { Tensor } from '../../core/tensor.js';
+import { ValueError, fmtShape } from '../../core/errors.js';
+import type { ReduceOp } from '../../backend/kernels.js';
+import type { Kernels } from '../../backend/kernels.js';
+import type { TypedArray } from '../../core/dtype.js';
+import { allocArray } from '../../core/dtype.js';
+import { type PrimDef, type PrimTable, perInputCost } from '../prim.js';
+import { div, equal, mul } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
+import { sum } from './builders.js';
+
+export interface ReduceParams {
+  sum: { axes: number[]; keepdims: boolean };
+  max: { axes: number[]; keepdims: boolean };
+  argmax: { axis: number };
+}
+
+/** Reduce runs of adjacent axes one kernel call each, last run first, via the [outer, mid, inner] view. */
+function reduceAxes(
+  k: Kernels,
+  op: ReduceOp,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: number[],
+  out: TypedArray,
+): TypedArray | void {
+  if (axes.length === 0) return void out.set(x);
+  let cur = x;
+  let curShape = [...shape];
+  const runs: [number, number][] = [];
+  for (const a of axes) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === a) last[1] = a + 1;
+    else runs.push([a, a + 1]);
+  }
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [s, e] = runs[r];
+    const outer = sizeOf(curShape.slice(0, s));
+    const mid = sizeOf(curShape.slice(s, e));
+    const inner = sizeOf(curShape.slice(e));
+    const dst =
+      r === 0
+        ? out
+        : allocArray(
+            out instanceof Float64Array ? 'float64' : out instanceof Int32Array ? 'int32' : 'float32',
+            outer * inner,
+          );
+    k.reduce(op, cur, outer, mid, inner, dst);
+    cur = dst;
+    curShape = [...curShape.slice(0, s), 1, ...curShape.slice(e)];
+  }
+}
+
+const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): PrimDef<ReduceParams['sum']> => ({
+  arity: 1,
+  shape: ([x], p) => reducedShape(x.shape, p.axes, p.keepdims),
+  forward: (k, [x], out, p) => reduceAxes(k, op, x.raw, x.shape, p.axes, out),
+  vjp,
+  cost: perInputCost, // one op per input value
+});
+
+/** g reshaped to keepdims form, then stretched back over the reduced axes. */
+const unreduce = (g: Tensor, x: Tensor, axes: number[]): Tensor =>
+  broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+
+export const reduce: PrimTable<ReduceParams> = {
+  // d Σx = broadcast(g)
+  sum: reduction('sum', (g, { ins: [x], p }) => [unreduce(g, x, p.axes)]),
+  // NOTE: ties share the gradient equally among all maxima (as PyTorch's amax and tinygrad do).
+  max: reduction('max', (g, { ins: [x], out, p }) => {
+    const mask = equal(x, unreduce(out, x, p.axes));
+    return [mul(unreduce(div(g, sum(mask, p.axes, p.keepdims)), x, p.axes), mask)];
+  }),
+  argmax: {
+    arity: 1,
+    shape: ([x], p) => {
+      normAxis(p.axis, x.rank, 'argmax');
+      return reducedShape(x.shape, [p.axis], false);
+    },
+    dtype: () => 'int32',
+    forward: (k, [x], out, p) => {
+      if (x.shape[p.axis] === 0)
+        throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
+      k.argmax(
+        x.raw,
+        sizeOf(x.shape.slice(0, p.axis)),
+        x.shape[p.axis],
+        sizeOf(x.shape.slice(p.axis + 1)),
+        out as Int32Array,
+      );
+    },
+    vjp: () => [null],
+    cost: perInputCost, // one comparison per input value
+  },
+};
