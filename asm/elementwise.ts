@@ -47,7 +47,7 @@ function erf64(x: f64): f64 {
  * x = n·ln2 + r and Cephes' degree-6 polynomial, ~1 ulp.
  */
 // @ts-ignore: decorator
-@inline function expf4(x: v128): v128 {
+@inline export function expf4(x: v128): v128 {
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));

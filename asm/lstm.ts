@@ -1,24 +1,7 @@
 // The fused LSTM state update and its gradient (src/backend/lstm.ts has the reference loops and the math), float32,
 // four units at a time. Activation codes: 0 sigmoid, 1 tanh, 2 relu, 3 linear.
 
-/**
- * e^x for four lanes with |x| < 87: Cody-Waite reduction and Cephes' degree-6 polynomial (as elementwise.ts).
- */
-// @ts-ignore: decorator
-@inline function expf4(x: v128): v128 {
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(y, pow2n);
-}
+import { expf4 } from './elementwise';
 
 /** a(v) for four lanes with |v| < 40 (callers route other blocks to the scalar path). */
 // @ts-ignore: decorator
