@@ -2,7 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import { FormatError } from './errors.js';
 import { type InflateCaps, inflateHead } from './inflate.js';
-import { fmtBytes } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
 
 /** True when the bytes start with the gzip magic 1f 8b. */
 export function isGzip(b: Uint8Array): boolean {

@@ -5,7 +5,8 @@ import { FormatError } from './errors.js';
 import { maybeGunzip } from './gzip.js';
 import { joinPath, pathExists } from './node-fs.js';
 import { type ElemType, checkedSize, decodeElements } from './numeric.js';
-import { type ByteSource, fmtBytes, loadSource, viewOf } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
+import { type ByteSource, loadSource, viewOf } from './source.js';
 
 /** Raw IDX contents: unsigned bytes stay a Uint8Array, other types use tapegrad's arrays. */
 export interface IdxArray {

@@ -3,7 +3,7 @@
 // costs time and memory bounded by the cap, never by what it would inflate to.
 import { Gunzip, Inflate } from 'fflate';
 import { FormatError } from './errors.js';
-import { fmtBytes } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
 
 /** Compressed bytes fed per step: one step of deflate yields at most ~1032× this (about 4 MiB). */
 const STEP = 4096;

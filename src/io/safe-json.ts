@@ -1,6 +1,6 @@
 // JSON parsing for untrusted files: size and nesting limits, and keys that could pollute prototypes are dropped.
 import { FormatError } from './errors.js';
-import { fmtBytes } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

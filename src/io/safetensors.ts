@@ -6,7 +6,8 @@ import { writeFileAtomic } from './atomic.js';
 import { FormatError } from './errors.js';
 import { type ElemType, checkedSize, decodeElements } from './numeric.js';
 import { isJsonObject, parseJsonSafe } from './safe-json.js';
-import { type ByteSource, fmtBytes, loadSource, viewOf } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
+import { type ByteSource, loadSource, viewOf } from './source.js';
 
 /** Reader dtypes: safetensors name → element type. F8 types are not supported. */
 const ELEMS: Record<string, ElemType> = {

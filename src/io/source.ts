@@ -3,8 +3,6 @@ import { FileError } from './errors.js';
 import { fmtBytes } from './fmt-bytes.js';
 import { baseName, readPathBytes } from './node-fs.js';
 
-export { fmtBytes };
-
 /** Where file readers take their input from: a filesystem path, or the file's bytes already in memory. */
 export type ByteSource = string | Uint8Array | ArrayBuffer;
 

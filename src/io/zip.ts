@@ -1,7 +1,8 @@
 // In-memory ZIP reading: central directory parsed and checked (names, counts, sizes) before anything is inflated.
 import { FormatError } from './errors.js';
 import { inflateCapped } from './inflate.js';
-import { fmtBytes, viewOf } from './source.js';
+import { fmtBytes } from './fmt-bytes.js';
+import { viewOf } from './source.js';
 import { crc32 } from '../core/crc32.js';
 
 export interface ZipEntry {

@@ -2,9 +2,8 @@
 import { Sequential } from './keras/model.js';
 import type { Layer, LayerArgs } from './layer.js';
 
+export { inferShapes, isInferringShapes } from './shape-inference.js';
 export {
-  inferShapes,
-  isInferringShapes,
   Layer,
   resetLayerNames,
   type BackwardHook,

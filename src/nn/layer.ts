@@ -9,9 +9,7 @@ import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
 import { SymbolicTensor, applySymbolic } from './symbolic.js';
-import { inferShapes, isInferringShapes } from './shape-inference.js';
-
-export { inferShapes, isInferringShapes };
+import { isInferringShapes } from './shape-inference.js';
 
 export type LayerIO = Tensor | Tensor[];
 /** A shape with the batch axis first; null = unknown (Keras `None`). */

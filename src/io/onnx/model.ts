@@ -14,9 +14,8 @@ import {
   Layer,
   type LayerIO,
   type ShapeWithBatch,
-  inferShapes,
-  isInferringShapes,
 } from '../../nn/layer.js';
+import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';

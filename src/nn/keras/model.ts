@@ -6,14 +6,8 @@ import { noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { concat, slice } from '../../ops/movement/builders.js';
-import {
-  type CallKwargs,
-  Layer,
-  type LayerArgs,
-  type LayerIO,
-  type ShapeWithBatch,
-  inferShapes,
-} from '../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from '../layer.js';
+import { inferShapes } from '../shape-inference.js';
 import { assertFiniteData, assertModelInputs } from './data-checks.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import {

@@ -11,7 +11,8 @@ import { dropout } from '../../../ops/random-ops.js';
 import { broadcastTo, reshape, slice, stack } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, isInferringShapes } from '../../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../../layer.js';
+import { isInferringShapes } from '../../shape-inference.js';
 import { SymbolicTensor } from '../../symbolic.js';
 import { keep } from '../../../core/lifetime.js';
 
