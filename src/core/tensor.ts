@@ -48,17 +48,26 @@ export class Tensor {
 
   constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
     assertValidShape(shape, 'Tensor');
-    // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
-    // tensor never aliases memory it does not own, whose values could change under it.
-    if (!(data instanceof Storage) && isShared(data)) data = data.slice();
-    const view = data instanceof Storage ? data.view : data;
+    let storage: Storage;
+    if (data instanceof Storage) storage = data;
+    else {
+      // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
+      // tensor never aliases memory it does not own, whose values could change under it.
+      storage = new Storage(isShared(data) ? data.slice() : data);
+    }
+    const view = storage.view;
     if (view.length !== sizeOf(shape))
       throw new ShapeError(
         `Tensor: ${view.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
       );
-    this.storage = data instanceof Storage ? data : new Storage(data);
+    this.storage = storage;
     this.size = view.length;
-    this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : [...shape]);
+    // NOTE: a frozen array (another tensor's shape: every elementwise op's output) is shared, not copied.
+    this.shape = !Array.isArray(shape)
+      ? Object.freeze([...shape])
+      : Object.isFrozen(shape)
+        ? shape
+        : Object.freeze(shape.slice());
     this.dtype = dtypeOf(view);
     this.requiresGrad = requiresGrad;
   }
