@@ -9,6 +9,8 @@ import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
+  /** Whether the sum of a float32 tensor's values, by the backend's reduce kernel, is finite. */
+  sumIsFinite?(t: Tensor): boolean;
 }
 let rt: Runtime | null = null;
 export function installRuntime(r: Runtime): void {
@@ -28,10 +30,13 @@ export function setGradNumericsCheck(on: boolean): void {
 
 /**
  * Whether any value is NaN or ±Inf: x·0 is ±0 for finite x and NaN otherwise, so the sum is nonzero (NaN) iff one is.
- * NOTE: arithmetic, four values a turn, instead of Number.isFinite per value: this scans every gradient of every
- * grads call, and unoptimized (a run's first steps) a builtin call per value cost more than the kernels (issue 12).
+ * NOTE: this checks every gradient of every grads call: a kernel's sum first, then arithmetic four values a turn,
+ * not Number.isFinite per value, which unoptimized (a run's first steps) cost more than the kernels (issue 12).
  */
 function hasNonFinite(t: Tensor): boolean {
+  // NOTE: first one sum by the backend's kernel: NaN and ±Inf propagate through a sum, so a finite sum means every
+  // value is finite; a non-finite one (or a sum that overflowed) is settled by the scan below.
+  if (t.dtype === 'float32' && rt?.sumIsFinite?.(t)) return false;
   const d = t.raw;
   const n = d.length;
   let z = 0;

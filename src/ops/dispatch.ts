@@ -1,5 +1,5 @@
 // Run one primitive: shape rule → allocate → kernel → record on the tape.
-import { allocArray, allocUnchecked, checkAllocation } from '../core/dtype.js';
+import { type TypedArray, allocArray, allocUnchecked, checkAllocation } from '../core/dtype.js';
 import { NumericsError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import { currentScope, emitOp, hasOpListeners, recordRule, recordsOn } from '../core/tape.js';
 import { Tensor } from '../core/tensor.js';
@@ -50,6 +50,8 @@ function stats(t: Tensor): string {
  * then again by the collector in pauses a synchronous training loop pays inline (issue 12).
  */
 const holdArgs: (Storage | null)[][] = [];
+/** The `out` a view's forward gets (it returns an input's array instead). */
+const NO_VALUES = new Float32Array(0);
 
 export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]): Tensor {
   if (!table)
@@ -62,12 +64,21 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
     if (!(ins[i] instanceof Tensor))
       throw new ValueError(`${op}: input ${i} is ${typeof ins[i]}, expected a Tensor`);
   const outShape = def.shape(ins, p);
-  const dtype = (def.dtype === undefined ? undefined : def.dtype(ins, p)) ?? ins[0].dtype;
   const k = kernels();
-  const n = sizeOf(outShape);
-  // NOTE: the backend may keep the output in its own memory (resident) so the next op reads it in place.
   let storage: Storage;
   let fresh = true;
+  if (def.view === true) {
+    // a view (reshape) shares its input's storage: nothing to allocate, hold or free
+    const got = def.forward(k, ins, NO_VALUES, p, outShape) as TypedArray;
+    let shared: Storage | undefined;
+    for (let i = 0; i < nIn && shared === undefined; i++) if (ins[i].raw === got) shared = ins[i].storage;
+    fresh = shared === undefined;
+    storage = shared ?? new Storage(got);
+    return finish(op, def, ins, p, new Tensor(storage, outShape), fresh);
+  }
+  const dtype = (def.dtype === undefined ? undefined : def.dtype(ins, p)) ?? ins[0].dtype;
+  const n = sizeOf(outShape);
+  // NOTE: the backend may keep the output in its own memory (resident) so the next op reads it in place.
   if (k.alloc) {
     checkAllocation(dtype, n); // the importers' allocation limit counts resident outputs too
     storage = k.alloc(dtype, n) ?? new Storage(allocUnchecked(dtype, n));
@@ -99,7 +110,11 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
   } finally {
     k.unhold?.();
   }
-  const t = new Tensor(storage, outShape);
+  return finish(op, def, ins, p, new Tensor(storage, outShape), fresh);
+}
+
+/** Record, track and report a new op output `t`. */
+function finish<P>(op: PrimName, def: PrimDef<P>, ins: Tensor[], p: P, t: Tensor, fresh: boolean): Tensor {
   if (recordsOn(ins)) recordRule(t, op, ins, p, def.vjp);
   track(t, fresh, op);
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
