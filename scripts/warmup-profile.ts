@@ -52,6 +52,28 @@ if (count) {
   }
 }
 
+// --split: time every kernel call (the backend's JS plumbing and the wasm code) apart from the rest of the step
+const split = args.includes('--split');
+let kernelMs = 0;
+if (split) {
+  const { kernels } = await import('../src/backend/kernels.js');
+  const k = kernels() as unknown as Record<string, unknown>;
+  const plumbing = new Set(['alloc', 'free', 'hold', 'unhold', 'memory', 'setMemoryBudget']);
+  for (const name of Object.keys(k)) {
+    const f = k[name];
+    if (typeof f !== 'function' || plumbing.has(name)) continue;
+    k[name] = (...a: unknown[]) => {
+      const t = performance.now();
+      try {
+        return (f as (...a: unknown[]) => unknown).apply(k, a);
+      } finally {
+        kernelMs += performance.now() - t;
+      }
+    };
+  }
+}
+const kernelTimes: number[] = [];
+
 const { tapegradCnn } = await import('../bench/models/tapegrad.js');
 const shapes = specParamShapes(SEED_CNN);
 const batch = 32;
@@ -67,16 +89,31 @@ const times: number[] = [];
 const heapDeltas: number[] = [];
 const cpuTimes: number[] = [];
 for (let i = 0; i < steps; i++) {
-  if (i + 1 === profFrom) await post('Profiler.start');
+  if (i + 1 === profFrom) {
+    await post('Profiler.start');
+    if (args.includes('--heap'))
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 512,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+  }
   const h = process.memoryUsage().heapUsed;
   const c = process.cpuUsage();
+  kernelMs = 0;
   const t = performance.now();
   m.train();
   times.push(performance.now() - t);
+  kernelTimes.push(kernelMs);
   const dc = process.cpuUsage(c);
   cpuTimes.push((dc.user + dc.system) / 1000);
   heapDeltas.push(process.memoryUsage().heapUsed - h);
   if (i + 1 === profTo) {
+    if (args.includes('--heap')) {
+      const { profile: heap } = await post('HeapProfiler.stopSampling');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(`/tmp/warmup-${profArg}.heapprofile`, JSON.stringify(heap));
+    }
     const { profile } = await post('Profiler.stop');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(`/tmp/warmup-${profArg}.cpuprofile`, JSON.stringify(profile));
@@ -116,6 +153,22 @@ const early = med(times.slice(4, 10));
 console.log(
   `CPU ms per step: steps 5-10 ${med(cpuTimes.slice(4, 10)).toFixed(2)}, steady ${med(cpuTimes.slice(warmupOf(steps))).toFixed(2)}`,
 );
+if (split) {
+  const parts: string[] = [];
+  for (let s = 0; s < steps; s += block) {
+    const k = kernelTimes.slice(s, s + block);
+    const js = times.slice(s, s + block).map((t, i) => t - k[i]);
+    parts.push(`${s + 1}-${Math.min(steps, s + block)}: ${med(k).toFixed(2)} + ${med(js).toFixed(2)}`);
+  }
+  console.log(`kernel calls + the rest, medians per ${block} steps (ms): ${parts.join(' | ')}`);
+  const k510 = kernelTimes.slice(4, 10);
+  const js510 = times.slice(4, 10).map((t, i) => t - k510[i]);
+  const kS = kernelTimes.slice(warmupOf(steps));
+  const jsS = times.slice(warmupOf(steps)).map((t, i) => t - kS[i]);
+  console.log(
+    `SPLIT kernels 5-10 ${med(k510).toFixed(2)} steady ${med(kS).toFixed(2)}; rest 5-10 ${med(js510).toFixed(2)} steady ${med(jsS).toFixed(2)}`,
+  );
+}
 console.log(`medians per ${block} steps (ms): ${lines.join(' | ')}`);
 console.log(
   `first 5 mean ${(times.slice(0, 5).reduce((a, b) => a + b, 0) / 5).toFixed(2)} ms; steps 5-10 ${early.toFixed(2)} ms; ` +
@@ -133,4 +186,19 @@ for (let i = 0; i < Math.min(100, steps); i++) {
 console.log(
   `yielding median ${med(ytimes).toFixed(2)} ms; sync/yielding speed ${(med(ytimes) / steady).toFixed(2)}`,
 );
+const cpuEarly = med(cpuTimes.slice(4, 10));
+const cpuSteady = med(cpuTimes.slice(warm));
+const kib = quantile(grown, 0.5) / 1024;
+// one line for scripts that compare runs: wall and CPU ms of steps 5-10 and steady, their ratios, yielding ratio, KiB
+const summary = [
+  early,
+  steady,
+  early / steady,
+  cpuEarly,
+  cpuSteady,
+  cpuEarly / cpuSteady,
+  med(ytimes) / steady,
+  kib,
+];
+console.log(`SUMMARY ${summary.map((v) => v.toFixed(3)).join(' ')}`);
 process.exit(0);
