@@ -53,7 +53,7 @@ const EMPTY = new Float32Array(0);
 
 /** A tensor's storage; reshape views and detached tensors share one. */
 export class Storage {
-  readonly cell: Cell;
+  declare readonly cell: Cell; // NOTE: declared, assigned in the constructor (no class-field define step)
   constructor(view: TypedArray, evict: Cell['evict'] = null, drop: Cell['drop'] = null) {
     this.cell = {
       view,

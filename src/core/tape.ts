@@ -37,21 +37,34 @@ export type VjpRule<P> = (g: Tensor, ctx: RuleCtx<P>) => (Tensor | null)[];
  * allocates this object alone: no vjp closure and no context object per op (issue 12).
  */
 class Node<P> implements TapeNode, RuleCtx<P> {
+  // NOTE: declared fields assigned in the constructor (no class-field define steps): one per recorded op.
+  declare readonly op: string;
+  declare readonly inputs: Tensor[];
+  declare readonly params: P;
+  declare readonly out: Tensor;
   /** `inputs` and `params` under the names vjp rules read (VjpCtx). */
-  readonly ins: Tensor[];
-  readonly p: P;
-  readonly scope: string | undefined;
+  declare readonly ins: Tensor[];
+  declare readonly p: P;
+  declare readonly scope: string | undefined;
+  declare private readonly rule: VjpRule<P> | null;
+  declare private readonly closure: TapeNode['vjp'] | null;
   constructor(
-    readonly op: string,
-    readonly inputs: Tensor[],
-    readonly params: P,
-    readonly out: Tensor,
-    private readonly rule: VjpRule<P> | null,
-    private readonly closure: TapeNode['vjp'] | null,
+    op: string,
+    inputs: Tensor[],
+    params: P,
+    out: Tensor,
+    rule: VjpRule<P> | null,
+    closure: TapeNode['vjp'] | null,
   ) {
+    this.op = op;
+    this.inputs = inputs;
+    this.params = params;
+    this.out = out;
     this.ins = inputs;
     this.p = params;
     this.scope = scopePath === '' ? undefined : scopePath;
+    this.rule = rule;
+    this.closure = closure;
   }
   vjp(g: Tensor): (Tensor | null)[] {
     return this.closure !== null ? this.closure(g) : this.rule!(g, this);

@@ -30,23 +30,29 @@ export class Tensor {
   static peekId(): number {
     return nextId;
   }
-  readonly id = nextId++;
-  readonly shape: Shape;
-  readonly dtype: DType;
+  // NOTE: every field is declared (no class-field initializers) and assigned once, in one order, in the
+  // constructor: field initializers run as a separate define step per field, which made the constructor of
+  // every op output the costliest JS of a training run's first steps (issue 12); one order, one hidden class.
+  declare readonly id: number;
+  declare readonly shape: Shape;
+  declare readonly dtype: DType;
   /** Where the values live; reshape views and detached tensors share their source's. */
-  storage: Storage;
+  declare storage: Storage;
   /** True for leaves the user marked and for every result of a recorded op. */
-  requiresGrad: boolean;
+  declare requiresGrad: boolean;
   /** Accumulated gradient of a leaf after `backward()`. */
-  grad: Tensor | null = null;
+  declare grad: Tensor | null;
   /** The recorded op that produced this tensor (null for leaves and untracked results). */
-  node: TapeNode | null = null;
+  declare node: TapeNode | null;
   /** Optional name (parameters get their path, e.g. `conv1.kernel`). */
-  name?: string;
+  declare name?: string;
   /** Gradient hooks, run in order when this tensor's gradient is complete during a backward walk. */
-  hooks: readonly GradHook[] = NO_HOOKS;
+  declare hooks: readonly GradHook[];
+  /** Number of values (the product of the shape). */
+  declare readonly size: number;
 
   constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
+    const id = nextId++;
     assertValidShape(shape, 'Tensor');
     let storage: Storage;
     if (data instanceof Storage) storage = data;
@@ -60,8 +66,7 @@ export class Tensor {
       throw new ShapeError(
         `Tensor: ${view.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
       );
-    this.storage = storage;
-    this.size = view.length;
+    this.id = id;
     // NOTE: a frozen array (another tensor's shape: every elementwise op's output) is shared, not copied.
     this.shape = !Array.isArray(shape)
       ? Object.freeze([...shape])
@@ -69,11 +74,14 @@ export class Tensor {
         ? shape
         : Object.freeze(shape.slice());
     this.dtype = dtypeOf(view);
+    this.storage = storage;
     this.requiresGrad = requiresGrad;
+    this.grad = null;
+    this.node = null;
+    this.name = undefined;
+    this.hooks = NO_HOOKS;
+    this.size = view.length;
   }
-
-  /** Number of values (the product of the shape). */
-  readonly size: number;
 
   /** Row-major values as a plain typed array you may keep and mutate (reshape views share it). */
   get data(): TypedArray {
