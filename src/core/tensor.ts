@@ -267,13 +267,15 @@ export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}
   const s = shape ?? inferred;
   const arr = allocArray(dtype ?? 'float32', flat.length);
   arr.set(flat as ArrayLike<number>);
-  return new Tensor(arr, s, opts.requiresGrad ?? false);
+  return new Tensor(new Storage(arr), s, opts.requiresGrad ?? false); // fresh: not shared memory
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   if (value !== 0) a.fill(value);
-  return new Tensor(a, shape, opts.requiresGrad ?? false);
+  // NOTE: a Storage of the fresh array: the constructor's shared-memory check reads `a.buffer`, and for a small
+  // array (a scalar of a vjp) V8 then materializes a buffer per call, the costliest line of early steps (issue 12).
+  return new Tensor(new Storage(a), shape, opts.requiresGrad ?? false);
 }
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
@@ -287,5 +289,5 @@ export function arange(start: number, stop?: number, step = 1, opts: TensorOptio
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const a = allocArray(opts.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) a[i] = start + i * step;
-  return new Tensor(a, [n], opts.requiresGrad ?? false);
+  return new Tensor(new Storage(a), [n], opts.requiresGrad ?? false);
 }
