@@ -2,6 +2,7 @@
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
 export { im2col, col2im, poolArgmax, poolMax } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
+export { convBandOk, convBandRows } from './conv-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';

@@ -1,5 +1,6 @@
 // Reference kernels in plain loops: the oracle every fast kernel is tested against.
 import type { TypedArray } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
 import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
@@ -261,7 +262,7 @@ export const jsKernels: Kernels = {
   poolArgmax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best));
   },
-  conv2d(x, w, bias, g, o, out) {
+  conv2d(x, w, bias, g, o, out, act = 'linear') {
     // NOTE: direct loops (no patch matrix), summing taps in im2col's column order so results match the composition.
     let row = 0;
     for (let b = 0; b < g.n; b++)
@@ -282,6 +283,8 @@ export const jsKernels: Kernels = {
             }
             out[row * o + j] = bias ? s + bias[j] : s;
           }
+    if (act === 'relu') for (let i = 0; i < out.length; i++) out[i] = UNARY.relu(out[i]);
+    else if (act !== 'linear') throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);
   },
   // NOTE: the two convolution gradients are defined as their compositions, run on the reference kernels above.
   conv2dBackpropInput(g, w, geom, o, out) {

@@ -1,5 +1,5 @@
 // The exports of build/wasm/kernels.wasm as the JS wrapper sees them, and the op codes its kernels take.
-import type { BinaryOp, CompareOp, UnaryOp } from '../kernels.js';
+import type { BinaryOp, CompareOp, ConvActivation, UnaryOp } from '../kernels.js';
 import type { GateActivation } from '../lstm.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
@@ -64,10 +64,26 @@ export interface WasmExports {
     wp: number,
     bias: number,
     hasBias: number,
+    act: number,
     out: number,
     o: number,
     r0: number,
     r1: number,
+    work: number,
+  ): void;
+  convBandOk(g: number, bytes: number): number;
+  convBandRows(
+    x: number,
+    g: number,
+    wp: number,
+    bias: number,
+    hasBias: number,
+    act: number,
+    out: number,
+    o: number,
+    r0: number,
+    r1: number,
+    workBytes: number,
     work: number,
   ): void;
   convPackWT(w: number, k: number, o: number, dst: number): void;
@@ -127,6 +143,8 @@ export interface WasmExports {
 }
 
 /** Activation codes of the fused LSTM kernels (asm/lstm.ts). */
+/** Activation codes of the fused conv epilogue (asm/conv.ts: epilogue). */
+export const CONV_ACT: Record<ConvActivation, number> = { linear: 0, relu: 1 };
 export const GATE_ACT: Record<GateActivation, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3 };
 
 export const UNARY: Record<UnaryOp, number> = {

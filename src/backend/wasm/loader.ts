@@ -44,6 +44,8 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'convBlockRows',
     'convPackW',
     'convRows',
+    'convBandOk',
+    'convBandRows',
     'poolMax',
     'convPackWT',
     'convInputRows',

@@ -22,6 +22,7 @@ export const POOL_FNS = [
   'where',
   'packBPanels',
   'matmulTilePacked',
+  'convBandRows',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 
