@@ -292,7 +292,7 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     return { shape: [g.n, g.h, g.w, g.c], dtype: cols.dtype, data: out };
   },
   poolArgmax: ([x], { geom: g }) => ({ ...naiveArgmax(x, g), dtype: 'int32' }),
-  conv2dFused: ([x, w, b], { geom: g }) => {
+  conv2dFused: ([x, w, b], { geom: g, activation }) => {
     const src = im2colSources(g);
     const [k, o] = w.shape;
     return build([g.n, g.outH, g.outW, o], x.dtype, ([n, oy, ox, j]) => {
@@ -300,7 +300,8 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       let s = 0;
       for (let p = 0; p < k; p++)
         s += (src[row * k + p] >= 0 ? x.data[src[row * k + p]] : 0) * w.data[p * o + j];
-      return b ? s + b.data[j] : s;
+      const z = b ? s + b.data[j] : s;
+      return activation === 'relu' ? Math.max(z, 0) : z; // relu(z) = max(z, 0)
     });
   },
   // dx[s] = Σ over patch entries (row, p) reading s of Σ_j g[row, j]·w[p, j]
