@@ -95,11 +95,10 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
 }
 
 /**
- * Images [n0,n1) of a max-pool scan: each window's first maximum (padding never wins; the first NaN wins), written
- * to out[n,outH,outW,c] as its flat index into x (i32) or, with `values`, as the value itself (f32).
+ * Images [n0,n1): flat index into x of each window's first maximum (padding never wins; the first NaN wins),
+ * written to out[n,outH,outW,c] (i32).
  */
-// @ts-ignore: decorator
-@inline function poolScan(x: usize, g: usize, out: usize, n0: i32, n1: i32, values: bool): void {
+export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
@@ -128,7 +127,7 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
               bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
             }
           }
-          v128.store(o + <usize>ch * 4, values ? bv : bi);
+          v128.store(o + <usize>ch * 4, bi);
         }
         for (; ch < c; ch++) {
           let best = -1;
@@ -147,19 +146,84 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
               }
             }
           }
-          if (values) store<f32>(o + <usize>ch * 4, bv);
-          else store<i32>(o + <usize>ch * 4, best);
+          store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }
 }
 
-/** Images [n0,n1): flat index into x of each window's first maximum. */
-export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
-  poolScan(x, g, out, n0, n1, false);
-}
-
-/** Images [n0,n1): each window's maximum, the value take(x, poolArgmax(x)) returns (inference's max pool). */
+/**
+ * Images [n0,n1): each window's maximum, the value take(x, poolArgmax(x)) returns (inference's max pool).
+ * NOTE: the window's valid taps are found once per output pixel (no per-tap bounds test), the first one is copied
+ * and each later one kept where it is larger or the first NaN — poolScan's rule without its index bookkeeping, so
+ * ties keep the first value (-0 vs +0) as take(x, poolArgmax(x)) does; a window wholly in padding gives 0.
+ */
 export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
-  poolScan(x, g, out, n0, n1, true);
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowC = <usize>(w * c) * 4;
+  const pixC = <usize>c * 4;
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++) {
+    const img = x + <usize>(b * h) * rowC;
+    for (let oy = 0; oy < oh; oy++) {
+      // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        if (ky0 >= ky1 || kx0 >= kx1) {
+          zeroF32(o, c);
+          o += pixC;
+          continue;
+        }
+        const first = img + <usize>(y0 + ky0 * dh) * rowC + <usize>(x0 + kx0 * dw) * pixC;
+        const stepY = <usize>dh * rowC, stepX = <usize>dw * pixC;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          // the 4 channels' running maximum stays in a register across the window
+          const base = first + <usize>ch * 4;
+          let bv = v128.load(base);
+          let row = base;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              if (src !== base) {
+                const v = v128.load(src);
+                // a larger value, or the first NaN (a NaN makes the window's max NaN)
+                bv = v128.bitselect(v, bv, v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv))));
+              }
+              src += stepX;
+            }
+            row += stepY;
+          }
+          v128.store(o + <usize>ch * 4, bv);
+        }
+        for (; ch < c; ch++) {
+          const base = first + <usize>ch * 4;
+          let bv = load<f32>(base);
+          let row = base;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = load<f32>(src);
+              if (v > bv || (v != v && bv == bv)) bv = v;
+              src += stepX;
+            }
+            row += stepY;
+          }
+          store<f32>(o + <usize>ch * 4, bv);
+        }
+        o += pixC;
+      }
+    }
+  }
 }
