@@ -227,3 +227,70 @@ export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void 
     }
   }
 }
+
+/**
+ * Images [n0,n1) of an average pool: out = (Σ of each window's taps inside x, in f64, rounded to f32) / divisor,
+ * with `nDiv` divisors (f32) at `divs`: one for every window, or one per output pixel (outH·outW).
+ * NOTE: the taps are summed in im2col's order in f64 and the sum rounded once, as the reduce kernel sums the patch
+ * matrix (padding adds +0, so it is skipped), then divided in f32: the values im2col → sum → div give, bit for bit.
+ */
+export function avgPool(x: usize, g: usize, divs: usize, nDiv: i32, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowC = <usize>(w * c) * 4;
+  const pixC = <usize>c * 4;
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++) {
+    const img = x + <usize>(b * h) * rowC;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        const d = load<f32>(divs + <usize>(nDiv === 1 ? 0 : oy * ow + ox) * 4);
+        const dv = f32x4.splat(d);
+        const first = img + <usize>(y0 + ky0 * dh) * rowC + <usize>(x0 + kx0 * dw) * pixC;
+        const stepY = <usize>dh * rowC, stepX = <usize>dw * pixC;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          let lo = f64x2.splat(0), hi = f64x2.splat(0);
+          let row = first + <usize>ch * 4;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = v128.load(src);
+              lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+              hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+              src += stepX;
+            }
+            row += stepY;
+          }
+          const s = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+          v128.store(o + <usize>ch * 4, f32x4.div(s, dv));
+        }
+        for (; ch < c; ch++) {
+          let s: f64 = 0;
+          let row = first + <usize>ch * 4;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              s += <f64>load<f32>(src);
+              src += stepX;
+            }
+            row += stepY;
+          }
+          store<f32>(o + <usize>ch * 4, <f32>s / d);
+        }
+        o += pixC;
+      }
+    }
+  }
+}

@@ -114,6 +114,11 @@ export interface Kernels {
   conv2dBackpropFilter(x: TypedArray, g: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
   /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
   poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
+  /**
+   * Each window's average, out [n,outH,outW,c] = (Σ of its taps inside x) / divisor, with `divisors` one value for
+   * every window or one per output pixel (outH·outW): the values im2col → sum over the taps → div give.
+   */
+  avgPool(x: TypedArray, g: WindowGeom, divisors: TypedArray, out: TypedArray): void;
   /** out[i] = x[idx[i]]. */
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */

@@ -304,6 +304,18 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return activation === 'relu' ? Math.max(z, 0) : z; // relu(z) = max(z, 0)
     });
   },
+  // y[n, oy, ox, ch] = Σ of the window's taps inside x / divisor (one for all windows or one per output pixel)
+  avgPool2dFused: ([x], { geom: g, divisors }) =>
+    build([g.n, g.outH, g.outW, g.c], x.dtype, ([n, oy, ox, ch]) => {
+      let s = 0;
+      for (let ky = 0; ky < g.kh; ky++)
+        for (let kx = 0; kx < g.kw; kx++) {
+          const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+          const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+          if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) s += x.data[((n * g.h + iy) * g.w + ix) * g.c + ch];
+        }
+      return s / divisors[divisors.length === 1 ? 0 : oy * g.outW + ox];
+    }),
   // dx[s] = Σ over patch entries (row, p) reading s of Σ_j g[row, j]·w[p, j]
   conv2dBackpropInput: ([gy, w], { geom: g }) => {
     const src = im2colSources(g);

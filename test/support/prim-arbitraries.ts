@@ -394,6 +394,17 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
           params: activation === undefined ? { geom: g } : { geom: g, activation },
         })),
     ),
+  avgPool2dFused: fc.tuple(geomArb(true), fc.boolean()).chain(([g, perPixel]) =>
+    fc
+      .tuple(
+        f64([g.n, g.h, g.w, g.c]),
+        fc.array(fc.double({ min: 0.5, max: 9, noNaN: true }), {
+          minLength: perPixel ? g.outH * g.outW : 1,
+          maxLength: perPixel ? g.outH * g.outW : 1,
+        }),
+      )
+      .map(([x, divisors]) => ({ inputs: [x], diff: [true], params: { geom: g, divisors } })),
+  ),
   conv2dBackpropInput: fc.tuple(geomArb(false), int(1, 3)).chain(([g, o]) =>
     fc.tuple(f64([g.n, g.outH, g.outW, o]), f64([g.kh * g.kw * g.c, o])).map(([gy, w]) => ({
       inputs: [gy, w],

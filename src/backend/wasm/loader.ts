@@ -47,6 +47,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'convBandOk',
     'convBandRows',
     'poolMax',
+    'avgPool',
     'convPackWT',
     'convInputRows',
     'convFilterBlockRows',

@@ -23,6 +23,7 @@ export const POOL_FNS = [
   'packBPanels',
   'matmulTilePacked',
   'convBandRows',
+  'avgPool',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

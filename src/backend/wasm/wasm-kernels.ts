@@ -497,6 +497,19 @@ export function createWasmKernels(
         );
       if (!ok) jsKernels.conv2dBackpropFilter(x, gr, g, o, out);
     },
+    avgPool(x, g, divisors, out) {
+      if (
+        !isF32(x) ||
+        !isF32(divisors) ||
+        !isF32(out) ||
+        (divisors.length !== 1 && divisors.length !== g.outH * g.outW) ||
+        !call([x, divisors], [out], ([px, pd, po]) => {
+          putGeom(g);
+          split('avgPool', [px, GEOM, pd, divisors.length, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.avgPool(x, g, divisors, out);
+    },
     poolMax(x, g, out) {
       if (
         !isF32(x) ||

@@ -73,6 +73,12 @@ export const conv2dBackpropFilter = (x: Tensor, g: Tensor, geom: WindowGeom): Te
   run('conv2dBackpropFilter', [x, g], { geom });
 /** Window maxima in one kernel (the values take(x, poolArgmax(x)) gives): maxPool2d's path when nothing records. */
 export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxPool2dFused', [x], { geom });
+/**
+ * Window averages in one kernel: (Σ of each window's taps inside x) / divisor, with one divisor for every window or one
+ * per output pixel (outH·outW): avgPool2d's path when nothing records.
+ */
+export const avgPool2dFused = (x: Tensor, geom: WindowGeom, divisors: readonly number[]): Tensor =>
+  run('avgPool2dFused', [x], { geom, divisors });
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
 export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */

@@ -3,7 +3,7 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { isFloat } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
+import { Tensor } from '../../core/tensor.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import {
   type Cost,
@@ -27,7 +27,8 @@ import {
   take,
 } from './builders.js';
 import { sum } from '../reduce/builders.js';
-import { greater, mul } from '../elementwise/builders.js';
+import { div, greater, mul } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
 
 /** The activations the fused conv applies in its epilogue. */
 const CONV_ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu'];
@@ -42,6 +43,8 @@ export interface NnParams {
   conv2dBackpropInput: { geom: WindowGeom };
   conv2dBackpropFilter: { geom: WindowGeom };
   maxPool2dFused: { geom: WindowGeom };
+  /** divisors: one for every window, or one per output pixel (outH·outW, row-major). */
+  avgPool2dFused: { geom: WindowGeom; divisors: readonly number[] };
   take: Record<string, never>;
   scatterAdd: { shape: number[] };
 }
@@ -148,6 +151,19 @@ function checkIndices(op: string, idx: Tensor, n: number): void {
 /** Length of one patch row, kh·kw·c (the inner size of the conv matmuls). */
 const patchLen = (g: WindowGeom): number => g.kh * g.kw * g.c;
 /** Pooling: one comparison per element of every window. */
+/** The divisors of avgPool2dFused as an array of x's float type. */
+const divisorArray = (d: readonly number[], dtype: Tensor['dtype']): Float32Array | Float64Array =>
+  dtype === 'float64' ? Float64Array.from(d) : Float32Array.from(d);
+
+/** col2im of g / D broadcast over each window's taps: the transpose of "sum the taps, divide by D". */
+function avgPoolGrad(g: Tensor, geom: WindowGeom, divisors: readonly number[]): Tensor {
+  const { n, outH, outW, kh, kw, c } = geom;
+  const d =
+    divisors.length === 1 ? divisors[0] : new Tensor(divisorArray(divisors, g.dtype), [1, outH, outW, 1]);
+  const taps = broadcastTo(reshape(div(g, d), [n, outH, outW, 1, c]), [n, outH, outW, kh * kw, c]);
+  return col2im(reshape(taps, [n * outH * outW, kh * kw * c]), geom);
+}
+
 const windowCost = (c: CostCtx<{ geom: WindowGeom }>): Cost => {
   const g = c.p.geom;
   return { flops: g.n * g.outH * g.outW * g.c * g.kh * g.kw, bytes: movedBytes(c) };
@@ -321,6 +337,22 @@ export const nnPrims: PrimTable<NnParams> = {
     // y = x[argmax]: dx = scatterAdd(g, argmax)
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
     cost: windowCost, // one comparison per window element
+  },
+  avgPool2dFused: {
+    arity: 1,
+    shape: ([x], { geom: g, divisors }) => {
+      checkGeom('avgPool2dFused', x, g);
+      if (!isFloat(x.dtype)) throw new DTypeError(`avgPool2dFused: input must be float, got ${x.dtype}`);
+      if (divisors.length !== 1 && divisors.length !== g.outH * g.outW)
+        throw new ValueError(
+          `avgPool2dFused: expected 1 or ${g.outH * g.outW} (outH·outW) divisors, got ${divisors.length}`,
+        );
+      return [g.n, g.outH, g.outW, g.c];
+    },
+    forward: (k, [x], out, p) => k.avgPool(x.raw, p.geom, divisorArray(p.divisors, x.dtype), out),
+    // y = Σ_taps im2col(x) / D: dx = col2im(the taps' broadcast of g / D)
+    vjp: (g, c) => [need(c, 0, () => avgPoolGrad(g, c.p.geom, c.p.divisors))],
+    cost: windowCost, // one add per window element
   },
   take: {
     arity: 2,
