@@ -3,6 +3,7 @@ export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePa
 export { im2col, col2im, poolArgmax, poolMax, avgPool } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
 export { convBandOk, convBandRows } from './conv-band';
+export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';

@@ -87,6 +87,18 @@ export interface WasmExports {
     workBytes: number,
     work: number,
   ): void;
+  convFilterBandOk(g: number, bytes: number): number;
+  convFilterBandRows(
+    x: number,
+    g: number,
+    gr: number,
+    o: number,
+    r0: number,
+    r1: number,
+    dst: number,
+    workBytes: number,
+    work: number,
+  ): void;
   convPackWT(w: number, k: number, o: number, dst: number): void;
   convInputRows(
     g: number,

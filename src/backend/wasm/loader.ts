@@ -46,6 +46,8 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'convRows',
     'convBandOk',
     'convBandRows',
+    'convFilterBandOk',
+    'convFilterBandRows',
     'poolMax',
     'avgPool',
     'convPackWT',

@@ -24,6 +24,7 @@ export const POOL_FNS = [
   'matmulTilePacked',
   'convBandRows',
   'avgPool',
+  'convFilterBandRows',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

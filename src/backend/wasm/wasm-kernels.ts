@@ -486,11 +486,21 @@ export function createWasmKernels(
           [out],
           ([px, pg, po, partial]) => {
             putGeom(g);
-            pool.run(
-              'convFilterRows',
-              slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, parts === 1 ? po : partial + i * kk * o * 4]),
-              { base: workPtr(0), stride: workBytes },
-            );
+            const dst = (i: number): number => (parts === 1 ? po : partial + i * kk * o * 4);
+            const work = { base: workPtr(0), stride: workBytes };
+            // NOTE: windows read from a zero-padded band of input rows when one output row's band fits the scratch
+            if (ex.convFilterBandOk(GEOM, workBytes))
+              pool.run(
+                'convFilterBandRows',
+                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i), workBytes]),
+                work,
+              );
+            else
+              pool.run(
+                'convFilterRows',
+                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i)]),
+                work,
+              );
             if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
           },
           parts > 1 ? [parts * kk * o * 4] : [],
