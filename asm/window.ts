@@ -102,54 +102,74 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
+  const lanes = i32x4(0, 1, 2, 3);
   let o = out + <usize>(n0 * oh * ow * c) * 4;
   for (let b = n0; b < n1; b++)
-    for (let oy = 0; oy < oh; oy++)
+    for (let oy = 0; oy < oh; oy++) {
+      // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
       for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        if (ky0 >= ky1 || kx0 >= kx1) {
+          memory.fill(o, 0xff, <usize>c * 4); // -1: a window wholly in padding has no maximum
+          o += <usize>c * 4;
+          continue;
+        }
         // NOTE: window positions in row-major order for every channel, as in the reference, so ties go to the
-        // same (first) maximum; 4 channels at a time, the best value kept alongside its index.
+        // same (first) maximum; the valid taps are found once per pixel, and 4 channels' best value and index stay
+        // in registers, starting from the first valid tap.
+        const first = ((b * h + y0 + ky0 * dh) * w + x0 + kx0 * dw) * c;
+        const stepY = dh * w * c, stepX = dw * c;
         let ch = 0;
         for (; ch + 4 <= c; ch += 4) {
-          let bi = i32x4.splat(-1);
-          let bv = f32x4.splat(0);
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const src = ((b * h + iy) * w + ix) * c + ch;
-              const v = v128.load(x + <usize>src * 4);
-              // first window position, a larger value, or the first NaN (a NaN makes the window's max NaN)
-              const nanFirst = v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv));
-              const take = v128.or(v128.or(i32x4.lt_s(bi, i32x4.splat(0)), f32x4.gt(v, bv)), nanFirst);
-              bv = v128.bitselect(v, bv, take);
-              bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
+          let bi = i32x4.add(i32x4.splat(first + ch), lanes);
+          let bv = v128.load(x + <usize>(first + ch) * 4);
+          let row = first + ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              if (src !== first + ch) {
+                const v = v128.load(x + <usize>src * 4);
+                // a larger value, or the first NaN (a NaN makes the window's max NaN)
+                const take = v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
+                bv = v128.bitselect(v, bv, take);
+                bi = v128.bitselect(i32x4.add(i32x4.splat(src), lanes), bi, take);
+              }
+              src += stepX;
             }
+            row += stepY;
           }
           v128.store(o + <usize>ch * 4, bi);
         }
         for (; ch < c; ch++) {
-          let best = -1;
-          let bv: f32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const src = ((b * h + iy) * w + ix) * c + ch;
+          let best = first + ch;
+          let bv = load<f32>(x + <usize>best * 4);
+          let row = first + ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
               const v = load<f32>(x + <usize>src * 4);
-              if (best < 0 || v > bv || (v != v && bv == bv)) {
+              if (v > bv || (v != v && bv == bv)) {
                 bv = v;
                 best = src;
               }
+              src += stepX;
             }
+            row += stepY;
           }
           store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }
+    }
 }
 
 /**

@@ -1,5 +1,5 @@
-// The fused pools of asm/window.ts against their references, exactly: poolMax (each window's valid taps found once,
-// 4 channels' running maximum in a register) against the JS kernel; avgPool against im2col → sum → div on the same
+// The pools of asm/window.ts against their references, exactly: poolMax and poolArgmax (each window's valid taps
+// found once, 4 channels' running maximum — and its index — in registers) against the JS kernels; avgPool against im2col → sum → div on the same
 // kernels and the JS kernel; and the op layer's avgPool2d, fused or traced, with PyTorch's options.
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -39,7 +39,7 @@ const geom = (
   };
 };
 
-describe('wasm poolMax against the JS reference', () => {
+describe('wasm poolMax and poolArgmax against the JS reference', () => {
   it.each([
     ['onnx pool1: 2×2 stride 2, 8 channels, batch 32', geom(32, 28, 28, 8, 2, 2), 1],
     ['batch 1, 5 channels (a scalar tail)', geom(1, 9, 7, 5, 3, 2, { pt: 1, pl: 1 }), 2],
@@ -59,6 +59,12 @@ describe('wasm poolMax against the JS reference', () => {
     const ref = new Float32Array(y.length);
     jsKernels.poolMax(x, g, ref);
     expectSame(y, ref, `poolMax ${JSON.stringify(g)}`);
+    // the argmax scan (training's max-pool gradient) finds the same first maxima, -1 where a window reads nothing
+    const idx = new Int32Array(y.length).fill(-7);
+    K.poolArgmax(x, g, idx);
+    const want = new Int32Array(y.length);
+    jsKernels.poolArgmax(x, g, want);
+    expectSame(idx, want, `poolArgmax ${JSON.stringify(g)}`);
   });
 });
 
