@@ -36,7 +36,7 @@ export type VjpRule<P> = (g: Tensor, ctx: RuleCtx<P>) => (Tensor | null)[];
  * NOTE: one class, so every node has one shape (the walker's property reads stay monomorphic), and a dispatched op
  * allocates this object alone: no vjp closure and no context object per op (issue 12).
  */
-class Node<P> implements TapeNode, RuleCtx<P> {
+class OpNode<P> implements TapeNode, RuleCtx<P> {
   // NOTE: declared fields assigned in the constructor (no class-field define steps): one per recorded op.
   declare readonly op: string;
   declare readonly inputs: Tensor[];
@@ -136,11 +136,11 @@ export function record(
 ): void {
   if (!recordsOn(inputs)) return;
   out.requiresGrad = true;
-  out.node = new Node(op, inputs, params, out, null, vjp);
+  out.node = new OpNode(op, inputs, params, out, null, vjp);
 }
 
 /** Record a dispatched primitive (the caller has checked `recordsOn`): its vjp is `rule(g, node)`. */
 export function recordRule<P>(out: Tensor, op: string, ins: Tensor[], p: P, rule: VjpRule<P>): void {
   out.requiresGrad = true;
-  out.node = new Node(op, ins, p, out, rule, null);
+  out.node = new OpNode(op, ins, p, out, rule, null);
 }
