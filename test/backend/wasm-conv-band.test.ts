@@ -40,9 +40,11 @@ function fused(
 ): { y: Float32Array; fns: string[] } {
   const y = new Float32Array(g.n * g.outH * g.outW * o).fill(NaN);
   const spy = vi.spyOn(K.pool, 'run');
+  const spySplit = vi.spyOn(K.pool, 'runSplit');
   K.conv2d(x, w, b, g, o, y, act);
-  const fns = spy.mock.calls.map((c) => String(c[0]));
+  const fns = [...spy.mock.calls, ...spySplit.mock.calls].map((c) => String(c[0]));
   spy.mockRestore();
+  spySplit.mockRestore();
   return { y, fns };
 }
 

@@ -94,6 +94,9 @@ export class ThreadPool {
   private zombies: WorkerHandle[] = [];
   private nThreads = 1;
   private view: Int32Array;
+  /** Reused by run: the caller's argument array per arity, and the workers a job was posted to. */
+  private readonly argArrays: number[][] = [];
+  private readonly postedSlots: Slot[] = [];
   /** Jobs handed to workers so far, and chunks they ran (tests use these to check a call really ran in parallel). */
   posted = 0;
   /** A worker that takes longer than max(floorMs, slowFactor × the caller's own part) is declared stuck. */
@@ -180,27 +183,114 @@ export class ThreadPool {
    * workers (whoever claims it first). Throws TapegradError if a chunk fails or a worker is stuck or dies.
    */
   run(fn: PoolFn, chunks: number[][], work?: WorkArea): void {
-    if (chunks.length === 0) return;
-    const f = this.exports[fn];
+    const n = chunks.length;
+    if (n === 0) return;
     const nargs = chunks[0].length;
-    if ((1 + chunks.length * nargs) * 4 > this.tableBytes)
-      throw new TapegradError(`thread pool: ${chunks.length} chunks of ${fn} do not fit the job table`);
+    if (this.helpersFor(n) === 0) {
+      // NOTE: no worker takes part (one chunk, one thread): no job table, no atomics, no timing (issue 12)
+      const f = this.exports[fn];
+      const args = this.argsFor(nargs, work);
+      try {
+        for (let i = 0; i < n; i++) {
+          const c = chunks[i];
+          for (let a = 0; a < nargs; a++) args[a] = c[a];
+          f(...args);
+        }
+      } catch (e) {
+        throw asPoolError(fn, e);
+      }
+      return;
+    }
+    const t0 = this.tableFor(fn, n, nargs);
+    const v = this.view;
+    for (let i = 0; i < n; i++) v.set(chunks[i], t0 + 1 + i * nargs);
+    this.runTable(fn, n, nargs, work);
+  }
+
+  /**
+   * Run exports[fn](...args, work?) once per range of splitRange(n, parts, step), with the range's (lo, hi) written
+   * into args[slot], args[slot + 1]: the same chunks as `run` over those ranges, without an array per chunk.
+   * NOTE: `args` is the caller's fresh array and is overwritten; the ranges are exactly splitRange's, so a caller
+   * moving from `run` keeps its results bit for bit.
+   */
+  runSplit(
+    fn: PoolFn,
+    args: number[],
+    slot: number,
+    n: number,
+    parts: number,
+    step: number,
+    work?: WorkArea,
+  ): void {
+    const units = Math.ceil(n / step);
+    const p = Math.max(1, Math.min(parts, units));
+    if (n <= 0) return; // splitRange gives no chunk
+    const nargs = args.length;
+    if (this.helpersFor(p) === 0) {
+      const f = this.exports[fn];
+      if (work) args.push(work.base);
+      try {
+        for (let i = 0; i < p; i++) {
+          args[slot] = rangeStart(n, units, p, step, i);
+          args[slot + 1] = rangeStart(n, units, p, step, i + 1);
+          f(...args);
+        }
+      } catch (e) {
+        throw asPoolError(fn, e);
+      }
+      return;
+    }
+    const t0 = this.tableFor(fn, p, nargs);
+    const v = this.view;
+    for (let i = 0; i < p; i++) {
+      args[slot] = rangeStart(n, units, p, step, i);
+      args[slot + 1] = rangeStart(n, units, p, step, i + 1);
+      v.set(args, t0 + 1 + i * nargs);
+    }
+    this.runTable(fn, p, nargs, work);
+  }
+
+  /** Workers a job of n chunks is offered to (none while a retired worker may still be running). */
+  private helpersFor(n: number): number {
+    if (this.zombies.length) this.zombies = this.zombies.filter((h) => !h.dead);
+    return this.zombies.length ? 0 : Math.min(this.threads - 1, n - 1);
+  }
+
+  /** The caller's argument array for nargs arguments plus the work pointer; reused across calls of one arity. */
+  private argsFor(nargs: number, work?: WorkArea): number[] {
+    const len = nargs + (work ? 1 : 0);
+    let args = this.argArrays[len];
+    if (args === undefined) args = this.argArrays[len] = new Array<number>(len).fill(0);
+    if (work) args[nargs] = work.base;
+    return args;
+  }
+
+  /** Check that n chunks of nargs fit the job table and return its Int32 index (the claim counter). */
+  private tableFor(fn: PoolFn, n: number, nargs: number): number {
+    if ((1 + n * nargs) * 4 > this.tableBytes)
+      throw new TapegradError(`thread pool: ${n} chunks of ${fn} do not fit the job table`);
     if (this.view.buffer !== this.memory.buffer) this.view = new Int32Array(this.memory.buffer);
+    return this.table >>> 2;
+  }
+
+  /** Post the job already written in the table to ready workers, claim chunks on the caller, wait for the rest. */
+  private runTable(fn: PoolFn, n: number, nargs: number, work?: WorkArea): void {
+    const f = this.exports[fn];
     const v = this.view;
     const t0 = this.table >>> 2;
-    chunks.forEach((c, i) => v.set(c, t0 + 1 + i * nargs));
     Atomics.store(v, t0, 0);
-    const posted: [number, Slot][] = [];
-    if (this.zombies.length) this.zombies = this.zombies.filter((h) => !h.dead); // NOTE: no new array per job
-    const helpers = this.zombies.length ? 0 : Math.min(this.threads - 1, chunks.length - 1);
+    const posted = this.postedSlots;
+    posted.length = 0;
+    const helpers = this.helpersFor(n);
+    const fnIndex = POOL_FNS.indexOf(fn);
     for (let i = 0; i < helpers; i++) {
       const s = this.ensure(i);
       if (!s || Atomics.load(s.ctl, CTL.READY) !== 1) continue;
       const c = s.ctl;
-      c[CTL.FN] = POOL_FNS.indexOf(fn);
+      c[CTL.FN] = fnIndex;
       c[CTL.NARGS] = nargs;
       c[CTL.TABLE] = this.table;
-      c[CTL.NCHUNKS] = chunks.length;
+      c[CTL.NCHUNKS] = n;
       c[CTL.WORKBASE] = work?.base ?? 0;
       c[CTL.WORKSTRIDE] = work?.stride ?? 0;
       s.seq = (s.seq + 1) | 0;
@@ -208,25 +298,31 @@ export class ThreadPool {
       Atomics.store(c, CTL.SEQ, s.seq);
       Atomics.store(c, CTL.STATE, POSTED);
       Atomics.notify(c, CTL.SEQ);
-      posted.push([i + 1, s]);
+      posted.push(s);
       this.posted++;
     }
     const start = performance.now();
     let err: unknown = null;
     try {
-      const args = new Array<number>(nargs + (work ? 1 : 0));
-      if (work) args[nargs] = work.base;
-      for (let i = Atomics.add(v, t0, 1); i < chunks.length; i = Atomics.add(v, t0, 1)) {
-        for (let a = 0; a < nargs; a++) args[a] = chunks[i][a];
+      // NOTE: the caller reads its chunks from the table like a worker does: no JS array per chunk
+      const args = this.argsFor(nargs, work);
+      for (let i = Atomics.add(v, t0, 1); i < n; i = Atomics.add(v, t0, 1)) {
+        const row = t0 + 1 + i * nargs;
+        for (let a = 0; a < nargs; a++) args[a] = v[row + a];
         f(...args);
       }
     } catch (e) {
       err = e;
-      Atomics.store(v, t0, chunks.length); // let the workers stop early
+      Atomics.store(v, t0, n); // let the workers stop early
+    }
+    if (posted.length === 0) {
+      if (err) throw asPoolError(fn, err);
+      return;
     }
     const own = performance.now() - start;
-    const failures: string[] = [];
-    for (const [t, s] of posted) {
+    let failures: string[] | null = null;
+    for (let p = 0; p < posted.length; p++) {
+      const s = posted[p];
       // a worker that has not woken yet is cancelled: every chunk is already done
       if (Atomics.compareExchange(s.ctl, CTL.STATE, POSTED, CANCELLED) === POSTED) continue;
       const limit = Math.max(this.timeout.floorMs, this.timeout.slowFactor * own);
@@ -238,20 +334,34 @@ export class ThreadPool {
         Atomics.wait(s.ctl, CTL.DONE, done, Math.min(left, 50));
         done = Atomics.load(s.ctl, CTL.DONE);
       }
+      const t = s.ctl[CTL.THREAD];
       if (done !== s.seq) {
-        failures.push(
+        (failures ??= []).push(
           `worker ${t} ${s.h.dead ? `died running ${fn}: ${s.h.takeError() ?? 'no message'}` : `did not finish within ${Math.round(limit)} ms (stuck) running ${fn}`}`,
         );
         const i = this.slots.indexOf(s);
         if (i >= 0) this.kill(i, false);
       } else if (Atomics.load(s.ctl, CTL.STATUS) !== 0) {
-        failures.push(`worker ${t} failed running ${fn}: ${s.h.takeError() ?? 'no message'}`);
+        (failures ??= []).push(`worker ${t} failed running ${fn}: ${s.h.takeError() ?? 'no message'}`);
       }
     }
-    if (err)
-      throw err instanceof TapegradError
-        ? err
-        : new TapegradError(`wasm ${fn} failed: ${(err as Error).message ?? err}`);
-    if (failures.length) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
+    posted.length = 0;
+    if (err) throw asPoolError(fn, err);
+    if (failures) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
   }
+}
+
+/**
+ * Start of range i of splitRange(n, p, step) with units = ceil(n / step) (i = p gives the end).
+ * start_i = min(n, floor(units·i / p)·step), the last range ends at n.
+ */
+export function rangeStart(n: number, units: number, p: number, step: number, i: number): number {
+  return i === p ? n : Math.min(n, Math.floor((units * i) / p) * step);
+}
+
+/** A kernel's failure as the TapegradError the pool throws. */
+function asPoolError(fn: PoolFn, e: unknown): TapegradError {
+  return e instanceof TapegradError
+    ? e
+    : new TapegradError(`wasm ${fn} failed: ${(e as Error).message ?? e}`);
 }

@@ -8,7 +8,7 @@ import { ValueError } from '../../core/errors.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
 import { fastMovement } from './movement.js';
-import type { PoolFn, ThreadPool } from './pool.js';
+import type { PoolFn, ThreadPool, WorkArea } from './pool.js';
 import type { Arena } from './arena.js';
 import { type Arr, WasmMemory } from './memory-frame.js';
 
@@ -69,6 +69,8 @@ export function createWasmKernels(
   const mem = new WasmMemory(ex, memory);
   const { arena, geom: GEOM, workBytes } = mem;
   const workPtr = (t: number): number => mem.workPtr(t);
+  /** Every thread's GEMM work area (thread t gets base + t·stride). */
+  const WORK: WorkArea = { base: workPtr(0), stride: mem.workBytes };
   const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
     mem.call(ins, outs, run, scratch);
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
@@ -76,15 +78,9 @@ export function createWasmKernels(
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
     // NOTE: one chunk (the common case) is `pre` itself with (0, n) appended: callers pass a fresh array, and the
     // JS around every kernel call is paid in full until V8 optimizes it (a training run's first steps; issue 12).
-    if (!big) {
-      if (n <= 0) return; // splitRange gives no chunk
-      pre.push(0, n);
-      return pool.run(fn, [pre]);
-    }
-    pool.run(
-      fn,
-      splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
-    );
+    const slot = pre.length;
+    pre.push(0, 0);
+    pool.runSplit(fn, pre, slot, n, big ? CHUNKS_PER_THREAD * pool.threads : 1, 1);
   }
   /**
    * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
@@ -142,7 +138,7 @@ export function createWasmKernels(
             k0,
             k1,
           ]),
-          { base: workPtr(0), stride: workBytes },
+          WORK,
         );
         mem.fresh();
         const f32 = mem.f32;
@@ -316,18 +312,15 @@ export function createWasmKernels(
       // NOTE: each column chunk re-reads all of A, so chunks stay ≥ 16 rows (32 columns); row chunks of one
       // product share one packed copy of B (packBPanels) instead of each packing all of it.
       const byBatch = batch >= want;
-      const rowChunks = byBatch
-        ? []
-        : m >= n
-          ? splitRange(m, Math.min(want, Math.max(T, Math.floor(m / 16))), 4)
-          : [];
+      const rowParts = Math.min(want, Math.max(T, Math.floor(m / 16)));
+      const rowChunks = byBatch ? [] : m >= n ? splitRange(m, rowParts, 4) : [];
       const shared = batch === 1 && rowChunks.length > 1 && n >= 64 && kk > 0;
       // NOTE: wide shared products are also cut into TILE_COLS-column blocks: tiles of a few ms keep both threads
       // busy to the end when one is descheduled (8 row chunks of a 2048² product take ~50 ms each).
       const colChunks =
         shared && n >= 2 * TILE_COLS ? splitRange(n, Math.round(n / TILE_COLS), 8) : [[0, n] as const];
       const n8 = Math.ceil(n / 8) * 8;
-      const work = { base: workPtr(0), stride: workBytes };
+      const work = WORK;
       const ok =
         isF32(a) &&
         isF32(b) &&
@@ -347,24 +340,37 @@ export function createWasmKernels(
               pool.run('matmulTilePacked', tiles, work);
               return;
             }
-            const pre = [pa, pb, po, batchA, batchB, m, n, kk, transA ? 1 : 0, transB ? 1 : 0];
-            const chunks = byBatch
-              ? splitRange(batch, want).map(([s, e]) => [s, e, 0, m, 0, n])
-              : rowChunks.length
-                ? rowChunks.map(([s, e]) => [0, batch, s, e, 0, n])
-                : splitRange(n, Math.min(want, Math.max(T, Math.floor(n / 32))), 8).map(([s, e]) => [
-                    0,
-                    batch,
-                    0,
-                    m,
-                    s,
-                    e,
-                  ]);
-            pool.run(
-              'matmulSlice',
-              chunks.map((r) => [...pre, ...r]),
-              work,
-            );
+            // chunk = pre, then (batch0, batch1, row0, row1, col0, col1) with one of the three pairs split
+            const args = [
+              pa,
+              pb,
+              po,
+              batchA,
+              batchB,
+              m,
+              n,
+              kk,
+              transA ? 1 : 0,
+              transB ? 1 : 0,
+              0,
+              batch,
+              0,
+              m,
+              0,
+              n,
+            ];
+            if (byBatch) pool.runSplit('matmulSlice', args, 10, batch, want, 1, work);
+            else if (rowChunks.length) pool.runSplit('matmulSlice', args, 12, m, rowParts, 4, work);
+            else
+              pool.runSplit(
+                'matmulSlice',
+                args,
+                14,
+                n,
+                Math.min(want, Math.max(T, Math.floor(n / 32))),
+                8,
+                work,
+              );
           },
           shared ? [kk * n8 * 4] : [],
         );
@@ -430,20 +436,27 @@ export function createWasmKernels(
             const flops = 2 * rows * kk * o;
             const parts =
               flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
-            const chunks = splitRange(rows, Math.min(parts, 256), 4);
-            const work = { base: workPtr(0), stride: workBytes };
             // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
+            const nParts = Math.min(parts, 256);
             if (ex.convBandOk(GEOM, workBytes))
-              pool.run(
+              pool.runSplit(
                 'convBandRows',
-                chunks.map(([s, e]) => [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, s, e, workBytes]),
-                work,
+                [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, 0, 0, workBytes],
+                8,
+                rows,
+                nParts,
+                4,
+                WORK,
               );
             else
-              pool.run(
+              pool.runSplit(
                 'convRows',
-                chunks.map(([s, e]) => [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, s, e]),
-                work,
+                [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, 0, 0],
+                8,
+                rows,
+                nParts,
+                4,
+                WORK,
               );
           },
           [kk * Math.ceil(o / 8) * 8 * 4],
@@ -469,10 +482,14 @@ export function createWasmKernels(
             const flops = 2 * g.n * g.outH * g.outW * kk * o;
             const parts = flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? g.n : 1;
             // NOTE: chunks of whole images, so no two threads add into the same pixel.
-            pool.run(
+            pool.runSplit(
               'convInputRows',
-              splitRange(g.n, Math.min(parts, 256)).map(([s, e]) => [pg, GEOM, packed, po, o, s, e]),
-              { base: workPtr(0), stride: workBytes },
+              [pg, GEOM, packed, po, o, 0, 0],
+              5,
+              g.n,
+              Math.min(parts, 256),
+              1,
+              WORK,
             );
           },
           [o * Math.ceil(kk / 8) * 8 * 4],
@@ -499,7 +516,7 @@ export function createWasmKernels(
           ([px, pg, po, partial]) => {
             putGeom(g);
             const dst = (i: number): number => (parts === 1 ? po : partial + i * kk * o * 4);
-            const work = { base: workPtr(0), stride: workBytes };
+            const work = WORK;
             // NOTE: windows read from a zero-padded band of input rows when one output row's band fits the scratch
             if (ex.convFilterBandOk(GEOM, workBytes))
               pool.run(
