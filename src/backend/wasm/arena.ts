@@ -43,8 +43,10 @@ export class Arena {
   private readonly freeList: [number, number][] = []; // [ptr, bytes], sorted by ptr, coalesced
   private readonly sizes = new Map<number, number>(); // every live block
   private readonly cells = new Map<number, Cell>(); // resident blocks, oldest first
-  private readonly pinned = new Set<number>(); // the current kernel call's arrays
-  private readonly held = new Set<number>(); // the current op's inputs and output
+  // NOTE: plain arrays emptied by length = 0, not Sets: a Set's clear() drops its table and the next add() makes a
+  // new one, twice per op; both hold a handful of pointers and are searched only when a block is evicted (issue 12).
+  private readonly pinned: number[] = []; // the current kernel call's arrays
+  private readonly held: number[] = []; // the current op's inputs and output
   private residentBytes = 0;
   private largest = 0;
   /** How many of the largest block seen the limit always allows (tests set 0 to force eviction). */
@@ -171,18 +173,20 @@ export class Arena {
     return c !== undefined && c.view === a ? a.byteOffset : -1;
   }
   pin(ptr: number): void {
-    this.pinned.add(ptr);
+    this.pinned.push(ptr);
   }
   unpinAll(): void {
-    this.pinned.clear();
+    this.pinned.length = 0;
   }
   /** Keep these storages resident until `unhold` (an op's inputs and output while its forward runs). */
   hold(ss: Storage[]): void {
-    for (const s of ss)
-      if (s.resident && this.cells.get(s.view.byteOffset) === s.cell) this.held.add(s.view.byteOffset);
+    for (let i = 0; i < ss.length; i++) {
+      const s = ss[i];
+      if (s.resident && this.cells.get(s.view.byteOffset) === s.cell) this.held.push(s.view.byteOffset);
+    }
   }
   unhold(): void {
-    this.held.clear();
+    this.held.length = 0;
   }
 
   /** Copy a resident cell's values out to a plain array and free its block (its `evict` callback). */
@@ -211,7 +215,7 @@ export class Arena {
   /** Evict the oldest unpinned resident block; false when there is none. */
   private evictOldest(): boolean {
     for (const [ptr, c] of this.cells) {
-      if (this.pinned.has(ptr) || this.held.has(ptr) || c.framed) continue;
+      if (this.pinned.includes(ptr) || this.held.includes(ptr) || c.framed) continue;
       this.counts.evicted++;
       c.evict?.(c);
       return true;

@@ -52,6 +52,12 @@ export class WasmMemory {
   /** Views of the whole memory; call fresh() first (the memory may have grown since). */
   f32: Float32Array;
   i32: Int32Array;
+  /**
+   * Frames reused by depth of nested calls (a kernel call does not nest today; the depth keeps that safe).
+   * NOTE: one frame object and pointer array per call was a steady allocation of every training step (issue 12).
+   */
+  private readonly frames: Frame[] = [];
+  private depth = 0;
 
   constructor(
     ex: WasmExports,
@@ -100,7 +106,10 @@ export class WasmMemory {
       const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
       if (p >= 0) arena.pin(p);
     }
-    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: null, back: null };
+    let f = this.frames[this.depth];
+    if (f === undefined) f = this.frames[this.depth] = { ptrs: [], temps: null, back: null };
+    this.depth++;
+    f.ptrs.length = nAll + scratch.length;
     let copyIn = false;
     for (let i = 0; i < nAll; i++) {
       const a = i < nIn ? ins[i] : outs[i - nIn];
@@ -140,6 +149,9 @@ export class WasmMemory {
         for (let i = 0; i < back.length; i += 2) this.get(back[i] as number, back[i + 1] as Arr);
       }
     } finally {
+      f.temps = null;
+      f.back = null;
+      this.depth--;
       if (temps !== null) for (let i = 0; i < temps.length; i++) this.arena.free(temps[i]);
       this.arena.unpinAll();
     }

@@ -36,6 +36,11 @@ function filterSlices(rows: number, flops: number): [number, number][] {
   return splitRange(rows, Math.min(32, Math.ceil(rows / FILTER_SLICE_ROWS)), 4);
 }
 
+/** Which arguments of an elementwise kernel are pointers (op code first; `where` has a cond dtype flag). */
+const PTRS_1_1 = [false, true, true];
+const PTRS_2_1 = [false, true, true, true];
+const PTRS_WHERE = [true, false, true, true, true];
+
 const isF32 = (a: TypedArray): a is Float32Array => a instanceof Float32Array;
 
 /** Split [0,n) into `parts` contiguous ranges whose inner boundaries are multiples of `step`. */
@@ -174,9 +179,7 @@ export function createWasmKernels(
       if (
         !isF32(x) ||
         !isF32(out) ||
-        !call([x], [out], ([px, po]) =>
-          elementwise('unary', [UNARY[op], px, po], [false, true, true], x.length),
-        )
+        !call([x], [out], ([px, po]) => elementwise('unary', [UNARY[op], px, po], PTRS_1_1, x.length))
       )
         jsKernels.unary(op, x, out);
     },
@@ -186,7 +189,7 @@ export function createWasmKernels(
         !isF32(b) ||
         !isF32(out) ||
         !call([a, b], [out], ([pa, pb, po]) =>
-          elementwise('binary', [BINARY[op], pa, pb, po], [false, true, true, true], out.length),
+          elementwise('binary', [BINARY[op], pa, pb, po], PTRS_2_1, out.length),
         )
       )
         jsKernels.binary(op, a, b, out);
@@ -197,7 +200,7 @@ export function createWasmKernels(
         !isF32(b) ||
         !isF32(out) ||
         !call([a, b], [out], ([pa, pb, po]) =>
-          elementwise('compare', [COMPARE[op], pa, pb, po], [false, true, true, true], out.length),
+          elementwise('compare', [COMPARE[op], pa, pb, po], PTRS_2_1, out.length),
         )
       )
         jsKernels.compare(op, a, b, out);
@@ -209,12 +212,7 @@ export function createWasmKernels(
         !isF32(b) ||
         !isF32(out) ||
         !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
-          elementwise(
-            'where',
-            [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po],
-            [true, false, true, true, true],
-            out.length,
-          ),
+          elementwise('where', [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po], PTRS_WHERE, out.length),
         )
       )
         jsKernels.where(cond, a, b, out);
