@@ -113,7 +113,7 @@ export class Arena {
     const at = prev ? lo - 1 : next ? lo : -1; // block's index in the free list, or -1 when it is not in it yet
     if (prev && next) {
       prev[1] += bytes + next[1];
-      fl.splice(lo, 1);
+      removeAt(fl, lo);
     } else if (prev) prev[1] += bytes;
     else if (next) {
       next[0] = ptr;
@@ -121,8 +121,8 @@ export class Arena {
     }
     if (block[0] + block[1] === this.top) {
       this.top = block[0]; // the free space at the top goes back to the bump pointer
-      if (at >= 0) fl.splice(at, 1);
-    } else if (at < 0) fl.splice(lo, 0, block);
+      if (at >= 0) removeAt(fl, at);
+    } else if (at < 0) insertAt(fl, lo, block);
   }
 
   /**
@@ -233,7 +233,7 @@ export class Arena {
     if (best >= 0) {
       const b = this.freeList[best];
       const p = b[0];
-      if (b[1] === need) this.freeList.splice(best, 1);
+      if (b[1] === need) removeAt(this.freeList, best);
       else {
         b[0] += need; // NOTE: shrink the entry in place (no new pair per allocation)
         b[1] -= need;
@@ -255,4 +255,17 @@ export class Arena {
     this.sizes.set(p, need);
     return p;
   }
+}
+
+// NOTE: splice returns a new array of what it removed; these run for every temporary block of every kernel call.
+/** Remove a[i], shifting the tail down (splice(i, 1) without its result array). */
+function removeAt<T>(a: T[], i: number): void {
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j];
+  a.length--;
+}
+/** Insert x at a[i], shifting the tail up (splice(i, 0, x) without its result array). */
+function insertAt<T>(a: T[], i: number, x: T): void {
+  a.push(x);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = x;
 }

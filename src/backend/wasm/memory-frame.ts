@@ -109,7 +109,9 @@ export class WasmMemory {
     let f = this.frames[this.depth];
     if (f === undefined) f = this.frames[this.depth] = { ptrs: [], temps: null, back: null };
     this.depth++;
-    f.ptrs.length = nAll + scratch.length;
+    // NOTE: the array only grows: shrinking its length trims the backing store and the next longer call reallocates
+    // it. Entries past this call's count are stale and never read (callers index by position).
+    if (f.ptrs.length < nAll + scratch.length) f.ptrs.length = nAll + scratch.length;
     let copyIn = false;
     for (let i = 0; i < nAll; i++) {
       const a = i < nIn ? ins[i] : outs[i - nIn];
@@ -157,7 +159,7 @@ export class WasmMemory {
     }
   }
   /** enter → run → leave, or false when the memory is exhausted. */
-  call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch: number[] = []): boolean {
+  call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch: number[] = NO_SCRATCH): boolean {
     const f = this.enter(ins, outs, scratch);
     if (!f) return false;
     let done = false;
