@@ -81,8 +81,8 @@ export function createWasmKernels(
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
   /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
-    // NOTE: one chunk (the common case) is `pre` itself with (0, n) appended: callers pass a fresh array, and the
-    // JS around every kernel call is paid in full until V8 optimizes it (a training run's first steps; issue 12).
+    // NOTE: every chunk is `pre` itself with (lo, hi) written at its end (callers pass a fresh array): no array per
+    // chunk, since the JS around every kernel call is paid in full until V8 optimizes it (first steps; issue 12).
     const slot = pre.length;
     pre.push(0, 0);
     pool.runSplit(fn, pre, slot, n, big ? CHUNKS_PER_THREAD * pool.threads : 1, 1);
