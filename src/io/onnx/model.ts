@@ -3,7 +3,8 @@
 import { type DType, withAllocationLimit } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
-import { isRecording } from '../../core/tape.js';
+import { isRecording, noGrad } from '../../core/tape.js';
+import { withFrame } from '../../core/lifetime.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
 import { cast } from '../../ops/elementwise/builders.js';
 import {
@@ -19,6 +20,7 @@ import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
+import { type Executor, ShapeChangedError, type ValueInfo, compile, staticNodes } from './executor.js';
 import { InferencePlan } from './inference-plan.js';
 import { Attrs, type OpContext, type OpDef } from './op-types.js';
 import { DataType } from './proto.js';
@@ -195,12 +197,19 @@ export class OnnxModel extends Model {
 
   /** The graph inputs, checked against the declared shapes and cast to the declared types, by name. */
   private inputValues(xs: Tensor[]): Map<string, Tensor> {
+    const values = new Map<string, Tensor>();
+    this.checkedInputs(xs).forEach((t, i) => values.set(this.graphInputs[i].name, t));
+    for (const [k, t] of this.initializers) values.set(k, t);
+    return values;
+  }
+
+  /** The graph inputs in order, checked against the declared shapes and cast to the declared types. */
+  private checkedInputs(xs: Tensor[]): Tensor[] {
     if (xs.length !== this.graphInputs.length)
       throw new ValueError(
         `${this.name}: expected ${this.graphInputs.length} inputs (${this.graphInputs.map((i) => i.name).join(', ')}), got ${xs.length}`,
       );
-    const values = new Map<string, Tensor>();
-    this.graphInputs.forEach((io, i) => {
+    return this.graphInputs.map((io, i) => {
       const t = xs[i];
       if (!(t instanceof Tensor)) throw new ValueError(`${this.name}: input '${io.name}' must be a Tensor`);
       const s = io.shape;
@@ -209,10 +218,8 @@ export class OnnxModel extends Model {
           `${this.name}: input '${io.name}' expects shape [${s.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`,
         );
       // NOTE: inputs are cast to the declared element type (float32 for FLOAT, int32 for the integer types).
-      values.set(io.name, cast(t, dtypeOfType(io.elemType)));
+      return cast(t, dtypeOfType(io.elemType));
     });
-    for (const [k, t] of this.initializers) values.set(k, t);
-    return values;
   }
 
   /** Run the graph node by node (each a layer call); `onNode` sees each node's outputs (summary uses it). */
@@ -255,15 +262,89 @@ export class OnnxModel extends Model {
 
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const xs = Array.isArray(x) ? x : [x];
-    let ys: Tensor[];
+    let ys: Tensor[] | null = null;
     if (this.planApplies(kw)) {
-      this.plan ??= new InferencePlan(
-        this.layers,
-        this.graphOutputs.map((o) => o.name),
-      );
-      ys = this.plan.run(this.inputValues(xs));
+      if (this.useExecutor && this.executorOff === null) {
+        const ins = this.checkedInputs(xs);
+        try {
+          ys = this.executorFor(ins).run(ins);
+        } catch (e) {
+          // NOTE: a shape that depends on the data cannot be compiled: this model runs the plan from now on
+          if (!(e instanceof ShapeChangedError)) throw e;
+          this.executorOff = e.message;
+          this.executors.clear();
+        }
+      }
+      if (!ys) {
+        this.plan ??= new InferencePlan(
+          this.layers,
+          this.graphOutputs.map((o) => o.name),
+        );
+        ys = this.plan.run(this.inputValues(xs));
+      }
     } else ys = this.runGraph(xs, kw);
     return ys.length === 1 ? ys[0] : ys;
+  }
+
+  /**
+   * Inference through the compiled executor (executor.ts) where the plan applies: compiled once per input shape
+   * (at most MAX_EXECUTORS shapes are kept), its weights re-prepared when they change. `false`: the inference plan.
+   */
+  useExecutor = true;
+  /** Why the executor is off for this model (a shape that depends on the data), or null. */
+  executorOff: string | null = null;
+  private readonly executors = new Map<string, Executor>();
+  private static readonly MAX_EXECUTORS = 4;
+
+  private executorFor(xs: Tensor[]): Executor {
+    const key = xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(';');
+    let e = this.executors.get(key);
+    if (e && !e.valid()) {
+      this.executors.delete(key);
+      e = undefined;
+    }
+    if (!e) {
+      e = this.compileFor(xs);
+      if (this.executors.size >= OnnxModel.MAX_EXECUTORS)
+        this.executors.delete(this.executors.keys().next().value!);
+      this.executors.set(key, e);
+    }
+    return e;
+  }
+
+  /** Compile for these inputs' shapes: one node-by-node run records every value's shape (and folds the static ones). */
+  private compileFor(xs: Tensor[]): Executor {
+    const folded = staticNodes(this.layers);
+    const info = new Map<string, ValueInfo>();
+    xs.forEach((t, i) =>
+      info.set(this.graphInputs[i].name, { shape: [...t.shape], dtype: t.dtype, value: null }),
+    );
+    this.runGraph(xs, { training: false }, (n, ys) =>
+      n.spec.outputs.forEach((o, j) => {
+        const y = ys[j];
+        if (o && y)
+          info.set(o, { shape: [...y.shape], dtype: y.dtype, value: folded.has(n) ? y.raw.slice() : null });
+      }),
+    );
+    return compile(
+      this.layers,
+      this.graphInputs.map((i) => i.name),
+      this.graphOutputs.map((o) => o.name),
+      info,
+      folded,
+    );
+  }
+
+  /**
+   * What the compiled executor does with each node for these inputs' shapes, one line per node: the kernel step
+   * it became, what it was fused into, folded when compiling, or run node by node and why.
+   */
+  explainExecutor(x: Tensor | Tensor[]): string[] {
+    const xs = Array.isArray(x) ? x : [x];
+    if (this.executorOff !== null) return [`executor off for this model: ${this.executorOff}`];
+    return withFrame('internal', `${this.name}.explainExecutor`, () =>
+      noGrad(() => [...this.executorFor(this.checkedInputs(xs)).report]),
+    );
   }
 
   /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
