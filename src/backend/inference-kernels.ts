@@ -135,3 +135,106 @@ export function softmax(
       } else for (let m = 0; m < mid; m++) out[base + m * inner] = Math.exp(x[base + m * inner] - mx) / s;
     }
 }
+
+/**
+ * out [rows, o] = x [rows, k] · wᵀ (+ bias [o]) for w [o, k] (each output's weights contiguous, ONNX Gemm's transB
+ * layout): a small dense product (a Gemm or MatMul of a few rows), each dot product summed in float64.
+ */
+export function denseRows(
+  x: TypedArray,
+  w: TypedArray,
+  bias: TypedArray | null,
+  rows: number,
+  k: number,
+  o: number,
+  out: TypedArray,
+): void {
+  // NOTE: four outputs at a time (each x value loaded once for four weights), then the remainder
+  const o4 = o - (o % 4);
+  for (let r = 0; r < rows; r++) {
+    const xr = r * k;
+    const orow = r * o;
+    for (let j = 0; j < o4; j += 4) {
+      const w0 = j * k;
+      const w1 = w0 + k;
+      const w2 = w1 + k;
+      const w3 = w2 + k;
+      let s0 = bias ? bias[j] : 0;
+      let s1 = bias ? bias[j + 1] : 0;
+      let s2 = bias ? bias[j + 2] : 0;
+      let s3 = bias ? bias[j + 3] : 0;
+      for (let q = 0; q < k; q++) {
+        const xv = x[xr + q];
+        s0 += xv * w[w0 + q];
+        s1 += xv * w[w1 + q];
+        s2 += xv * w[w2 + q];
+        s3 += xv * w[w3 + q];
+      }
+      out[orow + j] = s0;
+      out[orow + j + 1] = s1;
+      out[orow + j + 2] = s2;
+      out[orow + j + 3] = s3;
+    }
+    for (let j = o4; j < o; j++) {
+      const wj = j * k;
+      let s = bias ? bias[j] : 0;
+      for (let q = 0; q < k; q++) s += x[xr + q] * w[wj + q];
+      out[orow + j] = s;
+    }
+  }
+}
+
+// Rational approximations for float32 results, the coefficients of Eigen's generic_fast_tanh_float and
+// generic_fast_erf_float (Eigen/src/Core/MathFunctionsImpl.h): ≤ 3e-7 relative error against the exact function
+// rounded to float32 (test/backend/inference-kernels.test.ts), several times faster than Math.tanh / js.ts's erf.
+const T1 = 4.89352455891786e-3;
+const T3 = 6.37261928875436e-4;
+const T5 = 1.48572235717979e-5;
+const T7 = 5.12229709037114e-8;
+const T9 = -8.60467152213735e-11;
+const T11 = 2.00018790482477e-13;
+const T13 = -2.76076847742355e-16;
+const U0 = 4.89352518554385e-3;
+const U2 = 2.268434632439e-3;
+const U4 = 1.18534705686654e-4;
+const U6 = 1.19825839466702e-6;
+const TANH_CLAMP = 7.90531110763549805;
+
+/** out = tanh(x): x·p(x²)/q(x²) on x clamped to ±7.9 (where float32 tanh is ±1), x itself below 4e-4. NaN stays NaN. */
+export function tanhRational(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    const c = v > TANH_CLAMP ? TANH_CLAMP : v < -TANH_CLAMP ? -TANH_CLAMP : v;
+    if (Math.abs(c) < 4e-4) {
+      out[i] = c;
+      continue;
+    }
+    const z = c * c;
+    const p = c * (T1 + z * (T3 + z * (T5 + z * (T7 + z * (T9 + z * (T11 + z * T13))))));
+    out[i] = p / (U0 + z * (U2 + z * (U4 + z * U6)));
+  }
+}
+
+const E1 = -1.60960333262415e-2;
+const E3 = -2.95459980854025e-3;
+const E5 = -7.34990630326855e-4;
+const E7 = -5.69250639462346e-5;
+const E9 = -2.10102402082508e-6;
+const E11 = 2.77068142495902e-8;
+const E13 = -2.72614225801306e-10;
+const F0 = -1.42647390514189e-2;
+const F2 = -7.37332916720468e-3;
+const F4 = -1.68282697438203e-3;
+const F6 = -2.13374055278905e-4;
+const F8 = -1.45660718464996e-5;
+
+/** out = erf(x): x·p(x²)/q(x²) on x clamped to ±4 (where float32 erf is ±1). NaN stays NaN. */
+export function erfRational(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i];
+    const c = v > 4 ? 4 : v < -4 ? -4 : v;
+    const z = c * c;
+    const p = c * (E1 + z * (E3 + z * (E5 + z * (E7 + z * (E9 + z * (E11 + z * E13))))));
+    out[i] = p / (F0 + z * (F2 + z * (F4 + z * (F6 + z * F8))));
+  }
+}

@@ -6,4 +6,13 @@
 export { kernels as activeKernels } from '../backend/kernels.js';
 export type { BinaryOp, Kernels, UnaryOp } from '../backend/kernels.js';
 export { jsKernels } from '../backend/js.js';
-export { channelBinary, layerNorm, leakyRelu, scalarBinary, softmax } from '../backend/inference-kernels.js';
+export {
+  channelBinary,
+  denseRows,
+  erfRational,
+  layerNorm,
+  leakyRelu,
+  scalarBinary,
+  softmax,
+  tanhRational,
+} from '../backend/inference-kernels.js';

@@ -12,11 +12,14 @@ import {
   type Kernels,
   type UnaryOp,
   channelBinary,
+  denseRows,
   jsKernels,
   layerNorm,
   leakyRelu,
   scalarBinary,
   softmax,
+  tanhRational,
+  erfRational,
 } from '../../ops/direct-kernels.js';
 import type { Compiler } from './executor.js';
 import { type Val, sizeOfShape } from './executor-memory.js';
@@ -59,6 +62,15 @@ const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity',
 
 const attrsOf = (n: OnnxNode): Attrs => new Attrs(n.spec, n.spec.attrs);
 const kernelFor = (small: boolean, k: Kernels): Kernels => (small ? jsKernels : k);
+/**
+ * out = op(x), where x and out may be one array. NOTE: tanh and erf use the rational forms of inference-kernels.ts at
+ * every size: on one thread they run several times faster than the wasm kernels' (measured here, docs/onnx.md).
+ */
+function unary(op: UnaryOp, x: TypedArray, out: TypedArray, small: boolean, k: Kernels): void {
+  if (op === 'tanh') tanhRational(x, out);
+  else if (op === 'erf') erfRational(x, out);
+  else kernelFor(small, k).unary(op, x, out);
+}
 const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 /** Only the shape of a value is read by windowOf. */
@@ -87,7 +99,8 @@ function fusedActivation(c: Compiler, name: string): Activation | null {
   const r = c.soleReader(name);
   if (!r || r.slots.length !== 1 || r.spec.outputs.length !== 1 || c.infoOf(name).dtype !== 'float32') return null;
   const op = UNARY[r.spec.opType];
-  if (op) return { node: r, output: r.spec.outputs[0], apply: (x, k) => k.unary(op, x, x) };
+  const small = sizeOfShape(c.infoOf(name).shape) < SMALL_ELEMS;
+  if (op) return { node: r, output: r.spec.outputs[0], apply: (x, k) => unary(op, x, x, small, k) };
   if (r.spec.opType === 'LeakyRelu') {
     const alpha = attrsOf(r).float('alpha', 0.01);
     return { node: r, output: r.spec.outputs[0], apply: (x) => leakyRelu(x, alpha, x) };
@@ -170,7 +183,7 @@ function conv(c: Compiler, n: OnnxNode): string | null {
       const p = prep.get();
       const K = kernelFor(small, k);
       K.conv2d(a[xin.id], p.w, p.b, geom, o, a[y.id]);
-      act?.apply(a[y.id], K);
+      act?.apply(a[y.id], k);
     },
   });
   c.report.push(`${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`);
@@ -214,17 +227,19 @@ function gemm(c: Compiler, n: OnnxNode): string | null {
   const beta = at.float('beta', 1);
   const act = fusedActivation(c, n.spec.outputs[0]);
   const y = c.define(act?.output ?? n.spec.outputs[0]);
+  const M = a.shape[0];
+  const small = M * K * O < SMALL_MACS;
+  // the conv kernel takes [K, O]; the small dense loop [O, K] (each output's weights contiguous)
   const prep = new Prepared(ct ? [bt, ct] : [bt], () => {
     const src = bt.raw;
     const w = new Float32Array(K * O);
     for (let i = 0; i < K; i++)
-      for (let j = 0; j < O; j++) w[i * O + j] = alpha * (transB ? src[j * K + i] : src[i * O + j]);
+      for (let j = 0; j < O; j++)
+        w[small ? j * K + i : i * O + j] = alpha * (transB ? src[j * K + i] : src[i * O + j]);
     const bias = ct ? Float32Array.from({ length: O }, (_, j) => beta * ct.raw[ct.size === 1 ? 0 : j]) : null;
     return { w, bias };
   });
-  const M = a.shape[0];
   const geom = rowsGeom(M, K);
-  const small = M * K * O < SMALL_MACS;
   c.steps.push({
     node: n,
     reads: [a],
@@ -232,9 +247,9 @@ function gemm(c: Compiler, n: OnnxNode): string | null {
     inPlace: false,
     run: (v, k) => {
       const p = prep.get();
-      const K2 = kernelFor(small, k);
-      K2.conv2d(v[a.id], p.w, p.bias, geom, O, v[y.id]);
-      act?.apply(v[y.id], K2);
+      if (small) denseRows(v[a.id], p.w, p.bias, M, K, O, v[y.id]);
+      else k.conv2d(v[a.id], p.w, p.bias, geom, O, v[y.id]);
+      act?.apply(v[y.id], k);
     },
   });
   c.report.push(`${n.spec.name} (Gemm): conv kernel with a 1×1 window${ct ? ', bias in the kernel' : ''}`);
@@ -264,15 +279,23 @@ function matmul(c: Compiler, n: OnnxNode): string | null {
   const rows = sizeOfShape(a.shape) / K;
   const geom = rowsGeom(rows, K);
   const small = rows * K * O < SMALL_MACS;
+  // the small dense loop reads B as [O, K]
+  const bT = new Prepared([bt], () => {
+    const src = bt.raw;
+    const w = new Float32Array(K * O);
+    for (let i = 0; i < K; i++) for (let j = 0; j < O; j++) w[j * K + i] = src[i * O + j];
+    return w;
+  });
   c.steps.push({
     node: n,
     reads: [a],
     writes: [y],
     inPlace: false,
     run: (v, k) => {
-      const K2 = kernelFor(small, k);
-      K2.conv2d(v[a.id], bt.raw, bias ? arrayOf(bias, v) : null, geom, O, v[y.id]);
-      act?.apply(v[y.id], K2);
+      const b = bias ? arrayOf(bias, v) : null;
+      if (small) denseRows(v[a.id], bT.get(), b, rows, K, O, v[y.id]);
+      else k.conv2d(v[a.id], bt.raw, b, geom, O, v[y.id]);
+      act?.apply(v[y.id], k);
     },
   });
   c.report.push(`${n.spec.name} (MatMul): conv kernel with a 1×1 window${bias ? ', bias in the kernel' : ''}`);
@@ -355,7 +378,7 @@ function perElement(c: Compiler, n: OnnxNode): string | null {
     writes: [y],
     inPlace: true,
     run: op
-      ? (a, k) => kernelFor(small, k).unary(op, a[x.id], a[y.id])
+      ? (a, k) => unary(op, a[x.id], a[y.id], small, k)
       : (a) => leakyRelu(a[x.id], alpha, a[y.id]),
   });
   c.report.push(`${n.spec.name} (${n.spec.opType}): per-element kernel${x.nhwc ? ', NHWC' : ''}`);
