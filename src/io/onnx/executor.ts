@@ -205,6 +205,8 @@ export class Executor {
   private readonly arrays: TypedArray[];
   private readonly inputMap = new Map<Val, TypedArray>();
   private readonly watch: Prepared<true>;
+  /** The model's cache key of this executor (input types and shapes). */
+  key = '';
 
   constructor(
     private readonly vals: Val[],

@@ -18,6 +18,8 @@ import {
 } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
+import { assertFiniteData, assertModelInputs } from '../../nn/keras/data-checks.js';
+import { checkOptions } from '../../core/options.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
 import { type Executor, ShapeChangedError, type ValueInfo, compile, staticNodes } from './executor.js';
@@ -110,6 +112,9 @@ export class OnnxNode extends Layer {
     return this.slots.flatMap((s) => (s.kind === 'value' ? [s.name] : []));
   }
 }
+
+const sameDims = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 const dtypeOfType = (code: number): DType =>
   code === DataType.DOUBLE ? 'float64' : isIntType(code) ? 'int32' : 'float32';
@@ -296,7 +301,19 @@ export class OnnxModel extends Model {
   private readonly executors = new Map<string, Executor>();
   private static readonly MAX_EXECUTORS = 4;
 
+  /** The executor of the last call and its inputs' shapes (the common case: the same shape again). */
+  private last: { shapes: (readonly number[])[]; dtypes: string[]; e: Executor } | null = null;
+
   private executorFor(xs: Tensor[]): Executor {
+    const l = this.last;
+    if (
+      l &&
+      l.shapes.length === xs.length &&
+      xs.every((t, i) => t.dtype === l.dtypes[i] && sameDims(t.shape, l.shapes[i])) &&
+      this.executors.get(l.e.key) === l.e &&
+      l.e.valid()
+    )
+      return l.e;
     const key = xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(';');
     let e = this.executors.get(key);
     if (e && !e.valid()) {
@@ -309,6 +326,8 @@ export class OnnxModel extends Model {
         this.executors.delete(this.executors.keys().next().value!);
       this.executors.set(key, e);
     }
+    e.key = key;
+    this.last = { shapes: xs.map((t) => t.shape), dtypes: xs.map((t) => t.dtype), e };
     return e;
   }
 
@@ -350,10 +369,73 @@ export class OnnxModel extends Model {
   /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
   override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
     const d0 = this.graphInputs[0]?.shape?.[0];
-    return super.predict(
-      x,
-      opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts,
+    const o = opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts;
+    return this.predictCompiled(x, o) ?? super.predict(x, o);
+  }
+
+  /** Forward hooks, pre-hooks and backward hooks on the model itself: while any is, predict takes the layer path. */
+  private ownHooks = 0;
+  private countHook(off: () => void): () => void {
+    this.ownHooks++;
+    let on = true;
+    return () => {
+      if (on) this.ownHooks--;
+      on = false;
+      off();
+    };
+  }
+  override registerForwardHook(h: ForwardHook): () => void {
+    return this.countHook(super.registerForwardHook(h));
+  }
+  override registerForwardPreHook(h: ForwardPreHook): () => void {
+    return this.countHook(super.registerForwardPreHook(h));
+  }
+  override registerBackwardHook(h: BackwardHook): () => void {
+    return this.countHook(super.registerBackwardHook(h));
+  }
+
+  /**
+   * predict of one batch straight through the compiled executor, with predict's checks and errors but without the
+   * layer call around the graph (its frame, scope and hook machinery cost more than the MLP's whole graph); null
+   * when predict must take the layer path (several batches, hooks, executor off).
+   */
+  private predictCompiled(x: Tensor | Tensor[], opts: { batchSize?: number }): Tensor | Tensor[] | null {
+    if (
+      !this.useInferencePlan ||
+      !this.useExecutor ||
+      this.executorOff !== null ||
+      this.ownHooks > 0 ||
+      !fusedAllowed() ||
+      isInferringShapes() ||
+      !this.layers.every((l) => l.hooks === 0)
+    )
+      return null;
+    const xs = Array.isArray(x) ? x : [x];
+    const bs = opts.batchSize ?? 32;
+    if (!xs.every((t) => t instanceof Tensor) || xs.length === 0 || xs[0].rank === 0 || xs[0].shape[0] > bs)
+      return null;
+    const where = `${this.name}.predict`;
+    checkOptions(where, opts, ['batchSize']);
+    if (!(Number.isInteger(bs) && bs > 0))
+      throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
+    assertModelInputs(xs, this.inputSpecs(), this.name, where);
+    xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
+    // NOTE: a frame and no recording, as predict has: what a node run as itself makes is released, nothing records
+    const ys = withFrame('internal', where, () =>
+      noGrad(() => {
+        const ins = this.checkedInputs(xs);
+        try {
+          return this.executorFor(ins).run(ins);
+        } catch (e) {
+          if (!(e instanceof ShapeChangedError)) throw e;
+          this.executorOff = e.message;
+          this.executors.clear();
+          return null;
+        }
+      }),
     );
+    if (!ys) return null;
+    return ys.length === 1 ? ys[0] : ys;
   }
 
   /**
