@@ -79,7 +79,10 @@ async function main() {
       for (let i = 0; i < 20; i++) await f(); // warm up
       const t = performance.now();
       await f();
-      reps[k] = Math.max(5, Math.min(2000, Math.round((quick ? 10 : 20) / Math.max(performance.now() - t, 0.005))));
+      reps[k] = Math.max(
+        5,
+        Math.min(2000, Math.round((quick ? 10 : 20) / Math.max(performance.now() - t, 0.005))),
+      );
     }
     const times: Record<string, number[]> = { executor: [], ort: [], plan: [], nodes: [] };
     for (let r = 0; r < rounds; r++)

@@ -97,7 +97,12 @@ export function planBuffers(
     // a value written and never read (an unused output) gives its buffer back at once
     for (const w of s.writes) {
       const r = rootOf(w);
-      if (owns(r) && lastUse.get(r) === i && !s.reads.some((x) => rootOf(x) === r) && !free.includes(bufferOf[r.id]))
+      if (
+        owns(r) &&
+        lastUse.get(r) === i &&
+        !s.reads.some((x) => rootOf(x) === r) &&
+        !free.includes(bufferOf[r.id])
+      )
         free.push(bufferOf[r.id]);
     }
   });

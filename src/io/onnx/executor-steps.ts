@@ -97,7 +97,8 @@ interface Activation {
 }
 function fusedActivation(c: Compiler, name: string): Activation | null {
   const r = c.soleReader(name);
-  if (!r || r.slots.length !== 1 || r.spec.outputs.length !== 1 || c.infoOf(name).dtype !== 'float32') return null;
+  if (!r || r.slots.length !== 1 || r.spec.outputs.length !== 1 || c.infoOf(name).dtype !== 'float32')
+    return null;
   const op = UNARY[r.spec.opType];
   const small = sizeOfShape(c.infoOf(name).shape) < SMALL_ELEMS;
   if (op) return { node: r, output: r.spec.outputs[0], apply: (x, k) => unary(op, x, x, small, k) };
@@ -143,7 +144,8 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const groups = attrsOf(n).int('group', 1);
   const [o, cg, kh, kw] = w.shape;
   const [N, C, H, W] = x.shape;
-  if (groups > MAX_DENSE_GROUPS) return `group=${groups} (the executor spreads up to ${MAX_DENSE_GROUPS} groups)`;
+  if (groups > MAX_DENSE_GROUPS)
+    return `group=${groups} (the executor spreads up to ${MAX_DENSE_GROUPS} groups)`;
   if (cg * groups !== C || o % groups !== 0) return 'its shapes do not match (the node says how)';
   let out = n.spec.outputs[0];
   const r = c.soleReader(out);
@@ -165,7 +167,8 @@ function conv(c: Compiler, n: OnnxNode): string | null {
     true,
   );
   const geom = windowGeom([N, H, W, C], win.k, win.s, win.d, win.pads, `onnx node '${n.spec.name}' (Conv)`);
-  if (!sameShape(c.infoOf(act?.output ?? out).shape, [N, o, geom.outH, geom.outW])) return 'its output shape differs';
+  if (!sameShape(c.infoOf(act?.output ?? out).shape, [N, o, geom.outH, geom.outW]))
+    return 'its output shape differs';
   const xin = c.nhwcOf(x);
   const y = c.define(act?.output ?? out, { nhwc: true });
   const sources = [w, ...(b ? [b] : []), ...(bn ? [1, 2, 3, 4].map((j) => fixedAt(bn, j)!) : [])];
@@ -186,7 +189,9 @@ function conv(c: Compiler, n: OnnxNode): string | null {
       act?.apply(a[y.id], k);
     },
   });
-  c.report.push(`${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`);
+  c.report.push(
+    `${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`,
+  );
   noteFused(c, n, 'folded into the weights of', bn);
   noteFused(c, n, 'applied in place after', act?.node);
   return null;
@@ -214,13 +219,15 @@ const rowsGeom = (rows: number, k: number): WindowGeom => ({
 function gemm(c: Compiler, n: OnnxNode): string | null {
   const at = attrsOf(n);
   const bt = fixedAt(n, 1);
-  if (n.slots[0].kind !== 'value' || !bt || bt.rank !== 2 || bt.dtype !== 'float32') return 'B is not a 2-D float32 initializer';
+  if (n.slots[0].kind !== 'value' || !bt || bt.rank !== 2 || bt.dtype !== 'float32')
+    return 'B is not a 2-D float32 initializer';
   if (at.int('transA', 0) !== 0) return 'transA=1';
   const transB = at.int('transB', 0) === 1;
   const [K, O] = transB ? [bt.shape[1], bt.shape[0]] : bt.shape;
   const ct = n.slots.length > 2 && n.slots[2].kind !== 'none' ? fixedAt(n, 2) : null;
   if (n.slots.length > 2 && n.slots[2].kind === 'value') return 'C is computed at run time';
-  if (ct && !(ct.size === 1 || (ct.size === O && (ct.rank === 1 || ct.shape[0] === 1)))) return 'C is not one row';
+  if (ct && !(ct.size === 1 || (ct.size === O && (ct.rank === 1 || ct.shape[0] === 1))))
+    return 'C is not one row';
   const a = c.val(n.slots[0].name);
   if (a.shape.length !== 2 || a.shape[1] !== K || a.dtype !== 'float32') return 'A is not [M, K] float32';
   const alpha = at.float('alpha', 1);
@@ -260,16 +267,25 @@ function gemm(c: Compiler, n: OnnxNode): string | null {
 /** A [..., K] × B [K, O] with B an initializer (+ an Add of a bias [O] it alone feeds) (+ activation). */
 function matmul(c: Compiler, n: OnnxNode): string | null {
   const bt = fixedAt(n, 1);
-  if (n.slots[0].kind !== 'value' || !bt || bt.rank !== 2 || bt.dtype !== 'float32') return 'B is not a 2-D float32 initializer';
+  if (n.slots[0].kind !== 'value' || !bt || bt.rank !== 2 || bt.dtype !== 'float32')
+    return 'B is not a 2-D float32 initializer';
   const a = c.nchw(c.val(n.slots[0].name));
   const [K, O] = bt.shape;
-  if (a.shape.length < 2 || a.shape[a.shape.length - 1] !== K || a.dtype !== 'float32') return 'A is not [..., K] float32';
+  if (a.shape.length < 2 || a.shape[a.shape.length - 1] !== K || a.dtype !== 'float32')
+    return 'A is not [..., K] float32';
   let out = n.spec.outputs[0];
   const r = c.soleReader(out);
   let bias: Operand | null = null;
   if (r?.spec.opType === 'Add' && r.slots.length === 2) {
     const other = operand(c, r, r.spec.inputs[0] === out ? 1 : 0);
-    if (other && isFloat32(other) && other.shape.length <= 2 && sizeOfShape(other.shape) === O && other.shape[other.shape.length - 1] === O && ('fixed' in other || other.val.constant)) {
+    if (
+      other &&
+      isFloat32(other) &&
+      other.shape.length <= 2 &&
+      sizeOfShape(other.shape) === O &&
+      other.shape[other.shape.length - 1] === O &&
+      ('fixed' in other || other.val.constant)
+    ) {
       bias = other;
       out = r.spec.outputs[0];
     }
@@ -298,7 +314,9 @@ function matmul(c: Compiler, n: OnnxNode): string | null {
       act?.apply(v[y.id], k);
     },
   });
-  c.report.push(`${n.spec.name} (MatMul): conv kernel with a 1×1 window${bias ? ', bias in the kernel' : ''}`);
+  c.report.push(
+    `${n.spec.name} (MatMul): conv kernel with a 1×1 window${bias ? ', bias in the kernel' : ''}`,
+  );
   noteFused(c, n, 'as the bias of', bias ? r : null);
   noteFused(c, n, 'applied in place after', act?.node);
   return null;
@@ -318,13 +336,26 @@ function pool(c: Compiler, n: OnnxNode): string | null {
   const ceil = at.int('ceil_mode', 0) === 1;
   const win = windowOf(ctx, shapeOnly([N, H, W, C]), kernel, ceil, true);
   const user = windowOf(ctx, shapeOnly([N, H, W, C]), kernel, false, true).pads;
-  const geom = windowGeom([N, H, W, C], win.k, win.s, win.d, win.pads, `onnx node '${n.spec.name}' (${n.spec.opType})`);
+  const geom = windowGeom(
+    [N, H, W, C],
+    win.k,
+    win.s,
+    win.d,
+    win.pads,
+    `onnx node '${n.spec.name}' (${n.spec.opType})`,
+  );
   const { outH, outW, kh, kw } = geom;
   if (!sameShape(c.infoOf(n.spec.outputs[0]).shape, [N, C, outH, outW])) return 'its output shape differs';
   const xin = c.nhwcOf(x);
   const y = c.define(n.spec.outputs[0], { nhwc: true });
   if (max) {
-    c.steps.push({ node: n, reads: [xin], writes: [y], inPlace: false, run: (a, k) => k.poolMax(a[xin.id], geom, a[y.id]) });
+    c.steps.push({
+      node: n,
+      reads: [xin],
+      writes: [y],
+      inPlace: false,
+      run: (a, k) => k.poolMax(a[xin.id], geom, a[y.id]),
+    });
     c.report.push(`${n.spec.name} (MaxPool): window-max kernel, NHWC`);
     return null;
   }
@@ -342,10 +373,19 @@ function pool(c: Compiler, n: OnnxNode): string | null {
     });
   const th = taps(outH, H, kh, geom.strideH, geom.dilationH, user[0][0], user[0][1]);
   const tw = taps(outW, W, kw, geom.strideW, geom.dilationW, user[1][0], user[1][1]);
-  const counts = Float32Array.from({ length: outH * outW }, (_, i) => th[Math.floor(i / outW)] * tw[i % outW]);
+  const counts = Float32Array.from(
+    { length: outH * outW },
+    (_, i) => th[Math.floor(i / outW)] * tw[i % outW],
+  );
   const uniform = counts.every((v) => v === kh * kw);
   const cols = c.add(`${n.spec.name} patches`, [N * outH * outW, kh * kw * C], 'float32');
-  c.steps.push({ node: n, reads: [xin], writes: [cols], inPlace: false, run: (a, k) => k.im2col(a[xin.id], geom, a[cols.id]) });
+  c.steps.push({
+    node: n,
+    reads: [xin],
+    writes: [cols],
+    inPlace: false,
+    run: (a, k) => k.im2col(a[xin.id], geom, a[cols.id]),
+  });
   c.steps.push({
     node: n,
     reads: [cols],
@@ -377,9 +417,7 @@ function perElement(c: Compiler, n: OnnxNode): string | null {
     reads: [x],
     writes: [y],
     inPlace: true,
-    run: op
-      ? (a, k) => unary(op, a[x.id], a[y.id], small, k)
-      : (a) => leakyRelu(a[x.id], alpha, a[y.id]),
+    run: op ? (a, k) => unary(op, a[x.id], a[y.id], small, k) : (a) => leakyRelu(a[x.id], alpha, a[y.id]),
   });
   c.report.push(`${n.spec.name} (${n.spec.opType}): per-element kernel${x.nhwc ? ', NHWC' : ''}`);
   return null;
@@ -400,16 +438,29 @@ function binary(c: Compiler, n: OnnxNode): string | null {
     const nhwc = A.val.nhwc && B.val.nhwc;
     const [a, b] = nhwc ? [A.val, B.val] : [c.nchw(A.val), c.nchw(B.val)];
     const y = c.define(n.spec.outputs[0], { nhwc });
-    c.steps.push({ node: n, reads: [a, b], writes: [y], inPlace: true, run: (v, k) => kernelFor(small, k).binary(op, v[a.id], v[b.id], v[y.id]) });
+    c.steps.push({
+      node: n,
+      reads: [a, b],
+      writes: [y],
+      inPlace: true,
+      run: (v, k) => kernelFor(small, k).binary(op, v[a.id], v[b.id], v[y.id]),
+    });
     c.report.push(`${n.spec.name} (${n.spec.opType}): per-element kernel`);
     return null;
   }
-  const [X, S, sFirst] = full(A) && 'val' in A ? [A, B, false] : full(B) && 'val' in B ? [B, A, true] : [null, B, false];
+  const [X, S, sFirst] =
+    full(A) && 'val' in A ? [A, B, false] : full(B) && 'val' in B ? [B, A, true] : [null, B, false];
   if (!X || !('val' in X)) return 'operand shapes need general broadcasting';
   if (sizeOfShape(S.shape) === 1) {
     const x = X.val;
     const y = c.define(n.spec.outputs[0], { nhwc: x.nhwc });
-    c.steps.push({ node: n, reads: 'val' in S ? [x, S.val] : [x], writes: [y], inPlace: true, run: (v) => scalarBinary(op, v[x.id], arrayOf(S, v)[0], sFirst, v[y.id]) });
+    c.steps.push({
+      node: n,
+      reads: 'val' in S ? [x, S.val] : [x],
+      writes: [y],
+      inPlace: true,
+      run: (v) => scalarBinary(op, v[x.id], arrayOf(S, v)[0], sFirst, v[y.id]),
+    });
     c.report.push(`${n.spec.name} (${n.spec.opType}): scalar operand read in place`);
     return null;
   }
@@ -419,14 +470,21 @@ function binary(c: Compiler, n: OnnxNode): string | null {
   const dims = s.map((d, i) => (d !== 1 ? i : -1)).filter((i) => i >= 0);
   const lo = dims[0];
   const hi = dims[dims.length - 1];
-  if (S.shape.length > r || dims.some((i) => s[i] !== out[i]) || hi - lo + 1 !== dims.length) return 'operand shapes need general broadcasting';
+  if (S.shape.length > r || dims.some((i) => s[i] !== out[i]) || hi - lo + 1 !== dims.length)
+    return 'operand shapes need general broadcasting';
   const channel = r === 4 && lo === 1 && hi === 1 && X.val.nhwc;
   const x = channel ? X.val : c.nchw(X.val);
   const [outer, mid, inner] = channel
     ? [out[0] * out[2] * out[3], out[1], 1]
     : [sizeOfShape(out.slice(0, lo)), sizeOfShape(out.slice(lo, hi + 1)), sizeOfShape(out.slice(hi + 1))];
   const y = c.define(n.spec.outputs[0], { nhwc: channel });
-  c.steps.push({ node: n, reads: 'val' in S ? [x, S.val] : [x], writes: [y], inPlace: true, run: (v) => channelBinary(op, v[x.id], arrayOf(S, v), outer, mid, inner, sFirst, v[y.id]) });
+  c.steps.push({
+    node: n,
+    reads: 'val' in S ? [x, S.val] : [x],
+    writes: [y],
+    inPlace: true,
+    run: (v) => channelBinary(op, v[x.id], arrayOf(S, v), outer, mid, inner, sFirst, v[y.id]),
+  });
   c.report.push(`${n.spec.name} (${n.spec.opType}): per-channel operand read in place`);
   return null;
 }
@@ -441,12 +499,19 @@ function layerNormalization(c: Compiler, n: OnnxNode): string | null {
   const cols = sizeOfShape(x.shape.slice(ax));
   const g = operand(c, n, 1);
   const b = operand(c, n, 2);
-  const ok = (o: Operand | null) => !o || ('fixed' in o && o.fixed.dtype === 'float32' && o.fixed.size === cols);
+  const ok = (o: Operand | null) =>
+    !o || ('fixed' in o && o.fixed.dtype === 'float32' && o.fixed.size === cols);
   if (!g || !ok(g) || !ok(b)) return 'scale / B are not initializers of the normalized size';
   const eps = attrsOf(n).float('epsilon', 1e-5);
   const y = c.define(n.spec.outputs[0]);
   const rows = sizeOfShape(x.shape) / cols;
-  c.steps.push({ node: n, reads: [x], writes: [y], inPlace: true, run: (v) => layerNorm(v[x.id], rows, cols, arrayOf(g, v), b ? arrayOf(b, v) : null, eps, v[y.id]) });
+  c.steps.push({
+    node: n,
+    reads: [x],
+    writes: [y],
+    inPlace: true,
+    run: (v) => layerNorm(v[x.id], rows, cols, arrayOf(g, v), b ? arrayOf(b, v) : null, eps, v[y.id]),
+  });
   c.report.push(`${n.spec.name} (LayerNormalization): one pass per row`);
   return null;
 }
@@ -464,7 +529,13 @@ function softmaxStep(c: Compiler, n: OnnxNode): string | null {
     : [sizeOfShape(s.slice(0, ax)), sizeOfShape(s.slice(ax)), 1];
   const log = n.spec.opType === 'LogSoftmax';
   const y = c.define(n.spec.outputs[0]);
-  c.steps.push({ node: n, reads: [x], writes: [y], inPlace: true, run: (v) => softmax(v[x.id], outer, mid, inner, log, v[y.id]) });
+  c.steps.push({
+    node: n,
+    reads: [x],
+    writes: [y],
+    inPlace: true,
+    run: (v) => softmax(v[x.id], outer, mid, inner, log, v[y.id]),
+  });
   c.report.push(`${n.spec.name} (${n.spec.opType}): one pass per row`);
   return null;
 }
@@ -472,9 +543,11 @@ function softmaxStep(c: Compiler, n: OnnxNode): string | null {
 /** Reshape, Flatten, Squeeze, Unsqueeze, Identity and inference Dropout: a view of the input's buffer. */
 function view(c: Compiler, n: OnnxNode): string | null {
   if (n.slots[0]?.kind !== 'value') return 'its input is not a run-time value';
-  if (n.spec.opType === 'Dropout' && (n.spec.outputs[1] || n.slots.length > 2)) return 'its mask or training_mode is used';
+  if (n.spec.opType === 'Dropout' && (n.spec.outputs[1] || n.slots.length > 2))
+    return 'its mask or training_mode is used';
   for (const s of n.slots.slice(1)) {
-    if (s.kind === 'value' && c.val(s.name).constant === null) return 'its shape / axes are computed at run time';
+    if (s.kind === 'value' && c.val(s.name).constant === null)
+      return 'its shape / axes are computed at run time';
     if (s.kind === 'fixed') c.watched.add(s.t);
   }
   const x0 = c.val(n.slots[0].name);
@@ -503,7 +576,13 @@ function transposeStep(c: Compiler, n: OnnxNode): string | null {
   }
   const xn = c.nchw(x);
   const y = c.define(n.spec.outputs[0]);
-  c.steps.push({ node: n, reads: [xn], writes: [y], inPlace: false, run: (a, k) => k.transpose(a[xn.id], xn.shape, perm, a[y.id]) });
+  c.steps.push({
+    node: n,
+    reads: [xn],
+    writes: [y],
+    inPlace: false,
+    run: (a, k) => k.transpose(a[xn.id], xn.shape, perm, a[y.id]),
+  });
   c.report.push(`${n.spec.name} (Transpose): transpose kernel`);
   return null;
 }
@@ -524,7 +603,8 @@ function padStep(c: Compiler, n: OnnxNode): string | null {
   };
   const padsArr = n.opset >= 11 ? known(1) : null;
   const valueArr = n.opset >= 11 ? known(2) : null;
-  if (padsArr === undefined || valueArr === undefined || n.slots.length > 3) return 'its pads are computed at run time';
+  if (padsArr === undefined || valueArr === undefined || n.slots.length > 3)
+    return 'its pads are computed at run time';
   const p = n.opset >= 11 ? (padsArr ? Array.from(padsArr, Math.trunc) : []) : (at.ints('pads') ?? []);
   const value = n.opset >= 11 ? (valueArr ? valueArr[0] : 0) : at.float('value', 0);
   const x = c.val(n.slots[0].name);
@@ -541,7 +621,13 @@ function padStep(c: Compiler, n: OnnxNode): string | null {
   const before = order.map((a) => p[a]);
   const after = order.map((a) => p[a + r]);
   const y = c.define(n.spec.outputs[0], { nhwc: x.nhwc });
-  c.steps.push({ node: n, reads: [xin], writes: [y], inPlace: false, run: (a, k) => k.pad(a[xin.id], shape, before, after, value, a[y.id]) });
+  c.steps.push({
+    node: n,
+    reads: [xin],
+    writes: [y],
+    inPlace: false,
+    run: (a, k) => k.pad(a[xin.id], shape, before, after, value, a[y.id]),
+  });
   c.report.push(`${n.spec.name} (Pad): pad kernel${x.nhwc ? ', NHWC' : ''}`);
   return null;
 }

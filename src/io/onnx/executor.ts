@@ -95,13 +95,24 @@ export class Compiler {
     readonly info: ReadonlyMap<string, ValueInfo>,
     readonly outputs: readonly string[],
   ) {
-    for (const n of nodes) for (const x of n.spec.inputs) if (x) this.readers.set(x, (this.readers.get(x) ?? 0) + 1);
+    for (const n of nodes)
+      for (const x of n.spec.inputs) if (x) this.readers.set(x, (this.readers.get(x) ?? 0) + 1);
     for (const o of outputs) this.readers.set(o, (this.readers.get(o) ?? 0) + 1);
   }
 
   /** A new value; `name` is an ONNX value name (then its recorded shape is the default) or a label. */
   add(name: string, shape: number[], dtype: DType, o: Partial<Val> = {}): Val {
-    const v: Val = { id: this.vals.length, name, shape, dtype, nhwc: false, alias: null, constant: null, input: false, ...o };
+    const v: Val = {
+      id: this.vals.length,
+      name,
+      shape,
+      dtype,
+      nhwc: false,
+      alias: null,
+      constant: null,
+      input: false,
+      ...o,
+    };
     this.vals.push(v);
     return v;
   }
@@ -179,7 +190,11 @@ export class Compiler {
         withAllocationLimit({ maxBytes: n.maxBytes }, where, () =>
           withFrame('internal', where, () => {
             const args = n.slots.map((s, i) =>
-              s.kind === 'fixed' ? s.t : s.kind === 'none' ? null : new Tensor(new Storage(a[ins[i]!.id]), ins[i]!.shape),
+              s.kind === 'fixed'
+                ? s.t
+                : s.kind === 'none'
+                  ? null
+                  : new Tensor(new Storage(a[ins[i]!.id]), ins[i]!.shape),
             );
             const ys = n.def.run(args, ctx);
             outs.forEach((o, j) => {
@@ -272,7 +287,9 @@ export function compile(
     if (folded.has(n) && n.spec.outputs.every((o) => !o || info.get(o)?.value)) {
       for (const o of n.spec.outputs) if (o) c.define(o, { constant: info.get(o)!.value });
       for (const s of n.slots) if (s.kind === 'fixed') c.watched.add(s.t);
-      c.report.push(`${n.spec.name} (${n.spec.opType}): folded when compiling (depends only on shapes and constants)`);
+      c.report.push(
+        `${n.spec.name} (${n.spec.opType}): folded when compiling (depends only on shapes and constants)`,
+      );
       continue;
     }
     const mark = { vals: c.vals.length, steps: c.steps.length };

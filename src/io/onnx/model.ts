@@ -356,13 +356,17 @@ export class OnnxModel extends Model {
 
   /**
    * What the compiled executor does with each node for these inputs' shapes, one line per node: the kernel step
-   * it became, what it was fused into, folded when compiling, or run node by node and why.
+   * it became, what it was fused into, folded when compiling, or run node by node and why; then the buffers planned.
    */
   explainExecutor(x: Tensor | Tensor[]): string[] {
     const xs = Array.isArray(x) ? x : [x];
     if (this.executorOff !== null) return [`executor off for this model: ${this.executorOff}`];
     return withFrame('internal', `${this.name}.explainExecutor`, () =>
-      noGrad(() => [...this.executorFor(this.checkedInputs(xs)).report]),
+      noGrad(() => {
+        const e = this.executorFor(this.checkedInputs(xs));
+        const m = e.memory;
+        return [...e.report, `buffers: ${m.buffers} for ${m.values} values (${m.elements} elements)`];
+      }),
     );
   }
 
