@@ -200,10 +200,17 @@ const U4 = 1.18534705686654e-4;
 const U6 = 1.19825839466702e-6;
 const TANH_CLAMP = 7.90531110763549805;
 
-/** out = tanh(x): x·p(x²)/q(x²) on x clamped to ±7.9 (where float32 tanh is ±1), x itself below 4e-4. NaN stays NaN. */
+/**
+ * out = tanh(x): x·p(x²)/q(x²) on x clamped to ±7.9, x itself below 4e-4, exactly ±1 from ±9 (where float32 tanh
+ * is ±1). NaN stays NaN.
+ */
 export function tanhRational(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) {
     const v = x[i];
+    if (v >= 9 || v <= -9) {
+      out[i] = v > 0 ? 1 : -1;
+      continue;
+    }
     const c = v > TANH_CLAMP ? TANH_CLAMP : v < -TANH_CLAMP ? -TANH_CLAMP : v;
     if (Math.abs(c) < 4e-4) {
       out[i] = c;
