@@ -139,6 +139,7 @@ export function softmax(
 /**
  * out [rows, o] = x [rows, k] · wᵀ (+ bias [o]) for w [o, k] (each output's weights contiguous, ONNX Gemm's transB
  * layout): a small dense product (a Gemm or MatMul of a few rows), each dot product summed in float64.
+ * NOTE: blocks of two rows × four outputs (each loaded x and w value used two or four times), then the edges.
  */
 export function denseRows(
   x: TypedArray,
@@ -149,37 +150,71 @@ export function denseRows(
   o: number,
   out: TypedArray,
 ): void {
-  // NOTE: four outputs at a time (each x value loaded once for four weights), then the remainder
   const o4 = o - (o % 4);
-  for (let r = 0; r < rows; r++) {
-    const xr = r * k;
-    const orow = r * o;
+  let r = 0;
+  for (; r + 1 < rows; r += 2) {
+    const xa = r * k;
+    const xb = xa + k;
+    const oa = r * o;
+    const ob = oa + o;
     for (let j = 0; j < o4; j += 4) {
       const w0 = j * k;
       const w1 = w0 + k;
       const w2 = w1 + k;
       const w3 = w2 + k;
-      let s0 = bias ? bias[j] : 0;
-      let s1 = bias ? bias[j + 1] : 0;
-      let s2 = bias ? bias[j + 2] : 0;
-      let s3 = bias ? bias[j + 3] : 0;
+      let a0 = bias ? bias[j] : 0;
+      let a1 = bias ? bias[j + 1] : 0;
+      let a2 = bias ? bias[j + 2] : 0;
+      let a3 = bias ? bias[j + 3] : 0;
+      let b0 = a0;
+      let b1 = a1;
+      let b2 = a2;
+      let b3 = a3;
       for (let q = 0; q < k; q++) {
-        const xv = x[xr + q];
-        s0 += xv * w[w0 + q];
-        s1 += xv * w[w1 + q];
-        s2 += xv * w[w2 + q];
-        s3 += xv * w[w3 + q];
+        const u = x[xa + q];
+        const v = x[xb + q];
+        const c0 = w[w0 + q];
+        const c1 = w[w1 + q];
+        const c2 = w[w2 + q];
+        const c3 = w[w3 + q];
+        a0 += u * c0;
+        a1 += u * c1;
+        a2 += u * c2;
+        a3 += u * c3;
+        b0 += v * c0;
+        b1 += v * c1;
+        b2 += v * c2;
+        b3 += v * c3;
       }
-      out[orow + j] = s0;
-      out[orow + j + 1] = s1;
-      out[orow + j + 2] = s2;
-      out[orow + j + 3] = s3;
+      out[oa + j] = a0;
+      out[oa + j + 1] = a1;
+      out[oa + j + 2] = a2;
+      out[oa + j + 3] = a3;
+      out[ob + j] = b0;
+      out[ob + j + 1] = b1;
+      out[ob + j + 2] = b2;
+      out[ob + j + 3] = b3;
     }
     for (let j = o4; j < o; j++) {
       const wj = j * k;
       let s = bias ? bias[j] : 0;
+      let t = s;
+      for (let q = 0; q < k; q++) {
+        s += x[xa + q] * w[wj + q];
+        t += x[xb + q] * w[wj + q];
+      }
+      out[oa + j] = s;
+      out[ob + j] = t;
+    }
+  }
+  // an odd last row
+  for (; r < rows; r++) {
+    const xr = r * k;
+    for (let j = 0; j < o; j++) {
+      const wj = j * k;
+      let s = bias ? bias[j] : 0;
       for (let q = 0; q < k; q++) s += x[xr + q] * w[wj + q];
-      out[orow + j] = s;
+      out[r * o + j] = s;
     }
   }
 }

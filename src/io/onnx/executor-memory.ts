@@ -110,25 +110,39 @@ export function planBuffers(
   return { buffers, bufferOf };
 }
 
-/** The arrays of a run, by value id: buffers (their current view), inputs and constants. */
+/**
+ * Where each value's array comes from at a run, by value id: a buffer index (≥ 0), or -1 − i for graph input i, or
+ * null for a constant (its array is fixed).
+ */
+export function valueSources(
+  vals: readonly Val[],
+  bufferOf: Int32Array,
+  inputs: readonly Val[],
+): (number | null)[] {
+  return vals.map((v, i) => {
+    const r = rootOf(v);
+    if (bufferOf[i] >= 0) return bufferOf[i];
+    if (r.constant !== null) return null;
+    return -1 - inputs.indexOf(r);
+  });
+}
+
+/** The arrays of a run, by value id: buffers (their current view), the inputs' arrays, constants. */
 export function bindValues(
   vals: readonly Val[],
+  sources: readonly (number | null)[],
   buffers: readonly Buffer[],
-  bufferOf: Int32Array,
-  inputs: ReadonlyMap<Val, TypedArray>,
+  inputs: readonly TypedArray[],
   out: TypedArray[],
 ): void {
   for (let i = 0; i < vals.length; i++) {
-    const v = vals[i];
-    const r = rootOf(v);
-    const b = bufferOf[i];
+    const s = sources[i];
     // NOTE: a resident buffer is read through its storage each run: if the backend ever moved it out of its memory
     // (the resident budget), the run uses the plain copy instead of memory that is no longer this buffer's
-    out[i] =
-      b >= 0
-        ? (buffers[b].storage?.view ?? buffers[b].plain!)
-        : r.constant !== null
-          ? r.constant
-          : inputs.get(r)!;
+    if (s === null) out[i] = rootOf(vals[i]).constant!;
+    else if (s >= 0) {
+      const b = buffers[s];
+      out[i] = b.storage !== null ? b.storage.view : b.plain!;
+    } else out[i] = inputs[-1 - s];
   }
 }

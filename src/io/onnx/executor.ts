@@ -12,6 +12,7 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { withAllocationLimit } from '../../core/dtype.js';
 import { TapegradError, fmtShape } from '../../core/errors.js';
 import { withFrame } from '../../core/lifetime.js';
+import { noGrad } from '../../core/tape.js';
 import { Storage } from '../../core/storage.js';
 import { Tensor } from '../../core/tensor.js';
 import { type Kernels, activeKernels } from '../../ops/direct-kernels.js';
@@ -20,6 +21,7 @@ import {
   type PlannedStep,
   type Val,
   bindValues,
+  valueSources,
   planBuffers,
   rootOf,
 } from './executor-memory.js';
@@ -188,25 +190,27 @@ export class Compiler {
       inPlace: false,
       run: (a) =>
         withAllocationLimit({ maxBytes: n.maxBytes }, where, () =>
-          withFrame('internal', where, () => {
-            const args = n.slots.map((s, i) =>
-              s.kind === 'fixed'
-                ? s.t
-                : s.kind === 'none'
-                  ? null
-                  : new Tensor(new Storage(a[ins[i]!.id]), ins[i]!.shape),
-            );
-            const ys = n.def.run(args, ctx);
-            outs.forEach((o, j) => {
-              if (!o) return;
-              const y = ys[j];
-              if (!y || y.shape.length !== o.shape.length || y.shape.some((d, q) => d !== o.shape[q]))
-                throw new ShapeChangedError(
-                  `${where}: output '${o.name}' has shape ${y ? fmtShape(y.shape) : 'none'}, compiled for ${fmtShape(o.shape)}`,
-                );
-              a[o.id].set(y.raw);
-            });
-          }),
+          withFrame('internal', where, () =>
+            noGrad(() => {
+              const args = n.slots.map((s, i) =>
+                s.kind === 'fixed'
+                  ? s.t
+                  : s.kind === 'none'
+                    ? null
+                    : new Tensor(new Storage(a[ins[i]!.id]), ins[i]!.shape),
+              );
+              const ys = n.def.run(args, ctx);
+              outs.forEach((o, j) => {
+                if (!o) return;
+                const y = ys[j];
+                if (!y || y.shape.length !== o.shape.length || y.shape.some((d, q) => d !== o.shape[q]))
+                  throw new ShapeChangedError(
+                    `${where}: output '${o.name}' has shape ${y ? fmtShape(y.shape) : 'none'}, compiled for ${fmtShape(o.shape)}`,
+                  );
+                a[o.id].set(y.raw);
+              });
+            }),
+          ),
         ),
     });
     this.report.push(`${n.spec.name} (${n.spec.opType}): node by node — ${why}`);
@@ -218,7 +222,8 @@ export class Executor {
   private readonly buffers: Buffer[];
   private readonly bufferOf: Int32Array;
   private readonly arrays: TypedArray[];
-  private readonly inputMap = new Map<Val, TypedArray>();
+  private readonly sources: (number | null)[];
+  private readonly inputArrays: TypedArray[] = [];
   private readonly watch: Prepared<true>;
   /** The model's cache key of this executor (input types and shapes). */
   key = '';
@@ -233,6 +238,7 @@ export class Executor {
   ) {
     ({ buffers: this.buffers, bufferOf: this.bufferOf } = planBuffers(vals, steps, outputs, activeKernels()));
     this.arrays = new Array<TypedArray>(vals.length);
+    this.sources = valueSources(vals, this.bufferOf, inputs);
     this.watch = new Prepared([...watched], () => true);
     this.watch.get();
   }
@@ -253,9 +259,9 @@ export class Executor {
 
   run(xs: readonly Tensor[]): Tensor[] {
     const k = activeKernels();
-    this.inputs.forEach((v, i) => this.inputMap.set(v, xs[i].raw));
+    for (let i = 0; i < xs.length; i++) this.inputArrays[i] = xs[i].raw;
     const a = this.arrays;
-    bindValues(this.vals, this.buffers, this.bufferOf, this.inputMap, a);
+    bindValues(this.vals, this.sources, this.buffers, this.inputArrays, a);
     for (const s of this.steps) {
       try {
         s.run(a, k);
@@ -266,7 +272,7 @@ export class Executor {
         throw e;
       }
     }
-    this.inputMap.clear();
+    this.inputArrays.length = 0;
     // NOTE: copies (slice of a shared view is a plain array): nothing handed out aliases the executor's buffers
     return this.outputs.map((o) => new Tensor(a[o.id].slice(), o.shape));
   }

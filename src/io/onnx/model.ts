@@ -333,24 +333,33 @@ export class OnnxModel extends Model {
 
   /** Compile for these inputs' shapes: one node-by-node run records every value's shape (and folds the static ones). */
   private compileFor(xs: Tensor[]): Executor {
-    const folded = staticNodes(this.layers);
-    const info = new Map<string, ValueInfo>();
-    xs.forEach((t, i) =>
-      info.set(this.graphInputs[i].name, { shape: [...t.shape], dtype: t.dtype, value: null }),
-    );
-    this.runGraph(xs, { training: false }, (n, ys) =>
-      n.spec.outputs.forEach((o, j) => {
-        const y = ys[j];
-        if (o && y)
-          info.set(o, { shape: [...y.shape], dtype: y.dtype, value: folded.has(n) ? y.raw.slice() : null });
+    // NOTE: in a frame, without recording (predict's state): the recording run's tensors are released at its end
+    return withFrame('internal', `${this.name}: compiling the executor`, () =>
+      noGrad(() => {
+        const folded = staticNodes(this.layers);
+        const info = new Map<string, ValueInfo>();
+        xs.forEach((t, i) =>
+          info.set(this.graphInputs[i].name, { shape: [...t.shape], dtype: t.dtype, value: null }),
+        );
+        this.runGraph(xs, { training: false }, (n, ys) =>
+          n.spec.outputs.forEach((o, j) => {
+            const y = ys[j];
+            if (o && y)
+              info.set(o, {
+                shape: [...y.shape],
+                dtype: y.dtype,
+                value: folded.has(n) ? y.raw.slice() : null,
+              });
+          }),
+        );
+        return compile(
+          this.layers,
+          this.graphInputs.map((i) => i.name),
+          this.graphOutputs.map((o) => o.name),
+          info,
+          folded,
+        );
       }),
-    );
-    return compile(
-      this.layers,
-      this.graphInputs.map((i) => i.name),
-      this.graphOutputs.map((o) => o.name),
-      info,
-      folded,
     );
   }
 
@@ -424,20 +433,21 @@ export class OnnxModel extends Model {
       throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
     assertModelInputs(xs, this.inputSpecs(), this.name, where);
     xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
-    // NOTE: a frame and no recording, as predict has: what a node run as itself makes is released, nothing records
-    const ys = withFrame('internal', where, () =>
-      noGrad(() => {
-        const ins = this.checkedInputs(xs);
-        try {
-          return this.executorFor(ins).run(ins);
-        } catch (e) {
-          if (!(e instanceof ShapeChangedError)) throw e;
-          this.executorOff = e.message;
-          this.executors.clear();
-          return null;
-        }
-      }),
-    );
+    // NOTE: no frame or recording state is needed unless an input is cast (nodes run as themselves open their own
+    // frames, without recording): the executor makes nothing else but the outputs
+    const run = () => {
+      const ins = this.checkedInputs(xs);
+      try {
+        return this.executorFor(ins).run(ins);
+      } catch (e) {
+        if (!(e instanceof ShapeChangedError)) throw e;
+        this.executorOff = e.message;
+        this.executors.clear();
+        return null;
+      }
+    };
+    const cast = xs.some((t, i) => t.dtype !== dtypeOfType(this.graphInputs[i].elemType));
+    const ys = cast ? withFrame('internal', where, () => noGrad(run)) : run();
     if (!ys) return null;
     return ys.length === 1 ? ys[0] : ys;
   }
