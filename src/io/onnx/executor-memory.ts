@@ -23,6 +23,13 @@ export interface Val {
   constant: TypedArray | null;
   /** A graph input: the caller's array, bound at each run. */
   input: boolean;
+  /**
+   * A 2-D [N, C·H·W] view (Flatten) of a channels-last [N, C, H, W] value: its features are in (H, W, C) order. Only
+   * a Gemm that permutes its weights to match reads it so; any other reader gets an NCHW copy.
+   */
+  flatNhwc?: number[];
+  /** An activation applied later, after the max pooling that alone reads this value (executor-steps.ts). */
+  pending?: (x: TypedArray, k: Kernels) => void;
 }
 
 export const sizeOfShape = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

@@ -159,6 +159,12 @@ function conv(c: Compiler, n: OnnxNode): string | null {
       : null;
   if (bn) out = bn.spec.outputs[0];
   const act = fusedActivation(c, out);
+  // a non-decreasing activation commutes with the max pooling that alone reads it: applied to the pooled values
+  const nonDecreasing =
+    act?.node.spec.opType === 'Relu' ||
+    (act?.node.spec.opType === 'LeakyRelu' && attrsOf(act.node).float('alpha', 0.01) >= 0);
+  const pool = act && nonDecreasing ? c.soleReader(act.output) : null;
+  const defer = pool?.spec.opType === 'MaxPool' && pool.spec.inputs[0] === act!.output ? pool : null;
   const win = windowOf(
     { node: n.spec, opset: n.opset, attrs: attrsOf(n), training: false, inTypes: n.inTypes },
     shapeOnly([N, H, W, C]),
@@ -170,7 +176,7 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   if (!sameShape(c.infoOf(act?.output ?? out).shape, [N, o, geom.outH, geom.outW]))
     return 'its output shape differs';
   const xin = c.nhwcOf(x);
-  const y = c.define(act?.output ?? out, { nhwc: true });
+  const y = c.define(act?.output ?? out, { nhwc: true, pending: defer ? act!.apply : undefined });
   const sources = [w, ...(b ? [b] : []), ...(bn ? [1, 2, 3, 4].map((j) => fixedAt(bn, j)!) : [])];
   const prep = new Prepared(sources, () => {
     const p = prepareConv(w, b, bn ?? undefined, groups);
@@ -186,14 +192,15 @@ function conv(c: Compiler, n: OnnxNode): string | null {
       const p = prep.get();
       const K = kernelFor(small, k);
       K.conv2d(a[xin.id], p.w, p.b, geom, o, a[y.id]);
-      act?.apply(a[y.id], k);
+      if (!defer) act?.apply(a[y.id], k);
     },
   });
   c.report.push(
     `${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`,
   );
   noteFused(c, n, 'folded into the weights of', bn);
-  noteFused(c, n, 'applied in place after', act?.node);
+  if (defer) noteFused(c, defer, 'non-decreasing, so applied to the pooled values after', act?.node);
+  else noteFused(c, n, 'applied in place after', act?.node);
   return null;
 }
 
@@ -240,9 +247,14 @@ function gemm(c: Compiler, n: OnnxNode): string | null {
   const prep = new Prepared(ct ? [bt, ct] : [bt], () => {
     const src = bt.raw;
     const w = new Float32Array(K * O);
-    for (let i = 0; i < K; i++)
+    // feature i of A (NCHW order) is row g of the kernel: itself, or (y·W + x)·C + c for a Flatten of NHWC values
+    const [, fc, fh, fw] = a.flatNhwc ?? [0, 1, 1, 1];
+    const plane = fh * fw;
+    for (let i = 0; i < K; i++) {
+      const g = a.flatNhwc ? (i % plane) * fc + Math.floor(i / plane) : i;
       for (let j = 0; j < O; j++)
-        w[small ? j * K + i : i * O + j] = alpha * (transB ? src[j * K + i] : src[i * O + j]);
+        w[small ? j * K + g : g * O + j] = alpha * (transB ? src[j * K + i] : src[i * O + j]);
+    }
     const bias = ct ? Float32Array.from({ length: O }, (_, j) => beta * ct.raw[ct.size === 1 ? 0 : j]) : null;
     return { w, bias };
   });
@@ -349,12 +361,17 @@ function pool(c: Compiler, n: OnnxNode): string | null {
   const xin = c.nhwcOf(x);
   const y = c.define(n.spec.outputs[0], { nhwc: true });
   if (max) {
+    const act = xin.pending;
+    xin.pending = undefined;
     c.steps.push({
       node: n,
       reads: [xin],
       writes: [y],
       inPlace: false,
-      run: (a, k) => k.poolMax(a[xin.id], geom, a[y.id]),
+      run: (a, k) => {
+        k.poolMax(a[xin.id], geom, a[y.id]);
+        act?.(a[y.id], k);
+      },
     });
     c.report.push(`${n.spec.name} (MaxPool): window-max kernel, NHWC`);
     return null;
@@ -551,6 +568,24 @@ function view(c: Compiler, n: OnnxNode): string | null {
     if (s.kind === 'fixed') c.watched.add(s.t);
   }
   const x0 = c.val(n.slots[0].name);
+  const out = n.spec.outputs[0];
+  const r = c.soleReader(out);
+  if (
+    n.spec.opType === 'Flatten' &&
+    x0.nhwc &&
+    x0.shape.length === 4 &&
+    attrsOf(n).int('axis', 1) === 1 &&
+    r?.spec.opType === 'Gemm' &&
+    r.spec.inputs[0] === out &&
+    fixedAt(r, 1)
+  ) {
+    // the Gemm reading it permutes its weights to the (H, W, C) feature order instead: no transpose
+    c.define(out, { alias: x0, flatNhwc: [...x0.shape] });
+    c.report.push(
+      `${n.spec.name} (Flatten): a view of channels-last values, ${r.spec.name} reads them in that order`,
+    );
+    return null;
+  }
   const x = n.spec.opType === 'Identity' || n.spec.opType === 'Dropout' ? x0 : c.nchw(x0);
   c.define(n.spec.outputs[0], { alias: x, nhwc: x.nhwc, dtype: x.dtype });
   c.report.push(`${n.spec.name} (${n.spec.opType}): a view, no data moves`);

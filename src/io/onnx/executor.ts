@@ -146,17 +146,18 @@ export class Compiler {
 
   /** `v` with its buffer in NCHW order: itself, a view (one channel or a 1×1 image), or a transposed copy made once. */
   nchw(v: Val): Val {
-    return v.nhwc ? this.relayout(v, false) : v;
+    return v.nhwc || v.flatNhwc ? this.relayout(v, false) : v;
   }
   /** A 4-D `v` with its buffer in NHWC order. */
   nhwcOf(v: Val): Val {
     return v.nhwc ? v : this.relayout(v, true);
   }
   private relayout(v: Val, toNhwc: boolean): Val {
+    this.settle(v);
     const key = `${v.id}:${toNhwc}`;
     const have = this.layoutCopies.get(key);
     if (have) return have;
-    const [n, c, h, w] = v.shape;
+    const [n, c, h, w] = v.flatNhwc ?? v.shape;
     const view = c === 1 || h * w === 1;
     const u = this.add(`${v.name} (${toNhwc ? 'NHWC' : 'NCHW'})`, v.shape, v.dtype, {
       nhwc: toNhwc,
@@ -177,9 +178,18 @@ export class Compiler {
     return u;
   }
 
+  /** Apply an activation still pending on `v` (its reader runs as itself), in place. */
+  settle(v: Val): void {
+    const act = v.pending;
+    if (!act) return;
+    v.pending = undefined;
+    this.steps.push({ node: null, reads: [v], writes: [v], inPlace: true, run: (a, k) => act(a[v.id], k) });
+  }
+
   /** Run node `n` as itself (its operator on tapegrad's ops) on the run's arrays, its outputs copied into buffers. */
   fallback(n: OnnxNode, why: string): void {
     const ctx = ctxOf(n);
+    for (const s of n.slots) if (s.kind === 'value') this.settle(this.val(s.name));
     const ins = n.slots.map((s) => (s.kind === 'value' ? this.nchw(this.val(s.name)) : null));
     const outs = n.spec.outputs.map((o) => (o ? this.define(o) : null));
     const where = `onnx node '${n.spec.name}' (${n.spec.opType})`;

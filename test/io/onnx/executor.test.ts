@@ -109,6 +109,15 @@ function buildGraph(): Uint8Array {
   const ad = b.node('Add', [w('bm', randn([5])), mm]); // bias first
   b.node('LogSoftmax', [ad], [int('axis', 1)], 'y');
   b.node('Identity', [mp], [], 'z');
+  // Conv → Relu → MaxPool (the Relu moves after the pool) → Flatten of channels-last values → Gemm (permuted weights)
+  const c5 = b.node('Relu', [b.node('Conv', [lk, w('w5', randn([4, 8, 1, 1])), w('b5', randn([4]))])]);
+  const p5 = b.node('MaxPool', [c5], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
+  b.node(
+    'Gemm',
+    [b.node('Flatten', [p5]), w('wq', randn([3, 64])), w('bq', randn([3]))],
+    [int('transB', 1)],
+    'q',
+  );
   b.node('Softmax', [b.node('Reshape', [tr, b.int64([0, -1, 8])])], [int('axis', 1)], 's');
   return encodeModel({
     irVersion: 8,
@@ -118,7 +127,12 @@ function buildGraph(): Uint8Array {
       node: b.nodes,
       initializer: b.initializers,
       input: [io('x', ['batch', 4, 8, 8])],
-      output: [io('y', ['batch', 5]), io('z', ['batch', 8, 5, 5]), io('s', ['batch', 5, 8, 5])],
+      output: [
+        io('y', ['batch', 5]),
+        io('z', ['batch', 8, 5, 5]),
+        io('s', ['batch', 5, 8, 5]),
+        io('q', ['batch', 3]),
+      ],
     },
   });
 }
@@ -174,6 +188,10 @@ describe('ONNX compiled executor', () => {
     expect(lines.find((l) => l.includes('(Sub)'))).toMatch(/scalar operand/);
     expect(lines.filter((l) => l.includes('(Mul)'))[0]).toMatch(/per-channel operand/);
     expect(lines.find((l) => l.includes('(Add)') && l.includes('bias'))).toMatch(/as the bias of/);
+    expect(lines.find((l) => l.includes('(Relu)') && l.includes('pooled'))).toMatch(
+      /applied to the pooled values/,
+    );
+    expect(lines.find((l) => l.includes('(Flatten)') && l.includes('channels-last'))).toBeDefined();
     expect(lines[lines.length - 1]).toMatch(/^buffers: \d+ for \d+ values/);
   });
 
