@@ -82,6 +82,10 @@ export function planBuffers(
     // NOTE: the backend's alloc keeps big buffers in its own memory (kernels read them in place); it returns
     // null for small ones, which stay plain arrays (copying those costs less than tracking them)
     const storage = k.alloc?.(v.dtype, n) ?? null;
+    // NOTE: marked as a frame's working set is (core/storage.ts `framed`): the resident budget never copies it out,
+    // which mid-run would leave the run's arrays pointing at a block the backend may hand to someone else. The
+    // block goes back when the executor is collected (the backend's finalizer), and a model keeps few executors.
+    if (storage) storage.cell.framed = true;
     buffers.push({ dtype: v.dtype, size: n, storage, plain: storage ? null : plainOf(v.dtype, n) });
     return buffers.length - 1;
   };

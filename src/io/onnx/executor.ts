@@ -245,6 +245,8 @@ export class Executor {
     private readonly outputs: Val[],
     readonly report: string[],
     watched: Set<Tensor>,
+    /** How many nodes became compiled steps (0: nothing to gain over the inference plan). */
+    readonly compiledNodes: number,
   ) {
     ({ buffers: this.buffers, bufferOf: this.bufferOf } = planBuffers(vals, steps, outputs, activeKernels()));
     this.arrays = new Array<TypedArray>(vals.length);
@@ -298,6 +300,7 @@ export function compile(
 ): Executor {
   const c = new Compiler(nodes, info, outputNames);
   const inputs = inputNames.map((name) => c.define(name, { input: true }));
+  let compiled = 0;
   for (const n of nodes) {
     if (c.consumed.has(n)) continue;
     if (folded.has(n) && n.spec.outputs.every((o) => !o || info.get(o)?.value)) {
@@ -319,6 +322,7 @@ export function compile(
       why = `not compiled: ${e.message}`;
     }
     if (why !== null) c.fallback(n, why);
+    else compiled++;
   }
   const outputs = outputNames.map((o) => c.nchw(c.val(o)));
   for (const o of outputs) {
@@ -330,5 +334,5 @@ export function compile(
       outputs[outputs.indexOf(o)] = u;
     }
   }
-  return new Executor(c.vals, c.steps, inputs, outputs, c.report, c.watched);
+  return new Executor(c.vals, c.steps, inputs, outputs, c.report, c.watched, compiled);
 }

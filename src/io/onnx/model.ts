@@ -272,7 +272,9 @@ export class OnnxModel extends Model {
       if (this.useExecutor && this.executorOff === null) {
         const ins = this.checkedInputs(xs);
         try {
-          ys = this.executorFor(ins).run(ins);
+          // NOTE: a graph where no node compiles (float64, say) gains nothing over the plan
+          const e = this.executorFor(ins);
+          if (e.compiledNodes > 0) ys = e.run(ins);
         } catch (e) {
           // NOTE: a shape that depends on the data cannot be compiled: this model runs the plan from now on
           if (!(e instanceof ShapeChangedError)) throw e;
@@ -438,7 +440,8 @@ export class OnnxModel extends Model {
     const run = () => {
       const ins = this.checkedInputs(xs);
       try {
-        return this.executorFor(ins).run(ins);
+        const e = this.executorFor(ins);
+        return e.compiledNodes > 0 ? e.run(ins) : null;
       } catch (e) {
         if (!(e instanceof ShapeChangedError)) throw e;
         this.executorOff = e.message;
