@@ -122,6 +122,7 @@ export function compileNode(c: Compiler, n: OnnxNode): string | null {
   if (op === 'Gemm') return gemm(c, n);
   if (op === 'MatMul') return matmul(c, n);
   if (op === 'MaxPool' || op === 'AveragePool') return pool(c, n);
+  if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool') return globalPool(c, n);
   if (UNARY[op] || op === 'LeakyRelu') return perElement(c, n);
   if (BINARY[op]) return binary(c, n);
   if (op === 'LayerNormalization') return layerNormalization(c, n);
@@ -417,6 +418,32 @@ function pool(c: Compiler, n: OnnxNode): string | null {
     },
   });
   c.report.push(`${n.spec.name} (AveragePool): patches, their sum and each window's divisor, NHWC`);
+  return null;
+}
+
+/** GlobalAveragePool / GlobalMaxPool of a 4-D value: the sum (then / H·W) or max over the spatial axes. */
+function globalPool(c: Compiler, n: OnnxNode): string | null {
+  const x = c.val(n.spec.inputs[0]);
+  if (x.shape.length !== 4 || x.dtype !== 'float32') return 'not a 4-D float32 input';
+  const [N, C, H, W] = x.shape;
+  const avg = n.spec.opType === 'GlobalAveragePool';
+  // the output [N, C, 1, 1] has the same memory order in either layout
+  const y = c.define(n.spec.outputs[0]);
+  const [outer, mid, inner] = x.nhwc ? [N, H * W, C] : [N * C, H * W, 1];
+  c.steps.push({
+    node: n,
+    reads: [x],
+    writes: [y],
+    inPlace: false,
+    run: (a, k) => {
+      k.reduce(avg ? 'sum' : 'max', a[x.id], outer, mid, inner, a[y.id]);
+      // y = Σ / (H·W)
+      if (avg) scalarBinary('div', a[y.id], H * W, false, a[y.id]);
+    },
+  });
+  c.report.push(
+    `${n.spec.name} (${n.spec.opType}): one reduction over the spatial axes${x.nhwc ? ', NHWC' : ''}`,
+  );
   return null;
 }
 

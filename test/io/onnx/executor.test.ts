@@ -91,6 +91,8 @@ function buildGraph(): Uint8Array {
   );
   const mix = b.node('Add', [ap, b.node('Tanh', [b.node('Div', [ap2, w('two', tg.tensor([2]))])])]);
   const red = b.node('ReduceMean', [dw], [ints('axes', [2, 3]), int('keepdims', 1)]); // no rule: run as itself
+  const gap = b.node('GlobalAveragePool', [lk]); // channels-last input
+  const gmp = b.node('GlobalMaxPool', [b.node('Transpose', [lk], [ints('perm', [0, 1, 3, 2])])]); // NCHW input
   const both = b.node('Mul', [mix, b.node('Sigmoid', [red])]); // [n,8,5,5] · [n,8,1,1]: broadcast → node by node
   const tr = b.node('Transpose', [both], [ints('perm', [0, 2, 1, 3])]);
   const f = b.node('Flatten', [tr]);
@@ -109,6 +111,7 @@ function buildGraph(): Uint8Array {
   const ad = b.node('Add', [w('bm', randn([5])), mm]); // bias first
   b.node('LogSoftmax', [ad], [int('axis', 1)], 'y');
   b.node('Identity', [mp], [], 'z');
+  b.node('Sub', [gap, gmp], [], 'p');
   // Conv → Relu → MaxPool (the Relu moves after the pool) → Flatten of channels-last values → Gemm (permuted weights)
   const c5 = b.node('Relu', [b.node('Conv', [lk, w('w5', randn([4, 8, 1, 1])), w('b5', randn([4]))])]);
   const p5 = b.node('MaxPool', [c5], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
@@ -132,6 +135,7 @@ function buildGraph(): Uint8Array {
         io('z', ['batch', 8, 5, 5]),
         io('s', ['batch', 5, 8, 5]),
         io('q', ['batch', 3]),
+        io('p', ['batch', 8, 1, 1]),
       ],
     },
   });
@@ -192,6 +196,7 @@ describe('ONNX compiled executor', () => {
       /applied to the pooled values/,
     );
     expect(lines.find((l) => l.includes('(Flatten)') && l.includes('channels-last'))).toBeDefined();
+    expect(lines.filter((l) => l.includes('one reduction over the spatial axes')).length).toBe(2);
     expect(lines[lines.length - 1]).toMatch(/^buffers: \d+ for \d+ values/);
   });
 
