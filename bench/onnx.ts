@@ -5,7 +5,8 @@
 // executor) and node by node (useInferencePlan = false: one layer call per node).
 // NOTE: process CPU time (user + system, which includes ORT's and tapegrad's worker threads) of a loop of calls
 // long enough (~20 ms) for the clock's resolution, the four interleaved round by round, and the median round of
-// each, because wall time on a shared machine measures the neighbours; compare ratios.
+// each, because wall time on a shared machine measures the neighbours; compare ratios. Then wall time the way the
+// harness takes it, but robust to neighbours: tapegrad and ORT called alternately, the median single call of each.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -85,9 +86,23 @@ async function main() {
       );
     }
     const times: Record<string, number[]> = { executor: [], ort: [], plan: [], nodes: [] };
-    for (let r = 0; r < rounds; r++)
-      for (const [k, f] of Object.entries(paths)) times[k].push(await perCall(f, reps[k]));
+    // NOTE: tapegrad's executor and ORT interleaved first, then the two older paths: their garbage (hundreds of
+    // tensors per call) would otherwise be collected in whichever loop runs after them
+    for (const pair of [
+      ['executor', 'ort'],
+      ['plan', 'nodes'],
+    ] as const)
+      for (let r = 0; r < rounds; r++) for (const k of pair) times[k].push(await perCall(paths[k], reps[k]));
     const [a, b, p, n] = ['executor', 'ort', 'plan', 'nodes'].map((k) => median(times[k]));
+    // wall: alternate calls, median of each (a descheduled call is an outlier, not the median)
+    const wall: Record<string, number[]> = { executor: [], ort: [] };
+    for (let i = 0; i < (quick ? 10 : 30) * reps.executor; i++)
+      for (const k of ['executor', 'ort'] as const) {
+        const t = performance.now();
+        await paths[k]();
+        wall[k].push(performance.now() - t);
+      }
+    const [wa, wb] = [median(wall.executor), median(wall.ort)];
     console.log(
       file.padEnd(12),
       a.toFixed(3).padStart(10),
@@ -96,6 +111,10 @@ async function main() {
       p.toFixed(3).padStart(10),
       n.toFixed(3).padStart(13),
       `  (max |diff| ${diff.toExponential(1)})`,
+    );
+    console.log(
+      ''.padEnd(12),
+      `wall median ms per call: tapegrad ${wa.toFixed(3)}, ORT web ${wb.toFixed(3)}, ORT/tapegrad ${(wb / wa).toFixed(2)}`,
     );
   }
   await tg.closeHdf5Worker?.();
