@@ -69,6 +69,25 @@ export function channelBinary(
     }
 }
 
+/** x viewed as [outer, mid, inner]: out[o, m, i] = x[o, m, i]·scale[m] + shift[m] (an inference BatchNormalization). */
+export function channelAffine(
+  x: TypedArray,
+  scale: TypedArray,
+  shift: TypedArray,
+  outer: number,
+  mid: number,
+  inner: number,
+  out: TypedArray,
+): void {
+  let p = 0;
+  for (let o = 0; o < outer; o++)
+    for (let m = 0; m < mid; m++) {
+      const a = scale[m];
+      const b = shift[m];
+      for (let i = 0; i < inner; i++, p++) out[p] = x[p] * a + b;
+    }
+}
+
 /** out = x if x ≥ 0 else α·x (NaN stays NaN). */
 export function leakyRelu(x: TypedArray, alpha: number, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) {

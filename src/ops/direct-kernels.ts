@@ -7,6 +7,7 @@ export { kernels as activeKernels } from '../backend/kernels.js';
 export type { BinaryOp, Kernels, UnaryOp } from '../backend/kernels.js';
 export { jsKernels } from '../backend/js.js';
 export {
+  channelAffine,
   channelBinary,
   denseRows,
   erfRational,

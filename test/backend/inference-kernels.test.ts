@@ -3,6 +3,7 @@
 // small dense product, and the rational tanh / erf against the exact functions rounded to float32.
 import { describe, expect, it } from 'vitest';
 import {
+  channelAffine,
   channelBinary,
   denseRows,
   erfRational,
@@ -70,6 +71,22 @@ describe('inference kernels', () => {
       });
       near(out, want);
     }
+  });
+
+  it('a per-channel affine pass over [outer, mid, inner]', () => {
+    const [outer, mid, inner] = [2, 3, 4];
+    const x = f32(outer * mid * inner);
+    const a = f32(mid);
+    const b = f32(mid);
+    const out = new Float32Array(x.length);
+    channelAffine(x, a, b, outer, mid, inner, out);
+    near(
+      out,
+      Float32Array.from(x, (v, i) => {
+        const m = Math.floor(i / inner) % mid;
+        return v * a[m] + b[m];
+      }),
+    );
   });
 
   it('LeakyRelu keeps NaN and scales negatives only', () => {

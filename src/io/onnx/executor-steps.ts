@@ -11,6 +11,7 @@ import {
   type BinaryOp,
   type Kernels,
   type UnaryOp,
+  channelAffine,
   channelBinary,
   denseRows,
   jsKernels,
@@ -126,6 +127,7 @@ export function compileNode(c: Compiler, n: OnnxNode): string | null {
   if (UNARY[op] || op === 'LeakyRelu') return perElement(c, n);
   if (BINARY[op]) return binary(c, n);
   if (op === 'LayerNormalization') return layerNormalization(c, n);
+  if (op === 'BatchNormalization') return batchNormalization(c, n);
   if (op === 'Softmax' || op === 'LogSoftmax') return softmaxStep(c, n);
   if (VIEWS.has(op)) return view(c, n);
   if (op === 'Transpose') return transposeStep(c, n);
@@ -530,6 +532,49 @@ function binary(c: Compiler, n: OnnxNode): string | null {
     run: (v) => channelBinary(op, v[x.id], arrayOf(S, v), outer, mid, inner, sFirst, v[y.id]),
   });
   c.report.push(`${n.spec.name} (${n.spec.opType}): per-channel operand read in place`);
+  return null;
+}
+
+/** BatchNormalization with inference statistics (one a Conv did not fold): y = x·a + (β − μ·a), a = γ/√(σ² + ε). */
+function batchNormalization(c: Compiler, n: OnnxNode): string | null {
+  const at = attrsOf(n);
+  if (at.int('training_mode', 0) !== 0 || n.spec.outputs.slice(1).some(Boolean)) return 'training statistics';
+  if (at.int('spatial', 1) !== 1) return 'spatial=0';
+  if (n.slots[0].kind !== 'value') return 'its input is not a run-time value';
+  const x = c.val(n.slots[0].name);
+  const C = x.shape[1];
+  const stats = [1, 2, 3, 4].map((j) => fixedAt(n, j));
+  if (
+    x.shape.length < 2 ||
+    x.dtype !== 'float32' ||
+    stats.some((t) => !t || t.dtype !== 'float32' || t.size !== C)
+  )
+    return 'its statistics are not float32 initializers of the channel count';
+  const [gamma, beta, mean, variance] = stats as Tensor[];
+  const eps = at.float('epsilon', 1e-5);
+  const nhwc = x.nhwc;
+  const [N, , ...sp] = x.shape;
+  const plane = sizeOfShape(sp);
+  const [outer, mid, inner] = nhwc ? [N * plane, C, 1] : [N, C, plane];
+  const y = c.define(n.spec.outputs[0], { nhwc });
+  // per-channel scale and shift from the current statistics (C values, each run)
+  const scale = new Float32Array(C);
+  const shift = new Float32Array(C);
+  c.steps.push({
+    node: n,
+    reads: [x],
+    writes: [y],
+    inPlace: true,
+    run: (a) => {
+      const [g, b, m, v] = [gamma.raw, beta.raw, mean.raw, variance.raw];
+      for (let j = 0; j < C; j++) {
+        scale[j] = g[j] / Math.sqrt(v[j] + eps);
+        shift[j] = b[j] - m[j] * scale[j];
+      }
+      channelAffine(a[x.id], scale, shift, outer, mid, inner, a[y.id]);
+    },
+  });
+  c.report.push(`${n.spec.name} (BatchNormalization): one per-channel affine pass${nhwc ? ', NHWC' : ''}`);
   return null;
 }
 

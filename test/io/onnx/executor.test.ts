@@ -93,7 +93,14 @@ function buildGraph(): Uint8Array {
   const red = b.node('ReduceMean', [dw], [ints('axes', [2, 3]), int('keepdims', 1)]); // no rule: run as itself
   const gap = b.node('GlobalAveragePool', [lk]); // channels-last input
   const gmp = b.node('GlobalMaxPool', [b.node('Transpose', [lk], [ints('perm', [0, 1, 3, 2])])]); // NCHW input
-  const both = b.node('Mul', [mix, b.node('Sigmoid', [red])]); // [n,8,5,5] · [n,8,1,1]: broadcast → node by node
+  const mixBn = b.node('BatchNormalization', [
+    mix,
+    w('g2', pos([8])),
+    w('be2', randn([8])),
+    w('mu2', randn([8])),
+    w('var2', pos([8])),
+  ]);
+  const both = b.node('Mul', [mixBn, b.node('Sigmoid', [red])]); // [n,8,5,5] · [n,8,1,1]: broadcast → node by node
   const tr = b.node('Transpose', [both], [ints('perm', [0, 2, 1, 3])]);
   const f = b.node('Flatten', [tr]);
   const g = b.node(
@@ -197,6 +204,7 @@ describe('ONNX compiled executor', () => {
     );
     expect(lines.find((l) => l.includes('(Flatten)') && l.includes('channels-last'))).toBeDefined();
     expect(lines.filter((l) => l.includes('one reduction over the spatial axes')).length).toBe(2);
+    expect(lines.find((l) => l.includes('per-channel affine'))).toMatch(/NHWC/);
     expect(lines[lines.length - 1]).toMatch(/^buffers: \d+ for \d+ values/);
   });
 
