@@ -5,7 +5,11 @@
 // NOTE: steps on few elements call the JS reference kernels: a wasm call's fixed cost (~2 µs: operand copies,
 // the thread pool's handshake) is more than their loops.
 import type { TypedArray } from '../../core/dtype.js';
-import type { Tensor } from '../../core/tensor.js';
+import { withFrame } from '../../core/lifetime.js';
+import { Storage } from '../../core/storage.js';
+import { noGrad } from '../../core/tape.js';
+import { Tensor } from '../../core/tensor.js';
+import { conv2d } from '../../ops/composite/conv.js';
 import { windowGeom } from '../../ops/composite/window.js';
 import {
   type BinaryOp,
@@ -147,8 +151,7 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const groups = attrsOf(n).int('group', 1);
   const [o, cg, kh, kw] = w.shape;
   const [N, C, H, W] = x.shape;
-  if (groups > MAX_DENSE_GROUPS)
-    return `group=${groups} (the executor spreads up to ${MAX_DENSE_GROUPS} groups)`;
+  const dense = groups <= MAX_DENSE_GROUPS;
   if (cg * groups !== C || o % groups !== 0) return 'its shapes do not match (the node says how)';
   let out = n.spec.outputs[0];
   const r = c.soleReader(out);
@@ -181,25 +184,39 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const xin = c.nhwcOf(x);
   const y = c.define(act?.output ?? out, { nhwc: true, pending: defer ? act!.apply : undefined });
   const sources = [w, ...(b ? [b] : []), ...(bn ? [1, 2, 3, 4].map((j) => fixedAt(bn, j)!) : [])];
-  const prep = new Prepared(sources, () => {
-    const p = prepareConv(w, b, bn ?? undefined, groups);
-    return { w: p.kernel.raw, b: p.bias ? p.bias.raw : null };
-  });
+  // NOTE: up to MAX_DENSE_GROUPS groups spread block-diagonally over all input channels (one kernel call); more
+  // (depthwise) run tapegrad's grouped NHWC conv composite on the buffers, as the inference plan does
+  const prep = new Prepared(sources, () => prepareConv(w, b, bn ?? undefined, dense ? groups : 1));
   const small = geom.n * geom.outH * geom.outW * kh * kw * C * o < SMALL_MACS;
+  const where = `onnx node '${n.spec.name}' (Conv)`;
+  const nhwcShape = [N, H, W, C];
   c.steps.push({
     node: n,
     reads: [xin],
     writes: [y],
     inPlace: false,
-    run: (a, k) => {
-      const p = prep.get();
-      const K = kernelFor(small, k);
-      K.conv2d(a[xin.id], p.w, p.b, geom, o, a[y.id]);
-      if (!defer) act?.apply(a[y.id], k);
-    },
+    run: dense
+      ? (a, k) => {
+          const p = prep.get();
+          kernelFor(small, k).conv2d(a[xin.id], p.kernel.raw, p.bias ? p.bias.raw : null, geom, o, a[y.id]);
+          if (!defer) act?.apply(a[y.id], k);
+        }
+      : (a, k) => {
+          const p = prep.get();
+          withFrame('internal', where, () =>
+            noGrad(() => {
+              const xt = new Tensor(new Storage(a[xin.id]), nhwcShape);
+              const opts = { stride: win.s, dilation: win.d, padding: win.pads, groups, dataFormat: 'NHWC' };
+              a[y.id].set(conv2d(xt, p.kernel, p.bias, opts).raw);
+            }),
+          );
+          if (!defer) act?.apply(a[y.id], k);
+        },
   });
   c.report.push(
-    `${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`,
+    dense
+      ? `${n.spec.name} (Conv): conv kernel, NHWC${b || bn ? ', bias in the kernel' : ''}${groups > 1 ? `, ${groups} groups block-diagonal` : ''}`
+      : `${n.spec.name} (Conv): grouped conv composite on the buffers (${groups} groups), NHWC`,
   );
   noteFused(c, n, 'folded into the weights of', bn);
   if (defer) noteFused(c, defer, 'non-decreasing, so applied to the pooled values after', act?.node);

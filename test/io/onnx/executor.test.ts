@@ -58,7 +58,7 @@ function buildGraph(): Uint8Array {
     [int('group', 4), ints('pads', [1, 1, 1, 1])],
   );
   const lk = b.node('LeakyRelu', [c2], [flt('alpha', 0.2)]);
-  const dw = b.node('Conv', [lk, w('w3', randn([8, 1, 3, 3]))], [int('group', 8), ints('strides', [2, 2])]); // node by node
+  const dw = b.node('Conv', [lk, w('w3', randn([8, 1, 3, 3]))], [int('group', 8), ints('strides', [2, 2])]); // depthwise
   const sc = b.node('Mul', [lk, w('chan', randn([1, 8, 1, 1]))]); // per channel on a channels-last value
   const sh = b.node('Sub', [
     b.node(
@@ -192,7 +192,7 @@ describe('ONNX compiled executor', () => {
     expect(line(names[1])).toMatch(/folded into the weights of/); // BatchNormalization
     expect(line(names[2])).toMatch(/applied in place after/); // Relu
     expect(line(names[3])).toMatch(/4 groups block-diagonal/);
-    expect(line(names[5])).toMatch(/node by node — group=8/);
+    expect(line(names[5])).toMatch(/grouped conv composite on the buffers \(8 groups\)/);
     expect(lines.find((l) => l.includes('(ReduceMean)'))).toMatch(
       /node by node — the executor has no rule for ReduceMean/,
     );
