@@ -64,6 +64,8 @@ export function channelBinary(
       const s = v[m];
       if (op === 'add') for (let i = 0; i < inner; i++, p++) out[p] = x[p] + s;
       else if (op === 'mul') for (let i = 0; i < inner; i++, p++) out[p] = x[p] * s;
+      else if (op === 'sub' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] - s;
+      else if (op === 'div' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] / s;
       else if (vFirst) for (let i = 0; i < inner; i++, p++) out[p] = apply(op, s, x[p]);
       else for (let i = 0; i < inner; i++, p++) out[p] = apply(op, x[p], s);
     }
