@@ -1,7 +1,7 @@
 // The fused forward convolution for inference: im2col(x)·W + bias without materialising the im2col matrix.
 // Geometry is the 14 i32 block window.ts reads.
 import { MR, NR, depthStep, gemmWorkBytes, microRuns, packB } from './gemm';
-import { addF32, gi } from './util';
+import { gi } from './util';
 import { im2col } from './window';
 
 /** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
@@ -37,9 +37,38 @@ import { im2col } from './window';
  * jump to the next kernel row); gathered tiles read one run from the scratch.
  */
 // @ts-ignore: decorator
-@inline function tile(narrow: bool, a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, runs: i32, b: usize, c: usize, ldc: usize, beta: bool): void {
+@inline export function tile(narrow: bool, a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, runs: i32, b: usize, c: usize, ldc: usize, beta: bool): void {
   if (narrow) micro4Runs(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
   else microRuns(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
+}
+
+/** Activation codes of the fused epilogue (src/backend/wasm/exports.ts: CONV_ACT). */
+const ACT_RELU: i32 = 1;
+
+/**
+ * rows[0..mr) × o at c (row stride ldc bytes) += bias, then the activation (act: 0 none, 1 relu).
+ * NOTE: bias is added after the whole sum and relu is f32 max(v, 0) — +0 for v ≤ 0, NaN kept, as the reference's
+ * relu — so the result is the composition add(conv, bias) → relu bit for bit.
+ */
+// @ts-ignore: decorator
+@inline export function epilogue(c: usize, ldc: usize, mr: i32, o: i32, bias: usize, hasBias: bool, act: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < mr; r++) {
+    const row = c + <usize>r * ldc;
+    let j = 0;
+    for (; j + 4 <= o; j += 4) {
+      let v = v128.load(row + <usize>j * 4);
+      if (hasBias) v = f32x4.add(v, v128.load(bias + <usize>j * 4));
+      if (act === ACT_RELU) v = f32x4.max(v, zero);
+      v128.store(row + <usize>j * 4, v);
+    }
+    for (; j < o; j++) {
+      let v = load<f32>(row + <usize>j * 4);
+      if (hasBias) v += load<f32>(bias + <usize>j * 4);
+      if (act === ACT_RELU) v = max<f32>(v, 0);
+      store<f32>(row + <usize>j * 4, v);
+    }
+  }
 }
 
 /** Rows of im2col held in the per-thread scratch at once (a multiple of MR), for a depth of k. */
@@ -55,12 +84,12 @@ export function convPackW(w: usize, k: i32, o: i32, dst: usize): void {
 }
 
 /**
- * Output rows [r0,r1) of out[P, o] = im2col(x)·W (+ bias): each block of rows is gathered into the thread's scratch
+ * Output rows [r0,r1) of out[P, o] = act(im2col(x)·W (+ bias)) (act: 0 none, 1 relu): each block of rows is gathered into the thread's scratch
  * and multiplied there, so the P×K patch matrix never exists. `wp` is W packed by convPackW.
  * NOTE: depth is cut into the same blocks as sgemm and each block summed in the same order, so the result is
  * bit-identical to im2col → matmul → add(bias).
  */
-export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bool, out: usize, o: i32, r0: i32, r1: i32, work: usize): void {
+export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bool, act: i32, out: usize, o: i32, r0: i32, r1: i32, work: usize): void {
   const k = gi(g, 3) * gi(g, 4) * gi(g, 5);
   const mb = convBlockRows(k);
   const scratch = (work + 15) & ~(<usize>15);
@@ -128,6 +157,6 @@ export function convRows(x: usize, g: usize, wp: usize, bias: usize, hasBias: bo
               store<f32>(c + <usize>r * ldc + <usize>q * 4, load<f32>(tmp + <usize>(r * NR + q) * 4));
       }
     }
-    if (hasBias) for (let r = 0; r < m; r++) addF32(out + <usize>(rb + r) * ldc, bias, o);
+    if (hasBias || act !== 0) epilogue(out + <usize>rb * ldc, ldc, m, o, bias, hasBias, act);
   }
 }

@@ -1,7 +1,9 @@
 // Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm/wasm-kernels.ts) calls.
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
-export { im2col, col2im, poolArgmax, poolMax } from './window';
+export { im2col, col2im, poolArgmax, poolMax, avgPool } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
+export { convBandOk, convBandRows } from './conv-band';
+export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';

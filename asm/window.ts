@@ -95,71 +95,222 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
 }
 
 /**
- * Images [n0,n1) of a max-pool scan: each window's first maximum (padding never wins; the first NaN wins), written
- * to out[n,outH,outW,c] as its flat index into x (i32) or, with `values`, as the value itself (f32).
+ * Images [n0,n1): flat index into x of each window's first maximum (padding never wins; the first NaN wins),
+ * written to out[n,outH,outW,c] (i32).
  */
-// @ts-ignore: decorator
-@inline function poolScan(x: usize, g: usize, out: usize, n0: i32, n1: i32, values: bool): void {
+export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
+  const lanes = i32x4(0, 1, 2, 3);
   let o = out + <usize>(n0 * oh * ow * c) * 4;
   for (let b = n0; b < n1; b++)
-    for (let oy = 0; oy < oh; oy++)
+    for (let oy = 0; oy < oh; oy++) {
+      // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
       for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        if (ky0 >= ky1 || kx0 >= kx1) {
+          memory.fill(o, 0xff, <usize>c * 4); // -1: a window wholly in padding has no maximum
+          o += <usize>c * 4;
+          continue;
+        }
         // NOTE: window positions in row-major order for every channel, as in the reference, so ties go to the
-        // same (first) maximum; 4 channels at a time, the best value kept alongside its index.
+        // same (first) maximum; the valid taps are found once per pixel, and 4 channels' best value and index stay
+        // in registers, starting from the first valid tap.
+        const first = ((b * h + y0 + ky0 * dh) * w + x0 + kx0 * dw) * c;
+        const stepY = dh * w * c, stepX = dw * c;
         let ch = 0;
         for (; ch + 4 <= c; ch += 4) {
-          let bi = i32x4.splat(-1);
-          let bv = f32x4.splat(0);
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const src = ((b * h + iy) * w + ix) * c + ch;
-              const v = v128.load(x + <usize>src * 4);
-              // first window position, a larger value, or the first NaN (a NaN makes the window's max NaN)
-              const nanFirst = v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv));
-              const take = v128.or(v128.or(i32x4.lt_s(bi, i32x4.splat(0)), f32x4.gt(v, bv)), nanFirst);
-              bv = v128.bitselect(v, bv, take);
-              bi = v128.bitselect(i32x4.add(i32x4.splat(src), i32x4(0, 1, 2, 3)), bi, take);
+          let bi = i32x4.add(i32x4.splat(first + ch), lanes);
+          let bv = v128.load(x + <usize>(first + ch) * 4);
+          let row = first + ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              if (src !== first + ch) {
+                const v = v128.load(x + <usize>src * 4);
+                // a larger value, or the first NaN (a NaN makes the window's max NaN)
+                const take = v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
+                bv = v128.bitselect(v, bv, take);
+                bi = v128.bitselect(i32x4.add(i32x4.splat(src), lanes), bi, take);
+              }
+              src += stepX;
             }
+            row += stepY;
           }
-          v128.store(o + <usize>ch * 4, values ? bv : bi);
+          v128.store(o + <usize>ch * 4, bi);
         }
         for (; ch < c; ch++) {
-          let best = -1;
-          let bv: f32 = 0;
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= w) continue;
-              const src = ((b * h + iy) * w + ix) * c + ch;
+          let best = first + ch;
+          let bv = load<f32>(x + <usize>best * 4);
+          let row = first + ch;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
               const v = load<f32>(x + <usize>src * 4);
-              if (best < 0 || v > bv || (v != v && bv == bv)) {
+              if (v > bv || (v != v && bv == bv)) {
                 bv = v;
                 best = src;
               }
+              src += stepX;
             }
+            row += stepY;
           }
-          if (values) store<f32>(o + <usize>ch * 4, bv);
-          else store<i32>(o + <usize>ch * 4, best);
+          store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }
+    }
 }
 
-/** Images [n0,n1): flat index into x of each window's first maximum. */
-export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
-  poolScan(x, g, out, n0, n1, false);
-}
-
-/** Images [n0,n1): each window's maximum, the value take(x, poolArgmax(x)) returns (inference's max pool). */
+/**
+ * Images [n0,n1): each window's maximum, the value take(x, poolArgmax(x)) returns (inference's max pool).
+ * NOTE: the window's valid taps are found once per output pixel (no per-tap bounds test), the first one is copied
+ * and each later one kept where it is larger or the first NaN — poolScan's rule without its index bookkeeping, so
+ * ties keep the first value (-0 vs +0) as take(x, poolArgmax(x)) does; a window wholly in padding gives 0.
+ */
 export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
-  poolScan(x, g, out, n0, n1, true);
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowC = <usize>(w * c) * 4;
+  const pixC = <usize>c * 4;
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++) {
+    const img = x + <usize>(b * h) * rowC;
+    for (let oy = 0; oy < oh; oy++) {
+      // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        if (ky0 >= ky1 || kx0 >= kx1) {
+          zeroF32(o, c);
+          o += pixC;
+          continue;
+        }
+        const first = img + <usize>(y0 + ky0 * dh) * rowC + <usize>(x0 + kx0 * dw) * pixC;
+        const stepY = <usize>dh * rowC, stepX = <usize>dw * pixC;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          // the 4 channels' running maximum stays in a register across the window
+          const base = first + <usize>ch * 4;
+          let bv = v128.load(base);
+          let row = base;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              if (src !== base) {
+                const v = v128.load(src);
+                // a larger value, or the first NaN (a NaN makes the window's max NaN)
+                bv = v128.bitselect(v, bv, v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv))));
+              }
+              src += stepX;
+            }
+            row += stepY;
+          }
+          v128.store(o + <usize>ch * 4, bv);
+        }
+        for (; ch < c; ch++) {
+          const base = first + <usize>ch * 4;
+          let bv = load<f32>(base);
+          let row = base;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = load<f32>(src);
+              if (v > bv || (v != v && bv == bv)) bv = v;
+              src += stepX;
+            }
+            row += stepY;
+          }
+          store<f32>(o + <usize>ch * 4, bv);
+        }
+        o += pixC;
+      }
+    }
+  }
+}
+
+/**
+ * Images [n0,n1) of an average pool: out = (Σ of each window's taps inside x, in f64, rounded to f32) / divisor,
+ * with `nDiv` divisors (f32) at `divs`: one for every window, or one per output pixel (outH·outW).
+ * NOTE: the taps are summed in im2col's order in f64 and the sum rounded once, as the reduce kernel sums the patch
+ * matrix (padding adds +0, so it is skipped), then divided in f32: the values im2col → sum → div give, bit for bit.
+ */
+export function avgPool(x: usize, g: usize, divs: usize, nDiv: i32, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const rowC = <usize>(w * c) * 4;
+  const pixC = <usize>c * 4;
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++) {
+    const img = x + <usize>(b * h) * rowC;
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * sh - pt;
+      let ky0 = 0;
+      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
+      let ky1 = kh;
+      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * sw - pl;
+        let kx0 = 0;
+        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
+        let kx1 = kw;
+        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        const d = load<f32>(divs + <usize>(nDiv === 1 ? 0 : oy * ow + ox) * 4);
+        const dv = f32x4.splat(d);
+        const first = img + <usize>(y0 + ky0 * dh) * rowC + <usize>(x0 + kx0 * dw) * pixC;
+        const stepY = <usize>dh * rowC, stepX = <usize>dw * pixC;
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          let lo = f64x2.splat(0), hi = f64x2.splat(0);
+          let row = first + <usize>ch * 4;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              const v = v128.load(src);
+              lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+              hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+              src += stepX;
+            }
+            row += stepY;
+          }
+          const s = i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+          v128.store(o + <usize>ch * 4, f32x4.div(s, dv));
+        }
+        for (; ch < c; ch++) {
+          let s: f64 = 0;
+          let row = first + <usize>ch * 4;
+          for (let ky = ky0; ky < ky1; ky++) {
+            let src = row;
+            for (let kx = kx0; kx < kx1; kx++) {
+              s += <f64>load<f32>(src);
+              src += stepX;
+            }
+            row += stepY;
+          }
+          store<f32>(o + <usize>ch * 4, <f32>s / d);
+        }
+        o += pixC;
+      }
+    }
+  }
 }

@@ -3,7 +3,7 @@
 // n = 128, 256, 1024, 2048 (with --tfjs, also tfjs-wasm at 1024). Numbers are medians of steps in one process.
 // Wider CNN: 32×32×3 → conv 3×3×32 same relu → conv 3×3×32 same relu → pool 2 → conv 3×3×64 same relu →
 // conv 3×3×64 same relu → pool 2 → dense 256 relu → dense 10, cross-entropy, plain SGD.
-import { registerBackend, setBackend, type Kernels, type WindowGeom } from '../src/backend/kernels.js';
+import { registerBackend, setBackend } from '../src/backend/kernels.js';
 import { setNumThreads } from '../src/backend/wasm/threads.js';
 import { wasmBackend } from '../src/backend/wasm/node.js';
 import { valueAndGrads } from '../src/core/autodiff.js';
@@ -12,6 +12,7 @@ import { Tensor } from '../src/core/tensor.js';
 import { add, conv2d, crossEntropy, matmul, maxPool2d, relu, reshape } from '../src/ops/index.js';
 import { initParams } from './lib/specs.js';
 import { randArray, randLabels } from './lib/data.js';
+import { cpuMs, timedKernels } from './lib/timed-kernels.js';
 
 const args = process.argv.slice(2);
 const mode = args.find((a) => !a.startsWith('--')) ?? 'all';
@@ -74,56 +75,10 @@ function wideStep(batch: number): () => void {
   };
 }
 
-/** A backend forwarding to wasm that accumulates wall time (and flops for matmuls) per kernel label. */
 // NOTE: with --threads=1 the CPU time of the process (process.cpuUsage) is also recorded per kernel: on a machine
 // shared with other work it shows what a kernel costs when it has the core, where wall time shows the waiting too.
-const stats = new Map<string, { calls: number; ms: number; cpu: number; flops: number }>();
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-function label(name: string, a: unknown[]): [string, number] {
-  if (name === 'unary' || name === 'binary' || name === 'compare' || name === 'reduce')
-    return [`${name} ${String(a[0])} (${(a[1] as ArrayLike<number>).length})`, 0];
-  if (name === 'matmul') {
-    const [m, n, k] = [a[5], a[6], a[7]] as number[];
-    const batch = Math.max(a[3] as number, a[4] as number);
-    return [
-      `matmul m${m} n${n} k${k} ${a[8] ? 'T' : 'N'}${a[9] ? 'T' : 'N'}${batch > 1 ? ` ×${batch}` : ''}`,
-      2 * m * n * k * batch,
-    ];
-  }
-  if (name === 'conv2d' || name === 'conv2dBackpropInput' || name === 'conv2dBackpropFilter') {
-    const [g, o] = (name === 'conv2d' ? [a[3], a[4]] : [a[2], a[3]]) as [WindowGeom, number];
-    const rows = g.n * g.outH * g.outW;
-    const k = g.kh * g.kw * g.c;
-    return [`${name} ${g.h}×${g.w}×${g.c} → ${o} (m${rows} k${k})`, 2 * rows * k * o];
-  }
-  if (name === 'im2col' || name === 'col2im' || name === 'poolArgmax') {
-    const g = a[1] as { h: number; c: number; kh: number };
-    return [`${name} h${g.h} c${g.c} k${g.kh}`, 0];
-  }
-  return [name, 0];
-}
-const inner = wasmBackend as unknown as Record<string, unknown>;
-const timed: Record<string, unknown> = { name: 'profiled-wasm' };
-for (const [key, f] of Object.entries(inner)) {
-  if (typeof f !== 'function') continue;
-  timed[key] = (...a: unknown[]) => {
-    const t0 = performance.now();
-    const c0 = cpuMs();
-    const r = (f as (...x: unknown[]) => unknown).apply(wasmBackend, a);
-    const [l, flops] = label(key, a);
-    const s = stats.get(l) ?? { calls: 0, ms: 0, cpu: 0, flops: 0 };
-    s.calls++;
-    s.ms += performance.now() - t0;
-    s.cpu += cpuMs() - c0;
-    s.flops += flops;
-    stats.set(l, s);
-    return r;
-  };
-}
-registerBackend(timed as unknown as Kernels);
+const { kernels: timed, stats } = timedKernels(wasmBackend, 'profiled-wasm');
+registerBackend(timed);
 
 const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 /** Wall ms of each of n calls (CPU ms of the process in `cpu` when given). */

@@ -1,5 +1,6 @@
 // Reference kernels in plain loops: the oracle every fast kernel is tested against.
 import type { TypedArray } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
 import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
@@ -261,7 +262,7 @@ export const jsKernels: Kernels = {
   poolArgmax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best));
   },
-  conv2d(x, w, bias, g, o, out) {
+  conv2d(x, w, bias, g, o, out, act = 'linear') {
     // NOTE: direct loops (no patch matrix), summing taps in im2col's column order so results match the composition.
     let row = 0;
     for (let b = 0; b < g.n; b++)
@@ -282,6 +283,8 @@ export const jsKernels: Kernels = {
             }
             out[row * o + j] = bias ? s + bias[j] : s;
           }
+    if (act === 'relu') for (let i = 0; i < out.length; i++) out[i] = UNARY.relu(out[i]);
+    else if (act !== 'linear') throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);
   },
   // NOTE: the two convolution gradients are defined as their compositions, run on the reference kernels above.
   conv2dBackpropInput(g, w, geom, o, out) {
@@ -300,6 +303,29 @@ export const jsKernels: Kernels = {
   },
   poolMax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best < 0 ? 0 : x[best]));
+  },
+  avgPool(x, g, divisors, out) {
+    // NOTE: the sum in the accumulator type of the reduce kernel (a JS number), stored (rounded to out's type) before
+    // the division, as sum → div would store it
+    const stored = out instanceof Float32Array ? Math.fround : (v: number) => v;
+    let o = 0;
+    for (let b = 0; b < g.n; b++)
+      for (let oy = 0; oy < g.outH; oy++)
+        for (let ox = 0; ox < g.outW; ox++) {
+          const d = divisors[divisors.length === 1 ? 0 : oy * g.outW + ox];
+          for (let ch = 0; ch < g.c; ch++, o++) {
+            let s = 0;
+            for (let ky = 0; ky < g.kh; ky++) {
+              const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let kx = 0; kx < g.kw; kx++) {
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (ix >= 0 && ix < g.w) s += x[((b * g.h + iy) * g.w + ix) * g.c + ch];
+              }
+            }
+            out[o] = stored(s) / d;
+          }
+        }
   },
   take(x, idx, out) {
     for (let i = 0; i < idx.length; i++) out[i] = x[idx[i]];

@@ -23,6 +23,8 @@ export type UnaryOp =
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type ReduceOp = 'sum' | 'max';
+/** The activation a fused conv applies to conv + bias before writing it ('linear': none). */
+export type ConvActivation = 'linear' | 'relu';
 
 /** Geometry of a 2-D window sweep (conv or pool) over an NHWC input. */
 export type { WindowGeom }; // its field order is written once, in core/window-geom.ts
@@ -93,7 +95,10 @@ export interface Kernels {
   col2im(cols: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** Flat index into x of each window's maximum, out [n,outH,outW,c]; padding never wins. */
   poolArgmax(x: TypedArray, g: WindowGeom, out: Int32Array): void;
-  /** out [n·outH·outW, o] = im2col(x)·w (+ bias): a convolution in one pass (w is [kh·kw·c, o], bias [o] or null). */
+  /**
+   * out [n·outH·outW, o] = act(im2col(x)·w (+ bias)): a convolution in one pass (w is [kh·kw·c, o], bias [o] or null;
+   * act 'linear' when absent). The same values as im2col → matmul → add(bias) → the unary kernel of `act`.
+   */
   conv2d(
     x: TypedArray,
     w: TypedArray,
@@ -101,6 +106,7 @@ export interface Kernels {
     g: WindowGeom,
     o: number,
     out: TypedArray,
+    act?: ConvActivation,
   ): void;
   /** out [n,h,w,c] = col2im(g·wᵀ) for g [n·outH·outW, o], w [kh·kw·c, o]: a convolution's input gradient in one pass. */
   conv2dBackpropInput(g: TypedArray, w: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
@@ -108,6 +114,11 @@ export interface Kernels {
   conv2dBackpropFilter(x: TypedArray, g: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
   /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
   poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
+  /**
+   * Each window's average, out [n,outH,outW,c] = (Σ of its taps inside x) / divisor, with `divisors` one value for
+   * every window or one per output pixel (outH·outW): the values im2col → sum over the taps → div give.
+   */
+  avgPool(x: TypedArray, g: WindowGeom, divisors: TypedArray, out: TypedArray): void;
   /** out[i] = x[idx[i]]. */
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */

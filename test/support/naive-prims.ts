@@ -292,7 +292,7 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     return { shape: [g.n, g.h, g.w, g.c], dtype: cols.dtype, data: out };
   },
   poolArgmax: ([x], { geom: g }) => ({ ...naiveArgmax(x, g), dtype: 'int32' }),
-  conv2dFused: ([x, w, b], { geom: g }) => {
+  conv2dFused: ([x, w, b], { geom: g, activation }) => {
     const src = im2colSources(g);
     const [k, o] = w.shape;
     return build([g.n, g.outH, g.outW, o], x.dtype, ([n, oy, ox, j]) => {
@@ -300,9 +300,22 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       let s = 0;
       for (let p = 0; p < k; p++)
         s += (src[row * k + p] >= 0 ? x.data[src[row * k + p]] : 0) * w.data[p * o + j];
-      return b ? s + b.data[j] : s;
+      const z = b ? s + b.data[j] : s;
+      return activation === 'relu' ? Math.max(z, 0) : z; // relu(z) = max(z, 0)
     });
   },
+  // y[n, oy, ox, ch] = Σ of the window's taps inside x / divisor (one for all windows or one per output pixel)
+  avgPool2dFused: ([x], { geom: g, divisors }) =>
+    build([g.n, g.outH, g.outW, g.c], x.dtype, ([n, oy, ox, ch]) => {
+      let s = 0;
+      for (let ky = 0; ky < g.kh; ky++)
+        for (let kx = 0; kx < g.kw; kx++) {
+          const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+          const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+          if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) s += x.data[((n * g.h + iy) * g.w + ix) * g.c + ch];
+        }
+      return s / divisors[divisors.length === 1 ? 0 : oy * g.outW + ox];
+    }),
   // dx[s] = Σ over patch entries (row, p) reading s of Σ_j g[row, j]·w[p, j]
   conv2dBackpropInput: ([gy, w], { geom: g }) => {
     const src = im2colSources(g);

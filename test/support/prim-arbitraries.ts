@@ -109,6 +109,29 @@ function windowsHitInput(n: number, k: number, s: number, d: number, before: num
   return true;
 }
 /** Window geometry with random stride, dilation and (asymmetric) padding; `pool` keeps every window on real input. */
+/** Whether every conv pre-activation z = im2col(x)·w + b is at least `gap` from 0 (or exactly 0 from padding alone). */
+function preactsAwayFromZero(x: Tensor, w: Tensor, b: Tensor | null, g: WindowGeom, gap: number): boolean {
+  const [xs, ws, o] = [x.data, w.data, w.shape[1]];
+  for (let n = 0; n < g.n; n++)
+    for (let oy = 0; oy < g.outH; oy++)
+      for (let ox = 0; ox < g.outW; ox++)
+        for (let j = 0; j < o; j++) {
+          let z = b ? b.data[j] : 0;
+          let inside = false;
+          for (let ky = 0, p = 0; ky < g.kh; ky++)
+            for (let kx = 0; kx < g.kw; kx++)
+              for (let ch = 0; ch < g.c; ch++, p++) {
+                const iy = oy * g.strideH - g.padTop + ky * g.dilationH;
+                const ix = ox * g.strideW - g.padLeft + kx * g.dilationW;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                inside = true;
+                z += xs[((n * g.h + iy) * g.w + ix) * g.c + ch] * ws[p * o + j];
+              }
+          if (Math.abs(z) < gap && (inside || b)) return false;
+        }
+  return true;
+}
+
 export const geomArb = (pool: boolean): fc.Arbitrary<WindowGeom> =>
   fc
     .record({
@@ -355,12 +378,32 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   poolArgmax: geomArb(true).chain((g) =>
     f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),
-  conv2dFused: fc.tuple(geomArb(false), int(1, 3), fc.boolean()).chain(([g, o, withBias]) =>
-    fc.tuple(f64([g.n, g.h, g.w, g.c]), f64([g.kh * g.kw * g.c, o]), f64([o])).map(([x, w, b]) => ({
-      inputs: withBias ? [x, w, b] : [x, w],
-      diff: withBias ? [true, true, true] : [true, true],
-      params: { geom: g },
-    })),
+  conv2dFused: fc
+    .tuple(geomArb(false), int(1, 3), fc.boolean(), fc.constantFrom(undefined, 'linear', 'relu'))
+    .chain(([g, o, withBias, activation]) =>
+      fc
+        .tuple(f64([g.n, g.h, g.w, g.c]), f64([g.kh * g.kw * g.c, o]), f64([o]))
+        // NOTE (tie rule): with relu, cases with a pre-activation within 0.05 of 0 are dropped (its kink), except
+        // an exact 0 from a window wholly in padding with no bias, which no step can move
+        .filter(
+          ([x, w, b]) => activation !== 'relu' || preactsAwayFromZero(x, w, withBias ? b : null, g, 0.05),
+        )
+        .map(([x, w, b]) => ({
+          inputs: withBias ? [x, w, b] : [x, w],
+          diff: withBias ? [true, true, true] : [true, true],
+          params: activation === undefined ? { geom: g } : { geom: g, activation },
+        })),
+    ),
+  avgPool2dFused: fc.tuple(geomArb(true), fc.boolean()).chain(([g, perPixel]) =>
+    fc
+      .tuple(
+        f64([g.n, g.h, g.w, g.c]),
+        fc.array(fc.double({ min: 0.5, max: 9, noNaN: true }), {
+          minLength: perPixel ? g.outH * g.outW : 1,
+          maxLength: perPixel ? g.outH * g.outW : 1,
+        }),
+      )
+      .map(([x, divisors]) => ({ inputs: [x], diff: [true], params: { geom: g, divisors } })),
   ),
   conv2dBackpropInput: fc.tuple(geomArb(false), int(1, 3)).chain(([g, o]) =>
     fc.tuple(f64([g.n, g.outH, g.outW, o]), f64([g.kh * g.kw * g.c, o])).map(([gy, w]) => ({

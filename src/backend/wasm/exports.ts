@@ -1,5 +1,5 @@
 // The exports of build/wasm/kernels.wasm as the JS wrapper sees them, and the op codes its kernels take.
-import type { BinaryOp, CompareOp, UnaryOp } from '../kernels.js';
+import type { BinaryOp, CompareOp, ConvActivation, UnaryOp } from '../kernels.js';
 import type { GateActivation } from '../lstm.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
@@ -56,6 +56,7 @@ export interface WasmExports {
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
+  avgPool(x: number, g: number, divs: number, nDiv: number, out: number, n0: number, n1: number): void;
   convBlockRows(k: number): number;
   convPackW(w: number, k: number, o: number, dst: number): void;
   convRows(
@@ -64,10 +65,38 @@ export interface WasmExports {
     wp: number,
     bias: number,
     hasBias: number,
+    act: number,
     out: number,
     o: number,
     r0: number,
     r1: number,
+    work: number,
+  ): void;
+  convBandOk(g: number, bytes: number): number;
+  convBandRows(
+    x: number,
+    g: number,
+    wp: number,
+    bias: number,
+    hasBias: number,
+    act: number,
+    out: number,
+    o: number,
+    r0: number,
+    r1: number,
+    workBytes: number,
+    work: number,
+  ): void;
+  convFilterBandOk(g: number, bytes: number): number;
+  convFilterBandRows(
+    x: number,
+    g: number,
+    gr: number,
+    o: number,
+    r0: number,
+    r1: number,
+    dst: number,
+    workBytes: number,
     work: number,
   ): void;
   convPackWT(w: number, k: number, o: number, dst: number): void;
@@ -127,6 +156,8 @@ export interface WasmExports {
 }
 
 /** Activation codes of the fused LSTM kernels (asm/lstm.ts). */
+/** Activation codes of the fused conv epilogue (asm/conv.ts: epilogue). */
+export const CONV_ACT: Record<ConvActivation, number> = { linear: 0, relu: 1 };
 export const GATE_ACT: Record<GateActivation, number> = { sigmoid: 0, tanh: 1, relu: 2, linear: 3 };
 
 export const UNARY: Record<UnaryOp, number> = {

@@ -22,6 +22,9 @@ export const POOL_FNS = [
   'where',
   'packBPanels',
   'matmulTilePacked',
+  'convBandRows',
+  'avgPool',
+  'convFilterBandRows',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -3,7 +3,8 @@
 // Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../../core/dtype.js';
 import type { Kernels, WindowGeom } from '../kernels.js';
-import { BINARY, COMPARE, GATE_ACT, UNARY, type WasmExports } from './exports.js';
+import { BINARY, COMPARE, CONV_ACT, GATE_ACT, UNARY, type WasmExports } from './exports.js';
+import { ValueError } from '../../core/errors.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
 import { fastMovement } from './movement.js';
@@ -390,8 +391,10 @@ export function createWasmKernels(
       )
         jsKernels.poolArgmax(x, g, out);
     },
-    conv2d(x, w, bias, g, o, out) {
+    conv2d(x, w, bias, g, o, out, act = 'linear') {
       if (out.length === 0) return;
+      const code = CONV_ACT[act];
+      if (code === undefined) throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);
       const kk = g.kh * g.kw * g.c;
       const rows = g.n * g.outH * g.outW;
       // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
@@ -415,26 +418,25 @@ export function createWasmKernels(
             const flops = 2 * rows * kk * o;
             const parts =
               flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
+            const chunks = splitRange(rows, Math.min(parts, 256), 4);
+            const work = { base: workPtr(0), stride: workBytes };
             // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
-            pool.run(
-              'convRows',
-              splitRange(rows, Math.min(parts, 256), 4).map(([s, e]) => [
-                px,
-                GEOM,
-                packed,
-                pb,
-                bias ? 1 : 0,
-                po,
-                o,
-                s,
-                e,
-              ]),
-              { base: workPtr(0), stride: workBytes },
-            );
+            if (ex.convBandOk(GEOM, workBytes))
+              pool.run(
+                'convBandRows',
+                chunks.map(([s, e]) => [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, s, e, workBytes]),
+                work,
+              );
+            else
+              pool.run(
+                'convRows',
+                chunks.map(([s, e]) => [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, s, e]),
+                work,
+              );
           },
           [kk * Math.ceil(o / 8) * 8 * 4],
         );
-      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out);
+      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out, act);
     },
     conv2dBackpropInput(gr, w, g, o, out) {
       if (out.length === 0) return;
@@ -484,16 +486,39 @@ export function createWasmKernels(
           [out],
           ([px, pg, po, partial]) => {
             putGeom(g);
-            pool.run(
-              'convFilterRows',
-              slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, parts === 1 ? po : partial + i * kk * o * 4]),
-              { base: workPtr(0), stride: workBytes },
-            );
+            const dst = (i: number): number => (parts === 1 ? po : partial + i * kk * o * 4);
+            const work = { base: workPtr(0), stride: workBytes };
+            // NOTE: windows read from a zero-padded band of input rows when one output row's band fits the scratch
+            if (ex.convFilterBandOk(GEOM, workBytes))
+              pool.run(
+                'convFilterBandRows',
+                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i), workBytes]),
+                work,
+              );
+            else
+              pool.run(
+                'convFilterRows',
+                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i)]),
+                work,
+              );
             if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
           },
           parts > 1 ? [parts * kk * o * 4] : [],
         );
       if (!ok) jsKernels.conv2dBackpropFilter(x, gr, g, o, out);
+    },
+    avgPool(x, g, divisors, out) {
+      if (
+        !isF32(x) ||
+        !isF32(divisors) ||
+        !isF32(out) ||
+        (divisors.length !== 1 && divisors.length !== g.outH * g.outW) ||
+        !call([x, divisors], [out], ([px, pd, po]) => {
+          putGeom(g);
+          split('avgPool', [px, GEOM, pd, divisors.length, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.avgPool(x, g, divisors, out);
     },
     poolMax(x, g, out) {
       if (

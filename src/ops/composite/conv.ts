@@ -5,7 +5,8 @@
 // every input channel of the group.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
-import { add } from '../elementwise/builders.js';
+import { add, relu } from '../elementwise/builders.js';
+import type { ConvActivation } from '../../backend/kernels.js';
 import { conv2dFused, im2col, matmul } from '../network/builders.js';
 import { reshape, transpose } from '../movement/builders.js';
 import { checkOptions } from '../../core/options.js';
@@ -44,6 +45,26 @@ function checkArgs(x: unknown, w: unknown, b: unknown, op: string): void {
 }
 
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dWithActivation(x, w, b ?? null, opts, 'linear');
+}
+
+/**
+ * act(conv2d(x, w, b, opts)): with `activation` 'relu' and the fused row available (ungrouped, nothing tracing ops),
+ * relu runs in the conv kernel's epilogue instead of as a second pass over the output (what tf.fused.conv2d does);
+ * otherwise conv2d then relu. The values are the same either way. Used by layers and imported graphs that follow a
+ * conv with relu.
+ */
+export function conv2dWithActivation(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  opts: Conv2dOptions,
+  activation: ConvActivation,
+): Tensor {
+  if (activation !== 'linear' && activation !== 'relu')
+    throw new ValueError(
+      `conv2d: unknown fused activation '${String(activation)}' (supported: linear, relu)`,
+    );
   checkArgs(x, w, b, 'conv2d');
   checkOptions('conv2d', opts, CONV2D_KEYS);
   const fmt = format2d(opts.dataFormat, 'conv2d');
@@ -54,7 +75,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
     );
   const nhwc = fmt === 'NHWC' ? x : transpose(x, [0, 2, 3, 1]);
   const hwio = fmt === 'NHWC' ? w : transpose(w, [2, 3, 1, 0]);
-  const y = conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape);
+  const y = conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape, activation);
   return fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]);
 }
 
@@ -65,6 +86,7 @@ function conv2dNHWC(
   opts: Conv2dOptions,
   fmt: string,
   userW: readonly number[],
+  activation: ConvActivation,
 ): Tensor {
   const groups = opts.groups ?? 1;
   const [, h, wd, c] = x0.shape;
@@ -99,7 +121,13 @@ function conv2dNHWC(
   // NOTE: one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm), in training too: its
   // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either.
   if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && fusedAllowed())
-    return conv2dFused(x, reshape(w, [kh * kw * c, o]), b, geom);
+    return conv2dFused(
+      x,
+      reshape(w, [kh * kw * c, o]),
+      b,
+      geom,
+      activation === 'linear' ? undefined : activation,
+    );
   const cols = im2col(x, geom); // [n·oh·ow, kh·kw·c]
   let y: Tensor;
   if (groups === 1) y = matmul(cols, reshape(w, [kh * kw * c, o]));
@@ -115,6 +143,7 @@ function conv2dNHWC(
     y = reshape(transpose(matmul(gc, gw), [1, 0, 2]), [p, o]); // [G,P,og] → [P,G·og]
   }
   if (b) y = add(y, b);
+  if (activation === 'relu') y = relu(y);
   return reshape(y, [n, geom.outH, geom.outW, o]);
 }
 

@@ -6,7 +6,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
 import { div } from '../elementwise/builders.js';
-import { im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
+import { avgPool2dFused, im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
 import { max, mean, sum } from '../reduce/builders.js';
 import { reshape, transpose } from '../movement/builders.js';
 import {
@@ -88,6 +88,18 @@ function windowCounts(
   includePad: boolean,
   dtype: Tensor['dtype'],
 ): Tensor {
+  const { outH, outW } = geom;
+  const counts = windowCountList(geom, userPads, includePad);
+  const data = dtype === 'float64' ? Float64Array.from(counts) : Float32Array.from(counts);
+  return new Tensor(data, [1, outH, outW, 1]);
+}
+
+/** The divisors of windowCounts as numbers, row-major over [outH, outW]. */
+function windowCountList(
+  geom: ReturnType<typeof prepare>['geom'],
+  userPads: [[number, number], [number, number]],
+  includePad: boolean,
+): number[] {
   const axis = (out: number, len: number, k: number, s: number, d: number, pb: number, pa: number) =>
     Array.from({ length: out }, (_, o) => {
       let n = 0;
@@ -100,9 +112,9 @@ function windowCounts(
   const { h, w, kh, kw, outH, outW } = geom;
   const ch = axis(outH, h, kh, geom.strideH, geom.dilationH, userPads[0][0], userPads[0][1]);
   const cw = axis(outW, w, kw, geom.strideW, geom.dilationW, userPads[1][0], userPads[1][1]);
-  const data = dtype === 'float64' ? new Float64Array(outH * outW) : new Float32Array(outH * outW);
-  for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data[i * outW + j] = ch[i] * cw[j];
-  return new Tensor(data, [1, outH, outW, 1]);
+  const data: number[] = [];
+  for (let i = 0; i < outH; i++) for (let j = 0; j < outW; j++) data.push(ch[i] * cw[j]);
+  return data;
 }
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
@@ -128,16 +140,25 @@ export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: 
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   const { xh, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
   const { n, c, kh, kw, outH, outW } = geom;
-  const windows = reshape(im2col(xh, geom), [n, outH, outW, kh * kw, c]);
   const dv = opts.divisorOverride;
-  if (dv !== undefined) {
-    if (typeof dv !== 'number' || !Number.isFinite(dv) || dv === 0)
-      throw new ValueError(`avgPool2d: divisorOverride must be a non-zero number, got ${JSON.stringify(dv)}`);
-    return back(div(sum(windows, 3), dv)); // y = Σ window / divisorOverride
-  }
+  if (dv !== undefined && (typeof dv !== 'number' || !Number.isFinite(dv) || dv === 0))
+    throw new ValueError(`avgPool2d: divisorOverride must be a non-zero number, got ${JSON.stringify(dv)}`);
   const padBottom = (outH - 1) * geom.strideH + (kh - 1) * geom.dilationH + 1 - geom.h - geom.padTop;
   const padRight = (outW - 1) * geom.strideW + (kw - 1) * geom.dilationW + 1 - geom.w - geom.padLeft;
   const padded = geom.padTop > 0 || geom.padLeft > 0 || padBottom > 0 || padRight > 0;
+  // NOTE: one pass (sum the window's taps, divide) unless ops are traced: the fused row gives the values of the
+  // composition below and its vjp is that composition's (col2im of g / divisor).
+  if (fusedAllowed() && (x.dtype === 'float32' || x.dtype === 'float64')) {
+    const divisors =
+      dv !== undefined
+        ? [dv]
+        : padded
+          ? windowCountList(geom, userPads, opts.countIncludePad ?? false)
+          : [kh * kw];
+    return back(avgPool2dFused(xh, geom, divisors));
+  }
+  const windows = reshape(im2col(xh, geom), [n, outH, outW, kh * kw, c]);
+  if (dv !== undefined) return back(div(sum(windows, 3), dv)); // y = Σ window / divisorOverride
   if (!padded) return back(mean(windows, 3));
   // NOTE: Keras divides by the number of real (unpadded) inputs in each window; PyTorch (countIncludePad) also
   // counts the padding it was given, but not what ceilMode adds past it.

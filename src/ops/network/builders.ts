@@ -3,7 +3,7 @@ import { ShapeError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import type { WindowGeom } from '../../backend/kernels.js';
+import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
 import { cast } from '../elementwise/builders.js';
 import { broadcastTo, reshape } from '../movement/builders.js';
@@ -53,9 +53,18 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 export const im2col = (x: Tensor, geom: WindowGeom): Tensor => run('im2col', [x], { geom });
 export const col2im = (cols: Tensor, geom: WindowGeom): Tensor => run('col2im', [cols], { geom });
 export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgmax', [x], { geom });
-/** im2col(x)·w (+ b) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. */
-export const conv2dFused = (x: Tensor, w: Tensor, b: Tensor | null, geom: WindowGeom): Tensor =>
-  run('conv2dFused', b ? [x, w, b] : [x, w], { geom });
+/**
+ * act(im2col(x)·w (+ b)) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. `activation`
+ * 'relu' applies relu in the same pass ('linear', the default: none).
+ */
+export const conv2dFused = (
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+  geom: WindowGeom,
+  activation?: ConvActivation,
+): Tensor =>
+  run('conv2dFused', b ? [x, w, b] : [x, w], activation === undefined ? { geom } : { geom, activation });
 /** col2im(g·wᵀ) in one kernel for g [n, outH, outW, o], w [kh·kw·c, o]: the input gradient of conv2dFused. */
 export const conv2dBackpropInput = (g: Tensor, w: Tensor, geom: WindowGeom): Tensor =>
   run('conv2dBackpropInput', [g, w], { geom });
@@ -64,6 +73,12 @@ export const conv2dBackpropFilter = (x: Tensor, g: Tensor, geom: WindowGeom): Te
   run('conv2dBackpropFilter', [x, g], { geom });
 /** Window maxima in one kernel (the values take(x, poolArgmax(x)) gives): maxPool2d's path when nothing records. */
 export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxPool2dFused', [x], { geom });
+/**
+ * Window averages in one kernel: (Σ of each window's taps inside x) / divisor, with one divisor for every window or one
+ * per output pixel (outH·outW): avgPool2d's path when nothing records.
+ */
+export const avgPool2dFused = (x: Tensor, geom: WindowGeom, divisors: readonly number[]): Tensor =>
+  run('avgPool2dFused', [x], { geom, divisors });
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
 export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */

@@ -3,8 +3,8 @@
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { isFloat } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
-import type { Tensor } from '../../core/tensor.js';
-import type { WindowGeom } from '../../backend/kernels.js';
+import { Tensor } from '../../core/tensor.js';
+import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import {
   type Cost,
   type CostCtx,
@@ -27,16 +27,24 @@ import {
   take,
 } from './builders.js';
 import { sum } from '../reduce/builders.js';
+import { div, greater, mul } from '../elementwise/builders.js';
+import { broadcastTo, reshape } from '../movement/builders.js';
+
+/** The activations the fused conv applies in its epilogue. */
+const CONV_ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu'];
 
 export interface NnParams {
   matmul: { transA: boolean; transB: boolean };
   im2col: { geom: WindowGeom };
   col2im: { geom: WindowGeom };
   poolArgmax: { geom: WindowGeom };
-  conv2dFused: { geom: WindowGeom };
+  /** activation: applied to conv + bias in the same kernel ('linear', the default when absent: none). */
+  conv2dFused: { geom: WindowGeom; activation?: ConvActivation };
   conv2dBackpropInput: { geom: WindowGeom };
   conv2dBackpropFilter: { geom: WindowGeom };
   maxPool2dFused: { geom: WindowGeom };
+  /** divisors: one for every window, or one per output pixel (outH·outW, row-major). */
+  avgPool2dFused: { geom: WindowGeom; divisors: readonly number[] };
   take: Record<string, never>;
   scatterAdd: { shape: number[] };
 }
@@ -143,6 +151,19 @@ function checkIndices(op: string, idx: Tensor, n: number): void {
 /** Length of one patch row, kh·kw·c (the inner size of the conv matmuls). */
 const patchLen = (g: WindowGeom): number => g.kh * g.kw * g.c;
 /** Pooling: one comparison per element of every window. */
+/** The divisors of avgPool2dFused as an array of x's float type. */
+const divisorArray = (d: readonly number[], dtype: Tensor['dtype']): Float32Array | Float64Array =>
+  dtype === 'float64' ? Float64Array.from(d) : Float32Array.from(d);
+
+/** col2im of g / D broadcast over each window's taps: the transpose of "sum the taps, divide by D". */
+function avgPoolGrad(g: Tensor, geom: WindowGeom, divisors: readonly number[]): Tensor {
+  const { n, outH, outW, kh, kw, c } = geom;
+  const d =
+    divisors.length === 1 ? divisors[0] : new Tensor(divisorArray(divisors, g.dtype), [1, outH, outW, 1]);
+  const taps = broadcastTo(reshape(div(g, d), [n, outH, outW, 1, c]), [n, outH, outW, kh * kw, c]);
+  return col2im(reshape(taps, [n * outH * outW, kh * kw * c]), geom);
+}
+
 const windowCost = (c: CostCtx<{ geom: WindowGeom }>): Cost => {
   const g = c.p.geom;
   return { flops: g.n * g.outH * g.outW * g.c * g.kh * g.kw, bytes: movedBytes(c) };
@@ -226,9 +247,13 @@ export const nnPrims: PrimTable<NnParams> = {
   // the set is closed under differentiation and each row is gradchecked like every row.
   conv2dFused: {
     arity: -1,
-    shape: (ins, { geom: g }) => {
+    shape: (ins, { geom: g, activation }) => {
       if (ins.length < 2 || ins.length > 3)
         throw new ValueError(`conv2dFused: expected inputs (x, w) or (x, w, bias), got ${ins.length}`);
+      if (activation !== undefined && !CONV_ACTIVATIONS.includes(activation))
+        throw new ValueError(
+          `conv2dFused: unknown activation '${String(activation)}' (supported: ${CONV_ACTIVATIONS.join(', ')})`,
+        );
       const [x, w, b] = ins;
       checkGeom('conv2dFused', x, g);
       const k = g.kh * g.kw * g.c;
@@ -241,18 +266,25 @@ export const nnPrims: PrimTable<NnParams> = {
       sameFloat('conv2dFused', ins);
       return [g.n, g.outH, g.outW, w.shape[1]];
     },
-    forward: (k, [x, w, b], out, p) => k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out),
-    // y = im2col(x)·w + b: dx = col2im(g·wᵀ), dw = im2col(x)ᵀ·g, db = Σ_pixels g
-    vjp: (g, c) => {
+    forward: (k, [x, w, b], out, p) =>
+      k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out, p.activation),
+    // y = act(z), z = im2col(x)·w + b: dz = g·act'(z) (relu: g·[y > 0]), dx = col2im(dz·wᵀ), dw = im2col(x)ᵀ·dz, db = Σ_pixels dz
+    // NOTE: relu'(0) = 0 as in the relu row; y > 0 exactly where z > 0, so the mask reads the output.
+    vjp: (gy, c) => {
       const [x, w] = c.ins;
       const { geom } = c.p;
+      const g = c.p.activation === 'relu' ? mul(gy, greater(c.out, 0)) : gy;
       return [
         need(c, 0, () => conv2dBackpropInput(g, w, geom)),
         need(c, 1, () => conv2dBackpropFilter(x, g, geom)),
         ...(c.ins.length === 3 ? [need(c, 2, () => sum(g, [0, 1, 2]))] : []),
       ];
     },
-    cost: (c) => ({ flops: 2 * c.out.size * patchLen(c.p.geom), bytes: movedBytes(c) }), // im2col(x)·w: 2·rows·K·filters
+    // im2col(x)·w: 2·rows·K·filters, + 1 per output for the activation
+    cost: (c) => ({
+      flops: (2 * patchLen(c.p.geom) + (c.p.activation === 'relu' ? 1 : 0)) * c.out.size,
+      bytes: movedBytes(c),
+    }),
   },
   conv2dBackpropInput: {
     arity: 2,
@@ -305,6 +337,22 @@ export const nnPrims: PrimTable<NnParams> = {
     // y = x[argmax]: dx = scatterAdd(g, argmax)
     vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
     cost: windowCost, // one comparison per window element
+  },
+  avgPool2dFused: {
+    arity: 1,
+    shape: ([x], { geom: g, divisors }) => {
+      checkGeom('avgPool2dFused', x, g);
+      if (!isFloat(x.dtype)) throw new DTypeError(`avgPool2dFused: input must be float, got ${x.dtype}`);
+      if (divisors.length !== 1 && divisors.length !== g.outH * g.outW)
+        throw new ValueError(
+          `avgPool2dFused: expected 1 or ${g.outH * g.outW} (outH·outW) divisors, got ${divisors.length}`,
+        );
+      return [g.n, g.outH, g.outW, g.c];
+    },
+    forward: (k, [x], out, p) => k.avgPool(x.raw, p.geom, divisorArray(p.divisors, x.dtype), out),
+    // y = Σ_taps im2col(x) / D: dx = col2im(the taps' broadcast of g / D)
+    vjp: (g, c) => [need(c, 0, () => avgPoolGrad(g, c.p.geom, c.p.divisors))],
+    cost: windowCost, // one add per window element
   },
   take: {
     arity: 2,
