@@ -184,6 +184,8 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const xin = c.nhwcOf(x);
   const y = c.define(act?.output ?? out, { nhwc: true, pending: defer ? act!.apply : undefined });
   const sources = [w, ...(b ? [b] : []), ...(bn ? [1, 2, 3, 4].map((j) => fixedAt(bn, j)!) : [])];
+  // a Relu the step applies (not moved after a pool) is the conv kernel's epilogue
+  const inKernel = dense && !defer && act?.node.spec.opType === 'Relu';
   // NOTE: up to MAX_DENSE_GROUPS groups spread block-diagonally over all input channels (one kernel call); more
   // (depthwise) run tapegrad's grouped NHWC conv composite on the buffers, as the inference plan does
   const prep = new Prepared(sources, () => prepareConv(w, b, bn ?? undefined, dense ? groups : 1));
@@ -198,8 +200,17 @@ function conv(c: Compiler, n: OnnxNode): string | null {
     run: dense
       ? (a, k) => {
           const p = prep.get();
-          kernelFor(small, k).conv2d(a[xin.id], p.kernel.raw, p.bias ? p.bias.raw : null, geom, o, a[y.id]);
-          if (!defer) act?.apply(a[y.id], k);
+          const K = kernelFor(small, k);
+          K.conv2d(
+            a[xin.id],
+            p.kernel.raw,
+            p.bias ? p.bias.raw : null,
+            geom,
+            o,
+            a[y.id],
+            inKernel ? 'relu' : 'linear',
+          );
+          if (!defer && !inKernel) act?.apply(a[y.id], k);
         }
       : (a, k) => {
           const p = prep.get();
@@ -220,7 +231,8 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   );
   noteFused(c, n, 'folded into the weights of', bn);
   if (defer) noteFused(c, defer, 'non-decreasing, so applied to the pooled values after', act?.node);
-  else noteFused(c, n, 'applied in place after', act?.node);
+  else
+    noteFused(c, n, inKernel ? 'in the conv kernel (its epilogue) of' : 'applied in place after', act?.node);
   return null;
 }
 
@@ -414,29 +426,15 @@ function pool(c: Compiler, n: OnnxNode): string | null {
     { length: outH * outW },
     (_, i) => th[Math.floor(i / outW)] * tw[i % outW],
   );
-  const uniform = counts.every((v) => v === kh * kw);
-  const cols = c.add(`${n.spec.name} patches`, [N * outH * outW, kh * kw * C], 'float32');
+  const divisors = counts.every((v) => v === kh * kw) ? Float32Array.of(kh * kw) : counts;
   c.steps.push({
     node: n,
     reads: [xin],
-    writes: [cols],
-    inPlace: false,
-    run: (a, k) => k.im2col(a[xin.id], geom, a[cols.id]),
-  });
-  c.steps.push({
-    node: n,
-    reads: [cols],
     writes: [y],
     inPlace: false,
-    run: (a, k) => {
-      const out = a[y.id];
-      k.reduce('sum', a[cols.id], N * outH * outW, kh * kw, C, out);
-      // y = Σ window / taps
-      if (uniform) scalarBinary('div', out, kh * kw, false, out);
-      else channelBinary('div', out, counts, N, outH * outW, C, false, out);
-    },
+    run: (a, k) => k.avgPool(a[xin.id], geom, divisors, a[y.id]),
   });
-  c.report.push(`${n.spec.name} (AveragePool): patches, their sum and each window's divisor, NHWC`);
+  c.report.push(`${n.spec.name} (AveragePool): window-average kernel with each window's divisor, NHWC`);
   return null;
 }
 

@@ -190,7 +190,7 @@ describe('ONNX compiled executor', () => {
     const names = m.layers.map((l) => l.name);
     expect(lines.length).toBe(names.length + 1); // one per node, then the buffers
     expect(line(names[1])).toMatch(/folded into the weights of/); // BatchNormalization
-    expect(line(names[2])).toMatch(/applied in place after/); // Relu
+    expect(line(names[2])).toMatch(/in the conv kernel \(its epilogue\) of/); // Relu
     expect(line(names[3])).toMatch(/4 groups block-diagonal/);
     expect(line(names[5])).toMatch(/grouped conv composite on the buffers \(8 groups\)/);
     expect(lines.find((l) => l.includes('(ReduceMean)'))).toMatch(
