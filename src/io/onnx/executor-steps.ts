@@ -151,7 +151,6 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const groups = attrsOf(n).int('group', 1);
   const [o, cg, kh, kw] = w.shape;
   const [N, C, H, W] = x.shape;
-  const dense = groups <= MAX_DENSE_GROUPS;
   if (cg * groups !== C || o % groups !== 0) return 'its shapes do not match (the node says how)';
   let out = n.spec.outputs[0];
   const r = c.soleReader(out);
@@ -169,7 +168,10 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const nonDecreasing =
     act?.node.spec.opType === 'Relu' ||
     (act?.node.spec.opType === 'LeakyRelu' && attrsOf(act.node).float('alpha', 0.01) >= 0);
-  const pool = act && nonDecreasing ? c.soleReader(act.output) : null;
+  // a Relu after a dense conv is the conv kernel's epilogue (free); else a non-decreasing one moves after a max pool
+  const dense = groups <= MAX_DENSE_GROUPS;
+  const inKernel = dense && act?.node.spec.opType === 'Relu';
+  const pool = act && nonDecreasing && !inKernel ? c.soleReader(act.output) : null;
   const defer = pool?.spec.opType === 'MaxPool' && pool.spec.inputs[0] === act!.output ? pool : null;
   const win = windowOf(
     { node: n.spec, opset: n.opset, attrs: attrsOf(n), training: false, inTypes: n.inTypes },
@@ -184,8 +186,6 @@ function conv(c: Compiler, n: OnnxNode): string | null {
   const xin = c.nhwcOf(x);
   const y = c.define(act?.output ?? out, { nhwc: true, pending: defer ? act!.apply : undefined });
   const sources = [w, ...(b ? [b] : []), ...(bn ? [1, 2, 3, 4].map((j) => fixedAt(bn, j)!) : [])];
-  // a Relu the step applies (not moved after a pool) is the conv kernel's epilogue
-  const inKernel = dense && !defer && act?.node.spec.opType === 'Relu';
   // NOTE: up to MAX_DENSE_GROUPS groups spread block-diagonally over all input channels (one kernel call); more
   // (depthwise) run tapegrad's grouped NHWC conv composite on the buffers, as the inference plan does
   const prep = new Prepared(sources, () => prepareConv(w, b, bn ?? undefined, dense ? groups : 1));

@@ -119,8 +119,13 @@ function buildGraph(): Uint8Array {
   b.node('LogSoftmax', [ad], [int('axis', 1)], 'y');
   b.node('Identity', [mp], [], 'z');
   b.node('Sub', [gap, gmp], [], 'p');
-  // Conv → Relu → MaxPool (the Relu moves after the pool) → Flatten of channels-last values → Gemm (permuted weights)
-  const c5 = b.node('Relu', [b.node('Conv', [lk, w('w5', randn([4, 8, 1, 1])), w('b5', randn([4]))])]);
+  // Conv → LeakyRelu → MaxPool (the LeakyRelu moves after the pool) → Flatten of channels-last values → Gemm
+  // (permuted weights)
+  const c5 = b.node(
+    'LeakyRelu',
+    [b.node('Conv', [lk, w('w5', randn([4, 8, 1, 1])), w('b5', randn([4]))])],
+    [flt('alpha', 0.1)],
+  );
   const p5 = b.node('MaxPool', [c5], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
   b.node(
     'Gemm',
@@ -199,7 +204,7 @@ describe('ONNX compiled executor', () => {
     expect(lines.find((l) => l.includes('(Sub)'))).toMatch(/scalar operand/);
     expect(lines.filter((l) => l.includes('(Mul)'))[0]).toMatch(/per-channel operand/);
     expect(lines.find((l) => l.includes('(Add)') && l.includes('bias'))).toMatch(/as the bias of/);
-    expect(lines.find((l) => l.includes('(Relu)') && l.includes('pooled'))).toMatch(
+    expect(lines.find((l) => l.includes('(LeakyRelu)') && l.includes('pooled'))).toMatch(
       /applied to the pooled values/,
     );
     expect(lines.find((l) => l.includes('(Flatten)') && l.includes('channels-last'))).toBeDefined();
