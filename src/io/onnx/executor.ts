@@ -235,8 +235,6 @@ export class Executor {
   private readonly sources: (number | null)[];
   private readonly inputArrays: TypedArray[] = [];
   private readonly watch: Prepared<true>;
-  /** The model's cache key of this executor (input types and shapes). */
-  key = '';
 
   constructor(
     private readonly vals: Val[],

@@ -22,7 +22,8 @@ import { assertFiniteData, assertModelInputs } from '../../nn/keras/data-checks.
 import { checkOptions } from '../../core/options.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
-import { type Executor, ShapeChangedError, type ValueInfo, compile, staticNodes } from './executor.js';
+import { type Executor, type ValueInfo, compile, staticNodes } from './executor.js';
+import { ExecutorCache } from './executor-cache.js';
 import { InferencePlan } from './inference-plan.js';
 import { Attrs, type OpContext, type OpDef } from './op-types.js';
 import { DataType } from './proto.js';
@@ -112,9 +113,6 @@ export class OnnxNode extends Layer {
     return this.slots.flatMap((s) => (s.kind === 'value' ? [s.name] : []));
   }
 }
-
-const sameDims = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
 
 const dtypeOfType = (code: number): DType =>
   code === DataType.DOUBLE ? 'float64' : isIntType(code) ? 'int32' : 'float32';
@@ -269,19 +267,7 @@ export class OnnxModel extends Model {
     const xs = Array.isArray(x) ? x : [x];
     let ys: Tensor[] | null = null;
     if (this.planApplies(kw)) {
-      if (this.useExecutor && this.executorOff === null) {
-        const ins = this.checkedInputs(xs);
-        try {
-          // NOTE: a graph where no node compiles (float64, say) gains nothing over the plan
-          const e = this.executorFor(ins);
-          if (e.compiledNodes > 0) ys = e.run(ins);
-        } catch (e) {
-          // NOTE: a shape that depends on the data cannot be compiled: this model runs the plan from now on
-          if (!(e instanceof ShapeChangedError)) throw e;
-          this.executorOff = e.message;
-          this.executors.clear();
-        }
-      }
+      if (this.useExecutor) ys = this.executors.run(this.checkedInputs(xs));
       if (!ys) {
         this.plan ??= new InferencePlan(
           this.layers,
@@ -295,42 +281,13 @@ export class OnnxModel extends Model {
 
   /**
    * Inference through the compiled executor (executor.ts) where the plan applies: compiled once per input shape
-   * (at most MAX_EXECUTORS shapes are kept), its weights re-prepared when they change. `false`: the inference plan.
+   * (executor-cache.ts), its weights re-prepared when they change. `false`: the inference plan.
    */
   useExecutor = true;
+  private readonly executors = new ExecutorCache((xs) => this.compileFor(xs));
   /** Why the executor is off for this model (a shape that depends on the data), or null. */
-  executorOff: string | null = null;
-  private readonly executors = new Map<string, Executor>();
-  private static readonly MAX_EXECUTORS = 4;
-
-  /** The executor of the last call and its inputs' shapes (the common case: the same shape again). */
-  private last: { shapes: (readonly number[])[]; dtypes: string[]; e: Executor } | null = null;
-
-  private executorFor(xs: Tensor[]): Executor {
-    const l = this.last;
-    if (
-      l &&
-      l.shapes.length === xs.length &&
-      xs.every((t, i) => t.dtype === l.dtypes[i] && sameDims(t.shape, l.shapes[i])) &&
-      this.executors.get(l.e.key) === l.e &&
-      l.e.valid()
-    )
-      return l.e;
-    const key = xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(';');
-    let e = this.executors.get(key);
-    if (e && !e.valid()) {
-      this.executors.delete(key);
-      e = undefined;
-    }
-    if (!e) {
-      e = this.compileFor(xs);
-      if (this.executors.size >= OnnxModel.MAX_EXECUTORS)
-        this.executors.delete(this.executors.keys().next().value!);
-      this.executors.set(key, e);
-    }
-    e.key = key;
-    this.last = { shapes: xs.map((t) => t.shape), dtypes: xs.map((t) => t.dtype), e };
-    return e;
+  get executorOff(): string | null {
+    return this.executors.off;
   }
 
   /** Compile for these inputs' shapes: one node-by-node run records every value's shape (and folds the static ones). */
@@ -374,7 +331,7 @@ export class OnnxModel extends Model {
     if (this.executorOff !== null) return [`executor off for this model: ${this.executorOff}`];
     return withFrame('internal', `${this.name}.explainExecutor`, () =>
       noGrad(() => {
-        const e = this.executorFor(this.checkedInputs(xs));
+        const e = this.executors.get(this.checkedInputs(xs));
         const m = e.memory;
         return [...e.report, `buffers: ${m.buffers} for ${m.values} values (${m.elements} elements)`];
       }),
@@ -437,18 +394,7 @@ export class OnnxModel extends Model {
     xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
     // NOTE: no frame or recording state is needed unless an input is cast (nodes run as themselves open their own
     // frames, without recording): the executor makes nothing else but the outputs
-    const run = () => {
-      const ins = this.checkedInputs(xs);
-      try {
-        const e = this.executorFor(ins);
-        return e.compiledNodes > 0 ? e.run(ins) : null;
-      } catch (e) {
-        if (!(e instanceof ShapeChangedError)) throw e;
-        this.executorOff = e.message;
-        this.executors.clear();
-        return null;
-      }
-    };
+    const run = () => this.executors.run(this.checkedInputs(xs));
     const cast = xs.some((t, i) => t.dtype !== dtypeOfType(this.graphInputs[i].elemType));
     const ys = cast ? withFrame('internal', where, () => noGrad(run)) : run();
     if (!ys) return null;
