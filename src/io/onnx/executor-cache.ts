@@ -5,8 +5,11 @@ import { fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { type Executor, ShapeChangedError } from './executor.js';
 
-const sameDims = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class ExecutorCache {
   static readonly MAX_EXECUTORS = 4;
@@ -21,14 +24,7 @@ export class ExecutorCache {
   /** The executor for these inputs' shapes and types, compiled when there is none. */
   get(xs: Tensor[]): Executor {
     const l = this.last;
-    if (
-      l &&
-      l.shapes.length === xs.length &&
-      xs.every((t, i) => t.dtype === l.dtypes[i] && sameDims(t.shape, l.shapes[i])) &&
-      this.executors.get(l.key) === l.e &&
-      l.e.valid()
-    )
-      return l.e;
+    if (l && this.sameAsLast(xs) && this.executors.get(l.key) === l.e && l.e.valid()) return l.e;
     const key = xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(';');
     let e = this.executors.get(key);
     if (e && !e.valid()) {
@@ -43,6 +39,15 @@ export class ExecutorCache {
     }
     this.last = { shapes: xs.map((t) => t.shape), dtypes: xs.map((t) => t.dtype), key, e };
     return e;
+  }
+
+  /** The same inputs' shapes and types as the last call's (no allocation: this runs on every call). */
+  private sameAsLast(xs: Tensor[]): boolean {
+    const l = this.last!;
+    if (l.shapes.length !== xs.length) return false;
+    for (let i = 0; i < xs.length; i++)
+      if (xs[i].dtype !== l.dtypes[i] || !sameDims(xs[i].shape, l.shapes[i])) return false;
+    return true;
   }
 
   /**

@@ -194,8 +194,12 @@ export class OnnxModel extends Model {
     this.built = true;
   }
 
+  /** NOTE: made once (graph inputs never change): predict's checks read it on every call. */
+  private declared: ShapeWithBatch[] | null = null;
   protected override declaredInputShape(): ShapeWithBatch[] {
-    return this.graphInputs.map((i) => (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)));
+    return (this.declared ??= this.graphInputs.map((i) =>
+      (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)),
+    ));
   }
 
   /** The graph inputs, checked against the declared shapes and cast to the declared types, by name. */
