@@ -299,4 +299,37 @@ describe('ONNX compiled executor', () => {
     expect(seen.length).toBe(1);
     run.mockRestore();
   });
+
+  it('turns itself off for a shape that depends on the data, giving the plan’s and node by node’s outputs', async () => {
+    // y = Range(0, floor(max(x)), 1) as float: its length is the data's
+    const b = new GraphBuilder(13);
+    const lim = b.node(
+      'Cast',
+      [b.node('Floor', [b.node('ReduceMax', ['x'], [int('keepdims', 0)])])],
+      [int('to', 7)],
+    );
+    const r = b.node('Range', [b.int64([0], true), lim, b.int64([1], true)]);
+    b.node('Cast', [r], [int('to', 1)], 'y');
+    const m = await tg.onnx.loadModel(
+      encodeModel({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'data_shape',
+          node: b.nodes,
+          initializer: b.initializers,
+          input: [io('x', [3])],
+          output: [io('y', ['n'])],
+        },
+      }),
+    );
+    const first = m.predict(tg.tensor([3.5, 0.2, 1.2])) as tg.Tensor;
+    expect(Array.from(first.data)).toEqual([0, 1, 2]);
+    expect(m.executorOff).toBeNull();
+    const x = tg.tensor([5.5, 0.2, 1.2]);
+    const second = m.predict(x) as tg.Tensor;
+    expect(Array.from(second.data)).toEqual([0, 1, 2, 3, 4]);
+    expect(m.executorOff).toMatch(/Range.*compiled for \[3\]/);
+    expect(Array.from(nodeByNode(m, x)[0].data)).toEqual([0, 1, 2, 3, 4]);
+  });
 });
