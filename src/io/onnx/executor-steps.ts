@@ -41,6 +41,7 @@ export function compileNode(c: Compiler, n: OnnxNode): string | null {
   if (VIEWS.has(op)) return view(c, n);
   if (op === 'Transpose') return transposeStep(c, n);
   if (op === 'Pad') return padStep(c, n);
+  if (op === 'Concat') return concatStep(c, n);
   return `the executor has no rule for ${op}`;
 }
 
@@ -288,5 +289,41 @@ function padStep(c: Compiler, n: OnnxNode): string | null {
     run: (a, k) => k.pad(a[xin.id], shape, before, after, value, a[y.id]),
   });
   c.report.push(`${n.spec.name} (Pad): pad kernel${x.nhwc ? ', NHWC' : ''}`);
+  return null;
+}
+
+/** Concat of run-time values: the concat kernel, channels-last when all inputs are and the axis is the channels. */
+function concatStep(c: Compiler, n: OnnxNode): string | null {
+  if (n.slots.some((s) => s.kind !== 'value')) return 'an input is an initializer';
+  const vals = n.slots.map((s) => c.val((s as { name: string }).name));
+  const out = c.infoOf(n.spec.outputs[0]).shape;
+  const r = out.length;
+  const axis = attrsOf(n).int('axis', 0);
+  const ax = axis < 0 ? axis + r : axis;
+  if (vals.some((v) => v.dtype !== 'float32' || v.shape.length !== r))
+    return 'inputs are not float32 of one rank';
+  const nhwc = r === 4 && ax === 1 && vals.every((v) => v.nhwc);
+  const ins = nhwc ? vals : vals.map((v) => c.nchw(v));
+  // inputs viewed as [outer, dims[i]·inner], joined along the middle
+  const [outer, inner] = nhwc
+    ? [out[0] * out[2] * out[3], 1]
+    : [sizeOfShape(out.slice(0, ax)), sizeOfShape(out.slice(ax + 1))];
+  const dims = ins.map((v) => v.shape[ax]);
+  const y = c.define(n.spec.outputs[0], { nhwc });
+  c.steps.push({
+    node: n,
+    reads: ins,
+    writes: [y],
+    inPlace: false,
+    run: (a, k) =>
+      k.concat(
+        ins.map((v) => a[v.id]),
+        outer,
+        dims,
+        inner,
+        a[y.id],
+      ),
+  });
+  c.report.push(`${n.spec.name} (Concat): concat kernel${nhwc ? ', NHWC' : ''}`);
   return null;
 }

@@ -119,6 +119,8 @@ function buildGraph(): Uint8Array {
   b.node('LogSoftmax', [ad], [int('axis', 1)], 'y');
   b.node('Identity', [mp], [], 'z');
   b.node('Sub', [gap, gmp], [], 'p');
+  b.node('GlobalMaxPool', [b.node('Concat', [sh, sc], [int('axis', 1)])], [], 'u'); // channels-last inputs
+  b.node('Concat', [tr, b.node('Neg', [tr])], [int('axis', -1)], 'v'); // NCHW inputs, last axis
   // Conv → LeakyRelu → MaxPool (the LeakyRelu moves after the pool) → Flatten of channels-last values → Gemm
   // (permuted weights)
   const c5 = b.node(
@@ -148,6 +150,8 @@ function buildGraph(): Uint8Array {
         io('s', ['batch', 5, 8, 5]),
         io('q', ['batch', 3]),
         io('p', ['batch', 8, 1, 1]),
+        io('u', ['batch', 16, 1, 1]),
+        io('v', ['batch', 5, 8, 10]),
       ],
     },
   });
@@ -208,8 +212,10 @@ describe('ONNX compiled executor', () => {
       /applied to the pooled values/,
     );
     expect(lines.find((l) => l.includes('(Flatten)') && l.includes('channels-last'))).toBeDefined();
-    expect(lines.filter((l) => l.includes('one reduction over the spatial axes')).length).toBe(2);
+    expect(lines.filter((l) => l.includes('one reduction over the spatial axes')).length).toBe(3);
     expect(lines.find((l) => l.includes('per-channel affine'))).toMatch(/NHWC/);
+    expect(lines.filter((l) => l.includes('concat kernel')).length).toBe(2);
+    expect(lines.find((l) => l.includes('concat kernel, NHWC'))).toBeDefined();
     expect(lines[lines.length - 1]).toMatch(/^buffers: \d+ for \d+ values/);
   });
 
