@@ -3,8 +3,8 @@
 // once (executor-memory.ts), with weights prepared once and re-prepared only when they change
 // (executor-weights.ts), bias and activation fused into the producing step, scalar and per-channel operands read
 // where they are. Only the graph outputs become Tensors (copies the caller owns).
-// What it compiles is in executor-steps.ts; any other node runs as itself (its operator on tapegrad's ops, as node
-// by node) between compiled steps, and `report` says which and why, one line per node.
+// What it compiles is in executor-steps.ts and executor-network.ts; any other node runs as itself (its operator on
+// tapegrad's ops, as node by node) between compiled steps, and `report` says which and why, one line per node.
 // NOTE: shapes come from one run of the node-by-node graph at that input shape (model.ts): values that depend only
 // on shapes and constants (Shape → Gather → Concat → Reshape chains) are folded then; the integer initializers
 // they read are watched, and a change recompiles.
