@@ -9,6 +9,8 @@ import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
+  /** Whether the sum of a float32 tensor's values, by the backend's reduce kernel, is finite. */
+  sumIsFinite?(t: Tensor): boolean;
 }
 let rt: Runtime | null = null;
 export function installRuntime(r: Runtime): void {
@@ -26,33 +28,53 @@ export function setGradNumericsCheck(on: boolean): void {
   debugNumerics = on;
 }
 
+/**
+ * Whether any value is NaN or ±Inf: x·0 is ±0 for finite x and NaN otherwise, so the sum is nonzero (NaN) iff one is.
+ * NOTE: this checks every gradient of every grads call: a kernel's sum first, then arithmetic four values a turn,
+ * not Number.isFinite per value, which unoptimized (a run's first steps) cost more than the kernels (issue 12).
+ */
 function hasNonFinite(t: Tensor): boolean {
+  // NOTE: first one sum by the backend's kernel: NaN and ±Inf propagate through a sum, so a finite sum means every
+  // value is finite; a non-finite one (or a sum that overflowed) is settled by the scan below.
+  if (t.dtype === 'float32' && rt?.sumIsFinite?.(t)) return false;
   const d = t.raw;
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return true;
-  return false;
+  const n = d.length;
+  let z = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) z += d[i] * 0 + d[i + 1] * 0 + d[i + 2] * 0 + d[i + 3] * 0;
+  for (; i < n; i++) z += d[i] * 0;
+  return z !== 0;
 }
+
+const NO_INPUTS: Tensor[] = [];
 
 /** Tensors reachable from `roots` through recorded ops, in topological order (inputs first). */
 function topoSort(roots: Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  const stack: [Tensor, number][] = [];
+  // NOTE: a depth-first walk on two parallel stacks (tensor, next input), not a [tensor, index] pair per node.
+  const stack: Tensor[] = [];
+  const next: number[] = [];
   for (const r of roots) {
     if (seen.has(r) || !r.requiresGrad) continue;
     seen.add(r);
-    stack.push([r, 0]);
+    stack.push(r);
+    next.push(0);
     while (stack.length) {
-      const top = stack[stack.length - 1];
-      const ins = top[0].node?.inputs ?? [];
-      if (top[1] < ins.length) {
-        const next = ins[top[1]++];
-        if (next.requiresGrad && !seen.has(next)) {
-          seen.add(next);
-          stack.push([next, 0]);
+      const top = stack.length - 1;
+      const t = stack[top];
+      const ins = t.node === null ? NO_INPUTS : t.node.inputs;
+      if (next[top] < ins.length) {
+        const x = ins[next[top]++];
+        if (x.requiresGrad && !seen.has(x)) {
+          seen.add(x);
+          stack.push(x);
+          next.push(0);
         }
       } else {
-        order.push(top[0]);
+        order.push(t);
         stack.pop();
+        next.pop();
       }
     }
   }
@@ -78,59 +100,68 @@ export function backwardPass(
   seeds: Tensor[],
   opts: BackwardOptions = {},
 ): Map<Tensor, Tensor> {
-  const { add, cast } = runtime();
+  const { add } = runtime();
   const grads = new Map<Tensor, Tensor>();
-  const accumulate = (t: Tensor, g: Tensor) => {
-    const prev = grads.get(t);
-    grads.set(t, prev ? add(prev, g) : g);
-  };
-  roots.forEach((r, i) => r.requiresGrad && accumulate(r, seeds[i]));
+  for (let i = 0; i < roots.length; i++) {
+    const r = roots[i];
+    if (!r.requiresGrad) continue;
+    const prev = grads.get(r);
+    grads.set(r, prev ? add(prev, seeds[i]) : seeds[i]);
+  }
   const order = topoSort(roots);
-  withRecording(opts.createGraph ?? false, () => {
-    for (let k = order.length - 1; k >= 0; k--) {
-      const t = order[k];
-      let g = grads.get(t);
-      if (!g) continue;
-      for (const h of t.hooks) {
-        const r = h(keep(g)); // NOTE: hooks are user code: a gradient they are shown may be kept (Grad-CAM)
-        if (r instanceof Tensor) g = keep(r);
-      }
-      grads.set(t, g);
-      const node = t.node;
-      if (!node) continue;
-      let gin: (Tensor | null)[];
-      try {
-        gin = node.vjp(g);
-      } catch (e) {
-        // NOTE: anomaly mode also checks the ops a vjp runs; say which forward op's gradient they belong to.
-        if (e instanceof NumericsError && !e.message.startsWith('backward:'))
-          throw new NumericsError(
-            `backward: computing the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''}: ${e.message}`,
-          );
-        throw e;
-      }
-      if (gin.length !== node.inputs.length)
-        throw new GradError(
-          `${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`,
-        );
-      node.inputs.forEach((x, i) => {
-        let gi = gin[i];
-        if (!x.requiresGrad || !gi) return;
-        if (!shapesEqual(gi.shape, x.shape))
-          throw new GradError(
-            `${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`,
-          );
-        if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
-        if (debugNumerics && hasNonFinite(gi))
-          throw new NumericsError(
-            `backward: the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input ${i} ${fmtShape(x.shape)} contains NaN or Inf`,
-          );
-        accumulate(x, gi);
-      });
-      if (!t.isLeaf && !opts.keep?.has(t)) grads.delete(t);
-    }
-  });
+  withRecording(opts.createGraph ?? false, () => walk(order, grads, opts));
   return grads;
+}
+
+/** Run the vjps of `order` (topological) from last to first, accumulating into `grads`. */
+function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions): void {
+  const { add, cast } = runtime();
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    let g = grads.get(t);
+    if (!g) continue;
+    const hooks = t.hooks;
+    for (let h = 0; h < hooks.length; h++) {
+      const r = hooks[h](keep(g)); // NOTE: hooks are user code: a gradient they are shown may be kept (Grad-CAM)
+      if (r instanceof Tensor) g = keep(r);
+    }
+    if (hooks.length > 0) grads.set(t, g);
+    const node = t.node;
+    if (!node) continue;
+    let gin: (Tensor | null)[];
+    try {
+      gin = node.vjp(g);
+    } catch (e) {
+      // NOTE: anomaly mode also checks the ops a vjp runs; say which forward op's gradient they belong to.
+      if (e instanceof NumericsError && !e.message.startsWith('backward:'))
+        throw new NumericsError(
+          `backward: computing the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''}: ${e.message}`,
+        );
+      throw e;
+    }
+    if (gin.length !== node.inputs.length)
+      throw new GradError(
+        `${node.op}: vjp returned ${gin.length} gradients for ${node.inputs.length} inputs`,
+      );
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
+      let gi = gin[i];
+      if (!x.requiresGrad || !gi) continue;
+      if (!shapesEqual(gi.shape, x.shape))
+        throw new GradError(
+          `${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`,
+        );
+      if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
+      if (debugNumerics && hasNonFinite(gi))
+        throw new NumericsError(
+          `backward: the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input ${i} ${fmtShape(x.shape)} contains NaN or Inf`,
+        );
+      const prev = grads.get(x);
+      grads.set(x, prev ? add(prev, gi) : gi);
+    }
+    if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t); // t has a node: not a leaf
+  }
 }
 
 function checkFinite(g: Tensor, what: string): void {

@@ -16,7 +16,7 @@
 // The public `tg.noGrad(fn)` is a 'user' frame too (what fn returns survives), so a top-level inference loop
 // releases its intermediates at once; the library's own code uses tape.ts's plain, non-framing `noGrad`.
 import { ValueError, fmtShape } from './errors.js';
-import { type Cell, releaseCell } from './storage.js';
+import { type Cell, type ReleaseReason, releaseCell } from './storage.js';
 import { currentScope, withRecording } from './tape.js';
 import { Tensor } from './tensor.js';
 
@@ -26,18 +26,38 @@ import { Tensor } from './tensor.js';
  */
 export type FrameKind = 'user' | 'internal' | 'keep';
 
-interface Frame {
-  kind: FrameKind;
-  /** What opened it, for error messages: `tg.grads`, `layer 'dense_1'`, `backward()`. */
-  what: string;
-  /** Tensors made before this id are older than the frame. */
-  startId: number;
+/**
+ * One open frame. NOTE: the cells it owns are two parallel arrays and each cell points back at its frame
+ * (`cell.frame`), not a Map: tracking an op output is two pushes, and the frame is also the release reason its
+ * cells keep (the message is built only if a released value is read).
+ */
+class Frame implements ReleaseReason {
   /** Cells this frame allocated (a reshape view shares its input's cell and adds none), and who got each. */
-  cells: Map<Cell, Tensor>;
+  readonly cells: Cell[] = [];
+  readonly owners: Tensor[] = [];
+  constructor(
+    readonly kind: FrameKind,
+    /** What opened it, for error messages: `tg.grads`, `layer 'dense_1'`, `backward()`. */
+    readonly what: string,
+    /** Tensors made before this id are older than the frame. */
+    readonly startId: number,
+  ) {}
+  /** Own a cell (made in this frame, or handed on by a child frame). */
+  add(c: Cell, owner: Tensor): void {
+    this.cells.push(c);
+    this.owners.push(owner);
+    c.frame = this;
+    c.framed = true;
+  }
+  message(owner: unknown): string {
+    return `${describe(owner as Tensor)} was released when ${this.what} ended; ${fix(this)}`;
+  }
 }
 
 const frames: Frame[] = [];
 let releasing = true;
+/** Epoch of the last frame end: a cell whose `mark` equals it is kept by that end. */
+let epoch = 0;
 
 /** Switch deterministic release off (everything falls back to the garbage collector) or on; returns the old state. */
 export function setRelease(on: boolean): boolean {
@@ -48,14 +68,10 @@ export function setRelease(on: boolean): boolean {
 
 /** Called by dispatch for every op output: `fresh` when its storage is new (not a view of an input's). */
 export function track(t: Tensor, fresh: boolean, op: string): void {
-  const f = frames[frames.length - 1];
-  if (f === undefined) return;
-  if (fresh) {
-    const c = t.storage.cell;
-    f.cells.set(c, t);
-    c.framed = true;
-    c.op = op;
-  }
+  if (!fresh || frames.length === 0) return;
+  const c = t.storage.cell;
+  frames[frames.length - 1].add(c, t);
+  c.op = op;
 }
 
 /**
@@ -119,44 +135,53 @@ function fix(f: Frame): string {
 /** End a frame: keep results and what their tape needs (moved to the parent), release the rest. */
 function close(f: Frame, result: unknown): void {
   const parent = frames[frames.length - 1];
+  const { cells, owners } = f;
   if (f.kind === 'keep') {
-    for (const c of f.cells.keys()) c.kept = true;
+    for (let i = 0; i < cells.length; i++) cells[i].kept = true;
     return;
   }
   const results: Tensor[] = [];
   collect(result, results);
-  const keepCells = new Set<Cell>();
+  const keepMark = ++epoch;
   // NOTE: what only the tape needs first, then results: a cell shared by an internal tensor and a returned view
   // is the user's. The outermost internal frame has the last word (a layer's output inside a Sequential is
   // tape-only once the Sequential returns).
   for (const t of tapeNeeds(results, f.startId)) {
     const c = t.storage.cell;
-    keepCells.add(c);
-    if (f.kind === 'internal' && f.cells.has(c)) c.seen = 'tape';
+    c.mark = keepMark;
+    if (f.kind === 'internal' && c.frame === f) c.seen = 'tape';
   }
-  for (const t of results) {
-    keepCells.add(t.storage.cell);
-    t.storage.cell.seen = 'user';
+  for (let i = 0; i < results.length; i++) {
+    const c = results[i].storage.cell;
+    c.mark = keepMark;
+    c.seen = 'user';
   }
-  // NOTE: Map#forEach, not for-of: iterating entries allocates a [key, value] pair per cell, every frame.
-  f.cells.forEach((owner, c) => {
-    if (!keepCells.has(c) && !c.kept && c.released === null)
-      releaseCell(c, `${describe(owner)} was released when ${f.what} ended; ${fix(f)}`);
-    else if (c.released === null) handOn(c, owner, parent);
-  });
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i];
+    if (c.released !== null) continue;
+    if (c.mark !== keepMark && !c.kept) {
+      releaseCell(c, f, owners[i]);
+      c.frame = null;
+    } else handOn(c, owners[i], parent);
+  }
+  cells.length = 0; // NOTE: released cells keep f as their reason: it holds no tensors once closed
+  owners.length = 0;
 }
 
 /** A cell outlives its frame: the enclosing frame owns it now, or, at top level, the garbage collector and the
  * budget do. */
 function handOn(c: Cell, owner: Tensor, parent: Frame | undefined): void {
-  if (parent) parent.cells.set(c, owner);
-  else c.framed = false;
+  if (parent) parent.add(c, owner);
+  else {
+    c.frame = null;
+    c.framed = false;
+  }
 }
 
 /** Run `fn` in a lifetime frame; see the file comment. */
 export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   if (!releasing) return fn();
-  const f: Frame = { kind, what, startId: Tensor.peekId(), cells: new Map() };
+  const f = new Frame(kind, what, Tensor.peekId());
   frames.push(f);
   let result: T;
   try {
@@ -164,7 +189,7 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   } catch (e) {
     frames.pop();
     const parent = frames[frames.length - 1];
-    f.cells.forEach((owner, c) => handOn(c, owner, parent));
+    for (let i = 0; i < f.cells.length; i++) handOn(f.cells[i], f.owners[i], parent);
     throw e;
   }
   frames.pop();
@@ -180,14 +205,15 @@ export const withLayerFrame = <T>(name: string, fn: () => T): T =>
 export function releaseTapeOnly(graph: Iterable<Tensor>): void {
   if (!releasing) return;
   const scope = currentScope();
+  const why: ReleaseReason = {
+    message: (t) =>
+      `${describe(t as Tensor)} was released after backward() used it${scope ? ` (in ${scope})` : ''}; ` +
+      `to run backward through the same graph again pass { retainGraph: true }`,
+  };
   for (const t of graph) {
     const c = t.storage.cell;
     if (c.seen !== 'tape' || c.kept || c.released !== null) continue;
-    releaseCell(
-      c,
-      `${describe(t)} was released after backward() used it${scope ? ` (in ${scope})` : ''}; ` +
-        `to run backward through the same graph again pass { retainGraph: true }`,
-    );
+    releaseCell(c, why, t);
   }
 }
 

@@ -3,7 +3,13 @@ import { ShapeError, ValueError, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 
-export const sizeOf = (s: Shape): number => s.reduce((a, b) => a * b, 1);
+// NOTE: plain loops, not reduce/every with a callback: these run several times per op, and before V8 has
+// optimized them (a run's first hundreds of steps) a callback per element costs more than the loop (issue 12).
+export function sizeOf(s: Shape): number {
+  let n = 1;
+  for (let i = 0; i < s.length; i++) n *= s[i];
+  return n;
+}
 
 export function stridesOf(s: Shape): number[] {
   const st = new Array<number>(s.length);
@@ -15,8 +21,12 @@ export function stridesOf(s: Shape): number[] {
   return st;
 }
 
-export const shapesEqual = (a: Shape, b: Shape): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export function assertValidShape(s: Shape, where: string): void {
   for (let i = 0; i < s.length; i++)
@@ -50,9 +60,20 @@ export function normAxis(axis: number, rank: number, op = 'op'): number {
 
 /** Axes argument (undefined = all) to a sorted unique list of non-negative axes. */
 export function normAxes(axes: number | readonly number[] | undefined, rank: number, op = 'op'): number[] {
-  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : axes;
-  const out = [...new Set(list.map((a) => normAxis(a, rank, op)))].sort((x, y) => x - y);
+  const out: number[] = [];
+  if (axes === undefined) {
+    for (let i = 0; i < rank; i++) out.push(i);
+    return out;
+  }
+  if (typeof axes === 'number') {
+    out.push(normAxis(axes, rank, op));
+    return out;
+  }
+  for (let i = 0; i < axes.length; i++) {
+    const a = normAxis(axes[i], rank, op);
+    if (!out.includes(a)) out.push(a);
+  }
+  if (out.length > 1) out.sort((x, y) => x - y);
   return out;
 }
 
@@ -81,9 +102,9 @@ export function samePads(inSize: number, k: number, stride: number, dilation: nu
 /** Output shape of reducing `axes` (already normalised). */
 export function reducedShape(shape: readonly number[], axes: readonly number[], keepdims: boolean): number[] {
   const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
+  for (let i = 0; i < shape.length; i++) {
+    if (!axes.includes(i)) out.push(shape[i]);
     else if (keepdims) out.push(1);
-  });
+  }
   return out;
 }

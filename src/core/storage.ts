@@ -7,6 +7,16 @@
 import type { TypedArray } from './dtype.js';
 import { ReleasedError } from './errors.js';
 
+/**
+ * Why a cell's values are gone, as what can say it: the message is built only when a released value is read.
+ * NOTE: a frame releases tens of cells per step; building each message up front (shapes, op names) was string work
+ * on the happy path of every training step (issue 12).
+ */
+export interface ReleaseReason {
+  /** The message of the ReleasedError, for the cell `owner` held. */
+  message(owner: unknown): string;
+}
+
 /** The shared part of a storage: the current view and, while resident, who to give the region back to. */
 export interface Cell {
   view: TypedArray;
@@ -14,8 +24,10 @@ export interface Cell {
   evict: ((c: Cell) => void) | null;
   /** Set while the view lies in backend memory: frees the region without copying (the values are dead). */
   drop: ((c: Cell) => void) | null;
-  /** Why the values are gone (set by `release`); reading them then throws this message. */
-  released: string | null;
+  /** Why the values are gone (set by `releaseCell`); reading them then throws its message. */
+  released: ReleaseReason | null;
+  /** What `released.message` is asked about (the tensor the releasing frame knew the cell by). */
+  releasedOwner: unknown;
   /** Never released by a lifetime scope: kept by `tg.keep`, layer weights, optimizer and RNN state, hooks. */
   kept: boolean;
   /**
@@ -28,20 +40,39 @@ export interface Cell {
   framed: boolean;
   /** The op that made the values (set by lifetime tracking), for error messages when no tape node names it. */
   op: string | null;
+  /** The open lifetime frame that owns the cell (null: none); set and read by core/lifetime.ts only. */
+  frame: unknown;
+  /** Scratch mark of core/lifetime.ts (a frame end's "kept" epoch). */
+  mark: number;
 }
+
+/** The message a released cell's reads throw. */
+export const releasedMessage = (c: Cell): string => c.released!.message(c.releasedOwner);
 
 const EMPTY = new Float32Array(0);
 
 /** A tensor's storage; reshape views and detached tensors share one. */
 export class Storage {
-  readonly cell: Cell;
+  declare readonly cell: Cell; // NOTE: declared, assigned in the constructor (no class-field define step)
   constructor(view: TypedArray, evict: Cell['evict'] = null, drop: Cell['drop'] = null) {
-    this.cell = { view, evict, drop, released: null, kept: false, seen: 'user', framed: false, op: null };
+    this.cell = {
+      view,
+      evict,
+      drop,
+      released: null,
+      releasedOwner: null,
+      kept: false,
+      seen: 'user',
+      framed: false,
+      op: null,
+      frame: null,
+      mark: 0,
+    };
   }
   /** The values in place (resident or not): for ops and read-only scans that do not keep the array. */
   get view(): TypedArray {
     const c = this.cell;
-    if (c.released !== null) throw new ReleasedError(c.released);
+    if (c.released !== null) throw new ReleasedError(releasedMessage(c));
     return c.view;
   }
   get resident(): boolean {
@@ -53,20 +84,21 @@ export class Storage {
   /** The values as a plain array the caller may keep (moves them out of backend memory first, once). */
   materialize(): TypedArray {
     const c = this.cell;
-    if (c.released !== null) throw new ReleasedError(c.released);
+    if (c.released !== null) throw new ReleasedError(releasedMessage(c));
     if (c.evict) c.evict(c);
     return c.view;
   }
 }
 
-/** Release a cell: free its backend region (no copy), drop the array, remember why. */
-export function releaseCell(c: Cell, why: string): void {
+/** Release a cell: free its backend region (no copy), drop the array, remember why (about `owner`). */
+export function releaseCell(c: Cell, why: ReleaseReason, owner: unknown = null): void {
   if (c.released !== null || c.kept) return;
   if (c.drop) c.drop(c);
   c.evict = null;
   c.drop = null;
   c.view = EMPTY;
   c.released = why;
+  c.releasedOwner = owner;
 }
 
 /** Move a resident cell's values into a fresh plain array (what an evict callback does before freeing). */

@@ -21,9 +21,61 @@ export interface OpEvent {
   params: unknown;
 }
 
+/** What a primitive's vjp rule receives: the recorded call (the node itself is this context). */
+export interface RuleCtx<P> {
+  ins: Tensor[];
+  out: Tensor;
+  p: P;
+}
+/** A primitive's vjp rule: the output gradient and the recorded call → one gradient per input. */
+export type VjpRule<P> = (g: Tensor, ctx: RuleCtx<P>) => (Tensor | null)[];
+
+/**
+ * The one class of tape node: a primitive's rule applied to the node itself as its context (`ins`, `out`, `p`),
+ * or a closure (`record`: identity, customGrad).
+ * NOTE: one class, so every node has one shape (the walker's property reads stay monomorphic), and a dispatched op
+ * allocates this object alone: no vjp closure and no context object per op (issue 12).
+ */
+class OpNode<P> implements TapeNode, RuleCtx<P> {
+  // NOTE: declared fields assigned in the constructor (no class-field define steps): one per recorded op.
+  declare readonly op: string;
+  declare readonly inputs: Tensor[];
+  declare readonly params: P;
+  declare readonly out: Tensor;
+  /** `inputs` and `params` under the names vjp rules read (VjpCtx). */
+  declare readonly ins: Tensor[];
+  declare readonly p: P;
+  declare readonly scope: string | undefined;
+  declare private readonly rule: VjpRule<P> | null;
+  declare private readonly closure: TapeNode['vjp'] | null;
+  constructor(
+    op: string,
+    inputs: Tensor[],
+    params: P,
+    out: Tensor,
+    rule: VjpRule<P> | null,
+    closure: TapeNode['vjp'] | null,
+  ) {
+    this.op = op;
+    this.inputs = inputs;
+    this.params = params;
+    this.out = out;
+    this.ins = inputs;
+    this.p = params;
+    this.scope = scopePath === '' ? undefined : scopePath;
+    this.rule = rule;
+    this.closure = closure;
+  }
+  vjp(g: Tensor): (Tensor | null)[] {
+    return this.closure !== null ? this.closure(g) : this.rule!(g, this);
+  }
+}
+
 let recording = true;
 const listeners = new Set<(e: OpEvent) => void>();
 const scopes: string[] = [];
+/** `scopes` joined with '/', kept current by withScope so recording an op builds no string. */
+let scopePath = '';
 
 export const isRecording = (): boolean => recording;
 
@@ -56,13 +108,16 @@ export function emitOp(e: OpEvent): void {
 /** Name scopes (layers push their names) so errors and traces can say where an op ran. */
 export function withScope<T>(name: string, fn: () => T): T {
   scopes.push(name);
+  const prev = scopePath;
+  scopePath = scopes.join('/');
   try {
     return fn();
   } finally {
     scopes.pop();
+    scopePath = prev;
   }
 }
-export const currentScope = (): string => scopes.join('/');
+export const currentScope = (): string => scopePath;
 
 /** Whether an op on `inputs` is recorded: recording is on and some input requires a gradient. */
 export function recordsOn(inputs: Tensor[]): boolean {
@@ -81,5 +136,11 @@ export function record(
 ): void {
   if (!recordsOn(inputs)) return;
   out.requiresGrad = true;
-  out.node = { op, inputs, params, vjp, scope: scopes.length ? currentScope() : undefined };
+  out.node = new OpNode(op, inputs, params, out, null, vjp);
+}
+
+/** Record a dispatched primitive (the caller has checked `recordsOn`): its vjp is `rule(g, node)`. */
+export function recordRule<P>(out: Tensor, op: string, ins: Tensor[], p: P, rule: VjpRule<P>): void {
+  out.requiresGrad = true;
+  out.node = new OpNode(op, ins, p, out, rule, null);
 }

@@ -30,41 +30,58 @@ export class Tensor {
   static peekId(): number {
     return nextId;
   }
-  readonly id = nextId++;
-  readonly shape: Shape;
-  readonly dtype: DType;
+  // NOTE: every field is declared (no class-field initializers) and assigned once, in one order, in the
+  // constructor: field initializers run as a separate define step per field, which made the constructor of
+  // every op output the costliest JS of a training run's first steps (issue 12); one order, one hidden class.
+  declare readonly id: number;
+  declare readonly shape: Shape;
+  declare readonly dtype: DType;
   /** Where the values live; reshape views and detached tensors share their source's. */
-  storage: Storage;
+  declare storage: Storage;
   /** True for leaves the user marked and for every result of a recorded op. */
-  requiresGrad: boolean;
+  declare requiresGrad: boolean;
   /** Accumulated gradient of a leaf after `backward()`. */
-  grad: Tensor | null = null;
+  declare grad: Tensor | null;
   /** The recorded op that produced this tensor (null for leaves and untracked results). */
-  node: TapeNode | null = null;
+  declare node: TapeNode | null;
   /** Optional name (parameters get their path, e.g. `conv1.kernel`). */
-  name?: string;
+  declare name?: string;
   /** Gradient hooks, run in order when this tensor's gradient is complete during a backward walk. */
-  hooks: readonly GradHook[] = NO_HOOKS;
+  declare hooks: readonly GradHook[];
+  /** Number of values (the product of the shape). */
+  declare readonly size: number;
 
   constructor(data: TypedArray | Storage, shape: Shape, requiresGrad = false) {
+    const id = nextId++;
     assertValidShape(shape, 'Tensor');
-    // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
-    // tensor never aliases memory it does not own, whose values could change under it.
-    if (!(data instanceof Storage) && isShared(data)) data = data.slice();
-    const view = data instanceof Storage ? data.view : data;
+    let storage: Storage;
+    if (data instanceof Storage) storage = data;
+    else {
+      // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
+      // tensor never aliases memory it does not own, whose values could change under it.
+      storage = new Storage(isShared(data) ? data.slice() : data);
+    }
+    const view = storage.view;
     if (view.length !== sizeOf(shape))
       throw new ShapeError(
         `Tensor: ${view.length} values do not fill shape ${fmtShape(shape)} (needs ${sizeOf(shape)})`,
       );
-    this.storage = data instanceof Storage ? data : new Storage(data);
-    this.size = view.length;
-    this.shape = Object.freeze(Array.isArray(shape) ? shape.slice() : [...shape]);
+    this.id = id;
+    // NOTE: a frozen array (another tensor's shape: every elementwise op's output) is shared, not copied.
+    this.shape = !Array.isArray(shape)
+      ? Object.freeze([...shape])
+      : Object.isFrozen(shape)
+        ? shape
+        : Object.freeze(shape.slice());
     this.dtype = dtypeOf(view);
+    this.storage = storage;
     this.requiresGrad = requiresGrad;
+    this.grad = null;
+    this.node = null;
+    this.name = undefined;
+    this.hooks = NO_HOOKS;
+    this.size = view.length;
   }
-
-  /** Number of values (the product of the shape). */
-  readonly size: number;
 
   /** Row-major values as a plain typed array you may keep and mutate (reshape views share it). */
   get data(): TypedArray {
@@ -250,13 +267,15 @@ export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}
   const s = shape ?? inferred;
   const arr = allocArray(dtype ?? 'float32', flat.length);
   arr.set(flat as ArrayLike<number>);
-  return new Tensor(arr, s, opts.requiresGrad ?? false);
+  return new Tensor(new Storage(arr), s, opts.requiresGrad ?? false); // fresh: not shared memory
 }
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   if (value !== 0) a.fill(value);
-  return new Tensor(a, shape, opts.requiresGrad ?? false);
+  // NOTE: a Storage of the fresh array: the constructor's shared-memory check reads `a.buffer`, and for a small
+  // array (a scalar of a vjp) V8 then materializes a buffer per call, the costliest line of early steps (issue 12).
+  return new Tensor(new Storage(a), shape, opts.requiresGrad ?? false);
 }
 export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
@@ -270,5 +289,5 @@ export function arange(start: number, stop?: number, step = 1, opts: TensorOptio
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const a = allocArray(opts.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) a[i] = start + i * step;
-  return new Tensor(a, [n], opts.requiresGrad ?? false);
+  return new Tensor(new Storage(a), [n], opts.requiresGrad ?? false);
 }

@@ -76,20 +76,26 @@ export function recordBackward(output: Tensor, forward: OpRecord[], seed?: Tenso
   let current = -1;
   for (const [node, idx] of byNode) {
     const n = node as NonNullable<Tensor['node']>;
+    // NOTE: a node's vjp may be a method of its class (core/tape.ts): call it on the node, and on restore drop the
+    // wrapper rather than pin the method as an own property.
+    const own = Object.prototype.hasOwnProperty.call(n, 'vjp');
     const orig = n.vjp;
     n.vjp = (g: Tensor) => {
       const prev = current;
       current = idx;
       order.push(idx);
       try {
-        const gradIns = orig(g);
+        const gradIns = orig.call(n, g);
         vjps.set(idx, { gradOut: g, gradIns });
         return gradIns;
       } finally {
         current = prev;
       }
     };
-    restore.push(() => (n.vjp = orig));
+    restore.push(() => {
+      if (own) n.vjp = orig;
+      else delete (n as { vjp?: unknown }).vjp;
+    });
   }
   const ops: OpRecord[] = [];
   const base = forward.length;

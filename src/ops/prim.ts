@@ -17,6 +17,11 @@ export interface PrimDef<P> {
   shape(ins: Tensor[], p: P): Shape;
   /** Output dtype (default: the first input's). */
   dtype?(ins: Tensor[], p: P): DType;
+  /**
+   * True for a view (reshape): forward returns one of its inputs' arrays, so dispatch allocates no output for it
+   * (and passes an empty `out`).
+   */
+  view?: true;
   /** Fill `out` with one kernel call; may instead return an existing array (reshape views). */
   forward(k: Kernels, ins: Tensor[], out: TypedArray, p: P, outShape: Shape): TypedArray | void;
   /** One gradient per input, written with tapegrad ops (so it can be differentiated again); null = none. */

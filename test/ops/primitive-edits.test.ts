@@ -62,6 +62,8 @@ describe('adding a primitive: every edit is there for every row', () => {
   );
 
   it('reshape is the one view: its forward returns its input array', () => {
+    // dispatch allocates no output for a row marked `view` (it would be thrown away)
+    expect(names.filter((n) => rows[n].view === true)).toEqual(['reshape']);
     const c = sample('reshape');
     const shape = rows.reshape.shape(c.inputs, c.params);
     expect(rows.reshape.forward(jsKernels, c.inputs, new Float64Array(0), c.params, shape)).toBe(

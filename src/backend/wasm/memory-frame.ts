@@ -28,11 +28,17 @@ const MEMORY_LIMIT = 4 * 1024 ** 3 - PAGE;
 export type Arr = Float32Array | Int32Array;
 const NO_SCRATCH: number[] = [];
 
+/**
+ * One kernel call's frame. NOTE: `temps` and `back` stay null until a plain operand needs a temporary block: a
+ * training step's operands are mostly resident, and this runs for every kernel call (issue 12).
+ */
 interface Frame {
   /** Pointers of the inputs, then the outputs, then the scratch blocks. */
   ptrs: number[];
-  temps: number[];
-  back: [number, Arr][];
+  /** Temporary blocks to free. */
+  temps: number[] | null;
+  /** Plain outputs to copy back: pointer, array, pointer, array, ... */
+  back: (number | Arr)[] | null;
 }
 
 /** The wasm kernels' view of their memory: fixed regions, the arena, and enter/leave of one call. */
@@ -94,7 +100,7 @@ export class WasmMemory {
       const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
       if (p >= 0) arena.pin(p);
     }
-    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: [], back: [] };
+    const f: Frame = { ptrs: new Array(nAll + scratch.length), temps: null, back: null };
     let copyIn = false;
     for (let i = 0; i < nAll; i++) {
       const a = i < nIn ? ins[i] : outs[i - nIn];
@@ -105,8 +111,8 @@ export class WasmMemory {
           this.leave(f, false);
           return null;
         }
-        f.temps.push(p);
-        if (i >= nIn) f.back.push([p, a]);
+        (f.temps ??= []).push(p);
+        if (i >= nIn) (f.back ??= []).push(p, a);
         else copyIn = true;
       }
       f.ptrs[i] = p;
@@ -117,7 +123,7 @@ export class WasmMemory {
         this.leave(f, false);
         return null;
       }
-      f.temps.push(t);
+      (f.temps ??= []).push(t);
       f.ptrs[nAll + j] = t;
     }
     this.fresh();
@@ -127,13 +133,14 @@ export class WasmMemory {
   }
   /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
   leave(f: Frame, copy = true): void {
+    const { temps, back } = f;
     try {
-      if (copy) {
+      if (copy && back !== null) {
         this.fresh();
-        for (const [p, a] of f.back) this.get(p, a);
+        for (let i = 0; i < back.length; i += 2) this.get(back[i] as number, back[i + 1] as Arr);
       }
     } finally {
-      for (const t of f.temps) this.arena.free(t);
+      if (temps !== null) for (let i = 0; i < temps.length; i++) this.arena.free(temps[i]);
       this.arena.unpinAll();
     }
   }

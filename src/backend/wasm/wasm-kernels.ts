@@ -74,6 +74,13 @@ export function createWasmKernels(
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
   /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
+    // NOTE: one chunk (the common case) is `pre` itself with (0, n) appended: callers pass a fresh array, and the
+    // JS around every kernel call is paid in full until V8 optimizes it (a training run's first steps; issue 12).
+    if (!big) {
+      if (n <= 0) return; // splitRange gives no chunk
+      pre.push(0, n);
+      return pool.run(fn, [pre]);
+    }
     pool.run(
       fn,
       splitRange(n, big ? CHUNKS_PER_THREAD * pool.threads : 1).map(([s, e]) => [...pre, s, e]),
@@ -86,6 +93,11 @@ export function createWasmKernels(
    */
   function elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void {
     const parts = pool.threads > 1 && n >= PARALLEL_MIN.windowElems ? CHUNKS_PER_THREAD * pool.threads : 1;
+    if (parts === 1) {
+      if (n <= 0) return; // splitRange gives no chunk
+      args.push(n); // one chunk from element 0: the (fresh) args themselves, as in `split`
+      return pool.run(fn, [args]);
+    }
     pool.run(
       fn,
       splitRange(n, parts, 4).map(([s, e]) => [...args.map((v, i) => (ptrs[i] ? v + s * 4 : v)), e - s]),

@@ -92,6 +92,7 @@ export function crossEntropy(logits: Tensor, labels: TensorLike, opts: CrossEntr
   const flat = new Int32Array(m);
   const cls = new Int32Array(m);
   const keep = dtype === 'float64' ? new Float64Array(m) : new Float32Array(m);
+  let kept = 0;
   for (let i = 0; i < m; i++) {
     const y = d[i];
     if (y === ignore) continue; // flat[i] = cls[i] = 0 and keep[i] = 0: the element adds nothing
@@ -102,6 +103,15 @@ export function crossEntropy(logits: Tensor, labels: TensorLike, opts: CrossEntr
     flat[i] = i * c + y;
     cls[i] = y;
     keep[i] = 1;
+    kept++;
+  }
+  if (kept === m && !weight && eps === 0) {
+    // NOTE: every label kept, no class weights, no smoothing (a plain training loss): the mask is all ones, so
+    // ℓᵢ = −log pᵢ[yᵢ] and the mean divides by m — the same numbers as below (×1 and a sum of m ones are exact
+    // below 2²⁴) with three ops fewer per step, forward and backward.
+    const per = neg(take(rows, new Tensor(flat, [m])));
+    if (reduction === 'none') return reshape(per, outShape);
+    return reduction === 'sum' ? sum(per) : div(sum(per), m);
   }
   const mask = new Tensor(keep, [m]);
   // wy[i] = w[yᵢ] for kept elements, 0 for ignored ones.

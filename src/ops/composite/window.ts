@@ -22,7 +22,7 @@ export type DataFormat1d = 'NWC' | 'NCW';
 
 export function pair(v: Pair | undefined, dflt: number, what: string, op: string, min = 1): [number, number] {
   const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (p.some((x) => !Number.isInteger(x) || x < min))
+  if (!Number.isInteger(p[0]) || p[0] < min || !Number.isInteger(p[1]) || p[1] < min)
     throw new ValueError(
       `${op}: ${what} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer or pair, got ${JSON.stringify(v)}`,
     );

@@ -2,7 +2,7 @@
 // explicitly (broadcastTo) before calling the equal-shape primitives.
 import { type DType, isFloat, promote } from '../../core/dtype.js';
 import { ValueError } from '../../core/errors.js';
-import { broadcastShapes } from '../../core/shape.js';
+import { broadcastShapes, shapesEqual } from '../../core/shape.js';
 import { Tensor, type TensorLike, full, tensor } from '../../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
@@ -23,8 +23,14 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return x.dtype === dtype ? x : run('cast', [x], { dtype });
 }
 
+/** The params of every row that takes none: one shared object, not a new `{}` per op. */
+export const NO_PARAMS = Object.freeze({}) as Record<string, never>;
+
 /** Two operands as tensors of one dtype and one broadcast shape. */
 function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
+  // NOTE: the common case first (two tensors of one dtype and shape): nothing to convert, promote or broadcast
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && shapesEqual(a.shape, b.shape))
+    return [a, b];
   const ta0 = asTensor(a, b instanceof Tensor ? b.dtype : undefined);
   const tb0 = asTensor(b, ta0.dtype);
   const dt = promote(ta0.dtype, tb0.dtype);
@@ -36,17 +42,17 @@ function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
 const binary =
   (op: BinaryOp) =>
   (a: TensorLike, b: TensorLike): Tensor =>
-    run(op, operands(a, b, op), {});
-const compare =
-  (op: CompareOp) =>
-  (a: TensorLike, b: TensorLike): Tensor =>
-    run('compare', operands(a, b, op), { op });
+    run(op, operands(a, b, op), NO_PARAMS);
+function compare(op: CompareOp): (a: TensorLike, b: TensorLike) => Tensor {
+  const params = Object.freeze({ op });
+  return (a, b) => run('compare', operands(a, b, op), params);
+}
 const unary =
   (op: UnaryOp, floatOnly = true) =>
   (x: TensorLike): Tensor => {
     let t = asTensor(x);
     if (floatOnly && !isFloat(t.dtype)) t = cast(t, 'float32');
-    return run(op, [t], {});
+    return run(op, [t], NO_PARAMS);
   };
 
 export const add = binary('add');
@@ -83,7 +89,7 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = asTensor(cond);
   const [ta, tb] = operands(a, b, 'where');
   const shape = broadcastShapes(c.shape, ta.shape, 'where');
-  return run('where', [broadcastTo(c, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], {});
+  return run('where', [broadcastTo(c, shape), broadcastTo(ta, shape), broadcastTo(tb, shape)], NO_PARAMS);
 }
 
 // Composites of the above (no rules of their own).

@@ -35,19 +35,25 @@ export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryO
   cast: { dtype: DType };
 };
 
-function sameShapes(op: string, ins: Tensor[]): Tensor['shape'] {
-  for (const t of ins.slice(1))
-    if (!shapesEqual(t.shape, ins[0].shape))
+// NOTE: indexed loops from `from`, not `ins.slice(1)`: these shape rules run for every elementwise op.
+function sameShapes(op: string, ins: Tensor[], from = 0): Tensor['shape'] {
+  for (let i = from + 1; i < ins.length; i++)
+    if (!shapesEqual(ins[i].shape, ins[from].shape))
       throw new ShapeError(
         `${op}: operand shapes ${ins.map((x) => fmtShape(x.shape)).join(' and ')} differ (broadcast first)`,
       );
-  return ins[0].shape;
+  return ins[from].shape;
 }
-function sameDtypes(op: string, ins: Tensor[]): DType {
-  for (const t of ins.slice(1))
-    if (t.dtype !== ins[0].dtype)
-      throw new DTypeError(`${op}: operand dtypes ${ins.map((x) => x.dtype).join(' and ')} differ`);
-  return ins[0].dtype;
+function sameDtypes(op: string, ins: Tensor[], from = 0): DType {
+  for (let i = from + 1; i < ins.length; i++)
+    if (ins[i].dtype !== ins[from].dtype)
+      throw new DTypeError(
+        `${op}: operand dtypes ${ins
+          .slice(from)
+          .map((x) => x.dtype)
+          .join(' and ')} differ`,
+      );
+  return ins[from].dtype;
 }
 
 const unary = (op: UnaryName, vjp: PrimDef<NoParams>['vjp'], floatOnly = true): PrimDef<NoParams> => ({
@@ -118,7 +124,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   },
   where: {
     arity: 3,
-    shape: (ins) => (sameDtypes('where', ins.slice(1)), sameShapes('where', ins)),
+    shape: (ins) => (sameDtypes('where', ins, 1), sameShapes('where', ins)),
     dtype: (ins) => ins[1].dtype,
     forward: (k, [c, a, b], out) => k.where(c.raw, a.raw, b.raw, out),
     vjp: (g, c) => [

@@ -24,6 +24,7 @@ export const movement: PrimTable<MovementParams> = {
         );
       return p.shape;
     },
+    view: true,
     forward: (_k, [x]) => x.raw, // NOTE: a view: shares the input's array
     vjp: (g, { ins: [x] }) => [reshape(g, x.shape)],
     cost: () => ({ flops: 0, bytes: 0 }), // a view: nothing moves

@@ -5,19 +5,27 @@ import type { Shape } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
-import { cast } from '../elementwise/builders.js';
+import { NO_PARAMS, cast } from '../elementwise/builders.js';
 import { broadcastTo, reshape } from '../movement/builders.js';
 
 const MATMUL_KEYS = ['transA', 'transB'] as const;
+const NO_AXES: readonly number[] = Object.freeze([]);
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
 }
 
 /** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
-export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
-  checkOptions('matmul', opts, MATMUL_KEYS);
-  let { transA = false, transB = false } = opts;
+/** The four params objects of the matmul row, shared (one per transA, transB pair) instead of one per call. */
+const MM_PARAMS = [false, true].map((transA) =>
+  [false, true].map((transB) => Object.freeze({ transA, transB })),
+);
+const NO_OPTIONS: MatmulOptions = Object.freeze({});
+
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): Tensor {
+  if (opts !== NO_OPTIONS) checkOptions('matmul', opts, MATMUL_KEYS);
+  let transA = opts.transA ?? false;
+  let transB = opts.transB ?? false;
   if (a.rank === 0 || b.rank === 0)
     throw new ShapeError(`matmul: scalars are not matrices (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
   const vecA = a.rank === 1;
@@ -28,8 +36,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     const dt = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
     [a, b] = [cast(a, dt), cast(b, dt)];
   }
-  const ba = a.shape.slice(0, -2);
-  const bb = b.shape.slice(0, -2);
+  const ba = a.rank > 2 ? a.shape.slice(0, -2) : NO_AXES;
+  const bb = b.rank > 2 ? b.shape.slice(0, -2) : NO_AXES;
   if (ba.length && bb.length && (ba.length !== bb.length || ba.some((d, i) => d !== bb[i]))) {
     const n = Math.max(ba.length, bb.length);
     const batch = Array.from({ length: n }, (_, i) => {
@@ -44,7 +52,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     a = broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
     b = broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
   }
-  let out = run('matmul', [a, b], { transA, transB });
+  let out = run('matmul', [a, b], MM_PARAMS[transA ? 1 : 0][transB ? 1 : 0]);
   if (vecA) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
   if (vecB) out = reshape(out, out.shape.slice(0, -1));
   return out;
@@ -80,7 +88,7 @@ export const maxPool2dFused = (x: Tensor, geom: WindowGeom): Tensor => run('maxP
 export const avgPool2dFused = (x: Tensor, geom: WindowGeom, divisors: readonly number[]): Tensor =>
   run('avgPool2dFused', [x], { geom, divisors });
 /** Gather values by flat index: out[i] = x.flat[idx[i]], out has idx's shape. */
-export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], {});
+export const take = (x: Tensor, idx: Tensor): Tensor => run('take', [x, idx], NO_PARAMS);
 /** Zeros of `shape` with g[i] added at flat index idx[i]. */
 export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor =>
   run('scatterAdd', [g, idx], { shape: [...shape] });

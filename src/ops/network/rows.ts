@@ -4,6 +4,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.
 import { isFloat } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
+import { hasOpListeners } from '../../core/tape.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import {
   type Cost,
@@ -60,35 +61,36 @@ function mmDims(t: Tensor, trans: boolean): [number[], number, number] {
 const unbatch = (d: Tensor, x: Tensor): Tensor =>
   d.rank > x.rank ? sum(d, [...Array(d.rank - x.rank).keys()]) : d;
 
+const count = (v: number): boolean => Number.isInteger(v) && v >= 0;
+
+// NOTE: field by field, no arrays or callbacks: every conv and pool row, forward and backward, checks its geometry.
 function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): void {
   const g = geom;
-  const vals = [
-    g.n,
-    g.h,
-    g.w,
-    g.c,
-    g.kh,
-    g.kw,
-    g.strideH,
-    g.strideW,
-    g.dilationH,
-    g.dilationW,
-    g.outH,
-    g.outW,
-  ];
-  if (
-    vals.some((v) => !Number.isInteger(v) || v < 0) ||
-    g.strideH < 1 ||
-    g.strideW < 1 ||
-    g.dilationH < 1 ||
-    g.dilationW < 1
-  )
+  const ok =
+    count(g.n) &&
+    count(g.h) &&
+    count(g.w) &&
+    count(g.c) &&
+    count(g.kh) &&
+    count(g.kw) &&
+    count(g.strideH) &&
+    count(g.strideW) &&
+    count(g.dilationH) &&
+    count(g.dilationW) &&
+    count(g.outH) &&
+    count(g.outW);
+  if (!ok || g.strideH < 1 || g.strideW < 1 || g.dilationH < 1 || g.dilationW < 1)
     throw new ValueError(`${op}: invalid window geometry ${JSON.stringify(g)}`);
-  const want = cols ? [g.n * g.outH * g.outW, g.kh * g.kw * g.c] : [g.n, g.h, g.w, g.c];
-  if (x.rank !== want.length || x.shape.some((d, i) => d !== want[i]))
+  const s = x.shape;
+  const fits = cols
+    ? s.length === 2 && s[0] === g.n * g.outH * g.outW && s[1] === g.kh * g.kw * g.c
+    : s.length === 4 && s[0] === g.n && s[1] === g.h && s[2] === g.w && s[3] === g.c;
+  if (!fits) {
+    const want = cols ? [g.n * g.outH * g.outW, g.kh * g.kw * g.c] : [g.n, g.h, g.w, g.c];
     throw new ShapeError(
       `${op}: input ${fmtShape(x.shape)} does not match the geometry (expected ${fmtShape(want)})`,
     );
+  }
 }
 
 /** First output position along one axis whose window covers no real input (all padding), or -1. */
@@ -140,8 +142,17 @@ function sameFloat(op: string, ins: readonly Tensor[]): void {
     );
 }
 
+/**
+ * Index tensors a vjp made with poolArgmax and never handed to user code, with the size they index into: in range
+ * by construction (poolShape refuses windows that see only padding, so every argmax is a real input's position).
+ * NOTE: checkIndices skips these: scanning the ~100k indices of a max-pool gradient in JS cost more than the
+ * scatter itself until V8 optimized the scan (a training run's first steps; issue 12).
+ */
+const inRangeByConstruction = new WeakMap<Tensor, number>();
+
 function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
+  if (inRangeByConstruction.get(idx) === n) return;
   const d = idx.raw;
   for (let i = 0; i < d.length; i++)
     if (d[i] < 0 || d[i] >= n)
@@ -179,6 +190,12 @@ export const nnPrims: PrimTable<NnParams> = {
         );
       if (a.dtype !== b.dtype)
         throw new DTypeError(`matmul: operand dtypes ${a.dtype} and ${b.dtype} differ`);
+      // NOTE: the plain 2-D product (the common case) allocates nothing but its output shape
+      if (a.rank === 2 && b.rank === 2) {
+        const ka = p.transA ? a.shape[0] : a.shape[1];
+        const kb = p.transB ? b.shape[1] : b.shape[0];
+        if (ka === kb) return [p.transA ? a.shape[1] : a.shape[0], p.transB ? b.shape[0] : b.shape[1]];
+      }
       const [ba, m, ka] = mmDims(a, p.transA);
       const [bb, kb, n] = mmDims(b, p.transB);
       const batchOk =
@@ -190,9 +207,17 @@ export const nnPrims: PrimTable<NnParams> = {
       return [...(ba.length ? ba : bb), m, n];
     },
     forward: (k, [a, b], out, p) => {
-      const [ba, m, kk] = mmDims(a, p.transA);
-      const [bb, , n] = mmDims(b, p.transB);
-      k.matmul(a.raw, b.raw, out, sizeOf(ba), sizeOf(bb), m, n, kk, p.transA, p.transB);
+      // [batch..., rows, cols]: the batch counts are the products of all but the last two axes
+      const ra = a.rank;
+      const rb = b.rank;
+      let batchA = 1;
+      let batchB = 1;
+      for (let i = 0; i < ra - 2; i++) batchA *= a.shape[i];
+      for (let i = 0; i < rb - 2; i++) batchB *= b.shape[i];
+      const m = p.transA ? a.shape[ra - 1] : a.shape[ra - 2];
+      const kk = p.transA ? a.shape[ra - 2] : a.shape[ra - 1];
+      const n = p.transB ? b.shape[rb - 2] : b.shape[rb - 1];
+      k.matmul(a.raw, b.raw, out, batchA, batchB, m, n, kk, p.transA, p.transB);
     },
     // C = Â·B̂ with Â = op(A), B̂ = op(B): dÂ = g·B̂ᵀ, dB̂ = Âᵀ·g; a transposed operand takes the transpose back.
     vjp: (g, c: VjpCtx<NnParams['matmul']>) => {
@@ -335,7 +360,15 @@ export const nnPrims: PrimTable<NnParams> = {
     shape: ([x], { geom: g }) => poolShape('maxPool2dFused', x, g),
     forward: (k, [x], out, p) => k.poolMax(x.raw, p.geom, out),
     // y = x[argmax]: dx = scatterAdd(g, argmax)
-    vjp: (g, c) => [need(c, 0, () => scatterAdd(g, poolArgmax(c.ins[0], c.p.geom), c.ins[0].shape))],
+    vjp: (g, c) => [
+      need(c, 0, () => {
+        const x = c.ins[0];
+        const idx = poolArgmax(x, c.p.geom);
+        // NOTE: op listeners are shown idx (and could write to it), so only an unobserved one skips the check
+        if (!hasOpListeners()) inRangeByConstruction.set(idx, x.size);
+        return scatterAdd(g, idx, x.shape);
+      }),
+    ],
     cost: windowCost, // one comparison per window element
   },
   avgPool2dFused: {

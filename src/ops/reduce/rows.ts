@@ -27,6 +27,17 @@ function reduceAxes(
   out: TypedArray,
 ): TypedArray | void {
   if (axes.length === 0) return void out.set(x);
+  // NOTE: one run of adjacent axes (every reduction of a training step) is one call, with no arrays allocated
+  if (axes[axes.length - 1] - axes[0] === axes.length - 1) {
+    let outer = 1;
+    let mid = 1;
+    let inner = 1;
+    for (let i = 0; i < shape.length; i++)
+      if (i < axes[0]) outer *= shape[i];
+      else if (i <= axes[axes.length - 1]) mid *= shape[i];
+      else inner *= shape[i];
+    return k.reduce(op, x, outer, mid, inner, out);
+  }
   let cur = x;
   let curShape = [...shape];
   const runs: [number, number][] = [];
