@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   await wasmBackend.pool.whenReady();
   ort.env.wasm.numThreads = threads;
   let trace: [string, number][] = [];
-  const { kernels: timed } = timedKernels(wasmBackend, 'profiled-wasm', (l, ms) => void trace.push([l, ms]));
+  const { kernels: timed } = timedKernels(wasmBackend, 'profiled-wasm', (l, ms) => void trace.push([l, ms]), {
+    cpu: false,
+  });
   registerBackend(timed);
 
   const bytes = readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', 'onnx', file));

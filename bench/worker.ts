@@ -226,9 +226,9 @@ async function main(): Promise<void> {
     out.m = await measure(r.step, o.sync, o.yielding);
     out.rssPeakMiB = maxRssMiB();
   }
-  process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`);
-  // NOTE: worker threads (tapegrad's pool, jax-js) must not keep a finished cell alive.
-  process.exit(0);
+  // NOTE: worker threads (tapegrad's pool, jax-js) must not keep a finished cell alive, so the process exits, but
+  // only once the line is written: a pipe takes 64 KiB at a time and an exit right after write() cut long lines.
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(out)}\n`, () => process.exit(0));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -44,13 +44,17 @@ export function kernelLabel(name: string, a: unknown[]): [string, number] {
 /** Memory plumbing, forwarded untimed. */
 const PLUMBING = new Set(['alloc', 'free', 'hold', 'unhold', 'memory', 'setMemoryBudget', 'memoryBytes']);
 
-/** `inner`'s kernels, each call timed into `stats` under its label (and reported to `onCall`); registered under
- * `name` by the caller. */
+/** `inner`'s kernels, each call timed into `stats` under its label (and reported to `onCall`), with the process's CPU
+ * time unless `cpu: false`; registered under `name` by the caller. */
 export function timedKernels(
   inner: Kernels,
   name: string,
   onCall?: (label: string, ms: number) => void,
+  opts: { cpu?: boolean } = {},
 ): { kernels: Kernels; stats: Map<string, KernelStat> } {
+  // NOTE: process.cpuUsage is a system call (~1–2 µs): with { cpu: false } a call costs two performance.now() only,
+  // which matters for the many tiny kernels of an imported graph
+  const withCpu = opts.cpu ?? true;
   const stats = new Map<string, KernelStat>();
   const src = inner as unknown as Record<string, unknown>;
   const timed: Record<string, unknown> = { name };
@@ -61,11 +65,11 @@ export function timedKernels(
       continue;
     }
     timed[key] = (...a: unknown[]) => {
+      const c0 = withCpu ? cpuMs() : 0;
       const t0 = performance.now();
-      const c0 = cpuMs();
       const r = (f as (...x: unknown[]) => unknown).apply(inner, a);
       const ms = performance.now() - t0;
-      const cpu = cpuMs() - c0;
+      const cpu = withCpu ? cpuMs() - c0 : 0;
       const [l, flops] = kernelLabel(key, a);
       const s = stats.get(l) ?? { calls: 0, ms: 0, cpu: 0, flops: 0 };
       s.calls++;

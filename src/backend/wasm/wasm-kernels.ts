@@ -409,7 +409,7 @@ export function createWasmKernels(
     },
     conv2d(x, w, bias, g, o, out, act = 'linear') {
       if (out.length === 0) return;
-      const code = CONV_ACT[act];
+      const code = Object.hasOwn(CONV_ACT, act) ? CONV_ACT[act] : undefined;
       if (code === undefined) throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);
       const kk = g.kh * g.kw * g.c;
       const rows = g.n * g.outH * g.outW;

@@ -28,7 +28,7 @@ interface Held {
 }
 
 /** Operators that act on each element alone (attributes and scalar inputs only): any layout passes through. */
-const PER_ELEMENT = new Set([
+export const PER_ELEMENT = new Set([
   'Relu',
   'LeakyRelu',
   'Sigmoid',
@@ -52,7 +52,7 @@ const PER_ELEMENT = new Set([
   'Identity',
 ]);
 /** A group count up to this runs block-diagonally in one fused conv (groups× the multiply-adds, no reshuffles). */
-const MAX_DENSE_GROUPS = 4;
+export const MAX_DENSE_GROUPS = 4;
 
 type Kind = 'generic' | 'conv' | 'gemm' | 'pool' | 'perElement' | 'pad' | 'constant' | 'transpose';
 interface Step {
@@ -75,7 +75,7 @@ const ctxOf = (n: OnnxNode): OpContext => ({
 });
 
 /** The fixed tensor in a node's input slot, or null (a run-time value or an absent input). */
-const fixedAt = (n: OnnxNode, i: number): Tensor | null => {
+export const fixedAt = (n: OnnxNode, i: number): Tensor | null => {
   const s = n.slots[i];
   return s && s.kind === 'fixed' ? s.t : null;
 };
@@ -325,7 +325,7 @@ function gemm(node: OnnxNode, ctx: OpContext, a: Tensor): Tensor {
  * each output channel's group. Folding: y = (conv(x, W) + b - μ)·a + β with a = γ/√(σ² + ε) is conv(x, W·a) +
  * (b - μ)·a + β, per output channel.
  */
-function prepareConv(
+export function prepareConv(
   w: Tensor,
   b: Tensor | null,
   bn: OnnxNode | undefined,

@@ -3,7 +3,8 @@
 import { type DType, withAllocationLimit } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
-import { isRecording } from '../../core/tape.js';
+import { isRecording, noGrad } from '../../core/tape.js';
+import { withFrame } from '../../core/lifetime.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
 import { cast } from '../../ops/elementwise/builders.js';
 import {
@@ -17,8 +18,12 @@ import {
 } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
+import { assertFiniteData, assertModelInputs } from '../../nn/keras/data-checks.js';
+import { checkOptions } from '../../core/options.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
+import { type Executor, type ValueInfo, compile, staticNodes } from './executor.js';
+import { ExecutorCache } from './executor-cache.js';
 import { InferencePlan } from './inference-plan.js';
 import { Attrs, type OpContext, type OpDef } from './op-types.js';
 import { DataType } from './proto.js';
@@ -189,18 +194,29 @@ export class OnnxModel extends Model {
     this.built = true;
   }
 
+  /** NOTE: made once (graph inputs never change): predict's checks read it on every call. */
+  private declared: ShapeWithBatch[] | null = null;
   protected override declaredInputShape(): ShapeWithBatch[] {
-    return this.graphInputs.map((i) => (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)));
+    return (this.declared ??= this.graphInputs.map((i) =>
+      (i.shape ?? []).map((d) => (typeof d === 'number' ? d : null)),
+    ));
   }
 
   /** The graph inputs, checked against the declared shapes and cast to the declared types, by name. */
   private inputValues(xs: Tensor[]): Map<string, Tensor> {
+    const values = new Map<string, Tensor>();
+    this.checkedInputs(xs).forEach((t, i) => values.set(this.graphInputs[i].name, t));
+    for (const [k, t] of this.initializers) values.set(k, t);
+    return values;
+  }
+
+  /** The graph inputs in order, checked against the declared shapes and cast to the declared types. */
+  private checkedInputs(xs: Tensor[]): Tensor[] {
     if (xs.length !== this.graphInputs.length)
       throw new ValueError(
         `${this.name}: expected ${this.graphInputs.length} inputs (${this.graphInputs.map((i) => i.name).join(', ')}), got ${xs.length}`,
       );
-    const values = new Map<string, Tensor>();
-    this.graphInputs.forEach((io, i) => {
+    return this.graphInputs.map((io, i) => {
       const t = xs[i];
       if (!(t instanceof Tensor)) throw new ValueError(`${this.name}: input '${io.name}' must be a Tensor`);
       const s = io.shape;
@@ -209,10 +225,8 @@ export class OnnxModel extends Model {
           `${this.name}: input '${io.name}' expects shape [${s.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`,
         );
       // NOTE: inputs are cast to the declared element type (float32 for FLOAT, int32 for the integer types).
-      values.set(io.name, cast(t, dtypeOfType(io.elemType)));
+      return cast(t, dtypeOfType(io.elemType));
     });
-    for (const [k, t] of this.initializers) values.set(k, t);
-    return values;
   }
 
   /** Run the graph node by node (each a layer call); `onNode` sees each node's outputs (summary uses it). */
@@ -255,24 +269,140 @@ export class OnnxModel extends Model {
 
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     const xs = Array.isArray(x) ? x : [x];
-    let ys: Tensor[];
+    let ys: Tensor[] | null = null;
     if (this.planApplies(kw)) {
-      this.plan ??= new InferencePlan(
-        this.layers,
-        this.graphOutputs.map((o) => o.name),
-      );
-      ys = this.plan.run(this.inputValues(xs));
+      if (this.useExecutor) ys = this.executors.run(this.checkedInputs(xs));
+      if (!ys) {
+        this.plan ??= new InferencePlan(
+          this.layers,
+          this.graphOutputs.map((o) => o.name),
+        );
+        ys = this.plan.run(this.inputValues(xs));
+      }
     } else ys = this.runGraph(xs, kw);
     return ys.length === 1 ? ys[0] : ys;
+  }
+
+  /**
+   * Inference through the compiled executor (executor.ts) where the plan applies: compiled once per input shape
+   * (executor-cache.ts), its weights re-prepared when they change. `false`: the inference plan.
+   */
+  useExecutor = true;
+  private readonly executors = new ExecutorCache((xs) => this.compileFor(xs));
+  /** Why the executor is off for this model (a shape that depends on the data), or null. */
+  get executorOff(): string | null {
+    return this.executors.off;
+  }
+
+  /** Compile for these inputs' shapes: one node-by-node run records every value's shape (and folds the static ones). */
+  private compileFor(xs: Tensor[]): Executor {
+    // NOTE: in a frame, without recording (predict's state): the recording run's tensors are released at its end
+    return withFrame('internal', `${this.name}: compiling the executor`, () =>
+      noGrad(() => {
+        const folded = staticNodes(this.layers);
+        const info = new Map<string, ValueInfo>();
+        xs.forEach((t, i) =>
+          info.set(this.graphInputs[i].name, { shape: [...t.shape], dtype: t.dtype, value: null }),
+        );
+        this.runGraph(xs, { training: false }, (n, ys) =>
+          n.spec.outputs.forEach((o, j) => {
+            const y = ys[j];
+            if (o && y)
+              info.set(o, {
+                shape: [...y.shape],
+                dtype: y.dtype,
+                value: folded.has(n) ? y.raw.slice() : null,
+              });
+          }),
+        );
+        return compile(
+          this.layers,
+          this.graphInputs.map((i) => i.name),
+          this.graphOutputs.map((o) => o.name),
+          info,
+          folded,
+        );
+      }),
+    );
+  }
+
+  /**
+   * What the compiled executor does with each node for these inputs' shapes, one line per node: the kernel step
+   * it became, what it was fused into, folded when compiling, or run node by node and why; then the buffers planned.
+   */
+  explainExecutor(x: Tensor | Tensor[]): string[] {
+    const xs = Array.isArray(x) ? x : [x];
+    if (this.executorOff !== null) return [`executor off for this model: ${this.executorOff}`];
+    return withFrame('internal', `${this.name}.explainExecutor`, () =>
+      noGrad(() => {
+        const e = this.executors.get(this.checkedInputs(xs));
+        const m = e.memory;
+        return [...e.report, `buffers: ${m.buffers} for ${m.values} values (${m.elements} elements)`];
+      }),
+    );
   }
 
   /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
   override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
     const d0 = this.graphInputs[0]?.shape?.[0];
-    return super.predict(
-      x,
-      opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts,
-    );
+    const o = opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts;
+    return this.predictCompiled(x, o) ?? super.predict(x, o);
+  }
+
+  /** Forward hooks, pre-hooks and backward hooks on the model itself: while any is, predict takes the layer path. */
+  private ownHooks = 0;
+  private countHook(off: () => void): () => void {
+    this.ownHooks++;
+    let on = true;
+    return () => {
+      if (on) this.ownHooks--;
+      on = false;
+      off();
+    };
+  }
+  override registerForwardHook(h: ForwardHook): () => void {
+    return this.countHook(super.registerForwardHook(h));
+  }
+  override registerForwardPreHook(h: ForwardPreHook): () => void {
+    return this.countHook(super.registerForwardPreHook(h));
+  }
+  override registerBackwardHook(h: BackwardHook): () => void {
+    return this.countHook(super.registerBackwardHook(h));
+  }
+
+  /**
+   * predict of one batch straight through the compiled executor, with predict's checks and errors but without the
+   * layer call around the graph (its frame, scope and hook machinery cost more than the MLP's whole graph); null
+   * when predict must take the layer path (several batches, hooks, executor off).
+   */
+  private predictCompiled(x: Tensor | Tensor[], opts: { batchSize?: number }): Tensor | Tensor[] | null {
+    if (
+      !this.useInferencePlan ||
+      !this.useExecutor ||
+      this.executorOff !== null ||
+      this.ownHooks > 0 ||
+      !fusedAllowed() ||
+      isInferringShapes() ||
+      !this.layers.every((l) => l.hooks === 0)
+    )
+      return null;
+    const xs = Array.isArray(x) ? x : [x];
+    const bs = opts.batchSize ?? 32;
+    if (!xs.every((t) => t instanceof Tensor) || xs.length === 0 || xs[0].rank === 0 || xs[0].shape[0] > bs)
+      return null;
+    const where = `${this.name}.predict`;
+    checkOptions(where, opts, ['batchSize']);
+    if (!(Number.isInteger(bs) && bs > 0))
+      throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
+    assertModelInputs(xs, this.inputSpecs(), this.name, where);
+    xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
+    // NOTE: no frame or recording state is needed unless an input is cast (nodes run as themselves open their own
+    // frames, without recording): the executor makes nothing else but the outputs
+    const run = () => this.executors.run(this.checkedInputs(xs));
+    const cast = xs.some((t, i) => t.dtype !== dtypeOfType(this.graphInputs[i].elemType));
+    const ys = cast ? withFrame('internal', where, () => noGrad(run)) : run();
+    if (!ys) return null;
+    return ys.length === 1 ? ys[0] : ys;
   }
 
   /**

@@ -127,6 +127,7 @@ const closeTo = (got: tg.Tensor, want: tg.Tensor) => {
 describe('ONNX inference plan', () => {
   it('gives the layer path’s outputs on every planned case, at batch 1, 3 and 7', async () => {
     const m = await tg.onnx.loadModel(buildGraph());
+    m.useExecutor = false; // the plan itself (the compiled executor is tested in executor.test.ts)
     const spy = vi.spyOn(InferencePlan.prototype, 'run');
     for (const n of [1, 3, 7]) {
       const x = randn([n, 4, 9, 9], 1);
@@ -158,6 +159,7 @@ describe('ONNX inference plan', () => {
 
   it('is not used where it would differ: hooks, tracing, training, a recording tape', async () => {
     const m = await tg.onnx.loadModel(buildGraph());
+    m.useExecutor = false;
     const spy = vi.spyOn(InferencePlan.prototype, 'run');
     const x = randn([2, 4, 9, 9], 1);
     const seen: string[] = [];
