@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { onOp } from '../../src/core/tape.js';
+import { conv2dWithActivation } from '../../src/ops/composite/conv.js';
 import { expectClose, uniform } from '../support/check.js';
 
 type Kind = 'simple' | 'lstm' | 'gru';
@@ -211,17 +212,24 @@ describe('Dense and Conv2D layers run exactly the ops of the same functional mat
     expect(layer).toEqual(fn);
     expect(layer.length).toBeGreaterThan(4);
   });
-  it('Conv2D(relu, same) vs conv2d + relu, training and inference', () => {
+  it('Conv2D(relu, same) vs conv2d with relu in its epilogue, training and inference; values of conv2d + relu', () => {
     const x = tg.randn([2, 6, 6, 3]);
     const conv = tg.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' });
     conv.apply(x);
     const [w, b] = conv.parameters();
-    const fnMath = (ww: tg.Tensor, bb: tg.Tensor) => tg.relu(tg.conv2d(x, ww, bb, { padding: 'same' }));
+    // NOTE: the layer fuses relu into the conv row where the backend has it (one pass fewer than conv2d then relu).
+    const fnMath = (ww: tg.Tensor, bb: tg.Tensor) =>
+      conv2dWithActivation(x, ww, bb, { padding: 'same' }, 'relu');
+    const plain = (ww: tg.Tensor, bb: tg.Tensor) => tg.relu(tg.conv2d(x, ww, bb, { padding: 'same' }));
     const layer = opsOf(() => tg.grads(() => tg.sum(conv.apply(x) as tg.Tensor))(w, b));
     const fn = opsOf(() => tg.grads((ww, bb) => tg.sum(fnMath(ww, bb)))(w, b));
     expect(layer).toEqual(fn);
     const inferLayer = opsOf(() => tg.noGrad(() => conv.apply(x)));
     const inferFn = opsOf(() => tg.noGrad(() => fnMath(w, b)));
     expect(inferLayer).toEqual(inferFn);
+    expect(Array.from((conv.apply(x) as tg.Tensor).data)).toEqual(Array.from(plain(w, b).data));
+    const gl = tg.grads((ww, bb) => tg.sum(tg.square(fnMath(ww, bb))))(w, b);
+    const gp = tg.grads((ww, bb) => tg.sum(tg.square(plain(ww, bb))))(w, b);
+    gl.forEach((g, i) => expectClose(g.data, gp[i].data, { rtol: 1e-5, atol: 1e-6 }));
   });
 });

@@ -2,12 +2,13 @@
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { conv1d, conv2d } from '../../../ops/composite/conv.js';
+import { conv1d, conv2dWithActivation } from '../../../ops/composite/conv.js';
 import { transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
+const RELU = getActivation('relu');
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
 const toPair = (v: IntOrPair | undefined, d: number): [number, number] =>
@@ -193,15 +194,24 @@ export class Conv2D extends ConvBase {
     // NOTE: Keras keeps HWIO kernels for channels_first too, so we convolve in NHWC and move axes around it.
     const xh = this.channelsFirst ? transpose(x, [0, 2, 3, 1]) : x;
     const padding = this.args.padding ?? 'valid';
+    // NOTE: relu runs in the conv kernel's epilogue where the fused row can take it (tf.layers does the same).
+    const activation = getActivation(this.args.activation);
+    const fuseRelu = activation === RELU;
     let y = this.withLayoutHint(x, () =>
-      conv2d(xh, this.kernel, this.bias, {
-        stride: toPair(this.args.strides, 1),
-        padding: padding === 'causal' ? 'valid' : padding,
-        dilation: toPair(this.args.dilationRate, 1),
-        groups: this.groups,
-      }),
+      conv2dWithActivation(
+        xh,
+        this.kernel,
+        this.bias ?? null,
+        {
+          stride: toPair(this.args.strides, 1),
+          padding: padding === 'causal' ? 'valid' : padding,
+          dilation: toPair(this.args.dilationRate, 1),
+          groups: this.groups,
+        },
+        fuseRelu ? 'relu' : 'linear',
+      ),
     );
-    y = getActivation(this.args.activation)(y);
+    if (!fuseRelu) y = activation(y);
     return this.channelsFirst ? transpose(y, [0, 3, 1, 2]) : y;
   }
 }
