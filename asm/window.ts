@@ -94,6 +94,22 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
   }
 }
 
+/** The first tap t of a window starting at p0 (t < k) with p0 + t·d ≥ 0, or k if none is. */
+// @ts-ignore: decorator
+@inline function firstTap(p0: i32, k: i32, d: i32): i32 {
+  let t = 0;
+  while (t < k && p0 + t * d < 0) t++;
+  return t;
+}
+
+/** One past the last tap t (≥ t0) of a window starting at p0 with p0 + t·d < size. */
+// @ts-ignore: decorator
+@inline function endTap(p0: i32, t0: i32, k: i32, d: i32, size: i32): i32 {
+  let t = k;
+  while (t > t0 && p0 + (t - 1) * d >= size) t--;
+  return t;
+}
+
 /**
  * Images [n0,n1): flat index into x of each window's first maximum (padding never wins; the first NaN wins),
  * written to out[n,outH,outW,c] (i32).
@@ -108,16 +124,10 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
     for (let oy = 0; oy < oh; oy++) {
       // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
       const y0 = oy * sh - pt;
-      let ky0 = 0;
-      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
-      let ky1 = kh;
-      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      const ky0 = firstTap(y0, kh, dh), ky1 = endTap(y0, ky0, kh, dh, h);
       for (let ox = 0; ox < ow; ox++) {
         const x0 = ox * sw - pl;
-        let kx0 = 0;
-        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
-        let kx1 = kw;
-        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         if (ky0 >= ky1 || kx0 >= kx1) {
           memory.fill(o, 0xff, <usize>c * 4); // -1: a window wholly in padding has no maximum
           o += <usize>c * 4;
@@ -190,16 +200,10 @@ export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void 
     for (let oy = 0; oy < oh; oy++) {
       // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
       const y0 = oy * sh - pt;
-      let ky0 = 0;
-      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
-      let ky1 = kh;
-      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      const ky0 = firstTap(y0, kh, dh), ky1 = endTap(y0, ky0, kh, dh, h);
       for (let ox = 0; ox < ow; ox++) {
         const x0 = ox * sw - pl;
-        let kx0 = 0;
-        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
-        let kx1 = kw;
-        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         if (ky0 >= ky1 || kx0 >= kx1) {
           zeroF32(o, c);
           o += pixC;
@@ -265,16 +269,10 @@ export function avgPool(x: usize, g: usize, divs: usize, nDiv: i32, out: usize, 
     const img = x + <usize>(b * h) * rowC;
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * sh - pt;
-      let ky0 = 0;
-      while (ky0 < kh && y0 + ky0 * dh < 0) ky0++;
-      let ky1 = kh;
-      while (ky1 > ky0 && y0 + (ky1 - 1) * dh >= h) ky1--;
+      const ky0 = firstTap(y0, kh, dh), ky1 = endTap(y0, ky0, kh, dh, h);
       for (let ox = 0; ox < ow; ox++) {
         const x0 = ox * sw - pl;
-        let kx0 = 0;
-        while (kx0 < kw && x0 + kx0 * dw < 0) kx0++;
-        let kx1 = kw;
-        while (kx1 > kx0 && x0 + (kx1 - 1) * dw >= w) kx1--;
+        const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         const d = load<f32>(divs + <usize>(nDiv === 1 ? 0 : oy * ow + ox) * 4);
         const dv = f32x4.splat(d);
         const first = img + <usize>(y0 + ky0 * dh) * rowC + <usize>(x0 + kx0 * dw) * pixC;
