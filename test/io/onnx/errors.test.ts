@@ -5,18 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { encodeModel } from '../../../src/io/onnx/proto.js';
+import { io as vi } from '../../support/onnx-graph.js';
 import { localFixtures } from '../fixtures-dir.js';
 
-const FLOAT = 1;
-const vi = (name: string, dims: (number | string)[]) => ({
-  name,
-  type: {
-    tensorType: {
-      elemType: FLOAT,
-      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-    },
-  },
-});
 /** A one-node model y = op(x) with the given attributes. */
 function oneNode(opType: string, attribute: object[] = [], opset = 13, extra: object = {}): Uint8Array {
   return encodeModel({

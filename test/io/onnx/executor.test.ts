@@ -13,24 +13,12 @@ import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import type { OnnxModel } from '../../../src/io/onnx/model.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
+import { closeTo, flt, int, ints, io } from '../../support/onnx-graph.js';
 import { localFixtures } from '../fixtures-dir.js';
 
 ort.env.wasm.numThreads = 1;
 const rng = new tg.Rng(11);
 const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }), scale);
-const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
-const int = (name: string, i: number) => ({ name, type: 2, i });
-const flt = (name: string, f: number) => ({ name, type: 1, f });
-const io = (name: string, dims: (number | string)[]) => ({
-  name,
-  type: {
-    tensorType: {
-      elemType: DataType.FLOAT,
-      shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-    },
-  },
-});
-
 /** x [batch, 4, 8, 8] through every compiled rule (and a ReduceMean run as itself); outputs y, z (channels-last), s. */
 function buildGraph(): Uint8Array {
   const b = new GraphBuilder(13);
@@ -157,16 +145,6 @@ function buildGraph(): Uint8Array {
   });
 }
 
-/** |got − want| ≤ 1e-5 + 1e-5·|want| everywhere. */
-const closeTo = (got: tg.Tensor, want: ArrayLike<number> & { length: number }, shape?: readonly number[]) => {
-  if (shape) expect(got.shape).toEqual([...shape]);
-  const a = got.data;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++)
-    worst = Math.max(worst, Math.abs(a[i] - want[i]) - 1e-5 * Math.abs(want[i]));
-  expect(a.length).toBe(want.length);
-  expect(worst).toBeLessThanOrEqual(1e-5);
-};
 const outs = (y: tg.Tensor | tg.Tensor[]) => (Array.isArray(y) ? y : [y]);
 const nodeByNode = (m: OnnxModel, x: tg.Tensor) => {
   m.useInferencePlan = false;

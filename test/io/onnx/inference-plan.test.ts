@@ -8,13 +8,10 @@ import { GraphBuilder } from '../../../src/io/onnx/export-graph.js';
 import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
+import { closeTo as near, flt, int, ints, io, str } from '../../support/onnx-graph.js';
 
 const rng = new tg.Rng(7);
 const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }), scale);
-const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
-const int = (name: string, i: number) => ({ name, type: 2, i });
-const flt = (name: string, f: number) => ({ name, type: 1, f });
-const str = (name: string, s: string) => ({ name, type: 3, s: new TextEncoder().encode(s) });
 
 /** A graph over x [batch, 4, 9, 9] with two outputs; weights are initializers, as PyTorch writes them. */
 function buildGraph(): Uint8Array {
@@ -93,15 +90,6 @@ function buildGraph(): Uint8Array {
   const g2 = b.node('Gemm', [g1, w('wg2', randn([6, 3])), w('bg2', randn([1]))], []);
   b.node('Identity', [g2], [], 'y');
   b.node('Identity', [pool4], [], 'z'); // a channels-last value as a graph output
-  const io = (name: string, dims: (number | string)[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType: DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  });
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
@@ -115,14 +103,7 @@ function buildGraph(): Uint8Array {
   });
 }
 
-const closeTo = (got: tg.Tensor, want: tg.Tensor) => {
-  expect(got.shape).toEqual(want.shape);
-  const a = got.data;
-  const b = want.data;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) - 1e-5 * Math.abs(b[i]));
-  expect(worst).toBeLessThanOrEqual(1e-5);
-};
+const closeTo = (got: tg.Tensor, want: tg.Tensor) => near(got, want.data, want.shape);
 
 describe('ONNX inference plan', () => {
   it('gives the layer path’s outputs on every planned case, at batch 1, 3 and 7', async () => {
@@ -190,15 +171,6 @@ describe('ONNX inference plan', () => {
     const t1 = b.node('Transpose', ['x'], [ints('perm', [0, 3, 1, 2])]);
     const c = b.node('Relu', [b.node('Conv', [t1, 'w'], [ints('pads', [1, 1, 1, 1])])]);
     b.node('Transpose', [c], [ints('perm', [0, 2, 3, 1])], 'y');
-    const io = (name: string, dims: (number | string)[]) => ({
-      name,
-      type: {
-        tensorType: {
-          elemType: DataType.FLOAT,
-          shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-        },
-      },
-    });
     const m = await tg.onnx.loadModel(
       encodeModel({
         irVersion: 8,
