@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { ConvActivation, WindowGeom } from '../../src/backend/kernels.js';
 import { ValueError } from '../../src/core/errors.js';
-import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
+import { expectClose, expectSame, geomArb, randF32, squareGeom, wasm } from '../support/backend.js';
 
 const K = wasm();
 
@@ -60,6 +60,7 @@ function check(g: WindowGeom, o: number, withBias: boolean, act: ConvActivation,
   expectClose(y, ref, 1e-5, 1e-5, 'band vs reference');
 }
 
+/** The band path's windows: dilation along the height only (width dilation 1 is what it takes). */
 const geom = (
   n: number,
   h: number,
@@ -67,25 +68,7 @@ const geom = (
   c: number,
   k: number,
   opts: { s?: number; dh?: number; pt?: number; pl?: number; pb?: number; pr?: number } = {},
-): WindowGeom => {
-  const { s = 1, dh = 1, pt = 0, pl = 0, pb = pt, pr = pl } = opts;
-  return {
-    n,
-    h,
-    w,
-    c,
-    kh: k,
-    kw: k,
-    strideH: s,
-    strideW: s,
-    dilationH: dh,
-    dilationW: 1,
-    padTop: pt,
-    padLeft: pl,
-    outH: Math.floor((h + pt + pb - (k - 1) * dh - 1) / s) + 1,
-    outW: Math.floor((w + pl + pr - k) / s) + 1,
-  };
-};
+): WindowGeom => squareGeom(n, h, w, c, k, { ...opts, dw: 1 });
 
 describe('wasm conv2d band path', () => {
   afterAll(async () => {

@@ -4,37 +4,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { expectClose, expectSame, randF32, wasm } from '../support/backend.js';
+import { expectClose, expectSame, randF32, squareGeom, wasm } from '../support/backend.js';
 
 const K = wasm();
 
-const geom = (
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  k: number,
-  opts: { s?: number; d?: number; pt?: number; pl?: number; pb?: number; pr?: number } = {},
-): WindowGeom => {
-  const { s = 1, d = 1, pt = 0, pl = 0, pb = pt, pr = pl } = opts;
-  const ek = (k - 1) * d + 1;
-  return {
-    n,
-    h,
-    w,
-    c,
-    kh: k,
-    kw: k,
-    strideH: s,
-    strideW: s,
-    dilationH: d,
-    dilationW: d,
-    padTop: pt,
-    padLeft: pl,
-    outH: Math.floor((h + pt + pb - ek) / s) + 1,
-    outW: Math.floor((w + pl + pr - ek) / s) + 1,
-  };
-};
+const geom = squareGeom;
 
 function filter(
   g: WindowGeom,

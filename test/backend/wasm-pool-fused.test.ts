@@ -6,10 +6,11 @@ import { describe, expect, it, vi } from 'vitest';
 import * as tg from '../../src/index.js';
 import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
+import { expectClose, expectSame, geomArb, randF32, squareGeom, wasm } from '../support/backend.js';
 
 const K = wasm();
 
+/** A k×k window with stride s (a pool's usual spelling). */
 const geom = (
   n: number,
   h: number,
@@ -18,26 +19,7 @@ const geom = (
   k: number,
   s: number,
   opts: { d?: number; pt?: number; pl?: number; pb?: number; pr?: number } = {},
-): WindowGeom => {
-  const { d = 1, pt = 0, pl = 0, pb = pt, pr = pl } = opts;
-  const ek = (k - 1) * d + 1;
-  return {
-    n,
-    h,
-    w,
-    c,
-    kh: k,
-    kw: k,
-    strideH: s,
-    strideW: s,
-    dilationH: d,
-    dilationW: d,
-    padTop: pt,
-    padLeft: pl,
-    outH: Math.floor((h + pt + pb - ek) / s) + 1,
-    outW: Math.floor((w + pl + pr - ek) / s) + 1,
-  };
-};
+): WindowGeom => squareGeom(n, h, w, c, k, { ...opts, s });
 
 describe('wasm poolMax and poolArgmax against the JS reference', () => {
   it.each([

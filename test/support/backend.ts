@@ -66,6 +66,44 @@ export function expectUlps(a: ArrayLike<number>, b: ArrayLike<number>, ulps: num
   }
 }
 
+/** A k×k window's geometry on n×h×w×c images: stride s, dilation d (or dh/dw apart), padding pt/pl (pb/pr default to them). */
+export function squareGeom(
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  k: number,
+  opts: {
+    s?: number;
+    d?: number;
+    dh?: number;
+    dw?: number;
+    pt?: number;
+    pl?: number;
+    pb?: number;
+    pr?: number;
+  } = {},
+): WindowGeom {
+  const { s = 1, d = 1, pt = 0, pl = 0, pb = pt, pr = pl } = opts;
+  const { dh = d, dw = d } = opts;
+  return {
+    n,
+    h,
+    w,
+    c,
+    kh: k,
+    kw: k,
+    strideH: s,
+    strideW: s,
+    dilationH: dh,
+    dilationW: dw,
+    padTop: pt,
+    padLeft: pl,
+    outH: Math.floor((h + pt + pb - (k - 1) * dh - 1) / s) + 1,
+    outW: Math.floor((w + pl + pr - (k - 1) * dw - 1) / s) + 1,
+  };
+}
+
 /** Random window geometries (conv or pool) with odd sizes, strides, dilations and asymmetric padding. */
 export const geomArb = (maxN = 3): fc.Arbitrary<WindowGeom> =>
   fc
