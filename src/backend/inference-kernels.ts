@@ -4,27 +4,8 @@
 // NOTE: plain typed-array loops like js.ts (the oracle style); the executor calls them on the small tensors where a
 // kernel call costs more than the loop, and on row-wise steps of any size.
 import type { TypedArray } from '../core/dtype.js';
+import { BINARY } from './js.js';
 import type { BinaryOp } from './kernels.js';
-
-/** a op b for one pair, with the NaN rules of js.ts (maximum/minimum propagate NaN). */
-function apply(op: BinaryOp, a: number, b: number): number {
-  switch (op) {
-    case 'add':
-      return a + b;
-    case 'sub':
-      return a - b;
-    case 'mul':
-      return a * b;
-    case 'div':
-      return a / b;
-    case 'pow':
-      return Math.pow(a, b);
-    case 'maximum':
-      return a >= b || a !== a ? a : b;
-    case 'minimum':
-      return a <= b || a !== a ? a : b;
-  }
-}
 
 /** out[i] = x[i] op s, or s op x[i] when `scalarFirst` (a scalar operand read once, never broadcast). */
 export function scalarBinary(
@@ -40,8 +21,11 @@ export function scalarBinary(
   else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = x[i] * s;
   else if (op === 'sub' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] - s;
   else if (op === 'div' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] / s;
-  else if (scalarFirst) for (let i = 0; i < n; i++) out[i] = apply(op, s, x[i]);
-  else for (let i = 0; i < n; i++) out[i] = apply(op, x[i], s);
+  else {
+    const f = BINARY[op]; // the reference's rule (its NaN handling for maximum/minimum)
+    if (scalarFirst) for (let i = 0; i < n; i++) out[i] = f(s, x[i]);
+    else for (let i = 0; i < n; i++) out[i] = f(x[i], s);
+  }
 }
 
 /**
@@ -58,6 +42,7 @@ export function channelBinary(
   vFirst: boolean,
   out: TypedArray,
 ): void {
+  const f = BINARY[op];
   let p = 0;
   for (let o = 0; o < outer; o++)
     for (let m = 0; m < mid; m++) {
@@ -66,8 +51,8 @@ export function channelBinary(
       else if (op === 'mul') for (let i = 0; i < inner; i++, p++) out[p] = x[p] * s;
       else if (op === 'sub' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] - s;
       else if (op === 'div' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] / s;
-      else if (vFirst) for (let i = 0; i < inner; i++, p++) out[p] = apply(op, s, x[p]);
-      else for (let i = 0; i < inner; i++, p++) out[p] = apply(op, x[p], s);
+      else if (vFirst) for (let i = 0; i < inner; i++, p++) out[p] = f(s, x[p]);
+      else for (let i = 0; i < inner; i++, p++) out[p] = f(x[p], s);
     }
 }
 

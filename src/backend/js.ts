@@ -56,7 +56,8 @@ const UNARY: Record<UnaryOp, (v: number) => number> = {
   floor: Math.floor,
 };
 
-const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+/** a op b for one pair of values: the reference's rules (also used by the inference kernels' per-operand loops). */
+export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
