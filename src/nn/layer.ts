@@ -306,6 +306,10 @@ export abstract class Layer {
     return this.train(false);
   }
 
+  /** Whether any forward, pre-forward or backward hook is registered on this layer (not its children). */
+  get hasHooks(): boolean {
+    return this.fwdHooks.length + this.preHooks.length + this.bwdHooks.length > 0;
+  }
   registerForwardHook(h: ForwardHook): () => void {
     this.fwdHooks.push(h);
     return () => void (this.fwdHooks = this.fwdHooks.filter((f) => f !== h));

@@ -7,15 +7,7 @@ import { isRecording, noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
 import { cast } from '../../ops/elementwise/builders.js';
-import {
-  type BackwardHook,
-  type CallKwargs,
-  type ForwardHook,
-  type ForwardPreHook,
-  Layer,
-  type LayerIO,
-  type ShapeWithBatch,
-} from '../../nn/layer.js';
+import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
 import { assertFiniteData, assertModelInputs } from '../../nn/keras/data-checks.js';
@@ -58,26 +50,6 @@ export class OnnxNode extends Layer {
   }
   override get className(): string {
     return this.spec.opType;
-  }
-  /** Hooks registered on this node: while any is, the model runs node by node so each hook sees its node. */
-  hooks = 0;
-  private counted(off: () => void): () => void {
-    this.hooks++;
-    let on = true;
-    return () => {
-      if (on) this.hooks--;
-      on = false;
-      off();
-    };
-  }
-  override registerForwardHook(h: ForwardHook): () => void {
-    return this.counted(super.registerForwardHook(h));
-  }
-  override registerForwardPreHook(h: ForwardPreHook): () => void {
-    return this.counted(super.registerForwardPreHook(h));
-  }
-  override registerBackwardHook(h: BackwardHook): () => void {
-    return this.counted(super.registerBackwardHook(h));
   }
   /** Register an initializer this node owns (the first node that reads it). */
   own(name: string, t: Tensor, trainable: boolean): void {
@@ -263,7 +235,7 @@ export class OnnxModel extends Model {
       !isRecording() &&
       fusedAllowed() &&
       !isInferringShapes() &&
-      this.layers.every((l) => l.hooks === 0)
+      this.layers.every((l) => !l.hasHooks)
     );
   }
 
@@ -349,27 +321,6 @@ export class OnnxModel extends Model {
     return this.predictCompiled(x, o) ?? super.predict(x, o);
   }
 
-  /** Forward hooks, pre-hooks and backward hooks on the model itself: while any is, predict takes the layer path. */
-  private ownHooks = 0;
-  private countHook(off: () => void): () => void {
-    this.ownHooks++;
-    let on = true;
-    return () => {
-      if (on) this.ownHooks--;
-      on = false;
-      off();
-    };
-  }
-  override registerForwardHook(h: ForwardHook): () => void {
-    return this.countHook(super.registerForwardHook(h));
-  }
-  override registerForwardPreHook(h: ForwardPreHook): () => void {
-    return this.countHook(super.registerForwardPreHook(h));
-  }
-  override registerBackwardHook(h: BackwardHook): () => void {
-    return this.countHook(super.registerBackwardHook(h));
-  }
-
   /**
    * predict of one batch straight through the compiled executor, with predict's checks and errors but without the
    * layer call around the graph (its frame, scope and hook machinery cost more than the MLP's whole graph); null
@@ -380,10 +331,10 @@ export class OnnxModel extends Model {
       !this.useInferencePlan ||
       !this.useExecutor ||
       this.executorOff !== null ||
-      this.ownHooks > 0 ||
+      this.hasHooks ||
       !fusedAllowed() ||
       isInferringShapes() ||
-      !this.layers.every((l) => l.hooks === 0)
+      !this.layers.every((l) => !l.hasHooks)
     )
       return null;
     const xs = Array.isArray(x) ? x : [x];
