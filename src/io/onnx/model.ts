@@ -10,8 +10,6 @@ import { cast } from '../../ops/elementwise/builders.js';
 import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
-import { assertFiniteData, assertModelInputs } from '../../nn/keras/data-checks.js';
-import { checkOptions } from '../../core/options.js';
 import type { SummaryRow } from '../../nn/keras/summary.js';
 import type { OnnxGraphSpec, OnnxIO, OnnxNodeSpec } from './graph.js';
 import { type Executor, type ValueInfo, compile, staticNodes } from './executor.js';
@@ -341,12 +339,8 @@ export class OnnxModel extends Model {
     const bs = opts.batchSize ?? 32;
     if (!xs.every((t) => t instanceof Tensor) || xs.length === 0 || xs[0].rank === 0 || xs[0].shape[0] > bs)
       return null;
+    this.checkPredictArgs(xs, opts);
     const where = `${this.name}.predict`;
-    checkOptions(where, opts, ['batchSize']);
-    if (!(Number.isInteger(bs) && bs > 0))
-      throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
-    assertModelInputs(xs, this.inputSpecs(), this.name, where);
-    xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
     // NOTE: no frame or recording state is needed unless an input is cast (nodes run as themselves open their own
     // frames, without recording): the executor makes nothing else but the outputs
     const run = () => this.executors.run(this.checkedInputs(xs));

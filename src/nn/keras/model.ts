@@ -128,17 +128,23 @@ export abstract class Model extends Layer {
 
   /** Inference in batches, without recording, in inference mode. */
   predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
-    checkOptions(`${this.name}.predict`, opts, ['batchSize']);
     const xs = Array.isArray(x) ? x : [x];
+    const bs = this.checkPredictArgs(xs, opts);
+    const n = xs[0].shape[0];
+    // NOTE: a lifetime frame: batch slices and per-batch outputs are released once the result is assembled.
+    return withFrame('internal', `${this.name}.predict`, () => noGrad(() => this.predictBatches(xs, n, bs)));
+  }
+
+  /** predict's checks (options, inputs against the model's input specs, finite values); returns the batch size. */
+  protected checkPredictArgs(xs: Tensor[], opts: { batchSize?: number }): number {
     const where = `${this.name}.predict`;
+    checkOptions(where, opts, ['batchSize']);
     assertModelInputs(xs, this.inputSpecs(), this.name, where);
     xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
-    const n = xs[0].shape[0];
     const bs = opts.batchSize ?? 32;
     if (!(Number.isInteger(bs) && bs > 0))
       throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
-    // NOTE: a lifetime frame: batch slices and per-batch outputs are released once the result is assembled.
-    return withFrame('internal', `${this.name}.predict`, () => noGrad(() => this.predictBatches(xs, n, bs)));
+    return bs;
   }
 
   private predictBatches(xs: Tensor[], n: number, bs: number): Tensor | Tensor[] {
