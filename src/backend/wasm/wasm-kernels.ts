@@ -8,7 +8,7 @@ import { ValueError } from '../../core/errors.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
 import { fastMovement } from './movement.js';
-import type { PoolFn, ThreadPool, WorkArea } from './pool.js';
+import { type PoolFn, type ThreadPool, type WorkArea, rangeStart } from './pool.js';
 import type { Arena } from './arena.js';
 import { type Arr, WasmMemory } from './memory-frame.js';
 
@@ -49,8 +49,8 @@ export function splitRange(n: number, parts: number, step = 1): [number, number]
   const p = Math.max(1, Math.min(parts, units));
   const out: [number, number][] = [];
   for (let i = 0; i < p; i++) {
-    const s = Math.min(n, Math.floor((units * i) / p) * step);
-    const e = i === p - 1 ? n : Math.min(n, Math.floor((units * (i + 1)) / p) * step);
+    const s = rangeStart(n, units, p, step, i);
+    const e = rangeStart(n, units, p, step, i + 1);
     if (e > s) out.push([s, e]);
   }
   return out;
