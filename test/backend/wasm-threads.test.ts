@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
-import { CTL, ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
-import { readKernelBytes } from '../../src/backend/wasm/node.js';
+import { CTL, DEFAULT_SPIN_MICROS, ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
+import { installWasmBackend, readKernelBytes } from '../../src/backend/wasm/node.js';
 import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import { jsKernels } from '../../src/backend/js.js';
@@ -165,6 +165,48 @@ describe('thread pool results', () => {
     const got = out((o) => K.unary('tanh', a, o))();
     expect(Number.isNaN(got[n - 1])).toBe(true);
     expect(Math.abs(got[12345] - ref[12345])).toBeLessThan(1e-6);
+  });
+});
+
+describe('thread pool spinning', () => {
+  afterAll(() => {
+    K.pool.spinMicros = DEFAULT_SPIN_MICROS;
+  });
+
+  it.each([0, 1, 5000])(
+    'with spinMicros = %i a run of back-to-back jobs uses the worker and stays bit-identical to 1 thread',
+    async (us) => {
+      const a = randF32(160 * 170, 1);
+      const b = randF32(170 * 150, 2);
+      const run = () => {
+        const out = new Float32Array(160 * 150);
+        for (let i = 0; i < 5; i++) K.matmul(a, b, out, 1, 1, 160, 150, 170, false, false);
+        return out;
+      };
+      K.pool.spinMicros = us;
+      await sameOnBoth(run, `matmul, spinMicros ${us}`);
+    },
+  );
+
+  it('spinMicros refuses what is not an integer in [0, 1e6], naming it; TAPEGRAD_SPIN_US likewise', () => {
+    K.pool.spinMicros = 70;
+    for (const bad of [-1, 1.5, NaN, 2e6]) expect(() => (K.pool.spinMicros = bad)).toThrow(/spinMicros.*got/);
+    expect(K.pool.spinMicros).toBe(70); // unchanged by a refused value
+    const before = process.env.TAPEGRAD_SPIN_US;
+    try {
+      for (const bad of ['fast', '-5', '1e3', '2000000']) {
+        process.env.TAPEGRAD_SPIN_US = bad;
+        // NOTE: read: null returns before any backend is registered, after the variable was checked
+        expect(() => installWasmBackend(() => null)).toThrow(
+          `TAPEGRAD_SPIN_US: expected an integer number of µs in [0, 1000000], got '${bad}'`,
+        );
+      }
+      process.env.TAPEGRAD_SPIN_US = '40';
+      expect(installWasmBackend(() => null)).toBeNull();
+    } finally {
+      if (before === undefined) delete process.env.TAPEGRAD_SPIN_US;
+      else process.env.TAPEGRAD_SPIN_US = before;
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { TapegradError } from '../../core/errors.js';
 import { jsKernels } from '../js.js';
 import { registerBackend, setBackend } from '../kernels.js';
 import type { SpawnWorker, WorkerHandle } from './pool.js';
@@ -58,6 +59,7 @@ export const spawnNodeWorker: SpawnWorker = ({ module, memory, control }) => {
  * TAPEGRAD_BACKEND=js). Returns null, leaving the registry alone, when there are no bytes or they do not load.
  */
 export function installWasmBackend(read: () => BufferSource | null = readKernelBytes): WasmKernels | null {
+  const spinUs = spinFromEnv();
   const bytes = read();
   if (!bytes) return null;
   let k: WasmKernels;
@@ -72,9 +74,21 @@ export function installWasmBackend(read: () => BufferSource | null = readKernelB
   registerBackend(jsKernels); // the reference first: it stays the fallback (and the default under TAPEGRAD_BACKEND=js)
   registerBackend(k);
   const pool = k.pool;
+  if (spinUs !== null) pool.spinMicros = spinUs;
   setThreadControl({ get: () => pool.threads, set: (n) => pool.setThreads(n) });
   if (globalThis.process?.env?.TAPEGRAD_BACKEND !== 'js') setBackend('wasm');
   return k;
+}
+
+/** TAPEGRAD_SPIN_US (the pool's spinMicros), refused by name when it is not an integer in [0, 1000000]. */
+function spinFromEnv(): number | null {
+  const spin = globalThis.process?.env?.TAPEGRAD_SPIN_US;
+  if (spin === undefined || spin === '') return null;
+  if (!/^\d+$/.test(spin) || Number(spin) > 1_000_000)
+    throw new TapegradError(
+      `TAPEGRAD_SPIN_US: expected an integer number of µs in [0, 1000000], got '${spin}'`,
+    );
+  return Number(spin);
 }
 
 /** The backend loaded at import, or null (then 'js' is the default). */

@@ -20,6 +20,13 @@ const fns = ${JSON.stringify(POOL_FNS)}.map((n) => inst.exports[n]);
 let seen = Atomics.load(ctl, C.SEQ);
 Atomics.store(ctl, C.READY, 1);
 for (;;) {
+  // NOTE: spin up to SPIN µs for the next job before sleeping: a step posts jobs tens of µs apart, and waking from
+  // Atomics.wait costs about as much as a small kernel (ONNX Runtime's pool spins the same way)
+  const spin = ctl[C.SPIN];
+  if (spin > 0 && Atomics.load(ctl, C.SEQ) === seen) {
+    const end = performance.now() + spin / 1000;
+    while (Atomics.load(ctl, C.SEQ) === seen && performance.now() < end);
+  }
   Atomics.wait(ctl, C.SEQ, seen);
   seen = Atomics.load(ctl, C.SEQ);
   if (Atomics.compareExchange(ctl, C.STATE, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;

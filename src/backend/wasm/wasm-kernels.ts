@@ -12,10 +12,17 @@ import { type PoolFn, type ThreadPool, type WorkArea, rangeStart } from './pool.
 import type { Arena } from './arena.js';
 import { type Arr, WasmMemory } from './memory-frame.js';
 
-/** Work (flops or elements) below which a kernel stays on the calling thread: waking workers costs ~20 µs. */
-export const PARALLEL_MIN = { matmulFlops: 4e6, windowElems: 1 << 18 };
-/** Output rows per conv2d chunk (a multiple of the 4-row micro-tile). */
-const CONV_CHUNK_ROWS = 256;
+/**
+ * Work (flops or elements) below which a kernel stays on the calling thread: handing a job to a worker costs
+ * ~10 µs while it spins (the pool's spinMicros), ~20–50 µs once it sleeps. A conv forward or a window sweep is
+ * cheaper to split than a matmul (no shared operand to re-pack per chunk).
+ */
+export const PARALLEL_MIN = {
+  matmulFlops: 4e6,
+  convFlops: 2e6,
+  windowElems: 1 << 16,
+  elementwiseElems: 1 << 18,
+};
 /** Flops per matmul chunk to aim for, and at most this many chunks per thread (dynamic load balancing). */
 const CHUNK_FLOPS = 2e6;
 const CHUNKS_PER_THREAD = 4;
@@ -79,13 +86,19 @@ export function createWasmKernels(
   const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
     mem.call(ins, outs, run, scratch);
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
-  /** Run fn over ranges of [0,n) (a few per thread when `big`), with args (lo, hi) appended to `pre`. */
+  /**
+   * Run fn over ranges of [0,n) (one per thread when `big`), with args (lo, hi) appended to `pre`.
+   * NOTE: one contiguous range per thread, as the conv forward: consecutive kernels of a batch (conv → pool → conv)
+   * then give each thread the same images, which stay in its core's cache. Finer chunks moved every cache line
+   * between the cores: the ONNX CNN's first conv + max pool took 330 µs on 2 threads against 310 on one, and 190
+   * with one range per thread (2-core machine, bench/profile-onnx.ts).
+   */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
     // NOTE: every chunk is `pre` itself with (lo, hi) written at its end (callers pass a fresh array): no array per
     // chunk, since the JS around every kernel call is paid in full until V8 optimizes it (first steps; issue 12).
     const slot = pre.length;
     pre.push(0, 0);
-    pool.runSplit(fn, pre, slot, n, big ? CHUNKS_PER_THREAD * pool.threads : 1, 1);
+    pool.runSplit(fn, pre, slot, n, big ? pool.threads : 1, 1);
   }
   /**
    * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
@@ -93,7 +106,8 @@ export function createWasmKernels(
    * NOTE: each element is computed alone, so the split never changes a result.
    */
   function elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void {
-    const parts = pool.threads > 1 && n >= PARALLEL_MIN.windowElems ? CHUNKS_PER_THREAD * pool.threads : 1;
+    const parts =
+      pool.threads > 1 && n >= PARALLEL_MIN.elementwiseElems ? CHUNKS_PER_THREAD * pool.threads : 1;
     if (parts === 1) {
       if (n <= 0) return; // splitRange gives no chunk
       args.push(n); // one chunk from element 0: the (fresh) args themselves, as in `split`
@@ -175,6 +189,7 @@ export function createWasmKernels(
       budgetBytes: arena.residentLimit,
     }),
     setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
+    prewake: () => pool.prewake(),
     unary(op, x, out) {
       if (
         !isF32(x) ||
@@ -432,10 +447,12 @@ export function createWasmKernels(
             ex.convPackW(pw, kk, o, packed);
             putGeom(g);
             const flops = 2 * rows * kk * o;
-            const parts =
-              flops >= PARALLEL_MIN.matmulFlops && pool.threads > 1 ? Math.ceil(rows / CONV_CHUNK_ROWS) : 1;
-            // NOTE: every output row is computed the same way in any chunk, so the thread count never changes a result.
-            const nParts = Math.min(parts, 256);
+            // NOTE: one range of output rows per thread (see `split`); every output row is computed the same way in
+            // any chunk, so the thread count never changes a result.
+            const nParts =
+              flops >= PARALLEL_MIN.convFlops && pool.threads > 1
+                ? Math.min(pool.threads, Math.ceil(rows / 4))
+                : 1;
             if (ex.convBandOk(GEOM, workBytes))
               pool.runSplit(
                 'convBandRows',
