@@ -4,7 +4,7 @@
 // and mutate (the region goes back to the backend); only ops read the resident view (`tensor.raw`) directly.
 // A storage can also be released (core/lifetime.ts): its region goes back at once, and any later read throws a
 // ReleasedError that says which tensor it was and why it was released — never stale values.
-import type { TypedArray } from './dtype.js';
+import { type TypedArray, plainCopy } from './dtype.js';
 import { ReleasedError } from './errors.js';
 
 /**
@@ -103,7 +103,7 @@ export function releaseCell(c: Cell, why: ReleaseReason, owner: unknown = null):
 
 /** Move a resident cell's values into a fresh plain array (what an evict callback does before freeing). */
 export function copyOut(c: Cell): void {
-  c.view = c.view.slice(); // NOTE: slice allocates a plain (non-shared) array of the same type
+  c.view = plainCopy(c.view); // a plain (non-shared) array of the same type
   c.evict = null;
   c.drop = null;
 }

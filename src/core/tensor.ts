@@ -1,5 +1,5 @@
 // Tensor: a shape, a dtype and the typed array of its values (its Storage). Garbage collected; no dispose.
-import { type DType, type TypedArray, allocArray, dtypeOf, isDType } from './dtype.js';
+import { type DType, type TypedArray, allocArray, dtypeOf, isDType, plainCopy } from './dtype.js';
 import { DTypeError, GradError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { type Shape, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
@@ -59,7 +59,7 @@ export class Tensor {
     else {
       // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
       // tensor never aliases memory it does not own, whose values could change under it.
-      storage = new Storage(isShared(data) ? data.slice() : data);
+      storage = new Storage(isShared(data) ? plainCopy(data) : data);
     }
     const view = storage.view;
     if (view.length !== sizeOf(shape))
@@ -90,7 +90,7 @@ export class Tensor {
   set data(a: TypedArray) {
     if (a.length !== this.size)
       throw new ShapeError(`Tensor.data: ${a.length} values do not fill shape ${fmtShape(this.shape)}`);
-    this.storage = new Storage(isShared(a) ? a.slice() : a);
+    this.storage = new Storage(isShared(a) ? plainCopy(a) : a);
   }
   /**
    * The values where they are, possibly a view into backend memory: for ops and read-only scans that use it at
@@ -115,7 +115,7 @@ export class Tensor {
 
   /** A row-major typed-array copy of the values. */
   toFlatArray(): TypedArray {
-    return this.raw.slice();
+    return plainCopy(this.raw);
   }
   /** Values as nested JS arrays (a number for a scalar). */
   toArray(): any {

@@ -9,7 +9,7 @@
 // on shapes and constants (Shape → Gather → Concat → Reshape chains) are folded then; the integer initializers
 // they read are watched, and a change recompiles.
 import type { DType, TypedArray } from '../../core/dtype.js';
-import { withAllocationLimit } from '../../core/dtype.js';
+import { plainCopy, withAllocationLimit } from '../../core/dtype.js';
 import { TapegradError, fmtShape } from '../../core/errors.js';
 import { withFrame } from '../../core/lifetime.js';
 import { noGrad } from '../../core/tape.js';
@@ -284,7 +284,7 @@ export class Executor {
     }
     this.inputArrays.length = 0;
     // NOTE: copies (slice of a shared view is a plain array): nothing handed out aliases the executor's buffers
-    return this.outputs.map((o) => new Tensor(a[o.id].slice(), o.shape));
+    return this.outputs.map((o) => new Tensor(plainCopy(a[o.id]), o.shape));
   }
 }
 

@@ -1,6 +1,6 @@
 // An imported ONNX graph as a tapegrad Model: one layer per node (so summary, hooks and scopes name ONNX nodes),
 // float initializers as trainable weights of the first node that reads them, the graph run in file order.
-import { type DType, withAllocationLimit } from '../../core/dtype.js';
+import { type DType, plainCopy, withAllocationLimit } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { isRecording, noGrad } from '../../core/tape.js';
@@ -282,7 +282,7 @@ export class OnnxModel extends Model {
               info.set(o, {
                 shape: [...y.shape],
                 dtype: y.dtype,
-                value: folded.has(n) ? y.raw.slice() : null,
+                value: folded.has(n) ? plainCopy(y.raw) : null,
               });
           }),
         );
