@@ -125,7 +125,7 @@ function unaryScalar(op: i32, v: f32): f32 {
   }
 }
 
-/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum 6 minimum (a NaN operand propagates, as js.ts). */
+/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum 6 minimum (a NaN operand propagates, as js.ts) 7 reluGrad (b > 0 ? a : 0; NaN b gives NaN). */
 export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   let i = 0;
   if (op !== 4) {
@@ -138,7 +138,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
       else if (op === 2) r = f32x4.mul(x, y);
       else if (op === 3) r = f32x4.div(x, y);
       else if (op === 5) r = v128.bitselect(x, y, v128.or(f32x4.ge(x, y), f32x4.ne(x, x)));
-      else r = v128.bitselect(x, y, v128.or(f32x4.le(x, y), f32x4.ne(x, x)));
+      else if (op === 6) r = v128.bitselect(x, y, v128.or(f32x4.le(x, y), f32x4.ne(x, x)));
+      else r = v128.or(v128.and(x, f32x4.gt(y, f32x4.splat(0))), v128.and(y, f32x4.ne(y, y))); // +0 where y ≤ 0, y's NaN where NaN
       v128.store(at(out, i), r);
     }
   }
@@ -153,7 +154,8 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
       case 3: r = x / y; break;
       case 4: r = <f32>Math.pow(<f64>x, <f64>y); break;
       case 5: r = x >= y || x != x ? x : y; break;
-      default: r = x <= y || x != x ? x : y;
+      case 6: r = x <= y || x != x ? x : y; break;
+      default: r = y > 0 ? x : y != y ? y : 0;
     }
     store<f32>(at(out, i), r);
   }

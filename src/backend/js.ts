@@ -66,6 +66,9 @@ export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   // NOTE: NaN propagates (as NumPy and WASM's f32x4.max): a NaN operand is never replaced by the other one.
   maximum: (a, b) => (a >= b || a !== a ? a : b),
   minimum: (a, b) => (a <= b || a !== a ? a : b),
+  // NOTE: 0 where x ≤ 0 whatever g is (a NaN or infinite g included, as PyTorch's threshold_backward); a NaN x
+  // gives NaN (relu'(NaN) is no number: NaN in, NaN out), where PyTorch passes g through
+  reluGrad: (g, x) => (x > 0 ? g : x === x ? 0 : x),
 };
 
 const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {

@@ -20,7 +20,8 @@ export type UnaryOp =
   | 'cos'
   | 'erf'
   | 'floor';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+/** reluGrad(g, x) = x > 0 ? g : 0, NaN where x is NaN: relu's backward in one pass. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad';
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type ReduceOp = 'sum' | 'max';
 /** The activation a fused conv applies to conv + bias before writing it ('linear': none). */

@@ -7,7 +7,7 @@ describe('plainCopy', () => {
     'copies a %s view of shared memory into a plain array of its type',
     (T) => {
       const sab = new SharedArrayBuffer(64 * T.BYTES_PER_ELEMENT);
-      const view = new T(sab, 8 * T.BYTES_PER_ELEMENT, 40);
+      const view = new T(sab as unknown as ArrayBuffer, 8 * T.BYTES_PER_ELEMENT, 40);
       for (let i = 0; i < view.length; i++) view[i] = i * 3 - 7;
       const c = plainCopy(view);
       expect(c).toBeInstanceOf(T);
@@ -19,10 +19,10 @@ describe('plainCopy', () => {
   );
 
   it('keeps NaN, infinities and -0 bit for bit, and copies an empty view', () => {
-    const v = new Float32Array(new SharedArrayBuffer(16));
+    const v = new Float32Array(new SharedArrayBuffer(16) as unknown as ArrayBuffer);
     v.set([NaN, Infinity, -Infinity, -0]);
     const c = plainCopy(v);
     expect(new Uint32Array(c.buffer)).toEqual(new Uint32Array(v.slice().buffer));
-    expect(plainCopy(new Float32Array(new SharedArrayBuffer(0))).length).toBe(0);
+    expect(plainCopy(new Float32Array(new SharedArrayBuffer(0) as unknown as ArrayBuffer)).length).toBe(0);
   });
 });

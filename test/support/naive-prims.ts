@@ -65,6 +65,7 @@ const BINARY: Record<string, (a: number, b: number) => number> = {
   pow: Math.pow,
   maximum: Math.max,
   minimum: Math.min,
+  reluGrad: (g, x) => (x > 0 ? g : x === x ? 0 : x),
 };
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   eq: (a, b) => a === b,
@@ -164,6 +165,7 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   pow: binary('pow'),
   maximum: binary('maximum'),
   minimum: binary('minimum'),
+  reluGrad: binary('reluGrad'),
   compare: ([a, b], p) => ({
     shape: [...a.shape],
     dtype: a.dtype,

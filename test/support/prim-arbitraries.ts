@@ -283,6 +283,7 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   pow: binary('pos', 'any'),
   maximum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
   minimum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
+  reluGrad: binary('any', 'away0'),
   compare: fc
     .tuple(apart, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le'))
     .map(([ins, op]) => ({ inputs: ins, diff: [true, true], params: { op } })),

@@ -183,5 +183,6 @@ export const BINARY: Record<BinaryOp, number> = {
   pow: 4,
   maximum: 5,
   minimum: 6,
+  reluGrad: 7,
 };
 export const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, le: 5 };

@@ -62,6 +62,8 @@ export const div = binary('div');
 export const pow = binary('pow');
 export const maximum = binary('maximum');
 export const minimum = binary('minimum');
+/** x > 0 ? g : 0: relu's backward (its vjp rule), one pass over g and x. */
+export const reluGrad = binary('reluGrad');
 
 export const equal = compare('eq');
 export const notEqual = compare('ne');

@@ -19,6 +19,7 @@ import {
   mul,
   neg,
   pow,
+  reluGrad,
   sign,
   sin,
   square,
@@ -83,7 +84,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   abs: unary('abs', (g, { ins: [x] }) => [mul(g, sign(x))], false),
   sign: unary('sign', () => [null], false), // piecewise constant: no gradient
   // NOTE: relu'(0) = 0, as in PyTorch and TF.
-  relu: unary('relu', (g, { ins: [x] }) => [mul(g, greater(x, 0))], false),
+  relu: unary('relu', (g, { ins: [x] }) => [reluGrad(g, x)], false), // d relu(x) = [x > 0] dx
   sigmoid: unary('sigmoid', (g, { out }) => [mul(g, mul(out, sub(1, out)))]), // σ' = σ(1-σ)
   tanh: unary('tanh', (g, { out }) => [mul(g, sub(1, square(out)))]), // tanh' = 1 - tanh²
   sin: unary('sin', (g, { ins: [x] }) => [mul(g, cos(x))]),
@@ -94,6 +95,8 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   add: binary('add', (g, c) => [need(c, 0, () => g), need(c, 1, () => g)]),
   sub: binary('sub', (g, c) => [need(c, 0, () => g), need(c, 1, () => neg(g))]),
   mul: binary('mul', (g, c) => [need(c, 0, () => mul(g, c.ins[1])), need(c, 1, () => mul(g, c.ins[0]))]),
+  // reluGrad(a, x) = [x > 0] a: linear in a, piecewise constant in x
+  reluGrad: binary('reluGrad', (g, c) => [need(c, 0, () => reluGrad(g, c.ins[1])), null]),
   // d(a/b) = da/b - (a/b²) db
   div: binary('div', (g, c) => [
     need(c, 0, () => div(g, c.ins[1])),
