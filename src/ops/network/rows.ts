@@ -28,7 +28,7 @@ import {
   take,
 } from './builders.js';
 import { sum } from '../reduce/builders.js';
-import { div, greater, mul } from '../elementwise/builders.js';
+import { div, reluGrad } from '../elementwise/builders.js';
 import { broadcastTo, reshape } from '../movement/builders.js';
 
 /** The activations the fused conv applies in its epilogue. */
@@ -298,7 +298,7 @@ export const nnPrims: PrimTable<NnParams> = {
     vjp: (gy, c) => {
       const [x, w] = c.ins;
       const { geom } = c.p;
-      const g = c.p.activation === 'relu' ? mul(gy, greater(c.out, 0)) : gy;
+      const g = c.p.activation === 'relu' ? reluGrad(gy, c.out) : gy;
       return [
         need(c, 0, () => conv2dBackpropInput(g, w, geom)),
         need(c, 1, () => conv2dBackpropFilter(x, g, geom)),
