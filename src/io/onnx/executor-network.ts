@@ -5,13 +5,14 @@
 import { withFrame } from '../../core/lifetime.js';
 import { Storage } from '../../core/storage.js';
 import { noGrad } from '../../core/tape.js';
+import type { TypedArray } from '../../core/dtype.js';
 import { Tensor } from '../../core/tensor.js';
-import type { WindowGeom } from '../../core/window-geom.js';
 import { conv2d } from '../../ops/composite/conv.js';
 import { windowGeom } from '../../ops/composite/window.js';
 import { channelAffine, denseRows, scalarBinary } from '../../ops/direct-kernels.js';
 import type { Compiler } from './executor.js';
 import {
+  type Activation,
   type Operand,
   SMALL_MACS,
   arrayOf,
@@ -24,7 +25,7 @@ import {
   sameShape,
   shapeOnly,
 } from './executor-fusion.js';
-import { sizeOfShape } from './executor-memory.js';
+import { type Val, sizeOfShape } from './executor-memory.js';
 import { Prepared } from './executor-weights.js';
 import { MAX_DENSE_GROUPS, fixedAt, prepareConv } from './inference-plan.js';
 import type { OnnxNode } from './model.js';
@@ -127,23 +128,46 @@ export function conv(c: Compiler, n: OnnxNode): string | null {
   return null;
 }
 
-/** A product [rows, K] × [K, O] (+ bias) as the conv kernel with a 1×1 window. */
-const rowsGeom = (rows: number, k: number): WindowGeom => ({
-  n: rows,
-  h: 1,
-  w: 1,
-  c: k,
-  kh: 1,
-  kw: 1,
-  strideH: 1,
-  strideW: 1,
-  dilationH: 1,
-  dilationW: 1,
-  padTop: 0,
-  padLeft: 0,
-  outH: 1,
-  outW: 1,
-});
+/**
+ * The step y = act(a·W + bias) over the rows of a [rows, K]: below SMALL_MACS the small dense loop (W as [O, K], each
+ * output's weights contiguous), else the conv kernel with a 1×1 window (W as [K, O]). `small` is fixed when compiling
+ * (callers lay out W for it); `operands` gives W and the bias at each run.
+ */
+function pushDense(
+  c: Compiler,
+  n: OnnxNode,
+  a: Val,
+  y: Val,
+  [rows, K, O]: [number, number, number],
+  act: Activation | null,
+  operands: (v: TypedArray[]) => { w: TypedArray; bias: TypedArray | null },
+): void {
+  const small = isSmallDense(rows, K, O);
+  const geom = windowGeom(
+    [rows, 1, 1, K],
+    [1, 1],
+    [1, 1],
+    [1, 1],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    `onnx node '${n.spec.name}'`,
+  );
+  c.steps.push({
+    node: n,
+    reads: [a],
+    writes: [y],
+    inPlace: false,
+    run: (v, k) => {
+      const { w, bias } = operands(v);
+      if (small) denseRows(v[a.id], w, bias, rows, K, O, v[y.id]);
+      else k.conv2d(v[a.id], w, bias, geom, O, v[y.id]);
+      act?.apply(v[y.id], k);
+    },
+  });
+}
+const isSmallDense = (rows: number, k: number, o: number): boolean => rows * k * o < SMALL_MACS;
 
 /** Y = α·A·B' + β·C with B an initializer and C one row: the conv kernel with B' prepared once per change. */
 export function gemm(c: Compiler, n: OnnxNode): string | null {
@@ -165,7 +189,7 @@ export function gemm(c: Compiler, n: OnnxNode): string | null {
   const act = fusedActivation(c, n.spec.outputs[0]);
   const y = c.define(act?.output ?? n.spec.outputs[0]);
   const M = a.shape[0];
-  const small = M * K * O < SMALL_MACS;
+  const small = isSmallDense(M, K, O);
   // the conv kernel takes [K, O]; the small dense loop [O, K] (each output's weights contiguous)
   const prep = new Prepared(ct ? [bt, ct] : [bt], () => {
     const src = bt.raw;
@@ -181,19 +205,7 @@ export function gemm(c: Compiler, n: OnnxNode): string | null {
     const bias = ct ? Float32Array.from({ length: O }, (_, j) => beta * ct.raw[ct.size === 1 ? 0 : j]) : null;
     return { w, bias };
   });
-  const geom = rowsGeom(M, K);
-  c.steps.push({
-    node: n,
-    reads: [a],
-    writes: [y],
-    inPlace: false,
-    run: (v, k) => {
-      const p = prep.get();
-      if (small) denseRows(v[a.id], p.w, p.bias, M, K, O, v[y.id]);
-      else k.conv2d(v[a.id], p.w, p.bias, geom, O, v[y.id]);
-      act?.apply(v[y.id], k);
-    },
-  });
+  pushDense(c, n, a, y, [M, K, O], act, () => prep.get());
   c.report.push(`${n.spec.name} (Gemm): conv kernel with a 1×1 window${ct ? ', bias in the kernel' : ''}`);
   noteFused(c, n, 'applied in place after', act?.node);
   return null;
@@ -228,8 +240,7 @@ export function matmul(c: Compiler, n: OnnxNode): string | null {
   const act = fusedActivation(c, out);
   const y = c.define(act?.output ?? out);
   const rows = sizeOfShape(a.shape) / K;
-  const geom = rowsGeom(rows, K);
-  const small = rows * K * O < SMALL_MACS;
+  const small = isSmallDense(rows, K, O);
   // the small dense loop reads B as [O, K]
   const bT = new Prepared([bt], () => {
     const src = bt.raw;
@@ -237,18 +248,10 @@ export function matmul(c: Compiler, n: OnnxNode): string | null {
     for (let i = 0; i < K; i++) for (let j = 0; j < O; j++) w[j * K + i] = src[i * O + j];
     return w;
   });
-  c.steps.push({
-    node: n,
-    reads: [a],
-    writes: [y],
-    inPlace: false,
-    run: (v, k) => {
-      const b = bias ? arrayOf(bias, v) : null;
-      if (small) denseRows(v[a.id], bT.get(), b, rows, K, O, v[y.id]);
-      else k.conv2d(v[a.id], bt.raw, b, geom, O, v[y.id]);
-      act?.apply(v[y.id], k);
-    },
-  });
+  pushDense(c, n, a, y, [rows, K, O], act, (v) => ({
+    w: small ? bT.get() : bt.raw,
+    bias: bias ? arrayOf(bias, v) : null,
+  }));
   c.report.push(
     `${n.spec.name} (MatMul): conv kernel with a 1×1 window${bias ? ', bias in the kernel' : ''}`,
   );
