@@ -7,6 +7,26 @@ import { MR, NR, depthStep } from './gemm';
 import { epilogue, tile } from './conv';
 import { copyF32, gi, zeroF32 } from './util';
 
+/**
+ * Fill `rows` band rows of `wpx` pixels (row i holds input row top + i of the image at xImg, shifted right by pl
+ * columns): the input where it lies inside the image, zeros above, below, left and right of it.
+ */
+export function fillBand(band: usize, xImg: usize, top: i32, rows: i32, h: i32, w: i32, cin: i32, wpx: i32, pl: i32): void {
+  const bandRow = <usize>(wpx * cin) * 4;
+  const inW = min(w, wpx - pl); // input columns the band holds
+  for (let i = 0; i < rows; i++) {
+    const dst = band + <usize>i * bandRow;
+    const iy = top + i;
+    if (iy < 0 || iy >= h || inW <= 0) {
+      zeroF32(dst, wpx * cin);
+      continue;
+    }
+    if (pl > 0) zeroF32(dst, pl * cin);
+    copyF32(dst + <usize>(pl * cin) * 4, xImg + <usize>(iy * w * cin) * 4, inW * cin);
+    if (pl + inW < wpx) zeroF32(dst + <usize>((pl + inW) * cin) * 4, (wpx - pl - inW) * cin);
+  }
+}
+
 /** Whether convBandRows can run this geometry: dilation 1 along the width, depth in one block, one output row's band in `bytes`. */
 export function convBandOk(g: usize, bytes: i32): bool {
   const c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9);
@@ -48,20 +68,7 @@ export function convBandRows(x: usize, g: usize, wp: usize, bias: usize, hasBias
     const q1 = min(r1, b * per + (oyB + 1) * ow);
     const top = oyA * sh - pt; // input row of band row 0
     const rows = (oyB - oyA) * sh + span;
-    // fill the band: zero rows outside the image, zero columns left and right of it
-    const xImg = x + <usize>(b * h * w * cin) * 4;
-    const inW = min(w, wpx - pl); // input columns the band holds
-    for (let i = 0; i < rows; i++) {
-      const dst = band + <usize>i * bandRow;
-      const iy = top + i;
-      if (iy < 0 || iy >= h || inW <= 0) {
-        zeroF32(dst, wpx * cin);
-        continue;
-      }
-      if (pl > 0) zeroF32(dst, pl * cin);
-      copyF32(dst + <usize>(pl * cin) * 4, xImg + <usize>(iy * w * cin) * 4, inW * cin);
-      if (pl + inW < wpx) zeroF32(dst + <usize>((pl + inW) * cin) * 4, (wpx - pl - inW) * cin);
-    }
+    fillBand(band, x + <usize>(b * h * w * cin) * 4, top, rows, h, w, cin, wpx, pl);
     // tiles of 4 pixels, each through every column panel, then its epilogue
     let oy = oyA, ox = (q0 - b * per) % ow;
     for (let q = q0; q < q1; q += MR) {

@@ -4,7 +4,8 @@
 // ever gathered. Geometry is the 14 i32 block window.ts reads; g is [n·outH·outW, o], dst is [kh·kw·c, o].
 import { MR, NR, microRuns, packB } from './gemm';
 import { micro4Runs } from './conv';
-import { copyF32, gi, zeroF32 } from './util';
+import { fillBand } from './conv-band';
+import { gi, zeroF32 } from './util';
 
 /** Bytes of scratch besides the band: the edge tile, a ragged panel of g for `pixels` rows, and the tap offsets. */
 // @ts-ignore: decorator
@@ -75,19 +76,7 @@ export function convFilterBandRows(x: usize, g: usize, gr: usize, o: i32, r0: i3
     const q1 = min(r1, b * per + (oyB + 1) * ow);
     const top = oyA * sh - pt;
     const rows = (oyB - oyA) * sh + span;
-    const xImg = x + <usize>(b * h * w * cin) * 4;
-    const inW = min(w, wpx - pl);
-    for (let i = 0; i < rows; i++) {
-      const d = band + <usize>i * bandRow;
-      const iy = top + i;
-      if (iy < 0 || iy >= h || inW <= 0) {
-        zeroF32(d, wpx * cin);
-        continue;
-      }
-      if (pl > 0) zeroF32(d, pl * cin);
-      copyF32(d + <usize>(pl * cin) * 4, xImg + <usize>(iy * w * cin) * 4, inW * cin);
-      if (pl + inW < wpx) zeroF32(d + <usize>((pl + inW) * cin) * 4, (wpx - pl - inW) * cin);
-    }
+    fillBand(band, x + <usize>(b * h * w * cin) * 4, top, rows, h, w, cin, wpx, pl);
     if (packTail) packB(gr + <usize>q0 * rowG + <usize>oTail * 4, o, 1, q1 - q0, tail, bpack);
     // segments: a partial first row, whole rows in one run each call, a partial last row
     let q = q0;
