@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { uniform } from '../support/check.js';
+import { squareGeom } from '../support/backend.js';
 
 describe('max-pool gradient indices', () => {
   it.each(['float32', 'float64'] as const)(
@@ -36,23 +37,7 @@ describe('max-pool gradient indices', () => {
 
   it('indices from user code are still checked: a poolArgmax result changed out of range is refused', () => {
     const x = tg.tensor(uniform(16, 7, -1, 1), [1, 4, 4, 1]);
-    const geom = {
-      n: 1,
-      h: 4,
-      w: 4,
-      c: 1,
-      kh: 2,
-      kw: 2,
-      strideH: 2,
-      strideW: 2,
-      dilationH: 1,
-      dilationW: 1,
-      padTop: 0,
-      padLeft: 0,
-      outH: 2,
-      outW: 2,
-    };
-    const idx = tg.poolArgmax(x, geom);
+    const idx = tg.poolArgmax(x, squareGeom(1, 4, 4, 1, 2, { s: 2 }));
     idx.data[1] = 99;
     expect(() => tg.scatterAdd(tg.ones([1, 2, 2, 1]), idx, [1, 4, 4, 1])).toThrow(
       'scatterAdd: index 99 (position 1) is out of range for 16 values',

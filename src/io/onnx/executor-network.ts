@@ -27,7 +27,7 @@ import {
 } from './executor-fusion.js';
 import { type Val, sizeOfShape } from './executor-memory.js';
 import { Prepared } from './executor-weights.js';
-import { MAX_DENSE_GROUPS, fixedAt, prepareConv } from './inference-plan.js';
+import { MAX_DENSE_GROUPS, ctxOf, fixedAt, prepareConv } from './inference-plan.js';
 import type { OnnxNode } from './model.js';
 import { windowOf } from './ops-nn.js';
 
@@ -66,7 +66,7 @@ export function conv(c: Compiler, n: OnnxNode): string | null {
   const pool = act && nonDecreasing && !inKernel ? c.soleReader(act.output) : null;
   const defer = pool?.spec.opType === 'MaxPool' && pool.spec.inputs[0] === act!.output ? pool : null;
   const win = windowOf(
-    { node: n.spec, opset: n.opset, attrs: attrsOf(n), training: false, inTypes: n.inTypes },
+    ctxOf(n),
     shapeOnly([N, H, W, C]),
     attrsOf(n).ints('kernel_shape') ?? [kh, kw],
     false,
@@ -270,7 +270,7 @@ export function pool(c: Compiler, n: OnnxNode): string | null {
   const x = c.val(n.spec.inputs[0]);
   if (x.shape.length !== 4) return 'not a 4-D input';
   const [N, C, H, W] = x.shape;
-  const ctx = { node: n.spec, opset: n.opset, attrs: at, training: false, inTypes: n.inTypes };
+  const ctx = ctxOf(n);
   const ceil = at.int('ceil_mode', 0) === 1;
   const win = windowOf(ctx, shapeOnly([N, H, W, C]), kernel, ceil, true);
   const user = windowOf(ctx, shapeOnly([N, H, W, C]), kernel, false, true).pads;

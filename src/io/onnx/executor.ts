@@ -27,8 +27,8 @@ import {
 } from './executor-memory.js';
 import { compileNode } from './executor-steps.js';
 import { Prepared } from './executor-weights.js';
+import { ctxOf } from './inference-plan.js';
 import type { OnnxNode } from './model.js';
-import { Attrs, type OpContext } from './op-types.js';
 
 /** What the recording run learned of a value: its shape and element type, and its values when they are static. */
 export interface ValueInfo {
@@ -46,14 +46,6 @@ export interface Step extends PlannedStep {
 
 /** A fallback node's output did not have the shape it had when the graph was compiled (a data-dependent shape). */
 export class ShapeChangedError extends TapegradError {}
-
-const ctxOf = (n: OnnxNode): OpContext => ({
-  node: n.spec,
-  opset: n.opset,
-  attrs: new Attrs(n.spec, n.spec.attrs),
-  training: false,
-  inTypes: n.inTypes,
-});
 
 /**
  * Nodes whose outputs depend only on shapes and constants: Shape and Size, Constant, and any node whose run-time

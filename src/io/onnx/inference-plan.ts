@@ -66,7 +66,8 @@ interface Step {
   value?: Tensor[];
 }
 
-const ctxOf = (n: OnnxNode): OpContext => ({
+/** The context an op rule runs a node with at inference (training false), as the layer path gives it. */
+export const ctxOf = (n: OnnxNode): OpContext => ({
   node: n.spec,
   opset: n.opset,
   attrs: new Attrs(n.spec, n.spec.attrs),
