@@ -44,8 +44,6 @@ export interface Kernels {
   memory?(): BackendMemory;
   /** Resident bytes above which the oldest resident blocks are copied out (`tg.setMemoryBudget`). */
   setMemoryBudget?(bytes: number): void;
-  /** A hint that kernels worth splitting over threads follow soon: wake sleeping worker threads now. */
-  prewake?(): void;
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Equal-length operands (broadcasting is done above the kernels). */
   binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;

@@ -166,18 +166,6 @@ export class ThreadPool {
     return true;
   }
 
-  /**
-   * Wake sleeping workers so they spin (spinMicros) ready for a job posted soon: the first split kernel of a predict
-   * then starts without the 20–50 µs wake-up. Does nothing with spinMicros 0 or while a retired worker may run.
-   */
-  prewake(): void {
-    if (this.spinUs === 0 || this.helpersFor(this.nThreads) === 0) return;
-    for (let i = 0; i < this.nThreads - 1; i++) {
-      const s = this.slots[i];
-      if (s && Atomics.load(s.ctl, CTL.READY) === 1) Atomics.notify(s.ctl, CTL.SEQ);
-    }
-  }
-
   /** Stop every worker (they are unref'd, so this is only needed to free them early). */
   shutdown(): void {
     for (let i = this.slots.length - 1; i >= 0; i--) this.kill(i, true);

@@ -189,7 +189,6 @@ export function createWasmKernels(
       budgetBytes: arena.residentLimit,
     }),
     setMemoryBudget: (bytes) => void (arena.residentLimit = bytes),
-    prewake: () => pool.prewake(),
     unary(op, x, out) {
       if (
         !isF32(x) ||

@@ -6,7 +6,6 @@ import { Tensor, zeros } from '../../core/tensor.js';
 import { isRecording, noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
-import { activeKernels } from '../../ops/direct-kernels.js';
 import { cast } from '../../ops/elementwise/builders.js';
 import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
@@ -340,7 +339,6 @@ export class OnnxModel extends Model {
     const bs = opts.batchSize ?? 32;
     if (!xs.every((t) => t instanceof Tensor) || xs.length === 0 || xs[0].rank === 0 || xs[0].shape[0] > bs)
       return null;
-    activeKernels().prewake?.(); // NOTE: workers wake while the checks below run
     this.checkPredictArgs(xs, opts);
     const where = `${this.name}.predict`;
     // NOTE: no frame or recording state is needed unless an input is cast (nodes run as themselves open their own
