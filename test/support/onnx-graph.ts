@@ -1,8 +1,12 @@
-// Helpers for tests that build ONNX graphs by hand: attribute protos, a float value_info with symbolic dims, and
-// the 1e-5 relative closeness the ONNX tests check outputs with.
+// Helpers for tests that build ONNX graphs by hand: attribute protos, a float value_info with symbolic dims, float
+// initializers, the Conv → BatchNormalization → Relu block PyTorch exports, and the 1e-5 relative closeness the ONNX
+// tests check outputs with.
 import { expect } from 'vitest';
+import * as tg from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
+import type { GraphBuilder } from '../../src/io/onnx/export-graph.js';
 import { DataType } from '../../src/io/onnx/proto.js';
+import { tensorToProto } from '../../src/io/onnx/tensor-proto.js';
 
 export const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
 export const int = (name: string, i: number) => ({ name, type: 2, i });
@@ -29,4 +33,34 @@ export function closeTo(got: Tensor, want: ArrayLike<number>, shape?: readonly n
   for (let i = 0; i < a.length; i++)
     worst = Math.max(worst, Math.abs(a[i] - want[i]) - 1e-5 * Math.abs(want[i]));
   expect(worst).toBeLessThanOrEqual(1e-5);
+}
+
+/** w(name, t): t as a float initializer of b (as PyTorch writes weights); returns the name. */
+export const initializers =
+  (b: GraphBuilder) =>
+  (name: string, t: Tensor): string => {
+    b.initializers.push(tensorToProto({ t, type: DataType.FLOAT }, name));
+    return name;
+  };
+
+/**
+ * Conv 3×3 (pads 1, weights w1 [8, 4, 3, 3], bias b1) → BatchNormalization (g, beta, mu, var; scale and variance
+ * positive) → Relu over `x` [batch, 4, h, w]; returns the Relu's output name.
+ */
+export function convBnRelu(b: GraphBuilder, x: string, randn: (shape: number[]) => Tensor): string {
+  const w = initializers(b);
+  const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
+  const c1 = b.node(
+    'Conv',
+    [x, w('w1', randn([8, 4, 3, 3])), w('b1', randn([8]))],
+    [ints('pads', [1, 1, 1, 1])],
+  );
+  const bn = b.node('BatchNormalization', [
+    c1,
+    w('g', pos([8])),
+    w('beta', randn([8])),
+    w('mu', randn([8])),
+    w('var', pos([8])),
+  ]);
+  return b.node('Relu', [bn]);
 }

@@ -13,7 +13,7 @@ import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import type { OnnxModel } from '../../../src/io/onnx/model.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
-import { closeTo, flt, int, ints, io } from '../../support/onnx-graph.js';
+import { closeTo, convBnRelu, flt, initializers, int, ints, io } from '../../support/onnx-graph.js';
 import { localFixtures } from '../fixtures-dir.js';
 
 ort.env.wasm.numThreads = 1;
@@ -22,24 +22,9 @@ const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }),
 /** x [batch, 4, 8, 8] through every compiled rule (and a ReduceMean run as itself); outputs y, z (channels-last), s. */
 function buildGraph(): Uint8Array {
   const b = new GraphBuilder(13);
-  const w = (name: string, t: tg.Tensor) => {
-    b.initializers.push(tensorToProto({ t, type: DataType.FLOAT }, name));
-    return name;
-  };
+  const w = initializers(b);
   const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
-  const c1 = b.node(
-    'Conv',
-    ['x', w('w1', randn([8, 4, 3, 3])), w('b1', randn([8]))],
-    [ints('pads', [1, 1, 1, 1])],
-  );
-  const bn = b.node('BatchNormalization', [
-    c1,
-    w('g', pos([8])),
-    w('be', randn([8])),
-    w('mu', randn([8])),
-    w('var', pos([8])),
-  ]);
-  const r1 = b.node('Relu', [bn]);
+  const r1 = convBnRelu(b, 'x', randn);
   const c2 = b.node(
     'Conv',
     [r1, w('w2', randn([8, 2, 3, 3]))],

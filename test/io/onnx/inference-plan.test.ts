@@ -8,7 +8,16 @@ import { GraphBuilder } from '../../../src/io/onnx/export-graph.js';
 import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
-import { closeTo as near, flt, int, ints, io, str } from '../../support/onnx-graph.js';
+import {
+  closeTo as near,
+  convBnRelu,
+  flt,
+  initializers,
+  int,
+  ints,
+  io,
+  str,
+} from '../../support/onnx-graph.js';
 
 const rng = new tg.Rng(7);
 const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }), scale);
@@ -16,24 +25,9 @@ const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }),
 /** A graph over x [batch, 4, 9, 9] with two outputs; weights are initializers, as PyTorch writes them. */
 function buildGraph(): Uint8Array {
   const b = new GraphBuilder(13);
-  const w = (name: string, t: tg.Tensor) => {
-    b.initializers.push(tensorToProto({ t, type: DataType.FLOAT }, name));
-    return name;
-  };
+  const w = initializers(b);
   const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
-  const c1 = b.node(
-    'Conv',
-    ['x', w('w1', randn([8, 4, 3, 3])), w('b1', randn([8]))],
-    [ints('pads', [1, 1, 1, 1])],
-  );
-  const bn = b.node('BatchNormalization', [
-    c1,
-    w('g', pos([8])),
-    w('beta', randn([8])),
-    w('mu', randn([8])),
-    w('var', pos([8])),
-  ]);
-  const r1 = b.node('Relu', [bn]);
+  const r1 = convBnRelu(b, 'x', randn);
   // group 4: block-diagonal; group 8 (depthwise): per group; strided SAME_UPPER, dilated
   const c2 = b.node(
     'Conv',
