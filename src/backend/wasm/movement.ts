@@ -61,19 +61,26 @@ function sweep(
   }
 }
 
-/** Merge adjacent axes whose strides chain (stride[i] = stride[i+1]·size[i+1] in every stride list); drop size-1 axes. */
+/**
+ * Merge adjacent axes whose strides chain (stride[i] = stride[i+1]·size[i+1] in every stride list); drop size-1 axes.
+ * NOTE: plain loops and push, not map/every/forEach: once V8 optimizes a caller, an inlined `map` builds a holey
+ * array, and code optimized on the packed one deopts ("wrong map") and runs unoptimized for ~70 more steps.
+ */
 function collapse(shape: readonly number[], ...strides: number[][]): [number[], number[][]] {
   const sh: number[] = [];
-  const st: number[][] = strides.map(() => []);
+  const st: number[][] = [];
+  for (let k = 0; k < strides.length; k++) st.push([]);
   for (let i = 0; i < shape.length; i++) {
     if (shape[i] === 1) continue;
     const last = sh.length - 1;
-    if (last >= 0 && strides.every((s, k) => st[k][last] === s[i] * shape[i])) {
+    let chains = last >= 0;
+    for (let k = 0; chains && k < strides.length; k++) chains = st[k][last] === strides[k][i] * shape[i];
+    if (chains) {
       sh[last] *= shape[i];
-      strides.forEach((s, k) => (st[k][last] = s[i]));
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][i];
     } else {
       sh.push(shape[i]);
-      strides.forEach((s, k) => st[k].push(s[i]));
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][i]);
     }
   }
   return [sh, st];
@@ -155,22 +162,19 @@ export const fastMovement: Pick<
 > = {
   transpose(x, shape, perm, out) {
     const st = stridesOf(shape);
-    gather(
-      x,
-      perm.map((p) => shape[p]),
-      perm.map((p) => st[p]),
-      0,
-      out,
-    );
+    const sh: number[] = [];
+    const sst: number[] = [];
+    for (let d = 0; d < perm.length; d++) {
+      sh.push(shape[perm[d]]);
+      sst.push(st[perm[d]]);
+    }
+    gather(x, sh, sst, 0, out);
   },
   broadcastTo(x, inShape, outShape, out) {
-    gather(
-      x,
-      outShape,
-      stridesOf(inShape).map((s, d) => (inShape[d] === 1 ? 0 : s)),
-      0,
-      out,
-    );
+    const st = stridesOf(inShape);
+    const sst: number[] = []; // NOTE: push, not map (see collapse)
+    for (let d = 0; d < st.length; d++) sst.push(inShape[d] === 1 ? 0 : st[d]);
+    gather(x, outShape, sst, 0, out);
   },
   slice(x, shape, begin, size, out) {
     const st = stridesOf(shape);

@@ -63,6 +63,20 @@ export function splitRange(n: number, parts: number, step = 1): [number, number]
   return out;
 }
 
+/**
+ * The chunk list `ranges.map(f)` for pool.run, built with push.
+ * NOTE: not `map`: once V8 optimizes a caller, its inlined `map` builds a holey array, and pool.run, optimized on
+ * packed chunk lists, deopts ("wrong map") and runs unoptimized for ~70 more training steps (issue 12).
+ */
+export function chunksOf(
+  ranges: [number, number][],
+  f: (s: number, e: number, i: number) => number[],
+): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < ranges.length; i++) out.push(f(ranges[i][0], ranges[i][1], i));
+  return out;
+}
+
 /** The wasm backend's Kernels plus the handles the loader and tests need. */
 export interface WasmKernels extends Kernels {
   readonly pool: ThreadPool;
@@ -115,7 +129,12 @@ export function createWasmKernels(
     }
     pool.run(
       fn,
-      splitRange(n, parts, 4).map(([s, e]) => [...args.map((v, i) => (ptrs[i] ? v + s * 4 : v)), e - s]),
+      chunksOf(splitRange(n, parts, 4), (s, e) => {
+        const chunk: number[] = [];
+        for (let i = 0; i < args.length; i++) chunk.push(ptrs[i] ? args[i] + s * 4 : args[i]);
+        chunk.push(e - s);
+        return chunk;
+      }),
     );
   }
   const windowSplit = (g: WindowGeom, elems: number): boolean =>
@@ -145,7 +164,7 @@ export function createWasmKernels(
       ([pa, pb, po, partial]) => {
         pool.run(
           'matmulDepthSlice',
-          slices.map(([k0, k1], i) => [
+          chunksOf(slices, (k0, k1, i) => [
             pa,
             pb,
             partial + i * mn * 4,
@@ -344,11 +363,12 @@ export function createWasmKernels(
             if (shared) {
               pool.run(
                 'packBPanels',
-                splitRange(n, 2 * T, 8).map(([s, e]) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
+                chunksOf(splitRange(n, 2 * T, 8), (s, e) => [pb, transB ? 1 : 0, kk, n, packed, s, e]),
               );
-              const tiles = rowChunks.flatMap(([s, e]) =>
-                colChunks.map(([j0, j1]) => [pa, packed, po, m, n, kk, transA ? 1 : 0, s, e, j0, j1]),
-              );
+              const tiles: number[][] = [];
+              for (const [s, e] of rowChunks)
+                for (const [j0, j1] of colChunks)
+                  tiles.push([pa, packed, po, m, n, kk, transA ? 1 : 0, s, e, j0, j1]);
               pool.run('matmulTilePacked', tiles, work);
               return;
             }
@@ -535,13 +555,13 @@ export function createWasmKernels(
             if (ex.convFilterBandOk(GEOM, workBytes))
               pool.run(
                 'convFilterBandRows',
-                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i), workBytes]),
+                chunksOf(slices, (s, e, i) => [px, GEOM, pg, o, s, e, dst(i), workBytes]),
                 work,
               );
             else
               pool.run(
                 'convFilterRows',
-                slices.map(([s, e], i) => [px, GEOM, pg, o, s, e, dst(i)]),
+                chunksOf(slices, (s, e, i) => [px, GEOM, pg, o, s, e, dst(i)]),
                 work,
               );
             if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
