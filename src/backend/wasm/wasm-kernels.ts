@@ -68,10 +68,7 @@ export function splitRange(n: number, parts: number, step = 1): [number, number]
  * NOTE: not `map`: once V8 optimizes a caller, its inlined `map` builds a holey array, and pool.run, optimized on
  * packed chunk lists, deopts ("wrong map") and runs unoptimized for ~70 more training steps (issue 12).
  */
-function chunksOf(
-  ranges: [number, number][],
-  f: (s: number, e: number, i: number) => number[],
-): number[][] {
+function chunksOf(ranges: [number, number][], f: (s: number, e: number, i: number) => number[]): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < ranges.length; i++) out.push(f(ranges[i][0], ranges[i][1], i));
   return out;
