@@ -49,18 +49,32 @@ export const initializers =
  */
 export function convBnRelu(b: GraphBuilder, x: string, randn: (shape: number[]) => Tensor): string {
   const w = initializers(b);
-  const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
   const c1 = b.node(
     'Conv',
     [x, w('w1', randn([8, 4, 3, 3])), w('b1', randn([8]))],
     [ints('pads', [1, 1, 1, 1])],
   );
-  const bn = b.node('BatchNormalization', [
-    c1,
-    w('g', pos([8])),
-    w('beta', randn([8])),
-    w('mu', randn([8])),
-    w('var', pos([8])),
+  return b.node('Relu', [batchNorm(b, c1, 8, ['g', 'beta', 'mu', 'var'], randn)]);
+}
+
+/**
+ * BatchNormalization over `x` with `channels` channels: random initializers named [scale, bias, mean, variance],
+ * scale and variance positive (|randn| + 0.5); returns the node's output name.
+ */
+export function batchNorm(
+  b: GraphBuilder,
+  x: string,
+  channels: number,
+  [g, beta, mu, v]: [string, string, string, string],
+  randn: (shape: number[]) => Tensor,
+): string {
+  const w = initializers(b);
+  const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
+  return b.node('BatchNormalization', [
+    x,
+    w(g, pos([channels])),
+    w(beta, randn([channels])),
+    w(mu, randn([channels])),
+    w(v, pos([channels])),
   ]);
-  return b.node('Relu', [bn]);
 }

@@ -13,7 +13,16 @@ import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import type { OnnxModel } from '../../../src/io/onnx/model.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
-import { closeTo, convBnRelu, flt, initializers, int, ints, io } from '../../support/onnx-graph.js';
+import {
+  batchNorm,
+  closeTo,
+  convBnRelu,
+  flt,
+  initializers,
+  int,
+  ints,
+  io,
+} from '../../support/onnx-graph.js';
 import { localFixtures } from '../fixtures-dir.js';
 
 ort.env.wasm.numThreads = 1;
@@ -66,13 +75,7 @@ function buildGraph(): Uint8Array {
   const red = b.node('ReduceMean', [dw], [ints('axes', [2, 3]), int('keepdims', 1)]); // no rule: run as itself
   const gap = b.node('GlobalAveragePool', [lk]); // channels-last input
   const gmp = b.node('GlobalMaxPool', [b.node('Transpose', [lk], [ints('perm', [0, 1, 3, 2])])]); // NCHW input
-  const mixBn = b.node('BatchNormalization', [
-    mix,
-    w('g2', pos([8])),
-    w('be2', randn([8])),
-    w('mu2', randn([8])),
-    w('var2', pos([8])),
-  ]);
+  const mixBn = batchNorm(b, mix, 8, ['g2', 'be2', 'mu2', 'var2'], randn);
   const both = b.node('Mul', [mixBn, b.node('Sigmoid', [red])]); // [n,8,5,5] · [n,8,1,1]: broadcast → node by node
   const tr = b.node('Transpose', [both], [ints('perm', [0, 2, 1, 3])]);
   const f = b.node('Flatten', [tr]);

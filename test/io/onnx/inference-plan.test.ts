@@ -9,6 +9,7 @@ import { InferencePlan } from '../../../src/io/onnx/inference-plan.js';
 import { DataType, encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
 import {
+  batchNorm,
   closeTo as near,
   convBnRelu,
   flt,
@@ -26,7 +27,6 @@ const randn = (shape: number[], scale = 0.5) => tg.mul(tg.randn(shape, { rng }),
 function buildGraph(): Uint8Array {
   const b = new GraphBuilder(13);
   const w = initializers(b);
-  const pos = (shape: number[]) => tg.add(tg.abs(randn(shape)), 0.5);
   const r1 = convBnRelu(b, 'x', randn);
   // group 4: block-diagonal; group 8 (depthwise): per group; strided SAME_UPPER, dilated
   const c2 = b.node(
@@ -45,13 +45,7 @@ function buildGraph(): Uint8Array {
     [r1, w('w4', randn([8, 8, 1, 1])), w('b4', randn([8]))],
     [ints('dilations', [1, 1])],
   );
-  const bn4 = b.node('BatchNormalization', [
-    c4,
-    w('g4', pos([8])),
-    w('be4', randn([8])),
-    w('m4', randn([8])),
-    w('v4', pos([8])),
-  ]);
+  const bn4 = batchNorm(b, c4, 8, ['g4', 'be4', 'm4', 'v4'], randn);
   const sum4 = b.node('Add', [bn4, c4]);
   const lk = b.node('LeakyRelu', [sum4], [flt('alpha', 0.3)]);
   const pool4 = b.node(
