@@ -348,7 +348,6 @@ export function createWasmKernels(
       const colChunks =
         shared && n >= 2 * TILE_COLS ? splitRange(n, Math.round(n / TILE_COLS), 8) : [[0, n] as const];
       const n8 = Math.ceil(n / 8) * 8;
-      const work = WORK;
       const ok =
         isF32(a) &&
         isF32(b) &&
@@ -366,7 +365,7 @@ export function createWasmKernels(
               for (const [s, e] of rowChunks)
                 for (const [j0, j1] of colChunks)
                   tiles.push([pa, packed, po, m, n, kk, transA ? 1 : 0, s, e, j0, j1]);
-              pool.run('matmulTilePacked', tiles, work);
+              pool.run('matmulTilePacked', tiles, WORK);
               return;
             }
             // chunk = pre, then (batch0, batch1, row0, row1, col0, col1) with one of the three pairs split
@@ -388,8 +387,8 @@ export function createWasmKernels(
               0,
               n,
             ];
-            if (byBatch) pool.runSplit('matmulSlice', args, 10, batch, want, 1, work);
-            else if (rowChunks.length) pool.runSplit('matmulSlice', args, 12, m, rowParts, 4, work);
+            if (byBatch) pool.runSplit('matmulSlice', args, 10, batch, want, 1, WORK);
+            else if (rowChunks.length) pool.runSplit('matmulSlice', args, 12, m, rowParts, 4, WORK);
             else
               pool.runSplit(
                 'matmulSlice',
@@ -398,7 +397,7 @@ export function createWasmKernels(
                 n,
                 Math.min(want, Math.max(T, Math.floor(n / 32))),
                 8,
-                work,
+                WORK,
               );
           },
           shared ? [kk * n8 * 4] : [],
@@ -547,19 +546,18 @@ export function createWasmKernels(
           ([px, pg, po, partial]) => {
             putGeom(g);
             const dst = (i: number): number => (parts === 1 ? po : partial + i * kk * o * 4);
-            const work = WORK;
             // NOTE: windows read from a zero-padded band of input rows when one output row's band fits the scratch
             if (ex.convFilterBandOk(GEOM, workBytes))
               pool.run(
                 'convFilterBandRows',
                 chunksOf(slices, (s, e, i) => [px, GEOM, pg, o, s, e, dst(i), workBytes]),
-                work,
+                WORK,
               );
             else
               pool.run(
                 'convFilterRows',
                 chunksOf(slices, (s, e, i) => [px, GEOM, pg, o, s, e, dst(i)]),
-                work,
+                WORK,
               );
             if (parts > 1) ex.sumSlices(partial, parts, kk * o, po);
           },
