@@ -156,6 +156,8 @@ export interface BackendMemory {
   /** Blocks copied out to stay under the budget, and blocks freed by the garbage collector's finalizers. */
   evicted: number;
   finalized: number;
+  /** Blocks freed in a loop that never yields, once a collection showed their tensor dead (no copy). */
+  reclaimed: number;
   /** The resident budget in bytes (0 where the backend has none). */
   budgetBytes: number;
 }
@@ -170,6 +172,7 @@ export function memory(): BackendMemory & { backend: string } {
     memoryBytes: 0,
     evicted: 0,
     finalized: 0,
+    reclaimed: 0,
     budgetBytes: 0,
   };
   return { backend: k.name, ...m };

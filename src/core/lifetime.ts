@@ -59,6 +59,9 @@ let releasing = true;
 /** Epoch of the last frame end: a cell whose `mark` equals it is kept by that end. */
 let epoch = 0;
 
+/** True while a lifetime frame is open: what is allocated now is released when the frame ends, unless handed on. */
+export const frameOpen = (): boolean => frames.length > 0;
+
 /** Switch deterministic release off (everything falls back to the garbage collector) or on; returns the old state. */
 export function setRelease(on: boolean): boolean {
   const prev = releasing;

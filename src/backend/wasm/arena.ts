@@ -2,14 +2,22 @@
 // storage (op outputs that stay in wasm memory) and a call's temporary blocks (plain arrays copied in and out).
 // A resident region is freed when its tensor is collected (FinalizationRegistry), when its values are read out
 // (`tensor.data`), or when it is evicted (copied out to a plain array, oldest first) to stay under the limit.
-// NOTE: finalizers only run between event-loop tasks; a synchronous loop therefore evicts (copies out, as every
-// call did before residency) instead of freeing, and memory stays bounded either way.
+// NOTE: finalizers only run between event-loop tasks. In a synchronous loop a big block made outside any lifetime
+// frame is watched instead (death-watch.ts): once a collection has run, a dead one is freed before the arena grows
+// or evicts; what the watch cannot tell is evicted (copied out) as before, and memory stays bounded either way.
 import type { DType, TypedArray } from '../../core/dtype.js';
+import { frameOpen } from '../../core/lifetime.js';
 import { type Cell, Storage, copyOut } from '../../core/storage.js';
+import { DeathWatch, type Watch } from './death-watch.js';
 
 const ALIGN = 64;
 /** Blocks from this size (above glibc's largest mmap threshold) carry a same-sized ghost ArrayBuffer. */
 const GHOST_MIN = 33 * 1024 * 1024;
+/** Blocks from this size made outside any lifetime frame are watched (death-watch.ts). */
+const WATCH_MIN = 1024 * 1024;
+/** Resizable ArrayBuffers are mapped by the engine, not malloc: an untouched one costs no RAM at any size. */
+type ResizableCtor = new (bytes: number, o: { maxByteLength: number }) => ArrayBuffer;
+const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === 'function';
 const PAGE = 65536;
 const up = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -25,6 +33,8 @@ export interface ArenaStats {
   resident: number;
   evicted: number;
   finalized: number;
+  /** Blocks freed because their watched storage was found collected (synchronous loops). */
+  reclaimed: number;
 }
 
 export class Arena {
@@ -51,8 +61,11 @@ export class Arena {
   private largest = 0;
   /** How many of the largest block seen the limit always allows (tests set 0 to force eviction). */
   stretch = 3;
-  private counts = { evicted: 0, finalized: 0 };
+  private counts = { evicted: 0, finalized: 0, reclaimed: 0 };
   private readonly registry: FinalizationRegistry<Held> | null;
+  private readonly deaths: DeathWatch | null = DeathWatch.supported ? new DeathWatch() : null;
+  /** Watched resident blocks by pointer (with their cell: a pointer is reused once its block is freed). */
+  private readonly watched = new Map<number, { w: Watch; cell: Cell }>();
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -87,7 +100,10 @@ export class Arena {
   alloc(bytes: number): number {
     const need = up(Math.max(bytes, 1));
     for (;;) {
-      const p = this.take(need);
+      let p = this.fromFreeList(need);
+      // NOTE: before touching memory never used (growing the span) or evicting, free the watched blocks known dead
+      if (p < 0 && this.reclaim()) p = this.fromFreeList(need);
+      if (p < 0) p = this.bump(need);
       if (p >= 0) return p;
       if (!this.evictOldest()) return -1;
     }
@@ -138,17 +154,30 @@ export class Arena {
     const limit = Math.max(this.residentLimit, this.stretch * this.largest);
     // NOTE: only blocks no open lifetime frame owns are evicted; a frame's working set may pass the budget (the
     // frame releases it as it ends), so when nothing else is left to evict the block is allocated anyway.
+    const watch = bytes >= WATCH_MIN && this.deaths !== null && !frameOpen();
+    if (watch) this.deaths!.poll();
+    if (this.residentBytes + bytes > limit) this.reclaim();
     while (this.residentBytes + bytes > limit && this.evictOldest());
     const ptr = this.alloc(bytes);
     if (ptr < 0) return null;
     const buf = this.memory.buffer;
     const view: TypedArray = dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Float32Array(buf, ptr, n);
     if (this.poison) view.fill(dtype === 'int32' ? -1 : NaN);
-    const s = new Storage(view, this.evictCell, this.dropCell);
-    // NOTE: a big block also carries an untouched ArrayBuffer of its size (mapped by calloc, never written, so it
-    // costs no RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers to
-    // free such blocks before the limit forces copies.
-    if (bytes >= GHOST_MIN) (s as { ghost?: ArrayBuffer }).ghost = new ArrayBuffer(bytes);
+    const s: Storage & { token?: object; ghost?: ArrayBuffer } = new Storage(
+      view,
+      this.evictCell,
+      this.dropCell,
+    );
+    const w = watch ? this.deaths!.watch(s) : null;
+    // NOTE: a big block also carries an untouched ArrayBuffer of its size (mapped, never written, so it costs no
+    // RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers (or the
+    // watch) to free such blocks before the limit forces copies. Below GHOST_MIN only a resizable buffer is
+    // sure to be mapped rather than taken from malloc's heap (where calloc would write it).
+    if (bytes >= GHOST_MIN || (w !== null && resizable))
+      s.ghost = resizable
+        ? new (ArrayBuffer as ResizableCtor)(bytes, { maxByteLength: bytes })
+        : new ArrayBuffer(bytes);
+    if (w !== null) this.watched.set(ptr, { w, cell: s.cell });
     this.cells.set(ptr, s.cell);
     this.residentBytes += up(bytes);
     this.registry?.register(s, { ptr, cell: s.cell }, s.cell);
@@ -208,8 +237,32 @@ export class Arena {
   private dropResident(ptr: number): void {
     const bytes = this.sizes.get(ptr) ?? 0;
     this.cells.delete(ptr);
+    this.watched.delete(ptr);
     this.residentBytes -= bytes;
     this.free(ptr);
+  }
+
+  /**
+   * Free the watched blocks whose storage a collection has taken (no copy: nothing can read them). A block asked
+   * and found alive is left to the budget and finalizers (asking again could pin a dead token). True if any freed.
+   */
+  private reclaim(): boolean {
+    if (this.watched.size === 0) return false;
+    let freed = false;
+    for (const [ptr, e] of this.watched) {
+      // NOTE: a kernel call's operands stay out of it whatever the watch says (their views are in use)
+      if (!this.deaths!.settledFor(e.w) || this.pinned.includes(ptr) || this.held.includes(ptr)) continue;
+      this.watched.delete(ptr);
+      const c = e.cell;
+      if (e.w.ref.deref() !== undefined || this.cells.get(ptr) !== c) continue;
+      c.evict = null;
+      c.drop = null;
+      this.registry?.unregister(c);
+      this.counts.reclaimed++;
+      this.dropResident(ptr);
+      freed = true;
+    }
+    return freed;
   }
 
   /** Evict the oldest unpinned resident block; false when there is none. */
@@ -223,8 +276,8 @@ export class Arena {
     return false;
   }
 
-  /** Best fit from the free list, else bump the top (growing the wasm memory); -1 past the limit. */
-  private take(need: number): number {
+  /** Best fit from the free list, or -1. */
+  private fromFreeList(need: number): number {
     let best = -1;
     for (let i = 0; i < this.freeList.length; i++) {
       const sz = this.freeList[i][1];
@@ -241,6 +294,11 @@ export class Arena {
       this.sizes.set(p, need);
       return p;
     }
+    return -1;
+  }
+
+  /** A block at the top (growing the wasm memory); -1 past the limit. */
+  private bump(need: number): number {
     const p = this.top;
     if (p + need > this.limit) return -1;
     const have = this.memory.buffer.byteLength;

@@ -1,0 +1,97 @@
+// Synchronous news that a storage has died, for loops that never yield to the event loop (issue 12).
+// Finalizers only run between tasks, so a synchronous loop that drops a 16 MiB product every step used to leave
+// each one resident until the budget forced a copy out: every step touched 16 MiB of memory never used before.
+// A WeakRef can say sooner, with two catches the design works around:
+// - a WeakRef made during a job, and every deref() that finds its target, keep the target alive until the job
+//   ends. So the refs are made ahead, in an earlier job: a watched storage holds a token made then, and the arena
+//   keeps only the token's ref. A ref that reads empty means the storage that held the token was collected.
+// - asking too early pins a dead-but-uncollected token for the rest of the job. So a token is asked once at most,
+//   and only after a collection has run since its block was allocated: a canary (a token nobody holds, armed at
+//   each watched allocation) tells that when its own ref reads empty.
+// NOTE: tokens and canaries come from one batch, so they age alike (a scavenge frees both while they are young,
+// only a full collection once both are old). A token found alive is simply left to the budget and finalizers,
+// as before; a job that runs out of tokens does the same until the next job refills them.
+
+/** What the arena keeps of a watched storage: its token's ref, and the canary number it was handed out under.
+ * NOTE: never the token itself; the storage must be its only holder. */
+export interface Watch {
+  ref: WeakRef<object>;
+  born: number;
+}
+
+/** How many watched allocations a canary waits before it is read. */
+const LAG = 2;
+
+export class DeathWatch {
+  private readonly tokens: object[] = [];
+  private readonly refs: WeakRef<object>[] = [];
+  /** Armed canaries not read yet, oldest first. */
+  private readonly canaries: Watch[] = [];
+  /** How many canaries have been armed (the current one is number `armed`). */
+  private armed = 0;
+  /** Blocks handed out under a canary numbered below this have seen a collection since. */
+  private settled = 0;
+  private refillQueued = false;
+
+  /** `batch`: tokens made per job; a job that allocates more watched blocks than half of it goes unwatched. */
+  constructor(private readonly batch = 2048) {
+    this.refill();
+  }
+
+  /** WeakRef is in every engine tapegrad supports; without it nothing is watched. */
+  static get supported(): boolean {
+    return typeof WeakRef === 'function';
+  }
+
+  /**
+   * Read the canaries armed at least LAG watched allocations ago, oldest first: one collected means a collection
+   * has run since it was armed. NOTE: a canary found alive is pinned until the job ends, so each is read once
+   * and dropped; the lag lets a collection that started at one allocation finish before its canaries are read
+   * (V8 marks incrementally: a canary armed while marking runs may be marked through the pool, and survive it).
+   */
+  poll(): void {
+    const q = this.canaries;
+    while (q.length > 0 && this.armed - q[0].born >= LAG) {
+      const c = q.shift()!;
+      if (c.ref.deref() !== undefined) break;
+      this.settled = c.born;
+    }
+  }
+
+  /** Arm a new canary and give `holder` a token (as `holder.token`); null when this job has used them all. */
+  watch(holder: { token?: object }): Watch | null {
+    if (this.tokens.length < 2) {
+      this.queueRefill();
+      return null;
+    }
+    this.tokens.pop(); // the canary's token: now nobody holds it
+    this.armed++;
+    this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
+    if (this.tokens.length < this.batch / 2) this.queueRefill();
+    holder.token = this.tokens.pop()!;
+    return { ref: this.refs.pop()!, born: this.armed };
+  }
+
+  /** True when a collection has run since `w` was handed out: asking its ref now cannot pin a dead token. */
+  settledFor(w: Watch): boolean {
+    return w.born < this.settled;
+  }
+
+  /** Make tokens and refs; only refs made in an earlier job can be read without pinning their tokens. */
+  private refill(): void {
+    this.refillQueued = false;
+    while (this.tokens.length < this.batch) {
+      const t = {};
+      this.tokens.push(t);
+      this.refs.push(new WeakRef(t));
+    }
+  }
+
+  private queueRefill(): void {
+    if (this.refillQueued) return;
+    this.refillQueued = true;
+    // NOTE: a microtask runs once the current job's code is done, and the refs it makes are free from the job
+    // after that; a synchronous loop keeps using what is left (or nothing) until then.
+    queueMicrotask(() => this.refill());
+  }
+}

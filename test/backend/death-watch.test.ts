@@ -1,0 +1,113 @@
+// The arena's death watch (src/backend/wasm/death-watch.ts): in a loop that never yields, a big block whose tensor
+// was dropped is freed (no copy) once a collection has run, so the loop reuses memory instead of touching new
+// memory or copying out; a block still held is never freed, and its values stay right. gc() (vitest runs with
+// --expose-gc) stands in for the collections V8 runs by itself in such a loop (bench/ and docs/memory.md).
+import { afterEach, describe, expect, it } from 'vitest';
+import { Arena } from '../../src/backend/wasm/arena.js';
+import type { Storage } from '../../src/core/storage.js';
+import { yieldToEventLoop } from '../../src/core/storage.js';
+import * as tg from '../../src/index.js';
+import { randF32, wasm } from '../support/backend.js';
+
+const gc = (globalThis as { gc?: () => void }).gc!;
+const MiB = 1 << 20;
+const arena = () =>
+  new Arena(new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true }), 128, 128 + 48 * MiB);
+
+/** A resident 1 MiB block filled with `v` (the size from which blocks are watched). */
+function block(a: Arena, v: number): Storage {
+  const s = a.resident('float32', MiB / 4)!;
+  expect(s, 'resident block').not.toBeNull();
+  (s.view as Float32Array).fill(v);
+  return s;
+}
+
+describe('death watch (synchronous reuse of dropped blocks)', () => {
+  it('gc() is exposed to the tests', () => expect(typeof gc).toBe('function'));
+
+  it('a loop that drops each block reuses their memory once collections run: no copy, no growth', async () => {
+    const a = arena();
+    await yieldToEventLoop(); // the watch's refs were made in an earlier job (as after any await of I/O or a timer)
+    for (let i = 0; i < 40; i++) {
+      block(a, i);
+      gc();
+    }
+    const st = a.stats();
+    expect(st.reclaimed).toBeGreaterThanOrEqual(30);
+    expect(st.evicted).toBe(0);
+    expect(st.spanBytes).toBeLessThanOrEqual(6 * MiB); // 40 MiB allocated in all
+  });
+
+  it('never frees a block that is still held, and held values stay right', async () => {
+    const a = arena();
+    a.residentLimit = 64 * MiB;
+    await yieldToEventLoop();
+    const held: [Storage, number][] = [];
+    for (let i = 0; i < 60; i++) {
+      const s = block(a, i + 0.5);
+      if (i % 4 === 0) held.push([s, i + 0.5]); // every 4th block stays reachable
+      gc();
+    }
+    expect(a.stats().reclaimed).toBeGreaterThanOrEqual(30);
+    for (const [s, v] of held) {
+      const d = s.view as Float32Array;
+      expect(
+        d.every((x) => x === v),
+        `held block ${v} kept its values`,
+      ).toBe(true);
+    }
+  });
+
+  it('in the job that made the watch it frees nothing early: the budget copies out, values stay right', () => {
+    const a = arena(); // no await: every ref the watch made is kept alive until this job ends
+    a.residentLimit = 8 * MiB;
+    a.stretch = 0;
+    const held: Storage[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = block(a, i);
+      if (i % 5 === 0) held.push(s);
+      gc();
+    }
+    expect(a.stats().reclaimed).toBe(0);
+    expect(a.stats().evicted).toBeGreaterThan(0);
+    held.forEach((s, k) => expect((s.view as Float32Array).every((x) => x === k * 5)).toBe(true));
+  });
+
+  describe('through ops on the wasm backend', () => {
+    const K = wasm();
+    afterEach(() => {
+      K.arena.poison = false;
+    });
+
+    it('a synchronous matmul loop keeps reusing its products, and the kept ones equal the JS reference', async () => {
+      K.arena.poison = true; // a reused block starts as NaN: every product must be written whole
+      const n = 512; // 1 MiB products
+      const x = tg.tensor(randF32(n * n, 3), [n, n]);
+      const y = tg.tensor(randF32(n * n, 4), [n, n]);
+      await yieldToEventLoop();
+      const before = K.arena.stats();
+      const kept: tg.Tensor[] = [];
+      for (let i = 0; i < 24; i++) {
+        const p = tg.matmul(x, i % 8 === 0 ? tg.mul(y, tg.scalar(i + 1)) : y);
+        if (i % 8 === 0) kept.push(p);
+        gc();
+      }
+      const after = K.arena.stats();
+      expect(after.reclaimed - before.reclaimed).toBeGreaterThanOrEqual(12);
+      // a naive product of the same inputs (rows 0, 97, 194, ...), each kept product scaled by its factor
+      const xs = randF32(n * n, 3);
+      const ys = randF32(n * n, 4);
+      kept.forEach((p, k) => {
+        const d = p.data;
+        let worst = 0;
+        for (let r = 0; r < n; r += 97)
+          for (let c = 0; c < n; c++) {
+            let acc = 0;
+            for (let j = 0; j < n; j++) acc += xs[r * n + j] * ys[j * n + c];
+            worst = Math.max(worst, Math.abs(d[r * n + c] - acc * (8 * k + 1)));
+          }
+        expect(worst, `kept product ${k}`).toBeLessThan(1e-3 * (8 * k + 1));
+      });
+    });
+  });
+});
