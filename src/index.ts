@@ -67,7 +67,7 @@ export {
   type BackendMemory,
 } from './backend/kernels.js';
 export { keep, setRelease, noGradFrame as noGrad } from './core/lifetime.js';
-export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
+export { setNumThreads, getNumThreads, ready } from './backend/wasm/threads.js';
 export * from './nn/index.js';
 export * from './train/index.js';
 export * from './plot/index.js';

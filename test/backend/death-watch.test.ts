@@ -84,7 +84,7 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
       const n = 512; // 1 MiB products
       const x = tg.tensor(randF32(n * n, 3), [n, n]);
       const y = tg.tensor(randF32(n * n, 4), [n, n]);
-      await yieldToEventLoop();
+      await tg.ready(); // TF.js `tf.ready()`: workers started, and a turn of the event loop
       const before = K.arena.stats();
       const kept: tg.Tensor[] = [];
       for (let i = 0; i < 24; i++) {

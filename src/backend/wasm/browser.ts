@@ -108,7 +108,11 @@ export async function initWasm(source?: WasmSource, opts: WasmInitOptions = {}):
         threads: pool ? want : 1,
       });
       const p = wasmBackend.pool;
-      setThreadControl({ get: () => p.threads, set: (n) => p.setThreads(n) });
+      setThreadControl({
+        get: () => p.threads,
+        set: (n) => p.setThreads(n),
+        ready: () => p.whenReady(5_000),
+      });
       // NOTE: workers start asynchronously; until they report ready the caller runs every chunk itself.
       if (p.threads > 1) await p.whenReady(5_000);
       registerBackend(wasmBackend);

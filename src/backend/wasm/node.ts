@@ -75,7 +75,11 @@ export function installWasmBackend(read: () => BufferSource | null = readKernelB
   registerBackend(k);
   const pool = k.pool;
   if (spinUs !== null) pool.spinMicros = spinUs;
-  setThreadControl({ get: () => pool.threads, set: (n) => pool.setThreads(n) });
+  setThreadControl({
+    get: () => pool.threads,
+    set: (n) => pool.setThreads(n),
+    ready: () => pool.whenReady(),
+  });
   if (globalThis.process?.env?.TAPEGRAD_BACKEND !== 'js') setBackend('wasm');
   return k;
 }
