@@ -14,9 +14,9 @@ const MiB = 1 << 20;
 const arena = () =>
   new Arena(new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true }), 128, 128 + 48 * MiB);
 
-/** A resident 1 MiB block filled with `v` (the size from which blocks are watched). */
-function block(a: Arena, v: number): Storage {
-  const s = a.resident('float32', MiB / 4)!;
+/** A resident block of `bytes` (1 MiB; 256 KiB is the size from which blocks are watched) filled with `v`. */
+function block(a: Arena, v: number, bytes = MiB): Storage {
+  const s = a.resident('float32', bytes / 4)!;
   expect(s, 'resident block').not.toBeNull();
   (s.view as Float32Array).fill(v);
   return s;
@@ -25,17 +25,33 @@ function block(a: Arena, v: number): Storage {
 describe('death watch (synchronous reuse of dropped blocks)', () => {
   it('gc() is exposed to the tests', () => expect(typeof gc).toBe('function'));
 
-  it('a loop that drops each block reuses their memory once collections run: no copy, no growth', async () => {
+  it.each([
+    [MiB, 6 * MiB],
+    [MiB / 4, 4 * MiB], // a canary per MiB watched: every 4th block arms one
+  ])(
+    'a loop that drops each %i-byte block reuses their memory once collections run: no copy, no growth',
+    async (bytes, maxSpan) => {
+      const a = arena();
+      await yieldToEventLoop(); // the watch's refs were made in an earlier job (as after any await of I/O or a timer)
+      for (let i = 0; i < 40; i++) {
+        block(a, i, bytes);
+        gc();
+      }
+      const st = a.stats();
+      expect(st.reclaimed).toBeGreaterThanOrEqual(25);
+      expect(st.evicted).toBe(0);
+      expect(st.spanBytes).toBeLessThanOrEqual(maxSpan); // 40 blocks allocated in all
+    },
+  );
+
+  it('blocks below 256 KiB are not watched', async () => {
     const a = arena();
-    await yieldToEventLoop(); // the watch's refs were made in an earlier job (as after any await of I/O or a timer)
-    for (let i = 0; i < 40; i++) {
-      block(a, i);
+    await yieldToEventLoop();
+    for (let i = 0; i < 20; i++) {
+      block(a, i, MiB / 8);
       gc();
     }
-    const st = a.stats();
-    expect(st.reclaimed).toBeGreaterThanOrEqual(30);
-    expect(st.evicted).toBe(0);
-    expect(st.spanBytes).toBeLessThanOrEqual(6 * MiB); // 40 MiB allocated in all
+    expect(a.stats().reclaimed).toBe(0);
   });
 
   it('never frees a block that is still held, and held values stay right', async () => {

@@ -13,8 +13,9 @@ import { DeathWatch, type Watch } from './death-watch.js';
 const ALIGN = 64;
 /** Blocks from this size (above glibc's largest mmap threshold) carry a same-sized ghost ArrayBuffer. */
 const GHOST_MIN = 33 * 1024 * 1024;
-/** Blocks from this size made outside any lifetime frame are watched (death-watch.ts). */
-const WATCH_MIN = 1024 * 1024;
+/** Blocks from this size made outside any lifetime frame are watched (death-watch.ts). NOTE: 256 KiB, the 256²
+ * matmul product: smaller blocks are found in the free list often enough, and each watched one costs a mapping. */
+const WATCH_MIN = 256 * 1024;
 /** Resizable ArrayBuffers are mapped by the engine, not malloc: an untouched one costs no RAM at any size. */
 type ResizableCtor = new (bytes: number, o: { maxByteLength: number }) => ArrayBuffer;
 const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === 'function';
@@ -168,7 +169,7 @@ export class Arena {
       this.evictCell,
       this.dropCell,
     );
-    const w = watch ? this.deaths!.watch(s) : null;
+    const w = watch ? this.deaths!.watch(s, bytes) : null;
     // NOTE: a big block also carries an untouched ArrayBuffer of its size (mapped, never written, so it costs no
     // RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers (or the
     // watch) to free such blocks before the limit forces copies. Below GHOST_MIN only a resizable buffer is

@@ -19,8 +19,10 @@ export interface Watch {
   born: number;
 }
 
-/** How many watched allocations a canary waits before it is read. */
+/** How many canaries are armed after one before it is read. */
 const LAG = 2;
+/** A new canary is armed once this many bytes have been watched since the last (every big block, every 4th small). */
+const ARM_BYTES = 1024 * 1024;
 
 export class DeathWatch {
   private readonly tokens: object[] = [];
@@ -32,9 +34,11 @@ export class DeathWatch {
   /** Blocks handed out under a canary numbered below this have seen a collection since. */
   private settled = 0;
   private refillQueued = false;
+  /** Bytes watched since the last canary was armed. */
+  private sinceArm = 0;
 
-  /** `batch`: tokens made per job; a job that allocates more watched blocks than half of it goes unwatched. */
-  constructor(private readonly batch = 2048) {
+  /** `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills. */
+  constructor(private readonly batch = 16384) {
     this.refill();
   }
 
@@ -44,7 +48,7 @@ export class DeathWatch {
   }
 
   /**
-   * Read the canaries armed at least LAG watched allocations ago, oldest first: one collected means a collection
+   * Read the canaries with at least LAG armed after them, oldest first: one collected means a collection
    * has run since it was armed. NOTE: a canary found alive is pinned until the job ends, so each is read once
    * and dropped; the lag lets a collection that started at one allocation finish before its canaries are read
    * (V8 marks incrementally: a canary armed while marking runs may be marked through the pool, and survive it).
@@ -58,15 +62,22 @@ export class DeathWatch {
     }
   }
 
-  /** Arm a new canary and give `holder` a token (as `holder.token`); null when this job has used them all. */
-  watch(holder: { token?: object }): Watch | null {
+  /**
+   * Give `holder` (a block of `bytes`) a token (as `holder.token`), after arming a new canary once ARM_BYTES have
+   * been watched since the last one; null when this job has used all its tokens.
+   */
+  watch(holder: { token?: object }, bytes: number): Watch | null {
     if (this.tokens.length < 2) {
       this.queueRefill();
       return null;
     }
-    this.tokens.pop(); // the canary's token: now nobody holds it
-    this.armed++;
-    this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
+    this.sinceArm += bytes;
+    if (this.sinceArm >= ARM_BYTES || this.canaries.length === 0) {
+      this.sinceArm = 0;
+      this.tokens.pop(); // the canary's token: now nobody holds it
+      this.armed++;
+      this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
+    }
     if (this.tokens.length < this.batch / 2) this.queueRefill();
     holder.token = this.tokens.pop()!;
     return { ref: this.refs.pop()!, born: this.armed };
