@@ -74,6 +74,25 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
     }
   });
 
+  it('small blocks share a token per MiB: a group with one block still held is not freed at all', async () => {
+    const a = arena();
+    await yieldToEventLoop();
+    const held: [Storage, number][] = [];
+    for (let i = 0; i < 64; i++) {
+      const s = block(a, i + 0.25, MiB / 4);
+      if (i < 32 && i % 4 === 1) held.push([s, i + 0.25]); // one per group in the first half
+      gc();
+    }
+    const st = a.stats();
+    expect(st.reclaimed).toBeGreaterThanOrEqual(16); // the second half's groups
+    expect(st.reclaimed).toBeLessThanOrEqual(32);
+    for (const [s, v] of held)
+      expect(
+        (s.view as Float32Array).every((x) => x === v),
+        `block ${v}`,
+      ).toBe(true);
+  });
+
   it('in the job that made the watch it frees nothing early: the budget copies out, values stay right', () => {
     const a = arena(); // no await: every ref the watch made is kept alive until this job ends
     a.residentLimit = 8 * MiB;

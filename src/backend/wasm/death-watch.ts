@@ -6,8 +6,8 @@
 //   ends. So the refs are made ahead, in an earlier job: a watched storage holds a token made then, and the arena
 //   keeps only the token's ref. A ref that reads empty means the storage that held the token was collected.
 // - asking too early pins a dead-but-uncollected token for the rest of the job. So a token is asked once at most,
-//   and only after a collection has run since its block was allocated: a canary (a token nobody holds, armed at
-//   each watched allocation) tells that when its own ref reads empty.
+//   and only after a collection has run since its block was allocated: a canary (a token nobody holds, armed as
+//   each group of watched blocks closes) tells that when its own ref reads empty.
 // NOTE: tokens and canaries come from one batch, so they age alike (a scavenge frees both while they are young,
 // only a full collection once both are old). A token found alive is simply left to the budget and finalizers,
 // as before; a job that runs out of tokens does the same until the next job refills them.
@@ -21,7 +21,9 @@ export interface Watch {
 
 /** How many canaries are armed after one before it is read. */
 const LAG = 2;
-/** A new canary is armed once this many bytes have been watched since the last (every big block, every 4th small). */
+/** The most tokens a refill makes. */
+const MAX_BATCH = 32768;
+/** A group closes (and a canary is armed) once this many bytes are watched in it: a block ≥ 1 MiB is a group. */
 const ARM_BYTES = 1024 * 1024;
 
 export class DeathWatch {
@@ -34,11 +36,16 @@ export class DeathWatch {
   /** Blocks handed out under a canary numbered below this have seen a collection since. */
   private settled = 0;
   private refillQueued = false;
-  /** Bytes watched since the last canary was armed. */
+  /** The open group: its token (held here until the next canary closes it) and what its blocks are watched by. */
+  private group: { token: object; w: Watch } | null = null;
+  /** Bytes watched in the open group. */
   private sinceArm = 0;
 
-  /** `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills. */
-  constructor(private readonly batch = 16384) {
+  /**
+   * `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills, which
+   * then makes twice as many (up to MAX_BATCH). NOTE: 4,096 at import cost ~3 ms; 16,384 would cost ~20.
+   */
+  constructor(private batch = 4096) {
     this.refill();
   }
 
@@ -63,24 +70,29 @@ export class DeathWatch {
   }
 
   /**
-   * Give `holder` (a block of `bytes`) a token (as `holder.token`), after arming a new canary once ARM_BYTES have
-   * been watched since the last one; null when this job has used all its tokens.
+   * Give `holder` (a block of `bytes`) the current group's token (as `holder.token`); null when this job has used
+   * all its tokens. Once ARM_BYTES have been watched in a group, a canary is armed and a new group opened.
+   * NOTE: blocks of one group share a token, so each is freed only once all of them are dead: one token per
+   * block ≥ 1 MiB, one per four of 256 KiB (a token per small block would need 16,384 made ahead, ~20 ms).
    */
   watch(holder: { token?: object }, bytes: number): Watch | null {
-    if (this.tokens.length < 2) {
-      this.queueRefill();
-      return null;
-    }
-    this.sinceArm += bytes;
-    if (this.sinceArm >= ARM_BYTES || this.canaries.length === 0) {
-      this.sinceArm = 0;
+    if (this.group === null || this.sinceArm >= ARM_BYTES) {
+      this.group = null; // NOTE: the closed group's token is held by its storages alone from here on
+      if (this.tokens.length < 2) {
+        this.batch = Math.min(2 * this.batch, MAX_BATCH);
+        this.queueRefill();
+        return null;
+      }
       this.tokens.pop(); // the canary's token: now nobody holds it
       this.armed++;
       this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
+      this.group = { token: this.tokens.pop()!, w: { ref: this.refs.pop()!, born: this.armed } };
+      this.sinceArm = 0;
+      if (this.tokens.length < this.batch / 2) this.queueRefill();
     }
-    if (this.tokens.length < this.batch / 2) this.queueRefill();
-    holder.token = this.tokens.pop()!;
-    return { ref: this.refs.pop()!, born: this.armed };
+    this.sinceArm += bytes;
+    holder.token = this.group.token;
+    return this.group.w;
   }
 
   /** True when a collection has run since `w` was handed out: asking its ref now cannot pin a dead token. */
