@@ -31,11 +31,11 @@ const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024; // maxRSS
 async function tapegradReady(threads: number): Promise<void> {
   const { wasmBackend } = await import('../src/backend/wasm/node.js');
   const { setBackend } = await import('../src/backend/kernels.js');
-  const { setNumThreads } = await import('../src/backend/wasm/threads.js');
+  const { setNumThreads, ready } = await import('../src/backend/wasm/threads.js');
   if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
   setBackend('wasm');
   setNumThreads(threads);
-  await wasmBackend.pool.whenReady();
+  await ready(); // tg.ready(), as the TF.js cells start after tf.ready()
 }
 
 async function tfjsReady(backend: 'wasm' | 'cpu'): Promise<void> {
