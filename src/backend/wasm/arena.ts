@@ -251,8 +251,10 @@ export class Arena {
     if (this.watched.size === 0) return false;
     let freed = false;
     for (const [ptr, e] of this.watched) {
-      // NOTE: a kernel call's operands stay out of it whatever the watch says (their views are in use)
-      if (!this.deaths!.settledFor(e.w) || this.pinned.includes(ptr) || this.held.includes(ptr)) continue;
+      // NOTE: the map is in allocation order (a freed pointer's entry is deleted first), so the first block not
+      // settled ends the scan; a kernel call's operands stay out of it whatever the watch says (views in use)
+      if (!this.deaths!.settledFor(e.w)) break;
+      if (this.pinned.includes(ptr) || this.held.includes(ptr)) continue;
       this.watched.delete(ptr);
       const c = e.cell;
       if (e.w.ref.deref() !== undefined || this.cells.get(ptr) !== c) continue;
