@@ -4,6 +4,7 @@
 // --expose-gc) stands in for the collections V8 runs by itself in such a loop (bench/ and docs/memory.md).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Arena } from '../../src/backend/wasm/arena.js';
+import { DeathWatch } from '../../src/backend/wasm/death-watch.js';
 import type { Storage } from '../../src/core/storage.js';
 import { yieldToEventLoop } from '../../src/core/storage.js';
 import * as tg from '../../src/index.js';
@@ -106,6 +107,20 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
     expect(a.stats().reclaimed).toBe(0);
     expect(a.stats().evicted).toBeGreaterThan(0);
     held.forEach((s, k) => expect((s.view as Float32Array).every((x) => x === k * 5)).toBe(true));
+  });
+
+  it('a job that uses up its tokens watches nothing more; the next job has twice as many', async () => {
+    const d = new DeathWatch(8);
+    const got = () => {
+      let n = 0;
+      while (d.watch({}, MiB) !== null) n++;
+      return n;
+    };
+    expect(got()).toBe(4); // each 1 MiB block: a canary and a token
+    expect(d.watch({}, MiB)).toBeNull();
+    expect(d.watch({}, MiB)).toBeNull();
+    await yieldToEventLoop();
+    expect(got()).toBe(8); // 16 tokens: the batch doubled once, however often the job asked after running out
   });
 
   describe('through ops on the wasm backend', () => {

@@ -36,6 +36,8 @@ export class DeathWatch {
   /** Blocks handed out under a canary numbered below this have seen a collection since. */
   private settled = 0;
   private refillQueued = false;
+  /** This job has run out of tokens (the next refill makes twice as many). */
+  private ranOut = false;
   /** The open group: its token (held here until the next canary closes it) and what its blocks are watched by. */
   private group: { token: object; w: Watch } | null = null;
   /** Bytes watched in the open group. */
@@ -79,7 +81,8 @@ export class DeathWatch {
     if (this.group === null || this.sinceArm >= ARM_BYTES) {
       this.group = null; // NOTE: the closed group's token is held by its storages alone from here on
       if (this.tokens.length < 2) {
-        this.batch = Math.min(2 * this.batch, MAX_BATCH);
+        if (!this.ranOut) this.batch = Math.min(2 * this.batch, MAX_BATCH); // once per job that runs out
+        this.ranOut = true;
         this.queueRefill();
         return null;
       }
@@ -103,6 +106,7 @@ export class DeathWatch {
   /** Make tokens and refs; only refs made in an earlier job can be read without pinning their tokens. */
   private refill(): void {
     this.refillQueued = false;
+    this.ranOut = false;
     while (this.tokens.length < this.batch) {
       const t = {};
       this.tokens.push(t);
