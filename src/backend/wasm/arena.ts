@@ -191,10 +191,7 @@ export class Arena {
     if (!c.evict) return;
     const ptr = c.view.byteOffset;
     if (this.cells.get(ptr) !== c) return;
-    c.evict = null;
-    c.drop = null;
-    this.registry?.unregister(c);
-    this.dropResident(ptr);
+    this.forget(ptr, c);
   }
 
   /** The byte offset of a resident view, or -1 for any other array. */
@@ -235,6 +232,14 @@ export class Arena {
     this.dropResident(ptr);
   };
 
+  /** Free a resident cell's block whose values nobody can read (no copy): it stops being resident. */
+  private forget(ptr: number, c: Cell): void {
+    c.evict = null;
+    c.drop = null;
+    this.registry?.unregister(c);
+    this.dropResident(ptr);
+  }
+
   private dropResident(ptr: number): void {
     const bytes = this.sizes.get(ptr) ?? 0;
     this.cells.delete(ptr);
@@ -258,11 +263,8 @@ export class Arena {
       this.watched.delete(ptr);
       const c = e.cell;
       if (e.w.ref.deref() !== undefined || this.cells.get(ptr) !== c) continue;
-      c.evict = null;
-      c.drop = null;
-      this.registry?.unregister(c);
       this.counts.reclaimed++;
-      this.dropResident(ptr);
+      this.forget(ptr, c);
       freed = true;
     }
     return freed;

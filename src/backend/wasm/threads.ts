@@ -6,7 +6,7 @@ interface ThreadControl {
   get(): number;
   set(n: number): void;
   /** Resolves once the pool's workers have started. */
-  ready?(): Promise<unknown>;
+  ready(): Promise<unknown>;
 }
 let control: ThreadControl | null = null;
 
@@ -33,6 +33,6 @@ export function setNumThreads(n: number): void {
  * any such turn between `import` and the loop, the watch's refs stay pinned until that job ends.
  */
 export async function ready(): Promise<void> {
-  await control?.ready?.();
+  await control?.ready();
   await yieldToEventLoop();
 }
