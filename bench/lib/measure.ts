@@ -23,6 +23,15 @@ export interface LoopOptions {
   /** ... and this many milliseconds have passed (or maxSteps is reached). */
   budgetMs: number;
   maxSteps: number;
+  /**
+   * Synchronous loop only: steps that start within this many ms of the loop's start are warm-up, excluded from the
+   * steady statistics (default 0: only the first 5 steps are) ...
+   */
+  warmupMs?: number;
+  /** ... up to this many steps (default: no limit). */
+  warmupMaxSteps?: number;
+  /** Synchronous loop only: ... and keep stepping until this many steps follow the warm-up (default 1). */
+  minSteady?: number;
 }
 
 export interface Measurement {
@@ -30,7 +39,7 @@ export interface Measurement {
   syncTimes: number[];
   /** Mean of steps 1–5 of the fresh model (warm-up is what users see first). */
   firstMs: number;
-  /** The synchronous loop after its first max(5, n/5) steps. */
+  /** The synchronous loop after its warm-up (warmSteps: at least 5 steps, and every step started in warmupMs). */
   sync: Stats;
   /** Median of steps 5–10 of the fresh model over the steady synchronous median (≤ 1.2: steady from the 5th step). */
   from5th: number;
@@ -59,8 +68,21 @@ export function stats(xs: readonly number[]): Stats {
   };
 }
 
-/** How many leading steps of a synchronous run count as warm-up (excluded from its steady statistics). */
-export const warmSteps = (n: number): number => Math.min(n - 1, Math.max(5, Math.floor(n / 5)));
+/**
+ * How many leading steps of a synchronous run count as warm-up (excluded from its steady statistics): the first 5,
+ * and every step that started within warmupMs of the loop's start (a step starts when the ones before it have
+ * ended), up to maxSteps of them; always leaves at least one step.
+ * NOTE: a window in time, the same in quick and full runs, so both exclude the same warm-up (V8 tiers the library's
+ * JavaScript up over its first ~1 s of steps) and their steady medians agree; a count such as n/5 would make the
+ * shorter quick run take its median inside the warm-up. The step limit keeps a very short step (an MLP's 10 µs) from
+ * spending a whole loop's step budget inside the window.
+ */
+export function warmSteps(times: readonly number[], warmupMs = 0, maxSteps = Infinity): number {
+  let warm = 0;
+  for (let start = 0; warm < times.length && warm < maxSteps && start < warmupMs; warm++)
+    start += times[warm];
+  return Math.min(times.length - 1, Math.max(5, warm));
+}
 
 const isPromise = (r: unknown): r is Promise<unknown> =>
   typeof (r as { then?: unknown } | null)?.then === 'function';
@@ -72,7 +94,12 @@ const isPromise = (r: unknown): r is Promise<unknown> =>
 export async function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
   const times: number[] = [];
   const t0 = performance.now();
-  while (times.length < o.maxSteps && (times.length < o.minSteps || performance.now() - t0 < o.budgetMs)) {
+  const minSteady = o.minSteady ?? 1;
+  const more = (): boolean =>
+    times.length < o.minSteps ||
+    performance.now() - t0 < o.budgetMs ||
+    times.length - warmSteps(times, o.warmupMs, o.warmupMaxSteps) < minSteady;
+  while (times.length < o.maxSteps && more()) {
     const t = performance.now();
     const r = step();
     if (isPromise(r)) await r;
@@ -102,7 +129,7 @@ export async function measure(
 ): Promise<Measurement> {
   const syncTimes = await syncLoop(step, sync);
   if (syncTimes.length < 2) throw new Error(`measure: need at least 2 steps, got ${syncTimes.length}`);
-  const steady = stats(syncTimes.slice(warmSteps(syncTimes.length)));
+  const steady = stats(syncTimes.slice(warmSteps(syncTimes, sync.warmupMs, sync.warmupMaxSteps)));
   const head = syncTimes.slice(0, 5);
   const early = syncTimes.slice(4, 10);
   return {

@@ -66,14 +66,44 @@ describe('bench timing protocol', () => {
     );
     expect(calls).toBe(37);
     expect(m.syncTimes).toHaveLength(30);
-    expect(warmSteps(30)).toBe(6);
-    expect(m.sync).toEqual(stats(m.syncTimes.slice(6)));
+    expect(warmSteps(m.syncTimes)).toBe(5); // no warm-up window: the first 5 steps
+    expect(m.sync).toEqual(stats(m.syncTimes.slice(5)));
     expect(m.firstMs).toBeCloseTo(m.syncTimes.slice(0, 5).reduce((a, b) => a + b) / 5, 12);
     expect(m.from5th).toBeCloseTo(quantile(m.syncTimes.slice(4, 10), 0.5) / m.sync.median, 12);
     expect(m.yielding?.n).toBe(7);
     await expect(measure(() => undefined, { minSteps: 1, maxSteps: 1, budgetMs: 0 }, null)).rejects.toThrow(
       /at least 2 steps/,
     );
+  });
+
+  it('the warm-up is a window in time (the same in quick and full runs), never fewer than 5 steps', () => {
+    const tens = new Array<number>(30).fill(10); // steps start at 0, 10, 20, ... ms
+    expect(warmSteps(tens, 95)).toBe(10); // the steps that start at 0..90 ms
+    expect(warmSteps(tens, 100)).toBe(10); // the one that starts at 100 ms is steady
+    expect(warmSteps(tens, 0)).toBe(5);
+    expect(warmSteps(tens, 20)).toBe(5);
+    expect(warmSteps(tens, 1e9)).toBe(29); // at least one steady step is left
+    expect(warmSteps([1, 1, 1], 0)).toBe(2);
+    expect(warmSteps([50, 1, 1, 1, 1, 1, 1, 1], 40)).toBe(5); // one long first step ends the window early
+    expect(warmSteps(tens, 95, 7)).toBe(7); // at most 7 steps of warm-up
+    expect(warmSteps(tens, 95, 2)).toBe(5); // and never fewer than 5
+  });
+
+  it('the synchronous loop keeps stepping until minSteady steps follow the warm-up window', async () => {
+    const spin = () => {
+      const end = performance.now() + 1;
+      while (performance.now() < end);
+    };
+    const t = await syncLoop(spin, { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 });
+    expect(t.length - warmSteps(t, 15)).toBe(4);
+    expect(t.slice(0, warmSteps(t, 15)).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(15);
+    const m = await measure(
+      spin,
+      { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 },
+      null,
+    );
+    expect(m.sync).toEqual(stats(m.syncTimes.slice(warmSteps(m.syncTimes, 15))));
+    expect(m.sync.n).toBe(4);
   });
 
   it('a step that throws stops the loop with its error', async () => {
