@@ -157,11 +157,10 @@ def runner(wid):
     return None
 
 
-def warm_steps(times, warmup_ms, max_warm=float("inf")):
-    """bench/lib/measure.ts warmSteps: the first 5 steps and every step started within warmup_ms (at most
-    max_warm of them); leaves one."""
+def warm_steps(times, warmup_ms):
+    """bench/lib/measure.ts warmSteps: the first 5 steps and every step started within warmup_ms; leaves one."""
     warm, start = 0, 0.0
-    while warm < len(times) and warm < max_warm and start < warmup_ms:
+    while warm < len(times) and start < warmup_ms:
         start += times[warm]
         warm += 1
     return min(len(times) - 1, max(5, warm))
@@ -178,26 +177,28 @@ def main():
     else:
         # the same loop lengths as bench/workloads.ts loopOptions
         fixed = 3 if wid == "cnn-fit" else None
-        warmup_ms, max_warm, min_steady = 0, float("inf"), 1
+        warmup_ms, min_steady = 0, 1
         if fixed:
             min_steps, max_steps, budget = fixed, fixed, 0
         elif mode == "tiny":
             min_steps, max_steps, budget = 6, 6, 0
         else:
-            min_steps, max_steps, budget = (10, 5000, 2.5) if mode == "quick" else (12, 5000, 6.0)
-            # bench/workloads.ts WARMUP
-            warmup_ms, max_warm, min_steady = 1500, 1000, (5 if mode == "quick" else 8)
+            min_steps, max_steps, budget = (10, 10**6, 2.5) if mode == "quick" else (12, 10**6, 6.0)
+            # bench/workloads.ts WARMUP_MS and MAX_STEPS
+            warmup_ms, min_steady = 1500, (5 if mode == "quick" else 8)
         times = []
         t0 = time.perf_counter()
         while len(times) < max_steps and (len(times) < min_steps or time.perf_counter() - t0 < budget
-                                          or len(times) - warm_steps(times, warmup_ms, max_warm) < min_steady):
+                                          or len(times) - warm_steps(times, warmup_ms) < min_steady):
             t = time.perf_counter()
             step()
             times.append((time.perf_counter() - t) * 1000)
-        warm = warm_steps(times, warmup_ms, max_warm)
+        warm = warm_steps(times, warmup_ms)
         steady = stats(times[warm:])
         early = times[4:10]
-        out["m"] = dict(syncTimes=times, firstMs=sum(times[:5]) / len(times[:5]), sync=steady,
+        # the first 2,000 step times are kept (bench/lib/measure.ts KEPT_STEPS); the statistics use every step
+        out["m"] = dict(syncTimes=times[:2000], syncSteps=len(times), firstMs=sum(times[:5]) / len(times[:5]),
+                        sync=steady,
                         from5th=quantile(early, 0.5) / steady["median"] if early else None, yielding=None)
         out["rssPeakMiB"] = rss_mib()
     print("BENCH_RESULT " + json.dumps(out), flush=True)

@@ -25,18 +25,18 @@ export interface LoopOptions {
   maxSteps: number;
   /**
    * Synchronous loop only: steps that start within this many ms of the loop's start are warm-up, excluded from the
-   * steady statistics (default 0: only the first 5 steps are) ...
+   * steady statistics (default 0: only the first 5 steps are).
    */
   warmupMs?: number;
-  /** ... up to this many steps (default: no limit). */
-  warmupMaxSteps?: number;
   /** Synchronous loop only: ... and keep stepping until this many steps follow the warm-up (default 1). */
   minSteady?: number;
 }
 
 export interface Measurement {
-  /** Every step of the synchronous loop from a fresh model, in order, in ms. */
+  /** The first KEPT_STEPS steps of the synchronous loop from a fresh model, in order, in ms. */
   syncTimes: number[];
+  /** How many steps the synchronous loop ran. */
+  syncSteps: number;
   /** Mean of steps 1–5 of the fresh model (warm-up is what users see first). */
   firstMs: number;
   /** The synchronous loop after its warm-up (warmSteps: at least 5 steps, and every step started in warmupMs). */
@@ -46,6 +46,9 @@ export interface Measurement {
   /** The yielding loop (same model, after the synchronous one); each time includes its setImmediate turn. */
   yielding: Stats | null;
 }
+
+/** Steps of a synchronous loop a Measurement keeps (a fast cell runs hundreds of thousands; its statistics use all). */
+export const KEPT_STEPS = 2000;
 
 /** q-quantile by linear interpolation between order statistics (q = 0.5: the median). */
 export function quantile(xs: readonly number[], q: number): number {
@@ -63,24 +66,23 @@ export function stats(xs: readonly number[]): Stats {
     median: quantile(xs, 0.5),
     p90: quantile(xs, 0.9),
     mean: xs.reduce((a, b) => a + b, 0) / xs.length,
-    min: Math.min(...xs),
-    max: Math.max(...xs),
+    // NOTE: reduce, not Math.min(...xs): a fast cell times hundreds of thousands of steps, past the argument limit
+    min: xs.reduce((a, b) => Math.min(a, b), Infinity),
+    max: xs.reduce((a, b) => Math.max(a, b), -Infinity),
   };
 }
 
 /**
  * How many leading steps of a synchronous run count as warm-up (excluded from its steady statistics): the first 5,
  * and every step that started within warmupMs of the loop's start (a step starts when the ones before it have
- * ended), up to maxSteps of them; always leaves at least one step.
+ * ended); always leaves at least one step.
  * NOTE: a window in time, the same in quick and full runs, so both exclude the same warm-up (V8 tiers the library's
  * JavaScript up over its first ~1 s of steps) and their steady medians agree; a count such as n/5 would make the
- * shorter quick run take its median inside the warm-up. The step limit keeps a very short step (an MLP's 10 µs) from
- * spending a whole loop's step budget inside the window.
+ * shorter quick run take its median inside the warm-up.
  */
-export function warmSteps(times: readonly number[], warmupMs = 0, maxSteps = Infinity): number {
+export function warmSteps(times: readonly number[], warmupMs = 0): number {
   let warm = 0;
-  for (let start = 0; warm < times.length && warm < maxSteps && start < warmupMs; warm++)
-    start += times[warm];
+  for (let start = 0; warm < times.length && start < warmupMs; warm++) start += times[warm];
   return Math.min(times.length - 1, Math.max(5, warm));
 }
 
@@ -98,7 +100,7 @@ export async function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
   const more = (): boolean =>
     times.length < o.minSteps ||
     performance.now() - t0 < o.budgetMs ||
-    times.length - warmSteps(times, o.warmupMs, o.warmupMaxSteps) < minSteady;
+    times.length - warmSteps(times, o.warmupMs) < minSteady;
   while (times.length < o.maxSteps && more()) {
     const t = performance.now();
     const r = step();
@@ -129,11 +131,12 @@ export async function measure(
 ): Promise<Measurement> {
   const syncTimes = await syncLoop(step, sync);
   if (syncTimes.length < 2) throw new Error(`measure: need at least 2 steps, got ${syncTimes.length}`);
-  const steady = stats(syncTimes.slice(warmSteps(syncTimes, sync.warmupMs, sync.warmupMaxSteps)));
+  const steady = stats(syncTimes.slice(warmSteps(syncTimes, sync.warmupMs)));
   const head = syncTimes.slice(0, 5);
   const early = syncTimes.slice(4, 10);
   return {
-    syncTimes,
+    syncTimes: syncTimes.slice(0, KEPT_STEPS),
+    syncSteps: syncTimes.length,
     firstMs: head.reduce((a, b) => a + b, 0) / head.length,
     sync: steady,
     from5th: early.length ? quantile(early, 0.5) / steady.median : NaN,

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { measure, quantile, stats, syncLoop, warmSteps, yieldingLoop } from '../../bench/lib/measure.js';
+import {
+  KEPT_STEPS,
+  measure,
+  quantile,
+  stats,
+  syncLoop,
+  warmSteps,
+  yieldingLoop,
+} from '../../bench/lib/measure.js';
 import { type Cell, cellTable, targets, throughput } from '../../bench/lib/report.js';
 import type { CellResult } from '../../bench/worker.js';
 import { WORKLOADS } from '../../bench/workloads.js';
@@ -66,6 +74,7 @@ describe('bench timing protocol', () => {
     );
     expect(calls).toBe(37);
     expect(m.syncTimes).toHaveLength(30);
+    expect(m.syncSteps).toBe(30);
     expect(warmSteps(m.syncTimes)).toBe(5); // no warm-up window: the first 5 steps
     expect(m.sync).toEqual(stats(m.syncTimes.slice(5)));
     expect(m.firstMs).toBeCloseTo(m.syncTimes.slice(0, 5).reduce((a, b) => a + b) / 5, 12);
@@ -85,8 +94,6 @@ describe('bench timing protocol', () => {
     expect(warmSteps(tens, 1e9)).toBe(29); // at least one steady step is left
     expect(warmSteps([1, 1, 1], 0)).toBe(2);
     expect(warmSteps([50, 1, 1, 1, 1, 1, 1, 1], 40)).toBe(5); // one long first step ends the window early
-    expect(warmSteps(tens, 95, 7)).toBe(7); // at most 7 steps of warm-up
-    expect(warmSteps(tens, 95, 2)).toBe(5); // and never fewer than 5
   });
 
   it('the synchronous loop keeps stepping until minSteady steps follow the warm-up window', async () => {
@@ -104,6 +111,16 @@ describe('bench timing protocol', () => {
     );
     expect(m.sync).toEqual(stats(m.syncTimes.slice(warmSteps(m.syncTimes, 15))));
     expect(m.sync.n).toBe(4);
+  });
+
+  it('keeps the first KEPT_STEPS step times and takes the statistics over every step', async () => {
+    const n = KEPT_STEPS + 500;
+    const m = await measure(() => undefined, { minSteps: n, maxSteps: n, budgetMs: 0 }, null);
+    expect(m.syncSteps).toBe(n);
+    expect(m.syncTimes).toHaveLength(KEPT_STEPS);
+    expect(m.sync.n).toBe(n - 5);
+    const many = Array.from({ length: 300_000 }, (_, i) => i % 7); // past Math.min(...xs)'s argument limit
+    expect(stats(many)).toMatchObject({ n: 300_000, min: 0, max: 6 });
   });
 
   it('a step that throws stops the loop with its error', async () => {
@@ -130,6 +147,7 @@ describe('bench targets table', () => {
     rssPeakMiB: 200,
     m: {
       syncTimes: [syncMs],
+      syncSteps: 1,
       firstMs: syncMs,
       sync: stats([syncMs]),
       from5th: 1,
