@@ -111,16 +111,21 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
 
   it('a job that uses up its tokens watches nothing more; the next job has twice as many', async () => {
     const d = new DeathWatch(8);
+    const tokens = new Set<object>();
     const got = () => {
       let n = 0;
-      while (d.watch({}, MiB) !== null) n++;
+      for (const h: { token?: object } = {}; d.watch(h, MiB) !== null; n++) tokens.add(h.token!);
       return n;
     };
-    expect(got()).toBe(4); // each 1 MiB block: a canary and a token
+    // a group takes a canary and a token; groups of 1 MiB while half the 8 tokens are left, then 2, then 4 MiB
+    expect(got()).toBe(1 + 1 + 2 + 4);
+    expect(tokens.size).toBe(4);
     expect(d.watch({}, MiB)).toBeNull();
     expect(d.watch({}, MiB)).toBeNull();
     await yieldToEventLoop();
-    expect(got()).toBe(8); // 16 tokens: the batch doubled once, however often the job asked after running out
+    // 16 tokens: the batch doubled once, however often the job asked after running out; groups 1,1,1,1,2,2,4,8 MiB
+    expect(got()).toBe(4 + 2 + 2 + 4 + 8);
+    expect(tokens.size).toBe(4 + 8);
   });
 
   describe('through ops on the wasm backend', () => {

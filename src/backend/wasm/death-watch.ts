@@ -10,7 +10,8 @@
 //   each group of watched blocks closes) tells that when its own ref reads empty.
 // NOTE: tokens and canaries come from one batch, so they age alike (a scavenge frees both while they are young,
 // only a full collection once both are old). A token found alive is simply left to the budget and finalizers,
-// as before; a job that runs out of tokens does the same until the next job refills them.
+// as before; a job that runs out of tokens does the same until the next job refills them. Groups grow as a job's
+// tokens run low, so a long synchronous loop spreads them over more memory before it runs out.
 
 /** What the arena keeps of a watched storage: its token's ref, and the canary number it was handed out under.
  * NOTE: never the token itself; the storage must be its only holder. */
@@ -23,8 +24,14 @@ export interface Watch {
 const LAG = 2;
 /** The most tokens a refill makes. */
 const MAX_BATCH = 32768;
-/** A group closes (and a canary is armed) once this many bytes are watched in it: a block ≥ 1 MiB is a group. */
+/**
+ * A group closes (and a canary is armed) once this many bytes are watched in it while at least half the job's
+ * tokens are left (a block ≥ 1 MiB is a group); twice as many each time what is left halves again, up to
+ * MAX_GROUP_BYTES. NOTE: 4,096 tokens at 1 MiB a group covered ~6,600 products of a 256² matmul (~3 s of a
+ * synchronous loop); growing groups cover ~14 GiB of blocks (~55,000 such products) before the job runs out.
+ */
 const ARM_BYTES = 1024 * 1024;
+const MAX_GROUP_BYTES = 32 * 1024 * 1024;
 
 export class DeathWatch {
   private readonly tokens: object[] = [];
@@ -40,8 +47,11 @@ export class DeathWatch {
   private ranOut = false;
   /** The open group: its token (held here until the next canary closes it) and what its blocks are watched by. */
   private group: { token: object; w: Watch } | null = null;
-  /** Bytes watched in the open group. */
+  /** Bytes watched in the open group, and how many it takes. */
   private sinceArm = 0;
+  private groupBytes = ARM_BYTES;
+  /** Tokens the last refill left (the share still unused sets the group size). */
+  private made = 0;
 
   /**
    * `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills, which
@@ -73,12 +83,12 @@ export class DeathWatch {
 
   /**
    * Give `holder` (a block of `bytes`) the current group's token (as `holder.token`); null when this job has used
-   * all its tokens. Once ARM_BYTES have been watched in a group, a canary is armed and a new group opened.
-   * NOTE: blocks of one group share a token, so each is freed only once all of them are dead: one token per
-   * block ≥ 1 MiB, one per four of 256 KiB (a token per small block would need 16,384 made ahead, ~20 ms).
+   * all its tokens. Once a group holds its bytes (ARM_BYTES, more as tokens run low), a canary is armed and a new
+   * group opened. NOTE: blocks of one group share a token, so each is freed only once all of them are dead: one
+   * token per block ≥ 1 MiB, one per four of 256 KiB (a token per small block would need 16,384 made ahead, ~20 ms).
    */
   watch(holder: { token?: object }, bytes: number): Watch | null {
-    if (this.group === null || this.sinceArm >= ARM_BYTES) {
+    if (this.group === null || this.sinceArm >= this.groupBytes) {
       this.group = null; // NOTE: the closed group's token is held by its storages alone from here on
       if (this.tokens.length < 2) {
         if (!this.ranOut) this.batch = Math.min(2 * this.batch, MAX_BATCH); // once per job that runs out
@@ -91,6 +101,10 @@ export class DeathWatch {
       this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
       this.group = { token: this.tokens.pop()!, w: { ref: this.refs.pop()!, born: this.armed } };
       this.sinceArm = 0;
+      let b = ARM_BYTES; // doubled for each halving of the tokens left below half of what the refill made
+      for (let left = 2 * Math.max(1, this.tokens.length); left < this.made && b < MAX_GROUP_BYTES; left *= 2)
+        b *= 2;
+      this.groupBytes = b;
       if (this.tokens.length < this.batch / 2) this.queueRefill();
     }
     this.sinceArm += bytes;
@@ -112,6 +126,7 @@ export class DeathWatch {
       this.tokens.push(t);
       this.refs.push(new WeakRef(t));
     }
+    this.made = this.tokens.length;
   }
 
   private queueRefill(): void {
