@@ -275,8 +275,14 @@ export class Executor {
       }
     }
     this.inputArrays.length = 0;
-    // NOTE: copies (slice of a shared view is a plain array): nothing handed out aliases the executor's buffers
-    return this.outputs.map((o) => new Tensor(plainCopy(a[o.id]), o.shape));
+    // NOTE: copies (slice of a shared view is a plain array): nothing handed out aliases the executor's buffers. A
+    // loop and push, not map (an optimized map makes holey arrays, and callers optimized on packed ones deopt).
+    const ys: Tensor[] = [];
+    for (let i = 0; i < this.outputs.length; i++) {
+      const o = this.outputs[i];
+      ys.push(new Tensor(plainCopy(a[o.id]), o.shape));
+    }
+    return ys;
   }
 }
 

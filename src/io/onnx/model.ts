@@ -186,7 +186,11 @@ export class OnnxModel extends Model {
       throw new ValueError(
         `${this.name}: expected ${this.graphInputs.length} inputs (${this.graphInputs.map((i) => i.name).join(', ')}), got ${xs.length}`,
       );
-    return this.graphInputs.map((io, i) => {
+    // NOTE: a loop and push, not map: once this is optimized, V8's inlined map makes holey arrays, and the executor
+    // code optimized on the packed ones deopts ("wrong map"), running slower until it is optimized again.
+    const out: Tensor[] = [];
+    for (let i = 0; i < xs.length; i++) {
+      const io = this.graphInputs[i];
       const t = xs[i];
       if (!(t instanceof Tensor)) throw new ValueError(`${this.name}: input '${io.name}' must be a Tensor`);
       const s = io.shape;
@@ -195,8 +199,9 @@ export class OnnxModel extends Model {
           `${this.name}: input '${io.name}' expects shape [${s.map((d) => d ?? '?').join(',')}], got ${fmtShape(t.shape)}`,
         );
       // NOTE: inputs are cast to the declared element type (float32 for FLOAT, int32 for the integer types).
-      return cast(t, dtypeOfType(io.elemType));
-    });
+      out.push(cast(t, dtypeOfType(io.elemType)));
+    }
+    return out;
   }
 
   /** Run the graph node by node (each a layer call); `onNode` sees each node's outputs (summary uses it). */
