@@ -50,8 +50,6 @@ export class DeathWatch {
   /** Bytes watched in the open group, and how many it takes. */
   private sinceArm = 0;
   private groupBytes = ARM_BYTES;
-  /** Tokens the last refill left (the share still unused sets the group size). */
-  private made = 0;
 
   /**
    * `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills, which
@@ -101,10 +99,11 @@ export class DeathWatch {
       this.canaries.push({ ref: this.refs.pop()!, born: this.armed });
       this.group = { token: this.tokens.pop()!, w: { ref: this.refs.pop()!, born: this.armed } };
       this.sinceArm = 0;
-      let b = ARM_BYTES; // doubled for each halving of the tokens left below half of what the refill made
-      for (let left = 2 * Math.max(1, this.tokens.length); left < this.made && b < MAX_GROUP_BYTES; left *= 2)
-        b *= 2;
-      this.groupBytes = b;
+      // doubled for each halving of the tokens left below half the batch (a group opens only while the last refill's
+      // batch is current: a job that ran out doubles it, then opens none until the refill)
+      this.groupBytes = ARM_BYTES;
+      for (let left = 2 * Math.max(1, this.tokens.length); left < this.batch; left *= 2)
+        this.groupBytes = Math.min(2 * this.groupBytes, MAX_GROUP_BYTES);
       if (this.tokens.length < this.batch / 2) this.queueRefill();
     }
     this.sinceArm += bytes;
@@ -126,7 +125,6 @@ export class DeathWatch {
       this.tokens.push(t);
       this.refs.push(new WeakRef(t));
     }
-    this.made = this.tokens.length;
   }
 
   private queueRefill(): void {
