@@ -1,11 +1,19 @@
-// `npx tsx bench/profile.ts [cnn-train|cnn-infer|lstm-81|lstm-16] [--threads=N]`: where a workload's time goes on
-// the wasm backend — step time (best and mean), time per kernel call grouped by kernel and shape, and page faults.
+// `npx tsx bench/profile.ts [cnn-train|cnn-infer|wide-32|wide-128|lstm-81|lstm-16] [--threads=N]`: where a
+// workload's time goes on the wasm backend — step time (best and mean), time per kernel call grouped by kernel and shape, and page faults.
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
 import { setNumThreads } from '../src/backend/wasm/threads.js';
 import { wasmBackend } from '../src/backend/wasm/node.js';
 import { yieldToEventLoop } from '../src/core/storage.js';
 import { tapegradCnn, tapegradLstm } from './models/tapegrad.js';
-import { CNN, CNN_PARAM_SHAPES, LSTM, LSTM_PARAM_SHAPES, initParams } from './lib/specs.js';
+import {
+  CNN,
+  CNN_PARAM_SHAPES,
+  LSTM,
+  LSTM_PARAM_SHAPES,
+  WIDE_CNN,
+  initParams,
+  specParamShapes,
+} from './lib/specs.js';
 import { randArray, randLabels } from './lib/data.js';
 
 const mode = process.argv[2] ?? 'cnn-train';
@@ -52,6 +60,21 @@ if (mode.startsWith('cnn')) {
   );
   step = mode === 'cnn-infer' ? () => void m.infer() : () => void m.train();
   perStep = 'images/s at batch 32';
+} else if (mode.startsWith('wide')) {
+  // the wider CNN's training step (bench cells wide-train-32 / wide-train-128)
+  const B = Number(mode.split('-')[1]) || 32;
+  const shapes = specParamShapes(WIDE_CNN);
+  const { h, w, c } = WIDE_CNN;
+  const m = tapegradCnn(
+    initParams(shapes, 1),
+    shapes,
+    randArray(B * h * w * c, 2),
+    randLabels(B, WIDE_CNN.classes, 3),
+    B,
+    [h, w, c],
+    WIDE_CNN,
+  );
+  step = () => void m.train();
 } else {
   const batch = Number(mode.split('-')[1]) || 81;
   const { samples: N, steps: T, features: F, out: O } = LSTM;
@@ -65,12 +88,12 @@ if (mode.startsWith('cnn')) {
 }
 
 setBackend('wasm');
-for (let i = 0; i < 300; i++) {
+for (let i = 0; i < (mode.startsWith('wide') ? 40 : 300); i++) {
   step();
   await yieldToEventLoop();
 }
 let elapsed = 0;
-const R = mode.startsWith('cnn') ? 100 : 10;
+const R = mode.startsWith('cnn') ? 100 : 10; // wide and lstm: 10 steps
 let best = Infinity;
 const f0 = process.resourceUsage().minorPageFault;
 for (let i = 0; i < R; i++) {
