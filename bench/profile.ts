@@ -1,5 +1,6 @@
 // `npx tsx bench/profile.ts [cnn-train|cnn-infer|wide-32|wide-128|lstm-81|lstm-16] [--threads=N]`: where a
-// workload's time goes on the wasm backend — step time (best and mean), time per kernel call grouped by kernel and shape, and page faults.
+// workload's time goes on the wasm backend — step time (best and mean), time per kernel call grouped by kernel
+// and shape, and page faults.
 import { registerBackend, setBackend, type Kernels } from '../src/backend/kernels.js';
 import { setNumThreads } from '../src/backend/wasm/threads.js';
 import { wasmBackend } from '../src/backend/wasm/node.js';
