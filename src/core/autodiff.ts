@@ -9,8 +9,8 @@ import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
-  /** Whether the sum of a float32 tensor's values, by the backend's reduce kernel, is finite. */
-  sumIsFinite?(t: Tensor): boolean;
+  /** Whether every value of a tensor is finite (ops/finite.ts: one backend sum; a scan only when that is not finite). */
+  allFinite?(t: Tensor): boolean;
 }
 let rt: Runtime | null = null;
 export function installRuntime(r: Runtime): void {
@@ -34,10 +34,8 @@ export function setGradNumericsCheck(on: boolean): void {
  * not Number.isFinite per value, which unoptimized (a run's first steps) cost more than the kernels (issue 12).
  */
 function hasNonFinite(t: Tensor): boolean {
-  // NOTE: first one sum by the backend's kernel: NaN and ±Inf propagate through a sum, so a finite sum means every
-  // value is finite; a non-finite one (or a sum that overflowed) is settled by the scan below.
-  if (t.dtype === 'float32' && rt?.sumIsFinite?.(t)) return false;
-  const d = t.raw;
+  if (rt?.allFinite) return !rt.allFinite(t);
+  const d = t.raw; // NOTE: only before src/ops has installed the runtime
   const n = d.length;
   let z = 0;
   let i = 0;

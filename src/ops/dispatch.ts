@@ -7,6 +7,7 @@ import { Storage } from '../core/storage.js';
 import { keep, track } from '../core/lifetime.js';
 import { sizeOf } from '../core/shape.js';
 import { kernels } from '../backend/kernels.js';
+import { firstNonFinite } from './finite.js';
 import type { PrimName, PrimParams } from './table.js';
 import type { PrimDef, PrimTable } from './prim.js';
 
@@ -24,12 +25,6 @@ export function setForwardNumericsCheck(on: boolean): void {
   forwardNumerics = on;
 }
 export const isForwardNumericsCheck = (): boolean => forwardNumerics;
-
-const firstNonFinite = (t: Tensor): number => {
-  const d = t.raw;
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return i;
-  return -1;
-};
 
 function stats(t: Tensor): string {
   let min = Infinity,

@@ -1,24 +1,20 @@
 // The ops layer's public face; importing it installs what core's walker needs and the fluent methods.
 import { installRuntime, setGradNumericsCheck } from '../core/autodiff.js';
-import { kernels, registerBackend } from '../backend/kernels.js';
+import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
 import '../backend/wasm/node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
 import { add, cast } from './elementwise/builders.js';
 import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
 import { PRIMS } from './table.js';
+import { allFinite } from './finite.js';
 import './fluent.js';
 
 registerBackend(jsKernels);
 registerPrims(PRIMS);
-const sum1 = new Float32Array(1);
 installRuntime({
   add: (a, b) => add(a, b),
   cast,
-  // Σx over all values in one reduce call (into a reused one-value array)
-  sumIsFinite: (t) => {
-    kernels().reduce('sum', t.raw, 1, t.size, 1, sum1);
-    return Number.isFinite(sum1[0]);
-  },
+  allFinite,
 });
 
 /**

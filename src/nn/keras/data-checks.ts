@@ -1,20 +1,9 @@
 // Checks of the data given to a model's entry points (fit, evaluate, predict) before any layer runs: how many
 // inputs, their shapes against what the model was built for, and NaN/Inf named by tensor, sample and feature.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { isFloat } from '../../core/dtype.js';
 import { Tensor } from '../../core/tensor.js';
+import { firstNonFinite } from '../../ops/finite.js';
 import type { ShapeWithBatch } from '../layer.js';
-
-/** Flat index of the first NaN or ±Inf in a float tensor, or -1 (int32 tensors are always finite). */
-export function firstNonFinite(t: Tensor): number {
-  if (!isFloat(t.dtype)) return -1;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN; every finite v gives 0
-  }
-  return -1;
-}
 
 /** `[2, 5]`: the multi-index of flat element `flat` within one sample of `shape` (batch axis first). */
 function featureIndex(shape: readonly number[], flat: number): number[] {

@@ -7,10 +7,11 @@ import { enableGrad, noGrad } from '../../core/tape.js';
 import { Tensor, full, onesLike } from '../../core/tensor.js';
 import { backwardPass } from '../../core/autodiff.js';
 import { cast } from '../../ops/elementwise/builders.js';
+import { firstNonFinite } from '../../ops/finite.js';
 import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';
-import { keep } from '../../core/lifetime.js';
+import { keep, withFrame } from '../../core/lifetime.js';
 
 /** Optimizer state outlives the step that made it: never released by a lifetime frame. */
 function keepSlots<S extends SlotState>(s: S): S {
@@ -259,21 +260,24 @@ export class Optimizer {
     if (clipNorm !== undefined) gs = gs.map((g) => clipByNorm(g, clipNorm));
     if (globalClipNorm !== undefined) gs = clipByGlobalNorm(gs, globalClipNorm)[0];
     const t = this.iterations + 1;
-    // compute every update first, then write, so a failure leaves all parameters untouched
-    const results = noGrad(() => work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, t)));
-    results.forEach((r, i) => {
-      const e = work[i].e;
-      const d = r.param.data;
-      for (let j = 0; j < d.length; j++)
-        if (!Number.isFinite(d[j]))
+    // NOTE: in a lifetime frame, so the new values are copied from where the kernels left them into the parameters'
+    // own arrays (no fresh array per parameter and step) and released as it ends; the new slots are kept.
+    withFrame('internal', `${name}.step`, () => {
+      // compute every update first, then write, so a failure leaves all parameters untouched
+      const results = noGrad(() => work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, t)));
+      results.forEach((r, i) => {
+        const j = firstNonFinite(r.param);
+        if (j >= 0)
           throw new NumericsError(
-            `${name}: update ${t} would make parameter '${e.name}' non-finite at index ${j} (gradient or state holds NaN/Inf, or the learning rate is too large)`,
+            `${name}: update ${t} would make parameter '${work[i].e.name}' non-finite at index ${j} (gradient or state holds NaN/Inf, or the learning rate is too large)`,
           );
-    });
-    results.forEach((r, i) => {
-      const e = work[i].e;
-      e.param.data.set(r.param.data);
-      e.state = keepSlots(r.state);
+      });
+      results.forEach((r, i) => {
+        const e = work[i].e;
+        e.param.data.set(r.param.raw);
+        e.state = keepSlots(r.state);
+      });
+      return null;
     });
     this.iterations = t;
   }
