@@ -70,9 +70,11 @@ async function cnnRunner(
     const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
     return { step: train ? () => m.train() : () => m.infer() };
   }
-  if (fw === 'tapegrad-layers' && !train) {
+  if (fw === 'tapegrad-layers') {
     await tapegradReady(threads);
-    const { tapegradLayersCnnInfer } = await import('./models/tapegrad-layers.js');
+    const { tapegradLayersCnnInfer, tapegradLayersCnnTrain } = await import('./models/tapegrad-layers.js');
+    if (train)
+      return { step: tapegradLayersCnnTrain(spec, d.init, d.shapes, d.images, d.labels, batch).train };
     return { step: tapegradLayersCnnInfer(spec, d.init, d.shapes, d.images, batch).infer };
   }
   if (fw === 'tfjs-wasm-layers' || fw === 'tfjs-cpu-layers') {

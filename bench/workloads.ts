@@ -21,7 +21,7 @@ export interface Workload {
 
 export const FRAMEWORK_CONFIGS = {
   tapegrad: 'tapegrad, wasm backend, functional ops + valueAndGrads + SGD (noGrad for inference)',
-  'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + fit',
+  'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + trainOnBatch / fit',
   'tfjs-wasm-layers':
     'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
   'tfjs-cpu-layers': 'TF.js 4.22 tfjs-cpu, tf.layers model: predict / trainOnBatch',
@@ -56,7 +56,14 @@ export const WORKLOADS: Workload[] = [
     title: 'seed CNN training step, batch 32',
     unit: 'images/s',
     perStep: 32,
-    frameworks: ['tapegrad', 'tfjs-wasm-layers', 'tfjs-cpu-layers', 'convnetjs', 'pytorch'],
+    frameworks: [
+      'tapegrad',
+      'tapegrad-layers',
+      'tfjs-wasm-layers',
+      'tfjs-cpu-layers',
+      'convnetjs',
+      'pytorch',
+    ],
     fullOnly: ['tfjs-cpu-layers'],
   },
   {

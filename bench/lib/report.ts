@@ -121,6 +121,18 @@ export function targets(cells: Cell[]): TargetRow[] {
       times,
     ),
     row(
+      'seed CNN training sync, tg.layers trainOnBatch as fast as functional ops (≥ 0.9×)',
+      ratio(value(cells, 'cnn-train', 'tapegrad-layers'), tgTrain),
+      (v) => v >= 0.9,
+      times,
+    ),
+    row(
+      'seed CNN inference sync, tg.layers predict as fast as functional ops (≥ 0.9×)',
+      ratio(value(cells, 'cnn-infer', 'tapegrad-layers'), value(cells, 'cnn-infer', 'tapegrad')),
+      (v) => v >= 0.9,
+      times,
+    ),
+    row(
       'seed CNN inference sync, tg.layers predict ≥ 1.5× tfjs-wasm tf.layers predict',
       ratio(value(cells, 'cnn-infer', 'tapegrad-layers'), value(cells, 'cnn-infer', 'tfjs-wasm-layers')),
       (v) => v >= 1.5,

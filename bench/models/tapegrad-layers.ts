@@ -36,6 +36,30 @@ export function tapegradLayersCnnInfer(
   return { infer: (): Float32Array => (m.predict(x) as tg.Tensor).data as Float32Array };
 }
 
+/**
+ * One SGD step per `trainOnBatch` on the same batch (TF.js users' custom loop): sparse cross-entropy from logits, the
+ * learning rate and initial weights of the functional version (tapegrad.ts), so the two cells compare the layers.
+ */
+export function tapegradLayersCnnTrain(
+  spec: CnnSpec,
+  init: Float32Array[],
+  shapes: number[][],
+  images: Float32Array,
+  labels: Int32Array,
+  batch: number,
+) {
+  const m = layersCnn(spec);
+  m.setWeights(init.map((p, i) => t(p, shapes[i])));
+  m.compile({
+    optimizer: tg.train.sgd(spec.lr),
+    loss: (y, p) => tg.losses.sparseCategoricalCrossentropy(y, p, { fromLogits: true }),
+  });
+  const x = new tg.Tensor(images, [batch, spec.h, spec.w, spec.c]);
+  const y = new tg.Tensor(labels, [batch]);
+  // NOTE: the promise is returned (and awaited by the harness), as TF.js users await trainOnBatch
+  return { train: () => m.trainOnBatch(x, y) };
+}
+
 /** `model.fit` with the defaults a user starts from: adam, sparse cross-entropy from logits, batch 32, shuffled. */
 export function tapegradLayersCnnFit(spec: CnnSpec, images: Float32Array, labels: Int32Array, n: number) {
   tg.setSeed(5);

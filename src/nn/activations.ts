@@ -42,18 +42,24 @@ const ACTIVATIONS: Record<string, ActivationFn> = {
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+/** Names already resolved. NOTE: layers resolve their activation on every call; the regex ran once per call. */
+const byName = new Map<string, ActivationFn>();
+
 /** Resolve 'relu', 'hard_sigmoid', 'hardSigmoid', a function, or null/undefined (= linear). */
 export function getActivation(spec: ActivationSpec): ActivationFn {
   if (spec === null || spec === undefined) return act.linear;
   if (typeof spec === 'function') return spec;
   if (typeof spec !== 'string')
     throw new ValueError(`activation: expected a name, a function or null, got ${typeof spec}`);
+  const known = byName.get(spec);
+  if (known) return known;
   const key = camel(spec);
   const f = Object.hasOwn(ACTIVATIONS, key) ? ACTIVATIONS[key] : undefined;
   if (!f)
     throw new ValueError(
       `activation: unknown name '${spec}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`,
     );
+  byName.set(spec, f);
   return f;
 }
 export const activationNames = (): string[] => Object.keys(ACTIVATIONS);

@@ -146,7 +146,7 @@ function batchLogs(
 ): Record<string, number> {
   const out: Record<string, number> = { loss: r.loss.item() };
   const multi = r.pred.length > 1;
-  const names = outputNames(model, r.pred.length);
+  const names = multi ? outputNames(model, r.pred.length) : [];
   if (multi) r.parts.forEach((p, i) => (out[`${names[i]}_loss`] = p.item()));
   noGrad(() =>
     c.metrics.forEach((m) =>
@@ -157,6 +157,64 @@ function batchLogs(
     ),
   );
   return out;
+}
+
+/**
+ * One optimizer step on a batch (fit's steps, trainOnBatch): loss, backward, update; returns the batch's logs.
+ * NOTE: the caller runs it in a lifetime frame, so the batch's activations and gradients are released as it ends.
+ */
+function trainStep(model: Model, c: Compiled, bx: Tensor[], by: Tensor[], what: string, where: string) {
+  c.optimizer.zeroGrad();
+  const r = lossAndMetrics(model, c, bx, by, true);
+  const loss = r.loss.item();
+  if (!Number.isFinite(loss))
+    throw new ValueError(
+      `${what} ${loss} ${where}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
+    );
+  r.loss.backward();
+  c.optimizer.step();
+  return batchLogs(model, c, by, r);
+}
+
+/**
+ * TF.js `model.trainOnBatch(x, y)` (Keras `train_on_batch`): one optimizer step on exactly this batch, in training
+ * mode; the loss, or [loss, ...] in `metricsNames` order when there are metrics or several outputs.
+ */
+export function trainOnBatchModel(
+  model: Model,
+  x: Tensor | Tensor[],
+  y: Tensor | Tensor[],
+): number | number[] {
+  const where = `${model.name}.trainOnBatch`;
+  const c = model.compiled;
+  if (!c) throw new ValueError(`${where}: call compile({optimizer, loss}) first`);
+  const xs = list(x);
+  const ys = list(y);
+  checkData(model, xs, ys, where);
+  const wasTraining = model.training;
+  model.train(true);
+  try {
+    const logs = withFrame('internal', where, () =>
+      trainStep(model, c, xs, ys, `${where}: the loss became`, 'on this batch'),
+    );
+    const values = Object.values(logs);
+    return values.length === 1 ? values[0] : values;
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/** The names of what trainOnBatch / evaluate report, in order (TF.js `model.metricsNames`). */
+export function metricsNamesOf(model: Model, outputs: number): string[] {
+  const c = model.compiled;
+  if (!c) throw new ValueError(`${model.name}.metricsNames: call compile({optimizer, loss}) first`);
+  const names = outputNames(model, outputs);
+  const multi = outputs > 1;
+  return [
+    'loss',
+    ...(multi ? names.map((n) => `${n}_loss`) : []),
+    ...c.metrics.flatMap((m) => (multi ? names.map((n) => `${n}_${m.name}`) : [m.name])),
+  ];
 }
 
 export async function fitModel(
@@ -211,21 +269,16 @@ export async function fitModel(
       model.train(true);
       for (let s = 0; s < steps; s++) {
         const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
-        // NOTE: one lifetime frame per step: the batch's activations and gradients are released as it ends.
-        const logs = withFrame('internal', 'a fit step', () => {
-          const bx = rows(xs, idx);
-          const by = rows(ys, idx);
-          c.optimizer.zeroGrad();
-          const r = lossAndMetrics(model, c, bx, by, true);
-          const loss = r.loss;
-          if (!Number.isFinite(loss.item()))
-            throw new ValueError(
-              `fit: the loss became ${loss.item()} at epoch ${epoch + 1}, batch ${s + 1}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
-            );
-          loss.backward();
-          c.optimizer.step();
-          return batchLogs(model, c, by, r);
-        });
+        const logs = withFrame('internal', 'a fit step', () =>
+          trainStep(
+            model,
+            c,
+            rows(xs, idx),
+            rows(ys, idx),
+            `fit: the loss became`,
+            `at epoch ${epoch + 1}, batch ${s + 1}`,
+          ),
+        );
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
         seen += idx.length;
         const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));

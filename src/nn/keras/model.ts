@@ -17,6 +17,8 @@ import {
   compileModel,
   evaluateModel,
   fitModel,
+  metricsNamesOf,
+  trainOnBatchModel,
   type Compiled,
 } from './fit.js';
 
@@ -185,6 +187,30 @@ export abstract class Model extends Layer {
       return Promise.reject(e);
     }
     return fitModel(this, x, y, args);
+  }
+  /**
+   * One optimizer step on exactly this batch (TF.js `trainOnBatch`, Keras `train_on_batch`): no batching, no
+   * shuffling, no callbacks. Resolves to the loss, or to [loss, ...] in `metricsNames` order when there are metrics or
+   * several outputs.
+   * NOTE: the step runs before this returns (a Promise, as in TF.js): a synchronous loop need not await it.
+   */
+  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<number | number[]> {
+    try {
+      return Promise.resolve(trainOnBatchModel(this, x, y));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /** The model's outputs on this batch as one call, in inference mode (TF.js `predictOnBatch`). */
+  predictOnBatch(x: Tensor | Tensor[]): Tensor | Tensor[] {
+    const xs = Array.isArray(x) ? x : [x];
+    const n = xs[0]?.shape[0] ?? 0;
+    return this.predict(x, { batchSize: Math.max(n, 1) });
+  }
+  /** What trainOnBatch and evaluate report, in order: 'loss', per-output losses, then metrics (TF.js `metricsNames`). */
+  get metricsNames(): string[] {
+    const outs = (this as { outputs?: unknown }).outputs;
+    return metricsNamesOf(this, Array.isArray(outs) ? outs.length : 1);
   }
   /** Loss and metrics on data, without training. */
   evaluate(
