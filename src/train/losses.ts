@@ -123,9 +123,16 @@ export function sparseCategoricalCrossentropy(
     // (a label's term plus exact zeros), in ~7 fewer ops a step forward and back, and finite where another class's
     // log-probability is -Inf (0 · -Inf is NaN in the one-hot sum). Class axis last, as Keras: rows [M, C].
     const c = yPred.shape[yPred.rank - 1];
-    return yPred.rank === 2
-      ? crossEntropy(yPred, l)
-      : crossEntropy(reshape(yPred, [-1, c]), reshape(l, [-1]));
+    try {
+      return yPred.rank === 2
+        ? crossEntropy(yPred, l)
+        : crossEntropy(reshape(yPred, [-1, c]), reshape(l, [-1]));
+    } catch (e) {
+      // the label checks speak of the function the caller called
+      if (e instanceof Error && e.message.startsWith('crossEntropy:'))
+        e.message = `${op}:${e.message.slice(13)}`;
+      throw e;
+    }
   }
   const hot = cast(oneHot(l, yPred.shape[yPred.rank - 1]), yPred.dtype);
   return categoricalCrossentropy(hot, yPred, opts);

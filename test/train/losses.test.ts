@@ -102,6 +102,37 @@ describe('cross-entropies vs plain loops', () => {
       12,
     );
   });
+  it('sparse from logits: the one-hot sum bit for bit (value and gradient, float32 and float64, rank 3), finite at -Inf', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const logits = tg.tensor(uniform(2 * 3 * C, 5, -4, 4), [2, 3, C], { dtype });
+      const labels = tg.tensor([0, 3, 1, 2, 2, 0], [2, 3], { dtype: 'int32' });
+      const hot = tg.tensor(
+        [0, 3, 1, 2, 2, 0].flatMap((l) => [0, 1, 2, 3].map((k) => (k === l ? 1 : 0))),
+        [2, 3, C],
+        { dtype },
+      );
+      const a = tg.valueAndGrads((x: tg.Tensor) =>
+        tg.sparseCategoricalCrossentropy(labels, x, { fromLogits: true }),
+      )(logits);
+      const b = tg.valueAndGrads((x: tg.Tensor) => tg.categoricalCrossentropy(hot, x, { fromLogits: true }))(
+        logits,
+      );
+      expect(a.value.item()).toBe(b.value.item());
+      expect(Array.from(a.grads[0].data)).toEqual(Array.from(b.grads[0].data));
+    }
+    // row 0: logits [0, -Inf, 1, 2], label 0; row 1: [3, 0, 1, 2], label 2
+    const inf = t64([0, -Infinity, 1, 2, 3, 0, 1, 2], [2, C]);
+    const lse = (xs: number[]) => Math.log(xs.reduce((s, v) => s + Math.exp(v), 0));
+    expect(tg.sparseCategoricalCrossentropy(t64([0, 2], [2]), inf, { fromLogits: true }).item()).toBeCloseTo(
+      (lse([0, 1, 2]) - 0 + (lse([3, 0, 1, 2]) - 1)) / 2,
+      12,
+    );
+    expect(() =>
+      tg.sparseCategoricalCrossentropy(t64([0, 9, 1, 2, 3], [R]), t64(d.logits, [R, C]), {
+        fromLogits: true,
+      }),
+    ).toThrow(/^sparseCategoricalCrossentropy: label 9 at position 1 is out of range for 4 classes/);
+  });
   it('sparse rejects out-of-range and non-integer labels and wrong label shapes', () => {
     const logits = t64(d.logits, [R, C]);
     expect(() => tg.sparseCategoricalCrossentropy(t64([0, 1, 2, 3, 4], [R]), logits)).toThrow(
