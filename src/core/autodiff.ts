@@ -10,7 +10,7 @@ export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
   /** Whether every value of a tensor is finite (ops/finite.ts: one backend sum; a scan only when that is not finite). */
-  allFinite?(t: Tensor): boolean;
+  allFinite(t: Tensor): boolean;
 }
 let rt: Runtime | null = null;
 export function installRuntime(r: Runtime): void {
@@ -28,21 +28,8 @@ export function setGradNumericsCheck(on: boolean): void {
   debugNumerics = on;
 }
 
-/**
- * Whether any value is NaN or ±Inf: x·0 is ±0 for finite x and NaN otherwise, so the sum is nonzero (NaN) iff one is.
- * NOTE: this checks every gradient of every grads call: a kernel's sum first, then arithmetic four values a turn,
- * not Number.isFinite per value, which unoptimized (a run's first steps) cost more than the kernels (issue 12).
- */
-function hasNonFinite(t: Tensor): boolean {
-  if (rt?.allFinite) return !rt.allFinite(t);
-  const d = t.raw; // NOTE: only before src/ops has installed the runtime
-  const n = d.length;
-  let z = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) z += d[i] * 0 + d[i + 1] * 0 + d[i + 2] * 0 + d[i + 3] * 0;
-  for (; i < n; i++) z += d[i] * 0;
-  return z !== 0;
-}
+/** Whether any value is NaN or ±Inf (checks every gradient of every grads call, so by a kernel sum: ops/finite.ts). */
+const hasNonFinite = (t: Tensor): boolean => !runtime().allFinite(t);
 
 const NO_INPUTS: Tensor[] = [];
 

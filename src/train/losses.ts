@@ -129,8 +129,9 @@ export function sparseCategoricalCrossentropy(
         : crossEntropy(reshape(yPred, [-1, c]), reshape(l, [-1]));
     } catch (e) {
       // the label checks speak of the function the caller called
-      if (e instanceof Error && e.message.startsWith('crossEntropy:'))
-        e.message = `${op}:${e.message.slice(13)}`;
+      const from = 'crossEntropy:';
+      if (e instanceof Error && e.message.startsWith(from))
+        e.message = `${op}:${e.message.slice(from.length)}`;
       throw e;
     }
   }

@@ -137,25 +137,38 @@ function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], t
   return { loss, parts, pred };
 }
 
-/** One batch's logs: loss, then (several outputs) `<output>_loss`, then each metric on each output (Keras 2 names). */
+/**
+ * The names of a step's logs, in order (TF.js `metricsNames`): 'loss', then (several outputs) `<output>_loss`, then
+ * each metric on each output (Keras 2 names).
+ */
+function logNames(model: Model, c: Compiled, outputs: number): string[] {
+  if (outputs <= 1) return ['loss', ...c.metrics.map((m) => m.name)];
+  const names = outputNames(model, outputs);
+  return [
+    'loss',
+    ...names.map((n) => `${n}_loss`),
+    ...c.metrics.flatMap((m) => names.map((n) => `${n}_${m.name}`)),
+  ];
+}
+
+/** One batch's logs, named by `logNames`. */
 function batchLogs(
   model: Model,
   c: Compiled,
   ys: Tensor[],
   r: { loss: Tensor; parts: Tensor[]; pred: Tensor[] },
 ): Record<string, number> {
-  const out: Record<string, number> = { loss: r.loss.item() };
-  const multi = r.pred.length > 1;
-  const names = multi ? outputNames(model, r.pred.length) : [];
-  if (multi) r.parts.forEach((p, i) => (out[`${names[i]}_loss`] = p.item()));
-  noGrad(() =>
-    c.metrics.forEach((m) =>
+  const values = [r.loss.item()];
+  if (r.pred.length > 1) for (const p of r.parts) values.push(p.item());
+  noGrad(() => {
+    for (const m of c.metrics)
       r.pred.forEach((p, i) => {
         const v = m.fn(ys[i], p);
-        out[multi ? `${names[i]}_${m.name}` : m.name] = v instanceof Tensor ? v.item() : Number(v);
-      }),
-    ),
-  );
+        values.push(v instanceof Tensor ? v.item() : Number(v));
+      });
+  });
+  const out: Record<string, number> = {};
+  logNames(model, c, r.pred.length).forEach((k, i) => (out[k] = values[i]));
   return out;
 }
 
@@ -163,13 +176,13 @@ function batchLogs(
  * One optimizer step on a batch (fit's steps, trainOnBatch): loss, backward, update; returns the batch's logs.
  * NOTE: the caller runs it in a lifetime frame, so the batch's activations and gradients are released as it ends.
  */
-function trainStep(model: Model, c: Compiled, bx: Tensor[], by: Tensor[], what: string, where: string) {
+function trainStep(model: Model, c: Compiled, bx: Tensor[], by: Tensor[], op: string, at: string) {
   c.optimizer.zeroGrad();
   const r = lossAndMetrics(model, c, bx, by, true);
   const loss = r.loss.item();
   if (!Number.isFinite(loss))
     throw new ValueError(
-      `${what} ${loss} ${where}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
+      `${op}: the loss became ${loss} ${at}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
     );
   r.loss.backward();
   c.optimizer.step();
@@ -194,9 +207,7 @@ export function trainOnBatchModel(
   const wasTraining = model.training;
   model.train(true);
   try {
-    const logs = withFrame('internal', where, () =>
-      trainStep(model, c, xs, ys, `${where}: the loss became`, 'on this batch'),
-    );
+    const logs = withFrame('internal', where, () => trainStep(model, c, xs, ys, where, 'on this batch'));
     const values = Object.values(logs);
     return values.length === 1 ? values[0] : values;
   } finally {
@@ -204,17 +215,12 @@ export function trainOnBatchModel(
   }
 }
 
-/** The names of what trainOnBatch / evaluate report, in order (TF.js `model.metricsNames`). */
-export function metricsNamesOf(model: Model, outputs: number): string[] {
+/** What trainOnBatch and evaluate report, in order (TF.js `model.metricsNames`). */
+export function metricsNamesOf(model: Model): string[] {
   const c = model.compiled;
   if (!c) throw new ValueError(`${model.name}.metricsNames: call compile({optimizer, loss}) first`);
-  const names = outputNames(model, outputs);
-  const multi = outputs > 1;
-  return [
-    'loss',
-    ...(multi ? names.map((n) => `${n}_loss`) : []),
-    ...c.metrics.flatMap((m) => (multi ? names.map((n) => `${n}_${m.name}`) : [m.name])),
-  ];
+  const outs = (model as { outputs?: unknown }).outputs;
+  return logNames(model, c, Array.isArray(outs) ? outs.length : 1);
 }
 
 export async function fitModel(
@@ -270,14 +276,7 @@ export async function fitModel(
       for (let s = 0; s < steps; s++) {
         const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
         const logs = withFrame('internal', 'a fit step', () =>
-          trainStep(
-            model,
-            c,
-            rows(xs, idx),
-            rows(ys, idx),
-            `fit: the loss became`,
-            `at epoch ${epoch + 1}, batch ${s + 1}`,
-          ),
+          trainStep(model, c, rows(xs, idx), rows(ys, idx), 'fit', `at epoch ${epoch + 1}, batch ${s + 1}`),
         );
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
         seen += idx.length;

@@ -209,8 +209,7 @@ export abstract class Model extends Layer {
   }
   /** What trainOnBatch and evaluate report, in order: 'loss', per-output losses, then metrics (TF.js `metricsNames`). */
   get metricsNames(): string[] {
-    const outs = (this as { outputs?: unknown }).outputs;
-    return metricsNamesOf(this, Array.isArray(outs) ? outs.length : 1);
+    return metricsNamesOf(this);
   }
   /** Loss and metrics on data, without training. */
   evaluate(
