@@ -72,9 +72,12 @@ function runCell(workload: string, fw: FrameworkId): Cell {
     return { workload, framework: fw, missing: `failed: ${why.slice(0, 160)}` };
   }
   const c = JSON.parse(line.slice(13)) as CellResult;
-  const s = c.m?.sync;
+  const s = c.m?.sync ?? c.pair?.a;
+  const second = c.pair
+    ? `interleaved with it: ${c.pair.b.median.toFixed(2)} ms (p90 ${c.pair.b.p90.toFixed(2)})`
+    : `yielding ${c.m?.yielding?.median.toFixed(2) ?? '–'} ms`;
   log(
-    `  ${workload} ${fw}: ${c.na ? `n/a (${c.na})` : `sync median ${s!.median.toFixed(2)} ms (p90 ${s!.p90.toFixed(2)}, n=${s!.n}), yielding ${c.m!.yielding?.median.toFixed(2) ?? '–'} ms, peak RSS ${c.rssPeakMiB.toFixed(0)} MiB`} [${((performance.now() - t0) / 1000).toFixed(0)} s]`,
+    `  ${workload} ${fw}: ${c.na || !s ? `n/a (${c.na})` : `sync median ${s.median.toFixed(2)} ms (p90 ${s.p90.toFixed(2)}, n=${s.n}), ${second}, peak RSS ${c.rssPeakMiB.toFixed(0)} MiB`} [${((performance.now() - t0) / 1000).toFixed(0)} s]`,
   );
   return c;
 }

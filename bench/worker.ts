@@ -2,7 +2,7 @@
 // [--threads=N]`. Builds a fresh model, runs bench/lib/measure.ts's loops, and prints one line
 // `BENCH_RESULT {json}` with the step times and this process's peak RSS (process.resourceUsage().maxRSS).
 import { availableParallelism } from 'node:os';
-import { type Measurement, measure } from './lib/measure.js';
+import { type Interleaved, type Measurement, interleaved, measure } from './lib/measure.js';
 import { randArray, randLabels } from './lib/data.js';
 import {
   type CnnSpec,
@@ -21,6 +21,8 @@ export interface CellResult {
   /** Why there is no measurement (the configuration cannot run this workload). */
   na?: string;
   m?: Measurement;
+  /** A pair workload's result: `a` is this framework's steps, `b` those of the workload's `pair.against`. */
+  pair?: Interleaved;
   /** Peak RSS in MiB: after building the model (before the first step), and over the whole process. */
   rssSetupMiB: number;
   rssPeakMiB: number;
@@ -219,11 +221,16 @@ async function main(): Promise<void> {
   const mode = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
   const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
   const w = workload(id);
-  const r = await runner(id, fw, threads);
+  const r = await runner(w.pair?.of ?? id, fw, threads);
+  const other = w.pair ? await runner(w.pair.of, w.pair.against, threads) : null;
   const rssSetupMiB = maxRssMiB();
   const out: CellResult = { workload: id, framework: fw, rssSetupMiB, rssPeakMiB: rssSetupMiB };
   if ('na' in r) out.na = r.na;
-  else {
+  else if (other) {
+    if ('na' in other) out.na = `${w.pair!.against}: ${other.na}`;
+    else out.pair = await interleaved(r.step, other.step, loopOptions(w, mode).sync);
+    out.rssPeakMiB = maxRssMiB();
+  } else {
     const o = loopOptions(w, mode);
     out.m = await measure(r.step, o.sync, o.yielding);
     out.rssPeakMiB = maxRssMiB();

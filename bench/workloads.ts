@@ -17,6 +17,12 @@ export interface Workload {
   fullOnly?: FrameworkId[];
   /** Fixed step counts instead of the time budget (e.g. 3 epochs); no yielding loop then. */
   fixedSteps?: number;
+  /**
+   * A same-process pair: each framework here runs workload `of` alternately with `against` running it too, in one
+   * synchronous loop (bench/lib/measure.ts `interleaved`), for target rows whose ratio compares two
+   * configurations of the same math; no yielding loop and no first steps then.
+   */
+  pair?: { of: string; against: FrameworkId };
 }
 
 export const FRAMEWORK_CONFIGS = {
@@ -114,6 +120,22 @@ export const WORKLOADS: Workload[] = [
     unit: 'images/s',
     perStep: 32,
     frameworks: ['tapegrad', 'ort-web'],
+  },
+  {
+    id: 'cnn-train-pair',
+    title: 'seed CNN training step, batch 32, tg.layers interleaved with functional ops',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad-layers'],
+    pair: { of: 'cnn-train', against: 'tapegrad' },
+  },
+  {
+    id: 'cnn-infer-pair',
+    title: 'seed CNN inference, batch 32, tg.layers interleaved with functional ops',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad-layers'],
+    pair: { of: 'cnn-infer', against: 'tapegrad' },
   },
   {
     id: 'cnn-fit',

@@ -143,3 +143,45 @@ export async function measure(
     yielding: yielding ? stats(await yieldingLoop(step, yielding)) : null,
   };
 }
+
+/** Two steps timed alternately in one process: each one's steady statistics after a shared warm-up. */
+export interface Interleaved {
+  a: Stats;
+  b: Stats;
+}
+
+/**
+ * Time two steps alternately in one plain synchronous loop (a pair per round, the order swapped every round so
+ * neither always runs first), for two configurations of the same math whose ratio is the point: both see the same
+ * machine at the same moment, where two cells minutes apart each see its own phase of it.
+ * Rounds that start within o.warmupMs of the start are warm-up (at least the first 5); then rounds run until the
+ * budget has passed and at least o.minSteady (default 1) and o.minSteps rounds are steady.
+ */
+export async function interleaved(a: Step, b: Step, o: LoopOptions): Promise<Interleaved> {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const time = async (step: Step, into: number[]): Promise<void> => {
+    const t = performance.now();
+    const r = step();
+    if (isPromise(r)) await r;
+    into.push(performance.now() - t);
+  };
+  const t0 = performance.now();
+  let warm = -1; // rounds of warm-up, fixed when the first round starts after the window
+  for (let round = 0; round < o.maxSteps; round++) {
+    const elapsed = performance.now() - t0;
+    if (warm < 0 && round >= 5 && elapsed >= (o.warmupMs ?? 0)) warm = round;
+    const steady = warm < 0 ? 0 : round - warm;
+    if (warm >= 0 && steady >= Math.max(1, o.minSteady ?? 1, o.minSteps) && elapsed >= o.budgetMs) break;
+    if (round % 2 === 0) {
+      await time(a, ta);
+      await time(b, tb);
+    } else {
+      await time(b, tb);
+      await time(a, ta);
+    }
+  }
+  if (warm < 0 || warm >= ta.length)
+    throw new Error(`interleaved: no steady round within maxSteps ${o.maxSteps}`);
+  return { a: stats(ta.slice(warm)), b: stats(tb.slice(warm)) };
+}

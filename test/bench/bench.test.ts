@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   KEPT_STEPS,
+  interleaved,
   measure,
   quantile,
   stats,
@@ -123,6 +124,35 @@ describe('bench timing protocol', () => {
     expect(stats(many)).toMatchObject({ n: 300_000, min: 0, max: 6 });
   });
 
+  it('interleaved times two steps alternately, the order swapped every round, after a shared warm-up', async () => {
+    const order: string[] = [];
+    const r = await interleaved(
+      () => void order.push('a'),
+      () => Promise.resolve().then(() => void order.push('b')), // awaited like the loops await
+      { minSteps: 4, maxSteps: 100, budgetMs: 0 },
+    );
+    expect(order.slice(0, 6)).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    expect(order.filter((x) => x === 'a')).toHaveLength(9); // 5 warm-up rounds, then minSteps steady ones
+    expect(r.a.n).toBe(4);
+    expect(r.b.n).toBe(4);
+    const spin = (ms: number) => () => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const t = await interleaved(spin(2), spin(1), {
+      minSteps: 3,
+      maxSteps: 500,
+      budgetMs: 0,
+      warmupMs: 30,
+      minSteady: 6,
+    });
+    expect(t.a.n).toBe(6);
+    expect(t.a.median).toBeGreaterThan(t.b.median); // 2 ms against 1 ms of spinning
+    await expect(interleaved(spin(0), spin(0), { minSteps: 1, maxSteps: 3, budgetMs: 0 })).rejects.toThrow(
+      /no steady round/,
+    );
+  });
+
   it('a step that throws stops the loop with its error', async () => {
     const boom = () => {
       throw new Error('boom');
@@ -182,10 +212,25 @@ describe('bench targets table', () => {
     expect(table).toContain('| seed CNN training step, batch 32 | pytorch | not run |');
     expect(table).toContain('4000 images/s');
   });
+
+  it('the layers-against-functional rows take the interleaved pair where it ran, else the two cells', () => {
+    const cells: Cell[] = [cell('cnn-train', 'tapegrad', 8), cell('cnn-train', 'tapegrad-layers', 10)];
+    const layersRow = (cs: Cell[]) => targets(cs).find((r) => r.target.includes('trainOnBatch'))!;
+    expect(layersRow(cells)).toMatchObject({ measured: '0.80×', met: false }); // 8 ms / 10 ms
+    const pair: CellResult = {
+      workload: 'cnn-train-pair',
+      framework: 'tapegrad-layers',
+      rssSetupMiB: 100,
+      rssPeakMiB: 200,
+      pair: { a: stats([8.5, 8.5]), b: stats([8, 8]) }, // layers 8.5 ms, functional 8 ms at the same moment
+    };
+    expect(layersRow([...cells, pair])).toMatchObject({ measured: '0.94×', met: true });
+    expect(cellTable([pair])).toContain('interleaved with tapegrad: 8.00 (8.00), n=2');
+  });
 });
 
 describe('bench harness', () => {
-  it('runs cells end to end in their own processes (tiny mode: sgemm, and an .onnx file in tapegrad and ONNX Runtime Web) and prints both tables', () => {
+  it('runs cells end to end in their own processes (tiny mode: sgemm, an .onnx file in tapegrad and ONNX Runtime Web, and an interleaved pair) and prints both tables', () => {
     const out = join(tmp, 'bench.json');
     const r = spawnSync(
       process.execPath,
@@ -194,8 +239,8 @@ describe('bench harness', () => {
         'tsx',
         'bench/run.ts',
         '--tiny',
-        '--only=sgemm-256,onnx-mlp',
-        '--frameworks=tapegrad,ort-web',
+        '--only=sgemm-256,onnx-mlp,cnn-infer-pair',
+        '--frameworks=tapegrad,ort-web,tapegrad-layers',
         `--out=${out}`,
       ],
       { cwd: root, encoding: 'utf8', timeout: 240_000 },
@@ -209,8 +254,15 @@ describe('bench harness', () => {
       'sgemm-256 tapegrad',
       'onnx-mlp tapegrad',
       'onnx-mlp ort-web',
+      'cnn-infer-pair tapegrad-layers',
     ]);
     expect(r.stdout).toContain('| PyTorch-exported MLP .onnx inference, batch 32 | ort-web |');
+    expect(r.stdout).toMatch(
+      /\| seed CNN inference sync, tg\.layers predict as fast as functional ops \(≥ 0\.9×\) \| \d+\.\d\d× \|/,
+    );
+    const pair = j.cells.pop()!;
+    expect(pair.pair?.a.n).toBe(1); // tiny: 6 rounds at most, the first 5 of them warm-up
+    expect(pair.pair?.b.n).toBe(1);
     for (const c of j.cells) {
       expect(c.m?.syncTimes).toHaveLength(6);
       expect(c.m?.yielding?.n).toBe(2);
