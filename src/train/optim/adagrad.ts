@@ -69,6 +69,7 @@ export function adagradRule(o: AdagradOptions = {}): UpdateRule<SlotState, Adagr
   return pureRule({
     name: 'adagrad',
     hp,
+    elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init: (p) => ({ sum: full(p.shape, hp.initialAccumulatorValue, { dtype: p.dtype }) }),
     update(g0: Tensor, p: Tensor, s: SlotState, step: number) {
       // lr_t = lr / (1 + (t-1)·lrDecay)

@@ -78,6 +78,7 @@ export function adamRule(o: AdamOptions = {}, decoupled = false): UpdateRule<Slo
   return pureRule({
     name,
     hp,
+    elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init(p) {
       const s: SlotState = { m: zerosLike(p), v: zerosLike(p) };
       if (hp.amsgrad) s.vMax = zerosLike(p);

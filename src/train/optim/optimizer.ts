@@ -12,6 +12,7 @@ import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';
 import { keep, withFrame } from '../../core/lifetime.js';
+import { type FlatState, flatConcat, flatten, ownerAt, slotsOf } from './multi-tensor.js';
 
 /** Optimizer state outlives the step that made it: never released by a lifetime frame. */
 function keepSlots<S extends SlotState>(s: S): S {
@@ -79,6 +80,11 @@ export class Optimizer {
   /** Number of updates applied so far (Keras `iterations`). */
   iterations = 0;
   private entries: Entry[] = [];
+  /**
+   * The state of the last multi-tensor update (an elementwise rule's slots laid end to end over the entries it
+   * updated), kept flat between steps; while it is set, those entries' own `state` is stale (`unflatten` writes it).
+   */
+  private flat: FlatState<Entry> | null = null;
 
   constructor(rule: UpdateRule, params?: ParamsInput, clip: ClipOptions = {}) {
     this.rule = rule;
@@ -97,6 +103,7 @@ export class Optimizer {
    * as before is kept; other parameters get fresh state.
    */
   setParameters(params: ParamsInput): this {
+    this.unflatten();
     const old = new Map(this.entries.map((e) => [e.name, e]));
     this.entries = [];
     toPairs(params, `${this.rule.name}.setParameters`).forEach(([name, t], i) => {
@@ -260,17 +267,19 @@ export class Optimizer {
     if (clipNorm !== undefined) gs = gs.map((g) => clipByNorm(g, clipNorm));
     if (globalClipNorm !== undefined) gs = clipByGlobalNorm(gs, globalClipNorm)[0];
     const t = this.iterations + 1;
+    const dtype = work[0].e.param.dtype;
+    const multi =
+      this.rule.elementwise === true && work.length > 1 && work.every((w) => w.e.param.dtype === dtype);
     // NOTE: in a lifetime frame, so the new values are copied from where the kernels left them into the parameters'
     // own arrays (no fresh array per parameter and step) and released as it ends; the new slots are kept.
     withFrame('internal', `${name}.step`, () => {
+      if (multi && this.updateAll(work, gs, t)) return null;
+      this.unflatten();
       // compute every update first, then write, so a failure leaves all parameters untouched
       const results = noGrad(() => work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, t)));
       results.forEach((r, i) => {
         const j = firstNonFinite(r.param);
-        if (j >= 0)
-          throw new NumericsError(
-            `${name}: update ${t} would make parameter '${work[i].e.name}' non-finite at index ${j} (gradient or state holds NaN/Inf, or the learning rate is too large)`,
-          );
+        if (j >= 0) throw this.nonFinite(t, work[i].e, j);
       });
       results.forEach((r, i) => {
         const e = work[i].e;
@@ -283,10 +292,55 @@ export class Optimizer {
   }
 
   /**
+   * One update of every parameter in `work` at once (an elementwise rule: multi-tensor.ts), from the flat state of
+   * the last such update when it was over the same entries in the same order. False (nothing done) when their
+   * state cannot be laid end to end; a failure leaves every parameter and the state as they were.
+   */
+  private updateAll(work: { e: Entry }[], gs: Tensor[], t: number): boolean {
+    const entries = work.map((w) => w.e);
+    let f = this.flat;
+    if (!f || f.owners.length !== entries.length || f.owners.some((e, i) => e !== entries[i])) {
+      this.unflatten();
+      f = flatten(entries);
+      if (!f) return false;
+      keepSlots(f.slots);
+      this.flat = f;
+    }
+    const slots = f.slots;
+    const r = noGrad(() =>
+      this.rule.update(flatConcat(gs), flatConcat(entries.map((e) => e.param)), slots, t),
+    );
+    const j = firstNonFinite(r.param);
+    if (j >= 0) {
+      const i = ownerAt(f, j);
+      throw this.nonFinite(t, entries[i], j - f.offsets[i]);
+    }
+    const v = r.param.raw;
+    entries.forEach((e, i) => e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + f.sizes[i])));
+    f.slots = keepSlots(r.state);
+    return true;
+  }
+
+  /** Write the flat state of the last multi-tensor update back into its entries (copies) and drop it. */
+  private unflatten(): void {
+    const f = this.flat;
+    if (!f) return;
+    this.flat = null;
+    f.owners.forEach((e, i) => (e.state = keepSlots(slotsOf(f, i))));
+  }
+
+  private nonFinite(t: number, e: Entry, j: number): NumericsError {
+    return new NumericsError(
+      `${this.rule.name}: update ${t} would make parameter '${e.name}' non-finite at index ${j} (gradient or state holds NaN/Inf, or the learning rate is too large)`,
+    );
+  }
+
+  /**
    * Flat checkpoint state: `<rule>/<param>/<slot>` for every slot, plus `<rule>/iterations` (int32 scalar).
    * Values are copies.
    */
   getState(): Record<string, Tensor> {
+    this.unflatten();
     const p = this.rule.name;
     const out: Record<string, Tensor> = {
       [`${p}/iterations`]: full([], this.iterations, { dtype: 'int32' }),
@@ -302,6 +356,7 @@ export class Optimizer {
     const p = this.rule.name;
     const op = `${p}.setState`;
     this.requireParams('setState');
+    this.unflatten();
     const used = new Set<string>();
     const it = state[`${p}/iterations`];
     if (!(it instanceof Tensor) || it.size !== 1)

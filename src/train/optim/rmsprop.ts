@@ -75,6 +75,7 @@ export function rmspropRule(o: RMSpropOptions = {}): UpdateRule<SlotState, RMSpr
   return pureRule({
     name: 'rmsprop',
     hp,
+    elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init(p) {
       const s: SlotState = { v: zerosLike(p) };
       if (hp.momentum) s.momentum = zerosLike(p);

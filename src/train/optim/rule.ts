@@ -35,6 +35,12 @@ export interface UpdateRule<S extends SlotState = SlotState, H extends BaseHyper
   hp: H;
   init(param: Tensor): S;
   update(g: Tensor, param: Tensor, state: S, step: number): { param: Tensor; state: S };
+  /**
+   * True when every element of the new parameter and slots depends only on the same element of g, param and each
+   * slot (and on hp and step), every slot shaped like its parameter: the optimizer may then run the rule once over
+   * all parameters laid end to end (PyTorch's foreach; multi-tensor.ts). Leave unset for any other rule.
+   */
+  readonly elementwise?: boolean;
 }
 
 /** g + wd·p when wd ≠ 0 (L2 regularisation folded into the gradient). */

@@ -70,6 +70,7 @@ export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
   return pureRule({
     name: 'sgd',
     hp,
+    elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init: (p): SlotState => (hp.momentum ? { momentum: zerosLike(p) } : {}),
     update(g0: Tensor, p: Tensor, s: SlotState, step: number): { param: Tensor; state: SlotState } {
       const lr = resolveLr(hp.lr, step - 1, 'sgd');
