@@ -76,6 +76,11 @@ describe('multi-tensor optimizer update', () => {
             for (const k of Object.keys(a)) expect(a[k].shape).toEqual(b[k].shape);
           }
           if (step === 4) flat.setState(per.getState()); // the same state, loaded: nothing may change
+          if (step === 3) {
+            // rebinding the same parameters keeps their state (written back from the flat state first)
+            flat.setParameters(flatPs.map((t, i) => [NAMES[i], t] as const));
+            per.setParameters(perPs.map((t, i) => [NAMES[i], t] as const));
+          }
         }
         const a = flat.getState();
         const b = per.getState();
