@@ -161,6 +161,40 @@ export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   }
 }
 
+/**
+ * out[i] = a[i] op s for one number s, passed as its f32 bits (the pool's job table holds i32 arguments);
+ * op: 0 add 1 sub 2 rsub (s - a) 3 mul 4 div 5 rdiv (s / a).
+ */
+export function binaryScalar(op: i32, a: usize, sBits: i32, out: usize, n: i32): void {
+  const s = reinterpret<f32>(sBits);
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(at(a, i));
+    let r: v128;
+    if (op === 0) r = f32x4.add(x, sv);
+    else if (op === 1) r = f32x4.sub(x, sv);
+    else if (op === 2) r = f32x4.sub(sv, x);
+    else if (op === 3) r = f32x4.mul(x, sv);
+    else if (op === 4) r = f32x4.div(x, sv);
+    else r = f32x4.div(sv, x);
+    v128.store(at(out, i), r);
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(at(a, i));
+    let r: f32;
+    switch (op) {
+      case 0: r = x + s; break;
+      case 1: r = x - s; break;
+      case 2: r = s - x; break;
+      case 3: r = x * s; break;
+      case 4: r = x / s; break;
+      default: r = s / x;
+    }
+    store<f32>(at(out, i), r);
+  }
+}
+
 /** out[i] = (a[i] op b[i]) ? 1 : 0; op: 0 eq 1 ne 2 gt 3 ge 4 lt 5 le. */
 export function compare(op: i32, a: usize, b: usize, out: usize, n: i32): void {
   const one = f32x4.splat(1);

@@ -5,7 +5,7 @@ export { convBlockRows, convPackW, convRows } from './conv';
 export { convBandOk, convBandRows } from './conv-band';
 export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
-export { unary, binary, compare, where } from './elementwise';
+export { unary, binary, binaryScalar, compare, where } from './elementwise';
 export { reduceSum, reduceMax, argmax } from './reduce';
 export { take, scatterAdd } from './gather';
 export { lstmGates, lstmGatesGrad } from './lstm';

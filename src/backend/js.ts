@@ -2,7 +2,7 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import { stridesOf } from '../core/shape.js';
-import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
+import type { BinaryOp, CompareOp, Kernels, ScalarOp, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
 
 /** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
@@ -69,6 +69,16 @@ export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   // NOTE: 0 where x ≤ 0 whatever g is (a NaN or infinite g included, as PyTorch's threshold_backward); a NaN x
   // gives NaN (relu'(NaN) is no number: NaN in, NaN out), where PyTorch passes g through
   reluGrad: (g, x) => (x > 0 ? g : x === x ? 0 : x),
+};
+
+/** x op s for a value x and a number s ('rsub' and 'rdiv' put s first). */
+const SCALAR: Record<ScalarOp, (x: number, s: number) => number> = {
+  add: (x, s) => x + s,
+  sub: (x, s) => x - s,
+  rsub: (x, s) => s - x,
+  mul: (x, s) => x * s,
+  div: (x, s) => x / s,
+  rdiv: (x, s) => s / x,
 };
 
 const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
@@ -139,6 +149,11 @@ export const jsKernels: Kernels = {
   binary(op, a, b, out) {
     const f = BINARY[op];
     for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+  },
+  binaryScalar(op, a, s, out) {
+    const f = SCALAR[op];
+    const c = out instanceof Float32Array ? Math.fround(s) : s;
+    for (let i = 0; i < out.length; i++) out[i] = f(a[i], c);
   },
   compare(op, a, b, out) {
     const f = COMPARE[op];

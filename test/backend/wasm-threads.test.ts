@@ -166,6 +166,38 @@ describe('thread pool results', () => {
     expect(Number.isNaN(got[n - 1])).toBe(true);
     expect(Math.abs(got[12345] - ref[12345])).toBeLessThan(1e-6);
   });
+
+  it('binaryScalar on 1 and 2 threads gives the bits of the same op on the number broadcast, and the reference', async () => {
+    const n = (1 << 19) + 7;
+    const a = randF32(n, 8);
+    a[3] = 0; // s / 0 and 0 · s in the SIMD part; a NaN in the tail
+    a[n - 2] = NaN;
+    const s = 0.1; // not a float32: both paths must round it the same way
+    const full = new Float32Array(n).fill(s);
+    const pairs = [
+      ['add', 'add', false],
+      ['sub', 'sub', false],
+      ['rsub', 'sub', true],
+      ['mul', 'mul', false],
+      ['div', 'div', false],
+      ['rdiv', 'div', true],
+    ] as const;
+    for (const [op, bop, rev] of pairs) {
+      const got = () => {
+        const o = new Float32Array(n);
+        K.binaryScalar(op, a, s, o);
+        return o;
+      };
+      await sameOnBoth(got, `binaryScalar ${op}`);
+      const viaBroadcast = new Float32Array(n);
+      if (rev) K.binary(bop, full, a, viaBroadcast);
+      else K.binary(bop, a, full, viaBroadcast);
+      const ref = new Float32Array(n);
+      jsKernels.binaryScalar(op, a, s, ref);
+      expectSame(got(), viaBroadcast, `binaryScalar ${op} against binary ${bop} of the broadcast number`);
+      expectSame(got(), ref, `binaryScalar ${op} against the JS reference`);
+    }
+  });
 });
 
 describe('thread pool spinning', () => {

@@ -166,6 +166,14 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   maximum: binary('maximum'),
   minimum: binary('minimum'),
   reluGrad: binary('reluGrad'),
+  binaryScalar: ([x], p) => ({
+    shape: [...x.shape],
+    dtype: x.dtype,
+    data: arr(x).map((v) => {
+      const s = x.dtype === 'float32' ? Math.fround(p.s) : p.s;
+      return p.op === 'rsub' ? s - v : p.op === 'rdiv' ? s / v : BINARY[p.op](v, s);
+    }),
+  }),
   compare: ([a, b], p) => ({
     shape: [...a.shape],
     dtype: a.dtype,

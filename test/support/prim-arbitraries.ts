@@ -284,6 +284,17 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   maximum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
   minimum: apart.map((ins) => ({ inputs: ins, diff: [true, true], params: {} })),
   reluGrad: binary('any', 'away0'),
+  binaryScalar: fc
+    .tuple(
+      fc.constantFrom('add', 'sub', 'rsub', 'mul', 'div', 'rdiv'),
+      fc.double({ min: 0.25, max: 3, noNaN: true }),
+      fc.boolean(),
+    )
+    .chain(([op, mag, negative]) =>
+      shapeArb()
+        .chain((s) => f64(s, op === 'rdiv' ? 'away0' : 'any'))
+        .map((x) => ({ inputs: [x], diff: [true], params: { op, s: negative ? -mag : mag } })),
+    ),
   compare: fc
     .tuple(apart, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le'))
     .map(([ins, op]) => ({ inputs: ins, diff: [true, true], params: { op } })),

@@ -57,6 +57,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'sumSlices',
     'unary',
     'binary',
+    'binaryScalar',
     'compare',
     'where',
     'reduceSum',

@@ -18,6 +18,7 @@ export const POOL_FNS = [
   'convFilterRows',
   'unary',
   'binary',
+  'binaryScalar',
   'compare',
   'where',
   'packBPanels',

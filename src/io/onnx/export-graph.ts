@@ -4,7 +4,7 @@
 import type { DType } from '../../core/dtype.js';
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
-import { Tensor } from '../../core/tensor.js';
+import { Tensor, full } from '../../core/tensor.js';
 import type { WindowGeom } from '../../backend/kernels.js';
 import { type BatchTwin, isBatchDim } from './export-batch.js';
 import { DataType } from './proto.js';
@@ -247,6 +247,14 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
   if (UNARY[e.op]) return out(b.node(UNARY[e.op], ins()));
   if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
   switch (e.op) {
+    case 'binaryScalar': {
+      // the number as a scalar Constant of the tensor's dtype (ONNX broadcasts it); rsub and rdiv put it first
+      const [x] = ins();
+      const s = b.nameOf(full([], p.s as number, { dtype: e.inputs[0].dtype }));
+      const op = p.op as string;
+      const onnx = { add: 'Add', sub: 'Sub', rsub: 'Sub', mul: 'Mul', div: 'Div', rdiv: 'Div' }[op]!;
+      return out(b.node(onnx, op === 'rsub' || op === 'rdiv' ? [s, x] : [x, s]));
+    }
     case 'compare': {
       const [op, negate] = COMPARE[p.op as string];
       const [x, y] = ins();
@@ -357,7 +365,7 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
       return;
     default:
       throw new ValueError(
-        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
+        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
       );
   }
 }

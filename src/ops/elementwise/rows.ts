@@ -3,7 +3,7 @@ import { DTypeError, ShapeError, fmtShape } from '../../core/errors.js';
 import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import type { BinaryOp, CompareOp, ScalarOp, UnaryOp } from '../../backend/kernels.js';
 import { type PrimDef, type PrimTable, movementCost, need, perOutputCost } from '../prim.js';
 import {
   cast,
@@ -31,6 +31,8 @@ import { zerosLike } from '../../core/tensor.js';
 type NoParams = Record<string, never>;
 type UnaryName = Exclude<UnaryOp, never>;
 export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryOp]: NoParams } & {
+  /** A tensor and a number (`x·2`, `1 - x`): no broadcast copy of the number. */
+  binaryScalar: { op: ScalarOp; s: number };
   compare: { op: CompareOp };
   where: NoParams;
   cast: { dtype: DType };
@@ -118,6 +120,28 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     need(c, 1, () => mul(g, greater(c.ins[0], c.ins[1]))),
   ]),
 
+  binaryScalar: {
+    arity: 1,
+    shape: ([x], p) => {
+      if (!isFloat(x.dtype)) throw new DTypeError(`binaryScalar: needs a float tensor, got ${x.dtype}`);
+      if (typeof p.s !== 'number')
+        throw new DTypeError(`binaryScalar: s must be a number, got ${typeof p.s}`);
+      return x.shape;
+    },
+    forward: (k, [x], out, p) => k.binaryScalar(p.op, x.raw, p.s, out),
+    // d(x ± s) = dx; d(s - x) = -dx; d(x·s) = s dx; d(x/s) = dx/s; d(s/x) = -(s/x²) dx = -(out/x) dx
+    vjp: (g, c) => [
+      need(c, 0, () => {
+        const { op, s } = c.p;
+        if (op === 'add' || op === 'sub') return g;
+        if (op === 'rsub') return neg(g);
+        if (op === 'mul') return mul(g, s);
+        if (op === 'div') return div(g, s);
+        return neg(div(mul(g, c.out), c.ins[0]));
+      }),
+    ],
+    cost: perOutputCost, // one op per value
+  },
   compare: {
     arity: 2,
     shape: (ins, p) => (sameDtypes(p.op, ins), sameShapes(p.op, ins)),
