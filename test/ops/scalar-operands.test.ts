@@ -46,3 +46,17 @@ describe('tensor-and-number arithmetic', () => {
     expect(Array.from(grads[0].data)).toEqual([-1 + 5 - 8 / 4, -1 + 5 - 8 / 16]);
   });
 });
+
+describe('binaryScalar called directly', () => {
+  it('refuses an unknown op, a non-number s and an int32 tensor by name', async () => {
+    const { run } = await import('../../src/ops/dispatch.js');
+    const x = tg.tensor([1, 2]);
+    expect(() => run('binaryScalar', [x], { op: 'pow' as never, s: 2 })).toThrow(
+      /binaryScalar: unknown op 'pow'/,
+    );
+    expect(() => run('binaryScalar', [x], { op: 'mul', s: '2' as never })).toThrow(/s must be a number/);
+    expect(() => run('binaryScalar', [tg.tensor([1], [1], { dtype: 'int32' })], { op: 'mul', s: 2 })).toThrow(
+      /needs a float tensor, got int32/,
+    );
+  });
+});

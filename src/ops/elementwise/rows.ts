@@ -1,5 +1,5 @@
 // Elementwise primitives. Binary ones see equal shapes: broadcasting is an explicit broadcastTo above.
-import { DTypeError, ShapeError, fmtShape } from '../../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -29,6 +29,7 @@ import {
 import { zerosLike } from '../../core/tensor.js';
 
 type NoParams = Record<string, never>;
+const SCALAR_OPS: ReadonlySet<string> = new Set<ScalarOp>(['add', 'sub', 'rsub', 'mul', 'div', 'rdiv']);
 type UnaryName = Exclude<UnaryOp, never>;
 export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryOp]: NoParams } & {
   /** A tensor and a number (`x·2`, `1 - x`): no broadcast copy of the number. */
@@ -126,6 +127,8 @@ export const elementwise: PrimTable<ElementwiseParams> = {
       if (!isFloat(x.dtype)) throw new DTypeError(`binaryScalar: needs a float tensor, got ${x.dtype}`);
       if (typeof p.s !== 'number')
         throw new DTypeError(`binaryScalar: s must be a number, got ${typeof p.s}`);
+      if (!SCALAR_OPS.has(p.op))
+        throw new ValueError(`binaryScalar: unknown op '${String(p.op)}' (${[...SCALAR_OPS].join(', ')})`);
       return x.shape;
     },
     forward: (k, [x], out, p) => k.binaryScalar(p.op, x.raw, p.s, out),
