@@ -160,6 +160,8 @@ export interface Interleaved {
 export async function interleaved(a: Step, b: Step, o: LoopOptions): Promise<Interleaved> {
   const ta: number[] = [];
   const tb: number[] = [];
+  // NOTE: awaiting `time` of a synchronous step is a microtask turn only: no task (finalizers, timers) runs between
+  // the steps, as in syncLoop
   const time = async (step: Step, into: number[]): Promise<void> => {
     const t = performance.now();
     const r = step();

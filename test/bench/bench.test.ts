@@ -132,6 +132,15 @@ describe('bench timing protocol', () => {
       { minSteps: 4, maxSteps: 100, budgetMs: 0 },
     );
     expect(order.slice(0, 6)).toEqual(['a', 'b', 'b', 'a', 'a', 'b']);
+    let immediates = 0;
+    await interleaved(
+      () => void setImmediate(() => immediates++),
+      () => undefined,
+      { minSteps: 3, maxSteps: 100, budgetMs: 0 },
+    );
+    expect(immediates).toBe(0); // no task ran between the steps: a synchronous loop
+    await new Promise((r) => setImmediate(r));
+    expect(immediates).toBe(8);
     expect(order.filter((x) => x === 'a')).toHaveLength(9); // 5 warm-up rounds, then minSteps steady ones
     expect(r.a.n).toBe(4);
     expect(r.b.n).toBe(4);
