@@ -125,73 +125,57 @@ function unaryScalar(op: i32, v: f32): f32 {
   }
 }
 
-/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum 6 minimum (a NaN operand propagates, as js.ts) 7 reluGrad (b > 0 ? a : 0; NaN b gives NaN). */
-export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
-  let i = 0;
-  if (op !== 4) {
-    for (; i + 4 <= n; i += 4) {
-      const x = v128.load(at(a, i));
-      const y = v128.load(at(b, i));
-      let r: v128;
-      if (op === 0) r = f32x4.add(x, y);
-      else if (op === 1) r = f32x4.sub(x, y);
-      else if (op === 2) r = f32x4.mul(x, y);
-      else if (op === 3) r = f32x4.div(x, y);
-      else if (op === 5) r = v128.bitselect(x, y, v128.or(f32x4.ge(x, y), f32x4.ne(x, x)));
-      else if (op === 6) r = v128.bitselect(x, y, v128.or(f32x4.le(x, y), f32x4.ne(x, x)));
-      else r = v128.or(v128.and(x, f32x4.gt(y, f32x4.splat(0))), v128.and(y, f32x4.ne(y, y))); // +0 where y ≤ 0, y's NaN where NaN
-      v128.store(at(out, i), r);
-    }
-  }
-  for (; i < n; i++) {
-    const x = load<f32>(at(a, i));
-    const y = load<f32>(at(b, i));
-    let r: f32;
-    switch (op) {
-      case 0: r = x + y; break;
-      case 1: r = x - y; break;
-      case 2: r = x * y; break;
-      case 3: r = x / y; break;
-      case 4: r = <f32>Math.pow(<f64>x, <f64>y); break;
-      case 5: r = x >= y || x != x ? x : y; break;
-      case 6: r = x <= y || x != x ? x : y; break;
-      default: r = y > 0 ? x : y != y ? y : 0;
-    }
-    store<f32>(at(out, i), r);
+/** x op y, four lanes at a time; op as in `binary` except 4 (pow, which has no f32x4 form). */
+// @ts-ignore: decorator
+@inline function binary4(op: i32, x: v128, y: v128): v128 {
+  if (op === 0) return f32x4.add(x, y);
+  if (op === 1) return f32x4.sub(x, y);
+  if (op === 2) return f32x4.mul(x, y);
+  if (op === 3) return f32x4.div(x, y);
+  if (op === 5) return v128.bitselect(x, y, v128.or(f32x4.ge(x, y), f32x4.ne(x, x)));
+  if (op === 6) return v128.bitselect(x, y, v128.or(f32x4.le(x, y), f32x4.ne(x, x)));
+  return v128.or(v128.and(x, f32x4.gt(y, f32x4.splat(0))), v128.and(y, f32x4.ne(y, y))); // +0 where y ≤ 0, y's NaN where NaN
+}
+
+/** x op y for one pair of values; op as in `binary`. */
+// @ts-ignore: decorator
+@inline function binary1(op: i32, x: f32, y: f32): f32 {
+  switch (op) {
+    case 0: return x + y;
+    case 1: return x - y;
+    case 2: return x * y;
+    case 3: return x / y;
+    case 4: return <f32>Math.pow(<f64>x, <f64>y);
+    case 5: return x >= y || x != x ? x : y;
+    case 6: return x <= y || x != x ? x : y;
+    default: return y > 0 ? x : y != y ? y : 0;
   }
 }
 
+/** out[i] = a[i] op b[i]; op: 0 add 1 sub 2 mul 3 div 4 pow 5 maximum 6 minimum (a NaN operand propagates, as js.ts) 7 reluGrad (b > 0 ? a : 0; NaN b gives NaN). */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (op !== 4)
+    for (; i + 4 <= n; i += 4) v128.store(at(out, i), binary4(op, v128.load(at(a, i)), v128.load(at(b, i))));
+  for (; i < n; i++) store<f32>(at(out, i), binary1(op, load<f32>(at(a, i)), load<f32>(at(b, i))));
+}
+
 /**
- * out[i] = a[i] op s for one number s, passed as its f32 bits (the pool's job table holds i32 arguments);
- * op: 0 add 1 sub 2 rsub (s - a) 3 mul 4 div 5 rdiv (s / a).
+ * out[i] = a[i] op s, or s op a[i] when `first` is 1, for one number s passed as its f32 bits (the pool's job table
+ * holds i32 arguments); op as in `binary`.
  */
-export function binaryScalar(op: i32, a: usize, sBits: i32, out: usize, n: i32): void {
+export function binaryScalar(op: i32, a: usize, sBits: i32, first: i32, out: usize, n: i32): void {
   const s = reinterpret<f32>(sBits);
   const sv = f32x4.splat(s);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const x = v128.load(at(a, i));
-    let r: v128;
-    if (op === 0) r = f32x4.add(x, sv);
-    else if (op === 1) r = f32x4.sub(x, sv);
-    else if (op === 2) r = f32x4.sub(sv, x);
-    else if (op === 3) r = f32x4.mul(x, sv);
-    else if (op === 4) r = f32x4.div(x, sv);
-    else r = f32x4.div(sv, x);
-    v128.store(at(out, i), r);
-  }
+  if (op !== 4)
+    for (; i + 4 <= n; i += 4) {
+      const x = v128.load(at(a, i));
+      v128.store(at(out, i), first ? binary4(op, sv, x) : binary4(op, x, sv));
+    }
   for (; i < n; i++) {
     const x = load<f32>(at(a, i));
-    let r: f32;
-    switch (op) {
-      case 0: r = x + s; break;
-      case 1: r = x - s; break;
-      case 2: r = s - x; break;
-      case 3: r = x * s; break;
-      case 4: r = x / s; break;
-      default: r = s / x;
-    }
-    store<f32>(at(out, i), r);
+    store<f32>(at(out, i), first ? binary1(op, s, x) : binary1(op, x, s));
   }
 }
 

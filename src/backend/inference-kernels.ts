@@ -5,28 +5,9 @@
 // kernel call costs more than the loop, and on row-wise steps of any size.
 import type { TypedArray } from '../core/dtype.js';
 import { BINARY } from './js.js';
+// NOTE: the scalar-operand loop is the JS reference's binaryScalar (js.ts); the executor calls it from here
+export { scalarBinary } from './js.js';
 import type { BinaryOp } from './kernels.js';
-
-/** out[i] = x[i] op s, or s op x[i] when `scalarFirst` (a scalar operand read once, never broadcast). */
-export function scalarBinary(
-  op: BinaryOp,
-  x: TypedArray,
-  s: number,
-  scalarFirst: boolean,
-  out: TypedArray,
-): void {
-  const n = out.length;
-  // NOTE: the common ops get their own loops (no call per element)
-  if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
-  else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = x[i] * s;
-  else if (op === 'sub' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] - s;
-  else if (op === 'div' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] / s;
-  else {
-    const f = BINARY[op]; // the reference's rule (its NaN handling for maximum/minimum)
-    if (scalarFirst) for (let i = 0; i < n; i++) out[i] = f(s, x[i]);
-    else for (let i = 0; i < n; i++) out[i] = f(x[i], s);
-  }
-}
 
 /**
  * x viewed as [outer, mid, inner] and v [mid]: out[o, m, i] = x[o, m, i] op v[m] (v op x when `vFirst`): a bias

@@ -2,7 +2,7 @@
 import type { TypedArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import { stridesOf } from '../core/shape.js';
-import type { BinaryOp, CompareOp, Kernels, ScalarOp, UnaryOp, WindowGeom } from './kernels.js';
+import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
 
 /** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
@@ -71,15 +71,26 @@ export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   reluGrad: (g, x) => (x > 0 ? g : x === x ? 0 : x),
 };
 
-/** x op s for a value x and a number s ('rsub' and 'rdiv' put s first). */
-const SCALAR: Record<ScalarOp, (x: number, s: number) => number> = {
-  add: (x, s) => x + s,
-  sub: (x, s) => x - s,
-  rsub: (x, s) => s - x,
-  mul: (x, s) => x * s,
-  div: (x, s) => x / s,
-  rdiv: (x, s) => s / x,
-};
+/** out[i] = x[i] op s, or s op x[i] when `scalarFirst` (a scalar operand read once, never broadcast). */
+export function scalarBinary(
+  op: BinaryOp,
+  x: TypedArray,
+  s: number,
+  scalarFirst: boolean,
+  out: TypedArray,
+): void {
+  const n = out.length;
+  // NOTE: the common ops get their own loops (no call per element)
+  if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
+  else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = x[i] * s;
+  else if (op === 'sub' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] - s;
+  else if (op === 'div' && !scalarFirst) for (let i = 0; i < n; i++) out[i] = x[i] / s;
+  else {
+    const f = BINARY[op]; // the reference's rule (its NaN handling for maximum/minimum)
+    if (scalarFirst) for (let i = 0; i < n; i++) out[i] = f(s, x[i]);
+    else for (let i = 0; i < n; i++) out[i] = f(x[i], s);
+  }
+}
 
 const COMPARE: Record<CompareOp, (a: number, b: number) => boolean> = {
   eq: (a, b) => a === b,
@@ -150,10 +161,8 @@ export const jsKernels: Kernels = {
     const f = BINARY[op];
     for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
   },
-  binaryScalar(op, a, s, out) {
-    const f = SCALAR[op];
-    const c = out instanceof Float32Array ? Math.fround(s) : s;
-    for (let i = 0; i < out.length; i++) out[i] = f(a[i], c);
+  binaryScalar(op, a, s, scalarFirst, out) {
+    scalarBinary(op, a, out instanceof Float32Array ? Math.fround(s) : s, scalarFirst, out);
   },
   compare(op, a, b, out) {
     const f = COMPARE[op];

@@ -22,8 +22,6 @@ export type UnaryOp =
   | 'floor';
 /** reluGrad(g, x) = x > 0 ? g : 0, NaN where x is NaN: relu's backward in one pass. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad';
-/** A tensor and a number: x + s, x - s, s - x ('rsub'), x·s, x / s, s / x ('rdiv'). */
-export type ScalarOp = 'add' | 'sub' | 'rsub' | 'mul' | 'div' | 'rdiv';
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 export type ReduceOp = 'sum' | 'max';
 /** The activation a fused conv applies to conv + bias before writing it ('linear': none). */
@@ -49,8 +47,8 @@ export interface Kernels {
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** Equal-length operands (broadcasting is done above the kernels). */
   binary(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
-  /** out = a op s for one number s, taken in out's dtype (rounded to float32 for a float32 out). */
-  binaryScalar(op: ScalarOp, a: TypedArray, s: number, out: TypedArray): void;
+  /** out = a op s (s op a when `scalarFirst`) for one number s, taken in out's dtype (float32: rounded). */
+  binaryScalar(op: BinaryOp, a: TypedArray, s: number, scalarFirst: boolean, out: TypedArray): void;
   /** out = (a op b) ? 1 : 0. */
   compare(op: CompareOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
   /** out = cond != 0 ? a : b. */

@@ -85,7 +85,11 @@ const argText = (r: OpRecord, names: Namer): string => {
   if (r.op === 'matmul' && p) return `${ins[0]}${p.transA ? 'ᵀ' : ''}, ${ins[1]}${p.transB ? 'ᵀ' : ''}`;
   if (r.op === 'transpose' && p) return `${ins[0]}, [${(p.perm as number[]).join(',')}]`;
   if ((r.op === 'sum' || r.op === 'max') && p) return `${ins[0]}, axes [${(p.axes as number[]).join(',')}]`;
-  if (r.op === 'binaryScalar' && p) return `${ins[0]}, ${String(p.op)} ${String(p.s)}`; // x·0.01: 'x, mul 0.01'
+  // x·0.01: 'x mul 0.01'; 1 - x: '1 sub x'
+  if (r.op === 'binaryScalar' && p)
+    return p.scalarFirst
+      ? `${String(p.s)} ${String(p.op)} ${ins[0]}`
+      : `${ins[0]} ${String(p.op)} ${String(p.s)}`;
   return ins.join(', ');
 };
 

@@ -51,12 +51,14 @@ describe('binaryScalar called directly', () => {
   it('refuses an unknown op, a non-number s and an int32 tensor by name', async () => {
     const { run } = await import('../../src/ops/dispatch.js');
     const x = tg.tensor([1, 2]);
-    expect(() => run('binaryScalar', [x], { op: 'pow' as never, s: 2 })).toThrow(
+    expect(() => run('binaryScalar', [x], { op: 'pow', s: 2, scalarFirst: false })).toThrow(
       /binaryScalar: unknown op 'pow'/,
     );
-    expect(() => run('binaryScalar', [x], { op: 'mul', s: '2' as never })).toThrow(/s must be a number/);
-    expect(() => run('binaryScalar', [tg.tensor([1], [1], { dtype: 'int32' })], { op: 'mul', s: 2 })).toThrow(
-      /needs a float tensor, got int32/,
+    expect(() => run('binaryScalar', [x], { op: 'mul', s: '2' as never, scalarFirst: false })).toThrow(
+      /s must be a number/,
     );
+    expect(() =>
+      run('binaryScalar', [tg.tensor([1], [1], { dtype: 'int32' })], { op: 'mul', s: 2, scalarFirst: false }),
+    ).toThrow(/needs a float tensor, got int32/);
   });
 });

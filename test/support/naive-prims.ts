@@ -171,7 +171,7 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     dtype: x.dtype,
     data: arr(x).map((v) => {
       const s = x.dtype === 'float32' ? Math.fround(p.s) : p.s;
-      return p.op === 'rsub' ? s - v : p.op === 'rdiv' ? s / v : BINARY[p.op](v, s);
+      return p.scalarFirst ? BINARY[p.op](s, v) : BINARY[p.op](v, s);
     }),
   }),
   compare: ([a, b], p) => ({

@@ -286,14 +286,19 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   reluGrad: binary('any', 'away0'),
   binaryScalar: fc
     .tuple(
-      fc.constantFrom('add', 'sub', 'rsub', 'mul', 'div', 'rdiv'),
+      fc.constantFrom('add', 'sub', 'mul', 'div'),
       fc.double({ min: 0.25, max: 3, noNaN: true }),
       fc.boolean(),
+      fc.boolean(),
     )
-    .chain(([op, mag, negative]) =>
+    .chain(([op, mag, negative, scalarFirst]) =>
       shapeArb()
-        .chain((s) => f64(s, op === 'rdiv' ? 'away0' : 'any'))
-        .map((x) => ({ inputs: [x], diff: [true], params: { op, s: negative ? -mag : mag } })),
+        .chain((s) => f64(s, op === 'div' && scalarFirst ? 'away0' : 'any'))
+        .map((x) => ({
+          inputs: [x],
+          diff: [true],
+          params: { op, s: negative ? -mag : mag, scalarFirst },
+        })),
     ),
   compare: fc
     .tuple(apart, fc.constantFrom('eq', 'ne', 'gt', 'ge', 'lt', 'le'))

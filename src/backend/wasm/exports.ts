@@ -1,5 +1,5 @@
 // The exports of build/wasm/kernels.wasm as the JS wrapper sees them, and the op codes its kernels take.
-import type { BinaryOp, CompareOp, ConvActivation, ScalarOp, UnaryOp } from '../kernels.js';
+import type { BinaryOp, CompareOp, ConvActivation, UnaryOp } from '../kernels.js';
 import type { GateActivation } from '../lstm.js';
 
 /** The exports of build/wasm/kernels.wasm (pointers are byte offsets into the shared memory). */
@@ -125,7 +125,7 @@ export interface WasmExports {
   poolMax(x: number, g: number, out: number, n0: number, n1: number): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, n: number): void;
-  binaryScalar(op: number, a: number, sBits: number, out: number, n: number): void;
+  binaryScalar(op: number, a: number, sBits: number, first: number, out: number, n: number): void;
   compare(op: number, a: number, b: number, out: number, n: number): void;
   where(cond: number, condInt: number, a: number, b: number, out: number, n: number): void;
   reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
@@ -186,5 +186,4 @@ export const BINARY: Record<BinaryOp, number> = {
   minimum: 6,
   reluGrad: 7,
 };
-export const SCALAR: Record<ScalarOp, number> = { add: 0, sub: 1, rsub: 2, mul: 3, div: 4, rdiv: 5 };
 export const COMPARE: Record<CompareOp, number> = { eq: 0, ne: 1, gt: 2, ge: 3, lt: 4, le: 5 };

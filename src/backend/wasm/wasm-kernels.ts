@@ -3,7 +3,7 @@
 // Anything else (float64, memory exhausted) runs on the JS reference.
 import type { TypedArray } from '../../core/dtype.js';
 import type { Kernels, WindowGeom } from '../kernels.js';
-import { BINARY, COMPARE, CONV_ACT, GATE_ACT, SCALAR, UNARY, type WasmExports } from './exports.js';
+import { BINARY, COMPARE, CONV_ACT, GATE_ACT, UNARY, type WasmExports } from './exports.js';
 import { ValueError } from '../../core/errors.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
@@ -46,7 +46,7 @@ function filterSlices(rows: number, flops: number): [number, number][] {
 /** Which arguments of an elementwise kernel are pointers (op code first; `where` has a cond dtype flag). */
 const PTRS_1_1 = [false, true, true];
 const PTRS_2_1 = [false, true, true, true];
-const PTRS_SCALAR = [false, true, false, true];
+const PTRS_SCALAR = [false, true, false, false, true];
 const SCALAR_F32 = new Float32Array(1);
 const SCALAR_BITS = new Int32Array(SCALAR_F32.buffer);
 const PTRS_WHERE = [true, false, true, true, true];
@@ -227,7 +227,7 @@ export function createWasmKernels(
       )
         jsKernels.binary(op, a, b, out);
     },
-    binaryScalar(op, a, s, out) {
+    binaryScalar(op, a, s, scalarFirst, out) {
       // NOTE: s goes to the workers as the bits of its float32 rounding (the job table holds int32 arguments)
       SCALAR_F32[0] = s;
       const bits = SCALAR_BITS[0];
@@ -235,10 +235,15 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(out) ||
         !call([a], [out], ([pa, po]) =>
-          elementwise('binaryScalar', [SCALAR[op], pa, bits, po], PTRS_SCALAR, out.length),
+          elementwise(
+            'binaryScalar',
+            [BINARY[op], pa, bits, scalarFirst ? 1 : 0, po],
+            PTRS_SCALAR,
+            out.length,
+          ),
         )
       )
-        jsKernels.binaryScalar(op, a, s, out);
+        jsKernels.binaryScalar(op, a, s, scalarFirst, out);
     },
     compare(op, a, b, out) {
       if (

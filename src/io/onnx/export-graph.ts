@@ -248,12 +248,10 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
   if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
   switch (e.op) {
     case 'binaryScalar': {
-      // the number as a scalar Constant of the tensor's dtype (ONNX broadcasts it); rsub and rdiv put it first
+      // the number as a scalar Constant of the tensor's dtype (ONNX broadcasts it), first when scalarFirst
       const [x] = ins();
       const s = b.nameOf(full([], p.s as number, { dtype: e.inputs[0].dtype }));
-      const op = p.op as string;
-      const onnx = { add: 'Add', sub: 'Sub', rsub: 'Sub', mul: 'Mul', div: 'Div', rdiv: 'Div' }[op]!;
-      return out(b.node(onnx, op === 'rsub' || op === 'rdiv' ? [s, x] : [x, s]));
+      return out(b.node(BINARY[p.op as string], p.scalarFirst ? [s, x] : [x, s]));
     }
     case 'compare': {
       const [op, negate] = COMPARE[p.op as string];

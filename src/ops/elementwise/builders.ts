@@ -4,7 +4,7 @@ import { type DType, isFloat, promote } from '../../core/dtype.js';
 import { ValueError } from '../../core/errors.js';
 import { broadcastShapes, shapesEqual } from '../../core/shape.js';
 import { Tensor, type TensorLike, full, tensor } from '../../core/tensor.js';
-import type { BinaryOp, CompareOp, ScalarOp, UnaryOp } from '../../backend/kernels.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
 import { broadcastTo } from '../movement/builders.js';
 
@@ -39,24 +39,16 @@ function operands(a: TensorLike, b: TensorLike, op: string): [Tensor, Tensor] {
   return [broadcastTo(ta, shape), broadcastTo(tb, shape)];
 }
 
-/** The binaryScalar op for `tensor op number` and for `number op tensor` (none: the op has no scalar form). */
-const SCALAR_FORMS: Partial<Record<BinaryOp, [ScalarOp, ScalarOp]>> = {
-  add: ['add', 'add'],
-  sub: ['sub', 'rsub'],
-  mul: ['mul', 'mul'],
-  div: ['div', 'rdiv'],
-};
-
 function binary(op: BinaryOp): (a: TensorLike, b: TensorLike) => Tensor {
-  const forms = SCALAR_FORMS[op];
+  const scalarForm = op === 'add' || op === 'sub' || op === 'mul' || op === 'div';
   return (a, b) => {
     // NOTE: a float tensor and a number take the scalar row: the number is not broadcast into a tensor of the
     // other's size first (one op and one pass over memory fewer; the same values, as it is rounded to the dtype)
-    if (forms !== undefined) {
+    if (scalarForm) {
       if (typeof b === 'number' && a instanceof Tensor && isFloat(a.dtype))
-        return run('binaryScalar', [a], { op: forms[0], s: b });
+        return run('binaryScalar', [a], { op, s: b, scalarFirst: false });
       if (typeof a === 'number' && b instanceof Tensor && isFloat(b.dtype))
-        return run('binaryScalar', [b], { op: forms[1], s: a });
+        return run('binaryScalar', [b], { op, s: a, scalarFirst: true });
     }
     return run(op, operands(a, b, op), NO_PARAMS);
   };

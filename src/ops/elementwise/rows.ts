@@ -3,7 +3,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.
 import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import type { BinaryOp, CompareOp, ScalarOp, UnaryOp } from '../../backend/kernels.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
 import { type PrimDef, type PrimTable, movementCost, need, perOutputCost } from '../prim.js';
 import {
   cast,
@@ -29,11 +29,11 @@ import {
 import { zerosLike } from '../../core/tensor.js';
 
 type NoParams = Record<string, never>;
-const SCALAR_OPS: ReadonlySet<string> = new Set<ScalarOp>(['add', 'sub', 'rsub', 'mul', 'div', 'rdiv']);
+const SCALAR_OPS: ReadonlySet<string> = new Set<BinaryOp>(['add', 'sub', 'mul', 'div']);
 type UnaryName = Exclude<UnaryOp, never>;
 export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryOp]: NoParams } & {
-  /** A tensor and a number (`x·2`, `1 - x`): no broadcast copy of the number. */
-  binaryScalar: { op: ScalarOp; s: number };
+  /** A tensor and a number, x op s (s op x when scalarFirst: `1 - x`): no broadcast copy of the number. */
+  binaryScalar: { op: BinaryOp; s: number; scalarFirst: boolean };
   compare: { op: CompareOp };
   where: NoParams;
   cast: { dtype: DType };
@@ -131,16 +131,15 @@ export const elementwise: PrimTable<ElementwiseParams> = {
         throw new ValueError(`binaryScalar: unknown op '${String(p.op)}' (${[...SCALAR_OPS].join(', ')})`);
       return x.shape;
     },
-    forward: (k, [x], out, p) => k.binaryScalar(p.op, x.raw, p.s, out),
+    forward: (k, [x], out, p) => k.binaryScalar(p.op, x.raw, p.s, p.scalarFirst, out),
     // d(x ± s) = dx; d(s - x) = -dx; d(x·s) = s dx; d(x/s) = dx/s; d(s/x) = -(s/x²) dx = -(out/x) dx
     vjp: (g, c) => [
       need(c, 0, () => {
-        const { op, s } = c.p;
-        if (op === 'add' || op === 'sub') return g;
-        if (op === 'rsub') return neg(g);
+        const { op, s, scalarFirst } = c.p;
+        if (op === 'add') return g;
+        if (op === 'sub') return scalarFirst ? neg(g) : g;
         if (op === 'mul') return mul(g, s);
-        if (op === 'div') return div(g, s);
-        return neg(div(mul(g, c.out), c.ins[0]));
+        return scalarFirst ? neg(div(mul(g, c.out), c.ins[0])) : div(g, s);
       }),
     ],
     cost: perOutputCost, // one op per value
