@@ -21,9 +21,8 @@ export function flatConcat(ts: readonly Tensor[]): Tensor {
 export interface FlatState<E> {
   /** Whose state it is, in order (the optimizer's entries). */
   owners: readonly E[];
-  /** Where each owner's values start in every flat tensor, and how many there are. */
+  /** Where each owner's values start in every flat tensor (it has its parameter's size there). */
   offsets: number[];
-  sizes: number[];
   slots: SlotState;
 }
 
@@ -36,25 +35,24 @@ export function flatten<E extends { param: Tensor; state: SlotState }>(
 ): FlatState<E> | null {
   const names = Object.keys(owners[0].state);
   const offsets: number[] = [];
-  const sizes: number[] = [];
   let off = 0;
   for (const e of owners) {
     const keys = Object.keys(e.state);
     if (keys.length !== names.length || keys.some((k) => !names.includes(k))) return null;
     if (keys.some((k) => e.state[k].size !== e.param.size || e.state[k].dtype !== e.param.dtype)) return null;
     offsets.push(off);
-    sizes.push(e.param.size);
     off += e.param.size;
   }
   const slots: SlotState = {};
   for (const k of names) slots[k] = flatConcat(owners.map((e) => e.state[k]));
-  return { owners, offsets, sizes, slots };
+  return { owners, offsets, slots };
 }
 
 /** Owner i's part of every flat slot, as tensors shaped like its parameter (copies). */
 export function slotsOf<E extends { param: Tensor }>(f: FlatState<E>, i: number): SlotState {
   const out: SlotState = {};
-  const [lo, n] = [f.offsets[i], f.sizes[i]];
+  const lo = f.offsets[i];
+  const n = f.owners[i].param.size;
   for (const [k, t] of Object.entries(f.slots))
     out[k] = new Tensor(t.data.slice(lo, lo + n), f.owners[i].param.shape);
   return out;

@@ -316,7 +316,7 @@ export class Optimizer {
       throw this.nonFinite(t, entries[i], j - f.offsets[i]);
     }
     const v = r.param.raw;
-    entries.forEach((e, i) => e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + f.sizes[i])));
+    entries.forEach((e, i) => e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + e.param.size)));
     f.slots = keepSlots(r.state);
     return true;
   }
