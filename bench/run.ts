@@ -8,7 +8,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Cell, cellTable, configTable, targetTable, targets } from './lib/report.js';
 import type { CellResult } from './worker.js';
-import { type FrameworkId, WORKLOADS } from './workloads.js';
+import { type FrameworkId, WARMUP_MS, WORKLOADS, loopOptions } from './workloads.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -44,9 +44,9 @@ const wantTorch =
   selected.some((w) => w.frameworks.includes('pytorch')) && (!fwOnly || fwOnly.includes('pytorch'));
 const python = wantTorch ? findTorchPython() : null;
 
-/** Run one cell in a child process and parse its BENCH_RESULT line. */
-function runCell(workload: string, fw: FrameworkId): Cell {
-  const flags = [mode === 'full' ? '' : `--${mode}`].filter(Boolean);
+/** Run one process of a cell and parse its BENCH_RESULT line (or say why there is none). */
+function spawnCell(workload: string, fw: FrameworkId, extra: string[]): CellResult | { failed: string } {
+  const flags = [mode === 'full' ? '' : `--${mode}`, ...extra].filter(Boolean);
   const cmd =
     fw === 'pytorch'
       ? [python, [fileURLToPath(new URL('./torch_bench.py', import.meta.url)), workload, ...flags]]
@@ -54,7 +54,6 @@ function runCell(workload: string, fw: FrameworkId): Cell {
           process.execPath,
           ['--import', 'tsx', 'bench/worker.ts', workload, fw, ...flags, `--threads=${threads}`],
         ];
-  const t0 = performance.now();
   const r = spawnSync(cmd[0] as string, cmd[1] as string[], {
     cwd: root,
     encoding: 'utf8',
@@ -64,14 +63,34 @@ function runCell(workload: string, fw: FrameworkId): Cell {
     maxBuffer: 64 * 2 ** 20,
   });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (r.status !== 0 || !line) {
-    const why = r.error
-      ? r.error.message
-      : (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ');
+  if (r.status === 0 && line) return JSON.parse(line.slice(13)) as CellResult;
+  const why = r.error
+    ? r.error.message
+    : (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / ');
+  return { failed: why };
+}
+
+/**
+ * Run one cell: its synchronous loop in a child process and, where the workload has a yielding loop, that loop of
+ * another fresh model in a second child process (NOTE: not after the first loop in the same process, whose seconds
+ * of steps would have warmed the second loop's code up: see measureYielding).
+ */
+function runCell(workload: string, fw: FrameworkId): Cell {
+  const t0 = performance.now();
+  const failed = (why: string): Cell => {
     log(`  ${workload} ${fw}: FAILED (${why})`);
     return { workload, framework: fw, missing: `failed: ${why.slice(0, 160)}` };
+  };
+  const c = spawnCell(workload, fw, []);
+  if ('failed' in c) return failed(c.failed);
+  const w = WORKLOADS.find((x) => x.id === workload);
+  if (c.m && fw !== 'pytorch' && w && loopOptions(w, mode).yielding) {
+    const y = spawnCell(workload, fw, ['--loop=yielding']);
+    if ('failed' in y) return failed(`yielding loop: ${y.failed}`);
+    if (!y.yielding) return failed(`yielding loop: no result (${y.na ?? 'none'})`);
+    c.m.yielding = y.yielding;
+    c.rssPeakMiB = Math.max(c.rssPeakMiB, y.rssPeakMiB); // the cell's peak: a user may run either loop
   }
-  const c = JSON.parse(line.slice(13)) as CellResult;
   const s = c.m?.sync ?? c.pair?.a;
   const second = c.pair
     ? `interleaved with it: ${c.pair.b.median.toFixed(2)} ms (p90 ${c.pair.b.p90.toFixed(2)})`
@@ -118,7 +137,7 @@ async function main(): Promise<void> {
       .join(' ')} (other processes on the machine slow every column)`,
   );
   console.log(
-    'each cell is its own process: a fresh model timed step by step in a plain synchronous loop (first 5 steps; then the steady median and p90 after the first max(5, n/5) steps), then the same model in a loop that awaits setImmediate after every step (times include that turn); peak RSS = the process maxRSS\n',
+    `each cell is its own process: a fresh model timed step by step in a plain synchronous loop (first 5 steps; then the steady median and p90 of the steps after the warm-up window of ${WARMUP_MS / 1000} s); in a second process, another fresh model in a loop that awaits setImmediate after every step (times include that turn; the same warm-up window); peak RSS = the larger process maxRSS\n`,
   );
   console.log(configTable(used));
   console.log(`\n${cellTable(cells)}\n`);

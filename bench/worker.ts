@@ -1,8 +1,16 @@
 // One benchmark cell in its own process: `node --import tsx bench/worker.ts <workload> <framework> [--quick|--tiny]
-// [--threads=N]`. Builds a fresh model, runs bench/lib/measure.ts's loops, and prints one line
+// [--threads=N] [--loop=sync|yielding]`. Builds a fresh model, runs one of bench/lib/measure.ts's loops on it (the
+// synchronous one by default; bench/run.ts starts a second process for the yielding one), and prints one line
 // `BENCH_RESULT {json}` with the step times and this process's peak RSS (process.resourceUsage().maxRSS).
 import { availableParallelism } from 'node:os';
-import { type Interleaved, type Measurement, interleaved, measure } from './lib/measure.js';
+import {
+  type Interleaved,
+  type Measurement,
+  type Stats,
+  interleaved,
+  measure,
+  measureYielding,
+} from './lib/measure.js';
 import { randArray, randLabels } from './lib/data.js';
 import {
   type CnnSpec,
@@ -21,6 +29,8 @@ export interface CellResult {
   /** Why there is no measurement (the configuration cannot run this workload). */
   na?: string;
   m?: Measurement;
+  /** `--loop=yielding`: the yielding loop of a fresh model (bench/run.ts moves it into the sync cell's `m`). */
+  yielding?: Stats;
   /** A pair workload's result: `a` is this framework's steps, `b` those of the workload's `pair.against`. */
   pair?: Interleaved;
   /** Peak RSS in MiB: after building the model (before the first step), and over the whole process. */
@@ -220,6 +230,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(4);
   const mode = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
   const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
+  const loop = args.find((a) => a.startsWith('--loop='))?.slice(7) ?? 'sync';
+  if (loop !== 'sync' && loop !== 'yielding')
+    throw new Error(`bench: --loop is sync or yielding, got '${loop}'`);
   const w = workload(id);
   const r = await runner(w.pair?.of ?? id, fw, threads);
   const other = w.pair ? await runner(w.pair.of, w.pair.against, threads) : null;
@@ -232,7 +245,9 @@ async function main(): Promise<void> {
     out.rssPeakMiB = maxRssMiB();
   } else {
     const o = loopOptions(w, mode);
-    out.m = await measure(r.step, o.sync, o.yielding);
+    if (loop === 'sync') out.m = await measure(r.step, o.sync);
+    else if (o.yielding) out.yielding = await measureYielding(r.step, o.yielding);
+    else out.na = `${id}: no yielding loop (it yields by itself)`;
     out.rssPeakMiB = maxRssMiB();
   }
   // NOTE: worker threads (tapegrad's pool, jax-js) must not keep a finished cell alive, so the process exits, but

@@ -1,6 +1,6 @@
 // The timing protocol of every benchmark cell: a fresh model timed step by step in a plain synchronous loop (first
-// steps and a steady run), then the same model in a loop that yields to the event loop after every call.
-// Cells are medians with p90 beside them, never the fastest call.
+// steps and a steady run); in a second process, another fresh model in a loop that yields to the event loop after
+// every call. Cells are medians with p90 beside them, never the fastest call.
 
 /** A workload's step: synchronous, or returning a promise (tfjs training, `fit`), which the loops await. */
 export type Step = () => unknown;
@@ -24,11 +24,11 @@ export interface LoopOptions {
   budgetMs: number;
   maxSteps: number;
   /**
-   * Synchronous loop only: steps that start within this many ms of the loop's start are warm-up, excluded from the
-   * steady statistics (default 0: only the first 5 steps are).
+   * Steps that start within this many ms of the loop's start are warm-up, excluded from the steady statistics
+   * (default 0: only the first 5 steps are).
    */
   warmupMs?: number;
-  /** Synchronous loop only: ... and keep stepping until this many steps follow the warm-up (default 1). */
+  /** ... and keep stepping until this many steps follow the warm-up (default 1). */
   minSteady?: number;
 }
 
@@ -43,7 +43,10 @@ export interface Measurement {
   sync: Stats;
   /** Median of steps 5–10 of the fresh model over the steady synchronous median (≤ 1.2: steady from the 5th step). */
   from5th: number;
-  /** The yielding loop (same model, after the synchronous one); each time includes its setImmediate turn. */
+  /**
+   * The yielding loop of a fresh model in a process of its own (bench/run.ts runs the cell twice and puts it here),
+   * after the same warm-up window; each time includes its setImmediate turn. null where not measured.
+   */
   yielding: Stats | null;
 }
 
@@ -89,11 +92,12 @@ export function warmSteps(times: readonly number[], warmupMs = 0): number {
 const isPromise = (r: unknown): r is Promise<unknown> =>
   typeof (r as { then?: unknown } | null)?.then === 'function';
 
-/**
- * The plain loop users write: `for (...) step()`. NOTE: a synchronous step is never awaited (an await would give
- * the engine a turn the user's loop does not); a step that returns a promise is awaited, as its users must.
- */
-export async function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
+/** Step until the options are satisfied: minSteps, the time budget, and minSteady steps after the warm-up window. */
+async function loop(
+  step: Step,
+  o: LoopOptions,
+  each: (step: Step) => Promise<void> | void,
+): Promise<number[]> {
   const times: number[] = [];
   const t0 = performance.now();
   const minSteady = o.minSteady ?? 1;
@@ -103,35 +107,37 @@ export async function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
     times.length - warmSteps(times, o.warmupMs) < minSteady;
   while (times.length < o.maxSteps && more()) {
     const t = performance.now();
-    const r = step();
-    if (isPromise(r)) await r;
+    const r = each(step);
+    if (r) await r;
     times.push(performance.now() - t);
   }
   return times;
+}
+
+/**
+ * The plain loop users write: `for (...) step()`. NOTE: a synchronous step is never awaited (an await would give
+ * the engine a turn the user's loop does not); a step that returns a promise is awaited, as its users must.
+ */
+export function syncLoop(step: Step, o: LoopOptions): Promise<number[]> {
+  return loop(step, o, (s) => {
+    const r = s();
+    if (isPromise(r)) return r.then(() => undefined);
+  });
 }
 
 /** The loop that yields after every call: `await step(); await new Promise((r) => setImmediate(r))`, timed whole. */
-export async function yieldingLoop(step: Step, o: LoopOptions): Promise<number[]> {
-  const times: number[] = [];
-  const t0 = performance.now();
-  while (times.length < o.maxSteps && (times.length < o.minSteps || performance.now() - t0 < o.budgetMs)) {
-    const t = performance.now();
-    await step();
+export function yieldingLoop(step: Step, o: LoopOptions): Promise<number[]> {
+  return loop(step, o, async (s) => {
+    await s();
     await new Promise((r) => setImmediate(r));
-    times.push(performance.now() - t);
-  }
-  return times;
+  });
 }
 
-/** Run both loops on one fresh step function (yielding: null skips the second loop). */
-export async function measure(
-  step: Step,
-  sync: LoopOptions,
-  yielding: LoopOptions | null,
-): Promise<Measurement> {
-  const syncTimes = await syncLoop(step, sync);
+/** The synchronous loop of one fresh step function: first steps, steady statistics, the 5th-step check. */
+export async function measure(step: Step, o: LoopOptions): Promise<Measurement> {
+  const syncTimes = await syncLoop(step, o);
   if (syncTimes.length < 2) throw new Error(`measure: need at least 2 steps, got ${syncTimes.length}`);
-  const steady = stats(syncTimes.slice(warmSteps(syncTimes, sync.warmupMs)));
+  const steady = stats(syncTimes.slice(warmSteps(syncTimes, o.warmupMs)));
   const head = syncTimes.slice(0, 5);
   const early = syncTimes.slice(4, 10);
   return {
@@ -140,8 +146,21 @@ export async function measure(
     firstMs: head.reduce((a, b) => a + b, 0) / head.length,
     sync: steady,
     from5th: early.length ? quantile(early, 0.5) / steady.median : NaN,
-    yielding: yielding ? stats(await yieldingLoop(step, yielding)) : null,
+    yielding: null,
   };
+}
+
+/**
+ * The yielding loop of one fresh step function, its steady statistics after the same warm-up window as `measure`'s.
+ * NOTE: a fresh step function, in a process of its own (bench/run.ts), not the synchronous loop's model after it:
+ * a loop that runs second starts with the library's JavaScript already optimized by the first one's seconds of
+ * steps, and the sync/yielding ratio then measures the order (session 12: the seed CNN's sync loop read 0.80–0.93×
+ * the yielding loop run after it, and 0.98–1.18× the yielding loop run before it, in one process).
+ */
+export async function measureYielding(step: Step, o: LoopOptions): Promise<Stats> {
+  const times = await yieldingLoop(step, o);
+  if (times.length < 2) throw new Error(`measureYielding: need at least 2 steps, got ${times.length}`);
+  return stats(times.slice(warmSteps(times, o.warmupMs)));
 }
 
 /** Two steps timed alternately in one process: each one's steady statistics after a shared warm-up. */

@@ -12,6 +12,7 @@ import {
   KEPT_STEPS,
   interleaved,
   measure,
+  measureYielding,
   quantile,
   stats,
   syncLoop,
@@ -71,17 +72,36 @@ describe('bench timing protocol', () => {
         calls++;
       },
       { minSteps: 30, maxSteps: 30, budgetMs: 0 },
-      { minSteps: 7, maxSteps: 7, budgetMs: 0 },
     );
-    expect(calls).toBe(37);
+    expect(calls).toBe(30);
     expect(m.syncTimes).toHaveLength(30);
     expect(m.syncSteps).toBe(30);
     expect(warmSteps(m.syncTimes)).toBe(5); // no warm-up window: the first 5 steps
     expect(m.sync).toEqual(stats(m.syncTimes.slice(5)));
     expect(m.firstMs).toBeCloseTo(m.syncTimes.slice(0, 5).reduce((a, b) => a + b) / 5, 12);
     expect(m.from5th).toBeCloseTo(quantile(m.syncTimes.slice(4, 10), 0.5) / m.sync.median, 12);
-    expect(m.yielding?.n).toBe(7);
-    await expect(measure(() => undefined, { minSteps: 1, maxSteps: 1, budgetMs: 0 }, null)).rejects.toThrow(
+    expect(m.yielding).toBeNull(); // the yielding loop runs on a fresh model in a process of its own
+    await expect(measure(() => undefined, { minSteps: 1, maxSteps: 1, budgetMs: 0 })).rejects.toThrow(
+      /at least 2 steps/,
+    );
+  });
+
+  it('the yielding loop leaves out the same warm-up window as the synchronous one', async () => {
+    const spin = () => {
+      const end = performance.now() + 1;
+      while (performance.now() < end);
+    };
+    let calls = 0;
+    const o = { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 };
+    const y = await measureYielding(() => {
+      calls++;
+      spin();
+    }, o);
+    expect(y.n).toBe(4); // minSteady steps after the window
+    expect(calls).toBeGreaterThanOrEqual(4 + 5); // and at least 5 of warm-up before them
+    const n = await measureYielding(() => undefined, { minSteps: 12, maxSteps: 12, budgetMs: 0 });
+    expect(n.n).toBe(7); // no window: the first 5 steps
+    await expect(measureYielding(() => undefined, { minSteps: 1, maxSteps: 1, budgetMs: 0 })).rejects.toThrow(
       /at least 2 steps/,
     );
   });
@@ -105,18 +125,14 @@ describe('bench timing protocol', () => {
     const t = await syncLoop(spin, { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 });
     expect(t.length - warmSteps(t, 15)).toBe(4);
     expect(t.slice(0, warmSteps(t, 15)).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(15);
-    const m = await measure(
-      spin,
-      { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 },
-      null,
-    );
+    const m = await measure(spin, { minSteps: 1, maxSteps: 500, budgetMs: 0, warmupMs: 15, minSteady: 4 });
     expect(m.sync).toEqual(stats(m.syncTimes.slice(warmSteps(m.syncTimes, 15))));
     expect(m.sync.n).toBe(4);
   });
 
   it('keeps the first KEPT_STEPS step times and takes the statistics over every step', async () => {
     const n = KEPT_STEPS + 500;
-    const m = await measure(() => undefined, { minSteps: n, maxSteps: n, budgetMs: 0 }, null);
+    const m = await measure(() => undefined, { minSteps: n, maxSteps: n, budgetMs: 0 });
     expect(m.syncSteps).toBe(n);
     expect(m.syncTimes).toHaveLength(KEPT_STEPS);
     expect(m.sync.n).toBe(n - 5);
@@ -274,7 +290,7 @@ describe('bench harness', () => {
     expect(pair.pair?.b.n).toBe(1);
     for (const c of j.cells) {
       expect(c.m?.syncTimes).toHaveLength(6);
-      expect(c.m?.yielding?.n).toBe(2);
+      expect(c.m?.yielding?.n).toBe(1); // a second process: 6 steps of a fresh model, the first 5 warm-up
       expect(c.rssPeakMiB).toBeGreaterThan(c.rssSetupMiB - 1e-9);
       expect(c.rssPeakMiB).toBeGreaterThan(10);
     }
