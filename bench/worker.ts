@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   if ('na' in r) out.na = r.na;
   else if (other) {
     if ('na' in other) out.na = `${w.pair!.against}: ${other.na}`;
-    else out.pair = await interleaved(r.step, other.step, loopOptions(w, mode).sync);
+    else out.pair = await interleaved(r.step, other.step, loopOptions(w, mode).sync, w.pair!.block);
     out.rssPeakMiB = maxRssMiB();
   } else {
     const o = loopOptions(w, mode);

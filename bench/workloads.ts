@@ -22,7 +22,7 @@ export interface Workload {
    * synchronous loop (bench/lib/measure.ts `interleaved`), for target rows whose ratio compares two
    * configurations of the same math; no yielding loop and no first steps then.
    */
-  pair?: { of: string; against: FrameworkId };
+  pair?: { of: string; against: FrameworkId; block?: number };
 }
 
 export const FRAMEWORK_CONFIGS = {
@@ -136,6 +136,17 @@ export const WORKLOADS: Workload[] = [
     perStep: 32,
     frameworks: ['tapegrad-layers'],
     pair: { of: 'cnn-infer', against: 'tapegrad' },
+  },
+  {
+    // NOTE: cells of one framework minutes apart see different phases of this machine: session 12's full run read
+    // functional inference at 1.74 ms and tfjs-wasm's predict at 1.72 in their cells, then 1.13–1.65 and 3.0–3.2
+    // in quick cells minutes later (the 2-thread tapegrad and the 1-thread tfjs-wasm swing apart)
+    id: 'cnn-infer-tfjs-pair',
+    title: 'seed CNN inference, batch 32, interleaved with tfjs-wasm tf.layers predict',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad', 'tapegrad-layers'],
+    pair: { of: 'cnn-infer', against: 'tfjs-wasm-layers', block: 16 },
   },
   {
     id: 'cnn-fit',

@@ -171,21 +171,26 @@ export interface Interleaved {
 
 /**
  * Time two steps alternately in one plain synchronous loop (a pair per round, the order swapped every round so
- * neither always runs first), for two configurations of the same math whose ratio is the point: both see the same
- * machine at the same moment, where two cells minutes apart each see its own phase of it.
+ * neither always runs first), for two configurations whose ratio is the point: both see the same machine at the same
+ * moment, where two cells minutes apart each see its own phase of it.
+ * `block` > 1 runs that many steps of one side before the other's (a round is a block of each): each side then runs
+ * mostly after its own steps, as in a loop of its own (its pool's workers still spinning, its arrays in cache),
+ * while the two still alternate every few tens of ms.
  * Rounds that start within o.warmupMs of the start are warm-up (at least the first 5); then rounds run until the
  * budget has passed and at least o.minSteady (default 1) and o.minSteps rounds are steady.
  */
-export async function interleaved(a: Step, b: Step, o: LoopOptions): Promise<Interleaved> {
+export async function interleaved(a: Step, b: Step, o: LoopOptions, block = 1): Promise<Interleaved> {
   const ta: number[] = [];
   const tb: number[] = [];
   // NOTE: awaiting `time` of a synchronous step is a microtask turn only: no task (finalizers, timers) runs between
   // the steps, as in syncLoop
   const time = async (step: Step, into: number[]): Promise<void> => {
-    const t = performance.now();
-    const r = step();
-    if (isPromise(r)) await r;
-    into.push(performance.now() - t);
+    for (let i = 0; i < block; i++) {
+      const t = performance.now();
+      const r = step();
+      if (isPromise(r)) await r;
+      into.push(performance.now() - t);
+    }
   };
   const t0 = performance.now();
   let warm = -1; // rounds of warm-up, fixed when the first round starts after the window
@@ -202,7 +207,7 @@ export async function interleaved(a: Step, b: Step, o: LoopOptions): Promise<Int
       await time(a, ta);
     }
   }
-  if (warm < 0 || warm >= ta.length)
+  if (warm < 0 || warm * block >= ta.length)
     throw new Error(`interleaved: no steady round within maxSteps ${o.maxSteps}`);
-  return { a: stats(ta.slice(warm)), b: stats(tb.slice(warm)) };
+  return { a: stats(ta.slice(warm * block)), b: stats(tb.slice(warm * block)) };
 }

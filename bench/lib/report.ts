@@ -34,15 +34,15 @@ export function value(cells: Cell[], workload: string, fw: FrameworkId, loop: 's
     : undefined;
 }
 
-/** A pair workload's cell ('cnn-train-pair'): both sides' steady statistics from one interleaved loop. */
-export function findPair(cells: Cell[], workload: string): CellResult | undefined {
-  const c = cells.find((x) => x.workload === workload);
+/** A pair workload's cell ('cnn-train-pair') of one framework (default: the first that ran): both sides' steady statistics from one interleaved loop. */
+export function findPair(cells: Cell[], workload: string, fw?: FrameworkId): CellResult | undefined {
+  const c = cells.find((x) => x.workload === workload && (fw === undefined || x.framework === fw));
   return c && 'pair' in c && c.pair ? c : undefined;
 }
 
-/** Throughput of this framework over the pair's other side, from one interleaved run (undefined if not run). */
-export function pairRatio(cells: Cell[], workload: string): number | undefined {
-  const p = findPair(cells, workload)?.pair;
+/** Throughput of the framework over the pair's other side, from one interleaved run (undefined if not run). */
+export function pairRatio(cells: Cell[], workload: string, fw?: FrameworkId): number | undefined {
+  const p = findPair(cells, workload, fw)?.pair;
   return p ? p.b.median / p.a.median : undefined;
 }
 
@@ -161,13 +161,15 @@ export function targets(cells: Cell[]): TargetRow[] {
     ),
     row(
       'seed CNN inference sync, tg.layers predict ≥ 1.5× tfjs-wasm tf.layers predict',
-      ratio(value(cells, 'cnn-infer', 'tapegrad-layers'), value(cells, 'cnn-infer', 'tfjs-wasm-layers')),
+      pairRatio(cells, 'cnn-infer-tfjs-pair', 'tapegrad-layers') ??
+        ratio(value(cells, 'cnn-infer', 'tapegrad-layers'), value(cells, 'cnn-infer', 'tfjs-wasm-layers')),
       (v) => v >= 1.5,
       times,
     ),
     row(
       'seed CNN inference sync, functional ops ≥ 1.5× tfjs-wasm tf.layers predict',
-      ratio(value(cells, 'cnn-infer', 'tapegrad'), value(cells, 'cnn-infer', 'tfjs-wasm-layers')),
+      pairRatio(cells, 'cnn-infer-tfjs-pair', 'tapegrad') ??
+        ratio(value(cells, 'cnn-infer', 'tapegrad'), value(cells, 'cnn-infer', 'tfjs-wasm-layers')),
       (v) => v >= 1.5,
       times,
     ),

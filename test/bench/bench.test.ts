@@ -21,7 +21,7 @@ import {
 } from '../../bench/lib/measure.js';
 import { type Cell, cellTable, targets, throughput } from '../../bench/lib/report.js';
 import type { CellResult } from '../../bench/worker.js';
-import { WORKLOADS } from '../../bench/workloads.js';
+import { type FrameworkId, WORKLOADS } from '../../bench/workloads.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'tg-bench-test-'));
@@ -176,6 +176,17 @@ describe('bench timing protocol', () => {
     await expect(interleaved(spin(0), spin(0), { minSteps: 1, maxSteps: 3, budgetMs: 0 })).rejects.toThrow(
       /no steady round/,
     );
+    const blocks: string[] = [];
+    const rb = await interleaved(
+      () => void blocks.push('a'),
+      () => void blocks.push('b'),
+      { minSteps: 2, maxSteps: 100, budgetMs: 0 },
+      3,
+    );
+    expect(blocks.join('').slice(0, 18)).toBe('aaabbbbbbaaaaaabbb'); // a block of 3 per side, the order swapped per round
+    expect(blocks).toHaveLength(2 * 3 * 7); // 5 warm-up rounds and 2 steady ones
+    expect(rb.a.n).toBe(2 * 3); // the steady rounds' steps
+    expect(rb.b.n).toBe(2 * 3);
   });
 
   it('a step that throws stops the loop with its error', async () => {
@@ -251,6 +262,27 @@ describe('bench targets table', () => {
     };
     expect(layersRow([...cells, pair])).toMatchObject({ measured: '0.94×', met: true });
     expect(cellTable([pair])).toContain('interleaved with tapegrad: 8.00 (8.00), n=2');
+  });
+
+  it("the rows against tfjs-wasm predict take each framework's own interleaved pair where it ran", () => {
+    const cells: Cell[] = [
+      cell('cnn-infer', 'tapegrad', 2),
+      cell('cnn-infer', 'tapegrad-layers', 2),
+      cell('cnn-infer', 'tfjs-wasm-layers', 2),
+    ];
+    const get = (cs: Cell[], s: string) => targets(cs).find((r) => r.target.includes(s))!;
+    expect(get(cells, 'functional ops ≥ 1.5× tfjs-wasm')).toMatchObject({ measured: '1.00×', met: false });
+    const pair = (fw: FrameworkId, ms: number): CellResult => ({
+      workload: 'cnn-infer-tfjs-pair',
+      framework: fw,
+      rssSetupMiB: 100,
+      rssPeakMiB: 200,
+      pair: { a: stats([ms]), b: stats([3]) }, // tfjs-wasm 3 ms at the same moment
+    });
+    const both = [...cells, pair('tapegrad', 1.5), pair('tapegrad-layers', 2.5)];
+    expect(get(both, 'functional ops ≥ 1.5× tfjs-wasm')).toMatchObject({ measured: '2.00×', met: true });
+    expect(get(both, 'tg.layers predict ≥ 1.5× tfjs-wasm')).toMatchObject({ measured: '1.20×', met: false });
+    expect(cellTable(both)).toContain('interleaved with tfjs-wasm-layers: 3.00 (3.00), n=1');
   });
 });
 
