@@ -97,6 +97,9 @@ export {
 export { hessian, hvp, jacobian, jvp } from './transforms.js';
 export { dropout } from './random-ops.js';
 export { conv1d, conv2d, depthwiseConv2d, type Conv1dOptions, type Conv2dOptions } from './composite/conv.js';
+/** TF.js `tf.fused`: conv2d, depthwiseConv2d and matMul with a bias and an activation in one call. */
+export * as fused from './composite/fused.js';
+export type { FusedActivation, FusedConv2dArgs, FusedMatMulArgs } from './composite/fused.js';
 export {
   avgPool1d,
   avgPool2d,
