@@ -99,6 +99,25 @@ function setup() {
 }
 
 describe('thread pool: workers given up on or gone', () => {
+  it('a worker retired between jobs (setNumThreads down) does not keep later jobs off the new workers', async () => {
+    const { pool, work, product, open, base } = setup();
+    open(); // no pause in this test's chunks
+    pool.setThreads(2);
+    expect(await pool.whenReady()).toBe(true);
+    // down and up again with no event-loop turn in between (a synchronous script), then wait for the new worker
+    // without yielding either: the retired one's exit is never reported meanwhile
+    pool.setThreads(1);
+    pool.setThreads(2);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (let t = 0; t < 10_000 && pool.readyWorkers() < 1; t++) Atomics.wait(nap, 0, 0, 1);
+    expect(pool.readyWorkers()).toBe(1);
+    const posted = pool.posted;
+    const job = product(96, base, 4);
+    pool.run('matmulSlice', job.chunks, work);
+    expect(pool.posted, 'the job was offered to the new worker').toBe(posted + 1);
+    expect(job.check()).toBeLessThan(1e-3);
+  });
+
   it('a retired worker still running claims no chunk of a later job; later jobs run on the caller meanwhile', async () => {
     const { pool, workers, work, product, open, counter, base } = setup();
     pool.timeout = { floorMs: 30, slowFactor: 1 };

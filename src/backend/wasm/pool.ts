@@ -191,9 +191,16 @@ export class ThreadPool {
     if (s) {
       // NOTE: terminate() takes effect asynchronously: a stuck worker may still be inside a chunk. RETIRED stops it
       // from claiming chunks of a later job (the table is reused), and zombies keeps later jobs off the workers
-      // until it has exited.
-      Atomics.store(s.ctl, CTL.STATE, RETIRED);
-      if (!s.h.dead) this.zombies.push(s.h);
+      // until it has exited. A worker between jobs (IDLE, or CANCELLED: it never claimed the last one) is inside no
+      // chunk and, retired, claims none: it needs no watching, so shrinking the pool (setNumThreads) does not leave
+      // every later job on the caller until an event-loop turn reports the exit, which a synchronous loop never has.
+      const idle =
+        Atomics.compareExchange(s.ctl, CTL.STATE, IDLE, RETIRED) === IDLE ||
+        Atomics.compareExchange(s.ctl, CTL.STATE, CANCELLED, RETIRED) === CANCELLED;
+      if (!idle) {
+        Atomics.store(s.ctl, CTL.STATE, RETIRED);
+        if (!s.h.dead) this.zombies.push(s.h);
+      }
       s.h.terminate();
     }
     if (drop) this.slots.length = Math.min(this.slots.length, i);
