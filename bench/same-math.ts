@@ -30,7 +30,12 @@ const tflProbs = tf.tidy(
 const tgLayerLogits = tapegradLayersCnnInfer(SEED_CNN, init, CNN_PARAM_SHAPES, images, B).infer();
 const out = {
   cnn: {
-    logits: [Array.from(tgCnn.infer()), Array.from(await logits.data()), Array.from(tgLayerLogits)],
+    logits: [
+      Array.from(tgCnn.infer()),
+      Array.from(await logits.data()),
+      Array.from(tgLayerLogits),
+      Array.from(tgCnn.inferFused()),
+    ],
     layerProbs: [
       Array.from(tf.tidy(() => tf.softmax(tf.tensor2d(tgLayerLogits, [B, CNN.classes]))).dataSync()),
       Array.from(await tflProbs.data()),

@@ -82,6 +82,12 @@ async function cnnRunner(
     const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
     return { step: train ? () => m.train() : () => m.infer() };
   }
+  if (fw === 'tapegrad-fused' && !train && spec === SEED_CNN) {
+    await tapegradReady(threads);
+    const { tapegradCnn } = await import('./models/tapegrad.js');
+    const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
+    return { step: () => m.inferFused() };
+  }
   if (fw === 'tapegrad-layers') {
     await tapegradReady(threads);
     const { tapegradLayersCnnInfer, tapegradLayersCnnTrain } = await import('./models/tapegrad-layers.js');

@@ -28,6 +28,7 @@ export interface Workload {
 export const FRAMEWORK_CONFIGS = {
   tapegrad: 'tapegrad, wasm backend, functional ops + valueAndGrads + SGD (noGrad for inference)',
   'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + trainOnBatch / fit',
+  'tapegrad-fused': 'tapegrad, wasm backend, tg.fused.conv2d + tg.fused.matMul (bias + relu fused), noGrad',
   'tfjs-wasm-layers':
     'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
   'tfjs-cpu-layers': 'TF.js 4.22 tfjs-cpu, tf.layers model: predict / trainOnBatch',
@@ -80,6 +81,7 @@ export const WORKLOADS: Workload[] = [
     frameworks: [
       'tapegrad',
       'tapegrad-layers',
+      'tapegrad-fused',
       'tfjs-wasm-layers',
       'tfjs-wasm-fused',
       'tfjs-cpu-layers',

@@ -330,7 +330,7 @@ describe('bench harness', () => {
 });
 
 describe('bench workloads do the same math in tapegrad and tfjs', () => {
-  it('seed CNN logits (ops and layers) and two SGD steps, and the LSTM step at batch 81 (cells and layers + fit), agree with tfjs-cpu, tf.layers and jax-js (bench/same-math.ts)', () => {
+  it('seed CNN logits (ops, tg.fused and layers) and two SGD steps, and the LSTM step at batch 81 (cells and layers + fit), agree with tfjs-cpu, tf.layers and jax-js (bench/same-math.ts)', () => {
     // NOTE: in a child process under tsx: tfjs-core's ESM build cannot register its gradients under vitest.
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/same-math.ts'], {
       cwd: root,
@@ -343,10 +343,11 @@ describe('bench workloads do the same math in tapegrad and tfjs', () => {
       cnn: { logits: number[][]; layerProbs: number[][]; losses: number[][] };
       lstm: Record<'tapegrad' | 'tfjs' | 'jax' | 'tapegradLayers' | 'tfjsLayers', number[]>;
     };
-    const [a, b, layers] = out.cnn.logits;
+    const [a, b, layers, fusedOps] = out.cnn.logits;
     expect(a.length).toBe(2 * 10);
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 4));
     a.forEach((v, i) => expect(v).toBeCloseTo(layers[i], 4)); // tg.layers model = functional ops
+    a.forEach((v, i) => expect(v).toBeCloseTo(fusedOps[i], 4)); // tg.fused = functional ops
     const [p, q] = out.cnn.layerProbs; // softmax(tg.layers logits) = the tf.layers model's probabilities
     p.forEach((v, i) => expect(v).toBeCloseTo(q[i], 5));
     out.cnn.losses[0].forEach((v, i) => expect(v).toBeCloseTo(out.cnn.losses[1][i], 4));
