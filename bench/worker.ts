@@ -76,17 +76,12 @@ async function cnnRunner(
 ): Promise<Runner> {
   const d = cnnData(spec, batch, 13);
   const hwc = [spec.h, spec.w, spec.c];
-  if (fw === 'tapegrad') {
+  if (fw === 'tapegrad' || (fw === 'tapegrad-fused' && !train)) {
     await tapegradReady(threads);
     const { tapegradCnn } = await import('./models/tapegrad.js');
     const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
+    if (fw === 'tapegrad-fused') return { step: () => m.inferFused() };
     return { step: train ? () => m.train() : () => m.infer() };
-  }
-  if (fw === 'tapegrad-fused' && !train && spec === SEED_CNN) {
-    await tapegradReady(threads);
-    const { tapegradCnn } = await import('./models/tapegrad.js');
-    const m = tapegradCnn(d.init, d.shapes, d.images, d.labels, batch, hwc, spec);
-    return { step: () => m.inferFused() };
   }
   if (fw === 'tapegrad-layers') {
     await tapegradReady(threads);

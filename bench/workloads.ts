@@ -140,9 +140,9 @@ export const WORKLOADS: Workload[] = [
     pair: { of: 'cnn-infer', against: 'tapegrad' },
   },
   {
-    // NOTE: cells of one framework minutes apart see different phases of this machine: session 12's full run read
-    // functional inference at 1.74 ms and tfjs-wasm's predict at 1.72 in their cells, then 1.13–1.65 and 3.0–3.2
-    // in quick cells minutes later (the 2-thread tapegrad and the 1-thread tfjs-wasm swing apart)
+    // NOTE: cells minutes apart see different phases of this machine: session 12's first full run read functional
+    // inference at 1.74 ms and tfjs-wasm's predict at 1.72 in their cells, then 1.13–1.78 and 1.77–4.9 ms in quick
+    // cells minutes later (docs/performance.md, Method)
     id: 'cnn-infer-tfjs-pair',
     title: 'seed CNN inference, batch 32, interleaved with tfjs-wasm tf.layers predict',
     unit: 'images/s',

@@ -31,38 +31,33 @@ function sgd(params: Tensor[], grads: Tensor[], lr: number): void {
   });
 }
 
-/** Logits of a CnnSpec network: per conv, conv 'same' + bias → relu (→ max-pool 2); then relu denses, last linear. */
-function cnnLogits(x: Tensor, params: Tensor[], spec: CnnSpec): Tensor {
-  let h = x;
-  let i = 0;
-  for (const cv of spec.convs) {
-    h = relu(conv2d(h, params[i++], params[i++], { padding: 'same' }));
-    if (cv.pool) h = maxPool2d(h, { kernelSize: 2 });
-  }
-  h = reshape(h, [x.shape[0], params[i].shape[0]]);
-  for (let d = 0; d < spec.dense.length; d++) h = relu(add(matmul(h, params[i++]), params[i++]));
-  return add(matmul(h, params[i++]), params[i++]);
+/** The two layer kinds of the CNN as plain functional ops, or through tg.fused (TF.js tf.fused: one call each). */
+interface CnnOps {
+  convRelu(h: Tensor, w: Tensor, b: Tensor): Tensor;
+  dense(h: Tensor, w: Tensor, b: Tensor, withRelu: boolean): Tensor;
 }
+const PLAIN_OPS: CnnOps = {
+  convRelu: (h, w, b) => relu(conv2d(h, w, b, { padding: 'same' })),
+  dense: (h, w, b, withRelu) => (withRelu ? relu(add(matmul(h, w), b)) : add(matmul(h, w), b)),
+};
+const FUSED_OPS: CnnOps = {
+  convRelu: (h, w, b) =>
+    fused.conv2d({ x: h, filter: w, bias: b, strides: 1, pad: 'same', activation: 'relu' }),
+  dense: (h, w, b, withRelu) =>
+    fused.matMul({ a: h, b: w, bias: b, activation: withRelu ? 'relu' : 'linear' }),
+};
 
-/** cnnLogits with tg.fused (TF.js tf.fused): conv + bias + relu and dense + bias + relu in one call each. */
-function cnnLogitsFused(x: Tensor, params: Tensor[], spec: CnnSpec): Tensor {
+/** Logits of a CnnSpec network: per conv, conv 'same' + bias → relu (→ max-pool 2); then relu denses, last linear. */
+function cnnLogits(x: Tensor, params: Tensor[], spec: CnnSpec, ops: CnnOps = PLAIN_OPS): Tensor {
   let h = x;
   let i = 0;
   for (const cv of spec.convs) {
-    h = fused.conv2d({
-      x: h,
-      filter: params[i++],
-      bias: params[i++],
-      strides: 1,
-      pad: 'same',
-      activation: 'relu',
-    });
+    h = ops.convRelu(h, params[i++], params[i++]);
     if (cv.pool) h = maxPool2d(h, { kernelSize: 2 });
   }
   h = reshape(h, [x.shape[0], params[i].shape[0]]);
-  for (let d = 0; d < spec.dense.length; d++)
-    h = fused.matMul({ a: h, b: params[i++], bias: params[i++], activation: 'relu' });
-  return fused.matMul({ a: h, b: params[i++], bias: params[i++] });
+  for (let d = 0; d < spec.dense.length; d++) h = ops.dense(h, params[i++], params[i++], true);
+  return ops.dense(h, params[i++], params[i++], false);
 }
 
 /** A CnnSpec network on [batch, h, w, c] images: a training step (returns the loss) and batched inference. */
@@ -92,7 +87,7 @@ export function tapegradCnn(
     },
     /** The same inference through tg.fused. */
     inferFused(): Float32Array {
-      return noGrad(() => cnnLogitsFused(x, params, spec)).data as Float32Array;
+      return noGrad(() => cnnLogits(x, params, spec, FUSED_OPS)).data as Float32Array;
     },
   };
 }

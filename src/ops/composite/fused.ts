@@ -12,7 +12,7 @@ import { reshape, transpose } from '../movement/builders.js';
 import { matmul as matmulOp } from '../network/builders.js';
 import { elu, leakyRelu, relu6 } from './activations.js';
 import { conv2dWithActivation, depthwiseConv2d as depthwiseOp } from './conv.js';
-import type { Padding2d, Pair } from './window.js';
+import { type Padding2d, type Pair, format2d } from './window.js';
 
 /** TF.js `Activation` of the fused ops. */
 export type FusedActivation = 'linear' | 'relu' | 'prelu' | 'elu' | 'relu6' | 'leakyrelu' | 'sigmoid';
@@ -137,9 +137,7 @@ function fusedConv(op: string, args: FusedConv2dArgs, depthwise: boolean): Tenso
   if (!(x instanceof Tensor) || !(filter instanceof Tensor))
     throw new ValueError(`${op}: x and filter must be Tensors, got ${typeof x} and ${typeof filter}`);
   const act = checkActivation(op, args);
-  const fmt = args.dataFormat ?? 'NHWC';
-  if (fmt !== 'NHWC' && fmt !== 'NCHW')
-    throw new ValueError(`${op}: unknown dataFormat '${String(fmt)}' (use 'NHWC' or 'NCHW')`);
+  const fmt = format2d(args.dataFormat, op);
   if (x.rank !== 3 && x.rank !== 4)
     throw new ShapeError(`${op}: x must be rank 4 (or 3 without the batch), got ${fmtShape(x.shape)}`);
   if (filter.rank !== 4)
