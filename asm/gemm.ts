@@ -105,6 +105,21 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
   }
 }
 
+/** Store a 4×8 tile of accumulators (row stride ldc bytes) into C, added to what C holds when beta. */
+// @ts-ignore: decorator
+@inline function store4x8(c: usize, ldc: usize, beta: bool, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  if (beta) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
 /**
  * C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over runs·run depth steps, with A(r,p) at a + o_r (o_0 = 0),
  * advancing csA per step and another `jump` after each run, and B(p, 0..7) contiguous at b + p·rsB (all in bytes).
@@ -117,7 +132,7 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let r = 0; r < runs; r++) {
-    for (let p = 0; p < run; p++) {
+    for (let p = run; p > 0; p--) {
       const b0 = v128.load(b);
       const b1 = v128.load(b, 16);
       let x = v128.load32_splat(a);
@@ -137,16 +152,34 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
     }
     a += jump;
   }
-  if (beta) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  store4x8(c, ldc, beta, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/**
+ * The sgemm micro-kernel on packed panels: C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over kc depth
+ * steps, A's 4 rows 16 bytes a step at a, B's 8 columns 32 bytes a step at b.
+ * NOTE: the panel offsets are load immediates and the loop tests an end pointer: V8 then emits no address adds and
+ * keeps the bound in a register (one core: 33 GFLOP/s against 30 through microRuns, session 13). Unrolling the
+ * depth loop is slower (19–22): Binaryen folds each accumulator's steps into one expression tree, V8 hoists every
+ * load of the unrolled body, and the accumulators spill.
+ */
+// @ts-ignore: decorator
+@inline export function microPacked(a: usize, b: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = a + <usize>kc * 16;
+  while (a < end) {
+    const b0 = v128.load(b, 0), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a, 0); c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4); c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8); c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12); c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
   }
-  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
-  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
-  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
-  v128.store(c, c30); v128.store(c, c31, 16);
+  store4x8(c, ldc, beta, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** microRuns() over one run of kc steps: the sgemm micro-kernel. */
@@ -217,7 +250,7 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
               const nr = min(NR, nc - jr);
               const pb = pre !== 0 ? pre + <usize>(pc * n8 + (preJ + jc + jr) * kc) * 4 : pB + <usize>(jr * kc) * 4;
               const cij = c + <usize>((ic + ir) * ldc + jc + jr) * 4;
-              if (mr === MR && nr === NR) micro(pa, 4, 8, 12, MR * 4, pb, NR * 4, kc, cij, ldcB, beta);
+              if (mr === MR && nr === NR) microPacked(pa, pb, kc, cij, ldcB, beta);
               else edgeTile(pa, 4, 8, 12, MR * 4, pb, NR * 4, kc, cij, ldc, mr, nr, tmp, beta);
             }
           }
