@@ -6,7 +6,7 @@ import { im2col } from './window';
 
 /** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
 // @ts-ignore: decorator
-@inline export function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool): void {
+@inline export function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let r = 0; r < runs; r++) {
     for (let p = 0; p < run; p++) {
@@ -26,6 +26,14 @@ import { im2col } from './window';
     c2 = f32x4.add(c2, v128.load(c + 2 * ldc));
     c3 = f32x4.add(c3, v128.load(c + 3 * ldc));
   }
+  if (bias !== 0) {
+    const b0 = v128.load(bias);
+    c0 = f32x4.add(c0, b0); c1 = f32x4.add(c1, b0); c2 = f32x4.add(c2, b0); c3 = f32x4.add(c3, b0);
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c0 = f32x4.max(c0, z); c1 = f32x4.max(c1, z); c2 = f32x4.max(c2, z); c3 = f32x4.max(c3, z);
+  }
   v128.store(c, c0);
   v128.store(c + ldc, c1);
   v128.store(c + 2 * ldc, c2);
@@ -37,13 +45,13 @@ import { im2col } from './window';
  * jump to the next kernel row); gathered tiles read one run from the scratch.
  */
 // @ts-ignore: decorator
-@inline export function tile(narrow: bool, a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, runs: i32, b: usize, c: usize, ldc: usize, beta: bool): void {
-  if (narrow) micro4Runs(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
-  else microRuns(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta);
+@inline export function tile(narrow: bool, a: usize, o1: usize, o2: usize, o3: usize, run: i32, jump: usize, runs: i32, b: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false): void {
+  if (narrow) micro4Runs(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta, bias, relu);
+  else microRuns(a, o1, o2, o3, 4, run, jump, runs, b, NR * 4, c, ldc, beta, bias, relu);
 }
 
 /** Activation codes of the fused epilogue (src/backend/wasm/exports.ts: CONV_ACT). */
-const ACT_RELU: i32 = 1;
+export const ACT_RELU: i32 = 1;
 
 /**
  * rows[0..mr) × o at c (row stride ldc bytes) += bias, then the activation (act: 0 none, 1 relu).
