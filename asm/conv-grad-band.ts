@@ -99,6 +99,7 @@ export function convFilterBandRows(x: usize, g: usize, gr: usize, o: i32, r0: i3
         const o2 = <usize>load<u32>(offs + <usize>(ir + min(2, mr - 1)) * 4) - t0;
         const o3 = <usize>load<u32>(offs + <usize>(ir + min(3, mr - 1)) * 4) - t0;
         const a = a0 + t0;
+        const contig = o1 === 4 && o2 === 8 && o3 === 12;
         for (let jr = 0; jr < o; jr += NR) {
           const nr = min(NR, o - jr);
           const c = dst + <usize>ir * rowG + <usize>jr * 4;
@@ -109,8 +110,14 @@ export function convFilterBandRows(x: usize, g: usize, gr: usize, o: i32, r0: i3
             rsB = <usize>NR * 4;
           }
           // NOTE: a tail of at most 4 columns runs the 4-wide micro-kernel (each lane is the same sum either way).
-          if (mr === MR && nr === NR) microRuns(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, c, rowG, true);
-          else if (mr === MR && nr === 4) micro4Runs(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, c, rowG, true);
+          // NOTE: 4 taps in one kernel row are 4 consecutive floats of the band: their offsets become load immediates
+          if (mr === MR && nr === NR) {
+            if (contig) microRuns(a, 4, 8, 12, csA, run, jump, runs, bp, rsB, c, rowG, true, 0, false, true);
+            else microRuns(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, c, rowG, true);
+          } else if (mr === MR && nr === 4) {
+            if (contig) micro4Runs(a, 4, 8, 12, csA, run, jump, runs, bp, rsB, c, rowG, true, 0, false, true);
+            else micro4Runs(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, c, rowG, true);
+          }
           else {
             if (nr <= 4) micro4Runs(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, tmp, NR * 4, false);
             else microRuns(a, o1, o2, o3, csA, run, jump, runs, bp, rsB, tmp, NR * 4, false);

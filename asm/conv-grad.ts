@@ -100,8 +100,9 @@ export function convFilterRows(x: usize, geo: usize, gr: usize, o: i32, r0: i32,
           rsB = <usize>NR * 4;
         }
         // NOTE: a tail of at most 4 columns runs the 4-wide micro-kernel (each lane is the same sum either way).
-        if (mr === MR && nr === NR) microRuns(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, c, rowG, true);
-        else if (mr === MR && nr === 4) micro4Runs(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, c, rowG, true);
+        // NOTE: a full tile's 4 taps are 4 consecutive floats of each gathered row: load immediates (o_r = 4r)
+        if (mr === MR && nr === NR) microRuns(a, 4, 8, 12, rowS, m, 0, 1, b, rsB, c, rowG, true, 0, false, true);
+        else if (mr === MR && nr === 4) micro4Runs(a, 4, 8, 12, rowS, m, 0, 1, b, rsB, c, rowG, true, 0, false, true);
         else {
           if (nr <= 4) micro4Runs(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, tmp, NR * 4, false);
           else microRuns(a, o1, o2, o3, rowS, m, 0, 1, b, rsB, tmp, NR * 4, false);

@@ -6,15 +6,15 @@ import { im2col } from './window';
 
 /** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
 // @ts-ignore: decorator
-@inline export function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false): void {
+@inline export function micro4Runs(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false, contig: bool = false): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let r = 0; r < runs; r++) {
     for (let p = 0; p < run; p++) {
       const b0 = v128.load(b);
       c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(a + o1), b0));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(a + o2), b0));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a + o3), b0));
+      c1 = f32x4.add(c1, f32x4.mul(contig ? v128.load32_splat(a, 4) : v128.load32_splat(a + o1), b0));
+      c2 = f32x4.add(c2, f32x4.mul(contig ? v128.load32_splat(a, 8) : v128.load32_splat(a + o2), b0));
+      c3 = f32x4.add(c3, f32x4.mul(contig ? v128.load32_splat(a, 12) : v128.load32_splat(a + o3), b0));
       a += csA;
       b += rsB;
     }

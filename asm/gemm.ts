@@ -137,9 +137,11 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
  * C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over runs·run depth steps, with A(r,p) at a + o_r (o_0 = 0),
  * advancing csA per step and another `jump` after each run, and B(p, 0..7) contiguous at b + p·rsB (all in bytes).
  * sgemm's packed panels are one run with o_r = 4r, csA = 16, rsB = 32; the fused conv reads image rows as runs.
+ * `contig` (a literal at the call site) says o_r = 4r: the rows' offsets then are load immediates, with no address
+ * adds in the loop.
  */
 // @ts-ignore: decorator
-@inline export function microRuns(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false): void {
+@inline export function microRuns(a: usize, o1: usize, o2: usize, o3: usize, csA: usize, run: i32, jump: usize, runs: i32, b: usize, rsB: usize, c: usize, ldc: usize, beta: bool, bias: usize = 0, relu: bool = false, contig: bool = false): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -151,13 +153,13 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
       let x = v128.load32_splat(a);
       c00 = f32x4.add(c00, f32x4.mul(x, b0));
       c01 = f32x4.add(c01, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o1);
+      x = contig ? v128.load32_splat(a, 4) : v128.load32_splat(a + o1);
       c10 = f32x4.add(c10, f32x4.mul(x, b0));
       c11 = f32x4.add(c11, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o2);
+      x = contig ? v128.load32_splat(a, 8) : v128.load32_splat(a + o2);
       c20 = f32x4.add(c20, f32x4.mul(x, b0));
       c21 = f32x4.add(c21, f32x4.mul(x, b1));
-      x = v128.load32_splat(a + o3);
+      x = contig ? v128.load32_splat(a, 12) : v128.load32_splat(a + o3);
       c30 = f32x4.add(c30, f32x4.mul(x, b0));
       c31 = f32x4.add(c31, f32x4.mul(x, b1));
       a += csA;
