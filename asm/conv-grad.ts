@@ -1,7 +1,7 @@
 // The two convolution products of training without a patch matrix: the input gradient col2im(g·wᵀ) and the filter
 // gradient im2col(x)ᵀ·g. Each works through blocks of output-pixel rows held in the calling thread's scratch.
 // Geometry is the 14 i32 block window.ts reads; g is [n·outH·outW, o] (row-major), w is [kh·kw·c, o].
-import { MR, NR, depthStep, gemmWorkBytes, microRuns, packB } from './gemm';
+import { MR, NR, depthStep, gemmWorkBytes, microPacked, microRuns, packA, packB } from './gemm';
 import { convBlockRows, micro4Runs } from './conv';
 import { gi, zeroF32 } from './util';
 import { col2imRows, im2col } from './window';
@@ -30,22 +30,32 @@ export function convInputRows(gr: usize, geo: usize, wtp: usize, out: usize, o: 
   zeroF32(out + <usize>(n0 * h * w * c) * 4, (n1 - n0) * h * w * c);
   if (o <= 0) return;
   const r1 = n1 * per;
+  // NOTE: each 4-row tile of g is packed once (sgemm's A layout) and runs the packed micro-kernel against every
+  // panel of wᵀ: 0.87–0.96× the time of reading g in place per panel (session 13), the same products in the same
+  // order. Where the work area has no room left for the packed tile (deep, wide layers), g is read in place.
+  const apack = tmp + <usize>(MR * NR) * 4;
+  const packed = <i64>(o * MR * 4) <= <i64>(work + <usize>gemmWorkBytes()) - <i64>apack;
   for (let rb = n0 * per; rb < r1; rb += mb) {
     const m = min(mb, r1 - rb);
-    for (let jr = 0; jr < k; jr += NR) {
-      const nr = min(NR, k - jr);
-      const panel = wtp + <usize>(jr * o) * 4;
-      for (let ir = 0; ir < m; ir += MR) {
-        const mr = min(MR, m - ir);
-        const a = gr + <usize>(rb + ir) * rowG;
-        // rows past m repeat the last real row (their results are discarded)
-        const o1 = <usize>min(1, mr - 1) * rowG, o2 = <usize>min(2, mr - 1) * rowG, o3 = <usize>min(3, mr - 1) * rowG;
+    for (let ir = 0; ir < m; ir += MR) {
+      const mr = min(MR, m - ir);
+      const a = gr + <usize>(rb + ir) * rowG;
+      // rows past m repeat the last real row in place, or are zeros when packed (their results are discarded)
+      const o1 = <usize>min(1, mr - 1) * rowG, o2 = <usize>min(2, mr - 1) * rowG, o3 = <usize>min(3, mr - 1) * rowG;
+      if (packed) packA(a, o, 1, mr, o, apack);
+      for (let jr = 0; jr < k; jr += NR) {
+        const nr = min(NR, k - jr);
+        const panel = wtp + <usize>(jr * o) * 4;
         const full = mr === MR && nr === NR;
         const t = scratch + <usize>ir * rowT + <usize>jr * 4;
         const dst = full ? t : tmp;
         const ld = full ? rowT : <usize>NR * 4;
-        for (let pc = 0; pc < o; pc += kStep)
-          microRuns(a + <usize>pc * 4, o1, o2, o3, 4, min(kStep, o - pc), 0, 1, panel + <usize>pc * NR * 4, NR * 4, dst, ld, pc > 0);
+        for (let pc = 0; pc < o; pc += kStep) {
+          const kc = min(kStep, o - pc);
+          const bp = panel + <usize>pc * NR * 4;
+          if (packed) microPacked(apack + <usize>(pc * MR) * 4, bp, kc, dst, ld, pc > 0);
+          else microRuns(a + <usize>pc * 4, o1, o2, o3, 4, kc, 0, 1, bp, NR * 4, dst, ld, pc > 0);
+        }
         if (!full)
           for (let r = 0; r < mr; r++)
             for (let q = 0; q < nr; q++) store<f32>(t + <usize>r * rowT + <usize>q * 4, load<f32>(tmp + <usize>(r * NR + q) * 4));

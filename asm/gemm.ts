@@ -31,7 +31,7 @@ export function gemmWorkBytes(): i32 {
 }
 
 /** Pack rows [0,mc) × depth [0,kc) of A (element (i,p) at a + (i·rs + p·cs)·4) into MR-row panels, zero-padded. */
-function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
+export function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const base = a + <usize>(ir * rs) * 4;

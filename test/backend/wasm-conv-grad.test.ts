@@ -84,6 +84,16 @@ describe('wasm conv2dBackpropInput', () => {
     expectSame(input(K, gy, w, g, 300), composedInput(gy, w, g, 300), 'o=300');
   });
 
+  it('reads g in place where the work area has no room for its packed tile beside the scratch', () => {
+    // NOTE: 1×1 over 147,404 channels: 4 rows of t fill the work area to within ~900 bytes, fewer than 64 filters'
+    // packed 4-row tile of g needs (asm/conv-grad.ts), so this geometry takes the in-place path
+    const g: WindowGeom = { ...same3(1, 2, 2, 147404), kh: 1, kw: 1, padTop: 0, padLeft: 0 };
+    const o = 64;
+    const gy = randF32(rowsOf(g) * o, 11);
+    const w = randF32(depthOf(g) * o, 12);
+    expectSame(input(K, gy, w, g, o), composedInput(gy, w, g, o), 'in place');
+  });
+
   it('propagates NaN from the gradient and from the kernel to every pixel they reach', () => {
     const g = same3(2, 6, 5, 3);
     const o = 9;
