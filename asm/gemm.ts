@@ -171,30 +171,15 @@ export function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize):
 }
 
 /**
- * The sgemm micro-kernel on packed panels: C[4×8] (row stride ldc bytes) = (beta ? C : 0) + A·B over kc depth
- * steps, A's 4 rows 16 bytes a step at a, B's 8 columns 32 bytes a step at b.
- * NOTE: the panel offsets are load immediates and the loop tests an end pointer: V8 then emits no address adds and
- * keeps the bound in a register (one core: 33 GFLOP/s against 30 through microRuns, session 13). Unrolling the
- * depth loop is slower (19–22): Binaryen folds each accumulator's steps into one expression tree, V8 hoists every
- * load of the unrolled body, and the accumulators spill.
+ * The sgemm micro-kernel on packed panels (A's 4 rows 16 bytes a step, B's 8 columns 32 bytes a step): microRuns
+ * with the rows' offsets as load immediates.
+ * NOTE: the immediates take V8's address adds out of the loop (one core: 33 GFLOP/s against 30, session 13).
+ * Unrolling the depth loop is slower (19–22): Binaryen folds each accumulator's steps into one expression tree, V8
+ * hoists every load of the unrolled body, and the accumulators spill.
  */
 // @ts-ignore: decorator
 @inline export function microPacked(a: usize, b: usize, kc: i32, c: usize, ldc: usize, beta: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const end = a + <usize>kc * 16;
-  while (a < end) {
-    const b0 = v128.load(b, 0), b1 = v128.load(b, 16);
-    let x = v128.load32_splat(a, 0); c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 4); c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 8); c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    x = v128.load32_splat(a, 12); c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    a += 16;
-    b += 32;
-  }
-  store4x8(c, ldc, beta, c00, c01, c10, c11, c20, c21, c30, c31);
+  microRuns(a, 4, 8, 12, MR * 4, kc, 0, 1, b, NR * 4, c, ldc, beta, 0, false, true);
 }
 
 /** microRuns() over one run of kc steps: the sgemm micro-kernel. */
