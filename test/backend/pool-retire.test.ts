@@ -139,6 +139,8 @@ describe('thread pool: workers given up on or gone', () => {
     const zombie = workers[0];
     expect(zombie.terminated).toBe(true);
     expect(zombie.claims().length).toBe(1);
+    // NOTE: the job it claimed from is whichever one it first woke in time for (seq 1 or a later retry)
+    const firstClaim = zombie.claims()[0];
     // while it lives, jobs run on the caller alone, and right
     const big = product(96, base + 240 * 240 * 12 + 64, 2);
     const posted = pool.posted;
@@ -152,9 +154,7 @@ describe('thread pool: workers given up on or gone', () => {
     for (let t = 0; t < 400 && !zombie.exited() && counter[0] === 0; t++)
       await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 20)); // its port messages
-    expect(zombie.claims(), 'claims of the retired worker').toEqual([
-      'claim 1 ' + zombie.claims()[0].split(' ')[2],
-    ]);
+    expect(zombie.claims(), 'claims of the retired worker').toEqual([firstClaim]);
     expect(counter[0], 'the retired worker did not touch the new counter').toBe(0);
     // once it has exited, the pool uses workers again and results are right
     await zombie.w.terminate();
