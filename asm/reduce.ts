@@ -52,6 +52,33 @@ export function reduceMax(x: usize, outer: i32, mid: i32, inner: i32, out: usize
   }
 }
 
+/**
+ * Index of the first NaN or ±Inf among x[0..n), or -1: v − v is +0 for every finite v and NaN otherwise.
+ * NOTE: blocks of 64 floats add their v − v into 4 accumulators; a block that ends with a NaN lane is scanned for the
+ * index. Exact for every input (a sum of the values themselves overflows to Inf for large finite ones).
+ */
+export function firstNonFinite(x: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const p = x + <usize>i * 4;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    for (let j: usize = 0; j < 256; j += 64) {
+      const v0 = v128.load(p + j), v1 = v128.load(p + j, 16), v2 = v128.load(p + j, 32), v3 = v128.load(p + j, 48);
+      a0 = f32x4.add(a0, f32x4.sub(v0, v0));
+      a1 = f32x4.add(a1, f32x4.sub(v1, v1));
+      a2 = f32x4.add(a2, f32x4.sub(v2, v2));
+      a3 = f32x4.add(a3, f32x4.sub(v3, v3));
+    }
+    const s = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    if (v128.any_true(f32x4.ne(s, s))) break; // the scan below starts at this block
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + <usize>i * 4);
+    if (v - v != 0) return i;
+  }
+  return -1;
+}
+
 /** out[o, j] = index of the first maximum along m (the first NaN wins, as NumPy's argmax). */
 export function argmax(x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
   for (let o = 0; o < outer; o++) {

@@ -186,6 +186,10 @@ export const jsKernels: Kernels = {
         out[o * inner + j] = acc;
       }
   },
+  firstNonFinite(x) {
+    for (let i = 0; i < x.length; i++) if (x[i] - x[i] !== 0) return i; // NaN and ±Inf give NaN; finite v gives 0
+    return -1;
+  },
   argmax(x, outer, mid, inner, out) {
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < inner; j++) {

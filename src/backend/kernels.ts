@@ -57,6 +57,8 @@ export interface Kernels {
   cast(x: TypedArray, out: TypedArray): void;
   /** x viewed as [outer, mid, inner]; reduce the middle axis into out [outer, inner]. */
   reduce(op: ReduceOp, x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
+  /** Index of the first NaN or ±Inf in x, or -1 (integer arrays: -1). */
+  firstNonFinite(x: TypedArray): number;
   /** Index of the first maximum along the middle axis of [outer, mid, inner]. */
   argmax(x: TypedArray, outer: number, mid: number, inner: number, out: Int32Array): void;
   /** out[b] = op(A[b]) · op(B[b]); A is [m,k] (or [k,m] if transA), B is [k,n] (or [n,k]). A batch of 1 is shared. */

@@ -139,6 +139,29 @@ describe('wasm reductions', () => {
       { numRuns: 80 },
     );
   });
+
+  it('firstNonFinite finds the first NaN or ±Inf at every place of a block and its tail, and none in finite extremes', () => {
+    // blocks of 64 floats, then a scalar tail: every position of lengths around the block size
+    for (const n of [0, 1, 3, 63, 64, 65, 127, 128, 131, 200])
+      for (let at = -1; at < n; at++)
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const x = randF32(n, n * 7 + at + 2);
+          if (at >= 0) x[at] = bad;
+          if (at >= 0 && at + 5 < n) x[at + 5] = NaN; // a later one does not win
+          expect(K.firstNonFinite(x)).toBe(jsKernels.firstNonFinite(x));
+          expect(K.firstNonFinite(x)).toBe(at);
+        }
+    // finite extremes: their sum overflows to Inf, their v − v is still 0
+    const big = Float32Array.from({ length: 300 }, (_, i) => [3.4e38, -3.4e38, 1e-45, -0, 0, -1e-45][i % 6]);
+    expect(K.firstNonFinite(big)).toBe(-1);
+    expect(jsKernels.firstNonFinite(big)).toBe(-1);
+    fc.assert(
+      fc.property(f32s(0, 300), (x) => {
+        expect(K.firstNonFinite(x)).toBe(jsKernels.firstNonFinite(x));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('wasm sgemm', () => {

@@ -130,6 +130,7 @@ export interface WasmExports {
   where(cond: number, condInt: number, a: number, b: number, out: number, n: number): void;
   reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
   reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
+  firstNonFinite(x: number, n: number): number;
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
   take(x: number, idx: number, out: number, n: number): void;
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;

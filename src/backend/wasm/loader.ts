@@ -62,6 +62,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'where',
     'reduceSum',
     'reduceMax',
+    'firstNonFinite',
     'argmax',
     'take',
     'scatterAdd',

@@ -285,6 +285,12 @@ export function createWasmKernels(
       )
         jsKernels.reduce(op, x, outer, mid, inner, out);
     },
+    firstNonFinite(x) {
+      let at = -1;
+      if (x.length === 0 || !isF32(x) || !call([x], [], ([px]) => (at = ex.firstNonFinite(px, x.length))))
+        return jsKernels.firstNonFinite(x);
+      return at;
+    },
     argmax(x, outer, mid, inner, out) {
       if (!isF32(x) || !call([x], [out], ([px, po]) => ex.argmax(px, outer, mid, inner, po)))
         jsKernels.argmax(x, outer, mid, inner, out);
