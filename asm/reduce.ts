@@ -1,7 +1,7 @@
 // Float32 reductions over the middle axis of [outer, mid, inner]: sum (accumulated in f64, as the JS
 // reference does), max (NaN propagates), and argmax (first maximum).
 
-/** out[o, j] = Σ_m x[o, m, j]; `acc` is inner f64 of scratch. */
+/** out[o, j] = Σ_m x[o, m, j]; `acc` is max(inner, 16) f64 of scratch. */
 export function reduceSum(x: usize, outer: i32, mid: i32, inner: i32, out: usize, acc: usize): void {
   for (let o = 0; o < outer; o++) {
     const base = x + <usize>o * <usize>mid * <usize>inner * 4;
@@ -12,7 +12,37 @@ export function reduceSum(x: usize, outer: i32, mid: i32, inner: i32, out: usize
       continue;
     }
     memory.fill(acc, 0, <usize>inner * 8);
-    for (let m = 0; m < mid; m++) {
+    let m0 = 0;
+    if (inner <= 16 && mid * inner >= 16) {
+      // NOTE: a narrow row (a bias gradient over a few channels) keeps its sums in 8 f64x2 registers: summed in
+      // memory, each row waits on the previous row's store (~9 cycles a row). Rows whose 16-float load stays inside
+      // x[o] run here (lanes past `inner` read the next row and are dropped); the rest continue in memory below.
+      // Every lane still adds its values in order, so the bits are the same.
+      const mFast = mid - (16 + inner - 1) / inner + 1;
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+      for (let m = 0; m < mFast; m++) {
+        const row = base + <usize>(m * inner) * 4;
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v128.load64_zero(row)));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.load64_zero(row, 8)));
+        a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v128.load64_zero(row, 16)));
+        a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.load64_zero(row, 24)));
+        a4 = f64x2.add(a4, f64x2.promote_low_f32x4(v128.load64_zero(row, 32)));
+        a5 = f64x2.add(a5, f64x2.promote_low_f32x4(v128.load64_zero(row, 40)));
+        a6 = f64x2.add(a6, f64x2.promote_low_f32x4(v128.load64_zero(row, 48)));
+        a7 = f64x2.add(a7, f64x2.promote_low_f32x4(v128.load64_zero(row, 56)));
+      }
+      v128.store(acc, a0);
+      v128.store(acc, a1, 16);
+      v128.store(acc, a2, 32);
+      v128.store(acc, a3, 48);
+      v128.store(acc, a4, 64);
+      v128.store(acc, a5, 80);
+      v128.store(acc, a6, 96);
+      v128.store(acc, a7, 112);
+      m0 = mFast;
+    }
+    for (let m = m0; m < mid; m++) {
       const row = base + <usize>(m * inner) * 4;
       let j = 0;
       for (; j + 2 <= inner; j += 2) {

@@ -140,6 +140,23 @@ describe('wasm reductions', () => {
     );
   });
 
+  it('sum over a long middle axis of narrow rows (the register path) gives the reference bits', () => {
+    for (const inner of [2, 3, 5, 8, 12, 15, 16, 17])
+      for (const [outer, mid] of [
+        [1, 1000],
+        [3, 37],
+        [2, 8],
+        [1, 2],
+      ]) {
+        const x = randF32(outer * mid * inner, inner * 31 + mid);
+        const a = new Float32Array(outer * inner);
+        const b = new Float32Array(outer * inner);
+        K.reduce('sum', x, outer, mid, inner, a);
+        jsKernels.reduce('sum', x, outer, mid, inner, b);
+        expectSame(a, b, `sum [${outer}, ${mid}, ${inner}]`);
+      }
+  });
+
   it('firstNonFinite finds the first NaN or ±Inf at every place of a block and its tail, and none in finite extremes', () => {
     // blocks of 64 floats, then a scalar tail: every position of lengths around the block size
     for (const n of [0, 1, 3, 63, 64, 65, 127, 128, 131, 200])

@@ -280,7 +280,7 @@ export function createWasmKernels(
             op === 'sum'
               ? ex.reduceSum(px, outer, mid, inner, po, acc)
               : ex.reduceMax(px, outer, mid, inner, po),
-          [inner * 8],
+          [Math.max(inner, 16) * 8],
         )
       )
         jsKernels.reduce(op, x, outer, mid, inner, out);
