@@ -9,7 +9,7 @@ import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
 export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
-  /** Whether every value of a tensor is finite (ops/finite.ts: one backend sum; a scan only when that is not finite). */
+  /** Whether every value of a tensor is finite (ops/finite.ts: the backend's firstNonFinite kernel). */
   allFinite(t: Tensor): boolean;
 }
 let rt: Runtime | null = null;
