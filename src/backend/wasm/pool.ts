@@ -302,12 +302,28 @@ export class ThreadPool {
     return this.table >>> 2;
   }
 
-  /** Post the job already written in the table to ready workers, claim chunks on the caller, wait for the rest. */
+  /**
+   * Post the job already written in the table to ready workers, claim chunks on the caller, wait for the rest.
+   * NOTE: four small functions, not one: as one function TurboFan took 45–62 ms (2 threads busy) to compile it,
+   * at steps 6–13 of a training run, on a core the step needed; split, the spin loop (waitDone) is compiled in
+   * step 1 and the rest costs 3–9 ms (issue 12: steps 5–10 / steady 1.62 → 1.46, 28 alternating fresh cells).
+   */
   private runTable(fn: PoolFn, n: number, nargs: number, work?: WorkArea): void {
-    const f = this.exports[fn];
-    const v = this.view;
-    const t0 = this.table >>> 2;
-    Atomics.store(v, t0, 0);
+    const posted = this.post(fn, n, nargs, work);
+    const start = performance.now();
+    const err = this.claim(fn, n, nargs, work);
+    if (posted.length === 0) {
+      if (err !== null) throw asPoolError(fn, err);
+      return;
+    }
+    const failures = this.await(fn, performance.now() - start);
+    if (err !== null) throw asPoolError(fn, err);
+    if (failures !== null) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
+  }
+
+  /** Reset the claim counter and post the job to the ready workers among the first helpersFor(n). */
+  private post(fn: PoolFn, n: number, nargs: number, work?: WorkArea): Slot[] {
+    Atomics.store(this.view, this.table >>> 2, 0);
     const posted = this.postedSlots;
     posted.length = 0;
     const helpers = this.helpersFor(n);
@@ -330,8 +346,14 @@ export class ThreadPool {
       posted.push(s);
       this.posted++;
     }
-    const start = performance.now();
-    let err: unknown = null;
+    return posted;
+  }
+
+  /** Run chunks on the caller until the counter passes n; the error of a failed chunk, else null. */
+  private claim(fn: PoolFn, n: number, nargs: number, work?: WorkArea): unknown {
+    const f = this.exports[fn];
+    const v = this.view;
+    const t0 = this.table >>> 2;
     try {
       // NOTE: the caller reads its chunks from the table like a worker does: no JS array per chunk
       const args = this.argsFor(nargs, work);
@@ -341,48 +363,56 @@ export class ThreadPool {
         f(...args);
       }
     } catch (e) {
-      err = e;
       Atomics.store(v, t0, n); // let the workers stop early
+      return e ?? new Error(String(e));
     }
-    if (posted.length === 0) {
-      if (err) throw asPoolError(fn, err);
-      return;
-    }
-    const own = performance.now() - start;
+    return null;
+  }
+
+  /** Wait for every posted worker (spin, then sleep); the failures, else null. `own` = the caller's ms. */
+  private await(fn: PoolFn, own: number): string[] | null {
+    const posted = this.postedSlots;
     let failures: string[] | null = null;
     for (let p = 0; p < posted.length; p++) {
       const s = posted[p];
       // a worker that has not woken yet is cancelled: every chunk is already done
       if (Atomics.compareExchange(s.ctl, CTL.STATE, POSTED, CANCELLED) === POSTED) continue;
       const limit = Math.max(this.timeout.floorMs, this.timeout.slowFactor * own);
-      const deadline = performance.now() + limit;
-      let done = Atomics.load(s.ctl, CTL.DONE);
-      if (done !== s.seq && this.spinUs > 0) {
-        const end = performance.now() + Math.min(this.spinUs, limit * 1000) / 1000;
-        // NOTE: the clock is read every 64th poll (as in the worker): each read makes a heap number for the collector
-        for (let i = 1; (done = Atomics.load(s.ctl, CTL.DONE)) !== s.seq; i++)
-          if ((i & 63) === 0 && performance.now() >= end) break;
-      }
-      while (done !== s.seq) {
-        const left = deadline - performance.now();
-        if (left <= 0 || s.h.dead) break;
-        Atomics.wait(s.ctl, CTL.DONE, done, Math.min(left, 50));
-        done = Atomics.load(s.ctl, CTL.DONE);
-      }
-      const t = s.ctl[CTL.THREAD];
+      const done = this.waitDone(s, limit);
       if (done !== s.seq) {
+        const t = s.ctl[CTL.THREAD];
         (failures ??= []).push(
           `worker ${t} ${s.h.dead ? `died running ${fn}: ${s.h.takeError() ?? 'no message'}` : `did not finish within ${Math.round(limit)} ms (stuck) running ${fn}`}`,
         );
         const i = this.slots.indexOf(s);
         if (i >= 0) this.kill(i, false);
       } else if (Atomics.load(s.ctl, CTL.STATUS) !== 0) {
-        (failures ??= []).push(`worker ${t} failed running ${fn}: ${s.h.takeError() ?? 'no message'}`);
+        (failures ??= []).push(
+          `worker ${s.ctl[CTL.THREAD]} failed running ${fn}: ${s.h.takeError() ?? 'no message'}`,
+        );
       }
     }
     posted.length = 0;
-    if (err) throw asPoolError(fn, err);
-    if (failures) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
+    return failures;
+  }
+
+  /** Spin up to spinUs, then sleep in 50 ms waits, until s finishes its job or `limit` ms pass; the DONE read. */
+  private waitDone(s: Slot, limit: number): number {
+    const deadline = performance.now() + limit;
+    let done = Atomics.load(s.ctl, CTL.DONE);
+    if (done !== s.seq && this.spinUs > 0) {
+      const end = performance.now() + Math.min(this.spinUs, limit * 1000) / 1000;
+      // NOTE: the clock is read every 64th poll (as in the worker): each read makes a heap number for the collector
+      for (let i = 1; (done = Atomics.load(s.ctl, CTL.DONE)) !== s.seq; i++)
+        if ((i & 63) === 0 && performance.now() >= end) break;
+    }
+    while (done !== s.seq) {
+      const left = deadline - performance.now();
+      if (left <= 0 || s.h.dead) break;
+      Atomics.wait(s.ctl, CTL.DONE, done, Math.min(left, 50));
+      done = Atomics.load(s.ctl, CTL.DONE);
+    }
+    return done;
   }
 }
 
