@@ -135,6 +135,47 @@ describe('thread pool results', () => {
     }, 'poolArgmax');
   });
 
+  // 5 images: one per chunk; 11: chunks of one and two images (CHUNKS_PER_THREAD ranges per thread)
+  it.each([5, 11])(
+    'poolMax, avgPool and poolArgmax over %i images are bit-identical on 1 and 2 threads',
+    async (n) => {
+      const g: WindowGeom = {
+        n,
+        h: 17,
+        w: 15,
+        c: 64, // ≥ 64 Ki input elements: the pool splits the images
+        kh: 3,
+        kw: 3,
+        strideH: 2,
+        strideW: 2,
+        dilationH: 1,
+        dilationW: 1,
+        padTop: 1,
+        padLeft: 1,
+        outH: 9,
+        outW: 8,
+      };
+      const x = randF32(g.n * g.h * g.w * g.c, 6);
+      const outLen = g.n * g.outH * g.outW * g.c;
+      const divisors = randF32(g.outH * g.outW, 7).map((v) => 1 + Math.abs(v) * 8);
+      await sameOnBoth(() => {
+        const o = new Float32Array(outLen);
+        K.poolMax(x, g, o);
+        return o;
+      }, 'poolMax');
+      await sameOnBoth(() => {
+        const o = new Float32Array(outLen);
+        K.avgPool(x, g, divisors, o);
+        return o;
+      }, 'avgPool');
+      await sameOnBoth(() => {
+        const o = new Int32Array(outLen);
+        K.poolArgmax(x, g, o);
+        return o;
+      }, 'poolArgmax');
+    },
+  );
+
   it('large elementwise kernels (unary, binary, compare, where) are bit-identical on 1 and 2 threads', async () => {
     const n = (1 << 19) + 7; // a ragged tail after the last f32x4 group
     const a = randF32(n, 6);

@@ -101,18 +101,19 @@ export function createWasmKernels(
     mem.call(ins, outs, run, scratch);
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
   /**
-   * Run fn over ranges of [0,n) (one per thread when `big`), with args (lo, hi) appended to `pre`.
-   * NOTE: one contiguous range per thread, as the conv forward: consecutive kernels of a batch (conv → pool → conv)
-   * then give each thread the same images, which stay in its core's cache. Finer chunks moved every cache line
-   * between the cores: the ONNX CNN's first conv + max pool took 330 µs on 2 threads against 310 on one, and 190
-   * with one range per thread (2-core machine, bench/profile-onnx.ts).
+   * Run fn over ranges of [0,n) (CHUNKS_PER_THREAD per thread when `big`), with args (lo, hi) appended to `pre`.
+   * NOTE: several ranges per thread, claimed in turn: when one core runs slower (this 2-core machine's second core
+   * often gives ~1.4× one core, not 2×), the faster thread takes more. Session 6 measured one range per thread
+   * faster (conv → pool then kept each image in one core's cache); session 15, in-process A/B of blocks of steps,
+   * medians: the seed CNN predict 2.05 → 1.71 ms, its training step 6.27 → 6.09, the ONNX CNN 0.92 → 0.82, the
+   * wider CNN's step 145 → 133 (batch 32) and 507 → 426 ms (batch 128), with the conv forward cut the same way.
    */
   function split(fn: PoolFn, pre: number[], n: number, big: boolean): void {
     // NOTE: every chunk is `pre` itself with (lo, hi) written at its end (callers pass a fresh array): no array per
     // chunk, since the JS around every kernel call is paid in full until V8 optimizes it (first steps; issue 12).
     const slot = pre.length;
     pre.push(0, 0);
-    pool.runSplit(fn, pre, slot, n, big ? pool.threads : 1, 1);
+    pool.runSplit(fn, pre, slot, n, big ? CHUNKS_PER_THREAD * pool.threads : 1, 1);
   }
   /**
    * An elementwise kernel fn(...args, n) over n 4-byte elements, where args flagged in `ptrs` are pointers; large
@@ -489,11 +490,11 @@ export function createWasmKernels(
             ex.convPackW(pw, kk, o, packed);
             putGeom(g);
             const flops = 2 * rows * kk * o;
-            // NOTE: one range of output rows per thread (see `split`); every output row is computed the same way in
-            // any chunk, so the thread count never changes a result.
+            // NOTE: CHUNKS_PER_THREAD ranges of output rows per thread (see `split`); every output row is computed the
+            // same way in any chunk, so the thread count never changes a result.
             const nParts =
               flops >= PARALLEL_MIN.convFlops && pool.threads > 1
-                ? Math.min(pool.threads, Math.ceil(rows / 4))
+                ? Math.min(CHUNKS_PER_THREAD * pool.threads, Math.ceil(rows / 4))
                 : 1;
             if (ex.convBandOk(GEOM, workBytes))
               pool.runSplit(
