@@ -304,9 +304,10 @@ export class ThreadPool {
 
   /**
    * Post the job already written in the table to ready workers, claim chunks on the caller, wait for the rest.
-   * NOTE: four small functions, not one: as one function TurboFan took 45–62 ms (2 threads busy) to compile it,
-   * at steps 6–13 of a training run, on a core the step needed; split, the spin loop (waitDone) is compiled in
-   * step 1 and the rest costs 3–9 ms (issue 12: steps 5–10 / steady 1.62 → 1.46, 28 alternating fresh cells).
+   * NOTE: four small functions (post, claim, awaitWorkers, waitDone), not one: as one function TurboFan took
+   * 45–62 ms (2 threads busy) to compile it, at steps 6–13 of a training run, on a core the step needed; split,
+   * the spin loop (waitDone) is compiled in step 1 and the rest costs 3–9 ms (issue 12: steps 5–10 / steady
+   * 1.62 → 1.42–1.46, medians of 12 and 16 alternating fresh cells).
    */
   private runTable(fn: PoolFn, n: number, nargs: number, work?: WorkArea): void {
     const posted = this.post(fn, n, nargs, work);
@@ -316,7 +317,7 @@ export class ThreadPool {
       if (err !== null) throw asPoolError(fn, err);
       return;
     }
-    const failures = this.await(fn, performance.now() - start);
+    const failures = this.awaitWorkers(fn, performance.now() - start);
     if (err !== null) throw asPoolError(fn, err);
     if (failures !== null) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
   }
@@ -370,7 +371,7 @@ export class ThreadPool {
   }
 
   /** Wait for every posted worker (spin, then sleep); the failures, else null. `own` = the caller's ms. */
-  private await(fn: PoolFn, own: number): string[] | null {
+  private awaitWorkers(fn: PoolFn, own: number): string[] | null {
     const posted = this.postedSlots;
     let failures: string[] | null = null;
     for (let p = 0; p < posted.length; p++) {
