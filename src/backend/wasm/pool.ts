@@ -317,7 +317,7 @@ export class ThreadPool {
       if (err !== null) throw asPoolError(fn, err);
       return;
     }
-    const failures = this.awaitWorkers(fn, performance.now() - start);
+    const failures = this.awaitWorkers(posted, fn, performance.now() - start);
     if (err !== null) throw asPoolError(fn, err);
     if (failures !== null) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
   }
@@ -370,9 +370,11 @@ export class ThreadPool {
     return null;
   }
 
-  /** Wait for every posted worker (spin, then sleep); the failures, else null. `own` = the caller's ms. */
-  private awaitWorkers(fn: PoolFn, own: number): string[] | null {
-    const posted = this.postedSlots;
+  /**
+   * Wait for every posted worker (spin, then sleep), then empty `posted`; the failures, else null.
+   * `own` = the caller's ms.
+   */
+  private awaitWorkers(posted: Slot[], fn: PoolFn, own: number): string[] | null {
     let failures: string[] | null = null;
     for (let p = 0; p < posted.length; p++) {
       const s = posted[p];
