@@ -20,7 +20,7 @@ export default defineConfig([
     format: ['esm'],
     dts: { entry: { browser: 'src/browser.ts' }, compilerOptions: { stripInternal: true } },
     sourcemap: true,
-    clean: ['browser.*', 'kernels.wasm'],
+    clean: ['browser.*', 'kernels.wasm', 'kernels-fma.wasm'],
     target: 'es2022',
     platform: 'browser',
     removeNodeProtocol: false,
@@ -28,9 +28,11 @@ export default defineConfig([
     external: ['h5wasm', 'fflate'],
     esbuildPlugins: [browserTwins(root)],
     async onSuccess() {
-      // kernels.wasm beside the bundles: browser.js fetches it from there, and the Node entry finds it there too.
-      const wasm = `${root}build/wasm/kernels.wasm`;
-      if (existsSync(wasm)) copyFileSync(wasm, `${root}dist/kernels.wasm`);
+      // Both kernel builds beside the bundles: browser.js fetches one from there, and the Node entry finds them there.
+      for (const file of ['kernels.wasm', 'kernels-fma.wasm']) {
+        const wasm = `${root}build/wasm/${file}`;
+        if (existsSync(wasm)) copyFileSync(wasm, `${root}dist/${file}`);
+      }
     },
   },
 ]);

@@ -1,7 +1,7 @@
 // The fused forward convolution for inference: im2col(x)·W + bias without materialising the im2col matrix.
 // Geometry is the 14 i32 block window.ts reads.
 import { MR, NR, depthStep, gemmWorkBytes, microRuns, packB } from './gemm';
-import { gi } from './util';
+import { gi, madd } from './util';
 import { im2col } from './window';
 
 /** microRuns() for a 4-column tail panel: C[4×4] from the first 4 columns of each B row. */
@@ -11,10 +11,10 @@ import { im2col } from './window';
   for (let r = 0; r < runs; r++) {
     for (let p = 0; p < run; p++) {
       const b0 = v128.load(b);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a), b0));
-      c1 = f32x4.add(c1, f32x4.mul(contig ? v128.load32_splat(a, 4) : v128.load32_splat(a + o1), b0));
-      c2 = f32x4.add(c2, f32x4.mul(contig ? v128.load32_splat(a, 8) : v128.load32_splat(a + o2), b0));
-      c3 = f32x4.add(c3, f32x4.mul(contig ? v128.load32_splat(a, 12) : v128.load32_splat(a + o3), b0));
+      c0 = madd(v128.load32_splat(a), b0, c0);
+      c1 = madd(contig ? v128.load32_splat(a, 4) : v128.load32_splat(a + o1), b0, c1);
+      c2 = madd(contig ? v128.load32_splat(a, 8) : v128.load32_splat(a + o2), b0, c2);
+      c3 = madd(contig ? v128.load32_splat(a, 12) : v128.load32_splat(a + o3), b0, c3);
       a += csA;
       b += rsB;
     }

@@ -1,5 +1,17 @@
 // Small memory helpers shared by the kernels: f32 copy/add/fill loops with f32x4 bodies and scalar tails.
 
+/**
+ * c + a·b in each f32 lane: one fused multiply-add (one rounding) in the relaxed-SIMD build (kernels-fma.wasm), a
+ * multiply then an add (two roundings) in the baseline build (kernels.wasm). The micro-kernels' only arithmetic.
+ * NOTE: relaxed_madd may fuse or not by hardware (x64 with FMA3 fuses): results are the same on every thread count and
+ * path of one machine, since every product of a build goes through these two micro-kernels.
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** dst[0..n) = src[0..n) (f32). */
 // @ts-ignore: decorator
 @inline export function copyF32(dst: usize, src: usize, n: i32): void {

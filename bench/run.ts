@@ -131,6 +131,8 @@ async function main(): Promise<void> {
   console.log(
     `\ntapegrad benchmarks (${mode}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${python ? `found (${python})` : wantTorch ? 'not installed' : 'not selected'}`,
   );
+  const builds = [...new Set(cells.flatMap((c) => ('kernels' in c && c.kernels ? [c.kernels] : [])))];
+  console.log(`tapegrad's kernel build: ${builds.join(', ') || 'none reported'}`);
   console.log(
     `load average at the end: ${loadavg()
       .map((l) => l.toFixed(1))
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
     threads,
     torch,
     machine,
+    kernels: builds,
     loadavg: loadavg(),
     cells,
     targets: tg,

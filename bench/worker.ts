@@ -36,12 +36,17 @@ export interface CellResult {
   /** Peak RSS in MiB: after building the model (before the first step), and over the whole process. */
   rssSetupMiB: number;
   rssPeakMiB: number;
+  /** tapegrad's cells: the kernel build that loaded ('kernels-fma.wasm' or 'kernels.wasm'). */
+  kernels?: string;
 }
 
 const maxRssMiB = (): number => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
+let kernels: string | undefined;
+
 async function tapegradReady(threads: number): Promise<void> {
-  const { wasmBackend } = await import('../src/backend/wasm/node.js');
+  const { wasmBackend, kernelFile } = await import('../src/backend/wasm/node.js');
+  kernels = kernelFile ?? undefined;
   const { setBackend } = await import('../src/backend/kernels.js');
   const { setNumThreads, ready } = await import('../src/backend/wasm/threads.js');
   if (!wasmBackend) throw new Error('bench: the wasm backend did not load; run `npm run build:wasm` first');
@@ -238,7 +243,7 @@ async function main(): Promise<void> {
   const r = await runner(w.pair?.of ?? id, fw, threads);
   const other = w.pair ? await runner(w.pair.of, w.pair.against, threads) : null;
   const rssSetupMiB = maxRssMiB();
-  const out: CellResult = { workload: id, framework: fw, rssSetupMiB, rssPeakMiB: rssSetupMiB };
+  const out: CellResult = { workload: id, framework: fw, rssSetupMiB, rssPeakMiB: rssSetupMiB, kernels };
   if ('na' in r) out.na = r.na;
   else if (other) {
     if ('na' in other) out.na = `${w.pair!.against}: ${other.na}`;

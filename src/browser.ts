@@ -7,6 +7,7 @@ export {
   initWasm,
   backendStatus,
   simdSupported,
+  relaxedSimdSupported,
   type BackendStatus,
   type WasmSource,
   type WasmInitOptions,

@@ -58,6 +58,21 @@ export function simdSupported(): boolean {
   }
 }
 
+// A module using f32x4.relaxed_madd on three i8x16.splat values: valid only where relaxed SIMD is supported.
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0,
+  253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+
+/** True when this engine supports WebAssembly relaxed SIMD (then kernels-fma.wasm runs here). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly !== 'undefined' && WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
 /** The current backend status (see {@link BackendStatus}). */
 export function backendStatus(): BackendStatus {
   const backend = getBackend();
@@ -85,7 +100,8 @@ async function bytesOf(src: WasmSource): Promise<ArrayBuffer | Uint8Array> {
 /**
  * Load the WebAssembly SIMD kernels and make them the active backend. Never throws: when the engine lacks SIMD or
  * SharedArrayBuffer, or the file cannot be fetched, the JS reference stays active and the returned status says why.
- * @param source kernels.wasm's URL or bytes; default: `kernels.wasm` next to this module (the package's dist/)
+ * @param source kernels.wasm's URL or bytes; default: next to this module (the package's dist/), `kernels-fma.wasm`
+ *   where the engine supports relaxed SIMD (fused multiply-add in the matmul and conv micro-kernels), else `kernels.wasm`
  */
 export async function initWasm(source?: WasmSource, opts: WasmInitOptions = {}): Promise<BackendStatus> {
   if (wasmBackend) {
@@ -100,7 +116,11 @@ export async function initWasm(source?: WasmSource, opts: WasmInitOptions = {}):
       'Cross-Origin-Embedder-Policy: require-corp)';
   else {
     try {
-      const bytes = await bytesOf(source ?? new URL('./kernels.wasm', import.meta.url));
+      // NOTE: two literal URLs, so bundlers that follow `new URL('…', import.meta.url)` ship both files.
+      const fallback = relaxedSimdSupported()
+        ? new URL('./kernels-fma.wasm', import.meta.url)
+        : new URL('./kernels.wasm', import.meta.url);
+      const bytes = await bytesOf(source ?? fallback);
       const pool = poolSupported();
       const want = opts.threads ?? Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 1);
       wasmBackend = loadWasmKernels(bytes as BufferSource, {
