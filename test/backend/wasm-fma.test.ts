@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { relaxedSimdSupported } from '../../src/backend/wasm/browser.js';
 import { kernelFile } from '../../src/backend/wasm/node.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import type { WasmExports } from '../../src/backend/wasm/exports.js';
@@ -46,6 +47,25 @@ describe('kernel builds', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('kernels.wasm');
+  });
+
+  it('under --freeze-flags-after-init (where changing a V8 flag aborts) Node 20 keeps kernels.wasm and runs', () => {
+    const src = `import { kernelFile } from ${JSON.stringify(new URL('../../src/backend/wasm/node.ts', import.meta.url).pathname)};
+      import { matmul, tensor } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)};
+      console.log(kernelFile, matmul(tensor([[1, 2]]), tensor([[3], [4]])).data[0]);`;
+    const r = spawnSync(
+      process.execPath,
+      ['--freeze-flags-after-init', '--import', 'tsx', '--input-type=module', '-e', src],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const native = Number(process.versions.node.split('.')[0]) >= 22; // relaxed SIMD without a flag
+    expect(r.stdout.trim()).toBe(`${native ? 'kernels-fma.wasm' : 'kernels.wasm'} 11`);
+  });
+
+  it("the browsers' relaxed-SIMD probe agrees with the engine on kernels-fma.wasm", () => {
+    expect(relaxedSimdSupported()).toBe(WebAssembly.validate(readFileSync(build('kernels-fma.wasm'))));
+    expect(relaxedSimdSupported()).toBe(true); // Node: node.ts turned relaxed SIMD on where it was off
   });
 
   it.each(['kernels.wasm', 'kernels-fma.wasm'])(

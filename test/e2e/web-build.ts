@@ -21,12 +21,12 @@ function newest(dir: string, keep: (f: string) => boolean): number {
 /** Rebuild the package (npm run build) when dist/ is missing or older than src/ or the wasm kernels. */
 function ensurePackageBuild(): void {
   const out = join(ROOT, 'dist', 'browser.js');
-  const wasm = join(ROOT, 'dist', 'kernels.wasm');
+  const wasms = ['kernels.wasm', 'kernels-fma.wasm'].map((f) => join(ROOT, 'dist', f));
   const fresh =
     existsSync(out) &&
-    existsSync(wasm) &&
+    wasms.every((w) => existsSync(w)) &&
     statSync(out).mtimeMs >= newest(join(ROOT, 'src'), (f) => f.endsWith('.ts')) &&
-    statSync(wasm).mtimeMs >= newest(join(ROOT, 'asm'), () => true);
+    wasms.every((w) => statSync(w).mtimeMs >= newest(join(ROOT, 'asm'), () => true));
   if (fresh) return;
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}\n${r.stderr}`);

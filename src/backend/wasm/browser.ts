@@ -15,6 +15,8 @@ export interface BackendStatus {
   wasm: boolean;
   /** Whether this engine validates WebAssembly SIMD instructions. */
   simd: boolean;
+  /** Whether this engine validates relaxed SIMD (then initWasm's default is kernels-fma.wasm: fused multiply-add). */
+  relaxedSimd: boolean;
   /** Whether SharedArrayBuffer exists (the kernels use shared memory; pages need cross-origin isolation). */
   sharedMemory: boolean;
   /** Threads the kernels use, the calling one included (more than 1 only when initWasm ran in a Worker). */
@@ -80,6 +82,7 @@ export function backendStatus(): BackendStatus {
     backend,
     wasm: wasmBackend !== null,
     simd: simdSupported(),
+    relaxedSimd: relaxedSimdSupported(),
     sharedMemory: typeof SharedArrayBuffer !== 'undefined',
     threads: wasmBackend ? wasmBackend.pool.threads : 1,
     poolJobs: wasmBackend ? wasmBackend.pool.posted : 0,

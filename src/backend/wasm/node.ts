@@ -52,6 +52,12 @@ export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {
  */
 function relaxedSimd(bytes: Uint8Array<ArrayBuffer>): boolean {
   if (WebAssembly.validate(bytes)) return true;
+  // NOTE: under --freeze-flags-after-init V8 aborts the process on any flag change (a fatal error, not a throw).
+  const args = [
+    ...(globalThis.process?.execArgv ?? []),
+    ...(globalThis.process?.env?.NODE_OPTIONS ?? '').split(/\s+/),
+  ];
+  if (args.some((a) => /^--freeze[-_]flags[-_]after[-_]init$/.test(a))) return false;
   try {
     setFlagsFromString('--experimental-wasm-relaxed-simd');
   } catch {
