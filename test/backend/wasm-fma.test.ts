@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { relaxedSimdSupported } from '../../src/backend/wasm/browser.js';
-import { kernelFile } from '../../src/backend/wasm/node.js';
+import { kernelFile, readKernelBytes } from '../../src/backend/wasm/node.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import type { WasmExports } from '../../src/backend/wasm/exports.js';
 import { randF32 } from '../support/backend.js';
@@ -47,6 +47,22 @@ describe('kernel builds', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('kernels.wasm');
+  });
+
+  it('TAPEGRAD_FMA other than 0 or 1 is refused by name', () => {
+    const before = process.env.TAPEGRAD_FMA;
+    try {
+      for (const bad of ['yes', 'false', '2']) {
+        process.env.TAPEGRAD_FMA = bad;
+        expect(() => readKernelBytes()).toThrow(`TAPEGRAD_FMA: expected 0 (kernels.wasm) or 1`);
+        expect(() => readKernelBytes()).toThrow(`got '${bad}'`);
+      }
+      process.env.TAPEGRAD_FMA = '1';
+      expect(readKernelBytes()).not.toBeNull();
+    } finally {
+      if (before === undefined) delete process.env.TAPEGRAD_FMA;
+      else process.env.TAPEGRAD_FMA = before;
+    }
   });
 
   it('under --freeze-flags-after-init (where changing a V8 flag aborts) Node 20 keeps kernels.wasm and runs', () => {

@@ -33,10 +33,16 @@ export let kernelFile: string | null = null;
 
 /**
  * The module bytes: kernels-fma.wasm (relaxed SIMD: fused multiply-add in the micro-kernels) where this Node can run
- * it, else kernels.wasm; null when no build is found. TAPEGRAD_FMA=0 asks for kernels.wasm.
+ * it, else kernels.wasm; null when no build is found. TAPEGRAD_FMA=0 asks for kernels.wasm; values other than 0 and 1
+ * are refused by name.
  */
 export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {
-  const fma = globalThis.process?.env?.TAPEGRAD_FMA === '0' ? null : readBuild('kernels-fma.wasm');
+  const want = globalThis.process?.env?.TAPEGRAD_FMA ?? '';
+  if (!['', '0', '1'].includes(want))
+    throw new TapegradError(
+      `TAPEGRAD_FMA: expected 0 (kernels.wasm) or 1 (kernels-fma.wasm where this Node runs it, the default), got '${want}'`,
+    );
+  const fma = want === '0' ? null : readBuild('kernels-fma.wasm');
   const fused = fma !== null && relaxedSimd(fma);
   const bytes = fused ? fma : readBuild('kernels.wasm');
   kernelFile = bytes === null ? null : fused ? 'kernels-fma.wasm' : 'kernels.wasm';
