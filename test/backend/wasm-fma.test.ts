@@ -1,7 +1,6 @@
 // The two kernel builds (scripts/build-wasm.mjs): Node loads kernels-fma.wasm (relaxed SIMD: the micro-kernels'
 // multiply-add is one f32x4.relaxed_madd) and TAPEGRAD_FMA=0 loads kernels.wasm. Both give products close to float64
 // loops; the fused build rounds a·b + c once where the CPU has FMA3, the baseline twice.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { relaxedSimdSupported } from '../../src/backend/wasm/browser.js';
@@ -9,6 +8,7 @@ import { kernelFile, readKernelBytes } from '../../src/backend/wasm/node.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import type { WasmExports } from '../../src/backend/wasm/exports.js';
 import { randF32 } from '../support/backend.js';
+import { spawnModule, srcPath } from '../support/spawn-module.js';
 
 const build = (file: string) => new URL(`../../build/wasm/${file}`, import.meta.url);
 
@@ -38,13 +38,12 @@ const cpuFma =
 describe('kernel builds', () => {
   it('Node loads kernels-fma.wasm; TAPEGRAD_FMA=0 loads kernels.wasm', () => {
     expect(kernelFile).toBe('kernels-fma.wasm');
-    const src = `import { kernelFile } from ${JSON.stringify(new URL('../../src/backend/wasm/node.ts', import.meta.url).pathname)};
-      console.log(kernelFile);`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], {
-      encoding: 'utf8',
-      env: { ...process.env, TAPEGRAD_FMA: '0' },
-      timeout: 30_000,
-    });
+    const r = spawnModule(
+      `import { kernelFile } from ${srcPath('backend/wasm/node.ts')}; console.log(kernelFile);`,
+      {
+        env: { TAPEGRAD_FMA: '0' },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('kernels.wasm');
   });
@@ -66,14 +65,10 @@ describe('kernel builds', () => {
   });
 
   it('under --freeze-flags-after-init (where changing a V8 flag aborts) Node 20 keeps kernels.wasm and runs', () => {
-    const src = `import { kernelFile } from ${JSON.stringify(new URL('../../src/backend/wasm/node.ts', import.meta.url).pathname)};
-      import { matmul, tensor } from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)};
+    const src = `import { kernelFile } from ${srcPath('backend/wasm/node.ts')};
+      import { matmul, tensor } from ${srcPath('index.ts')};
       console.log(kernelFile, matmul(tensor([[1, 2]]), tensor([[3], [4]])).data[0]);`;
-    const r = spawnSync(
-      process.execPath,
-      ['--freeze-flags-after-init', '--import', 'tsx', '--input-type=module', '-e', src],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
+    const r = spawnModule(src, { nodeArgs: ['--freeze-flags-after-init'] });
     expect(r.status, r.stderr).toBe(0);
     const native = Number(process.versions.node.split('.')[0]) >= 22; // relaxed SIMD without a flag
     expect(r.stdout.trim()).toBe(`${native ? 'kernels-fma.wasm' : 'kernels.wasm'} 11`);

@@ -1,6 +1,5 @@
 // Loading the kernel module: a missing or broken build leaves the JS reference in charge without throwing;
 // a good build registers 'wasm' as the default, and setBackend('js') still selects the reference.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import { getBackend, kernels, setBackend } from '../../src/backend/kernels.js';
@@ -8,6 +7,7 @@ import { loadWasmKernels } from '../../src/backend/wasm/loader.js';
 import { installWasmBackend, readKernelBytes, wasmBackend } from '../../src/backend/wasm/node.js';
 import { getNumThreads, setNumThreads } from '../../src/backend/wasm/threads.js';
 import { ValueError } from '../../src/core/errors.js';
+import { spawnModule, srcPath } from '../support/spawn-module.js';
 
 describe('wasm loader', () => {
   it('returns null (no throw, registry untouched) when the module file is missing', () => {
@@ -41,14 +41,10 @@ describe('wasm loader', () => {
     expect(await wasmBackend?.pool.whenReady()).toBe(true);
   });
   it('TAPEGRAD_BACKEND=js keeps the reference as the default', () => {
-    const src = `import { getBackend, listBackends } from ${JSON.stringify(new URL('../../src/backend/kernels.ts', import.meta.url).pathname)};
-      import ${JSON.stringify(new URL('../../src/ops/index.ts', import.meta.url).pathname)};
+    const src = `import { getBackend, listBackends } from ${srcPath('backend/kernels.ts')};
+      import ${srcPath('ops/index.ts')};
       console.log(getBackend(), listBackends().sort().join(','));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], {
-      encoding: 'utf8',
-      env: { ...process.env, TAPEGRAD_BACKEND: 'js' },
-      timeout: 30_000,
-    });
+    const r = spawnModule(src, { env: { TAPEGRAD_BACKEND: 'js' } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('js js,wasm');
   });
