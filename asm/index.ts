@@ -1,4 +1,4 @@
-// Entry of the WebAssembly kernel module: every export the JS wrapper (src/backend/wasm/wasm-kernels.ts) calls.
+// Entry of the WebAssembly kernel module: every export the JS wrappers (src/backend/wasm/*-kernel*.ts) call.
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
 export { im2col, col2im, poolArgmax, poolMax, avgPool } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
