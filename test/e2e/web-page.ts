@@ -22,7 +22,14 @@ export interface Summary {
 export interface DemoState {
   ready: boolean;
   loading: string;
-  status: { backend: string; wasm: boolean; simd: boolean; threads: number; reason?: string };
+  status: {
+    backend: string;
+    wasm: boolean;
+    simd: boolean;
+    relaxedSimd: boolean;
+    threads: number;
+    reason?: string;
+  };
   running: boolean;
   step: number;
   series: { loss: number[]; acc: number[]; test: { step: number; acc: number; loss: number }[] };

@@ -62,7 +62,7 @@ describe('examples/web in headless Chromium', () => {
   it('loads on the wasm SIMD backend with the seed model summary; tapegrad runs only in the worker', async () => {
     await waitReady(page);
     const s = await demo(page);
-    expect(s.status).toMatchObject({ backend: 'wasm', wasm: true, simd: true });
+    expect(s.status).toMatchObject({ backend: 'wasm', wasm: true, simd: true, relaxedSimd: true });
     // initWasm ran in the worker, so the kernels get a pool of Web Workers: min(4, cores) threads.
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(s.status.threads).toBe(Math.min(4, cores));
