@@ -3,7 +3,7 @@
 // loops; the fused build rounds a·b + c once where the CPU has FMA3, the baseline twice.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { relaxedSimdSupported } from '../../src/backend/wasm/browser.js';
+import { relaxedSimdSupported } from '../../src/backend/wasm/features.js';
 import { kernelFile, readKernelBytes } from '../../src/backend/wasm/node.js';
 import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
 import type { WasmExports } from '../../src/backend/wasm/exports.js';
@@ -74,7 +74,7 @@ describe('kernel builds', () => {
     expect(r.stdout.trim()).toBe(`${native ? 'kernels-fma.wasm' : 'kernels.wasm'} 11`);
   });
 
-  it("the browsers' relaxed-SIMD probe agrees with the engine on kernels-fma.wasm", () => {
+  it('the relaxed-SIMD probe (what node.ts and browser.ts decide by) agrees with the engine on kernels-fma.wasm', () => {
     expect(relaxedSimdSupported()).toBe(WebAssembly.validate(readFileSync(build('kernels-fma.wasm'))));
     expect(relaxedSimdSupported()).toBe(true); // Node: node.ts turned relaxed SIMD on where it was off
   });

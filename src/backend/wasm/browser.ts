@@ -5,6 +5,8 @@ import { getBackend, registerBackend, setBackend } from '../kernels.js';
 import { poolSupported, spawnBrowserWorker } from './pool-browser.js';
 import { setThreadControl } from './threads.js';
 import { loadWasmKernels } from './loader.js';
+import { relaxedSimdSupported, simdSupported } from './features.js';
+export { relaxedSimdSupported, simdSupported } from './features.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
 /** What the page runs on, for display: the active backend, whether the wasm kernels loaded, and if not, why. */
@@ -44,36 +46,6 @@ export interface WasmInitOptions {
 /** The loaded kernels, or null. */
 export let wasmBackend: WasmKernels | null = null;
 let reason = 'initWasm() has not been called';
-
-// A module using one v128 instruction (i8x16.popcnt): valid only where SIMD is supported.
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98,
-  11,
-]);
-
-/** True when this engine supports WebAssembly SIMD. */
-export function simdSupported(): boolean {
-  try {
-    return typeof WebAssembly !== 'undefined' && WebAssembly.validate(SIMD_PROBE);
-  } catch {
-    return false;
-  }
-}
-
-// A module using f32x4.relaxed_madd on three i8x16.splat values: valid only where relaxed SIMD is supported.
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253, 15, 65, 0,
-  253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
-]);
-
-/** True when this engine supports WebAssembly relaxed SIMD (then kernels-fma.wasm runs here). */
-export function relaxedSimdSupported(): boolean {
-  try {
-    return typeof WebAssembly !== 'undefined' && WebAssembly.validate(RELAXED_PROBE);
-  } catch {
-    return false;
-  }
-}
 
 /** The current backend status (see {@link BackendStatus}). */
 export function backendStatus(): BackendStatus {

@@ -11,6 +11,7 @@ import type { SpawnWorker, WorkerHandle } from './pool.js';
 import { POOL_WORKER_SOURCE } from './pool-worker.js';
 import { setThreadControl } from './threads.js';
 import { loadWasmKernels } from './loader.js';
+import { relaxedSimdSupported } from './features.js';
 import type { WasmKernels } from './wasm-kernels.js';
 
 /** Where build:wasm writes the modules, relative to this file under src/backend/wasm/ or a bundle in dist/. */
@@ -42,22 +43,21 @@ export function readKernelBytes(): Uint8Array<ArrayBuffer> | null {
     throw new TapegradError(
       `TAPEGRAD_FMA: expected 0 (kernels.wasm) or 1 (kernels-fma.wasm where this Node runs it, the default), got '${want}'`,
     );
-  const fma = want === '0' ? null : readBuild('kernels-fma.wasm');
-  const fused = fma !== null && relaxedSimd(fma);
-  const bytes = fused ? fma : readBuild('kernels.wasm');
-  kernelFile = bytes === null ? null : fused ? 'kernels-fma.wasm' : 'kernels.wasm';
+  const fma = want !== '0' && relaxedSimdOn() ? readBuild('kernels-fma.wasm') : null;
+  const bytes = fma ?? readBuild('kernels.wasm');
+  kernelFile = bytes === null ? null : fma ? 'kernels-fma.wasm' : 'kernels.wasm';
   return bytes;
 }
 
 /**
- * Whether this engine validates the relaxed-SIMD build.
+ * Whether this engine runs relaxed SIMD, turning it on where it can.
  * NOTE: Node 22+ (V8 12) ships relaxed SIMD; Node 20's V8 (11.3) has the finished proposal behind
  * --experimental-wasm-relaxed-simd, which gates only the validation of the relaxed opcodes. It is turned on here,
  * before any kernel module compiles, so a plain `node` run gets the fused kernels (one core: ~46 against ~34 GFLOP/s
  * on a 2048×512×256 product, session 16); TAPEGRAD_FMA=0 keeps the process's flags untouched.
  */
-function relaxedSimd(bytes: Uint8Array<ArrayBuffer>): boolean {
-  if (WebAssembly.validate(bytes)) return true;
+function relaxedSimdOn(): boolean {
+  if (relaxedSimdSupported()) return true;
   // NOTE: under --freeze-flags-after-init V8 aborts the process on any flag change (a fatal error, not a throw).
   const args = [
     ...(globalThis.process?.execArgv ?? []),
@@ -69,7 +69,7 @@ function relaxedSimd(bytes: Uint8Array<ArrayBuffer>): boolean {
   } catch {
     return false;
   }
-  return WebAssembly.validate(bytes);
+  return relaxedSimdSupported();
 }
 
 /** Start a pool worker with worker_threads; it is unref'd so it never keeps the process alive. */
