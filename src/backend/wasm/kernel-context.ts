@@ -74,9 +74,7 @@ export interface KernelContext {
 export function kernelContext(ex: WasmExports, memory: WebAssembly.Memory, pool: ThreadPool): KernelContext {
   const mem = new WasmMemory(ex, memory);
   const { arena, geom: GEOM, workBytes } = mem;
-  const workPtr = (t: number): number => mem.workPtr(t);
-  /** Every thread's GEMM work area (thread t gets base + t·stride). */
-  const WORK: WorkArea = { base: workPtr(0), stride: mem.workBytes };
+  const WORK: WorkArea = { base: mem.workPtr(0), stride: workBytes };
   const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
     mem.call(ins, outs, run, scratch);
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
