@@ -8,7 +8,8 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Cell, cellTable, configTable, targetTable, targets } from './lib/report.js';
 import type { CellResult } from './worker.js';
-import { type FrameworkId, WARMUP_MS, WORKLOADS, loopOptions } from './workloads.js';
+import { type FrameworkId, WARMUP_MS, WORKLOADS, firstStepsProcesses, loopOptions } from './workloads.js';
+import { quantile } from './lib/measure.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -90,6 +91,23 @@ function runCell(workload: string, fw: FrameworkId): Cell {
     if (!y.yielding) return failed(`yielding loop: no result (${y.na ?? 'none'})`);
     c.m.yielding = y.yielding;
     c.rssPeakMiB = Math.max(c.rssPeakMiB, y.rssPeakMiB); // the cell's peak: a user may run either loop
+  }
+  const procs = c.m && w ? firstStepsProcesses(w, fw, mode) : 1;
+  if (c.m && procs > 1) {
+    // more fresh processes of the synchronous loop, for the median of their steps 5–10 / steady ratios
+    const runs = [c.m.from5th];
+    for (let i = 1; i < procs; i++) {
+      const f = spawnCell(workload, fw, ['--loop=first']);
+      if ('failed' in f) return failed(`first-steps process ${i + 1}: ${f.failed}`);
+      if (!f.m) return failed(`first-steps process ${i + 1}: no result (${f.na ?? 'none'})`);
+      runs.push(f.m.from5th);
+      c.rssPeakMiB = Math.max(c.rssPeakMiB, f.rssPeakMiB);
+    }
+    c.m.from5thRuns = runs;
+    c.m.from5th = quantile(runs, 0.5);
+    log(
+      `  ${workload} ${fw}: steps 5–10 / steady in ${procs} fresh processes: ${runs.map((r) => r.toFixed(2)).join(', ')}`,
+    );
   }
   const s = c.m?.sync ?? c.pair?.a;
   const second = c.pair

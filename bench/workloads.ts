@@ -23,6 +23,12 @@ export interface Workload {
    * configurations of the same math; no yielding loop and no first steps then.
    */
   pair?: { of: string; against: FrameworkId; block?: number };
+  /**
+   * The steps 5–10 / steady ratio of this framework's cell, as the median over this many fresh processes (the cell's
+   * own and more that run only the synchronous loop; fewer in quick runs, one in tiny ones): a single fresh process
+   * reads anywhere in ~1.0–2.4 on this 2-core machine (V8's tier-up and the machine's phase), so one draw says little.
+   */
+  firstSteps?: { fw: FrameworkId; processes: number };
 }
 
 export const FRAMEWORK_CONFIGS = {
@@ -72,6 +78,7 @@ export const WORKLOADS: Workload[] = [
       'pytorch',
     ],
     fullOnly: ['tfjs-cpu-layers'],
+    firstSteps: { fw: 'tapegrad', processes: 5 },
   },
   {
     id: 'cnn-infer',
@@ -203,6 +210,12 @@ export function loopOptions(
     minSteady: quick ? 5 : 8,
   };
   return { sync, yielding: sync };
+}
+
+/** How many fresh processes a workload's first-steps ratio is the median of in this mode (1: the cell's own). */
+export function firstStepsProcesses(w: Workload, fw: FrameworkId, mode: 'full' | 'quick' | 'tiny'): number {
+  if (!w.firstSteps || w.firstSteps.fw !== fw || mode === 'tiny') return 1;
+  return mode === 'quick' ? Math.min(3, w.firstSteps.processes) : w.firstSteps.processes;
 }
 
 /** A step function, or the reason this configuration cannot run the workload. */

@@ -41,8 +41,16 @@ export interface Measurement {
   firstMs: number;
   /** The synchronous loop after its warm-up (warmSteps: at least 5 steps, and every step started in warmupMs). */
   sync: Stats;
-  /** Median of steps 5–10 of the fresh model over the steady synchronous median (≤ 1.2: steady from the 5th step). */
+  /**
+   * Median of steps 5–10 of the fresh model over the steady synchronous median (≤ 1.2: steady from the 5th step);
+   * where `from5thRuns` is set, the median of those.
+   */
   from5th: number;
+  /**
+   * The same ratio in each of several fresh processes (this cell's first), where the workload asks for more than one
+   * (bench/workloads.ts `firstSteps`); bench/run.ts fills it in. Absent: one process, this one.
+   */
+  from5thRuns?: number[];
   /**
    * The yielding loop of a fresh model in a process of its own (bench/run.ts runs the cell twice and puts it here),
    * after the same warm-up window; each time includes its setImmediate turn. null where not measured.

@@ -21,7 +21,7 @@ import {
 } from '../../bench/lib/measure.js';
 import { type Cell, cellTable, targets, throughput } from '../../bench/lib/report.js';
 import type { CellResult } from '../../bench/worker.js';
-import { type FrameworkId, WORKLOADS } from '../../bench/workloads.js';
+import { type FrameworkId, WORKLOADS, firstStepsProcesses } from '../../bench/workloads.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'tg-bench-test-'));
@@ -247,6 +247,30 @@ describe('bench targets table', () => {
     const table = cellTable(cells);
     expect(table).toContain('| seed CNN training step, batch 32 | pytorch | not run |');
     expect(table).toContain('4000 images/s');
+  });
+
+  it('the steps 5–10 row shows the median over fresh processes with their range, and one process as it is', () => {
+    const c = cell('cnn-train', 'tapegrad', 8);
+    const row = (cs: Cell[]) => targets(cs).find((r) => r.target.includes('from the 5th step'))!;
+    c.m!.from5th = 1.3;
+    expect(row([c])).toMatchObject({ measured: '1.30×', met: false });
+    c.m!.from5thRuns = [1.9, 1.1, 1.15];
+    c.m!.from5th = quantile(c.m!.from5thRuns, 0.5);
+    expect(row([c])).toMatchObject({ measured: '1.15× (median of 3 fresh processes, 1.10–1.90)', met: true });
+    expect(cellTable([c])).toContain('| 1.15 (median of 3 fresh processes, 1.10–1.90) |');
+    // the target cell asks for 5 processes in full runs, 3 in quick ones, 1 in tiny ones (CI); other cells 1
+    const w = WORKLOADS.find((x) => x.id === 'cnn-train')!;
+    expect(['full', 'quick', 'tiny'].map((m) => firstStepsProcesses(w, 'tapegrad', m as 'full'))).toEqual([
+      5, 3, 1,
+    ]);
+    expect(firstStepsProcesses(w, 'pytorch', 'full')).toBe(1);
+    expect(
+      firstStepsProcesses(
+        WORKLOADS.find((x) => x.id === 'cnn-infer')!,
+        'tapegrad',
+        'full',
+      ),
+    ).toBe(1);
   });
 
   it('the layers-against-functional rows take the interleaved pair where it ran, else the two cells', () => {
