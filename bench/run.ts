@@ -121,6 +121,7 @@ function runCell(workload: string, fw: FrameworkId): Cell {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const started = new Date().toISOString();
   const torch = python !== null;
   const cells: Cell[] = [];
   for (const w of selected) {
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   const used = [...new Set(cells.map((c) => c.framework))];
   const tg = targets(cells);
   console.log(
-    `\ntapegrad benchmarks (${mode}), ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${python ? `found (${python})` : wantTorch ? 'not installed' : 'not selected'}`,
+    `\ntapegrad benchmarks (${mode}), ${started} to ${new Date().toISOString()}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, tapegrad threads ${threads}; PyTorch ${python ? `found (${python})` : wantTorch ? 'not installed' : 'not selected'}`,
   );
   const builds = [...new Set(cells.flatMap((c) => ('kernels' in c && c.kernels ? [c.kernels] : [])))];
   console.log(`tapegrad's kernel build: ${builds.join(', ') || 'none reported'}`);
@@ -164,7 +165,8 @@ async function main(): Promise<void> {
   console.log(targetTable(tg));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   const json = JSON.stringify({
-    date: new Date().toISOString(),
+    date: new Date().toISOString(), // when the run ended
+    started,
     mode,
     threads,
     torch,
