@@ -1,6 +1,6 @@
 // The wasm window kernels: im2col/col2im, the pools, and the convolution forward and gradients, each cut into ranges
 // of output rows or images for the threads (every output computed the same way in any range: same bits on N threads).
-import type { Kernels } from '../kernels.js';
+import type { Kernels, WindowGeom } from '../kernels.js';
 import { jsKernels } from '../js.js';
 import { ValueError } from '../../core/errors.js';
 import { CONV_ACT } from './exports.js';
@@ -12,6 +12,8 @@ import {
   isF32,
   splitRange,
 } from './kernel-context.js';
+import type { Arr } from './memory-frame.js';
+import type { PoolFn } from './pool.js';
 
 /**
  * Row slices of a filter gradient, summed separately then in order: ~FILTER_SLICE_ROWS each (at most 32), one when
@@ -36,39 +38,26 @@ type WindowKernelName =
 
 export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName> {
   const { ex, pool, GEOM, workBytes, WORK, call, putGeom, split, windowSplit } = c;
+  /**
+   * fn(x, GEOM, out, lo, hi) over ranges of `units` (images or rows), split when the window sweep touches `elems`
+   * values; false when the memory is exhausted (the caller runs the reference).
+   */
+  const sweep = (fn: PoolFn, x: Arr, g: WindowGeom, out: Arr, units: number, elems: number): boolean =>
+    call([x], [out], ([px, po]) => {
+      putGeom(g);
+      split(fn, [px, GEOM, po], units, windowSplit(g, elems));
+    });
   return {
     im2col(x, g, out) {
-      const rows = g.n * g.outH * g.outW;
-      if (
-        !isF32(x) ||
-        !isF32(out) ||
-        !call([x], [out], ([px, po]) => {
-          putGeom(g);
-          split('im2col', [px, GEOM, po], rows, windowSplit(g, out.length));
-        })
-      )
+      if (!isF32(x) || !isF32(out) || !sweep('im2col', x, g, out, g.n * g.outH * g.outW, out.length))
         jsKernels.im2col(x, g, out);
     },
     col2im(cols, g, out) {
-      if (
-        !isF32(cols) ||
-        !isF32(out) ||
-        !call([cols], [out], ([pc, po]) => {
-          putGeom(g);
-          split('col2im', [pc, GEOM, po], g.n, windowSplit(g, cols.length));
-        })
-      )
+      if (!isF32(cols) || !isF32(out) || !sweep('col2im', cols, g, out, g.n, cols.length))
         jsKernels.col2im(cols, g, out);
     },
     poolArgmax(x, g, out) {
-      if (
-        !isF32(x) ||
-        !call([x], [out], ([px, po]) => {
-          putGeom(g);
-          split('poolArgmax', [px, GEOM, po], g.n, windowSplit(g, x.length));
-        })
-      )
-        jsKernels.poolArgmax(x, g, out);
+      if (!isF32(x) || !sweep('poolArgmax', x, g, out, g.n, x.length)) jsKernels.poolArgmax(x, g, out);
     },
     conv2d(x, w, bias, g, o, out, act = 'linear') {
       if (out.length === 0) return;
@@ -212,14 +201,7 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         jsKernels.avgPool(x, g, divisors, out);
     },
     poolMax(x, g, out) {
-      if (
-        !isF32(x) ||
-        !isF32(out) ||
-        !call([x], [out], ([px, po]) => {
-          putGeom(g);
-          split('poolMax', [px, GEOM, po], g.n, windowSplit(g, x.length));
-        })
-      )
+      if (!isF32(x) || !isF32(out) || !sweep('poolMax', x, g, out, g.n, x.length))
         jsKernels.poolMax(x, g, out);
     },
   };
