@@ -47,7 +47,15 @@ export {
   type RandomOptions,
 } from './core/random.js';
 export { enableGrad, onOp, withScope, isRecording, type OpEvent, type TapeNode } from './core/tape.js';
-export { grad, grads, valueAndGrad, valueAndGrads, vjp, backward } from './core/autodiff.js';
+export {
+  grad,
+  grads,
+  valueAndGrad,
+  valueAndGrads,
+  vjp,
+  backward,
+  type GradOptions,
+} from './core/autodiff.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './core/gradcheck.js';
 export {
   customGrad,

@@ -3,7 +3,8 @@ import { GradError, NumericsError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
 import { isRecording, record, withRecording } from './tape.js';
 import { Tensor, installBackward, ones, zeros } from './tensor.js';
-import { keep, releaseTapeOnly, withFrame } from './lifetime.js';
+import { frameOpen, keep, releaseTapeOnly, withFrame } from './lifetime.js';
+import { noteChain } from './grad-chain.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
 export interface Runtime {
@@ -231,24 +232,35 @@ export function vjp(
   f: (...xs: Tensor[]) => Tensor,
   ...xs: Tensor[]
 ): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
+  const { value, vjp: pull } = vjpWith(f, xs, undefined);
+  return { value, vjp: pull };
+}
+
+/** vjp with an explicit `createGraph` (undefined: automatic); also says whether the backward will be recorded. */
+function vjpWith(
+  f: (...xs: Tensor[]) => Tensor,
+  xs: Tensor[],
+  createGraph: boolean | undefined,
+): { value: Tensor; vjp: (ct: Tensor) => Tensor[]; nested: boolean; start: number } {
   checkArgs(xs, 'vjp');
   const ins = xs.map(trackedAlias);
   const start = Tensor.peekId();
   const value = withRecording(true, () => f(...ins));
   if (!(value instanceof Tensor)) throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
-  // NOTE: the gradient stays differentiable when an outer computation can reach it: through the arguments, or
-  // through a tensor f read from outside (a closure, a module's weight) that requires a gradient.
-  const nested = isRecording() && (xs.some((x) => x.requiresGrad) || readsOutside(value, ins, start));
+  // NOTE: by default the gradient stays differentiable when an outer computation can reach it: through the
+  // arguments, or through a tensor f read from outside (a closure, a module's weight) that requires a gradient.
+  const nested =
+    isRecording() && (createGraph ?? (xs.some((x) => x.requiresGrad) || readsOutside(value, ins, start)));
   const pull = (ct: Tensor): Tensor[] => {
     if (!shapesEqual(ct.shape, value.shape))
       throw new GradError(
         `vjp: cotangent shape ${fmtShape(ct.shape)} differs from output shape ${fmtShape(value.shape)}`,
       );
-    const createGraph = nested || (isRecording() && ct.requiresGrad);
-    const grads = backwardPass([value], [ct], { createGraph, keep: new Set(ins) });
+    const record = createGraph === undefined ? nested || (isRecording() && ct.requiresGrad) : nested;
+    const grads = backwardPass([value], [ct], { createGraph: record, keep: new Set(ins) });
     return ins.map((x) => grads.get(x) ?? zeros(x.shape, { dtype: x.dtype }));
   };
-  return { value: nested ? value : value.detach(), vjp: pull };
+  return { value: nested ? value : value.detach(), vjp: pull, nested, start };
 }
 
 function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
@@ -260,43 +272,74 @@ function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
   return ones(value.shape, { dtype: value.dtype });
 }
 
+/** Options of `grad`, `grads`, `valueAndGrad` and `valueAndGrads`. */
+export interface GradOptions {
+  /**
+   * Record the backward pass, so the result can be differentiated again (PyTorch's `create_graph`). Default
+   * (undefined): recorded when an outer computation can reach the result: an argument, or a tensor f reads from
+   * outside (a closure, a model's weights), requires a gradient. `false`: a plain gradient (its graph is freed
+   * with the call; what an input-gradient loop wants). `true`: always recorded (and no chain warning).
+   */
+  createGraph?: boolean;
+}
+
+function checkOptions(opts: GradOptions | undefined, api: string): boolean | undefined {
+  if (opts === undefined) return undefined;
+  if (opts === null || typeof opts !== 'object')
+    throw new GradError(
+      `${api}: options must be an object such as { createGraph: false }, got ${String(opts)}`,
+    );
+  for (const k of Object.keys(opts))
+    if (k !== 'createGraph') throw new GradError(`${api}: unknown option '${k}' (supported: createGraph)`);
+  const c = opts.createGraph;
+  if (c !== undefined && typeof c !== 'boolean')
+    throw new GradError(`${api}: createGraph must be true or false, got ${String(c)}`);
+  return c;
+}
+
 /**
  * `valueAndGrads(f)(...xs)` → `{ value, grads }`; also accepts TF.js's `(xs[], dy?)` call form.
  * NOTE: a lifetime frame (core/lifetime.ts): what f makes and does not return is released when the call ends.
  */
-export const valueAndGrads = (f: (...xs: Tensor[]) => Tensor) => named(f, 'tg.valueAndGrads');
+export const valueAndGrads = (f: (...xs: Tensor[]) => Tensor, opts?: GradOptions) =>
+  named(f, 'tg.valueAndGrads', opts);
 
 /** valueAndGrads, with the public name that errors about released tensors quote. */
-function named(f: (...xs: Tensor[]) => Tensor, api: string) {
+function named(f: (...xs: Tensor[]) => Tensor, api: string, opts: GradOptions | undefined) {
+  const createGraph = checkOptions(opts, api);
   return (...args: any[]): { value: Tensor; grads: Tensor[] } => {
     let xs: Tensor[] = args;
     let dy: Tensor | undefined;
     if (Array.isArray(args[0])) [xs, dy] = [args[0], args[1]];
     checkArgs(xs, 'grads');
+    const topLevel = !frameOpen();
     return withFrame('user', api, () => {
-      const r = vjp(f, ...xs);
+      const r = vjpWith(f, xs, createGraph);
       const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
       if (!isRecording() || !xs.some((x) => x.requiresGrad))
         grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
+      if (topLevel && r.nested && createGraph === undefined) noteChain(r.value, grads, r.start, api);
       return { value: r.value, grads };
     });
   };
 }
 /** `grads(f)(...xs)` → one gradient per argument. */
-export const grads =
-  (f: (...xs: Tensor[]) => Tensor) =>
-  (...args: any[]): Tensor[] =>
-    named(f, 'tg.grads')(...args).grads;
+export const grads = (f: (...xs: Tensor[]) => Tensor, opts?: GradOptions) => {
+  const call = named(f, 'tg.grads', opts);
+  return (...args: any[]): Tensor[] => call(...args).grads;
+};
 /** `valueAndGrad(f)(x, dy?)` → `{ value, grad }` for one-argument f. */
-export const valueAndGrad = (f: (x: Tensor) => Tensor) => valueAndGradNamed(f, 'tg.valueAndGrad');
-function valueAndGradNamed(f: (x: Tensor) => Tensor, api: string) {
+export const valueAndGrad = (f: (x: Tensor) => Tensor, opts?: GradOptions) =>
+  valueAndGradNamed(f, 'tg.valueAndGrad', opts);
+function valueAndGradNamed(f: (x: Tensor) => Tensor, api: string, opts: GradOptions | undefined) {
+  const call = named(f as (...xs: Tensor[]) => Tensor, api, opts);
   return (x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } => {
-    const r = named(f as (...xs: Tensor[]) => Tensor, api)([x], dy);
+    const r = call([x], dy);
     return { value: r.value, grad: r.grads[0] };
   };
 }
 /** `grad(f)(x, dy?)` → d f / d x for one-argument f. */
-export const grad =
-  (f: (x: Tensor) => Tensor) =>
-  (x: Tensor, dy?: Tensor): Tensor =>
-    valueAndGradNamed(f, 'tg.grad')(x, dy).grad;
+export const grad = (f: (x: Tensor) => Tensor, opts?: GradOptions) => {
+  const call = valueAndGradNamed(f, 'tg.grad', opts);
+  return (x: Tensor, dy?: Tensor): Tensor => call(x, dy).grad;
+};
