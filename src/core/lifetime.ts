@@ -16,7 +16,7 @@
 // The public `tg.noGrad(fn)` is a 'user' frame too (what fn returns survives), so a top-level inference loop
 // releases its intermediates at once; the library's own code uses tape.ts's plain, non-framing `noGrad`.
 import { ValueError, fmtShape } from './errors.js';
-import { type Cell, type ReleaseReason, releaseCell } from './storage.js';
+import { type Cell, type ReleaseReason, type Storage, orphaned, releaseCell } from './storage.js';
 import { currentScope, withRecording } from './tape.js';
 import { Tensor } from './tensor.js';
 
@@ -169,15 +169,26 @@ function close(f: Frame, result: unknown): void {
   }
   cells.length = 0; // NOTE: released cells keep f as their reason: it holds no tensors once closed
   owners.length = 0;
+  flushOrphans();
+}
+
+/** Resident storages a frame end is handing on to top level (told to the backend at once, then emptied). */
+const orphans: Storage[] = [];
+/** Tell the backend what a frame end handed on to top level: a graph a top-level result keeps dies with it. */
+function flushOrphans(): void {
+  if (orphans.length === 0) return;
+  orphaned(orphans);
+  orphans.length = 0;
 }
 
 /** A cell outlives its frame: the enclosing frame owns it now, or, at top level, the garbage collector and the
- * budget do. */
+ * budget do (a resident one is also watched by the backend: `flushOrphans`). */
 function handOn(c: Cell, owner: Tensor, parent: Frame | undefined): void {
   if (parent) parent.add(c, owner);
   else {
     c.frame = null;
     c.framed = false;
+    if (c.evict !== null) orphans.push(owner.storage);
   }
 }
 
@@ -193,6 +204,7 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
     frames.pop();
     const parent = frames[frames.length - 1];
     for (let i = 0; i < f.cells.length; i++) handOn(f.cells[i], f.owners[i], parent);
+    flushOrphans();
     throw e;
   }
   frames.pop();

@@ -90,6 +90,20 @@ export class Storage {
   }
 }
 
+/**
+ * Who hears that storages left their last lifetime frame at top level while they may still be resident (the frame
+ * handed them on to nobody): the wasm arena then watches their blocks like ones made at top level.
+ * NOTE: a list, not one slot: every wasm memory registers its arena, and each ignores storage it does not hold.
+ */
+const orphanHooks: ((ss: Storage[]) => void)[] = [];
+export function onOrphan(hook: (ss: Storage[]) => void): void {
+  orphanHooks.push(hook);
+}
+/** Storages one frame end handed on to top level (core/lifetime.ts); `ss` is not kept. */
+export function orphaned(ss: Storage[]): void {
+  for (let i = 0; i < orphanHooks.length; i++) orphanHooks[i](ss);
+}
+
 /** Release a cell: free its backend region (no copy), drop the array, remember why (about `owner`). */
 export function releaseCell(c: Cell, why: ReleaseReason, owner: unknown = null): void {
   if (c.released !== null || c.kept) return;

@@ -128,6 +128,19 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
     expect(tokens.size).toBe(4 + 8);
   });
 
+  it('watchAll gives one new group to all its holders (two tokens), settled only after more canaries', async () => {
+    const d = new DeathWatch(64);
+    await yieldToEventLoop();
+    const hs: { token?: object }[] = [{}, {}, {}];
+    const w = d.watchAll(hs, 3 * MiB)!;
+    expect(w).not.toBeNull();
+    expect(new Set(hs.map((h) => h.token)).size).toBe(1);
+    const next: { token?: object } = {};
+    d.watch(next, MiB);
+    expect(next.token).not.toBe(hs[0].token); // the group was closed: a later block never joins it
+    expect(w.later).toBeGreaterThan(0);
+  });
+
   describe('through ops on the wasm backend', () => {
     const K = wasm();
     afterEach(() => {
@@ -163,6 +176,50 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
           }
         expect(worst, `kept product ${k}`).toBeLessThan(1e-3 * (8 * k + 1));
       });
+    });
+
+    // A loop of top-level gradients through a weight that requires one: each result keeps its graph (it stays
+    // differentiable), handed on by the grads call's frame to top level. Those blocks are watched as one group.
+    const saliency = () => {
+      const W = tg.tensor(randF32(256 * 256, 7), [256, 256]).requireGrad();
+      const x = tg.tensor(randF32(64 * 256, 8), [64, 256]);
+      const f = (xi: tg.Tensor) => tg.sum(tg.tanh(tg.matmul(tg.tanh(tg.matmul(xi, W)), W)));
+      return { W, x, f };
+    };
+
+    it('a synchronous loop of differentiable gradients frees each graph once collected: no copy out', async () => {
+      K.arena.poison = true;
+      const { x, f } = saliency();
+      await tg.ready();
+      const before = K.arena.stats();
+      const want = tg.grad(f, { createGraph: false })(x).data;
+      for (let i = 0; i < 30; i++) {
+        const g = tg.grad(f)(x);
+        expect(g.requiresGrad).toBe(true);
+        if (i % 10 === 0) expect(Array.from(g.data)).toEqual(Array.from(want));
+        gc();
+      }
+      const after = K.arena.stats();
+      expect(after.reclaimed - before.reclaimed).toBeGreaterThanOrEqual(30);
+      expect(after.evicted - before.evicted).toBe(0);
+    });
+
+    it('a gradient kept through that loop keeps its graph: its backward afterwards matches a fresh one', async () => {
+      K.arena.poison = true;
+      const { W, x, f } = saliency();
+      await tg.ready();
+      const kept = tg.grad(f)(x);
+      const before = K.arena.stats();
+      for (let i = 0; i < 30; i++) {
+        tg.grad(f)(x);
+        gc();
+      }
+      expect(K.arena.stats().reclaimed - before.reclaimed).toBeGreaterThanOrEqual(30);
+      tg.sum(tg.mul(kept, kept)).backward();
+      const fresh = saliency();
+      const g = tg.grad(fresh.f)(fresh.x);
+      tg.sum(tg.mul(g, g)).backward();
+      expect(Array.from(W.grad!.data)).toEqual(Array.from(fresh.W.grad!.data));
     });
   });
 });

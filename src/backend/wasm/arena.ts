@@ -174,15 +174,52 @@ export class Arena {
     // RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers (or the
     // watch) to free such blocks before the limit forces copies. Below GHOST_MIN only a resizable buffer is
     // sure to be mapped rather than taken from malloc's heap (where calloc would write it).
-    if (bytes >= GHOST_MIN || (w !== null && resizable))
-      s.ghost = resizable
-        ? new (ArrayBuffer as ResizableCtor)(bytes, { maxByteLength: bytes })
-        : new ArrayBuffer(bytes);
+    if (bytes >= GHOST_MIN || w !== null) this.ghost(s, bytes);
     if (w !== null) this.watched.set(ptr, { w, cell: s.cell });
     this.cells.set(ptr, s.cell);
     this.residentBytes += up(bytes);
     this.registry?.register(s, { ptr, cell: s.cell }, s.cell);
     return s;
+  }
+
+  /**
+   * Watch the resident blocks one lifetime frame handed on to top level (the graph a differentiable result keeps,
+   * a layer's output made in a loop without noGrad) as one group: once their tensors are collected they are freed
+   * with no copy. NOTE: any size (they die together); only blocks from WATCH_MIN carry a ghost, as in `resident`.
+   */
+  adopt(ss: Storage[]): void {
+    if (this.deaths === null) return;
+    const mine = this.adopting;
+    let bytes = 0;
+    for (let i = 0; i < ss.length; i++) {
+      const c = ss[i].cell;
+      const ptr = c.view.byteOffset;
+      if (c.evict === null || this.cells.get(ptr) !== c || this.watched.has(ptr)) continue;
+      mine.push(ss[i]);
+      bytes += this.sizes.get(ptr) ?? 0;
+    }
+    if (mine.length > 0) {
+      this.deaths.poll();
+      const w = this.deaths.watchAll(mine, bytes);
+      if (w !== null)
+        for (let i = 0; i < mine.length; i++) {
+          const c = mine[i].cell;
+          const ptr = c.view.byteOffset;
+          const size = this.sizes.get(ptr) ?? 0;
+          if (size >= WATCH_MIN) this.ghost(mine[i], size);
+          this.watched.set(ptr, { w, cell: c });
+        }
+    }
+    mine.length = 0;
+  }
+  private readonly adopting: (Storage & { token?: object })[] = [];
+
+  /** Give a big or watched block's storage a ghost of its size (see `resident`). */
+  private ghost(s: Storage & { ghost?: ArrayBuffer }, bytes: number): void {
+    if (s.ghost !== undefined || !(bytes >= GHOST_MIN || resizable)) return;
+    s.ghost = resizable
+      ? new (ArrayBuffer as ResizableCtor)(bytes, { maxByteLength: bytes })
+      : new ArrayBuffer(bytes);
   }
 
   /** Give back a resident storage no tensor took. */

@@ -5,6 +5,7 @@ import type { WindowGeom } from '../../core/window-geom.js';
 import { packWindowGeom } from '../../core/window-geom.js';
 import type { WasmExports } from './exports.js';
 import { Arena } from './arena.js';
+import { onOrphan } from '../../core/storage.js';
 
 /** Fixed regions at the start of the scratch: window geometry, the pool's job table, then per-thread GEMM work. */
 export function wasmLayout(heapBase: number): {
@@ -68,6 +69,8 @@ export class WasmMemory {
     this.geom = L.geom;
     this.work = L.work;
     this.arena = new Arena(memory, this.workPtr(MAX_THREADS), MEMORY_LIMIT);
+    const arena = this.arena;
+    onOrphan((ss) => arena.adopt(ss));
     const need = this.workPtr(MAX_THREADS) - memory.buffer.byteLength;
     if (need > 0) memory.grow(Math.ceil(need / PAGE)); // untouched pages of shared memory cost no RAM
     this.f32 = new Float32Array(memory.buffer);
