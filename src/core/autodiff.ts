@@ -5,6 +5,7 @@ import { isRecording, record, withRecording } from './tape.js';
 import { Tensor, installBackward, ones, zeros } from './tensor.js';
 import { frameOpen, keep, releaseTapeOnly, withFrame } from './lifetime.js';
 import { noteChain } from './grad-chain.js';
+import { checkOptions } from './options.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
 export interface Runtime {
@@ -283,14 +284,14 @@ export interface GradOptions {
   createGraph?: boolean;
 }
 
-function checkOptions(opts: GradOptions | undefined, api: string): boolean | undefined {
+/** `createGraph` from a gradient call's options (unknown keys and non-boolean values are refused by name). */
+function createGraphOf(opts: GradOptions | undefined, api: string): boolean | undefined {
   if (opts === undefined) return undefined;
   if (opts === null || typeof opts !== 'object')
     throw new GradError(
       `${api}: options must be an object such as { createGraph: false }, got ${String(opts)}`,
     );
-  for (const k of Object.keys(opts))
-    if (k !== 'createGraph') throw new GradError(`${api}: unknown option '${k}' (supported: createGraph)`);
+  checkOptions(api, opts, ['createGraph']);
   const c = opts.createGraph;
   if (c !== undefined && typeof c !== 'boolean')
     throw new GradError(`${api}: createGraph must be true or false, got ${String(c)}`);
@@ -306,7 +307,7 @@ export const valueAndGrads = (f: (...xs: Tensor[]) => Tensor, opts?: GradOptions
 
 /** valueAndGrads, with the public name that errors about released tensors quote. */
 function named(f: (...xs: Tensor[]) => Tensor, api: string, opts: GradOptions | undefined) {
-  const createGraph = checkOptions(opts, api);
+  const createGraph = createGraphOf(opts, api);
   return (...args: any[]): { value: Tensor; grads: Tensor[] } => {
     let xs: Tensor[] = args;
     let dy: Tensor | undefined;

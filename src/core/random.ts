@@ -3,7 +3,8 @@ import { allocArray } from './dtype.js';
 import { ValueError } from './errors.js';
 import type { Shape } from './shape.js';
 import { sizeOf } from './shape.js';
-import { Tensor, type TensorOptions } from './tensor.js';
+import { TENSOR_KEYS, Tensor, type TensorOptions } from './tensor.js';
+import { checkOptions } from './options.js';
 
 export class Rng {
   private s = new Uint32Array(4);
@@ -91,7 +92,14 @@ export interface RandomOptions extends TensorOptions {
   rng?: Rng;
 }
 
-function fill(shape: Shape, opts: RandomOptions, f: (r: Rng) => number): Tensor {
+function fill(
+  where: string,
+  known: readonly string[],
+  shape: Shape,
+  opts: RandomOptions,
+  f: (r: Rng) => number,
+): Tensor {
+  checkOptions(where, opts, [...TENSOR_KEYS, 'rng', ...known]);
   const r = opts.rng ?? globalRng;
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < a.length; i++) a[i] = f(r);
@@ -100,16 +108,22 @@ function fill(shape: Shape, opts: RandomOptions, f: (r: Rng) => number): Tensor 
 
 /** Normal(mean, std) samples. */
 export const randn = (shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor =>
-  fill(shape, opts, (r) => (opts.mean ?? 0) + (opts.std ?? 1) * r.normal());
+  fill('randn', ['mean', 'std'], shape, opts, (r) => (opts.mean ?? 0) + (opts.std ?? 1) * r.normal());
 /** Uniform [low, high) samples. */
 export const rand = (shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor =>
-  fill(shape, opts, (r) => (opts.low ?? 0) + ((opts.high ?? 1) - (opts.low ?? 0)) * r.next());
+  fill(
+    'rand',
+    ['low', 'high'],
+    shape,
+    opts,
+    (r) => (opts.low ?? 0) + ((opts.high ?? 1) - (opts.low ?? 0)) * r.next(),
+  );
 /** Normal samples redrawn until within 2 std (Keras `truncated_normal`). */
 export const truncatedNormal = (
   shape: Shape,
   opts: RandomOptions & { mean?: number; std?: number } = {},
 ): Tensor =>
-  fill(shape, opts, (r) => {
+  fill('truncatedNormal', ['mean', 'std'], shape, opts, (r) => {
     let v: number;
     do v = r.normal();
     while (Math.abs(v) > 2);
@@ -117,4 +131,4 @@ export const truncatedNormal = (
   });
 /** Integers in [low, high). */
 export const randint = (shape: Shape, low: number, high: number, opts: RandomOptions = {}): Tensor =>
-  fill(shape, { ...opts, dtype: opts.dtype ?? 'int32' }, (r) => low + r.int(high - low));
+  fill('randint', [], shape, { ...opts, dtype: opts.dtype ?? 'int32' }, (r) => low + r.int(high - low));

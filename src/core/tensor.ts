@@ -5,6 +5,7 @@ import { type Shape, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
 import { Storage } from './storage.js';
 import type { BackwardOptions } from './autodiff.js';
+import { checkOptions } from './options.js';
 
 type BackwardFn = (root: Tensor, seed?: Tensor, opts?: BackwardOptions) => void;
 // NOTE: the walker installs itself when core/autodiff.ts loads, so this file does not import it (no import cycle).
@@ -241,7 +242,11 @@ function flatten(x: NestedArray, shape: number[], d: number, out: number[]): voi
 }
 
 /** Create a tensor from a number, nested arrays or a typed array, with an optional shape. */
+/** The keys every tensor creator takes. */
+export const TENSOR_KEYS = ['dtype', 'requiresGrad'] as const;
+
 export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}): Tensor {
+  checkOptions('tensor', opts, TENSOR_KEYS);
   if (opts.dtype !== undefined && !isDType(opts.dtype))
     throw new DTypeError(`tensor: unknown dtype '${String(opts.dtype)}' (use float32, float64 or int32)`);
   if (data instanceof Tensor) {
@@ -270,21 +275,25 @@ export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}
   return new Tensor(new Storage(arr), s, opts.requiresGrad ?? false); // fresh: not shared memory
 }
 
-export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
+export const full = (shape: Shape, value: number, opts: TensorOptions = {}): Tensor =>
+  filled('full', shape, value, opts);
+export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('zeros', shape, 0, opts);
+export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
+function filled(where: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
+  checkOptions(where, opts, TENSOR_KEYS);
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   if (value !== 0) a.fill(value);
   // NOTE: a Storage of the fresh array: the constructor's shared-memory check reads `a.buffer`, and for a small
   // array (a scalar of a vjp) V8 then materializes a buffer per call, the costliest line of early steps (issue 12).
   return new Tensor(new Storage(a), shape, opts.requiresGrad ?? false);
 }
-export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => full(shape, 1, opts);
 export const scalar = (v: number, dtype: DType = 'float32'): Tensor => full([], v, { dtype });
 export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, { dtype: t.dtype });
 export const onesLike = (t: Tensor): Tensor => ones(t.shape, { dtype: t.dtype });
 
 /** 0, 1, ..., n-1 (or start..stop by step). */
 export function arange(start: number, stop?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  checkOptions('arange', opts, TENSOR_KEYS);
   if (stop === undefined) [start, stop] = [0, start];
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const a = allocArray(opts.dtype ?? 'float32', n);

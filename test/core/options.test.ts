@@ -7,6 +7,9 @@ import * as tg from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
 import * as train from '../../src/train/index.js';
 import { checkOptions } from '../../src/core/options.js';
+import * as tensorMod from '../../src/core/tensor.js';
+import * as randomMod from '../../src/core/random.js';
+import * as autodiffMod from '../../src/core/autodiff.js';
 
 const X = { bogusOption: 1 };
 const z = (...s: number[]) => tg.zeros(s);
@@ -63,6 +66,44 @@ describe('every public op with an options object refuses an unknown key', () => 
       expect(call).toThrow(tg.ValueError);
       expect(call).toThrow(/unknown option '(bogusOption|recurrentActivation)' \(known: /);
     });
+});
+
+describe('core: tensor creators and gradient calls refuse an unknown key', () => {
+  const f = (x: tg.Tensor) => tg.sum(x);
+  const coreCalls: Record<string, () => unknown> = {
+    tensor: () => tg.tensor([1, 2], [2], X as never),
+    full: () => tg.full([2], 1, X as never),
+    zeros: () => tg.zeros([2], X as never),
+    ones: () => tg.ones([2], X as never),
+    arange: () => tg.arange(0, 3, 1, X as never),
+    randn: () => tg.randn([2], { seed: 1 } as never), // TF.js takes a seed: here it is tg.setSeed or { rng }
+    rand: () => tg.rand([2], X as never),
+    truncatedNormal: () => tg.truncatedNormal([2], X as never),
+    randint: () => tg.randint([2], 0, 3, X as never),
+    grad: () => tg.grad(f, X as never),
+    grads: () => tg.grads(f, X as never),
+    valueAndGrad: () => tg.valueAndGrad(f, X as never),
+    valueAndGrads: () => tg.valueAndGrads(f, X as never),
+  };
+  it('the walk covers every core creator and gradient call that takes options', () => {
+    const found = Object.entries({ ...tensorMod, ...randomMod, ...autodiffMod })
+      .filter(([, v]) => typeof v === 'function' && !/^class/.test(Function.prototype.toString.call(v)))
+      .filter(([, v]) => takesOptions(v))
+      .map(([k]) => k);
+    expect(found).toEqual(expect.arrayContaining(['tensor', 'randn', 'grad']));
+    expect(found.filter((k) => !(k in coreCalls) && k !== 'backward' && k !== 'backwardPass')).toEqual([]);
+  });
+  for (const [name, call] of Object.entries(coreCalls))
+    it(name, () => {
+      expect(call).toThrow(tg.ValueError);
+      expect(call).toThrow(new RegExp(`^(tg\\.)?${name}: unknown option '(bogusOption|seed)' \\(known: `));
+    });
+  it('the known keys still work', () => {
+    expect(tg.zeros([2], { dtype: 'int32', requiresGrad: false }).dtype).toBe('int32');
+    expect(tg.randn([2], { mean: 1, std: 0, rng: new tg.Rng(3) }).toArray()).toEqual([1, 1]);
+    expect(tg.rand([2], { low: 2, high: 2 }).toArray()).toEqual([2, 2]);
+    expect(tg.randint([2], 4, 5, { dtype: 'int32' }).toArray()).toEqual([4, 4]);
+  });
 });
 
 describe('every tg.nn module with options refuses an unknown key', () => {

@@ -1,0 +1,54 @@
+// Synchronous loops that call the library at top level (no frame of their own) on the seed CNN, batch 32, and what
+// they keep: the step median, peak RSS and the arena's counts (docs/memory.md, "Graphs a top-level result keeps").
+//   node --import tsx scripts/top-level-loops.ts [mode] [steps]
+// modes: saliency   tg.grad(f)(x) with f through the model (the result stays differentiable: weights require grads)
+//        plain      the same with { createGraph: false }
+//        apply      model.apply(x).data (a layer call that records: no noGrad)
+//        predict    model.predict(x).data
+//        pgd        x ← x + 0.001·sign(tg.grad(f)(x)): a chain of differentiable gradients (grows; warns once)
+import * as tg from '../src/index.js';
+
+const mode = process.argv[2] ?? 'saliency';
+const steps = Number(process.argv[3] ?? 1500);
+const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd'];
+if (!MODES.includes(mode))
+  throw new Error(`top-level-loops: unknown mode '${mode}' (one of ${MODES.join(', ')})`);
+await tg.ready(); // the death watch's refs come from an earlier job (docs/memory.md)
+const model = tg.sequential();
+model.add(
+  tg.layers.conv2d({
+    filters: 12,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'relu',
+    inputShape: [32, 32, 3],
+  }),
+);
+model.add(tg.layers.maxPooling2d({ poolSize: 2 }));
+model.add(tg.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }));
+model.add(tg.layers.maxPooling2d({ poolSize: 2 }));
+model.add(tg.layers.flatten());
+model.add(tg.layers.dense({ units: 64, activation: 'relu' }));
+model.add(tg.layers.dense({ units: 10 }));
+tg.setSeed(1);
+let x = tg.randn([32, 32, 32, 3]);
+const f = (xi: tg.Tensor) => tg.sum(model.apply(xi) as tg.Tensor);
+const plain = tg.grad(f, { createGraph: false });
+const ms: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const t = performance.now();
+  if (mode === 'saliency') void tg.grad(f)(x).data[0];
+  else if (mode === 'plain') void plain(x).data[0];
+  else if (mode === 'apply') void (model.apply(x) as tg.Tensor).data[0];
+  else if (mode === 'predict') void (model.predict(x) as tg.Tensor).data[0];
+  else x = tg.add(x, tg.mul(tg.sign(tg.grad(f)(x)), 0.001));
+  ms.push(performance.now() - t);
+}
+const late = ms.slice(steps >> 1).sort((a, b) => a - b);
+const m = tg.memory();
+console.log(
+  `${mode}: ${steps} steps, median of the last half ${late[late.length >> 1].toFixed(2)} ms, ` +
+    `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB, resident ${(m.residentBytes / 2 ** 20).toFixed(0)} MiB, ` +
+    `copied out ${m.evicted}, reclaimed ${m.reclaimed}`,
+);
+process.exit(0);
