@@ -7,6 +7,8 @@
 //        predict    model.predict(x).data
 //        pgd        x ← x + 0.001·sign(tg.grad(f)(x)): a chain of differentiable gradients (grows; warns once)
 import * as tg from '../src/index.js';
+import { layersCnn } from '../bench/models/tapegrad-layers.js';
+import { SEED_CNN } from '../bench/lib/specs.js';
 
 const mode = process.argv[2] ?? 'saliency';
 const steps = Number(process.argv[3] ?? 1500);
@@ -14,22 +16,7 @@ const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd'];
 if (!MODES.includes(mode))
   throw new Error(`top-level-loops: unknown mode '${mode}' (one of ${MODES.join(', ')})`);
 await tg.ready(); // the death watch's refs come from an earlier job (docs/memory.md)
-const model = tg.sequential();
-model.add(
-  tg.layers.conv2d({
-    filters: 12,
-    kernelSize: 3,
-    padding: 'same',
-    activation: 'relu',
-    inputShape: [32, 32, 3],
-  }),
-);
-model.add(tg.layers.maxPooling2d({ poolSize: 2 }));
-model.add(tg.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }));
-model.add(tg.layers.maxPooling2d({ poolSize: 2 }));
-model.add(tg.layers.flatten());
-model.add(tg.layers.dense({ units: 64, activation: 'relu' }));
-model.add(tg.layers.dense({ units: 10 }));
+const model = layersCnn(SEED_CNN); // the benchmark's seed CNN as tg.layers
 tg.setSeed(1);
 let x = tg.randn([32, 32, 32, 3]);
 const f = (xi: tg.Tensor) => tg.sum(model.apply(xi) as tg.Tensor);
