@@ -92,6 +92,11 @@ export interface RandomOptions extends TensorOptions {
   rng?: Rng;
 }
 
+/** The option keys each random creator takes. */
+const RANDOM_KEYS = [...TENSOR_KEYS, 'rng'];
+const NORMAL_KEYS = [...RANDOM_KEYS, 'mean', 'std'];
+const UNIFORM_KEYS = [...RANDOM_KEYS, 'low', 'high'];
+
 function fill(
   where: string,
   known: readonly string[],
@@ -99,7 +104,7 @@ function fill(
   opts: RandomOptions,
   f: (r: Rng) => number,
 ): Tensor {
-  checkOptions(where, opts, [...TENSOR_KEYS, 'rng', ...known]);
+  checkOptions(where, opts, known);
   const r = opts.rng ?? globalRng;
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < a.length; i++) a[i] = f(r);
@@ -108,12 +113,12 @@ function fill(
 
 /** Normal(mean, std) samples. */
 export const randn = (shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor =>
-  fill('randn', ['mean', 'std'], shape, opts, (r) => (opts.mean ?? 0) + (opts.std ?? 1) * r.normal());
+  fill('randn', NORMAL_KEYS, shape, opts, (r) => (opts.mean ?? 0) + (opts.std ?? 1) * r.normal());
 /** Uniform [low, high) samples. */
 export const rand = (shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor =>
   fill(
     'rand',
-    ['low', 'high'],
+    UNIFORM_KEYS,
     shape,
     opts,
     (r) => (opts.low ?? 0) + ((opts.high ?? 1) - (opts.low ?? 0)) * r.next(),
@@ -123,7 +128,7 @@ export const truncatedNormal = (
   shape: Shape,
   opts: RandomOptions & { mean?: number; std?: number } = {},
 ): Tensor =>
-  fill('truncatedNormal', ['mean', 'std'], shape, opts, (r) => {
+  fill('truncatedNormal', NORMAL_KEYS, shape, opts, (r) => {
     let v: number;
     do v = r.normal();
     while (Math.abs(v) > 2);
@@ -131,4 +136,10 @@ export const truncatedNormal = (
   });
 /** Integers in [low, high). */
 export const randint = (shape: Shape, low: number, high: number, opts: RandomOptions = {}): Tensor =>
-  fill('randint', [], shape, { ...opts, dtype: opts.dtype ?? 'int32' }, (r) => low + r.int(high - low));
+  fill(
+    'randint',
+    RANDOM_KEYS,
+    shape,
+    { ...opts, dtype: opts.dtype ?? 'int32' },
+    (r) => low + r.int(high - low),
+  );

@@ -67,6 +67,8 @@ export class Arena {
   private readonly deaths: DeathWatch | null = DeathWatch.supported ? new DeathWatch() : null;
   /** Watched resident blocks by pointer (with their cell: a pointer is reused once its block is freed). */
   private readonly watched = new Map<number, { w: Watch; cell: Cell }>();
+  /** `adopt`'s scratch list of the storages it watches (emptied after each call). */
+  private readonly adopting: (Storage & { token?: object })[] = [];
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -212,7 +214,6 @@ export class Arena {
     }
     mine.length = 0;
   }
-  private readonly adopting: (Storage & { token?: object })[] = [];
 
   /** Give a big or watched block's storage a ghost of its size (see `resident`). */
   private ghost(s: Storage & { ghost?: ArrayBuffer }, bytes: number): void {
