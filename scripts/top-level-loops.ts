@@ -5,14 +5,15 @@
 //        plain      the same with { createGraph: false }
 //        apply      model.apply(x).data (a layer call that records: no noGrad)
 //        predict    model.predict(x).data
-//        pgd        x ← x + 0.001·sign(tg.grad(f)(x)): a chain of differentiable gradients (grows; warns once)
+//        pgd        x ← x + 0.001·sign(tg.grad(f)(x)): sign records nothing, so each step's graph dies with it
+//        ascent     x ← x + 0.001·tg.grad(f)(x): a chain of differentiable gradients (grows; warns once)
 import * as tg from '../src/index.js';
 import { layersCnn } from '../bench/models/tapegrad-layers.js';
 import { SEED_CNN } from '../bench/lib/specs.js';
 
 const mode = process.argv[2] ?? 'saliency';
 const steps = Number(process.argv[3] ?? 1500);
-const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd'];
+const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd', 'ascent'];
 if (!MODES.includes(mode))
   throw new Error(`top-level-loops: unknown mode '${mode}' (one of ${MODES.join(', ')})`);
 await tg.ready(); // the death watch's refs come from an earlier job (docs/memory.md)
@@ -28,7 +29,8 @@ for (let i = 0; i < steps; i++) {
   else if (mode === 'plain') void plain(x).data[0];
   else if (mode === 'apply') void (model.apply(x) as tg.Tensor).data[0];
   else if (mode === 'predict') void (model.predict(x) as tg.Tensor).data[0];
-  else x = tg.add(x, tg.mul(tg.sign(tg.grad(f)(x)), 0.001));
+  else if (mode === 'pgd') x = tg.add(x, tg.mul(tg.sign(tg.grad(f)(x)), 0.001));
+  else x = tg.add(x, tg.mul(tg.grad(f)(x), 0.001));
   ms.push(performance.now() - t);
 }
 const late = ms.slice(steps >> 1).sort((a, b) => a - b);

@@ -162,7 +162,8 @@ function checkFinite(g: Tensor, what: string): void {
 export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}): void {
   if (!root.requiresGrad)
     throw new GradError(
-      'backward: this tensor does not require a gradient (no input had requiresGrad, or it was computed in noGrad)',
+      'backward: this tensor does not require a gradient (no input had requiresGrad, it was computed in noGrad, ' +
+        'or it depends on them only through ops whose gradient is zero: sign, floor, comparisons, argmax)',
     );
   if (!seed && root.size !== 1)
     throw new GradError(

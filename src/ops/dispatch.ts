@@ -9,7 +9,7 @@ import { sizeOf } from '../core/shape.js';
 import { kernels } from '../backend/kernels.js';
 import { firstNonFinite } from './finite.js';
 import type { PrimName, PrimParams } from './table.js';
-import type { PrimDef, PrimTable } from './prim.js';
+import { type PrimDef, type PrimTable, flat } from './prim.js';
 
 // NOTE: the table registers itself here at start-up (ops/index.ts) instead of dispatch importing it: every row
 // file imports builders that call `run`, so an import of the table here would close a cycle through all of ops.
@@ -110,7 +110,9 @@ export function run<K extends PrimName>(op: K, ins: Tensor[], p: PrimParams[K]):
 
 /** Record, track and report a new op output `t`. */
 function finish<P>(op: PrimName, def: PrimDef<P>, ins: Tensor[], p: P, t: Tensor, fresh: boolean): Tensor {
-  if (recordsOn(ins)) recordRule(t, op, ins, p, def.vjp);
+  // NOTE: a piecewise-constant op (vjp `flat`) is not recorded: no gradient flows back through it, and its output
+  // must not keep the graph behind it alive (prim.ts, `flat`).
+  if (def.vjp !== flat && recordsOn(ins)) recordRule(t, op, ins, p, def.vjp);
   track(t, fresh, op);
   if (forwardNumerics && firstNonFinite(t) >= 0 && ins.every((x) => firstNonFinite(x) < 0)) {
     const scope = currentScope();

@@ -59,3 +59,12 @@ export type PrimTable<M> = { [K in keyof M]: PrimDef<M[K]> };
 /** Only compute a gradient when its input wants one. */
 export const need = (ctx: VjpCtx<unknown>, i: number, f: () => Tensor): Tensor | null =>
   ctx.ins[i].requiresGrad ? f() : null;
+
+/**
+ * The vjp of a piecewise-constant op (sign, floor, comparisons, argmax): no gradient flows to any input.
+ * NOTE: dispatch does not record such an op, so its output does not require a gradient (like PyTorch's comparisons
+ * and argmax, and JAX's zero gradients; PyTorch's sign and floor keep a zero-gradient node instead). Its output
+ * then keeps no graph alive: in a loop `x = x + ε·sign(∇f(x))` (PGD) each step's graph dies with the step, where a
+ * recorded sign chained every step to the one before.
+ */
+export const flat = (): (Tensor | null)[] => [];

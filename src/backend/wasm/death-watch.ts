@@ -62,9 +62,11 @@ export class DeathWatch {
 
   /**
    * `batch`: tokens made per job (~60 bytes each); blocks past it go unwatched until the next job refills, which
-   * then makes twice as many (up to MAX_BATCH). NOTE: 4,096 at import cost ~3 ms; 16,384 would cost ~20.
+   * then makes twice as many (up to MAX_BATCH). NOTE: 16,384 at start-up cost ~12 ms (4,096: ~3): a synchronous
+   * loop that hands a graph on to top level every step (a saliency loop: two tokens a step) ran out of 4,096 after
+   * ~2,000 steps, then copied ~17 blocks out a step; 16,384 last ~8,000 (session 19).
    */
-  constructor(private batch = 4096) {
+  constructor(private batch = 16384) {
     this.refill();
   }
 

@@ -4,7 +4,7 @@ import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
-import { type PrimDef, type PrimTable, movementCost, need, perOutputCost } from '../prim.js';
+import { type PrimDef, type PrimTable, flat, movementCost, need, perOutputCost } from '../prim.js';
 import {
   cast,
   cos,
@@ -85,7 +85,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   sqrt: unary('sqrt', (g, { out }) => [div(g, mul(out, 2))]), // d √x = dx / 2√x
   // NOTE: d|x|/dx at 0 is taken as 0 (sign(0) = 0).
   abs: unary('abs', (g, { ins: [x] }) => [mul(g, sign(x))], false),
-  sign: unary('sign', () => [null], false), // piecewise constant: no gradient
+  sign: unary('sign', flat, false), // piecewise constant: no gradient
   // NOTE: relu'(0) = 0, as in PyTorch and TF.
   relu: unary('relu', (g, { ins: [x] }) => [reluGrad(g, x)], false), // d relu(x) = [x > 0] dx
   sigmoid: unary('sigmoid', (g, { out }) => [mul(g, mul(out, sub(1, out)))]), // σ' = σ(1-σ)
@@ -93,7 +93,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   sin: unary('sin', (g, { ins: [x] }) => [mul(g, cos(x))]),
   cos: unary('cos', (g, { ins: [x] }) => [neg(mul(g, sin(x)))]),
   erf: unary('erf', (g, { ins: [x] }) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]), // erf' = 2/√π e^(-x²)
-  floor: unary('floor', () => [null]),
+  floor: unary('floor', flat), // piecewise constant: no gradient
 
   add: binary('add', (g, c) => [need(c, 0, () => g), need(c, 1, () => g)]),
   sub: binary('sub', (g, c) => [need(c, 0, () => g), need(c, 1, () => neg(g))]),
@@ -148,7 +148,7 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     arity: 2,
     shape: (ins, p) => (sameDtypes(p.op, ins), sameShapes(p.op, ins)),
     forward: (k, [a, b], out, p) => k.compare(p.op, a.raw, b.raw, out),
-    vjp: () => [null, null], // a step function: no gradient
+    vjp: flat, // a step function: no gradient
     cost: perOutputCost, // one comparison per value
   },
   where: {

@@ -36,6 +36,9 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const off = g.rank - shape.length;
   const axes = [...g.shape.keys()].filter((i) => i < off || (shape[i - off] === 1 && g.shape[i] !== 1));
+  // NOTE: when only leading axes are summed (a bias's gradient), the sum without keepdims is `shape` itself: no
+  // reshape op after it (one op fewer per bias in every backward pass)
+  if (off > 0 && axes.length === off) return run('sum', [g], { axes, keepdims: false });
   return reshape(run('sum', [g], { axes, keepdims: true }), shape); // axes are already normalised
 }
 

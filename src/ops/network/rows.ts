@@ -11,6 +11,7 @@ import {
   type CostCtx,
   type PrimTable,
   type VjpCtx,
+  flat,
   movedBytes,
   movementCost,
   need,
@@ -264,7 +265,7 @@ export const nnPrims: PrimTable<NnParams> = {
     shape: ([x], { geom: g }) => poolShape('poolArgmax', x, g),
     dtype: () => 'int32',
     forward: (k, [x], out, p) => k.poolArgmax(x.raw, p.geom, out as Int32Array),
-    vjp: () => [null],
+    vjp: flat, // indices: no gradient
     cost: windowCost, // one comparison per window element
   },
   // NOTE: the three convolution rows below are im2col(x)·w (+ b), col2im(g·wᵀ) and im2col(x)ᵀ·g computed without the

@@ -6,7 +6,7 @@ import type { ReduceOp } from '../../backend/kernels.js';
 import type { Kernels } from '../../backend/kernels.js';
 import type { TypedArray } from '../../core/dtype.js';
 import { allocArray } from '../../core/dtype.js';
-import { type PrimDef, type PrimTable, perInputCost } from '../prim.js';
+import { type PrimDef, type PrimTable, flat, perInputCost } from '../prim.js';
 import { div, equal, mul } from '../elementwise/builders.js';
 import { broadcastTo, reshape } from '../movement/builders.js';
 import { sum } from './builders.js';
@@ -72,9 +72,15 @@ const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): Prim
   cost: perInputCost, // one op per input value
 });
 
-/** g reshaped to keepdims form, then stretched back over the reduced axes. */
+/**
+ * g reshaped to keepdims form, then stretched back over the reduced axes.
+ * NOTE: when the reduced axes lead (a sum over the batch, or over everything), g already broadcasts to x's shape
+ * as it is (missing axes are leading ones): no reshape op before the broadcast.
+ */
 const unreduce = (g: Tensor, x: Tensor, axes: number[]): Tensor =>
-  broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+  broadcastTo(leading(axes) ? g : reshape(g, reducedShape(x.shape, axes, true)), x.shape);
+/** Whether sorted axes are 0, 1, …, n-1. */
+const leading = (axes: number[]): boolean => axes.every((a, i) => a === i);
 
 export const reduce: PrimTable<ReduceParams> = {
   // d Σx = broadcast(g)
@@ -102,7 +108,7 @@ export const reduce: PrimTable<ReduceParams> = {
         out as Int32Array,
       );
     },
-    vjp: () => [null],
+    vjp: flat, // an index: no gradient
     cost: perInputCost, // one comparison per input value
   },
 };
