@@ -4,6 +4,7 @@ import { TapegradError } from '../../core/errors.js';
 import { ThreadPool, type SpawnWorker } from './pool.js';
 import { createWasmKernels, type WasmExports, type WasmKernels } from './wasm-kernels.js';
 import { wasmLayout } from './memory-frame.js';
+import { tierUp } from './tier-up.js';
 
 /** Must match build:wasm's --maximumMemory (pages of 64 KiB): the wasm32 limit of 4 GiB. */
 export const WASM_MAX_PAGES = 65536;
@@ -74,5 +75,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
   const L = wasmLayout(ex.heapBase());
   const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex, L.table, L.tableBytes);
   pool.setThreads(opts.spawnWorker ? (opts.threads ?? 1) : 1);
-  return createWasmKernels(ex, memory, pool);
+  const kernels = createWasmKernels(ex, memory, pool); // NOTE: grows the memory over the GEMM work areas
+  tierUp(ex, L.work);
+  return kernels;
 }

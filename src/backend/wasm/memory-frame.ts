@@ -2,7 +2,7 @@
 // pool's job table, per-thread GEMM work areas), the arena of resident storage above them, and the frame of one
 // kernel call (resident operands used in place, plain ones copied into temporary blocks and back).
 import type { WindowGeom } from '../../core/window-geom.js';
-import { packWindowGeom } from '../../core/window-geom.js';
+import { writeWindowGeom } from '../../core/window-geom.js';
 import type { WasmExports } from './exports.js';
 import { Arena } from './arena.js';
 import { onOrphan } from '../../core/storage.js';
@@ -102,34 +102,38 @@ export class WasmMemory {
    */
   enter(ins: Arr[], outs: Arr[], scratch: number[] = NO_SCRATCH): Frame | null {
     const arena = this.arena;
-    // NOTE: indexed loops over ins then outs (no spread arrays or closures): this runs for every kernel call.
     const nIn = ins.length;
     const nAll = nIn + outs.length;
-    for (let i = 0; i < nAll; i++) {
-      const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
-      if (p >= 0) arena.pin(p);
-    }
     let f = this.frames[this.depth];
     if (f === undefined) f = this.frames[this.depth] = { ptrs: [], temps: null, back: null };
     this.depth++;
     // NOTE: the array only grows: shrinking its length trims the backing store and the next longer call reallocates
     // it. Entries past this call's count are stale and never read (callers index by position).
     if (f.ptrs.length < nAll + scratch.length) f.ptrs.length = nAll + scratch.length;
-    let copyIn = false;
+    const ptrs = f.ptrs;
+    // Resident operands first, each looked up once: pinned before anything is allocated (nothing evicts them).
+    // NOTE: indexed loops, no spread arrays or closures: this runs for every kernel call.
+    let plain = 0;
     for (let i = 0; i < nAll; i++) {
+      const p = arena.ptrOf(i < nIn ? ins[i] : outs[i - nIn]);
+      ptrs[i] = p;
+      if (p >= 0) arena.pin(p);
+      else plain++;
+    }
+    let copyIn = false;
+    for (let i = 0; plain > 0 && i < nAll; i++) {
+      if (ptrs[i] >= 0) continue;
       const a = i < nIn ? ins[i] : outs[i - nIn];
-      let p = arena.ptrOf(a);
+      const p = arena.alloc(a.length * 4);
       if (p < 0) {
-        p = arena.alloc(a.length * 4);
-        if (p < 0) {
-          this.leave(f, false);
-          return null;
-        }
-        (f.temps ??= []).push(p);
-        if (i >= nIn) (f.back ??= []).push(p, a);
-        else copyIn = true;
+        this.leave(f, false);
+        return null;
       }
-      f.ptrs[i] = p;
+      (f.temps ??= []).push(p);
+      if (i >= nIn) (f.back ??= []).push(p, a);
+      else copyIn = true;
+      ptrs[i] = p;
+      plain--;
     }
     for (let j = 0; j < scratch.length; j++) {
       const t = arena.alloc(scratch[j]);
@@ -138,11 +142,11 @@ export class WasmMemory {
         return null;
       }
       (f.temps ??= []).push(t);
-      f.ptrs[nAll + j] = t;
+      ptrs[nAll + j] = t;
     }
     this.fresh();
     // inputs that got a temporary block (plain arrays) are copied in; resident ones are read in place
-    if (copyIn) for (let i = 0; i < nIn; i++) if (arena.ptrOf(ins[i]) < 0) this.put(f.ptrs[i], ins[i]);
+    if (copyIn) for (let i = 0; i < nIn; i++) if (arena.ptrOf(ins[i]) < 0) this.put(ptrs[i], ins[i]);
     return f;
   }
   /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
@@ -176,6 +180,6 @@ export class WasmMemory {
   }
   /** Write a window geometry where the kernels read it (`geom`). */
   putGeom(g: WindowGeom): void {
-    this.i32.set(packWindowGeom(g), this.geom >>> 2);
+    writeWindowGeom(g, this.i32, this.geom >>> 2);
   }
 }
