@@ -262,14 +262,8 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
   }
 }
 
-/**
- * A ragged tile (mr ≤ 4 rows, nr ≤ 8 columns): the micro-kernel into `tmp`, then the live part added into C.
- * NOTE: inlined (as smallBlock is) so that it runs in sgemm's own code: as functions of their own, called a few
- * dozen times a training step, V8 ran them in its baseline tier (Liftoff, ~90× slower on this SIMD code) until
- * their tier-up budget ran out at steps 4–6 (session 19).
- */
-// @ts-ignore: decorator
-@inline function edgeTile(pa: usize, o1: usize, o2: usize, o3: usize, csAb: usize, pb: usize, rsBb: usize, kc: i32, cij: usize, ldc: i32, mr: i32, nr: i32, tmp: usize, beta: bool): void {
+/** A ragged tile (mr ≤ 4 rows, nr ≤ 8 columns): the micro-kernel into `tmp`, then the live part added into C. */
+function edgeTile(pa: usize, o1: usize, o2: usize, o3: usize, csAb: usize, pb: usize, rsBb: usize, kc: i32, cij: usize, ldc: i32, mr: i32, nr: i32, tmp: usize, beta: bool): void {
   micro(pa, o1, o2, o3, csAb, pb, rsBb, kc, tmp, NR * 4, false);
   for (let r = 0; r < mr; r++) {
     const crow = cij + <usize>(r * ldc) * 4;
@@ -283,8 +277,7 @@ export function sgemm(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32
  * Rows [ic, ic+mc) × columns [jc, jc+nc) × depth block [pc, pc+kc) of a skinny product (n < PACK_MIN_N): A read in
  * place, B in place when its rows are contiguous (else packed into pB, one panel at a time).
  */
-// @ts-ignore: decorator
-@inline function smallBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, ic: i32, mc: i32, jc: i32, nc: i32, pc: i32, kc: i32, directB: bool, pB: usize, tmp: usize, beta: bool): void {
+function smallBlock(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: usize, ldc: i32, ic: i32, mc: i32, jc: i32, nc: i32, pc: i32, kc: i32, directB: bool, pB: usize, tmp: usize, beta: bool): void {
   const ldcB = <usize>ldc * 4;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);

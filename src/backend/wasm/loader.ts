@@ -76,6 +76,6 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
   const pool = new ThreadPool(opts.spawnWorker ?? null, module, memory, ex, L.table, L.tableBytes);
   pool.setThreads(opts.spawnWorker ? (opts.threads ?? 1) : 1);
   const kernels = createWasmKernels(ex, memory, pool); // NOTE: grows the memory over the GEMM work areas
-  tierUp(ex, L.work);
+  tierUp(ex, L.work, ex.gemmWorkBytes());
   return kernels;
 }
