@@ -20,10 +20,18 @@ export interface Watch {
   born: number;
   /** Canaries that must be armed after this group before one of them dead settles it (0 for top-level blocks). */
   later: number;
+  /** When it was armed (performance.now(); canaries only). */
+  at?: number;
 }
 
 /** How many canaries are armed after one before it is read. */
 const LAG = 2;
+/**
+ * And how many ms must pass. NOTE: V8's incremental marking of the seed CNN's loops takes 20–40 ms of wall time; a
+ * PGD loop arms ~3 canaries a 9 ms step, so two arms later most canaries were read before the collection that
+ * would free them had finished, found alive and wasted, and its groups waited ~31 steps while the budget filled.
+ */
+const LAG_MS = 50;
 /**
  * How many more canaries must follow a group of `watchAll` before it is asked (`later`). NOTE: a frame's graph
  * dies a step after it is handed on, while a loop that builds graphs keeps V8's incremental marking busy: with
@@ -46,7 +54,7 @@ export class DeathWatch {
   private readonly tokens: object[] = [];
   private readonly refs: WeakRef<object>[] = [];
   /** Armed canaries not read yet, oldest first. */
-  private readonly canaries: Watch[] = [];
+  private readonly canaries: (Watch & { at: number })[] = [];
   /** How many canaries have been armed (the current one is number `armed`). */
   private armed = 0;
   /** Blocks handed out under a canary numbered below this have seen a collection since. */
@@ -83,7 +91,9 @@ export class DeathWatch {
    */
   poll(): void {
     const q = this.canaries;
-    while (q.length > 0 && this.armed - q[0].born >= LAG) {
+    if (q.length === 0) return;
+    const now = performance.now();
+    while (q.length > 0 && this.armed - q[0].born >= LAG && now - q[0].at >= LAG_MS) {
       const c = q.shift()!;
       if (c.ref.deref() !== undefined) break;
       this.settled = c.born;
@@ -107,7 +117,7 @@ export class DeathWatch {
       }
       this.tokens.pop(); // the canary's token: now nobody holds it
       this.armed++;
-      this.canaries.push({ ref: this.refs.pop()!, born: this.armed, later: 0 });
+      this.canaries.push({ ref: this.refs.pop()!, born: this.armed, later: 0, at: performance.now() });
       this.group = { token: this.tokens.pop()!, w: { ref: this.refs.pop()!, born: this.armed, later: 0 } };
       this.sinceArm = 0;
       // doubled for each halving of the tokens left below half the batch (a group opens only while the last refill's
