@@ -2,7 +2,7 @@
 // was dropped is freed (no copy) once a collection has run, so the loop reuses memory instead of touching new
 // memory or copying out; a block still held is never freed, and its values stay right. gc() (vitest runs with
 // --expose-gc) stands in for the collections V8 runs by itself in such a loop (bench/ and docs/memory.md).
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Arena } from '../../src/backend/wasm/arena.js';
 import { DeathWatch } from '../../src/backend/wasm/death-watch.js';
 import type { Storage } from '../../src/core/storage.js';
@@ -139,6 +139,29 @@ describe('death watch (synchronous reuse of dropped blocks)', () => {
     d.watch(next, MiB);
     expect(next.token).not.toBe(hs[0].token); // the group was closed: a later block never joins it
     expect(w.later).toBeGreaterThan(0);
+  });
+
+  it('reads a canary only once it is 50 ms old: one read earlier would find it alive and waste it', async () => {
+    const d = new DeathWatch(64);
+    await yieldToEventLoop();
+    let now = 1000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      for (let i = 0; i < 6; i++) d.watch({}, MiB); // each 1 MiB block closes a group: a canary each
+      const canaries = (d as unknown as { canaries: unknown[] }).canaries;
+      const armed = canaries.length;
+      expect(armed).toBeGreaterThanOrEqual(4);
+      d.poll();
+      expect(canaries.length).toBe(armed); // two arms later but 0 ms old: none read
+      now += 49;
+      d.poll();
+      expect(canaries.length).toBe(armed);
+      now += 2;
+      d.poll();
+      expect(canaries.length).toBeLessThan(armed); // old enough now (read, and dropped if alive)
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   describe('through ops on the wasm backend', () => {
