@@ -241,10 +241,10 @@ function flatten(x: NestedArray, shape: number[], d: number, out: number[]): voi
   for (const v of x) flatten(v, shape, d + 1, out);
 }
 
-/** Create a tensor from a number, nested arrays or a typed array, with an optional shape. */
 /** The keys every tensor creator takes. */
 export const TENSOR_KEYS = ['dtype', 'requiresGrad'] as const;
 
+/** Create a tensor from a number, nested arrays or a typed array, with an optional shape. */
 export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}): Tensor {
   checkOptions('tensor', opts, TENSOR_KEYS);
   if (opts.dtype !== undefined && !isDType(opts.dtype))

@@ -20,8 +20,13 @@ export interface Watch {
   born: number;
   /** Canaries that must be armed after this group before one of them dead settles it (0 for top-level blocks). */
   later: number;
-  /** When it was armed (performance.now(); canaries only). */
-  at?: number;
+}
+/** A token nobody holds, armed as a group closes: read empty, it says a collection has run since `born`. */
+interface Canary {
+  ref: WeakRef<object>;
+  born: number;
+  /** When it was armed (performance.now()). */
+  at: number;
 }
 
 /** How many canaries are armed after one before it is read. */
@@ -54,7 +59,7 @@ export class DeathWatch {
   private readonly tokens: object[] = [];
   private readonly refs: WeakRef<object>[] = [];
   /** Armed canaries not read yet, oldest first. */
-  private readonly canaries: (Watch & { at: number })[] = [];
+  private readonly canaries: Canary[] = [];
   /** How many canaries have been armed (the current one is number `armed`). */
   private armed = 0;
   /** Blocks handed out under a canary numbered below this have seen a collection since. */
@@ -117,7 +122,7 @@ export class DeathWatch {
       }
       this.tokens.pop(); // the canary's token: now nobody holds it
       this.armed++;
-      this.canaries.push({ ref: this.refs.pop()!, born: this.armed, later: 0, at: performance.now() });
+      this.canaries.push({ ref: this.refs.pop()!, born: this.armed, at: performance.now() });
       this.group = { token: this.tokens.pop()!, w: { ref: this.refs.pop()!, born: this.armed, later: 0 } };
       this.sinceArm = 0;
       // doubled for each halving of the tokens left below half the batch (a group opens only while the last refill's

@@ -2,7 +2,7 @@
 // pool's job table, per-thread GEMM work areas), the arena of resident storage above them, and the frame of one
 // kernel call (resident operands used in place, plain ones copied into temporary blocks and back).
 import type { WindowGeom } from '../../core/window-geom.js';
-import { writeWindowGeom } from '../../core/window-geom.js';
+import { packWindowGeom } from '../../core/window-geom.js';
 import type { WasmExports } from './exports.js';
 import { Arena } from './arena.js';
 import { onOrphan } from '../../core/storage.js';
@@ -180,6 +180,6 @@ export class WasmMemory {
   }
   /** Write a window geometry where the kernels read it (`geom`). */
   putGeom(g: WindowGeom): void {
-    writeWindowGeom(g, this.i32, this.geom >>> 2);
+    this.i32.set(packWindowGeom(g), this.geom >>> 2);
   }
 }
