@@ -1,0 +1,70 @@
+// How much of a fresh process's slow first steps is the machine? The seed CNN's training step as the benchmark's
+// cnn-train cell runs it (valueAndGrads + plain SGD, batch 32, 2 threads), in fresh processes, with a fixed JavaScript
+// loop (~30 µs, no library code, optimized before the model is built) timed on the main thread before every step.
+// Per process: steps 5–10 over the steady median (the benchmark's row), the fixed loop's steps 5–10 over its steady
+// median (> 1: the core itself ran slower in that window; see scripts/machine-phase.ts), and the first divided by the
+// second: the part of the row the machine's phase does not explain.
+//   node --import tsx scripts/first-steps-phase.ts [processes=8] [steps=400]
+import { execFileSync } from 'node:child_process';
+
+const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
+
+if (process.argv[2] === '--child') {
+  const steps = Number(process.argv[3]);
+  const scratch = new Float64Array(4096);
+  const fixedLoop = (): number => {
+    const t = performance.now();
+    for (let r = 0; r < 5; r++) for (let i = 0; i < scratch.length; i++) scratch[i] = scratch[i] * 0.999 + i;
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 2000; i++) fixedLoop(); // optimized before the step's code starts to tier up
+  const { randArray, randLabels } = await import('../bench/lib/data.js');
+  const { SEED_CNN, initParams, specParamShapes } = await import('../bench/lib/specs.js');
+  const tg = await import('../src/index.js');
+  tg.setBackend('wasm');
+  tg.setNumThreads(2);
+  await tg.ready();
+  const { tapegradCnn } = await import('../bench/models/tapegrad.js');
+  const shapes = specParamShapes(SEED_CNN);
+  const { h, w, c, classes } = SEED_CNN;
+  const m = tapegradCnn(
+    initParams(shapes, 13),
+    shapes,
+    randArray(32 * h * w * c, 113),
+    randLabels(32, classes, 213),
+    32,
+  );
+  const step: number[] = [];
+  const probe: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    probe.push(fixedLoop());
+    const t = performance.now();
+    m.train();
+    step.push(performance.now() - t);
+  }
+  const ratio = (a: number[]): number => median(a.slice(4, 10)) / median(a.slice(Math.floor(steps / 2)));
+  console.log(
+    JSON.stringify({ row: ratio(step), machine: ratio(probe), steady: median(step.slice(steps >> 1)) }),
+  );
+  process.exit(0);
+}
+
+const processes = Number(process.argv[2] ?? 8);
+const steps = Math.max(100, Number(process.argv[3] ?? 400));
+const rows: { row: number; machine: number; steady: number }[] = [];
+for (let p = 0; p < processes; p++) {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', process.argv[1], '--child', String(steps)], {
+    encoding: 'utf8',
+  });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { row: number; machine: number; steady: number };
+  rows.push(r);
+  console.log(
+    `process ${p + 1}: steps 5–10 / steady ${r.row.toFixed(2)} (steady ${r.steady.toFixed(2)} ms), ` +
+      `fixed loop ${r.machine.toFixed(2)}, row / loop ${(r.row / r.machine).toFixed(2)}`,
+  );
+}
+const med = (f: (r: (typeof rows)[number]) => number): string => median(rows.map(f)).toFixed(2);
+console.log(
+  `medians over ${processes} processes: steps 5–10 / steady ${med((r) => r.row)}, fixed loop ${med((r) => r.machine)}, ` +
+    `row / loop ${med((r) => r.row / r.machine)}`,
+);
