@@ -6,18 +6,14 @@
 // second: the part of the row the machine's phase does not explain.
 //   node --import tsx scripts/first-steps-phase.ts [processes=8] [steps=400]
 import { execFileSync } from 'node:child_process';
+import { fixedLoopMs } from '../bench/lib/fixed-loop.js';
+import { quantile } from '../bench/lib/measure.js';
 
-const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
+const median = (a: number[]): number => quantile(a, 0.5);
 
 if (process.argv[2] === '--child') {
   const steps = Number(process.argv[3]);
-  const scratch = new Float64Array(4096);
-  const fixedLoop = (): number => {
-    const t = performance.now();
-    for (let r = 0; r < 5; r++) for (let i = 0; i < scratch.length; i++) scratch[i] = scratch[i] * 0.999 + i;
-    return performance.now() - t;
-  };
-  for (let i = 0; i < 2000; i++) fixedLoop(); // optimized before the step's code starts to tier up
+  for (let i = 0; i < 2000; i++) fixedLoopMs(5); // optimized before the step's code starts to tier up
   const { randArray, randLabels } = await import('../bench/lib/data.js');
   const { SEED_CNN, initParams, specParamShapes } = await import('../bench/lib/specs.js');
   const tg = await import('../src/index.js');
@@ -37,14 +33,15 @@ if (process.argv[2] === '--child') {
   const step: number[] = [];
   const probe: number[] = [];
   for (let i = 0; i < steps; i++) {
-    probe.push(fixedLoop());
+    probe.push(fixedLoopMs(5));
     const t = performance.now();
     m.train();
     step.push(performance.now() - t);
   }
-  const ratio = (a: number[]): number => median(a.slice(4, 10)) / median(a.slice(Math.floor(steps / 2)));
+  const steady = steps >> 1; // the second half of the loop is its steady state
+  const ratio = (a: number[]): number => median(a.slice(4, 10)) / median(a.slice(steady));
   console.log(
-    JSON.stringify({ row: ratio(step), machine: ratio(probe), steady: median(step.slice(steps >> 1)) }),
+    JSON.stringify({ row: ratio(step), machine: ratio(probe), steady: median(step.slice(steady)) }),
   );
   process.exit(0);
 }

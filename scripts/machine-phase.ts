@@ -5,6 +5,8 @@
 //   node --import tsx scripts/machine-phase.ts [seconds=6] [threads=2]
 import { readFileSync } from 'node:fs';
 import * as tg from '../src/index.js';
+import { fixedLoopMs } from '../bench/lib/fixed-loop.js';
+import { quantile } from '../bench/lib/measure.js';
 
 const seconds = Number(process.argv[2] ?? 6);
 tg.setNumThreads(Number(process.argv[3] ?? 2));
@@ -12,15 +14,7 @@ await tg.ready();
 const m = await tg.onnx.loadModel(readFileSync(new URL('../test/fixtures/onnx/mlp.onnx', import.meta.url)));
 const x = tg.rand([32, 6], { low: -1, high: 1, rng: new tg.Rng(71) });
 
-const scratch = new Float64Array(4096);
-/** 20 multiply-add passes over 4,096 doubles. */
-function fixedLoop(): number {
-  const t = performance.now();
-  for (let r = 0; r < 20; r++) for (let i = 0; i < scratch.length; i++) scratch[i] = scratch[i] * 0.999 + i;
-  return performance.now() - t;
-}
-
-const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
+const median = (a: number[]): number => quantile(a, 0.5);
 const rows: string[] = [];
 const t0 = performance.now();
 while (performance.now() - t0 < seconds * 1000) {
@@ -28,7 +22,7 @@ while (performance.now() - t0 < seconds * 1000) {
   const loops: number[] = [];
   const b0 = performance.now();
   while (performance.now() - b0 < 250) {
-    loops.push(fixedLoop());
+    loops.push(fixedLoopMs(20));
     for (let i = 0; i < 20; i++) {
       const t = performance.now();
       m.predict(x, { batchSize: 32 });
