@@ -75,6 +75,23 @@ describe('arena allocator', () => {
     expect(a.stats().evicted).toBeGreaterThan(0);
   });
 
+  it('unpinAll and unhold forget every earlier pin and hold (an older one no longer protects its block)', () => {
+    const a = small(64 * 1024);
+    a.minElements = 1;
+    const s = [0, 1, 2].map(() => a.resident('float32', 4096)!); // 16 KiB each, s[2] the newest, at the top
+    a.pin(s[2].view.byteOffset);
+    a.hold([s[2]]);
+    a.unpinAll();
+    a.unhold();
+    a.pin(s[0].view.byteOffset);
+    a.hold([s[1]]);
+    // 16 KiB are left at the top: 20 KiB fit only once s[2], protected no more, is evicted
+    expect(a.alloc(20 * 1024)).toBeGreaterThan(0);
+    expect([s[0].resident, s[1].resident, s[2].resident]).toEqual([true, true, false]);
+    a.unpinAll();
+    a.unhold();
+  });
+
   it('refuses (returns -1 / null) past its limit when nothing can be evicted', () => {
     const a = small(8192);
     expect(a.alloc(16384)).toBe(-1);

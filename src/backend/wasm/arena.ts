@@ -51,13 +51,23 @@ export class Arena {
   /** Tests: fill new resident blocks with NaN (float) / -1 (int) to prove every kernel writes all its output. */
   poison = false;
   private top: number;
-  private readonly freeList: [number, number][] = []; // [ptr, bytes], sorted by ptr, coalesced
+  // The free list: blocks [fPtr[i], fPtr[i] + fSize[i]) for i < nFree, sorted by pointer, coalesced.
+  // NOTE: two number arrays and a count, not an array of pairs: inserts and removals write in place and never
+  // shrink an array (a shorter `length` trims its backing store, and the next insert allocates another), and a
+  // new free block is no new pair; every kernel call frees its temporary blocks here (issue 12).
+  private readonly fPtr: number[] = [];
+  private readonly fSize: number[] = [];
+  private nFree = 0;
   private readonly sizes = new Map<number, number>(); // every live block
   private readonly cells = new Map<number, Cell>(); // resident blocks, oldest first
-  // NOTE: plain arrays emptied by length = 0, not Sets: a Set's clear() drops its table and the next add() makes a
-  // new one, twice per op; both hold a handful of pointers and are searched only when a block is evicted (issue 12).
+  // NOTE: plain arrays with a count, not Sets and not `length = 0`: a Set's clear() drops its table and the next
+  // add() makes a new one, and `length = 0` drops an array's backing store the same way (the next push allocates
+  // ~180 bytes), twice per op. Entries past the count are stale numbers; both are searched only when a block is
+  // evicted or reclaimed (issue 12).
   private readonly pinned: number[] = []; // the current kernel call's arrays
+  private nPinned = 0;
   private readonly held: number[] = []; // the current op's inputs and output
+  private nHeld = 0;
   private residentBytes = 0;
   private largest = 0;
   /** How many of the largest block seen the limit always allows (tests set 0 to force eviction). */
@@ -116,32 +126,58 @@ export class Arena {
     const bytes = this.sizes.get(ptr);
     if (bytes === undefined) return;
     this.sizes.delete(ptr);
-    const fl = this.freeList;
+    const P = this.fPtr;
+    const S = this.fSize;
+    const n = this.nFree;
     let lo = 0;
-    let hi = fl.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (fl[mid][0] < ptr) lo = mid + 1;
+      if (P[mid] < ptr) lo = mid + 1;
       else hi = mid;
     }
-    // NOTE: coalescing grows a neighbour's entry in place; only a block with no free neighbour adds an entry
-    // (every kernel call frees its temporary blocks here, so this path allocates as little as it can).
-    const prev = lo > 0 && fl[lo - 1][0] + fl[lo - 1][1] === ptr ? fl[lo - 1] : null;
-    const next = lo < fl.length && fl[lo][0] === ptr + bytes ? fl[lo] : null;
-    const block: [number, number] = prev ?? next ?? [ptr, bytes];
-    const at = prev ? lo - 1 : next ? lo : -1; // block's index in the free list, or -1 when it is not in it yet
+    // coalescing grows a neighbour's entry in place; only a block with no free neighbour adds an entry
+    const prev = lo > 0 && P[lo - 1] + S[lo - 1] === ptr;
+    const next = lo < n && P[lo] === ptr + bytes;
+    let at = -1; // the freed block's entry once merged, or -1 when it has none yet
     if (prev && next) {
-      prev[1] += bytes + next[1];
-      removeAt(fl, lo);
-    } else if (prev) prev[1] += bytes;
-    else if (next) {
-      next[0] = ptr;
-      next[1] += bytes;
+      S[lo - 1] += bytes + S[lo];
+      this.removeFree(lo);
+      at = lo - 1;
+    } else if (prev) {
+      S[lo - 1] += bytes;
+      at = lo - 1;
+    } else if (next) {
+      P[lo] = ptr;
+      S[lo] += bytes;
+      at = lo;
     }
-    if (block[0] + block[1] === this.top) {
-      this.top = block[0]; // the free space at the top goes back to the bump pointer
-      if (at >= 0) removeAt(fl, at);
-    } else if (at < 0) insertAt(fl, lo, block);
+    const start = at >= 0 ? P[at] : ptr;
+    if (start + (at >= 0 ? S[at] : bytes) === this.top) {
+      this.top = start; // the free space at the top goes back to the bump pointer
+      if (at >= 0) this.removeFree(at);
+    } else if (at < 0) this.insertFree(lo, ptr, bytes);
+  }
+  /** Remove free entry i, shifting the tail down. */
+  private removeFree(i: number): void {
+    const P = this.fPtr;
+    const S = this.fSize;
+    const n = --this.nFree;
+    for (let j = i; j < n; j++) {
+      P[j] = P[j + 1];
+      S[j] = S[j + 1];
+    }
+  }
+  /** Insert the free block [ptr, ptr + bytes) as entry i, shifting the tail up. */
+  private insertFree(i: number, ptr: number, bytes: number): void {
+    const P = this.fPtr;
+    const S = this.fSize;
+    for (let j = this.nFree++; j > i; j--) {
+      P[j] = P[j - 1];
+      S[j] = S[j - 1];
+    }
+    P[i] = ptr;
+    S[i] = bytes;
   }
 
   /**
@@ -238,20 +274,27 @@ export class Arena {
     return c !== undefined && c.view === a ? a.byteOffset : -1;
   }
   pin(ptr: number): void {
-    this.pinned.push(ptr);
+    this.pinned[this.nPinned++] = ptr;
   }
   unpinAll(): void {
-    this.pinned.length = 0;
+    this.nPinned = 0;
+  }
+  /** Whether the current kernel call or op uses the block at `ptr` (pinned or held). */
+  private inUse(ptr: number): boolean {
+    for (let i = 0; i < this.nPinned; i++) if (this.pinned[i] === ptr) return true;
+    for (let i = 0; i < this.nHeld; i++) if (this.held[i] === ptr) return true;
+    return false;
   }
   /** Keep these storages resident until `unhold` (an op's inputs and output while its forward runs). */
   hold(ss: Storage[]): void {
     for (let i = 0; i < ss.length; i++) {
       const s = ss[i];
-      if (s.resident && this.cells.get(s.view.byteOffset) === s.cell) this.held.push(s.view.byteOffset);
+      if (s.resident && this.cells.get(s.view.byteOffset) === s.cell)
+        this.held[this.nHeld++] = s.view.byteOffset;
     }
   }
   unhold(): void {
-    this.held.length = 0;
+    this.nHeld = 0;
   }
 
   /** Copy a resident cell's values out to a plain array and free its block (its `evict` callback). */
@@ -297,7 +340,7 @@ export class Arena {
       // NOTE: the map is in allocation order (a freed pointer's entry is deleted first), so the first block not
       // settled ends the scan; a kernel call's operands stay out of it whatever the watch says (views in use)
       if (!this.deaths!.settledFor(e.w)) break;
-      if (this.pinned.includes(ptr) || this.held.includes(ptr)) continue;
+      if (this.inUse(ptr)) continue;
       this.watched.delete(ptr);
       const c = e.cell;
       if (e.w.ref.deref() !== undefined || this.cells.get(ptr) !== c) continue;
@@ -311,7 +354,7 @@ export class Arena {
   /** Evict the oldest unpinned resident block; false when there is none. */
   private evictOldest(): boolean {
     for (const [ptr, c] of this.cells) {
-      if (this.pinned.includes(ptr) || this.held.includes(ptr) || c.framed) continue;
+      if (this.inUse(ptr) || c.framed) continue;
       this.counts.evicted++;
       c.evict?.(c);
       return true;
@@ -321,18 +364,18 @@ export class Arena {
 
   /** Best fit from the free list, or -1. */
   private fromFreeList(need: number): number {
+    const S = this.fSize;
     let best = -1;
-    for (let i = 0; i < this.freeList.length; i++) {
-      const sz = this.freeList[i][1];
-      if (sz >= need && (best < 0 || sz < this.freeList[best][1])) best = i;
+    for (let i = 0; i < this.nFree; i++) {
+      const sz = S[i];
+      if (sz >= need && (best < 0 || sz < S[best])) best = i;
     }
     if (best >= 0) {
-      const b = this.freeList[best];
-      const p = b[0];
-      if (b[1] === need) removeAt(this.freeList, best);
+      const p = this.fPtr[best];
+      if (S[best] === need) this.removeFree(best);
       else {
-        b[0] += need; // NOTE: shrink the entry in place (no new pair per allocation)
-        b[1] -= need;
+        this.fPtr[best] += need; // shrink the entry in place
+        S[best] -= need;
       }
       this.sizes.set(p, need);
       return p;
@@ -356,17 +399,4 @@ export class Arena {
     this.sizes.set(p, need);
     return p;
   }
-}
-
-// NOTE: splice returns a new array of what it removed; these run for every temporary block of every kernel call.
-/** Remove a[i], shifting the tail down (splice(i, 1) without its result array). */
-function removeAt<T>(a: T[], i: number): void {
-  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j];
-  a.length--;
-}
-/** Insert x at a[i], shifting the tail up (splice(i, 0, x) without its result array). */
-function insertAt<T>(a: T[], i: number, x: T): void {
-  a.push(x);
-  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
-  a[i] = x;
 }

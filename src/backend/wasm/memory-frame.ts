@@ -30,16 +30,19 @@ export type Arr = Float32Array | Int32Array;
 const NO_SCRATCH: number[] = [];
 
 /**
- * One kernel call's frame. NOTE: `temps` and `back` stay null until a plain operand needs a temporary block: a
- * training step's operands are mostly resident, and this runs for every kernel call (issue 12).
+ * One kernel call's frame, reused by every call at its depth. NOTE: arrays with counts, never emptied by
+ * `length = 0` (that drops an array's backing store and the next push allocates a new one): this runs for every
+ * kernel call (issue 12).
  */
 interface Frame {
   /** Pointers of the inputs, then the outputs, then the scratch blocks. */
   ptrs: number[];
-  /** Temporary blocks to free. */
-  temps: number[] | null;
-  /** Plain outputs to copy back: pointer, array, pointer, array, ... */
-  back: (number | Arr)[] | null;
+  /** Temporary blocks to free: the first nTemps. */
+  temps: number[];
+  nTemps: number;
+  /** Plain outputs to copy back: pointer, array, pointer, array, ... (the first nBack; nulled after). */
+  back: (number | Arr | null)[];
+  nBack: number;
 }
 
 /** The wasm kernels' view of their memory: fixed regions, the arena, and enter/leave of one call. */
@@ -105,7 +108,7 @@ export class WasmMemory {
     const nIn = ins.length;
     const nAll = nIn + outs.length;
     let f = this.frames[this.depth];
-    if (f === undefined) f = this.frames[this.depth] = { ptrs: [], temps: null, back: null };
+    if (f === undefined) f = this.frames[this.depth] = { ptrs: [], temps: [], nTemps: 0, back: [], nBack: 0 };
     this.depth++;
     // NOTE: the array only grows: shrinking its length trims the backing store and the next longer call reallocates
     // it. Entries past this call's count are stale and never read (callers index by position).
@@ -129,9 +132,11 @@ export class WasmMemory {
         this.leave(f, false);
         return null;
       }
-      (f.temps ??= []).push(p);
-      if (i >= nIn) (f.back ??= []).push(p, a);
-      else copyIn = true;
+      f.temps[f.nTemps++] = p;
+      if (i >= nIn) {
+        f.back[f.nBack++] = p;
+        f.back[f.nBack++] = a;
+      } else copyIn = true;
       ptrs[i] = p;
       plain--;
     }
@@ -141,7 +146,7 @@ export class WasmMemory {
         this.leave(f, false);
         return null;
       }
-      (f.temps ??= []).push(t);
+      f.temps[f.nTemps++] = t;
       ptrs[nAll + j] = t;
     }
     this.fresh();
@@ -151,17 +156,18 @@ export class WasmMemory {
   }
   /** Copy plain outputs back (unless the call failed), free the temporary blocks, unpin. */
   leave(f: Frame, copy = true): void {
-    const { temps, back } = f;
+    const { temps, back, nTemps, nBack } = f;
+    f.nTemps = 0;
+    f.nBack = 0;
     try {
-      if (copy && back !== null) {
+      if (copy && nBack > 0) {
         this.fresh();
-        for (let i = 0; i < back.length; i += 2) this.get(back[i] as number, back[i + 1] as Arr);
+        for (let i = 0; i < nBack; i += 2) this.get(back[i] as number, back[i + 1] as Arr);
       }
     } finally {
-      f.temps = null;
-      f.back = null;
+      for (let i = 1; i < nBack; i += 2) back[i] = null; // hold no caller's array past its call
       this.depth--;
-      if (temps !== null) for (let i = 0; i < temps.length; i++) this.arena.free(temps[i]);
+      for (let i = 0; i < nTemps; i++) this.arena.free(temps[i]);
       this.arena.unpinAll();
     }
   }

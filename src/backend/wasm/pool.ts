@@ -99,9 +99,14 @@ export class ThreadPool {
   private zombies: WorkerHandle[] = [];
   private nThreads = 1;
   private view: Int32Array;
-  /** Reused by run: the caller's argument array per arity, and the workers a job was posted to. */
+  /**
+   * Reused by run: the caller's argument array per arity, and the workers a job was posted to (the first `post`
+   * returns of them; each is nulled once waited on).
+   * NOTE: never emptied by `length = 0`: that drops the array's backing store, and the next push allocates a new
+   * one, once per kernel call (issue 12).
+   */
   private readonly argArrays: number[][] = [];
-  private readonly postedSlots: Slot[] = [];
+  private readonly postedSlots: (Slot | null)[] = [];
   /** Jobs handed to workers so far, and chunks they ran (tests use these to check a call really ran in parallel). */
   posted = 0;
   /** A worker that takes longer than max(floorMs, slowFactor × the caller's own part) is declared stuck. */
@@ -313,7 +318,7 @@ export class ThreadPool {
     const posted = this.post(fn, n, nargs, work);
     const start = performance.now();
     const err = this.claim(fn, n, nargs, work);
-    if (posted.length === 0) {
+    if (posted === 0) {
       if (err !== null) throw asPoolError(fn, err);
       return;
     }
@@ -322,11 +327,14 @@ export class ThreadPool {
     if (failures !== null) throw new TapegradError(`thread pool: ${failures.join('; ')}`);
   }
 
-  /** Reset the claim counter and post the job to the ready workers among the first helpersFor(n). */
-  private post(fn: PoolFn, n: number, nargs: number, work?: WorkArea): Slot[] {
+  /**
+   * Reset the claim counter and post the job to the ready workers among the first helpersFor(n); returns how
+   * many, listed first in postedSlots.
+   */
+  private post(fn: PoolFn, n: number, nargs: number, work?: WorkArea): number {
     Atomics.store(this.view, this.table >>> 2, 0);
     const posted = this.postedSlots;
-    posted.length = 0;
+    let count = 0;
     const helpers = this.helpersFor(n);
     const fnIndex = POOL_FNS.indexOf(fn);
     for (let i = 0; i < helpers; i++) {
@@ -344,10 +352,10 @@ export class ThreadPool {
       Atomics.store(c, CTL.SEQ, s.seq);
       Atomics.store(c, CTL.STATE, POSTED);
       Atomics.notify(c, CTL.SEQ);
-      posted.push(s);
+      posted[count++] = s;
       this.posted++;
     }
-    return posted;
+    return count;
   }
 
   /** Run chunks on the caller until the counter passes n; the error of a failed chunk, else null. */
@@ -371,13 +379,15 @@ export class ThreadPool {
   }
 
   /**
-   * Wait for every posted worker (spin, then sleep), then empty `posted`; the failures, else null.
+   * Wait for the `count` posted workers (spin, then sleep), nulling their entries; the failures, else null.
    * `own` = the caller's ms.
    */
-  private awaitWorkers(posted: Slot[], fn: PoolFn, own: number): string[] | null {
+  private awaitWorkers(count: number, fn: PoolFn, own: number): string[] | null {
     let failures: string[] | null = null;
-    for (let p = 0; p < posted.length; p++) {
-      const s = posted[p];
+    const posted = this.postedSlots;
+    for (let p = 0; p < count; p++) {
+      const s = posted[p]!;
+      posted[p] = null;
       // a worker that has not woken yet is cancelled: every chunk is already done
       if (Atomics.compareExchange(s.ctl, CTL.STATE, POSTED, CANCELLED) === POSTED) continue;
       const limit = Math.max(this.timeout.floorMs, this.timeout.slowFactor * own);
@@ -395,7 +405,6 @@ export class ThreadPool {
         );
       }
     }
-    posted.length = 0;
     return failures;
   }
 
