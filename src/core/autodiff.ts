@@ -39,10 +39,12 @@ const NO_INPUTS: Tensor[] = [];
 function topoSort(roots: Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  // NOTE: a depth-first walk on two parallel stacks (tensor, next input), not a [tensor, index] pair per node.
+  // NOTE: a depth-first walk on two parallel stacks (tensor, next input), not a [tensor, index] pair per node; and
+  // indexed loops, not for-of (the iterator protocol, until V8 optimizes the caller: a run's first steps).
   const stack: Tensor[] = [];
   const next: number[] = [];
-  for (const r of roots) {
+  for (let ri = 0; ri < roots.length; ri++) {
+    const r = roots[ri];
     if (seen.has(r) || !r.requiresGrad) continue;
     seen.add(r);
     stack.push(r);
@@ -217,14 +219,15 @@ function checkArgs(xs: unknown[], fn: string): Tensor[] {
 
 /** Whether `value`'s graph reaches a tensor made before `start` (outside f) that requires a gradient. */
 function readsOutside(value: Tensor, ins: Tensor[], start: number): boolean {
-  const seen = new Set<Tensor>(ins);
+  const seen = new Set<Tensor>();
+  for (let i = 0; i < ins.length; i++) seen.add(ins[i]);
   const stack = [value];
   while (stack.length) {
     const t = stack.pop()!;
     if (seen.has(t) || !t.requiresGrad) continue;
     seen.add(t);
     if (t.id < start) return true;
-    if (t.node) for (const x of t.node.inputs) stack.push(x);
+    if (t.node) for (let i = 0; i < t.node.inputs.length; i++) stack.push(t.node.inputs[i]);
   }
   return false;
 }

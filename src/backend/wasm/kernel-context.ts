@@ -5,7 +5,7 @@ import type { WindowGeom } from '../kernels.js';
 import type { WasmExports } from './exports.js';
 import { type PoolFn, type ThreadPool, type WorkArea, rangeStart } from './pool.js';
 import type { Arena } from './arena.js';
-import { type Arr, WasmMemory } from './memory-frame.js';
+import { type Arr, type RunPtrs, WasmMemory } from './memory-frame.js';
 
 /**
  * Work (flops or elements) below which a kernel stays on the calling thread: handing a job to a worker costs
@@ -64,7 +64,7 @@ export interface KernelContext {
   /** Every thread's GEMM work area (thread t gets base + t·stride). */
   WORK: WorkArea;
   /** Copy plain operands in, run, copy outputs out (false: no room, run the reference). */
-  call(ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean;
+  call(ins: Arr[], outs: Arr[], run: RunPtrs, scratch?: number[]): boolean;
   putGeom(g: WindowGeom): void;
   split(fn: PoolFn, pre: number[], n: number, big: boolean): void;
   elementwise(fn: PoolFn, args: number[], ptrs: boolean[], n: number): void;
@@ -75,7 +75,7 @@ export function kernelContext(ex: WasmExports, memory: WebAssembly.Memory, pool:
   const mem = new WasmMemory(ex, memory);
   const { arena, geom: GEOM, workBytes } = mem;
   const WORK: WorkArea = { base: mem.workPtr(0), stride: workBytes };
-  const call = (ins: Arr[], outs: Arr[], run: (p: number[]) => void, scratch?: number[]): boolean =>
+  const call = (ins: Arr[], outs: Arr[], run: RunPtrs, scratch?: number[]): boolean =>
     mem.call(ins, outs, run, scratch);
   const putGeom = (g: WindowGeom): void => mem.putGeom(g);
   /**

@@ -43,7 +43,7 @@ export function matmulKernels(c: KernelContext): Pick<Kernels, 'matmul'> {
     return call(
       [a, b],
       [out],
-      ([pa, pb, po, partial]) => {
+      (pa, pb, po, partial) => {
         pool.run(
           'matmulDepthSlice',
           chunksOf(slices, (k0, k1, i) => [
@@ -118,7 +118,7 @@ export function matmulKernels(c: KernelContext): Pick<Kernels, 'matmul'> {
         call(
           [a, b],
           [out],
-          ([pa, pb, po, packed]) => {
+          (pa, pb, po, packed) => {
             if (shared) {
               pool.run(
                 'packBPanels',

@@ -94,7 +94,11 @@ function gather(
   srcBase: number,
   out: TypedArray,
 ): void {
-  const [sh, [sst, dst]] = collapse(outShape, srcStrides, stridesOf(outShape));
+  // NOTE: indexed, not `[sh, [sst, dst]] =`: destructuring runs the iterator protocol until V8 optimizes the caller
+  const c = collapse(outShape, srcStrides, stridesOf(outShape));
+  const sh = c[0];
+  const sst = c[1][0];
+  const dst = c[1][1];
   if (sh.length === 0) {
     if (out.length) out[0] = x[srcBase];
     return;
@@ -192,7 +196,10 @@ export const fastMovement: Pick<
     const ost = stridesOf(outShape);
     const base = before.reduce((acc, b, d) => acc + b * ost[d], 0);
     // walk the input in order and write each contiguous run at its shifted output position
-    const [sh, [dst, sst]] = collapse(shape, ost, stridesOf(shape));
+    const c = collapse(shape, ost, stridesOf(shape));
+    const sh = c[0];
+    const dst = c[1][0];
+    const sst = c[1][1];
     if (sh.length === 0) {
       if (x.length) out[base] = x[0];
       return;

@@ -60,7 +60,7 @@ export function createWasmKernels(
       if (
         !isF32(x) ||
         !isF32(out) ||
-        !call([x], [out], ([px, po]) => elementwise('unary', [UNARY[op], px, po], PTRS_1_1, x.length))
+        !call([x], [out], (px, po) => elementwise('unary', [UNARY[op], px, po], PTRS_1_1, x.length))
       )
         jsKernels.unary(op, x, out);
     },
@@ -69,7 +69,7 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) =>
+        !call([a, b], [out], (pa, pb, po) =>
           elementwise('binary', [BINARY[op], pa, pb, po], PTRS_2_1, out.length),
         )
       )
@@ -82,7 +82,7 @@ export function createWasmKernels(
       if (
         !isF32(a) ||
         !isF32(out) ||
-        !call([a], [out], ([pa, po]) =>
+        !call([a], [out], (pa, po) =>
           elementwise(
             'binaryScalar',
             [BINARY[op], pa, bits, scalarFirst ? 1 : 0, po],
@@ -98,7 +98,7 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([a, b], [out], ([pa, pb, po]) =>
+        !call([a, b], [out], (pa, pb, po) =>
           elementwise('compare', [COMPARE[op], pa, pb, po], PTRS_2_1, out.length),
         )
       )
@@ -110,7 +110,7 @@ export function createWasmKernels(
         !isF32(a) ||
         !isF32(b) ||
         !isF32(out) ||
-        !call([cond, a, b], [out], ([pc, pa, pb, po]) =>
+        !call([cond, a, b], [out], (pc, pa, pb, po) =>
           elementwise('where', [pc, cond instanceof Int32Array ? 1 : 0, pa, pb, po], PTRS_WHERE, out.length),
         )
       )
@@ -124,7 +124,7 @@ export function createWasmKernels(
         !call(
           [x],
           [out],
-          ([px, po, acc]) =>
+          (px, po, acc) =>
             op === 'sum'
               ? ex.reduceSum(px, outer, mid, inner, po, acc)
               : ex.reduceMax(px, outer, mid, inner, po),
@@ -135,12 +135,12 @@ export function createWasmKernels(
     },
     firstNonFinite(x) {
       let at = -1;
-      if (x.length === 0 || !isF32(x) || !call([x], [], ([px]) => (at = ex.firstNonFinite(px, x.length))))
+      if (x.length === 0 || !isF32(x) || !call([x], [], (px) => (at = ex.firstNonFinite(px, x.length))))
         return jsKernels.firstNonFinite(x);
       return at;
     },
     argmax(x, outer, mid, inner, out) {
-      if (!isF32(x) || !call([x], [out], ([px, po]) => ex.argmax(px, outer, mid, inner, po)))
+      if (!isF32(x) || !call([x], [out], (px, po) => ex.argmax(px, outer, mid, inner, po)))
         jsKernels.argmax(x, outer, mid, inner, out);
     },
     take(x, idx, out) {
@@ -151,7 +151,7 @@ export function createWasmKernels(
         (arena.ptrOf(x) < 0 && x.length > 4 * out.length) ||
         !isF32(x) ||
         !isF32(out) ||
-        !call([x, idx], [out], ([px, pi, po]) => ex.take(px, pi, po, idx.length))
+        !call([x, idx], [out], (px, pi, po) => ex.take(px, pi, po, idx.length))
       )
         fastMovement.take(x, idx, out);
     },
@@ -159,7 +159,7 @@ export function createWasmKernels(
       if (
         !isF32(g) ||
         !isF32(out) ||
-        !call([g, idx], [out], ([pg, pi, po]) => ex.scatterAdd(pg, pi, po, idx.length, out.length))
+        !call([g, idx], [out], (pg, pi, po) => ex.scatterAdd(pg, pi, po, idx.length, out.length))
       )
         fastMovement.scatterAdd(g, idx, out);
     },
@@ -169,7 +169,7 @@ export function createWasmKernels(
         !isF32(z) ||
         !isF32(c) ||
         !isF32(out) ||
-        !call([z, c], [out], ([pz, pc, po]) =>
+        !call([z, c], [out], (pz, pc, po) =>
           ex.lstmGates(GATE_ACT[act], GATE_ACT[rec], pz, pc, po, units, 0, c.length / units),
         )
       )
@@ -181,7 +181,7 @@ export function createWasmKernels(
         !isF32(z) ||
         !isF32(c) ||
         !isF32(out) ||
-        !call([g, z, c], [out], ([pg, pz, pc, po]) =>
+        !call([g, z, c], [out], (pg, pz, pc, po) =>
           ex.lstmGatesGrad(GATE_ACT[act], GATE_ACT[rec], pg, pz, pc, po, units, 0, c.length / units),
         )
       )

@@ -43,7 +43,7 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
    * values; false when the memory is exhausted (the caller runs the reference).
    */
   const sweep = (fn: PoolFn, x: Arr, g: WindowGeom, out: Arr, units: number, elems: number): boolean =>
-    call([x], [out], ([px, po]) => {
+    call([x], [out], (px, po) => {
       putGeom(g);
       split(fn, [px, GEOM, po], units, windowSplit(g, elems));
     });
@@ -76,11 +76,10 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         call(
           bias ? [x, w, bias as Float32Array] : [x, w],
           [out],
-          (p) => {
-            const [px, pw] = p;
-            const pb = bias ? p[2] : 0;
-            const po = p[bias ? 3 : 2];
-            const packed = p[bias ? 4 : 3];
+          (px, pw, p2, p3, p4) => {
+            const pb = bias ? p2 : 0;
+            const po = bias ? p3 : p2;
+            const packed = bias ? p4 : p3;
             ex.convPackW(pw, kk, o, packed);
             putGeom(g);
             const flops = 2 * rows * kk * o;
@@ -128,7 +127,7 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         call(
           [gr, w],
           [out],
-          ([pg, pw, po, packed]) => {
+          (pg, pw, po, packed) => {
             ex.convPackWT(pw, kk, o, packed);
             putGeom(g);
             const flops = 2 * g.n * g.outH * g.outW * kk * o;
@@ -165,7 +164,7 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         call(
           [x, gr],
           [out],
-          ([px, pg, po, partial]) => {
+          (px, pg, po, partial) => {
             putGeom(g);
             const dst = (i: number): number => (parts === 1 ? po : partial + i * kk * o * 4);
             // NOTE: windows read from a zero-padded band of input rows when one output row's band fits the scratch
@@ -193,7 +192,7 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         !isF32(divisors) ||
         !isF32(out) ||
         (divisors.length !== 1 && divisors.length !== g.outH * g.outW) ||
-        !call([x, divisors], [out], ([px, pd, po]) => {
+        !call([x, divisors], [out], (px, pd, po) => {
           putGeom(g);
           split('avgPool', [px, GEOM, pd, divisors.length, po], g.n, windowSplit(g, x.length));
         })
