@@ -14,22 +14,8 @@ const LATE: [number, number] = [200, 260];
 if (process.argv[2] === '--child') {
   const v8 = await import('node:v8');
   const { PerformanceObserver } = await import('node:perf_hooks');
-  const { randArray, randLabels } = await import('../bench/lib/data.js');
-  const { SEED_CNN, initParams, specParamShapes } = await import('../bench/lib/specs.js');
-  const tg = await import('../src/index.js');
-  tg.setBackend('wasm');
-  tg.setNumThreads(Number(process.argv[3]));
-  await tg.ready();
-  const { tapegradCnn } = await import('../bench/models/tapegrad.js');
-  const shapes = specParamShapes(SEED_CNN);
-  const { h, w, c, classes } = SEED_CNN;
-  const m = tapegradCnn(
-    initParams(shapes, 13),
-    shapes,
-    randArray(32 * h * w * c, 113),
-    randLabels(32, classes, 213),
-    32,
-  );
+  const { freshSeedCnn } = await import('../bench/lib/seed-cnn.js');
+  const m = await freshSeedCnn(Number(process.argv[3]));
   const gcAt: number[] = [];
   const obs = new PerformanceObserver((l) => {
     for (const e of l.getEntries()) gcAt.push(e.startTime);

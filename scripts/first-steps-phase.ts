@@ -14,22 +14,8 @@ const median = (a: number[]): number => quantile(a, 0.5);
 if (process.argv[2] === '--child') {
   const steps = Number(process.argv[3]);
   for (let i = 0; i < 2000; i++) fixedLoopMs(5); // optimized before the step's code starts to tier up
-  const { randArray, randLabels } = await import('../bench/lib/data.js');
-  const { SEED_CNN, initParams, specParamShapes } = await import('../bench/lib/specs.js');
-  const tg = await import('../src/index.js');
-  tg.setBackend('wasm');
-  tg.setNumThreads(2);
-  await tg.ready();
-  const { tapegradCnn } = await import('../bench/models/tapegrad.js');
-  const shapes = specParamShapes(SEED_CNN);
-  const { h, w, c, classes } = SEED_CNN;
-  const m = tapegradCnn(
-    initParams(shapes, 13),
-    shapes,
-    randArray(32 * h * w * c, 113),
-    randLabels(32, classes, 213),
-    32,
-  );
+  const { freshSeedCnn } = await import('../bench/lib/seed-cnn.js');
+  const m = await freshSeedCnn(2);
   const step: number[] = [];
   const probe: number[] = [];
   for (let i = 0; i < steps; i++) {

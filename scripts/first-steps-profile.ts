@@ -25,20 +25,8 @@ const STEPS = 300;
 if (process.argv[2] === '--child') {
   // one fresh process: profile the loop, write { profile, marks } (µs on the profiler's clock) to argv[3]
   const { Session } = await import('node:inspector');
-  const { SEED_CNN, initParams, specParamShapes } = await import('../bench/lib/specs.js');
-  const { randArray, randLabels } = await import('../bench/lib/data.js');
-  const tg = await import('../src/index.js');
-  tg.setNumThreads(2);
-  await tg.ready();
-  const { tapegradCnn } = await import('../bench/models/tapegrad.js');
-  const shapes = specParamShapes(SEED_CNN);
-  const m = tapegradCnn(
-    initParams(shapes, 13),
-    shapes,
-    randArray(32 * 32 * 32 * 3, 113),
-    randLabels(32, 10, 213),
-    32,
-  );
+  const { freshSeedCnn } = await import('../bench/lib/seed-cnn.js');
+  const m = await freshSeedCnn(2);
   const s = new Session();
   s.connect();
   const post = (method: string, params?: object): Promise<any> =>

@@ -106,9 +106,11 @@ function collect(r: unknown, out: Tensor[], depth = 0): void {
     for (const v of Object.values(r)) collect(v, out, depth + 1);
 }
 
-/** Tensors of this frame that the tape of `roots` reaches (their recorded inputs, transitively). */
-// NOTE: indexed loops, not for-of: until V8 optimizes them (a training run's first steps) for-of and destructuring run
-// the iterator protocol, ~0.5 µs and ~200 bytes a loop or pattern; these run at every frame end (issue 12).
+/**
+ * Tensors of this frame that the tape of `roots` reaches (their recorded inputs, transitively).
+ * NOTE: indexed loops, not for-of: until V8 optimizes them (a training run's first steps) for-of and destructuring
+ * run the iterator protocol, ~0.5 µs and ~200 bytes a loop or pattern; this runs at every frame end (issue 12).
+ */
 function tapeNeeds(roots: Tensor[], startId: number): Tensor[] {
   const seen = new Set<Tensor>();
   const stack: Tensor[] = [];

@@ -152,8 +152,9 @@ export class Arena {
       S[lo] += bytes;
       at = lo;
     }
-    const start = at >= 0 ? P[at] : ptr;
-    if (start + (at >= 0 ? S[at] : bytes) === this.top) {
+    const start = at >= 0 ? P[at] : ptr; // the merged free block
+    const size = at >= 0 ? S[at] : bytes;
+    if (start + size === this.top) {
       this.top = start; // the free space at the top goes back to the bump pointer
       if (at >= 0) this.removeFree(at);
     } else if (at < 0) this.insertFree(lo, ptr, bytes);
