@@ -153,13 +153,36 @@ function poolScan(x: TypedArray, g: WindowGeom, emit: (o: number, best: number) 
 
 export const jsKernels: Kernels = {
   name: 'js',
+  // NOTE: the common ops get their own loops, the same rules inline: a call per element through the table returns a
+  // boxed number, a heap allocation per value, wherever V8 does not inline the call.
   unary(op, x, out) {
-    const f = UNARY[op];
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+    const n = x.length;
+    if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -x[i];
+    else if (op === 'relu')
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? v : v === v ? 0 : v;
+      }
+    else {
+      const f = UNARY[op];
+      for (let i = 0; i < n; i++) out[i] = f(x[i]);
+    }
   },
   binary(op, a, b, out) {
-    const f = BINARY[op];
-    for (let i = 0; i < out.length; i++) out[i] = f(a[i], b[i]);
+    const n = out.length;
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+    else if (op === 'div') for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+    else if (op === 'reluGrad')
+      for (let i = 0; i < n; i++) {
+        const x = b[i];
+        out[i] = x > 0 ? a[i] : x === x ? 0 : x;
+      }
+    else {
+      const f = BINARY[op];
+      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    }
   },
   binaryScalar(op, a, s, scalarFirst, out) {
     scalarBinary(op, a, out instanceof Float32Array ? Math.fround(s) : s, scalarFirst, out);
@@ -184,6 +207,23 @@ export const jsKernels: Kernels = {
           acc = op === 'sum' ? acc + v : v > acc || Number.isNaN(v) ? v : acc;
         }
         out[o * inner + j] = acc;
+      }
+  },
+  logSoftmax(x, outer, mid, inner, out) {
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        const base = o * mid * inner + j;
+        let m = -Infinity;
+        for (let k = 0; k < mid; k++) {
+          const v = x[base + k * inner];
+          if (v > m || v !== v) m = v;
+        }
+        let s = 0;
+        for (let k = 0; k < mid; k++) s += Math.exp(x[base + k * inner] - m);
+        // NOTE: a non-finite maximum gives what m + log Σ exp(x − m) with m replaced by 0 gives: NaN stays NaN,
+        // +∞ gives +∞, −∞ (a row of −∞, or none) −∞ (ops/reduce/builders.ts logSumExp)
+        const lse = m - m !== 0 ? m : m + Math.log(s);
+        for (let k = 0; k < mid; k++) out[base + k * inner] = x[base + k * inner] - lse;
       }
   },
   firstNonFinite(x) {

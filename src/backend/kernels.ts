@@ -57,6 +57,11 @@ export interface Kernels {
   cast(x: TypedArray, out: TypedArray): void;
   /** x viewed as [outer, mid, inner]; reduce the middle axis into out [outer, inner]. */
   reduce(op: ReduceOp, x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
+  /**
+   * out[o, ·, j] = x[o, ·, j] − log Σ_m exp x[o, m, j] over the middle axis of [outer, mid, inner] (the row's maximum
+   * subtracted first; a row with a NaN gives NaN, one with +∞ gives x − ∞, one of −∞ NaN, as the composition does).
+   */
+  logSoftmax(x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
   /** Index of the first NaN or ±Inf in x, or -1 (integer arrays: -1). */
   firstNonFinite(x: TypedArray): number;
   /** Index of the first maximum along the middle axis of [outer, mid, inner]. */

@@ -204,6 +204,14 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return best;
     });
   },
+  // log(exp(xᵢ) / Σ_k exp(x_k)) along the axis, from the definition (no shift: the arbitraries' values are small)
+  logSoftmaxFused: ([x], p) =>
+    build([...x.shape], x.dtype, (o) => {
+      let s = 0;
+      for (let k = 0; k < x.shape[p.axis]; k++)
+        s += Math.exp(x.data[ravel([...o.slice(0, p.axis), k, ...o.slice(p.axis + 1)], x.shape)]);
+      return Math.log(Math.exp(x.data[ravel(o, x.shape)]) / s);
+    }),
   reshape: ([x], p) => ({ shape: [...p.shape], dtype: x.dtype, data: arr(x) }),
   transpose: ([x], p) => {
     const perm: number[] = p.perm;

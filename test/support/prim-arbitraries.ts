@@ -326,6 +326,9 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   argmax: shapeArb(1, 3)
     .chain((s) => fc.tuple(f64(s, 'distinct'), int(0, s.length - 1)))
     .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
+  logSoftmaxFused: shapeArb(1, 3)
+    .chain((s) => fc.tuple(f64(s), int(0, s.length - 1)))
+    .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
   reshape: reshapeArb,
   transpose: shapeArb(0, 4, 3).chain((s) =>
     fc

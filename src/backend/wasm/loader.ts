@@ -64,6 +64,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'reduceSum',
     'reduceMax',
     'firstNonFinite',
+    'logSoftmax',
     'argmax',
     'take',
     'scatterAdd',

@@ -17,7 +17,7 @@ const COLS = 10;
  * (Liftoff, 10–90× slower on this SIMD code). Every other kernel of the seed CNN's training step gets there in step
  * 1; these, called a few dozen times a step, got there at steps 4–11 (`--trace-wasm-compilation-times`, session 19)
  * and their baseline code cost ~0.6 ms a step until then: firstNonFinite (every gradient is checked for NaN),
- * sumSlices (a conv filter gradient's partial products), and sgemm's helpers for outputs narrower than 64 columns
+ * sumSlices (a conv filter gradient's partial products), logSoftmax (once a step, in a classifier's loss), and sgemm's helpers for outputs narrower than 64 columns
  * and for ragged tiles (`smallBlock`, `edgeTile`: inlined into sgemm instead, they made its large products ~2%
  * slower). 2–4.5 ms here, once (page faults of the ~600 KiB it touches included).
  */
@@ -26,6 +26,7 @@ export function tierUp(ex: WasmExports, work: number, workBytes: number): number
   const base = (work + 63) & ~63;
   for (let i = 0; i < 12; i++) ex.firstNonFinite(base, N);
   for (let i = 0; i < 6; i++) ex.sumSlices(base, 2, N / 2, base + N * 4);
+  for (let i = 0; i < 3; i++) ex.logSoftmax(base, N / 256, 256, 1, base + N * 4);
   // operands in thread 1's work area, thread 0's as the product's scratch
   const a = (work + workBytes + 63) & ~63;
   const b = a + M * K * 4;

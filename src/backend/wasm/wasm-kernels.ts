@@ -133,6 +133,10 @@ export function createWasmKernels(
       )
         jsKernels.reduce(op, x, outer, mid, inner, out);
     },
+    logSoftmax(x, outer, mid, inner, out) {
+      if (!isF32(x) || !isF32(out) || !call([x], [out], (px, po) => ex.logSoftmax(px, outer, mid, inner, po)))
+        jsKernels.logSoftmax(x, outer, mid, inner, out);
+    },
     firstNonFinite(x) {
       let at = -1;
       if (x.length === 0 || !isF32(x) || !call([x], [], (px) => (at = ex.firstNonFinite(px, x.length))))

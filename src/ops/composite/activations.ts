@@ -20,14 +20,23 @@ import {
   where,
 } from '../elementwise/builders.js';
 import { split } from '../movement/builders.js';
-import { logSumExp } from '../reduce/builders.js';
+import { logSoftmaxFused, logSumExp } from '../reduce/builders.js';
 import { normAxis } from '../../core/shape.js';
+import { isFloat } from '../../core/dtype.js';
+import { fusedAllowed } from './window.js';
 
 /** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */
 export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
-/** log softmax = x - logΣexp(x), computed stably. */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor =>
-  sub(x, logSumExp(x, normAxis(axis, x.rank, 'logSoftmax'), true));
+/**
+ * log softmax = x - logΣexp(x), computed stably.
+ * NOTE: as the logSoftmaxFused row (one pass per row) unless ops are traced: traces show this composition, with
+ * the same values up to rounding (the row sums in f64 and rounds logΣexp once).
+ */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis(axis, x.rank, 'logSoftmax');
+  if (x.rank > 0 && isFloat(x.dtype) && fusedAllowed()) return logSoftmaxFused(x, a);
+  return sub(x, logSumExp(x, a, true));
+}
 
 export const elu = (x: Tensor, alpha = 1): Tensor =>
   where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));

@@ -109,9 +109,10 @@ export function crossEntropy(logits: Tensor, labels: TensorLike, opts: CrossEntr
     // NOTE: every label kept, no class weights, no smoothing (a plain training loss): the mask is all ones, so
     // ℓᵢ = −log pᵢ[yᵢ] and the mean divides by m — the same numbers as below (×1 and a sum of m ones are exact
     // below 2²⁴) with three ops fewer per step, forward and backward.
-    const per = neg(take(rows, new Tensor(flat, [m])));
-    if (reduction === 'none') return reshape(per, outShape);
-    return reduction === 'sum' ? sum(per) : div(sum(per), m);
+    const picked = take(rows, new Tensor(flat, [m]));
+    if (reduction === 'none') return reshape(neg(picked), outShape);
+    // NOTE: Σ(−a)/m as (Σa)/(−m): the same bits (negation is exact and rounding symmetric), one op fewer each way
+    return reduction === 'sum' ? neg(sum(picked)) : div(sum(picked), -m);
   }
   const mask = new Tensor(keep, [m]);
   // wy[i] = w[yᵢ] for kept elements, 0 for ignored ones.

@@ -33,6 +33,9 @@ export function argmax(x: Tensor, axis = -1): Tensor {
   return run('argmax', [x], { axis: normAxis(axis, x.rank, 'argmax') });
 }
 export const argmin = (x: Tensor, axis = -1): Tensor => argmax(neg(x), axis);
+/** x − log Σ exp(x) along one axis as the logSoftmaxFused row (ops/composite/activations.ts `logSoftmax` calls it). */
+export const logSoftmaxFused = (x: Tensor, axis: number): Tensor =>
+  run('logSoftmaxFused', [x], { axis: normAxis(axis, x.rank, 'logSoftmax') });
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (held constant: its gradient cancels). */
 export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'logSumExp');
