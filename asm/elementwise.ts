@@ -225,3 +225,14 @@ export function where(cond: usize, condInt: bool, a: usize, b: usize, out: usize
     store<f32>(at(out, i), t ? load<f32>(at(a, i)) : load<f32>(at(b, i)));
   }
 }
+
+/** out[r, c] = x[r, c] + b[c] over `rows` rows of `cols` values: a bias added along the last axis. */
+export function biasAdd(x: usize, b: usize, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * <usize>cols * 4;
+    const or = out + <usize>r * <usize>cols * 4;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(or, c), f32x4.add(v128.load(at(xr, c)), v128.load(at(b, c))));
+    for (; c < cols; c++) store<f32>(at(or, c), load<f32>(at(xr, c)) + load<f32>(at(b, c)));
+  }
+}

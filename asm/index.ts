@@ -5,7 +5,7 @@ export { convBlockRows, convPackW, convRows } from './conv';
 export { convBandOk, convBandRows } from './conv-band';
 export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
-export { unary, binary, binaryScalar, compare, where } from './elementwise';
+export { unary, binary, binaryScalar, compare, where, biasAdd } from './elementwise';
 export { reduceSum, reduceMax, argmax, firstNonFinite } from './reduce';
 export { logSoftmax } from './softmax';
 export { take, scatterAdd } from './gather';

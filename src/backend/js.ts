@@ -194,6 +194,10 @@ export const jsKernels: Kernels = {
   where(cond, a, b, out) {
     for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
   },
+  biasAdd(x, bias, out) {
+    const c = bias.length;
+    for (let i = 0, j = 0; i < out.length; i++, j = j + 1 === c ? 0 : j + 1) out[i] = x[i] + bias[j];
+  },
   cast(x, out) {
     if (out instanceof Int32Array) for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]);
     else out.set(x);

@@ -53,6 +53,8 @@ export interface Kernels {
   compare(op: CompareOp, a: TypedArray, b: TypedArray, out: TypedArray): void;
   /** out = cond != 0 ? a : b. */
   where(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void;
+  /** out[i] = x[i] + bias[i mod C], C = bias.length: a bias added along the last axis (TF's BiasAdd). */
+  biasAdd(x: TypedArray, bias: TypedArray, out: TypedArray): void;
   /** Element conversion (to int32 truncates toward zero). */
   cast(x: TypedArray, out: TypedArray): void;
   /** x viewed as [outer, mid, inner]; reduce the middle axis into out [outer, inner]. */

@@ -73,6 +73,23 @@ describe('wasm elementwise kernels', () => {
       { numRuns: 60 },
     );
   });
+  it('biasAdd over rows of any width (SIMD groups and tails) gives the reference bits', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .tuple(fc.nat(6), fc.integer({ min: 1, max: 13 }))
+          .chain(([rows, cols]) => fc.tuple(f32s(rows * cols, rows * cols), f32s(cols, cols))),
+        ([x, bias]) => {
+          const a = new Float32Array(x.length);
+          const b = new Float32Array(x.length);
+          K.biasAdd(x, bias, a);
+          jsKernels.biasAdd(x, bias, b);
+          expectSame(a, b, `biasAdd [${x.length / bias.length}, ${bias.length}]`);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
   it.each(COMPARE)('compare %s matches the reference', (op) => {
     fc.assert(
       fc.property(

@@ -184,6 +184,11 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     dtype: a.dtype,
     data: arr(c).map((v, i) => (v !== 0 ? a.data[i] : b.data[i])),
   }),
+  biasAdd: ([x, b]) => ({
+    shape: [...x.shape],
+    dtype: x.dtype,
+    data: arr(x).map((v, i) => v + b.data[i % b.size]),
+  }),
   cast: ([x], p) => ({
     shape: [...x.shape],
     dtype: p.dtype,

@@ -310,6 +310,9 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
         .map(([c, a, b]) => [tg.tensor(Float64Array.from(c), s), a, b]),
     )
     .map((ins) => ({ inputs: ins, diff: [false, true, true], params: {} })),
+  biasAdd: shapeArb(1, 3)
+    .chain((s) => fc.tuple(f64(s), f64([s[s.length - 1]])))
+    .map(([x, b]) => ({ inputs: [x, b], diff: [true, true], params: {} })),
   cast: fc.constantFrom('float32', 'float64', 'int32').chain((dtype) =>
     shapeArb()
       .chain((s) => f64(s, dtype === 'int32' ? 'offInt' : 'any'))

@@ -128,6 +128,7 @@ export interface WasmExports {
   binaryScalar(op: number, a: number, sBits: number, first: number, out: number, n: number): void;
   compare(op: number, a: number, b: number, out: number, n: number): void;
   where(cond: number, condInt: number, a: number, b: number, out: number, n: number): void;
+  biasAdd(x: number, b: number, out: number, rows: number, cols: number): void;
   reduceSum(x: number, outer: number, mid: number, inner: number, out: number, acc: number): void;
   reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
   firstNonFinite(x: number, n: number): number;

@@ -61,6 +61,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'binaryScalar',
     'compare',
     'where',
+    'biasAdd',
     'reduceSum',
     'reduceMax',
     'firstNonFinite',

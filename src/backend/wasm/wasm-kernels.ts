@@ -116,6 +116,17 @@ export function createWasmKernels(
       )
         jsKernels.where(cond, a, b, out);
     },
+    // NOTE: one pass on the calling thread: a dense layer's output is small next to the product before it
+    biasAdd(x, bias, out) {
+      if (
+        bias.length === 0 ||
+        !isF32(x) ||
+        !isF32(bias) ||
+        !isF32(out) ||
+        !call([x, bias], [out], (px, pb, po) => ex.biasAdd(px, pb, po, out.length / bias.length, bias.length))
+      )
+        jsKernels.biasAdd(x, bias, out);
+    },
     cast: jsKernels.cast,
     reduce(op, x, outer, mid, inner, out) {
       if (

@@ -5,6 +5,7 @@ import { ValueError } from '../../core/errors.js';
 import { broadcastShapes, shapesEqual } from '../../core/shape.js';
 import { Tensor, type TensorLike, full, tensor } from '../../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
+import { hasOpListeners } from '../../core/tape.js';
 import { run } from '../dispatch.js';
 import { broadcastTo } from '../movement/builders.js';
 
@@ -50,8 +51,26 @@ function binary(op: BinaryOp): (a: TensorLike, b: TensorLike) => Tensor {
       if (typeof a === 'number' && b instanceof Tensor && isFloat(b.dtype))
         return run('binaryScalar', [b], { op, s: a, scalarFirst: true });
     }
+    if (op === 'add') {
+      const bias = biasPair(a, b);
+      if (bias !== null) return run('biasAdd', bias, NO_PARAMS);
+    }
     return run(op, operands(a, b, op), NO_PARAMS);
   };
+}
+
+/**
+ * x [..., C] and b [C] of one float dtype, in either order, as the biasAdd row takes them (x first), or null.
+ * NOTE: not while ops are traced: traces show the composition broadcastTo → add (the same bits), as for the fused
+ * conv and pool rows.
+ */
+function biasPair(a: TensorLike, b: TensorLike): [Tensor, Tensor] | null {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor) || a.dtype !== b.dtype || !isFloat(a.dtype))
+    return null;
+  let pair: [Tensor, Tensor] | null = null;
+  if (b.rank === 1 && a.rank >= 2 && a.shape[a.rank - 1] === b.shape[0]) pair = [a, b];
+  else if (a.rank === 1 && b.rank >= 2 && b.shape[b.rank - 1] === a.shape[0]) pair = [b, a];
+  return pair !== null && !hasOpListeners() ? pair : null;
 }
 function compare(op: CompareOp): (a: TensorLike, b: TensorLike) => Tensor {
   const params = Object.freeze({ op });

@@ -1,4 +1,5 @@
-// Elementwise primitives. Binary ones see equal shapes: broadcasting is an explicit broadcastTo above.
+// Elementwise primitives. Binary ones see equal shapes: broadcasting is an explicit broadcastTo above, but for
+// biasAdd (a [C] vector added along the last axis, as TF's BiasAdd).
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { type DType, isFloat } from '../../core/dtype.js';
 import { shapesEqual } from '../../core/shape.js';
@@ -27,6 +28,7 @@ import {
   where,
 } from './builders.js';
 import { zerosLike } from '../../core/tensor.js';
+import { sum } from '../reduce/builders.js';
 
 type NoParams = Record<string, never>;
 const SCALAR_OPS: ReadonlySet<string> = new Set<BinaryOp>(['add', 'sub', 'mul', 'div']);
@@ -36,6 +38,7 @@ export type ElementwiseParams = { [K in UnaryName]: NoParams } & { [K in BinaryO
   binaryScalar: { op: BinaryOp; s: number; scalarFirst: boolean };
   compare: { op: CompareOp };
   where: NoParams;
+  biasAdd: NoParams;
   cast: { dtype: DType };
 };
 
@@ -162,6 +165,31 @@ export const elementwise: PrimTable<ElementwiseParams> = {
       need(c, 2, () => where(c.ins[0], zerosLike(g), g)),
     ],
     cost: perOutputCost, // one select per value
+  },
+  // x + b, b [C] along x's last axis: dx = g, db = Σ g over the other axes (broadcastTo's vjp)
+  // NOTE: add's builder runs it for [..., C] + [C] unless ops are traced; traces show broadcastTo → add, the same bits.
+  biasAdd: {
+    arity: 2,
+    shape: ([x, b]) => {
+      sameDtypes('biasAdd', [x, b]);
+      if (!isFloat(x.dtype)) throw new DTypeError(`biasAdd: needs float tensors, got ${x.dtype}`);
+      if (x.rank < 1 || b.rank !== 1 || b.shape[0] !== x.shape[x.rank - 1])
+        throw new ShapeError(
+          `biasAdd: bias ${fmtShape(b.shape)} must be [${x.shape[x.rank - 1] ?? '?'}], one value per entry of the last axis of ${fmtShape(x.shape)}`,
+        );
+      return x.shape;
+    },
+    forward: (k, [x, b], out) => k.biasAdd(x.raw, b.raw, out),
+    vjp: (g, c) => [
+      need(c, 0, () => g),
+      need(c, 1, () =>
+        sum(
+          g,
+          Array.from({ length: g.rank - 1 }, (_, i) => i),
+        ),
+      ),
+    ],
+    cost: perOutputCost, // one add per value
   },
   cast: {
     arity: 1,
