@@ -7,7 +7,7 @@ export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, binaryScalar, compare, where, biasAdd } from './elementwise';
 export { reduceSum, reduceMax, argmax, firstNonFinite } from './reduce';
-export { logSoftmax } from './softmax';
+export { logSoftmax, logSoftmaxGrad } from './softmax';
 export { take, scatterAdd } from './gather';
 export { lstmGates, lstmGatesGrad } from './lstm';
 

@@ -1,5 +1,5 @@
 // log-softmax over the middle axis of [outer, mid, inner] in one pass per row: the logSoftmaxFused row's kernel.
-import { expf4 } from './elementwise';
+import { expf4, unary } from './elementwise';
 
 /** e^v for four lanes with v ≤ 0; lanes below −87 (e^v < 2⁻¹²⁵, nothing next to the row's e⁰ = 1) take e^−87. */
 // @ts-ignore: decorator
@@ -64,5 +64,35 @@ export function logSoftmax(x: usize, outer: i32, mid: i32, inner: i32, out: usiz
         for (; k + 4 <= mid; k += 4) v128.store(dst + <usize>k * 4, minus4(v128.load(src + <usize>k * 4), lv));
       }
       for (; k < mid; k++) store<f32>(dst + <usize>k * stride, <f32>(<f64>load<f32>(src + <usize>k * stride) - l));
+    }
+}
+
+/**
+ * out[o, ·, j] = g[o, ·, j] − e^y[o, ·, j] · Σ_m g[o, m, j]: the gradient of log-softmax (y its output) along the
+ * middle axis of [outer, mid, inner], with the bits of the composition exp → sum → mul → sub: e^y by the `exp` kernel
+ * itself over the whole array (its f32x4 polynomial where four lanes in a row have |y| < 87, f64 otherwise), Σ g in
+ * f64 rounded once, then the product and the difference in f32.
+ */
+export function logSoftmaxGrad(g: usize, y: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
+  unary(1, y, out, outer * mid * inner); // out = e^y
+  const stride = <usize>inner * 4;
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < inner; j++) {
+      const base = (<usize>o * <usize>mid * <usize>inner + <usize>j) * 4;
+      let s: f64 = 0;
+      for (let k = 0; k < mid; k++) s += <f64>load<f32>(g + base + <usize>k * stride);
+      const s32 = <f32>s;
+      let k = 0;
+      if (inner === 1) {
+        const sv = f32x4.splat(s32);
+        for (; k + 4 <= mid; k += 4) {
+          const at = base + <usize>k * 4;
+          v128.store(out + at, f32x4.sub(v128.load(g + at), f32x4.mul(v128.load(out + at), sv)));
+        }
+      }
+      for (; k < mid; k++) {
+        const at = base + <usize>k * stride;
+        store<f32>(out + at, load<f32>(g + at) - load<f32>(out + at) * s32);
+      }
     }
 }

@@ -230,6 +230,22 @@ export const jsKernels: Kernels = {
         for (let k = 0; k < mid; k++) out[base + k * inner] = x[base + k * inner] - lse;
       }
   },
+  logSoftmaxGrad(g, y, outer, mid, inner, out) {
+    const f32 = out instanceof Float32Array;
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        const base = o * mid * inner + j;
+        let s = 0;
+        for (let k = 0; k < mid; k++) s += g[base + k * inner];
+        // NOTE: float32 rounds Σg and e^y·Σg as the composition exp → sum → mul → sub does
+        const sr = f32 ? Math.fround(s) : s;
+        for (let k = 0; k < mid; k++) {
+          const at = base + k * inner;
+          const e = Math.exp(y[at]);
+          out[at] = g[at] - (f32 ? Math.fround(Math.fround(e) * sr) : e * sr);
+        }
+      }
+  },
   firstNonFinite(x) {
     for (let i = 0; i < x.length; i++) if (x[i] - x[i] !== 0) return i; // NaN and ±Inf give NaN; finite v gives 0
     return -1;

@@ -64,6 +64,15 @@ export interface Kernels {
    * subtracted first; a row with a NaN gives NaN, one with +∞ gives x − ∞, one of −∞ NaN, as the composition does).
    */
   logSoftmax(x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
+  /** out = g − exp(y)·Σ_m g over the middle axis of [outer, mid, inner]: log-softmax's gradient, y its output. */
+  logSoftmaxGrad(
+    g: TypedArray,
+    y: TypedArray,
+    outer: number,
+    mid: number,
+    inner: number,
+    out: TypedArray,
+  ): void;
   /** Index of the first NaN or ±Inf in x, or -1 (integer arrays: -1). */
   firstNonFinite(x: TypedArray): number;
   /** Index of the first maximum along the middle axis of [outer, mid, inner]. */

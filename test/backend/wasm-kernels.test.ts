@@ -154,6 +154,41 @@ describe('wasm reductions', () => {
       ),
       { numRuns: 80 },
     );
+    // its gradient, g − e^y·Σg: the bits of the composition exp → sum → mul → sub (the reference rounds as it does)
+    fc.assert(
+      fc.property(dims, fc.nat(1000), ([outer, mid, inner], seed) => {
+        const n = outer * mid * inner;
+        const g = randF32(n, seed);
+        const y = randF32(n, seed + 1).map((v, i) => (i % 7 === 3 ? v * 200 : v * 10 - 5)); // |y| ≥ 87 lanes too
+        const a = new Float32Array(n);
+        const b = new Float32Array(n);
+        K.logSoftmaxGrad(g, y, outer, mid, inner, a);
+        jsKernels.logSoftmaxGrad(g, y, outer, mid, inner, b);
+        // the composition on wasm: e = exp(y), s = Σ g (keepdims), out = g − e·broadcast(s)
+        const e = new Float32Array(n);
+        K.unary('exp', y, e);
+        const s = new Float32Array(outer * inner);
+        K.reduce('sum', g, outer, mid, inner, s);
+        const es = new Float32Array(n);
+        for (let o = 0; o < outer; o++)
+          for (let k = 0; k < mid; k++)
+            for (let j = 0; j < inner; j++) {
+              const at = (o * mid + k) * inner + j;
+              es[at] = s[o * inner + j];
+            }
+        K.binary('mul', e, es, es);
+        const c = new Float32Array(n);
+        K.binary('sub', g, es, c);
+        expectSame(a, c, `logSoftmaxGrad [${outer},${mid},${inner}] against the composition`);
+        // and the reference within the rounding of its terms (g and e^y·Σg may nearly cancel)
+        for (let i = 0; i < n; i++) {
+          const tol = 1e-6 * (Math.abs(g[i]) + Math.abs(c[i] - g[i]) + 1e-30);
+          if (!Object.is(a[i], b[i]) && !(Math.abs(a[i] - b[i]) <= tol))
+            expect.fail(`logSoftmaxGrad at ${i}: ${a[i]} vs ${b[i]}`);
+        }
+      }),
+      { numRuns: 60 },
+    );
     // rows with a NaN, with +∞, of −∞ only: the composition's values (NaN; x − ∞; NaN)
     const rows = Float32Array.from([
       1,

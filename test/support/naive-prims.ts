@@ -217,6 +217,14 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
         s += Math.exp(x.data[ravel([...o.slice(0, p.axis), k, ...o.slice(p.axis + 1)], x.shape)]);
       return Math.log(Math.exp(x.data[ravel(o, x.shape)]) / s);
     }),
+  // gᵢ − exp(yᵢ)·Σ_k g_k along the axis
+  logSoftmaxGrad: ([g, y], p) =>
+    build([...g.shape], g.dtype, (o) => {
+      let s = 0;
+      for (let k = 0; k < g.shape[p.axis]; k++)
+        s += g.data[ravel([...o.slice(0, p.axis), k, ...o.slice(p.axis + 1)], g.shape)];
+      return g.data[ravel(o, g.shape)] - Math.exp(y.data[ravel(o, y.shape)]) * s;
+    }),
   reshape: ([x], p) => ({ shape: [...p.shape], dtype: x.dtype, data: arr(x) }),
   transpose: ([x], p) => {
     const perm: number[] = p.perm;

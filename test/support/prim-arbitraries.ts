@@ -332,6 +332,9 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   logSoftmaxFused: shapeArb(1, 3)
     .chain((s) => fc.tuple(f64(s), int(0, s.length - 1)))
     .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
+  logSoftmaxGrad: shapeArb(1, 3)
+    .chain((s) => fc.tuple(f64(s), f64(s), int(0, s.length - 1)))
+    .map(([g, y, axis]) => ({ inputs: [g, y], diff: [true, true], params: { axis } })),
   reshape: reshapeArb,
   transpose: shapeArb(0, 4, 3).chain((s) =>
     fc

@@ -133,6 +133,7 @@ export interface WasmExports {
   reduceMax(x: number, outer: number, mid: number, inner: number, out: number): void;
   firstNonFinite(x: number, n: number): number;
   logSoftmax(x: number, outer: number, mid: number, inner: number, out: number): void;
+  logSoftmaxGrad(g: number, y: number, outer: number, mid: number, inner: number, out: number): void;
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
   take(x: number, idx: number, out: number, n: number): void;
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;

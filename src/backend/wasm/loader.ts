@@ -66,6 +66,7 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'reduceMax',
     'firstNonFinite',
     'logSoftmax',
+    'logSoftmaxGrad',
     'argmax',
     'take',
     'scatterAdd',

@@ -148,6 +148,15 @@ export function createWasmKernels(
       if (!isF32(x) || !isF32(out) || !call([x], [out], (px, po) => ex.logSoftmax(px, outer, mid, inner, po)))
         jsKernels.logSoftmax(x, outer, mid, inner, out);
     },
+    logSoftmaxGrad(g, y, outer, mid, inner, out) {
+      if (
+        !isF32(g) ||
+        !isF32(y) ||
+        !isF32(out) ||
+        !call([g, y], [out], (pg, py, po) => ex.logSoftmaxGrad(pg, py, outer, mid, inner, po))
+      )
+        jsKernels.logSoftmaxGrad(g, y, outer, mid, inner, out);
+    },
     firstNonFinite(x) {
       let at = -1;
       if (x.length === 0 || !isF32(x) || !call([x], [], (px) => (at = ex.firstNonFinite(px, x.length))))

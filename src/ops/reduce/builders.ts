@@ -36,6 +36,9 @@ export const argmin = (x: Tensor, axis = -1): Tensor => argmax(neg(x), axis);
 /** x − log Σ exp(x) along one axis as the logSoftmaxFused row (ops/composite/activations.ts `logSoftmax` calls it). */
 export const logSoftmaxFused = (x: Tensor, axis: number): Tensor =>
   run('logSoftmaxFused', [x], { axis: normAxis(axis, x.rank, 'logSoftmax') });
+/** g − exp(y)·Σg along `axis` as the logSoftmaxGrad row: log-softmax's gradient (y its output). */
+export const logSoftmaxGrad = (g: Tensor, y: Tensor, axis: number): Tensor =>
+  run('logSoftmaxGrad', [g, y], { axis: normAxis(axis, g.rank, 'logSoftmaxGrad') });
 /** log Σ exp(x), stable: m + log Σ exp(x - m) with m = max (held constant: its gradient cancels). */
 export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'logSumExp');
