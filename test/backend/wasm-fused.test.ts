@@ -6,6 +6,7 @@ import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
 import * as tg from '../../src/index.js';
 import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
+import { traced } from '../support/traced.js';
 
 const K = wasm();
 
@@ -185,16 +186,6 @@ describe('conv2d and maxPool2d run as their fused rows unless ops are traced, re
       kernelSize: 2,
       padding: 'same',
     });
-  /** Run f with an op listener on (which makes the composites take their plain compositions), and the ops seen. */
-  const traced = <T>(f: () => T): [T, string[]] => {
-    const ops: string[] = [];
-    const off = tg.onOp((e) => ops.push(e.op));
-    try {
-      return [f(), ops];
-    } finally {
-      off();
-    }
-  };
 
   it('recording, noGrad and the traced composition give the same bits', () => {
     const conv = vi.spyOn(K, 'conv2d');

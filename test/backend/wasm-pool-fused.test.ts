@@ -7,6 +7,7 @@ import * as tg from '../../src/index.js';
 import { jsKernels } from '../../src/backend/js.js';
 import type { WindowGeom } from '../../src/backend/kernels.js';
 import { expectClose, expectSame, geomArb, randF32, squareGeom, wasm } from '../support/backend.js';
+import { traced } from '../support/traced.js';
 
 const K = wasm();
 
@@ -100,15 +101,6 @@ describe('wasm avgPool', () => {
 });
 
 describe('avgPool2d runs as its fused row unless ops are traced', () => {
-  const traced = <T>(f: () => T): [T, string[]] => {
-    const ops: string[] = [];
-    const off = tg.onOp((e) => ops.push(e.op));
-    try {
-      return [f(), ops];
-    } finally {
-      off();
-    }
-  };
   it.each([
     ['plain 2×2', { kernelSize: 2 }],
     [

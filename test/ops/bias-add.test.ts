@@ -4,16 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tg from '../../src/index.js';
 import { kernels } from '../../src/backend/kernels.js';
 import { uniform } from '../support/check.js';
+import { traced } from '../support/traced.js';
 
-function traced<T>(f: () => T): [T, string[]] {
-  const ops: string[] = [];
-  const off = tg.onOp((e) => ops.push(e.op));
-  try {
-    return [f(), ops];
-  } finally {
-    off();
-  }
-}
 const bits = (t: tg.Tensor) => Array.from(t.data);
 
 describe('add with a bias along the last axis', () => {

@@ -5,17 +5,9 @@ import * as tg from '../../src/index.js';
 import { conv2dWithActivation } from '../../src/ops/composite/conv.js';
 import { ValueError } from '../../src/core/errors.js';
 import { expectClose, expectSame, randF32, wasm } from '../support/backend.js';
+import { traced } from '../support/traced.js';
 
 const K = wasm();
-const traced = <T>(f: () => T): [T, string[]] => {
-  const ops: string[] = [];
-  const off = tg.onOp((e) => ops.push(e.op));
-  try {
-    return [f(), ops];
-  } finally {
-    off();
-  }
-};
 
 describe('conv2dWithActivation', () => {
   const x = tg.tensor(randF32(2 * 4 * 9 * 7, 1), [2, 4, 9, 7], { requiresGrad: true });

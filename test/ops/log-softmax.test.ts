@@ -4,17 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as tg from '../../src/index.js';
 import { kernels } from '../../src/backend/kernels.js';
 import { expectClose, uniform } from '../support/check.js';
-
-/** f's result and the ops it ran, with an op listener attached (which makes composites run as compositions). */
-function traced<T>(f: () => T): [T, string[]] {
-  const ops: string[] = [];
-  const off = tg.onOp((e) => ops.push(e.op));
-  try {
-    return [f(), ops];
-  } finally {
-    off();
-  }
-}
+import { traced } from '../support/traced.js';
 
 const rel = (dt: string) => (dt === 'float64' ? 1e-13 : 2e-6);
 
