@@ -1,7 +1,7 @@
 // What the seed CNN's training step (bench/models/tapegrad.ts: valueAndGrads + plain SGD, batch 32) allocates on V8's
 // heap, step by step, in fresh processes: new-space bytes used across each step (steps in which a collection ran are
 // left out), the median over steps 5–10 and over steps 200–260, the collections counted in those windows, and the
-// tensors a step makes (ops dispatched plus views and the benchmark's own; Tensor ids count them).
+// tensors a step makes (every op's output, plus those the grads call and the benchmark make; Tensor ids count them).
 // Unlike step times, these numbers do not move with the machine's phase: use them to judge a change to the op path's
 // JavaScript (every KiB a step in the first steps is also ~¼ of a first-touch page fault; docs/performance.md).
 //   node --import tsx scripts/alloc-per-step.ts [processes=3] [threads=2]
