@@ -4,7 +4,7 @@
 // NOTE: plain typed-array loops like js.ts (the oracle style); the executor calls them on the small tensors where a
 // kernel call costs more than the loop, and on row-wise steps of any size.
 import type { TypedArray } from '../core/dtype.js';
-import { BINARY } from './js.js';
+import { BINARY, jsKernels } from './js.js';
 // NOTE: the scalar-operand loop is the JS reference's binaryScalar (js.ts); the executor calls it from here
 export { scalarBinary } from './js.js';
 import type { BinaryOp } from './kernels.js';
@@ -96,7 +96,7 @@ export function layerNorm(
 
 /**
  * Softmax over the middle axis of x viewed as [outer, mid, inner]: e^(x − max) / Σ e^(x − max), or with `log`
- * (x − max) − log Σ e^(x − max). Sums in float64.
+ * x − log Σ e^x (the JS reference's logSoftmax, the tape's row). Sums in float64.
  */
 export function softmax(
   x: TypedArray,
@@ -106,6 +106,7 @@ export function softmax(
   log: boolean,
   out: TypedArray,
 ): void {
+  if (log) return jsKernels.logSoftmax(x, outer, mid, inner, out);
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
       const base = o * mid * inner + i;
@@ -116,10 +117,7 @@ export function softmax(
       }
       let s = 0;
       for (let m = 0; m < mid; m++) s += Math.exp(x[base + m * inner] - mx);
-      if (log) {
-        const ls = Math.log(s);
-        for (let m = 0; m < mid; m++) out[base + m * inner] = x[base + m * inner] - mx - ls;
-      } else for (let m = 0; m < mid; m++) out[base + m * inner] = Math.exp(x[base + m * inner] - mx) / s;
+      for (let m = 0; m < mid; m++) out[base + m * inner] = Math.exp(x[base + m * inner] - mx) / s;
     }
 }
 
