@@ -2,7 +2,7 @@
 // (its own reduction, max and sum of exponentials, in one pass per row).
 import { normAxis, reducedShape, shapesEqual, sizeOf } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { DTypeError, ValueError, fmtShape } from '../../core/errors.js';
+import { DTypeError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { ReduceOp } from '../../backend/kernels.js';
 import type { Kernels } from '../../backend/kernels.js';
 import type { TypedArray } from '../../core/dtype.js';
@@ -67,6 +67,18 @@ function reduceAxes(
   }
 }
 
+/** A shape as [outer, mid, inner] around one axis: the layout the kernels reduce the middle of. */
+const around = (shape: readonly number[], axis: number): [number, number, number] => [
+  sizeOf(shape.slice(0, axis)),
+  shape[axis],
+  sizeOf(shape.slice(axis + 1)),
+];
+/** A row's `axis` param must be one of t's axes, already normalized (the builders normalize it). */
+function checkAxis(op: string, t: Tensor, axis: number): void {
+  if (t.rank === 0 || normAxis(axis, t.rank, op) !== axis)
+    throw new ValueError(`${op}: axis must be one of 0..${t.rank - 1} of ${fmtShape(t.shape)}, got ${axis}`);
+}
+
 const reduction = (op: ReduceOp, vjp: PrimDef<ReduceParams['sum']>['vjp']): PrimDef<ReduceParams['sum']> => ({
   arity: 1,
   shape: ([x], p) => reducedShape(x.shape, p.axes, p.keepdims),
@@ -103,38 +115,26 @@ export const reduce: PrimTable<ReduceParams> = {
     forward: (k, [x], out, p) => {
       if (x.shape[p.axis] === 0)
         throw new ValueError(`argmax: axis ${p.axis} of ${fmtShape(x.shape)} has size 0 (no maximum)`);
-      k.argmax(
-        x.raw,
-        sizeOf(x.shape.slice(0, p.axis)),
-        x.shape[p.axis],
-        sizeOf(x.shape.slice(p.axis + 1)),
-        out as Int32Array,
-      );
+      const d = around(x.shape, p.axis);
+      k.argmax(x.raw, d[0], d[1], d[2], out as Int32Array);
     },
     vjp: flat, // an index: no gradient
     cost: perInputCost, // one comparison per input value
   },
   // y = x − log Σ exp x along the axis: dx = g − exp(y)·Σ g (softmax times the gradient's sum, PyTorch's rule)
   // NOTE: the composition x − logSumExp(x) in one row (ops/composite/activations.ts runs it unless ops are traced):
-  // one op and one pass per row instead of ten, and a vjp of five ops instead of seven.
+  // one op and one pass per row instead of ten, and a vjp of one row (logSoftmaxGrad) instead of six ops.
   logSoftmaxFused: {
     arity: 1,
     shape: ([x], p) => {
       if (!isFloat(x.dtype)) throw new DTypeError(`logSoftmaxFused: needs a float tensor, got ${x.dtype}`);
-      if (x.rank === 0 || normAxis(p.axis, x.rank, 'logSoftmaxFused') !== p.axis)
-        throw new ValueError(
-          `logSoftmaxFused: axis must be one of 0..${x.rank - 1} of ${fmtShape(x.shape)}, got ${p.axis}`,
-        );
+      checkAxis('logSoftmaxFused', x, p.axis);
       return x.shape;
     },
-    forward: (k, [x], out, p) =>
-      k.logSoftmax(
-        x.raw,
-        sizeOf(x.shape.slice(0, p.axis)),
-        x.shape[p.axis],
-        sizeOf(x.shape.slice(p.axis + 1)),
-        out,
-      ),
+    forward: (k, [x], out, p) => {
+      const d = around(x.shape, p.axis);
+      k.logSoftmax(x.raw, d[0], d[1], d[2], out);
+    },
     vjp: (g, { out, p }) => [logSoftmaxGrad(g, out, p.axis)],
     cost: (c) => ({ flops: 5 * c.ins[0].size, bytes: movedBytes(c) }), // max, subtract, exp, sum, subtract per value
   },
@@ -148,22 +148,14 @@ export const reduce: PrimTable<ReduceParams> = {
           `logSoftmaxGrad: needs two float tensors of one dtype, got ${g.dtype} and ${y.dtype}`,
         );
       if (!shapesEqual(g.shape, y.shape))
-        throw new ValueError(`logSoftmaxGrad: shapes ${fmtShape(g.shape)} and ${fmtShape(y.shape)} differ`);
-      if (g.rank === 0 || normAxis(p.axis, g.rank, 'logSoftmaxGrad') !== p.axis)
-        throw new ValueError(
-          `logSoftmaxGrad: axis must be one of 0..${g.rank - 1} of ${fmtShape(g.shape)}, got ${p.axis}`,
-        );
+        throw new ShapeError(`logSoftmaxGrad: shapes ${fmtShape(g.shape)} and ${fmtShape(y.shape)} differ`);
+      checkAxis('logSoftmaxGrad', g, p.axis);
       return g.shape;
     },
-    forward: (k, [g, y], out, p) =>
-      k.logSoftmaxGrad(
-        g.raw,
-        y.raw,
-        sizeOf(g.shape.slice(0, p.axis)),
-        g.shape[p.axis],
-        sizeOf(g.shape.slice(p.axis + 1)),
-        out,
-      ),
+    forward: (k, [g, y], out, p) => {
+      const d = around(g.shape, p.axis);
+      k.logSoftmaxGrad(g.raw, y.raw, d[0], d[1], d[2], out);
+    },
     vjp: (u, c) => {
       const [g, y] = c.ins;
       const e = exp(y);
