@@ -153,16 +153,12 @@ function poolScan(x: TypedArray, g: WindowGeom, emit: (o: number, best: number) 
 
 export const jsKernels: Kernels = {
   name: 'js',
-  // NOTE: the common ops get their own loops, the same rules inline: a call per element through the table returns a
-  // boxed number, a heap allocation per value, wherever V8 does not inline the call.
+  // NOTE: the arithmetic ops get their own loops (their rule is the operator): a call per element through the table
+  // returns a boxed number, a heap allocation per value, wherever V8 does not inline the call. Rules with NaN cases
+  // (relu, reluGrad, maximum, ...) are written once, in the tables.
   unary(op, x, out) {
     const n = x.length;
     if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -x[i];
-    else if (op === 'relu')
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
-        out[i] = v > 0 ? v : v === v ? 0 : v;
-      }
     else {
       const f = UNARY[op];
       for (let i = 0; i < n; i++) out[i] = f(x[i]);
@@ -174,11 +170,6 @@ export const jsKernels: Kernels = {
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
     else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
     else if (op === 'div') for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
-    else if (op === 'reluGrad')
-      for (let i = 0; i < n; i++) {
-        const x = b[i];
-        out[i] = x > 0 ? a[i] : x === x ? 0 : x;
-      }
     else {
       const f = BINARY[op];
       for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
