@@ -218,4 +218,25 @@ describe('resident tensors on the wasm backend', () => {
     }
     expect(K.arena.stats().finalized).toBeGreaterThan(before);
   });
+
+  it("a read-out copy dies with its tensor at the next minor collection (the finalizer's record does not keep it)", () => {
+    // NOTE: V8 keeps an unregistered FinalizationRegistry record's held value alive until a full collection; when
+    // that value reached the cell, `.data` copies of resident tensors outlived the scavenges of a synchronous loop.
+    const gc = (globalThis as { gc?: (o?: { type: 'minor' }) => void }).gc;
+    expect(typeof gc, 'vitest runs with --expose-gc').toBe('function');
+    const buffers = (): number => process.memoryUsage().arrayBuffers;
+    gc!(); // no incremental marking in progress (it would keep what is allocated meanwhile until the next one)
+    const before = buffers();
+    (() => {
+      for (let i = 0; i < 8; i++) {
+        const t = tg.exp(tg.tensor(randF32(60000, 40 + i), [60000]));
+        expect(K.arena.ptrOf(t.raw)).toBeGreaterThanOrEqual(0); // resident until read
+        void t.data; // evicted: copied out to a 240 KB array, block freed, finalizer record unregistered
+      }
+    })();
+    expect(buffers() - before).toBeGreaterThan(1.5e6);
+    gc!({ type: 'minor' });
+    gc!({ type: 'minor' });
+    expect(buffers() - before).toBeLessThan(2.5e5);
+  });
 });

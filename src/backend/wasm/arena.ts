@@ -22,11 +22,6 @@ const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize 
 const PAGE = 65536;
 const up = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
-interface Held {
-  ptr: number;
-  cell: Cell;
-}
-
 export interface ArenaStats {
   residentBytes: number;
   /** Bytes between the arena's base and its current top (what the wasm memory holds for it). */
@@ -73,7 +68,16 @@ export class Arena {
   /** How many of the largest block seen the limit always allows (tests set 0 to force eviction). */
   stretch = 3;
   private counts = { evicted: 0, finalized: 0, reclaimed: 0 };
-  private readonly registry: FinalizationRegistry<Held> | null;
+  /**
+   * Frees the block of a resident storage that was collected; held value: the block's pointer.
+   * NOTE: a number, not the cell: V8 keeps an unregistered registration's held value alive until the next full
+   * collection (the dead record sits in the old generation and scavenges treat it as a root), so a held cell kept
+   * every evicted storage's copy (each `tensor.data` of a resident gradient) alive for hundreds of steps of a
+   * synchronous loop: ~140 KiB of RSS a step and fresh pages to fault in (issue 12). A pointer is enough: every
+   * other path that frees a resident block unregisters it first (`evictCell`, `dropCell`, `forget`), so a callback
+   * that runs finds its own cell at `ptr`.
+   */
+  private readonly registry: FinalizationRegistry<number> | null;
   private readonly deaths: DeathWatch | null = DeathWatch.supported ? new DeathWatch() : null;
   /** Watched resident blocks by pointer (with their cell: a pointer is reused once its block is freed). */
   private readonly watched = new Map<number, { w: Watch; cell: Cell }>();
@@ -88,13 +92,14 @@ export class Arena {
     this.top = up(base);
     this.registry =
       typeof FinalizationRegistry === 'function'
-        ? new FinalizationRegistry<Held>((h) => {
+        ? new FinalizationRegistry<number>((ptr) => {
             // the tensor died while resident: nothing to copy, just free the block
-            if (h.cell.evict && this.cells.get(h.ptr) === h.cell) {
-              h.cell.evict = null;
-              h.cell.drop = null;
+            const c = this.cells.get(ptr);
+            if (c !== undefined && c.evict) {
+              c.evict = null;
+              c.drop = null;
               this.counts.finalized++;
-              this.dropResident(h.ptr);
+              this.dropResident(ptr);
             }
           })
         : null;
@@ -217,7 +222,7 @@ export class Arena {
     if (w !== null) this.watched.set(ptr, { w, cell: s.cell });
     this.cells.set(ptr, s.cell);
     this.residentBytes += up(bytes);
-    this.registry?.register(s, { ptr, cell: s.cell }, s.cell);
+    this.registry?.register(s, ptr, s.cell);
     return s;
   }
 
