@@ -1,6 +1,6 @@
 // Packed, cache-blocked single-precision GEMM with a 4×8 f32x4 register-tiled micro-kernel.
 // Operands are addressed through (row stride, column stride) pairs, so transA/transB cost nothing extra.
-import { madd } from './util';
+import { madd, storeT4 } from './util';
 
 // NOTE: MR×NR = 4×8 (8 accumulators): measured 42 GFLOP/s on one core; 6×8 and 4×12 spill in V8 and run at ~25.
 // With madd as one relaxed_madd (kernels-fma.wasm) the same core runs 45–46 where mul + add runs 33–34 (session 16).
@@ -17,19 +17,6 @@ const L1_A_FLOATS: i32 = 8192;
 /** Bytes of per-thread workspace `sgemm` needs: packed A block, packed B block and an edge tile. */
 export function gemmWorkBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4 + 64;
-}
-
-/** Store the 4×4 transpose of rows r0..r3 (4 lanes each): lane j of every row goes to dst + j·stride. */
-// @ts-ignore: decorator
-@inline function storeT4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
 
 /** Pack rows [0,mc) × depth [0,kc) of A (element (i,p) at a + (i·rs + p·cs)·4) into MR-row panels, zero-padded. */

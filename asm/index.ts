@@ -9,6 +9,7 @@ export { unary, binary, binaryScalar, compare, where, biasAdd } from './elementw
 export { reduceSum, reduceMax, argmax, firstNonFinite } from './reduce';
 export { logSoftmax, logSoftmaxGrad } from './softmax';
 export { take, scatterAdd } from './gather';
+export { transpose3 } from './transpose';
 export { lstmGates, lstmGatesGrad } from './lstm';
 
 /** First byte the JS side may use as scratch (everything below is the module's static data). */

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
+import { asBatched2d } from '../../src/backend/wasm/movement.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../src/backend/kernels.js';
 import { expectClose, expectSame, expectUlps, f32Arb, geomArb, randF32, wasm } from '../support/backend.js';
 
@@ -434,6 +435,44 @@ describe('wasm gathers', () => {
       }),
       { numRuns: 100 },
     );
+  });
+  // NOTE: a permutation (Fisher–Yates on a seed) of a random rank-2..4 shape; sizes up to 70 so most cases pass
+  // TRANSPOSE_MIN (1,024 values) and run the wasm kernel when asBatched2d matches (tails of the 4×4 blocks included).
+  it('transpose matches the reference for float32 and int32, batched 2-D or not', () => {
+    let batched = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 2, maxLength: 4 }),
+        fc.nat(1e6),
+        fc.boolean(),
+        (shape, seed, int) => {
+          const perm = shape.map((_, i) => i);
+          for (let i = perm.length - 1, r = seed; i > 0; i--, r = Math.floor(r / (i + 1))) {
+            const j = r % (i + 1);
+            [perm[i], perm[j]] = [perm[j], perm[i]];
+          }
+          const n = shape.reduce((a, b) => a * b, 1);
+          if (n > 200_000) return;
+          const x = int ? Int32Array.from(randF32(n, seed), (v) => Math.round(v * 1e6)) : randF32(n, seed);
+          const a = int ? new Int32Array(n) : new Float32Array(n).fill(NaN);
+          const b = int ? new Int32Array(n) : new Float32Array(n);
+          K.transpose(x, shape, perm, a);
+          jsKernels.transpose(x, shape, perm, b);
+          if (n >= 1024 && asBatched2d(shape, perm) !== null) batched++;
+          expectSame(a, b, `transpose [${shape}] by [${perm}]`);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(batched).toBeGreaterThan(20);
+  });
+  it('asBatched2d sees NCHW ↔ NHWC and a matrix as [B, R, C] → [B, C, R], and nothing else', () => {
+    expect(asBatched2d([32, 32, 32, 12], [0, 3, 1, 2])).toEqual([32, 1024, 12]);
+    expect(asBatched2d([32, 12, 32, 32], [0, 2, 3, 1])).toEqual([32, 12, 1024]);
+    expect(asBatched2d([5, 7], [1, 0])).toEqual([1, 5, 7]);
+    expect(asBatched2d([12, 1, 3, 3], [2, 3, 1, 0])).toEqual([1, 12, 9]); // ci = 1 drops out
+    expect(asBatched2d([12, 3, 3, 3], [2, 3, 1, 0])).toBeNull(); // OIHW → HWIO reverses three groups
+    expect(asBatched2d([2, 3, 4], [2, 1, 0])).toBeNull();
   });
 });
 

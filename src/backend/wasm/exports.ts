@@ -137,6 +137,7 @@ export interface WasmExports {
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
   take(x: number, idx: number, out: number, n: number): void;
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
+  transpose3(x: number, out: number, R: number, C: number, b0: number, b1: number): void;
   lstmGates(
     act: number,
     rec: number,

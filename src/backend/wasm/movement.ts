@@ -159,6 +159,34 @@ function gatherCollapsed(
   });
 }
 
+/**
+ * A transpose as a batched 2-D one: `[B, R, C]` → `[B, C, R]` (B = 1 for a plain matrix), or null when its merged
+ * axes are not that (e.g. a 4-D permutation that keeps two axes apart). NCHW ↔ NHWC, a matrix transpose and a
+ * conv weight's reorder all are: [N, H·W, C] ↔ [N, C, H·W].
+ */
+export function asBatched2d(
+  shape: readonly number[],
+  perm: readonly number[],
+): [number, number, number] | null {
+  const st = stridesOf(shape);
+  const sh: number[] = [];
+  const sst: number[] = [];
+  for (let d = 0; d < perm.length; d++) {
+    sh.push(shape[perm[d]]);
+    sst.push(st[perm[d]]);
+  }
+  const c = collapse(sh, sst, stridesOf(sh));
+  const os = c[0];
+  const xs = c[1][0];
+  const n = os.length;
+  if (n < 2 || n > 3) return null;
+  const C = os[n - 2]; // output rows = source columns
+  const R = os[n - 1];
+  if (xs[n - 2] !== 1 || xs[n - 1] !== C) return null;
+  if (n === 3 && xs[0] !== R * C) return null;
+  return [n === 3 ? os[0] : 1, R, C];
+}
+
 /** Transpose, broadcastTo, slice, pad, concat, take and scatterAdd for every dtype. */
 export const fastMovement: Pick<
   Kernels,

@@ -26,6 +26,7 @@ export const POOL_FNS = [
   'convBandRows',
   'avgPool',
   'convFilterBandRows',
+  'transpose3',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

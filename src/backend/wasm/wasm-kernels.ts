@@ -6,14 +6,16 @@ import type { Kernels } from '../kernels.js';
 import { BINARY, COMPARE, GATE_ACT, UNARY, type WasmExports } from './exports.js';
 export type { WasmExports } from './exports.js';
 import { jsKernels } from '../js.js';
-import { fastMovement } from './movement.js';
+import { asBatched2d, fastMovement } from './movement.js';
 import type { ThreadPool } from './pool.js';
 import type { Arena } from './arena.js';
-import { isArr, isF32, kernelContext } from './kernel-context.js';
+import { PARALLEL_MIN, isArr, isF32, kernelContext } from './kernel-context.js';
 import { matmulKernels } from './matmul-kernel.js';
 import { windowKernels } from './window-kernels.js';
 export { PARALLEL_MIN, splitRange } from './kernel-context.js';
 
+/** Values from which a transpose runs in wasm (below it the JS gather costs less than the call). */
+const TRANSPOSE_MIN = 1024;
 /** Which arguments of an elementwise kernel are pointers (op code first; `where` has a cond dtype flag). */
 const PTRS_1_1 = [false, true, true];
 const PTRS_2_1 = [false, true, true, true];
@@ -38,7 +40,7 @@ export function createWasmKernels(
   pool: ThreadPool,
 ): WasmKernels {
   const ctx = kernelContext(ex, memory, pool);
-  const { arena, call, elementwise } = ctx;
+  const { arena, call, elementwise, split } = ctx;
 
   const k: WasmKernels = {
     ...fastMovement,
@@ -178,6 +180,26 @@ export function createWasmKernels(
         !call([x, idx], [out], (px, pi, po) => ex.take(px, pi, po, idx.length))
       )
         fastMovement.take(x, idx, out);
+    },
+    // NOTE: a transpose whose merged axes are a batched 2-D one ([B, R, C] → [B, C, R]: NCHW ↔ NHWC, matrices) runs
+    // as 4×4 SIMD blocks in wasm; any other permutation, or a small one, is gathered in JS (movement.ts).
+    transpose(x, shape, perm, out) {
+      if (out.length >= TRANSPOSE_MIN && isArr(x) && isArr(out)) {
+        const brc = asBatched2d(shape, perm);
+        if (
+          brc !== null &&
+          call([x], [out], (px, po) =>
+            split(
+              'transpose3',
+              [px, po, brc[1], brc[2]],
+              brc[0],
+              out.length >= PARALLEL_MIN.elementwiseElems,
+            ),
+          )
+        )
+          return;
+      }
+      fastMovement.transpose(x, shape, perm, out);
     },
     scatterAdd(g, idx, out) {
       if (
