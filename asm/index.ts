@@ -1,6 +1,6 @@
 // Entry of the WebAssembly kernel module: every export the JS wrappers (src/backend/wasm/*-kernel*.ts) call.
 export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePacked } from './gemm';
-export { im2col, col2im, poolArgmax, poolMax, avgPool } from './window';
+export { im2col, col2im, poolArgmax, poolMaxGrad, poolMax, avgPool } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
 export { convBandOk, convBandRows } from './conv-band';
 export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';

@@ -1,4 +1,4 @@
-// Window sweeps over NHWC images: im2col, its transpose col2im, and max-pool argmax.
+// Window sweeps over NHWC images: im2col, its transpose col2im, max-pool argmax and the max-pool gradient.
 // Geometry arrives as 14 i32 at `g`, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts).
 import { addF32, copyF32, gi, zeroF32 } from './util';
 
@@ -115,6 +115,23 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
  * written to out[n,outH,outW,c] (i32).
  */
 export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  argmaxSweep(x, g, out, 0, n0, n1, false);
+}
+
+/**
+ * Images [n0,n1) of the max-pool gradient: dx = 0, then dx[argmax] += dy for every window in output order, where
+ * argmax is poolArgmax's (the same sweep): the bits of poolArgmax then scatterAdd, with no index array between.
+ * dy [n,outH,outW,c], dx [n,h,w,c]. NOTE: a window only reaches its own image, so images split across threads.
+ */
+export function poolMaxGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32, n1: i32): void {
+  const img = <usize>(gi(g, 1) * gi(g, 2) * gi(g, 3));
+  zeroF32(dx + <usize>n0 * img * 4, (n1 - n0) * <i32>img);
+  argmaxSweep(x, g, dy, dx, n0, n1, true);
+}
+
+/** poolArgmax's sweep: `o` walks out[n,outH,outW,c]; it gets the indices, or (scatter) is dy, added into dx. */
+// @ts-ignore: decorator
+@inline function argmaxSweep(x: usize, g: usize, out: usize, dx: usize, n0: i32, n1: i32, scatter: bool): void {
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);
@@ -129,7 +146,7 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
         const x0 = ox * sw - pl;
         const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         if (ky0 >= ky1 || kx0 >= kx1) {
-          memory.fill(o, 0xff, <usize>c * 4); // -1: a window wholly in padding has no maximum
+          if (!scatter) memory.fill(o, 0xff, <usize>c * 4); // -1: a window wholly in padding has no maximum
           o += <usize>c * 4;
           continue;
         }
@@ -157,7 +174,13 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
             }
             row += stepY;
           }
-          v128.store(o + <usize>ch * 4, bi);
+          if (scatter) {
+            const d = v128.load(o + <usize>ch * 4);
+            addAt(dx, i32x4.extract_lane(bi, 0), f32x4.extract_lane(d, 0));
+            addAt(dx, i32x4.extract_lane(bi, 1), f32x4.extract_lane(d, 1));
+            addAt(dx, i32x4.extract_lane(bi, 2), f32x4.extract_lane(d, 2));
+            addAt(dx, i32x4.extract_lane(bi, 3), f32x4.extract_lane(d, 3));
+          } else v128.store(o + <usize>ch * 4, bi);
         }
         for (; ch < c; ch++) {
           let best = first + ch;
@@ -175,11 +198,19 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
             }
             row += stepY;
           }
-          store<i32>(o + <usize>ch * 4, best);
+          if (scatter) addAt(dx, best, load<f32>(o + <usize>ch * 4));
+          else store<i32>(o + <usize>ch * 4, best);
         }
         o += <usize>c * 4;
       }
     }
+}
+
+/** dx[i] += v (f32). */
+// @ts-ignore: decorator
+@inline function addAt(dx: usize, i: i32, v: f32): void {
+  const p = dx + <usize>i * 4;
+  store<f32>(p, load<f32>(p) + v);
 }
 
 /**

@@ -387,6 +387,12 @@ export const jsKernels: Kernels = {
   poolMax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best < 0 ? 0 : x[best]));
   },
+  poolMaxGrad(x, dy, g, out) {
+    out.fill(0);
+    poolScan(x, g, (o, best) => {
+      if (best >= 0) out[best] += dy[o];
+    });
+  },
   avgPool(x, g, divisors, out) {
     // NOTE: the sum in the accumulator type of the reduce kernel (a JS number), stored (rounded to out's type) before
     // the division, as sum → div would store it

@@ -133,6 +133,11 @@ export interface Kernels {
   conv2dBackpropInput(g: TypedArray, w: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
   /** out [kh·kw·c, o] = im2col(x)ᵀ·g for g [n·outH·outW, o]: a convolution's filter gradient in one pass. */
   conv2dBackpropFilter(x: TypedArray, g: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;
+  /**
+   * The max-pool gradient, out [n,h,w,c]: dy [n,outH,outW,c] added at each window's first maximum of x into zeros —
+   * the bits of scatterAdd(dy, poolArgmax(x)) in one pass.
+   */
+  poolMaxGrad(x: TypedArray, dy: TypedArray, g: WindowGeom, out: TypedArray): void;
   /** Each window's maximum, out [n,outH,outW,c]: the values take(x, poolArgmax(x)) returns. */
   poolMax(x: TypedArray, g: WindowGeom, out: TypedArray): void;
   /**

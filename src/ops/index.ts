@@ -89,6 +89,7 @@ export {
   im2col,
   matmul,
   maxPool2dFused,
+  maxPool2dGrad,
   poolArgmax,
   scatterAdd,
   take,

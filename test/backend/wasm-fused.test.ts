@@ -132,6 +132,32 @@ describe('wasm poolMax', () => {
       { numRuns: 200 },
     );
   });
+  it('poolMaxGrad gives the bits of scatterAdd(dy, poolArgmax(x)) (ties, NaN, overlapping windows)', () => {
+    fc.assert(
+      fc.property(geomArb(), fc.nat(1e6), (g, seed) => {
+        const x = randF32(g.n * g.h * g.w * g.c, seed);
+        for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
+        if (x.length) x[seed % x.length] = NaN;
+        const dy = randF32(g.n * g.outH * g.outW * g.c, seed + 1);
+        const idx = new Int32Array(dy.length);
+        K.poolArgmax(x, g, idx);
+        const keep = Array.from(idx.keys()).filter((i) => idx[i] >= 0); // the op layer refuses windows in padding
+        const want = new Float32Array(x.length);
+        jsKernels.scatterAdd(
+          Float32Array.from(keep, (i) => dy[i]),
+          Int32Array.from(keep, (i) => idx[i]),
+          want,
+        );
+        const a = new Float32Array(x.length).fill(NaN);
+        const b = new Float32Array(x.length).fill(NaN);
+        K.poolMaxGrad(x, dy, g, a);
+        jsKernels.poolMaxGrad(x, dy, g, b);
+        expectSame(a, want, 'wasm poolMaxGrad');
+        expectSame(b, want, 'js poolMaxGrad');
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('fused kernels on 1 and 2 threads', () => {
@@ -214,15 +240,18 @@ describe('conv2d and maxPool2d run as their fused rows unless ops are traced, re
     const f = tg.grads((xx: tg.Tensor, ww: tg.Tensor, bb: tg.Tensor) => tg.sum(net(xx, ww, bb)));
     const input = vi.spyOn(K, 'conv2dBackpropInput');
     const filter = vi.spyOn(K, 'conv2dBackpropFilter');
+    const poolGrad = vi.spyOn(K, 'poolMaxGrad');
     const argmax = vi.spyOn(K, 'poolArgmax');
     const take = vi.spyOn(K, 'take');
     const fused = f(x, w, b);
     expect(input).toHaveBeenCalledTimes(1);
     expect(filter).toHaveBeenCalledTimes(1);
-    expect(argmax).toHaveBeenCalledTimes(1); // in the pool's vjp
+    expect(poolGrad).toHaveBeenCalledTimes(1); // the pool's vjp, in one kernel
+    expect(argmax).not.toHaveBeenCalled();
     expect(take).not.toHaveBeenCalled();
     const [plain, ops] = traced(() => f(x, w, b));
     expect(ops).toContain('col2im');
+    expect(ops).toContain('poolArgmax'); // traced, the pool's vjp shows its two primitives
     expect(ops).not.toContain('conv2dBackpropInput');
     expect(input).toHaveBeenCalledTimes(1);
     expectSame(fused[0].data, plain[0].data, 'dx');
@@ -231,6 +260,7 @@ describe('conv2d and maxPool2d run as their fused rows unless ops are traced, re
     expect(fused[1].shape).toEqual([3, 3, 3, 5]);
     input.mockRestore();
     filter.mockRestore();
+    poolGrad.mockRestore();
     argmax.mockRestore();
     take.mockRestore();
   });

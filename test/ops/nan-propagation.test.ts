@@ -39,6 +39,11 @@ function withValue(inputs: tg.Tensor[], i: number, k: number, v: number): tg.Ten
 afterEach(() => tg.setBackend('wasm'));
 /** Rows whose outputs are indices or truth values, never NaN. */
 const NO_NAN_OUT = ['argmax', 'poolArgmax', 'compare'];
+/**
+ * Float inputs that only route other values: maxPool2dGrad's x picks where each dy lands (poolArgmax, then
+ * scatterAdd), so a NaN there moves a gradient (to the NaN: it is the window's max) and is not one.
+ */
+const ROUTING: Record<string, number[]> = { maxPool2dGrad: [0] };
 
 const RUNS: ['js' | 'wasm', 'float32' | 'float64'][] = [
   ['js', 'float64'],
@@ -55,7 +60,7 @@ describe.each(RUNS)('NaN propagation (%s backend, %s)', (backend, dtype) => {
     cases.forEach((c, ci) => {
       const inputs = asDtype(c, dtype);
       inputs.forEach((x, i) => {
-        if (!isFloat(x) || x.size === 0) return;
+        if (!isFloat(x) || x.size === 0 || ROUTING[name]?.includes(i)) return;
         const k = (ci * 7919 + i * 104729) % x.size;
         const outs = PROBES.map((v) => run(name, withValue(inputs, i, k, v), c.params));
         if (!isFloat(outs[0])) return;

@@ -379,6 +379,11 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     const idx = naiveArgmax(x, g);
     return { ...idx, dtype: x.dtype, data: idx.data.map((i) => x.data[i]) };
   },
+  maxPool2dGrad: ([x, dy], { geom: g }) => {
+    const out = new Array<number>(x.data.length).fill(0);
+    naiveArgmax(x, g).data.forEach((i, j) => (out[i] += dy.data[j]));
+    return { shape: [...x.shape], dtype: x.dtype, data: out };
+  },
   take: ([x, idx]) => ({
     shape: [...idx.shape],
     dtype: x.dtype,

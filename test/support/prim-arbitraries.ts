@@ -448,6 +448,12 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   maxPool2dFused: geomArb(true).chain((g) =>
     f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),
+  // NOTE: no gradient flows to x (piecewise constant: the rule gives none)
+  maxPool2dGrad: geomArb(true).chain((g) =>
+    fc
+      .tuple(f64([g.n, g.h, g.w, g.c], 'distinct'), f64([g.n, g.outH, g.outW, g.c]))
+      .map(([x, dy]) => ({ inputs: [x, dy], diff: [false, true], params: { geom: g } })),
+  ),
   take: fc
     .tuple(shapeArb(0, 3), shapeArb(0, 2))
     .chain(([xs, is]) =>

@@ -56,6 +56,7 @@ export interface WasmExports {
   im2col(x: number, g: number, out: number, r0: number, r1: number): void;
   col2im(cols: number, g: number, out: number, n0: number, n1: number): void;
   poolArgmax(x: number, g: number, out: number, n0: number, n1: number): void;
+  poolMaxGrad(x: number, g: number, dy: number, dx: number, n0: number, n1: number): void;
   avgPool(x: number, g: number, divs: number, nDiv: number, out: number, n0: number, n1: number): void;
   convBlockRows(k: number): number;
   convPackW(w: number, k: number, o: number, dst: number): void;

@@ -27,6 +27,7 @@ export const POOL_FNS = [
   'avgPool',
   'convFilterBandRows',
   'transpose3',
+  'poolMaxGrad',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

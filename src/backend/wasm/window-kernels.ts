@@ -34,7 +34,8 @@ type WindowKernelName =
   | 'conv2dBackpropInput'
   | 'conv2dBackpropFilter'
   | 'avgPool'
-  | 'poolMax';
+  | 'poolMax'
+  | 'poolMaxGrad';
 
 export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName> {
   const { ex, pool, GEOM, workBytes, WORK, call, putGeom, split, windowSplit } = c;
@@ -202,6 +203,19 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
     poolMax(x, g, out) {
       if (!isF32(x) || !isF32(out) || !sweep('poolMax', x, g, out, g.n, x.length))
         jsKernels.poolMax(x, g, out);
+    },
+    // NOTE: images split across threads: a window adds only into its own image of out
+    poolMaxGrad(x, dy, g, out) {
+      if (
+        !isF32(x) ||
+        !isF32(dy) ||
+        !isF32(out) ||
+        !call([x, dy], [out], (px, pd, po) => {
+          putGeom(g);
+          split('poolMaxGrad', [px, GEOM, pd, po], g.n, windowSplit(g, x.length));
+        })
+      )
+        jsKernels.poolMaxGrad(x, dy, g, out);
     },
   };
 }

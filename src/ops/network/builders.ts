@@ -61,6 +61,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): 
 export const im2col = (x: Tensor, geom: WindowGeom): Tensor => run('im2col', [x], { geom });
 export const col2im = (cols: Tensor, geom: WindowGeom): Tensor => run('col2im', [cols], { geom });
 export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgmax', [x], { geom });
+/** scatterAdd(dy, poolArgmax(x)) into zeros shaped like x, in one kernel: max-pooling's input gradient. */
+export const maxPool2dGrad = (x: Tensor, dy: Tensor, geom: WindowGeom): Tensor =>
+  run('maxPool2dGrad', [x, dy], { geom });
 /**
  * act(im2col(x)·w (+ b)) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. `activation`
  * 'relu' applies relu in the same pass ('linear', the default: none).

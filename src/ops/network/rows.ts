@@ -24,6 +24,7 @@ import {
   conv2dFused,
   im2col,
   matmul,
+  maxPool2dGrad,
   poolArgmax,
   scatterAdd,
   take,
@@ -45,6 +46,7 @@ export interface NnParams {
   conv2dBackpropInput: { geom: WindowGeom };
   conv2dBackpropFilter: { geom: WindowGeom };
   maxPool2dFused: { geom: WindowGeom };
+  maxPool2dGrad: { geom: WindowGeom };
   /** divisors: one for every window, or one per output pixel (outH·outW, row-major). */
   avgPool2dFused: { geom: WindowGeom; divisors: readonly number[] };
   take: Record<string, never>;
@@ -360,16 +362,34 @@ export const nnPrims: PrimTable<NnParams> = {
     arity: 1,
     shape: ([x], { geom: g }) => poolShape('maxPool2dFused', x, g),
     forward: (k, [x], out, p) => k.poolMax(x.raw, p.geom, out),
-    // y = x[argmax]: dx = scatterAdd(g, argmax)
+    // y = x[argmax]: dx = scatterAdd(g, argmax), one maxPool2dGrad unless ops are traced
     vjp: (g, c) => [
       need(c, 0, () => {
         const x = c.ins[0];
+        // NOTE: traced (op listeners), the gradient shows as the two primitives it is
+        if (!hasOpListeners()) return maxPool2dGrad(x, g, c.p.geom);
         const idx = poolArgmax(x, c.p.geom);
         // NOTE: op listeners are shown idx (and could write to it), so only an unobserved one skips the check
         if (!hasOpListeners()) inRangeByConstruction.set(idx, x.size);
         return scatterAdd(g, idx, x.shape);
       }),
     ],
+    cost: windowCost, // one comparison per window element
+  },
+  maxPool2dGrad: {
+    arity: 2,
+    shape: ([x, dy], { geom: g }) => {
+      const yShape = poolShape('maxPool2dGrad', x, g);
+      if (dy.rank !== 4 || dy.shape.some((d, i) => d !== yShape[i]))
+        throw new ShapeError(
+          `maxPool2dGrad: gradient ${fmtShape(dy.shape)} must be the pool's output shape ${fmtShape(yShape)}`,
+        );
+      sameFloat('maxPool2dGrad', [x, dy]);
+      return x.shape;
+    },
+    forward: (k, [x, dy], out, p) => k.poolMaxGrad(x.raw, dy.raw, p.geom, out),
+    // dx = scatterAdd(dy, argmax(x)): linear in dy (d dy = take(ḡ, argmax)), piecewise constant in x (no gradient)
+    vjp: (g, c) => [null, need(c, 1, () => take(g, poolArgmax(c.ins[0], c.p.geom)))],
     cost: windowCost, // one comparison per window element
   },
   avgPool2dFused: {
