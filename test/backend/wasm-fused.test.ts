@@ -111,13 +111,19 @@ describe('wasm conv2d reading interior windows straight from the image', () => {
   });
 });
 
+/** Random NHWC values for a geometry, every third one rounded to a half (ties in a window) and one NaN. */
+function tiedWithNaN(g: { n: number; h: number; w: number; c: number }, seed: number): Float32Array {
+  const x = randF32(g.n * g.h * g.w * g.c, seed);
+  for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
+  if (x.length) x[seed % x.length] = NaN;
+  return x;
+}
+
 describe('wasm poolMax', () => {
   it('gives exactly the values take(x, poolArgmax(x)) gives (ties, NaN)', () => {
     fc.assert(
       fc.property(geomArb(), fc.nat(1e6), (g, seed) => {
-        const x = randF32(g.n * g.h * g.w * g.c, seed);
-        for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
-        if (x.length) x[seed % x.length] = NaN;
+        const x = tiedWithNaN(g, seed);
         const idx = new Int32Array(g.n * g.outH * g.outW * g.c);
         K.poolArgmax(x, g, idx);
         // NOTE: a window lying wholly in padding (the op layer refuses those) has index -1 and value 0.
@@ -135,9 +141,7 @@ describe('wasm poolMax', () => {
   it('poolMaxGrad gives the bits of scatterAdd(dy, poolArgmax(x)) (ties, NaN, overlapping windows)', () => {
     fc.assert(
       fc.property(geomArb(), fc.nat(1e6), (g, seed) => {
-        const x = randF32(g.n * g.h * g.w * g.c, seed);
-        for (let i = 0; i < x.length; i += 3) x[i] = Math.round(x[i] * 2) / 2;
-        if (x.length) x[seed % x.length] = NaN;
+        const x = tiedWithNaN(g, seed);
         const dy = randF32(g.n * g.outH * g.outW * g.c, seed + 1);
         const idx = new Int32Array(dy.length);
         K.poolArgmax(x, g, idx);

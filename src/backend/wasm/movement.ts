@@ -159,23 +159,29 @@ function gatherCollapsed(
   });
 }
 
-/**
- * A transpose as a batched 2-D one: `[B, R, C]` → `[B, C, R]` (B = 1 for a plain matrix), or null when its merged
- * axes are not that (e.g. a 4-D permutation that keeps two axes apart). NCHW ↔ NHWC, a matrix transpose and a
- * conv weight's reorder all are: [N, H·W, C] ↔ [N, C, H·W].
- */
-export function asBatched2d(
-  shape: readonly number[],
-  perm: readonly number[],
-): [number, number, number] | null {
+/** The output shape of a transpose and, for each of its axes, the stride of that axis in the source. */
+function permuted(shape: readonly number[], perm: readonly number[]): [number[], number[]] {
   const st = stridesOf(shape);
-  const sh: number[] = [];
+  const sh: number[] = []; // NOTE: push, not map (see collapse)
   const sst: number[] = [];
   for (let d = 0; d < perm.length; d++) {
     sh.push(shape[perm[d]]);
     sst.push(st[perm[d]]);
   }
-  const c = collapse(sh, sst, stridesOf(sh));
+  return [sh, sst];
+}
+
+/**
+ * A transpose as a batched 2-D one: `[B, R, C]` → `[B, C, R]` (B = 1 for a plain matrix), or null when its merged
+ * axes are not that (e.g. OIHW → HWIO, which reorders three groups). NCHW ↔ NHWC and a matrix transpose are:
+ * [N, H·W, C] ↔ [N, C, H·W].
+ */
+export function asBatched2d(
+  shape: readonly number[],
+  perm: readonly number[],
+): [number, number, number] | null {
+  const p = permuted(shape, perm);
+  const c = collapse(p[0], p[1], stridesOf(p[0]));
   const os = c[0];
   const xs = c[1][0];
   const n = os.length;
@@ -193,14 +199,8 @@ export const fastMovement: Pick<
   'transpose' | 'broadcastTo' | 'slice' | 'pad' | 'concat' | 'take' | 'scatterAdd'
 > = {
   transpose(x, shape, perm, out) {
-    const st = stridesOf(shape);
-    const sh: number[] = [];
-    const sst: number[] = [];
-    for (let d = 0; d < perm.length; d++) {
-      sh.push(shape[perm[d]]);
-      sst.push(st[perm[d]]);
-    }
-    gather(x, sh, sst, 0, out);
+    const p = permuted(shape, perm);
+    gather(x, p[0], p[1], 0, out);
   },
   broadcastTo(x, inShape, outShape, out) {
     const st = stridesOf(inShape);
