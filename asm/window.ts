@@ -111,6 +111,25 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
 }
 
 /**
+ * How many output columns of row oy the one-channel 2×2 stride-2 path takes (a multiple of 4), or 0 when the
+ * geometry is not that: c = 1, a 2×2 window, stride 2, dilation 1, no top/left padding, and the row's windows
+ * wholly inside x. NCHW pooling runs as [N·C, H, W, 1] (ops/composite/pool.ts); the generic sweep then spends most
+ * of its time finding each one-value window's taps.
+ */
+// @ts-ignore: decorator
+@inline function pair2Cols(g: usize, oy: i32): i32 {
+  if (gi(g, 3) != 1 || gi(g, 4) != 2 || gi(g, 5) != 2 || gi(g, 6) != 2 || gi(g, 7) != 2) return 0;
+  if (gi(g, 8) != 1 || gi(g, 9) != 1 || gi(g, 10) != 0 || gi(g, 11) != 0 || 2 * oy + 1 >= gi(g, 1)) return 0;
+  return min(gi(g, 13), gi(g, 2) >> 1) & ~3;
+}
+
+/** A larger value, or the first NaN (a NaN makes the window's max NaN): the sweeps' tie and NaN rule, 4 lanes. */
+// @ts-ignore: decorator
+@inline function takes(v: v128, bv: v128): v128 {
+  return v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
+}
+
+/**
  * Images [n0,n1): flat index into x of each window's first maximum (padding never wins; the first NaN wins),
  * written to out[n,outH,outW,c] (i32).
  */
@@ -142,7 +161,36 @@ export function poolMaxGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32, n
       // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
       const y0 = oy * sh - pt;
       const ky0 = firstTap(y0, kh, dh), ky1 = endTap(y0, ky0, kh, dh, h);
-      for (let ox = 0; ox < ow; ox++) {
+      // one channel, 2×2 windows, stride 2: four windows at a time, their taps in the same row-major order
+      const fast = pair2Cols(g, oy);
+      for (let ox = 0; ox < fast; ox += 4) {
+        const i0 = (b * h + 2 * oy) * w + 2 * ox; // flat index of the first window's first tap
+        const p0 = x + <usize>i0 * 4;
+        const p1 = p0 + <usize>w * 4;
+        const a0 = v128.load(p0), a1 = v128.load(p0 + 16), c0 = v128.load(p1), c1 = v128.load(p1 + 16);
+        let bv = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
+        let bi = i32x4.add(i32x4.splat(i0), i32x4(0, 2, 4, 6));
+        let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+        let t = takes(v, bv);
+        bv = v128.bitselect(v, bv, t);
+        bi = v128.bitselect(i32x4.add(i32x4.splat(i0 + 1), i32x4(0, 2, 4, 6)), bi, t);
+        v = f32x4.shuffle(c0, c1, 0, 2, 4, 6);
+        t = takes(v, bv);
+        bv = v128.bitselect(v, bv, t);
+        bi = v128.bitselect(i32x4.add(i32x4.splat(i0 + w), i32x4(0, 2, 4, 6)), bi, t);
+        v = f32x4.shuffle(c0, c1, 1, 3, 5, 7);
+        t = takes(v, bv);
+        bi = v128.bitselect(i32x4.add(i32x4.splat(i0 + w + 1), i32x4(0, 2, 4, 6)), bi, t);
+        if (scatter) {
+          const d = v128.load(o);
+          addAt(dx, i32x4.extract_lane(bi, 0), f32x4.extract_lane(d, 0));
+          addAt(dx, i32x4.extract_lane(bi, 1), f32x4.extract_lane(d, 1));
+          addAt(dx, i32x4.extract_lane(bi, 2), f32x4.extract_lane(d, 2));
+          addAt(dx, i32x4.extract_lane(bi, 3), f32x4.extract_lane(d, 3));
+        } else v128.store(o, bi);
+        o += 16;
+      }
+      for (let ox = fast; ox < ow; ox++) {
         const x0 = ox * sw - pl;
         const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         if (ky0 >= ky1 || kx0 >= kx1) {
@@ -232,7 +280,22 @@ export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void 
       // valid kernel rows: iy = oy·sh - pt + ky·dh in [0, h)
       const y0 = oy * sh - pt;
       const ky0 = firstTap(y0, kh, dh), ky1 = endTap(y0, ky0, kh, dh, h);
-      for (let ox = 0; ox < ow; ox++) {
+      // one channel, 2×2 windows, stride 2: four windows at a time (argmaxSweep's path, values only)
+      const fast = pair2Cols(g, oy);
+      for (let ox = 0; ox < fast; ox += 4) {
+        const p0 = img + <usize>(2 * oy) * rowC + <usize>(2 * ox) * 4;
+        const p1 = p0 + rowC;
+        const a0 = v128.load(p0), a1 = v128.load(p0 + 16), c0 = v128.load(p1), c1 = v128.load(p1 + 16);
+        let bv = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
+        let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+        bv = v128.bitselect(v, bv, takes(v, bv));
+        v = f32x4.shuffle(c0, c1, 0, 2, 4, 6);
+        bv = v128.bitselect(v, bv, takes(v, bv));
+        v = f32x4.shuffle(c0, c1, 1, 3, 5, 7);
+        v128.store(o, v128.bitselect(v, bv, takes(v, bv)));
+        o += 16;
+      }
+      for (let ox = fast; ox < ow; ox++) {
         const x0 = ox * sw - pl;
         const kx0 = firstTap(x0, kw, dw), kx1 = endTap(x0, kx0, kw, dw, w);
         if (ky0 >= ky1 || kx0 >= kx1) {

@@ -7,6 +7,7 @@ import type { WindowGeom } from '../../src/backend/kernels.js';
 import * as tg from '../../src/index.js';
 import { expectClose, expectSame, geomArb, randF32, wasm } from '../support/backend.js';
 import { traced } from '../support/traced.js';
+import { windowGeom } from '../../src/ops/composite/window.js';
 
 const K = wasm();
 
@@ -160,6 +161,39 @@ describe('wasm poolMax', () => {
         expectSame(b, want, 'js poolMaxGrad');
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('the one-channel 2×2 stride-2 path (NCHW pooling as [N·C, H, W, 1])', () => {
+  it('poolMax, poolArgmax and poolMaxGrad give the reference bits (odd sizes, ±0 ties, NaN, ceil-mode rows)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 2, max: 23 }),
+        fc.integer({ min: 2, max: 41 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.nat(1e6),
+        (n, h, w, extra, seed) => {
+          const g = windowGeom([n, h, w, 1], [2, 2], [2, 2], [1, 1], [[0, extra], [0, extra]], 'test');
+          const x = tiedWithNaN(g, seed);
+          for (let i = 1; i < x.length; i += 7) x[i] = i % 2 ? -0 : 0; // zeros of both signs tie
+          const dy = randF32(n * g.outH * g.outW, seed + 1);
+          const [a, b] = [new Float32Array(dy.length), new Float32Array(dy.length)];
+          K.poolMax(x, g, a);
+          jsKernels.poolMax(x, g, b);
+          expectSame(a, b, 'poolMax');
+          const [i, j] = [new Int32Array(dy.length), new Int32Array(dy.length)];
+          K.poolArgmax(x, g, i);
+          jsKernels.poolArgmax(x, g, j);
+          expectSame(i, j, 'poolArgmax');
+          const [c, d] = [new Float32Array(x.length), new Float32Array(x.length)];
+          K.poolMaxGrad(x, dy, g, c);
+          jsKernels.poolMaxGrad(x, dy, g, d);
+          expectSame(c, d, 'poolMaxGrad');
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -5,6 +5,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
+import type { WindowGeom } from '../../backend/kernels.js';
 import { div } from '../elementwise/builders.js';
 import { avgPool2dFused, im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
 import { max, mean, sum } from '../reduce/builders.js';
@@ -57,11 +58,11 @@ function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
   checkOptions(op, opts, op === 'avgPool2d' ? AVG_KEYS : POOL2D_KEYS);
   const fmt = format2d(opts.dataFormat, op);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
-  const xh = fmt === 'NHWC' ? x : transpose(x, [0, 2, 3, 1]);
+  const nhwc = fmt === 'NHWC' ? x.shape : [x.shape[0], x.shape[2], x.shape[3], x.shape[1]];
   const k = pair(opts.kernelSize, 1, 'kernelSize', op);
   const s = pair(opts.stride ?? opts.kernelSize, 1, 'stride', op);
   const d = pair(opts.dilation, 1, 'dilation', op);
-  const [h, w] = [xh.shape[1], xh.shape[2]];
+  const [h, w] = [nhwc[1], nhwc[2]];
   const pads = resolvePads(opts.padding, h, w, k, s, d, op);
   const userPads: [[number, number], [number, number]] = [[...pads[0]], [...pads[1]]];
   if (opts.ceilMode) {
@@ -73,9 +74,26 @@ function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
     pads[0][1] += ceilExtra(h, (k[0] - 1) * d[0] + 1, s[0], pads[0][0], pads[0][1]);
     pads[1][1] += ceilExtra(w, (k[1] - 1) * d[1] + 1, s[1], pads[1][0], pads[1][1]);
   }
-  const geom = windowGeom(xh.shape, k, s, d, pads, op);
+  const geom = windowGeom(nhwc, k, s, d, pads, op);
   const back = (y: Tensor) => (fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]));
-  return { xh, geom, back, userPads };
+  // NOTE: NCHW input moves to NHWC only when a caller asks (maxPool2d may pool it in place: nchwAsOneChannel)
+  const nchw = fmt !== 'NHWC';
+  return { nchw, xh: () => (nchw ? transpose(x, [0, 2, 3, 1]) : x), geom, back, userPads };
+}
+
+/**
+ * NCHW max pooling with a 2×2 window, stride 2, no dilation and no top/left padding, pooled in place as
+ * [N·C, H, W, 1]: each channel plane is an image of one channel, which the kernels' one-channel path pools four
+ * windows at a time. The same windows in the same tap order, so the same values, argmax and gradient bits as the
+ * transposed path, without its two transposes forward and two backward. Null when the geometry is another.
+ */
+function nchwAsOneChannel(x: Tensor, geom: WindowGeom): Tensor | null {
+  const g = geom;
+  if (g.kh !== 2 || g.kw !== 2 || g.strideH !== 2 || g.strideW !== 2) return null;
+  if (g.dilationH !== 1 || g.dilationW !== 1 || g.padTop !== 0 || g.padLeft !== 0) return null;
+  const planes = { ...g, n: g.n * g.c, c: 1 };
+  const y = maxPool2dFused(reshape(x, [g.n * g.c, g.h, g.w, 1]), planes);
+  return reshape(y, [g.n, g.c, g.outH, g.outW]);
 }
 
 /**
@@ -118,11 +136,14 @@ function windowCountList(
 }
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
+  const { nchw, xh, geom, back } = prepare(x, opts, 'maxPool2d');
   // NOTE: one pass (the window maxima) unless ops are traced; the fused row's vjp finds the argmax again in the
   // backward pass, so no index tensor is kept from the forward pass to the backward one.
-  if (fusedAllowed()) return back(maxPool2dFused(xh, geom));
-  return back(take(xh, poolArgmax(xh, geom)));
+  if (!fusedAllowed()) {
+    const xn = xh();
+    return back(take(xn, poolArgmax(xn, geom)));
+  }
+  return (nchw ? nchwAsOneChannel(x, geom) : null) ?? back(maxPool2dFused(xh(), geom));
 }
 
 /**
@@ -130,7 +151,8 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
  * y·W + x of the winning input within its own [H, W] plane, as int32, laid out like the values.
  */
 export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: Tensor; indices: Tensor } {
-  const { xh, geom, back } = prepare(x, opts, 'maxPool2d');
+  const { xh: nhwc, geom, back } = prepare(x, opts, 'maxPool2d');
+  const xh = nhwc();
   const arg = poolArgmax(xh, geom); // flat NHWC positions, -1 where a window reads nothing
   const plane = geom.h * geom.w;
   const idx = Int32Array.from(arg.data, (v) => (v < 0 ? -1 : Math.floor(v / geom.c) % plane));
@@ -138,7 +160,8 @@ export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: 
 }
 
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
-  const { xh, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
+  const { xh: nhwc, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
+  const xh = nhwc();
   const { n, c, kh, kw, outH, outW } = geom;
   const dv = opts.divisorOverride;
   if (dv !== undefined && (typeof dv !== 'number' || !Number.isFinite(dv) || dv === 0))
