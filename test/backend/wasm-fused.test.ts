@@ -175,7 +175,17 @@ describe('the one-channel 2×2 stride-2 path (NCHW pooling as [N·C, H, W, 1])',
         fc.integer({ min: 0, max: 1 }),
         fc.nat(1e6),
         (n, h, w, extra, seed) => {
-          const g = windowGeom([n, h, w, 1], [2, 2], [2, 2], [1, 1], [[0, extra], [0, extra]], 'test');
+          const g = windowGeom(
+            [n, h, w, 1],
+            [2, 2],
+            [2, 2],
+            [1, 1],
+            [
+              [0, extra],
+              [0, extra],
+            ],
+            'test',
+          );
           const x = tiedWithNaN(g, seed);
           for (let i = 1; i < x.length; i += 7) x[i] = i % 2 ? -0 : 0; // zeros of both signs tie
           const dy = randF32(n * g.outH * g.outW, seed + 1);
