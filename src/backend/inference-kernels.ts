@@ -4,7 +4,7 @@
 // NOTE: plain typed-array loops like js.ts (the oracle style); the executor calls them on the small tensors where a
 // kernel call costs more than the loop, and on row-wise steps of any size.
 import type { TypedArray } from '../core/dtype.js';
-import { BINARY, jsKernels } from './js.js';
+import { BINARY, jsKernels, rowMax, rowSumExp } from './js.js';
 // NOTE: the scalar-operand loop is the JS reference's binaryScalar (js.ts); the executor calls it from here
 export { scalarBinary } from './js.js';
 import type { BinaryOp } from './kernels.js';
@@ -110,13 +110,8 @@ export function softmax(
   for (let o = 0; o < outer; o++)
     for (let i = 0; i < inner; i++) {
       const base = o * mid * inner + i;
-      let mx = -Infinity;
-      for (let m = 0; m < mid; m++) {
-        const v = x[base + m * inner];
-        if (v > mx || v !== v) mx = v;
-      }
-      let s = 0;
-      for (let m = 0; m < mid; m++) s += Math.exp(x[base + m * inner] - mx);
+      const mx = rowMax(x, base, mid, inner);
+      const s = rowSumExp(x, base, mid, inner, mx);
       for (let m = 0; m < mid; m++) out[base + m * inner] = Math.exp(x[base + m * inner] - mx) / s;
     }
 }

@@ -151,6 +151,22 @@ function poolScan(x: TypedArray, g: WindowGeom, emit: (o: number, best: number) 
         }
 }
 
+/** The maximum of x[base + k·inner] for k < mid (a NaN wins): one row of a softmax over [outer, mid, inner]. */
+export function rowMax(x: TypedArray, base: number, mid: number, inner: number): number {
+  let m = -Infinity;
+  for (let k = 0; k < mid; k++) {
+    const v = x[base + k * inner];
+    if (v > m || v !== v) m = v;
+  }
+  return m;
+}
+/** Σ exp(x[base + k·inner] − m) for k < mid, in float64. */
+export function rowSumExp(x: TypedArray, base: number, mid: number, inner: number, m: number): number {
+  let s = 0;
+  for (let k = 0; k < mid; k++) s += Math.exp(x[base + k * inner] - m);
+  return s;
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
   // NOTE: the arithmetic ops get their own loops (their rule is the operator): a call per element through the table
@@ -208,13 +224,8 @@ export const jsKernels: Kernels = {
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < inner; j++) {
         const base = o * mid * inner + j;
-        let m = -Infinity;
-        for (let k = 0; k < mid; k++) {
-          const v = x[base + k * inner];
-          if (v > m || v !== v) m = v;
-        }
-        let s = 0;
-        for (let k = 0; k < mid; k++) s += Math.exp(x[base + k * inner] - m);
+        const m = rowMax(x, base, mid, inner);
+        const s = rowSumExp(x, base, mid, inner, m);
         // NOTE: a non-finite maximum gives what m + log Σ exp(x − m) with m replaced by 0 gives: NaN stays NaN,
         // +∞ gives +∞, −∞ (a row of −∞, or none) −∞ (ops/reduce/builders.ts logSumExp)
         const lse = m - m !== 0 ? m : m + Math.log(s);

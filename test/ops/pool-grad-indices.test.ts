@@ -1,5 +1,5 @@
-// The max-pool gradient's indices are made by poolArgmax inside the vjp and are not rescanned by scatterAdd's range
-// check (in range by construction); every other index tensor still is, and the gradient is still right.
+// The max-pool gradient goes to each window's first maximum (one maxPool2dGrad kernel, no index tensor), and index
+// tensors from user code are still range-checked by scatterAdd.
 import { describe, expect, it, vi } from 'vitest';
 import * as tg from '../../src/index.js';
 import { uniform } from '../support/check.js';

@@ -145,17 +145,8 @@ function sameFloat(op: string, ins: readonly Tensor[]): void {
     );
 }
 
-/**
- * Index tensors a vjp made with poolArgmax and never handed to user code, with the size they index into: in range
- * by construction (poolShape refuses windows that see only padding, so every argmax is a real input's position).
- * NOTE: checkIndices skips these: scanning the ~100k indices of a max-pool gradient in JS cost more than the
- * scatter itself until V8 optimized the scan (a training run's first steps; issue 12).
- */
-const inRangeByConstruction = new WeakMap<Tensor, number>();
-
 function checkIndices(op: string, idx: Tensor, n: number): void {
   if (idx.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${idx.dtype}`);
-  if (inRangeByConstruction.get(idx) === n) return;
   const d = idx.raw;
   for (let i = 0; i < d.length; i++)
     if (d[i] < 0 || d[i] >= n)
@@ -366,12 +357,10 @@ export const nnPrims: PrimTable<NnParams> = {
     vjp: (g, c) => [
       need(c, 0, () => {
         const x = c.ins[0];
-        // NOTE: traced (op listeners), the gradient shows as the two primitives it is
+        // NOTE: traced (op listeners), the gradient shows as the two primitives it is; listeners are shown the
+        // indices (and could write to them), so scatterAdd checks them as it checks any index tensor
         if (!hasOpListeners()) return maxPool2dGrad(x, g, c.p.geom);
-        const idx = poolArgmax(x, c.p.geom);
-        // NOTE: op listeners are shown idx (and could write to it), so only an unobserved one skips the check
-        if (!hasOpListeners()) inRangeByConstruction.set(idx, x.size);
-        return scatterAdd(g, idx, x.shape);
+        return scatterAdd(g, poolArgmax(x, c.p.geom), x.shape);
       }),
     ],
     cost: windowCost, // one comparison per window element
