@@ -7,13 +7,16 @@
 //        predict    model.predict(x).data
 //        pgd        x ← x + 0.001·sign(tg.grad(f)(x)): sign records nothing, so each step's graph dies with it
 //        ascent     x ← x + 0.001·tg.grad(f)(x): a chain of differentiable gradients (grows; warns once)
+//        backward   a PyTorch-style training step: the seed CNN as a tg.nn.Module, loss.backward(), tg.SGD
+//        mixed      that step, then net.forward(x).data without noGrad (a graph no backward ever uses)
 import * as tg from '../src/index.js';
 import { layersCnn } from '../bench/models/tapegrad-layers.js';
 import { SEED_CNN } from '../bench/lib/specs.js';
+import { torchSeedCnn } from '../bench/lib/seed-cnn.js';
 
 const mode = process.argv[2] ?? 'saliency';
 const steps = Number(process.argv[3] ?? 1500);
-const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd', 'ascent'];
+const MODES = ['saliency', 'plain', 'apply', 'predict', 'pgd', 'ascent', 'backward', 'mixed'];
 if (!MODES.includes(mode))
   throw new Error(`top-level-loops: unknown mode '${mode}' (one of ${MODES.join(', ')})`);
 await tg.ready(); // the death watch's refs come from an earlier job (docs/memory.md)
@@ -22,6 +25,7 @@ tg.setSeed(1);
 let x = tg.randn([32, 32, 32, 3]);
 const f = (xi: tg.Tensor) => tg.sum(model.apply(xi) as tg.Tensor);
 const plain = tg.grad(f, { createGraph: false });
+const torch = torchSeedCnn();
 const ms: number[] = [];
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
@@ -30,7 +34,11 @@ for (let i = 0; i < steps; i++) {
   else if (mode === 'apply') void (model.apply(x) as tg.Tensor).data[0];
   else if (mode === 'predict') void (model.predict(x) as tg.Tensor).data[0];
   else if (mode === 'pgd') x = tg.add(x, tg.mul(tg.sign(tg.grad(f)(x)), 0.001));
-  else x = tg.add(x, tg.mul(tg.grad(f)(x), 0.001));
+  else if (mode === 'backward') torch.step();
+  else if (mode === 'mixed') {
+    torch.step();
+    void torch.net.forward(torch.x).data[0];
+  } else x = tg.add(x, tg.mul(tg.grad(f)(x), 0.001));
   ms.push(performance.now() - t);
 }
 const late = ms.slice(steps >> 1).sort((a, b) => a - b);

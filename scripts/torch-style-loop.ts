@@ -6,37 +6,12 @@
 //   node --import tsx scripts/torch-style-loop.ts [rounds=40] [threads=2]
 import * as tg from '../src/index.js';
 import { quantile } from '../bench/lib/measure.js';
-import { randArray, randLabels } from '../bench/lib/data.js';
-import { freshSeedCnn } from '../bench/lib/seed-cnn.js';
+import { freshSeedCnn, torchSeedCnn } from '../bench/lib/seed-cnn.js';
 
 const rounds = Number(process.argv[2] ?? 40);
 const functional = await freshSeedCnn(Number(process.argv[3] ?? 2));
 
-/** The seed CNN (bench/lib/specs.ts SEED_CNN) as PyTorch users write it. */
-class SeedCnn extends tg.nn.Module {
-  conv1 = new tg.nn.Conv2d(3, 12, 3, { padding: 1 });
-  conv2 = new tg.nn.Conv2d(12, 8, 3, { padding: 1 });
-  pool = new tg.nn.MaxPool2d(2);
-  fc1 = new tg.nn.Linear(8 * 8 * 8, 64);
-  fc2 = new tg.nn.Linear(64, 10);
-  forward(x: tg.Tensor): tg.Tensor {
-    let h = this.pool.forward(tg.relu(this.conv1.forward(x)));
-    h = this.pool.forward(tg.relu(this.conv2.forward(h)));
-    return this.fc2.forward(tg.relu(this.fc1.forward(tg.reshape(h, [h.shape[0], -1]))));
-  }
-}
-tg.setSeed(1);
-const net = new SeedCnn();
-const opt = new tg.SGD(net.namedParameters(), { lr: 0.01 });
-const x = new tg.Tensor(randArray(32 * 3 * 32 * 32, 113), [32, 3, 32, 32]);
-const y = new tg.Tensor(randLabels(32, 10, 213), [32]);
-const torchStep = (): number => {
-  opt.zeroGrad();
-  const loss = tg.crossEntropy(net.forward(x), y);
-  loss.backward();
-  opt.step();
-  return loss.item();
-};
+const { step: torchStep } = torchSeedCnn();
 
 const torchMs: number[] = [];
 const functionalMs: number[] = [];

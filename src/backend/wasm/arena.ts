@@ -9,16 +9,12 @@ import type { DType, TypedArray } from '../../core/dtype.js';
 import { frameOpen } from '../../core/lifetime.js';
 import { type Cell, Storage, copyOut } from '../../core/storage.js';
 import { DeathWatch, type Watch } from './death-watch.js';
+import { GHOST_MIN, type Ghosted, Ghosts } from './ghosts.js';
 
 const ALIGN = 64;
-/** Blocks from this size (above glibc's largest mmap threshold) carry a same-sized ghost ArrayBuffer. */
-const GHOST_MIN = 33 * 1024 * 1024;
 /** Blocks from this size made outside any lifetime frame are watched (death-watch.ts). NOTE: 256 KiB, the 256²
  * matmul product: smaller blocks are found in the free list often enough, and each watched one costs a mapping. */
 const WATCH_MIN = 256 * 1024;
-/** Resizable ArrayBuffers are mapped by the engine, not malloc: an untouched one costs no RAM at any size. */
-type ResizableCtor = new (bytes: number, o: { maxByteLength: number }) => ArrayBuffer;
-const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === 'function';
 const PAGE = 65536;
 const up = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -81,8 +77,10 @@ export class Arena {
   private readonly deaths: DeathWatch | null = DeathWatch.supported ? new DeathWatch() : null;
   /** Watched resident blocks by pointer (with their cell: a pointer is reused once its block is freed). */
   private readonly watched = new Map<number, { w: Watch; cell: Cell }>();
+  /** Which watched blocks carry a ghost, and when (ghosts.ts). */
+  private readonly ghosts = new Ghosts();
   /** `adopt`'s scratch list of the storages it watches (emptied after each call). */
-  private readonly adopting: (Storage & { token?: object })[] = [];
+  private readonly adopting: (Storage & { token?: object } & Ghosted)[] = [];
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -208,17 +206,13 @@ export class Arena {
     const buf = this.memory.buffer;
     const view: TypedArray = dtype === 'int32' ? new Int32Array(buf, ptr, n) : new Float32Array(buf, ptr, n);
     if (this.poison) view.fill(dtype === 'int32' ? -1 : NaN);
-    const s: Storage & { token?: object; ghost?: ArrayBuffer } = new Storage(
-      view,
-      this.evictCell,
-      this.dropCell,
-    );
+    const s: Storage & { token?: object } & Ghosted = new Storage(view, this.evictCell, this.dropCell);
     const w = watch ? this.deaths!.watch(s, bytes) : null;
     // NOTE: a big block also carries an untouched ArrayBuffer of its size (mapped, never written, so it costs no
     // RAM): V8 sees only the small view object otherwise, and would collect too rarely for finalizers (or the
     // watch) to free such blocks before the limit forces copies. Below GHOST_MIN only a resizable buffer is
     // sure to be mapped rather than taken from malloc's heap (where calloc would write it).
-    if (bytes >= GHOST_MIN || w !== null) this.ghost(s, bytes);
+    if (bytes >= GHOST_MIN || w !== null) this.ghosts.give(s, bytes);
     if (w !== null) this.watched.set(ptr, { w, cell: s.cell });
     this.cells.set(ptr, s.cell);
     this.residentBytes += up(bytes);
@@ -233,6 +227,7 @@ export class Arena {
    */
   adopt(ss: Storage[]): void {
     if (this.deaths === null) return;
+    this.ghosts.settle(this.isResident);
     const mine = this.adopting;
     let bytes = 0;
     for (let i = 0; i < ss.length; i++) {
@@ -250,20 +245,15 @@ export class Arena {
           const c = mine[i].cell;
           const ptr = c.view.byteOffset;
           const size = this.sizes.get(ptr) ?? 0;
-          if (size >= WATCH_MIN) this.ghost(mine[i], size);
+          if (size >= WATCH_MIN) this.ghosts.adopt(mine[i], ptr, c, size);
           this.watched.set(ptr, { w, cell: c });
         }
     }
     mine.length = 0;
   }
 
-  /** Give a big or watched block's storage a ghost of its size (see `resident`). */
-  private ghost(s: Storage & { ghost?: ArrayBuffer }, bytes: number): void {
-    if (s.ghost !== undefined || !(bytes >= GHOST_MIN || resizable)) return;
-    s.ghost = resizable
-      ? new (ArrayBuffer as ResizableCtor)(bytes, { maxByteLength: bytes })
-      : new ArrayBuffer(bytes);
-  }
+  /** Whether the block at `ptr` is still this cell's (resident, not freed). */
+  private readonly isResident = (ptr: number, c: Cell): boolean => this.cells.get(ptr) === c;
 
   /** Give back a resident storage no tensor took. */
   release(s: Storage): void {
@@ -315,6 +305,8 @@ export class Arena {
   private readonly dropCell = (c: Cell): void => {
     const ptr = c.view.byteOffset;
     if (this.cells.get(ptr) !== c) return;
+    // NOTE: a watched block is a top-level one, which no frame releases: a tape-only one is backward()'s to free
+    if (c.seen === 'tape' && this.watched.has(ptr)) this.ghosts.freedByBackward();
     this.registry?.unregister(c);
     this.dropResident(ptr);
   };
