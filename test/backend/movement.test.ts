@@ -77,6 +77,14 @@ describe('fast movement kernels', () => {
       { numRuns: 300 },
     );
   });
+  it('an empty output (a 0 axis) writes nothing, whatever it broadcasts, transposes or slices', () => {
+    const x = fill(Float32Array, 3000, 1);
+    const none = new Float32Array(0);
+    fastMovement.broadcastTo(x, [1, 3000], [0, 3000], none); // threw "offset is out of bounds" before
+    fastMovement.broadcastTo(x, [1, 1, 3000], [2, 0, 3000], none);
+    fastMovement.transpose(new Float32Array(0), [0, 3000], [1, 0], none);
+    fastMovement.slice(x, [1, 3000], [0, 5], [0, 100], none);
+  });
   it('slice and pad match the reference', () => {
     const arb = shapeArb(4, 40).chain((s) =>
       fc.tuple(

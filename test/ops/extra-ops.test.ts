@@ -1,4 +1,5 @@
 // gather along an axis and the Keras 3 activations, against plain formulas and finite differences.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 
@@ -13,6 +14,35 @@ describe('gather', () => {
       for (let j = 0; j < 3; j++)
         for (let k = 0; k < 4; k++) expect(y.data[(i * 3 + j) * 4 + k]).toBe(i * 12 + [2, 0, 2][j] * 4 + k);
     expect(() => tg.gather(x, [3], 1)).toThrow(/gather: index 3 .* axis 1 of size 3/);
+  });
+  it('equals a naive loop for any shape, axis and index tensor (2-D, float-valued, empty), on big inner rows too', () => {
+    const cases = fc.record({
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+      axisPick: fc.nat(),
+      idxShape: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 2 }),
+      seed: fc.nat(),
+      asFloat: fc.boolean(),
+      wide: fc.boolean(), // a last axis of 3,000: resident blocks on the wasm backend
+    });
+    fc.assert(
+      fc.property(cases, ({ shape, axisPick, idxShape, seed, asFloat, wide }) => {
+        const dims = wide ? [...shape, 3000] : shape;
+        const a = axisPick % shape.length;
+        const x = tg.arange(dims.reduce((p, d) => p * d, 1)).reshape(dims);
+        const m = idxShape.reduce((p, d) => p * d, 1);
+        const picks = Array.from({ length: m }, (_, i) => (seed + 7 * i) % dims[a]);
+        const idx = tg.tensor(picks, idxShape, { dtype: asFloat ? 'float32' : 'int32' });
+        const y = tg.gather(x, idx, a);
+        const outer = dims.slice(0, a).reduce((p, d) => p * d, 1);
+        const inner = dims.slice(a + 1).reduce((p, d) => p * d, 1);
+        expect(y.shape).toEqual([...dims.slice(0, a), ...idxShape, ...dims.slice(a + 1)]);
+        const want: number[] = [];
+        for (let i = 0; i < outer; i++)
+          for (const k of picks) for (let r = 0; r < inner; r++) want.push((i * dims[a] + k) * inner + r);
+        expect(Array.from(y.data)).toEqual(want);
+      }),
+      { numRuns: 60 },
+    );
   });
   it('has the gradient finite differences say (repeated indices add up)', () => {
     const r = tg.gradcheck((t) => tg.gather(t, [1, 1, 0], 0), [tg.randn([2, 3], { dtype: 'float64' })]);

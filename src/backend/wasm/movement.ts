@@ -94,6 +94,7 @@ function gather(
   srcBase: number,
   out: TypedArray,
 ): void {
+  if (out.length === 0) return; // an empty output (a 0 axis): the broadcast path below would still copy a row
   // NOTE: indexed, not `[sh, [sst, dst]] =`: destructuring runs the iterator protocol until V8 optimizes the caller
   const c = collapse(outShape, srcStrides, stridesOf(outShape));
   const sh = c[0];
