@@ -200,6 +200,41 @@ describe('gradients (float64, every parameter and the input)', () => {
     });
 });
 
+describe('the recorded path (one projection per step) and inference (one over the sequence)', () => {
+  const [T, B, In, H] = [9, 3, 4, 6];
+  for (const kind of ['lstm', 'gru', 'rnn_tanh'] as TorchKind[])
+    it(`${kind} float32 (2 layers, bidirectional): the same bits; backward pads no [T, B, gates] gradient`, () => {
+      tg.setSeed(11);
+      const o = { numLayers: 2, bidirectional: true };
+      const m =
+        kind === 'lstm'
+          ? new tg.nn.LSTM(In, H, o)
+          : kind === 'gru'
+            ? new tg.nn.GRU(In, H, o)
+            : new tg.nn.RNN(In, H, o);
+      const x = tg.tensor(Float32Array.from(uniform(T * B * In, 21)), [T, B, In]);
+      const recorded = m.forward(x)[0] as tg.Tensor;
+      expect(recorded.requiresGrad).toBe(true);
+      const inferred = tg.noGrad(() => m.forward(x)[0] as tg.Tensor);
+      expect(Array.from(recorded.data)).toEqual(Array.from(inferred.data));
+      const G = (kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1) * H;
+      const pads: string[] = [];
+      const off = tg.onOp((r) => {
+        if (r.op === 'pad') pads.push(r.out.shape.join('×'));
+      });
+      try {
+        tg.sum(m.forward(x)[0] as tg.Tensor).backward();
+      } finally {
+        off();
+      }
+      // NOTE: only [1, B, in] slices of each layer's input are padded (and none of the data x, which needs no
+      // gradient): T·(T-1) adds of a [T, B, G] projection made a sequence's backward quadratic in its length
+      expect(pads.filter((p) => p === `${T}×${B}×${G}`)).toEqual([]);
+      expect(pads.filter((p) => p === `${T}×${B}×${In}`)).toEqual([]);
+      expect(pads.filter((p) => p === `${T}×${B}×${2 * H}`).length).toBe(2 * T); // layer 2's input, per direction
+    });
+});
+
 describe('inside a Module', () => {
   class Net extends tg.nn.Module {
     lstm = new tg.nn.LSTM(3, 8, { batchFirst: true });

@@ -3,12 +3,22 @@
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { rand } from '../../core/random.js';
+import { isRecording } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { add, mul, relu, tanh } from '../../ops/elementwise/builders.js';
-import { gruUpdate, lstmUpdate, splitGates } from '../../ops/composite/rnn.js';
+import { gruUpdate, lstmStep, splitGates } from '../../ops/composite/rnn.js';
 import { matmul } from '../../ops/network/builders.js';
 import { dropout } from '../../ops/random-ops.js';
-import { concat, reshape, slice, split, squeeze, stack, transpose } from '../../ops/movement/builders.js';
+import {
+  broadcastTo,
+  concat,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  transpose,
+} from '../../ops/movement/builders.js';
 import type { Initializer } from '../initializers.js';
 import type { BackwardHook, ForwardHook, LayerIO, Weight } from '../layer.js';
 import { Module } from './module.js';
@@ -175,11 +185,10 @@ abstract class TorchRNNBase extends Module {
         return [tanh(add(xw, hw))];
       case 'RNN_RELU':
         return [relu(add(xw, hw))];
-      case 'LSTM': {
-        // gates = W_ih x + b_ih + W_hh h + b_hh in order i, f, g, o
-        const [zi, zf, zg, zo] = splitGates(add(xw, hw), 4);
-        return lstmUpdate(zi, zf, zg, zo, states[1]);
-      }
+      case 'LSTM':
+        // gates = W_ih x + b_ih + W_hh h + b_hh in order i, f, g, o: the fused lstmGates row (as Keras's LSTM),
+        // the same values as lstmUpdate of the four blocks
+        return lstmStep(add(xw, hw), states[1]);
       case 'GRU': {
         // order r, z, n: n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1-z)·n + z·h
         const [xr, xz, xn] = splitGates(xw, 3);
@@ -240,16 +249,12 @@ abstract class TorchRNNBase extends Module {
       const dirOuts: Tensor[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.dirWeights(l, d);
-        const In = seq.shape[2];
-        const G = w.wih.shape[0];
-        // project all steps at once: [T·B, in] · W_ihᵀ + b_ih
-        let xw = reshape(matmul(reshape(seq, [T * B, In]), w.wih, { transB: true }), [T, B, G]);
-        if (w.bih) xw = add(xw, w.bih);
+        const stepIn = projection(seq, w);
         let states = perState.map((s) => s[l * D + d]);
         const outs: Tensor[] = new Array(T);
         for (let i = 0; i < T; i++) {
           const t = d === 1 ? T - 1 - i : i;
-          states = this.step(reshape(slice(xw, [t, 0, 0], [1, B, G]), [B, G]), states, w);
+          states = this.step(stepIn(t), states, w);
           outs[t] = states[0];
         }
         dirOuts.push(stack(outs, 0));
@@ -274,6 +279,31 @@ abstract class TorchRNNBase extends Module {
     const rest = this.numLayers > 1 ? ` + ${this.numLayers - 1}·${g}·${H}·(${D * H}+${H}${b})` : '';
     return `${D > 1 ? `${D}·(${first}${rest})` : `${first}${rest}`} = ${this.countParams().toLocaleString('en-US')}`;
   }
+}
+
+/**
+ * The input projection x_t·W_ihᵀ + b_ih of each step t of seq [time, batch, in], as Keras's RNN layers compute it
+ * (rnn-base.ts `stepInputs`; the same values: sgemm sums each output in the same order whatever its rows):
+ * - while the tape records: one matmul per step on that step's slice of seq, so backward pads [1, batch, in]
+ *   gradients per step, never [time, batch, gates] ones (T pads and T-1 adds of the whole projection, quadratic
+ *   in the sequence's length), and a first layer's input (data, no gradient) is not padded at all;
+ * - otherwise (inference): one matmul over the whole sequence, sliced per step.
+ */
+function projection(seq: Tensor, w: DirWeights): (t: number) => Tensor {
+  const [T, B, In] = seq.shape;
+  const G = w.wih.shape[0];
+  const recorded =
+    isRecording() && (seq.requiresGrad || w.wih.requiresGrad || (w.bih?.requiresGrad ?? false));
+  if (recorded) {
+    const bB = w.bih ? broadcastTo(w.bih, [B, G]) : null; // NOTE: once per call, so each step adds equal shapes
+    return (t) => {
+      const xw = matmul(reshape(slice(seq, [t, 0, 0], [1, B, In]), [B, In]), w.wih, { transB: true });
+      return bB ? add(xw, bB) : xw;
+    };
+  }
+  let xw = reshape(matmul(reshape(seq, [T * B, In]), w.wih, { transB: true }), [T, B, G]);
+  if (w.bih) xw = add(xw, w.bih);
+  return (t) => reshape(slice(xw, [t, 0, 0], [1, B, G]), [B, G]);
 }
 
 /**
