@@ -1,16 +1,18 @@
 // Reverse mode: one walker serves `loss.backward()` and the functional `grad`/`grads`/`vjp` family.
 import { GradError, NumericsError, fmtShape } from './errors.js';
 import { shapesEqual } from './shape.js';
-import { isRecording, record, withRecording } from './tape.js';
+import { hasOpListeners, isRecording, record, withRecording } from './tape.js';
 import { Tensor, installBackward, ones, zeros } from './tensor.js';
 import { frameOpen, keep, releaseTapeOnly, withFrame } from './lifetime.js';
 import { noteChain } from './grad-chain.js';
 import { checkOptions } from './options.js';
+import { SliceCotangents } from './slice-cotangents.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
 export interface Runtime {
   add(a: Tensor, b: Tensor): Tensor;
   cast(a: Tensor, dtype: Tensor['dtype']): Tensor;
+  concat(parts: Tensor[], axis: number): Tensor;
   /** Whether every value of a tensor is finite (ops/finite.ts: the backend's firstNonFinite kernel). */
   allFinite(t: Tensor): boolean;
 }
@@ -104,9 +106,18 @@ export function backwardPass(
 
 /** Run the vjps of `order` (topological) from last to first, accumulating into `grads`. */
 function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions): void {
-  const { add, cast } = runtime();
+  const r = runtime();
+  const { add, cast } = r;
+  // NOTE: not while someone listens to ops (explain, trace): they see each slice's pad and the adds, as they see
+  // the compositions of the fused rows
+  const slices = hasOpListeners() ? null : new SliceCotangents();
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
+    if (slices !== null && slices.has(t)) {
+      const s = slices.take(t, r);
+      const prev = grads.get(t);
+      grads.set(t, prev ? add(prev, s) : s);
+    }
     let g = grads.get(t);
     if (!g) continue;
     const hooks = t.hooks;
@@ -117,6 +128,21 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
     if (hooks.length > 0) grads.set(t, g);
     const node = t.node;
     if (!node) continue;
+    // NOTE: a slice's cotangent waits for its input's turn, summed with the other slices of it as one concat
+    // (slice-cotangents.ts); anomaly mode checks it here, as it checks the pad the slice's vjp would make
+    if (
+      slices !== null &&
+      node.op === 'slice' &&
+      node.inputs[0].requiresGrad &&
+      slices.offer(node.inputs[0], node, g)
+    ) {
+      if (debugNumerics && hasNonFinite(g))
+        throw new NumericsError(
+          `backward: the gradient of 'slice'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input 0 ${fmtShape(node.inputs[0].shape)} contains NaN or Inf`,
+        );
+      if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t);
+      continue;
+    }
     let gin: (Tensor | null)[];
     try {
       gin = node.vjp(g);

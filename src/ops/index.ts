@@ -4,6 +4,7 @@ import { registerBackend } from '../backend/kernels.js';
 import { jsKernels } from '../backend/js.js';
 import '../backend/wasm/node.js'; // registers 'wasm' and makes it the default when build/wasm/kernels.wasm loads
 import { add, cast } from './elementwise/builders.js';
+import { concat } from './movement/builders.js';
 import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
 import { PRIMS } from './table.js';
 import { allFinite } from './finite.js';
@@ -14,6 +15,7 @@ registerPrims(PRIMS);
 installRuntime({
   add: (a, b) => add(a, b),
   cast,
+  concat: (parts, axis) => concat(parts, axis),
   allFinite,
 });
 
