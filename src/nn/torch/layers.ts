@@ -13,7 +13,13 @@ import type { Initializer } from '../initializers.js';
 import { rowIndices } from '../keras/layers/embedding.js';
 import { convTranspose2d } from '../../ops/composite/conv-transpose.js';
 import { moduleOptions } from './options.js';
-import { blendInPlace, broadcastParam, momentsExcept, normalize } from '../keras/layers/normalization.js';
+import {
+  blendInPlace,
+  broadcastParam,
+  momentsExcept,
+  normalize,
+  normalizeCentered,
+} from '../keras/layers/normalization.js';
 import { Module } from './module.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
@@ -98,14 +104,14 @@ abstract class BatchNormBase extends Module {
         throw new ValueError(
           `${who}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
         );
-      const [mu, v] = momentsExcept(x, [1]);
+      const [mu, v, d] = momentsExcept(x, [1]);
       if (this.training && this.runningMean && this.runningVar) {
         this.numBatchesTracked++;
         const m = this.momentum ?? 1 / this.numBatchesTracked;
         blendInPlace(this.runningMean, mu, 1 - m);
         blendInPlace(this.runningVar, v, 1 - m, n / (n - 1));
       }
-      return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
+      return normalizeCentered(d, v, bp(this.weight), bp(this.bias), this.eps);
     }
     return normalize(
       x,
@@ -168,12 +174,12 @@ export class LayerNorm extends Module {
         `${this.name} (LayerNorm): input ${fmtShape(x.shape)} does not end with normalized_shape ${fmtShape(this.normalizedShape)}`,
       );
     const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    const [mu, v] = momentsExcept(
+    const [, v, d] = momentsExcept(
       x,
       [...x.shape.keys()].filter((i) => !axes.includes(i)),
     );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, axes) : null);
-    return normalize(x, mu, v, bp(this.weight), bp(this.bias), this.eps);
+    return normalizeCentered(d, v, bp(this.weight), bp(this.bias), this.eps);
   }
 }
 

@@ -13,7 +13,7 @@ import {
   type BatchNormalizationArgs,
   broadcastParam,
   momentsExcept,
-  normalize,
+  normalizeCentered,
   positiveAxis,
 } from './normalization.js';
 
@@ -71,8 +71,8 @@ export class Keras1BatchNormalization extends BatchNormalization {
       );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [a]) : null);
     if (this.mode === 2) {
-      const [mu, v] = momentsExcept(x, [a]);
-      return normalize(x, mu, v, bp(this.gamma), bp(this.beta), this.epsilon);
+      const [, v, d] = momentsExcept(x, [a]);
+      return normalizeCentered(d, v, bp(this.gamma), bp(this.beta), this.epsilon);
     }
     const mu = mean(x, [a], true);
     const sd = add(sqrt(add(variance(x, [a], true), this.epsilon)), this.epsilon);
