@@ -96,6 +96,13 @@ async function cnnRunner(
       return { step: tapegradLayersCnnTrain(spec, d.init, d.shapes, d.images, d.labels, batch).train };
     return { step: tapegradLayersCnnInfer(spec, d.init, d.shapes, d.images, batch).infer };
   }
+  if (fw === 'tapegrad-nn' && spec === SEED_CNN) {
+    await tapegradReady(threads);
+    const { torchSeedCnn } = await import('./lib/seed-cnn.js');
+    const { noGrad } = await import('../src/index.js');
+    const m = torchSeedCnn(); // NOTE: its own weights and batch (NCHW): only the time is compared
+    return { step: train ? m.step : () => noGrad(() => m.net.forward(m.x)).data };
+  }
   if (fw === 'tfjs-wasm-layers' || fw === 'tfjs-cpu-layers') {
     const backend = fw === 'tfjs-wasm-layers' ? 'wasm' : 'cpu';
     await tfjsReady(backend);

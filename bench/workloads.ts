@@ -35,6 +35,8 @@ export const FRAMEWORK_CONFIGS = {
   tapegrad: 'tapegrad, wasm backend, functional ops + valueAndGrads + SGD (noGrad for inference)',
   'tapegrad-layers': 'tapegrad, wasm backend, tg.layers model: predict / compile + trainOnBatch / fit',
   'tapegrad-fused': 'tapegrad, wasm backend, tg.fused.conv2d + tg.fused.matMul (bias + relu fused), noGrad',
+  'tapegrad-nn':
+    'tapegrad, wasm backend, tg.nn.Module on NCHW (PyTorch-style): loss.backward() + tg.SGD / forward in tg.noGrad',
   'tfjs-wasm-layers':
     'TF.js 4.22 tfjs-wasm (SIMD, 1 thread in Node), tf.layers model: predict / trainOnBatch / fit',
   'tfjs-cpu-layers': 'TF.js 4.22 tfjs-cpu, tf.layers model: predict / trainOnBatch',
@@ -72,6 +74,7 @@ export const WORKLOADS: Workload[] = [
     frameworks: [
       'tapegrad',
       'tapegrad-layers',
+      'tapegrad-nn',
       'tfjs-wasm-layers',
       'tfjs-cpu-layers',
       'convnetjs',
@@ -89,6 +92,7 @@ export const WORKLOADS: Workload[] = [
       'tapegrad',
       'tapegrad-layers',
       'tapegrad-fused',
+      'tapegrad-nn',
       'tfjs-wasm-layers',
       'tfjs-wasm-fused',
       'tfjs-cpu-layers',
