@@ -2,7 +2,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
+import { add, div, mul, neg, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
 import { mean } from '../../../ops/reduce/builders.js';
 import { reshape } from '../../../ops/movement/builders.js';
 import type { InitializerSpec } from '../../initializers.js';
@@ -20,12 +20,17 @@ export function positiveAxis(axis: number, rank: number, layer: string, shape: S
   return a;
 }
 
-/** A parameter over `axes` of `shape`, reshaped so it broadcasts against the input. */
+/**
+ * A parameter over `axes` of `shape`, reshaped so it broadcasts against the input.
+ * NOTE: one over the last axis stays a vector [C]: adding it is then the biasAdd row, with no broadcast copy of it.
+ */
 export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor =>
-  reshape(
-    p,
-    shape.map((d, i) => (axes.includes(i) ? d : 1)),
-  );
+  axes.length === 1 && axes[0] === shape.length - 1 && p.rank === 1
+    ? p
+    : reshape(
+        p,
+        shape.map((d, i) => (axes.includes(i) ? d : 1)),
+      );
 
 /**
  * Batch moments over every axis except `keep` (keepdims): the mean, the population variance, and x − mean, the
@@ -37,7 +42,10 @@ export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor 
 export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor, Tensor] {
   const red = [...x.shape.keys()].filter((i) => !keep.includes(i));
   const mu = mean(x, red, true);
-  const d = sub(x, mu);
+  // NOTE: x + (−μ), not x − μ, the same values: backward negates the sum of the gradient over the reduced axes (a
+  // [C] vector), not a whole gradient; and over the last axis the add is the biasAdd row (no broadcast copy of μ)
+  const negMu = neg(mu);
+  const d = add(x, keep.length === 1 && keep[0] === x.rank - 1 ? reshape(negMu, [mu.size]) : negMu);
   return [mu, mean(square(d), red, true), d];
 }
 
