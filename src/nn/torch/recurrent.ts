@@ -284,9 +284,10 @@ abstract class TorchRNNBase extends Module {
 /**
  * The input projection x_t·W_ihᵀ + b_ih of each step t of seq [time, batch, in], as Keras's RNN layers compute it
  * (rnn-base.ts `stepInputs`; the same values: sgemm sums each output in the same order whatever its rows):
- * - while the tape records: one matmul per step on that step's slice of seq, so backward pads [1, batch, in]
- *   gradients per step, never [time, batch, gates] ones (T pads and T-1 adds of the whole projection, quadratic
- *   in the sequence's length), and a first layer's input (data, no gradient) is not padded at all;
+ * - while the tape records: one matmul per step on that step's slice of seq, so backward sums [1, batch, in]
+ *   gradients (one concat: core/slice-cotangents.ts), never [time, batch, gates] ones (before that walker change,
+ *   T pads and T-1 adds of the whole projection: quadratic in the length), and a first layer's input (data, no
+ *   gradient) gets none at all;
  * - otherwise (inference): one matmul over the whole sequence, sliced per step.
  */
 function projection(seq: Tensor, w: DirWeights): (t: number) => Tensor {

@@ -229,9 +229,9 @@ export abstract class RNNBase extends Layer {
    * The input projection x_t·W (+ b) of each step t of x [batch, time, features], computed the cheapest way
    * for this call (the same values up to float rounding of the matmul blocks):
    * - an input constant over time (`constant`, RepeatVector's source): x₀·W + b once, shared by every step;
-   * - while the tape records: one matmul per step on that step's slice of x, so the backward pass pads
-   *   [batch, time, features] gradients per step instead of [batch, time, k·units] ones and the input of a
-   *   first layer (data, no gradient) is never padded at all;
+   * - while the tape records: one matmul per step on that step's slice of x, so the backward pass sums
+   *   [batch, 1, features] gradients (one concat: core/slice-cotangents.ts) instead of [batch, 1, k·units] ones
+   *   and the input of a first layer (data, no gradient) gets none at all;
    * - otherwise (inference): one matmul over the whole sequence, sliced per step.
    */
   private stepInputs(x: Tensor, constant: Tensor | null): (t: number) => Tensor {
