@@ -136,10 +136,7 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
       node.inputs[0].requiresGrad &&
       slices.offer(node.inputs[0], node, g)
     ) {
-      if (debugNumerics && hasNonFinite(g))
-        throw new NumericsError(
-          `backward: the gradient of 'slice'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input 0 ${fmtShape(node.inputs[0].shape)} contains NaN or Inf`,
-        );
+      if (debugNumerics && hasNonFinite(g)) throw nonFiniteGrad(node, 0);
       if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t);
       continue;
     }
@@ -168,15 +165,19 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
           `${node.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)} but the input has shape ${fmtShape(x.shape)}`,
         );
       if (gi.dtype !== x.dtype) gi = cast(gi, x.dtype);
-      if (debugNumerics && hasNonFinite(gi))
-        throw new NumericsError(
-          `backward: the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input ${i} ${fmtShape(x.shape)} contains NaN or Inf`,
-        );
+      if (debugNumerics && hasNonFinite(gi)) throw nonFiniteGrad(node, i);
       const prev = grads.get(x);
       grads.set(x, prev ? add(prev, gi) : gi);
     }
     if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t); // t has a node: not a leaf
   }
+}
+
+/** Anomaly mode's error for a gradient of `node` w.r.t. input `i` that holds NaN or Inf. */
+function nonFiniteGrad(node: NonNullable<Tensor['node']>, i: number): NumericsError {
+  return new NumericsError(
+    `backward: the gradient of '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} w.r.t. input ${i} ${fmtShape(node.inputs[i].shape)} contains NaN or Inf`,
+  );
 }
 
 function checkFinite(g: Tensor, what: string): void {

@@ -43,9 +43,8 @@ export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor, Tenso
   const red = [...x.shape.keys()].filter((i) => !keep.includes(i));
   const mu = mean(x, red, true);
   // NOTE: x + (−μ), not x − μ, the same values: backward negates the sum of the gradient over the reduced axes (a
-  // [C] vector), not a whole gradient; and over the last axis the add is the biasAdd row (no broadcast copy of μ)
-  const negMu = neg(mu);
-  const d = add(x, keep.length === 1 && keep[0] === x.rank - 1 ? reshape(negMu, [mu.size]) : negMu);
+  // [C] vector), not a whole gradient; and over the last axis the add is the biasAdd row (broadcastParam)
+  const d = add(x, broadcastParam(reshape(neg(mu), [mu.size]), x.shape, keep));
   return [mu, mean(square(d), red, true), d];
 }
 
