@@ -11,6 +11,7 @@ export { logSoftmax, logSoftmaxGrad } from './softmax';
 export { take, scatterAdd } from './gather';
 export { transpose3 } from './transpose';
 export { lstmGates, lstmGatesGrad } from './lstm';
+export { channelMoments, channelAffine, channelSums } from './channel';
 
 /** First byte the JS side may use as scratch (everything below is the module's static data). */
 export function heapBase(): usize {

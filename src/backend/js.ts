@@ -4,6 +4,7 @@ import { ValueError } from '../core/errors.js';
 import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
+import { channelAffine, channelSums, channelMoments } from './channel.js';
 
 /** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
 export function erf(x: number): number {
@@ -436,6 +437,9 @@ export const jsKernels: Kernels = {
   },
   lstmGates,
   lstmGatesGrad,
+  channelMoments,
+  channelAffine,
+  channelSums,
 };
 
 export type { WindowGeom, TypedArray };

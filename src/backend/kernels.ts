@@ -149,6 +149,29 @@ export interface Kernels {
   take(x: TypedArray, idx: Int32Array, out: TypedArray): void;
   /** out = 0; out[idx[i]] += g[i]. */
   scatterAdd(g: TypedArray, idx: Int32Array, out: TypedArray): void;
+  /** Per-channel mean and population variance, out [2·C] = [μ | σ²], of x viewed as [outer, C, inner] (backend/channel.ts). */
+  channelMoments(x: TypedArray, outer: number, C: number, inner: number, out: TypedArray): void;
+  /** out = (x − m)·s + b, with m, s, b [C] along the channel axis of x viewed as [outer, C, inner]. */
+  channelAffine(
+    x: TypedArray,
+    m: TypedArray,
+    s: TypedArray,
+    b: TypedArray,
+    outer: number,
+    C: number,
+    inner: number,
+    out: TypedArray,
+  ): void;
+  /** out [2·C] = [Σ a | Σ a·(x − m)] over every axis but the channel axis of [outer, C, inner]. */
+  channelSums(
+    a: TypedArray,
+    x: TypedArray,
+    m: TypedArray,
+    outer: number,
+    C: number,
+    inner: number,
+    out: TypedArray,
+  ): void;
   /** LSTM state update, out [batch, 2·units] = [h' | c'] from gate pre-activations z [batch, 4·units] and c (backend/lstm.ts). */
   lstmGates(
     z: TypedArray,

@@ -7,8 +7,9 @@ import { type ReduceParams, reduce } from './reduce/rows.js';
 import { type MovementParams, movement } from './movement/rows.js';
 import { type NnParams, nnPrims } from './network/rows.js';
 import { type RnnParams, rnnPrims } from './rnn/rows.js';
+import { type NormParams, normPrims } from './norm/rows.js';
 
-export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams & RnnParams;
+export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams & RnnParams & NormParams;
 export type PrimName = keyof PrimParams;
 
 export const PRIMS: PrimTable<PrimParams> = {
@@ -17,6 +18,7 @@ export const PRIMS: PrimTable<PrimParams> = {
   ...movement,
   ...nnPrims,
   ...rnnPrims,
+  ...normPrims,
 };
 
 export const primNames = (): PrimName[] => Object.keys(PRIMS) as PrimName[];

@@ -394,6 +394,33 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     idx.data.forEach((i, j) => (out[i] += g.data[j]));
     return { shape: [...p.shape], dtype: g.dtype, data: out };
   },
+  // per channel c of axis p.axis: the values whose multi-index has c there
+  channelMoments: ([x], p) => {
+    const C = x.shape[p.axis];
+    const vals = (c: number) => arr(x).filter((_, i) => unravel(i, x.shape)[p.axis] === c);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    return build([2, C], x.dtype, ([r, c]) => {
+      const v = vals(c);
+      const mu = mean(v);
+      return r === 0 ? mu : mean(v.map((u) => (u - mu) ** 2));
+    });
+  },
+  channelAffine: ([x, m, s, b], p) =>
+    build([...x.shape], x.dtype, (idx) => {
+      const c = idx[p.axis];
+      return (x.data[ravel(idx, x.shape)] - m.data[c]) * s.data[c] + b.data[c];
+    }),
+  channelSums: ([a, x, m], p) => {
+    const C = x.shape[p.axis];
+    const out = new Array<number>(2 * C).fill(0);
+    arr(x).forEach((v, i) => {
+      const c = unravel(i, x.shape)[p.axis];
+      out[c] += a.data[i];
+      out[C + c] += a.data[i] * (v - m.data[c]);
+    });
+    return { shape: [2, C], dtype: x.dtype, data: out };
+  },
+
   lstmGates: ([z, c], p) => {
     const [B, H] = c.shape;
     const [a, s] = [GATE[p.act as string], GATE[p.recAct as string]];

@@ -261,6 +261,24 @@ function lstmGatesArb(withGrad: boolean): fc.Arbitrary<PrimCase> {
     );
 }
 
+/** A channel row's case: x of rank 1–4 with a channel axis, its [C] vectors (`vectors`) and same-shape tensors (`full`, before x). */
+function channelArb(full: number, vectors: number): fc.Arbitrary<PrimCase> {
+  return shapeArb(1, 4)
+    .chain((s) => fc.tuple(fc.constant(s), int(0, s.length - 1)))
+    .chain(([s, axis]) =>
+      fc
+        .tuple(
+          fc.array(f64(s), { minLength: full + 1, maxLength: full + 1 }),
+          fc.array(f64([s[axis]]), { minLength: vectors, maxLength: vectors }),
+        )
+        .map(([xs, vs]) => ({
+          inputs: [...xs, ...vs],
+          diff: Array<boolean>(xs.length + vs.length).fill(true),
+          params: { axis },
+        })),
+    );
+}
+
 /** One arbitrary per primitive; a primitive missing here fails test/ops/primitives.test.ts (and tsc). */
 export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   neg: unary('any'),
@@ -470,4 +488,7 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
     ),
   lstmGates: lstmGatesArb(false),
   lstmGatesGrad: lstmGatesArb(true),
+  channelMoments: channelArb(0, 0),
+  channelAffine: channelArb(0, 3),
+  channelSums: channelArb(1, 1),
 };

@@ -138,6 +138,39 @@ export interface WasmExports {
   argmax(x: number, outer: number, mid: number, inner: number, out: number): void;
   take(x: number, idx: number, out: number, n: number): void;
   scatterAdd(g: number, idx: number, out: number, n: number, size: number): void;
+  channelMoments(
+    x: number,
+    outer: number,
+    C: number,
+    inner: number,
+    out: number,
+    acc: number,
+    c0: number,
+    c1: number,
+  ): void;
+  channelAffine(
+    x: number,
+    m: number,
+    s: number,
+    b: number,
+    C: number,
+    inner: number,
+    out: number,
+    u0: number,
+    u1: number,
+  ): void;
+  channelSums(
+    a: number,
+    x: number,
+    m: number,
+    outer: number,
+    C: number,
+    inner: number,
+    out: number,
+    acc: number,
+    c0: number,
+    c1: number,
+  ): void;
   transpose3(x: number, out: number, R: number, C: number, b0: number, b1: number): void;
   lstmGates(
     act: number,

@@ -70,6 +70,9 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'argmax',
     'take',
     'scatterAdd',
+    'channelMoments',
+    'channelAffine',
+    'channelSums',
   ] as const)
     if (typeof ex[name] !== 'function')
       throw new TapegradError(

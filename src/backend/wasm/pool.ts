@@ -28,6 +28,9 @@ export const POOL_FNS = [
   'convFilterBandRows',
   'transpose3',
   'poolMaxGrad',
+  'channelMoments',
+  'channelAffine',
+  'channelSums',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -12,6 +12,7 @@ import type { Arena } from './arena.js';
 import { PARALLEL_MIN, isArr, isF32, kernelContext } from './kernel-context.js';
 import { matmulKernels } from './matmul-kernel.js';
 import { windowKernels } from './window-kernels.js';
+import { channelKernels } from './channel-kernels.js';
 export { PARALLEL_MIN, splitRange } from './kernel-context.js';
 
 /** Values from which a transpose runs in wasm (below it the JS gather costs less than the call). */
@@ -233,6 +234,7 @@ export function createWasmKernels(
       )
         jsKernels.lstmGatesGrad(g, z, c, units, act, rec, out);
     },
+    ...channelKernels(ctx),
     ...matmulKernels(ctx),
     ...windowKernels(ctx),
   };

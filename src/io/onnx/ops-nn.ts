@@ -1,10 +1,12 @@
 // ONNX network operators (NCHW, as ONNX defines them) on tapegrad's NCHW composites: Conv, ConvTranspose, Gemm,
 // MatMul, pooling, normalization, Flatten. 1-D windows run as 2-D ones with height 1.
 import { ShapeError, fmtShape } from '../../core/errors.js';
-import type { Tensor } from '../../core/tensor.js';
-import { noGrad } from '../../core/tape.js';
+import { type Tensor, zerosLike } from '../../core/tensor.js';
+import { hasOpListeners, noGrad } from '../../core/tape.js';
 import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { conv2d } from '../../ops/composite/conv.js';
+import { batchNormTraining } from '../../ops/composite/batch-norm.js';
+import { channelAffine } from '../../ops/norm/builders.js';
 import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
 import { matmul } from '../../ops/network/builders.js';
 import { max, mean } from '../../ops/reduce/builders.js';
@@ -228,34 +230,27 @@ function batchNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
       'Y, and running_mean/running_var with training_mode=1',
     );
   const training = modeAttr || c.training;
-  let m = perChannel(runMean, x.rank);
-  let v = perChannel(runVar, x.rank);
-  const extra: Tensor[] = [];
-  if (training) {
-    // batch statistics over N and the spatial axes; running stats ← momentum·running + (1-momentum)·batch
-    const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
-    m = mean(x, axes, true);
-    v = mean(mul(sub(x, m), sub(x, m)), axes, true);
-    const mom = c.attrs.float('momentum', 0.9);
-    const [newMean, newVar] = noGrad(() => [
-      add(mul(runMean, mom), mul(reshape(m, [runMean.size]), 1 - mom)),
-      add(mul(runVar, mom), mul(reshape(v, [runVar.size]), 1 - mom)),
-    ]);
-    if (modeAttr) extra.push(newMean, newVar);
-    else {
-      // NOTE: in train mode (fit) the node's running statistics (non-trainable weights) are updated in place.
-      runMean.data.set(newMean.data);
-      runVar.data.set(newVar.data);
-    }
-  }
   if (!training) {
-    // y = x·a + b with a = γ/√(σ² + ε), b = β - μ·a folded on the [C] parameters: two passes over x, not five
+    // y = x·a + b with a = γ/√(σ² + ε), b = β - μ·a folded on the [C] parameters: one pass over x (channelAffine)
     const a = div(scale, sqrt(add(runVar, eps)));
-    return [add(mul(x, perChannel(a, x.rank)), perChannel(sub(bias, mul(runMean, a)), x.rank))];
+    const b = sub(bias, mul(runMean, a));
+    // NOTE: traced (export, explain) as x·a + b, the nodes it came from
+    if (hasOpListeners()) return [add(mul(x, perChannel(a, x.rank)), perChannel(b, x.rank))];
+    return [channelAffine(x, zerosLike(a), a, b, 1)];
   }
-  // y = (x - μ)/√(σ² + ε)·γ + β
-  const y = add(mul(div(sub(x, m), sqrt(add(v, eps))), perChannel(scale, x.rank)), perChannel(bias, x.rank));
-  return [y, ...extra];
+  // batch statistics over N and the spatial axes, y = (x - μ)/√(σ² + ε)·γ + β; running stats ← momentum·running +
+  // (1-momentum)·batch
+  const { y, mean, variance } = batchNormTraining(x, bias, scale, eps, 1);
+  const mom = c.attrs.float('momentum', 0.9);
+  const [newMean, newVar] = noGrad(() => [
+    add(mul(runMean, mom), mul(mean, 1 - mom)),
+    add(mul(runVar, mom), mul(variance, 1 - mom)),
+  ]);
+  if (modeAttr) return [y, newMean, newVar];
+  // NOTE: in train mode (fit) the node's running statistics (non-trainable weights) are updated in place.
+  runMean.data.set(newMean.data);
+  runVar.data.set(newVar.data);
+  return [y];
 }
 
 function layerNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {

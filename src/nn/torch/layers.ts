@@ -17,9 +17,9 @@ import {
   blendInPlace,
   broadcastParam,
   momentsExcept,
-  normalize,
   normalizeCentered,
 } from '../keras/layers/normalization.js';
+import { batchNorm, batchNormTraining } from '../../ops/composite/batch-norm.js';
 import { Module } from './module.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
@@ -97,30 +97,22 @@ abstract class BatchNormBase extends Module {
       throw new ShapeError(
         `${who}: input ${fmtShape(x.shape)} has ${x.shape[1]} channels (axis 1) but num_features is ${this.numFeatures}`,
       );
-    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [1]) : null);
     if (this.training || !this.trackRunningStats) {
       const n = x.size / this.numFeatures;
       if (this.training && n <= 1)
         throw new ValueError(
           `${who}: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`,
         );
-      const [mu, v, d] = momentsExcept(x, [1]);
+      const { y, mean, variance } = batchNormTraining(x, this.bias, this.weight, this.eps, 1);
       if (this.training && this.runningMean && this.runningVar) {
         this.numBatchesTracked++;
         const m = this.momentum ?? 1 / this.numBatchesTracked;
-        blendInPlace(this.runningMean, mu, 1 - m);
-        blendInPlace(this.runningVar, v, 1 - m, n / (n - 1));
+        blendInPlace(this.runningMean, mean, 1 - m);
+        blendInPlace(this.runningVar, variance, 1 - m, n / (n - 1));
       }
-      return normalizeCentered(d, v, bp(this.weight), bp(this.bias), this.eps);
+      return y;
     }
-    return normalize(
-      x,
-      bp(this.runningMean)!,
-      bp(this.runningVar)!,
-      bp(this.weight),
-      bp(this.bias),
-      this.eps,
-    );
+    return batchNorm(x, this.runningMean!, this.runningVar!, this.bias, this.weight, this.eps, 1);
   }
   override paramFormula(): string | null {
     return this.affine ? `2·${this.numFeatures} = ${2 * this.numFeatures}` : null;

@@ -12,10 +12,9 @@ import {
   BatchNormalization,
   type BatchNormalizationArgs,
   broadcastParam,
-  momentsExcept,
-  normalizeCentered,
   positiveAxis,
 } from './normalization.js';
+import { batchNormTraining } from '../../../ops/composite/batch-norm.js';
 
 /** Keras 1's K.epsilon() (`_EPSILON = 10e-8`). */
 export const KERAS1_EPSILON = 1e-7;
@@ -70,10 +69,7 @@ export class Keras1BatchNormalization extends BatchNormalization {
         `${this.name} (BatchNormalization, mode 1): Keras 1 normalizes each sample over the last axis, so axis must be -1 (got ${this.axis} for an input ${fmtShape(x.shape)})`,
       );
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [a]) : null);
-    if (this.mode === 2) {
-      const [, v, d] = momentsExcept(x, [a]);
-      return normalizeCentered(d, v, bp(this.gamma), bp(this.beta), this.epsilon);
-    }
+    if (this.mode === 2) return batchNormTraining(x, this.beta, this.gamma, this.epsilon, a).y;
     const mu = mean(x, [a], true);
     const sd = add(sqrt(add(variance(x, [a], true), this.epsilon)), this.epsilon);
     let y = div(sub(x, mu), sd);

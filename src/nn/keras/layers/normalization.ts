@@ -5,6 +5,7 @@ import type { Tensor } from '../../../core/tensor.js';
 import { add, div, mul, neg, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
 import { mean } from '../../../ops/reduce/builders.js';
 import { reshape } from '../../../ops/movement/builders.js';
+import { batchNorm, batchNormTraining } from '../../../ops/composite/batch-norm.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
@@ -155,22 +156,14 @@ export class BatchNormalization extends Layer {
       throw new ShapeError(
         `${this.name} (BatchNormalization): input ${fmtShape(x.shape)} has ${x.shape[a]} features on axis ${this.axis} but the layer was built for ${c}`,
       );
-    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, [a]) : null);
     // NOTE: as Keras, a non-trainable BatchNormalization always runs in inference mode.
     if (kw.training && this.trainable) {
-      const [mu, v, d] = momentsExcept(x, [a]);
-      blendInPlace(this.movingMean, mu, this.momentum);
-      blendInPlace(this.movingVariance, v, this.momentum);
-      return normalizeCentered(d, v, bp(this.gamma), bp(this.beta), this.epsilon);
+      const { y, mean, variance } = batchNormTraining(x, this.beta, this.gamma, this.epsilon, a);
+      blendInPlace(this.movingMean, mean, this.momentum);
+      blendInPlace(this.movingVariance, variance, this.momentum);
+      return y;
     }
-    return normalize(
-      x,
-      bp(this.movingMean)!,
-      bp(this.movingVariance)!,
-      bp(this.gamma),
-      bp(this.beta),
-      this.epsilon,
-    );
+    return batchNorm(x, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon, a);
   }
   override paramFormula(): string {
     const c = this.movingMean.shape[0];
