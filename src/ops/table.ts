@@ -9,7 +9,12 @@ import { type NnParams, nnPrims } from './network/rows.js';
 import { type RnnParams, rnnPrims } from './rnn/rows.js';
 import { type NormParams, normPrims } from './norm/rows.js';
 
-export type PrimParams = ElementwiseParams & ReduceParams & MovementParams & NnParams & RnnParams & NormParams;
+export type PrimParams = ElementwiseParams &
+  ReduceParams &
+  MovementParams &
+  NnParams &
+  RnnParams &
+  NormParams;
 export type PrimName = keyof PrimParams;
 
 export const PRIMS: PrimTable<PrimParams> = {

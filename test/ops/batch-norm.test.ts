@@ -130,6 +130,7 @@ describe('which rows batch normalization records, and its errors', () => {
   });
 
   it('a parameter of the wrong length names the op, the parameter and both shapes', () => {
+    expect(tg.batchNorm).toBe(batchNorm); // TF.js's tf.batchNorm(x, mean, variance, offset, scale, varianceEpsilon)
     const x = t64(uniform(12, 1), [4, 3]);
     const c = t64([0, 0, 0], [3]);
     expect(() => batchNorm(x, c, t64([1, 1], [2]))).toThrow(
