@@ -1,7 +1,8 @@
 // Per-channel kernels of batch normalization over x viewed as [outer, C, inner] (channel axis in the middle: inner = 1
 // channels-last, H·W for NCHW): moments, the affine map (x − m)·s + b, and [Σ a | Σ a·(x − m)]. The same bits as the
 // JS reference (src/backend/channel.ts): every float32 step rounded as the elementwise kernels do, each channel's sum
-// accumulated in f64 in index order by one thread (threads split the channels).
+// accumulated in f64 by one thread (threads split the channels), in index order channels-last, in eight fixed lanes
+// over planes.
 
 const SUM: i32 = 0; // Σ x
 const SQ: i32 = 1; // Σ (x − m)²
@@ -35,7 +36,7 @@ const DOT: i32 = 2; // Σ a·(x − m)
  * acc2[c..c+16) = Σ a.
  * NOTE: summed in memory, each row's add waits on the previous row's store; 16 channels are one cache line a row.
  */
-function sums16(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc: usize, acc2: usize, c: i32): void {
+function sums16(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, dst: usize, dst2: usize, c: i32): void {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
   let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
   let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
@@ -69,7 +70,7 @@ function sums16(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc:
       b7 = addHigh(b7, v3);
     }
   }
-  let p = acc + <usize>c * 8;
+  let p = dst;
   v128.store(p, a0);
   v128.store(p, a1, 16);
   v128.store(p, a2, 32);
@@ -79,7 +80,7 @@ function sums16(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc:
   v128.store(p, a6, 96);
   v128.store(p, a7, 112);
   if (mode != DOT) return;
-  p = acc2 + <usize>c * 8;
+  p = dst2;
   v128.store(p, b0);
   v128.store(p, b1, 16);
   v128.store(p, b2, 32);
@@ -90,14 +91,38 @@ function sums16(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc:
   v128.store(p, b7, 112);
 }
 
-/** acc[c] = Σ term over the rows of channels-last x [rows, C] for c in [c0, c1) (DOT: acc2[c] = Σ a). */
-function sumsLast(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc: usize, acc2: usize, c0: i32, c1: i32): void {
+/**
+ * acc[c] = Σ term over the rows of channels-last x [rows, C] for c in [c0, c1) (DOT: acc2[c] = Σ a); `pad` is 16 f64,
+ * 16 f64 and 16 f32 of scratch.
+ * NOTE: fewer than 16 channels (one thread has them all) still run in registers: each load takes the 16 values from a
+ * row's start, the lanes past C (the next row's) are summed and dropped, as the reduce kernel does for narrow rows;
+ * m is read from a padded copy, and the last rows, whose load would leave x, are summed in memory.
+ */
+function sumsLast(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, acc: usize, acc2: usize, c0: i32, c1: i32, pad: usize): void {
   let cs = c0;
-  for (; cs + 16 <= c1; cs += 16) sums16(mode, a, x, m, rows, C, acc, acc2, cs);
-  if (cs == c1) return;
-  memory.fill(acc + <usize>cs * 8, 0, <usize>(c1 - cs) * 8);
-  memory.fill(acc2 + <usize>cs * 8, 0, <usize>(c1 - cs) * 8);
-  for (let r = 0; r < rows; r++) {
+  let r0 = 0;
+  if (C < 16 && c1 - c0 == C) {
+    const need = (16 + C - 1) / C; // rows a load may span
+    const fast = rows - need + 1;
+    if (fast > 0) {
+      const mp = pad + 256;
+      memory.fill(mp, 0, 64);
+      memory.copy(mp, m, <usize>C * 4);
+      sums16(mode, a, x, mp, fast, C, pad, pad + 128, 0);
+      memory.copy(acc, pad, <usize>C * 8);
+      memory.copy(acc2, pad + 128, <usize>C * 8);
+      r0 = fast;
+    }
+  } else {
+    for (; cs + 16 <= c1; cs += 16)
+      sums16(mode, a, x, m, rows, C, acc + <usize>cs * 8, acc2 + <usize>cs * 8, cs);
+    if (cs == c1) return;
+  }
+  if (r0 == 0) {
+    memory.fill(acc + <usize>cs * 8, 0, <usize>(c1 - cs) * 8);
+    memory.fill(acc2 + <usize>cs * 8, 0, <usize>(c1 - cs) * 8);
+  }
+  for (let r = r0; r < rows; r++) {
     const off = <usize>r * <usize>C * 4;
     for (let c = cs; c < c1; c++) {
       const at = <usize>c * 4;
@@ -110,67 +135,59 @@ function sumsLast(mode: i32, a: usize, x: usize, m: usize, rows: i32, C: i32, ac
 }
 
 /**
- * acc[c] = Σ term over channel c's blocks of `inner` values (x [outer, C, inner], inner > 1) for c in [c0, c1); DOT:
- * acc2[c] = Σ a.
- * NOTE: four channels at a time, each summed in order: independent f64 chains instead of one that waits on every add.
+ * acc[c] = Σ term over channel c's planes of `inner` values (x [outer, C, inner], inner > 1) for c in [c0, c1); DOT:
+ * acc2[c] = Σ a. Eight lanes in four f64x2 registers (lane i mod 8) over the first ⌊inner/8⌋·8 values of each plane,
+ * one scalar for the rest, combined in the order of the JS reference (src/backend/channel.ts).
+ * NOTE: one channel's sum in index order is one chain of dependent adds (~4 cycles a value); four registers are four
+ * chains, and the lanes are the same on any thread count (threads split the channels).
  */
-function sumsBlocks(mode: i32, a: usize, x: usize, m: usize, outer: i32, C: i32, inner: i32, acc: usize, acc2: usize, c0: i32, c1: i32): void {
-  const plane = <usize>inner * 4;
-  let c = c0;
-  for (; c + 4 <= c1; c += 4) {
-    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
-    let u0: f64 = 0, u1: f64 = 0, u2: f64 = 0, u3: f64 = 0;
-    const m0 = load<f32>(m + <usize>c * 4), m1 = load<f32>(m + <usize>c * 4, 4);
-    const m2 = load<f32>(m + <usize>c * 4, 8), m3 = load<f32>(m + <usize>c * 4, 12);
+function sumsPlanes(mode: i32, a: usize, x: usize, m: usize, outer: i32, C: i32, inner: i32, acc: usize, acc2: usize, c0: i32, c1: i32): void {
+  const whole = inner & ~7;
+  for (let c = c0; c < c1; c++) {
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+    let rest: f64 = 0, restA: f64 = 0;
+    const mc = load<f32>(m + <usize>c * 4);
+    const mv = f32x4.splat(mc);
     for (let o = 0; o < outer; o++) {
-      const off = (<usize>o * <usize>C + <usize>c) * plane;
-      for (let i = 0; i < inner; i++) {
-        const q = off + <usize>i * 4;
-        const v0 = load<f32>(a + q), v1 = load<f32>(a + q + plane);
-        const v2 = load<f32>(a + q + 2 * plane), v3 = load<f32>(a + q + 3 * plane);
-        s0 += termS(mode, v0, load<f32>(x + q), m0);
-        s1 += termS(mode, v1, load<f32>(x + q + plane), m1);
-        s2 += termS(mode, v2, load<f32>(x + q + 2 * plane), m2);
-        s3 += termS(mode, v3, load<f32>(x + q + 3 * plane), m3);
+      const base = (<usize>o * <usize>C + <usize>c) * <usize>inner * 4;
+      const xr = x + base, ar = a + base;
+      for (let i = 0; i < whole; i += 8) {
+        const q = <usize>i * 4;
+        const v0 = v128.load(ar + q), v1 = v128.load(ar + q, 16);
+        const t0 = termV(mode, v0, v128.load(xr + q), mv);
+        const t1 = termV(mode, v1, v128.load(xr + q, 16), mv);
+        a0 = addLow(a0, t0);
+        a1 = addHigh(a1, t0);
+        a2 = addLow(a2, t1);
+        a3 = addHigh(a3, t1);
         if (mode == DOT) {
-          u0 += <f64>v0;
-          u1 += <f64>v1;
-          u2 += <f64>v2;
-          u3 += <f64>v3;
+          b0 = addLow(b0, v0);
+          b1 = addHigh(b1, v0);
+          b2 = addLow(b2, v1);
+          b3 = addHigh(b3, v1);
         }
       }
-    }
-    store<f64>(acc + <usize>c * 8, s0);
-    store<f64>(acc + <usize>c * 8, s1, 8);
-    store<f64>(acc + <usize>c * 8, s2, 16);
-    store<f64>(acc + <usize>c * 8, s3, 24);
-    store<f64>(acc2 + <usize>c * 8, u0);
-    store<f64>(acc2 + <usize>c * 8, u1, 8);
-    store<f64>(acc2 + <usize>c * 8, u2, 16);
-    store<f64>(acc2 + <usize>c * 8, u3, 24);
-  }
-  for (; c < c1; c++) {
-    let s: f64 = 0, u: f64 = 0;
-    const mc = load<f32>(m + <usize>c * 4);
-    for (let o = 0; o < outer; o++) {
-      const off = (<usize>o * <usize>C + <usize>c) * plane;
-      for (let i = 0; i < inner; i++) {
-        const av = load<f32>(a + off + <usize>i * 4);
-        s += termS(mode, av, load<f32>(x + off + <usize>i * 4), mc);
-        u += <f64>av;
+      for (let i = whole; i < inner; i++) {
+        const av = load<f32>(ar + <usize>i * 4);
+        rest += termS(mode, av, load<f32>(xr + <usize>i * 4), mc);
+        restA += <f64>av;
       }
     }
-    store<f64>(acc + <usize>c * 8, s);
-    store<f64>(acc2 + <usize>c * 8, u);
+    // lanes (l0 l1), (l2 l3), (l4 l5), (l6 l7): ((l0 + l2) + (l4 + l6)) + ((l1 + l3) + (l5 + l7)) + rest
+    const s = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
+    store<f64>(acc + <usize>c * 8, f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1) + rest);
+    const u = f64x2.add(f64x2.add(b0, b1), f64x2.add(b2, b3));
+    store<f64>(acc2 + <usize>c * 8, f64x2.extract_lane(u, 0) + f64x2.extract_lane(u, 1) + restA);
   }
 }
 
 function sums(mode: i32, a: usize, x: usize, m: usize, outer: i32, C: i32, inner: i32, acc: usize, acc2: usize, c0: i32, c1: i32): void {
-  if (inner == 1) sumsLast(mode, a, x, m, outer, C, acc, acc2, c0, c1);
-  else sumsBlocks(mode, a, x, m, outer, C, inner, acc, acc2, c0, c1);
+  if (inner == 1) sumsLast(mode, a, x, m, outer, C, acc, acc2, c0, c1, acc2 + <usize>C * 8);
+  else sumsPlanes(mode, a, x, m, outer, C, inner, acc, acc2, c0, c1);
 }
 
-/** out [2·C] = [μ | σ²] of x [outer, C, inner] for the channels [c0, c1); `acc` is 2·C f64 of scratch. */
+/** out [2·C] = [μ | σ²] of x [outer, C, inner] for the channels [c0, c1); `acc` is 2·C + 32 f64 and 16 f32 of scratch. */
 export function channelMoments(x: usize, outer: i32, C: i32, inner: i32, out: usize, acc: usize, c0: i32, c1: i32): void {
   const n = <f32>(outer * inner);
   const acc2 = acc + <usize>C * 8;
@@ -180,7 +197,7 @@ export function channelMoments(x: usize, outer: i32, C: i32, inner: i32, out: us
   for (let c = c0; c < c1; c++) store<f32>(out + <usize>(C + c) * 4, <f32>load<f64>(acc + <usize>c * 8) / n);
 }
 
-/** out [2·C] = [Σ a | Σ a·(x − m)] over x [outer, C, inner] for the channels [c0, c1); `acc` is 2·C f64 of scratch. */
+/** out [2·C] = [Σ a | Σ a·(x − m)] over x [outer, C, inner] for the channels [c0, c1); scratch as channelMoments. */
 export function channelSums(a: usize, x: usize, m: usize, outer: i32, C: i32, inner: i32, out: usize, acc: usize, c0: i32, c1: i32): void {
   const acc2 = acc + <usize>C * 8;
   sums(DOT, a, x, m, outer, C, inner, acc, acc2, c0, c1);

@@ -8,13 +8,18 @@ const K = wasm();
 const threadsBefore = K.pool.threads;
 afterAll(() => K.pool.setThreads(threadsBefore));
 
-// [outer, C, inner]: channels-last with C a multiple of 4, with a tail, and C < 4; NCHW planes with tails; sizes past
-// the parallel threshold (2^18 values) so two threads split them
+// channels-last: under 16 channels (registers, the last rows in memory), 16, 16 + 4 split over two threads, 32; planes:
+// shorter than 8 (the rest only), 8, tails, and past the parallel threshold (2^18 values) so two threads split them
 const VIEWS: [number, number, number][] = [
   [37, 8, 1],
   [50, 7, 1],
   [9, 3, 1],
+  [3, 15, 1],
+  [5, 16, 1],
+  [9000, 20, 1],
   [8192, 32, 1],
+  [2, 3, 7],
+  [2, 2, 8],
   [4, 5, 9],
   [3, 8, 16],
   [2, 6, 25],
@@ -56,14 +61,14 @@ describe.each([1, 2])('wasm channel kernels on %i thread(s)', (threads) => {
 });
 
 describe('channel kernel references', () => {
-  it('channelMoments gives the bits of mean, then x − μ, square and mean (float32 rounding of every step)', () => {
-    const [outer, C, inner] = [6, 3, 5];
-    const { x } = data(outer, C, inner, 5);
+  it('channelMoments gives the bits of mean, then x − μ, square and mean (float32 rounding of every step), channels-last', () => {
+    const [outer, C] = [30, 3];
+    const { x } = data(outer, C, 1, 5);
     const out = new Float32Array(2 * C);
-    jsKernels.channelMoments(x, outer, C, inner, out);
+    jsKernels.channelMoments(x, outer, C, 1, out);
     for (let c = 0; c < C; c++) {
       const vals: number[] = [];
-      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) vals.push(x[(o * C + c) * inner + i]);
+      for (let o = 0; o < outer; o++) vals.push(x[o * C + c]);
       let sum = 0;
       for (const v of vals) sum += v;
       const mu = Math.fround(Math.fround(sum) / vals.length);
@@ -71,6 +76,21 @@ describe('channel kernel references', () => {
       for (const v of vals) q += Math.fround(Math.fround(v - mu) ** 2);
       expect(out[c]).toBe(mu);
       expect(out[C + c]).toBe(Math.fround(Math.fround(q) / vals.length));
+    }
+  });
+
+  it('over planes the sums are within float32 rounding of the sequential sum', () => {
+    const [outer, C, inner] = [5, 3, 21];
+    const { x } = data(outer, C, inner, 6);
+    const out = new Float64Array(2 * C);
+    jsKernels.channelMoments(Float64Array.from(x), outer, C, inner, out);
+    for (let c = 0; c < C; c++) {
+      const vals: number[] = [];
+      for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) vals.push(x[(o * C + c) * inner + i]);
+      const mu = vals.reduce((p, v) => p + v, 0) / vals.length;
+      expect(Math.abs(out[c] - mu)).toBeLessThan(1e-12);
+      const v = vals.reduce((p, u) => p + (u - mu) ** 2, 0) / vals.length;
+      expect(Math.abs(out[C + c] - v)).toBeLessThan(1e-12);
     }
   });
 });

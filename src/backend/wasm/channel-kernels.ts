@@ -36,7 +36,7 @@ export function channelKernels(ctx: KernelContext): ChannelKernels {
           [x],
           [out],
           (px, po, acc) => byChannels('channelMoments', [px, outer, C, inner, po, acc], C, inner, x.length),
-          [C * 16],
+          [C * 16 + 320],
         )
       )
         jsKernels.channelMoments(x, outer, C, inner, out);
@@ -52,7 +52,7 @@ export function channelKernels(ctx: KernelContext): ChannelKernels {
           [out],
           (pa, px, pm, po, acc) =>
             byChannels('channelSums', [pa, px, pm, outer, C, inner, po, acc], C, inner, x.length),
-          [C * 16],
+          [C * 16 + 320],
         )
       )
         jsKernels.channelSums(a, x, m, outer, C, inner, out);
