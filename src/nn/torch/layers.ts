@@ -13,13 +13,9 @@ import type { Initializer } from '../initializers.js';
 import { rowIndices } from '../keras/layers/embedding.js';
 import { convTranspose2d } from '../../ops/composite/conv-transpose.js';
 import { moduleOptions } from './options.js';
-import {
-  blendInPlace,
-  broadcastParam,
-  momentsExcept,
-  normalizeCentered,
-} from '../keras/layers/normalization.js';
+import { blendInPlace } from '../keras/layers/normalization.js';
 import { batchNorm, batchNormTraining } from '../../ops/composite/batch-norm.js';
+import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
 import { Module } from './module.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
@@ -165,13 +161,7 @@ export class LayerNorm extends Module {
       throw new ShapeError(
         `${this.name} (LayerNorm): input ${fmtShape(x.shape)} does not end with normalized_shape ${fmtShape(this.normalizedShape)}`,
       );
-    const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    const [, v, d] = momentsExcept(
-      x,
-      [...x.shape.keys()].filter((i) => !axes.includes(i)),
-    );
-    const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, axes) : null);
-    return normalizeCentered(d, v, bp(this.weight), bp(this.bias), this.eps);
+    return layerNormTrailing(x, k, this.weight, this.bias, this.eps);
   }
 }
 

@@ -6,6 +6,7 @@ import { add, div, mul, neg, sqrt, square, sub } from '../../../ops/elementwise/
 import { mean } from '../../../ops/reduce/builders.js';
 import { reshape } from '../../../ops/movement/builders.js';
 import { batchNorm, batchNormTraining } from '../../../ops/composite/batch-norm.js';
+import { layerNormTrailing } from '../../../ops/composite/layer-norm.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 
@@ -245,6 +246,9 @@ export class LayerNormalization extends Layer {
       throw new ShapeError(
         `${this.name} (LayerNormalization): input ${fmtShape(x.shape)} has ${fmtShape(got)} on axes [${this.axis}] but the layer was built for ${fmtShape(this.paramShape)}`,
       );
+    // NOTE: over the trailing axes (the default, axis -1) on the per-channel rows; any other axes as a composition
+    if (ax.every((a, i) => a === x.rank - ax.length + i))
+      return layerNormTrailing(x, ax.length, this.gamma, this.beta, this.epsilon);
     const keep = [...x.shape.keys()].filter((i) => i === 0 || !ax.includes(i));
     const [, v, d] = momentsExcept(x, keep);
     const bp = (p: Tensor | null) => (p ? broadcastParam(p, x.shape, ax) : null);
