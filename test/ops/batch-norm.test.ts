@@ -129,6 +129,42 @@ describe('which rows batch normalization records, and its errors', () => {
     expectClose(traced.data, plain.data, { rtol: 1e-12, atol: 1e-13 });
   });
 
+  it('mixed dtypes promote as the elementwise ops do: a float64 input to float32 weights, an int32 input', () => {
+    tg.setBackend('js');
+    const xs = uniform(2 * 3 * 3 * 4, 7).map((v) => 3 * v);
+    const x64 = t64(xs, [2, 3, 3, 4]);
+    // Keras layer of float32 weights (the web demo's .h5) on a float64 .npy: float64 out, the float64 layer's values
+    const mk = (dtype: 'float32' | 'float64') => {
+      const bn = tg.layers.batchNormalization({ dtype });
+      bn.apply(x64); // build
+      bn.setWeights(
+        [
+          t64([1.5, 0.5, 2, 1], [4]),
+          t64([0.1, -0.2, 0.3, 0], [4]),
+          t64([0.2, 0, -0.1, 1], [4]),
+          t64([1, 2, 0.5, 3], [4]),
+        ].map((w) => tg.cast(w, dtype)),
+      );
+      return bn;
+    };
+    const [b32, b64] = [mk('float32'), mk('float64')];
+    for (const training of [false, true]) {
+      const y = b32.apply(x64, { training }) as tg.Tensor;
+      expect(y.dtype).toBe('float64');
+      expectClose(y.data, (b64.apply(x64, { training }) as tg.Tensor).data, { rtol: 1e-6, atol: 1e-6 });
+    }
+    const bn2 = new tg.nn.BatchNorm2d(3); // float32 weights, float64 NCHW input
+    expect(bn2.forward(t64(uniform(2 * 3 * 4, 8), [2, 3, 2, 2])).dtype).toBe('float64');
+    const ln = new tg.nn.LayerNorm([4]);
+    expect(ln.forward(x64).dtype).toBe('float64');
+    // an int32 input computes in float32 (the weights' dtype)
+    const xi = tg.tensor(
+      Int32Array.from(xs, (v) => Math.round(v)),
+      [2, 3, 3, 4],
+    );
+    expect((b32.apply(xi, { training: true }) as tg.Tensor).dtype).toBe('float32');
+  });
+
   it('a parameter of the wrong length names the op, the parameter and both shapes', () => {
     expect(tg.batchNorm).toBe(batchNorm); // TF.js's tf.batchNorm(x, mean, variance, offset, scale, varianceEpsilon)
     const x = t64(uniform(12, 1), [4, 3]);

@@ -3,9 +3,9 @@
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { type Tensor, zerosLike } from '../../core/tensor.js';
 import { hasOpListeners, noGrad } from '../../core/tape.js';
-import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
+import { add, cast, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { conv2d } from '../../ops/composite/conv.js';
-import { batchNormTraining } from '../../ops/composite/batch-norm.js';
+import { batchNormTraining, commonFloat } from '../../ops/composite/batch-norm.js';
 import { channelAffine } from '../../ops/norm/builders.js';
 import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
 import { matmul } from '../../ops/network/builders.js';
@@ -236,7 +236,8 @@ function batchNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
     const b = sub(bias, mul(runMean, a));
     // NOTE: traced (export, explain) as x·a + b, the nodes it came from
     if (hasOpListeners()) return [add(mul(x, perChannel(a, x.rank)), perChannel(b, x.rank))];
-    return [channelAffine(x, zerosLike(a), a, b, 1)];
+    const dt = commonFloat(x, a, b);
+    return [channelAffine(cast(x, dt), zerosLike(cast(a, dt)), cast(a, dt), cast(b, dt), 1)];
   }
   // batch statistics over N and the spatial axes, y = (x - μ)/√(σ² + ε)·γ + β; running stats ← momentum·running +
   // (1-momentum)·batch

@@ -9,10 +9,23 @@ import { zerosLike } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { normAxis } from '../../core/shape.js';
-import { add, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
+import { type DType, isFloat, promote } from '../../core/dtype.js';
+import { add, cast, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
 import { reshape, slice } from '../movement/builders.js';
 import { mean as meanOf } from '../reduce/builders.js';
 import { channelAffine, channelMoments } from '../norm/builders.js';
+
+/**
+ * The float dtype mixed operands promote to, as the elementwise ops promote them (a float64 input to a layer of float32
+ * weights computes in float64; int32 alone becomes float32, as `mean` casts it).
+ */
+export function commonFloat(...ts: (Tensor | null)[]): DType {
+  let dt: DType | null = null;
+  for (const t of ts) if (t) dt = dt === null ? t.dtype : promote(dt, t.dtype);
+  return dt !== null && isFloat(dt) ? dt : 'float32';
+}
+/** t cast to dtype (null stays null). */
+export const castTo = <T extends Tensor | null>(t: T, dtype: DType): T => (t ? cast(t, dtype) : t) as T;
 
 /** A [C] vector shaped to broadcast along `axis` of a rank-`rank` tensor. */
 const along = (v: Tensor, rank: number, axis: number): Tensor =>
@@ -53,9 +66,10 @@ export function batchNorm(
       throw new ShapeError(
         `batchNorm: ${name} ${fmtShape(t.shape)} must be [${C}], one value per channel (axis ${a} of ${fmtShape(x.shape)})`,
       );
-  let s = div(1, sqrt(add(variance, varianceEpsilon)));
-  if (scale) s = mul(s, scale);
-  return affineAlong(x, mean, s, offset ?? zerosLike(s), a);
+  const dt = commonFloat(x, mean, variance, offset, scale);
+  let s = div(1, sqrt(add(cast(variance, dt), varianceEpsilon)));
+  if (scale) s = mul(s, cast(scale, dt));
+  return affineAlong(cast(x, dt), cast(mean, dt), s, offset ? cast(offset, dt) : zerosLike(s), a);
 }
 
 /** The batch's statistics along `axis`: each channel's mean and population variance ([C] each) over the other axes. */
@@ -83,6 +97,6 @@ export function batchNormTraining(
   varianceEpsilon: number,
   axis = -1,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const { mean, variance } = batchMoments(x, axis);
+  const { mean, variance } = batchMoments(cast(x, commonFloat(x, offset, scale)), axis);
   return { y: batchNorm(x, mean, variance, offset, scale, varianceEpsilon, axis), mean, variance };
 }

@@ -8,11 +8,11 @@
 import { type Tensor, ones, zeros } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { ShapeError, fmtShape } from '../../core/errors.js';
-import { add, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
+import { add, cast, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
 import { reshape } from '../movement/builders.js';
 import { mean } from '../reduce/builders.js';
 import { channelAffine } from '../norm/builders.js';
-import { batchMoments } from './batch-norm.js';
+import { batchMoments, castTo, commonFloat } from './batch-norm.js';
 
 /**
  * y = (x − μ)/√(σ² + ε)·γ + β with μ, σ² the mean and population variance over the last `k` axes of each sample, and
@@ -34,6 +34,8 @@ export function layerNormTrailing(
       throw new ShapeError(
         `layerNorm: ${name} ${fmtShape(p.shape)} must be ${fmtShape(tail)}, the normalized axes of ${fmtShape(x.shape)}`,
       );
+  const dt = commonFloat(x, gamma, beta);
+  [x, gamma, beta] = [cast(x, dt), castTo(gamma, dt), castTo(beta, dt)];
   if (hasOpListeners()) {
     const red = Array.from({ length: k }, (_, i) => x.rank - k + i);
     const d = sub(x, mean(x, red, true));
