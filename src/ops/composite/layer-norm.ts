@@ -8,6 +8,7 @@
 import { type Tensor, ones, zeros } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { ShapeError, fmtShape } from '../../core/errors.js';
+import { shapesEqual } from '../../core/shape.js';
 import { add, cast, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
 import { reshape } from '../movement/builders.js';
 import { mean } from '../reduce/builders.js';
@@ -30,7 +31,7 @@ export function layerNormTrailing(
     ['gamma', gamma],
     ['beta', beta],
   ] as const)
-    if (p && fmtShape(p.shape) !== fmtShape(tail))
+    if (p && !shapesEqual(p.shape, tail))
       throw new ShapeError(
         `layerNorm: ${name} ${fmtShape(p.shape)} must be ${fmtShape(tail)}, the normalized axes of ${fmtShape(x.shape)}`,
       );

@@ -5,6 +5,7 @@
 // derivatives come from the tape.
 import { DTypeError, ShapeError, fmtShape } from '../../core/errors.js';
 import { isFloat } from '../../core/dtype.js';
+import { shapesEqual } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { type PrimTable, movedBytes, need } from '../prim.js';
@@ -40,7 +41,7 @@ function checkChannels(
     throw new ShapeError(`${op}: channel axis ${axis} is not an axis of ${fmtShape(x.shape)}`);
   const C = x.shape[axis];
   for (const t of full)
-    if (fmtShape(t.shape) !== fmtShape(x.shape))
+    if (!shapesEqual(t.shape, x.shape))
       throw new ShapeError(`${op}: operands ${fmtShape(t.shape)} and ${fmtShape(x.shape)} differ`);
   vectors.forEach((v, i) => {
     if (v.rank !== 1 || v.shape[0] !== C)
