@@ -81,6 +81,32 @@ def cnn_infer():
     return step
 
 
+def bn_cnn(train):
+    """bench/models/bn-cnn.ts's conv + BatchNorm2d network: a training step (SGD) or eval-mode inference."""
+    model = nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
+    x = torch.rand(32, 3, 32, 32) * 2 - 1
+    if not train:
+        model.eval()
+
+        def infer():
+            with torch.no_grad():
+                return model(x).numpy()
+        return infer
+    y = torch.randint(0, 10, (32,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 def sgemm(n):
     a = torch.rand(n, n)
     b = torch.rand(n, n)
@@ -154,6 +180,8 @@ def runner(wid):
         return lstm_cells()
     if wid == "cnn-fit":
         return cnn_fit()
+    if wid in ("bn-cnn-train", "bn-cnn-infer"):
+        return bn_cnn(wid == "bn-cnn-train")
     return None
 
 

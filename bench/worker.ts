@@ -228,6 +228,32 @@ async function onnxRunner(fw: FrameworkId, file: string, threads: number): Promi
   return { na: `no ${fw} configuration for ONNX files` };
 }
 
+/** bench/models/bn-cnn.ts's conv + BatchNormalization network (each framework its own weights). */
+async function bnRunner(fw: FrameworkId, train: boolean, threads: number): Promise<Runner> {
+  if (fw === 'tapegrad-layers' || fw === 'tapegrad-nn') {
+    await tapegradReady(threads);
+    const { tapegradLayersBn, tapegradNnBn } = await import('./models/bn-cnn.js');
+    return { step: fw === 'tapegrad-layers' ? tapegradLayersBn(train) : tapegradNnBn(train) };
+  }
+  if (fw === 'tfjs-wasm-layers') {
+    await tfjsReady('wasm');
+    const tf = await import('@tensorflow/tfjs-core');
+    if (train && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined)
+      return { na: 'tfjs-wasm has no Conv2DBackpropFilter kernel: it cannot train a conv net' };
+    const { tfjsLayersBn } = await import('./models/tfjs-layers.js');
+    const { BN_BATCH } = await import('./models/bn-cnn.js');
+    return {
+      step: tfjsLayersBn(
+        randArray(BN_BATCH * 32 * 32 * 3, 113),
+        randLabels(BN_BATCH, 10, 213),
+        BN_BATCH,
+        train,
+      ),
+    };
+  }
+  return { na: `no ${fw} configuration for this workload` };
+}
+
 export async function runner(id: string, fw: FrameworkId, threads: number): Promise<Runner> {
   if (id === 'onnx-cnn' || id === 'onnx-mlp') return onnxRunner(fw, `${id.slice(5)}.onnx`, threads);
   if (id === 'cnn-train' || id === 'cnn-infer')
@@ -236,6 +262,7 @@ export async function runner(id: string, fw: FrameworkId, threads: number): Prom
   if (id.startsWith('sgemm-')) return sgemmRunner(fw, Number(id.slice(6)), threads);
   if (id.startsWith('lstm-')) return lstmRunner(fw, id === 'lstm-layers', threads);
   if (id === 'cnn-fit') return fitRunner(fw, threads);
+  if (id === 'bn-cnn-train' || id === 'bn-cnn-infer') return bnRunner(fw, id === 'bn-cnn-train', threads);
   throw new Error(`bench: no runner for workload '${id}'`);
 }
 

@@ -135,6 +135,21 @@ export const WORKLOADS: Workload[] = [
     frameworks: ['tapegrad', 'ort-web'],
   },
   {
+    // NOTE: not one of issue 12's targets (session 25's normalization rows); each framework its own initial weights
+    id: 'bn-cnn-train',
+    title: 'conv + BatchNormalization CNN training step, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad-layers', 'tapegrad-nn', 'tfjs-wasm-layers', 'pytorch'],
+  },
+  {
+    id: 'bn-cnn-infer',
+    title: 'conv + BatchNormalization CNN inference, batch 32',
+    unit: 'images/s',
+    perStep: 32,
+    frameworks: ['tapegrad-layers', 'tapegrad-nn', 'tfjs-wasm-layers', 'pytorch'],
+  },
+  {
     id: 'cnn-train-pair',
     title: 'seed CNN training step, batch 32, tg.layers interleaved with functional ops',
     unit: 'images/s',

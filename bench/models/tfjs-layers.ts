@@ -56,6 +56,38 @@ export function tfjsLayersCnnRunner(
   };
 }
 
+/** bench/models/bn-cnn.ts's conv + BatchNormalization network as tf.layers: `trainOnBatch` (SGD) or `predict`. */
+export function tfjsLayersBn(images: Float32Array, labels: Int32Array, batch: number, train: boolean) {
+  const m = tfl.sequential();
+  m.add(
+    tfl.layers.conv2d({
+      inputShape: [32, 32, 3],
+      filters: 32,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+    }),
+  );
+  m.add(tfl.layers.batchNormalization());
+  m.add(tfl.layers.activation({ activation: 'relu' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tfl.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', useBias: false }));
+  m.add(tfl.layers.batchNormalization());
+  m.add(tfl.layers.activation({ activation: 'relu' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.sgd(0.01), loss: 'sparseCategoricalCrossentropy' });
+  const x = tf.tensor4d(images, [batch, 32, 32, 3]);
+  const y = tf.tensor2d(Float32Array.from(labels), [batch, 1]);
+  if (train) return (): Promise<unknown> => m.trainOnBatch(x, y);
+  return (): void => {
+    const out = m.predict(x) as tf.Tensor;
+    out.dataSync();
+    out.dispose();
+  };
+}
+
 /** The seed encoder-decoder LSTM as tf.layers, one `fit` epoch (SGD, mse, no shuffle) per call. */
 export function tfjsLayersLstm(init: Float32Array[], shapes: number[][], xs: Float32Array, ys: Float32Array) {
   const { samples: N, steps: T, features: F, units: U, out: O } = LSTM;
