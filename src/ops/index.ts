@@ -154,7 +154,7 @@ export {
   type ConvTransposeOptions,
 } from './composite/conv-transpose.js';
 export { padEdges, type PaddingMode } from './composite/pad-modes.js';
-export { batchNorm } from './composite/batch-norm.js';
+export { batchNorm, moments } from './composite/batch-norm.js';
 export {
   gruCell,
   gruUpdate,

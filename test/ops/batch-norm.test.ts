@@ -165,6 +165,42 @@ describe('which rows batch normalization records, and its errors', () => {
     expect((b32.apply(xi, { training: true }) as tg.Tensor).dtype).toBe('float32');
   });
 
+  it("tg.moments (TF.js's tf.moments): the composition's values for any axes and keepDims, its bits channels-last", () => {
+    tg.setBackend('wasm');
+    const x = tg.tensor(
+      Float32Array.from(uniform(3 * 4 * 5 * 6, 9), (v, i) => 2 * v + (i % 6)),
+      [3, 4, 5, 6],
+    );
+    for (const [axes, keepDims] of [
+      [[0, 1, 2], false],
+      [[0, 1, 2], true],
+      [[0, 2, 3], false],
+      [[1], true],
+      [undefined, false],
+      [-1, false],
+    ] as const) {
+      const got = tg.moments(x, axes as number[] | number | undefined, keepDims);
+      const ax = axes === undefined ? [0, 1, 2, 3] : ([] as number[]).concat(axes).map((a) => (a + 4) % 4);
+      const mu = tg.mean(x, ax, true);
+      const v = tg.mean(tg.square(tg.sub(x, mu)), ax, keepDims);
+      const want = keepDims ? mu : tg.mean(x, ax, false);
+      expect(got.mean.shape).toEqual(want.shape);
+      expect(got.variance.shape).toEqual(v.shape);
+      if (ax.join() === '0,1,2') {
+        expectSame(got.mean.data, want.data, 'mean');
+        expectSame(got.variance.data, v.data, 'variance');
+      } else {
+        expectClose(got.mean.data, want.data, { rtol: 1e-6, atol: 1e-6 });
+        expectClose(got.variance.data, v.data, { rtol: 1e-5, atol: 1e-6 });
+      }
+    }
+    const xi = tg.tensor(Int32Array.from([1, 2, 3, 4, 5, 6]), [3, 2]);
+    const mi = tg.moments(xi, 0);
+    expect(mi.mean.dtype).toBe('float32');
+    expect([...mi.mean.data]).toEqual([3, 4]);
+    expect([...mi.variance.data].map((u) => +u.toFixed(5))).toEqual([2.66667, 2.66667]);
+  });
+
   it('a parameter of the wrong length names the op, the parameter and both shapes', () => {
     expect(tg.batchNorm).toBe(batchNorm); // TF.js's tf.batchNorm(x, mean, variance, offset, scale, varianceEpsilon)
     const x = t64(uniform(12, 1), [4, 3]);

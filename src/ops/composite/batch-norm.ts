@@ -8,7 +8,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { ShapeError, fmtShape } from '../../core/errors.js';
-import { normAxis } from '../../core/shape.js';
+import { normAxes, normAxis } from '../../core/shape.js';
 import { type DType, isFloat, promote } from '../../core/dtype.js';
 import { add, cast, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
 import { reshape, slice } from '../movement/builders.js';
@@ -99,4 +99,28 @@ export function batchNormTraining(
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
   const { mean, variance } = batchMoments(cast(x, commonFloat(x, offset, scale)), axis);
   return { y: batchNorm(x, mean, variance, offset, scale, varianceEpsilon, axis), mean, variance };
+}
+
+/**
+ * TF.js `tf.moments(x, axes, keepDims)`: the mean and population variance over `axes` (default: all). Over every axis
+ * but one it is the channelMoments row; otherwise (and while ops are listened to) mean → x − mean → square → mean.
+ * An int32 x computes in float32, as `mean` does.
+ */
+export function moments(
+  x: Tensor,
+  axes?: number | readonly number[],
+  keepDims = false,
+): { mean: Tensor; variance: Tensor } {
+  const ax = normAxes(axes, x.rank, 'moments');
+  const xf = cast(x, commonFloat(x));
+  const kept = [...x.shape.keys()].filter((i) => !ax.includes(i));
+  const shape = (keep: boolean) =>
+    x.shape.map((d, i) => (ax.includes(i) ? 1 : d)).filter((_, i) => keep || !ax.includes(i));
+  if (kept.length === 1 && !hasOpListeners()) {
+    const m = batchMoments(xf, kept[0]);
+    return { mean: reshape(m.mean, shape(keepDims)), variance: reshape(m.variance, shape(keepDims)) };
+  }
+  const mu = meanOf(xf, ax, true);
+  const v = meanOf(square(sub(xf, mu)), ax, keepDims);
+  return { mean: keepDims ? mu : reshape(mu, shape(false)), variance: v };
 }
