@@ -249,8 +249,10 @@ describe('inference kernels, bundled as the published build is', () => {
       expect(r.stderr).toBe('');
       const got = JSON.parse(r.stdout) as Record<string, number>;
       expect(Object.keys(got)).toHaveLength(9);
-      // at most a couple of collections from the harness itself (the observer's entries, the timer)
-      expect(Object.entries(got).filter(([, n]) => n > 2)).toEqual([]);
+      // at most a few collections from the harness itself (the observer's entries, the timer, what the previous
+      // kernel's loop left in the young generation): a kernel that boxes every value makes ~160
+      // NOTE: ≤ 2 failed once in session 25's CI under a loaded run (scalarBinary: 3), with no kernel changed
+      expect(Object.entries(got).filter(([, n]) => n > 8)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
