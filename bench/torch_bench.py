@@ -56,9 +56,9 @@ def cnn(spec):
     return nn.Sequential(*layers)
 
 
-def cnn_train(spec, batch):
-    model = cnn(spec)
-    opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+def train_step(model, batch, lr):
+    """One SGD step of cross-entropy on a fixed random NCHW batch, as a PyTorch user writes it."""
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
     x = torch.rand(batch, 3, 32, 32) * 2 - 1
     y = torch.randint(0, 10, (batch,))
 
@@ -71,14 +71,23 @@ def cnn_train(spec, batch):
     return step
 
 
-def cnn_infer():
-    model = cnn(SEED_CNN).eval()
-    x = torch.rand(32, 3, 32, 32) * 2 - 1
+def infer_step(model, batch):
+    """The model's forward in eval mode under no_grad on a fixed random NCHW batch."""
+    model.eval()
+    x = torch.rand(batch, 3, 32, 32) * 2 - 1
 
     def step():
         with torch.no_grad():
             return model(x).numpy()
     return step
+
+
+def cnn_train(spec, batch):
+    return train_step(cnn(spec), batch, spec["lr"])
+
+
+def cnn_infer():
+    return infer_step(cnn(SEED_CNN), 32)
 
 
 def bn_cnn(train):
@@ -87,24 +96,7 @@ def bn_cnn(train):
         nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(64 * 8 * 8, 10))
-    x = torch.rand(32, 3, 32, 32) * 2 - 1
-    if not train:
-        model.eval()
-
-        def infer():
-            with torch.no_grad():
-                return model(x).numpy()
-        return infer
-    y = torch.randint(0, 10, (32,))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return train_step(model, 32, 0.01) if train else infer_step(model, 32)
 
 
 def sgemm(n):

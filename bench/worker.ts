@@ -241,15 +241,8 @@ async function bnRunner(fw: FrameworkId, train: boolean, threads: number): Promi
     if (train && tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined)
       return { na: 'tfjs-wasm has no Conv2DBackpropFilter kernel: it cannot train a conv net' };
     const { tfjsLayersBn } = await import('./models/tfjs-layers.js');
-    const { BN_BATCH } = await import('./models/bn-cnn.js');
-    return {
-      step: tfjsLayersBn(
-        randArray(BN_BATCH * 32 * 32 * 3, 113),
-        randLabels(BN_BATCH, 10, 213),
-        BN_BATCH,
-        train,
-      ),
-    };
+    const { BN_BATCH, bnImages, bnLabels } = await import('./models/bn-cnn.js');
+    return { step: tfjsLayersBn(bnImages(), bnLabels(), BN_BATCH, train) };
   }
   return { na: `no ${fw} configuration for this workload` };
 }

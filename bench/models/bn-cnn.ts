@@ -6,8 +6,9 @@ import * as tg from '../../src/index.js';
 import { randArray, randLabels } from '../lib/data.js';
 
 export const BN_BATCH = 32;
-const images = (): Float32Array => randArray(BN_BATCH * 32 * 32 * 3, 113);
-const labels = (): Int32Array => randLabels(BN_BATCH, 10, 213);
+/** The fixed batch every framework's cell runs on (NHWC values; tg.nn reads the same values as NCHW). */
+export const bnImages = (): Float32Array => randArray(BN_BATCH * 32 * 32 * 3, 113);
+export const bnLabels = (): Int32Array => randLabels(BN_BATCH, 10, 213);
 
 /** tg.layers: `trainOnBatch` (SGD, training-mode batch statistics) or `predict` (moving statistics). */
 export function tapegradLayersBn(train: boolean): () => unknown {
@@ -32,8 +33,8 @@ export function tapegradLayersBn(train: boolean): () => unknown {
   m.add(tg.layers.flatten());
   m.add(tg.layers.dense({ units: 10 }));
   m.compile({ optimizer: tg.train.sgd(0.01), loss: 'sparseCategoricalCrossentropy' });
-  const x = new tg.Tensor(images(), [BN_BATCH, 32, 32, 3]);
-  const y = new tg.Tensor(labels(), [BN_BATCH]);
+  const x = new tg.Tensor(bnImages(), [BN_BATCH, 32, 32, 3]);
+  const y = new tg.Tensor(bnLabels(), [BN_BATCH]);
   return train ? () => m.trainOnBatch(x, y) : () => (m.predict(x) as tg.Tensor).data;
 }
 
@@ -55,12 +56,12 @@ class TorchBnCnn extends tg.nn.Module {
 export function tapegradNnBn(train: boolean): () => unknown {
   tg.setSeed(3);
   const net = new TorchBnCnn();
-  const x = new tg.Tensor(images(), [BN_BATCH, 3, 32, 32]);
+  const x = new tg.Tensor(bnImages(), [BN_BATCH, 3, 32, 32]);
   if (!train) {
     net.eval();
     return () => tg.noGrad(() => net.forward(x)).data;
   }
-  const y = new tg.Tensor(labels(), [BN_BATCH]);
+  const y = new tg.Tensor(bnLabels(), [BN_BATCH]);
   const opt = new tg.SGD(net.parameters(), { lr: 0.01 });
   return () => {
     opt.zeroGrad();

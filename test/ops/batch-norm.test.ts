@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
 import { run } from '../../src/ops/dispatch.js';
 import { batchNorm, batchNormTraining } from '../../src/ops/composite/batch-norm.js';
-import { momentsExcept, normalize, normalizeCentered } from '../../src/nn/keras/layers/normalization.js';
+import { momentsExcept, normalizeCentered } from '../../src/ops/composite/batch-norm.js';
+import { normalize } from '../../src/nn/keras/layers/normalization.js';
 import { expectClose, uniform } from '../support/check.js';
 import { expectSame } from '../support/backend.js';
 

@@ -1,12 +1,11 @@
 // ONNX network operators (NCHW, as ONNX defines them) on tapegrad's NCHW composites: Conv, ConvTranspose, Gemm,
 // MatMul, pooling, normalization, Flatten. 1-D windows run as 2-D ones with height 1.
 import { ShapeError, fmtShape } from '../../core/errors.js';
-import { type Tensor, zerosLike } from '../../core/tensor.js';
-import { hasOpListeners, noGrad } from '../../core/tape.js';
-import { add, cast, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
+import type { Tensor } from '../../core/tensor.js';
+import { noGrad } from '../../core/tape.js';
+import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { conv2d } from '../../ops/composite/conv.js';
-import { batchNormTraining, commonFloat } from '../../ops/composite/batch-norm.js';
-import { channelAffine } from '../../ops/norm/builders.js';
+import { batchNorm as batchNormOp, batchNormTraining } from '../../ops/composite/batch-norm.js';
 import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
 import { matmul } from '../../ops/network/builders.js';
 import { max, mean } from '../../ops/reduce/builders.js';
@@ -230,15 +229,8 @@ function batchNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
       'Y, and running_mean/running_var with training_mode=1',
     );
   const training = modeAttr || c.training;
-  if (!training) {
-    // y = x·a + b with a = γ/√(σ² + ε), b = β - μ·a folded on the [C] parameters: one pass over x (channelAffine)
-    const a = div(scale, sqrt(add(runVar, eps)));
-    const b = sub(bias, mul(runMean, a));
-    // NOTE: traced (export, explain) as x·a + b, the nodes it came from
-    if (hasOpListeners()) return [add(mul(x, perChannel(a, x.rank)), perChannel(b, x.rank))];
-    const dt = commonFloat(x, a, b);
-    return [channelAffine(cast(x, dt), zerosLike(cast(a, dt)), cast(a, dt), cast(b, dt), 1)];
-  }
+  // y = (x − μ)·γ/√(σ² + ε) + β over the channel axis 1: one pass over x (tg.batchNorm, the channelAffine row)
+  if (!training) return [batchNormOp(x, runMean, runVar, bias, scale, eps, 1)];
   // batch statistics over N and the spatial axes, y = (x - μ)/√(σ² + ε)·γ + β; running stats ← momentum·running +
   // (1-momentum)·batch
   const { y, mean, variance } = batchNormTraining(x, bias, scale, eps, 1);

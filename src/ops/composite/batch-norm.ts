@@ -4,16 +4,18 @@
 // (the composition these layers ran before): every float32 step rounds as the elementwise and reduce kernels do.
 // NOTE: while ops are listened to (trace, explain, ONNX export) they run as that composition instead, so traces and
 // exported graphs show standard ops, as for the fused conv, pool and bias rows.
+// The compositions themselves (momentsExcept, normalizeCentered) live here too: the layers use them for axes the rows
+// do not cover (LayerNormalization over non-trailing axes, Keras 1's modes).
 import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import { ShapeError, fmtShape } from '../../core/errors.js';
-import { normAxes, normAxis } from '../../core/shape.js';
+import { type Shape, normAxes, normAxis } from '../../core/shape.js';
 import { type DType, isFloat, promote } from '../../core/dtype.js';
-import { add, cast, div, mul, square, sqrt, sub } from '../elementwise/builders.js';
-import { reshape, slice } from '../movement/builders.js';
+import { add, cast, div, mul, neg, square, sqrt, sub } from '../elementwise/builders.js';
+import { reshape } from '../movement/builders.js';
 import { mean as meanOf } from '../reduce/builders.js';
-import { channelAffine, channelMoments } from '../norm/builders.js';
+import { channelAffine, channelMoments, pairRow } from '../norm/builders.js';
 
 /**
  * The float dtype mixed operands promote to, as the elementwise ops promote them (a float64 input to a layer of float32
@@ -27,18 +29,52 @@ export function commonFloat(...ts: (Tensor | null)[]): DType {
 /** t cast to dtype (null stays null). */
 export const castTo = <T extends Tensor | null>(t: T, dtype: DType): T => (t ? cast(t, dtype) : t) as T;
 
-/** A [C] vector shaped to broadcast along `axis` of a rank-`rank` tensor. */
-const along = (v: Tensor, rank: number, axis: number): Tensor =>
-  reshape(
-    v,
-    Array.from({ length: rank }, (_, i) => (i === axis ? v.size : 1)),
-  );
+/**
+ * A parameter over `axes` of `shape`, reshaped so it broadcasts against the input.
+ * NOTE: one over the last axis stays a vector [C]: adding it is then the biasAdd row, with no broadcast copy of it.
+ */
+export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor =>
+  axes.length === 1 && axes[0] === shape.length - 1 && p.rank === 1
+    ? p
+    : reshape(
+        p,
+        shape.map((d, i) => (axes.includes(i) ? d : 1)),
+      );
 
-/** (x − m)·s + b along `axis`: the channelAffine row, or its composition while ops are listened to. */
-export function affineAlong(x: Tensor, m: Tensor, s: Tensor, b: Tensor, axis: number): Tensor {
+/**
+ * Moments as a composition, over every axis except `keep` (keepdims): the mean, the population variance, and x − mean,
+ * the centred input the variance is taken from, which `normalizeCentered` reuses.
+ * NOTE: one mean and one x − mean for both the variance and the output (tg.variance would take its own): two fewer
+ * passes over the input forward and their gradients backward, the same values.
+ */
+export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor, Tensor] {
+  const red = [...x.shape.keys()].filter((i) => !keep.includes(i));
+  const mu = meanOf(x, red, true);
+  // NOTE: x + (−μ), not x − μ, the same values: backward negates the sum of the gradient over the reduced axes (a
+  // [C] vector), not a whole gradient; and over the last axis the add is the biasAdd row (broadcastParam)
+  const d = add(x, broadcastParam(reshape(neg(mu), [mu.size]), x.shape, keep));
+  return [mu, meanOf(square(d), red, true), d];
+}
+
+/** y = d / √(σ² + ε) · γ + β for the centred input d = x − μ (`momentsExcept`), with any of γ, β absent. */
+export function normalizeCentered(
+  d: Tensor,
+  v: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  eps: number,
+): Tensor {
+  let inv = div(1, sqrt(add(v, eps)));
+  if (gamma) inv = mul(inv, gamma);
+  const y = mul(d, inv);
+  return beta ? add(y, beta) : y;
+}
+
+/** (x − m)·s + b with [C] vectors along `axis`: the channelAffine row, or its composition while ops are listened to. */
+function affineAlong(x: Tensor, m: Tensor, s: Tensor, b: Tensor, axis: number): Tensor {
   if (!hasOpListeners()) return channelAffine(x, m, s, b, axis);
-  const r = x.rank;
-  return add(mul(sub(x, along(m, r, axis)), along(s, r, axis)), along(b, r, axis));
+  const along = (v: Tensor) => broadcastParam(v, x.shape, [axis]);
+  return add(mul(sub(x, along(m)), along(s)), along(b));
 }
 
 /**
@@ -72,23 +108,6 @@ export function batchNorm(
   return affineAlong(cast(x, dt), cast(mean, dt), s, offset ? cast(offset, dt) : zerosLike(s), a);
 }
 
-/** The batch's statistics along `axis`: each channel's mean and population variance ([C] each) over the other axes. */
-export function batchMoments(x: Tensor, axis = -1): { mean: Tensor; variance: Tensor } {
-  const a = normAxis(axis, x.rank, 'batchMoments');
-  const C = x.shape[a];
-  if (hasOpListeners()) {
-    const red = [...x.shape.keys()].filter((i) => i !== a);
-    const mu = meanOf(x, red, true);
-    const v = meanOf(square(sub(x, mu)), red, true);
-    return { mean: reshape(mu, [C]), variance: reshape(v, [C]) };
-  }
-  const m = channelMoments(x, a);
-  return {
-    mean: reshape(slice(m, [0, 0], [1, C]), [C]),
-    variance: reshape(slice(m, [1, 0], [1, C]), [C]),
-  };
-}
-
 /** Batch normalization in training: normalize x with its own batch statistics, returned beside y for moving averages. */
 export function batchNormTraining(
   x: Tensor,
@@ -97,13 +116,17 @@ export function batchNormTraining(
   varianceEpsilon: number,
   axis = -1,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const { mean, variance } = batchMoments(cast(x, commonFloat(x, offset, scale)), axis);
-  return { y: batchNorm(x, mean, variance, offset, scale, varianceEpsilon, axis), mean, variance };
+  const a = normAxis(axis, x.rank, 'batchNorm');
+  const { mean, variance } = moments(
+    cast(x, commonFloat(x, offset, scale)),
+    [...x.shape.keys()].filter((i) => i !== a),
+  );
+  return { y: batchNorm(x, mean, variance, offset, scale, varianceEpsilon, a), mean, variance };
 }
 
 /**
  * TF.js `tf.moments(x, axes, keepDims)`: the mean and population variance over `axes` (default: all). Over every axis
- * but one it is the channelMoments row; otherwise (and while ops are listened to) mean → x − mean → square → mean.
+ * but one it is the channelMoments row; otherwise (and while ops are listened to) the composition `momentsExcept`.
  * An int32 x computes in float32, as `mean` does.
  */
 export function moments(
@@ -117,10 +140,14 @@ export function moments(
   const shape = (keep: boolean) =>
     x.shape.map((d, i) => (ax.includes(i) ? 1 : d)).filter((_, i) => keep || !ax.includes(i));
   if (kept.length === 1 && !hasOpListeners()) {
-    const m = batchMoments(xf, kept[0]);
-    return { mean: reshape(m.mean, shape(keepDims)), variance: reshape(m.variance, shape(keepDims)) };
+    const m = channelMoments(xf, kept[0]);
+    return {
+      mean: reshape(pairRow(m, 0), shape(keepDims)),
+      variance: reshape(pairRow(m, 1), shape(keepDims)),
+    };
   }
-  const mu = meanOf(xf, ax, true);
-  const v = meanOf(square(sub(xf, mu)), ax, keepDims);
-  return { mean: keepDims ? mu : reshape(mu, shape(false)), variance: v };
+  const [mu, v] = momentsExcept(xf, kept);
+  return keepDims
+    ? { mean: mu, variance: v }
+    : { mean: reshape(mu, shape(false)), variance: reshape(v, shape(false)) };
 }

@@ -3,6 +3,7 @@ import { normAxis } from '../../core/shape.js';
 import type { Shape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { run } from '../dispatch.js';
+import { reshape, slice } from '../movement/builders.js';
 
 /** x [..., C, ...] as [outer, C, inner] around the channel axis. */
 export function channelView(shape: Shape, axis: number): [number, number, number] {
@@ -24,3 +25,7 @@ export const channelAffine = (x: Tensor, m: Tensor, s: Tensor, b: Tensor, axis =
 /** [Σa | Σ a·(x − m)] [2, C], each sum over every axis but `axis` (the channelSums row). */
 export const channelSums = (a: Tensor, x: Tensor, m: Tensor, axis = -1): Tensor =>
   run('channelSums', [a, x, m], { axis: normAxis(axis, x.rank, 'channelSums') });
+
+/** Row r of a [2, C] result (channelMoments, channelSums, or their cotangents) as a [C] vector. */
+export const pairRow = (t: Tensor, r: number): Tensor =>
+  reshape(slice(t, [r, 0], [1, t.shape[1]]), [t.shape[1]]);

@@ -10,8 +10,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { zerosLike } from '../../core/tensor.js';
 import { type PrimTable, movedBytes, need } from '../prim.js';
 import { div, mul, neg } from '../elementwise/builders.js';
-import { reshape, slice } from '../movement/builders.js';
-import { channelAffine, channelSums, channelView } from './builders.js';
+import { channelAffine, channelSums, channelView, pairRow } from './builders.js';
 
 export interface ChannelParams {
   /** The channel axis (non-negative). */
@@ -62,10 +61,10 @@ export const normPrims: PrimTable<NormParams> = {
     cost: (c) => ({ flops: 4 * c.ins[0].size, bytes: movedBytes(c) + c.ins[0].size * 4 }),
     // dx = g_μ / n + g_σ²·2(x − μ) / n = (x − μ)·(2g_σ²/n) + g_μ/n: the affine row again
     vjp: (g, { ins: [x], out, p }) => {
-      const C = x.shape[p.axis];
-      const n = x.size / Math.max(C, 1);
-      const row = (t: Tensor, r: number) => reshape(slice(t, [r, 0], [1, C]), [C]);
-      return [channelAffine(x, row(out, 0), div(mul(row(g, 1), 2), n), div(row(g, 0), n), p.axis)];
+      const n = x.size / Math.max(x.shape[p.axis], 1);
+      return [
+        channelAffine(x, pairRow(out, 0), div(mul(pairRow(g, 1), 2), n), div(pairRow(g, 0), n), p.axis),
+      ];
     },
   },
   // (x − m)·s + b with m, s, b [C] along the channel axis
@@ -82,10 +81,8 @@ export const normPrims: PrimTable<NormParams> = {
     vjp: (g, c) => {
       const [x, m, s] = c.ins;
       const { axis } = c.p;
-      const C = x.shape[axis];
       let sums: Tensor | undefined;
-      const row = (r: number): Tensor =>
-        reshape(slice((sums ??= channelSums(g, x, m, axis)), [r, 0], [1, C]), [C]);
+      const row = (r: number): Tensor => pairRow((sums ??= channelSums(g, x, m, axis)), r);
       const zero = zerosLike(s);
       return [
         need(c, 0, () => channelAffine(g, zero, s, zero, axis)),
@@ -107,14 +104,12 @@ export const normPrims: PrimTable<NormParams> = {
     vjp: (g, ctx) => {
       const [a, x, m] = ctx.ins;
       const { out, p } = ctx;
-      const C = x.shape[p.axis];
-      const row = (t: Tensor, r: number) => reshape(slice(t, [r, 0], [1, C]), [C]);
-      const g1 = row(g, 1);
+      const g1 = pairRow(g, 1);
       const zero = zerosLike(g1);
       return [
-        need(ctx, 0, () => channelAffine(x, m, g1, row(g, 0), p.axis)),
+        need(ctx, 0, () => channelAffine(x, m, g1, pairRow(g, 0), p.axis)),
         need(ctx, 1, () => channelAffine(a, zero, g1, zero, p.axis)),
-        need(ctx, 2, () => neg(mul(g1, row(out, 0)))),
+        need(ctx, 2, () => neg(mul(g1, pairRow(out, 0)))),
       ];
     },
   },

@@ -8,13 +8,8 @@ import { dropout } from '../../../ops/random-ops.js';
 import { take } from '../../../ops/network/builders.js';
 import { type CallKwargs, type LayerArgs, type LayerIO, Layer } from '../../layer.js';
 import { Embedding, type EmbeddingArgs, rowIndices } from './embedding.js';
-import {
-  BatchNormalization,
-  type BatchNormalizationArgs,
-  broadcastParam,
-  positiveAxis,
-} from './normalization.js';
-import { batchNormTraining } from '../../../ops/composite/batch-norm.js';
+import { BatchNormalization, type BatchNormalizationArgs, positiveAxis } from './normalization.js';
+import { batchNormTraining, broadcastParam } from '../../../ops/composite/batch-norm.js';
 
 /** Keras 1's K.epsilon() (`_EPSILON = 10e-8`). */
 export const KERAS1_EPSILON = 1e-7;

@@ -2,10 +2,14 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { add, div, mul, neg, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
-import { mean } from '../../../ops/reduce/builders.js';
-import { reshape } from '../../../ops/movement/builders.js';
-import { batchNorm, batchNormTraining } from '../../../ops/composite/batch-norm.js';
+import { sub } from '../../../ops/elementwise/builders.js';
+import {
+  batchNorm,
+  batchNormTraining,
+  broadcastParam,
+  momentsExcept,
+  normalizeCentered,
+} from '../../../ops/composite/batch-norm.js';
 import { layerNormTrailing } from '../../../ops/composite/layer-norm.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
@@ -22,35 +26,7 @@ export function positiveAxis(axis: number, rank: number, layer: string, shape: S
   return a;
 }
 
-/**
- * A parameter over `axes` of `shape`, reshaped so it broadcasts against the input.
- * NOTE: one over the last axis stays a vector [C]: adding it is then the biasAdd row, with no broadcast copy of it.
- */
-export const broadcastParam = (p: Tensor, shape: Shape, axes: number[]): Tensor =>
-  axes.length === 1 && axes[0] === shape.length - 1 && p.rank === 1
-    ? p
-    : reshape(
-        p,
-        shape.map((d, i) => (axes.includes(i) ? d : 1)),
-      );
-
-/**
- * Batch moments over every axis except `keep` (keepdims): the mean, the population variance, and x − mean, the
- * centred input the variance is taken from, which `normalizeCentered` reuses.
- * NOTE: one mean and one x − mean for both the variance and the output (tg.variance would take its own): two
- * fewer passes over the input forward and their gradients backward, the same values (issue 12: a conv + batch norm +
- * relu block spent more time in batch norm's passes than in its conv).
- */
-export function momentsExcept(x: Tensor, keep: number[]): [Tensor, Tensor, Tensor] {
-  const red = [...x.shape.keys()].filter((i) => !keep.includes(i));
-  const mu = mean(x, red, true);
-  // NOTE: x + (−μ), not x − μ, the same values: backward negates the sum of the gradient over the reduced axes (a
-  // [C] vector), not a whole gradient; and over the last axis the add is the biasAdd row (broadcastParam)
-  const d = add(x, broadcastParam(reshape(neg(mu), [mu.size]), x.shape, keep));
-  return [mu, mean(square(d), red, true), d];
-}
-
-/** y = (x - μ) / √(σ² + ε) · γ + β, with any of γ, β absent. */
+/** y = (x - μ) / √(σ² + ε) · γ + β, with any of γ, β absent (μ, σ², γ, β broadcast against x). */
 export function normalize(
   x: Tensor,
   mu: Tensor,
@@ -60,20 +36,6 @@ export function normalize(
   eps: number,
 ): Tensor {
   return normalizeCentered(sub(x, mu), v, gamma, beta, eps);
-}
-
-/** y = d / √(σ² + ε) · γ + β for the centred input d = x − μ (`momentsExcept`), with any of γ, β absent. */
-export function normalizeCentered(
-  d: Tensor,
-  v: Tensor,
-  gamma: Tensor | null,
-  beta: Tensor | null,
-  eps: number,
-): Tensor {
-  let inv = div(1, sqrt(add(v, eps)));
-  if (gamma) inv = mul(inv, gamma);
-  const y = mul(d, inv);
-  return beta ? add(y, beta) : y;
 }
 
 /** In place, outside the tape: moving ← moving·keep + batch·(1 - keep), entry by entry. */
