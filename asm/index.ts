@@ -3,6 +3,7 @@ export { gemmWorkBytes, matmulSlice, matmulDepthSlice, packBPanels, matmulTilePa
 export { im2col, col2im, poolArgmax, poolMaxGrad, poolMax, avgPool } from './window';
 export { convBlockRows, convPackW, convRows } from './conv';
 export { convBandOk, convBandRows } from './conv-band';
+export { convNchwStage, convRowsNCHW } from './conv-nchw';
 export { convFilterBandOk, convFilterBandRows } from './conv-grad-band';
 export { convPackWT, convInputRows, convFilterBlockRows, convFilterRows, sumSlices } from './conv-grad';
 export { unary, binary, binaryScalar, compare, where, biasAdd } from './elementwise';

@@ -357,8 +357,9 @@ export const jsKernels: Kernels = {
   poolArgmax(x, g, out) {
     poolScan(x, g, (o, best) => (out[o] = best));
   },
-  conv2d(x, w, bias, g, o, out, act = 'linear') {
+  conv2d(x, w, bias, g, o, out, act = 'linear', nchw = false) {
     // NOTE: direct loops (no patch matrix), summing taps in im2col's column order so results match the composition.
+    const per = g.outH * g.outW;
     let row = 0;
     for (let b = 0; b < g.n; b++)
       for (let oy = 0; oy < g.outH; oy++)
@@ -376,7 +377,7 @@ export const jsKernels: Kernels = {
                 for (let ch = 0; ch < g.c; ch++, p++) s += (inside ? x[src + ch] : 0) * w[p * o + j];
               }
             }
-            out[row * o + j] = bias ? s + bias[j] : s;
+            out[nchw ? (b * o + j) * per + (row - b * per) : row * o + j] = bias ? s + bias[j] : s;
           }
     if (act === 'relu') for (let i = 0; i < out.length; i++) out[i] = UNARY.relu(out[i]);
     else if (act !== 'linear') throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);

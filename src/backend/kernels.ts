@@ -118,7 +118,8 @@ export interface Kernels {
   poolArgmax(x: TypedArray, g: WindowGeom, out: Int32Array): void;
   /**
    * out [n·outH·outW, o] = act(im2col(x)·w (+ bias)): a convolution in one pass (w is [kh·kw·c, o], bias [o] or null;
-   * act 'linear' when absent). The same values as im2col → matmul → add(bias) → the unary kernel of `act`.
+   * act 'linear' when absent). The same values as im2col → matmul → add(bias) → the unary kernel of `act`. With
+   * `nchw` the same values are written as out [n, o, outH, outW] (PyTorch's layout) instead.
    */
   conv2d(
     x: TypedArray,
@@ -128,6 +129,7 @@ export interface Kernels {
     o: number,
     out: TypedArray,
     act?: ConvActivation,
+    nchw?: boolean,
   ): void;
   /** out [n,h,w,c] = col2im(g·wᵀ) for g [n·outH·outW, o], w [kh·kw·c, o]: a convolution's input gradient in one pass. */
   conv2dBackpropInput(g: TypedArray, w: TypedArray, geom: WindowGeom, o: number, out: TypedArray): void;

@@ -323,10 +323,13 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
     return { shape: [g.n, g.h, g.w, g.c], dtype: cols.dtype, data: out };
   },
   poolArgmax: ([x], { geom: g }) => ({ ...naiveArgmax(x, g), dtype: 'int32' }),
-  conv2dFused: ([x, w, b], { geom: g, activation }) => {
+  // nchw: the same values at [n, j, oy, ox]
+  conv2dFused: ([x, w, b], { geom: g, activation, nchw }) => {
     const src = im2colSources(g);
     const [k, o] = w.shape;
-    return build([g.n, g.outH, g.outW, o], x.dtype, ([n, oy, ox, j]) => {
+    const shape = nchw ? [g.n, o, g.outH, g.outW] : [g.n, g.outH, g.outW, o];
+    return build(shape, x.dtype, (idx) => {
+      const [n, oy, ox, j] = nchw ? [idx[0], idx[2], idx[3], idx[1]] : idx;
       const row = (n * g.outH + oy) * g.outW + ox;
       let s = 0;
       for (let p = 0; p < k; p++)

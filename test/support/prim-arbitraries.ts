@@ -423,8 +423,14 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
     f64([g.n, g.h, g.w, g.c], 'distinct').map((x) => ({ inputs: [x], diff: [true], params: { geom: g } })),
   ),
   conv2dFused: fc
-    .tuple(geomArb(false), int(1, 3), fc.boolean(), fc.constantFrom(undefined, 'linear', 'relu'))
-    .chain(([g, o, withBias, activation]) =>
+    .tuple(
+      geomArb(false),
+      int(1, 3),
+      fc.boolean(),
+      fc.constantFrom(undefined, 'linear', 'relu'),
+      fc.boolean(),
+    )
+    .chain(([g, o, withBias, activation, nchw]) =>
       fc
         .tuple(f64([g.n, g.h, g.w, g.c]), f64([g.kh * g.kw * g.c, o]), f64([o]))
         // NOTE (tie rule): with relu, cases with a pre-activation within 0.05 of 0 are dropped (its kink), except
@@ -435,7 +441,11 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
         .map(([x, w, b]) => ({
           inputs: withBias ? [x, w, b] : [x, w],
           diff: withBias ? [true, true, true] : [true, true],
-          params: activation === undefined ? { geom: g } : { geom: g, activation },
+          params: {
+            geom: g,
+            ...(activation === undefined ? {} : { activation }),
+            ...(nchw ? { nchw } : {}),
+          },
         })),
     ),
   avgPool2dFused: fc.tuple(geomArb(true), fc.boolean()).chain(([g, perPixel]) =>

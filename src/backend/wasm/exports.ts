@@ -88,6 +88,22 @@ export interface WasmExports {
     workBytes: number,
     work: number,
   ): void;
+  convNchwStage(g: number, o: number, workBytes: number): number;
+  convRowsNCHW(
+    x: number,
+    g: number,
+    wp: number,
+    bias: number,
+    hasBias: number,
+    act: number,
+    out: number,
+    o: number,
+    r0: number,
+    r1: number,
+    stage: number,
+    workBytes: number,
+    work: number,
+  ): void;
   convFilterBandOk(g: number, bytes: number): number;
   convFilterBandRows(
     x: number,

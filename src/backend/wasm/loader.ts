@@ -47,6 +47,8 @@ export function loadWasmKernels(bytes: BufferSource, opts: LoadOptions = {}): Wa
     'convRows',
     'convBandOk',
     'convBandRows',
+    'convNchwStage',
+    'convRowsNCHW',
     'convFilterBandOk',
     'convFilterBandRows',
     'poolMax',

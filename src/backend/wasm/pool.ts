@@ -31,6 +31,7 @@ export const POOL_FNS = [
   'channelMoments',
   'channelAffine',
   'channelSums',
+  'convRowsNCHW',
 ] as const;
 export type PoolFn = (typeof POOL_FNS)[number];
 

@@ -60,12 +60,20 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
     poolArgmax(x, g, out) {
       if (!isF32(x) || !sweep('poolArgmax', x, g, out, g.n, x.length)) jsKernels.poolArgmax(x, g, out);
     },
-    conv2d(x, w, bias, g, o, out, act = 'linear') {
+    conv2d(x, w, bias, g, o, out, act = 'linear', nchw = false) {
       if (out.length === 0) return;
       const code = Object.hasOwn(CONV_ACT, act) ? CONV_ACT[act] : undefined;
       if (code === undefined) throw new ValueError(`conv2d kernel: unknown activation '${String(act)}'`);
       const kk = g.kh * g.kw * g.c;
       const rows = g.n * g.outH * g.outW;
+      // NCHW output: pixels staged in the thread's work area and stored as planes (convRowsNCHW), or where a block
+      // of 4 pixels does not fit there, the NHWC result in a temporary block transposed into place
+      let stage = 0;
+      if (nchw) {
+        putGeom(g);
+        stage = ex.convNchwStage(GEOM, o, workBytes);
+      }
+      const temp = nchw && stage === 0 ? [rows * o * 4] : [];
       // NOTE: an empty window (k = 0) or a depth too large for the per-thread scratch goes to the reference.
       const ok =
         isF32(x) &&
@@ -77,11 +85,13 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
         call(
           bias ? [x, w, bias as Float32Array] : [x, w],
           [out],
-          (px, pw, p2, p3, p4) => {
-            const pb = bias ? p2 : 0;
-            const po = bias ? p3 : p2;
-            const packed = bias ? p4 : p3;
-            ex.convPackW(pw, kk, o, packed);
+          (...p: number[]) => {
+            const nIn = bias ? 3 : 2;
+            const pb = bias ? p[2] : 0;
+            const po = p[nIn];
+            const packed = p[nIn + 1];
+            const y = temp.length ? p[nIn + 2] : po; // where the NHWC kernels write
+            ex.convPackW(p[1], kk, o, packed);
             putGeom(g);
             const flops = 2 * rows * kk * o;
             // NOTE: CHUNKS_PER_THREAD ranges of output rows per thread (see `split`); every output row is computed the
@@ -90,30 +100,25 @@ export function windowKernels(c: KernelContext): Pick<Kernels, WindowKernelName>
               flops >= PARALLEL_MIN.convFlops && pool.threads > 1
                 ? Math.min(CHUNKS_PER_THREAD * pool.threads, Math.ceil(rows / 4))
                 : 1;
-            if (ex.convBandOk(GEOM, workBytes))
+            const head = [p[0], GEOM, packed, pb, bias ? 1 : 0, code];
+            if (stage > 0)
               pool.runSplit(
-                'convBandRows',
-                [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, 0, 0, workBytes],
+                'convRowsNCHW',
+                [...head, po, o, 0, 0, stage, workBytes],
                 8,
                 rows,
                 nParts,
                 4,
                 WORK,
               );
-            else
-              pool.runSplit(
-                'convRows',
-                [px, GEOM, packed, pb, bias ? 1 : 0, code, po, o, 0, 0],
-                8,
-                rows,
-                nParts,
-                4,
-                WORK,
-              );
+            else if (ex.convBandOk(GEOM, workBytes))
+              pool.runSplit('convBandRows', [...head, y, o, 0, 0, workBytes], 8, rows, nParts, 4, WORK);
+            else pool.runSplit('convRows', [...head, y, o, 0, 0], 8, rows, nParts, 4, WORK);
+            if (temp.length) ex.transpose3(y, po, g.outH * g.outW, o, 0, g.n);
           },
-          [kk * Math.ceil(o / 8) * 8 * 4],
+          [kk * Math.ceil(o / 8) * 8 * 4, ...temp],
         );
-      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out, act);
+      if (!ok) jsKernels.conv2d(x, w, bias, g, o, out, act, nchw);
     },
     conv2dBackpropInput(gr, w, g, o, out) {
       if (out.length === 0) return;

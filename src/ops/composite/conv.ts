@@ -75,9 +75,11 @@ export function conv2dWithActivation(
     );
   const nhwc = fmt === 'NHWC' ? x : transpose(x, [0, 2, 3, 1]);
   const hwio = fmt === 'NHWC' ? w : transpose(w, [2, 3, 1, 0]);
-  const y = conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape, activation);
-  return fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]);
+  return conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape, activation);
 }
+
+/** The result in the caller's layout: NHWC as computed, or NCHW (dataFormat 'NCHW'). */
+const inFormat = (y: Tensor, fmt: string): Tensor => (fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]));
 
 function conv2dNHWC(
   x0: Tensor,
@@ -119,7 +121,8 @@ function conv2dNHWC(
   const n = x.shape[0];
   const geom = windowGeom(x.shape, [kh, kw], s, d, pads, 'conv2d');
   // NOTE: one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm), in training too: its
-  // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either.
+  // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either. It writes NCHW itself
+  // (no transpose pass over the output).
   if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && fusedAllowed())
     return conv2dFused(
       x,
@@ -127,6 +130,7 @@ function conv2dNHWC(
       b,
       geom,
       activation === 'linear' ? undefined : activation,
+      fmt === 'NCHW',
     );
   const cols = im2col(x, geom); // [n·oh·ow, kh·kw·c]
   let y: Tensor;
@@ -144,7 +148,7 @@ function conv2dNHWC(
   }
   if (b) y = add(y, b);
   if (activation === 'relu') y = relu(y);
-  return reshape(y, [n, geom.outH, geom.outW, o]);
+  return inFormat(reshape(y, [n, geom.outH, geom.outW, o]), fmt);
 }
 
 export interface Conv1dOptions {

@@ -65,8 +65,8 @@ export const poolArgmax = (x: Tensor, geom: WindowGeom): Tensor => run('poolArgm
 export const maxPool2dGrad = (x: Tensor, dy: Tensor, geom: WindowGeom): Tensor =>
   run('maxPool2dGrad', [x, dy], { geom });
 /**
- * act(im2col(x)·w (+ b)) in one kernel, shaped [n, outH, outW, out]: conv2d's path when nothing records. `activation`
- * 'relu' applies relu in the same pass ('linear', the default: none).
+ * act(im2col(x)·w (+ b)) in one kernel, shaped [n, outH, outW, out] ([n, out, outH, outW] with `nchw`): conv2d's path
+ * when nothing records. `activation` 'relu' applies relu in the same pass ('linear', the default: none).
  */
 export const conv2dFused = (
   x: Tensor,
@@ -74,8 +74,13 @@ export const conv2dFused = (
   b: Tensor | null,
   geom: WindowGeom,
   activation?: ConvActivation,
+  nchw = false,
 ): Tensor =>
-  run('conv2dFused', b ? [x, w, b] : [x, w], activation === undefined ? { geom } : { geom, activation });
+  run('conv2dFused', b ? [x, w, b] : [x, w], {
+    geom,
+    ...(activation === undefined ? {} : { activation }),
+    ...(nchw ? { nchw } : {}),
+  });
 /** col2im(g·wᵀ) in one kernel for g [n, outH, outW, o], w [kh·kw·c, o]: the input gradient of conv2dFused. */
 export const conv2dBackpropInput = (g: Tensor, w: Tensor, geom: WindowGeom): Tensor =>
   run('conv2dBackpropInput', [g, w], { geom });

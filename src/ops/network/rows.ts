@@ -31,7 +31,7 @@ import {
 } from './builders.js';
 import { sum } from '../reduce/builders.js';
 import { div, reluGrad } from '../elementwise/builders.js';
-import { broadcastTo, reshape } from '../movement/builders.js';
+import { broadcastTo, reshape, transpose } from '../movement/builders.js';
 
 /** The activations the fused conv applies in its epilogue. */
 const CONV_ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu'];
@@ -42,7 +42,8 @@ export interface NnParams {
   col2im: { geom: WindowGeom };
   poolArgmax: { geom: WindowGeom };
   /** activation: applied to conv + bias in the same kernel ('linear', the default when absent: none). */
-  conv2dFused: { geom: WindowGeom; activation?: ConvActivation };
+  /** nchw: the output as [n, o, outH, outW] (the same values, PyTorch's layout) instead of [n, outH, outW, o]. */
+  conv2dFused: { geom: WindowGeom; activation?: ConvActivation; nchw?: boolean };
   conv2dBackpropInput: { geom: WindowGeom };
   conv2dBackpropFilter: { geom: WindowGeom };
   maxPool2dFused: { geom: WindowGeom };
@@ -266,7 +267,7 @@ export const nnPrims: PrimTable<NnParams> = {
   // the set is closed under differentiation and each row is gradchecked like every row.
   conv2dFused: {
     arity: -1,
-    shape: (ins, { geom: g, activation }) => {
+    shape: (ins, { geom: g, activation, nchw }) => {
       if (ins.length < 2 || ins.length > 3)
         throw new ValueError(`conv2dFused: expected inputs (x, w) or (x, w, bias), got ${ins.length}`);
       if (activation !== undefined && !CONV_ACTIVATIONS.includes(activation))
@@ -283,16 +284,18 @@ export const nnPrims: PrimTable<NnParams> = {
       if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))
         throw new ShapeError(`conv2dFused: bias ${fmtShape(b.shape)} must be [${w.shape[1]}]`);
       sameFloat('conv2dFused', ins);
-      return [g.n, g.outH, g.outW, w.shape[1]];
+      return nchw ? [g.n, w.shape[1], g.outH, g.outW] : [g.n, g.outH, g.outW, w.shape[1]];
     },
     forward: (k, [x, w, b], out, p) =>
-      k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out, p.activation),
+      k.conv2d(x.raw, w.raw, b ? b.raw : null, p.geom, w.shape[1], out, p.activation, p.nchw),
     // y = act(z), z = im2col(x)·w + b: dz = g·act'(z) (relu: g·[y > 0]), dx = col2im(dz·wᵀ), dw = im2col(x)ᵀ·dz, db = Σ_pixels dz
-    // NOTE: relu'(0) = 0 as in the relu row; y > 0 exactly where z > 0, so the mask reads the output.
+    // NOTE: relu'(0) = 0 as in the relu row; y > 0 exactly where z > 0, so the mask reads the output. An NCHW output's
+    // gradient is brought to NHWC (the layout of z) first.
     vjp: (gy, c) => {
       const [x, w] = c.ins;
       const { geom } = c.p;
-      const g = c.p.activation === 'relu' ? reluGrad(gy, c.out) : gy;
+      const dz = c.p.activation === 'relu' ? reluGrad(gy, c.out) : gy;
+      const g = c.p.nchw ? transpose(dz, [0, 2, 3, 1]) : dz;
       return [
         need(c, 0, () => conv2dBackpropInput(g, w, geom)),
         need(c, 1, () => conv2dBackpropFilter(x, g, geom)),
