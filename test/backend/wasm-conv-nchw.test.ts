@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
 import type { Kernels, WindowGeom } from '../../src/backend/kernels.js';
+import { windowGeom } from '../../src/ops/composite/window.js';
 import { expectSame, geomArb, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
@@ -59,65 +60,50 @@ describe('conv2d with an NCHW output', () => {
   });
 
   it('gathers windows deeper than one block (k = 3·3·40) into the staging block the same way', () => {
-    const g: WindowGeom = {
-      n: 3,
-      h: 9,
-      w: 7,
-      c: 40,
-      kh: 3,
-      kw: 3,
-      strideH: 1,
-      strideW: 2,
-      dilationH: 1,
-      dilationW: 1,
-      padTop: 1,
-      padLeft: 1,
-      outH: 9,
-      outW: 4,
-    };
+    const g = windowGeom(
+      [3, 9, 7, 40],
+      [3, 3],
+      [1, 2],
+      [1, 1],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      'test',
+    );
     const [a, want] = both(K, g, 13, true, true, 5);
     expectSame(a, want, 'k = 360');
   });
 
   it('transposes the NHWC result in place where 4 pixels of o filters do not fit the staging block (o = 3,100)', () => {
-    const g: WindowGeom = {
-      n: 2,
-      h: 3,
-      w: 3,
-      c: 2,
-      kh: 1,
-      kw: 1,
-      strideH: 1,
-      strideW: 1,
-      dilationH: 1,
-      dilationW: 1,
-      padTop: 0,
-      padLeft: 0,
-      outH: 3,
-      outW: 3,
-    };
+    const g = windowGeom(
+      [2, 3, 3, 2],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      'test',
+    );
     // NOTE: 4 pixels × 3,100 filters × 4 bytes (49,600) exceed the 48 KiB staging block (asm/conv-nchw.ts)
     const [a, want] = both(K, g, 3100, true, false, 11);
     expectSame(a, want, 'o = 3,100');
   });
 
   it('gives the same bits on 1 and 2 threads, split across images mid-block', async () => {
-    const g: WindowGeom = {
-      n: 5,
-      h: 30,
-      w: 29,
-      c: 3,
-      kh: 3,
-      kw: 3,
-      strideH: 1,
-      strideW: 1,
-      dilationH: 1,
-      dilationW: 1,
-      padTop: 1,
-      padLeft: 1,
-      outH: 30,
-      outW: 29,
-    };
+    const g = windowGeom(
+      [5, 30, 29, 3],
+      [3, 3],
+      [1, 1],
+      [1, 1],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      'test',
+    );
     const runs: Float32Array[] = [];
     for (const threads of [1, 2]) {
       K.pool.setThreads(threads);
