@@ -138,6 +138,38 @@ describe('matmul builder', () => {
       { seed: 6, numRuns: 60 },
     );
   });
+  it('a stack of matrices times one matrix is one product over the stacked rows (transB too): same bits per slice', () => {
+    for (const [lead, transB] of [
+      [[3, 5], false],
+      [[2, 2, 4], true],
+    ] as const) {
+      const k = 7;
+      const n = 6;
+      const f32 = (sh: readonly number[], seed: number) =>
+        tg.tensor(Float32Array.from(uniform(size(sh), seed, -2, 2)), sh);
+      const a = f32([...lead, k], 1);
+      const b = f32(transB ? [n, k] : [k, n], 2);
+      const [y, ops] = (() => {
+        const seen: string[] = [];
+        const off = tg.onOp((e) => seen.push(`${e.op} ${e.inputs.map((t) => t.shape.join('×')).join(' ')}`));
+        try {
+          return [tg.matmul(a, b, { transB }), seen] as const;
+        } finally {
+          off();
+        }
+      })();
+      const rows = size(lead);
+      // one product of [rows, k] (not lead[0..-1] products of [lead[-1], k])
+      expect(ops.filter((o) => o.startsWith('matmul'))).toEqual([`matmul ${rows}×${k} ${b.shape.join('×')}`]);
+      expect(y.shape).toEqual([...lead.slice(0, -1), lead[lead.length - 1], n]);
+      const flat = tg.reshape(a, [rows, k]);
+      for (let r = 0; r < rows; r++) {
+        const one = tg.matmul(tg.slice(flat, [r, 0], [1, k]), b, { transB });
+        expect(Array.from(y.data.subarray(r * n, (r + 1) * n))).toEqual(Array.from(one.data));
+      }
+      gc((p, q) => tg.matmul(p, q, { transB }), [rnd([...lead, k], 3), rnd(transB ? [n, k] : [k, n], 4)]);
+    }
+  });
 });
 
 describe('shape sugar', () => {

@@ -1,7 +1,7 @@
 // Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
-import type { Shape } from '../../core/shape.js';
+import { type Shape, sizeOf } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
@@ -15,13 +15,13 @@ export interface MatmulOptions {
   transB?: boolean;
 }
 
-/** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 /** The four params objects of the matmul row, shared (one per transA, transB pair) instead of one per call. */
 const MM_PARAMS = [false, true].map((transA) =>
   [false, true].map((transB) => Object.freeze({ transA, transB })),
 );
 const NO_OPTIONS: MatmulOptions = Object.freeze({});
 
+/** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): Tensor {
   if (opts !== NO_OPTIONS) checkOptions('matmul', opts, MATMUL_KEYS);
   let transA = opts.transA ?? false;
@@ -35,6 +35,15 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): 
   if (a.dtype !== b.dtype) {
     const dt = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
     [a, b] = [cast(a, dt), cast(b, dt)];
+  }
+  // NOTE: a stack of matrices times one matrix (a Linear or Dense over a sequence) is one product over the stacked
+  // rows, as PyTorch folds it: one kernel call instead of a batch of skinny ones, and b's gradient one product
+  // instead of one per matrix summed afterwards. Each output is the same dot product either way.
+  if (a.rank > 2 && b.rank === 2 && !transA) {
+    const k = a.shape[a.rank - 1];
+    const lead = a.shape.slice(0, -1);
+    const out = run('matmul', [reshape(a, [sizeOf(lead), k]), b], MM_PARAMS[0][transB ? 1 : 0]);
+    return reshape(out, vecB ? lead : [...lead, out.shape[1]]);
   }
   const ba = a.rank > 2 ? a.shape.slice(0, -2) : NO_AXES;
   const bb = b.rank > 2 ? b.shape.slice(0, -2) : NO_AXES;
