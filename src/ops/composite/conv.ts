@@ -173,15 +173,15 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
     throw new ShapeError(
       `conv1d: kernel must be rank 3 (${fmt === 'NWC' ? '[k,in,out]' : '[out,in,k]'}), got ${fmtShape(w.shape)}`,
     );
-  const nwc = fmt === 'NWC' ? x : transpose(x, [0, 2, 1]);
-  const kio = fmt === 'NWC' ? w : transpose(w, [2, 1, 0]);
-  const k = kio.shape[0];
+  const nwc = fmt === 'NWC';
+  const [n, len, ch] = nwc ? x.shape : [x.shape[0], x.shape[2], x.shape[1]];
+  const [k, cg, o] = nwc ? w.shape : [w.shape[2], w.shape[1], w.shape[0]];
   const dil = opts.dilation ?? 1;
   check1d('conv1d', k, opts.stride ?? 1, dil);
   const groups = opts.groups ?? 1;
-  if (kio.shape[1] * groups !== nwc.shape[2])
+  if (cg * groups !== ch)
     throw new ShapeError(
-      `conv1d: input has ${nwc.shape[2]} channels but the kernel ${fmtShape(w.shape)} expects ${kio.shape[1] * groups}${groups > 1 ? ` (${kio.shape[1]} per group × ${groups} groups)` : ''} (dataFormat ${fmt})`,
+      `conv1d: input has ${ch} channels but the kernel ${fmtShape(w.shape)} expects ${cg * groups}${groups > 1 ? ` (${cg} per group × ${groups} groups)` : ''} (dataFormat ${fmt})`,
     );
   const p = opts.padding ?? 'valid';
   let padding: Padding2d;
@@ -215,25 +215,25 @@ export function conv1d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv1dOpti
           : Array.isArray(p)
             ? p[0] + p[1]
             : 0;
-  if (p !== 'same' && (k - 1) * dil + 1 > nwc.shape[1] + padTotal)
+  if (p !== 'same' && (k - 1) * dil + 1 > len + padTotal)
     throw new ValueError(
-      `conv1d: kernel ${k} (dilation ${dil}) is longer than the ${padTotal ? 'padded ' : ''}input length ${nwc.shape[1] + padTotal} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
+      `conv1d: kernel ${k} (dilation ${dil}) is longer than the ${padTotal ? 'padded ' : ''}input length ${len + padTotal} (input ${fmtShape(x.shape)}, dataFormat ${fmt})`,
     );
+  // NOTE: height 1 in the caller's layout: NCW runs as NCHW, whose conv writes its output in that layout itself
   const y = conv2d(
-    reshape(nwc, [nwc.shape[0], 1, nwc.shape[1], nwc.shape[2]]),
-    reshape(kio, [1, ...kio.shape]),
+    reshape(x, nwc ? [n, 1, len, ch] : [n, ch, 1, len]),
+    reshape(w, nwc ? [1, k, cg, o] : [o, cg, 1, k]),
     b,
     {
       stride: [1, opts.stride ?? 1],
       dilation: [1, dil],
       padding,
       groups: opts.groups,
-      dataFormat: 'NHWC',
+      dataFormat: nwc ? 'NHWC' : 'NCHW',
       ...(opts.paddingMode !== undefined && { paddingMode: opts.paddingMode }),
     },
   );
-  const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
-  return fmt === 'NWC' ? out : transpose(out, [0, 2, 1]);
+  return reshape(y, nwc ? [n, y.shape[2], o] : [n, o, y.shape[3]]);
 }
 
 /** Keras DepthwiseConv2D: kernel [kh,kw,C,multiplier] → a grouped conv with groups = C (NHWC). */
