@@ -11,6 +11,8 @@ import { matmul } from '../../ops/network/builders.js';
 import { max, mean } from '../../ops/reduce/builders.js';
 import { pad, reshape, transpose } from '../../ops/movement/builders.js';
 import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
+import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
+import { shapesEqual } from '../../core/shape.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
 
 const WINDOW_ATTRS = ['auto_pad', 'kernel_shape', 'pads', 'strides', 'dilations'];
@@ -251,21 +253,29 @@ function layerNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const scale = need(ins, 1, c.node, 'Scale');
   const axis = c.attrs.int('axis', -1);
   const a = axis < 0 ? axis + x.rank : axis;
+  const tail = x.shape.slice(a);
+  const bias = ins[2];
+  // NOTE: with Scale and B shaped as the normalized axes and no Mean/InvStdDev output read, the per-channel rows
+  // (tg.nn.LayerNorm's path: a few passes over x in training instead of ~20); otherwise the composition below
+  if (
+    c.node.outputs.slice(1).every((o) => !o) &&
+    shapesEqual(scale.shape, tail) &&
+    (!bias || shapesEqual(bias.shape, tail))
+  )
+    return [layerNormTrailing(x, tail.length, scale, bias, c.attrs.float('epsilon', 1e-5))];
   const axes = Array.from({ length: x.rank - a }, (_, i) => a + i);
   const mu = mean(x, axes, true);
   const xc = sub(x, mu);
   // y = (x - μ)·r·scale + B with r = 1/√(mean((x-μ)²) + ε) over the axes from `axis` on
   const r = div(1, sqrt(add(mean(mul(xc, xc), axes, true), c.attrs.float('epsilon', 1e-5))));
   const y = mul(mul(xc, r), scale);
-  return [ins[2] ? add(y, ins[2]) : y, mu, r];
+  return [bias ? add(y, bias) : y, mu, r];
 }
 
 function instanceNorm(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const x = need(ins, 0, c.node, 'input');
-  const axes = Array.from({ length: x.rank - 2 }, (_, i) => i + 2);
-  const mu = mean(x, axes, true);
-  const xc = sub(x, mu);
-  const y = div(xc, sqrt(add(mean(mul(xc, xc), axes, true), c.attrs.float('epsilon', 1e-5))));
+  // each (sample, channel)'s spatial values normalized: a layer norm over the trailing rank − 2 axes (the rows)
+  const y = layerNormTrailing(x, x.rank - 2, null, null, c.attrs.float('epsilon', 1e-5));
   return [
     add(
       mul(y, perChannel(need(ins, 1, c.node, 'scale'), x.rank)),
