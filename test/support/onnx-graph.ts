@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import * as tg from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import type { GraphBuilder } from '../../src/io/onnx/export-graph.js';
-import { DataType } from '../../src/io/onnx/proto.js';
+import { DataType, encodeModel } from '../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../src/io/onnx/tensor-proto.js';
 
 export const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
@@ -23,6 +23,21 @@ export const io = (name: string, dims: (number | string)[]) => ({
     },
   },
 });
+
+/** A model file of b's nodes and initializers with these graph inputs and outputs (io(...) records). */
+export function encodeGraph(
+  b: GraphBuilder,
+  name: string,
+  input: ReturnType<typeof io>[],
+  output: ReturnType<typeof io>[],
+  opset = 13,
+): Uint8Array {
+  return encodeModel({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: opset }],
+    graph: { name, node: b.nodes, initializer: b.initializers, input, output },
+  });
+}
 
 /** |got − want| ≤ 1e-5 + 1e-5·|want| everywhere (and the shape, when given). */
 export function closeTo(got: Tensor, want: ArrayLike<number>, shape?: readonly number[]): void {

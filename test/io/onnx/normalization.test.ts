@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { GraphBuilder } from '../../../src/io/onnx/export-graph.js';
-import { encodeModel } from '../../../src/io/onnx/proto.js';
-import { closeTo, flt, initializers, int, io } from '../../support/onnx-graph.js';
+import { closeTo, encodeGraph, flt, initializers, int, io } from '../../support/onnx-graph.js';
 
 const rng = new tg.Rng(5);
 const randn = (shape: number[]) => tg.randn(shape, { rng });
@@ -21,20 +20,14 @@ function graph(axis: number, withMean: boolean, scale: tg.Tensor, bias: tg.Tenso
     output: withMean ? ['y', 'mean'] : ['y'],
     attribute: [int('axis', axis), flt('epsilon', 1e-3)],
   });
-  return encodeModel({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'ln_test',
-      node: b.nodes,
-      initializer: b.initializers,
-      input: [io('x', ['batch', 5, 8])],
-      output: [
-        io('y', ['batch', 5, 8]),
-        ...(withMean ? [io('mean', ['batch', ...(axis === -1 ? [5, 1] : [1, 1])])] : []),
-      ],
-    },
-  });
+  const mean = io('mean', ['batch', ...(axis === -1 ? [5, 1] : [1, 1])]);
+  return encodeGraph(
+    b,
+    'ln_test',
+    [io('x', ['batch', 5, 8])],
+    [io('y', ['batch', 5, 8]), ...(withMean ? [mean] : [])],
+    17,
+  );
 }
 
 /** (x − μ)/√(σ² + ε)·scale + bias over the axes from `axis` on, in float64 loops. */
@@ -106,17 +99,7 @@ describe('ONNX InstanceNormalization on the op path', () => {
     const w = initializers(b);
     b.node('InstanceNormalization', ['x', w('scale', scale), w('bias', bias)], [flt('epsilon', 1e-3)], 'y');
     const m = await tg.onnx.loadModel(
-      encodeModel({
-        irVersion: 8,
-        opsetImport: [{ domain: '', version: 17 }],
-        graph: {
-          name: 'in_test',
-          node: b.nodes,
-          initializer: b.initializers,
-          input: [io('x', ['batch', 3, 4, 5])],
-          output: [io('y', ['batch', 3, 4, 5])],
-        },
-      }),
+      encodeGraph(b, 'in_test', [io('x', ['batch', 3, 4, 5])], [io('y', ['batch', 3, 4, 5])], 17),
     );
     m.useExecutor = false;
     const x = tg.tensor(randn([2, 3, 4, 5]).data, [2, 3, 4, 5], { requiresGrad: true });
