@@ -169,6 +169,13 @@ describe('matmul builder', () => {
       }
       gc((p, q) => tg.matmul(p, q, { transB }), [rnd([...lead, k], 3), rnd(transB ? [n, k] : [k, n], 4)]);
     }
+    // a mismatch names the caller's shapes, not the stacked rows
+    expect(() => tg.matmul(tg.zeros([2, 3, 4]), tg.zeros([5, 6]))).toThrow(
+      'matmul: [2,3,4] · [5,6]: inner sizes 4 and 5 differ',
+    );
+    expect(() => tg.matmul(tg.zeros([2, 3, 4]), tg.zeros([6, 5]), { transB: true })).toThrow(
+      'matmul: [2,3,4] · [6,5]ᵀ: inner sizes 4 and 5 differ',
+    );
   });
 });
 

@@ -24,6 +24,7 @@ const NO_OPTIONS: MatmulOptions = Object.freeze({});
 /** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): Tensor {
   if (opts !== NO_OPTIONS) checkOptions('matmul', opts, MATMUL_KEYS);
+  const b0 = b; // the caller's b, for the message of a fold whose inner sizes differ
   let transA = opts.transA ?? false;
   let transB = opts.transB ?? false;
   if (a.rank === 0 || b.rank === 0)
@@ -41,6 +42,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): 
   // instead of one per matrix summed afterwards. Each output is the same dot product either way.
   if (a.rank > 2 && b.rank === 2 && !transA) {
     const k = a.shape[a.rank - 1];
+    const kb = b.shape[transB ? 1 : 0];
+    if (k !== kb)
+      throw new ShapeError(
+        `matmul: ${fmtShape(a.shape)} · ${fmtShape(b0.shape)}${transB ? 'ᵀ' : ''}: inner sizes ${k} and ${kb} differ`,
+      );
     const lead = a.shape.slice(0, -1);
     const out = run('matmul', [reshape(a, [sizeOf(lead), k]), b], MM_PARAMS[0][transB ? 1 : 0]);
     return reshape(out, vecB ? lead : [...lead, out.shape[1]]);
