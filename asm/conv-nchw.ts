@@ -4,7 +4,8 @@
 import { MR, NR } from './gemm';
 import { convBandOk, convBandRows } from './conv-band';
 import { convBlockRows, convRows } from './conv';
-import { gi, storeT4 } from './util';
+import { transposeStrided } from './transpose';
+import { gi } from './util';
 
 /** Where the staging block starts in a work area of `workBytes` (64-byte aligned, past the first half). */
 // @ts-ignore: decorator
@@ -61,26 +62,9 @@ export function convRowsNCHW(x: usize, g: usize, wp: usize, bias: usize, hasBias
     while (p < q1) {
       const b = p / per;
       const e = min(q1, (b + 1) * per);
-      toPlanes(st + <usize>(p - q) * ldc, ldc, e - p, o, out + <usize>(b * o * per + (p - b * per)) * 4, <usize>per * 4);
+      const dst = out + <usize>(b * o * per + (p - b * per)) * 4;
+      transposeStrided(st + <usize>(p - q) * ldc, dst, e - p, o, ldc, <usize>per * 4);
       p = e;
     }
   }
-}
-
-/** m rows of o values (row stride ldc) → o planes (plane stride ps) of m values: dst[j·ps + i] = src[i·ldc + j]. */
-function toPlanes(src: usize, ldc: usize, m: i32, o: i32, dst: usize, ps: usize): void {
-  let j = 0;
-  for (; j + 4 <= o; j += 4) {
-    const s = src + <usize>j * 4;
-    const d = dst + <usize>j * ps;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const a = s + <usize>i * ldc;
-      storeT4(v128.load(a), v128.load(a + ldc), v128.load(a + 2 * ldc), v128.load(a + 3 * ldc), d + <usize>i * 4, ps);
-    }
-    for (; i < m; i++)
-      for (let t = 0; t < 4; t++) store<f32>(d + <usize>t * ps + <usize>i * 4, load<f32>(s + <usize>i * ldc + <usize>t * 4));
-  }
-  for (; j < o; j++)
-    for (let i = 0; i < m; i++) store<f32>(dst + <usize>j * ps + <usize>i * 4, load<f32>(src + <usize>i * ldc + <usize>j * 4));
 }

@@ -12,9 +12,15 @@ export function transpose3(x: usize, out: usize, R: i32, C: i32, b0: i32, b1: i3
 }
 
 function transposePlane(x: usize, out: usize, R: i32, C: i32): void {
-  const rs = <usize>C * 4; // source row stride (bytes)
-  const os = <usize>R * 4; // output row stride (bytes)
-  if (R === 3 && C >= 4) return interleave3(x, out, C);
+  if (R === 3 && C >= 4) interleave3(x, out, C);
+  else transposeStrided(x, out, R, C, <usize>C * 4, <usize>R * 4);
+}
+
+/**
+ * out[c·os + r·4] = x[r·rs + c·4] for r < R, c < C (byte strides: `rs` between source rows, `os` between output rows;
+ * the conv kernel's NCHW store passes planes longer than R).
+ */
+export function transposeStrided(x: usize, out: usize, R: i32, C: i32, rs: usize, os: usize): void {
   for (let r0 = 0; r0 < R; r0 += T) {
     const r1 = min(R, r0 + T);
     for (let c0 = 0; c0 < C; c0 += T) {
