@@ -9,13 +9,10 @@ import { expectSame, geomArb, randF32, wasm } from '../support/backend.js';
 
 const K = wasm();
 
-/** [n, outH, outW, o] → [n, o, outH, outW]. */
+/** [n, outH, outW, o] → [n, o, outH, outW], by the reference transpose. */
 function toNchw(y: Float32Array, g: WindowGeom, o: number): Float32Array {
-  const per = g.outH * g.outW;
   const out = new Float32Array(y.length);
-  for (let b = 0; b < g.n; b++)
-    for (let p = 0; p < per; p++)
-      for (let j = 0; j < o; j++) out[(b * o + j) * per + p] = y[(b * per + p) * o + j];
+  jsKernels.transpose(y, [g.n, g.outH, g.outW, o], [0, 3, 1, 2], out);
   return out;
 }
 
