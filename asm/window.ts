@@ -1,5 +1,6 @@
 // Window sweeps over NHWC images: im2col, its transpose col2im, max-pool argmax and the max-pool gradient.
 // Geometry arrives as 14 i32 at `g`, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts).
+import { poolTilesGrad, windowsTile } from './pool-tiles';
 import { addF32, copyF32, gi, zeroF32 } from './util';
 
 /** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */
@@ -141,8 +142,10 @@ export function poolArgmax(x: usize, g: usize, out: usize, n0: i32, n1: i32): vo
  * Images [n0,n1) of the max-pool gradient: dx = 0, then dx[argmax] += dy for every window in output order, where
  * argmax is poolArgmax's (the same sweep): the bits of poolArgmax then scatterAdd, with no index array between.
  * dy [n,outH,outW,c], dx [n,h,w,c]. NOTE: a window only reaches its own image, so images split across threads.
+ * Windows that tile the image (2×2 stride 2) write each dx once instead (asm/pool-tiles.ts).
  */
 export function poolMaxGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32, n1: i32): void {
+  if (windowsTile(g)) return poolTilesGrad(x, g, dy, dx, n0, n1);
   const img = <usize>(gi(g, 1) * gi(g, 2) * gi(g, 3));
   zeroF32(dx + <usize>n0 * img * 4, (n1 - n0) * <i32>img);
   argmaxSweep(x, g, dy, dx, n0, n1, true);

@@ -1,0 +1,95 @@
+// The max-pool gradient of windows that tile the image (asm/pool-tiles.ts: stride = window, no padding), which
+// writes every dx element once instead of zeroing dx and scattering into it, against the JS reference (zero, then
+// dx[argmax] += dy) and the scatterAdd of poolArgmax's indices, bit for bit.
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { jsKernels } from '../../src/backend/js.js';
+import type { WindowGeom } from '../../src/backend/kernels.js';
+import { windowGeom } from '../../src/ops/composite/window.js';
+import { expectSame, randF32, wasm } from '../support/backend.js';
+
+const K = wasm();
+
+/** Values with ties (halves), zeros of both signs and one NaN. */
+function awkward(n: number, seed: number): Float32Array {
+  const x = randF32(n, seed);
+  for (let i = 0; i < n; i += 3) x[i] = Math.round(x[i] * 2) / 2;
+  for (let i = 1; i < n; i += 7) x[i] = i % 2 ? -0 : 0;
+  if (n) x[seed % n] = NaN;
+  return x;
+}
+
+/** dx from poolArgmax's indices, scattered into zeros: what the gradient must be. */
+function scattered(x: Float32Array, dy: Float32Array, g: WindowGeom): Float32Array {
+  const idx = new Int32Array(dy.length);
+  K.poolArgmax(x, g, idx);
+  const want = new Float32Array(x.length);
+  jsKernels.scatterAdd(dy, idx, want);
+  return want;
+}
+
+function check(shape: [number, number, number, number], k: [number, number], seed: number): void {
+  const g = windowGeom(
+    shape,
+    k,
+    k,
+    [1, 1],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    'test',
+  );
+  const x = awkward(shape[0] * shape[1] * shape[2] * shape[3], seed);
+  const dy = randF32(g.n * g.outH * g.outW * g.c, seed + 1);
+  for (let i = 0; i < dy.length; i += 5) dy[i] = -0; // 0 + (−0) is +0 in the reference's add
+  // NOTE: NaN-filled outputs: an element the kernel never writes shows up
+  const a = new Float32Array(x.length).fill(NaN);
+  const b = new Float32Array(x.length).fill(NaN);
+  K.poolMaxGrad(x, dy, g, a);
+  jsKernels.poolMaxGrad(x, dy, g, b);
+  const what = `[${shape}] window ${k}`;
+  expectSame(a, b, `wasm vs js poolMaxGrad ${what}`);
+  expectSame(a, scattered(x, dy, g), `wasm poolMaxGrad vs scatterAdd ${what}`);
+}
+
+describe('wasm max-pool gradient of tiling windows', () => {
+  it('gives the reference bits: any channels, windows 1–3, rows and columns no window covers', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(12, 33)),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(1e6),
+        (n, h, w, c, kh, kw, seed) => {
+          if (kh > h || kw > w) return;
+          check([n, h, w, c], [kh, kw], seed);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('one channel, 2×2 (NCHW pooling as [N·C, H, W, 1]): four windows at a time, odd widths and heights', () => {
+    for (const [h, w] of [
+      [2, 8],
+      [3, 9],
+      [4, 16],
+      [5, 17],
+      [32, 32],
+      [7, 23],
+    ])
+      check([3, h, w, 1], [2, 2], h * 100 + w);
+  });
+
+  it('images split across two threads give the same bits', async () => {
+    K.pool.setThreads(2);
+    await K.pool.whenReady();
+    check([8, 64, 64, 4], [2, 2], 5);
+    check([64, 32, 32, 1], [2, 2], 6);
+    check([6, 33, 65, 12], [3, 2], 7);
+  });
+});
