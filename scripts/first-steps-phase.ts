@@ -4,7 +4,7 @@
 // Per process: steps 5–10 over the steady median (the benchmark's row), the fixed loop's steps 5–10 over its steady
 // median (> 1: the core itself ran slower in that window; see scripts/machine-phase.ts), and the first divided by the
 // second: the part of the row the machine's phase does not explain.
-//   node --import tsx scripts/first-steps-phase.ts [processes=8] [steps=400]
+//   node --import tsx scripts/first-steps-phase.ts [processes=8] [steps=400]     (FS_THREADS=1: one thread)
 import { execFileSync } from 'node:child_process';
 import { fixedLoopMs } from '../bench/lib/fixed-loop.js';
 import { quantile } from '../bench/lib/measure.js';
@@ -15,7 +15,7 @@ if (process.argv[2] === '--child') {
   const steps = Number(process.argv[3]);
   for (let i = 0; i < 2000; i++) fixedLoopMs(5); // optimized before the step's code starts to tier up
   const { freshSeedCnn } = await import('../bench/lib/seed-cnn.js');
-  const m = await freshSeedCnn(2);
+  const m = await freshSeedCnn(Number(process.env.FS_THREADS ?? 2));
   const step: number[] = [];
   const probe: number[] = [];
   for (let i = 0; i < steps; i++) {
