@@ -471,6 +471,9 @@ describe('Module parameters, modes and gradients', () => {
         ),
       ['Sequential', 'Linear', 'in_features is 10', '[1,32]', 'flatten'],
     );
+    // NOTE: a shape mismatch is a ShapeError, as in every other layer (tg.layers.dense, tg.nn.Conv2d)
+    expect(() => new nn.Linear(10, 2).forward(tg.zeros([4, 9]))).toThrow(tg.ShapeError);
+    expectThrowsWith(() => new nn.Linear(10, 2).forward(tg.scalar(1)), ['Linear', '[..., 10]', 'scalar']);
   });
 });
 

@@ -148,8 +148,12 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
   forward(x: Tensor): Tensor {
+    if (x.rank === 0)
+      throw new ShapeError(
+        `${this.name} (Linear): expected input [..., ${this.inFeatures}], got a scalar — a scalar has no feature axis`,
+      );
     if (x.shape[x.rank - 1] !== this.inFeatures)
-      throw new ValueError(
+      throw new ShapeError(
         `${this.name} (Linear): in_features is ${this.inFeatures} but the input has last axis ${x.shape[x.rank - 1]} (shape [${x.shape}]) — flatten it, or set in_features to the flattened size`,
       );
     const y = matmul(x, this.weight, { transB: true });
