@@ -1,6 +1,7 @@
-// The max-pool gradient where the windows tile the image (stride = window, no dilation or top/left padding, every
-// window inside): each window owns its taps, so dx is written once, tap by tap (dy at the window's first maximum,
-// +0 elsewhere), instead of zeroed and then scattered into. The same bits as zero-then-add: 0 + dy at the maximum.
+// Max pooling where the windows tile the image (stride = window, no dilation or top/left padding, every window
+// inside): each window owns its taps and needs no search for the valid ones. The gradient writes dx once, tap by tap
+// (dy at the window's first maximum, +0 elsewhere) instead of zeroing it and scattering into it: the same bits as
+// zero-then-add, 0 + dy at the maximum. The maxima (4 channels or more) keep poolMax's rule. 2×2 windows are unrolled.
 import { gi, zeroF32 } from './util';
 
 /** Whether poolTilesGrad applies to geometry g: disjoint windows wholly inside the image. */
@@ -70,6 +71,29 @@ export function poolTilesGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32,
       for (; ox < ow; ox++) {
         const first = top + <usize>(ox * kw) * pix; // byte offset of the window's first tap, channel 0
         let ch = 0;
+        if (kh == 2 && kw == 2)
+          // 2×2 windows unrolled: tap 0, then 1 (right), 2 (below), 3
+          for (; ch + 4 <= c; ch += 4) {
+            const p = x + first + <usize>ch * 4;
+            let bv = v128.load(p);
+            let bt = i32x4.splat(0);
+            let v = v128.load(p + pix);
+            let t = takes(v, bv);
+            bv = v128.bitselect(v, bv, t);
+            bt = v128.bitselect(i32x4.splat(1), bt, t);
+            v = v128.load(p + row);
+            t = takes(v, bv);
+            bv = v128.bitselect(v, bv, t);
+            bt = v128.bitselect(i32x4.splat(2), bt, t);
+            v = v128.load(p + row + pix);
+            bt = v128.bitselect(i32x4.splat(3), bt, takes(v, bv));
+            const d = f32x4.add(zero, v128.load(o + <usize>ch * 4));
+            const q = dx + first + <usize>ch * 4;
+            v128.store(q, v128.and(d, i32x4.eq(bt, i32x4.splat(0))));
+            v128.store(q + pix, v128.and(d, i32x4.eq(bt, i32x4.splat(1))));
+            v128.store(q + row, v128.and(d, i32x4.eq(bt, i32x4.splat(2))));
+            v128.store(q + row + pix, v128.and(d, i32x4.eq(bt, i32x4.splat(3))));
+          }
         for (; ch + 4 <= c; ch += 4) {
           const p = first + <usize>ch * 4;
           let bv = v128.load(x + p);
@@ -115,5 +139,62 @@ export function poolTilesGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32,
     }
     // rows below the last window row
     if (oh * kh < h) zeroF32(dx + img + <usize>(oh * kh) * row, (h - oh * kh) * w * c);
+  }
+}
+
+/**
+ * Images [n0,n1) of out[n,oh,ow,c] = each window's maximum when windowsTile(g) and c ≥ 4: poolMax's values (the first
+ * tap, then each later one where it is larger or the first NaN, so ties keep the first value), with no per-pixel
+ * search for the valid taps. 2×2 windows are unrolled.
+ */
+export function poolTilesMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
+  const oh = gi(g, 12), ow = gi(g, 13);
+  const pix = <usize>c * 4;
+  const row = <usize>w * pix;
+  const c4 = c & ~3;
+  let o = out + <usize>(n0 * oh * ow * c) * 4;
+  for (let b = n0; b < n1; b++) {
+    const img = x + <usize>b * <usize>h * row;
+    for (let oy = 0; oy < oh; oy++) {
+      const top = img + <usize>(oy * kh) * row;
+      for (let ox = 0; ox < ow; ox++) {
+        const p = top + <usize>(ox * kw) * pix; // the window's first tap, channel 0
+        if (kh == 2 && kw == 2) {
+          for (let ch = 0; ch < c4; ch += 4) {
+            const q = p + <usize>ch * 4;
+            let bv = v128.load(q);
+            let v = v128.load(q + pix);
+            bv = v128.bitselect(v, bv, takes(v, bv));
+            v = v128.load(q + row);
+            bv = v128.bitselect(v, bv, takes(v, bv));
+            v = v128.load(q + row + pix);
+            v128.store(o + <usize>ch * 4, v128.bitselect(v, bv, takes(v, bv)));
+          }
+        } else
+          for (let ch = 0; ch < c4; ch += 4) {
+            const q = p + <usize>ch * 4;
+            let bv = v128.load(q);
+            for (let ky = 0; ky < kh; ky++)
+              for (let kx = 0; kx < kw; kx++) {
+                if (ky == 0 && kx == 0) continue;
+                const v = v128.load(q + <usize>ky * row + <usize>kx * pix);
+                bv = v128.bitselect(v, bv, takes(v, bv));
+              }
+            v128.store(o + <usize>ch * 4, bv);
+          }
+        for (let ch = c4; ch < c; ch++) {
+          const q = p + <usize>ch * 4;
+          let bv = load<f32>(q);
+          for (let ky = 0; ky < kh; ky++)
+            for (let kx = 0; kx < kw; kx++) {
+              const v = load<f32>(q + <usize>ky * row + <usize>kx * pix);
+              if (v > bv || (v != v && bv == bv)) bv = v;
+            }
+          store<f32>(o + <usize>ch * 4, bv);
+        }
+        o += pix;
+      }
+    }
   }
 }

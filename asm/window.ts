@@ -1,6 +1,6 @@
 // Window sweeps over NHWC images: im2col, its transpose col2im, max-pool argmax and the max-pool gradient.
 // Geometry arrives as 14 i32 at `g`, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts).
-import { poolTilesGrad, windowsTile } from './pool-tiles';
+import { poolTilesGrad, poolTilesMax, windowsTile } from './pool-tiles';
 import { addF32, copyF32, gi, zeroF32 } from './util';
 
 /** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */
@@ -269,8 +269,10 @@ export function poolMaxGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32, n
  * NOTE: the window's valid taps are found once per output pixel (no per-tap bounds test), the first one is copied
  * and each later one kept where it is larger or the first NaN — poolScan's rule without its index bookkeeping, so
  * ties keep the first value (-0 vs +0) as take(x, poolArgmax(x)) does; a window wholly in padding gives 0.
+ * Windows that tile the image over 4 channels or more take poolTilesMax (asm/pool-tiles.ts), with the same rule.
  */
 export function poolMax(x: usize, g: usize, out: usize, n0: i32, n1: i32): void {
+  if (gi(g, 3) >= 4 && windowsTile(g)) return poolTilesMax(x, g, out, n0, n1);
   const h = gi(g, 1), w = gi(g, 2), c = gi(g, 3), kh = gi(g, 4), kw = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), dh = gi(g, 8), dw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 11);
   const oh = gi(g, 12), ow = gi(g, 13);

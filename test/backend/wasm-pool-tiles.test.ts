@@ -1,6 +1,7 @@
-// The max-pool gradient of windows that tile the image (asm/pool-tiles.ts: stride = window, no padding), which
+// Max pooling over windows that tile the image (asm/pool-tiles.ts: stride = window, no padding): the gradient, which
 // writes every dx element once instead of zeroing dx and scattering into it, against the JS reference (zero, then
-// dx[argmax] += dy) and the scatterAdd of poolArgmax's indices, bit for bit.
+// dx[argmax] += dy) and the scatterAdd of poolArgmax's indices; and the window maxima of 4 channels or more, with no
+// per-pixel search for the valid taps, against the reference. Bit for bit.
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { jsKernels } from '../../src/backend/js.js';
@@ -53,8 +54,54 @@ function check(shape: [number, number, number, number], k: [number, number], see
   expectSame(a, scattered(x, dy, g), `wasm poolMaxGrad vs scatterAdd ${what}`);
 }
 
-describe('wasm max-pool gradient of tiling windows', () => {
-  it('gives the reference bits: any channels, windows 1–3, rows and columns no window covers', () => {
+function checkMax(shape: [number, number, number, number], k: [number, number], seed: number): void {
+  const g = windowGeom(
+    shape,
+    k,
+    k,
+    [1, 1],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    'test',
+  );
+  const x = awkward(shape[0] * shape[1] * shape[2] * shape[3], seed);
+  const a = new Float32Array(g.n * g.outH * g.outW * g.c).fill(NaN);
+  const b = new Float32Array(a.length).fill(NaN);
+  K.poolMax(x, g, a);
+  jsKernels.poolMax(x, g, b);
+  expectSame(a, b, `wasm vs js poolMax [${shape}] window ${k}`);
+}
+
+describe('wasm max pooling of tiling windows', () => {
+  it('poolMax gives the reference bits: 4 channels or more, windows 1–3, ±0 ties and NaN', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 1, max: 21 }),
+        fc.oneof(fc.integer({ min: 4, max: 13 }), fc.constantFrom(32, 33)),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(1e6),
+        (n, h, w, c, kh, kw, seed) => {
+          if (kh > h || kw > w) return;
+          checkMax([n, h, w, c], [kh, kw], seed);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('poolMax on two threads (images split) gives the same bits', async () => {
+    K.pool.setThreads(2);
+    await K.pool.whenReady();
+    checkMax([32, 32, 32, 12], [2, 2], 8);
+    checkMax([6, 33, 65, 12], [3, 2], 9);
+  });
+
+  it('the gradient gives the reference bits: any channels, windows 1–3, rows and columns no window covers', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 3 }),
@@ -73,7 +120,7 @@ describe('wasm max-pool gradient of tiling windows', () => {
     );
   });
 
-  it('one channel, 2×2 (NCHW pooling as [N·C, H, W, 1]): four windows at a time, odd widths and heights', () => {
+  it('the gradient of one channel, 2×2 (NCHW pooling as [N·C, H, W, 1]): four windows at a time, odd sizes', () => {
     for (const [h, w] of [
       [2, 8],
       [3, 9],
@@ -85,7 +132,7 @@ describe('wasm max-pool gradient of tiling windows', () => {
       check([3, h, w, 1], [2, 2], h * 100 + w);
   });
 
-  it('images split across two threads give the same bits', async () => {
+  it('the gradient with images split across two threads gives the same bits', async () => {
     K.pool.setThreads(2);
     await K.pool.whenReady();
     check([8, 64, 64, 4], [2, 2], 5);
