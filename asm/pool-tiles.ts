@@ -4,7 +4,7 @@
 // zero-then-add, 0 + dy at the maximum. The maxima (4 channels or more) keep poolMax's rule. 2×2 windows are unrolled.
 import { gi, zeroF32 } from './util';
 
-/** Whether poolTilesGrad applies to geometry g: disjoint windows wholly inside the image. */
+/** Whether poolTilesGrad and poolTilesMax apply to geometry g: disjoint windows wholly inside the image. */
 // @ts-ignore: decorator
 @inline export function windowsTile(g: usize): bool {
   const h = gi(g, 1), w = gi(g, 2), kh = gi(g, 4), kw = gi(g, 5);
@@ -16,7 +16,7 @@ import { gi, zeroF32 } from './util';
 
 /** A larger value, or the first NaN (a NaN makes the window's max NaN): the sweeps' tie and NaN rule, 4 lanes. */
 // @ts-ignore: decorator
-@inline function takes(v: v128, bv: v128): v128 {
+@inline export function takes(v: v128, bv: v128): v128 {
   return v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
 }
 

@@ -1,6 +1,6 @@
 // Window sweeps over NHWC images: im2col, its transpose col2im, max-pool argmax and the max-pool gradient.
 // Geometry arrives as 14 i32 at `g`, in the order of WINDOW_GEOM_FIELDS (src/core/window-geom.ts).
-import { poolTilesGrad, poolTilesMax, windowsTile } from './pool-tiles';
+import { poolTilesGrad, poolTilesMax, takes, windowsTile } from './pool-tiles';
 import { addF32, copyF32, gi, zeroF32 } from './util';
 
 /** Rows [r0,r1) of cols[n·outH·outW, kh·kw·c] from NHWC x (zero padding). */
@@ -124,11 +124,6 @@ export function col2imRows(cols: usize, g: usize, out: usize, r0: i32, r1: i32):
   return min(gi(g, 13), gi(g, 2) >> 1) & ~3;
 }
 
-/** A larger value, or the first NaN (a NaN makes the window's max NaN): the sweeps' tie and NaN rule, 4 lanes. */
-// @ts-ignore: decorator
-@inline function takes(v: v128, bv: v128): v128 {
-  return v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
-}
 
 /**
  * Images [n0,n1): flat index into x of each window's first maximum (padding never wins; the first NaN wins),
