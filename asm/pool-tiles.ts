@@ -20,6 +20,20 @@ import { gi, zeroF32 } from './util';
   return v128.or(f32x4.gt(v, bv), v128.and(f32x4.ne(v, v), f32x4.eq(bv, bv)));
 }
 
+/** Per lane, which of taps 0–3 (in this order) holds the first maximum under `takes`' rule. */
+// @ts-ignore: decorator
+@inline function firstMax4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  let bv = v0;
+  let bt = i32x4.splat(0);
+  let t = takes(v1, bv);
+  bv = v128.bitselect(v1, bv, t);
+  bt = v128.bitselect(i32x4.splat(1), bt, t);
+  t = takes(v2, bv);
+  bv = v128.bitselect(v2, bv, t);
+  bt = v128.bitselect(i32x4.splat(2), bt, t);
+  return v128.bitselect(i32x4.splat(3), bt, takes(v3, bv));
+}
+
 /**
  * Images [n0,n1) of dx[n,h,w,c] from x and dy[n,oh,ow,c] when windowsTile(g): per window and 4 channels, the tap
  * number of the first maximum (taps in row-major order, as argmaxSweep), then each tap's dx = (0 + dy) where it
@@ -45,18 +59,12 @@ export function poolTilesGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32,
           const p1 = p0 + row;
           const a0 = v128.load(x + p0), a1 = v128.load(x + p0 + 16);
           const c0 = v128.load(x + p1), c1 = v128.load(x + p1 + 16);
-          let bv = f32x4.shuffle(a0, a1, 0, 2, 4, 6);
-          let bt = i32x4.splat(0);
-          let v = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
-          let t = takes(v, bv);
-          bv = v128.bitselect(v, bv, t);
-          bt = v128.bitselect(i32x4.splat(1), bt, t);
-          v = f32x4.shuffle(c0, c1, 0, 2, 4, 6);
-          t = takes(v, bv);
-          bv = v128.bitselect(v, bv, t);
-          bt = v128.bitselect(i32x4.splat(2), bt, t);
-          v = f32x4.shuffle(c0, c1, 1, 3, 5, 7);
-          bt = v128.bitselect(i32x4.splat(3), bt, takes(v, bv));
+          const bt = firstMax4(
+            f32x4.shuffle(a0, a1, 0, 2, 4, 6),
+            f32x4.shuffle(a0, a1, 1, 3, 5, 7),
+            f32x4.shuffle(c0, c1, 0, 2, 4, 6),
+            f32x4.shuffle(c0, c1, 1, 3, 5, 7),
+          );
           const d = f32x4.add(zero, v128.load(o));
           const e0 = v128.and(d, i32x4.eq(bt, i32x4.splat(0)));
           const e1 = v128.and(d, i32x4.eq(bt, i32x4.splat(1)));
@@ -75,18 +83,7 @@ export function poolTilesGrad(x: usize, g: usize, dy: usize, dx: usize, n0: i32,
           // 2×2 windows unrolled: tap 0, then 1 (right), 2 (below), 3
           for (; ch + 4 <= c; ch += 4) {
             const p = x + first + <usize>ch * 4;
-            let bv = v128.load(p);
-            let bt = i32x4.splat(0);
-            let v = v128.load(p + pix);
-            let t = takes(v, bv);
-            bv = v128.bitselect(v, bv, t);
-            bt = v128.bitselect(i32x4.splat(1), bt, t);
-            v = v128.load(p + row);
-            t = takes(v, bv);
-            bv = v128.bitselect(v, bv, t);
-            bt = v128.bitselect(i32x4.splat(2), bt, t);
-            v = v128.load(p + row + pix);
-            bt = v128.bitselect(i32x4.splat(3), bt, takes(v, bv));
+            const bt = firstMax4(v128.load(p), v128.load(p + pix), v128.load(p + row), v128.load(p + row + pix));
             const d = f32x4.add(zero, v128.load(o + <usize>ch * 4));
             const q = dx + first + <usize>ch * 4;
             v128.store(q, v128.and(d, i32x4.eq(bt, i32x4.splat(0))));
