@@ -78,9 +78,7 @@ export function conv2dWithActivation(
   return conv2dNHWC(nhwc, hwio, b ?? null, opts, fmt, w.shape, activation);
 }
 
-/** The result in the caller's layout: NHWC as computed, or NCHW (dataFormat 'NCHW'). */
-const inFormat = (y: Tensor, fmt: string): Tensor => (fmt === 'NHWC' ? y : transpose(y, [0, 3, 1, 2]));
-
+/** The conv of an NHWC input and an HWIO kernel, returned in the caller's layout (`fmt`: NHWC, or NCHW). */
 function conv2dNHWC(
   x0: Tensor,
   w: Tensor,
@@ -121,8 +119,8 @@ function conv2dNHWC(
   const n = x.shape[0];
   const geom = windowGeom(x.shape, [kh, kw], s, d, pads, 'conv2d');
   // NOTE: one kernel computes im2col(x)·w + b without the patch matrix (bit-identical on wasm), in training too: its
-  // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either. It writes NCHW itself
-  // (no transpose pass over the output).
+  // vjp is conv2dBackpropInput/conv2dBackpropFilter, which never build the patch matrix either. For dataFormat NCHW
+  // it writes its output as NCHW itself (no transpose pass over the output).
   if (groups === 1 && (!b || b.dtype === x.dtype) && x.dtype === w.dtype && fusedAllowed())
     return conv2dFused(
       x,
@@ -148,7 +146,8 @@ function conv2dNHWC(
   }
   if (b) y = add(y, b);
   if (activation === 'relu') y = relu(y);
-  return inFormat(reshape(y, [n, geom.outH, geom.outW, o]), fmt);
+  const out = reshape(y, [n, geom.outH, geom.outW, o]);
+  return fmt === 'NHWC' ? out : transpose(out, [0, 3, 1, 2]);
 }
 
 export interface Conv1dOptions {
