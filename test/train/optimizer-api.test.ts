@@ -257,15 +257,22 @@ describe('checkpoint state', () => {
     });
   }
 
-  it('uses names like adam/dense.kernel/m plus adam/iterations, and copies values', () => {
+  it('uses names like adam/dense.kernel/m plus adam/dense.kernel/step and adam/iterations, and copies values', () => {
     const w = param([1, 2], 'dense.kernel');
     const opt = new tg.Adam([w], { lr: 0.1 });
     quadLoss([w]).backward();
     opt.step();
     const s = opt.getState();
-    expect(Object.keys(s).sort()).toEqual(['adam/dense.kernel/m', 'adam/dense.kernel/v', 'adam/iterations']);
+    expect(Object.keys(s).sort()).toEqual([
+      'adam/dense.kernel/m',
+      'adam/dense.kernel/step',
+      'adam/dense.kernel/v',
+      'adam/iterations',
+    ]);
     expect(s['adam/iterations'].dtype).toBe('int32');
     expect(s['adam/iterations'].item()).toBe(1);
+    expect(s['adam/dense.kernel/step'].dtype).toBe('int32');
+    expect(s['adam/dense.kernel/step'].item()).toBe(1);
     // m after one step = (1 - β₁)·g
     expectClose(
       s['adam/dense.kernel/m'].data,
@@ -282,6 +289,12 @@ describe('checkpoint state', () => {
     const without = { ...good };
     delete without['adam/w/v'];
     expect(() => opt.setState(without)).toThrow(/missing 'adam\/w\/v'/);
+    const noStep = { ...good };
+    delete noStep['adam/w/step'];
+    expect(() => opt.setState(noStep)).toThrow(/missing 'adam\/w\/step'/);
+    expect(() => opt.setState({ ...good, 'adam/w/step': tg.scalar(2, 'int32') })).toThrow(
+      /'adam\/w\/step' must be an integer in \[0, 0\]/,
+    );
     expect(() => opt.setState({ ...good, 'adam/w/m': tg.zeros([3], { dtype: 'float64' }) })).toThrow(
       /has shape \[3\], expected \[2\]/,
     );

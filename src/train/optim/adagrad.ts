@@ -71,9 +71,9 @@ export function adagradRule(o: AdagradOptions = {}): UpdateRule<SlotState, Adagr
     hp,
     elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init: (p) => ({ sum: full(p.shape, hp.initialAccumulatorValue, { dtype: p.dtype }) }),
-    update(g0: Tensor, p: Tensor, s: SlotState, step: number) {
+    update(g0: Tensor, p: Tensor, s: SlotState, step: number, it = step - 1) {
       // lr_t = lr / (1 + (t-1)·lrDecay)
-      const lr = resolveLr(hp.lr, step - 1, 'adagrad') / (1 + (step - 1) * hp.lrDecay);
+      const lr = resolveLr(hp.lr, it, 'adagrad') / (1 + (step - 1) * hp.lrDecay);
       const g = withL2(g0, p, hp.weightDecay);
       // s ← s + g²
       const sum = add(s.sum, square(g));

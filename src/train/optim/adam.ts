@@ -84,8 +84,8 @@ export function adamRule(o: AdamOptions = {}, decoupled = false): UpdateRule<Slo
       if (hp.amsgrad) s.vMax = zerosLike(p);
       return s;
     },
-    update(g0: Tensor, p0: Tensor, s: SlotState, t: number) {
-      const lr = resolveLr(hp.lr, t - 1, name);
+    update(g0: Tensor, p0: Tensor, s: SlotState, t: number, it = t - 1) {
+      const lr = resolveLr(hp.lr, it, name);
       const { beta1: b1, beta2: b2, epsilon: eps } = hp;
       // AdamW: p ← p·(1 - lr·wd) before the Adam step; Adam: g ← g + wd·p
       const p = hp.decoupled && hp.weightDecay ? mul(p0, 1 - lr * hp.weightDecay) : p0;

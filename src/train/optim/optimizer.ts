@@ -51,6 +51,8 @@ interface Entry {
   name: string;
   param: Tensor;
   state: SlotState;
+  /** Updates applied to this parameter (PyTorch's per-parameter `state['step']`). */
+  steps: number;
 }
 
 function toPairs(p: ParamsInput, op: string): [string | undefined, Tensor][] {
@@ -108,16 +110,13 @@ export class Optimizer {
     this.entries = [];
     toPairs(params, `${this.rule.name}.setParameters`).forEach(([name, t], i) => {
       const prev = old.get(name ?? `param${i}`);
-      this.addParameter(
-        t,
-        name ?? `param${i}`,
-        prev && shapesEqual(prev.param.shape, t.shape) ? prev.state : undefined,
-      );
+      const keep = prev && shapesEqual(prev.param.shape, t.shape) ? prev : undefined;
+      this.addParameter(t, name ?? `param${i}`, keep?.state, keep?.steps);
     });
     return this;
   }
 
-  private addParameter(t: Tensor, name: string, state?: SlotState): Entry {
+  private addParameter(t: Tensor, name: string, state?: SlotState, steps = 0): Entry {
     const op = `${this.rule.name}`;
     if (!(t instanceof Tensor))
       throw new ValueError(`${op}: parameter '${name}' is ${typeof t}, expected a Tensor`);
@@ -132,7 +131,7 @@ export class Optimizer {
       throw new ValueError(
         `${op}: parameter '${name}' is the same tensor as '${dup.name}' (it would be updated twice)`,
       );
-    const e: Entry = { name, param: t, state: keepSlots(state ?? noGrad(() => this.rule.init(t))) };
+    const e: Entry = { name, param: t, state: keepSlots(state ?? noGrad(() => this.rule.init(t))), steps };
     this.entries.push(e);
     return e;
   }
@@ -266,20 +265,31 @@ export class Optimizer {
     if (clipValue !== undefined) gs = clipGradientsByValue(gs, clipValue);
     if (clipNorm !== undefined) gs = gs.map((g) => clipByNorm(g, clipNorm));
     if (globalClipNorm !== undefined) gs = clipByGlobalNorm(gs, globalClipNorm)[0];
-    const t = this.iterations + 1;
+    // NOTE: the step a rule sees (Adam's bias correction, Adagrad's lrDecay, SGD's first momentum) is the
+    // parameter's own update count under the 'pytorch' convention (PyTorch's per-parameter state['step']: a
+    // parameter that missed gradients or was bound later starts its own count) and the optimizer's under 'keras'
+    // and 'tfjs' (Keras `iterations`, TF.js's shared β powers). The learning rate's schedule always runs on the
+    // optimizer's count.
+    const it = this.iterations;
+    const own = this.rule.hp.convention === 'pytorch';
+    const ts = work.map(({ e }) => (own ? e.steps + 1 : it + 1));
     const dtype = work[0].e.param.dtype;
     const multi =
-      this.rule.elementwise === true && work.length > 1 && work.every((w) => w.e.param.dtype === dtype);
+      this.rule.elementwise === true &&
+      work.length > 1 &&
+      work.every((w, i) => w.e.param.dtype === dtype && ts[i] === ts[0]);
     // NOTE: in a lifetime frame, so the new values are copied from where the kernels left them into the parameters'
     // own arrays (no fresh array per parameter and step) and released as it ends; the new slots are kept.
     withFrame('internal', `${name}.step`, () => {
-      if (multi && this.updateAll(work, gs, t)) return null;
+      if (multi && this.updateAll(work, gs, ts[0], it)) return null;
       this.unflatten();
       // compute every update first, then write, so a failure leaves all parameters untouched
-      const results = noGrad(() => work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, t)));
+      const results = noGrad(() =>
+        work.map(({ e }, i) => this.rule.update(gs[i], e.param, e.state, ts[i], it)),
+      );
       results.forEach((r, i) => {
         const j = firstNonFinite(r.param);
-        if (j >= 0) throw this.nonFinite(t, work[i].e, j);
+        if (j >= 0) throw this.nonFinite(it + 1, work[i].e, j);
       });
       results.forEach((r, i) => {
         const e = work[i].e;
@@ -288,7 +298,8 @@ export class Optimizer {
       });
       return null;
     });
-    this.iterations = t;
+    for (const { e } of work) e.steps++;
+    this.iterations = it + 1;
   }
 
   /**
@@ -296,7 +307,7 @@ export class Optimizer {
    * the last such update when it was over the same entries in the same order. False (nothing done) when their
    * state cannot be laid end to end; a failure leaves every parameter and the state as they were.
    */
-  private updateAll(work: { e: Entry }[], gs: Tensor[], t: number): boolean {
+  private updateAll(work: { e: Entry }[], gs: Tensor[], t: number, it: number): boolean {
     const entries = work.map((w) => w.e);
     let f = this.flat;
     if (!f || f.owners.length !== entries.length || f.owners.some((e, i) => e !== entries[i])) {
@@ -308,12 +319,12 @@ export class Optimizer {
     }
     const slots = f.slots;
     const r = noGrad(() =>
-      this.rule.update(flatConcat(gs), flatConcat(entries.map((e) => e.param)), slots, t),
+      this.rule.update(flatConcat(gs), flatConcat(entries.map((e) => e.param)), slots, t, it),
     );
     const j = firstNonFinite(r.param);
     if (j >= 0) {
       const i = ownerAt(f, j);
-      throw this.nonFinite(t, entries[i], j - f.offsets[i]);
+      throw this.nonFinite(it + 1, entries[i], j - f.offsets[i]);
     }
     const v = r.param.raw;
     entries.forEach((e, i) => e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + e.param.size)));
@@ -336,8 +347,8 @@ export class Optimizer {
   }
 
   /**
-   * Flat checkpoint state: `<rule>/<param>/<slot>` for every slot, plus `<rule>/iterations` (int32 scalar).
-   * Values are copies.
+   * Flat checkpoint state: `<rule>/<param>/<slot>` for every slot, `<rule>/<param>/step` (the parameter's own
+   * update count, int32 scalar) and `<rule>/iterations` (int32 scalar). Values are copies.
    */
   getState(): Record<string, Tensor> {
     this.unflatten();
@@ -345,9 +356,11 @@ export class Optimizer {
     const out: Record<string, Tensor> = {
       [`${p}/iterations`]: full([], this.iterations, { dtype: 'int32' }),
     };
-    for (const e of this.entries)
+    for (const e of this.entries) {
       for (const [slot, t] of Object.entries(e.state))
         out[`${p}/${e.name}/${slot}`] = new Tensor(t.data.slice(), t.shape);
+      out[`${p}/${e.name}/step`] = full([], e.steps, { dtype: 'int32' });
+    }
     return out;
   }
 
@@ -367,6 +380,18 @@ export class Optimizer {
     if (!Number.isInteger(iters) || iters < 0)
       throw new ValueError(`${op}: '${p}/iterations' must be a non-negative integer, got ${iters}`);
     used.add(`${p}/iterations`);
+    const steps = this.entries.map((e) => {
+      const key = `${p}/${e.name}/step`;
+      const t = state[key];
+      if (!(t instanceof Tensor) || t.size !== 1) throw new ValueError(`${op}: missing '${key}' (a scalar)`);
+      const v = t.item();
+      if (!Number.isInteger(v) || v < 0 || v > iters)
+        throw new ValueError(
+          `${op}: '${key}' must be an integer in [0, ${iters}] (the iterations), got ${v}`,
+        );
+      used.add(key);
+      return v;
+    });
     const next = this.entries.map((e) => {
       const slots: SlotState = {};
       for (const [slot, cur] of Object.entries(e.state)) {
@@ -389,7 +414,10 @@ export class Optimizer {
       throw new ValueError(
         `${op}: unexpected keys ${extra.join(', ')} (not slots of the bound parameters of this ${p} optimizer)`,
       );
-    this.entries.forEach((e, i) => (e.state = next[i]));
+    this.entries.forEach((e, i) => {
+      e.state = next[i];
+      e.steps = steps[i];
+    });
     this.iterations = iters;
   }
 }

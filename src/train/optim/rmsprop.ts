@@ -82,8 +82,8 @@ export function rmspropRule(o: RMSpropOptions = {}): UpdateRule<SlotState, RMSpr
       if (hp.centered) s.meanGrad = zerosLike(p);
       return s;
     },
-    update(g0: Tensor, p: Tensor, s: SlotState, step: number) {
-      const lr = resolveLr(hp.lr, step - 1, 'rmsprop');
+    update(g0: Tensor, p: Tensor, s: SlotState, step: number, it = step - 1) {
+      const lr = resolveLr(hp.lr, it, 'rmsprop');
       const { rho, momentum: mu, epsilon: eps } = hp;
       const g = withL2(g0, p, hp.weightDecay);
       // v ← ρv + (1-ρ)g²;  centered: ḡ ← ρḡ + (1-ρ)g, v̄ = v - ḡ²

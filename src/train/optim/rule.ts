@@ -25,8 +25,9 @@ export interface BaseHyper {
 
 /**
  * A pure update rule: tensors in, tensors out, no mutation. Call `update` under `noGrad`.
- * `step` is the 1-based index of the update being applied (t in Adam's bias correction); the learning rate used is
- * the schedule's value at `step - 1` (the number of updates already applied).
+ * `step` is the 1-based index of the update being applied to this parameter (t in Adam's bias correction);
+ * `iteration` is the number of updates the optimizer has already applied (default `step - 1`), where the learning
+ * rate's schedule is read.
  */
 export interface UpdateRule<S extends SlotState = SlotState, H extends BaseHyper = BaseHyper> {
   /** Short lower-case name, the prefix of state keys (`adam/dense.kernel/m`). */
@@ -34,7 +35,7 @@ export interface UpdateRule<S extends SlotState = SlotState, H extends BaseHyper
   /** Hyperparameters, read at every update (so `lr` can be changed between steps). */
   hp: H;
   init(param: Tensor): S;
-  update(g: Tensor, param: Tensor, state: S, step: number): { param: Tensor; state: S };
+  update(g: Tensor, param: Tensor, state: S, step: number, iteration?: number): { param: Tensor; state: S };
   /**
    * True when every element of the new parameter and slots depends only on the same element of g, param and each
    * slot (and on hp and step), every slot shaped like its parameter: the optimizer may then run the rule once over
@@ -87,6 +88,6 @@ export function pureRule<S extends SlotState, H extends BaseHyper>(r: UpdateRule
   return {
     ...r,
     init: (p) => noGrad(() => init(p)),
-    update: (g, p, s, t) => noGrad(() => update(g, p, s, t)),
+    update: (g, p, s, t, it) => noGrad(() => update(g, p, s, t, it ?? t - 1)),
   };
 }

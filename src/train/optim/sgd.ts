@@ -72,8 +72,14 @@ export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
     hp,
     elementwise: true, // only elementwise ops: the optimizer may update every parameter at once
     init: (p): SlotState => (hp.momentum ? { momentum: zerosLike(p) } : {}),
-    update(g0: Tensor, p: Tensor, s: SlotState, step: number): { param: Tensor; state: SlotState } {
-      const lr = resolveLr(hp.lr, step - 1, 'sgd');
+    update(
+      g0: Tensor,
+      p: Tensor,
+      s: SlotState,
+      step: number,
+      it = step - 1,
+    ): { param: Tensor; state: SlotState } {
+      const lr = resolveLr(hp.lr, it, 'sgd');
       const g = withL2(g0, p, hp.weightDecay);
       const mu = hp.momentum;
       if (!mu) return { param: sub(p, mul(g, lr)), state: {} };
@@ -83,9 +89,7 @@ export function sgdRule(o: SGDOptions = {}): UpdateRule<SlotState, SGDHyper> {
         const param = hp.nesterov ? sub(add(p, mul(v, mu)), mul(g, lr)) : add(p, v);
         return { param, state: { momentum: v } };
       }
-      // NOTE: "first step" is the optimizer's first update; a parameter bound later starts from b = 0, which only
-      // differs from PyTorch when dampening ≠ 0.
-      // b ← g on the first step, then μb + (1-d)g; p ← p - lr·(Nesterov ? g + μb : b)
+      // b ← g on the parameter's first update (its own count: Optimizer.applyUpdates), then μb + (1-d)g; p ← p - lr·(Nesterov ? g + μb : b)
       const b = step === 1 ? g : add(mul(s.momentum, mu), hp.dampening ? mul(g, 1 - hp.dampening) : g);
       const d = hp.nesterov ? add(g, mul(b, mu)) : b;
       return { param: sub(p, mul(d, lr)), state: { momentum: b } };
