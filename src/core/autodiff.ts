@@ -1,5 +1,6 @@
 // Reverse mode: one walker serves `loss.backward()` and the functional `grad`/`grads`/`vjp` family.
-import { GradError, NumericsError, fmtShape } from './errors.js';
+import { GradError, NumericsError, describeValue, fmtShape, safeJson } from './errors.js';
+import { isFloat } from './dtype.js';
 import { shapesEqual } from './shape.js';
 import { hasOpListeners, isRecording, record, withRecording } from './tape.js';
 import { Tensor, installBackward, ones, zeros } from './tensor.js';
@@ -123,7 +124,15 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
     const hooks = t.hooks;
     for (let h = 0; h < hooks.length; h++) {
       const r = hooks[h](keep(g)); // NOTE: hooks are user code: a gradient they are shown may be kept (Grad-CAM)
-      if (r instanceof Tensor) g = keep(r);
+      if (r instanceof Tensor) {
+        // NOTE: the replacement becomes the gradient of t (a leaf's .grad): another shape or dtype would silently
+        // change it (an int32 cast truncates it); PyTorch refuses it ("hook has changed the type/size of value")
+        if (!shapesEqual(r.shape, g.shape) || r.dtype !== g.dtype)
+          throw new GradError(
+            `backward: hook ${h} of ${t.name !== undefined ? `tensor '${t.name}'` : 'a tensor'} ${fmtShape(t.shape)} returned a gradient of ${r.dtype} ${fmtShape(r.shape)} for one of ${g.dtype} ${fmtShape(g.shape)}; a hook may change the gradient's values, not its shape or dtype`,
+          );
+        g = keep(r);
+      }
     }
     if (hooks.length > 0) grads.set(t, g);
     const node = t.node;
@@ -187,8 +196,28 @@ function checkFinite(g: Tensor, what: string): void {
     );
 }
 
+/** The options `backward()` takes (PyTorch's `create_graph`, `retain_graph`). */
+const BACKWARD_KEYS = ['createGraph', 'retainGraph'] as const;
+
 /** PyTorch-style: accumulate d(root)/d(leaf) into every leaf's `.grad`. */
 export function backward(root: Tensor, seed?: Tensor, opts: BackwardOptions = {}): void {
+  if (seed !== undefined && seed !== null && !(seed instanceof Tensor)) {
+    const isOpts = typeof seed === 'object' && !Array.isArray(seed) && !ArrayBuffer.isView(seed);
+    throw new GradError(
+      isOpts
+        ? `backward: the first argument is the seed (a Tensor); options are the 2nd argument: backward(undefined, ${safeJson(seed)})`
+        : `backward: the seed is ${describeValue(seed)}, expected a Tensor of the output's shape ${fmtShape(root.shape)} (make one with tg.tensor)`,
+    );
+  }
+  if (opts === null) opts = {};
+  if (typeof opts !== 'object')
+    throw new GradError(
+      `backward: options must be an object such as { retainGraph: true }, got ${describeValue(opts)}`,
+    );
+  checkOptions('backward', opts, BACKWARD_KEYS);
+  for (const k of BACKWARD_KEYS)
+    if (opts[k] !== undefined && typeof opts[k] !== 'boolean')
+      throw new GradError(`backward: ${k} must be true or false, got ${String(opts[k])}`);
   if (!root.requiresGrad)
     throw new GradError(
       'backward: this tensor does not require a gradient (no input had requiresGrad, it was computed in noGrad, ' +
@@ -237,10 +266,25 @@ function trackedAlias(x: Tensor): Tensor {
   return y;
 }
 
+/**
+ * The arguments a gradient is taken with respect to: Tensors, and float ones (JAX: "grad requires real-valued
+ * inputs"; an int32 argument's gradient would be cut by the cast in front of every float op, or truncated).
+ * NOTE: integer data such as labels is closed over by f (or passed to an outer function), not differentiated.
+ */
 function checkArgs(xs: unknown[], fn: string): Tensor[] {
-  xs.forEach((x, i) => {
-    if (!(x instanceof Tensor)) throw new GradError(`${fn}: argument ${i} is ${typeof x}, expected a Tensor`);
-  });
+  if (!Array.isArray(xs))
+    throw new GradError(`${fn}: expected the arguments as Tensors, got ${describeValue(xs)}`);
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (!(x instanceof Tensor))
+      throw new GradError(`${fn}: argument ${i} is ${describeValue(x)}, expected a Tensor`);
+    if (!isFloat(x.dtype))
+      throw new GradError(
+        `${fn}: argument ${i} is an ${x.dtype} tensor ${fmtShape(x.shape)}; gradients are taken with respect to ` +
+          `float32 or float64 arguments only (JAX: grad requires real-valued inputs). Close over integer data such as ` +
+          `labels in f instead of passing it, or cast it: tg.cast(x, 'float32')`,
+      );
+  }
   return xs as Tensor[];
 }
 
@@ -264,7 +308,7 @@ export function vjp(
   f: (...xs: Tensor[]) => Tensor,
   ...xs: Tensor[]
 ): { value: Tensor; vjp: (ct: Tensor) => Tensor[] } {
-  const { value, vjp: pull } = vjpWith(f, xs, undefined);
+  const { value, vjp: pull } = vjpWith(f, xs, undefined, 'tg.vjp');
   return { value, vjp: pull };
 }
 
@@ -273,8 +317,10 @@ function vjpWith(
   f: (...xs: Tensor[]) => Tensor,
   xs: Tensor[],
   createGraph: boolean | undefined,
+  api: string,
 ): { value: Tensor; vjp: (ct: Tensor) => Tensor[]; nested: boolean; start: number } {
-  checkArgs(xs, 'vjp');
+  if (typeof f !== 'function') throw new GradError(`${api}: f must be a function, got ${describeValue(f)}`);
+  checkArgs(xs, api);
   const ins = xs.map(trackedAlias);
   const start = Tensor.peekId();
   const value = withRecording(true, () => f(...ins));
@@ -284,6 +330,10 @@ function vjpWith(
   const nested =
     isRecording() && (createGraph ?? (xs.some((x) => x.requiresGrad) || readsOutside(value, ins, start)));
   const pull = (ct: Tensor): Tensor[] => {
+    if (!(ct instanceof Tensor))
+      throw new GradError(
+        `${api}: the cotangent is ${describeValue(ct)}, expected a Tensor of the output's shape ${fmtShape(value.shape)}`,
+      );
     if (!shapesEqual(ct.shape, value.shape))
       throw new GradError(
         `vjp: cotangent shape ${fmtShape(ct.shape)} differs from output shape ${fmtShape(value.shape)}`,
@@ -296,6 +346,10 @@ function vjpWith(
 }
 
 function scalarSeed(value: Tensor, dy: Tensor | undefined, fn: string): Tensor {
+  if (dy !== undefined && dy !== null && !(dy instanceof Tensor))
+    throw new GradError(
+      `${fn}: dy (the seed, the 2nd argument) is ${describeValue(dy)}, expected a Tensor of f's output shape ${fmtShape(value.shape)}`,
+    );
   if (dy) return dy;
   if (value.size !== 1)
     throw new GradError(
@@ -343,11 +397,11 @@ function named(f: (...xs: Tensor[]) => Tensor, api: string, opts: GradOptions | 
     let xs: Tensor[] = args;
     let dy: Tensor | undefined;
     if (Array.isArray(args[0])) [xs, dy] = [args[0], args[1]];
-    checkArgs(xs, 'grads');
+    checkArgs(xs, api);
     const topLevel = !frameOpen();
     return withFrame('user', api, () => {
-      const r = vjpWith(f, xs, createGraph);
-      const grads = r.vjp(scalarSeed(r.value, dy, 'grads'));
+      const r = vjpWith(f, xs, createGraph, api);
+      const grads = r.vjp(scalarSeed(r.value, dy, api));
       if (!isRecording() || !xs.some((x) => x.requiresGrad))
         grads.forEach((g, i) => checkFinite(g, `grads: gradient ${i}`));
       if (topLevel && r.nested && createGraph === undefined) noteChain(r.value, grads, r.start, api);

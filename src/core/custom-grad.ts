@@ -3,6 +3,7 @@
 // gradient with finite differences on first use.
 import { isFloat } from './dtype.js';
 import { GradError, ValueError, fmtShape } from './errors.js';
+import { checkOptions } from './options.js';
 import { gradcheck } from './gradcheck.js';
 import { shapesEqual } from './shape.js';
 import { emitOp, hasOpListeners, noGrad, record } from './tape.js';
@@ -63,6 +64,11 @@ export function customGrad(
   opts: CustomGradOptions = {},
 ): (...xs: Tensor[]) => Tensor {
   if (typeof f !== 'function') throw new ValueError(`customGrad: expected a function, got ${typeof f}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(
+      `customGrad: options must be an object such as { check: true }, got ${String(opts)}`,
+    );
+  checkOptions('customGrad', opts, ['check', 'name', 'atol', 'rtol']);
   const name = opts.name ?? (f.name || 'f');
   const op = `customGrad(${name})`;
   let checked = false;

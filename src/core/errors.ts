@@ -22,3 +22,24 @@ export class NumericsError extends TapegradError {}
 export class ReleasedError extends TapegradError {}
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;
+
+/** What a value is, for error messages: 'an array', 'null', 'a Float32Array', 'a number'... */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') {
+    const name = (Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null)?.constructor?.name;
+    return name && name !== 'Object' ? `a ${name}` : 'an object';
+  }
+  return `a ${typeof v}`;
+}
+
+/** A value as JSON for an error message (String(v) when it has no JSON form: a cycle, a BigInt). */
+export function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

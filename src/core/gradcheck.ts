@@ -1,7 +1,8 @@
 // gradcheck: analytic vjps against float64 central differences (JAX check_grads style).
 // Small inputs: the full Jacobian, entry by entry. Large ones: random directions, checking
 // <c, (f(x+εt) - f(x-εt)) / 2ε> ≈ Σ <vjp(c), t>.
-import { GradError, fmtShape } from './errors.js';
+import { GradError, ValueError, describeValue, fmtShape, safeJson } from './errors.js';
+import { checkOptions } from './options.js';
 import { Rng } from './random.js';
 import { noGrad } from './tape.js';
 import { Tensor } from './tensor.js';
@@ -30,6 +31,9 @@ export interface GradcheckResult {
   checks: number;
 }
 
+const GRADCHECK_KEYS = ['eps', 'atol', 'rtol', 'mode', 'directions', 'seed', 'throwOnFail'] as const;
+const MODES: readonly unknown[] = ['auto', 'full', 'random'];
+
 const to64 = (t: Tensor): Tensor => new Tensor(Float64Array.from(t.data), t.shape);
 
 export function gradcheck(
@@ -37,6 +41,28 @@ export function gradcheck(
   inputs: Tensor[],
   opts: GradcheckOptions = {},
 ): GradcheckResult {
+  if (typeof f !== 'function')
+    throw new ValueError(`gradcheck: f must be a function, got ${describeValue(f)}`);
+  if (!Array.isArray(inputs))
+    throw new ValueError(
+      `gradcheck: inputs must be a list of Tensors, got ${describeValue(inputs)}${(inputs as unknown) instanceof Tensor ? ': pass [x]' : ''}`,
+    );
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Tensor))
+      throw new ValueError(`gradcheck: inputs[${i}] is ${describeValue(x)}, expected a Tensor`);
+  });
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(`gradcheck: options must be an object, got ${describeValue(opts)}`);
+  checkOptions('gradcheck', opts, GRADCHECK_KEYS);
+  if (opts.mode !== undefined && !MODES.includes(opts.mode))
+    throw new ValueError(`gradcheck: mode must be one of ${MODES.join(', ')}, got ${safeJson(opts.mode)}`);
+  for (const k of ['eps', 'atol', 'rtol'] as const)
+    if (opts[k] !== undefined && !(typeof opts[k] === 'number' && opts[k] >= 0))
+      throw new ValueError(`gradcheck: ${k} must be a number >= 0, got ${safeJson(opts[k])}`);
+  if (opts.directions !== undefined && !(Number.isInteger(opts.directions) && opts.directions >= 1))
+    throw new ValueError(`gradcheck: directions must be an integer >= 1, got ${safeJson(opts.directions)}`);
+  if (opts.throwOnFail !== undefined && typeof opts.throwOnFail !== 'boolean')
+    throw new ValueError(`gradcheck: throwOnFail must be true or false, got ${safeJson(opts.throwOnFail)}`);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, directions = 3, seed = 0 } = opts;
   const xs = inputs.map(to64);
   const rng = new Rng(seed);

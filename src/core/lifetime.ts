@@ -4,7 +4,8 @@
 // the very next op), whatever kind of loop runs around it and whenever the garbage collector runs.
 //
 // What a frame keeps when it ends:
-// - what it returns (moved to the enclosing frame, which decides again);
+// - what it returns, found in any structure (arrays, Maps, Sets, objects, class instances: `collect`), moved to the
+//   enclosing frame, which decides again;
 // - what the tape of a returned tensor still needs for backward (moved up too, marked tape-only unless user code
 //   received it: `backward()` releases tape-only values once it has used them, as PyTorch frees saved tensors);
 // - cells marked kept: `tg.keep(t)`, weights, optimizer and RNN state, tensors handed to hooks and op listeners.
@@ -41,7 +42,9 @@ class Frame implements ReleaseReason {
     readonly what: string,
     /** Tensors made before this id are older than the frame. */
     readonly startId: number,
-  ) {}
+  ) {
+    this.partialScan = false;
+  }
   /** Own a cell (made in this frame, or handed on by a child frame). */
   add(c: Cell, owner: Tensor): void {
     this.cells.push(c);
@@ -49,8 +52,13 @@ class Frame implements ReleaseReason {
     c.frame = this;
     c.framed = true;
   }
+  /** Set when the scan of the frame's result stopped at SCAN_LIMIT values (its error message says so). */
+  declare partialScan: boolean;
   message(owner: unknown): string {
-    return `${describe(owner as Tensor)} was released when ${this.what} ended; ${fix(this)}`;
+    const scan = this.partialScan
+      ? ` (NOTE: what it returned was scanned for tensors through ${SCANNED}, and the scan stopped after ${SCAN_LIMIT.toLocaleString('en-US')} values: a tensor past that point counts as not returned; return fewer values, or keep it with tg.keep(t) inside)`
+      : '';
+    return `${describe(owner as Tensor)} was released when ${this.what} ended; ${fix(this)}${scan}`;
   }
 }
 
@@ -90,7 +98,7 @@ export function keep<T extends Tensor | null | undefined>(t: T): T {
   return t;
 }
 
-/** `keep` every tensor in a value (a tensor, or arrays / plain objects of them); returns the value. */
+/** `keep` every tensor in a value (a tensor, or any structure of them `collect` walks); returns the value. */
 export function keepAll<T>(r: T): T {
   const ts: Tensor[] = [];
   collect(r, ts);
@@ -98,12 +106,74 @@ export function keepAll<T>(r: T): T {
   return r;
 }
 
-/** Every tensor in a result: a tensor, or arrays / plain objects of them (three levels deep, as results are). */
-function collect(r: unknown, out: Tensor[], depth = 0): void {
-  if (r instanceof Tensor) out.push(r);
-  else if (depth < 3 && Array.isArray(r)) for (const v of r) collect(v, out, depth + 1);
-  else if (depth < 3 && r !== null && typeof r === 'object' && Object.getPrototypeOf(r) === Object.prototype)
-    for (const v of Object.values(r)) collect(v, out, depth + 1);
+/** The most values one scan of a result looks at (array entries, Map and Set entries, properties). */
+export const SCAN_LIMIT = 1_000_000;
+/** What a scan walks, as error messages say it. */
+const SCANNED =
+  "arrays, Maps (keys and values), Sets, plain objects and class instances' own enumerable properties";
+// NOTE: one visited set and one stack for every scan (no allocation per frame end); a scan runs no user code
+// (getters are not called: only data properties are read), so scans never nest.
+const visited = new Set<object>();
+const pending: unknown[] = [];
+
+/** Push the objects among `v`'s own enumerable data properties (getters are not called). */
+function pushProps(v: object): number {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const d = Object.getOwnPropertyDescriptor(v, keys[i]);
+    if (d !== undefined && 'value' in d && d.value !== null && typeof d.value === 'object')
+      pending.push(d.value);
+  }
+  return keys.length;
+}
+
+/**
+ * Every tensor in a result: a tensor, or any structure of them — arrays, Maps (keys and values), Sets, plain
+ * objects and class instances' own enumerable data properties — at any depth, each object once (cycles end).
+ * Returns false when the scan stopped after SCAN_LIMIT values (tensors past that point were not found).
+ * NOTE: typed arrays, ArrayBuffers and functions are not looked into; a tensor's own fields are not walked.
+ */
+function collect(r: unknown, out: Tensor[]): boolean {
+  if (r instanceof Tensor) {
+    out.push(r);
+    return true;
+  }
+  if (r === null || typeof r !== 'object') return true;
+  let budget = SCAN_LIMIT;
+  pending.push(r);
+  try {
+    while (pending.length > 0) {
+      const v = pending.pop() as object;
+      if (visited.has(v)) continue;
+      visited.add(v);
+      if (v instanceof Tensor) {
+        out.push(v);
+        continue;
+      }
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+      if (budget <= 0) return false;
+      if (Array.isArray(v)) {
+        budget -= v.length;
+        for (let i = 0; i < v.length; i++) {
+          const e: unknown = v[i];
+          if (e !== null && typeof e === 'object') pending.push(e);
+        }
+      } else if (v instanceof Map) {
+        budget -= v.size;
+        for (const [k, e] of v) {
+          if (k !== null && typeof k === 'object') pending.push(k);
+          if (e !== null && typeof e === 'object') pending.push(e);
+        }
+      } else if (v instanceof Set) {
+        budget -= v.size;
+        for (const e of v) if (e !== null && typeof e === 'object') pending.push(e);
+      } else budget -= pushProps(v);
+    }
+    return true;
+  } finally {
+    pending.length = 0;
+    visited.clear();
+  }
 }
 
 /**
@@ -151,7 +221,7 @@ function close(f: Frame, result: unknown): void {
     return;
   }
   const results: Tensor[] = [];
-  collect(result, results);
+  if (!collect(result, results)) f.partialScan = true;
   const keepMark = ++epoch;
   // NOTE: what only the tape needs first, then results: a cell shared by an internal tensor and a returned view
   // is the user's. The outermost internal frame has the last word (a layer's output inside a Sequential is

@@ -2,8 +2,8 @@
 import { allocArray } from './dtype.js';
 import { ValueError } from './errors.js';
 import type { Shape } from './shape.js';
-import { sizeOf } from './shape.js';
-import { TENSOR_KEYS, Tensor, type TensorOptions } from './tensor.js';
+import { assertShapeArray, sizeOf } from './shape.js';
+import { TENSOR_KEYS, Tensor, type TensorOptions, checkGradDtype } from './tensor.js';
 import { checkOptions } from './options.js';
 
 export class Rng {
@@ -105,6 +105,8 @@ function fill(
   f: (r: Rng) => number,
 ): Tensor {
   checkOptions(where, opts, known);
+  assertShapeArray(shape, where);
+  if (opts.requiresGrad) checkGradDtype(opts.dtype ?? 'float32', where);
   const r = opts.rng ?? globalRng;
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   for (let i = 0; i < a.length; i++) a[i] = f(r);

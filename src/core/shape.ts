@@ -1,5 +1,5 @@
 // Shape arithmetic: sizes, strides, broadcasting, axis normalisation, conv/pool output sizes.
-import { ShapeError, ValueError, fmtShape } from './errors.js';
+import { ShapeError, ValueError, describeValue, fmtShape, safeJson } from './errors.js';
 
 export type Shape = readonly number[];
 
@@ -28,7 +28,17 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return true;
 }
 
+/** Throw a ValueError naming `where` unless `s` is an array (a shape is a list of sizes, as TF.js takes it). */
+export function assertShapeArray(s: unknown, where: string): asserts s is Shape {
+  // NOTE: a typed array of sizes is accepted too (the Tensor constructor always took one)
+  if (!Array.isArray(s) && !(ArrayBuffer.isView(s) && !(s instanceof DataView)))
+    throw new ValueError(
+      `${where}: shape must be an array like [3] or [2, 3], got ${describeValue(s)}${typeof s === 'number' ? ` (${s}; write [${s}])` : ''}`,
+    );
+}
+
 export function assertValidShape(s: Shape, where: string): void {
+  assertShapeArray(s, where);
   for (let i = 0; i < s.length; i++)
     if (!Number.isInteger(s[i]) || s[i] < 0)
       throw new ShapeError(`${where}: invalid shape ${fmtShape(s)} (dimensions must be integers >= 0)`);
@@ -58,10 +68,14 @@ export function normAxis(axis: number, rank: number, op = 'op'): number {
   return a;
 }
 
-/** Axes argument (undefined = all) to a sorted unique list of non-negative axes. */
-export function normAxes(axes: number | readonly number[] | undefined, rank: number, op = 'op'): number[] {
+/** Axes argument (undefined or null = all, as TF.js) to a sorted unique list of non-negative axes. */
+export function normAxes(
+  axes: number | readonly number[] | undefined | null,
+  rank: number,
+  op = 'op',
+): number[] {
   const out: number[] = [];
-  if (axes === undefined) {
+  if (axes === undefined || axes === null) {
     for (let i = 0; i < rank; i++) out.push(i);
     return out;
   }
@@ -69,6 +83,13 @@ export function normAxes(axes: number | readonly number[] | undefined, rank: num
     out.push(normAxis(axes, rank, op));
     return out;
   }
+  // NOTE: an options object ({ axis: 1 }, PyTorch's dim=) would read as no axes at all: refused by name
+  if (!Array.isArray(axes) && !ArrayBuffer.isView(axes))
+    throw new ValueError(
+      `${op}: axes must be a number, an array of numbers, or undefined/null for all axes, got ${describeValue(axes)}${
+        typeof axes === 'object' ? ` ${safeJson(axes)}` : ''
+      }; the axes are the 2nd argument and keepDims the 3rd, as TF.js: ${op}(x, 1, true)`,
+    );
   for (let i = 0; i < axes.length; i++) {
     const a = normAxis(axes[i], rank, op);
     if (!out.includes(a)) out.push(a);

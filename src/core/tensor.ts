@@ -1,7 +1,7 @@
 // Tensor: a shape, a dtype and the typed array of its values (its Storage). Garbage collected; no dispose.
-import { type DType, type TypedArray, allocArray, dtypeOf, isDType, plainCopy } from './dtype.js';
-import { DTypeError, GradError, ShapeError, ValueError, fmtShape } from './errors.js';
-import { type Shape, assertValidShape, sizeOf } from './shape.js';
+import { type DType, type TypedArray, allocArray, dtypeOf, isDType, isFloat, plainCopy } from './dtype.js';
+import { DTypeError, GradError, ShapeError, ValueError, describeValue, fmtShape } from './errors.js';
+import { type Shape, assertShapeArray, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
 import { Storage } from './storage.js';
 import type { BackwardOptions } from './autodiff.js';
@@ -58,6 +58,13 @@ export class Tensor {
     let storage: Storage;
     if (data instanceof Storage) storage = data;
     else {
+      // NOTE: dtypeOf reads the array's class: anything else (a plain array, a Uint8Array) would be labelled int32
+      // whatever it holds, and ops would disagree about its values
+      if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array))
+        throw new ValueError(
+          `Tensor: data must be a Float32Array, Float64Array or Int32Array, got ${describeValue(data)}; ` +
+            `use tg.tensor(values, shape, { dtype }) for plain arrays and other typed arrays`,
+        );
       // NOTE: an array in kernel memory (a shared wasm buffer, e.g. another tensor's internal view) is copied: a
       // tensor never aliases memory it does not own, whose values could change under it.
       storage = new Storage(isShared(data) ? plainCopy(data) : data);
@@ -75,6 +82,7 @@ export class Tensor {
         ? shape
         : Object.freeze(shape.slice());
     this.dtype = dtypeOf(view);
+    if (requiresGrad) checkGradDtype(this.dtype, 'Tensor');
     this.storage = storage;
     this.requiresGrad = requiresGrad;
     this.grad = null;
@@ -139,6 +147,7 @@ export class Tensor {
   }
   /** Mark as a leaf that wants a gradient (PyTorch `requires_grad_`). */
   requireGrad(flag = true): this {
+    if (flag) checkGradDtype(this.dtype, 'requireGrad');
     this.requiresGrad = flag;
     return this;
   }
@@ -212,6 +221,25 @@ export interface TensorMethods {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface Tensor extends TensorMethods {}
 
+/**
+ * Only float tensors can require a gradient (PyTorch: "only Tensors of floating point dtype can require gradients"):
+ * an int32 leaf's gradient would be cut by the cast every float op puts in front of it, or truncated.
+ */
+export function checkGradDtype(dtype: DType, where: string): void {
+  if (!isFloat(dtype))
+    throw new GradError(
+      `${where}: only float32 and float64 tensors can require a gradient, got ${dtype} (cast it first: tg.cast(t, 'float32'))`,
+    );
+}
+
+/** Throw a ValueError naming `op` and the argument unless `x` is a Tensor. */
+export function assertTensor(x: unknown, op: string, what: string): asserts x is Tensor {
+  if (!(x instanceof Tensor))
+    throw new ValueError(
+      `${op}: ${what} is ${describeValue(x)}, expected a Tensor${Array.isArray(x) || typeof x === 'number' ? ' (make one with tg.tensor)' : ''}`,
+    );
+}
+
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number | NestedArray | TypedArray | readonly number[];
 export interface TensorOptions {
@@ -269,7 +297,9 @@ export function tensor(data: TensorLike, shape?: Shape, opts: TensorOptions = {}
     flatten(data as NestedArray, inferred, 0, out);
     flat = out;
   }
+  if (shape !== undefined && shape !== null) assertShapeArray(shape, 'tensor');
   const s = shape ?? inferred;
+  if (opts.requiresGrad) checkGradDtype(dtype ?? 'float32', 'tensor');
   const arr = allocArray(dtype ?? 'float32', flat.length);
   arr.set(flat as ArrayLike<number>);
   return new Tensor(new Storage(arr), s, opts.requiresGrad ?? false); // fresh: not shared memory
@@ -281,6 +311,8 @@ export const zeros = (shape: Shape, opts: TensorOptions = {}): Tensor => filled(
 export const ones = (shape: Shape, opts: TensorOptions = {}): Tensor => filled('ones', shape, 1, opts);
 function filled(where: string, shape: Shape, value: number, opts: TensorOptions): Tensor {
   checkOptions(where, opts, TENSOR_KEYS);
+  assertShapeArray(shape, where);
+  if (opts.requiresGrad) checkGradDtype(opts.dtype ?? 'float32', where);
   const a = allocArray(opts.dtype ?? 'float32', sizeOf(shape));
   if (value !== 0) a.fill(value);
   // NOTE: a Storage of the fresh array: the constructor's shared-memory check reads `a.buffer`, and for a small
@@ -294,6 +326,7 @@ export const onesLike = (t: Tensor): Tensor => ones(t.shape, { dtype: t.dtype })
 /** 0, 1, ..., n-1 (or start..stop by step). */
 export function arange(start: number, stop?: number, step = 1, opts: TensorOptions = {}): Tensor {
   checkOptions('arange', opts, TENSOR_KEYS);
+  if (opts.requiresGrad) checkGradDtype(opts.dtype ?? 'float32', 'arange');
   if (stop === undefined) [start, stop] = [0, start];
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const a = allocArray(opts.dtype ?? 'float32', n);

@@ -272,7 +272,7 @@ describe('autodiff misuse', () => {
     throwsTyped(
       () => tg.grad((x: tg.Tensor) => tg.mul(x, 2))(z([3])),
       tg.GradError,
-      'grads: f returned shape [3]; it must return a scalar (or pass dy of the same shape)',
+      'tg.grad: f returned shape [3]; it must return a scalar (or pass dy of the same shape)',
     );
     throwsTyped(
       () => tg.mul(z([3], 'float64').requireGrad(), 2).backward(),
@@ -304,7 +304,7 @@ describe('autodiff misuse', () => {
     throwsTyped(
       () => tg.grads((x: tg.Tensor) => x)(3 as any),
       tg.GradError,
-      'grads: argument 0 is number, expected a Tensor',
+      'tg.grads: argument 0 is a number, expected a Tensor',
     );
     throwsTyped(
       () => tg.vjp((() => 5) as any, z([1])),

@@ -1,6 +1,6 @@
 // Activations as compositions of primitives (Keras definitions).
 import { checkOptions } from '../../core/options.js';
-import type { Tensor } from '../../core/tensor.js';
+import { type Tensor, assertTensor } from '../../core/tensor.js';
 import {
   abs,
   add,
@@ -26,13 +26,17 @@ import { isFloat } from '../../core/dtype.js';
 import { fusedAllowed } from './window.js';
 
 /** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */
-export const softmax = (x: Tensor, axis = -1): Tensor => exp(logSoftmax(x, axis));
+export function softmax(x: Tensor, axis = -1): Tensor {
+  assertTensor(x, 'softmax', 'x');
+  return exp(logSoftmax(x, normAxis(axis, x.rank, 'softmax')));
+}
 /**
  * log softmax = x - logΣexp(x), computed stably.
  * NOTE: as the logSoftmaxFused row (one pass per row) unless ops are traced: traces show this composition, with
  * the same values up to rounding (the row sums in f64 and rounds logΣexp once).
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  assertTensor(x, 'logSoftmax', 'x');
   const a = normAxis(axis, x.rank, 'logSoftmax');
   if (x.rank > 0 && isFloat(x.dtype) && fusedAllowed()) return logSoftmaxFused(x, a);
   return sub(x, logSumExp(x, a, true));
@@ -77,9 +81,13 @@ export const thresholdedRelu = (x: Tensor, theta = 1): Tensor => where(greater(x
 // Keras 3 additions.
 /** hard_silu / hard_swish: x · hard_sigmoid(x) (Keras 3's relu6(x+3)/6). */
 export const hardSilu = (x: Tensor): Tensor => mul(x, hardSigmoid(x));
-/** celu(x) = max(0, x) + min(0, α(exp(x/α) − 1)). */
+/**
+ * celu(x) = max(0, x) + α(exp(min(x, 0)/α) − 1) (= max(0, x) + min(0, α(exp(x/α) − 1)), the same bits).
+ * NOTE: exp of min(x, 0), not of x, as elu: exp(x/α) overflows past x ≈ 88.7·α, and the vjp of the masked branch
+ * then multiplied 0 by Inf (a NaN gradient where PyTorch's is 1).
+ */
 export const celu = (x: Tensor, alpha = 1): Tensor =>
-  add(relu(x), minimum(mul(sub(exp(div(x, alpha)), 1), alpha), 0));
+  add(relu(x), mul(sub(exp(div(minimum(x, 0), alpha)), 1), alpha));
 export const hardTanh = (x: Tensor): Tensor => clipByValue(x, -1, 1);
 /** log σ(x) = −softplus(−x). */
 export const logSigmoid = (x: Tensor): Tensor => mul(softplus(mul(x, -1)), -1);

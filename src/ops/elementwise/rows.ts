@@ -109,10 +109,19 @@ export const elementwise: PrimTable<ElementwiseParams> = {
     need(c, 1, () => neg(div(mul(g, c.out), c.ins[1]))),
   ]),
   // d(aᵇ) = b aᵇ⁻¹ da + aᵇ log a db
-  // NOTE: aᵇ⁻¹ is computed as a power (not aᵇ/a) so x² has gradient 0 at 0; at a = 0 the db term is 0 (0ᵇ is flat in b).
+  // NOTE: aᵇ⁻¹ is computed as a power (not aᵇ/a) so x² has gradient 0 at 0. Where b = 0 the da term is 0 (a⁰ is
+  // flat in a; PyTorch and JAX mask it so), and where a = 0 the db term is 0 (0ᵇ is flat in b). The masked branch
+  // reads a safe operand (a = 1 where b = 0, log 1 where a = 0), so no order of derivative multiplies 0 by Inf.
   pow: binary('pow', (g, c) => [
-    need(c, 0, () => mul(g, mul(c.ins[1], pow(c.ins[0], sub(c.ins[1], 1))))),
-    need(c, 1, () => mul(g, where(equal(c.ins[0], 0), 0, mul(c.out, log(c.ins[0]))))),
+    need(c, 0, () => {
+      const [a, b] = c.ins;
+      const b0 = equal(b, 0);
+      return mul(g, where(b0, 0, mul(b, pow(where(b0, 1, a), sub(b, 1)))));
+    }),
+    need(c, 1, () => {
+      const a0 = equal(c.ins[0], 0);
+      return mul(g, where(a0, 0, mul(c.out, log(where(a0, 1, c.ins[0])))));
+    }),
   ]),
   // NOTE: on ties the gradient goes to the first operand (maximum(a,b) picks a when a >= b).
   maximum: binary('maximum', (g, c) => [

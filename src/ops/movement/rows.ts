@@ -64,6 +64,9 @@ export const movement: PrimTable<MovementParams> = {
   slice: {
     arity: 1,
     shape: ([x], p) => {
+      for (let i = 0; i < p.begin.length; i++)
+        if (!Number.isInteger(p.begin[i]) || (i < p.size.length && !Number.isInteger(p.size[i])))
+          throw new ValueError(`slice: begin [${p.begin}] and size [${p.size}] must be integers`);
       const ok =
         p.begin.length === x.rank &&
         p.size.length === x.rank &&

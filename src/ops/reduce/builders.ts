@@ -1,19 +1,30 @@
 // Reductions users call: sum, max, min, mean, variance, argmax, logSumExp.
 import { normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
-import { ValueError } from '../../core/errors.js';
+import { ValueError, describeValue } from '../../core/errors.js';
 import { run } from '../dispatch.js';
-import { add, cast, div, exp, log, neg, square, sub } from '../elementwise/builders.js';
+import { abs, add, cast, div, exp, less, log, neg, square, sub, where } from '../elementwise/builders.js';
+import { noGrad } from '../../core/tape.js';
 import { reshape } from '../movement/builders.js';
 
-type Axes = number | readonly number[] | undefined;
+type Axes = number | readonly number[] | null | undefined;
+
+/** keepdims must be a boolean: an options object there ({ keepDims: true }) would read as true whatever it says. */
+function checkKeep(op: string, keepdims: unknown): void {
+  if (typeof keepdims !== 'boolean')
+    throw new ValueError(
+      `${op}: keepDims (the 3rd argument) must be true or false, got ${describeValue(keepdims)}; as TF.js: ${op}(x, axes, true)`,
+    );
+}
 
 export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'sum');
+  checkKeep('sum', keepdims);
   return run('sum', [x], { axes: ax, keepdims });
 }
 export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'max');
+  checkKeep('max', keepdims);
   if (ax.some((a) => x.shape[a] === 0))
     throw new ValueError(`max: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
   return run('max', [x], { axes: ax, keepdims });
@@ -21,6 +32,7 @@ export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => neg(max(neg(x), axes, keepdims));
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'mean');
+  checkKeep('mean', keepdims);
   const n = sizeOf(ax.map((a) => x.shape[a]));
   return div(sum(x.dtype === 'int32' ? cast(x, 'float32') : x, ax, keepdims), n);
 }
@@ -44,10 +56,9 @@ export function logSumExp(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'logSumExp');
   // NOTE: an infinite max (a row of -Inf, or a +Inf) is replaced by 0 so x - m is not NaN (log Σ exp(-Inf) = -Inf).
   const mx = max(x, ax, true);
-  const m = new Tensor(
-    mx.raw.map((v) => (Number.isFinite(v) ? v : 0)),
-    mx.shape,
-  );
+  // NOTE: ops on the max, not a tensor of its numbers, so a trace (ONNX export) computes the shift from its input;
+  // detached (held constant) and not recorded
+  const m = noGrad(() => where(less(abs(mx), Infinity), mx, 0)).detach();
   const s = add(log(sum(exp(sub(x, m)), ax, true)), m);
   return keepdims ? s : reshape(s, reducedShape(x.shape, ax, false));
 }
