@@ -167,6 +167,11 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
     return { ...e, out: [inShape[inShape.length - 1]] };
   }
   if (l instanceof Flatten || l instanceof torch.Flatten) {
+    // the loops flatten every axis after the batch: a tg.nn.Flatten over fewer axes is refused
+    if (l instanceof torch.Flatten && (l.startDim !== 1 || (l.endDim !== -1 && l.endDim !== inShape.length)))
+      throw new ValueError(
+        `toReferenceFn: ${title} flattens axes ${l.startDim}..${l.endDim}; the reference loops flatten every axis after the batch (startDim 1, endDim -1)`,
+      );
     const first =
       l instanceof Flatten &&
       (l as unknown as { args: { dataFormat?: string } }).args?.dataFormat === 'channelsFirst' &&

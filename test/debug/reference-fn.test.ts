@@ -146,6 +146,9 @@ describe('toReferenceFn: whole models', () => {
     expect(() => tg.toReferenceFn(new tg.Reshape({ targetShape: [2, 2] }), { inputShape: [4] })).toThrow(
       /no reference loops for Reshape/,
     );
+    expect(() => tg.toReferenceFn(new tg.nn.Flatten(1, 2), { inputShape: [2, 3, 4] })).toThrow(
+      /flattens axes 1\.\.2/,
+    );
   });
 });
 

@@ -117,8 +117,9 @@ describe('tg.nn.BatchNorm2d / BatchNorm1d', () => {
       ['bias', true],
       ['running_mean', false],
       ['running_var', false],
+      ['num_batches_tracked', false],
     ]);
-    expect(bn.countParams()).toBe(32);
+    expect(bn.countParams()).toBe(32); // 8 each for weight, bias, running_mean, running_var; the int32 counter is none
     expectThrowsWith(
       () => bn.forward(tg.zeros([2, 4, 3, 3])),
       ['bn2', 'BatchNorm2d', '[2,4,3,3]', 'num_features is 8'],

@@ -39,7 +39,8 @@ export interface BatchNormOptions {
 /**
  * PyTorch batch norm over channel axis 1. Train mode: normalise with the batch mean and biased variance, then
  * running = (1 - momentum)·running + momentum·batch, with the unbiased variance n/(n-1)·var for running_var.
- * Eval mode: the running statistics. Weights: weight, bias (trainable), running_mean, running_var (buffers).
+ * Eval mode: the running statistics. Weights: weight, bias (trainable), running_mean, running_var and
+ * num_batches_tracked (buffers, as in PyTorch's state_dict).
  */
 abstract class BatchNormBase extends Module {
   readonly eps: number;
@@ -50,8 +51,8 @@ abstract class BatchNormBase extends Module {
   bias: Tensor | null = null;
   runningMean: Tensor | null = null;
   runningVar: Tensor | null = null;
-  /** PyTorch `num_batches_tracked`: train-mode batches seen (drives the cumulative average when momentum is null). */
-  numBatchesTracked = 0;
+  /** The `num_batches_tracked` buffer: an int32 scalar, saved and loaded with the running statistics. */
+  private tracked: Tensor | null = null;
   constructor(
     readonly numFeatures: number,
     opts: BatchNormOptions,
@@ -81,7 +82,24 @@ abstract class BatchNormBase extends Module {
     if (this.trackRunningStats) {
       this.runningMean = this.addWeight('running_mean', [numFeatures], 'zeros', { trainable: false });
       this.runningVar = this.addWeight('running_var', [numFeatures], 'ones', { trainable: false });
+      this.tracked = this.addWeight('num_batches_tracked', [], () => new Tensor(new Int32Array(1), []), {
+        trainable: false,
+      });
     }
+  }
+  /**
+   * PyTorch `num_batches_tracked`: train-mode batches seen (drives the cumulative average when momentum is null);
+   * 0 without running statistics.
+   */
+  get numBatchesTracked(): number {
+    return this.tracked ? this.tracked.data[0] : 0;
+  }
+  set numBatchesTracked(n: number) {
+    if (!Number.isInteger(n) || n < 0)
+      throw new ValueError(
+        `${this.name} (${this.className}): numBatchesTracked must be a non-negative integer, got ${n}`,
+      );
+    if (this.tracked) this.tracked.data[0] = n;
   }
   forward(x: Tensor): Tensor {
     const who = `${this.name} (${this.className})`;

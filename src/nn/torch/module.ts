@@ -1,6 +1,6 @@
 // PyTorch-style classes (`tg.nn.Linear`, `tg.nn.Conv2d`, ...), so a PyTorch tutorial model can be written
 // one-to-one: NCHW layouts, PyTorch weight shapes and initialisation, modules that start in train mode.
-import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError } from '../../core/errors.js';
 import { rand } from '../../core/random.js';
 import type { Shape } from '../../core/shape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
@@ -16,11 +16,20 @@ import { type SummaryOptions, type SummaryRow, formatSummary } from '../keras/su
 import { noGrad } from '../../core/tape.js';
 import type { Initializer } from '../initializers.js';
 import { moduleOptions } from './options.js';
+import { checkChannelsFirst, checkConvArgs, checkPool2dArgs, checkSize, flattenShape } from './args.js';
 import type { DType } from '../../core/dtype.js';
 import type { PaddingMode } from '../../ops/composite/pad-modes.js';
 
+/** Tensors made Parameters: still parameters (listed, saved) after `p.requiresGrad = false` freezes them. */
+const parameters = new WeakSet<Tensor>();
 /** A trainable tensor (PyTorch `nn.Parameter`). */
-export const Parameter = (t: Tensor): Tensor => t.requireGrad(true);
+export const Parameter = (t: Tensor): Tensor => {
+  parameters.add(t);
+  return t.requireGrad(true);
+};
+/** Non-Module layers (Keras wing) whose mode a Module's train()/eval() has set. */
+const told = new WeakSet<Layer>();
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * Base class for define-by-run models: override `forward`. Sub-modules and Parameters assigned to
@@ -32,29 +41,89 @@ export abstract class Module extends Layer {
     super({ name });
     this.training = true;
     const fwd = this.forward;
+    // NOTE: a list reaching the call is the positional arguments: forward(x, hx), or apply([a, b]) from a Keras
+    // model or the ONNX exporter. forward(list) wraps its one list, so forward receives the list itself.
     this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x));
-    this.forward = (...args: any[]) => this.apply(args.length === 1 ? args[0] : args) as any;
+    this.forward = (...args: any[]) =>
+      this.apply(args.length === 1 && !Array.isArray(args[0]) ? args[0] : args) as any;
     this.built = true;
   }
   abstract forward(...args: any[]): any;
-  private modeSynced = false;
-  /** NOTE: children are assigned after this constructor runs, so the first call hands our mode down to them. */
+  private synced = false;
+  /**
+   * PyTorch `module.apply(fn)` when given a function: fn on every sub-module (children first), then on this
+   * module; returns this. Otherwise the layer call (hooks, scope), as `forward`.
+   */
+  override apply(fn: (module: Layer) => unknown): this;
+  override apply(inputs: any, kwargs?: CallKwargs): any;
   override apply(inputs: any, kwargs: CallKwargs = {}): any {
-    if (!this.modeSynced) {
-      this.modeSynced = true;
-      this.train(this.training);
+    if (typeof inputs === 'function') {
+      const visit = (l: Layer): void => {
+        for (const [, c] of l.children()) visit(c);
+        inputs(l);
+      };
+      visit(this);
+      return this;
     }
+    if (!this.synced) this.syncMode();
     return super.apply(inputs, kwargs);
+  }
+  /**
+   * NOTE: children are assigned after this constructor runs, and Keras-wing layers start in inference mode, so the
+   * first call hands our mode to the non-Module children no train()/eval() of ours has reached. Module children
+   * keep theirs: they start in train mode as we do, so another mode was set on purpose (`net.bn.eval()`, or
+   * `net.eval(); net.drop.train()` for MC dropout), and PyTorch keeps it.
+   */
+  private syncMode(): void {
+    this.synced = true;
+    for (const [, c] of this.children())
+      if (c instanceof Module) {
+        if (!c.synced) c.syncMode();
+      } else if (!told.has(c)) c.train(this.training);
+  }
+  override train(on = true): this {
+    super.train(on);
+    for (const [, c] of this.children()) if (!(c instanceof Module)) told.add(c);
+    return this;
   }
   call(x: LayerIO): LayerIO {
     return this.callImpl(x, {});
   }
-  /** Own-property tensors that require grad count as parameters, named by property. */
+  /** Sub-layers by property, each once (a module held in two properties goes by the first, as in PyTorch). */
+  override children(): [string, Layer][] {
+    const seen = new Set<Layer>();
+    return super.children().filter(([, c]) => !seen.has(c) && !!seen.add(c));
+  }
+  /**
+   * Weights by path: Parameter properties, then the module's own weights, then the children's. An own weight follows
+   * its property (`weight`, or `runningMean` for running_mean): a tensor assigned there replaces it, null removes
+   * it. A Parameter stays a weight when frozen (requiresGrad false). A tensor shared by two paths (tied weights, a
+   * module in two properties) is listed once, under its first path, as PyTorch's named_parameters.
+   */
   override namedWeights(prefix = ''): [string, Weight][] {
-    const own: [string, Weight][] = Object.entries(this)
-      .filter(([, v]) => v instanceof Tensor && v.requiresGrad && !this.ownWeights.some((w) => w.value === v))
-      .map(([k, v]) => [`${prefix}${k}`, { name: k, value: v as Tensor, trainable: true }]);
-    return [...own, ...super.namedWeights(prefix)];
+    const self = this as unknown as Record<string, unknown>;
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(this, k);
+    const own: Weight[] = [];
+    for (const w of this.ownWeights) {
+      const key = [w.name, camel(w.name)].find(has);
+      const v = key === undefined ? w.value : self[key];
+      if (v instanceof Tensor) w.value = v;
+      if (v !== null) own.push(w);
+    }
+    const bound = new Set(own.map((w) => w.value));
+    const props = Object.entries(this)
+      .filter(
+        (e): e is [string, Tensor] =>
+          e[1] instanceof Tensor && (e[1].requiresGrad || parameters.has(e[1])) && !bound.has(e[1]),
+      )
+      .map(([k, v]): [string, Weight] => [`${prefix}${k}`, { name: k, value: v, trainable: true }]);
+    const all = [
+      ...props,
+      ...own.map((w): [string, Weight] => [`${prefix}${w.name}`, w]),
+      ...this.children().flatMap(([k, c]) => c.namedWeights(`${prefix}${this.childPrefix(k, c)}.`)),
+    ];
+    const seen = new Set<Tensor>();
+    return all.filter(([, w]) => !seen.has(w.value) && !!seen.add(w.value));
   }
   /**
    * Keras-format summary of a define-by-run model, traced by running zeros of `[1, ...inputShape]`
@@ -89,7 +158,7 @@ export abstract class Module extends Layer {
       offs.forEach((f) => f());
     }
     const tr = this.trainableWeights.reduce((a, w) => a + w.value.size, 0);
-    const all = this.weights.reduce((a, w) => a + w.value.size, 0);
+    const all = this.countParams();
     const text = formatSummary(this.name, rows, { trainable: tr, nonTrainable: all - tr }, opts);
     const p = opts.print ?? true;
     if (p) text.split('\n').forEach((line) => (typeof p === 'function' ? p(line) : console.log(line)));
@@ -99,31 +168,6 @@ export abstract class Module extends Layer {
   zeroGrad(): void {
     for (const w of this.weights) w.value.grad = null;
   }
-}
-
-/**
- * PyTorch layers take channels first, [N, C, ...spatial]: check rank and channel count, naming the usual mistakes
- * (a missing batch axis, channels-last data).
- */
-function checkChannelsFirst(x: Tensor, spatial: 1 | 2, channels: number): void {
-  const layout = spatial === 1 ? '[N, C, L]' : '[N, C, H, W]';
-  if (x.rank === spatial + 1)
-    throw new ShapeError(
-      `expected input ${layout} with C = ${channels}, got ${fmtShape(x.shape)} — is the batch axis missing? (add one with tg.expandDims(x, 0))`,
-    );
-  if (x.rank !== spatial + 2)
-    throw new ShapeError(
-      `expected input ${layout} (rank ${spatial + 2}) with C = ${channels}, got ${fmtShape(x.shape)}`,
-    );
-  if (x.shape[1] === channels) return;
-  const perm = spatial === 1 ? [0, 2, 1] : [0, 3, 1, 2];
-  const hint =
-    x.shape[x.rank - 1] === channels
-      ? ` — the input looks channels-last; PyTorch layers are channels-first: tg.transpose(x, [${perm}]) gives ${fmtShape(perm.map((a) => x.shape[a]))}`
-      : '';
-  throw new ShapeError(
-    `expected input ${layout} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[1]})${hint}`,
-  );
 }
 
 /** PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias. */
@@ -144,6 +188,8 @@ export class Linear extends Module {
   ) {
     super(opts?.name);
     this.dtype = moduleOptions('Linear', opts, ['bias', 'name', 'dtype']);
+    checkSize('Linear', 'in_features', inFeatures);
+    checkSize('Linear', 'out_features', outFeatures);
     this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
@@ -201,8 +247,10 @@ export class Conv2d extends Module {
   ) {
     super(opts?.name);
     this.dtype = moduleOptions('Conv2d', opts, CONV_KEYS);
-    const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    const g = opts.groups ?? 1;
+    const {
+      kernel: [kh, kw],
+      groups: g,
+    } = checkConvArgs('Conv2d', 2, inChannels, outChannels, kernelSize, opts);
     const fanIn = (inChannels / g) * kh * kw;
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, kh, kw], torchUniform(fanIn));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
@@ -225,26 +273,42 @@ export class Conv2d extends Module {
   }
 }
 
+export type Conv1dOptions = Omit<TorchConvOptions, 'stride' | 'padding' | 'dilation'> & {
+  stride?: number;
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+};
+
 /** NCW convolution with weight [out, in/groups, k]. */
 export class Conv1d extends Module {
   static override className = 'Conv1d';
   weight: Tensor;
   bias: Tensor | null;
+  readonly opts: Conv1dOptions;
   constructor(
     readonly inChannels: number,
     readonly outChannels: number,
-    kernelSize: number,
-    readonly opts: Omit<TorchConvOptions, 'stride' | 'padding' | 'dilation'> & {
-      stride?: number;
-      padding?: number | 'same' | 'valid';
-      dilation?: number;
+    kernelSize: number | [number],
+    opts: Omit<Conv1dOptions, 'stride' | 'padding' | 'dilation'> & {
+      stride?: number | [number];
+      padding?: number | [number] | 'same' | 'valid';
+      dilation?: number | [number];
     } = {},
   ) {
     super(opts?.name);
     this.dtype = moduleOptions('Conv1d', opts, CONV_KEYS);
-    const g = opts.groups ?? 1;
-    const fanIn = (inChannels / g) * kernelSize;
-    this.weight = this.addWeight('weight', [outChannels, inChannels / g, kernelSize], torchUniform(fanIn));
+    // NOTE: PyTorch's 1-tuples ((3,)) are read as their number, so `opts` holds plain numbers.
+    const c = checkConvArgs('Conv1d', 1, inChannels, outChannels, kernelSize, opts);
+    this.opts = {
+      ...opts,
+      stride: c.stride[0],
+      dilation: c.dilation[0],
+      padding: typeof c.padding === 'string' ? c.padding : c.padding[0],
+    };
+    const g = c.groups;
+    const k = c.kernel[0];
+    const fanIn = (inChannels / g) * k;
+    this.weight = this.addWeight('weight', [outChannels, inChannels / g, k], torchUniform(fanIn));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
   forward(x: Tensor): Tensor {
@@ -281,6 +345,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     readonly ceilMode = false,
   ) {
     super();
+    checkPool2dArgs('MaxPool2d', kernelSize, stride, padding, dilation);
   }
   forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor;
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
@@ -312,6 +377,7 @@ export class AvgPool2d extends Module {
     readonly divisorOverride: number | null = null,
   ) {
     super();
+    checkPool2dArgs('AvgPool2d', kernelSize, stride, padding);
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, {
@@ -370,14 +436,23 @@ export class LogSoftmax extends Module {
     return logSoftmax(x, this.dim);
   }
 }
-/** Flatten from startDim (default 1) to the end. */
+/** PyTorch `nn.Flatten(start_dim = 1, end_dim = -1)`: merge the dims from startDim to endDim (negative: from the end). */
 export class Flatten extends Module {
   static override className = 'Flatten';
-  constructor(readonly startDim = 1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
+    for (const [k, v] of [
+      ['start_dim', startDim],
+      ['end_dim', endDim],
+    ] as const)
+      if (!Number.isInteger(v))
+        throw new ValueError(`Flatten: ${k} must be an integer, got ${JSON.stringify(v)}`);
   }
   forward(x: Tensor): Tensor {
-    return reshape(x, [...x.shape.slice(0, this.startDim), -1]);
+    return reshape(x, flattenShape(`${this.name} (Flatten)`, x.shape, this.startDim, this.endDim));
   }
 }
 export class Dropout extends Module {
@@ -396,6 +471,17 @@ export class Sequential extends Module {
   readonly modules: Layer[];
   constructor(...modules: Layer[]) {
     super();
+    modules.forEach((m: unknown, i) => {
+      if (m instanceof Layer) return;
+      const got = Array.isArray(m)
+        ? 'an array (pass the modules as separate arguments: new tg.nn.Sequential(...modules))'
+        : typeof m === 'function'
+          ? 'a function (wrap it in a Module whose forward calls it)'
+          : m === null || typeof m !== 'object'
+            ? (JSON.stringify(m) ?? String(m))
+            : `a ${(m as object).constructor?.name ?? 'plain object'}`;
+      throw new ValueError(`Sequential: argument ${i} must be a Module, got ${got}`);
+    });
     this.modules = modules;
   }
   protected override childPrefix(key: string): string {
