@@ -7,6 +7,7 @@ import { FormatError } from './errors.js';
 import { hdf5Request } from './hdf5-pool.js';
 import type { Hdf5WireObject, Hdf5WireType } from './hdf5-worker-source.js';
 import { type ElemType, decodeElements, elemName, isSupportedElem } from './numeric.js';
+import { isZip } from './zip.js';
 import { type ByteSource, loadSource } from './source.js';
 
 export { closeHdf5Worker } from './hdf5-pool.js';
@@ -38,10 +39,16 @@ export interface Hdf5Array {
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Byte offset of the HDF5 signature (0, 512, 1024, 2048, ... for files with a user block), or -1. */
+/**
+ * Byte offset of the HDF5 signature (0, 512, 1024, 2048, ... for files with a user block), or -1.
+ * NOTE: bytes that start as a ZIP archive are one (a Keras 3 `.keras`), also when a stored (uncompressed)
+ * `model.weights.h5` entry happens to put its signature at a user-block offset: only offset 0 is then HDF5.
+ */
 export function hdf5SignatureOffset(bytes: Uint8Array): number {
+  const zip = isZip(bytes);
   for (let off = 0; off + 8 <= bytes.length; off = off === 0 ? 512 : off * 2) {
     if (HDF5_SIGNATURE.every((b, i) => bytes[off + i] === b)) return off;
+    if (zip) break;
   }
   return -1;
 }

@@ -32,9 +32,14 @@ const SIG_LOCAL = 0x04034b50;
 /** Deflate's largest expansion: one 258-byte match per ~2 bits, so under 1032 output bytes per input byte. */
 const MAX_DEFLATE_RATIO = 1032;
 
-/** True when the bytes start with a ZIP local-file or empty-archive signature. */
+/** True when the bytes start with a ZIP local-file (`PK\x03\x04`) or empty-archive (`PK\x05\x06`) signature. */
 export function isZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
+  return (
+    bytes.length >= 4 &&
+    bytes[0] === 0x50 &&
+    bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))
+  );
 }
 
 /**

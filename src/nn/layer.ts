@@ -1,6 +1,6 @@
 // Layer: the one building block. Named weights, lazy build from the first input shape (Keras semantics),
 // train/eval mode, hooks, and child discovery so parameters get paths like `conv1.kernel`.
-import { type DType } from '../core/dtype.js';
+import { type DType, isFloat } from '../core/dtype.js';
 import { ShapeError, TapegradError, ValueError, fmtShape } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
@@ -94,8 +94,10 @@ export abstract class Layer {
    * NOTE: null on Layer itself, so user subclasses that pass extra keys to `super` keep working unless they opt in.
    */
   static options: readonly string[] | null = null;
+  /** Options the layer cannot do without (Keras's required arguments): the constructor names a missing one. */
+  static required: readonly string[] = [];
   name: string;
-  trainable: boolean;
+  private trainableFlag = true;
   /** Train mode (dropout active, batch-norm batch statistics). Keras layers start in inference mode. */
   training = false;
   built = false;
@@ -117,8 +119,13 @@ export abstract class Layer {
         );
       checkOptions(this.className, args, [...known, ...LAYER_OPTIONS]);
     }
+    for (const k of (new.target as typeof Layer).required)
+      if ((args as Record<string, unknown>)[k] === undefined)
+        throw new ValueError(
+          `${args.name ? `${args.name} (${this.className})` : this.className}: the option '${k}' is required`,
+        );
     this.name = args.name ?? uniqueName(snakeCase(this.className));
-    this.trainable = args.trainable ?? true;
+    if (args.trainable !== undefined) this.trainable = args.trainable;
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
@@ -241,27 +248,69 @@ export abstract class Layer {
     return key;
   }
 
+  /**
+   * Whether the layer's weights train (Keras `trainable`). A weight trains only when it is trainable itself and so are
+   * its layer and every layer that holds it. NOTE: as Keras 2, setting it sets every sub-layer's too (so a frozen
+   * base model's BatchNormalization runs in inference mode); the `trainable` option of a constructor sets this layer's
+   * flag only, and its sub-layers' weights are frozen through it.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+  set trainable(on: boolean) {
+    if (typeof on !== 'boolean')
+      throw new ValueError(
+        `${this.name} (${this.className}): trainable must be true or false, got ${String(on)}`,
+      );
+    this.trainableFlag = on;
+    for (const [, c] of this.children()) c.trainable = on;
+  }
+
+  /** The weights held by sub-layers that are not trainable (frozen with everything they hold). */
+  private frozenByChildren(): Set<Tensor> {
+    const out = new Set<Tensor>();
+    const walk = (l: Layer): void => {
+      for (const [, c] of l.children())
+        if (!c.trainable) for (const w of c.weights) out.add(w.value);
+        else walk(c);
+    };
+    walk(this);
+    return out;
+  }
+  /** Every weight with its path and whether it trains (see `trainable`). */
+  private weightsTraining(): [string, Weight, boolean][] {
+    const ws = this.namedWeights();
+    if (!this.trainable) return ws.map(([n, w]) => [n, w, false]);
+    const frozen = this.frozenByChildren();
+    return ws.map(([n, w]) => [n, w, w.trainable && !frozen.has(w.value)]);
+  }
+
   get weights(): Weight[] {
     return this.namedWeights().map(([, w]) => w);
   }
   get trainableWeights(): Weight[] {
-    return this.trainable ? this.weights.filter((w) => w.trainable) : [];
+    return this.weightsTraining()
+      .filter(([, , on]) => on)
+      .map(([, w]) => w);
   }
   get nonTrainableWeights(): Weight[] {
-    return this.trainable ? this.weights.filter((w) => !w.trainable) : this.weights;
+    return this.weightsTraining()
+      .filter(([, , on]) => !on)
+      .map(([, w]) => w);
   }
   /** Trainable parameters with paths, e.g. `['conv1.kernel', t]`. Errors on an unbuilt model. */
   namedParameters(): [string, Tensor][] {
     this.assertBuilt('read its parameters');
-    return this.namedWeights()
-      .filter(([, w]) => w.trainable && this.trainable)
+    return this.weightsTraining()
+      .filter(([, , on]) => on)
       .map(([n, w]) => [n, w.value]);
   }
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
+  /** Values of the float weights (NOTE: an integer counter such as BatchNorm's num_batches_tracked is no parameter). */
   countParams(): number {
-    return this.weights.reduce((a, w) => a + w.value.size, 0);
+    return this.weights.reduce((a, w) => a + (isFloat(w.value.dtype) ? w.value.size : 0), 0);
   }
   /** Copies of the weight values in Keras order (as Keras `get_weights()`: changing them changes nothing). */
   getWeights(): Tensor[] {

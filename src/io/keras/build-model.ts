@@ -2,15 +2,15 @@
 import { type AllocationLimit, withAllocationLimit } from '../../core/dtype.js';
 import type { Layer } from '../../nn/layer.js';
 import { InputLayer } from '../../nn/keras/layers/input.js';
+import { followKeras3Masking } from '../../nn/keras/mask.js';
 import type { Model } from '../../nn/keras/model.js';
 import type { SymbolicTensor } from '../../nn/symbolic.js';
 import { isJsonObject } from '../safe-json.js';
-import { type JsonObject, LayerCfg } from './cfg.js';
+import { type JsonObject, LayerCfg, brief } from './cfg.js';
 import { canonicalLayer } from './canonical.js';
 import type { KerasContext } from './context.js';
 import { CustomLayer } from './custom-layer.js';
 import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
-import { MASK_TRANSPARENT, passMask } from './masking.js';
 import { installKeras1Weights } from './keras1-weights.js';
 import { KerasFunctional, KerasSequential, importedFrom, importedLayers } from './models.js';
 import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
@@ -190,7 +190,8 @@ function buildLayer(
     layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () =>
       entry.build(cfg, b),
     );
-    if (MASK_TRANSPARENT.has(l.className)) passMask(layer);
+    // Keras 3 drops a mask at a layer that cannot use it (with a warning) where Keras 2 refuses it (mask.ts)
+    if (ctx.major === 3) followKeras3Masking(layer, b.warn);
     // NOTE: a key the builder did not read and that is not documented as inert would be silently ignored: refuse it.
     const unread = cfg.unreadKeys();
     if (unread.length)
@@ -237,6 +238,35 @@ function buildSpec(
   return buildFunctional(spec, ctx, b, specs, notes);
 }
 
+/**
+ * The call keyword arguments of one inbound node. `training: true/false` stays the node's own (Monte Carlo dropout,
+ * `BatchNormalization(training=True)`, a base model called with `training=False`: it wins over the model's mode at
+ * run time); null values are the defaults. Anything else changes what the call computes: refused by name, except
+ * on a registered (custom) layer, whose function sees only the config (listed in the load report).
+ */
+function callKwargs(
+  kwargs: JsonObject,
+  layer: Layer,
+  where: string,
+): { kwargs: { training?: boolean }; ignored: string[] } {
+  const out: { training?: boolean } = {};
+  const ignored: string[] = [];
+  for (const [k, v] of Object.entries(kwargs)) {
+    if (v === null) continue;
+    if (k === 'training' && typeof v === 'boolean') out.training = v;
+    else if (layer instanceof CustomLayer) ignored.push(k);
+    else if (k === 'mask')
+      throw new KerasImportError(
+        `${where}: a mask passed explicitly in the call (mask = ${brief(v)}) is not supported; tapegrad's masks come from Masking and Embedding(mask_zero=True) layers`,
+      );
+    else
+      throw new KerasImportError(
+        `${where}: call keyword argument '${k}' = ${brief(v)} is not supported (supported: training = true/false; null values)`,
+      );
+  }
+  return { kwargs: out, ignored };
+}
+
 function buildFunctional(
   spec: ModelSpec,
   ctx: KerasContext,
@@ -278,15 +308,20 @@ function buildFunctional(
       const ins = n.inputs.map(get);
       if (ins.some((t) => t === undefined)) continue;
       const layer = layers.get(l.name)!;
-      const kw = Object.keys(n.kwargs).filter((k) => k !== 'training' && k !== 'mask');
-      if (kw.length)
+      const callKw = callKwargs(
+        n.kwargs,
+        layer,
+        `${where}: layer '${l.name}' (${l.fileClassName}), call ${node}`,
+      );
+      if (callKw.ignored.length)
         notes.push(
-          `layer '${l.name}': call keyword argument${kw.length > 1 ? 's' : ''} ${kw.join(', ')} ignored`,
+          `layer '${l.name}': call keyword argument${callKw.ignored.length > 1 ? 's' : ''} ${callKw.ignored.join(', ')} not passed to the registered implementation`,
         );
       let out;
       try {
         out = layer.apply(
           n.list ? (ins as SymbolicTensor[]) : ins.length === 1 ? ins[0]! : (ins as SymbolicTensor[]),
+          callKw.kwargs,
         );
       } catch (e) {
         if (e instanceof Error)

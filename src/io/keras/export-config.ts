@@ -110,11 +110,16 @@ function configOf(layer: Layer): { className: string; config: JsonObject } {
   const imported = importedLayers.get(layer);
   // NOTE: Keras 1 Embedding dropout (training only) has no Keras 2/3 option; Keras 2's own loader of Keras 1
   // configs dropped it the same way, and inference is unchanged.
+  // NOTE: the imported config with the layer's current name and `trainable` (frozen or unfrozen since the import)
   if (imported?.className === 'Keras1Embedding') {
     const { dropout: _dropout, ...config } = imported.config;
-    return { className: 'Embedding', config: { ...config, name: layer.name } };
+    return { className: 'Embedding', config: { ...config, name: layer.name, trainable: layer.trainable } };
   }
-  if (imported) return { className: imported.className, config: { ...imported.config, name: layer.name } };
+  if (imported)
+    return {
+      className: imported.className,
+      config: { ...imported.config, name: layer.name, trainable: layer.trainable },
+    };
   const cfg = JSON.parse(JSON.stringify(layer.getConfig())) as JsonObject;
   const args = (layer as unknown as { args?: Record<string, unknown> }).args ?? {};
   const cls = layer.className;
@@ -206,14 +211,17 @@ function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
         );
       return r;
     };
+    // a training flag fixed in the call (Monte Carlo dropout, a base model called with training=False) is kept
+    const kwargs: JsonObject =
+      typeof node.kwargs?.training === 'boolean' ? { training: node.kwargs.training } : {};
     let n: JsonValue;
     if (target.keras3) {
       const kt = (t: SymbolicTensor): JsonObject => ({
         class_name: '__keras_tensor__',
         config: { shape: t.shape as JsonValue[], dtype: t.dtype, keras_history: refOf(t) },
       });
-      n = { args: node.inputs.length === 1 ? [kt(node.inputs[0])] : [node.inputs.map(kt)], kwargs: {} };
-    } else n = node.inputs.map((t) => [...refOf(t), {}] as JsonValue[]);
+      n = { args: node.inputs.length === 1 ? [kt(node.inputs[0])] : [node.inputs.map(kt)], kwargs };
+    } else n = node.inputs.map((t) => [...refOf(t), { ...kwargs }] as JsonValue[]);
     inbound.set(node.layer, [...(inbound.get(node.layer) ?? []), n]);
   }
   const layers = modelLayers(m).map((l) => ({

@@ -15,8 +15,9 @@ export interface ReadKerasOptions extends Hdf5Options, ZipLimits, TfjsOptions {}
 
 /** The container a file's bytes start with: 'hdf5', 'zip', 'json', or 'unknown'. */
 export function sniffContainer(bytes: Uint8Array): 'hdf5' | 'zip' | 'json' | 'unknown' {
-  if (isHdf5(bytes)) return 'hdf5';
+  // NOTE: a zip first: a .keras whose stored model.weights.h5 lands at an HDF5 user-block offset is still a zip
   if (isZip(bytes)) return 'zip';
+  if (isHdf5(bytes)) return 'hdf5';
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   while (
     i < bytes.length &&

@@ -127,9 +127,9 @@ function finish(
   opts: LoadModelOptions,
 ): ImportedModel {
   const hasWeights = file.layers.some((l) => l.weights.length);
-  const { rows, problems } = hasWeights
+  const { rows, problems, apply } = hasWeights
     ? assignWeights(built, file.layers, ctx, { ...opts, format: file.format })
-    : { rows: [], problems: [] };
+    : { rows: [], problems: [], apply: () => {} };
   const notes = [...built.notes];
   if (!hasWeights) notes.push('the file holds no weights: the model keeps its initial (random) weights');
   const report = makeReport(file, ctx, built.model, rows, problems, notes);
@@ -138,6 +138,7 @@ function finish(
       `${file.source}: the stored weights do not fit the model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}\nPass { strict: false } to load what matches and inspect model.loadReport.`,
       report,
     );
+  apply();
   const m = built.model as ImportedModel;
   Object.defineProperty(m, 'loadReport', {
     value: report,
@@ -235,12 +236,14 @@ export async function loadWeights(
     );
   const ctx = makeContext(file, opts);
   const built: BuiltModel = { model, specs: new Map(), notes: [] };
-  const { rows, problems } = assignWeights(built, file.layers, ctx, { ...opts, format: file.format });
+  const { rows, problems, apply } = assignWeights(built, file.layers, ctx, { ...opts, format: file.format });
   const report = makeReport(file, ctx, model, rows, problems, []);
+  // NOTE: a refused (strict) load writes nothing: the model keeps every weight it had
   if (problems.length && (opts.strict ?? true))
     throw new WeightMismatchError(
-      `${file.source}: the stored weights do not fit model '${model.name}' (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `${file.source}: the stored weights do not fit model '${model.name}' (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${problems.map((p) => `  - ${p}`).join('\n')}\nNothing was loaded; pass { strict: false } to load what matches and inspect the report.`,
       report,
     );
+  apply();
   return report;
 }

@@ -86,28 +86,36 @@ function weightedLayers(m: Layer): Layer[] {
 const isModel = (l: Layer): boolean => l instanceof Model;
 
 /**
- * Assign the stored weights to a built model. Returns one row per layer and the problems found (missing,
- * unexpected, or mis-shaped weights, layers without a stored counterpart); matching weights are copied in.
+ * Pair the stored weights with a built model's. Returns one row per layer, the problems found (missing,
+ * unexpected, or mis-shaped weights, layers without a stored counterpart), and `apply`, which copies the matching
+ * weights in. NOTE: nothing is written before `apply`, so a refused strict load leaves the model as it was.
  */
 export function assignWeights(
   built: BuiltModel,
   stored: KerasLayerWeights[],
   ctx: KerasContext,
   opts: AssignOptions & { format?: string } = {},
-): { rows: LayerRow[]; problems: string[] } {
+): { rows: LayerRow[]; problems: string[]; apply: () => void } {
   const rows: LayerRow[] = [];
   const problems: string[] = [];
+  const writes: Run['writes'] = [];
   const toNd = (l: KerasLayerWeights): NdWeight[] =>
     l.weights.map((w) => ({ name: w.name, shape: [...w.shape], data: w.data, notes: [], from: [w.path] }));
   const naming: Naming = opts.format === 'keras3' || opts.format === 'keras3-weights' ? 'keras3' : 'legacy';
-  const run: Run = { built, ctx, opts, rows, problems, naming };
+  const run: Run = { built, ctx, opts, rows, problems, naming, writes };
   pairLayers(
     built.model,
     stored.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: toNd(l) })),
     run,
     '',
   );
-  return { rows, problems };
+  return {
+    rows,
+    problems,
+    apply: () => {
+      for (const [w, data] of writes) w.value.data.set(data);
+    },
+  };
 }
 
 interface Run {
@@ -117,6 +125,8 @@ interface Run {
   rows: LayerRow[];
   problems: string[];
   naming: Naming;
+  /** The matched weights and their stored values, written by `apply` once every layer is checked. */
+  writes: [Weight, NdWeight['data']][];
 }
 
 interface StoredGroup {
@@ -206,7 +216,7 @@ function matchUnit(u: Layer, g: StoredGroup, how: 'name' | 'position', run: Run,
         found: { name: f.name, shape: f.shape, path: f.from.join(', ') },
         notes: f.notes,
       });
-      if (ok) e.w.value.data.set(f.data);
+      if (ok) run.writes.push([e.w, f.data]);
       else
         problems.push(
           `layer '${where}${u.name}' (${row.className}): weight '${e.path}' expects shape ${fmt(e.w.value.shape)} but the stored '${f.name}' has shape ${fmt(f.shape)}`,

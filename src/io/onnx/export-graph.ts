@@ -44,23 +44,6 @@ export class GraphBuilder {
   private batchVec: string | null = null;
   constructor(readonly opset: number) {}
 
-  /** The traced events (the first trace), for copyOf. */
-  events: OpEvent[] = [];
-  producers = new Map<Tensor, OpEvent>();
-  /** A traced op's output that holds the same numbers as `t` (and as `t2` in the second trace). */
-  private copyOf(t: Tensor, t2: Tensor): Tensor | undefined {
-    const same = (a: Tensor, b: Tensor) =>
-      a.dtype === b.dtype &&
-      a.shape.length === b.shape.length &&
-      a.shape.every((d, i) => d === b.shape[i]) &&
-      a.raw.every((v, i) => v === b.raw[i]);
-    const ev = this.events.find((e) => e.out !== t && same(e.out, t));
-    const tw = ev && this.batch!.twin(ev.out);
-    if (!ev || !tw || !same(tw, t2)) return undefined;
-    if (!this.names.has(ev.out)) emitEvent(this, ev, this.producers); // read only through the copy
-    return ev.out;
-  }
-
   /** The run-time batch size as an int64 [1]: Gather(Shape(input), [0]), made once. */
   private runtimeBatch(): string {
     this.batchVec ??= this.node(
@@ -132,14 +115,9 @@ export class GraphBuilder {
     let name: string;
     const tw = this.batch?.twin(t);
     if (tw && (tw.shape.length !== t.shape.length || tw.shape.some((d, i) => d !== t.shape[i]))) {
-      // a batch-sized constant: a fill (an RNN's zero state) is made at run time, anything else is refused
-      // a copy of a traced value's numbers (logSumExp's shift is its max, read out of the trace): that value
-      const copied = t.requiresGrad || t.name ? undefined : this.copyOf(t, tw);
-      if (copied) {
-        name = this.nameOf(copied);
-        this.bind(t, name);
-        return name;
-      }
+      // a batch-sized constant: a fill (an RNN's zero state) is made at run time, anything else is refused.
+      // NOTE: values are never matched by their numbers to a traced value (a zero state is not the Expand of a bias
+      // that happens to be zero): a value is wired by identity (its Tensor or its storage) or it is a constant
       const v = t.size ? t.raw[0] : 0;
       if (t.requiresGrad || t.name || !t.raw.every((x) => x === v) || !tw.raw.every((x) => x === v))
         throw this.batch!.refuse(

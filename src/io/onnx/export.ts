@@ -3,14 +3,17 @@
 // NOTE: the batch axis is symbolic (dim_param 'batch') unless the model declares a fixed batch size or the caller
 // passes { dynamicBatch: false }: export-batch.ts traces a second time at another batch size to find it.
 import { ValueError } from '../../core/errors.js';
-import { noGrad, onOp, type OpEvent } from '../../core/tape.js';
+import { currentScope, noGrad, onOp, type OpEvent } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { Layer } from '../../nn/layer.js';
 import { Model } from '../../nn/keras/model.js';
+import { Functional } from '../../nn/keras/functional.js';
+import type { DType } from '../../core/dtype.js';
 import { writeFileAtomic } from '../atomic.js';
 import { concat, slice } from '../../ops/movement/builders.js';
 import { BatchTwin } from './export-batch.js';
 import { GraphBuilder, emitEvent, typeOfDtype } from './export-graph.js';
+import { type ScopedTrace, checkInputIndependent, variedInputs } from './export-values.js';
 import { encodeModel } from './proto.js';
 import { OnnxModel } from './model.js';
 
@@ -38,12 +41,19 @@ function sampleFor(model: Layer, opts: SaveOnnxOptions): Tensor[] {
   if (opts.sampleInput) return Array.isArray(opts.sampleInput) ? opts.sampleInput : [opts.sampleInput];
   const bs = opts.batchSize ?? 1;
   if (model instanceof OnnxModel) return model.sampleInputs(bs);
+  const fill = (sh: readonly (number | null)[], dtype?: DType) =>
+    zeros(
+      sh.map((d, i) => d ?? (i === 0 ? bs : 1)),
+      dtype ? { dtype } : {},
+    );
+  // a functional model's Input layers (their shapes and dtypes: an int32 input of token ids stays int32)
+  if (model instanceof Functional) return model.inputs.map((t) => fill(t.shape, t.dtype));
   if (model instanceof Model) {
     model.ensureBuilt();
     const s = model.builtInputShape ?? model.batchInputShape;
     if (s) {
       const shapes = (Array.isArray(s[0]) ? s : [s]) as (number | null)[][];
-      return shapes.map((sh) => zeros(sh.map((d, i) => d ?? (i === 0 ? bs : 1))));
+      return shapes.map((sh) => fill(sh));
     }
   }
   throw new ValueError(
@@ -60,10 +70,12 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
       `onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`,
     );
   const xs = sampleFor(model, opts).map((x) => x.detach());
-  const dyn0 = opts.dynamicBatch ?? !declaresFixedBatch(model);
-  // NOTE: a first call builds an unbuilt model (weight initialisation is not part of either trace)
-  if (dyn0) traceModel(model, xs, false);
-  const { events, ys } = traceModel(model, xs);
+  // NOTE: a first call builds an unbuilt model (weight initialisation is not part of any trace, which must all run
+  // the same primitives: export-values.ts compares two)
+  traceModel(model, xs, false);
+  const { events, scopes, ys } = traceModel(model, xs);
+  const needed = new Set(neededOf(events, ys));
+  checkValues(model, xs, { events, scopes }, needed);
   const dyn = opts.dynamicBatch ?? !declaresFixedBatch(model);
   const batchName = typeof dyn === 'string' ? dyn : 'batch';
   if (typeof dyn === 'string' && !dyn)
@@ -104,11 +116,8 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
     ys2 = second.ys;
   }
   const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));
-  const needed = new Set(neededOf(events, ys));
   const b = new GraphBuilder(opset);
   b.batch = twin;
-  b.events = events;
-  b.producers = producers;
   /** A graph input or output; with a symbolic batch, dims that are k·batch in both traces get a dim_param. */
   const io = (t: Tensor, name: string, t2: Tensor | null) => {
     const dims = twin && t2 ? twin.dims(t.shape, t2.shape, `output '${name}' of shape`) : t.shape;
@@ -175,13 +184,18 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
   });
 }
 
-/** The ops the outputs depend on, in trace order (a first call's weight initialisation is not among them). */
+/**
+ * The ops the outputs depend on, in trace order (a first call's weight initialisation is not among them). A tensor
+ * over a traced value's storage (`detach()`, as logSumExp's shift) depends on the op that made that value.
+ */
 function neededOf(events: OpEvent[], ys: Tensor[]): OpEvent[] {
   const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));
+  const byStorage = new Map<object, OpEvent>(events.map((e) => [e.out.storage, e]));
   const needed = new Set<OpEvent>();
   const stack = [...ys];
   while (stack.length) {
-    const ev = producers.get(stack.pop()!);
+    const t = stack.pop()!;
+    const ev = producers.get(t) ?? byStorage.get(t.storage);
     if (!ev || needed.has(ev)) continue;
     needed.add(ev);
     stack.push(...ev.inputs);
@@ -189,24 +203,48 @@ function neededOf(events: OpEvent[], ys: Tensor[]): OpEvent[] {
   return events.filter((e) => needed.has(e));
 }
 
-/** Run the model once on `xs` while recording every primitive. */
-function traceModel(model: Layer, xs: Tensor[], listen = true): { events: OpEvent[]; ys: Tensor[] } {
+/** Run the model once on `xs` while recording every primitive (and the layer scope it ran in). */
+function traceModel(model: Layer, xs: Tensor[], listen = true): ScopedTrace & { ys: Tensor[] } {
   const events: OpEvent[] = [];
+  const scopes: string[] = [];
   const wasTraining = model.training;
-  const off = listen ? onOp((e) => events.push(e)) : () => {};
+  const off = listen
+    ? onOp((e) => {
+        events.push(e);
+        scopes.push(currentScope());
+      })
+    : () => {};
   try {
     model.train(false);
     const y = noGrad(() => model.apply(xs.length === 1 ? xs[0] : xs, { training: false }));
-    return { events, ys: Array.isArray(y) ? (y as Tensor[]) : [y as Tensor] };
+    return { events, scopes, ys: Array.isArray(y) ? (y as Tensor[]) : [y as Tensor] };
   } finally {
     off();
     model.train(wasTraining);
   }
 }
 
+/**
+ * Trace the model again on inputs with other values and refuse the export if a constant it reads, an op or an op's
+ * parameters change with them (export-values.ts). NOTE: inputs the model cannot run on (an index past a vocabulary)
+ * leave the check out: the exported trace is then the only one there is.
+ */
+function checkValues(model: Layer, xs: Tensor[], trace: ScopedTrace, needed: Set<OpEvent>): void {
+  const other = variedInputs(xs);
+  if (!other) return;
+  let second: ScopedTrace;
+  try {
+    second = traceModel(model, other);
+  } catch {
+    return;
+  }
+  checkInputIndependent(trace, second, needed, xs, model.name);
+}
+
 /** True when the model itself fixes the batch size (its declared input shape has a number on axis 0). */
 function declaresFixedBatch(model: Layer): boolean {
   if (model instanceof OnnxModel) return model.graphInputs.some((i) => typeof i.shape?.[0] === 'number');
+  if (model instanceof Functional) return model.inputs.some((t) => typeof t.shape[0] === 'number');
   const s = model instanceof Model ? (model.batchInputShape ?? null) : null;
   if (!s) return false;
   const shapes = (Array.isArray(s[0]) ? s : [s]) as (number | null)[][];

@@ -5,8 +5,9 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { broadcastShapes } from '../../core/shape.js';
 import { checkAllocation } from '../../core/dtype.js';
 import { Tensor, full } from '../../core/tensor.js';
-import { cast, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
-import { gather } from '../../ops/network/builders.js';
+import { hasOpListeners } from '../../core/tape.js';
+import { add, cast, less, mul, sqrt, sub, where as whereOp } from '../../ops/elementwise/builders.js';
+import { gather, take } from '../../ops/network/builders.js';
 import { argmax, argmin, max, mean, min, sum } from '../../ops/reduce/builders.js';
 import {
   broadcastTo,
@@ -133,7 +134,18 @@ function gatherOp(ins: (Tensor | null)[], c: OpContext): Tensor {
       throw new ShapeError(`${where(c.node)}: index ${v} is out of range for axis ${a} of size ${n}`);
     fixed[i] = k;
   });
-  return gather(x, new Tensor(fixed, idx.shape), a);
+  if (!hasOpListeners()) return gather(x, new Tensor(fixed, idx.shape), a);
+  // NOTE: while ops are traced (ONNX export), the flat indices are ops on `idx`, not a tensor of its numbers, so the
+  // trace gathers by whatever feeds `idx` (a graph input's token ids), not by the traced sample's values:
+  // flat = (i·n + k)·inner + r for the outer index i and the inner one r, negative k counted from the end
+  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
+  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
+  const k0 = cast(idx, 'int32');
+  const k = reshape(whereOp(less(k0, 0), add(k0, n), k0), [1, idx.size, 1]);
+  const base = new Int32Array(outer * inner);
+  for (let i = 0; i < outer; i++) for (let r = 0; r < inner; r++) base[i * inner + r] = i * n * inner + r;
+  const flat = add(mul(k, inner), new Tensor(base, [outer, 1, inner]));
+  return reshape(take(x, flat), [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)]);
 }
 
 function splitOp(ins: (Tensor | null)[], c: OpContext): Tensor[] {

@@ -1,5 +1,6 @@
 // Checks of the data given to a model's entry points (fit, evaluate, predict) before any layer runs: how many
-// inputs, their shapes against what the model was built for, and NaN/Inf named by tensor, sample and feature.
+// inputs, their shapes against what the model was built for, and NaN/Inf named by tensor, sample and feature; and of
+// their numeric options (batch size, epochs, validation split).
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { firstNonFinite } from '../../ops/finite.js';
@@ -84,5 +85,40 @@ export function assertModelInputs(
   if (ts.some((t) => t.shape[0] !== n))
     throw new ShapeError(
       `${where}: every input needs the same batch size on axis 0; got ${ts.map((t) => fmtShape(t.shape)).join(', ')}`,
+    );
+}
+
+/**
+ * An integer option of an entry point (TF.js `checkBatchSize`): a ValueError naming the option and the value unless it
+ * is an integer ≥ `min`. Returns the value.
+ */
+export function checkIntOption(where: string, name: string, v: unknown, min: 0 | 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new ValueError(
+      `${where}: ${name} must be a ${min ? 'positive' : 'non-negative'} integer, got ${typeof v === 'string' ? `'${v}'` : String(v)}`,
+    );
+  return v;
+}
+
+/** fit's numeric options: batchSize > 0, epochs and initialEpoch ≥ 0 (integers), validationSplit in [0, 1), verbose. */
+export function checkFitOptions(
+  where: string,
+  o: {
+    batchSize?: unknown;
+    epochs?: unknown;
+    initialEpoch?: unknown;
+    validationSplit?: unknown;
+    verbose?: unknown;
+  },
+): void {
+  if (o.batchSize !== undefined) checkIntOption(where, 'batchSize', o.batchSize, 1);
+  if (o.epochs !== undefined) checkIntOption(where, 'epochs', o.epochs, 0);
+  if (o.initialEpoch !== undefined) checkIntOption(where, 'initialEpoch', o.initialEpoch, 0);
+  const vs = o.validationSplit;
+  if (vs !== undefined && !(typeof vs === 'number' && vs >= 0 && vs < 1))
+    throw new ValueError(`${where}: validationSplit must be a number in [0, 1), got ${String(vs)}`);
+  if (o.verbose !== undefined && o.verbose !== 0 && o.verbose !== 1 && o.verbose !== 2)
+    throw new ValueError(
+      `${where}: verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got ${String(o.verbose)}`,
     );
 }

@@ -16,15 +16,24 @@ import {
   train,
 } from '../../train/index.js';
 import type { Model } from './model.js';
-import { assertFiniteData, assertModelInputs } from './data-checks.js';
+import { assertFiniteData, assertModelInputs, checkFitOptions, checkIntOption } from './data-checks.js';
 import { ProgressBar } from './progress.js';
+import {
+  type ValidRows,
+  logTotals,
+  maskableLoss,
+  maskableMetric,
+  outputLoss,
+  outputMetric,
+  validRows,
+} from './masked-loss.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
   /** One loss for every output, or one per output (Keras `loss=[...]`); a multi-output model sums them. */
   loss: string | LossFn | (string | LossFn)[];
   /** Computed on every output (Keras 2: `<output layer>_<metric>` when there are several outputs). */
-  metrics?: (string | MetricFn)[];
+  metrics?: string | MetricFn | (string | MetricFn)[];
 }
 export interface Compiled {
   optimizer: Optimizer;
@@ -33,7 +42,13 @@ export interface Compiled {
   /** One loss per output, or a single one used for all outputs. */
   losses: LossFn[];
   lossName: string;
-  metrics: { name: string; fn: MetricFn }[];
+  /** Per loss: whether the mask of a masked output can weight its steps (masked-loss.ts). */
+  lossMaskable: boolean[];
+  metrics: { name: string; fn: MetricFn; maskable: boolean }[];
+  /** The parameters the optimizer is bound to (see `bindParameters`). */
+  params: Tensor[];
+  /** Weights that require a gradient but do not train now (a frozen layer's): a step does not differentiate them. */
+  frozen: Tensor[];
 }
 export interface FitArgs {
   epochs?: number;
@@ -41,9 +56,10 @@ export interface FitArgs {
   validationSplit?: number;
   validationData?: [Tensor | Tensor[], Tensor | Tensor[]];
   shuffle?: boolean;
-  callbacks?: Callback[];
-  /** 0 silent, 1 progress bar (plain lines when not a TTY). */
-  verbose?: 0 | 1;
+  /** Callbacks, or one object of hooks (TF.js `CustomCallbackArgs`). */
+  callbacks?: Callback[] | Callback;
+  /** 0 silent, 1 progress bar (plain lines when not a TTY), 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
   initialEpoch?: number;
   rng?: Rng;
   /** Where progress lines go (default process.stdout). */
@@ -74,18 +90,69 @@ export function compileModel(model: Model, args: CompileArgs): Compiled {
       `compile: unknown optimizer '${String(args.optimizer)}' (use ${Object.keys(OPTIMIZERS).join(', ')} or an optimizer object)`,
     );
   model.assertBuilt('optimize');
-  optimizer.setParameters(model.namedParameters());
-  const losses = (Array.isArray(args.loss) ? args.loss : [args.loss]).map((l) => getLoss(l));
+  const given = Array.isArray(args.loss) ? args.loss : [args.loss];
+  const losses = given.map((l, i) => {
+    if (typeof l !== 'string' && typeof l !== 'function')
+      throw new ValueError(
+        `${model.name}.compile: loss${Array.isArray(args.loss) ? `[${i}]` : ''} must be a loss name (e.g. ` +
+          `'meanSquaredError', 'categoricalCrossentropy') or a function (yTrue, yPred) => Tensor, or a list of them ` +
+          `(one per output); got ${describe(l)}`,
+      );
+    return getLoss(l);
+  });
   if (!losses.length)
     throw new ValueError('compile: loss is an empty list; give one loss, or one per output');
   const lossName = typeof args.loss === 'string' ? args.loss : 'loss';
-  const metrics = (args.metrics ?? []).map((m) => ({
+  const ms = args.metrics === undefined ? [] : Array.isArray(args.metrics) ? args.metrics : [args.metrics];
+  ms.forEach((m, i) => {
+    if (typeof m !== 'string' && typeof m !== 'function')
+      throw new ValueError(
+        `${model.name}.compile: metrics${Array.isArray(args.metrics) ? `[${i}]` : ''} must be a metric name (e.g. 'accuracy') or a function (yTrue, yPred) => ` +
+          `Tensor; got ${describe(m)}`,
+      );
+  });
+  const metrics = ms.map((m) => ({
     name: typeof m === 'string' ? m : m.name || 'metric',
     fn: getMetric(m),
+    maskable: maskableMetric(m),
   }));
-  return { optimizer, loss: losses[0], losses, lossName, metrics };
+  const c: Compiled = {
+    optimizer,
+    loss: losses[0],
+    losses,
+    lossName,
+    lossMaskable: given.map(maskableLoss),
+    metrics,
+    params: [],
+    frozen: [],
+  };
+  bindParameters(model, c, true);
+  return c;
 }
 
+/**
+ * Bind the optimizer to the weights that train now (a weight trains when it and every layer holding it is trainable).
+ * NOTE: Keras reads `trainable` when it compiles and needs a recompile after a change; here fit re-reads it at its
+ * start and at the start of every epoch (after onEpochBegin), and trainOnBatch at every call, so freezing or
+ * unfreezing layers after compile takes effect without recompiling. The optimizer keeps the state of the parameters it
+ * already had.
+ */
+function bindParameters(model: Model, c: Compiled, force = false): void {
+  const named = model.namedParameters();
+  if (force || named.length !== c.params.length || named.some(([, t], i) => t !== c.params[i])) {
+    c.optimizer.setParameters(named);
+    c.params = named.map(([, t]) => t);
+  }
+  const on = new Set(c.params);
+  c.frozen = model.weights.map((w) => w.value).filter((t) => t.requiresGrad && !on.has(t));
+}
+
+const describe = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : typeof v === 'object'
+      ? `an object ${JSON.stringify(v)?.slice(0, 60) ?? ''}`
+      : `${typeof v} ${String(v)}`;
 const list = (x: Tensor | Tensor[]): Tensor[] => (Array.isArray(x) ? x : [x]);
 const one = (xs: Tensor[]): Tensor | Tensor[] => (xs.length === 1 ? xs[0] : xs);
 
@@ -123,8 +190,18 @@ function outputNames(model: Model, n: number): string[] {
   return Array.from({ length: n }, (_, i) => outs?.[i]?.node?.layer.name ?? `output_${i + 1}`);
 }
 
-/** Total loss (Σ over outputs of each output's loss) and the per-output parts. */
-function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], training: boolean) {
+/**
+ * Total loss (Σ over outputs of each output's loss) and the per-output parts; an output carrying a mask leaves its
+ * masked steps out (masked-loss.ts), and `rows` keeps its valid steps for the metrics.
+ */
+function lossAndMetrics(
+  model: Model,
+  c: Compiled,
+  xs: Tensor[],
+  ys: Tensor[],
+  training: boolean,
+  where: string,
+) {
   const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
   if (pred.length !== ys.length)
     throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
@@ -132,9 +209,14 @@ function lossAndMetrics(model: Model, c: Compiled, xs: Tensor[], ys: Tensor[], t
     throw new ValueError(
       `fit: compile got ${c.losses.length} losses but the model has ${pred.length} outputs; give one loss, or one per output`,
     );
-  const parts = pred.map((p, i) => (c.losses[i] ?? c.losses[0])(ys[i], p));
+  const names = outputNames(model, pred.length);
+  const rows = pred.map((p, i) => validRows(ys[i], p, `'${names[i]}'`, where));
+  const parts = pred.map((p, i) => {
+    const k = c.losses.length > 1 ? i : 0;
+    return outputLoss(c.losses[k], c.lossMaskable[k], ys[i], p, rows[i], `'${names[i]}'`, where);
+  });
   const loss = parts.slice(1).reduce((a, b) => a.add(b), parts[0]);
-  return { loss, parts, pred };
+  return { loss, parts, pred, rows };
 }
 
 /**
@@ -151,25 +233,41 @@ function logNames(model: Model, c: Compiled, outputs: number): string[] {
   ];
 }
 
-/** One batch's logs, named by `logNames`. */
+/**
+ * One batch's logs, named by `logNames`, and the weight of each when batches are averaged: the batch size `n`,
+ * except for a metric on a masked output, weighted by its number of valid steps (Keras weights metrics by the mask).
+ */
 function batchLogs(
   model: Model,
   c: Compiled,
   ys: Tensor[],
-  r: { loss: Tensor; parts: Tensor[]; pred: Tensor[] },
-): Record<string, number> {
+  r: { loss: Tensor; parts: Tensor[]; pred: Tensor[]; rows: (ValidRows | null)[] },
+  where: string,
+): { logs: Record<string, number>; weights: Record<string, number> } {
+  const n = ys[0].shape[0];
   const values = [r.loss.item()];
-  if (r.pred.length > 1) for (const p of r.parts) values.push(p.item());
+  const weights = [n];
+  if (r.pred.length > 1)
+    for (const p of r.parts) {
+      values.push(p.item());
+      weights.push(n);
+    }
+  const names = outputNames(model, r.pred.length);
   noGrad(() => {
     for (const m of c.metrics)
       r.pred.forEach((p, i) => {
-        const v = m.fn(ys[i], p);
-        values.push(v instanceof Tensor ? v.item() : Number(v));
+        const v = outputMetric(m, ys[i], p, r.rows[i], `'${names[i]}'`, where);
+        values.push(v.value);
+        weights.push(v.weight ?? n);
       });
   });
-  const out: Record<string, number> = {};
-  logNames(model, c, r.pred.length).forEach((k, i) => (out[k] = values[i]));
-  return out;
+  const logs: Record<string, number> = {};
+  const w: Record<string, number> = {};
+  logNames(model, c, r.pred.length).forEach((k, i) => {
+    logs[k] = values[i];
+    w[k] = weights[i];
+  });
+  return { logs, weights: w };
 }
 
 /**
@@ -178,15 +276,24 @@ function batchLogs(
  */
 function trainStep(model: Model, c: Compiled, bx: Tensor[], by: Tensor[], op: string, at: string) {
   c.optimizer.zeroGrad();
-  const r = lossAndMetrics(model, c, bx, by, true);
-  const loss = r.loss.item();
-  if (!Number.isFinite(loss))
-    throw new ValueError(
-      `${op}: the loss became ${loss} ${at}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
-    );
-  r.loss.backward();
-  c.optimizer.step();
-  return batchLogs(model, c, by, r);
+  // NOTE: frozen weights take no gradient during the step (no wasted backward work, no .grad piling up on them).
+  for (const t of c.frozen) t.requiresGrad = false;
+  try {
+    const r = lossAndMetrics(model, c, bx, by, true, op);
+    const loss = r.loss.item();
+    if (!Number.isFinite(loss))
+      throw new ValueError(
+        `${op}: the loss became ${loss} ${at}; lower the learning rate or run tg.checkNumerics(true) to find the op`,
+      );
+    // NOTE: as Keras, a model with no trainable weights trains nothing and still reports its loss.
+    if (c.params.length) {
+      r.loss.backward();
+      c.optimizer.step();
+    }
+    return batchLogs(model, c, by, r, op);
+  } finally {
+    for (const t of c.frozen) t.requiresGrad = true;
+  }
 }
 
 /**
@@ -204,10 +311,11 @@ export function trainOnBatchModel(
   const xs = list(x);
   const ys = list(y);
   checkData(model, xs, ys, where);
+  bindParameters(model, c);
   const wasTraining = model.training;
   model.train(true);
   try {
-    const logs = withFrame('internal', where, () => trainStep(model, c, xs, ys, where, 'on this batch'));
+    const { logs } = withFrame('internal', where, () => trainStep(model, c, xs, ys, where, 'on this batch'));
     const values = Object.values(logs);
     return values.length === 1 ? values[0] : values;
   } finally {
@@ -234,6 +342,7 @@ export async function fitModel(
   let xs = list(x);
   let ys = list(y);
   let n = checkData(model, xs, ys, `${model.name}.fit`);
+  checkFitOptions(`${model.name}.fit`, args);
   const { epochs = 1, batchSize = 32, shuffle = true, verbose = 1, initialEpoch = 0 } = args;
   const rng = args.rng ?? globalRng;
   let val: [Tensor[], Tensor[]] | null = args.validationData
@@ -252,17 +361,31 @@ export async function fitModel(
     [xs, ys] = [rows(xs, range(0, n - nv)), rows(ys, range(0, n - nv))];
     n -= nv;
   }
-  const cbs = args.callbacks ?? [];
+  const cbs = callbackList(args.callbacks, `${model.name}.fit`);
   const history: History = { epoch: [], history: {} };
   const steps = Math.ceil(n / batchSize);
-  const bar = new ProgressBar(steps, verbose === 1, args.log);
+  const bar = new ProgressBar(steps, verbose, args.log);
   model.stopTraining = false;
   for (const cb of cbs) cb.setModel?.(model as any);
+  // NOTE: TF.js's params (Keras's are verbose, epochs and steps).
+  const params = {
+    epochs,
+    initialEpoch,
+    samples: n,
+    steps,
+    batchSize,
+    verbose,
+    doValidation: val !== null,
+    metrics: metricsNamesOf(model).flatMap((k) => (val ? [k, `val_${k}`] : [k])),
+  };
+  for (const cb of cbs) cb.setParams?.({ ...params });
   for (const cb of cbs) await cb.onTrainBegin?.();
+  let lastLogs: Record<string, number> | undefined;
   const wasTraining = model.training;
   try {
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+      bindParameters(model, c);
       bar.start(`Epoch ${epoch + 1}/${epochs}`);
       const order = range(0, n);
       if (shuffle)
@@ -270,25 +393,22 @@ export async function fitModel(
           const j = rng.int(i + 1);
           [order[i], order[j]] = [order[j], order[i]];
         }
-      const sums: Record<string, number> = {};
-      let seen = 0;
+      const totals = logTotals();
       model.train(true);
       for (let s = 0; s < steps; s++) {
         const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
-        const logs = withFrame('internal', 'a fit step', () =>
+        for (const cb of cbs) await cb.onBatchBegin?.(s, { batch: s, size: idx.length });
+        const step = withFrame('internal', 'a fit step', () =>
           trainStep(model, c, rows(xs, idx), rows(ys, idx), 'fit', `at epoch ${epoch + 1}, batch ${s + 1}`),
         );
-        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
-        seen += idx.length;
-        const avg = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-        bar.update(s + 1, avg);
+        const logs = step.logs;
+        totals.add(step);
+        bar.update(s + 1, totals.means());
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
         await yieldToEventLoop(); // NOTE: as Keras, callbacks and the page get a turn between batches
       }
       model.train(false);
-      const logs: Record<string, number> = Object.fromEntries(
-        Object.entries(sums).map(([k, v]) => [k, v / seen]),
-      );
+      const logs: Record<string, number> = totals.means();
       if (val)
         for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize })))
           logs[`val_${k}`] = v;
@@ -296,13 +416,45 @@ export async function fitModel(
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+      lastLogs = logs;
       await yieldToEventLoop();
     }
   } finally {
     model.train(wasTraining);
   }
-  for (const cb of cbs) await cb.onTrainEnd?.(history as any);
+  // NOTE: as Keras, onTrainEnd gets the last epoch's logs (undefined when no epoch ran).
+  for (const cb of cbs) await cb.onTrainEnd?.(lastLogs);
   return history;
+}
+
+const HOOKS = [
+  'setModel',
+  'setParams',
+  'onTrainBegin',
+  'onTrainEnd',
+  'onEpochBegin',
+  'onEpochEnd',
+  'onBatchBegin',
+  'onBatchEnd',
+];
+/**
+ * fit's callbacks as a list: a list, or one callback (TF.js `CustomCallbackArgs`, an object of hooks). A key that looks
+ * like a hook (`on` + a capital) but is none of them (a typo, TF.js's `onYield`) is refused by name.
+ */
+function callbackList(cbs: Callback[] | Callback | undefined, where: string): Callback[] {
+  if (cbs === undefined || cbs === null) return [];
+  const all = Array.isArray(cbs) ? cbs : [cbs];
+  all.forEach((cb, i) => {
+    const at = Array.isArray(cbs) ? `callbacks[${i}]` : 'callbacks';
+    if (cb === null || typeof cb !== 'object')
+      throw new ValueError(
+        `${where}: ${at} must be a callback object, got ${cb === null ? 'null' : typeof cb}`,
+      );
+    for (const k of Object.keys(cb))
+      if (/^on[A-Z]/.test(k) && !HOOKS.includes(k))
+        throw new ValueError(`${where}: ${at} has an unknown hook '${k}' (known: ${HOOKS.join(', ')})`);
+  });
+  return all;
 }
 
 export function evaluateModel(
@@ -315,18 +467,20 @@ export function evaluateModel(
   if (!c) throw new ValueError(`${model.name}.evaluate: call compile({optimizer, loss}) first`);
   const xs = list(x);
   const ys = list(y);
+  const bs = checkIntOption(`${model.name}.evaluate`, 'batchSize', args.batchSize ?? 32, 1);
   const n = checkData(model, xs, ys, `${model.name}.evaluate`);
-  const bs = args.batchSize ?? 32;
-  const sums: Record<string, number> = {};
+  const totals = logTotals();
+  const where = `${model.name}.evaluate`;
   noGrad(() => {
     for (let i = 0; i < n; i += bs) {
       const idx = range(i, Math.min(n, i + bs));
-      const logs = withFrame('internal', 'an evaluate step', () => {
-        const by = rows(ys, idx);
-        return batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false));
-      });
-      for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v * idx.length;
+      totals.add(
+        withFrame('internal', 'an evaluate step', () => {
+          const by = rows(ys, idx);
+          return batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false, where), where);
+        }),
+      );
     }
   });
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+  return totals.means();
 }

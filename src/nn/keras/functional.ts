@@ -7,10 +7,13 @@ import { Model } from './model.js';
 import type { SummaryRow } from './summary.js';
 import { type GraphNode, SymbolicTensor } from '../symbolic.js';
 import { InputLayer } from './layers/input.js';
+import { applyMasked } from './mask.js';
 
 export class Functional extends Model {
   static override className = 'Functional';
   static override options: readonly string[] = ['inputs', 'outputs'];
+  /** Carries masks from layer to layer (mask.ts), as Sequential does. */
+  static handlesMasks = true;
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
   /** Nodes in topological order (inputs first). */
@@ -77,10 +80,12 @@ export class Functional extends Model {
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map((s) => values.get(s.id)!);
-      const out = node.layer.apply(ins.length === 1 ? ins[0] : ins, {
+      // NOTE: a training flag fixed when the graph was built wins over the model's (Keras: Monte Carlo dropout
+      // with `training: true` stays on in predict)
+      const out = applyMasked(node.layer, ins.length === 1 ? ins[0] : ins, {
         ...node.kwargs,
-        training: kw.training,
-      }) as LayerIO;
+        training: node.kwargs.training ?? kw.training,
+      });
       const outs = Array.isArray(out) ? out : [out];
       node.outputs.forEach((s, i) => values.set(s.id, outs[i]));
     }

@@ -8,7 +8,8 @@ import { Tensor, zeros } from '../../core/tensor.js';
 import { concat, slice } from '../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from '../layer.js';
 import { inferShapes } from '../shape-inference.js';
-import { assertFiniteData, assertModelInputs } from './data-checks.js';
+import { applyMasked } from './mask.js';
+import { assertFiniteData, assertModelInputs, checkIntOption } from './data-checks.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
 import {
   type CompileArgs,
@@ -143,10 +144,7 @@ export abstract class Model extends Layer {
     checkOptions(where, opts, ['batchSize']);
     assertModelInputs(xs, this.inputSpecs(), this.name, where);
     xs.forEach((t, i) => assertFiniteData(t, xs.length === 1 ? 'x' : `x[${i}]`, where));
-    const bs = opts.batchSize ?? 32;
-    if (!(Number.isInteger(bs) && bs > 0))
-      throw new ValueError(`${where}: batchSize must be a positive integer, got ${bs}`);
-    return bs;
+    return checkIntOption(where, 'batchSize', opts.batchSize ?? 32, 1);
   }
 
   private predictBatches(xs: Tensor[], n: number, bs: number): Tensor | Tensor[] {
@@ -226,6 +224,8 @@ export abstract class Model extends Layer {
 export class Sequential extends Model {
   static override className = 'Sequential';
   static override options: readonly string[] = ['layers'];
+  /** Carries masks from layer to layer (mask.ts). */
+  static handlesMasks = true;
   layers: Layer[] = [];
   constructor(args: LayerArgs & { layers?: Layer[] } = {}) {
     super(args);
@@ -241,7 +241,11 @@ export class Sequential extends Model {
     return this;
   }
   protected override declaredInputShape(): ShapeWithBatch | null {
-    return this.batchInputShape ?? this.layers[0]?.batchInputShape ?? null;
+    const first = this.layers[0];
+    // NOTE: a nested model as the first layer declares its input itself (Keras builds from its input shape)
+    const inner = first instanceof Model ? (first as Sequential).declaredInputShape() : null;
+    const nested = Array.isArray(inner?.[0]) ? (inner as unknown as ShapeWithBatch[])[0] : inner;
+    return this.batchInputShape ?? first?.batchInputShape ?? nested ?? null;
   }
   /**
    * A Sequential model always takes one input (Keras).
@@ -254,7 +258,7 @@ export class Sequential extends Model {
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
     if (!this.layers.length) throw new ValueError(`${this.name}: the model has no layers`);
     let y = x;
-    for (const l of this.layers) y = l.apply(y, kw) as LayerIO;
+    for (const l of this.layers) y = applyMasked(l, y, kw);
     return y;
   }
   protected summaryRows(): SummaryRow[] {

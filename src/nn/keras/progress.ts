@@ -11,14 +11,17 @@ export class ProgressBar {
   private lastDraw = 0;
   private readonly tty: boolean;
   private readonly out: (line: string, sameLine: boolean) => void;
+  private readonly enabled: boolean;
+  /** verbose 0: silent; 1: a bar updated per batch on a terminal (plain lines otherwise); 2: one line per epoch. */
   constructor(
     private steps: number,
-    private enabled: boolean,
+    verbose: 0 | 1 | 2,
     log?: (line: string, sameLine: boolean) => void,
   ) {
+    this.enabled = verbose !== 0;
     // NOTE: `globalThis.process` so the bar also works in browsers, where lines go to console.log.
     const stdout = globalThis.process?.stdout;
-    this.tty = !log && Boolean(stdout?.isTTY);
+    this.tty = verbose === 1 && !log && Boolean(stdout?.isTTY);
     this.out =
       log ??
       (stdout

@@ -1,6 +1,6 @@
 // Masking: with Embedding(mask_zero=True) or a Masking layer in front, recurrent layers skip padded steps, so a
 // padded sequence gives what the unpadded sequence gives (the Keras rule: masked steps carry states over).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tg from '../../../src/index.js';
 
 const model = (first: Record<string, unknown>, rnn: Record<string, unknown>, len: number | null) => ({
@@ -130,5 +130,139 @@ describe('masking', () => {
       padded.predict(tg.tensor([[4, 2, 0, 0, 0]])) as tg.Tensor,
       short.predict(tg.tensor([[4, 2]])) as tg.Tensor,
     );
+  });
+});
+
+/** A Sequential config: Embedding(5, 1, mask_zero) over `len` steps, then `rest`, written by Keras `version`. */
+const tokensThen = (version: string, rest: Record<string, unknown>[], len: number | null = 4) => ({
+  class_name: 'Sequential',
+  keras_version: version,
+  config: {
+    name: 's',
+    layers: [
+      {
+        class_name: 'Embedding',
+        config: {
+          name: 'tokens',
+          input_dim: 5,
+          output_dim: 1,
+          mask_zero: true,
+          batch_input_shape: [null, len],
+        },
+      },
+      ...rest,
+    ],
+  },
+});
+/** Token t embeds to t. */
+const tokenWeights = (m: tg.Model) =>
+  m.setWeights([tg.tensor([[0], [1], [2], [3], [4]]), ...m.getWeights().slice(1)]);
+
+describe('GlobalAveragePooling1D with a mask', () => {
+  it('Keras 2.4 Embedding(mask_zero) → GlobalAveragePooling1D: [[3, 1, 0, 0]] gives 2', () => {
+    const m = tg.keras.modelFromJson(
+      tokensThen('2.4.0', [{ class_name: 'GlobalAveragePooling1D', config: { name: 'gap' } }]),
+    );
+    tokenWeights(m);
+    expect(Array.from((m.predict(tg.tensor([[3, 1, 0, 0]])) as tg.Tensor).data)).toEqual([2]);
+  });
+});
+
+describe('Keras 3 drops a mask at a layer without mask support (Keras 2 and TF.js refuse it)', () => {
+  const flatten = [
+    { class_name: 'Flatten', config: { name: 'flat' } },
+    { class_name: 'Dense', config: { name: 'out', units: 1 } },
+  ];
+  it('Keras 2 refuses the mask at Flatten; Keras 3 drops it there with one warning naming the layer', () => {
+    expect(() => tg.keras.modelFromJson(tokensThen('2.4.0', flatten))).toThrow(
+      /flat \(Flatten\) receives the padding mask made by tokens \(Embedding with maskZero\)/,
+    );
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const m = tg.keras.modelFromJson(tokensThen('3.3.3', flatten));
+      m.predict(tg.tensor([[3, 1, 0, 0]]));
+      m.predict(tg.tensor([[2, 0, 0, 0]]));
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(
+        /layer 'flat' \(Flatten\) receives the padding mask made by tokens .*as Keras 3 does, the mask is dropped/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+  it('the layers after it see no mask: an LSTM after a Reshape runs over the padding (as Keras 3)', () => {
+    const rest = [
+      { class_name: 'Reshape', config: { name: 'same', target_shape: [4, 1] } }, // returns its input as is
+      { class_name: 'LSTM', config: { name: 'l', units: 2 } },
+    ];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const k3 = tg.keras.modelFromJson(tokensThen('3.3.3', rest));
+      const plain = tg.keras.modelFromJson({
+        ...tokensThen('3.3.3', rest.slice(1)),
+        config: {
+          name: 's',
+          layers: [
+            {
+              class_name: 'Embedding',
+              config: { name: 'tokens', input_dim: 5, output_dim: 1, batch_input_shape: [null, 4] },
+            },
+            rest[1],
+          ],
+        },
+      });
+      plain.setWeights(k3.getWeights());
+      const x = tg.tensor([[3, 1, 0, 0]]);
+      expect(Array.from((k3.predict(x) as tg.Tensor).data)).toEqual(
+        Array.from((plain.predict(x) as tg.Tensor).data),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+  it('the load report records the dropped mask; a layer Keras 3 passes masks through is still refused', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const m = await tg.keras.loadModel({ config: tokensThen('3.3.3', flatten) });
+      expect(m.loadReport.notes.join('\n')).toMatch(/layer 'flat' \(Flatten\) .*the mask is dropped/);
+    } finally {
+      warn.mockRestore();
+    }
+    // Keras 3 merges the masks of Concatenate's inputs: not reproduced, so refused rather than dropped
+    const functional = {
+      class_name: 'Functional',
+      keras_version: '3.3.3',
+      config: {
+        name: 'f',
+        layers: [
+          {
+            class_name: 'InputLayer',
+            name: 'in',
+            config: { name: 'in', batch_input_shape: [null, 4] },
+            inbound_nodes: [],
+          },
+          {
+            class_name: 'Embedding',
+            name: 'tokens',
+            config: { name: 'tokens', input_dim: 5, output_dim: 2, mask_zero: true },
+            inbound_nodes: [[['in', 0, 0, {}]]],
+          },
+          {
+            class_name: 'Concatenate',
+            name: 'cat',
+            config: { name: 'cat', axis: -1 },
+            inbound_nodes: [
+              [
+                ['tokens', 0, 0, {}],
+                ['tokens', 0, 0, {}],
+              ],
+            ],
+          },
+        ],
+        input_layers: [['in', 0, 0]],
+        output_layers: [['cat', 0, 0]],
+      },
+    };
+    expect(() => tg.keras.modelFromJson(functional)).toThrow(/cat \(Concatenate\) receives the padding mask/);
   });
 });

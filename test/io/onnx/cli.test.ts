@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { inspectOnnx } from '../../../src/io/onnx/cli.js';
@@ -76,4 +77,34 @@ describe('tapegrad CLI with .onnx', () => {
       y.forEach((v, j) => expect(Math.abs(v - w[j])).toBeLessThan(1e-5 + 1e-5 * Math.abs(w[j])));
     }
   });
+
+  it.skipIf(!keras)(
+    'convert of functional .h5 files (tf.keras mlp_0, cnn2d_64): the input shape comes from their Input layers',
+    async () => {
+      ort.env.wasm.numThreads = 1;
+      for (const [name, batch] of [
+        ['mlp_0', null],
+        ['cnn2d_64', 3],
+      ] as const) {
+        const h5 = join(keras!, 'dl4j-tfkeras-sample', `${name}.h5`);
+        const out = join(tmp, `${name}.onnx`);
+        const r = batch ? run('convert', h5, out, '--batch-size', String(batch)) : run('convert', h5, out);
+        expect(r.code, r.err).toBe(0);
+        const m = await tg.keras.loadModel(h5);
+        const shape = (m as tg.Functional).inputs[0].shape.map((d, i) => (i === 0 ? (batch ?? 2) : d!));
+        const s = await ort.InferenceSession.create(readFileSync(out));
+        for (const seed of [1, 2]) {
+          const x = tg.randn(shape, { rng: new tg.Rng(seed) });
+          const want = m.predict(x) as tg.Tensor;
+          const got = await s.run({
+            [s.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(x.data), shape),
+          });
+          const y = got[s.outputNames[0]].data as Float32Array;
+          expect(y.length).toBe(want.size);
+          want.data.forEach((w, j) => expect(Math.abs(y[j] - w)).toBeLessThan(1e-5 + 1e-5 * Math.abs(w)));
+        }
+      }
+    },
+  );
+  if (!keras) it.skip('Keras .h5 conversions skipped: ../shared/keras-fixtures is not present', () => {});
 });

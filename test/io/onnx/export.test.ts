@@ -168,6 +168,23 @@ describe('export → ONNX Runtime Web, ONNX checker, and back', () => {
     },
   );
 
+  it('a functional model exports without a sample input: its Input layers give the shapes', async () => {
+    const a = tg.input({ shape: [3, 2] });
+    const b = tg.input({ shape: [4] });
+    const y = tg.layers
+      .dense({ units: 2 })
+      .apply(
+        tg.layers
+          .concatenate()
+          .apply([tg.layers.flatten().apply(a) as tg.SymbolicTensor, b]) as tg.SymbolicTensor,
+      ) as tg.SymbolicTensor;
+    const m = tg.model({ inputs: [a, b], outputs: y });
+    const bytes = tg.onnx.exportModel(m);
+    const xs = [tg.randn([3, 3, 2], { rng: new tg.Rng(8) }), tg.randn([3, 4], { rng: new tg.Rng(9) })];
+    const [got] = await ortRun(bytes, xs); // traced at batch 1, run at 3 (symbolic batch)
+    expectClose(got, (m.predict(xs) as tg.Tensor).data);
+  });
+
   it('refuses an opset outside 13–17 and a model without an input shape, by name', async () => {
     const m = tg.sequential({ layers: [tg.layers.dense({ units: 2, inputShape: [3] })] });
     expect(() => tg.onnx.exportModel(m, { opset: 9 })).toThrow(

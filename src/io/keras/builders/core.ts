@@ -8,6 +8,7 @@ import {
   RepeatVector,
   Reshape,
   SpatialDropout,
+  SpatialDropout1D,
 } from '../../../nn/keras/layers/core.js';
 import {
   ELU,
@@ -38,7 +39,6 @@ import {
   AlphaDropout,
   Masking,
 } from '../../../nn/keras/layers/masking-regularization.js';
-import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs, dataFormat } from './common.js';
 
@@ -91,7 +91,7 @@ defineLayers({
     },
   },
   SpatialDropout1D: {
-    build: (c) => (c.touch('noise_shape'), new SpatialDropout({ ...baseArgs(c), rate: rate(c) })),
+    build: (c) => (c.touch('noise_shape'), new SpatialDropout1D({ ...baseArgs(c), rate: rate(c) })),
   },
   SpatialDropout2D: {
     build: (c) => (
@@ -137,9 +137,7 @@ defineLayers({
   RepeatVector: { build: (c) => new RepeatVector({ ...baseArgs(c), n: c.int('n', undefined, 1) }) },
   Masking: {
     build: (c) => {
-      const m = new Masking({ ...baseArgs(c), maskValue: c.num('mask_value', 0) });
-      emitMask(m, (x) => m.computeMask(x));
-      return m;
+      return new Masking({ ...baseArgs(c), maskValue: c.num('mask_value', 0) });
     },
   },
   Lambda: { build: refuseLambda },
@@ -181,14 +179,12 @@ defineLayers({
       const len = c.raw('input_length');
       const args = baseArgs(c);
       if (!args.batchInputShape && typeof len === 'number') args.batchInputShape = [null, len];
-      const e = new Embedding({
+      return new Embedding({
         ...args,
         inputDim: c.int('input_dim', undefined, 1),
         outputDim: c.int('output_dim', undefined, 1),
         maskZero: c.bool('mask_zero', false),
       });
-      if (e.maskZero) emitMask(e, zeroIndexMask);
-      return e;
     },
   },
   BatchNormalization: {

@@ -1,7 +1,6 @@
 // Builders for the Keras 1 layers that Keras 2 has no class for (keras1.ts names them when converting a
 // Keras 1 config): Merge(mode='cos'), BatchNormalization modes 1 and 2, Embedding with dropout.
 import { CosineMerge, Keras1BatchNormalization, Keras1Embedding } from '../../../nn/keras/layers/keras1.js';
-import { emitMask, zeroIndexMask } from '../masking.js';
 import { defineLayers } from '../registry.js';
 import { baseArgs } from './common.js';
 
@@ -48,15 +47,13 @@ defineLayers({
       if (!args.batchInputShape && typeof len === 'number') args.batchInputShape = [null, len];
       const rate = c.num('dropout', 0);
       if (!(rate >= 0 && rate < 1)) c.fail('dropout', `must be in [0, 1), got ${rate}`);
-      const e = new Keras1Embedding({
+      return new Keras1Embedding({
         ...args,
         inputDim: c.int('input_dim', undefined, 1),
         outputDim: c.int('output_dim', undefined, 1),
         maskZero: c.bool('mask_zero', false),
         dropout: rate,
       });
-      if (e.maskZero) emitMask(e, zeroIndexMask);
-      return e;
     },
   },
 });

@@ -1,8 +1,7 @@
 // Builders for SimpleRNN, LSTM, GRU (and CuDNN / RNN(cell) forms), TimeDistributed and Bidirectional, with the
 // Keras 1 per-gate and CuDNN weight conversions.
 import { Layer } from '../../../nn/layer.js';
-import { GRU } from '../../../nn/keras/layers/rnn-cells.js';
-import { MaskedGRU, MaskedLSTM, MaskedSimpleRNN } from '../masking.js';
+import { GRU, LSTM, SimpleRNN } from '../../../nn/keras/layers/rnn-cells.js';
 import { RNNBase } from '../../../nn/keras/layers/rnn-base.js';
 import { Bidirectional, TimeDistributed } from '../../../nn/keras/layers/wrappers.js';
 import { isJsonObject } from '../../safe-json.js';
@@ -19,6 +18,15 @@ const newDefaults = (ctx: KerasContext): boolean =>
 
 function rnnArgs(c: LayerCfg, b: BuildCtx) {
   if (c.bool('time_major', false)) c.fail('time_major', 'time-major inputs are not supported');
+  // NOTE: Keras 3 writes zero_output_for_mask on every RNN. false is what tapegrad does: a masked step repeats the
+  // previous output (zeros before the first real step). true puts zeros there instead (and makes the last output
+  // zeros when the last step is masked): inside a Bidirectional that returns sequences it is what the wrapper does
+  // (the Bidirectional builder takes it off the wrapped layers), anywhere else it is refused.
+  if (c.bool('zero_output_for_mask', false))
+    c.fail(
+      'zero_output_for_mask',
+      'true (zeros instead of the previous output at masked steps) is supported only on the layers of a Bidirectional that returns sequences; tapegrad repeats the previous output at masked steps, as Keras does with false',
+    );
   const r = (k: string) => {
     const v = c.num(k, 0);
     if (!(v >= 0 && v < 1)) c.fail(k, `must be in [0, 1), got ${v}`);
@@ -41,15 +49,15 @@ function rnnArgs(c: LayerCfg, b: BuildCtx) {
 const recAct = (c: LayerCfg, b: BuildCtx) =>
   activationOf(c, 'recurrent_activation', b.ctx, newDefaults(b.ctx) ? 'sigmoid' : 'hard_sigmoid');
 
-const buildSimple = (c: LayerCfg, b: BuildCtx) => new MaskedSimpleRNN(rnnArgs(c, b));
+const buildSimple = (c: LayerCfg, b: BuildCtx) => new SimpleRNN(rnnArgs(c, b));
 const buildLSTM = (c: LayerCfg, b: BuildCtx) =>
-  new MaskedLSTM({
+  new LSTM({
     ...rnnArgs(c, b),
     recurrentActivation: recAct(c, b),
     unitForgetBias: c.bool('unit_forget_bias', true),
   });
 const buildGRU = (c: LayerCfg, b: BuildCtx) =>
-  new MaskedGRU({
+  new GRU({
     ...rnnArgs(c, b),
     recurrentActivation: recAct(c, b),
     resetAfter: c.bool('reset_after', b.ctx.major >= 3),
@@ -149,7 +157,9 @@ function buildRnnWithCell(c: LayerCfg, b: BuildCtx): Layer {
     'stateful',
     'batch_input_shape',
     'trainable',
+    'dtype',
     'time_major',
+    'zero_output_for_mask',
   ])
     if (c.has(k)) merged[k] = c.raw(k)!;
   const cls = String(cell.class_name).replace(/Cell(V\d)?$/, '');
@@ -163,13 +173,25 @@ function buildRnnWithCell(c: LayerCfg, b: BuildCtx): Layer {
   );
 }
 
+/**
+ * A Bidirectional's wrapped layer config without `zero_output_for_mask: true` when it returns sequences: Keras forces
+ * that flag on both directions then (Keras 3 saves it), and tapegrad's Bidirectional outputs zeros at masked steps
+ * when returning sequences. Anything else is left for the recurrent builder to check.
+ */
+function zeroOutputInside(entry: JsonObject): JsonObject {
+  const cfg = isJsonObject(entry.config) ? entry.config : null;
+  if (!cfg || cfg.zero_output_for_mask !== true || cfg.return_sequences !== true) return entry;
+  const { zero_output_for_mask: _forced, ...rest } = cfg;
+  return { ...entry, config: rest };
+}
+
 defineLayers({
   SimpleRNN: { build: buildSimple },
   LSTM: { build: buildLSTM, convertWeights: lstmWeights },
   GRU: { build: buildGRU, convertWeights: gruWeights },
   CuDNNLSTM: {
     build: (c, b) =>
-      new MaskedLSTM({
+      new LSTM({
         ...rnnArgs(c, b),
         activation: 'tanh',
         recurrentActivation: 'sigmoid',
@@ -179,7 +201,7 @@ defineLayers({
   },
   CuDNNGRU: {
     build: (c, b) =>
-      new MaskedGRU({
+      new GRU({
         ...rnnArgs(c, b),
         activation: 'tanh',
         recurrentActivation: 'sigmoid',
@@ -193,7 +215,7 @@ defineLayers({
   },
   Bidirectional: {
     build: (c, b) => {
-      const inner = b.nested(c.obj('layer'), 'layer', c);
+      const inner = b.nested(zeroOutputInside(c.obj('layer')), 'layer', c);
       if (!(inner instanceof RNNBase))
         return c.fail(
           'layer',
@@ -204,7 +226,7 @@ defineLayers({
         c.fail('merge_mode', `${JSON.stringify(mm)} is not supported (concat, sum, mul, ave, null)`);
       const back =
         c.has('backward_layer') && c.raw('backward_layer') !== null
-          ? b.nested(c.obj('backward_layer'), 'backward_layer', c)
+          ? b.nested(zeroOutputInside(c.obj('backward_layer')), 'backward_layer', c)
           : undefined;
       if (back !== undefined && !(back instanceof RNNBase))
         return c.fail('backward_layer', 'must be a recurrent layer');

@@ -8,6 +8,7 @@ import { transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { type DataFormatArg, dataFormatOf } from './data-format.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
@@ -42,7 +43,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   strides?: IntOrPair;
   padding?: 'valid' | 'same';
   depthMultiplier?: number;
-  dataFormat?: 'channelsLast' | 'channelsFirst';
+  dataFormat?: DataFormatArg;
   dilationRate?: IntOrPair;
   activation?: ActivationSpec;
   useBias?: boolean;
@@ -52,6 +53,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
 
 /** Shared options of the depthwise family. */
 abstract class SpatialConv extends Layer {
+  static override required = ['kernelSize'];
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly dilationRate: [number, number];
@@ -67,7 +69,7 @@ abstract class SpatialConv extends Layer {
     this.padding = args.padding ?? 'valid';
     if (this.padding !== 'valid' && this.padding !== 'same')
       throw new ValueError(`${this.className}: padding must be 'valid' or 'same', got '${this.padding}'`);
-    this.channelsFirst = args.dataFormat === 'channelsFirst';
+    this.channelsFirst = dataFormatOf(this, args.dataFormat) === 'channelsFirst';
     this.useBias = args.useBias ?? true;
   }
   override expectedRank(): number {
@@ -237,7 +239,7 @@ export interface Conv2DTransposeArgs extends LayerArgs {
   padding?: 'valid' | 'same';
   /** Extra rows/columns at the bottom/right (must be smaller than the stride); null = Keras's inferred size. */
   outputPadding?: IntOrPair | null;
-  dataFormat?: 'channelsLast' | 'channelsFirst';
+  dataFormat?: DataFormatArg;
   dilationRate?: IntOrPair;
   activation?: ActivationSpec;
   useBias?: boolean;
@@ -266,6 +268,7 @@ export class Conv2DTranspose extends Layer {
   readonly strides: [number, number];
   readonly dilationRate: [number, number];
   readonly padding: 'valid' | 'same';
+  static override required = ['filters', 'kernelSize'];
   readonly outputPadding: [number, number] | null;
   readonly channelsFirst: boolean;
   readonly useBias: boolean;
@@ -292,7 +295,7 @@ export class Conv2DTranspose extends Layer {
       throw new ValueError(
         `Conv2DTranspose: outputPadding ${JSON.stringify(op)} must be non-negative and smaller than the strides ${JSON.stringify(this.strides)}`,
       );
-    this.channelsFirst = args.dataFormat === 'channelsFirst';
+    this.channelsFirst = dataFormatOf(this, args.dataFormat) === 'channelsFirst';
     this.useBias = args.useBias ?? true;
   }
   override expectedRank(): number {

@@ -7,6 +7,7 @@ import { transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { type DataFormatArg, dataFormatOf } from './data-format.js';
 
 const RELU = getActivation('relu');
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -41,7 +42,7 @@ export interface ConvArgs extends LayerArgs {
   kernelSize: IntOrPair;
   strides?: IntOrPair;
   padding?: 'valid' | 'same' | 'causal';
-  dataFormat?: 'channelsLast' | 'channelsFirst';
+  dataFormat?: DataFormatArg;
   dilationRate?: IntOrPair;
   groups?: number;
   activation?: ActivationSpec;
@@ -87,7 +88,7 @@ abstract class ConvBase extends Layer {
     this.filters = args.filters;
     this.groups = args.groups ?? 1;
     this.useBias = args.useBias ?? true;
-    this.channelsFirst = args.dataFormat === 'channelsFirst';
+    this.channelsFirst = dataFormatOf(this, args.dataFormat) === 'channelsFirst';
     if (args.padding === 'causal' && rank !== 1)
       throw new ValueError(`${this.className}: 'causal' padding is only for Conv1D`);
   }

@@ -10,6 +10,7 @@ import { broadcastTo, expandDims, reshape, transpose } from '../../../ops/moveme
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions, type OptionsOf } from '../../layer.js';
+import { type DataFormatArg, withDataFormat } from './data-format.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 const BATCH_HINT = ' — is the batch axis missing? (inputs are [batch, ...])';
@@ -40,8 +41,9 @@ export class Dense extends Layer {
   readonly activation: ActivationSpec;
   kernel!: Tensor;
   bias: Tensor | null = null;
+  static override required = ['units'];
   constructor(private args: DenseArgs) {
-    super(args.inputDim && !args.inputShape ? { ...args, inputShape: [args.inputDim] } : args);
+    super(args?.inputDim && !args.inputShape ? { ...args, inputShape: [args.inputDim] } : args);
     if (!Number.isInteger(args.units) || args.units < 1)
       throw new ValueError(`Dense: units must be a positive integer, got ${args.units}`);
     this.units = args.units;
@@ -101,8 +103,9 @@ export class Dense extends Layer {
 export class Flatten extends Layer {
   static override className = 'Flatten';
   static override options = layerOptions<OptionsOf<typeof Flatten>>({ dataFormat: true });
-  constructor(private args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst' } = {}) {
+  constructor(private args: LayerArgs & { dataFormat?: DataFormatArg } = {}) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   call(x: Tensor): Tensor {
     if (x.rank < 2)
@@ -121,6 +124,7 @@ export class Flatten extends Layer {
 export class Activation extends Layer {
   static override className = 'Activation';
   static override options = layerOptions<OptionsOf<typeof Activation>>({ activation: true });
+  static override required = ['activation'];
   constructor(readonly args: LayerArgs & { activation: ActivationSpec }) {
     super(args);
   }
@@ -136,6 +140,7 @@ export class Activation extends Layer {
 export class Dropout extends Layer {
   static override className = 'Dropout';
   static override options = layerOptions<OptionsOf<typeof Dropout>>({ rate: true, noiseShape: true });
+  static override required = ['rate'];
   constructor(readonly args: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1))
@@ -154,8 +159,10 @@ export class Dropout extends Layer {
 export class SpatialDropout extends Layer {
   static override className = 'SpatialDropout2D';
   static override options = layerOptions<OptionsOf<typeof SpatialDropout>>({ rate: true, dataFormat: true });
-  constructor(readonly args: LayerArgs & { rate: number; dataFormat?: 'channelsLast' | 'channelsFirst' }) {
+  static override required = ['rate'];
+  constructor(readonly args: LayerArgs & { rate: number; dataFormat?: DataFormatArg }) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   call(x: Tensor, kw: CallKwargs = {}): Tensor {
     const first = this.args.dataFormat === 'channelsFirst';
@@ -164,9 +171,22 @@ export class SpatialDropout extends Layer {
   }
 }
 
+/** Keras SpatialDropout1D: [batch, steps, channels], one mask entry per sample and channel (no dataFormat). */
+export class SpatialDropout1D extends SpatialDropout {
+  static override className = 'SpatialDropout1D';
+  static override options = layerOptions<OptionsOf<typeof SpatialDropout1D>>({ rate: true });
+  constructor(args: LayerArgs & { rate: number }) {
+    super(args);
+  }
+  override expectedRank(): number {
+    return 3;
+  }
+}
+
 export class Reshape extends Layer {
   static override className = 'Reshape';
   static override options = layerOptions<OptionsOf<typeof Reshape>>({ targetShape: true });
+  static override required = ['targetShape'];
   constructor(readonly args: LayerArgs & { targetShape: number[] }) {
     super(args);
   }
@@ -189,6 +209,7 @@ export class Reshape extends Layer {
 export class Permute extends Layer {
   static override className = 'Permute';
   static override options = layerOptions<OptionsOf<typeof Permute>>({ dims: true });
+  static override required = ['dims'];
   constructor(readonly args: LayerArgs & { dims: number[] }) {
     super(args);
     const d = args.dims;
@@ -211,6 +232,7 @@ export class Permute extends Layer {
 export class RepeatVector extends Layer {
   static override className = 'RepeatVector';
   static override options = layerOptions<OptionsOf<typeof RepeatVector>>({ n: true });
+  static override required = ['n'];
   constructor(readonly args: LayerArgs & { n: number }) {
     super(args);
   }
@@ -231,12 +253,11 @@ export class RepeatVector extends Layer {
 /** TF.js-style factories: `tg.layers.dense({units: 10})`. */
 export const coreFactories = {
   dense: (a: DenseArgs) => new Dense(a),
-  flatten: (a: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst' } = {}) => new Flatten(a),
+  flatten: (a: LayerArgs & { dataFormat?: DataFormatArg } = {}) => new Flatten(a),
   activation: (a: LayerArgs & { activation: ActivationSpec }) => new Activation(a),
   dropout: (a: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) => new Dropout(a),
-  spatialDropout1d: (a: LayerArgs & { rate: number }) => new SpatialDropout(a),
-  spatialDropout2d: (a: LayerArgs & { rate: number; dataFormat?: 'channelsLast' | 'channelsFirst' }) =>
-    new SpatialDropout(a),
+  spatialDropout1d: (a: LayerArgs & { rate: number }) => new SpatialDropout1D(a),
+  spatialDropout2d: (a: LayerArgs & { rate: number; dataFormat?: DataFormatArg }) => new SpatialDropout(a),
   reshape: (a: LayerArgs & { targetShape: number[] }) => new Reshape(a),
   permute: (a: LayerArgs & { dims: number[] }) => new Permute(a),
   repeatVector: (a: LayerArgs & { n: number }) => new RepeatVector(a),

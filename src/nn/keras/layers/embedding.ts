@@ -2,10 +2,12 @@
 import { ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import { Tensor } from '../../../core/tensor.js';
-import { notEqual } from '../../../ops/elementwise/builders.js';
+import { add, cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
+import { reshape } from '../../../ops/movement/builders.js';
 import { take } from '../../../ops/network/builders.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { setMask } from '../mask.js';
 
 /**
  * Flat indices into a row-major [rows, dim] table for each index of `x`: out[i·dim + j] = x[i]·dim + j,
@@ -13,16 +15,19 @@ import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
  */
 export function rowIndices(x: Tensor, rows: number, dim: number, who: string): Tensor {
   const src = x.data;
-  const idx = new Int32Array(src.length * dim);
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (!Number.isInteger(v) || v < 0 || v >= rows)
       throw new ValueError(
         `${who}: index ${v} at flat position ${i} of input ${fmtShape(x.shape)} is ${Number.isInteger(v) ? 'out of range' : 'not an integer'} (valid: 0 to ${rows - 1})`,
       );
-    for (let j = 0; j < dim; j++) idx[i * dim + j] = v * dim + j;
   }
-  return new Tensor(idx, [...x.shape, dim]);
+  // NOTE: ops on x, not a tensor made from its numbers, so a trace (ONNX export) gathers by its input
+  const cols = new Tensor(
+    Int32Array.from({ length: dim }, (_, j) => j),
+    [dim],
+  );
+  return add(mul(reshape(cast(x, 'int32'), [...x.shape, 1]), dim), cols);
 }
 
 export interface EmbeddingArgs extends LayerArgs {
@@ -38,6 +43,8 @@ export interface EmbeddingArgs extends LayerArgs {
 /** Keras Embedding: y[..., :] = embeddings[x[...], :]; weight 'embeddings' [inputDim, outputDim], U(-0.05, 0.05) init. */
 export class Embedding extends Layer {
   static override className = 'Embedding';
+  /** Makes its own output mask (maskZero) and ignores an input one (Keras compute_mask). */
+  static handlesMasks = true;
   static override options = layerOptions<EmbeddingArgs>({
     inputDim: true,
     outputDim: true,
@@ -70,7 +77,15 @@ export class Embedding extends Layer {
     );
   }
   call(x: Tensor): Tensor {
-    return take(this.embeddings, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`));
+    return this.withMask(
+      x,
+      take(this.embeddings, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`)),
+    );
+  }
+  /** With maskZero the output `y` carries the mask of `x`: recurrent layers after it skip the padding (mask.ts). */
+  protected withMask(x: Tensor, y: Tensor): Tensor {
+    if (this.maskZero) setMask(y, cast(notEqual(x, 0), 'float32'), `${this.name} (Embedding with maskZero)`);
+    return y;
   }
   /** Keras compute_mask: 1 where the index is not 0 (int32, the input's shape), or null without maskZero. */
   computeMask(x: Tensor): Tensor | null {

@@ -97,7 +97,10 @@ export class Keras1Embedding extends Embedding {
       training: true,
       noiseShape: [this.inputDim, 1],
     });
-    return take(w, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`));
+    return this.withMask(
+      x,
+      take(w, rowIndices(x, this.inputDim, this.outputDim, `${this.name} (Embedding)`)),
+    );
   }
   override getConfig() {
     return { ...super.getConfig(), dropout: this.dropoutRate };

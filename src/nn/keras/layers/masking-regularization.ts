@@ -3,12 +3,15 @@ import type { Tensor } from '../../../core/tensor.js';
 import { cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
 import { max } from '../../../ops/reduce/builders.js';
 import { dropout } from '../../../ops/random-ops.js';
+import { reshape } from '../../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerArgs } from '../../layer.js';
+import { setMask } from '../mask.js';
 
 /** Keras AlphaDropout: identity at inference; in training, plain dropout of the given rate (SELU-scaled in Keras). */
 export class AlphaDropout extends Layer {
   static override className = 'AlphaDropout';
   static override options = ['rate'];
+  static override required = ['rate'];
   constructor(readonly args: LayerArgs & { rate: number }) {
     super(args);
   }
@@ -38,10 +41,12 @@ export class ActivityRegularization extends Layer {
 
 /**
  * Keras Masking: zeroes every time step whose features all equal `maskValue`:
- * y = x · any(x ≠ maskValue, last axis). Recurrent layers after it skip those steps (see the importer's masking).
+ * y = x · any(x ≠ maskValue, last axis). Recurrent layers after it skip those steps (see ../mask.ts).
  */
 export class Masking extends Layer {
   static override className = 'Masking';
+  /** Makes its own output mask, replacing an input one (Keras compute_mask). */
+  static handlesMasks = true;
   static override options = ['maskValue'];
   readonly maskValue: number;
   constructor(args: LayerArgs & { maskValue?: number } = {}) {
@@ -60,7 +65,10 @@ export class Masking extends Layer {
       [x.rank - 1],
       true,
     );
-    return mul(x, keep);
+    const y = mul(x, keep);
+    // the output carries the mask: recurrent layers after it skip the masked steps (mask.ts)
+    setMask(y, reshape(keep, x.shape.slice(0, -1)), `${this.name} (Masking)`);
+    return y;
   }
   override getConfig() {
     return { ...super.getConfig(), mask_value: this.maskValue };

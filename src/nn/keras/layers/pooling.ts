@@ -1,5 +1,9 @@
 // Keras pooling layers: Max/AveragePooling1D/2D and the global pools.
-import type { Tensor } from '../../../core/tensor.js';
+import { ShapeError, fmtShape } from '../../../core/errors.js';
+import { Tensor } from '../../../core/tensor.js';
+import { cast, div, notEqual, where } from '../../../ops/elementwise/builders.js';
+import { expandDims } from '../../../ops/movement/builders.js';
+import { sum } from '../../../ops/reduce/builders.js';
 import {
   avgPool1d,
   avgPool2d,
@@ -8,15 +12,17 @@ import {
   maxPool1d,
   maxPool2d,
 } from '../../../ops/composite/pool.js';
-import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { maskOf } from '../mask.js';
 import { checkSizes, spatialLayout } from './conv.js';
+import { type DataFormatArg, dataFormatName, withDataFormat } from './data-format.js';
 
 type IntOrPair = number | [number, number];
 export interface PoolArgs extends LayerArgs {
   poolSize?: IntOrPair;
   strides?: IntOrPair | null;
   padding?: 'valid' | 'same';
-  dataFormat?: 'channelsLast' | 'channelsFirst';
+  dataFormat?: DataFormatArg;
 }
 
 abstract class Pool extends Layer {
@@ -32,6 +38,7 @@ abstract class Pool extends Layer {
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    this.args = withDataFormat(this, args);
     checkSizes(this.className, 'poolSize', args.poolSize, rank);
     checkSizes(this.className, 'strides', args.strides, rank);
   }
@@ -72,7 +79,7 @@ abstract class Pool extends Layer {
       pool_size: pair(k),
       strides: pair(this.args.strides ?? k),
       padding: this.args.padding ?? 'valid',
-      data_format: this.args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last',
+      data_format: dataFormatName(this.args.dataFormat),
     };
   }
 }
@@ -105,11 +112,12 @@ export class AveragePooling1D extends Pool {
 abstract class GlobalPool extends Layer {
   static override options = layerOptions<GArgs>({ dataFormat: true, keepdims: true });
   constructor(
-    readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean },
+    readonly args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean },
     readonly rank: 1 | 2,
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   override expectedRank(): number {
     return this.rank + 2;
@@ -127,30 +135,57 @@ abstract class GlobalPool extends Layer {
 }
 export class GlobalMaxPooling2D extends GlobalPool {
   static override className = 'GlobalMaxPooling2D';
-  constructor(args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean } = {}) {
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 2, 'max');
   }
 }
 export class GlobalAveragePooling2D extends GlobalPool {
   static override className = 'GlobalAveragePooling2D';
-  constructor(args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean } = {}) {
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 2, 'avg');
   }
 }
 export class GlobalMaxPooling1D extends GlobalPool {
   static override className = 'GlobalMaxPooling1D';
-  constructor(args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean } = {}) {
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 1, 'max');
   }
 }
 export class GlobalAveragePooling1D extends GlobalPool {
   static override className = 'GlobalAveragePooling1D';
-  constructor(args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean } = {}) {
+  /** Reads its input's [batch, steps] mask (Keras ≥ 2.2.3, Keras 3) and outputs none (see ../mask.ts). */
+  static handlesMasks = true;
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 1, 'avg');
+  }
+  /**
+   * With a mask (given in the call, Keras `mask=`, else the one Masking / Embedding(maskZero) put on x): the mean over
+   * the real steps only, Σ x·m / Σ m per sample and channel.
+   * NOTE: as Keras (2 and 3), a row whose steps are all masked divides 0 by 0: NaN. Masked steps count as 0 whatever
+   * they hold (Keras 3's `where`), so an Inf or NaN there does not reach the result.
+   */
+  override call(x: Tensor, kw: CallKwargs = {}): Tensor {
+    const mask = kw.mask === undefined || kw.mask === null ? maskOf(x) : kw.mask;
+    if (mask === undefined) return super.call(x);
+    const first = this.args.dataFormat === 'channelsFirst';
+    const steps = first ? 2 : 1;
+    if (
+      !(mask instanceof Tensor) ||
+      mask.rank !== 2 ||
+      mask.shape[0] !== x.shape[0] ||
+      mask.shape[1] !== x.shape[steps]
+    )
+      throw new ShapeError(
+        `the mask must be [batch, steps] = [${x.shape[0]}, ${x.shape[steps]}] for input ${fmtShape(x.shape)}` +
+          `${first ? ' (channelsFirst: steps on axis 2)' : ''}, got ${mask instanceof Tensor ? fmtShape(mask.shape) : typeof mask}`,
+      );
+    const keepdims = this.args.keepdims ?? false;
+    const m = expandDims(notEqual(mask, 0), first ? 1 : 2);
+    return div(sum(where(m, x, 0), steps, keepdims), sum(cast(m, x.dtype), steps, keepdims));
   }
 }
 
-type GArgs = LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst'; keepdims?: boolean };
+type GArgs = LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean };
 export const poolingFactories = {
   maxPooling2d: (a: PoolArgs = {}) => new MaxPooling2D(a),
   averagePooling2d: (a: PoolArgs = {}) => new AveragePooling2D(a),

@@ -4,11 +4,15 @@ import { tensor, type Tensor } from '../../../core/tensor.js';
 import { matmul } from '../../../ops/network/builders.js';
 import { broadcastTo, pad, reshape, slice, transpose } from '../../../ops/movement/builders.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import {
+  type DataFormat,
+  type DataFormatArg,
+  dataFormatName,
+  dataFormatOf,
+  withDataFormat,
+} from './data-format.js';
 
 type Pair = [number, number];
-type DataFormat = 'channelsLast' | 'channelsFirst';
-const dataFormatName = (f?: DataFormat): string =>
-  f === 'channelsFirst' ? 'channels_first' : 'channels_last';
 
 /** An int, a symmetric pair or explicit pairs → [[before, after] per spatial axis]. */
 function pairsOf(
@@ -44,19 +48,21 @@ export interface ZeroPadding1DArgs extends LayerArgs {
 export interface ZeroPadding2DArgs extends LayerArgs {
   /** int, [h, w] (symmetric) or [[top, bottom], [left, right]] (Keras default (1, 1)). */
   padding?: number | [number, number] | [[number, number], [number, number]];
-  dataFormat?: DataFormat;
+  dataFormat?: DataFormatArg;
 }
 
 /** Zero rows added before/after each spatial axis. */
 abstract class ZeroPaddingBase extends Layer {
   readonly pads: Pair[];
+  readonly dataFormat?: DataFormat;
   constructor(
     args: LayerArgs,
     padding: number | readonly (number | readonly number[])[],
     readonly spatial: 1 | 2,
-    readonly dataFormat?: DataFormat,
+    dataFormat?: DataFormatArg,
   ) {
     super(args);
+    this.dataFormat = dataFormatOf(this, dataFormat);
     this.pads = pairsOf(padding, spatial, 'padding', this.className);
   }
   override expectedRank(): number {
@@ -98,19 +104,21 @@ export interface Cropping1DArgs extends LayerArgs {
 export interface Cropping2DArgs extends LayerArgs {
   /** int, [h, w] (symmetric) or [[top, bottom], [left, right]] (Keras default 0). */
   cropping?: number | [number, number] | [[number, number], [number, number]];
-  dataFormat?: DataFormat;
+  dataFormat?: DataFormatArg;
 }
 
 /** Rows removed from the start/end of each spatial axis. */
 abstract class CroppingBase extends Layer {
   readonly crops: Pair[];
+  readonly dataFormat?: DataFormat;
   constructor(
     args: LayerArgs,
     cropping: number | readonly (number | readonly number[])[],
     readonly spatial: 1 | 2,
-    readonly dataFormat?: DataFormat,
+    dataFormat?: DataFormatArg,
   ) {
     super(args);
+    this.dataFormat = dataFormatOf(this, dataFormat);
     this.crops = pairsOf(cropping, spatial, 'cropping', this.className);
   }
   override expectedRank(): number {
@@ -208,7 +216,7 @@ export class UpSampling1D extends Layer {
 
 export interface UpSampling2DArgs extends LayerArgs {
   size?: number | [number, number];
-  dataFormat?: DataFormat;
+  dataFormat?: DataFormatArg;
   /** 'nearest' (default, repeats rows and columns) or 'bilinear' (half-pixel centres, as TF2/Keras 3). */
   interpolation?: 'nearest' | 'bilinear';
 }
@@ -224,6 +232,7 @@ export class UpSampling2D extends Layer {
   readonly interpolation: 'nearest' | 'bilinear';
   constructor(readonly args: UpSampling2DArgs = {}) {
     super(args);
+    this.args = withDataFormat(this, args);
     const s = args.size ?? 2;
     this.size = typeof s === 'number' ? [s, s] : [s[0], s[1]];
     if (this.size.some((v) => !Number.isInteger(v) || v < 1))

@@ -4,8 +4,8 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import { hasOpListeners, isRecording } from '../../../core/tape.js';
-import { type Tensor, ones, zeros } from '../../../core/tensor.js';
-import { add, mul } from '../../../ops/elementwise/builders.js';
+import { Tensor, ones, zeros } from '../../../core/tensor.js';
+import { add, cast, mul, sub } from '../../../ops/elementwise/builders.js';
 import { matmul } from '../../../ops/network/builders.js';
 import { dropout } from '../../../ops/random-ops.js';
 import { broadcastTo, reshape, slice, stack } from '../../../ops/movement/builders.js';
@@ -15,6 +15,7 @@ import { type CallKwargs, Layer, type LayerArgs, type LayerIO } from '../../laye
 import { isInferringShapes } from '../../shape-inference.js';
 import { SymbolicTensor } from '../../symbolic.js';
 import { keep } from '../../../core/lifetime.js';
+import { copyMask, maskOf, setMask } from '../mask.js';
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
 export const activationName = (a: ActivationSpec): string =>
@@ -86,6 +87,8 @@ function timeConstantSource(x: Tensor): Tensor | null {
 
 /** Base of the Keras recurrent layers; subclasses give the gate count, the bias and the step. */
 export abstract class RNNBase extends Layer {
+  /** Reads its input's mask (Masking, Embedding maskZero): masked steps are skipped (see mask.ts). */
+  static handlesMasks = true;
   readonly units: number;
   readonly useBias: boolean;
   readonly returnSequences: boolean;
@@ -213,16 +216,52 @@ export abstract class RNNBase extends Layer {
           })
         : null;
     const step = this.makeStep(recMask);
+    // the mask: given in the call (Keras `mask=`), else the one Masking / Embedding(maskZero) put on x
+    const givenMask = kw.mask === undefined || kw.mask === null ? null : (kw.mask as Tensor);
+    const maskAt = this.stepMasks(givenMask ?? maskOf(x), B, T, states[0].dtype);
     const outs: Tensor[] = [];
     for (let i = 0; i < T; i++) {
       const t = this.goBackwards ? T - 1 - i : i;
-      states = step(inputAt(t), states, zeroStart && i === 0);
-      outs.push(states[0]);
+      const next = step(inputAt(t), states, zeroStart && i === 0);
+      if (!maskAt) {
+        states = next;
+        outs.push(states[0]);
+        continue;
+      }
+      // Keras's masked K.rnn: at a masked step (m = 0) the states keep their values and the output repeats the
+      // previous one (zeros before the first real step): s ← m·s' + (1 − m)·s, y ← m·h' + (1 − m)·y_prev
+      const [m, keepOld] = maskAt(t);
+      states = next.map((s, k) => add(mul(m, s), mul(keepOld, states[k])));
+      const out = mul(m, next[0]);
+      outs.push(outs.length ? add(out, mul(keepOld, outs[outs.length - 1])) : out);
     }
     const y = this.returnSequences ? stack(outs, 1) : outs[outs.length - 1];
+    // Keras compute_mask: a returned sequence keeps the input's mask (the states carry none)
+    if (maskAt && this.returnSequences)
+      if (givenMask) setMask(y, givenMask, `the mask given to ${this.name}`);
+      else copyMask(x, y);
     // NOTE: carried states are detached (Keras keeps them in variables): gradients stop at call boundaries.
     if (this.stateful) this.states = states.map((s) => keep(s.detach()));
     return this.returnState ? [y, ...states] : y;
+  }
+
+  /** Per-step [batch, 1] mask and 1 − mask of a [batch, time] mask (null without one); checks its shape. */
+  private stepMasks(
+    mask: Tensor | undefined,
+    B: number,
+    T: number,
+    dtype: Tensor['dtype'],
+  ): ((t: number) => [Tensor, Tensor]) | null {
+    if (!mask) return null;
+    if (!(mask instanceof Tensor) || mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T)
+      throw new ShapeError(
+        `the mask must be [batch, time] = [${B}, ${T}] (1 for real steps, 0 for padding), got ${mask instanceof Tensor ? fmtShape(mask.shape) : typeof mask}`,
+      );
+    const m = cast(mask, dtype);
+    return (t) => {
+      const mt = reshape(slice(m, [0, t], [B, 1]), [B, 1]);
+      return [mt, sub(1, mt)];
+    };
   }
 
   /**

@@ -18,14 +18,14 @@ import {
 } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { type DataFormatArg, dataFormatName, withDataFormat } from './data-format.js';
 
-export type DataFormat = 'channelsLast' | 'channelsFirst';
+export type { DataFormat } from './data-format.js';
 type Triple = [number, number, number];
 
 const toLast = (x: Tensor, first: boolean): Tensor => (first ? transpose(x, [0, 2, 3, 4, 1]) : x);
 const fromLast = (y: Tensor, first: boolean): Tensor => (first ? transpose(y, [0, 4, 1, 2, 3]) : y);
-const fmtName = (f: DataFormat | undefined): string =>
-  f === 'channelsFirst' ? 'channels_first' : 'channels_last';
+const fmtName = dataFormatName;
 
 function check5(layer: Layer, x: Tensor): void {
   if (x.rank !== 5)
@@ -48,7 +48,7 @@ export interface Conv3DArgs extends LayerArgs {
   kernelSize: Triple;
   strides?: Triple;
   padding?: 'valid' | 'same';
-  dataFormat?: DataFormat;
+  dataFormat?: DataFormatArg;
   dilationRate?: Triple;
   activation?: ActivationSpec;
   useBias?: boolean;
@@ -70,10 +70,12 @@ export class Conv3D extends Layer {
     activation: true,
     useBias: true,
   });
+  static override required = ['filters', 'kernelSize'];
   kernel!: Tensor;
   bias: Tensor | null = null;
   constructor(readonly args: Conv3DArgs) {
     super(args);
+    this.args = withDataFormat(this, args);
     if (!Number.isInteger(args.filters) || args.filters < 1)
       throw new ValueError(`Conv3D: filters must be a positive integer, got ${args.filters}`);
   }
@@ -149,7 +151,7 @@ export interface Pool3DArgs extends LayerArgs {
   poolSize?: Triple;
   strides?: Triple | null;
   padding?: 'valid' | 'same';
-  dataFormat?: DataFormat;
+  dataFormat?: DataFormatArg;
 }
 
 const POOL3D_OPTIONS = layerOptions<Pool3DArgs>({
@@ -167,6 +169,7 @@ abstract class Pool3D extends Layer {
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   override expectedRank(): number {
     return 5;
@@ -219,10 +222,11 @@ export class AveragePooling3D extends Pool3D {
 /** Global pooling over the three spatial axes. */
 abstract class GlobalPool3D extends Layer {
   constructor(
-    readonly args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean },
+    readonly args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean },
     readonly kind: 'max' | 'avg',
   ) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   override expectedRank(): number {
     return 5;
@@ -243,14 +247,14 @@ abstract class GlobalPool3D extends Layer {
 export class GlobalMaxPooling3D extends GlobalPool3D {
   static override className = 'GlobalMaxPooling3D';
   static override options = GLOBAL_POOL3D_OPTIONS;
-  constructor(args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean } = {}) {
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 'max');
   }
 }
 export class GlobalAveragePooling3D extends GlobalPool3D {
   static override className = 'GlobalAveragePooling3D';
   static override options = GLOBAL_POOL3D_OPTIONS;
-  constructor(args: LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean } = {}) {
+  constructor(args: LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean } = {}) {
     super(args, 'avg');
   }
 }
@@ -261,8 +265,9 @@ const spatial = (first: boolean): number[] => (first ? [2, 3, 4] : [1, 2, 3]);
 export class ZeroPadding3D extends Layer {
   static override className = 'ZeroPadding3D';
   static override options = ['padding', 'dataFormat'];
-  constructor(readonly args: LayerArgs & { padding: [number, number][]; dataFormat?: DataFormat }) {
+  constructor(readonly args: LayerArgs & { padding: [number, number][]; dataFormat?: DataFormatArg }) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   call(x: Tensor): Tensor {
     check5(this, x);
@@ -281,8 +286,9 @@ export class ZeroPadding3D extends Layer {
 export class Cropping3D extends Layer {
   static override className = 'Cropping3D';
   static override options = ['cropping', 'dataFormat'];
-  constructor(readonly args: LayerArgs & { cropping: [number, number][]; dataFormat?: DataFormat }) {
+  constructor(readonly args: LayerArgs & { cropping: [number, number][]; dataFormat?: DataFormatArg }) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   call(x: Tensor): Tensor {
     check5(this, x);
@@ -316,8 +322,9 @@ function repeatAxis(x: Tensor, axis: number, n: number): Tensor {
 export class UpSampling3D extends Layer {
   static override className = 'UpSampling3D';
   static override options = ['size', 'dataFormat'];
-  constructor(readonly args: LayerArgs & { size: Triple; dataFormat?: DataFormat }) {
+  constructor(readonly args: LayerArgs & { size: Triple; dataFormat?: DataFormatArg }) {
     super(args);
+    this.args = withDataFormat(this, args);
   }
   call(x: Tensor): Tensor {
     check5(this, x);
@@ -356,7 +363,7 @@ type Pool3DFactoryArgs = Omit<Pool3DArgs, 'poolSize' | 'strides'> & {
   poolSize?: Size3;
   strides?: Size3 | null;
 };
-type GlobalPool3DArgs = LayerArgs & { dataFormat?: DataFormat; keepdims?: boolean };
+type GlobalPool3DArgs = LayerArgs & { dataFormat?: DataFormatArg; keepdims?: boolean };
 /** Replace the size-like keys that are present by their three-axis form (absent keys stay absent). */
 function with3<T extends object>(a: T, keys: string[], f: (v: never) => unknown): T {
   const out = { ...a } as Record<string, unknown>;
@@ -374,13 +381,13 @@ export const volumetricFactories = {
   globalMaxPooling3d: (a: GlobalPool3DArgs = {}) => new GlobalMaxPooling3D(a),
   globalAveragePooling3d: (a: GlobalPool3DArgs = {}) => new GlobalAveragePooling3D(a),
   /** Keras's default padding is 1 on every side of every spatial axis. */
-  zeroPadding3d: (a: LayerArgs & { padding?: Pads3; dataFormat?: DataFormat } = {}) =>
+  zeroPadding3d: (a: LayerArgs & { padding?: Pads3; dataFormat?: DataFormatArg } = {}) =>
     new ZeroPadding3D({ ...a, padding: pairs3(a.padding ?? 1) }),
   /** Keras's default cropping is 1 on every side of every spatial axis. */
-  cropping3d: (a: LayerArgs & { cropping?: Pads3; dataFormat?: DataFormat } = {}) =>
+  cropping3d: (a: LayerArgs & { cropping?: Pads3; dataFormat?: DataFormatArg } = {}) =>
     new Cropping3D({ ...a, cropping: pairs3(a.cropping ?? 1) }),
   /** Keras's default size is 2 on every spatial axis. */
-  upSampling3d: (a: LayerArgs & { size?: Size3; dataFormat?: DataFormat } = {}) =>
+  upSampling3d: (a: LayerArgs & { size?: Size3; dataFormat?: DataFormatArg } = {}) =>
     new UpSampling3D({ ...a, size: triple3(a.size ?? 2) }),
   // TF.js aliases
   avgPool3d: (a: Pool3DFactoryArgs = {}) => new AveragePooling3D(pool3dArgs(a)),

@@ -3,12 +3,13 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import { Tensor } from '../../../core/tensor.js';
-import { add, mul } from '../../../ops/elementwise/builders.js';
+import { add, cast, mul } from '../../../ops/elementwise/builders.js';
 import { gather } from '../../../ops/network/builders.js';
 import { concat, reshape } from '../../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerArgs, type LayerIO, layerOptions } from '../../layer.js';
 import { SymbolicTensor } from '../../symbolic.js';
 import { RNNBase, fmtCount } from './rnn-base.js';
+import { copyMask, maskOf } from '../mask.js';
 
 /** The wrapped layer's declared input shape becomes the wrapper's, so `sequential` models can build. */
 function wrapperArgs<A extends LayerArgs>(args: A, layer: Layer): A {
@@ -95,6 +96,8 @@ const reverseTime = (y: Tensor): Tensor =>
  */
 export class Bidirectional extends Layer {
   static override className = 'Bidirectional';
+  /** Both directions skip the steps masked on its input (see ../mask.ts). */
+  static handlesMasks = true;
   static override options = layerOptions<BidirectionalArgs>({
     layer: true,
     mergeMode: true,
@@ -175,8 +178,13 @@ export class Bidirectional extends Layer {
     const b = this.backwardLayer.apply(bIn, rest) as LayerIO;
     const [yf, ...sf] = Array.isArray(f) ? f : [f];
     const [yb0, ...sb] = Array.isArray(b) ? b : [b];
-    const yb = this.forwardLayer.returnSequences ? reverseTime(yb0) : yb0;
-    const merged = this.merge(yf, yb);
+    const seq = this.forwardLayer.returnSequences;
+    const yb = seq ? reverseTime(yb0) : yb0;
+    // Keras forces zero_output_for_mask on both directions when returning sequences: masked steps output zeros
+    const mask = seq ? ((kw.mask as Tensor | null | undefined) ?? maskOf(x) ?? null) : null;
+    const m = mask ? reshape(cast(mask, yf.dtype), [...mask.shape, 1]) : null;
+    const merged = m ? this.merge(mul(yf, m), mul(yb, m)) : this.merge(yf, yb);
+    if (m) for (const t of Array.isArray(merged) ? merged : [merged]) copyMask(x, t);
     if (!this.forwardLayer.returnState) return merged;
     return [...(Array.isArray(merged) ? merged : [merged]), ...sf, ...sb];
   }
