@@ -1,23 +1,11 @@
 // Bad input gives typed errors whose messages name the op and the shapes/values involved.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { throwsTyped } from '../support/throws.js';
 import { run } from '../../src/ops/dispatch.js';
 import { PRIMS } from '../../src/ops/table.js';
 
 const z = (shape: number[], dtype: tg.DType = 'float32') => tg.zeros(shape, { dtype });
-/** Assert `f` throws an instance of `cls` whose message matches `msg` (a string must match exactly). */
-function throwsTyped(f: () => unknown, cls: new (...a: any[]) => Error, msg: string | RegExp): void {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a throw').toBeInstanceOf(cls);
-  expect(err).toBeInstanceOf(tg.TapegradError);
-  if (typeof msg === 'string') expect((err as Error).message).toBe(msg);
-  else expect((err as Error).message).toMatch(msg);
-}
 
 describe('convolution and pooling options', () => {
   it('conv2d channel mismatch reads exactly as documented, in both data formats', () => {

@@ -4,22 +4,10 @@
 // plain objects, and common argument mistakes. Each is refused by the library's own error, naming the op.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { throwsTyped } from '../support/throws.js';
 import { SCAN_LIMIT, keepAll } from '../../src/core/lifetime.js';
 
 const arr = (t: tg.Tensor) => Array.from(t.data);
-
-/** Assert `f` throws an instance of `cls` (a TapegradError) whose message matches `msg`. */
-function throwsTyped(f: () => unknown, cls: new (...a: any[]) => Error, msg: RegExp): void {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a throw').toBeInstanceOf(cls);
-  expect(err).toBeInstanceOf(tg.TapegradError);
-  expect((err as Error).message).toMatch(msg);
-}
 
 describe('int32 tensors are not differentiated', () => {
   const i32 = () => tg.tensor([3, 4], undefined, { dtype: 'int32' });

@@ -3,19 +3,9 @@
 // unstrided. Refusals are tapegrad errors naming the module and the argument, where PyTorch refuses too.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { throwsA } from '../support/throws.js';
 
 const nn = tg.nn;
-
-function throwsA(cls: new (...a: never[]) => Error, fn: () => unknown, fragments: string[]): void {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(cls);
-  for (const f of fragments) expect((err as Error).message).toContain(f);
-}
 
 describe('tg.nn.Flatten(startDim = 1, endDim = -1)', () => {
   it('merges the dims from startDim to endDim, negative dims counting from the end (PyTorch shapes)', () => {

@@ -6,21 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { throwsA } from '../support/throws.js';
 
 const nn = tg.nn;
 const tmp = mkdtempSync(join(tmpdir(), 'tg-torch-module-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function throwsA(cls: new (...a: never[]) => Error, fn: () => unknown, fragments: string[]): void {
-  let err: unknown = null;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(cls);
-  for (const f of fragments) expect((err as Error).message).toContain(f);
-}
 
 describe('train()/eval() of a child set before the first forward is kept (PyTorch)', () => {
   class Net extends nn.Module {

@@ -3,22 +3,10 @@
 // broadcast, reshape with two -1, reductions given an options object, and errors that named another op.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../src/index.js';
+import { throwsTyped } from '../support/throws.js';
 
 const t64 = (d: number[]) => tg.tensor(Float64Array.from(d), [d.length]);
 const arr = (t: tg.Tensor) => Array.from(t.data);
-
-/** Assert `f` throws an instance of `cls` (a TapegradError) whose message matches `msg`. */
-function throwsTyped(f: () => unknown, cls: new (...a: any[]) => Error, msg: RegExp): void {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a throw').toBeInstanceOf(cls);
-  expect(err).toBeInstanceOf(tg.TapegradError);
-  expect((err as Error).message).toMatch(msg);
-}
 
 describe('celu', () => {
   it('has gradient 1 for large positive x (exp(x/α) overflows past x ≈ 88.7·α), as PyTorch', () => {
