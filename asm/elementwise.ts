@@ -42,6 +42,12 @@ function erf64(x: f64): f64 {
   return e / (1 + e);
 }
 
+/** log(1 + e^v) as the JS reference (backend/scalar-math.ts): x + log1p(e^−x) for x > 0, else log1p(e^x). */
+// @ts-ignore: decorator
+@inline function softplus64(v: f64): f64 {
+  return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+}
+
 /**
  * e^x for four lanes with |x| < 87 (callers route other lanes to the scalar path): Cody-Waite reduction
  * x = n·ln2 + r and Cephes' degree-6 polynomial, ~1 ulp.
@@ -67,7 +73,10 @@ function erf64(x: f64): f64 {
   return p + <usize>i * 4;
 }
 
-/** out[i] = f(x[i]); op: 0 neg 1 exp 2 log 3 sqrt 4 abs 5 sign 6 relu 7 sigmoid 8 tanh 9 sin 10 cos 11 erf 12 floor. */
+/**
+ * out[i] = f(x[i]); op: 0 neg 1 exp 2 log 3 sqrt 4 abs 5 sign 6 relu 7 sigmoid 8 tanh 9 sin 10 cos 11 erf 12 floor
+ * 13 log1p 14 expm1 15 softplus.
+ */
 export function unary(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   const zero = f32x4.splat(0);
@@ -121,7 +130,10 @@ function unaryScalar(op: i32, v: f32): f32 {
     case 9: return <f32>Math.sin(d);
     case 10: return <f32>Math.cos(d);
     case 11: return <f32>erf64(d);
-    default: return Mathf.floor(v);
+    case 12: return Mathf.floor(v);
+    case 13: return <f32>Math.log1p(d);
+    case 14: return <f32>Math.expm1(d);
+    default: return <f32>softplus64(d);
   }
 }
 

@@ -10,9 +10,9 @@ import { expf4, unary } from './elementwise';
 /** log Σ e^x from the row's maximum m and Σ e^(x − m), in f64; a non-finite m gives the composition's values. */
 // @ts-ignore: decorator
 @inline function lse(m: f32, s: f64): f64 {
-  // NaN (a NaN in the row) stays NaN; +∞ gives +∞ and −∞ (a row of −∞, or no values) −∞, as m + log Σ e^(x − m)
-  // with m replaced by 0 does (ops/reduce/builders.ts logSumExp)
-  if (m - m != 0) return <f64>m;
+  // NaN (a NaN in the row) and +∞ give NaN, so the whole row is NaN (PyTorch); −∞ (a row of −∞, or no values) −∞,
+  // so x − (−∞) is NaN for −∞ entries, as the JS reference and the composition (ops/composite/activations.ts)
+  if (m - m != 0) return m == Infinity ? NaN : <f64>m;
   return <f64>m + Math.log(s);
 }
 

@@ -4,7 +4,7 @@
 // NOTE: plain typed-array loops like js.ts (the oracle style); the executor calls them on the small tensors where a
 // kernel call costs more than the loop, and on row-wise steps of any size.
 import type { TypedArray } from '../core/dtype.js';
-import { BINARY, jsKernels, rowMax, rowSumExp } from './js.js';
+import { BINARY, intBinaryRule, jsKernels, rowMax, rowSumExp } from './js.js';
 // NOTE: the scalar-operand loop is the JS reference's binaryScalar (js.ts); the executor calls it from here
 export { scalarBinary } from './js.js';
 import type { BinaryOp } from './kernels.js';
@@ -23,13 +23,15 @@ export function channelBinary(
   vFirst: boolean,
   out: TypedArray,
 ): void {
-  const f = BINARY[op];
+  // NOTE: int32 mul and pow wrap modulo 2³² (js.ts intBinaryRule), in the per-pair loops at the end
+  const int = out instanceof Int32Array && (op === 'mul' || op === 'pow');
+  const f = int ? intBinaryRule(op) : BINARY[op];
   let p = 0;
   for (let o = 0; o < outer; o++)
     for (let m = 0; m < mid; m++) {
       const s = v[m];
       if (op === 'add') for (let i = 0; i < inner; i++, p++) out[p] = x[p] + s;
-      else if (op === 'mul') for (let i = 0; i < inner; i++, p++) out[p] = x[p] * s;
+      else if (op === 'mul' && !int) for (let i = 0; i < inner; i++, p++) out[p] = x[p] * s;
       else if (op === 'sub' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] - s;
       else if (op === 'div' && !vFirst) for (let i = 0; i < inner; i++, p++) out[p] = x[p] / s;
       else if (vFirst) for (let i = 0; i < inner; i++, p++) out[p] = f(s, x[p]);

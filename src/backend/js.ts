@@ -5,39 +5,8 @@ import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
 import { channelAffine, channelSums, channelMoments } from './channel.js';
-
-/** erf to ~1e-14: Taylor series near 0, Lentz continued fraction for erfc in the tails. */
-export function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    let term = x;
-    let sum = x;
-    const x2 = x * x;
-    for (let n = 1; n < 100; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  if (ax > 6) return Math.sign(x);
-  // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-  let f = ax;
-  let C = ax;
-  let D = 0;
-  for (let i = 1; i < 200; i++) {
-    const a = i / 2;
-    D = ax + a * D;
-    D = D === 0 ? 1e-300 : 1 / D;
-    C = ax + a / C;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
-}
+import { erf, intPow, softplus } from './scalar-math.js';
+export { erf } from './scalar-math.js';
 
 const UNARY: Record<UnaryOp, (v: number) => number> = {
   neg: (v) => -v,
@@ -55,6 +24,9 @@ const UNARY: Record<UnaryOp, (v: number) => number> = {
   cos: Math.cos,
   erf,
   floor: Math.floor,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  softplus,
 };
 
 /** a op b for one pair of values: the reference's rules (also used by the inference kernels' per-operand loops). */
@@ -72,6 +44,14 @@ export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   reluGrad: (g, x) => (x > 0 ? g : x === x ? 0 : x),
 };
 
+/**
+ * The rule of a binary op for int32 operands: mul and pow wrap modulo 2³² (a double product is not exact past 2⁵³,
+ * so a·b stored to int32 would lose its low bits); the others are exact in a double and wrap when stored.
+ */
+export function intBinaryRule(op: BinaryOp): (a: number, b: number) => number {
+  return op === 'mul' ? Math.imul : op === 'pow' ? intPow : BINARY[op];
+}
+
 /** out[i] = x[i] op s, or s op x[i] when `scalarFirst` (a scalar operand read once, never broadcast). */
 export function scalarBinary(
   op: BinaryOp,
@@ -81,6 +61,12 @@ export function scalarBinary(
   out: TypedArray,
 ): void {
   const n = out.length;
+  if (out instanceof Int32Array && (op === 'mul' || op === 'pow')) {
+    const f = intBinaryRule(op);
+    if (scalarFirst) for (let i = 0; i < n; i++) out[i] = f(s, x[i]);
+    else for (let i = 0; i < n; i++) out[i] = f(x[i], s);
+    return;
+  }
   // NOTE: the common ops get their own loops (no call per element)
   if (op === 'add') for (let i = 0; i < n; i++) out[i] = x[i] + s;
   else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = x[i] * s;
@@ -185,7 +171,10 @@ export const jsKernels: Kernels = {
     const n = out.length;
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+    else if (out instanceof Int32Array && (op === 'mul' || op === 'pow')) {
+      const f = intBinaryRule(op);
+      for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    } else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
     else if (op === 'div') for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
     else {
       const f = BINARY[op];
@@ -211,6 +200,16 @@ export const jsKernels: Kernels = {
     else out.set(x);
   },
   reduce(op, x, outer, mid, inner, out) {
+    // NOTE: an int32 sum wraps at every step (exact, where a double sum of millions of large values is not)
+    if (op === 'sum' && out instanceof Int32Array) {
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < inner; j++) {
+          let acc = 0;
+          for (let m = 0; m < mid; m++) acc = (acc + x[(o * mid + m) * inner + j]) | 0;
+          out[o * inner + j] = acc;
+        }
+      return;
+    }
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < inner; j++) {
         let acc = op === 'sum' ? 0 : -Infinity;
@@ -227,9 +226,10 @@ export const jsKernels: Kernels = {
         const base = o * mid * inner + j;
         const m = rowMax(x, base, mid, inner);
         const s = rowSumExp(x, base, mid, inner, m);
-        // NOTE: a non-finite maximum gives what m + log Σ exp(x − m) with m replaced by 0 gives: NaN stays NaN,
-        // +∞ gives +∞, −∞ (a row of −∞, or none) −∞ (ops/reduce/builders.ts logSumExp)
-        const lse = m - m !== 0 ? m : m + Math.log(s);
+        // NOTE: a row with a NaN or a +∞ is NaN throughout (PyTorch: ∞ − ∞ has no value, and softmax's Σ is
+        // undefined); a row of −∞ (or none) gives x − (−∞): NaN for −∞ entries, as the composition
+        // (x − m) − log Σ exp(x − m) does (ops/composite/activations.ts)
+        const lse = m - m !== 0 ? (m === Infinity ? NaN : m) : m + Math.log(s);
         for (let k = 0; k < mid; k++) out[base + k * inner] = x[base + k * inner] - lse;
       }
   },
@@ -267,16 +267,21 @@ export const jsKernels: Kernels = {
       }
   },
   matmul(a, b, out, batchA, batchB, m, n, k, transA, transB) {
+    // NOTE: int32 products and sums wrap modulo 2³² at every step (exact; a double sum is not past 2⁵³)
+    const int = out instanceof Int32Array;
     const batch = Math.max(batchA, batchB);
     for (let bi = 0; bi < batch; bi++) {
       const ao = batchA === 1 ? 0 : bi * m * k;
       const bo = batchB === 1 ? 0 : bi * k * n;
       const oo = bi * m * n;
+      const [as, bs] = [transA ? m : 1, transB ? 1 : n]; // steps along k in a and b
       for (let i = 0; i < m; i++)
         for (let j = 0; j < n; j++) {
+          const a0 = ao + (transA ? i : i * k);
+          const b0 = bo + (transB ? j * k : j);
           let s = 0;
-          for (let p = 0; p < k; p++)
-            s += a[ao + (transA ? p * m + i : i * k + p)] * b[bo + (transB ? j * k + p : p * n + j)];
+          if (int) for (let p = 0; p < k; p++) s = (s + Math.imul(a[a0 + p * as], b[b0 + p * bs])) | 0;
+          else for (let p = 0; p < k; p++) s += a[a0 + p * as] * b[b0 + p * bs];
           out[oo + i * n + j] = s;
         }
     }

@@ -19,7 +19,10 @@ export type UnaryOp =
   | 'sin'
   | 'cos'
   | 'erf'
-  | 'floor';
+  | 'floor'
+  | 'log1p'
+  | 'expm1'
+  | 'softplus';
 /** reluGrad(g, x) = x > 0 ? g : 0, NaN where x is NaN: relu's backward in one pass. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad';
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
@@ -61,7 +64,7 @@ export interface Kernels {
   reduce(op: ReduceOp, x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
   /**
    * out[o, ·, j] = x[o, ·, j] − log Σ_m exp x[o, m, j] over the middle axis of [outer, mid, inner] (the row's maximum
-   * subtracted first; a row with a NaN gives NaN, one with +∞ gives x − ∞, one of −∞ NaN, as the composition does).
+   * subtracted first; a row with a NaN or a +∞ is NaN throughout, as PyTorch's, one of −∞ NaN, as the composition does).
    */
   logSoftmax(x: TypedArray, outer: number, mid: number, inner: number, out: TypedArray): void;
   /** out = g − exp(y)·Σ_m g over the middle axis of [outer, mid, inner]: log-softmax's gradient, y its output. */

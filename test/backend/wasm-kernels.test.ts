@@ -21,6 +21,9 @@ const UNARY: UnaryOp[] = [
   'cos',
   'erf',
   'floor',
+  'log1p',
+  'expm1',
+  'softplus',
 ];
 const EXACT_UNARY = new Set<UnaryOp>(['neg', 'sqrt', 'abs', 'sign', 'relu', 'floor']);
 // exp and sigmoid run a float32 polynomial (measured ≤ 1 and ≤ 2 ulp over 2M samples); the others evaluate in f64
@@ -190,7 +193,7 @@ describe('wasm reductions', () => {
       }),
       { numRuns: 60 },
     );
-    // rows with a NaN, with +∞, of −∞ only: the composition's values (NaN; x − ∞; NaN)
+    // rows with a NaN, with +∞, of −∞ only: the composition's values (NaN throughout in each)
     const rows = Float32Array.from([
       1,
       NaN,
@@ -207,20 +210,7 @@ describe('wasm reductions', () => {
     ]);
     const out = new Float32Array(rows.length);
     K.logSoftmax(rows, 3, 4, 1, out);
-    expect(Array.from(out)).toEqual([
-      NaN,
-      NaN,
-      NaN,
-      NaN,
-      -Infinity,
-      NaN,
-      -Infinity,
-      -Infinity,
-      NaN,
-      NaN,
-      NaN,
-      NaN,
-    ]);
+    expect(Array.from(out)).toEqual(Array(12).fill(NaN));
     const ref = new Float32Array(rows.length);
     jsKernels.logSoftmax(rows, 3, 4, 1, ref);
     expectSame(out, ref, 'special rows');

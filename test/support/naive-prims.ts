@@ -56,6 +56,9 @@ const UNARY: Record<string, (v: number) => number> = {
   cos: Math.cos,
   erf: erfSimpson,
   floor: Math.floor,
+  log1p: (v) => Math.log(1 + v),
+  expm1: (v) => Math.exp(v) - 1,
+  softplus: (v) => Math.log(1 + Math.exp(v)),
 };
 const BINARY: Record<string, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -158,6 +161,9 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
   cos: unary('cos'),
   erf: unary('erf'),
   floor: unary('floor'),
+  log1p: unary('log1p'),
+  expm1: unary('expm1'),
+  softplus: unary('softplus'),
   add: binary('add'),
   sub: binary('sub'),
   mul: binary('mul'),

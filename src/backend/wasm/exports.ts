@@ -230,6 +230,9 @@ export const UNARY: Record<UnaryOp, number> = {
   cos: 10,
   erf: 11,
   floor: 12,
+  log1p: 13,
+  expm1: 14,
+  softplus: 15,
 };
 export const BINARY: Record<BinaryOp, number> = {
   add: 0,

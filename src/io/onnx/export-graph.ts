@@ -184,6 +184,7 @@ const UNARY: Record<string, string> = {
   cos: 'Cos',
   erf: 'Erf',
   floor: 'Floor',
+  softplus: 'Softplus',
 };
 const BINARY: Record<string, string> = {
   add: 'Add',
@@ -225,6 +226,17 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
   if (UNARY[e.op]) return out(b.node(UNARY[e.op], ins()));
   if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
   switch (e.op) {
+    // ONNX has no Log1p / Expm1: log(1 + x) and eˣ − 1 (a runtime's own precision for tiny x)
+    case 'log1p':
+    case 'expm1': {
+      const one = b.nameOf(full([], 1, { dtype: e.inputs[0].dtype }));
+      const [x] = ins();
+      return out(
+        e.op === 'log1p'
+          ? b.node('Log', [b.node('Add', [x, one])])
+          : b.node('Sub', [b.node('Exp', [x]), one]),
+      );
+    }
     case 'binaryScalar': {
       // the number as a scalar Constant of the tensor's dtype (ONNX broadcasts it), first when scalarFirst
       const [x] = ins();
@@ -341,7 +353,7 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
       return;
     default:
       throw new ValueError(
-        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
+        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'log1p', 'expm1', 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
       );
   }
 }

@@ -10,17 +10,20 @@ import {
   exp,
   greater,
   log,
+  maximum,
   minimum,
   mul,
   relu,
   sigmoid,
+  softplus,
   sqrt,
   sub,
   tanh,
   where,
 } from '../elementwise/builders.js';
 import { split } from '../movement/builders.js';
-import { logSoftmaxFused, logSumExp } from '../reduce/builders.js';
+import { logSoftmaxFused, max, sum } from '../reduce/builders.js';
+import { noGrad } from '../../core/tape.js';
 import { normAxis } from '../../core/shape.js';
 import { isFloat } from '../../core/dtype.js';
 import { fusedAllowed } from './window.js';
@@ -31,15 +34,18 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(logSoftmax(x, normAxis(axis, x.rank, 'softmax')));
 }
 /**
- * log softmax = x - logΣexp(x), computed stably.
+ * log softmax = x - logΣexp(x), computed stably as (x − m) − log Σ exp(x − m), m the row's maximum (held constant).
  * NOTE: as the logSoftmaxFused row (one pass per row) unless ops are traced: traces show this composition, with
- * the same values up to rounding (the row sums in f64 and rounds logΣexp once).
+ * the same values up to rounding (the row sums in f64 and rounds logΣexp once). A row with a NaN or a +∞ is NaN
+ * throughout, as PyTorch's (∞ − ∞ has no value): the shift is the raw maximum, not logSumExp's finite one.
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'logSoftmax', 'x');
   const a = normAxis(axis, x.rank, 'logSoftmax');
   if (x.rank > 0 && isFloat(x.dtype) && fusedAllowed()) return logSoftmaxFused(x, a);
-  return sub(x, logSumExp(x, a, true));
+  // NOTE: the max is an op on x, not a tensor of its numbers, so a trace (ONNX export) computes it from its input
+  const z = sub(x, noGrad(() => max(x, a, true)).detach());
+  return sub(z, log(sum(exp(z), a, true)));
 }
 
 export const elu = (x: Tensor, alpha = 1): Tensor =>
@@ -47,12 +53,21 @@ export const elu = (x: Tensor, alpha = 1): Tensor =>
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 export const selu = (x: Tensor): Tensor => mul(elu(x, SELU_ALPHA), SELU_SCALE);
-/** log(1 + eˣ) = max(x,0) + log(1 + e^-|x|), stable for large |x|. */
-export const softplus = (x: Tensor): Tensor => add(relu(x), log(add(exp(mul(abs(x), -1)), 1)));
+/** log(1 + eˣ): the softplus row (stable, accurate for very negative x, softplus'(x) = σ(x) everywhere). */
+export { softplus };
 export const softsign = (x: Tensor): Tensor => div(x, add(abs(x), 1));
-/** Keras 3 hard_sigmoid: relu6(x + 3) / 6. NOTE: Keras 2 and TF.js use clip(0.2x + 0.5, 0, 1). */
+/**
+ * x clipped to [lo, hi] with gradient 0 at lo and hi, as PyTorch's hardtanh/relu6/hardsigmoid and TF's Relu6: the
+ * bound is the first operand, which takes ties (clipByValue passes the gradient there, as TF's clip_by_value).
+ * NOTE: NaN stays NaN (maximum and minimum propagate it).
+ */
+const clampKinksFlat = (x: Tensor, lo: number, hi: number): Tensor => maximum(lo, minimum(hi, x));
+/**
+ * Keras 3 hard_sigmoid: relu6(x + 3) / 6 (gradient 0 at ±3, as PyTorch and JAX). NOTE: Keras 2 and TF.js use
+ * clip(0.2x + 0.5, 0, 1), whose tie rule is clip_by_value's.
+ */
 export const hardSigmoid = (x: Tensor, keras2 = false): Tensor =>
-  keras2 ? clipByValue(add(mul(x, 0.2), 0.5), 0, 1) : div(clipByValue(add(x, 3), 0, 6), 6);
+  keras2 ? clipByValue(add(mul(x, 0.2), 0.5), 0, 1) : div(relu6(add(x, 3)), 6);
 export const swish = (x: Tensor): Tensor => mul(x, sigmoid(x));
 export const silu = swish;
 /** GELU; exact (erf) by default as Keras, or the tanh approximation. */
@@ -60,7 +75,8 @@ export const gelu = (x: Tensor, approximate = false): Tensor =>
   approximate
     ? mul(mul(x, 0.5), add(tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI))), 1))
     : mul(mul(x, 0.5), add(erf(div(x, Math.SQRT2)), 1));
-export const relu6 = (x: Tensor): Tensor => clipByValue(x, 0, 6);
+/** min(max(x, 0), 6). NOTE: relu6'(0) = relu6'(6) = 0, as relu'(0) (PyTorch, TF). */
+export const relu6 = (x: Tensor): Tensor => clampKinksFlat(x, 0, 6);
 export const leakyRelu = (x: Tensor, alpha = 0.2): Tensor => where(greater(x, 0), x, mul(x, alpha));
 export const mish = (x: Tensor): Tensor => mul(x, tanh(softplus(x)));
 export const linear = (x: Tensor): Tensor => x;
@@ -88,7 +104,8 @@ export const hardSilu = (x: Tensor): Tensor => mul(x, hardSigmoid(x));
  */
 export const celu = (x: Tensor, alpha = 1): Tensor =>
   add(relu(x), mul(sub(exp(div(minimum(x, 0), alpha)), 1), alpha));
-export const hardTanh = (x: Tensor): Tensor => clipByValue(x, -1, 1);
+/** clip(x, −1, 1). NOTE: gradient 0 at ±1, as PyTorch's hardtanh. */
+export const hardTanh = (x: Tensor): Tensor => clampKinksFlat(x, -1, 1);
 /** log σ(x) = −softplus(−x). */
 export const logSigmoid = (x: Tensor): Tensor => mul(softplus(mul(x, -1)), -1);
 export const softShrink = (x: Tensor, threshold = 0.5): Tensor =>

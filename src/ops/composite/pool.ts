@@ -6,6 +6,7 @@ import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { Tensor } from '../../core/tensor.js';
 import type { WindowGeom } from '../../backend/kernels.js';
+import { paddingOnlyWindow } from '../../core/window-geom.js';
 import { div } from '../elementwise/builders.js';
 import { avgPool2dFused, im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
 import { max, mean, sum } from '../reduce/builders.js';
@@ -55,7 +56,7 @@ export function ceilExtra(len: number, eff: number, s: number, pb: number, pa: n
 function prepare(x: Tensor, opts: Pool2dOptions, op: string) {
   if (!opts || typeof opts !== 'object')
     throw new ValueError(`${op}: options { kernelSize, ... } are required, got ${JSON.stringify(opts)}`);
-  checkOptions(op, opts, op === 'avgPool2d' ? AVG_KEYS : POOL2D_KEYS);
+  checkOptions(op, opts, op.startsWith('avgPool') ? AVG_KEYS : POOL2D_KEYS);
   const fmt = format2d(opts.dataFormat, op);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be rank 4 (${fmt}), got ${fmtShape(x.shape)}`);
   const nhwc = fmt === 'NHWC' ? x.shape : [x.shape[0], x.shape[2], x.shape[3], x.shape[1]];
@@ -159,13 +160,20 @@ export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: 
   return { values: back(take(xh, arg)), indices: back(new Tensor(idx, arg.shape)) };
 }
 
-export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
-  const { xh: nhwc, geom, back, userPads } = prepare(x, opts, 'avgPool2d');
-  const xh = nhwc();
+export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor => avgPool(x, opts, 'avgPool2d');
+
+/** avgPool2d, its errors named `op` (avgPool1d runs it on [n, 1, w, c]). */
+function avgPool(x: Tensor, opts: AvgPool2dOptions, op: string): Tensor {
+  const { xh: nhwc, geom, back, userPads } = prepare(x, opts, op);
   const { n, c, kh, kw, outH, outW } = geom;
   const dv = opts.divisorOverride;
   if (dv !== undefined && (typeof dv !== 'number' || !Number.isFinite(dv) || dv === 0))
-    throw new ValueError(`avgPool2d: divisorOverride must be a non-zero number, got ${JSON.stringify(dv)}`);
+    throw new ValueError(`${op}: divisorOverride must be a non-zero number, got ${JSON.stringify(dv)}`);
+  // NOTE: a window of padding only averages no input (0/0 where the divisor counts real inputs); refused whatever
+  // the divisor, as maxPool2d refuses it and PyTorch refuses padding past half the window
+  const empty = paddingOnlyWindow(op, geom, ', so it averages no input');
+  if (empty !== null) throw new ValueError(empty);
+  const xh = nhwc();
   const padBottom = (outH - 1) * geom.strideH + (kh - 1) * geom.dilationH + 1 - geom.h - geom.padTop;
   const padRight = (outW - 1) * geom.strideW + (kw - 1) * geom.dilationW + 1 - geom.w - geom.padLeft;
   const padded = geom.padTop > 0 || geom.padLeft > 0 || padBottom > 0 || padRight > 0;
@@ -202,7 +210,7 @@ export interface Pool1dOptions {
   ceilMode?: boolean;
 }
 const POOL1D_KEYS = ['kernelSize', 'stride', 'padding', 'dataFormat', 'ceilMode'] as const;
-function pool1d(f: typeof avgPool2d, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
+function pool1d(f: typeof avgPool, x: Tensor, opts: Pool1dOptions, op: string): Tensor {
   if (!opts || typeof opts !== 'object')
     throw new ValueError(`${op}: options { kernelSize, ... } are required, got ${JSON.stringify(opts)}`);
   checkOptions(
@@ -236,12 +244,12 @@ function pool1d(f: typeof avgPool2d, x: Tensor, opts: Pool1dOptions, op: string)
   if (opts.dilation !== undefined) o2.dilation = [1, dil];
   if (opts.ceilMode !== undefined) o2.ceilMode = opts.ceilMode;
   if (opts.countIncludePad !== undefined) o2.countIncludePad = opts.countIncludePad;
-  const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), o2);
+  const y = f(reshape(xw, [xw.shape[0], 1, xw.shape[1], xw.shape[2]]), o2, op);
   const out = reshape(y, [y.shape[0], y.shape[2], y.shape[3]]);
   return fmt === 'NWC' ? out : transpose(out, [0, 2, 1]);
 }
 export const maxPool1d = (x: Tensor, opts: Pool1dOptions): Tensor => pool1d(maxPool2d, x, opts, 'maxPool1d');
-export const avgPool1d = (x: Tensor, opts: Pool1dOptions): Tensor => pool1d(avgPool2d, x, opts, 'avgPool1d');
+export const avgPool1d = (x: Tensor, opts: Pool1dOptions): Tensor => pool1d(avgPool, x, opts, 'avgPool1d');
 
 /** Global pools: reduce every spatial axis (channels last by default). */
 function spatialAxes(x: Tensor, dataFormat: string | undefined, op: string): number[] {

@@ -114,6 +114,12 @@ export const sin = unary('sin');
 export const cos = unary('cos');
 export const erf = unary('erf');
 export const floor = unary('floor');
+/** log(1 + x), accurate for tiny x (log1p(1e-8) = 1e-8 in float32). */
+export const log1p = unary('log1p');
+/** eˣ − 1, accurate for tiny x. */
+export const expm1 = unary('expm1');
+/** log(1 + eˣ), stable for large |x| and accurate for very negative x; softplus'(x) = σ(x). */
+export const softplus = unary('softplus');
 
 /** cond ? a : b, elementwise, all three broadcast together. */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
@@ -127,6 +133,4 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
 export const square = (x: TensorLike): Tensor => mul(x, x);
 export const reciprocal = (x: TensorLike): Tensor => div(1, x);
 export const rsqrt = (x: TensorLike): Tensor => div(1, sqrt(x));
-export const log1p = (x: TensorLike): Tensor => log(add(x, 1));
-export const expm1 = (x: TensorLike): Tensor => sub(exp(x), 1);
 export const clipByValue = (x: TensorLike, lo: number, hi: number): Tensor => minimum(maximum(x, lo), hi);

@@ -7,6 +7,7 @@ import type { Tensor } from '../../core/tensor.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../../backend/kernels.js';
 import { type PrimDef, type PrimTable, flat, movementCost, need, perOutputCost } from '../prim.js';
 import {
+  add,
   cast,
   cos,
   div,
@@ -21,6 +22,7 @@ import {
   neg,
   pow,
   reluGrad,
+  sigmoid,
   sign,
   sin,
   square,
@@ -97,6 +99,11 @@ export const elementwise: PrimTable<ElementwiseParams> = {
   cos: unary('cos', (g, { ins: [x] }) => [neg(mul(g, sin(x)))]),
   erf: unary('erf', (g, { ins: [x] }) => [mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))]), // erf' = 2/√π e^(-x²)
   floor: unary('floor', flat), // piecewise constant: no gradient
+  log1p: unary('log1p', (g, { ins: [x] }) => [div(g, add(x, 1))]), // d log(1 + x) = dx / (1 + x)
+  expm1: unary('expm1', (g, { ins: [x] }) => [mul(g, exp(x))]), // d (eˣ − 1) = eˣ dx
+  // d log(1 + eˣ) = σ(x) dx, at 0 too (½)
+  // NOTE: a row, not max(x, 0) + log1p(e^−|x|): that composition's kinks gave softplus'(0) = 0.
+  softplus: unary('softplus', (g, { ins: [x] }) => [mul(g, sigmoid(x))]),
 
   add: binary('add', (g, c) => [need(c, 0, () => g), need(c, 1, () => g)]),
   sub: binary('sub', (g, c) => [need(c, 0, () => g), need(c, 1, () => neg(g))]),

@@ -1,8 +1,8 @@
 // Matmul and the network primitives users call directly: im2col/col2im, take/scatterAdd.
-import { ShapeError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, describeValue, fmtShape, safeJson } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { type Shape, sizeOf } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
+import { Tensor, assertTensor } from '../../core/tensor.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
 import { run } from '../dispatch.js';
 import { NO_PARAMS, cast } from '../elementwise/builders.js';
@@ -23,6 +23,8 @@ const NO_OPTIONS: MatmulOptions = Object.freeze({});
 
 /** Batched matrix product; a 1-D operand is treated as a vector, batch axes broadcast. */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = NO_OPTIONS): Tensor {
+  assertTensor(a, 'matmul', 'a');
+  assertTensor(b, 'matmul', 'b');
   if (opts !== NO_OPTIONS) checkOptions('matmul', opts, MATMUL_KEYS);
   const b0 = b; // the caller's b, for the message of a fold whose inner sizes differ
   let transA = opts.transA ?? false;
@@ -121,10 +123,13 @@ export const scatterAdd = (g: Tensor, idx: Tensor, shape: Shape): Tensor =>
  * A composite of `take`, so its gradient is the scatter-add of `take`'s vjp.
  */
 export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
+  assertTensor(x, 'gather', 'x');
+  if (!Array.isArray(indices)) assertTensor(indices, 'gather', 'indices');
   const a = axis < 0 ? axis + x.rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= x.rank)
     throw new ShapeError(`gather: axis ${axis} is out of range for ${fmtShape(x.shape)}`);
-  const idx = Array.isArray(indices) ? Int32Array.from(indices as number[]) : (indices as Tensor).raw;
+  // NOTE: plain numbers as they are (not Int32Array.from, which truncates 0.5 to 0): checked below as a tensor's are
+  const idx = Array.isArray(indices) ? (indices as number[]) : (indices as Tensor).raw;
   const idxShape = Array.isArray(indices) ? [indices.length] : [...(indices as Tensor).shape];
   const n = x.shape[a];
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
@@ -134,7 +139,11 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   for (let i = 0; i < outer; i++)
     for (let j = 0; j < idx.length; j++) {
       const k = idx[j];
-      if (!Number.isInteger(k) || k < 0 || k >= n)
+      if (!Number.isInteger(k))
+        throw new ValueError(
+          `gather: index ${typeof k === 'number' ? k : `${safeJson(k)} (${describeValue(k)})`} (position ${j}) is not an integer`,
+        );
+      if (k < 0 || k >= n)
         throw new ShapeError(`gather: index ${k} (position ${j}) is out of range for axis ${a} of size ${n}`);
       for (let r = 0; r < inner; r++) flat[o++] = (i * n + k) * inner + r;
     }

@@ -6,6 +6,7 @@ import { sizeOf } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
 import type { ConvActivation, WindowGeom } from '../../backend/kernels.js';
+import { paddingOnlyWindow } from '../../core/window-geom.js';
 import {
   type Cost,
   type CostCtx,
@@ -97,37 +98,12 @@ function checkGeom(op: string, x: Tensor, geom: WindowGeom, cols?: boolean): voi
   }
 }
 
-/** First output position along one axis whose window covers no real input (all padding), or -1. */
-function emptyWindow(
-  n: number,
-  k: number,
-  stride: number,
-  dilation: number,
-  before: number,
-  out: number,
-): number {
-  for (let o = 0; o < out; o++) {
-    let hit = false;
-    for (let j = 0; j < k && !hit; j++) {
-      const i = o * stride - before + j * dilation;
-      hit = i >= 0 && i < n;
-    }
-    if (!hit) return o;
-  }
-  return -1;
-}
-
 /** [n,outH,outW,c] of a max pool, refusing windows that see only padding (there is no maximum there). */
 function poolShape(op: string, x: Tensor, g: WindowGeom): number[] {
   checkGeom(op, x, g);
   // NOTE: every window must see a real input (the bottom/right padding too), else there is no argmax.
-  const oy = emptyWindow(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH);
-  const ox = emptyWindow(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW);
-  if (oy >= 0 || ox >= 0)
-    throw new ValueError(
-      `maxPool: with padding (top ${g.padTop}, left ${g.padLeft}) and ${g.outH}x${g.outW} outputs, the ${g.kh}x${g.kw} window at ` +
-        `${oy >= 0 ? `output row ${oy}` : `output column ${ox}`} lies entirely in the padding of the ${g.h}x${g.w} input (padding must be smaller than the window)`,
-    );
+  const empty = paddingOnlyWindow('maxPool', g);
+  if (empty !== null) throw new ValueError(empty);
   return [g.n, g.outH, g.outW, g.c];
 }
 

@@ -1,7 +1,7 @@
 // Reductions users call: sum, max, min, mean, variance, argmax, logSumExp.
 import { normAxes, normAxis, reducedShape, sizeOf } from '../../core/shape.js';
-import { Tensor } from '../../core/tensor.js';
-import { ValueError, describeValue } from '../../core/errors.js';
+import { Tensor, assertTensor } from '../../core/tensor.js';
+import { ValueError, describeValue, fmtShape } from '../../core/errors.js';
 import { run } from '../dispatch.js';
 import { abs, add, cast, div, exp, less, log, neg, square, sub, where } from '../elementwise/builders.js';
 import { noGrad } from '../../core/tape.js';
@@ -29,7 +29,19 @@ export function max(x: Tensor, axes?: Axes, keepdims = false): Tensor {
     throw new ValueError(`max: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
   return run('max', [x], { axes: ax, keepdims });
 }
-export const min = (x: Tensor, axes?: Axes, keepdims = false): Tensor => neg(max(neg(x), axes, keepdims));
+/**
+ * An order-reversing map of x: −x for floats (NaN stays NaN), ~x = −x − 1 for int32 (in wrapping arithmetic), which
+ * sends −2³¹ to 2³¹ − 1 where −x would overflow back to −2³¹. Its own inverse.
+ */
+const flip = (x: Tensor): Tensor => (x.dtype === 'int32' ? sub(neg(x), 1) : neg(x));
+export function min(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+  assertTensor(x, 'min', 'x');
+  const ax = normAxes(axes, x.rank, 'min');
+  checkKeep('min', keepdims);
+  if (ax.some((a) => x.shape[a] === 0))
+    throw new ValueError(`min: cannot reduce an empty axis of a tensor of shape [${x.shape}]`);
+  return flip(max(flip(x), ax, keepdims));
+}
 export function mean(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const ax = normAxes(axes, x.rank, 'mean');
   checkKeep('mean', keepdims);
@@ -44,7 +56,13 @@ export function variance(x: Tensor, axes?: Axes, keepdims = false): Tensor {
 export function argmax(x: Tensor, axis = -1): Tensor {
   return run('argmax', [x], { axis: normAxis(axis, x.rank, 'argmax') });
 }
-export const argmin = (x: Tensor, axis = -1): Tensor => argmax(neg(x), axis);
+export function argmin(x: Tensor, axis = -1): Tensor {
+  assertTensor(x, 'argmin', 'x');
+  const a = normAxis(axis, x.rank, 'argmin');
+  if (x.shape[a] === 0)
+    throw new ValueError(`argmin: axis ${a} of ${fmtShape(x.shape)} has size 0 (no minimum)`);
+  return argmax(flip(x), a);
+}
 /** x − log Σ exp(x) along one axis as the logSoftmaxFused row (ops/composite/activations.ts `logSoftmax` calls it). */
 export const logSoftmaxFused = (x: Tensor, axis: number): Tensor =>
   run('logSoftmaxFused', [x], { axis: normAxis(axis, x.rank, 'logSoftmax') });

@@ -127,6 +127,17 @@ describe('export → ONNX Runtime Web, ONNX checker, and back', () => {
     );
   });
 
+  it('softplus, mish and log1p/expm1 (ONNX Softplus; log(1 + x) and eˣ − 1)', async () => {
+    class Net extends tg.nn.Module {
+      fc = new tg.nn.Linear(3, 4);
+      forward(x: tg.Tensor) {
+        const h = tg.softplus(this.fc.forward(x));
+        return tg.add(tg.mish(h), tg.expm1(tg.log1p(tg.mul(h, 0.5))));
+      }
+    }
+    await checkAll(new Net().eval(), [tg.randn([2, 3], { rng: new tg.Rng(7) })], 'softplus');
+  });
+
   it('a PyTorch-style Module (NCHW conv, LSTM) with a sample input', async () => {
     class Net extends tg.nn.Module {
       conv = new tg.nn.Conv2d(1, 3, 3, { padding: 1 });
