@@ -1,7 +1,7 @@
 // Training callbacks used by `fit`: the hook interface, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN.
 // They see the model only through a small interface, so this file does not depend on the layers package.
 import { ValueError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import { checkOptionsObject } from './options-object.js';
 import { Tensor } from '../core/tensor.js';
 
 /** Per-batch or per-epoch values (`loss`, `acc`, `val_loss`, ...). */
@@ -129,16 +129,28 @@ export interface EarlyStoppingOptions {
   verbose?: 0 | 1;
 }
 
-const MAXIMISE = /acc|auc|precision|recall|f1|iou/i;
+/** Words of a metric name that Keras maximises (its metrics with direction 'up'), matched as whole words. */
+const MAXIMISE = new Set(['acc', 'accuracy', 'auc', 'precision', 'recall', 'f1', 'iou']);
 const MINIMISE = /loss|error|mse|mae|mape|msle|crossentropy|hinge|divergence|kld|poisson|logcosh|huber/i;
 
-/** 'min' or 'max' for a monitor under 'auto' (Keras: loss is minimised, metrics with direction up maximised). */
+/**
+ * 'min' or 'max' for a monitor under 'auto' (Keras: loss is minimised, metrics with direction up maximised): a name
+ * ending in 'loss' (an output's loss, `val_iou_head_loss`) is minimised; else one with a maximised word (split on '_'
+ * and at camelCase humps: `val_binary_accuracy`, `cls_auc`, `binaryAccuracy`) is maximised, one naming an error or a
+ * loss function minimised; any other needs `mode`.
+ */
 export function monitorDirection(monitor: string, mode: 'auto' | 'min' | 'max', who: string): 'min' | 'max' {
   if (mode === 'min' || mode === 'max') return mode;
   if (mode !== 'auto')
     throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got '${String(mode)}'`);
   const m = monitor.replace(/^val_/, '');
-  if (MAXIMISE.test(m)) return 'max';
+  // NOTE: a trailing _<n> is the count fit appends to a repeated metric name (loss_1, accuracy_2)
+  if (/loss(_\d+)?$/i.test(m)) return 'min';
+  const words = m
+    .replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .split('_');
+  if (words.some((w) => MAXIMISE.has(w))) return 'max';
   if (MINIMISE.test(m)) return 'min';
   throw new ValueError(
     `${who}: cannot tell whether '${monitor}' should be minimised or maximised; pass mode: 'min' or 'max'`,
@@ -169,7 +181,7 @@ export class EarlyStopping extends BaseCallback {
 
   constructor(o: EarlyStoppingOptions = {}) {
     super();
-    checkOptions('EarlyStopping', o, [
+    checkOptionsObject('EarlyStopping', o, [
       'monitor',
       'minDelta',
       'patience',
@@ -305,16 +317,13 @@ export class ModelCheckpoint extends BaseCallback {
 
   constructor(o: ModelCheckpointOptions) {
     super();
-    checkOptions('ModelCheckpoint', o, [
-      'filepath',
-      'save',
-      'monitor',
-      'saveBestOnly',
-      'mode',
-      'saveFreq',
-      'verbose',
-    ]);
-    if (typeof o?.filepath !== 'string' || !o.filepath)
+    checkOptionsObject(
+      'ModelCheckpoint',
+      o,
+      ['filepath', 'save', 'monitor', 'saveBestOnly', 'mode', 'saveFreq', 'verbose'],
+      { required: true },
+    );
+    if (typeof o.filepath !== 'string' || !o.filepath)
       throw new ValueError('ModelCheckpoint: filepath must be a non-empty string');
     if (typeof o.save !== 'function')
       throw new ValueError(

@@ -1,7 +1,7 @@
 // Gradient clipping: by value, by each tensor's norm, by the global norm of a list (TF and PyTorch forms).
-import { NumericsError, ValueError } from '../core/errors.js';
+import { NumericsError, ValueError, describeValue } from '../core/errors.js';
 import { noGrad } from '../core/tape.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor, assertTensor } from '../core/tensor.js';
 import { clipByValue, mul } from '../ops/elementwise/builders.js';
 
 function checkLimit(op: string, v: number): void {
@@ -34,6 +34,7 @@ export function globalNorm(ts: readonly Tensor[]): number {
  * @example clipByNorm(g, 1.0)
  */
 export function clipByNorm(t: Tensor, clipNorm: number): Tensor {
+  assertTensor(t, 'clipByNorm', 't (the 1st argument)');
   checkLimit('clipByNorm', clipNorm);
   const n = Math.sqrt(sumSquares(t));
   finiteNorm('clipByNorm', n);
@@ -49,6 +50,11 @@ export function clipByGlobalNorm(
   clipNorm: number,
   useNorm?: number,
 ): [Tensor[], number] {
+  if (!Array.isArray(ts))
+    throw new ValueError(
+      `clipByGlobalNorm: expected a list of Tensors, got ${describeValue(ts)}${ts instanceof Tensor ? '; pass [t]' : ''}`,
+    );
+  ts.forEach((t, i) => assertTensor(t, 'clipByGlobalNorm', `tensor ${i} of the list`));
   checkLimit('clipByGlobalNorm', clipNorm);
   const g = useNorm ?? globalNorm(ts);
   finiteNorm('clipByGlobalNorm', g);

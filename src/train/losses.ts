@@ -1,9 +1,10 @@
 // Keras losses with TF.js names, (yTrue, yPred) argument order, each reduced to a scalar mean over the batch.
 import { isFloat } from '../core/dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { DTypeError, ShapeError, ValueError, describeValue, fmtShape } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
+import { checkOptionsObject } from './options-object.js';
 import { shapesEqual } from '../core/shape.js';
-import type { Tensor } from '../core/tensor.js';
+import { type Tensor, assertTensor } from '../core/tensor.js';
 import {
   abs,
   add,
@@ -23,7 +24,7 @@ import {
 import { max, mean, sum } from '../ops/reduce/builders.js';
 import { reshape } from '../ops/movement/builders.js';
 import { logSoftmax, softplus } from '../ops/composite/activations.js';
-import { oneHot } from '../ops/composite/losses.js';
+import { classIndices, oneHot } from '../ops/composite/losses.js';
 import { crossEntropy } from '../ops/composite/cross-entropy.js';
 
 /** A loss: (targets, predictions) → scalar tensor. */
@@ -41,7 +42,10 @@ export interface CrossentropyOptions {
 
 const CE_KEYS = ['fromLogits', 'labelSmoothing'] as const;
 
-function predDtype(yPred: Tensor, op: string): void {
+/** Both arguments are Tensors and the predictions are float. */
+function predDtype(yTrue: unknown, yPred: Tensor, op: string): void {
+  assertTensor(yTrue, op, 'yTrue (the targets, 1st argument)');
+  assertTensor(yPred, op, 'yPred (the predictions, 2nd argument)');
   if (!isFloat(yPred.dtype))
     throw new DTypeError(`${op}: predictions must be float32 or float64, got ${yPred.dtype}`);
 }
@@ -51,7 +55,7 @@ function predDtype(yPred: Tensor, op: string): void {
  * size 1 may be missing on either side).
  */
 function align(yTrue: Tensor, yPred: Tensor, op: string): Tensor {
-  predDtype(yPred, op);
+  predDtype(yTrue, yPred, op);
   const t = cast(yTrue, yPred.dtype);
   if (shapesEqual(t.shape, yPred.shape)) return t;
   const p = yPred.shape;
@@ -81,8 +85,8 @@ export function categoricalCrossentropy(
   opts: CrossentropyOptions = {},
 ): Tensor {
   const op = 'categoricalCrossentropy';
-  checkOptions(op, opts, CE_KEYS);
-  predDtype(yPred, op);
+  checkOptionsObject(op, opts, CE_KEYS, { what: 'options (the 3rd argument)' });
+  predDtype(yTrue, yPred, op);
   if (yPred.rank < 1 || !shapesEqual(yTrue.shape, yPred.shape))
     throw new ShapeError(
       `${op}: targets ${fmtShape(yTrue.shape)} must be one-hot/probability rows of the predictions' shape ${fmtShape(yPred.shape)} (use sparseCategoricalCrossentropy for class indices)`,
@@ -109,8 +113,9 @@ export function sparseCategoricalCrossentropy(
   opts: { fromLogits?: boolean } = {},
 ): Tensor {
   const op = 'sparseCategoricalCrossentropy';
-  checkOptions(op, opts, ['fromLogits']); // NOTE: Keras's sparse crossentropy has no label smoothing
-  predDtype(yPred, op);
+  // NOTE: Keras's sparse crossentropy has no label smoothing
+  checkOptionsObject(op, opts, ['fromLogits'], { what: 'options (the 3rd argument)' });
+  predDtype(labels, yPred, op);
   const lead = yPred.shape.slice(0, -1);
   let l = labels;
   if (l.rank === yPred.rank && l.shape[l.rank - 1] === 1) l = reshape(l, lead);
@@ -118,6 +123,9 @@ export function sparseCategoricalCrossentropy(
     throw new ShapeError(
       `${op}: labels ${fmtShape(labels.shape)} must have shape ${fmtShape(lead)} (the predictions ${fmtShape(yPred.shape)} without the class axis)`,
     );
+  // NOTE: Keras has no ignored class: every label must be a class index, on both paths (crossEntropy below would
+  // otherwise skip PyTorch's ignoreIndex -100).
+  classIndices(reshape(l, [-1]), l.size, yPred.shape[yPred.rank - 1], op);
   if (opts.fromLogits && yPred.rank >= 2) {
     // NOTE: −log softmax at each label, by `take` (ops/composite/cross-entropy.ts): the numbers of the one-hot sum below
     // (a label's term plus exact zeros), in ~7 fewer ops a step forward and back, and finite where another class's
@@ -141,18 +149,20 @@ export function sparseCategoricalCrossentropy(
 
 /**
  * Keras binary cross-entropy, averaged over all elements. Probabilities are clipped into [1e-7, 1-1e-7];
- * logits use the stable max(x,0) − x·y + log(1 + e^−|x|).
+ * logits use (1 − y)·softplus(x) + y·softplus(−x) (= softplus(x) − x·y, stable, gradient σ(x) − y everywhere).
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, opts: CrossentropyOptions = {}): Tensor {
   const op = 'binaryCrossentropy';
-  checkOptions(op, opts, CE_KEYS);
+  checkOptionsObject(op, opts, CE_KEYS, { what: 'options (the 3rd argument)' });
   let y = align(yTrue, yPred, op);
   const ls = smoothing(opts.labelSmoothing, op);
   // y ← y(1-s) + s/2
   if (ls) y = add(mul(y, 1 - ls), ls / 2);
   if (opts.fromLogits) {
     const x = yPred;
-    return mean(add(sub(relu(x), mul(x, y)), softplus(neg(abs(x)))));
+    // softplus(x) − x·y as (1 − y)·softplus(x) + y·softplus(−x): no cancellation (for y in [0, 1] two terms ≥ 0), and
+    // the gradient σ(x) − y everywhere (relu(x) + softplus(−|x|) had kinks at 0: −y there instead of ½ − y)
+    return mean(add(mul(sub(1, y), softplus(x)), mul(y, softplus(neg(x)))));
   }
   // −(y·log p + (1−y)·log(1−p)), p clipped
   const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
@@ -185,6 +195,10 @@ export function meanSquaredLogarithmicError(yTrue: Tensor, yPred: Tensor): Tenso
 
 /** Keras Huber: ½e² where |e| ≤ δ, else δ|e| − ½δ²; averaged. `delta` may be a number or `{ delta }` (default 1). */
 export function huber(yTrue: Tensor, yPred: Tensor, delta: number | { delta?: number } = 1): Tensor {
+  if (typeof delta !== 'number' && (delta === null || typeof delta !== 'object'))
+    throw new ValueError(
+      `huber: delta (the 3rd argument) must be a number or { delta }, got ${describeValue(delta)}`,
+    );
   if (typeof delta === 'object') checkOptions('huber', delta, ['delta']);
   const d = typeof delta === 'number' ? delta : (delta.delta ?? 1);
   if (!(d > 0)) throw new ValueError(`huber: delta must be positive, got ${d}`);

@@ -1,15 +1,18 @@
 // Keras metrics: accuracy family, top-k, precision/recall, and every loss usable as a metric.
 // NOTE: every metric returns a scalar Tensor (the prediction dtype) computed under noGrad, so it never joins the
-// tape; call `.item()` for a number. Batch metrics are plain means, as Keras's per-batch values.
+// tape; call `.item()` for a number. Batch metrics are plain means, as Keras's per-batch values; precision and recall
+// also have a state (`metricState`) that fit and evaluate sum over batches, as Keras's stateful metrics.
 import { isFloat } from '../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import { noGrad } from '../core/tape.js';
-import { type Tensor, scalar } from '../core/tensor.js';
+import { type Tensor, assertTensor, scalar } from '../core/tensor.js';
+import { neg } from '../ops/elementwise/builders.js';
 import {
   type LossFn,
   binaryCrossentropy,
   categoricalCrossentropy,
+  cosineSimilarity as cosineSimilarityLoss,
   getLoss,
   meanAbsoluteError,
   meanSquaredError,
@@ -23,8 +26,15 @@ const outDtype = (yPred: Tensor) => (isFloat(yPred.dtype) ? yPred.dtype : 'float
 const fraction = (hits: number, n: number, yPred: Tensor): Tensor =>
   scalar(n ? hits / n : 0, outDtype(yPred));
 
+/** Both arguments are Tensors (a plain array is refused naming the call). */
+function tensors(yTrue: unknown, yPred: unknown, op: string): void {
+  assertTensor(yTrue, op, 'yTrue (the targets, 1st argument)');
+  assertTensor(yPred, op, 'yPred (the predictions, 2nd argument)');
+}
+
 /** Targets with the predictions' shape (a trailing axis of size 1 may be missing on either side). */
 function sameShape(yTrue: Tensor, yPred: Tensor, op: string): void {
+  tensors(yTrue, yPred, op);
   const a = yTrue.shape;
   const b = yPred.shape;
   const ok =
@@ -79,6 +89,7 @@ export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): T
 
 /** Fraction of rows where argmax(ŷ) = argmax(y) (one-hot targets). */
 export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensors(yTrue, yPred, 'categoricalAccuracy');
   classAxis(yPred, 'categoricalAccuracy');
   if (!shapesEqual(yTrue.shape, yPred.shape))
     throw new ShapeError(
@@ -93,6 +104,7 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
 
 /** Fraction of rows where argmax(ŷ) equals the integer label. */
 export function sparseCategoricalAccuracy(labels: Tensor, yPred: Tensor): Tensor {
+  tensors(labels, yPred, 'sparseCategoricalAccuracy');
   classAxis(yPred, 'sparseCategoricalAccuracy');
   const l = sparseLabels(labels, yPred, 'sparseCategoricalAccuracy');
   const b = rowArgmax(yPred);
@@ -119,6 +131,7 @@ function checkK(k: number, op: string): void {
 /** Fraction of rows whose target class (argmax of the one-hot y) is among the k highest predictions (default 5). */
 export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5): Tensor {
   checkK(k, 'topKCategoricalAccuracy');
+  tensors(yTrue, yPred, 'topKCategoricalAccuracy');
   classAxis(yPred, 'topKCategoricalAccuracy');
   if (!shapesEqual(yTrue.shape, yPred.shape))
     throw new ShapeError(
@@ -133,6 +146,7 @@ export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5): Te
 /** Fraction of rows whose integer label is among the k highest predictions (default 5). */
 export function sparseTopKCategoricalAccuracy(labels: Tensor, yPred: Tensor, k = 5): Tensor {
   checkK(k, 'sparseTopKCategoricalAccuracy');
+  tensors(labels, yPred, 'sparseTopKCategoricalAccuracy');
   const c = classAxis(yPred, 'sparseTopKCategoricalAccuracy');
   const l = sparseLabels(labels, yPred, 'sparseTopKCategoricalAccuracy');
   const rows = yPred.size / c;
@@ -156,6 +170,7 @@ export function accuracyKind(yTrue: Tensor, yPred: Tensor): 'binary' | 'sparse' 
  * lower rank (or one column against several), categorical otherwise.
  */
 export function accuracy(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensors(yTrue, yPred, 'accuracy');
   const kind = accuracyKind(yTrue, yPred);
   return kind === 'binary'
     ? binaryAccuracy(yTrue, yPred)
@@ -192,6 +207,41 @@ export function recall(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
   return fraction(tp, tp + fn, yPred);
 }
 
+/**
+ * A metric Keras keeps as state (its `Precision`, `Recall`): `counts` of one batch, summed over the batches of an
+ * epoch or an evaluation, and `result` of the sums. Its value does not depend on the batch size, which a mean of
+ * per-batch values would.
+ */
+export interface MetricState {
+  counts(yTrue: Tensor, yPred: Tensor): number[];
+  result(counts: readonly number[]): number;
+}
+const ratio = (a: number, b: number): number => (b ? a / b : 0);
+const STATES = new Map<MetricFn, MetricState>([
+  [
+    precision,
+    {
+      counts: (t, p) => {
+        const c = confusion(t, p, 0.5, 'precision');
+        return [c.tp, c.fp];
+      },
+      result: ([tp, fp]) => ratio(tp, tp + fp),
+    },
+  ],
+  [
+    recall,
+    {
+      counts: (t, p) => {
+        const c = confusion(t, p, 0.5, 'recall');
+        return [c.tp, c.fn];
+      },
+      result: ([tp, fn]) => ratio(tp, tp + fn),
+    },
+  ],
+]);
+/** The state of a metric fit and evaluate accumulate over batches (precision, recall); undefined for a mean metric. */
+export const metricState = (fn: MetricFn): MetricState | undefined => STATES.get(fn);
+
 /** A loss run as a metric: not recorded, result detached. */
 function asMetric(f: LossFn): MetricFn {
   const m: MetricFn = (t, p) => noGrad(() => f(t, p)).detach();
@@ -204,8 +254,17 @@ export const mse: MetricFn = asMetric(meanSquaredError);
 export const mae: MetricFn = asMetric(meanAbsoluteError);
 export { mse as meanSquaredError, mae as meanAbsoluteError };
 
+/**
+ * Keras's cosine_similarity metric: +Σ ŷ/‖ŷ‖ · y/‖y‖ over the last axis, averaged (1 when aligned). The loss of the
+ * same name is its negative; TF.js's 'cosineProximity' keeps the loss's sign.
+ */
+export function cosineSimilarity(yTrue: Tensor, yPred: Tensor): Tensor {
+  return noGrad(() => neg(cosineSimilarityLoss(yTrue, yPred))).detach();
+}
+
 /** Keras 'crossentropy' / 'ce': binary, sparse or categorical cross-entropy of probabilities, by the accuracy rule. */
 export function crossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
+  tensors(yTrue, yPred, 'crossentropy');
   const kind = accuracyKind(yTrue, yPred);
   const f =
     kind === 'binary'
@@ -226,6 +285,7 @@ const METRICS: Record<string, MetricFn> = {
   precision,
   recall,
   crossentropy,
+  cosineSimilarity,
 };
 const ALIASES: Record<string, string> = {
   acc: 'accuracy',
@@ -238,7 +298,8 @@ const norm = (s: string): string => s.replace(/_/g, '').toLowerCase();
 /**
  * A metric from a Keras/TF.js name ('accuracy'/'acc', 'binary_accuracy', 'categoricalAccuracy',
  * 'sparse_categorical_accuracy', 'top_k_categorical_accuracy', 'sparse_top_k_categorical_accuracy', 'precision',
- * 'recall', 'crossentropy', and every loss name such as 'mse' or 'mae') or a function (returned as is).
+ * 'recall', 'crossentropy', 'cosine_similarity', and every loss name such as 'mse' or 'mae') or a function
+ * (returned as is).
  * @example getMetric('acc')(labels, probs).item()
  */
 export function getMetric(nameOrFn: string | MetricFn): MetricFn {

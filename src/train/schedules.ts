@@ -1,6 +1,6 @@
 // Learning-rate schedules: anything that maps the number of updates already applied to a learning rate.
 import { ValueError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import { checkOptionsObject } from './options-object.js';
 
 /** A schedule object (Keras `LearningRateSchedule`): `valueAt(step)` is the rate for the update after `step` updates. */
 export interface LRSchedule {
@@ -39,7 +39,9 @@ export interface ExponentialDecayOptions {
  * @example new Adam(params, { lr: exponentialDecay({ initialLearningRate: 1e-2, decaySteps: 1000, decayRate: 0.9 }) })
  */
 export function exponentialDecay(o: ExponentialDecayOptions): LRSchedule {
-  checkOptions('exponentialDecay', o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+  checkOptionsObject('exponentialDecay', o, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'], {
+    required: true,
+  });
   positive('decaySteps', o.decaySteps, 'exponentialDecay');
   return {
     valueAt(step) {
@@ -58,7 +60,7 @@ export interface StepDecayOptions {
 }
 /** PyTorch StepLR: lr · γ^⌊step / stepSize⌋ (γ defaults to 0.1). */
 export function stepDecay(o: StepDecayOptions): LRSchedule {
-  checkOptions('stepDecay', o, ['initialLearningRate', 'stepSize', 'gamma']);
+  checkOptionsObject('stepDecay', o, ['initialLearningRate', 'stepSize', 'gamma'], { required: true });
   positive('stepSize', o.stepSize, 'stepDecay');
   const gamma = o.gamma ?? 0.1;
   return { valueAt: (step) => o.initialLearningRate * Math.pow(gamma, Math.floor(step / o.stepSize)) };
@@ -70,25 +72,26 @@ export interface CosineDecayOptions {
   decaySteps: number;
   /** Floor as a fraction of the initial rate (default 0). */
   alpha?: number;
+  /** Steps of linear warmup; as Keras, used only with `warmupTarget` (without it the decay starts at step 0). */
   warmupSteps?: number;
   /** Rate reached at the end of warmup; the cosine then starts from it (Keras `warmup_target`). */
   warmupTarget?: number;
 }
 /**
  * Keras CosineDecay: lr · ((1-α) · ½(1 + cos(π · min(t, T)/T)) + α), after an optional linear warmup from
- * `initialLearningRate` to `warmupTarget` over `warmupSteps`.
+ * `initialLearningRate` to `warmupTarget` over `warmupSteps` (Keras ignores `warmupSteps` without a `warmupTarget`).
  */
 export function cosineDecay(o: CosineDecayOptions): LRSchedule {
-  checkOptions('cosineDecay', o, [
-    'initialLearningRate',
-    'decaySteps',
-    'alpha',
-    'warmupSteps',
-    'warmupTarget',
-  ]);
+  checkOptionsObject(
+    'cosineDecay',
+    o,
+    ['initialLearningRate', 'decaySteps', 'alpha', 'warmupSteps', 'warmupTarget'],
+    { required: true },
+  );
   positive('decaySteps', o.decaySteps, 'cosineDecay');
   const alpha = o.alpha ?? 0;
-  const w = o.warmupSteps ?? 0;
+  // NOTE: as Keras, warmupSteps acts only with a warmupTarget (without one, the decay starts at step 0)
+  const w = o.warmupTarget === undefined ? 0 : (o.warmupSteps ?? 0);
   const top = o.warmupTarget ?? o.initialLearningRate;
   return {
     valueAt(step) {
@@ -176,16 +179,12 @@ export class ReduceLROnPlateau implements LRSchedule {
   private readonly initial: number;
 
   constructor(o: ReduceLROnPlateauOptions) {
-    checkOptions('ReduceLROnPlateau', o, [
-      'initialLearningRate',
-      'monitor',
-      'factor',
-      'patience',
-      'mode',
-      'minDelta',
-      'cooldown',
-      'minLr',
-    ]);
+    checkOptionsObject(
+      'ReduceLROnPlateau',
+      o,
+      ['initialLearningRate', 'monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr'],
+      { required: true },
+    );
     this.monitor = o.monitor ?? 'val_loss';
     this.factor = o.factor ?? 0.1;
     if (!(this.factor < 1) || !(this.factor >= 0))
@@ -195,6 +194,8 @@ export class ReduceLROnPlateau implements LRSchedule {
     this.cooldown = o.cooldown ?? 0;
     this.minLr = o.minLr ?? 0;
     const mode = o.mode ?? 'auto';
+    if (mode !== 'auto' && mode !== 'min' && mode !== 'max')
+      throw new ValueError(`ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '${String(mode)}'`);
     // NOTE: 'auto' maximises monitors containing 'acc' (Keras rule), minimises everything else.
     this.mode = mode === 'auto' ? (this.monitor.includes('acc') ? 'max' : 'min') : mode;
     this.initial = this.lr = o.initialLearningRate;

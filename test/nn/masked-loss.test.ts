@@ -106,6 +106,42 @@ describe('a masked output leaves its padded steps out of the loss and the metric
     expect(Array.from(m.getWeights()[0].data)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('a user function with one value per step [batch, time] is averaged over the valid steps (Keras weights it by the mask)', async () => {
+    const x = tg.tensor([
+      [3, 1, 0, 0],
+      [2, 0, 0, 0],
+    ]);
+    const y = steps([
+      [1, 1, 5, 5],
+      [0, 7, 7, 7],
+    ]);
+    const perStep = (a: tg.Tensor, b: tg.Tensor) => tg.mean(tg.square(tg.sub(a, b)), -1);
+    const absStep = (a: tg.Tensor, b: tg.Tensor) => tg.mean(tg.abs(tg.sub(a, b)), -1);
+    const m = identityTokens();
+    m.compile({ optimizer: tg.train.sgd(0.1), loss: perStep, metrics: [absStep] });
+    // the same numbers as the built-in mse and mae: valid steps 3 vs 1, 1 vs 1, 2 vs 0
+    expect(m.evaluate(x, y).loss).toBeCloseTo(8 / 3, 6);
+    expect(m.evaluate(x, y).absStep).toBeCloseTo(4 / 3, 6);
+    expect(m.evaluate(x, y, { batchSize: 1 }).absStep).toBeCloseTo(4 / 3, 6);
+    // and the same step: d loss / d w3 = 2·(3 − 1) / 2 on one row with 2 valid steps
+    expect(await m.trainOnBatch(tg.tensor([[3, 1, 0, 0]]), steps([[1, 1, 9, 9]]))).toEqual([2, 1]);
+    expect(m.getWeights()[0].data[3]).toBeCloseTo(2.8, 6);
+    // every step masked: loss 0, weights unchanged
+    expect(await m.trainOnBatch(tg.tensor([[0, 0]]), steps([[5, 5]]))).toEqual([0, 0]);
+    expect(m.getWeights()[0].data[3]).toBeCloseTo(2.8, 6);
+  });
+
+  it('a user function with one value per sample is refused under a mask, naming the shapes', () => {
+    const m = identityTokens();
+    m.compile({
+      optimizer: 'sgd',
+      loss: (a: tg.Tensor, b: tg.Tensor) => tg.mean(tg.square(tg.sub(a, b)), [1, 2]),
+    });
+    expect(() => m.evaluate(tg.tensor([[3, 1, 0, 0]]), steps([[1, 1, 5, 5]]))).toThrow(
+      /the loss function 'loss' returns shape \[1\], not \[1,4\] \[batch, time\]\. Return one value per step/,
+    );
+  });
+
   it('built-in loss and metric functions work; user functions (one number per batch) are refused by name', () => {
     const x = tg.tensor([[3, 1, 0, 0]]);
     const y = steps([[1, 1, 5, 5]]);

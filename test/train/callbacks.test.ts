@@ -201,3 +201,43 @@ describe('History, ModelCheckpoint, TerminateOnNaN, CallbackList', () => {
     expect(list2.stopTraining).toBe(true);
   });
 });
+
+describe("mode 'auto'", () => {
+  it('a name ending in loss is minimised, even with a maximised word in it', () => {
+    for (const monitor of [
+      'val_iou_head_loss',
+      'val_previous_frame_loss',
+      'val_accent_loss',
+      'cls_auc_loss',
+      'loss',
+    ])
+      expect(new tg.EarlyStopping({ monitor }).direction, monitor).toBe('min');
+  });
+
+  it('maximised words match whole words (snake_case or camelCase); others need mode', () => {
+    for (const monitor of [
+      'val_acc',
+      'val_binary_accuracy',
+      'binaryAccuracy',
+      'cls_auc',
+      'recall_1',
+      'f1_score',
+      'meanIoU',
+    ])
+      expect(new tg.EarlyStopping({ monitor }).direction, monitor).toBe('max');
+    for (const monitor of ['val_mse', 'mean_absolute_error', 'meanSquaredError', 'val_kld'])
+      expect(new tg.EarlyStopping({ monitor }).direction, monitor).toBe('min');
+    expect(() => new tg.EarlyStopping({ monitor: 'val_accent' })).toThrow(
+      "EarlyStopping: cannot tell whether 'val_accent' should be minimised or maximised; pass mode: 'min' or 'max'",
+    );
+  });
+
+  it('null options are refused by name', () => {
+    expect(() => new tg.EarlyStopping(null as never)).toThrow(
+      /^EarlyStopping: options must be an object \{ monitor, .* \}, got null$/,
+    );
+    expect(() => new tg.ModelCheckpoint(null as never)).toThrow(
+      /^ModelCheckpoint: options must be an object/,
+    );
+  });
+});

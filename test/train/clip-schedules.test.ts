@@ -177,3 +177,42 @@ describe('ReduceLROnPlateau', () => {
     expect(() => new tg.ReduceLROnPlateau({ initialLearningRate: 1, factor: 1 })).toThrow(/factor/);
   });
 });
+
+describe('schedule and clipping arguments', () => {
+  it('cosineDecay without warmupTarget ignores warmupSteps, as Keras (decays from step 0)', () => {
+    const s = tg.cosineDecay({ initialLearningRate: 1, decaySteps: 10, warmupSteps: 4 });
+    expectClose(
+      [0, 2, 4, 9, 14].map((k) => s.valueAt(k)),
+      [1, 0.9045084971874737, 0.6545084971874737, 0.024471741852423234, 0],
+      { rtol: 1e-12, atol: 1e-15 },
+    );
+  });
+
+  it('ReduceLROnPlateau refuses an unknown mode by name', () => {
+    expect(() => new tg.ReduceLROnPlateau({ initialLearningRate: 1, mode: 'minimize' as never })).toThrow(
+      "ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got 'minimize'",
+    );
+  });
+
+  it('null options are refused by name', () => {
+    expect(() => tg.exponentialDecay(null as never)).toThrow(
+      /^exponentialDecay: options must be an object \{ initialLearningRate, decaySteps, decayRate, staircase \}, got null$/,
+    );
+    expect(() => tg.cosineDecay(undefined as never)).toThrow(/^cosineDecay: options must be an object/);
+    expect(() => new tg.ReduceLROnPlateau(null as never)).toThrow(
+      /^ReduceLROnPlateau: options must be an object/,
+    );
+  });
+
+  it('clipByNorm and clipByGlobalNorm refuse plain arrays by name', () => {
+    expect(() => tg.clipByNorm([1, 2] as never, 1)).toThrow(
+      /^clipByNorm: t \(the 1st argument\) is an array, expected a Tensor/,
+    );
+    expect(() => tg.clipByGlobalNorm([[1, 2]] as never, 1)).toThrow(
+      /^clipByGlobalNorm: tensor 0 of the list is an array, expected a Tensor/,
+    );
+    expect(() => tg.clipByGlobalNorm(t64([1, 2]) as never, 1)).toThrow(
+      /^clipByGlobalNorm: expected a list of Tensors, got a Tensor; pass \[t\]/,
+    );
+  });
+});

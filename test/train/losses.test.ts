@@ -429,3 +429,44 @@ describe('float32 and getLoss', () => {
     );
   });
 });
+
+describe('sparse labels and arguments', () => {
+  it('sparseCategoricalCrossentropy has no ignored class: -100 is out of range on both paths, with one message', () => {
+    const logits = tg.tensor([
+      [1, 2],
+      [3, 1],
+    ]);
+    const labels = tg.tensor([-100, 0]);
+    const msg =
+      'sparseCategoricalCrossentropy: label -100 at position 0 is out of range for 2 classes (expected an integer in [0, 1])';
+    expect(() => tg.sparseCategoricalCrossentropy(labels, logits, { fromLogits: true })).toThrow(msg);
+    expect(() => tg.sparseCategoricalCrossentropy(labels, tg.softmax(logits, -1))).toThrow(msg);
+    expect(() => tg.sparseCategoricalCrossentropy(tg.tensor([0, 2]), logits, { fromLogits: true })).toThrow(
+      /label 2 at position 1 is out of range for 2 classes/,
+    );
+  });
+
+  it('null options and plain arrays are refused naming the loss', () => {
+    const y = tg.tensor([[0, 1]]);
+    const p = tg.tensor([[0.2, 0.8]]);
+    expect(() => tg.categoricalCrossentropy(y, p, null as never)).toThrow(
+      /^categoricalCrossentropy: options \(the 3rd argument\) must be an object \{ fromLogits, labelSmoothing \}, got null$/,
+    );
+    expect(() => tg.sparseCategoricalCrossentropy(tg.tensor([1]), p, null as never)).toThrow(
+      /^sparseCategoricalCrossentropy: options \(the 3rd argument\) must be an object/,
+    );
+    expect(() => tg.huber(y, p, null as never)).toThrow(
+      /^huber: delta \(the 3rd argument\) must be a number or \{ delta \}/,
+    );
+    expect(() => tg.huber(y, p, '2' as never)).toThrow(/^huber: delta .* got a string/);
+    for (const [name, f] of [
+      ['categoricalCrossentropy', tg.categoricalCrossentropy],
+      ['sparseCategoricalCrossentropy', tg.sparseCategoricalCrossentropy],
+      ['binaryCrossentropy', tg.binaryCrossentropy],
+      ['meanSquaredError', tg.meanSquaredError],
+    ] as const)
+      expect(() => f([[0, 1]] as never, p)).toThrow(
+        new RegExp(`^${name}: yTrue \\(the targets, 1st argument\\) is an array, expected a Tensor`),
+      );
+  });
+});

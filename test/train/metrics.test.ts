@@ -126,3 +126,43 @@ describe('getMetric', () => {
     );
   });
 });
+
+describe('cosine similarity, precision/recall state, and arguments', () => {
+  it("'cosine_similarity' is +cos as Keras's metric (docstring: 0.5); the loss and 'cosineProximity' keep −cos", () => {
+    const y = t([0, 1, 1, 1], [2, 2]);
+    const p = t([1, 0, 1, 1], [2, 2]);
+    for (const name of ['cosine_similarity', 'CosineSimilarity', 'cosineSimilarity'])
+      expect(tg.getMetric(name)(y, p).item(), name).toBeCloseTo(0.5, 6);
+    expect(tg.metrics.cosineSimilarity(y, p).item()).toBeCloseTo(0.5, 6);
+    expect(tg.cosineSimilarity(y, p).item()).toBeCloseTo(-0.5, 6);
+    expect(tg.getMetric('cosineProximity')(y, p).item()).toBeCloseTo(-0.5, 6);
+  });
+
+  it('precision and recall have a state of counts whose result is the whole-set value', () => {
+    const y = t([1, 0, 1, 1, 0], [5]);
+    const p = t([0.9, 0.6, 0.4, 0.7, 0.2], [5]);
+    const ps = tg.metrics.metricState(tg.metrics.precision)!;
+    const rs = tg.metrics.metricState(tg.getMetric('recall'))!;
+    expect(ps.counts(y, p)).toEqual([2, 1]);
+    expect(rs.counts(y, p)).toEqual([2, 1]);
+    expect(ps.result([2, 1])).toBeCloseTo(tg.metrics.precision(y, p).item(), 6);
+    expect(rs.result([0, 0])).toBe(0);
+    expect(tg.metrics.metricState(tg.metrics.binaryAccuracy)).toBeUndefined();
+  });
+
+  it('a plain array as the targets is refused naming the metric', () => {
+    const p = t([0.2, 0.8], [1, 2]);
+    for (const [name, f] of [
+      ['binaryAccuracy', tg.metrics.binaryAccuracy],
+      ['accuracy', tg.metrics.accuracy],
+      ['categoricalAccuracy', tg.metrics.categoricalAccuracy],
+      ['precision', tg.metrics.precision],
+    ] as const)
+      expect(() => f([[0, 1]] as never, p)).toThrow(
+        new RegExp(`^${name}: yTrue \\(the targets, 1st argument\\) is an array, expected a Tensor`),
+      );
+    expect(() => tg.metrics.accuracy(t([0, 1], [1, 2]), [[0, 1]] as never)).toThrow(
+      /^accuracy: yPred \(the predictions, 2nd argument\) is an array/,
+    );
+  });
+});

@@ -402,3 +402,19 @@ describe('pure update rules (optax / MLX apply_single style)', () => {
     }
   });
 });
+
+describe('clipping options', () => {
+  it('only one of clipValue, clipNorm and globalClipNorm (Keras 3), each a positive finite number', () => {
+    expect(() => new tg.SGD(undefined, { lr: 0.1, clipValue: 1, clipNorm: 1 })).toThrow(
+      'sgd: only one of clipValue, clipNorm and globalClipNorm can be set, got clipValue, clipNorm',
+    );
+    expect(() => new tg.Adam(undefined, { clipNorm: 1, globalClipNorm: 2 })).toThrow(/only one of clipValue/);
+    expect(() => new tg.SGD(undefined, { lr: 0.1, clipNorm: '1' as never })).toThrow(
+      "sgd: clipNorm must be a positive finite number, got a string '1'",
+    );
+    expect(() => new tg.SGD(undefined, { lr: 0.1, globalClipNorm: Infinity })).toThrow(
+      'sgd: globalClipNorm must be a positive finite number, got Infinity',
+    );
+    expect(new tg.SGD(undefined, { lr: 0.1, clipNorm: 1 }).clip.clipNorm).toBe(1);
+  });
+});

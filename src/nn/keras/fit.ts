@@ -18,15 +18,9 @@ import {
 import type { Model } from './model.js';
 import { assertFiniteData, assertModelInputs, checkFitOptions, checkIntOption } from './data-checks.js';
 import { ProgressBar } from './progress.js';
-import {
-  type ValidRows,
-  logTotals,
-  maskableLoss,
-  maskableMetric,
-  outputLoss,
-  outputMetric,
-  validRows,
-} from './masked-loss.js';
+import { metricState } from '../../train/metrics.js';
+import { type CompiledMetric, logTotals, maskableLoss, maskableMetric } from './masked-loss.js';
+import { batchLogs, list, logNames, lossAndMetrics, one } from './batch-logs.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
@@ -44,7 +38,7 @@ export interface Compiled {
   lossName: string;
   /** Per loss: whether the mask of a masked output can weight its steps (masked-loss.ts). */
   lossMaskable: boolean[];
-  metrics: { name: string; fn: MetricFn; maskable: boolean }[];
+  metrics: CompiledMetric[];
   /** The parameters the optimizer is bound to (see `bindParameters`). */
   params: Tensor[];
   /** Weights that require a gradient but do not train now (a frozen layer's): a step does not differentiate them. */
@@ -111,11 +105,12 @@ export function compileModel(model: Model, args: CompileArgs): Compiled {
           `Tensor; got ${describe(m)}`,
       );
   });
-  const metrics = ms.map((m) => ({
-    name: typeof m === 'string' ? m : m.name || 'metric',
-    fn: getMetric(m),
-    maskable: maskableMetric(m),
-  }));
+  const metrics = ms.map((m): CompiledMetric => {
+    const fn = getMetric(m);
+    const name = typeof m === 'string' ? m : m.name || 'metric';
+    // NOTE: precision and recall sum their counts over an epoch (Keras's stateful metrics), by name or as tg.metrics.*
+    return { name, fn, maskable: maskableMetric(m), state: metricState(fn) };
+  });
   const c: Compiled = {
     optimizer,
     loss: losses[0],
@@ -153,9 +148,6 @@ const describe = (v: unknown): string =>
     : typeof v === 'object'
       ? `an object ${JSON.stringify(v)?.slice(0, 60) ?? ''}`
       : `${typeof v} ${String(v)}`;
-const list = (x: Tensor | Tensor[]): Tensor[] => (Array.isArray(x) ? x : [x]);
-const one = (xs: Tensor[]): Tensor | Tensor[] => (xs.length === 1 ? xs[0] : xs);
-
 /** Rows `idx` of every tensor (gathered along the batch axis). */
 function rows(ts: Tensor[], idx: Int32Array): Tensor[] {
   const at = new Tensor(idx, [idx.length]);
@@ -182,92 +174,6 @@ function checkData(model: Model, xs: Tensor[], ys: Tensor[], where: string): num
       );
   if (!n) throw new ValueError(`${where}: no samples`);
   return n;
-}
-
-/** Output names for per-output logs: the output layers' names for a functional model, else output_1, ... */
-function outputNames(model: Model, n: number): string[] {
-  const outs = (model as { outputs?: { node?: { layer: { name: string } } | null }[] }).outputs;
-  return Array.from({ length: n }, (_, i) => outs?.[i]?.node?.layer.name ?? `output_${i + 1}`);
-}
-
-/**
- * Total loss (Σ over outputs of each output's loss) and the per-output parts; an output carrying a mask leaves its
- * masked steps out (masked-loss.ts), and `rows` keeps its valid steps for the metrics.
- */
-function lossAndMetrics(
-  model: Model,
-  c: Compiled,
-  xs: Tensor[],
-  ys: Tensor[],
-  training: boolean,
-  where: string,
-) {
-  const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
-  if (pred.length !== ys.length)
-    throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
-  if (c.losses.length > 1 && c.losses.length !== pred.length)
-    throw new ValueError(
-      `fit: compile got ${c.losses.length} losses but the model has ${pred.length} outputs; give one loss, or one per output`,
-    );
-  const names = outputNames(model, pred.length);
-  const rows = pred.map((p, i) => validRows(ys[i], p, `'${names[i]}'`, where));
-  const parts = pred.map((p, i) => {
-    const k = c.losses.length > 1 ? i : 0;
-    return outputLoss(c.losses[k], c.lossMaskable[k], ys[i], p, rows[i], `'${names[i]}'`, where);
-  });
-  const loss = parts.slice(1).reduce((a, b) => a.add(b), parts[0]);
-  return { loss, parts, pred, rows };
-}
-
-/**
- * The names of a step's logs, in order (TF.js `metricsNames`): 'loss', then (several outputs) `<output>_loss`, then
- * each metric on each output (Keras 2 names).
- */
-function logNames(model: Model, c: Compiled, outputs: number): string[] {
-  if (outputs <= 1) return ['loss', ...c.metrics.map((m) => m.name)];
-  const names = outputNames(model, outputs);
-  return [
-    'loss',
-    ...names.map((n) => `${n}_loss`),
-    ...c.metrics.flatMap((m) => names.map((n) => `${n}_${m.name}`)),
-  ];
-}
-
-/**
- * One batch's logs, named by `logNames`, and the weight of each when batches are averaged: the batch size `n`,
- * except for a metric on a masked output, weighted by its number of valid steps (Keras weights metrics by the mask).
- */
-function batchLogs(
-  model: Model,
-  c: Compiled,
-  ys: Tensor[],
-  r: { loss: Tensor; parts: Tensor[]; pred: Tensor[]; rows: (ValidRows | null)[] },
-  where: string,
-): { logs: Record<string, number>; weights: Record<string, number> } {
-  const n = ys[0].shape[0];
-  const values = [r.loss.item()];
-  const weights = [n];
-  if (r.pred.length > 1)
-    for (const p of r.parts) {
-      values.push(p.item());
-      weights.push(n);
-    }
-  const names = outputNames(model, r.pred.length);
-  noGrad(() => {
-    for (const m of c.metrics)
-      r.pred.forEach((p, i) => {
-        const v = outputMetric(m, ys[i], p, r.rows[i], `'${names[i]}'`, where);
-        values.push(v.value);
-        weights.push(v.weight ?? n);
-      });
-  });
-  const logs: Record<string, number> = {};
-  const w: Record<string, number> = {};
-  logNames(model, c, r.pred.length).forEach((k, i) => {
-    logs[k] = values[i];
-    w[k] = weights[i];
-  });
-  return { logs, weights: w };
 }
 
 /**
@@ -405,6 +311,9 @@ export async function fitModel(
         totals.add(step);
         bar.update(s + 1, totals.means());
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
+        // NOTE: as Keras 3 and TF.js, a callback that sets stopTraining in onBatchEnd ends the epoch here (the epoch's
+        // logs, validation and onEpochEnd still come, over the batches that ran)
+        if (model.stopTraining) break;
         await yieldToEventLoop(); // NOTE: as Keras, callbacks and the page get a turn between batches
       }
       model.train(false);
@@ -413,9 +322,10 @@ export async function fitModel(
         for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize })))
           logs[`val_${k}`] = v;
       bar.end(logs);
+      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+      // NOTE: the History runs after the user's callbacks (Keras and TF.js append it last): it keeps what they added
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
       lastLogs = logs;
       await yieldToEventLoop();
     }

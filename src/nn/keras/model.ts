@@ -1,6 +1,7 @@
 // Models: a Layer that holds layers, with build/summary/predict, and compile/fit/evaluate (see fit.ts).
 import { ValueError } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
+import { checkOptionsObject } from '../../train/options-object.js';
 import type { Shape } from '../../core/shape.js';
 import { noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
@@ -173,14 +174,14 @@ export abstract class Model extends Layer {
 
   /** Configure training: optimizer, loss and metrics (TF.js/Keras `compile`). */
   compile(args: CompileArgs): void {
-    checkOptions(`${this.name}.compile`, args, COMPILE_OPTIONS);
+    checkOptionsObject(`${this.name}.compile`, args, COMPILE_OPTIONS, { required: true });
     this.ensureBuilt();
     this.compiled = compileModel(this, args);
   }
   /** Train for a number of epochs (TF.js `fit`): returns the History. */
   fit(x: Tensor | Tensor[], y: Tensor | Tensor[], args: FitArgs = {}): Promise<History> {
     try {
-      checkOptions(`${this.name}.fit`, args, FIT_OPTIONS);
+      checkOptionsObject(`${this.name}.fit`, args, FIT_OPTIONS, { what: 'options (the 3rd argument)' });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -215,7 +216,7 @@ export abstract class Model extends Layer {
     y: Tensor | Tensor[],
     args: { batchSize?: number } = {},
   ): Record<string, number> {
-    checkOptions(`${this.name}.evaluate`, args, ['batchSize']);
+    checkOptionsObject(`${this.name}.evaluate`, args, ['batchSize'], { what: 'options (the 3rd argument)' });
     return evaluateModel(this, x, y, args);
   }
 }

@@ -1,7 +1,15 @@
 // The stateful optimizer: named parameters, per-parameter rule state, step/zeroGrad/applyGradients/minimize and
 // a flat checkpoint state. All arithmetic lives in the pure UpdateRule.
 import { isFloat } from '../../core/dtype.js';
-import { DTypeError, GradError, NumericsError, ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import {
+  DTypeError,
+  GradError,
+  NumericsError,
+  ShapeError,
+  ValueError,
+  describeValue,
+  fmtShape,
+} from '../../core/errors.js';
 import { shapesEqual } from '../../core/shape.js';
 import { enableGrad, noGrad } from '../../core/tape.js';
 import { Tensor, full, onesLike } from '../../core/tensor.js';
@@ -91,11 +99,19 @@ export class Optimizer {
   constructor(rule: UpdateRule, params?: ParamsInput, clip: ClipOptions = {}) {
     this.rule = rule;
     checkLr(rule.name, rule.hp.lr);
-    for (const k of ['clipValue', 'clipNorm', 'globalClipNorm'] as const) {
-      const v = clip[k];
-      if (v !== undefined && !(v > 0))
-        throw new ValueError(`${rule.name}: ${k} must be a positive number, got ${v}`);
+    for (const k of CLIP_KEYS) {
+      const v: unknown = clip[k];
+      if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v)))
+        throw new ValueError(
+          `${rule.name}: ${k} must be a positive finite number, got ${typeof v === 'number' ? v : describeValue(v)}${typeof v === 'string' ? ` '${v}'` : ''}`,
+        );
     }
+    // NOTE: as Keras 3, at most one clipping rule (their order would otherwise be this library's choice)
+    const set = CLIP_KEYS.filter((k) => clip[k] !== undefined);
+    if (set.length > 1)
+      throw new ValueError(
+        `${rule.name}: only one of clipValue, clipNorm and globalClipNorm can be set, got ${set.join(', ')}`,
+      );
     this.clip = { ...clip };
     if (params !== undefined) this.setParameters(params);
   }
