@@ -2,7 +2,7 @@
 // needed). src/cli.ts runs it as the `tapegrad` bin; tests call runCli in-process.
 import { createRequire } from 'node:module';
 import { Tensor, tensor } from '../core/tensor.js';
-import { TapegradError } from '../core/errors.js';
+import { TapegradError, ValueError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { closeHdf5Worker } from '../io/hdf5.js';
 import { UnknownLayerError, WeightsOnlyError, keras } from '../io/keras/api.js';
@@ -50,13 +50,15 @@ commands:
                                                    run the model; without --output the result is printed as JSON
   inspect <file> [--json]                          format, Keras version, backend, layers and stored weights
   convert <model> <out.h5|out.keras|out.onnx> [--weights <w.h5>] [--batch-size <n>]
-                                                   save as Keras legacy HDF5 or Keras 3 .keras
+                                                   save as Keras legacy HDF5, Keras 3 .keras or ONNX .onnx
+                                                   (--batch-size: .onnx only, fixes its batch axis at n)
   version (or --version, -v)                       print the version
   help [<command>] (or --help, -h, after any command)  print this help
 
 <model> is a Keras .h5 (Keras 1/2), a Keras 3 .keras, a TF.js model.json, an architecture .json with --weights,
 or an ONNX .onnx file.
-Options: --report prints the weight load report; --lenient loads what matches instead of failing on weight problems.`;
+Options: --report prints the weight load report; --lenient loads what matches instead of failing on weight problems
+(--weights, --report and --lenient are for Keras models, not .onnx).`;
 
 /** A usage mistake (exit code 2). */
 class UsageError extends Error {}
@@ -68,18 +70,22 @@ interface Parsed {
 }
 
 const BOOL_FLAGS = new Set(['--json', '--report', '--lenient', '--help', '-h']);
+const VALUE_FLAGS = new Set(['--weights', '--input', '--output', '--batch-size']);
 
-/** One command's usage lines, cut from USAGE (the line naming it and its continuation lines). */
+/**
+ * One command's usage, cut from USAGE (the line naming it and its continuation lines): the synopsis on the usage
+ * line, then the description indented below it.
+ */
 function commandUsage(cmd: string): string | null {
   const lines = USAGE.split('\n');
   const i = lines.findIndex((l) => l.startsWith(`  ${cmd} `));
   if (i < 0) return null;
   let j = i + 1;
   while (j < lines.length && /^ {40,}/.test(lines[j])) j++;
-  return `usage: tapegrad ${lines
-    .slice(i, j)
-    .map((l) => l.trim())
-    .join('\n    ')}`;
+  // each line is a synopsis, a description after a run of spaces, or both
+  const [synopsis, ...desc] = lines[i].trim().split(/ {2,}/);
+  desc.push(...lines.slice(i + 1, j).map((l) => l.trim()));
+  return [`usage: tapegrad ${synopsis}`, ...desc.map((d) => `  ${d}`)].join('\n');
 }
 
 function parseArgs(argv: string[]): Parsed {
@@ -88,15 +94,20 @@ function parseArgs(argv: string[]): Parsed {
   const bools = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (BOOL_FLAGS.has(a)) bools.add(a);
-    else if (a.startsWith('--')) {
-      const [k, inline] = a.includes('=')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const [k, inline] = eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    if (BOOL_FLAGS.has(k)) {
+      if (inline !== undefined) throw new UsageError(`option ${k} takes no value`);
+      bools.add(k);
+    } else if (VALUE_FLAGS.has(k)) {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`option ${k} needs a value`);
+      if (v === undefined || v === '') throw new UsageError(`option ${k} needs a value`);
       flags.set(k, [...(flags.get(k) ?? []), v]);
-    } else positional.push(a);
+    } else throw new UsageError(`unknown option ${k}`);
   }
   return { positional, flags, bools };
 }
@@ -119,7 +130,14 @@ function checkFlags(p: Parsed, allowed: string[]): void {
 }
 
 async function load(p: Parsed, path: string) {
-  if (isOnnxPath(path)) return loadOnnxForCli(path);
+  if (isOnnxPath(path)) {
+    for (const k of ['--weights', '--report', '--lenient'])
+      if (p.flags.has(k) || p.bools.has(k))
+        throw new UsageError(
+          `option ${k} is for Keras models; ${path} is an ONNX model (its weights are in the file)`,
+        );
+    return loadOnnxForCli(path);
+  }
   const weights = one(p, '--weights');
   const src: ModelSource = weights ? { config: path, weights } : path;
   const m = await keras.loadModel(src, { strict: !p.bools.has('--lenient') });
@@ -127,8 +145,24 @@ async function load(p: Parsed, path: string) {
   return m;
 }
 
-/** An input array from .npy or .json (nested lists, or {data, shape}). */
+/** An input array from .npy or .json (nested lists, or {data, shape}); errors name the --input file (exit 1). */
 function readInput(path: string): Tensor {
+  try {
+    return readInputFile(path);
+  } catch (e) {
+    if (!(e instanceof TapegradError)) throw e;
+    // the reader's own prefix (`npy <path>: `, `input <path>: `, the file name) gives way to the flag and the file
+    const base = path.split(/[\\/]/).pop();
+    const pre =
+      [`npy ${path}: `, `input ${path}: `, `${path}: `, `${base}: `].find((x) => e.message.startsWith(x)) ??
+      '';
+    const m = e.message.slice(pre.length);
+    e.message = `--input ${path}: ${m}`;
+    throw e;
+  }
+}
+
+function readInputFile(path: string): Tensor {
   if (/\.json$/i.test(path)) {
     // NOTE: read through loadSource like every reader: a FIFO, device or folder is refused at once, never waited on.
     const text = new TextDecoder().decode(loadSource(path, 'input', { maxBytes: 1024 ** 3 }).bytes);
@@ -137,7 +171,7 @@ function readInput(path: string): Tensor {
     if (o && typeof o === 'object' && !Array.isArray(o) && Array.isArray(o.data) && Array.isArray(o.shape))
       return tensor(o.data as number[], o.shape as number[]);
     if (!Array.isArray(v))
-      throw new UsageError(`${path}: expected a nested array of numbers or {"data": [...], "shape": [...]}`);
+      throw new ValueError(`${path}: expected a nested array of numbers or {"data": [...], "shape": [...]}`);
     return tensor(v as number[]);
   }
   const t = readNpy(path);
@@ -197,6 +231,9 @@ async function main(argv: string[]): Promise<number> {
       const inputs = p.flags.get('--input');
       if (!inputs?.length)
         throw new UsageError('predict needs --input <x.npy|x.json> (once per model input)');
+      const output = one(p, '--output');
+      if (output !== undefined && !/\.(npy|json)$/i.test(output))
+        throw new UsageError(`--output '${output}' must end in .npy or .json`);
       const bs = one(p, '--batch-size');
       const batchSize = bs === undefined ? undefined : Number(bs);
       if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
@@ -210,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
         );
       xs.forEach((x, i) => assertFiniteData(x, `--input ${inputs[i]}`, 'tapegrad predict'));
       const y = m.predict(xs.length === 1 ? xs[0] : xs, batchSize ? { batchSize } : {});
-      writeOutput(one(p, '--output'), Array.isArray(y) ? y : [y]);
+      writeOutput(output, Array.isArray(y) ? y : [y]);
       return 0;
     }
     case 'inspect': {
@@ -235,6 +272,10 @@ async function main(argv: string[]): Promise<number> {
       if (!/\.(h5|hdf5|keras|onnx)$/i.test(out))
         throw new UsageError(`output '${out}' must end in .h5, .keras or .onnx`);
       const bs = one(p, '--batch-size');
+      if (bs !== undefined && !isOnnxPath(out))
+        throw new UsageError(
+          `--batch-size applies to .onnx output only (it fixes the batch axis), not '${out}'`,
+        );
       const batch = bs === undefined ? 1 : Number(bs);
       if (!(Number.isInteger(batch) && batch > 0))
         throw new UsageError(`--batch-size must be a positive integer, got '${bs}'`);

@@ -302,7 +302,7 @@ export function releaseTapeOnly(graph: Iterable<Tensor>): void {
   const why: ReleaseReason = {
     message: (t) =>
       `${describe(t as Tensor)} was released after backward() used it${scope ? ` (in ${scope})` : ''}; ` +
-      `to run backward through the same graph again pass { retainGraph: true }`,
+      `to run backward through the same graph again, call the first one as loss.backward(undefined, { retainGraph: true })`,
   };
   for (const t of graph) {
     const c = t.storage.cell;

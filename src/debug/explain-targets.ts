@@ -4,9 +4,8 @@ import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor, zeros } from '../core/tensor.js';
 import { conv1d, conv2d } from '../ops/composite/conv.js';
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/composite/pool.js';
-import { add, sigmoid, tanh, mul } from '../ops/elementwise/builders.js';
+import { add } from '../ops/elementwise/builders.js';
 import { matmul } from '../ops/network/builders.js';
-import { slice } from '../ops/movement/builders.js';
 import { Layer } from '../nn/layer.js';
 import { Conv1D, Conv2D } from '../nn/keras/layers/conv.js';
 import { Dense } from '../nn/keras/layers/core.js';
@@ -17,6 +16,7 @@ import {
   MaxPooling2D,
 } from '../nn/keras/layers/pooling.js';
 import * as torch from '../nn/torch/module.js';
+import { type LstmInfo, actName, lstmPlan } from './explain-lstm.js';
 
 type Pair = number | readonly [number, number];
 export type PaddingSpec =
@@ -54,14 +54,25 @@ export type OpSpec =
       kernelSize: Pair;
       stride?: Pair;
       padding?: PaddingSpec;
+      dilation?: Pair;
       dataFormat?: string;
+      ceilMode?: boolean;
+      /** avgPool2d only (default false). */
+      countIncludePad?: boolean;
+      /** avgPool2d only. */
+      divisorOverride?: number;
     }
   | {
       op: 'maxPool1d' | 'avgPool1d';
       kernelSize: number;
       stride?: number;
       padding?: 'same' | 'valid' | number;
+      /** maxPool1d only. */
+      dilation?: number;
       dataFormat?: string;
+      ceilMode?: boolean;
+      /** avgPool1d only (default false). */
+      countIncludePad?: boolean;
     }
   | { op: 'dense'; units: number; bias?: boolean }
   | { op: 'lstm'; units: number };
@@ -76,13 +87,29 @@ export interface ConvInfo {
   filters: number;
   inChannels: number;
   useBias: boolean;
+  /** PyTorch padding_mode: what the padding holds ('zeros' unless a tg.nn module says otherwise). */
+  paddingMode: string;
+  /** The layer's activation, applied after the sum (Keras layers; undefined: none). */
+  activation?: string;
 }
 export interface PoolInfo {
   rank: 1 | 2;
   kind: 'max' | 'avg';
   channelsFirst: boolean;
   padding: string;
+  /** Whose rule: a Keras layer, a tg.nn module, or an op spec (for the wording). */
+  source: 'keras' | 'torch' | 'op';
+  /** Average pooling: padded cells count in the divisor (PyTorch count_include_pad). */
+  countIncludePad: boolean;
+  /** Average pooling: every window sum is divided by this instead. */
+  divisorOverride: number | null;
+  ceilMode: boolean;
 }
+/** The activation of a Keras layer to show in the math, or undefined for linear/none. */
+const shownAct = (spec: unknown): string | undefined => {
+  const a = actName(spec, 'linear');
+  return a === 'linear' ? undefined : a;
+};
 
 export interface Plan {
   kind: 'conv' | 'pool' | 'dense' | 'lstm';
@@ -95,8 +122,8 @@ export interface Plan {
   params: [Tensor, string][];
   conv?: ConvInfo;
   pool?: PoolInfo;
-  dense?: { inFeatures: number; units: number; useBias: boolean; transposed: boolean };
-  lstm?: { inFeatures: number; units: number };
+  dense?: { inFeatures: number; units: number; useBias: boolean; transposed: boolean; activation?: string };
+  lstm?: LstmInfo;
 }
 
 const padText = (p: unknown): string =>
@@ -118,26 +145,6 @@ function withBatch(shape: readonly number[], rank: number | null, what: string):
 
 function leaf(shape: readonly number[]): Tensor {
   return zeros(shape, { requiresGrad: true });
-}
-
-/** Keras-style LSTM step with kernel [in,4u], recurrent kernel [u,4u], bias [4u]; gates i, f, c, o. */
-export function lstmStep(
-  x: Tensor,
-  h: Tensor,
-  c: Tensor,
-  W: Tensor,
-  U: Tensor,
-  b: Tensor,
-): { h: Tensor; c: Tensor } {
-  const u = U.shape[0];
-  const z = add(add(matmul(x, W), matmul(h, U)), b); // [N, 4u]
-  const gate = (k: number) => slice(z, [0, k * u], [z.shape[0], u]);
-  const i = sigmoid(gate(0));
-  const f = sigmoid(gate(1));
-  const g = tanh(gate(2));
-  const o = sigmoid(gate(3));
-  const c2 = add(mul(f, c), mul(i, g)); // c' = f⊙c + i⊙g
-  return { h: mul(o, tanh(c2)), c: c2 };
 }
 
 function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
@@ -162,6 +169,8 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
         filters: target.filters,
         inChannels: target.kernel.shape[rank] * target.groups,
         useBias: target.useBias,
+        paddingMode: 'zeros',
+        activation: shownAct(target.args.activation),
       },
     };
   }
@@ -185,6 +194,7 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
         filters: target.outChannels,
         inChannels: target.inChannels,
         useBias: !!target.bias,
+        paddingMode: target.opts.paddingMode ?? 'zeros',
       },
     };
   }
@@ -235,6 +245,7 @@ function convPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
       filters,
       inChannels: (first ? spec.kernel[1] : spec.kernel[rank]) * groups,
       useBias: !!b,
+      paddingMode: 'zeros',
     },
   };
 }
@@ -258,11 +269,16 @@ function poolPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
         kind: target.kind,
         channelsFirst: target.args.dataFormat === 'channelsFirst',
         padding: padText(target.args.padding),
+        source: 'keras',
+        countIncludePad: false,
+        divisorOverride: null,
+        ceilMode: false,
       },
     };
   }
   if (target instanceof torch.MaxPool2d || target instanceof torch.AvgPool2d) {
     const x = withBatch(inputShape, 4, target.className);
+    const avg = target instanceof torch.AvgPool2d;
     return {
       kind: 'pool',
       title: `${target.className} '${target.name}' (PyTorch-style module)`,
@@ -271,9 +287,13 @@ function poolPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
       params: [],
       pool: {
         rank: 2,
-        kind: target instanceof torch.MaxPool2d ? 'max' : 'avg',
+        kind: avg ? 'avg' : 'max',
         channelsFirst: true,
         padding: padText(target.padding),
+        source: 'torch',
+        countIncludePad: avg && target.countIncludePad,
+        divisorOverride: avg ? target.divisorOverride : null,
+        ceilMode: target.ceilMode,
       },
     };
   }
@@ -295,6 +315,10 @@ function poolPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
       kind: spec.op.startsWith('max') ? 'max' : 'avg',
       channelsFirst: chFirst(spec.dataFormat),
       padding: padText(spec.padding),
+      source: 'op',
+      countIncludePad: spec.countIncludePad === true,
+      divisorOverride: 'divisorOverride' in spec ? (spec.divisorOverride ?? null) : null,
+      ceilMode: spec.ceilMode === true,
     },
   };
 }
@@ -317,6 +341,7 @@ function densePlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan 
         units: target.units,
         useBias: target.useBias,
         transposed: false,
+        activation: shownAct(target.activation),
       },
     };
   }
@@ -349,56 +374,6 @@ function densePlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan 
     run: (t) => (b ? add(matmul(t, W), b) : matmul(t, W)),
     params,
     dense: { inFeatures: inF, units: spec.units, useBias: !!b, transposed: false },
-  };
-}
-
-function lstmPlan(target: Layer | OpSpec, inputShape: readonly number[]): Plan {
-  const feats = inputShape[inputShape.length - 1];
-  const n = inputShape.length >= 2 ? inputShape[0] : 1;
-  if (target instanceof Layer) {
-    // NOTE: the real layer runs on a one-step sequence [N, 1, F], so the ops shown are its own code.
-    if (!target.built) target.buildShape([n, 1, feats]);
-    const ws = target.weights.map((w) => w.value); // the live tensors, so the trace can name them
-    if (ws.length < 2 || ws[0].rank !== 2 || ws[1].rank !== 2 || ws[0].shape[1] !== 4 * ws[1].shape[0])
-      throw new ValueError(
-        `explain: ${target.name} (${target.className}) does not hold Keras LSTM weights [kernel [in,4u], recurrent_kernel [u,4u], bias [4u]]`,
-      );
-    const [W, U, b] = ws;
-    if (W.shape[0] !== feats)
-      throw new ShapeError(
-        `explain: the LSTM kernel ${fmtShape(W.shape)} expects ${W.shape[0]} input features, the input has ${feats}`,
-      );
-    const params: [Tensor, string][] = [
-      [W, 'W'],
-      [U, 'U'],
-    ];
-    if (b) params.push([b, 'b']);
-    return {
-      kind: 'lstm',
-      title: `LSTM '${target.name}' (Keras layer), one time step`,
-      inputShape: [n, 1, feats],
-      params,
-      run: (x) => target.apply(x) as Tensor,
-      lstm: { inFeatures: feats, units: U.shape[0] },
-    };
-  }
-  const u = (target as Extract<OpSpec, { op: 'lstm' }>).units;
-  const [W, U, b] = [leaf([feats, 4 * u]), leaf([u, 4 * u]), leaf([4 * u])];
-  const h0 = leaf([n, u]);
-  const c0 = leaf([n, u]);
-  return {
-    kind: 'lstm',
-    title: 'one LSTM step (Keras gate order i, f, c, o)',
-    inputShape: [n, feats],
-    params: [
-      [W, 'W'],
-      [U, 'U'],
-      [b, 'b'],
-      [h0, 'h'],
-      [c0, 'c'],
-    ],
-    run: (x) => lstmStep(x, h0, c0, W, U, b).h,
-    lstm: { inFeatures: feats, units: u },
   };
 }
 

@@ -26,9 +26,11 @@ function axisLine(
   before: number,
   out: number,
   padding: string,
+  given?: number,
 ): string {
   const eff = (k - 1) * d + 1;
-  const after = Math.max((out - 1) * s + eff - inSize - before, 0);
+  // the padding after as given (explicit padding), else the part the windows reach
+  const after = given ?? Math.max((out - 1) * s + eff - inSize - before, 0);
   const effText = d === 1 ? `${k}` : `((${k}−1)·${d}+1 = ${eff})`;
   if (padding === 'same') {
     const total = before + after;
@@ -40,9 +42,12 @@ function axisLine(
   }
   const used = (out - 1) * s + eff;
   const dropped = inSize + before + after - used;
+  const inputs = Math.max(inSize + before - used, 0); // of them, real input positions
   const tail =
     dropped > 0
-      ? `; the last ${dropped} input position(s) are never covered (stride does not divide evenly)`
+      ? inputs === dropped
+        ? `; the last ${dropped} input position(s) are never covered (stride does not divide evenly)`
+        : `; the last ${dropped} position(s) of the padded input${inputs ? ` (${inputs} of them input)` : ''} are never covered (stride does not divide evenly)`
       : '';
   const how =
     padding === 'valid'
@@ -64,19 +69,92 @@ function geomOf(ops: OpRecord[], op: string): WindowGeom | null {
   return r ? (r.params as { geom: WindowGeom }).geom : null;
 }
 
+/** ceilMode (PyTorch ceil_mode) along one axis: the output size rounds up, the given padding as it was given. */
+function ceilLine(label: string, n: number, k: number, s: number, d: number, pb: number, pa: number): string {
+  const eff = (k - 1) * d + 1;
+  const effText = d === 1 ? `${k}` : `((${k}−1)·${d}+1 = ${eff})`;
+  const up = Math.ceil((n + pb + pa - eff) / s) + 1;
+  const drop = (up - 1) * s >= n + pb;
+  const out = drop ? up - 1 : up;
+  const fits = out === Math.floor((n + pb + pa - eff) / s) + 1;
+  return `  ${label}: ceilMode → out = ceil((${n} + ${pb} + ${pa} − ${effText}) / ${s}) + 1 = ${up}${drop ? `, minus 1 (that last window would start past the input and its left padding) = ${out}` : ''}${fits ? ' (as floor would give: every window fits)' : '; the last window hangs past the end and reads only the cells it covers'}`;
+}
+
+/** The padding after an axis that the windows reach into (the given padding plus any ceilMode extra). */
+const afterOf = (len: number, k: number, s: number, d: number, before: number, out: number): number =>
+  Math.max((out - 1) * s + (k - 1) * d + 1 - len - before, 0);
+
+/** [before, after] per axis ([H, W]) of the padding the caller gave ('same': as the op resolved it). */
+function givenPads(padding: string, rank: 1 | 2, g: WindowGeom): number[][] {
+  const resolved = () => [
+    [g.padTop, afterOf(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH)],
+    [g.padLeft, afterOf(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW)],
+  ];
+  if (padding === 'valid')
+    return [
+      [0, 0],
+      [0, 0],
+    ];
+  const v = /^[[\d]/.test(padding) ? (JSON.parse(padding) as unknown) : null;
+  if (typeof v === 'number') return [rank === 2 ? [v, v] : [0, 0], [v, v]];
+  if (!Array.isArray(v) || v.length !== 2) return resolved(); // 'same' (and anything else): as the op resolved it
+  const [a, b] = v as (number | number[])[];
+  return typeof a === 'number'
+    ? [
+        [a, a],
+        [b as number, b as number],
+      ]
+    : [a, b as number[]];
+}
+
 /** Spatial axes of a window geometry (conv1d runs as 2-D with height 1: only W is shown). */
-function sizeLines(g: WindowGeom, rank: 1 | 2, padding: string): string[] {
+function sizeLines(g: WindowGeom, rank: 1 | 2, padding: string, ceil = false): string[] {
   const lines: string[] = [];
-  if (rank === 2) lines.push(axisLine('H', g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH, padding));
+  const explicit = !['same', 'valid', 'causal'].includes(padding);
+  const [ph, pw] = ceil || explicit ? givenPads(padding, rank, g) : [];
+  if (rank === 2)
+    lines.push(
+      ceil
+        ? ceilLine('H', g.h, g.kh, g.strideH, g.dilationH, ph[0], ph[1])
+        : axisLine('H', g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH, padding, ph?.[1]),
+    );
+  const label = rank === 2 ? 'W' : 'length';
   lines.push(
-    axisLine(rank === 2 ? 'W' : 'length', g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW, padding),
+    ceil
+      ? ceilLine(label, g.w, g.kw, g.strideW, g.dilationW, pw[0], pw[1])
+      : axisLine(label, g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW, padding, pw?.[1]),
   );
   return lines;
 }
 
+/** What the padding of a conv holds, per PyTorch padding_mode. */
+const PAD_MODE_TEXT: Record<string, string> = {
+  zeros: 'Positions outside the input read 0 (zero padding).',
+  reflect:
+    "Positions outside the input read the input mirrored at its edge (paddingMode 'reflect', the edge not repeated).",
+  replicate: "Positions outside the input read the nearest edge value (paddingMode 'replicate').",
+  circular: "Positions outside the input wrap around to the other side (paddingMode 'circular').",
+};
+
+/** `Y[…] = act(Z[…])` for a layer's activation (softmax over the last axis), or nothing when it has none. */
+function actLines(act: string | undefined, lhs: string): string[] {
+  if (!act) return [];
+  return act === 'softmax'
+    ? [`  ${lhs} = softmax(Z) over the last axis   (the layer's activation)`]
+    : [`  ${lhs} = ${act}(Z), elementwise   (the layer's activation)`];
+}
+
 function convSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
   const c = plan.conv!;
-  const g = geomOf(ops, 'im2col')!;
+  const rec = geomOf(ops, 'im2col')!;
+  // NOTE: a non-zero paddingMode pads the input with slices and concats, then runs a valid conv: show the geometry
+  // on the real input with the padding it got (PyTorch puts an odd pixel after, as samePads does).
+  const tH = rec.h - (c.rank === 2 ? plan.inputShape[c.channelsFirst ? 2 : 1] : 1);
+  const tW = rec.w - plan.inputShape[c.channelsFirst ? plan.inputShape.length - 1 : c.rank];
+  const g =
+    c.paddingMode === 'zeros'
+      ? rec
+      : { ...rec, h: rec.h - tH, w: rec.w - tW, padTop: Math.floor(tH / 2), padLeft: Math.floor(tW / 2) };
   const W = plan.params[0][0];
   const cg = c.inChannels / c.groups;
   const spatial = c.rank === 2 ? [g.kh, g.kw] : [g.kw];
@@ -92,23 +170,30 @@ function convSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
   const [sh, sw, dh, dw] = [g.strideH, g.strideW, g.dilationH, g.dilationW];
   const cSum = c.groups > 1 ? `Σ_{c in the group of o (${cg} channels)}` : `Σ_{c<${cg}}`;
   const bias = c.useBias ? 'b[o] + ' : '';
+  const lhs = (ix: string) => `${c.activation ? 'Z' : 'Y'}[n,${ix}]`;
   const cf = c.channelsFirst;
   const wIdx = (sp: string) => (c.layout.startsWith('O') ? `W[o,c,${sp}]` : `W[${sp},c,o]`);
   if (c.rank === 2) {
     const [hi, wi] = [idx('i', sh, 'u', dh, g.padTop), idx('j', sw, 'v', dw, g.padLeft)];
     const xi = cf ? `X[n, c, ${hi}, ${wi}]` : `X[n, ${hi}, ${wi}, c]`;
     lines.push(
-      `  Y[n,${cf ? 'o,i,j' : 'i,j,o'}] = ${bias}Σ_{u<${g.kh}} Σ_{v<${g.kw}} ${cSum} ${xi} · ${wIdx('u,v')}`,
+      `  ${lhs(cf ? 'o,i,j' : 'i,j,o')} = ${bias}Σ_{u<${g.kh}} Σ_{v<${g.kw}} ${cSum} ${xi} · ${wIdx('u,v')}`,
     );
   } else {
     const ti = idx('t', sw, 'k', dw, g.padLeft);
     lines.push(
-      `  Y[n,${cf ? 'o,t' : 't,o'}] = ${bias}Σ_{k<${g.kw}} ${cSum} ${cf ? `X[n, c, ${ti}]` : `X[n, ${ti}, c]`} · ${wIdx('k')}`,
+      `  ${lhs(cf ? 'o,t' : 't,o')} = ${bias}Σ_{k<${g.kw}} ${cSum} ${cf ? `X[n, c, ${ti}]` : `X[n, ${ti}, c]`} · ${wIdx('k')}`,
     );
   }
   lines.push(
+    ...actLines(c.activation, 'Y'),
     `  The products over all ${cg} input channel${cg > 1 ? 's' : ''} are summed into ONE number per position and filter.`,
-    `  Positions outside the input read 0 (zero padding). A true convolution (Theano's conv2d, scipy.signal.convolve) flips the`,
+    ...(c.paddingMode === 'zeros'
+      ? [`  ${PAD_MODE_TEXT.zeros} A true convolution (Theano's conv2d, scipy.signal.convolve) flips the`]
+      : [
+          `  ${PAD_MODE_TEXT[c.paddingMode] ?? `The padding holds paddingMode '${c.paddingMode}' values.`}`,
+          "  A true convolution (Theano's conv2d, scipy.signal.convolve) flips the",
+        ]),
     `  kernel: ${wIdx(c.rank === 2 ? `${g.kh - 1}−u,${g.kw - 1}−v` : `${g.kw - 1}−k`)}; convert kernels with tg.layouts.flipKernel.`,
     '',
     `Output size (padding ${c.padding}, stride ${c.rank === 2 ? `${sh}×${sw}` : sw}, dilation ${c.rank === 2 ? `${dh}×${dw}` : dw}):`,
@@ -154,6 +239,47 @@ function convMatrixForm(ops: OpRecord[], bwd: BackwardRecord, names: Namer, plan
   return lines;
 }
 
+/** How an average pool divides, worded from its options: [math divisor, one line of text]. */
+function avgDivisor(
+  p: Plan['pool'] & object,
+  g: WindowGeom,
+  padded: boolean,
+  hangs: boolean,
+): [string, string] {
+  const count = `${g.kh * g.kw}`;
+  if (p.divisorOverride !== null)
+    return [
+      ` / ${p.divisorOverride}`,
+      `  Every window sum is divided by divisorOverride = ${p.divisorOverride}, whatever the window covers; backward: every input of a window receives dY / ${p.divisorOverride}.`,
+    ];
+  const who =
+    p.source === 'keras'
+      ? 'Keras'
+      : p.source === 'torch'
+        ? `countIncludePad ${p.countIncludePad}${p.countIncludePad ? ", tg.nn.AvgPool2d's default as in PyTorch" : ''}`
+        : `countIncludePad ${p.countIncludePad}`;
+  const extra = hangs ? ', not the cells ceilMode lets a last window hang past it' : '';
+  if (!padded && hangs)
+    return [
+      ' / count[i,j]',
+      `  No padding; a last window that ceilMode lets hang past the input averages the cells it covers: count[i,j] = the window's cells inside the input; backward: every input of a window receives dY / count[i,j].`,
+    ];
+  if (!padded)
+    return [
+      ` / ${count}`,
+      `  No padding: every window holds ${count} inputs; backward: every input of a window receives dY / ${count}.`,
+    ];
+  if (p.countIncludePad && padded)
+    return [
+      ' / count[i,j]',
+      `  Padded positions count as zeros (${who}): count[i,j] = the window's cells inside the input or its padding${extra}; backward: every input of a window receives dY / count[i,j].`,
+    ];
+  return [
+    ' / count[i,j]',
+    `  Padded positions are not counted (${who}): count[i,j] = the window's cells inside the input; backward: every input of a window receives dY / count[i,j].`,
+  ];
+}
+
 function poolSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
   const p = plan.pool!;
   const g = geomOf(ops, p.kind === 'max' ? 'poolArgmax' : 'im2col')!;
@@ -163,26 +289,38 @@ function poolSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
     '',
     'Math (each channel separately: pooling never mixes channels, so the channel count is unchanged):',
   ];
-  const op = p.kind === 'max' ? 'max' : 'mean';
+  const given = givenPads(p.padding, p.rank, g);
+  const padded = given.flat().some((v) => v > 0);
+  const hangs =
+    p.ceilMode &&
+    (afterOf(g.h, g.kh, g.strideH, g.dilationH, g.padTop, g.outH) > given[0][1] ||
+      afterOf(g.w, g.kw, g.strideW, g.dilationW, g.padLeft, g.outW) > given[1][1]);
+  const [div, text] =
+    p.kind === 'max'
+      ? [
+          '',
+          '  Padded positions never win. Backward: each window sends its gradient to its winning input only (the argmax); the rest get 0.',
+        ]
+      : avgDivisor(p, g, padded, hangs);
+  const op = p.kind === 'max' ? 'max' : 'Σ';
   const [hi, wi] = [
     idx('i', g.strideH, 'u', g.dilationH, g.padTop),
     idx(p.rank === 2 ? 'j' : 't', g.strideW, p.rank === 2 ? 'v' : 'k', g.dilationW, g.padLeft),
   ];
+  const [open, close] = p.kind === 'max' ? ['', ''] : ['(', `)${div}`];
   if (p.rank === 2)
     lines.push(
-      `  Y[n,${p.channelsFirst ? 'c,i,j' : 'i,j,c'}] = ${op}_{u<${g.kh}, v<${g.kw}} X[n, ${p.channelsFirst ? `c, ${hi}, ${wi}` : `${hi}, ${wi}, c`}]`,
+      `  Y[n,${p.channelsFirst ? 'c,i,j' : 'i,j,c'}] = ${open}${op}_{u<${g.kh}, v<${g.kw}} X[n, ${p.channelsFirst ? `c, ${hi}, ${wi}` : `${hi}, ${wi}, c`}]${close}`,
     );
   else
     lines.push(
-      `  Y[n,${p.channelsFirst ? 'c,t' : 't,c'}] = ${op}_{k<${g.kw}} X[n, ${p.channelsFirst ? `c, ${wi}` : `${wi}, c`}]`,
+      `  Y[n,${p.channelsFirst ? 'c,t' : 't,c'}] = ${open}${op}_{k<${g.kw}} X[n, ${p.channelsFirst ? `c, ${wi}` : `${wi}, c`}]${close}`,
     );
   lines.push(
-    p.kind === 'max'
-      ? '  Padded positions never win. Backward: each window sends its gradient to its winning input only (the argmax); the rest get 0.'
-      : `  Padded positions are not counted (Keras); backward: every input of a window receives dY / (number of real inputs in it).`,
+    text,
     '',
-    `Output size (window ${win}, stride ${p.rank === 2 ? `${g.strideH}×${g.strideW}` : g.strideW}, padding ${p.padding}):`,
-    ...sizeLines(g, p.rank, p.padding),
+    `Output size (window ${win}, stride ${p.rank === 2 ? `${g.strideH}×${g.strideW}` : g.strideW}, padding ${p.padding}${p.ceilMode ? ', ceilMode' : ''}):`,
+    ...sizeLines(g, p.rank, p.padding, p.ceilMode),
     '',
     'Parameters: none (0)',
   );
@@ -192,13 +330,15 @@ function poolSection(plan: Plan, ops: OpRecord[], y: Tensor): string[] {
 function denseSection(plan: Plan, y: Tensor): string[] {
   const d = plan.dense!;
   const W = plan.params[0][0];
+  const Y = d.activation ? 'Z' : 'Y';
   return [
     `${plan.title} on input ${fmtShape(plan.inputShape)}; output ${fmtShape(y.shape)}`,
     '',
     'Math:',
     d.transposed
-      ? `  Y[n,o] = ${d.useBias ? 'b[o] + ' : ''}Σ_{i<${d.inFeatures}} X[n,i] · W[o,i]   (PyTorch layout: W is [out, in] = ${fmtShape(W.shape)}, Y = X·Wᵀ)`
-      : `  Y[n,o] = ${d.useBias ? 'b[o] + ' : ''}Σ_{i<${d.inFeatures}} X[n,i] · W[i,o]   (Keras layout: W is [in, out] = ${fmtShape(W.shape)}; PyTorch's Linear stores Wᵀ)`,
+      ? `  ${Y}[n,o] = ${d.useBias ? 'b[o] + ' : ''}Σ_{i<${d.inFeatures}} X[n,i] · W[o,i]   (PyTorch layout: W is [out, in] = ${fmtShape(W.shape)}, Y = X·Wᵀ)`
+      : `  ${Y}[n,o] = ${d.useBias ? 'b[o] + ' : ''}Σ_{i<${d.inFeatures}} X[n,i] · W[i,o]   (Keras layout: W is [in, out] = ${fmtShape(W.shape)}; PyTorch's Linear stores Wᵀ)`,
+    ...actLines(d.activation, 'Y'),
     '',
     `Parameters: (${n(d.inFeatures)}${d.useBias ? '+1' : ''})·${n(d.units)} = ${n((d.inFeatures + (d.useBias ? 1 : 0)) * d.units)}`,
   ];
@@ -227,18 +367,25 @@ function denseMatrixForm(ops: OpRecord[], bwd: BackwardRecord, plan: Plan): stri
 }
 
 function lstmSection(plan: Plan, y: Tensor): string[] {
-  const { inFeatures: i, units: u } = plan.lstm!;
+  const { inFeatures: i, units: u, useBias, activation: act, recurrentActivation: rec } = plan.lstm!;
+  const layer = plan.title.includes('(Keras layer)');
   return [
     `${plan.title}: x ${fmtShape(plan.inputShape)}, h and c [${plan.inputShape[0]},${u}] → h' ${fmtShape(y.shape)}` +
       (plan.inputShape.length === 3 ? ' (a one-step sequence; h and c start at zero)' : ''),
     '',
-    'Math (one time step; a sequence repeats it with the same W, U, b):',
-    `  z = x·W + h·U + b                    W [${i},${4 * u}], U [${u},${4 * u}], b [${4 * u}] → z [N,${4 * u}], four blocks of ${u}`,
-    '  i = σ(z[:, 0:u])   f = σ(z[:, u:2u])   g = tanh(z[:, 2u:3u])   o = σ(z[:, 3u:4u])    (Keras order i, f, c, o; PyTorch: i, f, g, o)',
-    "  c' = f⊙c + i⊙g      h' = o⊙tanh(c')",
-    '  σ is the recurrent activation: sigmoid (Keras 3, PyTorch) or hard_sigmoid (Keras 2 default).',
+    `Math (one time step; a sequence repeats it with the same W, U${useBias ? ', b' : ''}):`,
+    useBias
+      ? `  z = x·W + h·U + b                    W [${i},${4 * u}], U [${u},${4 * u}], b [${4 * u}] → z [N,${4 * u}], four blocks of ${u}`
+      : `  z = x·W + h·U                        W [${i},${4 * u}], U [${u},${4 * u}], no bias (useBias false) → z [N,${4 * u}], four blocks of ${u}`,
+    `  i = σ(z[:, 0:u])   f = σ(z[:, u:2u])   g = ${act}(z[:, 2u:3u])   o = σ(z[:, 3u:4u])    (Keras order i, f, c, o; PyTorch: i, f, g, o)`,
+    `  c' = f⊙c + i⊙g      h' = o⊙${act}(c')`,
+    layer
+      ? `  σ is the layer's recurrentActivation, ${rec}; ${act} is its activation.`
+      : `  σ is the recurrent activation, ${rec} here (Keras 3, PyTorch; the Keras 2 default was hard_sigmoid).`,
     '',
-    `Parameters: 4·${u}·(${i} + ${u} + 1) = ${n(4 * u * (i + u + 1))}   [4 gates · units · (inputs + units + bias)]`,
+    useBias
+      ? `Parameters: 4·${u}·(${i} + ${u} + 1) = ${n(4 * u * (i + u + 1))}   [4 gates · units · (inputs + units + bias)]`
+      : `Parameters: 4·${u}·(${i} + ${u}) = ${n(4 * u * (i + u))}   [4 gates · units · (inputs + units); no bias]`,
   ];
 }
 

@@ -65,20 +65,51 @@ function activate(expr: string, last: number): string {
   return `  for (let k = 0; k < y.length; k++) {\n    const v = y[k];\n    y[k] = ${expr};\n  }\n`;
 }
 
-/** Padding lines for one spatial axis: out size and pad-before computed from the rule, in the emitted code. */
-function padLines(ax: string, inName: string, k: string, s: string, d: string, padding: unknown): string {
+/**
+ * Padding lines for one spatial axis: out size and pad-before computed from the rule, in the emitted code. With
+ * `pool`, explicit padding also names the pad-after (Q…, for count_include_pad) and `ceil` rounds the size up
+ * (PyTorch ceil_mode).
+ */
+function padLines(
+  ax: string,
+  inName: string,
+  k: string,
+  s: string,
+  d: string,
+  padding: unknown,
+  pool?: { ceil: boolean },
+): string {
   if (padding === 'same')
     return `  const O${ax} = Math.ceil(${inName} / ${s}); // 'same': out = ceil(in / stride)
   const P${ax} = Math.floor(Math.max((O${ax} - 1) * ${s} + (${k} - 1) * ${d} + 1 - ${inName}, 0) / 2); // the odd extra pixel goes at the end\n`;
   if (padding === 'causal')
     return `  const P${ax} = (${k} - 1) * ${d}; // 'causal': all padding on the left\n  const O${ax} = Math.floor((${inName} + P${ax} - (${k} - 1) * ${d} - 1) / ${s}) + 1;\n`;
-  const [pb, pa] =
-    padding === 'valid' || padding === undefined
-      ? [0, 0]
-      : typeof padding === 'number'
-        ? [padding, padding]
-        : (padding as number[]);
-  return `  const P${ax} = ${pb}; // padding before (after: ${pa})\n  const O${ax} = Math.floor((${inName} + ${pb} + ${pa} - (${k} - 1) * ${d} - 1) / ${s}) + 1;\n`;
+  const [pb, pa] = padPair(padding);
+  if (!pool)
+    return `  const P${ax} = ${pb}; // padding before (after: ${pa})\n  const O${ax} = Math.floor((${inName} + ${pb} + ${pa} - (${k} - 1) * ${d} - 1) / ${s}) + 1;\n`;
+  const head = `  const P${ax} = ${pb}, Q${ax} = ${pa}; // padding before and after\n`;
+  if (!pool.ceil)
+    return `${head}  const O${ax} = Math.floor((${inName} + P${ax} + Q${ax} - (${k} - 1) * ${d} - 1) / ${s}) + 1;\n`;
+  return `${head}  let O${ax} = Math.ceil((${inName} + P${ax} + Q${ax} - (${k} - 1) * ${d} - 1) / ${s}) + 1; // ceil_mode: round up,
+  if ((O${ax} - 1) * ${s} >= ${inName} + P${ax}) O${ax}--; // but the last window must start inside the input or the left padding\n`;
+}
+
+/** [before, after] of one axis from 'valid', a number or a pair. */
+const padPair = (padding: unknown): number[] =>
+  padding === 'valid' || padding === undefined
+    ? [0, 0]
+    : typeof padding === 'number'
+      ? [padding, padding]
+      : (padding as number[]);
+
+/** The emitted lines that map a tap index `v` on an axis of length `n` into the input, per PyTorch padding_mode. */
+function padModeLine(v: string, n: string, mode: string): string {
+  if (mode === 'reflect')
+    return `${v} = ${v} < 0 ? -${v} : ${v} >= ${n} ? 2 * (${n} - 1) - ${v} : ${v}; // reflect padding: mirror at the edge (edge not repeated)`;
+  if (mode === 'replicate')
+    return `${v} = Math.min(Math.max(${v}, 0), ${n} - 1); // replicate padding: the edge value`;
+  if (mode === 'circular') return `${v} = ((${v} % ${n}) + ${n}) % ${n}; // circular padding: wrap around`;
+  return `if (${v} < 0 || ${v} >= ${n}) continue; // zero padding`;
 }
 
 export interface ConvSpec {
@@ -95,6 +126,8 @@ export interface ConvSpec {
   padding: unknown;
   groups: number;
   act: string;
+  /** PyTorch padding_mode: what the padding holds (default 'zeros'). */
+  paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
 }
 
 export function emitConv(c: ConvSpec, inShape: number[]): Emitted {
@@ -130,6 +163,7 @@ export function emitConv(c: ConvSpec, inShape: number[]): Emitted {
     'DW',
     Array.isArray(c.padding) && Array.isArray(c.padding[0]) ? c.padding[1] : c.padding,
   );
+  const mode = c.paddingMode ?? 'zeros';
   const code = `/** ${c.title}. x: ${c.channelsFirst ? 'channels-first' : 'channels-last'} [batch, ${inShape.join(', ')}], row-major. */
 export function ${c.name}(x: ArrayLike<number>, batch: number): Float64Array {
   // ${c.torchLayout ? 'kernel [out, in/groups, k...] (PyTorch)' : 'kernel [k..., in/groups, out] (Keras)'} ${fmtShape(c.kernel.shape)}
@@ -138,7 +172,7 @@ export function ${c.name}(x: ArrayLike<number>, batch: number): Float64Array {
   const H = ${H}, W = ${W}, C = ${C}, O = ${O}, G = ${c.groups}, CG = ${CG}, OG = O / G;
   const KH = ${KH}, KW = ${KW}, SH = ${SH}, SW = ${SW}, DH = ${DH}, DW = ${DW};
 ${hPad}${wPad}  const y = new Float64Array(batch * OH * OW * O);
-  // y[n, i, j, o] = B[o] + Σ_u Σ_v Σ_c x[n, i·SH + u·DH − PH, j·SW + v·DW − PW, c] · K[u, v, c, o]   (cross-correlation, no flip)
+  // y[n, i, j, o] = B[o] + Σ_u Σ_v Σ_c x[n, i·SH + u·DH − PH, j·SW + v·DW − PW, c] · K[u, v, c, o]   (cross-correlation, no flip)${mode === 'zeros' ? '' : `; the padding holds ${mode} values`}
   for (let n = 0; n < batch; n++)
     for (let i = 0; i < OH; i++)
       for (let j = 0; j < OW; j++)
@@ -146,11 +180,11 @@ ${hPad}${wPad}  const y = new Float64Array(batch * OH * OW * O);
           const g = Math.floor(o / OG); // the group this filter reads from
           let s = B[o];
           for (let u = 0; u < KH; u++) {
-            const h = i * SH + u * DH - PH;
-            if (h < 0 || h >= H) continue; // zero padding
+            ${mode === 'zeros' ? 'const' : 'let'} h = i * SH + u * DH - PH;
+            ${padModeLine('h', 'H', mode)}
             for (let v = 0; v < KW; v++) {
-              const w = j * SW + v * DW - PW;
-              if (w < 0 || w >= W) continue;
+              ${mode === 'zeros' ? 'const' : 'let'} w = j * SW + v * DW - PW;
+              ${padModeLine('w', 'W', mode)}
               for (let c = 0; c < CG; c++) s += x[${xIdx}] * K[${kIdx}];
             }
           }
@@ -169,69 +203,98 @@ ${activate(c.act, c.channelsFirst ? -1 : O)}  return y;
 }
 
 /** Output length (only to thread shapes from one emitted layer to the next). */
-function outLen(n: number, k: number, s: number, d: number, padding: unknown, axis: number): number {
+function outLen(
+  n: number,
+  k: number,
+  s: number,
+  d: number,
+  padding: unknown,
+  axis: number,
+  ceil = false,
+): number {
   if (padding === 'same') return Math.ceil(n / s);
   const p =
-    padding === 'valid' || padding === undefined
-      ? [0, 0]
-      : padding === 'causal'
-        ? axis === 1
-          ? [(k - 1) * d, 0]
-          : [0, 0]
-        : typeof padding === 'number'
-          ? [padding, padding]
-          : Array.isArray(padding) && Array.isArray(padding[0])
-            ? (padding[axis] as number[])
-            : (padding as number[]);
-  return Math.floor((n + p[0] + p[1] - (k - 1) * d - 1) / s) + 1;
+    padding === 'causal'
+      ? axis === 1
+        ? [(k - 1) * d, 0]
+        : [0, 0]
+      : Array.isArray(padding) && Array.isArray(padding[0])
+        ? (padding[axis] as number[])
+        : padPair(padding);
+  const span = n + p[0] + p[1] - (k - 1) * d - 1;
+  if (!ceil) return Math.floor(span / s) + 1;
+  const out = Math.ceil(span / s) + 1;
+  return (out - 1) * s >= n + p[0] ? out - 1 : out;
 }
 
-export function emitPool(
-  name: string,
-  title: string,
-  rank: 1 | 2,
-  kind: 'max' | 'avg',
-  channelsFirst: boolean,
-  k: number[],
-  s: number[],
-  padding: unknown,
-  inShape: number[],
-  countIncludePad = false,
-): Emitted {
+export interface PoolSpec {
+  name: string;
+  title: string;
+  rank: 1 | 2;
+  kind: 'max' | 'avg';
+  channelsFirst: boolean;
+  k: number[];
+  s: number[];
+  /** 'same', 'valid', or one [before, after] pair per spatial axis. */
+  padding: 'same' | 'valid' | number[][];
+  dilation?: number[];
+  /** PyTorch ceil_mode. */
+  ceilMode?: boolean;
+  /** PyTorch count_include_pad: the divisor counts the padding given (never ceil_mode's extra). */
+  countIncludePad?: boolean;
+  /** PyTorch divisor_override: every window sum is divided by this. */
+  divisorOverride?: number | null;
+}
+
+export function emitPool(p: PoolSpec, inShape: number[]): Emitted {
+  const { rank, kind, channelsFirst, padding } = p;
   const C = channelsFirst ? inShape[0] : inShape[inShape.length - 1];
   const H = rank === 2 ? (channelsFirst ? inShape[1] : inShape[0]) : 1;
   const W = channelsFirst ? inShape[inShape.length - 1] : inShape[rank - 1];
-  const [KH, KW] = rank === 2 ? k : [1, k[0]];
-  const [SH, SW] = rank === 2 ? s : [1, s[0]];
+  const [KH, KW] = rank === 2 ? p.k : [1, p.k[0]];
+  const [SH, SW] = rank === 2 ? p.s : [1, p.s[0]];
+  const d = p.dilation ?? (rank === 2 ? [1, 1] : [1]);
+  const [DH, DW] = rank === 2 ? d : [1, d[0]];
+  const [padH, padW] =
+    typeof padding === 'string' ? [padding, padding] : rank === 2 ? padding : [[0, 0], padding[0]];
+  const ceil = { ceil: p.ceilMode === true };
+  const dv = p.divisorOverride ?? null;
+  const withPad = kind === 'avg' && dv === null && p.countIncludePad === true && typeof padding !== 'string';
   const xIdx = channelsFirst ? '((n * C + c) * H + h) * W + w' : '((n * H + h) * W + w) * C + c';
   const yIdx = channelsFirst ? '((n * C + c) * OH + i) * OW + j' : '((n * OH + i) * OW + j) * C + c';
-  const code = `/** ${title}. x: ${channelsFirst ? 'channels-first' : 'channels-last'} [batch, ${inShape.join(', ')}]. Each channel separately. */
-export function ${name}(x: ArrayLike<number>, batch: number): Float64Array {
-  const H = ${H}, W = ${W}, C = ${C}, KH = ${KH}, KW = ${KW}, SH = ${SH}, SW = ${SW}, DH = 1, DW = 1;
-${rank === 2 ? padLines('H', 'H', 'KH', 'SH', 'DH', padding) : '  const PH = 0;\n  const OH = 1;\n'}${padLines('W', 'W', 'KW', 'SW', 'DW', padding)}  const y = new Float64Array(batch * OH * OW * C);
+  const divisor =
+    dv !== null
+      ? `acc / ${dv}; // divisor_override`
+      : withPad
+        ? 'acc / countPad; // count_include_pad: the padding given counts'
+        : 'acc / count;';
+  const code = `/** ${p.title}. x: ${channelsFirst ? 'channels-first' : 'channels-last'} [batch, ${inShape.join(', ')}]. Each channel separately. */
+export function ${p.name}(x: ArrayLike<number>, batch: number): Float64Array {
+  const H = ${H}, W = ${W}, C = ${C}, KH = ${KH}, KW = ${KW}, SH = ${SH}, SW = ${SW}, DH = ${DH}, DW = ${DW};
+${rank === 2 ? padLines('H', 'H', 'KH', 'SH', 'DH', padH, ceil) : '  const PH = 0, QH = 0;\n  const OH = 1;\n'}${padLines('W', 'W', 'KW', 'SW', 'DW', padW, ceil)}  const y = new Float64Array(batch * OH * OW * C);
   for (let n = 0; n < batch; n++)
     for (let i = 0; i < OH; i++)
       for (let j = 0; j < OW; j++)
         for (let c = 0; c < C; c++) {
           let acc = ${kind === 'max' ? '-Infinity' : '0'};
-          let count = 0;
+          let count = 0; // taps inside the input${withPad ? '\n          let countPad = 0; // taps inside the input or the padding given (not what ceil_mode adds)' : ''}
           for (let u = 0; u < KH; u++)
             for (let v = 0; v < KW; v++) {
-              const h = i * SH + u - PH;
-              const w = j * SW + v - PW;
-              if (h < 0 || h >= H || w < 0 || w >= W) continue; // padding never wins / is not counted
+              const h = i * SH + u * DH - PH;
+              const w = j * SW + v * DW - PW;${withPad ? '\n              if (h >= -PH && h < H + QH && w >= -PW && w < W + QW) countPad++;' : ''}
+              if (h < 0 || h >= H || w < 0 || w >= W) continue; // padding never wins${withPad ? '' : ' / is not counted'}
               ${kind === 'max' ? 'acc = Math.max(acc, x[' + xIdx + ']);' : 'acc += x[' + xIdx + '];'}
               count++;
             }
-          y[${yIdx}] = ${kind === 'max' ? 'acc' : countIncludePad ? 'acc / (KH * KW)' : 'acc / count'};
+          y[${yIdx}] = ${kind === 'max' ? 'acc;' : divisor}
         }
   return y;
 }
 `;
-  const OH = outLen(H, KH, SH, 1, rank === 2 ? padding : 'valid', 0);
-  const OW = outLen(W, KW, SW, 1, padding, 1);
+  const OH = rank === 2 ? outLen(H, KH, SH, DH, padH, 0, ceil.ceil) : 1;
+  const OW = outLen(W, KW, SW, DW, padW, 0, ceil.ceil);
   return {
-    fn: name,
+    fn: p.name,
     code,
     out: rank === 2 ? (channelsFirst ? [C, OH, OW] : [OH, OW, C]) : channelsFirst ? [C, OW] : [OW, C],
   };

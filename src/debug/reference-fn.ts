@@ -60,7 +60,13 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
   }
   if (l instanceof torch.Conv2d || l instanceof torch.Conv1d) {
     const r = l instanceof torch.Conv2d ? 2 : 1;
-    const o = l.opts as { stride?: unknown; padding?: unknown; dilation?: unknown; groups?: number };
+    const o = l.opts as {
+      stride?: unknown;
+      padding?: unknown;
+      dilation?: unknown;
+      groups?: number;
+      paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
+    };
     const k = l.weight.shape.slice(2);
     const pad = o.padding ?? 0;
     return emitConv(
@@ -86,6 +92,7 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
               : pad,
         groups: o.groups ?? 1,
         act: 'v',
+        paddingMode: o.paddingMode ?? 'zeros',
       },
       inShape,
     );
@@ -101,46 +108,45 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
     l instanceof MaxPooling1D ||
     l instanceof AveragePooling1D
   ) {
-    const k = l.args.poolSize ?? 2;
-    const s = l.args.strides ?? k;
-    const first = l.args.dataFormat === 'channelsFirst';
-    return l.rank === 2
-      ? emitPool(
-          name,
-          title,
-          2,
-          l.kind,
-          first,
-          pairOf(k, 2),
-          pairOf(s, 2),
-          l.args.padding ?? 'valid',
-          inShape,
-        )
-      : emitPool(
-          name,
-          title,
-          1,
-          l.kind,
-          first,
-          [pairOf(k, 2)[0]],
-          [pairOf(s, 2)[0]],
-          l.args.padding ?? 'valid',
-          inShape,
-        );
+    const k = pairOf(l.args.poolSize ?? 2, 2);
+    const s = pairOf(l.args.strides ?? l.args.poolSize ?? 2, 2);
+    const r = l.rank === 2 ? 2 : 1;
+    return emitPool(
+      {
+        name,
+        title,
+        rank: r,
+        kind: l.kind,
+        channelsFirst: l.args.dataFormat === 'channelsFirst',
+        k: r === 2 ? k : [k[0]],
+        s: r === 2 ? s : [s[0]],
+        padding: l.args.padding === 'same' ? 'same' : 'valid',
+      },
+      inShape,
+    );
   }
   if (l instanceof torch.MaxPool2d || l instanceof torch.AvgPool2d) {
     const pad = pairOf(l.padding, 0);
+    const max = l instanceof torch.MaxPool2d;
     return emitPool(
-      name,
-      title,
-      2,
-      l instanceof torch.MaxPool2d ? 'max' : 'avg',
-      true,
-      pairOf(l.kernelSize, 2),
-      pairOf(l.stride ?? l.kernelSize, 2),
-      [pad[0], pad[0]],
+      {
+        name,
+        title,
+        rank: 2,
+        kind: max ? 'max' : 'avg',
+        channelsFirst: true,
+        k: pairOf(l.kernelSize, 2),
+        s: pairOf(l.stride ?? l.kernelSize, 2),
+        padding: [
+          [pad[0], pad[0]],
+          [pad[1], pad[1]],
+        ],
+        dilation: max ? pairOf(l.dilation, 1) : [1, 1],
+        ceilMode: l.ceilMode,
+        countIncludePad: !max && l.countIncludePad,
+        divisorOverride: max ? null : l.divisorOverride,
+      },
       inShape,
-      l instanceof torch.AvgPool2d && l.countIncludePad,
     );
   }
   if (
@@ -154,17 +160,20 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
     if (l.args.dataFormat === 'channelsFirst')
       throw new ValueError(`toReferenceFn: ${title}: channels-first global pooling is not supported`);
     const e = emitPool(
-      name,
-      title,
-      sp.length === 2 ? 2 : 1,
-      kind,
-      false,
-      sp.length === 2 ? sp : [sp[0]],
-      sp.length === 2 ? sp : [sp[0]],
-      'valid',
+      {
+        name,
+        title,
+        rank: sp.length === 2 ? 2 : 1,
+        kind,
+        channelsFirst: false,
+        k: sp.length === 2 ? sp : [sp[0]],
+        s: sp.length === 2 ? sp : [sp[0]],
+        padding: 'valid',
+      },
       inShape,
     );
-    return { ...e, out: [inShape[inShape.length - 1]] };
+    const c = inShape[inShape.length - 1];
+    return { ...e, out: l.args.keepdims ? [...sp.map(() => 1), c] : [c] };
   }
   if (l instanceof Flatten || l instanceof torch.Flatten) {
     // the loops flatten every axis after the batch: a tg.nn.Flatten over fewer axes is refused

@@ -2,6 +2,7 @@
 // (a minimal encoder: 8-bit RGB, filter 0, zlib via fflate) or an SVG of rects.
 import { zlibSync } from 'fflate';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { Tensor } from '../core/tensor.js';
 import { crc32 } from '../core/crc32.js';
 
@@ -18,6 +19,15 @@ export interface GridOptions {
   format?: 'png' | 'svg';
   /** Background / gap colour, 0..255 gray (default 128). */
   background?: number;
+}
+const GRID_KEYS = ['columns', 'scale', 'gap', 'normalize', 'format', 'background'] as const;
+
+/** A string option that must be one of `allowed` (undefined: the default). */
+function oneOf(where: string, key: string, v: unknown, allowed: readonly string[]): void {
+  if (v !== undefined && !allowed.includes(v as string))
+    throw new ValueError(
+      `${where}: ${key} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(v)}`,
+    );
 }
 
 /** Encode 8-bit RGB pixels (row-major, 3 bytes a pixel) as a PNG file. */
@@ -92,6 +102,8 @@ export function filterImages(
   kernel: Tensor,
   opts: { layout?: 'keras' | 'torch'; rgb?: boolean } = {},
 ): Tensor[] {
+  checkOptions('filterImages', opts, ['layout', 'rgb']);
+  oneOf('filterImages', 'layout', opts?.layout, ['keras', 'torch']);
   if (kernel.rank !== 4)
     throw new ShapeError(`filterImages: expected a 2-D conv kernel (4 axes), got ${fmtShape(kernel.shape)}`);
   const torch = opts.layout === 'torch';
@@ -120,6 +132,7 @@ export function filterImages(
 
 /** One sample's activations [1,h,w,c] (or [h,w,c]; channels-first with {channelsFirst: true}) → c grayscale maps. */
 export function featureMaps(act: Tensor, opts: { channelsFirst?: boolean } = {}): Tensor[] {
+  checkOptions('featureMaps', opts, ['channelsFirst']);
   const t =
     act.rank === 4
       ? act.shape[0] === 1
@@ -147,6 +160,9 @@ export function featureMaps(act: Tensor, opts: { channelsFirst?: boolean } = {})
 export function imageGrid(images: Tensor | Tensor[], opts: GridOptions & { format: 'svg' }): string;
 export function imageGrid(images: Tensor | Tensor[], opts?: GridOptions & { format?: 'png' }): Uint8Array;
 export function imageGrid(images: Tensor | Tensor[], opts: GridOptions = {}): Uint8Array | string {
+  checkOptions('imageGrid', opts, GRID_KEYS);
+  oneOf('imageGrid', 'format', opts?.format, ['png', 'svg']);
+  oneOf('imageGrid', 'normalize', opts?.normalize, ['tile', 'global']);
   const tiles = toTiles(images);
   const th = Math.max(...tiles.map((t) => t.h));
   const tw = Math.max(...tiles.map((t) => t.w));

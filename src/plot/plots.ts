@@ -2,6 +2,7 @@
 // solid, validation dashed), and the `TrainingCurves` callback rewrites the picture after every epoch of `fit`.
 import { writeFileAtomicRaw } from '../core/atomic-write.js';
 import { TapegradError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { Callback, Logs } from '../train/callbacks.js';
 import { escapeXml } from './svg-graph.js';
 
@@ -16,6 +17,7 @@ export interface PlotOptions {
   /** Log-scale the y axis of the loss panel (default false). */
   logLoss?: boolean;
 }
+const PLOT_KEYS = ['title', 'width', 'height', 'logLoss'] as const;
 
 /** "Nice" tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -62,6 +64,7 @@ function panelsOf(series: Record<string, number[]>): string[] {
  * train values solid with dots, validation (`val_*`) dashed. No dependencies; open it in any browser.
  */
 export function plotHistory(history: HistoryLike, opts: PlotOptions = {}): string {
+  checkOptions('plotHistory', opts, PLOT_KEYS);
   const { epochs, series } = seriesOf(history);
   const panels = panelsOf(series);
   if (!panels.length)
@@ -170,7 +173,9 @@ export interface TrainingCurvesOptions extends PlotOptions {
 export class TrainingCurves implements Callback {
   readonly history: Record<string, number[]> = {};
   readonly epochs: number[] = [];
-  constructor(readonly opts: TrainingCurvesOptions = {}) {}
+  constructor(readonly opts: TrainingCurvesOptions = {}) {
+    checkOptions('TrainingCurves', opts, [...PLOT_KEYS, 'path', 'onUpdate']);
+  }
   onTrainBegin(): void {
     for (const k of Object.keys(this.history)) delete this.history[k];
     this.epochs.length = 0;
@@ -197,9 +202,10 @@ export class TrainingCurves implements Callback {
   }
   /** The current picture. */
   svg(): string {
+    const { path: _path, onUpdate: _onUpdate, ...plot } = this.opts;
     return plotHistory(
       { epoch: [...this.epochs], history: this.history },
-      { ...this.opts, title: this.opts.title ?? 'Training curves' },
+      { ...plot, title: this.opts.title ?? 'Training curves' },
     );
   }
 }

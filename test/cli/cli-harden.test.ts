@@ -1,6 +1,8 @@
 // The CLI's own surface, without the Keras fixtures: --version/-v, --help/-h after any command, no arguments is a
 // usage error (exit 2), weights-only files name the CLI's --weights option, predict checks the number of inputs and
-// NaN/Inf in them (naming the --input file), and --output JSON is written atomically.
+// NaN/Inf in them (naming the --input file), and --output JSON is written atomically. Option parsing: unknown
+// options by name, empty values, flags that do not apply (.onnx models, non-.onnx convert) are usage errors (exit 2);
+// bad --input content names the flag and file (exit 1).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import * as tg from '../../src/index.js';
 import { closeHdf5Worker } from '../../src/io/hdf5.js';
 import { H5Writer } from '../../src/io/keras/h5-writer.js';
 import { runCli } from '../../src/cli/main.js';
+import { localFixtures } from '../io/fixtures-dir.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -97,6 +100,80 @@ describe('tapegrad CLI surface', () => {
       );
       expect(r.err).not.toMatch(/keras\.loadModel|loadWeights/);
     }
+  });
+
+  it('option parsing: unknown options by name, empty values and values on switches are usage errors', async () => {
+    for (const [args, msg] of [
+      [['summary', modelPath, '--bogus'], /tapegrad: unknown option --bogus\n/],
+      [['summary', modelPath, '-x'], /tapegrad: unknown option -x\n/],
+      [['summary', modelPath, '--report=yes'], /option --report takes no value/],
+      [['predict', modelPath, '--input='], /option --input needs a value/],
+      [['predict', modelPath, '--input', ''], /option --input needs a value/],
+    ] as [string[], RegExp][]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(msg);
+    }
+  });
+
+  it('--weights, --report and --lenient are refused for an .onnx model, naming the flag', async () => {
+    const onnx = join(localFixtures, 'onnx', 'mlp.onnx');
+    for (const flag of [['--weights', weightsPath], ['--report'], ['--lenient']]) {
+      const r = await run('summary', onnx, ...flag);
+      expect(r.code, flag[0]).toBe(2);
+      expect(r.err).toContain(`option ${flag[0]} is for Keras models; ${onnx} is an ONNX model`);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('--output must be .npy or .json; convert --batch-size only for .onnx output', async () => {
+    const x = join(tmp, 'x1.json');
+    writeFileSync(x, JSON.stringify([[1, 2, 3]]));
+    const txt = join(tmp, 'y.txt');
+    const r = await run('predict', modelPath, '--input', x, '--output', txt);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--output '${txt}' must end in .npy or .json`);
+    expect(readdirSync(tmp)).not.toContain('y.txt');
+    const h5 = join(tmp, 'again.h5');
+    const c = await run('convert', modelPath, h5, '--batch-size', '4');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--batch-size applies to \.onnx output only/);
+    expect(readdirSync(tmp)).not.toContain('again.h5');
+  });
+
+  it('bad --input content exits 1 with the flag and the file named', async () => {
+    const cases: [string, RegExp][] = [
+      ['{bad', /not valid JSON/],
+      ['[[1,2],[3]]', /ragged nested array/],
+      ['"hello"', /expected a nested array of numbers/],
+      ['{"data":["x"],"shape":[1]}', /expected a number/],
+      ['{"data":[1,2],"shape":[-1,2]}', /invalid shape/],
+    ];
+    for (const [i, [text, msg]] of cases.entries()) {
+      const f = join(tmp, `bad${i}.json`);
+      writeFileSync(f, text);
+      const r = await run('predict', modelPath, '--input', f);
+      expect(r.code, text).toBe(1);
+      expect(r.err, text).toContain(`tapegrad: --input ${f}: `);
+      expect(r.err, text).toMatch(msg);
+      expect(r.err, text).not.toContain(`${f}: ${f}`);
+    }
+    const junk = join(tmp, 'junk.npy');
+    writeFileSync(junk, 'hello');
+    const n = await run('predict', modelPath, '--input', junk);
+    expect(n.code).toBe(1);
+    expect(n.err).toContain(`tapegrad: --input ${junk}: not a .npy file`);
+  });
+
+  it('command help: the synopsis on the usage line, the description below it', async () => {
+    const r = await run('summary', '--help');
+    expect(r.out).toBe(
+      "usage: tapegrad summary <model> [--weights <w.h5>]\n  print the model's layers, shapes and parameter counts\n",
+    );
+    const c = await run('help', 'convert');
+    expect(c.out).toMatch(
+      /^usage: tapegrad convert <model> <out\.h5\|out\.keras\|out\.onnx>.*\n {2}save as .*ONNX \.onnx/,
+    );
   });
 
   it('predict: the wrong number of --input, and NaN in an input, are named', async () => {

@@ -240,6 +240,80 @@ describe('explain: a Keras LSTM layer (one step of its own code)', () => {
   });
 });
 
+describe('explain: the text follows the options the layer was given', () => {
+  it('tg.nn.AvgPool2d counts padding by default (as PyTorch), and says so; countIncludePad false does not', () => {
+    const inc = new tg.nn.AvgPool2d(3, 2, 1);
+    const text = tg.explain(inc, [1, 1, 4, 4]);
+    // on ones, the corner window holds 4 real inputs of 9 cells: 4/9 only when padding counts
+    expect((inc.apply(tg.ones([1, 1, 4, 4])) as tg.Tensor).data[0]).toBeCloseTo(4 / 9, 6);
+    expect(text).toContain('Y[n,c,i,j] = (Σ_{u<3, v<3} X[n, c, i·2+u−1, j·2+v−1]) / count[i,j]');
+    expect(text).toContain(
+      "Padded positions count as zeros (countIncludePad true, tg.nn.AvgPool2d's default",
+    );
+    expect(text).not.toContain('not counted');
+    const exc = tg.explain(new tg.nn.AvgPool2d(3, 2, 1, false, false), [1, 1, 4, 4]);
+    expect(exc).toContain('Padded positions are not counted (countIncludePad false)');
+    const keras = tg.explain(new tg.AveragePooling2D({ poolSize: 2, padding: 'same' }), [5, 5, 1]);
+    expect(keras).toContain('Padded positions are not counted (Keras)');
+  });
+
+  it('divisorOverride is the divisor in the math line and the text', () => {
+    const text = tg.explain(new tg.nn.AvgPool2d(2, 2, 0, false, true, 3), [1, 1, 4, 4]);
+    expect(text).toContain('Y[n,c,i,j] = (Σ_{u<2, v<2} X[n, c, i·2+u, j·2+v]) / 3');
+    expect(text).toContain('divided by divisorOverride = 3');
+    expect(text).not.toContain('Padded positions');
+  });
+
+  it('ceilMode: the output size rounds up, the given padding shown as given', () => {
+    const text = tg.explain(new tg.nn.MaxPool2d(2, 2, 0, 1, false, true), [1, 1, 5, 5]);
+    expect(text).toContain('output [1,1,3,3]');
+    expect(text).toContain(
+      'H: ceilMode → out = ceil((5 + 0 + 0 − 2) / 2) + 1 = 3; the last window hangs past',
+    );
+    const avg = tg.explain(new tg.nn.AvgPool2d(3, 2, 1, true), [1, 1, 6, 6]);
+    expect(avg).toContain('not the cells ceilMode lets a last window hang past it');
+  });
+
+  it('conv paddingMode: the padding holds what the module pads with, sizes on the real input', () => {
+    const text = tg.explain(new tg.nn.Conv2d(1, 2, 3, { padding: 1, paddingMode: 'reflect' }), [1, 1, 5, 5]);
+    expect(text).toContain("mirrored at its edge (paddingMode 'reflect'");
+    expect(text).not.toContain('zero padding');
+    expect(text).toContain('X[n, c, i+u−1, j+v−1]');
+    expect(text).toContain('H: out = floor((5 + 1 + 1 − 3) / 1) + 1 = 5 (1 before, 1 after)');
+    const circ = tg.explain(new tg.nn.Conv1d(1, 2, 3, { padding: 2, paddingMode: 'circular' }), [1, 1, 6]);
+    expect(circ).toContain("wrap around to the other side (paddingMode 'circular')");
+    expect(circ).toContain('length: out = floor((6 + 2 + 2 − 3) / 1) + 1 = 8 (2 before, 2 after)');
+  });
+
+  it('an LSTM without bias and with other activations: the math and count are the layer’s', () => {
+    const layer = tg.layers.lstm({
+      units: 3,
+      useBias: false,
+      activation: 'relu',
+      recurrentActivation: 'hard_sigmoid',
+    });
+    const text = tg.explain(layer, [5, 2]);
+    expect(layer.countParams()).toBe(60);
+    expect(text).toContain('Parameters: 4·3·(2 + 3) = 60');
+    expect(text).toContain('z = x·W + h·U   ');
+    expect(text).not.toContain('+ b');
+    expect(text).toContain('g = relu(z[:, 2u:3u])');
+    expect(text).toContain("h' = o⊙relu(c')");
+    expect(text).toContain("σ is the layer's recurrentActivation, hard_sigmoid; relu is its activation.");
+    expect(text).not.toContain('tanh(');
+  });
+
+  it('Dense and Conv math lines end with the layer activation', () => {
+    const d = tg.explain(new tg.Dense({ units: 3, activation: 'softmax' }), [4]);
+    expect(d).toContain('Z[n,o] = b[o] + Σ_{i<4} X[n,i] · W[i,o]');
+    expect(d).toContain('Y = softmax(Z) over the last axis');
+    const c = tg.explain(new tg.Conv2D({ filters: 2, kernelSize: 3, activation: 'relu' }), [5, 5, 1]);
+    expect(c).toContain('Z[n,i,j,o] = b[o] + Σ_{u<3}');
+    expect(c).toContain('Y = relu(Z), elementwise');
+    expect(tg.explain(new tg.Dense({ units: 3 }), [4])).toContain('Y[n,o] = b[o] + Σ_{i<4}');
+  });
+});
+
 describe('explain: errors', () => {
   it('names what is wrong', () => {
     expect(() => tg.explain({ op: 'conv3d' } as never, [1, 2, 3])).toThrow(/unknown target/);

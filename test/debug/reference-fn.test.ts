@@ -103,6 +103,42 @@ describe('toReferenceFn: single layers', () => {
     check(new tg.nn.Linear(5, 3), [5], 4);
     check(new tg.nn.AvgPool2d(3, 2, 1), [2, 6, 6]);
   });
+
+  it('tg.nn Conv2d/Conv1d paddingMode reflect, replicate and circular read the padding the module reads', () => {
+    for (const mode of ['reflect', 'replicate', 'circular'] as const) {
+      const src = check(
+        new tg.nn.Conv2d(2, 3, 3, { padding: [1, 2], paddingMode: mode, stride: [1, 2] }),
+        [2, 5, 6],
+      );
+      expect(src).toContain(`${mode} padding`);
+      check(new tg.nn.Conv2d(2, 2, [2, 3], { padding: 'same', paddingMode: mode }), [2, 4, 5]);
+      check(new tg.nn.Conv1d(2, 3, 3, { padding: 2, paddingMode: mode, dilation: 2 }), [2, 7]);
+    }
+  });
+
+  it('tg.nn MaxPool2d: per-axis padding, dilation, ceilMode; the header names the real output shape', () => {
+    const src = check(new tg.nn.MaxPool2d(3, 1, [1, 0]), [2, 6, 6]);
+    expect(src).toContain('output: flat row-major [batch, 2, 6, 4]');
+    check(new tg.nn.MaxPool2d(2, 1, 0, 2), [2, 6, 6]);
+    check(new tg.nn.MaxPool2d([3, 2], [2, 1], [1, 1], [2, 1]), [2, 7, 6]);
+    check(new tg.nn.MaxPool2d(2, 2, 0, 1, false, true), [2, 5, 5]);
+    check(new tg.nn.MaxPool2d(3, 2, 1, 1, false, true), [2, 6, 7]);
+  });
+
+  it('tg.nn AvgPool2d: countIncludePad both ways, divisorOverride, ceilMode (its extra padding never counted)', () => {
+    check(new tg.nn.AvgPool2d(3, 2, 1, false, false), [2, 6, 6]);
+    check(new tg.nn.AvgPool2d([3, 2], [2, 1], [1, 0]), [2, 6, 5]);
+    check(new tg.nn.AvgPool2d(2, 2, 0, false, true, 3), [2, 6, 6]);
+    check(new tg.nn.AvgPool2d(3, 2, 1, false, true, 5), [2, 6, 6]);
+    check(new tg.nn.AvgPool2d(2, 2, 0, true), [2, 5, 5]);
+    check(new tg.nn.AvgPool2d(3, 2, 1, true, true), [2, 6, 6]);
+    check(new tg.nn.AvgPool2d(3, 2, 1, true, false), [2, 6, 6]);
+  });
+
+  it('global pooling with keepdims keeps the singleton axes in the threaded shape', () => {
+    const src = check(new tg.GlobalAveragePooling2D({ keepdims: true }), [4, 3, 5]);
+    expect(src).toContain('output: flat row-major [batch, 1, 1, 5]');
+  });
 });
 
 describe('toReferenceFn: whole models', () => {

@@ -234,3 +234,34 @@ describe('imageGrid and the PNG encoder', () => {
     expect(crc32(bytes)).toBe(zlib.crc32(bytes));
   });
 });
+
+describe('plot options are checked like every other options object', () => {
+  it('unknown keys are refused by name with the known ones; enumerated values are checked', () => {
+    const h = { loss: [1, 0.5] };
+    expect(() => new tg.TrainingCurves({ file: 'typo.svg' } as never)).toThrow(
+      /TrainingCurves: unknown option 'file' \(known: title, width, height, logLoss, path, onUpdate\)/,
+    );
+    expect(() => tg.plotHistory(h, { foo: 1 } as never)).toThrow(/plotHistory: unknown option 'foo'/);
+    const img = tg.zeros([2, 2]);
+    expect(() => tg.imageGrid(img, { foo: 1 } as never)).toThrow(
+      /imageGrid: unknown option 'foo' \(known: columns, scale, gap, normalize, format, background\)/,
+    );
+    expect(() => tg.imageGrid(img, { format: 'jpg' } as never)).toThrow(
+      /imageGrid: format must be 'png' or 'svg'/,
+    );
+    expect(() => tg.imageGrid(img, { normalize: 'all' } as never)).toThrow(
+      /normalize must be 'tile' or 'global'/,
+    );
+    const k = tg.zeros([3, 3, 1, 2]);
+    expect(() => tg.filterImages(k, { layout: 'tf' } as never)).toThrow(/layout must be 'keras' or 'torch'/);
+    expect(() => tg.filterImages(k, { channelsFirst: true } as never)).toThrow(
+      /filterImages: unknown option/,
+    );
+    expect(() => tg.featureMaps(tg.zeros([1, 2, 2, 1]), { layout: 'torch' } as never)).toThrow(
+      /featureMaps: unknown option 'layout'/,
+    );
+    // the known ones still work
+    expect(new tg.TrainingCurves({ title: 't' }).svg).toBeTypeOf('function');
+    expect(tg.imageGrid(img, { format: 'svg', normalize: 'global' })).toMatch(/^<svg/);
+  });
+});

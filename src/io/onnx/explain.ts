@@ -67,14 +67,20 @@ export function nodeSpec(m: OnnxModel, name: string): { spec: OpSpec; inputShape
   }
   if ((n.opType === 'MaxPool' || n.opType === 'AveragePool') && x.rank === 4) {
     const kernel = c.attrs.ints('kernel_shape') ?? [];
-    const win = windowOf(c, x, kernel, c.attrs.int('ceil_mode', 0) === 1);
+    // the pads as given (ceil_mode's extra is the op's own ceilMode), dilations, count_include_pad
+    const win = windowOf(c, x, kernel);
+    const ceil = c.attrs.int('ceil_mode', 0) === 1;
+    const max = n.opType === 'MaxPool';
     return {
       spec: {
-        op: n.opType === 'MaxPool' ? 'maxPool2d' : 'avgPool2d',
+        op: max ? 'maxPool2d' : 'avgPool2d',
         kernelSize: win.k,
         stride: win.s,
         padding: win.pads,
         dataFormat: 'NCHW',
+        dilation: win.d,
+        ...(!max && { countIncludePad: c.attrs.int('count_include_pad', 0) === 1 }),
+        ...(ceil && { ceilMode: true }),
       },
       inputShape,
     };

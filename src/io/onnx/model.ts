@@ -7,6 +7,7 @@ import { isRecording, noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
 import { fusedAllowed } from '../../ops/composite/window.js';
 import { cast } from '../../ops/elementwise/builders.js';
+import { concat, slice } from '../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerIO, type ShapeWithBatch } from '../../nn/layer.js';
 import { inferShapes, isInferringShapes } from '../../nn/shape-inference.js';
 import { Model } from '../../nn/keras/model.js';
@@ -317,11 +318,49 @@ export class OnnxModel extends Model {
     );
   }
 
-  /** Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time). */
+  /**
+   * Batches of the graph's batch size when its first axis is fixed (an export traced with batch 8 runs 8 at a time);
+   * a last partial batch is filled up with zero rows, whose outputs are dropped, so any sample count works.
+   */
   override predict(x: Tensor | Tensor[], opts: { batchSize?: number } = {}): Tensor | Tensor[] {
     const d0 = this.graphInputs[0]?.shape?.[0];
     const o = opts.batchSize === undefined && typeof d0 === 'number' ? { batchSize: d0 } : opts;
+    const xs = Array.isArray(x) ? x : [x];
+    const n = xs[0] instanceof Tensor && xs[0].rank > 0 ? xs[0].shape[0] : 0;
+    if (typeof d0 === 'number' && o.batchSize === d0 && n > 0 && n % d0 !== 0)
+      return this.predictPadded(xs, Array.isArray(x), n, d0, o);
     return this.predictCompiled(x, o) ?? super.predict(x, o);
+  }
+
+  /** predict of n samples through a fixed batch size bs: zero rows up to a multiple of bs, outputs cut to n rows. */
+  private predictPadded(
+    xs: Tensor[],
+    many: boolean,
+    n: number,
+    bs: number,
+    opts: { batchSize?: number },
+  ): Tensor | Tensor[] {
+    this.checkPredictArgs(xs, opts); // on the caller's inputs, so errors show their shapes
+    const total = Math.ceil(n / bs) * bs;
+    return withFrame('internal', `${this.name}.predict`, () =>
+      noGrad(() => {
+        const padded = xs.map((t) =>
+          t.rank > 0 && t.shape[0] === n
+            ? concat([t, zeros([total - n, ...t.shape.slice(1)], { dtype: t.dtype })], 0)
+            : t,
+        );
+        const ys = this.predict(many ? padded : padded[0], opts);
+        const cut = (y: Tensor): Tensor =>
+          y.rank > 0 && y.shape[0] === total
+            ? slice(
+                y,
+                y.shape.map(() => 0),
+                y.shape.map((d, a) => (a === 0 ? n : d)),
+              )
+            : y;
+        return Array.isArray(ys) ? ys.map(cut) : cut(ys);
+      }),
+    );
   }
 
   /**
