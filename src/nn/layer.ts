@@ -75,6 +75,10 @@ export function uniqueName(prefix: string, zeroBased = true): string {
 /** Forget issued names (Keras `clear_session`), so the next dense is `dense` again. */
 export const resetLayerNames = (): void => nameCounts.clear();
 
+let trainableChanges = 0;
+/** Bumped by every `trainable` assignment: fit/trainOnBatch re-read which weights train only when it moved. */
+export const trainableVersion = (): number => trainableChanges;
+
 /** Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d, SimpleRNN → simple_rnn. */
 export const snakeCase = (s: string): string =>
   s
@@ -263,6 +267,7 @@ export abstract class Layer {
         `${this.name} (${this.className}): trainable must be true or false, got ${String(on)}`,
       );
     this.trainableFlag = on;
+    trainableChanges++;
     for (const [, c] of this.children()) c.trainable = on;
   }
 
