@@ -2,7 +2,7 @@
 // Small inputs: the full Jacobian, entry by entry. Large ones: random directions, checking
 // <c, (f(x+εt) - f(x-εt)) / 2ε> ≈ Σ <vjp(c), t>.
 import { GradError, ValueError, describeValue, fmtShape, safeJson } from './errors.js';
-import { checkOptions } from './options.js';
+import { checkOptionsObject } from './options.js';
 import { Rng } from './random.js';
 import { noGrad } from './tape.js';
 import { Tensor } from './tensor.js';
@@ -51,9 +51,7 @@ export function gradcheck(
     if (!(x instanceof Tensor))
       throw new ValueError(`gradcheck: inputs[${i}] is ${describeValue(x)}, expected a Tensor`);
   });
-  if (opts === null || typeof opts !== 'object')
-    throw new ValueError(`gradcheck: options must be an object, got ${describeValue(opts)}`);
-  checkOptions('gradcheck', opts, GRADCHECK_KEYS);
+  checkOptionsObject('gradcheck', opts, GRADCHECK_KEYS, { required: true });
   if (opts.mode !== undefined && !MODES.includes(opts.mode))
     throw new ValueError(`gradcheck: mode must be one of ${MODES.join(', ')}, got ${safeJson(opts.mode)}`);
   for (const k of ['eps', 'atol', 'rtol'] as const)

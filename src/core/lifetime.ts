@@ -42,9 +42,7 @@ class Frame implements ReleaseReason {
     readonly what: string,
     /** Tensors made before this id are older than the frame. */
     readonly startId: number,
-  ) {
-    this.partialScan = false;
-  }
+  ) {}
   /** Own a cell (made in this frame, or handed on by a child frame). */
   add(c: Cell, owner: Tensor): void {
     this.cells.push(c);
@@ -53,7 +51,7 @@ class Frame implements ReleaseReason {
     c.framed = true;
   }
   /** Set when the scan of the frame's result stopped at SCAN_LIMIT values (its error message says so). */
-  declare partialScan: boolean;
+  partialScan = false;
   message(owner: unknown): string {
     const scan = this.partialScan
       ? ` (NOTE: what it returned was scanned for tensors through ${SCANNED}, and the scan stopped after ${SCAN_LIMIT.toLocaleString('en-US')} values: a tensor past that point counts as not returned; return fewer values, or keep it with tg.keep(t) inside)`

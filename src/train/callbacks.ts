@@ -1,7 +1,7 @@
 // Training callbacks used by `fit`: the hook interface, History, EarlyStopping, ModelCheckpoint, TerminateOnNaN.
 // They see the model only through a small interface, so this file does not depend on the layers package.
+import { checkOptionsObject } from '../core/options.js';
 import { ValueError } from '../core/errors.js';
-import { checkOptionsObject } from './options-object.js';
 import { Tensor } from '../core/tensor.js';
 
 /** Per-batch or per-epoch values (`loss`, `acc`, `val_loss`, ...). */

@@ -1,8 +1,7 @@
 // Keras losses with TF.js names, (yTrue, yPred) argument order, each reduced to a scalar mean over the batch.
 import { isFloat } from '../core/dtype.js';
 import { DTypeError, ShapeError, ValueError, describeValue, fmtShape } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
-import { checkOptionsObject } from './options-object.js';
+import { checkOptions, checkOptionsObject } from '../core/options.js';
 import { shapesEqual } from '../core/shape.js';
 import { type Tensor, assertTensor } from '../core/tensor.js';
 import {

@@ -1,6 +1,6 @@
 // Learning-rate schedules: anything that maps the number of updates already applied to a learning rate.
+import { checkOptionsObject } from '../core/options.js';
 import { ValueError } from '../core/errors.js';
-import { checkOptionsObject } from './options-object.js';
 
 /** A schedule object (Keras `LearningRateSchedule`): `valueAt(step)` is the rate for the update after `step` updates. */
 export interface LRSchedule {

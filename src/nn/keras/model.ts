@@ -1,7 +1,6 @@
 // Models: a Layer that holds layers, with build/summary/predict, and compile/fit/evaluate (see fit.ts).
 import { ValueError } from '../../core/errors.js';
-import { checkOptions } from '../../core/options.js';
-import { checkOptionsObject } from '../../train/options-object.js';
+import { checkOptions, checkOptionsObject } from '../../core/options.js';
 import type { Shape } from '../../core/shape.js';
 import { noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
