@@ -4,10 +4,11 @@ import { isFloat } from './dtype.js';
 import { shapesEqual } from './shape.js';
 import { hasOpListeners, isRecording, record, withRecording } from './tape.js';
 import { Tensor, installBackward, ones, zeros } from './tensor.js';
-import { frameOpen, keep, releaseTapeOnly, withFrame } from './lifetime.js';
+import { frameOpen, inBackwardWalk, keep, releaseTapeOnly, withFrame } from './lifetime.js';
 import { noteChain } from './grad-chain.js';
 import { checkOptions } from './options.js';
 import { SliceCotangents } from './slice-cotangents.js';
+import { mutationCount } from './storage.js';
 
 /** Ops the walker needs but core cannot import (ops sits above core); installed by `src/ops`. */
 export interface Runtime {
@@ -101,7 +102,7 @@ export function backwardPass(
     grads.set(r, prev ? add(prev, seeds[i]) : seeds[i]);
   }
   const order = topoSort(roots);
-  withRecording(opts.createGraph ?? false, () => walk(order, grads, opts));
+  withRecording(opts.createGraph ?? false, () => inBackwardWalk(() => walk(order, grads, opts)));
   return grads;
 }
 
@@ -149,6 +150,7 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
       if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t);
       continue;
     }
+    if (node.epoch !== mutationCount()) checkUnmodified(node);
     let gin: (Tensor | null)[];
     try {
       gin = node.vjp(g);
@@ -179,6 +181,26 @@ function walk(order: Tensor[], grads: Map<Tensor, Tensor>, opts: BackwardOptions
       grads.set(x, prev ? add(prev, gi) : gi);
     }
     if (!(opts.keep !== undefined && opts.keep.has(t))) grads.delete(t); // t has a node: not a leaf
+  }
+}
+
+/**
+ * The values a node saved must be the ones it saw: refuse a backward through inputs (or the output) the library
+ * wrote in place after the node was recorded (an optimizer step, setWeights, `data =`), as PyTorch's version counter
+ * does ("modified by an inplace operation"); the gradient would silently be taken at the new values.
+ */
+function checkUnmodified(node: NonNullable<Tensor['node']>): void {
+  const ins = node.inputs;
+  for (let i = 0; i <= ins.length; i++) {
+    const x = i < ins.length ? ins[i] : (node as { out?: Tensor }).out;
+    if (x === undefined || x.storage.cell.mutatedAt <= node.epoch) continue;
+    const what = i < ins.length ? `input ${i}` : 'output';
+    throw new GradError(
+      `backward: '${node.op}'${node.scope ? ` (in ${node.scope})` : ''} needs its ${what}, ` +
+        `${x.name !== undefined ? `'${x.name}' ` : ''}${x.dtype} ${fmtShape(x.shape)}, at the values of the forward ` +
+        `pass, but they were changed in place after it (an optimizer step, setWeights/loadWeights or a \`data =\` ` +
+        `assignment). Run backward() before changing them, or compute the loss again after the change.`,
+    );
   }
 }
 
@@ -324,7 +346,20 @@ function vjpWith(
   const ins = xs.map(trackedAlias);
   const start = Tensor.peekId();
   const value = withRecording(true, () => f(...ins));
-  if (!(value instanceof Tensor)) throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
+  if (!(value instanceof Tensor)) {
+    // NOTE: an async f returns at its first await, so nothing it computes after it could be differentiated
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { then?: unknown }).then === 'function'
+    )
+      throw new GradError(
+        `${api}: f returned a Promise; f must be synchronous (an async f returns at its first await, so the ` +
+          `gradient could not see what it computes after it). Await outside and pass the synchronous part: ` +
+          `\`const x = await load();\`, then ${api} over a synchronous f`,
+      );
+    throw new GradError(`vjp: f must return a Tensor, got ${typeof value}`);
+  }
   // NOTE: by default the gradient stays differentiable when an outer computation can reach it: through the
   // arguments, or through a tensor f read from outside (a closure, a module's weight) that requires a gradient.
   const nested =

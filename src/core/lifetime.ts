@@ -52,11 +52,17 @@ class Frame implements ReleaseReason {
   }
   /** Set when the scan of the frame's result stopped at SCAN_LIMIT values (its error message says so). */
   partialScan = false;
+  /** Set when what the frame returned holds something the scan does not look into (`opaque`), for messages. */
+  opaque: string | null = null;
   message(owner: unknown): string {
     const scan = this.partialScan
       ? ` (NOTE: what it returned was scanned for tensors through ${SCANNED}, and the scan stopped after ${SCAN_LIMIT.toLocaleString('en-US')} values: a tensor past that point counts as not returned; return fewer values, or keep it with tg.keep(t) inside)`
       : '';
-    return `${describe(owner as Tensor)} was released when ${this.what} ended; ${fix(this)}${scan}`;
+    const hidden =
+      this.opaque !== null
+        ? ` (NOTE: what it returned holds ${this.opaque}, which is not searched for returned tensors: only ${SCANNED} are; return the tensor itself, or in an array, a Map or a public field, or keep it with tg.keep(t) inside)`
+        : '';
+    return `${describe(owner as Tensor)} was released when ${this.what} ended; ${fix(this)}${scan}${hidden}`;
   }
 }
 
@@ -114,15 +120,49 @@ const SCANNED =
 const visited = new Set<object>();
 const pending: unknown[] = [];
 
+/**
+ * The first thing the last `collect` met that it does not look into (a function, a getter, a Promise, a weak
+ * collection, a class instance's #private fields), said for error messages; null if none.
+ * NOTE: only noted, on paths a tensor result never takes: a released value's message then says why a tensor the
+ * user returned that way was not found (it reads as "return it" otherwise).
+ */
+let opaque: string | null = null;
+const noteOpaque = (what: string): void => void (opaque ??= what);
+/** Note `v` when the scan does not see into it (a function: its closure). */
+const noteIfFunction = (v: unknown): void => {
+  if (typeof v === 'function') noteOpaque('a function (its closure)');
+};
+
 /** Push the objects among `v`'s own enumerable data properties (getters are not called). */
 function pushProps(v: object): number {
   const keys = Object.keys(v);
   for (let i = 0; i < keys.length; i++) {
     const d = Object.getOwnPropertyDescriptor(v, keys[i]);
-    if (d !== undefined && 'value' in d && d.value !== null && typeof d.value === 'object')
-      pending.push(d.value);
+    if (d === undefined) continue;
+    if (!('value' in d)) noteOpaque(`a getter '${keys[i]}'`);
+    else if (d.value !== null && typeof d.value === 'object') pending.push(d.value);
+    else noteIfFunction(d.value);
   }
   return keys.length;
+}
+
+/**
+ * Note the kinds of objects whose contents the scan does not see past their own enumerable properties.
+ * NOTE: read through descriptors and instanceof, so no getter runs (a scan runs no user code).
+ */
+function noteOpaqueObject(v: object): void {
+  if (opaque !== null) return;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === null || proto === Object.prototype) return;
+  if (v instanceof Promise) noteOpaque('a Promise');
+  else if (v instanceof WeakMap) noteOpaque('a WeakMap');
+  else if (v instanceof WeakSet) noteOpaque('a WeakSet');
+  else {
+    const ctor: unknown = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+    const name: unknown =
+      typeof ctor === 'function' ? Object.getOwnPropertyDescriptor(ctor, 'name')?.value : undefined;
+    noteOpaque(`an instance of ${typeof name === 'string' && name ? name : 'a class'} (its #private fields)`);
+  }
 }
 
 /**
@@ -132,11 +172,15 @@ function pushProps(v: object): number {
  * NOTE: typed arrays, ArrayBuffers and functions are not looked into; a tensor's own fields are not walked.
  */
 function collect(r: unknown, out: Tensor[]): boolean {
+  opaque = null;
   if (r instanceof Tensor) {
     out.push(r);
     return true;
   }
-  if (r === null || typeof r !== 'object') return true;
+  if (r === null || typeof r !== 'object') {
+    noteIfFunction(r);
+    return true;
+  }
   let budget = SCAN_LIMIT;
   pending.push(r);
   try {
@@ -155,17 +199,24 @@ function collect(r: unknown, out: Tensor[]): boolean {
         for (let i = 0; i < v.length; i++) {
           const e: unknown = v[i];
           if (e !== null && typeof e === 'object') pending.push(e);
+          else noteIfFunction(e);
         }
       } else if (v instanceof Map) {
         budget -= v.size;
         for (const [k, e] of v) {
           if (k !== null && typeof k === 'object') pending.push(k);
           if (e !== null && typeof e === 'object') pending.push(e);
+          else noteIfFunction(e);
         }
       } else if (v instanceof Set) {
         budget -= v.size;
-        for (const e of v) if (e !== null && typeof e === 'object') pending.push(e);
-      } else budget -= pushProps(v);
+        for (const e of v)
+          if (e !== null && typeof e === 'object') pending.push(e);
+          else noteIfFunction(e);
+      } else {
+        noteOpaqueObject(v);
+        budget -= pushProps(v);
+      }
     }
     return true;
   } finally {
@@ -220,6 +271,7 @@ function close(f: Frame, result: unknown): void {
   }
   const results: Tensor[] = [];
   if (!collect(result, results)) f.partialScan = true;
+  f.opaque = opaque;
   const keepMark = ++epoch;
   // NOTE: what only the tape needs first, then results: a cell shared by an internal tensor and a returned view
   // is the user's. The outermost internal frame has the last word (a layer's output inside a Sequential is
@@ -277,6 +329,7 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   let result: T;
   try {
     result = fn();
+    if (kind === 'internal' && isThenable(result)) throw promiseRefused(f.what); // a layer's (user) call
   } catch (e) {
     frames.pop();
     const parent = frames[frames.length - 1];
@@ -289,18 +342,56 @@ export function withFrame<T>(kind: FrameKind, what: string, fn: () => T): T {
   return result;
 }
 
+/** Whether a frame's result is a Promise (or any thenable); a tensor is none (checked first: the usual result). */
+const isThenable = (r: unknown): boolean =>
+  r !== null &&
+  typeof r === 'object' &&
+  !(r instanceof Tensor) &&
+  typeof (r as { then?: unknown }).then === 'function';
+
+/**
+ * The error for a frame whose function returned a Promise (an async layer call or Module forward): the frame ends
+ * when the function returns, so what it made before its first `await` would be released under the code after it.
+ * NOTE: thrown inside the frame, so nothing is released (as for any frame that throws).
+ */
+function promiseRefused(what: string): ValueError {
+  return new ValueError(
+    `${what} returned a Promise: a layer's call (a tg.nn.Module's forward) must be synchronous, like tf.tidy and ` +
+      `tg.noGrad, because the values it makes are released when it returns, before the code after its first await ` +
+      `runs. Await outside the call and pass it the data: \`const x = await load(); const y = net.forward(x);\``,
+  );
+}
+
 /** A layer call's frame: the layer's name in what errors say. */
 export const withLayerFrame = <T>(name: string, fn: () => T): T =>
   withFrame('internal', `the call of layer '${name}'`, fn);
+
+/** Backward walks running now (autodiff.ts `backwardPass`): a released value read in one is a second backward. */
+let walks = 0;
+/** Run a backward walk (what a tape-only value read inside it was released by is a first backward). */
+export function inBackwardWalk<T>(fn: () => T): T {
+  walks++;
+  try {
+    return fn();
+  } finally {
+    walks--;
+  }
+}
 
 /** Release the tape-only values a finished backward pass used (unless the graph is retained). */
 export function releaseTapeOnly(graph: Iterable<Tensor>): void {
   if (!releasing) return;
   const scope = currentScope();
+  // NOTE: read by a backward walk, the value is a saved one of a graph walked twice; read anywhere else, user code
+  // held a value only the graph was known to hold (a layer's call kept it in a field or a closure): the fix differs.
   const why: ReleaseReason = {
     message: (t) =>
-      `${describe(t as Tensor)} was released after backward() used it${scope ? ` (in ${scope})` : ''}; ` +
-      `to run backward through the same graph again, call the first one as loss.backward(undefined, { retainGraph: true })`,
+      `${describe(t as Tensor)} was released after backward() used it${scope ? ` (in ${scope})` : ''}` +
+      (walks > 0
+        ? `; to run backward through the same graph again, call the first one as loss.backward(undefined, { retainGraph: true })`
+        : `: only the graph held it (a value made inside a layer's call or a Module's forward that the call did not ` +
+          `return, kept in a field or a closure). To read it after backward, keep it with tg.keep(t) where it is ` +
+          `made, or return it from the call`),
   };
   for (const t of graph) {
     const c = t.storage.cell;

@@ -44,6 +44,8 @@ export interface Cell {
   frame: unknown;
   /** Scratch mark of core/lifetime.ts (a frame end's "kept" epoch). */
   mark: number;
+  /** `mutationCount()` when the library last wrote these values in place (0: never); see `markMutated`. */
+  mutatedAt: number;
 }
 
 /** The message a released cell's reads throw. */
@@ -67,6 +69,7 @@ export class Storage {
       op: null,
       frame: null,
       mark: 0,
+      mutatedAt: 0,
     };
   }
   /** The values in place (resident or not): for ops and read-only scans that do not keep the array. */
@@ -88,6 +91,19 @@ export class Storage {
     if (c.evict) c.evict(c);
     return c.view;
   }
+}
+
+/** In-place writes the library has made to values a graph may hold (optimizer steps, setWeights, `data =`). */
+let mutations = 0;
+/** The number of in-place writes so far: a tape node records it, and backward checks its inputs against it. */
+export const mutationCount = (): number => mutations;
+/**
+ * Mark values as changed in place (PyTorch's version counter): a graph recorded before now that saved them can no
+ * longer give the gradient at the values it saw, and backward through it throws (autodiff.ts).
+ * NOTE: writes a user makes through `.data` cannot be seen, as PyTorch cannot see writes into a NumPy array.
+ */
+export function markMutated(s: Storage): void {
+  s.cell.mutatedAt = ++mutations;
 }
 
 /**

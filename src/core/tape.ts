@@ -1,5 +1,6 @@
 // The define-by-run tape: each recorded op links its output to its inputs with a vjp closure.
 // Recording happens only when some input requires a gradient and recording is on (not in noGrad).
+import { mutationCount } from './storage.js';
 import type { Tensor } from './tensor.js';
 
 export interface TapeNode {
@@ -11,6 +12,8 @@ export interface TapeNode {
   vjp: (g: Tensor) => (Tensor | null)[];
   /** Scope path at record time (layer names), for error messages. */
   scope?: string;
+  /** `mutationCount()` at record time: inputs written in place after it cannot be differentiated through. */
+  readonly epoch: number;
 }
 
 /** What every dispatched op reports to listeners (trace, anomaly mode). */
@@ -46,6 +49,7 @@ class OpNode<P> implements TapeNode, RuleCtx<P> {
   declare readonly ins: Tensor[];
   declare readonly p: P;
   declare readonly scope: string | undefined;
+  declare readonly epoch: number;
   declare private readonly rule: VjpRule<P> | null;
   declare private readonly closure: TapeNode['vjp'] | null;
   constructor(
@@ -63,6 +67,7 @@ class OpNode<P> implements TapeNode, RuleCtx<P> {
     this.ins = inputs;
     this.p = params;
     this.scope = scopePath === '' ? undefined : scopePath;
+    this.epoch = mutationCount();
     this.rule = rule;
     this.closure = closure;
   }

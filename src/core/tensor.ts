@@ -3,7 +3,7 @@ import { type DType, type TypedArray, allocArray, dtypeOf, isDType, isFloat, pla
 import { DTypeError, GradError, ShapeError, ValueError, describeValue, fmtShape } from './errors.js';
 import { type Shape, assertShapeArray, assertValidShape, sizeOf } from './shape.js';
 import type { TapeNode } from './tape.js';
-import { Storage } from './storage.js';
+import { Storage, markMutated } from './storage.js';
 import type { BackwardOptions } from './autodiff.js';
 import { checkOptions } from './options.js';
 
@@ -100,6 +100,7 @@ export class Tensor {
     if (a.length !== this.size)
       throw new ShapeError(`Tensor.data: ${a.length} values do not fill shape ${fmtShape(this.shape)}`);
     this.storage = new Storage(isShared(a) ? plainCopy(a) : a);
+    markMutated(this.storage); // a graph that saved the old values cannot differentiate through the new ones
   }
   /**
    * The values where they are, possibly a view into backend memory: for ops and read-only scans that use it at

@@ -4,6 +4,7 @@ import { checkOptions } from '../core/options.js';
 import { LOAD_CHECKPOINT_OPTIONS, SAVE_CHECKPOINT_OPTIONS } from './option-keys.js';
 import { ValueError, fmtShape } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { markMutated } from '../core/storage.js';
 import { Rng } from '../core/random.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
@@ -294,7 +295,11 @@ export async function loadCheckpoint(
     for (const [k, cur] of optExpected) state[k] = matched.has(k) ? optFound.get(k)! : cur;
     opt.setState(state);
   }
-  for (const name of weights.matched) expected.get(name)!.data.set(fileWeights.get(name)!.data);
+  for (const name of weights.matched) {
+    const w = expected.get(name)!;
+    w.data.set(fileWeights.get(name)!.data);
+    markMutated(w.storage);
+  }
   if (rngOk) opts.rng!.setState(rngState!.data);
   return report;
 }

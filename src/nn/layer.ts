@@ -7,6 +7,7 @@ import type { Shape } from '../core/shape.js';
 import { withScope } from '../core/tape.js';
 import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
+import { markMutated } from '../core/storage.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
 import { SymbolicTensor, applySymbolic } from './symbolic.js';
 import { isInferringShapes } from './shape-inference.js';
@@ -336,6 +337,7 @@ export abstract class Layer {
           `${this.name}.setWeights: '${w.name}' has shape ${fmtShape(w.value.shape)} but the value has shape ${fmtShape(v.shape)}`,
         );
       w.value.data.set(v.data);
+      markMutated(w.value.storage);
     });
   }
 

@@ -105,6 +105,7 @@ export const spawnNodeWorker: SpawnWorker = ({ module, memory, control }) => {
  */
 export function installWasmBackend(read: () => BufferSource | null = readKernelBytes): WasmKernels | null {
   const spinUs = spinFromEnv();
+  const mb = residentMbFromEnv();
   const bytes = read();
   if (!bytes) return null;
   let k: WasmKernels;
@@ -114,8 +115,7 @@ export function installWasmBackend(read: () => BufferSource | null = readKernelB
   } catch {
     return null; // NOTE: an unusable build leaves the JS reference in charge rather than failing the import.
   }
-  const mb = Number(globalThis.process?.env?.TAPEGRAD_RESIDENT_MB);
-  if (mb > 0) k.arena.residentLimit = mb * 1024 * 1024; // else the arena's default (256 MiB)
+  if (mb !== null) k.arena.residentLimit = Math.round(mb * 1024 * 1024); // else the arena's default (256 MiB)
   registerBackend(jsKernels); // the reference first: it stays the fallback (and the default under TAPEGRAD_BACKEND=js)
   registerBackend(k);
   const pool = k.pool;
@@ -127,6 +127,22 @@ export function installWasmBackend(read: () => BufferSource | null = readKernelB
   });
   if (globalThis.process?.env?.TAPEGRAD_BACKEND !== 'js') setBackend('wasm');
   return k;
+}
+
+/**
+ * TAPEGRAD_RESIDENT_MB (the resident budget in MiB, as tg.setMemoryBudget), or null when unset or empty.
+ * NOTE: anything but a positive number (`64MB`, `0`, `-1`) is refused by name: it used to be ignored silently,
+ * leaving the 256 MiB default in place of the budget asked for.
+ */
+export function residentMbFromEnv(): number | null {
+  const v = globalThis.process?.env?.TAPEGRAD_RESIDENT_MB;
+  if (v === undefined || v.trim() === '') return null;
+  const mb = Number(v);
+  if (!(Number.isFinite(mb) && mb > 0))
+    throw new TapegradError(
+      `TAPEGRAD_RESIDENT_MB: expected a positive number of MiB (the resident budget, default 256), got '${v}'`,
+    );
+  return mb;
 }
 
 /** TAPEGRAD_SPIN_US (the pool's spinMicros), refused by name when it is not an integer in [0, 1000000]. */

@@ -3,6 +3,7 @@
 // kernels), converted exactly to and from the fused Keras 2 layout the layers compute with.
 import { ShapeError, ValueError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
+import { markMutated } from '../../core/storage.js';
 import type { Layer } from '../../nn/layer.js';
 import { Model, Sequential } from '../../nn/keras/model.js';
 import { InputLayer } from '../../nn/keras/layers/input.js';
@@ -43,7 +44,10 @@ function mapped(
     read: () => toKeras1(own().map(({ n, w }) => nd(n, w.value))),
     write: (values) => {
       const ws = own();
-      fromKeras1(values).forEach((v, i) => ws[i].w.value.data.set(v.data));
+      fromKeras1(values).forEach((v, i) => {
+        ws[i].w.value.data.set(v.data);
+        markMutated(ws[i].w.value.storage);
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 // Stored weights → model weights: pair stored layers with model layers, convert per class, check shapes, report.
+import { markMutated } from '../../core/storage.js';
 import { Functional } from '../../nn/keras/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
 import { Model, Sequential } from '../../nn/keras/model.js';
@@ -113,7 +114,10 @@ export function assignWeights(
     rows,
     problems,
     apply: () => {
-      for (const [w, data] of writes) w.value.data.set(data);
+      for (const [w, data] of writes) {
+        w.value.data.set(data);
+        markMutated(w.value.storage);
+      }
     },
   };
 }

@@ -20,6 +20,7 @@ import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';
 import { keep, withFrame } from '../../core/lifetime.js';
+import { markMutated } from '../../core/storage.js';
 import { type FlatState, flatConcat, flatten, ownerAt, slotsOf } from './multi-tensor.js';
 
 /** Optimizer state outlives the step that made it: never released by a lifetime frame. */
@@ -310,6 +311,7 @@ export class Optimizer {
       results.forEach((r, i) => {
         const e = work[i].e;
         e.param.data.set(r.param.raw);
+        markMutated(e.param.storage);
         e.state = keepSlots(r.state);
       });
       return null;
@@ -343,7 +345,10 @@ export class Optimizer {
       throw this.nonFinite(it + 1, entries[i], j - f.offsets[i]);
     }
     const v = r.param.raw;
-    entries.forEach((e, i) => e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + e.param.size)));
+    entries.forEach((e, i) => {
+      e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + e.param.size));
+      markMutated(e.param.storage);
+    });
     f.slots = keepSlots(r.state);
     return true;
   }
