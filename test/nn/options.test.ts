@@ -12,6 +12,7 @@ const minimal: Record<string, () => Record<string, unknown>> = {
   dropout: () => ({ rate: 0.5 }),
   spatialDropout1d: () => ({ rate: 0.5 }),
   spatialDropout2d: () => ({ rate: 0.5 }),
+  spatialDropout3d: () => ({ rate: 0.5 }),
   reshape: () => ({ targetShape: [2] }),
   permute: () => ({ dims: [1] }),
   repeatVector: () => ({ n: 2 }),

@@ -2,7 +2,7 @@
 import { type AllocationLimit, withAllocationLimit } from '../../core/dtype.js';
 import type { Layer } from '../../nn/layer.js';
 import { InputLayer } from '../../nn/keras/layers/input.js';
-import { followKeras3Masking } from '../../nn/keras/mask.js';
+import { followKeras2Masking, followKeras3Masking } from '../../nn/keras/mask.js';
 import type { Model } from '../../nn/keras/model.js';
 import type { SymbolicTensor } from '../../nn/symbolic.js';
 import { isJsonObject } from '../safe-json.js';
@@ -190,8 +190,10 @@ function buildLayer(
     layer = withSource(`${ctx.source}: layer '${l.name}' (${l.fileClassName})`, ctx.source, () =>
       entry.build(cfg, b),
     );
-    // Keras 3 drops a mask at a layer that cannot use it (with a warning) where Keras 2 refuses it (mask.ts)
-    if (ctx.major === 3) followKeras3Masking(layer, b.warn);
+    // Keras 3 drops a mask at a layer that cannot use it (with a warning) where Keras 2 refuses it; merges and
+    // BatchNormalization use masks by version (mask.ts)
+    if (ctx.major === 3) followKeras3Masking(layer, b.warn, ctx.version);
+    else if (ctx.major === 2 && !ctx.tfjs) followKeras2Masking(layer, ctx.version);
     // NOTE: a key the builder did not read and that is not documented as inert would be silently ignored: refuse it.
     const unread = cfg.unreadKeys();
     if (unread.length)

@@ -9,6 +9,7 @@ import {
   Reshape,
   SpatialDropout,
   SpatialDropout1D,
+  SpatialDropout3D,
 } from '../../../nn/keras/layers/core.js';
 import {
   ELU,
@@ -102,10 +103,15 @@ defineLayers({
   SpatialDropout3D: {
     build: (c) => (
       c.touch('noise_shape'),
-      new SpatialDropout({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })
+      new SpatialDropout3D({ ...baseArgs(c), rate: rate(c), dataFormat: dataFormat(c) })
     ),
   },
-  AlphaDropout: { build: (c) => new AlphaDropout({ ...baseArgs(c), rate: rate(c) }) },
+  AlphaDropout: {
+    build: (c) => {
+      const ns = c.shape('noise_shape');
+      return new AlphaDropout({ ...baseArgs(c), rate: rate(c), ...(ns ? { noiseShape: ns } : {}) });
+    },
+  },
   GaussianDropout: { build: (c) => new GaussianDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianNoise: { build: (c) => new GaussianNoise({ ...baseArgs(c), stddev: c.num('stddev', 0) }) },
   ActivityRegularization: {

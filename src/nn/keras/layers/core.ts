@@ -169,6 +169,18 @@ export class SpatialDropout extends Layer {
     const ns = x.shape.map((d, i) => (i === 0 || (first ? i === 1 : i === x.rank - 1) ? d : 1));
     return dropout(x, this.args.rate, { training: kw.training ?? false, noiseShape: ns });
   }
+  /** SpatialDropout2D takes [batch, rows, cols, channels] (or channels first), as Keras's InputSpec(ndim=4). */
+  override expectedRank(): number {
+    return 4;
+  }
+}
+
+/** Keras SpatialDropout3D: [batch, d1, d2, d3, channels] (or channels first), one mask entry per sample and channel. */
+export class SpatialDropout3D extends SpatialDropout {
+  static override className = 'SpatialDropout3D';
+  override expectedRank(): number {
+    return 5;
+  }
 }
 
 /** Keras SpatialDropout1D: [batch, steps, channels], one mask entry per sample and channel (no dataFormat). */
@@ -258,6 +270,7 @@ export const coreFactories = {
   dropout: (a: LayerArgs & { rate: number; noiseShape?: (number | null)[] }) => new Dropout(a),
   spatialDropout1d: (a: LayerArgs & { rate: number }) => new SpatialDropout1D(a),
   spatialDropout2d: (a: LayerArgs & { rate: number; dataFormat?: DataFormatArg }) => new SpatialDropout(a),
+  spatialDropout3d: (a: LayerArgs & { rate: number; dataFormat?: DataFormatArg }) => new SpatialDropout3D(a),
   reshape: (a: LayerArgs & { targetShape: number[] }) => new Reshape(a),
   permute: (a: LayerArgs & { dims: number[] }) => new Permute(a),
   repeatVector: (a: LayerArgs & { n: number }) => new RepeatVector(a),

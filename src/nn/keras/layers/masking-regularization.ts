@@ -1,26 +1,79 @@
 // Keras Masking and two regularization layers that are identities at inference (AlphaDropout, ActivityRegularization).
+import { ValueError, fmtShape } from '../../../core/errors.js';
+import { Rng, rand } from '../../../core/random.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { cast, mul, notEqual } from '../../../ops/elementwise/builders.js';
+import { add, cast, greaterEqual, mul, notEqual } from '../../../ops/elementwise/builders.js';
 import { max } from '../../../ops/reduce/builders.js';
-import { dropout } from '../../../ops/random-ops.js';
 import { reshape } from '../../../ops/movement/builders.js';
-import { type CallKwargs, Layer, type LayerArgs } from '../../layer.js';
+import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { setMask } from '../mask.js';
 
-/** Keras AlphaDropout: identity at inference; in training, plain dropout of the given rate (SELU-scaled in Keras). */
+/** SELU's α and scale (Keras's 32-digit constants as doubles); α' = -α·scale is the value SELU saturates to. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const ALPHA_P = -SELU_ALPHA * SELU_SCALE;
+
+export interface AlphaDropoutArgs extends LayerArgs {
+  /** Fraction of the inputs to drop, in [0, 1]. */
+  rate: number;
+  /** Shape of the keep mask, broadcast over the input (null entries: the input's size); default the input's shape. */
+  noiseShape?: (number | null)[];
+  /** Seed for this layer's own generator (default: the global one). */
+  seed?: number;
+}
+
+/**
+ * Keras AlphaDropout (for SELU networks): identity at inference; in training each value is kept with probability
+ * 1 - rate or set to α' = -α·scale of SELU, then y = a·x + b with a = ((1-rate)(1 + rate·α'²))^-1/2 and b = -a·α'·rate,
+ * which keeps a zero-mean, unit-variance input so.
+ */
 export class AlphaDropout extends Layer {
   static override className = 'AlphaDropout';
-  static override options = ['rate'];
+  static override options = layerOptions<AlphaDropoutArgs>({ rate: true, noiseShape: true, seed: true });
   static override required = ['rate'];
-  constructor(readonly args: LayerArgs & { rate: number }) {
+  readonly rate: number;
+  private rng?: Rng;
+  constructor(readonly args: AlphaDropoutArgs) {
     super(args);
+    if (!(args.rate >= 0 && args.rate <= 1))
+      throw new ValueError(`AlphaDropout: rate must be in [0, 1], got ${args.rate}`);
+    const ns = args.noiseShape;
+    if (
+      ns !== undefined &&
+      (!Array.isArray(ns) || ns.some((d) => d !== null && !(Number.isInteger(d) && d >= 1)))
+    )
+      throw new ValueError(
+        `AlphaDropout: noiseShape must list positive integers or null (the input's size), got ${JSON.stringify(ns)}`,
+      );
+    this.rate = args.rate;
+    if (args.seed !== undefined) this.rng = new Rng(args.seed);
   }
   call(x: Tensor, kw: CallKwargs = {}): Tensor {
-    // NOTE: the training-time alpha-dropout affine correction is not reproduced; inference (what import needs) is exact.
-    return kw.training ? dropout(x, this.args.rate, { training: true }) : x;
+    // NOTE: rate 1 is the identity in training too, as in tf.keras 2 and TF.js (Keras 3 divides by zero there)
+    if (!kw.training || this.rate === 0 || this.rate === 1) return x;
+    const ns = this.noiseShapeFor(x);
+    const keep = cast(greaterEqual(rand(ns, { rng: this.rng, dtype: x.dtype }), this.rate), x.dtype);
+    const a = ((1 - this.rate) * (1 + this.rate * ALPHA_P ** 2)) ** -0.5;
+    const b = -a * ALPHA_P * this.rate;
+    // a·(x·keep + α'·(1 - keep)) + b = x·(a·keep) + (a·α' + b - a·α'·keep), the noise-shaped factors computed once
+    return add(mul(x, mul(keep, a)), add(mul(keep, -a * ALPHA_P), a * ALPHA_P + b));
+  }
+  /** The keep mask's shape: noiseShape with null entries filled from x (Keras 3), each entry x's size or 1. */
+  private noiseShapeFor(x: Tensor): number[] {
+    const ns = this.args.noiseShape;
+    if (!ns) return [...x.shape];
+    const s = ns.map((d, i) => d ?? x.shape[i]);
+    if (s.length !== x.rank || s.some((d, i) => d !== 1 && d !== x.shape[i]))
+      throw new ValueError(
+        `${this.name} (AlphaDropout): noiseShape ${JSON.stringify(ns)} does not broadcast over the input ${fmtShape(x.shape)} (each entry the input's size, 1 or null)`,
+      );
+    return s;
   }
   override getConfig() {
-    return { ...super.getConfig(), rate: this.args.rate };
+    const c: Record<string, unknown> = { ...super.getConfig(), rate: this.rate };
+    if (this.args.noiseShape !== undefined) c.noise_shape = this.args.noiseShape;
+    if (this.args.seed !== undefined) c.seed = this.args.seed;
+    return c;
   }
 }
 
@@ -78,6 +131,6 @@ export class Masking extends Layer {
 // TF.js-style factories (TF.js has masking and alphaDropout; activityRegularization follows the same spelling).
 export const maskingRegularizationFactories = {
   masking: (a: LayerArgs & { maskValue?: number } = {}) => new Masking(a),
-  alphaDropout: (a: LayerArgs & { rate: number }) => new AlphaDropout(a),
+  alphaDropout: (a: AlphaDropoutArgs) => new AlphaDropout(a),
   activityRegularization: (a: LayerArgs & { l1?: number; l2?: number } = {}) => new ActivityRegularization(a),
 };

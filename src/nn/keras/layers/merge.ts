@@ -1,22 +1,61 @@
 // Keras merge layers on lists of tensors: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot.
+// With masked inputs (Embedding(maskZero), Masking) they set their output's mask from their inputs' masks, as Keras's
+// compute_mask does; which rule depends on the Keras version of an imported model (../mask.ts `mergeMasking`).
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
-import { broadcastShapes } from '../../../core/shape.js';
-import { Tensor } from '../../../core/tensor.js';
-import { add, div, maximum, minimum, mul, sqrt, square, sub } from '../../../ops/elementwise/builders.js';
+import { broadcastShapes, shapesEqual } from '../../../core/shape.js';
+import { Tensor, ones } from '../../../core/tensor.js';
+import {
+  add,
+  div,
+  maximum,
+  minimum,
+  mul,
+  sqrt,
+  square,
+  sub,
+  where,
+} from '../../../ops/elementwise/builders.js';
 import { matmul } from '../../../ops/network/builders.js';
 import { sum } from '../../../ops/reduce/builders.js';
 import { concat, reshape, transpose } from '../../../ops/movement/builders.js';
 import { Layer, type LayerArgs, type LayerIO, layerOptions, type OptionsOf } from '../../layer.js';
+import { maskEntryOf, maskOf, mergeMasking, setMask } from '../mask.js';
 
 const listShapes = (xs: Tensor[]): string => xs.map((t) => fmtShape(t.shape)).join(', ');
+const listMasks = (ms: (Tensor | null)[]): string =>
+  ms.map((m) => (m ? fmtShape(m.shape) : 'none')).join(', ');
+
+/** A mask [batch, ...steps] as [batch, ...steps, 1], to broadcast over the features (Keras expand_dims(mask, -1)). */
+const overFeatures = (m: Tensor | null): Tensor | null => (m ? reshape(m, [...m.shape, 1]) : null);
 
 /** A layer taking a list of tensors; checks the list before `merge` runs. */
 abstract class Merge extends Layer {
+  /** Sets its output's mask from its inputs' masks (Keras `compute_mask`), or none (Dot, Keras 3.0–3.3). */
+  static handlesMasks = true;
   /** Exact number of inputs (Subtract, Dot), or null for "at least 2". */
   protected arity(): number | null {
     return null;
   }
-  protected abstract merge(xs: Tensor[]): Tensor;
+  /**
+   * The merge. `masks` (one per input, null for an unmasked one) is given only under Keras ≥ 3.4's rules, where
+   * Maximum, Minimum and Multiply keep masked values out of the result; the other merges ignore masks.
+   */
+  protected abstract merge(xs: Tensor[], masks: (Tensor | null)[] | null): Tensor;
+  /**
+   * The output's mask from the inputs' masks (at least one present): under 'and' (Keras 2) the AND of the masks
+   * present, under 'or' (Keras ≥ 3.4) the OR of the masks when every input has one, else none.
+   */
+  protected outputMask(xs: Tensor[], masks: (Tensor | null)[], rule: 'and' | 'or'): Tensor | null {
+    const present = masks.filter((m): m is Tensor => m !== null);
+    if (rule === 'or' && present.length < masks.length) return null;
+    try {
+      return present.slice(1).reduce((acc, m) => (rule === 'or' ? maximum(acc, m) : mul(acc, m)), present[0]);
+    } catch {
+      throw new ShapeError(
+        `${this.name} (${this.className}): the masks of its inputs (shapes ${listMasks(masks)}, for inputs ${listShapes(xs)}) do not match`,
+      );
+    }
+  }
   call(inputs: LayerIO): Tensor {
     const who = `${this.name} (${this.className})`;
     const want = this.arity();
@@ -36,7 +75,23 @@ abstract class Merge extends Layer {
       throw new ShapeError(
         `${who}: inputs must share the batch size (axis 0); got shapes ${listShapes(inputs)}`,
       );
-    return this.merge(inputs);
+    for (const t of inputs) if (maskOf(t)) return this.mergeMasked(inputs);
+    return this.merge(inputs, null);
+  }
+  /** The merge of inputs of which at least one carries a mask, with the output's mask set (`mergeMasking`). */
+  private mergeMasked(xs: Tensor[]): Tensor {
+    const rule = mergeMasking(this);
+    // NOTE: Keras 3.0–3.3 handed merge layers no mask (it looked for one on the input list itself): none comes out
+    if (rule === 'drop') return this.merge(xs, null);
+    const entries = xs.map((t) => maskEntryOf(t));
+    const masks = entries.map((e) => e?.mask ?? null);
+    const y = this.merge(xs, rule === 'or' ? masks : null);
+    const m = this.outputMask(xs, masks, rule);
+    if (m) {
+      const sources = [...new Set(entries.flatMap((e) => (e ? [e.source] : [])))].join(' and ');
+      setMask(y, m, `${sources}, merged by ${this.name} (${this.className})`);
+    }
+    return y;
   }
 }
 
@@ -44,7 +99,7 @@ abstract class Merge extends Layer {
 abstract class ElementwiseMerge extends Merge {
   static override options = layerOptions<LayerArgs>({});
   protected abstract combine(a: Tensor, b: Tensor): Tensor;
-  protected merge(xs: Tensor[]): Tensor {
+  protected merge(xs: Tensor[], masks: (Tensor | null)[] | null): Tensor {
     try {
       xs.reduce<number[]>((s, t) => broadcastShapes(s, t.shape), [...xs[0].shape]);
     } catch {
@@ -52,10 +107,40 @@ abstract class ElementwiseMerge extends Merge {
         `${this.name} (${this.className}): input shapes ${listShapes(xs)} do not match (each axis must be equal, or 1 to broadcast)`,
       );
     }
+    if (masks) {
+      try {
+        return this.mergeKeras3(xs, masks);
+      } catch {
+        throw new ShapeError(
+          `${this.name} (${this.className}): the masks of its inputs (shapes ${listMasks(masks)}) do not cover the inputs ${listShapes(xs)} without their last axis`,
+        );
+      }
+    }
     return this.finish(
       xs.slice(1).reduce((acc, t) => this.combine(acc, t), xs[0]),
       xs.length,
     );
+  }
+  /** Keras ≥ 3.4 with masked inputs: the plain merge, except for Maximum, Minimum and Multiply. */
+  protected mergeKeras3(xs: Tensor[], _masks: (Tensor | null)[]): Tensor {
+    return this.merge(xs, null);
+  }
+  /**
+   * Keras ≥ 3.4 `_apply_merge_op_and_or_mask` (Maximum, Minimum): left to right, a masked value of either operand is
+   * replaced by the other operand's, so that only unmasked values compete.
+   */
+  protected combineUnmasked(xs: Tensor[], masks: (Tensor | null)[]): Tensor {
+    let out = xs[0];
+    let outMask = overFeatures(masks[0]);
+    for (let i = 1; i < xs.length; i++) {
+      let x = xs[i];
+      const m = overFeatures(masks[i]);
+      if (m) x = where(m, x, out);
+      if (outMask) out = where(outMask, out, x);
+      outMask = m && outMask ? maximum(outMask, m) : null;
+      out = this.combine(out, x);
+    }
+    return out;
   }
   protected finish(y: Tensor, _n: number): Tensor {
     return y;
@@ -85,6 +170,19 @@ export class Multiply extends ElementwiseMerge {
   protected combine(a: Tensor, b: Tensor): Tensor {
     return mul(a, b);
   }
+  /** Keras ≥ 3.4: masked values count as 1; with every input masked, positions masked in all of them give 0. */
+  protected override mergeKeras3(xs: Tensor[], masks: (Tensor | null)[]): Tensor {
+    const all = masks.every((m) => m !== null);
+    let out = xs[0];
+    let anyMask: Tensor | null = null;
+    for (let i = 0; i < xs.length; i++) {
+      const m = overFeatures(masks[i]);
+      const x = m ? where(m, xs[i], 1) : xs[i];
+      if (m && all) anyMask = anyMask ? maximum(anyMask, m) : m;
+      out = i === 0 ? x : mul(out, x);
+    }
+    return anyMask ? where(anyMask, out, 0) : out;
+  }
 }
 /** Elementwise mean of the inputs: Σ xᵢ / n. */
 export class Average extends ElementwiseMerge {
@@ -102,12 +200,18 @@ export class Maximum extends ElementwiseMerge {
   protected combine(a: Tensor, b: Tensor): Tensor {
     return maximum(a, b);
   }
+  protected override mergeKeras3(xs: Tensor[], masks: (Tensor | null)[]): Tensor {
+    return this.combineUnmasked(xs, masks);
+  }
 }
 /** Elementwise minimum of the inputs. */
 export class Minimum extends ElementwiseMerge {
   static override className = 'Minimum';
   protected combine(a: Tensor, b: Tensor): Tensor {
     return minimum(a, b);
+  }
+  protected override mergeKeras3(xs: Tensor[], masks: (Tensor | null)[]): Tensor {
+    return this.combineUnmasked(xs, masks);
   }
 }
 
@@ -135,6 +239,26 @@ export class Concatenate extends Merge {
         `${who}: inputs must match on every axis except the concatenation axis ${this.axis}; got shapes ${listShapes(xs)}`,
       );
     return concat(xs, a);
+  }
+  /**
+   * Keras Concatenate.compute_mask: an unmasked input counts as all ones; along a time axis the masks are concatenated,
+   * across the last (feature) axis they are ANDed (Keras 2, Keras 3 before 3.4: `all`) or ORed (Keras ≥ 3.4: `any`).
+   * NOTE: concatenating a masked and an unmasked input along a time axis fails in Keras 2 (its mask is not broadcast
+   * over the features before the concatenation) unless the features are 1; tapegrad gives what Keras ≥ 3.4 gives.
+   */
+  protected override outputMask(xs: Tensor[], masks: (Tensor | null)[], rule: 'and' | 'or'): Tensor {
+    const a = this.axis < 0 ? this.axis + xs[0].rank : this.axis;
+    const full = xs.map((x, i) => {
+      const want = x.shape.slice(0, -1);
+      const m = masks[i];
+      if (m && !shapesEqual(m.shape, want))
+        throw new ShapeError(
+          `${this.name} (Concatenate): input ${i} ${fmtShape(x.shape)} carries a mask ${fmtShape(m.shape)}; a mask must be ${fmtShape(want)}, the input without its last axis`,
+        );
+      return m ?? ones(want, { dtype: masks.find((q) => q)!.dtype });
+    });
+    if (a < xs[0].rank - 1) return concat(full, a);
+    return full.slice(1).reduce((acc, m) => (rule === 'or' ? maximum(acc, m) : mul(acc, m)), full[0]);
   }
   override getConfig() {
     return { ...super.getConfig(), axis: this.axis };
@@ -164,6 +288,10 @@ export class Dot extends Merge {
   }
   protected override arity(): number {
     return 2;
+  }
+  /** Keras (2 and 3) and TF.js Dot.compute_mask: the dot product carries no mask. */
+  protected override outputMask(): null {
+    return null;
   }
   protected merge([x, y]: Tensor[]): Tensor {
     const who = `${this.name} (Dot)`;

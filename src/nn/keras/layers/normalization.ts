@@ -2,17 +2,21 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { sub } from '../../../ops/elementwise/builders.js';
+import { add, cast, div, maximum, mul, sub } from '../../../ops/elementwise/builders.js';
+import { broadcastTo, reshape } from '../../../ops/movement/builders.js';
+import { sum } from '../../../ops/reduce/builders.js';
 import {
   batchNorm,
   batchNormTraining,
   broadcastParam,
+  commonFloat,
   momentsExcept,
   normalizeCentered,
 } from '../../../ops/composite/batch-norm.js';
 import { layerNormTrailing } from '../../../ops/composite/layer-norm.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import { maskOf, maskedMomentsEpsilon } from '../mask.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
@@ -62,6 +66,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
  * Keras BatchNormalization. Training mode (and trainable): normalise with the batch mean and population
  * variance, then moving = moving·momentum + batch·(1 - momentum). Inference: use the moving statistics.
  * Weights in Keras order: gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
+ * A mask (Embedding(maskZero), Masking) passes through; in models imported from Keras ≥ 3.0.2 or tf.keras ≥ 2.12 the
+ * training moments are those of the unmasked positions (`maskedMoments`); TF.js and earlier Keras ignore the mask.
  */
 export class BatchNormalization extends Layer {
   static override className = 'BatchNormalization';
@@ -121,12 +127,57 @@ export class BatchNormalization extends Layer {
       );
     // NOTE: as Keras, a non-trainable BatchNormalization always runs in inference mode.
     if (kw.training && this.trainable) {
-      const { y, mean, variance } = batchNormTraining(x, this.beta, this.gamma, this.epsilon, a);
+      const mask = maskOf(x);
+      const eps = mask ? maskedMomentsEpsilon(this) : null;
+      // NOTE: tf.keras 2's fused kernel (4-D and 5-D inputs, channels on axis 1 or last) ignores the mask, with a warning
+      const fused = eps === 0 && (x.rank === 4 || x.rank === 5) && (a === 1 || a === x.rank - 1);
+      const { y, mean, variance } =
+        mask && eps !== null && !fused
+          ? this.maskedMoments(x, mask, a, eps)
+          : batchNormTraining(x, this.beta, this.gamma, this.epsilon, a);
       blendInPlace(this.movingMean, mean, this.momentum);
       blendInPlace(this.movingVariance, variance, this.momentum);
       return y;
     }
     return batchNorm(x, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon, a);
+  }
+  /**
+   * Training with the moments of the unmasked positions (Keras 3 `_moments` with a mask, tf.nn.weighted_moments):
+   * w = mask broadcast over the last axis, μ = Σ w·x / (Σ w + ε'), σ² = Σ w·(x - μ)² / (Σ w + ε'), sums over every axis
+   * but `a`; every position, masked or not, is then normalised with them. ε' = 0 divides 0/0 to 0 (divide_no_nan).
+   */
+  private maskedMoments(
+    x: Tensor,
+    mask: Tensor,
+    a: number,
+    eps: number,
+  ): { y: Tensor; mean: Tensor; variance: Tensor } {
+    const who = `${this.name} (BatchNormalization)`;
+    if (mask.rank !== x.rank - 1)
+      throw new ShapeError(
+        `${who}: the mask ${fmtShape(mask.shape)} must have one axis less than the input ${fmtShape(x.shape)}`,
+      );
+    const dt = commonFloat(x, this.gamma, this.beta);
+    const xf = cast(x, dt);
+    let w: Tensor;
+    try {
+      w = broadcastTo(reshape(cast(mask, dt), [...mask.shape, 1]), x.shape);
+    } catch {
+      throw new ShapeError(
+        `${who}: the mask ${fmtShape(mask.shape)} does not broadcast over the input ${fmtShape(x.shape)} without its last axis`,
+      );
+    }
+    const red = [...x.shape.keys()].filter((i) => i !== a);
+    const count = sum(w, red, true);
+    // divide_no_nan for ε' = 0: the counts are whole numbers, so max(count, 1) changes only a 0/0
+    const denom = eps > 0 ? add(count, eps) : maximum(count, 1);
+    const mu = div(sum(mul(w, xf), red, true), denom);
+    const d = sub(xf, mu);
+    const v = div(sum(mul(w, mul(d, d)), red, true), denom);
+    const bp = (p: Tensor | null) => (p ? broadcastParam(cast(p, dt), x.shape, [a]) : null);
+    const y = normalizeCentered(d, v, bp(this.gamma), bp(this.beta), this.epsilon);
+    const c = x.shape[a];
+    return { y, mean: reshape(mu, [c]), variance: reshape(v, [c]) };
   }
   override paramFormula(): string {
     const c = this.movingMean.shape[0];
