@@ -199,11 +199,11 @@ function emitOne(l: Layer, inShape: number[]): Emitted {
   if (l instanceof torch.ReLU) return emitElementwise(name, title, ACTS.relu, inShape);
   if (l instanceof torch.Sigmoid) return emitElementwise(name, title, ACTS.sigmoid, inShape);
   if (l instanceof torch.Tanh) return emitElementwise(name, title, ACTS.tanh, inShape);
-  if (l instanceof Dropout || l instanceof torch.Dropout)
+  if (l instanceof Dropout || l instanceof torch.Dropout || l instanceof torch.AlphaDropout)
     return emitElementwise(name, `${title} (inference: identity)`, 'v', inShape);
   throw new ValueError(
     `toReferenceFn: no reference loops for ${title} (supported: Dense, Conv1D/Conv2D, pooling, global pooling, Flatten, Activation, Dropout, ` +
-      'tg.nn Linear/Conv1d/Conv2d/MaxPool2d/AvgPool2d/ReLU/Sigmoid/Tanh/Flatten/Dropout, and Sequential stacks of them)',
+      'tg.nn Linear/Conv1d/Conv2d/MaxPool2d/AvgPool2d/ReLU/Sigmoid/Tanh/Flatten/Dropout/AlphaDropout, and Sequential stacks of them)',
   );
 }
 
@@ -223,7 +223,7 @@ export function toReferenceFn(layer: Layer, opts: ReferenceFnOptions = {}): stri
   if (!(layer instanceof Layer))
     throw new ValueError(`toReferenceFn: expected a layer or model, got ${typeof layer}`);
   const stack: Layer[] =
-    layer instanceof Sequential ? layer.layers : layer instanceof torch.Sequential ? layer.modules : [layer];
+    layer instanceof Sequential ? layer.layers : layer instanceof torch.Sequential ? [...layer] : [layer];
   let shape = opts.inputShape
     ? [...opts.inputShape]
     : (layer.batchInputShape?.slice(1) ??

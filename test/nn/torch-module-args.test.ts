@@ -43,7 +43,7 @@ describe('sizes and conv arguments are checked at construction', () => {
   const cases: [string, () => unknown, string[]][] = [
     ['Linear(3.5, 2)', () => new nn.Linear(3.5, 2), ['Linear', 'in_features', '3.5']],
     ['Linear(-1, 2)', () => new nn.Linear(-1, 2), ['Linear', 'in_features', '-1']],
-    ['Linear(3, 0)', () => new nn.Linear(3, 0), ['Linear', 'out_features', '0']],
+    ['Linear(3, -1)', () => new nn.Linear(3, -1), ['Linear', 'out_features', '-1']],
     ['Conv2d kernel 0', () => new nn.Conv2d(1, 1, 0), ['Conv2d', 'kernel_size', 'got 0']],
     ['Conv2d kernel [3, 0]', () => new nn.Conv2d(1, 1, [3, 0]), ['Conv2d', 'kernel_size', '[3,0]']],
     ['Conv2d in 0', () => new nn.Conv2d(0, 1, 3), ['Conv2d', 'in_channels', 'got 0']],

@@ -250,7 +250,7 @@ describe('tg.nn modules against plain loops (PyTorch layouts)', () => {
       new nn.Linear(2 * 3 * 3, 4),
     );
     const x = rnd([2, 1, 6, 6], 8);
-    const [conv, , , , lin] = seq.modules as [tg.nn.Conv2d, unknown, unknown, unknown, tg.nn.Linear];
+    const [conv, , , , lin] = [...seq] as [tg.nn.Conv2d, unknown, unknown, unknown, tg.nn.Linear];
     const c = conv2dNCHW(x, conv.weight, conv.bias, [1, 1], [1, 1], [1, 1], 1);
     const r = tg.tensor(
       c.data.map((v) => Math.max(v, 0)),
@@ -371,7 +371,7 @@ describe('Module parameters, modes and gradients', () => {
   it('modules start in train mode; train()/eval() reach every nested module, and Dropout follows', () => {
     const net = new Net();
     const all = () =>
-      [net, net.stem, net.block, net.block.conv, net.block.drop, net.head, ...net.head.modules].map(
+      [net, net.stem, net.block, net.block.conv, net.block.drop, net.head, ...net.head].map(
         (m) => m.training,
       );
     expect(all().every((t) => t)).toBe(true);
@@ -447,14 +447,14 @@ describe('Module parameters, modes and gradients', () => {
     check(new nn.Conv1d(6, 20, 5).weight, 30);
   });
 
-  it('bad input: channels-last data, a missing batch axis, wrong in_features name the module and both shapes', () => {
+  it('bad input: channels-last data, a rank PyTorch refuses, wrong in_features name the module and both shapes', () => {
     expectThrowsWith(
       () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([1, 8, 8, 3])),
       ['Conv2d', '[N, C, H, W]', 'C = 3', '[1,8,8,3]', 'channels-last', '[1,3,8,8]'],
     );
     expectThrowsWith(
-      () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([3, 8, 8])),
-      ['Conv2d', '[3,8,8]', 'batch axis'],
+      () => new nn.Conv2d(3, 4, 3).forward(tg.zeros([8, 8])),
+      ['Conv2d', '[8,8]', 'Expected 3D (unbatched) or 4D (batched) input to conv2d'],
     );
     expectThrowsWith(
       () => new nn.Conv1d(3, 4, 3).forward(tg.zeros([1, 10, 3])),

@@ -3,6 +3,7 @@
 // input check; Flatten's dims.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
+import { reshape } from '../../ops/movement/builders.js';
 import { type PaddingMode, checkPaddingMode } from '../../ops/composite/pad-modes.js';
 
 const show = (v: unknown): string =>
@@ -12,6 +13,13 @@ const show = (v: unknown): string =>
 export function checkSize(who: string, what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw new ValueError(`${who}: ${what} must be a positive integer, got ${show(v)}`);
+  return v;
+}
+
+/** A non-negative integer size (Linear's in_features/out_features: PyTorch allows zero-size layers). */
+export function checkCount(who: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new ValueError(`${who}: ${what} must be a non-negative integer, got ${show(v)}`);
   return v;
 }
 
@@ -130,26 +138,44 @@ export function flattenShape(
 }
 
 /**
- * PyTorch layers take channels first, [N, C, ...spatial]: check rank and channel count, naming the usual mistakes
- * (a missing batch axis, channels-last data).
+ * PyTorch layers take channels first, [N, C, ...spatial], or one unbatched sample [C, ...spatial] (PyTorch 1.13's
+ * Conv1d/Conv2d): check rank and channel count, naming the usual mistake (channels-last data). Returns whether the
+ * input is batched.
  */
-export function checkChannelsFirst(x: Tensor, spatial: 1 | 2, channels: number): void {
+export function checkChannelsFirst(x: Tensor, spatial: 1 | 2, channels: number, op: string): boolean {
   const layout = spatial === 1 ? '[N, C, L]' : '[N, C, H, W]';
-  if (x.rank === spatial + 1)
+  const batched = x.rank === spatial + 2;
+  if (!batched && x.rank !== spatial + 1)
     throw new ShapeError(
-      `expected input ${layout} with C = ${channels}, got ${fmtShape(x.shape)} — is the batch axis missing? (add one with tg.expandDims(x, 0))`,
+      `Expected ${spatial + 1}D (unbatched) or ${spatial + 2}D (batched) input to ${op}, but got input of size: ${fmtShape(x.shape)} (${layout} or ${layout.replace('N, ', '')} with C = ${channels})`,
     );
-  if (x.rank !== spatial + 2)
-    throw new ShapeError(
-      `expected input ${layout} (rank ${spatial + 2}) with C = ${channels}, got ${fmtShape(x.shape)}`,
-    );
-  if (x.shape[1] === channels) return;
+  const c = batched ? 1 : 0;
+  if (x.shape[c] === channels) return batched;
   const perm = spatial === 1 ? [0, 2, 1] : [0, 3, 1, 2];
+  const p = batched ? perm : perm.slice(1).map((a) => a - 1);
   const hint =
     x.shape[x.rank - 1] === channels
-      ? ` — the input looks channels-last; PyTorch layers are channels-first: tg.transpose(x, [${perm}]) gives ${fmtShape(perm.map((a) => x.shape[a]))}`
+      ? ` — the input looks channels-last; PyTorch layers are channels-first: tg.transpose(x, [${p}]) gives ${fmtShape(p.map((a) => x.shape[a]))}`
       : '';
   throw new ShapeError(
-    `expected input ${layout} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[1]})${hint}`,
+    `expected input ${batched ? layout : layout.replace('N, ', '')} with C = ${channels} channels, got ${fmtShape(x.shape)} (C = ${x.shape[c]})${hint}`,
   );
+}
+
+/**
+ * PyTorch 2d pooling's input check: [N, C, H, W], or one unbatched sample [C, H, W] (PyTorch 1.13's message for
+ * other ranks). Returns whether the input is batched.
+ */
+export function checkPoolInput(x: Tensor): boolean {
+  if (x.rank !== 3 && x.rank !== 4)
+    throw new ShapeError(
+      `non-empty 3D or 4D (batch mode) tensor expected for input ([C, H, W] or [N, C, H, W]), got ${fmtShape(x.shape)}`,
+    );
+  return x.rank === 4;
+}
+
+/** PyTorch's unbatched forward: f on x with a batch axis of 1 added, that axis removed from the result. */
+export function unbatched(x: Tensor, f: (batched: Tensor) => Tensor): Tensor {
+  const y = f(reshape(x, [1, ...x.shape]));
+  return reshape(y, y.shape.slice(1));
 }

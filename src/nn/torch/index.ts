@@ -1,6 +1,9 @@
-// `tg.nn`: the PyTorch-style front end. `Module` and the basic modules (module.ts), normalization, embedding and
-// transposed convolutions (layers.ts), the recurrent modules (recurrent.ts).
+// `tg.nn`: the PyTorch-style front end. `Module` (base.ts, with stateDict/loadStateDict of state-dict.ts), the basic
+// modules (module.ts, which re-exports Module, the dropout modules of dropout.ts and the containers of
+// containers.ts), normalization, embedding and transposed convolutions (layers.ts), the recurrent modules
+// (recurrent.ts), the losses (losses.ts, class-losses.ts).
 export {
+  AlphaDropout,
   AvgPool2d,
   Conv1d,
   Conv2d,
@@ -11,6 +14,8 @@ export {
   LogSoftmax,
   MaxPool2d,
   Module,
+  ModuleDict,
+  ModuleList,
   Parameter,
   ReLU,
   Sequential,
@@ -28,3 +33,16 @@ export {
   type BatchNormOptions,
 } from './layers.js';
 export { GRU, LSTM, RNN, type TorchRNNOptions } from './recurrent.js';
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  Loss,
+  MSELoss,
+  SmoothL1Loss,
+  type Reduction,
+} from './losses.js';
+export { CrossEntropyLoss, NLLLoss } from './class-losses.js';
+export type { IncompatibleKeys, StateDict } from './state-dict.js';

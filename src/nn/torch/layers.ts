@@ -1,7 +1,6 @@
 // More PyTorch-style modules (`tg.nn.BatchNorm1d/2d`, `LayerNorm`, `Embedding`, `ConvTranspose2d`): PyTorch
 // layouts, defaults, init and running-statistics conventions, composed from tapegrad ops.
-// NOTE: this file re-exports torch.ts and is what `tg.nn` points at. torch.ts must not re-export this file:
-// these classes extend Module, so that would be an import cycle leaving Module undefined at evaluation.
+// NOTE: these classes extend Module, so they import it from base.ts, which imports none of the modules (no cycle).
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { rand, randn } from '../../core/random.js';
@@ -16,7 +15,8 @@ import { moduleOptions } from './options.js';
 import { blendInPlace } from '../keras/layers/normalization.js';
 import { batchNorm, batchNormTraining } from '../../ops/composite/batch-norm.js';
 import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
-import { Module } from './module.js';
+import { reshape } from '../../ops/movement/builders.js';
+import { Module } from './base.js';
 
 /** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
 const torchUniform =
@@ -130,6 +130,10 @@ abstract class BatchNormBase extends Module {
   }
   override paramFormula(): string | null {
     return this.affine ? `2·${this.numFeatures} = ${2 * this.numFeatures}` : null;
+  }
+  /** PyTorch's BatchNorm loads a missing num_batches_tracked as 0 (state dicts from before it existed). */
+  protected override stateDefaults(): readonly string[] {
+    return this.trackRunningStats ? ['num_batches_tracked'] : [];
   }
 }
 
@@ -302,11 +306,26 @@ export class ConvTranspose2d extends Module {
     );
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
-  forward(x: Tensor): Tensor {
-    if (x.rank !== 4 || x.shape[1] !== this.inChannels)
+  /**
+   * PyTorch `forward(input, output_size = None)` on x [N, C, H, W], or one sample [C, H, W] (then the output is
+   * unbatched too, as PyTorch 1.13): outputSize [h, w] (or with the leading sizes of x) picks the output_padding.
+   */
+  forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
+    const who = `${this.name} (ConvTranspose2d)`;
+    if (x.rank !== 3 && x.rank !== 4)
       throw new ShapeError(
-        `${this.name} (ConvTranspose2d): expected input [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`,
+        `${who}: Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: ${fmtShape(x.shape)} ([N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W])`,
       );
+    if (x.shape[x.rank - 3] !== this.inChannels)
+      throw new ShapeError(
+        `${who}: expected input ${x.rank === 4 ? `[N, ${this.inChannels}, H, W]` : `[${this.inChannels}, H, W]`}, got ${fmtShape(x.shape)} (weight ${fmtShape(this.weight.shape)})`,
+      );
+    if (x.rank === 4) return this.deconv(x, outputSize);
+    const y = this.deconv(reshape(x, [1, ...x.shape]), outputSize, 3);
+    return reshape(y, y.shape.slice(1));
+  }
+  /** The batched transposed convolution; `rank` is the caller's input rank, for output_size's length. */
+  private deconv(x: Tensor, outputSize: readonly number[] | null | undefined, rank = 4): Tensor {
     return convTranspose2d(
       x,
       this.weight,
@@ -314,12 +333,42 @@ export class ConvTranspose2d extends Module {
       {
         stride: this.stride,
         padding: this.padding,
-        outputPadding: this.outputPadding,
+        outputPadding:
+          outputSize === undefined || outputSize === null
+            ? this.outputPadding
+            : this.outputPaddingFor(x, outputSize, rank),
         dilation: this.dilation,
         groups: this.groups,
       },
       `${this.name} (ConvTranspose2d)`,
     );
+  }
+  /**
+   * PyTorch's `_output_padding`: each requested size must lie in [min, min + stride - 1], min = (in - 1)·stride -
+   * 2·padding + dilation·(k - 1) + 1; the output_padding is size - min (the module's own outputPadding is not used).
+   */
+  private outputPaddingFor(x: Tensor, outputSize: readonly unknown[], rank: number): [number, number] {
+    const who = `${this.name} (ConvTranspose2d)`;
+    if (!Array.isArray(outputSize) || ![2, rank].includes(outputSize.length))
+      throw new ValueError(
+        `${who}: for ${rank}D input, output_size must have 2 or ${rank} elements ([h, w] or [${rank === 4 ? 'n, ' : ''}c, h, w]), got ${JSON.stringify(outputSize)}`,
+      );
+    const want = outputSize.slice(-2);
+    if (want.some((v) => !Number.isInteger(v)))
+      throw new ValueError(`${who}: output_size must be integers, got ${JSON.stringify(outputSize)}`);
+    const min = [0, 1].map(
+      (d) =>
+        (x.shape[d + 2] - 1) * this.stride[d] -
+        2 * this.padding[d] +
+        this.dilation[d] * (this.kernelSize[d] - 1) +
+        1,
+    );
+    const max = min.map((m, d) => m + this.stride[d] - 1);
+    if (want.some((v, d) => v < min[d] || v > max[d]))
+      throw new ValueError(
+        `${who}: requested an output size of [${want.join(', ')}], but valid sizes range from [${min.join(', ')}] to [${max.join(', ')}] (for an input of [${x.shape.slice(2).join(', ')}])`,
+      );
+    return [want[0] - min[0], want[1] - min[1]];
   }
   override paramFormula(): string {
     const [kh, kw] = this.kernelSize;

@@ -3,180 +3,46 @@
 import { ShapeError, ValueError } from '../../core/errors.js';
 import { rand } from '../../core/random.js';
 import type { Shape } from '../../core/shape.js';
-import { Tensor, zeros } from '../../core/tensor.js';
+import type { Tensor } from '../../core/tensor.js';
 import { add, relu, sigmoid, tanh } from '../../ops/elementwise/builders.js';
 import { conv1d, conv2d } from '../../ops/composite/conv.js';
 import { avgPool2d, maxPool2d, maxPool2dWithIndices } from '../../ops/composite/pool.js';
 import { logSoftmax, softmax } from '../../ops/composite/activations.js';
 import { matmul } from '../../ops/network/builders.js';
-import { dropout } from '../../ops/random-ops.js';
 import { reshape } from '../../ops/movement/builders.js';
-import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from '../layer.js';
-import { type SummaryOptions, type SummaryRow, formatSummary } from '../keras/summary.js';
-import { noGrad } from '../../core/tape.js';
 import type { Initializer } from '../initializers.js';
+import { Module } from './base.js';
 import { moduleOptions } from './options.js';
-import { checkChannelsFirst, checkConvArgs, checkPool2dArgs, checkSize, flattenShape } from './args.js';
+import {
+  checkChannelsFirst,
+  checkConvArgs,
+  checkCount,
+  checkPool2dArgs,
+  checkPoolInput,
+  flattenShape,
+  unbatched,
+} from './args.js';
 import type { DType } from '../../core/dtype.js';
 import type { PaddingMode } from '../../ops/composite/pad-modes.js';
 
-/** Tensors made Parameters: still parameters (listed, saved) after `p.requiresGrad = false` freezes them. */
-const parameters = new WeakSet<Tensor>();
-/** A trainable tensor (PyTorch `nn.Parameter`). */
-export const Parameter = (t: Tensor): Tensor => {
-  parameters.add(t);
-  return t.requireGrad(true);
-};
-/** Non-Module layers (Keras wing) whose mode a Module's train()/eval() has set. */
-const told = new WeakSet<Layer>();
-const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+// NOTE: Module, Dropout and the containers live in their own files; they are re-exported here, where debug and the
+// barrels find them.
+export { Module, Parameter } from './base.js';
+export { AlphaDropout, Dropout } from './dropout.js';
+export { ModuleDict, ModuleList, Sequential } from './containers.js';
 
 /**
- * Base class for define-by-run models: override `forward`. Sub-modules and Parameters assigned to
- * properties are found automatically; `m.forward(x)` and `m.apply(x)` both run hooks.
+ * PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias.
+ * NOTE: fanIn 0 (Linear(0, n)) gives bound 0, as PyTorch's reset_parameters: a zero bias (the weight has no values).
  */
-export abstract class Module extends Layer {
-  static override className = 'Module';
-  constructor(name?: string) {
-    super({ name });
-    this.training = true;
-    const fwd = this.forward;
-    // NOTE: a list reaching the call is the positional arguments: forward(x, hx), or apply([a, b]) from a Keras
-    // model or the ONNX exporter. forward(list) wraps its one list, so forward receives the list itself.
-    this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x));
-    this.forward = (...args: any[]) =>
-      this.apply(args.length === 1 && !Array.isArray(args[0]) ? args[0] : args) as any;
-    this.built = true;
-  }
-  abstract forward(...args: any[]): any;
-  private synced = false;
-  /**
-   * PyTorch `module.apply(fn)` when given a function: fn on every sub-module (children first), then on this
-   * module; returns this. Otherwise the layer call (hooks, scope), as `forward`.
-   */
-  override apply(fn: (module: Layer) => unknown): this;
-  override apply(inputs: any, kwargs?: CallKwargs): any;
-  override apply(inputs: any, kwargs: CallKwargs = {}): any {
-    if (typeof inputs === 'function') {
-      const visit = (l: Layer): void => {
-        for (const [, c] of l.children()) visit(c);
-        inputs(l);
-      };
-      visit(this);
-      return this;
-    }
-    if (!this.synced) this.syncMode();
-    return super.apply(inputs, kwargs);
-  }
-  /**
-   * NOTE: children are assigned after this constructor runs, and Keras-wing layers start in inference mode, so the
-   * first call hands our mode to the non-Module children no train()/eval() of ours has reached. Module children
-   * keep theirs: they start in train mode as we do, so another mode was set on purpose (`net.bn.eval()`, or
-   * `net.eval(); net.drop.train()` for MC dropout), and PyTorch keeps it.
-   */
-  private syncMode(): void {
-    this.synced = true;
-    for (const [, c] of this.children())
-      if (c instanceof Module) {
-        if (!c.synced) c.syncMode();
-      } else if (!told.has(c)) c.train(this.training);
-  }
-  override train(on = true): this {
-    super.train(on);
-    for (const [, c] of this.children()) if (!(c instanceof Module)) told.add(c);
-    return this;
-  }
-  call(x: LayerIO): LayerIO {
-    return this.callImpl(x, {});
-  }
-  /** Sub-layers by property, each once (a module held in two properties goes by the first, as in PyTorch). */
-  override children(): [string, Layer][] {
-    const seen = new Set<Layer>();
-    return super.children().filter(([, c]) => !seen.has(c) && !!seen.add(c));
-  }
-  /**
-   * Weights by path: Parameter properties, then the module's own weights, then the children's. An own weight follows
-   * its property (`weight`, or `runningMean` for running_mean): a tensor assigned there replaces it, null removes
-   * it. A Parameter stays a weight when frozen (requiresGrad false). A tensor shared by two paths (tied weights, a
-   * module in two properties) is listed once, under its first path, as PyTorch's named_parameters.
-   */
-  override namedWeights(prefix = ''): [string, Weight][] {
-    const self = this as unknown as Record<string, unknown>;
-    const has = (k: string) => Object.prototype.hasOwnProperty.call(this, k);
-    const own: Weight[] = [];
-    for (const w of this.ownWeights) {
-      const key = [w.name, camel(w.name)].find(has);
-      const v = key === undefined ? w.value : self[key];
-      if (v instanceof Tensor) w.value = v;
-      if (v !== null) own.push(w);
-    }
-    const bound = new Set(own.map((w) => w.value));
-    const props = Object.entries(this)
-      .filter(
-        (e): e is [string, Tensor] =>
-          e[1] instanceof Tensor && (e[1].requiresGrad || parameters.has(e[1])) && !bound.has(e[1]),
-      )
-      .map(([k, v]): [string, Weight] => [`${prefix}${k}`, { name: k, value: v, trainable: true }]);
-    const all = [
-      ...props,
-      ...own.map((w): [string, Weight] => [`${prefix}${w.name}`, w]),
-      ...this.children().flatMap(([k, c]) => c.namedWeights(`${prefix}${this.childPrefix(k, c)}.`)),
-    ];
-    const seen = new Set<Tensor>();
-    return all.filter(([, w]) => !seen.has(w.value) && !!seen.add(w.value));
-  }
-  /**
-   * Keras-format summary of a define-by-run model, traced by running zeros of `[1, ...inputShape]`
-   * through it and recording every leaf module's output shape in call order.
-   */
-  summary(opts: SummaryOptions & { inputShape: (number | null)[] }): string {
-    if (!opts || !Array.isArray(opts.inputShape))
-      throw new ValueError(
-        `${this.name}.summary: a define-by-run module is traced from a sample input; pass summary({ inputShape: [...] }) without the batch axis`,
-      );
-    const rows: SummaryRow[] = [];
-    const leaves: Layer[] = [];
-    const walk = (l: Layer) =>
-      l.children().length ? l.children().forEach(([, c]) => walk(c)) : leaves.push(l);
-    walk(this);
-    const seen = new Set<Layer>();
-    const offs = leaves.map((l) =>
-      l.registerForwardHook((layer, _x, y) => {
-        rows.push({
-          layer,
-          outputShapes: shapesOf(y).map((s) => [null, ...s.slice(1)]),
-          params: seen.has(layer) ? 0 : layer.countParams(),
-        });
-        seen.add(layer);
-      }),
-    );
-    try {
-      noGrad(() =>
-        this.apply(zeros(opts.inputShape.length ? [1, ...opts.inputShape.map((d) => d ?? 1)] : [1])),
-      );
-    } finally {
-      offs.forEach((f) => f());
-    }
-    const tr = this.trainableWeights.reduce((a, w) => a + w.value.size, 0);
-    const all = this.countParams();
-    const text = formatSummary(this.name, rows, { trainable: tr, nonTrainable: all - tr }, opts);
-    const p = opts.print ?? true;
-    if (p) text.split('\n').forEach((line) => (typeof p === 'function' ? p(line) : console.log(line)));
-    return text;
-  }
-  /** PyTorch `zero_grad`. */
-  zeroGrad(): void {
-    for (const w of this.weights) w.value.grad = null;
-  }
-}
-
-/** PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias. */
 const torchUniform =
   (fanIn: number): Initializer =>
-  (shape: Shape, dtype) =>
-    rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+  (shape: Shape, dtype) => {
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    return rand(shape, { low: -bound, high: bound, dtype });
+  };
 
-/** y = x·Wᵀ + b with W [out, in]. */
+/** y = x·Wᵀ + b with W [out, in]; either size may be 0, as in PyTorch (in 0: y = b broadcast; out 0: y [..., 0]). */
 export class Linear extends Module {
   static override className = 'Linear';
   weight: Tensor;
@@ -188,8 +54,8 @@ export class Linear extends Module {
   ) {
     super(opts?.name);
     this.dtype = moduleOptions('Linear', opts, ['bias', 'name', 'dtype']);
-    checkSize('Linear', 'in_features', inFeatures);
-    checkSize('Linear', 'out_features', outFeatures);
+    checkCount('Linear', 'in_features', inFeatures);
+    checkCount('Linear', 'out_features', outFeatures);
     this.weight = this.addWeight('weight', [outFeatures, inFeatures], torchUniform(inFeatures));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outFeatures], torchUniform(inFeatures));
   }
@@ -255,8 +121,13 @@ export class Conv2d extends Module {
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, kh, kw], torchUniform(fanIn));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
+  /** x [N, C, H, W], or one sample [C, H, W] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {
-    checkChannelsFirst(x, 2, this.inChannels);
+    return checkChannelsFirst(x, 2, this.inChannels, 'conv2d')
+      ? this.conv(x)
+      : unbatched(x, (b) => this.conv(b));
+  }
+  private conv(x: Tensor): Tensor {
     const o = this.opts;
     return conv2d(x, this.weight, this.bias, {
       stride: o.stride,
@@ -311,8 +182,13 @@ export class Conv1d extends Module {
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, k], torchUniform(fanIn));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
   }
+  /** x [N, C, L], or one sample [C, L] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {
-    checkChannelsFirst(x, 1, this.inChannels);
+    return checkChannelsFirst(x, 1, this.inChannels, 'conv1d')
+      ? this.conv(x)
+      : unbatched(x, (b) => this.conv(b));
+  }
+  private conv(x: Tensor): Tensor {
     const o = this.opts;
     return conv1d(x, this.weight, this.bias, {
       stride: o.stride,
@@ -347,8 +223,15 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     super();
     checkPool2dArgs('MaxPool2d', kernelSize, stride, padding, dilation);
   }
+  /** x [N, C, H, W], or one sample [C, H, W] (values and indices then unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor;
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
+    if (checkPoolInput(x)) return this.pool(x);
+    const y = this.pool(reshape(x, [1, ...x.shape]));
+    const drop = (t: Tensor) => reshape(t, t.shape.slice(1));
+    return Array.isArray(y) ? [drop(y[0]), drop(y[1])] : drop(y);
+  }
+  private pool(x: Tensor): Tensor | [Tensor, Tensor] {
     const opts = {
       kernelSize: this.kernelSize,
       stride: this.stride ?? undefined,
@@ -379,7 +262,11 @@ export class AvgPool2d extends Module {
     super();
     checkPool2dArgs('AvgPool2d', kernelSize, stride, padding);
   }
+  /** x [N, C, H, W], or one sample [C, H, W] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {
+    return checkPoolInput(x) ? this.pool(x) : unbatched(x, (b) => this.pool(b));
+  }
+  private pool(x: Tensor): Tensor {
     return avgPool2d(x, {
       kernelSize: this.kernelSize,
       stride: this.stride ?? undefined,
@@ -418,22 +305,39 @@ export class Identity extends Module {
   }
 }
 
+/**
+ * The dim of PyTorch's `nn.Softmax()` / `nn.LogSoftmax()` without one (dim=None, `_get_softmax_dim`): 0 for inputs
+ * of rank 0, 1 or 3, else 1 (the class axis of [N, C, ...]), not the last axis.
+ */
+const softmaxDim = (dim: number | null, x: Tensor): number =>
+  dim ?? (x.rank === 0 || x.rank === 1 || x.rank === 3 ? 0 : 1);
+const checkDim = (who: string, dim: unknown): number | null => {
+  if (dim !== null && !Number.isInteger(dim))
+    throw new ValueError(`${who}: dim must be an integer or null, got ${JSON.stringify(dim) ?? String(dim)}`);
+  return dim as number | null;
+};
+/** PyTorch `nn.Softmax(dim = None)`: exp(x)/Σexp(x) along dim (see softmaxDim without one). */
 export class Softmax extends Module {
   static override className = 'Softmax';
-  constructor(readonly dim = -1) {
+  readonly dim: number | null;
+  constructor(dim: number | null = null) {
     super();
+    this.dim = checkDim('Softmax', dim);
   }
   forward(x: Tensor): Tensor {
-    return softmax(x, this.dim);
+    return softmax(x, softmaxDim(this.dim, x));
   }
 }
+/** PyTorch `nn.LogSoftmax(dim = None)`: x - log Σexp(x) along dim (see softmaxDim without one). */
 export class LogSoftmax extends Module {
   static override className = 'LogSoftmax';
-  constructor(readonly dim = -1) {
+  readonly dim: number | null;
+  constructor(dim: number | null = null) {
     super();
+    this.dim = checkDim('LogSoftmax', dim);
   }
   forward(x: Tensor): Tensor {
-    return logSoftmax(x, this.dim);
+    return logSoftmax(x, softmaxDim(this.dim, x));
   }
 }
 /** PyTorch `nn.Flatten(start_dim = 1, end_dim = -1)`: merge the dims from startDim to endDim (negative: from the end). */
@@ -453,41 +357,5 @@ export class Flatten extends Module {
   }
   forward(x: Tensor): Tensor {
     return reshape(x, flattenShape(`${this.name} (Flatten)`, x.shape, this.startDim, this.endDim));
-  }
-}
-export class Dropout extends Module {
-  static override className = 'Dropout';
-  constructor(readonly p = 0.5) {
-    super();
-  }
-  forward(x: Tensor): Tensor {
-    return dropout(x, this.p, { training: this.training });
-  }
-}
-
-/** PyTorch `nn.Sequential(a, b, c)`: modules applied in order; parameters named `0.weight`, ... */
-export class Sequential extends Module {
-  static override className = 'Sequential';
-  readonly modules: Layer[];
-  constructor(...modules: Layer[]) {
-    super();
-    modules.forEach((m: unknown, i) => {
-      if (m instanceof Layer) return;
-      const got = Array.isArray(m)
-        ? 'an array (pass the modules as separate arguments: new tg.nn.Sequential(...modules))'
-        : typeof m === 'function'
-          ? 'a function (wrap it in a Module whose forward calls it)'
-          : m === null || typeof m !== 'object'
-            ? (JSON.stringify(m) ?? String(m))
-            : `a ${(m as object).constructor?.name ?? 'plain object'}`;
-      throw new ValueError(`Sequential: argument ${i} must be a Module, got ${got}`);
-    });
-    this.modules = modules;
-  }
-  protected override childPrefix(key: string): string {
-    return key.replace(/^modules\./, '');
-  }
-  forward(x: Tensor, kw?: CallKwargs): Tensor {
-    return this.modules.reduce<Tensor>((y, m) => m.apply(y, kw) as Tensor, x);
   }
 }

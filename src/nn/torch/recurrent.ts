@@ -21,7 +21,7 @@ import {
 } from '../../ops/movement/builders.js';
 import type { Initializer } from '../initializers.js';
 import type { BackwardHook, ForwardHook, LayerIO, Weight } from '../layer.js';
-import { Module } from './module.js';
+import { Module } from './base.js';
 import { moduleOptions } from './options.js';
 
 export interface TorchRNNOptions {
@@ -91,8 +91,11 @@ abstract class TorchRNNBase extends Module {
     ] as const)
       if (!Number.isInteger(v) || v < 1)
         throw new ValueError(`${cls}: ${k} must be a positive integer, got ${v}`);
-    if (!((opts.dropout ?? 0) >= 0 && (opts.dropout ?? 0) < 1))
-      throw new ValueError(`${cls}: dropout must be in [0, 1), got ${opts.dropout}`);
+    const p = opts.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+      throw new ValueError(
+        `${cls}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${typeof p === 'number' ? p : (JSON.stringify(p) ?? String(p))}`,
+      );
     this.numLayers = opts.numLayers ?? 1;
     this.hasBias = opts.bias ?? true;
     this.batchFirst = opts.batchFirst ?? false;
@@ -245,7 +248,9 @@ abstract class TorchRNNBase extends Module {
     const D = this.bidirectional ? 2 : 1;
     const finals: Tensor[][] = Array.from({ length: this.stateCount }, () => []);
     for (let l = 0; l < this.numLayers; l++) {
-      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { training: true });
+      // NOTE: dropout 1 is PyTorch's x·0 (at::dropout), as nn.Dropout(1): the next layer sees zeros.
+      if (l > 0 && this.dropoutP > 0 && this.training)
+        seq = this.dropoutP === 1 ? mul(seq, 0) : dropout(seq, this.dropoutP, { training: true });
       const dirOuts: Tensor[] = [];
       for (let d = 0; d < D; d++) {
         const w = this.dirWeights(l, d);
