@@ -1,6 +1,7 @@
 // Primitive trace → ONNX graph. Every tapegrad primitive has an ONNX rendering; two patterns are fused back into
 // the operators engines optimise: im2col → matmul is a Conv, poolArgmax → take is a MaxPool (both NHWC inside
-// tapegrad, so they sit between Transposes). Initializers keep their parameter names.
+// tapegrad, so they sit between Transposes); a take of constant indices that pick whole slices along one axis is a
+// Gather along it. Initializers keep their parameter names.
 import type { DType } from '../../core/dtype.js';
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
@@ -41,6 +42,8 @@ export class GraphBuilder {
   /** With a symbolic batch: the second trace, and the graph input whose axis 0 is the batch. */
   batch: BatchTwin | null = null;
   batchInput = '';
+  /** Names for constants that are not weights (a stateful RNN's carried states: export-state.ts). */
+  constNames = new Map<Tensor, string>();
   private batchVec: string | null = null;
   constructor(readonly opset: number) {}
 
@@ -97,6 +100,10 @@ export class GraphBuilder {
   has(t: Tensor): boolean {
     return this.names.has(t);
   }
+  /** True for a tensor with a value name already, itself or through its storage (`detach()`). */
+  bound(t: Tensor): boolean {
+    return this.names.has(t) || this.byStorage.has(t.storage);
+  }
   /**
    * The value name of a tensor. One no traced op produced is a weight (an initializer named by its parameter path)
    * when it is a parameter or a named weight, and otherwise a constant (a Constant node, so importers do not train it).
@@ -137,7 +144,7 @@ export class GraphBuilder {
       name = this.fresh(t.name ? t.name : `weight_${t.id}`);
       this.initializers.push(tensorToProto({ t, type: typeOfDtype(t.dtype) }, name));
     } else {
-      name = this.fresh(`const_${t.id}`);
+      name = this.fresh(this.constNames.get(t) ?? `const_${t.id}`);
       this.nodes.push({
         name: this.fresh(`Constant_${this.nodes.length}`),
         opType: 'Constant',
@@ -345,6 +352,11 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
     case 'take': {
       const idxEv = producers.get(e.inputs[1]);
       if (idxEv?.op === 'poolArgmax' && idxEv.inputs[0] === e.inputs[0]) return out(maxPool(b, idxEv, e));
+      const along = idxEv ? null : constantGather(b, e);
+      if (along)
+        return out(
+          b.node('Gather', [b.nameOf(e.inputs[0]), b.int64(along.k)], [attrInt('axis', along.axis)]),
+        );
       const flat = b.node('Reshape', [b.nameOf(e.inputs[0]), b.int64([-1])]);
       return out(b.node('Gather', [flat, b.nameOf(e.inputs[1])], [attrInt('axis', 0)]));
     }
@@ -356,6 +368,45 @@ export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, Op
         `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'log1p', 'expm1', 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
       );
   }
+}
+
+const prod = (s: readonly number[]): number => s.reduce((a, d) => a * d, 1);
+
+/** True when the flat indices `idx` into a value of shape `xs` pick the entries of `k` along `axis` (tapegrad's gather). */
+function gathers(xs: readonly number[], idx: Tensor, axis: number, k: readonly number[]): boolean {
+  const is = idx.shape;
+  if (idx.dtype !== 'int32' || is.length !== xs.length || is[axis] !== k.length) return false;
+  if (is.some((d, i) => i !== axis && d !== xs[i])) return false;
+  const n = xs[axis];
+  const outer = prod(xs.slice(0, axis));
+  const inner = prod(xs.slice(axis + 1));
+  const raw = idx.raw;
+  let o = 0;
+  for (let i = 0; i < outer; i++)
+    for (let j = 0; j < k.length; j++)
+      for (let r = 0; r < inner; r++) if (raw[o++] !== (i * n + k[j]) * inner + r) return false;
+  return true;
+}
+
+/**
+ * A take whose indices are a constant that gathers whole slices along one axis (tapegrad's `gather(x, k, axis)`, e.g.
+ * Bidirectional's time reversal): that axis and its indices k, so the graph holds a Gather of k instead of a flat index
+ * for every entry (whose size changes with the batch). With a symbolic batch, both traces must gather the same k along
+ * the same axis. Null otherwise (then the flat indices are a constant).
+ */
+function constantGather(b: GraphBuilder, e: OpEvent): { axis: number; k: number[] } | null {
+  const [x, idx] = e.inputs;
+  if (b.bound(idx) || idx.requiresGrad || idx.name || idx.rank !== x.rank || idx.size === 0) return null;
+  const tw = b.batch?.twinEvent(e);
+  for (let a = 0; a < x.rank; a++) {
+    const inner = prod(x.shape.slice(a + 1));
+    if (inner === 0) continue;
+    const k = Array.from({ length: idx.shape[a] }, (_, j) => idx.raw[j * inner] / inner);
+    if (!k.every((v) => Number.isInteger(v) && v >= 0 && v < x.shape[a])) continue;
+    if (gathers(x.shape, idx, a, k) && (!tw || gathers(tw.inputs[0].shape, tw.inputs[1], a, k)))
+      return { axis: a, k };
+  }
+  return null;
 }
 
 const toNchw = (b: GraphBuilder, x: string) => b.node('Transpose', [x], [attrInts('perm', [0, 3, 1, 2])]);

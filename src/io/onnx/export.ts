@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../atomic.js';
 import { concat, slice } from '../../ops/movement/builders.js';
 import { BatchTwin } from './export-batch.js';
 import { GraphBuilder, emitEvent, typeOfDtype } from './export-graph.js';
+import { CarriedStates } from './export-state.js';
 import { type ScopedTrace, checkInputIndependent, variedInputs } from './export-values.js';
 import { encodeModel } from './proto.js';
 import { OnnxModel } from './model.js';
@@ -70,18 +71,37 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
       `onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`,
     );
   const xs = sampleFor(model, opts).map((x) => x.detach());
+  // every trace starts from the stateful layers' states as they are now, and they are left so (export-state.ts)
+  const carried = new CarriedStates(model);
+  try {
+    return exportTraced(model, xs, carried, opset, opts);
+  } finally {
+    carried.restore();
+  }
+}
+
+function exportTraced(
+  model: Layer,
+  xs: Tensor[],
+  carried: CarriedStates,
+  opset: number,
+  opts: SaveOnnxOptions,
+): Uint8Array {
   // NOTE: a first call builds an unbuilt model (weight initialisation is not part of any trace, which must all run
   // the same primitives: export-values.ts compares two)
-  traceModel(model, xs, false);
-  const { events, scopes, ys } = traceModel(model, xs);
+  traceModel(model, xs, carried, false);
+  const { events, scopes, ys } = traceModel(model, xs, carried);
+  carried.checkRead(events);
   const needed = new Set(neededOf(events, ys));
-  checkValues(model, xs, { events, scopes }, needed);
-  const dyn = opts.dynamicBatch ?? !declaresFixedBatch(model);
+  checkValues(model, xs, carried, { events, scopes }, needed);
+  const dyn = opts.dynamicBatch ?? (!declaresFixedBatch(model) && !carried.fixBatch);
   const batchName = typeof dyn === 'string' ? dyn : 'batch';
   if (typeof dyn === 'string' && !dyn)
     throw new ValueError('onnx export: dynamicBatch must be a non-empty name');
+  if (dyn && carried.fixBatch) throw carried.batchError(batchName);
   let twin: BatchTwin | null = null;
   let ys2: Tensor[] = [];
+  let xs2: Tensor[] = [];
   if (dyn) {
     const n1 = xs[0]?.shape[0];
     if (n1 === undefined || xs.some((x) => x.rank === 0 || x.shape[0] !== n1))
@@ -89,7 +109,7 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
         `onnx export (dynamicBatch): every input needs the same batch size on axis 0, got ${xs.map((x) => `[${x.shape}]`).join(', ')}; pass { dynamicBatch: false }`,
       );
     // the second trace: one more sample (the first one again)
-    const xs2 = noGrad(() =>
+    xs2 = noGrad(() =>
       xs.map((x) =>
         concat(
           [
@@ -106,7 +126,7 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
     );
     let second: { events: OpEvent[]; ys: Tensor[] };
     try {
-      second = traceModel(model, xs2);
+      second = traceModel(model, xs2, carried);
     } catch (e) {
       throw new ValueError(
         `onnx export (dynamicBatch): ${model.name} does not run at batch ${n1 + 1} (${(e as Error).message}); export with { dynamicBatch: false } to fix the batch size at ${n1}`,
@@ -118,6 +138,7 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
   const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));
   const b = new GraphBuilder(opset);
   b.batch = twin;
+  b.constNames = carried.names();
   /** A graph input or output; with a symbolic batch, dims that are k·batch in both traces get a dim_param. */
   const io = (t: Tensor, name: string, t2: Tensor | null) => {
     const dims = twin && t2 ? twin.dims(t.shape, t2.shape, `output '${name}' of shape`) : t.shape;
@@ -141,7 +162,8 @@ export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Arra
     const name = b.fresh(xs.length === 1 ? 'input' : `input_${i}`);
     b.bind(x, name);
     if (i === 0) b.batchInput = name;
-    return io(x, name, twin ? twin.twin(x) : null);
+    // NOTE: by position, not through the traces (an input no op reads, as an identity model's, is in neither)
+    return io(x, name, twin ? xs2[i] : null);
   });
   // an im2col read only by matmuls is emitted inside their Conv, not on its own
   const consumers = new Map<OpEvent, OpEvent[]>();
@@ -203,8 +225,17 @@ function neededOf(events: OpEvent[], ys: Tensor[]): OpEvent[] {
   return events.filter((e) => needed.has(e));
 }
 
-/** Run the model once on `xs` while recording every primitive (and the layer scope it ran in). */
-function traceModel(model: Layer, xs: Tensor[], listen = true): ScopedTrace & { ys: Tensor[] } {
+/**
+ * Run the model once on `xs`, from the states it held when the export began, while recording every primitive (and
+ * the layer scope it ran in).
+ */
+function traceModel(
+  model: Layer,
+  xs: Tensor[],
+  carried: CarriedStates,
+  listen = true,
+): ScopedTrace & { ys: Tensor[] } {
+  carried.restore();
   const events: OpEvent[] = [];
   const scopes: string[] = [];
   const wasTraining = model.training;
@@ -229,12 +260,18 @@ function traceModel(model: Layer, xs: Tensor[], listen = true): ScopedTrace & { 
  * parameters change with them (export-values.ts). NOTE: inputs the model cannot run on (an index past a vocabulary)
  * leave the check out: the exported trace is then the only one there is.
  */
-function checkValues(model: Layer, xs: Tensor[], trace: ScopedTrace, needed: Set<OpEvent>): void {
+function checkValues(
+  model: Layer,
+  xs: Tensor[],
+  carried: CarriedStates,
+  trace: ScopedTrace,
+  needed: Set<OpEvent>,
+): void {
   const other = variedInputs(xs);
   if (!other) return;
   let second: ScopedTrace;
   try {
-    second = traceModel(model, other);
+    second = traceModel(model, other, carried);
   } catch {
     return;
   }

@@ -300,7 +300,7 @@ export async function fitModel(
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const cb of cbs) await cb.onEpochBegin?.(epoch);
       bindParameters(model, c);
-      bar.start(`Epoch ${epoch + 1}/${epochs}`);
+      bar.start(epoch, epochs);
       const order = range(0, n);
       if (shuffle)
         for (let i = n - 1; i > 0; i--) {
@@ -317,8 +317,9 @@ export async function fitModel(
         );
         const logs = step.logs;
         totals.add(step);
-        bar.update(s + 1, totals.means());
         for (const cb of cbs) await cb.onBatchEnd?.(s, logs);
+        // NOTE: the bar after the user's callbacks, as Keras's ProgbarLogger (progress.ts)
+        bar.update(s + 1, totals.means());
         // NOTE: as Keras 3 and TF.js, a callback that sets stopTraining in onBatchEnd ends the epoch here (the epoch's
         // logs, validation and onEpochEnd still come, over the batches that ran)
         if (model.stopTraining) break;
@@ -329,11 +330,12 @@ export async function fitModel(
       if (val)
         for (const [k, v] of Object.entries(evaluateModel(model, one(val[0]), one(val[1]), { batchSize })))
           logs[`val_${k}`] = v;
-      bar.end(logs);
       for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
       // NOTE: the History runs after the user's callbacks (Keras and TF.js append it last): it keeps what they added
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      // and the epoch's line last, as Keras's ProgbarLogger (after the History): it shows what they added
+      bar.end(logs);
       lastLogs = logs;
       await yieldToEventLoop();
     }

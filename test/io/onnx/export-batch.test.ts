@@ -1,6 +1,7 @@
 // Export with a symbolic batch axis (dynamicBatch, PyTorch's dynamic_axes): files traced at one batch size run in
 // ONNX Runtime Web at batch 1, 3 and 7 with tapegrad's outputs, pass ONNX's checker (python3-onnx, where present),
-// and graphs whose ops depend on the batch size are refused by name instead of baked in.
+// and graphs whose ops depend on the batch size are refused by name instead of baked in. A gather of whole slices of
+// another axis (a constant index whose flat form spans the batch) is a Gather of its indices.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
+import { GraphBuilder } from '../../../src/io/onnx/export-graph.js';
 import { decodeModel } from '../../../src/io/onnx/proto.js';
+import { encodeGraph, io, str } from '../../support/onnx-graph.js';
 import { localFixtures } from '../fixtures-dir.js';
 
 ort.env.wasm.numThreads = 1;
@@ -119,6 +122,33 @@ describe('export with a symbolic batch axis', () => {
     );
   });
 
+  it('a gather of whole slices of another axis is a Gather of its indices (time reversal, Slice step -1, reflect Pad)', async () => {
+    // Bidirectional re-reverses the backward sequence in time: gather along axis 1, whose flat indices span the batch
+    const m = tg.sequential();
+    m.add(
+      tg.layers.bidirectional({
+        layer: tg.layers.gru({ units: 2, returnSequences: true }),
+        inputShape: [4, 3],
+      }),
+    );
+    const bytes = tg.onnx.exportModel(m, { sampleInput: tg.randn([2, 4, 3], { rng }) });
+    const gathers = decodeModel(bytes).graph!.node.filter((n) => n.opType === 'Gather');
+    expect(gathers.some((n) => n.attribute.some((a) => a.name === 'axis' && Number(a.i) === 1))).toBe(true);
+    await expectRunsAtBatches(m, bytes, [4, 3]);
+    keep('gather', bytes);
+    // an imported ONNX graph whose Slice (step -1) and reflect Pad tapegrad runs as gathers along axis 1
+    const g = new GraphBuilder(13);
+    const rev = g.node('Slice', ['x', g.int64([-1]), g.int64([-1000]), g.int64([1]), g.int64([-1])]);
+    const y = g.node('Pad', [rev, g.int64([0, 1, 0, 0, 2, 0])], [str('mode', 'reflect')]);
+    const imported = await tg.onnx.loadModel(
+      encodeGraph(g, 'rev', [io('x', ['n', 4, 3])], [io(y, ['n', 7, 3])]),
+    );
+    const again = tg.onnx.exportModel(imported, { sampleInput: tg.randn([2, 4, 3], { rng }) });
+    expect(dimsOf(again, 'input')).toEqual([['batch', 4, 3]]);
+    await expectRunsAtBatches(imported, again, [4, 3]);
+    keep('gather-imported', again);
+  });
+
   it('refuses graphs whose ops depend on the batch size, by name', () => {
     const lambda = (f: (x: tg.Tensor) => tg.Tensor) => {
       class L extends tg.nn.Module {
@@ -145,6 +175,13 @@ describe('export with a symbolic batch axis', () => {
         { sampleInput: x },
       ),
     ).toThrow(/uses a \[4\] constant whose size or values change with the batch \(\[5\] at batch 5\)/);
+    // the batch axis reversed: indices that change with the batch
+    expect(() =>
+      tg.onnx.exportModel(
+        lambda((t) => tg.gather(t, [...Array(t.shape[0]).keys()].reverse(), 0)),
+        { sampleInput: x },
+      ),
+    ).toThrow(/uses a \[4,3\] constant whose size or values change with the batch \(\[5,3\] at batch 5\)/);
     // a batch size written into the model
     expect(() =>
       tg.onnx.exportModel(
@@ -161,7 +198,7 @@ describe('export with a symbolic batch axis', () => {
   });
 
   it.skipIf(!hasChecker)('the files pass onnx.checker.check_model(full_check=True) (python3-onnx)', () => {
-    expect(files.length).toBe(3);
+    expect(files.length).toBe(5);
     const out = execFileSync(PY, [
       '-c',
       'import onnx, sys\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("checked", len(sys.argv) - 1)',
