@@ -3,12 +3,13 @@
 // and graphs whose ops depend on the batch size are refused by name instead of baked in. A gather of whole slices of
 // another axis (a constant index whose flat form spans the batch) is a Gather of its indices.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
+import { PY, hasOnnxChecker as hasChecker } from '../../support/onnx-checker.js';
 import { GraphBuilder } from '../../../src/io/onnx/export-graph.js';
 import { decodeModel } from '../../../src/io/onnx/proto.js';
 import { encodeGraph, io, str } from '../../support/onnx-graph.js';
@@ -17,17 +18,6 @@ import { localFixtures } from '../fixtures-dir.js';
 ort.env.wasm.numThreads = 1;
 const tmp = mkdtempSync(join(tmpdir(), 'tg-onnx-batch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const PY = '/usr/bin/python3';
-const hasChecker =
-  existsSync(PY) &&
-  (() => {
-    try {
-      execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
 /** The dims of a graph input or output as written: numbers and dim_param names. */
 const dimsOf = (bytes: Uint8Array, which: 'input' | 'output') =>

@@ -3,25 +3,15 @@
 // (1e-5 relative), imports back with them, and passes onnx.checker.check_model(full_check=True) (Debian python3-onnx,
 // where present).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
+import { PY, hasOnnxChecker as hasChecker } from '../../support/onnx-checker.js';
 
 ort.env.wasm.numThreads = 1;
-const PY = '/usr/bin/python3';
-const hasChecker =
-  existsSync(PY) &&
-  (() => {
-    try {
-      execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
 export type Input = { shape: number[]; ints?: number; zeroStep?: boolean };
 /**

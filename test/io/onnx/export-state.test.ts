@@ -4,12 +4,13 @@
 // cannot be exported that way (a symbolic batch over carried states, a sample of another batch size) is refused by
 // name. The states as graph inputs and outputs (streaming) are a functional model with initial states and returnState.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
+import { PY, hasOnnxChecker as hasChecker } from '../../support/onnx-checker.js';
 import { BatchExportError } from '../../../src/io/onnx/export-batch.js';
 import { InputValueExportError } from '../../../src/io/onnx/export-values.js';
 import { decodeModel } from '../../../src/io/onnx/proto.js';
@@ -19,17 +20,6 @@ import { throwsA } from '../../support/throws.js';
 ort.env.wasm.numThreads = 1;
 const tmp = mkdtempSync(join(tmpdir(), 'tg-onnx-state-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const PY = '/usr/bin/python3';
-const hasChecker =
-  existsSync(PY) &&
-  (() => {
-    try {
-      execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 const files: string[] = [];
 const keepFile = (name: string, bytes: Uint8Array) => {
   const p = join(tmp, `${name}.onnx`);

@@ -2,29 +2,19 @@
 // outputs (float32, 1e-5 relative), passes ONNX's checker (Debian python3-onnx, where present), and imports back
 // with the same outputs and the same gradients for every parameter.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
+import { PY, hasOnnxChecker as hasChecker } from '../../support/onnx-checker.js';
 import { kerasFixturesDir, localFixtures } from '../fixtures-dir.js';
 
 ort.env.wasm.numThreads = 1;
 const tmp = mkdtempSync(join(tmpdir(), 'tg-onnx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const PY = '/usr/bin/python3';
 const exported: string[] = [];
-const hasChecker =
-  existsSync(PY) &&
-  (() => {
-    try {
-      execFileSync(PY, ['-c', 'import onnx'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
 
 /** max |a-b| - 1e-5·|b| must stay below `atol`. */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-6) {
