@@ -1,4 +1,5 @@
 // Activations as compositions of primitives (Keras definitions).
+import { ShapeError } from '../../core/errors.js';
 import { checkOptions } from '../../core/options.js';
 import { type Tensor, assertTensor } from '../../core/tensor.js';
 import {
@@ -21,7 +22,7 @@ import {
   tanh,
   where,
 } from '../elementwise/builders.js';
-import { split } from '../movement/builders.js';
+import { reshape, split } from '../movement/builders.js';
 import { logSoftmaxFused, max, sum } from '../reduce/builders.js';
 import { noGrad } from '../../core/tape.js';
 import { normAxis } from '../../core/shape.js';
@@ -31,7 +32,17 @@ import { fusedAllowed } from './window.js';
 /** softmax(x)ᵢ = exp(xᵢ - logΣexp(x)) along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'softmax', 'x');
+  if (x.rank === 0) return reshape(softmax(reshape(x, [1]), scalarAxis(axis, 'softmax')), []);
   return exp(logSoftmax(x, normAxis(axis, x.rank, 'softmax')));
+}
+/**
+ * NOTE: a scalar is a row of one, as in PyTorch (softmax 1, log softmax 0): axis 0 or -1 only, as PyTorch's
+ * "Dimension out of range (expected to be in range of [-1, 0])".
+ */
+function scalarAxis(axis: number, op: string): number {
+  if (axis !== 0 && axis !== -1)
+    throw new ShapeError(`${op}: axis ${axis} is out of range for a scalar (expected -1 or 0)`);
+  return 0;
 }
 /**
  * log softmax = x - logΣexp(x), computed stably as (x − m) − log Σ exp(x − m), m the row's maximum (held constant).
@@ -41,6 +52,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'logSoftmax', 'x');
+  if (x.rank === 0) return reshape(logSoftmax(reshape(x, [1]), scalarAxis(axis, 'logSoftmax')), []);
   const a = normAxis(axis, x.rank, 'logSoftmax');
   if (x.rank > 0 && isFloat(x.dtype) && fusedAllowed()) return logSoftmaxFused(x, a);
   // NOTE: the max is an op on x, not a tensor of its numbers, so a trace (ONNX export) computes it from its input
