@@ -57,6 +57,8 @@ export {
   type LoadReport,
   type ModelSource,
   type SaveModelOptions,
+  type TfjsArtifacts,
+  type TfjsWeightSpec,
   type UnknownLayerInfo,
 } from './keras/api.js';
 export {

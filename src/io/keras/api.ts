@@ -20,6 +20,7 @@ import { builtinClassNames, clearRegisteredLayers, registerLayer, type CustomLay
 import { type LoadReport, formatReport } from './report.js';
 import { layerSkeleton } from './skeleton.js';
 import { saveModel, type SaveModelOptions } from './save.js';
+import { toTfjsArtifacts, type TfjsArtifacts, type TfjsWeightSpec } from './save-tfjs.js';
 
 export type {
   ImportedModel,
@@ -30,6 +31,8 @@ export type {
   UnknownLayerInfo,
   CustomLayerImpl,
   SaveModelOptions,
+  TfjsArtifacts,
+  TfjsWeightSpec,
 };
 export { KerasImportError, UnknownLayerError, WeightMismatchError, WeightsOnlyError };
 
@@ -41,8 +44,10 @@ export const keras = {
   modelFromJson,
   /** Load stored weights into an existing model; returns the load report. */
   loadWeights,
-  /** Save a model as Keras legacy HDF5 (`.h5`) or Keras 3 (`.keras`), by the path's extension or `format`. */
+  /** Save a model as Keras legacy HDF5 (`.h5`), Keras 3 (`.keras`) or TF.js (`model.json` + shard), by extension or `format`. */
   saveModel,
+  /** A model as TF.js layers-model artifacts in memory (`tf.loadLayersModel(tf.io.fromMemory(a))`), no file system. */
+  toTfjsArtifacts,
   /** Implement a layer class (or one layer, by name) that tapegrad does not have. */
   registerLayer,
   /** Implement a custom activation function by name. */

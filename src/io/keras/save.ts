@@ -12,6 +12,7 @@ import type { JsonValue } from '../safe-json.js';
 import { KerasImportError } from './errors.js';
 import { type ExportTarget, exportClassName, exportModelConfig, modelLayers } from './export-config.js';
 import { H5Writer } from './h5-writer.js';
+import { TFJS_SHARD_NAME, toTfjsArtifacts } from './save-tfjs.js';
 import { importedFrom } from './models.js';
 import { kerasSnakeCase } from './weights.js';
 
@@ -19,8 +20,11 @@ import { kerasSnakeCase } from './weights.js';
 export const KERAS3_FORMAT_VERSION = '3.8.0';
 
 export interface SaveModelOptions {
-  /** 'h5' (legacy Keras 2 full-model HDF5) or 'keras' (Keras 3 zip); default from the path's extension, else 'h5'. */
-  format?: 'h5' | 'keras';
+  /**
+   * 'h5' (legacy Keras 2 full-model HDF5), 'keras' (Keras 3 zip) or 'tfjs' (TF.js layers model: model.json plus
+   * `group1-shard1of1.bin` beside it); default from the path's extension (`.keras`, `.json`), else 'h5'.
+   */
+  format?: 'h5' | 'keras' | 'tfjs';
 }
 
 /** JSON with every non-ASCII character escaped (as Python's json.dumps does), for HDF5 string attributes. */
@@ -45,13 +49,30 @@ export async function saveModel(
     throw new KerasImportError(
       `saveModel: model '${model.name}' is not built yet; build it or run it once first`,
     );
-  const format = opts.format ?? (path && /\.keras$/i.test(path) ? 'keras' : 'h5');
+  const format =
+    opts.format ?? (path && /\.keras$/i.test(path) ? 'keras' : path && /\.json$/i.test(path) ? 'tfjs' : 'h5');
+  if (format === 'tfjs') return saveTfjs(model, path);
+  if (format !== 'h5' && format !== 'keras')
+    throw new KerasImportError(`saveModel: unknown format '${String(format)}' (use 'h5', 'keras' or 'tfjs')`);
   const bytes = format === 'keras' ? await saveKeras3(model) : await saveLegacyH5(model);
   if (path) {
     // NOTE: atomic (temp file, fsync, rename): a failed or killed save leaves the previous model file loadable.
     writeFileAtomic(path, bytes, 'saveModel');
   }
   return bytes;
+}
+
+/** model.json's bytes; with a path, the shard is written beside it first, then model.json (both atomically). */
+function saveTfjs(model: Model, path: string | null): Uint8Array {
+  const a = toTfjsArtifacts(model);
+  const json = strToU8(JSON.stringify(a.modelJson));
+  if (path) {
+    // NOTE: shard first: a save that fails between the two files never leaves a model.json naming a missing shard.
+    const dir = path.replace(/[^/\\]*$/, '');
+    writeFileAtomic(dir + TFJS_SHARD_NAME, new Uint8Array(a.weightData), 'saveModel');
+    writeFileAtomic(path, json, 'saveModel');
+  }
+  return json;
 }
 
 /** The Keras version recorded on export: the imported model's semantics (Keras 1 configs were converted to Keras 2). */
