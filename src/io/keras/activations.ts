@@ -41,6 +41,22 @@ const SAME: Record<string, string> = {
   mish: 'mish',
 };
 
+/**
+ * Keras 3's newer activations (keras/src/activations, with their default arguments), the same functions in tapegrad;
+ * Keras 2 has none of them.
+ */
+const KERAS3: Record<string, string> = {
+  celu: 'celu',
+  glu: 'glu',
+  hard_shrink: 'hardShrink',
+  hard_tanh: 'hardTanh',
+  log_sigmoid: 'logSigmoid',
+  soft_shrink: 'softShrink',
+  sparse_plus: 'sparsePlus',
+  squareplus: 'squareplus',
+  tanh_shrink: 'tanhShrink',
+};
+
 const custom = new Map<string, ActivationFn>();
 
 /** Register an activation function under a Keras name, for models that use a custom activation. */
@@ -55,6 +71,7 @@ export const kerasActivationNames = (): string[] => [
   'hard_sigmoid',
   'hard_silu',
   'hard_swish',
+  ...Object.keys(KERAS3).map((n) => `${n} (Keras 3)`),
   ...custom.keys(),
 ];
 
@@ -88,6 +105,7 @@ function resolveActivation(v: JsonValue, c: LayerCfg, key: string, ctx: KerasCon
   if (name === 'hard_silu' || name === 'hard_swish') return hardSilu;
   const mapped =
     (Object.hasOwn(SAME, name) ? SAME[name] : undefined) ??
+    (ctx.major >= 3 && !ctx.tfjs && Object.hasOwn(KERAS3, name) ? KERAS3[name] : undefined) ??
     (activationNames().includes(name) ? name : undefined);
   if (mapped === undefined)
     c.fail(

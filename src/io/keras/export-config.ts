@@ -127,11 +127,16 @@ function configOf(layer: Layer): { className: string; config: JsonObject } {
     cfg.data_format = args.dataFormat === 'channelsFirst' ? 'channels_first' : 'channels_last';
   if (cls === 'Permute' && Array.isArray(args.dims)) cfg.dims = args.dims as number[];
   if (/SpatialDropout/.test(cls) && typeof args.rate === 'number') cfg.rate = args.rate;
-  for (const k of ['activation', 'recurrent_activation'])
+  for (const k of ['activation', 'recurrent_activation']) {
     if (cfg[k] === 'custom')
       throw new KerasImportError(
         `saveModel: layer '${layer.name}' (${cls}) uses a custom activation function, which Keras cannot load; use a named activation`,
       );
+    // NOTE: tg.layers takes TF.js's spellings (hardSigmoid, logSoftmax, leakyRelu); Keras knows only its own
+    // snake_case names ("Unknown activation function: hardSigmoid")
+    if (typeof cfg[k] === 'string')
+      cfg[k] = (cfg[k] as string).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  }
   return { className: cls, config: cfg };
 }
 
