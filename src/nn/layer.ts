@@ -91,6 +91,27 @@ export const shapesOf = (x: LayerIO): Shape[] => (Array.isArray(x) ? x.map((t) =
 export const fmtBatchShape = (s: readonly (number | null)[]): string =>
   `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
 
+/**
+ * The model a layer was added to (Sequential.add) that can build it from a declared input shape: a layer of
+ * `tg.sequential({ layers: [dense({ units, inputShape })] })` has its weights before any call, as in TF.js and Keras.
+ */
+const containers = new WeakMap<Layer, { ensureBuilt(): boolean }>();
+const building = new Set<object>();
+export function noteContainer(layer: Layer, model: { ensureBuilt(): boolean }): void {
+  containers.set(layer, model);
+}
+/** Build an unbuilt layer's container when it declares its input shape (no-op otherwise, or while it builds). */
+function buildByContainer(layer: Layer): void {
+  const m = containers.get(layer);
+  if (m === undefined || building.has(m)) return;
+  building.add(m);
+  try {
+    m.ensureBuilt();
+  } finally {
+    building.delete(m);
+  }
+}
+
 export abstract class Layer {
   /** Keras class name (Dense, Conv2D, ...). */
   static className = 'Layer';
@@ -285,6 +306,7 @@ export abstract class Layer {
   }
   /** Every weight with its path and whether it trains (see `trainable`). */
   private weightsTraining(): [string, Weight, boolean][] {
+    if (!this.built) buildByContainer(this);
     const ws = this.namedWeights();
     if (!this.trainable) return ws.map(([n, w]) => [n, w, false]);
     const frozen = this.frozenByChildren();
@@ -292,6 +314,7 @@ export abstract class Layer {
   }
 
   get weights(): Weight[] {
+    if (!this.built) buildByContainer(this);
     return this.namedWeights().map(([, w]) => w);
   }
   get trainableWeights(): Weight[] {

@@ -6,7 +6,14 @@ import { noGrad } from '../../core/tape.js';
 import { withFrame } from '../../core/lifetime.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { concat, slice } from '../../ops/movement/builders.js';
-import { type CallKwargs, Layer, type LayerArgs, type LayerIO, type ShapeWithBatch } from '../layer.js';
+import {
+  type CallKwargs,
+  Layer,
+  type LayerArgs,
+  type LayerIO,
+  type ShapeWithBatch,
+  noteContainer,
+} from '../layer.js';
 import { inferShapes } from '../shape-inference.js';
 import { applyMasked } from './mask.js';
 import { assertFiniteData, assertModelInputs, checkIntOption } from './data-checks.js';
@@ -237,6 +244,7 @@ export class Sequential extends Model {
     if (this.layers.some((l) => l.name === layer.name))
       throw new ValueError(`${this.name}.add: a layer named '${layer.name}' is already in the model`);
     this.layers.push(layer);
+    noteContainer(layer, this);
     this.built = false;
     return this;
   }
