@@ -5,20 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { kerasFixturesDir } from '../fixtures-dir.js';
 import { compare } from './fixtures.js';
-import { expectSamePredictions, tfjsLoad, tfjsPredict, uniform, useCpu } from './tfjs-reference.js';
+import { expectSamePredictions, tfjsLoad, tfjsPredict, randomInput, useCpu } from './tfjs-reference.js';
 
 const fixtures = kerasFixturesDir();
 beforeAll(useCpu);
 afterAll(() => tg.closeHdf5Worker());
 
-const x = (shape: number[], seed: number): tg.Tensor =>
-  tg.tensor(
-    uniform(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
+const x = randomInput;
 
 describe('imported Keras fixtures exported to TF.js', () => {
   it.skipIf(!fixtures)('dl4j-cnn-batchnorm (Keras 2.1.3): TF.js predicts what Keras stored', async () => {

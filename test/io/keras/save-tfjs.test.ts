@@ -9,6 +9,7 @@ import { TFJS_ACTIVATIONS, TFJS_CLASSES } from '../../../src/io/keras/save-tfjs.
 import { compare } from './fixtures.js';
 import {
   expectSamePredictions,
+  randomInput,
   randomizeWeights,
   tfjsLoad,
   tfjsRegisteredClasses,
@@ -23,14 +24,7 @@ afterAll(() => {
   tg.closeHdf5Worker();
 });
 
-const x = (shape: number[], seed: number): tg.Tensor =>
-  tg.tensor(
-    uniform(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ),
-    shape,
-  );
+const x = randomInput;
 
 /** Export in memory, load in TF.js, compare; then write files, read them back with tapegrad and TF.js, compare. */
 async function check(what: string, m: tg.Model, xs: tg.Tensor[], readBack = true): Promise<void> {

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tg from '../../../src/index.js';
 import type { TfjsArtifacts } from '../../../src/io/keras/save-tfjs.js';
+import { randF32 } from '../../support/backend.js';
 import { compare } from './fixtures.js';
 
 export { tf, tfl };
@@ -61,19 +62,20 @@ export function expectSamePredictions(
   });
 }
 
-/** Deterministic uniform values in [lo, hi) (mulberry32), independent of tapegrad's own generator. */
+/** Deterministic uniform values in [lo, hi) (test/support's mulberry32), independent of tapegrad's own generator. */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
+  return randF32(n, seed).map((v) => lo + ((hi - lo) * (v + 1)) / 2);
 }
+
+/** A float32 input of `shape` from `uniform` values in [-1, 1). */
+export const randomInput = (shape: number[], seed: number): tg.Tensor =>
+  tg.tensor(
+    uniform(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 /** Give every weight random values (variances positive), so no weight is left at an initializer's zeros or ones. */
 export function randomizeWeights(m: tg.Model, seed: number): void {
