@@ -334,3 +334,14 @@ export function arange(start: number, stop?: number, step = 1, opts: TensorOptio
   for (let i = 0; i < n; i++) a[i] = start + i * step;
   return new Tensor(new Storage(a), [n], opts.requiresGrad ?? false);
 }
+
+/**
+ * Overwrite a tensor's values in place (PyTorch's `copy_`), the way the library writes weights (optimizer steps,
+ * setWeights, loaders): the storage is marked changed, so a graph recorded before refuses backward (autodiff.ts).
+ */
+export function writeValues(t: Tensor, values: ArrayLike<number> | number): void {
+  const d = t.data;
+  if (typeof values === 'number') d.fill(values);
+  else d.set(values);
+  markMutated(t.storage);
+}

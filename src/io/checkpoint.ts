@@ -3,8 +3,7 @@
 import { checkOptions } from '../core/options.js';
 import { LOAD_CHECKPOINT_OPTIONS, SAVE_CHECKPOINT_OPTIONS } from './option-keys.js';
 import { ValueError, fmtShape } from '../core/errors.js';
-import { Tensor } from '../core/tensor.js';
-import { markMutated } from '../core/storage.js';
+import { Tensor, writeValues } from '../core/tensor.js';
 import { Rng } from '../core/random.js';
 import type { Layer } from '../nn/layer.js';
 import type { Optimizer } from '../train/optim/optimizer.js';
@@ -295,11 +294,7 @@ export async function loadCheckpoint(
     for (const [k, cur] of optExpected) state[k] = matched.has(k) ? optFound.get(k)! : cur;
     opt.setState(state);
   }
-  for (const name of weights.matched) {
-    const w = expected.get(name)!;
-    w.data.set(fileWeights.get(name)!.data);
-    markMutated(w.storage);
-  }
+  for (const name of weights.matched) writeValues(expected.get(name)!, fileWeights.get(name)!.data);
   if (rngOk) opts.rng!.setState(rngState!.data);
   return report;
 }

@@ -6,8 +6,7 @@ import { checkOptions } from '../core/options.js';
 import type { Shape } from '../core/shape.js';
 import { withScope } from '../core/tape.js';
 import { keep, keepAll, withLayerFrame } from '../core/lifetime.js';
-import { Tensor } from '../core/tensor.js';
-import { markMutated } from '../core/storage.js';
+import { Tensor, writeValues } from '../core/tensor.js';
 import { type InitializerSpec, getInitializer } from './initializers.js';
 import { SymbolicTensor, applySymbolic } from './symbolic.js';
 import { isInferringShapes } from './shape-inference.js';
@@ -359,8 +358,7 @@ export abstract class Layer {
         throw new ShapeError(
           `${this.name}.setWeights: '${w.name}' has shape ${fmtShape(w.value.shape)} but the value has shape ${fmtShape(v.shape)}`,
         );
-      w.value.data.set(v.data);
-      markMutated(w.value.storage);
+      writeValues(w.value, v.data);
     });
   }
 

@@ -105,6 +105,12 @@ export function exportClassName(layer: Layer): string {
   return c === 'Keras1Embedding' ? 'Embedding' : (c ?? layer.className);
 }
 
+/**
+ * An activation name as Keras spells it: tg.layers takes TF.js's spellings (hardSigmoid, logSoftmax, leakyRelu), Keras
+ * knows only its snake_case names ("Unknown activation function: hardSigmoid"), and TF.js camel-cases them on load.
+ */
+export const kerasActivationName = (a: string): string => a.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /** A code-built layer's config from getConfig, completed where getConfig leaves out a semantic option. */
 function configOf(layer: Layer): { className: string; config: JsonObject } {
   const imported = importedLayers.get(layer);
@@ -132,10 +138,7 @@ function configOf(layer: Layer): { className: string; config: JsonObject } {
       throw new KerasImportError(
         `saveModel: layer '${layer.name}' (${cls}) uses a custom activation function, which Keras cannot load; use a named activation`,
       );
-    // NOTE: tg.layers takes TF.js's spellings (hardSigmoid, logSoftmax, leakyRelu); Keras knows only its own
-    // snake_case names ("Unknown activation function: hardSigmoid")
-    if (typeof cfg[k] === 'string')
-      cfg[k] = (cfg[k] as string).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (typeof cfg[k] === 'string') cfg[k] = kerasActivationName(cfg[k] as string);
   }
   return { className: cls, config: cfg };
 }

@@ -2,8 +2,7 @@
 // Keras 1's `model.get_weights()` used (per-gate LSTM/GRU arrays, 4-D Conv1D kernels, "th" and Deconvolution2D
 // kernels), converted exactly to and from the fused Keras 2 layout the layers compute with.
 import { ShapeError, ValueError } from '../../core/errors.js';
-import { Tensor } from '../../core/tensor.js';
-import { markMutated } from '../../core/storage.js';
+import { Tensor, writeValues } from '../../core/tensor.js';
 import type { Layer } from '../../nn/layer.js';
 import { Model, Sequential } from '../../nn/keras/model.js';
 import { InputLayer } from '../../nn/keras/layers/input.js';
@@ -44,10 +43,7 @@ function mapped(
     read: () => toKeras1(own().map(({ n, w }) => nd(n, w.value))),
     write: (values) => {
       const ws = own();
-      fromKeras1(values).forEach((v, i) => {
-        ws[i].w.value.data.set(v.data);
-        markMutated(ws[i].w.value.storage);
-      });
+      fromKeras1(values).forEach((v, i) => writeValues(ws[i].w.value, v.data));
     },
   };
 }

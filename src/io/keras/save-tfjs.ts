@@ -6,7 +6,7 @@ import { Model } from '../../nn/keras/model.js';
 import { type JsonValue, isJsonObject } from '../safe-json.js';
 import type { JsonObject } from './cfg.js';
 import { KerasImportError } from './errors.js';
-import { exportModelConfig, modelLayers } from './export-config.js';
+import { exportModelConfig, kerasActivationName, modelLayers } from './export-config.js';
 import { importedFrom } from './models.js';
 
 /** The tfjs-layers release whose model.json layout and layer semantics the writer follows (checked in the tests). */
@@ -82,10 +82,9 @@ function checkEntry(e: JsonObject, keras2HardSigmoid: boolean): void {
     refuse(name, cls, 'has no TF.js layers class (tfjs-layers cannot load it); it cannot be saved for TF.js');
   for (const k of ['activation', 'recurrent_activation']) {
     if (cfg[k] === undefined || cfg[k] === null) continue;
-    // NOTE: tg.layers configs may carry TF.js-style names (hardSigmoid); written in Keras's snake_case, which
-    // TF.js camel-cases on load. silu is Keras's other name of swish (the same function); TF.js knows only 'swish'.
-    if (typeof cfg[k] === 'string')
-      cfg[k] = (cfg[k] as string).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    // NOTE: an imported config may still carry a TF.js-style name. silu is Keras's other name of swish (the same
+    // function); TF.js knows only 'swish'.
+    if (typeof cfg[k] === 'string') cfg[k] = kerasActivationName(cfg[k] as string);
     if (cfg[k] === 'silu') cfg[k] = 'swish';
     const a = cfg[k];
     if (typeof a !== 'string' || !TFJS_ACTIVATIONS.has(a))

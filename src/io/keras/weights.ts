@@ -1,5 +1,5 @@
 // Stored weights → model weights: pair stored layers with model layers, convert per class, check shapes, report.
-import { markMutated } from '../../core/storage.js';
+import { writeValues } from '../../core/tensor.js';
 import { Functional } from '../../nn/keras/functional.js';
 import type { Layer, Weight } from '../../nn/layer.js';
 import { Model, Sequential } from '../../nn/keras/model.js';
@@ -114,10 +114,7 @@ export function assignWeights(
     rows,
     problems,
     apply: () => {
-      for (const [w, data] of writes) {
-        w.value.data.set(data);
-        markMutated(w.value.storage);
-      }
+      for (const [w, data] of writes) writeValues(w.value, data);
     },
   };
 }

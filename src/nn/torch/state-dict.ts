@@ -5,8 +5,7 @@
 import { ValueError, describeValue } from '../../core/errors.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { shapesEqual } from '../../core/shape.js';
-import { markMutated } from '../../core/storage.js';
-import { Tensor } from '../../core/tensor.js';
+import { Tensor, writeValues } from '../../core/tensor.js';
 
 /** Tensors by dotted name (`conv1.weight`), in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
@@ -117,9 +116,7 @@ export function loadStateTree(
   if (errors.length)
     throw new ValueError(`Error(s) in loading state_dict for ${owner}:\n\t${errors.join('\n\t')}`);
   for (const { to, from } of writes) {
-    if (typeof from === 'number') to.data.fill(from);
-    else to.data.set(from.data);
-    markMutated(to.storage);
+    writeValues(to, typeof from === 'number' ? from : from.data);
   }
   return { missingKeys, unexpectedKeys };
 }

@@ -12,7 +12,7 @@ import {
 } from '../../core/errors.js';
 import { shapesEqual } from '../../core/shape.js';
 import { enableGrad, noGrad } from '../../core/tape.js';
-import { Tensor, full, onesLike } from '../../core/tensor.js';
+import { Tensor, full, onesLike, writeValues } from '../../core/tensor.js';
 import { backwardPass } from '../../core/autodiff.js';
 import { cast } from '../../ops/elementwise/builders.js';
 import { firstNonFinite } from '../../ops/finite.js';
@@ -20,7 +20,6 @@ import { clipByGlobalNorm, clipByNorm, clipGradientsByValue } from '../clip.js';
 import { type LearningRate, resolveLr } from '../schedules.js';
 import { type SlotState, type UpdateRule, checkLr } from './rule.js';
 import { keep, withFrame } from '../../core/lifetime.js';
-import { markMutated } from '../../core/storage.js';
 import { type FlatState, flatConcat, flatten, ownerAt, slotsOf } from './multi-tensor.js';
 
 /** Optimizer state outlives the step that made it: never released by a lifetime frame. */
@@ -310,8 +309,7 @@ export class Optimizer {
       });
       results.forEach((r, i) => {
         const e = work[i].e;
-        e.param.data.set(r.param.raw);
-        markMutated(e.param.storage);
+        writeValues(e.param, r.param.raw);
         e.state = keepSlots(r.state);
       });
       return null;
@@ -345,10 +343,7 @@ export class Optimizer {
       throw this.nonFinite(it + 1, entries[i], j - f.offsets[i]);
     }
     const v = r.param.raw;
-    entries.forEach((e, i) => {
-      e.param.data.set(v.subarray(f.offsets[i], f.offsets[i] + e.param.size));
-      markMutated(e.param.storage);
-    });
+    entries.forEach((e, i) => writeValues(e.param, v.subarray(f.offsets[i], f.offsets[i] + e.param.size)));
     f.slots = keepSlots(r.state);
     return true;
   }
