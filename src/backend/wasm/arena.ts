@@ -29,6 +29,16 @@ export interface ArenaStats {
   reclaimed: number;
 }
 
+/** Blocks held back from reuse while a worker the pool gave up on may still write them (Arena.quarantineLive). */
+interface Quarantine {
+  /** Pointers of the blocks live when it began. */
+  live: Set<number>;
+  /** The freed ones since: pointer, bytes, pointer, bytes, ... */
+  held: number[];
+  /** Whether such a worker may still be running (ThreadPool.stuckWorkers() > 0). */
+  busy: () => boolean;
+}
+
 export class Arena {
   /**
    * Resident storage above this many bytes in total (or three of the largest block) evicts the oldest first.
@@ -81,6 +91,11 @@ export class Arena {
   private readonly ghosts = new Ghosts();
   /** `adopt`'s scratch list of the storages it watches (emptied after each call). */
   private readonly adopting: (Storage & { token?: object } & Ghosted)[] = [];
+  /**
+   * Blocks live when the thread pool gave up on a worker inside a chunk (`quarantineLive`): one freed meanwhile is
+   * held (pointer, bytes in `held`), never handed out, until `busy()` turns false. Null unless a worker is stuck.
+   */
+  private quarantine: Quarantine | null = null;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -115,6 +130,7 @@ export class Arena {
   /** A block of at least `bytes`, or -1 when the memory limit is reached even after evicting unpinned storage. */
   alloc(bytes: number): number {
     const need = up(Math.max(bytes, 1));
+    if (this.quarantine !== null) this.settleQuarantine();
     for (;;) {
       let p = this.fromFreeList(need);
       // NOTE: before touching memory never used (growing the span) or evicting, free the watched blocks known dead
@@ -129,6 +145,7 @@ export class Arena {
     const bytes = this.sizes.get(ptr);
     if (bytes === undefined) return;
     this.sizes.delete(ptr);
+    if (this.quarantine !== null && this.heldBack(ptr, bytes)) return;
     const P = this.fPtr;
     const S = this.fSize;
     const n = this.nFree;
@@ -162,6 +179,47 @@ export class Arena {
       if (at >= 0) this.removeFree(at);
     } else if (at < 0) this.insertFree(lo, ptr, bytes);
   }
+  /**
+   * Hold every block live now until `busy()` is false: a worker the pool gave up on may still be inside a chunk
+   * and write any block its job was handed (output, scratch; the caller has returned by then and may free them).
+   * NOTE: every live block, not the job's own: the pool sees only numbers, and a stuck worker is rare enough
+   * that holding a few more blocks for a while costs nothing. Kept blocks still die with their tensors as
+   * before; only their memory waits. Blocks allocated later are not held (the worker has no pointer to them).
+   */
+  quarantineLive(busy: () => boolean): void {
+    const q = (this.quarantine ??= { live: new Set(), held: [], busy });
+    q.busy = busy;
+    for (const p of this.sizes.keys()) q.live.add(p);
+  }
+
+  /** Bytes of freed blocks held back by the quarantine (tests). */
+  quarantinedBytes(): number {
+    const h = this.quarantine?.held ?? [];
+    let n = 0;
+    for (let i = 1; i < h.length; i += 2) n += h[i];
+    return n;
+  }
+
+  /** Whether the freed block [ptr, ptr + bytes) is held back (a stuck worker may write it); lifts a stale quarantine. */
+  private heldBack(ptr: number, bytes: number): boolean {
+    const q = this.settleQuarantine();
+    if (q === null || !q.live.has(ptr)) return false;
+    q.held.push(ptr, bytes);
+    return true;
+  }
+
+  /** Once no stuck worker is left, free the held blocks and end the quarantine; the quarantine still on, or null. */
+  private settleQuarantine(): Quarantine | null {
+    const q = this.quarantine;
+    if (q === null || q.busy()) return q;
+    this.quarantine = null;
+    for (let i = 0; i < q.held.length; i += 2) {
+      this.sizes.set(q.held[i], q.held[i + 1]);
+      this.free(q.held[i]);
+    }
+    return null;
+  }
+
   /** Remove free entry i, shifting the tail down. */
   private removeFree(i: number): void {
     const P = this.fPtr;

@@ -74,6 +74,8 @@ export interface KernelContext {
 export function kernelContext(ex: WasmExports, memory: WebAssembly.Memory, pool: ThreadPool): KernelContext {
   const mem = new WasmMemory(ex, memory);
   const { arena, geom: GEOM, workBytes } = mem;
+  // a worker given up on inside a chunk may still write its job's blocks: none is reused until it has stopped
+  pool.onStuck = () => arena.quarantineLive(() => pool.stuckWorkers() > 0);
   const WORK: WorkArea = { base: mem.workPtr(0), stride: workBytes };
   const call = (ins: Arr[], outs: Arr[], run: RunPtrs, scratch?: number[]): boolean =>
     mem.call(ins, outs, run, scratch);

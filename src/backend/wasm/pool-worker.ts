@@ -6,7 +6,8 @@ import { CTL, IDLE, POOL_FNS, POSTED, RETIRED, RUNNING } from './pool.js';
  * Worker body (CommonJS, for `new Worker(src, { eval: true })`). workerData: { module, memory, control, port }.
  * Protocol (see CTL in pool.ts): wait until SEQ changes, claim the job (STATE POSTED → RUNNING; a cancelled
  * job is skipped), claim chunks from the table's counter until none are left, then write STATUS (0 ok, 1 failed
- * with the message on `port`), STATE = IDLE and DONE = SEQ, and notify.
+ * with the message on `port`), STATE = IDLE and DONE = SEQ, and notify. A worker the pool retired mid-job writes
+ * LEFT = 1 after its last chunk and ends.
  */
 export const POOL_WORKER_SOURCE = `
 'use strict';
@@ -56,7 +57,11 @@ for (;;) {
     port.postMessage(String((e && e.message) || e));
   }
   Atomics.store(ctl, C.STATUS, status);
-  if (Atomics.compareExchange(ctl, C.STATE, ${RUNNING}, ${IDLE}) === ${RETIRED}) break;
+  if (Atomics.compareExchange(ctl, C.STATE, ${RUNNING}, ${IDLE}) === ${RETIRED}) {
+    // given up on: past its last write to wasm memory, say so (the pool's blocks and table are free again)
+    Atomics.store(ctl, C.LEFT, 1);
+    break;
+  }
   Atomics.store(ctl, C.DONE, seq);
   Atomics.notify(ctl, C.DONE);
 }

@@ -55,6 +55,8 @@ export const CTL = {
   THREAD: 11,
   /** µs a worker spins for the next job before it sleeps (the pool's spinMicros). */
   SPIN: 12,
+  /** Set to 1 by a retired worker once it has left its last chunk for good: it writes no more wasm memory. */
+  LEFT: 13,
   SIZE: 16,
 } as const;
 export const IDLE = 0;
@@ -65,6 +67,26 @@ export const CANCELLED = 3;
 export const DEFAULT_SPIN_MICROS = 300;
 /** Set by the pool on a worker it gave up on (stuck): the worker must not claim another chunk. */
 export const RETIRED = 4;
+/**
+ * The pool functions that read a window geometry (14 i32) through their argument 1 (asm/window.ts and the conv
+ * kernels): the pool hands them a copy at the end of the job table (GEOM_BYTES), not the caller's block.
+ */
+const GEOM_FNS: ReadonlySet<PoolFn> = new Set<PoolFn>([
+  'im2col',
+  'col2im',
+  'poolArgmax',
+  'convRows',
+  'poolMax',
+  'convInputRows',
+  'convFilterRows',
+  'convBandRows',
+  'avgPool',
+  'convFilterBandRows',
+  'poolMaxGrad',
+  'convRowsNCHW',
+]);
+/** Bytes at the end of the job table that hold the job's copy of its window geometry (14 i32, rounded up). */
+const GEOM_BYTES = 64;
 
 /** What a spawned worker receives. */
 export interface SpawnOptions {
@@ -102,7 +124,9 @@ export interface WorkArea {
 export class ThreadPool {
   private slots: (Slot | null)[] = [];
   /** Workers given up on while still alive: until each has exited, jobs run on the caller alone. */
-  private zombies: WorkerHandle[] = [];
+  private zombies: Slot[] = [];
+  /** Called as a worker is given up on inside a chunk (the wasm backend quarantines the arena's live blocks). */
+  onStuck: (() => void) | null = null;
   private nThreads = 1;
   private view: Int32Array;
   /**
@@ -205,12 +229,19 @@ export class ThreadPool {
       // until it has exited. A worker between jobs (IDLE, or CANCELLED: it never claimed the last one) is inside no
       // chunk and, retired, claims none: it needs no watching, so shrinking the pool (setNumThreads) does not leave
       // every later job on the caller until an event-loop turn reports the exit, which a synchronous loop never has.
+      // NOTE: one given up on inside a chunk may finish it after the failing call returned, when its blocks may be
+      // other tensors': no caller can wait for that (terminate() is asynchronous). So until it has stopped, nothing
+      // it may write is reused: onStuck quarantines the arena's live blocks, and its work area and the job table
+      // (with the job's geometry, copyGeom) serve no job. Its CTL.LEFT ends that in a synchronous loop too.
       const idle =
         Atomics.compareExchange(s.ctl, CTL.STATE, IDLE, RETIRED) === IDLE ||
         Atomics.compareExchange(s.ctl, CTL.STATE, CANCELLED, RETIRED) === CANCELLED;
       if (!idle) {
         Atomics.store(s.ctl, CTL.STATE, RETIRED);
-        if (!s.h.dead) this.zombies.push(s.h);
+        if (!s.h.dead && Atomics.load(s.ctl, CTL.LEFT) === 0) {
+          this.zombies.push(s);
+          this.onStuck?.();
+        }
       }
       s.h.terminate();
     }
@@ -292,8 +323,18 @@ export class ThreadPool {
 
   /** Workers a job of n chunks is offered to (none while a retired worker may still be running). */
   private helpersFor(n: number): number {
-    if (this.zombies.length) this.zombies = this.zombies.filter((h) => !h.dead);
-    return this.zombies.length ? 0 : Math.min(this.threads - 1, n - 1);
+    return this.zombies.length && this.stuckWorkers() ? 0 : Math.min(this.threads - 1, n - 1);
+  }
+
+  /**
+   * Workers given up on that may still be inside a chunk (writing wasm memory): not yet exited, and not yet past
+   * their chunk. NOTE: the exit event needs an event-loop turn, which a synchronous loop never gives; CTL.LEFT,
+   * written by the worker itself after its last write, is seen at once.
+   */
+  stuckWorkers(): number {
+    if (this.zombies.length)
+      this.zombies = this.zombies.filter((z) => !z.h.dead && Atomics.load(z.ctl, CTL.LEFT) === 0);
+    return this.zombies.length;
   }
 
   /** The caller's argument array for nargs arguments plus the work pointer; reused across calls of one arity. */
@@ -307,7 +348,7 @@ export class ThreadPool {
 
   /** Check that n chunks of nargs fit the job table and return its Int32 index (the claim counter). */
   private tableFor(fn: PoolFn, n: number, nargs: number): number {
-    if ((1 + n * nargs) * 4 > this.tableBytes)
+    if ((1 + n * nargs) * 4 > this.tableBytes - GEOM_BYTES)
       throw new TapegradError(`thread pool: ${n} chunks of ${fn} do not fit the job table`);
     if (this.view.buffer !== this.memory.buffer) this.view = new Int32Array(this.memory.buffer);
     return this.table >>> 2;
@@ -334,6 +375,20 @@ export class ThreadPool {
   }
 
   /**
+   * Copy the job's window geometry (argument 1 of every row) to the end of the job table and point the rows at it.
+   * NOTE: a worker given up on may resume inside its chunk after the caller has written the next op's geometry
+   * over the caller's block; read there, it would write past its own output into any tensor. The table (and so
+   * this copy) is left alone while such a worker may still run: jobs then run on the caller without it.
+   */
+  private copyGeom(n: number, nargs: number): void {
+    const v = this.view;
+    const row0 = (this.table >>> 2) + 1;
+    const at = this.table + this.tableBytes - GEOM_BYTES;
+    v.copyWithin(at >>> 2, v[row0 + 1] >>> 2, (v[row0 + 1] >>> 2) + GEOM_BYTES / 4);
+    for (let i = 0; i < n; i++) v[row0 + i * nargs + 1] = at;
+  }
+
+  /**
    * Reset the claim counter and post the job to the ready workers among the first helpersFor(n); returns how
    * many, listed first in postedSlots.
    */
@@ -346,6 +401,7 @@ export class ThreadPool {
     for (let i = 0; i < helpers; i++) {
       const s = this.ensure(i);
       if (!s || Atomics.load(s.ctl, CTL.READY) !== 1) continue;
+      if (count === 0 && GEOM_FNS.has(fn)) this.copyGeom(n, nargs); // before any worker can read a row
       const c = s.ctl;
       c[CTL.FN] = fnIndex;
       c[CTL.NARGS] = nargs;
