@@ -10,6 +10,7 @@ import { Tensor, zeros } from '../../core/tensor.js';
 import { type CallKwargs, Layer, type LayerIO, type Weight, shapesOf } from '../layer.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from '../keras/summary.js';
 import { noGrad } from '../../core/tape.js';
+import { checkForwardArgs } from './forward-args.js';
 import { keep } from '../../core/lifetime.js';
 import {
   type IncompatibleKeys,
@@ -42,7 +43,12 @@ export abstract class Module extends Layer {
     const fwd = this.forward;
     // NOTE: a list reaching the call is the positional arguments: forward(x, hx), or apply([a, b]) from a Keras
     // model or the ONNX exporter. forward(list) wraps its one list, so forward receives the list itself.
-    this.callImpl = (x: LayerIO) => (Array.isArray(x) ? fwd.apply(this, x) : fwd.call(this, x));
+    // A call with more positional arguments than forward declares is refused, as PyTorch's TypeError.
+    this.callImpl = (x: LayerIO) => {
+      if (!Array.isArray(x)) return fwd.call(this, x);
+      checkForwardArgs(`${this.name} (${this.className})`, fwd, x.length);
+      return fwd.apply(this, x);
+    };
     this.forward = (...args: any[]) =>
       this.apply(args.length === 1 && !Array.isArray(args[0]) ? args[0] : args) as any;
     this.built = true;

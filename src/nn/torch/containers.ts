@@ -3,7 +3,7 @@
 // keys), so weights are `layers.0.weight` and state dicts match PyTorch's.
 import { ValueError, describeValue } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
-import { type CallKwargs, Layer } from '../layer.js';
+import { Layer } from '../layer.js';
 import { Module } from './base.js';
 
 /** What a value that should have been a module is, for errors. */
@@ -100,24 +100,69 @@ abstract class IndexedContainer extends Module {
   }
 }
 
-/** PyTorch `nn.Sequential(a, b, c)`: modules applied in order; parameters named `0.weight`, ... */
+/**
+ * PyTorch `nn.Sequential(a, b, c)`: modules applied in order; parameters named `0.weight`, ... Given one Map of
+ * name → module (PyTorch's `Sequential(OrderedDict(...))`), the children go by those names (`conv1.weight`) and are
+ * still reached by position (`at(0)`).
+ * NOTE: the names are kept for the modules given at construction; append/insert/pop/set change the list, and the
+ * modules without a name go by their position, as PyTorch's (whose `_modules` keys are then `str(len(self))`).
+ */
 export class Sequential extends IndexedContainer {
   static override className = 'Sequential';
-  constructor(...modules: Layer[]) {
+  /** The names of a Map given to the constructor, by module (PyTorch's OrderedDict keys). */
+  readonly #names = new Map<Layer, string>();
+  constructor(...modules: Layer[] | [Map<string, Layer>]) {
     super();
+    const [first] = modules as unknown[];
+    if (modules.length === 1 && first instanceof Map) {
+      this.extend(this.named(first as Map<unknown, unknown>));
+      return;
+    }
     modules.forEach((m: unknown, i) => {
       if (m instanceof Layer) return;
       const got = Array.isArray(m)
         ? 'an array (pass the modules as separate arguments: new tg.nn.Sequential(...modules))'
-        : whatIs(m);
+        : m instanceof Map
+          ? 'a Map (a Map of name → module must be the only argument)'
+          : whatIs(m);
       throw new ValueError(`Sequential: argument ${i} must be a Module, got ${got}`);
     });
-    this.extend(modules);
+    this.extend(modules as Layer[]);
   }
-  forward(x: Tensor, kw?: CallKwargs): Tensor {
+  /** A Map's modules in order, their names checked as add_module's and kept in #names. */
+  private named(map: Map<unknown, unknown>): Layer[] {
+    const out: Layer[] = [];
+    for (const [k, m] of map) {
+      if (typeof k !== 'string')
+        throw new ValueError(`Sequential: module name should be a string, got ${describeValue(k)}`);
+      if (k.includes('.')) throw new ValueError(`Sequential: module name can't contain ".", got: ${k}`);
+      if (k === '') throw new ValueError(`Sequential: module name can't be empty string ""`);
+      const layer = checkModule('Sequential', `the module '${k}'`, m);
+      if (this.#names.has(layer))
+        throw new ValueError(
+          `Sequential: the module under '${k}' is also under '${this.#names.get(layer)}'; give each name its own module`,
+        );
+      this.#names.set(layer, k);
+      out.push(layer);
+    }
+    return out;
+  }
+  protected override childEntries(): [string, Layer][] {
+    const taken = new Set(this.list.flatMap((m) => this.#names.get(m) ?? []));
+    const used = new Set<string>();
+    // NOTE: a module without a name (appended later, or a named one appended again) goes by its position, or `<i>_`
+    // when a name already is that
+    return this.list.map((m, i): [string, Layer] => {
+      const own = this.#names.get(m);
+      const name = own !== undefined && !used.has(own) ? own : taken.has(String(i)) ? `${i}_` : String(i);
+      used.add(name);
+      return [name, m];
+    });
+  }
+  forward(x: Tensor): Tensor {
     const l = this.list;
     let y = x;
-    for (let i = 0; i < l.length; i++) y = l[i].apply(y, kw) as Tensor;
+    for (let i = 0; i < l.length; i++) y = l[i].apply(y) as Tensor;
     return y;
   }
 }

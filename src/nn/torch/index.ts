@@ -1,7 +1,9 @@
 // `tg.nn`: the PyTorch-style front end. `Module` (base.ts, with stateDict/loadStateDict of state-dict.ts), the basic
 // modules (module.ts, which re-exports Module, the dropout modules of dropout.ts and the containers of
 // containers.ts), normalization, embedding and transposed convolutions (layers.ts), the recurrent modules
-// (recurrent.ts), the losses (losses.ts, class-losses.ts).
+// (recurrent.ts), the losses (losses.ts, class-losses.ts), the channel dropouts (feature-dropout.ts) and
+// `tg.nn.functional` (functional.ts).
+// NOTE: no `tg.nn.F` alias: PyTorch has none either (F is the user's import name: const F = tg.nn.functional).
 export {
   AlphaDropout,
   AvgPool2d,
@@ -46,3 +48,5 @@ export {
 } from './losses.js';
 export { CrossEntropyLoss, NLLLoss } from './class-losses.js';
 export type { IncompatibleKeys, StateDict } from './state-dict.js';
+export { Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout } from './feature-dropout.js';
+export * as functional from './functional.js';

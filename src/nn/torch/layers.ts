@@ -221,15 +221,24 @@ export class Embedding extends Module {
       this.weight.data.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
   }
   forward(x: Tensor): Tensor {
-    const idx = rowIndices(x, this.numEmbeddings, this.embeddingDim, `${this.name} (Embedding)`);
-    const y = take(this.weight, idx);
-    if (this.paddingIdx === null) return y;
-    const pad = new Tensor(
-      Int32Array.from(x.data, (v) => (v === this.paddingIdx ? 1 : 0)),
-      [...x.shape, 1],
-    );
-    return where(pad, take(this.weight.detach(), idx), y);
+    return embeddingLookup(this.weight, x, this.paddingIdx, `${this.name} (Embedding)`);
   }
+}
+
+/**
+ * The rows of weight [num, dim] at the indices x (any shape; output [...x.shape, dim]); the paddingIdx row (already
+ * non-negative) reads a detached copy, so it gets no gradient. Embedding's forward and tg.nn.functional.embedding.
+ */
+export function embeddingLookup(weight: Tensor, x: Tensor, paddingIdx: number | null, who: string): Tensor {
+  const [num, dim] = weight.shape;
+  const idx = rowIndices(x, num, dim, who);
+  const y = take(weight, idx);
+  if (paddingIdx === null) return y;
+  const pad = new Tensor(
+    Int32Array.from(x.data, (v) => (v === paddingIdx ? 1 : 0)),
+    [...x.shape, 1],
+  );
+  return where(pad, take(weight.detach(), idx), y);
 }
 
 type P2 = number | readonly [number, number];

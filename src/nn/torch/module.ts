@@ -309,7 +309,7 @@ export class Identity extends Module {
  * The dim of PyTorch's `nn.Softmax()` / `nn.LogSoftmax()` without one (dim=None, `_get_softmax_dim`): 0 for inputs
  * of rank 0, 1 or 3, else 1 (the class axis of [N, C, ...]), not the last axis.
  */
-const softmaxDim = (dim: number | null, x: Tensor): number =>
+export const softmaxDim = (dim: number | null, x: Tensor): number =>
   dim ?? (x.rank === 0 || x.rank === 1 || x.rank === 3 ? 0 : 1);
 const checkDim = (who: string, dim: unknown): number | null => {
   if (dim !== null && !Number.isInteger(dim))

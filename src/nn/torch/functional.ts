@@ -1,0 +1,50 @@
+// `tg.nn.functional`: PyTorch's `torch.nn.functional` (in PyTorch usually imported as F; here
+// `const F = tg.nn.functional`), stateless functions over the ops the modules use, so F.conv2d(x, m.weight, m.bias)
+// equals m.forward(x). Activations, linear, convolution, pooling and dropout are in functional-layers.ts; norms,
+// embedding, one_hot and pad in functional-misc.ts; the losses in functional-losses.ts.
+// NOTE: names are camelCase as the wing's methods (F.log_softmax is logSoftmax, F.cross_entropy is crossEntropy);
+// PyTorch's keyword arguments go in an options object, as the modules' do.
+export {
+  alphaDropout,
+  avgPool2d,
+  conv1d,
+  conv2d,
+  dropout,
+  dropout1d,
+  dropout2d,
+  dropout3d,
+  elu,
+  featureAlphaDropout,
+  gelu,
+  leakyRelu,
+  linear,
+  logSoftmax,
+  maxPool2d,
+  relu,
+  selu,
+  sigmoid,
+  softmax,
+  tanh,
+  type AvgPool2dFunctionalOptions,
+  type ConvFunctionalOptions,
+  type MaxPool2dFunctionalOptions,
+} from './functional-layers.js';
+export {
+  batchNorm,
+  embedding,
+  layerNorm,
+  oneHot,
+  pad,
+  type BatchNormFunctionalOptions,
+} from './functional-misc.js';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  huberLoss,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+  smoothL1Loss,
+} from './functional-losses.js';
