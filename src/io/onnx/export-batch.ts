@@ -2,12 +2,29 @@
 // the two primitive traces are compared. A dim that differs between them is batch-sized, written as a symbolic dim
 // (inputs and outputs), -1 (a Reshape target with one batch-sized dim) or computed at run time from the input's
 // batch (Expand targets, fills such as an RNN's zero initial state). Anything else that differs — a slice of the
-// batch axis, a constant whose values depend on the batch, ops that change with it — is refused by name.
+// batch axis, a constant whose values depend on the batch, an op parameter that does (a mean over the batch axis
+// divides by its size), ops that change with it — is refused by name.
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
 import type { Tensor } from '../../core/tensor.js';
+import { paramText } from './export-values.js';
 
 export class BatchExportError extends ValueError {}
+
+type Params = Record<string, unknown>;
+/**
+ * The parameters of an op with those the exporter writes from the run-time batch left out (emitEvent's cases):
+ * reshape and expand targets, slice bounds; a Pad's amounts have their own check.
+ */
+const BATCH_WRITTEN: Record<string, (p: Params) => Params> = {
+  reshape: ({ shape: _s, ...rest }) => rest,
+  broadcastTo: ({ shape: _s, ...rest }) => rest,
+  slice: ({ begin: _b, size: _s, ...rest }) => rest,
+  pad: ({ before: _b, after: _a, ...rest }) => rest,
+};
+/** A window op's geometry (im2col, poolArgmax, ...) without its image count, which the exporter writes as -1. */
+const withoutImages = (p: Params): Params =>
+  p.geom && typeof p.geom === 'object' ? { ...p, geom: { ...(p.geom as object), n: 0 } } : p;
 
 /** The two traces of one export, event by event. */
 export class BatchTwin {
@@ -39,8 +56,32 @@ export class BatchTwin {
   }
 
   refuse(why: string): BatchExportError {
+    const scope = this.at && this.scopes.get(this.at);
     return new BatchExportError(
-      `onnx export (dynamicBatch): ${this.what} ${why}; the batch axis cannot be made symbolic — export with { dynamicBatch: false } to fix the batch size at ${this.n1}`,
+      `onnx export (dynamicBatch): ${this.what} ${why}${scope ? ` (in layer '${scope}')` : ''}; the batch axis cannot be made symbolic — export with { dynamicBatch: false } to fix the batch size at ${this.n1}`,
+    );
+  }
+
+  /** The layer each op of the first trace ran in (export.ts fills it), for errors. */
+  readonly scopes = new Map<OpEvent, string>();
+  /** The op being written (emitEvent sets it): its layer is named in refusals. */
+  at: OpEvent | null = null;
+
+  /**
+   * Refuse an op whose parameters change with the batch, other than those written from the run-time batch (a
+   * number such as a mean's 1/n would be baked in at the traced batch size).
+   */
+  checkParams(e: OpEvent): void {
+    const f = this.twinEvent(e);
+    const norm = BATCH_WRITTEN[e.op] ?? ((p: Params) => p);
+    const a = withoutImages(norm((e.params ?? {}) as Params));
+    const b = withoutImages(norm((f.params ?? {}) as Params));
+    const key = [...new Set([...Object.keys(a), ...Object.keys(b)])].find(
+      (k) => paramText(a[k]) !== paramText(b[k]),
+    );
+    if (key === undefined) return;
+    throw this.refuse(
+      `gives primitive '${e.op}' the parameter ${key} = ${paramText(a[key])} at batch ${this.n1} but ${paramText(b[key])} at batch ${this.n2} (a mean or sum over the batch axis divided by its size, or the batch size used as a number)`,
     );
   }
 

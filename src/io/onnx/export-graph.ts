@@ -140,6 +140,11 @@ export class GraphBuilder {
       this.bind(t, name);
       return name;
     }
+    // a constant of the same shape in both traces must hold the same numbers (not a batch size, nor 1/n)
+    if (tw && tw !== t && !t.requiresGrad && !t.name && t.raw.some((v, i) => !Object.is(v, tw.raw[i])))
+      throw this.batch!.refuse(
+        `uses a ${fmtShape(t.shape)} constant whose values change with the batch (${Array.from(t.raw.slice(0, 4)).join(', ')}${t.size > 4 ? ', ...' : ''} at batch ${this.batch!.n1}, ${Array.from(tw.raw.slice(0, 4)).join(', ')}${t.size > 4 ? ', ...' : ''} at batch ${this.batch!.n2})`,
+      );
     if (t.requiresGrad || t.name) {
       name = this.fresh(t.name ? t.name : `weight_${t.id}`);
       this.initializers.push(tensorToProto({ t, type: typeOfDtype(t.dtype) }, name));
@@ -223,13 +228,25 @@ function windowAttrs(g: WindowGeom, kernel = true): Attr[] {
   ];
 }
 
-/** Emit the ONNX nodes of one traced primitive, binding its output. */
+/** Emit the ONNX nodes of one traced primitive, binding its output (refusals name the layer it ran in). */
 export function emitEvent(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): void {
+  if (!b.batch) return emitOne(b, e, producers);
+  b.batch.at = e;
+  try {
+    emitOne(b, e, producers);
+  } finally {
+    b.batch.at = null;
+  }
+}
+
+function emitOne(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): void {
   const ins = () => e.inputs.map((t) => b.nameOf(t));
   const p = e.params as Record<string, any>;
   const out = (name: string) => b.bind(e.out, name);
   /** The params of this op in the second trace (symbolic batch), or null. */
   const p2 = b.batch ? (b.batch.twinEvent(e).params as Record<string, any>) : null;
+  // a parameter that changes with the batch (other than the shapes written from the run-time batch) is refused
+  b.batch?.checkParams(e);
   if (UNARY[e.op]) return out(b.node(UNARY[e.op], ins()));
   if (BINARY[e.op]) return out(b.node(BINARY[e.op], ins()));
   switch (e.op) {
@@ -414,6 +431,7 @@ const toNhwc = (b: GraphBuilder, x: string) => b.node('Transpose', [x], [attrInt
 
 /** matmul(im2col(x), W[kh·kw·c, o]) → Conv(xᴺᶜᴴᵂ, W as [o, c, kh, kw]) → NHWC → [n·oh·ow, o]. */
 function convFromIm2col(b: GraphBuilder, cols: OpEvent, w: string, mm: OpEvent): string {
+  b.batch?.checkParams(cols); // an im2col fused away is not emitted on its own
   const g = (cols.params as { geom: WindowGeom }).geom;
   const o = mm.inputs[1].shape[1];
   const k = b.node(

@@ -43,7 +43,7 @@ const sameValues = (a: Tensor, b: Tensor): boolean =>
   a.raw.every((v, i) => v === b.raw[i] || (Number.isNaN(v) && Number.isNaN(b.raw[i])));
 
 /** Parameters as comparable text (typed arrays as plain lists). */
-const paramText = (p: unknown): string =>
+export const paramText = (p: unknown): string =>
   JSON.stringify(p ?? null, (_k, v: unknown) =>
     ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
   );
@@ -62,7 +62,7 @@ export function checkInputIndependent(
   const where = (i: number) => (a.scopes[i] ? `layer '${a.scopes[i]}'` : `${model} (outside any layer)`);
   const refuse = (i: number, why: string) =>
     new InputValueExportError(
-      `onnx export: ${where(i)} ${why}, so an exported graph would hold the traced sample's numbers instead of computing them from its input (the layer reads its input's values outside tapegrad's ops, or carries a state over from an earlier call); ${model} cannot be exported to ONNX`,
+      `onnx export: ${where(i)} ${why}, so an exported graph would hold the traced sample's numbers instead of computing them from its input (the layer reads its input's values outside tapegrad's ops, draws random numbers when not training, or carries a state over from an earlier call); ${model} cannot be exported to ONNX`,
     );
   const n = Math.min(a.events.length, b.events.length);
   for (let i = 0; i < n; i++)

@@ -3,6 +3,7 @@
 // NOTE: the batch axis is symbolic (dim_param 'batch') unless the model declares a fixed batch size or the caller
 // passes { dynamicBatch: false }: export-batch.ts traces a second time at another batch size to find it.
 import { ValueError } from '../../core/errors.js';
+import { checkOptionsObject } from '../../core/options.js';
 import { currentScope, noGrad, onOp, type OpEvent } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
 import { Layer } from '../../nn/layer.js';
@@ -14,6 +15,7 @@ import { concat, slice } from '../../ops/movement/builders.js';
 import { BatchTwin } from './export-batch.js';
 import { GraphBuilder, emitEvent, typeOfDtype } from './export-graph.js';
 import { CarriedStates } from './export-state.js';
+import { LayerSnapshot } from './export-layer-state.js';
 import { type ScopedTrace, checkInputIndependent, variedInputs } from './export-values.js';
 import { encodeModel } from './proto.js';
 import { OnnxModel } from './model.js';
@@ -35,12 +37,23 @@ export interface SaveOnnxOptions {
   dynamicBatch?: boolean | string;
 }
 
+const OPTION_KEYS = ['opset', 'sampleInput', 'batchSize', 'name', 'dynamicBatch'];
 const MIN_EXPORT_OPSET = 13;
 const MAX_EXPORT_OPSET = 17;
 
 function sampleFor(model: Layer, opts: SaveOnnxOptions): Tensor[] {
-  if (opts.sampleInput) return Array.isArray(opts.sampleInput) ? opts.sampleInput : [opts.sampleInput];
   const bs = opts.batchSize ?? 1;
+  if (!(Number.isInteger(bs) && bs >= 1))
+    throw new ValueError(`onnx export: batchSize must be a positive integer, got ${String(opts.batchSize)}`);
+  if (opts.sampleInput) {
+    const xs = Array.isArray(opts.sampleInput) ? opts.sampleInput : [opts.sampleInput];
+    // NOTE: the sample's shape is the traced one; a batchSize that disagrees with it is refused, not ignored
+    if (opts.batchSize !== undefined && xs.some((x) => x.shape[0] !== bs))
+      throw new ValueError(
+        `onnx export: batchSize ${bs} disagrees with the sample input's batch (shapes ${xs.map((x) => `[${x.shape}]`).join(', ')}); pass one of them`,
+      );
+    return xs;
+  }
   if (model instanceof OnnxModel) return model.sampleInputs(bs);
   const fill = (sh: readonly (number | null)[], dtype?: DType) =>
     zeros(
@@ -65,16 +78,23 @@ function sampleFor(model: Layer, opts: SaveOnnxOptions): Tensor[] {
 /** Trace `model` on its sample input and encode it as ONNX bytes. */
 export function exportModel(model: Layer, opts: SaveOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Layer)) throw new ValueError('onnx export: expected a tapegrad model or layer');
+  checkOptionsObject('onnx export', opts, OPTION_KEYS);
+  if (opts.dynamicBatch !== undefined && !['boolean', 'string'].includes(typeof opts.dynamicBatch))
+    throw new ValueError(
+      `onnx export: dynamicBatch must be true, false or a dim name, got ${JSON.stringify(opts.dynamicBatch)}`,
+    );
   const opset = opts.opset ?? MAX_EXPORT_OPSET;
   if (!(Number.isInteger(opset) && opset >= MIN_EXPORT_OPSET && opset <= MAX_EXPORT_OPSET))
     throw new ValueError(
       `onnx export: opset ${opset} is not supported (supported: ${MIN_EXPORT_OPSET}–${MAX_EXPORT_OPSET})`,
     );
+  // a user's layer whose calls change its properties keeps state: refused, and its properties put back
+  const found = new LayerSnapshot(model);
   const xs = sampleFor(model, opts).map((x) => x.detach());
   // every trace starts from the stateful layers' states as they are now, and they are left so (export-state.ts)
   const carried = new CarriedStates(model);
   try {
-    return exportTraced(model, xs, carried, opset, opts);
+    return exportTraced(model, xs, carried, opset, opts, found);
   } finally {
     carried.restore();
   }
@@ -86,11 +106,20 @@ function exportTraced(
   carried: CarriedStates,
   opset: number,
   opts: SaveOnnxOptions,
+  found: LayerSnapshot,
 ): Uint8Array {
   // NOTE: a first call builds an unbuilt model (weight initialisation is not part of any trace, which must all run
   // the same primitives: export-values.ts compares two)
   traceModel(model, xs, carried, false);
+  const built = new LayerSnapshot(model);
   const { events, scopes, ys } = traceModel(model, xs, carried);
+  // what the exported call changed is state the graph would hold as a constant (export-layer-state.ts)
+  const changes = built.changes();
+  if (changes.length) {
+    const err = built.error(changes[0]);
+    found.restore(changes);
+    throw err;
+  }
   carried.checkRead(events);
   const needed = new Set(neededOf(events, ys));
   checkValues(model, xs, carried, { events, scopes }, needed);
@@ -133,6 +162,7 @@ function exportTraced(
       );
     }
     twin = new BatchTwin(events, second.events, n1, n1 + 1, model.name);
+    events.forEach((e, i) => scopes[i] && twin!.scopes.set(e, scopes[i]));
     ys2 = second.ys;
   }
   const producers = new Map<Tensor, OpEvent>(events.map((e) => [e.out, e]));

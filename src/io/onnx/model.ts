@@ -32,6 +32,8 @@ export interface OnnxModelOptions {
 export class OnnxNode extends Layer {
   static override className = 'OnnxNode';
   readonly outTypes: number[];
+  /** Per input slot: an initializer, or a value of Shape/Constant chains (set by the model; see OpContext). */
+  staticInputs: readonly boolean[] = [];
   constructor(
     readonly spec: OnnxNodeSpec,
     readonly def: OpDef,
@@ -63,6 +65,7 @@ export class OnnxNode extends Layer {
       attrs: new Attrs(this.spec, this.spec.attrs),
       training,
       inTypes: this.inTypes,
+      staticInputs: this.staticInputs,
     };
   }
   call(x: LayerIO, kw: CallKwargs = {}): LayerIO {
@@ -161,6 +164,9 @@ export class OnnxModel extends Model {
       }
       return layer;
     });
+    const folded = new Set([...staticNodes(this.layers)].flatMap((n) => n.spec.outputs));
+    for (const l of this.layers)
+      l.staticInputs = l.slots.map((s) => s.kind === 'fixed' || (s.kind === 'value' && folded.has(s.name)));
     this.valueTypes = types;
     this.built = true;
   }

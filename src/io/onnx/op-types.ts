@@ -16,6 +16,8 @@ export interface OpContext {
   training: boolean;
   /** ONNX element types of the inputs (0 for an absent optional input). */
   inTypes: number[];
+  /** Per input slot: true when its value depends only on constants and shapes, never on a graph input's values. */
+  staticInputs?: readonly boolean[];
 }
 
 export interface OpDef {

@@ -134,9 +134,17 @@ function gatherOp(ins: (Tensor | null)[], c: OpContext): Tensor {
       throw new ShapeError(`${where(c.node)}: index ${v} is out of range for axis ${a} of size ${n}`);
     fixed[i] = k;
   });
+  // NOTE: constant indices (an initializer, Constant/Shape chains) stay tapegrad's gather even while ops are traced
+  // (ONNX export): the exporter writes it as a Gather of k along axis a, valid at any batch size (export-graph.ts);
+  // indices of another rank than 1 are gathered flat and reshaped, which is the form the exporter recognises
+  const outShape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];
   if (!hasOpListeners()) return gather(x, new Tensor(fixed, idx.shape), a);
-  // NOTE: while ops are traced (ONNX export), the flat indices are ops on `idx`, not a tensor of its numbers, so the
-  // trace gathers by whatever feeds `idx` (a graph input's token ids), not by the traced sample's values:
+  if (c.staticInputs?.[1]) {
+    const y = gather(x, new Tensor(fixed, [fixed.length]), a);
+    return idx.rank === 1 ? y : reshape(y, outShape);
+  }
+  // NOTE: while ops are traced (ONNX export), indices computed from a graph input are ops on `idx`, not a tensor of
+  // its numbers, so the trace gathers by whatever feeds `idx` (a graph input's token ids), not by the sample's values:
   // flat = (i·n + k)·inner + r for the outer index i and the inner one r, negative k counted from the end
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
@@ -145,7 +153,7 @@ function gatherOp(ins: (Tensor | null)[], c: OpContext): Tensor {
   const base = new Int32Array(outer * inner);
   for (let i = 0; i < outer; i++) for (let r = 0; r < inner; r++) base[i * inner + r] = i * n * inner + r;
   const flat = add(mul(k, inner), new Tensor(base, [outer, 1, inner]));
-  return reshape(take(x, flat), [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)]);
+  return reshape(take(x, flat), outShape);
 }
 
 function splitOp(ins: (Tensor | null)[], c: OpContext): Tensor[] {
