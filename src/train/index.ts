@@ -14,6 +14,9 @@ export { SGD, sgdRule, type SGDHyper, type SGDOptions } from './optim/sgd.js';
 export { Adam, adamRule, AdamW, type AdamHyper, type AdamOptions } from './optim/adam.js';
 export { RMSprop, rmspropRule, type RMSpropHyper, type RMSpropOptions } from './optim/rmsprop.js';
 export { Adagrad, adagradRule, type AdagradHyper, type AdagradOptions } from './optim/adagrad.js';
+export { Adadelta, adadeltaRule, type AdadeltaHyper, type AdadeltaOptions } from './optim/adadelta.js';
+export { Adamax, adamaxRule, type AdamaxHyper, type AdamaxOptions } from './optim/adamax.js';
+export { Nadam, Nadam as NAdam, nadamRule, type NadamHyper, type NadamOptions } from './optim/nadam.js';
 export {
   cosineDecay,
   exponentialDecay,

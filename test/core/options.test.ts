@@ -156,6 +156,13 @@ describe('train/: optimizers, losses, schedules and callbacks refuse an unknown 
     rmspropRule: () => tg.rmspropRule(X as never),
     Adagrad: () => new tg.Adagrad([], X as never),
     adagradRule: () => tg.adagradRule(X as never),
+    Adadelta: () => new tg.Adadelta([], X as never),
+    adadeltaRule: () => tg.adadeltaRule(X as never),
+    Adamax: () => new tg.Adamax([], X as never),
+    adamaxRule: () => tg.adamaxRule(X as never),
+    Nadam: () => new tg.Nadam([], X as never),
+    NAdam: () => new tg.NAdam([], X as never),
+    nadamRule: () => tg.nadamRule(X as never),
     exponentialDecay: () =>
       tg.exponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5, ...X } as never),
     stepDecay: () => tg.stepDecay({ initialLearningRate: 1, stepSize: 1, ...X } as never),

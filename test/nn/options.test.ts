@@ -106,7 +106,7 @@ describe('every tg.layers factory refuses an unknown option by name', () => {
 describe('layer classes check too, and the lists follow the types', () => {
   it('new Dense with a misspelt option names it and the known ones', () => {
     expect(() => new tg.Dense({ units: 2, activaton: 'relu' } as tg.DenseArgs)).toThrow(
-      "Dense: unknown option 'activaton' (known: units, activation, useBias, kernelInitializer, biasInitializer, inputDim, name, inputShape, batchInputShape, batchSize, trainable, dtype)",
+      "Dense: unknown option 'activaton' (known: units, activation, useBias, kernelInitializer, biasInitializer, inputDim, kernelRegularizer, biasRegularizer, activityRegularizer, name, inputShape, batchInputShape, batchSize, trainable, dtype)",
     );
   });
   it('an option of another class is refused (recurrentActivation on SimpleRNN)', () => {

@@ -12,6 +12,7 @@ import type { KerasContext } from './context.js';
 import { CustomLayer } from './custom-layer.js';
 import { KerasImportError, type UnknownLayerInfo, UnknownLayerError } from './errors.js';
 import { installKeras1Weights } from './keras1-weights.js';
+import { importOffsets } from './nested-nodes.js';
 import { KerasFunctional, KerasSequential, importedFrom, importedLayers } from './models.js';
 import { type BuildCtx, builtinEntry, customImpl } from './registry.js';
 import { baseArgs } from './builders/common.js';
@@ -231,7 +232,8 @@ function buildSpec(
     const shape = spec.batchInputShape ?? inputShape;
     const m = new KerasSequential({ name: spec.name, layers, ...(shape ? { batchInputShape: shape } : {}) });
     if (shape) withSource(`${ctx.source}: model '${spec.name}'`, ctx.source, () => m.buildModel(shape));
-    else if (top)
+    // NOTE: a nested model as the first layer brings its own input shape (Keras and TF.js build from it)
+    else if (!(spec.layers[0]?.model && m.ensureBuilt()) && top)
       notes.push(
         `model '${spec.name}': the config records no input shape; the model builds on its first call (or pass inputShape)`,
       );
@@ -299,7 +301,14 @@ function buildFunctional(
   const pending: { l: LayerSpec; node: number }[] = [];
   for (const l of spec.layers)
     if (l.className !== 'InputLayer') l.inbound.forEach((_, i) => pending.push({ l, node: i }));
-  const get = (r: TensorRef): SymbolicTensor | undefined => outputs.get(`${r.layer}#${r.node}`)?.[r.tensor];
+  // a nested model's node index in the file → its call index (nested-nodes.ts: per format, older files detected)
+  const offsets = importOffsets(spec);
+  const callOf = (r: TensorRef, endpoint: boolean): number => {
+    const o = offsets.get(r.layer);
+    return r.node - (o ? (endpoint ? o.endpoint : o.inbound) : 0);
+  };
+  const get = (r: TensorRef, endpoint = false): SymbolicTensor | undefined =>
+    outputs.get(`${r.layer}#${callOf(r, endpoint)}`)?.[r.tensor];
   let progress = true;
   while (pending.length && progress) {
     progress = false;
@@ -307,7 +316,7 @@ function buildFunctional(
       const { l, node } = pending[i];
       if (node > 0 && !outputs.has(`${l.name}#${node - 1}`)) continue;
       const n = l.inbound[node];
-      const ins = n.inputs.map(get);
+      const ins = n.inputs.map((r) => get(r));
       if (ins.some((t) => t === undefined)) continue;
       const layer = layers.get(l.name)!;
       const callKw = callKwargs(
@@ -349,7 +358,7 @@ function buildFunctional(
     );
   }
   const ref = (r: TensorRef, what: string): SymbolicTensor => {
-    const t = get(r);
+    const t = get(r, true);
     if (!t) throw new KerasImportError(`${where}: ${what} ${r.layer}[${r.node}][${r.tensor}] does not exist`);
     return t;
   };

@@ -2,6 +2,12 @@
 import type { JsonValue } from '../safe-json.js';
 import { isJsonObject } from '../safe-json.js';
 import { KerasImportError } from './errors.js';
+import {
+  Regularizer,
+  type RegularizerKind,
+  getRegularizer,
+  regularizerToJson,
+} from '../../nn/regularizers.js';
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -30,10 +36,12 @@ export const IGNORED_KEYS: Readonly<Record<string, string>> = {
   module: 'Keras 3 serialization bookkeeping (read by the class lookup)',
   registered_name: 'Keras 3 serialization bookkeeping (read by the class lookup)',
   // training-only: no effect on a forward pass with weights from the file
-  activity_regularizer: 'a training loss term; tapegrad does not add it to the loss',
-  W_regularizer: 'Keras 1 weight regularizer (training loss term)',
-  b_regularizer: 'Keras 1 weight regularizer (training loss term)',
-  U_regularizer: 'Keras 1 weight regularizer (training loss term)',
+  activity_regularizer:
+    'read by the layers that take it (Dense, convolutions, Embedding, recurrent); on any other layer a training-only penalty that is not added',
+  W_regularizer:
+    'Keras 1 weight regularizer: renamed to kernel_regularizer (embeddings_regularizer on Embedding)',
+  b_regularizer: 'Keras 1 weight regularizer: renamed to bias_regularizer',
+  U_regularizer: 'Keras 1 weight regularizer: renamed to recurrent_regularizer',
   W_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
   b_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
   U_constraint: 'Keras 1 weight constraint (applied by Keras optimizers only)',
@@ -67,7 +75,12 @@ export const IGNORED_AT_DEFAULT: Readonly<Record<string, readonly unknown[]>> = 
   time_major: [false],
 };
 
-/** Initializers, regularizers and constraints of any weight (`*_initializer`, Keras 1 `*_init`, ...): weights come from the file. */
+/**
+ * Initializers, regularizers and constraints of any weight (`*_initializer`, Keras 1 `*_init`, ...): weights come from
+ * the file. NOTE: the builders of the layers that take regularizers read their `*_regularizer` keys (builders/common.ts
+ * `regularizerArgs`, which notes in the load report any other regularizer key set on those layers); a regularizer on
+ * another layer stays ignored.
+ */
 const IGNORED_SUFFIX = /(_initializer|_regularizer|_constraint|_init)$/;
 
 /** True for a key documented as ignored (at this value, for the keys ignored only at their default). */
@@ -221,4 +234,25 @@ export class LayerCfg {
 export function field(o: JsonValue | undefined, key: string): JsonValue | undefined {
   if (!isJsonObject(o) || !Object.prototype.hasOwnProperty.call(o, key)) return undefined;
   return o[key];
+}
+
+/**
+ * A stored regularizer value in the export target's form (nn/regularizers.ts `regularizerToJson`: L1L2 for Keras 2 and
+ * TF.js, Keras 3's own class with its module for `.keras`); a class tapegrad does not apply is written as it was read.
+ */
+export function regularizerForTarget(v: JsonValue, keras3: boolean): JsonValue {
+  const kinds: Record<string, RegularizerKind> = { L1: 'L1', L2: 'L2', L1L2: 'L1L2' };
+  let r: Regularizer | null = null;
+  if (typeof v === 'string') {
+    try {
+      r = getRegularizer(v, 'regularizer');
+    } catch {
+      return v;
+    }
+  } else if (isJsonObject(v) && typeof v.class_name === 'string' && Object.hasOwn(kinds, v.class_name)) {
+    const c = v.config ?? {};
+    const f = (x: JsonValue | undefined): number => (typeof x === 'number' ? x : 0);
+    if (isJsonObject(c)) r = new Regularizer(f(c.l1), f(c.l2), kinds[v.class_name]);
+  }
+  return r ? (regularizerToJson(r, keras3) as JsonObject) : v;
 }

@@ -6,9 +6,10 @@ import { Model, Sequential } from '../../nn/keras/model.js';
 import type { SymbolicTensor } from '../../nn/symbolic.js';
 import type { JsonValue } from '../safe-json.js';
 import { isJsonObject } from '../safe-json.js';
-import { type JsonObject, isInertKey } from './cfg.js';
+import { type JsonObject, isInertKey, regularizerForTarget } from './cfg.js';
 import { KerasImportError } from './errors.js';
 import { KerasFunctional, importedLayers } from './models.js';
+import { exportOffsets } from './nested-nodes.js';
 
 /** Keys kept although "inert": they say where and how a layer runs. */
 const KEEP = new Set(['name', 'trainable', 'dtype', 'batch_input_shape']);
@@ -29,6 +30,11 @@ export function modelLayers(m: Model): Layer[] {
 function cleanConfig(cfg: JsonObject, target: ExportTarget, className: string): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(cfg)) {
+    // a set regularizer is kept, in the target's form, so that fine-tuning the saved model keeps its penalty
+    if (/_regularizer$/.test(k) && v !== null) {
+      out[k] = regularizerForTarget(v, target.keras3);
+      continue;
+    }
     if (isInertKey(k) && !KEEP.has(k) && !(className === 'Embedding' && k === 'input_dim')) continue;
     if (k === 'file_class_name') continue;
     if ((k === 'layer' || k === 'backward_layer') && isJsonObject(v)) {
@@ -148,8 +154,8 @@ export function exportModelConfig(model: Model, target: ExportTarget): JsonObjec
   return modelEntry(model, target, true);
 }
 
-function layerEntry(layer: Layer, target: ExportTarget): JsonObject {
-  if (layer instanceof Model) return modelEntry(layer, target, false);
+function layerEntry(layer: Layer, target: ExportTarget, calledOn?: JsonValue[]): JsonObject {
+  if (layer instanceof Model) return modelEntry(layer, target, false, calledOn);
   const { className, config } = configOf(layer);
   if (className === 'InputLayer')
     return entry('InputLayer', inputConfig(layer as InputLayer, target), target);
@@ -163,7 +169,16 @@ function inputConfig(l: InputLayer, target: ExportTarget): JsonObject {
     : { batch_input_shape: shape, dtype: l.dtype, sparse: false, name: l.name };
 }
 
-function modelEntry(m: Model, target: ExportTarget, top: boolean): JsonObject {
+/** The input shape a Sequential's first layer declares (a nested model: its own input's, as Keras builds it). */
+function firstInputShape(l: Layer | undefined): JsonValue[] | null {
+  if (l instanceof Functional)
+    return l.inputs.length === 1 ? ([null, ...l.inputs[0].shape.slice(1)] as JsonValue[]) : null;
+  if (l instanceof Sequential)
+    return (l.batchInputShape as JsonValue[] | undefined) ?? firstInputShape(l.layers[0]);
+  return (l?.batchInputShape as JsonValue[] | undefined) ?? null;
+}
+
+function modelEntry(m: Model, target: ExportTarget, top: boolean, calledOn?: JsonValue[]): JsonObject {
   const mod: JsonObject = target.keras3 ? { module: 'keras', registered_name: null } : {};
   if (m instanceof Functional) {
     const cfg = functionalConfig(m, target);
@@ -173,7 +188,9 @@ function modelEntry(m: Model, target: ExportTarget, top: boolean): JsonObject {
     throw new KerasImportError(
       `saveModel: model '${m.name}' (${m.className}) is neither Sequential nor functional; Keras cannot describe it`,
     );
-  const shape = (m.batchInputShape ?? m.layers[0]?.batchInputShape ?? null) as JsonValue[] | null;
+  // NOTE: a nested Sequential declared without an input shape gets the shape it is called on in the outer graph, so
+  // Keras builds it on an Input as TF.js always does: then every Keras numbers its calls from 1 (nested-nodes.ts).
+  const shape = (m.batchInputShape ?? firstInputShape(m.layers[0]) ?? calledOn ?? null) as JsonValue[] | null;
   const layers = m.layers.map((l) => layerEntry(l, target));
   if (target.keras3) {
     if (shape)
@@ -205,19 +222,33 @@ function modelEntry(m: Model, target: ExportTarget, top: boolean): JsonObject {
 function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
   const nodeIndex = new Map<Layer, number>();
   const ref = new Map<number, [string, number, number]>();
+  const producer = new Map<number, Layer>();
   const inbound = new Map<Layer, JsonValue[]>();
+  const calledOn = new Map<Layer, JsonValue[]>();
+  // a nested model's calls are numbered as the target numbers them (nested-nodes.ts), other layers' from 0
+  const shifted = (id: number, r: [string, number, number], endpoint: boolean): [string, number, number] => {
+    const l = producer.get(id);
+    if (!(l instanceof Model)) return r;
+    const o = exportOffsets(l instanceof Functional ? 'functional' : 'sequential', target.keras3);
+    return [r[0], r[1] + (endpoint ? o.endpoint : o.inbound), r[2]];
+  };
   for (const node of m.nodes) {
     const k = nodeIndex.get(node.layer) ?? 0;
     nodeIndex.set(node.layer, k + 1);
-    node.outputs.forEach((t, i) => ref.set(t.id, [node.layer.name, k, i]));
+    node.outputs.forEach((t, i) => {
+      ref.set(t.id, [node.layer.name, k, i]);
+      producer.set(t.id, node.layer);
+    });
     if (node.layer instanceof InputLayer) continue;
+    if (node.layer instanceof Sequential && !calledOn.has(node.layer) && node.inputs.length === 1)
+      calledOn.set(node.layer, [null, ...node.inputs[0].shape.slice(1)] as JsonValue[]);
     const refOf = (t: SymbolicTensor): [string, number, number] => {
       const r = ref.get(t.id);
       if (!r)
         throw new KerasImportError(
           `saveModel: model '${m.name}': a tensor feeding '${node.layer.name}' has no producing layer`,
         );
-      return r;
+      return shifted(t.id, r, false);
     };
     // a training flag fixed in the call (Monte Carlo dropout, a base model called with training=False) is kept
     const kwargs: JsonObject =
@@ -233,7 +264,7 @@ function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
     inbound.set(node.layer, [...(inbound.get(node.layer) ?? []), n]);
   }
   const layers = modelLayers(m).map((l) => ({
-    ...layerEntry(l, target),
+    ...layerEntry(l, target, calledOn.get(l)),
     name: l.name,
     inbound_nodes: inbound.get(l) ?? [],
   }));
@@ -243,7 +274,7 @@ function functionalConfig(m: Functional, target: ExportTarget): JsonObject {
       throw new KerasImportError(
         `saveModel: model '${m.name}': an input or output tensor is not part of the graph`,
       );
-    return r;
+    return shifted(t.id, r, true);
   };
   return {
     name: m.name,

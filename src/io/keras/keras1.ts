@@ -45,6 +45,20 @@ const ARG_RENAMES: Record<string, string> = {
   gamma_init: 'gamma_initializer',
 };
 
+/** Keras 1 names of its L1/L2 regularizer (1.0/1.1 WeightRegularizer and ActivityRegularizer, 1.2 L1L2Regularizer). */
+const KERAS1_L1L2 = new Set(['WeightRegularizer', 'ActivityRegularizer', 'L1L2Regularizer']);
+
+/**
+ * A Keras 1 regularizer config `{name, l1, l2}` in Keras 2's form `{class_name: 'L1L2', config: {l1, l2}}`; any other
+ * Keras 1 regularizer keeps its name as class_name (the builder then notes it as not applied).
+ */
+function keras1Regularizer(v: JsonValue): JsonValue {
+  if (!isJsonObject(v) || typeof v.name !== 'string' || 'class_name' in v) return v;
+  const { name, ...rest } = v;
+  if (!KERAS1_L1L2.has(name)) return { class_name: name, config: rest };
+  return { class_name: 'L1L2', config: { l1: rest.l1 ?? 0, l2: rest.l2 ?? 0 } };
+}
+
 const SINGLE_AXIS_CLASSES = new Set(['MaxPooling1D', 'AveragePooling1D', 'UpSampling1D']);
 
 /**
@@ -105,8 +119,13 @@ export function keras1ToKeras2(
       out.size = v;
       continue;
     }
+    // NOTE: Keras 2's legacy interface renamed Embedding's W_regularizer to embeddings_regularizer.
+    if (k === 'W_regularizer' && className === 'Embedding') {
+      out.embeddings_regularizer = keras1Regularizer(v);
+      continue;
+    }
     const nk = (Object.hasOwn(ARG_RENAMES, k) ? ARG_RENAMES[k] : undefined) ?? k;
-    out[nk] = v;
+    out[nk] = /_regularizer$/.test(nk) ? keras1Regularizer(v) : v;
   }
   let cls = (Object.hasOwn(CLASS_RENAMES, className) ? CLASS_RENAMES[className] : undefined) ?? className;
   // kernel sizes split over several fields

@@ -73,7 +73,7 @@ function checkEntry(e: JsonObject, keras2HardSigmoid: boolean): void {
   if (cls === 'Sequential' || cls === 'Model') {
     const layers = (Array.isArray(cfg.layers) ? cfg.layers : []).filter(isJsonObject);
     for (const l of layers) checkEntry(l, keras2HardSigmoid);
-    if (cls === 'Model') shiftNestedModelNodes(cfg, layers);
+    if (cls === 'Model') checkNestedModels(layers);
     return;
   }
   if (cls === 'Conv1D' && cfg.padding === 'causal')
@@ -96,6 +96,16 @@ function checkEntry(e: JsonObject, keras2HardSigmoid: boolean): void {
         `uses hard_sigmoid (${k}) as Keras 3 defines it (relu6(x+3)/6); TF.js computes clip(0.2x+0.5, 0, 1)`,
       );
   }
+  // NOTE: tfjs-layers throws when it calls a layer that has an activity regularizer, and knows one regularizer class
+  if (cfg.activity_regularizer !== undefined && cfg.activity_regularizer !== null)
+    refuse(
+      name,
+      cls,
+      'has an activity regularizer, which tfjs-layers cannot run (its layers throw when called)',
+    );
+  for (const [k, v] of Object.entries(cfg))
+    if (/_regularizer$/.test(k) && v !== null && !(isJsonObject(v) && v.class_name === 'L1L2'))
+      refuse(name, cls, `has ${k} ${JSON.stringify(v).slice(0, 60)}; TF.js knows only the L1L2 regularizer`);
   const groups = cfg.groups;
   if (groups !== undefined && groups !== null && groups !== 1)
     refuse(name, cls, `has groups=${String(groups)}, which TF.js's ${cls} does not take`);
@@ -116,39 +126,23 @@ function checkEntry(e: JsonObject, keras2HardSigmoid: boolean): void {
 }
 
 /**
- * NOTE: a nested model deserialized by tfjs-layers (as by Keras 2) already has one node of its own (its input
- * to its output), so the calls of it in the outer graph are nodes 1, 2, ...: TF.js's own model.save writes
- * `["inner", 1, 0]`. tapegrad's configs count from 0; references to nested models are shifted here. A nested
- * Sequential without an input shape gets no own node, but TF.js refuses such a Sequential anyway, so it is refused.
+ * NOTE: a nested model's calls are already numbered as TF.js numbers them (from 1: export-config.ts, nested-nodes.ts),
+ * and a nested Sequential gets the input shape it is called on; one that still has none (never called in the graph)
+ * cannot be built by TF.js, so it is refused.
  */
-function shiftNestedModelNodes(cfg: JsonObject, layers: JsonObject[]): void {
-  const nested = new Set<string>();
+function checkNestedModels(layers: JsonObject[]): void {
   for (const l of layers) {
-    if (l.class_name !== 'Sequential' && l.class_name !== 'Model') continue;
+    if (l.class_name !== 'Sequential') continue;
     const c = isJsonObject(l.config) ? l.config : {};
     const first = Array.isArray(c.layers) && isJsonObject(c.layers[0]) ? c.layers[0] : null;
     const firstCfg = first && isJsonObject(first.config) ? first.config : {};
-    if (
-      l.class_name === 'Sequential' &&
-      !('batch_input_shape' in firstCfg) &&
-      first?.class_name !== 'InputLayer'
-    )
+    if (!('batch_input_shape' in firstCfg) && first?.class_name !== 'InputLayer')
       refuse(
         String(c.name),
         'Sequential',
         'is a nested Sequential without an input shape, which TF.js cannot build',
       );
-    nested.add(String(c.name ?? l.name));
   }
-  if (!nested.size) return;
-  const shift = (ref: JsonValue): void => {
-    if (Array.isArray(ref) && typeof ref[0] === 'string' && nested.has(ref[0]) && typeof ref[1] === 'number')
-      ref[1] = ref[1] + 1;
-  };
-  for (const l of layers)
-    for (const node of Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [])
-      if (Array.isArray(node)) node.forEach(shift);
-  for (const ref of Array.isArray(cfg.output_layers) ? cfg.output_layers : []) shift(ref);
 }
 
 /** Every layer entry of a config by layer name (nested models included). */

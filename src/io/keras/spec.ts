@@ -19,6 +19,8 @@ export interface InboundNode {
   /** True when the layer was called with a list of tensors (merge layers), false for a single tensor. */
   list: boolean;
   kwargs: JsonObject;
+  /** Written as Keras 3 `{args, kwargs}` (which numbers nested models' calls its own way: nested-nodes.ts). */
+  keras3?: true;
 }
 
 export interface LayerSpec extends CanonicalLayer {
@@ -256,6 +258,7 @@ function parseNode(n: JsonValue, ctx: KerasContext, layer: string, i: number): I
       inputs: tensors.map((t, j) => refOf(t, ctx, layer, `${key}.args[${j}].keras_history`)),
       list: list || args.length > 1,
       kwargs,
+      keras3: true,
     };
   }
   if (!Array.isArray(n))

@@ -135,9 +135,10 @@ interface StoredGroup {
   weights: NdWeight[];
 }
 
-function pairLayers(container: Layer, groups: StoredGroup[], run: Run, where: string): void {
+function pairLayers(container: Layer, stored: StoredGroup[], run: Run, where: string): void {
   const { built, opts, rows, problems } = run;
   const units = weightedLayers(container);
+  const groups = run.ctx.tfjs ? tfjsNestedGroups(units, stored) : stored;
   const k3 = run.naming === 'keras3' ? keras3Names(allLayers(container), built) : null;
   const keyOf = (u: Layer): string => k3?.get(u) ?? u.name;
   const byName = new Map(groups.map((g) => [g.name, g]));
@@ -366,6 +367,32 @@ function splitNested(model: Layer, g: StoredGroup, run: Run): StoredGroup[] {
 }
 
 /** `model_1/dense_1/kernel:0` → `dense_1/kernel:0`; `layers/dense_1/vars/0` → `dense_1/vars/0`. */
+/**
+ * NOTE: TF.js names a nested model's weights by its inner layers alone (`inner_dense/kernel`, no model scope), so each
+ * nested model without a group of its own gets one gathered from its layers' groups, scoped by the models below it
+ * (`deeper/inner_dense/kernel`) as the .h5 layout has them.
+ */
+function tfjsNestedGroups(units: Layer[], groups: StoredGroup[]): StoredGroup[] {
+  const byName = new Map(groups.map((g) => [g.name, g]));
+  const taken = new Set<StoredGroup>();
+  const gather = (m: Layer, prefix: string, out: NdWeight[]): NdWeight[] => {
+    for (const l of allLayers(m)) {
+      const g = isModel(l) ? undefined : byName.get(l.name);
+      if (isModel(l)) gather(l, `${prefix}${l.name}/`, out);
+      else if (g && !taken.has(g)) {
+        taken.add(g);
+        out.push(...g.weights.map((w) => ({ ...w, name: `${prefix}${w.name}` })));
+      }
+    }
+    return out;
+  };
+  const made = units
+    .filter((u) => isModel(u) && !byName.has(u.name))
+    .map((u) => ({ name: u.name, weights: gather(u, '', []) }))
+    .filter((g) => g.weights.length);
+  return made.length ? [...groups.filter((g) => !taken.has(g)), ...made] : groups;
+}
+
 function stripOwner(name: string, owner: string): string {
   const parts = name.split('/');
   const i = parts.indexOf(owner);

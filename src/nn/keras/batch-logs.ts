@@ -5,6 +5,7 @@ import { noGrad } from '../../core/tape.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { Model } from './model.js';
 import type { Compiled } from './fit.js';
+import { addPenalties, collectActivityLosses } from '../regularizers.js';
 import {
   type BatchLogs,
   type MetricValue,
@@ -13,6 +14,7 @@ import {
   outputMetric,
   validRows,
 } from './masked-loss.js';
+import { type LossWeights, weightedLoss } from './class-weight.js';
 
 export const list = (x: Tensor | Tensor[]): Tensor[] => (Array.isArray(x) ? x : [x]);
 export const one = (xs: Tensor[]): Tensor | Tensor[] => (xs.length === 1 ? xs[0] : xs);
@@ -34,8 +36,11 @@ export function lossAndMetrics(
   ys: Tensor[],
   training: boolean,
   where: string,
+  weights: LossWeights | null = null,
 ) {
-  const pred = list(model.apply(one(xs), { training }) as Tensor | Tensor[]);
+  // the activity regularizers' penalties of this forward pass (nn/regularizers.ts)
+  const [out, activity] = collectActivityLosses(() => model.apply(one(xs), { training }));
+  const pred = list(out as Tensor | Tensor[]);
   if (pred.length !== ys.length)
     throw new ValueError(`fit: the model has ${pred.length} outputs but ${ys.length} targets were given`);
   if (c.losses.length > 1 && c.losses.length !== pred.length)
@@ -46,9 +51,17 @@ export function lossAndMetrics(
   const rows = pred.map((p, i) => validRows(ys[i], p, `'${names[i]}'`, where));
   const parts = pred.map((p, i) => {
     const k = c.losses.length > 1 ? i : 0;
+    // fit's classWeight / sampleWeight weight each sample's loss (class-weight.ts)
+    const w = weights?.[i];
+    if (w) return weightedLoss(c.losses[k], c.lossMaskable[k], ys[i], p, w, rows[i], `'${names[i]}'`, where);
     return outputLoss(c.losses[k], c.lossMaskable[k], ys[i], p, rows[i], `'${names[i]}'`, where);
   });
-  const loss = parts.slice(1).reduce((a, b) => a.add(b), parts[0]);
+  // as Keras, the loss includes the regularization penalties (weights and activity; nn/regularizers.ts)
+  const loss = addPenalties(
+    model,
+    parts.slice(1).reduce((a, b) => a.add(b), parts[0]),
+    activity,
+  );
   return { loss, parts, pred, rows };
 }
 

@@ -21,7 +21,8 @@ import { assertFiniteData, assertModelInputs, checkFitOptions, checkIntOption } 
 import { ProgressBar } from './progress.js';
 import { metricState } from '../../train/metrics.js';
 import { type CompiledMetric, logTotals, maskableLoss, maskableMetric } from './masked-loss.js';
-import { batchLogs, list, logNames, lossAndMetrics, one } from './batch-logs.js';
+import { batchLogs, list, logNames, lossAndMetrics, one, outputNames } from './batch-logs.js';
+import { type LossWeightArgs, type LossWeights, lossWeights, weightsAt } from './class-weight.js';
 
 export interface CompileArgs {
   optimizer: Optimizer | string;
@@ -47,7 +48,7 @@ export interface Compiled {
   /** `trainableVersion()` when the parameters were last bound. */
   boundAt: number;
 }
-export interface FitArgs {
+export interface FitArgs extends LossWeightArgs {
   epochs?: number;
   batchSize?: number;
   validationSplit?: number;
@@ -73,6 +74,10 @@ const OPTIMIZERS: Record<string, () => Optimizer> = {
   adamw: () => train.adamw(0.001),
   rmsprop: () => train.rmsprop(0.001),
   adagrad: () => train.adagrad(0.001),
+  // NOTE: Keras's defaults (lr 0.001 for both); TF.js layers' strings use adadelta(1) and adamax(0.002)
+  adadelta: () => train.adadelta(0.001),
+  adamax: () => train.adamax(0.001),
+  nadam: () => train.nadam(0.001),
 };
 
 export function compileModel(model: Model, args: CompileArgs): Compiled {
@@ -188,12 +193,20 @@ function checkData(model: Model, xs: Tensor[], ys: Tensor[], where: string): num
  * One optimizer step on a batch (fit's steps, trainOnBatch): loss, backward, update; returns the batch's logs.
  * NOTE: the caller runs it in a lifetime frame, so the batch's activations and gradients are released as it ends.
  */
-function trainStep(model: Model, c: Compiled, bx: Tensor[], by: Tensor[], op: string, at: string) {
+function trainStep(
+  model: Model,
+  c: Compiled,
+  bx: Tensor[],
+  by: Tensor[],
+  op: string,
+  at: string,
+  weights: LossWeights | null = null,
+) {
   c.optimizer.zeroGrad();
   // NOTE: frozen weights take no gradient during the step (no wasted backward work, no .grad piling up on them).
   for (const t of c.frozen) t.requiresGrad = false;
   try {
-    const r = lossAndMetrics(model, c, bx, by, true, op);
+    const r = lossAndMetrics(model, c, bx, by, true, op, weights);
     const loss = r.loss.item();
     if (!Number.isFinite(loss))
       throw new ValueError(
@@ -218,6 +231,7 @@ export function trainOnBatchModel(
   model: Model,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
+  opts: LossWeightArgs = {},
 ): number | number[] {
   const where = `${model.name}.trainOnBatch`;
   const c = model.compiled;
@@ -225,11 +239,14 @@ export function trainOnBatchModel(
   const xs = list(x);
   const ys = list(y);
   checkData(model, xs, ys, where);
+  const weights = lossWeights(opts, ys, outputNames(model, ys.length), c.losses, where);
   bindParameters(model, c);
   const wasTraining = model.training;
   model.train(true);
   try {
-    const { logs } = withFrame('internal', where, () => trainStep(model, c, xs, ys, where, 'on this batch'));
+    const { logs } = withFrame('internal', where, () =>
+      trainStep(model, c, xs, ys, where, 'on this batch', weights),
+    );
     const values = Object.values(logs);
     return values.length === 1 ? values[0] : values;
   } finally {
@@ -275,6 +292,12 @@ export async function fitModel(
     [xs, ys] = [rows(xs, range(0, n - nv)), rows(ys, range(0, n - nv))];
     n -= nv;
   }
+  if (args.sampleWeight && !args.validationData && args.validationSplit)
+    // NOTE: Keras splits sample_weight with the data and weights the validation loss by it; not done here
+    throw new ValueError(
+      `${model.name}.fit: sampleWeight with validationSplit is not supported (Keras splits the weights too and weights the validation loss by them); give validationData instead`,
+    );
+  const weights = lossWeights(args, ys, outputNames(model, ys.length), c.losses, `${model.name}.fit`);
   const cbs = callbackList(args.callbacks, `${model.name}.fit`);
   const history: History = { epoch: [], history: {} };
   const steps = Math.ceil(n / batchSize);
@@ -313,7 +336,15 @@ export async function fitModel(
         const idx = order.subarray(s * batchSize, Math.min(n, (s + 1) * batchSize));
         for (const cb of cbs) await cb.onBatchBegin?.(s, { batch: s, size: idx.length });
         const step = withFrame('internal', 'a fit step', () =>
-          trainStep(model, c, rows(xs, idx), rows(ys, idx), 'fit', `at epoch ${epoch + 1}, batch ${s + 1}`),
+          trainStep(
+            model,
+            c,
+            rows(xs, idx),
+            rows(ys, idx),
+            'fit',
+            `at epoch ${epoch + 1}, batch ${s + 1}`,
+            weights && weightsAt(weights, idx),
+          ),
         );
         const logs = step.logs;
         totals.add(step);

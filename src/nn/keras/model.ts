@@ -15,6 +15,7 @@ import {
   noteContainer,
 } from '../layer.js';
 import { inferShapes } from '../shape-inference.js';
+import { weightPenalties } from '../regularizers.js';
 import { applyMasked } from './mask.js';
 import { assertFiniteData, assertModelInputs, checkIntOption } from './data-checks.js';
 import { type SummaryOptions, type SummaryRow, formatSummary } from './summary.js';
@@ -29,6 +30,7 @@ import {
   trainOnBatchModel,
   type Compiled,
 } from './fit.js';
+import type { LossWeightArgs } from './class-weight.js';
 
 /** Every key of an options type, listed once; the Record makes the compiler demand each key and no other. */
 const keysOf = <T>(keys: { [K in keyof T]-?: true }): readonly string[] => Object.keys(keys);
@@ -45,6 +47,8 @@ const FIT_OPTIONS = keysOf<FitArgs>({
   initialEpoch: true,
   rng: true,
   log: true,
+  classWeight: true,
+  sampleWeight: true,
 });
 
 export abstract class Model extends Layer {
@@ -199,9 +203,17 @@ export abstract class Model extends Layer {
    * several outputs.
    * NOTE: the step runs before this returns (a Promise, as in TF.js): a synchronous loop need not await it.
    */
-  trainOnBatch(x: Tensor | Tensor[], y: Tensor | Tensor[]): Promise<number | number[]> {
+  trainOnBatch(
+    x: Tensor | Tensor[],
+    y: Tensor | Tensor[],
+    opts: LossWeightArgs = {},
+  ): Promise<number | number[]> {
     try {
-      return Promise.resolve(trainOnBatchModel(this, x, y));
+      // NOTE: Keras `train_on_batch(x, y, sample_weight, class_weight)`; TF.js's trainOnBatch takes neither
+      checkOptionsObject(`${this.name}.trainOnBatch`, opts, ['classWeight', 'sampleWeight'], {
+        what: 'options (the 3rd argument)',
+      });
+      return Promise.resolve(trainOnBatchModel(this, x, y, opts));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -215,6 +227,19 @@ export abstract class Model extends Layer {
   /** What trainOnBatch and evaluate report, in order: 'loss', per-output losses, then metrics (TF.js `metricsNames`). */
   get metricsNames(): string[] {
     return metricsNamesOf(this);
+  }
+  /**
+   * The weight regularization penalties, one scalar per regularized weight (Keras/TF.js `model.losses`), differentiable.
+   * fit, trainOnBatch and evaluate add them, and each batch's activity-regularizer penalties, to the loss.
+   * NOTE: the activity penalties depend on the batch, so they are not kept here (Keras keeps the last call's).
+   */
+  get losses(): Tensor[] {
+    this.ensureBuilt();
+    return weightPenalties(this);
+  }
+  /** TF.js `calculateLosses()`: the same as `losses`. */
+  calculateLosses(): Tensor[] {
+    return this.losses;
   }
   /** Loss and metrics on data, without training. */
   evaluate(

@@ -174,9 +174,8 @@ describe('TF.js export against real tfjs-layers', () => {
       'head_bn/moving_mean',
       'head_bn/moving_variance',
     ]);
-    // NOTE: no tapegrad read-back here: the importer counts a nested model's calls from node 0, while TF.js (and
-    // Keras 2) count the nested model's own input node first, which is what this file must say for TF.js.
-    await check('nested', m, [x([4, 3], 14)], false);
+    // TF.js (and Keras 2) count the nested model's own input node first: calls are nodes 1, 2, ... (nested-nodes.ts)
+    await check('nested', m, [x([4, 3], 14)]);
   });
 
   it('Dense activations that TF.js names the same compute the same', async () => {

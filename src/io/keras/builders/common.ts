@@ -1,7 +1,18 @@
-// Shared pieces of the class builders: base layer arguments, data formats, and pairs/triples from configs.
+// Shared pieces of the class builders: base layer arguments, data formats, pairs/triples and regularizers from configs.
 import type { DType } from '../../../core/dtype.js';
 import type { LayerArgs } from '../../../nn/layer.js';
-import type { LayerCfg } from '../cfg.js';
+import {
+  REGULARIZER_OPTIONS,
+  Regularizer,
+  type RegularizerArgs,
+  type RegularizerKind,
+  type RegularizerOption,
+  getRegularizer,
+  tfKerasActivity,
+} from '../../../nn/regularizers.js';
+import { isJsonObject } from '../../safe-json.js';
+import { type LayerCfg, brief } from '../cfg.js';
+import type { BuildCtx } from '../registry.js';
 
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 
@@ -50,4 +61,97 @@ export function padPairs(c: LayerCfg, key: string, n: number, def: number): [num
       return (v as number[][]).map((p) => [p[0], p[1]]);
   }
   return c.fail(key, `expected an int, ${n} ints or ${n} pairs of ints, got ${JSON.stringify(v)}`);
+}
+
+/** Keras regularizer classes tapegrad applies, and the factors each config may hold (missing ones are 0, as Keras). */
+const REGULARIZER_CLASSES: Record<string, { kind: RegularizerKind; keys: readonly string[] }> = {
+  L1L2: { kind: 'L1L2', keys: ['l1', 'l2'] },
+  L1: { kind: 'L1', keys: ['l1'] },
+  L2: { kind: 'L2', keys: ['l2'] },
+};
+/** Keras 3's module of its own regularizers (custom ones name their own module). */
+const KERAS_REGULARIZER_MODULES = [
+  undefined,
+  null,
+  'keras.regularizers',
+  'keras.src.regularizers.regularizers',
+];
+
+/**
+ * A regularizer config value of a Keras / TF.js file as a Regularizer: null when absent, or (with a note in the load
+ * report) when its class is not one tapegrad applies (OrthogonalRegularizer, a custom class). A malformed value of a
+ * known class is an error naming the layer and the field.
+ */
+export function regularizerOf(c: LayerCfg, b: BuildCtx, key: string): Regularizer | null {
+  const v = c.raw(key);
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') {
+    try {
+      return getRegularizer(v, key);
+    } catch {
+      return c.fail(
+        key,
+        `unknown regularizer ${brief(v)} (known: 'l1', 'l2', 'l1_l2', 'l1l2', or a config object)`,
+      );
+    }
+  }
+  if (!isJsonObject(v) || typeof v.class_name !== 'string')
+    return c.fail(key, `expected a regularizer config {class_name, config}, got ${brief(v)}`);
+  const cls = v.class_name;
+  const known = Object.hasOwn(REGULARIZER_CLASSES, cls) ? REGULARIZER_CLASSES[cls] : undefined;
+  if (!known || !KERAS_REGULARIZER_MODULES.includes(v.module as string | null | undefined)) {
+    // NOTE: inference does not need it, so the model loads; the report says fine-tuning trains without it.
+    b.warn(
+      `${c.prefix}: ${key} ${cls} is not applied (tapegrad applies L1, L2 and L1L2): training this model adds no penalty for it`,
+    );
+    return null;
+  }
+  const cfg = v.config ?? {};
+  if (!isJsonObject(cfg)) return c.fail(key, `expected a config object, got ${brief(cfg)}`);
+  const f: Record<string, number> = { l1: 0, l2: 0 };
+  for (const [k, x] of Object.entries(cfg)) {
+    if (!known.keys.includes(k))
+      c.fail(key, `${cls} has no argument '${k}' (known: ${known.keys.join(', ')})`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      c.fail(key, `${cls} ${k} must be a non-negative number, got ${brief(x)}`);
+    f[k] = x as number;
+  }
+  return new Regularizer(f.l1, f.l2, known.kind);
+}
+
+/**
+ * Whether the file was written by tf.keras (`2.2.4-tf` … `2.15`), whose activity penalties are divided by the batch
+ * size (nn/regularizers.ts); Keras 3, standalone Keras 1.2–2.3 and TF.js files are not.
+ */
+export const isTfKeras = (b: BuildCtx): boolean =>
+  b.ctx.major === 2 && /-tf$|^2\.([4-9]|1\d)\b/.test(b.ctx.version ?? '');
+
+/**
+ * The regularizer options of a layer class (`names`: the ones it takes) from its config; any other `*_regularizer`
+ * key that is set (BatchNormalization's gamma_regularizer, ...) is noted in the load report as not applied.
+ */
+export function regularizerArgs<K extends RegularizerOption>(
+  c: LayerCfg,
+  b: BuildCtx,
+  names: readonly K[],
+): RegularizerArgs<K> {
+  const out: RegularizerArgs<K> = {};
+  for (const n of names) {
+    const r = regularizerOf(c, b, REGULARIZER_OPTIONS[n].key);
+    if (r) out[n] = n === 'activityRegularizer' && isTfKeras(b) ? tfKerasActivity(r) : r;
+  }
+  noteUnappliedRegularizers(c, b);
+  return out;
+}
+
+/** Note every set `*_regularizer` key the builder did not read: tapegrad's layer has no such penalty. */
+export function noteUnappliedRegularizers(c: LayerCfg, b: BuildCtx): void {
+  const read = new Set(c.readKeys());
+  for (const [k, v] of Object.entries(c.cfg))
+    if (/_regularizer$/.test(k) && v !== null && !read.has(k)) {
+      c.touch(k);
+      b.warn(
+        `${c.prefix}: ${k} is not applied (tapegrad's ${c.where.className} has no such penalty): training this model adds no penalty for it`,
+      );
+    }
 }

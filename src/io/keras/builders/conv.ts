@@ -37,7 +37,9 @@ import {
 } from '../../../nn/keras/layers/volumetric.js';
 import { type NdWeight, flipNd, transposeNd } from '../ndarray.js';
 import { type BuildCtx, type WeightConverter, type WeightCtx, defineLayers } from '../registry.js';
-import { baseArgs, dataFormat, padPairs, pair } from './common.js';
+import { baseArgs, dataFormat, padPairs, pair, regularizerArgs } from './common.js';
+
+const KERNEL_BIAS_ACTIVITY = ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer'] as const;
 
 const padding = (c: LayerCfg, causal = false) =>
   c.oneOf(
@@ -59,6 +61,7 @@ function convCommon(c: LayerCfg, b: BuildCtx, rank: 1 | 2) {
     activation: activationOf(c, 'activation', b.ctx),
     useBias: c.bool('use_bias', true),
     groups,
+    ...regularizerArgs(c, b, KERNEL_BIAS_ACTIVITY),
   };
 }
 
@@ -200,6 +203,7 @@ defineLayers({
         dataFormat: dataFormat(c),
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
+        ...regularizerArgs(c, b, KERNEL_BIAS_ACTIVITY),
       });
     },
     convertWeights: convKernel('Conv3D'),
@@ -218,6 +222,7 @@ defineLayers({
         dilationRate: pair(c, 'dilation_rate', 1),
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
+        ...regularizerArgs(c, b, KERNEL_BIAS_ACTIVITY),
       });
     },
     convertWeights: convKernel('Conv2DTranspose'),
@@ -234,6 +239,7 @@ defineLayers({
         dilationRate: pair(c, 'dilation_rate', 1),
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
+        ...regularizerArgs(c, b, ['depthwiseRegularizer', 'biasRegularizer', 'activityRegularizer']),
       }),
   },
   SeparableConv2D: {
@@ -249,6 +255,12 @@ defineLayers({
         dilationRate: pair(c, 'dilation_rate', 1),
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
+        ...regularizerArgs(c, b, [
+          'depthwiseRegularizer',
+          'pointwiseRegularizer',
+          'biasRegularizer',
+          'activityRegularizer',
+        ]),
       }),
     convertWeights: separableKernels,
   },

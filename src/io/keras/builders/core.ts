@@ -40,8 +40,9 @@ import {
   AlphaDropout,
   Masking,
 } from '../../../nn/keras/layers/masking-regularization.js';
+import { regularizersOf, tfKerasActivity } from '../../../nn/regularizers.js';
 import { defineLayers } from '../registry.js';
-import { baseArgs, dataFormat } from './common.js';
+import { baseArgs, dataFormat, isTfKeras, regularizerArgs } from './common.js';
 
 /** Dropout-like rates: Keras 2 `rate` (Keras 1 `p` was renamed earlier). */
 const rate = (c: LayerCfg): number => {
@@ -80,6 +81,7 @@ defineLayers({
         units: c.int('units', undefined, 1),
         activation: activationOf(c, 'activation', b.ctx),
         useBias: c.bool('use_bias', true),
+        ...regularizerArgs(c, b, ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer']),
       }),
   },
   Activation: {
@@ -115,7 +117,12 @@ defineLayers({
   GaussianDropout: { build: (c) => new GaussianDropout({ ...baseArgs(c), rate: rate(c) }) },
   GaussianNoise: { build: (c) => new GaussianNoise({ ...baseArgs(c), stddev: c.num('stddev', 0) }) },
   ActivityRegularization: {
-    build: (c) => new ActivityRegularization({ ...baseArgs(c), l1: c.num('l1', 0), l2: c.num('l2', 0) }),
+    build: (c, b) => {
+      const l = new ActivityRegularization({ ...baseArgs(c), l1: c.num('l1', 0), l2: c.num('l2', 0) });
+      // NOTE: tf.keras divides the penalty by the batch size (nn/regularizers.ts)
+      if (isTfKeras(b)) tfKerasActivity(regularizersOf(l).activityRegularizer);
+      return l;
+    },
   },
   Flatten: { build: (c) => new Flatten({ ...baseArgs(c), dataFormat: dataFormat(c) }) },
   Reshape: {
@@ -156,7 +163,8 @@ defineLayers({
     },
   },
   PReLU: {
-    build: (c) => {
+    build: (c, b) => {
+      const regs = regularizerArgs(c, b, ['alphaRegularizer']);
       const s = c.raw('shared_axes');
       if (
         s !== undefined &&
@@ -165,7 +173,7 @@ defineLayers({
         !(Array.isArray(s) && s.every((a) => typeof a === 'number'))
       )
         c.fail('shared_axes', `expected null, an axis or a list of axes, got ${JSON.stringify(s)}`);
-      return new PReLU({ ...baseArgs(c), sharedAxes: (s ?? null) as number | number[] | null });
+      return new PReLU({ ...baseArgs(c), ...regs, sharedAxes: (s ?? null) as number | number[] | null });
     },
   },
   ELU: { build: (c) => new ELU({ ...baseArgs(c), alpha: c.num('alpha', 1) }) },
@@ -181,7 +189,7 @@ defineLayers({
   ThresholdedReLU: { build: (c) => new ThresholdedReLU({ ...baseArgs(c), theta: c.num('theta', 1) }) },
   Softmax: { build: (c) => new Softmax({ ...baseArgs(c), axis: singleAxis(c, -1) }) },
   Embedding: {
-    build: (c) => {
+    build: (c, b) => {
       const len = c.raw('input_length');
       const args = baseArgs(c);
       if (!args.batchInputShape && typeof len === 'number') args.batchInputShape = [null, len];
@@ -190,13 +198,15 @@ defineLayers({
         inputDim: c.int('input_dim', undefined, 1),
         outputDim: c.int('output_dim', undefined, 1),
         maskZero: c.bool('mask_zero', false),
+        ...regularizerArgs(c, b, ['embeddingsRegularizer', 'activityRegularizer']),
       });
     },
   },
   BatchNormalization: {
-    build: (c) => {
+    build: (c, b) => {
       const args = {
         ...baseArgs(c),
+        ...regularizerArgs(c, b, ['gammaRegularizer', 'betaRegularizer']),
         axis: singleAxis(c, -1),
         momentum: c.num('momentum', 0.99),
         epsilon: c.num('epsilon', 1e-3),
@@ -208,7 +218,8 @@ defineLayers({
     },
   },
   LayerNormalization: {
-    build: (c) => {
+    build: (c, b) => {
+      const regs = regularizerArgs(c, b, ['gammaRegularizer', 'betaRegularizer']);
       const a = c.raw('axis');
       const axis =
         a === undefined || a === null
@@ -221,6 +232,7 @@ defineLayers({
       if (c.bool('rms_scaling', false)) c.fail('rms_scaling', 'RMS scaling is not supported');
       return new LayerNormalization({
         ...baseArgs(c),
+        ...regs,
         axis,
         epsilon: c.num('epsilon', 1e-3),
         center: c.bool('center', true),

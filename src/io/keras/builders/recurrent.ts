@@ -10,7 +10,7 @@ import { type JsonObject, LayerCfg } from '../cfg.js';
 import type { KerasContext } from '../context.js';
 import { type NdWeight, concatLast, reshapeNd, splitLast, transposeNd } from '../ndarray.js';
 import { type BuildCtx, type WeightConverter, defineLayers } from '../registry.js';
-import { baseArgs } from './common.js';
+import { baseArgs, regularizerArgs } from './common.js';
 
 /** Keras ≥ 2.3 and tf.keras in TF 2 switched recurrent_activation to sigmoid (and GRU reset_after to true in TF 2 / Keras 3). */
 const newDefaults = (ctx: KerasContext): boolean =>
@@ -43,6 +43,12 @@ function rnnArgs(c: LayerCfg, b: BuildCtx) {
     stateful: c.bool('stateful', false),
     dropout: r('dropout'),
     recurrentDropout: r('recurrent_dropout'),
+    ...regularizerArgs(c, b, [
+      'kernelRegularizer',
+      'recurrentRegularizer',
+      'biasRegularizer',
+      'activityRegularizer',
+    ]),
   };
 }
 

@@ -12,6 +12,15 @@ import {
 } from '../../../ops/composite/activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions, type OptionsOf } from '../../layer.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** PReLU's regularizer option (Keras alpha_regularizer). */
+const PRELU_REGS = regularizerKeys('alphaRegularizer');
 
 export interface LeakyReLUArgs extends LayerArgs {
   /** Slope for x < 0 (Keras 3 name; default 0.3). */
@@ -42,7 +51,7 @@ export class LeakyReLU extends Layer {
   }
 }
 
-export interface PReLUArgs extends LayerArgs {
+export interface PReLUArgs extends LayerArgs, RegularizerArgs<'alphaRegularizer'> {
   alphaInitializer?: InitializerSpec;
   /** 1-based non-batch axes along which the slope is shared (e.g. [1, 2] for one slope per channel of an image). */
   sharedAxes?: number[] | number | null;
@@ -51,11 +60,16 @@ export interface PReLUArgs extends LayerArgs {
 /** y = max(0, x) - alpha·max(0, -x) with a learned alpha per position (weight 'alpha', shaped like one sample). */
 export class PReLU extends Layer {
   static override className = 'PReLU';
-  static override options = layerOptions<PReLUArgs>({ alphaInitializer: true, sharedAxes: true });
+  static override options = layerOptions<PReLUArgs>({
+    alphaInitializer: true,
+    sharedAxes: true,
+    ...PRELU_REGS,
+  });
   readonly sharedAxes: number[];
   alpha!: Tensor;
   constructor(readonly args: PReLUArgs = {}) {
     super(args);
+    setupRegularizers(this, args, PRELU_REGS);
     const s = args.sharedAxes;
     this.sharedAxes = s === undefined || s === null ? [] : typeof s === 'number' ? [s] : [...s];
   }
@@ -82,7 +96,11 @@ export class PReLU extends Layer {
     return `${this.alpha.shape.join('·')} = ${this.alpha.size.toLocaleString('en-US')}`;
   }
   override getConfig() {
-    return { ...super.getConfig(), shared_axes: this.sharedAxes.length ? this.sharedAxes : null };
+    return {
+      ...super.getConfig(),
+      shared_axes: this.sharedAxes.length ? this.sharedAxes : null,
+      ...regularizerConfig(this),
+    };
   }
 }
 

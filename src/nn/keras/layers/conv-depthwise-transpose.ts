@@ -9,6 +9,22 @@ import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { type DataFormatArg, dataFormatOf } from './data-format.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+// Keras's regularizer options of each class (DepthwiseConv2D and SeparableConv2D have no kernel_regularizer)
+const DEPTHWISE_REGS = regularizerKeys('depthwiseRegularizer', 'biasRegularizer', 'activityRegularizer');
+const SEPARABLE_REGS = regularizerKeys(
+  'depthwiseRegularizer',
+  'pointwiseRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+);
+const TRANSPOSE_REGS = regularizerKeys('kernelRegularizer', 'biasRegularizer', 'activityRegularizer');
 
 const n = (v: number): string => v.toLocaleString('en-US');
 type IntOrPair = number | [number, number];
@@ -38,7 +54,8 @@ export function deconvLength(
   return [out, before];
 }
 
-export interface DepthwiseConv2DArgs extends LayerArgs {
+export interface DepthwiseConv2DArgs
+  extends LayerArgs, RegularizerArgs<'depthwiseRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
   kernelSize: IntOrPair;
   strides?: IntOrPair;
   padding?: 'valid' | 'same';
@@ -101,6 +118,7 @@ abstract class SpatialConv extends Layer {
       dilation_rate: this.dilationRate,
       activation: actName(this.args.activation),
       use_bias: this.useBias,
+      ...regularizerConfig(this),
     };
   }
 }
@@ -119,11 +137,13 @@ export class DepthwiseConv2D extends SpatialConv {
     useBias: true,
     depthwiseInitializer: true,
     biasInitializer: true,
+    ...DEPTHWISE_REGS,
   });
   readonly depthMultiplier: number;
   depthwiseKernel!: Tensor;
   constructor(args: DepthwiseConv2DArgs) {
     super(args);
+    setupRegularizers(this, args, DEPTHWISE_REGS);
     this.depthMultiplier = args.depthMultiplier ?? 1;
     if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1)
       throw new ValueError(
@@ -159,7 +179,7 @@ export class DepthwiseConv2D extends SpatialConv {
   }
 }
 
-export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
+export interface SeparableConv2DArgs extends DepthwiseConv2DArgs, RegularizerArgs<'pointwiseRegularizer'> {
   filters: number;
   pointwiseInitializer?: InitializerSpec;
 }
@@ -180,6 +200,7 @@ export class SeparableConv2D extends SpatialConv {
     depthwiseInitializer: true,
     pointwiseInitializer: true,
     biasInitializer: true,
+    ...SEPARABLE_REGS,
   });
   readonly filters: number;
   readonly depthMultiplier: number;
@@ -187,6 +208,7 @@ export class SeparableConv2D extends SpatialConv {
   pointwiseKernel!: Tensor;
   constructor(args: SeparableConv2DArgs) {
     super(args);
+    setupRegularizers(this, args, SEPARABLE_REGS);
     if (!Number.isInteger(args.filters) || args.filters < 1)
       throw new ValueError(`SeparableConv2D: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
@@ -232,7 +254,8 @@ export class SeparableConv2D extends SpatialConv {
   }
 }
 
-export interface Conv2DTransposeArgs extends LayerArgs {
+export interface Conv2DTransposeArgs
+  extends LayerArgs, RegularizerArgs<'kernelRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
   filters: number;
   kernelSize: IntOrPair;
   strides?: IntOrPair;
@@ -262,6 +285,7 @@ export class Conv2DTranspose extends Layer {
     useBias: true,
     kernelInitializer: true,
     biasInitializer: true,
+    ...TRANSPOSE_REGS,
   });
   readonly filters: number;
   readonly kernelSize: [number, number];
@@ -297,6 +321,7 @@ export class Conv2DTranspose extends Layer {
       );
     this.channelsFirst = dataFormatOf(this, args.dataFormat) === 'channelsFirst';
     this.useBias = args.useBias ?? true;
+    setupRegularizers(this, args, TRANSPOSE_REGS);
   }
   override expectedRank(): number {
     return 4;
@@ -348,6 +373,7 @@ export class Conv2DTranspose extends Layer {
       dilation_rate: this.dilationRate,
       activation: actName(this.args.activation),
       use_bias: this.useBias,
+      ...regularizerConfig(this),
     };
   }
 }

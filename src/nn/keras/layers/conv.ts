@@ -8,6 +8,15 @@ import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { type DataFormatArg, dataFormatOf } from './data-format.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** Conv's regularizer options (Keras `kernel_regularizer`, `bias_regularizer`, `activity_regularizer`). */
+const CONV_REGS = regularizerKeys('kernelRegularizer', 'biasRegularizer', 'activityRegularizer');
 
 const RELU = getActivation('relu');
 const n = (v: number): string => v.toLocaleString('en-US');
@@ -37,7 +46,8 @@ export const spatialLayout = (rank: 1 | 2, channelsFirst: boolean): string => {
   return channelsFirst ? `[batch, channels, ${sp}]` : `[batch, ${sp}, channels]`;
 };
 
-export interface ConvArgs extends LayerArgs {
+export interface ConvArgs
+  extends LayerArgs, RegularizerArgs<'kernelRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
   filters: number;
   kernelSize: IntOrPair;
   strides?: IntOrPair;
@@ -64,6 +74,7 @@ abstract class ConvBase extends Layer {
     useBias: true,
     kernelInitializer: true,
     biasInitializer: true,
+    ...CONV_REGS,
   });
   readonly filters: number;
   readonly groups: number;
@@ -91,6 +102,7 @@ abstract class ConvBase extends Layer {
     this.channelsFirst = dataFormatOf(this, args.dataFormat) === 'channelsFirst';
     if (args.padding === 'causal' && rank !== 1)
       throw new ValueError(`${this.className}: 'causal' padding is only for Conv1D`);
+    setupRegularizers(this, args, CONV_REGS);
   }
   kernelSizes(): number[] {
     const k = this.args.kernelSize;
@@ -181,6 +193,7 @@ abstract class ConvBase extends Layer {
       groups: this.groups,
       activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear',
       use_bias: this.useBias,
+      ...regularizerConfig(this),
     };
   }
 }

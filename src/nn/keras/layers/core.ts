@@ -11,12 +11,22 @@ import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions, type OptionsOf } from '../../layer.js';
 import { type DataFormatArg, withDataFormat } from './data-format.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 const BATCH_HINT = ' — is the batch axis missing? (inputs are [batch, ...])';
 const actName = (a: ActivationSpec): string => (typeof a === 'string' ? a : a ? 'custom' : 'linear');
 
-export interface DenseArgs extends LayerArgs {
+/** Dense's regularizer options (Keras `kernel_regularizer`, `bias_regularizer`, `activity_regularizer`). */
+const DENSE_REGS = regularizerKeys('kernelRegularizer', 'biasRegularizer', 'activityRegularizer');
+
+export interface DenseArgs
+  extends LayerArgs, RegularizerArgs<'kernelRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
   units: number;
   activation?: ActivationSpec;
   useBias?: boolean;
@@ -35,6 +45,7 @@ export class Dense extends Layer {
     kernelInitializer: true,
     biasInitializer: true,
     inputDim: true,
+    ...DENSE_REGS,
   });
   readonly units: number;
   readonly useBias: boolean;
@@ -49,6 +60,7 @@ export class Dense extends Layer {
     this.units = args.units;
     this.useBias = args.useBias ?? true;
     this.activation = args.activation;
+    setupRegularizers(this, args, DENSE_REGS);
   }
   override build(s: Shape): void {
     const inDim = s[s.length - 1];
@@ -95,6 +107,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: actName(this.activation),
       use_bias: this.useBias,
+      ...regularizerConfig(this),
     };
   }
 }

@@ -8,6 +8,15 @@ import { take } from '../../../ops/network/builders.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { setMask } from '../mask.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** Embedding's regularizer options (Keras `embeddings_regularizer`, `activity_regularizer`). */
+const EMBEDDING_REGS = regularizerKeys('embeddingsRegularizer', 'activityRegularizer');
 
 /**
  * Flat indices into a row-major [rows, dim] table for each index of `x`: out[i·dim + j] = x[i]·dim + j,
@@ -30,7 +39,8 @@ export function rowIndices(x: Tensor, rows: number, dim: number, who: string): T
   return add(mul(reshape(cast(x, 'int32'), [...x.shape, 1]), dim), cols);
 }
 
-export interface EmbeddingArgs extends LayerArgs {
+export interface EmbeddingArgs
+  extends LayerArgs, RegularizerArgs<'embeddingsRegularizer' | 'activityRegularizer'> {
   inputDim: number;
   outputDim: number;
   embeddingsInitializer?: InitializerSpec;
@@ -51,6 +61,7 @@ export class Embedding extends Layer {
     embeddingsInitializer: true,
     maskZero: true,
     inputLength: true,
+    ...EMBEDDING_REGS,
   });
   readonly inputDim: number;
   readonly outputDim: number;
@@ -68,6 +79,7 @@ export class Embedding extends Layer {
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.maskZero = args.maskZero ?? false;
+    setupRegularizers(this, args, EMBEDDING_REGS);
   }
   override build(_s: Shape): void {
     this.embeddings = this.addWeight(
@@ -100,6 +112,7 @@ export class Embedding extends Layer {
       input_dim: this.inputDim,
       output_dim: this.outputDim,
       mask_zero: this.maskZero,
+      ...regularizerConfig(this),
     };
     if (this.args.inputLength !== undefined) c.input_length = this.args.inputLength;
     return c;

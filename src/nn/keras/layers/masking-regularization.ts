@@ -7,6 +7,7 @@ import { max } from '../../../ops/reduce/builders.js';
 import { reshape } from '../../../ops/movement/builders.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { setMask } from '../mask.js';
+import { Regularizer, setupRegularizers } from '../../regularizers.js';
 
 /** SELU's α and scale (Keras's 32-digit constants as doubles); α' = -α·scale is the value SELU saturates to. */
 const SELU_ALPHA = 1.6732632423543772;
@@ -77,12 +78,27 @@ export class AlphaDropout extends Layer {
   }
 }
 
-/** Keras ActivityRegularization: the forward pass is the identity (the penalty only adds to the training loss). */
+/** Keras ActivityRegularization: the forward pass is the identity; fit/evaluate add l1·Σ|y| + l2·Σy² (Keras 3). */
 export class ActivityRegularization extends Layer {
   static override className = 'ActivityRegularization';
   static override options = ['l1', 'l2'];
   constructor(readonly args: LayerArgs & { l1?: number; l2?: number }) {
     super(args);
+    // as Keras (whose layer is an identity with an activity_regularizer L1L2(l1, l2)), fit adds the penalty
+    const [l1, l2] = [args.l1 ?? 0, args.l2 ?? 0];
+    const where = `${this.name} (ActivityRegularization)`;
+    for (const [k, v] of [
+      ['l1', l1],
+      ['l2', l2],
+    ] as const)
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new ValueError(`${where}: ${k} must be a non-negative finite number, got ${String(v)}`);
+    if (l1 || l2)
+      setupRegularizers(
+        this,
+        { activityRegularizer: new Regularizer(l1, l2) },
+        { activityRegularizer: true },
+      );
   }
   call(x: Tensor): Tensor {
     return x;

@@ -17,6 +17,15 @@ import { layerNormTrailing } from '../../../ops/composite/layer-norm.js';
 import type { InitializerSpec } from '../../initializers.js';
 import { type CallKwargs, Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import { maskOf, maskedMomentsEpsilon } from '../mask.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** BatchNormalization's and LayerNormalization's regularizer options (Keras gamma_ and beta_regularizer). */
+const NORM_REGS = regularizerKeys('gammaRegularizer', 'betaRegularizer');
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
@@ -49,7 +58,8 @@ export function blendInPlace(moving: Tensor, batch: Tensor, keep: number, batchS
   for (let i = 0; i < m.length; i++) m[i] = m[i] * keep + b[i] * batchScale * (1 - keep);
 }
 
-export interface BatchNormalizationArgs extends LayerArgs {
+export interface BatchNormalizationArgs
+  extends LayerArgs, RegularizerArgs<'gammaRegularizer' | 'betaRegularizer'> {
   /** The feature (channel) axis, default -1 (channels last). */
   axis?: number;
   momentum?: number;
@@ -81,6 +91,7 @@ export class BatchNormalization extends Layer {
     gammaInitializer: true,
     movingMeanInitializer: true,
     movingVarianceInitializer: true,
+    ...NORM_REGS,
   });
   readonly axis: number;
   readonly momentum: number;
@@ -93,6 +104,7 @@ export class BatchNormalization extends Layer {
   movingVariance!: Tensor;
   constructor(readonly args: BatchNormalizationArgs = {}) {
     super(args);
+    setupRegularizers(this, args, NORM_REGS);
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
@@ -192,11 +204,13 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      ...regularizerConfig(this),
     };
   }
 }
 
-export interface LayerNormalizationArgs extends LayerArgs {
+export interface LayerNormalizationArgs
+  extends LayerArgs, RegularizerArgs<'gammaRegularizer' | 'betaRegularizer'> {
   /** Axis or axes normalised over (default -1). */
   axis?: number | number[];
   epsilon?: number;
@@ -216,6 +230,7 @@ export class LayerNormalization extends Layer {
     scale: true,
     betaInitializer: true,
     gammaInitializer: true,
+    ...NORM_REGS,
   });
   readonly axis: number[];
   readonly epsilon: number;
@@ -226,6 +241,7 @@ export class LayerNormalization extends Layer {
   private paramShape: number[] = [];
   constructor(readonly args: LayerNormalizationArgs = {}) {
     super(args);
+    setupRegularizers(this, args, NORM_REGS);
     const ax = args.axis ?? -1;
     this.axis = Array.isArray(ax) ? [...ax] : [ax];
     if (this.axis.length === 0) throw new ValueError('LayerNormalization: axis must name at least one axis');
@@ -279,6 +295,7 @@ export class LayerNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      ...regularizerConfig(this),
     };
   }
 }

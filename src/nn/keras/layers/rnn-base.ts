@@ -16,13 +16,32 @@ import { isInferringShapes } from '../../shape-inference.js';
 import { SymbolicTensor } from '../../symbolic.js';
 import { keep } from '../../../core/lifetime.js';
 import { copyMask, maskOf, setMask } from '../mask.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** The recurrent layers' regularizer options (Keras kernel_, recurrent_, bias_, activity_regularizer). */
+const RNN_REGS = regularizerKeys(
+  'kernelRegularizer',
+  'recurrentRegularizer',
+  'biasRegularizer',
+  'activityRegularizer',
+);
 
 export const fmtCount = (v: number): string => v.toLocaleString('en-US');
 export const activationName = (a: ActivationSpec): string =>
   typeof a === 'string' ? a : a ? 'custom' : 'linear';
 
 /** Options shared by SimpleRNN, LSTM and GRU (TF.js names). */
-export interface RNNArgs extends LayerArgs {
+export interface RNNArgs
+  extends
+    LayerArgs,
+    RegularizerArgs<
+      'kernelRegularizer' | 'recurrentRegularizer' | 'biasRegularizer' | 'activityRegularizer'
+    > {
   units: number;
   /** Candidate/output activation (default 'tanh'). */
   activation?: ActivationSpec;
@@ -63,6 +82,7 @@ export const RNN_OPTIONS: { [K in Exclude<keyof RNNArgs, keyof LayerArgs>]-?: tr
   stateful: true,
   inputDim: true,
   inputLength: true,
+  ...RNN_REGS,
 };
 
 /**
@@ -124,6 +144,7 @@ export abstract class RNNBase extends Layer {
     this.stateful = args.stateful ?? false;
     this.dropoutRate = args.dropout ?? 0;
     this.recurrentDropoutRate = args.recurrentDropout ?? 0;
+    setupRegularizers(this, args, RNN_REGS);
   }
 
   /** Gate blocks side by side in the kernels (SimpleRNN 1, GRU 3, LSTM 4). */
@@ -372,6 +393,7 @@ export abstract class RNNBase extends Layer {
       stateful: this.stateful,
       dropout: this.dropoutRate,
       recurrent_dropout: this.recurrentDropoutRate,
+      ...regularizerConfig(this),
     };
   }
 }

@@ -18,6 +18,15 @@ import {
 } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
+import {
+  type RegularizerArgs,
+  regularizerConfig,
+  regularizerKeys,
+  setupRegularizers,
+} from '../../regularizers.js';
+
+/** Conv3D's regularizer options (Keras kernel_, bias_, activity_regularizer). */
+const CONV3D_REGS = regularizerKeys('kernelRegularizer', 'biasRegularizer', 'activityRegularizer');
 import { type DataFormatArg, dataFormatName, withDataFormat } from './data-format.js';
 
 export type { DataFormat } from './data-format.js';
@@ -43,7 +52,8 @@ function depthSlices(x: Tensor, start: number, step: number, count: number): Ten
   return stack(parts, 1);
 }
 
-export interface Conv3DArgs extends LayerArgs {
+export interface Conv3DArgs
+  extends LayerArgs, RegularizerArgs<'kernelRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
   filters: number;
   kernelSize: Triple;
   strides?: Triple;
@@ -69,6 +79,7 @@ export class Conv3D extends Layer {
     dilationRate: true,
     activation: true,
     useBias: true,
+    ...CONV3D_REGS,
   });
   static override required = ['filters', 'kernelSize'];
   kernel!: Tensor;
@@ -78,6 +89,7 @@ export class Conv3D extends Layer {
     this.args = withDataFormat(this, args);
     if (!Number.isInteger(args.filters) || args.filters < 1)
       throw new ValueError(`Conv3D: filters must be a positive integer, got ${args.filters}`);
+    setupRegularizers(this, args, CONV3D_REGS);
   }
   override expectedRank(): number {
     return 5;
@@ -143,6 +155,7 @@ export class Conv3D extends Layer {
       dilation_rate: this.args.dilationRate ?? [1, 1, 1],
       activation: typeof this.args.activation === 'string' ? this.args.activation : 'linear',
       use_bias: this.args.useBias ?? true,
+      ...regularizerConfig(this),
     };
   }
 }

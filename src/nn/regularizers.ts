@@ -1,0 +1,266 @@
+// Weight and activity regularizers (TF.js `tf.regularizers`, Keras `keras.regularizers`): penalties added to the
+// training loss. A layer registers its regularizers here; fit/evaluate add the penalties (nn/keras/batch-logs.ts).
+import { ValueError } from '../core/errors.js';
+import { checkOptionsObject } from '../core/options.js';
+import { keep } from '../core/lifetime.js';
+import { Tensor } from '../core/tensor.js';
+import { abs, add, div, mul } from '../ops/elementwise/builders.js';
+import { sum } from '../ops/reduce/builders.js';
+import type { Layer, Weight } from './layer.js';
+import { isInferringShapes } from './shape-inference.js';
+
+/** Which Keras class a regularizer was made as: Keras 3 files name L1 and L2 apart from L1L2. */
+export type RegularizerKind = 'L1' | 'L2' | 'L1L2';
+
+/** A penalty on a tensor: `l1·Σ|x| + l2·Σx²` (Keras's formula; its L2 has no 1/2). */
+export class Regularizer {
+  constructor(
+    readonly l1: number,
+    readonly l2: number,
+    readonly kind: RegularizerKind = 'L1L2',
+  ) {
+    for (const [k, v] of [
+      ['l1', l1],
+      ['l2', l2],
+    ] as const)
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new ValueError(`regularizer: ${k} must be a non-negative finite number, got ${String(v)}`);
+  }
+  /** The penalty of `x`, a scalar, differentiable (TF.js `Regularizer.apply`). */
+  apply(x: Tensor): Tensor {
+    // NOTE: a factor of 0 adds no term (TF.js does the same), so l2 alone costs one pass over the weight.
+    let p: Tensor | null = null;
+    if (this.l1) p = mul(sum(abs(x)), this.l1);
+    if (this.l2) {
+      const q = mul(sum(mul(x, x)), this.l2);
+      p = p ? add(p, q) : q;
+    }
+    return p ?? mul(sum(x), 0);
+  }
+  /** TF.js/Keras 2 config: `{l1, l2}`. */
+  getConfig(): { l1: number; l2: number } {
+    return { l1: this.l1, l2: this.l2 };
+  }
+}
+
+const L1_ARGS = ['l1'];
+const L2_ARGS = ['l2'];
+const L1L2_ARGS = ['l1', 'l2'];
+const arg = (v: number | undefined, def: number): number => (v === undefined || v === null ? def : v);
+
+/** TF.js `tf.regularizers.l1({l1})`: l1·Σ|x| (default l1 = 0.01). */
+export function l1(config?: { l1?: number }): Regularizer {
+  checkOptionsObject('regularizers.l1', config, L1_ARGS);
+  return new Regularizer(arg(config?.l1, 0.01), 0, 'L1');
+}
+/** TF.js `tf.regularizers.l2({l2})`: l2·Σx² (default l2 = 0.01). */
+export function l2(config?: { l2?: number }): Regularizer {
+  checkOptionsObject('regularizers.l2', config, L2_ARGS);
+  return new Regularizer(0, arg(config?.l2, 0.01), 'L2');
+}
+/** TF.js `tf.regularizers.l1l2({l1, l2})`: both terms (each defaults to 0.01, as TF.js). */
+export function l1l2(config?: { l1?: number; l2?: number }): Regularizer {
+  checkOptionsObject('regularizers.l1l2', config, L1L2_ARGS);
+  return new Regularizer(arg(config?.l1, 0.01), arg(config?.l2, 0.01), 'L1L2');
+}
+
+/** TF.js `tf.regularizers`: `tg.regularizers.l2({l2: 1e-4})`. */
+export const regularizers = { l1, l2, l1l2 };
+
+/** A layer's regularizer option: a Regularizer, or a Keras/TF.js shorthand string (defaults 0.01), or null. */
+export type RegularizerSpec = Regularizer | 'l1' | 'l2' | 'l1l2' | 'l1_l2' | 'L1L2' | null;
+
+/** String shorthands: Keras's 'l1', 'l2', 'l1_l2' and TF.js's 'l1l2' / 'L1L2' (factors 0.01, as both). */
+const NAMED: Record<string, () => Regularizer> = {
+  l1: () => l1(),
+  l2: () => l2(),
+  l1l2: () => l1l2(),
+  l1_l2: () => l1l2(),
+  L1L2: () => l1l2(),
+};
+
+/** Resolve a layer's regularizer option; the error names the layer and the option. */
+export function getRegularizer(spec: unknown, where: string): Regularizer | null {
+  if (spec === undefined || spec === null) return null;
+  if (spec instanceof Regularizer) return spec;
+  if (typeof spec === 'string' && Object.hasOwn(NAMED, spec)) return NAMED[spec]();
+  throw new ValueError(
+    `${where}: expected a regularizer (tg.regularizers.l1/l2/l1l2(...)) or one of ` +
+      `${Object.keys(NAMED)
+        .map((k) => `'${k}'`)
+        .join(', ')}, got ${typeof spec === 'string' ? `'${spec}'` : typeof spec}`,
+  );
+}
+
+/** The regularizer options of layers, the Keras config key of each, and the weight each one penalizes. */
+export const REGULARIZER_OPTIONS = {
+  kernelRegularizer: { key: 'kernel_regularizer', weight: 'kernel' },
+  biasRegularizer: { key: 'bias_regularizer', weight: 'bias' },
+  recurrentRegularizer: { key: 'recurrent_regularizer', weight: 'recurrent_kernel' },
+  embeddingsRegularizer: { key: 'embeddings_regularizer', weight: 'embeddings' },
+  depthwiseRegularizer: { key: 'depthwise_regularizer', weight: 'depthwise_kernel' },
+  pointwiseRegularizer: { key: 'pointwise_regularizer', weight: 'pointwise_kernel' },
+  gammaRegularizer: { key: 'gamma_regularizer', weight: 'gamma' },
+  betaRegularizer: { key: 'beta_regularizer', weight: 'beta' },
+  alphaRegularizer: { key: 'alpha_regularizer', weight: 'alpha' },
+  activityRegularizer: { key: 'activity_regularizer', weight: null },
+} as const;
+export type RegularizerOption = keyof typeof REGULARIZER_OPTIONS;
+/** Layer options for regularizers (the args of a layer that takes some of them). */
+export type RegularizerArgs<K extends RegularizerOption> = { [P in K]?: RegularizerSpec };
+
+/** The regularizer options a layer class takes, for its `static options` and `setupRegularizers`. */
+export const regularizerKeys = <K extends RegularizerOption>(...names: K[]): { [P in K]: true } =>
+  Object.fromEntries(names.map((n) => [n, true])) as { [P in K]: true };
+
+interface LayerRegularizers {
+  /** Option name → regularizer (only those given). */
+  byOption: Partial<Record<RegularizerOption, Regularizer>>;
+}
+const registry = new WeakMap<Layer, LayerRegularizers>();
+/** Whether any layer was ever given a regularizer: without one, a training step skips the model walk. */
+let anyRegularized = false;
+
+/**
+ * Read a layer's regularizer options (`names`: the ones its class takes) at construction: resolve them, remember
+ * them for the loss, and hook the activity regularizer on the layer's output.
+ */
+export function setupRegularizers(
+  layer: Layer,
+  args: object,
+  names: Partial<Record<RegularizerOption, true>>,
+): void {
+  const a = args as Record<string, unknown>;
+  const byOption: LayerRegularizers['byOption'] = {};
+  for (const n of Object.keys(names) as RegularizerOption[]) {
+    const r = getRegularizer(a[n], `${layer.name} (${layer.className}): ${n}`);
+    if (r) byOption[n] = r;
+  }
+  if (!Object.keys(byOption).length) return;
+  registry.set(layer, { byOption });
+  anyRegularized = true;
+  if (byOption.activityRegularizer) hookActivity(layer, byOption.activityRegularizer);
+}
+
+/** The layer's regularizers by option name (empty when none). */
+export const regularizersOf = (layer: Layer): Partial<Record<RegularizerOption, Regularizer>> =>
+  registry.get(layer)?.byOption ?? {};
+
+/** The Keras config keys of a layer's regularizers (TF.js / Keras 2 form `{class_name: 'L1L2', config}`), for getConfig. */
+export function regularizerConfig(layer: Layer): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [opt, r] of Object.entries(regularizersOf(layer)))
+    out[REGULARIZER_OPTIONS[opt as RegularizerOption].key] = regularizerToJson(r, false);
+  return out;
+}
+
+/**
+ * A regularizer as a Keras config value: Keras 2 and TF.js `{class_name: 'L1L2', config: {l1, l2}}` (every Keras 2
+ * release and TF.js load L1L2; TF.js knows no other class), Keras 3 its own class with module and registered_name.
+ */
+export function regularizerToJson(r: Regularizer, keras3: boolean): Record<string, unknown> {
+  if (!keras3) return { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
+  const config = r.kind === 'L1' ? { l1: r.l1 } : r.kind === 'L2' ? { l2: r.l2 } : { l1: r.l1, l2: r.l2 };
+  return { module: 'keras.regularizers', class_name: r.kind, config, registered_name: null };
+}
+
+// ---- activity regularizers: penalties on a layer's outputs, collected during one forward pass ----
+
+/** One layer output to penalize: the regularizer and the output (kept until the loss is formed). */
+export interface ActivityTerm {
+  reg: Regularizer;
+  output: Tensor;
+}
+let collecting: ActivityTerm[] | null = null;
+
+/**
+ * Run a forward pass and return what it gave with the layer outputs that carry an activity regularizer (fit,
+ * evaluate); `addPenalties` turns them into penalties.
+ * NOTE: only while collecting: predict and plain calls record nothing.
+ */
+export function collectActivityLosses<T>(f: () => T): [T, ActivityTerm[]] {
+  const prev = collecting;
+  const mine: ActivityTerm[] = [];
+  collecting = mine;
+  try {
+    return [f(), mine];
+  } finally {
+    collecting = prev;
+  }
+}
+
+/**
+ * Wrap the layer's `apply` so that each output tensor is recorded for its penalty.
+ * NOTE: the penalty is computed after the forward pass (addPenalties), not here: a value made inside the model's
+ * call would be released when the call's lifetime frame ends; the output is kept (`keep`) until then.
+ */
+function hookActivity(layer: Layer, reg: Regularizer): void {
+  const inner = layer.apply.bind(layer);
+  layer.apply = ((x, kw) => {
+    const y = inner(x, kw);
+    if (collecting && !isInferringShapes())
+      for (const t of Array.isArray(y) ? y : [y])
+        if (t instanceof Tensor && t.rank > 0) collecting.push({ reg, output: keep(t) });
+    return y;
+  }) as Layer['apply'];
+}
+
+/** Activity regularizers read from tf.keras files: their penalty is divided by the batch size. */
+const perBatch = new WeakSet<Regularizer>();
+/** Mark an activity regularizer as tf.keras's, whose penalty is divided by the batch size (the importer does); returns it. */
+export function tfKerasActivity<R extends Regularizer | null | undefined>(r: R): R {
+  if (r) perBatch.add(r);
+  return r;
+}
+
+/**
+ * An activity penalty: `penalty(output)`, summed over the whole batch.
+ * NOTE: as Keras 3 (`Layer.__call__` adds `activity_regularizer(output)`) and standalone Keras 1.2–2.3; tf.keras
+ * (2.2.4-tf to 2.15, `_handle_activity_regularization`) divides it by the batch size, and a model imported from a
+ * tf.keras file keeps that (`tfKerasActivity`). TF.js refuses to run a layer that has one.
+ */
+const activityPenalty = (a: ActivityTerm): Tensor =>
+  perBatch.has(a.reg) ? div(a.reg.apply(a.output), a.output.shape[0] || 1) : a.reg.apply(a.output);
+
+// ---- weight penalties ----
+
+/** Every layer under `root` (itself included), each once (a shared layer is counted once). */
+function layersUnder(root: Layer): Layer[] {
+  const seen = new Set<Layer>();
+  const walk = (l: Layer): void => {
+    if (seen.has(l)) return;
+    seen.add(l);
+    for (const [, c] of l.children()) walk(c);
+  };
+  walk(root);
+  return [...seen];
+}
+
+/**
+ * The weight penalties of every regularized weight under `root` (Keras/TF.js `model.losses` without the activity
+ * terms), one scalar per weight, differentiable.
+ * NOTE: as TF.js and tf.keras, a frozen weight's penalty counts too (it changes the reported loss, not the
+ * gradient); Keras 3 counts only trainable weights.
+ */
+export function weightPenalties(root: Layer): Tensor[] {
+  if (!anyRegularized) return [];
+  const out: Tensor[] = [];
+  for (const l of layersUnder(root)) {
+    const regs = registry.get(l)?.byOption;
+    if (!regs) continue;
+    // own weights only (not a child's): Layer keeps them in its protected ownWeights
+    const own = (l as unknown as { ownWeights: Weight[] }).ownWeights;
+    for (const [opt, r] of Object.entries(regs)) {
+      const w = REGULARIZER_OPTIONS[opt as RegularizerOption].weight;
+      const found = w === null ? undefined : own.find((x) => x.name === w);
+      if (found) out.push(r.apply(found.value));
+    }
+  }
+  return out;
+}
+
+/** The training loss with the regularization penalties added (weights of `model`, and the activity terms). */
+export function addPenalties(model: Layer, loss: Tensor, activity: ActivityTerm[]): Tensor {
+  const all = [...weightPenalties(model), ...activity.map(activityPenalty)];
+  return all.reduce((a, p) => add(a, p), loss);
+}
