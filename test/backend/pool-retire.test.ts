@@ -3,72 +3,14 @@
 // is reused), and later jobs stay off the workers until it has exited; a worker that dies between jobs is replaced.
 // The worker here is the real pool worker source with a pause injected into its first chunk, and a terminate()
 // that takes effect only when the test says (the slowest case of asynchronous termination).
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { TapegradError } from '../../src/core/errors.js';
 import { jsKernels } from '../../src/backend/js.js';
-import { ThreadPool, type SpawnWorker } from '../../src/backend/wasm/pool.js';
-import { POOL_WORKER_SOURCE } from '../../src/backend/wasm/pool-worker.js';
-import { readKernelBytes } from '../../src/backend/wasm/node.js';
-import type { WasmExports } from '../../src/backend/wasm/wasm-kernels.js';
-import { wasmLayout } from '../../src/backend/wasm/memory-frame.js';
+import { gatedPool } from '../support/gated-pool.js';
 import { randF32 } from '../support/backend.js';
 
-// every claimed chunk is reported; the first one waits until the test opens the gate
-const SOURCE = POOL_WORKER_SOURCE.replace(
-  'fn(...args);',
-  `port.postMessage('claim ' + seq + ' ' + i);
-      if (!globalThis.__paused) { globalThis.__paused = 1; Atomics.wait(new Int32Array(workerData.gate), 0, 0); }
-      fn(...args);`,
-);
-
 function setup() {
-  const bytes = readKernelBytes();
-  if (!bytes) throw new Error('no kernels.wasm: run npm run build:wasm');
-  const module = new WebAssembly.Module(bytes);
-  const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
-  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const workers: {
-    w: Worker;
-    terminated: boolean;
-    exited: () => boolean;
-    claims: () => string[];
-  }[] = [];
-  const spawn: SpawnWorker = ({ control }) => {
-    const { port1, port2 } = new MessageChannel();
-    const w = new Worker(SOURCE, {
-      eval: true,
-      workerData: { module, memory, control, port: port2, gate: gate.buffer },
-      transferList: [port2],
-    });
-    w.unref();
-    port1.unref();
-    let dead = false;
-    w.on('exit', () => (dead = true));
-    w.on('error', () => (dead = true));
-    const seen: string[] = [];
-    const rec = {
-      w,
-      terminated: false,
-      exited: () => dead,
-      claims: () => {
-        for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1))
-          seen.push(String(m.message));
-        return seen;
-      },
-    };
-    workers.push(rec);
-    return {
-      terminate: () => void (rec.terminated = true), // takes effect when the test calls w.terminate()
-      get dead() {
-        return dead;
-      },
-      takeError: () => undefined,
-    };
-  };
-  const L = wasmLayout(ex.heapBase());
-  const pool = new ThreadPool(spawn, module, memory, ex as never, L.table, L.tableBytes);
+  const { ex, memory, pool, workers, open, layout: L } = gatedPool();
   const stride = ex.gemmWorkBytes() + 64;
   const work = { base: L.work, stride };
   const f32 = new Float32Array(memory.buffer);
@@ -89,10 +31,6 @@ function setup() {
       return worst;
     };
     return { chunks, check };
-  };
-  const open = () => {
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
   };
   const counter = new Int32Array(memory.buffer, L.table, 1);
   return { pool, workers, work, product, open, counter, base: L.work + 3 * stride + 64 };

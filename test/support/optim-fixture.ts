@@ -17,11 +17,16 @@ export const REG: Regression = {
 export const START = [0.5, -0.3, 0.8, 0.1];
 export const STEPS = 6;
 
-/** Train w [3] and b [] with tapegrad's autodiff; [w..., b] after every step. */
-export function runTg(make: (ps: tg.Tensor[]) => tg.Optimizer, dtype: tg.DType, steps = STEPS): number[][] {
-  const { N, D } = REG;
-  const X = tg.tensor(REG.X, [N, D], { dtype });
-  const y = tg.tensor(REG.y, [N], { dtype });
+/** Train w [D] and b [] of `reg` (default REG) with tapegrad's autodiff; [w..., b] after every step. */
+export function runTg(
+  make: (ps: tg.Tensor[]) => tg.Optimizer,
+  dtype: tg.DType,
+  steps = STEPS,
+  reg: Regression = REG,
+): number[][] {
+  const { N, D } = reg;
+  const X = tg.tensor(reg.X, [N, D], { dtype });
+  const y = tg.tensor(reg.y, [N], { dtype });
   const w = tg.tensor(START.slice(0, D), [D], { dtype, requiresGrad: true });
   w.name = 'w';
   const b = tg.tensor(START[D], [], { dtype, requiresGrad: true });

@@ -11,6 +11,7 @@ import {
   refSGD,
   regressionGrad,
 } from '../support/naive-optimizers.js';
+import { runTg as runFixture } from '../support/optim-fixture.js';
 
 const N = 8;
 const D = 3;
@@ -19,23 +20,8 @@ const START = [0.5, -0.3, 0.8, 0.1];
 const STEPS = 6;
 
 /** Train w [D] and b [] with tapegrad; record [w..., b] after every step. */
-function runTg(make: (ps: tg.Tensor[]) => tg.Optimizer, dtype: tg.DType, steps = STEPS): number[][] {
-  const X = tg.tensor(reg.X, [N, D], { dtype });
-  const y = tg.tensor(reg.y, [N], { dtype });
-  const w = tg.tensor(START.slice(0, D), [D], { dtype, requiresGrad: true });
-  w.name = 'w';
-  const b = tg.tensor(START[D], [], { dtype, requiresGrad: true });
-  b.name = 'b';
-  const opt = make([w, b]);
-  const traj: number[][] = [];
-  for (let s = 0; s < steps; s++) {
-    opt.zeroGrad();
-    tg.mean(tg.square(tg.sub(tg.add(tg.matmul(X, w), b), y))).backward();
-    opt.step();
-    traj.push([...w.data, ...b.data]);
-  }
-  return traj;
-}
+const runTg = (make: (ps: tg.Tensor[]) => tg.Optimizer, dtype: tg.DType, steps = STEPS): number[][] =>
+  runFixture(make, dtype, steps, reg);
 
 /** The same run with a reference step; `lr(k)` is the rate after k completed updates. */
 function runRef(step: RefStep, lr: (k: number) => number, steps = STEPS): number[][] {

@@ -4,73 +4,19 @@
 // the job's own copy, not the caller's block that the next op overwrites.
 // The worker is the real pool worker source with a pause injected before its first chunk runs, and a terminate()
 // that never takes effect by itself (the slowest case of asynchronous termination).
-import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ThreadPool, type SpawnWorker } from '../../../src/backend/wasm/pool.js';
-import { POOL_WORKER_SOURCE } from '../../../src/backend/wasm/pool-worker.js';
-import { readKernelBytes } from '../../../src/backend/wasm/node.js';
-import type { WasmExports } from '../../../src/backend/wasm/wasm-kernels.js';
-import { wasmLayout } from '../../../src/backend/wasm/memory-frame.js';
+import { gatedPool } from '../../support/gated-pool.js';
 import { kernelContext } from '../../../src/backend/wasm/kernel-context.js';
 import { Arena } from '../../../src/backend/wasm/arena.js';
 import type { WindowGeom } from '../../../src/core/window-geom.js';
 import { randF32 } from '../../support/backend.js';
 
-// every claimed chunk is reported; the first one waits at the gate until the test opens it
-const SOURCE = POOL_WORKER_SOURCE.replace(
-  'fn(...args);',
-  `port.postMessage('claim ' + seq + ' ' + i);
-      if (!globalThis.__paused) { globalThis.__paused = 1; Atomics.wait(new Int32Array(workerData.gate), 0, 0); }
-      fn(...args);`,
-);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function setup() {
-  const bytes = readKernelBytes();
-  if (!bytes) throw new Error('no kernels.wasm: run npm run build:wasm');
-  const module = new WebAssembly.Module(bytes);
-  const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
-  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
-  const gate = new Int32Array(new SharedArrayBuffer(4));
-  const workers: { w: Worker; exited: () => boolean; claims: () => string[] }[] = [];
-  const spawn: SpawnWorker = ({ control }) => {
-    const { port1, port2 } = new MessageChannel();
-    const w = new Worker(SOURCE, {
-      eval: true,
-      workerData: { module, memory, control, port: port2, gate: gate.buffer },
-      transferList: [port2],
-    });
-    w.unref();
-    port1.unref();
-    let dead = false;
-    w.on('exit', () => (dead = true));
-    w.on('error', () => (dead = true));
-    const seen: string[] = [];
-    workers.push({
-      w,
-      exited: () => dead,
-      claims: () => {
-        for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1))
-          seen.push(String(m.message));
-        return seen;
-      },
-    });
-    return {
-      terminate: () => {}, // the test terminates the Worker itself, at the end
-      get dead() {
-        return dead;
-      },
-      takeError: () => undefined,
-    };
-  };
-  const L = wasmLayout(ex.heapBase());
-  const pool = new ThreadPool(spawn, module, memory, ex as never, L.table, L.tableBytes);
+  const { ex, memory, pool, workers, open } = gatedPool();
   // the backend's own wiring of pool and arena (what the wasm backend runs with)
   const ctx = kernelContext(ex, memory, pool);
-  const open = () => {
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
-  };
   /** f32 view of `n` floats at byte offset p (fresh: the memory may have grown). */
   const at = (p: number, n: number) => new Float32Array(memory.buffer, p, n);
   /** Run `job` on 2 threads until the worker claims a chunk (and pauses there) and is declared stuck. */
