@@ -44,13 +44,19 @@ export abstract class Module extends Layer {
     // NOTE: a list reaching the call is the positional arguments: forward(x, hx), or apply([a, b]) from a Keras
     // model or the ONNX exporter. forward(list) wraps its one list, so forward receives the list itself.
     // A call with more positional arguments than forward declares is refused, as PyTorch's TypeError.
+    // NOTE: a forward assigned as a class field (`forward = (x) => ...`) is not there yet: it replaces the wrapper
+    // below once this constructor returns, so the call reads it then (a direct call skips apply's hooks).
     this.callImpl = (x: LayerIO) => {
-      if (!Array.isArray(x)) return fwd.call(this, x);
-      checkForwardArgs(`${this.name} (${this.className})`, fwd, x.length);
-      return fwd.apply(this, x);
+      const f = typeof fwd === 'function' ? fwd : this.forward;
+      if (f === wrapper)
+        throw new ValueError(`${this.name} (${this.className}): the module defines no forward method`);
+      if (!Array.isArray(x)) return f.call(this, x);
+      checkForwardArgs(`${this.name} (${this.className})`, f, x.length);
+      return f.apply(this, x);
     };
-    this.forward = (...args: any[]) =>
+    const wrapper = (...args: any[]) =>
       this.apply(args.length === 1 && !Array.isArray(args[0]) ? args[0] : args) as any;
+    this.forward = wrapper;
     this.built = true;
   }
   abstract forward(...args: any[]): any;

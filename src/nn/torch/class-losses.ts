@@ -38,7 +38,7 @@ function asBatch(input: Tensor, target: Tensor, probs: boolean): [Tensor, Tensor
  * PyTorch `nn.CrossEntropyLoss({ weight, ignoreIndex = -100, reduction, labelSmoothing = 0 })` from logits: class
  * indices or class probabilities (a float target of the input's shape) as PyTorch 1.13; 'mean' over class indices
  * divides by the summed weights of the counted targets. Numbers and gradients of tg.crossEntropy.
- * NOTE: ignoreIndex applies to class indices only; with probability targets PyTorch does not read it, nor does this.
+ * ignoreIndex applies to class indices only; with probability targets a non-negative one is refused, as PyTorch's.
  */
 export class CrossEntropyLoss extends Loss {
   static override className = 'CrossEntropyLoss';
@@ -69,6 +69,11 @@ export class CrossEntropyLoss extends Loss {
     const one = asBatch(input, target, true);
     const [x, t] = one ?? [input, target];
     const probs = shapesEqual(t.shape, x.shape);
+    // PyTorch 1.13 (LossNLL.cpp): ignore_index < 0 is required with probabilities, where it is not read
+    if (probs && this.ignoreIndex >= 0)
+      throw new ValueError(
+        `ignore_index is not supported for floating point target (probabilities): got ignoreIndex ${this.ignoreIndex}; leave it at its default -100`,
+      );
     const y = crossEntropy(x, t, {
       reduction: this.reduction,
       labelSmoothing: this.labelSmoothing,

@@ -19,10 +19,17 @@ function parameters(src: string): number | null {
   if (bare) return 1;
   const open = src.indexOf('(');
   if (open < 0) return null;
-  const params: string[] = [];
+  let count = 0; // parameters closed so far
+  let text = ''; // the significant characters of the current one (outside comments)
   let depth = 0;
-  let start = open + 1;
   let quote: string | null = null;
+  let prev = '('; // the last significant character (a '/' after an operator starts a regex literal)
+  const close = (): boolean => {
+    if (text.startsWith('...')) return false;
+    if (text !== '') count++;
+    text = '';
+    return true;
+  };
   for (let i = open + 1; i < src.length; i++) {
     const c = src[i];
     if (quote) {
@@ -30,16 +37,36 @@ function parameters(src: string): number | null {
       else if (c === quote) quote = null;
       continue;
     }
+    // comments hold no parameters: `forward(x /* , y */)`, `forward(x, // a) note`
+    if (c === '/' && (src[i + 1] === '/' || src[i + 1] === '*')) {
+      const end = src[i + 1] === '/' ? src.indexOf('\n', i) : src.indexOf('*/', i + 2) + 1;
+      if (end <= 0) return null;
+      i = end;
+      continue;
+    }
+    if (/\s/.test(c)) continue;
+    text += c;
+    // a regex literal in a default (`r = /[)]/`): skipped to its closing slash, classes and escapes included
+    if (c === '/' && /[=(,:[!&|?{};>+\-*%<~^]/.test(prev)) {
+      let cls = false;
+      for (i++; i < src.length && (cls || src[i] !== '/'); i++) {
+        if (src[i] === '\\') i++;
+        else if (src[i] === '[') cls = true;
+        else if (src[i] === ']') cls = false;
+      }
+      prev = '/';
+      continue;
+    }
+    prev = c;
     if (c === '"' || c === "'" || c === '`') quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' && depth === 0) {
-      params.push(src.slice(start, i).trim());
-      const list = params.filter((p) => p !== '');
-      return list.some((p) => p.startsWith('...')) ? null : list.length;
+      text = text.slice(0, -1);
+      return close() ? count : null;
     } else if (c === ')' || c === ']' || c === '}') depth--;
     else if (c === ',' && depth === 0) {
-      params.push(src.slice(start, i).trim());
-      start = i + 1;
+      text = text.slice(0, -1);
+      if (!close()) return null;
     }
   }
   return null; // unbalanced: not a parameter list this reader understands

@@ -138,25 +138,39 @@ export const logSoftmax = functional(
     logSoftmaxOp(input, softmaxAxis('logSoftmax', input, dim)),
 );
 
-/** PyTorch `F.linear(input, weight, bias=None)`: x·Wᵀ + b with W [out, in] (nn.Linear's computation). */
+/**
+ * PyTorch `F.linear(input, weight, bias=None)`: x·Wᵀ + b with W [out, in] (nn.Linear's computation), or with W [in]
+ * the dot product over the last axis (that axis dropped, as PyTorch, then without bias); b broadcasts to the result.
+ */
 export const linear = functional(
   'linear',
   ['input', 'weight', 'bias'],
   (input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor => {
     const w = tensorOrNull('linear', 'weight', weight);
     const b = tensorOrNull('linear', 'bias', bias);
-    if (!w || w.rank !== 2)
+    if (!w || (w.rank !== 2 && w.rank !== 1))
       throw new ShapeError(
-        `${who('linear')}: weight must be [out_features, in_features], got ${w ? fmtShape(w.shape) : 'null'}`,
+        `${who('linear')}: weight must be [out_features, in_features] or [in_features], got ${w ? fmtShape(w.shape) : 'null'}`,
       );
-    if (input.rank === 0 || input.shape[input.rank - 1] !== w.shape[1])
+    const inF = w.shape[w.rank - 1];
+    if (input.rank === 0 || input.shape[input.rank - 1] !== inF)
       throw new ShapeError(
-        `${who('linear')}: mat1 and mat2 shapes cannot be multiplied: input ${fmtShape(input.shape)} needs last axis ${w.shape[1]} (weight ${fmtShape(w.shape)})`,
+        `${who('linear')}: mat1 and mat2 shapes cannot be multiplied: input ${fmtShape(input.shape)} needs last axis ${inF} (weight ${fmtShape(w.shape)})`,
       );
-    if (b && (b.rank > 1 || (b.rank === 1 && b.shape[0] !== w.shape[0])))
-      throw new ShapeError(`${who('linear')}: bias must be [${w.shape[0]}], got ${fmtShape(b.shape)}`);
-    const y = matmul(input, w, { transB: true });
-    return b ? add(y, b) : y;
+    let y = matmul(input, w.rank === 2 ? w : reshape(w, [1, inF]), { transB: true });
+    if (w.rank === 1) y = reshape(y, y.shape.slice(0, -1));
+    if (!b) return y;
+    if (w.rank === 1)
+      throw new ShapeError(
+        `${who('linear')}: a bias needs a 2-D weight [out_features, in_features] (PyTorch's addmm), got weight ${fmtShape(w.shape)}`,
+      );
+    // the bias broadcasts to the result's shape without changing it (PyTorch's addmm/add_)
+    const off = y.rank - b.rank;
+    if (off < 0 || b.shape.some((d, i) => d !== 1 && d !== y.shape[off + i]))
+      throw new ShapeError(
+        `${who('linear')}: bias ${fmtShape(b.shape)} does not broadcast to the result ${fmtShape(y.shape)} (weight ${fmtShape(w.shape)})`,
+      );
+    return add(y, b);
   },
 );
 
@@ -293,6 +307,11 @@ export const avgPool2d = functional(
     checkPool2dArgs(name, kernelSize, stride, padding);
     const ceilMode = checkBool('avgPool2d', 'ceilMode', opts.ceilMode ?? false);
     const countIncludePad = checkBool('avgPool2d', 'countIncludePad', opts.countIncludePad ?? true);
+    // PyTorch: divisor_override must be int (TypeError for 2.5) and not zero
+    if (divisorOverride !== null && !(Number.isInteger(divisorOverride) && divisorOverride !== 0))
+      throw new ValueError(
+        `${name}: divisorOverride must be a non-zero integer or null, got ${show(divisorOverride)}`,
+      );
     return pooled(input, (x) =>
       avgPoolOp(x, {
         kernelSize,

@@ -2,16 +2,17 @@
 // and nn.LayerNorm run), embedding (nn.Embedding's lookup), one_hot and pad, with PyTorch's argument rules.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { checkOptionsObject } from '../../core/options.js';
-import { Tensor } from '../../core/tensor.js';
+import { Tensor, tensor } from '../../core/tensor.js';
+import { customGrad } from '../../core/custom-grad.js';
 import { batchNorm as batchNormOp, batchNormTraining } from '../../ops/composite/batch-norm.js';
 import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
 import { oneHot as oneHotOp } from '../../ops/composite/losses.js';
 import { padEdges } from '../../ops/composite/pad-modes.js';
-import { cast } from '../../ops/elementwise/builders.js';
-import { pad as padOp } from '../../ops/movement/builders.js';
+import { cast, mul } from '../../ops/elementwise/builders.js';
+import { pad as padOp, slice } from '../../ops/movement/builders.js';
 import { blendInPlace } from '../keras/layers/normalization.js';
 import { embeddingLookup } from './layers.js';
-import { functional, show, tensorOrNull, who } from './functional-args.js';
+import { checkBool, functional, show, tensorOrNull, who } from './functional-args.js';
 
 export interface BatchNormFunctionalOptions {
   training?: boolean;
@@ -71,11 +72,14 @@ export const batchNorm = functional(
         );
       return batchNormOp(input, rm, rv, b, w, eps, 1);
     }
-    const n = input.size / c;
-    if (n <= 1)
+    // values per channel: N times the spatial sizes (PyTorch's _verify_batch_size refuses exactly 1)
+    const n = input.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1);
+    if (n === 1)
       throw new ValueError(
         `${name}: Expected more than 1 value per channel when training, got input ${fmtShape(input.shape)}`,
       );
+    // an empty batch normalises nothing and leaves the running statistics as they are (PyTorch's)
+    if (input.size === 0) return mul(input, 1);
     const { y, mean, variance } = batchNormTraining(input, b, w, eps, 1);
     // NOTE: nn.BatchNorm's update, outside the tape: running = (1 - momentum)·running + momentum·batch
     if (rm) blendInPlace(rm, mean, 1 - momentum);
@@ -126,16 +130,46 @@ export const layerNorm = functional(
   },
 );
 
-/** The options of PyTorch's F.embedding that tapegrad does not implement, with the value that means "off". */
-const EMBEDDING_OFF: Record<string, unknown> = {
-  maxNorm: null,
-  normType: 2,
-  scaleGradByFreq: false,
-  sparse: false,
-};
+/** The valid row indices of input (integers in [0, num)), or null when one is not (the lookup then names it). */
+function rowsOf(input: Tensor, num: number): number[] | null {
+  const d = Array.from(input.data as ArrayLike<number>);
+  return d.every((v) => Number.isInteger(v) && v >= 0 && v < num) ? d : null;
+}
 /**
- * PyTorch `F.embedding(input, weight, padding_idx=None)`: the rows of weight [num, dim] at the integer indices of
- * input (nn.Embedding's lookup); the paddingIdx row gets no gradient. maxNorm, scaleGradByFreq and sparse are refused.
+ * PyTorch's embedding_renorm_: each row of weight that input looks up whose normType-norm exceeds maxNorm is scaled
+ * in place by maxNorm / (norm + 1e-7), outside the tape.
+ */
+function renormRows(w: Tensor, rows: readonly number[], maxNorm: number, normType: number): void {
+  const dim = w.shape[1];
+  const d = w.data;
+  for (const r of new Set(rows)) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = Math.abs(d[r * dim + j]);
+      norm = normType === Infinity ? Math.max(norm, v) : norm + Math.pow(v, normType);
+    }
+    if (normType !== Infinity) norm = Math.pow(norm, 1 / normType);
+    if (norm > maxNorm) for (let j = 0; j < dim; j++) d[r * dim + j] *= maxNorm / (norm + 1e-7);
+  }
+}
+/** weight itself, whose row r's gradient is divided by the number of times r occurs in rows (scale_grad_by_freq). */
+function gradByFreq(w: Tensor, rows: readonly number[]): Tensor {
+  const count = new Array<number>(w.shape[0]).fill(0);
+  for (const r of rows) count[r]++;
+  const c = tensor(
+    count.map((n) => (n ? 1 / n : 1)),
+    [w.shape[0], 1],
+    { dtype: w.dtype },
+  );
+  return customGrad((x: Tensor) => ({ value: mul(x, 1), gradFunc: (dy: Tensor) => mul(dy, c) }), {
+    name: 'embedding.scaleGradByFreq',
+  })(w);
+}
+/**
+ * PyTorch `F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+ * sparse=False)`: the rows of weight [num, dim] at the integer indices of input (nn.Embedding's lookup); the paddingIdx
+ * row gets no gradient; with maxNorm the rows looked up are first renormed in place (PyTorch's embedding_renorm_);
+ * scaleGradByFreq divides each row's gradient by its count in input. sparse=true is refused (no sparse gradients).
  */
 export const embedding = functional(
   'embedding',
@@ -152,12 +186,20 @@ export const embedding = functional(
     } = {},
   ): Tensor => {
     const name = who('embedding');
-    checkOptionsObject(name, opts, ['paddingIdx', ...Object.keys(EMBEDDING_OFF)], { required: true });
-    for (const [k, off] of Object.entries(EMBEDDING_OFF)) {
-      const v = (opts as Record<string, unknown>)[k];
-      if (v !== undefined && v !== off && !(off === null && v === null))
-        throw new ValueError(`${name}: ${k}=${show(v)} is not supported (leave it ${show(off)})`);
-    }
+    const keys = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'sparse'];
+    checkOptionsObject(name, opts, keys, { required: true });
+    const { maxNorm = null, normType = 2 } = opts;
+    const byFreq = checkBool('embedding', 'scaleGradByFreq', opts.scaleGradByFreq ?? false);
+    if (checkBool('embedding', 'sparse', opts.sparse ?? false))
+      throw new ValueError(
+        `${name}: sparse=true is not supported (tapegrad has no sparse gradients); leave it false`,
+      );
+    if (maxNorm !== null && (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)))
+      throw new ValueError(`${name}: maxNorm must be a number or null, got ${show(maxNorm)}`);
+    if (typeof normType !== 'number' || !(normType > 0))
+      throw new ValueError(
+        `${name}: normType must be a positive number (Infinity for the max norm), got ${show(normType)}`,
+      );
     const w = tensorOrNull('embedding', 'weight', weight);
     if (!w || w.rank !== 2)
       throw new ShapeError(
@@ -167,7 +209,11 @@ export const embedding = functional(
     const p = opts.paddingIdx ?? null;
     if (p !== null && (!Number.isInteger(p) || p < -num || p >= num))
       throw new ValueError(`${name}: Padding_idx ${show(p)} must be within num_embeddings ${num}`);
-    return embeddingLookup(w, input, p === null ? null : p < 0 ? p + num : p, name);
+    // NOTE: rows that are no valid index leave weight untouched; the lookup then names the bad index
+    const rows = maxNorm !== null || byFreq ? rowsOf(input, num) : null;
+    if (rows && maxNorm !== null) renormRows(w, rows, maxNorm, normType);
+    const src = rows && byFreq ? gradByFreq(w, rows) : w;
+    return embeddingLookup(src, input, p === null ? null : p < 0 ? p + num : p, name);
   },
 );
 
@@ -215,8 +261,9 @@ type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 /**
  * PyTorch `F.pad(input, pad, mode='constant', value=None)`: pad = [left, right] pairs from the last axis backwards
  * ([left, right, top, bottom] pads W then H). 'reflect', 'replicate' and 'circular' pad the last rank-2 axes (or
- * rank-1 for an unbatched input; circular: rank-2 only) of a 2D to 5D input, as PyTorch 1.13.
- * NOTE: negative padding (PyTorch crops) is refused.
+ * rank-1 for an unbatched input; circular: rank-2 only) of a 2D to 5D input, as PyTorch 1.13. A negative amount
+ * crops that side, as PyTorch's (the positive amounts are padded first, then the negative ones cut).
+ * NOTE: negative amounts with 'circular' are refused: PyTorch 1.13 returns uninitialised memory for some of them.
  */
 export const pad = functional(
   'pad',
@@ -241,18 +288,35 @@ export const pad = functional(
       throw new ValueError(
         `${name}: Padding length too large (${pad.length} for input ${fmtShape(input.shape)})`,
       );
-    if (pad.some((v) => v < 0))
+    if (mode === 'circular' && pad.some((v) => v < 0))
       throw new ValueError(
-        `${name}: negative padding (cropping) is not supported, got ${show(pad)}; slice the input instead`,
+        `${name}: negative padding (cropping) with mode 'circular' is not supported, got [${pad.join(', ')}]; slice the input first`,
       );
     if (value !== null && typeof value !== 'number')
       throw new ValueError(`${name}: value must be a number or null, got ${show(value)}`);
     // pairs per axis, the first pair for the last axis
-    const pairs = input.shape.map((_, a): [number, number] => {
+    const signed = input.shape.map((_, a): [number, number] => {
       const j = input.rank - 1 - a;
       return j < k ? [pad[2 * j], pad[2 * j + 1]] : [0, 0];
     });
-    if (mode === 'constant') return padOp(input, pairs, value ?? 0);
+    // a negative amount crops: the output axis is size + left + right, which must not be negative
+    signed.forEach(([l, r], a) => {
+      if (-l > input.shape[a] || -r > input.shape[a] || input.shape[a] + l + r < 0)
+        throw new ShapeError(
+          `${name}: padding (${l}, ${r}) on axis ${a} of ${fmtShape(input.shape)} crops more than the axis holds`,
+        );
+    });
+    const pairs = signed.map(([l, r]): [number, number] => [Math.max(l, 0), Math.max(r, 0)]);
+    // pad the positive amounts, then cut the negative ones
+    const crop = (y: Tensor): Tensor =>
+      signed.every(([l, r]) => l >= 0 && r >= 0)
+        ? y
+        : slice(
+            y,
+            signed.map(([l]) => Math.max(-l, 0)),
+            signed.map(([l, r], a) => input.shape[a] + l + r),
+          );
+    if (mode === 'constant') return crop(padOp(input, pairs, value ?? 0));
     if (value !== null && value !== 0)
       throw new ValueError(`${name}: Padding mode "${mode}" doesn't take in value argument`);
     const ok =
@@ -263,6 +327,6 @@ export const pad = functional(
       throw new ValueError(
         `${name}: ${mode} padding of ${k} axes is not supported for input ${fmtShape(input.shape)}: PyTorch pads the last rank-2 axes${mode === 'circular' ? '' : ' (or rank-1, unbatched)'} of a 2D to 5D input with a non-constant mode`,
       );
-    return padEdges(input, pairs, mode, name);
+    return crop(padEdges(input, pairs, mode, name));
   },
 );
