@@ -219,6 +219,14 @@ export function toTfjsArtifacts(model: Model): TfjsArtifacts {
   let count = 0;
   for (const w of weights) {
     const prev = seen.get(w.name);
+    // NOTE: one layer reached through two models (a nested model also nested inside another): tfjs-layers lists its
+    // weights once per model that holds it and its loader throws "Duplicate weight name", even on files it saved
+    if (prev && prev.layer === w.layer)
+      refuse(
+        w.layer.name,
+        w.layer.className,
+        `is held by more than one model of the file (a layer or nested model that is also inside another nested model: its weight '${w.name}' would be listed once for each); tfjs-layers refuses such a file on load ("Duplicate weight name"), even one it saved itself. Save it as .h5 or .keras instead`,
+      );
     if (prev && prev.layer !== w.layer)
       refuse(
         w.layer.name,

@@ -8,7 +8,8 @@
 // Detection: every own property of every layer (the model and its children) is recorded after the export's first
 // call (which builds the model and fills caches made once) and compared after the exported trace — by identity, the
 // items of an array, map, set or plain object, the numbers of a tensor or typed array (a hash beyond 65,536 of them);
-// what a call changes is state. On refusal the changed properties are put back as the export found them.
+// what a call changes is state, unless it only put back what the last call held (a fresh array of the same shape, a
+// tensor of the same numbers the call did not read). On refusal the changed properties are put back as the export found them.
 import { ValueError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { Layer } from '../../nn/layer.js';
@@ -92,6 +93,71 @@ const same = (a: Recorded, b: unknown): boolean => {
   return a.items.length === now.length && a.items.every((x, i) => Object.is(x, now[i]));
 };
 
+/** Containers compared by contents this deep (a shape in a plain object in an array). */
+const EQUAL_DEPTH = 4;
+/**
+ * Two values with the same contents: primitives, tensors as `sameTensor` says, and arrays, maps, sets and plain
+ * objects of them.
+ */
+function equalData(a: unknown, b: unknown, read: ReadonlySet<object>, depth = EQUAL_DEPTH): boolean {
+  if (Object.is(a, b)) return true;
+  if (a instanceof Tensor && b instanceof Tensor) return sameTensor(a, valuesOf(a), b, read);
+  if (depth === 0 || a instanceof Tensor || b instanceof Tensor) return false;
+  const x = itemsOf(a);
+  const y = itemsOf(b);
+  if (!x || !y || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b) || x.length !== y.length)
+    return false;
+  return x.every((v, i) => equalData(v, y[i], read, depth - 1));
+}
+
+/**
+ * The numbers of a replaced tensor against the new one's, to a float32 rounding: the export listens to its trace, and
+ * a listened call may run unfused kernels (an ulp apart from the first call's).
+ * NOTE: past COPY_LIMIT only a hash was kept, which an ulp changes: an unread tensor that large is taken as no state.
+ */
+function closeValues(was: Values | null, now: Numbers): boolean {
+  if (!was) return false;
+  if (!was.copy) return true;
+  const a = was.copy;
+  if (a.length !== now.length) return false;
+  const exact = !(a instanceof Float32Array || a instanceof Float64Array);
+  for (let i = 0; i < a.length; i++)
+    if (exact ? a[i] !== now[i] : !(Math.abs(a[i] - now[i]) <= 1e-6 + 1e-5 * Math.abs(a[i]))) return false;
+  return true;
+}
+
+/**
+ * A tensor replaced by `now` is no state when the traced call did not read it and it holds what `now` holds (same
+ * shape, dtype and numbers to a rounding), or was released since (not kept with `tg.keep`: no call can read it).
+ */
+function sameTensor(old: Tensor, was: Values | null, now: Tensor, read: ReadonlySet<object>): boolean {
+  if (read.has(old.storage)) return false;
+  if (old.released) return true;
+  return (
+    old.dtype === now.dtype &&
+    old.shape.length === now.shape.length &&
+    old.shape.every((d, i) => d === now.shape[i]) &&
+    !now.released &&
+    closeValues(was, now.raw as Numbers)
+  );
+}
+
+/**
+ * A property given a new value on every call that holds what the last call held — not state: an array or plain
+ * object of the same contents (a memoized input shape), a tensor as `sameTensor` says (a stored attention map, a
+ * mask rebuilt each call). A tensor the trace read (a stored previous input) stays state even when the export's
+ * repeated sample makes its numbers equal.
+ */
+function sameContents(was: Recorded, now: unknown, read: ReadonlySet<object>): boolean {
+  if (was.value instanceof Tensor && now instanceof Tensor)
+    return sameTensor(was.value, was.values, now, read);
+  if (was.values || !was.items || !itemsOf(now)) return false;
+  return (
+    Object.getPrototypeOf(was.value) === Object.getPrototypeOf(now) &&
+    equalData(was.items, itemsOf(now), read)
+  );
+}
+
 /** Short text of a value for the error. */
 const show = (v: unknown): string =>
   v instanceof Tensor
@@ -139,9 +205,10 @@ export class LayerSnapshot {
 
   /**
    * Every property a call changed since this snapshot (a layer made since is not compared: a first call's lazy
-   * sub-layer). A stateful RNN's `states` are export-state.ts's concern.
+   * sub-layer). A stateful RNN's `states` are export-state.ts's concern. `read`: the storages of the tensors the
+   * traced call read (a replaced tensor the call never read, holding the same numbers, is no state).
    */
-  changes(): Change[] {
+  changes(read: ReadonlySet<object> = new Set()): Change[] {
     const out: Change[] = [];
     for (const l of layersOf(this.model)) {
       const m = this.props.get(l);
@@ -151,7 +218,7 @@ export class LayerSnapshot {
       for (const key of keys) {
         if (key === 'states' && l instanceof RNNBase && l.stateful) continue;
         const was = m.get(key);
-        if (was ? !same(was, rec[key]) : rec[key] !== undefined)
+        if (was ? !same(was, rec[key]) && !sameContents(was, rec[key], read) : rec[key] !== undefined)
           out.push({ layer: l, key, how: howChanged(was, rec[key]) });
       }
     }

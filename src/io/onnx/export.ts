@@ -114,7 +114,7 @@ function exportTraced(
   const built = new LayerSnapshot(model);
   const { events, scopes, ys } = traceModel(model, xs, carried);
   // what the exported call changed is state the graph would hold as a constant (export-layer-state.ts)
-  const changes = built.changes();
+  const changes = built.changes(new Set(events.flatMap((e) => e.inputs.map((t) => t.storage))));
   if (changes.length) {
     const err = built.error(changes[0]);
     found.restore(changes);
@@ -278,11 +278,29 @@ function traceModel(
   try {
     model.train(false);
     const y = noGrad(() => model.apply(xs.length === 1 ? xs[0] : xs, { training: false }));
-    return { events, scopes, ys: Array.isArray(y) ? (y as Tensor[]) : [y as Tensor] };
+    return { events, scopes, ys: flatOutputs(y, model.name) };
   } finally {
     off();
     model.train(wasTraining);
   }
+}
+
+/**
+ * The graph outputs of a call, in order: nested arrays flattened, as torch.onnx.export flattens an output tuple
+ * (tg.nn.LSTM's [output, [h_n, c_n]] is three outputs). Anything but tensors is refused by name.
+ */
+function flatOutputs(y: unknown, model: string): Tensor[] {
+  const out: Tensor[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (v instanceof Tensor) out.push(v);
+    else if (Array.isArray(v)) v.forEach((w, i) => walk(w, `${at}[${i}]`));
+    else
+      throw new ValueError(
+        `onnx export: ${model} returned ${v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v} at output${at}; an ONNX graph's outputs are tensors (return a tensor or an array of them)`,
+      );
+  };
+  walk(y, '');
+  return out;
 }
 
 /**
