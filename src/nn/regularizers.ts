@@ -1,6 +1,6 @@
 // Weight and activity regularizers (TF.js `tf.regularizers`, Keras `keras.regularizers`): penalties added to the
 // training loss. A layer registers its regularizers here; fit/evaluate add the penalties (nn/keras/batch-logs.ts).
-import { ValueError } from '../core/errors.js';
+import { ValueError, describeValue } from '../core/errors.js';
 import { checkOptionsObject } from '../core/options.js';
 import { keep } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
@@ -24,11 +24,15 @@ export class Regularizer {
       ['l2', l2],
     ] as const)
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-        throw new ValueError(`regularizer: ${k} must be a non-negative finite number, got ${String(v)}`);
+        throw new ValueError(
+          `regularizer: ${k} must be a non-negative finite number, got ${typeof v === 'number' ? v : `${describeValue(v)}${typeof v === 'string' ? ` '${v}'` : ''}`}`,
+        );
   }
   /** The penalty of `x`, a scalar, differentiable (TF.js `Regularizer.apply`). */
   apply(x: Tensor): Tensor {
     // NOTE: a factor of 0 adds no term (TF.js does the same), so l2 alone costs one pass over the weight.
+    // NOTE: the L1 term's gradient at an element equal to 0 is 0 (sign(0), as TF and PyTorch); TF.js's is −l1 (its Abs
+    // gradient is step(x, −1)), so a zero-initialized bias under L1 takes its first step differently there.
     let p: Tensor | null = null;
     if (this.l1) p = mul(sum(abs(x)), this.l1);
     if (this.l2) {
@@ -67,8 +71,19 @@ export function l1l2(config?: { l1?: number; l2?: number }): Regularizer {
 /** TF.js `tf.regularizers`: `tg.regularizers.l2({l2: 1e-4})`. */
 export const regularizers = { l1, l2, l1l2 };
 
-/** A layer's regularizer option: a Regularizer, or a Keras/TF.js shorthand string (defaults 0.01), or null. */
-export type RegularizerSpec = Regularizer | 'l1' | 'l2' | 'l1l2' | 'l1_l2' | 'L1L2' | null;
+/**
+ * A layer's regularizer option: a Regularizer, a Keras/TF.js shorthand string (defaults 0.01), TF.js's serialized
+ * `{className: 'L1L2', config}`, or null.
+ */
+export type RegularizerSpec =
+  | Regularizer
+  | 'l1'
+  | 'l2'
+  | 'l1l2'
+  | 'l1_l2'
+  | 'L1L2'
+  | { className: 'L1L2'; config?: { l1?: number; l2?: number } }
+  | null;
 
 /** String shorthands: Keras's 'l1', 'l2', 'l1_l2' and TF.js's 'l1l2' / 'L1L2' (factors 0.01, as both). */
 const NAMED: Record<string, () => Regularizer> = {
@@ -79,16 +94,36 @@ const NAMED: Record<string, () => Regularizer> = {
   L1L2: () => l1l2(),
 };
 
+/**
+ * TF.js's serialized form `{className: 'L1L2', config: {l1?, l2?}}` (what its `getRegularizer` deserializes; TF.js
+ * registers no other class), as `l1l2(config)`: a factor left out is 0.01, as TF.js's L1L2. Null when `spec` is not one.
+ */
+function fromTfjsConfig(spec: unknown, where: string): Regularizer | null {
+  if (spec === null || typeof spec !== 'object' || !('className' in spec)) return null;
+  const { className, config, ...rest } = spec as { className: unknown; config?: unknown };
+  if (className !== 'L1L2' || Object.keys(rest).length)
+    throw new ValueError(
+      `${where}: a serialized regularizer must be {className: 'L1L2', config: {l1, l2}} (the only class TF.js has), got ${JSON.stringify(spec).slice(0, 80)}`,
+    );
+  try {
+    return l1l2((config ?? {}) as { l1?: number; l2?: number });
+  } catch (e) {
+    throw new ValueError(`${where}: ${(e as Error).message}`);
+  }
+}
+
 /** Resolve a layer's regularizer option; the error names the layer and the option. */
 export function getRegularizer(spec: unknown, where: string): Regularizer | null {
   if (spec === undefined || spec === null) return null;
   if (spec instanceof Regularizer) return spec;
   if (typeof spec === 'string' && Object.hasOwn(NAMED, spec)) return NAMED[spec]();
+  const fromConfig = fromTfjsConfig(spec, where);
+  if (fromConfig) return fromConfig;
   throw new ValueError(
-    `${where}: expected a regularizer (tg.regularizers.l1/l2/l1l2(...)) or one of ` +
+    `${where}: expected a regularizer (tg.regularizers.l1/l2/l1l2(...)), TF.js's {className: 'L1L2', config} or one of ` +
       `${Object.keys(NAMED)
         .map((k) => `'${k}'`)
-        .join(', ')}, got ${typeof spec === 'string' ? `'${spec}'` : typeof spec}`,
+        .join(', ')}, got ${typeof spec === 'string' ? `'${spec}'` : describeValue(spec)}`,
   );
 }
 
@@ -224,7 +259,11 @@ const activityPenalty = (a: ActivityTerm): Tensor =>
 
 // ---- weight penalties ----
 
-/** Every layer under `root` (itself included), each once (a shared layer is counted once). */
+/**
+ * Every layer under `root` (itself included), each once.
+ * NOTE: a layer called several times (shared) adds its weights' penalties once, as Keras; TF.js's
+ * `Container.calculateLosses` adds them once per call of the layer in the model.
+ */
 function layersUnder(root: Layer): Layer[] {
   const seen = new Set<Layer>();
   const walk = (l: Layer): void => {
@@ -241,6 +280,8 @@ function layersUnder(root: Layer): Layer[] {
  * terms), one scalar per weight, differentiable.
  * NOTE: as TF.js and tf.keras, a frozen weight's penalty counts too (it changes the reported loss, not the
  * gradient); Keras 3 counts only trainable weights.
+ * NOTE: the recurrent layers' and Bidirectional's penalties count, as Keras; TF.js leaves them out of training (its
+ * RNN layer does not pass on its cell's losses, and Bidirectional reads those of its template layer, never built).
  */
 export function weightPenalties(root: Layer): Tensor[] {
   if (!anyRegularized) return [];

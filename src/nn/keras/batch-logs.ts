@@ -57,6 +57,7 @@ export function lossAndMetrics(
     return outputLoss(c.losses[k], c.lossMaskable[k], ys[i], p, rows[i], `'${names[i]}'`, where);
   });
   // as Keras, the loss includes the regularization penalties (weights and activity; nn/regularizers.ts)
+  // NOTE: in evaluate and fit's val_loss too, as Keras; TF.js's test function leaves them out of both
   const loss = addPenalties(
     model,
     parts.slice(1).reduce((a, b) => a.add(b), parts[0]),

@@ -236,7 +236,11 @@ export function lossWeights(
 export const weightsAt = (lw: LossWeights, idx: Int32Array): LossWeights =>
   lw.map((o) => o && { ...o, w: Float64Array.from(idx, (i) => o.w[i]) });
 
-/** A classWeight key beyond the output's classes (its width, 2 for one sigmoid unit) is refused before any update. */
+/**
+ * A classWeight key beyond the output's classes (its width, 2 for one sigmoid unit) is refused before any update.
+ * NOTE: TF.js never looks such a key up, so it ignores it; here it is refused as the mistake it usually is (labels
+ * counted from 1, a map made for another model).
+ */
 function checkClasses(o: OutputWeights, yPred: Tensor, output: string, where: string): void {
   const last = yPred.rank >= 2 ? yPred.shape[yPred.rank - 1] : 1;
   const count = last > 1 ? last : 2;
