@@ -23,16 +23,20 @@ export function checkCount(who: string, what: string, v: unknown): number {
   return v;
 }
 
-/** PyTorch's int-or-tuple arguments: one integer ≥ min for every spatial axis, or a tuple of `n` of them. */
+/**
+ * PyTorch's int-or-tuple arguments: one integer ≥ min for every spatial axis, or a tuple of `n` of them; a 1-tuple
+ * [k] stands for every axis too (PyTorch 1.13's conv and pool ops expand it).
+ */
 export function intTuple(who: string, what: string, v: unknown, n: 1 | 2, min: 0 | 1): number[] {
-  const list = typeof v === 'number' ? new Array<unknown>(n).fill(v) : Array.isArray(v) ? v : null;
+  const one = typeof v === 'number' || (Array.isArray(v) && v.length === 1);
+  const list = one ? new Array<unknown>(n).fill(Array.isArray(v) ? v[0] : v) : Array.isArray(v) ? v : null;
   if (
     !list ||
     list.length !== n ||
     list.some((q) => typeof q !== 'number' || !Number.isInteger(q) || q < min)
   )
     throw new ValueError(
-      `${who}: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or a ${n === 1 ? '1-tuple [k]' : 'pair [h, w]'} of them, got ${show(v)}`,
+      `${who}: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or a ${n === 1 ? '1-tuple [k]' : 'pair [h, w] (or [k] for both)'} of them, got ${show(v)}`,
     );
   return list as number[];
 }
@@ -89,9 +93,16 @@ export function checkConvArgs(
   return { kernel, stride, padding, dilation, groups, paddingMode };
 }
 
+export interface CheckedPool2d {
+  kernelSize: [number, number];
+  /** undefined: the kernel size (stride null, undefined or [] given). */
+  stride: [number, number] | undefined;
+  padding: [number, number];
+  dilation: [number, number];
+}
 /**
  * MaxPool2d/AvgPool2d: kernel_size and stride ≥ 1, padding ≥ 0, dilation ≥ 1, and PyTorch's rule that the padding is
- * at most half the kernel size (a wider pad makes windows of padding only).
+ * at most half the kernel size (a wider pad makes windows of padding only). Returns the pairs for the pool ops.
  */
 export function checkPool2dArgs(
   who: string,
@@ -99,16 +110,20 @@ export function checkPool2dArgs(
   stride: unknown,
   padding: unknown,
   dilation: unknown = 1,
-): void {
+): CheckedPool2d {
   const k = intTuple(who, 'kernel_size', kernelSize, 2, 1);
-  if (stride !== null && stride !== undefined) intTuple(who, 'stride', stride, 2, 1);
+  // PyTorch's pools read an empty stride (stride=()) as the kernel size, as None
+  const noStride = stride === null || stride === undefined || (Array.isArray(stride) && stride.length === 0);
+  const s = noStride ? undefined : intTuple(who, 'stride', stride, 2, 1);
   const p = intTuple(who, 'padding', padding, 2, 0);
-  intTuple(who, 'dilation', dilation, 2, 1);
+  const d = intTuple(who, 'dilation', dilation, 2, 1);
   const i = p.findIndex((q, a) => q > Math.floor(k[a] / 2));
   if (i >= 0)
     throw new ValueError(
       `${who}: padding should be at most half of kernel_size, got padding ${show(padding)} and kernel_size ${show(kernelSize)} (axis ${i}: ${p[i]} > ${k[i]}/2)`,
     );
+  type P = [number, number];
+  return { kernelSize: k as P, stride: s as P | undefined, padding: p as P, dilation: d as P };
 }
 
 /** PyTorch `flatten(start_dim, end_dim)` output shape; dims count from the end when negative (a scalar counts as rank 1). */

@@ -237,7 +237,7 @@ export const conv2d = functional(
     conv(2, input, weight, bias, opts),
 );
 
-type P2 = number | [number, number];
+type P2 = number | [number] | [number, number];
 /** F.max_pool2d/avg_pool2d on [N, C, H, W], or one sample [C, H, W] (the result unbatched too). */
 function pooled<T extends Tensor | [Tensor, Tensor]>(x: Tensor, f: (b: Tensor) => T): T {
   if (checkPoolInput(x)) return f(x);
@@ -246,7 +246,7 @@ function pooled<T extends Tensor | [Tensor, Tensor]>(x: Tensor, f: (b: Tensor) =
   return (Array.isArray(y) ? [drop(y[0]), drop(y[1])] : drop(y)) as T;
 }
 export interface MaxPool2dFunctionalOptions {
-  stride?: P2 | null;
+  stride?: P2 | [] | null;
   padding?: P2;
   dilation?: P2;
   ceilMode?: boolean;
@@ -274,10 +274,10 @@ const maxPool2dImpl = functional(
       required: true,
     });
     const { stride = null, padding = 0, dilation = 1 } = opts;
-    checkPool2dArgs(name, kernelSize, stride, padding, dilation);
+    const c = checkPool2dArgs(name, kernelSize, stride, padding, dilation);
     const ceilMode = checkBool('maxPool2d', 'ceilMode', opts.ceilMode ?? false);
     const withIndices = checkBool('maxPool2d', 'returnIndices', opts.returnIndices ?? false);
-    const o = { kernelSize, stride: stride ?? undefined, padding, dilation, ceilMode, dataFormat: 'NCHW' };
+    const o = { ...c, ceilMode, dataFormat: 'NCHW' };
     return pooled(input, (x): Tensor | [Tensor, Tensor] => {
       if (!withIndices) return maxPoolOp(x, o);
       const { values, indices } = maxPool2dWithIndices(x, o);
@@ -286,7 +286,7 @@ const maxPool2dImpl = functional(
   },
 );
 export interface AvgPool2dFunctionalOptions {
-  stride?: P2 | null;
+  stride?: P2 | [] | null;
   padding?: P2;
   ceilMode?: boolean;
   countIncludePad?: boolean;
@@ -304,7 +304,7 @@ export const avgPool2d = functional(
     const keys = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
     checkOptionsObject(name, opts, keys, { required: true });
     const { stride = null, padding = 0, divisorOverride = null } = opts;
-    checkPool2dArgs(name, kernelSize, stride, padding);
+    const c = checkPool2dArgs(name, kernelSize, stride, padding);
     const ceilMode = checkBool('avgPool2d', 'ceilMode', opts.ceilMode ?? false);
     const countIncludePad = checkBool('avgPool2d', 'countIncludePad', opts.countIncludePad ?? true);
     // PyTorch: divisor_override must be int (TypeError for 2.5) and not zero
@@ -314,9 +314,9 @@ export const avgPool2d = functional(
       );
     return pooled(input, (x) =>
       avgPoolOp(x, {
-        kernelSize,
-        stride: stride ?? undefined,
-        padding,
+        kernelSize: c.kernelSize,
+        stride: c.stride,
+        padding: c.padding,
         dataFormat: 'NCHW',
         ceilMode,
         countIncludePad,

@@ -16,7 +16,7 @@ import {
   type Reduction,
   SmoothL1Loss,
 } from './losses.js';
-import { functional, warnOnce, who } from './functional-args.js';
+import { functional, who } from './functional-args.js';
 
 type LossClass<O> = new (opts: O & { name?: string }) => { forward(input: Tensor, target: Tensor): Tensor };
 /** The functional `name` of a loss module: its options checked under the functional's name, then its forward. */
@@ -64,21 +64,12 @@ export const binaryCrossEntropyWithLogits = lossFn<Weighted & { posWeight?: Tens
   BCEWithLogitsLoss,
   ['weight', 'posWeight'],
 );
-const klDivLoss = lossFn<{ reduction?: Reduction | 'batchmean'; logTarget?: boolean }>('klDiv', KLDivLoss, [
-  'logTarget',
-]);
 /**
  * PyTorch `F.kl_div(input, target, reduction='mean', log_target=False)` on log-probabilities, with PyTorch's warning
- * for reduction 'mean' (the default).
+ * for reduction 'mean' (the default; given by KLDivLoss.forward, under this functional's name).
  */
-export const klDiv: typeof klDivLoss = (...args) => {
-  const o: unknown = args[2];
-  const red = o !== null && typeof o === 'object' ? (o as { reduction?: unknown }).reduction : undefined;
-  const y = klDivLoss(...args);
-  // PyTorch 1.13's UserWarning, after the checks passed
-  if ((red ?? 'mean') === 'mean')
-    warnOnce(
-      `${who('klDiv')}: reduction: 'mean' divides the total loss by both the batch size and the support size. 'batchmean' divides only by the batch size, and aligns with the KL div math definition. 'mean' will be changed to behave the same as 'batchmean' in the next major release.`,
-    );
-  return y;
-};
+export const klDiv = lossFn<{ reduction?: Reduction | 'batchmean'; logTarget?: boolean }>(
+  'klDiv',
+  KLDivLoss,
+  ['logTarget'],
+);

@@ -1,7 +1,7 @@
 // `tg.nn`: the PyTorch-style front end. `Module` (base.ts, with stateDict/loadStateDict of state-dict.ts), the basic
 // modules (module.ts, which re-exports Module, the dropout modules of dropout.ts and the containers of
 // containers.ts), normalization, embedding and transposed convolutions (layers.ts), the recurrent modules
-// (recurrent.ts), the losses (losses.ts, class-losses.ts), the channel dropouts (feature-dropout.ts) and
+// (recurrent.ts), adaptive pooling (adaptive-pool.ts), the losses (losses.ts, class-losses.ts), the channel dropouts (feature-dropout.ts) and
 // `tg.nn.functional` (functional.ts).
 // NOTE: no `tg.nn.F` alias: PyTorch has none either (F is the user's import name: const F = tg.nn.functional).
 export {
@@ -35,6 +35,14 @@ export {
   type BatchNormOptions,
 } from './layers.js';
 export { GRU, LSTM, RNN, type TorchRNNOptions } from './recurrent.js';
+export {
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool2d,
+  type OutputSize1d,
+  type OutputSize2d,
+} from './adaptive-pool.js';
 export {
   BCELoss,
   BCEWithLogitsLoss,

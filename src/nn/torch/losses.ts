@@ -9,6 +9,7 @@ import { isFloat } from '../../core/dtype.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { shapesEqual } from '../../core/shape.js';
 import { Tensor } from '../../core/tensor.js';
+import { warnOnce } from './functional-args.js';
 import {
   abs,
   add,
@@ -248,9 +249,12 @@ export class BCEWithLogitsLoss extends Loss {
  * PyTorch `nn.KLDivLoss({ reduction, logTarget })` on log-probabilities x: y·(log y − x) with 0 where y = 0
  * (xlogy), or with logTarget e^y·(y − x); reduction may also be 'batchmean' (the sum over the batch size, the KL
  * divergence itself).
- * NOTE: 'mean' (the default, as PyTorch) divides by every element, not the batch size; PyTorch warns about it on each
- * call, tapegrad says it here.
+ * NOTE: 'mean' (the default, as PyTorch) divides by every element, not the batch size; PyTorch 1.13 warns about it
+ * (a UserWarning, shown once), so does tapegrad, once per message.
  */
+/** PyTorch 1.13's warning for KLDivLoss / F.kl_div with reduction 'mean'. */
+export const KLDIV_MEAN_WARNING =
+  "reduction: 'mean' divides the total loss by both the batch size and the support size. 'batchmean' divides only by the batch size, and aligns with the KL div math definition. 'mean' will be changed to behave the same as 'batchmean' in the next major release.";
 export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
   static override className = 'KLDivLoss';
   readonly logTarget: boolean;
@@ -268,6 +272,11 @@ export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
       ? mul(exp(y), sub(y, input))
       : // xlogy(y, y) − y·x, with log 1 (not log 0) where y = 0
         sub(mul(y, log(where(equal(y, 0), 1, y))), mul(y, input));
+    if (this.reduction === 'mean') {
+      // PyTorch 1.13's UserWarning, after the checks passed; F.klDiv's module (named after it) warns under its name
+      const prefix = this.name.startsWith('nn.functional.') ? this.name : 'KLDivLoss';
+      warnOnce(`${prefix}: ${KLDIV_MEAN_WARNING}`);
+    }
     if (this.reduction !== 'batchmean') return this.reduce(per);
     return input.rank === 0 ? sum(per) : div(sum(per), input.shape[0]);
   }

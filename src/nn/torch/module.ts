@@ -14,6 +14,7 @@ import type { Initializer } from '../initializers.js';
 import { Module } from './base.js';
 import { moduleOptions } from './options.js';
 import {
+  type CheckedPool2d,
   checkChannelsFirst,
   checkConvArgs,
   checkCount,
@@ -76,7 +77,7 @@ export class Linear extends Module {
   }
 }
 
-type P2 = number | [number, number];
+type P2 = number | [number] | [number, number];
 export interface TorchConvOptions {
   stride?: P2;
   padding?: P2 | 'same' | 'valid';
@@ -117,6 +118,15 @@ export class Conv2d extends Module {
       kernel: [kh, kw],
       groups: g,
     } = checkConvArgs('Conv2d', 2, inChannels, outChannels, kernelSize, opts);
+    // NOTE: PyTorch's 1-tuples ([k], both axes) are read as their number, so `opts` holds what the op reads
+    const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? (v[0] as number) : v);
+    const [stride, padding, dilation] = [opts.stride, opts.padding, opts.dilation].map(one);
+    this.opts = {
+      ...opts,
+      ...(stride !== undefined && { stride }),
+      ...(padding !== undefined && { padding }),
+      ...(dilation !== undefined && { dilation }),
+    } as TorchConvOptions;
     const fanIn = (inChannels / g) * kh * kw;
     this.weight = this.addWeight('weight', [outChannels, inChannels / g, kh, kw], torchUniform(fanIn));
     this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
@@ -130,9 +140,9 @@ export class Conv2d extends Module {
   private conv(x: Tensor): Tensor {
     const o = this.opts;
     return conv2d(x, this.weight, this.bias, {
-      stride: o.stride,
-      padding: o.padding ?? 0,
-      dilation: o.dilation,
+      stride: o.stride as number | [number, number],
+      padding: (o.padding ?? 0) as number | [number, number] | 'same' | 'valid',
+      dilation: o.dilation as number | [number, number],
       groups: o.groups,
       dataFormat: 'NCHW',
       ...(o.paddingMode !== undefined && { paddingMode: o.paddingMode }),
@@ -214,15 +224,16 @@ export class MaxPool2d<R extends boolean = false> extends Module {
   static override className = 'MaxPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2 | null,
+    readonly stride?: P2 | [] | null,
     readonly padding: P2 = 0,
     readonly dilation: P2 = 1,
     readonly returnIndices: R = false as R,
     readonly ceilMode = false,
   ) {
     super();
-    checkPool2dArgs('MaxPool2d', kernelSize, stride, padding, dilation);
+    this.args = checkPool2dArgs('MaxPool2d', kernelSize, stride, padding, dilation);
   }
+  private readonly args: CheckedPool2d;
   /** x [N, C, H, W], or one sample [C, H, W] (values and indices then unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): R extends true ? [Tensor, Tensor] : Tensor;
   forward(x: Tensor): Tensor | [Tensor, Tensor] {
@@ -232,14 +243,7 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     return Array.isArray(y) ? [drop(y[0]), drop(y[1])] : drop(y);
   }
   private pool(x: Tensor): Tensor | [Tensor, Tensor] {
-    const opts = {
-      kernelSize: this.kernelSize,
-      stride: this.stride ?? undefined,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-      dataFormat: 'NCHW',
-    };
+    const opts = { ...this.args, ceilMode: this.ceilMode, dataFormat: 'NCHW' };
     if (!this.returnIndices) return maxPool2d(x, opts);
     const { values, indices } = maxPool2dWithIndices(x, opts);
     return [values, indices];
@@ -253,24 +257,25 @@ export class AvgPool2d extends Module {
   static override className = 'AvgPool2d';
   constructor(
     readonly kernelSize: P2,
-    readonly stride?: P2 | null,
+    readonly stride?: P2 | [] | null,
     readonly padding: P2 = 0,
     readonly ceilMode = false,
     readonly countIncludePad = true,
     readonly divisorOverride: number | null = null,
   ) {
     super();
-    checkPool2dArgs('AvgPool2d', kernelSize, stride, padding);
+    this.args = checkPool2dArgs('AvgPool2d', kernelSize, stride, padding);
   }
+  private readonly args: CheckedPool2d;
   /** x [N, C, H, W], or one sample [C, H, W] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {
     return checkPoolInput(x) ? this.pool(x) : unbatched(x, (b) => this.pool(b));
   }
   private pool(x: Tensor): Tensor {
     return avgPool2d(x, {
-      kernelSize: this.kernelSize,
-      stride: this.stride ?? undefined,
-      padding: this.padding,
+      kernelSize: this.args.kernelSize,
+      stride: this.args.stride,
+      padding: this.args.padding,
       dataFormat: 'NCHW',
       ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad,
