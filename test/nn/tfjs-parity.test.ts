@@ -4,36 +4,11 @@
 // in the comments of the code (Keras 3 hardSigmoid, LSTM/GRU defaults sigmoid + GRU resetAfter, hinge's {0,1} labels,
 // 'accuracy' chosen by shapes, model.getWeights() in per-layer order) and in TF.js's own bugs (DepthwiseConv2D ignores
 // dilationRate, centered RMSprop subtracts epsilon, SeparableConv2D channelsFirst with a bias fails).
-import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { register } from 'tsx/cjs/api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rand, tf, tfl, useCpu } from '../support/tfjs-layers.js';
 import * as tg from '../../src/index.js';
 
-// NOTE: tfjs-core's Node bundle registers neither gradients nor chained ops (as bench/models/tfjs-layers.ts); their
-// registration files are ES modules with extensionless imports, which tsx's require hook loads.
-const unregister = register();
-const req = createRequire(import.meta.url);
-req('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-req('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
-unregister();
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-/** Deterministic values in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+beforeAll(useCpu);
 
 type AnyLayers = Record<string, (cfg?: object) => unknown>;
 type Make = (L: AnyLayers) => unknown[];

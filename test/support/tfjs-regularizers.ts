@@ -1,38 +1,12 @@
 // Helpers of the regularizer tests against real TF.js (test/nn/regularizers-tfjs*.test.ts): tfjs-core's gradients
 // registered, the same model built in both libraries with tapegrad's weights copied into TF.js, and the training
 // comparison (penalties, trainOnBatch losses, fit's History, weights).
-import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { register } from 'tsx/cjs/api';
 import { expect } from 'vitest';
 import * as tg from '../../src/index.js';
+import { rand, tf, tfl } from './tfjs-layers.js';
 
-export { tf, tfl };
+export { rand, tf, tfl, useCpu } from './tfjs-layers.js';
 
-// NOTE: tfjs-core's Node bundle registers neither gradients nor chained ops (as test/nn/tfjs-parity.test.ts)
-const unregister = register();
-const req = createRequire(import.meta.url);
-req('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-req('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
-unregister();
-
-/** Run TF.js on its cpu backend (call in beforeAll). */
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-}
-
-/** Deterministic values in [-1, 1). */
-export function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
 export const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
 
 export type AnyLib = Record<string, (cfg?: object) => unknown>;

@@ -4,35 +4,11 @@
 // they must equal: trainOnBatch with classWeight (TF.js fit on one batch) and sampleWeight holding each sample's class
 // weight (TF.js classWeight). Where TF.js differs (a class key beyond the output's classes, classWeight on a
 // regression loss, multi-output val_* logs), the test says how.
-import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { register } from 'tsx/cjs/api';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { rand, tf, tfl, useCpu } from '../../support/tfjs-layers.js';
 import * as tg from '../../../src/index.js';
 
-// NOTE: tfjs-core's Node bundle registers neither gradients nor chained ops (as test/nn/tfjs-parity.test.ts)
-const unregister = register();
-const req = createRequire(import.meta.url);
-req('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-req('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js');
-unregister();
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
-
-/** Deterministic values in [-1, 1). */
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+beforeAll(useCpu);
 
 type AnyLib = Record<string, (cfg?: object) => unknown>;
 /** A tapegrad model with its layers (Sequential or a functional model). */
