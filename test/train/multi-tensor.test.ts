@@ -26,6 +26,12 @@ const RULES: [string, () => UpdateRule][] = [
   ['rmsprop centered, momentum', () => rmspropRule({ lr: 0.01, centered: true, momentum: 0.5 })],
   ['rmsprop keras', () => rmspropRule({ lr: 0.01, convention: 'keras' })],
   ['adagrad', () => adagradRule({ lr: 0.1, lrDecay: 0.01 })],
+  ['adadelta', () => tg.adadeltaRule({ lr: 0.5, weightDecay: 0.01 })],
+  ['adadelta keras', () => tg.adadeltaRule({ lr: 0.5, convention: 'keras' })],
+  ['adamax', () => tg.adamaxRule({ lr: 0.01, epsilon: 1e-3 })],
+  ['adamax tfjs with decay', () => tg.adamaxRule({ lr: 0.01, lrDecay: 0.1, convention: 'tfjs' })],
+  ['nadam', () => tg.nadamRule({ lr: 0.01, momentumDecay: 0.2 })],
+  ['nadam keras', () => tg.nadamRule({ lr: 0.01, convention: 'keras' })],
 ];
 
 function params(dtype: tg.DType, seed: number): tg.Tensor[] {
@@ -61,6 +67,7 @@ describe('multi-tensor optimizer update', () => {
   for (const dtype of ['float32', 'float64'] as const)
     for (const [name, make] of RULES)
       it(`${name} (${dtype}): the same parameters and state bit for bit as one parameter at a time`, () => {
+        expect(make().elementwise, 'the rule takes the multi-tensor path').toBe(true);
         const { flat, per, flatPs, perPs } = pair(make, dtype);
         for (let step = 0; step < 6; step++) {
           const gs = grads(dtype, 100 + step);
@@ -85,6 +92,7 @@ describe('multi-tensor optimizer update', () => {
         const a = flat.getState();
         const b = per.getState();
         for (const k of Object.keys(b)) expect(Array.from(a[k].data)).toEqual(Array.from(b[k].data));
+        expect(values(flatPs)[0], 'the parameters moved').not.toEqual(values(params(dtype, 1))[0]);
       });
 
   it('runs one update over all parameters (one difference for plain SGD), not one per parameter', () => {
