@@ -7,7 +7,6 @@ import { Tensor } from '../core/tensor.js';
 import { abs, add, div, mul } from '../ops/elementwise/builders.js';
 import { sum } from '../ops/reduce/builders.js';
 import type { Layer, Weight } from './layer.js';
-import { isInferringShapes } from './shape-inference.js';
 
 /** Which Keras class a regularizer was made as: Keras 3 files name L1 and L2 apart from L1L2. */
 export type RegularizerKind = 'L1' | 'L2' | 'L1L2';
@@ -225,19 +224,17 @@ export function collectActivityLosses<T>(f: () => T): [T, ActivityTerm[]] {
 }
 
 /**
- * Wrap the layer's `apply` so that each output tensor is recorded for its penalty.
+ * Record each output tensor of the layer's calls for its penalty (a forward hook: Layer.apply runs it outside shape
+ * inference and keeps what it is shown).
  * NOTE: the penalty is computed after the forward pass (addPenalties), not here: a value made inside the model's
  * call would be released when the call's lifetime frame ends; the output is kept (`keep`) until then.
  */
 function hookActivity(layer: Layer, reg: Regularizer): void {
-  const inner = layer.apply.bind(layer);
-  layer.apply = ((x, kw) => {
-    const y = inner(x, kw);
-    if (collecting && !isInferringShapes())
+  layer.registerForwardHook((_l, _x, y) => {
+    if (collecting)
       for (const t of Array.isArray(y) ? y : [y])
         if (t instanceof Tensor && t.rank > 0) collecting.push({ reg, output: keep(t) });
-    return y;
-  }) as Layer['apply'];
+  });
 }
 
 /** Activity regularizers read from tf.keras files: their penalty is divided by the batch size. */
