@@ -441,3 +441,15 @@ function checkInputs(layer: Layer, x: LayerIO): void {
     `${layer.name} (${layer.className}): expected input of rank ${want}${layout ? ` ${layout}` : ' (batch first)'}, got shape ${fmtShape(x.shape)}${hint}`,
   );
 }
+
+/** Every layer under `root` (itself first), each once however often it is shared, depth first through children(). */
+export function layersUnder(root: Layer): Layer[] {
+  const seen = new Set<Layer>();
+  const walk = (l: Layer): void => {
+    if (seen.has(l)) return;
+    seen.add(l);
+    for (const [, c] of l.children()) walk(c);
+  };
+  walk(root);
+  return [...seen];
+}

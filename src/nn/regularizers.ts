@@ -6,7 +6,7 @@ import { keep } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
 import { abs, add, div, mul } from '../ops/elementwise/builders.js';
 import { sum } from '../ops/reduce/builders.js';
-import type { Layer, Weight } from './layer.js';
+import { type Layer, type Weight, layersUnder } from './layer.js';
 
 /** Which Keras class a regularizer was made as: Keras 3 files name L1 and L2 apart from L1L2. */
 export type RegularizerKind = 'L1' | 'L2' | 'L1L2';
@@ -257,22 +257,6 @@ const activityPenalty = (a: ActivityTerm): Tensor =>
 // ---- weight penalties ----
 
 /**
- * Every layer under `root` (itself included), each once.
- * NOTE: a layer called several times (shared) adds its weights' penalties once, as Keras; TF.js's
- * `Container.calculateLosses` adds them once per call of the layer in the model.
- */
-function layersUnder(root: Layer): Layer[] {
-  const seen = new Set<Layer>();
-  const walk = (l: Layer): void => {
-    if (seen.has(l)) return;
-    seen.add(l);
-    for (const [, c] of l.children()) walk(c);
-  };
-  walk(root);
-  return [...seen];
-}
-
-/**
  * The weight penalties of every regularized weight under `root` (Keras/TF.js `model.losses` without the activity
  * terms), one scalar per weight, differentiable.
  * NOTE: as TF.js and tf.keras, a frozen weight's penalty counts too (it changes the reported loss, not the
@@ -283,6 +267,8 @@ function layersUnder(root: Layer): Layer[] {
 export function weightPenalties(root: Layer): Tensor[] {
   if (!anyRegularized) return [];
   const out: Tensor[] = [];
+  // NOTE: a layer called several times (shared) adds its weights' penalties once, as Keras; TF.js's
+  // `Container.calculateLosses` adds them once per call of the layer in the model.
   for (const l of layersUnder(root)) {
     const regs = registry.get(l)?.byOption;
     if (!regs) continue;

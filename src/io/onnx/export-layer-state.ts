@@ -12,7 +12,7 @@
 // tensor of the same numbers the call did not read). On refusal the changed properties are put back as the export found them.
 import { ValueError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
-import { Layer } from '../../nn/layer.js';
+import { Layer, layersUnder } from '../../nn/layer.js';
 import { RNNBase } from '../../nn/keras/layers/rnn-base.js';
 
 /** A layer that keeps state between calls, which an ONNX graph cannot hold. */
@@ -176,23 +176,11 @@ function howChanged(was: Recorded | undefined, now: unknown): string {
   return `${show(now)} whose ${was.values ? 'values' : 'entries'} changed in place`;
 }
 
-/** Every layer of `model` (itself included), once each. */
-function layersOf(model: Layer): Layer[] {
-  const seen = new Set<Layer>();
-  const walk = (l: Layer) => {
-    if (seen.has(l)) return;
-    seen.add(l);
-    for (const [, c] of l.children()) walk(c);
-  };
-  walk(model);
-  return [...seen];
-}
-
 /** The own properties of every layer of a model at one moment. */
 export class LayerSnapshot {
   private readonly props = new Map<Layer, Map<string, Recorded>>();
   constructor(private readonly model: Layer) {
-    for (const l of layersOf(model)) {
+    for (const l of layersUnder(model)) {
       const m = new Map<string, Recorded>();
       for (const k of Object.keys(l)) {
         const v = (l as unknown as Record<string, unknown>)[k];
@@ -210,7 +198,7 @@ export class LayerSnapshot {
    */
   changes(read: ReadonlySet<object> = new Set()): Change[] {
     const out: Change[] = [];
-    for (const l of layersOf(this.model)) {
+    for (const l of layersUnder(this.model)) {
       const m = this.props.get(l);
       if (!m) continue;
       const rec = l as unknown as Record<string, unknown>;

@@ -12,22 +12,13 @@
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
 import type { Tensor } from '../../core/tensor.js';
-import { Layer } from '../../nn/layer.js';
+import { type Layer, layersUnder } from '../../nn/layer.js';
 import { RNNBase } from '../../nn/keras/layers/rnn-base.js';
 import { BatchExportError } from './export-batch.js';
 
 /** Every stateful recurrent layer in `model` (itself included), once each. */
 function statefulLayers(model: Layer): RNNBase[] {
-  const seen = new Set<Layer>();
-  const out: RNNBase[] = [];
-  const walk = (l: Layer) => {
-    if (seen.has(l)) return;
-    seen.add(l);
-    if (l instanceof RNNBase && l.stateful) out.push(l);
-    for (const [, c] of l.children()) walk(c);
-  };
-  walk(model);
-  return out;
+  return layersUnder(model).filter((l): l is RNNBase => l instanceof RNNBase && l.stateful);
 }
 
 /** The carried states of a model's stateful RNNs, as they were when the export began. */
