@@ -1,18 +1,12 @@
 // The independent reference for TF.js export: real @tensorflow/tfjs-layers on the cpu backend, loading what
 // tapegrad wrote and predicting with it.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import * as tg from '../../../src/index.js';
 import type { TfjsArtifacts } from '../../../src/io/keras/save-tfjs.js';
 import { randF32 } from '../../support/backend.js';
 import { compare } from './fixtures.js';
+import { tf, tfl, useCpu } from '../../support/tfjs-layers.js';
 
-export { tf, tfl };
-
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-}
+export { tf, tfl, useCpu };
 
 /** Class names in tfjs-layers' serialization registry (what its deserializer can build). */
 export function tfjsRegisteredClasses(): Set<string> {
