@@ -94,24 +94,36 @@ function runCell(workload: string, fw: FrameworkId): Cell {
   }
   const procs = c.m && w ? firstStepsProcesses(w, fw, mode) : 1;
   if (c.m && procs > 1) {
-    // more fresh processes of the synchronous loop, for the median of their steps 5–10 / steady ratios
+    // more fresh processes of the synchronous loop, for the median of their steps 5–10 / steady ratios, each beside a
+    // fresh process of the yielding loop, for the median of the sync/yielding ratios of process pairs
+    // NOTE: the pairs run yielding-first and sync-first in turn, so neither loop always takes the later minute
     const runs = [c.m.from5th];
-    for (let i = 1; i < procs; i++) {
-      const f = spawnCell(workload, fw, ['--loop=first']);
+    const pairs = c.m.yielding ? [c.m.yielding.median / c.m.sync.median] : [];
+    const extra = (i: number, loop: string): CellResult | null => {
+      const f = spawnCell(workload, fw, [`--loop=${loop}`]);
       // NOTE: a failed extra process costs its ratio only (the median then says of how many), not the cell
-      if ('failed' in f || !f.m) {
+      if ('failed' in f || (!f.m && !f.yielding)) {
         log(
-          `  ${workload} ${fw}: first-steps process ${i + 1} FAILED (${'failed' in f ? f.failed : (f.na ?? 'no result')})`,
+          `  ${workload} ${fw}: extra process ${i + 1} (${loop}) FAILED (${'failed' in f ? f.failed : (f.na ?? 'no result')})`,
         );
-        continue;
+        return null;
       }
-      runs.push(f.m.from5th);
       c.rssPeakMiB = Math.max(c.rssPeakMiB, f.rssPeakMiB);
+      return f;
+    };
+    const withYielding = pairs.length > 0; // the cell has a yielding loop
+    for (let i = 1; i < procs; i++) {
+      let y = withYielding && i % 2 === 1 ? extra(i, 'first-yielding') : null;
+      const f = extra(i, 'first');
+      if (withYielding && i % 2 === 0) y = extra(i, 'first-yielding');
+      if (f?.m) runs.push(f.m.from5th);
+      if (f?.m && y?.yielding) pairs.push(y.yielding.median / f.m.sync.median);
     }
     c.m.from5thRuns = runs;
     c.m.from5th = quantile(runs, 0.5);
+    if (pairs.length > 1) c.m.syncYieldRuns = pairs;
     log(
-      `  ${workload} ${fw}: steps 5–10 / steady in ${runs.length} fresh processes: ${runs.map((r) => r.toFixed(2)).join(', ')}`,
+      `  ${workload} ${fw}: steps 5–10 / steady in ${runs.length} fresh processes: ${runs.map((r) => r.toFixed(2)).join(', ')}; sync/yielding in ${pairs.length} pairs: ${pairs.map((r) => r.toFixed(2)).join(', ')}`,
     );
   }
   const s = c.m?.sync ?? c.pair?.a;

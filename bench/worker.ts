@@ -1,7 +1,8 @@
 // One benchmark cell in its own process: `node --import tsx bench/worker.ts <workload> <framework> [--quick|--tiny]
-// [--threads=N] [--loop=sync|yielding|first]`. Builds a fresh model, runs one of bench/lib/measure.ts's loops on it
-// (the synchronous one by default; bench/run.ts starts a second process for the yielding one, and more for a median
-// first-steps ratio where the workload asks: --loop=first), and prints one line
+// [--threads=N] [--loop=sync|yielding|first|first-yielding]`. Builds a fresh model, runs one of bench/lib/measure.ts's
+// loops on it (the synchronous one by default; bench/run.ts starts a second process for the yielding one, and more
+// where the workload asks: --loop=first for a median first-steps ratio, each with a --loop=first-yielding partner for
+// a median sync/yielding ratio), and prints one line
 // `BENCH_RESULT {json}` with the step times and this process's peak RSS (process.resourceUsage().maxRSS).
 import { availableParallelism } from 'node:os';
 import {
@@ -265,8 +266,8 @@ async function main(): Promise<void> {
   const mode = args.includes('--tiny') ? 'tiny' : args.includes('--quick') ? 'quick' : 'full';
   const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10)) || availableParallelism();
   const loop = args.find((a) => a.startsWith('--loop='))?.slice(7) ?? 'sync';
-  if (loop !== 'sync' && loop !== 'yielding' && loop !== 'first')
-    throw new Error(`bench: --loop is sync, yielding or first, got '${loop}'`);
+  if (!['sync', 'yielding', 'first', 'first-yielding'].includes(loop))
+    throw new Error(`bench: --loop is sync, yielding, first or first-yielding, got '${loop}'`);
   const w = workload(id);
   const r = await runner(w.pair?.of ?? id, fw, threads);
   const other = w.pair ? await runner(w.pair.of, w.pair.against, threads) : null;
@@ -283,6 +284,9 @@ async function main(): Promise<void> {
     // --loop=first: another fresh model's synchronous loop for its steps 5–10 / steady ratio (bench/run.ts takes the
     // median over processes); the quick loop's length is enough for a steady median after the same warm-up window
     else if (loop === 'first') out.m = await measure(r.step, loopOptions(w, 'quick').sync);
+    // --loop=first-yielding: the same for the yielding loop, the partner of a 'first' process in a sync/yielding pair
+    else if (loop === 'first-yielding')
+      out.yielding = await measureYielding(r.step, loopOptions(w, 'quick').sync);
     else if (o.yielding) out.yielding = await measureYielding(r.step, o.yielding);
     else out.na = `${id}: no yielding loop (it yields by itself)`;
     out.rssPeakMiB = maxRssMiB();

@@ -56,6 +56,12 @@ export interface Measurement {
    * after the same warm-up window; each time includes its setImmediate turn. null where not measured.
    */
   yielding: Stats | null;
+  /**
+   * Sync over yielding throughput (the yielding median over the synchronous one) in each of several pairs of fresh
+   * processes run one right after the other (this cell's own pair first), where the workload asks for more than one
+   * (bench/workloads.ts `firstSteps`); bench/run.ts fills it in. Absent: the cell's own two processes only.
+   */
+  syncYieldRuns?: number[];
 }
 
 /** Steps of a synchronous loop a Measurement keeps (a fast cell runs hundreds of thousands; its statistics use all). */

@@ -2,10 +2,12 @@
 // and peak RSS; and issue 12's targets, each with what was measured and whether it is met (ratios from this run).
 import type { CellResult } from '../worker.js';
 import { FRAMEWORK_CONFIGS, type FrameworkId, WORKLOADS, type Workload } from '../workloads.js';
+import { quantile } from './measure.js';
 
 /** A cell as the table shows it: a measurement, or why there is none ('full run only', 'n/a: ...', 'failed: ...'). */
 export type Cell = CellResult | { workload: string; framework: FrameworkId; missing: string };
 
+const times = (v: number) => `${v.toFixed(2)}×`;
 const num = (v: number): string =>
   !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 
@@ -52,6 +54,28 @@ export function from5thText(m: { from5th: number; from5thRuns?: number[] }, unit
   const v = `${m.from5th.toFixed(2)}${unit}`;
   if (!r || r.length < 2) return v;
   return `${v} (median of ${r.length} fresh processes, ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
+}
+
+/**
+ * Sync over yielding throughput of a cell: the median over its process pairs with their range where it has several
+ * (syncYieldRuns), else its own two processes' ratio; undefined where it has no yielding loop.
+ */
+export function syncYield(m: {
+  sync: { median: number };
+  yielding: { median: number } | null;
+  syncYieldRuns?: number[];
+}): { v: number; text: string } | undefined {
+  const r = m.syncYieldRuns;
+  if (r && r.length > 1) {
+    const v = quantile(r, 0.5);
+    return {
+      v,
+      text: `${v.toFixed(2)}× (median of ${r.length} pairs of fresh processes, ${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`,
+    };
+  }
+  if (!m.yielding) return undefined;
+  const v = m.yielding.median / m.sync.median;
+  return { v, text: times(v) };
 }
 
 export function cellTable(cells: Cell[]): string {
@@ -121,13 +145,12 @@ function row(
     : { target, measured: show(v), met: ok(v) };
 }
 
-const times = (v: number) => `${v.toFixed(2)}×`;
-
 export function targets(cells: Cell[]): TargetRow[] {
   const tgTrain = value(cells, 'cnn-train', 'tapegrad');
   const tgTrainY = value(cells, 'cnn-train', 'tapegrad', 'yielding');
   const from5m = find(cells, 'cnn-train', 'tapegrad')?.m;
   const from5 = from5m?.from5th;
+  const tgSyncYield = from5m ? syncYield(from5m) : undefined;
   const fit = find(cells, 'cnn-fit', 'tapegrad-layers');
   const rows: TargetRow[] = [
     row(
@@ -142,11 +165,13 @@ export function targets(cells: Cell[]): TargetRow[] {
       (v) => v >= 4000,
       (v) => `${v.toFixed(0)} images/s`,
     ),
+    // NOTE: the median over pairs of fresh processes where they ran: one pair takes each loop's own phase of the
+    // machine, which alone reads 0.77–1.30 between two runs minutes apart (docs/performance.md)
     row(
       'seed CNN training sync ≥ 0.9× the same loop yielding per step',
-      ratio(tgTrain, tgTrainY),
+      tgSyncYield?.v ?? ratio(tgTrain, tgTrainY),
       (v) => v >= 0.9,
-      times,
+      (v) => tgSyncYield?.text ?? times(v),
     ),
     row(
       'seed CNN training steady from the 5th step (median of steps 5–10 ≤ 1.2× steady)',

@@ -273,6 +273,22 @@ describe('bench targets table', () => {
     ).toBe(1);
   });
 
+  it('the sync/yielding row takes the median over pairs of fresh processes with their range, else the one pair', () => {
+    const c = cell('cnn-train', 'tapegrad', 8, 6);
+    const row = (cs: Cell[]) => targets(cs).find((r) => r.target.includes('yielding per step'))!;
+    expect(row([c])).toMatchObject({ measured: '0.75×', met: false }); // 6 ms / 8 ms
+    c.m!.syncYieldRuns = [0.75, 1.3, 0.95];
+    expect(row([c])).toMatchObject({
+      measured: '0.95× (median of 3 pairs of fresh processes, 0.75–1.30)',
+      met: true,
+    });
+    c.m!.syncYieldRuns = [0.75];
+    expect(row([c])).toMatchObject({ measured: '0.75×', met: false });
+    c.m!.yielding = null;
+    c.m!.syncYieldRuns = undefined;
+    expect(row([c])).toMatchObject({ measured: 'not measured', met: null });
+  });
+
   it('the layers-against-functional rows take the interleaved pair where it ran, else the two cells', () => {
     const cells: Cell[] = [cell('cnn-train', 'tapegrad', 8), cell('cnn-train', 'tapegrad-layers', 10)];
     const layersRow = (cs: Cell[]) => targets(cs).find((r) => r.target.includes('trainOnBatch'))!;
