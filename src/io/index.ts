@@ -61,6 +61,8 @@ export {
   type TfjsWeightSpec,
   type UnknownLayerInfo,
 } from './keras/api.js';
+// NOTE: TF.js's `tf.models` (modelFromJSON); loading it also installs `model.toJSON`'s topology writer.
+export { models, type ModelAndWeightsConfig } from './keras/model-json.js';
 export {
   onnx,
   OnnxModel,

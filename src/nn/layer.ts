@@ -111,6 +111,13 @@ function buildByContainer(layer: Layer): void {
   }
 }
 
+/** A layer's weight penalties; regularizers.ts installs it (it imports this file, so this file cannot import it). */
+let penaltiesOf: ((layer: Layer) => Tensor[]) | null = null;
+/** Called once by nn/regularizers.ts. */
+export function installPenalties(f: (layer: Layer) => Tensor[]): void {
+  penaltiesOf = f;
+}
+
 export abstract class Layer {
   /** Keras class name (Dense, Conv2D, ...). */
   static className = 'Layer';
@@ -398,6 +405,21 @@ export abstract class Layer {
   registerBackwardHook(h: BackwardHook): () => void {
     this.bwdHooks.push(h);
     return () => void (this.bwdHooks = this.bwdHooks.filter((f) => f !== h));
+  }
+
+  /**
+   * The layer's weight regularization penalties (its own weights' and its sub-layers'), one scalar per regularized
+   * weight, differentiable; empty before the layer is built (Keras `layer.losses`).
+   * NOTE: TF.js's `layer.losses` holds functions that compute these (its `calculateLosses()` calls them); tapegrad
+   * gives the values, as Keras and `model.losses` do.
+   */
+  get losses(): Tensor[] {
+    // NOTE: without regularizers.ts loaded no layer was given a regularizer, so there is no penalty
+    return penaltiesOf ? penaltiesOf(this) : [];
+  }
+  /** TF.js `calculateLosses()`: the values of `losses`. */
+  calculateLosses(): Tensor[] {
+    return this.losses;
   }
 
   /** Keras config (the JSON `config` of this layer). */

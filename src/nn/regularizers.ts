@@ -6,7 +6,7 @@ import { keep } from '../core/lifetime.js';
 import { Tensor } from '../core/tensor.js';
 import { abs, add, div, mul } from '../ops/elementwise/builders.js';
 import { sum } from '../ops/reduce/builders.js';
-import { type Layer, type Weight, layersUnder } from './layer.js';
+import { type Layer, type Weight, installPenalties, layersUnder } from './layer.js';
 
 /** Which Keras class a regularizer was made as: Keras 3 files name L1 and L2 apart from L1L2. */
 export type RegularizerKind = 'L1' | 'L2' | 'L1L2';
@@ -282,6 +282,8 @@ export function weightPenalties(root: Layer): Tensor[] {
   }
   return out;
 }
+
+installPenalties(weightPenalties);
 
 /** The training loss with the regularization penalties added (weights of `model`, and the activity terms). */
 export function addPenalties(model: Layer, loss: Tensor, activity: ActivityTerm[]): Tensor {

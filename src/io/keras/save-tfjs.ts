@@ -198,22 +198,33 @@ function tfjsWeights(layer: Layer, scope: string, entries: Map<string, JsonObjec
 }
 
 /**
- * The TF.js artifacts of a model, in memory: `tf.loadLayersModel(tf.io.fromMemory(a))` loads them, and
- * `modelJson` + `weightData` are what `saveModel(model, 'dir/model.json')` writes.
+ * The TF.js model topology of a model (`{class_name, config, keras_version, backend}`, what tfjs-layers'
+ * `model.toJSON()` returns), checked for what TF.js can load. `where` names the caller in errors.
  */
-export function toTfjsArtifacts(model: Model): TfjsArtifacts {
+export function tfjsModelTopology(model: Model, where: string): JsonObject {
   if (!(model instanceof Model))
     throw new KerasImportError(
-      `toTfjsArtifacts: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,
+      `${where}: expected a tapegrad model, got ${(model as object)?.constructor?.name ?? typeof model}`,
     );
   if (!model.isBuilt() && !model.ensureBuilt())
     throw new KerasImportError(
-      `saveModel (tfjs): model '${model.name}' is not built yet; build it or run it once first`,
+      `${where}: model '${model.name}' is not built yet; build it or run it once first`,
     );
   const config = exportModelConfig(model, { keras3: false });
   const ctx = importedFrom.get(model);
   checkEntry(config, ctx !== undefined && (ctx.major < 3 || ctx.tfjs));
-  const entries = entriesByName(config);
+  // NOTE: the topology is marked as TF.js's (as tfjs-layers' model.save marks it), so tapegrad reads it back with
+  // TF.js's semantics (Keras 2 hard_sigmoid, which the checks above allow only where the model already meant it).
+  return { ...config, keras_version: `tfjs-layers ${TFJS_LAYERS_VERSION}`, backend: 'TensorFlow.js' };
+}
+
+/**
+ * The TF.js artifacts of a model, in memory: `tf.loadLayersModel(tf.io.fromMemory(a))` loads them, and
+ * `modelJson` + `weightData` are what `saveModel(model, 'dir/model.json')` writes.
+ */
+export function toTfjsArtifacts(model: Model): TfjsArtifacts {
+  const modelTopology = tfjsModelTopology(model, 'toTfjsArtifacts');
+  const entries = entriesByName(modelTopology);
   const weights = modelLayers(model).flatMap((l) => tfjsWeights(l, l.name, entries));
   const seen = new Map<string, NamedWeight>();
   let count = 0;
@@ -255,13 +266,6 @@ export function toTfjsArtifacts(model: Model): TfjsArtifacts {
     shape: w.shape,
     dtype: 'float32',
   }));
-  // NOTE: the topology is marked as TF.js's (as tfjs-layers' model.save marks it), so tapegrad reads it back with
-  // TF.js's semantics (Keras 2 hard_sigmoid, which the checks above allow only where the model already meant it).
-  const modelTopology: JsonObject = {
-    ...config,
-    keras_version: `tfjs-layers ${TFJS_LAYERS_VERSION}`,
-    backend: 'TensorFlow.js',
-  };
   const generatedBy = 'tapegrad';
   const modelJson: JsonObject = {
     format: 'layers-model',

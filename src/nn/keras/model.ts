@@ -51,6 +51,14 @@ const FIT_OPTIONS = keysOf<FitArgs>({
   sampleWeight: true,
 });
 
+/** Writes a model's TF.js topology JSON object (io/keras/model-json.ts installs it: src/nn does not import src/io). */
+export type TopologyWriter = (model: Model) => Record<string, unknown>;
+let topologyWriter: TopologyWriter | null = null;
+/** Called once by io/keras/model-json.ts. */
+export function installTopologyWriter(f: TopologyWriter): void {
+  topologyWriter = f;
+}
+
 export abstract class Model extends Layer {
   static override className = 'Model';
   /** Set by callbacks (EarlyStopping) to end `fit` after the current epoch. */
@@ -233,13 +241,30 @@ export abstract class Model extends Layer {
    * fit, trainOnBatch and evaluate add them, and each batch's activity-regularizer penalties, to the loss.
    * NOTE: the activity penalties depend on the batch, so they are not kept here (Keras keeps the last call's).
    */
-  get losses(): Tensor[] {
+  override get losses(): Tensor[] {
     this.ensureBuilt();
     return weightPenalties(this);
   }
-  /** TF.js `calculateLosses()`: the same as `losses`. */
-  calculateLosses(): Tensor[] {
-    return this.losses;
+  /**
+   * The model's topology as TF.js's `model.toJSON(unused, returnString)` gives it: `{class_name, config,
+   * keras_version, backend}` (the modelTopology of `tg.keras.toTfjsArtifacts`), a JSON string or, with
+   * `returnString` false, the object. `tg.models.modelFromJSON` and TF.js's read it back.
+   * NOTE: the first argument is unused, as in TF.js (JSON.stringify passes the key there).
+   */
+  toJSON(unused?: unknown, returnString?: true): string;
+  toJSON(unused: unknown, returnString: false): Record<string, unknown>;
+  toJSON(unused?: unknown, returnString?: boolean): string | Record<string, unknown>;
+  toJSON(_unused?: unknown, returnString = true): string | Record<string, unknown> {
+    if (typeof returnString !== 'boolean')
+      throw new ValueError(
+        `${this.name}.toJSON: returnString (the 2nd argument) must be a boolean, got ${typeof returnString}`,
+      );
+    if (!topologyWriter)
+      throw new ValueError(
+        `${this.name}.toJSON: the TF.js topology writer is not loaded (import from "tapegrad")`,
+      );
+    const topology = topologyWriter(this);
+    return returnString ? JSON.stringify(topology) : topology;
   }
   /** Loss and metrics on data, without training. */
   evaluate(
