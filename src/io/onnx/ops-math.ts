@@ -67,8 +67,8 @@ const cmp = (f: (a: Tensor, b: Tensor) => Tensor): OpDef => ({
   ...BOOL_OUT,
 });
 
-/** Softmax family: opset ≥ 13 works on one axis (default -1); before, on the input flattened to 2-D at `axis` (default 1). */
-function softmaxLike(f: (x: Tensor, axis: number) => Tensor): OpDef {
+/** Softmax family (and Hardmax): opset ≥ 13 works on one axis (default -1); before, on the input flattened to 2-D at `axis` (default 1). */
+export function softmaxLike(f: (x: Tensor, axis: number) => Tensor): OpDef {
   return un(
     (x, c) => {
       if (c.opset >= 13) return f(x, c.attrs.int('axis', -1));
@@ -91,6 +91,15 @@ export function dtypeFor(code: number, c: OpContext): DType {
     `element type ${typeName(code)}`,
     'FLOAT, DOUBLE and the integer and bool types',
   );
+}
+
+/** x as ONNX element type `to` (Cast, CastLike). */
+export function castTo(x: Tensor, to: number, c: OpContext): Tensor {
+  const dt = dtypeFor(to, c);
+  // NOTE: float → int casts truncate toward zero (C semantics, as ONNX Runtime); bool is x ≠ 0.
+  if (to === DataType.BOOL) return cast(cast(greater(abs(x), 0), 'float32'), 'int32');
+  if (dt === 'int32' && x.dtype !== 'int32') return cast(mul(sign(x), floor(abs(x))), 'int32');
+  return cast(x, dt);
 }
 
 /** Clip: bounds are attributes before opset 11 and optional inputs from then on. */
@@ -188,15 +197,7 @@ export const mathOps: Record<string, OpDef> = {
   },
   Cast: {
     attrs: ['to', 'saturate'],
-    run: (ins, c) => {
-      const to = c.attrs.int('to', 0);
-      const x = need(ins, 0, c.node, 'input');
-      const dt = dtypeFor(to, c);
-      // NOTE: float → int casts truncate toward zero (C semantics, as ONNX Runtime); bool is x ≠ 0.
-      if (to === DataType.BOOL) return [cast(cast(greater(abs(x), 0), 'float32'), 'int32')];
-      if (dt === 'int32' && x.dtype !== 'int32') return [cast(mul(sign(x), floor(abs(x))), 'int32')];
-      return [cast(x, dt)];
-    },
+    run: (ins, c) => [castTo(need(ins, 0, c.node, 'input'), c.attrs.int('to', 0), c)],
     outTypes: (c) => [c.attrs.int('to', 0)],
   },
 };

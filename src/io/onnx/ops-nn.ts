@@ -1,15 +1,15 @@
 // ONNX network operators (NCHW, as ONNX defines them) on tapegrad's NCHW composites: Conv, ConvTranspose, Gemm,
 // MatMul, pooling, normalization, Flatten. 1-D windows run as 2-D ones with height 1.
-import { ShapeError, fmtShape } from '../../core/errors.js';
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 import { noGrad } from '../../core/tape.js';
-import { add, div, mul, sqrt, sub } from '../../ops/elementwise/builders.js';
+import { add, div, mul, pow, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { conv2d } from '../../ops/composite/conv.js';
 import { batchNorm as batchNormOp, batchNormTraining } from '../../ops/composite/batch-norm.js';
 import { avgPool2d, maxPool2d } from '../../ops/composite/pool.js';
 import { matmul } from '../../ops/network/builders.js';
 import { max, mean } from '../../ops/reduce/builders.js';
-import { pad, reshape, transpose } from '../../ops/movement/builders.js';
+import { pad, reshape, slice, transpose } from '../../ops/movement/builders.js';
 import { conv2dTranspose } from '../../ops/composite/conv-transpose.js';
 import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
 import { shapesEqual } from '../../core/shape.js';
@@ -325,7 +325,42 @@ const globalPool =
     ];
   };
 
+/**
+ * LRN: x / (bias + α/size · Σ x²)^β, the sum over the channels c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉ (clipped to the
+ * channel range): the squares zero-padded on the channel axis and `size` shifted slices added.
+ */
+function lrn(x: Tensor, c: OpContext): Tensor {
+  if (!c.attrs.has('size')) throw new ValueError(`${where(c.node)}: attribute size is required`);
+  const size = c.attrs.int('size', 1);
+  if (!(size >= 1) || x.rank < 2)
+    throw new ShapeError(
+      `${where(c.node)}: size ${size} on input ${fmtShape(x.shape)} (needs size ≥ 1, rank ≥ 2)`,
+    );
+  const ch = x.shape[1];
+  const padded = pad(
+    mul(x, x),
+    x.shape.map((_, i) => (i === 1 ? [Math.floor((size - 1) / 2), Math.ceil((size - 1) / 2)] : [0, 0])),
+  );
+  let s = slice(
+    padded,
+    x.shape.map(() => 0),
+    x.shape,
+  );
+  for (let k = 1; k < size; k++)
+    s = add(
+      s,
+      slice(
+        padded,
+        x.shape.map((_, i) => (i === 1 ? k : 0)),
+        x.shape.map((d, i) => (i === 1 ? ch : d)),
+      ),
+    );
+  const den = add(mul(s, c.attrs.float('alpha', 1e-4) / size), c.attrs.float('bias', 1));
+  return div(x, pow(den, c.attrs.float('beta', 0.75)));
+}
+
 export const nnOps: Record<string, OpDef> = {
+  LRN: { attrs: ['alpha', 'beta', 'bias', 'size'], run: (ins, c) => [lrn(need(ins, 0, c.node, 'X'), c)] },
   Conv: { attrs: [...WINDOW_ATTRS, 'group'], run: (ins, c) => [conv(ins, c)] },
   ConvTranspose: {
     attrs: [...WINDOW_ATTRS, 'group', 'output_padding', 'output_shape'],

@@ -25,7 +25,7 @@ import { type OpContext, type OpDef, intsOf, need, unsupported, where } from './
 
 const ints = (v: readonly number[]): Tensor => new Tensor(Int32Array.from(v), [v.length]);
 const INT64_OUT = { outTypes: () => [DataType.INT64] };
-const normAx = (a: number, rank: number, c: OpContext): number => {
+export const normAx = (a: number, rank: number, c: OpContext): number => {
   const v = a < 0 ? a + rank : a;
   if (!(v >= 0 && v < rank))
     throw new ShapeError(`${where(c.node)}: axis ${a} is out of range for rank ${rank}`);

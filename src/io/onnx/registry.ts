@@ -1,13 +1,24 @@
 // The operator table of the ONNX importer: every supported op_type → its implementation, and the load-time check
 // that refuses an unsupported operator or attribute by name before anything runs.
+import { extraOps } from './ops-extra.js';
 import { mathOps } from './ops-math.js';
 import { nnOps } from './ops-nn.js';
+import { resizeOps } from './ops-resize.js';
 import { rnnOps } from './ops-rnn.js';
+import { scatterOps } from './ops-scatter.js';
 import { shapeOps } from './ops-shape.js';
 import type { OnnxNodeSpec } from './graph.js';
 import { OnnxUnsupportedError, type OpDef, where } from './op-types.js';
 
-export const ONNX_OPS: Record<string, OpDef> = { ...mathOps, ...nnOps, ...shapeOps, ...rnnOps };
+export const ONNX_OPS: Record<string, OpDef> = {
+  ...mathOps,
+  ...nnOps,
+  ...shapeOps,
+  ...rnnOps,
+  ...extraOps,
+  ...resizeOps,
+  ...scatterOps,
+};
 
 /** Every operator the importer runs, sorted. */
 export const supportedOperators = (): string[] => Object.keys(ONNX_OPS).sort();
