@@ -119,6 +119,16 @@ describe('every tg.nn module with options refuses an unknown key', () => {
     LSTM: () => new tg.nn.LSTM(2, 2, X as never),
     GRU: () => new tg.nn.GRU(2, 2, X as never),
     RNN: () => new tg.nn.RNN(2, 2, X as never),
+    MultiheadAttention: () => new tg.nn.MultiheadAttention(4, 2, X as never),
+    TransformerEncoderLayer: () => new tg.nn.TransformerEncoderLayer(4, 2, X as never),
+    TransformerEncoder: () =>
+      new tg.nn.TransformerEncoder(new tg.nn.TransformerEncoderLayer(4, 2), 1, X as never),
+    ConvTranspose1d: () => new tg.nn.ConvTranspose1d(1, 1, 3, X as never),
+    PReLU: () => new tg.nn.PReLU(1, 0.25, X as never),
+    GroupNorm: () => new tg.nn.GroupNorm(1, 2, X as never),
+    InstanceNorm1d: () => new tg.nn.InstanceNorm1d(2, X as never),
+    InstanceNorm2d: () => new tg.nn.InstanceNorm2d(2, X as never),
+    Upsample: () => new tg.nn.Upsample(X as never),
     ...Object.fromEntries(
       ['BCELoss', 'BCEWithLogitsLoss', 'HuberLoss', 'KLDivLoss', 'L1Loss', 'MSELoss', 'SmoothL1Loss']
         .concat(['CrossEntropyLoss', 'NLLLoss'])

@@ -43,15 +43,16 @@ export abstract class Module extends Layer {
     const fwd = this.forward;
     // NOTE: a list reaching the call is the positional arguments: forward(x, hx), or apply([a, b]) from a Keras
     // model or the ONNX exporter. forward(list) wraps its one list, so forward receives the list itself.
-    // A call with more positional arguments than forward declares is refused, as PyTorch's TypeError.
+    // A call with more positional arguments than forward declares, or fewer than it requires, is refused, as
+    // PyTorch's TypeError.
     // NOTE: a forward assigned as a class field (`forward = (x) => ...`) is not there yet: it replaces the wrapper
     // below once this constructor returns, so the call reads it then (a direct call skips apply's hooks).
     this.callImpl = (x: LayerIO) => {
       const f = typeof fwd === 'function' ? fwd : this.forward;
       if (f === wrapper)
         throw new ValueError(`${this.name} (${this.className}): the module defines no forward method`);
+      checkForwardArgs(`${this.name} (${this.className})`, f, Array.isArray(x) ? x.length : 1);
       if (!Array.isArray(x)) return f.call(this, x);
-      checkForwardArgs(`${this.name} (${this.className})`, f, x.length);
       return f.apply(this, x);
     };
     const wrapper = (...args: any[]) =>

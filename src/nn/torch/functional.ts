@@ -1,8 +1,8 @@
 // `tg.nn.functional`: PyTorch's `torch.nn.functional` (in PyTorch usually imported as F; here
 // `const F = tg.nn.functional`), stateless functions over the ops the modules use, so F.conv2d(x, m.weight, m.bias)
 // equals m.forward(x). Activations, linear, convolution, pooling and dropout are in functional-layers.ts; norms,
-// embedding, one_hot and pad in functional-misc.ts; adaptive pooling in adaptive-pool.ts; the losses in
-// functional-losses.ts.
+// embedding, one_hot and pad in functional-misc.ts; adaptive pooling in adaptive-pool.ts; maxPool1d in
+// max-pool1d.ts; maxUnpool1d/2d in max-unpool.ts; the losses in functional-losses.ts.
 // NOTE: names are camelCase as the wing's methods (F.log_softmax is logSoftmax, F.cross_entropy is crossEntropy);
 // PyTorch's keyword arguments go in an options object, as the modules' do.
 export {
@@ -30,6 +30,8 @@ export {
   type ConvFunctionalOptions,
   type MaxPool2dFunctionalOptions,
 } from './functional-layers.js';
+export { maxPool1d, type MaxPool1dFunctionalOptions } from './max-pool1d.js';
+export { maxUnpool1d, maxUnpool2d, type MaxUnpoolFunctionalOptions } from './max-unpool.js';
 export {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,

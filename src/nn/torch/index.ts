@@ -1,8 +1,9 @@
 // `tg.nn`: the PyTorch-style front end. `Module` (base.ts, with stateDict/loadStateDict of state-dict.ts), the basic
 // modules (module.ts, which re-exports Module, the dropout modules of dropout.ts and the containers of
 // containers.ts), normalization, embedding and transposed convolutions (layers.ts), the recurrent modules
-// (recurrent.ts), adaptive pooling (adaptive-pool.ts), the losses (losses.ts, class-losses.ts), the channel dropouts (feature-dropout.ts) and
-// `tg.nn.functional` (functional.ts).
+// (recurrent.ts), ConvTranspose1d (conv-transpose1d.ts), adaptive pooling (adaptive-pool.ts), MaxPool1d
+// (max-pool1d.ts), MaxUnpool1d/2d (max-unpool.ts), the losses (losses.ts, class-losses.ts), the channel dropouts
+// (feature-dropout.ts) and `tg.nn.functional` (functional.ts).
 // NOTE: no `tg.nn.F` alias: PyTorch has none either (F is the user's import name: const F = tg.nn.functional).
 export {
   AlphaDropout,
@@ -35,6 +36,9 @@ export {
   type BatchNormOptions,
 } from './layers.js';
 export { GRU, LSTM, RNN, type TorchRNNOptions } from './recurrent.js';
+export { ConvTranspose1d, type ConvTranspose1dOptions } from './conv-transpose1d.js';
+export { MaxPool1d } from './max-pool1d.js';
+export { MaxUnpool1d, MaxUnpool2d } from './max-unpool.js';
 export {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
@@ -58,3 +62,61 @@ export { CrossEntropyLoss, NLLLoss } from './class-losses.js';
 export type { IncompatibleKeys, StateDict } from './state-dict.js';
 export { Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout } from './feature-dropout.js';
 export * as functional from './functional.js';
+// Attention and Transformer encoders, PyTorch 1.13 (attention.ts, transformer.ts).
+export {
+  MultiheadAttention,
+  type AttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from './attention.js';
+export {
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type EncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+} from './transformer.js';
+// The everyday modules: activations (activation-modules.ts), GroupNorm/InstanceNorm/
+// LocalResponseNorm (norm-modules.ts), Unflatten, the padding modules, PixelShuffle/Unshuffle, Upsample, AvgPool1d
+// (shape-modules.ts).
+export {
+  CELU,
+  ELU,
+  GELU,
+  GLU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSigmoid,
+  Mish,
+  PReLU,
+  ReLU6,
+  SELU,
+  SiLU,
+  Softmin,
+  Softplus,
+  Softsign,
+  Tanhshrink,
+  Threshold,
+} from './activation-modules.js';
+export {
+  GroupNorm,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  LocalResponseNorm,
+  type InstanceNormOptions,
+} from './norm-modules.js';
+export {
+  AvgPool1d,
+  ConstantPad1d,
+  ConstantPad2d,
+  PixelShuffle,
+  PixelUnshuffle,
+  ReflectionPad1d,
+  ReflectionPad2d,
+  ReplicationPad1d,
+  ReplicationPad2d,
+  Unflatten,
+  Upsample,
+  ZeroPad2d,
+  type UpsampleOptions,
+} from './shape-modules.js';

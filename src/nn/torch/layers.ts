@@ -242,13 +242,21 @@ export function embeddingLookup(weight: Tensor, x: Tensor, paddingIdx: number | 
 }
 
 type P2 = number | readonly [number, number];
-const pair = (v: P2 | undefined, d: number, what: string, min: number): [number, number] => {
-  const p: [number, number] = v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (p.some((q) => !Number.isInteger(q) || q < min))
+/** stride, padding, output_padding and dilation also take PyTorch's 1-tuple [k], for both axes. */
+type P12 = P2 | readonly [number];
+/**
+ * An int-or-pair argument; `one` lets a 1-tuple [k] stand for both axes (PyTorch 1.13's conv_transpose2d expands
+ * it; kernel_size not: a 1-tuple kernel makes a 3-D weight that PyTorch's forward refuses).
+ */
+const pair = (v: P12 | undefined, d: number, what: string, min: number, one = true): [number, number] => {
+  const list = Array.isArray(v) ? (v as readonly unknown[]) : null;
+  const p: readonly unknown[] =
+    v === undefined ? [d, d] : list ? (list.length === 1 && one ? [list[0], list[0]] : list) : [v, v];
+  if (p.length !== 2 || p.some((q) => typeof q !== 'number' || !Number.isInteger(q) || q < min))
     throw new ValueError(
-      `ConvTranspose2d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or pair, got ${JSON.stringify(v)}`,
+      `ConvTranspose2d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or pair${one ? ' (or [k] for both)' : ''}, got ${JSON.stringify(v)}`,
     );
-  return p;
+  return p as [number, number];
 };
 
 /**
@@ -265,15 +273,17 @@ export class ConvTranspose2d extends Module {
   readonly groups: number;
   weight: Tensor;
   bias: Tensor | null;
+  /** The stride/padding/dilation options given as a 1-tuple [k]. */
+  private readonly oneTuples: string[];
   constructor(
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: P2,
     opts: {
-      stride?: P2;
-      padding?: P2;
-      outputPadding?: P2;
-      dilation?: P2;
+      stride?: P12;
+      padding?: P12;
+      outputPadding?: P12;
+      dilation?: P12;
       groups?: number;
       bias?: boolean;
       name?: string;
@@ -291,7 +301,10 @@ export class ConvTranspose2d extends Module {
       'name',
       'dtype',
     ]);
-    this.kernelSize = pair(kernelSize, 1, 'kernel_size', 1);
+    this.kernelSize = pair(kernelSize, 1, 'kernel_size', 1, false);
+    // PyTorch keeps a 1-tuple as given, so its output_size rule (which reads both axes) fails on it: refused there
+    const short = (v: unknown) => Array.isArray(v) && v.length === 1;
+    this.oneTuples = (['stride', 'padding', 'dilation'] as const).filter((k) => short(opts[k]));
     this.stride = pair(opts.stride, 1, 'stride', 1);
     this.padding = pair(opts.padding, 0, 'padding', 0);
     this.outputPadding = pair(opts.outputPadding, 0, 'output_padding', 0);
@@ -319,7 +332,7 @@ export class ConvTranspose2d extends Module {
    * PyTorch `forward(input, output_size = None)` on x [N, C, H, W], or one sample [C, H, W] (then the output is
    * unbatched too, as PyTorch 1.13): outputSize [h, w] (or with the leading sizes of x) picks the output_padding.
    */
-  forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
+  forward(x: Tensor, outputSize: readonly number[] | null = null): Tensor {
     const who = `${this.name} (ConvTranspose2d)`;
     if (x.rank !== 3 && x.rank !== 4)
       throw new ShapeError(
@@ -358,6 +371,11 @@ export class ConvTranspose2d extends Module {
    */
   private outputPaddingFor(x: Tensor, outputSize: readonly unknown[], rank: number): [number, number] {
     const who = `${this.name} (ConvTranspose2d)`;
+    // NOTE: PyTorch 1.13 raises IndexError here (its _output_padding indexes stride[1] of a 1-tuple)
+    if (this.oneTuples.length)
+      throw new ValueError(
+        `${who}: output_size needs ${this.oneTuples.join(', ')} given as a pair [h, w], not a 1-tuple (PyTorch 1.13 fails on it too)`,
+      );
     if (!Array.isArray(outputSize) || ![2, rank].includes(outputSize.length))
       throw new ValueError(
         `${who}: for ${rank}D input, output_size must have 2 or ${rank} elements ([h, w] or [${rank === 4 ? 'n, ' : ''}c, h, w]), got ${JSON.stringify(outputSize)}`,

@@ -325,7 +325,7 @@ export class LSTM extends TorchRNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: TorchRNNOptions = {}) {
     super('LSTM', inputSize, hiddenSize, opts);
   }
-  forward(x: Tensor, hx?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+  forward(x: Tensor, hx: [Tensor, Tensor] | undefined = undefined): [Tensor, [Tensor, Tensor]] {
     const [out, [h, c]] = this.run(x, hx);
     return [out, [h, c]];
   }
@@ -341,7 +341,7 @@ export class GRU extends TorchRNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: TorchRNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, opts);
   }
-  forward(x: Tensor, hx?: Tensor): [Tensor, Tensor] {
+  forward(x: Tensor, hx: Tensor | undefined = undefined): [Tensor, Tensor] {
     const [out, [h]] = this.run(x, hx);
     return [out, h];
   }
@@ -365,7 +365,7 @@ export class RNN extends TorchRNNBase {
       throw new ValueError(`RNN: nonlinearity must be 'tanh' or 'relu', got '${nl}'`);
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, isObj ? rest : opts);
   }
-  forward(x: Tensor, hx?: Tensor): [Tensor, Tensor] {
+  forward(x: Tensor, hx: Tensor | undefined = undefined): [Tensor, Tensor] {
     const [out, [h]] = this.run(x, hx);
     return [out, h];
   }

@@ -1,0 +1,230 @@
+// PyTorch 1.13's GroupNorm, InstanceNorm1d/2d and LocalResponseNorm for tg.nn, composed of mean/variance/pad ops:
+// biased variance, (x - mean)/√(var + eps), then the per-channel affine weight and bias (state-dict keys `weight`,
+// `bias`, as PyTorch).
+import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
+import type { DType } from '../../core/dtype.js';
+import type { Tensor } from '../../core/tensor.js';
+import { add, div, mul, pow, sqrt, sub } from '../../ops/elementwise/builders.js';
+import { pad, reshape, slice } from '../../ops/movement/builders.js';
+import { mean, variance } from '../../ops/reduce/builders.js';
+import { Module } from './base.js';
+import { moduleOptions } from './options.js';
+import { warnOnce } from './functional-args.js';
+
+const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
+
+/** (x - mean)/√(var + eps) over `axes` (biased variance, as PyTorch's norms). */
+function standardize(x: Tensor, axes: number[], eps: number): Tensor {
+  const m = mean(x, axes, true);
+  const v = variance(x, axes, true);
+  return div(sub(x, m), sqrt(add(v, eps)));
+}
+/** y·weight + bias with [C] vectors against axis 1 of [N, C, ...]. */
+function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
+  const bshape = [y.shape[1], ...new Array<number>(y.rank - 2).fill(1)];
+  let out = y;
+  if (weight) out = mul(out, reshape(weight, bshape));
+  if (bias) out = add(out, reshape(bias, bshape));
+  return out;
+}
+function checkEps(cls: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0))
+    throw new ValueError(`${cls}: eps must be a number ≥ 0, got ${show(eps)}`);
+  return eps;
+}
+
+/**
+ * PyTorch `nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)`: each sample's channels in numGroups
+ * groups, each group normalized over its channels and spatial positions; weight/bias [numChannels].
+ */
+export class GroupNorm extends Module {
+  static override className = 'GroupNorm';
+  readonly eps: number;
+  readonly affine: boolean;
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    opts: { eps?: number; affine?: boolean; name?: string; dtype?: DType } = {},
+  ) {
+    super(opts?.name);
+    this.dtype = moduleOptions('GroupNorm', opts, ['eps', 'affine', 'name', 'dtype']);
+    for (const [k, v] of [
+      ['num_groups', numGroups],
+      ['num_channels', numChannels],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1)
+        throw new ValueError(`GroupNorm: ${k} must be a positive integer, got ${show(v)}`);
+    // PyTorch 1.13's check in GroupNorm.__init__
+    if (numChannels % numGroups !== 0)
+      throw new ValueError(
+        `GroupNorm: num_channels must be divisible by num_groups, got num_channels ${numChannels} and num_groups ${numGroups}`,
+      );
+    this.eps = checkEps('GroupNorm', opts.eps ?? 1e-5);
+    this.affine = opts.affine ?? true;
+    if (typeof this.affine !== 'boolean')
+      throw new ValueError(`GroupNorm: affine must be true or false, got ${show(opts.affine)}`);
+    if (this.affine) {
+      this.weight = this.addWeight('weight', [numChannels], 'ones');
+      this.bias = this.addWeight('bias', [numChannels], 'zeros');
+    }
+  }
+  /** x [N, C, ...] with C = numChannels. */
+  forward(x: Tensor): Tensor {
+    const { numGroups: g, numChannels: c } = this;
+    if (x.rank < 2 || x.shape[1] !== c)
+      throw new ShapeError(
+        `${this.name} (GroupNorm): expected input [N, ${c}, ...] (num_channels ${c}), got ${fmtShape(x.shape)}`,
+      );
+    const n = x.shape[0];
+    const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
+    return affine(reshape(standardize(grouped, [2], this.eps), x.shape), this.weight, this.bias);
+  }
+}
+
+export interface InstanceNormOptions {
+  eps?: number;
+  /** Used with running statistics only, which are refused: checked and kept, as PyTorch keeps it. */
+  momentum?: number;
+  affine?: boolean;
+  /** Only false (PyTorch's default): see the NOTE on InstanceNormBase. */
+  trackRunningStats?: boolean;
+  name?: string;
+  dtype?: DType;
+}
+
+/**
+ * PyTorch `nn.InstanceNorm1d/2d(num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False)`:
+ * each sample's each channel normalized over its spatial positions (train and eval alike).
+ * NOTE: trackRunningStats: true is refused by name (running statistics for instance norm are not implemented).
+ */
+abstract class InstanceNormBase extends Module {
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  weight: Tensor | null = null;
+  bias: Tensor | null = null;
+  constructor(
+    readonly numFeatures: number,
+    opts: InstanceNormOptions,
+    private readonly spatial: 1 | 2,
+  ) {
+    super(opts?.name);
+    const cls = new.target.className;
+    this.dtype = moduleOptions(cls, opts, [
+      'eps',
+      'momentum',
+      'affine',
+      'trackRunningStats',
+      'name',
+      'dtype',
+    ]);
+    if (!Number.isInteger(numFeatures) || numFeatures < 1)
+      throw new ValueError(`${cls}: num_features must be a positive integer, got ${show(numFeatures)}`);
+    this.eps = checkEps(cls, opts.eps ?? 1e-5);
+    this.momentum = opts.momentum ?? 0.1;
+    if (typeof this.momentum !== 'number')
+      throw new ValueError(`${cls}: momentum must be a number, got ${show(opts.momentum)}`);
+    this.affine = opts.affine ?? false;
+    if (typeof this.affine !== 'boolean')
+      throw new ValueError(`${cls}: affine must be true or false, got ${show(opts.affine)}`);
+    if ((opts.trackRunningStats ?? false) !== false)
+      throw new ValueError(
+        `${cls}: trackRunningStats=${show(opts.trackRunningStats)} is not supported (tapegrad's instance norms keep no running statistics); leave it false, PyTorch's default`,
+      );
+    if (this.affine) {
+      this.weight = this.addWeight('weight', [numFeatures], 'ones');
+      this.bias = this.addWeight('bias', [numFeatures], 'zeros');
+    }
+  }
+  /** x [N, C, ...spatial], or one sample [C, ...spatial] (then the output is unbatched too, as PyTorch 1.13). */
+  forward(x: Tensor): Tensor {
+    const s = this.spatial;
+    if (x.rank !== s + 1 && x.rank !== s + 2)
+      throw new ShapeError(
+        `${this.name} (${this.className}): expected ${s + 1}D or ${s + 2}D input (got ${x.rank}D input)`,
+      );
+    const xb = x.rank === s + 1 ? reshape(x, [1, ...x.shape]) : x;
+    if (xb.shape[1] !== this.numFeatures) {
+      const msg = `${this.name} (${this.className}): input's size at dim=${x.rank - s - 1} (${xb.shape[1]}) does not match num_features (${this.numFeatures})`;
+      if (this.affine) throw new ShapeError(`expected ${msg}`);
+      // PyTorch 1.13 only warns without affine (no per-channel weight to mismatch) and normalizes anyway
+      warnOnce(`${msg}; normalizing each of the ${xb.shape[1]} channels anyway, as PyTorch does`);
+    }
+    const axes = Array.from({ length: s }, (_, i) => i + 2);
+    // PyTorch 1.13's F.instance_norm: one spatial element normalizes to 0 and is refused
+    if (axes.reduce((p, i) => p * xb.shape[i], 1) <= 1)
+      throw new ValueError(
+        `${this.name} (${this.className}): Expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`,
+      );
+    const y = affine(standardize(xb, axes, this.eps), this.weight, this.bias);
+    return xb === x ? y : reshape(y, x.shape);
+  }
+}
+export class InstanceNorm1d extends InstanceNormBase {
+  static override className = 'InstanceNorm1d';
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(numFeatures, opts, 1);
+  }
+}
+export class InstanceNorm2d extends InstanceNormBase {
+  static override className = 'InstanceNorm2d';
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(numFeatures, opts, 2);
+  }
+}
+
+/**
+ * PyTorch `nn.LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0)`: x / (k + alpha/size · Σ x²)^beta, the sum over
+ * `size` neighbouring channels (size//2 before, (size-1)//2 after, zeros past the edges).
+ */
+export class LocalResponseNorm extends Module {
+  static override className = 'LocalResponseNorm';
+  constructor(
+    readonly size: number,
+    readonly alpha = 1e-4,
+    readonly beta = 0.75,
+    readonly k = 1,
+  ) {
+    super();
+    if (!Number.isInteger(size) || size < 1)
+      throw new ValueError(`LocalResponseNorm: size must be a positive integer, got ${show(size)}`);
+    for (const [n, v] of [
+      ['alpha', alpha],
+      ['beta', beta],
+      ['k', k],
+    ] as const)
+      if (typeof v !== 'number')
+        throw new ValueError(`LocalResponseNorm: ${n} must be a number, got ${show(v)}`);
+  }
+  forward(x: Tensor): Tensor {
+    if (x.rank < 3)
+      throw new ShapeError(
+        `${this.name} (LocalResponseNorm): Expected 3D or higher dimensionality input (got ${x.rank} dimensions)`,
+      );
+    const c = x.shape[1];
+    const sq = pad(
+      mul(x, x),
+      x.shape.map((_, a): [number, number] =>
+        a === 1 ? [Math.floor(this.size / 2), Math.floor((this.size - 1) / 2)] : [0, 0],
+      ),
+    );
+    // PyTorch's avg_pool over the channel window (count_include_pad: divide by size)
+    let s = slice(
+      sq,
+      x.shape.map(() => 0),
+      x.shape,
+    );
+    for (let j = 1; j < this.size; j++)
+      s = add(
+        s,
+        slice(
+          sq,
+          x.shape.map((_, a) => (a === 1 ? j : 0)),
+          x.shape.map((d, a) => (a === 1 ? c : d)),
+        ),
+      );
+    return div(x, pow(add(mul(div(s, this.size), this.alpha), this.k), this.beta));
+  }
+}
