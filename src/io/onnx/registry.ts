@@ -1,5 +1,6 @@
 // The operator table of the ONNX importer: every supported op_type → its implementation, and the load-time check
 // that refuses an unsupported operator or attribute by name before anything runs.
+import { einsumOps } from './ops-einsum.js';
 import { extraOps } from './ops-extra.js';
 import { mathOps } from './ops-math.js';
 import { nnOps } from './ops-nn.js';
@@ -7,6 +8,7 @@ import { resizeOps } from './ops-resize.js';
 import { rnnOps } from './ops-rnn.js';
 import { scatterOps } from './ops-scatter.js';
 import { shapeOps } from './ops-shape.js';
+import { topkOps } from './ops-topk.js';
 import type { OnnxNodeSpec } from './graph.js';
 import { OnnxUnsupportedError, type OpDef, where } from './op-types.js';
 
@@ -18,6 +20,8 @@ export const ONNX_OPS: Record<string, OpDef> = {
   ...extraOps,
   ...resizeOps,
   ...scatterOps,
+  ...einsumOps,
+  ...topkOps,
 };
 
 /** Every operator the importer runs, sorted. */
