@@ -33,6 +33,7 @@ import { concat, pad, reshape, slice, transpose } from '../../ops/movement/build
 import { DataType } from './proto.js';
 import { castTo, dtypeFor, softmaxLike } from './ops-math.js';
 import { normAx } from './ops-shape.js';
+import { elementOffsets, strides } from './ops-scatter.js';
 import { type OpContext, type OpDef, intsOf, need, unsupported, where as at } from './op-types.js';
 
 const un = (f: (x: Tensor, c: OpContext) => Tensor, attrs: string[] = []): OpDef => ({
@@ -200,22 +201,12 @@ function gatherElements(ins: (Tensor | null)[], c: OpContext): Tensor {
     if (!(v >= -n && v < n))
       throw new ShapeError(`${at(c.node)}: index ${v} is out of range for axis ${a} of size ${n}`);
   });
-  const strides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((p, d) => p * d, 1));
+  const st = strides(x.shape);
   // the offset of every other coordinate, from the shapes alone; the indices enter as ops (valid in traces)
-  const base = new Int32Array(idx.size);
-  for (let f = 0; f < idx.size; f++) {
-    let rem = f;
-    let off = 0;
-    for (let d = idx.rank - 1; d >= 0; d--) {
-      const co = rem % idx.shape[d];
-      rem = (rem - co) / idx.shape[d];
-      if (d !== a) off += co * strides[d];
-    }
-    base[f] = off;
-  }
+  const base = elementOffsets(idx.shape, st, a, () => 0);
   const k0 = cast(idx, 'int32');
   const k = where(less(k0, 0), add(k0, n), k0);
-  return take(x, add(mul(k, strides[a]), new Tensor(base, idx.shape)));
+  return take(x, add(mul(k, st[a]), new Tensor(base, idx.shape)));
 }
 
 /** Trilu: keep j − i ≥ k (upper) or j − i ≤ k (lower) over the last two axes, zero elsewhere. */

@@ -10,9 +10,34 @@ import { reshape } from '../../ops/movement/builders.js';
 import { normAx } from './ops-shape.js';
 import { type OpContext, type OpDef, need, unsupported, where as at } from './op-types.js';
 
-const strides = (shape: readonly number[]): number[] =>
-  shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
 const prod = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
+/** Row-major strides of a shape. */
+export const strides = (shape: readonly number[]): number[] =>
+  shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+/**
+ * The flat offset into data (strides `st`) of each element f of an index tensor of shape `shape`: its own
+ * coordinates off `axis`, and `along(f)` on it (GatherElements/ScatterElements).
+ */
+export function elementOffsets(
+  shape: readonly number[],
+  st: readonly number[],
+  axis: number,
+  along: (f: number) => number,
+): Int32Array {
+  const size = prod(shape);
+  const flat = new Int32Array(size);
+  for (let f = 0; f < size; f++) {
+    let rem = f;
+    let off = 0;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const co = rem % shape[d];
+      rem = (rem - co) / shape[d];
+      off += (d === axis ? along(f) : co) * st[d];
+    }
+    flat[f] = off;
+  }
+  return flat;
+}
 
 /** The indices as numbers; refused while ops are traced (export) unless they are constants of the graph. */
 function indexValues(idx: Tensor, c: OpContext): ArrayLike<number> {
@@ -137,18 +162,7 @@ function scatterElements(ins: (Tensor | null)[], c: OpContext): Tensor {
       `${at(c.node)}: indices ${fmtShape(idx.shape)} and updates ${fmtShape(upd.shape)} must match and fit in data ${fmtShape(x.shape)}`,
     );
   const v = indexValues(idx, c);
-  const st = strides(x.shape);
-  const flat = new Int32Array(idx.size);
-  for (let f = 0; f < idx.size; f++) {
-    let rem = f;
-    let off = 0;
-    for (let d = idx.rank - 1; d >= 0; d--) {
-      const co = rem % idx.shape[d];
-      rem = (rem - co) / idx.shape[d];
-      off += (d === a ? wrap(v[f], x.shape[a], `axis ${a}`, c) : co) * st[d];
-    }
-    flat[f] = off;
-  }
+  const flat = elementOffsets(idx.shape, strides(x.shape), a, (f) => wrap(v[f], x.shape[a], `axis ${a}`, c));
   return scatterInto(x, upd, flat, c);
 }
 

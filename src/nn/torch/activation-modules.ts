@@ -37,7 +37,7 @@ import {
 import { reshape } from '../../ops/movement/builders.js';
 import { Module } from './base.js';
 import { moduleOptions } from './options.js';
-import { softmaxDim } from './module.js';
+import { checkDim, softmaxDim } from './module.js';
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
 
@@ -237,8 +237,7 @@ export class Softmin extends Module {
   static override className = 'Softmin';
   constructor(readonly dim: number | null = null) {
     super();
-    if (dim !== null && !Number.isInteger(dim))
-      throw new ValueError(`Softmin: dim must be an integer or null, got ${show(dim)}`);
+    checkDim('Softmin', dim);
   }
   forward(x: Tensor): Tensor {
     return softmax(neg(x), softmaxDim(this.dim, x));

@@ -68,7 +68,8 @@ const xavierNormalKv = (shape: Shape, dtype: DType): Tensor =>
   mul(randn(shape, { dtype }), 1 / Math.sqrt(shape[2]));
 
 const isBool = (m: Tensor): boolean => m.dtype === 'int32';
-const positive = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+/** A positive integer (a size or count argument). */
+export const positive = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 
 /**
  * PyTorch 1.13 `nn.MultiheadAttention(embed_dim, num_heads)`: softmax(q·kᵀ/√headDim + mask)·v over numHeads heads,

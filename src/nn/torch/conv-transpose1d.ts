@@ -3,23 +3,14 @@
 // NOTE: no paddingMode option (an unknown key, refused by name): PyTorch's transposed convs take only 'zeros'.
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { rand } from '../../core/random.js';
-import type { Shape } from '../../core/shape.js';
 import type { Tensor } from '../../core/tensor.js';
 import { convTranspose1d } from '../../ops/composite/conv-transpose.js';
 import { reshape } from '../../ops/movement/builders.js';
-import type { Initializer } from '../initializers.js';
 import { Module } from './base.js';
+import { CONV_TRANSPOSE_KEYS, transposedConvWeights } from './layers.js';
 import { moduleOptions } from './options.js';
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
-/** PyTorch's conv init: U(-1/√fanIn, 1/√fanIn) (as module.ts's torchUniform). */
-const torchUniform =
-  (fanIn: number): Initializer =>
-  (shape: Shape, dtype) => {
-    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-    return rand(shape, { low: -bound, high: bound, dtype });
-  };
 /** An integer ≥ min, or PyTorch's 1-tuple [k]. */
 function one(what: string, v: unknown, dflt: number, min: number): number {
   const n = v === undefined ? dflt : Array.isArray(v) && v.length === 1 ? (v[0] as unknown) : v;
@@ -64,16 +55,7 @@ export class ConvTranspose1d extends Module {
     opts: ConvTranspose1dOptions = {},
   ) {
     super(opts?.name);
-    this.dtype = moduleOptions('ConvTranspose1d', opts, [
-      'stride',
-      'padding',
-      'outputPadding',
-      'dilation',
-      'groups',
-      'bias',
-      'name',
-      'dtype',
-    ]);
+    this.dtype = moduleOptions('ConvTranspose1d', opts, CONV_TRANSPOSE_KEYS);
     for (const [k, v] of [
       ['in_channels', inChannels],
       ['out_channels', outChannels],
@@ -94,14 +76,14 @@ export class ConvTranspose1d extends Module {
       throw new ValueError(
         `ConvTranspose1d: output_padding ${this.outputPadding} must be smaller than either stride ${this.stride} or dilation ${this.dilation}`,
       );
-    // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out/g, k] is (out/g)·k (its dim 1 × receptive field)
-    const fanIn = (outChannels / g) * this.kernelSize;
-    this.weight = this.addWeight(
-      'weight',
-      [inChannels, outChannels / g, this.kernelSize],
-      torchUniform(fanIn),
-    );
-    this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
+    ({ weight: this.weight, bias: this.bias } = transposedConvWeights(
+      this,
+      inChannels,
+      outChannels,
+      g,
+      [this.kernelSize],
+      opts.bias !== false,
+    ));
   }
   /**
    * PyTorch `forward(input, output_size=None)` on x [N, C, L], or one sample [C, L] (then the output is unbatched

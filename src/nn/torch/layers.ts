@@ -3,12 +3,10 @@
 // NOTE: these classes extend Module, so they import it from base.ts, which imports none of the modules (no cycle).
 import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { rand, randn } from '../../core/random.js';
-import type { Shape } from '../../core/shape.js';
+import { randn } from '../../core/random.js';
 import { Tensor } from '../../core/tensor.js';
 import { where } from '../../ops/elementwise/builders.js';
 import { take } from '../../ops/network/builders.js';
-import type { Initializer } from '../initializers.js';
 import { rowIndices } from '../keras/layers/embedding.js';
 import { convTranspose2d } from '../../ops/composite/conv-transpose.js';
 import { moduleOptions } from './options.js';
@@ -17,12 +15,44 @@ import { batchNorm, batchNormTraining } from '../../ops/composite/batch-norm.js'
 import { layerNormTrailing } from '../../ops/composite/layer-norm.js';
 import { reshape } from '../../ops/movement/builders.js';
 import { Module } from './base.js';
+import { torchUniform } from './module.js';
 
-/** PyTorch's default init for weights and biases of conv layers: U(-1/√fanIn, 1/√fanIn). */
-const torchUniform =
-  (fanIn: number): Initializer =>
-  (shape: Shape, dtype) =>
-    rand(shape, { low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn), dtype });
+/** The option keys of PyTorch's batch and instance norms. */
+export const NORM_KEYS = ['eps', 'momentum', 'affine', 'trackRunningStats', 'name', 'dtype'] as const;
+/** A norm's per-channel `weight` (ones) and `bias` (zeros), [n] each, as PyTorch's affine norms. */
+export function addAffine(m: Module, n: number): { weight: Tensor; bias: Tensor } {
+  return { weight: m.addWeight('weight', [n], 'ones'), bias: m.addWeight('bias', [n], 'zeros') };
+}
+
+/** The option keys of PyTorch's transposed convs. */
+export const CONV_TRANSPOSE_KEYS = [
+  'stride',
+  'padding',
+  'outputPadding',
+  'dilation',
+  'groups',
+  'bias',
+  'name',
+  'dtype',
+] as const;
+/**
+ * A transposed conv's weight [in, out/groups, ...kernel] and bias [out] (null without), PyTorch's init U(±1/√fanIn).
+ * NOTE: PyTorch's fan-in for a transposed-conv weight is (out/groups)·Πkernel (its dim 1 × receptive field).
+ */
+export function transposedConvWeights(
+  m: Module,
+  inChannels: number,
+  outChannels: number,
+  groups: number,
+  kernel: readonly number[],
+  bias: boolean,
+): { weight: Tensor; bias: Tensor | null } {
+  const fanIn = kernel.reduce((p, k) => p * k, outChannels / groups);
+  return {
+    weight: m.addWeight('weight', [inChannels, outChannels / groups, ...kernel], torchUniform(fanIn)),
+    bias: bias ? m.addWeight('bias', [outChannels], torchUniform(fanIn)) : null,
+  };
+}
 
 export interface BatchNormOptions {
   eps?: number;
@@ -59,14 +89,7 @@ abstract class BatchNormBase extends Module {
     private readonly ranks: number[],
   ) {
     super(opts?.name);
-    this.dtype = moduleOptions(new.target.className, opts, [
-      'eps',
-      'momentum',
-      'affine',
-      'trackRunningStats',
-      'name',
-      'dtype',
-    ]);
+    this.dtype = moduleOptions(new.target.className, opts, NORM_KEYS);
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new ValueError(`${this.className}: num_features must be a positive integer, got ${numFeatures}`);
     this.eps = opts.eps ?? 1e-5;
@@ -75,10 +98,7 @@ abstract class BatchNormBase extends Module {
       throw new ValueError(`${this.className}: momentum must be in [0, 1] or null, got ${opts.momentum}`);
     this.affine = opts.affine ?? true;
     this.trackRunningStats = opts.trackRunningStats ?? true;
-    if (this.affine) {
-      this.weight = this.addWeight('weight', [numFeatures], 'ones');
-      this.bias = this.addWeight('bias', [numFeatures], 'zeros');
-    }
+    if (this.affine) ({ weight: this.weight, bias: this.bias } = addAffine(this, numFeatures));
     if (this.trackRunningStats) {
       this.runningMean = this.addWeight('running_mean', [numFeatures], 'zeros', { trainable: false });
       this.runningVar = this.addWeight('running_var', [numFeatures], 'ones', { trainable: false });
@@ -291,16 +311,7 @@ export class ConvTranspose2d extends Module {
     } = {},
   ) {
     super(opts?.name);
-    this.dtype = moduleOptions('ConvTranspose2d', opts, [
-      'stride',
-      'padding',
-      'outputPadding',
-      'dilation',
-      'groups',
-      'bias',
-      'name',
-      'dtype',
-    ]);
+    this.dtype = moduleOptions('ConvTranspose2d', opts, CONV_TRANSPOSE_KEYS);
     this.kernelSize = pair(kernelSize, 1, 'kernel_size', 1, false);
     // PyTorch keeps a 1-tuple as given, so its output_size rule (which reads both axes) fails on it: refused there
     const short = (v: unknown) => Array.isArray(v) && v.length === 1;
@@ -319,14 +330,14 @@ export class ConvTranspose2d extends Module {
       throw new ValueError(
         `ConvTranspose2d: output_padding ${JSON.stringify(this.outputPadding)} must be smaller than either stride or dilation`,
       );
-    // NOTE: PyTorch's fan-in for a transposed-conv weight [in, out/g, kh, kw] is (out/g)·kh·kw (its dim 1 × receptive field).
-    const fanIn = (outChannels / g) * this.kernelSize[0] * this.kernelSize[1];
-    this.weight = this.addWeight(
-      'weight',
-      [inChannels, outChannels / g, ...this.kernelSize],
-      torchUniform(fanIn),
-    );
-    this.bias = opts.bias === false ? null : this.addWeight('bias', [outChannels], torchUniform(fanIn));
+    ({ weight: this.weight, bias: this.bias } = transposedConvWeights(
+      this,
+      inChannels,
+      outChannels,
+      g,
+      this.kernelSize,
+      opts.bias !== false,
+    ));
   }
   /**
    * PyTorch `forward(input, output_size = None)` on x [N, C, H, W], or one sample [C, H, W] (then the output is

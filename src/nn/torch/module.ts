@@ -36,7 +36,7 @@ export { ModuleDict, ModuleList, Sequential } from './containers.js';
  * PyTorch's default init for Linear/Conv: U(-1/√fanIn, 1/√fanIn) for weight and bias.
  * NOTE: fanIn 0 (Linear(0, n)) gives bound 0, as PyTorch's reset_parameters: a zero bias (the weight has no values).
  */
-const torchUniform =
+export const torchUniform =
   (fanIn: number): Initializer =>
   (shape: Shape, dtype) => {
     const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
@@ -316,7 +316,8 @@ export class Identity extends Module {
  */
 export const softmaxDim = (dim: number | null, x: Tensor): number =>
   dim ?? (x.rank === 0 || x.rank === 1 || x.rank === 3 ? 0 : 1);
-const checkDim = (who: string, dim: unknown): number | null => {
+/** A softmax-like dim: an integer or null, refused by name otherwise. */
+export const checkDim = (who: string, dim: unknown): number | null => {
   if (dim !== null && !Number.isInteger(dim))
     throw new ValueError(`${who}: dim must be an integer or null, got ${JSON.stringify(dim) ?? String(dim)}`);
   return dim as number | null;

@@ -10,6 +10,7 @@ import { mean, variance } from '../../ops/reduce/builders.js';
 import { Module } from './base.js';
 import { moduleOptions } from './options.js';
 import { warnOnce } from './functional-args.js';
+import { NORM_KEYS, addAffine } from './layers.js';
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
 
@@ -31,6 +32,13 @@ function checkEps(cls: string, eps: unknown): number {
   if (typeof eps !== 'number' || !(eps >= 0))
     throw new ValueError(`${cls}: eps must be a number ≥ 0, got ${show(eps)}`);
   return eps;
+}
+/** The affine option (default `dflt`): true or false, refused by name otherwise. */
+function checkAffine(cls: string, affine: unknown, dflt: boolean): boolean {
+  const a = affine ?? dflt;
+  if (typeof a !== 'boolean')
+    throw new ValueError(`${cls}: affine must be true or false, got ${show(affine)}`);
+  return a;
 }
 
 /**
@@ -62,13 +70,8 @@ export class GroupNorm extends Module {
         `GroupNorm: num_channels must be divisible by num_groups, got num_channels ${numChannels} and num_groups ${numGroups}`,
       );
     this.eps = checkEps('GroupNorm', opts.eps ?? 1e-5);
-    this.affine = opts.affine ?? true;
-    if (typeof this.affine !== 'boolean')
-      throw new ValueError(`GroupNorm: affine must be true or false, got ${show(opts.affine)}`);
-    if (this.affine) {
-      this.weight = this.addWeight('weight', [numChannels], 'ones');
-      this.bias = this.addWeight('bias', [numChannels], 'zeros');
-    }
+    this.affine = checkAffine('GroupNorm', opts.affine, true);
+    if (this.affine) ({ weight: this.weight, bias: this.bias } = addAffine(this, numChannels));
   }
   /** x [N, C, ...] with C = numChannels. */
   forward(x: Tensor): Tensor {
@@ -112,31 +115,19 @@ abstract class InstanceNormBase extends Module {
   ) {
     super(opts?.name);
     const cls = new.target.className;
-    this.dtype = moduleOptions(cls, opts, [
-      'eps',
-      'momentum',
-      'affine',
-      'trackRunningStats',
-      'name',
-      'dtype',
-    ]);
+    this.dtype = moduleOptions(cls, opts, NORM_KEYS);
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new ValueError(`${cls}: num_features must be a positive integer, got ${show(numFeatures)}`);
     this.eps = checkEps(cls, opts.eps ?? 1e-5);
     this.momentum = opts.momentum ?? 0.1;
     if (typeof this.momentum !== 'number')
       throw new ValueError(`${cls}: momentum must be a number, got ${show(opts.momentum)}`);
-    this.affine = opts.affine ?? false;
-    if (typeof this.affine !== 'boolean')
-      throw new ValueError(`${cls}: affine must be true or false, got ${show(opts.affine)}`);
+    this.affine = checkAffine(cls, opts.affine, false);
     if ((opts.trackRunningStats ?? false) !== false)
       throw new ValueError(
         `${cls}: trackRunningStats=${show(opts.trackRunningStats)} is not supported (tapegrad's instance norms keep no running statistics); leave it false, PyTorch's default`,
       );
-    if (this.affine) {
-      this.weight = this.addWeight('weight', [numFeatures], 'ones');
-      this.bias = this.addWeight('bias', [numFeatures], 'zeros');
-    }
+    if (this.affine) ({ weight: this.weight, bias: this.bias } = addAffine(this, numFeatures));
   }
   /** x [N, C, ...spatial], or one sample [C, ...spatial] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {

@@ -9,7 +9,7 @@ import { gelu } from '../../ops/composite/activations.js';
 import { isRecording } from '../../core/tape.js';
 import { add, asTensor, notEqual, relu, where } from '../../ops/elementwise/builders.js';
 import { reshape, slice } from '../../ops/movement/builders.js';
-import { MultiheadAttention } from './attention.js';
+import { MultiheadAttention, positive } from './attention.js';
 import { Module } from './base.js';
 import { ModuleList } from './containers.js';
 import { Dropout } from './dropout.js';
@@ -79,7 +79,7 @@ export class TransformerEncoderLayer extends Module {
     const dtype = (this.dtype = moduleOptions('TransformerEncoderLayer', opts, LAYER_KEYS));
     this.config = { ...opts };
     const ff = opts.dimFeedforward ?? 2048;
-    if (typeof ff !== 'number' || !Number.isInteger(ff) || ff < 1)
+    if (!positive(ff))
       throw new ValueError(
         `TransformerEncoderLayer: dim_feedforward must be a positive integer, got ${describeValue(ff)}`,
       );

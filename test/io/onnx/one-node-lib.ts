@@ -22,6 +22,17 @@ export type In =
   | { name: string; type: number; value: tg.Tensor }
   | null;
 
+/** The element types the operator tests use most. */
+export const D = DataType.DOUBLE;
+export const F = DataType.FLOAT;
+export const I64 = DataType.INT64;
+/** A constant input (an initializer) of element type `type` (default INT64, held as int32; else float32 values). */
+export const konst = (name: string, v: number[], type: number = I64, shape = [v.length]): In => ({
+  name,
+  type,
+  value: tg.tensor(v, shape, { dtype: type === I64 ? 'int32' : 'float32' }),
+});
+
 export interface OneNode {
   op: string;
   inputs: In[];

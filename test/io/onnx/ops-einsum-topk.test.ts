@@ -8,11 +8,19 @@ import { OnnxUnsupportedError } from '../../../src/io/onnx/op-types.js';
 import { encodeModel } from '../../../src/io/onnx/proto.js';
 import { tensorToProto } from '../../../src/io/onnx/tensor-proto.js';
 import { hasTestdata, runCase } from './conformance-lib.js';
-import { DataType, type In, expectGradcheck, expectOrt, int, oneNode, str } from './one-node-lib.js';
+import {
+  DataType,
+  type In,
+  expectGradcheck,
+  expectOrt,
+  int,
+  oneNode,
+  str,
+  D,
+  F,
+  I64,
+} from './one-node-lib.js';
 
-const D = DataType.DOUBLE;
-const F = DataType.FLOAT;
-const I64 = DataType.INT64;
 const B = DataType.BOOL;
 const rng = new tg.Rng(31);
 const randn = (shape: number[], dtype: 'float32' | 'float64' = 'float32') => tg.randn(shape, { rng, dtype });

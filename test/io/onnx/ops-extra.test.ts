@@ -5,19 +5,23 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { OnnxUnsupportedError } from '../../../src/io/onnx/op-types.js';
-import { DataType, type In, expectGradcheck, expectOrt, int, oneNode, runTg } from './one-node-lib.js';
+import {
+  DataType,
+  type In,
+  expectGradcheck,
+  expectOrt,
+  int,
+  oneNode,
+  runTg,
+  D,
+  F,
+  I64,
+  konst,
+} from './one-node-lib.js';
 
-const D = DataType.DOUBLE;
-const F = DataType.FLOAT;
-const I64 = DataType.INT64;
 const rng = new tg.Rng(11);
 const randn = (shape: number[]) => tg.randn(shape, { rng, dtype: 'float64' });
 const x = (shape: number[], type: number = D): In => ({ name: 'x', type, shape });
-const konst = (name: string, v: number[], type: number = I64, shape = [v.length]): In => ({
-  name,
-  type,
-  value: tg.tensor(v, shape, { dtype: type === I64 ? 'int32' : 'float32' }),
-});
 const vals = (v: number[], shape = [v.length]) => tg.tensor(v, shape, { dtype: 'float64' });
 
 describe('gradients of the imported operators (gradcheck, float64)', () => {

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { OnnxUnsupportedError } from '../../../src/io/onnx/op-types.js';
 import {
-  DataType,
   type In,
   type OneNode,
   expectGradcheck,
@@ -14,18 +13,14 @@ import {
   oneNode,
   runTg,
   str,
+  D,
+  F,
+  I64,
+  konst,
 } from './one-node-lib.js';
 
-const D = DataType.DOUBLE;
-const F = DataType.FLOAT;
-const I64 = DataType.INT64;
 const rng = new tg.Rng(17);
 const x = (shape: number[], type: number = D): In => ({ name: 'x', type, shape });
-const konst = (name: string, v: number[], type: number, shape = [v.length]): In => ({
-  name,
-  type,
-  value: tg.tensor(v, shape, { dtype: type === I64 ? 'int32' : 'float32' }),
-});
 const scales = (v: number[]) => konst('scales', v, F);
 const sizes = (v: number[]) => konst('sizes', v, I64);
 /** Resize (opset 13: X, roi, scales, sizes) of a [1, 2, 3, 4] input by scales or to sizes. */

@@ -14,33 +14,29 @@ import {
   oneNode,
   runTg,
   str,
+  D,
+  F,
+  I64,
+  konst,
 } from './one-node-lib.js';
 
-const D = DataType.DOUBLE;
-const F = DataType.FLOAT;
-const I64 = DataType.INT64;
 const rng = new tg.Rng(23);
 const input = (name: string, shape: number[], type: number = F): In => ({ name, type, shape });
-const konst = (name: string, v: number[], shape = [v.length]): In => ({
-  name,
-  type: I64,
-  value: tg.tensor(v, shape, { dtype: 'int32' }),
-});
 const randn = (shape: number[], dtype: 'float32' | 'float64' = 'float32') => tg.randn(shape, { rng, dtype });
 
 describe('against ONNX Runtime Web', () => {
   it('GatherND (batch_dims 0 and 1, negative indices, int64 data)', async () => {
     await expectOrt(
-      { op: 'GatherND', inputs: [input('x', [3, 4, 2]), konst('i', [2, -1, 0, 3, 1, 0], [3, 2])] },
+      { op: 'GatherND', inputs: [input('x', [3, 4, 2]), konst('i', [2, -1, 0, 3, 1, 0], I64, [3, 2])] },
       [randn([3, 4, 2])],
     );
-    await expectOrt({ op: 'GatherND', inputs: [input('x', [3, 4, 2]), konst('i', [2, 0, 1], [3, 1])] }, [
+    await expectOrt({ op: 'GatherND', inputs: [input('x', [3, 4, 2]), konst('i', [2, 0, 1], I64, [3, 1])] }, [
       randn([3, 4, 2]),
     ]);
     await expectOrt(
       {
         op: 'GatherND',
-        inputs: [input('x', [2, 3, 4], I64), konst('i', [1, 3, 0, 0, 2, -1, 1, 2], [2, 2, 2])],
+        inputs: [input('x', [2, 3, 4], I64), konst('i', [1, 3, 0, 0, 2, -1, 1, 2], I64, [2, 2, 2])],
         attrs: [int('batch_dims', 1)],
       },
       [
@@ -56,7 +52,7 @@ describe('against ONNX Runtime Web', () => {
     const x = randn([4, 3]);
     const ins = (idx: number[]) => [
       input('x', [4, 3]),
-      konst('i', idx, [idx.length, 1]),
+      konst('i', idx, I64, [idx.length, 1]),
       input('u', [idx.length, 3]),
     ];
     await expectOrt({ op: 'ScatterND', inputs: ins([2, 0, -1]) }, [x, randn([3, 3])]);
@@ -68,11 +64,11 @@ describe('against ONNX Runtime Web', () => {
   });
   it('ScatterElements (axis 0 and 1, negative indices, add / mul / max / min with repeats) and Scatter (opset 9)', async () => {
     const x = randn([3, 4]);
-    const idx = konst('i', [1, -1, 0, 1, 2, 0], [2, 3]);
+    const idx = konst('i', [1, -1, 0, 1, 2, 0], I64, [2, 3]);
     await expectOrt(
       {
         op: 'ScatterElements',
-        inputs: [input('x', [3, 4]), konst('j', [3, 0, 2, -4, 1, 0], [2, 3]), input('u', [2, 3])],
+        inputs: [input('x', [3, 4]), konst('j', [3, 0, 2, -4, 1, 0], I64, [2, 3]), input('u', [2, 3])],
         attrs: [int('axis', 1)],
       },
       [x, randn([2, 3])],
@@ -85,7 +81,7 @@ describe('against ONNX Runtime Web', () => {
       },
       [x, randn([2, 3])],
     );
-    const rep = konst('r', [1, 1, 3, 1, 0, 0], [2, 3]);
+    const rep = konst('r', [1, 1, 3, 1, 0, 0], I64, [2, 3]);
     for (const red of ['add', 'mul', 'max', 'min'])
       await expectOrt(
         {
@@ -149,12 +145,12 @@ describe('against ONNX Runtime Web', () => {
 describe('gradients (gradcheck, float64) to data and updates', () => {
   it('GatherND, ScatterND (none with a repeat, mul), ScatterElements (none, add, max), Shrink, MVN', () => {
     expectGradcheck(
-      { op: 'GatherND', inputs: [input('x', [3, 2, 2], D), konst('i', [2, 1, 0, 0, 2, 1], [3, 2])] },
+      { op: 'GatherND', inputs: [input('x', [3, 2, 2], D), konst('i', [2, 1, 0, 0, 2, 1], I64, [3, 2])] },
       [randn([3, 2, 2], 'float64')],
     );
     const nd = (red: string, idx: number[]) => ({
       op: 'ScatterND',
-      inputs: [input('x', [4, 2], D), konst('i', idx, [idx.length, 1]), input('u', [idx.length, 2], D)],
+      inputs: [input('x', [4, 2], D), konst('i', idx, I64, [idx.length, 1]), input('u', [idx.length, 2], D)],
       attrs: [str('reduction', red)],
       opset: 16,
     });
@@ -164,7 +160,7 @@ describe('gradients (gradcheck, float64) to data and updates', () => {
       expectGradcheck(
         {
           op: 'ScatterElements',
-          inputs: [input('x', [3, 3], D), konst('i', [2, 0, 1, 2], [2, 2]), input('u', [2, 2], D)],
+          inputs: [input('x', [3, 3], D), konst('i', [2, 0, 1, 2], I64, [2, 2]), input('u', [2, 2], D)],
           attrs: [int('axis', 1), str('reduction', red)],
           opset: 18,
         },
@@ -195,7 +191,7 @@ describe('refusals by name', () => {
     refuses(
       oneNode({
         op: 'ScatterND',
-        inputs: [input('x', [3, 4]), konst('i', [1], [1, 1]), input('u', [1, 4])],
+        inputs: [input('x', [3, 4]), konst('i', [1], I64, [1, 1]), input('u', [1, 4])],
         attrs: [str('reduction', 'xor')],
         opset: 16,
       }),
@@ -203,7 +199,7 @@ describe('refusals by name', () => {
       /'n0' \(ScatterND\): reduction='xor' is not supported/,
     );
     refuses(
-      oneNode({ op: 'GatherND', inputs: [input('x', [3, 4]), konst('i', [3, 0], [1, 2])] }),
+      oneNode({ op: 'GatherND', inputs: [input('x', [3, 4]), konst('i', [3, 0], I64, [1, 2])] }),
       [x],
       /'n0' \(GatherND\): index 3 is out of range for axis 0 of size 3/,
       tg.ShapeError,

@@ -37,6 +37,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { throwsA } from '../../support/throws.js';
+import { close, input, weights } from './pool-inputs.js';
 
 const nn = tg.nn;
 const F = tg.nn.functional;
@@ -168,25 +169,6 @@ const REFS: Ref[] = [
   },
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1);
-const input = (shape: number[]) =>
-  tg
-    .tensor(
-      Array.from({ length: size(shape) }, (_, i) => Math.floor(3 * Math.sin(0.9 * i + 0.2))),
-      shape,
-      { dtype: 'float64' },
-    )
-    .requireGrad(true);
-const weights = (shape: readonly number[]) =>
-  tg.tensor(
-    Array.from({ length: size(shape) }, (_, j) => Math.cos(j * 0.37)),
-    shape,
-    { dtype: 'float64' },
-  );
-function close(got: ArrayLike<number>, want: number[], what: string): void {
-  expect(got.length, `${what} length`).toBe(want.length);
-  want.forEach((w, i) => expect(Math.abs(got[i] - w), `${what}[${i}]: ${got[i]} vs ${w}`).toBeLessThan(2e-6));
-}
 /** The functional call of a case: [values, indices]. */
 function functionalCall(r: Ref, x: tg.Tensor): [tg.Tensor, tg.Tensor] {
   const a = r.args;

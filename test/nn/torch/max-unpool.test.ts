@@ -36,6 +36,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
 import { throwsA } from '../../support/throws.js';
+import { close, input, weights } from './pool-inputs.js';
 
 const nn = tg.nn;
 const F = tg.nn.functional;
@@ -105,25 +106,6 @@ const REFS: any[] = [
   { name: 'shared', u: [0.0, 3.0, 0.0, 0.0, 2.0, 0.0], grad: [0.090672, 0.090672, 0.932327] },
 ];
 
-const size = (s: readonly number[]) => s.reduce((a, d) => a * d, 1);
-const input = (shape: number[]) =>
-  tg
-    .tensor(
-      Array.from({ length: size(shape) }, (_, i) => Math.floor(3 * Math.sin(0.9 * i + 0.2))),
-      shape,
-      { dtype: 'float64' },
-    )
-    .requireGrad(true);
-const weights = (shape: readonly number[]) =>
-  tg.tensor(
-    Array.from({ length: size(shape) }, (_, j) => Math.cos(j * 0.37)),
-    shape,
-    { dtype: 'float64' },
-  );
-function close(got: ArrayLike<number>, want: number[], what: string): void {
-  expect(got.length, `${what} length`).toBe(want.length);
-  want.forEach((w, i) => expect(Math.abs(got[i] - w), `${what}[${i}]: ${got[i]} vs ${w}`).toBeLessThan(2e-6));
-}
 const int32 = (v: number[], shape: number[]) => tg.tensor(v, shape, { dtype: 'int32' });
 
 type Pair = [tg.Tensor, tg.Tensor];
