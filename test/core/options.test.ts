@@ -123,6 +123,10 @@ describe('every tg.nn module with options refuses an unknown key', () => {
     TransformerEncoderLayer: () => new tg.nn.TransformerEncoderLayer(4, 2, X as never),
     TransformerEncoder: () =>
       new tg.nn.TransformerEncoder(new tg.nn.TransformerEncoderLayer(4, 2), 1, X as never),
+    TransformerDecoderLayer: () => new tg.nn.TransformerDecoderLayer(4, 2, X as never),
+    TransformerDecoder: () =>
+      new tg.nn.TransformerDecoder(new tg.nn.TransformerDecoderLayer(4, 2), 1, X as never),
+    Transformer: () => new tg.nn.Transformer(X as never),
     ConvTranspose1d: () => new tg.nn.ConvTranspose1d(1, 1, 3, X as never),
     PReLU: () => new tg.nn.PReLU(1, 0.25, X as never),
     GroupNorm: () => new tg.nn.GroupNorm(1, 2, X as never),

@@ -59,7 +59,7 @@ export interface AttentionForwardOptions {
 const FWD_KEYS = ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal'] as const;
 
 /** torch.nn.init.xavier_uniform_ on a 2-D weight [out, in]: U(±√(6 / (in + out))). */
-const xavierUniform = (shape: Shape, dtype: DType): Tensor => {
+export const xavierUniform = (shape: Shape, dtype: DType): Tensor => {
   const b = Math.sqrt(6 / (shape[0] + shape[1]));
   return rand(shape, { low: -b, high: b, dtype });
 };

@@ -120,3 +120,13 @@ export {
   ZeroPad2d,
   type UpsampleOptions,
 } from './shape-modules.js';
+// Transformer decoders and the full Transformer, PyTorch 1.13 (transformer-decoder.ts).
+export {
+  Transformer,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  type DecoderForwardOptions,
+  type TransformerDecoderLayerOptions,
+  type TransformerForwardOptions,
+  type TransformerOptions,
+} from './transformer-decoder.js';
