@@ -118,9 +118,13 @@ export class Hardsigmoid extends InplaceOnly {
 export class Hardswish extends InplaceOnly {
   static override className = 'Hardswish';
   forward(x: Tensor): Tensor {
-    const mid = div(mul(x, add(x, 3)), 6);
-    return where(greater(x, 3), x, where(less(x, -3), 0, mid));
+    return hardswish(x);
   }
+}
+/** Hardswish's op (shared with nn.functional.hardswish). */
+export function hardswish(x: Tensor): Tensor {
+  const mid = div(mul(x, add(x, 3)), 6);
+  return where(greater(x, 3), x, where(less(x, -3), 0, mid));
 }
 /** PyTorch `nn.LeakyReLU(negative_slope=0.01, inplace=False)`: x where x > 0, else negativeSlope·x. */
 export class LeakyReLU extends Module {
@@ -214,9 +218,13 @@ export class Hardtanh extends Module {
     noInplace('Hardtanh', inplace);
   }
   forward(x: Tensor): Tensor {
-    // the bound is maximum's/minimum's first operand, which takes ties: gradient 0 at the bounds, as PyTorch
-    return maximum(this.minVal, minimum(this.maxVal, x));
+    return hardtanh(x, this.minVal, this.maxVal);
   }
+}
+/** Hardtanh's op (shared with nn.functional.hardtanh). */
+export function hardtanh(x: Tensor, minVal: number, maxVal: number): Tensor {
+  // the bound is maximum's/minimum's first operand, which takes ties: gradient 0 at the bounds, as PyTorch
+  return maximum(minVal, minimum(maxVal, x));
 }
 /** PyTorch `nn.LogSigmoid()`: log σ(x) = -softplus(-x). */
 export class LogSigmoid extends Module {
@@ -258,9 +266,13 @@ export class Threshold extends Module {
     noInplace('Threshold', inplace);
   }
   forward(x: Tensor): Tensor {
-    // PyTorch's kernel: x <= threshold ? value : x (a NaN input is no <= anything, so it passes through)
-    return where(lessEqual(x, this.threshold), this.value, x);
+    return threshold(x, this.threshold, this.value);
   }
+}
+/** Threshold's op (shared with nn.functional.threshold). */
+export function threshold(x: Tensor, threshold: number, value: number): Tensor {
+  // PyTorch's kernel: x <= threshold ? value : x (a NaN input is no <= anything, so it passes through)
+  return where(lessEqual(x, threshold), value, x);
 }
 /** PyTorch `nn.GLU(dim=-1)`: split dim in halves a, b → a·σ(b). */
 export class GLU extends Module {
@@ -270,22 +282,23 @@ export class GLU extends Module {
     if (!Number.isInteger(dim)) throw new ValueError(`GLU: dim must be an integer, got ${show(dim)}`);
   }
   forward(x: Tensor): Tensor {
-    const r = x.rank;
-    if (r === 0)
-      throw new ShapeError(
-        `${this.name} (GLU): glu does not support scalars because halving size must be even`,
-      );
-    if (this.dim < -r || this.dim >= r)
-      throw new ShapeError(
-        `${this.name} (GLU): Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${this.dim})`,
-      );
-    const d = this.dim < 0 ? this.dim + r : this.dim;
-    if (x.shape[d] % 2 !== 0)
-      throw new ShapeError(
-        `${this.name} (GLU): Halving dimension must be even, but dimension ${d} is size ${x.shape[d]} (input ${fmtShape(x.shape)})`,
-      );
-    return glu(x, d);
+    return checkedGlu(`${this.name} (GLU)`, x, this.dim);
   }
+}
+/** GLU's op with PyTorch's checks, errors prefixed with `who` (shared with nn.functional.glu). */
+export function checkedGlu(who: string, x: Tensor, dim: number): Tensor {
+  const r = x.rank;
+  if (r === 0) throw new ShapeError(`${who}: glu does not support scalars because halving size must be even`);
+  if (dim < -r || dim >= r)
+    throw new ShapeError(
+      `${who}: Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`,
+    );
+  const d = dim < 0 ? dim + r : dim;
+  if (x.shape[d] % 2 !== 0)
+    throw new ShapeError(
+      `${who}: Halving dimension must be even, but dimension ${d} is size ${x.shape[d]} (input ${fmtShape(x.shape)})`,
+    );
+  return glu(x, d);
 }
 
 /**
@@ -308,20 +321,23 @@ export class PReLU extends Module {
     this.weight = this.addWeight('weight', [numParameters], (shape, dtype) => full(shape, init, { dtype }));
   }
   forward(x: Tensor): Tensor {
-    const n = this.numParameters;
-    let w = this.weight;
-    if (n > 1) {
-      // PyTorch 1.13's prelu: the channel axis is 1; a 0-D input is refused, a 1-D one has one channel
-      if (x.rank === 0)
-        throw new ShapeError(`${this.name} (PReLU): Not allow zero-dim input tensor (num_parameters ${n})`);
-      const c = x.rank === 1 ? 1 : x.shape[1];
-      if (c !== n)
-        throw new ShapeError(
-          `${this.name} (PReLU): Mismatch of parameter numbers and input channel size. Found parameter numbers = ${n} and channel size = ${c} (input ${fmtShape(x.shape)})`,
-        );
-      // one slope per channel: [C, 1, ...] against the axes after the channel axis
-      w = reshape(w, [n, ...new Array<number>(x.rank - 2).fill(1)]);
-    }
-    return where(greater(x, 0), x, mul(x, w));
+    return prelu(`${this.name} (PReLU)`, x, this.weight);
   }
+}
+/** PReLU's op with weight [n], errors prefixed with `who` (shared with nn.functional.prelu). */
+export function prelu(who: string, x: Tensor, weight: Tensor): Tensor {
+  const n = weight.size;
+  let w = weight;
+  if (n > 1) {
+    // PyTorch 1.13's prelu: the channel axis is 1; a 0-D input is refused, a 1-D one has one channel
+    if (x.rank === 0) throw new ShapeError(`${who}: Not allow zero-dim input tensor (num_parameters ${n})`);
+    const c = x.rank === 1 ? 1 : x.shape[1];
+    if (c !== n)
+      throw new ShapeError(
+        `${who}: Mismatch of parameter numbers and input channel size. Found parameter numbers = ${n} and channel size = ${c} (input ${fmtShape(x.shape)})`,
+      );
+    // one slope per channel: [C, 1, ...] against the axes after the channel axis
+    w = reshape(w, [n, ...new Array<number>(x.rank - 2).fill(1)]);
+  }
+  return where(greater(x, 0), x, mul(x, w));
 }

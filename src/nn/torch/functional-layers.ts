@@ -108,7 +108,7 @@ export const sigmoid = functional('sigmoid', ['input'], (input: Tensor): Tensor 
 export const tanh = functional('tanh', ['input'], (input: Tensor): Tensor => tanhOp(input));
 
 /** dim of softmax/logSoftmax: an integer, or null for PyTorch's implicit choice (with its deprecation warning). */
-function softmaxAxis(name: string, input: Tensor, dim: unknown): number {
+export function softmaxAxis(name: string, input: Tensor, dim: unknown): number {
   if (dim === null || dim === undefined) {
     warnOnce(
       `${who(name)}: Implicit dimension choice for ${name} has been deprecated. Change the call to include dim=X as an argument.`,

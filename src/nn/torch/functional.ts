@@ -2,7 +2,9 @@
 // `const F = tg.nn.functional`), stateless functions over the ops the modules use, so F.conv2d(x, m.weight, m.bias)
 // equals m.forward(x). Activations, linear, convolution, pooling and dropout are in functional-layers.ts; norms,
 // embedding, one_hot and pad in functional-misc.ts; adaptive pooling in adaptive-pool.ts; maxPool1d in
-// max-pool1d.ts; maxUnpool1d/2d in max-unpool.ts; the losses in functional-losses.ts.
+// max-pool1d.ts; maxUnpool1d/2d in max-unpool.ts; the losses in functional-losses.ts; the activations of
+// activation-modules.ts in functional-activations.ts; group/instance/local-response norm, pixel shuffles, interpolate
+// and avgPool1d in functional-shape.ts.
 // NOTE: names are camelCase as the wing's methods (F.log_softmax is logSoftmax, F.cross_entropy is crossEntropy);
 // PyTorch's keyword arguments go in an options object, as the modules' do.
 export {
@@ -30,6 +32,33 @@ export {
   type ConvFunctionalOptions,
   type MaxPool2dFunctionalOptions,
 } from './functional-layers.js';
+export {
+  celu,
+  glu,
+  hardsigmoid,
+  hardswish,
+  hardtanh,
+  logsigmoid,
+  mish,
+  prelu,
+  relu6,
+  silu,
+  softmin,
+  tanhshrink,
+  threshold,
+} from './functional-activations.js';
+export {
+  avgPool1d,
+  groupNorm,
+  instanceNorm,
+  interpolate,
+  localResponseNorm,
+  pixelShuffle,
+  pixelUnshuffle,
+  type AvgPool1dFunctionalOptions,
+  type InstanceNormFunctionalOptions,
+  type InterpolateOptions,
+} from './functional-shape.js';
 export { maxPool1d, type MaxPool1dFunctionalOptions } from './max-pool1d.js';
 export { maxUnpool1d, maxUnpool2d, type MaxUnpoolFunctionalOptions } from './max-unpool.js';
 export {

@@ -80,10 +80,20 @@ export class GroupNorm extends Module {
       throw new ShapeError(
         `${this.name} (GroupNorm): expected input [N, ${c}, ...] (num_channels ${c}), got ${fmtShape(x.shape)}`,
       );
-    const n = x.shape[0];
-    const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
-    return affine(reshape(standardize(grouped, [2], this.eps), x.shape), this.weight, this.bias);
+    return groupNorm(x, g, this.weight, this.bias, this.eps);
   }
+}
+/** GroupNorm's op on [N, C, ...] with C divisible by g (shared with nn.functional.groupNorm). */
+export function groupNorm(
+  x: Tensor,
+  g: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
+  const [n, c] = x.shape;
+  const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
+  return affine(reshape(standardize(grouped, [2], eps), x.shape), weight, bias);
 }
 
 export interface InstanceNormOptions {
@@ -143,15 +153,29 @@ abstract class InstanceNormBase extends Module {
       // PyTorch 1.13 only warns without affine (no per-channel weight to mismatch) and normalizes anyway
       warnOnce(`${msg}; normalizing each of the ${xb.shape[1]} channels anyway, as PyTorch does`);
     }
-    const axes = Array.from({ length: s }, (_, i) => i + 2);
-    // PyTorch 1.13's F.instance_norm: one spatial element normalizes to 0 and is refused
-    if (axes.reduce((p, i) => p * xb.shape[i], 1) <= 1)
-      throw new ValueError(
-        `${this.name} (${this.className}): Expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`,
-      );
-    const y = affine(standardize(xb, axes, this.eps), this.weight, this.bias);
+    const y = instanceNorm(`${this.name} (${this.className})`, xb, this.weight, this.bias, this.eps, x.shape);
     return xb === x ? y : reshape(y, x.shape);
   }
+}
+/**
+ * InstanceNorm's op on [N, C, ...spatial] (shared with nn.functional.instanceNorm); `shown` is the input shape named
+ * in the error, `who` its prefix.
+ */
+export function instanceNorm(
+  who: string,
+  xb: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+  shown: readonly number[] = xb.shape,
+): Tensor {
+  const axes = Array.from({ length: xb.rank - 2 }, (_, i) => i + 2);
+  // PyTorch 1.13's F.instance_norm: one spatial element normalizes to 0 and is refused
+  if (axes.reduce((p, i) => p * xb.shape[i], 1) <= 1)
+    throw new ValueError(
+      `${who}: Expected more than 1 spatial element when training, got input size ${fmtShape(shown)}`,
+    );
+  return affine(standardize(xb, axes, eps), weight, bias);
 }
 export class InstanceNorm1d extends InstanceNormBase {
   static override className = 'InstanceNorm1d';
@@ -190,32 +214,41 @@ export class LocalResponseNorm extends Module {
         throw new ValueError(`LocalResponseNorm: ${n} must be a number, got ${show(v)}`);
   }
   forward(x: Tensor): Tensor {
-    if (x.rank < 3)
-      throw new ShapeError(
-        `${this.name} (LocalResponseNorm): Expected 3D or higher dimensionality input (got ${x.rank} dimensions)`,
-      );
-    const c = x.shape[1];
-    const sq = pad(
-      mul(x, x),
-      x.shape.map((_, a): [number, number] =>
-        a === 1 ? [Math.floor(this.size / 2), Math.floor((this.size - 1) / 2)] : [0, 0],
+    return localResponseNorm(`${this.name} (LocalResponseNorm)`, x, this.size, this.alpha, this.beta, this.k);
+  }
+}
+/** LocalResponseNorm's op, errors prefixed with `who` (shared with nn.functional.localResponseNorm). */
+export function localResponseNorm(
+  who: string,
+  x: Tensor,
+  size: number,
+  alpha: number,
+  beta: number,
+  k: number,
+): Tensor {
+  if (x.rank < 3)
+    throw new ShapeError(`${who}: Expected 3D or higher dimensionality input (got ${x.rank} dimensions)`);
+  const c = x.shape[1];
+  const sq = pad(
+    mul(x, x),
+    x.shape.map((_, a): [number, number] =>
+      a === 1 ? [Math.floor(size / 2), Math.floor((size - 1) / 2)] : [0, 0],
+    ),
+  );
+  // PyTorch's avg_pool over the channel window (count_include_pad: divide by size)
+  let s = slice(
+    sq,
+    x.shape.map(() => 0),
+    x.shape,
+  );
+  for (let j = 1; j < size; j++)
+    s = add(
+      s,
+      slice(
+        sq,
+        x.shape.map((_, a) => (a === 1 ? j : 0)),
+        x.shape.map((d, a) => (a === 1 ? c : d)),
       ),
     );
-    // PyTorch's avg_pool over the channel window (count_include_pad: divide by size)
-    let s = slice(
-      sq,
-      x.shape.map(() => 0),
-      x.shape,
-    );
-    for (let j = 1; j < this.size; j++)
-      s = add(
-        s,
-        slice(
-          sq,
-          x.shape.map((_, a) => (a === 1 ? j : 0)),
-          x.shape.map((d, a) => (a === 1 ? c : d)),
-        ),
-      );
-    return div(x, pow(add(mul(div(s, this.size), this.alpha), this.k), this.beta));
-  }
+  return div(x, pow(add(mul(div(s, size), alpha), k), beta));
 }

@@ -153,17 +153,20 @@ export class PixelShuffle extends Module {
       );
   }
   forward(x: Tensor): Tensor {
-    const r = this.upscaleFactor;
-    const [batch, c, h, w] = lead(`${this.name} (PixelShuffle): pixel_shuffle`, x);
-    if (c % (r * r) !== 0)
-      throw new ShapeError(
-        `${this.name} (PixelShuffle): pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=${c} is not divisible by ${r * r}`,
-      );
-    const b = batch.reduce((p, d) => p * d, 1);
-    const oc = c / (r * r);
-    const y = transpose(reshape(x, [b, oc, r, r, h, w]), [0, 1, 4, 2, 5, 3]);
-    return reshape(y, [...batch, oc, h * r, w * r]);
+    return pixelShuffle(`${this.name} (PixelShuffle)`, x, this.upscaleFactor);
   }
+}
+/** PixelShuffle's op, errors prefixed with `who` (shared with nn.functional.pixelShuffle). */
+export function pixelShuffle(who: string, x: Tensor, r: number): Tensor {
+  const [batch, c, h, w] = lead(`${who}: pixel_shuffle`, x);
+  if (c % (r * r) !== 0)
+    throw new ShapeError(
+      `${who}: pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=${c} is not divisible by ${r * r}`,
+    );
+  const b = batch.reduce((p, d) => p * d, 1);
+  const oc = c / (r * r);
+  const y = transpose(reshape(x, [b, oc, r, r, h, w]), [0, 1, 4, 2, 5, 3]);
+  return reshape(y, [...batch, oc, h * r, w * r]);
 }
 /** PyTorch `nn.PixelUnshuffle(downscale_factor)`: [*, C, H·r, W·r] → [*, C·r², H, W] (PixelShuffle's inverse). */
 export class PixelUnshuffle extends Module {
@@ -176,20 +179,23 @@ export class PixelUnshuffle extends Module {
       );
   }
   forward(x: Tensor): Tensor {
-    const r = this.downscaleFactor;
-    const [batch, c, h, w] = lead(`${this.name} (PixelUnshuffle): pixel_unshuffle`, x);
-    for (const [k, v] of [
-      ['height', h],
-      ['width', w],
-    ] as const)
-      if (v % r !== 0)
-        throw new ShapeError(
-          `${this.name} (PixelUnshuffle): pixel_unshuffle expects ${k} to be divisible by downscale_factor, but input.size(${k === 'height' ? -2 : -1})=${v} is not divisible by ${r}`,
-        );
-    const b = batch.reduce((p, d) => p * d, 1);
-    const y = transpose(reshape(x, [b, c, h / r, r, w / r, r]), [0, 1, 3, 5, 2, 4]);
-    return reshape(y, [...batch, c * r * r, h / r, w / r]);
+    return pixelUnshuffle(`${this.name} (PixelUnshuffle)`, x, this.downscaleFactor);
   }
+}
+/** PixelUnshuffle's op, errors prefixed with `who` (shared with nn.functional.pixelUnshuffle). */
+export function pixelUnshuffle(who: string, x: Tensor, r: number): Tensor {
+  const [batch, c, h, w] = lead(`${who}: pixel_unshuffle`, x);
+  for (const [k, v] of [
+    ['height', h],
+    ['width', w],
+  ] as const)
+    if (v % r !== 0)
+      throw new ShapeError(
+        `${who}: pixel_unshuffle expects ${k} to be divisible by downscale_factor, but input.size(${k === 'height' ? -2 : -1})=${v} is not divisible by ${r}`,
+      );
+  const b = batch.reduce((p, d) => p * d, 1);
+  const y = transpose(reshape(x, [b, c, h / r, r, w / r, r]), [0, 1, 3, 5, 2, 4]);
+  return reshape(y, [...batch, c * r * r, h / r, w / r]);
 }
 
 export interface UpsampleOptions {
@@ -218,100 +224,112 @@ export class Upsample extends Module {
   readonly recomputeScaleFactor: boolean | null;
   constructor(opts: UpsampleOptions = {}) {
     super();
-    checkOptionsObject(
-      'Upsample',
-      opts,
-      ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor'],
-      {
-        required: true,
-      },
-    );
-    this.size = opts.size ?? null;
-    this.scaleFactor = opts.scaleFactor ?? null;
-    this.mode = opts.mode ?? 'nearest';
-    this.alignCorners = opts.alignCorners ?? null;
-    this.recomputeScaleFactor = opts.recomputeScaleFactor ?? null;
-    if (OTHER_MODES.includes(this.mode))
-      throw new ValueError(
-        `Upsample: mode '${this.mode}' is not supported (tapegrad has 'nearest' and 'bilinear')`,
-      );
-    if (this.mode !== 'nearest' && this.mode !== 'bilinear')
-      throw new ValueError(`Upsample: mode must be 'nearest' or 'bilinear', got ${show(this.mode)}`);
-    // PyTorch's F.interpolate checks (there at the first forward)
-    if (this.alignCorners !== null && typeof this.alignCorners !== 'boolean')
-      throw new ValueError(
-        `Upsample: align_corners must be true, false or null, got ${show(this.alignCorners)}`,
-      );
-    if (this.mode === 'nearest' && this.alignCorners !== null)
-      throw new ValueError(
-        'Upsample: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear',
-      );
-    if ((this.size === null) === (this.scaleFactor === null))
-      throw new ValueError(
-        this.size === null
-          ? 'Upsample: either size or scale_factor should be defined'
-          : 'Upsample: only one of size or scale_factor should be defined',
-      );
-    if (this.recomputeScaleFactor && this.size !== null)
-      throw new ValueError('Upsample: recompute_scale_factor is not meaningful with an explicit size.');
+    ({
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+      recomputeScaleFactor: this.recomputeScaleFactor,
+    } = upsampleOptions('Upsample', opts));
   }
   forward(x: Tensor): Tensor {
-    const who = `${this.name} (Upsample)`;
-    const s = x.rank - 2;
-    if (this.mode === 'bilinear' ? s !== 2 : s !== 1 && s !== 2)
-      throw new ShapeError(
-        `${who}: ${this.mode} mode takes ${this.mode === 'bilinear' ? '4D input [N, C, H, W]' : '3D [N, C, L] or 4D [N, C, H, W] input'}, got ${fmtShape(x.shape)}`,
-      );
-    const each = (v: number | number[], what: string): number[] => {
-      const list = typeof v === 'number' ? new Array<number>(s).fill(v) : v;
-      if (!Array.isArray(list) || list.length !== s)
-        throw new ValueError(
-          `${who}: ${what} shape must match input shape. Input is ${s}D, ${what} is ${list?.length ?? show(v)}`,
-        );
-      return list;
-    };
-    const ins = x.shape.slice(2);
-    const sf = this.scaleFactor === null ? null : each(this.scaleFactor, 'scale_factor');
-    const outs = sf ? ins.map((n, i) => Math.floor(n * sf[i])) : each(this.size!, 'size');
-    outs.forEach((o, i) => {
-      if (!isInt(o, 1))
-        throw new ValueError(
-          `${who}: Input and output sizes should be greater than 0, but got input ${ins[i]} and output ${o}`,
-        );
-    });
-    // the scale PyTorch's kernels read: 1/scale_factor as given, unless recomputed from the sizes
-    const given = sf && !this.recomputeScaleFactor ? sf : null;
-    let y = x;
-    ins.forEach((n, i) => {
-      y =
-        this.mode === 'nearest'
-          ? nearestAxis(y, i + 2, n, outs[i], given?.[i])
-          : this.linearAxis(y, i + 2, n, outs[i], given?.[i]);
-    });
-    return y;
+    return upsample(`${this.name} (Upsample)`, x, this);
   }
-  private linearAxis(x: Tensor, axis: number, n: number, out: number, sf: number | undefined): Tensor {
-    const ac = this.alignCorners ?? false;
-    const scale = ac ? (out > 1 ? (n - 1) / (out - 1) : 0) : sf !== undefined && sf > 0 ? 1 / sf : n / out;
-    const i0: number[] = [];
-    const i1: number[] = [];
-    const l1: number[] = [];
-    for (let d = 0; d < out; d++) {
-      const src = ac ? scale * d : Math.max(scale * (d + 0.5) - 0.5, 0);
-      const h0 = Math.min(Math.trunc(src), n - 1);
-      i0.push(h0);
-      i1.push(h0 + (h0 < n - 1 ? 1 : 0));
-      l1.push(src - h0);
-    }
-    const wshape = x.shape.map((_, a) => (a === axis ? out : 1));
-    const w1 = tensor(l1, wshape, { dtype: x.dtype });
-    const w0 = tensor(
-      l1.map((v) => 1 - v),
-      wshape,
-      { dtype: x.dtype },
+}
+/** Upsample's options checked (PyTorch's F.interpolate checks), errors prefixed with `who`. */
+export function upsampleOptions(who: string, opts: UpsampleOptions): Required<UpsampleOptions> {
+  checkOptionsObject(who, opts, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor'], {
+    required: true,
+  });
+  const o = {
+    size: opts.size ?? null,
+    scaleFactor: opts.scaleFactor ?? null,
+    mode: opts.mode ?? 'nearest',
+    alignCorners: opts.alignCorners ?? null,
+    recomputeScaleFactor: opts.recomputeScaleFactor ?? null,
+  };
+  if (OTHER_MODES.includes(o.mode))
+    throw new ValueError(`${who}: mode '${o.mode}' is not supported (tapegrad has 'nearest' and 'bilinear')`);
+  if (o.mode !== 'nearest' && o.mode !== 'bilinear')
+    throw new ValueError(`${who}: mode must be 'nearest' or 'bilinear', got ${show(o.mode)}`);
+  if (o.alignCorners !== null && typeof o.alignCorners !== 'boolean')
+    throw new ValueError(`${who}: align_corners must be true, false or null, got ${show(o.alignCorners)}`);
+  if (o.mode === 'nearest' && o.alignCorners !== null)
+    throw new ValueError(
+      `${who}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`,
     );
-    return add(mul(gather(x, i0, axis), w0), mul(gather(x, i1, axis), w1));
+  if ((o.size === null) === (o.scaleFactor === null))
+    throw new ValueError(
+      o.size === null
+        ? `${who}: either size or scale_factor should be defined`
+        : `${who}: only one of size or scale_factor should be defined`,
+    );
+  if (o.recomputeScaleFactor && o.size !== null)
+    throw new ValueError(`${who}: recompute_scale_factor is not meaningful with an explicit size.`);
+  return o;
+}
+/** Upsample's op with checked options, errors prefixed with `who` (shared with nn.functional.interpolate). */
+export function upsample(who: string, x: Tensor, o: Required<UpsampleOptions>): Tensor {
+  const s = x.rank - 2;
+  if (o.mode === 'bilinear' ? s !== 2 : s !== 1 && s !== 2)
+    throw new ShapeError(
+      `${who}: ${o.mode} mode takes ${o.mode === 'bilinear' ? '4D input [N, C, H, W]' : '3D [N, C, L] or 4D [N, C, H, W] input'}, got ${fmtShape(x.shape)}`,
+    );
+  const each = (v: number | number[], what: string): number[] => {
+    const list = typeof v === 'number' ? new Array<number>(s).fill(v) : v;
+    if (!Array.isArray(list) || list.length !== s)
+      throw new ValueError(
+        `${who}: ${what} shape must match input shape. Input is ${s}D, ${what} is ${list?.length ?? show(v)}`,
+      );
+    return list;
+  };
+  const ins = x.shape.slice(2);
+  const sf = o.scaleFactor === null ? null : each(o.scaleFactor, 'scale_factor');
+  const outs = sf ? ins.map((n, i) => Math.floor(n * sf[i])) : each(o.size!, 'size');
+  outs.forEach((v, i) => {
+    if (!isInt(v, 1))
+      throw new ValueError(
+        `${who}: Input and output sizes should be greater than 0, but got input ${ins[i]} and output ${v}`,
+      );
+  });
+  // the scale PyTorch's kernels read: 1/scale_factor as given, unless recomputed from the sizes
+  const given = sf && !o.recomputeScaleFactor ? sf : null;
+  let y = x;
+  ins.forEach((n, i) => {
+    y =
+      o.mode === 'nearest'
+        ? nearestAxis(y, i + 2, n, outs[i], given?.[i])
+        : linearAxis(y, i + 2, n, outs[i], given?.[i], o.alignCorners ?? false);
+  });
+  return y;
+}
+function linearAxis(
+  x: Tensor,
+  axis: number,
+  n: number,
+  out: number,
+  sf: number | undefined,
+  ac: boolean,
+): Tensor {
+  const scale = ac ? (out > 1 ? (n - 1) / (out - 1) : 0) : sf !== undefined && sf > 0 ? 1 / sf : n / out;
+  const i0: number[] = [];
+  const i1: number[] = [];
+  const l1: number[] = [];
+  for (let d = 0; d < out; d++) {
+    const src = ac ? scale * d : Math.max(scale * (d + 0.5) - 0.5, 0);
+    const h0 = Math.min(Math.trunc(src), n - 1);
+    i0.push(h0);
+    i1.push(h0 + (h0 < n - 1 ? 1 : 0));
+    l1.push(src - h0);
   }
+  const wshape = x.shape.map((_, a) => (a === axis ? out : 1));
+  const w1 = tensor(l1, wshape, { dtype: x.dtype });
+  const w0 = tensor(
+    l1.map((v) => 1 - v),
+    wshape,
+    { dtype: x.dtype },
+  );
+  return add(mul(gather(x, i0, axis), w0), mul(gather(x, i1, axis), w1));
 }
 /** PyTorch's nearest_idx: floor(dst·scale) in float32 (out = in: dst; out = 2·in: dst/2), at most n-1. */
 function nearestAxis(x: Tensor, axis: number, n: number, out: number, sf: number | undefined): Tensor {
@@ -339,43 +357,73 @@ export class AvgPool1d extends Module {
     readonly countIncludePad = true,
   ) {
     super();
-    const one = (v: unknown, what: string, min: number): number => {
-      const n = Array.isArray(v) && v.length === 1 ? (v[0] as unknown) : v;
-      if (!isInt(n, min))
-        throw new ValueError(
-          `AvgPool1d: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or a 1-tuple [k], got ${show(v)}`,
-        );
-      return n;
-    };
-    this.kernelSize = one(kernelSize, 'kernel_size', 1);
-    this.stride = stride === null ? this.kernelSize : one(stride, 'stride', 1);
-    this.padding = one(padding, 'padding', 0);
-    if (this.padding > this.kernelSize / 2)
-      throw new ValueError(
-        `AvgPool1d: pad should be at most half of kernel size, but got pad=${this.padding} and kernel_size=${this.kernelSize}`,
-      );
-    for (const [k, v] of [
-      ['ceil_mode', ceilMode],
-      ['count_include_pad', countIncludePad],
-    ] as const)
-      if (typeof v !== 'boolean')
-        throw new ValueError(`AvgPool1d: ${k} must be true or false, got ${show(v)}`);
-  }
-  /** x [N, C, L], or one sample [C, L] (then the output is unbatched too). */
-  forward(x: Tensor): Tensor {
-    if (x.rank !== 2 && x.rank !== 3)
-      throw new ShapeError(
-        `${this.name} (AvgPool1d): expected 2D or 3D input ([C, L] or [N, C, L]), got ${fmtShape(x.shape)}`,
-      );
-    const xb = x.rank === 2 ? reshape(x, [1, ...x.shape]) : x;
-    const y = avgPool1d(xb, {
+    ({
       kernelSize: this.kernelSize,
       stride: this.stride,
       padding: this.padding,
-      dataFormat: 'NCW',
-      ceilMode: this.ceilMode,
-      countIncludePad: this.countIncludePad,
-    });
-    return xb === x ? y : reshape(y, y.shape.slice(1));
+    } = avgPool1dArgs('AvgPool1d', kernelSize, stride, padding, ceilMode, countIncludePad));
   }
+  /** x [N, C, L], or one sample [C, L] (then the output is unbatched too). */
+  forward(x: Tensor): Tensor {
+    return avgPool1dOf(`${this.name} (AvgPool1d)`, x, this);
+  }
+}
+export interface AvgPool1dArgs {
+  kernelSize: number;
+  stride: number;
+  padding: number;
+  ceilMode: boolean;
+  countIncludePad: boolean;
+}
+/** AvgPool1d's arguments checked as PyTorch's, errors prefixed with `who` (shared with nn.functional.avgPool1d). */
+export function avgPool1dArgs(
+  who: string,
+  kernelSize: unknown,
+  stride: unknown,
+  padding: unknown,
+  ceilMode: unknown,
+  countIncludePad: unknown,
+): AvgPool1dArgs {
+  const one = (v: unknown, what: string, min: number): number => {
+    const n = Array.isArray(v) && v.length === 1 ? (v[0] as unknown) : v;
+    if (!isInt(n, min))
+      throw new ValueError(
+        `${who}: ${what} must be ${min ? 'a positive' : 'a non-negative'} integer or a 1-tuple [k], got ${show(v)}`,
+      );
+    return n;
+  };
+  const k = one(kernelSize, 'kernel_size', 1);
+  const st = stride === null ? k : one(stride, 'stride', 1);
+  const p = one(padding, 'padding', 0);
+  if (p > k / 2)
+    throw new ValueError(
+      `${who}: pad should be at most half of kernel size, but got pad=${p} and kernel_size=${k}`,
+    );
+  for (const [name, v] of [
+    ['ceil_mode', ceilMode],
+    ['count_include_pad', countIncludePad],
+  ] as const)
+    if (typeof v !== 'boolean') throw new ValueError(`${who}: ${name} must be true or false, got ${show(v)}`);
+  return {
+    kernelSize: k,
+    stride: st,
+    padding: p,
+    ceilMode: ceilMode as boolean,
+    countIncludePad: countIncludePad as boolean,
+  };
+}
+/** AvgPool1d's op on [N, C, L] or [C, L], errors prefixed with `who` (shared with nn.functional.avgPool1d). */
+export function avgPool1dOf(who: string, x: Tensor, a: AvgPool1dArgs): Tensor {
+  if (x.rank !== 2 && x.rank !== 3)
+    throw new ShapeError(`${who}: expected 2D or 3D input ([C, L] or [N, C, L]), got ${fmtShape(x.shape)}`);
+  const xb = x.rank === 2 ? reshape(x, [1, ...x.shape]) : x;
+  const y = avgPool1d(xb, {
+    kernelSize: a.kernelSize,
+    stride: a.stride,
+    padding: a.padding,
+    dataFormat: 'NCW',
+    ceilMode: a.ceilMode,
+    countIncludePad: a.countIncludePad,
+  });
+  return xb === x ? y : reshape(y, y.shape.slice(1));
 }
