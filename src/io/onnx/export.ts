@@ -6,9 +6,10 @@ import { ValueError } from '../../core/errors.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { currentScope, noGrad, onOp, type OpEvent } from '../../core/tape.js';
 import { Tensor, zeros } from '../../core/tensor.js';
-import { Layer } from '../../nn/layer.js';
+import { Layer, layersUnder } from '../../nn/layer.js';
 import { Model } from '../../nn/keras/model.js';
 import { Functional } from '../../nn/keras/functional.js';
+import { Module } from '../../nn/torch/base.js';
 import type { DType } from '../../core/dtype.js';
 import { writeFileAtomic } from '../atomic.js';
 import { concat, slice } from '../../ops/movement/builders.js';
@@ -269,6 +270,9 @@ function traceModel(
   const events: OpEvent[] = [];
   const scopes: string[] = [];
   const wasTraining = model.training;
+  // every tg.nn module's own mode, put back after model.train(wasTraining) set one mode on all (an MC-dropout child's
+  // train mode in an eval model is kept); Keras-wing layers get the model's, as a Module's first call gives them
+  const modes = layersUnder(model).map((l) => [l, l.training] as const);
   const off = listen
     ? onOp((e) => {
         events.push(e);
@@ -282,6 +286,7 @@ function traceModel(
   } finally {
     off();
     model.train(wasTraining);
+    for (const [l, on] of modes) if (l instanceof Module) l.training = on;
   }
 }
 
