@@ -6,8 +6,7 @@ import type { DType } from '../../core/dtype.js';
 import { ShapeError, ValueError, describeValue, fmtShape } from '../../core/errors.js';
 import { checkOptionsObject } from '../../core/options.js';
 import { Tensor, tensor, writeValues } from '../../core/tensor.js';
-import { gelu } from '../../ops/composite/activations.js';
-import { add, relu } from '../../ops/elementwise/builders.js';
+import { add } from '../../ops/elementwise/builders.js';
 import { MultiheadAttention, positive, xavierUniform } from './attention.js';
 import { Module } from './base.js';
 import { ModuleList } from './containers.js';
@@ -16,24 +15,16 @@ import { LayerNorm } from './layers.js';
 import { Linear } from './module.js';
 import { moduleOptions } from './options.js';
 import {
+  LAYER_KEYS,
   TransformerEncoder,
   TransformerEncoderLayer,
   type TransformerEncoderLayerOptions,
+  layerCopies,
+  layerSettings,
 } from './transformer.js';
 
 /** The options of TransformerDecoderLayer: the same as TransformerEncoderLayer's (torch's signature is the same). */
 export type TransformerDecoderLayerOptions = TransformerEncoderLayerOptions;
-const LAYER_KEYS = [
-  'dimFeedforward',
-  'dropout',
-  'activation',
-  'layerNormEps',
-  'batchFirst',
-  'normFirst',
-  'name',
-  'dtype',
-] as const;
-
 export interface DecoderForwardOptions {
   /** attnMask of the self-attention: [T, T] or [N·nhead, T, T]; int32 nonzero = masked, float = added. */
   tgtMask?: Tensor | null;
@@ -61,16 +52,6 @@ function checkForward(who: string, opts: DecoderForwardOptions): void {
       throw new ValueError(
         `${who}: ${k} is not in PyTorch 1.13's transformer decoder; pass a causal mask (Transformer.generateSquareSubsequentMask) instead`,
       );
-}
-
-/** torch's `activation`: 'relu', 'gelu' (exact, erf form) or a function of a tensor. */
-function activationOf(who: string, act: unknown): (x: Tensor) => Tensor {
-  if (act === 'relu') return relu;
-  if (act === 'gelu') return (x) => gelu(x, false);
-  if (typeof act === 'function') return act as (x: Tensor) => Tensor;
-  throw new ValueError(
-    `${who}: activation should be relu/gelu, not ${describeValue(act)} (or pass a function of a tensor)`,
-  );
 }
 
 /**
@@ -103,20 +84,15 @@ export class TransformerDecoderLayer extends Module {
     opts: TransformerDecoderLayerOptions = {},
   ) {
     super(opts?.name);
-    const who = 'TransformerDecoderLayer';
-    const dtype = (this.dtype = moduleOptions(who, opts, LAYER_KEYS));
+    const { dtype, ff, p, activationFn, batchFirst, normFirst, eps } = layerSettings(
+      'TransformerDecoderLayer',
+      opts,
+    );
+    this.dtype = dtype;
     this.config = { ...opts };
-    const ff = opts.dimFeedforward ?? 2048;
-    if (!positive(ff))
-      throw new ValueError(`${who}: dim_feedforward must be a positive integer, got ${describeValue(ff)}`);
-    const p = opts.dropout ?? 0.1;
-    this.activationFn = activationOf(who, opts.activation ?? 'relu');
-    for (const k of ['batchFirst', 'normFirst'] as const)
-      if (opts[k] !== undefined && typeof opts[k] !== 'boolean')
-        throw new ValueError(`${who}: ${k} must be true or false, got ${describeValue(opts[k])}`);
-    this.batchFirst = opts.batchFirst ?? false;
-    this.normFirst = opts.normFirst ?? false;
-    const eps = opts.layerNormEps ?? 1e-5;
+    this.activationFn = activationFn;
+    this.batchFirst = batchFirst;
+    this.normFirst = normFirst;
     // torch's construction order, which is its state-dict order
     this.self_attn = new MultiheadAttention(dModel, nhead, {
       dropout: p,
@@ -189,27 +165,14 @@ export class TransformerDecoder extends Module {
   ) {
     super(opts?.name);
     checkOptionsObject('TransformerDecoder', opts, ['norm', 'name'], { required: true });
-    if (!(decoderLayer instanceof TransformerDecoderLayer))
-      throw new ValueError(
-        `TransformerDecoder: decoder_layer must be a tg.nn.TransformerDecoderLayer, got ${describeValue(decoderLayer)}`,
-      );
-    if (!positive(numLayers))
-      throw new ValueError(
-        `TransformerDecoder: num_layers must be a positive integer, got ${describeValue(numLayers)}`,
-      );
-    if (opts.norm != null && !(opts.norm instanceof Module))
-      throw new ValueError(
-        `TransformerDecoder: norm must be a tg.nn Module or null, got ${describeValue(opts.norm)}`,
-      );
-    const state = decoderLayer.stateDict();
-    this.layers = new ModuleList(
-      Array.from({ length: numLayers }, () => {
-        const { name: _, ...config } = decoderLayer.config;
-        const l = new TransformerDecoderLayer(decoderLayer.dModel, decoderLayer.nhead, config);
-        l.loadStateDict(state);
-        l.train(decoderLayer.training);
-        return l;
-      }),
+    this.layers = layerCopies(
+      'TransformerDecoder',
+      'decoder_layer',
+      decoderLayer,
+      TransformerDecoderLayer,
+      (d, h, c) => new TransformerDecoderLayer(d, h, c),
+      numLayers,
+      opts.norm,
     );
     this.norm = opts.norm ?? null;
   }

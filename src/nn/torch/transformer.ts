@@ -32,7 +32,7 @@ export interface TransformerEncoderLayerOptions {
   name?: string;
   dtype?: DType;
 }
-const LAYER_KEYS = [
+export const LAYER_KEYS = [
   'dimFeedforward',
   'dropout',
   'activation',
@@ -42,6 +42,73 @@ const LAYER_KEYS = [
   'name',
   'dtype',
 ] as const;
+
+/** An encoder or decoder layer's options checked, with torch's defaults (the two take the same options). */
+export function layerSettings(who: string, opts: TransformerEncoderLayerOptions) {
+  const dtype = moduleOptions(who, opts, LAYER_KEYS);
+  const ff = opts.dimFeedforward ?? 2048;
+  if (!positive(ff))
+    throw new ValueError(`${who}: dim_feedforward must be a positive integer, got ${describeValue(ff)}`);
+  const act = opts.activation ?? 'relu';
+  let activationFn: (x: Tensor) => Tensor;
+  if (act === 'relu') activationFn = relu;
+  else if (act === 'gelu') activationFn = (x) => gelu(x, false);
+  else if (typeof act === 'function') activationFn = act;
+  else
+    throw new ValueError(
+      `${who}: activation should be relu/gelu, not ${describeValue(act)} (or pass a function of a tensor)`,
+    );
+  for (const k of ['batchFirst', 'normFirst'] as const)
+    if (opts[k] !== undefined && typeof opts[k] !== 'boolean')
+      throw new ValueError(`${who}: ${k} must be true or false, got ${describeValue(opts[k])}`);
+  return {
+    dtype,
+    ff,
+    p: opts.dropout ?? 0.1,
+    activationFn,
+    batchFirst: opts.batchFirst ?? false,
+    normFirst: opts.normFirst ?? false,
+    eps: opts.layerNormEps ?? 1e-5,
+  };
+}
+
+/** An encoder or decoder layer, as a stack copies it. */
+interface StackableLayer extends Module {
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly config: TransformerEncoderLayerOptions;
+}
+
+/**
+ * A stack's `layers`: numLayers copies of layer, each starting with its weights and mode (torch's deepcopy), after
+ * checking the stack's arguments (`arg` is torch's name of the layer argument).
+ */
+export function layerCopies<L extends StackableLayer>(
+  who: string,
+  arg: string,
+  layer: L,
+  kind: abstract new (...a: never[]) => L,
+  make: (dModel: number, nhead: number, config: TransformerEncoderLayerOptions) => L,
+  numLayers: number,
+  norm: unknown,
+): ModuleList {
+  if (!(layer instanceof kind))
+    throw new ValueError(`${who}: ${arg} must be a tg.nn.${kind.name}, got ${describeValue(layer)}`);
+  if (!positive(numLayers))
+    throw new ValueError(`${who}: num_layers must be a positive integer, got ${describeValue(numLayers)}`);
+  if (norm != null && !(norm instanceof Module))
+    throw new ValueError(`${who}: norm must be a tg.nn Module or null, got ${describeValue(norm)}`);
+  const state = layer.stateDict();
+  const { name: _, ...config } = layer.config;
+  return new ModuleList(
+    Array.from({ length: numLayers }, () => {
+      const l = make(layer.dModel, layer.nhead, config);
+      l.loadStateDict(state);
+      l.train(layer.training);
+      return l;
+    }),
+  );
+}
 
 export interface EncoderLayerForwardOptions {
   /** attnMask of the self-attention: [S, S] or [N·nhead, S, S]; int32 nonzero = masked, float = added. */
@@ -76,30 +143,15 @@ export class TransformerEncoderLayer extends Module {
     opts: TransformerEncoderLayerOptions = {},
   ) {
     super(opts?.name);
-    const dtype = (this.dtype = moduleOptions('TransformerEncoderLayer', opts, LAYER_KEYS));
+    const { dtype, ff, p, activationFn, batchFirst, normFirst, eps } = layerSettings(
+      'TransformerEncoderLayer',
+      opts,
+    );
+    this.dtype = dtype;
     this.config = { ...opts };
-    const ff = opts.dimFeedforward ?? 2048;
-    if (!positive(ff))
-      throw new ValueError(
-        `TransformerEncoderLayer: dim_feedforward must be a positive integer, got ${describeValue(ff)}`,
-      );
-    const p = opts.dropout ?? 0.1;
-    const act = opts.activation ?? 'relu';
-    if (act === 'relu') this.activationFn = relu;
-    else if (act === 'gelu') this.activationFn = (x) => gelu(x, false);
-    else if (typeof act === 'function') this.activationFn = act;
-    else
-      throw new ValueError(
-        `TransformerEncoderLayer: activation should be relu/gelu, not ${describeValue(act)} (or pass a function of a tensor)`,
-      );
-    for (const k of ['batchFirst', 'normFirst'] as const)
-      if (opts[k] !== undefined && typeof opts[k] !== 'boolean')
-        throw new ValueError(
-          `TransformerEncoderLayer: ${k} must be true or false, got ${describeValue(opts[k])}`,
-        );
-    this.batchFirst = opts.batchFirst ?? false;
-    this.normFirst = opts.normFirst ?? false;
-    const eps = opts.layerNormEps ?? 1e-5;
+    this.activationFn = activationFn;
+    this.batchFirst = batchFirst;
+    this.normFirst = normFirst;
     // torch's construction order, which is its state-dict order
     this.self_attn = new MultiheadAttention(dModel, nhead, {
       dropout: p,
@@ -168,31 +220,18 @@ export class TransformerEncoder extends Module {
     checkOptionsObject('TransformerEncoder', opts, ['norm', 'enableNestedTensor', 'name'], {
       required: true,
     });
-    if (!(encoderLayer instanceof TransformerEncoderLayer))
-      throw new ValueError(
-        `TransformerEncoder: encoder_layer must be a tg.nn.TransformerEncoderLayer, got ${describeValue(encoderLayer)}`,
-      );
-    if (typeof numLayers !== 'number' || !Number.isInteger(numLayers) || numLayers < 1)
-      throw new ValueError(
-        `TransformerEncoder: num_layers must be a positive integer, got ${describeValue(numLayers)}`,
-      );
-    if (opts.norm != null && !(opts.norm instanceof Module))
-      throw new ValueError(
-        `TransformerEncoder: norm must be a tg.nn Module or null, got ${describeValue(opts.norm)}`,
-      );
     if (opts.enableNestedTensor !== undefined && typeof opts.enableNestedTensor !== 'boolean')
       throw new ValueError(
         `TransformerEncoder: enableNestedTensor must be true or false, got ${describeValue(opts.enableNestedTensor)}`,
       );
-    const state = encoderLayer.stateDict();
-    this.layers = new ModuleList(
-      Array.from({ length: numLayers }, () => {
-        const { name: _, ...config } = encoderLayer.config;
-        const l = new TransformerEncoderLayer(encoderLayer.dModel, encoderLayer.nhead, config);
-        l.loadStateDict(state);
-        l.train(encoderLayer.training);
-        return l;
-      }),
+    this.layers = layerCopies(
+      'TransformerEncoder',
+      'encoder_layer',
+      encoderLayer,
+      TransformerEncoderLayer,
+      (d, h, c) => new TransformerEncoderLayer(d, h, c),
+      numLayers,
+      opts.norm,
     );
     this.norm = opts.norm ?? null;
     this.enableNestedTensor = opts.enableNestedTensor ?? true;
