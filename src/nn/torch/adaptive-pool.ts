@@ -98,7 +98,7 @@ function adaptiveMax(
   const sizes = checkInput(op, x, outputSize, spatial);
   if (x.dtype !== 'float32' && x.dtype !== 'float64')
     throw new DTypeError(
-      `${op}: input must be float32 or float64 (PyTorch: not implemented for integers), got ${x.dtype}`,
+      `${op}: input must be float32 or float64 (PyTorch refuses integer inputs too), got ${x.dtype}`,
     );
   const [h, w] = spatial === 2 ? x.shape.slice(-2) : [1, x.shape[x.rank - 1]];
   const [rows, cols] = [cells(h, spatial === 2 ? sizes[0] : 1), cells(w, sizes[spatial - 1])];

@@ -175,7 +175,7 @@ export const pixelUnshuffle = functional(
 );
 
 export interface InterpolateOptions extends UpsampleOptions {
-  /** Only false (PyTorch's default): anti-aliasing is not implemented. */
+  /** Only false (PyTorch's default); true is refused by name (tapegrad has no anti-aliased resampling). */
   antialias?: boolean;
 }
 /**

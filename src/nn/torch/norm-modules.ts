@@ -110,7 +110,7 @@ export interface InstanceNormOptions {
 /**
  * PyTorch `nn.InstanceNorm1d/2d(num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False)`:
  * each sample's each channel normalized over its spatial positions (train and eval alike).
- * NOTE: trackRunningStats: true is refused by name (running statistics for instance norm are not implemented).
+ * NOTE: trackRunningStats: true is refused by name: tapegrad keeps no running statistics for instance norm.
  */
 abstract class InstanceNormBase extends Module {
   readonly eps: number;
