@@ -24,7 +24,13 @@ export {
   type InitializerSpec,
 } from './initializers.js';
 export { activationNames, getActivation, type ActivationFn, type ActivationSpec } from './activations.js';
-export { regularizers, Regularizer, type RegularizerKind, type RegularizerSpec } from './regularizers.js';
+export {
+  regularizers,
+  Regularizer,
+  OrthogonalRegularizer,
+  type RegularizerKind,
+  type RegularizerSpec,
+} from './regularizers.js';
 export { SymbolicTensor } from './symbolic.js';
 export { Model, Sequential } from './keras/model.js';
 export { Functional, model } from './keras/functional.js';

@@ -3,13 +3,14 @@
 import { ValueError, describeValue } from '../core/errors.js';
 import { checkOptionsObject } from '../core/options.js';
 import { keep } from '../core/lifetime.js';
-import { Tensor } from '../core/tensor.js';
-import { abs, add, div, mul } from '../ops/elementwise/builders.js';
+import { Tensor, tensor } from '../core/tensor.js';
+import { abs, add, div, minimum, mul, rsqrt } from '../ops/elementwise/builders.js';
+import { matmul } from '../ops/network/builders.js';
 import { sum } from '../ops/reduce/builders.js';
 import { type Layer, type Weight, installPenalties, layersUnder } from './layer.js';
 
 /** Which Keras class a regularizer was made as: Keras 3 files name L1 and L2 apart from L1L2. */
-export type RegularizerKind = 'L1' | 'L2' | 'L1L2';
+export type RegularizerKind = 'L1' | 'L2' | 'L1L2' | 'OrthogonalRegularizer';
 
 /** A penalty on a tensor: `l1·Σ|x| + l2·Σx²` (Keras's formula; its L2 has no 1/2). */
 export class Regularizer {
@@ -40,9 +41,57 @@ export class Regularizer {
     }
     return p ?? mul(sum(x), 0);
   }
-  /** TF.js/Keras 2 config: `{l1, l2}`. */
-  getConfig(): { l1: number; l2: number } {
+  /** TF.js/Keras 2 config: `{l1, l2}` (OrthogonalRegularizer: `{factor, mode}`). */
+  getConfig(): Record<string, number | string> {
     return { l1: this.l1, l2: this.l2 };
+  }
+}
+
+/**
+ * Keras 3's `OrthogonalRegularizer` (also tf.keras ≥ 2.10): with the rows (mode 'rows') or columns ('columns') of a
+ * rank-2 weight l2-normalized (`x · min(rsqrt(Σx²), 1/ε)`, ε = 1e-7, Keras `ops.normalize`), the penalty is
+ * `factor · 0.5 · Σ|P − diag(P)| / (s(s−1)/2)` where P is their Gram matrix (s×s): factor times the mean |cosine| over
+ * the pairs of distinct rows (columns). Source: keras/src/regularizers/regularizers.py `OrthogonalRegularizer.__call__`.
+ * NOTE: an all-zero row has a zero normalized row (as Keras) but a NaN gradient (rsqrt at 0, as TF's), as in Keras.
+ */
+export class OrthogonalRegularizer extends Regularizer {
+  constructor(
+    readonly factor: number,
+    readonly mode: 'rows' | 'columns',
+  ) {
+    super(0, 0, 'OrthogonalRegularizer');
+    if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 0)
+      throw new ValueError(
+        `regularizers.orthogonalRegularizer: factor must be a non-negative finite number, got ${typeof factor === 'number' ? factor : describeValue(factor)}`,
+      );
+    if (mode !== 'rows' && mode !== 'columns')
+      throw new ValueError(
+        `regularizers.orthogonalRegularizer: mode must be 'rows' or 'columns', got ${typeof mode === 'string' ? `'${mode}'` : describeValue(mode)}`,
+      );
+  }
+  override apply(x: Tensor): Tensor {
+    // as Keras: rank 2 only (a Dense or Embedding weight; conv kernels are refused there too)
+    if (x.rank !== 2)
+      throw new ValueError(
+        `OrthogonalRegularizer: the weight must have rank 2 (as Keras), got shape [${x.shape.join(', ')}]`,
+      );
+    const rows = this.mode === 'rows';
+    const s = x.shape[rows ? 0 : 1];
+    // NOTE: Keras divides by s(s−1)/2 = 0 for a single row (column) and returns NaN; refused here instead
+    if (s < 2)
+      throw new ValueError(
+        `OrthogonalRegularizer: mode '${this.mode}' needs at least 2 ${this.mode} to compare, the weight has shape [${x.shape.join(', ')}]`,
+      );
+    const unit = mul(x, minimum(rsqrt(sum(mul(x, x), rows ? 1 : 0, true)), 1e7));
+    const gram = rows ? matmul(unit, unit, { transB: true }) : matmul(unit, unit, { transA: true });
+    const off = new Float64Array(s * s).fill(1);
+    for (let i = 0; i < s; i++) off[i * s + i] = 0;
+    const offDiag = mul(gram, tensor(off, [s, s], { dtype: x.dtype }));
+    return mul(sum(abs(offDiag)), (this.factor * 0.5) / ((s * (s - 1)) / 2));
+  }
+  /** Keras's config: `{factor, mode}`. */
+  override getConfig(): Record<string, number | string> {
+    return { factor: this.factor, mode: this.mode };
   }
 }
 
@@ -67,8 +116,21 @@ export function l1l2(config?: { l1?: number; l2?: number }): Regularizer {
   return new Regularizer(arg(config?.l1, 0.01), arg(config?.l2, 0.01), 'L1L2');
 }
 
-/** TF.js `tf.regularizers`: `tg.regularizers.l2({l2: 1e-4})`. */
-export const regularizers = { l1, l2, l1l2 };
+const ORTHO_ARGS = ['factor', 'mode'];
+/**
+ * Keras's `keras.regularizers.OrthogonalRegularizer(factor=0.01, mode='rows')` (TF.js has none): penalizes the mean
+ * |cosine| between the weight's rows (or columns). A rank-2 weight only (Dense kernel, Embedding).
+ */
+export function orthogonalRegularizer(config?: {
+  factor?: number;
+  mode?: 'rows' | 'columns';
+}): OrthogonalRegularizer {
+  checkOptionsObject('regularizers.orthogonalRegularizer', config, ORTHO_ARGS);
+  return new OrthogonalRegularizer(arg(config?.factor, 0.01), config?.mode ?? 'rows');
+}
+
+/** TF.js `tf.regularizers`: `tg.regularizers.l2({l2: 1e-4})`; plus Keras's orthogonalRegularizer. */
+export const regularizers = { l1, l2, l1l2, orthogonalRegularizer };
 
 /**
  * A layer's regularizer option: a Regularizer, a Keras/TF.js shorthand string (defaults 0.01), TF.js's serialized
@@ -81,6 +143,7 @@ export type RegularizerSpec =
   | 'l1l2'
   | 'l1_l2'
   | 'L1L2'
+  | 'orthogonal_regularizer'
   | { className: 'L1L2'; config?: { l1?: number; l2?: number } }
   | null;
 
@@ -91,6 +154,8 @@ const NAMED: Record<string, () => Regularizer> = {
   l1l2: () => l1l2(),
   l1_l2: () => l1l2(),
   L1L2: () => l1l2(),
+  // Keras 3 `regularizers.get('orthogonal_regularizer')`: factor 0.01, mode 'rows'
+  orthogonal_regularizer: () => orthogonalRegularizer(),
 };
 
 /**
@@ -193,6 +258,17 @@ export function regularizerConfig(layer: Layer): Record<string, unknown> {
  * release and TF.js load L1L2; TF.js knows no other class), Keras 3 its own class with module and registered_name.
  */
 export function regularizerToJson(r: Regularizer, keras3: boolean): Record<string, unknown> {
+  // NOTE: OrthogonalRegularizer keeps its class in both (tf.keras ≥ 2.10 and Keras 3 load it; TF.js has none)
+  if (r instanceof OrthogonalRegularizer) {
+    const config = { factor: r.factor, mode: r.mode };
+    if (!keras3) return { class_name: 'OrthogonalRegularizer', config };
+    return {
+      module: 'keras.regularizers',
+      class_name: 'OrthogonalRegularizer',
+      config,
+      registered_name: null,
+    };
+  }
   if (!keras3) return { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
   const config = r.kind === 'L1' ? { l1: r.l1 } : r.kind === 'L2' ? { l2: r.l2 } : { l1: r.l1, l2: r.l2 };
   return { module: 'keras.regularizers', class_name: r.kind, config, registered_name: null };
@@ -277,10 +353,20 @@ export function weightPenalties(root: Layer): Tensor[] {
     for (const [opt, r] of Object.entries(regs)) {
       const w = REGULARIZER_OPTIONS[opt as RegularizerOption].weight;
       const found = w === null ? undefined : own.find((x) => x.name === w);
-      if (found) out.push(r.apply(found.value));
+      if (found) out.push(penaltyOf(r, found.value, `${l.name} (${l.className}): ${opt}`));
     }
   }
   return out;
+}
+
+/** `r.apply(x)`, an error from it (OrthogonalRegularizer on a conv kernel) naming the layer and the option. */
+function penaltyOf(r: Regularizer, x: Tensor, where: string): Tensor {
+  try {
+    return r.apply(x);
+  } catch (e) {
+    if (e instanceof ValueError) throw new ValueError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
 installPenalties(weightPenalties);

@@ -31,6 +31,7 @@ export {
   type ReduceLROnPlateauOptions,
   type StepDecayOptions,
 } from './schedules.js';
+export * as optim from './lr-scheduler/optim.js';
 export {
   clipByGlobalNorm,
   clipByNorm,

@@ -119,6 +119,9 @@ describe('every tg.nn module with options refuses an unknown key', () => {
     LSTM: () => new tg.nn.LSTM(2, 2, X as never),
     GRU: () => new tg.nn.GRU(2, 2, X as never),
     RNN: () => new tg.nn.RNN(2, 2, X as never),
+    LSTMCell: () => new tg.nn.LSTMCell(2, 2, X as never),
+    GRUCell: () => new tg.nn.GRUCell(2, 2, X as never),
+    RNNCell: () => new tg.nn.RNNCell(2, 2, { nonlinearity: 'relu', ...X } as never),
     MultiheadAttention: () => new tg.nn.MultiheadAttention(4, 2, X as never),
     TransformerEncoderLayer: () => new tg.nn.TransformerEncoderLayer(4, 2, X as never),
     TransformerEncoder: () =>
@@ -133,9 +136,19 @@ describe('every tg.nn module with options refuses an unknown key', () => {
     InstanceNorm1d: () => new tg.nn.InstanceNorm1d(2, X as never),
     InstanceNorm2d: () => new tg.nn.InstanceNorm2d(2, X as never),
     Upsample: () => new tg.nn.Upsample(X as never),
+    InstanceNorm3d: () => new tg.nn.InstanceNorm3d(2, X as never),
+    UpsamplingNearest2d: () => new tg.nn.UpsamplingNearest2d(X as never),
+    UpsamplingBilinear2d: () => new tg.nn.UpsamplingBilinear2d(X as never),
+    Unfold: () => new tg.nn.Unfold(X as never),
+    Fold: () => new tg.nn.Fold(X as never),
+    Bilinear: () => new tg.nn.Bilinear(2, 2, 2, X as never),
+    EmbeddingBag: () => new tg.nn.EmbeddingBag(2, 2, X as never),
     ...Object.fromEntries(
       ['BCELoss', 'BCEWithLogitsLoss', 'HuberLoss', 'KLDivLoss', 'L1Loss', 'MSELoss', 'SmoothL1Loss']
         .concat(['CrossEntropyLoss', 'NLLLoss'])
+        .concat(['CosineEmbeddingLoss', 'MarginRankingLoss', 'HingeEmbeddingLoss', 'SoftMarginLoss'])
+        .concat(['MultiLabelSoftMarginLoss', 'MultiMarginLoss', 'MultiLabelMarginLoss', 'TripletMarginLoss'])
+        .concat(['PoissonNLLLoss', 'GaussianNLLLoss', 'CosineSimilarity', 'PairwiseDistance'])
         .map((n) => [n, () => new (tg.nn as unknown as Record<string, new (o: unknown) => unknown>)[n](X)]),
     ),
   };

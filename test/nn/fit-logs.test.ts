@@ -214,7 +214,7 @@ describe('options objects', () => {
     throwsTyped(
       () => m.evaluate(col([1]), col([1]), null as never),
       tg.ValueError,
-      /\.evaluate: options \(the 3rd argument\) must be an object \{ batchSize \}, got null/,
+      /\.evaluate: options \(the 3rd argument\) must be an object \{ batchSize, sampleWeight \}, got null/,
     );
   });
 });

@@ -168,7 +168,7 @@ describe('model methods refuse unknown options', () => {
       /m\.fit: unknown option 'epoch' \(known: epochs, batchSize/,
     );
     expect(() => model.evaluate(x, y, { batch: 2 } as never)).toThrow(
-      "m.evaluate: unknown option 'batch' (known: batchSize)",
+      "m.evaluate: unknown option 'batch' (known: batchSize, sampleWeight)",
     );
     expect(() => model.predict(x, { batch_size: 2 } as never)).toThrow(
       "m.predict: unknown option 'batch_size' (known: batchSize)",

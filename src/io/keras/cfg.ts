@@ -6,6 +6,7 @@ import {
   Regularizer,
   type RegularizerKind,
   getRegularizer,
+  orthogonalRegularizer,
   regularizerToJson,
 } from '../../nn/regularizers.js';
 
@@ -246,6 +247,17 @@ export function regularizerForTarget(v: JsonValue, keras3: boolean): JsonValue {
   if (typeof v === 'string') {
     try {
       r = getRegularizer(v, 'regularizer');
+    } catch {
+      return v;
+    }
+  } else if (isJsonObject(v) && v.class_name === 'OrthogonalRegularizer' && isJsonObject(v.config ?? {})) {
+    // re-written in the target's form (Keras 3 adds its module); a malformed one is kept as read
+    const c = (v.config ?? {}) as JsonObject;
+    try {
+      r = orthogonalRegularizer({
+        factor: (c.factor ?? undefined) as number | undefined,
+        mode: (c.mode ?? undefined) as 'rows' | 'columns' | undefined,
+      });
     } catch {
       return v;
     }

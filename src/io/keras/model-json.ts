@@ -5,8 +5,10 @@ import { joinPath } from '../node-fs.js';
 import { type JsonValue, isJsonObject, parseJsonSafe } from '../safe-json.js';
 import { readTfjsModel } from '../tfjs.js';
 import type { JsonObject } from './cfg.js';
+import { customObjectsMap } from './custom-layer.js';
 import { KerasImportError } from './errors.js';
 import { type ImportedModel, modelFromFile } from './load.js';
+import { withScopedLayers } from './registry.js';
 import { tfjsModelTopology } from './save-tfjs.js';
 
 installTopologyWriter((m: Model) => tfjsModelTopology(m, `${m.name}.toJSON`));
@@ -84,18 +86,16 @@ function normalize(arg: unknown): { json: JsonObject; prefix: string | null } {
  * Build a model from TF.js's topology JSON (TF.js `tf.models.modelFromJSON`): `model.toJSON()` of tapegrad or of
  * tfjs-layers (object or string), a Keras `{model_config}` JSON, or `{modelTopology, weightsManifest, pathPrefix}`.
  * Without a weights manifest the weights keep their initial (random) values; with one, every weight is read from
- * the shards in the `pathPrefix` folder and must match (the model's `loadReport` lists them).
+ * the shards in the `pathPrefix` folder and must match (the model's `loadReport` lists them). `customObjects` maps the
+ * class names of custom layers in the topology to a tg.Layer subclass or a `registerLayer` implementation, for this
+ * call only.
  */
 export async function modelFromJSON(
   modelAndWeightsConfig: ModelAndWeightsConfig | JsonObject | string,
   customObjects?: unknown,
 ): Promise<ImportedModel> {
-  // NOTE: an empty map (or none) changes nothing in TF.js either; classes given here would go unused, so refused
-  const custom = customObjects as Record<string, unknown> | null | undefined;
-  if (custom !== undefined && custom !== null && (typeof custom !== 'object' || Object.keys(custom).length))
-    refuse(
-      'customObjects is not supported: register custom layers with tg.keras.registerLayer before the call',
-    );
+  // TF.js's customObjects: class name → implementation, for this call only (custom-layer.ts)
+  const scoped = customObjectsMap(customObjects, 'models.modelFromJSON');
   const { json, prefix } = normalize(modelAndWeightsConfig);
   // NOTE: the shards resolve beside a model.json in the prefix folder (kept inside it), as TF.js fetches prefix/path
   const file = readTfjsModel(
@@ -104,7 +104,7 @@ export async function modelFromJSON(
     prefix === null ? null : joinPath(prefix, 'model.json'),
   );
   if (!file.modelConfig) refuse('modelTopology holds no model config (no class_name or model_config)');
-  return modelFromFile(file);
+  return withScopedLayers(scoped, () => modelFromFile(file));
 }
 
 /** TF.js's `tf.models` namespace (`tg.models`). */

@@ -88,26 +88,52 @@ export function registerLayer(
     map.delete(key);
     return;
   }
-  const ok =
-    typeof impl === 'function' ||
-    (typeof impl === 'object' &&
-      impl !== null &&
-      (typeof (impl as { call?: unknown }).call === 'function' ||
-        typeof (impl as { layer?: unknown }).layer === 'function'));
-  if (!ok)
+  if (!isCustomLayerImpl(impl))
     throw new TypeError(
       `registerLayer('${key}'): expected a function (inputs, weights, config) => output, {call, weights?}, or {layer: (config, args) => Layer}`,
     );
   map.set(key, impl);
 }
 
-/** The user implementation for a layer, by layer name first, then by class names (file's and canonical). */
+/** Whether `impl` is what registerLayer takes: a forward function, `{call, weights?}` or `{layer}`. */
+export const isCustomLayerImpl = (impl: unknown): impl is CustomLayerImpl =>
+  typeof impl === 'function' ||
+  (typeof impl === 'object' &&
+    impl !== null &&
+    (typeof (impl as { call?: unknown }).call === 'function' ||
+      typeof (impl as { layer?: unknown }).layer === 'function'));
+
+/** Class name → implementation for one import only (modelFromJSON's customObjects), or null. */
+let scoped: Map<string, CustomLayerImpl> | null = null;
+/**
+ * Run `f` (synchronous: the whole model build) with `impls` resolving the layers of those class names before any
+ * registration, and forget them after: customObjects of one call, not a global registration.
+ */
+export function withScopedLayers<T>(impls: Map<string, CustomLayerImpl>, f: () => T): T {
+  const prev = scoped;
+  scoped = impls;
+  try {
+    return f();
+  } finally {
+    scoped = prev;
+  }
+}
+
+/**
+ * The user implementation for a layer: the call's scoped classes first (TF.js's customObjects win over its global
+ * registrations), then by layer name, then by class names (file's and canonical).
+ */
 export function customImpl(
   layerName: string,
   classNames: string[],
   registeredName: string | null,
 ): CustomLayerImpl | undefined {
+  const inScope = scoped
+    ? ((registeredName ? scoped.get(registeredName) : undefined) ??
+      classNames.map((c) => scoped!.get(c)).find((x) => x !== undefined))
+    : undefined;
   return (
+    inScope ??
     byName.get(layerName) ??
     (registeredName ? byClass.get(registeredName) : undefined) ??
     classNames.map((c) => byClass.get(c)).find((x) => x !== undefined)

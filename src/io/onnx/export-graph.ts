@@ -1,7 +1,8 @@
 // Primitive trace → ONNX graph. Every tapegrad primitive has an ONNX rendering; two patterns are fused back into
 // the operators engines optimise: im2col → matmul is a Conv, poolArgmax → take is a MaxPool (both NHWC inside
 // tapegrad, so they sit between Transposes); a take of constant indices that pick whole slices along one axis is a
-// Gather along it. Initializers keep their parameter names.
+// Gather along it; a take by the same poolArgmax from another value shaped like the input (MaxPool's returnIndices)
+// is a Gather by MaxPool's Indices output. Initializers keep their parameter names.
 import type { DType } from '../../core/dtype.js';
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { OpEvent } from '../../core/tape.js';
@@ -114,7 +115,7 @@ export class GraphBuilder {
     const op = this.traced.get(t);
     if (op)
       throw new ValueError(
-        `onnx export: the output of primitive '${op}' is used outside the pattern ONNX can express (poolArgmax only as a MaxPool's take)`,
+        `onnx export: the output of primitive '${op}' is used outside the pattern ONNX can express (poolArgmax only as the index of a take from a value shaped like the pooled input: a MaxPool)`,
       );
     const same = this.byStorage.get(t.storage);
     if (same && same.shape.length === t.shape.length && same.shape.every((d, i) => d === t.shape[i]))
@@ -369,6 +370,8 @@ function emitOne(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): 
     case 'take': {
       const idxEv = producers.get(e.inputs[1]);
       if (idxEv?.op === 'poolArgmax' && idxEv.inputs[0] === e.inputs[0]) return out(maxPool(b, idxEv, e));
+      if (idxEv?.op === 'poolArgmax' && sameShape(e.inputs[0].shape, idxEv.inputs[0].shape))
+        return out(maxPoolPick(b, idxEv, e));
       const along = idxEv ? null : constantGather(b, e);
       if (along)
         return out(
@@ -480,6 +483,28 @@ function maxPool(b: GraphBuilder, arg: OpEvent, _take: OpEvent): string {
   const g = (arg.params as { geom: WindowGeom }).geom;
   const y = b.node('MaxPool', [toNchw(b, b.nameOf(arg.inputs[0]))], windowAttrs(g));
   return toNhwc(b, y);
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * take(t, poolArgmax(x)), t shaped like x (MaxPool's returnIndices: t holds each pixel's plane position) → MaxPool's
+ * Indices output (int64 flat NCHW positions of each window's first maximum, as poolArgmax's tie rule) gathering from
+ * t in NCHW order, back to NHWC. Its values output is left unused (the values' own take is a MaxPool of its own).
+ */
+function maxPoolPick(b: GraphBuilder, arg: OpEvent, take: OpEvent): string {
+  const g = (arg.params as { geom: WindowGeom }).geom;
+  const [values, indices] = [b.fresh('maxpool_values'), b.fresh('maxpool_indices')];
+  b.nodes.push({
+    name: b.fresh(`MaxPool_${b.nodes.length}`),
+    opType: 'MaxPool',
+    input: [toNchw(b, b.nameOf(arg.inputs[0]))],
+    output: [values, indices],
+    attribute: windowAttrs(g),
+  });
+  const flat = b.node('Reshape', [toNchw(b, b.nameOf(take.inputs[0])), b.int64([-1])]);
+  return toNhwc(b, b.node('Gather', [flat, indices], [attrInt('axis', 0)]));
 }
 
 export { attrFloat };

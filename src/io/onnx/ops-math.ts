@@ -35,6 +35,7 @@ import {
 import { elu, gelu, logSoftmax, softmax, softplus, softsign } from '../../ops/composite/activations.js';
 import { dropout } from '../../ops/random-ops.js';
 import { reshape } from '../../ops/movement/builders.js';
+import { roundThrough16 } from './float16.js';
 import { DataType } from './proto.js';
 import { isIntType, typeName } from './tensor-proto.js';
 import { type OpContext, type OpDef, need, unsupported, where as at } from './op-types.js';
@@ -83,13 +84,14 @@ export function softmaxLike(f: (x: Tensor, axis: number) => Tensor): OpDef {
 
 /** ONNX element type code → tapegrad dtype. */
 export function dtypeFor(code: number, c: OpContext): DType {
-  if (code === DataType.FLOAT) return 'float32';
+  // NOTE: FLOAT16 and BFLOAT16 are computed in float32 (float16.ts)
+  if (code === DataType.FLOAT || code === DataType.FLOAT16 || code === DataType.BFLOAT16) return 'float32';
   if (code === DataType.DOUBLE) return 'float64';
   if (isIntType(code)) return 'int32';
   return unsupported(
     c.node,
     `element type ${typeName(code)}`,
-    'FLOAT, DOUBLE and the integer and bool types',
+    'FLOAT, DOUBLE, FLOAT16, BFLOAT16 and the integer and bool types',
   );
 }
 
@@ -99,6 +101,9 @@ export function castTo(x: Tensor, to: number, c: OpContext): Tensor {
   // NOTE: float → int casts truncate toward zero (C semantics, as ONNX Runtime); bool is x ≠ 0.
   if (to === DataType.BOOL) return cast(cast(greater(abs(x), 0), 'float32'), 'int32');
   if (dt === 'int32' && x.dtype !== 'int32') return cast(mul(sign(x), floor(abs(x))), 'int32');
+  // to a 16-bit float: rounded to that format's nearest value (ties to even), held in float32
+  if (to === DataType.FLOAT16) return cast(roundThrough16(x, 'float16'), dt);
+  if (to === DataType.BFLOAT16) return cast(roundThrough16(x, 'bfloat16'), dt);
   return cast(x, dt);
 }
 

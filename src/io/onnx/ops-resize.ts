@@ -1,38 +1,23 @@
-// ONNX resampling and space/depth rearrangement: Resize (nearest and linear), the older Upsample, DepthToSpace and
-// SpaceToDepth. Resizing is separable: each axis whose length or scale changes is one gather (nearest) or two
-// gathers blended with per-position weights (linear), so gradients flow back through tapegrad's gather.
+// ONNX resampling and space/depth rearrangement: Resize, the older Upsample, DepthToSpace and SpaceToDepth.
+// Resizing is separable: each axis whose length or scale changes is one gather (nearest) or two gathers blended with
+// per-position weights (linear); cubic, antialiased and tf_crop_and_resize axes are one matmul with an [out, in]
+// interpolation matrix (resize-axis.ts). Gradients flow back through tapegrad's gather and matmul.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
-import { add, cast, mul } from '../../ops/elementwise/builders.js';
+import { add, cast, greater, mul, where as select } from '../../ops/elementwise/builders.js';
 import { gather } from '../../ops/network/builders.js';
 import { reshape, transpose } from '../../ops/movement/builders.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
-
-/** `r` rounds each step: Math.fround for nearest (positions that land on a whole number round as in ONNX
- * Runtime's float32 arithmetic), identity for linear (float64 models keep float64 weights). */
-type Coord = (xr: number, scale: number, lin: number, lout: number, r: (v: number) => number) => number;
-/**
- * Output position → input coordinate, per coordinate_transformation_mode (ONNX Resize spec).
- * NOTE: `lout` is lin·scale, not the floored output length: ONNX's reference implementation and its test data
- * (align_corners downsampling 4 → 2 by 0.6 divides by 2.4 − 1); the same number when sizes are given or lin·scale
- * is whole. ONNX Runtime divides by the floored length instead, so the two disagree only for align_corners
- * (and pytorch_half_pixel's lout > 1 test) with scales whose product with the length is fractional.
- */
-const COORDS: Record<string, Coord> = {
-  half_pixel: (x, s, _l, _o, r) => r(r(r(x + 0.5) / r(s)) - 0.5),
-  pytorch_half_pixel: (x, s, _l, lout, r) => (lout > 1 ? r(r(r(x + 0.5) / r(s)) - 0.5) : 0),
-  align_corners: (x, _s, lin, lout, r) => (lout === 1 ? 0 : r(r(x * (lin - 1)) / r(lout - 1))),
-  asymmetric: (x, s, _l, _o, r) => r(x / r(s)),
-  tf_half_pixel_for_nn: (x, s, _l, _o, r) => r(r(x + 0.5) / r(s)),
-};
-const exact = (v: number): number => v;
-/** Input coordinate → nearest index, per nearest_mode. */
-const NEAREST: Record<string, (x: number) => number> = {
-  round_prefer_floor: (x) => (x === Math.floor(x) + 0.5 ? Math.floor(x) : Math.round(x)),
-  round_prefer_ceil: (x) => Math.round(x),
-  floor: (x) => Math.floor(x),
-  ceil: (x) => Math.ceil(x),
-};
+import {
+  COORDS,
+  type Coord,
+  EXTRA_COORDS,
+  NEAREST,
+  type ResizePlan,
+  applyAxis,
+  axisMatrix,
+  exact,
+} from './resize-axis.js';
 
 interface Plan {
   mode: 'nearest' | 'linear';
@@ -82,15 +67,15 @@ function resizeAll(x: Tensor, sizes: number[], scales: number[], p: Plan, c: OpC
   return y;
 }
 
-const modeOf = (c: OpContext): 'nearest' | 'linear' => {
+const modeOf = (c: OpContext, modes: string[]): 'nearest' | 'linear' | 'cubic' => {
   const m = c.attrs.str('mode', 'nearest');
-  if (m !== 'nearest' && m !== 'linear') unsupported(c.node, `mode='${m}'`, "'nearest', 'linear'");
-  return m;
+  if (!modes.includes(m)) unsupported(c.node, `mode='${m}'`, modes.map((v) => `'${v}'`).join(', '));
+  return m as 'nearest' | 'linear' | 'cubic';
 };
 
 /** Upsample (opset 7, 9) and Resize-10: asymmetric coordinates, nearest rounds down, sizes ⌊dim·scale⌋. */
 function legacy(x: Tensor, scales: number[], c: OpContext, upsampleOnly: boolean): Tensor {
-  const mode = modeOf(c);
+  const mode = modeOf(c, ['nearest', 'linear']) as 'nearest' | 'linear';
   if (mode === 'nearest' && scales.some((s) => s < 1))
     unsupported(
       c.node,
@@ -101,37 +86,147 @@ function legacy(x: Tensor, scales: number[], c: OpContext, upsampleOnly: boolean
   return resizeAll(x, sizes, scales, { mode, coord: COORDS.asymmetric, nearest: NEAREST.floor }, c);
 }
 
-function resize(ins: (Tensor | null)[], c: OpContext): Tensor {
-  const x = need(ins, 0, c.node, 'X');
-  if (c.opset < 11) {
-    // Resize-10 has only `mode`: the later attributes would be ignored, so they are refused
-    for (const a of [
-      'coordinate_transformation_mode',
-      'nearest_mode',
-      'cubic_coeff_a',
-      'exclude_outside',
-      'extrapolation_value',
-    ])
-      if (c.attrs.has(a))
-        unsupported(c.node, `attribute '${a}' at opset ${c.opset} (it was added in opset 11)`, 'mode');
-    return legacy(x, Array.from(need(ins, 1, c.node, 'scales').raw), c, false);
-  }
-  const mode = modeOf(c);
-  const ct = c.attrs.str('coordinate_transformation_mode', 'half_pixel');
-  if (!Object.prototype.hasOwnProperty.call(COORDS, ct))
-    unsupported(c.node, `coordinate_transformation_mode='${ct}'`, Object.keys(COORDS).join(', '));
-  const nm = c.attrs.str('nearest_mode', 'round_prefer_floor');
-  if (!Object.prototype.hasOwnProperty.call(NEAREST, nm))
-    unsupported(c.node, `nearest_mode='${nm}'`, Object.keys(NEAREST).join(', '));
-  // NOTE: roi, cubic_coeff_a, exclude_outside and extrapolation_value only act in modes refused above (cubic,
-  // tf_crop_and_resize), so they are read by nothing, as the spec says
+/** Attributes of later opsets, refused by name before them (a runtime of that opset would ignore them). */
+const SINCE: [string, number][] = [
+  ['coordinate_transformation_mode', 11],
+  ['nearest_mode', 11],
+  ['cubic_coeff_a', 11],
+  ['exclude_outside', 11],
+  ['extrapolation_value', 11],
+  ['antialias', 18],
+  ['axes', 18],
+  ['keep_aspect_ratio_policy', 18],
+];
+
+/** A 0/1 attribute, checked. */
+const flag = (c: OpContext, name: string): boolean => {
+  const v = c.attrs.int(name, 0);
+  if (v !== 0 && v !== 1) throw new ValueError(`${where(c.node)}: ${name} must be 0 or 1, got ${v}`);
+  return v === 1;
+};
+
+/** The resized axes (attribute axes, opset ≥ 18, else all), non-negative, checked. */
+function axesOf(x: Tensor, c: OpContext): number[] {
+  const given = c.attrs.ints('axes');
+  if (!given) return x.shape.map((_, i) => i);
+  const axes = given.map((a) => (a < 0 ? a + x.rank : a));
+  if (axes.some((a) => !(a >= 0 && a < x.rank)) || new Set(axes).size !== axes.length)
+    throw new ValueError(
+      `${where(c.node)}: axes [${given}] must be distinct axes of the rank-${x.rank} input ${fmtShape(x.shape)}`,
+    );
+  return axes;
+}
+
+/**
+ * Output sizes and coordinate scales of every axis from scales or sizes (given for `axes` only; the others keep
+ * their length and scale 1), with keep_aspect_ratio_policy for sizes: not_larger / not_smaller resize every listed
+ * axis by the smallest / largest of the size ratios, the length rounded to the nearest whole number.
+ */
+function sizesAndScales(
+  x: Tensor,
+  ins: (Tensor | null)[],
+  axes: number[],
+  c: OpContext,
+): [number[], number[]] {
   const sizesIn = ins[3] && ins[3].size ? Array.from(ins[3].raw, (v) => Math.trunc(v)) : null;
   const scalesIn = ins[2] && ins[2].size ? Array.from(ins[2].raw) : null;
   if (!!sizesIn === !!scalesIn)
     throw new ValueError(`${where(c.node)}: exactly one of scales and sizes must be given`);
-  const sizes = sizesIn ?? x.shape.map((d, i) => Math.floor(d * scalesIn![i]));
-  const scales = scalesIn ?? sizes.map((s, i) => s / x.shape[i]);
-  return resizeAll(x, sizes, scales, { mode, coord: COORDS[ct], nearest: NEAREST[nm] }, c);
+  const given = (sizesIn ?? scalesIn)!;
+  if (given.length !== axes.length)
+    throw new ShapeError(
+      `${where(c.node)}: ${sizesIn ? 'sizes' : 'scales'} needs ${axes.length} values for input ${fmtShape(x.shape)}${c.attrs.has('axes') ? ` and axes [${axes}]` : ''}, got [${given}]`,
+    );
+  const policy = c.attrs.str('keep_aspect_ratio_policy', 'stretch');
+  const policies = ['stretch', 'not_larger', 'not_smaller'];
+  if (!policies.includes(policy))
+    unsupported(c.node, `keep_aspect_ratio_policy='${policy}'`, policies.join(', '));
+  const sizes = [...x.shape];
+  const scales = x.shape.map(() => 1);
+  axes.forEach((a, i) => {
+    if (scalesIn) [sizes[a], scales[a]] = [Math.floor(x.shape[a] * scalesIn[i]), scalesIn[i]];
+    else [sizes[a], scales[a]] = [sizesIn![i], sizesIn![i] / x.shape[a]];
+  });
+  if (sizesIn && policy !== 'stretch') {
+    const ratios = axes.map((a) => scales[a]);
+    const r = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+    for (const a of axes) [sizes[a], scales[a]] = [Math.round(r * x.shape[a]), r];
+  }
+  return [sizes, scales];
+}
+
+/** The roi of every axis as [start, end] (tf_crop_and_resize; [0, 1], the whole axis, elsewhere). */
+function roisOf(x: Tensor, roi: Tensor | null, axes: number[], ct: string, c: OpContext): [number, number][] {
+  const rois = x.shape.map((): [number, number] => [0, 1]);
+  if (ct !== 'tf_crop_and_resize') return rois; // roi is read only by tf_crop_and_resize (the spec)
+  const v = roi ? Array.from(roi.raw) : [];
+  if (v.length !== 2 * axes.length)
+    throw new ValueError(
+      `${where(c.node)}: tf_crop_and_resize needs roi of ${2 * axes.length} values (starts, then ends), got [${v}]`,
+    );
+  axes.forEach((a, i) => (rois[a] = [v[i], v[i + axes.length]]));
+  return rois;
+}
+
+function resize(ins: (Tensor | null)[], c: OpContext): Tensor {
+  const x = need(ins, 0, c.node, 'X');
+  for (const [a, since] of SINCE)
+    if (c.opset < since && c.attrs.has(a))
+      unsupported(c.node, `attribute '${a}' at opset ${c.opset} (it was added in opset ${since})`, 'mode');
+  if (c.opset < 11) return legacy(x, Array.from(need(ins, 1, c.node, 'scales').raw), c, false);
+  const mode = modeOf(c, ['nearest', 'linear', 'cubic']);
+  const ct = c.attrs.str('coordinate_transformation_mode', 'half_pixel');
+  const cts = [...Object.keys(COORDS), ...EXTRA_COORDS];
+  if (!cts.includes(ct) || (ct === 'half_pixel_symmetric' && c.opset < 19))
+    unsupported(c.node, `coordinate_transformation_mode='${ct}' at opset ${c.opset}`, cts.join(', '));
+  const nm = c.attrs.str('nearest_mode', 'round_prefer_floor');
+  if (!Object.prototype.hasOwnProperty.call(NEAREST, nm))
+    unsupported(c.node, `nearest_mode='${nm}'`, Object.keys(NEAREST).join(', '));
+  // NOTE: cubic_coeff_a acts in cubic mode only, exclude_outside in linear and cubic (as ONNX's reference and ONNX
+  // Runtime; in plain linear it changes nothing: the edge-repeated neighbour and the renormalised one agree),
+  // extrapolation_value in tf_crop_and_resize only, antialias in linear and cubic downsampling only: elsewhere they
+  // are read by nothing, as the spec says
+  const plan: ResizePlan = {
+    mode,
+    ct,
+    nearest: NEAREST[nm],
+    cubicA: c.attrs.float('cubic_coeff_a', -0.75),
+    excludeOutside: mode !== 'nearest' && flag(c, 'exclude_outside'),
+    antialias: mode !== 'nearest' && flag(c, 'antialias'),
+    extrapolation: c.attrs.float('extrapolation_value', 0),
+  };
+  const axes = axesOf(x, c);
+  const [sizes, scales] = sizesAndScales(x, ins, axes, c);
+  const rois = roisOf(x, ins[1], axes, ct, c);
+  const byMatrix =
+    mode === 'cubic' || EXTRA_COORDS.includes(ct) || (plan.antialias && scales.some((v) => v < 1));
+  if (!byMatrix) return resizeAll(x, sizes, scales, { mode, coord: COORDS[ct], nearest: NEAREST[nm] }, c);
+  if (x.dtype === 'int32' && (mode !== 'nearest' || ct === 'tf_crop_and_resize'))
+    unsupported(c.node, `mode='${mode}' (${ct}) on an integer input`, 'float inputs');
+  let y = x;
+  const kept: Tensor[] = [];
+  for (const a of axes) {
+    if (!(sizes[a] >= 0) || !(scales[a] > 0))
+      throw new ValueError(`${where(c.node)}: axis ${a} has size ${sizes[a]} and scale ${scales[a]}`);
+    const crop = ct === 'tf_crop_and_resize' && (rois[a][0] !== 0 || rois[a][1] !== 1);
+    // NOTE: an axis kept at its length with scale 1 (and the whole roi) is not resampled, as in resizeAll
+    if (sizes[a] === x.shape[a] && scales[a] === 1 && !crop) continue;
+    const { w, outside } = axisMatrix(plan, x.shape[a], sizes[a], scales[a], rois[a]);
+    y = applyAxis(y, a, w, sizes[a]);
+    if (outside.some(Boolean)) {
+      const inside = Float64Array.from(outside, (o) => (o ? 0 : 1));
+      kept.push(
+        new Tensor(
+          inside,
+          x.shape.map((_, i) => (i === a ? sizes[a] : 1)),
+        ),
+      );
+    }
+  }
+  // outputs outside the crop on any axis are extrapolation_value (their interpolation rows are zero)
+  if (!kept.length) return y;
+  const inside = kept.reduce((m, k) => mul(m, k));
+  return select(greater(inside, 0.5), y, cast(new Tensor(Float64Array.of(plan.extrapolation), []), y.dtype));
 }
 
 /** DepthToSpace (DCR: depth is blocks × channels; CRD: channels × blocks) and its inverse SpaceToDepth. */
@@ -175,19 +270,13 @@ export const resizeOps: Record<string, OpDef> = {
       'cubic_coeff_a',
       'exclude_outside',
       'extrapolation_value',
+      'antialias',
+      'axes',
+      'keep_aspect_ratio_policy',
     ],
     valueInputs: [1, 2, 3],
     since: 10,
-    run: (ins, c) => {
-      const ct = c.attrs.str('coordinate_transformation_mode', 'half_pixel');
-      if (ct === 'tf_crop_and_resize')
-        unsupported(
-          c.node,
-          "coordinate_transformation_mode='tf_crop_and_resize'",
-          Object.keys(COORDS).join(', '),
-        );
-      return [resize(ins, c)];
-    },
+    run: (ins, c) => [resize(ins, c)],
   },
   Upsample: {
     attrs: ['mode', 'scales'],

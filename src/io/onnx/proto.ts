@@ -189,6 +189,7 @@ export const DataType = {
   DOUBLE: 11,
   UINT32: 12,
   UINT64: 13,
+  BFLOAT16: 16,
 } as const;
 export const DATA_TYPE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(DataType).map(([k, v]) => [v, k]),

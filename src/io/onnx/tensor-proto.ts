@@ -1,9 +1,11 @@
 // ONNX TensorProto ↔ tapegrad Tensor: element types, raw_data (little-endian) or the typed fields, bounded sizes.
 // NOTE: tapegrad has float32, float64 and int32. Every ONNX integer and bool type becomes int32; int64 values beyond
 // the int32 range saturate (ONNX uses INT64_MAX/INT64_MIN as "to the end" in Slice), and the original element type
-// travels with the value so outputs and exports keep it.
+// travels with the value so outputs and exports keep it. FLOAT16 and BFLOAT16 become float32 (exactly; see
+// float16.ts), their bits read from raw_data or, as the ONNX spec stores them, from int32_data.
 import { Tensor } from '../../core/tensor.js';
 import { FormatError } from '../errors.js';
+import { bfloat16ToNumber, halfToNumber, numberToBfloat16, numberToHalf } from './float16.js';
 import { DATA_TYPE_NAMES, DataType, type OnnxTensorProto, num } from './proto.js';
 
 /** A value as the importer holds it: the tensor and the ONNX element type it stands for. */
@@ -23,12 +25,30 @@ const INT_TYPES = new Set<number>([
   DataType.UINT32,
   DataType.UINT64,
 ]);
+/** The 16-bit float types, held as float32. */
+const HALF_TYPES = new Set<number>([DataType.FLOAT16, DataType.BFLOAT16]);
 /** Element types tapegrad can hold, by ONNX code. */
-export const SUPPORTED_TYPES = [DataType.FLOAT, DataType.DOUBLE, ...INT_TYPES];
+export const SUPPORTED_TYPES = [DataType.FLOAT, DataType.DOUBLE, ...HALF_TYPES, ...INT_TYPES];
 export const typeName = (code: number): string => DATA_TYPE_NAMES[code] ?? `type ${code}`;
 export const isIntType = (code: number): boolean => INT_TYPES.has(code);
 
-const BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 11: 8, 12: 4, 13: 8 };
+const BYTES: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  16: 2,
+};
+/** 16-bit float bits → number, by type. */
+const fromBits = (type: number) => (type === DataType.FLOAT16 ? halfToNumber : bfloat16ToNumber);
 /** The most dims a tensor may have (ONNX has no limit; real models stay far below). */
 export const MAX_RANK = 32;
 
@@ -51,7 +71,7 @@ export function tensorFromProto(p: OnnxTensorProto, where: string): OnnxValue {
     throw new FormatError(
       `${where}: data stored in an external file is not supported (save the model with its weights inside the .onnx)`,
     );
-  if (type !== DataType.FLOAT && type !== DataType.DOUBLE && !isIntType(type))
+  if (type !== DataType.FLOAT && type !== DataType.DOUBLE && !HALF_TYPES.has(type) && !isIntType(type))
     throw new FormatError(
       `${where}: element type ${typeName(type)} is not supported (supported: ${SUPPORTED_TYPES.map(typeName).join(', ')})`,
     );
@@ -72,6 +92,12 @@ export function tensorFromProto(p: OnnxTensorProto, where: string): OnnxValue {
     if (type === DataType.DOUBLE) {
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, true);
+      return { t: new Tensor(out, dims), type };
+    }
+    if (HALF_TYPES.has(type)) {
+      const bits = fromBits(type);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = bits(dv.getUint16(2 * i, true));
       return { t: new Tensor(out, dims), type };
     }
     const out = new Int32Array(n);
@@ -104,6 +130,11 @@ export function tensorFromProto(p: OnnxTensorProto, where: string): OnnxValue {
     if (p.doubleData.length !== n) throw fail(p.doubleData.length, 'double_data');
     return { t: new Tensor(Float64Array.from(p.doubleData), dims), type };
   }
+  if (HALF_TYPES.has(type)) {
+    // the spec stores 16-bit floats as their bits, one to an int32_data entry
+    if (p.int32Data.length !== n) throw fail(p.int32Data.length, 'int32_data');
+    return { t: new Tensor(Float32Array.from(p.int32Data, fromBits(type)), dims), type };
+  }
   const src =
     type === DataType.INT64
       ? p.int64Data.map(num)
@@ -114,7 +145,8 @@ export function tensorFromProto(p: OnnxTensorProto, where: string): OnnxValue {
   return { t: new Tensor(Int32Array.from(src, clampI32), dims), type };
 }
 
-/** A TensorProto (as a plain object for protobufjs) holding `v`; floats and ints go to raw_data, little-endian. */
+/** A TensorProto (as a plain object for protobufjs) holding `v`; floats and ints go to raw_data, little-endian
+ * (FLOAT16 / BFLOAT16 rounded to nearest, ties to even). */
 export function tensorToProto(v: OnnxValue, name: string): Record<string, unknown> {
   const { t, type } = v;
   const n = t.size;
@@ -127,6 +159,8 @@ export function tensorToProto(v: OnnxValue, name: string): Record<string, unknow
     const x = d[i];
     if (type === DataType.FLOAT) dv.setFloat32(4 * i, x, true);
     else if (type === DataType.DOUBLE) dv.setFloat64(8 * i, x, true);
+    else if (type === DataType.FLOAT16) dv.setUint16(2 * i, numberToHalf(x), true);
+    else if (type === DataType.BFLOAT16) dv.setUint16(2 * i, numberToBfloat16(x), true);
     else if (type === DataType.INT64) dv.setBigInt64(8 * i, BigInt(Math.trunc(x)), true);
     else if (type === DataType.INT32) dv.setInt32(4 * i, x, true);
     else if (type === DataType.BOOL || type === DataType.UINT8)

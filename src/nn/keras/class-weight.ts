@@ -3,7 +3,7 @@
 // weight given for the sample) and the batch's loss is Σ wᵢ·lossᵢ / batchSize. TF.js: `tfc.mean(mul(loss, w))`; Keras 3
 // and tf.keras 2: reduction "sum_over_batch_size". Metrics are not weighted (TF.js computes them on the plain batch;
 // Keras weights only its `weighted_metrics`), nor is the validation loss (TF.js and Keras evaluate the validation data
-// without class weights).
+// without class weights). evaluate's sampleWeight weights its loss the same way.
 // NOTE: not Σ w·loss / Σ w (PyTorch `CrossEntropyLoss(weight=...)`), nor standalone Keras ≤ 2.3's Σ w·loss / #(w ≠ 0).
 //
 // How: a built-in loss is the mean of per-sample values that each hold the same number of elements, so the samples
@@ -44,14 +44,19 @@ export interface LossWeightArgs {
 export interface OutputWeights {
   w: Float64Array;
   classes: number[] | null;
+  /** classWeight on a loss of VALUE_LOSSES (its one-unit targets are rounded to classes, unbounded). */
+  valueLoss?: boolean;
   /** How the option is named in messages: `classWeight`, `classWeight[1]`, `sampleWeight`, ... */
   option: string;
 }
 /** Per output of the model: its weights, or null when its samples are not weighted. */
 export type LossWeights = (OutputWeights | null)[];
 
-/** Built-in losses whose targets are values, not classes: classWeight on them is refused. */
-const NOT_PER_CLASS = new Set([
+/**
+ * Built-in losses whose targets may be values, not classes: with one output unit, the class of a sample is its
+ * rounded target, any integer (classWeight on ordinal targets, Keras 3), so the output's width bounds no class key.
+ */
+const VALUE_LOSSES = new Set([
   'meanSquaredError',
   'meanAbsoluteError',
   'meanAbsolutePercentageError',
@@ -222,13 +227,10 @@ export function lossWeights(
     if (m === null || m === undefined) return null;
     const map = classMap(m, option, where);
     const loss = losses[losses.length > 1 ? i : 0];
-    // NOTE: TF.js and Keras do not check the loss: they would read regression targets as class indices
-    if (NOT_PER_CLASS.has(loss.name))
-      throw new ValueError(
-        `${where}: ${option} weights each sample by its class, but output ${label(i)} is trained with ` +
-          `'${loss.name}', whose targets are values, not classes; use sampleWeight to weight samples`,
-      );
-    return { w: fromClasses(ys[i], map, label(i), option, where), classes: [...map.keys()], option };
+    // as Keras 3 (`class_weight_to_sample_weights`) and TF.js (`standardizeWeights`), whatever the loss: the class is
+    // the argmax of a target row, else the (rounded) target; mse on one-hot targets is weighted by class too
+    const w = fromClasses(ys[i], map, label(i), option, where);
+    return { w, classes: [...map.keys()], option, valueLoss: VALUE_LOSSES.has(loss.name) };
   });
 }
 
@@ -269,14 +271,16 @@ export function weightedLoss(
     throw new ValueError(
       `${where}: ${o.option} on output ${output}, which carries the padding mask made by ${rows.source}, is not supported; end the mask before the output or drop ${o.option}`,
     );
-  if (o.classes) checkClasses(o, yPred, output, where);
+  // (a value loss on one unit reads rounded targets as classes: no width to check them against)
+  const oneUnit = yPred.rank < 2 || yPred.shape[yPred.rank - 1] === 1;
+  if (o.classes && !(o.valueLoss && oneUnit)) checkClasses(o, yPred, output, where);
   const n = o.w.length;
   const what = `the loss function '${fn.name || 'anonymous'}'`;
   if (!builtIn) {
     const v = fn(yTrue, yPred);
     if (!(v instanceof Tensor) || !(v.rank === 1 || (v.rank === 2 && v.shape[1] === 1)) || v.shape[0] !== n)
       throw new ValueError(
-        `${where}: ${o.option} weights each sample's loss, so ${what} must return one value per sample ([${n}], as TF.js's and Keras's losses); it returns ${v instanceof Tensor ? (v.rank === 0 ? 'one number for the batch' : `shape ${fmtShape(v.shape)}`) : describeValue(v)}`,
+        `${where}: ${o.option} weights each sample's loss, so ${what} must return one value per sample ([${n}], as TF.js's and Keras's losses); it returns ${v instanceof Tensor ? (v.rank === 0 ? 'one number for the batch' : `shape ${fmtShape(v.shape)}`) : describeValue(v)}; or compile with a built-in loss (a name, a tg.losses function, tg.losses.getLoss(name, options)), which are weighted whole`,
       );
     return mean(mul(reshape(v, [n]), tensor(o.w, [n], { dtype: v.dtype })));
   }

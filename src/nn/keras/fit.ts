@@ -408,11 +408,17 @@ function callbackList(cbs: Callback[] | Callback | undefined, where: string): Ca
   return all;
 }
 
+/**
+ * Loss and metrics over the data in batches; the logs are the batches' values averaged by batch size (Keras's loss
+ * tracker). With `sampleWeight` each batch's loss is Σ wᵢ·lossᵢ / batchSize (class-weight.ts), so the whole is
+ * Σ wᵢ·lossᵢ / n, as Keras 3's "sum_over_batch_size" (keras/src/losses/loss.py `reduce_values` divides by the number
+ * of elements, not by Σw) and fit's sampleWeight.
+ */
 export function evaluateModel(
   model: Model,
   x: Tensor | Tensor[],
   y: Tensor | Tensor[],
-  args: { batchSize?: number } = {},
+  args: { batchSize?: number; sampleWeight?: Tensor | (Tensor | null)[] } = {},
 ): Record<string, number> {
   const c = model.compiled;
   if (!c) throw new ValueError(`${model.name}.evaluate: call compile({optimizer, loss}) first`);
@@ -422,13 +428,30 @@ export function evaluateModel(
   const n = checkData(model, xs, ys, `${model.name}.evaluate`);
   const totals = logTotals();
   const where = `${model.name}.evaluate`;
+  // NOTE: as Keras, metrics are not weighted (only its weighted_metrics, which tapegrad's compile does not take)
+  const weights = lossWeights(
+    { sampleWeight: args.sampleWeight },
+    ys,
+    outputNames(model, ys.length),
+    c.losses,
+    where,
+  );
   noGrad(() => {
     for (let i = 0; i < n; i += bs) {
       const idx = range(i, Math.min(n, i + bs));
       totals.add(
         withFrame('internal', 'an evaluate step', () => {
           const by = rows(ys, idx);
-          return batchLogs(model, c, by, lossAndMetrics(model, c, rows(xs, idx), by, false, where), where);
+          const r = lossAndMetrics(
+            model,
+            c,
+            rows(xs, idx),
+            by,
+            false,
+            where,
+            weights && weightsAt(weights, idx),
+          );
+          return batchLogs(model, c, by, r, where);
         }),
       );
     }

@@ -266,13 +266,18 @@ export abstract class Model extends Layer {
     const topology = topologyWriter(this);
     return returnString ? JSON.stringify(topology) : topology;
   }
-  /** Loss and metrics on data, without training. */
+  /**
+   * Loss and metrics on data, without training. `sampleWeight` (Keras `sample_weight`) weights each sample's loss as
+   * fit does: Σ wᵢ·lossᵢ / n; metrics are not weighted (Keras weights only its `weighted_metrics`).
+   */
   evaluate(
     x: Tensor | Tensor[],
     y: Tensor | Tensor[],
-    args: { batchSize?: number } = {},
+    args: { batchSize?: number; sampleWeight?: Tensor | (Tensor | null)[] } = {},
   ): Record<string, number> {
-    checkOptionsObject(`${this.name}.evaluate`, args, ['batchSize'], { what: 'options (the 3rd argument)' });
+    checkOptionsObject(`${this.name}.evaluate`, args, ['batchSize', 'sampleWeight'], {
+      what: 'options (the 3rd argument)',
+    });
     return evaluateModel(this, x, y, args);
   }
 }

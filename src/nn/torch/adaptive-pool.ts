@@ -37,7 +37,7 @@ function checkOutputSize(op: string, v: unknown, n: 1 | 2): (number | null)[] {
 }
 
 /** One axis averaged to `out` cells: a reshape and one mean when out divides the size, else cell by cell. */
-function poolAxis(x: Tensor, axis: number, out: number): Tensor {
+export function poolAxis(x: Tensor, axis: number, out: number): Tensor {
   const n = x.shape[axis];
   if (n === out) return x;
   if (n % out === 0) {

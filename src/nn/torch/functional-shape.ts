@@ -10,14 +10,12 @@ import {
   localResponseNorm as lrnOp,
 } from './norm-modules.js';
 import {
-  type UpsampleOptions,
   avgPool1dArgs,
   avgPool1dOf,
   pixelShuffle as pixelShuffleOp,
   pixelUnshuffle as pixelUnshuffleOp,
-  upsample,
-  upsampleOptions,
 } from './shape-modules.js';
+import { type UpsampleOptions, upsample, upsampleOptions } from './upsample.js';
 import { checkBool, functional, show, tensorOrNull, who } from './functional-args.js';
 
 /** eps ≥ 0, named in the error otherwise. */
@@ -26,17 +24,18 @@ function checkEps(name: string, eps: unknown): number {
     throw new ValueError(`${who(name)}: eps must be a non-negative number, got ${show(eps)}`);
   return eps;
 }
-/** weight and bias [C] for axis 1 of input, as PyTorch's per-channel norms. */
+/** weight and bias (or the running statistics, named by `names`) [C] for axis 1 of input, as PyTorch's norms. */
 function channelAffine(
   name: string,
   input: Tensor,
   weight: unknown,
   bias: unknown,
+  names: readonly [string, string] = ['weight', 'bias'],
 ): [Tensor | null, Tensor | null] {
-  const [w, b] = [tensorOrNull(name, 'weight', weight), tensorOrNull(name, 'bias', bias)];
+  const [w, b] = [tensorOrNull(name, names[0], weight), tensorOrNull(name, names[1], bias)];
   for (const [what, t] of [
-    ['weight', w],
-    ['bias', b],
+    [names[0], w],
+    [names[1], b],
   ] as const)
     if (t && (t.rank !== 1 || t.shape[0] !== input.shape[1]))
       throw new ShapeError(
@@ -78,18 +77,18 @@ export const groupNorm = functional(
 );
 
 export interface InstanceNormFunctionalOptions {
-  /** Only true (PyTorch's default): see the NOTE on instanceNorm. */
+  /** true (default): normalize with the input's statistics (and update the running ones, if given); false: with
+   * runningMean and runningVar. */
   useInputStats?: boolean;
-  /** Used with running statistics only, which are refused: checked, as PyTorch's. */
+  /** Weight of the new batch in the running statistics' update (default 0.1). */
   momentum?: number;
   eps?: number;
 }
 /**
  * PyTorch `F.instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
  * momentum=0.1, eps=1e-5)` on [N, C, ...spatial]: each sample's each channel normalized over its positions
- * (nn.InstanceNorm*d's op).
- * NOTE: runningMean/runningVar and useInputStats=false are refused by name, as nn.InstanceNorm's trackRunningStats:
- * tapegrad's instance norms keep no running statistics.
+ * (nn.InstanceNorm*d's op). Running statistics [C], when given, are updated in place with useInputStats (as
+ * nn.InstanceNorm with trackRunningStats in training), or normalize without it.
  */
 export const instanceNorm = functional(
   'instanceNorm',
@@ -105,26 +104,26 @@ export const instanceNorm = functional(
     const name = who('instanceNorm');
     checkOptionsObject(name, opts, ['useInputStats', 'momentum', 'eps'], { required: true });
     const eps = checkEps('instanceNorm', opts.eps ?? 1e-5);
-    if (typeof (opts.momentum ?? 0.1) !== 'number')
+    const momentum = opts.momentum ?? 0.1;
+    if (typeof momentum !== 'number')
       throw new ValueError(`${name}: momentum must be a number, got ${show(opts.momentum)}`);
-    if (!checkBool('instanceNorm', 'useInputStats', opts.useInputStats ?? true))
-      throw new ValueError(
-        `${name}: useInputStats=false is not supported (it normalizes with running statistics, which tapegrad's instance norms do not keep); leave it true`,
-      );
-    for (const [what, t] of [
-      ['runningMean', runningMean],
-      ['runningVar', runningVar],
-    ] as const)
-      if (tensorOrNull('instanceNorm', what, t))
-        throw new ValueError(
-          `${name}: ${what} is not supported (tapegrad's instance norms keep no running statistics); pass null`,
-        );
+    const useInputStats = checkBool('instanceNorm', 'useInputStats', opts.useInputStats ?? true);
     if (input.rank < 2)
       throw new ShapeError(
         `${name}: expected input [N, C, ...] of rank 2 or more, got ${fmtShape(input.shape)}`,
       );
+    const [rm, rv] = channelAffine('instanceNorm', input, runningMean, runningVar, [
+      'running_mean',
+      'running_var',
+    ]);
+    // PyTorch 1.13's at::instance_norm check
+    if (!useInputStats && (!rm || !rv))
+      throw new ValueError(
+        `${name}: Expected running_mean and running_var to be defined when use_input_stats is false`,
+      );
     const [w, b] = channelAffine('instanceNorm', input, weight, bias);
-    return instanceNormOp(name, input, w, b, eps);
+    const stats = rm || rv ? { runningMean: rm, runningVar: rv, useInputStats, momentum } : null;
+    return instanceNormOp(name, input, w, b, eps, input.shape, stats);
   },
 );
 
@@ -175,13 +174,14 @@ export const pixelUnshuffle = functional(
 );
 
 export interface InterpolateOptions extends UpsampleOptions {
-  /** Only false (PyTorch's default); true is refused by name (tapegrad has no anti-aliased resampling). */
+  /** PyTorch's anti-aliased resampling (default false), for bilinear and bicubic on 4D input only. */
   antialias?: boolean;
 }
 /**
  * PyTorch `F.interpolate(input, size=None, scale_factor=None, mode='nearest', align_corners=None,
- * recompute_scale_factor=None, antialias=False)` (keywords in an options object): nn.Upsample's op, 'nearest' on
- * [N, C, L] or [N, C, H, W] and 'bilinear' on [N, C, H, W]; PyTorch's other modes and antialias=true are refused.
+ * recompute_scale_factor=None, antialias=False)` (keywords in an options object): nn.Upsample's op, every mode of
+ * PyTorch 1.13 (nearest, nearest-exact, area, linear, bilinear, bicubic, trilinear), and with antialias PyTorch's
+ * anti-aliased bilinear and bicubic.
  */
 export const interpolate = functional(
   'interpolate',
@@ -197,11 +197,12 @@ export const interpolate = functional(
       },
     );
     const { antialias = false, ...rest } = opts;
-    if (checkBool('interpolate', 'antialias', antialias))
-      throw new ValueError(
-        `${name}: antialias=true is not supported (tapegrad does not anti-alias); leave it false`,
-      );
-    return upsample(name, input, upsampleOptions(name, rest));
+    return upsample(
+      name,
+      input,
+      upsampleOptions(name, rest),
+      checkBool('interpolate', 'antialias', antialias),
+    );
   },
 );
 

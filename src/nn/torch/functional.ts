@@ -86,3 +86,21 @@ export {
   nllLoss,
   smoothL1Loss,
 } from './functional-losses.js';
+// the margin, embedding and likelihood losses (functional-losses-more.ts) and the distances (distance.ts)
+export {
+  cosineEmbeddingLoss,
+  gaussianNllLoss,
+  hingeEmbeddingLoss,
+  marginRankingLoss,
+  multiMarginLoss,
+  multilabelMarginLoss,
+  multilabelSoftMarginLoss,
+  poissonNllLoss,
+  softMarginLoss,
+  tripletMarginLoss,
+} from './functional-losses-more.js';
+export { cosineSimilarity, pairwiseDistance } from './distance.js';
+export { fold, unfold, type UnfoldFunctionalOptions } from './fold.js';
+export { bilinear } from './bilinear.js';
+export { embeddingBag, type EmbeddingBagFunctionalOptions } from './embedding-bag.js';
+export { channelShuffle } from './channel-modules.js';

@@ -36,6 +36,8 @@ export {
   type BatchNormOptions,
 } from './layers.js';
 export { GRU, LSTM, RNN, type TorchRNNOptions } from './recurrent.js';
+// Single-step cells for decoder loops (rnn-cells.ts).
+export { GRUCell, LSTMCell, RNNCell, type RNNCellOptions } from './rnn-cells.js';
 export { ConvTranspose1d, type ConvTranspose1dOptions } from './conv-transpose1d.js';
 export { MaxPool1d } from './max-pool1d.js';
 export { MaxUnpool1d, MaxUnpool2d } from './max-unpool.js';
@@ -59,6 +61,24 @@ export {
   type Reduction,
 } from './losses.js';
 export { CrossEntropyLoss, NLLLoss } from './class-losses.js';
+// The margin, embedding and likelihood losses (losses-margin.ts, losses-multi.ts, losses-nll.ts) and the distance
+// modules (distance.ts).
+export {
+  CosineEmbeddingLoss,
+  HingeEmbeddingLoss,
+  MarginRankingLoss,
+  MultiLabelSoftMarginLoss,
+  SoftMarginLoss,
+  TripletMarginLoss,
+} from './losses-margin.js';
+export { MultiLabelMarginLoss, MultiMarginLoss } from './losses-multi.js';
+export { GaussianNLLLoss, PoissonNLLLoss } from './losses-nll.js';
+export {
+  CosineSimilarity,
+  PairwiseDistance,
+  type CosineSimilarityOptions,
+  type PairwiseDistanceOptions,
+} from './distance.js';
 export type { IncompatibleKeys, StateDict } from './state-dict.js';
 export { Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout } from './feature-dropout.js';
 export * as functional from './functional.js';
@@ -102,6 +122,7 @@ export {
   GroupNorm,
   InstanceNorm1d,
   InstanceNorm2d,
+  InstanceNorm3d,
   LocalResponseNorm,
   type InstanceNormOptions,
 } from './norm-modules.js';
@@ -117,6 +138,8 @@ export {
   ReplicationPad2d,
   Unflatten,
   Upsample,
+  UpsamplingBilinear2d,
+  UpsamplingNearest2d,
   ZeroPad2d,
   type UpsampleOptions,
 } from './shape-modules.js';
@@ -130,3 +153,10 @@ export {
   type TransformerForwardOptions,
   type TransformerOptions,
 } from './transformer-decoder.js';
+// Unfold/Fold (fold.ts), Bilinear (bilinear.ts), EmbeddingBag (embedding-bag.ts), ParameterList/ParameterDict
+// (parameter-containers.ts), Softmax2d and ChannelShuffle (channel-modules.ts).
+export { Fold, Unfold, type FoldOptions, type UnfoldOptions } from './fold.js';
+export { Bilinear } from './bilinear.js';
+export { EmbeddingBag, type BagMode, type EmbeddingBagOptions } from './embedding-bag.js';
+export { ParameterDict, ParameterList } from './parameter-containers.js';
+export { ChannelShuffle, Softmax2d } from './channel-modules.js';

@@ -5,13 +5,29 @@
 // index (scatterAdd's vjp, a take), as PyTorch's. Where several inputs share an index (overlapping pooling windows),
 // PyTorch writes the last one while each still gets the gradient there: the output there is (s − detach(s)) + last,
 // s the scatter-add sum, which is the last value (s − s = 0 for a finite s) with the sum's gradient. A non-finite
-// sum is kept as it is (the shared value when the inputs agree, as they do after max pooling).
+// sum is kept as it is (the shared value when the inputs agree, as they do after max pooling). Every step is an op
+// (no loop over the data): the flat positions are the indices plus a constant per plane, the last writer of each
+// shared index is found bit by bit with scatterAdd/take (lastWriters), and only when some index is shared.
 // NOTE: indices are int32 (MaxPool's returnIndices); PyTorch's are int64.
 import { DTypeError, ShapeError, ValueError, fmtShape, safeJson } from '../../core/errors.js';
 import { checkOptionsObject } from '../../core/options.js';
-import { Tensor } from '../../core/tensor.js';
-import { add, sub, where } from '../../ops/elementwise/builders.js';
-import { scatterAdd } from '../../ops/network/builders.js';
+import { Tensor, ones } from '../../core/tensor.js';
+import {
+  add,
+  div,
+  equal,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  maximum,
+  mul,
+  sub,
+  where,
+} from '../../ops/elementwise/builders.js';
+import { reshape } from '../../ops/movement/builders.js';
+import { scatterAdd, take } from '../../ops/network/builders.js';
+import { argmax, max } from '../../ops/reduce/builders.js';
 import { Module } from './base.js';
 import { functional, show, who } from './functional-args.js';
 
@@ -110,37 +126,62 @@ function unpool(
   const out = outputSizeOf(op, x, a, n, outputSize);
   const plane = out.reduce((p, d) => p * d, 1);
   const per = x.shape.slice(x.rank - n).reduce((p, d) => p * d, 1);
-  const idx = indices.data as Int32Array;
-  const flat = new Int32Array(x.size);
-  const count = new Int32Array((x.size / Math.max(per, 1)) * plane);
-  const last = new Int32Array(count.length);
-  for (let i = 0; i < x.size; i++) {
-    const v = idx[i];
-    if (v < 0 || v >= plane)
+  const planes = per === 0 ? 0 : x.size / per;
+  // the first index outside its plane (flat order), as PyTorch reports it: one argmax, one value read
+  const bad = reshape(maximum(less(indices, 0), greaterEqual(indices, plane)), [x.size]);
+  if (x.size > 0) {
+    const k = argmax(bad, 0).data[0];
+    if (bad.data[k] === 1)
       throw new ValueError(
-        `${op}: Found an invalid max index: ${v} (output volumes are of size ${out.join('x')}${n === 1 ? 'x1' : ''})`,
+        `${op}: Found an invalid max index: ${indices.data[k]} (output volumes are of size ${out.join('x')}${n === 1 ? 'x1' : ''})`,
       );
-    const pos = Math.floor(i / per) * plane + v;
-    flat[i] = pos;
-    count[pos]++;
-    last[pos] = i;
   }
   const shape = [...x.shape.slice(0, x.rank - n), ...out];
-  const s = scatterAdd(x, new Tensor(flat, x.shape), shape);
-  const sums = s.data;
-  const dup = new Int32Array(count.length);
-  let any = false;
-  for (let p = 0; p < count.length; p++)
-    if (count[p] > 1 && Number.isFinite(sums[p])) {
-      dup[p] = 1;
-      any = true;
-    }
-  if (!any) return s;
-  // the last write's value where inputs share an index, with the sum's gradient (see the NOTE at the top)
-  const xs = x.data;
-  const lastVals = x.dtype === 'float64' ? new Float64Array(count.length) : new Float32Array(count.length);
-  for (let p = 0; p < count.length; p++) if (dup[p]) lastVals[p] = xs[last[p]];
-  return where(new Tensor(dup, shape), add(sub(s, s.detach()), new Tensor(lastVals, shape)), s);
+  // flat output positions: each plane's index plus the plane's offset p·plane (a constant from the shapes)
+  const offsets = new Tensor(
+    Int32Array.from({ length: planes }, (_, p) => p * plane),
+    [planes, 1],
+  );
+  const flat = reshape(add(reshape(indices, [planes, per]), offsets), [x.size]);
+  const xs = reshape(x, [x.size]);
+  const s = scatterAdd(xs, flat, shape);
+  const count = scatterAdd(ones([x.size], { dtype: x.dtype }), flat, shape);
+  // NOTE: no shared index (non-overlapping windows, the usual case): the sums are the output, no last-write search
+  if (x.size === 0 || max(count).data[0] <= 1) return s;
+  const last = lastWriters(flat, planes, per, plane, x.dtype);
+  const lastVals = scatterAdd(where(last, xs.detach(), 0), flat, shape);
+  // the last write's value where inputs share an index, with the sum's gradient (see the NOTE at the top);
+  // finite: s − s = 0 (not NaN)
+  const sd = s.detach();
+  const dup = mul(greater(count, 1), equal(sub(sd, sd), 0));
+  return where(dup, add(sub(s, sd), lastVals), s);
+}
+
+/**
+ * 1 for each input that is the last (highest position within its plane) of the inputs sharing its flat output
+ * index, else 0, in `dtype`: the candidates start as every input, and for each bit of the plane position from the
+ * highest, where any candidate at an index has the bit set, those without it drop out (scatterAdd counts them,
+ * take reads the count back). ⌈log₂ per⌉ rounds of ops; the positions' bits are a constant of the shapes.
+ */
+function lastWriters(
+  flat: Tensor,
+  planes: number,
+  per: number,
+  plane: number,
+  dtype: Tensor['dtype'],
+): Tensor {
+  const js = Array.from({ length: per }, (_, j) => j);
+  const pos = new Tensor(dtype === 'float64' ? Float64Array.from(js) : Float32Array.from(js), [1, per]);
+  // ⌊j / 2ᵇ⌋ mod 2 of each plane position j, [1, per] (broadcast over the planes by the ops that read it)
+  const bit = (b: number) => sub(floor(div(pos, 2 ** b)), mul(floor(div(pos, 2 ** (b + 1))), 2));
+  let cand = ones([planes, per], { dtype });
+  for (let b = Math.ceil(Math.log2(Math.max(per, 1))) - 1; b >= 0; b--) {
+    const bits = bit(b);
+    const withBit = scatterAdd(reshape(mul(cand, bits), [planes * per]), flat, [planes * plane]);
+    const anySet = reshape(greater(take(withBit, flat), 0), [planes, per]);
+    cand = mul(cand, sub(1, mul(anySet, sub(1, bits)))); // drop the candidates without the bit where any has it
+  }
+  return reshape(cand, [planes * per]);
 }
 
 /** The unpool modules: kernel_size, stride (default kernel_size) and padding checked at construction. */

@@ -1,9 +1,10 @@
-// PyTorch 1.13's GroupNorm, InstanceNorm1d/2d and LocalResponseNorm for tg.nn, composed of mean/variance/pad ops:
+// PyTorch 1.13's GroupNorm, InstanceNorm1d/2d/3d and LocalResponseNorm for tg.nn, composed of mean/variance/pad ops:
 // biased variance, (x - mean)/√(var + eps), then the per-channel affine weight and bias (state-dict keys `weight`,
-// `bias`, as PyTorch).
+// `bias`, and for instance norms with trackRunningStats `running_mean`, `running_var`, `num_batches_tracked`, as
+// PyTorch).
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
 import type { DType } from '../../core/dtype.js';
-import type { Tensor } from '../../core/tensor.js';
+import { Tensor as TensorClass, type Tensor } from '../../core/tensor.js';
 import { add, div, mul, pow, sqrt, sub } from '../../ops/elementwise/builders.js';
 import { pad, reshape, slice } from '../../ops/movement/builders.js';
 import { mean, variance } from '../../ops/reduce/builders.js';
@@ -11,6 +12,7 @@ import { Module } from './base.js';
 import { moduleOptions } from './options.js';
 import { warnOnce } from './functional-args.js';
 import { NORM_KEYS, addAffine } from './layers.js';
+import { blendInPlace } from '../keras/layers/normalization.js';
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
 
@@ -98,30 +100,38 @@ export function groupNorm(
 
 export interface InstanceNormOptions {
   eps?: number;
-  /** Used with running statistics only, which are refused: checked and kept, as PyTorch keeps it. */
+  /** Weight of the new batch in the running averages (default 0.1); PyTorch 1.13 takes no null here. */
   momentum?: number;
   affine?: boolean;
-  /** Only false (PyTorch's default): see the NOTE on InstanceNormBase. */
+  /** Keep running_mean/running_var (default false), updated in training and used in eval mode. */
   trackRunningStats?: boolean;
   name?: string;
   dtype?: DType;
 }
 
 /**
- * PyTorch `nn.InstanceNorm1d/2d(num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False)`:
- * each sample's each channel normalized over its spatial positions (train and eval alike).
- * NOTE: trackRunningStats: true is refused by name: tapegrad keeps no running statistics for instance norm.
+ * PyTorch `nn.InstanceNorm1d/2d/3d(num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False)`:
+ * each sample's each channel normalized over its spatial positions. With trackRunningStats, training also updates
+ * running = (1 - momentum)·running + momentum·(the batch mean of the per-instance statistics), running_var from the
+ * unbiased variance, and eval mode normalizes with the running statistics; buffers running_mean, running_var and
+ * num_batches_tracked in the state dict, as PyTorch's.
+ * NOTE: PyTorch 1.13's InstanceNorm never increments num_batches_tracked (only _BatchNorm's forward does), so it stays
+ * 0 here too; and momentum=None, which PyTorch accepts at construction but its instance_norm then rejects in every
+ * forward, is refused at construction.
  */
 abstract class InstanceNormBase extends Module {
   readonly eps: number;
   readonly momentum: number;
   readonly affine: boolean;
+  readonly trackRunningStats: boolean;
   weight: Tensor | null = null;
   bias: Tensor | null = null;
+  runningMean: Tensor | null = null;
+  runningVar: Tensor | null = null;
   constructor(
     readonly numFeatures: number,
     opts: InstanceNormOptions,
-    private readonly spatial: 1 | 2,
+    private readonly spatial: 1 | 2 | 3,
   ) {
     super(opts?.name);
     const cls = new.target.className;
@@ -129,37 +139,68 @@ abstract class InstanceNormBase extends Module {
     if (!Number.isInteger(numFeatures) || numFeatures < 1)
       throw new ValueError(`${cls}: num_features must be a positive integer, got ${show(numFeatures)}`);
     this.eps = checkEps(cls, opts.eps ?? 1e-5);
+    if (opts.momentum === null)
+      throw new ValueError(
+        `${cls}: momentum=null is not supported: PyTorch 1.13's instance_norm needs a number (it raises in forward); pass a number such as 0.1`,
+      );
     this.momentum = opts.momentum ?? 0.1;
     if (typeof this.momentum !== 'number')
       throw new ValueError(`${cls}: momentum must be a number, got ${show(opts.momentum)}`);
     this.affine = checkAffine(cls, opts.affine, false);
-    if ((opts.trackRunningStats ?? false) !== false)
-      throw new ValueError(
-        `${cls}: trackRunningStats=${show(opts.trackRunningStats)} is not supported (tapegrad's instance norms keep no running statistics); leave it false, PyTorch's default`,
-      );
+    const track = opts.trackRunningStats ?? false;
+    if (typeof track !== 'boolean')
+      throw new ValueError(`${cls}: trackRunningStats must be true or false, got ${show(track)}`);
+    this.trackRunningStats = track;
     if (this.affine) ({ weight: this.weight, bias: this.bias } = addAffine(this, numFeatures));
+    if (track) {
+      this.runningMean = this.addWeight('running_mean', [numFeatures], 'zeros', { trainable: false });
+      this.runningVar = this.addWeight('running_var', [numFeatures], 'ones', { trainable: false });
+      this.addWeight('num_batches_tracked', [], () => new TensorClass(new Int32Array(1), []), {
+        trainable: false,
+      });
+    }
   }
   /** x [N, C, ...spatial], or one sample [C, ...spatial] (then the output is unbatched too, as PyTorch 1.13). */
   forward(x: Tensor): Tensor {
     const s = this.spatial;
+    const who = `${this.name} (${this.className})`;
     if (x.rank !== s + 1 && x.rank !== s + 2)
-      throw new ShapeError(
-        `${this.name} (${this.className}): expected ${s + 1}D or ${s + 2}D input (got ${x.rank}D input)`,
-      );
+      throw new ShapeError(`${who}: expected ${s + 1}D or ${s + 2}D input (got ${x.rank}D input)`);
     const xb = x.rank === s + 1 ? reshape(x, [1, ...x.shape]) : x;
     if (xb.shape[1] !== this.numFeatures) {
-      const msg = `${this.name} (${this.className}): input's size at dim=${x.rank - s - 1} (${xb.shape[1]}) does not match num_features (${this.numFeatures})`;
-      if (this.affine) throw new ShapeError(`expected ${msg}`);
+      const msg = `${who}: input's size at dim=${x.rank - s - 1} (${xb.shape[1]}) does not match num_features (${this.numFeatures})`;
+      // running statistics are per feature, so they cannot serve another channel count (PyTorch fails there too)
+      if (this.affine || this.trackRunningStats) throw new ShapeError(`expected ${msg}`);
       // PyTorch 1.13 only warns without affine (no per-channel weight to mismatch) and normalizes anyway
       warnOnce(`${msg}; normalizing each of the ${xb.shape[1]} channels anyway, as PyTorch does`);
     }
-    const y = instanceNorm(`${this.name} (${this.className})`, xb, this.weight, this.bias, this.eps, x.shape);
+    const stats = this.trackRunningStats
+      ? {
+          runningMean: this.runningMean,
+          runningVar: this.runningVar,
+          useInputStats: this.training,
+          momentum: this.momentum,
+        }
+      : null;
+    const y = instanceNorm(who, xb, this.weight, this.bias, this.eps, x.shape, stats);
     return xb === x ? y : reshape(y, x.shape);
   }
+  /** PyTorch's _NormBase loads a missing num_batches_tracked as 0 (state dicts from before it existed). */
+  protected override stateDefaults(): readonly string[] {
+    return this.trackRunningStats ? ['num_batches_tracked'] : [];
+  }
+}
+/** Running statistics for instanceNorm: updated in place when useInputStats, else normalizing (both then given). */
+export interface InstanceNormStats {
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  useInputStats: boolean;
+  momentum: number;
 }
 /**
  * InstanceNorm's op on [N, C, ...spatial] (shared with nn.functional.instanceNorm); `shown` is the input shape named
- * in the error, `who` its prefix.
+ * in the error, `who` its prefix. With `stats`: PyTorch's at::instance_norm, a batch norm of the [1, N·C, ...] view
+ * with the running statistics repeated N times, then averaged back over N.
  */
 export function instanceNorm(
   who: string,
@@ -168,14 +209,29 @@ export function instanceNorm(
   bias: Tensor | null,
   eps: number,
   shown: readonly number[] = xb.shape,
+  stats: InstanceNormStats | null = null,
 ): Tensor {
   const axes = Array.from({ length: xb.rank - 2 }, (_, i) => i + 2);
+  if (stats && !stats.useInputStats) {
+    // eval with running statistics: (x - running_mean)/√(running_var + eps) per channel
+    const bshape = [xb.shape[1], ...axes.map(() => 1)];
+    const [rm, rv] = [reshape(stats.runningMean!, bshape), reshape(stats.runningVar!, bshape)];
+    return affine(div(sub(xb, rm), sqrt(add(rv, eps))), weight, bias);
+  }
   // PyTorch 1.13's F.instance_norm: one spatial element normalizes to 0 and is refused
-  if (axes.reduce((p, i) => p * xb.shape[i], 1) <= 1)
+  const n = axes.reduce((p, i) => p * xb.shape[i], 1);
+  if (n <= 1)
     throw new ValueError(
       `${who}: Expected more than 1 spatial element when training, got input size ${fmtShape(shown)}`,
     );
-  return affine(standardize(xb, axes, eps), weight, bias);
+  const m = mean(xb, axes, true);
+  const v = variance(xb, axes, true);
+  // NOTE: the update is outside the tape, as nn.BatchNorm's: running = (1 - momentum)·running + momentum·(the
+  // batch mean of the per-instance mean, or of the unbiased per-instance variance)
+  const flat = (t: Tensor) => mean(reshape(t, xb.shape.slice(0, 2)), [0]);
+  if (stats?.runningMean) blendInPlace(stats.runningMean, flat(m), 1 - stats.momentum);
+  if (stats?.runningVar) blendInPlace(stats.runningVar, flat(v), 1 - stats.momentum, n / (n - 1));
+  return affine(div(sub(xb, m), sqrt(add(v, eps))), weight, bias);
 }
 export class InstanceNorm1d extends InstanceNormBase {
   static override className = 'InstanceNorm1d';
@@ -187,6 +243,13 @@ export class InstanceNorm2d extends InstanceNormBase {
   static override className = 'InstanceNorm2d';
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(numFeatures, opts, 2);
+  }
+}
+/** PyTorch `nn.InstanceNorm3d` on [N, C, D, H, W] or one sample [C, D, H, W]. */
+export class InstanceNorm3d extends InstanceNormBase {
+  static override className = 'InstanceNorm3d';
+  constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
+    super(numFeatures, opts, 3);
   }
 }
 

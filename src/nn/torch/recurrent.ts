@@ -41,8 +41,14 @@ export interface TorchRNNOptions {
 
 const RNN_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'name', 'dtype'] as const;
 
-type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
-const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+export const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+
+/** PyTorch's init of every recurrent weight and bias (modules and cells): U(-1/√H, 1/√H). */
+export const recurrentInit = (hiddenSize: number): Initializer => {
+  const k = 1 / Math.sqrt(hiddenSize);
+  return (shape, dtype) => rand(shape, { low: -k, high: k, dtype });
+};
 
 /** One layer-direction's weights: W_ih [g·H, in], W_hh [g·H, H], b_ih, b_hh [g·H]. */
 interface DirWeights {
@@ -102,9 +108,8 @@ abstract class TorchRNNBase extends Module {
     this.dropoutP = opts.dropout ?? 0;
     this.bidirectional = opts.bidirectional ?? false;
     const g = GATES[mode] * hiddenSize;
-    const k = 1 / Math.sqrt(hiddenSize);
     // NOTE: PyTorch initializes every recurrent weight and bias from U(-1/√H, 1/√H).
-    const init: Initializer = (shape, dtype) => rand(shape, { low: -k, high: k, dtype });
+    const init = recurrentInit(hiddenSize);
     const D = this.bidirectional ? 2 : 1;
     for (let l = 0; l < this.numLayers; l++)
       for (let d = 0; d < D; d++) {
@@ -179,28 +184,6 @@ abstract class TorchRNNBase extends Module {
     return this.mode === 'LSTM' ? 2 : 1;
   }
 
-  /** One step: new states from the projected input xw = x·W_ihᵀ + b_ih and the old states. */
-  private step(xw: Tensor, states: Tensor[], w: DirWeights): Tensor[] {
-    let hw = matmul(states[0], w.whh, { transB: true });
-    if (w.bhh) hw = add(hw, w.bhh);
-    switch (this.mode) {
-      case 'RNN_TANH':
-        return [tanh(add(xw, hw))];
-      case 'RNN_RELU':
-        return [relu(add(xw, hw))];
-      case 'LSTM':
-        // gates = W_ih x + b_ih + W_hh h + b_hh in order i, f, g, o: the fused lstmGates row (as Keras's LSTM),
-        // the same values as lstmUpdate of the four blocks
-        return lstmStep(add(xw, hw), states[1]);
-      case 'GRU': {
-        // order r, z, n: n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1-z)·n + z·h
-        const [xr, xz, xn] = splitGates(xw, 3);
-        const [hr, hz, hn] = splitGates(hw, 3);
-        return [gruUpdate(xz, xr, xn, hz, hr, (r) => mul(r, hn), states[0])];
-      }
-    }
-  }
-
   /** Initial states as [L·D, B, H] tensors (checked), or zeros. */
   private initial(hx: Tensor | Tensor[] | undefined, B: number, unbatched: boolean, dtype: DType): Tensor[] {
     const LD = this.numLayers * (this.bidirectional ? 2 : 1);
@@ -259,7 +242,7 @@ abstract class TorchRNNBase extends Module {
         const outs: Tensor[] = new Array(T);
         for (let i = 0; i < T; i++) {
           const t = d === 1 ? T - 1 - i : i;
-          states = this.step(stepIn(t), states, w);
+          states = torchStep(this.mode, stepIn(t), states, w);
           outs[t] = states[0];
         }
         dirOuts.push(stack(outs, 0));
@@ -283,6 +266,36 @@ abstract class TorchRNNBase extends Module {
     const first = `${g}·${H}·(${this.inputSize}+${H}${b})`;
     const rest = this.numLayers > 1 ? ` + ${this.numLayers - 1}·${g}·${H}·(${D * H}+${H}${b})` : '';
     return `${D > 1 ? `${D}·(${first}${rest})` : `${first}${rest}`} = ${this.countParams().toLocaleString('en-US')}`;
+  }
+}
+
+/**
+ * One step of a PyTorch recurrent layer or cell: new states ([h'] or [h', c']) from the projected input
+ * xw = x·W_ihᵀ + b_ih [batch, gates·H] and the old states ([h] or [h, c], each [batch, H]).
+ */
+export function torchStep(
+  mode: Mode,
+  xw: Tensor,
+  states: Tensor[],
+  w: { whh: Tensor; bhh: Tensor | null },
+): Tensor[] {
+  let hw = matmul(states[0], w.whh, { transB: true });
+  if (w.bhh) hw = add(hw, w.bhh);
+  switch (mode) {
+    case 'RNN_TANH':
+      return [tanh(add(xw, hw))];
+    case 'RNN_RELU':
+      return [relu(add(xw, hw))];
+    case 'LSTM':
+      // gates = W_ih x + b_ih + W_hh h + b_hh in order i, f, g, o: the fused lstmGates row (as Keras's LSTM),
+      // the same values as lstmUpdate of the four blocks
+      return lstmStep(add(xw, hw), states[1]);
+    case 'GRU': {
+      // order r, z, n: n = tanh(W_in x + b_in + r·(W_hn h + b_hn)), h' = (1-z)·n + z·h
+      const [xr, xz, xn] = splitGates(xw, 3);
+      const [hr, hz, hn] = splitGates(hw, 3);
+      return [gruUpdate(xz, xr, xn, hz, hr, (r) => mul(r, hn), states[0])];
+    }
   }
 }
 

@@ -1,15 +1,12 @@
 // PyTorch 1.13's shape and padding modules for tg.nn: Unflatten, the padding modules (ZeroPad2d, ConstantPad1d/2d,
 // ReflectionPad1d/2d, ReplicationPad1d/2d, all over nn.functional.pad), PixelShuffle/PixelUnshuffle (reshape and
-// transpose), Upsample ('nearest' and 'bilinear', as gathers with PyTorch's source-index rules) and AvgPool1d.
+// transpose), Upsample (re-exported from upsample.ts) and AvgPool1d.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { type Tensor, tensor } from '../../core/tensor.js';
-import { add, mul } from '../../ops/elementwise/builders.js';
+import type { Tensor } from '../../core/tensor.js';
 import { reshape, transpose } from '../../ops/movement/builders.js';
-import { gather } from '../../ops/network/builders.js';
 import { avgPool1d } from '../../ops/composite/pool.js';
 import { Module } from './base.js';
 import { pad as padF } from './functional-misc.js';
-import { checkOptionsObject } from '../../core/options.js';
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v)));
 const isInt = (v: unknown, min: number): v is number =>
@@ -198,147 +195,17 @@ export function pixelUnshuffle(who: string, x: Tensor, r: number): Tensor {
   return reshape(y, [...batch, c * r * r, h / r, w / r]);
 }
 
-export interface UpsampleOptions {
-  size?: number | number[] | null;
-  scaleFactor?: number | number[] | null;
-  /** 'nearest' (default) or 'bilinear'; PyTorch's other modes are refused by name. */
-  mode?: 'nearest' | 'bilinear';
-  alignCorners?: boolean | null;
-  recomputeScaleFactor?: boolean | null;
-}
-const OTHER_MODES = ['linear', 'bicubic', 'trilinear', 'area', 'nearest-exact'];
-
-/**
- * PyTorch `nn.Upsample(size=None, scale_factor=None, mode='nearest', align_corners=None, recompute_scale_factor=None)`
- * (keywords in an options object). 'nearest' on [N, C, L] or [N, C, H, W]: source index floor(dst·scale) in float32
- * as PyTorch's kernel; 'bilinear' on [N, C, H, W]: the two neighbours' weighted sum per axis, source
- * (dst + ½)·scale - ½ (clamped at 0), or dst·(in-1)/(out-1) with alignCorners. scale is 1/scaleFactor when one is
- * given (and not recomputeScaleFactor), else in/out.
- */
-export class Upsample extends Module {
-  static override className = 'Upsample';
-  readonly size: number | number[] | null;
-  readonly scaleFactor: number | number[] | null;
-  readonly mode: 'nearest' | 'bilinear';
-  readonly alignCorners: boolean | null;
-  readonly recomputeScaleFactor: boolean | null;
-  constructor(opts: UpsampleOptions = {}) {
-    super();
-    ({
-      size: this.size,
-      scaleFactor: this.scaleFactor,
-      mode: this.mode,
-      alignCorners: this.alignCorners,
-      recomputeScaleFactor: this.recomputeScaleFactor,
-    } = upsampleOptions('Upsample', opts));
-  }
-  forward(x: Tensor): Tensor {
-    return upsample(`${this.name} (Upsample)`, x, this);
-  }
-}
-/** Upsample's options checked (PyTorch's F.interpolate checks), errors prefixed with `who`. */
-export function upsampleOptions(who: string, opts: UpsampleOptions): Required<UpsampleOptions> {
-  checkOptionsObject(who, opts, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor'], {
-    required: true,
-  });
-  const o = {
-    size: opts.size ?? null,
-    scaleFactor: opts.scaleFactor ?? null,
-    mode: opts.mode ?? 'nearest',
-    alignCorners: opts.alignCorners ?? null,
-    recomputeScaleFactor: opts.recomputeScaleFactor ?? null,
-  };
-  if (OTHER_MODES.includes(o.mode))
-    throw new ValueError(`${who}: mode '${o.mode}' is not supported (tapegrad has 'nearest' and 'bilinear')`);
-  if (o.mode !== 'nearest' && o.mode !== 'bilinear')
-    throw new ValueError(`${who}: mode must be 'nearest' or 'bilinear', got ${show(o.mode)}`);
-  if (o.alignCorners !== null && typeof o.alignCorners !== 'boolean')
-    throw new ValueError(`${who}: align_corners must be true, false or null, got ${show(o.alignCorners)}`);
-  if (o.mode === 'nearest' && o.alignCorners !== null)
-    throw new ValueError(
-      `${who}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear`,
-    );
-  if ((o.size === null) === (o.scaleFactor === null))
-    throw new ValueError(
-      o.size === null
-        ? `${who}: either size or scale_factor should be defined`
-        : `${who}: only one of size or scale_factor should be defined`,
-    );
-  if (o.recomputeScaleFactor && o.size !== null)
-    throw new ValueError(`${who}: recompute_scale_factor is not meaningful with an explicit size.`);
-  return o;
-}
-/** Upsample's op with checked options, errors prefixed with `who` (shared with nn.functional.interpolate). */
-export function upsample(who: string, x: Tensor, o: Required<UpsampleOptions>): Tensor {
-  const s = x.rank - 2;
-  if (o.mode === 'bilinear' ? s !== 2 : s !== 1 && s !== 2)
-    throw new ShapeError(
-      `${who}: ${o.mode} mode takes ${o.mode === 'bilinear' ? '4D input [N, C, H, W]' : '3D [N, C, L] or 4D [N, C, H, W] input'}, got ${fmtShape(x.shape)}`,
-    );
-  const each = (v: number | number[], what: string): number[] => {
-    const list = typeof v === 'number' ? new Array<number>(s).fill(v) : v;
-    if (!Array.isArray(list) || list.length !== s)
-      throw new ValueError(
-        `${who}: ${what} shape must match input shape. Input is ${s}D, ${what} is ${list?.length ?? show(v)}`,
-      );
-    return list;
-  };
-  const ins = x.shape.slice(2);
-  const sf = o.scaleFactor === null ? null : each(o.scaleFactor, 'scale_factor');
-  const outs = sf ? ins.map((n, i) => Math.floor(n * sf[i])) : each(o.size!, 'size');
-  outs.forEach((v, i) => {
-    if (!isInt(v, 1))
-      throw new ValueError(
-        `${who}: Input and output sizes should be greater than 0, but got input ${ins[i]} and output ${v}`,
-      );
-  });
-  // the scale PyTorch's kernels read: 1/scale_factor as given, unless recomputed from the sizes
-  const given = sf && !o.recomputeScaleFactor ? sf : null;
-  let y = x;
-  ins.forEach((n, i) => {
-    y =
-      o.mode === 'nearest'
-        ? nearestAxis(y, i + 2, n, outs[i], given?.[i])
-        : linearAxis(y, i + 2, n, outs[i], given?.[i], o.alignCorners ?? false);
-  });
-  return y;
-}
-function linearAxis(
-  x: Tensor,
-  axis: number,
-  n: number,
-  out: number,
-  sf: number | undefined,
-  ac: boolean,
-): Tensor {
-  const scale = ac ? (out > 1 ? (n - 1) / (out - 1) : 0) : sf !== undefined && sf > 0 ? 1 / sf : n / out;
-  const i0: number[] = [];
-  const i1: number[] = [];
-  const l1: number[] = [];
-  for (let d = 0; d < out; d++) {
-    const src = ac ? scale * d : Math.max(scale * (d + 0.5) - 0.5, 0);
-    const h0 = Math.min(Math.trunc(src), n - 1);
-    i0.push(h0);
-    i1.push(h0 + (h0 < n - 1 ? 1 : 0));
-    l1.push(src - h0);
-  }
-  const wshape = x.shape.map((_, a) => (a === axis ? out : 1));
-  const w1 = tensor(l1, wshape, { dtype: x.dtype });
-  const w0 = tensor(
-    l1.map((v) => 1 - v),
-    wshape,
-    { dtype: x.dtype },
-  );
-  return add(mul(gather(x, i0, axis), w0), mul(gather(x, i1, axis), w1));
-}
-/** PyTorch's nearest_idx: floor(dst·scale) in float32 (out = in: dst; out = 2·in: dst/2), at most n-1. */
-function nearestAxis(x: Tensor, axis: number, n: number, out: number, sf: number | undefined): Tensor {
-  const scale = Math.fround(sf !== undefined && sf > 0 ? 1 / sf : n / out);
-  const idx = Array.from({ length: out }, (_, d) =>
-    out === n ? d : out === 2 * n ? d >> 1 : Math.min(Math.floor(Math.fround(d * scale)), n - 1),
-  );
-  return gather(x, idx, axis);
-}
+// Upsample and its aliases live in upsample.ts (re-exported here, where the index and older imports look).
+export {
+  Upsample,
+  UpsamplingBilinear2d,
+  UpsamplingNearest2d,
+  type UpsampleMode,
+  type UpsampleOptions,
+  type UpsamplingOptions,
+  upsample,
+  upsampleOptions,
+} from './upsample.js';
 
 /**
  * PyTorch `nn.AvgPool1d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)` on [N, C, L]

@@ -10,7 +10,7 @@ import { paddingOnlyWindow } from '../../core/window-geom.js';
 import { div } from '../elementwise/builders.js';
 import { avgPool2dFused, im2col, maxPool2dFused, poolArgmax, take } from '../network/builders.js';
 import { max, mean, sum } from '../reduce/builders.js';
-import { reshape, transpose } from '../movement/builders.js';
+import { broadcastTo, reshape, transpose } from '../movement/builders.js';
 import {
   type Padding2d,
   type Pair,
@@ -154,10 +154,19 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 export function maxPool2dWithIndices(x: Tensor, opts: Pool2dOptions): { values: Tensor; indices: Tensor } {
   const { xh: nhwc, geom, back } = prepare(x, opts, 'maxPool2d');
   const xh = nhwc();
-  const arg = poolArgmax(xh, geom); // flat NHWC positions, -1 where a window reads nothing
+  const arg = poolArgmax(xh, geom); // flat NHWC positions of each window's first maximum (PyTorch's tie rule)
+  // NOTE: the indices are a take of the same argmax from a map of plane positions y·W + x (int32 [1, H, W, 1],
+  // broadcast over N and C): ops only, no loop over the data, so the trace holds take(map, poolArgmax(x))
+  return { values: back(take(xh, arg)), indices: back(take(broadcastTo(planeMap(geom), xh.shape), arg)) };
+}
+
+/** Each input pixel's flat position y·W + x within its [H, W] plane, int32 [1, H, W, 1] (from the shape alone). */
+function planeMap(geom: WindowGeom): Tensor {
   const plane = geom.h * geom.w;
-  const idx = Int32Array.from(arg.data, (v) => (v < 0 ? -1 : Math.floor(v / geom.c) % plane));
-  return { values: back(take(xh, arg)), indices: back(new Tensor(idx, arg.shape)) };
+  return new Tensor(
+    Int32Array.from({ length: plane }, (_, i) => i),
+    [1, geom.h, geom.w, 1],
+  );
 }
 
 export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor => avgPool(x, opts, 'avgPool2d');

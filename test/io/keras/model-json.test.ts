@@ -271,8 +271,9 @@ describe("model.toJSON() is TF.js's topology JSON", () => {
 describe('modelFromJSON refuses what it cannot honour, by name', () => {
   const topo = () => tgModels[0].make().toJSON(null, false) as Record<string, tg.JsonValue>;
   it('customObjects, unknown keys, a manifest without a local pathPrefix, an unknown layer class', async () => {
+    // a class that is not a tg.Layer cannot run (custom-objects.test.ts tests what customObjects takes)
     await expect(tg.models.modelFromJSON(topo(), { Fancy: class {} })).rejects.toThrow(
-      /customObjects is not supported/,
+      /customObjects\['Fancy'\] must be a tg.Layer subclass/,
     );
     // an empty map is nothing to honour, as in TF.js
     expect((await tg.models.modelFromJSON(topo(), {})).countParams()).toBe(tgModels[0].make().countParams());

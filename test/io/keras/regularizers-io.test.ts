@@ -180,10 +180,10 @@ describe('import applies regularizers', () => {
     const m = tg.keras.modelFromJson(
       dense({
         kernel_regularizer: {
-          module: 'keras.regularizers',
-          class_name: 'OrthogonalRegularizer',
-          config: { factor: 0.01, mode: 'rows' },
-          registered_name: null,
+          module: 'my_pkg',
+          class_name: 'MyRegularizer',
+          config: { factor: 0.01 },
+          registered_name: 'my_pkg>MyRegularizer',
         },
       }),
     );
@@ -191,7 +191,7 @@ describe('import applies regularizers', () => {
     const bytes = await tg.keras.saveModel(m, null, { format: 'keras' });
     const back = await tg.keras.loadModel(bytes);
     expect(back.loadReport.notes.join('\n')).toMatch(
-      /layer 'd' \(Dense\): kernel_regularizer OrthogonalRegularizer is not applied/,
+      /layer 'd' \(Dense\): kernel_regularizer MyRegularizer is not applied/,
     );
     expect(() =>
       tg.keras.modelFromJson(dense({ kernel_regularizer: { class_name: 'L2', config: { l2: -1 } } })),

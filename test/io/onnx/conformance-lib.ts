@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tg from '../../../src/index.js';
-import { decodeModel, decodeTensor } from '../../../src/io/onnx/proto.js';
+import { DataType, decodeModel, decodeTensor } from '../../../src/io/onnx/proto.js';
 import { tensorFromProto } from '../../../src/io/onnx/tensor-proto.js';
 import { OnnxUnsupportedError } from '../../../src/io/onnx/op-types.js';
 
@@ -15,7 +15,7 @@ export interface CaseResult {
   test: string;
   /** The operator the test exercises (the op of its single node; `(expanded)` tests have several). */
   op: string;
-  status: 'passed' | 'refused' | 'failed' | 'random';
+  status: 'passed' | 'refused' | 'failed' | 'random' | 'baddata';
   detail?: string;
 }
 
@@ -57,11 +57,40 @@ export const RANDOM_TESTS = new Set([
   'test_training_dropout_default_mask',
 ]);
 
+const SHAPE = 'input shape differs from the model';
+/**
+ * Tests whose data contradicts the operator as ONNX now defines it, by test: the CastLike BFLOAT16 tests feed
+ * `like` as shape [1] where the model declares [3, 4] (runtimes that check input shapes reject them), and
+ * FLOAT_to_BFLOAT16 expects truncated values (ONNX < 1.14 generated it with a 16-bit shift; ONNX ≥ 1.14 and ONNX
+ * Runtime round to nearest even, as tapegrad). Reported with the reason, not run.
+ */
+export const BAD_DATA_TESTS = new Map([
+  ['test_castlike_BFLOAT16_to_FLOAT', SHAPE],
+  ['test_castlike_BFLOAT16_to_FLOAT_expanded', SHAPE],
+  ['test_castlike_FLOAT_to_BFLOAT16', SHAPE],
+  ['test_castlike_FLOAT_to_BFLOAT16_expanded', SHAPE],
+  ['test_cast_FLOAT_to_BFLOAT16', 'expects truncation, not rounding'],
+]);
+
+/** The declared element types of the model's graph inputs and outputs. */
+function ioTypes(dir: string): { input: number[]; output: number[] } {
+  const g = decodeModel(readFileSync(join(dir, 'model.onnx'))).graph;
+  const init = new Set((g?.initializer ?? []).map((t) => t.name));
+  const types = (vs: { name: string; type: { tensorType: { elemType: number } | null } | null }[]) =>
+    vs.map((v) => v.type?.tensorType?.elemType ?? 0);
+  return {
+    input: types((g?.input ?? []).filter((v) => !init.has(v.name))),
+    output: types(g?.output ?? []),
+  };
+}
+
 export function runCase(test: string): CaseResult {
   const dir = join(TESTDATA, test);
   const op = opOf(dir, test);
   if (RANDOM_TESTS.has(test)) return { test, op, status: 'random' };
+  if (BAD_DATA_TESTS.has(test)) return { test, op, status: 'baddata', detail: BAD_DATA_TESTS.get(test) };
   try {
+    const declared = ioTypes(dir);
     const m = tg.onnx.loadModelSync(join(dir, 'model.onnx'));
     const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
     for (const s of sets) {
@@ -69,7 +98,13 @@ export function runCase(test: string): CaseResult {
         readdirSync(join(dir, s))
           .filter((f) => f.startsWith(prefix))
           .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
-          .map((f) => tensorFromProto(decodeTensor(readFileSync(join(dir, s, f))), `${test}/${s}/${f}`).t);
+          .map((f, i) => {
+            const p = decodeTensor(readFileSync(join(dir, s, f)));
+            // numpy has no bfloat16: ONNX's generator stores BFLOAT16 values as their bits in a UINT16 tensor
+            const type = (prefix === 'input_' ? declared.input : declared.output)[i];
+            if (type === DataType.BFLOAT16 && p.dataType === DataType.UINT16) p.dataType = DataType.BFLOAT16;
+            return tensorFromProto(p, `${test}/${s}/${f}`).t;
+          });
       const xs = read('input_');
       const want = read('output_');
       const ys = tg.noGrad(() => m.apply(xs.length === 1 ? xs[0] : xs, { training: false })) as
@@ -109,14 +144,18 @@ export function conformanceTable(results: CaseResult[], claimed: readonly string
     const passed = rs.filter((r) => r.status === 'passed').length;
     const notes = rs
       .filter((r) => r.status !== 'passed')
-      .map((r) => `${r.test.replace(/^test_/, '')} (${r.status === 'random' ? 'numpy RNG' : 'refused'})`);
+      .map((r) => {
+        const why =
+          r.status === 'random' ? 'numpy RNG' : r.status === 'baddata' ? `bad data: ${r.detail}` : 'refused';
+        return `${r.test.replace(/^test_/, '')} (${why})`;
+      });
     return `| ${op} | ${passed} / ${rs.length} | ${notes.join(', ')} |`;
   });
   const passed = results.filter((r) => claimed.includes(r.op) && r.status === 'passed').length;
   const total = results.filter((r) => claimed.includes(r.op)).length;
   return [
     TABLE_START,
-    `ONNX ${'backend node tests'} (Debian libonnx-testdata): ${passed} of ${total} tests of the ${claimed.length} supported operators pass; the others are refused by name (or, marked numpy RNG, expect numpy's random dropout masks).`,
+    `ONNX ${'backend node tests'} (Debian libonnx-testdata): ${passed} of ${total} tests of the ${claimed.length} supported operators pass; the others are refused by name (or, marked numpy RNG, expect numpy's random dropout masks; or, marked bad data, contradict the model or today's operator).`,
     '',
     '| operator | passed / tests | not passed |',
     '|---|---|---|',

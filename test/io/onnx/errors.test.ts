@@ -52,12 +52,12 @@ describe('refusals name what is wrong', () => {
       opsetImport: [{ version: 13 }],
       graph: {
         node: [{ opType: 'Relu', input: ['x'], output: ['y'] }],
-        input: [{ name: 'x', type: { tensorType: { elemType: 10 } } }],
+        input: [{ name: 'x', type: { tensorType: { elemType: 8 } } }],
         output: [vi('y', [4])],
       },
     });
     expect(() => tg.onnx.loadModelSync(bytes)).toThrow(
-      /'x' has element type FLOAT16, which is not supported/,
+      /'x' has element type STRING, which is not supported \(supported: FLOAT, DOUBLE, FLOAT16, BFLOAT16,/,
     );
   });
   it('graph errors: a name read before it is defined, an output nobody computes', () => {

@@ -2,7 +2,7 @@
 // modules, MaxPool1d / AvgPool1d, MultiheadAttention, TransformerEncoder), one small eval-mode model each, exported
 // and run in ONNX Runtime Web at batch 1 and 3 (traced at 2), imported back, and checked by ONNX's checker
 // (export-roundtrip-lib.ts: the reference is tapegrad's own forward on the same rows). ConvTranspose1d (col2im) has no
-// ONNX rendering and is refused by name, and so is MaxPool1d's returnIndices (indices computed outside tapegrad's ops).
+// ONNX rendering and is refused by name (MaxPool1d's returnIndices exports: export-max-pool-indices.test.ts).
 // A train-mode encoder exports its eval computation, and the export leaves each module in its own mode.
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../../src/index.js';
@@ -243,17 +243,6 @@ describe('what has no ONNX rendering is refused by name', () => {
     const m = new nn.ConvTranspose1d(2, 3, 3, { stride: 2 }).eval();
     expect(() => tg.onnx.exportModel(m, { sampleInput: tg.randn([2, 2, 5], { rng }) })).toThrow(
       /onnx export: primitive 'col2im' has no ONNX rendering \(exportable: /,
-    );
-  });
-});
-
-describe('nn.MaxPool1d with returnIndices: refused by name', () => {
-  // NOTE: maxPool2dWithIndices (src/ops/composite/pool.ts) computes the indices from poolArgmax's values in plain
-  // JS, outside tapegrad's ops, so the trace holds them as a constant; export-values.ts refuses the layer
-  it("names the layer: its indices are a constant of the traced sample's values", () => {
-    const m = new nn.MaxPool1d(3, 2, 1, 1, true).eval();
-    expect(() => tg.onnx.exportModel(m, { sampleInput: tg.randn([2, 2, 9], { rng }) })).toThrow(
-      /onnx export: layer 'max_pool1d\w*' gives primitive '\w+' \(input 0\) a \[2,1,5,2\] constant that changes with the input's values.*max_pool1d\w* cannot be exported to ONNX/,
     );
   });
 });

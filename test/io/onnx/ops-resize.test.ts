@@ -1,4 +1,4 @@
-// ONNX Resize / Upsample / DepthToSpace / SpaceToDepth (ops-resize.ts) on one-node models: PyTorch's
+// ONNX Resize (nearest, linear) / Upsample / DepthToSpace / SpaceToDepth (ops-resize.ts) on one-node models: PyTorch's
 // F.interpolate numbers for the Resize forms its exporter writes, ONNX Runtime Web on the same file for every
 // coordinate transform and nearest mode, gradients by gradcheck, and the refused modes by name.
 import { describe, expect, it } from 'vitest';
@@ -214,19 +214,7 @@ describe('refusals by name', () => {
     expect(err).toBeInstanceOf(OnnxUnsupportedError);
     expect((err as Error).message).toMatch(msg);
   };
-  it('cubic, tf_crop_and_resize, opset-18 attributes, nearest downsampling in Upsample and Resize-10', () => {
-    refuses(
-      resize(BY[0], 'cubic', 'half_pixel', undefined, F),
-      /'n0' \(Resize\): mode='cubic' is not supported/,
-    );
-    refuses(
-      resize(BY[0], 'linear', 'tf_crop_and_resize', undefined, F),
-      /coordinate_transformation_mode='tf_crop_and_resize' is not supported/,
-    );
-    refuses(
-      { ...resize(BY[0], 'linear', 'half_pixel', undefined, F), opset: 18, attrs: [int('antialias', 1)] },
-      /attribute 'antialias' is not supported/,
-    );
+  it('nearest modes, nearest downsampling in Upsample and Resize-10 (the rest: ops-resize-cubic.test.ts)', () => {
     refuses(
       resize(BY[0], 'nearest', 'half_pixel', 'round_half_down', F),
       /nearest_mode='round_half_down' is not supported/,

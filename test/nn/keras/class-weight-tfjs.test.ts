@@ -2,8 +2,8 @@
 // tapegrad's weights copied into TF.js, then fit with classWeight (no shuffling) compared epoch by epoch (loss, the
 // per-output losses, val_loss, metrics) and the weights after it. Also tapegrad's own options against the TF.js run
 // they must equal: trainOnBatch with classWeight (TF.js fit on one batch) and sampleWeight holding each sample's class
-// weight (TF.js classWeight). Where TF.js differs (a class key beyond the output's classes, classWeight on a
-// regression loss, multi-output val_* logs), the test says how.
+// weight (TF.js classWeight). Where TF.js differs (a class key beyond the output's classes, multi-output val_* logs),
+// the test says how.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rand, tf, tfl, useCpu } from '../../support/tfjs-layers.js';
 import * as tg from '../../../src/index.js';
@@ -318,12 +318,18 @@ describe('where tapegrad refuses what TF.js takes or refuses', () => {
     await expect(ra).rejects.toThrow(/classWeight has no weight for class 2/);
     await expect(rb).rejects.toThrow(/class 2 exists in the data but not in classWeight/);
   });
-  it('a class beyond the output (TF.js ignores it) and a regression loss (TF.js weights by argmax): refused by name', async () => {
+  it('a class beyond the output (TF.js ignores it): refused by name', async () => {
     const [ra, rb] = await fitBoth('categoricalCrossentropy', { 0: 1, 1: 2, 2: 3, 5: 1 });
     await expect(ra).rejects.toThrow(/classWeight has class 5, but output 'output_1' has 3 classes/);
     await expect(rb).resolves.toBeDefined();
-    const [ma, mb] = await fitBoth('meanSquaredError', CW3);
-    await expect(ma).rejects.toThrow(/trained with 'meanSquaredError', whose targets are values/);
-    await expect(mb).resolves.toBeDefined();
+  });
+});
+
+describe('classWeight with a value loss (TF.js and Keras weight it by the target class too)', () => {
+  it('meanSquaredError on one-hot targets: weighted by the argmax, as TF.js', async () => {
+    await expectSameFit(
+      { units: 3, act: 'softmax', loss: 'meanSquaredError', y: ONE_HOT, yShape: [N, 3], classWeight: CW3 },
+      'mse one-hot',
+    );
   });
 });

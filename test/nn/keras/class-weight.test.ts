@@ -198,6 +198,66 @@ describe('classWeight: one SGD step against PyTorch with the TF.js reduction Σ 
   });
 });
 
+/** The softmax net's predictions for X, by a naive loop (float64). */
+function naiveSoftmax(): number[][] {
+  return X.map((row) => {
+    const z = [0, 1, 2].map((j) => BIAS[j] + row.reduce((a, v, k) => a + v * KERNEL[k * 3 + j], 0));
+    const e = z.map(Math.exp);
+    const t = e.reduce((a, v) => a + v, 0);
+    return e.map((v) => v / t);
+  });
+}
+
+describe('classWeight with any compiled loss (Keras 3 class_weight_to_sample_weights: argmax of a row, else the rounded target)', () => {
+  const cwOf = (k: number) => CW[k as 0 | 1 | 2];
+  it('tg.losses.meanSquaredError on one-hot targets: Σ w(argmax y)·mse / n (hand-computed)', async () => {
+    const p = naiveSoftmax();
+    let want = 0;
+    LABELS.forEach((k, i) => {
+      const mse = p[i].reduce((a, v, j) => a + (v - (j === k ? 1 : 0)) ** 2, 0) / 3;
+      want += cwOf(k) * mse;
+    });
+    want /= 6;
+    for (const loss of [tg.losses.meanSquaredError, 'meanSquaredError', 'mse'] as const) {
+      const m = softmaxNet();
+      m.compile({ optimizer: tg.train.sgd(0.5), loss });
+      expect((await m.trainOnBatch(x(), oneHot(), { classWeight: CW })) as number).toBeCloseTo(want, 12);
+    }
+  });
+  it('tg.losses.huber and tg.losses.meanAbsoluteError on one regression unit: the class is the rounded target', async () => {
+    const y = [0, 2.2, 1, 3, 0.9, 2]; // classes 0, 2, 1, 3, 1, 2
+    const cw = { 0: 0.5, 1: 2, 2: 1, 3: 4 };
+    const cls = y.map(Math.round) as (0 | 1 | 2 | 3)[];
+    const pred = X.map((row) => B1[0] + row.reduce((a, v, k) => a + v * K1[k], 0));
+    const huber = (e: number) => (Math.abs(e) <= 1 ? 0.5 * e * e : Math.abs(e) - 0.5);
+    for (const [loss, per] of [
+      [tg.losses.huber, huber],
+      [tg.losses.meanAbsoluteError, Math.abs],
+    ] as const) {
+      const m = tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [4], dtype: 'float64' })] });
+      m.setWeights([f64(K1, [4, 1]), f64(B1, [1])]);
+      m.compile({ optimizer: tg.train.sgd(0.1), loss: loss as tg.LossFn });
+      const want = cls.reduce((a: number, k, i) => a + cw[k] * per(pred[i] - y[i]), 0) / 6;
+      const got = (await m.trainOnBatch(x(), f64(y, [6, 1]), { classWeight: cw })) as number;
+      expect(got).toBeCloseTo(want, 12);
+    }
+  });
+  it('tg.losses.categoricalCrossentropy and getLoss(name, options) functions: weighted whole (hand-computed)', async () => {
+    const p = naiveSoftmax();
+    const ce = (i: number, s: number) =>
+      -[0, 1, 2].reduce((a, j) => a + ((j === LABELS[i] ? 1 : 0) * (1 - s) + s / 3) * Math.log(p[i][j]), 0);
+    for (const [loss, s] of [
+      [tg.losses.categoricalCrossentropy, 0],
+      [tg.losses.getLoss('categoricalCrossentropy', { labelSmoothing: 0.2 }), 0.2],
+    ] as const) {
+      const m = softmaxNet();
+      m.compile({ optimizer: tg.train.sgd(0.5), loss: loss as tg.LossFn });
+      const want = LABELS.reduce((a, k, i) => a + cwOf(k) * ce(i, s), 0) / 6;
+      expect((await m.trainOnBatch(x(), oneHot(), { classWeight: CW })) as number).toBeCloseTo(want, 12);
+    }
+  });
+});
+
 describe('sampleWeight (Keras sample_weight; TF.js refuses it)', () => {
   it('one SGD step against PyTorch', async () => {
     const m = softmaxNet();
@@ -238,14 +298,14 @@ describe('classWeight / sampleWeight errors name the option and the value', () =
   });
   it('a class of the data without a weight (TF.js: classWeight must contain all classes)', () =>
     bad({ classWeight: { 0: 1, 2: 1 } }, /classWeight has no weight for class 1 \(sample 2/));
-  it('a loss that is not per class (mse on a regression output)', async () => {
-    const m = tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [4] })] });
+  it('a value loss on one unit: a rounded target without a weight (as TF.js)', async () => {
+    const m = tg.sequential({ layers: [tg.layers.dense({ units: 1, inputShape: [4], dtype: 'float64' })] });
     m.compile({ optimizer: 'sgd', loss: 'mse' });
     await bad(
       { classWeight: { 0: 1 } },
-      /classWeight .* trained with 'meanSquaredError'/,
+      /classWeight has no weight for class 2 \(sample 1/,
       m,
-      tg.zeros([6, 1]),
+      f64([0, 1.6, 0, 0, 0, 0], [6, 1]),
     );
   });
   it('both options, a wrong sampleWeight, a wrong number of maps, sampleWeight with validationSplit', async () => {

@@ -2,6 +2,7 @@
 import type { DType } from '../../../core/dtype.js';
 import type { LayerArgs } from '../../../nn/layer.js';
 import {
+  OrthogonalRegularizer,
   REGULARIZER_OPTIONS,
   Regularizer,
   type RegularizerArgs,
@@ -68,6 +69,8 @@ const REGULARIZER_CLASSES: Record<string, { kind: RegularizerKind; keys: readonl
   L1L2: { kind: 'L1L2', keys: ['l1', 'l2'] },
   L1: { kind: 'L1', keys: ['l1'] },
   L2: { kind: 'L2', keys: ['l2'] },
+  // Keras 3 / tf.keras ≥ 2.10: {factor, mode} (defaults 0.01, 'rows', as Keras)
+  OrthogonalRegularizer: { kind: 'OrthogonalRegularizer', keys: ['factor', 'mode'] },
 };
 /** Keras 3's module of its own regularizers (custom ones name their own module). */
 const KERAS_REGULARIZER_MODULES = [
@@ -79,7 +82,7 @@ const KERAS_REGULARIZER_MODULES = [
 
 /**
  * A regularizer config value of a Keras / TF.js file as a Regularizer: null when absent, or (with a note in the load
- * report) when its class is not one tapegrad applies (OrthogonalRegularizer, a custom class). A malformed value of a
+ * report) when its class is not one tapegrad applies (a custom class). A malformed value of a
  * known class is an error naming the layer and the field.
  */
 export function regularizerOf(c: LayerCfg, b: BuildCtx, key: string): Regularizer | null {
@@ -102,7 +105,7 @@ export function regularizerOf(c: LayerCfg, b: BuildCtx, key: string): Regularize
   if (!known || !KERAS_REGULARIZER_MODULES.includes(v.module as string | null | undefined)) {
     // NOTE: inference does not need it, so the model loads; the report says fine-tuning trains without it.
     b.warn(
-      `${c.prefix}: ${key} ${cls} is not applied (tapegrad applies L1, L2 and L1L2): training this model adds no penalty for it`,
+      `${c.prefix}: ${key} ${cls} is not applied (tapegrad applies L1, L2, L1L2 and OrthogonalRegularizer): training this model adds no penalty for it`,
     );
     return null;
   }
@@ -112,10 +115,20 @@ export function regularizerOf(c: LayerCfg, b: BuildCtx, key: string): Regularize
   for (const [k, x] of Object.entries(cfg)) {
     if (!known.keys.includes(k))
       c.fail(key, `${cls} has no argument '${k}' (known: ${known.keys.join(', ')})`);
+    if (k === 'mode') {
+      if (x !== 'rows' && x !== 'columns')
+        c.fail(key, `${cls} mode must be 'rows' or 'columns', got ${brief(x)}`);
+      continue;
+    }
     if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
       c.fail(key, `${cls} ${k} must be a non-negative number, got ${brief(x)}`);
     f[k] = x as number;
   }
+  if (known.kind === 'OrthogonalRegularizer')
+    return new OrthogonalRegularizer(
+      f.factor ?? 0.01,
+      (cfg.mode as 'rows' | 'columns' | undefined) ?? 'rows',
+    );
   return new Regularizer(f.l1, f.l2, known.kind);
 }
 
