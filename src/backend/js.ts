@@ -5,6 +5,7 @@ import { stridesOf } from '../core/shape.js';
 import type { BinaryOp, CompareOp, Kernels, UnaryOp, WindowGeom } from './kernels.js';
 import { lstmGates, lstmGatesGrad } from './lstm.js';
 import { channelAffine, channelSums, channelMoments } from './channel.js';
+import { topk } from './topk.js';
 import { erf, intPow, softplus } from './scalar-math.js';
 export { erf } from './scalar-math.js';
 
@@ -446,6 +447,7 @@ export const jsKernels: Kernels = {
   channelMoments,
   channelAffine,
   channelSums,
+  topk,
 };
 
 export type { WindowGeom, TypedArray };

@@ -80,6 +80,8 @@ export interface Kernels {
   firstNonFinite(x: TypedArray): number;
   /** Index of the first maximum along the middle axis of [outer, mid, inner]. */
   argmax(x: TypedArray, outer: number, mid: number, inner: number, out: Int32Array): void;
+  /** x viewed as [outer, n]: out [outer, k] the positions of each row's k largest, best first (ties: lower index). */
+  topk(x: TypedArray, outer: number, n: number, k: number, out: Int32Array): void;
   /** out[b] = op(A[b]) · op(B[b]); A is [m,k] (or [k,m] if transA), B is [k,n] (or [n,k]). A batch of 1 is shared. */
   matmul(
     a: TypedArray,

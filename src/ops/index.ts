@@ -103,6 +103,12 @@ export { conv1d, conv2d, depthwiseConv2d, type Conv1dOptions, type Conv2dOptions
 /** TF.js `tf.fused`: conv2d, depthwiseConv2d and matMul with a bias and an activation in one call. */
 export * as fused from './composite/fused.js';
 export type { FusedActivation, FusedConv2dArgs, FusedMatMulArgs } from './composite/fused.js';
+/** TF.js `tf.image`: resizes, cropAndResize, flips, grayscale conversions and nonMaxSuppression. */
+export * as image from './image/index.js';
+export { avgPool3d, conv3d, maxPool3d, type Pool3dPad } from './composite/conv3d.js';
+export { separableConv2d } from './composite/separable-conv.js';
+export { maxPoolWithArgmax } from './composite/pool-argmax.js';
+export { localResponseNormalization } from './composite/lrn.js';
 export {
   avgPool1d,
   avgPool2d,
@@ -154,7 +160,72 @@ export {
   type ConvTransposeOptions,
 } from './composite/conv-transpose.js';
 export { padEdges, type PaddingMode } from './composite/pad-modes.js';
+// TF.js creation and shape ops (tf.tensor2d, tf.range, tf.eye, tf.stridedSlice, tf.depthToSpace, …)
+export {
+  eye,
+  fill,
+  linspace,
+  randomNormal,
+  randomUniform,
+  range,
+  tensor1d,
+  tensor2d,
+  tensor3d,
+  tensor4d,
+  tensor5d,
+  tensor6d,
+} from './creation.js';
+export { clone, diag, mirrorPad, reverse, unstack } from './composite/shape-extra.js';
+export { batchToSpaceND, depthToSpace, spaceToBatchND } from './composite/space-batch.js';
+export { stridedSlice } from './composite/strided-slice.js';
+export { multinomial } from './composite/multinomial.js';
+/** TF.js `tf.linalg`: bandPart (and PyTorch's tril / triu). */
+export * as linalg from './composite/band-part.js';
 export { batchNorm, moments } from './composite/batch-norm.js';
+// TF.js indexing, scatter, counting and sorting ops
+export { topk } from './composite/topk.js';
+export { gatherND, scatterND, tensorScatterUpdate } from './composite/scatter-nd.js';
+export { bincount, denseBincount, unsortedSegmentSum } from './composite/segment.js';
+export { lowerBound, searchSorted, upperBound } from './composite/search-sorted.js';
+export { einsum } from './composite/einsum.js';
+export {
+  booleanMask,
+  booleanMaskAsync,
+  setdiff1d,
+  setdiff1dAsync,
+  unique,
+  whereAsync,
+} from './composite/select.js';
+/** TF.js `tf.math`: confusionMatrix. */
+export * as math from './composite/math-namespace.js';
+export {
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atan2,
+  atanh,
+  cosh,
+  floorDiv,
+  isFinite,
+  isInf,
+  isNaN,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  mod,
+  prelu,
+  round,
+  sinh,
+  squaredDifference,
+  step,
+  tan,
+} from './composite/math-extra.js';
+export { all, any, argMax, argMin, prod } from './composite/reduce-extra.js';
+export { cumprod, cumsum } from './composite/cumulative.js';
+export { dot, euclideanNorm, norm, outerProduct, type NormOrd } from './composite/norm-dot.js';
 export {
   gruCell,
   gruUpdate,

@@ -38,7 +38,7 @@ function withValue(inputs: tg.Tensor[], i: number, k: number, v: number): tg.Ten
 
 afterEach(() => tg.setBackend('wasm'));
 /** Rows whose outputs are indices or truth values, never NaN. */
-const NO_NAN_OUT = ['argmax', 'poolArgmax', 'compare'];
+const NO_NAN_OUT = ['argmax', 'poolArgmax', 'compare', 'topkIndices'];
 /**
  * Float inputs that only route other values: maxPool2dGrad's x picks where each dy lands (poolArgmax, then
  * scatterAdd), so a NaN there moves a gradient (to the NaN: it is the window's max) and is not one.

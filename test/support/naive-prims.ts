@@ -215,6 +215,18 @@ export const NAIVE_PRIMS: Record<PrimName, Naive> = {
       return best;
     });
   },
+  // each row sorted by (value descending, position ascending), its first k positions
+  topkIndices: ([x], p) => {
+    const n = x.shape[x.shape.length - 1];
+    const v = arr(x);
+    return build([...x.shape.slice(0, -1), p.k], 'int32', (o) => {
+      const row = o.slice(0, -1).reduce((r, d, i) => r * x.shape[i] + d, 0);
+      const order = Array.from({ length: n }, (_, j) => j).sort(
+        (i, j) => v[row * n + j] - v[row * n + i] || i - j,
+      );
+      return order[o[o.length - 1]];
+    });
+  },
   // log(exp(xᵢ) / Σ_k exp(x_k)) along the axis, from the definition (no shift: the arbitraries' values are small)
   logSoftmaxFused: ([x], p) =>
     build([...x.shape], x.dtype, (o) => {

@@ -350,6 +350,9 @@ export const PRIM_ARBITRARIES: Record<PrimName, fc.Arbitrary<PrimCase>> = {
   argmax: shapeArb(1, 3)
     .chain((s) => fc.tuple(f64(s, 'distinct'), int(0, s.length - 1)))
     .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),
+  topkIndices: shapeArb(1, 3)
+    .chain((s) => fc.tuple(f64(s, 'distinct'), int(0, s[s.length - 1])))
+    .map(([x, k]) => ({ inputs: [x], diff: [true], params: { k } })),
   logSoftmaxFused: shapeArb(1, 3)
     .chain((s) => fc.tuple(f64(s), int(0, s.length - 1)))
     .map(([x, axis]) => ({ inputs: [x], diff: [true], params: { axis } })),

@@ -170,6 +170,7 @@ export function createWasmKernels(
       if (!isF32(x) || !call([x], [out], (px, po) => ex.argmax(px, outer, mid, inner, po)))
         jsKernels.argmax(x, outer, mid, inner, out);
     },
+    topk: jsKernels.topk, // NOTE: no wasm kernel: the JS heap (x is a typed array, resident or not)
     take(x, idx, out) {
       // NOTE: a plain (non-resident) source much larger than what is taken — fit's batch rows of a whole data set
       // — is read in place by the JS kernel: the wasm one would first copy all of it into kernel memory (188 MB

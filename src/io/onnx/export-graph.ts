@@ -353,6 +353,15 @@ function emitOne(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): 
       const i64 = b.node('ArgMax', ins(), [attrInt('axis', p.axis), attrInt('keepdims', 0)]);
       return out(b.node('Cast', [i64], [attrInt('to', typeOfDtype(e.out.dtype))]));
     }
+    case 'topkIndices': {
+      // ONNX TopK on the last axis (ties to the lower index, as the kernel): its second output, the indices
+      const [vals, idx] = [b.fresh('topk_values'), b.fresh('topk_indices')];
+      const attribute = [attrInt('axis', -1), attrInt('largest', 1), attrInt('sorted', 1)];
+      const input = [...ins(), b.int64([p.k])];
+      const name = b.fresh(`TopK_${b.nodes.length}`);
+      b.nodes.push({ name, opType: 'TopK', input, output: [vals, idx], attribute });
+      return out(b.node('Cast', [idx], [attrInt('to', typeOfDtype(e.out.dtype))]));
+    }
     case 'matmul': {
       // im2col(x) · W  =  a Conv of x with W as an [out, c, kh, kw] kernel (the patch matrix is never written)
       const cols = producers.get(e.inputs[0]);
@@ -385,7 +394,7 @@ function emitOne(b: GraphBuilder, e: OpEvent, producers: Map<Tensor, OpEvent>): 
       return;
     default:
       throw new ValueError(
-        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'log1p', 'expm1', 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
+        `onnx export: primitive '${e.op}' has no ONNX rendering (exportable: ${[...Object.keys(UNARY), ...Object.keys(BINARY), 'log1p', 'expm1', 'binaryScalar', 'compare', 'where', 'cast', 'reshape', 'transpose', 'broadcastTo', 'slice', 'pad', 'concat', 'sum', 'max', 'argmax', 'topkIndices', 'matmul', 'im2col', 'take', 'poolArgmax'].join(', ')})`,
       );
   }
 }

@@ -2,34 +2,49 @@
 // GatherElements, Trilu, OneHot, Hardmax, EyeLike, CastLike, Shrink, MeanVarianceNormalization, the remaining
 // reductions), each a composition of tapegrad ops, so gradients flow wherever the operator has one.
 import { ShapeError, ValueError, fmtShape } from '../../core/errors.js';
-import { Tensor, full } from '../../core/tensor.js';
+import { Tensor } from '../../core/tensor.js';
 import {
   abs,
   add,
   cast,
-  cos,
   div,
   equal,
-  exp,
-  expm1,
   floor,
   greater,
   less,
   log,
-  log1p,
   maximum,
   mul,
-  notEqual,
   sign,
-  sin,
   sqrt,
   sub,
   where,
 } from '../../ops/elementwise/builders.js';
 import { celu, mish, thresholdedRelu } from '../../ops/composite/activations.js';
+import {
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atanh,
+  cosh,
+  isInf,
+  isNaN,
+  logicalAnd,
+  logicalOr,
+  logicalXor,
+  mod,
+  round,
+  sinh,
+  tan,
+} from '../../ops/composite/math-extra.js';
+import { prod } from '../../ops/composite/reduce-extra.js';
+import { cumsum } from '../../ops/composite/cumulative.js';
+import { tril, triu } from '../../ops/composite/band-part.js';
 import { argmax, logSumExp, mean, sum } from '../../ops/reduce/builders.js';
-import { gather, take } from '../../ops/network/builders.js';
-import { concat, pad, reshape, slice, transpose } from '../../ops/movement/builders.js';
+import { take } from '../../ops/network/builders.js';
+import { reshape, slice } from '../../ops/movement/builders.js';
 import { DataType } from './proto.js';
 import { castTo, dtypeFor, softmaxLike } from './ops-math.js';
 import { normAx } from './ops-shape.js';
@@ -45,71 +60,22 @@ const bool = (t: Tensor): Tensor => cast(t, 'int32');
 const logic = (f: (a: Tensor, b: Tensor) => Tensor): OpDef => ({
   attrs: [],
   ...BOOL_OUT,
-  run: (ins, c) => [bool(f(notEqual(need(ins, 0, c.node, 'A'), 0), notEqual(need(ins, 1, c.node, 'B'), 0)))],
+  run: (ins, c) => [bool(f(need(ins, 0, c.node, 'A'), need(ins, 1, c.node, 'B')))],
 });
 
-/**
- * atan(x): |x| > 1 is folded to 1/x (atan x = sign(x)·π/2 − atan(1/x)), two half-angle steps t → t/(1+√(1+t²))
- * bring |t| ≤ tan(π/16), and a 10-term odd Taylor series finishes (error < 1e-13).
- * NOTE: 1/x reads a safe x (1 where |x| ≤ 1), so the branch where() drops has no Inf whose gradient would be NaN.
- */
-function atan(x: Tensor): Tensor {
-  const big = greater(abs(x), 1);
-  let t = where(big, div(1, where(big, x, 1)), x);
-  for (let i = 0; i < 2; i++) t = div(t, add(sqrt(add(mul(t, t), 1)), 1));
-  const t2 = mul(t, t);
-  let s = mul(t2, 0);
-  for (let k = 9; k >= 0; k--) s = add(mul(s, t2), (-1) ** k / (2 * k + 1));
-  const a = mul(mul(s, t), 4);
-  return where(big, sub(mul(sign(x), Math.PI / 2), a), a);
-}
-// asin(x) = atan(x/√((1−x)(1+x))) (±1 → atan(±Inf) = ±π/2; (1−x)(1+x) keeps its digits near ±1, 1 − x² does not)
-const asin = (x: Tensor): Tensor => atan(div(x, sqrt(mul(sub(1, x), add(x, 1)))));
-
-/**
- * asinh x = sign(x)·asinh|x|: for |x| ≤ 1, log1p(a + a²/(1 + √(a²+1))) (exact near 0); above, log a + log1p(√(1 + 1/a²))
- * (no a² to overflow). NOTE: each branch reads a safe argument, so the one where() drops has a finite gradient.
- */
-function asinh(x: Tensor): Tensor {
-  const a = abs(x);
-  const big = greater(a, 1);
-  const s = where(big, 0, a);
-  const b = where(big, a, 1);
-  const small = log1p(add(s, div(mul(s, s), add(sqrt(add(mul(s, s), 1)), 1))));
-  const large = add(log(b), log1p(sqrt(add(div(1, mul(b, b)), 1))));
-  return mul(sign(x), where(big, large, small));
-}
-/** acosh x (x ≥ 1): log1p(t + √(t(t+2))) with t = x − 1 below 2, log x + log1p(√(1 − 1/x²)) above (no x² to overflow). */
-function acosh(x: Tensor): Tensor {
-  const big = greater(x, 2);
-  const t = sub(where(big, 1, x), 1);
-  const b = where(big, x, 2);
-  const small = log1p(add(t, sqrt(mul(t, add(t, 2)))));
-  const large = add(log(b), log1p(sqrt(sub(1, div(1, mul(b, b))))));
-  return where(big, large, small);
-}
-
-/** Round half to even: floor, +1 above .5, and at exactly .5 the even neighbour. */
-function round(x: Tensor): Tensor {
-  const f = floor(x);
-  const d = sub(x, f);
-  const odd = sub(f, mul(floor(div(f, 2)), 2));
-  return where(equal(d, 0.5), add(f, odd), add(f, cast(greater(d, 0.5), x.dtype)));
-}
-
-/** Mod: fmod=0 takes the divisor's sign (a − b·⌊a/b⌋, integers only), fmod=1 the dividend's (C fmod). */
-function mod(ins: (Tensor | null)[], c: OpContext): Tensor {
+/** Mod: fmod=0 takes the divisor's sign (tg.mod, integers only), fmod=1 the dividend's (C fmod). */
+function onnxMod(ins: (Tensor | null)[], c: OpContext): Tensor {
   const a = need(ins, 0, c.node, 'A');
   const b = need(ins, 1, c.node, 'B');
   const fmod = c.attrs.int('fmod', 0);
   if (fmod !== 0 && fmod !== 1) unsupported(c.node, `fmod=${fmod}`, '0, 1');
   if (fmod === 0 && a.dtype !== 'int32')
     unsupported(c.node, 'fmod=0 on floating-point inputs (the ONNX spec requires fmod=1 for them)', 'fmod=1');
+  if (fmod === 0) return mod(a, b);
   // NOTE: computed in float64 (exact for int32 operands and float32 quotients) and cast back to A's dtype
   const [a64, b64] = [cast(a, 'float64'), cast(b, 'float64')];
   const q = div(a64, b64);
-  const t = fmod === 0 ? floor(q) : mul(sign(q), floor(abs(q)));
-  return cast(sub(a64, mul(b64, t)), a.dtype);
+  return cast(sub(a64, mul(b64, mul(sign(q), floor(abs(q))))), a.dtype);
 }
 
 /** The reduced axes (all when none are given) and whether to return x unchanged (noop_with_empty_axes). */
@@ -133,58 +99,11 @@ function reduce(f: (x: Tensor, axes: number[], keep: boolean) => Tensor): OpDef 
   };
 }
 
-/**
- * Product over axes: the reduced axes moved last and flattened to one of length k, then halves multiplied
- * together (⌈log₂ k⌉ muls, exact gradients even where a factor is 0, unlike exp Σ log).
- */
-function prod(x: Tensor, axes: number[], keep: boolean): Tensor {
-  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-  const outer = kept.map((i) => x.shape[i]);
-  const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  // the empty product is 1
-  if (axes.some((i) => x.shape[i] === 0)) return full(keep ? shape : outer, 1, { dtype: x.dtype });
-  let y = reshape(transpose(x, [...kept, ...axes]), [...outer, -1]);
-  const r = outer.length;
-  const part = (from: number, n: number) =>
-    slice(
-      y,
-      y.shape.map((_, i) => (i === r ? from : 0)),
-      y.shape.map((d, i) => (i === r ? n : d)),
-    );
-  while (y.shape[r] > 1) {
-    const h = Math.floor(y.shape[r] / 2);
-    const m = mul(part(0, h), part(h, h));
-    y = y.shape[r] % 2 ? concat([m, part(2 * h, 1)], r) : m;
-  }
-  return reshape(y, keep ? shape : outer);
-}
-
-/** CumSum along one axis: log₂ n shifted adds (Hillis–Steele); exclusive shifts by one, reverse flips around it. */
-function cumsum(ins: (Tensor | null)[], c: OpContext): Tensor {
-  let x = need(ins, 0, c.node, 'x');
+/** CumSum along one axis (tg.cumsum). */
+function onnxCumsum(ins: (Tensor | null)[], c: OpContext): Tensor {
+  const x = need(ins, 0, c.node, 'x');
   const a = normAx(intsOf(need(ins, 1, c.node, 'axis'))[0], x.rank, c);
-  const n = x.shape[a];
-  const flip = (t: Tensor) =>
-    gather(
-      t,
-      Array.from({ length: n }, (_, i) => n - 1 - i),
-      a,
-    );
-  const reverse = c.attrs.int('reverse', 0) === 1;
-  if (reverse) x = flip(x);
-  const shift = (t: Tensor, s: number) =>
-    pad(
-      slice(
-        t,
-        t.shape.map(() => 0),
-        t.shape.map((d, i) => (i === a ? n - s : d)),
-      ),
-      t.shape.map((_, i) => [i === a ? s : 0, 0] as [number, number]),
-    );
-  let y = x;
-  for (let s = 1; s < n; s *= 2) y = add(y, shift(y, s));
-  if (c.attrs.int('exclusive', 0) === 1 && n > 0) y = shift(y, 1);
-  return reverse ? flip(y) : y;
+  return cumsum(x, a, c.attrs.int('exclusive', 0) === 1, c.attrs.int('reverse', 0) === 1);
 }
 
 /** GatherElements: out[i…] = x[i… with i_axis replaced by indices[i…]], as flat offsets into x for take. */
@@ -214,12 +133,7 @@ function trilu(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'input');
   if (x.rank < 2) throw new ShapeError(`${at(c.node)}: input ${fmtShape(x.shape)} must have rank ≥ 2`);
   const k = ins[1] ? intsOf(ins[1])[0] : 0;
-  const upper = c.attrs.int('upper', 1) === 1;
-  const [r, m] = x.shape.slice(-2);
-  const mask = new Int32Array(r * m);
-  for (let i = 0; i < r; i++)
-    for (let j = 0; j < m; j++) mask[i * m + j] = (upper ? j - i >= k : j - i <= k) ? 1 : 0;
-  return where(new Tensor(mask, [r, m]), x, 0);
+  return c.attrs.int('upper', 1) === 1 ? triu(x, k) : tril(x, k);
 }
 
 /** OneHot: values[1] where the (wrapped) index equals the position along the new axis, values[0] elsewhere. */
@@ -280,27 +194,26 @@ function mvn(x: Tensor, c: OpContext): Tensor {
 }
 
 export const extraOps: Record<string, OpDef> = {
-  Tan: un((x) => div(sin(x), cos(x))),
+  Tan: un((x) => tan(x)),
   Atan: un((x) => atan(x)),
   Asin: un((x) => asin(x)),
-  // acos(x) = π/2 − asin(x)
-  Acos: un((x) => sub(Math.PI / 2, asin(x))),
-  // sinh x = (expm1(x) − expm1(−x))/2 (no cancellation near 0), cosh x = (eˣ + e⁻ˣ)/2
-  Sinh: un((x) => div(sub(expm1(x), expm1(mul(x, -1))), 2)),
-  Cosh: un((x) => div(add(exp(x), exp(mul(x, -1))), 2)),
+  Acos: un((x) => acos(x)),
+  Sinh: un((x) => sinh(x)),
+  Cosh: un((x) => cosh(x)),
   Asinh: un((x) => asinh(x)),
   Acosh: un((x) => acosh(x)),
-  // atanh x = (log1p(x) − log1p(−x))/2
-  Atanh: un((x) => div(sub(log1p(x), log1p(mul(x, -1))), 2)),
+  Atanh: un((x) => atanh(x)),
   Round: un((x) => round(x)),
-  Mod: { attrs: ['fmod'], run: (ins, c) => [mod(ins, c)] },
-  And: logic((a, b) => mul(a, b)),
-  Or: logic((a, b) => maximum(a, b)),
-  Xor: logic((a, b) => notEqual(a, b)),
-  IsNaN: { ...un((x) => bool(notEqual(x, x))), ...BOOL_OUT },
+  Mod: { attrs: ['fmod'], run: (ins, c) => [onnxMod(ins, c)] },
+  And: logic(logicalAnd),
+  Or: logic(logicalOr),
+  Xor: logic(logicalXor),
+  IsNaN: { ...un((x) => bool(isNaN(x))), ...BOOL_OUT },
   IsInf: {
     ...un(
       (x, c) => {
+        if (c.attrs.int('detect_positive', 1) === 1 && c.attrs.int('detect_negative', 1) === 1)
+          return bool(isInf(x));
         const pos = c.attrs.int('detect_positive', 1) === 1 ? equal(x, Infinity) : mul(cast(x, 'int32'), 0);
         const neg = c.attrs.int('detect_negative', 1) === 1 ? equal(x, -Infinity) : mul(cast(x, 'int32'), 0);
         return bool(maximum(cast(pos, 'int32'), cast(neg, 'int32')));
@@ -334,12 +247,12 @@ export const extraOps: Record<string, OpDef> = {
     run: (ins, c) => [castTo(need(ins, 0, c.node, 'input'), c.inTypes[1], c)],
     outTypes: (c) => [c.inTypes[1]],
   },
-  ReduceProd: reduce(prod),
+  ReduceProd: reduce((x, a, k) => prod(x, a, k)),
   ReduceLogSumExp: reduce((x, a, k) => logSumExp(x, a, k)),
   // ReduceL1(x) = Σ|x|, ReduceLogSum(x) = log Σx
   ReduceL1: reduce((x, a, k) => sum(abs(x), a, k)),
   ReduceLogSum: reduce((x, a, k) => log(sum(x, a, k))),
-  CumSum: { attrs: ['exclusive', 'reverse'], valueInputs: [1], run: (ins, c) => [cumsum(ins, c)] },
+  CumSum: { attrs: ['exclusive', 'reverse'], valueInputs: [1], run: (ins, c) => [onnxCumsum(ins, c)] },
   GatherElements: { attrs: ['axis'], run: (ins, c) => [gatherElements(ins, c)] },
   Trilu: { attrs: ['upper'], valueInputs: [1], run: (ins, c) => [trilu(ins, c)] },
   OneHot: {

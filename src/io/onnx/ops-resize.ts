@@ -7,6 +7,7 @@ import { Tensor } from '../../core/tensor.js';
 import { add, cast, greater, mul, where as select } from '../../ops/elementwise/builders.js';
 import { gather } from '../../ops/network/builders.js';
 import { reshape, transpose } from '../../ops/movement/builders.js';
+import { depthToSpaceNchw } from '../../ops/composite/space-batch.js';
 import { type OpContext, type OpDef, need, unsupported, where } from './op-types.js';
 import {
   COORDS,
@@ -238,17 +239,7 @@ function depthToSpace(x: Tensor, c: OpContext): Tensor {
   const bs = blocksize(c);
   const m = c.attrs.str('mode', 'DCR');
   if (m !== 'DCR' && m !== 'CRD') unsupported(c.node, `mode='${m}'`, "'DCR', 'CRD'");
-  if (x.rank !== 4 || !(bs >= 1) || x.shape[1] % (bs * bs))
-    throw new ShapeError(
-      `${where(c.node)}: needs an NCHW input with channels divisible by blocksize² (${bs}²), got ${fmtShape(x.shape)}`,
-    );
-  const [b, ch, h, w] = x.shape;
-  const co = ch / (bs * bs);
-  const t =
-    m === 'DCR'
-      ? transpose(reshape(x, [b, bs, bs, co, h, w]), [0, 3, 4, 1, 5, 2])
-      : transpose(reshape(x, [b, co, bs, bs, h, w]), [0, 1, 4, 2, 5, 3]);
-  return reshape(t, [b, co, h * bs, w * bs]);
+  return depthToSpaceNchw(x, bs, m, where(c.node));
 }
 function spaceToDepth(x: Tensor, c: OpContext): Tensor {
   const bs = blocksize(c);

@@ -1,12 +1,13 @@
-// ONNX selection operators: TopK (k rounds of argmax and masking; values through take, so differentiable),
+// ONNX selection operators: TopK (tg.topk: a top-k index primitive, values through take, so differentiable),
 // NonZero and Compress (indices read from the data: their positions are not differentiable, Compress's values are).
 import { ShapeError, fmtShape } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { hasOpListeners } from '../../core/tape.js';
-import { add, cast, equal, mul, neg, where } from '../../ops/elementwise/builders.js';
-import { argmax } from '../../ops/reduce/builders.js';
-import { gather, take } from '../../ops/network/builders.js';
-import { concat, reshape } from '../../ops/movement/builders.js';
+import { neg } from '../../ops/elementwise/builders.js';
+import { gather } from '../../ops/network/builders.js';
+import { reshape, transpose } from '../../ops/movement/builders.js';
+import { topk } from '../../ops/composite/topk.js';
+import { whereIndices } from '../../ops/composite/select.js';
 import { normAx } from './ops-shape.js';
 import { DataType } from './proto.js';
 import { type OpContext, type OpDef, intsOf, need, unsupported, where as at } from './op-types.js';
@@ -19,9 +20,8 @@ const flag = (c: OpContext, name: string): boolean => {
 
 /**
  * TopK along axis: the k largest (or smallest) values, sorted, with their indices; ties go to the lower index.
- * NOTE: k rounds of argmax (which takes the first maximum, hence the tie rule) each masking its pick with −∞: O(k·n),
- * fine for the small k of detection / beam heads. A -∞ (or NaN) in the data may be picked twice once the finite
- * values run out; sorted=0 leaves the order to the implementation (ONNX), so the sorted order is returned for it too.
+ * NOTE: tg.topk on the axis moved last (one heap pass per row, O(n log k)); smallest is the top of −x. sorted=0
+ * leaves the order to the implementation (ONNX), so the sorted order is returned for it too.
  */
 function topK(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const x = need(ins, 0, c.node, 'X');
@@ -44,29 +44,12 @@ function topK(ins: (Tensor | null)[], c: OpContext): Tensor[] {
   const n = x.shape[a];
   if (!(k >= 1 && k <= n))
     throw new ShapeError(`${at(c.node)}: K=${k} must be in 1..${n} (axis ${a} of ${fmtShape(x.shape)})`);
-  // x as [outer, n, inner]: the flat offset of (o, j, r) is (o·n + j)·inner + r
-  const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
-  const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
-  const base = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++) for (let r = 0; r < inner; r++) base[o * inner + r] = o * n * inner + r;
-  const baseT = new Tensor(base, [outer, 1, inner]);
-  const pos = new Tensor(
-    Int32Array.from({ length: n }, (_, j) => j),
-    [1, n, 1],
-  );
-  const f = cast(reshape(x, [outer, n, inner]), 'float64');
-  let cur = largest ? f : neg(f);
-  const vals: Tensor[] = [];
-  const idxs: Tensor[] = [];
-  for (let r = 0; r < k; r++) {
-    const j = reshape(cast(argmax(cur, 1), 'int32'), [outer, 1, inner]);
-    vals.push(take(x, add(mul(j, inner), baseT)));
-    idxs.push(j);
-    if (r + 1 < k) cur = where(equal(pos, j), -Infinity, cur);
-  }
-  const shape = x.shape.map((d, i) => (i === a ? k : d));
-  const cat = (ts: Tensor[]) => reshape(ts.length === 1 ? ts[0] : concat(ts, 1), shape);
-  return [cat(vals), cat(idxs)];
+  // the axis last (a permutation that is its own inverse: swap a and the last axis)
+  const perm = x.shape.map((_, i) => (i === a ? x.rank - 1 : i === x.rank - 1 ? a : i));
+  const last = a === x.rank - 1 ? x : transpose(x, perm);
+  const { values, indices } = topk(largest ? last : neg(last), k);
+  const back = (t: Tensor) => (a === x.rank - 1 ? t : transpose(t, perm));
+  return [back(largest ? values : neg(values)), back(indices)];
 }
 
 /** Refuse data-dependent positions while ops are traced (export), unless the input is a graph constant. */
@@ -80,21 +63,11 @@ function readValues(t: Tensor, slot: number, what: string, c: OpContext): ArrayL
   return t.raw;
 }
 
-/** NonZero: the coordinates of the non-zero elements, [rank, count], in row-major order. */
+/** NonZero: the coordinates of the non-zero elements, [rank, count], in row-major order (tg.whereAsync's, transposed). */
 function nonZero(ins: (Tensor | null)[], c: OpContext): Tensor {
   const x = need(ins, 0, c.node, 'X');
-  const v = readValues(x, 0, 'X', c);
-  const hits: number[] = [];
-  for (let i = 0; i < v.length; i++) if (v[i] !== 0) hits.push(i);
-  const out = new Int32Array(x.rank * hits.length);
-  hits.forEach((f, h) => {
-    let rem = f;
-    for (let d = x.rank - 1; d >= 0; d--) {
-      out[d * hits.length + h] = rem % x.shape[d];
-      rem = Math.floor(rem / x.shape[d]);
-    }
-  });
-  return new Tensor(out, [x.rank, hits.length]);
+  readValues(x, 0, 'X', c);
+  return transpose(whereIndices(x), [1, 0]);
 }
 
 /** Compress: the slices along axis (or the elements of the flattened input) where condition is true. */

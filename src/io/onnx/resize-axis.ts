@@ -1,10 +1,6 @@
 // ONNX Resize along one axis: coordinate transforms, nearest rounding, and the [out, in] interpolation matrix of the
 // cubic and antialiased modes and of tf_crop_and_resize (built from shapes in JS, applied with one matmul, so the
 // gradient is the matrix's transpose).
-import { Tensor } from '../../core/tensor.js';
-import { cast } from '../../ops/elementwise/builders.js';
-import { matmul, gather } from '../../ops/network/builders.js';
-import { transpose } from '../../ops/movement/builders.js';
 
 /** `r` rounds each step: Math.fround for nearest (positions that land on a whole number round as in ONNX
  * Runtime's float32 arithmetic), identity for linear and cubic (float64 models keep float64 weights). */
@@ -134,30 +130,5 @@ export function axisMatrix(
   return { w, outside };
 }
 
-/** x with axis `a` replaced by w·x along it (w is [lout, lin]): one matmul over the axis moved last. */
-export function applyAxis(x: Tensor, a: number, w: Float64Array, lout: number): Tensor {
-  const lin = x.shape[a];
-  const last = x.rank - 1;
-  const perm = x.shape.map((_, i) => (i === a ? last : i === last ? a : i));
-  // nearest rows are one-hot: a gather picks the same values without the product
-  if (isOneHot(w, lout, lin)) return gather(x, oneHotIndex(w, lout, lin), a);
-  const m = cast(new Tensor(w, [lout, lin]), x.dtype);
-  const moved = a === last ? x : transpose(x, perm);
-  const y = matmul(moved, m, { transB: true });
-  return a === last ? y : transpose(y, perm);
-}
-
-const isOneHot = (w: Float64Array, lout: number, lin: number): boolean => {
-  for (let i = 0; i < lout; i++) {
-    let ones = 0;
-    for (let j = 0; j < lin; j++) {
-      const v = w[i * lin + j];
-      if (v === 1) ones++;
-      else if (v !== 0) return false;
-    }
-    if (ones !== 1) return false;
-  }
-  return true;
-};
-const oneHotIndex = (w: Float64Array, lout: number, lin: number): number[] =>
-  Array.from({ length: lout }, (_, i) => w.subarray(i * lin, (i + 1) * lin).indexOf(1));
+// NOTE: applyAxis moved to ops (tf.image's resizes use it too); re-exported for ops-resize.ts
+export { applyAxis } from '../../ops/composite/resample-axis.js';

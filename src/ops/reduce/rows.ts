@@ -16,6 +16,7 @@ export interface ReduceParams {
   sum: { axes: number[]; keepdims: boolean };
   max: { axes: number[]; keepdims: boolean };
   argmax: { axis: number };
+  topkIndices: { k: number };
   logSoftmaxFused: { axis: number };
   logSoftmaxGrad: { axis: number };
 }
@@ -120,6 +121,29 @@ export const reduce: PrimTable<ReduceParams> = {
     },
     vjp: flat, // an index: no gradient
     cost: perInputCost, // one comparison per input value
+  },
+  // the positions of the k largest along the last axis, best first, ties to the lower index (TF.js's TopK order)
+  topkIndices: {
+    arity: 1,
+    shape: ([x], p) => {
+      const n = x.shape[x.rank - 1];
+      if (x.rank === 0 || !Number.isInteger(p.k) || p.k < 0 || p.k > n)
+        throw new ValueError(
+          `topk: k must be an integer in 0..${n ?? 0} (the last axis of ${fmtShape(x.shape)}), got ${p.k}`,
+        );
+      return [...x.shape.slice(0, -1), p.k];
+    },
+    dtype: () => 'int32',
+    forward: (k, [x], out, p) => {
+      const n = x.shape[x.rank - 1];
+      k.topk(x.raw, n === 0 ? 0 : x.size / n, n, p.k, out as Int32Array);
+    },
+    vjp: flat, // an index: no gradient (the values are a take of x at it)
+    // about log2(k) comparisons per value (the heap of k)
+    cost: (c) => ({
+      flops: c.ins[0].size * Math.max(1, Math.ceil(Math.log2(c.p.k + 1))),
+      bytes: movedBytes(c),
+    }),
   },
   // y = x − log Σ exp x along the axis: dx = g − exp(y)·Σ g (softmax times the gradient's sum, PyTorch's rule)
   // NOTE: the composition x − logSumExp(x) in one row (ops/composite/activations.ts runs it unless ops are traced):

@@ -2,8 +2,10 @@
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
 import { type Shape, samePads } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
-import { conv2d, depthwiseConv2d } from '../../../ops/composite/conv.js';
+import { depthwiseConv2d } from '../../../ops/composite/conv.js';
 import { conv2dTranspose } from '../../../ops/composite/conv-transpose.js';
+import { separableConv2d } from '../../../ops/composite/separable-conv.js';
+import { add } from '../../../ops/elementwise/builders.js';
 import { transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import type { InitializerSpec } from '../../initializers.js';
@@ -237,12 +239,15 @@ export class SeparableConv2D extends SpatialConv {
   call(x: Tensor): Tensor {
     this.checkChannels(x, this.depthwiseKernel.shape[2], this.depthwiseKernel);
     return this.nhwc(x, (xh) => {
-      const d = depthwiseConv2d(xh, this.depthwiseKernel, null, {
-        stride: this.strides,
-        padding: this.padding,
-        dilation: this.dilationRate,
-      });
-      return conv2d(d, this.pointwiseKernel, this.bias);
+      const y = separableConv2d(
+        xh,
+        this.depthwiseKernel,
+        this.pointwiseKernel,
+        this.strides,
+        this.padding,
+        this.dilationRate,
+      );
+      return this.bias ? add(y, this.bias) : y;
     });
   }
   override paramFormula(): string {

@@ -1,21 +1,11 @@
 // Keras 3-D layers (Conv3D, 3-D pooling, padding, cropping, upsampling) composed from 2-D/1-D ops over depth slices.
 import { ShapeError, ValueError, fmtShape } from '../../../core/errors.js';
-import { samePads } from '../../../core/shape.js';
 import type { Shape } from '../../../core/shape.js';
 import type { Tensor } from '../../../core/tensor.js';
 import { add } from '../../../ops/elementwise/builders.js';
-import { conv2d } from '../../../ops/composite/conv.js';
-import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../../ops/composite/pool.js';
+import { avgPool3d, conv3d, maxPool3d } from '../../../ops/composite/conv3d.js';
 import { max, mean } from '../../../ops/reduce/builders.js';
-import {
-  broadcastTo,
-  expandDims,
-  pad,
-  reshape,
-  slice,
-  stack,
-  transpose,
-} from '../../../ops/movement/builders.js';
+import { broadcastTo, expandDims, pad, reshape, slice, transpose } from '../../../ops/movement/builders.js';
 import { type ActivationSpec, getActivation } from '../../activations.js';
 import { Layer, type LayerArgs, layerOptions } from '../../layer.js';
 import {
@@ -41,15 +31,6 @@ function check5(layer: Layer, x: Tensor): void {
     throw new ShapeError(
       `${layer.name} (${layer.className}): expected input of rank 5 [batch, d1, d2, d3, channels], got ${fmtShape(x.shape)}`,
     );
-}
-
-/** Depth slices d = start, start+step, ... (count of them) stacked on axis 1: [B, count, H, W, C]. */
-function depthSlices(x: Tensor, start: number, step: number, count: number): Tensor {
-  const [B, , H, W, C] = x.shape;
-  const parts: Tensor[] = [];
-  for (let i = 0; i < count; i++)
-    parts.push(reshape(slice(x, [0, start + i * step, 0, 0, 0], [B, 1, H, W, C]), [B, H, W, C]));
-  return stack(parts, 1);
 }
 
 export interface Conv3DArgs
@@ -102,45 +83,21 @@ export class Conv3D extends Layer {
   call(x0: Tensor): Tensor {
     check5(this, x0);
     const first = this.args.dataFormat === 'channelsFirst';
-    let x = toLast(x0, first);
-    const [kd, kh, kw, cin] = this.kernel.shape;
+    const x = toLast(x0, first);
+    const cin = this.kernel.shape[3];
     if (x.shape[4] !== cin)
       throw new ShapeError(
         `input ${fmtShape(x0.shape)} has ${x.shape[4]} channels but the kernel ${fmtShape(this.kernel.shape)} expects ${cin}`,
       );
-    const [sd, sh, sw] = this.args.strides ?? [1, 1, 1];
-    const [dd, dh, dw] = this.args.dilationRate ?? [1, 1, 1];
-    const padding = this.args.padding ?? 'valid';
-    const D = x.shape[1];
-    const eff = (kd - 1) * dd + 1;
-    let outD: number;
-    if (padding === 'same') {
-      const [pb, pa] = samePads(D, kd, sd, dd);
-      if (pb || pa)
-        x = pad(x, [
-          [0, 0],
-          [pb, pa],
-          [0, 0],
-          [0, 0],
-          [0, 0],
-        ]);
-      outD = Math.ceil(D / sd);
-    } else outD = Math.floor((D - eff) / sd) + 1;
-    if (outD < 1) throw new ShapeError(`input depth ${D} is smaller than the dilated kernel depth ${eff}`);
-    const [B, , H, W] = x.shape;
-    let acc: Tensor | null = null;
-    for (let t = 0; t < kd; t++) {
-      const xs = reshape(depthSlices(x, t * dd, sd, outD), [B * outD, H, W, cin]);
-      const wk = reshape(slice(this.kernel, [t, 0, 0, 0, 0], [1, kh, kw, cin, this.kernel.shape[4]]), [
-        kh,
-        kw,
-        cin,
-        this.kernel.shape[4],
-      ]);
-      const y = conv2d(xs, wk, null, { stride: [sh, sw], dilation: [dh, dw], padding });
-      acc = acc ? add(acc, y) : y;
-    }
-    let y = reshape(acc!, [B, outD, acc!.shape[1], acc!.shape[2], acc!.shape[3]]);
+    // the op-level math is tf.conv3d's (ops/composite/conv3d.ts)
+    let y = conv3d(
+      x,
+      this.kernel,
+      this.args.strides ?? 1,
+      this.args.padding ?? 'valid',
+      'NDHWC',
+      this.args.dilationRate ?? 1,
+    );
     if (this.bias) y = add(y, this.bias);
     return fromLast(getActivation(this.args.activation)(y), first);
   }
@@ -194,17 +151,8 @@ abstract class Pool3D extends Layer {
     const k = this.args.poolSize ?? [2, 2, 2];
     const s = this.args.strides ?? k;
     const padding = this.args.padding ?? 'valid';
-    const [B, D, H, W, C] = x.shape;
-    // NOTE: the window set is a product of a depth range and an (h, w) range, so max and Keras's
-    // average (over real, unpadded cells) both factor into a 2-D pool followed by a 1-D pool.
-    const p2 = this.kind === 'max' ? maxPool2d : avgPool2d;
-    const y2 = p2(reshape(x, [B * D, H, W, C]), { kernelSize: [k[1], k[2]], stride: [s[1], s[2]], padding });
-    const [Ho, Wo] = [y2.shape[1], y2.shape[2]];
-    const col = reshape(transpose(reshape(y2, [B, D, Ho, Wo, C]), [0, 2, 3, 1, 4]), [B * Ho * Wo, D, C]);
-    const p1 = this.kind === 'max' ? maxPool1d : avgPool1d;
-    const y1 = p1(col, { kernelSize: k[0], stride: s[0], padding });
-    const Do = y1.shape[1];
-    return fromLast(transpose(reshape(y1, [B, Ho, Wo, Do, C]), [0, 3, 1, 2, 4]), first);
+    const pool = this.kind === 'max' ? maxPool3d : avgPool3d;
+    return fromLast(pool(x, k, s, padding), first);
   }
   override getConfig() {
     const k = this.args.poolSize ?? [2, 2, 2];
