@@ -36,6 +36,7 @@ export {
   type TensorMethods,
   type TensorOptions,
 } from './core/tensor.js';
+export type { TfjsTensorMethods } from './core/tensor-methods-tfjs.js';
 export {
   globalRng,
   rand,

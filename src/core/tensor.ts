@@ -5,6 +5,7 @@ import { type Shape, assertShapeArray, assertValidShape, sizeOf } from './shape.
 import type { TapeNode } from './tape.js';
 import { Storage, markMutated } from './storage.js';
 import type { BackwardOptions } from './autodiff.js';
+import type { TfjsTensorMethods } from './tensor-methods-tfjs.js';
 import { checkOptions } from './options.js';
 
 type BackwardFn = (root: Tensor, seed?: Tensor, opts?: BackwardOptions) => void;
@@ -219,8 +220,8 @@ export interface TensorMethods {
   softmax(axis?: number): Tensor;
   logSoftmax(axis?: number): Tensor;
 }
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
-export interface Tensor extends TensorMethods {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TensorMethods, TfjsTensorMethods {}
 
 /**
  * Only float tensors can require a gradient (PyTorch: "only Tensors of floating point dtype can require gradients"):

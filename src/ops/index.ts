@@ -9,6 +9,7 @@ import { registerPrims, setForwardNumericsCheck } from './dispatch.js';
 import { PRIMS } from './table.js';
 import { allFinite } from './finite.js';
 import './fluent.js';
+import './fluent-tfjs.js'; // TF.js's chained ops (x.tan(), x.cumsum(), …)
 
 registerBackend(jsKernels);
 registerPrims(PRIMS);

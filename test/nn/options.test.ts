@@ -76,6 +76,13 @@ const minimal: Record<string, () => Record<string, unknown>> = {
   masking: () => ({}),
   alphaDropout: () => ({ rate: 0.5 }),
   activityRegularization: () => ({}),
+  groupNormalization: () => ({}),
+  unitNormalization: () => ({}),
+  rescaling: () => ({ scale: 2 }),
+  identity: () => ({}),
+  attention: () => ({}),
+  additiveAttention: () => ({}),
+  multiHeadAttention: () => ({ numHeads: 2, keyDim: 3 }),
 };
 
 type Factory = (a: Record<string, unknown>) => tg.Layer;

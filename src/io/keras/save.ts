@@ -6,6 +6,7 @@ import type { Tensor } from '../../core/tensor.js';
 import type { Layer } from '../../nn/layer.js';
 import { RNNBase } from '../../nn/keras/layers/rnn-base.js';
 import { Bidirectional, TimeDistributed } from '../../nn/keras/layers/wrappers.js';
+import { MultiHeadAttention } from '../../nn/keras/layers/attention.js';
 import { Model } from '../../nn/keras/model.js';
 import { writeFileAtomic } from '../atomic.js';
 import type { JsonValue } from '../safe-json.js';
@@ -173,6 +174,15 @@ function writeKeras3State(w: H5Writer, layer: Layer, path: string): void {
     w.group(`${path}/cell/vars`);
     w.attrString(`${path}/cell/vars`, 'name', `${kerasSnakeCase(layer.className)}_cell`);
     vars(layer.getWeights(), `${path}/cell`);
+  } else if (layer instanceof MultiHeadAttention) {
+    // NOTE: Keras 3 MultiHeadAttention keeps its weights on EinsumDense sub-layers (`query_dense/vars/0..1`, ...).
+    const ws = layer.getWeights();
+    const per = ws.length / 4;
+    ['query', 'key', 'value', 'output'].forEach((k, i) => {
+      w.group(`${path}/${k}_dense/vars`);
+      w.attrString(`${path}/${k}_dense/vars`, 'name', k === 'output' ? 'attention_output' : k);
+      vars(ws.slice(i * per, (i + 1) * per), `${path}/${k}_dense`);
+    });
   } else vars(layer.getWeights(), path);
 }
 

@@ -273,6 +273,13 @@ function parseNode(n: JsonValue, ctx: KerasContext, layer: string, i: number): I
     const kw = (e as JsonValue[])[3];
     if (isJsonObject(kw)) kwargs = { ...kwargs, ...kw };
   });
+  // NOTE: tf.keras 2.x writes MultiHeadAttention's value and key tensors as call kwargs: inputs [query, value, key]
+  for (const k of ['value', 'key']) {
+    const r = kwargs[k];
+    if (!Array.isArray(r) || typeof r[0] !== 'string') continue;
+    inputs.push(refOf(r, ctx, layer, `${key} kwargs.${k}`));
+    delete kwargs[k];
+  }
   if (!inputs.length)
     throw new KerasImportError(`${ctx.source}: layer '${layer}': ${key} has no input tensors`);
   return { inputs, list: inputs.length > 1, kwargs };

@@ -14,6 +14,8 @@ import { recurrentFactories } from './layers/rnn-cells.js';
 import { wrapperFactories } from './layers/wrappers.js';
 import { volumetricFactories } from './layers/volumetric.js';
 import { maskingRegularizationFactories } from './layers/masking-regularization.js';
+import { extraFactories } from './layers/extra.js';
+import { attentionFactories } from './layers/attention.js';
 
 export const layers = {
   inputLayer: (a: ConstructorParameters<typeof InputLayer>[0]) => new InputLayer(a),
@@ -31,4 +33,6 @@ export const layers = {
   ...wrapperFactories,
   ...volumetricFactories,
   ...maskingRegularizationFactories,
+  ...extraFactories,
+  ...attentionFactories,
 };

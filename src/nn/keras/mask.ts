@@ -84,7 +84,6 @@ function transparent(layer: Layer): boolean {
 const KERAS3_MASK_USERS = new Set([
   'Attention',
   'AdditiveAttention',
-  'MultiHeadAttention',
   'GroupedQueryAttention',
   'Lambda',
   'Identity',

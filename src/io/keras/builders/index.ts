@@ -3,3 +3,5 @@ import './core.js';
 import './conv.js';
 import './recurrent.js';
 import './keras1.js';
+import './attention.js';
+import './extra.js';
