@@ -24,7 +24,7 @@ interface BagOptions {
   mode?: BagMode;
   paddingIdx?: number | null;
   includeLastOffset?: boolean;
-  /** Only null (the default): renorming looked-up rows in place is not implemented for bags. */
+  /** Only null (the default): bags refuse renorming looked-up rows in place (tg.nn.Embedding's maxNorm does it). */
   maxNorm?: number | null;
   /** The norm of maxNorm; with maxNorm null it does nothing, as in PyTorch. */
   normType?: number;
@@ -51,7 +51,7 @@ const BAG_KEYS = [
   'sparse',
 ];
 
-/** The checked options: mode, includeLastOffset, and the refusals of what is not implemented. */
+/** The checked options: mode, includeLastOffset, and the refusals of maxNorm, scaleGradByFreq and sparse. */
 function bagOptions(where: string, o: BagOptions): { mode: BagMode; includeLast: boolean } {
   const mode = o.mode ?? 'mean';
   if (!MODES.includes(mode))
@@ -67,7 +67,7 @@ function bagOptions(where: string, o: BagOptions): { mode: BagMode; includeLast:
     if (typeof v !== 'boolean') throw new ValueError(`${where}: ${k} must be true or false, got ${show(v)}`);
     if (v)
       throw new ValueError(
-        `${where}: ${k}=true is not supported (${k === 'sparse' ? 'tapegrad has no sparse gradients' : 'not implemented for bags'}); leave it false`,
+        `${where}: ${k}=true is not supported (${k === 'sparse' ? 'tapegrad has no sparse gradients' : 'bags refuse it: tg.nn.Embedding takes it'}); leave it false`,
       );
   }
   const includeLast = o.includeLastOffset ?? false;
